@@ -1,0 +1,74 @@
+"""TCN: causal dilated convolutions with residual blocks (Bai, Kolter and Koltun, 2018).
+
+The seed's version uses the deprecated `nn.utils.weight_norm`; this one uses
+`torch.nn.utils.parametrizations.weight_norm`, whose weight is recomputed from `original0`
+(the norm g) and `original1` (the direction v).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+from zoo.models.common import as_sequence, sequence_dims
+from zoo.registry import DataShape, hp, register_model
+
+
+@dataclass(frozen=True)
+class TCNConfig:
+    channels: int = hp(32, low=4, high=256, log=True, help="channels in every temporal block")
+    levels: int = hp(4, low=1, high=8, help="temporal blocks; block i dilates by 2**i")
+    kernel_size: int = hp(3, low=2, high=7, help="taps of each causal convolution")
+    dropout: float = hp(0.1, low=0.0, high=0.5, step=0.05, help="dropout inside each block")
+
+
+class Chomp1d(nn.Module):
+    """Drop the right padding so that output step t sees inputs up to t only (causality)."""
+
+    def __init__(self, chomp: int):
+        super().__init__()
+        self.chomp = chomp
+
+    def forward(self, x):
+        return x[:, :, : -self.chomp].contiguous() if self.chomp else x
+
+
+class TemporalBlock(nn.Module):
+    def __init__(self, n_in: int, n_out: int, kernel_size: int, dilation: int, dropout: float):
+        super().__init__()
+        pad = (kernel_size - 1) * dilation
+        self.net = nn.Sequential(
+            weight_norm(nn.Conv1d(n_in, n_out, kernel_size, padding=pad, dilation=dilation)),
+            Chomp1d(pad), nn.ReLU(), nn.Dropout(dropout),
+            weight_norm(nn.Conv1d(n_out, n_out, kernel_size, padding=pad, dilation=dilation)),
+            Chomp1d(pad), nn.ReLU(), nn.Dropout(dropout),
+        )
+        self.downsample = nn.Conv1d(n_in, n_out, 1) if n_in != n_out else nn.Identity()
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.net(x) + self.downsample(x))
+
+
+class TCN(nn.Module):
+    def __init__(self, config: TCNConfig, shape: DataShape):
+        super().__init__()
+        _, features, outputs = sequence_dims(shape)
+        blocks = []
+        n_in = features
+        for level in range(config.levels):
+            blocks.append(TemporalBlock(n_in, config.channels, config.kernel_size, 2 ** level, config.dropout))
+            n_in = config.channels
+        self.network = nn.Sequential(*blocks)
+        self.head = nn.Linear(config.channels, outputs)
+
+    def forward(self, x):
+        seq = as_sequence(x).transpose(1, 2)            # (B, features, steps) for Conv1d
+        return self.head(self.network(seq)[:, :, -1])   # the last step has seen the whole window
+
+
+@register_model("tcn", tasks=("image", "series"), config=TCNConfig)
+def build_tcn(config: TCNConfig, shape: DataShape) -> nn.Module:
+    """Temporal convolutional network (causal, dilated, residual)."""
+    return TCN(config, shape)
