@@ -350,11 +350,16 @@ def _rectangle(rows, line_numbers, has_header: bool, name: str, notes: list[str]
 # parsing columns
 
 
+def _clean_strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(stripped strings, mask of present values: not empty and not a missing-value token)."""
+    s = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    missing = s.str.lower().isin(_MISSING_TOKENS).to_numpy(bool)
+    return s, ~missing
+
+
 def _parse_numbers(values: pd.Series, delimiter: str):
     """(float values with NaN for missing/bad, mask of present-but-unparseable, number of present values)."""
-    s = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else "")
-    missing = s.map(lambda v: v.lower() in _MISSING_TOKENS).to_numpy(bool)
-    present = ~missing
+    s, present = _clean_strings(values)
     n_present = int(present.sum())
     out = np.full(len(s), np.nan)
     if n_present == 0:
@@ -365,14 +370,15 @@ def _parse_numbers(values: pd.Series, delimiter: str):
         parsed = pd.to_numeric(vals, errors="coerce").astype(float)
     bad = parsed.isna().to_numpy()
     if bad.any():
-        cleaned = vals.map(lambda v: re.sub(r"[\s\u00a0\u202f$€£¥%_']", "", v))
-        has_comma = cleaned.str.contains(",", regex=False).to_numpy()
-        has_dot = cleaned.str.contains(".", regex=False).to_numpy()
+        # Quoted numbers with thousands separators, decimal commas, currency or percent signs.
+        cleaned = vals.str.replace(r"[\s\u00a0\u202f$€£¥%_']", "", regex=True)
+        has_comma = cleaned.str.contains(",", regex=False).to_numpy(bool)
+        has_dot = cleaned.str.contains(".", regex=False).to_numpy(bool)
         options = []
-        if has_comma.any() and all(_US_THOUSANDS_RE.match(v) for v in cleaned[has_comma]):
+        if has_comma.any() and cleaned[has_comma].str.match(_US_THOUSANDS_RE).all():
             options.append(("us", cleaned.str.replace(",", "", regex=False)))
-        if has_comma.any() and all(_EU_THOUSANDS_RE.match(v) for v in cleaned[has_dot]) and \
-                all(_EU_THOUSANDS_RE.match(v) or _EU_DECIMAL_RE.match(v) for v in cleaned[has_comma]):
+        if has_comma.any() and cleaned[has_dot].str.match(_EU_THOUSANDS_RE).all() and \
+                (cleaned[has_comma].str.match(_EU_THOUSANDS_RE) | cleaned[has_comma].str.match(_EU_DECIMAL_RE)).all():
             options.append(("eu", cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)))
         if not options:
             options.append(("plain", cleaned))
@@ -397,8 +403,8 @@ def _parse_numbers(values: pd.Series, delimiter: str):
 
 def _parse_dates(values: pd.Series, dayfirst: bool | None = None):
     """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read)."""
-    s = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else "")
-    present = s.map(lambda v: bool(v) and v.lower() not in _MISSING_TOKENS and any(c.isdigit() for c in v))
+    s, present = _clean_strings(values)
+    present = present & s.str.contains(r"\d", regex=True).to_numpy(bool)
     n_present = int(present.sum())
     if n_present == 0:
         return None, 0.0, ""

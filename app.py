@@ -1,0 +1,24 @@
+"""The PyTorch experiment playground: `streamlit run app.py`.
+
+Pages are declared here (st.navigation ignores the automatic pages/ discovery). The page runs
+before the sidebar's device badge is filled in, so Home's text appears before torch is imported.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="PyTorch playground", page_icon=":material/local_fire_department:", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/fitness_center:", url_path="train"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:", url_path="runs"),
+    st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:", url_path="forecast"),
+    st.Page("pages/inspect.py", title="Inspect", icon=":material/biotech:", url_path="inspect"),
+    st.Page("pages/search.py", title="Search", icon=":material/tune:", url_path="search"),
+]
+page = st.navigation(pages)
+badge = st.sidebar.empty()
+page.run()
+
+from ui.device import device_badge  # noqa: E402  (imports torch: after the page has rendered)
+
+device_badge(badge)

@@ -1,0 +1,197 @@
+"""Write the corpus of awkward and broken CSV files that tests/test_series_data.py (and the CLI and
+page tests) feed to the series loader, and expected.json: file name -> "ok" or "error".
+
+Run from anywhere: `python tests/csv_corpus/make_corpus.py`. The output is deterministic, and
+committed, so tests do not need to run this.
+
+"ok" files have 240 rows of hourly (or daily/monthly) data, enough for the default lookback 96,
+horizon 24 and split 0.7,0.1,0.2 as well as small windows.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+N = 240
+START = datetime(2023, 1, 2, 0, 0)
+
+
+def _series(n=N, seed=0):
+    rng = random.Random(seed)
+    load = [round(50 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1), 3) for i in range(n)]
+    temp = [round(20 + 5 * math.sin(2 * math.pi * (i + 3) / 24) + 0.01 * i + rng.gauss(0, 0.5), 3) for i in range(n)]
+    return load, temp
+
+
+def _hours(n=N, start=START):
+    return [start + timedelta(hours=i) for i in range(n)]
+
+
+def _table(header, rows, sep=",", eol="\n", trailing=""):
+    lines = [sep.join(header) + trailing] if header else []
+    lines += [sep.join(str(v) for v in row) + trailing for row in rows]
+    return eol.join(lines) + eol
+
+
+def _standard(n=N, sep=",", eol="\n", fmt="%Y-%m-%d %H:%M:%S", seed=0, trailing=""):
+    load, temp = _series(n, seed)
+    rows = [(d.strftime(fmt), a, b) for d, a, b in zip(_hours(n), load, temp)]
+    return _table(("date", "load", "temp"), rows, sep=sep, eol=eol, trailing=trailing)
+
+
+def build() -> dict[str, tuple[str, bytes]]:
+    """name -> (expected, content bytes)."""
+    files: dict[str, tuple[str, bytes]] = {}
+
+    def add(name, expected, content):
+        files[name] = (expected, content if isinstance(content, bytes) else content.encode("utf-8"))
+
+    load, temp = _series()
+    hours = _hours()
+
+    # --- refused -------------------------------------------------------------------------
+    add("empty.csv", "error", b"")
+    add("whitespace_only.csv", "error", "\n   \n\t\n\n")
+    add("header_only.csv", "error", "date,load,temp\n")
+    add("header_only_bom.csv", "error", b"\xef\xbb\xbfdate,load,temp\r\n")
+    add("binary.csv", "error", bytes(random.Random(1).randrange(256) for _ in range(2048)))
+    add("png_renamed.csv", "error", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    add("zip_xlsx_renamed.csv", "error", b"PK\x03\x04" + bytes(random.Random(2).randrange(256) for _ in range(512)))
+    add("html_page.csv", "error",
+        "<!DOCTYPE html>\n<html><head><title>data.csv at main</title></head>\n"
+        "<body><table><tr><td>date</td><td>value</td></tr></table></body></html>\n")
+    add("json.csv", "error", json.dumps([{"date": "2023-01-01", "value": 1}, {"date": "2023-01-02", "value": 2}]))
+    ragged = _standard().splitlines()
+    ragged[100] = ragged[100] + ",17.5,extra"
+    add("ragged_rows.csv", "error", "\n".join(ragged) + "\n")
+    add("all_text.csv", "error", _table(("name", "city", "colour"),
+                                         [(f"person{i}", ["Paris", "Lyon", "Nice"][i % 3], ["red", "blue"][i % 2])
+                                          for i in range(N)]))
+    add("only_dates.csv", "error", _table(("date",), [(d.strftime("%Y-%m-%d %H:%M"),) for d in hours]))
+    add("too_short.csv", "error", _standard(n=6))
+    add("nan_target.csv", "error", _table(("date", "value"), [(d.strftime("%Y-%m-%d %H:%M"), "NaN") for d in hours]))
+    mostly = [(d.strftime("%Y-%m-%d %H:%M"), a, b if i % 5 in (0, 1) else "") for i, (d, a, b) in enumerate(zip(hours, load, temp))]
+    add("mostly_missing_target.csv", "error", _table(("date", "load", "temp"), mostly))
+    add("constant_target.csv", "error", _table(("date", "load", "temp"),
+                                                [(d.strftime("%Y-%m-%d %H:%M"), a, 7.5) for d, a in zip(hours, load)]))
+    inf_rows = [(d.strftime("%Y-%m-%d %H:%M"), a, "inf" if i == 77 else b) for i, (d, a, b) in enumerate(zip(hours, load, temp))]
+    add("inf_target.csv", "error", _table(("date", "load", "temp"), inf_rows))
+    add("short_for_windows.csv", "error", _standard(n=30))   # loads, but 0.1 x 30 = 3 validation rows < horizon 4
+
+    # --- loaded --------------------------------------------------------------------------
+    add("clean.csv", "ok", _standard())
+    add("semicolon_decimal_comma.csv", "ok",
+        _table(("Datum", "Last", "Temperatur"),
+               [(d.strftime("%d.%m.%Y %H:%M"), str(a).replace(".", ","), str(b).replace(".", ","))
+                for d, a, b in zip(hours, load, temp)], sep=";"))
+    add("tabs.csv", "ok", _standard(sep="\t"))
+    add("pipes.csv", "ok", _standard(sep="|"))
+    add("utf8_bom.csv", "ok", b"\xef\xbb\xbf" + _standard().encode("utf-8"))
+    add("utf16_le_bom.csv", "ok", _standard(sep="\t", eol="\r\n").encode("utf-16"))
+    add("utf16_be_bom.csv", "ok", b"\xfe\xff" + _standard().encode("utf-16-be"))
+    add("latin1.csv", "ok",
+        _table(("Date", "Région", "Température"),
+               [(d.strftime("%Y-%m-%d %H:%M"), "Île-de-France", b) for d, b in zip(hours, temp)]).encode("latin-1"))
+    add("crlf.csv", "ok", _standard(eol="\r\n"))
+    add("cr_only_old_mac.csv", "ok", _standard(eol="\r"))
+    shuffled = _standard().splitlines()
+    body = shuffled[1:]
+    random.Random(3).shuffle(body)
+    add("unsorted_dates.csv", "ok", "\n".join([shuffled[0]] + body) + "\n")
+    gaps = [(d.strftime("%Y-%m-%d %H:%M"), a, b) for i, (d, a, b) in enumerate(zip(hours, load, temp))
+            if i not in (10, 11, 50, 120, 121, 122, 200)]
+    add("gaps.csv", "ok", _table(("date", "load", "temp"), gaps))
+    big_gap = [(d.strftime("%Y-%m-%d %H:%M"), a, b) for i, (d, a, b) in enumerate(zip(_hours(N + 100), load + load[:100], temp + temp[:100]))
+               if not 100 <= i < 200]
+    add("large_gap_irregular.csv", "ok", _table(("date", "load", "temp"), big_gap))
+    paris = [timezone(timedelta(hours=1)), timezone(timedelta(hours=2))]
+    tz_rows = []
+    for i, (a, b) in enumerate(zip(load, temp)):
+        utc = datetime(2023, 3, 20, 0, 0, tzinfo=timezone.utc) + timedelta(hours=i)
+        zone = paris[1] if utc >= datetime(2023, 3, 26, 1, 0, tzinfo=timezone.utc) else paris[0]
+        tz_rows.append((utc.astimezone(zone).isoformat(), a, b))
+    add("timezones_dst.csv", "ok", _table(("timestamp", "load", "temp"), tz_rows))
+    add("utc_z_suffix.csv", "ok", _table(("time", "temp"), [(d.strftime("%Y-%m-%dT%H:%M:%SZ"), b) for d, b in zip(hours, temp)]))
+    add("no_header.csv", "ok", _table(None, [(d.strftime("%Y-%m-%d %H:%M"), a, b) for d, a, b in zip(hours, load, temp)]))
+    add("no_header_numbers_only.csv", "ok", _table(None, [(a, b) for a, b in zip(load, temp)]))
+    add("single_column.csv", "ok", _table(("sales",), [(b,) for b in temp]))
+    add("no_date_column.csv", "ok", _table(("load", "temp"), [(a, b) for a, b in zip(load, temp)]))
+    add("trailing_delimiter.csv", "ok", _standard(trailing=","))
+    add("trailing_delimiter_rows_only.csv", "ok",
+        "date,load,temp\n" + "".join(f"{d:%Y-%m-%d %H:%M},{a},{b},\n" for d, a, b in zip(hours, load, temp)))
+    add("quoted_numbers_thousands.csv", "ok",
+        _table(("date", "units", "revenue"),
+               [(d.strftime("%Y-%m-%d %H:%M"), f'"{a * 100:,.1f}"', f'"{b * 1000:,.2f}"') for d, a, b in zip(hours, load, temp)]))
+    add("currency_and_percent.csv", "ok",
+        _table(("date", "share", "price"), [(d.strftime("%Y-%m-%d"), f"{a / 2:.1f}%", f"${b:.2f}")
+                                            for d, a, b in zip([START + timedelta(days=i) for i in range(N)], load, temp)]))
+    dup_rows = []
+    for i, (d, a, b) in enumerate(zip(hours, load, temp)):
+        dup_rows.append((d.strftime("%Y-%m-%d %H:%M"), a, b))
+        if i % 40 == 5:
+            dup_rows.append((d.strftime("%Y-%m-%d %H:%M"), a + 1, b + 1))
+    add("duplicate_timestamps.csv", "ok", _table(("date", "load", "temp"), dup_rows))
+    add("inf_in_feature.csv", "ok", _table(("date", "load", "temp"),
+                                           [(d.strftime("%Y-%m-%d %H:%M"), "-inf" if i == 9 else a, b)
+                                            for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    some = [(d.strftime("%Y-%m-%d %H:%M"), "" if i % 17 == 3 else a, "NA" if i % 13 == 4 else b)
+            for i, (d, a, b) in enumerate(zip(hours, load, temp))]
+    add("some_missing_values.csv", "ok", _table(("date", "load", "temp"), some))
+    add("missing_at_ends.csv", "ok", _table(("date", "load", "temp"),
+                                            [(d.strftime("%Y-%m-%d %H:%M"), a, "" if i < 3 or i > N - 3 else b)
+                                             for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    days = [START + timedelta(days=i) for i in range(N)]
+    add("daily_dayfirst.csv", "ok", _table(("date", "temp"), [(d.strftime("%d/%m/%Y"), b) for d, b in zip(days, temp)]))
+    months = [datetime(2000 + i // 12, i % 12 + 1, 1) for i in range(N)]
+    add("monthly.csv", "ok", _table(("month", "sales"), [(d.strftime("%Y-%m"), a) for d, a in zip(months, load)]))
+    add("excel_sep_hint.csv", "ok", "sep=;\n" + _standard(sep=";"))
+    blank = _standard().splitlines()
+    add("blank_lines.csv", "ok", "\n\n" + "\n".join(ln + ("\n" if i % 50 == 7 else "") for i, ln in enumerate(blank)) + "\n\n\n")
+    add("comment_lines.csv", "ok", "# exported by a logger\n# units: degC\n" + _standard())
+    add("text_category_column.csv", "ok",
+        _table(("date", "site", "load", "temp"),
+               [(d.strftime("%Y-%m-%d %H:%M"), ["north", "south"][i % 2], a, b)
+                for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    add("pandas_index_column.csv", "ok",
+        _table(("", "date", "load", "temp"), [(i, d.strftime("%Y-%m-%d %H:%M"), a, b)
+                                              for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    add("duplicate_and_blank_header_names.csv", "ok",
+        _table(("date", "value", "value", ""), [(d.strftime("%Y-%m-%d %H:%M"), a, b, round(a - b, 3))
+                                                for d, a, b in zip(hours, load, temp)]))
+    add("spaces_around_fields.csv", "ok",
+        _table((" date ", " load ", " temp "), [(f" {d:%Y-%m-%d %H:%M} ", f" {a} ", f" {b}  ") for d, a, b in zip(hours, load, temp)]))
+    add("short_rows.csv", "ok",
+        _table(("date", "load", "temp"), [(d.strftime("%Y-%m-%d %H:%M"), a) if i == 30 else (d.strftime("%Y-%m-%d %H:%M"), a, b)
+                                          for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    bad_dates = [("not a date" if i == 60 else d.strftime("%Y-%m-%d %H:%M"), a, b) for i, (d, a, b) in enumerate(zip(hours, load, temp))]
+    add("one_bad_date.csv", "ok", _table(("date", "load", "temp"), bad_dates))
+    add("stray_text_in_numbers.csv", "ok",
+        _table(("date", "load", "temp"), [(d.strftime("%Y-%m-%d %H:%M"), a, "error" if i == 45 else b)
+                                          for i, (d, a, b) in enumerate(zip(hours, load, temp))]))
+    add("unix_epoch_and_negative.csv", "ok",
+        _table(("epoch", "delta"), [(int(d.replace(tzinfo=timezone.utc).timestamp()), round(b - 22, 3))
+                                    for d, b in zip(hours, temp)]))
+    add("fifteen_minutes_iso_t.csv", "ok",
+        _table(("datetime", "kw"), [((START + timedelta(minutes=15 * i)).strftime("%Y-%m-%dT%H:%M"), a)
+                                    for i, a in enumerate(load)]))
+    add("scientific_notation.csv", "ok",
+        _table(("date", "flux"), [(d.strftime("%Y-%m-%d %H:%M"), f"{b * 1e-6:.4e}") for d, b in zip(hours, temp)]))
+    return files
+
+
+def main() -> None:
+    files = build()
+    for name, (_, content) in files.items():
+        (HERE / name).write_bytes(content)
+    expected = {name: exp for name, (exp, _) in sorted(files.items())}
+    (HERE / "expected.json").write_text(json.dumps(expected, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(files)} files ({sum(v == 'ok' for v in expected.values())} ok, "
+          f"{sum(v == 'error' for v in expected.values())} error) to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

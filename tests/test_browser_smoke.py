@@ -1,0 +1,15 @@
+import pytest
+
+from tests.conftest import shot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_opens_and_every_page_is_in_the_navigation(app_server, page):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    for title in ("Home", "Train", "Runs", "Forecast", "Inspect", "Search"):
+        assert sidebar.get_by_role("link", name=title).count() == 1, title
+    sidebar.get_by_text("Device").wait_for()
+    shot(page, "home")

@@ -1,0 +1,263 @@
+"""Jobs: training (or any long operation) in a worker process, outside the UI's script thread.
+
+Why a process and not a thread: Streamlit forbids `st.*` from other threads anyway, and a process
+keeps the training loop's Python work off the server's GIL (the page stays responsive while jobs
+train), can die without taking the server with it (the job then shows as `failed`), and can be
+stopped cooperatively through a shared Event that the engine checks every batch.
+
+The worker sends events (dicts) through a queue; a reader thread in the server folds them into
+`Job.state`, which the page's fragment reads every second. `JobManager` queues jobs beyond a
+server-wide cap and a per-owner cap (one browser session), and reports queue positions.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import multiprocessing as mp
+import os
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+ACTIVE = ("queued", "starting", "running")
+MAX_BATCH_POINTS = 5000
+
+_ctx = mp.get_context("spawn")  # fork after torch and the server's threads start is unsafe
+
+
+def _worker_main(target: str, payload: dict, events, stop_event) -> None:
+    """Entry point of the worker process: run `target(payload, emit, should_stop)`."""
+    def emit(event: dict) -> None:
+        events.put(event)
+
+    try:
+        module, _, name = target.partition(":")
+        func = getattr(importlib.import_module(module), name)
+        result = func(payload, emit, stop_event.is_set)
+        events.put({"type": "done", "result": result})
+    except BaseException as exc:  # report everything, including SpecError, to the server
+        from zoo.registry import SpecError
+
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        events.put({"type": "error", "message": message, "user_error": isinstance(exc, SpecError),
+                    "traceback": traceback.format_exc()})
+
+
+def train_worker(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
+    """Train one spec and record the run (target of a training job)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec.from_dict(payload["spec"])
+    result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
+                            run_id=payload.get("run_id"), callback=emit, should_stop=should_stop)
+    return {k: v for k, v in result.summary().items()}
+
+
+def reduce_training(state: dict, event: dict) -> None:
+    """Fold one training event into the state the live chart reads."""
+    kind = event.get("type")
+    if kind == "start":
+        state.update(device=event["device"], epochs=event["epochs"], batches=event["batches_per_epoch"],
+                     sizes=event["sizes"], status="running", started_training=time.time())
+    elif kind == "run":
+        state.update(run_id=event["run_id"], run_dir=event["run_dir"])
+    elif kind == "batch":
+        points = state.setdefault("batch_losses", [])
+        points.append((event["epoch"] - 1 + event["batch"] / event["batches"], event["loss"]))
+        if len(points) > MAX_BATCH_POINTS:
+            del points[: len(points) - MAX_BATCH_POINTS]
+        state.update(epoch=event["epoch"], batch=event["batch"], batches=event["batches"],
+                     samples_per_s=event["samples_per_s"])
+    elif kind == "epoch":
+        state.setdefault("epoch_rows", []).append(
+            {k: event[k] for k in ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")})
+        state.update(best_epoch=event["best_epoch"], patience_counter=event["patience_counter"],
+                     patience=event["patience"], epoch=event["epoch"], batch=state.get("batches", 0),
+                     samples_per_s=event["samples_per_s"])
+    elif kind == "finished":
+        state["final"] = {k: v for k, v in event.items() if k != "type"}
+
+
+@dataclass
+class Job:
+    id: str
+    owner: str
+    target: str
+    payload: dict
+    reducer: Callable[[dict, Any], None] | None = None
+    status: str = "queued"
+    reason: str = ""
+    state: dict = field(default_factory=dict)
+    result: dict | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    ended: float | None = None
+    stop_requested: bool = False
+    _process: Any = None
+    _stop: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def snapshot(self) -> dict:
+        """A consistent copy for drawing (lists copied so the reader thread may keep appending)."""
+        with self._lock:
+            state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.state.items()}
+            return {"id": self.id, "status": self.status, "reason": self.reason, "state": state,
+                    "result": self.result, "created": self.created, "started": self.started, "ended": self.ended,
+                    "stop_requested": self.stop_requested}
+
+
+class JobManager:
+    """Runs jobs in worker processes, at most `max_running` at once and `per_owner` per owner."""
+
+    def __init__(self, max_running: int | None = None, per_owner: int | None = None):
+        self.max_running = max_running or int(os.environ.get("PLAYGROUND_MAX_JOBS", "2"))
+        self.per_owner = per_owner or int(os.environ.get("PLAYGROUND_JOBS_PER_SESSION", "1"))
+        self._jobs: dict[str, Job] = {}
+        self._order: list[str] = []
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ public
+    def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
+               reducer: Callable[[dict, Any], None] | None = None) -> Job:
+        job = Job(id=job_id or f"job-{next(self._ids)}", owner=owner, target=target, payload=payload, reducer=reducer)
+        with self._lock:
+            if job.id in self._jobs:
+                raise ValueError(f"job {job.id} exists")
+            self._jobs[job.id] = job
+            self._order.append(job.id)
+        self._schedule()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def jobs(self, owner: str | None = None) -> list[Job]:
+        with self._lock:
+            return [self._jobs[i] for i in self._order if owner is None or self._jobs[i].owner == owner]
+
+    def queue_position(self, job_id: str) -> int | None:
+        """1 for the next job to start; None when the job is not waiting."""
+        with self._lock:
+            waiting = [i for i in self._order if self._jobs[i].status == "queued"]
+            return waiting.index(job_id) + 1 if job_id in waiting else None
+
+    def stop(self, job_id: str) -> None:
+        """Ask the job to stop: a queued job never starts; a running one stops within a batch."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            return
+        with job._lock:
+            job.stop_requested = True
+            if job.status == "queued":
+                job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
+            elif job._stop is not None:
+                job._stop.set()
+        self._schedule()
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        deadline = None if timeout is None else time.time() + timeout
+        job = self._jobs[job_id]
+        while job.active and (deadline is None or time.time() < deadline):
+            time.sleep(0.05)
+        return job
+
+    def running_count(self) -> int:
+        return sum(1 for j in self._jobs.values() if j.status in ("starting", "running"))
+
+    # ------------------------------------------------------------------ internals
+    def _schedule(self) -> None:
+        with self._lock:
+            for job_id in self._order:
+                job = self._jobs[job_id]
+                if job.status != "queued":
+                    continue
+                if self.running_count() >= self.max_running:
+                    return
+                owner_running = sum(1 for j in self._jobs.values()
+                                    if j.owner == job.owner and j.status in ("starting", "running"))
+                if owner_running >= self.per_owner:
+                    continue
+                self._start(job)
+
+    def _start(self, job: Job) -> None:
+        events = _ctx.Queue()
+        job._stop = _ctx.Event()
+        job.status, job.started = "starting", time.time()
+        job._process = _ctx.Process(target=_worker_main, args=(job.target, job.payload, events, job._stop),
+                                    daemon=True, name=f"playground-{job.id}")
+        job._process.start()
+        threading.Thread(target=self._follow, args=(job, events), daemon=True, name=f"follow-{job.id}").start()
+
+    def _follow(self, job: Job, events) -> None:
+        """Fold the worker's events into the job until it reports an end or dies."""
+        finished = False
+        while not finished:
+            try:
+                event = events.get(timeout=0.5)
+            except queue.Empty:
+                if not job._process.is_alive():
+                    # Drain anything sent just before exit, then judge.
+                    try:
+                        event = events.get(timeout=0.5)
+                    except queue.Empty:
+                        with job._lock:
+                            job.status = "failed"
+                            job.reason = (f"the worker process died (exit code {job._process.exitcode}) "
+                                          "before it reported a result; the best checkpoint so far is kept")
+                        break
+                else:
+                    continue
+            with job._lock:
+                finished = self._apply(job, event)
+        job.ended = time.time()
+        job._process.join(timeout=5)
+        self._schedule()
+
+    def _apply(self, job: Job, event: dict) -> bool:
+        kind = event.get("type")
+        if kind == "done":
+            job.result = event["result"]
+            job.status = (event["result"] or {}).get("status", "finished")
+            job.reason = (event["result"] or {}).get("reason", "")
+            return True
+        if kind == "error":
+            job.status = "failed"
+            job.reason = event["message"]
+            job.state["traceback"] = None if event.get("user_error") else event.get("traceback")
+            return True
+        if kind in ("start", "run") and job.status == "starting":
+            job.status = "running"
+        if job.reducer is not None:
+            job.reducer(job.state, event)
+        else:
+            job.state.setdefault("events", []).append(event)
+        return False
+
+    def shutdown(self) -> None:
+        for job in self.jobs():
+            if job.active:
+                self.stop(job.id)
+        for job in self.jobs():
+            if job._process is not None:
+                job._process.join(timeout=5)
+                if job._process.is_alive():
+                    job._process.terminate()
+
+
+def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir=None, data_dir=None) -> Job:
+    """Queue a training job whose id is the run id (so `?run=<id>` works from the moment it is queued)."""
+    from zoo.runs import new_run_id, runs_root
+
+    spec.validate()
+    run_id = new_run_id(spec)
+    payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id}
+    return manager.submit("zoo.jobs:train_worker", payload, owner=owner, job_id=run_id, reducer=reduce_training)
