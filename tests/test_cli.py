@@ -1,0 +1,120 @@
+"""`python -m zoo`: the contract of DESIGN.md, run as a person would, in a subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def zoo_cli(*args, env=None, timeout=300):
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "zoo", *args], cwd=ROOT, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def last_json(proc):
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_models_json_lists_both_tasks_with_ranges():
+    proc = zoo_cli("models", "--json")
+    assert proc.returncode == 0, proc.stderr
+    models = last_json(proc)["models"]
+    image = [m for m in models if "image" in m["tasks"]]
+    series = [m for m in models if "series" in m["tasks"]]
+    assert len(image) >= 7 and len(series) >= 7
+    for m in models:
+        for h in m["hyperparameters"]:
+            assert "default" in h and h["help"]
+            assert ("low" in h and "high" in h) or "choices" in h or h["type"] == "bool"
+    only_series = last_json(zoo_cli("models", "--task", "series", "--json"))["models"]
+    assert {m["name"] for m in only_series} == {m["name"] for m in series}
+
+
+def test_train_cnn_three_epochs_reaches_090_and_is_reproducible(tmp_path):
+    args = ("train", "--data", "mnist-sample", "--model", "cnn", "--epochs", "3", "--seed", "0", "--json",
+            "--runs-dir", str(tmp_path))
+    first, second = zoo_cli(*args), zoo_cli(*args)
+    assert first.returncode == 0, first.stderr
+    a, b = last_json(first), last_json(second)
+    assert a["metrics"]["test_accuracy"] >= 0.90
+    assert a["metrics"] == b["metrics"] and a["best_epoch"] == b["best_epoch"]
+    assert a["run_id"] != b["run_id"]
+    for key in ("run_id", "run_dir", "status", "epochs_run", "best_epoch", "metrics"):
+        assert key in a
+    assert set(a["metrics"]) == {"test_loss", "test_accuracy"}
+    run_dir = Path(a["run_dir"])
+    assert {p.name for p in run_dir.iterdir()} == {"spec.json", "metrics.csv", "best.pt", "result.json"}
+    assert first.stderr.count("epoch ") >= 3, "one progress line per epoch on stderr"
+
+
+def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
+    proc = zoo_cli("train", "--optimizer", "sgd", "--lr", "1e4", "--epochs", "2", "--json", "--runs-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    result = last_json(proc)
+    assert result["status"] == "diverged"
+    torch.load(Path(result["run_dir"]) / "best.pt", weights_only=True)
+
+
+def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_path):
+    env_dir, flag_dir = tmp_path / "env", tmp_path / "flag"
+    a = last_json(zoo_cli("train", "--dry-run", "--json", env={"PLAYGROUND_RUNS_DIR": str(env_dir)}))
+    b = last_json(zoo_cli("train", "--dry-run", "--json", "--runs-dir", str(flag_dir),
+                          env={"PLAYGROUND_RUNS_DIR": str(env_dir)}))
+    assert Path(a["run_dir"]).parent == env_dir and Path(b["run_dir"]).parent == flag_dir
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("train", "--model", "resnet"), "unknown model"),
+    (("train", "--model", "mlp", "--set", "depth=99"), "outside its range"),
+    (("train", "--model", "mlp", "--set", "colour=red"), "has no hyperparameter"),
+    (("train", "--model", "mlp", "--set", "depth"), "KEY=VALUE"),
+    (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
+    (("train", "--device", "cuda:7"), "cuda"),
+    (("train", "--lr", "0"), "lr=0.0 must be a positive number"),
+    (("train", "--epochs", "many"), "invalid int value"),
+    (("train", "--data", "cifar10"), "unknown image dataset"),
+    (("fly",), "unknown command"),
+])
+def test_bad_input_exits_2_with_one_error_line_and_no_traceback(args, needle, tmp_path):
+    proc = zoo_cli(*args, "--runs-dir", str(tmp_path)) if args[0] == "train" else zoo_cli(*args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not tmp_path.exists() or not any(tmp_path.iterdir()), "bad input writes no run"
+
+
+def test_a_dataset_missing_offline_names_the_folder_to_fill(tmp_path):
+    data_dir = tmp_path / "data"
+    # An unreachable proxy makes "offline" certain whatever network this machine has.
+    env = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    proc = zoo_cli("train", "--data", "mnist", "--data-dir", str(data_dir), "--runs-dir", str(tmp_path / "r"), env=env)
+    assert proc.returncode == 2
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: ") and str(data_dir / "MNIST" / "raw") in line and "mnist-sample" in line
+
+
+def test_the_full_datasets_read_the_idx_files_through_torchvision(tmp_path):
+    """mnist read offline from a folder holding the IDX files (here the sample's, gzipped as downloaded)."""
+    import shutil
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    shared = ROOT.parent / "shared" / "data" / "mnist-sample"
+    if not shared.exists():
+        pytest.skip("../shared/data is not beside this checkout")
+    for f in shared.glob("*.gz"):
+        shutil.copy(f, raw / f.name)
+    proc = zoo_cli("train", "--data", "mnist", "--data-dir", str(tmp_path / "data"), "--dry-run", "--json",
+                   "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert last_json(proc)["status"] == "finished"

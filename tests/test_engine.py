@@ -1,0 +1,186 @@
+"""The engine and the run store: determinism, early stopping, stop, divergence, checkpoints."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+import zoo
+from zoo.data import load_data
+from zoo.engine import EarlyStopping, evaluate, fit, run_experiment, weight_init
+from zoo.registry import DataShape, SpecError
+from zoo.runs import METRIC_COLUMNS
+from zoo.spec import ExperimentSpec
+
+QUICK = dict(model="cnn", limit_train=1000, batch_size=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_data(ExperimentSpec(**QUICK))
+
+
+def fresh(data):
+    """load_data's tensors are moved in place by fit; hand each run its own copy."""
+    import copy
+
+    return copy.deepcopy(data)
+
+
+def test_early_stopping_says_when_to_stop_and_remembers_the_best():
+    stopper = EarlyStopping(patience=2, min_delta=0.1, mode="min")
+    decisions = [stopper.step(v, e) for e, v in enumerate([1.0, 0.5, 0.45, 0.44], start=1)]
+    assert decisions == [False, False, False, True]
+    assert stopper.best == 0.5 and stopper.best_epoch == 2
+    assert stopper.step(0.2, 5) is False and stopper.best_epoch == 5 and stopper.counter == 0
+    never = EarlyStopping(patience=0)
+    assert not any(never.step(1.0, e) for e in range(1, 20))
+    up = EarlyStopping(patience=1, mode="max")
+    assert [up.step(v, e) for e, v in enumerate([0.5, 0.6, 0.6], start=1)] == [False, False, True]
+
+
+def test_same_spec_and_seed_give_identical_metrics(sample):
+    spec = ExperimentSpec(**QUICK, epochs=2)
+    a, b = fit(spec, data=fresh(sample)), fit(spec, data=fresh(sample))
+    strip = lambda h: [{k: v for k, v in row.items() if k not in ("seconds", "samples_per_s")} for row in h]  # noqa: E731
+    assert strip(a.history) == strip(b.history)
+    assert a.test_metrics == b.test_metrics
+    c = fit(spec.replace(seed=1), data=load_data(spec.replace(seed=1)))
+    assert strip(c.history) != strip(a.history)
+
+
+def test_run_directory_is_complete_and_load_run_restores_the_best_model(runs_dir, sample):
+    spec = ExperimentSpec(**QUICK, epochs=2)
+    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    path = result.run_dir
+    assert {p.name for p in path.iterdir()} == {"spec.json", "metrics.csv", "best.pt", "result.json"}
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert tuple(metrics.columns) == METRIC_COLUMNS and list(metrics.epoch) == [1, 2]
+    assert (metrics.seconds > 0).all() and (metrics.samples_per_s > 0).all()
+    saved = json.loads((path / "result.json").read_text())
+    assert saved["status"] == "finished" and saved["best_epoch"] == result.best_epoch
+    assert saved["metrics"] == result.test_metrics
+    state = torch.load(path / "best.pt", map_location="cpu", weights_only=True)
+    assert set(state) == set(result.model.state_dict())
+
+    run = zoo.load_run(path)
+    assert run.spec == spec
+    assert not run.model.training and next(run.model.parameters()).device.type == "cpu"
+    data = load_data(spec)
+    _, accuracy = evaluate(run.model, data.x_test, data.y_test, "image")
+    assert accuracy == pytest.approx(saved["metrics"]["test_accuracy"])
+
+
+def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sample):
+    # min_delta so large that nothing after epoch 1 counts as better: patience 2 stops after epoch 3.
+    spec = ExperimentSpec(**QUICK, epochs=10, patience=2, min_delta=100.0)
+    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    assert result.status == "early_stopped" and result.epochs_run == 3 and result.best_epoch == 1
+    best = torch.load(result.run_dir / "best.pt", weights_only=True)
+    for key, value in result.model.state_dict().items():
+        assert torch.equal(value.cpu(), best[key]), key
+    assert result.history[0]["val_loss"] == pytest.approx(result.best_value)
+
+
+def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_dir, sample):
+    spec = ExperimentSpec(**QUICK, optimizer="sgd", lr=1e4, epochs=3)
+    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    assert result.status == "diverged" and "learning rate" in result.reason
+    saved = json.loads((result.run_dir / "result.json").read_text())
+    assert saved["status"] == "diverged"
+    model = zoo.load_run(result.run_dir).model
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert all(torch.isfinite(torch.tensor(v)) for v in saved["metrics"].values())
+
+
+def test_a_stop_request_ends_within_a_batch_and_keeps_finished_epochs(runs_dir, sample):
+    batches = []
+
+    def count(event):
+        if event["type"] == "batch":
+            batches.append(event)
+
+    steps = iter(range(10**6))
+    # Stop in the middle of epoch 2: epoch 1 (16 batches) is finished work and is kept.
+    stop_at = 16 + 5
+    result = run_experiment(ExperimentSpec(**QUICK, epochs=5), runs_dir=runs_dir, data=fresh(sample),
+                            callback=count, should_stop=lambda: next(steps) >= stop_at)
+    assert result.status == "stopped" and result.epochs_run == 1 and result.best_epoch == 1
+    assert len(pd.read_csv(result.run_dir / "metrics.csv")) == 1
+    assert json.loads((result.run_dir / "result.json").read_text())["status"] == "stopped"
+
+
+def test_a_fault_while_training_writes_failed_and_keeps_the_checkpoint(runs_dir, sample):
+    def explode(event):
+        if event["type"] == "epoch" and event["epoch"] == 2:
+            raise RuntimeError("boom in epoch 2")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_experiment(ExperimentSpec(**QUICK, epochs=3), runs_dir=runs_dir, data=fresh(sample), callback=explode)
+    (path,) = list(runs_dir.iterdir())
+    saved = json.loads((path / "result.json").read_text())
+    assert saved["status"] == "failed" and "boom in epoch 2" in saved["reason"]
+    torch.load(path / "best.pt", weights_only=True)
+    assert not [p for p in path.iterdir() if p.name.endswith(".tmp")], "no temp file left behind"
+
+
+@pytest.mark.parametrize("scheme", ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+                                    "orthogonal", "normal", "zeros"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "tcn", "transformer"])
+def test_every_init_scheme_reaches_every_weight_matrix(scheme, name):
+    torch.manual_seed(0)
+    model = zoo.build(name, DataShape("image"))
+    model.apply(weight_init(scheme))
+    weights = [(n, p) for n, p in model.named_parameters() if p.dim() >= 2 and not n.endswith("original0")]
+    for n, p in weights:
+        if scheme == "zeros":
+            assert not p.any(), n
+        elif scheme == "normal":
+            assert p.std().item() == pytest.approx(0.01, rel=0.5), n
+        elif scheme == "orthogonal" and p.dim() == 2 and p.shape[0] <= p.shape[1]:
+            assert torch.allclose(p @ p.T, torch.eye(p.shape[0]), atol=1e-4), n
+    biases = [p for n, p in model.named_parameters() if n.endswith("bias") and "norm" not in n]
+    assert all(not b.any() for b in biases)
+
+
+def test_kaiming_suits_relu_layers_as_its_formula_says():
+    layer = torch.nn.Linear(1000, 500)
+    weight_init("kaiming_normal")(layer)
+    assert layer.weight.std().item() == pytest.approx((2 / 1000) ** 0.5, rel=0.05)
+    weight_init("xavier_normal")(layer)
+    assert layer.weight.std().item() == pytest.approx((2 / 1500) ** 0.5, rel=0.05)
+
+
+@pytest.mark.parametrize("precision,dtype", [("fp64", torch.float64), ("bf16", torch.float32)])
+def test_precisions_that_the_cpu_can_do_train(precision, dtype, sample):
+    result = fit(ExperimentSpec(**QUICK, epochs=1, precision=precision), data=fresh(sample))
+    assert result.status == "finished" and result.test_metrics["test_accuracy"] > 0.3
+    assert next(result.model.parameters()).dtype == dtype
+
+
+def test_fp16_and_missing_devices_are_refused_with_what_to_do():
+    with pytest.raises(SpecError, match="fp16 needs a CUDA GPU"):
+        fit(ExperimentSpec(**QUICK, precision="fp16", device="cpu"))
+    if not torch.cuda.is_available():
+        with pytest.raises(SpecError, match="not available here"):
+            fit(ExperimentSpec(**QUICK, device="cuda"))
+
+
+@pytest.mark.parametrize("optimizer,schedule", [("adamw", "cosine"), ("sgd", "step")])
+def test_optimizers_and_schedules(optimizer, schedule, sample):
+    result = fit(ExperimentSpec(**QUICK, epochs=3, optimizer=optimizer, schedule=schedule, lr=0.01), data=fresh(sample))
+    lrs = [row["lr"] for row in result.history]
+    assert result.status == "finished" and lrs[0] == pytest.approx(0.01)
+    assert lrs[1] < lrs[0], "the schedule lowers the learning rate"
+
+
+def test_validation_split_is_seeded_disjoint_and_normalised_with_training_statistics():
+    a = load_data(ExperimentSpec(seed=0))
+    b = load_data(ExperimentSpec(seed=0))
+    assert torch.equal(a.x_val, b.x_val)
+    assert a.sizes() == {"train": 3600, "val": 400, "test": 1000}
+    assert abs(a.x_train.mean().item()) < 1e-4 and a.x_train.std().item() == pytest.approx(1.0, abs=1e-3)
+    train_rows = {tuple(r.tolist()) for r in a.x_train.flatten(1)[:, ::7]}
+    assert not any(tuple(r.tolist()) in train_rows for r in a.x_val.flatten(1)[:, ::7])

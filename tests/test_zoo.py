@@ -1,0 +1,132 @@
+"""The zoo: every registered model is tested the moment it is registered (one test per task)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+import torch
+
+import zoo
+from zoo.engine import fit
+from zoo.registry import DataShape, SpecError, get_model, hparams, make_config
+from zoo.spec import ExperimentSpec, TrainSettings, train_hparams
+
+
+def test_at_least_seven_models_per_task():
+    assert len(zoo.list_models("image")) >= 7
+    assert len(zoo.list_models("series")) >= 7
+    assert {"mlp", "cnn", "rnn", "lstm", "gru", "tcn", "transformer"} <= set(zoo.list_models("image"))
+    assert {"linear", "mlp", "rnn", "lstm", "gru", "tcn", "transformer"} <= set(zoo.list_models("series"))
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_config_is_frozen_and_declares_every_field(name):
+    entry = get_model(name)
+    assert entry.config.__dataclass_params__.frozen
+    declared = hparams(entry.config)
+    assert [h.name for h in declared] == [f.name for f in dataclasses.fields(entry.config)]
+    for h in declared:
+        assert h.help, f"{name}.{h.name} has no help text"
+        assert h.check(h.default) == h.default, f"{name}.{h.name} default is outside its own range"
+        if h.kind in ("int", "float"):
+            assert h.low <= h.high and (not h.log or h.low > 0)
+
+
+@pytest.mark.parametrize("name", zoo.list_models("image"))
+def test_every_image_model_learns_in_one_epoch_on_the_sample(name):
+    spec = ExperimentSpec(model=name, epochs=1, seed=0)
+    result = fit(spec)
+    assert result.status == "finished"
+    assert len(result.history) == 1
+    assert result.test_metrics["test_accuracy"] > 0.4, "well above the 0.1 of chance after one epoch"
+    assert math.isfinite(result.test_metrics["test_loss"])
+
+
+@pytest.mark.parametrize("name", zoo.list_models("series"))
+@pytest.mark.parametrize("lookback,features,horizon", [(1, 1, 1), (17, 3, 5), (64, 7, 24)])
+def test_every_series_model_runs_forward_and_backward_on_any_window(name, lookback, features, horizon):
+    torch.manual_seed(0)
+    shape = DataShape(task="series", lookback=lookback, n_features=features, horizon=horizon)
+    model = zoo.build(name, shape)
+    x = torch.randn(4, lookback, features)
+    out = model(x)
+    assert out.shape == (4, horizon)
+    out.square().mean().backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert grads and all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
+def test_cnn_defaults_are_the_seeds_lenet_shape():
+    model = zoo.build("cnn", DataShape("image"))
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(c.out_channels, c.kernel_size) for c in convs] == [(6, (5, 5)), (16, (5, 5))]
+    assert [l.out_features for l in linears] == [120, 84, 10]
+
+
+def test_tcn_uses_the_parametrization_weight_norm():
+    model = zoo.build("tcn", DataShape("series", lookback=16, n_features=2, horizon=3))
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv1d) and hasattr(m, "parametrizations")]
+    assert convs and all("weight" in c.parametrizations for c in convs)
+
+
+def test_tcn_is_causal():
+    """Changing the last input step must not change what the network computed for earlier steps."""
+    torch.manual_seed(0)
+    model = zoo.build("tcn", DataShape("series", lookback=20, n_features=1, horizon=1)).eval()
+    x = torch.randn(1, 20, 1)
+    y = x.clone()
+    y[0, -1, 0] += 5.0
+    feats = lambda t: model.network(t.transpose(1, 2))  # noqa: E731
+    assert torch.allclose(feats(x)[..., :-1], feats(y)[..., :-1])
+
+
+def test_transformer_is_batch_first():
+    model = zoo.build("transformer", DataShape("image"))
+    assert all(layer.self_attn.batch_first for layer in model.encoder.layers)
+
+
+def test_out_of_range_and_unknown_hyperparameters_are_refused_with_a_sentence():
+    with pytest.raises(SpecError, match="outside its range"):
+        make_config("mlp", {"depth": 99})
+    with pytest.raises(SpecError, match="has no hyperparameter"):
+        make_config("mlp", {"dpth": 2})
+    with pytest.raises(SpecError, match="unknown model"):
+        get_model("resnet")
+    with pytest.raises(SpecError, match="does not fit the image task"):
+        zoo.build("linear", DataShape("image"))
+
+
+def test_spec_json_round_trip_is_exact():
+    spec = ExperimentSpec(model="mlp", model_params={"depth": 3, "activation": "tanh"}, lr=0.0123, seed=7)
+    again = ExperimentSpec.from_json(spec.to_json())
+    assert again == spec
+    assert json.loads(again.to_json()) == json.loads(spec.to_json())
+
+
+def test_training_defaults_come_from_the_declarations():
+    declared = {h.name: h.default for h in train_hparams()}
+    spec = ExperimentSpec()
+    assert declared == {f.name: getattr(spec, f.name) for f in dataclasses.fields(TrainSettings)}
+
+
+def test_spec_accepts_any_positive_lr_but_refuses_nonsense():
+    ExperimentSpec(lr=1e4).validate()
+    for bad in (dict(lr=0.0), dict(lr=-1.0), dict(epochs=0), dict(batch_size=0), dict(optimizer="lbfgs"),
+                dict(data="cifar"), dict(precision="int8"), dict(lr=float("nan"))):
+        with pytest.raises(SpecError):
+            ExperimentSpec(**bad).validate()
+
+
+def test_cli_command_reproduces_the_spec():
+    import shlex
+
+    from zoo.cli import Parser, add_spec_arguments, spec_from_args
+
+    spec = ExperimentSpec(model="mlp", model_params={"depth": 3}, lr=0.01, epochs=2, schedule="cosine", seed=3)
+    parser = Parser(prog="python -m zoo train")
+    add_spec_arguments(parser)
+    args = parser.parse_args(shlex.split(spec.cli_command())[4:])
+    assert spec_from_args(args) == spec
