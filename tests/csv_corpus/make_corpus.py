@@ -58,9 +58,11 @@ def build() -> dict[str, tuple[str, bytes]]:
     add("whitespace_only.csv", "error", "\n   \n\t\n\n")
     add("header_only.csv", "error", "date,load,temp\n")
     add("header_only_bom.csv", "error", b"\xef\xbb\xbfdate,load,temp\r\n")
-    add("binary.csv", "error", bytes(random.Random(1).randrange(256) for _ in range(2048)))
+    rng = random.Random(1)
+    add("binary.csv", "error", bytes(rng.randrange(256) for _ in range(2048)))
+    add("long_text_no_newline.csv", "error", b"D" * 2048)
     add("png_renamed.csv", "error", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    add("zip_xlsx_renamed.csv", "error", b"PK\x03\x04" + bytes(random.Random(2).randrange(256) for _ in range(512)))
+    add("zip_xlsx_renamed.csv", "error", b"PK\x03\x04" + bytes(rng.randrange(256) for _ in range(512)))
     add("html_page.csv", "error",
         "<!DOCTYPE html>\n<html><head><title>data.csv at main</title></head>\n"
         "<body><table><tr><td>date</td><td>value</td></tr></table></body></html>\n")

@@ -1,0 +1,312 @@
+"""Baselines, metrics, conformal intervals and evaluate_forecast, checked against numpy references."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from zoo.data.series import SeriesFrame, make_windows, read_series
+from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, detect_period, evaluate_forecast, fit_linear,
+                          interval_coverage, linear, metrics, naive, seasonal_naive, window_mean, write_report)
+
+
+def _frame(values, freq="h", extra=None) -> SeriesFrame:
+    n = len(values)
+    index = pd.date_range("2024-01-01", periods=n, freq=freq, name="date") if freq else pd.RangeIndex(n)
+    data = dict(extra or {})
+    data["y"] = np.asarray(values, dtype=float)
+    return SeriesFrame(frame=pd.DataFrame(data, index=index), target="y", date_col="date" if freq else None,
+                       freq=freq)
+
+
+def _hourly(n=600, noise=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 10 * np.sin(2 * np.pi * t / 24) + 0.01 * t + 20 + rng.normal(0, noise, n)
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+def test_metrics_match_numpy_references():
+    rng = np.random.default_rng(1)
+    y = rng.uniform(1, 10, size=(30, 5))
+    p = y + rng.normal(0, 1, size=y.shape)
+    yn, pn = (y - 4) / 2, (p - 4) / 2
+    train = rng.uniform(0, 10, 200)
+    m = metrics(y, p, y_true_norm=yn, y_pred_norm=pn, train_target=train, season=7)
+    assert tuple(m) == METRIC_KEYS
+    assert m["mse_norm"] == pytest.approx(np.mean((pn - yn) ** 2))
+    assert m["mae_norm"] == pytest.approx(np.mean(np.abs(pn - yn)))
+    assert m["mae"] == pytest.approx(np.mean(np.abs(p - y)))
+    assert m["rmse"] == pytest.approx(np.sqrt(np.mean((p - y) ** 2)))
+    assert m["mape"] == pytest.approx(100 * np.mean(np.abs(p - y) / np.abs(y)))
+    assert m["smape"] == pytest.approx(100 * np.mean(2 * np.abs(p - y) / (np.abs(y) + np.abs(p))))
+    assert m["mase"] == pytest.approx(np.mean(np.abs(p - y)) / np.mean(np.abs(train[7:] - train[:-7])))
+    assert all(isinstance(v, float) and math.isfinite(v) for v in m.values())
+    assert m.notes == []
+    json.dumps(m)
+
+
+def test_mape_skips_zero_actuals_and_says_so():
+    y = np.array([[0.0, 2.0], [4.0, 0.0]])
+    p = np.array([[1.0, 1.0], [5.0, 1.0]])
+    m = metrics(y, p, y_true_norm=y, y_pred_norm=p, train_target=[1, 2, 3, 4], season=1)
+    assert m["mape"] == pytest.approx(100 * np.mean([1 / 2, 1 / 4]))
+    assert any("skips 2" in n for n in m.notes)
+    zeros = metrics(np.zeros((2, 2)), p, y_true_norm=y, y_pred_norm=p, train_target=[1, 1, 1], season=1)
+    assert zeros["mape"] is None and zeros["mase"] is None and len(zeros.notes) == 2
+    assert zeros["smape"] == pytest.approx(200.0)
+
+
+def test_metrics_of_non_finite_predictions_are_none_with_a_reason():
+    y = np.ones((3, 2))
+    p = np.full((3, 2), np.nan)
+    m = metrics(y, p, y_true_norm=y, y_pred_norm=p, train_target=[1, 2, 3], season=1)
+    assert all(v is None for v in m.values()) and m.notes
+
+
+# ---------------------------------------------------------------------------------------------
+# baselines
+
+
+def test_naive_mean_and_seasonal_naive_against_hand_computation():
+    sf = _frame(_hourly(400))
+    ws = make_windows(sf, 48, 30)
+    x = ws.x_test[:, :, 0]
+    np.testing.assert_array_equal(naive(ws), np.repeat(x[:, -1:], 30, axis=1))
+    np.testing.assert_allclose(window_mean(ws), np.repeat(x.mean(axis=1, keepdims=True), 30, axis=1), rtol=1e-6)
+    s = seasonal_naive(ws, period=24)
+    z = ws.z[:, 0]
+    for i, t in enumerate(ws.test_starts[:5]):
+        for h in range(30):
+            assert s[i, h] == z[t + h - 24 * (h // 24 + 1)]
+    # A period longer than the lookback reads the history before the window.
+    long = seasonal_naive(ws, period=60)
+    for i, t in enumerate(ws.test_starts[:5]):
+        np.testing.assert_array_equal(long[i], z[t - 60 + np.arange(30)])
+    # On an exactly periodic series seasonal naive is exact.
+    exact = make_windows(_frame(np.tile(np.arange(24.0), 20)), 48, 12)
+    np.testing.assert_allclose(seasonal_naive(exact, period=24), exact.y_test, atol=1e-6)
+    assert seasonal_naive(exact).shape == exact.y_test.shape
+
+
+def test_linear_baseline_recovers_an_exact_linear_relation():
+    t = np.arange(500)
+    # Sines plus a trend obey a fixed linear recurrence, so a window determines the next values exactly.
+    y = np.sin(2 * np.pi * t / 24) + 0.5 * np.sin(2 * np.pi * t / 7) + 0.01 * t
+    ws = make_windows(_frame(y), 16, 8)
+    pred = linear(ws)
+    assert np.max(np.abs(pred - ws.y_test)) < 1e-6
+    assert np.max(np.abs(linear(ws, "val") - ws.y_val)) < 1e-6
+
+
+def test_linear_baseline_is_fitted_on_train_windows_only():
+    y = _hourly(400)
+    ws = make_windows(_frame(y), 24, 6)
+    changed = y.copy()
+    changed[ws.split_rows[0]:] = np.random.default_rng(5).normal(0, 100, len(y) - ws.split_rows[0])
+    ws2 = make_windows(_frame(changed), 24, 6)
+    np.testing.assert_allclose(fit_linear(ws2), fit_linear(ws))
+    a = np.concatenate([ws.x_train[:, :, 0], np.ones((len(ws.x_train), 1))], axis=1).astype(np.float64)
+    np.testing.assert_allclose(fit_linear(ws), np.linalg.lstsq(a, ws.y_train.astype(np.float64), rcond=None)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# seasonality and intervals
+
+
+def test_detect_period():
+    assert detect_period(_frame(_hourly(24 * 40, noise=2.0)), "h") == 24
+    assert detect_period(_hourly(24 * 40, noise=2.0)) == 24                     # from the ACF alone
+    rng = np.random.default_rng(3)
+    weekly = np.tile([5, 6, 6, 7, 9, 14, 12.0], 60) + rng.normal(0, 0.5, 420)
+    assert detect_period(_frame(weekly, freq="D")) == 7
+    assert detect_period(_frame(_hourly()), season=12) == 12
+    assert detect_period(np.arange(100.0)) == 1
+    assert detect_period(np.ones(50)) == 1
+    ws = make_windows(_frame(_hourly(600)), 48, 12)
+    assert detect_period(ws) == 24
+
+
+def test_conformal_quantile_is_the_finite_sample_one():
+    residuals = np.arange(1, 10, dtype=float)[:, None] * np.array([1.0, -2.0])   # n = 9, two steps
+    hw = conformal_intervals(residuals, levels=(0.8, 0.5))
+    # ceil(10 * 0.8) = 8 -> the 8th smallest |r|; ceil(10 * 0.5) = 5 -> the 5th.
+    np.testing.assert_allclose(hw[0.8], [8, 16])
+    np.testing.assert_allclose(hw[0.5], [5, 10])
+
+
+def test_conformal_coverage_on_iid_residuals_is_near_nominal():
+    rng = np.random.default_rng(0)
+    val = rng.standard_t(5, size=(2000, 6)) * np.arange(1, 7)
+    test = rng.standard_t(5, size=(5000, 6)) * np.arange(1, 7)
+    hw = conformal_intervals(val)
+    for level in (0.8, 0.95):
+        coverage = interval_coverage(test, np.zeros_like(test), hw[level])
+        assert abs(coverage - level) < 0.02, (level, coverage)
+    assert np.all(np.diff(hw[0.95]) > 0) and np.all(hw[0.95] > hw[0.8])
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluate_forecast
+
+
+class _LastValue(nn.Module):
+    """The naive forecast as a torch model (with one parameter so it has a device)."""
+
+    def __init__(self, horizon, channel=-1):
+        super().__init__()
+        self.horizon, self.channel = horizon, channel
+        self.zero = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return x[:, -1, self.channel].unsqueeze(1).repeat(1, self.horizon) + self.zero
+
+
+def _flat_linear(lookback, channels, horizon, seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(lookback * channels, horizon))
+
+
+def _check_report(report, ws):
+    H = ws.horizon
+    assert tuple(report.metrics) == METRIC_KEYS
+    assert all(isinstance(v, float) and math.isfinite(v) for v in report.metrics.values())
+    assert set(report.baselines) == set(BASELINES) == {"naive", "seasonal_naive", "mean", "linear"}
+    for m in report.baselines.values():
+        assert tuple(m) == METRIC_KEYS and all(isinstance(v, float) and math.isfinite(v) for v in m.values())
+    assert set(report.beats) == set(BASELINES) and all(isinstance(v, bool) for v in report.beats.values())
+    f = report.forecast
+    assert list(f.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(f) == H and f["date"].is_monotonic_increasing and f["date"].is_unique
+    assert f["date"].iloc[0] > ws.sf.frame.index[-1]
+    assert np.isfinite(f.drop(columns="date").to_numpy()).all()
+    assert (f["lower_95"] <= f["lower_80"]).all() and (f["lower_80"] <= f["forecast"]).all()
+    assert (f["forecast"] <= f["upper_80"]).all() and (f["upper_80"] <= f["upper_95"]).all()
+    b = report.backtest
+    assert {"time", "step", "actual", "predicted"} <= set(b.columns)
+    assert len(b) == len(ws.test_starts) * H and sorted(b["step"].unique()) == list(range(1, H + 1))
+    for k in (1, H):
+        step = report.backtest_step(k)
+        assert list(step["time"]) == list(ws.target_times(ws.test_starts, k))
+        np.testing.assert_allclose(step["actual"], ws.inverse_target(ws.y_test[:, k - 1]), rtol=1e-6)
+        np.testing.assert_allclose(step["predicted"], report.test_pred[:, k - 1])
+        np.testing.assert_allclose(step["baseline_naive"], ws.inverse_target(naive(ws)[:, k - 1]), rtol=1e-6)
+    assert all(0 <= c <= 1 for c in report.coverage.values()) and set(report.coverage) == {0.8, 0.95}
+    json.dumps(report.to_dict())
+    extra = report.summary_extra()
+    assert "metrics" not in extra and set(extra["baselines"]) == set(BASELINES)
+    assert set(extra["coverage"]) == {"80", "95"}
+    json.dumps(extra)
+
+
+def test_evaluate_forecast_with_a_small_torch_model(tmp_path):
+    sf = _frame(_hourly(500), extra={"x": np.cos(np.arange(500) / 7)})
+    ws = make_windows(sf, 48, 12, features="all")
+    model = _flat_linear(48, 2, 12)
+    model.train()
+    report = evaluate_forecast(model, ws)
+    assert model.training                      # left as it was found
+    _check_report(report, ws)
+    assert report.season == 24
+    assert pd.DatetimeIndex(report.forecast["date"]).equals(sf.future_index(12))
+
+    paths = write_report(report, tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["backtest.csv", "forecast.csv"]
+    back = pd.read_csv(paths["forecast"], parse_dates=["date"])
+    assert list(back.columns) == list(report.forecast.columns) and len(back) == 12
+    assert back["date"].is_monotonic_increasing
+    np.testing.assert_allclose(back["forecast"], report.forecast["forecast"], rtol=1e-9)
+    assert len(pd.read_csv(paths["backtest"])) == len(report.backtest)
+
+
+def test_torch_models_equal_to_baselines_score_like_them():
+    sf = _frame(_hourly(500))
+    ws = make_windows(sf, 36, 8)
+    report = evaluate_forecast(_LastValue(8), ws)
+    for key in METRIC_KEYS:
+        assert report.metrics[key] == pytest.approx(report.baselines["naive"][key], rel=1e-5)
+    assert report.beats["naive"] is False
+
+    report = evaluate_forecast(_as_torch(fit_linear(ws), 36, 8), ws)
+    for key in METRIC_KEYS:
+        assert report.metrics[key] == pytest.approx(report.baselines["linear"][key], rel=1e-4)
+    assert report.beats["naive"] and report.beats["mean"] and not report.beats["linear"]
+
+
+def test_the_users_season_reaches_the_baselines():
+    sf = _frame(_hourly(500))
+    assert evaluate_forecast(_LastValue(6), make_windows(sf, 24, 6)).season == 24
+    assert evaluate_forecast(_LastValue(6), make_windows(sf, 24, 6, season=12)).season == 12
+    assert evaluate_forecast(_LastValue(6), make_windows(sf, 24, 6), season=8).season == 8
+
+
+def test_evaluate_forecast_on_steps_without_dates():
+    sf = read_series(b"v\n" + "\n".join(str(float(v)) for v in _hourly(300)).encode())
+    ws = make_windows(sf, 24, 6)
+    report = evaluate_forecast(_flat_linear(24, 1, 6), ws)
+    _check_report(report, ws)
+    assert list(report.forecast["date"]) == list(range(300, 306))
+
+
+def _as_torch(w: np.ndarray, lookback: int, horizon: int) -> nn.Module:
+    """The least-squares baseline's weights in an nn.Linear over the flattened window."""
+    lin = nn.Sequential(nn.Flatten(), nn.Linear(lookback, horizon))
+    with torch.no_grad():
+        lin[1].weight.copy_(torch.from_numpy(w[:-1].T))
+        lin[1].bias.copy_(torch.from_numpy(w[-1]))
+    return lin
+
+
+def test_plain_and_scaled_intervals_against_hand_computation():
+    sf = _frame(_hourly(500))
+    ws = make_windows(sf, 36, 8)
+    model = _as_torch(fit_linear(ws), 36, 8)
+    val_res = ws.actual_targets("val") - ws.inverse_target(linear(ws, "val"))
+    test_pred = ws.inverse_target(linear(ws, "test"))
+    plain = evaluate_forecast(model, ws, intervals="plain")
+    hw = conformal_intervals(val_res)
+    for level in (0.8, 0.95):
+        np.testing.assert_allclose(plain.halfwidths[level], hw[level], rtol=1e-4)
+        pct = int(level * 100)
+        np.testing.assert_allclose(plain.forecast[f"upper_{pct}"] - plain.forecast["forecast"], hw[level], rtol=1e-4)
+        assert plain.coverage[level] == pytest.approx(interval_coverage(ws.actual_targets("test"), test_pred, hw[level]),
+                                                      abs=2e-3)
+    scaled = evaluate_forecast(model, ws)
+    s_val = ws.x_val[:, :, 0].astype(np.float64).std(axis=1) * ws.std[0]
+    s_last = ws.last_window[0, :, 0].astype(np.float64).std() * ws.std[0]
+    q = conformal_intervals(val_res / s_val[:, None])
+    np.testing.assert_allclose(scaled.halfwidths[0.95], q[0.95] * s_last, rtol=1e-4)
+    b = scaled.backtest
+    for level, pct in ((0.8, 80), (0.95, 95)):
+        inside = (b["actual"] >= b[f"lower_{pct}"]) & (b["actual"] <= b[f"upper_{pct}"])
+        assert inside.mean() == pytest.approx(scaled.coverage[level], abs=1e-9)
+    assert scaled.interval_method == "scaled" and plain.interval_method == "plain"
+
+
+def test_intervals_cover_within_five_points_on_etth1():
+    from zoo.data.series import sample_series_path
+
+    ws = make_windows(read_series(sample_series_path()), 336, 96, split="ett")
+    report = evaluate_forecast(_as_torch(fit_linear(ws), 336, 96), ws)
+    assert report.metrics["mse_norm"] == pytest.approx(report.baselines["linear"]["mse_norm"], rel=1e-4)
+    assert report.baselines["naive"]["mse_norm"] == pytest.approx(0.069, abs=0.002)   # the published ~0.069
+    assert abs(report.coverage[0.8] - 0.8) <= 0.05 and abs(report.coverage[0.95] - 0.95) <= 0.05, report.coverage
+
+
+def test_intervals_cover_near_nominal_with_a_good_model():
+    # Linear recurrence plus i.i.d. noise: the least-squares model's residuals are exchangeable.
+    rng = np.random.default_rng(7)
+    t = np.arange(6000)
+    y = 10 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 1, len(t))
+    ws = make_windows(_frame(y), 48, 4, split="0.4,0.3,0.3")
+    for method in ("scaled", "plain"):
+        report = evaluate_forecast(_as_torch(fit_linear(ws), 48, 4), ws, intervals=method)
+        assert abs(report.coverage[0.8] - 0.8) < 0.04 and abs(report.coverage[0.95] - 0.95) < 0.03, method
