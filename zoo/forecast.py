@@ -14,8 +14,6 @@ Pure numpy/pandas/torch; no Streamlit.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -505,20 +503,9 @@ def _forecast_frame(ws: WindowedSeries, point: np.ndarray, halfwidths: dict) -> 
 
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            frame.to_csv(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    from zoo.runs import atomic_write_text
+
+    return atomic_write_text(path, frame.to_csv(index=False))
 
 
 def write_report(report: ForecastReport, run_dir) -> dict[str, Path]:
