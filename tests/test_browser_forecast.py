@@ -1,0 +1,116 @@
+"""The Forecast page in a real Chromium: upload a CSV, train 2 epochs with the live chart, see the
+backtest plot, download the forecast. (Opening a run by its `?run=` URL is covered by AppTest in
+tests/test_forecast_page.py.)
+
+Screenshots land in tests/artifacts/forecast-*.png: look at them after a change to the page.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import shot, wait_for_app
+from zoo.forecast_io import FORECAST_COLUMNS
+
+pytestmark = pytest.mark.browser
+
+ROWS, HORIZON = 400, 24
+SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
+    .map(el => el.scrollHeight), document.body.scrollHeight)"""
+PLOTTED = """(selector) => { const el = document.querySelector(selector + ' .js-plotly-plot');
+    return el && el.data ? el.data.reduce((n, t) => n + ((t.x || []).length), 0) : 0; }"""
+
+
+def tall_shot(page, name: str) -> Path:
+    """shot() of the whole page: Streamlit scrolls inside its main container, so the viewport is grown
+    to the content first."""
+    size = page.viewport_size
+    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(400)  # let plotly re-lay out
+    path = shot(page, name)
+    page.set_viewport_size(size)
+    return path
+
+
+def daily_cycle_csv(path: Path) -> pd.Timestamp:
+    """400 hourly rows with a daily cycle; returns the last timestamp."""
+    rng = np.random.default_rng(1)
+    t = np.arange(ROWS)
+    dates = pd.date_range("2024-05-01", periods=ROWS, freq="h")
+    value = 20 + 5 * np.sin(2 * np.pi * t / 24) + 0.01 * t + rng.normal(0, 0.4, ROWS)
+    pd.DataFrame({"timestamp": dates.strftime("%Y-%m-%d %H:%M"), "demand": value.round(3)}).to_csv(path, index=False)
+    return dates[-1]
+
+
+def set_slider(page, key: str, *keys: str) -> None:
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    thumb.focus()
+    for k in keys:
+        thumb.press(k)
+    page.wait_for_timeout(150)
+    wait_for_app(page)
+
+
+def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, page, tmp_path):
+    csv_path = tmp_path / "hourly demand.csv"
+    last = daily_cycle_csv(csv_path)
+
+    page.goto(f"{app_server.url}/forecast")
+    wait_for_app(page)
+    page.get_by_text("Upload a CSV").click()
+    wait_for_app(page)
+    page.locator(".st-key-forecast-upload input[type='file']").set_input_files(str(csv_path))
+    preview = page.locator(".st-key-forecast-preview")
+    preview.get_by_text("400 rows").wait_for(timeout=30_000)
+    text = preview.inner_text()
+    assert "timestamp" in text and "hourly (h)" in text and "demand" in text
+
+    page.get_by_text("Training settings", exact=True).click()
+    set_slider(page, "forecast-settings-epochs", "Home", "ArrowRight")
+    assert page.locator(".st-key-forecast-settings-epochs input[type='range']").input_value() == "2"
+    page.get_by_text("2 epochs · batch").wait_for()
+    page.get_by_text("That is few for a short series").wait_for()   # 161 windows: 1 step per epoch at batch 256
+    tall_shot(page, "forecast-upload-preview")
+
+    page.get_by_role("button", name="Train and forecast").click()
+    page.wait_for_url("**/forecast?run=*", timeout=30_000)
+    run_id = page.url.split("run=")[1].split("&")[0]
+    page.get_by_text(f"Run {run_id}").first.wait_for(timeout=30_000)
+    tall_shot(page, "forecast-live")   # the live panel (or, on a fast machine, already the results)
+
+    # The results replace the live panel when the job ends: the backtest plot has the test windows.
+    backtest = ".st-key-forecast-backtest"
+    page.wait_for_function(f"() => ({PLOTTED})('{backtest}') > 0", timeout=120_000)
+    wait_for_app(page)
+    run_dir = app_server.runs_dir / run_id
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["status"] == "finished" and result["epochs_run"] == 2, result.get("reason")
+    test_windows = result["sizes"]["test"]
+    assert page.evaluate(f"({PLOTTED})('{backtest}')") >= 2 * test_windows   # actual and model, at least
+    page.locator(".st-key-forecast-beats").get_by_text("naive (last value)").wait_for()
+    page.get_by_text("hourly demand.csv").first.wait_for()                     # the upload's own name
+    spec = json.loads((run_dir / "spec.json").read_text())
+    assert Path(spec["data"]).parent.name == "uploads" and spec["epochs"] == 2
+    tall_shot(page, "forecast-results")
+
+    # Download the forecast: it parses, has H rows, increasing hourly dates after the last row, and ordered bounds.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="forecast.csv").click()
+    saved = tmp_path / "downloaded-forecast.csv"
+    info.value.save_as(saved)
+    forecast = pd.read_csv(saved, parse_dates=["date"])
+    assert tuple(forecast.columns) == FORECAST_COLUMNS
+    assert len(forecast) == HORIZON
+    assert forecast["date"].is_monotonic_increasing and forecast["date"].is_unique
+    assert forecast["date"].iloc[0] == last + pd.Timedelta(1, "h")
+    assert (forecast["date"].diff().dropna() == pd.Timedelta(1, "h")).all()
+    values = forecast[list(FORECAST_COLUMNS[1:])].to_numpy()
+    assert np.isfinite(values).all()
+    assert (forecast["lower_95"] <= forecast["lower_80"]).all() and (forecast["lower_80"] <= forecast["forecast"]).all()
+    assert (forecast["forecast"] <= forecast["upper_80"]).all() and (forecast["upper_80"] <= forecast["upper_95"]).all()

@@ -1,0 +1,349 @@
+"""The Forecast page under AppTest (one script run per `.run()`), and its helpers in zoo/forecast_io.py.
+
+The page with the bundled sample; every file of the CSV corpus through the page's real upload path
+(`st.file_uploader`, which this Streamlit's AppTest drives): each previews cleanly or shows exactly
+one one-sentence error, never an exception; a finished series run's results read back by `?run=`.
+Live training is driven in a real browser (tests/test_browser_forecast.py).
+"""
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from zoo import forecast_io as fio
+from zoo.data.series import read_series
+from zoo.registry import SpecError
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+CORPUS = ROOT / "tests" / "csv_corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+
+
+def hourly_csv(rows: int = 300, seed: int = 0) -> bytes:
+    """A small hourly series with a daily cycle (and a second column)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    dates = pd.date_range("2024-03-01", periods=rows, freq="h")
+    load = 50 + 10 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 1, rows)
+    temp = 15 + 5 * np.sin(2 * np.pi * (t - 6) / 24) + rng.normal(0, 0.5, rows)
+    frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d %H:%M:%S"), "temp": temp.round(3), "load": load.round(3)})
+    return frame.to_csv(index=False).encode()
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    """The Forecast page inside app.py's st.navigation (so its page links resolve), before its first run."""
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def texts(at, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+def all_text(at) -> str:
+    return "\n".join(texts(at, "markdown") + texts(at, "caption") + texts(at, "info") + texts(at, "error")
+                     + texts(at, "warning") + texts(at, "success"))
+
+
+def start_button(at):
+    found = [b for b in at.button if b.key == "forecast-start"]
+    return found[0] if found else None
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in all_text(at)
+
+
+# ---------------------------------------------------------------------------------------------
+# the page
+
+
+def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
+    at = new_app().run()
+    assert_clean(at)
+    assert not at.error, texts(at, "error")
+    shown = all_text(at)
+    assert "17,420 rows" in shown and "date column **date**" in shown and "hourly (h)" in shown
+    assert "target **OT**" in shown
+    assert "CC BY-ND 4.0" in shown and "Zhou" in shown
+    # Defaults that train fast: linear, lookback 96, horizon 24, 3 epochs, and the windows they make.
+    assert at.selectbox(key="forecast-model").value == "linear"
+    assert at.number_input(key="forecast-lookback").value == 96
+    assert at.number_input(key="forecast-horizon").value == 24
+    assert at.session_state["forecast-settings-epochs"] == 3
+    assert "12,075** train" in shown and "scaler is fitted on the 12,194 training rows only" in shown
+    assert "Seasonal period: **24** (detected)" in shown
+    assert "3 epochs · batch 256" in shown and "144 optimisation steps (48 per epoch)" in shown
+    assert start_button(at) is not None and not start_button(at).disabled
+    assert at.get("plotly_chart"), "the preview chart is drawn"
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    date = next(s for s in at.selectbox if s.key.startswith("forecast-date-"))
+    assert target.options == ["OT (default)", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
+    assert date.options[0] == "date (detected)" and "date" in date.options
+
+    # Multivariate: every numeric column is an input channel of the model.
+    at.radio(key="forecast-features").set_value("all").run()
+    assert_clean(at)
+    assert "input (batch, 96 x 7) → output **(batch, 24)**" in all_text(at)
+
+    # The ETT protocol on the sample; then settings too long for the split: one clear error, Start disabled.
+    at.selectbox(key="forecast-split").set_value("ett").run()
+    assert_clean(at)
+    assert "8,521** train" in all_text(at) and "not in any split" in all_text(at) and not at.error
+    at.selectbox(key="forecast-split").set_value("custom").run()
+    at.text_input(key="forecast-split-custom").set_value("0.9,0.05,0.05").run()
+    at.number_input(key="forecast-horizon").set_value(1000).run()
+    assert_clean(at)
+    assert len(at.error) == 1, texts(at, "error")
+    assert "validation split has 871 rows" in at.error[0].value and "smaller lookback or horizon" in at.error[0].value
+    assert start_button(at).disabled
+    at.text_input(key="forecast-split-custom").set_value("90/5").run()
+    assert len(at.error) == 1 and "is not three shares" in at.error[0].value
+
+
+def test_every_corpus_file_previews_or_shows_one_clear_error_through_the_uploader(runs_dir):
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.session_state["forecast-lookback"] = 8   # the corpus's files are short (as in test_series_data)
+    at.session_state["forecast-horizon"] = 4
+    at.run()
+    assert_clean(at)
+    outcomes = {}
+    for name in sorted(EXPECTED):
+        at.file_uploader(key="forecast-upload").set_value((name, (CORPUS / name).read_bytes(), "text/csv"))
+        at.run()
+        assert_clean(at)
+        errors = texts(at, "error")
+        button = start_button(at)
+        if EXPECTED[name] == "ok":
+            assert not errors, f"{name}: {errors}"
+            assert "rows** · date column" in all_text(at), f"{name}: no preview"
+            assert button is not None and not button.disabled, name
+        else:
+            assert len(errors) == 1, f"{name}: {errors}"
+            message = errors[0]
+            assert "\n" not in message and len(message) < 400, message
+            assert button is None or button.disabled, name
+        outcomes[name] = "ok" if not errors else "error"
+    assert outcomes == EXPECTED
+
+
+def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(
+        ("constant_target.csv", (CORPUS / "constant_target.csv").read_bytes(), "text/csv")).run()
+    assert len(at.error) == 1
+    assert "'temp' is constant" in at.error[0].value and "choose another target" in at.error[0].value
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert "load" in target.options
+    target.set_value("load").run()
+    assert_clean(at)
+    assert not at.error and "target **load**" in all_text(at)
+    assert not start_button(at).disabled
+
+
+def test_a_file_name_in_messages_is_the_uploaded_name(runs_dir):
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("my sales.csv", b"", "text/csv")).run()
+    assert_clean(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith("my sales.csv is empty")
+
+
+def test_bad_run_ids_in_the_url_are_refused_plainly(runs_dir):
+    at = new_app({"run": "../../etc"}).run()
+    assert_clean(at)
+    assert any("There is no run `../../etc`" in e for e in texts(at, "error"))
+    at = new_app({"run": "20990101-000000-linear-000000"}).run()
+    assert_clean(at)
+    assert any("There is no run" in e for e in texts(at, "error"))
+
+
+def test_an_image_run_is_sent_to_the_train_page(runs_dir):
+    from zoo.spec import ExperimentSpec
+
+    (runs_dir / "20990101-000000-cnn-abcdef").mkdir(parents=True)
+    (runs_dir / "20990101-000000-cnn-abcdef" / "spec.json").write_text(ExperimentSpec().to_json())
+    at = new_app({"run": "20990101-000000-cnn-abcdef"}).run()
+    assert_clean(at)
+    assert any("trained an image model" in i for i in texts(at, "info"))
+
+
+def test_a_failed_series_run_shows_why_and_what_is_missing(runs_dir):
+    from zoo.spec import ExperimentSpec
+
+    run = runs_dir / "20990101-000000-linear-fa11ed"
+    run.mkdir(parents=True)
+    (run / "spec.json").write_text(ExperimentSpec(task="series", data="ETTh1", model="linear").to_json())
+    (run / "result.json").write_text(json.dumps({"status": "failed", "reason": "RuntimeError: out of memory"}))
+    (run / "metrics.csv").write_text("epoch,train_loss,val_loss,val_metric,lr,seconds,samples_per_s\n")
+    at = new_app({"run": run.name}).run()
+    assert_clean(at)
+    assert any("out of memory" in e for e in texts(at, "error"))
+    assert "no forecast.csv" in all_text(at) and "no best.pt" in all_text(at)
+    assert not at.get("plotly_chart") or all(c.key != f"forecast-result-backtest-{run.name}"
+                                             for c in at.get("plotly_chart"))
+
+
+@pytest.fixture
+def finished_run(runs_dir):
+    """A real series run (1 epoch, in-process) trained on an upload stored as the page stores it."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    path = fio.store_upload(hourly_csv(), "shop load.csv", runs_dir)
+    spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=48, horizon=12, epochs=1,
+                          batch_size=64, device="cpu")
+    result = run_experiment(spec, runs_dir=runs_dir)
+    return runs_dir / result.run_id
+
+
+def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(finished_run):
+    run_id = finished_run.name
+    at = new_app({"run": run_id}).run()
+    assert_clean(at)
+    shown = all_text(at)
+    assert f"Run `{run_id}`" in shown
+    assert "shop load.csv" in shown                          # the upload's own name, not its hash
+    result = json.loads((finished_run / "result.json").read_text())
+    for name, won in result["beats"].items():
+        verdict = "beats" if won else "does not beat"
+        assert f"**{verdict} {fio.baseline_label(name, result['season'])}**" in shown
+    coverage = {m.label: m.value for m in at.metric if "interval coverage" in m.label}
+    assert coverage == {f"{lv}% interval coverage": f"{result['coverage'][str(lv)]:.1%}" for lv in (80, 95)}
+    table = next(d.value for d in at.dataframe if "model" in list(d.value.columns))
+    assert list(table.columns) == ["model", "naive", "seasonal naive", "window mean", "linear LS"]
+    assert list(table.index) == list(fio.METRIC_LABELS.values())
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3, "backtest, error by step and forecast"
+    labels = {b.label for b in at.download_button}
+    assert {"forecast.csv", "backtest.csv", "best.pt", "spec.json", "whole run (.zip)"} <= labels
+    assert "python -m zoo train --data" in "\n".join(c.value for c in at.code)
+
+    # Another horizon step and a baseline: still clean.
+    at.slider(key=f"forecast-result-step-{run_id}").set_value(12).run()
+    assert_clean(at)
+    assert "made 12 steps before" in all_text(at)
+
+    # "Train again" fills the form from the run and re-opens its stored upload.
+    next(b for b in at.button if b.key == "forecast-result-again").click().run()
+    assert_clean(at)
+    assert "run" not in at.query_params
+    assert at.radio(key="forecast-source").value == "stored"
+    assert at.number_input(key="forecast-lookback").value == 48
+    assert at.number_input(key="forecast-horizon").value == 12
+    assert at.session_state["forecast-settings-epochs"] == 1
+    assert "300 rows** · date column **date**" in all_text(at) and not at.error
+
+
+def test_a_run_on_a_series_without_dates_forecasts_plain_steps(runs_dir):
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    path = fio.store_upload((CORPUS / "no_date_column.csv").read_bytes(), "no_date_column.csv", runs_dir)
+    spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=8, horizon=4, epochs=1,
+                          device="cpu")
+    run_dir = runs_dir / run_experiment(spec, runs_dir=runs_dir).run_id
+    at = new_app({"run": run_dir.name}).run()
+    assert_clean(at)
+    assert not at.error and len(at.get("plotly_chart")) >= 3
+    forecast = fio.read_forecast(run_dir)
+    rows = len(read_series(path))
+    assert forecast["date"].tolist() == list(range(rows, rows + 4))
+
+
+# ---------------------------------------------------------------------------------------------
+# zoo/forecast_io.py
+
+
+def test_store_upload_keeps_bytes_once_and_the_original_name(tmp_path):
+    raw = hourly_csv(50)
+    first = fio.store_upload(raw, "Umsatz März.csv", tmp_path)
+    again = fio.store_upload(raw, "Umsatz März.csv", tmp_path)
+    assert first == again == tmp_path / "uploads" / f"{fio.upload_key(raw)}.csv"
+    assert first.read_bytes() == raw
+    assert fio.display_name(str(first), tmp_path) == "Umsatz März.csv"
+    assert fio.display_name("ETTh1") == "ETTh1 (bundled sample)"
+    assert fio.stored_upload(str(first), tmp_path) == first.resolve()
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes(raw)
+    assert fio.stored_upload(str(outside), tmp_path) is None
+    assert fio.stored_upload(str(tmp_path / "uploads" / ".." / "elsewhere.csv"), tmp_path) is None
+    assert not [p for p in (tmp_path / "uploads").iterdir() if p.name.endswith(".tmp")]
+    with pytest.raises(SpecError, match="over the upload limit"):
+        fio.store_upload(b"x" * (fio.MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)
+
+
+@pytest.mark.parametrize("name", [n for n, e in sorted(EXPECTED.items()) if e == "ok"])
+def test_header_columns_name_every_column_the_reader_keeps(name):
+    raw = (CORPUS / name).read_bytes()
+    sf = read_series(raw)
+    columns = fio.header_columns(raw, name)
+    assert [c for c in [sf.date_col, *sf.columns] if c and c not in columns] == []
+
+
+def test_header_columns_of_a_long_file_and_of_files_without_columns():
+    from zoo.data.series import sample_series_path
+
+    assert fio.header_columns(sample_series_path().read_bytes()) == ["date", "HUFL", "HULL", "MUFL", "MULL", "LUFL",
+                                                                     "LULL", "OT"]
+    for name in ("empty.csv", "binary.csv", "html_page.csv", "zip_xlsx_renamed.csv"):
+        assert fio.header_columns((CORPUS / name).read_bytes(), name) == []
+
+
+def test_reading_an_upload_names_the_file_and_applies_the_caps():
+    with pytest.raises(SpecError, match="^weird.csv is a PNG image"):
+        fio.read_upload((CORPUS / "png_renamed.csv").read_bytes(), "weird.csv")
+    with pytest.raises(SpecError, match="over the limit"):
+        fio.read_upload(b"date,value\n" * (fio.MAX_UPLOAD_BYTES // 11 + 1), "huge.csv")
+    sf = fio.read_upload(hourly_csv(40), "x.csv", target="temp")
+    assert sf.target == "temp" and sf.freq == "h"
+
+
+def test_check_windows_reports_sizes_bounds_and_the_season():
+    sf = fio.read_upload(hourly_csv(300), "x.csv")
+    check = fio.check_windows(sf, 48, 12)
+    assert check["rows"] == (210, 240, 300)
+    assert check["sizes"] == {"train": 210 - 48 - 12 + 1, "val": 30 - 12 + 1, "test": 60 - 12 + 1}
+    assert check["bounds"]["test"] == sf.frame.index[240]
+    assert check["season"] == 24 and not check["season_set"]
+    assert fio.check_windows(sf, 48, 12, season=12)["season"] == 12
+    with pytest.raises(SpecError, match="validation split"):
+        fio.check_windows(sf, 48, 48)
+
+
+def test_result_tables_from_a_run_directory(finished_run):
+    result = json.loads((finished_run / "result.json").read_text())
+    forecast = fio.read_forecast(finished_run)
+    assert tuple(forecast.columns) == fio.FORECAST_COLUMNS and len(forecast) == 12
+    assert pd.api.types.is_datetime64_any_dtype(forecast["date"]) and forecast["date"].is_monotonic_increasing
+    assert (forecast["date"].diff().dropna() == pd.Timedelta(1, "h")).all()
+    backtest = fio.read_backtest(finished_run)
+    part = fio.backtest_step(backtest, 3)
+    assert len(part) == result["sizes"]["test"] and part["time"].is_monotonic_increasing
+    table = fio.metrics_table(result, "linear")
+    assert list(table.index)[0] == "your model: linear" and len(table) == 5
+    assert math.isclose(table.iloc[0]["MAE"], result["metrics"]["mae"])
+    lines = fio.beats_lines(result)
+    assert [line["name"] for line in lines] == ["naive", "seasonal_naive", "mean", "linear"]
+    for line in lines:
+        assert line["text"].startswith("beats " if result["beats"][line["name"]] else "does not beat ")
+        assert "RMSE" in line["detail"]
+    assert [lv for lv, _ in fio.coverage_lines(result)] == [80, 95]
+    with zipfile.ZipFile(__import__("io").BytesIO(fio.run_zip(finished_run))) as zf:
+        names = {Path(n).name for n in zf.namelist()}
+    assert {"spec.json", "result.json", "metrics.csv", "best.pt", "backtest.csv", "forecast.csv"} <= names

@@ -1,0 +1,288 @@
+"""What the Forecast page needs around the library: uploads kept for workers, header columns, the
+settings check, and a series run's result files read back as tables.
+
+An upload is bytes in one browser session's memory, but training runs in a worker process that
+reads `spec.data` from disk. `store_upload` writes the bytes once under the runs directory,
+named by their SHA-256 (`<runs>/uploads/<sha256>.csv`, so the same file uploaded twice is one
+file), with a sidecar `<sha256>.json` that keeps the person's own file name for display.
+
+Pure Python, numpy and pandas; no Streamlit, no torch.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import secrets
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from zoo.data import series
+from zoo.data.series import SeriesFrame, make_windows, read_series, resolve_series_source, sample_series_path
+from zoo.registry import SpecError
+
+MAX_UPLOAD_MB = 50                      # the same as .streamlit/config.toml's server.maxUploadSize
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
+MAX_UPLOAD_ROWS = 1_000_000             # a page upload trains in the hosted demo: stricter than the CLI
+SAMPLE_NAME = "ETTh1"                   # what spec.data says for the bundled sample (resolve_series_source)
+SAMPLE_LICENCE = ("ETTh1 (Electricity Transformer Temperature, hourly, 2016-07 to 2018-06, 17,420 rows) by "
+                  "Haoyi Zhou et al., from the ETDataset repository (github.com/zhouhaoyi/ETDataset), "
+                  "licensed CC BY-ND 4.0; bundled unchanged.")
+UPLOADS = "uploads"
+BASELINE_NAMES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive", "mean": "window mean",
+                  "linear": "linear least squares"}
+METRIC_LABELS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE",
+                 "mse_norm": "MSE (norm.)", "mae_norm": "MAE (norm.)"}
+FORECAST_COLUMNS = ("date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95")
+
+
+# ---------------------------------------------------------------------------------------------
+# uploads
+
+
+class NamedBytes(io.BytesIO):
+    """Bytes that carry the file's name, so the reader's messages name the person's file."""
+
+    def __init__(self, raw: bytes, name: str):
+        super().__init__(raw)
+        self.name = name
+
+
+def upload_key(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None) -> SeriesFrame:
+    """`read_series` on uploaded bytes, with the page's caps; raises SpecError in one sentence."""
+    return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col,
+                       max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS)
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(3)}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def store_upload(raw: bytes, name: str, runs_dir) -> Path:
+    """Write an upload to `<runs_dir>/uploads/<sha256>.csv` (once) and its name beside it; return the path."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise SpecError(f"{name} is {len(raw):,} bytes, over the upload limit of {MAX_UPLOAD_MB} MB; "
+                        "upload a shorter extract of the series.")
+    folder = Path(runs_dir) / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    key = upload_key(raw)
+    path = folder / f"{key}.csv"
+    if not path.exists():
+        _atomic_write(path, raw)
+    _atomic_write(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
+    return path
+
+
+def is_sample(data) -> bool:
+    source = resolve_series_source(data)
+    try:
+        return Path(source).resolve() == sample_series_path().resolve()
+    except (TypeError, OSError):
+        return False
+
+
+def stored_upload(data, runs_dir) -> Path | None:
+    """The path when `data` is a file stored by `store_upload` under this runs directory, else None.
+
+    Only such files (and the sample) may be re-opened by the page, so a spec handed over from
+    elsewhere cannot make the page show an arbitrary file of the server."""
+    if not data:
+        return None
+    try:
+        path = Path(data).resolve()
+        folder = (Path(runs_dir) / UPLOADS).resolve()
+    except (TypeError, OSError):
+        return None
+    if path.parent != folder or path.suffix != ".csv" or not path.is_file():
+        return None
+    return path
+
+
+def display_name(data, runs_dir=None) -> str:
+    """What a person calls a spec's data: the sample's name, an upload's original file name, or the file name."""
+    if data is None:
+        return "?"
+    if is_sample(data):
+        return f"{SAMPLE_NAME} (bundled sample)"
+    path = Path(str(data))
+    sidecar = path.with_suffix(".json")
+    if path.parent.name == UPLOADS and sidecar.exists():
+        try:
+            return str(json.loads(sidecar.read_text(encoding="utf-8"))["name"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return path.name
+
+
+# ---------------------------------------------------------------------------------------------
+# columns and the settings check
+
+
+def header_columns(raw: bytes, name: str = "the upload") -> list[str]:
+    """The file's column names as the reader names them (col_0, ... without a header), or [] when the
+    file cannot be split into columns. For the target and date-column choosers, which must work even
+    when reading with the default choices fails (say, a constant last column)."""
+    notes: list[str] = []
+    try:
+        text = series._decode(raw, name, notes)
+        head = "\n".join(text[:200_000].replace("\r\n", "\n").replace("\r", "\n").split("\n")[:60])
+        rows, _, _ = series._split_table(head, name, 1000, notes)
+    except SpecError:
+        return []
+    except (ValueError, TypeError, csv.Error, UnicodeDecodeError):
+        return []
+    if not rows:
+        return []
+    width = max(len(r) for r in rows[:50])
+    if series._has_header(rows[0]):
+        names = series._column_names(rows[0], width)
+    else:
+        names = [f"col_{i}" for i in range(width)]
+    # A trailing delimiter makes an unnamed empty last column the reader drops.
+    while names and names[-1] == f"col_{len(names) - 1}" and all(len(r) < len(names) or not r[len(names) - 1].strip()
+                                                                 for r in rows[1:50]):
+        names.pop()
+    return names
+
+
+def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "target",
+                  split: str = "0.7,0.1,0.2", season: int = 0) -> dict:
+    """The windows these settings make, without training: sizes, row boundaries, the seasonal period
+    and notes. Raises SpecError (one sentence) when a split is too short or a setting is invalid."""
+    from zoo.forecast import detect_period
+
+    ws = make_windows(sf, lookback, horizon, features=features, split=split, season=season)
+    a, b, n = ws.split_rows
+    index = sf.frame.index
+    return {
+        "sizes": {"train": len(ws.train_starts), "val": len(ws.val_starts), "test": len(ws.test_starts)},
+        "rows": (a, b, n),
+        "bounds": {"val": index[a], "test": index[b], "end": index[n - 1]},
+        "season": detect_period(ws, season=season),
+        "season_set": bool(season),
+        "n_features": ws.n_features,
+        "notes": list(ws.notes),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# a series run's results, read back from its directory
+
+
+def _time_column(values: pd.Series) -> pd.Series:
+    """Dates where the column holds dates, else the numbers (plain steps) as they are."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    parsed = pd.to_datetime(values, errors="coerce")
+    return parsed if parsed.notna().all() else values
+
+
+def read_forecast(run_dir) -> pd.DataFrame | None:
+    path = Path(run_dir) / "forecast.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path)
+    frame["date"] = _time_column(frame["date"])
+    return frame
+
+
+def read_backtest(run_dir) -> pd.DataFrame | None:
+    path = Path(run_dir) / "backtest.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path)
+    for col in ("time", "origin"):
+        if col in frame:
+            frame[col] = _time_column(frame[col])
+    return frame
+
+
+def backtest_step(backtest: pd.DataFrame, step: int) -> pd.DataFrame:
+    """One row per test window at horizon step `step` (1..H), in time order."""
+    part = backtest[backtest["step"] == int(step)]
+    return part.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def baseline_label(name: str, season: int | None = None) -> str:
+    label = BASELINE_NAMES.get(name, name.replace("_", " "))
+    if name == "seasonal_naive" and season:
+        label += f" (period {season})"
+    return label
+
+
+def metrics_table(result: dict, model: str = "model") -> pd.DataFrame:
+    """Model and baselines (rows) by metric (columns), on the test windows; None where undefined."""
+    rows = {f"your model: {model}": result.get("metrics") or {}}
+    season = result.get("season")
+    for name, values in (result.get("baselines") or {}).items():
+        rows[baseline_label(name, season)] = values or {}
+    frame = pd.DataFrame.from_dict(
+        {label: {METRIC_LABELS[k]: _finite(values.get(k)) for k in METRIC_LABELS} for label, values in rows.items()},
+        orient="index")
+    return frame
+
+
+def _finite(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def beats_lines(result: dict) -> list[dict]:
+    """Per baseline, in the report's order: {"won", "verdict" ('beats' / 'does not beat'), "baseline"
+    (its label), "detail" (': RMSE 1.79 vs 1.95'), "text" (all of it in one line)}."""
+    mine = result.get("metrics") or {}
+    out = []
+    for name, won in (result.get("beats") or {}).items():
+        theirs = (result.get("baselines") or {}).get(name) or {}
+        a, b = _finite(mine.get("rmse")), _finite(theirs.get("rmse"))
+        detail = "" if a is None or b is None else f": RMSE {a:.4g} vs {b:.4g}"
+        verdict = "beats" if won else "does not beat"
+        label = baseline_label(name, result.get("season"))
+        out.append({"won": bool(won), "name": name, "verdict": verdict, "baseline": label, "detail": detail,
+                    "text": f"{verdict} {label}{detail}"})
+    return out
+
+
+def coverage_lines(result: dict) -> list[tuple[int, float | None]]:
+    """(nominal percent, share of test actuals inside the interval) for the 80% and 95% intervals."""
+    coverage = result.get("coverage") or {}
+    return [(int(level), _finite(coverage.get(level))) for level in sorted(coverage, key=int)]
+
+
+def run_zip(run_dir) -> bytes:
+    """The whole run directory as a zip (spec.json, metrics.csv, result.json, best.pt, backtest.csv,
+    forecast.csv), without temp files."""
+    run_dir = Path(run_dir)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(run_dir.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                zf.write(path, arcname=f"{run_dir.name}/{path.name}")
+    return buffer.getvalue()
+
+
+__all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_BYTES", "SAMPLE_NAME", "SAMPLE_LICENCE", "NamedBytes", "upload_key",
+           "read_upload", "store_upload", "stored_upload", "is_sample", "display_name", "header_columns",
+           "check_windows", "read_forecast", "read_backtest", "backtest_step", "baseline_label", "metrics_table",
+           "beats_lines", "coverage_lines", "run_zip"]
