@@ -1,0 +1,239 @@
+"""zoo.explain: Grad-CAM against pytorch-grad-cam (an independent implementation, test-only) on a
+cnn trained here, saliency against autograd, inplace-ReLU safety, and the `gradcam` CLI."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import ROOT
+from tests.test_inspect import SHAPES, full_state, assert_same_state, no_warnings, twins
+from zoo import explain
+from zoo.cli import main
+from zoo.engine import run_experiment
+from zoo.registry import SpecError, build
+from zoo.runs import load_run
+from zoo.spec import ExperimentSpec
+
+N_IMAGES = 32
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A LeNet-style cnn trained for 1 epoch on mnist-sample (run_experiment wraps zoo.engine.fit)."""
+    runs = tmp_path_factory.mktemp("explain-runs")
+    spec = ExperimentSpec(model="cnn", data="mnist-sample", epochs=1, seed=0, device="cpu", patience=0)
+    result = run_experiment(spec, runs_dir=runs)
+    assert result.test_metrics["test_accuracy"] > 0.8
+    return result
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def reference_cam(cls, model, layer, x, targets):
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    with cls(model=model, target_layers=[layer]) as cam:
+        return cam(input_tensor=x, targets=[ClassifierOutputTarget(int(c)) for c in targets])
+
+
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++"])
+def test_grad_cam_agrees_with_pytorch_grad_cam(trained, method):
+    from pytorch_grad_cam import GradCAM, GradCAMPlusPlus
+
+    model = trained.model
+    x = trained.data.x_test[:N_IMAGES].cpu()
+    model.train()                                  # ours must hand it back in train mode
+    ours = explain.grad_cam(model, x, method=method)
+    assert model.training
+    assert ours.layer == "features.3" == explain.conv_layers(model)[-1]
+    assert ours.target == ours.predicted          # default target: the predicted class
+    # other classes too: the second most likely one, at the first conv layer
+    second = np.argsort(ours.probabilities, 1)[:, -2].tolist()
+    first_layer = explain.grad_cam(model, x, method=method, layer="features.0", target=second)
+
+    cls = GradCAM if method == "gradcam" else GradCAMPlusPlus
+    for result, layer_name in ((ours, "features.3"), (first_layer, "features.0")):
+        ref = reference_cam(cls, model, model.get_submodule(layer_name), x, result.target)
+        r = [pearson(a, b) for a, b in zip(result.cam, ref) if b.max() > 0]
+        assert len(r) >= 20
+        assert min(r) >= 0.99, (layer_name, min(r))
+        assert result.cam.shape == (N_IMAGES, 28, 28)
+        assert result.cam.min() >= 0 and result.cam.max() <= 1
+
+
+def test_grad_cam_uses_the_logit_not_the_softmax(trained):
+    """Grad-CAM weights the feature maps by d(logit)/dA; with softmax they would change."""
+    model = trained.model
+    x = trained.data.x_test[:4].cpu()
+    maps = {}
+    handle = model.features[3].register_forward_hook(lambda m, a, out: maps.__setitem__("a", out))
+    try:
+        model.eval()
+        logits = model(x)
+        c = logits.argmax(1)
+        g_logit = torch.autograd.grad(logits.gather(1, c[:, None]).sum(), maps["a"], retain_graph=True)[0]
+        g_prob = torch.autograd.grad(torch.softmax(logits, 1).gather(1, c[:, None]).sum(), maps["a"])[0]
+    finally:
+        handle.remove()
+
+    def cam(g):
+        low = torch.relu((g.mean((2, 3))[:, :, None, None] * maps["a"]).sum(1))
+        return torch.nn.functional.interpolate(low[:, None], size=(28, 28), mode="bilinear")[:, 0].detach().numpy()
+
+    ours = explain.grad_cam(model, x).cam
+    want, other = cam(g_logit), cam(g_prob)
+    for i in range(4):
+        assert pearson(ours[i], want[i]) > 0.9999
+    assert any(pearson(ours[i], other[i]) < 0.9999 for i in range(4))
+
+
+def test_grad_cam_is_safe_with_inplace_relu_and_gives_the_same_map():
+    model, plain = twins()
+    x = torch.randn(4, 1, 28, 28)
+    before = full_state(model)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        got = explain.grad_cam(model, x, layer="features.0")
+        got_pp = explain.grad_cam(model, x, method="gradcam++")
+        sal = explain.saliency(model, x)
+    no_warnings(record)
+    assert_same_state(before, full_state(model))
+    want = explain.grad_cam(plain, x, layer="features.0")
+    np.testing.assert_allclose(got.cam, want.cam, atol=1e-6)
+    np.testing.assert_allclose(got_pp.cam, explain.grad_cam(plain, x, method="gradcam++").cam, atol=1e-6)
+    np.testing.assert_allclose(sal.saliency, explain.saliency(plain, x).saliency, atol=1e-7)
+    assert got_pp.layer == "features.2"
+
+
+def test_saliency_is_the_input_gradient():
+    torch.manual_seed(0)
+    model = build("lstm", SHAPES["series"], {})
+    x = torch.randn(3, 24, 3)
+    result = explain.saliency(model, x, target=2)
+    xr = x.clone().requires_grad_(True)
+    model.eval()
+    (g,) = torch.autograd.grad(model(xr)[:, 2].sum(), xr)
+    np.testing.assert_allclose(result.saliency, g.abs().numpy(), rtol=1e-5, atol=1e-8)
+    assert result.scaled.shape == (3, 24, 3) and result.scaled.max() == pytest.approx(1.0)
+    whole = explain.saliency(model, x)
+    assert whole.target is None
+    with pytest.raises(SpecError, match="horizon step"):
+        explain.saliency(model, x, target=6)
+
+    mlp = build("mlp", SHAPES["image"], {})
+    img = explain.saliency(mlp, torch.randn(2, 1, 28, 28), target=3)
+    assert img.saliency.shape == (2, 28, 28) and img.target == [3, 3]
+
+
+def test_grad_cam_errors_say_what_to_do():
+    torch.manual_seed(0)
+    cnn = build("cnn", SHAPES["image"], {})
+    x = torch.randn(2, 1, 28, 28)
+    with pytest.raises(SpecError, match="no layer 'nope'.*features.0, features.3"):
+        explain.grad_cam(cnn, x, layer="nope")
+    with pytest.raises(SpecError, match=r"gives shape \[2, 120\]"):
+        explain.grad_cam(cnn, x, layer="classifier.2")
+    with pytest.raises(SpecError, match="not a class"):
+        explain.grad_cam(cnn, x, target=10)
+    with pytest.raises(SpecError, match="method"):
+        explain.grad_cam(cnn, x, method="scorecam")
+    assert explain.grad_cam(cnn, x, layer="features.2").cam.shape == (2, 28, 28)   # any 4-D layer works
+    with pytest.raises(SpecError, match="no 2-D convolutional layer"):
+        explain.grad_cam(build("transformer", SHAPES["image"], {}), x)
+    assert all(not any(m._forward_hooks) for m in cnn.modules())
+
+
+def test_overlay_and_png(tmp_path):
+    image = explain.to_display(torch.linspace(-1, 1, 28 * 28).view(1, 28, 28), mean=0.5, std=0.5)
+    assert image.shape == (28, 28, 3) and image.min() == 0 and image.max() == 1
+    cam = np.tile(np.linspace(0, 1, 28), (28, 1))
+    rgb = explain.overlay(image, cam)
+    assert rgb.shape == (28, 28, 3) and rgb.dtype == np.uint8
+    assert explain.jet(np.array([0.0, 0.5, 1.0])).tolist() == [[0, 0, 128], [128, 255, 128], [128, 0, 0]]
+    path = explain.save_png(tmp_path / "sub" / "x.png", rgb, scale=4)
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.size == (112, 112) and im.mode == "RGB"
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_gradcam_cli_writes_png_and_npz(trained, tmp_path, capsys):
+    run_dir = trained.run_dir
+    out, npz = tmp_path / "cam.png", tmp_path / "cam.npz"
+    assert main(["gradcam", "--run", str(run_dir), "--index", "7", "--out", str(out), "--npz", str(npz),
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    with np.load(npz) as data:
+        assert data["input"].shape == (1, 1, 28, 28) and data["input"].dtype == np.float32
+        assert data["cam"].shape == (28, 28) and data["cam"].min() >= 0 and data["cam"].max() == pytest.approx(1)
+        assert str(data["layer"]) == "features.3" == result["layer"]
+        assert int(data["target"]) == result["target"] == result["predicted"]
+        np.testing.assert_array_equal(data["input"][0], trained.data.x_test[7].cpu().numpy())
+        model = load_run(run_dir).model
+        np.testing.assert_allclose(data["cam"], explain.grad_cam(model, torch.from_numpy(data["input"])).cam[0],
+                                   atol=1e-6)
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.size == (224, 224)
+    assert result["label"] == int(trained.data.y_test[7])
+
+    assert main(["gradcam", "--run", str(run_dir), "--index", "7", "--layer", "features.0", "--target", "3",
+                 "--method", "gradcam++", "--out", str(tmp_path / "pp.png"), "--json"]) == 0
+    pp = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert pp["layer"] == "features.0" and pp["target"] == 3 and pp["method"] == "gradcam++" and pp["npz"] is None
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--index", "1000"], "index 1000 is outside the test set; use 0 to 999"),
+    (["--index", "-1"], "outside the test set"),
+    (["--index", "0", "--layer", "features.9"], "no layer 'features.9'"),
+    (["--index", "0", "--layer", "classifier"], "Grad-CAM needs a (batch, channels, height, width)"),
+    (["--index", "0", "--target", "11"], "not a class"),
+    (["--index", "x"], "invalid int value"),
+])
+def test_gradcam_cli_bad_input_is_one_error_line(trained, tmp_path, capsys, args, needle):
+    code = main(["gradcam", "--run", str(trained.run_dir), *args, "--out", str(tmp_path / "x.png")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and needle in err[0], err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_gradcam_cli_missing_run_and_non_conv_model_in_a_real_process(tmp_path):
+    """Exit 2, one `error:` line, no traceback, from `python -m zoo` itself."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "zoo", "gradcam", "--run", str(tmp_path / "no-such-run"),
+                           "--index", "0", "--out", str(tmp_path / "x.png")],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr and "no-such-run" in proc.stderr
+
+
+def test_gradcam_cli_on_a_model_without_convolutions(tmp_path, capsys):
+    spec = ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu", limit_train=256)
+    run = run_experiment(spec, runs_dir=tmp_path / "runs")
+    code = main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--out", str(tmp_path / "x.png")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "no 2-D convolutional layer" in err[0] and "saliency" in err[0]
+    assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency",
+                 "--out", str(tmp_path / "s.png"), "--npz", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as data:
+        assert data["cam"].shape == (28, 28) and str(data["layer"]) == ""
+    (run.run_dir / "best.pt").unlink()
+    assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency",
+                 "--out", str(tmp_path / "t.png")]) == 2
+    assert "no best.pt" in capsys.readouterr().err

@@ -1,0 +1,526 @@
+"""zoo.inspect: the summary against torch and torchinfo, the guards (device, dtype, per-module
+train/eval flags, hooks, grads, buffers), module internals, the init lab, modes, precision and
+the hooks lab. Parametrized over every registered model, so a new model is tested as it lands."""
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+
+import pytest
+import torch
+import torchinfo
+from torch import nn
+from torch.nn import functional as F
+
+from zoo import explain, inspect as zi
+from zoo.cli import main
+from zoo.registry import DataShape, SpecError, build, list_models
+
+SHAPES = {"image": DataShape(task="image"), "series": DataShape(task="series", lookback=24, n_features=3, horizon=6)}
+MODELS = [(task, name) for task in ("image", "series") for name in list_models(task)]
+IDS = [f"{task}-{name}" for task, name in MODELS]
+HOOK_ATTRS = list(zi.HOOK_DICTS.values()) + list(zi.HOOK_BOOKKEEPING) + ["_is_full_backward_hook"]
+
+
+def fresh(task: str, name: str, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return build(name, SHAPES[task], {})
+
+
+def batch(task: str, n: int = 6, seed: int = 1):
+    g = torch.Generator().manual_seed(seed)
+    shape = SHAPES[task]
+    x = torch.randn(n, *shape.input_shape(), generator=g)
+    y = torch.randint(0, 10, (n,), generator=g) if task == "image" else torch.randn(n, shape.horizon, generator=g)
+    return x, y
+
+
+def hook_state(model: nn.Module) -> dict:
+    """Every hook dictionary (and the bookkeeping next to them) of every module."""
+    return {name: {attr: (dict(v) if isinstance(v := getattr(m, attr, None), dict) else
+                          set(v) if isinstance(v, set) else v) for attr in HOOK_ATTRS}
+            for name, m in model.named_modules()}
+
+
+def full_state(model: nn.Module) -> dict:
+    return {"snapshot": zi.state_snapshot(model), "hooks": hook_state(model),
+            "grads": {n: None if p.grad is None else p.grad.clone() for n, p in model.named_parameters()},
+            "buffers": {n: b.clone() for n, b in model.named_buffers()},
+            "inplace": {n: m.inplace for n, m in model.named_modules() if hasattr(m, "inplace")}}
+
+
+def assert_same_state(before: dict, after: dict) -> None:
+    assert after["snapshot"] == before["snapshot"]
+    assert after["hooks"] == before["hooks"]
+    assert after["inplace"] == before["inplace"]
+    assert after["grads"].keys() == before["grads"].keys()
+    for k, g in before["grads"].items():
+        assert (g is None) == (after["grads"][k] is None), k
+        if g is not None:
+            assert torch.equal(g, after["grads"][k]), k
+    for k, b in before["buffers"].items():
+        assert torch.equal(b, after["buffers"][k]), k
+
+
+def no_warnings(record) -> None:
+    messages = [f"{w.category.__name__}: {w.message}" for w in record]
+    assert not messages, messages
+
+
+# ---------------------------------------------------------------- summary
+
+
+@pytest.mark.parametrize("task,name", MODELS, ids=IDS)
+def test_summary_parameter_counts_match_torch_and_torchinfo(task, name):
+    model = fresh(task, name)
+    first = next(model.parameters())
+    first.requires_grad_(False)   # a frozen tensor, so trainable and frozen both show
+    x, _ = batch(task, 4)
+    summary = zi.summarize(model, SHAPES[task], batch_size=4)
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+    # torchinfo on a copy of the same model; its rows keyed by their module's qualified name
+    ref_model = copy.deepcopy(model)
+    ref = torchinfo.summary(ref_model, input_data=[x], verbose=0, depth=64)
+    assert summary.totals["total_params"] == total == ref.total_params
+    assert summary.totals["trainable_params"] == trainable == ref.trainable_params
+    assert summary.totals["frozen_params"] == first.numel()
+    modules = dict(model.named_modules())
+    names = {id(m): n for n, m in ref_model.named_modules()}
+    ref_rows = {names[i.layer_id]: i for i in ref.summary_list}
+    assert summary.rows, "no rows"
+    for row in summary.rows:
+        module = modules[row.name]
+        assert row.params == sum(p.numel() for p in module.parameters()), row.name
+        assert row.params == ref_rows[row.name].num_params, row.name
+        assert row.trainable_params == ref_rows[row.name].trainable_params, row.name
+        assert row.type == type(module).__name__
+    assert summary.rows[0].name == "" and summary.rows[0].params == total
+    assert summary.rows[0].output_shape == [4, *SHAPES[task].output_shape()]
+    assert summary.totals["mult_adds"] >= ref.total_mult_adds > 0
+    json.dumps(summary.to_dict())   # the CLI prints it
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp", "lstm", "gru"])
+def test_mult_adds_and_memory_equal_torchinfo_where_its_rules_apply(name):
+    model = fresh("image", name)
+    x, _ = batch("image", 8)
+    summary = zi.summarize(model, example=x)
+    ref = torchinfo.summary(copy.deepcopy(model), input_data=[x], verbose=0, depth=64)
+    assert summary.totals["mult_adds"] == ref.total_mult_adds
+    assert summary.totals["forward_backward_mb"] * 1e6 == pytest.approx(ref.total_output_bytes)
+    assert summary.totals["params_mb"] * 1e6 == pytest.approx(ref.total_param_bytes)
+    half = zi.summarize(model, example=x, precision="fp16").totals
+    assert half["params_mb"] == pytest.approx(summary.totals["params_mb"] / 2)
+    assert half["forward_backward_mb"] == pytest.approx(summary.totals["forward_backward_mb"] / 2)
+    assert zi.summarize(model, example=x, precision="fp64").totals["total_mb"] == pytest.approx(
+        2 * summary.totals["total_mb"])
+
+
+def test_weight_normed_convolutions_count_in_mult_adds():
+    """torchinfo counts leaf layers only; a weight-normed conv is not a leaf for it."""
+    model = fresh("series", "tcn")
+    summary = zi.summarize(model, SHAPES["series"], batch_size=2)
+    convs = [r for r in summary.rows if r.type == "ParametrizedConv1d"]
+    assert convs and all(r.mult_adds > 0 and r.leaf for r in convs)
+    assert not any("parametrizations" in r.name for r in summary.rows)
+
+
+def test_raw_torchinfo_loses_per_module_modes_and_summarize_keeps_them():
+    model = fresh("image", "cnn")
+    model.train()
+    model.features.eval()                        # a frozen feature extractor in a training model
+    torchinfo.summary(model, input_data=[torch.zeros(1, 1, 28, 28)], verbose=0)
+    assert model.features.training, "torchinfo's model.train(saved) resets every submodule"
+
+    model.features.eval()
+    before = zi.state_snapshot(model)
+    zi.summarize(model, SHAPES["image"])
+    assert zi.state_snapshot(model) == before
+    assert model.training and not model.features.training
+
+
+def test_summary_never_moves_the_model(monkeypatch):
+    """torchinfo calls model.to(device) when it makes its own input; ours never lets it."""
+    model = fresh("image", "cnn").double()
+    calls = []
+    original = nn.Module.to
+
+    def spy(self, *args, **kwargs):
+        calls.append((type(self).__name__, args, kwargs))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "to", spy)
+    before = zi.state_snapshot(model)
+    summary = zi.summarize(model, SHAPES["image"], batch_size=2)
+    assert calls == []
+    assert zi.state_snapshot(model) == before
+    assert next(model.parameters()).dtype == torch.float64
+    assert summary.totals["total_params"] == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_summary_and_explanations_keep_a_cuda_model_on_its_device():
+    model = fresh("image", "cnn").cuda()
+    x, y = batch("image", 4)
+    before = zi.state_snapshot(model)
+    zi.summarize(model, SHAPES["image"], batch_size=4)
+    zi.capture(model, x, ["features.0", "classifier.7"], y=y)
+    explain.grad_cam(model, x)
+    assert zi.state_snapshot(model) == before
+    lstm = fresh("image", "lstm").cuda()
+    before = zi.state_snapshot(lstm)
+    zi.capture(lstm, x, y=y)        # cuDNN's RNN backward refuses eval mode: the guard handles it
+    explain.saliency(lstm, x)
+    assert zi.state_snapshot(lstm) == before
+
+
+def test_summary_rejects_bad_requests():
+    model = fresh("image", "cnn")
+    with pytest.raises(SpecError, match="precision"):
+        zi.summarize(model, SHAPES["image"], precision="fp8")
+    with pytest.raises(SpecError, match="batch size"):
+        zi.summarize(model, SHAPES["image"], batch_size=0)
+    with pytest.raises(SpecError, match="cannot run on input"):
+        zi.summarize(model, example=torch.zeros(2, 3, 5, 5))
+    assert all(not any(c.values()) for c in zi.all_hook_counts(model).values())
+
+
+# ---------------------------------------------------------------- every tool leaves the model as it was
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("task,name", MODELS, ids=IDS)
+def test_tools_leave_device_dtype_mode_hooks_grads_and_buffers_alone(task, name, mode):
+    model = fresh(task, name)
+    model.train(mode == "train")
+    x, y = batch(task)
+    for p in list(model.parameters())[:2]:
+        p.grad = torch.full_like(p, 0.5)        # a half-finished optimizer step must survive
+    before = full_state(model)
+    globals_before = zi.global_hook_counts()
+    other = "eval" if mode == "train" else "train"   # the hooks lab switches mode: it must switch back
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        zi.summarize(model, SHAPES[task], batch_size=3)
+        result = zi.capture(model, x, y=y, mode=other)
+        if mode == "eval":                             # these work on copies; once per model is enough
+            zi.compare_modes(model, x)
+            zi.compare_precisions(model, x[:2])
+        zi.module_internals(model, zi.hookable_layers(model)[0])
+        zi.state_dict_entries(model)
+        if task == "image" and explain.conv_layers(model):
+            explain.grad_cam(model, x)
+            explain.grad_cam(model, x, method="gradcam++")
+        elif task == "image":
+            with pytest.raises(SpecError, match="no 2-D convolutional layer"):
+                explain.grad_cam(model, x)
+        explain.saliency(model, x)
+    no_warnings(record)
+    assert_same_state(before, full_state(model))
+    for module in model.modules():   # the hook dictionaries we used are empty again
+        for attr in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            assert not getattr(module, attr), (type(module).__name__, attr)
+    assert zi.global_hook_counts() == globals_before
+    assert result.backward_method == "full backward hooks"
+    assert result.hooks_after == {n: zi.hook_counts(model.get_submodule(n)) for n in result.layers}
+    assert all(c["forward"] == 1 and c["backward"] == 1 for c in result.hooks_during.values())
+
+
+def test_hooks_are_removed_when_the_forward_fails():
+    model = fresh("image", "cnn")
+    before = hook_state(model)
+    with pytest.raises(RuntimeError):
+        zi.capture(model, torch.zeros(2, 3, 9, 9), ["features.0", "classifier.2"])
+    with pytest.raises(RuntimeError):
+        explain.grad_cam(model, torch.zeros(2, 3, 9, 9))
+    assert hook_state(model) == before
+    assert model.training
+
+
+# ---------------------------------------------------------------- inplace ReLU
+
+
+class InplaceNet(nn.Module):
+    """The torchvision habit: nn.ReLU(inplace=True) straight after conv and batch norm."""
+
+    def __init__(self, inplace: bool = True):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 4, 3), nn.ReLU(inplace=inplace), nn.Conv2d(4, 8, 3), nn.BatchNorm2d(8),
+            nn.ReLU(inplace=inplace), nn.MaxPool2d(2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 12 * 12, 16), nn.ReLU(inplace=inplace),
+                                  nn.Dropout(0.3, inplace=inplace), nn.Linear(16, 3))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class FunctionalInplaceNet(nn.Module):
+    """Inplace ops in forward code, where no flag can turn them off."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.head = nn.Linear(4 * 26 * 26, 3)
+
+    def forward(self, x):
+        h = self.conv(x)
+        h.relu_()
+        return self.head(h.flatten(1))
+
+
+def twins():
+    torch.manual_seed(0)
+    inplace = InplaceNet(inplace=True)
+    plain = InplaceNet(inplace=False)
+    plain.load_state_dict(inplace.state_dict())
+    return inplace, plain
+
+
+def test_the_naive_full_backward_hook_breaks_on_inplace_relu():
+    """Why the guard exists: this is what a hooks lab without it runs into."""
+    model, _ = twins()
+    handle = model.features[0].register_full_backward_hook(lambda *a: None)
+    try:
+        with pytest.raises(RuntimeError, match="BackwardHookFunction"):
+            model(torch.randn(2, 1, 28, 28)).sum().backward()
+    finally:
+        handle.remove()
+
+
+def test_hooks_lab_is_safe_with_inplace_relu():
+    model, plain = twins()
+    x = torch.randn(5, 1, 28, 28)
+    y = torch.tensor([0, 1, 2, 0, 1])
+    layers = ["features.0", "features.1", "features.2", "features.3", "head.1", "head.2"]
+    before = full_state(model)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        got = zi.capture(model, x, layers, y=y)
+        want = zi.capture(plain, x, layers, y=y)
+    no_warnings(record)
+    assert_same_state(before, full_state(model))
+    assert all(m.inplace for m in model.modules() if isinstance(m, nn.ReLU))
+    assert got.backward_method == "full backward hooks"
+    for a, b in zip(got.gradients, want.gradients):
+        assert a["fired"] and a["grad_output_norm"] == pytest.approx(b["grad_output_norm"], rel=1e-5)
+    # the conv's captured output is the conv's, not overwritten by the ReLU after it
+    assert torch.equal(got.activations["features.0"], want.activations["features.0"])
+    assert (got.activations["features.0"] < 0).any()
+    for a, b in zip(got.param_grads, want.param_grads):
+        assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-5)
+
+
+def test_hooks_lab_falls_back_to_tensor_hooks_for_functional_inplace():
+    torch.manual_seed(0)
+    model = FunctionalInplaceNet()
+    x = torch.randn(3, 1, 28, 28)
+    y = torch.tensor([0, 1, 2])
+    out = model.conv(x)
+    out.retain_grad()
+    F.cross_entropy(model.head(F.relu(out).flatten(1)), y).backward()
+    expected = out.grad.norm().item()
+    model.zero_grad(set_to_none=True)
+    before = full_state(model)
+    got = zi.capture(model, x, ["conv", "head"], y=y)
+    assert got.backward_method == "tensor hooks" and got.notes
+    assert got.gradients[0]["grad_output_norm"] == pytest.approx(expected, rel=1e-5)
+    assert_same_state(before, full_state(model))
+
+
+# ---------------------------------------------------------------- hooks lab numbers
+
+
+def test_hooks_lab_gradients_are_the_real_ones():
+    model = fresh("image", "cnn")
+    model.eval()
+    x, y = batch("image", 8)
+    got = zi.capture(model, x, ["features.0", "classifier.7"], y=y, keep=3)
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    grads = torch.autograd.grad(loss, list(model.parameters()))
+    # dL/dlogits of mean cross-entropy is (softmax - onehot) / batch
+    expected = ((torch.softmax(logits, 1) - F.one_hot(y, 10)) / len(y)).norm().item()
+    head = next(g for g in got.gradients if g["layer"] == "classifier.7")
+    assert head["grad_output_norm"] == pytest.approx(expected, rel=1e-5)
+    assert got.loss == pytest.approx(loss.item(), rel=1e-6)
+    for row, g in zip(got.param_grads, grads):
+        assert row["grad_norm"] == pytest.approx(g.norm().item(), rel=1e-5)
+    assert got.activations["features.0"].shape == (3, 6, 24, 24)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_hooks_lab_in_train_mode_restores_batchnorm_running_stats():
+    torch.manual_seed(0)
+    model = build("cnn", SHAPES["image"], {"batch_norm": True}).eval()
+    x, y = batch("image", 8)
+    before = full_state(model)
+    got = zi.capture(model, x, ["features.1"], y=y, mode="train")
+    assert got.mode == "train"
+    assert_same_state(before, full_state(model))
+    with pytest.raises(SpecError, match="no layer"):
+        zi.capture(model, x, ["features.99"])
+
+
+# ---------------------------------------------------------------- internals
+
+
+def test_module_internals_show_the_dictionaries_of_the_seed():
+    torch.manual_seed(0)
+    model = build("cnn", SHAPES["image"], {"batch_norm": True})
+    bn = zi.module_internals(model, "features.1")
+    assert [b["name"] for b in bn["buffers"]] == ["running_mean", "running_var", "num_batches_tracked"]
+    assert all(b["persistent"] for b in bn["buffers"])
+    assert [p["name"] for p in bn["parameters"]] == ["weight", "bias"]
+    assert bn["hooks"] == dict.fromkeys(zi.HOOK_DICTS, 0)
+    top = zi.module_internals(model)
+    assert [m["name"] for m in top["modules"]] == ["features", "classifier"] and top["parameters"] == []
+
+    handle = model.features[0].register_forward_hook(lambda *a: None)
+    pre = model.features[0].register_forward_pre_hook(lambda *a: None)
+    assert zi.module_internals(model, "features.0")["hooks"]["forward"] == 1
+    assert zi.module_internals(model, "features.0")["hooks"]["forward_pre"] == 1
+    handle.remove()
+    pre.remove()
+    assert zi.module_internals(model, "features.0")["hooks"] == dict.fromkeys(zi.HOOK_DICTS, 0)
+    with pytest.raises(SpecError, match="no submodule"):
+        zi.module_internals(model, "nope")
+
+
+def test_non_persistent_buffers_and_parametrizations():
+    transformer = fresh("series", "transformer")
+    position = zi.module_internals(transformer, "position")
+    assert position["non_persistent_buffers"] == ["table"]
+    assert position["buffers"][0]["persistent"] is False
+    keys = [e["key"] for e in zi.state_dict_entries(transformer)]
+    assert "position.table" not in keys and keys == list(transformer.state_dict())
+
+    tcn = fresh("series", "tcn")
+    conv = zi.module_internals(tcn, "network.0.net.0")
+    assert conv["parametrized"][0]["name"] == "weight"
+    assert conv["parametrized"][0]["originals"] == ["original0", "original1"]
+    assert [p["name"] for p in conv["parameters"]] == ["bias"]   # weight is computed, not stored
+    entries = {e["key"]: e for e in zi.state_dict_entries(tcn)}
+    g = entries["network.0.net.0.parametrizations.weight.original0"]
+    assert g["kind"] == "parameter" and g["requires_grad"] and g["device"] == "cpu" and g["dtype"] == "float32"
+
+    cnn = build("cnn", SHAPES["image"], {"batch_norm": True})
+    entries = {e["key"]: e for e in zi.state_dict_entries(cnn)}
+    assert entries["features.1.num_batches_tracked"]["kind"] == "buffer"
+    assert entries["features.1.num_batches_tracked"]["requires_grad"] is False
+    tree = zi.module_tree(cnn)
+    assert tree[0]["name"] == "" and tree[0]["params"] == sum(p.numel() for p in cnn.parameters())
+
+
+# ---------------------------------------------------------------- init lab, modes, precision
+
+
+def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
+    params = {"depth": 4, "width": 128, "activation": "relu", "dropout": 0.0}
+    x, y = batch("image", 64)
+    he = zi.init_lab("mlp", SHAPES["image"], params, x, "kaiming_normal")
+    for w in he.weights:
+        assert w["std"] == pytest.approx(w["expected_std"], rel=0.1), w["layer"]
+    xavier = zi.init_lab("mlp", SHAPES["image"], params, x, "xavier_normal")
+    for w in xavier.weights:
+        assert w["std"] == pytest.approx(w["expected_std"], rel=0.1), w["layer"]
+    small = zi.init_lab("mlp", SHAPES["image"], params, x, "normal")
+    linear_std = lambda lab: [a["std"] for a in lab.activations if a["type"] == "Linear"]
+    # He keeps the signal alive through ReLU layers; N(0, 0.01) lets it vanish
+    assert linear_std(he)[-1] > 0.1 * linear_std(he)[0]
+    assert linear_std(small)[-1] < 1e-4 * linear_std(small)[0]
+
+    zero = zi.init_lab("mlp", SHAPES["image"], params, x, "zeros", y=y, steps=5)
+    assert all(a["std"] == 0 for a in zero.activations if a["type"] == "Linear")
+    hidden = [s for s in zero.symmetry if s["units"] == 128]
+    assert hidden and all(s["distinct"] == 1 for s in hidden)   # every hidden unit is the same unit
+    default = zi.init_lab("mlp", SHAPES["image"], params, x, "default", y=y, steps=5)
+    assert all(s["distinct"] == s["units"] for s in default.symmetry)
+    assert len(default.loss) == 5
+
+    tcn = zi.init_lab("tcn", SHAPES["series"], {}, batch("series")[0], "orthogonal")
+    assert tcn.weights and tcn.activations
+    with pytest.raises(SpecError, match="unknown"):
+        zi.init_lab("mlp", SHAPES["image"], params, x, "lecun")
+
+
+def test_modes_show_what_dropout_and_batchnorm_really_do():
+    torch.manual_seed(0)
+    model = build("mlp", SHAPES["image"], {"dropout": 0.5, "activation": "tanh"}).eval()
+    x, _ = batch("image", 256)
+    before = full_state(model)
+    report = zi.compare_modes(model, x)
+    drops = [r for r in report["layers"] if r["type"] == "Dropout"]
+    assert len(drops) == 2
+    for r in drops:
+        assert r["train_dropped_fraction"] == pytest.approx(0.5, abs=0.02)
+        assert r["train_kept_scale"] == pytest.approx(2.0, rel=1e-5)   # 1/(1-p), not p
+        assert r["eval_max_change"] == 0.0
+    assert report["output_max_diff"] > 0
+
+    torch.manual_seed(0)
+    cnn = build("cnn", SHAPES["image"], {"batch_norm": True})
+    bn_before = full_state(cnn)
+    report = zi.compare_modes(cnn, x[:64])
+    bns = [r for r in report["layers"] if r["type"] == "BatchNorm2d"]
+    for r in bns:
+        assert r["train_output_mean"] < 1e-4 and r["train_output_std"] == pytest.approx(1.0, abs=1e-2)
+        assert r["running_mean_change"] > 0 and r["momentum"] == 0.1
+        assert r["train_vs_eval_max_diff"] > 0
+    assert_same_state(bn_before, full_state(cnn))
+    assert_same_state(before, full_state(model))
+
+    demo = zi.dropout_demo(0.25, n=400)
+    assert {round(v, 6) for v in demo["train"]} == {0.0, round(4 / 3, 6)} and demo["eval"] == demo["input"]
+
+
+def test_precisions_halve_and_double_the_bytes():
+    model = fresh("image", "cnn")
+    x, _ = batch("image", 16)
+    rows = {r["precision"]: r for r in zi.compare_precisions(model, x)}
+    fp32 = rows["fp32"]["param_bytes"]
+    assert rows["fp16"]["param_bytes"] == rows["bf16"]["param_bytes"] == fp32 // 2
+    assert rows["fp64"]["param_bytes"] == 2 * fp32
+    assert rows["fp32"]["max_abs_diff"] == 0
+    assert rows["fp64"]["max_abs_diff"] < 1e-5
+    assert 0 < rows["fp16"]["max_abs_diff"] < 0.05 and 0 < rows["bf16"]["max_abs_diff"] < 0.2
+    assert rows["fp64"]["prediction_agreement"] == 1.0
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_summary_cli_json(capsys):
+    assert main(["summary", "--model", "cnn", "--data", "mnist-sample", "--set", "batch_norm=true",
+                 "--batch-size", "16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    torch.manual_seed(0)
+    model = build("cnn", SHAPES["image"], {"batch_norm": True})
+    assert result["totals"]["total_params"] == sum(p.numel() for p in model.parameters())
+    assert result["model"] == "cnn" and result["model_class"] == "LeNet"
+    assert result["model_params"] == {"batch_norm": True}
+    assert result["batch_size"] == 16 and result["precision"] == "fp32"
+    names = [r["name"] for r in result["rows"]]
+    assert names == [n for n, _ in model.named_modules()]
+    conv = result["rows"][names.index("features.0")]
+    assert conv["type"] == "Conv2d"
+    assert conv["input_shape"] == [16, 1, 28, 28] and conv["output_shape"] == [16, 6, 24, 24]
+    assert conv["params"] == 156 and conv["trainable"] is True and conv["mult_adds"] == 156 * 16 * 24 * 24
+    for key in ("trainable_params", "frozen_params", "mult_adds", "params_mb", "forward_backward_mb", "total_mb"):
+        assert key in result["totals"]
+
+
+def test_summary_cli_text_and_errors(capsys):
+    assert main(["summary", "--model", "transformer"]) == 0
+    out = capsys.readouterr().out
+    assert "TransformerEncoderLayer" in out and "Parameters:" in out
+    for argv, needle in ((["summary", "--model", "nope"], "unknown model"),
+                         (["summary", "--model", "cnn", "--set", "kernel_size=4"], "kernel_size"),
+                         (["summary", "--model", "cnn", "--batch-size", "0"], "--batch-size"),
+                         (["summary", "--model", "cnn", "--precision", "fp8"], "invalid choice")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], err

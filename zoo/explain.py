@@ -1,0 +1,372 @@
+"""Explanations: Grad-CAM and Grad-CAM++ for image models, gradient saliency for any model.
+
+Grad-CAM (Selvaraju et al., 2017) weights a convolutional layer's feature maps A_k by the mean
+gradient of the target class's score y_c, the logit before softmax, with respect to them, sums
+them and keeps the positive part: L = ReLU(sum_k w_k A_k), w_k = mean_ij dy_c/dA_k(i, j).
+Grad-CAM++ (Chattopadhyay et al., 2018) weights each position's positive gradient by
+alpha = g^2 / (2 g^2 + sum(A) g^3), as pytorch-grad-cam does. The map is upsampled (bilinear) to
+the input's size and scaled to [0, 1] per image.
+
+How it is taken matters: a forward hook keeps the layer's output and hands the rest of the network
+a clone, so a following `nn.ReLU(inplace=True)` cannot overwrite the feature maps or break the
+graph (full backward hooks on modules fail there), and `torch.autograd.grad` gives the gradient
+without touching any parameter's `.grad`. The model keeps its train/eval flags, device and dtype,
+and the hook is removed even on an error.
+
+For series models (and image models without convolutions) `saliency` gives |d score / d input|
+over the input window's time steps x features (or pixels).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from zoo.inspect import HookSet, _cudnn_for_backward, model_place, preserved
+from zoo.registry import SpecError
+
+METHODS = ("gradcam", "gradcam++")
+
+
+def conv_layers(model: nn.Module) -> list[str]:
+    """Qualified names of the 2-D convolutions, in the order the model defines them: the layers
+    whose (batch, channels, height, width) feature maps Grad-CAM can weight."""
+    return [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+
+
+def no_conv_message(model: nn.Module, model_name: str | None = None) -> str:
+    name = model_name or type(model).__name__
+    return (f"model {name!r} has no 2-D convolutional layer, so Grad-CAM has no spatial feature map to "
+            "weight; use gradient saliency (--method saliency) or a model with convolutions (cnn).")
+
+
+def default_layer(model: nn.Module) -> str:
+    """The last convolution: the most semantic feature maps that still keep a spatial layout."""
+    layers = conv_layers(model)
+    if not layers:
+        raise SpecError(no_conv_message(model))
+    return layers[-1]
+
+
+@dataclass
+class CamResult:
+    cam: np.ndarray            # (B, H, W) at the input's size, each image scaled to [0, 1]
+    low_res: np.ndarray        # (B, h, w) the layer's own resolution, before upsampling and scaling
+    target: list[int]          # the class whose logit was explained, per image
+    predicted: list[int]
+    probabilities: np.ndarray  # (B, classes) softmax of the logits
+    layer: str
+    method: str
+
+
+def _targets(logits: torch.Tensor, target) -> torch.Tensor:
+    classes = logits.shape[1]
+    if target is None:
+        return logits.argmax(1)
+    values = [target] * logits.shape[0] if isinstance(target, (int, np.integer)) else list(target)
+    if len(values) != logits.shape[0]:
+        raise SpecError(f"give one target class per image ({logits.shape[0]}), or one for all.")
+    for v in values:
+        if not isinstance(v, (int, np.integer)) or not 0 <= int(v) < classes:
+            raise SpecError(f"target class {v!r} is not a class of this model; use 0 to {classes - 1}.")
+    return torch.tensor([int(v) for v in values], device=logits.device)
+
+
+def _as_batch(x: torch.Tensor, dims: int) -> torch.Tensor:
+    x = x.detach()
+    return x.unsqueeze(0) if x.dim() == dims - 1 else x
+
+
+def grad_cam(model: nn.Module, x: torch.Tensor, *, target=None, layer: str | None = None,
+             method: str = "gradcam") -> CamResult:
+    """Grad-CAM (or Grad-CAM++) of `target` (default: each image's predicted class) at `layer`
+    (default: the last Conv2d) for the images `x` (B x C x H x W, or one C x H x W image), as the
+    model sees them (normalised). Runs in eval mode; the model is given back as it was."""
+    if method not in METHODS:
+        raise SpecError(f"method {method!r} is unknown; use one of {', '.join(METHODS)}.")
+    modules = dict(model.named_modules())
+    if layer is None:
+        layer = default_layer(model)
+    elif not layer or layer not in modules:
+        options = conv_layers(model)
+        hint = f"pick one of its conv layers: {', '.join(options)}" if options else no_conv_message(model)
+        raise SpecError(f"the model has no layer {layer!r}; {hint}.".replace("..", "."))
+    device, dtype = model_place(model)
+    x = _as_batch(x, 4).to(device=device, dtype=dtype).clone()
+    if x.dim() != 4:
+        raise SpecError(f"Grad-CAM needs images (batch, channels, height, width), not shape {list(x.shape)}.")
+    kept: dict[str, torch.Tensor] = {}
+
+    def hook(module, args, output):
+        if not isinstance(output, torch.Tensor):
+            return None
+        kept["maps"] = output
+        return output.clone()   # the rest of the network works on a copy: inplace ops cannot touch ours
+
+    with preserved(model), HookSet() as hooks:
+        model.eval()
+        hooks.add(modules[layer].register_forward_hook(hook))
+        with torch.enable_grad(), _cudnn_for_backward(model, x):
+            x.requires_grad_(True)   # so that gradients flow even into frozen layers
+            logits = model(x)
+            if not isinstance(logits, torch.Tensor) or logits.dim() != 2:
+                raise SpecError("Grad-CAM needs a classifier that returns (batch, classes) logits.")
+            targets = _targets(logits, target)
+            maps = kept.get("maps")
+            if maps is None or maps.dim() != 4:
+                shape = "no tensor" if maps is None else f"shape {list(maps.shape)}"
+                raise SpecError(f"layer {layer!r} gives {shape}; Grad-CAM needs a (batch, channels, height, "
+                                f"width) feature map: pick one of {', '.join(conv_layers(model)) or 'none'}.")
+            score = logits.gather(1, targets[:, None]).sum()  # the logits, not softmax
+            (grads,) = torch.autograd.grad(score, maps)
+    maps, grads = maps.detach().double(), grads.detach().double()
+    if method == "gradcam":
+        weights = grads.mean(dim=(2, 3))
+    else:
+        g2, g3 = grads ** 2, grads ** 3
+        sum_maps = maps.sum(dim=(2, 3), keepdim=True)
+        alpha = g2 / (2 * g2 + sum_maps * g3 + 1e-6)
+        alpha = torch.where(grads != 0, alpha, torch.zeros_like(alpha))
+        weights = (alpha * grads.clamp(min=0)).sum(dim=(2, 3))
+    low = F.relu((weights[:, :, None, None] * maps).sum(dim=1))
+    up = F.interpolate(low[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    return CamResult(cam=_unit_scale(up).float().cpu().numpy(), low_res=low.float().cpu().numpy(),
+                     target=targets.tolist(), predicted=logits.argmax(1).tolist(),
+                     probabilities=torch.softmax(logits.detach().float(), 1).cpu().numpy(),
+                     layer=layer, method=method)
+
+
+def _unit_scale(maps: torch.Tensor) -> torch.Tensor:
+    """Each map to [0, 1] (min to 0, max to 1); a flat map becomes all zeros."""
+    flat = maps.flatten(1)
+    low = flat.min(1).values.view(-1, *[1] * (maps.dim() - 1))
+    span = (flat.max(1).values - flat.min(1).values).view(-1, *[1] * (maps.dim() - 1))
+    return torch.where(span > 0, (maps - low) / span.clamp(min=1e-30), torch.zeros_like(maps))
+
+
+@dataclass
+class SaliencyResult:
+    saliency: np.ndarray       # image: (B, H, W) max |gradient| over channels; series: (B, L, C)
+    scaled: np.ndarray         # the same, each sample scaled to [0, 1]
+    target: list | None        # image: the class per sample; series: the horizon step (None: all)
+    output: np.ndarray         # the model's output for the batch
+
+
+def saliency(model: nn.Module, x: torch.Tensor, *, target=None) -> SaliencyResult:
+    """Gradient saliency (Simonyan et al., 2014): |d score / d input| for each input element.
+
+    Images (B x C x H x W): the score is the target class's logit (default: the predicted class);
+    the map is the largest |gradient| over channels, per pixel. Series windows (B x L x C): the
+    score is the forecast at horizon step `target` (default None: the sum of all steps), and the
+    map covers every time step and feature of the window.
+    """
+    device, dtype = model_place(model)
+    x = x.detach().to(device=device, dtype=dtype).clone()
+    image = x.dim() == 4
+    if not image and x.dim() == 2:
+        x = x.unsqueeze(0)
+    with preserved(model):
+        model.eval()
+        with torch.enable_grad(), _cudnn_for_backward(model, x):
+            x.requires_grad_(True)
+            out = model(x)
+            if image:
+                targets = _targets(out, target)
+                score = out.gather(1, targets[:, None]).sum()
+                chosen = targets.tolist()
+            else:
+                if target is None:
+                    score, chosen = out.sum(), None
+                else:
+                    if not isinstance(target, (int, np.integer)) or not 0 <= int(target) < out.shape[1]:
+                        raise SpecError(f"horizon step {target!r} is outside the forecast; "
+                                        f"use 0 to {out.shape[1] - 1}.")
+                    score, chosen = out[:, int(target)].sum(), int(target)
+            (grad,) = torch.autograd.grad(score, x)
+    sal = grad.detach().abs()
+    if image:
+        sal = sal.amax(dim=1)
+    peak = sal.flatten(1).amax(1).view(-1, *[1] * (sal.dim() - 1))
+    scaled = torch.where(peak > 0, sal / peak.clamp(min=1e-30), torch.zeros_like(sal))
+    return SaliencyResult(saliency=sal.float().cpu().numpy(), scaled=scaled.float().cpu().numpy(),
+                          target=chosen, output=out.detach().float().cpu().numpy())
+
+
+# ---------------------------------------------------------------- pictures
+
+def jet(values: np.ndarray) -> np.ndarray:
+    """The 'jet' colormap (blue, cyan, yellow, red) for values in [0, 1]: uint8 (..., 3)."""
+    v = np.clip(np.asarray(values, dtype=np.float64), 0, 1)
+    rgb = np.stack([np.clip(1.5 - np.abs(4 * v - c), 0, 1) for c in (3, 2, 1)], axis=-1)
+    return (rgb * 255).round().astype(np.uint8)
+
+
+def to_display(image: np.ndarray | torch.Tensor, mean: float | None = None, std: float | None = None) -> np.ndarray:
+    """A model input (C x H x W or H x W, normalised with mean/std) as an H x W x 3 float image in [0, 1]."""
+    img = image.detach().float().cpu().numpy() if isinstance(image, torch.Tensor) else np.asarray(image, np.float64)
+    if mean is not None and std is not None:
+        img = img * std + mean
+    else:
+        img = (img - img.min()) / max(float(img.max() - img.min()), 1e-12)
+    img = np.clip(img, 0, 1)
+    if img.ndim == 3:
+        img = img[0] if img.shape[0] == 1 else np.moveaxis(img[:3], 0, -1)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=-1)
+    return img
+
+
+def overlay(image: np.ndarray, cam: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """The heatmap blended over the image (H x W x 3 in [0, 1]): uint8 H x W x 3."""
+    heat = jet(cam).astype(np.float64) / 255
+    blended = np.clip((1 - alpha) * image + alpha * heat, 0, 1)
+    return (blended * 255).round().astype(np.uint8)
+
+
+def save_png(path: str | Path, rgb: np.ndarray, scale: int = 1) -> Path:
+    """Write an H x W x 3 uint8 image as PNG (Pillow, which torchvision already needs), enlarged
+    `scale` times with nearest-neighbour so that every input pixel stays a visible square."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB") if rgb.ndim == 3 else Image.fromarray(rgb)
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    img.save(path, format="PNG")
+    return path
+
+
+# ---------------------------------------------------------------- on a saved run
+
+@dataclass
+class RunExplanation:
+    run_id: str
+    index: int
+    label: int | None
+    class_names: list[str]
+    input: np.ndarray          # the tensor fed to the model, 1 x C x H x W (image) or 1 x L x C (series)
+    display: np.ndarray | None  # image: H x W x 3 in [0, 1], un-normalised
+    cam: np.ndarray            # H x W (image) or L x C (series saliency), in [0, 1]
+    target: int | None
+    predicted: int | None
+    probability: float | None  # softmax probability of the target class
+    layer: str                 # qualified module name ("" for saliency, which has no layer)
+    method: str
+
+
+def load_test_data(run, data_dir=None):
+    """The run's data as it was trained on (same split and normalisation), or a SpecError."""
+    from zoo.data import load_data
+
+    return load_data(run.spec, data_dir)
+
+
+def run_model(run) -> nn.Module:
+    try:
+        return run.model
+    except FileNotFoundError:
+        raise SpecError(f"{run.path} has no best.pt checkpoint yet; wait for the run to save one.") from None
+    except RuntimeError as exc:
+        raise SpecError(f"{run.path}/best.pt does not fit the run's model: {str(exc).splitlines()[0]}") from None
+
+
+def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | None = None,
+                method: str = "gradcam", data_dir=None, data=None) -> RunExplanation:
+    """Grad-CAM / Grad-CAM++ / saliency for test sample `index` of a saved run, on its best weights."""
+    from zoo.runs import load_run
+
+    run = load_run(run_dir)
+    if method not in METHODS + ("saliency",):
+        raise SpecError(f"method {method!r} is unknown; use gradcam, gradcam++ or saliency.")
+    if run.spec.task != "image" and method != "saliency":
+        raise SpecError(f"run {run.run_id} is a series model: Grad-CAM is for image models; use --method saliency.")
+    model = run_model(run)
+    if method != "saliency" and layer is None and not conv_layers(model):
+        raise SpecError(no_conv_message(model, run.spec.model))
+    data = data if data is not None else load_test_data(run, data_dir)
+    n = len(data.x_test)
+    if not isinstance(index, (int, np.integer)) or not 0 <= index < n:
+        raise SpecError(f"index {index} is outside the test set; use 0 to {n - 1}.")
+    x = data.x_test[index:index + 1].float()
+    label = int(data.y_test[index]) if run.spec.task == "image" else None
+    extra = getattr(data, "extra", {}) or {}
+    if method == "saliency":
+        result = saliency(model, x, target=target)
+        cam = result.scaled[0]
+        chosen = result.target[0] if isinstance(result.target, list) else result.target
+        if run.spec.task == "image":
+            probs = torch.softmax(torch.from_numpy(result.output), 1)[0]
+            predicted, probability = int(probs.argmax()), float(probs[chosen])
+        else:
+            predicted, probability = None, None
+        used_layer = ""
+    else:
+        result = grad_cam(model, x, target=target, layer=layer, method=method)
+        cam, chosen, predicted = result.cam[0], result.target[0], result.predicted[0]
+        probability, used_layer = float(result.probabilities[0, chosen]), result.layer
+    display = to_display(x[0], extra.get("mean"), extra.get("std")) if run.spec.task == "image" else None
+    return RunExplanation(run_id=run.run_id, index=int(index), label=label, class_names=list(data.class_names),
+                          input=x.numpy(), display=display, cam=cam, target=chosen, predicted=predicted,
+                          probability=probability, layer=used_layer, method=method)
+
+
+# ---------------------------------------------------------------- CLI: python -m zoo gradcam
+
+def add_cli_arguments(parser) -> None:
+    parser.add_argument("--run", required=True, help="a run directory (runs/<run_id>) of an image model")
+    parser.add_argument("--index", type=int, required=True, help="which test image (0-based)")
+    parser.add_argument("--layer", default=None, help="qualified module name (default: the last Conv2d)")
+    parser.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
+    parser.add_argument("--method", default="gradcam", choices=METHODS + ("saliency",),
+                        help="gradcam (default), gradcam++, or saliency (input gradients; any model)")
+    parser.add_argument("--out", required=True, help="PNG file for the overlay")
+    parser.add_argument("--npz", default=None, help="also save input, cam, target and layer as .npz")
+    parser.add_argument("--scale", type=int, default=8, help="enlarge the PNG this many times (default 8)")
+    parser.add_argument("--alpha", type=float, default=0.5, help="opacity of the heatmap over the image")
+    parser.add_argument("--data-dir", default=None, help="where torchvision datasets live")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def run_cli(args) -> dict:
+    if not 1 <= args.scale <= 64:
+        raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
+    if not 0 <= args.alpha <= 1:
+        raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
+    if not Path(args.run).is_dir():
+        raise SpecError(f"run directory {args.run} does not exist; give a folder under the runs directory.")
+    result = explain_run(args.run, args.index, layer=args.layer, target=args.target, method=args.method,
+                         data_dir=args.data_dir)
+    if result.display is not None:
+        picture = overlay(result.display, result.cam, args.alpha)
+    else:
+        picture = jet(result.cam.T)   # a series window: features as rows, time steps left to right
+    try:
+        out = save_png(args.out, picture, args.scale)
+        npz = None
+        if args.npz:
+            npz = Path(args.npz)
+            npz.parent.mkdir(parents=True, exist_ok=True)
+            with open(npz, "wb") as fh:  # a file object: numpy would add ".npz" to a bare name
+                np.savez(fh, input=result.input.astype(np.float32), cam=result.cam.astype(np.float32),
+                         target=np.int64(-1 if result.target is None else result.target),
+                         layer=np.str_(result.layer), method=np.str_(result.method), index=np.int64(result.index))
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc}") from None
+    names = result.class_names
+    summary = {
+        "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,
+        "target": result.target, "predicted": result.predicted, "label": result.label,
+        "target_name": names[result.target] if names and result.target is not None else None,
+        "probability": result.probability, "cam_shape": list(result.cam.shape),
+        "out": str(out), "npz": str(npz) if npz else None,
+    }
+    if not args.json:
+        what = f"class {summary['target_name'] or result.target}" if result.target is not None else "the whole forecast"
+        print(f"{result.method} of {what} at layer {result.layer or '(input)'} for test sample {result.index} "
+              f"(label {result.label}, predicted {result.predicted}): {out}")
+    return summary
