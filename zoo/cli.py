@@ -45,7 +45,7 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, training: bool = True) -> 
     from zoo.spec import ExperimentSpec
 
     p.add_argument("--data", default="mnist-sample",
-                   help="mnist-sample (bundled, default), mnist, fashion-mnist, or a CSV path for a series")
+                   help="mnist-sample (bundled, default), mnist, fashion-mnist; or a CSV path, or ETTh1 (bundled), for a series")
     p.add_argument("--model", default=None, help="model name (see `python -m zoo models`); default cnn / linear")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a model hyperparameter, checked against its declared range (repeatable)")
@@ -89,7 +89,10 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, training: bool = True) -> 
 
 
 def is_series_data(data: str) -> bool:
-    return data.lower().endswith((".csv", ".tsv", ".txt")) or "/" in data or "\\" in data
+    from zoo.data.series import SAMPLE_NAMES  # names of the bundled series, e.g. ETTh1
+
+    lowered = data.strip().lower()
+    return lowered in SAMPLE_NAMES or lowered.endswith((".csv", ".tsv", ".txt")) or "/" in data or "\\" in data
 
 
 def parse_sets(model: str, assignments: list[str], task: str) -> dict:

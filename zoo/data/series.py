@@ -945,7 +945,7 @@ def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "
 # the engine's entry point
 
 
-_SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
+SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
 
 
 def sample_series_path() -> Path:
@@ -955,7 +955,7 @@ def sample_series_path() -> Path:
 
 def resolve_series_source(data) -> object:
     """A spec's `data`: a CSV path, or a name of the bundled sample ('ETTh1')."""
-    if isinstance(data, str) and data.strip().lower() in _SAMPLE_NAMES and not Path(data).exists():
+    if isinstance(data, str) and data.strip().lower() in SAMPLE_NAMES and not Path(data).exists():
         return sample_series_path()
     return data
 
