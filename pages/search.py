@@ -1,4 +1,63 @@
+"""Search: set up an Optuna study over the declared settings, run it in the background, watch it live."""
 import streamlit as st
 
-st.title("search")
-st.info("This page is being built.")
+from ui import search_views as views
+from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
+from zoo.registry import SpecError
+
+ensure_app_shell()
+st.title("Hyperparameter search")
+st.caption("Optuna samples settings from the model's declarations; every trial trains a fresh model and is "
+           "recorded as a run. Poor trials are pruned after an epoch; workers on other machines can join the "
+           "same study through a shared storage.")
+
+manager, owner, runs = job_manager(), session_owner(), runs_dir()
+target = views.recall(manager)
+active = views.is_active(manager, target)
+
+setup = st.expander("Set up a study, or attach to one", expanded=target is None, icon=":material/tune:")
+new_tab, attach_tab = setup.tabs(["New study", "Attach to a study"])
+with new_tab:
+    try:
+        started = views.setup_form(runs, manager.per_owner)
+        if started is not None:
+            if active:
+                st.warning("A search is running: stop it before starting another.")
+            else:
+                target = views.start(manager, owner, *started)
+                views.remember(target)
+                st.rerun()
+    except SpecError as exc:
+        st.error(str(exc))
+with attach_tab:
+    attached = views.attach_form(runs)
+    if attached is not None:
+        views.remember(attached)
+        st.rerun()
+
+if target is None:
+    st.info("Start a search, or attach to a study, to see its trials here.")
+else:
+    st.divider()
+    st.subheader(f"Study `{target['study']}`")
+    st.caption(f"storage: {views.display_storage(target['storage'])}")
+    left, right, _ = st.columns([1, 1, 3])
+    if left.button("Stop", key="search_stop", disabled=not active, icon=":material/stop:"):
+        views.stop(manager, target)
+        st.rerun()
+    if right.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:"):
+        try:
+            views.train_with_best(target)
+        except SpecError as exc:
+            st.warning(str(exc))
+    views.live_view(manager, target)
+    if not active:
+        with st.expander("Run more trials in this study"):
+            try:
+                more = views.continue_form(manager, owner, target, runs, manager.per_owner)
+            except SpecError as exc:
+                st.error(str(exc))
+            else:
+                if more is not None:
+                    views.remember(more)
+                    st.rerun()

@@ -1,0 +1,161 @@
+"""The Search page in a real Chromium: start a small study, watch the trial table fill, see the
+importance plot, press "Train with best" and land on Train with the best values filled in.
+
+Screenshots: tests/artifacts/search-*.png.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from tests.conftest import ARTIFACTS, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
+    .map(el => el.scrollHeight), document.body.scrollHeight)"""
+# Rows the trial table shows (the data grid is drawn on a canvas; its accessible grid counts rows).
+TABLE_ROWS = """() => { const grid = document.querySelector('.st-key-search_trial_table [aria-rowcount]');
+    return grid ? Number(grid.getAttribute('aria-rowcount')) - 1 : -1; }"""
+# Plotly charts by the figure name in their element key, with how many traces they draw.
+CHARTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('[class*="st-key-search_fig_"]'))
+    .map(el => [Array.from(el.classList).find(c => c.startsWith('st-key-search_fig_')).slice(18),
+                ((el.querySelector('.js-plotly-plot') || {}).data || []).length]))"""
+IMPORTANCE_LABELS = """() => { const el = document.querySelector('.st-key-search_fig_importance .js-plotly-plot');
+    return el && el.data && el.data.length ? Array.from(el.data[0].y || []) : []; }"""
+
+
+def tall_shot(page, name: str) -> None:
+    """A screenshot of the whole page (Streamlit scrolls inside its main container)."""
+    size = page.viewport_size
+    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(400)
+    try:  # let plotly finish drawing after the resize (and a refresh that redrew a chart)
+        page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .every(el => el._fullLayout && el.querySelector('.main-svg .plot'))""", timeout=5_000)
+    except Exception:
+        pass  # a screenshot of a chart mid-draw is still a screenshot
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def fill_number(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
+METRIC = """(label) => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+        const box = m.closest('[data-testid="stElementContainer"]');
+        if (box && box.getAttribute('data-stale') === 'true') continue;  // left over from the last refresh
+        const name = m.querySelector('[data-testid="stMetricLabel"]');
+        if (name && name.innerText.trim() === label) return m.querySelector('[data-testid="stMetricValue"]').innerText;
+    }
+    return null; }"""
+
+
+def metric(page, label: str) -> int:
+    """A metric's current value (-1 while the page is redrawing it)."""
+    value = page.evaluate(METRIC, label)
+    return int(value) if value not in (None, "-") else -1
+
+
+def slider_value(page, *labels: str) -> str:
+    """The value shown on the thumb of the slider labelled with one of `labels`."""
+    for label in labels:
+        slider = page.locator("[data-testid='stSlider']", has=page.get_by_text(label, exact=True))
+        if slider.count():
+            return slider.first.locator("[data-testid='stSliderThumbValue']").first.inner_text()
+    raise AssertionError(f"no slider labelled {labels}")
+
+
+def narrow(page, key: str, thumb: int, press: str, times: int) -> None:
+    """Move one thumb of a range slider with the keyboard, as a keyboard user would."""
+    handle = page.locator(f".st-key-{key} input[type='range']").nth(thumb)
+    handle.focus()
+    for _ in range(times):
+        handle.press(press)
+    page.wait_for_timeout(200)
+    wait_for_app(page)
+
+
+def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
+    from zoo import search
+
+    page.goto(f"{app_server.url}/search")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start search").wait_for()
+    tall_shot(page, "search-setup")
+
+    study = f"browser-{secrets.token_hex(3)}"
+    # Narrow the declared ranges to quick, sane trials: lr 1e-3..1e-2 (the 1-2-5 steps of the
+    # slider), batch size up to 128, width up to 128, depth up to 2.
+    narrow(page, "sp_mlp_lr_range", 0, "ArrowRight", 6)
+    narrow(page, "sp_mlp_lr_range", 1, "ArrowLeft", 6)
+    narrow(page, "sp_mlp_batch_size_range", 1, "ArrowLeft", 4)
+    narrow(page, "sp_mlp_width_range", 1, "ArrowLeft", 4)
+    narrow(page, "sp_mlp_depth_range", 1, "ArrowLeft", 4)
+    fill_number(page, "Trials", 4)
+    fill_number(page, "Epochs per trial", 2)
+    fill_number(page, "Train samples (0 = all)", 300)
+    box = page.get_by_label("Study name", exact=True)
+    box.fill(study)
+    box.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start search").click()
+
+    page.get_by_text(f"Study {study}").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => ({TABLE_ROWS})() >= 1", timeout=90_000)
+    seen_rows = {page.evaluate(TABLE_ROWS)}
+    # The table fills while the study runs: it is read from the storage every couple of seconds.
+    deadline = time.time() + 120
+    while not (metric(page, "Trials") == 4 and metric(page, "Running") == 0):
+        assert time.time() < deadline, f"the study did not finish: {sorted(seen_rows)} rows seen"
+        page.wait_for_timeout(500)
+        seen_rows.add(page.evaluate(TABLE_ROWS))
+        if len(seen_rows) == 2 and 1 <= min(seen_rows) < 4:
+            tall_shot(page, "search-running")
+    page.wait_for_function(f"() => ({TABLE_ROWS})() === 4", timeout=30_000)
+    assert len(seen_rows) >= 2 and min(seen_rows) < 4, f"the table grew as trials ran: {sorted(seen_rows)}"
+    assert metric(page, "Complete") >= 2, "importance needs two complete trials"
+
+    # Every figure drawn (the fragment redraws them in order; wait for a complete redraw).
+    names = ["history", "intermediate", "importance", "parallel", "slice", "contour"]
+    page.wait_for_function(f"() => {{ const c = ({CHARTS})(); return {names}.every(n => c[n] > 0); }}",
+                           timeout=30_000)
+    labels = page.evaluate(IMPORTANCE_LABELS)
+    space = search.build_space("mlp")
+    assert set(labels) <= set(space.names) and labels, labels
+    page.get_by_role("button", name="Stop").wait_for()
+    assert page.get_by_role("button", name="Stop").is_disabled(), "the study ended: nothing to stop"
+    tall_shot(page, "search-done")
+
+    storage = str(app_server.runs_dir / "optuna" / "journal.log")
+    trials = search.load_study(storage, study).get_trials()
+    assert len(trials) == 4
+    for t in trials:  # the narrowed ranges reached the study
+        assert 1e-3 <= t.params["lr"] <= 1e-2 and t.params["batch_size"] <= 128 and t.params["width"] <= 128, t.params
+        assert t.params["depth"] <= 2
+    best = search.load_study(storage, study).best_trial
+
+    page.get_by_role("button", name="Train with best").click()
+    page.wait_for_url("**/train**", timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="Start training").wait_for()
+    # The Train page's form shows the best trial's values (found by the widgets' labels).
+    assert slider_value(page, "learning rate", "lr") == f"{best.params['lr']:.4g}", best.params
+    assert slider_value(page, "batch size", "batch_size") == str(best.params["batch_size"]), best.params
+    assert slider_value(page, "width") == str(best.params["width"]), best.params
+    assert slider_value(page, "depth") == str(best.params["depth"]), best.params
+    optimizer = page.locator("[data-testid='stSelectbox']", has=page.get_by_text("optimizer", exact=True)).first
+    shown = optimizer.evaluate(
+        "el => el.innerText + ' ' + Array.from(el.querySelectorAll('input')).map(i => i.value).join(' ')")
+    assert best.params["optimizer"] in shown.split(), (shown, best.params)
+    tall_shot(page, "search-train-with-best")

@@ -1,0 +1,305 @@
+"""zoo.search: the space from the declarations, independent trials, pruning, and workers sharing a study.
+
+Trials here are tiny (mnist-sample, a few hundred training images, 1-2 epochs of a one-layer mlp):
+what is checked is the search machinery, not what it finds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+import torch
+
+from zoo import search
+from zoo.cli import main as zoo_main
+from zoo.registry import SpecError, build, get_model
+from zoo.spec import ExperimentSpec, train_hparams
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = dict(data="mnist-sample", model="mlp", epochs=2, limit_train=300, model_params={"depth": 1, "width": 32})
+
+
+def tiny_config(tmp_path, **changes) -> search.SearchConfig:
+    spec = ExperimentSpec(**{**TINY, **changes.pop("spec", {})})
+    space = changes.pop("space", None) or search.build_space("mlp", search={"lr": (1e-3, 3e-2)})
+    defaults = {"storage": str(tmp_path / "journal.log"), "runs_dir": str(tmp_path / "runs"), "n_trials": 2,
+                "pruner": "none"}
+    return search.SearchConfig(spec=spec, space=space, **{**defaults, **changes})
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    from zoo.data import load_data
+
+    return load_data(ExperimentSpec(**TINY))
+
+
+# ------------------------------------------------------------------ the space comes from the declarations
+
+
+def test_default_space_is_the_declared_ranges():
+    space = search.build_space("cnn")
+    declared = {h.name: h for h in train_hparams() + get_model("cnn").hparams()}
+    assert space.names == ["optimizer", "lr", "batch_size"] + [h.name for h in get_model("cnn").hparams()]
+    for dim in space.dims:
+        h = declared[dim.name]
+        if h.kind in ("int", "float"):
+            assert (dim.low, dim.high, dim.log) == (h.low, h.high, h.log), dim.name
+        elif h.kind == "bool":
+            assert dim.values == (False, True)
+        else:
+            assert dim.values == h.choices
+
+
+def test_narrowing_fixing_and_refusals():
+    lr = next(h for h in train_hparams() if h.name == "lr")
+    space = search.build_space("mlp", search={"lr": "1e-4:1e-2", "activation": "relu,gelu", "width": None,
+                                              "depth": "2"}, fix={"dropout": 0.2})
+    assert space.dim("lr").describe() == "[0.0001, 0.01] log" and space.dim("lr").log == lr.log
+    assert space.dim("activation").values == ("relu", "gelu")
+    assert space.fixed == {"depth": 2, "dropout": 0.2}          # a single value is a fixed value
+    spec = space.spec_for(ExperimentSpec(model="mlp"), {"lr": 0.005, "activation": "gelu", "width": 64})
+    assert spec.lr == 0.005 and spec.model_params == {"activation": "gelu", "width": 64, "depth": 2, "dropout": 0.2}
+    refused = [
+        ({"lr": "1e-7:1e-2"}, {}, "outside its range"),          # widening
+        ({"activation": "relu,swish"}, {}, "not one of"),
+        ({"epochs": None}, {}, "--epochs"),
+        ({"precision": None}, {}, "--precision"),
+        ({"learning_rate": None}, {}, "not a declared setting"),
+        ({"lr": "0.1:0.01"}, {}, "empty"),
+        ({"lr": None}, {"lr": 0.1}, "both searched and fixed"),
+    ]
+    for wanted, fixed, message in refused:
+        with pytest.raises(SpecError, match=message):
+            search.build_space("mlp", search=wanted, fix=fixed)
+    with pytest.raises(SpecError, match="SGD only"):
+        search.build_space("mlp", search={"momentum": None}).check(ExperimentSpec(model="mlp"))
+
+
+def test_momentum_is_sampled_only_for_sgd_and_grid_is_finite():
+    space = search.build_space("mlp", search={"optimizer": None, "momentum": "0.5:0.9"})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(12):
+        trial = study.ask()
+        params = space.suggest(trial)
+        assert ("momentum" in params) == (params["optimizer"] == "sgd")
+        study.tell(trial, 0.0)
+    grid = search.build_space("mlp", search={"lr": "1e-4:1e-2", "depth": None, "activation": "relu,tanh"}).grid(3)
+    assert grid == {"lr": [1e-4, 1e-3, 1e-2], "depth": [1, 4, 6], "activation": ["relu", "tanh"]}
+
+
+# ------------------------------------------------------------------ independence of trials
+
+
+def test_trials_are_independent_fresh_models_and_reproducible(tmp_path, tiny_data, monkeypatch):
+    """Same parameters and seed -> identical results; every trial's model is built fresh, and its
+    initial weights are those of a fresh build, never the previous trial's trained weights."""
+    import zoo.engine
+
+    built = []
+    real_build = zoo.engine.build
+
+    def recording_build(name, shape, params=None):
+        model = real_build(name, shape, params)
+        built.append((model, {k: v.detach().clone() for k, v in model.state_dict().items()}, dict(params or {})))
+        return model
+
+    monkeypatch.setattr(zoo.engine, "build", recording_build)
+    config = tiny_config(tmp_path, n_trials=3, sampler="random", sampler_seed=1,
+                         space=search.build_space("mlp", search={"lr": (1e-3, 3e-2), "width": (16, 64)}))
+    study = search.open_study(config)
+    same = {"lr": 0.01, "width": 32}
+    study.enqueue_trial(same)
+    study.enqueue_trial(same)
+    summary = search.run_search(config, data=tiny_data)
+    assert summary["worker"]["trials"] == 3 and summary["trials"]["COMPLETE"] == 3
+
+    trials = study.get_trials()
+    assert trials[0].params == trials[1].params == same
+    assert trials[0].value == trials[1].value
+    runs = [Path(t.user_attrs["run_dir"]) for t in trials]
+    metrics = [pd.read_csv(r / "metrics.csv").drop(columns=["seconds", "samples_per_s"]) for r in runs]
+    pd.testing.assert_frame_equal(metrics[0], metrics[1])
+    results = [json.loads((r / "result.json").read_text()) for r in runs]
+    assert results[0]["metrics"] == results[1]["metrics"]
+    assert results[0]["search"] == {"study": config.study_name, "trial": 0, "storage": config.storage_url}
+
+    assert len(built) == 3 and len({id(m) for m, _, _ in built}) == 3, "one new model object per trial"
+    for (model, initial, params), trial in zip(built, trials):
+        torch.manual_seed(config.spec.seed)
+        fresh = build("mlp", tiny_data.shape, params).state_dict()
+        assert params == {**TINY["model_params"], **{k: v for k, v in trial.params.items() if k == "width"}}
+        for key in fresh:
+            assert torch.equal(initial[key], fresh[key]), f"trial {trial.number}: {key} is not a fresh build's"
+    trained_first = torch.load(runs[0] / "best.pt", weights_only=True)
+    second_initial = built[1][1]
+    assert any(not torch.equal(trained_first[k], second_initial[k]) for k in second_initial), \
+        "trial 1 must not start from trial 0's trained weights"
+
+
+# ------------------------------------------------------------------ pruning, stop, figures, sqlite
+
+
+def test_median_pruner_prunes_a_poor_trial_and_its_run_says_so(tmp_path, tiny_data):
+    """Five good trials, then one with a hopeless learning rate: the median pruner stops it after
+    epoch 1. Also: the figures and the table read the study."""
+    config = tiny_config(tmp_path, n_trials=6, pruner="median", spec={"epochs": 2},
+                         space=search.build_space("mlp", search={"lr": (1e-3, 3e-2), "width": (16, 64)}))
+    study = search.open_study(config)
+    for lr in (0.01, 0.012, 0.015, 0.02, 0.025, 0.001):  # the last learns far too slowly
+        study.enqueue_trial({"lr": lr, "width": 32})
+    summary = search.run_search(config, data=tiny_data)
+    assert summary["trials"]["COMPLETE"] == 5 and summary["trials"]["PRUNED"] == 1, summary
+    pruned = study.get_trials(states=(optuna.trial.TrialState.PRUNED,))[0]
+    assert pruned.number == 5 and sorted(pruned.intermediate_values) == [1]
+    assert pruned.user_attrs["result"]["reason"].startswith("pruned by the median pruner after epoch 1")
+    result = json.loads((Path(pruned.user_attrs["run_dir"]) / "result.json").read_text())
+    assert result["status"] == "stopped" and result["pruned"] and result["epochs_run"] == 1
+    assert result["reason"].startswith("pruned by the median pruner after epoch 1")
+    assert (Path(pruned.user_attrs["run_dir"]) / "best.pt").exists()
+
+    frame = search.trials_frame(study.get_trials())
+    assert list(frame["state"]) == ["complete"] * 5 + ["pruned"] and "lr" in frame
+    assert len(search.trials_frame(study.get_trials(), hide_pruned=True)) == 5
+    figures = search.study_figures(study)
+    assert set(figures) == set(search.FIGURES)
+    for name, fig in figures.items():
+        assert not isinstance(fig, str), (name, fig)
+        assert fig.layout.uirevision == f"{study.study_name}:{name}", "a fixed uirevision keeps the zoom"
+    assert sorted(figures["importance"].data[0].y) == ["lr", "width"]
+    best = search.best_spec(study)
+    assert best.lr == summary["best_params"]["lr"] and best.model_params == {"depth": 1, "width": 32}
+    assert best.monitor == "val_loss" and best.epochs == 2
+
+    # The Search page attached to this study shows the same table and every figure.
+    from streamlit.testing.v1 import AppTest
+
+    main = sys.modules["__main__"]  # AppTest installs the page as __main__; spawned workers would re-run it
+    try:
+        app = AppTest.from_file(str(ROOT / "pages" / "search.py"), default_timeout=60)
+        app.run()
+        app.text_input(key="attach_storage").set_value(config.storage).run()
+        app.button(key="attach_go").click().run()
+        assert not app.exception, app.exception
+        assert [m.value for m in app.metric][:3] == ["6", "5", "1"]
+        assert len(app.dataframe[0].value) == 6 and len(app.get("plotly_chart")) == len(search.FIGURES)
+        app.toggle(key="search_hide_pruned").set_value(True).run()
+        assert list(app.dataframe[0].value["state"]) == ["complete"] * 5
+    finally:
+        sys.modules["__main__"] = main
+
+
+def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(tmp_path, tiny_data):
+    config = tiny_config(tmp_path, n_trials=1, storage=f"sqlite:///{tmp_path / 'study.db'}", spec={"epochs": 1})
+    assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1
+    study = search.open_study(tiny_config(tmp_path))
+    again = search.config_of_study(study)  # what the page's "Run more trials" starts from
+    again.storage = str(tmp_path / "journal.log")
+    assert search.open_study(again.validate())._study_id == study._study_id
+    with pytest.raises(SpecError, match="differ in: epochs"):
+        search.open_study(tiny_config(tmp_path, spec={"epochs": 5}))
+    with pytest.raises(SpecError, match="no study 'nope'.*has mlp-mnist-sample-val_loss"):
+        search.load_study(str(tmp_path / "journal.log"), "nope")
+
+
+def test_cli_bad_input_is_one_error_line(tmp_path, capsys):
+    base = ["search", "--model", "mlp", "--runs-dir", str(tmp_path), "--epochs", "1"]
+    cases = [
+        (["--search", "lr=2:3"], "outside its range"),
+        (["--search", "epochs"], "--epochs"),
+        (["--fix", "lr"], "KEY=VALUE"),
+        (["--search", "lr", "--fix", "lr=0.01"], "both searched and fixed"),
+        (["--search", "lr", "--lr", "0.01"], "both searched"),
+        (["--storage", "nosuchdb://x/y"], "cannot open storage"),
+        (["--sampler", "cmaes"], "invalid choice"),
+    ]
+    for extra, message in cases:
+        code = zoo_main(base + extra)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2, (extra, err)
+        assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], (extra, err)
+    code = zoo_main(base + ["--lr", "0.01", "--set", "depth=1", "--show-space", "--json"])
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    searched = [r["setting"] for r in out["space"] if r["searched"]]
+    assert code == 0 and "lr" not in searched and "depth" not in searched and "optimizer" in searched
+
+
+def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
+    """The Search page's path: a search in a worker process (zoo.jobs); Stop ends it within a batch."""
+    from zoo.jobs import JobManager
+
+    manager = JobManager(max_running=1, per_owner=1)
+    config = tiny_config(tmp_path, n_trials=50, spec={"epochs": 50, "limit_train": 2000})
+    (job,) = search.submit_search(manager, config)
+    try:
+        manager.wait(job.id, timeout=0)
+        for _ in range(600):
+            if job.snapshot()["state"].get("epoch", 0) >= 1:
+                break
+            manager.wait(job.id, timeout=0.1)
+        manager.stop(job.id)
+        manager.wait(job.id, timeout=60)
+    finally:
+        manager.shutdown()
+    assert job.status == "stopped", (job.status, job.reason, job.state.get("traceback"))
+    study = search.load_study(config.storage, config.study_name)
+    trials = study.get_trials()
+    assert len(trials) == 1 and trials[0].state.name == "FAIL"
+    assert trials[0].user_attrs["result"]["reason"].startswith("stopped by request")
+    result = json.loads((Path(trials[0].user_attrs["run_dir"]) / "result.json").read_text())
+    assert result["status"] == "stopped" and result["epochs_run"] < 50
+
+
+# ------------------------------------------------------------------ worker processes sharing one study
+
+
+def run_workers(storage: str, runs_dir: Path, study: str, n_workers: int = 2, n_trials: int = 3,
+                timeout: float = 240) -> list[dict]:
+    """Start `n_workers` `python -m zoo search` processes at once against one storage; their JSON results."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-m", "zoo", "search", "--model", "mlp", "--set", "depth=1", "--epochs", "1",
+            "--limit-train", "200", "--runs-dir", str(runs_dir), "--storage", storage, "--study", study,
+            "--n-trials", str(n_trials), "--pruner", "none", "--search", "lr=1e-3:3e-2", "--search", "width=16:48",
+            "--json"]
+    procs = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(n_workers)]
+    outputs = [p.communicate(timeout=timeout) for p in procs]
+    results = []
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+        assert "locked" not in err.lower() and "Traceback" not in err, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def check_shared_study(results: list[dict], storage: str, runs_dir: Path, study_name: str, n_trials: int) -> None:
+    """Counts add up, and every trial is one run: none lost, none duplicated."""
+    total = n_trials * len(results)
+    assert [r["worker"]["trials"] for r in results] == [n_trials] * len(results)
+    assert len({r["worker"]["pid"] for r in results}) == len(results)
+    numbers = sorted(n for r in results for n in r["worker"]["numbers"])
+    assert numbers == list(range(total)), "every trial number once, no gap, no duplicate"
+    study = search.load_study(storage, study_name)
+    trials = study.get_trials()
+    assert len(trials) == total and all(t.state.name == "COMPLETE" for t in trials)
+    run_ids = [t.user_attrs["run_id"] for t in trials]
+    assert len(set(run_ids)) == total
+    on_disk = {p.name for p in runs_dir.iterdir() if (p / "spec.json").exists()}
+    assert on_disk == set(run_ids), "each run belongs to exactly one trial"
+    for t in trials:
+        result = json.loads((Path(t.user_attrs["run_dir"]) / "result.json").read_text())
+        assert result["search"]["trial"] == t.number and result["status"] == "finished"
+    final = search.study_summary(study)
+    assert final["trials"]["COMPLETE"] == total and final["best_value"] == min(t.value for t in trials)
+
+
+def test_two_worker_processes_share_one_journal_file(tmp_path):
+    storage, runs = str(tmp_path / "optuna" / "journal.log"), tmp_path / "runs"
+    results = run_workers(storage, runs, "shared")
+    check_shared_study(results, storage, runs, "shared", n_trials=3)

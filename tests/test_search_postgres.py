@@ -1,0 +1,85 @@
+"""Two `python -m zoo search` workers against a real PostgreSQL share one study.
+
+The test starts its own throwaway server: initdb into a temporary folder, postgres on a free
+127.0.0.1 port with its socket in that folder, one database, then stops it and removes the folder.
+As root, the server runs as the `postgres` user (PostgreSQL refuses to run as root). It is skipped
+only where no PostgreSQL binaries are installed (CI installs Debian's postgresql).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_search import check_shared_study, run_workers
+
+pytestmark = pytest.mark.postgres
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url():
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL binaries (initdb) found: `apt-get install -y postgresql` (CI installs it)")
+    root = Path(tempfile.mkdtemp(prefix="playground-pg-"))  # directly under /tmp: the postgres user can reach it
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no `postgres` user to run the server as")
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", _free_port()
+
+    def run(*args, check=True):
+        return subprocess.run(as_user + [str(a) for a in args], capture_output=True, text=True, check=check,
+                              timeout=120)
+
+    try:
+        run(bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        run(bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log", "-w", "-t", "60", "start", "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50")
+        run(bin_dir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "optuna")
+    except subprocess.CalledProcessError as exc:
+        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+        run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"could not start PostgreSQL: {exc.stderr}\n{log}") from None
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/optuna"
+    finally:
+        run(bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_two_workers_share_one_study_on_postgresql(postgres_url, tmp_path):
+    runs = tmp_path / "runs"
+    started = time.time()
+    results = run_workers(postgres_url, runs, "pg-shared")
+    check_shared_study(results, postgres_url, runs, "pg-shared", n_trials=3)
+    assert all(r["storage"] == postgres_url for r in results)
+    assert time.time() - started < 240
