@@ -67,6 +67,8 @@ class HParam:
                         f"{self.name}={value!r} is not one of {', '.join(map(str, self.choices))}; pick one of those."
                     )
                 value = matches[0]
+        except SpecError:
+            raise
         except (TypeError, ValueError):
             raise SpecError(f"{self.name}={value!r} is not a valid {self.kind}; give a {self.kind} value.") from None
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
