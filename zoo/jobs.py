@@ -11,21 +11,50 @@ server-wide cap and a per-owner cap (one browser session), and reports queue pos
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 ACTIVE = ("queued", "starting", "running")
-MAX_BATCH_POINTS = 5000
+MAX_BATCH_POINTS = 4000
+# Workers run at a lower CPU priority than the server, so that pages stay responsive while jobs
+# train on a machine with few cores; on an otherwise idle machine training speed is unchanged.
+WORKER_NICE = int(os.environ.get("PLAYGROUND_WORKER_NICE", "10"))
+# Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
+MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
 
 _ctx = mp.get_context("spawn")  # fork after torch and the server's threads start is unsafe
+
+
+_main_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _bare_main():
+    """Start workers as if from a plain script, whatever `__main__` is.
+
+    spawn re-runs the parent's `__main__` module in the child before calling the target. Under
+    Streamlit, `__main__` is the app script (app.py, or whichever page last ran), so every worker
+    would first execute the app in bare mode, and a page that fails bare would kill the worker.
+    An empty `__main__` for the moment of the start gives the child nothing to re-run.
+    """
+    with _main_lock:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = saved
 
 
 def _worker_main(target: str, payload: dict, events, stop_event) -> None:
@@ -33,6 +62,11 @@ def _worker_main(target: str, payload: dict, events, stop_event) -> None:
     def emit(event: dict) -> None:
         events.put(event)
 
+    if WORKER_NICE > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICE)
+        except OSError:
+            pass
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)
@@ -69,7 +103,12 @@ def reduce_training(state: dict, event: dict) -> None:
         points = state.setdefault("batch_losses", [])
         points.append((event["epoch"] - 1 + event["batch"] / event["batches"], event["loss"]))
         if len(points) > MAX_BATCH_POINTS:
-            del points[: len(points) - MAX_BATCH_POINTS]
+            # Halve the resolution of the whole curve (each pair becomes its mean), so a long run
+            # keeps its shape from the first batch on, in a bounded number of points.
+            merged = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(points[0::2], points[1::2])]
+            if len(points) % 2:
+                merged.append(points[-1])
+            points[:] = merged
         state.update(epoch=event["epoch"], batch=event["batch"], batches=event["batches"],
                      samples_per_s=event["samples_per_s"])
     elif kind == "epoch":
@@ -134,6 +173,7 @@ class JobManager:
                 raise ValueError(f"job {job.id} exists")
             self._jobs[job.id] = job
             self._order.append(job.id)
+        self._prune()
         self._schedule()
         return job
 
@@ -161,7 +201,21 @@ class JobManager:
                 job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
             elif job._stop is not None:
                 job._stop.set()
+                if job.status == "starting" and job._process is not None:
+                    # Still importing and loading data (seconds): nothing to keep yet, so end it now
+                    # rather than after the first batch. _follow reports it as stopped.
+                    job._process.terminate()
         self._schedule()
+
+    def forget(self, job_id: str) -> bool:
+        """Drop an ended job from memory (say, its run was deleted); an active job is kept."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.active:
+                return False
+            del self._jobs[job_id]
+            self._order.remove(job_id)
+            return True
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         deadline = None if timeout is None else time.time() + timeout
@@ -194,7 +248,8 @@ class JobManager:
         job.status, job.started = "starting", time.time()
         job._process = _ctx.Process(target=_worker_main, args=(job.target, job.payload, events, job._stop),
                                     daemon=True, name=f"playground-{job.id}")
-        job._process.start()
+        with _bare_main():
+            job._process.start()
         threading.Thread(target=self._follow, args=(job, events), daemon=True, name=f"follow-{job.id}").start()
 
     def _follow(self, job: Job, events) -> None:
@@ -202,17 +257,21 @@ class JobManager:
         finished = False
         while not finished:
             try:
-                event = events.get(timeout=0.5)
+                event = events.get(timeout=0.2)
             except queue.Empty:
                 if not job._process.is_alive():
                     # Drain anything sent just before exit, then judge.
                     try:
-                        event = events.get(timeout=0.5)
+                        event = events.get(timeout=0.2)
                     except queue.Empty:
                         with job._lock:
-                            job.status = "failed"
-                            job.reason = (f"the worker process died (exit code {job._process.exitcode}) "
-                                          "before it reported a result; the best checkpoint so far is kept")
+                            if job.stop_requested and job.status == "starting":
+                                job.status, job.reason = "stopped", "stopped before training started"
+                            else:
+                                job.status = "failed"
+                                job.reason = (f"the worker process died (exit code {job._process.exitcode}) "
+                                              "before it reported a result; the best checkpoint so far is kept")
+                        _mark_run_ended(job)
                         break
                 else:
                     continue
@@ -221,6 +280,14 @@ class JobManager:
         job.ended = time.time()
         job._process.join(timeout=5)
         self._schedule()
+
+    def _prune(self) -> None:
+        """Forget the oldest ended jobs beyond MAX_ENDED_JOBS (their run directories stay)."""
+        with self._lock:
+            ended = [i for i in self._order if not self._jobs[i].active]
+            for job_id in ended[: max(0, len(ended) - MAX_ENDED_JOBS)]:
+                self._order.remove(job_id)
+                del self._jobs[job_id]
 
     def _apply(self, job: Job, event: dict) -> bool:
         kind = event.get("type")
@@ -251,6 +318,30 @@ class JobManager:
                 job._process.join(timeout=5)
                 if job._process.is_alive():
                     job._process.terminate()
+
+
+def _mark_run_ended(job: Job) -> None:
+    """A training worker that died (or was stopped while starting) left result.json saying
+    `running`, or none: record how and why it ended."""
+    import json
+    from pathlib import Path
+
+    run_dir = job.state.get("run_dir")
+    if not run_dir and job.payload.get("runs_dir") and job.payload.get("run_id"):
+        run_dir = str(Path(job.payload["runs_dir"]) / job.payload["run_id"])  # killed before saying so
+    if not run_dir or not (Path(run_dir) / "spec.json").exists():
+        return
+    path = Path(run_dir) / "result.json"
+    try:
+        result = json.loads(path.read_text()) if path.exists() else {}
+        if result.get("status") not in (None, "running", "queued"):
+            return  # the worker wrote its own ending before it died
+        result.update(status=job.status, reason=job.reason, finished=time.time())
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # atomic, like the run store (no torch here)
+        tmp.write_text(json.dumps(result, indent=2))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass  # the run store is best effort here; the job itself already says how it ended
 
 
 def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir=None, data_dir=None) -> Job:
