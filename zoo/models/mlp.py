@@ -1,4 +1,8 @@
-"""MLP: the seed's FNN (Linear -> activation -> Linear), with depth, width and dropout to vary."""
+"""MLP: the seed's FNN (Linear -> activation -> Linear), with depth, width and dropout to vary.
+
+For series, `window_norm` (default `last`) feeds the window minus its last value and adds that
+value back to the output, as NLinear does, so the network learns the change from the present.
+"""
 from __future__ import annotations
 
 import math
@@ -6,7 +10,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from zoo.models.common import ACTIVATIONS, activation
+from zoo.models.common import (ACTIVATIONS, WINDOW_NORM_HELP, WINDOW_NORMS, activation, normalise_window,
+                               restore_forecast)
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -16,11 +21,13 @@ class MLPConfig:
     width: int = hp(256, low=16, high=2048, log=True, help="units in each hidden layer")
     activation: str = hp("relu", choices=tuple(ACTIVATIONS), help="non-linearity after each hidden layer")
     dropout: float = hp(0.1, low=0.0, high=0.7, step=0.05, help="dropout after each hidden layer (train mode only)")
+    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
 
 
 class MLP(nn.Module):
-    def __init__(self, config: MLPConfig, in_features: int, out_features: int):
+    def __init__(self, config: MLPConfig, in_features: int, out_features: int, window_norm: str = "none"):
         super().__init__()
+        self.window_norm = window_norm
         layers: list[nn.Module] = [nn.Flatten()]
         width_in = in_features
         for _ in range(config.depth):
@@ -30,10 +37,12 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
-        return self.net(x)
+        x, level, scale = normalise_window(x, self.window_norm)
+        return restore_forecast(self.net(x), level, scale)
 
 
 @register_model("mlp", tasks=("image", "series"), config=MLPConfig)
 def build_mlp(config: MLPConfig, shape: DataShape) -> nn.Module:
     """Fully connected network on the flattened input."""
-    return MLP(config, math.prod(shape.input_shape()), math.prod(shape.output_shape()))
+    window_norm = config.window_norm if shape.task == "series" else "none"
+    return MLP(config, math.prod(shape.input_shape()), math.prod(shape.output_shape()), window_norm)

@@ -3,6 +3,12 @@
 Like the seed's MNIST RNN, a 28x28 digit is 28 time steps of 28 pixels. The prediction comes
 from the last layer's final hidden state (both directions when bidirectional), not from the
 last output step, which for the reverse direction has seen a single element.
+
+For long series windows two declared options help: `patch` reads several steps per recurrent step
+(SegRNN, Lin et al. 2023: 336 hourly steps become 14 daily tokens, so the gradient crosses 14
+steps instead of 336 and an epoch costs a small fraction; default 1, step by step as the seed), and
+`window_norm` (default `last`, series only) makes the network predict the deviation from the
+window's last value instead of the level itself, so it starts out near the naive forecast.
 """
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from zoo.models.common import as_sequence, sequence_dims
+from zoo.models.common import (PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, as_sequence, normalise_window,
+                               patched_dims, restore_forecast, to_patches)
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -21,6 +28,8 @@ class RecurrentConfig:
     num_layers: int = hp(1, low=1, high=4, help="stacked recurrent layers")
     bidirectional: bool = hp(False, help="also read the sequence backwards")
     dropout: float = hp(0.0, low=0.0, high=0.5, step=0.05, help="dropout between stacked layers (needs num_layers > 1)")
+    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
+    patch: int = hp(1, low=1, high=96, log=True, help=PATCH_HELP)
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,9 @@ class GRUConfig(RecurrentConfig):
 class RecurrentNet(nn.Module):
     def __init__(self, cell: str, config: RecurrentConfig, shape: DataShape):
         super().__init__()
-        steps, features, outputs = sequence_dims(shape)
+        _, features, outputs = patched_dims(shape, config.patch)
+        self.patch = config.patch
+        self.window_norm = config.window_norm if shape.task == "series" else "none"
         kwargs = dict(input_size=features, hidden_size=config.hidden_size, num_layers=config.num_layers,
                       batch_first=True, bidirectional=config.bidirectional,
                       dropout=config.dropout if config.num_layers > 1 else 0.0)
@@ -54,10 +65,11 @@ class RecurrentNet(nn.Module):
         self.directions = directions
 
     def forward(self, x):
-        _, state = self.rnn(as_sequence(x))
+        x, level, scale = normalise_window(x, self.window_norm)
+        _, state = self.rnn(to_patches(as_sequence(x), self.patch))
         hidden = state[0] if self.cell == "lstm" else state   # LSTM returns (h_n, c_n)
         last_layer = hidden[-self.directions:]                  # (directions, B, hidden)
-        return self.head(torch.cat(list(last_layer), dim=-1))
+        return restore_forecast(self.head(torch.cat(list(last_layer), dim=-1)), level, scale)
 
 
 @register_model("rnn", tasks=("image", "series"), config=RNNConfig)

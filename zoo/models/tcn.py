@@ -3,6 +3,10 @@
 The seed's version uses the deprecated `nn.utils.weight_norm`; this one uses
 `torch.nn.utils.parametrizations.weight_norm`, whose weight is recomputed from `original0`
 (the norm g) and `original1` (the direction v).
+
+For series, `window_norm` (default `last`) has the network predict the deviation from the window's
+level, and `patch` (default 1) convolves over tokens of several steps, which both shortens a long
+window (336 hourly steps: 14 tokens of 24) and widens the receptive field by the same factor.
 """
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from zoo.models.common import as_sequence, sequence_dims
+from zoo.models.common import (PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, as_sequence, normalise_window,
+                               patched_dims, restore_forecast, to_patches)
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -21,6 +26,8 @@ class TCNConfig:
     levels: int = hp(4, low=1, high=8, help="temporal blocks; block i dilates by 2**i")
     kernel_size: int = hp(3, low=2, high=7, help="taps of each causal convolution")
     dropout: float = hp(0.1, low=0.0, high=0.5, step=0.05, help="dropout inside each block")
+    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
+    patch: int = hp(1, low=1, high=96, log=True, help=PATCH_HELP)
 
 
 class Chomp1d(nn.Module):
@@ -54,7 +61,9 @@ class TemporalBlock(nn.Module):
 class TCN(nn.Module):
     def __init__(self, config: TCNConfig, shape: DataShape):
         super().__init__()
-        _, features, outputs = sequence_dims(shape)
+        _, features, outputs = patched_dims(shape, config.patch)
+        self.patch = config.patch
+        self.window_norm = config.window_norm if shape.task == "series" else "none"
         blocks = []
         n_in = features
         for level in range(config.levels):
@@ -64,8 +73,10 @@ class TCN(nn.Module):
         self.head = nn.Linear(config.channels, outputs)
 
     def forward(self, x):
-        seq = as_sequence(x).transpose(1, 2)            # (B, features, steps) for Conv1d
-        return self.head(self.network(seq)[:, :, -1])   # the last step has seen the whole window
+        x, level, scale = normalise_window(x, self.window_norm)
+        seq = to_patches(as_sequence(x), self.patch).transpose(1, 2)   # (B, features, steps) for Conv1d
+        # The last step has seen the last 1 + 2 (kernel_size - 1)(2**levels - 1) steps (tokens).
+        return restore_forecast(self.head(self.network(seq)[:, :, -1]), level, scale)
 
 
 @register_model("tcn", tasks=("image", "series"), config=TCNConfig)

@@ -2,6 +2,11 @@
 
 The seed's TransformerPredictor permutes to sequence-first and calls the wrong super(); this one
 keeps (batch, steps, features) throughout.
+
+For long series windows, `patch` embeds several steps per token (PatchTST, Nie et al. 2023: 336
+hourly steps become 21 tokens of 16, so attention costs (336/16)^2 = 441 times less and each token
+carries a local shape rather than a single value), and `window_norm` takes each window's level out
+before the encoder and puts it back on the forecast (PatchTST uses RevIN for the same reason).
 """
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from zoo.models.common import as_sequence, sequence_dims
+from zoo.models.common import (PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, as_sequence, normalise_window,
+                               patched_dims, restore_forecast, to_patches)
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -23,6 +29,8 @@ class TransformerConfig:
     dim_feedforward: int = hp(128, low=16, high=2048, log=True, help="hidden units of each feed-forward block")
     dropout: float = hp(0.1, low=0.0, high=0.5, step=0.05, help="dropout in attention and feed-forward blocks")
     pooling: str = hp("mean", choices=("mean", "last"), help="summarise the tokens by their mean or the last one")
+    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
+    patch: int = hp(1, low=1, high=96, log=True, help=PATCH_HELP)
 
 
 class PositionalEncoding(nn.Module):
@@ -45,10 +53,12 @@ class PositionalEncoding(nn.Module):
 class TransformerNet(nn.Module):
     def __init__(self, config: TransformerConfig, shape: DataShape):
         super().__init__()
-        steps, features, outputs = sequence_dims(shape)
+        tokens, features, outputs = patched_dims(shape, config.patch)
+        self.patch = config.patch
+        self.window_norm = config.window_norm if shape.task == "series" else "none"
         self.pooling = config.pooling
         self.embed = nn.Linear(features, config.d_model)
-        self.position = PositionalEncoding(config.d_model, steps)
+        self.position = PositionalEncoding(config.d_model, tokens)
         layer = nn.TransformerEncoderLayer(config.d_model, config.heads, config.dim_feedforward,
                                            config.dropout, batch_first=True)
         # enable_nested_tensor only helps with padding masks, which we never use.
@@ -56,9 +66,10 @@ class TransformerNet(nn.Module):
         self.head = nn.Linear(config.d_model, outputs)
 
     def forward(self, x):
-        tokens = self.encoder(self.position(self.embed(as_sequence(x))))
+        x, level, scale = normalise_window(x, self.window_norm)
+        tokens = self.encoder(self.position(self.embed(to_patches(as_sequence(x), self.patch))))
         summary = tokens.mean(dim=1) if self.pooling == "mean" else tokens[:, -1]
-        return self.head(summary)
+        return restore_forecast(self.head(summary), level, scale)
 
 
 @register_model("transformer", tasks=("image", "series"), config=TransformerConfig)
