@@ -1,8 +1,11 @@
 """The PyTorch experiment playground: `streamlit run app.py`.
 
-Pages are declared here (st.navigation ignores the automatic pages/ discovery). The page runs
-before the sidebar's device badge is filled in, so Home's text appears before torch is imported.
+Pages are declared here (st.navigation ignores the automatic pages/ discovery). Until torch is
+loaded, the page runs before the sidebar's device badge is filled in, so Home's text appears
+before torch is imported; after that the badge is drawn first (a page may end with st.stop()).
 """
+import sys
+
 import streamlit as st
 
 st.set_page_config(page_title="PyTorch playground", page_icon=":material/local_fire_department:", layout="wide")
@@ -17,8 +20,16 @@ pages = [
 ]
 page = st.navigation(pages)
 badge = st.sidebar.empty()
-page.run()
+from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
-from ui.device import device_badge  # noqa: E402  (imports torch: after the page has rendered)
+if "torch" in sys.modules:
+    # Cheap once torch is loaded: draw it first, so a page that ends with st.stop() keeps its badge.
+    device_badge(badge)
+    page.run()
+else:
+    page.run()
+    device_badge(badge)  # imports torch: after the page has rendered
 
-device_badge(badge)
+from ui.state import freeze_imported_objects  # noqa: E402
+
+freeze_imported_objects()  # keeps Streamlit's gc.collect() after every (fragment) run cheap

@@ -1,0 +1,115 @@
+"""Shared by the UI benchmarks: a real `streamlit run app.py` and a real Chromium, like the browser tests."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
+COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
+    .reduce((a, b) => Math.max(a, b), 0)"""
+STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
+    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """`kill PID` runs the finally blocks (server, browser, child runs are stopped), like Ctrl-C."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(runs_dir: Path, **env_overrides: str):
+    """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`."""
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs_dir), "PYTHONPATH": str(ROOT), **env_overrides}
+    log = open(runs_dir.parent / f"streamlit-{port}.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("streamlit did not start")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout)
+
+
+def set_slider(page, key: str, *keys: str) -> None:
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    thumb.focus()
+    for k in keys:
+        thumb.press(k)
+    page.wait_for_timeout(150)
+    wait_idle(page)
+
+
+def open_train(page, url: str) -> None:
+    page.goto(f"{url}/train")
+    wait_idle(page)
+    page.get_by_role("button", name="Start training").wait_for()
+
+
+def start_run(page) -> str:
+    """Press Start on the Train page; return the new run id from the URL."""
+    before = page.evaluate("() => location.href")
+    page.get_by_role("button", name="Start training").click()
+    page.wait_for_function("(before) => location.href !== before && location.search.includes('run=')", arg=before)
+    # (page.url can lag behind history.replaceState: read the address from the page itself)
+    return page.evaluate("() => new URLSearchParams(location.search).get('run')")
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"

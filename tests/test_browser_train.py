@@ -1,0 +1,216 @@
+"""The Train page in a real Chromium: start a run, watch the chart grow, stop it, reload, finish one.
+
+Each test opens its own tab (its own Streamlit session). Screenshots of every state land in
+tests/artifacts/ (train-*.png, home-*.png): look at them after a change to the pages.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.conftest import ARTIFACTS, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
+    .reduce((a, b) => Math.max(a, b), 0)"""
+HAS_HEATMAP = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .some(el => (el.data || []).some(t => t.type === 'heatmap'))"""
+HAS_VAL_LOSS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .some(el => (el.data || []).some(t => t.name === 'val loss'))"""
+SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
+    .map(el => el.scrollHeight), document.body.scrollHeight)"""
+
+
+SETTLED = """() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')
+    && !document.querySelector('[data-stale=true]')"""
+
+
+def tall_shot(page, name: str) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main container, so a plain
+    full-page screenshot stops at the viewport; grow the viewport to the content first."""
+    wait_for_app(page)
+    page.wait_for_function(SETTLED, timeout=60_000)
+    size = page.viewport_size
+    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(300)  # let plotly re-lay out
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def open_train(page, url: str) -> None:
+    page.goto(f"{url}/train")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start training").wait_for()
+
+
+def set_slider(page, key: str, *keys: str) -> None:
+    """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...)."""
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    thumb.focus()
+    for k in keys:
+        thumb.press(k)
+    page.wait_for_timeout(150)
+    wait_for_app(page)
+
+
+def slider_value(page, key: str) -> str:
+    return page.locator(f".st-key-{key} input[type='range']").input_value()
+
+
+STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
+    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
+
+
+def wait_for_status(page, status: str, timeout: float = 30_000) -> None:
+    """Wait until the run's status badge says `status` (its word, not a longer one like 'stopping…')."""
+    page.wait_for_function(STATUS_IS, arg=status, timeout=timeout)
+
+
+def plotted_points(page) -> int:
+    return page.evaluate(COUNT_POINTS)
+
+
+RUN_IN_URL = "() => location.pathname.endsWith('/train') && new URLSearchParams(location.search).get('run')"
+
+
+def run_id_from_url(page, timeout: float = 30_000) -> str:
+    """The ?run= of the Train page's address (read from the page: page.url can lag behind
+    history.replaceState), once the address is the Train page's."""
+    page.wait_for_function(RUN_IN_URL, timeout=timeout)
+    return page.evaluate(RUN_IN_URL)
+
+
+def test_home_button_starts_a_sample_run_and_attaches_it(app_server, page):
+    page.goto(app_server.url)
+    page.get_by_text("PyTorch playground").wait_for()
+    page.get_by_role("button", name="Train a CNN on sample digits").click()
+    run_id = run_id_from_url(page)
+    page.get_by_text(f"Run {run_id}").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Stop").wait_for()
+    tall_shot(page, "home-started-run")
+    page.get_by_role("button", name="Stop").click()  # free the CPU for the next tests
+    wait_for_status(page, "stopped", timeout=60_000)
+
+
+def test_live_chart_grows_stop_is_quick_and_reload_shows_the_same_run(app_server, page):
+    open_train(page, app_server.url)
+    set_slider(page, "train-settings-epochs", "End")      # 200 epochs: still running when we stop it
+    set_slider(page, "train-settings-patience", "Home")   # early stopping off
+    assert slider_value(page, "train-settings-epochs") == "200"
+    assert slider_value(page, "train-settings-patience") == "0"
+    page.get_by_role("button", name="Start training").click()
+    run_id = run_id_from_url(page)
+
+    # The chart gains points while it runs.
+    page.wait_for_function(f"() => ({COUNT_POINTS})() > 0", timeout=120_000)
+    first = plotted_points(page)
+    page.wait_for_function(f"() => ({COUNT_POINTS})() > {first}", timeout=60_000)
+    later = plotted_points(page)
+    assert later > first
+    page.get_by_text("samples/s").first.wait_for()
+    # Let one epoch finish, so that the run has a best checkpoint worth keeping when we stop it.
+    page.wait_for_function(HAS_VAL_LOSS, timeout=120_000)
+    tall_shot(page, "train-live")
+
+    # Changing a widget while the job trains re-renders the page quickly (printed, not asserted:
+    # bench/responsiveness.py measures it properly with two jobs).
+    preview = page.get_by_text("parameters · input").first
+    timings = []
+    for _ in range(4):
+        before = preview.inner_text()
+        start = time.perf_counter()
+        page.locator(".st-key-train-model-cnn-batch_norm label").click()
+        page.wait_for_function(
+            "(before) => { const el = Array.from(document.querySelectorAll('[data-testid=stMarkdownContainer]'))"
+            ".find(e => e.innerText.includes('parameters · input')); return el && el.innerText !== before; }",
+            arg=before, timeout=10_000)
+        timings.append(time.perf_counter() - start)
+    print(f"\nwidget re-render while training: median {statistics.median(timings):.3f} s, "
+          f"max {max(timings):.3f} s over {len(timings)} changes")
+
+    # Stop shows `stopped` within 2 s and offers the checkpoint.
+    stop = page.get_by_role("button", name="Stop")
+    start = time.perf_counter()
+    stop.click()
+    wait_for_status(page, "stopped", timeout=10_000)
+    elapsed = time.perf_counter() - start
+    print(f"Stop -> 'stopped' shown in {elapsed:.2f} s")
+    assert elapsed <= 2.0, f"stopped appeared after {elapsed:.2f} s"
+    download = page.get_by_role("button", name="best.pt")
+    download.wait_for()
+    best_epoch = page.locator("[data-testid='stMetric']").filter(has_text="best epoch")
+    assert int(best_epoch.locator("[data-testid='stMetricValue']").inner_text()) >= 1
+    tall_shot(page, "train-stopped")
+    with page.expect_download() as info:
+        download.click()
+    import torch
+
+    state = torch.load(info.value.path(), weights_only=True)
+    assert any(k.endswith("weight") for k in state)
+
+    # A reload of the ?run= URL shows the same run.
+    page.reload()
+    wait_for_app(page)
+    page.get_by_text(f"Run {run_id}").wait_for(timeout=30_000)
+    wait_for_status(page, "stopped")
+    page.get_by_text("Reproduce it from a shell").wait_for(timeout=60_000)
+    assert run_id_from_url(page) == run_id
+    tall_shot(page, "train-reloaded")
+
+
+def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
+    open_train(page, app_server.url)
+    set_slider(page, "train-settings-epochs", "Home", "ArrowRight")
+    assert slider_value(page, "train-settings-epochs") == "2"
+    page.get_by_role("button", name="Start training").click()
+    run_id_from_url(page)
+    wait_for_status(page, "finished", timeout=180_000)
+    page.wait_for_function(HAS_HEATMAP, timeout=60_000)
+    page.get_by_text("Confusion matrix").wait_for()
+    page.get_by_text("python -m zoo train --data mnist-sample --model cnn --epochs 2").wait_for()
+    tall_shot(page, "train-finished")
+
+
+def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(page, tmp_path):
+    """Streamlit runs the page file alone for the first request of a new server if that request is a
+    deep link (its old pages/-folder mode); ui.state.ensure_app_shell reruns it inside app.py."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT, _free_port
+
+    port = _free_port()
+    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        page.goto(f"{url}/train?run=no-such-run")
+        page.get_by_text("There is no run").wait_for(timeout=60_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.get_by_text("Device").wait_for()
+        for title in ("Home", "Train", "Runs"):
+            assert sidebar.get_by_role("link", name=title).count() == 1, title
+        assert sidebar.get_by_role("link", name="app").count() == 0
+        assert "run=no-such-run" in page.evaluate("() => location.search")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

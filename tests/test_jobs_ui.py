@@ -1,0 +1,203 @@
+"""zoo.jobs as the pages use it: jobs that raise or whose worker dies end `failed` with a message,
+the queue says where a job waits, stop works, and the live state stays bounded.
+
+Most jobs here run tiny targets defined below (the worker imports this module, not torch), so a
+job costs a process start, not a training run. One test trains for real and kills the worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from zoo.jobs import MAX_BATCH_POINTS, WORKER_NICE, JobManager, reduce_training, submit_training
+
+HERE = "tests.test_jobs_ui"
+
+
+# ------------------------------------------------------------------ targets (run in the worker process)
+
+def raises(payload, emit, should_stop):
+    emit({"type": "progress", "step": 1})
+    raise RuntimeError(payload.get("message", "boom"))
+
+
+def raises_user_error(payload, emit, should_stop):
+    from zoo.registry import SpecError
+
+    raise SpecError("mnist is not in /nowhere; put the IDX files there, or use mnist-sample.\nsecond line")
+
+
+def waits(payload, emit, should_stop):
+    """Emit a heartbeat until asked to stop (or a time limit), then report how it ended."""
+    deadline = time.time() + payload.get("limit", 60)
+    while time.time() < deadline:
+        if should_stop():
+            return {"status": "stopped", "reason": "stopped by request"}
+        emit({"type": "tick"})
+        time.sleep(0.05)
+    return {"status": "finished", "reason": "time limit"}
+
+
+def slow_start(payload, emit, should_stop):
+    time.sleep(60)  # like importing torch and loading data: no stop checks yet
+
+
+def reports_niceness(payload, emit, should_stop):
+    return {"status": "finished", "niceness": os.nice(0)}
+
+
+@pytest.fixture
+def manager():
+    m = JobManager(max_running=2, per_owner=1)
+    yield m
+    m.shutdown()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# ------------------------------------------------------------------ failures
+
+def test_a_job_that_raises_ends_failed_with_its_message(manager):
+    job = manager.submit(f"{HERE}:raises", {"message": "the model blew a fuse"}, owner="a")
+    manager.wait(job.id, timeout=60)
+    assert job.status == "failed"
+    assert job.reason == "the model blew a fuse"
+    assert "RuntimeError" in job.state["traceback"]  # a program fault: the page offers the traceback
+    assert job.ended is not None and not job.active
+
+
+def test_a_user_error_fails_with_its_one_line_message_and_no_traceback(manager):
+    job = manager.submit(f"{HERE}:raises_user_error", {}, owner="a")
+    manager.wait(job.id, timeout=60)
+    assert job.status == "failed"
+    assert job.reason == "mnist is not in /nowhere; put the IDX files there, or use mnist-sample."
+    assert job.state["traceback"] is None  # bad input, not a bug: nothing to report
+
+
+def test_a_killed_worker_ends_failed_and_the_queue_moves_on(manager):
+    first = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
+    second = manager.submit(f"{HERE}:waits", {"limit": 0.2}, owner="a")  # same owner: waits for the first
+    wait_for(lambda: first.status == "running" or first.state.get("events"), what="the first job to run")
+    assert second.status == "queued"
+    assert manager.queue_position(second.id) == 1
+    first._process.kill()
+    manager.wait(first.id, timeout=30)
+    assert first.status == "failed"
+    assert "worker process died" in first.reason and "exit code -9" in first.reason
+    manager.wait(second.id, timeout=60)
+    assert second.status == "finished"  # the app keeps working: the next job ran
+
+
+def test_a_killed_training_worker_marks_its_run_failed_and_keeps_the_checkpoint(manager, runs_dir):
+    import torch
+
+    from zoo.runs import load_run
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(model="cnn", epochs=200, patience=0, limit_train=512)
+    job = submit_training(manager, spec, owner="a", runs_dir=runs_dir)
+    wait_for(lambda: job.state.get("epoch_rows"), timeout=120, what="a first finished epoch")
+    job._process.kill()
+    manager.wait(job.id, timeout=30)
+    assert job.status == "failed" and "died" in job.reason
+    run = load_run(runs_dir / job.id)
+    assert run.status == "failed" and "died" in run.result["reason"]
+    state = torch.load(runs_dir / job.id / "best.pt", weights_only=True)
+    run.model.load_state_dict(state)  # a complete checkpoint, not half a file
+
+
+# ------------------------------------------------------------------ queue, stop, caps
+
+def test_queue_positions_under_the_server_cap(manager):
+    jobs = [manager.submit(f"{HERE}:waits", {"limit": 60}, owner=f"user{i}") for i in range(4)]
+    wait_for(lambda: manager.running_count() == 2, what="two running jobs")
+    assert [j.status for j in jobs[2:]] == ["queued", "queued"]
+    assert [manager.queue_position(j.id) for j in jobs] == [None, None, 1, 2]
+    manager.stop(jobs[2].id)  # a queued job never starts
+    assert jobs[2].status == "stopped" and "before it started" in jobs[2].reason
+    assert manager.queue_position(jobs[3].id) == 1
+    manager.stop(jobs[0].id)
+    manager.wait(jobs[0].id, timeout=30)
+    assert jobs[0].status == "stopped"
+    wait_for(lambda: jobs[3].status in ("starting", "running"), what="the queued job to start")
+
+
+def test_stop_takes_effect_within_a_second(manager):
+    job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
+    wait_for(lambda: job.state.get("events"), what="the job to run")
+    manager.stop(job.id)
+    manager.wait(job.id, timeout=10)
+    assert job.status == "stopped"
+
+
+def test_stop_while_starting_ends_the_worker_at_once(manager, tmp_path):
+    run_dir = tmp_path / "runs" / "run-1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "spec.json").write_text("{}")
+    (run_dir / "result.json").write_text(json.dumps({"status": "running"}))
+    job = manager.submit(f"{HERE}:slow_start", {"runs_dir": str(tmp_path / "runs"), "run_id": "run-1"}, owner="a")
+    wait_for(lambda: job._process is not None and job._process.is_alive(), what="the worker to start")
+    assert job.status == "starting"
+    start = time.perf_counter()
+    manager.stop(job.id)
+    manager.wait(job.id, timeout=10)
+    assert job.status == "stopped" and job.reason == "stopped before training started"
+    assert time.perf_counter() - start < 5  # not after the 60 s "import"
+    assert json.loads((run_dir / "result.json").read_text())["status"] == "stopped"
+
+
+def test_workers_run_at_a_lower_priority_than_the_server(manager):
+    job = manager.submit(f"{HERE}:reports_niceness", {}, owner="a")
+    manager.wait(job.id, timeout=60)
+    assert job.result["niceness"] == min(19, os.nice(0) + WORKER_NICE)
+
+
+def test_forget_drops_ended_jobs_only(manager):
+    job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
+    assert manager.forget(job.id) is False  # active
+    manager.stop(job.id)
+    manager.wait(job.id, timeout=30)
+    assert manager.forget(job.id) is True
+    assert manager.get(job.id) is None and job.id not in [j.id for j in manager.jobs()]
+
+
+# ------------------------------------------------------------------ the live state
+
+def test_batch_losses_stay_bounded_and_keep_the_start_of_the_curve():
+    state: dict = {}
+    batches = 100
+    for step in range(3 * MAX_BATCH_POINTS):
+        epoch, batch = divmod(step, batches)
+        reduce_training(state, {"type": "batch", "epoch": epoch + 1, "batch": batch + 1, "batches": batches,
+                                "loss": float(step), "samples_per_s": 1.0})
+    points = state["batch_losses"]
+    assert len(points) <= MAX_BATCH_POINTS
+    xs = [p[0] for p in points]
+    assert xs == sorted(xs)
+    assert xs[-1] == pytest.approx(3 * MAX_BATCH_POINTS / batches)
+    assert xs[0] < 0.01 * xs[-1]  # the start of the curve is still there
+    # Merged points are means of neighbours: the curve's values are preserved on average.
+    assert points[0][1] < 10 and points[-1][1] == 3 * MAX_BATCH_POINTS - 1
+
+
+def test_epoch_events_fold_into_rows_best_epoch_and_patience():
+    state: dict = {}
+    reduce_training(state, {"type": "start", "device": "cpu", "epochs": 3, "batches_per_epoch": 10,
+                            "sizes": {"train": 640, "val": 64, "test": 100}})
+    for epoch, (val, best, counter) in enumerate([(0.5, 1, 0), (0.6, 1, 1), (0.4, 3, 0)], start=1):
+        reduce_training(state, {"type": "epoch", "epoch": epoch, "train_loss": 1.0, "val_loss": val,
+                                "val_metric": 0.9, "lr": 1e-3, "seconds": 1.0, "samples_per_s": 640.0,
+                                "best_epoch": best, "patience_counter": counter, "patience": 5})
+    assert [r["val_loss"] for r in state["epoch_rows"]] == [0.5, 0.6, 0.4]
+    assert state["best_epoch"] == 3 and state["patience_counter"] == 0 and state["patience"] == 5
+    assert json.dumps(state)  # plain data: a snapshot can be copied and drawn

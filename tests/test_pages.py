@@ -1,0 +1,374 @@
+"""AppTest: every page renders; the Train form is the model declarations; prefill, results, runs.
+
+AppTest runs one script run per `.run()` and never fires `run_every`: live updates are tested in
+the browser (test_browser_train.py). Jobs that a test needs in a given state (queued, failed,
+running a series model) are put straight into the process's job manager, without a worker.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from ui.form import log_options, widget_key
+from zoo.registry import DataShape, build, get_model, list_models
+from zoo.spec import ExperimentSpec, train_hparams
+
+APP = str(ROOT / "app.py")
+PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
+         "pages/search.py")
+
+
+def open_page(page: str, query: dict | None = None, state: dict | None = None, timeout: float = 60) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.query_params.update(query or {})
+    at.switch_page(page).run()
+    return at
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error] + \
+            [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run pages inside app.py's st.navigation, as a real server does.
+
+    AppTest resets PagesManager.uses_pages_directory before every run, so with a pages/ folder each
+    run would start in Streamlit's old folder mode and run the page file alone. A real server
+    leaves that mode for good once app.py has run (see ui.state.ensure_app_shell); so do we."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tmp_path_factory):
+    """Two tiny finished cnn runs (different lr) in their own runs directory."""
+    from zoo.engine import run_experiment
+
+    root = tmp_path_factory.mktemp("page-runs")
+    ids = []
+    for lr in (2e-3, 5e-3):
+        spec = ExperimentSpec(model="cnn", epochs=1, lr=lr, limit_train=256, batch_size=64)
+        ids.append(run_experiment(spec, runs_dir=root).run_id)
+    return root, ids
+
+
+@pytest.fixture
+def fake_job():
+    """Put a Job in a given state into the app's job manager (no worker); removed afterwards."""
+    from ui.state import job_manager
+    from zoo.jobs import Job
+
+    manager = job_manager()
+    added = []
+
+    def make(job_id: str, status: str, *, owner="someone", task="image", state=None, reason=""):
+        job = Job(id=job_id, owner=owner, target="none:none", payload={"spec": ExperimentSpec(task=task).to_dict()},
+                  status=status, reason=reason, state=state or {})
+        with manager._lock:
+            manager._jobs[job_id] = job
+            manager._order.append(job_id)
+        added.append(job_id)
+        return job
+
+    yield make
+    with manager._lock:
+        for job_id in added:
+            manager._jobs.pop(job_id, None)
+            if job_id in manager._order:
+                manager._order.remove(job_id)
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(page, runs_dir):
+    at = open_page(page)
+    no_exceptions(at)
+    assert at.sidebar.markdown, "the sidebar (device badge) should render under app.py's navigation"
+
+
+def test_home_text_renders_before_torch_is_imported(tmp_path):
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'pages' / 'home.py')!r}).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print(json.dumps({'torch': 'torch' in sys.modules, 'title': at.title[0].value,"
+        " 'buttons': [b.label for b in at.button]}))\n")
+    out = subprocess.run([sys.executable, "-c", "import json\n" + script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                           "PLAYGROUND_RUNS_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["torch"] is False
+    assert report["title"] == "PyTorch playground"
+    assert report["buttons"] == ["Train a CNN on sample digits"]
+
+
+# ------------------------------------------------------------------------------------------ form
+
+def check_widget_matches(at: AppTest, key: str, h) -> None:
+    """The widget under `key` shows the declaration `h`: kind, range, scale, step, default, help."""
+    if h.kind == "bool":
+        widget = at.checkbox(key=key)
+        assert widget.value == h.default
+    elif h.kind == "choice":
+        widget = at.selectbox(key=key)
+        assert widget.options == [str(c) for c in h.choices]
+        assert widget.value == h.default
+    elif h.log:
+        widget = at.select_slider(key=key)
+        values = log_options(h)
+        assert values[0] == h.low and values[-1] == h.high
+        assert len(widget.options) == len(values)
+        ratios = [b / a for a, b in zip(values, values[1:])]
+        assert all(1 < r <= 2.5 for r in ratios), f"{h.name}: not log-spaced: {values}"
+        assert widget.value == h.default
+    else:
+        sliders = [w for w in at.slider if w.key == key]
+        widget = sliders[0] if sliders else at.number_input(key=key)
+        assert widget.min == pytest.approx(h.low) and widget.max == pytest.approx(h.high), h.name
+        assert widget.step == pytest.approx(h.step or (1 if h.kind == "int" else (h.high - h.low) / 100)), h.name
+        assert widget.value == pytest.approx(h.default)
+    assert h.help in widget.help
+
+
+@pytest.mark.parametrize("model", list_models("image"))
+def test_train_form_matches_the_declared_ranges(model, runs_dir):
+    at = open_page("pages/train.py")
+    at.selectbox(key="train-model").set_value(model).run()
+    no_exceptions(at)
+    for h in get_model(model).hparams():
+        check_widget_matches(at, widget_key(f"train-model-{model}", h.name), h)
+    for h in train_hparams():
+        check_widget_matches(at, widget_key("train-settings", h.name), h)
+    # The preview's parameter count is torch's own count for this model.
+    expected = sum(p.numel() for p in build(model, DataShape(task="image")).parameters())
+    assert f"{expected:,}** parameters" in text_of(at)
+
+
+def test_preview_follows_the_form(runs_dir):
+    at = open_page("pages/train.py")
+    at.select_slider(key="train-model-cnn-channels1").set_value(32)
+    at.checkbox(key="train-model-cnn-batch_norm").check().run()
+    expected = sum(p.numel() for p in build("cnn", DataShape(task="image"),
+                                           {"channels1": 32, "batch_norm": True}).parameters())
+    assert f"{expected:,}** parameters" in text_of(at)
+    assert "(batch, 10)" in text_of(at)
+
+
+def test_form_keeps_its_values_across_pages(runs_dir):
+    at = open_page("pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(17).run()
+    at.switch_page("pages/runs.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.slider(key="train-settings-epochs").value == 17
+
+
+def test_prefill_spec_fills_the_form_once(runs_dir):
+    spec = ExperimentSpec(model="mlp", model_params={"depth": 3, "width": 512, "activation": "gelu"},
+                          optimizer="sgd", lr=0.0123, momentum=0.8, epochs=7, batch_size=128, patience=2,
+                          min_delta=0.001, seed=5, schedule="cosine", monitor="val_metric")
+    at = open_page("pages/train.py", state={"prefill_spec": spec.to_dict()})
+    no_exceptions(at)
+    assert "prefill_spec" not in at.session_state
+    assert at.selectbox(key="train-model").value == "mlp"
+    assert at.slider(key="train-model-mlp-depth").value == 3
+    assert at.select_slider(key="train-model-mlp-width").value == 512
+    assert at.selectbox(key="train-model-mlp-activation").value == "gelu"
+    assert at.selectbox(key="train-settings-optimizer").value == "sgd"
+    assert at.select_slider(key="train-settings-lr").value == pytest.approx(0.0123)
+    assert at.slider(key="train-settings-momentum").value == pytest.approx(0.8)
+    assert at.slider(key="train-settings-epochs").value == 7
+    assert at.select_slider(key="train-settings-batch_size").value == 128
+    assert at.slider(key="train-settings-patience").value == 2
+    assert at.number_input(key="train-settings-min_delta").value == pytest.approx(0.001)
+    assert at.number_input(key="train-settings-seed").value == 5
+    assert at.selectbox(key="train-settings-schedule").value == "cosine"
+    assert at.selectbox(key="train-settings-monitor").value == "val_metric"
+    # A later change by the user is not overwritten by the (consumed) prefill.
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    assert at.slider(key="train-settings-epochs").value == 9
+
+
+def test_prefill_outside_the_form_range_is_clamped_with_a_note(runs_dir):
+    spec = ExperimentSpec(model="cnn", lr=5.0, model_params={"hidden1": 97})
+    at = open_page("pages/train.py", state={"prefill_spec": spec.to_dict()})
+    no_exceptions(at)
+    assert at.select_slider(key="train-settings-lr").value == 1.0
+    assert at.select_slider(key="train-model-cnn-hidden1").value == 97  # kept exactly, off the grid
+    assert any("outside the form's range" in w.value for w in at.warning)
+
+
+def test_start_submits_a_job_whose_id_is_in_the_url(runs_dir):
+    from ui.state import job_manager
+
+    at = open_page("pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(1)
+    at.button(key="train-start").click().run()
+    no_exceptions(at)
+    run_id = at.query_params.get("run")
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    assert run_id
+    job = job_manager().get(run_id)
+    try:
+        assert job is not None and job.payload["spec"]["epochs"] == 1
+        assert job.payload["runs_dir"] == str(runs_dir)
+        assert [b.label for b in at.button if b.key == f"stop-{run_id}"] == ["Stop"]
+    finally:
+        job_manager().stop(run_id)
+
+
+def test_invalid_configuration_disables_start(runs_dir):
+    at = open_page("pages/train.py")
+    at.selectbox(key="train-settings-precision").set_value("fp16").run()  # needs CUDA
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("fp16 is valid on this machine")
+    assert at.button(key="train-start").disabled
+    assert any("fp16" in e.value for e in at.error)
+
+
+# ------------------------------------------------------------------------------------------ run views
+
+def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
+    root, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    from zoo.runs import load_run
+
+    run = load_run(root / ids[0])
+    at = open_page("pages/train.py", query={"run": ids[0]})
+    no_exceptions(at)
+    labels = [b.label for b in at.download_button]
+    assert labels == ["best.pt", "spec.json", "metrics.csv"]
+    assert [c.value for c in at.code] == [run.spec.cli_command()]
+    assert f"{run.result['metrics']['test_accuracy']:.2%}" in [m.value for m in at.metric]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # the curves and the confusion matrix
+    confusion = json.loads(charts[1].proto.spec)
+    assert confusion["data"][0]["type"] == "heatmap"
+    assert len(at.get("imgs")) >= 1 or len(at.image) >= 1
+    assert "Finished" in text_of(at)
+
+
+def test_unknown_run_says_so(runs_dir):
+    at = open_page("pages/train.py", query={"run": "no-such-run"})
+    no_exceptions(at)
+    assert any("no-such-run" in e.value for e in at.error)
+
+
+def test_failed_job_without_a_run_directory_shows_its_message(runs_dir, fake_job):
+    fake_job("job-that-failed", "failed", reason="mnist is not in /nowhere and could not be downloaded")
+    at = open_page("pages/train.py", query={"run": "job-that-failed"})
+    no_exceptions(at)
+    assert "could not be downloaded" in text_of(at)
+    assert "Failed" in text_of(at)
+
+
+def test_queued_job_shows_its_queue_position(runs_dir, fake_job):
+    from ui.state import job_manager
+
+    fake_job("job-ahead", "queued")
+    fake_job("job-waiting", "queued")
+    assert job_manager().queue_position("job-waiting") == 2
+    at = open_page("pages/train.py", query={"run": "job-waiting"})
+    no_exceptions(at)
+    assert "position 2 in the queue" in text_of(at)
+    assert [b.label for b in at.button if b.key == "stop-job-waiting"] == ["Stop"]
+
+
+def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
+    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "val_metric": 0.5 / e, "lr": 1e-3,
+             "seconds": 1.0, "samples_per_s": 900.0} for e in (1, 2, 3)]
+    state = {"epochs": 10, "batches": 20, "epoch": 4, "batch": 5, "samples_per_s": 950.0, "device": "cpu",
+             "started_training": time.time() - 30, "epoch_rows": rows, "best_epoch": 3, "patience_counter": 0,
+             "patience": 5, "batch_losses": [(i / 20, 1.0 / (1 + i / 20)) for i in range(65)]}
+    fake_job("series-job", "running", task="series", state=state)
+    at = open_page("pages/train.py", query={"run": "series-job"})
+    no_exceptions(at)
+    assert "val MAE" in [m.label for m in at.metric]
+    assert "0 / 5" in [m.value for m in at.metric]  # the patience counter
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["yaxis2"]["title"]["text"] == "val MAE"
+    names = [t["name"] for t in figure["data"]]
+    assert {"train loss (smoothed)", "val loss", "val MAE", "best epoch"} <= set(names)
+    progress = at.get("progress")[0].proto
+    assert progress.value == math.floor(100 * (3 + 5 / 20) / 10) or abs(progress.value - 32) <= 1
+    assert "samples/s" in progress.text and "left" in progress.text
+
+
+# ------------------------------------------------------------------------------------------ runs page
+
+def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_path):
+    import shutil
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    shutil.copytree(src, root)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("pages/runs.py")
+    no_exceptions(at)
+    table = at.dataframe[0].value
+    assert set(table["run"]) == set(ids)
+
+    at.session_state["runs-table-0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    no_exceptions(at)
+    assert len(at.get("plotly_chart")) == 1  # the overlay
+    diff = at.dataframe[1].value
+    assert list(diff.index) == ["lr"]
+    assert sorted(diff.loc["lr"].astype(float)) == [0.002, 0.005]
+
+    at.button(key="runs-delete").click().run()
+    assert any("cannot be undone" in w.value for w in at.warning)
+    assert sorted(p.name for p in root.iterdir()) == sorted(ids)  # nothing deleted before the confirmation
+    at.button(key="runs-delete-confirm").click().run()
+    no_exceptions(at)
+    assert not any((root / i).exists() for i in ids)
+    assert any("No runs yet" in i.value for i in at.info)
+
+
+def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
+    fake_job("my-live-job", "running", owner="me", state={"epochs": 5, "batches": 10, "epoch": 1, "batch": 2,
+                                                           "samples_per_s": 100.0, "device": "cpu"})
+    at = open_page("pages/train.py", state={"owner": "me"})
+    no_exceptions(at)
+    assert at.query_params.get("run") in ("my-live-job", ["my-live-job"])
+    assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
+    at.button(key="train-close").click().run()  # closed on purpose: not re-attached
+    assert not at.query_params.get("run")
+    assert any("press **Start training**" in i.value for i in at.info)
+
+
+def test_runs_page_on_the_hosted_demo_lists_only_this_sessions_runs(trained_runs, monkeypatch):
+    root, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    at = open_page("pages/runs.py", state={"my_runs": [ids[1]]})
+    no_exceptions(at)
+    assert list(at.dataframe[0].value["run"]) == [ids[1]]

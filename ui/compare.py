@@ -1,0 +1,148 @@
+"""Runs side by side: the table of runs, overlaid curves, and where their specs differ.
+
+Plain functions of run records (no widgets), so tests call them directly and the Runs page stays
+a short script. A run record is what `run_record()` makes from a `zoo.runs.Run` (and, while this
+server still trains it, its job).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+           "#7f7f7f")
+
+
+def epoch_rows(run) -> list[dict]:
+    """Per-epoch metrics: result.json's history when the run ended, else metrics.csv as written so far."""
+    history = run.result.get("history")
+    if history:
+        return history
+    try:
+        frame = run.metrics
+    except (OSError, ValueError, pd.errors.EmptyDataError):
+        return []
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")]
+
+
+def run_record(run, job=None, mine: bool = False) -> dict:
+    """One row of the runs table, plus what comparing needs (`spec`, `rows`)."""
+    result = run.result
+    status = job.status if job is not None and job.active else run.status
+    rows = epoch_rows(run)
+    metrics = result.get("metrics") or {}
+    best_epoch = result.get("best_epoch")
+    best = next((r for r in rows if r.get("epoch") == best_epoch), None)
+    speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
+    when = result.get("started")
+    if when is None:
+        try:
+            when = (run.path / "spec.json").stat().st_mtime  # written when the run began
+        except OSError:
+            when = result.get("finished")
+    return {
+        "run": run.run_id,
+        "status": status,
+        "task": run.spec.task,
+        "model": run.spec.model,
+        "data": short_data_name(run.spec.data),
+        "epochs": f"{len(rows)}/{run.spec.epochs}",
+        "best epoch": best_epoch,
+        "best val loss": best["val_loss"] if best else None,
+        "test accuracy": metrics.get("test_accuracy"),
+        "test loss": metrics.get("test_loss"),
+        "samples/s": speeds[len(speeds) // 2] if speeds else None,
+        "started": dt.datetime.fromtimestamp(when) if when else None,
+        "mine": mine,
+        "spec": run.spec.to_dict(),
+        "rows": rows,
+        "path": str(run.path),
+    }
+
+
+def short_data_name(data: str) -> str:
+    """Dataset names as they are; CSV paths by their file name."""
+    return data.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+TABLE_COLUMNS = ("run", "status", "model", "data", "epochs", "best epoch", "best val loss", "test accuracy",
+                 "test loss", "samples/s", "started", "mine")
+
+
+def runs_table(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame([{k: r[k] for k in TABLE_COLUMNS} for r in records], columns=list(TABLE_COLUMNS))
+    return frame
+
+
+def flatten_spec(spec: dict) -> dict:
+    """The spec's fields with model_params spread out as `model.<name>`."""
+    flat = {k: v for k, v in spec.items() if k != "model_params"}
+    for key, value in sorted((spec.get("model_params") or {}).items()):
+        flat[f"model.{key}"] = value
+    return flat
+
+
+def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
+    """Fields as rows, runs as columns; only the fields where the runs differ unless `show_all`.
+
+    A model parameter one run sets and another leaves at its default shows as `(default)` there."""
+    flats = {run_id: flatten_spec(spec) for run_id, spec in specs.items()}
+    fields: list[str] = []
+    for flat in flats.values():
+        fields += [f for f in flat if f not in fields]
+    table: dict[str, list[Any]] = {}
+    for run_id, flat in flats.items():
+        table[run_id] = [_cell(flat.get(f, "(default)" if f.startswith("model.") else None)) for f in fields]
+    frame = pd.DataFrame(table, index=fields)
+    if not show_all and len(specs) > 1:
+        differs = frame.apply(lambda row: len(set(map(str, row.values))) > 1, axis=1)
+        frame = frame[differs]
+    frame.index.name = "field"
+    return frame
+
+
+def _cell(value: Any) -> str:
+    # One type per column (str) so that mixed values (5 vs "(default)") display and compare cleanly.
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
+    """Validation loss and validation metric per epoch of several runs, one colour per run;
+    train loss dashed in the loss panel; each run's best epoch starred."""
+    metric_names = {("val accuracy" if r["task"] == "image" else "val MAE") for r in records}
+    metric_title = " / ".join(sorted(metric_names))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: val, dashed: train)", metric_title),
+                        horizontal_spacing=0.08)
+    for i, record in enumerate(records):
+        color = PALETTE[i % len(PALETTE)]
+        rows = record["rows"]
+        xs = [r["epoch"] for r in rows]
+        name = record["run"]
+        fig.add_trace(go.Scatter(x=xs, y=[r["val_loss"] for r in rows], mode="lines+markers", name=name,
+                                 legendgroup=name, line=dict(color=color, width=2)), row=1, col=1)
+        fig.add_trace(go.Scatter(x=xs, y=[r["train_loss"] for r in rows], mode="lines", name=f"{name} train",
+                                 legendgroup=name, showlegend=False, line=dict(color=color, width=1, dash="dash")),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=xs, y=[r["val_metric"] for r in rows], mode="lines+markers", name=name,
+                                 legendgroup=name, showlegend=False, line=dict(color=color, width=2)), row=1, col=2)
+        best = next((r for r in rows if r["epoch"] == record.get("best epoch")), None)
+        if best is not None:
+            fig.add_trace(go.Scatter(x=[best["epoch"]], y=[best["val_loss"]], mode="markers", legendgroup=name,
+                                     showlegend=False, name=f"{name} best",
+                                     marker=dict(symbol="star", size=13, color=color)), row=1, col=1)
+    fig.update_xaxes(title_text="epoch")
+    if metric_names == {"val accuracy"}:
+        fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    return fig

@@ -1,0 +1,257 @@
+"""The live training panel: a fragment that redraws from `job.snapshot()` every second.
+
+The job trains in a worker process (zoo/jobs.py); its events are folded into `job.state` by a
+reader thread. This fragment only reads a snapshot and draws: status, progress (epoch, batch,
+samples/s, time left), best epoch and patience, and the chart. When the job ends it reruns the
+whole page once, so the page can swap the panel for the results. The Stop button is not in here:
+a button inside a fragment that reruns every second would not interrupt it, so the page draws it.
+
+`training_figure` is a plain function of the numbers, used for live jobs, finished runs and
+series jobs alike (there `val_metric` is the MAE instead of the accuracy).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from zoo.jobs import ACTIVE
+
+REFRESH_S = 1.0
+MAX_DRAWN = 1500
+COLORS = {"train": "#1f77b4", "val": "#d62728", "metric": "#2ca02c", "best": "#9467bd"}
+STATUS_LOOK = {
+    "queued": ("gray", ":material/schedule:"),
+    "starting": ("blue", ":material/hourglass_top:"),
+    "running": ("blue", ":material/play_arrow:"),
+    "finished": ("green", ":material/check_circle:"),
+    "early_stopped": ("green", ":material/flag:"),
+    "stopped": ("orange", ":material/stop_circle:"),
+    "diverged": ("red", ":material/trending_up:"),
+    "failed": ("red", ":material/error:"),
+}
+
+
+def smooth(values: list[float], weight: float = 0.8) -> list[float]:
+    """Exponential moving average with bias correction (TensorBoard's smoothing), so the first
+    points are not dragged towards zero."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values, start=1):
+        if v is None or not math.isfinite(v):
+            out.append(out[-1] if out else v)
+            continue
+        avg = weight * avg + (1 - weight) * v
+        out.append(avg / (1 - weight ** i))
+    return out
+
+
+def smoothing_weight(n_points: int) -> float:
+    """More smoothing for longer curves: about 1/20th of the curve per time constant, within [0.3, 0.95]."""
+    if n_points <= 1:
+        return 0.0
+    return min(0.95, max(0.3, 1 - 20 / n_points))
+
+
+def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | None = None,
+                    metric_name: str = "val accuracy", uirevision: str | None = None, height: int = 380,
+                    epochs: int | None = None) -> go.Figure:
+    """Train loss per batch (raw, faint, and smoothed), validation loss and metric per epoch (the
+    metric on a second axis), and the best epoch marked. Works with only epoch rows (a run read
+    back from disk: the train loss is then the epoch mean).
+
+    Built from plain dicts in one go.Figure call: this runs every second for every open live
+    chart, and trace-by-trace construction (add_trace, add_vline) costs ten times more."""
+    batch_points = batch_points or []
+    epoch_rows = epoch_rows or []
+    traces: list[dict] = []
+    if batch_points:
+        x = [p[0] for p in batch_points]
+        y = [p[1] for p in batch_points]
+        smoothed = smooth(y, smoothing_weight(len(y)))
+        # Draw at most MAX_DRAWN points per curve (every k-th, the last always): the browser redraws
+        # this chart every second, and a lighter chart leaves more CPU to the training.
+        stride = max(1, math.ceil(len(x) / MAX_DRAWN))
+        keep = list(range(len(x) - 1, -1, -stride))[::-1]
+        x, y, smoothed = [x[i] for i in keep], [y[i] for i in keep], [smoothed[i] for i in keep]
+        traces.append(dict(type="scatter", x=x, y=y, mode="lines", name="train loss (batch)", legendgroup="train",
+                           line=dict(color=COLORS["train"], width=1), opacity=0.25, hoverinfo="skip"))
+        traces.append(dict(type="scatter", x=x, y=smoothed, mode="lines",
+                           name="train loss (smoothed)", legendgroup="train", line=dict(color=COLORS["train"], width=2)))
+    elif epoch_rows:
+        traces.append(dict(type="scatter", x=[r["epoch"] for r in epoch_rows], y=[r["train_loss"] for r in epoch_rows],
+                           mode="lines+markers", name="train loss (epoch mean)",
+                           line=dict(color=COLORS["train"], width=2)))
+    if epoch_rows:
+        xs = [r["epoch"] for r in epoch_rows]
+        traces.append(dict(type="scatter", x=xs, y=[r["val_loss"] for r in epoch_rows], mode="lines+markers",
+                           name="val loss", line=dict(color=COLORS["val"], width=2)))
+        traces.append(dict(type="scatter", x=xs, y=[r["val_metric"] for r in epoch_rows], mode="lines+markers",
+                           name=metric_name, yaxis="y2", line=dict(color=COLORS["metric"], width=2, dash="dot")))
+    shapes, annotations = [], []
+    if best_epoch:
+        shapes.append(dict(type="line", x0=best_epoch, x1=best_epoch, xref="x", y0=0, y1=1, yref="paper",
+                           line=dict(color=COLORS["best"], width=1, dash="dash")))
+        annotations.append(dict(x=best_epoch, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+                                text=f"best: epoch {best_epoch}", font=dict(color=COLORS["best"])))
+        best = next((r for r in epoch_rows if r["epoch"] == best_epoch), None)
+        if best is not None:
+            traces.append(dict(type="scatter", x=[best_epoch], y=[best["val_loss"]], mode="markers", name="best epoch",
+                               marker=dict(symbol="star", size=14, color=COLORS["best"])))
+    x_range = None
+    if epochs:
+        seen = max([p[0] for p in batch_points[-1:]] + [r["epoch"] for r in epoch_rows[-1:]] + [1])
+        x_range = [0, max(1.0, min(float(epochs), seen * 1.15 + 0.5))]
+    layout = dict(
+        height=height, margin=dict(l=55, r=65, t=60, b=45, autoexpand=False), uirevision=uirevision,
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
+        xaxis=dict(title=dict(text="epoch"), range=x_range, rangemode="tozero", automargin=False),
+        yaxis=dict(title=dict(text="loss"), rangemode="tozero", automargin=False),
+        yaxis2=dict(title=dict(text=metric_name), overlaying="y", side="right", showgrid=False, automargin=False,
+                    **_metric_axis(metric_name, [r["val_metric"] for r in epoch_rows])),
+        hovermode="x unified", shapes=shapes, annotations=annotations,
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def _metric_axis(metric_name: str, values: list) -> dict:
+    """Accuracy on a steady axis from a round tenth below its lowest value up to 100% (an axis that
+    rescales every second is hard to read); other metrics (MAE) from zero, automatically."""
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if metric_name != "val accuracy":
+        return dict(rangemode="tozero")
+    low = math.floor((min(values, default=0.0) - 0.05) * 10) / 10
+    return dict(tickformat=".0%", range=[max(0.0, low), 1.0])
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(max(0.0, seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def progress(state: dict, now: float | None = None) -> tuple[float, str]:
+    """(fraction of the planned epochs done, a line with epoch, batch, samples/s and time left)."""
+    epochs = state.get("epochs") or 0
+    batches = state.get("batches") or 0
+    epoch, batch = state.get("epoch") or 0, state.get("batch") or 0
+    if not epochs or not epoch or not batches:
+        return 0.0, "waiting for the first batch…"
+    done = min(1.0, ((epoch - 1) + batch / batches) / epochs)
+    started = state.get("started_training")
+    elapsed = ((now or time.time()) - started) if started else None
+    left = elapsed * (1 - done) / done if elapsed and done > 0 else None
+    speed = state.get("samples_per_s")
+    parts = [f"epoch {epoch}/{epochs}", f"batch {batch}/{batches}"]
+    if speed:
+        parts.append(f"{speed:,.0f} samples/s")
+    if left is not None and done < 1:
+        parts.append(f"about {format_duration(left)} left")
+    return done, " · ".join(parts)
+
+
+def status_badge(status: str, text: str | None = None) -> None:
+    """The run's status as a coloured badge, in a container keyed `run-status` (tests read it there)."""
+    color, icon = STATUS_LOOK.get(status, ("gray", ":material/help:"))
+    with st.container(key="run-status"):
+        st.badge(text or status, color=color, icon=icon)
+
+
+def describe_wait(job, manager) -> str:
+    """Why a job is not running yet."""
+    position = manager.queue_position(job.id)
+    if position is None:
+        return ""
+    mine = [j for j in manager.jobs(job.owner) if j.status in ("starting", "running")]
+    if len(mine) >= manager.per_owner:
+        why = (f"this session may run {manager.per_owner} job{'s' if manager.per_owner > 1 else ''} at a time; "
+               "it starts when yours ends")
+    else:
+        why = f"the server runs at most {manager.max_running} jobs at once"
+    return f"position {position} in the queue: {why}"
+
+
+def _best_summary(rows: list[dict], best_epoch: int | None, metric_name: str) -> str:
+    best = next((r for r in rows if r["epoch"] == best_epoch), None)
+    if best is None:
+        return "—"
+    return f"{best_epoch} (val loss {best['val_loss']:.4f}, {metric_name} {best['val_metric']:.4f})"
+
+
+def render_progress_metrics(snapshot: dict, metric_name: str) -> None:
+    """Epoch, best epoch, last validation numbers and the patience counter as metrics."""
+    state = snapshot["state"]
+    rows = state.get("epoch_rows") or []
+    last, prev = (rows[-1] if rows else None), (rows[-2] if len(rows) > 1 else None)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("epoch", f"{state.get('epoch') or 0} / {state.get('epochs') or '?'}")
+    best = state.get("best_epoch")
+    c2.metric("best epoch", best or "—", help=_best_summary(rows, best, metric_name))
+    if last is not None:
+        lower_is_better = metric_name != "val accuracy"
+        delta = None if prev is None else last["val_metric"] - prev["val_metric"]
+        if lower_is_better:
+            value, change = f"{last['val_metric']:.4f}", None if delta is None else f"{delta:+.4f}"
+        else:
+            value, change = f"{last['val_metric']:.2%}", None if delta is None else f"{100 * delta:+.2f} pt"
+        c3.metric(metric_name, value, change, delta_color="inverse" if lower_is_better else "normal")
+    else:
+        c3.metric(metric_name, "—")
+    patience = state.get("patience")
+    if patience:
+        c4.metric("patience", f"{state.get('patience_counter', 0)} / {patience}",
+                  help="epochs without improvement; training stops early when it reaches the patience")
+    else:
+        c4.metric("patience", "off" if patience == 0 else "—", help="early stopping is off (patience 0)")
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_panel(job_id: str, metric_name: str | None = None) -> None:
+    """The running job's status, progress and chart, redrawn every second from its snapshot.
+
+    Reruns the whole page when the job ends (the page then draws the results instead)."""
+    from ui.state import job_manager
+
+    manager = job_manager()
+    job = manager.get(job_id)
+    if job is None:
+        st.warning(f"Job {job_id} is no longer known to this server.")
+        return
+    if job.stop_requested and job.active:
+        manager.wait(job_id, timeout=0.5)  # stopping takes a moment: show the outcome without another tick
+    snapshot = job.snapshot()
+    if snapshot["status"] not in ACTIVE:
+        st.rerun()  # the page shows the outcome
+    if metric_name is None:
+        task = (job.payload.get("spec") or {}).get("task", "image")
+        from ui.form import metric_label
+
+        metric_name = metric_label(task)
+    state = snapshot["state"]
+    status = snapshot["status"]
+    if snapshot["stop_requested"]:
+        status_badge("stopped", "stopping…")
+        st.caption("Stop requested: the worker ends after the current batch and keeps the best checkpoint.")
+    elif status == "queued":
+        status_badge("queued")
+        st.caption(describe_wait(job, manager))
+    elif status == "starting":
+        status_badge("starting", "starting")
+        st.caption("Starting the worker process (loading PyTorch and the data)…")
+    else:
+        status_badge("running", f"running on {state.get('device', '?')}")
+    fraction, line = progress(state)
+    st.progress(fraction, text=line)
+    render_progress_metrics(snapshot, metric_name)
+    fig = training_figure(batch_points=state.get("batch_losses"), epoch_rows=state.get("epoch_rows"),
+                          best_epoch=state.get("best_epoch"), metric_name=metric_name, uirevision=job_id,
+                          epochs=state.get("epochs"))
+    st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})
