@@ -264,14 +264,15 @@ class JobManager:
                     try:
                         event = events.get(timeout=0.2)
                     except queue.Empty:
+                        if job.stop_requested and job.status == "starting":
+                            status, reason = "stopped", "stopped before training started"
+                        else:
+                            status = "failed"
+                            reason = (f"the worker process died (exit code {job._process.exitcode}) "
+                                      "before it reported a result; the best checkpoint so far is kept")
+                        _mark_run_ended(job, status, reason)  # on disk first: whoever sees the status finds it
                         with job._lock:
-                            if job.stop_requested and job.status == "starting":
-                                job.status, job.reason = "stopped", "stopped before training started"
-                            else:
-                                job.status = "failed"
-                                job.reason = (f"the worker process died (exit code {job._process.exitcode}) "
-                                              "before it reported a result; the best checkpoint so far is kept")
-                        _mark_run_ended(job)
+                            job.status, job.reason = status, reason
                         break
                 else:
                     continue
@@ -320,7 +321,7 @@ class JobManager:
                     job._process.terminate()
 
 
-def _mark_run_ended(job: Job) -> None:
+def _mark_run_ended(job: Job, status: str, reason: str) -> None:
     """A training worker that died (or was stopped while starting) left result.json saying
     `running`, or none: record how and why it ended."""
     import json
@@ -336,7 +337,7 @@ def _mark_run_ended(job: Job) -> None:
         result = json.loads(path.read_text()) if path.exists() else {}
         if result.get("status") not in (None, "running", "queued"):
             return  # the worker wrote its own ending before it died
-        result.update(status=job.status, reason=job.reason, finished=time.time())
+        result.update(status=status, reason=reason, finished=time.time())
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # atomic, like the run store (no torch here)
         tmp.write_text(json.dumps(result, indent=2))
         os.replace(tmp, path)
