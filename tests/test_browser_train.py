@@ -132,8 +132,10 @@ def test_live_chart_grows_stop_is_quick_and_reload_shows_the_same_run(app_server
             ".find(e => e.innerText.includes('parameters · input')); return el && el.innerText !== before; }",
             arg=before, timeout=10_000)
         timings.append(time.perf_counter() - start)
-    print(f"\nwidget re-render while training: median {statistics.median(timings):.3f} s, "
-          f"max {max(timings):.3f} s over {len(timings)} changes")
+    ordered = sorted(timings)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    print(f"\nwidget re-render while a job trains: median {statistics.median(timings):.3f} s, "
+          f"p95 {p95:.3f} s over {len(timings)} changes (bench/responsiveness.py: two jobs, 40 changes)")
 
     # Stop shows `stopped` within 2 s and offers the checkpoint.
     stop = page.get_by_role("button", name="Stop")

@@ -132,7 +132,8 @@ def _format_number(value: Any) -> str:
 def _range_help(h: HParam) -> str:
     if h.kind in ("int", "float"):
         scale = "log scale" if h.log else "linear"
-        return f"{h.help}  \nrange {_format_number(h.low)} to {_format_number(h.high)}, {scale}; default {_format_number(h.default)}"
+        return (f"{h.help}  \nrange {_format_number(h.low)} to {_format_number(h.high)}, {scale}; "
+                f"default {_format_number(h.default)}")
     if h.kind == "choice":
         return f"{h.help}  \ndefault {h.default}"
     return f"{h.help}  \ndefault {'on' if h.default else 'off'}"

@@ -77,8 +77,8 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
         x, y, smoothed = [x[i] for i in keep], [y[i] for i in keep], [smoothed[i] for i in keep]
         traces.append(dict(type="scatter", x=x, y=y, mode="lines", name="train loss (batch)", legendgroup="train",
                            line=dict(color=COLORS["train"], width=1), opacity=0.25, hoverinfo="skip"))
-        traces.append(dict(type="scatter", x=x, y=smoothed, mode="lines",
-                           name="train loss (smoothed)", legendgroup="train", line=dict(color=COLORS["train"], width=2)))
+        traces.append(dict(type="scatter", x=x, y=smoothed, mode="lines", name="train loss (smoothed)",
+                           legendgroup="train", line=dict(color=COLORS["train"], width=2)))
     elif epoch_rows:
         traces.append(dict(type="scatter", x=[r["epoch"] for r in epoch_rows], y=[r["train_loss"] for r in epoch_rows],
                            mode="lines+markers", name="train loss (epoch mean)",
@@ -186,13 +186,13 @@ def _best_summary(rows: list[dict], best_epoch: int | None, metric_name: str) ->
     return f"{best_epoch} (val loss {best['val_loss']:.4f}, {metric_name} {best['val_metric']:.4f})"
 
 
-def render_progress_metrics(snapshot: dict, metric_name: str) -> None:
+def render_progress_metrics(snapshot: dict, metric_name: str, planned_epochs: int | None = None) -> None:
     """Epoch, best epoch, last validation numbers and the patience counter as metrics."""
     state = snapshot["state"]
     rows = state.get("epoch_rows") or []
     last, prev = (rows[-1] if rows else None), (rows[-2] if len(rows) > 1 else None)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("epoch", f"{state.get('epoch') or 0} / {state.get('epochs') or '?'}")
+    c1.metric("epoch", f"{state.get('epoch') or 0} / {state.get('epochs') or planned_epochs or '?'}")
     best = state.get("best_epoch")
     c2.metric("best epoch", best or "—", help=_best_summary(rows, best, metric_name))
     if last is not None:
@@ -250,7 +250,10 @@ def live_panel(job_id: str, metric_name: str | None = None) -> None:
         status_badge("running", f"running on {state.get('device', '?')}")
     fraction, line = progress(state)
     st.progress(fraction, text=line)
-    render_progress_metrics(snapshot, metric_name)
+    render_progress_metrics(snapshot, metric_name, (job.payload.get("spec") or {}).get("epochs"))
+    if not state.get("batch_losses") and not state.get("epoch_rows"):
+        st.caption("The loss curves appear here with the first batches.")
+        return
     fig = training_figure(batch_points=state.get("batch_losses"), epoch_rows=state.get("epoch_rows"),
                           best_epoch=state.get("best_epoch"), metric_name=metric_name, uirevision=job_id,
                           epochs=state.get("epochs"))
