@@ -4,8 +4,9 @@ Side by side, alternated (page, CLI, page, CLI, ...), the same spec:
 - page: a real `streamlit run app.py` and Chromium; the Train page is set up (dataset, epochs),
   Start is pressed, and the tab stays on the run's live chart (refreshing every second) until
   it finishes: the job runner in a worker process, the server and the browser all running, as a
-  person would use it. (`--via jobs` instead submits through zoo.jobs.submit_training directly:
-  the job runner without the server and browser.)
+  person would use it. `--via page-unwatched` starts the run from the page the same way, then
+  the tab leaves: the browser draws nothing, as when it runs on another machine (the hosted
+  demo). `--via jobs` submits through zoo.jobs.submit_training directly: the job runner alone.
 - CLI: `python -m zoo train --data D --model cnn --epochs N --seed 0 --runs-dir ... --json`, at the
   job workers' niceness (they run at a lower CPU priority than the server: zoo.jobs.WORKER_NICE),
   so that other load on a shared machine slows both sides alike; `--cli-nice 0` to compare with
@@ -16,7 +17,7 @@ worker start-up and evaluation do not count). Prints the table and the ratio pag
 >= 0.9x).
 
     .venv/bin/python bench/ui_overhead.py [--data fashion-mnist] [--epochs 2] [--pairs 3]
-                                          [--via page|jobs] [--write bench/results/ui_overhead.md]
+                                          [--via page|page-unwatched|jobs] [--write FILE.md]
 """
 from __future__ import annotations
 
@@ -58,8 +59,8 @@ def cli_run(data: str, epochs: int, runs: Path, nice: int = 0) -> tuple[float, f
 class PageRunner:
     """Starts runs from the Train page of a live server, and watches each until it ends."""
 
-    def __init__(self, url: str, browser, data: str, epochs: int, runs: Path):
-        self.url, self.data, self.epochs, self.runs = url, data, epochs, runs
+    def __init__(self, url: str, browser, data: str, epochs: int, runs: Path, watch: bool = True):
+        self.url, self.data, self.epochs, self.runs, self.watch = url, data, epochs, runs, watch
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
         self.page.set_default_timeout(600_000)
 
@@ -78,9 +79,15 @@ class PageRunner:
         assert epochs == str(self.epochs), epochs
         start = time.perf_counter()
         run_id = start_run(page)
-        page.wait_for_function(STATUS_IS, arg="finished")
-        wall = time.perf_counter() - start
         run_dir = self.runs / run_id
+        if self.watch:
+            page.wait_for_function(STATUS_IS, arg="finished")
+        else:  # started from the page, then the tab leaves: no live chart drawn in this browser
+            page.goto("about:blank")
+            while json.loads((run_dir / "result.json").read_text() if (run_dir / "result.json").exists()
+                             else '{"status": "running"}').get("status") == "running":
+                time.sleep(0.2)
+        wall = time.perf_counter() - start
         spec = json.loads((run_dir / "spec.json").read_text())
         assert (spec["data"], spec["model"], spec["epochs"], spec["seed"]) == (self.data, "cnn", self.epochs, 0), spec
         return statistics.median(epoch_speeds(run_dir)), wall, run_dir
@@ -117,8 +124,10 @@ def main() -> int:
     parser.add_argument("--data", default=None, help="dataset (default: fashion-mnist if present, else mnist-sample)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs per run (default 2, or 10 on mnist-sample)")
     parser.add_argument("--pairs", type=int, default=3, help="page/CLI pairs, alternated")
-    parser.add_argument("--via", choices=("page", "jobs"), default="page",
-                        help="page: the real app in Chromium (default); jobs: zoo.jobs without the server")
+    parser.add_argument("--via", choices=("page", "page-unwatched", "jobs"), default="page",
+                        help="page: the real app in Chromium, the tab watching the live chart (default); "
+                             "page-unwatched: started from the page, then the tab leaves (the browser draws "
+                             "nothing, as when it runs on another machine); jobs: zoo.jobs without the server")
     parser.add_argument("--cli-nice", type=int, default=None,
                         help="run the CLI at this niceness (default: the job workers' PLAYGROUND_WORKER_NICE, so "
                              "that other load on a shared machine slows both sides alike; 0: normal priority)")
@@ -130,15 +139,16 @@ def main() -> int:
     cli_nice = WORKER_NICE if args.cli_nice is None else args.cli_nice
     data = args.data or default_data()
     epochs = args.epochs or (10 if data == "mnist-sample" else 2)
-    label = "page" if args.via == "page" else "job runner"
+    label = {"page": "page", "page-unwatched": "page, unwatched", "jobs": "job runner"}[args.via]
+    with_app = args.via != "jobs"
 
     results: list[tuple[str, int, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         runs.mkdir()
-        with (app_server(runs) if args.via == "page" else _nothing()) as url, \
-                (chromium() if args.via == "page" else _nothing()) as browser:
-            ui = PageRunner(url, browser, data, epochs, runs) if args.via == "page" else JobsRunner(data, epochs, runs)
+        with (app_server(runs) if with_app else _nothing()) as url, (chromium() if with_app else _nothing()) as browser:
+            ui = (PageRunner(url, browser, data, epochs, runs, watch=args.via == "page") if with_app
+                  else JobsRunner(data, epochs, runs))
             cli_runs = Path(tmp) / "cli-runs"
             # one untimed CLI run first: warms the OS file cache for the dataset and the imports
             cli_run(data, 1, cli_runs, cli_nice)
@@ -146,7 +156,7 @@ def main() -> int:
                 for kind in ((label, "CLI") if i % 2 == 0 else ("CLI", label)):
                     speed, wall, _ = cli_run(data, epochs, cli_runs, cli_nice) if kind == "CLI" else ui.run()
                     results.append((kind, i + 1, speed, wall))
-                    print(f"pair {i + 1}  {kind:10s}  {speed:10,.0f} samples/s  ({wall:.1f} s wall)", flush=True)
+                    print(f"pair {i + 1}  {kind:16s}  {speed:10,.0f} samples/s  ({wall:.1f} s wall)", flush=True)
     ui_speeds = [s for k, _, s, _ in results if k == label]
     cli_speeds = [s for k, _, s, _ in results if k == "CLI"]
     ratio = statistics.median(ui_speeds) / statistics.median(cli_speeds)
@@ -160,7 +170,9 @@ def main() -> int:
     print("\n".join(lines))
     print(summary)
     if args.write:
-        command = "python bench/ui_overhead.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        python = Path(sys.executable)
+        python = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+        command = f"{python} bench/ui_overhead.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         path = Path(args.write)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("# UI overhead: Train page vs CLI\n\n"
