@@ -183,6 +183,14 @@ def _cpu_state(model: nn.Module) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
 
+def _use_channels_last(model: nn.Module, data: TensorData, device: torch.device) -> bool:
+    """Convolutions over images run about 1.3x faster on the CPU (oneDNN) with the weights in
+    channels-last layout (bench/train_speed.py); the numbers are the same up to rounding. Only where
+    measured: image batches through a model with a Conv2d, on the CPU."""
+    return (device.type == "cpu" and data.x_train.dim() == 4
+            and any(isinstance(m, nn.Conv2d) for m in model.modules()))
+
+
 def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, writer: RunWriter | None = None,
         callback: Callback | None = None, should_stop: Callable[[], bool] | None = None) -> FitResult:
     """Train the spec's model; return the result with the best weights restored."""
@@ -202,14 +210,21 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     if init is not None:
         model.apply(init)
     model.to(device=device, dtype=dtype)
+    channels_last = _use_channels_last(model, data, device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
 
     params = model.parameters()
+    # One fused kernel per step instead of a dozen foreach ops: the optimizer step is a fair share of
+    # a small model's batch on the CPU (bench/train_speed.py).
+    fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
     if spec.optimizer == "sgd":
-        optimizer = torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay)
+        optimizer = torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay,
+                                    **fused)
     elif spec.optimizer == "adamw":
-        optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
+        optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
     else:
-        optimizer = torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
+        optimizer = torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
     if spec.schedule == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=spec.epochs)
     elif spec.schedule == "step":
@@ -257,6 +272,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
                 break
             idx = order[b * spec.batch_size:(b + 1) * spec.batch_size]
             xb, yb = data.x_train[idx], data.y_train[idx]
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
             with autocast():
                 out = model(xb)
                 loss = loss_fn(out.float(), yb.float() if data.task == "series" else yb)
@@ -328,6 +345,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             break
 
     model.load_state_dict(best_state)
+    if channels_last:
+        model.to(memory_format=torch.contiguous_format)  # hand back an ordinary module
     test_loss, test_metric = evaluate(model, data.x_test, data.y_test, data.task, autocast)
     if data.task == "image":
         test_metrics = {"test_loss": test_loss, "test_accuracy": test_metric}
