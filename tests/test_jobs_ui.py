@@ -49,6 +49,18 @@ def reports_niceness(payload, emit, should_stop):
     return {"status": "finished", "niceness": os.nice(0)}
 
 
+def reports_threads(payload, emit, should_stop):
+    """Report torch's thread count (and the OpenMP wait policy) as the engine would see it."""
+    import torch
+
+    emit({"type": "threads", "threads": torch.get_num_threads(), "wait_policy": os.environ.get("OMP_WAIT_POLICY")})
+    deadline = time.time() + 60
+    while time.time() < deadline and not should_stop():
+        emit({"type": "threads", "threads": torch.get_num_threads()})
+        time.sleep(0.1)
+    return {"status": "stopped"}
+
+
 @pytest.fixture
 def manager():
     m = JobManager(max_running=2, per_owner=1)
@@ -201,3 +213,24 @@ def test_epoch_events_fold_into_rows_best_epoch_and_patience():
     assert [r["val_loss"] for r in state["epoch_rows"]] == [0.5, 0.6, 0.4]
     assert state["best_epoch"] == 3 and state["patience_counter"] == 0 and state["patience"] == 5
     assert json.dumps(state)  # plain data: a snapshot can be copied and drawn
+
+
+def test_two_running_jobs_share_the_cores_and_one_alone_gets_them_all(manager, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    if cores < 2:
+        pytest.skip("needs at least 2 cores")
+
+    def threads(job):
+        events = [e for e in job.state.get("events", []) if e.get("type") == "threads"]
+        return events[-1]["threads"] if events else None
+
+    first = manager.submit(f"{HERE}:reports_threads", {}, owner="a")
+    wait_for(lambda: threads(first) == cores, what=f"the only job to use all {cores} cores")
+    assert first.state["events"][0]["wait_policy"] == "PASSIVE"  # idle OpenMP threads sleep, not spin
+    second = manager.submit(f"{HERE}:reports_threads", {}, owner="b")
+    wait_for(lambda: threads(first) == cores // 2 and threads(second) == cores // 2,
+             what=f"each of two jobs to use {cores // 2} threads")
+    manager.stop(second.id)
+    manager.wait(second.id, timeout=30)
+    wait_for(lambda: threads(first) == cores, what="the remaining job to take all the cores back")

@@ -57,11 +57,46 @@ def _bare_main():
             sys.modules["__main__"] = saved
 
 
-def _worker_main(target: str, payload: dict, events, stop_event) -> None:
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _sharing_cores(should_stop: Callable[[], bool], running) -> Callable[[], bool]:
+    """`should_stop`, which also keeps this worker's torch threads at its share of the cores.
+
+    torch gives each process one OpenMP thread per core. Two jobs on a 2-core machine would run 4
+    threads, and a team of threads is as fast as its slowest member: each preempted thread stalls
+    the other, and training runs many times slower than the same two jobs with one thread each.
+    The engine calls this between batches; it looks at the shared count of running jobs at most
+    once a second. A thread count the user set (OMP_NUM_THREADS) is left alone.
+    """
+    if "OMP_NUM_THREADS" in os.environ or running is None:
+        return should_stop
+    cores, checked = _cores(), [0.0]
+
+    def check() -> bool:
+        now = time.monotonic()
+        if now - checked[0] >= 1.0:
+            checked[0] = now
+            import torch
+
+            share = max(1, cores // max(1, running.value))
+            if torch.get_num_threads() != share:
+                torch.set_num_threads(share)
+        return should_stop()
+
+    return check
+
+
+def _worker_main(target: str, payload: dict, events, stop_event, running=None) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`."""
     def emit(event: dict) -> None:
         events.put(event)
 
+    # Idle OpenMP threads sleep instead of spinning (libgomp reads this when torch loads, so before any
+    # import of torch): a spinning thread takes the core the server and the browser need; measured,
+    # it does not slow training alone (bench/ui_overhead.py).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if WORKER_NICE > 0 and hasattr(os, "nice"):
         try:
             os.nice(WORKER_NICE)
@@ -70,7 +105,7 @@ def _worker_main(target: str, payload: dict, events, stop_event) -> None:
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)
-        result = func(payload, emit, stop_event.is_set)
+        result = func(payload, emit, _sharing_cores(stop_event.is_set, running))
         events.put({"type": "done", "result": result})
     except BaseException as exc:  # report everything, including SpecError, to the server
         from zoo.registry import SpecError
@@ -163,6 +198,7 @@ class JobManager:
         self._order: list[str] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self._running_shared = _ctx.Value("i", 0, lock=False)  # read by workers to share the cores
 
     # ------------------------------------------------------------------ public
     def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
@@ -235,18 +271,19 @@ class JobManager:
                 if job.status != "queued":
                     continue
                 if self.running_count() >= self.max_running:
-                    return
+                    break
                 owner_running = sum(1 for j in self._jobs.values()
                                     if j.owner == job.owner and j.status in ("starting", "running"))
                 if owner_running >= self.per_owner:
                     continue
                 self._start(job)
+            self._running_shared.value = self.running_count()
 
     def _start(self, job: Job) -> None:
         events = _ctx.Queue()
         job._stop = _ctx.Event()
         job.status, job.started = "starting", time.time()
-        job._process = _ctx.Process(target=_worker_main, args=(job.target, job.payload, events, job._stop),
+        job._process = _ctx.Process(target=_worker_main, args=(job.target, job.payload, events, job._stop, self._running_shared),
                                     daemon=True, name=f"playground-{job.id}")
         with _bare_main():
             job._process.start()
