@@ -93,10 +93,6 @@ def _worker_main(target: str, payload: dict, events, stop_event, running=None) -
     def emit(event: dict) -> None:
         events.put(event)
 
-    # Idle OpenMP threads sleep instead of spinning (libgomp reads this when torch loads, so before any
-    # import of torch): a spinning thread takes the core the server and the browser need; measured,
-    # it does not slow training alone (bench/ui_overhead.py).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if WORKER_NICE > 0 and hasattr(os, "nice"):
         try:
             os.nice(WORKER_NICE)
