@@ -59,7 +59,8 @@ else:
         st.markdown("**Open**")
         links = st.columns(min(len(selected), 4))
         for i, record in enumerate(selected[:8]):
-            links[i % len(links)].page_link("pages/train.py", label=f"{record['run']} ({record['status']})",
+            page = "pages/forecast.py" if record["task"] == "series" else "pages/train.py"  # where it was trained
+            links[i % len(links)].page_link(page, label=f"{record['run']} ({record['status']})",
                                             query_params={"run": record["run"]}, icon=":material/open_in_new:")
 
         active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active]

@@ -88,7 +88,14 @@ def setup_panel() -> None:
         problem = problem or "the model does not build with these hyperparameters"
     if problem:
         st.error(problem, icon=":material/error:")
-    if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(problem),
+    running = [j for j in manager.jobs(owner) if j.active]
+    at_cap = len(running) >= manager.per_owner
+    if at_cap and not problem:
+        # A session trains at most PLAYGROUND_JOBS_PER_SESSION jobs at once (default 1): another Start would
+        # only wait in the queue.
+        st.caption(f"Training {running[-1].id} is {running[-1].status}: stop it, or let it end, to start another.")
+    if st.button("Start training", type="primary", icon=":material/play_arrow:",
+                 disabled=bool(problem) or at_cap,
                  key="train-start", width="stretch"):
         job = submit_training(manager, spec, owner=owner, runs_dir=runs_dir())
         remember_run(job.id)
