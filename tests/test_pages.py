@@ -360,6 +360,11 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     no_exceptions(at)
     assert at.query_params.get("run") in ("my-live-job", ["my-live-job"])
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
+    # At the session's job cap (1 by default) Start is off and says why; other sessions' jobs do not count.
+    assert at.button(key="train-start").disabled
+    assert any("Training my-live-job is running" in c.value for c in at.caption)
+    other = open_page("pages/train.py", state={"owner": "someone-else"})
+    assert not other.button(key="train-start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)
