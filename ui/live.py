@@ -104,7 +104,7 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
         seen = max([p[0] for p in batch_points[-1:]] + [r["epoch"] for r in epoch_rows[-1:]] + [1])
         x_range = [0, max(1.0, min(float(epochs), seen * 1.15 + 0.5))]
     layout = dict(
-        height=height, margin=dict(l=55, r=65, t=60, b=45, autoexpand=False), uirevision=uirevision,
+        height=height, margin=dict(l=55, r=65, t=60, b=45), uirevision=uirevision,  # the legend may grow the top margin
         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
         xaxis=dict(title=dict(text="epoch"), range=x_range, rangemode="tozero", automargin=False),
         yaxis=dict(title=dict(text="loss"), rangemode="tozero", automargin=False),
