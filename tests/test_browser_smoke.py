@@ -10,6 +10,8 @@ def test_home_opens_and_every_page_is_in_the_navigation(app_server, page):
     wait_for_app(page)
     sidebar = page.locator("[data-testid='stSidebar']")
     for title in ("Home", "Train", "Runs", "Forecast", "Inspect", "Search"):
-        assert sidebar.get_by_role("link", name=title).count() == 1, title
+        link = sidebar.get_by_role("link", name=title, exact=True)
+        link.wait_for(timeout=30_000)  # (count() does not wait for the sidebar to fill)
+        assert link.count() == 1, title
     sidebar.get_by_text("Device").wait_for()
     shot(page, "home")

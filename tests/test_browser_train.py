@@ -210,6 +210,7 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(p
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Device").wait_for()
         for title in ("Home", "Train", "Runs"):
+            sidebar.get_by_role("link", name=title, exact=True).wait_for()
             assert sidebar.get_by_role("link", name=title).count() == 1, title
         assert sidebar.get_by_role("link", name="app").count() == 0
         assert "run=no-such-run" in page.evaluate("() => location.search")
