@@ -11,6 +11,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.browser import open_train, set_slider  # noqa: F401  (the benches drive the pages as the tests do)
+from tests.browser import wait_for_app as wait_idle  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -74,29 +77,6 @@ def chromium():
             yield browser
         finally:
             browser.close()
-
-
-def wait_idle(page, timeout: float = 60_000) -> None:
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout)
-
-
-def set_slider(page, key: str, *keys: str) -> None:
-    thumb = page.locator(f".st-key-{key} input[type='range']")
-    thumb.focus()
-    for k in keys:
-        thumb.press(k)
-    page.wait_for_timeout(150)
-    wait_idle(page)
-
-
-def open_train(page, url: str) -> None:
-    page.goto(f"{url}/train")
-    wait_idle(page)
-    page.get_by_role("button", name="Start training").wait_for()
 
 
 def start_run(page) -> str:

@@ -12,8 +12,8 @@ import streamlit as st
 
 from ui import form
 from ui import forecast_views as views
-from ui.live import live_panel, status_badge
-from ui.results import outcome_banner
+from ui.live import live_panel
+from ui.results import run_without_directory
 from ui.state import ensure_app_shell, job_manager, remember_run, runs_dir, session_owner
 from zoo.forecast_io import display_name, store_upload
 from zoo.jobs import submit_training
@@ -122,14 +122,8 @@ with view:
     elif run_path is not None and (run_path / "spec.json").exists():
         remember_run(run_id)
         views.results_view(run_path, job=job, runs_dir=runs_dir())
-    elif job is not None:
-        # It ended before writing its run directory (the data could not be read in the worker, ...).
-        st.markdown(f"#### Run `{run_id}`")
-        status_badge(job.status)
-        outcome_banner(job.status, job.reason, job.state.get("traceback"))
     else:
-        st.error(f"There is no run `{run_id}` in {runs_dir()}: it was deleted, or it belongs to another server's "
-                 "runs directory.", icon=":material/search_off:")
+        run_without_directory(run_id, job, runs_dir())
     if run_id and st.button("Close this run", key="forecast-close", type="tertiary", icon=":material/close:"):
         st.query_params.pop("run", None)
         st.rerun()

@@ -12,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from ui import form
-from ui.live import live_panel, status_badge
-from ui.results import finished_run_view, outcome_banner
+from ui.live import live_panel
+from ui.results import finished_run_view, run_without_directory
 from ui.state import ensure_app_shell, job_manager, remember_run, runs_dir, session_owner, session_runs
 from zoo.data.images import IMAGE_DATASETS, is_available
 from zoo.jobs import submit_training
@@ -134,14 +134,8 @@ with view:
     elif run_path is not None and (run_path / "spec.json").exists():
         remember_run(run_id)
         finished_run_view(run_path, job=job, key="train-result")
-    elif job is not None:
-        # It ended before writing its run directory (bad data, stopped while starting, a worker that died).
-        st.markdown(f"#### Run `{run_id}`")
-        status_badge(job.status)
-        outcome_banner(job.status, job.reason, job.state.get("traceback"))
     else:
-        st.error(f"There is no run `{run_id}` in {runs_dir()}: it was deleted, or it belongs to another "
-                 "server's runs directory.", icon=":material/search_off:")
+        run_without_directory(run_id, job, runs_dir())
     if run_id and st.button("Close this run", key="train-close", type="tertiary", icon=":material/close:"):
         st.session_state["train-closed"] = run_id
         st.query_params.pop("run", None)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import wait_for_app  # noqa: F401  (the browser tests import it from here)
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
@@ -115,12 +117,3 @@ def shot(tab, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
-
-
-def wait_for_app(tab) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    tab.wait_for_selector("[data-testid='stApp']")
-    tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=60_000)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.browser import set_slider
 from tests.conftest import shot, wait_for_app
 from zoo.forecast_io import FORECAST_COLUMNS
 
@@ -46,15 +47,6 @@ def daily_cycle_csv(path: Path) -> pd.Timestamp:
     value = 20 + 5 * np.sin(2 * np.pi * t / 24) + 0.01 * t + rng.normal(0, 0.4, ROWS)
     pd.DataFrame({"timestamp": dates.strftime("%Y-%m-%d %H:%M"), "demand": value.round(3)}).to_csv(path, index=False)
     return dates[-1]
-
-
-def set_slider(page, key: str, *keys: str) -> None:
-    thumb = page.locator(f".st-key-{key} input[type='range']")
-    thumb.focus()
-    for k in keys:
-        thumb.press(k)
-    page.wait_for_timeout(150)
-    wait_for_app(page)
 
 
 def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, page, tmp_path):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.browser import open_train, set_slider, slider_value
 from tests.conftest import ARTIFACTS, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -42,26 +43,6 @@ def tall_shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
-
-
-def open_train(page, url: str) -> None:
-    page.goto(f"{url}/train")
-    wait_for_app(page)
-    page.get_by_role("button", name="Start training").wait_for()
-
-
-def set_slider(page, key: str, *keys: str) -> None:
-    """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...)."""
-    thumb = page.locator(f".st-key-{key} input[type='range']")
-    thumb.focus()
-    for k in keys:
-        thumb.press(k)
-    page.wait_for_timeout(150)
-    wait_for_app(page)
-
-
-def slider_value(page, key: str) -> str:
-    return page.locator(f".st-key-{key} input[type='range']").input_value()
 
 
 STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');

@@ -77,6 +77,19 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None) -> No
             st.code(traceback, language="text")
 
 
+def run_without_directory(run_id: str, job, runs_dir: str) -> None:
+    """A run id with no run directory: the job ended before writing one (data it could not read,
+    stopped while starting, a worker that died), or there is no such run (deleted, or another
+    server's runs directory)."""
+    if job is not None:
+        st.markdown(f"#### Run `{run_id}`")
+        status_badge(job.status)
+        outcome_banner(job.status, job.reason, job.state.get("traceback"))
+    else:
+        st.error(f"There is no run `{run_id}` in {runs_dir}: it was deleted, or it belongs to another "
+                 "server's runs directory.", icon=":material/search_off:")
+
+
 def confusion_figure(matrix: np.ndarray, class_names: list[str], normalise: bool = False) -> go.Figure:
     """Heatmap of counts[true, predicted], the diagonal being the correct answers."""
     counts = np.asarray(matrix)

@@ -1,0 +1,32 @@
+"""Driving the Streamlit app in a real browser (Playwright): shared by the browser tests and the UI
+benches in bench/, so that both drive the pages the same way."""
+from __future__ import annotations
+
+
+def wait_for_app(tab, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    tab.wait_for_selector("[data-testid='stApp']")
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout)
+
+
+def set_slider(page, key: str, *keys: str) -> None:
+    """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...)."""
+    thumb = page.locator(f".st-key-{key} input[type='range']")
+    thumb.focus()
+    for k in keys:
+        thumb.press(k)
+    page.wait_for_timeout(150)
+    wait_for_app(page)
+
+
+def slider_value(page, key: str) -> str:
+    return page.locator(f".st-key-{key} input[type='range']").input_value()
+
+
+def open_train(page, url: str) -> None:
+    page.goto(f"{url}/train")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start training").wait_for()
