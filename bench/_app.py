@@ -35,15 +35,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(runs_dir: Path, **env_overrides: str):
-    """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`."""
+def app_server(runs_dir: Path, cpus: set[int] | None = None, **env_overrides: str):
+    """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`.
+
+    `cpus`: pin the server (and so its job workers, which inherit it) to these CPUs."""
     port = free_port()
     env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs_dir), "PYTHONPATH": str(ROOT), **env_overrides}
     log = open(runs_dir.parent / f"streamlit-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60

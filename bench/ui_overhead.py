@@ -7,6 +7,10 @@ Side by side, alternated (page, CLI, page, CLI, ...), the same spec:
   person would use it. `--via page-unwatched` starts the run from the page the same way, then
   the tab leaves: the browser draws nothing, as when it runs on another machine (the hosted
   demo). `--via jobs` submits through zoo.jobs.submit_training directly: the job runner alone.
+- `--split-cores`: the browser gets its own half of the CPUs, the server, its job worker and the CLI
+  the other half (pinned with sched_setaffinity; torch threads = that half's cores), as on a
+  machine where the browser does not take cores from training, or on another machine that
+  still draws the live chart: what the server and the job runner cost, with the chart drawn.
 - CLI: `python -m zoo train --data D --model cnn --epochs N --seed 0 --runs-dir ... --json`, at the
   job workers' niceness (they run at a lower CPU priority than the server: zoo.jobs.WORKER_NICE),
   so that other load on a shared machine slows both sides alike; `--cli-nice 0` to compare with
@@ -16,14 +20,15 @@ Speed is each run's median epoch samples/s from its metrics.csv (the training pa
 worker start-up and evaluation do not count). Prints the table and the ratio page / CLI (goal:
 >= 0.9x).
 
-    .venv/bin/python bench/ui_overhead.py [--data fashion-mnist] [--epochs 2] [--pairs 3]
-                                          [--via page|page-unwatched|jobs] [--write FILE.md]
+    .venv/bin/python bench/ui_overhead.py [--data fashion-mnist] [--epochs 1] [--pairs 8]
+                                          [--via page|page-unwatched|jobs] [--split-cores] [--write FILE.md]
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import re
 import shlex
 import statistics
@@ -45,12 +50,15 @@ def epoch_speeds(run_dir: Path) -> list[float]:
         return [float(row["samples_per_s"]) for row in csv.DictReader(fh)]
 
 
-def cli_run(data: str, epochs: int, runs: Path, nice: int = 0) -> tuple[float, float, Path]:
+def cli_run(data: str, epochs: int, runs: Path, nice: int = 0, cpus: set[int] | None = None) -> tuple[float, float, Path]:
+    """One CLI run; `cpus`: pinned to these CPUs with as many torch threads."""
     command = (["nice", "-n", str(nice)] if nice else []) + [
         sys.executable, "-m", "zoo", "train", "--data", data, "--model", "cnn", "--epochs", str(epochs),
         "--seed", "0", "--patience", "0", "--runs-dir", str(runs), "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": str(len(cpus))} if cpus else None
     start = time.perf_counter()
-    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env,
+                         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     wall = time.perf_counter() - start
     run_dir = Path(json.loads(out.stdout.strip().splitlines()[-1])["run_dir"])
     return statistics.median(epoch_speeds(run_dir)), wall, run_dir
@@ -80,14 +88,17 @@ class PageRunner:
         start = time.perf_counter()
         run_id = start_run(page)
         run_dir = self.runs / run_id
-        if self.watch:
-            page.wait_for_function(STATUS_IS, arg="finished")
-        else:  # started from the page, then the tab leaves: no live chart drawn in this browser
+        if not self.watch:  # started from the page, then the tab leaves: no live chart drawn in this browser
             page.goto("about:blank")
-            while json.loads((run_dir / "result.json").read_text() if (run_dir / "result.json").exists()
-                             else '{"status": "running"}').get("status") == "running":
-                time.sleep(0.2)
+        # Wait by reading the run directory, not by asking the page: Playwright's wait_for_function
+        # polls on every animation frame (60 times a second, reading innerText, which forces a
+        # layout), work in the browser that a person watching would not cause.
+        while json.loads((run_dir / "result.json").read_text() if (run_dir / "result.json").exists()
+                         else '{"status": "running"}').get("status") == "running":
+            time.sleep(0.2)
         wall = time.perf_counter() - start
+        if self.watch:  # the tab saw it end, as a person would
+            page.wait_for_function(STATUS_IS, arg="finished", polling=250)
         spec = json.loads((run_dir / "spec.json").read_text())
         assert (spec["data"], spec["model"], spec["epochs"], spec["seed"]) == (self.data, "cnn", self.epochs, 0), spec
         return statistics.median(epoch_speeds(run_dir)), wall, run_dir
@@ -122,8 +133,11 @@ def default_data() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="dataset (default: fashion-mnist if present, else mnist-sample)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs per run (default 2, or 10 on mnist-sample)")
-    parser.add_argument("--pairs", type=int, default=3, help="page/CLI pairs, alternated")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs per run (default 1, or 10 on mnist-sample)")
+    # Many short pairs rather than a few long ones: this machine's speed drifts by up to 1.5x from
+    # second to second. With --split-cores, 3 pairs of 2 epochs once gave 0.77x; three runs of 8
+    # pairs of 1 epoch gave 0.90-1.01x.
+    parser.add_argument("--pairs", type=int, default=8, help="page/CLI pairs, alternated")
     parser.add_argument("--via", choices=("page", "page-unwatched", "jobs"), default="page",
                         help="page: the real app in Chromium, the tab watching the live chart (default); "
                              "page-unwatched: started from the page, then the tab leaves (the browser draws "
@@ -131,14 +145,25 @@ def main() -> int:
     parser.add_argument("--cli-nice", type=int, default=None,
                         help="run the CLI at this niceness (default: the job workers' PLAYGROUND_WORKER_NICE, so "
                              "that other load on a shared machine slows both sides alike; 0: normal priority)")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="pin the browser (and this script) to half of the CPUs, the server, its job worker "
+                             "and the CLI to the other half, with one torch thread per core of that half: the "
+                             "browser draws the live chart without taking cores from training")
     parser.add_argument("--write", default=None, help="also write a markdown report to this path")
     args = parser.parse_args()
+    train_cpus = browser_cpus = None
+    if args.split_cores:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2 or args.via == "jobs":
+            parser.error("--split-cores needs two CPUs or more, and the page (--via page or page-unwatched)")
+        train_cpus, browser_cpus = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+        os.sched_setaffinity(0, browser_cpus)  # Playwright and Chromium, started from here, inherit it
     exit_cleanly_on_sigterm()
     from zoo.jobs import WORKER_NICE
 
     cli_nice = WORKER_NICE if args.cli_nice is None else args.cli_nice
     data = args.data or default_data()
-    epochs = args.epochs or (10 if data == "mnist-sample" else 2)
+    epochs = args.epochs or (10 if data == "mnist-sample" else 1)
     label = {"page": "page", "page-unwatched": "page, unwatched", "jobs": "job runner"}[args.via]
     with_app = args.via != "jobs"
 
@@ -146,27 +171,40 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         runs.mkdir()
-        with (app_server(runs) if with_app else _nothing()) as url, (chromium() if with_app else _nothing()) as browser:
+        server_env = {"OMP_NUM_THREADS": str(len(train_cpus))} if train_cpus else {}
+        with (app_server(runs, cpus=train_cpus, **server_env) if with_app else _nothing()) as url, \
+                (chromium() if with_app else _nothing()) as browser:
             ui = (PageRunner(url, browser, data, epochs, runs, watch=args.via == "page") if with_app
                   else JobsRunner(data, epochs, runs))
             cli_runs = Path(tmp) / "cli-runs"
             # one untimed CLI run first: warms the OS file cache for the dataset and the imports
-            cli_run(data, 1, cli_runs, cli_nice)
+            cli_run(data, 1, cli_runs, cli_nice, train_cpus)
             for i in range(args.pairs):
                 for kind in ((label, "CLI") if i % 2 == 0 else ("CLI", label)):
-                    speed, wall, _ = cli_run(data, epochs, cli_runs, cli_nice) if kind == "CLI" else ui.run()
+                    speed, wall, _ = cli_run(data, epochs, cli_runs, cli_nice, train_cpus) if kind == "CLI" else ui.run()
                     results.append((kind, i + 1, speed, wall))
                     print(f"pair {i + 1}  {kind:16s}  {speed:10,.0f} samples/s  ({wall:.1f} s wall)", flush=True)
     ui_speeds = [s for k, _, s, _ in results if k == label]
     cli_speeds = [s for k, _, s, _ in results if k == "CLI"]
     ratio = statistics.median(ui_speeds) / statistics.median(cli_speeds)
+    # Each pair ran back to back, so its ratio compares the two under the same drift of the machine.
+    by_pair: dict[int, dict[str, float]] = {}
+    for kind, n, speed, _ in results:
+        by_pair.setdefault(n, {})[kind] = speed
+    pair_ratios = [p[label] / p["CLI"] for p in by_pair.values()]
     lines = [f"| run | via | samples/s (median epoch) | wall s (incl. start-up) |", "|---|---|---:|---:|"]
     lines += [f"| {n} | {k} | {s:,.0f} | {w:.1f} |" for k, n, s, w in results]
     lines += [f"| median | {label} | {statistics.median(ui_speeds):,.0f} | |",
               f"| median | CLI | {statistics.median(cli_speeds):,.0f} | |"]
-    summary = (f"ratio {label} / CLI = {ratio:.3f}x (goal >= 0.9x): "
+    lines.append("")
+    lines.append("per-pair ratio: " + ", ".join(f"{r:.2f}x" for r in pair_ratios)
+                 + f"; their median {statistics.median(pair_ratios):.3f}x")
+    summary = (f"ratio {label} / CLI = {ratio:.3f}x (of the medians; goal >= 0.9x): "
                f"{'met' if ratio >= 0.9 else 'NOT met'}; cnn on {data}, {epochs} epochs per run, seed 0; "
                f"job workers at niceness {WORKER_NICE}, CLI at {cli_nice}; load average at the end {load_average()}")
+    if train_cpus:
+        summary += (f"; split cores: server, job worker and CLI on CPU(s) {sorted(train_cpus)} with "
+                    f"{len(train_cpus)} torch thread(s), Chromium on {sorted(browser_cpus)}")
     print("\n".join(lines))
     print(summary)
     if args.write:
