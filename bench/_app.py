@@ -11,16 +11,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.browser import open_train, set_slider  # noqa: F401  (the benches drive the pages as the tests do)
+from tests.browser import COUNT_POINTS, STATUS_IS, open_train, set_slider, slider_value  # noqa: F401  (as the tests)
 from tests.browser import wait_for_app as wait_idle  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
-COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
-    .reduce((a, b) => Math.max(a, b), 0)"""
-STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
-    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
 
 
 def exit_cleanly_on_sigterm() -> None:
@@ -32,6 +27,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pinned_to(cpus: set[int] | None):
+    """A `preexec_fn` that pins the child process to `cpus` (None: no pinning)."""
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
 
 @contextlib.contextmanager
@@ -46,7 +46,7 @@ def app_server(runs_dir: Path, cpus: set[int] | None = None, **env_overrides: st
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        preexec_fn=pinned_to(cpus))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._app import (STATUS_IS, app_server, chromium, exit_cleanly_on_sigterm, load_average,  # noqa: E402
-                        open_train, set_slider, start_run, wait_idle)
+                        open_train, pinned_to, set_slider, slider_value, start_run, wait_idle)
 
 
 def epoch_speeds(run_dir: Path) -> list[float]:
@@ -50,7 +50,8 @@ def epoch_speeds(run_dir: Path) -> list[float]:
         return [float(row["samples_per_s"]) for row in csv.DictReader(fh)]
 
 
-def cli_run(data: str, epochs: int, runs: Path, nice: int = 0, cpus: set[int] | None = None) -> tuple[float, float, Path]:
+def cli_run(data: str, epochs: int, runs: Path, nice: int = 0,
+            cpus: set[int] | None = None) -> tuple[float, float, Path]:
     """One CLI run; `cpus`: pinned to these CPUs with as many torch threads."""
     command = (["nice", "-n", str(nice)] if nice else []) + [
         sys.executable, "-m", "zoo", "train", "--data", data, "--model", "cnn", "--epochs", str(epochs),
@@ -58,7 +59,7 @@ def cli_run(data: str, epochs: int, runs: Path, nice: int = 0, cpus: set[int] | 
     env = {**os.environ, "OMP_NUM_THREADS": str(len(cpus))} if cpus else None
     start = time.perf_counter()
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env,
-                         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+                         preexec_fn=pinned_to(cpus))
     wall = time.perf_counter() - start
     run_dir = Path(json.loads(out.stdout.strip().splitlines()[-1])["run_dir"])
     return statistics.median(epoch_speeds(run_dir)), wall, run_dir
@@ -83,7 +84,7 @@ class PageRunner:
             assert combo.input_value().startswith(f"{self.data} ·"), combo.input_value()
         set_slider(page, "train-settings-epochs", "Home", *["ArrowRight"] * (self.epochs - 1))
         set_slider(page, "train-settings-patience", "Home")
-        epochs = page.locator(".st-key-train-settings-epochs input[type='range']").input_value()
+        epochs = slider_value(page, "train-settings-epochs")
         assert epochs == str(self.epochs), epochs
         start = time.perf_counter()
         run_id = start_run(page)
@@ -181,7 +182,10 @@ def main() -> int:
             cli_run(data, 1, cli_runs, cli_nice, train_cpus)
             for i in range(args.pairs):
                 for kind in ((label, "CLI") if i % 2 == 0 else ("CLI", label)):
-                    speed, wall, _ = cli_run(data, epochs, cli_runs, cli_nice, train_cpus) if kind == "CLI" else ui.run()
+                    if kind == "CLI":
+                        speed, wall, _ = cli_run(data, epochs, cli_runs, cli_nice, train_cpus)
+                    else:
+                        speed, wall, _ = ui.run()
                     results.append((kind, i + 1, speed, wall))
                     print(f"pair {i + 1}  {kind:16s}  {speed:10,.0f} samples/s  ({wall:.1f} s wall)", flush=True)
     ui_speeds = [s for k, _, s, _ in results if k == label]

@@ -2,6 +2,14 @@
 benches in bench/, so that both drive the pages the same way."""
 from __future__ import annotations
 
+# The most points any Plotly chart on the page has (the live chart's growth).
+COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
+    .reduce((a, b) => Math.max(a, b), 0)"""
+# Whether the run's status badge (the `run-status` container) shows this status.
+STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
+    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
+
 
 def wait_for_app(tab, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished the current script run."""

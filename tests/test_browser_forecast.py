@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import set_slider
+from tests.browser import set_slider, slider_value
 from tests.conftest import shot, wait_for_app
 from zoo.forecast_io import FORECAST_COLUMNS
 
@@ -65,7 +65,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
 
     page.get_by_text("Training settings", exact=True).click()
     set_slider(page, "forecast-settings-epochs", "Home", "ArrowRight")
-    assert page.locator(".st-key-forecast-settings-epochs input[type='range']").input_value() == "2"
+    assert slider_value(page, "forecast-settings-epochs") == "2"
     page.get_by_text("2 epochs · batch").wait_for()
     page.get_by_text("That is few for a short series").wait_for()   # 161 windows: 1 step per epoch at batch 256
     tall_shot(page, "forecast-upload-preview")

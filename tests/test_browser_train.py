@@ -10,14 +10,11 @@ import time
 
 import pytest
 
-from tests.browser import open_train, set_slider, slider_value
+from tests.browser import COUNT_POINTS, STATUS_IS, open_train, set_slider, slider_value
 from tests.conftest import ARTIFACTS, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
-    .reduce((a, b) => Math.max(a, b), 0)"""
 HAS_HEATMAP = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .some(el => (el.data || []).some(t => t.type === 'heatmap'))"""
 HAS_VAL_LOSS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -43,10 +40,6 @@ def tall_shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
-
-
-STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
-    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
 
 
 def wait_for_status(page, status: str, timeout: float = 30_000) -> None:

@@ -279,7 +279,8 @@ class JobManager:
         events = _ctx.Queue()
         job._stop = _ctx.Event()
         job.status, job.started = "starting", time.time()
-        job._process = _ctx.Process(target=_worker_main, args=(job.target, job.payload, events, job._stop, self._running_shared),
+        job._process = _ctx.Process(target=_worker_main,
+                                    args=(job.target, job.payload, events, job._stop, self._running_shared),
                                     daemon=True, name=f"playground-{job.id}")
         with _bare_main():
             job._process.start()
