@@ -2,7 +2,7 @@
 
     python bench/train_speed.py [--rounds 5] [--device cpu] [--data-dir DIR]
 
-The textbook loop is the seed's idiom: torchvision dataset + ToTensor() + Normalize +
+The textbook loop is the source material's idiom (docs/architecture.md): torchvision dataset + ToTensor() + Normalize +
 DataLoader(batch_size=64, shuffle=True). The engine holds the whole set as one tensor on the
 device and slices it by shuffled indices. Same model, seed, optimizer and batch size; runs are
 alternated (engine, textbook, textbook, engine, ...) so that drift of the machine hits both alike. Prints
@@ -27,7 +27,8 @@ import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from zoo.data.images import IMAGE_DATASETS, read_raw  # noqa: E402
-from zoo.engine import evaluate, fit, resolve_device  # noqa: E402
+from zoo.devices import resolve_device  # noqa: E402
+from zoo.engine import fit  # noqa: E402
 from zoo.registry import DataShape, build  # noqa: E402
 from zoo.spec import ExperimentSpec  # noqa: E402
 

@@ -30,7 +30,7 @@ if left.button("Train a CNN on sample digits", type="primary", icon=":material/p
     job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
     remember_run(job.id)
     st.switch_page("pages/train.py", query_params={"run": job.id})
-right.caption("The default run: the seed's LeNet-style CNN, 5 epochs of Adam on the bundled 5,000-digit "
+right.caption("The default run: the classic LeNet-style CNN, 5 epochs of Adam on the bundled 5,000-digit "
               "MNIST sample. It takes under a minute on a laptop CPU.")
 
 st.markdown(

@@ -24,8 +24,8 @@ from ui import inspect_views as views  # noqa: E402
 from zoo import explain as ze  # noqa: E402
 from zoo import inspect as zi  # noqa: E402
 from zoo.data.images import IMAGE_DATASETS, is_available  # noqa: E402
-from zoo.engine import INITS  # noqa: E402
-from zoo.registry import SpecError, get_model, list_models  # noqa: E402
+from zoo.initialisation import INITS  # noqa: E402
+from zoo.registry import SpecError, get_model, get_task, list_models  # noqa: E402
 from zoo.runs import list_runs, load_run  # noqa: E402
 
 TABS = ["Summary", "Internals", "Init lab", "Modes & precision", "Hooks", "Grad-CAM / Saliency"]
@@ -72,7 +72,7 @@ try:
         task = task or "image"
         model_name = c2.selectbox("Model", list_models(task), key=f"inspect-model-{task}",
                                   format_func=lambda n: f"{n} · {get_model(n).summary}")
-        if task == "image":
+        if get_task(task).datasets is not None:   # a closed list of datasets (images)
             datasets = [d for d in IMAGE_DATASETS if IMAGE_DATASETS[d].bundled or is_available(d)]
             data = c3.selectbox("Data", datasets, key="inspect-image-data")
             extra = {}
@@ -197,7 +197,7 @@ with tabs[2]:
                     "(as training does), then one batch of real inputs in eval mode. Xavier keeps the variance "
                     "of a layer's output near its input's for tanh-like units; He doubles it to make up for "
                     "ReLU zeroing half; N(0, 0.01) lets the signal die out; zeros make every unit the same.")
-        schemes_all = ["default", *INITS]
+        schemes_all = list(INITS)
         c1, c2 = st.columns([3, 1])
         schemes = c1.multiselect("Schemes", schemes_all,
                                  default=["default", "xavier_normal", "kaiming_normal", "zeros"],
@@ -337,12 +337,13 @@ with tabs[5]:
     if tabs[5].open:
         n = len(subject.x_test)
         c1, c2, c3, c4 = st.columns([1, 1.5, 1, 1])
-        index = int(c1.number_input(f"Test {'image' if subject.task == 'image' else 'window'} (0 to {n - 1})",
+        classifies = get_task(subject.task).classifies
+        index = int(c1.number_input(f"Test {'image' if classifies else 'window'} (0 to {n - 1})",
                                     0, n - 1, 0, key="inspect-cam-index"))
         x = subject.x_test[index:index + 1]
         if not subject.trained:
             st.caption("These weights are untrained: the maps show what a random network looks at.")
-        if subject.task == "image":
+        if classifies:
             convs = ze.conv_layers(model)
             methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
             method = c2.segmented_control("Method", methods, default=methods[0], key="inspect-cam-method") or methods[0]

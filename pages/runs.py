@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui.compare import overlay_figure, run_record, runs_table, spec_diff
 from ui.state import ensure_app_shell, is_local, job_manager, runs_dir, session_owner, session_runs
+from zoo.registry import get_task
 from zoo.runs import delete_run, list_runs, load_run
 
 st.title("Runs")
@@ -59,9 +60,9 @@ else:
         st.markdown("**Open**")
         links = st.columns(min(len(selected), 4))
         for i, record in enumerate(selected[:8]):
-            page = "pages/forecast.py" if record["task"] == "series" else "pages/train.py"  # where it was trained
-            links[i % len(links)].page_link(page, label=f"{record['run']} ({record['status']})",
-                                            query_params={"run": record["run"]}, icon=":material/open_in_new:")
+            label = f"{record['run']} ({record['status']})"
+            links[i % len(links)].page_link(get_task(record["task"]).page, query_params={"run": record["run"]},
+                                            label=label, icon=":material/open_in_new:")
 
         active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active]
         deletable = [r["run"] for r in selected if is_local() or r["run"] in mine]

@@ -11,6 +11,16 @@ STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-stat
     return !!el && el.innerText.split(/\\s+/).includes(status); }"""
 
 
+def wait_for_points(page, more_than: int = 0, timeout: float = 120_000) -> int:
+    """Wait until a chart holds more than `more_than` points, and return the count seen then.
+
+    One read, inside the wait: the live chart is redrawn every second and is empty for a moment
+    while it remounts, so a count read again afterwards may be 0."""
+    handle = page.wait_for_function(f"() => {{ const n = ({COUNT_POINTS})(); return n > {int(more_than)} ? n : 0; }}",
+                                    timeout=timeout)
+    return int(handle.json_value())
+
+
 def wait_for_app(tab, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished the current script run."""
     tab.wait_for_selector("[data-testid='stApp']")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.browser import COUNT_POINTS, STATUS_IS, open_train, set_slider, slider_value
+from tests.browser import STATUS_IS, open_train, set_slider, slider_value, wait_for_points
 from tests.conftest import ARTIFACTS, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -47,10 +47,6 @@ def wait_for_status(page, status: str, timeout: float = 30_000) -> None:
     page.wait_for_function(STATUS_IS, arg=status, timeout=timeout)
 
 
-def plotted_points(page) -> int:
-    return page.evaluate(COUNT_POINTS)
-
-
 RUN_IN_URL = "() => location.pathname.endsWith('/train') && new URLSearchParams(location.search).get('run')"
 
 
@@ -82,11 +78,9 @@ def test_live_chart_grows_stop_is_quick_and_reload_shows_the_same_run(app_server
     page.get_by_role("button", name="Start training").click()
     run_id = run_id_from_url(page)
 
-    # The chart gains points while it runs.
-    page.wait_for_function(f"() => ({COUNT_POINTS})() > 0", timeout=120_000)
-    first = plotted_points(page)
-    page.wait_for_function(f"() => ({COUNT_POINTS})() > {first}", timeout=60_000)
-    later = plotted_points(page)
+    # The chart gains points while it runs (each count is the one seen when its wait ended).
+    first = wait_for_points(page)
+    later = wait_for_points(page, more_than=first, timeout=60_000)
     assert later > first
     page.get_by_text("samples/s").first.wait_for()
     # Let one epoch finish, so that the run has a best checkpoint worth keeping when we stop it.

@@ -1,4 +1,4 @@
-"""`python -m zoo`: the contract of DESIGN.md, run as a person would, in a subprocess."""
+"""`python -m zoo`: the contract of the README's "Command line", run as a person would, in a subprocess."""
 from __future__ import annotations
 
 import json
@@ -79,7 +79,8 @@ def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_
     (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
     (("train", "--device", "cuda:7"), "cuda"),
     (("train", "--lr", "0"), "lr=0.0 must be a positive number"),
-    (("train", "--epochs", "many"), "invalid int value"),
+        (("train", "--seed", "12345678901234567890"), "seed=12345678901234567890 is outside its range"),
+    (("train", "--epochs", "many"), "epochs='many' is not a whole number"),
     (("train", "--data", "cifar10"), "unknown image dataset"),
     (("fly",), "unknown command"),
 ])

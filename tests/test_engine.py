@@ -22,11 +22,17 @@ def sample():
     return load_data(ExperimentSpec(**QUICK))
 
 
-def fresh(data):
-    """load_data's tensors are moved in place by fit; hand each run its own copy."""
-    import copy
-
-    return copy.deepcopy(data)
+def test_fit_leaves_its_data_as_it_was(sample):
+    """One loaded dataset serves many runs (the Inspect page caches one for every session): fit trains
+    on a copy moved to its device and dtype, and leaves the caller's tensors as they were."""
+    names = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+    before = {n: (getattr(sample, n).dtype, getattr(sample, n).device, getattr(sample, n).clone()) for n in names}
+    fit(ExperimentSpec(**QUICK, epochs=1, precision="fp64"), data=sample)   # fp64: every float tensor must move
+    for n in names:
+        dtype, device, values = before[n]
+        tensor = getattr(sample, n)
+        assert (tensor.dtype, tensor.device) == (dtype, device), n
+        assert torch.equal(tensor, values), n
 
 
 def test_early_stopping_says_when_to_stop_and_remembers_the_best():
@@ -43,7 +49,7 @@ def test_early_stopping_says_when_to_stop_and_remembers_the_best():
 
 def test_same_spec_and_seed_give_identical_metrics(sample):
     spec = ExperimentSpec(**QUICK, epochs=2)
-    a, b = fit(spec, data=fresh(sample)), fit(spec, data=fresh(sample))
+    a, b = fit(spec, data=sample), fit(spec, data=sample)
     strip = lambda h: [{k: v for k, v in row.items() if k not in ("seconds", "samples_per_s")} for row in h]  # noqa: E731
     assert strip(a.history) == strip(b.history)
     assert a.test_metrics == b.test_metrics
@@ -53,7 +59,7 @@ def test_same_spec_and_seed_give_identical_metrics(sample):
 
 def test_run_directory_is_complete_and_load_run_restores_the_best_model(runs_dir, sample):
     spec = ExperimentSpec(**QUICK, epochs=2)
-    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    result = run_experiment(spec, runs_dir=runs_dir, data=sample)
     path = result.run_dir
     assert {p.name for p in path.iterdir()} == {"spec.json", "metrics.csv", "best.pt", "result.json"}
     metrics = pd.read_csv(path / "metrics.csv")
@@ -76,7 +82,7 @@ def test_run_directory_is_complete_and_load_run_restores_the_best_model(runs_dir
 def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sample):
     # min_delta so large that nothing after epoch 1 counts as better: patience 2 stops after epoch 3.
     spec = ExperimentSpec(**QUICK, epochs=10, patience=2, min_delta=100.0)
-    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    result = run_experiment(spec, runs_dir=runs_dir, data=sample)
     assert result.status == "early_stopped" and result.epochs_run == 3 and result.best_epoch == 1
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
@@ -86,7 +92,7 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
 
 def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_dir, sample):
     spec = ExperimentSpec(**QUICK, optimizer="sgd", lr=1e4, epochs=3)
-    result = run_experiment(spec, runs_dir=runs_dir, data=fresh(sample))
+    result = run_experiment(spec, runs_dir=runs_dir, data=sample)
     assert result.status == "diverged" and "learning rate" in result.reason
     saved = json.loads((result.run_dir / "result.json").read_text())
     assert saved["status"] == "diverged"
@@ -105,7 +111,7 @@ def test_a_stop_request_ends_within_a_batch_and_keeps_finished_epochs(runs_dir, 
     steps = iter(range(10**6))
     # Stop in the middle of epoch 2: epoch 1 (16 batches) is finished work and is kept.
     stop_at = 16 + 5
-    result = run_experiment(ExperimentSpec(**QUICK, epochs=5), runs_dir=runs_dir, data=fresh(sample),
+    result = run_experiment(ExperimentSpec(**QUICK, epochs=5), runs_dir=runs_dir, data=sample,
                             callback=count, should_stop=lambda: next(steps) >= stop_at)
     assert result.status == "stopped" and result.epochs_run == 1 and result.best_epoch == 1
     assert len(pd.read_csv(result.run_dir / "metrics.csv")) == 1
@@ -118,7 +124,7 @@ def test_a_fault_while_training_writes_failed_and_keeps_the_checkpoint(runs_dir,
             raise RuntimeError("boom in epoch 2")
 
     with pytest.raises(RuntimeError, match="boom"):
-        run_experiment(ExperimentSpec(**QUICK, epochs=3), runs_dir=runs_dir, data=fresh(sample), callback=explode)
+        run_experiment(ExperimentSpec(**QUICK, epochs=3), runs_dir=runs_dir, data=sample, callback=explode)
     (path,) = list(runs_dir.iterdir())
     saved = json.loads((path / "result.json").read_text())
     assert saved["status"] == "failed" and "boom in epoch 2" in saved["reason"]
@@ -155,7 +161,7 @@ def test_kaiming_suits_relu_layers_as_its_formula_says():
 
 @pytest.mark.parametrize("precision,dtype", [("fp64", torch.float64), ("bf16", torch.float32)])
 def test_precisions_that_the_cpu_can_do_train(precision, dtype, sample):
-    result = fit(ExperimentSpec(**QUICK, epochs=1, precision=precision), data=fresh(sample))
+    result = fit(ExperimentSpec(**QUICK, epochs=1, precision=precision), data=sample)
     assert result.status == "finished" and result.test_metrics["test_accuracy"] > 0.3
     assert next(result.model.parameters()).dtype == dtype
 
@@ -170,7 +176,7 @@ def test_fp16_and_missing_devices_are_refused_with_what_to_do():
 
 @pytest.mark.parametrize("optimizer,schedule", [("adamw", "cosine"), ("sgd", "step")])
 def test_optimizers_and_schedules(optimizer, schedule, sample):
-    result = fit(ExperimentSpec(**QUICK, epochs=3, optimizer=optimizer, schedule=schedule, lr=0.01), data=fresh(sample))
+    result = fit(ExperimentSpec(**QUICK, epochs=3, optimizer=optimizer, schedule=schedule, lr=0.01), data=sample)
     lrs = [row["lr"] for row in result.history]
     assert result.status == "finished" and lrs[0] == pytest.approx(0.01)
     assert lrs[1] < lrs[0], "the schedule lowers the learning rate"

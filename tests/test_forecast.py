@@ -12,7 +12,7 @@ from torch import nn
 
 from zoo.data.series import SeriesFrame, make_windows, read_series
 from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, detect_period, evaluate_forecast, fit_linear,
-                          interval_coverage, linear, metrics, naive, seasonal_naive, window_mean, write_report)
+                          interval_coverage, linear, metrics, naive, seasonal_naive, window_mean)
 
 
 def _frame(values, freq="h", extra=None) -> SeriesFrame:
@@ -218,13 +218,20 @@ def test_evaluate_forecast_with_a_small_torch_model(tmp_path):
     assert report.season == 24
     assert pd.DatetimeIndex(report.forecast["date"]).equals(sf.future_index(12))
 
-    paths = write_report(report, tmp_path / "run")
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["backtest.csv", "forecast.csv"]
-    back = pd.read_csv(paths["forecast"], parse_dates=["date"])
+    from zoo.runs import RunWriter, load_run
+    from zoo.spec import ExperimentSpec
+
+    writer = RunWriter(tmp_path, ExperimentSpec(task="series", data="x.csv", model="linear"), "run-1")
+    writer.write_table("backtest", report.backtest)
+    writer.write_table("forecast", report.forecast)
+    run = load_run(writer.path)
+    assert {"backtest.csv", "forecast.csv"} <= {p.name for p in run.files()}
+    back = run.table("forecast")
     assert list(back.columns) == list(report.forecast.columns) and len(back) == 12
     assert back["date"].is_monotonic_increasing
+    assert pd.DatetimeIndex(back["date"]).equals(sf.future_index(12))
     np.testing.assert_allclose(back["forecast"], report.forecast["forecast"], rtol=1e-9)
-    assert len(pd.read_csv(paths["backtest"])) == len(report.backtest)
+    assert len(run.table("backtest")) == len(report.backtest)
 
 
 def test_torch_models_equal_to_baselines_score_like_them():

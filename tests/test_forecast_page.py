@@ -167,7 +167,7 @@ def test_a_file_name_in_messages_is_the_uploaded_name(runs_dir):
 def test_bad_run_ids_in_the_url_are_refused_plainly(runs_dir):
     at = new_app({"run": "../../etc"}).run()
     assert_clean(at)
-    assert any("There is no run `../../etc`" in e for e in texts(at, "error"))
+    assert any("'../../etc' is not a run id" in e for e in texts(at, "error"))
     at = new_app({"run": "20990101-000000-linear-000000"}).run()
     assert_clean(at)
     assert any("There is no run" in e for e in texts(at, "error"))
@@ -180,7 +180,7 @@ def test_an_image_run_is_sent_to_the_train_page(runs_dir):
     (runs_dir / "20990101-000000-cnn-abcdef" / "spec.json").write_text(ExperimentSpec().to_json())
     at = new_app({"run": "20990101-000000-cnn-abcdef"}).run()
     assert_clean(at)
-    assert any("trained an image model" in i for i in texts(at, "info"))
+    assert any("image classification run: it is shown on its own page" in i for i in texts(at, "info"))
 
 
 def test_a_failed_series_run_shows_why_and_what_is_missing(runs_dir):
@@ -194,8 +194,8 @@ def test_a_failed_series_run_shows_why_and_what_is_missing(runs_dir):
     at = new_app({"run": run.name}).run()
     assert_clean(at)
     assert any("out of memory" in e for e in texts(at, "error"))
-    assert "no forecast.csv" in all_text(at) and "no best.pt" in all_text(at)
-    assert not at.get("plotly_chart") or all(c.key != f"forecast-result-backtest-{run.name}"
+    assert "no checkpoint was written" in all_text(at)
+    assert not at.get("plotly_chart") or all(c.key != f"forecast-backtest-{run.name}"
                                              for c in at.get("plotly_chart"))
 
 
@@ -235,12 +235,12 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert "python -m zoo train --data" in "\n".join(c.value for c in at.code)
 
     # Another horizon step and a baseline: still clean.
-    at.slider(key=f"forecast-result-step-{run_id}").set_value(12).run()
+    at.slider(key=f"forecast-step-{run_id}").set_value(12).run()
     assert_clean(at)
     assert "made 12 steps before" in all_text(at)
 
     # "Train again" fills the form from the run and re-opens its stored upload.
-    next(b for b in at.button if b.key == "forecast-result-again").click().run()
+    next(b for b in at.button if b.key == "forecast-again").click().run()
     assert_clean(at)
     assert "run" not in at.query_params
     assert at.radio(key="forecast-source").value == "stored"
@@ -261,7 +261,9 @@ def test_a_run_on_a_series_without_dates_forecasts_plain_steps(runs_dir):
     at = new_app({"run": run_dir.name}).run()
     assert_clean(at)
     assert not at.error and len(at.get("plotly_chart")) >= 3
-    forecast = fio.read_forecast(run_dir)
+    from zoo.runs import load_run
+
+    forecast = load_run(run_dir).table("forecast")
     rows = len(read_series(path))
     assert forecast["date"].tolist() == list(range(rows, rows + 4))
 
@@ -328,11 +330,14 @@ def test_check_windows_reports_sizes_bounds_and_the_season():
 
 def test_result_tables_from_a_run_directory(finished_run):
     result = json.loads((finished_run / "result.json").read_text())
-    forecast = fio.read_forecast(finished_run)
+    from zoo.runs import load_run
+
+    run = load_run(finished_run)
+    forecast = run.table("forecast")
     assert tuple(forecast.columns) == fio.FORECAST_COLUMNS and len(forecast) == 12
     assert pd.api.types.is_datetime64_any_dtype(forecast["date"]) and forecast["date"].is_monotonic_increasing
     assert (forecast["date"].diff().dropna() == pd.Timedelta(1, "h")).all()
-    backtest = fio.read_backtest(finished_run)
+    backtest = run.table("backtest")
     part = fio.backtest_step(backtest, 3)
     assert len(part) == result["sizes"]["test"] and part["time"].is_monotonic_increasing
     table = fio.metrics_table(result, "linear")
@@ -344,6 +349,6 @@ def test_result_tables_from_a_run_directory(finished_run):
         assert line["text"].startswith("beats " if result["beats"][line["name"]] else "does not beat ")
         assert "RMSE" in line["detail"]
     assert [lv for lv, _ in fio.coverage_lines(result)] == [80, 95]
-    with zipfile.ZipFile(__import__("io").BytesIO(fio.run_zip(finished_run))) as zf:
+    with zipfile.ZipFile(__import__("io").BytesIO(run.zip())) as zf:
         names = {Path(n).name for n in zf.namelist()}
     assert {"spec.json", "result.json", "metrics.csv", "best.pt", "backtest.csv", "forecast.csv"} <= names

@@ -36,7 +36,7 @@ def test_a_job_that_raises_shows_failed_with_its_message(manager, runs_dir, tmp_
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch.setenv(var, "http://127.0.0.1:9")
     spec = ExperimentSpec(data="mnist", epochs=1)
-    job = manager.submit("zoo.jobs:train_worker",
+    job = manager.submit("zoo.worker:train",
                          {"spec": spec.to_dict(), "runs_dir": str(runs_dir), "data_dir": str(tmp_path / "empty"),
                           "run_id": "r1"}, owner="a", job_id="r1")
     # The worker inherits the unreachable proxy: the download fails at once, whatever the network.

@@ -151,6 +151,23 @@ def test_stop_takes_effect_within_a_second(manager):
     assert job.status == "stopped"
 
 
+def test_a_stop_between_picking_a_job_and_starting_it_is_not_lost(manager, monkeypatch):
+    """The interleaving that lost a Stop: the scheduler has picked a queued job and is about to start
+    it when the Stop lands. Driven, not timed: the Stop is made right at that point. (From another
+    thread it would wait for the manager's one lock, and find the job either queued or starting.)"""
+    real_start = JobManager._start
+
+    def start_after_a_stop(self, job):
+        self.stop(job.id)
+        real_start(self, job)
+
+    monkeypatch.setattr(JobManager, "_start", start_after_a_stop)
+    job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
+    assert job.status == "stopped" and job.reason == "stopped before it started"
+    assert job._process is None, "a stopped job must never start its worker"
+    assert job._stop.is_set()
+
+
 def test_stop_while_starting_ends_the_worker_at_once(manager, tmp_path):
     run_dir = tmp_path / "runs" / "run-1"
     run_dir.mkdir(parents=True)

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from ui.form import log_options, widget_key
+from ui.form import form_settings, is_typed, log_options, widget_key
 from zoo.registry import DataShape, build, get_model, list_models
-from zoo.spec import ExperimentSpec, train_hparams
+from zoo.spec import ExperimentSpec
 
 APP = str(ROOT / "app.py")
 PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
@@ -133,12 +133,18 @@ def test_home_text_renders_before_torch_is_imported(tmp_path):
 
 def check_widget_matches(at: AppTest, key: str, h) -> None:
     """The widget under `key` shows the declaration `h`: kind, range, scale, step, default, help."""
-    if h.kind == "bool":
+    if h.name == "device":
+        widget = at.selectbox(key=key)
+        assert widget.value == "auto" and "cpu" in widget.options
+    elif is_typed(h):
+        widget = at.text_input(key=key)
+        assert h.check(widget.value) == h.default
+    elif h.kind == "bool":
         widget = at.checkbox(key=key)
         assert widget.value == h.default
     elif h.kind == "choice":
         widget = at.selectbox(key=key)
-        assert widget.options == [str(c) for c in h.choices]
+        assert len(widget.options) == len(h.choices)
         assert widget.value == h.default
     elif h.log:
         widget = at.select_slider(key=key)
@@ -149,8 +155,7 @@ def check_widget_matches(at: AppTest, key: str, h) -> None:
         assert all(1 < r <= 2.5 for r in ratios), f"{h.name}: not log-spaced: {values}"
         assert widget.value == h.default
     else:
-        sliders = [w for w in at.slider if w.key == key]
-        widget = sliders[0] if sliders else at.number_input(key=key)
+        widget = at.slider(key=key)
         assert widget.min == pytest.approx(h.low) and widget.max == pytest.approx(h.high), h.name
         assert widget.step == pytest.approx(h.step or (1 if h.kind == "int" else (h.high - h.low) / 100)), h.name
         assert widget.value == pytest.approx(h.default)
@@ -162,10 +167,11 @@ def test_train_form_matches_the_declared_ranges(model, runs_dir):
     at = open_page("pages/train.py")
     at.selectbox(key="train-model").set_value(model).run()
     no_exceptions(at)
-    for h in get_model(model).hparams():
+    for h in get_model(model).hparams("image"):
         check_widget_matches(at, widget_key(f"train-model-{model}", h.name), h)
-    for h in train_hparams():
+    for h in form_settings("image"):
         check_widget_matches(at, widget_key("train-settings", h.name), h)
+    assert not [w for w in at.selectbox if w.key.endswith("-window_norm")], "a series-only option on the image form"
     # The preview's parameter count is torch's own count for this model.
     expected = sum(p.numel() for p in build(model, DataShape(task="image")).parameters())
     assert f"{expected:,}** parameters" in text_of(at)
@@ -206,8 +212,8 @@ def test_prefill_spec_fills_the_form_once(runs_dir):
     assert at.slider(key="train-settings-epochs").value == 7
     assert at.select_slider(key="train-settings-batch_size").value == 128
     assert at.slider(key="train-settings-patience").value == 2
-    assert at.number_input(key="train-settings-min_delta").value == pytest.approx(0.001)
-    assert at.number_input(key="train-settings-seed").value == 5
+    assert float(at.text_input(key="train-settings-min_delta").value) == pytest.approx(0.001)
+    assert at.text_input(key="train-settings-seed").value == "5"
     assert at.selectbox(key="train-settings-schedule").value == "cosine"
     assert at.selectbox(key="train-settings-monitor").value == "val_metric"
     # A later change by the user is not overwritten by the (consumed) prefill.
@@ -265,7 +271,7 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     at = open_page("pages/train.py", query={"run": ids[0]})
     no_exceptions(at)
     labels = [b.label for b in at.download_button]
-    assert labels == ["best.pt", "spec.json", "metrics.csv"]
+    assert labels == ["best.pt", "spec.json", "metrics.csv", "whole run (.zip)"]
     assert [c.value for c in at.code] == [run.spec.cli_command()]
     assert f"{run.result['metrics']['test_accuracy']:.2%}" in [m.value for m in at.metric]
     charts = at.get("plotly_chart")
@@ -362,7 +368,7 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
     # At the session's job cap (1 by default) Start is off and says why; other sessions' jobs do not count.
     assert at.button(key="train-start").disabled
-    assert any("Training my-live-job is running" in c.value for c in at.caption)
+    assert any("Run my-live-job is running" in c.value for c in at.caption)
     other = open_page("pages/train.py", state={"owner": "someone-else"})
     assert not other.button(key="train-start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached

@@ -15,7 +15,7 @@ from torch import nn
 
 import zoo
 from zoo.models.common import normalise_window, restore_forecast, to_patches
-from zoo.registry import DataShape, get_model
+from zoo.registry import DataShape, SpecError, get_model
 
 
 def declaring(field: str) -> list[str]:
@@ -102,13 +102,18 @@ def test_a_zeroed_output_layer_forecasts_the_window_level(name, norm, expected):
 
 
 @pytest.mark.parametrize("name", [n for n in NORMED if "image" in get_model(n).tasks])
-def test_image_models_ignore_window_norm(name):
-    shape = DataShape(task="image")
-    x = torch.randn(3, 1, 28, 28, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    with torch.no_grad():
-        plain = build(name, shape)(x)
-        for norm in ("last", "revin"):
-            assert torch.equal(build(name, shape, window_norm=norm)(x), plain)
+def test_series_only_options_are_off_for_images_and_refused_when_given(name):
+    """window_norm and patch declare that they serve the series task: an image model gets their
+    `off` value, the image form and search space do not show them, and giving one is an error."""
+    assert {"window_norm", "patch"} & {h.name for h in get_model(name).hparams()}
+    assert not {"window_norm", "patch"} & {h.name for h in get_model(name).hparams("image")}
+    model = zoo.build(name, DataShape(task="image"))
+    assert getattr(model, "window_norm", "none") == "none" and getattr(model, "patch", 1) == 1
+    with pytest.raises(SpecError, match="serves the series task only"):
+        zoo.build(name, DataShape(task="image"), {"window_norm": "last"})
+    from zoo.search import build_space
+
+    assert not {"window_norm", "patch"} & set(build_space(name, "image").names)
 
 
 @pytest.mark.parametrize("name", PATCHED)
@@ -175,16 +180,3 @@ def test_normalise_and_restore_round_trip():
     assert torch.isfinite(z).all() and torch.equal(z, torch.zeros_like(z))
     with pytest.raises(ValueError):
         normalise_window(x, "zscore")
-
-
-@pytest.mark.parametrize("name", [n for n in PATCHED if "image" in get_model(n).tasks])
-def test_patch_groups_image_rows_too_and_defaults_to_one_row_per_step(name):
-    shape = DataShape(task="image")
-    x = torch.randn(2, 1, 28, 28)
-    torch.manual_seed(0)
-    assert zoo.build(name, shape, {"patch": 4})(x).shape == (2, 10)    # 7 tokens of 4 rows
-    torch.manual_seed(0)
-    plain = zoo.build(name, shape)
-    torch.manual_seed(0)
-    explicit = zoo.build(name, shape, {"patch": 1})
-    assert torch.equal(plain.eval()(x), explicit.eval()(x))

@@ -11,7 +11,7 @@ import torch
 import zoo
 from zoo.engine import fit
 from zoo.registry import DataShape, SpecError, get_model, hparams, make_config
-from zoo.spec import ExperimentSpec, TrainSettings, train_hparams
+from zoo.spec import ExperimentSpec, settings
 
 
 def test_at_least_seven_models_per_task():
@@ -106,10 +106,17 @@ def test_spec_json_round_trip_is_exact():
     assert json.loads(again.to_json()) == json.loads(spec.to_json())
 
 
-def test_training_defaults_come_from_the_declarations():
-    declared = {h.name: h.default for h in train_hparams()}
+def test_every_setting_is_declared_once_with_help_and_a_valid_default():
+    declared = {h.name for h in settings()}
+    assert {f.name for f in dataclasses.fields(ExperimentSpec)} - declared == {"task", "data", "model", "model_params"}
     spec = ExperimentSpec()
-    assert declared == {f.name: getattr(spec, f.name) for f in dataclasses.fields(TrainSettings)}
+    for h in settings():
+        assert h.help, f"{h.name} has no help text"
+        assert getattr(spec, h.name) == h.default
+        if h.default is not None:
+            assert h.check(h.default) == h.default
+        if h.kind in ("int", "float"):
+            assert h.low <= h.default <= h.high, f"{h.name}'s default is outside the form's range"
 
 
 def test_spec_accepts_any_positive_lr_but_refuses_nonsense():

@@ -7,45 +7,28 @@ server still trains it, its job).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from zoo.registry import get_task
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
-
-
-def epoch_rows(run) -> list[dict]:
-    """Per-epoch metrics: result.json's history when the run ended, else metrics.csv as written so far."""
-    history = run.result.get("history")
-    if history:
-        return history
-    try:
-        frame = run.metrics
-    except (OSError, ValueError, pd.errors.EmptyDataError):
-        return []
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
 
 
 def run_record(run, job=None, mine: bool = False) -> dict:
     """One row of the runs table, plus what comparing needs (`spec`, `rows`)."""
     result = run.result
     status = job.status if job is not None and job.active else run.status
-    rows = epoch_rows(run)
+    rows = run.epoch_rows()
     metrics = result.get("metrics") or {}
     best_epoch = result.get("best_epoch")
     best = next((r for r in rows if r.get("epoch") == best_epoch), None)
     speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
-    when = result.get("started")
-    if when is None:
-        try:
-            when = (run.path / "spec.json").stat().st_mtime  # written when the run began
-        except OSError:
-            when = result.get("finished")
+    when = run.started
     return {
         "run": run.run_id,
         "status": status,
@@ -119,8 +102,8 @@ def _cell(value: Any) -> str:
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     """Validation loss and validation metric per epoch of several runs, one colour per run;
     train loss dashed in the loss panel; each run's best epoch starred."""
-    metric_names = {("val accuracy" if r["task"] == "image" else "val MAE") for r in records}
-    metric_title = " / ".join(sorted(metric_names))
+    tasks = {get_task(r["task"]) for r in records}
+    metric_title = " / ".join(sorted(t.label("val_metric") for t in tasks))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: val, dashed: train)", metric_title),
                         horizontal_spacing=0.08)
     for i, record in enumerate(records):
@@ -141,7 +124,7 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
                                      showlegend=False, name=f"{name} best",
                                      marker=dict(symbol="star", size=13, color=color)), row=1, col=1)
     fig.update_xaxes(title_text="epoch")
-    if metric_names == {"val accuracy"}:
+    if {t.metric_format for t in tasks} == {"percent"}:
         fig.update_yaxes(tickformat=".0%", row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))

@@ -11,7 +11,11 @@ One widget per declaration, with the declared range, step, scale and help:
 - int/float with `log=True` -> select_slider over log-spaced values from `low` to `high`
   (1-2-3-5 per decade for floats; powers of two and their 1.5x for ints), always including the
   default and the current value, so a value from a search or a past run is kept exactly;
-- int/float, linear, at most 200 steps -> slider; wider -> number_input (min, max, step).
+- int/float, linear, at most 200 steps -> slider;
+- wider numbers (a seed, a weight decay) -> a text box read by the declaration's own check. A
+  number box with bounds would keep its old value, silently, while it shows a typed one that is out
+  of range; this way the value that runs is the one shown, and a bad one is an error beside the
+  field that turns Start off (`FormValues.problems`).
 
 Widget state lives in `st.session_state[f"{key_prefix}-{name}"]` and persists for the session
 (`persist_state="session"`), so the form keeps its values when the user visits another page.
@@ -26,23 +30,26 @@ from typing import Any, Iterable
 
 import streamlit as st
 
-from zoo.registry import HParam, get_model
+from zoo.registry import HParam, SpecError, get_model
 
 PERSIST = "session"
 MAX_SLIDER_STEPS = 200
 FLOAT_MANTISSAS = (1, 2, 3, 5)
 
-# Training settings shown by `training_form`, grouped as a person thinks about them. Field names
-# are ExperimentSpec's; `device`, `seed` and `monitor` are not searchable, so they are not declared
-# with ranges in zoo.spec.TrainSettings and get their widgets here.
-TRAINING_GROUPS = (
-    ("Optimiser", ("optimizer", "lr", "momentum", "weight_decay", "schedule")),
-    ("Loop", ("epochs", "batch_size", "seed")),
-    ("Numerics", ("init", "precision", "device")),
-    ("Early stopping", ("patience", "min_delta", "monitor")),
-)
 LABELS = {"lr": "learning rate", "min_delta": "min delta", "batch_size": "batch size",
           "weight_decay": "weight decay"}
+
+
+class FormValues(dict):
+    """{name: value} of a form, with `.problems`: one sentence per field that holds an invalid value."""
+
+    def __init__(self, *args, problems: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problems = list(problems or [])
+
+    def valid(self) -> dict:
+        """The fields that hold a valid value."""
+        return {k: v for k, v in self.items() if v is not None}
 
 
 def widget_key(key_prefix: str, name: str) -> str:
@@ -81,8 +88,21 @@ def log_options(h: HParam, extra: Iterable[Any] = ()) -> list:
     return sorted(values)
 
 
+def is_typed(h: HParam) -> bool:
+    """Numbers whose range is too wide for a slider are typed into a text box."""
+    if h.kind not in ("int", "float") or h.log:
+        return False
+    return (h.high - h.low) / _step(h) > MAX_SLIDER_STEPS + 1e-9
+
+
+def _step(h: HParam) -> float:
+    return float(h.step or (1 if h.kind == "int" else (h.high - h.low) / 100))
+
+
 def coerce(h: HParam, value: Any) -> tuple[Any, str | None]:
-    """`value` as this widget can show it, and a note when it had to change (out of range, bad type)."""
+    """`value` as this widget can show it, and a note when it had to change (out of range, bad type).
+
+    A typed field shows any valid value as it is (its declaration's limits, not the form's range)."""
     if value is None:
         return h.default, None
     try:
@@ -94,13 +114,25 @@ def coerce(h: HParam, value: Any) -> tuple[Any, str | None]:
                     return c, None
             return h.default, f"{h.name}={value!r} is not one of the choices; using {h.default!r}"
         number = int(round(float(value))) if h.kind == "int" else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return h.default, f"{h.name}={value!r} is not a valid {h.kind}; using {h.default!r}"
-    if not (h.low <= number <= h.high):
+    inside = number in h.valid if is_typed(h) else h.low <= number <= h.high
+    if not inside:
         clamped = min(max(number, h.low), h.high)
         clamped = int(clamped) if h.kind == "int" else float(clamped)
         return clamped, f"{h.name}={value} is outside the form's range [{h.low:g}, {h.high:g}]; using {clamped:g}"
     return number, None
+
+
+def _state_value(h: HParam, value: Any) -> Any:
+    """What a widget's session state holds for `value`: the text of a typed field, else the value."""
+    return _format_typed(h, value) if is_typed(h) else value
+
+
+def _format_typed(h: HParam, value: Any) -> str:
+    if h.kind == "int":
+        return str(int(value))
+    return f"{float(value):.10g}"
 
 
 def set_values(hparams: list[HParam], key_prefix: str, values: dict, *, fill_defaults: bool = True) -> list[str]:
@@ -111,7 +143,7 @@ def set_values(hparams: list[HParam], key_prefix: str, values: dict, *, fill_def
         if h.name not in values and not fill_defaults:
             continue
         value, note = coerce(h, values.get(h.name, h.default))
-        st.session_state[widget_key(key_prefix, h.name)] = value
+        st.session_state[widget_key(key_prefix, h.name)] = _state_value(h, value)
         if note:
             notes.append(note)
     return notes
@@ -132,66 +164,79 @@ def _format_number(value: Any) -> str:
 def _range_help(h: HParam) -> str:
     if h.kind in ("int", "float"):
         scale = "log scale" if h.log else "linear"
-        return (f"{h.help}  \nrange {_format_number(h.low)} to {_format_number(h.high)}, {scale}; "
-                f"default {_format_number(h.default)}")
+        where = (f"valid: {h.valid.describe()}" if is_typed(h) else
+                 f"range {_format_number(h.low)} to {_format_number(h.high)}, {scale}")
+        return f"{h.help}  \n{where}; default {_format_number(h.default)}"
     if h.kind == "choice":
         return f"{h.help}  \ndefault {h.default}"
-    return f"{h.help}  \ndefault {'on' if h.default else 'off'}"
+    if h.kind == "bool":
+        return f"{h.help}  \ndefault {'on' if h.default else 'off'}"
+    return h.help
 
 
 # ---------------------------------------------------------------------------------- widgets
 
-def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bool = False, help: str | None = None):
-    """One widget for one declaration, its state under `key`; returns the current value."""
+def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bool = False,
+                  help: str | None = None, problems: list | None = None, format_func=str):
+    """One widget for one declaration, its state under `key`; returns the current value. A typed
+    field that holds an invalid value shows why under it, adds the sentence to `problems` and
+    returns None."""
     label = label or label_for(h.name)
     help = help if help is not None else _range_help(h)
+    common = dict(key=key, help=help, disabled=disabled, persist_state=PERSIST)
+    if is_typed(h):
+        if not isinstance(st.session_state.get(key), str):
+            st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
+        text = st.text_input(label, **common)
+        try:
+            return h.check(text)
+        except SpecError as exc:
+            st.error(str(exc), icon=":material/error:")
+            if problems is not None:
+                problems.append(str(exc))
+            return None
     current, _ = coerce(h, st.session_state.get(key, h.default))
     if key not in st.session_state or st.session_state[key] != current:
         st.session_state[key] = current  # first render, or a value the widget could not show
-    common = dict(key=key, help=help, disabled=disabled, persist_state=PERSIST)
     if h.kind == "bool":
         return st.checkbox(label, **common)
     if h.kind == "choice":
-        return st.selectbox(label, options=list(h.choices), format_func=str, **common)
+        return st.selectbox(label, options=list(h.choices), format_func=format_func, **common)
     if h.log:
         return st.select_slider(label, options=log_options(h, extra=(current,)), format_func=_format_number, **common)
+    step = _step(h)
     if h.kind == "int":
-        step = int(h.step or 1)
-        if (h.high - h.low) / step <= MAX_SLIDER_STEPS:
-            return st.slider(label, min_value=int(h.low), max_value=int(h.high), step=step, **common)
-        return st.number_input(label, min_value=int(h.low), max_value=int(h.high), step=step, **common)
-    step = float(h.step or (h.high - h.low) / 100)
+        return st.slider(label, min_value=int(h.low), max_value=int(h.high), step=int(step), **common)
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    fmt = f"%.{decimals}f"
-    if (h.high - h.low) / step <= MAX_SLIDER_STEPS + 1e-9:
-        return st.slider(label, min_value=float(h.low), max_value=float(h.high), step=step, format=fmt, **common)
-    return st.number_input(label, min_value=float(h.low), max_value=float(h.high), step=step, format=fmt, **common)
+    return st.slider(label, min_value=float(h.low), max_value=float(h.high), step=step, format=f"%.{decimals}f",
+                     **common)
 
 
 def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None = None, columns: int = 2,
-                 disabled: Iterable[str] = ()) -> dict:
-    """A widget per declaration laid out in `columns`; returns {name: value}.
+                 disabled: Iterable[str] = ()) -> FormValues:
+    """A widget per declaration laid out in `columns`; returns {name: value} with `.problems`.
 
     `values` (a prefill) overwrites the widgets' state first, every missing name back to its default.
     """
     if values is not None:
         for note in set_values(hparams, key_prefix, values):
             st.warning(note, icon=":material/warning:")
-    out: dict = {}
+    out = FormValues()
     cols = st.columns(columns) if columns > 1 else [st.container()]
     off = set(disabled)
     for i, h in enumerate(hparams):
         with cols[i % len(cols)]:
-            out[h.name] = hparam_widget(h, widget_key(key_prefix, h.name), disabled=h.name in off)
+            out[h.name] = hparam_widget(h, widget_key(key_prefix, h.name), disabled=h.name in off,
+                                        problems=out.problems)
     return out
 
 
 def model_form(model: str, *, key_prefix: str, task: str | None = None, values: dict | None = None,
-               columns: int = 2) -> dict:
-    """The model's hyperparameters as widgets (state under `{key_prefix}-{model}-{name}`, so each
-    model keeps its own values); returns every declared hyperparameter with its current value."""
+               columns: int = 2) -> FormValues:
+    """The model's hyperparameters for `task` as widgets (state under `{key_prefix}-{model}-{name}`, so
+    each model keeps its own values); returns every shown hyperparameter with its current value."""
     entry = get_model(model, task)
-    return hparams_form(entry.hparams(), key_prefix=f"{key_prefix}-{model}", values=values, columns=columns)
+    return hparams_form(entry.hparams(task), key_prefix=f"{key_prefix}-{model}", values=values, columns=columns)
 
 
 def set_model_values(model: str, *, key_prefix: str, values: dict) -> list[str]:
@@ -200,98 +245,76 @@ def set_model_values(model: str, *, key_prefix: str, values: dict) -> list[str]:
     return set_values(get_model(model).hparams(), f"{key_prefix}-{model}", values)
 
 
-def set_training_values(*, key_prefix: str, values: dict) -> list[str]:
+def form_settings(task: str) -> list[HParam]:
+    """The settings `training_form` shows for a task: zoo/spec.py's declarations in FORM_GROUPS."""
+    from zoo.spec import FORM_GROUPS, settings
+
+    return [h for h in settings(task) if h.group in FORM_GROUPS]
+
+
+def set_training_values(*, key_prefix: str, values: dict, task: str | None = None) -> list[str]:
     """Prefill `training_form(key_prefix=...)` from a spec's fields (others keep their state).
     Returns notes about values that had to change."""
-    from zoo.spec import train_hparams
-
-    declared = {h.name: h for h in train_hparams()}
-    prefill = {k: v for k, v in values.items() if k in declared}
+    declared = {h.name: h for h in form_settings(task)}
+    prefill = {k: v for k, v in values.items() if k in declared and k != "device"}
     notes = set_values([declared[k] for k in prefill], key_prefix, prefill, fill_defaults=False)
-    for name in ("device", "seed", "monitor"):
-        if values.get(name) is not None:
-            st.session_state[widget_key(key_prefix, name)] = values[name]
     device = values.get("device")
-    if device is not None and device not in available_devices():
-        notes.append(f"device={device} is not available here; using auto")
-        st.session_state[widget_key(key_prefix, "device")] = "auto"
+    if device is not None:
+        if device not in available_devices():
+            notes.append(f"device={device} is not available here; using auto")
+            device = "auto"
+        st.session_state[widget_key(key_prefix, "device")] = device
     return notes
 
 
 @st.cache_resource(show_spinner=False)
 def available_devices() -> list[str]:
     """`auto` first, then what this machine has: cpu, cuda and cuda:N, mps."""
-    import torch
+    from zoo.devices import available_devices as devices
 
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        count = torch.cuda.device_count()
-        devices += ["cuda"] + ([f"cuda:{i}" for i in range(count)] if count > 1 else [])
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
+    return devices()
 
 
-def metric_label(task: str) -> str:
-    """What `val_metric` means for a task."""
-    return "val accuracy" if task == "image" else "val MAE"
-
-
-def _extra_widget(name: str, key: str, task: str):
-    """device, seed and monitor: spec fields without declared ranges."""
-    from zoo.spec import ExperimentSpec
-
-    default = getattr(ExperimentSpec(), name)
-    if name == "device":
-        options = available_devices()
-        if st.session_state.get(key) not in options:
-            st.session_state[key] = default if default in options else options[0]
-        return st.selectbox("device", options, key=key, persist_state=PERSIST,
-                            help="auto picks cuda, then mps, then cpu; every tensor of the run lives there")
-    if name == "seed":
-        if not isinstance(st.session_state.get(key), int):
-            st.session_state[key] = default
-        return st.number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key=key, persist_state=PERSIST,
-                               help="seeds the weights, the validation split and the shuffling: same seed, same run")
-    if name == "monitor":
-        if st.session_state.get(key) not in ("val_loss", "val_metric"):
-            st.session_state[key] = default
-        labels = {"val_loss": "val loss", "val_metric": metric_label(task)}
-        return st.selectbox("monitor", ["val_loss", "val_metric"], format_func=labels.get, key=key,
-                            persist_state=PERSIST, help="what early stopping and the best checkpoint follow")
-    raise KeyError(name)
+def _device_widget(h: HParam, key: str) -> str:
+    """The device: a choice among what this machine has (a declaration cannot list them)."""
+    options = available_devices()
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = h.default if h.default in options else options[0]
+    return st.selectbox(label_for(h.name), options, key=key, persist_state=PERSIST, help=h.help)
 
 
 def training_form(*, key_prefix: str, task: str = "image", values: dict | None = None,
-                  fields: Iterable[str] | None = None, groups=TRAINING_GROUPS, columns: int = 2) -> dict:
-    """The training settings (zoo.spec.TrainSettings' declarations, plus device, seed and monitor),
-    grouped; returns {spec field: value}. `fields` limits which are shown (others are left out of
-    the result, so the spec keeps its defaults for them)."""
-    from zoo.spec import train_hparams
+                  fields: Iterable[str] | None = None, columns: int = 2) -> FormValues:
+    """The training settings of zoo/spec.py that sit in a form group, grouped as declared; returns
+    {spec field: value} with `.problems`. `fields` limits which are shown (others are left out of the
+    result, so the spec keeps its defaults for them)."""
+    from zoo.registry import get_task
+    from zoo.spec import FORM_GROUPS
 
-    declared = {h.name: h for h in train_hparams()}
     wanted = set(fields) if fields is not None else None
     if values is not None:
-        for note in set_training_values(key_prefix=key_prefix, values=values):
+        for note in set_training_values(key_prefix=key_prefix, values=values, task=task):
             st.warning(note, icon=":material/warning:")
-    out: dict = {}
-    for title, names in groups:
-        names = [n for n in names if wanted is None or n in wanted]
-        if not names:
+    shown = [h for h in form_settings(task) if wanted is None or h.name in wanted]
+    task_of = get_task(task)
+    metric = {"val_loss": task_of.label("val_loss"), "val_metric": task_of.label("val_metric")}  # monitor's labels
+    out = FormValues()
+    for group in FORM_GROUPS:
+        members = [h for h in shown if h.group == group]
+        if not members:
             continue
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{group}**")
         cols = st.columns(columns)
-        for i, name in enumerate(names):
-            key = widget_key(key_prefix, name)
+        for i, h in enumerate(members):
+            key = widget_key(key_prefix, h.name)
             with cols[i % columns]:
-                if name in declared:
-                    disabled = name == "momentum" and out.get("optimizer", "sgd") != "sgd"
-                    help = None
-                    if disabled:
-                        help = _range_help(declared[name]) + "  \n(only SGD uses momentum)"
-                    out[name] = hparam_widget(declared[name], key, disabled=disabled, help=help)
-                else:
-                    out[name] = _extra_widget(name, key, task)
+                if h.name == "device":
+                    out[h.name] = _device_widget(h, key)
+                    continue
+                disabled = h.name == "momentum" and out.get("optimizer", "sgd") != "sgd"
+                help = _range_help(h) + ("  \n(only SGD uses momentum)" if disabled else "")
+                out[h.name] = hparam_widget(h, key, disabled=disabled, help=help, problems=out.problems,
+                                            format_func=metric.get if h.name == "monitor" else str)
     return out
 
 

@@ -17,7 +17,7 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from zoo.registry import DataShape, SpecError
+from zoo.registry import DataShape, SpecError, get_task
 
 INDENT = "\u2003"   # an em space: leading ASCII spaces collapse in the grid
 SCHEME_LABELS = {"default": "PyTorch default", "xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal",
@@ -97,7 +97,7 @@ def subject_from_config(task: str, model_name: str, params: dict, *, data: str, 
     from zoo.spec import ExperimentSpec
 
     note = ""
-    if task == "image":
+    if get_task(task).datasets is not None:   # a closed list of datasets (images); else a CSV
         spec = ExperimentSpec(task="image", data=data, model=model_name)
         tensors = cached_data(spec.to_json())
         shape, x, y = tensors.shape, tensors.x_test, tensors.y_test

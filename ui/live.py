@@ -7,7 +7,7 @@ whole page once, so the page can swap the panel for the results. The Stop button
 a button inside a fragment that reruns every second would not interrupt it, so the page draws it.
 
 `training_figure` is a plain function of the numbers, used for live jobs, finished runs and
-series jobs alike (there `val_metric` is the MAE instead of the accuracy).
+series jobs alike (the task table says what `val_metric` is: accuracy for images, MAE for series).
 """
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from zoo.jobs import ACTIVE
+from zoo.registry import get_task
 
 REFRESH_S = 1.0
 MAX_DRAWN = 1500
 COLORS = {"train": "#1f77b4", "val": "#d62728", "metric": "#2ca02c", "best": "#9467bd"}
-STATUS_LOOK = {
-    "queued": ("gray", ":material/schedule:"),
-    "starting": ("blue", ":material/hourglass_top:"),
-    "running": ("blue", ":material/play_arrow:"),
-    "finished": ("green", ":material/check_circle:"),
-    "early_stopped": ("green", ":material/flag:"),
-    "stopped": ("orange", ":material/stop_circle:"),
-    "diverged": ("red", ":material/trending_up:"),
-    "failed": ("red", ":material/error:"),
+# status: (title, what it means when no reason was recorded, badge colour, icon)
+STATUSES = {
+    "queued": ("Queued", "waiting for a free worker", "gray", ":material/schedule:"),
+    "starting": ("Starting", "loading PyTorch and the data", "blue", ":material/hourglass_top:"),
+    "running": ("Running", "training", "blue", ":material/play_arrow:"),
+    "finished": ("Finished", "training completed every planned epoch", "green", ":material/check_circle:"),
+    "early_stopped": ("Stopped early", "the monitored value stopped improving", "green", ":material/flag:"),
+    "stopped": ("Stopped", "stopped on request", "orange", ":material/stop_circle:"),
+    "diverged": ("Diverged", "the loss blew up, so training ended", "red", ":material/trending_up:"),
+    "failed": ("Failed", "the job failed", "red", ":material/error:"),
 }
 
 
@@ -54,9 +56,8 @@ def smoothing_weight(n_points: int) -> float:
     return min(0.95, max(0.3, 1 - 20 / n_points))
 
 
-def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | None = None,
-                    metric_name: str = "val accuracy", uirevision: str | None = None, height: int = 380,
-                    epochs: int | None = None) -> go.Figure:
+def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | None = None, task: str = "image",
+                    uirevision: str | None = None, height: int = 380, epochs: int | None = None) -> go.Figure:
     """Train loss per batch (raw, faint, and smoothed), validation loss and metric per epoch (the
     metric on a second axis), and the best epoch marked. Works with only epoch rows (a run read
     back from disk: the train loss is then the epoch mean).
@@ -65,6 +66,7 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
     chart, and trace-by-trace construction (add_trace, add_vline) costs ten times more."""
     batch_points = batch_points or []
     epoch_rows = epoch_rows or []
+    metric_name = get_task(task).label("val_metric")
     traces: list[dict] = []
     if batch_points:
         x = [p[0] for p in batch_points]
@@ -109,17 +111,17 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
         xaxis=dict(title=dict(text="epoch"), range=x_range, rangemode="tozero", automargin=False),
         yaxis=dict(title=dict(text="loss"), rangemode="tozero", automargin=False),
         yaxis2=dict(title=dict(text=metric_name), overlaying="y", side="right", showgrid=False, automargin=False,
-                    **_metric_axis(metric_name, [r["val_metric"] for r in epoch_rows])),
+                    **_metric_axis(get_task(task).metric_format, [r["val_metric"] for r in epoch_rows])),
         hovermode="x unified", shapes=shapes, annotations=annotations,
     )
     return go.Figure(data=traces, layout=layout)
 
 
-def _metric_axis(metric_name: str, values: list) -> dict:
+def _metric_axis(metric_format: str, values: list) -> dict:
     """Accuracy on a steady axis from a round tenth below its lowest value up to 100% (an axis that
     rescales every second is hard to read); other metrics (MAE) from zero, automatically."""
     values = [v for v in values if v is not None and math.isfinite(v)]
-    if metric_name != "val accuracy":
+    if metric_format != "percent":
         return dict(rangemode="tozero")
     low = math.floor((min(values, default=0.0) - 0.05) * 10) / 10
     return dict(tickformat=".0%", range=[max(0.0, low), 1.0])
@@ -160,7 +162,7 @@ def progress(state: dict, now: float | None = None) -> tuple[float, str]:
 
 def status_badge(status: str, text: str | None = None) -> None:
     """The run's status as a coloured badge, in a container keyed `run-status` (tests read it there)."""
-    color, icon = STATUS_LOOK.get(status, ("gray", ":material/help:"))
+    _, _, color, icon = STATUSES.get(status, (status, "", "gray", ":material/help:"))
     with st.container(key="run-status"):
         st.badge(text or status, color=color, icon=icon)
 
@@ -186,8 +188,9 @@ def _best_summary(rows: list[dict], best_epoch: int | None, metric_name: str) ->
     return f"{best_epoch} (val loss {best['val_loss']:.4f}, {metric_name} {best['val_metric']:.4f})"
 
 
-def render_progress_metrics(snapshot: dict, metric_name: str, planned_epochs: int | None = None) -> None:
+def render_progress_metrics(snapshot: dict, task: str, planned_epochs: int | None = None) -> None:
     """Epoch, best epoch, last validation numbers and the patience counter as metrics."""
+    metric_name = get_task(task).label("val_metric")
     state = snapshot["state"]
     rows = state.get("epoch_rows") or []
     last, prev = (rows[-1] if rows else None), (rows[-2] if len(rows) > 1 else None)
@@ -196,7 +199,7 @@ def render_progress_metrics(snapshot: dict, metric_name: str, planned_epochs: in
     best = state.get("best_epoch")
     c2.metric("best epoch", best or "—", help=_best_summary(rows, best, metric_name))
     if last is not None:
-        lower_is_better = metric_name != "val accuracy"
+        lower_is_better = get_task(task).metric_goal == "min"
         delta = None if prev is None else last["val_metric"] - prev["val_metric"]
         if lower_is_better:
             value, change = f"{last['val_metric']:.4f}", None if delta is None else f"{delta:+.4f}"
@@ -214,7 +217,7 @@ def render_progress_metrics(snapshot: dict, metric_name: str, planned_epochs: in
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_panel(job_id: str, metric_name: str | None = None) -> None:
+def live_panel(job_id: str) -> None:
     """The running job's status, progress and chart, redrawn every second from its snapshot.
 
     Reruns the whole page when the job ends (the page then draws the results instead)."""
@@ -230,11 +233,7 @@ def live_panel(job_id: str, metric_name: str | None = None) -> None:
     snapshot = job.snapshot()
     if snapshot["status"] not in ACTIVE:
         st.rerun()  # the page shows the outcome
-    if metric_name is None:
-        task = (job.payload.get("spec") or {}).get("task", "image")
-        from ui.form import metric_label
-
-        metric_name = metric_label(task)
+    task = (job.payload.get("spec") or {}).get("task", "image")
     state = snapshot["state"]
     status = snapshot["status"]
     if snapshot["stop_requested"]:
@@ -250,11 +249,11 @@ def live_panel(job_id: str, metric_name: str | None = None) -> None:
         status_badge("running", f"running on {state.get('device', '?')}")
     fraction, line = progress(state)
     st.progress(fraction, text=line)
-    render_progress_metrics(snapshot, metric_name, (job.payload.get("spec") or {}).get("epochs"))
+    render_progress_metrics(snapshot, task, (job.payload.get("spec") or {}).get("epochs"))
     if not state.get("batch_losses") and not state.get("epoch_rows"):
         st.caption("The loss curves appear here with the first batches.")
         return
     fig = training_figure(batch_points=state.get("batch_losses"), epoch_rows=state.get("epoch_rows"),
-                          best_epoch=state.get("best_epoch"), metric_name=metric_name, uirevision=job_id,
+                          best_epoch=state.get("best_epoch"), task=task, uirevision=job_id,
                           epochs=state.get("epochs"))
     st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})

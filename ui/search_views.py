@@ -12,11 +12,13 @@ import math
 import streamlit as st
 
 from zoo.registry import HParam, SpecError, list_models
-from zoo.search import (FIGURES, NOT_SEARCHABLE, PRUNERS, SAMPLERS, SearchConfig, best_spec, build_space,
+from zoo.search import (FIGURES, PRUNERS, SAMPLERS, SearchConfig, best_spec, build_space,
                         config_of_study, declared_settings, default_search_keys, default_storage,
                         default_study_name, display_storage, load_study, objective_label, open_storage,
                         state_counts, study_figures, study_names, study_summary, submit_search, trials_frame)
-from zoo.spec import IMAGE_DATASETS, ExperimentSpec
+from zoo.data.images import IMAGE_DATASETS
+from zoo.registry import get_task
+from zoo.spec import ExperimentSpec
 
 REFRESH_S = 2.0
 
@@ -108,8 +110,8 @@ def space_editor(model: str, task: str):
     for col, text in zip(head, ("setting", "search", "range searched", "value when fixed")):
         col.caption(text)
     for scope, h in declared_settings(model, task):
-        if scope == "train" and h.name in NOT_SEARCHABLE:
-            continue  # epochs and precision are shared settings, set below
+        if scope == "train" and isinstance(h.searchable, str):
+            continue  # a shared setting (epochs, precision), set below
         key = f"sp_{model}_{h.name}"
         name_col, on_col, range_col, value_col = st.columns([2, 1, 4, 2], vertical_alignment="center")
         name_col.markdown(f"`{h.name}`", help=f"{h.help} ({scope})")
@@ -140,8 +142,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
                              key=f"search_model_{task}")
     objective = top[2].radio("Objective", ("val_loss", "val_metric"), key="search_objective", horizontal=True,
-                             format_func=lambda o: f"best {objective_label(o, task)}"
-                             + (" (max)" if (o == "val_metric" and task == "image") else " (min)"))
+                             format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
 
     st.markdown("**Search space**: what each trial samples, and what it holds fixed")
     with st.container(border=True, height=420):
@@ -345,11 +346,10 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
 
 
 def train_with_best(target: dict) -> None:
-    """Hand the best trial's spec to the Train page, which fills its form from it."""
-    study = load(target)
-    spec = best_spec(study)
-    st.session_state["prefill_spec"] = spec.to_dict()
-    st.switch_page("pages/train.py")
+    """Hand the best trial's spec to the page of its task (Train or Forecast), which fills its form."""
+    from ui.run_view import hand_off
+
+    hand_off(best_spec(load(target)))
 
 
 def stop(manager, target: dict) -> None:

@@ -3,37 +3,46 @@
 Data sits on the training device as whole tensors and is sliced by shuffled indices (no
 DataLoader), early stopping decides when to stop, the best weights are restored whatever ended
 training (finished, early stop, a stop request, divergence), and progress goes to a callback as
-events. `run_experiment` adds the run store around `fit`.
+events. `run_experiment` adds the run directory around `fit`. What differs between tasks (loss,
+metric, what runs after training) comes from the task table (zoo/registry.py).
+
+The loss is summed on the device and read back every `sync_every` batches (1 on the CPU, where
+reading it costs nothing; 16 on a GPU, where `.item()` would make the CPU wait for the GPU at
+every step, and the zoo's small models would be bound by that wait instead of by the GPU).
+Divergence is judged at each read, so it is caught within that many batches.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from zoo.data import TensorData, load_data
-from zoo.registry import SpecError, build
+from zoo.devices import check_precision, numerics, resolve_device
+from zoo.initialisation import weight_init
+from zoo.registry import build, get_task, resolve
 from zoo.runs import RunWriter, runs_root
 from zoo.spec import ExperimentSpec
 
 Callback = Callable[[dict], None]
 BATCH_EVENT_INTERVAL_S = 0.2
 EVAL_BATCH = 2048
+GPU_SYNC_EVERY = 16
 
 
 class EarlyStopping:
     """Tracks the monitored value; `step(value)` returns True when training should stop.
 
-    The seed's version returned nothing and never set its minimum; this one says when to stop,
-    remembers the best epoch, and treats patience=0 as "never stop early".
+    It says when to stop, remembers the best epoch, and treats patience=0 as "never stop early"
+    (the source material's version returned nothing and never set its minimum:
+    docs/architecture.md, "Faults of the source material").
     """
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0, mode: str = "min"):
@@ -62,72 +71,6 @@ class EarlyStopping:
         return self.patience > 0 and self.counter >= self.patience
 
 
-def resolve_device(name: str = "auto") -> torch.device:
-    """`auto` picks cuda, then mps, then cpu; a named device must exist here."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise SpecError(f"device {name!r} is not a device name; use auto, cpu, cuda, cuda:N or mps.") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise SpecError(f"device {name!r} is not available here (no CUDA GPU); use auto or cpu.")
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise SpecError(f"device {name!r} does not exist: this machine has {torch.cuda.device_count()} GPU(s).")
-    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise SpecError(f"device {name!r} is not available here (no Apple GPU); use auto or cpu.")
-    return device
-
-
-def check_precision(precision: str, device: torch.device) -> None:
-    if precision == "fp16" and device.type != "cuda":
-        raise SpecError(f"precision fp16 needs a CUDA GPU (autocast with GradScaler), and this run is on "
-                        f"{device.type}; use fp32, bf16 or fp64.")
-    if precision == "fp64" and device.type == "mps":
-        raise SpecError("precision fp64 is not supported on mps; use fp32 or bf16.")
-
-
-INITS = {
-    "xavier_uniform": nn.init.xavier_uniform_,
-    "xavier_normal": nn.init.xavier_normal_,
-    "kaiming_uniform": lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"),
-    "kaiming_normal": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
-    "orthogonal": nn.init.orthogonal_,
-    "normal": lambda w: nn.init.normal_(w, 0.0, 0.01),
-    "zeros": nn.init.zeros_,
-}
-
-
-def weight_init(scheme: str) -> Callable[[nn.Module], None] | None:
-    """A function for `model.apply(...)` that re-initialises each layer's own weights.
-
-    Weights are the matrices and kernels (2-D or more): Linear, Conv, the RNN's weight_ih/hh, and
-    for weight-normed convolutions the direction `original1`. Biases become zero. Norm layers keep
-    their ones-and-zeros. `default` keeps PyTorch's own initialisation.
-    """
-    if scheme == "default":
-        return None
-    init = INITS[scheme]
-
-    def apply(module: nn.Module) -> None:
-        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)):
-            return
-        for name, param in module.named_parameters(recurse=False):
-            if param.dim() >= 2:
-                init(param.data)
-            elif name.startswith("bias"):
-                nn.init.zeros_(param.data)
-        parametrizations = getattr(module, "parametrizations", None)
-        if parametrizations is not None and "weight" in parametrizations:
-            init(parametrizations.weight.original1.data)
-
-    return apply
-
-
 @dataclass
 class FitResult:
     status: str
@@ -154,29 +97,27 @@ class FitResult:
         }
 
 
-def _loss_fn(task: str):
-    return F.cross_entropy if task == "image" else F.mse_loss
-
-
 @torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str, autocast=nullcontext) -> tuple[float, float]:
-    """(mean loss, metric) over a split, in eval mode: accuracy for images, MAE for series."""
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str, autocast=None) -> tuple[float, float]:
+    """(mean loss, mean metric) over a split, in eval mode: accuracy for images, MAE for series."""
+    spec_task = get_task(task)
     model.eval()
-    loss_sum, metric_sum = 0.0, 0.0
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    metric_sum = torch.zeros((), dtype=torch.float64, device=x.device)
     for start in range(0, len(x), EVAL_BATCH):
         xb, yb = x[start:start + EVAL_BATCH], y[start:start + EVAL_BATCH]
-        with autocast():
+        with (autocast or _no_autocast)():
             out = model(xb)
-        out = out.float()
-        if task == "image":
-            loss_sum += F.cross_entropy(out, yb, reduction="sum").item()
-            metric_sum += (out.argmax(1) == yb).sum().item()
-        else:
-            yb = yb.float()
-            loss_sum += F.mse_loss(out, yb, reduction="sum").item() / yb.shape[1]
-            metric_sum += (out - yb).abs().mean(dim=1).sum().item()
+        loss_sum += spec_task.loss(out.float(), yb, reduction="sum")
+        metric_sum += spec_task.metric_sum(out.float(), yb)
     n = max(1, len(x))
-    return loss_sum / n, metric_sum / n
+    return loss_sum.item() / n, metric_sum.item() / n
+
+
+def _no_autocast():
+    from contextlib import nullcontext
+
+    return nullcontext()
 
 
 def _cpu_state(model: nn.Module) -> dict:
@@ -192,58 +133,77 @@ def _use_channels_last(model: nn.Module, data: TensorData, device: torch.device)
             and any(isinstance(m, nn.Conv2d) for m in model.modules()))
 
 
+OPTIMIZERS = {
+    "adam": lambda params, spec, fused: torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused),
+    "adamw": lambda params, spec, fused: torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay,
+                                                           **fused),
+    "sgd": lambda params, spec, fused: torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum,
+                                                       weight_decay=spec.weight_decay, **fused),
+}
+SCHEDULES = {
+    "none": lambda optimizer, spec: None,
+    "cosine": lambda optimizer, spec: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=spec.epochs),
+    "step": lambda optimizer, spec: torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, spec.epochs // 3),
+                                                                    gamma=0.1),
+}
+
+
+def make_optimizer(model: nn.Module, spec: ExperimentSpec, device: torch.device):
+    # One fused kernel per step instead of a dozen foreach ops: the optimizer step is a fair share of
+    # a small model's batch on the CPU (bench/train_speed.py).
+    fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
+    optimizer = OPTIMIZERS[spec.optimizer](model.parameters(), spec, fused)
+    return optimizer, SCHEDULES[spec.schedule](optimizer, spec)
+
+
+class Divergence:
+    """Judges the summed losses read back from the device: a non-finite loss, or one that exploded
+    past `factor` times the first batch's."""
+
+    def __init__(self, factor: float):
+        self.factor, self.reference = factor, None
+
+    def check(self, window_max: float, epoch: int, batch: int) -> str | None:
+        if not math.isfinite(window_max):
+            return f"the training loss became {window_max} in epoch {epoch}, by batch {batch}; lower the learning rate"
+        if self.reference is None:
+            self.reference = max(window_max, 1e-12)
+        elif window_max > self.factor * self.reference:
+            return (f"the training loss exploded to {window_max:.3g} (over {self.factor:g} times the first "
+                    f"batches' {self.reference:.3g}) in epoch {epoch}; lower the learning rate")
+        return None
+
+
 def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, writer: RunWriter | None = None,
         callback: Callback | None = None, should_stop: Callable[[], bool] | None = None) -> FitResult:
-    """Train the spec's model; return the result with the best weights restored."""
+    """Train the spec's model; return the result with the best weights restored.
+
+    `data` is left as it was: what trains is a copy moved to the run's device and dtype (a copy only
+    where it must move), so one loaded dataset can serve many runs."""
     spec.validate()
+    task = get_task(spec.task)
     emit = callback or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     device = resolve_device(spec.device)
-    check_precision(spec.precision, device)
+    num = numerics(spec.precision, device)
     if data is None:
         data = load_data(spec, data_dir)
-    dtype = torch.float64 if spec.precision == "fp64" else torch.float32
-    data.to(device, dtype)
+    data = data.to(device, num.dtype)
 
     torch.manual_seed(spec.seed)
     model = build(spec.model, data.shape, spec.model_params)
     init = weight_init(spec.init)
     if init is not None:
         model.apply(init)
-    model.to(device=device, dtype=dtype)
+    model.to(device=device, dtype=num.dtype)
     channels_last = _use_channels_last(model, data, device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-
-    params = model.parameters()
-    # One fused kernel per step instead of a dozen foreach ops: the optimizer step is a fair share of
-    # a small model's batch on the CPU (bench/train_speed.py).
-    fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
-    if spec.optimizer == "sgd":
-        optimizer = torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay,
-                                    **fused)
-    elif spec.optimizer == "adamw":
-        optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
-    else:
-        optimizer = torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
-    if spec.schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=spec.epochs)
-    elif spec.schedule == "step":
-        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, spec.epochs // 3), gamma=0.1)
-    else:
-        scheduler = None
-
-    if spec.precision in ("bf16", "fp16"):
-        amp_dtype = torch.bfloat16 if spec.precision == "bf16" else torch.float16
-        autocast = lambda: torch.autocast(device_type=device.type, dtype=amp_dtype)  # noqa: E731
-    else:
-        autocast = nullcontext
-    scaler = torch.amp.GradScaler("cuda") if spec.precision == "fp16" else None
-
-    monitor_mode = "max" if (spec.monitor == "val_metric" and data.task == "image") else "min"
-    stopper = EarlyStopping(spec.patience, spec.min_delta, monitor_mode)
-    loss_fn = _loss_fn(data.task)
+    optimizer, scheduler = make_optimizer(model, spec, device)
+    stopper = EarlyStopping(spec.patience, spec.min_delta, task.direction(spec.monitor))
+    divergence = Divergence(spec.divergence_factor)
     shuffle = torch.Generator().manual_seed(spec.seed)
+    sync_every = 1 if device.type == "cpu" else GPU_SYNC_EVERY
 
     # Epoch 0's checkpoint is the initial model, so a run that diverges or is stopped in its first
     # epoch still ends with a loadable best.pt.
@@ -257,15 +217,16 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
 
     history: list[dict] = []
     status, reason = "finished", f"completed all {spec.epochs} epochs"
-    reference_loss = None
     step = 0
     started = time.perf_counter()
     for epoch in range(1, spec.epochs + 1):
         model.train()
         epoch_start = time.perf_counter()
         order = torch.randperm(n_train, generator=shuffle).to(device)
-        loss_total, seen = 0.0, 0
-        window_loss, window_batches, last_emit = 0.0, 0, time.perf_counter()
+        epoch_sum = torch.zeros((), dtype=torch.float64, device=device)   # loss x samples, this epoch
+        window_sum = torch.zeros((), dtype=torch.float64, device=device)  # loss, batches since the last read
+        window_max = torch.zeros((), dtype=torch.float32, device=device)
+        seen, window_batches, last_emit = 0, 0, time.perf_counter()
         interrupted = None
         for b in range(batches):
             if should_stop():
@@ -275,49 +236,49 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             xb, yb = data.x_train[idx], data.y_train[idx]
             if channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            with autocast():
-                out = model(xb)
-                loss = loss_fn(out.float(), yb.float() if data.task == "series" else yb)
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                interrupted = ("diverged", f"the training loss became {loss_value} in epoch {epoch}, batch {b + 1}; "
-                                           "lower the learning rate")
-                break
-            if reference_loss is None:
-                reference_loss = max(loss_value, 1e-12)
-            elif loss_value > spec.divergence_factor * reference_loss:
-                interrupted = ("diverged", f"the training loss exploded to {loss_value:.3g} "
-                                           f"(over {spec.divergence_factor:g} times the first batch's "
-                                           f"{reference_loss:.3g}) in epoch {epoch}; lower the learning rate")
-                break
+            with num.autocast():
+                loss = task.loss(model(xb), yb)
             optimizer.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
+            if num.scaler is not None:
+                num.scaler.scale(loss).backward()
+                num.scaler.step(optimizer)
+                num.scaler.update()
             else:
                 loss.backward()
                 optimizer.step()
             step += 1
-            loss_total += loss_value * len(idx)
-            seen += len(idx)
-            window_loss += loss_value
+            detached = loss.detach()
+            epoch_sum += detached * len(idx)
+            window_sum += detached
+            window_max = torch.maximum(window_max, detached.float())   # NaN and inf carry through
             window_batches += 1
+            seen += len(idx)
+            last_batch = b == batches - 1
+            if window_batches % sync_every and not last_batch:
+                continue
+            # A read: the only point where the CPU waits for the device.
+            total, worst = window_sum.item(), window_max.item()
+            problem = divergence.check(worst, epoch, b + 1)
+            if problem:
+                interrupted = ("diverged", problem)
+                break
             now = time.perf_counter()
-            if now - last_emit >= BATCH_EVENT_INTERVAL_S or b == batches - 1:
+            if now - last_emit >= BATCH_EVENT_INTERVAL_S or last_batch:
                 emit({"type": "batch", "epoch": epoch, "batch": b + 1, "batches": batches, "step": step,
-                      "loss": window_loss / window_batches, "samples_per_s": seen / max(now - epoch_start, 1e-9)})
-                window_loss, window_batches, last_emit = 0.0, 0, now
+                      "loss": total / window_batches, "samples_per_s": seen / max(now - epoch_start, 1e-9)})
+                window_sum.zero_()
+                window_max.zero_()
+                window_batches, last_emit = 0, now
         train_seconds = time.perf_counter() - epoch_start
         if interrupted:
             status, reason = interrupted
             break
 
-        val_loss, val_metric = evaluate(model, data.x_val, data.y_val, data.task, autocast)
+        val_loss, val_metric = evaluate(model, data.x_val, data.y_val, spec.task, num.autocast)
         lr = optimizer.param_groups[0]["lr"]
         if scheduler is not None:
             scheduler.step()
-        row = {"epoch": epoch, "train_loss": loss_total / max(seen, 1), "val_loss": val_loss,
+        row = {"epoch": epoch, "train_loss": epoch_sum.item() / max(seen, 1), "val_loss": val_loss,
                "val_metric": val_metric, "lr": lr, "seconds": train_seconds,
                "samples_per_s": seen / max(train_seconds, 1e-9)}
         history.append(row)
@@ -348,22 +309,12 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     model.load_state_dict(best_state)
     if channels_last:
         model.to(memory_format=torch.contiguous_format)  # hand back an ordinary module
-    test_loss, test_metric = evaluate(model, data.x_test, data.y_test, data.task, autocast)
-    if data.task == "image":
-        test_metrics = {"test_loss": test_loss, "test_accuracy": test_metric}
-    else:
-        test_metrics = {"test_loss": test_loss, "test_mae_norm": test_metric}
+    test_loss, test_metric = evaluate(model, data.x_test, data.y_test, spec.task, num.autocast)
     model.eval()
-    result = FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
-                       best_value=stopper.best, test_metrics=test_metrics, history=history, model=model,
-                       data=data, device=str(device), seconds=time.perf_counter() - started)
-    return result
-
-
-def shape_dict(data: TensorData) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(data.shape)
+    return FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
+                     best_value=stopper.best, test_metrics={"test_loss": test_loss, task.test_metric: test_metric},
+                     history=history, model=model, data=data, device=str(device),
+                     seconds=time.perf_counter() - started)
 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
@@ -375,12 +326,12 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     result.json with status `failed` and the message, keeps the best checkpoint, then re-raises.
     """
     spec.validate()
-    device = resolve_device(spec.device)
-    check_precision(spec.precision, device)
+    check_precision(spec.precision, resolve_device(spec.device))
+    task = get_task(spec.task)
     if data is None:
         data = load_data(spec, data_dir)
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
-    base = {"run_id": writer.run_id, "shape": shape_dict(data), "sizes": data.sizes(),
+    base = {"run_id": writer.run_id, "shape": dataclasses.asdict(data.shape), "sizes": data.sizes(),
             "class_names": data.class_names}
     writer.write_result({**base, "status": "running", "started": time.time()})
     emit = callback or (lambda event: None)
@@ -388,13 +339,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     try:
         result = fit(spec, data=data, writer=writer, callback=callback, should_stop=should_stop)
         result.run_id, result.run_dir = writer.run_id, writer.path
-        if data.task == "series":
-            from zoo.forecast import evaluate_forecast, write_report
-
-            report = evaluate_forecast(result.model, data.extra["windows"], device=result.device)
-            write_report(report, writer.path)
-            result.test_metrics = report.metrics
-            result.extra.update(report.summary_extra())
+        if task.after_fit:
+            result.extra.update(resolve(task.after_fit)(result, data, writer))
         writer.save_best(_cpu_state(result.model))
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -402,7 +348,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
                              "traceback": traceback.format_exc(), "finished": time.time()})
         emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
         raise
-    summary = {**base, **result.summary(), "history": result.history, "finished": time.time()}
+    summary = {**base, **result.summary(), "finished": time.time()}
     writer.write_result(summary)
-    emit({"type": "finished", **{k: v for k, v in summary.items() if k != "history"}})
+    emit({"type": "finished", **summary})
     return result

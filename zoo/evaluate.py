@@ -113,8 +113,10 @@ def evaluate_run(run, data=None, data_dir=None) -> Evaluation:
     `data` (a TensorData) may be given to skip loading; otherwise the spec's dataset is read and
     normalised exactly as training did (same seed, validation fraction and training subset).
     """
-    if run.spec.task != "image":
-        raise ValueError(f"run {run.run_id} is a {run.spec.task} run; evaluate_run handles image classifiers")
+    from zoo.registry import get_task
+
+    if not get_task(run.spec.task).classifies:
+        raise ValueError(f"run {run.run_id} is a {run.spec.task} run; evaluate_run handles classifiers")
     if data is None:
         from zoo.data import load_data
 

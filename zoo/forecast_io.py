@@ -1,5 +1,5 @@
 """What the Forecast page needs around the library: uploads kept for workers, header columns, the
-settings check, and a series run's result files read back as tables.
+settings check, and a series run's results as tables and lines.
 
 An upload is bytes in one browser session's memory, but training runs in a worker process that
 reads `spec.data` from disk. `store_upload` writes the bytes once under the runs directory,
@@ -15,9 +15,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import secrets
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +22,7 @@ import pandas as pd
 from zoo.data import series
 from zoo.data.series import SeriesFrame, make_windows, read_series, resolve_series_source, sample_series_path
 from zoo.registry import SpecError
+from zoo.runs import atomic_write_bytes
 
 MAX_UPLOAD_MB = 50                      # the same as .streamlit/config.toml's server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
@@ -63,19 +61,6 @@ def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: s
                        max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS)
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(3)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def store_upload(raw: bytes, name: str, runs_dir) -> Path:
     """Write an upload to `<runs_dir>/uploads/<sha256>.csv` (once) and its name beside it; return the path."""
     if len(raw) > MAX_UPLOAD_BYTES:
@@ -86,8 +71,8 @@ def store_upload(raw: bytes, name: str, runs_dir) -> Path:
     key = upload_key(raw)
     path = folder / f"{key}.csv"
     if not path.exists():
-        _atomic_write(path, raw)
-    _atomic_write(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
+        atomic_write_bytes(path, raw)
+    atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
     return path
 
 
@@ -184,35 +169,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
 
 
 # ---------------------------------------------------------------------------------------------
-# a series run's results, read back from its directory
-
-
-def _time_column(values: pd.Series) -> pd.Series:
-    """Dates where the column holds dates, else the numbers (plain steps) as they are."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values
-    parsed = pd.to_datetime(values, errors="coerce")
-    return parsed if parsed.notna().all() else values
-
-
-def read_forecast(run_dir) -> pd.DataFrame | None:
-    path = Path(run_dir) / "forecast.csv"
-    if not path.exists():
-        return None
-    frame = pd.read_csv(path)
-    frame["date"] = _time_column(frame["date"])
-    return frame
-
-
-def read_backtest(run_dir) -> pd.DataFrame | None:
-    path = Path(run_dir) / "backtest.csv"
-    if not path.exists():
-        return None
-    frame = pd.read_csv(path)
-    for col in ("time", "origin"):
-        if col in frame:
-            frame[col] = _time_column(frame[col])
-    return frame
+# a series run's results (read from its directory by zoo/runs.py's Run.table), as the page shows them
 
 
 def backtest_step(backtest: pd.DataFrame, step: int) -> pd.DataFrame:
@@ -270,19 +227,6 @@ def coverage_lines(result: dict) -> list[tuple[int, float | None]]:
     return [(int(level), _finite(coverage.get(level))) for level in sorted(coverage, key=int)]
 
 
-def run_zip(run_dir) -> bytes:
-    """The whole run directory as a zip (spec.json, metrics.csv, result.json, best.pt, backtest.csv,
-    forecast.csv), without temp files."""
-    run_dir = Path(run_dir)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(run_dir.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                zf.write(path, arcname=f"{run_dir.name}/{path.name}")
-    return buffer.getvalue()
-
-
 __all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_BYTES", "SAMPLE_NAME", "SAMPLE_LICENCE", "NamedBytes", "upload_key",
            "read_upload", "store_upload", "stored_upload", "is_sample", "display_name", "header_columns",
-           "check_windows", "read_forecast", "read_backtest", "backtest_step", "baseline_label", "metrics_table",
-           "beats_lines", "coverage_lines", "run_zip"]
+           "check_windows", "backtest_step", "baseline_label", "metrics_table", "beats_lines", "coverage_lines"]

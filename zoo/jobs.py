@@ -5,14 +5,16 @@ keeps the training loop's Python work off the server's GIL (the page stays respo
 train), can die without taking the server with it (the job then shows as `failed`), and can be
 stopped cooperatively through a shared Event that the engine checks every batch.
 
-The worker sends events (dicts) through a queue; a reader thread in the server folds them into
-`Job.state`, which the page's fragment reads every second. `JobManager` queues jobs beyond a
-server-wide cap and a per-owner cap (one browser session), and reports queue positions.
+The worker (zoo/worker.py) sends events (dicts) through a queue; a reader thread in the server
+folds them into `Job.state`, which the page's fragment reads every second. `JobManager` queues jobs
+beyond a server-wide cap and a per-owner cap (one visitor), and reports queue positions.
+
+One lock, the manager's, guards every job's status: scheduling a queued job and stopping it cannot
+interleave, so a Stop is never lost between "this job may start" and "it has started".
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
 import itertools
 import multiprocessing as mp
 import os
@@ -20,16 +22,14 @@ import queue
 import sys
 import threading
 import time
-import traceback
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from zoo.worker import WORKER_NICE, main as worker_main  # noqa: F401 (WORKER_NICE: what the pages show)
+
 ACTIVE = ("queued", "starting", "running")
 MAX_BATCH_POINTS = 4000
-# Workers run at a lower CPU priority than the server, so that pages stay responsive while jobs
-# train on a machine with few cores; on an otherwise idle machine training speed is unchanged.
-WORKER_NICE = int(os.environ.get("PLAYGROUND_WORKER_NICE", "10"))
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
 MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
 
@@ -55,71 +55,6 @@ def _bare_main():
             yield
         finally:
             sys.modules["__main__"] = saved
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _sharing_cores(should_stop: Callable[[], bool], running) -> Callable[[], bool]:
-    """`should_stop`, which also keeps this worker's torch threads at its share of the cores.
-
-    torch gives each process one OpenMP thread per core. Two jobs on a 2-core machine would run 4
-    threads, and a team of threads is as fast as its slowest member: each preempted thread stalls
-    the other, and training runs many times slower than the same two jobs with one thread each.
-    The engine calls this between batches; it looks at the shared count of running jobs at most
-    once a second. A thread count the user set (OMP_NUM_THREADS) is left alone.
-    """
-    if "OMP_NUM_THREADS" in os.environ or running is None:
-        return should_stop
-    cores, checked = _cores(), [0.0]
-
-    def check() -> bool:
-        now = time.monotonic()
-        if now - checked[0] >= 1.0:
-            checked[0] = now
-            import torch
-
-            share = max(1, cores // max(1, running.value))
-            if torch.get_num_threads() != share:
-                torch.set_num_threads(share)
-        return should_stop()
-
-    return check
-
-
-def _worker_main(target: str, payload: dict, events, stop_event, running=None) -> None:
-    """Entry point of the worker process: run `target(payload, emit, should_stop)`."""
-    def emit(event: dict) -> None:
-        events.put(event)
-
-    if WORKER_NICE > 0 and hasattr(os, "nice"):
-        try:
-            os.nice(WORKER_NICE)
-        except OSError:
-            pass
-    try:
-        module, _, name = target.partition(":")
-        func = getattr(importlib.import_module(module), name)
-        result = func(payload, emit, _sharing_cores(stop_event.is_set, running))
-        events.put({"type": "done", "result": result})
-    except BaseException as exc:  # report everything, including SpecError, to the server
-        from zoo.registry import SpecError
-
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        events.put({"type": "error", "message": message, "user_error": isinstance(exc, SpecError),
-                    "traceback": traceback.format_exc()})
-
-
-def train_worker(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
-    """Train one spec and record the run (target of a training job)."""
-    from zoo.engine import run_experiment
-    from zoo.spec import ExperimentSpec
-
-    spec = ExperimentSpec.from_dict(payload["spec"])
-    result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
-                            run_id=payload.get("run_id"), callback=emit, should_stop=should_stop)
-    return {k: v for k, v in result.summary().items()}
 
 
 def reduce_training(state: dict, event: dict) -> None:
@@ -169,7 +104,7 @@ class Job:
     stop_requested: bool = False
     _process: Any = None
     _stop: Any = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: Any = field(default_factory=threading.RLock)   # the manager's lock once submitted
 
     @property
     def active(self) -> bool:
@@ -199,7 +134,8 @@ class JobManager:
     # ------------------------------------------------------------------ public
     def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
                reducer: Callable[[dict, Any], None] | None = None) -> Job:
-        job = Job(id=job_id or f"job-{next(self._ids)}", owner=owner, target=target, payload=payload, reducer=reducer)
+        job = Job(id=job_id or f"job-{next(self._ids)}", owner=owner, target=target, payload=payload, reducer=reducer,
+                  _stop=_ctx.Event(), _lock=self._lock)
         with self._lock:
             if job.id in self._jobs:
                 raise ValueError(f"job {job.id} exists")
@@ -227,12 +163,12 @@ class JobManager:
         job = self._jobs.get(job_id)
         if job is None:
             return
-        with job._lock:
+        with self._lock:
             job.stop_requested = True
+            job._stop.set()
             if job.status == "queued":
                 job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
-            elif job._stop is not None:
-                job._stop.set()
+            elif job.active:
                 if job.status == "starting" and job._process is not None:
                     # Still importing and loading data (seconds): nothing to keep yet, so end it now
                     # rather than after the first batch. _follow reports it as stopped.
@@ -276,10 +212,12 @@ class JobManager:
             self._running_shared.value = self.running_count()
 
     def _start(self, job: Job) -> None:
+        """Start a queued job's worker; called with the lock held, so no Stop can come in between."""
+        if job.status != "queued" or job.stop_requested:
+            return   # stopped since it was picked: it never starts
         events = _ctx.Queue()
-        job._stop = _ctx.Event()
         job.status, job.started = "starting", time.time()
-        job._process = _ctx.Process(target=_worker_main,
+        job._process = _ctx.Process(target=worker_main,
                                     args=(job.target, job.payload, events, job._stop, self._running_shared),
                                     daemon=True, name=f"playground-{job.id}")
         with _bare_main():
@@ -304,7 +242,7 @@ class JobManager:
                             status = "failed"
                             reason = (f"the worker process died (exit code {job._process.exitcode}) "
                                       "before it reported a result; the best checkpoint so far is kept")
-                        _mark_run_ended(job, status, reason)  # on disk first: whoever sees the status finds it
+                        _end_run(job, status, reason)  # on disk first: whoever sees the status finds it
                         with job._lock:
                             job.status, job.reason = status, reason
                         break
@@ -355,28 +293,22 @@ class JobManager:
                     job._process.terminate()
 
 
-def _mark_run_ended(job: Job, status: str, reason: str) -> None:
+def _end_run(job: Job, status: str, reason: str) -> None:
     """A training worker that died (or was stopped while starting) left result.json saying
-    `running`, or none: record how and why it ended."""
-    import json
+    `running`, or none: record how and why it ended (zoo/runs.py keeps an ending the run wrote)."""
     from pathlib import Path
+
+    from zoo.runs import end_run
 
     run_dir = job.state.get("run_dir")
     if not run_dir and job.payload.get("runs_dir") and job.payload.get("run_id"):
         run_dir = str(Path(job.payload["runs_dir"]) / job.payload["run_id"])  # killed before saying so
-    if not run_dir or not (Path(run_dir) / "spec.json").exists():
+    if not run_dir:
         return
-    path = Path(run_dir) / "result.json"
     try:
-        result = json.loads(path.read_text()) if path.exists() else {}
-        if result.get("status") not in (None, "running", "queued"):
-            return  # the worker wrote its own ending before it died
-        result.update(status=status, reason=reason, finished=time.time())
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # atomic, like the run store (no torch here)
-        tmp.write_text(json.dumps(result, indent=2))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass  # the run store is best effort here; the job itself already says how it ended
+        end_run(run_dir, status, reason)
+    except OSError:
+        pass  # a full or read-only disk: the job itself still says how it ended
 
 
 def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir=None, data_dir=None) -> Job:
@@ -386,4 +318,4 @@ def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir
     spec.validate()
     run_id = new_run_id(spec)
     payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id}
-    return manager.submit("zoo.jobs:train_worker", payload, owner=owner, job_id=run_id, reducer=reduce_training)
+    return manager.submit("zoo.worker:train", payload, owner=owner, job_id=run_id, reducer=reduce_training)

@@ -1,48 +1,134 @@
-"""The model registry: one frozen config dataclass per model drives the UI form and the search space.
+"""Declarations: the task table, hyperparameter declarations (`hp`) and the model registry.
 
 A model is declared once:
 
     @dataclass(frozen=True)
     class MLPConfig:
         depth: int = hp(2, low=1, high=6, help="hidden layers")
+        window_norm: str = hp("last", choices=WINDOW_NORMS, tasks=("series",), off="none", help=...)
 
     @register_model("mlp", tasks=("image", "series"), config=MLPConfig)
     def build_mlp(config: MLPConfig, shape: DataShape) -> nn.Module: ...
 
-Each field's range, scale, step or choices and help live in its `hp(...)` metadata, so no range
-is ever written twice: the Streamlit form, the Optuna space and the CLI's `--set` checks all read
-them from here.
+Each field's range, scale, step or choices, help, and the tasks it serves live in its `hp(...)`
+metadata, so no range is ever written twice: the Streamlit form, the Optuna space and the CLI's
+`--set` checks all read them from here. A hyperparameter that serves one task only is left out of
+the other task's form and search space, and set to its `off` value there (docs/architecture.md,
+"Declarations"). Training settings are declared the same way, on `ExperimentSpec` (zoo/spec.py).
+
+The task table (`TASKS`) says what differs between image classification and series forecasting:
+loss, metric and its direction, the data loader, what runs after training, the page that shows
+the runs. Code that would branch on a task's name reads the table instead.
+
+Torch-free: the loss and metric functions import torch when first called.
 """
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
-
-TASKS = ("image", "series")
 
 
 class SpecError(ValueError):
     """Bad input from a person (a value out of range, an unknown name): shown as one line."""
 
 
+# ---------------------------------------------------------------------------------------------
+# intervals: what a setting accepts, written as in mathematics ("(0, inf)", "[0, 1)")
+
+_INTERVAL_RE = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^\]\s)]+)\s*([\])])\s*$")
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> "Interval":
+        m = _INTERVAL_RE.match(text)
+        if not m:
+            raise ValueError(f"not an interval: {text!r}")
+        return cls(float(m.group(2)), float(m.group(3)), m.group(1) == "(", m.group(4) == ")")
+
+    def __contains__(self, value) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        """'a positive number', 'at least 1', 'in [0, 1)'."""
+        if math.isinf(self.high):
+            if self.low == 0 and self.low_open:
+                return "a positive number"
+            return f"{'above' if self.low_open else 'at least'} {self.low:g}"
+        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# declarations
+
+
 @dataclass(frozen=True)
 class HParam:
-    """What a config field accepts; read by the form, the search and the validation."""
+    """What a declared field accepts; read by the form, the search, the CLI and the validation.
+
+    `low`..`high` is the range the form's widget and the search space cover. `limits` is what is
+    valid at all; it defaults to that same range (model hyperparameters), while a training setting
+    may accept more than the form offers (any positive lr from the CLI).
+    """
 
     name: str
     default: Any
-    kind: str  # "int", "float", "bool" or "choice"
+    kind: str  # "int", "float", "bool", "choice" or "text"
     low: float | None = None
     high: float | None = None
     log: bool = False
     step: float | None = None
     choices: tuple | None = None
     help: str = ""
+    tasks: tuple[str, ...] | None = None   # the tasks this field serves (None: every task)
+    off: Any = None                        # its value for a task it does not serve
+    limits: str | None = None              # what is valid, as an interval ("(0, inf)"); default [low, high]
+    group: str | None = None               # the form's group (training settings)
+    searchable: bool | str = False         # may the search sample it? a string says why not
+    cli: bool = True                       # a flag of its own in the CLI (training settings)
+
+    @property
+    def valid(self) -> Interval | None:
+        if self.kind not in ("int", "float"):
+            return None
+        return Interval.parse(self.limits) if self.limits else Interval(self.low, self.high)
+
+    def serves(self, task: str | None) -> bool:
+        return task is None or self.tasks is None or task in self.tasks
 
     def check(self, value: Any) -> Any:
-        """Coerce `value` (possibly a string from the CLI) to this field's type, or raise SpecError."""
+        """Coerce `value` (possibly a string from the CLI) to this field's type and check that it is
+        valid, or raise SpecError saying what to do."""
+        value = self._coerce(value)
+        valid = self.valid
+        if valid is not None and value not in valid:
+            if self.limits:
+                raise SpecError(f"{self.name}={value} must be {valid.describe()}.")
+            raise SpecError(
+                f"{self.name}={value} is outside its range [{self.low:g}, {self.high:g}]; pick a value inside it.")
+        return value
+
+    def check_in_range(self, value: Any) -> Any:
+        """`check`, and inside the form's and the search's range [low, high] (narrowing a search)."""
+        value = self.check(value)
+        if self.kind in ("int", "float") and not (self.low <= value <= self.high):
+            raise SpecError(
+                f"{self.name}={value} is outside its range [{self.low:g}, {self.high:g}]; pick a value inside it.")
+        return value
+
+    def _coerce(self, value: Any) -> Any:
         try:
             if self.kind == "bool":
                 if isinstance(value, str):
@@ -50,32 +136,39 @@ class HParam:
                     if lowered not in ("true", "false", "1", "0", "yes", "no"):
                         raise ValueError
                     value = lowered in ("true", "1", "yes")
-                value = bool(value)
-            elif self.kind == "int":
-                as_float = float(value)
-                if not as_float.is_integer():
+                return bool(value)
+            if self.kind == "int":
+                if isinstance(value, bool):
                     raise ValueError
-                value = int(as_float)
-            elif self.kind == "float":
+                if isinstance(value, str):
+                    value = value.strip()
+                    # an integer written out (a 20-digit seed) is read exactly, not through a float
+                    return int(value) if re.fullmatch(r"[+-]?\d+", value) else _integral(float(value))
+                return _integral(value)
+            if self.kind == "float":
+                if isinstance(value, bool):
+                    raise ValueError
                 value = float(value)
                 if not math.isfinite(value):
                     raise ValueError
-            elif self.kind == "choice":
+                return value
+            if self.kind == "choice":
                 matches = [c for c in self.choices if str(c) == str(value)]
                 if not matches:
                     raise SpecError(
-                        f"{self.name}={value!r} is not one of {', '.join(map(str, self.choices))}; pick one of those."
-                    )
-                value = matches[0]
+                        f"{self.name}={value!r} is not one of {', '.join(map(str, self.choices))}; pick one of those.")
+                return matches[0]
+            if value is None:
+                return None
+            return str(value)
         except SpecError:
             raise
-        except (TypeError, ValueError):
-            raise SpecError(f"{self.name}={value!r} is not a valid {self.kind}; give a {self.kind} value.") from None
-        if self.kind in ("int", "float") and not (self.low <= value <= self.high):
-            raise SpecError(
-                f"{self.name}={value} is outside its range [{self.low:g}, {self.high:g}]; pick a value inside it."
-            )
-        return value
+        except (TypeError, ValueError, OverflowError):
+            raise self.wrong_kind(value) from None
+
+    def wrong_kind(self, value) -> SpecError:
+        what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(self.kind, "text")
+        return SpecError(f"{self.name}={value!r} is not {what}; give {what} such as {self.default!r}.")
 
     def as_dict(self) -> dict:
         out = {"name": self.name, "type": self.kind, "default": self.default, "help": self.help}
@@ -83,30 +176,147 @@ class HParam:
             out.update(low=self.low, high=self.high, log=self.log, step=self.step)
         if self.kind == "choice":
             out["choices"] = list(self.choices)
+        if self.tasks is not None:
+            out["tasks"] = list(self.tasks)
         return out
 
 
-def hp(default, *, low=None, high=None, log=False, step=None, choices=None, help: str = ""):
-    """A config field with its declared range (int/float), choices, or a bool."""
-    if choices is not None:
-        kind = "choice"
-    elif isinstance(default, bool):
-        kind = "bool"
-    elif isinstance(default, int) and not isinstance(low, float) and not isinstance(high, float):
-        kind = "int"
-    else:
-        kind = "float"
+def _integral(value) -> int:
+    as_float = float(value)
+    if not as_float.is_integer():
+        raise ValueError
+    return int(value) if isinstance(value, int) else int(as_float)
+
+
+def hp(default, *, low=None, high=None, log=False, step=None, choices=None, help: str = "", tasks=None, off=None,
+       limits: str | None = None, group: str | None = None, searchable: bool | str = False, cli: bool = True,
+       kind: str | None = None):
+    """A declared field: its range (int/float), choices, a bool, or text, with its help and the tasks
+    it serves. Used for model configs and for ExperimentSpec's settings."""
+    if kind is None:
+        if choices is not None:
+            kind = "choice"
+        elif isinstance(default, bool):
+            kind = "bool"
+        elif isinstance(default, int) and not isinstance(low, float) and not isinstance(high, float):
+            kind = "int"
+        else:
+            kind = "float"
     if kind in ("int", "float") and (low is None or high is None):
-        raise TypeError("numeric hyperparameters need low and high")
+        raise TypeError("numeric declarations need low and high")
+    if limits is not None:
+        Interval.parse(limits)  # fail at import on a typo
     meta = dict(kind=kind, low=low, high=high, log=log, step=step,
-                choices=tuple(choices) if choices is not None else None, help=help)
+                choices=tuple(choices) if choices is not None else None, help=help,
+                tasks=tuple(tasks) if tasks is not None else None, off=off, limits=limits, group=group,
+                searchable=searchable, cli=cli)
     return field(default=default, metadata={"hp": meta})
 
 
-def hparams(config_cls) -> list[HParam]:
-    """The declared hyperparameters of a config dataclass, in field order."""
-    return [HParam(name=f.name, default=f.default, **f.metadata["hp"])
-            for f in dataclasses.fields(config_cls) if "hp" in f.metadata]
+def hparams(config_cls, task: str | None = None) -> list[HParam]:
+    """The declared fields of a dataclass, in field order; with `task`, only those that serve it."""
+    out = [HParam(name=f.name, default=f.default, **f.metadata["hp"])
+           for f in dataclasses.fields(config_cls) if "hp" in f.metadata]
+    return [h for h in out if h.serves(task)]
+
+
+# ---------------------------------------------------------------------------------------------
+# the task table
+
+
+def _cross_entropy(out, y, reduction: str = "mean"):
+    from torch.nn import functional as F
+
+    return F.cross_entropy(out.float(), y, reduction=reduction)
+
+
+def _correct(out, y):
+    return (out.argmax(1) == y).sum()
+
+
+def _mse(out, y, reduction: str = "mean"):
+    from torch.nn import functional as F
+
+    loss = F.mse_loss(out.float(), y.float(), reduction=reduction)
+    return loss / y.shape[1] if reduction == "sum" else loss   # a sum over windows of the per-window mean
+
+
+def _absolute_error(out, y):
+    return (out.float() - y.float()).abs().mean(dim=1).sum()
+
+
+@dataclass(frozen=True)
+class Task:
+    """What one kind of problem needs, so that no module branches on the task's name."""
+
+    name: str
+    title: str                        # what a person calls it
+    metric: str                       # what `val_metric` is
+    metric_goal: str                  # "max" or "min": the better direction of the metric
+    metric_format: str                # how the pages print it ("percent" or "number")
+    test_metric: str                  # the engine's key for the metric on the test split
+    default_model: str
+    page: str                         # the page that trains this task and shows its runs
+    loader: str                       # "module:function(spec, data_dir) -> TensorData"
+    after_fit: str | None             # "module:function(result, data, run_dir) -> dict" of extra results
+    loss: Callable                    # (out, y, reduction="mean") -> the training loss
+    metric_sum: Callable              # (out, y) -> the metric summed over the batch
+    input_shape: Callable             # DataShape -> shape of one input sample
+    output_shape: Callable            # DataShape -> shape of one output
+    datasets: str | None = None       # "module:NAME" of its closed list of datasets (None: any CSV)
+    shape_of: str | None = None       # "module:function(spec) -> DataShape" without reading the data, if known
+    classifies: bool = False          # outputs are class logits (a confusion matrix, Grad-CAM of a class)
+    headline: tuple = ("test_loss", "test loss")   # the result's key and label a finished run leads with
+    caption_fields: tuple = ()        # spec fields a run's one-line description adds for this task
+
+    def label(self, monitor: str) -> str:
+        """'val loss', 'val accuracy', 'val MAE': what `monitor` means for this task."""
+        return "val loss" if monitor == "val_loss" else f"val {self.metric}"
+
+    def direction(self, monitor: str) -> str:
+        """'min' or 'max': losses go down; the metric goes the way the task says."""
+        return "min" if monitor == "val_loss" else self.metric_goal
+
+    def check_data(self, data: str) -> None:
+        """Refuse a `data` this task cannot read: a name outside its closed list of datasets."""
+        if self.datasets is None:
+            return
+        names = resolve(self.datasets)
+        if data not in names:
+            raise SpecError(f"unknown {self.name} dataset {data!r}; use one of {', '.join(names)}, "
+                            "or a .csv path for a series.")
+
+
+TASKS: dict[str, Task] = {
+    "image": Task(
+        name="image", title="image classification", metric="accuracy", metric_goal="max",
+        metric_format="percent", test_metric="test_accuracy", default_model="cnn", page="pages/train.py",
+        loader="zoo.data.images:load_for_spec", after_fit=None, loss=_cross_entropy, metric_sum=_correct,
+        input_shape=lambda s: (s.channels, s.height, s.width), output_shape=lambda s: (s.num_classes,),
+        datasets="zoo.data.images:IMAGE_DATASETS", shape_of="zoo.data.images:shape_of", classifies=True,
+        headline=("test_accuracy", "test accuracy")),
+    "series": Task(
+        name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
+        metric_format="number", test_metric="test_mae_norm", default_model="linear", page="pages/forecast.py",
+        loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit", loss=_mse,
+        metric_sum=_absolute_error,
+        input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),
+        headline=("mase", "test MASE"), caption_fields=("lookback", "horizon")),
+}
+
+
+def get_task(name: str) -> Task:
+    task = TASKS.get(name)
+    if task is None:
+        raise SpecError(f"task {name!r} is unknown; use one of {', '.join(TASKS)}.")
+    return task
+
+
+def resolve(target: str):
+    """The object named by 'module:attribute' (the task table names functions this way, so that
+    reading the table imports nothing heavy)."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -126,12 +336,14 @@ class DataShape:
 
     def input_shape(self) -> tuple[int, ...]:
         """Shape of one input sample (no batch dimension)."""
-        if self.task == "image":
-            return (self.channels, self.height, self.width)
-        return (self.lookback, self.n_features)
+        return tuple(get_task(self.task).input_shape(self))
 
     def output_shape(self) -> tuple[int, ...]:
-        return (self.num_classes,) if self.task == "image" else (self.horizon,)
+        return tuple(get_task(self.task).output_shape(self))
+
+
+# ---------------------------------------------------------------------------------------------
+# the model registry
 
 
 @dataclass(frozen=True)
@@ -142,8 +354,9 @@ class ModelEntry:
     builder: Callable
     summary: str
 
-    def hparams(self) -> list[HParam]:
-        return hparams(self.config)
+    def hparams(self, task: str | None = None) -> list[HParam]:
+        """The declared hyperparameters; with `task`, only those that serve it."""
+        return hparams(self.config, task)
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
@@ -168,8 +381,8 @@ def _load_models():
 def list_models(task: str | None = None) -> list[str]:
     """Names of the registered models, for one task (`image` or `series`) or all."""
     _load_models()
-    if task is not None and task not in TASKS:
-        raise SpecError(f"unknown task {task!r}; use one of {', '.join(TASKS)}.")
+    if task is not None:
+        get_task(task)
     return [n for n, e in _REGISTRY.items() if task is None or task in e.tasks]
 
 
@@ -184,16 +397,24 @@ def get_model(name: str, task: str | None = None) -> ModelEntry:
 
 
 def make_config(name: str, params: dict | None = None, task: str | None = None):
-    """The model's config with `params` checked against their declared ranges."""
+    """The model's config with `params` checked against their declared ranges.
+
+    With `task`, a hyperparameter that does not serve it is refused if given, and set to its `off`
+    value otherwise (so an image model never runs with a series-only option switched on)."""
     entry = get_model(name, task)
     declared = {h.name: h for h in entry.hparams()}
     values = {}
     for key, value in (params or {}).items():
         if key not in declared:
             raise SpecError(
-                f"model {name!r} has no hyperparameter {key!r}; it has {', '.join(declared) or 'none'}."
-            )
+                f"model {name!r} has no hyperparameter {key!r}; it has {', '.join(declared) or 'none'}.")
+        if not declared[key].serves(task):
+            raise SpecError(f"{key} serves the {', '.join(declared[key].tasks)} task only, and this is the {task} "
+                            f"task; leave it out.")
         values[key] = declared[key].check(value)
+    for h in declared.values():
+        if not h.serves(task):
+            values[h.name] = h.off
     return entry.config(**values)
 
 
@@ -207,6 +428,6 @@ def describe_models(task: str | None = None) -> list[dict]:
     """Every model with its hyperparameters, defaults and ranges (for `zoo models --json`)."""
     return [
         {"name": n, "tasks": list(get_model(n).tasks), "summary": get_model(n).summary,
-         "hyperparameters": [h.as_dict() for h in get_model(n).hparams()]}
+         "hyperparameters": [h.as_dict() for h in get_model(n).hparams(task)]}
         for n in list_models(task)
     ]

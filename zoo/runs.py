@@ -1,28 +1,43 @@
-"""The run store: runs/<run_id>/ with spec.json, metrics.csv, best.pt and result.json.
+"""The run directory, `runs/<run_id>/`: the only code that names, writes or reads its files.
 
-Every file except metrics.csv is written atomically (a temp file in the same folder, then
+    spec.json      everything that defines the run (written first)
+    metrics.csv    one row per epoch, appended and flushed as it goes: the run's epoch history
+    best.pt        the best epoch's state_dict (torch.load(..., weights_only=True))
+    result.json    status, reason, best epoch, final metrics; patched by the search and the job runner
+    backtest.csv   series runs: every test window and horizon step (a bounded sample of windows)
+    forecast.csv   series runs: the steps after the series, with their intervals
+
+Every file but metrics.csv is written atomically (a temp file in the same folder, fsync, then
 os.replace), so a killed process leaves the previous complete version or none, never half a
-checkpoint. metrics.csv is appended one row per epoch and flushed to disk as it goes.
+checkpoint. A run id comes from a URL or a form as often as from this code, so it is validated
+(`check_run_id`) before any path is built from it.
+
+Torch-free but for the checkpoint: torch is imported when a state_dict is saved or loaded.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 import os
+import re
 import secrets
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
 
 from zoo.registry import DataShape, SpecError
 from zoo.spec import ExperimentSpec
 
+SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
+TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
+ENDED = ("finished", "early_stopped", "stopped", "diverged", "failed")
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 
 def runs_root(explicit: str | os.PathLike | None = None) -> Path:
@@ -31,7 +46,29 @@ def runs_root(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def new_run_id(spec: ExperimentSpec) -> str:
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{spec.model}-{secrets.token_hex(3)}"
+    """Sortable by time, and unguessable (its last part is 48 random bits): a shared URL reveals only its run."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{spec.model}-{secrets.token_hex(6)}"
+
+
+def is_run_id(run_id) -> bool:
+    """A run id names one folder of the runs directory: no separator, no '..', nothing odd."""
+    return isinstance(run_id, str) and bool(RUN_ID_RE.match(run_id)) and ".." not in run_id
+
+
+def check_run_id(run_id) -> str:
+    if not is_run_id(run_id):
+        raise SpecError(f"{str(run_id)[:80]!r} is not a run id (letters, digits, '-', '_' and '.'); "
+                        "copy it from the Runs page.")
+    return run_id
+
+
+def run_path(run_id: str, root: str | os.PathLike | None = None) -> Path:
+    """The folder of `run_id` under the runs root, after checking the id."""
+    return runs_root(root) / check_run_id(run_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> Path:
@@ -54,34 +91,71 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_save_state(path: Path, state_dict: dict) -> None:
-    buffer = io.BytesIO()
-    torch.save(state_dict, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+def _write_json(path: Path, value: dict) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2, default=_json_default))
 
 
 class RunWriter:
     """Writes one run's directory as training goes."""
 
     def __init__(self, root: Path, spec: ExperimentSpec, run_id: str | None = None):
-        self.run_id = run_id or new_run_id(spec)
+        self.run_id = check_run_id(run_id) if run_id else new_run_id(spec)
         self.path = Path(root) / self.run_id
         self.path.mkdir(parents=True, exist_ok=False)
-        atomic_write_text(self.path / "spec.json", spec.to_json())
-        with open(self.path / "metrics.csv", "w", newline="") as fh:
+        atomic_write_text(self.path / SPEC, spec.to_json())
+        with open(self.path / METRICS, "w", newline="") as fh:
             csv.writer(fh).writerow(METRIC_COLUMNS)
 
     def append_metrics(self, row: dict) -> None:
-        with open(self.path / "metrics.csv", "a", newline="") as fh:
+        with open(self.path / METRICS, "a", newline="") as fh:
             csv.writer(fh).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
             fh.flush()
             os.fsync(fh.fileno())
 
     def save_best(self, state_dict: dict) -> None:
-        atomic_save_state(self.path / "best.pt", state_dict)
+        import torch
+
+        buffer = io.BytesIO()
+        torch.save(state_dict, buffer)
+        atomic_write_bytes(self.path / CHECKPOINT, buffer.getvalue())
 
     def write_result(self, result: dict) -> None:
-        atomic_write_text(self.path / "result.json", json.dumps(result, indent=2, default=_json_default))
+        _write_json(self.path / RESULT, result)
+
+    def write_table(self, name: str, frame) -> Path:
+        """A pandas table of the run (TABLES: backtest, forecast) as CSV, atomically."""
+        return atomic_write_text(self.path / TABLES[name], frame.to_csv(index=False))
+
+
+def patch_result(run_dir, **changes) -> bool:
+    """Add keys to a run's result.json (the search's view of a trial, say); False if there is none."""
+    path = Path(run_dir) / RESULT
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    result.update(changes)
+    _write_json(path, result)
+    return True
+
+
+def end_run(run_dir, status: str, reason: str) -> bool:
+    """Record how a run ended when its own process could not (it died, or was stopped while
+    starting): only a result that still says `queued` or `running`, or none, is changed. The best
+    checkpoint and the epochs written so far stay as they are. True when something was written."""
+    run_dir = Path(run_dir)
+    if not (run_dir / SPEC).exists():
+        return False
+    path = run_dir / RESULT
+    try:
+        result = json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        result = {}
+    if result.get("status") not in (None, "running", "queued"):
+        return False   # the run wrote its own ending before its process died
+    result.update(status=status, reason=reason, finished=time.time())
+    _write_json(path, result)
+    return True
 
 
 def _fmt(value):
@@ -96,6 +170,10 @@ def _json_default(value):
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
 
 
 @dataclass
@@ -119,32 +197,130 @@ class Run:
         return DataShape(**self.result["shape"])
 
     @property
-    def metrics(self):
-        import pandas as pd
-
-        return pd.read_csv(self.path / "metrics.csv")
+    def has_checkpoint(self) -> bool:
+        return (self.path / CHECKPOINT).exists()
 
     @property
-    def model(self) -> torch.nn.Module:
+    def checkpoint(self) -> Path:
+        return self.path / CHECKPOINT
+
+    @property
+    def started(self) -> float | None:
+        """When the run began: result.json says so, else spec.json's time (it is written first)."""
+        when = self.result.get("started")
+        if when is None:
+            try:
+                when = (self.path / SPEC).stat().st_mtime
+            except OSError:
+                when = self.result.get("finished")
+        return when
+
+    @property
+    def metrics(self):
+        """metrics.csv as a DataFrame (one row per epoch so far)."""
+        import pandas as pd
+
+        return pd.read_csv(self.path / METRICS)
+
+    def epoch_rows(self) -> list[dict]:
+        """The epochs written so far, as dicts with METRIC_COLUMNS (missing values as None)."""
+        try:
+            with open(self.path / METRICS, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError:
+            return []
+        return [{k: _number(v) for k, v in row.items() if k is not None} for row in rows]
+
+    def table(self, name: str):
+        """A series run's backtest or forecast table (TABLES) with its time columns parsed; None if absent."""
+        import pandas as pd
+
+        path = self.path / TABLES[name]
+        if not path.exists():
+            return None
+        frame = pd.read_csv(path)
+        for col in ("date", "time", "origin"):
+            if col in frame:
+                frame[col] = _time_column(frame[col])
+        return frame
+
+    def stamp(self) -> float:
+        """A number that changes when the run's files do (keys caches of what is read from them)."""
+        names = (CHECKPOINT, RESULT, *TABLES.values())
+        return max([(self.path / n).stat().st_mtime for n in names if (self.path / n).exists()], default=0.0)
+
+    def files(self) -> list[Path]:
+        """The run's files (no temp files), for downloads."""
+        return [p for p in sorted(self.path.iterdir()) if p.is_file() and not p.name.startswith(".")]
+
+    def zip(self) -> bytes:
+        """The whole run directory as a zip, without temp files."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in self.files():
+                zf.write(path, arcname=f"{self.run_id}/{path.name}")
+        return buffer.getvalue()
+
+    @property
+    def model(self):
         if not hasattr(self, "_model"):
+            import torch
+
             from zoo.registry import build
 
             model = build(self.spec.model, self.shape, self.spec.model_params)
-            state = torch.load(self.path / "best.pt", map_location="cpu", weights_only=True)
+            state = torch.load(self.path / CHECKPOINT, map_location="cpu", weights_only=True)
             model.load_state_dict(state)
             self._model = model.eval()
         return self._model
 
 
+def _number(text):
+    if text is None or text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+
+
+def _time_column(values):
+    """Dates where the column holds dates, else the numbers (plain steps) as they are."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    return parsed if parsed.notna().all() else values
+
+
 def load_run(path: str | os.PathLike) -> Run:
     """Read a run directory (spec.json, result.json); the model loads on first use of `.model`."""
     path = Path(path)
-    if not (path / "spec.json").exists():
+    if not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
-    spec = ExperimentSpec.from_json((path / "spec.json").read_text())
-    result_file = path / "result.json"
+    spec = ExperimentSpec.from_json((path / SPEC).read_text())
+    result_file = path / RESULT
     result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
     return Run(path=path, spec=spec, result=result)
+
+
+def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
+    """The run `run_id` under the runs root (the id checked first), or None when there is none."""
+    path = run_path(run_id, root)
+    if not (path / SPEC).exists():
+        return None
+    try:
+        return load_run(path)
+    except (ValueError, OSError, TypeError):
+        return None
+
+
+def exists(run_id: str, root: str | os.PathLike | None = None) -> bool:
+    return is_run_id(run_id) and (runs_root(root) / run_id / SPEC).exists()
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
@@ -154,7 +330,7 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
         return []
     runs = []
     for child in sorted(root.iterdir(), reverse=True):
-        if child.is_dir() and (child / "spec.json").exists():
+        if child.is_dir() and (child / SPEC).exists():
             try:
                 runs.append(load_run(child))
             except (ValueError, OSError, TypeError):
@@ -164,6 +340,6 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
 
 def delete_run(path: str | os.PathLike) -> None:
     path = Path(path)
-    if not (path / "spec.json").exists():
+    if not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory; nothing was deleted.")
     shutil.rmtree(path)

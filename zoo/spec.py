@@ -1,9 +1,12 @@
 """ExperimentSpec: everything that defines a run, and nothing that depends on the machine.
 
 The UI form, the CLI flags and an Optuna trial each produce one; nothing else starts training.
-Training settings are declared with `hp(...)` like model hyperparameters, so the form and the
-search space read their ranges from one place. Those ranges bound the form and the search; the
-CLI accepts any valid value (a positive lr, however large) so that a person can try a bad one.
+Every setting is declared once, here, with `hp(...)` like a model hyperparameter: its type, the
+range the form and the search cover, what is valid at all (`limits`: the CLI accepts any positive
+lr, so that a person can try a bad one), its help, the tasks it serves, the form's group it sits
+in and whether the search may sample it. From that one declaration come the CLI's flags
+(zoo/cli/common.py), the form's widgets (ui/form.py), the search space (zoo/search/space.py) and
+`validate()`. Adding a setting is one field here plus its use (docs/architecture.md shows how).
 """
 from __future__ import annotations
 
@@ -12,105 +15,98 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from zoo.registry import SpecError, get_model, hparams, hp, make_config
+from zoo.initialisation import INITS
+from zoo.registry import HParam, SpecError, get_model, get_task, hp, hparams, make_config
 
-IMAGE_DATASETS = ("mnist-sample", "mnist", "fashion-mnist")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step")
-INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-         "orthogonal", "normal", "zeros")
-PRECISIONS = ("fp32", "fp64", "bf16", "fp16")
+PRECISIONS = ("fp32", "fp64", "bf16", "fp16", "tf32")
 MONITORS = ("val_loss", "val_metric")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The training recipe, with the ranges the form and the search use."""
-
-    optimizer: str = hp("adam", choices=OPTIMIZERS, help="Adam, AdamW (decoupled weight decay) or SGD with momentum")
-    lr: float = hp(2e-3, low=1e-5, high=1.0, log=True, help="learning rate")
-    weight_decay: float = hp(0.0, low=0.0, high=0.1, step=1e-4, help="L2 penalty (decoupled for AdamW)")
-    momentum: float = hp(0.9, low=0.0, high=0.99, step=0.01, help="momentum, used by SGD only")
-    batch_size: int = hp(64, low=8, high=2048, log=True, help="samples per optimisation step")
-    epochs: int = hp(5, low=1, high=200, help="passes over the training split (early stopping may end sooner)")
-    schedule: str = hp("none", choices=SCHEDULES, help="learning-rate schedule over the epochs")
-    init: str = hp("default", choices=INITS, help="weight initialisation, applied with Module.apply")
-    precision: str = hp("fp32", choices=PRECISIONS, help="fp16 needs CUDA; bf16 uses autocast")
-    patience: int = hp(5, low=0, high=50, help="epochs without improvement before early stopping (0: off)")
-    min_delta: float = hp(0.0, low=0.0, high=1.0, step=1e-4, help="smallest change that counts as improvement")
-
-
-TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainSettings))
-_DEFAULT = TrainSettings()  # the spec's training defaults come from the declarations above
+FEATURES = ("target", "all")
+# The groups the form shows, in order; a setting without a group is set by the CLI (or a page) only.
+FORM_GROUPS = ("Optimiser", "Loop", "Numerics", "Early stopping")
+NOT_EPOCHS = "epochs is the budget every trial shares (and the pruner's scale); set it with --epochs"
+NOT_PRECISION = "precision depends on the device, not on the model; set it with --precision"
 
 
 @dataclass
 class ExperimentSpec:
     """One run: data, model and recipe. JSON round-trips exactly (`to_json` / `from_json`)."""
 
-    task: str = "image"                      # "image" or "series"
+    task: str = "image"                      # "image" or "series" (zoo.registry.TASKS)
     data: str = "mnist-sample"               # an image dataset name, or a CSV path for series
     model: str = "cnn"
     model_params: dict = field(default_factory=dict)  # overrides of the model's declared defaults
-    optimizer: str = _DEFAULT.optimizer
-    lr: float = _DEFAULT.lr
-    weight_decay: float = _DEFAULT.weight_decay
-    momentum: float = _DEFAULT.momentum
-    batch_size: int = _DEFAULT.batch_size
-    epochs: int = _DEFAULT.epochs
-    schedule: str = _DEFAULT.schedule
-    init: str = _DEFAULT.init
-    precision: str = _DEFAULT.precision
-    device: str = "auto"                     # "auto" picks cuda, then mps, then cpu
-    seed: int = 0
-    patience: int = _DEFAULT.patience        # 0 turns early stopping off
-    min_delta: float = _DEFAULT.min_delta
-    monitor: str = "val_loss"                # or "val_metric" (accuracy for images, MAE for series)
-    val_fraction: float = 0.1                # image task: share of the training set held out
-    divergence_factor: float = 1e4           # a loss this many times the first batches' loss diverged
-    limit_train: int = 0                     # use only the first N training samples (0: all); for quick tries
-    # series task
-    target: str | None = None                # default: the last numeric column
-    date_col: str | None = None              # default: detected
-    lookback: int = 96
-    horizon: int = 24
-    features: str = "target"                 # "target" (univariate) or "all" (multivariate)
-    split: str = "0.7,0.1,0.2"               # train,val,test shares, or "ett"
-    season: int = 0                          # seasonal period for the baselines (0: detect)
+
+    # --- Optimiser
+    optimizer: str = hp("adam", choices=OPTIMIZERS, group="Optimiser", searchable=True,
+                        help="Adam, AdamW (decoupled weight decay) or SGD with momentum")
+    lr: float = hp(2e-3, low=1e-5, high=1.0, log=True, limits="(0, inf)", group="Optimiser", searchable=True,
+                   help="learning rate")
+    momentum: float = hp(0.9, low=0.0, high=0.99, step=0.01, limits="[0, 1)", group="Optimiser", searchable=True,
+                         help="momentum, used by SGD only")
+    weight_decay: float = hp(0.0, low=0.0, high=0.1, step=1e-4, limits="[0, inf)", group="Optimiser",
+                             searchable=True, help="L2 penalty (decoupled for AdamW)")
+    schedule: str = hp("none", choices=SCHEDULES, group="Optimiser", searchable=True,
+                       help="learning-rate schedule over the epochs")
+    # --- Loop
+    epochs: int = hp(5, low=1, high=200, limits="[1, inf)", group="Loop", searchable=NOT_EPOCHS,
+                     help="passes over the training split (early stopping may end sooner)")
+    batch_size: int = hp(64, low=8, high=2048, log=True, limits="[1, inf)", group="Loop", searchable=True,
+                         help="samples per optimisation step")
+    seed: int = hp(0, low=0, high=2**32 - 1, group="Loop",
+                   help="seeds the weights, the validation split and the shuffling: same seed, same run")
+    # --- Numerics
+    init: str = hp("default", choices=INITS, group="Numerics", searchable=True,
+                   help="weight initialisation, applied with Module.apply")
+    precision: str = hp("fp32", choices=PRECISIONS, group="Numerics", searchable=NOT_PRECISION,
+                        help="fp16 (with GradScaler) and tf32 need CUDA; bf16 uses autocast")
+    device: str = hp("auto", kind="text", group="Numerics",
+                     help="auto picks cuda, then mps, then cpu; or cpu, cuda, cuda:N, mps")
+    # --- Early stopping
+    patience: int = hp(5, low=0, high=50, limits="[0, inf)", group="Early stopping", searchable=True,
+                       help="epochs without improvement before early stopping (0: off)")
+    min_delta: float = hp(0.0, low=0.0, high=1.0, step=1e-4, limits="[0, inf)", group="Early stopping",
+                          searchable=True, help="smallest change that counts as improvement")
+    monitor: str = hp("val_loss", choices=MONITORS, group="Early stopping",
+                      help="what early stopping and the best checkpoint follow: val_loss, or val_metric "
+                           "(accuracy for images, MAE for series)")
+    # --- set from the CLI (and by some pages)
+    val_fraction: float = hp(0.1, low=0.05, high=0.5, limits="(0, 0.9)", tasks=("image",),
+                             help="image task: share of the training set held out for validation")
+    divergence_factor: float = hp(1e4, low=10.0, high=1e8, log=True, limits="(0, inf)",
+                                  help="a loss this many times the first batch's loss ends the run as diverged")
+    limit_train: int = hp(0, low=0, high=1_000_000, limits="[0, inf)",
+                          help="train on the first N samples only (0: all), for quick tries")
+    # --- series windows (the Forecast page draws these itself: they depend on the file)
+    target: str | None = hp(None, kind="text", tasks=("series",),
+                            help="target column (default: the last numeric column)")
+    date_col: str | None = hp(None, kind="text", tasks=("series",), help="date column (default: detected)")
+    lookback: int = hp(96, low=1, high=5000, tasks=("series",), help="input window length L")
+    horizon: int = hp(24, low=1, high=1000, tasks=("series",), help="steps to forecast H")
+    features: str = hp("target", choices=FEATURES, tasks=("series",),
+                       help="target: univariate input; all: every numeric column")
+    split: str = hp("0.7,0.1,0.2", kind="text", tasks=("series",), help="train,val,test shares, or ett")
+    season: int = hp(0, low=0, high=100_000, limits="[0, inf)", tasks=("series",),
+                     help="seasonal period for the baselines and MASE (0: detect)")
 
     def validate(self) -> "ExperimentSpec":
-        """Check everything a person could get wrong; raise SpecError with what to do."""
-        if self.task not in ("image", "series"):
-            raise SpecError(f"task {self.task!r} is unknown; use image or series.")
-        if self.task == "image" and self.data not in IMAGE_DATASETS:
-            raise SpecError(f"unknown image dataset {self.data!r}; use one of {', '.join(IMAGE_DATASETS)}, "
-                            "or a .csv path for a series.")
+        """Check everything a person could get wrong; raise SpecError with what to do.
+
+        Values are checked as they are (an epochs of 5.0 is refused, not rounded): the spec that
+        runs is exactly the one that was written."""
+        task = get_task(self.task)
+        task.check_data(self.data)
         make_config(self.model, self.model_params, self.task)  # raises on unknown keys / out of range
-        checks = [
-            (self.optimizer in OPTIMIZERS, f"optimizer {self.optimizer!r} is unknown; use one of {', '.join(OPTIMIZERS)}."),
-            (self.schedule in SCHEDULES, f"schedule {self.schedule!r} is unknown; use one of {', '.join(SCHEDULES)}."),
-            (self.init in INITS, f"init {self.init!r} is unknown; use one of {', '.join(INITS)}."),
-            (self.precision in PRECISIONS, f"precision {self.precision!r} is unknown; use one of {', '.join(PRECISIONS)}."),
-            (self.monitor in MONITORS, f"monitor {self.monitor!r} is unknown; use val_loss or val_metric."),
-            (_positive(self.lr), f"lr={self.lr} must be a positive number."),
-            (_number(self.weight_decay) and self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0."),
-            (_number(self.momentum) and 0 <= self.momentum < 1, f"momentum={self.momentum} must be in [0, 1)."),
-            (_int(self.batch_size) and self.batch_size >= 1, f"batch_size={self.batch_size} must be a whole number >= 1."),
-            (_int(self.epochs) and self.epochs >= 1, f"epochs={self.epochs} must be a whole number >= 1."),
-            (_int(self.patience) and self.patience >= 0, f"patience={self.patience} must be a whole number >= 0."),
-            (_number(self.min_delta) and self.min_delta >= 0, f"min_delta={self.min_delta} must be >= 0."),
-            (_number(self.val_fraction) and 0 < self.val_fraction < 0.9, f"val_fraction={self.val_fraction} must be in (0, 0.9)."),
-            (_positive(self.divergence_factor), f"divergence_factor={self.divergence_factor} must be positive."),
-            (_int(self.limit_train) and self.limit_train >= 0, f"limit_train={self.limit_train} must be >= 0."),
-            (_int(self.seed), f"seed={self.seed} must be a whole number."),
-            (_int(self.lookback) and 1 <= self.lookback <= 5000, f"lookback={self.lookback} must be in [1, 5000]."),
-            (_int(self.horizon) and 1 <= self.horizon <= 1000, f"horizon={self.horizon} must be in [1, 1000]."),
-            (self.features in ("target", "all"), f"features={self.features!r} must be target or all."),
-            (_int(self.season) and self.season >= 0, f"season={self.season} must be a whole number >= 0."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise SpecError(message)
+        for h in settings(self.task):
+            value = getattr(self, h.name)
+            if h.kind == "text":
+                if value is not None and not isinstance(value, str):
+                    raise SpecError(f"{h.name}={value!r} must be text.")
+                continue
+            if not _is_kind(value, h.kind):
+                raise h.wrong_kind(value)
+            h.check(value)
         return self
 
     def model_config(self):
@@ -141,35 +137,44 @@ class ExperimentSpec:
         """The `python -m zoo train ...` command that reproduces this spec."""
         import shlex
 
-        default = ExperimentSpec(task=self.task)
         args = ["python", "-m", "zoo", "train", "--data", self.data, "--model", self.model]
         for key, value in sorted(self.model_params.items()):
             args += ["--set", f"{key}={value}"]
-        for f in dataclasses.fields(self):
-            if f.name in ("task", "data", "model", "model_params"):
-                continue
-            value = getattr(self, f.name)
-            if value != getattr(default, f.name) and value is not None:
-                args += [f"--{f.name.replace('_', '-')}", str(value)]
+        for h in settings(self.task):
+            value = getattr(self, h.name)
+            if value != h.default and value is not None:
+                args += [flag(h.name), str(value)]
         return " ".join(shlex.quote(a) for a in args)
 
 
-def train_hparams():
-    """The declared training settings (for the form and the search space)."""
-    return hparams(TrainSettings)
+def settings(task: str | None = None) -> list[HParam]:
+    """Every declared setting of a spec (for one task: those that serve it), in declaration order."""
+    return hparams(ExperimentSpec, task)
 
 
-def model_hparams(model: str):
-    return get_model(model).hparams()
+def setting(name: str) -> HParam:
+    return next(h for h in settings() if h.name == name)
 
 
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+def flag(name: str) -> str:
+    """A setting's CLI flag: batch_size -> --batch-size."""
+    return "--" + name.replace("_", "-")
 
 
-def _positive(v) -> bool:
-    return _number(v) and v > 0
+def train_hparams(task: str | None = None) -> list[HParam]:
+    """The training recipe: the settings a search may sample or fix (zoo/search/space.py)."""
+    return [h for h in settings(task) if h.searchable]
 
 
-def _int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+def model_hparams(model: str, task: str | None = None) -> list[HParam]:
+    return get_model(model).hparams(task)
+
+
+def _is_kind(value, kind: str) -> bool:
+    if isinstance(value, bool):
+        return kind == "bool"
+    if kind == "int":
+        return isinstance(value, int)
+    if kind == "float":
+        return isinstance(value, (int, float))
+    return True   # bool and choice values are checked by HParam.check

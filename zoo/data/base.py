@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import dataclasses
+
 import torch
 
 from zoo.registry import DataShape
+
+
+SPLITS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 
 
 @dataclass
@@ -29,14 +34,17 @@ class TensorData:
     extra: dict[str, Any] = field(default_factory=dict)   # task-specific (scaler, dates, ...)
 
     def to(self, device=None, dtype=None) -> "TensorData":
-        """Move every tensor; floating inputs (and series targets) also take `dtype`."""
-        def move(t, is_target=False):
+        """A copy on `device` whose floating tensors (inputs, series targets) take `dtype`. This one
+        is left as it is; a tensor already in place is shared, not copied."""
+        def move(t):
             if dtype is not None and t.is_floating_point():
                 return t.to(device=device, dtype=dtype)
             return t.to(device=device)
-        for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
-            setattr(self, name, move(getattr(self, name)))
-        return self
+        return dataclasses.replace(self, **{name: move(getattr(self, name)) for name in SPLITS})
+
+    def head(self, n: int) -> "TensorData":
+        """A copy that trains on the first `n` training samples only (spec.limit_train)."""
+        return dataclasses.replace(self, x_train=self.x_train[:n], y_train=self.y_train[:n])
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.x_train), "val": len(self.x_val), "test": len(self.x_test)}

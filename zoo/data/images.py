@@ -13,10 +13,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
+from typing import TYPE_CHECKING
 
-from zoo.data.base import TensorData
 from zoo.registry import DataShape, SpecError
+
+if TYPE_CHECKING:   # torch loads when images are read, so that the catalogue below is cheap to import
+    import torch
+
+    from zoo.data.base import TensorData
 
 BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -96,7 +100,7 @@ _cache: dict[tuple, tuple] = {}
 _cache_lock = threading.Lock()
 
 
-def read_raw(name: str, data_dir=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def read_raw(name: str, data_dir=None) -> "tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]":
     """(train images uint8 N x 28 x 28, train labels, test images, test labels), read once per process."""
     import torchvision
 
@@ -127,9 +131,25 @@ def read_raw(name: str, data_dir=None) -> tuple[torch.Tensor, torch.Tensor, torc
         return _cache[key]
 
 
+def shape_of(spec) -> DataShape:
+    """What a model for this dataset takes and gives, without reading it: every set here is 1x28x28."""
+    classes = IMAGE_DATASETS[spec.data].classes
+    return DataShape(task="image", channels=1, height=28, width=28, num_classes=len(classes))
+
+
+def load_for_spec(spec, data_dir=None) -> "TensorData":
+    """The task table's loader for images (zoo/registry.py)."""
+    return load_image_data(spec.data, data_dir=data_dir, val_fraction=spec.val_fraction, seed=spec.seed,
+                           limit_train=spec.limit_train)
+
+
 def load_image_data(name: str, *, data_dir=None, val_fraction: float = 0.1, seed: int = 0,
-                    limit_train: int = 0) -> TensorData:
+                    limit_train: int = 0) -> "TensorData":
     """Split, normalise (training statistics) and return float tensors on the CPU."""
+    import torch
+
+    from zoo.data.base import TensorData
+
     train_x, train_y, test_x, test_y = read_raw(name, data_dir)
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(train_x), generator=generator)
@@ -141,7 +161,7 @@ def load_image_data(name: str, *, data_dir=None, val_fraction: float = 0.1, seed
     train_images = train_x[train_idx].float().div_(255)
     mean, std = train_images.mean().item(), train_images.std().item()
 
-    def prepare(images: torch.Tensor) -> torch.Tensor:
+    def prepare(images: "torch.Tensor") -> "torch.Tensor":
         return images.float().div_(255).sub_(mean).div_(std).unsqueeze(1)
 
     dataset = IMAGE_DATASETS[name]

@@ -1,4 +1,4 @@
-"""CNN: the seed's LeNet-style Net (conv 6 -> pool -> conv 16 -> pool -> 120 -> 84 -> classes)."""
+"""CNN: the source material's LeNet-style Net (conv 6 -> pool -> conv 16 -> pool -> 120 -> 84 -> classes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -21,7 +21,7 @@ def activation(name: str) -> nn.Module:
 def as_sequence(x: torch.Tensor) -> torch.Tensor:
     """Image batches (B, C, H, W) become sequences of rows (B, H, C*W); series pass unchanged.
 
-    This is how the seed's MNIST RNN reads a digit: one pixel row per time step.
+    This is how the source material's MNIST RNN reads a digit (docs/architecture.md): one pixel row per time step.
     """
     if x.dim() == 4:
         b, c, h, w = x.shape
@@ -31,9 +31,12 @@ def as_sequence(x: torch.Tensor) -> torch.Tensor:
 
 def sequence_dims(shape) -> tuple[int, int, int]:
     """(steps, features per step, outputs) of a model that reads its input as a sequence."""
-    if shape.task == "image":
-        return shape.height, shape.channels * shape.width, shape.num_classes
-    return shape.lookback, shape.n_features, shape.horizon
+    sample, (outputs,) = shape.input_shape(), shape.output_shape()
+    if len(sample) == 3:   # an image (C, H, W) is read row by row, as in as_sequence
+        channels, height, width = sample
+        return height, channels * width, outputs
+    steps, features = sample
+    return steps, features, outputs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,3 +102,19 @@ def patched_dims(shape, patch: int) -> tuple[int, int, int]:
     steps, features, outputs = sequence_dims(shape)
     patch = max(1, int(patch))
     return -(-steps // patch), features * patch, outputs
+
+
+class SequenceModel(nn.Module):
+    """Base of the models that read their input as a sequence of tokens: an image's rows, or a
+    window's steps grouped `patch` at a time, with the window's level taken out first
+    (`window_norm`). Subclasses put the level back on their output with `restore_forecast`."""
+
+    def __init__(self, config, shape):
+        super().__init__()
+        self.tokens, self.token_features, self.outputs = patched_dims(shape, config.patch)
+        self.patch, self.window_norm = config.patch, config.window_norm
+
+    def read(self, x: torch.Tensor):
+        """(tokens (B, T, F), level, scale) of an input batch."""
+        x, level, scale = normalise_window(x, self.window_norm)
+        return to_patches(as_sequence(x), self.patch), level, scale

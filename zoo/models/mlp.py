@@ -1,4 +1,4 @@
-"""MLP: the seed's FNN (Linear -> activation -> Linear), with depth, width and dropout to vary.
+"""MLP: the source material's FNN (Linear -> activation -> Linear), with depth, width and dropout to vary.
 
 For series, `window_norm` (default `last`) feeds the window minus its last value and adds that
 value back to the output, as NLinear does, so the network learns the change from the present.
@@ -21,13 +21,14 @@ class MLPConfig:
     width: int = hp(256, low=16, high=2048, log=True, help="units in each hidden layer")
     activation: str = hp("relu", choices=tuple(ACTIVATIONS), help="non-linearity after each hidden layer")
     dropout: float = hp(0.1, low=0.0, high=0.7, step=0.05, help="dropout after each hidden layer (train mode only)")
-    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
+    window_norm: str = hp("last", choices=WINDOW_NORMS, tasks=("series",), off="none",
+                          help=WINDOW_NORM_HELP)
 
 
 class MLP(nn.Module):
-    def __init__(self, config: MLPConfig, in_features: int, out_features: int, window_norm: str = "none"):
+    def __init__(self, config: MLPConfig, in_features: int, out_features: int):
         super().__init__()
-        self.window_norm = window_norm
+        self.window_norm = config.window_norm
         layers: list[nn.Module] = [nn.Flatten()]
         width_in = in_features
         for _ in range(config.depth):
@@ -44,5 +45,4 @@ class MLP(nn.Module):
 @register_model("mlp", tasks=("image", "series"), config=MLPConfig)
 def build_mlp(config: MLPConfig, shape: DataShape) -> nn.Module:
     """Fully connected network on the flattened input."""
-    window_norm = config.window_norm if shape.task == "series" else "none"
-    return MLP(config, math.prod(shape.input_shape()), math.prod(shape.output_shape()), window_norm)
+    return MLP(config, math.prod(shape.input_shape()), math.prod(shape.output_shape()))

@@ -1,6 +1,6 @@
 """TCN: causal dilated convolutions with residual blocks (Bai, Kolter and Koltun, 2018).
 
-The seed's version uses the deprecated `nn.utils.weight_norm`; this one uses
+The source material's version (docs/architecture.md) uses the deprecated `nn.utils.weight_norm`; this one uses
 `torch.nn.utils.parametrizations.weight_norm`, whose weight is recomputed from `original0`
 (the norm g) and `original1` (the direction v).
 
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from zoo.models.common import (PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, as_sequence, normalise_window,
-                               patched_dims, restore_forecast, to_patches)
+from zoo.models.common import PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, SequenceModel, restore_forecast
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -26,8 +25,9 @@ class TCNConfig:
     levels: int = hp(4, low=1, high=8, help="temporal blocks; block i dilates by 2**i")
     kernel_size: int = hp(3, low=2, high=7, help="taps of each causal convolution")
     dropout: float = hp(0.1, low=0.0, high=0.5, step=0.05, help="dropout inside each block")
-    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
-    patch: int = hp(1, low=1, high=96, log=True, help=PATCH_HELP)
+    window_norm: str = hp("last", choices=WINDOW_NORMS, tasks=("series",), off="none",
+                          help=WINDOW_NORM_HELP)
+    patch: int = hp(1, low=1, high=96, log=True, tasks=("series",), off=1, help=PATCH_HELP)
 
 
 class Chomp1d(nn.Module):
@@ -58,23 +58,20 @@ class TemporalBlock(nn.Module):
         return self.relu(self.net(x) + self.downsample(x))
 
 
-class TCN(nn.Module):
+class TCN(SequenceModel):
     def __init__(self, config: TCNConfig, shape: DataShape):
-        super().__init__()
-        _, features, outputs = patched_dims(shape, config.patch)
-        self.patch = config.patch
-        self.window_norm = config.window_norm if shape.task == "series" else "none"
+        super().__init__(config, shape)
         blocks = []
-        n_in = features
+        n_in = self.token_features
         for level in range(config.levels):
             blocks.append(TemporalBlock(n_in, config.channels, config.kernel_size, 2 ** level, config.dropout))
             n_in = config.channels
         self.network = nn.Sequential(*blocks)
-        self.head = nn.Linear(config.channels, outputs)
+        self.head = nn.Linear(config.channels, self.outputs)
 
     def forward(self, x):
-        x, level, scale = normalise_window(x, self.window_norm)
-        seq = to_patches(as_sequence(x), self.patch).transpose(1, 2)   # (B, features, steps) for Conv1d
+        tokens, level, scale = self.read(x)
+        seq = tokens.transpose(1, 2)   # (B, features, steps) for Conv1d
         # The last step has seen the last 1 + 2 (kernel_size - 1)(2**levels - 1) steps (tokens).
         return restore_forecast(self.head(self.network(seq)[:, :, -1]), level, scale)
 

@@ -1,6 +1,6 @@
 """Transformer encoder over a sequence (image rows or series steps), batch_first=True.
 
-The seed's TransformerPredictor permutes to sequence-first and calls the wrong super(); this one
+The source material's TransformerPredictor (docs/architecture.md) permutes to sequence-first and calls the wrong super(); this one
 keeps (batch, steps, features) throughout.
 
 For long series windows, `patch` embeds several steps per token (PatchTST, Nie et al. 2023: 336
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from zoo.models.common import (PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, as_sequence, normalise_window,
-                               patched_dims, restore_forecast, to_patches)
+from zoo.models.common import PATCH_HELP, WINDOW_NORM_HELP, WINDOW_NORMS, SequenceModel, restore_forecast
 from zoo.registry import DataShape, hp, register_model
 
 
@@ -29,8 +28,9 @@ class TransformerConfig:
     dim_feedforward: int = hp(128, low=16, high=2048, log=True, help="hidden units of each feed-forward block")
     dropout: float = hp(0.1, low=0.0, high=0.5, step=0.05, help="dropout in attention and feed-forward blocks")
     pooling: str = hp("mean", choices=("mean", "last"), help="summarise the tokens by their mean or the last one")
-    window_norm: str = hp("last", choices=WINDOW_NORMS, help=WINDOW_NORM_HELP)
-    patch: int = hp(1, low=1, high=96, log=True, help=PATCH_HELP)
+    window_norm: str = hp("last", choices=WINDOW_NORMS, tasks=("series",), off="none",
+                          help=WINDOW_NORM_HELP)
+    patch: int = hp(1, low=1, high=96, log=True, tasks=("series",), off=1, help=PATCH_HELP)
 
 
 class PositionalEncoding(nn.Module):
@@ -50,24 +50,21 @@ class PositionalEncoding(nn.Module):
         return x + self.table[:, : x.size(1)]
 
 
-class TransformerNet(nn.Module):
+class TransformerNet(SequenceModel):
     def __init__(self, config: TransformerConfig, shape: DataShape):
-        super().__init__()
-        tokens, features, outputs = patched_dims(shape, config.patch)
-        self.patch = config.patch
-        self.window_norm = config.window_norm if shape.task == "series" else "none"
+        super().__init__(config, shape)
         self.pooling = config.pooling
-        self.embed = nn.Linear(features, config.d_model)
-        self.position = PositionalEncoding(config.d_model, tokens)
+        self.embed = nn.Linear(self.token_features, config.d_model)
+        self.position = PositionalEncoding(config.d_model, self.tokens)
         layer = nn.TransformerEncoderLayer(config.d_model, config.heads, config.dim_feedforward,
                                            config.dropout, batch_first=True)
         # enable_nested_tensor only helps with padding masks, which we never use.
         self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
-        self.head = nn.Linear(config.d_model, outputs)
+        self.head = nn.Linear(config.d_model, self.outputs)
 
     def forward(self, x):
-        x, level, scale = normalise_window(x, self.window_norm)
-        tokens = self.encoder(self.position(self.embed(to_patches(as_sequence(x), self.patch))))
+        tokens, level, scale = self.read(x)
+        tokens = self.encoder(self.position(self.embed(tokens)))
         summary = tokens.mean(dim=1) if self.pooling == "mean" else tokens[:, -1]
         return restore_forecast(self.head(summary), level, scale)
 

@@ -1,0 +1,123 @@
+"""What an image run's view adds (ui/run_view.py draws the rest): the confusion matrix of the
+restored best weights on the test split and a grid of test images, mistakes first.
+
+Everything is read from the run directory (so it works after a reload or a server restart); the
+evaluation is cached per run and file stamp.
+"""
+from __future__ import annotations
+
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+
+GRID_COLUMNS = 8
+GRID_IMAGES = 32
+
+
+@st.cache_data(max_entries=16, show_spinner="Evaluating the best weights on the test set…")
+def cached_evaluation(run_path: str, stamp: float) -> dict:
+    """Predictions of the run's best weights on its test split, as plain arrays (cached per run)."""
+    from zoo.evaluate import evaluate_run
+    from zoo.runs import load_run
+
+    evaluation = evaluate_run(load_run(run_path))
+    return {
+        "class_names": list(evaluation.class_names),
+        "targets": evaluation.targets.numpy(),
+        "predictions": evaluation.predictions.numpy(),
+        "confidence": evaluation.confidence.numpy(),
+        "ranking": evaluation.ranking().numpy(),
+        "matrix": evaluation.confusion_matrix().numpy(),
+        "accuracy": evaluation.accuracy,
+        "loss": evaluation.loss,
+    }
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def raw_test_images(name: str) -> np.ndarray:
+    """The dataset's test images as uint8 N x H x W (shared read-only by every session)."""
+    from zoo.evaluate import raw_test_images as read
+
+    return read(name).numpy()
+
+
+def confusion_figure(matrix: np.ndarray, class_names: list[str], normalise: bool = False) -> go.Figure:
+    """Heatmap of counts[true, predicted], the diagonal being the correct answers."""
+    counts = np.asarray(matrix)
+    if normalise:
+        totals = counts.sum(axis=1, keepdims=True)
+        z = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
+        text = [[f"{v:.0%}" if v else "" for v in row] for row in z]
+    else:
+        z = counts
+        text = [[str(v) if v else "" for v in row] for row in counts]
+    labels = [str(c) for c in class_names]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
+        hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>", showscale=False))
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title="predicted", type="category", side="bottom"),
+                      yaxis=dict(title="true", type="category", autorange="reversed"))
+    return fig
+
+
+def _upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
+    """Nearest-neighbour enlargement, so 28 x 28 digits stay crisp instead of blurred by the browser."""
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
+    """Test images with predicted and true labels, mistakes first (most confidently wrong first)."""
+    names = evaluation["class_names"]
+    wrong = evaluation["predictions"] != evaluation["targets"]
+    choices = ["mistakes first", "mistakes only"] + [f"true class: {n}" for n in names]
+    c1, c2 = st.columns([2, 3])
+    view = c1.selectbox("Show", choices, key=f"{key}-grid-view",
+                        help="Ordered by the loss of each image: the most confidently wrong first")
+    c2.caption(f"{int(wrong.sum())} mistakes out of {len(wrong)} test images (accuracy {1 - wrong.mean():.2%}). "
+               "Under each image: the prediction and its confidence; for a mistake, in red, and the true class.")
+    order = evaluation["ranking"]
+    if view == "mistakes only":
+        order = order[wrong[order]]
+    elif view.startswith("true class: "):
+        cls = choices.index(view) - 2
+        order = order[evaluation["targets"][order] == cls]
+    order = order[:GRID_IMAGES]
+    if len(order) == 0:
+        st.info("No test images to show here.")
+        return
+    for start in range(0, len(order), GRID_COLUMNS):
+        cols = st.columns(GRID_COLUMNS)
+        for col, idx in zip(cols, order[start:start + GRID_COLUMNS]):
+            pred, true = int(evaluation["predictions"][idx]), int(evaluation["targets"][idx])
+            conf = float(evaluation["confidence"][idx])
+            with col:
+                st.image(_upscale(images[idx]), width=84)
+                if pred == true:
+                    st.caption(f":green[{names[pred]}] ({conf:.0%})")
+                else:
+                    st.caption(f":red[**{names[pred]}**] ({conf:.0%})  \ntrue {names[true]}")
+
+
+def sections(run, key: str) -> None:
+    """What an image run adds to the run view (ui/run_view.py): the confusion matrix of its best
+    weights on the test split, and the test images, mistakes first."""
+    if not run.has_checkpoint or "shape" not in run.result:
+        return
+    if run.status in ("stopped", "diverged", "failed") and run.result.get("best_epoch") == 0:
+        st.caption("No epoch finished, so the checkpoint holds the initial weights: the results below "
+                   "show an untrained model.")
+    try:
+        evaluation = cached_evaluation(str(run.path), run.stamp())
+        images = raw_test_images(run.spec.data)
+    except Exception as exc:  # the dataset went missing, a checkpoint from another version...
+        st.error(f"Could not evaluate this run's checkpoint: {exc}")
+        return
+    st.subheader("Confusion matrix")
+    normalise = st.toggle("as a share of each true class", key=f"{key}-cm-normalise")
+    st.plotly_chart(confusion_figure(evaluation["matrix"], evaluation["class_names"], normalise),
+                    key=f"{key}-confusion-{run.run_id}", config={"displaylogo": False})
+    st.subheader("Test images")
+    image_grid(evaluation, images, key)

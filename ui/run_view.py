@@ -1,0 +1,333 @@
+"""The run view: one for every task, used by the Train and Forecast pages.
+
+A run's id is in the URL (`?run=<id>`, checked before any path is built from it): the view shows
+the live job (status, progress, the chart, Stop), or the finished run read from its directory
+(outcome, curves, the task's own sections, downloads, the command that reproduces it), or says
+plainly that there is no such run. Without `?run=` it re-attaches to this visitor's live job of
+the page's task. What differs between tasks is the task's `sections` below: a confusion matrix and
+the mistakes for images, the baselines, the backtest and the forecast for series.
+
+"Train again" and "Train with best" hand a spec over with `hand_off`: it opens the page of the
+spec's task, which fills its form from it once (`take_prefill`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import streamlit as st
+
+from ui import image_results, series_results
+from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
+from ui.state import job_manager, remember_run, runs_dir, session_owner, session_runs
+from zoo.forecast_io import display_name
+from zoo.jobs import ACTIVE
+from zoo.registry import get_task
+from zoo.runs import is_run_id, open_run
+from zoo.spec import ExperimentSpec
+
+PREFILL = "prefill_spec"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """How the run view draws one task's finished run."""
+
+    sections: Callable        # (run, key) -> None: what only this task shows
+    curves_folded: bool       # the training curves in an expander (the sections lead)
+
+
+TASK_VIEWS = {
+    "image": TaskView(sections=image_results.sections, curves_folded=False),
+    "series": TaskView(sections=series_results.sections, curves_folded=True),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# handing a spec to the page of its task
+
+
+def hand_off(spec: ExperimentSpec | dict) -> None:
+    """Open the page of the spec's task with its form filled from the spec (once)."""
+    spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
+    st.session_state[PREFILL] = spec.to_dict()
+    st.query_params.pop("run", None)
+    st.switch_page(get_task(spec.task).page)
+
+
+def take_prefill(task: str) -> dict | None:
+    """The spec handed to this page (a dict), if it is for this page's task; consumed once."""
+    pending = st.session_state.get(PREFILL)
+    if pending is None or pending.get("task") != task:
+        return None
+    return st.session_state.pop(PREFILL)
+
+
+# ---------------------------------------------------------------------------------------------
+# the session's jobs
+
+
+def start_blocker(manager, owner: str) -> str | None:
+    """Why this visitor may not start another job now (their job cap), or None."""
+    running = [j for j in manager.jobs(owner) if j.active]
+    if len(running) < manager.per_owner:
+        return None
+    return f"Run {running[-1].id} is {running[-1].status}: stop it, or let it end, to start another."
+
+
+def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],
+                 preview: dict) -> ExperimentSpec | None:
+    """A page's Start, under its form: the spec `build` makes, checked (validate, the device's
+    precision). Off, with the reason, while a field holds an invalid value (`problems`), the spec
+    does not validate, the model does not build (`preview`) or this visitor is at their job cap.
+    Returns the spec when pressed."""
+    from zoo.devices import check_precision, resolve_device
+    from zoo.registry import SpecError
+
+    problem = problems[0] if problems else None
+    spec = None
+    if problem is None:
+        try:
+            spec = build().validate()
+            check_precision(spec.precision, resolve_device(spec.device))
+        except SpecError as exc:
+            problem = str(exc)
+            st.error(problem, icon=":material/error:")
+    if "error" in preview:
+        problem = problem or "the model does not build with these hyperparameters"
+    blocker = start_blocker(job_manager(), session_owner())
+    if blocker and not problem:
+        st.caption(blocker)
+    if problems:
+        st.caption(f":red[Start is off until this is fixed: {problems[0]}]")
+    pressed = st.button(label, type="primary", icon=":material/play_arrow:", disabled=bool(problem or blocker),
+                        key=key, width="stretch")
+    return spec if pressed else None
+
+
+def start_run(spec: ExperimentSpec) -> None:
+    """Queue the spec's training job for this visitor and show it (its id goes in the URL)."""
+    from zoo.jobs import submit_training
+
+    job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
+    remember_run(job.id)
+    st.query_params["run"] = job.id
+    st.rerun()  # the whole page: the run view shows the new job
+
+
+def _job_task(job) -> str:
+    return (job.payload.get("spec") or {}).get("task", "")
+
+
+def current_run_id(task: str, key: str) -> str | None:
+    """`?run=`, else this visitor's newest live job of this task (unless they closed it)."""
+    run_id = st.query_params.get("run")
+    if run_id:
+        return run_id
+    mine = [j for j in job_manager().jobs(session_owner())
+            if j.active and _job_task(j) == task and j.id != st.session_state.get(f"{key}-closed")]
+    if mine:
+        st.query_params["run"] = mine[-1].id
+        return mine[-1].id
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the view
+
+
+def run_panel(task: str, *, key: str, empty: str) -> None:
+    """The run of `?run=` (or this visitor's live one) for a page of `task`; `empty` when there is none."""
+    manager = job_manager()
+    run_id = current_run_id(task, key)
+    if not run_id:
+        st.subheader("Run")
+        st.info(empty, icon=":material/arrow_back:")
+    elif not is_run_id(run_id):
+        st.error(f"{run_id[:80]!r} is not a run id; open a run from the Runs page.", icon=":material/error:")
+    else:
+        job = manager.get(run_id)
+        run = open_run(run_id, runs_dir())
+        if job is not None and job.active:
+            live_run(job, key)
+        elif run is not None and get_task(run.spec.task).page != get_task(task).page:
+            st.info(f"Run `{run_id}` is a {get_task(run.spec.task).title} run: it is shown on its own page.",
+                    icon=":material/info:")
+            st.page_link(get_task(run.spec.task).page, label="Open it there", query_params={"run": run_id},
+                         icon=":material/open_in_new:")
+        elif run is not None:
+            remember_run(run_id)
+            finished_run(run, job, key)
+        else:
+            run_without_directory(run_id, job)
+    if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
+        st.session_state[f"{key}-closed"] = run_id
+        st.query_params.pop("run", None)
+        st.rerun()
+    _other_runs(task, run_id)
+
+
+def spec_line(spec: dict) -> str:
+    """'cnn on mnist-sample · 5 epochs · batch 64 · adam lr 0.002' (and the task's own fields)."""
+    task = get_task(spec.get("task", "image"))
+    parts = [f"{spec.get('model')} on {display_name(spec.get('data'), runs_dir())}"]
+    parts += [f"{name} {spec.get(name)}" for name in task.caption_fields]
+    parts += [f"{spec.get('epochs')} epochs", f"batch {spec.get('batch_size')}",
+              f"{spec.get('optimizer')} lr {spec.get('lr'):g}"]
+    return " · ".join(parts)
+
+
+def live_run(job, key: str) -> None:
+    head, stop_col = st.columns([4, 1], vertical_alignment="center")
+    head.markdown(f"#### Run `{job.id}`")
+    stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
+                    disabled=job.stop_requested or job.owner != session_owner(), width="stretch",
+                    help="ends training after the current batch; the best checkpoint is kept")
+    st.caption(spec_line(job.payload.get("spec") or {}))
+    live_panel(job.id)
+
+
+def _stop(job_id: str) -> None:
+    """Runs before the rerun: ask the worker to stop, and give it a moment so the rerun shows the outcome."""
+    manager = job_manager()
+    job = manager.get(job_id)
+    if job is None or job.owner != session_owner():
+        return
+    manager.stop(job_id)
+    manager.wait(job_id, timeout=1.5)
+
+
+def outcome_banner(status: str, reason: str, traceback: str | None = None) -> None:
+    title, default_reason, _, _ = STATUSES.get(status, (status, "", "", ""))
+    reason = reason or default_reason
+    text = f"**{title}:** {reason}" + ("" if reason.endswith(".") else ".")
+    if status in ("finished", "early_stopped"):
+        st.success(text, icon=":material/check_circle:")
+    elif status == "stopped":
+        st.warning(text, icon=":material/stop_circle:")
+    elif status in ("diverged", "failed"):
+        st.error(text, icon=":material/error:")
+    else:
+        st.info(text)
+    if traceback:
+        with st.expander("Traceback (a fault in the program: please report it)"):
+            st.code(traceback, language="text")
+
+
+def run_without_directory(run_id: str, job) -> None:
+    """A run id with no run directory: the job ended before writing one (data it could not read,
+    stopped while starting, a worker that died), or there is no such run (deleted, or another
+    server's runs directory)."""
+    if job is not None:
+        st.markdown(f"#### Run `{run_id}`")
+        status_badge(job.status)
+        outcome_banner(job.status, job.reason, job.state.get("traceback"))
+    else:
+        st.error(f"There is no run `{run_id}` in {runs_dir()}: it was deleted, or it belongs to another "
+                 "server's runs directory.", icon=":material/search_off:")
+
+
+def finished_run(run, job, key: str) -> None:
+    """Everything about a run that has ended (or that this server is not running)."""
+    task = get_task(run.spec.task)
+    view = TASK_VIEWS[task.name]
+    snapshot = job.snapshot() if job is not None else None
+    status = snapshot["status"] if snapshot else run.status
+    reason = (snapshot["reason"] if snapshot else "") or run.result.get("reason", "")
+    traceback = (snapshot["state"].get("traceback") if snapshot else None) or run.result.get("traceback")
+    status_badge(status)
+    st.markdown(f"#### Run `{run.run_id}`")
+    st.caption(spec_line(run.spec.to_dict()) + f" · {run.spec.epochs} epochs planned")
+    actions = st.container(horizontal=True, vertical_alignment="center")
+    if actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
+                      help="fill the form with this run's spec, to change it and start again"):
+        hand_off(run.spec)
+    if run.has_checkpoint:
+        actions.page_link("pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
+                          query_params={"run": run.run_id})
+    if status in ACTIVE and job is None:
+        st.warning("This run's files say it is still running, but this server is not running it: it was "
+                   "started elsewhere or its server stopped. What was saved so far is shown.")
+    else:
+        outcome_banner(status, reason, traceback)
+    summary_metrics(run)
+    rows = (snapshot["state"].get("epoch_rows") if snapshot else None) or run.epoch_rows()
+    points = snapshot["state"].get("batch_losses") if snapshot else None
+    if rows or points:
+        figure = training_figure(batch_points=points, epoch_rows=rows, best_epoch=run.result.get("best_epoch"),
+                                 task=task.name, uirevision=run.run_id)
+        chart = dict(key=f"{key}-curves-{run.run_id}", config={"displaylogo": False})
+        if view.curves_folded:
+            with st.expander("Training curves"):
+                st.plotly_chart(figure, **chart)
+        else:
+            st.plotly_chart(figure, **chart)
+    view.sections(run, key)
+    st.subheader("Downloads")
+    downloads(run, key)
+
+
+def summary_metrics(run) -> None:
+    task = get_task(run.spec.task)
+    result = run.result
+    metrics = result.get("metrics") or {}
+    name, label = task.headline
+    cols = st.columns(3)
+    value = metrics.get(name)
+    if value is None:
+        cols[0].metric(label, "—")
+    else:
+        cols[0].metric(label, f"{value:.2%}" if task.metric_format == "percent" else f"{value:.4g}",
+                       help="of the restored best weights, on the test split")
+    best = result.get("best_epoch")
+    cols[1].metric("best epoch", best if best is not None else "—",
+                   help="the checkpoint kept and evaluated (0: the initial weights)")
+    seconds = result.get("seconds")
+    cols[2].metric("epochs run", result.get("epochs_run", "—"),
+                   help=f"training took {format_duration(seconds)}" if seconds else None)
+
+
+DOWNLOADS = {
+    "forecast.csv": ("text/csv", "date, forecast, and the 80% and 95% bounds for each future step"),
+    "backtest.csv": ("text/csv", "test windows and horizon steps: actual, predicted, bounds, baselines"),
+    "best.pt": ("application/octet-stream", "the best epoch's state_dict: torch.load(path, weights_only=True)"),
+    "spec.json": ("application/json", "everything that defines the run; ExperimentSpec.from_json reads it back"),
+    "metrics.csv": ("text/csv", "one row per epoch"),
+}
+
+
+def downloads(run, key: str) -> None:
+    """The run's files, the whole run as a zip, and the command that reproduces it."""
+    row = st.container(horizontal=True, key=f"{key}-downloads")
+    present = {p.name: p for p in run.files()}
+    for name, (mime, help) in DOWNLOADS.items():
+        if name in present:
+            row.download_button(name, data=lambda p=present[name]: p.read_bytes(), file_name=f"{run.run_id}-{name}",
+                                mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
+                                help=help)
+    if "best.pt" not in present:
+        row.caption("no checkpoint was written")
+    row.download_button("whole run (.zip)", data=run.zip, file_name=f"{run.run_id}.zip", mime="application/zip",
+                        key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore",
+                        help="every file of the run directory")
+    st.markdown("Reproduce it from a shell:")
+    st.code(run.spec.cli_command(), language="bash", wrap_lines=True)
+
+
+def _other_runs(task: str, current: str | None) -> None:
+    manager = job_manager()
+    page = get_task(task).page
+    others = []
+    for run_id in reversed(session_runs()):
+        if run_id == current:
+            continue
+        job = manager.get(run_id)
+        run = None if job is not None else open_run(run_id, runs_dir())
+        spec = (job.payload.get("spec") if job is not None else run.spec.to_dict() if run else None) or {}
+        if spec and get_task(spec.get("task", "image")).page == page:
+            others.append((run_id, job.status if job is not None else run.status))
+    if others:
+        with st.expander(f"This session's other runs ({len(others)})"):
+            for run_id, status in others[:20]:
+                st.page_link(page, label=f"{run_id} · {status}", query_params={"run": run_id},
+                             icon=":material/history:")

@@ -1,0 +1,216 @@
+"""What a series run's view adds (ui/run_view.py draws the rest): its test scores against the
+baselines, the backtest over the test split, and the forecast after the series with its
+80% and 95% intervals. Everything is read from the run directory (zoo/runs.py), so it survives a
+reload or a server restart; the figures are plain functions of those tables.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from zoo import forecast_io as fio
+from zoo.data.series import read_series, resolve_series_source
+from zoo.forecast import BASELINES
+from zoo.registry import SpecError
+
+SHORT_BASELINES = {"naive": "naive", "seasonal_naive": "seasonal naive", "mean": "window mean",
+                   "linear": "linear LS"}
+COLORS = {"actual": "#222222", "model": "#1f77b4", "band80": "rgba(31,119,180,0.28)",
+          "band95": "rgba(31,119,180,0.12)", "history": "#555555",
+          "naive": "#ff7f0e", "seasonal_naive": "#2ca02c", "mean": "#9467bd", "linear": "#8c564b"}
+PLOT_CONFIG = {"displaylogo": False}
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the run's backtest…")
+def run_tables(run_path: str, stamp: float) -> dict:
+    from zoo.runs import load_run
+
+    run = load_run(run_path)
+    return {"backtest": run.table("backtest"), "forecast": run.table("forecast")}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def history_of(data: str, target, date_col, stamp: float, rows: int) -> pd.Series | None:
+    """The last `rows` values of the target the run was trained on (None when the file is gone)."""
+    try:
+        sf = read_series(resolve_series_source(data), target=target, date_col=date_col)
+    except (SpecError, OSError):
+        return None
+    return sf.frame[sf.target].iloc[-rows:]
+
+
+def _data_stamp(data: str) -> float:
+    try:
+        return Path(resolve_series_source(data)).stat().st_mtime
+    except (OSError, TypeError):
+        return 0.0
+
+
+def metrics_view(result: dict, model: str) -> None:
+    """The model's test metrics next to every baseline's, the plain 'beats' lines, and interval coverage."""
+    table = fio.metrics_table(result, model)
+    lines = fio.beats_lines(result)
+    with st.container(key="forecast-beats"):
+        won = sum(line["won"] for line in lines)
+        if lines:
+            head = (f"The model beats **{won} of {len(lines)}** baselines on the test windows (RMSE, original scale)."
+                    if won else "The model beats **none** of the baselines on the test windows: a simpler "
+                                "forecast does as well here.")
+            st.markdown(head)
+        for line in lines:
+            icon = ":green[:material/check_circle:]" if line["won"] else ":red[:material/cancel:]"
+            st.markdown(f"{icon} **{line['verdict']} {line['baseline']}**{line['detail']}")
+
+    # Metrics as rows and forecasters as columns: five narrow columns fit beside the setup column.
+    table = table.T
+    table.columns = ["model"] + [SHORT_BASELINES.get(n, n) for n in (result.get("baselines") or {})]
+
+    def best_in_row(row: pd.Series):
+        finite = row.dropna()
+        best = finite.min() if not finite.empty else None
+        return ["font-weight: bold; background-color: rgba(44,160,44,0.15)" if best is not None and v == best else ""
+                for v in row]
+
+    styled = table.style.apply(best_in_row, axis=1).format(lambda v: "—" if v is None or pd.isna(v) else f"{v:.4g}")
+    st.dataframe(styled, width="stretch")
+    st.caption(f"Test windows; *model* is this run's {model}. Original scale unless marked: MAPE skips zero actuals; "
+               "MASE divides by the seasonal-naive error on the training part; the normalised MSE and MAE use the "
+               "training split's scaler, as in published tables. The best value of each row is highlighted.")
+    coverage = fio.coverage_lines(result)
+    if coverage:
+        cols = st.columns(len(coverage))
+        for col, (level, share) in zip(cols, coverage):
+            if share is None:
+                col.metric(f"{level}% interval coverage", "—", help="not enough validation windows to calibrate")
+            else:
+                col.metric(f"{level}% interval coverage", f"{share:.1%}",
+                           f"{(share - level / 100) * 100:+.1f} points vs nominal", delta_color="off",
+                           help="share of the test actuals inside the split-conformal interval, calibrated on the "
+                                "validation residuals of each horizon step")
+
+
+def backtest_figure(part: pd.DataFrame, baselines=(), season: int | None = None, bands: bool = True,
+                    height: int = 420) -> go.Figure:
+    """Actual vs predicted at one horizon step over the test split (a frame from fio.backtest_step),
+    with its 80%/95% intervals and the chosen baselines."""
+    x = part["time"]
+    fig = go.Figure()
+    if bands:
+        for level in (95, 80):
+            lo, hi = f"lower_{level}", f"upper_{level}"
+            if lo in part and part[lo].notna().any():
+                fig.add_trace(go.Scatter(x=x, y=part[hi], mode="lines", line=dict(width=0), showlegend=False,
+                                         hoverinfo="skip", legendgroup=f"band{level}"))
+                fig.add_trace(go.Scatter(x=x, y=part[lo], mode="lines", line=dict(width=0), fill="tonexty",
+                                         fillcolor=COLORS[f"band{level}"], name=f"{level}% interval",
+                                         legendgroup=f"band{level}", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=part["actual"], mode="lines", name="actual",
+                             line=dict(color=COLORS["actual"], width=1.5)))
+    fig.add_trace(go.Scatter(x=x, y=part["predicted"], mode="lines", name="model",
+                             line=dict(color=COLORS["model"], width=1.5)))
+    for name in baselines:
+        col = f"baseline_{name}"
+        if col in part:
+            fig.add_trace(go.Scatter(x=x, y=part[col], mode="lines", name=fio.baseline_label(name, season),
+                                     line=dict(color=COLORS.get(name, "#7f7f7f"), width=1, dash="dot")))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def forecast_figure(forecast: pd.DataFrame, history: pd.Series | None = None, target: str = "",
+                    height: int = 420) -> go.Figure:
+    """The history before the forecast, then the H future steps with their 80% and 95% intervals."""
+    fig = go.Figure()
+    x = forecast["date"]
+    if history is not None and len(history):
+        fig.add_trace(go.Scatter(x=history.index, y=history.to_numpy(), mode="lines", name="history",
+                                 line=dict(color=COLORS["history"], width=1.5)))
+    for level in (95, 80):
+        lo, hi = f"lower_{level}", f"upper_{level}"
+        if forecast[lo].notna().any():
+            fig.add_trace(go.Scatter(x=x, y=forecast[hi], mode="lines", line=dict(width=0), showlegend=False,
+                                     hoverinfo="skip", legendgroup=f"band{level}"))
+            fig.add_trace(go.Scatter(x=x, y=forecast[lo], mode="lines", line=dict(width=0), fill="tonexty",
+                                     fillcolor=COLORS[f"band{level}"], name=f"{level}% interval",
+                                     legendgroup=f"band{level}",
+                                     customdata=forecast[[hi]].to_numpy(),
+                                     hovertemplate=f"{level}%: %{{y:.4g}} to %{{customdata[0]:.4g}}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=x, y=forecast["forecast"], mode="lines+markers", name="forecast",
+                             line=dict(color=COLORS["model"], width=2), marker=dict(size=4)))
+    if len(x):
+        fig.add_vline(x=x.iloc[0], line=dict(color="#999999", width=1, dash="dash"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), yaxis=dict(title=target))
+    return fig
+
+
+def error_by_step(backtest: pd.DataFrame, baselines=BASELINES) -> go.Figure:
+    """Mean absolute error at each horizon step: the model against the baselines."""
+    err = backtest.assign(model=(backtest["predicted"] - backtest["actual"]).abs())
+    cols = {"model": "model"}
+    for name in baselines:
+        if f"baseline_{name}" in backtest:
+            err[name] = (backtest[f"baseline_{name}"] - backtest["actual"]).abs()
+            cols[name] = fio.baseline_label(name)
+    by_step = err.groupby("step")[list(cols)].mean()
+    fig = go.Figure()
+    for col, label in cols.items():
+        fig.add_trace(go.Scatter(x=by_step.index, y=by_step[col], mode="lines+markers", name=label,
+                                 line=dict(color=COLORS["model"] if col == "model" else COLORS.get(col, "#7f7f7f"),
+                                           dash=None if col == "model" else "dot")))
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
+                      xaxis=dict(title="steps ahead"), yaxis=dict(title="MAE", rangemode="tozero"),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def sections(run, key: str) -> None:
+    """The baselines, the backtest and the forecast of a series run."""
+    spec, result, run_id = run.spec, run.result, run.run_id
+    tables = run_tables(str(run.path), run.stamp())
+    backtest, forecast = tables["backtest"], tables["forecast"]
+    if result.get("metrics") and result.get("baselines"):
+        st.subheader("Against the baselines")
+        metrics_view(result, spec.model)
+    if backtest is not None and len(backtest):
+        st.subheader("Backtest")
+        horizon = int(backtest["step"].max())
+        step = st.slider("Horizon step", 1, horizon, 1, key=f"{key}-step-{run_id}",
+                         help="how far ahead the plotted forecasts were made: 1 is the next step, "
+                              f"{horizon} the last of the horizon") if horizon > 1 else 1
+        names = [c.removeprefix("baseline_") for c in backtest.columns if c.startswith("baseline_")]
+        chosen = st.pills("Show baselines too", names, selection_mode="multi", format_func=fio.baseline_label,
+                          key=f"{key}-baselines-{run_id}")
+        part = fio.backtest_step(backtest, step)
+        st.markdown(f"**Test split: actual vs the forecast made {step} step{'s' if step != 1 else ''} before**")
+        with st.container(key="forecast-backtest"):
+            st.plotly_chart(backtest_figure(part, chosen or (), result.get("season")),
+                            key=f"{key}-backtest-{run_id}", config=PLOT_CONFIG)
+        st.caption(f"{len(part):,} test windows, with their split-conformal 80% and 95% intervals. Drag to zoom, "
+                   "double-click to zoom out.")
+        if horizon > 1:
+            st.markdown("**Mean absolute error by horizon step**")
+            st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
+    if forecast is not None and len(forecast):
+        st.subheader("Forecast")
+        st.markdown(f"**The {len(forecast)} steps after the last row, with 80% and 95% intervals**")
+        rows = min(max(4 * spec.horizon, spec.lookback), 5000)
+        history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
+        target = spec.target or (history.name if history is not None else "target")
+        with st.container(key="forecast-future"):
+            st.plotly_chart(forecast_figure(forecast, history, target), key=f"{key}-forecast-{run_id}",
+                            config=PLOT_CONFIG)
+        if history is None:
+            st.caption("The series this run was trained on is no longer readable, so the history is not drawn.")
+        st.dataframe(forecast, width="stretch", height=min(38 + 35 * len(forecast), 300), hide_index=True,
+                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]})
+    elif run.status in ("finished", "early_stopped", "stopped"):
+        st.info("This run has no forecast.csv: it ended before the evaluation.", icon=":material/info:")
+    notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
+    if notes:
+        with st.expander("Notes on the data and the evaluation"):
+            st.markdown("\n".join(f"- {n}" for n in notes))

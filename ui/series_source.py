@@ -1,0 +1,341 @@
+"""The Forecast page's set-up pieces: the data source and its preview, and the window settings with
+their check. Reading is cached per file content and choice (an upload is keyed by its SHA-256),
+and a refusal is cached as its one-sentence message, so a bad file is not re-read on every rerun.
+The results of a series run are ui/series_results.py.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from zoo import forecast_io as fio
+from zoo.data.series import read_series, sample_series_path
+from zoo.registry import SpecError
+from zoo.spec import setting
+
+PERSIST = "session"
+AUTO = "(detect)"
+WINDOW_FIELDS = ("lookback", "horizon", "features", "split", "season")
+TRAINING_DEFAULTS = {"epochs": 3, "batch_size": 256}  # a first result on the sample in well under a minute
+SPLITS = {
+    "0.7,0.1,0.2": "70 / 10 / 20 % (train / validation / test)",
+    "0.6,0.2,0.2": "60 / 20 / 20 %",
+    "0.8,0.1,0.1": "80 / 10 / 10 %",
+    "ett": "ETT protocol: 12 / 4 / 4 months (first 14,400 hourly rows)",
+    "custom": "custom shares…",
+}
+FEATURES = {"target": "target only (univariate)", "all": "all numeric columns (multivariate)"}
+FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business days", "business days"),
+              "W": ("weekly", "weeks"), "MS": ("monthly (month start)", "months"),
+              "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"), "YS": ("yearly", "years"),
+              "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
+PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
+                 "treated as missing", "gaps", "time zones", "infinite", "constant")
+COLOR_HISTORY = "#555555"
+MAX_PREVIEW_POINTS = 4000
+
+
+# ---------------------------------------------------------------------------------------------
+# the data source
+
+
+@dataclass
+class DataSource:
+    kind: str                 # "sample", "upload" or "stored" (a file uploaded before, kept in the runs dir)
+    key: str                  # cache key: the content's SHA-256, or the sample's path and mtime
+    name: str                 # what the person calls it (their file name)
+    raw: bytes | None = None  # an upload's bytes (not yet on disk)
+    path: str | None = None   # a file on disk
+    spec_data: str | None = None  # what spec.data says (None for an upload: stored when training starts)
+
+
+def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
+    """Point the source picker at a handed-over spec's data: the sample, or an upload kept in the runs
+    directory. Any other path is not opened (the page shows files people uploaded, not the server's)."""
+    data = prefill.get("data")
+    if fio.is_sample(data):
+        st.session_state["forecast-source"] = "sample"
+    elif fio.stored_upload(data, runs_dir) is not None:
+        st.session_state["forecast-stored"] = {"path": str(data), "name": fio.display_name(data, runs_dir)}
+        st.session_state["forecast-source"] = "stored"
+    else:
+        st.warning(f"The run's data ({Path(str(data)).name}) is not a file this page can open: upload it again. "
+                   "The other settings are filled in.", icon=":material/warning:")
+
+
+def _upload_changed() -> None:
+    if st.session_state.get("forecast-upload") is None:   # the person removed the file
+        st.session_state.pop("forecast-last-upload", None)
+
+
+def source_picker(runs_dir: str) -> DataSource | None:
+    """The sample, an upload, or (after 'Train again') the file a run used. None until a file is there."""
+    stored = st.session_state.get("forecast-stored")
+    if stored and not fio.stored_upload(stored.get("path"), runs_dir):
+        stored = None
+    options = ["sample", "upload"] + (["stored"] if stored else [])
+    labels = {"sample": "Bundled sample (ETTh1)", "upload": "Upload a CSV",
+              "stored": f"Earlier file: {stored['name'] if stored else ''}"}
+    if st.session_state.get("forecast-source") not in options:
+        st.session_state["forecast-source"] = "sample"
+    kind = st.radio("Source", options, key="forecast-source", format_func=labels.get, horizontal=True,
+                    persist_state=PERSIST, label_visibility="collapsed")
+    if kind == "sample":
+        path = sample_series_path()
+        st.caption(f":material/license: {fio.SAMPLE_LICENCE}")
+        return DataSource("sample", f"sample:{path}:{path.stat().st_mtime}", fio.SAMPLE_NAME, path=str(path),
+                          spec_data=fio.SAMPLE_NAME)
+    if kind == "stored":
+        path = fio.stored_upload(stored["path"], runs_dir)
+        st.caption(f"The file `{stored['name']}` as stored for an earlier run; upload it again to change it.")
+        return DataSource("stored", path.stem, stored["name"], path=str(path), spec_data=str(stored["path"]))
+    uploaded = st.file_uploader(
+        "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload", max_upload_size=fio.MAX_UPLOAD_MB,
+        on_change=_upload_changed,
+        help=f"A column of dates (optional) and one or more columns of numbers; comma, semicolon, tab or pipe "
+             f"separated; UTF-8, UTF-16 or Latin-1; up to {fio.MAX_UPLOAD_MB} MB and {fio.MAX_UPLOAD_ROWS:,} rows.")
+    last = st.session_state.get("forecast-last-upload")
+    if uploaded is not None and (last is None or last.get("file_id") != uploaded.file_id):
+        raw = uploaded.getvalue()
+        last = {"file_id": uploaded.file_id, "name": uploaded.name, "raw": raw, "key": fio.upload_key(raw)}
+        st.session_state["forecast-last-upload"] = last
+    if last is None:
+        st.caption("The file stays in this browser session until you train: then it is kept with the run, so the "
+                   "run can be reproduced.")
+        return None
+    if uploaded is None:
+        st.caption(f"Using `{last['name']}`, uploaded earlier in this session.")
+    return DataSource("upload", last["key"], last["name"], raw=last["raw"])
+
+
+# ---------------------------------------------------------------------------------------------
+# reading (cached) and the preview
+
+
+def _source_bytes(source: DataSource) -> bytes:
+    if source.raw is not None:
+        return source.raw
+    with open(source.path, "rb") as fh:
+        return fh.read(fio.MAX_UPLOAD_BYTES + 1)
+
+
+@st.cache_data(max_entries=12, ttl=3600, show_spinner="Reading the series…")
+def read_choice(key: str, name: str, target: str | None, date_col: str | None, _source: DataSource) -> dict:
+    """{"sf": SeriesFrame} or {"error": one sentence}; cached by content key, name and choices."""
+    try:
+        if _source.raw is not None:
+            sf = fio.read_upload(_source.raw, name, target=target, date_col=date_col)
+        else:
+            sf = read_series(_source.path, target=target, date_col=date_col)
+        return {"sf": sf}
+    except SpecError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # the reader promises SpecError; never let a surprise reach the page as a traceback
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        return {"error": f"{name} could not be read as a time series ({type(exc).__name__}: {first}); "
+                         "check that it is a CSV of dates and numbers."}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def columns_of(key: str, name: str, _source: DataSource) -> list[str]:
+    try:
+        names = fio.header_columns(_source_bytes(_source), name)
+    except OSError:
+        return []
+    return [n for n in names if len(n) <= 100][:500]
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def check_choice(key: str, target, date_col, lookback: int, horizon: int, features: str, split: str, season: int,
+                 _sf) -> dict:
+    """fio.check_windows, or {"error": ...}, cached by the data and the settings."""
+    try:
+        return fio.check_windows(_sf, lookback, horizon, features=features, split=split, season=season)
+    except SpecError as exc:
+        return {"error": str(exc)}
+    except (ValueError, TypeError, MemoryError) as exc:  # make_windows promises SpecError; stay one line anyway
+        return {"error": f"these settings cannot cut the series into windows ({type(exc).__name__}: "
+                         f"{(str(exc).splitlines() or [''])[0][:160]}); try a smaller lookback or horizon."}
+
+
+def describe_freq(freq: str | None) -> str:
+    """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias."""
+    if not freq:
+        return "none (plain steps)"
+    m = re.match(r"^(\d*)([A-Za-z]+)(-\w+)?$", freq)
+    if not m or m.group(2) not in FREQ_WORDS:
+        return freq
+    n, (one, many) = m.group(1), FREQ_WORDS[m.group(2)]
+    return f"{one} ({freq})" if n in ("", "1") else f"every {n} {many} ({freq})"
+
+
+def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str, targets: list, dates: list) -> None:
+    if not prefill:
+        return
+    if prefill.get("target") in targets:
+        st.session_state[target_key] = prefill["target"]
+    if prefill.get("date_col") in dates:
+        st.session_state[date_key] = prefill["date_col"]
+
+
+def data_preview(source: DataSource, prefill: dict | None = None):
+    """Target and date-column choosers, then the preview (or the one-sentence refusal).
+
+    Returns (SeriesFrame or None, chart placeholder, the choices {target, date_col})."""
+    default = read_choice(source.key, source.name, None, None, source)
+    columns = columns_of(source.key, source.name, source)
+    detected = default.get("sf")
+    target, date_col = None, None
+    if len(columns) >= 2:
+        targets = [AUTO] + [c for c in columns if detected is None or c != detected.date_col]
+        dates = [AUTO] + columns
+        short = source.key[:12]
+        tkey, dkey = f"forecast-target-{short}", f"forecast-date-{short}"
+        _apply_prefill_columns(prefill, tkey, dkey, targets, dates)
+        c1, c2 = st.columns(2)
+        target = c1.selectbox(
+            "Target (the column to forecast)", targets, key=tkey,
+            format_func=lambda c: (f"{detected.target} (default)" if detected else "last numeric column")
+            if c == AUTO else c,
+            help="the values the model learns to predict; the other numeric columns are inputs in multivariate mode")
+        date_col = c2.selectbox(
+            "Date column", dates, key=dkey,
+            format_func=lambda c: (f"{detected.date_col} (detected)" if detected and detected.date_col else
+                                   "none found: plain steps" if detected else "detect") if c == AUTO else c,
+            help="the timestamps: rows are sorted by them and the forecast gets their frequency")
+        target = None if target == AUTO else target
+        date_col = None if date_col == AUTO else date_col
+    outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
+                                                                              date_col, source)
+    if "error" in outcome:
+        with st.container(key="forecast-read-error"):
+            st.error(outcome["error"], icon=":material/error:")
+        return None, None, {"target": target, "date_col": date_col}
+    sf = outcome["sf"]
+    summary = sf.summary()
+    with st.container(key="forecast-preview"):
+        span = f" · {_fmt_time(summary['start'])} → {_fmt_time(summary['end'])}" if sf.date_col else ""
+        st.markdown(f"**{summary['rows']:,} rows** · date column **{sf.date_col or 'none'}** · frequency "
+                    f"**{describe_freq(sf.freq)}** · target **{sf.target}**{span}")
+        others = [c for c in sf.columns if c != sf.target]
+        if others:
+            st.caption(f"Other numeric columns (inputs in multivariate mode): {', '.join(others[:20])}"
+                       + (f" and {len(others) - 20} more" if len(others) > 20 else ""))
+        chart = st.empty()
+        notes = [n for n in summary["notes"]]
+        if notes:
+            lines = []
+            for note in notes:
+                problem = any(w in note.lower() for w in PROBLEM_WORDS)
+                icon = ":orange[:material/warning:]" if problem else ":green[:material/check:]"
+                lines.append(f"{icon} {note[0].upper()}{note[1:]}")
+            st.markdown("**What the reader found**  \n" + "  \n".join(lines))
+        with st.expander("First rows"):
+            st.dataframe(sf.frame.head(12), width="stretch")
+    return sf, chart, {"target": target, "date_col": date_col}
+
+
+def _fmt_time(value) -> str:
+    text = str(value)
+    return text[:-9] if text.endswith(" 00:00:00") else text
+
+
+def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figure:
+    """The target over time (thinned to a few thousand points), with the validation and test parts shaded."""
+    y = sf.frame[sf.target]
+    stride = max(1, len(y) // MAX_PREVIEW_POINTS)
+    part = y.iloc[::stride]
+    fig = go.Figure(go.Scatter(x=part.index, y=part.to_numpy(), mode="lines", name=sf.target,
+                               line=dict(color=COLOR_HISTORY, width=1)))
+    if check and "bounds" in check:
+        b = check["bounds"]
+        for start, end, label, color, where in (
+                (b["val"], b["test"], "val", "rgba(255,127,14,0.15)", "top left"),
+                (b["test"], b["end"], "test", "rgba(44,160,44,0.15)", "top right")):
+            fig.add_vrect(x0=start, x1=end, fillcolor=color, line_width=0, annotation_text=label,
+                          annotation_position=where, annotation_font_size=11)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=24, b=10), showlegend=False,
+                      yaxis=dict(title=sf.target), hovermode="x")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# window settings
+
+
+def init_defaults(prefill: dict | None = None) -> None:
+    """The page's defaults (fast on the sample), and a handed-over spec's values, written to widget state."""
+    defaults = {name: setting(name).default for name in WINDOW_FIELDS}   # zoo/spec.py's declarations
+    values = {**defaults, **{k: prefill[k] for k in defaults if prefill and prefill.get(k) is not None}}
+    for name, value in values.items():
+        key = f"forecast-{name}"
+        if prefill or key not in st.session_state:
+            st.session_state[key] = value
+    split = str(st.session_state["forecast-split"])
+    if split not in SPLITS:
+        st.session_state["forecast-split-custom"] = split
+        st.session_state["forecast-split"] = "custom"
+    for name, value in TRAINING_DEFAULTS.items():
+        st.session_state.setdefault(f"forecast-settings-{name}", value)
+
+
+def window_settings() -> dict:
+    """Lookback, horizon, features, split and seasonal period; returns them as spec fields."""
+    c1, c2 = st.columns(2)
+    lookback, horizon = setting("lookback"), setting("horizon")
+    lookback = c1.number_input("Lookback (input steps)", min_value=lookback.low, max_value=lookback.high, step=1,
+                               key="forecast-lookback", persist_state=PERSIST,
+                               help="how many past steps each forecast sees")
+    horizon = c2.number_input("Horizon (steps ahead)", min_value=horizon.low, max_value=horizon.high, step=1,
+                              key="forecast-horizon",
+                              persist_state=PERSIST, help="how many future steps are predicted at once")
+    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, key="forecast-features",
+                        persist_state=PERSIST,
+                        help="univariate: the target's past only; multivariate: every numeric column's past "
+                             "(the model still predicts the target)")
+    split = c2.selectbox("Split (chronological)", list(SPLITS), format_func=SPLITS.get, key="forecast-split",
+                         persist_state=PERSIST,
+                         help="train, validation (early stopping, interval calibration) and test (the scores) in "
+                              "time order; the scaler is fitted on the training part only")
+    if split == "custom":
+        st.session_state.setdefault("forecast-split-custom", "0.7,0.15,0.15")
+        split = c2.text_input("Shares (train,val,test)", key="forecast-split-custom", persist_state=PERSIST)
+    season = c1.number_input("Season (0: detect)", min_value=0, max_value=100_000, step=1,
+                             key="forecast-season", persist_state=PERSIST,
+                             help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
+                                  "cycle in hourly data); 0 detects it from the training part's autocorrelation")
+    return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
+            "season": int(season)}
+
+
+def check_caption(check: dict) -> None:
+    sizes = check["sizes"]
+    a = check["rows"][0]
+    season = check["season"]
+    how = "set by you" if check["season_set"] else ("detected" if season > 1 else "none detected")
+    st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
+               f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
+    for note in check.get("notes", []):
+        st.caption(note)
+
+
+FEW_STEPS = 100  # optimisation steps in all below which even the linear model is far from fitted
+
+
+def training_caption(settings: dict, train_windows: int | None) -> None:
+    """The recipe in one line, with the number of optimisation steps it makes on this series."""
+    line = (f"{settings['epochs']} epochs · batch {settings['batch_size']} · {settings['optimizer']} lr "
+            f"{settings['lr']:g} · early stopping "
+            + (f"after {settings['patience']} epochs without improvement" if settings["patience"] else "off"))
+    if train_windows:
+        per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
+        total = per_epoch * int(settings["epochs"])
+        line += f" · {total:,} optimisation steps ({per_epoch:,} per epoch)"
+        if total < FEW_STEPS:
+            line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
+                     "(Training settings) will fit it better.]")
+    st.caption(line)

@@ -1,0 +1,66 @@
+"""`python -m zoo models|train|search|summary|gradcam|...`: the library's operations, headless.
+
+Contract (README, "Command line"): with --json the last line of stdout is one JSON object; exit 0
+on success, exit 2 on bad input with one line `error: ...` on stderr and no traceback, exit 1 only
+for a fault of the program itself.
+
+One module per command in this package, each with `add_arguments(parser)` and `run(args) -> dict`;
+only the module asked for is imported, so `models` does not pay for importing optuna. The library
+never imports this package: the commands call the library.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import traceback
+
+from zoo.cli.common import Parser, UsageError, add_spec_arguments, spec_from_args  # noqa: F401 (the API)
+from zoo.registry import SpecError
+
+COMMANDS = {
+    "models": "list the models with their hyperparameters, defaults and ranges",
+    "train": "train one model and record the run",
+    "search": "search hyperparameters with Optuna",
+    "summary": "layer-by-layer summary of a configured model",
+    "gradcam": "Grad-CAM heatmap of a trained image model",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = Parser(prog="python -m zoo", description="The PyTorch playground, headless.")
+    top.add_argument("command", choices=list(COMMANDS), help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
+    args = None
+    try:
+        if not argv or argv[0] in ("-h", "--help"):
+            top.print_help()
+            return 0 if argv else 2
+        command = argv[0]
+        if command not in COMMANDS:
+            raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
+        module = importlib.import_module(f"zoo.cli.{command.replace('-', '_')}")
+        parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
+        module.add_arguments(parser)
+        args = parser.parse_args(argv[1:])
+        result = module.run(args)
+    except (SpecError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a fault of the program itself: say so, with the traceback for a bug report
+        traceback.print_exc()
+        print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",
+              file=sys.stderr)
+        return 1
+    if getattr(args, "json", False):
+        print(json.dumps(result, default=_json_default))
+    return 0
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

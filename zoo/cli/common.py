@@ -1,0 +1,117 @@
+"""What several commands share: the flags that make an ExperimentSpec, read from its declarations
+(zoo/spec.py), and the progress lines printed while a run trains."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zoo.registry import SpecError, get_model, get_task
+from zoo.spec import ExperimentSpec, flag, settings
+
+GROUP_TITLES = {None: "more settings", "Optimiser": "training: optimiser", "Loop": "training: loop",
+                "Numerics": "training: numerics", "Early stopping": "training: early stopping"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one `error:` line (exit 2) instead of printing usage."""
+
+    def error(self, message):
+        raise UsageError(f"{message}; see `python -m zoo {self.prog.split()[-1]} --help`.")
+
+
+def add_spec_arguments(p: argparse.ArgumentParser, *, only: tuple[str, ...] | None = None) -> None:
+    """The flags that make an ExperimentSpec: --data, --model, --set, and one flag per declared
+    setting (`only` limits them to those names). Values are checked by the declaration when the spec
+    is made, so a flag accepts whatever the setting accepts (any positive lr, not only the form's
+    range)."""
+    p.add_argument("--data", default="mnist-sample",
+                   help="mnist-sample (bundled, default), mnist, fashion-mnist; or a CSV path, or ETTh1 (bundled), "
+                        "for a series")
+    p.add_argument("--model", default=None, help="model name (see `python -m zoo models`); default cnn / linear")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a model hyperparameter, checked against its declared range (repeatable)")
+    p.add_argument("--data-dir", default=None, help="where torchvision datasets live (default: $PLAYGROUND_DATA "
+                                                    "or ~/.cache/torch-playground)")
+    p.add_argument("--runs-dir", default=None, help="run store (default: $PLAYGROUND_RUNS_DIR or ./runs)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+    groups: dict = {}
+    for h in settings():
+        if not h.cli or (only is not None and h.name not in only):
+            continue
+        if h.tasks is not None:
+            title = " and ".join(get_task(t).title for t in h.tasks) + " only"
+        else:
+            title = GROUP_TITLES.get(h.group, h.group)
+        group = groups.setdefault(title, p.add_argument_group(title))
+        group.add_argument(flag(h.name), dest=h.name, default=None, metavar=h.kind.upper(), help=_help(h))
+
+
+def _help(h) -> str:
+    if h.kind == "choice":
+        allowed = " | ".join(map(str, h.choices))
+    elif h.kind in ("int", "float"):
+        allowed = f"valid: {h.valid.describe()}; the form offers {h.low:g} to {h.high:g}"
+    else:
+        allowed = ""
+    return f"{h.help} (default {h.default}{'; ' + allowed if allowed else ''})".replace("%", "%%")
+
+
+def is_series_data(data: str) -> bool:
+    from zoo.data.series import SAMPLE_NAMES  # names of the bundled series, e.g. ETTh1
+
+    lowered = data.strip().lower()
+    return lowered in SAMPLE_NAMES or lowered.endswith((".csv", ".tsv", ".txt")) or "/" in data or "\\" in data
+
+
+def parse_sets(model: str, assignments: list[str], task: str) -> dict:
+    """`--set key=value` pairs, coerced and checked against the model's declared ranges."""
+    declared = {h.name: h for h in get_model(model, task).hparams(task)}
+    params = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise SpecError(f"--set {item!r} is not KEY=VALUE; write it like --set hidden_size=64.")
+        if key not in declared:
+            raise SpecError(f"model {model!r} has no hyperparameter {key!r} for the {task} task; it has "
+                            f"{', '.join(declared) or 'none'}.")
+        params[key] = declared[key].check(value.strip())
+    return params
+
+
+def spec_from_args(args) -> ExperimentSpec:
+    """The spec the flags describe: each given setting checked by its declaration, the rest defaults."""
+    task = "series" if is_series_data(args.data) else "image"
+    model = args.model or get_task(task).default_model
+    fields = dict(task=task, data=args.data, model=model, model_params=parse_sets(model, args.set, task))
+    for h in settings():
+        value = getattr(args, h.name, None)
+        if value is None:
+            continue
+        if not h.serves(task):
+            raise SpecError(f"{flag(h.name)} is for the {' and '.join(h.tasks)} task, and --data {args.data} makes "
+                            f"this a {task} run; leave it out.")
+        fields[h.name] = h.check(value)
+    spec = ExperimentSpec(**fields)
+    if getattr(args, "dry_run", False):
+        spec = spec.replace(epochs=1, limit_train=2 * spec.batch_size)
+    return spec.validate()
+
+
+def progress_printer(event: dict) -> None:
+    """One line per epoch on stderr."""
+    if event["type"] == "start":
+        sizes = event["sizes"]
+        print(f"device {event['device']}: train {sizes['train']}, val {sizes['val']}, test {sizes['test']}, "
+              f"{event['batches_per_epoch']} batches per epoch", file=sys.stderr, flush=True)
+    elif event["type"] == "epoch":
+        mark = " *" if event.get("improved") else ""
+        print(f"epoch {event['epoch']:3d}  train_loss {event['train_loss']:.4f}  val_loss {event['val_loss']:.4f}  "
+              f"val_metric {event['val_metric']:.4f}  lr {event['lr']:.3g}  {event['seconds']:.1f}s  "
+              f"{event['samples_per_s']:.0f} samples/s{mark}", file=sys.stderr, flush=True)
+    elif event["type"] == "finished":
+        print(f"{event['status']}: {event.get('reason', '')}", file=sys.stderr, flush=True)

@@ -1,0 +1,64 @@
+"""`python -m zoo gradcam ...`: Grad-CAM (or saliency) of one test sample of a saved run, as a PNG."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.explain import METHODS, explain_run, jet, overlay, save_png
+from zoo.registry import SpecError
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--run", required=True, help="a run directory (runs/<run_id>) of an image model")
+    parser.add_argument("--index", type=int, required=True, help="which test image (0-based)")
+    parser.add_argument("--layer", default=None, help="qualified module name (default: the last Conv2d)")
+    parser.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
+    parser.add_argument("--method", default="gradcam", choices=METHODS + ("saliency",),
+                        help="gradcam (default), gradcam++, or saliency (input gradients; any model)")
+    parser.add_argument("--out", required=True, help="PNG file for the overlay")
+    parser.add_argument("--npz", default=None, help="also save input, cam, target and layer as .npz")
+    parser.add_argument("--scale", type=int, default=8, help="enlarge the PNG this many times (default 8)")
+    parser.add_argument("--alpha", type=float, default=0.5, help="opacity of the heatmap over the image")
+    parser.add_argument("--data-dir", default=None, help="where torchvision datasets live")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def run(args) -> dict:
+    if not 1 <= args.scale <= 64:
+        raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
+    if not 0 <= args.alpha <= 1:
+        raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
+    if not Path(args.run).is_dir():
+        raise SpecError(f"run directory {args.run} does not exist; give a folder under the runs directory.")
+    result = explain_run(args.run, args.index, layer=args.layer, target=args.target, method=args.method,
+                         data_dir=args.data_dir)
+    if result.display is not None:
+        picture = overlay(result.display, result.cam, args.alpha)
+    else:
+        picture = jet(result.cam.T)   # a series window: features as rows, time steps left to right
+    try:
+        out = save_png(args.out, picture, args.scale)
+        npz = None
+        if args.npz:
+            npz = Path(args.npz)
+            npz.parent.mkdir(parents=True, exist_ok=True)
+            with open(npz, "wb") as fh:  # a file object: numpy would add ".npz" to a bare name
+                np.savez(fh, input=result.input.astype(np.float32), cam=result.cam.astype(np.float32),
+                         target=np.int64(-1 if result.target is None else result.target),
+                         layer=np.str_(result.layer), method=np.str_(result.method), index=np.int64(result.index))
+    except OSError as exc:
+        raise SpecError(f"cannot write the output: {exc}") from None
+    names = result.class_names
+    summary = {
+        "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,
+        "target": result.target, "predicted": result.predicted, "label": result.label,
+        "target_name": names[result.target] if names and result.target is not None else None,
+        "probability": result.probability, "cam_shape": list(result.cam.shape),
+        "out": str(out), "npz": str(npz) if npz else None,
+    }
+    if not args.json:
+        what = f"class {summary['target_name'] or result.target}" if result.target is not None else "the whole forecast"
+        print(f"{result.method} of {what} at layer {result.layer or '(input)'} for test sample {result.index} "
+              f"(label {result.label}, predicted {result.predicted}): {out}")
+    return summary

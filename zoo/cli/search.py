@@ -1,0 +1,138 @@
+"""`python -m zoo search ...`: one worker of an Optuna study, its progress on stderr.
+
+Several such processes given the same storage and study name share one study: that is Optuna's
+own way to scale out (zoo/search/storage.py)."""
+from __future__ import annotations
+
+import sys
+
+from zoo.cli.common import add_spec_arguments, spec_from_args
+from zoo.registry import SpecError
+from zoo.search import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space, default_search_keys,
+                        display_storage, run_search)
+from zoo.search.space import DEFAULT_TRAIN_KEYS, _key
+from zoo.spec import ExperimentSpec
+
+
+def add_arguments(p) -> None:
+    add_spec_arguments(p)
+    s = p.add_argument_group(
+        "search", "The space: without --search, optimizer, lr, batch_size and every model hyperparameter are "
+                  "searched over their declared ranges (see `python -m zoo models`). With --search, exactly the "
+                  "settings named. Train's flags (--epochs, --lr, --set, ...) give the values every trial shares.")
+    s.add_argument("--n-trials", type=int, default=None,
+                   help="trials this worker runs (default 20; unlimited when only --timeout is given)")
+    s.add_argument("--timeout", type=float, default=None, help="seconds after which this worker starts no new trial")
+    s.add_argument("--total-trials", type=int, default=None,
+                   help="stop once the study, all workers together, has this many trials")
+    s.add_argument("--storage", default=None,
+                   help="a journal file path (default <runs-dir>/optuna/journal.log) or an SQLAlchemy URL "
+                        "such as postgresql://user:pass@host/db")
+    s.add_argument("--study", default=None, help="study name; workers with the same storage and name share it "
+                                                 "(default MODEL-DATA-OBJECTIVE)")
+    s.add_argument("--sampler", default="tpe", choices=SAMPLERS, help="tpe (default), random, or grid")
+    s.add_argument("--sampler-seed", type=int, default=None,
+                   help="seed of the sampler (default: none, so parallel workers sample differently)")
+    s.add_argument("--grid-points", type=int, default=3, help="grid sampler: values per numeric range")
+    s.add_argument("--pruner", default="median", choices=PRUNERS, help="median (default), none, or hyperband")
+    s.add_argument("--objective", default="val_loss", choices=OBJECTIVES,
+                   help="best validation loss (minimised) or val_metric: accuracy for images (maximised), "
+                        "MAE for series (minimised)")
+    s.add_argument("--search", action="append", default=None, metavar="KEY[=LOW:HIGH|=A,B,C]",
+                   help="search KEY over its declared range, a narrower LOW:HIGH (keeping its log/linear scale), "
+                        "or a list of values; repeatable")
+    s.add_argument("--fix", action="append", default=[], metavar="KEY=VALUE",
+                   help="hold KEY at VALUE in every trial (taken out of the search); repeatable")
+    s.add_argument("--show-space", action="store_true", help="print the space and exit without training")
+
+
+def _pairs(items: list[str], flag: str, need_value: bool) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = _key(key)
+        if not key or (need_value and not sep):
+            raise SpecError(f"{flag} {item!r} is not KEY=VALUE; write it like {flag} lr=0.01.")
+        if key in out:
+            raise SpecError(f"{flag} {key} is given twice; give it once.")
+        out[key] = value if sep else None
+    return out
+
+
+def config_from_args(args) -> SearchConfig:
+    spec = spec_from_args(args)
+    search = _pairs(args.search, "--search", need_value=False) if args.search else None
+    fix = _pairs(args.fix, "--fix", need_value=True)
+    # What train's flags set explicitly is shared, not searched: --set keys, and training flags
+    # given a value other than their default.
+    explicit = dict(spec.model_params)
+    defaults = ExperimentSpec(task=spec.task)
+    for key in DEFAULT_TRAIN_KEYS:
+        if getattr(spec, key) != getattr(defaults, key):
+            explicit[key] = getattr(spec, key)
+    for key in explicit:
+        if search is not None and key in search:
+            raise SpecError(f"{key} is both searched (--search) and set by a train flag; drop one.")
+    if search is None:
+        search = {k: None for k in default_search_keys(spec.model, spec.task) if k not in fix and k not in explicit}
+    space = build_space(spec.model, spec.task, search=search, fix=fix)
+    config = SearchConfig(
+        spec=spec, space=space, objective=args.objective,
+        n_trials=args.n_trials if args.n_trials is not None else (None if args.timeout else 20),
+        timeout=args.timeout, total_trials=args.total_trials, study=args.study, storage=args.storage,
+        sampler=args.sampler, pruner=args.pruner, sampler_seed=args.sampler_seed, grid_points=args.grid_points,
+        runs_dir=args.runs_dir, data_dir=args.data_dir)
+    return config.validate()
+
+
+def _progress(config: SearchConfig):
+    maximize = config.direction == "maximize"
+    best: list[float] = []
+
+    def printer(event: dict) -> None:
+        kind = event["type"]
+        if kind == "start":
+            print(f"study {event['study']} in {event['storage']}: {event['direction']} {event['objective']}",
+                  file=sys.stderr, flush=True)
+        elif kind == "trial_start":
+            params = ", ".join(f"{k}={_short(v)}" for k, v in event["params"].items())
+            print(f"trial {event['number']:3d} start  {params}", file=sys.stderr, flush=True)
+        elif kind == "trial_end":
+            if event["state"] == "COMPLETE":
+                value = event["value"]
+                if not best or (value > best[0] if maximize else value < best[0]):
+                    best[:] = [value]
+                print(f"trial {event['number']:3d} done   {config.objective} {value:.4f}  (best {best[0]:.4f})",
+                      file=sys.stderr, flush=True)
+            elif event["state"] == "PRUNED":
+                print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} "
+                      f"({config.objective} {event['value']:.4f})", file=sys.stderr, flush=True)
+            else:
+                print(f"trial {event['number']:3d} failed: {event.get('reason', '')}", file=sys.stderr, flush=True)
+
+    return printer
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def run(args) -> dict:
+    config = config_from_args(args)
+    if args.show_space:
+        rows = config.space.describe()
+        if not args.json:
+            for row in rows:
+                print(f"{row['setting']:16s} {row['group']:6s} {'search' if row['searched'] else 'fixed ':7s} "
+                      f"{row['range']}")
+        return {"study": config.study_name, "storage": display_storage(config.storage_url), "space": rows,
+                "grid_size": config.space.grid_size(config.grid_points) if config.sampler == "grid" else None}
+    summary = run_search(config, emit=_progress(config))
+    if not args.json:
+        print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
+              + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))
+        if summary["best_value"] is not None:
+            print(f"best {config.objective} {summary['best_value']:.4f} in trial {summary['best_trial']} "
+                  f"(run {summary['best_run_id']}): "
+                  + ", ".join(f"{k}={_short(v)}" for k, v in summary["best_params"].items()))
+    return summary

@@ -1,0 +1,46 @@
+"""`python -m zoo summary ...`: the layer-by-layer summary of a configured model, or of a saved run's."""
+from __future__ import annotations
+
+from zoo.cli.common import add_spec_arguments, spec_from_args
+from zoo.registry import SpecError
+
+SIZES = ("fp32", "fp16", "bf16", "fp64")
+
+
+def add_arguments(parser) -> None:
+    add_spec_arguments(parser, only=("seed", "device", "target", "date_col", "lookback", "horizon", "features",
+                                     "split", "season"))
+    parser.add_argument("--run", default=None, help="summarise a saved run's model instead (a run directory)")
+    parser.add_argument("--batch-size", type=int, default=64,
+                        help="batch size for the shapes, mult-adds and memory estimate (default 64)")
+    parser.add_argument("--precision", default="fp32", choices=SIZES,
+                        help="bytes per number for the sizes: fp32 4, fp16/bf16 2, fp64 8")
+
+
+def run(args) -> dict:
+    import torch
+
+    from zoo.devices import resolve_device
+    from zoo.inspect import shape_for_spec, summarize
+    from zoo.registry import build
+
+    if args.batch_size < 1:
+        raise SpecError(f"--batch-size {args.batch_size} must be at least 1.")
+    if args.run:
+        from zoo.runs import load_run
+
+        run = load_run(args.run)
+        spec, shape = run.spec, run.shape
+        model = build(spec.model, shape, spec.model_params)
+    else:
+        spec = spec_from_args(args)
+        shape = shape_for_spec(spec, args.data_dir)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(spec.seed)
+            model = build(spec.model, shape, spec.model_params)
+        model.to(resolve_device(spec.device))
+    summary = summarize(model, shape, batch_size=args.batch_size, precision=args.precision)
+    if not args.json:
+        print(f"{spec.model} on {spec.data}: input {list(shape.input_shape())}")
+        print(summary.table())
+    return {"model": spec.model, "data": spec.data, "model_params": spec.model_params, **summary.to_dict()}

@@ -1,0 +1,64 @@
+"""Time series from a person's CSV: read it safely, then cut it into leakage-free windows.
+
+    text.py     bytes -> text -> a table of strings (encodings, delimiters, header, ragged rows)
+    columns.py  parsing numbers and dates in columns of strings
+    read.py     read_series(): the table -> a checked SeriesFrame (time index, target, frequency, notes)
+    windows.py  make_windows(): chronological splits, the scaler from training rows, the windows
+
+This module is the task table's loader for series (`load_for_spec`) and the bundled sample.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.data.series.columns import _parse_dates, _parse_numbers
+from zoo.data.series.read import MAX_GAP_FILL, SeriesFrame, read_series
+from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
+from zoo.data.series.windows import ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split
+from zoo.registry import DataShape
+
+SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
+
+
+def sample_series_path() -> Path:
+    """The bundled ETTh1 copy (Zhou et al., ETDataset, CC BY-ND 4.0; see bundled/ett/README.md)."""
+    return Path(__file__).resolve().parent.parent / "bundled" / "ett" / "ETTh1.csv"
+
+
+def resolve_series_source(data) -> object:
+    """A spec's `data`: a CSV path, or a name of the bundled sample ('ETTh1')."""
+    if isinstance(data, str) and data.strip().lower() in SAMPLE_NAMES and not Path(data).exists():
+        return sample_series_path()
+    return data
+
+
+def load_for_spec(spec, data_dir=None):
+    """The task table's loader for series (zoo/registry.py): the spec's CSV, windowed."""
+    data = load_series_data(spec)
+    return data.head(spec.limit_train) if spec.limit_train else data
+
+
+def load_series_data(spec, device=None):
+    """The spec's CSV as TensorData (task 'series'), with the WindowedSeries in extra['windows']."""
+    import torch
+
+    from zoo.data.base import TensorData
+
+    source = resolve_series_source(spec.data)
+    sf = read_series(source, target=spec.target, date_col=spec.date_col)
+    ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
+                      season=getattr(spec, "season", 0))
+    shape = DataShape(task="series", lookback=ws.lookback, n_features=ws.n_features, horizon=ws.horizon)
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(getattr(ws, k), dtype=np.float32))
+               for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
+    name = Path(str(source)).name if not isinstance(source, (bytes, bytearray)) else "upload"
+    data = TensorData(task="series", shape=shape, name=name, extra={"windows": ws}, **tensors)
+    return data.to(device) if device is not None else data
+
+
+__all__ = ["ETT_ROWS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
+           "load_for_spec", "load_series_data", "make_windows", "parse_split", "read_series", "resolve_series_source",
+           "sample_series_path", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
+           "_split_table"]

@@ -1,0 +1,429 @@
+"""`read_series`: a CSV (a path, or an upload's bytes) into a checked `SeriesFrame`: numeric
+columns on a sorted time index, the target, the frequency, and notes on everything that was fixed
+on the way. Anything it cannot use is refused with a `SpecError` of one sentence that names the
+column or line and says what to do; no pandas or numpy exception reaches the caller.
+
+The reading is a chain of named steps (`_read_series`): the table of strings (text.py), numeric
+columns, the date column, a row counter dropped, the target, the time index, missing values, and
+the target's last checks.
+"""
+from __future__ import annotations
+
+import csv
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zoo.data.series.columns import _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
+from zoo.data.series.text import (MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
+                                  _read_bytes, _rectangle, _split_table)
+from zoo.registry import SpecError
+
+MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by interpolation
+MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
+MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
+_INDEX_NAMES = {"", "unnamed: 0", "index"}
+
+
+# ---------------------------------------------------------------------------------------------
+# SeriesFrame
+
+
+@dataclass
+class SeriesFrame:
+    """A checked series: float columns on a sorted index, with what was done to get there."""
+
+    frame: pd.DataFrame          # numeric float64 columns only; DatetimeIndex (sorted) or RangeIndex
+    target: str                  # the column to forecast
+    date_col: str | None = None  # the column the index came from (None: plain integer steps)
+    freq: str | None = None      # pandas offset alias of the step ("h", "D", "MS", ...), None without dates
+    notes: list[str] = field(default_factory=list)  # what was detected, fixed, dropped or filled
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _step(self):
+        """The offset between rows: the frequency, else the median difference."""
+        if self.freq:
+            return pd.tseries.frequencies.to_offset(self.freq)
+        idx = self.frame.index
+        if len(idx) >= 2:
+            step = pd.Series(idx).diff().median()
+            if pd.notna(step) and step > pd.Timedelta(0):
+                return step
+        return pd.Timedelta(1, "D")
+
+    def future_index(self, horizon: int) -> pd.Index:
+        """The `horizon` timestamps after the last row (or the next integer steps without dates)."""
+        horizon = int(horizon)
+        idx = self.frame.index
+        if not isinstance(idx, pd.DatetimeIndex):
+            return pd.RangeIndex(len(idx), len(idx) + horizon, name="step")
+        step = self._step()
+        last = idx[-1]
+        if isinstance(step, pd.Timedelta):
+            return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
+        return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
+
+    def summary(self) -> dict:
+        """What a preview shows: rows, columns, the detected date column, frequency and target."""
+        idx = self.frame.index
+        return {
+            "rows": len(self.frame),
+            "columns": self.columns,
+            "target": self.target,
+            "date_col": self.date_col,
+            "freq": self.freq,
+            "start": str(idx[0]) if len(idx) else None,
+            "end": str(idx[-1]) if len(idx) else None,
+            "notes": list(self.notes),
+        }
+
+
+def read_series(source, *, target: str | None = None, date_col: str | None = None,
+                max_bytes: int = 50_000_000, max_rows: int = 2_000_000) -> SeriesFrame:
+    """Read a CSV (a path, or an upload's bytes) into a checked `SeriesFrame`, or raise SpecError."""
+    notes: list[str] = []
+    raw, name = _read_bytes(source, max_bytes)
+    try:
+        return _read_series(raw, name, target, date_col, max_rows, notes)
+    except SpecError:
+        raise
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, csv.Error) as exc:
+        # A file shape none of the checks foresaw: still one line for the person.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"{name} could not be read as a time series ({first[:160]}); "
+                        "check that it is a plain CSV with a header row and numeric columns.") from None
+
+
+@dataclass
+class _Table:
+    """The file as strings, and what the steps learn about its columns."""
+
+    name: str                   # the person's file name, for messages
+    frame: pd.DataFrame         # every field as a string (object dtype), named columns
+    lines: np.ndarray           # the file's line number of each row
+    delimiter: str
+    has_header: bool
+    numeric: dict = field(default_factory=dict)     # column -> float values (NaN: missing or bad)
+    bad: dict = field(default_factory=dict)         # column -> mask of present values that are not numbers
+    text_cols: list = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.frame.columns)
+
+
+def _read_series(raw: bytes, name: str, target, date_col, max_rows: int, notes: list[str]) -> SeriesFrame:
+    table = _table_of_strings(raw, name, max_rows, notes)
+    _find_numbers(table, notes)
+    date_col, dates = _find_dates(table, date_col, notes)
+    _drop_row_counter(table, notes)
+    target = _choose_target(table, target, date_col, notes)
+    frame = _numeric_frame(table, target, notes)
+    frame, freq = _time_index(frame, table, dates, date_col, notes)
+    frame = _fill_missing(frame, target, name, notes)
+    _check_target(frame, target)
+    # Put the target last: it is the channel models predict, in "all" mode too.
+    frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
+    return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes)
+
+
+def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
+    """Decode, split into rows, find the header, and make the rows rectangular."""
+    text = _decode(raw, name, notes)
+    rows, line_numbers, delimiter = _split_table(text, name, max_rows, notes)
+    if not rows:
+        raise SpecError(f"{name} holds only empty fields; give a CSV with a header row and at least {MIN_ROWS} data rows.")
+    has_header = _has_header(rows[0])
+    if not has_header:
+        notes.append("the first row holds numbers, so the file has no header; columns are named col_0, col_1, ...")
+    rows, width = _rectangle(rows, line_numbers, has_header, name, notes)
+    if has_header:
+        names = _column_names(rows[0], width)
+        rows, line_numbers = rows[1:], line_numbers[1:]
+    else:
+        names = [f"col_{i}" for i in range(width)]
+    if not rows:
+        raise SpecError(f"{name} has a header ({_list(names[:8])}) but no data rows; "
+                        f"give at least {MIN_ROWS} rows of data.")
+    if len(rows) > max_rows:
+        raise SpecError(f"{name} has {len(rows):,} rows, over the limit of {max_rows:,}; "
+                        "use a shorter extract or aggregate it to a coarser frequency.")
+    return _Table(name=name, frame=pd.DataFrame(rows, columns=names, dtype=object),
+                  lines=np.asarray(line_numbers), delimiter=delimiter, has_header=has_header)
+
+
+def _find_numbers(table: _Table, notes: list[str]) -> None:
+    """A column is numeric when 90% of its present values parse as numbers; the rest are text."""
+    for col in table.names:
+        values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter)
+        n_ok = n_present - int(bad.sum())
+        if n_present and n_ok >= 0.9 * n_present:
+            table.numeric[col], table.bad[col] = values, bad
+        elif n_present:
+            table.text_cols.append(col)
+        else:
+            notes.append(f"column {col!r} is empty and was dropped.")
+
+
+def _find_dates(table: _Table, date_col, notes: list[str]):
+    """The date column: the one chosen, or the first text column whose values almost all parse as
+    dates. Returns (its name, the parsed dates) or (None, None)."""
+    dates, how = None, ""
+    if date_col is not None:
+        date_col = _match_column(date_col, table.names, "date column", table.name)
+        dates, share, how = _parse_dates(table.frame[date_col])
+        if dates is None or share < 0.9:
+            example = _first_unparsed(table.frame[date_col], dates, table.lines)
+            raise SpecError(f"column {date_col!r} does not hold dates{example}; "
+                            "choose another date column or fix its values.")
+        table.numeric.pop(date_col, None)
+        table.bad.pop(date_col, None)
+        if date_col in table.text_cols:
+            table.text_cols.remove(date_col)
+    else:
+        for col in list(table.text_cols):
+            parsed, share, _ = _parse_dates(table.frame[col].iloc[:200])
+            if parsed is None or share < 0.9:
+                continue
+            full, share, how = _parse_dates(table.frame[col])
+            if full is not None and share >= 0.95:
+                date_col, dates = col, full
+                table.text_cols.remove(col)
+                break
+    if date_col is not None:
+        day_first = " (day first, as in 31/12/2023)" if how == "day first" else ""
+        notes.append(f"dates are read from column {date_col!r}{day_first}.")
+    if table.text_cols:
+        shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
+        notes.append(f"non-numeric column(s) {shown} were dropped.")
+    if not table.numeric:
+        raise SpecError(f"{table.name} has no numeric column (its columns are {_list(table.names)}); "
+                        "give a CSV with at least one column of numbers to forecast.")
+    return date_col, dates
+
+
+def _drop_row_counter(table: _Table, notes: list[str]) -> None:
+    """A leading row-number column (what DataFrame.to_csv writes without index=False) is not data."""
+    first_col = next(iter(table.numeric))
+    if (len(table.numeric) > 1 and first_col.lower() in _INDEX_NAMES | {"col_0"} and first_col == table.names[0]
+            and table.has_header):
+        v = table.numeric[first_col]
+        if np.array_equal(v, np.arange(len(v))) or np.array_equal(v, np.arange(1, len(v) + 1)):
+            del table.numeric[first_col]
+            notes.append(f"column {first_col!r} counts rows (0, 1, 2, ...) and was dropped.")
+
+
+def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
+    """The column chosen, or the last numeric column."""
+    numeric_names = list(table.numeric)
+    if target is None:
+        target = numeric_names[-1]
+        notes.append(f"target: {target!r} (the last numeric column).")
+        return target
+    if str(target) not in table.names:
+        matched = _case_match(str(target), table.names)
+        if matched is None:
+            raise SpecError(f"there is no column {str(target)!r} to forecast; the columns are {_list(table.names)}.")
+        target = matched
+    target = str(target)
+    if target == date_col:
+        raise SpecError(f"column {target!r} holds the dates, so it cannot be the target; "
+                        f"choose one of {_list(numeric_names)}.")
+    if target not in table.numeric:
+        if not table.frame[target].map(lambda v: str(v).strip().lower() not in _MISSING_TOKENS).any():
+            raise SpecError(f"column {target!r} is empty; choose one of {_list(numeric_names)}.")
+        example = _first_text(table.frame[target], table.lines)
+        raise SpecError(f"column {target!r} is not numeric{example}; choose one of {_list(numeric_names)}.")
+    return target
+
+
+def _numeric_frame(table: _Table, target: str, notes: list[str]) -> pd.DataFrame:
+    """The numeric columns as floats: an infinite target value is refused, other bad values become
+    missing (with a note naming the first)."""
+    values = table.numeric[target]
+    inf_rows = np.flatnonzero(np.isinf(values))
+    if len(inf_rows):
+        raise SpecError(f"target column {target!r} holds an infinite value at line {table.lines[inf_rows[0]]} "
+                        f"({len(inf_rows)} in all); replace it with a real number or leave it empty.")
+    for col in list(table.numeric):
+        if table.bad[col].any():
+            idx = np.flatnonzero(table.bad[col])
+            notes.append(f"column {col!r}: {len(idx)} value(s) that are not numbers (first at line "
+                         f"{table.lines[idx[0]]}: {_fmt_value(table.frame[col].iloc[idx[0]])}) were treated as missing.")
+        infs = np.isinf(table.numeric[col])
+        if infs.any():
+            table.numeric[col] = np.where(infs, np.nan, table.numeric[col])
+            notes.append(f"column {col!r}: {int(infs.sum())} infinite value(s) were treated as missing.")
+    return pd.DataFrame(table.numeric, dtype=float)
+
+
+def _time_index(frame: pd.DataFrame, table: _Table, dates, date_col, notes: list[str]):
+    """Dates as a sorted index (rows without a date dropped, duplicates averaged, a regular grid's few
+    missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None)."""
+    if dates is None:
+        frame.index = pd.RangeIndex(len(frame))
+        notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
+        return frame, None
+    lines = table.lines
+    ok = dates.notna().to_numpy()
+    if not ok.all():
+        first_bad = lines[np.flatnonzero(~ok)[0]]
+        notes.append(f"{int((~ok).sum())} row(s) whose {date_col!r} is not a date (first at line {first_bad}) "
+                     "were dropped.")
+        frame, dates, lines = frame[ok], dates[ok], lines[ok]
+    if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
+        notes.append("timestamps carry time zones: converted to UTC, then the zone was dropped.")
+    frame.index = pd.DatetimeIndex(dates).tz_convert(None)
+    frame.index.name = date_col
+    if not frame.index.is_monotonic_increasing:
+        notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
+        frame = frame.iloc[np.argsort(frame.index.to_numpy(), kind="stable")]
+    dup = frame.index.duplicated(keep="first")
+    if dup.any():
+        first_dup = frame.index[dup][0]
+        n_dup = int(frame.index.duplicated(keep=False).sum())
+        frame = frame.groupby(level=0, sort=True).mean()
+        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {first_dup}; {n_dup} rows involved) "
+                     "were averaged into one row each.")
+    return _regularise(frame, notes)
+
+
+def _fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str]) -> pd.DataFrame:
+    """Refuse a target missing too much; drop features missing too much; interpolate the rest."""
+    n = len(frame)
+    if n < MIN_ROWS:
+        raise SpecError(f"{name} has only {n} usable row(s); at least {MIN_ROWS} are needed "
+                        "(and enough for lookback + horizon in each split).")
+    missing_target = int(frame[target].isna().sum())
+    if missing_target > MAX_TARGET_MISSING * n:
+        raise SpecError(f"target column {target!r} is missing {missing_target} of {n} values "
+                        f"({missing_target / n:.0%}, over the {MAX_TARGET_MISSING:.0%} limit); "
+                        "choose another target or give a more complete series.")
+    for col in list(frame.columns):
+        if col == target:
+            continue
+        missing = int(frame[col].isna().sum())
+        if missing > MAX_FEATURE_MISSING * n:
+            frame = frame.drop(columns=col)
+            notes.append(f"column {col!r} is missing {missing} of {n} values and was dropped.")
+    total_missing = int(frame.isna().sum().sum())
+    if total_missing:
+        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = frame.interpolate(method=method, limit_direction="both").ffill().bfill()
+        notes.append(f"{total_missing} missing value(s) were filled by {'time' if method == 'time' else 'linear'} "
+                     f"interpolation ({missing_target} in the target {target!r}).")
+    return frame
+
+
+def _check_target(frame: pd.DataFrame, target: str) -> None:
+    y = frame[target].to_numpy()
+    if not np.isfinite(y).all():
+        raise SpecError(f"target column {target!r} could not be filled to finite values; check it for gaps and text.")
+    if np.nanmax(y) == np.nanmin(y):
+        raise SpecError(f"target column {target!r} is constant ({y[0]:g} in every row), so there is nothing to "
+                        "forecast; choose another target.")
+    if np.abs(y).max() > 1e150:
+        raise SpecError(f"target column {target!r} holds values too large to scale (up to {np.abs(y).max():.3g}); "
+                        "rescale it, for example to thousands.")
+
+
+def _regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows."""
+    idx = frame.index
+    if len(idx) < 3:
+        return frame, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            inferred = pd.infer_freq(idx)
+        except (ValueError, TypeError):
+            inferred = None
+    if inferred is not None:
+        offset = pd.tseries.frequencies.to_offset(inferred)
+        notes.append(f"frequency: {offset.freqstr} (regular).")
+        return frame, offset.freqstr
+    diffs = pd.Series(idx).diff().dropna()
+    step = diffs.mode().iloc[0]
+    offset = _offset_for(step, idx)
+    if offset is None:
+        notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
+        return frame, None
+    try:
+        grid = pd.date_range(idx[0], idx[-1], freq=offset)
+    except (ValueError, OverflowError):
+        grid = None
+    if grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
+        missing = len(grid) - len(idx)
+        frame = frame.reindex(grid)
+        frame.index.name = idx.name
+        notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
+                     "filled by interpolation.")
+    else:
+        notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular or have large "
+                     "gaps, and rows are treated as equal steps.")
+    return frame, offset.freqstr
+
+
+def _offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
+    if pd.isna(step) or step <= pd.Timedelta(0):
+        return None
+    to_offset = pd.tseries.frequencies.to_offset
+    days = step / pd.Timedelta(1, "D")
+    if 28 <= days <= 31:
+        if (idx.day == 1).all():
+            return to_offset("MS")
+        if idx.is_month_end.all():
+            return to_offset("ME")
+    if 89 <= days <= 92 and (idx.day == 1).all():
+        return to_offset("QS")
+    if 365 <= days <= 366 and (idx.day == 1).all() and (idx.month == 1).all():
+        return to_offset("YS")
+    if days >= 1 and float(days).is_integer():
+        return to_offset(f"{int(days)}D")
+    return to_offset(step)
+
+
+def _match_column(wanted: str, names: list[str], what: str, name: str) -> str:
+    wanted = str(wanted)
+    if wanted in names:
+        return wanted
+    matched = _case_match(wanted, names)
+    if matched is None:
+        raise SpecError(f"there is no {what} {wanted!r} in {name}; the columns are {_list(names)}.")
+    return matched
+
+
+def _case_match(wanted: str, names: list[str]) -> str | None:
+    folded = [n for n in names if n.strip().lower() == wanted.strip().lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _list(names) -> str:
+    names = list(names)
+    shown = ", ".join(_fmt_value(n) for n in names[:12])
+    return shown + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+
+
+def _first_unparsed(values: pd.Series, dates, lines) -> str:
+    for i, v in enumerate(values):
+        if (dates is None or pd.isna(dates.iloc[i])) and str(v).strip():
+            return f" (line {lines[i]} has {_fmt_value(v)})"
+    return ""
+
+
+def _first_text(values: pd.Series, lines) -> str:
+    for i, v in enumerate(values):
+        s = str(v).strip()
+        if s and s.lower() not in _MISSING_TOKENS and not _looks_numeric(s):
+            return f" (line {lines[i]} has {_fmt_value(s)})"
+    return ""

@@ -1,0 +1,259 @@
+"""From a person's file to a table of strings: read the bytes (with the caps), decode them
+(BOMs, UTF-16, Latin-1; refusing archives, images, HTML and JSON by name), find the delimiter,
+split the rows (quoted or not), tell whether the first row is a header, and make every row as wide
+as the header. Each refusal is a SpecError of one sentence that names the file or line.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+
+from zoo.data.series.columns import _MISSING_TOKENS, _looks_like_date, _looks_numeric
+from zoo.registry import SpecError
+
+MIN_ROWS = 10                  # fewer rows than this cannot make a train, a val and a test window
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _fmt_value(v) -> str:
+    s = str(v)
+    return repr(s if len(s) <= 30 else s[:27] + "...")
+
+
+def _read_bytes(source, max_bytes: int) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+        if len(raw) > max_bytes:
+            raise SpecError(f"the upload is {len(raw):,} bytes, over the limit of {max_bytes:,}; "
+                            "upload a shorter extract of the series.")
+        return raw, "the upload"
+    if hasattr(source, "read"):  # a file-like object (e.g. Streamlit's UploadedFile)
+        raw = source.read(max_bytes + 1)
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        if len(raw) > max_bytes:
+            raise SpecError(f"the upload is over the limit of {max_bytes:,} bytes; upload a shorter extract of the series.")
+        return raw, getattr(source, "name", "the upload")
+    if not isinstance(source, (str, os.PathLike)):
+        raise SpecError(f"cannot read a series from a {type(source).__name__}; give a CSV path or the file's bytes.")
+    path = Path(source)
+    name = path.name or str(path)
+    if not path.exists():
+        raise SpecError(f"file {str(path)!r} does not exist; give the path of a CSV file.")
+    if path.is_dir():
+        raise SpecError(f"{str(path)!r} is a folder, not a file; give the path of a CSV file.")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SpecError(f"{name} is {size:,} bytes, over the limit of {max_bytes:,}; use a shorter extract of the series.")
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read {name} ({exc.strerror or exc}); check the path and its permissions.") from None
+    if len(raw) > max_bytes:
+        raise SpecError(f"{name} is over the limit of {max_bytes:,} bytes; use a shorter extract of the series.")
+    return raw, name
+
+
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook is one)",
+    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file",
+    b"SQLite format 3": "an SQLite database",
+    b"PAR1": "a Parquet file",
+}
+
+
+def _decode(raw: bytes, name: str, notes: list[str]) -> str:
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic):
+            raise SpecError(f"{name} is {what}, not a CSV text file; export the data as CSV and try again.")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in raw[:4096]:
+        # UTF-16 without a BOM puts a NUL beside every ASCII character; anything else is binary.
+        head = raw[:4096]
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            encoding = "utf-16-le"
+        elif even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            encoding = "utf-16-be"
+        else:
+            raise SpecError(f"{name} looks binary (it contains NUL bytes), not a CSV text file; export the data as CSV.")
+    else:
+        encoding = "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            raise SpecError(f"{name} starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()}; "
+                            "save it again as UTF-8 CSV.") from None
+        try:
+            text = raw.decode("cp1252")   # Latin-1 plus the printable characters Windows puts in 0x80-0x9F (€)
+            notes.append("the file is not valid UTF-8, so it was read as Latin-1 (Windows-1252).")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+            notes.append("the file is not valid UTF-8, so it was read as Latin-1 (ISO-8859-1).")
+    else:
+        if encoding != "utf-8":
+            notes.append(f"read as {encoding.upper().replace('-SIG', ' with BOM')}.")
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise SpecError(f"{name} looks binary (it contains NUL characters), not a CSV text file; export the data as CSV.")
+    sample = text[:65536]
+    if sample:
+        controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+        if controls > 0.01 * len(sample):
+            raise SpecError(f"{name} looks binary (it contains control characters), not a CSV text file; export the data as CSV.")
+    head = sample.lstrip()[:2048].lower()
+    if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body", "<table", "<svg")) or "<html" in head:
+        what = "an XML document" if head.startswith("<?xml") and "<html" not in head else "an HTML page"
+        raise SpecError(f"{name} is {what}, not a CSV file; download the raw CSV instead (for example GitHub's 'Raw' link).")
+    if head.startswith(("{", "[")) and head.rstrip().endswith(("}", "]")) and text.count("\n") <= 1:
+        raise SpecError(f"{name} looks like JSON, not CSV; export the data as CSV.")
+    return text
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The candidate that splits the first lines into the same number (>1) of fields most often."""
+    best, best_score = ",", (-1.0, 0)
+    for delim in _DELIMITERS:
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        share = counts.count(mode) / len(counts)
+        score = (share, mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
+    """(header row or None, data rows, their line numbers, delimiter) from the decoded text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    start = 0
+    delimiter = None
+    # Leading comment lines, blank lines, and Excel's "sep=;" hint line.
+    while start < len(lines):
+        stripped = lines[start].strip()
+        if not stripped or stripped.startswith("#"):
+            start += 1
+            continue
+        if stripped.lower().startswith("sep=") and len(stripped) <= 6:
+            hint = stripped[4:] or ","
+            delimiter = "\t" if hint in ("\\t", "\t") else hint[0]
+            start += 1
+            continue
+        break
+    body = [ln for ln in lines[start:] if ln.strip()]
+    if not body:
+        if text.strip():
+            raise SpecError(f"{name} holds no data rows, only blank or comment lines; give a CSV with a header and rows.")
+        raise SpecError(f"{name} is empty; give a CSV with a header row and at least {MIN_ROWS} data rows.")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(body[:50])
+    if delimiter != ",":
+        notes.append(f"columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}s.")
+
+    if '"' not in text:
+        # No quoting, so no field can hold a delimiter or a newline: plain splitting is exact, and
+        # several times faster than the csv module on large files.
+        rows, line_numbers = [], []
+        for i, ln in enumerate(lines[start:], start + 1):
+            if ln.replace(delimiter, "").strip():
+                rows.append(ln.split(delimiter))
+                line_numbers.append(i)
+        if len(rows) > max_rows + 1:
+            raise SpecError(f"{name} has more than {max_rows:,} rows, over the limit; "
+                            "use a shorter extract or aggregate it to a coarser frequency.")
+        return rows, line_numbers, delimiter
+
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    try:
+        reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter,
+                            skipinitialspace=True, strict=False)
+        for row in reader:
+            if not row or not "".join(row).strip():
+                continue
+            rows.append(row)
+            line_numbers.append(start + reader.line_num)
+            if len(rows) > max_rows + 1:
+                raise SpecError(f"{name} has more than {max_rows:,} rows, over the limit; "
+                                "use a shorter extract or aggregate it to a coarser frequency.")
+    except csv.Error as exc:
+        raise SpecError(f"{name} could not be split into fields near line {start + reader.line_num} ({exc}); "
+                        "check its quoting.") from None
+    return rows, line_numbers, delimiter
+
+
+def _has_header(first: list[str]) -> bool:
+    """No header when every field of the first row is a number or a date (and one is a number)."""
+    fields = [f.strip() for f in first]
+    if not any(fields):
+        return True
+    numeric = [_looks_numeric(f) for f in fields]
+    if not any(numeric):
+        return True
+    return not all(n or _looks_like_date(f) or f.lower() in _MISSING_TOKENS for f, n in zip(fields, numeric))
+
+
+def _column_names(header: list[str], width: int) -> list[str]:
+    names, seen = [], {}
+    for i in range(width):
+        name = header[i].strip() if i < len(header) else ""
+        if not name:
+            name = f"col_{i}"
+        base, k = name, 2
+        while name in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen[name] = i
+        names.append(name)
+    return names
+
+
+def _rectangle(rows, line_numbers, has_header: bool, name: str, notes: list[str]):
+    """Make every row as wide as the header: trailing empty fields are cut, short rows padded."""
+    if has_header:
+        width = len(rows[0])
+    else:
+        lengths = [len(r) for r in rows]
+        width = max(set(lengths), key=lengths.count)
+    # A trailing delimiter on every line makes an empty last column (header included): cut it.
+    while width > 1 and all(len(r) < width or not r[width - 1].strip() for r in rows):
+        width -= 1
+    short_lines = []
+    out = []
+    for row, line in zip(rows, line_numbers):
+        if len(row) > width:
+            if any(f.strip() for f in row[width:]):
+                raise SpecError(f"line {line} of {name} has {len(row)} fields but the {'header' if has_header else 'file'} "
+                                f"has {width}; fix that row (an unquoted comma or an extra value?) and try again.")
+            row = row[:width]
+        elif len(row) < width:
+            short_lines.append(line)
+            row = row + [""] * (width - len(row))
+        out.append(row)
+    if short_lines:
+        notes.append(f"{len(short_lines)} row(s) had fewer fields than the header (first at line {short_lines[0]}); "
+                     "their missing fields count as missing values.")
+    return out, width

@@ -1,0 +1,188 @@
+"""Windows of a series: the rows split chronologically (train [0,a), val [a,b), test [b,n)), the
+scaler fitted on the training rows only (the source material normalised with the whole series,
+test included: docs/architecture.md), and every window whose targets lie inside one split; a
+window's input may reach back into the split before it, so no test window is dropped.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zoo.data.series.read import SeriesFrame, _list
+from zoo.registry import SpecError
+
+MAX_WINDOW_VALUES = 300_000_000  # floats in all windows together (~1.2 GB as float32)
+ETT_ROWS = (8640, 11520, 14400)  # 12/4/4 months of hourly data (Zhou et al., Informer)
+
+
+def parse_split(split, n: int) -> tuple[int, int, int]:
+    """Row boundaries (a, b, n): train [0,a), val [a,b), test [b,n), from '0.7,0.1,0.2' or 'ett'."""
+    text = str(split).strip().lower()
+    if text == "ett":
+        if n < ETT_ROWS[2]:
+            raise SpecError(f"the ETT split needs {ETT_ROWS[2]:,} rows (12/4/4 months of hourly data) but the series has "
+                            f"{n:,}; use a share split such as 0.7,0.1,0.2.")
+        return ETT_ROWS
+    parts = [p for p in re.split(r"[,;/\s]+", text) if p]
+    try:
+        shares = [float(p.rstrip("%")) for p in parts]
+    except ValueError:
+        shares = []
+    if len(shares) != 3 or not all(math.isfinite(s) for s in shares):
+        raise SpecError(f"split {split!r} is not three shares like 0.7,0.1,0.2 or 'ett'; give train,val,test shares.")
+    total = sum(shares)
+    if abs(total - 100) < 1e-6 and total > 1.5:
+        shares = [s / 100 for s in shares]
+        total = 1.0
+    if any(s <= 0 for s in shares) or abs(total - 1) > 1e-6:
+        raise SpecError(f"split {split!r} must be three shares above 0 that sum to 1 (like 0.7,0.1,0.2).")
+    a = int(n * shares[0] + 1e-9)
+    b = n - int(n * shares[2] + 1e-9)
+    return a, b, n
+
+
+@dataclass
+class WindowedSeries:
+    """Normalised windows of one series, split chronologically, with what is needed to undo it."""
+
+    sf: SeriesFrame
+    lookback: int
+    horizon: int
+    features: str                 # "target" or "all"
+    columns: list[str]            # input channels, the target last
+    target_channel: int           # index of the target among the channels
+    mean: np.ndarray              # (C,) per channel, training rows only
+    std: np.ndarray               # (C,) per channel, training rows only (1 where constant)
+    split_rows: tuple[int, int, int]   # (a, b, n): train [0,a), val [a,b), test [b,n)
+    x_train: np.ndarray           # (N, L, C) float32, normalised
+    y_train: np.ndarray           # (N, H) float32, normalised target
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    train_starts: np.ndarray      # row t where each window's targets start
+    val_starts: np.ndarray
+    test_starts: np.ndarray
+    last_window: np.ndarray       # (1, L, C): the last L rows, for the forecast after the series
+    z: np.ndarray                 # (rows, C) the whole series, normalised (for seasonal look-backs)
+    notes: list[str] = field(default_factory=list)
+    season: int = 0               # the user's seasonal period for baselines and MASE (0: detect)
+    cache: dict = field(default_factory=dict, repr=False)  # derived results (e.g. the linear baseline's fit)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns)
+
+    @property
+    def train_target(self) -> np.ndarray:
+        """The target over the training rows, original scale (for MASE and period detection)."""
+        return self.sf.frame[self.sf.target].to_numpy(float)[: self.split_rows[0]]
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, starts) of 'train', 'val' or 'test'."""
+        if name not in ("train", "val", "test"):
+            raise ValueError(f"split must be train, val or test, not {name!r}")
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}"), getattr(self, f"{name}_starts")
+
+    def actual_targets(self, name: str) -> np.ndarray:
+        """The split's true targets (N, H) on the original scale, read from the series in float64."""
+        _, _, starts = self.split(name)
+        y = self.sf.frame[self.sf.target].to_numpy(np.float64)
+        return y[starts[:, None] + np.arange(self.horizon)]
+
+    def inverse_target(self, y_norm) -> np.ndarray:
+        """Normalised target values back to the original scale."""
+        c = self.target_channel
+        return np.asarray(y_norm, dtype=np.float64) * float(self.std[c]) + float(self.mean[c])
+
+    def normalise_target(self, y) -> np.ndarray:
+        c = self.target_channel
+        return (np.asarray(y, dtype=np.float64) - float(self.mean[c])) / float(self.std[c])
+
+    def target_times(self, starts, step: int = 1) -> pd.Index:
+        """Timestamps (or row numbers) of horizon step `step` (1..H) of the windows starting at `starts`."""
+        step = int(step)
+        if not 1 <= step <= self.horizon:
+            raise ValueError(f"step must be in 1..{self.horizon}, not {step}")
+        rows = np.asarray(starts, dtype=np.int64) + step - 1
+        return self.sf.frame.index[rows]
+
+
+def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "target",
+                 split: str = "0.7,0.1,0.2", season: int = 0) -> WindowedSeries:
+    """Chronological train/val/test windows; scaler from the training rows only."""
+    try:
+        lookback, horizon = int(lookback), int(horizon)
+    except (TypeError, ValueError):
+        raise SpecError(f"lookback={lookback!r} and horizon={horizon!r} must be whole numbers.") from None
+    if lookback < 1 or horizon < 1:
+        raise SpecError(f"lookback ({lookback}) and horizon ({horizon}) must both be at least 1.")
+    if features not in ("target", "all"):
+        raise SpecError(f"features={features!r} must be target or all.")
+    frame = sf.frame
+    rows = len(frame)
+    a, b, n = parse_split(split, rows)
+    L, H = lookback, horizon
+    notes: list[str] = []
+    if str(split).strip().lower() == "ett" and rows > n:
+        notes.append(f"ETT split: rows {n:,} to {rows - 1:,} are not in any split (the protocol uses the first {n:,}).")
+
+    # Windows whose targets lie wholly inside each split; inputs may reach back.
+    train_starts = np.arange(L, a - H + 1)
+    val_starts = np.arange(max(a, L), b - H + 1)
+    test_starts = np.arange(max(b, L), n - H + 1)
+    for part, starts, size in (("train", train_starts, a), ("validation", val_starts, b - a), ("test", test_starts, n - b)):
+        if len(starts) == 0:
+            need = L + H if part == "train" else H
+            raise SpecError(
+                f"the {part} split has {size} rows, too few for one window (lookback {L} + horizon {H} needs "
+                f"{need} {'training' if part == 'train' else part} rows); use a smaller lookback or horizon, a larger "
+                f"{part} share, or a longer series ({rows} rows now).")
+
+    columns = list(frame.columns) if features == "all" else [sf.target]
+    columns = [c for c in columns if c != sf.target] + [sf.target]
+    C = len(columns)
+    total_values = (len(train_starts) + len(val_starts) + len(test_starts)) * (L * C + H)
+    if total_values > MAX_WINDOW_VALUES:
+        raise SpecError(f"these windows would hold {total_values:,} numbers, more than fits in memory here; "
+                        "use a smaller lookback, fewer columns (features=target) or a shorter series.")
+
+    values = frame[columns].to_numpy(np.float64)
+    train_part = values[:a]
+    mean = train_part.mean(axis=0)
+    std = train_part.std(axis=0)
+    flat = ~(std > 1e-12 * np.maximum(1.0, np.abs(mean)))
+    if flat[-1]:
+        raise SpecError(f"target {sf.target!r} is constant over the {a} training rows, so it cannot be scaled; "
+                        "use a larger training share or a longer series.")
+    if flat.any():
+        notes.append(f"column(s) {_list(np.array(columns)[flat])} are constant over the training rows; "
+                     "they are centred but not scaled.")
+        std = np.where(flat, 1.0, std)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = ((values - mean) / std).astype(np.float32)
+    if not np.isfinite(z).all():
+        bad = columns[int(np.flatnonzero(~np.isfinite(z).all(axis=0))[0])]
+        raise SpecError(f"column {bad!r} has values too large to scale; rescale it (for example to thousands).")
+
+    tc = C - 1
+    steps_in = np.arange(-L, 0)
+    steps_out = np.arange(H)
+
+    def cut(starts):
+        return z[starts[:, None] + steps_in], np.ascontiguousarray(z[starts[:, None] + steps_out, tc])
+
+    x_train, y_train = cut(train_starts)
+    x_val, y_val = cut(val_starts)
+    x_test, y_test = cut(test_starts)
+    return WindowedSeries(
+        sf=sf, lookback=L, horizon=H, features=features, columns=columns, target_channel=tc,
+        mean=mean, std=std, split_rows=(a, b, n),
+        x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val, x_test=x_test, y_test=y_test,
+        train_starts=train_starts, val_starts=val_starts, test_starts=test_starts,
+        last_window=z[rows - L:][None].copy(), z=z, notes=notes, season=max(int(season or 0), 0),
+    )

@@ -1,0 +1,161 @@
+"""The obvious forecasts a model must beat, each (ws, split) -> (N, H) normalised predictions:
+the last value (naive), the value one season ago (seasonal naive), the window mean, and a
+least-squares line through the window; and the seasonal period they and MASE use.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from zoo.data.series import SeriesFrame, WindowedSeries
+
+BASELINES = ("naive", "seasonal_naive", "mean", "linear")
+
+# Seasonal periods a frequency suggests, most likely first, in units of that frequency.
+_BASE_PERIODS = {"s": (86400, 3600, 60), "min": (1440, 60, 10080), "h": (24, 168)}  # scaled by the step n
+_FREQ_PERIODS = {"D": (7, 365), "B": (5, 260), "W": (52,), "MS": (12,), "ME": (12,), "M": (12,),
+                 "QS": (4,), "QE": (4,), "Q": (4,), "SMS": (24,), "SME": (24,)}
+
+
+# ---------------------------------------------------------------------------------------------
+# seasonality
+
+
+def _candidates_for(freq: str | None) -> tuple[int, ...]:
+    """Periods (in steps) that a frequency suggests: 24 for hourly, 96 for 15-minute, 7 for daily, ..."""
+    if not freq:
+        return ()
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return ()
+    name = str(getattr(offset, "rule_code", "")).split("-")[0]
+    n = max(int(getattr(offset, "n", 1) or 1), 1)
+    if name in _BASE_PERIODS:
+        return tuple(p // n for p in _BASE_PERIODS[name] if p % n == 0 and p // n > 1)
+    return _FREQ_PERIODS.get(name, ()) if n == 1 else ()
+
+
+def _acf(x: np.ndarray, max_lag: int) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean()
+    n = len(x)
+    size = 1 << (2 * n - 1).bit_length()
+    spec = np.fft.rfft(x, size)
+    ac = np.fft.irfft(spec * np.conj(spec), size)[: max_lag + 1]
+    return ac / ac[0] if ac[0] > 0 else np.zeros(max_lag + 1)
+
+
+def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:
+    """The seasonal period: `season` when > 0, else the strongest autocorrelation peak.
+
+    `data` is a WindowedSeries (its training target is used), a SeriesFrame (its target; pass the
+    training part to avoid looking at the test split) or a 1-D array. Periods the frequency
+    suggests (24 for hourly, 7 for daily, 12 for monthly, ...) win when the ACF shows a peak
+    there. Returns 1 when nothing seasonal is found (seasonal naive is then the naive forecast).
+    """
+    if season and int(season) > 0:
+        return int(season)
+    if isinstance(data, WindowedSeries):
+        freq = freq if freq is not None else data.sf.freq
+        x = data.train_target
+    elif isinstance(data, SeriesFrame):
+        freq = freq if freq is not None else data.freq
+        x = data.frame[data.target].to_numpy(float)
+    else:
+        x = np.asarray(data, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 8 or np.ptp(x) == 0:
+        return 1
+    max_lag = min(n // 2, max_period)
+    if max_lag < 2:
+        return 1
+    acf = _acf(x, max_lag + 1)
+    threshold = max(0.1, 2.0 / math.sqrt(n))
+
+    def is_peak(m: int) -> bool:
+        return 2 <= m <= max_lag and acf[m] > threshold and acf[m] >= max(acf[m - 1], acf[m + 1]) - 0.02
+
+    for m in _candidates_for(freq):
+        if is_peak(m):
+            return int(m)
+    peaks = [m for m in range(2, max_lag + 1) if acf[m] > threshold and acf[m] >= acf[m - 1] and acf[m] >= acf[m + 1]]
+    if not peaks:
+        return 1
+    best = max(peaks, key=lambda m: acf[m])
+    # A multiple of the true period peaks about as high: prefer the shortest close to the best.
+    for m in peaks:
+        if m < best and best % m == 0 and acf[m] >= acf[best] - 0.05:
+            return int(m)
+    return int(best)
+
+
+# ---------------------------------------------------------------------------------------------
+# baselines: each (ws, split) -> (N, H) normalised predictions
+
+
+def naive(ws: WindowedSeries, split: str = "test") -> np.ndarray:
+    """Repeat the last target value of the input window."""
+    x, _, _ = ws.split(split)
+    return np.repeat(x[:, -1, ws.target_channel][:, None], ws.horizon, axis=1).astype(np.float64)
+
+
+def seasonal_naive(ws: WindowedSeries, split: str = "test", period: int | None = None) -> np.ndarray:
+    """The value at the same phase of the last season before the window's targets.
+
+    Step h (0-based) of a window whose targets start at row t takes row t + h - m*ceil((h+1)/m).
+    With m <= L that row is in the input window; with m > L it is read from the history before the
+    window (still before t, so no leakage); where there is no history that far back, the last value.
+    """
+    m = int(period) if period else detect_period(ws)
+    x, _, starts = ws.split(split)
+    H, L, c = ws.horizon, ws.lookback, ws.target_channel
+    h = np.arange(H)
+    back = h - m * np.ceil((h + 1) / m).astype(int)   # offsets from t, in [-m, -1]
+    if m <= L:
+        return x[:, L + back, c].astype(np.float64)
+    rows = starts[:, None] + back[None, :]
+    history = ws.z[:, c].astype(np.float64)
+    out = history[np.clip(rows, 0, None)]
+    last = x[:, -1, c].astype(np.float64)[:, None]
+    return np.where(rows >= 0, out, last)
+
+
+def window_mean(ws: WindowedSeries, split: str = "test") -> np.ndarray:
+    """The mean of the input window's target values, for every step."""
+    x, _, _ = ws.split(split)
+    return np.repeat(x[:, :, ws.target_channel].mean(axis=1, dtype=np.float64)[:, None], ws.horizon, axis=1)
+
+
+def fit_linear(ws: WindowedSeries) -> np.ndarray:
+    """Least-squares weights (L+1, H) from the window's target values (and a bias) to the H outputs,
+    fitted on the training windows only."""
+    if "linear_weights" not in ws.cache:   # an SVD of (N, L+1): seconds for ETT-sized windows, so once
+        a = _design(ws.x_train[:, :, ws.target_channel])
+        ws.cache["linear_weights"], *_ = np.linalg.lstsq(a, ws.y_train.astype(np.float64), rcond=None)
+    return ws.cache["linear_weights"].copy()
+
+
+def linear(ws: WindowedSeries, split: str = "test", weights: np.ndarray | None = None) -> np.ndarray:
+    """The least-squares linear map of the window's target values (fitted on train windows)."""
+    w = fit_linear(ws) if weights is None else weights
+    x, _, _ = ws.split(split)
+    return _design(x[:, :, ws.target_channel]) @ w
+
+
+def _design(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return np.concatenate([values, np.ones((len(values), 1))], axis=1)
+
+
+def baseline_predictions(ws: WindowedSeries, split: str = "test", period: int | None = None) -> dict[str, np.ndarray]:
+    """Every baseline's normalised (N, H) predictions, by the names used in reports."""
+    return {
+        "naive": naive(ws, split),
+        "seasonal_naive": seasonal_naive(ws, split, period=period),
+        "mean": window_mean(ws, split),
+        "linear": linear(ws, split),
+    }

@@ -1,0 +1,251 @@
+"""A trained model's forecast report: its test scores next to every baseline's, its backtest over
+the test windows, split-conformal intervals from the validation windows, and the forecast after
+the series; `report_after_fit` is the task table's step after training a series model.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zoo.data.series import WindowedSeries
+
+from zoo.forecast.baselines import baseline_predictions, detect_period
+from zoo.forecast.scores import LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluation of a trained model
+
+
+@dataclass
+class ForecastReport:
+    """A trained model's test metrics next to the baselines', its backtest and its forecast."""
+
+    metrics: dict                 # METRIC_KEYS -> float or None (model, test split)
+    baselines: dict               # baseline name -> metrics dict with the same keys
+    beats: dict                   # baseline name -> bool: model MSE (original scale) below the baseline's
+    season: int                   # period used by seasonal naive and MASE
+    halfwidths: dict              # level -> (H,) half-widths of the future forecast, original scale
+    coverage: dict                # level -> share of test actuals inside their intervals
+    backtest: pd.DataFrame        # long: time, step (1..H), actual, predicted, origin, lower_80 ... upper_95,
+                                  #   baseline_<name> for each baseline (all original scale)
+    forecast: pd.DataFrame        # date, forecast, lower_80, upper_80, lower_95, upper_95
+    interval_method: str = "scaled"          # "scaled" or "plain" (see evaluate_forecast)
+    interval_quantiles: dict = field(default_factory=dict)  # level -> (H,) conformal quantiles of the score
+    val_metrics: dict = field(default_factory=dict)
+    test_pred: np.ndarray | None = None     # (N, H) original scale
+    val_pred: np.ndarray | None = None
+    history: pd.Series | None = None        # the target before the forecast, for plotting
+    notes: list[str] = field(default_factory=list)       # about the evaluation (period, intervals, MAPE)
+    data_notes: list[str] = field(default_factory=list)  # what reading the CSV found and fixed
+
+    def backtest_step(self, step: int) -> pd.DataFrame:
+        """Actual vs predicted (and the baselines) at horizon step `step` (1..H), one row per test window,
+        in time order: what the backtest plot draws."""
+        part = self.backtest[self.backtest["step"] == int(step)]
+        cols = ["time", "actual", "predicted"] + [c for c in part.columns if c.startswith("baseline_")]
+        return part[cols].reset_index(drop=True)
+
+    def beats_text(self) -> list[str]:
+        names = {"naive": "naive (last value)", "seasonal_naive": f"seasonal naive (period {self.season})",
+                 "mean": "window mean", "linear": "linear least squares"}
+        out = []
+        for name, won in self.beats.items():
+            mine, theirs = self.metrics.get("mse_norm"), self.baselines[name].get("mse_norm")
+            detail = "" if mine is None or theirs is None else f" (MSE {mine:.4f} vs {theirs:.4f}, normalised)"
+            out.append(f"{'beats' if won else 'does not beat'} {names.get(name, name)}{detail}")
+        return out
+
+    def summary_extra(self) -> dict:
+        """What the engine adds to result.json next to "metrics": baselines, beats, coverage, ..."""
+        out = self.to_dict()
+        out.pop("metrics")
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary for result.json and the CLI's --json line."""
+        return {
+            "metrics": dict(self.metrics),
+            "baselines": {k: dict(v) for k, v in self.baselines.items()},
+            "beats": dict(self.beats),
+            "season": self.season,
+            "coverage": {f"{int(round(lv * 100))}": _none_if_nan(c) for lv, c in self.coverage.items()},
+            "intervals": self.interval_method,
+            "forecast_halfwidth_mean": {f"{int(round(lv * 100))}": _none_if_nan(float(np.mean(h)))
+                                        for lv, h in self.halfwidths.items()},
+            "val_metrics": dict(self.val_metrics),
+            "notes": list(self.notes),
+            "data_notes": list(self.data_notes),
+        }
+
+
+def _none_if_nan(v):
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def predict(model, x: np.ndarray, device="cpu", batch_size: int = 1024) -> np.ndarray:
+    """A torch model's (N, H) outputs for normalised inputs (N, L, C), in eval mode, without gradients."""
+    import torch
+
+    params = next(iter(model.parameters()), None) if hasattr(model, "parameters") else None
+    dev = params.device if params is not None else torch.device(device)
+    dtype = params.dtype if params is not None and params.is_floating_point() else torch.float32
+    was_training = getattr(model, "training", False)
+    model.eval()
+    outs = []
+    try:
+        with torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                xb = torch.as_tensor(np.ascontiguousarray(x[i:i + batch_size]), dtype=dtype, device=dev)
+                yb = model(xb)
+                outs.append(yb.detach().float().cpu().numpy().reshape(len(xb), -1))
+    finally:
+        if was_training:
+            model.train()
+    if not outs:
+        return np.zeros((0, 0))
+    return np.concatenate(outs).astype(np.float64)
+
+
+INTERVAL_METHODS = ("scaled", "plain")
+
+
+def window_scale(ws: WindowedSeries, x: np.ndarray) -> np.ndarray:
+    """Each window's spread: the std of its target values on the original scale (floored above 0).
+
+    Dividing residuals by it makes the conformal score adapt to how volatile the recent past is,
+    which keeps coverage near nominal when the test period is calmer or wilder than validation.
+    """
+    c = ws.target_channel
+    s = np.asarray(x, np.float64)[:, :, c].std(axis=1) * float(ws.std[c])
+    floor = 0.01 * float(ws.std[c])
+    return np.maximum(s, floor if floor > 0 else 1e-12)
+
+
+def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 0, intervals: str = "scaled",
+                      batch_size: int = 1024) -> ForecastReport:
+    """Score a trained model (N, L, C) -> (N, H) on the test windows against every baseline, with
+    conformal intervals from the validation windows and the forecast after the last row.
+
+    `season` (> 0) fixes the seasonal period; 0 uses `ws.season` (the spec's), else detects it.
+    `intervals`: "scaled" (default) calibrates |residual| / window_scale per horizon step, so each
+    window's interval is its quantile times its own spread; "plain" calibrates |residual| itself
+    (one half-width per step for every window). Both are split-conformal on the validation windows.
+    """
+    if intervals not in INTERVAL_METHODS:
+        raise ValueError(f"intervals must be one of {INTERVAL_METHODS}, not {intervals!r}")
+    H = ws.horizon
+    notes = list(ws.notes)
+    season = int(season or ws.season or 0)
+    period = detect_period(ws, season=season)
+    if season > 0:
+        notes.append(f"seasonal period {period} (set by the user).")
+    else:
+        notes.append(f"seasonal period {period} (detected from the autocorrelation of the training target)."
+                     if period > 1 else "no seasonal period detected; seasonal naive repeats the last value.")
+    train_target = ws.train_target
+
+    def score(pred_norm, split):
+        _, y_norm, _ = ws.split(split)
+        return metrics(ws.actual_targets(split), ws.inverse_target(pred_norm), y_true_norm=y_norm,
+                       y_pred_norm=pred_norm, train_target=train_target, season=period)
+
+    val_norm = predict(model, ws.x_val, device, batch_size).reshape(len(ws.x_val), H)
+    test_norm = predict(model, ws.x_test, device, batch_size).reshape(len(ws.x_test), H)
+    last_norm = predict(model, ws.last_window, device).reshape(1, H)[0]
+    model_metrics = score(test_norm, "test")
+    val_metrics = score(val_norm, "val")
+    notes += [f"model: {n}" for n in model_metrics.notes]
+
+    baselines, beats, baseline_test = {}, {}, {}
+    for name, pred in baseline_predictions(ws, "test", period=period).items():
+        baselines[name] = score(pred, "test")
+        baseline_test[name] = ws.inverse_target(pred)
+        mine, theirs = model_metrics["rmse"], baselines[name]["rmse"]
+        # A relative margin, so a model equal to the baseline up to float32 rounding does not "beat" it.
+        beats[name] = bool(mine is not None and (theirs is None or mine < theirs * (1 - 1e-6)))
+
+    # Intervals: split-conformal on the validation windows' residuals, per horizon step.
+    val_true, test_true = ws.actual_targets("val"), ws.actual_targets("test")
+    val_pred, test_pred = ws.inverse_target(val_norm), ws.inverse_target(test_norm)
+    point = ws.inverse_target(last_norm)
+    if intervals == "scaled":
+        s_val, s_test, s_last = (window_scale(ws, x) for x in (ws.x_val, ws.x_test, ws.last_window))
+        notes.append("intervals: split-conformal on validation residuals divided by each window's spread "
+                     "(std of its input target), per horizon step.")
+    else:
+        s_val, s_test, s_last = np.ones(len(val_pred)), np.ones(len(test_pred)), np.ones(1)
+        notes.append("intervals: split-conformal on absolute validation residuals, per horizon step.")
+    quantiles: dict[float, np.ndarray] = {}
+    if np.isfinite(val_pred).all() and np.isfinite(test_pred).all() and np.isfinite(point).all():
+        quantiles = conformal_intervals((val_true - val_pred) / s_val[:, None], LEVELS)
+    quantiles = {lv: quantiles.get(lv, np.full(H, np.nan)) for lv in LEVELS}
+    coverage = {lv: interval_coverage(test_true, test_pred, q[None, :] * s_test[:, None]) if np.isfinite(q).all()
+                else float("nan") for lv, q in quantiles.items()}
+    halfwidths = {lv: q * float(s_last[0]) for lv, q in quantiles.items()}
+    for lv in LEVELS:
+        if not conformal_is_exact(len(ws.y_val), lv):
+            notes.append(f"only {len(ws.y_val)} validation windows: the {lv:.0%} interval uses the largest residual "
+                         "and may cover less than promised.")
+
+    test_bands = {lv: q[None, :] * s_test[:, None] for lv, q in quantiles.items()}
+    backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, test_bands)
+    forecast = _forecast_frame(ws, point, halfwidths)
+    history_rows = min(len(ws.sf.frame), max(5 * H, ws.lookback, 200))
+    history = ws.sf.frame[ws.sf.target].iloc[-history_rows:]
+    return ForecastReport(metrics=model_metrics, baselines=baselines, beats=beats, season=period,
+                          halfwidths=halfwidths, coverage=coverage, backtest=backtest, forecast=forecast,
+                          interval_method=intervals, interval_quantiles=quantiles,
+                          val_metrics=val_metrics, test_pred=test_pred, val_pred=val_pred, history=history,
+                          notes=notes, data_notes=list(ws.sf.notes))
+
+
+def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarray,
+                    baselines: dict[str, np.ndarray], bands: dict[float, np.ndarray]) -> pd.DataFrame:
+    """One row per test window and horizon step; `origin` is the last input time of the window."""
+    starts = ws.test_starts
+    N, H = actual.shape
+    index = ws.sf.frame.index
+    rows = (starts[:, None] + np.arange(H)[None, :]).ravel()
+    frame = pd.DataFrame({
+        "time": np.asarray(index[rows]),
+        "step": np.tile(np.arange(1, H + 1), N),
+        "actual": actual.ravel(),
+        "predicted": predicted.ravel(),
+        "origin": np.asarray(index[np.repeat(starts - 1, H)]),
+    })
+    for lv, hw in bands.items():
+        pct = int(round(lv * 100))
+        frame[f"lower_{pct}"] = (predicted - hw).ravel()
+        frame[f"upper_{pct}"] = (predicted + hw).ravel()
+    for name, pred in baselines.items():
+        frame[f"baseline_{name}"] = pred.ravel()
+    return frame
+
+
+def _forecast_frame(ws: WindowedSeries, point: np.ndarray, halfwidths: dict) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": ws.sf.future_index(ws.horizon), "forecast": point})
+    for lv in LEVELS:
+        hw = halfwidths.get(float(lv), np.full(ws.horizon, np.nan))
+        pct = int(round(lv * 100))
+        frame[f"lower_{pct}"] = point - hw
+        frame[f"upper_{pct}"] = point + hw
+    frame = frame[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
+    return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# after training (the task table's `after_fit` for series)
+
+
+def report_after_fit(result, data, writer) -> dict:
+    """Score a freshly trained series model against the baselines, write backtest.csv and
+    forecast.csv into its run directory (zoo/runs.py), and return what result.json adds."""
+    report = evaluate_forecast(result.model, data.extra["windows"], device=result.device)
+    writer.write_table("backtest", report.backtest)
+    writer.write_table("forecast", report.forecast)
+    result.test_metrics = report.metrics
+    return report.summary_extra()

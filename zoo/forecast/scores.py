@@ -1,0 +1,115 @@
+"""Scores of a forecast: the metrics (MSE and MAE normalised, MAE, RMSE, MAPE, sMAPE, MASE on the
+original scale) and split-conformal intervals (their half-widths and the coverage they give).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+METRIC_KEYS = ("mse_norm", "mae_norm", "mae", "rmse", "mape", "smape", "mase")
+LEVELS = (0.8, 0.95)
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+class Metrics(dict):
+    """The metric dict (keys METRIC_KEYS), with `.notes`: why a value is None, what MAPE skipped."""
+
+    def __init__(self, *args, notes: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.notes = list(notes or [])
+
+
+def seasonal_scale(train_target, season: int) -> float | None:
+    """In-sample MAE of the seasonal naive forecast on the training target (MASE's denominator)."""
+    y = np.asarray(train_target, dtype=np.float64).ravel()
+    m = int(season) if season and season > 0 else 1
+    if m >= len(y):
+        m = 1
+    if len(y) <= m:
+        return None
+    scale = float(np.mean(np.abs(y[m:] - y[:-m])))
+    return scale if scale > 0 and math.isfinite(scale) else None
+
+
+def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: int = 1) -> Metrics:
+    """MSE/MAE on the normalised scale, and MAE, RMSE, MAPE (%), sMAPE (%), MASE on the original scale."""
+    yt, yp = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+    tn, pn = np.asarray(y_true_norm, np.float64), np.asarray(y_pred_norm, np.float64)
+    out = Metrics({k: None for k in METRIC_KEYS})
+    if yt.size == 0:
+        out.notes.append("no windows to score.")
+        return out
+    if not (np.isfinite(yp).all() and np.isfinite(pn).all()):
+        out.notes.append("the predictions are not all finite (the model diverged?), so no metric is defined.")
+        return out
+    err, err_n = yp - yt, pn - tn
+    out["mse_norm"] = float(np.mean(err_n ** 2))
+    out["mae_norm"] = float(np.mean(np.abs(err_n)))
+    out["mae"] = float(np.mean(np.abs(err)))
+    out["rmse"] = float(np.sqrt(np.mean(err ** 2)))
+    nonzero = yt != 0
+    skipped = int((~nonzero).sum())
+    if nonzero.any():
+        out["mape"] = float(100.0 * np.mean(np.abs(err[nonzero]) / np.abs(yt[nonzero])))
+        if skipped:
+            out.notes.append(f"MAPE skips {skipped} of {yt.size} actual values that are zero.")
+        tiny = int((np.abs(yt[nonzero]) < 1e-3 * np.mean(np.abs(yt))).sum())
+        if tiny:
+            out.notes.append(f"{tiny} actual value(s) are close to zero and inflate MAPE; prefer sMAPE or MASE here.")
+    else:
+        out.notes.append("MAPE is undefined: every actual value is zero.")
+    denom = np.abs(yt) + np.abs(yp)
+    ratio = np.divide(2.0 * np.abs(err), denom, out=np.zeros_like(denom), where=denom > 0)
+    out["smape"] = float(100.0 * np.mean(ratio))
+    scale = seasonal_scale(train_target, season)
+    if scale is None:
+        out.notes.append("MASE is undefined: the seasonal naive forecast is exact on the training target.")
+    else:
+        out["mase"] = float(out["mae"] / scale)
+    for k in METRIC_KEYS:
+        if out[k] is not None and not math.isfinite(out[k]):
+            out[k] = None
+            out.notes.append(f"{k} overflowed and is left undefined.")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# conformal intervals
+
+
+def conformal_intervals(val_residuals, levels=LEVELS) -> dict[float, np.ndarray]:
+    """Split-conformal half-widths per horizon step: the ceil((n+1)*level)/n quantile of |residuals|.
+
+    With fewer than level/(1-level) calibration windows that quantile is infinite in theory; the
+    largest residual is used instead (the interval is then too narrow, which the coverage shows).
+    """
+    r = np.abs(np.asarray(val_residuals, dtype=np.float64))
+    if r.ndim == 1:
+        r = r[:, None]
+    n = len(r)
+    if n == 0:
+        raise ValueError("conformal calibration needs at least one validation window")
+    ordered = np.sort(r, axis=0)
+    out = {}
+    for level in levels:
+        k = int(math.ceil((n + 1) * float(level) - 1e-9))
+        out[float(level)] = ordered[min(max(k, 1), n) - 1].copy()
+    return out
+
+
+def conformal_is_exact(n_calibration: int, level: float) -> bool:
+    """Whether n calibration windows suffice for the finite-sample guarantee at `level`."""
+    return math.ceil((n_calibration + 1) * level - 1e-9) <= n_calibration
+
+
+def interval_coverage(y_true, y_pred, halfwidths) -> float:
+    """Share of actual values inside prediction +/- half-width (half-widths per step broadcast over windows)."""
+    yt, yp = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+    if yt.size == 0:
+        return float("nan")
+    return float(np.mean(np.abs(yt - yp) <= np.asarray(halfwidths, np.float64)))

@@ -1,0 +1,38 @@
+"""Hyperparameter search with Optuna: the space from the declarations, one fresh run per trial.
+
+    space.py    what a study samples and what it holds fixed (from zoo/spec.py and the model's config)
+    storage.py  where studies live: a journal file under the runs directory, or a database URL
+    study.py    one worker's settings, creating or joining the study, the objective, the job target
+    report.py   reading a study back: states, best trial and spec, trial table, Optuna's figures
+
+No Streamlit here; torch is imported only when trials run, so the Search page loads without it.
+The CLI is zoo/cli/search.py.
+"""
+from __future__ import annotations
+
+import optuna
+
+from zoo.search.report import (FIGURES, STATE_NAMES, best_spec, importance, state_counts, study_figures,
+                               study_summary, study_view, trial_reason, trials_frame)
+from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space, declared_settings,
+                              default_search_keys, narrow, parse_narrowing)
+from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
+                                sqlalchemy_url, study_names)
+from zoo.search.study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted, TrialFailed, best_of,
+                              config_of_study, default_study_name, direction, make_objective, make_pruner,
+                              make_sampler, objective_label, open_study, reduce_search, run_search,
+                              search_worker, submit_search)
+
+# Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
+# own progress lines say what matters.
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+__all__ = [
+    "DEFAULT_TRAIN_KEYS", "FIGURES", "JOURNAL_NAME", "OBJECTIVES", "PRUNERS", "SAMPLERS", "STATE_NAMES", "Dim",
+    "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_of", "best_spec", "build_space",
+    "config_of_study", "declared_settings", "default_search_keys", "default_storage", "default_study_name",
+    "direction", "display_storage", "importance", "is_url", "load_study", "make_objective", "make_pruner",
+    "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
+    "run_search", "search_worker", "sqlalchemy_url", "state_counts", "study_figures", "study_names",
+    "study_summary", "study_view", "submit_search", "trial_reason", "trials_frame",
+]

@@ -1,0 +1,185 @@
+"""Reading a study: trial states and the best trial, its spec (what "Train with best" fills in),
+the trial table, and Optuna's own plotly figures.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import optuna
+from optuna.trial import TrialState
+
+from zoo.registry import SpecError
+from zoo.search.study import config_of_study, objective_label
+from zoo.spec import ExperimentSpec
+
+STATE_NAMES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+
+
+def state_counts(trials) -> dict[str, int]:
+    counts = {name: 0 for name in STATE_NAMES}
+    for t in trials:
+        counts[t.state.name] = counts.get(t.state.name, 0) + 1
+    return {k: v for k, v in counts.items() if v or k in ("COMPLETE", "PRUNED", "FAIL", "RUNNING")}
+
+
+def _best_trial(study: optuna.Study):
+    try:
+        return study.best_trial
+    except ValueError:  # no complete trial yet
+        return None
+
+
+def study_summary(study: optuna.Study) -> dict:
+    trials = study.get_trials(deepcopy=False)
+    best = _best_trial(study)
+    fingerprint = study.user_attrs.get("playground", {})
+    return {
+        "study": study.study_name, "direction": study.direction.name.lower(),
+        "objective": fingerprint.get("objective"), "trials": state_counts(trials), "n_trials": len(trials),
+        "best_value": best.value if best else None, "best_params": dict(best.params) if best else None,
+        "best_trial": best.number if best else None,
+        "best_run_id": best.user_attrs.get("run_id") if best else None,
+        "best_run_dir": best.user_attrs.get("run_dir") if best else None,
+    }
+
+
+def best_spec(study: optuna.Study) -> ExperimentSpec:
+    """The spec of the best trial (what "Train with best" fills in)."""
+    best = _best_trial(study)
+    if best is None:
+        raise SpecError(f"study {study.study_name!r} has no completed trial yet; wait for one to finish.")
+    if "spec" in best.user_attrs:
+        return ExperimentSpec.from_dict(best.user_attrs["spec"])
+    config = config_of_study(study)
+    if config is None:
+        raise SpecError(f"study {study.study_name!r} was not made by the playground; its best trial has no spec.")
+    return config.spec_for(best.params)
+
+
+def trials_frame(trials, *, hide_pruned: bool = False):
+    """One row per trial: number, state, value, parameters, epochs, duration, run."""
+    import pandas as pd
+
+    rows = []
+    now = time.time()
+    for t in trials:
+        if hide_pruned and t.state == TrialState.PRUNED:
+            continue
+        if t.datetime_start is None:
+            duration = None
+        elif t.datetime_complete is not None:
+            duration = (t.datetime_complete - t.datetime_start).total_seconds()
+        else:
+            duration = now - t.datetime_start.timestamp()
+        steps = sorted(t.intermediate_values)
+        rows.append({"trial": t.number, "state": t.state.name.lower(), "value": t.value,
+                     "epochs": steps[-1] if steps else 0, "duration_s": None if duration is None else round(duration, 1),
+                     **{f"{k}": v for k, v in t.params.items()},
+                     "run_id": t.user_attrs.get("run_id", ""), "note": trial_reason(t)})
+    columns = ["trial", "state", "value", "epochs", "duration_s"]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=columns + ["run_id", "note"])
+    return frame
+
+
+def trial_reason(t) -> str:
+    """Why a trial ended as it did (pruned, failed, stopped early, ...), from its run's outcome."""
+    outcome = t.user_attrs.get("result") or {}
+    if t.state in (TrialState.PRUNED, TrialState.FAIL):
+        return str(outcome.get("reason") or t.system_attrs.get("fail_reason", ""))
+    return "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
+
+
+FIGURES = {
+    "history": "Optimisation history",
+    "intermediate": "Intermediate values (per epoch)",
+    "importance": "Parameter importances",
+    "parallel": "Parallel coordinates",
+    "slice": "Slice",
+    "contour": "Contour",
+}
+
+
+def study_view(study: optuna.Study, *, hide_pruned: bool = False) -> optuna.Study:
+    """An in-memory copy of the study's finished and running trials (hidden pruned ones left out),
+    so every figure of one refresh is drawn from the same snapshot."""
+    trials = [t for t in study.get_trials(deepcopy=False)
+              if t.state != TrialState.WAITING and not (hide_pruned and t.state == TrialState.PRUNED)]
+    view = optuna.create_study(directions=study.directions)
+    view.add_trials(trials)
+    return view
+
+
+def importance(view: optuna.Study) -> dict[str, float]:
+    """Parameter importances (Optuna's default evaluator, PED-ANOVA), or {} when it cannot say yet."""
+
+    complete = [t for t in view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    if len(complete) < 2 or not any(t.params for t in complete):
+        return {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dict(optuna.importance.get_param_importances(view))
+    except (ValueError, RuntimeError, ZeroDivisionError):
+        return {}
+
+
+def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: list[str] | None = None,
+                  which=tuple(FIGURES), objective_name: str | None = None) -> dict:
+    """Optuna's plotly figures for the study: name -> Figure, or name -> a sentence saying why not yet.
+
+    Every figure gets a fixed `uirevision`, which asks plotly to keep the user's zoom when the figure is
+    redrawn with new data. (Streamlit 1.67 makes a chart whose spec changed a new element, so there
+    the zoom lasts until new trial data arrives; the page can pause its refresh for zooming.)
+    `params` limits the parallel, slice and contour plots (default: the 4 most important).
+    """
+    from optuna import visualization as vis
+
+    view = study_view(study, hide_pruned=hide_pruned)
+    complete = view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    fingerprint = study.user_attrs.get("playground", {})
+    target_name = objective_name or objective_label(fingerprint.get("objective", "val_loss"),
+                                                    fingerprint.get("task", "image"))
+    ranked = list(importance(view))
+    names = sorted({k for t in complete for k in t.params})
+    if params is None:
+        chosen = ([p for p in ranked if p in names] or names)[:4]
+    else:
+        chosen = [p for p in params if p in names]
+    out: dict = {}
+    for name in which:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if name == "history":
+                    fig = vis.plot_optimization_history(view, target_name=target_name) if complete else \
+                        "The optimisation history appears when the first trial completes."
+                elif name == "intermediate":
+                    has_steps = any(t.intermediate_values for t in view.get_trials(deepcopy=False))
+                    fig = vis.plot_intermediate_values(view) if has_steps else \
+                        "Per-epoch values appear after the first epoch of the first trial."
+                elif name == "importance":
+                    fig = vis.plot_param_importances(view, target_name=target_name) if ranked else \
+                        "Parameter importances appear once 2 trials have completed."
+                elif len(complete) < 2 or not chosen:
+                    fig = f"The {FIGURES[name].lower()} plot appears once 2 trials have completed."
+                elif name == "parallel":
+                    fig = vis.plot_parallel_coordinate(view, params=chosen, target_name=target_name)
+                elif name == "slice":
+                    fig = vis.plot_slice(view, params=chosen, target_name=target_name)
+                elif name == "contour":
+                    fig = vis.plot_contour(view, params=chosen[:2], target_name=target_name) if len(chosen) >= 2 \
+                        else "The contour plot needs at least 2 searched parameters."
+                else:
+                    continue
+        except (ValueError, RuntimeError, ZeroDivisionError, KeyError) as exc:
+            fig = f"{FIGURES[name]} cannot be drawn yet ({exc})."
+        if not isinstance(fig, str):
+            fig.update_layout(uirevision=f"{study.study_name}:{name}", title=None,
+                              margin=dict(l=10, r=10, t=30, b=10))
+            if name == "intermediate":
+                fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
+        out[name] = fig
+    return out

@@ -1,0 +1,122 @@
+"""Where a study lives: by default a journal file under the runs directory
+(`<runs>/optuna/journal.log`, Optuna's JournalStorage with JournalFileBackend), which several
+processes on one machine share without "database is locked"; any SQLAlchemy URL
+(postgresql://..., sqlite:///...) also works, and is how workers on several machines share a study.
+"""
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from pathlib import Path
+
+import optuna
+
+from zoo.registry import SpecError
+
+JOURNAL_NAME = Path("optuna") / "journal.log"
+
+
+def default_storage(runs_dir=None) -> str:
+    from zoo.runs import runs_root
+
+    return str(runs_root(runs_dir) / JOURNAL_NAME)
+
+
+def is_url(storage: str) -> bool:
+    return "://" in storage
+
+
+def display_storage(storage: str) -> str:
+    """The storage as it may be shown or logged: a URL's password is masked."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
+
+
+def sqlalchemy_url(storage: str) -> str:
+    """`postgresql://` with the driver that is installed: SQLAlchemy 2.1 means psycopg 3 by it, and
+    this project installs psycopg2 (psycopg2-binary), so name it unless psycopg 3 is there."""
+    scheme, sep, rest = storage.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            return f"postgresql+psycopg2://{rest}"
+        return f"postgresql://{rest}"
+    return storage
+
+
+def open_storage(storage: str | None = None, runs_dir=None, *, heartbeat: bool = False):
+    """An Optuna storage: a journal file (a path, default under the runs directory) or an SQLAlchemy URL.
+
+    `heartbeat` (RDB only) lets a live worker mark the trials of a dead one as failed after a while.
+    """
+    from optuna.storages import JournalStorage, RDBStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = storage or default_storage(runs_dir)
+    if not is_url(storage):
+        path = Path(storage).expanduser()
+        if path.is_dir():
+            raise SpecError(f"storage {storage} is a folder; give a journal file path such as {path / 'journal.log'}.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return JournalStorage(JournalFileBackend(str(path)))
+        except OSError as exc:
+            raise SpecError(f"cannot open the journal file {storage}: {exc.strerror or exc}; "
+                            "give a writable path.") from None
+    kwargs: dict = {}
+    if storage.startswith("sqlite"):
+        # SQLite serialises writers; wait for the lock instead of failing at once. For several
+        # processes prefer the journal file (the default) or a server database.
+        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+    elif heartbeat:
+        kwargs.update(heartbeat_interval=30, grace_period=120)
+    try:
+        return _rdb_storage(RDBStorage, sqlalchemy_url(storage), kwargs)
+    except ImportError as exc:
+        raise SpecError(f"storage {display_storage(storage)} needs a database driver that is not installed "
+                        f"({exc}); install it, or use postgresql:// (psycopg2) or a journal file.") from None
+    except Exception as exc:  # sqlalchemy's ArgumentError, OperationalError, ...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"cannot open storage {display_storage(storage)}: {first}; check the URL, "
+                        "that the server runs and the database exists.") from None
+
+
+def _rdb_storage(cls, url: str, kwargs: dict, attempts: int = 6):
+    """RDBStorage, retried: workers started together on a fresh database all try to create Optuna's
+    tables, and PostgreSQL lets one win (the others fail with a unique-constraint error on its
+    catalogue); a moment later the tables exist and opening succeeds."""
+    import random
+
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat
+                return cls(url, **kwargs)
+        except ImportError:
+            raise
+        except Exception as exc:
+            text = str(exc).lower()
+            racing = any(s in text for s in ("duplicate key", "already exists", "unique constraint", "deadlock"))
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 + random.random() * (attempt + 1))
+
+
+def study_names(storage: str | None = None, runs_dir=None) -> list[str]:
+    """The studies in a storage, newest first."""
+    summaries = optuna.get_all_study_summaries(open_storage(storage, runs_dir), include_best_trial=False)
+    summaries.sort(key=lambda s: s.datetime_start.timestamp() if s.datetime_start else 0, reverse=True)
+    return [s.study_name for s in summaries]
+
+
+def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) -> optuna.Study:
+    """An existing study (to watch it or add trials); SpecError naming the studies there if it is missing."""
+    backend = opened or open_storage(storage, runs_dir)
+    try:
+        return optuna.load_study(study_name=name, storage=backend)
+    except KeyError:
+        names = [s.study_name for s in optuna.get_all_study_summaries(backend, include_best_trial=False)]
+        where = display_storage(storage or default_storage(runs_dir))
+        raise SpecError(f"no study {name!r} in {where}; "
+                        + (f"it has {', '.join(names)}." if names else "it has no studies yet.")) from None

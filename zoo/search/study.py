@@ -1,0 +1,359 @@
+"""A study and its trials: the settings of one worker (`SearchConfig`), creating or joining the
+study, and the objective: one fresh spec, model, optimizer and run per trial (the source
+material's search reused one model object across trials, so its trials were not independent:
+docs/architecture.md, "Faults of the source material"). A trial reports its objective after every
+epoch and stops early when the pruner says so; it links its run through the user attributes
+`run_id`, `run_dir` and `host`, keeps its whole spec in `spec` and its run's outcome in `result`.
+"""
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import optuna
+
+from zoo.registry import SpecError, get_task
+from zoo.runs import patch_result
+from zoo.search.space import SearchSpace
+from zoo.search.storage import default_storage, display_storage, open_storage
+from zoo.spec import ExperimentSpec
+
+OBJECTIVES = ("val_loss", "val_metric")
+SAMPLERS = ("tpe", "random", "grid")
+PRUNERS = ("median", "none", "hyperband")
+
+
+def direction(objective: str, task: str) -> str:
+    """Optuna's name for the task's direction of the objective (zoo/registry.py's task table)."""
+    return "maximize" if get_task(task).direction(objective) == "max" else "minimize"
+
+
+def objective_label(objective: str, task: str) -> str:
+    return get_task(task).label(objective)
+
+
+@dataclass
+class SearchConfig:
+    """One worker's search: the shared settings (`spec`), the space, and how to run the study."""
+
+    spec: ExperimentSpec
+    space: SearchSpace
+    objective: str = "val_loss"
+    n_trials: int | None = 20          # this worker's trials (None: until the timeout or a stop)
+    timeout: float | None = None       # seconds after which this worker starts no new trial
+    total_trials: int | None = None    # stop once the study (all workers) has this many trials
+    study: str | None = None
+    storage: str | None = None         # None: the journal file under the runs directory
+    sampler: str = "tpe"
+    pruner: str = "median"
+    sampler_seed: int | None = None
+    grid_points: int = 3
+    runs_dir: str | None = None
+    data_dir: str | None = None
+
+    def validate(self) -> "SearchConfig":
+        self.spec.validate()
+        if self.objective not in OBJECTIVES:
+            raise SpecError(f"objective {self.objective!r} is unknown; use val_loss or val_metric.")
+        if self.sampler not in SAMPLERS:
+            raise SpecError(f"sampler {self.sampler!r} is unknown; use one of {', '.join(SAMPLERS)}.")
+        if self.pruner not in PRUNERS:
+            raise SpecError(f"pruner {self.pruner!r} is unknown; use one of {', '.join(PRUNERS)}.")
+        if self.n_trials is not None and self.n_trials < 1:
+            raise SpecError(f"n_trials={self.n_trials} must be at least 1.")
+        if self.timeout is not None and not self.timeout > 0:
+            raise SpecError(f"timeout={self.timeout} must be a positive number of seconds.")
+        if self.total_trials is not None and self.total_trials < 1:
+            raise SpecError(f"total_trials={self.total_trials} must be at least 1.")
+        if self.grid_points < 2:
+            raise SpecError(f"grid_points={self.grid_points} must be at least 2.")
+        if self.space.model != self.spec.model or self.space.task != self.spec.task:
+            raise SpecError(f"the space is for {self.space.model} ({self.space.task}) but the spec trains "
+                            f"{self.spec.model} ({self.spec.task}).")
+        self.space.check(self.spec)
+        self.spec_for({}).validate()  # the fixed values with the shared settings make a valid spec
+        if self.sampler == "grid" and self.space.grid_size(self.grid_points) > 100_000:
+            raise SpecError(f"the grid has {self.space.grid_size(self.grid_points):,} points; search fewer "
+                            "settings, list fewer values or lower --grid-points.")
+        return self
+
+    @property
+    def study_name(self) -> str:
+        return self.study or default_study_name(self.spec, self.objective)
+
+    @property
+    def storage_url(self) -> str:
+        return self.storage or default_storage(self.runs_dir)
+
+    @property
+    def direction(self) -> str:
+        return direction(self.objective, self.spec.task)
+
+    def spec_for(self, params: dict) -> ExperimentSpec:
+        # Early stopping and the best checkpoint follow the objective, so a trial's run keeps the
+        # weights its objective value came from.
+        return self.space.spec_for(self.spec, params).replace(monitor=self.objective)
+
+    def fingerprint(self) -> dict:
+        """What makes two workers' trials comparable; stored in the study and checked on joining."""
+        shared = {k: v for k, v in self.spec.to_dict().items() if k not in ("device", "data")}
+        # The device may differ between machines (a GPU box and a laptop share a study); the data
+        # is compared by name, as its folder differs between machines.
+        return {"model": self.spec.model, "task": self.spec.task, "data": _data_name(self.spec.data),
+                "epochs": self.spec.epochs, "objective": self.objective, "direction": self.direction,
+                "space": self.space.as_dict(), "shared": shared}
+
+    def to_dict(self) -> dict:
+        return {"spec": self.spec.to_dict(), "space": self.space.as_dict(), "objective": self.objective,
+                "n_trials": self.n_trials, "timeout": self.timeout, "total_trials": self.total_trials,
+                "study": self.study, "storage": self.storage, "sampler": self.sampler, "pruner": self.pruner,
+                "sampler_seed": self.sampler_seed, "grid_points": self.grid_points, "runs_dir": self.runs_dir,
+                "data_dir": self.data_dir}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SearchConfig":
+        d = dict(d)
+        return cls(spec=ExperimentSpec.from_dict(d.pop("spec")), space=SearchSpace.from_dict(d.pop("space")), **d)
+
+
+def _data_name(data: str) -> str:
+    return Path(data).name if ("/" in data or "\\" in data) else data
+
+
+def default_study_name(spec: ExperimentSpec, objective: str = "val_loss") -> str:
+    stem = Path(spec.data).stem   # a dataset's name, or a CSV's file name without .csv
+    return f"{spec.model}-{stem}-{objective}"
+
+
+def make_sampler(name: str, space: SearchSpace, seed: int | None = None, grid_points: int = 3):
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "grid":
+        return optuna.samplers.GridSampler(space.grid(grid_points), seed=seed)
+    # constant_liar: parallel workers do not all sample next to the same running trial.
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+
+
+def make_pruner(name: str, epochs: int):
+    if name == "median":
+        # Prune a trial whose objective at an epoch is worse than the median of earlier trials at
+        # that epoch, once 5 trials have finished.
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs), reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
+    """Create the study, or join it if it exists with the same settings (else SpecError)."""
+    backend = opened or open_storage(config.storage, config.runs_dir, heartbeat=True)
+    sampler = make_sampler(config.sampler, config.space, config.sampler_seed, config.grid_points)
+    study = optuna.create_study(study_name=config.study_name, storage=backend, direction=config.direction,
+                                sampler=sampler, pruner=make_pruner(config.pruner, config.spec.epochs),
+                                load_if_exists=True)
+    mine = config.fingerprint()
+    theirs = study.user_attrs.get("playground")
+    if theirs is None:
+        study.set_user_attr("playground", mine)
+        study.set_user_attr("config", {**config.to_dict(), "storage": None, "n_trials": None, "timeout": None})
+    elif theirs != mine:
+        differs = {k for k in set(mine) | set(theirs) if k != "shared" and mine.get(k) != theirs.get(k)}
+        ours, stored = mine.get("shared", {}), theirs.get("shared") or {}
+        differs |= {k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k)}
+        differs = sorted(differs)
+        raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made with other "
+                        f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
+                        "or a new --study name.")
+    return study
+
+
+def config_of_study(study: optuna.Study) -> SearchConfig | None:
+    """The settings a study was created with (to add trials to it from the page), if it was made here."""
+    stored = study.user_attrs.get("config")
+    return SearchConfig.from_dict(stored) if stored else None
+
+
+# ------------------------------------------------------------------ running trials
+
+
+class TrialFailed(Exception):
+    """A trial that produced no objective value (it diverged at once): marked FAIL, the search goes on."""
+
+
+class SearchInterrupted(Exception):
+    """The worker was asked to stop while a trial trained: that trial is marked FAIL, the study stops."""
+
+
+def best_of(history: list[dict], objective: str, maximize: bool) -> float | None:
+    values = [row[objective] for row in history if math.isfinite(row.get(objective, float("nan")))]
+    if not values:
+        return None
+    return max(values) if maximize else min(values)
+
+
+def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
+                   should_stop: Callable[[], bool]):
+    """Optuna's objective: one fresh spec, model, optimizer and run per trial."""
+    from zoo.engine import run_experiment
+    from zoo.runs import new_run_id, runs_root
+
+    maximize = config.direction == "maximize"
+    conditional = config.sampler != "grid"
+    host = socket.gethostname()
+    storage_shown = display_storage(config.storage_url)
+
+    def objective(trial: optuna.Trial) -> float:
+        if should_stop():
+            trial.study.stop()
+            raise SearchInterrupted("stopped by request before the trial started")
+        params = config.space.suggest(trial, conditional=conditional)
+        spec = config.spec_for(params)
+        run_id = new_run_id(spec)
+        run_dir = runs_root(config.runs_dir).resolve() / run_id
+        for key, value in (("run_id", run_id), ("run_dir", str(run_dir)), ("host", host),
+                           ("spec", spec.to_dict())):
+            trial.set_user_attr(key, value)
+        emit({"type": "trial_start", "number": trial.number, "params": params, "run_id": run_id,
+              "run_dir": str(run_dir), "epochs": spec.epochs})
+        pruned_at: list[tuple[int, float]] = []
+
+        def on_event(event: dict) -> None:
+            if event.get("type") != "epoch":
+                return
+            value = event[config.objective]
+            if math.isfinite(value):
+                trial.report(value, event["epoch"])
+                # Pruning only pays while epochs remain; a finished trial keeps its full value.
+                if event["epoch"] < spec.epochs and trial.should_prune():
+                    pruned_at.append((event["epoch"], value))
+            emit({"type": "trial_epoch", "number": trial.number, "epoch": event["epoch"], "epochs": spec.epochs,
+                  "value": value})
+
+        result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
+                                should_stop=lambda: bool(pruned_at) or should_stop())
+        link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
+        outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
+                   "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
+                   "test_metrics": {k: float(v) for k, v in result.test_metrics.items()}}
+        if pruned_at:
+            epoch, value = pruned_at[0]
+            reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: {config.objective} {value:.4g} "
+                      f"was worse than the earlier trials at that epoch")
+            patch_result(run_dir, reason=reason, pruned=True, search=link)
+            trial.set_user_attr("result", {**outcome, "reason": reason})
+            emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
+            raise optuna.TrialPruned(reason)
+        if should_stop() and result.status == "stopped":
+            reason = "stopped by request: the search was stopped while this trial trained"
+            patch_result(run_dir, reason=reason, search=link)
+            trial.set_user_attr("result", {**outcome, "reason": reason})
+            trial.study.stop()
+            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
+            raise SearchInterrupted(reason)
+        trial.set_user_attr("result", outcome)
+        patch_result(run_dir, search=link)
+        value = best_of(result.history, config.objective, maximize)
+        if value is None:
+            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None,
+                  "reason": result.reason})
+            raise TrialFailed(f"no {config.objective} to report: {result.reason}")
+        emit({"type": "trial_end", "number": trial.number, "state": "COMPLETE", "value": value,
+              "status": result.status})
+        return value
+
+    return objective
+
+
+def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = None,
+               should_stop: Callable[[], bool] | None = None, data=None) -> dict:
+    """Run this worker's trials of the study; return the study's summary (see `study_summary`).
+
+    `data` (a TensorData) lets a caller share one loaded dataset; by default it is loaded once
+    here and reused by every trial (it depends on no searched setting).
+    """
+    config.validate()
+    emit = emit or (lambda event: None)
+    should_stop = should_stop or (lambda: False)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(config)
+    if data is None:
+        from zoo.data import load_data
+
+        data = load_data(config.spec, config.data_dir)
+    emit({"type": "start", "study": config.study_name, "storage": display_storage(config.storage_url),
+          "direction": config.direction, "objective": config.objective, "n_trials": config.n_trials,
+          "timeout": config.timeout, "pid": os.getpid()})
+    mine: list[int] = []
+
+    def after_trial(study: optuna.Study, trial) -> None:
+        mine.append(trial.number)
+        if should_stop():
+            study.stop()
+
+    callbacks = [after_trial]
+    if config.total_trials:
+        callbacks.append(optuna.study.MaxTrialsCallback(config.total_trials, states=None))
+    objective = make_objective(config, data, emit=emit, should_stop=should_stop)
+    started = time.time()
+    n_trials = config.n_trials if (config.n_trials or not config.timeout) else None
+    study.optimize(objective, n_trials=n_trials, timeout=config.timeout, callbacks=callbacks,
+                   catch=(TrialFailed, SearchInterrupted, RuntimeError, FloatingPointError))
+    from zoo.search.report import study_summary   # report reads studies made here
+
+    summary = study_summary(study)
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    worker_states: dict[str, int] = {}
+    for number in mine:
+        name = trials[number].state.name
+        worker_states[name] = worker_states.get(name, 0) + 1
+    stopped = should_stop()
+    summary.update(
+        status="stopped" if stopped else "finished",
+        reason=("stopped by request" if stopped else f"this worker ran {len(mine)} trial(s)"),
+        storage=display_storage(config.storage_url), objective=config.objective,
+        worker={"trials": len(mine), "states": worker_states, "numbers": sorted(mine), "host": socket.gethostname(),
+                "pid": os.getpid(), "seconds": round(time.time() - started, 3)})
+    return summary
+
+
+def search_worker(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
+    """Target of a search job (zoo.jobs): run one worker of a study in the job's process."""
+    return run_search(SearchConfig.from_dict(payload["config"]), emit=emit, should_stop=should_stop)
+
+
+def reduce_search(state: dict, event: dict) -> None:
+    """Fold a search worker's events into the job state the page shows next to the storage's view."""
+    kind = event.get("type")
+    if kind == "start":
+        state.update(study=event["study"], storage=event["storage"], status="running", done=0)
+    elif kind == "trial_start":
+        state.update(trial=event["number"], epoch=0, epochs=event["epochs"], run_id=event["run_id"],
+                     run_dir=event["run_dir"])
+    elif kind == "trial_epoch":
+        state.update(trial=event["number"], epoch=event["epoch"], epochs=event["epochs"])
+    elif kind == "trial_end":
+        state["done"] = state.get("done", 0) + 1
+        state["last"] = {k: v for k, v in event.items() if k != "type"}
+
+
+def submit_search(manager, config: SearchConfig, *, owner: str = "local", workers: int = 1) -> list:
+    """Queue `workers` jobs sharing one study; `config.n_trials` is split between them."""
+    config.validate()
+    open_study(config)  # create it now (or refuse a clash) so the page can attach at once
+    jobs = []
+    token = os.urandom(3).hex()
+    for i in range(workers):
+        n = None
+        if config.n_trials:
+            n = config.n_trials // workers + (1 if i < config.n_trials % workers else 0)
+            if n == 0:
+                continue
+        worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n})
+        jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict()}, owner=owner,
+                                   job_id=f"search-{config.study_name}-{token}-{i + 1}", reducer=reduce_search))
+    return jobs

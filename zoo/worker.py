@@ -1,0 +1,82 @@
+"""The worker side of a job: what runs in the job's own process (zoo/jobs.py starts it).
+
+`main` runs a target `module:function(payload, emit, should_stop) -> dict`, sends its events and
+its result (or its error) back through a queue, and checks the stop event between batches through
+`should_stop`. `train` is the target of a training job.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import time
+import traceback
+from typing import Callable
+
+# Workers run at a lower CPU priority than the server, so that pages stay responsive while jobs
+# train on a machine with few cores; on an otherwise idle machine training speed is unchanged.
+WORKER_NICE = int(os.environ.get("PLAYGROUND_WORKER_NICE", "10"))
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def sharing_cores(should_stop: Callable[[], bool], running) -> Callable[[], bool]:
+    """`should_stop`, which also keeps this worker's torch threads at its share of the cores.
+
+    torch gives each process one OpenMP thread per core. Two jobs on a 2-core machine would run 4
+    threads, and a team of threads is as fast as its slowest member: each preempted thread stalls
+    the other, and training runs many times slower than the same two jobs with one thread each.
+    The engine calls this between batches; it looks at the shared count of running jobs at most
+    once a second. A thread count the user set (OMP_NUM_THREADS) is left alone.
+    """
+    if "OMP_NUM_THREADS" in os.environ or running is None:
+        return should_stop
+    total, checked = cores(), [0.0]
+
+    def check() -> bool:
+        now = time.monotonic()
+        if now - checked[0] >= 1.0:
+            checked[0] = now
+            import torch
+
+            share = max(1, total // max(1, running.value))
+            if torch.get_num_threads() != share:
+                torch.set_num_threads(share)
+        return should_stop()
+
+    return check
+
+
+def main(target: str, payload: dict, events, stop_event, running=None) -> None:
+    """Entry point of the worker process: run `target(payload, emit, should_stop)`."""
+    def emit(event: dict) -> None:
+        events.put(event)
+
+    if WORKER_NICE > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICE)
+        except OSError:
+            pass
+    try:
+        module, _, name = target.partition(":")
+        func = getattr(importlib.import_module(module), name)
+        result = func(payload, emit, sharing_cores(stop_event.is_set, running))
+        events.put({"type": "done", "result": result})
+    except BaseException as exc:  # report everything, including SpecError, to the server
+        from zoo.registry import SpecError
+
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        events.put({"type": "error", "message": message, "user_error": isinstance(exc, SpecError),
+                    "traceback": traceback.format_exc()})
+
+
+def train(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
+    """Train one spec and record the run (target of a training job)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec.from_dict(payload["spec"])
+    result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
+                            run_id=payload.get("run_id"), callback=emit, should_stop=should_stop)
+    return result.summary()
