@@ -167,20 +167,6 @@ def status_badge(status: str, text: str | None = None) -> None:
         st.badge(text or status, color=color, icon=icon)
 
 
-def describe_wait(job, manager) -> str:
-    """Why a job is not running yet."""
-    position = manager.queue_position(job.id)
-    if position is None:
-        return ""
-    mine = [j for j in manager.jobs(job.owner) if j.status in ("starting", "running")]
-    if len(mine) >= manager.per_owner:
-        why = (f"this session may run {manager.per_owner} job{'s' if manager.per_owner > 1 else ''} at a time; "
-               "it starts when yours ends")
-    else:
-        why = f"the server runs at most {manager.max_running} jobs at once"
-    return f"position {position} in the queue: {why}"
-
-
 def _best_summary(rows: list[dict], best_epoch: int | None, metric_name: str) -> str:
     best = next((r for r in rows if r["epoch"] == best_epoch), None)
     if best is None:
@@ -241,7 +227,7 @@ def live_panel(job_id: str) -> None:
         st.caption("Stop requested: the worker ends after the current batch and keeps the best checkpoint.")
     elif status == "queued":
         status_badge("queued")
-        st.caption(describe_wait(job, manager))
+        st.caption(manager.describe_wait(job.id))
     elif status == "starting":
         status_badge("starting", "starting")
         st.caption("Starting the worker process (loading PyTorch and the data)…")

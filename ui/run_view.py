@@ -69,10 +69,10 @@ def take_prefill(task: str) -> dict | None:
 
 def start_blocker(manager, owner: str) -> str | None:
     """Why this visitor may not start another job now (their job cap), or None."""
-    running = [j for j in manager.jobs(owner) if j.active]
-    if len(running) < manager.per_owner:
+    job = manager.blocking(owner)
+    if job is None:
         return None
-    return f"Run {running[-1].id} is {running[-1].status}: stop it, or let it end, to start another."
+    return f"Run {job.id} is {job.status}: stop it, or let it end, to start another."
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],

@@ -12,7 +12,9 @@ from zoo.jobs import JobManager
 @st.cache_resource
 def job_manager() -> JobManager:
     """One job manager per server process, shared by every browser tab (survives reloads)."""
-    return JobManager()
+    from zoo.launch import LocalLauncher
+
+    return JobManager(launcher=LocalLauncher(warm=True))
 
 
 def session_owner() -> str:

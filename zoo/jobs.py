@@ -14,47 +14,20 @@ interleave, so a Stop is never lost between "this job may start" and "it has sta
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
-import multiprocessing as mp
 import os
 import queue
-import sys
 import threading
 import time
-import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from zoo.worker import WORKER_NICE, main as worker_main  # noqa: F401 (WORKER_NICE: what the pages show)
+from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
 ACTIVE = ("queued", "starting", "running")
 MAX_BATCH_POINTS = 4000
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
 MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
-
-_ctx = mp.get_context("spawn")  # fork after torch and the server's threads start is unsafe
-
-
-_main_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _bare_main():
-    """Start workers as if from a plain script, whatever `__main__` is.
-
-    spawn re-runs the parent's `__main__` module in the child before calling the target. Under
-    Streamlit, `__main__` is the app script (app.py, or whichever page last ran), so every worker
-    would first execute the app in bare mode, and a page that fails bare would kill the worker.
-    An empty `__main__` for the moment of the start gives the child nothing to re-run.
-    """
-    with _main_lock:
-        saved = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = saved
 
 
 def reduce_training(state: dict, event: dict) -> None:
@@ -102,8 +75,8 @@ class Job:
     started: float | None = None
     ended: float | None = None
     stop_requested: bool = False
-    _process: Any = None
-    _stop: Any = None
+    gpu: int | None = None          # the GPU the job runner placed it on (None: the CPU, or where the spec says)
+    _handle: Any = None             # zoo.launch.WorkerHandle once started
     _lock: Any = field(default_factory=threading.RLock)   # the manager's lock once submitted
 
     @property
@@ -116,26 +89,43 @@ class Job:
             state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.state.items()}
             return {"id": self.id, "status": self.status, "reason": self.reason, "state": state,
                     "result": self.result, "created": self.created, "started": self.started, "ended": self.ended,
-                    "stop_requested": self.stop_requested}
+                    "stop_requested": self.stop_requested, "gpu": self.gpu,
+                    "where": self._handle.where if self._handle is not None else ""}
+
+    @property
+    def wants_gpu(self) -> bool:
+        """A job whose spec lets the job runner choose its GPU (device `auto` or `cuda`)."""
+        spec = self.payload.get("spec") or (self.payload.get("config") or {}).get("spec") or {}
+        return spec.get("device", "auto") in ("auto", "cuda")
 
 
 class JobManager:
-    """Runs jobs in worker processes, at most `max_running` at once and `per_owner` per owner."""
+    """Runs jobs in workers, at most `max_running` at once and `per_owner` per owner (a visitor).
 
-    def __init__(self, max_running: int | None = None, per_owner: int | None = None):
+    `launcher` starts the workers (zoo/launch.py; local processes by default). On a machine with
+    GPUs, a job whose device is `auto` goes to the GPU that runs the fewest jobs, at most
+    `jobs_per_gpu` per GPU (PLAYGROUND_JOBS_PER_GPU); `gpus` overrides the count (tests)."""
+
+    def __init__(self, max_running: int | None = None, per_owner: int | None = None, *, launcher=None,
+                 gpus: int | None = None, jobs_per_gpu: int | None = None):
+        from zoo.launch import LocalLauncher
+
         self.max_running = max_running or int(os.environ.get("PLAYGROUND_MAX_JOBS", "2"))
         self.per_owner = per_owner or int(os.environ.get("PLAYGROUND_JOBS_PER_SESSION", "1"))
+        self.launcher = launcher or LocalLauncher()
+        self.gpus = _gpu_count() if gpus is None else gpus
+        self.jobs_per_gpu = jobs_per_gpu or int(os.environ.get("PLAYGROUND_JOBS_PER_GPU", "4"))
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._running_shared = _ctx.Value("i", 0, lock=False)  # read by workers to share the cores
+        self._running_shared = self.launcher.shared_counter()  # read by workers to share the cores
 
     # ------------------------------------------------------------------ public
     def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
                reducer: Callable[[dict, Any], None] | None = None) -> Job:
         job = Job(id=job_id or f"job-{next(self._ids)}", owner=owner, target=target, payload=payload, reducer=reducer,
-                  _stop=_ctx.Event(), _lock=self._lock)
+                  _lock=self._lock)
         with self._lock:
             if job.id in self._jobs:
                 raise ValueError(f"job {job.id} exists")
@@ -165,14 +155,14 @@ class JobManager:
             return
         with self._lock:
             job.stop_requested = True
-            job._stop.set()
             if job.status == "queued":
                 job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
-            elif job.active:
-                if job.status == "starting" and job._process is not None:
-                    # Still importing and loading data (seconds): nothing to keep yet, so end it now
-                    # rather than after the first batch. _follow reports it as stopped.
-                    job._process.terminate()
+            elif job.active and job._handle is not None:
+                job._handle.request_stop()
+                if job.status == "starting":
+                    # Still loading the data: nothing to keep yet, so end it now rather than after
+                    # the first batch. _follow reports it as stopped.
+                    job._handle.terminate()
         self._schedule()
 
     def forget(self, job_id: str) -> bool:
@@ -192,8 +182,41 @@ class JobManager:
             time.sleep(0.05)
         return job
 
-    def running_count(self) -> int:
-        return sum(1 for j in self._jobs.values() if j.status in ("starting", "running"))
+    def running_count(self, owner: str | None = None) -> int:
+        """Jobs that hold a worker now (of one owner, or all)."""
+        return sum(1 for j in self._jobs.values()
+                   if j.status in ("starting", "running") and (owner is None or j.owner == owner))
+
+    def blocking(self, owner: str) -> Job | None:
+        """The newest of `owner`'s jobs when they have as many queued or running as they may run at
+        once (a new one would only wait): what turns a page's Start off. None when they may start one."""
+        mine = [j for j in self.jobs(owner) if j.active]
+        return mine[-1] if len(mine) >= self.per_owner else None
+
+    def gpu_load(self) -> list[list[str]]:
+        """For each GPU, the ids of the jobs placed on it that hold a worker now."""
+        load: list[list[str]] = [[] for _ in range(self.gpus)]
+        for j in self._jobs.values():
+            if j.gpu is not None and j.status in ("starting", "running") and j.gpu < self.gpus:
+                load[j.gpu].append(j.id)
+        return load
+
+    def describe_wait(self, job_id: str) -> str:
+        """Why a queued job is not running yet, in one line; "" when it is not waiting."""
+        job = self._jobs.get(job_id)
+        position = self.queue_position(job_id)
+        if job is None or position is None:
+            return ""
+        if self.running_count(job.owner) >= self.per_owner:
+            n = self.per_owner
+            why = f"a visitor may run {n} job{'s' if n > 1 else ''} at a time; it starts when yours ends"
+        elif self.running_count() >= self.max_running:
+            why = f"the server runs at most {self.max_running} jobs at once"
+        elif self.gpus and job.wants_gpu and self._free_gpu() is None:
+            why = f"every GPU runs {self.jobs_per_gpu} jobs (PLAYGROUND_JOBS_PER_GPU)"
+        else:
+            why = "it starts in a moment"
+        return f"position {position} in the queue: {why}"
 
     # ------------------------------------------------------------------ internals
     def _schedule(self) -> None:
@@ -204,25 +227,33 @@ class JobManager:
                     continue
                 if self.running_count() >= self.max_running:
                     break
-                owner_running = sum(1 for j in self._jobs.values()
-                                    if j.owner == job.owner and j.status in ("starting", "running"))
-                if owner_running >= self.per_owner:
+                if self.running_count(job.owner) >= self.per_owner:
                     continue
-                self._start(job)
+                gpu = self._free_gpu() if (self.gpus and job.wants_gpu) else None
+                if self.gpus and job.wants_gpu and gpu is None:
+                    continue   # every GPU is full: it waits, and a CPU job behind it may start
+                self._start(job, gpu)
             self._running_shared.value = self.running_count()
 
-    def _start(self, job: Job) -> None:
+    def _free_gpu(self) -> int | None:
+        """The GPU that runs the fewest jobs, if one has room for another."""
+        load = [len(ids) for ids in self.gpu_load()]
+        best = min(range(len(load)), key=load.__getitem__, default=None)
+        return best if best is not None and load[best] < self.jobs_per_gpu else None
+
+    def _start(self, job: Job, gpu: int | None = None) -> None:
         """Start a queued job's worker; called with the lock held, so no Stop can come in between."""
         if job.status != "queued" or job.stop_requested:
             return   # stopped since it was picked: it never starts
-        events = _ctx.Queue()
-        job.status, job.started = "starting", time.time()
-        job._process = _ctx.Process(target=worker_main,
-                                    args=(job.target, job.payload, events, job._stop, self._running_shared),
-                                    daemon=True, name=f"playground-{job.id}")
-        with _bare_main():
-            job._process.start()
-        threading.Thread(target=self._follow, args=(job, events), daemon=True, name=f"follow-{job.id}").start()
+        job.status, job.started, job.gpu = "starting", time.time(), gpu
+        env = {"CUDA_VISIBLE_DEVICES": str(gpu)} if gpu is not None else {}
+        try:
+            job._handle = self.launcher.start(job, self._running_shared, env)
+        except Exception as exc:  # no worker could be started (out of memory, a cluster that went away...)
+            job.status, job.reason, job.ended = "failed", f"its worker could not be started: {exc}", time.time()
+            return
+        threading.Thread(target=self._follow, args=(job, job._handle.events), daemon=True,
+                         name=f"follow-{job.id}").start()
 
     def _follow(self, job: Job, events) -> None:
         """Fold the worker's events into the job until it reports an end or dies."""
@@ -231,7 +262,7 @@ class JobManager:
             try:
                 event = events.get(timeout=0.2)
             except queue.Empty:
-                if not job._process.is_alive():
+                if not job._handle.is_alive():
                     # Drain anything sent just before exit, then judge.
                     try:
                         event = events.get(timeout=0.2)
@@ -240,8 +271,8 @@ class JobManager:
                             status, reason = "stopped", "stopped before training started"
                         else:
                             status = "failed"
-                            reason = (f"the worker process died (exit code {job._process.exitcode}) "
-                                      "before it reported a result; the best checkpoint so far is kept")
+                            reason = (f"{job._handle.death()} before it reported a result; the best checkpoint "
+                                      "so far is kept")
                         _end_run(job, status, reason)  # on disk first: whoever sees the status finds it
                         with job._lock:
                             job.status, job.reason = status, reason
@@ -251,7 +282,7 @@ class JobManager:
             with job._lock:
                 finished = self._apply(job, event)
         job.ended = time.time()
-        job._process.join(timeout=5)
+        job._handle.join(timeout=5)
         self._schedule()
 
     def _prune(self) -> None:
@@ -287,10 +318,10 @@ class JobManager:
             if job.active:
                 self.stop(job.id)
         for job in self.jobs():
-            if job._process is not None:
-                job._process.join(timeout=5)
-                if job._process.is_alive():
-                    job._process.terminate()
+            if job._handle is not None:
+                job._handle.join(timeout=5)
+                if job._handle.is_alive():
+                    job._handle.terminate()
 
 
 def _end_run(job: Job, status: str, reason: str) -> None:
@@ -309,6 +340,15 @@ def _end_run(job: Job, status: str, reason: str) -> None:
         end_run(run_dir, status, reason)
     except OSError:
         pass  # a full or read-only disk: the job itself still says how it ended
+
+
+def _gpu_count() -> int:
+    """CUDA GPUs here, without initialising CUDA in the server (torch.cuda.device_count does not)."""
+    try:
+        import torch
+    except ImportError:
+        return 0
+    return torch.cuda.device_count()
 
 
 def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir=None, data_dir=None) -> Job:

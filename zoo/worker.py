@@ -48,11 +48,34 @@ def sharing_cores(should_stop: Callable[[], bool], running) -> Callable[[], bool
     return check
 
 
-def main(target: str, payload: dict, events, stop_event, running=None) -> None:
-    """Entry point of the worker process: run `target(payload, emit, should_stop)`."""
+def orphan_aware(should_stop: Callable[[], bool]) -> Callable[[], bool]:
+    """`should_stop`, which is also true once the server that started this worker has died (killed,
+    say): nobody reads this job's events any more, so it ends at the next batch instead of training
+    on as an orphan. Looked at once a second; `orphaned()` then says why it stopped."""
+    import multiprocessing as mp
+
+    parent, checked, gone = mp.parent_process(), [0.0], [False]
+
+    def check() -> bool:
+        now = time.monotonic()
+        if parent is not None and not gone[0] and now - checked[0] >= 1.0:
+            checked[0] = now
+            gone[0] = not parent.is_alive()
+        return gone[0] or should_stop()
+
+    check.orphaned = lambda: gone[0]
+    return check
+
+
+def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None) -> None:
+    """Entry point of the worker process: run `target(payload, emit, should_stop)`.
+
+    `env` is set before the target runs (CUDA_VISIBLE_DEVICES: the GPU the job runner placed this
+    job on; CUDA reads it when it starts, at the first use of a GPU)."""
     def emit(event: dict) -> None:
         events.put(event)
 
+    os.environ.update(env or {})
     if WORKER_NICE > 0 and hasattr(os, "nice"):
         try:
             os.nice(WORKER_NICE)
@@ -61,7 +84,8 @@ def main(target: str, payload: dict, events, stop_event, running=None) -> None:
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)
-        result = func(payload, emit, sharing_cores(stop_event.is_set, running))
+        should_stop = orphan_aware(sharing_cores(stop_event.is_set, running))
+        result = func(payload, emit, should_stop)
         events.put({"type": "done", "result": result})
     except BaseException as exc:  # report everything, including SpecError, to the server
         from zoo.registry import SpecError
@@ -79,4 +103,10 @@ def train(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[],
     spec = ExperimentSpec.from_dict(payload["spec"])
     result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
                             run_id=payload.get("run_id"), callback=emit, should_stop=should_stop)
+    if getattr(should_stop, "orphaned", lambda: False)():
+        from zoo.runs import patch_result
+
+        reason = ("the server that ran this job stopped while it trained; the best checkpoint so far is kept")
+        patch_result(result.run_dir, status="failed", reason=reason)
+        result.status, result.reason = "failed", reason
     return result.summary()
