@@ -8,7 +8,11 @@ import sys
 
 import streamlit as st
 
+from ui.state import apply_secrets, keep_visitor
+
 st.set_page_config(page_title="PyTorch playground", page_icon=":material/local_fire_department:", layout="wide")
+apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
+keep_visitor()    # this browser's visitor token, kept in a cookie
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

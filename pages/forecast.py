@@ -10,7 +10,7 @@ import streamlit as st
 from ui import form
 from ui import series_source as views
 from ui.run_view import run_panel, start_button, start_run, take_prefill
-from ui.state import ensure_app_shell, runs_dir
+from ui.state import ensure_app_shell, runs_dir, session_owner
 from zoo.forecast_io import store_upload
 from zoo.registry import DataShape, get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -70,7 +70,7 @@ with setup:
                                          date_col=sf.date_col, **windows, **settings))
         if spec is not None:
             if source.kind == "upload":
-                spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir())))
+                spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
             start_run(spec)
 
 with view:

@@ -7,11 +7,9 @@ ui.inspect_views. Only the open tab runs (lazy tabs).
 """
 import dataclasses
 import json
-from pathlib import Path
-
 import streamlit as st
 
-from ui.state import ensure_app_shell, is_local, remember_run, runs_dir, session_runs
+from ui.state import ensure_app_shell, my_runs, runs_dir
 
 ensure_app_shell()
 st.title("Inspect")
@@ -26,29 +24,31 @@ from zoo import inspect as zi  # noqa: E402
 from zoo.data.images import IMAGE_DATASETS, is_available  # noqa: E402
 from zoo.initialisation import INITS  # noqa: E402
 from zoo.registry import SpecError, get_model, get_task, list_models  # noqa: E402
-from zoo.runs import list_runs, load_run  # noqa: E402
+from zoo.runs import is_run_id, open_run  # noqa: E402
 
 TABS = ["Summary", "Internals", "Init lab", "Modes & precision", "Hooks", "Grad-CAM / Saliency"]
 
 # ---------------------------------------------------------------- what to inspect
-root = Path(runs_dir())
 url_run = st.query_params.get("run")
+if url_run and not is_run_id(url_run):   # the URL is input like any other: no path is built from it unchecked
+    st.error(f"{url_run[:80]!r} is not a run id; pick a run below.", icon=":material/error:")
+    url_run = None
+mine = [r for r in my_runs() if r.has_checkpoint]
 if "inspect-source" not in st.session_state:
-    st.session_state["inspect-source"] = "Saved run" if url_run or list_runs(root) else "New model"
+    st.session_state["inspect-source"] = "Saved run" if url_run or mine else "New model"
 source = st.segmented_control("Look inside", ["Saved run", "New model"], key="inspect-source",
                               help="a trained run's best weights, or a model configured here (untrained)")
 source = source or "Saved run"
 subject = None
 try:
     if source == "Saved run":
-        runs = list_runs(root) if is_local() else [load_run(root / r) for r in reversed(session_runs())
-                                                   if (root / r / "spec.json").exists()]
-        runs = [r for r in runs if (r.path / "best.pt").exists()]
-        if url_run and url_run not in [r.run_id for r in runs] and (root / url_run / "best.pt").exists():
-            runs.insert(0, load_run(root / url_run))   # a shared link opens its run
-        if url_run and not (root / url_run / "spec.json").exists():
-            st.error(f"There is no run `{url_run}` in `{root}`; pick another one.", icon=":material/search_off:")
-        elif url_run and not (root / url_run / "best.pt").exists():
+        runs = list(mine)
+        shared = open_run(url_run, runs_dir()) if url_run else None
+        if shared is not None and shared.has_checkpoint and url_run not in [r.run_id for r in runs]:
+            runs.insert(0, shared)   # a shared link opens its run (another visitor's too: looking changes nothing)
+        if url_run and shared is None:
+            st.error(f"There is no run `{url_run}` in `{runs_dir()}`; pick another one.", icon=":material/search_off:")
+        elif url_run and not shared.has_checkpoint:
             st.warning(f"Run `{url_run}` has no checkpoint yet: it appears here once it has saved its first "
                        "best weights.", icon=":material/hourglass_top:")
         if not runs:
@@ -63,7 +63,6 @@ try:
         run_id = st.selectbox("Run", ids, key="inspect-run", format_func=lambda i: views.run_label(by_id[i]))
         if st.query_params.get("run") != run_id:
             st.query_params["run"] = run_id
-        remember_run(run_id)
         subject = views.subject_from_run(by_id[run_id])
     else:
         st.query_params.pop("run", None)
@@ -77,8 +76,7 @@ try:
             data = c3.selectbox("Data", datasets, key="inspect-image-data")
             extra = {}
         else:
-            data = c3.text_input("Data (CSV path)", value="ETTh1", key="inspect-series-data",
-                                 help="a CSV path on the server, or ETTh1 (the bundled sample)")
+            data = views.series_data_picker(c3)
             s1, s2, s3 = st.columns(3)
             extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, key="inspect-lookback"),
                          horizon=s2.number_input("horizon H", 1, 500, 24, key="inspect-horizon"),

@@ -2,54 +2,57 @@
 differ; open, or delete, the selected ones.
 
 Locally every run in the runs directory is listed; on the hosted demo (PLAYGROUND_DEMO=1) only
-the runs this browser session started or opened.
+this visitor's (ui/state.py). A search's trials stay together under their study.
 """
-from pathlib import Path
-
 import streamlit as st
 
-from ui.compare import overlay_figure, run_record, runs_table, spec_diff
-from ui.state import ensure_app_shell, is_local, job_manager, runs_dir, session_owner, session_runs
+from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff
+from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
-from zoo.runs import delete_run, list_runs, load_run
+from zoo.runs import delete_run, exists, run_path
 
 st.title("Runs")
 ensure_app_shell()
 manager, owner = job_manager(), session_owner()
-root = Path(runs_dir())
-mine = set(session_runs()) | {j.id for j in manager.jobs(owner)}
-
+runs = my_runs()
 if is_local():
-    runs = list_runs(root)
-    st.caption(f"Every run in `{root}` (this server runs locally). Tick rows to compare, open or delete them.")
+    st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
 else:
-    runs = [load_run(root / r) for r in sorted(mine, reverse=True) if (root / r / "spec.json").exists()]
-    st.caption("The runs of this browser session. Tick rows to compare, open or delete them.")
-waiting = [j for j in manager.jobs(owner) if j.active and not (root / j.id / "spec.json").exists()]
+    st.caption("Your runs on this demo (kept in this browser's cookie). Tick rows to compare, open or delete them.")
+waiting = [j for j in manager.jobs(owner) if j.active and not exists(j.id, runs_dir())]
 if waiting:
     st.caption(f"{len(waiting)} of your jobs are still {', '.join(sorted({j.status for j in waiting}))}; "
                "they appear here once they start training.")
 
-if is_local() and runs and st.toggle("Only this session's runs", key="runs-only-mine"):
-    runs = [r for r in runs if r.run_id in mine]
+if is_local() and runs and st.toggle("Only the runs started in this browser", key="runs-only-mine"):
+    runs = [r for r in runs if r.result.get("owner") == owner]
+if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
+        st.toggle("Hide search trials", key="runs-hide-trials"):
+    runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/fitness_center:")
 else:
-    records = [run_record(r, manager.get(r.run_id), r.run_id in mine) for r in runs]
+    records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
     version = st.session_state.setdefault("runs-table-version", 0)
     event = st.dataframe(
         runs_table(records), key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch",
         column_config={
-            "run": st.column_config.TextColumn("run", width="medium"),
+            "run": st.column_config.TextColumn("run", width="large", pinned=True),
+            "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
+                                                                                      "trial of"),
+            "data": st.column_config.TextColumn("data", width="medium"),
             "best val loss": st.column_config.NumberColumn(format="%.4f"),
             "test accuracy": st.column_config.NumberColumn(format="percent"),
             "test loss": st.column_config.NumberColumn(format="%.4f"),
+            "test MSE (norm.)": st.column_config.NumberColumn(format="%.4f", help="series: on the training split's "
+                                                                                  "scale, as published tables"),
+            "test MAE (norm.)": st.column_config.NumberColumn(format="%.4f"),
             "samples/s": st.column_config.NumberColumn(format="%.0f", help="median over epochs, training pass only"),
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "mine": st.column_config.CheckboxColumn("this session", help="started or opened in this browser session"),
+            "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),
         },
     )
     selected = [records[i] for i in event.selection.rows if i < len(records)]
@@ -65,10 +68,11 @@ else:
                                             label=label, icon=":material/open_in_new:")
 
         active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active]
-        deletable = [r["run"] for r in selected if is_local() or r["run"] in mine]
+        others = [r["run"] for r in selected if not can_control(r["owner"])]
         if st.button(f"Delete {len(selected)} run{'s' if len(selected) > 1 else ''}…", key="runs-delete",
-                     icon=":material/delete:", disabled=bool(active) or len(deletable) < len(selected),
-                     help="stop running jobs first" if active else "removes the run directories from disk"):
+                     icon=":material/delete:", disabled=bool(active or others),
+                     help="stop running jobs first" if active else "another visitor's runs cannot be deleted"
+                     if others else "removes the run directories from disk"):
             st.session_state["runs-confirm-delete"] = [r["run"] for r in selected]
 
     pending = st.session_state.get("runs-confirm-delete")
@@ -78,17 +82,16 @@ else:
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("Delete permanently", type="primary", key="runs-delete-confirm"):
             removed = []
+            owners = {r.run_id: r.result.get("owner") for r in runs}
             for run_id in pending:
                 job = manager.get(run_id)
                 if job is not None and job.active:
                     st.error(f"{run_id} is running: stop it first.")
-                    continue
-                if (root / run_id / "spec.json").exists():
-                    delete_run(root / run_id)
+                elif run_id in owners and can_control(owners[run_id]):   # checked again: never another's
+                    delete_run(run_path(run_id, runs_dir()))
                     manager.forget(run_id)
                     removed.append(run_id)
             st.session_state.pop("runs-confirm-delete", None)
-            st.session_state["my_runs"] = [r for r in session_runs() if r not in removed]
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
             st.toast(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", icon=":material/delete:")
             st.rerun()
@@ -105,4 +108,6 @@ else:
         if diff.empty:
             st.info("These runs have the same spec (they differ only by chance, or not at all).")
         else:
-            st.dataframe(diff, width="stretch")
+            st.dataframe(diff, width="stretch", column_config={
+                "_index": st.column_config.TextColumn("field", width="medium"),
+                **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})

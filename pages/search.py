@@ -1,6 +1,7 @@
 """Search: set up an Optuna study over the declared settings, run it in the background, watch it live."""
 import streamlit as st
 
+from ui import search_setup as setup_views
 from ui import search_views as views
 from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
 from zoo.registry import SpecError
@@ -19,7 +20,7 @@ setup = st.expander("Set up a study, or attach to one", expanded=target is None,
 new_tab, attach_tab = setup.tabs(["New study", "Attach to a study"])
 with new_tab:
     try:
-        started = views.setup_form(runs, manager.per_owner)
+        started = setup_views.setup_form(runs, manager.per_owner)
         if started is not None:
             if active:
                 st.warning("A search is running: stop it before starting another.")
@@ -30,7 +31,7 @@ with new_tab:
     except SpecError as exc:
         st.error(str(exc))
 with attach_tab:
-    attached = views.attach_form(runs)
+    attached = setup_views.attach_form(runs)
     if attached is not None:
         views.remember(attached)
         st.rerun()
@@ -42,7 +43,8 @@ else:
     st.subheader(f"Study `{target['study']}`")
     st.caption(f"storage: {views.display_storage(target['storage'])}")
     left, right, _ = st.columns([1, 1, 3])
-    if left.button("Stop", key="search_stop", disabled=not active, icon=":material/stop:"):
+    if left.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
+                   icon=":material/stop:"):
         views.stop(manager, target)
         st.rerun()
     if right.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:"):
@@ -54,7 +56,7 @@ else:
     if not active:
         with st.expander("Run more trials in this study"):
             try:
-                more = views.continue_form(manager, owner, target, runs, manager.per_owner)
+                more = setup_views.continue_form(manager, owner, target, runs, manager.per_owner)
             except SpecError as exc:
                 st.error(str(exc))
             else:

@@ -274,18 +274,20 @@ def test_a_run_on_a_series_without_dates_forecasts_plain_steps(runs_dir):
 
 def test_store_upload_keeps_bytes_once_and_the_original_name(tmp_path):
     raw = hourly_csv(50)
-    first = fio.store_upload(raw, "Umsatz März.csv", tmp_path)
-    again = fio.store_upload(raw, "Umsatz März.csv", tmp_path)
-    assert first == again == tmp_path / "uploads" / f"{fio.upload_key(raw)}.csv"
+    first = fio.store_upload(raw, "Umsatz März.csv", tmp_path, owner="visitor-a")
+    again = fio.store_upload(raw, "Umsatz März.csv", tmp_path, owner="visitor-a")
+    assert first == again == tmp_path / "uploads" / "visitor-a" / f"{fio.upload_key(raw)}.csv"
     assert first.read_bytes() == raw
     assert fio.display_name(str(first), tmp_path) == "Umsatz März.csv"
     assert fio.display_name("ETTh1") == "ETTh1 (bundled sample)"
     assert fio.stored_upload(str(first), tmp_path) == first.resolve()
+    assert fio.stored_upload(str(first), tmp_path, owner="visitor-a") == first.resolve()
+    assert fio.stored_upload(str(first), tmp_path, owner="visitor-b") is None, "another visitor's upload"
     outside = tmp_path / "elsewhere.csv"
     outside.write_bytes(raw)
     assert fio.stored_upload(str(outside), tmp_path) is None
     assert fio.stored_upload(str(tmp_path / "uploads" / ".." / "elsewhere.csv"), tmp_path) is None
-    assert not [p for p in (tmp_path / "uploads").iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in (tmp_path / "uploads").rglob("*") if p.name.endswith(".tmp")]
     with pytest.raises(SpecError, match="over the upload limit"):
         fio.store_upload(b"x" * (fio.MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)
 

@@ -21,6 +21,7 @@ from zoo.registry import DataShape, build, get_model, list_models
 from zoo.spec import ExperimentSpec
 
 APP = str(ROOT / "app.py")
+ME = "a" * 32                 # this test browser's visitor token (ui.state.visitor_token)
 PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
          "pages/search.py")
 
@@ -360,26 +361,39 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
 
 
 def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
-    fake_job("my-live-job", "running", owner="me", state={"epochs": 5, "batches": 10, "epoch": 1, "batch": 2,
-                                                           "samples_per_s": 100.0, "device": "cpu"})
-    at = open_page("pages/train.py", state={"owner": "me"})
+    from zoo.demo import owner_of
+
+    fake_job("my-live-job", "running", owner=owner_of(ME), state={"epochs": 5, "batches": 10, "epoch": 1,
+                                                                   "batch": 2, "samples_per_s": 100.0,
+                                                                   "device": "cpu"})
+    at = open_page("pages/train.py", state={"visitor": ME})
     no_exceptions(at)
     assert at.query_params.get("run") in ("my-live-job", ["my-live-job"])
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
     # At the session's job cap (1 by default) Start is off and says why; other sessions' jobs do not count.
     assert at.button(key="train-start").disabled
-    assert any("Run my-live-job is running" in c.value for c in at.caption)
-    other = open_page("pages/train.py", state={"owner": "someone-else"})
+    assert any("Run my-live-job is still going (you may run 1 job at a time)" in c.value for c in at.caption)
+    other = open_page("pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)
 
 
-def test_runs_page_on_the_hosted_demo_lists_only_this_sessions_runs(trained_runs, monkeypatch):
-    root, ids = trained_runs
+def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):
+    import shutil
+
+    from zoo.demo import owner_of
+    from zoo.runs import patch_result
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    shutil.copytree(src, root)
+    patch_result(root / ids[1], owner=owner_of(ME))
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
-    at = open_page("pages/runs.py", state={"my_runs": [ids[1]]})
+    at = open_page("pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
     assert list(at.dataframe[0].value["run"]) == [ids[1]]
+    stranger = open_page("pages/runs.py", state={"visitor": "b" * 32})
+    assert not stranger.dataframe and any("No runs yet" in i.value for i in stranger.info)

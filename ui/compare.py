@@ -20,7 +20,11 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 
 
 def run_record(run, job=None, mine: bool = False) -> dict:
-    """One row of the runs table, plus what comparing needs (`spec`, `rows`)."""
+    """One row of the runs table, plus what comparing needs (`spec`, `rows`). A search trial says
+    its study and trial number; a series run, its normalised test MSE and MAE (the scores published
+    tables use), an image run its test accuracy."""
+    from zoo.forecast_io import display_name
+
     result = run.result
     status = job.status if job is not None and job.active else run.status
     rows = run.epoch_rows()
@@ -29,38 +33,56 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     best = next((r for r in rows if r.get("epoch") == best_epoch), None)
     speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
     when = run.started
+    search = result.get("search") or {}
     return {
         "run": run.run_id,
         "status": status,
         "task": run.spec.task,
         "model": run.spec.model,
-        "data": short_data_name(run.spec.data),
+        "data": display_name(run.spec.data, str(run.path.parent)),
+        "study": f"{search['study']} #{search['trial']}" if search.get("study") else "",
         "epochs": f"{len(rows)}/{run.spec.epochs}",
         "best epoch": best_epoch,
         "best val loss": best["val_loss"] if best else None,
         "test accuracy": metrics.get("test_accuracy"),
         "test loss": metrics.get("test_loss"),
+        "test MSE (norm.)": metrics.get("mse_norm"),
+        "test MAE (norm.)": metrics.get("mae_norm"),
         "samples/s": speeds[len(speeds) // 2] if speeds else None,
         "started": dt.datetime.fromtimestamp(when) if when else None,
         "mine": mine,
+        "owner": result.get("owner"),
         "spec": run.spec.to_dict(),
         "rows": rows,
         "path": str(run.path),
     }
 
 
-def short_data_name(data: str) -> str:
-    """Dataset names as they are; CSV paths by their file name."""
-    return data.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-TABLE_COLUMNS = ("run", "status", "model", "data", "epochs", "best epoch", "best val loss", "test accuracy",
-                 "test loss", "samples/s", "started", "mine")
+TABLE_COLUMNS = ("run", "status", "model", "data", "study", "epochs", "best epoch", "best val loss",
+                 "test accuracy", "test loss", "test MSE (norm.)", "test MAE (norm.)", "samples/s", "started", "mine")
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:
+    """The table's rows, without the columns no run fills (no series runs: no MSE column)."""
     frame = pd.DataFrame([{k: r[k] for k in TABLE_COLUMNS} for r in records], columns=list(TABLE_COLUMNS))
-    return frame
+    empty = [c for c in TABLE_COLUMNS if c not in ("run", "status", "mine") and
+             frame[c].map(lambda v: v is None or v == "" or (isinstance(v, float) and v != v)).all()]
+    return frame.drop(columns=empty)
+
+
+def group_by_study(records: list[dict]) -> list[dict]:
+    """Runs in time order (newest first), except that a study's trials stay together, under the
+    newest of them, in trial order."""
+    out, placed = [], set()
+    for record in records:
+        study = record["study"].rsplit(" #", 1)[0]
+        if not study:
+            out.append(record)
+        elif study not in placed:
+            placed.add(study)
+            members = [r for r in records if r["study"].rsplit(" #", 1)[0] == study]
+            out += sorted(members, key=lambda r: int(r["study"].rsplit("#", 1)[1]))
+    return out
 
 
 def flatten_spec(spec: dict) -> dict:

@@ -53,6 +53,24 @@ class Subject:
         return self.x_test[:n], self.y_test[:n]
 
 
+def series_data_picker(slot) -> str:
+    """The series a new model is shown on: the bundled ETTh1, or a CSV the visitor uploads (stored
+    under their uploads, as Forecast stores one). Never a path typed by hand."""
+    from ui.state import runs_dir, session_owner
+    from zoo import forecast_io as fio
+
+    choice = slot.radio("Data", ["ETTh1 (bundled)", "Upload a CSV"], key="inspect-series-source", horizontal=True)
+    if choice == "ETTh1 (bundled)":
+        return fio.SAMPLE_NAME
+    max_bytes, _ = fio.upload_limits()
+    uploaded = slot.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="inspect-upload",
+                                  max_upload_size=max(1, int(max_bytes // 1_000_000)))
+    if uploaded is None:
+        slot.caption("Until a file is there, the bundled ETTh1 is shown.")
+        return fio.SAMPLE_NAME
+    return str(fio.store_upload(uploaded.getvalue(), uploaded.name, runs_dir(), session_owner()))
+
+
 @st.cache_resource(max_entries=6, show_spinner="Loading the data…")
 def cached_data(spec_json: str):
     """The TensorData of a spec (read-only: shared by every session of this server)."""

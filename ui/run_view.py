@@ -19,7 +19,7 @@ import streamlit as st
 
 from ui import image_results, series_results
 from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
-from ui.state import job_manager, remember_run, runs_dir, session_owner, session_runs
+from ui.state import can_control, job_manager, my_runs, runs_dir, session_owner
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -56,15 +56,34 @@ def hand_off(spec: ExperimentSpec | dict) -> None:
 
 
 def take_prefill(task: str) -> dict | None:
-    """The spec handed to this page (a dict), if it is for this page's task; consumed once."""
+    """The spec handed to this page (a dict), if it is for this page's task; consumed once.
+
+    A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
+    back to the page, also fills the form with that run's spec once: the page is as they left it."""
+    _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
         return None
     return st.session_state.pop(PREFILL)
 
 
+def _restore_after_reload(task: str) -> None:
+    flag = f"restored-{task}"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    manager = job_manager()
+    run_id = st.query_params.get("run")
+    job = manager.get(run_id) if run_id else None
+    if job is None:
+        mine = [j for j in manager.jobs(session_owner()) if j.active and _job_task(j) == task]
+        job = mine[-1] if mine else None
+    if job is not None and job.active and job.owner == session_owner() and _job_task(job) == task:
+        st.session_state.setdefault(PREFILL, job.payload.get("spec"))
+
+
 # ---------------------------------------------------------------------------------------------
-# the session's jobs
+# the visitor's jobs
 
 
 def start_blocker(manager, owner: str) -> str | None:
@@ -72,7 +91,10 @@ def start_blocker(manager, owner: str) -> str | None:
     job = manager.blocking(owner)
     if job is None:
         return None
-    return f"Run {job.id} is {job.status}: stop it, or let it end, to start another."
+    n = manager.per_owner
+    # No status in the sentence: this caption is drawn once, while the job's status moves on.
+    return (f"Run {job.id} is still going (you may run {n} job{'s' if n > 1 else ''} at a time): stop it, "
+            "or let it end, to start another.")
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],
@@ -108,9 +130,13 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
 def start_run(spec: ExperimentSpec) -> None:
     """Queue the spec's training job for this visitor and show it (its id goes in the URL)."""
     from zoo.jobs import submit_training
+    from zoo.registry import SpecError
 
-    job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
-    remember_run(job.id)
+    try:
+        job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
+    except SpecError as exc:   # the hosted demo's caps (runs or disk kept per visitor)
+        st.error(str(exc), icon=":material/error:")
+        return
     st.query_params["run"] = job.id
     st.rerun()  # the whole page: the run view shows the new job
 
@@ -156,7 +182,6 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
             st.page_link(get_task(run.spec.task).page, label="Open it there", query_params={"run": run_id},
                          icon=":material/open_in_new:")
         elif run is not None:
-            remember_run(run_id)
             finished_run(run, job, key)
         else:
             run_without_directory(run_id, job)
@@ -180,9 +205,11 @@ def spec_line(spec: dict) -> str:
 def live_run(job, key: str) -> None:
     head, stop_col = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"#### Run `{job.id}`")
+    mine = can_control(job.owner)
     stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
-                    disabled=job.stop_requested or job.owner != session_owner(), width="stretch",
-                    help="ends training after the current batch; the best checkpoint is kept")
+                    disabled=job.stop_requested or not mine, width="stretch",
+                    help="ends training after the current batch; the best checkpoint is kept" if mine else
+                    "another visitor's run: you may watch it, not stop it")
     st.caption(spec_line(job.payload.get("spec") or {}))
     live_panel(job.id)
 
@@ -191,7 +218,7 @@ def _stop(job_id: str) -> None:
     """Runs before the rerun: ask the worker to stop, and give it a moment so the rerun shows the outcome."""
     manager = job_manager()
     job = manager.get(job_id)
-    if job is None or job.owner != session_owner():
+    if job is None or not can_control(job.owner):
         return
     manager.stop(job_id)
     manager.wait(job_id, timeout=1.5)
@@ -239,8 +266,10 @@ def finished_run(run, job, key: str) -> None:
     st.markdown(f"#### Run `{run.run_id}`")
     st.caption(spec_line(run.spec.to_dict()) + f" · {run.spec.epochs} epochs planned")
     actions = st.container(horizontal=True, vertical_alignment="center")
-    if actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
-                      help="fill the form with this run's spec, to change it and start again"):
+    if not can_control(run.result.get("owner")):
+        actions.caption(":material/visibility: Another visitor's run: you may look at it and download its files.")
+    elif actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
+                        help="fill the form with this run's spec, to change it and start again"):
         hand_off(run.spec)
     if run.has_checkpoint:
         actions.page_link("pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
@@ -315,19 +344,16 @@ def downloads(run, key: str) -> None:
 
 
 def _other_runs(task: str, current: str | None) -> None:
-    manager = job_manager()
+    """This visitor's other runs of this page's task: the live ones first, then the newest."""
     page = get_task(task).page
-    others = []
-    for run_id in reversed(session_runs()):
-        if run_id == current:
-            continue
-        job = manager.get(run_id)
-        run = None if job is not None else open_run(run_id, runs_dir())
-        spec = (job.payload.get("spec") if job is not None else run.spec.to_dict() if run else None) or {}
-        if spec and get_task(spec.get("task", "image")).page == page:
-            others.append((run_id, job.status if job is not None else run.status))
+    live = [(j.id, j.status) for j in reversed(job_manager().jobs(session_owner()))
+            if j.active and get_task(_job_task(j) or "image").page == page]
+    live_ids = {run_id for run_id, _ in live}
+    others = live + [(r.run_id, r.status) for r in my_runs()
+                     if get_task(r.spec.task).page == page and r.run_id not in live_ids]
+    others = [(run_id, status) for run_id, status in others if run_id != current]
     if others:
-        with st.expander(f"This session's other runs ({len(others)})"):
+        with st.expander(f"Your other runs ({len(others)})"):
             for run_id, status in others[:20]:
                 st.page_link(page, label=f"{run_id} · {status}", query_params={"run": run_id},
                              icon=":material/history:")

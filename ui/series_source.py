@@ -12,6 +12,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
 from zoo.registry import SpecError
@@ -59,7 +60,7 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
     data = prefill.get("data")
     if fio.is_sample(data):
         st.session_state["forecast-source"] = "sample"
-    elif fio.stored_upload(data, runs_dir) is not None:
+    elif fio.stored_upload(data, runs_dir, upload_owner()) is not None:
         st.session_state["forecast-stored"] = {"path": str(data), "name": fio.display_name(data, runs_dir)}
         st.session_state["forecast-source"] = "stored"
     else:
@@ -75,7 +76,7 @@ def _upload_changed() -> None:
 def source_picker(runs_dir: str) -> DataSource | None:
     """The sample, an upload, or (after 'Train again') the file a run used. None until a file is there."""
     stored = st.session_state.get("forecast-stored")
-    if stored and not fio.stored_upload(stored.get("path"), runs_dir):
+    if stored and not fio.stored_upload(stored.get("path"), runs_dir, upload_owner()):
         stored = None
     options = ["sample", "upload"] + (["stored"] if stored else [])
     labels = {"sample": "Bundled sample (ETTh1)", "upload": "Upload a CSV",
@@ -90,7 +91,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
         return DataSource("sample", f"sample:{path}:{path.stat().st_mtime}", fio.SAMPLE_NAME, path=str(path),
                           spec_data=fio.SAMPLE_NAME)
     if kind == "stored":
-        path = fio.stored_upload(stored["path"], runs_dir)
+        path = fio.stored_upload(stored["path"], runs_dir, upload_owner())
         st.caption(f"The file `{stored['name']}` as stored for an earlier run; upload it again to change it.")
         return DataSource("stored", path.stem, stored["name"], path=str(path), spec_data=str(stored["path"]))
     uploaded = st.file_uploader(

@@ -1,27 +1,88 @@
-"""Process-wide objects (the job manager) and per-tab identity."""
+"""Process-wide objects (the job manager), the visitor's identity, and what this visitor may do.
+
+A visitor is a browser: a random token kept in a cookie (no account), so the identity survives
+reloads and new tabs of the same browser. Jobs and run files record `zoo.demo.owner_of(token)`.
+On the hosted demo (PLAYGROUND_DEMO=1, or in .streamlit/secrets.toml) a visitor sees and controls
+their own runs, studies and uploads only; anyone with a run's URL may view it, read-only. Locally,
+one person owns everything.
+"""
 from __future__ import annotations
 
 import os
-import uuid
+import re
+import secrets
+import threading
 
 import streamlit as st
 
+from zoo import demo
 from zoo.jobs import JobManager
+
+VISITOR_COOKIE = "playground_visitor"
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+SWEEP_EVERY_S = 600
+
+
+def apply_secrets() -> None:
+    """PLAYGROUND_* settings from .streamlit/secrets.toml, where the environment does not set them
+    (a host that takes secrets, not environment variables)."""
+    try:
+        items = dict(st.secrets)
+    except Exception:   # no secrets file: nothing to apply
+        return
+    for key, value in items.items():
+        if key.startswith("PLAYGROUND_") and not isinstance(value, dict):
+            os.environ.setdefault(key, str(value).lower() if isinstance(value, bool) else str(value))
 
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """One job manager per server process, shared by every browser tab (survives reloads)."""
-    from zoo.launch import LocalLauncher
+    """One job manager per server process, shared by every browser tab (survives reloads).
 
+    Starting it also marks the runs a killed server left `running` as failed, and on the hosted demo
+    starts the sweep that deletes runs older than the age cap."""
+    from zoo.launch import LocalLauncher
+    from zoo.runs import recover_interrupted
+
+    recover_interrupted(runs_dir())
+    if demo.demo_mode():
+        threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
     return JobManager(launcher=LocalLauncher(warm=True))
 
 
+def _sweep_forever() -> None:
+    import time
+
+    while True:
+        try:
+            demo.sweep(runs_dir())
+        except OSError:
+            pass   # a run deleted under our feet, a full disk: try again next time
+        time.sleep(SWEEP_EVERY_S)
+
+
+def visitor_token() -> str:
+    """This browser's token: from its cookie, or a new one (`keep_visitor` stores it in the cookie)."""
+    if "visitor" not in st.session_state:
+        cookie = st.context.cookies.get(VISITOR_COOKIE)
+        valid = isinstance(cookie, str) and bool(_TOKEN.match(cookie))   # (AppTest has no real cookies)
+        st.session_state["visitor"] = cookie if valid else secrets.token_hex(16)
+        st.session_state["visitor-cookie-set"] = valid
+    return st.session_state["visitor"]
+
+
+def keep_visitor() -> None:
+    """Put the visitor's token in a cookie (once per browser), so a reload or a new tab is the same visitor."""
+    token = visitor_token()
+    if not st.session_state.get("visitor-cookie-set"):
+        st.session_state["visitor-cookie-set"] = True
+        st.html(f"<script>document.cookie = '{VISITOR_COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';"
+                "</script>", unsafe_allow_javascript=True)
+
+
 def session_owner() -> str:
-    """An id for this browser session, so the per-session job cap applies per tab."""
-    if "owner" not in st.session_state:
-        st.session_state.owner = uuid.uuid4().hex[:12]
-    return st.session_state.owner
+    """What this visitor's jobs and runs record as their owner."""
+    return demo.owner_of(visitor_token())
 
 
 def runs_dir() -> str:
@@ -29,20 +90,26 @@ def runs_dir() -> str:
 
 
 def is_local() -> bool:
-    """Local use shows every run in the runs directory; the hosted demo (PLAYGROUND_DEMO=1) only this session's."""
-    return os.environ.get("PLAYGROUND_DEMO", "") not in ("1", "true", "yes")
+    """Local use: one person, every run. The hosted demo (PLAYGROUND_DEMO=1): each visitor their own."""
+    return not demo.demo_mode()
 
 
-def remember_run(run_id: str) -> None:
-    """Note a run as this session's (started here, or opened by its URL), for the Runs page."""
-    runs = st.session_state.setdefault("my_runs", [])
-    if run_id not in runs:
-        runs.append(run_id)
+def upload_owner() -> str | None:
+    """Whose uploads a page may re-open: this visitor's on the hosted demo, any locally."""
+    return None if is_local() else session_owner()
 
 
-def session_runs() -> list[str]:
-    """The runs this browser session started or opened, oldest first."""
-    return list(st.session_state.get("my_runs", []))
+def can_control(owner: str | None) -> bool:
+    """May this visitor stop, delete or re-run something of `owner`'s?"""
+    return is_local() or owner == session_owner()
+
+
+def my_runs(root: str | None = None) -> list:
+    """This visitor's runs (zoo.runs.Run), newest first; locally, every run."""
+    from zoo.runs import list_runs
+
+    runs = list_runs(root or runs_dir())
+    return runs if is_local() else [r for r in runs if r.result.get("owner") == session_owner()]
 
 
 def ensure_app_shell() -> None:

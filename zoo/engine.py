@@ -28,7 +28,8 @@ from zoo.data import TensorData, load_data
 from zoo.devices import check_precision, numerics, resolve_device
 from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
-from zoo.runs import RunWriter, runs_root
+from zoo import demo
+from zoo.runs import RunWriter, files_error, process_identity, runs_root
 from zoo.spec import ExperimentSpec
 
 Callback = Callable[[dict], None]
@@ -229,8 +230,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         seen, window_batches, last_emit = 0, 0, time.perf_counter()
         interrupted = None
         for b in range(batches):
-            if should_stop():
-                interrupted = ("stopped", f"stopped by request during epoch {epoch}")
+            stop = should_stop()
+            if stop:   # True, or a reason (the hosted demo's wall-time cap, say)
+                interrupted = ("stopped", f"{stop} during epoch {epoch}" if isinstance(stop, str)
+                               else f"stopped by request during epoch {epoch}")
                 break
             idx = order[b * spec.batch_size:(b + 1) * spec.batch_size]
             xb, yb = data.x_train[idx], data.y_train[idx]
@@ -319,20 +322,23 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
                    callback: Callback | None = None, should_stop: Callable[[], bool] | None = None,
-                   data: TensorData | None = None) -> FitResult:
+                   data: TensorData | None = None, owner: str | None = None) -> FitResult:
     """fit() with a run directory: spec.json first, metrics as they come, result.json at the end.
 
-    Bad input (SpecError) raises before anything is written. A fault while training writes
+    Bad input (SpecError), a run past the hosted demo's caps (zoo/demo.py) and a runs directory
+    that cannot be written raise before anything else is written. A fault while training writes
     result.json with status `failed` and the message, keeps the best checkpoint, then re-raises.
+    `owner` (a visitor, zoo/demo.py) is recorded in result.json.
     """
     spec.validate()
     check_precision(spec.precision, resolve_device(spec.device))
     task = get_task(spec.task)
     if data is None:
         data = load_data(spec, data_dir)
+    demo.check_spec(spec, n_train=len(data.x_train))
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
     base = {"run_id": writer.run_id, "shape": dataclasses.asdict(data.shape), "sizes": data.sizes(),
-            "class_names": data.class_names}
+            "class_names": data.class_names, "owner": owner, "process": process_identity()}
     writer.write_result({**base, "status": "running", "started": time.time()})
     emit = callback or (lambda event: None)
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
@@ -344,9 +350,20 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         writer.save_best(_cpu_state(result.model))
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
-                             "traceback": traceback.format_exc(), "finished": time.time()})
+        if isinstance(exc, OSError):   # a full disk or a runs directory that became read-only
+            error = files_error(writer.path / "x", exc)
+            message, exc_to_raise = str(error), error
+        else:
+            exc_to_raise = None
+        try:
+            writer.write_result({**base, "status": "failed", "reason": message if exc_to_raise else
+                                 f"{type(exc).__name__}: {message}", "traceback": None if exc_to_raise else
+                                 traceback.format_exc(), "finished": time.time()})
+        except OSError:
+            pass   # the disk refuses even that: the job and the CLI still say what happened
         emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
+        if exc_to_raise is not None:
+            raise exc_to_raise from None
         raise
     summary = {**base, **result.summary(), "finished": time.time()}
     writer.write_result(summary)

@@ -55,18 +55,28 @@ def upload_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def upload_limits() -> tuple[int, int]:
+    """(bytes, rows) an upload may have: the page's, or the hosted demo's caps (zoo/demo.py)."""
+    from zoo import demo
+
+    return demo.upload_limits() or (MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS)
+
+
 def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None) -> SeriesFrame:
     """`read_series` on uploaded bytes, with the page's caps; raises SpecError in one sentence."""
+    max_bytes, max_rows = upload_limits()
     return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col,
-                       max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS)
+                       max_bytes=max_bytes, max_rows=max_rows)
 
 
-def store_upload(raw: bytes, name: str, runs_dir) -> Path:
-    """Write an upload to `<runs_dir>/uploads/<sha256>.csv` (once) and its name beside it; return the path."""
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise SpecError(f"{name} is {len(raw):,} bytes, over the upload limit of {MAX_UPLOAD_MB} MB; "
+def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> Path:
+    """Write an upload to `<runs_dir>/uploads/<owner>/<sha256>.csv` (once) and its name beside it;
+    return the path. Each visitor's uploads are their own folder (zoo/demo.py counts it in their disk)."""
+    max_bytes, _ = upload_limits()
+    if len(raw) > max_bytes:
+        raise SpecError(f"{name} is {len(raw):,} bytes, over the upload limit of {max_bytes / 1e6:g} MB; "
                         "upload a shorter extract of the series.")
-    folder = Path(runs_dir) / UPLOADS
+    folder = Path(runs_dir) / UPLOADS / (owner or "local")
     folder.mkdir(parents=True, exist_ok=True)
     key = upload_key(raw)
     path = folder / f"{key}.csv"
@@ -84,11 +94,12 @@ def is_sample(data) -> bool:
         return False
 
 
-def stored_upload(data, runs_dir) -> Path | None:
-    """The path when `data` is a file stored by `store_upload` under this runs directory, else None.
+def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
+    """The path when `data` is a file stored by `store_upload` under this runs directory (and, given
+    `owner`, that visitor's), else None.
 
-    Only such files (and the sample) may be re-opened by the page, so a spec handed over from
-    elsewhere cannot make the page show an arbitrary file of the server."""
+    Only such files (and the sample) may be re-opened by a page, so a spec handed over from
+    elsewhere cannot make a page show an arbitrary file of the server, or another visitor's upload."""
     if not data:
         return None
     try:
@@ -96,7 +107,9 @@ def stored_upload(data, runs_dir) -> Path | None:
         folder = (Path(runs_dir) / UPLOADS).resolve()
     except (TypeError, OSError):
         return None
-    if path.parent != folder or path.suffix != ".csv" or not path.is_file():
+    if path.parent.parent != folder or path.suffix != ".csv" or not path.is_file():
+        return None
+    if owner is not None and path.parent.name != owner:
         return None
     return path
 
@@ -109,7 +122,7 @@ def display_name(data, runs_dir=None) -> str:
         return f"{SAMPLE_NAME} (bundled sample)"
     path = Path(str(data))
     sidecar = path.with_suffix(".json")
-    if path.parent.name == UPLOADS and sidecar.exists():
+    if UPLOADS in path.parts and sidecar.exists():
         try:
             return str(json.loads(sidecar.read_text(encoding="utf-8"))["name"])
         except (OSError, ValueError, KeyError, TypeError):

@@ -353,9 +353,13 @@ def _gpu_count() -> int:
 
 def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir=None, data_dir=None) -> Job:
     """Queue a training job whose id is the run id (so `?run=<id>` works from the moment it is queued)."""
+    from zoo import demo
     from zoo.runs import new_run_id, runs_root
 
     spec.validate()
+    demo.check_spec(spec)
+    demo.check_room(owner, runs_root(runs_dir))
     run_id = new_run_id(spec)
-    payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id}
+    payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id,
+               "owner": owner}
     return manager.submit("zoo.worker:train", payload, owner=owner, job_id=run_id, reducer=reduce_training)

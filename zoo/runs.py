@@ -95,16 +95,31 @@ def _write_json(path: Path, value: dict) -> None:
     atomic_write_text(path, json.dumps(value, indent=2, default=_json_default))
 
 
+class RunFilesError(SpecError):
+    """The run directory cannot be written (read-only, full disk): one sentence, what to do."""
+
+
+def files_error(path, exc: OSError) -> RunFilesError:
+    why = exc.strerror or type(exc).__name__
+    return RunFilesError(f"cannot write the run's files in {Path(path).parent} ({why}); make the runs directory "
+                         "writable and give it free space (PLAYGROUND_RUNS_DIR or --runs-dir says where it is).")
+
+
 class RunWriter:
     """Writes one run's directory as training goes."""
 
     def __init__(self, root: Path, spec: ExperimentSpec, run_id: str | None = None):
         self.run_id = check_run_id(run_id) if run_id else new_run_id(spec)
         self.path = Path(root) / self.run_id
-        self.path.mkdir(parents=True, exist_ok=False)
-        atomic_write_text(self.path / SPEC, spec.to_json())
-        with open(self.path / METRICS, "w", newline="") as fh:
-            csv.writer(fh).writerow(METRIC_COLUMNS)
+        try:
+            self.path.mkdir(parents=True, exist_ok=False)
+            atomic_write_text(self.path / SPEC, spec.to_json())
+            with open(self.path / METRICS, "w", newline="") as fh:
+                csv.writer(fh).writerow(METRIC_COLUMNS)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            raise files_error(self.path, exc) from None
 
     def append_metrics(self, row: dict) -> None:
         with open(self.path / METRICS, "a", newline="") as fh:
@@ -156,6 +171,45 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     result.update(status=status, reason=reason, finished=time.time())
     _write_json(path, result)
     return True
+
+
+def process_identity() -> dict:
+    """Which process writes a run: enough to tell later whether it still runs (the host, its pid and
+    when that pid started, so a reused pid does not count)."""
+    import socket
+
+    return {"host": socket.gethostname(), "pid": os.getpid(), "pid_started": _pid_started(os.getpid())}
+
+
+def _pid_started(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]   # field 22, starttime, after the command name
+    except (OSError, IndexError):
+        return None
+
+
+def _still_running(identity: dict | None) -> bool:
+    """False when the process that wrote a run is known to be gone (same host, pid dead or reused)."""
+    import socket
+
+    if not identity or identity.get("host") != socket.gethostname():
+        return True   # another machine's run, or one that does not say: leave it alone
+    started = _pid_started(int(identity.get("pid", -1)))
+    return started is not None and started == identity.get("pid_started")
+
+
+def recover_interrupted(root=None) -> list[str]:
+    """Runs that say `running` or `queued` but whose process is gone (a server or worker killed):
+    mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts, so a
+    run is never `running` forever. Returns their ids."""
+    ended = []
+    for run in list_runs(root):
+        if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
+            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server or its "
+                                           "worker was killed); the best checkpoint so far is kept"):
+                ended.append(run.run_id)
+    return ended
 
 
 def _fmt(value):

@@ -48,6 +48,24 @@ def sharing_cores(should_stop: Callable[[], bool], running) -> Callable[[], bool
     return check
 
 
+def within_wall_time(should_stop: Callable[[], bool]) -> Callable:
+    """`should_stop`, which on the hosted demo also ends a job past its wall-time cap (zoo/demo.py):
+    it then returns the reason, and the run ends `stopped` with its best checkpoint."""
+    from zoo import demo
+
+    deadline = demo.wall_deadline(time.time())
+    if deadline is None:
+        return should_stop
+    cap = demo.caps().wall_seconds
+
+    def check():
+        if time.time() > deadline:
+            return f"stopped by the hosted demo's wall-time cap ({cap} s per job)"
+        return should_stop()
+
+    return check
+
+
 def orphan_aware(should_stop: Callable[[], bool]) -> Callable[[], bool]:
     """`should_stop`, which is also true once the server that started this worker has died (killed,
     say): nobody reads this job's events any more, so it ends at the next batch instead of training
@@ -84,7 +102,7 @@ def main(target: str, payload: dict, events, stop_event, running=None, env: dict
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)
-        should_stop = orphan_aware(sharing_cores(stop_event.is_set, running))
+        should_stop = orphan_aware(within_wall_time(sharing_cores(stop_event.is_set, running)))
         result = func(payload, emit, should_stop)
         events.put({"type": "done", "result": result})
     except BaseException as exc:  # report everything, including SpecError, to the server
@@ -102,7 +120,8 @@ def train(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[],
 
     spec = ExperimentSpec.from_dict(payload["spec"])
     result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
-                            run_id=payload.get("run_id"), callback=emit, should_stop=should_stop)
+                            run_id=payload.get("run_id"), callback=emit, should_stop=should_stop,
+                            owner=payload.get("owner"))
     if getattr(should_stop, "orphaned", lambda: False)():
         from zoo.runs import patch_result
 

@@ -105,8 +105,9 @@ def _progress(config: SearchConfig):
                 print(f"trial {event['number']:3d} done   {config.objective} {value:.4f}  (best {best[0]:.4f})",
                       file=sys.stderr, flush=True)
             elif event["state"] == "PRUNED":
-                print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} "
-                      f"({config.objective} {event['value']:.4f})", file=sys.stderr, flush=True)
+                why = event.get("reason") or f"{config.objective} {event['value']:.4f}"
+                print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} ({why})",
+                      file=sys.stderr, flush=True)
             else:
                 print(f"trial {event['number']:3d} failed: {event.get('reason', '')}", file=sys.stderr, flush=True)
 

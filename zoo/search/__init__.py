@@ -19,8 +19,8 @@ from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space,
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
                                 sqlalchemy_url, study_names)
 from zoo.search.study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted, TrialFailed, best_of,
-                              config_of_study, default_study_name, direction, make_objective, make_pruner,
-                              make_sampler, objective_label, open_study, reduce_search, run_search,
+                              config_of_study, default_study_name, direction, fresh_study_name, make_objective,
+                              make_pruner, make_sampler, objective_label, open_study, reduce_search, run_search,
                               search_worker, submit_search)
 
 # Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
@@ -31,7 +31,8 @@ __all__ = [
     "DEFAULT_TRAIN_KEYS", "FIGURES", "JOURNAL_NAME", "OBJECTIVES", "PRUNERS", "SAMPLERS", "STATE_NAMES", "Dim",
     "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_of", "best_spec", "build_space",
     "config_of_study", "declared_settings", "default_search_keys", "default_storage", "default_study_name",
-    "direction", "display_storage", "importance", "is_url", "load_study", "make_objective", "make_pruner",
+    "direction", "display_storage", "fresh_study_name",
+    "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
     "run_search", "search_worker", "sqlalchemy_url", "state_counts", "study_figures", "study_names",
     "study_summary", "study_view", "submit_search", "trial_reason", "trials_frame",

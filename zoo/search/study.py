@@ -17,6 +17,7 @@ from typing import Callable
 
 import optuna
 
+from zoo import demo
 from zoo.registry import SpecError, get_task
 from zoo.runs import patch_result
 from zoo.search.space import SearchSpace
@@ -55,9 +56,12 @@ class SearchConfig:
     grid_points: int = 3
     runs_dir: str | None = None
     data_dir: str | None = None
+    owner: str | None = None           # the visitor whose study and trial runs these are (zoo/demo.py)
 
     def validate(self) -> "SearchConfig":
         self.spec.validate()
+        demo.check_trials(self.n_trials, self.timeout)
+        demo.check_spec(self.spec)
         if self.objective not in OBJECTIVES:
             raise SpecError(f"objective {self.objective!r} is unknown; use val_loss or val_metric.")
         if self.sampler not in SAMPLERS:
@@ -113,7 +117,7 @@ class SearchConfig:
                 "n_trials": self.n_trials, "timeout": self.timeout, "total_trials": self.total_trials,
                 "study": self.study, "storage": self.storage, "sampler": self.sampler, "pruner": self.pruner,
                 "sampler_seed": self.sampler_seed, "grid_points": self.grid_points, "runs_dir": self.runs_dir,
-                "data_dir": self.data_dir}
+                "data_dir": self.data_dir, "owner": self.owner}
 
     @classmethod
     def from_dict(cls, d: dict) -> "SearchConfig":
@@ -158,8 +162,11 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
                                 load_if_exists=True)
     mine = config.fingerprint()
     theirs = study.user_attrs.get("playground")
+    if theirs is not None and study.user_attrs.get("owner") != config.owner and demo.demo_mode():
+        raise SpecError(f"a study named {config.study_name!r} exists and is another visitor's; give another name.")
     if theirs is None:
         study.set_user_attr("playground", mine)
+        study.set_user_attr("owner", config.owner)
         study.set_user_attr("config", {**config.to_dict(), "storage": None, "n_trials": None, "timeout": None})
     elif theirs != mine:
         differs = {k for k in set(mine) | set(theirs) if k != "shared" and mine.get(k) != theirs.get(k)}
@@ -170,6 +177,18 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
                         "or a new --study name.")
     return study
+
+
+def fresh_study_name(base: str, storage: str | None = None, runs_dir=None) -> str:
+    """`base`, or `base-2`, `base-3`, ... : the first name no study in the storage has yet, so that a new
+    study never shows an older one's trials by sharing its name."""
+    from zoo.search.storage import study_names
+
+    taken = set(study_names(storage, runs_dir))
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    return name
 
 
 def config_of_study(study: optuna.Study) -> SearchConfig | None:
@@ -235,7 +254,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
                   "value": value})
 
         result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
-                                should_stop=lambda: bool(pruned_at) or should_stop())
+                                should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner)
         link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
         outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
                    "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
@@ -255,6 +274,18 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             trial.study.stop()
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
             raise SearchInterrupted(reason)
+        if result.status == "diverged":
+            # Failed trials are invisible to the samplers, which would then sample there again: a
+            # diverged trial is pruned at the epoch it diverged with the worst value there is, so TPE
+            # ranks it below every trial that trained.
+            epoch = result.epochs_run + 1
+            trial.report(-math.inf if maximize else math.inf, epoch)
+            reason = f"diverged in epoch {epoch}: {result.reason}; reported to the sampler as the worst value"
+            patch_result(run_dir, search=link)
+            trial.set_user_attr("result", {**outcome, "reason": reason})
+            emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": None, "epoch": epoch,
+                  "reason": reason})
+            raise optuna.TrialPruned(reason)
         trial.set_user_attr("result", outcome)
         patch_result(run_dir, search=link)
         value = best_of(result.history, config.objective, maximize)
@@ -344,6 +375,7 @@ def reduce_search(state: dict, event: dict) -> None:
 def submit_search(manager, config: SearchConfig, *, owner: str = "local", workers: int = 1) -> list:
     """Queue `workers` jobs sharing one study; `config.n_trials` is split between them."""
     config.validate()
+    demo.check_room(config.owner, config.runs_dir or "runs") if config.owner else None
     open_study(config)  # create it now (or refuse a clash) so the page can attach at once
     jobs = []
     token = os.urandom(3).hex()

@@ -1,0 +1,274 @@
+"""The Search page's set-up: the space editor (one row per declared setting: search it over a
+narrowed range, or fix it), a new study (its data, model, budget, name), attaching to a study, and
+more trials for one. The live view of a study is ui/search_views.py.
+
+Data for a series study comes from the same uploader and reader as the Forecast page
+(ui/series_source.py), never from a path typed by hand; on the hosted demo the storage is the
+default journal under the runs directory and only this visitor's studies are listed.
+"""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ui import series_source
+from ui.search_views import load, start
+from ui.state import is_local, session_owner
+from zoo.data.images import IMAGE_DATASETS
+from zoo.registry import HParam, SpecError, get_task, list_models
+from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
+                        default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
+                        load_study, objective_label, open_storage, study_names)
+from zoo.spec import ExperimentSpec
+
+
+# ------------------------------------------------------------------ the space editor
+
+
+def _log_options(h: HParam) -> list:
+    """Values for a log-scaled range slider: powers of two for integers, 1-2-5 steps for floats."""
+    low, high = h.low, h.high
+    values = {low, high}
+    if h.kind == "int":
+        k = 1
+        while k <= high:
+            if k >= low:
+                values.add(k)
+            k *= 2
+    else:
+        exponent = math.floor(math.log10(low))
+        while 10 ** exponent <= high:
+            for m in (1, 2, 5):
+                v = float(f"{m}e{exponent}")
+                if low <= v <= high:
+                    values.add(v)
+            exponent += 1
+    return sorted(values)
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _range_widget(h: HParam, key: str, disabled: bool):
+    """A two-handled slider inside the declared range (so a range can be narrowed, never widened)."""
+    if h.kind in ("bool", "choice"):
+        options = [False, True] if h.kind == "bool" else list(h.choices)
+        return st.multiselect(f"{h.name} values", options, default=options, key=key, disabled=disabled,
+                              label_visibility="collapsed", format_func=str)
+    if h.log:
+        options = _log_options(h)
+        return st.select_slider(f"{h.name} range", options=options, value=(options[0], options[-1]), key=key,
+                                disabled=disabled, label_visibility="collapsed", format_func=_fmt)
+    if h.kind == "int":
+        return st.slider(f"{h.name} range", int(h.low), int(h.high), (int(h.low), int(h.high)),
+                         step=int(h.step or 1), key=key, disabled=disabled, label_visibility="collapsed")
+    step = h.step or (h.high - h.low) / 100
+    return st.slider(f"{h.name} range", float(h.low), float(h.high), (float(h.low), float(h.high)),
+                     step=float(step), key=key, disabled=disabled, label_visibility="collapsed", format="%g")
+
+
+def _value_widget(h: HParam, default, key: str, disabled: bool):
+    label = f"{h.name} value"
+    if h.kind == "bool":
+        return st.checkbox(label, value=bool(default), key=key, disabled=disabled, label_visibility="collapsed")
+    if h.kind == "choice":
+        options = list(h.choices)
+        return st.selectbox(label, options, index=options.index(default), key=key, disabled=disabled,
+                            label_visibility="collapsed", format_func=str)
+    if h.kind == "int":
+        return st.number_input(label, int(h.low), int(h.high), int(default), step=int(h.step or 1), key=key,
+                               disabled=disabled, label_visibility="collapsed")
+    step = h.step or (h.low if h.log else (h.high - h.low) / 100)
+    return st.number_input(label, float(h.low), float(h.high), float(default), step=float(step), key=key,
+                           disabled=disabled, label_visibility="collapsed", format="%g")
+
+
+def space_editor(model: str, task: str):
+    """One row per declared setting: search it (over a narrowed range or a subset of values) or fix it.
+
+    Returns the SearchSpace, or raises SpecError with what to change.
+    """
+    defaults = set(default_search_keys(model, task))
+    search, fix = {}, {}
+    head = st.columns([2, 1, 4, 2])
+    for col, text in zip(head, ("setting", "search", "range searched", "value when fixed")):
+        col.caption(text)
+    for scope, h in declared_settings(model, task):
+        if scope == "train" and isinstance(h.searchable, str):
+            continue  # a shared setting (epochs, precision), set below
+        key = f"sp_{model}_{h.name}"
+        name_col, on_col, range_col, value_col = st.columns([2, 1, 4, 2], vertical_alignment="center")
+        name_col.markdown(f"`{h.name}`", help=f"{h.help} ({scope})")
+        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, key=f"{key}_on",
+                                   label_visibility="collapsed")
+        with range_col:
+            chosen = _range_widget(h, f"{key}_range", disabled=not searched)
+        with value_col:
+            value = _value_widget(h, h.default, f"{key}_value", disabled=searched)
+        if searched:
+            search[h.name] = list(chosen) if h.kind in ("bool", "choice") else tuple(chosen)
+        elif value != h.default:
+            fix[h.name] = value
+    return build_space(model, task, search=search, fix=fix)
+
+
+# ------------------------------------------------------------------ the study setup
+
+
+def _data_choice(column) -> tuple[str, dict, object]:
+    """(task, spec fields for the data, the upload to store at Start or None)."""
+    kind = column.radio("Data", ["Images", "A series (CSV)"], key="search_kind", horizontal=True)
+    if kind == "Images":
+        data = column.selectbox("Dataset", list(IMAGE_DATASETS), key="search_data",
+                                help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
+                                     "their files")
+        return "image", {"data": data}, None
+    with st.container(border=True):
+        st.markdown("**The series** (the same file and settings as on the Forecast page)")
+        source = series_source.source_picker(st.session_state.get("runs-dir-for-search", "runs"))
+        sf, chart, _ = series_source.data_preview(source) if source else (None, None, {})
+        if sf is None:
+            raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
+        chart.plotly_chart(series_source.preview_figure(sf), key="search-preview-chart",
+                           config={"displaylogo": False, "displayModeBar": False})
+        windows = series_source.window_settings()
+    fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows)
+    return "series", fields, (source if source.kind == "upload" else None)
+
+
+def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | None:
+    """The "New study" tab. When Start is pressed: a validated config and the number of workers."""
+    st.session_state["runs-dir-for-search"] = runs_dir
+    top = st.columns([2, 2, 2])
+    task, data_fields, upload = _data_choice(top[0])
+    models = list_models(task)
+    model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
+                             key=f"search_model_{task}")
+    objective = top[2].radio("Objective", ("val_loss", "val_metric"), key="search_objective", horizontal=True,
+                             format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
+
+    st.markdown("**Search space**: what each trial samples, and what it holds fixed")
+    with st.container(border=True, height=420):
+        try:
+            space = space_editor(model, task)
+            space_error = None
+        except SpecError as exc:
+            space, space_error = None, str(exc)
+        if space is not None:
+            st.caption(f"Searching {len(space.dims)} setting(s): {', '.join(space.names) or 'none'}. "
+                       "Ranges come from the model's declarations; narrow them with the sliders.")
+
+    row = st.columns(5)
+    n_trials = row[0].number_input("Trials", 1, 10_000, 20, key="search_trials")
+    minutes = row[1].number_input("Time budget (min)", 0.0, 24 * 60.0, 0.0, step=1.0, key="search_minutes",
+                                  help="0: none. No new trial starts after this; running trials finish")
+    defaults = ExperimentSpec()
+    epochs = row[2].number_input("Epochs per trial", 1, 200, defaults.epochs, key="search_epochs")
+    limit_train = row[3].number_input("Train samples (0 = all)", 0, 1_000_000, 0, step=500, key="search_limit",
+                                      help="use only the first N training samples: quicker trials for a first look")
+    workers = row[4].number_input("Workers", 1, max(1, max_workers), 1, key="search_workers",
+                                  help="worker processes sharing this study (each a job)")
+    row = st.columns(4)
+    sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler",
+                               help="tpe: learns from earlier trials; random; grid: every combination (ranges "
+                                    "are split into a few values)")
+    pruner = row[1].selectbox("Pruner", PRUNERS, key="search_pruner",
+                              help="median: stop a trial whose epoch value is worse than the median of earlier "
+                                   "trials at that epoch; hyperband: successive halving")
+    storage = default_storage(runs_dir)
+    if is_local():   # the hosted demo keeps every study in its own journal: no storage is typed there
+        storage = row[3].text_input("Storage", key="search_storage", placeholder=storage,
+                                    help="a journal file (default, under the runs directory) or a database URL such "
+                                         "as postgresql://user:pass@host/db; workers anywhere can join the same "
+                                         "study").strip() or storage
+    base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
+    study = row[2].text_input("Study name", key="search_study_name", placeholder=_fresh(base, storage),
+                              help="a new name makes a new study; the name of an existing one adds trials to it "
+                                   "once you say so").strip() or _fresh(base, storage)
+    existing = _trial_count(storage, study)
+    resume = False
+    if existing is not None:
+        resume = st.checkbox(f"A study named `{study}` exists with {existing} trial(s): add these trials to it",
+                             key="search_resume", help="otherwise give the new study another name")
+        if not resume:
+            st.warning(f"A study named `{study}` exists. Tick the box above to add trials to it, or give another "
+                       "name: a new study never shows an older one's trials.", icon=":material/warning:")
+    if space_error:
+        st.error(space_error)
+    if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
+                     disabled=space is None or (existing is not None and not resume)):
+        return None
+    if upload is not None:
+        from zoo.forecast_io import store_upload
+
+        data_fields["data"] = str(store_upload(upload.raw, upload.name, runs_dir, session_owner()))
+    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train), **data_fields)
+    config = SearchConfig(spec=spec, space=space, objective=objective, n_trials=int(n_trials),
+                          timeout=float(minutes) * 60 or None, study=study, storage=storage, sampler=sampler,
+                          pruner=pruner, runs_dir=runs_dir, owner=session_owner())
+    config.validate()
+    return config, int(workers)
+
+
+def _fresh(base: str, storage: str) -> str:
+    try:
+        return fresh_study_name(base, storage)
+    except SpecError:
+        return base
+
+
+def _trial_count(storage: str, name: str) -> int | None:
+    """Trials of the study `name` in the storage, or None when there is no such study."""
+    try:
+        if name not in study_names(storage):
+            return None
+        return len(load_study(storage, name).get_trials(deepcopy=False))
+    except SpecError:
+        return None
+
+
+def attach_form(runs_dir: str) -> dict | None:
+    """The "Attach to a study" tab: a storage (locally) and one of its studies (on the hosted demo,
+    one of this visitor's)."""
+    storage = default_storage(runs_dir)
+    if is_local():
+        storage = st.text_input("Storage", value=storage, key="attach_storage",
+                                help="the journal file or database URL the workers use").strip()
+    try:
+        names = study_names(storage) if storage else []
+        if not is_local():
+            opened = open_storage(storage)
+            names = [n for n in names if load_study(storage, n, opened=opened).user_attrs.get("owner")
+                     == session_owner()]
+    except SpecError as exc:
+        st.error(str(exc))
+        return None
+    if not names:
+        st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
+        return None
+    name = st.selectbox("Study", names, key="attach_name")
+    if st.button("Attach", key="attach_go", icon=":material/link:"):
+        return {"storage": storage, "study": name, "jobs": []}
+    return None
+
+
+def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers: int) -> dict | None:
+    """More trials for an attached study made by the playground, with the settings it was made with."""
+    try:
+        study = load(target)
+    except SpecError:
+        return None
+    config = config_of_study(study)
+    if config is None:
+        return None
+    cols = st.columns([1, 1, 2])
+    more = cols[0].number_input("More trials", 1, 10_000, 10, key="continue_trials")
+    workers = cols[1].number_input("Workers", 1, max(1, max_workers), 1, key="continue_workers")
+    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:"):
+        config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
+        config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again
+        config.owner = owner
+        return start(manager, owner, config.validate(), int(workers))
+    return None

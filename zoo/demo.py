@@ -1,0 +1,159 @@
+"""The hosted demo: strangers share one server, so what one visitor may spend is bounded here, in
+the library, where the pages, the CLI and the job runner all pass (not only in the widgets).
+
+Demo mode is on when PLAYGROUND_DEMO is 1/true/yes (the app also reads it from `.streamlit/secrets.toml`,
+ui/state.py). Each cap is PLAYGROUND_CAP_<NAME> (say PLAYGROUND_CAP_EPOCHS=20); the defaults are
+`Caps`' below. Outside demo mode nothing here limits anything: the CLI keeps its own defaults.
+
+Ownership: a visitor is a random token kept in a cookie; files and jobs record `owner_of(token)`,
+a hash of it, so a run's files (which anyone with its URL may download) never reveal the token.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from zoo.registry import SpecError
+
+TRUE = ("1", "true", "yes", "on")
+
+
+def demo_mode() -> bool:
+    return os.environ.get("PLAYGROUND_DEMO", "").strip().lower() in TRUE
+
+
+def owner_of(visitor_token: str) -> str:
+    """What files and jobs record as a visitor's: a hash of their cookie's token."""
+    return hashlib.sha256(f"playground-visitor:{visitor_token}".encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What one visitor may spend on the hosted demo (docs: README, "Deploying the hosted demo")."""
+
+    epochs: int = 30                 # epochs of one run
+    trials: int = 20                 # trials of one search
+    train_samples: int = 20_000      # training samples of one run (limit_train)
+    upload_mb: int = 5               # size of one uploaded CSV
+    upload_rows: int = 200_000       # rows of one uploaded CSV
+    wall_seconds: int = 600          # a job's running time; past it, it ends as stopped
+    runs_per_visitor: int = 50       # runs kept per visitor
+    disk_mb_per_visitor: int = 200   # their runs and uploads together
+    max_age_hours: float = 24.0      # runs and uploads older than this are deleted by the sweep
+
+    @classmethod
+    def from_env(cls) -> "Caps":
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"PLAYGROUND_CAP_{f.name.upper()}")
+            if raw is not None:
+                try:
+                    values[f.name] = int(float(raw)) if f.type == "int" else float(raw)
+                except ValueError:
+                    raise SpecError(f"PLAYGROUND_CAP_{f.name.upper()}={raw!r} is not a number; set a number.") from None
+        return cls(**values)
+
+
+def caps() -> Caps | None:
+    """The caps in force: None outside demo mode."""
+    return Caps.from_env() if demo_mode() else None
+
+
+def check_spec(spec, n_train: int | None = None) -> None:
+    """Refuse a run the demo's caps do not allow, saying which cap and what to change.
+    `n_train`: the training samples the data has (when known), checked if limit_train does not bound it."""
+    c = caps()
+    if c is None:
+        return
+    if spec.epochs > c.epochs:
+        raise SpecError(f"this hosted demo trains at most {c.epochs} epochs per run, and this run asks for "
+                        f"{spec.epochs}; lower the epochs.")
+    used = spec.limit_train or n_train
+    if spec.limit_train > c.train_samples or (used is not None and used > c.train_samples):
+        raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and this run "
+                        f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
+
+
+def check_trials(n_trials: int | None, timeout: float | None = None) -> None:
+    c = caps()
+    if c is None:
+        return
+    if n_trials is None or n_trials > c.trials:
+        asked = "no limit" if n_trials is None else f"{n_trials}"
+        raise SpecError(f"this hosted demo runs at most {c.trials} trials per search, and this one asks for {asked}; "
+                        "give fewer trials.")
+
+
+def upload_limits() -> tuple[int, int] | None:
+    """(bytes, rows) an upload may have on the demo; None outside it."""
+    c = caps()
+    return None if c is None else (c.upload_mb * 1_000_000, c.upload_rows)
+
+
+def wall_deadline(started: float) -> float | None:
+    c = caps()
+    return None if c is None else started + c.wall_seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# what a visitor keeps
+
+
+def usage(owner: str, root) -> dict:
+    """A visitor's runs and the disk their runs and uploads take."""
+    from zoo.runs import list_runs
+
+    runs = [r for r in list_runs(root) if r.result.get("owner") == owner]
+    size = sum(_size(r.path) for r in runs) + _size(Path(root) / "uploads" / owner)
+    return {"runs": len(runs), "bytes": size}
+
+
+def check_room(owner: str, root) -> None:
+    """Refuse a new run when the visitor already keeps as many runs, or as much disk, as allowed."""
+    c = caps()
+    if c is None:
+        return
+    used = usage(owner, root)
+    if used["runs"] >= c.runs_per_visitor:
+        raise SpecError(f"you keep {used['runs']} runs, the most this hosted demo keeps per visitor; delete some "
+                        "on the Runs page to start another.")
+    if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
+        raise SpecError(f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps "
+                        f"per visitor ({c.disk_mb_per_visitor} MB); delete some runs on the Runs page.")
+
+
+def _size(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def sweep(root, max_age_hours: float | None = None, now: float | None = None) -> list[str]:
+    """Delete runs (and uploads) older than the demo's age cap; a run that is still going is kept.
+    Returns the deleted run ids."""
+    from zoo.runs import ENDED, delete_run, list_runs
+
+    c = caps()
+    hours = max_age_hours if max_age_hours is not None else (c.max_age_hours if c else None)
+    if hours is None:
+        return []
+    cutoff = (now or time.time()) - hours * 3600
+    deleted = []
+    for run in list_runs(root):
+        when = run.result.get("finished") or run.started or 0
+        if run.status in ENDED and when < cutoff:
+            delete_run(run.path)
+            deleted.append(run.run_id)
+    uploads = Path(root) / "uploads"
+    if uploads.exists():
+        for path in uploads.rglob("*"):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        for folder in sorted(uploads.glob("*/"), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                shutil.rmtree(folder, ignore_errors=True)
+    return deleted
