@@ -224,11 +224,16 @@ def _stop(job_id: str) -> None:
     manager.wait(job_id, timeout=1.5)
 
 
-def outcome_banner(status: str, reason: str, traceback: str | None = None) -> None:
+def outcome_banner(status: str, reason: str, traceback: str | None = None, verdict: dict | None = None) -> None:
+    """How the run ended. A run that completed but is no better than the trivial answer (zoo/verdict.py)
+    is a warning with the likely cause, never a green success."""
     title, default_reason, _, _ = STATUSES.get(status, (status, "", "", ""))
     reason = reason or default_reason
     text = f"**{title}:** {reason}" + ("" if reason.endswith(".") else ".")
-    if status in ("finished", "early_stopped"):
+    if status in ("finished", "early_stopped") and verdict and not verdict.get("better", True):
+        st.warning(f"**{title}, but it learned nothing useful:** {verdict['message']}. Likely cause: "
+                   f"{verdict.get('cause', 'unknown')}.", icon=":material/warning:")
+    elif status in ("finished", "early_stopped"):
         st.success(text, icon=":material/check_circle:")
     elif status == "stopped":
         st.warning(text, icon=":material/stop_circle:")
@@ -278,7 +283,7 @@ def finished_run(run, job, key: str) -> None:
         st.warning("This run's files say it is still running, but this server is not running it: it was "
                    "started elsewhere or its server stopped. What was saved so far is shown.")
     else:
-        outcome_banner(status, reason, traceback)
+        outcome_banner(status, reason, traceback, run.result.get("verdict"))
     summary_metrics(run)
     rows = (snapshot["state"].get("epoch_rows") if snapshot else None) or run.epoch_rows()
     points = snapshot["state"].get("batch_losses") if snapshot else None

@@ -28,6 +28,7 @@ from zoo.data import TensorData, load_data
 from zoo.devices import check_precision, numerics, resolve_device
 from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
+from zoo.verdict import judge
 from zoo import demo
 from zoo.runs import RunWriter, files_error, process_identity, runs_root
 from zoo.spec import ExperimentSpec
@@ -289,7 +290,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             writer.append_metrics(row)
         monitored = val_loss if spec.monitor == "val_loss" else val_metric
         if not math.isfinite(val_loss):
-            status, reason = "diverged", f"the validation loss became {val_loss} after epoch {epoch}; lower the learning rate"
+            status = "diverged"
+            reason = f"the validation loss became {val_loss} after epoch {epoch}; lower the learning rate"
             emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
                   "patience": spec.patience})
             break
@@ -347,6 +349,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         result.run_id, result.run_dir = writer.run_id, writer.path
         if task.after_fit:
             result.extra.update(resolve(task.after_fit)(result, data, writer))
+        if result.status in ("finished", "early_stopped"):
+            result.extra["verdict"] = judge(spec, result, data)
         writer.save_best(_cpu_state(result.model))
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

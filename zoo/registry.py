@@ -268,6 +268,7 @@ class Task:
     classifies: bool = False          # outputs are class logits (a confusion matrix, Grad-CAM of a class)
     headline: tuple = ("test_loss", "test loss")   # the result's key and label a finished run leads with
     caption_fields: tuple = ()        # spec fields a run's one-line description adds for this task
+    trivial: str = ""                 # "module:function(result, data) -> verdict": better than the trivial answer?
 
     def label(self, monitor: str) -> str:
         """'val loss', 'val accuracy', 'val MAE': what `monitor` means for this task."""
@@ -294,14 +295,14 @@ TASKS: dict[str, Task] = {
         loader="zoo.data.images:load_for_spec", after_fit=None, loss=_cross_entropy, metric_sum=_correct,
         input_shape=lambda s: (s.channels, s.height, s.width), output_shape=lambda s: (s.num_classes,),
         datasets="zoo.data.images:IMAGE_DATASETS", shape_of="zoo.data.images:shape_of", classifies=True,
-        headline=("test_accuracy", "test accuracy")),
+        headline=("test_accuracy", "test accuracy"), trivial="zoo.verdict:image_verdict"),
     "series": Task(
         name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
         metric_format="number", test_metric="test_mae_norm", default_model="linear", page="pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit", loss=_mse,
         metric_sum=_absolute_error,
         input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),
-        headline=("mase", "test MASE"), caption_fields=("lookback", "horizon")),
+        headline=("mase", "test MASE"), caption_fields=("lookback", "horizon"), trivial="zoo.verdict:series_verdict"),
 }
 
 

@@ -1,0 +1,82 @@
+"""Is a finished run any better than the trivial answer? A run can complete every epoch and still
+have learned nothing (SGD with lr 1 and momentum 0.99 ends at chance accuracy); that must read as
+a warning, not a green success.
+
+The trivial answer is the task's (the task table's `trivial`): for a classifier, always answering
+the test split's most common class (chance, with balanced classes); for a series, the obvious
+forecasts it was scored against (zoo/forecast/baselines.py). The verdict says which, by how much,
+and the likely cause, read from the run's own epochs.
+"""
+from __future__ import annotations
+
+import math
+
+# A classifier must beat the majority answer by more than this (accuracy points) to count as better:
+# about two standard errors of an accuracy near 10% on the bundled sample's 1,000 test images.
+MARGIN = 0.02
+
+
+def likely_cause(spec, history: list[dict]) -> str:
+    """The most likely reason a run learned nothing, from its settings and its epochs."""
+    losses = [row["train_loss"] for row in history if row.get("train_loss") is not None]
+    if not losses:
+        return "it ended before finishing an epoch: let it train longer"
+    first, last = losses[0], losses[-1]
+    if spec.init == "zeros":
+        return ("zero initialisation gives every unit of a layer the same weights and the same gradient, so the "
+                "layer learns one feature: use another init")
+    if not math.isfinite(last) or last >= first * 0.98:
+        if spec.lr >= 0.05 or (spec.optimizer == "sgd" and spec.lr * (1 + 10 * spec.momentum) >= 0.5):
+            return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): the learning rate is "
+                    f"probably too high (lr {spec.lr:g}); try one ten times lower")
+        if spec.lr <= 1e-4:
+            return (f"the training loss barely moved (from {first:.3g} to {last:.3g}): the learning rate is "
+                    f"probably too low (lr {spec.lr:g}); try one ten times higher")
+        return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): check the learning rate and "
+                "the model's size")
+    if len(losses) >= 2 and losses[-1] < 0.95 * losses[-2]:
+        return (f"the training loss was still falling when training ended ({losses[-2]:.3g} to {last:.3g} in the "
+                f"last epoch): train for more epochs than {len(losses)}")
+    return "the model fits the training data but not the test data: try a smaller model or more data"
+
+
+def image_verdict(result, data) -> dict:
+    """The task table's `trivial` for classifiers: accuracy against the majority class and chance."""
+    import torch
+
+    labels = data.y_test.detach().to("cpu").long()
+    counts = torch.bincount(labels, minlength=data.shape.num_classes).double()
+    majority = int(counts.argmax())
+    majority_share = float(counts[majority] / counts.sum()) if counts.sum() > 0 else float("nan")
+    chance = 1.0 / max(1, data.shape.num_classes)
+    trivial = max(majority_share, chance)
+    accuracy = float(result.test_metrics.get("test_accuracy", float("nan")))
+    better = math.isfinite(accuracy) and accuracy > trivial + MARGIN
+    names = data.class_names or [str(i) for i in range(data.shape.num_classes)]
+    out = {"better": better, "trivial": f"always answering the most common class ({names[majority]}): "
+                                       f"{majority_share:.1%}; chance {chance:.1%}",
+           "trivial_accuracy": trivial}
+    if not better:
+        out["message"] = (f"test accuracy {accuracy:.1%} is no better than always answering the most common class "
+                          f"({majority_share:.1%}) or guessing ({chance:.1%})")
+    return out
+
+
+def series_verdict(result, data) -> dict:
+    """The task table's `trivial` for series: the baselines the run was scored against."""
+    beats = result.extra.get("beats") or {}
+    better = bool(beats) and any(beats.values())
+    out = {"better": better, "trivial": "the baselines (naive, seasonal naive, window mean, linear least squares)"}
+    if not better:
+        out["message"] = "the model beats none of the baselines on the test windows: a simpler forecast does as well"
+    return out
+
+
+def judge(spec, result, data) -> dict:
+    """The verdict of a finished run: {"better", "trivial", and when not better "message" and "cause"}."""
+    from zoo.registry import get_task, resolve
+
+    verdict = resolve(get_task(spec.task).trivial)(result, data)
+    if not verdict["better"]:
+        verdict["cause"] = likely_cause(spec, result.history)
+    return verdict
