@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.tseries.frequencies import to_offset
 
 from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, make_windows, parse_split, read_series,
                              sample_series_path)
@@ -230,6 +231,45 @@ def test_missing_target_limit_is_twenty_percent():
     assert read_series(with_gaps(48)).frame["temp"].notna().all()   # exactly 20%: filled
     with pytest.raises(SpecError, match="20%"):
         read_series(with_gaps(49))
+
+
+# ---------------------------------------------------------------------------------------------
+# dates: ISO is never day first; day first needs evidence
+
+
+def _dated_csv(dates, fmt: str) -> bytes:
+    values = 100 + 10 * np.sin(np.arange(len(dates)) / 3) + np.arange(len(dates)) * 0.1
+    return ("date,value\n" + "".join(f"{d.strftime(fmt)},{v:.3f}\n" for d, v in zip(dates, values))).encode()
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"])
+@pytest.mark.parametrize("start, freq", [("1950-01-01", "MS"), ("1959-01-01", "QS"), ("1900-01-01", "YS"),
+                                         ("1990-01-31", "ME"), ("1990-03-31", "QE"), ("1900-12-31", "YE")])
+def test_iso_dates_are_never_read_day_first(start, freq, fmt):
+    # The monthly (1950-01-01, 1950-02-01, ...) and quarterly (1959-01-01, 1959-04-01, ...) series
+    # were read year-day-month: daily or every-3-days steps, "irregular", and forecasts dated 2010-01-23.
+    dates = pd.date_range(start, periods=60, freq=freq)
+    sf = read_series(_dated_csv(dates, fmt))
+    assert list(sf.frame.index) == list(dates)
+    assert to_offset(sf.freq) == to_offset(freq), sf.freq
+    assert not any("day first" in n or "irregular" in n for n in sf.notes), sf.notes
+    expected_future = pd.date_range(dates[-1], periods=4, freq=freq)[1:]
+    assert list(sf.future_index(3)) == list(expected_future)
+
+
+@pytest.mark.parametrize("fmt, start, freq, day_first", [
+    ("%d/%m/%Y", "2023-01-02", "D", True),        # evidence: a first field over 12 (13/01/2023)
+    ("%m/%d/%Y", "2023-01-02", "D", False),       # evidence: a second field over 12 (01/13/2023)
+    ("%d.%m.%Y %H:%M", "2023-01-02", "h", True),  # no field over 12 in 10 days: only day first is evenly spaced
+    ("%d/%m/%Y", "2000-01-01", "MS", True),       # 01/02/2000, 01/03/2000, ...: only day first is monthly
+    ("%m/%d/%Y", "2000-01-01", "MS", False),      # 02/01/2000, 03/01/2000, ...: only month first is monthly
+])
+def test_day_first_only_with_evidence(fmt, start, freq, day_first):
+    dates = pd.date_range(start, periods=240, freq=freq)
+    sf = read_series(_dated_csv(dates, fmt))
+    assert list(sf.frame.index) == list(dates)
+    assert to_offset(sf.freq) == to_offset(freq)
+    assert any("day first" in n for n in sf.notes) == day_first, sf.notes
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.columns import _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
+from zoo.data.series.columns import DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
 from zoo.data.series.text import (MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
                                   _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
@@ -199,8 +199,7 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                 table.text_cols.remove(col)
                 break
     if date_col is not None:
-        day_first = " (day first, as in 31/12/2023)" if how == "day first" else ""
-        notes.append(f"dates are read from column {date_col!r}{day_first}.")
+        notes.append(f"dates are read from column {date_col!r}{DATE_READINGS.get(how, '')}.")
     if table.text_cols:
         shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
         notes.append(f"non-numeric column(s) {shown} were dropped.")
