@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pandas.tseries.frequencies import to_offset
 
-from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, make_windows, parse_split, read_series,
-                             sample_series_path)
+from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, looks_wide, make_windows, parse_split,
+                             read_series, sample_series_path)
 from zoo.registry import SpecError
 
 ROOT = Path(__file__).resolve().parent
@@ -270,6 +270,138 @@ def test_day_first_only_with_evidence(fmt, start, freq, day_first):
     assert list(sf.frame.index) == list(dates)
     assert to_offset(sf.freq) == to_offset(freq)
     assert any("day first" in n for n in sf.notes) == day_first, sf.notes
+
+
+# ---------------------------------------------------------------------------------------------
+# year columns, year + month, wide tables
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def _cycle(n, period, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.round(80 + 60 * np.sin(2 * np.pi * np.arange(n) / period) + rng.normal(0, 8, n), 2)
+
+
+@pytest.mark.parametrize("name", ["YEAR", "year", "Yr", "when"])
+def test_a_numeric_year_column_is_the_time_index(name):
+    # The issue's sunspots: YEAR (1700.0, 1701.0, ... as pandas writes floats) became an input feature.
+    years = np.arange(1700, 2009)
+    raw = _csv(pd.DataFrame({name: years.astype(float), "SUNACTIVITY": _cycle(len(years), 11)}))
+    sf = read_series(raw)
+    assert sf.date_col == name and sf.columns == ["SUNACTIVITY"] and sf.target == "SUNACTIVITY"
+    assert list(sf.frame.index) == list(pd.date_range("1700-01-01", periods=len(years), freq="YS"))
+    assert to_offset(sf.freq) == to_offset("YS")
+    assert list(sf.future_index(2)) == [pd.Timestamp("2009-01-01"), pd.Timestamp("2010-01-01")]
+    assert any(f"years in column {name!r}" in n for n in sf.notes), sf.notes
+    assert read_series(raw, date_col=name).frame.index.equals(sf.frame.index)
+
+
+@pytest.mark.parametrize("values", [
+    np.arange(1500, 1600) * 2.0,                 # steps of 2: counts, not years
+    np.arange(1, 101, dtype=float),              # a row counter, not years
+    np.arange(1900, 2000) + 0.5,                 # not whole numbers
+    np.arange(3000, 3100, dtype=float),          # out of the plausible range
+])
+def test_numbers_that_are_not_years_stay_numbers(values):
+    raw = _csv(pd.DataFrame({"units": values, "sales": _cycle(len(values), 12)}))
+    sf = read_series(raw)
+    assert sf.date_col is None and "units" in sf.columns
+
+
+@pytest.mark.parametrize("period_col, per_year, freq", [("month", 12, "MS"), ("MONTH", 12, "MS"), ("quarter", 4, "QS"),
+                                                        ("Q", 4, "QS")])
+def test_year_and_month_or_quarter_columns_make_the_index(period_col, per_year, freq):
+    n = 20 * per_year
+    years = 1959 + np.arange(n) // per_year
+    periods = np.arange(n) % per_year + 1
+    raw = _csv(pd.DataFrame({"year": years, period_col: periods, "co2": _cycle(n, per_year)}))
+    sf = read_series(raw)
+    expected = pd.date_range("1959-01-01", periods=n, freq=freq)
+    assert sf.date_col == "year" and sf.columns == ["co2"]
+    assert list(sf.frame.index) == list(expected) and to_offset(sf.freq) == to_offset(freq)
+    assert list(sf.future_index(1)) == list(pd.date_range(expected[-1], periods=2, freq=freq)[1:])
+    assert read_series(raw, date_col="year").frame.index.equals(sf.frame.index)
+
+
+MONTH_COLUMNS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+
+def _wide_table(years=61, start=1950, last_row_months=12, extra=None):
+    long = 24 + 2 * np.sin(2 * np.pi * np.arange(12 * years) / 12) + np.linspace(0, 1, 12 * years)
+    grid = np.round(long.reshape(years, 12), 3).astype(object)
+    grid[-1, last_row_months:] = ""
+    frame = pd.DataFrame(grid, columns=MONTH_COLUMNS)
+    frame.insert(0, "YEAR", np.arange(start, start + years).astype(float))
+    for name, values in (extra or {}).items():
+        frame[name] = values
+    return frame, np.round(long, 3)
+
+
+def test_a_wide_table_is_read_as_it_is_but_says_it_looks_wide():
+    # The issue's El Nino table (YEAR and JAN ... DEC) was read as 61 steps with target DEC and no warning.
+    frame, _ = _wide_table()
+    raw = _csv(frame)
+    sf = read_series(raw)
+    assert sf.date_col == "YEAR" and sf.target == "DEC" and len(sf) == 61 and sf.layout == "long"
+    message = looks_wide(sf)
+    assert message and "wide table" in message and "JAN ... DEC" in message and "layout 'wide'" in message
+    assert message in sf.notes
+    assert looks_wide(raw) == message                 # from the file's header too, without reading it
+    assert looks_wide(CORPUS / "clean.csv") is None and looks_wide(read_series(CORPUS / "clean.csv")) is None
+    assert looks_wide(b"\x89PNG\r\n") is None
+
+
+def test_the_wide_layout_melts_the_table_into_one_monthly_series():
+    frame, long = _wide_table(last_row_months=7, extra={"ANNUAL": np.arange(61.0)})
+    sf = read_series(_csv(frame), layout="wide")
+    assert sf.layout == "wide" and sf.date_col == "YEAR" and sf.target == "value" and sf.columns == ["value"]
+    assert len(sf) == 60 * 12 + 7                     # the last year's empty months were not observed yet
+    assert list(sf.frame.index) == list(pd.date_range("1950-01-01", periods=len(sf), freq="MS"))
+    assert sf.freq == "MS" and sf.future_index(1)[0] == pd.Timestamp("2010-08-01")
+    np.testing.assert_array_equal(sf.frame["value"].to_numpy(), long[:len(sf)])
+    assert looks_wide(sf) is None
+    notes = " ".join(sf.notes)
+    assert "'ANNUAL'" in notes and "5 empty period(s)" in notes and "one long monthly series" in notes
+    assert read_series(_csv(frame), layout="wide", target="value").frame.equals(sf.frame)
+    with pytest.raises(SpecError, match="leave the target unset"):
+        read_series(_csv(frame), layout="wide", target="DEC")
+    with pytest.raises(SpecError, match="does not look like a wide table"):
+        read_series(CORPUS / "clean.csv", layout="wide")
+    with pytest.raises(SpecError, match="must be long"):
+        read_series(CORPUS / "clean.csv", layout="tall")
+
+
+def test_a_wide_quarterly_table_without_years_melts_into_steps():
+    rng = np.random.default_rng(0)
+    grid = np.round(rng.normal(10, 1, size=(30, 4)), 3)
+    sf = read_series(_csv(pd.DataFrame(grid, columns=["Q1", "Q2", "Q3", "Q4"])), layout="wide")
+    assert sf.date_col is None and len(sf) == 120
+    np.testing.assert_array_equal(sf.frame["value"].to_numpy(), grid.ravel())
+
+
+@pytest.fixture(scope="module")
+def statsmodels_data():
+    return pytest.importorskip("statsmodels.api").datasets
+
+
+def test_the_issues_real_tables(statsmodels_data):
+    """The files of the issue, written as pandas writes them (years as 1700.0): statsmodels' copies."""
+    sunspots = read_series(_csv(statsmodels_data.sunspots.load_pandas().data))
+    assert sunspots.date_col == "YEAR" and sunspots.columns == ["SUNACTIVITY"]
+    assert sunspots.frame.index[0] == pd.Timestamp("1700-01-01") and to_offset(sunspots.freq) == to_offset("YS")
+    nile = read_series(_csv(statsmodels_data.nile.load_pandas().data))
+    assert nile.date_col == "year" and len(nile) == 100 and nile.future_index(1)[0] == pd.Timestamp("1971-01-01")
+    macro = read_series(_csv(statsmodels_data.macrodata.load_pandas().data), target="realgdp")
+    assert macro.date_col == "year" and to_offset(macro.freq) == to_offset("QS") and "quarter" not in macro.columns
+    assert macro.frame.index[-1] == pd.Timestamp("2009-07-01")
+    elnino = statsmodels_data.elnino.load_pandas().data
+    assert looks_wide(_csv(elnino))
+    melted = read_series(_csv(elnino), layout="wide")
+    assert len(melted) == 61 * 12 and melted.freq == "MS"
+    np.testing.assert_allclose(melted.frame["value"].to_numpy(), elnino[MONTH_COLUMNS].to_numpy().ravel())
 
 
 # ---------------------------------------------------------------------------------------------

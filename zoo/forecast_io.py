@@ -55,9 +55,10 @@ def upload_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None) -> SeriesFrame:
+def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None,
+                layout: str = "long") -> SeriesFrame:
     """`read_series` on uploaded bytes, with the page's caps; raises SpecError in one sentence."""
-    return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col,
+    return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col, layout=layout,
                        max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS)
 
 
