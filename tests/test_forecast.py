@@ -135,6 +135,56 @@ def test_detect_period():
     assert detect_period(ws) == 24
 
 
+def _nile_like(n=100, seed=0):
+    """Yearly flows: a level that drops once, with persistent (AR(1)) noise around it, and no season."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.5 * noise[i - 1] + rng.normal(0, 120)
+    return np.where(np.arange(n) < 28, 1100.0, 850.0) + noise
+
+
+@pytest.mark.parametrize("kind", ["nile-like", "white noise", "random walk"])
+def test_no_season_is_found_where_there_is_none(kind):
+    # The issue: the Nile's 100 yearly flows got a season of 8, so seasonal naive used lag 8.
+    found = []
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        x = {"nile-like": lambda: _nile_like(seed=seed), "white noise": lambda: rng.normal(size=100),
+             "random walk": lambda: rng.normal(size=100).cumsum()}[kind]()
+        found.append(detect_period(x[:70]))                       # the training part of a 0.7 split
+        found.append(detect_period(_frame(x, freq="YS")))
+    assert set(found) == {1}, sorted(set(found))
+
+
+def test_a_season_needs_three_full_cycles_in_the_training_part():
+    rng = np.random.default_rng(0)
+    x = 10 * np.sin(2 * np.pi * np.arange(400) / 40) + rng.normal(0, 1, 400)
+    assert detect_period(x[:100]) == 1          # two and a half cycles
+    assert detect_period(x[:125]) == 40         # three
+    ws = make_windows(_frame(x[:170], freq="D"), 8, 4)   # 119 training rows: under three cycles of 40
+    assert detect_period(ws) == 1 and evaluate_forecast(_LastValue(4), ws).season == 1
+
+
+def test_seasons_of_the_issues_real_series():
+    """What statsmodels' copies of the issue's series show: no season in the Nile's flows, the solar
+    cycle (11 years) in sunspots, a year in weekly CO2 and monthly El Nino; and ETTh1 keeps its day."""
+    datasets = pytest.importorskip("statsmodels.api").datasets
+    nile = read_series(datasets.nile.load_pandas().data.to_csv(index=False).encode())
+    assert nile.freq == "YS-JAN" and detect_period(make_windows(nile, 8, 4)) == 1
+    sunspots = read_series(datasets.sunspots.load_pandas().data.to_csv(index=False).encode())
+    assert detect_period(make_windows(sunspots, 22, 11)) == 11
+    co2 = datasets.co2.load_pandas().data.interpolate()
+    assert detect_period(co2["co2"].to_numpy()[: int(0.7 * len(co2))], "W-SAT") == 52
+    elnino = datasets.elnino.load_pandas().data
+    assert detect_period(elnino.iloc[:42, 1:].to_numpy().ravel(), "MS") == 12
+    from zoo.data.series import sample_series_path
+
+    etth1 = read_series(sample_series_path())
+    assert detect_period(make_windows(etth1, 96, 24, split="ett")) == 24
+    assert detect_period(make_windows(etth1, 96, 24)) == 24
+
+
 def test_conformal_quantile_is_the_finite_sample_one():
     residuals = np.arange(1, 10, dtype=float)[:, None] * np.array([1.0, -2.0])   # n = 9, two steps
     hw = conformal_intervals(residuals, levels=(0.8, 0.5))
