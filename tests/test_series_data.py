@@ -12,7 +12,8 @@ import pytest
 from pandas.tseries.frequencies import to_offset
 
 from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, looks_wide, make_windows, parse_split,
-                             read_series, sample_series_path)
+                             read_series, sample_series_path, suggest_windows)
+from zoo.forecast import min_calibration_windows
 from zoo.registry import SpecError
 
 ROOT = Path(__file__).resolve().parent
@@ -489,6 +490,74 @@ def test_bad_split_is_refused(split):
 def test_ett_refused_on_a_short_series():
     with pytest.raises(SpecError, match="14,400 rows"):
         make_windows(_synthetic(), 8, 4, split="ett")
+
+
+# ---------------------------------------------------------------------------------------------
+# suggested windows
+
+
+def _seasonal_frame(n, freq, period=0, seed=0) -> SeriesFrame:
+    """A trend with a season of `period` steps and noise (CO2-like), or for period 0 a random walk with
+    noise and no season; on dates of `freq` (None: plain steps)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    if period:
+        y = 300 + 0.02 * t + 3 * np.sin(2 * np.pi * t / period) + rng.normal(0, 0.3, n)
+    else:
+        y = 300 + rng.normal(0, 3, n).cumsum() + rng.normal(0, 0.3, n)
+    index = pd.date_range("1960-01-01", periods=n, freq=freq, name="date") if freq else pd.RangeIndex(n)
+    return SeriesFrame(pd.DataFrame({"y": y}, index=index), "y", "date" if freq else None, freq)
+
+
+@pytest.mark.parametrize("split", ["0.7,0.1,0.2", "0.6,0.2,0.2", "0.8,0.1,0.1", "0.5,0.3,0.2"])
+@pytest.mark.parametrize("n, freq, period", [(10, None, 0), (13, "YS", 0), (40, "YS", 0), (100, "YS", 0),
+                                              (150, "YS", 0), (200, None, 0), (240, "MS", 12), (203, "QS", 4),
+                                              (2284, "W-SAT", 52), (3000, "h", 24), (5000, None, 0)])
+def test_suggested_windows_fit_the_split(n, freq, period, split):
+    sf = _seasonal_frame(n, freq, period)
+    suggestion = suggest_windows(sf, split)
+    ws = make_windows(sf, suggestion["lookback"], suggestion["horizon"], split=split)
+    sizes = {"train": len(ws.train_starts), "val": len(ws.val_starts), "test": len(ws.test_starts)}
+    assert suggestion["windows"] == sizes and min(sizes.values()) >= 1
+    a, b, _ = ws.split_rows
+    if b - a >= 4:                           # validation long enough to calibrate an 80% interval: it does
+        assert sizes["val"] >= min_calibration_windows(0.8)
+    reason = suggestion["reason"]
+    assert "\n" not in reason and len(reason) < 300 and f"horizon {suggestion['horizon']}" in reason
+
+
+@pytest.mark.parametrize("n, freq, period, lookback, horizon", [
+    (240, "MS", 12, 48, 12), (203, "QS", 4, 16, 4), (2284, "W-SAT", 52, 208, 52), (3000, "h", 24, 96, 24),
+    (100, "YS", 0, 20, 5), (200, None, 0, 40, 10)])
+def test_the_suggested_horizon_is_a_season_or_a_share_of_the_test_part(n, freq, period, lookback, horizon):
+    sf = _seasonal_frame(n, freq, period)
+    suggestion = suggest_windows(sf)
+    assert (suggestion["lookback"], suggestion["horizon"], suggestion["season"]) == (lookback, horizon,
+                                                                                     max(period, 1))
+    assert ("one season" in suggestion["reason"]) == bool(period)
+    assert ("no season found" in suggestion["reason"]) == (not period)
+
+
+def test_files_the_defaults_refuse_get_a_setting_that_fits(etth1):
+    # The issue: lookback 96 and horizon 24 for every file refused a 150-row yearly file and a 200-row
+    # file, and gave weekly CO2 a 24-week horizon.
+    for sf in (_seasonal_frame(150, "YS"), _seasonal_frame(200, None)):
+        with pytest.raises(SpecError):
+            make_windows(sf, 96, 24)
+        suggestion = suggest_windows(sf)
+        make_windows(sf, suggestion["lookback"], suggestion["horizon"])
+    assert suggest_windows(_seasonal_frame(2284, "W-SAT", 52))["horizon"] == 52
+    for split in ("0.7,0.1,0.2", "ett"):
+        suggestion = suggest_windows(etth1, split)
+        assert (suggestion["lookback"], suggestion["horizon"], suggestion["season"]) == (96, 24, 24)
+        assert "80% and 95% intervals" in suggestion["reason"]
+    assert "too few for an 80% interval" in suggest_windows(_seasonal_frame(12, None))["reason"]
+
+
+def test_a_split_that_leaves_a_part_empty_gets_no_suggestion():
+    with pytest.raises(SpecError) as info:
+        suggest_windows(_seasonal_frame(10, None), "0.9,0.05,0.05")
+    assert "0 test rows" in _one_line(info.value)
 
 
 # ---------------------------------------------------------------------------------------------

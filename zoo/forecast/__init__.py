@@ -24,5 +24,5 @@ from zoo.forecast.scores import (LEVELS, METRIC_KEYS, Metrics, conformal_interva
 
 __all__ = ["BASELINES", "INTERVAL_METHODS", "LEVELS", "METRIC_KEYS", "ForecastReport", "Metrics", "baseline_predictions",
            "conformal_intervals", "conformal_is_exact", "detect_period", "evaluate_forecast", "fit_linear",
-           "interval_coverage", "linear", "metrics", "min_calibration_windows", "naive", "predict", "report_after_fit", "seasonal_naive",
-           "seasonal_scale", "window_mean", "window_scale"]
+           "interval_coverage", "linear", "metrics", "min_calibration_windows", "naive", "predict", "report_after_fit",
+           "seasonal_naive", "seasonal_scale", "window_mean", "window_scale"]

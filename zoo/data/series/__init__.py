@@ -6,6 +6,7 @@
     frame.py    SeriesFrame: the checked series and its future dates
     read.py     read_series(): the table -> a checked SeriesFrame (time index, target, frequency, notes)
     windows.py  make_windows(): chronological splits, the scaler from training rows, the windows
+    suggest.py  suggest_windows(): a lookback and horizon that suit the series and the split
 
 This module is the task table's loader for series (`load_for_spec`) and the bundled sample.
 """
@@ -21,6 +22,7 @@ from zoo.data.series.layout import LAYOUTS, looks_wide
 from zoo.data.series.read import MAX_GAP_FILL, read_series
 from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
 from zoo.data.series.windows import ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split
+from zoo.data.series.suggest import suggest_windows
 from zoo.registry import DataShape
 
 SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
@@ -63,6 +65,6 @@ def load_series_data(spec, device=None):
 
 
 __all__ = ["ETT_ROWS", "LAYOUTS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
-           "load_for_spec", "load_series_data", "looks_wide", "make_windows", "parse_split", "read_series", "resolve_series_source",
-           "sample_series_path", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
-           "_split_table"]
+           "load_for_spec", "load_series_data", "looks_wide", "make_windows", "parse_split", "read_series",
+           "resolve_series_source", "sample_series_path", "suggest_windows", "_column_names", "_decode", "_has_header",
+           "_parse_dates", "_parse_numbers", "_split_table"]
