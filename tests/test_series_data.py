@@ -13,12 +13,13 @@ from pandas.tseries.frequencies import to_offset
 
 from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, looks_wide, make_windows, parse_split,
                              read_series, sample_series_path, suggest_windows)
-from zoo.forecast import min_calibration_windows
+from zoo.forecast import detect_period, min_calibration_windows
 from zoo.registry import SpecError
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "csv_corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+READINGS = json.loads((CORPUS / "readings.json").read_text(encoding="utf-8"))
 SHARED_ETT = ROOT.parent.parent / "shared" / "data" / "ett" / "ETTh1.csv"
 L, H = 8, 4
 
@@ -48,8 +49,9 @@ def test_corpus_matches_its_generator():
         import make_corpus
     finally:
         sys.path.remove(str(CORPUS))
-    built = make_corpus.build()
+    built, readings = make_corpus.build_all()
     assert {name: exp for name, (exp, _) in built.items()} == EXPECTED
+    assert readings == READINGS and set(READINGS) <= {name for name, exp in EXPECTED.items() if exp == "ok"}
     for name, (_, content) in built.items():
         assert (CORPUS / name).read_bytes() == content, f"{name} differs from make_corpus.py; rerun it"
 
@@ -82,6 +84,33 @@ def test_corpus_file_loads_or_is_refused_in_one_line(name):
         assert np.isfinite(x).all() and np.isfinite(y).all()
     future = sf.future_index(H)
     assert len(future) == H and future.is_monotonic_increasing and future[0] > sf.frame.index[-1]
+
+
+def _check_reading(sf: SeriesFrame, expected: dict, name: str) -> None:
+    """The file's time index as make_corpus.py wrote it: date column, frequency, season, next date."""
+    a = parse_split("0.7,0.1,0.2", len(sf))[0]
+    found = {"date_col": sf.date_col, "season": detect_period(sf.frame[sf.target].to_numpy()[:a], sf.freq)}
+    future = sf.future_index(1)[0]
+    found["first_future"] = int(future) if isinstance(future, (int, np.integer)) else str(future)
+    for key in ("rows", "target"):
+        if key in expected:
+            found[key] = len(sf) if key == "rows" else sf.target
+    assert {k: v for k, v in expected.items() if k != "freq"} == found, (name, sf.notes)
+    if expected["freq"] is None:
+        assert sf.freq is None, name
+    else:
+        assert to_offset(sf.freq) == to_offset(expected["freq"]), (name, sf.freq)
+
+
+@pytest.mark.parametrize("name", sorted(READINGS))
+def test_corpus_files_are_read_on_their_calendar(name):
+    expected = dict(READINGS[name])
+    wide, looks = expected.pop("wide", None), expected.pop("looks_wide", False)
+    sf = read_series(CORPUS / name)
+    _check_reading(sf, expected, name)
+    assert (looks_wide(sf) is not None) == looks and (looks_wide(CORPUS / name) is not None) == looks
+    if wide is not None:
+        _check_reading(read_series(CORPUS / name, layout="wide"), wide, name)
 
 
 @pytest.mark.parametrize("name", [n for n, e in sorted(EXPECTED.items()) if e == "ok"])
