@@ -356,6 +356,20 @@ def test_year_and_month_or_quarter_columns_make_the_index(period_col, per_year, 
     assert read_series(raw, date_col="year").frame.index.equals(sf.frame.index)
 
 
+def test_year_columns_out_of_time_order_are_sorted():
+    years = np.arange(1900, 2000)
+    values = _cycle(100, 11)
+    newest_first = read_series(_csv(pd.DataFrame({"when": years[::-1], "v": values[::-1]})))
+    assert newest_first.date_col == "when" and newest_first.frame.index[0] == pd.Timestamp("1900-01-01")
+    np.testing.assert_array_equal(newest_first.frame["v"], values)
+    order = np.random.default_rng(0).permutation(48)
+    months = pd.DataFrame({"year": 1990 + np.arange(48) // 12, "month": np.arange(48) % 12 + 1,
+                           "v": np.arange(48.0)}).iloc[order]
+    shuffled = read_series(_csv(months))
+    assert shuffled.freq == "MS" and list(shuffled.frame["v"]) == list(range(48))
+    assert any("not in time order" in n for n in shuffled.notes)
+
+
 MONTH_COLUMNS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
 

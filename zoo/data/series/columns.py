@@ -97,7 +97,7 @@ _NUMERIC_DATE_RE = r"^(\d{1,4})([-/.])(\d{1,2})(?:\2(\d{1,4}))?(?=$|[\sT])"
 # How each field order is tried (pandas.to_datetime keyword arguments), first to last.
 _ATTEMPTS = {
     # ISO 8601 (2023-01-31, with or without a time): year, month, day in every convention. pandas's
-    # dayfirst=True reads 1950-02-01 as 1950-01-02, which made monthly data daily (docs/architecture.md).
+    # dayfirst=True reads 1950-02-01 as 1950-01-02, which once made monthly series daily and irregular.
     "year first": [("ISO 8601", {"format": "ISO8601"}), ("inferred", {}), ("mixed formats", {"format": "mixed"})],
     "day first": [("day first", {"dayfirst": True}), ("mixed formats", {"format": "mixed", "dayfirst": True})],
     "month first": [("month first", {"dayfirst": False}), ("mixed formats", {"format": "mixed"})],

@@ -15,7 +15,8 @@ class SeriesFrame:
 
     frame: pd.DataFrame          # numeric float64 columns only; DatetimeIndex (sorted) or RangeIndex
     target: str                  # the column to forecast
-    date_col: str | None = None  # the column the index came from (None: plain integer steps)
+    date_col: str | None = None  # the column the index came from (None: plain integer steps; the year column
+                                 #   when a month or quarter column beside it completes the dates)
     freq: str | None = None      # pandas offset alias of the step ("h", "D", "MS", ...), None without dates
     notes: list[str] = field(default_factory=list)  # what was detected, fixed, dropped or filled
     layout: str = "long"         # "wide": melted from a row per year and a column per month (layout.py)
@@ -52,7 +53,7 @@ class SeriesFrame:
         return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
 
     def summary(self) -> dict:
-        """What a preview shows: rows, columns, the detected date column, frequency and target."""
+        """What a preview shows: rows, columns, the detected date column, frequency, target and layout."""
         idx = self.frame.index
         return {
             "rows": len(self.frame),
@@ -60,6 +61,7 @@ class SeriesFrame:
             "target": self.target,
             "date_col": self.date_col,
             "freq": self.freq,
+            "layout": self.layout,
             "start": str(idx[0]) if len(idx) else None,
             "end": str(idx[-1]) if len(idx) else None,
             "notes": list(self.notes),

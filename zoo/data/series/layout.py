@@ -75,14 +75,21 @@ def _period_dates(years: np.ndarray, periods: np.ndarray | None = None, per_year
     return pd.to_datetime(frame).dt.tz_localize("UTC")
 
 
+def _consecutive(steps_sorted: np.ndarray) -> bool:
+    """Distinct values one apart but for a few gaps (filled later like any missing timestamp)."""
+    return bool((steps_sorted > 0).all() and (steps_sorted == 1).mean() >= 0.9)
+
+
 def _partner(numeric: dict, year_col: str, years: np.ndarray) -> YearIndex | None:
-    """A month or quarter column that, with the repeating years, steps forward one period a row."""
-    if np.all(np.diff(years) > 0):
+    """A month or quarter column that, with the repeating years, gives each row its own period, one
+    after the other (in any row order: the reader sorts them)."""
+    if len(np.unique(years)) == len(years):
         return None          # every row is another year: no room for months
-    for col, values in numeric.items():
+    named = _MONTH_NAMES | _QUARTER_NAMES
+    for col in sorted(numeric, key=lambda c: _plain(c) not in named):
         if col == year_col:
             continue
-        v = np.asarray(values, dtype=np.float64)
+        v = np.asarray(numeric[col], dtype=np.float64)
         if not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 12:
             continue
         name = _plain(col)
@@ -90,17 +97,16 @@ def _partner(numeric: dict, year_col: str, years: np.ndarray) -> YearIndex | Non
         if v.max() > per_year:
             continue
         periods = v.astype(np.int64)
-        steps = np.diff(years * per_year + periods)
-        # Strictly forward, one period a row but for a few gaps (filled like any missing timestamp).
-        if (steps > 0).all() and (steps == 1).mean() >= 0.9:
+        if _consecutive(np.diff(np.sort(years * per_year + periods))):
             return YearIndex(year_col, col, per_year, _period_dates(years, periods, per_year))
     return None
 
 
 def find_year_index(numeric: dict, names: list[str], only: str | None = None) -> YearIndex | None:
     """Dates from numeric year columns: a year column with a month or quarter column beside it, or a
-    column of years counting up by one a row (a column named like 'year' may skip a few years).
-    `only`: the column a person chose as the date column. None when no column holds years."""
+    column of years counting up (or down) by one a row; a column named like 'year', or chosen, may
+    also skip a few years or be out of order. `only`: the column a person chose as the date column.
+    None when no column holds years."""
     candidates = [only] if only is not None else sorted(
         (c for c in names if c in numeric), key=lambda c: _plain(c) not in _YEAR_NAMES)
     for col in candidates:
@@ -112,7 +118,7 @@ def find_year_index(numeric: dict, names: list[str], only: str | None = None) ->
             return paired
         steps = np.diff(years)
         named = _plain(col) in _YEAR_NAMES or only is not None
-        if (steps == 1).all() or (named and (steps > 0).all() and (steps == 1).mean() >= 0.9):
+        if (steps == 1).all() or (steps == -1).all() or (named and _consecutive(np.diff(np.sort(years)))):
             return YearIndex(col, None, 1, _period_dates(years))
     return None
 
