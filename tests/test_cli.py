@@ -119,3 +119,33 @@ def test_the_full_datasets_read_the_idx_files_through_torchvision(tmp_path):
                    "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stderr
     assert last_json(proc)["status"] == "finished"
+
+
+CORPUS = ROOT / "tests" / "csv_corpus"
+
+
+@pytest.mark.parametrize("name, layout, freq, first", [
+    ("monthly_iso.csv", "long", "MS", "1970-01-01"),          # 1950-01-01, 1950-02-01, ... 1969-12-01
+    ("quarterly_iso.csv", "long", "QS", "1989-01-01"),        # 1959-01-01, 1959-04-01, ... 1988-10-01
+    ("wide_monthly_table.csv", "wide", "MS", "2011-01-01"),   # YEAR 1950 ... 2010, then JAN ... DEC
+])
+def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name, layout, freq, first, tmp_path):
+    # The issue: ISO monthly and quarterly dates read year-day-month gave backtest dates like 1998-01-11 for
+    # November 1998 and future dates like 2010-01-23.
+    import pandas as pd
+
+    proc = zoo_cli("train", "--data", str(CORPUS / name), "--layout", layout, "--model", "linear", "--epochs", "1",
+                   "--lookback", "16", "--horizon", "8", "--device", "cpu", "--seed", "0", "--json",
+                   "--runs-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(last_json(proc)["run_dir"])
+    forecast = pd.read_csv(run_dir / "forecast.csv")
+    expected = pd.date_range(first, periods=8, freq=freq)
+    assert list(pd.to_datetime(forecast["date"])) == list(expected)
+    assert forecast["forecast"].notna().all()
+    # The backtest is dated with the file's own dates (for the wide table, the first of each month).
+    backtest = pd.to_datetime(pd.read_csv(run_dir / "backtest.csv")["time"])
+    if layout == "long":
+        file_dates = set(pd.to_datetime(pd.read_csv(CORPUS / name)["date"]))
+        assert set(backtest) <= file_dates
+    assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)

@@ -11,8 +11,9 @@ import torch
 from torch import nn
 
 from zoo.data.series import SeriesFrame, make_windows, read_series
-from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, detect_period, evaluate_forecast, fit_linear,
-                          interval_coverage, linear, metrics, naive, seasonal_naive, window_mean)
+from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, conformal_is_exact, detect_period,
+                          evaluate_forecast, fit_linear, interval_coverage, linear, metrics, min_calibration_windows,
+                          naive, seasonal_naive, window_mean)
 
 
 def _frame(values, freq="h", extra=None) -> SeriesFrame:
@@ -135,12 +136,114 @@ def test_detect_period():
     assert detect_period(ws) == 24
 
 
+def _nile_like(n=100, seed=0):
+    """Yearly flows: a level that drops once, with persistent (AR(1)) noise around it, and no season."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.5 * noise[i - 1] + rng.normal(0, 120)
+    return np.where(np.arange(n) < 28, 1100.0, 850.0) + noise
+
+
+@pytest.mark.parametrize("kind", ["nile-like", "white noise", "random walk"])
+def test_no_season_is_found_where_there_is_none(kind):
+    # The issue: the Nile's 100 yearly flows got a season of 8, so seasonal naive used lag 8.
+    found = []
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        x = {"nile-like": lambda: _nile_like(seed=seed), "white noise": lambda: rng.normal(size=100),
+             "random walk": lambda: rng.normal(size=100).cumsum()}[kind]()
+        found.append(detect_period(x[:70]))                       # the training part of a 0.7 split
+        found.append(detect_period(_frame(x, freq="YS")))
+    assert set(found) == {1}, sorted(set(found))
+
+
+def test_a_season_needs_three_full_cycles_in_the_training_part():
+    rng = np.random.default_rng(0)
+    x = 10 * np.sin(2 * np.pi * np.arange(400) / 40) + rng.normal(0, 1, 400)
+    assert detect_period(x[:100]) == 1          # two and a half cycles
+    assert detect_period(x[:125]) == 40         # three
+    ws = make_windows(_frame(x[:170], freq="D"), 8, 4)   # 119 training rows: under three cycles of 40
+    assert detect_period(ws) == 1 and evaluate_forecast(_LastValue(4), ws).season == 1
+
+
+def test_seasons_of_the_issues_real_series():
+    """What statsmodels' copies of the issue's series show: no season in the Nile's flows, the solar
+    cycle (11 years) in sunspots, a year in weekly CO2 and monthly El Nino; and ETTh1 keeps its day."""
+    datasets = pytest.importorskip("statsmodels.api").datasets
+    nile = read_series(datasets.nile.load_pandas().data.to_csv(index=False).encode())
+    assert nile.freq == "YS-JAN" and detect_period(make_windows(nile, 8, 4)) == 1
+    sunspots = read_series(datasets.sunspots.load_pandas().data.to_csv(index=False).encode())
+    assert detect_period(make_windows(sunspots, 22, 11)) == 11
+    co2 = datasets.co2.load_pandas().data.interpolate()
+    assert detect_period(co2["co2"].to_numpy()[: int(0.7 * len(co2))], "W-SAT") == 52
+    elnino = datasets.elnino.load_pandas().data
+    assert detect_period(elnino.iloc[:42, 1:].to_numpy().ravel(), "MS") == 12
+    from zoo.data.series import sample_series_path
+
+    etth1 = read_series(sample_series_path())
+    assert detect_period(make_windows(etth1, 96, 24, split="ett")) == 24
+    assert detect_period(make_windows(etth1, 96, 24)) == 24
+
+
 def test_conformal_quantile_is_the_finite_sample_one():
     residuals = np.arange(1, 10, dtype=float)[:, None] * np.array([1.0, -2.0])   # n = 9, two steps
     hw = conformal_intervals(residuals, levels=(0.8, 0.5))
     # ceil(10 * 0.8) = 8 -> the 8th smallest |r|; ceil(10 * 0.5) = 5 -> the 5th.
     np.testing.assert_allclose(hw[0.8], [8, 16])
     np.testing.assert_allclose(hw[0.5], [5, 10])
+
+
+def test_conformal_levels_need_enough_calibration_windows():
+    # ceil((n+1) * level) <= n, i.e. n >= level / (1 - level): 4 windows for 80%, 9 for 90%, 19 for 95%.
+    assert [min_calibration_windows(lv) for lv in (0.5, 0.8, 0.9, 0.95, 0.99)] == [1, 4, 9, 19, 99]
+    for level in (0.8, 0.9, 0.95):
+        need = min_calibration_windows(level)
+        assert conformal_is_exact(need, level) and not conformal_is_exact(need - 1, level)
+    residuals = np.arange(1.0, 6.0)[:, None] * np.array([1.0, 2.0])          # five windows, two steps
+    hw = conformal_intervals(residuals)
+    np.testing.assert_allclose(hw[0.8], [5, 10])                             # ceil(6 * 0.8) = 5th smallest
+    assert np.isnan(hw[0.95]).all()                                         # would need 19: no 95% band
+
+
+@pytest.mark.parametrize("horizon, defined", [(20, ()), (17, (0.8,)), (2, (0.8, 0.95))])
+def test_intervals_from_too_few_validation_windows_are_left_out_and_say_so(horizon, defined, tmp_path):
+    # The issue: one validation window gave identical "80%" and "95%" bands that covered 29-43% of the test values.
+    sf = _frame(_hourly(200))
+    ws = make_windows(sf, 24, horizon)                     # 20 validation rows: 21 - horizon windows
+    n_val = len(ws.val_starts)
+    assert n_val == 21 - horizon
+    report = evaluate_forecast(_flat_linear(24, 1, horizon), ws)
+    extra = report.to_dict()
+    for level, pct in ((0.8, 80), (0.95, 95)):
+        lower, upper = report.forecast[f"lower_{pct}"], report.forecast[f"upper_{pct}"]
+        if level in defined:
+            assert np.isfinite(report.halfwidths[level]).all() and 0 <= report.coverage[level] <= 1
+            assert (lower < report.forecast["forecast"]).all() and extra["coverage"][str(pct)] is not None
+        else:
+            assert np.isnan(report.halfwidths[level]).all() and math.isnan(report.coverage[level])
+            assert lower.isna().all() and upper.isna().all()
+            assert report.backtest[f"lower_{pct}"].isna().all()
+            assert extra["coverage"][str(pct)] is None and extra["forecast_halfwidth_mean"][str(pct)] is None
+            need = min_calibration_windows(level)
+            assert any(f"{pct}% interval is left out" in n and f"at least {need} validation windows" in n
+                       and f"there are {n_val}" in n for n in extra["notes"]), extra["notes"]
+    assert extra["interval_windows"] == {"validation": n_val, "needed": {"80": 4, "95": 19}}
+    assert np.isfinite(report.forecast["forecast"]).all()
+    json.dumps(extra)
+
+    # What the page and forecast.csv make of it: no number where there is no interval, and no crash.
+    from zoo import forecast_io as fio
+    from zoo.runs import RunWriter, load_run
+    from zoo.spec import ExperimentSpec
+
+    assert fio.coverage_lines(extra) == [(80, extra["coverage"]["80"]), (95, extra["coverage"]["95"])]
+    assert fio.metrics_table(extra).shape[0] == 5
+    writer = RunWriter(tmp_path, ExperimentSpec(task="series", data="x.csv", model="linear"), "run-1")
+    writer.write_table("forecast", report.forecast)
+    back = load_run(writer.path).table("forecast")
+    for level, pct in ((0.8, 80), (0.95, 95)):
+        assert back[f"upper_{pct}"].isna().all() == (level not in defined)
 
 
 def test_conformal_coverage_on_iid_residuals_is_near_nominal():

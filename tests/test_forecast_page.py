@@ -250,6 +250,29 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert "300 rows** · date column **date**" in all_text(at) and not at.error
 
 
+def test_a_run_with_too_few_validation_windows_shows_no_interval(runs_dir):
+    """Three validation windows cannot calibrate an 80% or a 95% interval: the run view shows none
+    (no coverage, no band, empty bounds) and says why, instead of a narrow band under those names."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    path = fio.store_upload(hourly_csv(), "shop load.csv", runs_dir)
+    spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=48, horizon=28, epochs=1,
+                          device="cpu")
+    run_dir = runs_dir / run_experiment(spec, runs_dir=runs_dir).run_id
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["coverage"] == {"80": None, "95": None} and result["interval_windows"]["validation"] == 3
+    at = new_app({"run": run_dir.name}).run()
+    assert_clean(at)
+    coverage = {m.label: m.value for m in at.metric if "interval coverage" in m.label}
+    assert coverage == {"80% interval coverage": "—", "95% interval coverage": "—"}
+    assert "80% interval is left out" in all_text(at) and "at least 4 validation windows" in all_text(at)
+    from zoo.runs import load_run
+
+    forecast = load_run(run_dir).table("forecast")
+    assert forecast["forecast"].notna().all() and forecast[["lower_80", "upper_95"]].isna().all().all()
+
+
 def test_a_run_on_a_series_without_dates_forecasts_plain_steps(runs_dir):
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec

@@ -9,14 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.tseries.frequencies import to_offset
 
-from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, make_windows, parse_split, read_series,
-                             sample_series_path)
+from zoo.data.series import (ETT_ROWS, SeriesFrame, load_series_data, looks_wide, make_windows, parse_split,
+                             read_series, sample_series_path, suggest_windows)
+from zoo.forecast import detect_period, min_calibration_windows
 from zoo.registry import SpecError
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "csv_corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+READINGS = json.loads((CORPUS / "readings.json").read_text(encoding="utf-8"))
 SHARED_ETT = ROOT.parent.parent / "shared" / "data" / "ett" / "ETTh1.csv"
 L, H = 8, 4
 
@@ -46,8 +49,9 @@ def test_corpus_matches_its_generator():
         import make_corpus
     finally:
         sys.path.remove(str(CORPUS))
-    built = make_corpus.build()
+    built, readings = make_corpus.build_all()
     assert {name: exp for name, (exp, _) in built.items()} == EXPECTED
+    assert readings == READINGS and set(READINGS) <= {name for name, exp in EXPECTED.items() if exp == "ok"}
     for name, (_, content) in built.items():
         assert (CORPUS / name).read_bytes() == content, f"{name} differs from make_corpus.py; rerun it"
 
@@ -80,6 +84,33 @@ def test_corpus_file_loads_or_is_refused_in_one_line(name):
         assert np.isfinite(x).all() and np.isfinite(y).all()
     future = sf.future_index(H)
     assert len(future) == H and future.is_monotonic_increasing and future[0] > sf.frame.index[-1]
+
+
+def _check_reading(sf: SeriesFrame, expected: dict, name: str) -> None:
+    """The file's time index as make_corpus.py wrote it: date column, frequency, season, next date."""
+    a = parse_split("0.7,0.1,0.2", len(sf))[0]
+    found = {"date_col": sf.date_col, "season": detect_period(sf.frame[sf.target].to_numpy()[:a], sf.freq)}
+    future = sf.future_index(1)[0]
+    found["first_future"] = int(future) if isinstance(future, (int, np.integer)) else str(future)
+    for key in ("rows", "target"):
+        if key in expected:
+            found[key] = len(sf) if key == "rows" else sf.target
+    assert {k: v for k, v in expected.items() if k != "freq"} == found, (name, sf.notes)
+    if expected["freq"] is None:
+        assert sf.freq is None, name
+    else:
+        assert to_offset(sf.freq) == to_offset(expected["freq"]), (name, sf.freq)
+
+
+@pytest.mark.parametrize("name", sorted(READINGS))
+def test_corpus_files_are_read_on_their_calendar(name):
+    expected = dict(READINGS[name])
+    wide, looks = expected.pop("wide", None), expected.pop("looks_wide", False)
+    sf = read_series(CORPUS / name)
+    _check_reading(sf, expected, name)
+    assert (looks_wide(sf) is not None) == looks and (looks_wide(CORPUS / name) is not None) == looks
+    if wide is not None:
+        _check_reading(read_series(CORPUS / name, layout="wide"), wide, name)
 
 
 @pytest.mark.parametrize("name", [n for n, e in sorted(EXPECTED.items()) if e == "ok"])
@@ -233,6 +264,191 @@ def test_missing_target_limit_is_twenty_percent():
 
 
 # ---------------------------------------------------------------------------------------------
+# dates: ISO is never day first; day first needs evidence
+
+
+def _dated_csv(dates, fmt: str) -> bytes:
+    values = 100 + 10 * np.sin(np.arange(len(dates)) / 3) + np.arange(len(dates)) * 0.1
+    return ("date,value\n" + "".join(f"{d.strftime(fmt)},{v:.3f}\n" for d, v in zip(dates, values))).encode()
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"])
+@pytest.mark.parametrize("start, freq", [("1950-01-01", "MS"), ("1959-01-01", "QS"), ("1900-01-01", "YS"),
+                                         ("1990-01-31", "ME"), ("1990-03-31", "QE"), ("1900-12-31", "YE")])
+def test_iso_dates_are_never_read_day_first(start, freq, fmt):
+    # The issue's monthly (1950-01-01, 1950-02-01, ...) and quarterly (1959-01-01, 1959-04-01, ...) series
+    # were read year-day-month: daily or every-3-days steps, "irregular", and forecasts dated 2010-01-23.
+    dates = pd.date_range(start, periods=60, freq=freq)
+    sf = read_series(_dated_csv(dates, fmt))
+    assert list(sf.frame.index) == list(dates)
+    assert to_offset(sf.freq) == to_offset(freq), sf.freq
+    assert not any("day first" in n or "irregular" in n for n in sf.notes), sf.notes
+    expected_future = pd.date_range(dates[-1], periods=4, freq=freq)[1:]
+    assert list(sf.future_index(3)) == list(expected_future)
+
+
+@pytest.mark.parametrize("fmt, start, freq, day_first", [
+    ("%d/%m/%Y", "2023-01-02", "D", True),        # evidence: a first field over 12 (13/01/2023)
+    ("%m/%d/%Y", "2023-01-02", "D", False),       # evidence: a second field over 12 (01/13/2023)
+    ("%d.%m.%Y %H:%M", "2023-01-02", "h", True),  # no field over 12 in 10 days: only day first is evenly spaced
+    ("%d/%m/%Y", "2000-01-01", "MS", True),       # 01/02/2000, 01/03/2000, ...: only day first is monthly
+    ("%m/%d/%Y", "2000-01-01", "MS", False),      # 02/01/2000, 03/01/2000, ...: only month first is monthly
+])
+def test_day_first_only_with_evidence(fmt, start, freq, day_first):
+    dates = pd.date_range(start, periods=240, freq=freq)
+    sf = read_series(_dated_csv(dates, fmt))
+    assert list(sf.frame.index) == list(dates)
+    assert to_offset(sf.freq) == to_offset(freq)
+    assert any("day first" in n for n in sf.notes) == day_first, sf.notes
+
+
+# ---------------------------------------------------------------------------------------------
+# year columns, year + month, wide tables
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def _cycle(n, period, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.round(80 + 60 * np.sin(2 * np.pi * np.arange(n) / period) + rng.normal(0, 8, n), 2)
+
+
+@pytest.mark.parametrize("name", ["YEAR", "year", "Yr", "when"])
+def test_a_numeric_year_column_is_the_time_index(name):
+    # The issue's sunspots: YEAR (1700.0, 1701.0, ... as pandas writes floats) became an input feature.
+    years = np.arange(1700, 2009)
+    raw = _csv(pd.DataFrame({name: years.astype(float), "SUNACTIVITY": _cycle(len(years), 11)}))
+    sf = read_series(raw)
+    assert sf.date_col == name and sf.columns == ["SUNACTIVITY"] and sf.target == "SUNACTIVITY"
+    assert list(sf.frame.index) == list(pd.date_range("1700-01-01", periods=len(years), freq="YS"))
+    assert to_offset(sf.freq) == to_offset("YS")
+    assert list(sf.future_index(2)) == [pd.Timestamp("2009-01-01"), pd.Timestamp("2010-01-01")]
+    assert any(f"years in column {name!r}" in n for n in sf.notes), sf.notes
+    assert read_series(raw, date_col=name).frame.index.equals(sf.frame.index)
+
+
+@pytest.mark.parametrize("values", [
+    np.arange(1500, 1600) * 2.0,                 # steps of 2: counts, not years
+    np.arange(1, 101, dtype=float),              # a row counter, not years
+    np.arange(1900, 2000) + 0.5,                 # not whole numbers
+    np.arange(3000, 3100, dtype=float),          # out of the plausible range
+])
+def test_numbers_that_are_not_years_stay_numbers(values):
+    raw = _csv(pd.DataFrame({"units": values, "sales": _cycle(len(values), 12)}))
+    sf = read_series(raw)
+    assert sf.date_col is None and "units" in sf.columns
+
+
+@pytest.mark.parametrize("period_col, per_year, freq", [("month", 12, "MS"), ("MONTH", 12, "MS"), ("quarter", 4, "QS"),
+                                                        ("Q", 4, "QS")])
+def test_year_and_month_or_quarter_columns_make_the_index(period_col, per_year, freq):
+    n = 20 * per_year
+    years = 1959 + np.arange(n) // per_year
+    periods = np.arange(n) % per_year + 1
+    raw = _csv(pd.DataFrame({"year": years, period_col: periods, "co2": _cycle(n, per_year)}))
+    sf = read_series(raw)
+    expected = pd.date_range("1959-01-01", periods=n, freq=freq)
+    assert sf.date_col == "year" and sf.columns == ["co2"]
+    assert list(sf.frame.index) == list(expected) and to_offset(sf.freq) == to_offset(freq)
+    assert list(sf.future_index(1)) == list(pd.date_range(expected[-1], periods=2, freq=freq)[1:])
+    assert read_series(raw, date_col="year").frame.index.equals(sf.frame.index)
+
+
+def test_year_columns_out_of_time_order_are_sorted():
+    years = np.arange(1900, 2000)
+    values = _cycle(100, 11)
+    newest_first = read_series(_csv(pd.DataFrame({"when": years[::-1], "v": values[::-1]})))
+    assert newest_first.date_col == "when" and newest_first.frame.index[0] == pd.Timestamp("1900-01-01")
+    np.testing.assert_array_equal(newest_first.frame["v"], values)
+    order = np.random.default_rng(0).permutation(48)
+    months = pd.DataFrame({"year": 1990 + np.arange(48) // 12, "month": np.arange(48) % 12 + 1,
+                           "v": np.arange(48.0)}).iloc[order]
+    shuffled = read_series(_csv(months))
+    assert shuffled.freq == "MS" and list(shuffled.frame["v"]) == list(range(48))
+    assert any("not in time order" in n for n in shuffled.notes)
+
+
+MONTH_COLUMNS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+
+def _wide_table(years=61, start=1950, last_row_months=12, extra=None):
+    long = 24 + 2 * np.sin(2 * np.pi * np.arange(12 * years) / 12) + np.linspace(0, 1, 12 * years)
+    grid = np.round(long.reshape(years, 12), 3).astype(object)
+    grid[-1, last_row_months:] = ""
+    frame = pd.DataFrame(grid, columns=MONTH_COLUMNS)
+    frame.insert(0, "YEAR", np.arange(start, start + years).astype(float))
+    for name, values in (extra or {}).items():
+        frame[name] = values
+    return frame, np.round(long, 3)
+
+
+def test_a_wide_table_is_read_as_it_is_but_says_it_looks_wide():
+    # The issue's El Nino table (YEAR and JAN ... DEC) was read as 61 steps with target DEC and no warning.
+    frame, _ = _wide_table()
+    raw = _csv(frame)
+    sf = read_series(raw)
+    assert sf.date_col == "YEAR" and sf.target == "DEC" and len(sf) == 61 and sf.layout == "long"
+    message = looks_wide(sf)
+    assert message and "wide table" in message and "JAN ... DEC" in message and "layout 'wide'" in message
+    assert message in sf.notes
+    assert looks_wide(raw) == message                 # from the file's header too, without reading it
+    assert looks_wide(CORPUS / "clean.csv") is None and looks_wide(read_series(CORPUS / "clean.csv")) is None
+    assert looks_wide(b"\x89PNG\r\n") is None
+
+
+def test_the_wide_layout_melts_the_table_into_one_monthly_series():
+    frame, long = _wide_table(last_row_months=7, extra={"ANNUAL": np.arange(61.0)})
+    sf = read_series(_csv(frame), layout="wide")
+    assert sf.layout == "wide" and sf.date_col == "YEAR" and sf.target == "value" and sf.columns == ["value"]
+    assert len(sf) == 60 * 12 + 7                     # the last year's empty months were not observed yet
+    assert list(sf.frame.index) == list(pd.date_range("1950-01-01", periods=len(sf), freq="MS"))
+    assert sf.freq == "MS" and sf.future_index(1)[0] == pd.Timestamp("2010-08-01")
+    np.testing.assert_array_equal(sf.frame["value"].to_numpy(), long[:len(sf)])
+    assert looks_wide(sf) is None
+    notes = " ".join(sf.notes)
+    assert "'ANNUAL'" in notes and "5 empty period(s)" in notes and "one long monthly series" in notes
+    assert read_series(_csv(frame), layout="wide", target="value").frame.equals(sf.frame)
+    with pytest.raises(SpecError, match="leave the target unset"):
+        read_series(_csv(frame), layout="wide", target="DEC")
+    with pytest.raises(SpecError, match="does not look like a wide table"):
+        read_series(CORPUS / "clean.csv", layout="wide")
+    with pytest.raises(SpecError, match="must be long"):
+        read_series(CORPUS / "clean.csv", layout="tall")
+
+
+def test_a_wide_quarterly_table_without_years_melts_into_steps():
+    rng = np.random.default_rng(0)
+    grid = np.round(rng.normal(10, 1, size=(30, 4)), 3)
+    sf = read_series(_csv(pd.DataFrame(grid, columns=["Q1", "Q2", "Q3", "Q4"])), layout="wide")
+    assert sf.date_col is None and len(sf) == 120
+    np.testing.assert_array_equal(sf.frame["value"].to_numpy(), grid.ravel())
+
+
+@pytest.fixture(scope="module")
+def statsmodels_data():
+    return pytest.importorskip("statsmodels.api").datasets
+
+
+def test_the_issues_real_tables(statsmodels_data):
+    """The files of the issue, written as pandas writes them (years as 1700.0): statsmodels' copies."""
+    sunspots = read_series(_csv(statsmodels_data.sunspots.load_pandas().data))
+    assert sunspots.date_col == "YEAR" and sunspots.columns == ["SUNACTIVITY"]
+    assert sunspots.frame.index[0] == pd.Timestamp("1700-01-01") and to_offset(sunspots.freq) == to_offset("YS")
+    nile = read_series(_csv(statsmodels_data.nile.load_pandas().data))
+    assert nile.date_col == "year" and len(nile) == 100 and nile.future_index(1)[0] == pd.Timestamp("1971-01-01")
+    macro = read_series(_csv(statsmodels_data.macrodata.load_pandas().data), target="realgdp")
+    assert macro.date_col == "year" and to_offset(macro.freq) == to_offset("QS") and "quarter" not in macro.columns
+    assert macro.frame.index[-1] == pd.Timestamp("2009-07-01")
+    elnino = statsmodels_data.elnino.load_pandas().data
+    assert looks_wide(_csv(elnino))
+    melted = read_series(_csv(elnino), layout="wide")
+    assert len(melted) == 61 * 12 and melted.freq == "MS"
+    np.testing.assert_allclose(melted.frame["value"].to_numpy(), elnino[MONTH_COLUMNS].to_numpy().ravel())
+
+
+# ---------------------------------------------------------------------------------------------
 # windows, splits, leakage
 
 
@@ -317,6 +533,74 @@ def test_bad_split_is_refused(split):
 def test_ett_refused_on_a_short_series():
     with pytest.raises(SpecError, match="14,400 rows"):
         make_windows(_synthetic(), 8, 4, split="ett")
+
+
+# ---------------------------------------------------------------------------------------------
+# suggested windows
+
+
+def _seasonal_frame(n, freq, period=0, seed=0) -> SeriesFrame:
+    """A trend with a season of `period` steps and noise (CO2-like), or for period 0 a random walk with
+    noise and no season; on dates of `freq` (None: plain steps)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    if period:
+        y = 300 + 0.02 * t + 3 * np.sin(2 * np.pi * t / period) + rng.normal(0, 0.3, n)
+    else:
+        y = 300 + rng.normal(0, 3, n).cumsum() + rng.normal(0, 0.3, n)
+    index = pd.date_range("1960-01-01", periods=n, freq=freq, name="date") if freq else pd.RangeIndex(n)
+    return SeriesFrame(pd.DataFrame({"y": y}, index=index), "y", "date" if freq else None, freq)
+
+
+@pytest.mark.parametrize("split", ["0.7,0.1,0.2", "0.6,0.2,0.2", "0.8,0.1,0.1", "0.5,0.3,0.2"])
+@pytest.mark.parametrize("n, freq, period", [(10, None, 0), (13, "YS", 0), (40, "YS", 0), (100, "YS", 0),
+                                              (150, "YS", 0), (200, None, 0), (240, "MS", 12), (203, "QS", 4),
+                                              (2284, "W-SAT", 52), (3000, "h", 24), (5000, None, 0)])
+def test_suggested_windows_fit_the_split(n, freq, period, split):
+    sf = _seasonal_frame(n, freq, period)
+    suggestion = suggest_windows(sf, split)
+    ws = make_windows(sf, suggestion["lookback"], suggestion["horizon"], split=split)
+    sizes = {"train": len(ws.train_starts), "val": len(ws.val_starts), "test": len(ws.test_starts)}
+    assert suggestion["windows"] == sizes and min(sizes.values()) >= 1
+    a, b, _ = ws.split_rows
+    if b - a >= 4:                           # validation long enough to calibrate an 80% interval: it does
+        assert sizes["val"] >= min_calibration_windows(0.8)
+    reason = suggestion["reason"]
+    assert "\n" not in reason and len(reason) < 300 and f"horizon {suggestion['horizon']}" in reason
+
+
+@pytest.mark.parametrize("n, freq, period, lookback, horizon", [
+    (240, "MS", 12, 48, 12), (203, "QS", 4, 16, 4), (2284, "W-SAT", 52, 208, 52), (3000, "h", 24, 96, 24),
+    (100, "YS", 0, 20, 5), (200, None, 0, 40, 10)])
+def test_the_suggested_horizon_is_a_season_or_a_share_of_the_test_part(n, freq, period, lookback, horizon):
+    sf = _seasonal_frame(n, freq, period)
+    suggestion = suggest_windows(sf)
+    assert (suggestion["lookback"], suggestion["horizon"], suggestion["season"]) == (lookback, horizon,
+                                                                                     max(period, 1))
+    assert ("one season" in suggestion["reason"]) == bool(period)
+    assert ("no season found" in suggestion["reason"]) == (not period)
+
+
+def test_files_the_defaults_refuse_get_a_setting_that_fits(etth1):
+    # The issue: lookback 96 and horizon 24 for every file refused a 150-row yearly file and a 200-row
+    # file, and gave weekly CO2 a 24-week horizon.
+    for sf in (_seasonal_frame(150, "YS"), _seasonal_frame(200, None)):
+        with pytest.raises(SpecError):
+            make_windows(sf, 96, 24)
+        suggestion = suggest_windows(sf)
+        make_windows(sf, suggestion["lookback"], suggestion["horizon"])
+    assert suggest_windows(_seasonal_frame(2284, "W-SAT", 52))["horizon"] == 52
+    for split in ("0.7,0.1,0.2", "ett"):
+        suggestion = suggest_windows(etth1, split)
+        assert (suggestion["lookback"], suggestion["horizon"], suggestion["season"]) == (96, 24, 24)
+        assert "80% and 95% intervals" in suggestion["reason"]
+    assert "too few for an 80% interval" in suggest_windows(_seasonal_frame(12, None))["reason"]
+
+
+def test_a_split_that_leaves_a_part_empty_gets_no_suggestion():
+    with pytest.raises(SpecError) as info:
+        suggest_windows(_seasonal_frame(10, None), "0.9,0.05,0.05")
+    assert "0 test rows" in _one_line(info.value)
 
 
 # ---------------------------------------------------------------------------------------------

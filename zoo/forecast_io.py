@@ -62,10 +62,11 @@ def upload_limits() -> tuple[int, int]:
     return demo.upload_limits() or (MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS)
 
 
-def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None) -> SeriesFrame:
+def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: str | None = None,
+                layout: str = "long") -> SeriesFrame:
     """`read_series` on uploaded bytes, with the page's caps; raises SpecError in one sentence."""
     max_bytes, max_rows = upload_limits()
-    return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col,
+    return read_series(NamedBytes(raw, name or "the upload"), target=target, date_col=date_col, layout=layout,
                        max_bytes=max_bytes, max_rows=max_rows)
 
 

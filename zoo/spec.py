@@ -23,6 +23,7 @@ SCHEDULES = ("none", "cosine", "step")
 PRECISIONS = ("fp32", "fp64", "bf16", "fp16", "tf32")
 MONITORS = ("val_loss", "val_metric")
 FEATURES = ("target", "all")
+LAYOUTS = ("long", "wide")    # of a series CSV: a row per time step, or a row per year (zoo/data/series/layout.py)
 # The groups the form shows, in order; a setting without a group is set by the CLI (or a page) only.
 FORM_GROUPS = ("Optimiser", "Loop", "Numerics", "Early stopping")
 NOT_EPOCHS = "epochs is the budget every trial shares (and the pruner's scale); set it with --epochs"
@@ -82,6 +83,9 @@ class ExperimentSpec:
     target: str | None = hp(None, kind="text", tasks=("series",),
                             help="target column (default: the last numeric column)")
     date_col: str | None = hp(None, kind="text", tasks=("series",), help="date column (default: detected)")
+    layout: str = hp("long", choices=LAYOUTS, tasks=("series",),
+                     help="long: a row per time step; wide: a row per year and a column per month (JAN ... DEC) or "
+                          "quarter (Q1 ... Q4), read as one long series")
     lookback: int = hp(96, low=1, high=5000, tasks=("series",), help="input window length L")
     horizon: int = hp(24, low=1, high=1000, tasks=("series",), help="steps to forecast H")
     features: str = hp("target", choices=FEATURES, tasks=("series",),

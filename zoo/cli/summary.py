@@ -8,8 +8,8 @@ SIZES = ("fp32", "fp16", "bf16", "fp64")
 
 
 def add_arguments(parser) -> None:
-    add_spec_arguments(parser, only=("seed", "device", "target", "date_col", "lookback", "horizon", "features",
-                                     "split", "season"))
+    add_spec_arguments(parser, only=("seed", "device", "target", "date_col", "layout", "lookback", "horizon",
+                                     "features", "split", "season"))
     parser.add_argument("--run", default=None, help="summarise a saved run's model instead (a run directory)")
     parser.add_argument("--batch-size", type=int, default=64,
                         help="batch size for the shapes, mult-adds and memory estimate (default 64)")

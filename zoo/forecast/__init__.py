@@ -20,9 +20,9 @@ from zoo.forecast.baselines import (BASELINES, baseline_predictions, detect_peri
 from zoo.forecast.report import (INTERVAL_METHODS, ForecastReport, evaluate_forecast, predict, report_after_fit,
                                  window_scale)
 from zoo.forecast.scores import (LEVELS, METRIC_KEYS, Metrics, conformal_intervals, conformal_is_exact,
-                                 interval_coverage, metrics, seasonal_scale)
+                                 interval_coverage, metrics, min_calibration_windows, seasonal_scale)
 
 __all__ = ["BASELINES", "INTERVAL_METHODS", "LEVELS", "METRIC_KEYS", "ForecastReport", "Metrics", "baseline_predictions",
            "conformal_intervals", "conformal_is_exact", "detect_period", "evaluate_forecast", "fit_linear",
-           "interval_coverage", "linear", "metrics", "naive", "predict", "report_after_fit", "seasonal_naive",
-           "seasonal_scale", "window_mean", "window_scale"]
+           "interval_coverage", "linear", "metrics", "min_calibration_windows", "naive", "predict", "report_after_fit",
+           "seasonal_naive", "seasonal_scale", "window_mean", "window_scale"]

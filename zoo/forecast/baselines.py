@@ -48,13 +48,43 @@ def _acf(x: np.ndarray, max_lag: int) -> np.ndarray:
     return ac / ac[0] if ac[0] > 0 else np.zeros(max_lag + 1)
 
 
+MIN_CYCLES = 3         # full seasons the training part must hold before a season is believed
+NOISE_BANDS = 2       # a peak must clear twice the usual 2/sqrt(n) band (about 4 standard errors)
+
+
+def _evidence(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, float]:
+    """How strongly each lag 0..max_lag looks like a season, and the score noise stays below.
+
+    Two views of the autocorrelation, of the series itself and of its first differences (which
+    remove a trend that hides the season, as in CO2 or ETTh1's oil temperature). In each, a lag
+    scores where it is a local peak: its autocorrelation, but no more than its rise from the lowest
+    value before it, since a season dips half a period in while a trend, a slowly wandering level
+    (the Nile's flows) or persistent changes (inflation) decay without dips. A season must score
+    above max(0.1, NOISE_BANDS * 2/sqrt(n)) in either view."""
+    n = len(x)
+    diffs = np.diff(x)
+    score = np.zeros(max_lag + 1)
+    for view in (x, diffs):
+        if np.ptp(view) == 0:
+            continue
+        acf = _acf(view, max_lag + 1)
+        lowest = np.minimum.accumulate(acf[1:])          # lowest[m - 1] = min(acf[1..m])
+        for m in range(2, max_lag + 1):
+            if acf[m] >= max(acf[m - 1], acf[m + 1]):
+                score[m] = max(score[m], min(acf[m], acf[m] - lowest[m - 2]))
+    return score, max(0.1, NOISE_BANDS * 2.0 / math.sqrt(n))
+
+
 def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:
-    """The seasonal period: `season` when > 0, else the strongest autocorrelation peak.
+    """The seasonal period: `season` when > 0, else the one the autocorrelation gives evidence for.
 
     `data` is a WindowedSeries (its training target is used), a SeriesFrame (its target; pass the
-    training part to avoid looking at the test split) or a 1-D array. Periods the frequency
-    suggests (24 for hourly, 7 for daily, 12 for monthly, ...) win when the ACF shows a peak
-    there. Returns 1 when nothing seasonal is found (seasonal naive is then the naive forecast).
+    training part to avoid looking at the test split) or a 1-D array. A period is reported only
+    when the data hold at least MIN_CYCLES full seasons and its autocorrelation peak clears the
+    noise band well (`_evidence`); a period the frequency suggests (24 for hourly, 7 for daily, 12
+    for monthly, ...) wins when it has that evidence. Returns 1 when nothing seasonal is found
+    (seasonal naive is then the naive forecast): a short yearly series like the Nile's 100 flows
+    has no season, however its noise happens to peak.
     """
     if season and int(season) > 0:
         return int(season)
@@ -68,27 +98,24 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
         x = np.asarray(data, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     n = len(x)
-    if n < 8 or np.ptp(x) == 0:
+    max_lag = min(n // MIN_CYCLES, max_period)
+    if max_lag < 2 or np.ptp(x) == 0:
         return 1
-    max_lag = min(n // 2, max_period)
-    if max_lag < 2:
-        return 1
-    acf = _acf(x, max_lag + 1)
-    threshold = max(0.1, 2.0 / math.sqrt(n))
-
-    def is_peak(m: int) -> bool:
-        return 2 <= m <= max_lag and acf[m] > threshold and acf[m] >= max(acf[m - 1], acf[m + 1]) - 0.02
-
+    score, threshold = _evidence(x, max_lag)
     for m in _candidates_for(freq):
-        if is_peak(m):
+        # A year of weeks or days is not a whole number (52.18, 365.25): its peak may be a lag later.
+        slack = 1 if m >= 52 else 0
+        if 2 <= m <= max_lag and score[m:m + slack + 1].max() > threshold:
             return int(m)
-    peaks = [m for m in range(2, max_lag + 1) if acf[m] > threshold and acf[m] >= acf[m - 1] and acf[m] >= acf[m + 1]]
+    peaks = [m for m in range(2, max_lag + 1) if score[m] > threshold]
     if not peaks:
         return 1
-    best = max(peaks, key=lambda m: acf[m])
-    # A multiple of the true period peaks about as high: prefer the shortest close to the best.
+    best = max(peaks, key=lambda m: score[m])
+    # A multiple of the true period peaks about as high: prefer the shortest close to the best. A
+    # period that is not a whole number of steps (52.18 weeks) puts its multiples up to 2% off.
     for m in peaks:
-        if m < best and best % m == 0 and acf[m] >= acf[best] - 0.05:
+        k = round(best / m)
+        if m < best and k >= 2 and abs(best - k * m) <= 0.02 * best and score[m] >= score[best] - 0.05:
             return int(m)
     return int(best)
 

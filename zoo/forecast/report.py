@@ -13,7 +13,8 @@ import pandas as pd
 from zoo.data.series import WindowedSeries
 
 from zoo.forecast.baselines import baseline_predictions, detect_period
-from zoo.forecast.scores import LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics
+from zoo.forecast.scores import (LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics,
+                                 min_calibration_windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,13 +29,15 @@ class ForecastReport:
     baselines: dict               # baseline name -> metrics dict with the same keys
     beats: dict                   # baseline name -> bool: model MSE (original scale) below the baseline's
     season: int                   # period used by seasonal naive and MASE
-    halfwidths: dict              # level -> (H,) half-widths of the future forecast, original scale
-    coverage: dict                # level -> share of test actuals inside their intervals
+    halfwidths: dict              # level -> (H,) half-widths of the future forecast, original scale (NaN: too
+                                  #   few validation windows for that level, see conformal_intervals)
+    coverage: dict                # level -> share of test actuals inside their intervals (NaN: no interval)
     backtest: pd.DataFrame        # long: time, step (1..H), actual, predicted, origin, lower_80 ... upper_95,
                                   #   baseline_<name> for each baseline (all original scale)
     forecast: pd.DataFrame        # date, forecast, lower_80, upper_80, lower_95, upper_95
     interval_method: str = "scaled"          # "scaled" or "plain" (see evaluate_forecast)
     interval_quantiles: dict = field(default_factory=dict)  # level -> (H,) conformal quantiles of the score
+    calibration_windows: int = 0            # validation windows the intervals are calibrated on
     val_metrics: dict = field(default_factory=dict)
     test_pred: np.ndarray | None = None     # (N, H) original scale
     val_pred: np.ndarray | None = None
@@ -76,6 +79,9 @@ class ForecastReport:
             "intervals": self.interval_method,
             "forecast_halfwidth_mean": {f"{int(round(lv * 100))}": _none_if_nan(float(np.mean(h)))
                                         for lv, h in self.halfwidths.items()},
+            "interval_windows": {"validation": self.calibration_windows,
+                                 "needed": {f"{int(round(lv * 100))}": min_calibration_windows(lv)
+                                            for lv in self.halfwidths}},
             "val_metrics": dict(self.val_metrics),
             "notes": list(self.notes),
             "data_notes": list(self.data_notes),
@@ -186,10 +192,12 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     coverage = {lv: interval_coverage(test_true, test_pred, q[None, :] * s_test[:, None]) if np.isfinite(q).all()
                 else float("nan") for lv, q in quantiles.items()}
     halfwidths = {lv: q * float(s_last[0]) for lv, q in quantiles.items()}
+    n_val = len(ws.y_val)
     for lv in LEVELS:
-        if not conformal_is_exact(len(ws.y_val), lv):
-            notes.append(f"only {len(ws.y_val)} validation windows: the {lv:.0%} interval uses the largest residual "
-                         "and may cover less than promised.")
+        if not conformal_is_exact(n_val, lv):
+            notes.append(f"the {lv:.0%} interval is left out: calibrating it needs at least "
+                         f"{min_calibration_windows(lv)} validation windows and there are {n_val}; use a larger "
+                         "validation share, a shorter horizon or a longer series.")
 
     test_bands = {lv: q[None, :] * s_test[:, None] for lv, q in quantiles.items()}
     backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, test_bands)
@@ -198,7 +206,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     history = ws.sf.frame[ws.sf.target].iloc[-history_rows:]
     return ForecastReport(metrics=model_metrics, baselines=baselines, beats=beats, season=period,
                           halfwidths=halfwidths, coverage=coverage, backtest=backtest, forecast=forecast,
-                          interval_method=intervals, interval_quantiles=quantiles,
+                          interval_method=intervals, interval_quantiles=quantiles, calibration_windows=n_val,
                           val_metrics=val_metrics, test_pred=test_pred, val_pred=val_pred, history=history,
                           notes=notes, data_notes=list(ws.sf.notes))
 

@@ -85,8 +85,11 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
 def conformal_intervals(val_residuals, levels=LEVELS) -> dict[float, np.ndarray]:
     """Split-conformal half-widths per horizon step: the ceil((n+1)*level)/n quantile of |residuals|.
 
-    With fewer than level/(1-level) calibration windows that quantile is infinite in theory; the
-    largest residual is used instead (the interval is then too narrow, which the coverage shows).
+    With fewer than level/(1-level) calibration windows (`min_calibration_windows`: 4 for 80%, 19
+    for 95%) that quantile is infinite: n windows cannot promise more than n/(n+1). Such a level's
+    half-widths are NaN, an interval left out, not the largest residual under the level's name
+    (with one window the "80%" and "95%" bands were the same and covered a third of the test). Not
+    widened and relabelled either: the files and the page name their columns by level (lower_80).
     """
     r = np.abs(np.asarray(val_residuals, dtype=np.float64))
     if r.ndim == 1:
@@ -97,14 +100,25 @@ def conformal_intervals(val_residuals, levels=LEVELS) -> dict[float, np.ndarray]
     ordered = np.sort(r, axis=0)
     out = {}
     for level in levels:
+        if not conformal_is_exact(n, level):
+            out[float(level)] = np.full(r.shape[1], np.nan)
+            continue
         k = int(math.ceil((n + 1) * float(level) - 1e-9))
-        out[float(level)] = ordered[min(max(k, 1), n) - 1].copy()
+        out[float(level)] = ordered[k - 1].copy()
     return out
 
 
 def conformal_is_exact(n_calibration: int, level: float) -> bool:
     """Whether n calibration windows suffice for the finite-sample guarantee at `level`."""
     return math.ceil((n_calibration + 1) * level - 1e-9) <= n_calibration
+
+
+def min_calibration_windows(level: float) -> int:
+    """The fewest calibration windows that give a finite split-conformal interval at `level`."""
+    n = max(1, math.floor(level / (1 - level)))
+    while not conformal_is_exact(n, level):
+        n += 1
+    return n
 
 
 def interval_coverage(y_true, y_pred, halfwidths) -> float:

@@ -2,8 +2,11 @@
 
     text.py     bytes -> text -> a table of strings (encodings, delimiters, header, ragged rows)
     columns.py  parsing numbers and dates in columns of strings
+    layout.py   year columns (alone, or with a month or quarter column) and wide tables (looks_wide)
+    frame.py    SeriesFrame: the checked series and its future dates
     read.py     read_series(): the table -> a checked SeriesFrame (time index, target, frequency, notes)
     windows.py  make_windows(): chronological splits, the scaler from training rows, the windows
+    suggest.py  suggest_windows(): a lookback and horizon that suit the series and the split
 
 This module is the task table's loader for series (`load_for_spec`) and the bundled sample.
 """
@@ -14,9 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from zoo.data.series.columns import _parse_dates, _parse_numbers
-from zoo.data.series.read import MAX_GAP_FILL, SeriesFrame, read_series
+from zoo.data.series.frame import SeriesFrame
+from zoo.data.series.layout import LAYOUTS, looks_wide
+from zoo.data.series.read import MAX_GAP_FILL, read_series
 from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
 from zoo.data.series.windows import ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split
+from zoo.data.series.suggest import suggest_windows
 from zoo.registry import DataShape
 
 SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
@@ -47,7 +53,7 @@ def load_series_data(spec, device=None):
     from zoo.data.base import TensorData
 
     source = resolve_series_source(spec.data)
-    sf = read_series(source, target=spec.target, date_col=spec.date_col)
+    sf = read_series(source, target=spec.target, date_col=spec.date_col, layout=getattr(spec, "layout", "long"))
     ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
                       season=getattr(spec, "season", 0))
     shape = DataShape(task="series", lookback=ws.lookback, n_features=ws.n_features, horizon=ws.horizon)
@@ -58,7 +64,7 @@ def load_series_data(spec, device=None):
     return data.to(device) if device is not None else data
 
 
-__all__ = ["ETT_ROWS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
-           "load_for_spec", "load_series_data", "make_windows", "parse_split", "read_series", "resolve_series_source",
-           "sample_series_path", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
-           "_split_table"]
+__all__ = ["ETT_ROWS", "LAYOUTS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
+           "load_for_spec", "load_series_data", "looks_wide", "make_windows", "parse_split", "read_series",
+           "resolve_series_source", "sample_series_path", "suggest_windows", "_column_names", "_decode", "_has_header",
+           "_parse_dates", "_parse_numbers", "_split_table"]

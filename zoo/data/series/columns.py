@@ -91,45 +91,111 @@ def _parse_numbers(values: pd.Series, delimiter: str):
     return out, bad_mask, n_present
 
 
+# A date written in numbers: 2023-01-31, 31/01/2023, 01.31.23 or 2023-01, then the end or a time.
+_NUMERIC_DATE_RE = r"^(\d{1,4})([-/.])(\d{1,2})(?:\2(\d{1,4}))?(?=$|[\sT])"
+
+# How each field order is tried (pandas.to_datetime keyword arguments), first to last.
+_ATTEMPTS = {
+    # ISO 8601 (2023-01-31, with or without a time): year, month, day in every convention. pandas's
+    # dayfirst=True reads 1950-02-01 as 1950-01-02, which once made monthly series daily and irregular.
+    "year first": [("ISO 8601", {"format": "ISO8601"}), ("inferred", {}), ("mixed formats", {"format": "mixed"})],
+    "day first": [("day first", {"dayfirst": True}), ("mixed formats", {"format": "mixed", "dayfirst": True})],
+    "month first": [("month first", {"dayfirst": False}), ("mixed formats", {"format": "mixed"})],
+    "mixed": [("month first", {"dayfirst": False}), ("day first", {"dayfirst": True}),
+              ("mixed formats", {"format": "mixed"})],
+    "other": [("inferred", {}), ("ISO 8601", {"format": "ISO8601"}), ("mixed formats", {"format": "mixed"})],
+}
+
+# What a note says about each reading (read.py puts it after the date column's name).
+DATE_READINGS = {
+    "day first": " (day first, as in 31/12/2023)",
+    "month first": " (month first, as in 12/31/2023)",
+    "day first, evenly spaced": " (day first: no day is above 12, but only that reading is evenly spaced)",
+    "month first, evenly spaced": " (month first: no day is above 12, but only that reading is evenly spaced)",
+    "month first, a guess": " (month first, as in 12/31/2023; no day is above 12, so day first would fit too)",
+}
+
+
+def _field_order(values: pd.Series) -> str:
+    """How dates written in numbers order their fields: 'year first' (ISO 8601), 'day first' (some first
+    field is over 12, as in 31/01/2023), 'month first' (some second field is over 12), 'mixed' (both),
+    'ambiguous' (neither: 01/02/2023) or 'other' (month names, no separators, ...)."""
+    parts = values.str.extract(_NUMERIC_DATE_RE)
+    matched = parts[0].notna()
+    if matched.mean() < 0.9:
+        return "other"
+    first, second = parts.loc[matched, 0], parts.loc[matched, 2]
+    if (first.str.len() == 4).mean() >= 0.9:
+        return "year first"
+    if parts.loc[matched, 3].isna().any():
+        return "other"       # two fields that do not start with a year (12/2023): pandas's own reading
+    day_evidence = bool((first.astype(int) > 12).any())
+    month_evidence = bool((second.astype(int) > 12).any())
+    if day_evidence and month_evidence:
+        return "mixed"
+    return "day first" if day_evidence else "month first" if month_evidence else "ambiguous"
+
+
 def _regularity(parsed: pd.Series) -> float:
-    """Share of the steps between sorted distinct timestamps that equal the most common step."""
-    diffs = pd.Series(np.sort(parsed.dropna().unique())).diff().dropna()
-    if diffs.empty:
+    """Share of the steps between sorted distinct timestamps that equal the most common step. Steps
+    are counted in months when the timestamps fall on one day of the month (or every month's end) at
+    one time of day: the days between monthly, quarterly or yearly dates vary with the months."""
+    t = pd.DatetimeIndex(np.sort(parsed.dropna().unique()))
+    if len(t) < 2:
         return 0.0
-    return float((diffs == diffs.mode().iloc[0]).mean())
+    one_time = (t - t.normalize() == t[0] - t[0].normalize()).all()
+    if one_time and ((t.day == t[0].day).all() or t.is_month_end.all()):
+        steps = pd.Series(np.diff(t.year * 12 + t.month))
+    else:
+        steps = pd.Series(np.diff(t.asi8))
+    return float((steps == steps.mode().iloc[0]).mean())
 
 
-def _parse_dates(values: pd.Series, dayfirst: bool | None = None):
-    """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read)."""
+def _to_datetime(values: pd.Series, kwargs: dict):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.to_datetime(values, errors="coerce", utc=True, **kwargs)
+        except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+            return None
+
+
+def _parse_dates(values: pd.Series):
+    """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read).
+
+    An ISO date is never read day first, and day first is tried only where a first field over 12
+    says so. When no field is over 12 (01/02/2023, ...), both orders read every value: month first
+    (pandas's default) is kept unless only day first gives evenly spaced timestamps."""
     s, present = _clean_strings(values)
     present = present & s.str.contains(r"\d", regex=True).to_numpy(bool)
     n_present = int(present.sum())
     if n_present == 0:
         return None, 0.0, ""
     vals = s[present]
-    attempts = [("inferred", {}), ("day first", {"dayfirst": True}), ("ISO 8601", {"format": "ISO8601"}),
-                ("mixed formats", {"format": "mixed"})]
-    if dayfirst is not None:
-        attempts = [(f"{'day' if dayfirst else 'month'} first", {"dayfirst": dayfirst})] + attempts
+    order = _field_order(vals)
     best = (None, -1.0, "")
-    for how, kwargs in attempts:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                parsed = pd.to_datetime(vals, errors="coerce", utc=True, **kwargs)
-            except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
-                continue
-        share = float(parsed.notna().mean())
-        if share >= 0.999 and best[1] >= 0.999 and not parsed.equals(best[0]):
-            # Both month-first and day-first read every value (no day above 12 so far): keep the
-            # reading whose timestamps are more evenly spaced.
-            if _regularity(parsed) > _regularity(best[0]):
-                best = (parsed, share, how)
+    if order == "ambiguous":
+        month_first = _to_datetime(vals, {"dayfirst": False})
+        day_first = _to_datetime(vals, {"dayfirst": True})
+        if month_first is not None and day_first is not None:
+            if _regularity(day_first) > _regularity(month_first):
+                best = (day_first, float(day_first.notna().mean()), "day first, evenly spaced")
+            elif month_first.equals(day_first):
+                best = (month_first, float(month_first.notna().mean()), "inferred")  # 01/01/2023, ...
+            elif _regularity(month_first) > _regularity(day_first):
+                best = (month_first, float(month_first.notna().mean()), "month first, evenly spaced")
+            else:
+                best = (month_first, float(month_first.notna().mean()), "month first, a guess")
+        order = "month first"     # the attempts below only if that failed
+    for how, kwargs in _ATTEMPTS[order]:
+        if best[1] >= 0.999:
             break
+        parsed = _to_datetime(vals, kwargs)
+        if parsed is None:
+            continue
+        share = float(parsed.notna().mean())
         if share > best[1]:
             best = (parsed, share, how)
-        if share >= 0.999 and (how != "inferred" or dayfirst is not None):
-            break
     parsed, share, how = best
     if parsed is None:
         return None, 0.0, ""

@@ -4,8 +4,8 @@ on the way. Anything it cannot use is refused with a `SpecError` of one sentence
 column or line and says what to do; no pandas or numpy exception reaches the caller.
 
 The reading is a chain of named steps (`_read_series`): the table of strings (text.py), numeric
-columns, the date column, a row counter dropped, the target, the time index, missing values, and
-the target's last checks.
+columns, the date column (or year columns: layout.py), a row counter dropped, the target (or a wide
+table melted into one series), the time index, missing values, and the target's last checks.
 """
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.columns import _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
+from zoo.data.series.columns import DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
+from zoo.data.series.frame import SeriesFrame
+from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
+                                    wide_note)
 from zoo.data.series.text import (MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
                                   _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
@@ -27,72 +30,19 @@ MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are
 _INDEX_NAMES = {"", "unnamed: 0", "index"}
 
 
-# ---------------------------------------------------------------------------------------------
-# SeriesFrame
-
-
-@dataclass
-class SeriesFrame:
-    """A checked series: float columns on a sorted index, with what was done to get there."""
-
-    frame: pd.DataFrame          # numeric float64 columns only; DatetimeIndex (sorted) or RangeIndex
-    target: str                  # the column to forecast
-    date_col: str | None = None  # the column the index came from (None: plain integer steps)
-    freq: str | None = None      # pandas offset alias of the step ("h", "D", "MS", ...), None without dates
-    notes: list[str] = field(default_factory=list)  # what was detected, fixed, dropped or filled
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.frame.columns)
-
-    def __len__(self) -> int:
-        return len(self.frame)
-
-    def _step(self):
-        """The offset between rows: the frequency, else the median difference."""
-        if self.freq:
-            return pd.tseries.frequencies.to_offset(self.freq)
-        idx = self.frame.index
-        if len(idx) >= 2:
-            step = pd.Series(idx).diff().median()
-            if pd.notna(step) and step > pd.Timedelta(0):
-                return step
-        return pd.Timedelta(1, "D")
-
-    def future_index(self, horizon: int) -> pd.Index:
-        """The `horizon` timestamps after the last row (or the next integer steps without dates)."""
-        horizon = int(horizon)
-        idx = self.frame.index
-        if not isinstance(idx, pd.DatetimeIndex):
-            return pd.RangeIndex(len(idx), len(idx) + horizon, name="step")
-        step = self._step()
-        last = idx[-1]
-        if isinstance(step, pd.Timedelta):
-            return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
-        return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
-
-    def summary(self) -> dict:
-        """What a preview shows: rows, columns, the detected date column, frequency and target."""
-        idx = self.frame.index
-        return {
-            "rows": len(self.frame),
-            "columns": self.columns,
-            "target": self.target,
-            "date_col": self.date_col,
-            "freq": self.freq,
-            "start": str(idx[0]) if len(idx) else None,
-            "end": str(idx[-1]) if len(idx) else None,
-            "notes": list(self.notes),
-        }
-
-
-def read_series(source, *, target: str | None = None, date_col: str | None = None,
+def read_series(source, *, target: str | None = None, date_col: str | None = None, layout: str = "long",
                 max_bytes: int = 50_000_000, max_rows: int = 2_000_000) -> SeriesFrame:
-    """Read a CSV (a path, or an upload's bytes) into a checked `SeriesFrame`, or raise SpecError."""
+    """Read a CSV (a path, or an upload's bytes) into a checked `SeriesFrame`, or raise SpecError.
+
+    `layout`: "long" (one row per time step) or "wide" (a row per year and a column per month or
+    quarter, melted into one long series; `looks_wide` says whether a file looks like that)."""
+    if layout not in LAYOUTS:
+        raise SpecError(f"layout={layout!r} must be long (a row per time step) or wide (a row per year and a column "
+                        "per month or quarter).")
     notes: list[str] = []
     raw, name = _read_bytes(source, max_bytes)
     try:
-        return _read_series(raw, name, target, date_col, max_rows, notes)
+        return _read_series(raw, name, target, date_col, layout, max_rows, notes)
     except SpecError:
         raise
     except (ValueError, TypeError, OverflowError, KeyError, IndexError, csv.Error) as exc:
@@ -120,19 +70,26 @@ class _Table:
         return list(self.frame.columns)
 
 
-def _read_series(raw: bytes, name: str, target, date_col, max_rows: int, notes: list[str]) -> SeriesFrame:
+def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows: int, notes: list[str]) -> SeriesFrame:
     table = _table_of_strings(raw, name, max_rows, notes)
     _find_numbers(table, notes)
     date_col, dates = _find_dates(table, date_col, notes)
-    _drop_row_counter(table, notes)
-    target = _choose_target(table, target, date_col, notes)
-    frame = _numeric_frame(table, target, notes)
-    frame, freq = _time_index(frame, table, dates, date_col, notes)
+    wide = wide_columns(list(table.numeric))
+    if layout == "wide":
+        frame, dates, lines, target = _melt(table, wide, date_col, dates, target, notes)
+    else:
+        if wide is not None:
+            notes.append(wide_note(wide))
+        _drop_row_counter(table, notes)
+        target = _choose_target(table, target, date_col, notes)
+        frame, lines = _numeric_frame(table, target, notes), table.lines
+    frame, freq = _time_index(frame, table, dates, lines, date_col, notes)
     frame = _fill_missing(frame, target, name, notes)
     _check_target(frame, target)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
-    return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes)
+    return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
+                       wide=wide)
 
 
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
@@ -174,13 +131,17 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
 
 
 def _find_dates(table: _Table, date_col, notes: list[str]):
-    """The date column: the one chosen, or the first text column whose values almost all parse as
-    dates. Returns (its name, the parsed dates) or (None, None)."""
-    dates, how = None, ""
+    """The date column: the one chosen, else the first text column whose values almost all parse as
+    dates, else a numeric column of years (with a month or quarter column beside it, if there is
+    one: layout.py). Returns (its name, the parsed dates) or (None, None)."""
+    dates, how, years = None, "", None
     if date_col is not None:
         date_col = _match_column(date_col, table.names, "date column", table.name)
-        dates, share, how = _parse_dates(table.frame[date_col])
-        if dates is None or share < 0.9:
+        if date_col in table.numeric:
+            years = find_year_index(table.numeric, table.names, only=date_col)
+        if years is None:
+            dates, share, how = _parse_dates(table.frame[date_col])
+        if years is None and (dates is None or share < 0.9):
             example = _first_unparsed(table.frame[date_col], dates, table.lines)
             raise SpecError(f"column {date_col!r} does not hold dates{example}; "
                             "choose another date column or fix its values.")
@@ -198,9 +159,16 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                 date_col, dates = col, full
                 table.text_cols.remove(col)
                 break
-    if date_col is not None:
-        day_first = " (day first, as in 31/12/2023)" if how == "day first" else ""
-        notes.append(f"dates are read from column {date_col!r}{day_first}.")
+        if date_col is None and len(table.numeric) > 1:
+            years = find_year_index(table.numeric, table.names)
+    if years is not None:
+        date_col, dates = years.year_col, years.dates
+        for col in (years.year_col, years.period_col):
+            table.numeric.pop(col, None)
+            table.bad.pop(col, None)
+        notes.append(years.note)
+    elif date_col is not None:
+        notes.append(f"dates are read from column {date_col!r}{DATE_READINGS.get(how, '')}.")
     if table.text_cols:
         shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
         notes.append(f"non-numeric column(s) {shown} were dropped.")
@@ -253,7 +221,13 @@ def _numeric_frame(table: _Table, target: str, notes: list[str]) -> pd.DataFrame
     if len(inf_rows):
         raise SpecError(f"target column {target!r} holds an infinite value at line {table.lines[inf_rows[0]]} "
                         f"({len(inf_rows)} in all); replace it with a real number or leave it empty.")
-    for col in list(table.numeric):
+    _missing_bad_values(table, list(table.numeric), notes)
+    return pd.DataFrame(table.numeric, dtype=float)
+
+
+def _missing_bad_values(table: _Table, columns: list[str], notes: list[str]) -> None:
+    """Values that are not numbers, and infinite ones, become missing, with a note naming the first."""
+    for col in columns:
         if table.bad[col].any():
             idx = np.flatnonzero(table.bad[col])
             notes.append(f"column {col!r}: {len(idx)} value(s) that are not numbers (first at line "
@@ -262,17 +236,50 @@ def _numeric_frame(table: _Table, target: str, notes: list[str]) -> pd.DataFrame
         if infs.any():
             table.numeric[col] = np.where(infs, np.nan, table.numeric[col])
             notes.append(f"column {col!r}: {int(infs.sum())} infinite value(s) were treated as missing.")
-    return pd.DataFrame(table.numeric, dtype=float)
 
 
-def _time_index(frame: pd.DataFrame, table: _Table, dates, date_col, notes: list[str]):
+def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, notes: list[str]):
+    """A wide table (a row per year, a column per month or quarter) as one long series in time order.
+    Returns (frame of one column, its dates or None, the file line of each value, the target's name)."""
+    if wide is None:
+        raise SpecError(f"{table.name} does not look like a wide table (twelve columns named after the months, "
+                        "JAN ... DEC, or four named Q1 ... Q4); read it with layout 'long'.")
+    if target is not None and str(target).strip().lower() != WIDE_TARGET:
+        raise SpecError(f"with layout 'wide' the series is the table's {wide.describe()}, read as one column "
+                        f"{WIDE_TARGET!r}; leave the target unset.")
+    years = None
+    if dates is not None:
+        stamps = pd.DatetimeIndex(dates)
+        if stamps.hasnans or stamps.year.duplicated().any():
+            raise SpecError(f"column {date_col!r} of {table.name} does not give one year per row, as a wide table "
+                            "has; choose the column that holds the years.")
+        years = stamps.year.to_numpy()
+    _missing_bad_values(table, wide.columns, notes)
+    values, dates, lines, dropped = melt_wide(table.numeric, wide, years, table.lines)
+    if dropped:
+        notes.append(f"column(s) {_list(dropped)} hold one value per row, not per period, and were dropped.")
+    # Empty periods before the first value and after the last were not observed (yet): not missing values.
+    seen = np.flatnonzero(np.isfinite(values))
+    if len(seen) == 0:
+        raise SpecError(f"the {wide.describe()} of {table.name} hold no numbers; check the file.")
+    keep = slice(seen[0], seen[-1] + 1)
+    if seen[0] > 0 or seen[-1] < len(values) - 1:
+        notes.append(f"{seen[0] + len(values) - 1 - seen[-1]} empty period(s) before the first value or after the "
+                     "last were left out.")
+    word = "monthly" if wide.per_year == 12 else "quarterly"
+    notes.append(f"the wide table's {wide.describe()} are read as one long {word} series {WIDE_TARGET!r}, "
+                 "row after row.")
+    frame = pd.DataFrame({WIDE_TARGET: values[keep]})
+    return frame, (dates.iloc[keep].reset_index(drop=True) if dates is not None else None), lines[keep], WIDE_TARGET
+
+
+def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, notes: list[str]):
     """Dates as a sorted index (rows without a date dropped, duplicates averaged, a regular grid's few
     missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None)."""
     if dates is None:
         frame.index = pd.RangeIndex(len(frame))
         notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
         return frame, None
-    lines = table.lines
     ok = dates.notna().to_numpy()
     if not ok.all():
         first_bad = lines[np.flatnonzero(~ok)[0]]

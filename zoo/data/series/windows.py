@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.read import SeriesFrame, _list
+from zoo.data.series.frame import SeriesFrame
+from zoo.data.series.read import _list
 from zoo.registry import SpecError
 
 MAX_WINDOW_VALUES = 300_000_000  # floats in all windows together (~1.2 GB as float32)

@@ -1,0 +1,68 @@
+"""`SeriesFrame`: a checked series (float columns on a sorted time index, the target, the
+frequency) and what reading it found and fixed; what `read_series` returns and the windows use."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from zoo.data.series.layout import WideColumns
+
+
+@dataclass
+class SeriesFrame:
+    """A checked series: float columns on a sorted index, with what was done to get there."""
+
+    frame: pd.DataFrame          # numeric float64 columns only; DatetimeIndex (sorted) or RangeIndex
+    target: str                  # the column to forecast
+    date_col: str | None = None  # the column the index came from (None: plain integer steps; the year column
+                                 #   when a month or quarter column beside it completes the dates)
+    freq: str | None = None      # pandas offset alias of the step ("h", "D", "MS", ...), None without dates
+    notes: list[str] = field(default_factory=list)  # what was detected, fixed, dropped or filled
+    layout: str = "long"         # "wide": melted from a row per year and a column per month (layout.py)
+    wide: WideColumns | None = None  # the month (or quarter) columns when the file looks like a wide table
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _step(self):
+        """The offset between rows: the frequency, else the median difference."""
+        if self.freq:
+            return pd.tseries.frequencies.to_offset(self.freq)
+        idx = self.frame.index
+        if len(idx) >= 2:
+            step = pd.Series(idx).diff().median()
+            if pd.notna(step) and step > pd.Timedelta(0):
+                return step
+        return pd.Timedelta(1, "D")
+
+    def future_index(self, horizon: int) -> pd.Index:
+        """The `horizon` timestamps after the last row (or the next integer steps without dates)."""
+        horizon = int(horizon)
+        idx = self.frame.index
+        if not isinstance(idx, pd.DatetimeIndex):
+            return pd.RangeIndex(len(idx), len(idx) + horizon, name="step")
+        step = self._step()
+        last = idx[-1]
+        if isinstance(step, pd.Timedelta):
+            return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
+        return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
+
+    def summary(self) -> dict:
+        """What a preview shows: rows, columns, the detected date column, frequency, target and layout."""
+        idx = self.frame.index
+        return {
+            "rows": len(self.frame),
+            "columns": self.columns,
+            "target": self.target,
+            "date_col": self.date_col,
+            "freq": self.freq,
+            "layout": self.layout,
+            "start": str(idx[0]) if len(idx) else None,
+            "end": str(idx[-1]) if len(idx) else None,
+            "notes": list(self.notes),
+        }
