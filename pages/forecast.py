@@ -34,11 +34,17 @@ with setup:
     source = views.source_picker(runs_dir())
     sf, chart, choice = views.data_preview(source, prefill) if source else (None, None, {})
 
+    # Every setting is drawn on every run, with a file or without: a widget that is not drawn for
+    # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
+    st.subheader("Windows")
+    windows = views.window_settings()
+    problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
+    check = {}
     if sf is not None:
-        st.subheader("Windows")
-        windows = views.window_settings()
+        views.window_suggestion(sf, windows)
         check = views.check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"],
-                                   windows["horizon"], windows["features"], windows["split"], windows["season"], sf)
+                                   windows["horizon"], windows["features"], windows["split"], windows["season"], sf,
+                                   choice["layout"])
         chart.plotly_chart(views.preview_figure(sf, check), key="forecast-preview-chart",
                            config={"displaylogo": False, "displayModeBar": False})
         problem = check.get("error")
@@ -48,30 +54,30 @@ with setup:
         else:
             views.check_caption(check)
 
-        st.subheader("Model")
-        model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state="session",
-                             format_func=lambda name: f"{name} · {get_model(name).summary}")
-        with st.expander("Model hyperparameters"):
-            params = form.model_form(model, key_prefix="forecast-model", task="series",
-                                     values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
-                                     else None)
-        shape = DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"],
-                          n_features=check.get("n_features", len(sf.columns) if windows["features"] == "all" else 1))
-        preview = form.render_model_preview(model, params.valid(), shape)
-        with st.expander("Training settings"):
-            settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
-        problems = ([problem] if problem else []) + params.problems + settings.problems
-        if not problems:
-            views.training_caption(settings, check.get("sizes", {}).get("train"))
-        spec = start_button(
-            "Train and forecast", key="forecast-start", problems=problems, preview=preview,
-            build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
-                                         model_params=form.non_defaults(model, params), target=sf.target,
-                                         date_col=sf.date_col, **windows, **settings))
-        if spec is not None:
-            if source.kind == "upload":
-                spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
-            start_run(spec)
+    st.subheader("Model")
+    model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state="session",
+                         format_func=lambda name: f"{name} · {get_model(name).summary}")
+    with st.expander("Model hyperparameters"):
+        params = form.model_form(model, key_prefix="forecast-model", task="series",
+                                 values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
+                                 else None)
+    n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
+    shape = DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
+    preview = form.render_model_preview(model, params.valid(), shape)
+    with st.expander("Training settings"):
+        settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
+    problems = ([problem] if problem else []) + params.problems + settings.problems
+    if not problems:
+        views.training_caption(settings, check.get("sizes", {}).get("train"))
+    spec = start_button(
+        "Train and forecast", key="forecast-start", problems=problems, preview=preview,
+        build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
+                                     model_params=form.non_defaults(model, params), target=sf.target,
+                                     date_col=sf.date_col, layout=choice["layout"], **windows, **settings))
+    if spec is not None:
+        if source.kind == "upload":
+            spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
+        start_run(spec)
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

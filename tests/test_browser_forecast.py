@@ -88,7 +88,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     page.locator(".st-key-forecast-beats").get_by_text("naive (last value)").wait_for()
     page.get_by_text("hourly demand.csv").first.wait_for()                     # the upload's own name
     spec = json.loads((run_dir / "spec.json").read_text())
-    assert Path(spec["data"]).parent.name == "uploads" and spec["epochs"] == 2
+    assert Path(spec["data"]).parent.parent.name == "uploads" and spec["epochs"] == 2
     tall_shot(page, "forecast-results")
 
     # Download the forecast: it parses, has H rows, increasing hourly dates after the last row, and ordered bounds.

@@ -303,3 +303,21 @@ def test_two_worker_processes_share_one_journal_file(tmp_path):
     storage, runs = str(tmp_path / "optuna" / "journal.log"), tmp_path / "runs"
     results = run_workers(storage, runs, "shared")
     check_shared_study(results, storage, runs, "shared", n_trials=3)
+
+
+def test_a_diverged_trial_is_pruned_with_the_worst_value_so_the_sampler_avoids_it(runs_dir):
+    """A trial whose loss exploded used to be FAIL, which Optuna's samplers ignore (they may sample
+    there again). Now it is PRUNED at the epoch it diverged with the worst value, and says so."""
+    from optuna.trial import TrialState
+
+    spec = ExperimentSpec(model="cnn", epochs=2, limit_train=512, optimizer="sgd", lr=100.0, momentum=0.99)
+    config = search.SearchConfig(spec=spec, space=search.build_space("cnn", search={"batch_size": [64, 128]}),
+                                 n_trials=1, study="diverging", runs_dir=str(runs_dir), sampler="random",
+                                 sampler_seed=0)
+    search.run_search(config)
+    study = search.load_study(None, "diverging", runs_dir)
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    assert trial.intermediate_values == {1: float("inf")}          # minimised: infinitely bad at epoch 1
+    note = search.trials_frame(study.trials)["note"].iloc[0]
+    assert note.startswith("diverged in epoch 1") and "worst value" in note

@@ -102,7 +102,7 @@ def _step(h: HParam) -> float:
 def coerce(h: HParam, value: Any) -> tuple[Any, str | None]:
     """`value` as this widget can show it, and a note when it had to change (out of range, bad type).
 
-    A typed field shows any valid value as it is (its declaration's limits, not the form's range)."""
+    Typed fields and sliders alike hold the form's range; the CLI is where a value outside it is tried."""
     if value is None:
         return h.default, None
     try:
@@ -116,8 +116,7 @@ def coerce(h: HParam, value: Any) -> tuple[Any, str | None]:
         number = int(round(float(value))) if h.kind == "int" else float(value)
     except (TypeError, ValueError, OverflowError):
         return h.default, f"{h.name}={value!r} is not a valid {h.kind}; using {h.default!r}"
-    inside = number in h.valid if is_typed(h) else h.low <= number <= h.high
-    if not inside:
+    if not h.low <= number <= h.high:
         clamped = min(max(number, h.low), h.high)
         clamped = int(clamped) if h.kind == "int" else float(clamped)
         return clamped, f"{h.name}={value} is outside the form's range [{h.low:g}, {h.high:g}]; using {clamped:g}"
@@ -164,9 +163,8 @@ def _format_number(value: Any) -> str:
 def _range_help(h: HParam) -> str:
     if h.kind in ("int", "float"):
         scale = "log scale" if h.log else "linear"
-        where = (f"valid: {h.valid.describe()}" if is_typed(h) else
-                 f"range {_format_number(h.low)} to {_format_number(h.high)}, {scale}")
-        return f"{h.help}  \n{where}; default {_format_number(h.default)}"
+        return (f"{h.help}  \nrange {_format_number(h.low)} to {_format_number(h.high)}, {scale}; "
+                f"default {_format_number(h.default)}")
     if h.kind == "choice":
         return f"{h.help}  \ndefault {h.default}"
     if h.kind == "bool":
@@ -189,7 +187,7 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
             st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
         text = st.text_input(label, **common)
         try:
-            return h.check(text)
+            return h.check_in_range(text)
         except SpecError as exc:
             st.error(str(exc), icon=":material/error:")
             if problems is not None:

@@ -125,13 +125,14 @@ def _source_bytes(source: DataSource) -> bytes:
 
 
 @st.cache_data(max_entries=12, ttl=3600, show_spinner="Reading the series…")
-def read_choice(key: str, name: str, target: str | None, date_col: str | None, _source: DataSource) -> dict:
+def read_choice(key: str, name: str, target: str | None, date_col: str | None, _source: DataSource,
+                layout: str = "long") -> dict:
     """{"sf": SeriesFrame} or {"error": one sentence}; cached by content key, name and choices."""
     try:
         if _source.raw is not None:
-            sf = fio.read_upload(_source.raw, name, target=target, date_col=date_col)
+            sf = fio.read_upload(_source.raw, name, target=target, date_col=date_col, layout=layout)
         else:
-            sf = read_series(_source.path, target=target, date_col=date_col)
+            sf = read_series(_source.path, target=target, date_col=date_col, layout=layout)
         return {"sf": sf}
     except SpecError as exc:
         return {"error": str(exc)}
@@ -152,8 +153,8 @@ def columns_of(key: str, name: str, _source: DataSource) -> list[str]:
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def check_choice(key: str, target, date_col, lookback: int, horizon: int, features: str, split: str, season: int,
-                 _sf) -> dict:
-    """fio.check_windows, or {"error": ...}, cached by the data and the settings."""
+                 _sf, layout: str = "long") -> dict:
+    """fio.check_windows, or {"error": ...}, cached by the data (its key, choices and layout) and the settings."""
     try:
         return fio.check_windows(_sf, lookback, horizon, features=features, split=split, season=season)
     except SpecError as exc:
@@ -183,11 +184,41 @@ def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str,
         st.session_state[date_key] = prefill["date_col"]
 
 
+def _layout(source: DataSource, prefill: dict | None) -> str:
+    """'long', or 'wide' once the person chose to read a wide table as one long series (or a
+    handed-over spec says so)."""
+    key = f"forecast-layout-{source.key[:12]}"
+    if prefill and prefill.get("layout"):
+        st.session_state[key] = prefill["layout"]
+    return st.session_state.get(key, "long")
+
+
+def _set_layout(source_key: str, layout: str) -> None:
+    st.session_state[f"forecast-layout-{source_key[:12]}"] = layout
+
+
+def wide_offer(source: DataSource, sf, layout: str) -> None:
+    """A wide table (a row per year, a column per month): say so, and offer to read it as one series."""
+    from zoo.data.series import looks_wide
+
+    note = looks_wide(sf if sf is not None else _source_bytes(source))
+    if layout == "long" and note:
+        with st.container(key="forecast-wide-offer"):
+            st.info(note, icon=":material/table_chart:")
+            st.button("Read it as one long series", key="forecast-use-wide", icon=":material/swap_vert:",
+                      on_click=_set_layout, args=(source.key, "wide"))
+    elif layout == "wide":
+        st.caption("Read as one long series, period after period (the file is a wide table).")
+        st.button("Read the table as it is", key="forecast-use-long", type="tertiary",
+                  on_click=_set_layout, args=(source.key, "long"))
+
+
 def data_preview(source: DataSource, prefill: dict | None = None):
     """Target and date-column choosers, then the preview (or the one-sentence refusal).
 
-    Returns (SeriesFrame or None, chart placeholder, the choices {target, date_col})."""
-    default = read_choice(source.key, source.name, None, None, source)
+    Returns (SeriesFrame or None, chart placeholder, the choices {target, date_col, layout})."""
+    layout = _layout(source, prefill)
+    default = read_choice(source.key, source.name, None, None, source, layout)
     columns = columns_of(source.key, source.name, source)
     detected = default.get("sf")
     target, date_col = None, None
@@ -211,12 +242,14 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         target = None if target == AUTO else target
         date_col = None if date_col == AUTO else date_col
     outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
-                                                                              date_col, source)
+                                                                              date_col, source, layout)
     if "error" in outcome:
         with st.container(key="forecast-read-error"):
             st.error(outcome["error"], icon=":material/error:")
-        return None, None, {"target": target, "date_col": date_col}
+        wide_offer(source, None, layout)
+        return None, None, {"target": target, "date_col": date_col, "layout": layout}
     sf = outcome["sf"]
+    wide_offer(source, sf, layout)
     summary = sf.summary()
     with st.container(key="forecast-preview"):
         span = f" · {_fmt_time(summary['start'])} → {_fmt_time(summary['end'])}" if sf.date_col else ""
@@ -237,7 +270,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
         with st.expander("First rows"):
             st.dataframe(sf.frame.head(12), width="stretch")
-    return sf, chart, {"target": target, "date_col": date_col}
+    return sf, chart, {"target": target, "date_col": date_col, "layout": layout}
 
 
 def _fmt_time(value) -> str:
@@ -311,6 +344,32 @@ def window_settings() -> dict:
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
     return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
             "season": int(season)}
+
+
+def _use_windows(lookback: int, horizon: int) -> None:
+    st.session_state["forecast-lookback"] = lookback
+    st.session_state["forecast-horizon"] = horizon
+
+
+def window_suggestion(sf, windows: dict) -> None:
+    """The lookback and horizon this series suggests (its length, frequency and season), with why, and a
+    button that uses them. Never applied on its own: what the person set stays until they press it."""
+    from zoo.data.series import suggest_windows
+
+    try:
+        suggested = suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"])
+    except SpecError:
+        return
+    lookback, horizon = suggested["lookback"], suggested["horizon"]
+    with st.container(key="forecast-suggestion"):
+        if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
+            st.caption(f":material/check: Lookback {lookback} and horizon {horizon} are what this series suggests: "
+                       f"{suggested['reason']}")
+            return
+        st.caption(f":material/lightbulb: For this series, lookback {lookback} and horizon {horizon} are suggested: "
+                   f"{suggested['reason']}")
+        st.button(f"Use lookback {lookback}, horizon {horizon}", key="forecast-use-suggestion",
+                  icon=":material/auto_fix_high:", on_click=_use_windows, args=(lookback, horizon))
 
 
 def check_caption(check: dict) -> None:

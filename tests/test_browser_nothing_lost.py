@@ -1,0 +1,153 @@
+"""Nothing the user set is lost, in a real Chromium: uploads replaced ten times, a reload in mid-run,
+typed values that are out of range. Each test reproduces what a person did when the bug was found.
+
+Screenshots land in tests/artifacts/lost-*.png.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.browser import set_slider, slider_value
+from tests.conftest import shot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def series_csv(path, rows: int, freq: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2001-01-01", periods=rows, freq=freq)
+    value = 300 + np.arange(rows) * 0.1 + 3 * np.sin(2 * np.pi * np.arange(rows) / 52) + rng.normal(0, 0.3, rows)
+    pd.DataFrame({"week": dates.strftime("%Y-%m-%d"), "co2": value.round(3)}).to_csv(path, index=False)
+
+
+def typed(page, key: str, value: str) -> None:
+    field = page.locator(f".st-key-{key} input")
+    field.fill(value)
+    field.press("Enter")
+    wait_for_app(page)
+
+
+def field_value(page, key: str) -> str:
+    return page.locator(f".st-key-{key} input").first.input_value()
+
+
+def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp_path):
+    files = []
+    for i in range(3):
+        path = tmp_path / f"weekly co2 {i}.csv"
+        series_csv(path, 400 + 37 * i, "W-SAT", seed=i)
+        files.append(str(path))
+    page.goto(f"{app_server.url}/forecast")
+    wait_for_app(page)
+    page.get_by_text("Upload a CSV").click()
+    wait_for_app(page)
+    uploader = page.locator(".st-key-forecast-upload input[type='file']")
+    uploader.set_input_files(files[0])
+    page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
+
+    # What the person sets: the windows, and the training settings.
+    typed(page, "forecast-lookback", "96")
+    typed(page, "forecast-horizon", "24")
+    page.get_by_text("Training settings", exact=True).click()
+    set_slider(page, "forecast-settings-epochs", "Home", *["ArrowRight"] * 6)   # 7
+    set_slider(page, "forecast-settings-patience", "Home", "ArrowRight", "ArrowRight")   # 2
+    expected = {"forecast-lookback": "96", "forecast-horizon": "24"}
+    sliders = {"forecast-settings-epochs": "7", "forecast-settings-patience": "2"}
+    assert {k: slider_value(page, k) for k in sliders} == sliders
+
+    def check(step: str) -> None:
+        got = {k: field_value(page, k) for k in expected}
+        got_sliders = {k: slider_value(page, k) for k in sliders}
+        assert got == expected and got_sliders == sliders, f"after {step}: {got} {got_sliders}"
+
+    for i in range(10):   # over the old file
+        uploader.set_input_files(files[(i + 1) % 3])
+        rows = 400 + 37 * ((i + 1) % 3)
+        page.locator(".st-key-forecast-preview").get_by_text(f"{rows} rows").wait_for(timeout=30_000)
+        wait_for_app(page)
+        check(f"replacement {i + 1} over the old file")
+    for i in range(10):   # after removing it with its ×
+        page.locator(".st-key-forecast-upload [data-testid='stFileChipDeleteBtn'] button").click()
+        wait_for_app(page)
+        uploader.set_input_files(files[i % 3])
+        rows = 400 + 37 * (i % 3)
+        page.locator(".st-key-forecast-preview").get_by_text(f"{rows} rows").wait_for(timeout=30_000)
+        wait_for_app(page)
+        check(f"replacement {i + 1} after removing the file")
+    shot(page, "lost-uploads-replaced")
+
+
+def test_out_of_range_values_turn_start_off_and_the_spec_is_what_the_form_shows(app_server, page):
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start training").wait_for()
+    start = page.get_by_role("button", name="Start training")
+    for key, bad, words in (("train-settings-weight_decay", "5", "weight_decay=5.0 is outside its range [0, 0.1]"),
+                            ("train-settings-min_delta", "-3", "min_delta=-3.0 must be at least 0"),
+                            ("train-settings-seed", "12345678901234567890", "seed=12345678901234567890 is outside")):
+        before = field_value(page, key)
+        typed(page, key, bad)
+        assert field_value(page, key) == bad                    # the field shows what was typed
+        page.get_by_text(words).first.wait_for()                # and says what is wrong
+        assert start.is_disabled(), f"Start stays on with {key}={bad}"
+        typed(page, key, before)
+        page.wait_for_function("() => !Array.from(document.querySelectorAll('button'))"
+                               ".find(b => b.innerText.includes('Start training')).disabled")
+    shot(page, "lost-typed-values")
+    # An accepted value runs exactly as shown (the form's range for weight decay is [0, 0.1]).
+    typed(page, "train-settings-weight_decay", "0.0375")
+    set_slider(page, "train-settings-epochs", "Home")
+    start.click()
+    run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()
+    spec = json.loads((app_server.runs_dir / run_id / "spec.json").read_text()) if \
+        (app_server.runs_dir / run_id / "spec.json").exists() else None
+    page.get_by_role("button", name="Stop").click()
+    if spec is None:   # stopped before the worker wrote the run directory: the job's payload is the spec
+        page.get_by_text(run_id).first.wait_for()
+    else:
+        assert spec["weight_decay"] == 0.0375 and spec["epochs"] == 1
+
+
+def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, page):
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    page.locator(".st-key-train-model").click()
+    page.get_by_role("option", name=re.compile(r"^lstm ")).first.click()
+    wait_for_app(page)
+    set_slider(page, "train-settings-epochs", "End")   # 200: still running when we reload
+    page.get_by_role("button", name="Start training").click()
+    run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()
+    page.get_by_role("button", name="Stop").wait_for()
+
+    page.reload()
+    wait_for_app(page)
+    page.get_by_text(f"Run {run_id}").first.wait_for(timeout=30_000)
+    # The form is the live run's, not the defaults (cnn, 5 epochs).
+    page.wait_for_function("() => { const el = document.querySelector('.st-key-train-model');"
+                           " return el && (el.innerText + ' ' + Array.from(el.querySelectorAll('input'))"
+                           ".map(i => i.value).join(' ')).includes('lstm'); }", timeout=10_000)
+    assert slider_value(page, "train-settings-epochs") == "200"
+    stop = page.get_by_role("button", name="Stop")
+    assert stop.is_enabled(), "the same visitor after a reload may stop their run"
+
+    # The visitor is the same after the reload: their cap counts the run started before it. The test
+    # server allows two jobs per visitor, so a second one fills the cap.
+    set_slider(page, "train-settings-epochs", "End")
+    page.get_by_role("button", name="Start training").click()
+    second = page.wait_for_function(f"() => {{ const r = new URLSearchParams(location.search).get('run');"
+                                    f" return r && r !== '{run_id}' ? r : null; }}").json_value()
+    page.get_by_text(f"Run {second}").first.wait_for()
+    page.get_by_text("is still going (you may run 2 jobs at a time)").first.wait_for()
+    assert page.get_by_role("button", name="Start training").is_disabled()
+    page.get_by_text("Your other runs").first.click()
+    page.get_by_text(run_id).first.wait_for()   # the run from before the reload is listed
+    shot(page, "lost-reload-cap")
+    page.get_by_role("button", name="Stop").click()
+    page.goto(f"{app_server.url}/train?run={run_id}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Stop").click()

@@ -1,0 +1,232 @@
+"""Nothing the user set is lost, and no failure looks like a success: the pages under AppTest, each
+test reproducing what a person did when the bug was found (the browser ones are
+tests/test_browser_nothing_lost.py).
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from zoo.demo import owner_of
+
+APP = str(ROOT / "app.py")
+ME = "c" * 32
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Pages run inside app.py's st.navigation, as on a real server (see tests/test_pages.py)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def page(path: str, query: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90).switch_page(path)
+    for key, value in {"visitor": ME, **(state or {})}.items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def shown(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "error", "warning", "success")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def yearly_csv(rows: int = 150) -> bytes:
+    years = np.arange(1871, 1871 + rows)
+    flow = 900 + np.random.default_rng(3).normal(0, 150, rows).round(1)
+    return pd.DataFrame({"year": years, "flow": flow}).to_csv(index=False).encode()
+
+
+def wide_csv() -> bytes:
+    months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"YEAR": np.arange(1950, 2011)})
+    for i, m in enumerate(months):
+        frame[m] = (26 + np.sin(2 * np.pi * i / 12) + rng.normal(0, 0.5, len(frame))).round(2)
+    return frame.to_csv(index=False).encode()
+
+
+def upload(at, name: str, raw: bytes) -> AppTest:
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value((name, raw, "text/csv"))
+    return at.run()
+
+
+# ------------------------------------------------------------------ 2. defaults from the series
+
+
+def test_a_short_yearly_series_gets_a_suggestion_that_applies_only_when_asked(runs_dir):
+    at = upload(page("pages/forecast.py"), "nile flows.csv", yearly_csv(150))
+    clean(at)
+    # The defaults (96 / 24) do not fit 150 yearly rows: said plainly, and a suggestion with its reason.
+    assert at.number_input(key="forecast-lookback").value == 96
+    assert any("too few for one window" in e.value for e in at.error)
+    suggestion = next(b for b in at.button if b.key == "forecast-use-suggestion")
+    assert "suggested" in shown(at)
+    assert at.number_input(key="forecast-lookback").value == 96, "nothing changes until the person asks"
+    suggestion.click().run()
+    clean(at)
+    lookback, horizon = at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value
+    assert (lookback, horizon) != (96, 24) and lookback + horizon < 150 * 0.7
+    assert not at.error, [e.value for e in at.error]
+    assert not next(b for b in at.button if b.key == "forecast-start").disabled
+
+
+# ------------------------------------------------------------------ 3. a wide table
+
+
+def test_a_wide_monthly_table_is_named_and_read_as_one_series_on_request(runs_dir):
+    at = upload(page("pages/forecast.py"), "el nino.csv", wide_csv())
+    clean(at)
+    assert any("wide" in i.value for i in at.info), [i.value for i in at.info]
+    next(b for b in at.button if b.key == "forecast-use-wide").click().run()
+    clean(at)
+    assert f"{61 * 12:,} rows" in shown(at)     # 61 years of 12 months, in time order
+    assert "monthly" in shown(at)
+
+
+# ------------------------------------------------------------------ 6. a useless run
+
+
+def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir):
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(model="rnn", optimizer="sgd", lr=1.0, momentum=0.99, epochs=5, limit_train=800)
+    result = run_experiment(spec, runs_dir=runs_dir)
+    assert result.status == "finished", result.reason   # it completed every epoch...
+    verdict = json.loads((result.run_dir / "result.json").read_text())["verdict"]
+    assert verdict["better"] is False and "learning rate is probably too high" in verdict["cause"]
+    at = page("pages/train.py", query={"run": result.run_id})
+    clean(at)
+    assert not at.success, [s.value for s in at.success]   # ...but nothing about it is green
+    warning = " ".join(w.value for w in at.warning)
+    assert "learned nothing useful" in warning and "most common class" in warning and "lr 1" in warning
+
+
+# ------------------------------------------------------------------ 7. a failed search
+
+
+def wait_for_jobs(job_ids, timeout=120):
+    from ui.state import job_manager
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        jobs = [job_manager().get(j) for j in job_ids]
+        if all(j is not None and not j.active for j in jobs):
+            return jobs
+        time.sleep(0.2)
+    raise AssertionError("the search's workers did not end")
+
+
+def test_a_search_whose_workers_all_fail_says_so_as_an_error(runs_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "no-data"))   # full MNIST is not on this machine
+    at = page("pages/search.py")
+    at.selectbox(key="search_data").set_value("mnist")
+    at.number_input(key="search_trials").set_value(2)
+    at.button(key="search_start").click().run()
+    clean(at)
+    jobs = at.session_state["search_target"]["jobs"]
+    assert [j.status for j in wait_for_jobs(jobs)] == ["failed"]
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "The search failed" in errors and "mnist" in errors
+
+
+def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
+    from zoo.search import build_space, default_study_name, run_search, SearchConfig
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(model="mlp", epochs=1, limit_train=256)
+    name = default_study_name(spec, "val_loss")
+    run_search(SearchConfig(spec=spec, space=build_space("mlp", search={"lr": None}), n_trials=2,
+                            study=name, runs_dir=str(runs_dir)))
+    at = page("pages/search.py")
+    at.selectbox(key="search_model_image").set_value("mlp").run()
+    # The default name is a new one; the old study's name, typed, asks before adding to it.
+    assert at.text_input(key="search_study_name").placeholder == f"{name}-2"
+    at.text_input(key="search_study_name").set_value(name).run()
+    assert any("exists" in w.value for w in at.warning)
+    assert at.button(key="search_start").disabled
+    at.checkbox(key="search_resume").check().run()
+    assert not at.button(key="search_start").disabled
+
+
+# ------------------------------------------------------------------ 8. a series search from an upload
+
+
+def test_a_series_search_takes_an_uploaded_csv(runs_dir):
+    from ui.state import job_manager
+
+    at = page("pages/search.py")
+    at.radio(key="search_kind").set_value("A series (CSV)").run()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    rows = 300
+    dates = pd.date_range("2024-01-01", periods=rows, freq="h")
+    raw = pd.DataFrame({"when": dates.strftime("%Y-%m-%d %H:%M"),
+                        "load": np.sin(np.arange(rows) / 4).round(4)}).to_csv(index=False).encode()
+    at.file_uploader(key="forecast-upload").set_value(("shop load.csv", raw, "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(24)
+    at.number_input(key="forecast-horizon").set_value(6)
+    at.number_input(key="search_trials").set_value(1)
+    at.number_input(key="search_epochs").set_value(1)
+    at.run()
+    clean(at)
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="search_start").click().run()
+    clean(at)
+    job = job_manager().get(at.session_state["search_target"]["jobs"][0])
+    spec = job.payload["config"]["spec"]
+    assert spec["task"] == "series" and spec["lookback"] == 24 and spec["horizon"] == 6
+    assert f"uploads/{owner_of(ME)}/" in spec["data"]                      # stored as the visitor's upload
+    wait_for_jobs([job.id])
+    assert job.status == "finished", job.reason
+
+
+# ------------------------------------------------------------------ 9. the Runs page reads
+
+
+def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.search import SearchConfig, build_space, run_search
+    from zoo.spec import ExperimentSpec
+
+    path = fio.store_upload(yearly_csv(200), "river flows.csv", runs_dir, owner_of(ME))
+    run_experiment(ExperimentSpec(task="series", data=str(path), model="linear", lookback=10, horizon=3,
+                                  epochs=1), runs_dir=runs_dir)
+    run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                            space=build_space("mlp", search={"lr": None}), n_trials=2, study="my-study",
+                            runs_dir=str(runs_dir)))
+    at = page("pages/runs.py")
+    clean(at)
+    table = at.dataframe[0].value
+    assert "river flows.csv" in set(table["data"])                      # not the upload's hash
+    assert {"my-study #0", "my-study #1"} <= set(table["study"])        # trials say their study
+    series = table[table["data"] == "river flows.csv"].iloc[0]
+    assert series["test MSE (norm.)"] > 0 and series["test MAE (norm.)"] > 0
+    trials = list(table.index[table["study"].str.startswith("my-study")])
+    assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"
