@@ -1,0 +1,96 @@
+"""The one run view, in a real Chromium: "Train with best" of a series study opens Forecast with the
+best spec filled in; Forecast re-attaches to its live job and keeps the visitor's job cap, as Train
+does (ui/run_view.py serves both pages).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.browser import set_slider, slider_value
+from tests.conftest import shot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+RUN_IN_URL = "() => new URLSearchParams(location.search).get('run')"
+
+
+def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_server, page, tmp_path):
+    from zoo import forecast_io as fio
+    from zoo.search import SearchConfig, best_spec, build_space, load_study, run_search
+    from zoo.spec import ExperimentSpec
+
+    rows = 240
+    dates = pd.date_range("2024-01-01", periods=rows, freq="h")
+    raw = pd.DataFrame({"when": dates.strftime("%Y-%m-%d %H:%M"),
+                        "load": (np.sin(np.arange(rows) / 3.8) + 0.01 * np.arange(rows)).round(4)}
+                       ).to_csv(index=False).encode()
+    data = fio.store_upload(raw, "shop load.csv", app_server.runs_dir)   # as a local visitor's upload
+    spec = ExperimentSpec(task="series", data=str(data), model="mlp", lookback=24, horizon=6, epochs=1,
+                          batch_size=32)
+    config = SearchConfig(spec=spec, space=build_space("mlp", "series", search={"depth": [1, 2]}), n_trials=2,
+                          study="series-study", runs_dir=str(app_server.runs_dir), sampler="grid")
+    run_search(config)
+    best = best_spec(load_study(None, "series-study", app_server.runs_dir))
+
+    page.goto(f"{app_server.url}/search")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Attach to a study").click()
+    wait_for_app(page)
+    page.locator(".st-key-attach_name").click()
+    page.get_by_role("option", name="series-study").first.click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Attach").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Train with best").click()
+    page.wait_for_url("**/forecast**", timeout=30_000)
+    wait_for_app(page)
+    # The Forecast page, its form filled from the best trial's spec: the stored upload, the windows, the model.
+    page.get_by_text("Earlier file: shop load.csv").first.wait_for(timeout=30_000)
+    assert page.locator(".st-key-forecast-lookback input").input_value() == "24"
+    assert page.locator(".st-key-forecast-horizon input").input_value() == "6"
+    page.wait_for_function("() => { const el = document.querySelector('.st-key-forecast-model');"
+                           " return el && Array.from(el.querySelectorAll('input')).some(i => i.value.startsWith('mlp'))"
+                           " || (el && el.innerText.includes('mlp')); }", timeout=10_000)
+    page.get_by_text("Model hyperparameters").click()
+    assert slider_value(page, "forecast-model-mlp-depth") == str(best.model_params.get("depth", 2))
+    shot(page, "run-view-train-with-best-series")
+
+
+def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page):
+    def start_sample_run() -> str:
+        page.get_by_text("Training settings", exact=True).click()
+        set_slider(page, "forecast-settings-epochs", "End")    # 200 epochs: still running when we leave
+        set_slider(page, "forecast-settings-patience", "Home")
+        page.get_by_role("button", name="Train and forecast").click()
+        return page.wait_for_function(RUN_IN_URL).json_value()
+
+    page.goto(f"{app_server.url}/forecast")
+    wait_for_app(page)
+    first = start_sample_run()
+    page.get_by_role("button", name="Stop").wait_for()
+
+    # Leave for another page, come back by the sidebar (no ?run=): the live job is re-attached.
+    page.goto(f"{app_server.url}/runs")
+    wait_for_app(page)
+    page.goto(f"{app_server.url}/forecast")
+    wait_for_app(page)
+    assert page.wait_for_function(RUN_IN_URL).json_value() == first
+    page.get_by_text(f"Run {first}").first.wait_for()
+    assert page.get_by_role("button", name="Stop").is_enabled()
+
+    # The test server lets a visitor run two jobs at once: the second fills the cap, and Start says why.
+    page.get_by_role("button", name="Close this run").click()
+    wait_for_app(page)
+    second = start_sample_run()
+    assert second != first
+    page.get_by_text("is still going (you may run 2 jobs at a time)").first.wait_for()
+    assert page.get_by_role("button", name="Train and forecast").is_disabled()
+    assert slider_value(page, "forecast-settings-epochs") == "200"
+    shot(page, "run-view-forecast-cap")
+    page.get_by_role("button", name="Stop").click()
+    page.goto(f"{app_server.url}/forecast?run={first}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
