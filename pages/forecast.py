@@ -12,7 +12,7 @@ from ui import series_source as views
 from ui.run_view import run_panel, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, runs_dir, session_owner
 from zoo.forecast_io import store_upload
-from zoo.registry import DataShape, get_model, list_models
+from zoo.registry import DataShape, SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
 
 ensure_app_shell()
@@ -75,9 +75,13 @@ with setup:
                                      model_params=form.non_defaults(model, params), target=sf.target,
                                      date_col=sf.date_col, layout=choice["layout"], **windows, **settings))
     if spec is not None:
-        if source.kind == "upload":
-            spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
-        start_run(spec)
+        try:
+            if source.kind == "upload":
+                spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
+        except SpecError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            start_run(spec)
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

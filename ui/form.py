@@ -37,7 +37,7 @@ MAX_SLIDER_STEPS = 200
 FLOAT_MANTISSAS = (1, 2, 3, 5)
 
 LABELS = {"lr": "learning rate", "min_delta": "min delta", "batch_size": "batch size",
-          "weight_decay": "weight decay"}
+          "weight_decay": "weight decay", "limit_train": "training samples"}
 
 
 class FormValues(dict):

@@ -106,12 +106,15 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     from zoo.devices import check_precision, resolve_device
     from zoo.registry import SpecError
 
+    from zoo import demo
+
     problem = problems[0] if problems else None
     spec = None
     if problem is None:
         try:
             spec = build().validate()
             check_precision(spec.precision, resolve_device(spec.device))
+            demo.check_spec(spec, n_train=demo.known_train_samples(spec))
         except SpecError as exc:
             problem = str(exc)
             st.error(problem, icon=":material/error:")
@@ -122,6 +125,12 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         st.caption(blocker)
     if problems:
         st.caption(f":red[Start is off until this is fixed: {problems[0]}]")
+    caps = demo.caps()
+    if caps is not None:
+        st.caption(f":material/info: On this hosted demo a run trains at most {caps.epochs} epochs on at most "
+                   f"{caps.train_samples:,} samples and stops after {caps.wall_seconds // 60} minutes; you keep at "
+                   f"most {caps.runs_per_visitor} runs ({caps.disk_mb_per_visitor} MB), for "
+                   f"{caps.max_age_hours:g} hours.")
     pressed = st.button(label, type="primary", icon=":material/play_arrow:", disabled=bool(problem or blocker),
                         key=key, width="stretch")
     return spec if pressed else None

@@ -95,10 +95,12 @@ def source_picker(runs_dir: str) -> DataSource | None:
         st.caption(f"The file `{stored['name']}` as stored for an earlier run; upload it again to change it.")
         return DataSource("stored", path.stem, stored["name"], path=str(path), spec_data=str(stored["path"]))
     uploaded = st.file_uploader(
-        "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload", max_upload_size=fio.MAX_UPLOAD_MB,
+        "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload",
+        max_upload_size=max(1, int(fio.upload_limits()[0] // 1_000_000)),
         on_change=_upload_changed,
         help=f"A column of dates (optional) and one or more columns of numbers; comma, semicolon, tab or pipe "
-             f"separated; UTF-8, UTF-16 or Latin-1; up to {fio.MAX_UPLOAD_MB} MB and {fio.MAX_UPLOAD_ROWS:,} rows.")
+             f"separated; UTF-8, UTF-16 or Latin-1; up to {fio.upload_limits()[0] / 1e6:g} MB and "
+             f"{fio.upload_limits()[1]:,} rows.")
     last = st.session_state.get("forecast-last-upload")
     if uploaded is not None and (last is None or last.get("file_id") != uploaded.file_id):
         raw = uploaded.getvalue()

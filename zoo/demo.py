@@ -78,6 +78,21 @@ def check_spec(spec, n_train: int | None = None) -> None:
                         f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
 
 
+def known_train_samples(spec) -> int | None:
+    """The training samples a spec would use, where the task's catalogue knows its datasets' sizes
+    (images) without reading them; None for a CSV (known once it is windowed)."""
+    from zoo.registry import get_task, resolve
+
+    task = get_task(spec.task)
+    if task.datasets is None:
+        return spec.limit_train or None
+    dataset = resolve(task.datasets).get(spec.data)
+    if dataset is None:
+        return None
+    available = round(dataset.train_size * (1 - spec.val_fraction))
+    return min(spec.limit_train, available) if spec.limit_train else available
+
+
 def check_trials(n_trials: int | None, timeout: float | None = None) -> None:
     c = caps()
     if c is None:

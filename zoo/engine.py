@@ -335,6 +335,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     spec.validate()
     check_precision(spec.precision, resolve_device(spec.device))
     task = get_task(spec.task)
+    demo.check_spec(spec, n_train=demo.known_train_samples(spec))   # before reading data it may refuse
     if data is None:
         data = load_data(spec, data_dir)
     demo.check_spec(spec, n_train=len(data.x_train))

@@ -78,12 +78,16 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
         raise SpecError(f"{name} is {len(raw):,} bytes, over the upload limit of {max_bytes / 1e6:g} MB; "
                         "upload a shorter extract of the series.")
     folder = Path(runs_dir) / UPLOADS / (owner or "local")
-    folder.mkdir(parents=True, exist_ok=True)
     key = upload_key(raw)
     path = folder / f"{key}.csv"
-    if not path.exists():
-        atomic_write_bytes(path, raw)
-    atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            atomic_write_bytes(path, raw)
+        atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
+    except OSError as exc:   # a read-only or full runs directory: one sentence, not a traceback
+        raise SpecError(f"cannot keep the upload in {folder} ({exc.strerror or exc}); make the runs directory "
+                        "writable and give it free space.") from None
     return path
 
 

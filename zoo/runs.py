@@ -21,6 +21,7 @@ import io
 import json
 import math
 import os
+import pickle
 import re
 import secrets
 import shutil
@@ -323,7 +324,13 @@ class Run:
             from zoo.registry import build
 
             model = build(self.spec.model, self.shape, self.spec.model_params)
-            state = torch.load(self.path / CHECKPOINT, map_location="cpu", weights_only=True)
+            try:
+                # weights_only: a checkpoint is tensors, never code. A pickle that asks to call a
+                # function (os.system, say) is refused before anything in it runs.
+                state = torch.load(self.path / CHECKPOINT, map_location="cpu", weights_only=True)
+            except pickle.UnpicklingError as exc:
+                raise SpecError(f"{self.path.name}/{CHECKPOINT} is not a plain state_dict, so it was not loaded "
+                                f"(it asks for {str(exc).splitlines()[0][:120]}); retrain the run.") from None
             model.load_state_dict(state)
             self._model = model.eval()
         return self._model

@@ -77,7 +77,7 @@ class ExperimentSpec:
                              help="image task: share of the training set held out for validation")
     divergence_factor: float = hp(1e4, low=10.0, high=1e8, log=True, limits="(0, inf)",
                                   help="a loss this many times the first batch's loss ends the run as diverged")
-    limit_train: int = hp(0, low=0, high=1_000_000, limits="[0, inf)",
+    limit_train: int = hp(0, low=0, high=1_000_000, limits="[0, inf)", group="Loop",
                           help="train on the first N samples only (0: all), for quick tries")
     # --- series windows (the Forecast page draws these itself: they depend on the file)
     target: str | None = hp(None, kind="text", tasks=("series",),

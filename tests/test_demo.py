@@ -1,0 +1,206 @@
+"""The hosted demo (PLAYGROUND_DEMO=1): caps hold through the CLI and the library, not only the
+widgets; a checkpoint is never unpickled as code; no id from a URL or a form reaches a path
+unchecked; no page offers a server path; visitors keep to their own runs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from zoo import demo
+from zoo.registry import SpecError
+from zoo.spec import ExperimentSpec
+
+APP = str(ROOT / "app.py")
+PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
+         "pages/search.py")
+
+
+@pytest.fixture
+def demo_on(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    for name in ("EPOCHS", "TRIALS", "TRAIN_SAMPLES", "UPLOAD_MB", "UPLOAD_ROWS", "WALL_SECONDS"):
+        monkeypatch.delenv(f"PLAYGROUND_CAP_{name}", raising=False)
+    return demo.caps()
+
+
+def cli(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=300)
+
+
+# ------------------------------------------------------------------ caps, through the CLI and the library
+
+
+def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path):
+    env = {"PLAYGROUND_DEMO": "1", "PLAYGROUND_CAP_EPOCHS": "3"}
+    proc = cli("train", "--epochs", "4", "--runs-dir", str(tmp_path), env=env)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        "error: this hosted demo trains at most 3 epochs per run, and this run asks for 4; lower the epochs."]
+    proc = cli("train", "--data", "mnist-sample", "--epochs", "1", "--runs-dir", str(tmp_path),
+               env={**env, "PLAYGROUND_CAP_TRAIN_SAMPLES": "100"})
+    assert proc.returncode == 2 and "at most 100 samples per run" in proc.stderr
+    proc = cli("search", "--n-trials", "50", "--runs-dir", str(tmp_path), env=env)
+    assert proc.returncode == 2 and "at most 20 trials per search" in proc.stderr
+    assert not any(tmp_path.iterdir()), "nothing was written for a refused run"
+    # Outside demo mode the CLI keeps its own defaults: the same epochs are fine.
+    assert cli("train", "--epochs", "4", "--dry-run", "--runs-dir", str(tmp_path)).returncode == 0
+
+
+def test_caps_hold_through_the_library_with_demo_mode_on(demo_on, runs_dir):
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.jobs import JobManager, submit_training
+
+    with pytest.raises(SpecError, match=f"at most {demo_on.epochs} epochs"):
+        run_experiment(ExperimentSpec(epochs=demo_on.epochs + 1), runs_dir=runs_dir)
+    with pytest.raises(SpecError, match="at most"):
+        submit_training(JobManager(max_running=1, per_owner=1), ExperimentSpec(epochs=demo_on.epochs + 1),
+                        owner="someone", runs_dir=runs_dir)
+    too_big = b"date,value\n" + b"2024-01-01,1\n" * (demo_on.upload_mb * 1_000_000 // 13 + 10)
+    with pytest.raises(SpecError, match="over the upload limit"):
+        fio.store_upload(too_big, "big.csv", runs_dir, "someone")
+    with pytest.raises(SpecError, match="over the limit"):
+        fio.read_upload(too_big, "big.csv")
+    assert not runs_dir.exists() or not any(p for p in runs_dir.rglob("*") if p.is_file())
+
+
+def test_the_wall_time_cap_ends_a_job_as_stopped_with_its_best_checkpoint(monkeypatch, runs_dir):
+    from zoo.jobs import JobManager, submit_training
+    from zoo.runs import load_run
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "4")
+    manager = JobManager(max_running=1, per_owner=1)
+    try:
+        job = submit_training(manager, ExperimentSpec(model="cnn", epochs=30, patience=0, limit_train=3000),
+                              owner="visitor", runs_dir=runs_dir)
+        manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert job.status == "stopped" and "wall-time cap (4 s per job)" in job.reason
+    run = load_run(runs_dir / job.id)
+    assert run.status == "stopped" and run.result["owner"] == "visitor"
+    assert run.model is not None   # the best checkpoint loads
+
+
+def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypatch):
+    from zoo.engine import run_experiment
+    from zoo.runs import list_runs
+
+    monkeypatch.setenv("PLAYGROUND_CAP_RUNS_PER_VISITOR", "2")
+    spec = ExperimentSpec(epochs=1, limit_train=256)
+    for _ in range(2):
+        run_experiment(spec, runs_dir=runs_dir, owner="visitor-a")
+    with pytest.raises(SpecError, match="you keep 2 runs"):
+        demo.check_room("visitor-a", runs_dir)
+    demo.check_room("visitor-b", runs_dir)   # another visitor is not counted against them
+    assert demo.sweep(runs_dir, now=time.time()) == []   # nothing older than the age cap yet
+    deleted = demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
+    assert len(deleted) == 2 and list_runs(runs_dir) == []
+
+
+# ------------------------------------------------------------------ checkpoints are not code
+
+
+class Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_payload_as_a_checkpoint_is_refused_and_runs_nothing(runs_dir, tmp_path):
+    from zoo.engine import run_experiment
+    from zoo.runs import load_run
+
+    run = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir)
+    marker = tmp_path / "pwned"
+    with open(run.run_dir / "best.pt", "wb") as fh:
+        pickle.dump({"conv1.weight": Payload(marker)}, fh)
+    with pytest.raises(SpecError, match="not a plain state_dict"):
+        load_run(run.run_dir).model
+    proc = cli("gradcam", "--run", str(run.run_dir), "--index", "0", "--out", str(tmp_path / "cam.png"))
+    assert proc.returncode == 2 and "not a plain state_dict" in proc.stderr
+    assert not marker.exists(), "the payload ran"
+
+
+# ------------------------------------------------------------------ ids and paths
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "/etc/passwd", "x\\y", "run\x00id", "", ".hidden"])
+def test_every_run_id_is_checked_before_a_path_is_built(bad, runs_dir):
+    from zoo.runs import RunWriter, check_run_id, open_run
+
+    with pytest.raises(SpecError):
+        check_run_id(bad)
+    with pytest.raises(SpecError):
+        open_run(bad, runs_dir)
+    with pytest.raises(SpecError):
+        RunWriter(runs_dir, ExperimentSpec(), run_id=bad or None) if bad else check_run_id(bad)
+
+
+def navigation(monkeypatch):
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/forecast.py", "pages/inspect.py"])
+def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, runs_dir, monkeypatch):
+    navigation(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+    at.query_params["run"] = "../../etc"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("is not a run id" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, monkeypatch, tmp_path):
+    navigation(monkeypatch)
+    evil = tmp_path / "evil-journal.log"
+    for page in PAGES:
+        at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+        at.query_params.update({"storage": str(evil), "study": "x"})   # a storage in the URL: ignored here
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        labels = [t.label.lower() for t in at.text_input]
+        assert not [lb for lb in labels if any(w in lb for w in ("path", "storage", "csv", "file", "url"))], \
+            (page, labels)
+    # The Search page's series and the Inspect page's series come from uploads, not typed paths.
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    at.radio(key="search_kind").set_value("A series (CSV)").run()
+    assert not [t for t in at.text_input if "csv" in t.label.lower() or "path" in t.label.lower()]
+    assert not evil.exists(), "a storage path from the URL was opened"
+
+
+def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir, monkeypatch):
+    from zoo import forecast_io as fio
+
+    navigation(monkeypatch)
+    mine = fio.store_upload(b"date,v\n" + b"".join(f"2024-01-{d:02d},{d}\n".encode() for d in range(1, 29)),
+                            "theirs.csv", runs_dir, demo.owner_of("d" * 32))
+    for data in ("/etc/passwd", str(mine)):   # the server's file, another visitor's upload
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at.session_state["visitor"] = "e" * 32
+        at.session_state["prefill_spec"] = ExperimentSpec(task="series", data=data, model="linear").to_dict()
+        at.run()
+        assert not at.exception
+        assert any("not a file this page can open" in w.value for w in at.warning), data
+        assert at.session_state["forecast-source"] == "sample"

@@ -1,0 +1,176 @@
+"""Faults, and nothing lost: the server killed in mid-run (its worker ends within seconds, the run is
+`failed` with its epochs and checkpoint, a restarted server lists it), a read-only or full runs
+directory (one clear message, the run `failed`, the server still serving). A worker killed in
+mid-epoch is tests/test_jobs_ui.py's test_a_killed_training_worker_marks_its_run_failed_...
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHROMIUM, ROOT, _free_port
+from zoo.spec import ExperimentSpec
+
+pytestmark = pytest.mark.browser
+
+
+def start_server(runs: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT)}
+    with open(log, "ab") as fh:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(log.read_text())
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:   # a zombie is not training
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_failed(browser, tmp_path):
+    from tests.browser import open_train, set_slider
+    from zoo.runs import load_run
+
+    runs, log = tmp_path / "runs", tmp_path / "server.log"
+    server, url = start_server(runs, log)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        open_train(page, url)
+        set_slider(page, "train-settings-epochs", "End")
+        set_slider(page, "train-settings-patience", "Home")
+        page.get_by_role("button", name="Start training").click()
+        run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()
+        run_dir = runs / run_id
+        wait_until(lambda: (run_dir / "metrics.csv").exists() and len(load_run(run_dir).epoch_rows()) >= 1,
+                   120, "a finished epoch")
+        worker = load_run(run_dir).result["process"]["pid"]
+        assert alive(worker)
+
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        killed = time.time()
+        wait_until(lambda: not alive(worker), 15, "the orphaned worker to end")
+        assert time.time() - killed < 10
+        run = load_run(run_dir)
+        assert run.status == "failed" and "server" in run.result["reason"]
+        assert run.epoch_rows() and run.model is not None   # its epochs and best checkpoint are kept
+
+        # A run the killed server left saying `running` (its process gone): the restart marks it failed.
+        stale = runs / "20260101-000000-cnn-0123456789ab"
+        stale.mkdir()
+        (stale / "spec.json").write_text(ExperimentSpec().to_json())
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        (stale / "result.json").write_text(json.dumps({"status": "running", "process": {
+            "host": os.uname().nodename, "pid": gone.pid, "pid_started": "1"}}))
+        server, url = start_server(runs, log)
+        page.goto(f"{url}/runs")
+        page.get_by_text(run_id).first.wait_for(state="attached", timeout=60_000)   # a cell of the runs table
+        assert json.loads((stale / "result.json").read_text())["status"] == "failed"
+        assert load_run(run_dir).status == "failed"
+        assert "Traceback" not in log.read_text()
+    finally:
+        context.close()
+        server.kill()
+
+
+@pytest.fixture
+def unwritable(tmp_path):
+    """A runs directory nobody may write: a read-only tmpfs as root (permissions do not stop root),
+    a directory without write permission otherwise."""
+    path = tmp_path / "read-only-runs"
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        yield path
+        path.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot make a read-only runs directory here (mount: {mounted.stderr.decode().strip()})")
+    yield path
+    subprocess.run(["umount", str(path)], check=False)
+
+
+def test_a_read_only_runs_directory_is_one_clear_error_in_the_cli_and_a_failed_job(unwritable, tmp_path):
+    from zoo.jobs import JobManager, submit_training
+
+    proc = subprocess.run([sys.executable, "-m", "zoo", "train", "--dry-run", "--runs-dir", str(unwritable)],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "cannot write the run's files" in lines[0] and "make the runs directory writable" in lines[0]
+
+    manager = JobManager(max_running=2, per_owner=2)
+    try:
+        job = submit_training(manager, ExperimentSpec(epochs=1, limit_train=256), owner="a", runs_dir=unwritable)
+        manager.wait(job.id, timeout=120)
+        assert job.status == "failed" and "cannot write the run's files" in job.reason
+        assert job.state.get("traceback") is None     # a fault of the place, not of the program: no traceback
+        # The job runner still serves: the next job, in a writable directory, trains.
+        ok = submit_training(manager, ExperimentSpec(epochs=1, limit_train=256), owner="a", runs_dir=tmp_path / "ok")
+        manager.wait(ok.id, timeout=120)
+        assert ok.status == "finished", ok.reason
+    finally:
+        manager.shutdown()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("a full disk is made with a tiny tmpfs, which needs root")
+    path = tmp_path / "tiny"
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.decode().strip()})")
+    yield path
+    subprocess.run(["umount", str(path)], check=False)
+
+
+def test_a_full_disk_fails_the_run_with_one_clear_error(tiny_disk):
+    proc = subprocess.run([sys.executable, "-m", "zoo", "train", "--dry-run", "--runs-dir", str(tiny_disk)],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr
+    assert lines[-1].startswith("error: cannot write the run's files") and "No space left" in lines[-1]
+    assert "Traceback" not in proc.stderr
+    from zoo.runs import list_runs
+
+    runs = list_runs(tiny_disk)
+    assert [r.status for r in runs] in ([], ["failed"])   # failed where the disk let it say so
