@@ -34,20 +34,30 @@ def pinned_to(cpus: set[int] | None):
     return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
 
+class ServerURL(str):
+    """The server's URL, which also knows the server's process id and its log file."""
+
+    pid: int
+    log: Path
+
+
 @contextlib.contextmanager
 def app_server(runs_dir: Path, cpus: set[int] | None = None, **env_overrides: str):
-    """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`.
+    """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`
+    (a str, with `.pid` and `.log`).
 
     `cpus`: pin the server (and so its job workers, which inherit it) to these CPUs."""
     port = free_port()
     env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs_dir), "PYTHONPATH": str(ROOT), **env_overrides}
-    log = open(runs_dir.parent / f"streamlit-{port}.log", "wb")
+    log_path = runs_dir.parent / f"streamlit-{port}.log"
+    log = open(log_path, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=pinned_to(cpus))
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid, url.log = process.pid, log_path
     try:
         deadline = time.time() + 60
         while True:
@@ -89,6 +99,41 @@ def start_run(page) -> str:
     page.wait_for_function("(before) => location.href !== before && location.search.includes('run=')", arg=before)
     # (page.url can lag behind history.replaceState: read the address from the page itself)
     return page.evaluate("() => new URLSearchParams(location.search).get('run')")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (its job workers, and the forkserver they fork from)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def memory_mb(pid: int) -> dict:
+    """RSS and PSS (shared pages divided among the processes that share them) of one process, in MB."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    except (OSError, ValueError):
+        return {"rss": 0.0, "pss": 0.0}
+    kb = lambda name: float(fields.get(name, "0 kB").split()[0])  # noqa: E731
+    return {"rss": kb("Rss") / 1024, "pss": kb("Pss") / 1024}
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def load_average() -> str:
