@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._app import (COUNT_POINTS, app_server, chromium, command_of, descendants, exit_cleanly_on_sigterm,  # noqa: E402
+from bench._app import (COUNT_POINTS, STATUS_IS, app_server, chromium, command_of, descendants, exit_cleanly_on_sigterm,  # noqa: E402
                         load_average, memory_mb, open_train, start_run)
 
 METHODS = ("spawn", "forkserver")
@@ -53,8 +53,9 @@ def sample_memory(server: int, worker: int | None, seconds: float = 3.0) -> dict
     peak: dict[str, dict] = {}
     deadline = time.time() + seconds
     while time.time() < deadline:
+        # The worker was forked from the forkserver, so it shares its command line: tell them apart by pid.
         roles = {"server": [server], "worker": [worker] if worker else [],
-                 "forkserver": [p for p in descendants(server) if "forkserver" in command_of(p)]}
+                 "forkserver": [p for p in descendants(server) if "forkserver" in command_of(p) and p != worker]}
         for role, pids in roles.items():
             total = {"rss": 0.0, "pss": 0.0}
             for pid in pids:
@@ -77,8 +78,11 @@ def one_round(browser, method: str, wait: float) -> dict:
             cold, run_id = first_point(page, url)
             memory = sample_memory(url.pid, worker_pid(runs, run_id))
             page.get_by_role("button", name="Stop").click()
+            page.wait_for_function(STATUS_IS, arg="stopped", timeout=60_000)
             page.get_by_role("button", name="Close this run").click()
-            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="Start training").wait_for()
+            page.wait_for_function("() => !Array.from(document.querySelectorAll('button'))"
+                                   ".find(b => b.innerText.includes('Start training')).disabled", timeout=60_000)
             warm, _ = first_point(page, url)
             page.get_by_role("button", name="Stop").click()
             context.close()
@@ -113,7 +117,8 @@ def main() -> None:
         session = med(lambda r: sum(r["memory"][k]["pss"] for k in ("server", "worker", "forkserver")))
         print(f"| {method} | {med(lambda r: r['cold']):.2f} | {med(lambda r: r['warm']):.2f} | "
               f"{med(lambda r: r['memory']['server']['rss']):.0f} | "
-              f"{med(lambda r: r['memory']['worker']['rss']):.0f} / {med(lambda r: r['memory']['worker']['pss']):.0f} | "
+              f"{med(lambda r: r['memory']['worker']['rss']):.0f} / "
+              f"{med(lambda r: r['memory']['worker']['pss']):.0f} | "
               f"{med(lambda r: r['memory']['forkserver']['rss']):.0f} / "
               f"{med(lambda r: r['memory']['forkserver']['pss']):.0f} | {session:.0f} |")
 
