@@ -204,3 +204,41 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert not at.exception
         assert any("not a file this page can open" in w.value for w in at.warning), data
         assert at.session_state["forecast-source"] == "sample"
+
+
+def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, monkeypatch):
+    from ui.state import job_manager
+    from zoo.engine import run_experiment
+    from zoo.jobs import Job
+
+    navigation(monkeypatch)
+    theirs = demo.owner_of("f" * 32)
+    finished = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=theirs)
+    manager = job_manager()
+    live = Job(id="their-live-job", owner=theirs, target="none:none", status="running",
+               payload={"spec": ExperimentSpec().to_dict()}, state={"epochs": 5, "batches": 10, "epoch": 1,
+                                                                   "batch": 2, "device": "cpu"})
+    with manager._lock:
+        manager._jobs[live.id] = live
+        manager._order.append(live.id)
+    try:
+        for run_id in (finished.run_id, live.id):
+            at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+            at.session_state["visitor"] = "0" * 32
+            at.query_params["run"] = run_id
+            at.run()
+            assert not at.exception
+            assert not [b for b in at.button if b.key.endswith("-again")], "no Train again for another's run"
+            stops = [b for b in at.button if b.key == f"stop-{run_id}"]
+            assert all(b.disabled for b in stops), "another visitor's Stop is off"
+            if run_id == finished.run_id:
+                assert at.download_button, "results and downloads are fine to share"
+        assert live.status == "running" and not live.stop_requested
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/runs.py")
+        at.session_state["visitor"] = "0" * 32
+        at.run()
+        assert not at.dataframe, "their runs are not listed for another visitor (so not deletable)"
+    finally:
+        with manager._lock:
+            manager._jobs.pop(live.id, None)
+            manager._order.remove(live.id)
