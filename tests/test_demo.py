@@ -4,13 +4,11 @@ unchecked; no page offers a server path; visitors keep to their own runs.
 """
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -150,21 +148,8 @@ def test_every_run_id_is_checked_before_a_path_is_built(bad, runs_dir):
         RunWriter(runs_dir, ExperimentSpec(), run_id=bad or None) if bad else check_run_id(bad)
 
 
-def navigation(monkeypatch):
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.mark.parametrize("page", ["pages/train.py", "pages/forecast.py", "pages/inspect.py"])
-def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, runs_dir, monkeypatch):
-    navigation(monkeypatch)
+def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, runs_dir, st_navigation):
     at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
     at.query_params["run"] = "../../etc"
     at.run()
@@ -172,8 +157,7 @@ def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, r
     assert any("is not a run id" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, monkeypatch, tmp_path):
-    navigation(monkeypatch)
+def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, st_navigation, tmp_path):
     evil = tmp_path / "evil-journal.log"
     for page in PAGES:
         at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
@@ -190,10 +174,9 @@ def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir
     assert not evil.exists(), "a storage path from the URL was opened"
 
 
-def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir, monkeypatch):
+def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir, st_navigation):
     from zoo import forecast_io as fio
 
-    navigation(monkeypatch)
     mine = fio.store_upload(b"date,v\n" + b"".join(f"2024-01-{d:02d},{d}\n".encode() for d in range(1, 29)),
                             "theirs.csv", runs_dir, demo.owner_of("d" * 32))
     for data in ("/etc/passwd", str(mine)):   # the server's file, another visitor's upload
@@ -206,12 +189,11 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert at.session_state["forecast-source"] == "sample"
 
 
-def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, monkeypatch):
+def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navigation):
     from ui.state import job_manager
     from zoo.engine import run_experiment
     from zoo.jobs import Job
 
-    navigation(monkeypatch)
     theirs = demo.owner_of("f" * 32)
     finished = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=theirs)
     manager = job_manager()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, ROOT, _free_port
+from tests.conftest import ROOT, _free_port
 from zoo.spec import ExperimentSpec
 
 pytestmark = pytest.mark.browser

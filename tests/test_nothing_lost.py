@@ -20,17 +20,8 @@ ME = "c" * 32
 
 
 @pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Pages run inside app.py's st.navigation, as on a real server (see tests/test_pages.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def navigation_mode(st_navigation):
+    """Pages run inside app.py's st.navigation, as on a real server (tests/conftest.py)."""
 
 
 def page(path: str, query: dict | None = None, state: dict | None = None) -> AppTest:

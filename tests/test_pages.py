@@ -47,21 +47,8 @@ def text_of(at: AppTest) -> str:
 
 
 @pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run pages inside app.py's st.navigation, as a real server does.
-
-    AppTest resets PagesManager.uses_pages_directory before every run, so with a pages/ folder each
-    run would start in Streamlit's old folder mode and run the page file alone. A real server
-    leaves that mode for good once app.py has run (see ui.state.ensure_app_shell); so do we."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def navigation_mode(st_navigation):
+    """Every page here runs inside app.py's st.navigation (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -267,7 +267,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
                 interrupted = ("diverged", problem)
                 break
             now = time.perf_counter()
-            if now - last_emit >= BATCH_EVENT_INTERVAL_S or last_batch:
+            if now - last_emit >= BATCH_EVENT_INTERVAL_S or last_batch or step == 1:   # the chart starts at once
                 emit({"type": "batch", "epoch": epoch, "batch": b + 1, "batches": batches, "step": step,
                       "loss": total / window_batches, "samples_per_s": seen / max(now - epoch_start, 1e-9)})
                 window_sum.zero_()
