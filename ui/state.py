@@ -9,12 +9,24 @@ import streamlit as st
 from zoo.jobs import JobManager
 
 
-@st.cache_resource
 def job_manager() -> JobManager:
-    """One job manager per server process, shared by every browser tab (survives reloads)."""
-    from zoo.launch import LocalLauncher
+    """One job manager per server process, shared by every browser tab (survives reloads). Its
+    workers are local processes, or Ray tasks when PLAYGROUND_RAY_ADDRESS names a cluster; a
+    setting that names no usable cluster stops the page with its one sentence."""
+    from zoo.registry import SpecError
 
-    return JobManager(launcher=LocalLauncher(warm=True))
+    try:
+        return _job_manager()
+    except SpecError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+
+
+@st.cache_resource
+def _job_manager() -> JobManager:
+    from zoo.launch import make_launcher
+
+    return JobManager(launcher=make_launcher(warm=True))
 
 
 def session_owner() -> str:
