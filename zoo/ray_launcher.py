@@ -105,8 +105,21 @@ def connect(address: str, num_cpus: int | None = None) -> None:
         if failure:
             exc = failure[0]
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SpecError(f"could not reach the Ray cluster at {address}: {first}; start it with `ray start "
-                            "--head` (see the README, 'Beyond one machine'), or use PLAYGROUND_RAY_ADDRESS=local.")
+            raise SpecError(f"could not reach the Ray cluster at {address}: {first}; check that `ray start --head` "
+                            "runs there and that this machine has the cluster's token (~/.ray/auth_token, with "
+                            "RAY_AUTH_MODE=token): see the README, 'Beyond one machine'.")
+
+
+def _this_node():
+    """Ray's placement on this process's node: the hub lives and dies with the server, not with
+    some worker node. (A Ray Client has no node of its own: then anywhere.)"""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    try:
+        return NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    except Exception:
+        return "DEFAULT"
 
 
 class _Hub:
@@ -204,8 +217,9 @@ class RayHandle:
 
         node = f"Ray node {self.placed['node_ip']} ({self.placed['host']})" if self.placed else "the Ray cluster"
         try:
-            ray.get(self.ref, timeout=5)
-            return f"its Ray task on {node} ended"
+            lost = ray.get(self.ref, timeout=5)
+            return f"its Ray task on {node} could not reach this server ({lost})" if lost else \
+                f"its Ray task on {node} ended"
         except rx.TaskCancelledError:
             return f"its Ray task on {node} was cancelled"
         except rx.OutOfMemoryError:
@@ -250,7 +264,7 @@ class RayLauncher:
         # No retries: a job whose worker died is reported failed, not silently run again.
         self._task = ray.remote(max_retries=0, retry_exceptions=False)(run_job)
         self._gpu_task = ray.remote(max_retries=0, retry_exceptions=False, max_calls=1)(run_gpu_job)
-        self.hub = ray.remote(num_cpus=0)(_Hub).remote()
+        self.hub = ray.remote(num_cpus=0)(_Hub).options(scheduling_strategy=_this_node()).remote()
         self._handles: dict[str, RayHandle] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()

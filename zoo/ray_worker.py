@@ -110,8 +110,9 @@ class Outbox:
 
 
 def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token: str | None,
-            copy_runs: bool = False) -> None:
-    """The Ray task of one job: run `target` in this Ray worker, talking to the server through `hub`."""
+            copy_runs: bool = False) -> str | None:
+    """The Ray task of one job: run `target` in this Ray worker, talking to the server through `hub`.
+    Returns None, or why the hub could not be reached (the server learns it from the task's value)."""
     import ray
 
     from zoo.runs import shares_root
@@ -142,6 +143,7 @@ def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token:
         outbox.close()
         if spool and not outbox.lost:
             shutil.rmtree(spool, ignore_errors=True)   # every file is on the server now
+    return outbox.lost
 
 
 def _sweep_spools() -> None:
@@ -157,11 +159,11 @@ def _sweep_spools() -> None:
             continue   # not ours, or another user's process
 
 
-def run_gpu_job(*args) -> None:
+def run_gpu_job(*args) -> str | None:
     """`run_job` for a job given a GPU (or a share of one). Ray ends its worker process after it
     (`max_calls=1`): CUDA reads its GPUs once per process, so the next job's GPU, or no GPU, must
     get a fresh process."""
-    run_job(*args)
+    return run_job(*args)
 
 
 def preload() -> int:
