@@ -1,9 +1,9 @@
 """Jobs on a Ray cluster (zoo/ray_launcher.py): a real local cluster, started once for this module
-with 2 CPUs and one declared GPU (Ray accounts for it; no job here runs CUDA: the device
-machine's check does), and the real job runner on top.
+with 2 CPUs and one declared GPU (Ray accounts for it; no job here runs CUDA), and the real job
+runner on top.
 
 Training jobs run to the end with live events, stop within a second, end `failed` with their files
-readable when their Ray worker is killed, and two visitors' jobs stay apart; a job that finds no
+readable when their Ray worker is killed or their node leaves, and two visitors' jobs stay apart; a job that finds no
 room waits and says why; GPU shares put four jobs on one GPU; `python -m zoo search --ray --workers
 2` fills one study with no lost or duplicate trial.
 """
@@ -51,11 +51,22 @@ def waits(payload, emit, should_stop):
 # ------------------------------------------------------------------ fixtures
 
 @pytest.fixture(scope="module")
-def cluster():
-    """One local Ray cluster for the module: 2 CPUs, and a declared GPU for the share accounting."""
-    ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
-    yield ray.get_runtime_context().gcs_address
+def local_cluster():
+    """One local Ray cluster for the module (Ray's own cluster_utils, which can add and remove nodes
+    on one machine): a head with 2 CPUs, and a declared GPU for the share accounting."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "num_gpus": 1, "include_dashboard": False})
+    ray.init(address=cluster.address, log_to_driver=False)
+    yield cluster
     ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cluster(local_cluster):
+    """The cluster's address."""
+    return local_cluster.address
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +173,27 @@ def test_a_killed_ray_worker_ends_the_run_failed_with_its_files_readable(copying
     run.model.load_state_dict(torch.load(head / "best.pt", weights_only=True))
 
 
+def test_a_job_whose_node_leaves_the_cluster_ends_failed(local_cluster, runs_dir):
+    """A second node with 3 CPUs, the only one that can run a job asking for 3; then it goes."""
+    node = local_cluster.add_node(num_cpus=3)
+    local_cluster.wait_for_nodes()
+    big = RayLauncher(local_cluster.address, cpus_per_job=3)
+    manager = manager_for(big)
+    job = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    try:
+        wait_for(lambda: (runs_dir / job.id / "best.pt").exists() and job.state.get("epoch_rows"), timeout=120,
+                 what="a checkpoint on the second node")
+        assert "3 CPU" in job.snapshot()["where"]
+        local_cluster.remove_node(node)
+        manager.wait(job.id, timeout=30)
+    finally:
+        manager.shutdown()
+        big.close()
+    assert job.status == "failed" and "left the cluster" in job.reason, job.reason
+    run = load_run(runs_dir / job.id)
+    assert run.status == "failed" and "left the cluster" in run.result["reason"] and run.epoch_rows()
+
+
 def test_two_visitors_jobs_stay_apart(copying, runs_dir):
     """In copy mode, so the files of two jobs running at once are routed apart too."""
     manager = manager_for(copying, max_running=2, per_owner=1)
@@ -174,6 +206,7 @@ def test_two_visitors_jobs_stay_apart(copying, runs_dir):
         manager.wait(b1.id, timeout=120)
         assert b1.status == "finished" and len(b1.state["epoch_rows"]) == 2
         assert a1.active and a2.status == "queued", "b's job ending does not start a's second"
+        wait_for(lambda: a1.status == "running", timeout=120, what="a's first job to train")
         manager.stop(a1.id)
         manager.wait(a2.id, timeout=120)
     finally:
@@ -255,6 +288,7 @@ def test_python_m_zoo_search_with_two_ray_workers_fills_one_study(cluster, tmp_p
             "--limit-train", "200", "--runs-dir", str(runs), "--storage", storage, "--study", "on-ray",
             "--n-trials", "6", "--pruner", "none", "--search", "lr=1e-3:3e-2", "--search", "width=16:48",
             "--ray", cluster, "--workers", "2", "--json"]
+    # From another folder: the zoo reaches the workers from this process (runtime_env py_modules).
     done = subprocess.run(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
