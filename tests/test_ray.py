@@ -39,13 +39,18 @@ LONG = ExperimentSpec(model="mlp", epochs=200, patience=0, limit_train=1024)
 # ------------------------------------------------------------------ targets (run in a Ray worker)
 
 def waits(payload, emit, should_stop):
-    """Report the GPUs Ray gave this job, then tick until asked to stop."""
-    emit({"type": "gpus", "ids": ray.get_gpu_ids(), "visible": os.environ.get("CUDA_VISIBLE_DEVICES")})
+    """Report the GPUs Ray gave this job and its process, then tick until asked to stop."""
+    emit({"type": "gpus", "ids": ray.get_gpu_ids(), "visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
+          "pid": os.getpid()})
     deadline = time.time() + payload.get("limit", 60)
     while time.time() < deadline and not should_stop():
         emit({"type": "tick"})
         time.sleep(0.05)
     return {"status": "stopped" if should_stop() else "finished"}
+
+
+def process_id() -> int:
+    return os.getpid()
 
 
 # ------------------------------------------------------------------ fixtures
@@ -224,6 +229,8 @@ def test_two_visitors_jobs_stay_apart(copying, runs_dir):
 # ------------------------------------------------------------------ resources
 
 def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluster):
+    # The processes that ran CPU jobs (the tests before, and this idle pool's) are not used for GPU jobs.
+    cpu_pids = set(ray.get([ray.remote(process_id).remote() for _ in range(4)]))
     shares = RayLauncher(cluster, cpus_per_job=0.25, gpu_per_job=0.25)
     manager = manager_for(shares, max_running=5, per_owner=5)
     spec = {"spec": {"device": "auto"}}
@@ -236,6 +243,7 @@ def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluste
         wait_for(lambda: sum(1 for j in jobs if gpus(j)) == 4, timeout=60, what="four jobs placed")
         placed = [j for j in jobs if gpus(j)]
         assert all([str(i) for i in gpus(j)["ids"]] == ["0"] and gpus(j)["visible"] == "0" for j in placed)
+        assert not {gpus(j)["pid"] for j in placed} & cpu_pids, "a GPU job never runs in a CPU job's process"
         waiting = next(j for j in jobs if not gpus(j))
         assert waiting.status == "starting"
         why = wait_for(lambda: manager.describe_wait(waiting.id) if "waiting" in manager.describe_wait(waiting.id)
@@ -245,6 +253,7 @@ def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluste
         assert "0.25 GPU (GPU 0)" in placed[0].snapshot()["where"]
         manager.stop(placed[0].id)
         wait_for(lambda: gpus(waiting), timeout=60, what="the fifth job to get the freed share")
+        assert gpus(waiting)["pid"] not in cpu_pids | {gpus(j)["pid"] for j in placed}, "a process of its own"
     finally:
         for job in jobs:
             manager.stop(job.id)

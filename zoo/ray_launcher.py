@@ -294,7 +294,13 @@ class RayLauncher:
                 payload[key] = str(Path(payload[key]).resolve())
         token = mark_root(payload["runs_dir"]) if payload.get("runs_dir") else None
         options = {"num_cpus": ask["CPU"], "num_gpus": ask["GPU"], "name": f"playground {job.id}"}
-        task = self._gpu_task if ask["GPU"] else self._task
+        task = self._task
+        if ask["GPU"]:
+            # A fresh process, never one that ran a CPU job: CUDA reads its GPUs once per process.
+            # A runtime_env of their own keeps GPU jobs out of the CPU jobs' pool of processes, and
+            # max_calls=1 ends each after its job.
+            task = self._gpu_task
+            options["runtime_env"] = {"env_vars": {"PLAYGROUND_GPU_PROCESS": "1"}}
         ref = task.options(**options).remote(self.hub, job.id, job.target, payload, ask, token,
                                                    self.copy_runs)
         handle = RayHandle(self, job.id, ref, ask, payload.get("runs_dir"))

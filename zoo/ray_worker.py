@@ -160,9 +160,9 @@ def _sweep_spools() -> None:
 
 
 def run_gpu_job(*args) -> str | None:
-    """`run_job` for a job given a GPU (or a share of one). Ray ends its worker process after it
-    (`max_calls=1`): CUDA reads its GPUs once per process, so the next job's GPU, or no GPU, must
-    get a fresh process."""
+    """`run_job` for a job given a GPU (or a share of one), in a process of its own: started for it
+    (its own runtime_env) and ended after it (`max_calls=1`). CUDA reads its GPUs once per
+    process, so a process that ran a CPU job, or another GPU's job, must not run it."""
     return run_job(*args)
 
 
