@@ -115,8 +115,9 @@ def main() -> int:
                  f"{1000 * (med('ray', 'job') - med('local', 'job')):+.0f} ms per job start-to-end, "
                  f"{1000 * per_job:+.0f} ms of wall time per job with 2 running at once. The local cluster "
                  f"started in {cluster_start:.1f} s (once per server).")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     lines.append(f"{args.rounds} rounds each, alternated (local, Ray, Ray, local); {os.cpu_count()} cores, "
-                 f"{platform.machine()}, load average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}.")
+                 f"{platform.machine()}, load average at the end {load}.")
     report = "\n".join(lines)
     print()
     print(report)

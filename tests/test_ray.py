@@ -288,6 +288,23 @@ def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(mo
 
 # ------------------------------------------------------------------ search
 
+def test_a_search_worker_without_the_runs_directory_refuses_the_journal_in_it(copying, tmp_path):
+    from zoo.search import SearchConfig, build_space, submit_search
+
+    spec = ExperimentSpec(model="mlp", epochs=1, limit_train=200)
+    config = SearchConfig(spec=spec, space=build_space("mlp", search={"lr": None}), n_trials=1,
+                          runs_dir=str(tmp_path / "runs"))   # the default storage: a journal in the runs directory
+    manager = manager_for(copying)
+    try:
+        [job] = submit_search(manager, config, owner="a")
+        manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert job.status == "failed" and job.state["traceback"] is None, job.reason
+    assert "does not mount the server's runs directory, so it cannot reach the study's journal file" in job.reason
+    assert "PostgreSQL" in job.reason
+
+
 def test_python_m_zoo_search_with_two_ray_workers_fills_one_study(cluster, tmp_path):
     """Another process joins this module's cluster by its address, as a server joins `ray start --head`."""
     from tests.test_search import check_shared_study

@@ -3,7 +3,7 @@
 A launcher starts a job's worker (zoo/worker.py `main`) and gives back a `WorkerHandle`: the queue
 its events arrive on, how to ask it to stop, whether it is alive, and how to end it. The job runner
 needs nothing else, so workers can be local processes (`LocalLauncher`, here) or Ray tasks on a
-cluster (zoo/ray_launcher.py).
+cluster (zoo/ray_launcher.py); `make_launcher` picks one from PLAYGROUND_RAY_ADDRESS.
 
 Local workers are forked from a forkserver, a small process started once that has already
 imported torch, the zoo and the data readers (`PRELOAD`). A new worker is a fork of it: it does not

@@ -407,8 +407,9 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     from zoo.search.report import study_summary
 
     summary = study_summary(load_study(config.storage_url, config.study_name))
-    summary.update(status="finished", reason=f"{len(jobs)} workers ran {sum(j.result['worker']['trials'] for j in jobs)} "
-                   "trial(s)", storage=display_storage(config.storage_url), objective=config.objective,
+    trials = sum(job.result["worker"]["trials"] for job in jobs)
+    summary.update(status="finished", reason=f"{len(jobs)} workers ran {trials} trial(s)",
+                   storage=display_storage(config.storage_url), objective=config.objective,
                    workers=[{**{k: job.result.get(k) for k in ("status", "reason", "storage", "worker")},
                              "where": job.snapshot()["where"]} for job in jobs])
     return summary
