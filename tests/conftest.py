@@ -5,6 +5,7 @@ Browser tests drive the app as a person would: Playwright on Debian's /usr/bin/c
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,6 +43,38 @@ class AppServer:
         self.url, self.runs_dir, self.process, self.log = url, runs_dir, process, log
 
 
+@contextlib.contextmanager
+def streamlit_server(runs: Path, log: Path, **env):
+    """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added."""
+    port = _free_port()
+    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
+    with open(log, "wb") as fh:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError(f"streamlit did not start; log:\n{log.read_text()}")
+    try:
+        yield AppServer(url, runs, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture
 def st_navigation(monkeypatch):
     """Run pages inside app.py's st.navigation under AppTest, as a real server does.
@@ -62,35 +95,11 @@ def st_navigation(monkeypatch):
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port with its own runs directory."""
+    """The app on a free loopback port with its own runs directory (local worker processes)."""
     runs = tmp_path_factory.mktemp("server-runs")
-    port = _free_port()
     log = tmp_path_factory.mktemp("server-log") / "streamlit.log"
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PLAYGROUND_MAX_JOBS": "3",
-           "PLAYGROUND_JOBS_PER_SESSION": "2", "PYTHONPATH": str(ROOT)}
-    with open(log, "wb") as fh:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not start; log:\n{log.read_text()}")
-    yield AppServer(url, runs, process, log)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with streamlit_server(runs, log, PLAYGROUND_MAX_JOBS="3", PLAYGROUND_JOBS_PER_SESSION="2") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The sidebar's device badge: GPU name and memory, or the CPU and its thread count."""
+"""The sidebar's device badge: GPU name and memory, or the CPU and its thread count; with
+PLAYGROUND_RAY_ADDRESS, the Ray cluster the jobs run on."""
 from __future__ import annotations
 
 import os
@@ -26,3 +27,9 @@ def device_badge(slot) -> None:
     with slot.container():
         st.markdown(f"**Device** · {info['label']}")
         st.caption(info["detail"])
+        if os.environ.get("PLAYGROUND_RAY_ADDRESS"):
+            from ui.state import job_manager
+
+            describe = getattr(job_manager().launcher, "describe", None)
+            if describe is not None:
+                st.caption(f"Jobs run on the {describe()}")

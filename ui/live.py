@@ -230,9 +230,12 @@ def live_panel(job_id: str) -> None:
         st.caption(manager.describe_wait(job.id))
     elif status == "starting":
         status_badge("starting", "starting")
-        st.caption("Starting the worker process (loading PyTorch and the data)…")
+        # A job this server started can still wait for room on a Ray cluster: the manager says why.
+        st.caption(manager.describe_wait(job.id) or "Starting the worker process (loading PyTorch and the data)…")
     else:
         status_badge("running", f"running on {state.get('device', '?')}")
+    if snapshot["where"] and status != "queued" and not snapshot["stop_requested"]:
+        st.caption(f"Worker: {snapshot['where']}")
     fraction, line = progress(state)
     st.progress(fraction, text=line)
     render_progress_metrics(snapshot, task, (job.payload.get("spec") or {}).get("epochs"))

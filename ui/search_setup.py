@@ -169,7 +169,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     limit_train = row[3].number_input("Train samples (0 = all)", 0, 1_000_000, 0, step=500, key="search_limit",
                                       help="use only the first N training samples: quicker trials for a first look")
     workers = row[4].number_input("Workers", 1, max(1, max_workers), 1, key="search_workers",
-                                  help="worker processes sharing this study (each a job)")
+                                  help="workers sharing this study, each a job: a process here, or a Ray task on the "
+                                       "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS)")
     row = st.columns(4)
     sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler",
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "

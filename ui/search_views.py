@@ -51,10 +51,12 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
         if snap["status"] == "queued":
             text = f"queued (position {manager.queue_position(job_id)})"
         elif job.active:
-            text = "starting" if "trial" not in state else \
+            text = (manager.describe_wait(job_id) or "starting") if "trial" not in state else \
                 f"trial {state['trial']}, epoch {state.get('epoch', 0)}/{state.get('epochs', '?')}"
             if snap["stop_requested"]:
                 text += ", stopping"
+            elif snap["where"]:
+                text += f" · {snap['where']}"
         else:
             text = f"{snap['status']}: {snap['reason']}"
         lines.append(f"worker {job_id.rsplit('-', 1)[-1]}: {text}")

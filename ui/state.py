@@ -35,19 +35,30 @@ def apply_secrets() -> None:
             os.environ.setdefault(key, str(value).lower() if isinstance(value, bool) else str(value))
 
 
-@st.cache_resource
 def job_manager() -> JobManager:
-    """One job manager per server process, shared by every browser tab (survives reloads).
+    """One job manager per server process, shared by every browser tab (survives reloads). Its
+    workers are local processes, or Ray tasks when PLAYGROUND_RAY_ADDRESS names a cluster; a
+    setting that names no usable cluster stops the page with its one sentence."""
+    from zoo.registry import SpecError
 
-    Starting it also marks the runs a killed server left `running` as failed, and on the hosted demo
-    starts the sweep that deletes runs older than the age cap."""
-    from zoo.launch import LocalLauncher
+    try:
+        return _job_manager()
+    except SpecError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+
+
+@st.cache_resource
+def _job_manager() -> JobManager:
+    """Starting it also marks the runs a killed server left `running` as failed, and on the hosted
+    demo starts the sweep that deletes runs older than the age cap."""
+    from zoo.launch import make_launcher
     from zoo.runs import recover_interrupted
 
     recover_interrupted(runs_dir())
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
-    return JobManager(launcher=LocalLauncher(warm=True))
+    return JobManager(launcher=make_launcher(warm=True))
 
 
 def _sweep_forever() -> None:

@@ -102,7 +102,8 @@ class Job:
 class JobManager:
     """Runs jobs in workers, at most `max_running` at once and `per_owner` per owner (a visitor).
 
-    `launcher` starts the workers (zoo/launch.py; local processes by default). On a machine with
+    `launcher` starts the workers (zoo/launch.py: local processes by default, or Ray tasks on a
+    cluster, `make_launcher`). On a machine with
     GPUs, a job whose device is `auto` goes to the GPU that runs the fewest jobs, at most
     `jobs_per_gpu` per GPU (PLAYGROUND_JOBS_PER_GPU); `gpus` overrides the count (tests)."""
 
@@ -113,7 +114,8 @@ class JobManager:
         self.max_running = max_running or int(os.environ.get("PLAYGROUND_MAX_JOBS", "2"))
         self.per_owner = per_owner or int(os.environ.get("PLAYGROUND_JOBS_PER_SESSION", "1"))
         self.launcher = launcher or LocalLauncher()
-        self.gpus = _gpu_count() if gpus is None else gpus
+        # A launcher that places jobs itself (a Ray cluster: zoo/ray_launcher.py) is given no GPU here.
+        self.gpus = 0 if getattr(self.launcher, "places_gpus", False) else (_gpu_count() if gpus is None else gpus)
         self.jobs_per_gpu = jobs_per_gpu or int(os.environ.get("PLAYGROUND_JOBS_PER_GPU", "4"))
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
@@ -202,9 +204,13 @@ class JobManager:
         return load
 
     def describe_wait(self, job_id: str) -> str:
-        """Why a queued job is not running yet, in one line; "" when it is not waiting."""
+        """Why a queued job is not running yet, in one line; "" when it is not waiting. A job this
+        server has started can still wait for its launcher (a Ray cluster with no room: its handle's
+        `waiting`)."""
         job = self._jobs.get(job_id)
         position = self.queue_position(job_id)
+        if job is not None and job.status == "starting" and job._handle is not None:
+            return getattr(job._handle, "waiting", "")
         if job is None or position is None:
             return ""
         if self.running_count(job.owner) >= self.per_owner:

@@ -3,7 +3,7 @@
 A launcher starts a job's worker (zoo/worker.py `main`) and gives back a `WorkerHandle`: the queue
 its events arrive on, how to ask it to stop, whether it is alive, and how to end it. The job runner
 needs nothing else, so workers can be local processes (`LocalLauncher`, here) or Ray tasks on a
-cluster (zoo/ray_launcher.py).
+cluster (zoo/ray_launcher.py); `make_launcher` picks one from PLAYGROUND_RAY_ADDRESS.
 
 Local workers are forked from a forkserver, a small process started once that has already
 imported torch, the zoo and the data readers (`PRELOAD`). A new worker is a fork of it: it does not
@@ -86,6 +86,8 @@ class WorkerHandle:
 class LocalLauncher:
     """Worker processes on this machine, forked from a preloaded forkserver (`PRELOAD`)."""
 
+    places_gpus = False   # the job runner picks a job's GPU (CUDA_VISIBLE_DEVICES in `env`)
+
     def __init__(self, method: str | None = None, *, warm: bool = False):
         self.method = method or os.environ.get("PLAYGROUND_START_METHOD", "forkserver")
         self.ctx = mp.get_context(self.method)
@@ -116,4 +118,27 @@ class LocalLauncher:
                                    daemon=True, name=f"playground-{job.id}")
         with _bare_main():
             process.start()
-        return WorkerHandle(events=events, process=process, stop_event=stop, where=f"process {process.pid}")
+        return WorkerHandle(events=events, process=process, stop_event=stop,
+                            where=f"process {process.pid} on this machine")
+
+
+def make_launcher(address: str | None = None, *, warm: bool = False):
+    """The launcher PLAYGROUND_RAY_ADDRESS asks for (or `address`): unset, local worker processes;
+    `local`, `auto`, `ray://host:port` or `host:port`, Ray tasks on that cluster (zoo/ray_launcher.py,
+    which needs `pip install -r requirements-ray.txt`)."""
+    address = (address if address is not None else os.environ.get("PLAYGROUND_RAY_ADDRESS", "")).strip()
+    if not address:
+        return LocalLauncher(warm=warm)
+    from zoo.ray_launcher import check_address
+
+    check_address(address)
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        from zoo.registry import SpecError
+
+        raise SpecError(f"Ray address {address!r} is set but Ray is not installed here; "
+                        "`pip install -r requirements-ray.txt`, or unset PLAYGROUND_RAY_ADDRESS.") from None
+    from zoo.ray_launcher import RayLauncher
+
+    return RayLauncher(address, warm=warm)

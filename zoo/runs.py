@@ -12,6 +12,11 @@ os.replace), so a killed process leaves the previous complete version or none, n
 checkpoint. A run id comes from a URL or a form as often as from this code, so it is validated
 (`check_run_id`) before any path is built from it.
 
+A job on a machine that does not mount the runs directory (a Ray node, zoo/ray_launcher.py)
+writes its run directories to a local spool and sends their files to the server as they change
+(`changed_files`), where `receive_file` writes them: the run directory is the same wherever the job
+ran. `mark_root` and `shares_root` tell whether a machine sees the same runs directory.
+
 Torch-free but for the checkpoint: torch is imported when a state_dict is saved or loaded.
 """
 from __future__ import annotations
@@ -36,6 +41,8 @@ from zoo.spec import ExperimentSpec
 SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
+RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
+ROOT_MARK = ".playground-root"   # in the runs root: a token that names this runs directory
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
 ENDED = ("finished", "early_stopped", "stopped", "diverged", "failed")
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
@@ -211,6 +218,70 @@ def recover_interrupted(root=None) -> list[str]:
                                            "worker was killed); the best checkpoint so far is kept"):
                 ended.append(run.run_id)
     return ended
+
+
+# ---------------------------------------------------------------------------------------------
+# runs written on another machine
+
+
+def mark_root(root) -> str:
+    """The token of this runs directory (written once to `.playground-root`): a machine that reads
+    the same token in the same path shares the directory (storage every node mounts)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / ROOT_MARK
+    if not path.exists():
+        tmp = atomic_write_text(root / f".{ROOT_MARK}.{secrets.token_hex(4)}.tmp", secrets.token_hex(8))
+        try:
+            os.link(tmp, path)   # never replaces: two servers starting together agree on one token
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def shares_root(root, token: str | None) -> bool:
+    """Whether this machine sees the runs directory whose token is `token` at `root`."""
+    try:
+        return bool(token) and (Path(root) / ROOT_MARK).read_text().strip() == token
+    except OSError:
+        return False
+
+
+def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
+    """(run id, file name, contents) of every run file under `root` that changed since the last call
+    with the same `seen` (which it updates). metrics.csv is cut after its last complete row."""
+    root, out = Path(root), []
+    if not root.is_dir():
+        return out
+    for run_dir in sorted(root.iterdir()):
+        if not (run_dir.is_dir() and is_run_id(run_dir.name)):
+            continue
+        for name in RUN_FILES:
+            path = run_dir / name
+            try:
+                stat = path.stat()
+                key = (stat.st_mtime_ns, stat.st_size)
+                if seen.get((run_dir.name, name)) == key:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue   # not written yet, or replaced while read: the next call sends it
+            if name == METRICS:
+                data = data[: data.rfind(b"\n") + 1]
+            seen[(run_dir.name, name)] = key
+            out.append((run_dir.name, name, data))
+    return out
+
+
+def receive_file(root, run_id: str, name: str, data: bytes) -> Path:
+    """Write one file of a run written on another machine into its run directory here, atomically."""
+    if name not in RUN_FILES:
+        raise SpecError(f"{name[:80]!r} is not a file of a run directory; expected one of {', '.join(RUN_FILES)}.")
+    path = run_path(run_id, root)
+    path.mkdir(parents=True, exist_ok=True)
+    return atomic_write_bytes(path / name, data)
 
 
 def _fmt(value):

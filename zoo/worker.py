@@ -2,7 +2,8 @@
 
 `main` runs a target `module:function(payload, emit, should_stop) -> dict`, sends its events and
 its result (or its error) back through a queue, and checks the stop event between batches through
-`should_stop`. `train` is the target of a training job.
+`should_stop`. `train` is the target of a training job. A job on a Ray cluster runs the same
+`main` in a Ray worker process (zoo/ray_worker.py).
 """
 from __future__ import annotations
 
@@ -85,6 +86,20 @@ def orphan_aware(should_stop: Callable[[], bool]) -> Callable[[], bool]:
     return check
 
 
+_niced = False
+
+
+def _lower_priority() -> None:
+    """os.nice(WORKER_NICE), once per process (a Ray worker process runs one job after another)."""
+    global _niced
+    if WORKER_NICE > 0 and hasattr(os, "nice") and not _niced:
+        _niced = True
+        try:
+            os.nice(WORKER_NICE)
+        except OSError:
+            pass
+
+
 def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`.
 
@@ -94,11 +109,7 @@ def main(target: str, payload: dict, events, stop_event, running=None, env: dict
         events.put(event)
 
     os.environ.update(env or {})
-    if WORKER_NICE > 0 and hasattr(os, "nice"):
-        try:
-            os.nice(WORKER_NICE)
-        except OSError:
-            pass
+    _lower_priority()
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)

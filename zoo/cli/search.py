@@ -1,7 +1,8 @@
 """`python -m zoo search ...`: one worker of an Optuna study, its progress on stderr.
 
 Several such processes given the same storage and study name share one study: that is Optuna's
-own way to scale out (zoo/search/storage.py)."""
+own way to scale out (zoo/search/storage.py). `--workers N` starts N workers from this command,
+as local processes or, with `--ray ADDRESS`, as Ray tasks placed by the cluster (zoo/ray_launcher.py)."""
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,13 @@ def add_arguments(p) -> None:
                   "searched over their declared ranges (see `python -m zoo models`). With --search, exactly the "
                   "settings named. Train's flags (--epochs, --lr, --set, ...) give the values every trial shares.")
     s.add_argument("--n-trials", type=int, default=None,
-                   help="trials this worker runs (default 20; unlimited when only --timeout is given)")
+                   help="trials to run, split among --workers (default 20; unlimited when only --timeout is given)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="workers sharing the study, started by this command (default 1: this process)")
+    s.add_argument("--ray", default=None, metavar="ADDRESS",
+                   help="run the workers as Ray tasks on this cluster: local (a cluster on this machine), auto, "
+                        "ray://HOST:10001 or HOST:6379; they share the study's storage, which every node must "
+                        "reach (PostgreSQL, or a journal file on shared storage)")
     s.add_argument("--timeout", type=float, default=None, help="seconds after which this worker starts no new trial")
     s.add_argument("--total-trials", type=int, default=None,
                    help="stop once the study, all workers together, has this many trials")
@@ -128,7 +135,19 @@ def run(args) -> dict:
                       f"{row['range']}")
         return {"study": config.study_name, "storage": display_storage(config.storage_url), "space": rows,
                 "grid_size": config.space.grid_size(config.grid_points) if config.sampler == "grid" else None}
-    summary = run_search(config, emit=_progress(config))
+    if args.workers < 1:
+        raise SpecError(f"--workers {args.workers} must be at least 1.")
+    if args.ray is not None or args.workers > 1:
+        from zoo.launch import make_launcher
+        from zoo.search import search_on_workers
+
+        launcher = make_launcher(args.ray or "")   # "": local worker processes
+        try:
+            summary = search_on_workers(config, args.workers, launcher, emit=_progress(config))
+        finally:
+            getattr(launcher, "close", lambda: None)()
+    else:
+        summary = run_search(config, emit=_progress(config))
     if not args.json:
         print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
               + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))

@@ -21,7 +21,7 @@ from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, 
 from zoo.search.study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted, TrialFailed, best_of,
                               config_of_study, default_study_name, direction, fresh_study_name, make_objective,
                               make_pruner, make_sampler, objective_label, open_study, reduce_search, run_search,
-                              search_worker, submit_search)
+                              search_on_workers, search_worker, submit_search)
 
 # Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
 # own progress lines say what matters.
@@ -34,6 +34,6 @@ __all__ = [
     "direction", "display_storage", "fresh_study_name",
     "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
-    "run_search", "search_worker", "sqlalchemy_url", "state_counts", "study_figures", "study_names",
-    "study_summary", "study_view", "submit_search", "trial_reason", "trials_frame",
+    "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
+    "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trials_frame",
 ]

@@ -19,9 +19,9 @@ import optuna
 
 from zoo import demo
 from zoo.registry import SpecError, get_task
-from zoo.runs import patch_result
+from zoo.runs import patch_result, runs_root
 from zoo.search.space import SearchSpace
-from zoo.search.storage import default_storage, display_storage, open_storage
+from zoo.search.storage import default_storage, display_storage, is_url, load_study, open_storage
 from zoo.spec import ExperimentSpec
 
 OBJECTIVES = ("val_loss", "val_metric")
@@ -219,7 +219,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
                    should_stop: Callable[[], bool]):
     """Optuna's objective: one fresh spec, model, optimizer and run per trial."""
     from zoo.engine import run_experiment
-    from zoo.runs import new_run_id, runs_root
+    from zoo.runs import new_run_id
 
     maximize = config.direction == "maximize"
     conditional = config.sampler != "grid"
@@ -353,8 +353,23 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
 
 
 def search_worker(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
-    """Target of a search job (zoo.jobs): run one worker of a study in the job's process."""
-    return run_search(SearchConfig.from_dict(payload["config"]), emit=emit, should_stop=should_stop)
+    """Target of a search job (zoo.jobs): run one worker of a study in the job's process.
+
+    `payload["runs_dir"]`, when it differs from the config's, is where this worker writes its trials'
+    runs: a local spool on a Ray node that does not mount the server's runs directory
+    (zoo/ray_worker.py), whose files go to the server as they change. The study's storage must then
+    be one every machine reaches, not a journal file in that runs directory."""
+    config = SearchConfig.from_dict(payload["config"])
+    here = payload.get("runs_dir")
+    if here and here != config.runs_dir:
+        storage = config.storage_url
+        server_runs = Path(payload.get("runs_dir_server") or runs_root(config.runs_dir)).resolve()
+        if not is_url(storage) and server_runs in Path(storage).resolve().parents:
+            raise SpecError(f"this machine ({socket.gethostname()}) does not mount the server's runs directory, so "
+                            f"it cannot reach the study's journal file {storage}; give the search a storage every "
+                            "machine reaches: PostgreSQL (postgresql://...) or a journal file on shared storage.")
+        config.storage, config.runs_dir = storage, here
+    return run_search(config, emit=emit, should_stop=should_stop)
 
 
 def reduce_search(state: dict, event: dict) -> None:
@@ -372,11 +387,21 @@ def reduce_search(state: dict, event: dict) -> None:
         state["last"] = {k: v for k, v in event.items() if k != "type"}
 
 
-def submit_search(manager, config: SearchConfig, *, owner: str = "local", workers: int = 1) -> list:
-    """Queue `workers` jobs sharing one study; `config.n_trials` is split between them."""
+def submit_search(manager, config: SearchConfig, *, owner: str = "local", workers: int = 1,
+                  on_event: Callable[[dict], None] | None = None) -> list:
+    """Queue `workers` jobs sharing one study; `config.n_trials` is split between them. Each job's
+    config names the storage and the runs directory by absolute path, so that a worker started in
+    another folder (a Ray node) finds the same ones. `on_event` also sees every worker's events."""
     config.validate()
     demo.check_room(config.owner, config.runs_dir or "runs") if config.owner else None
     open_study(config)  # create it now (or refuse a clash) so the page can attach at once
+    storage = config.storage_url if is_url(config.storage_url) else str(Path(config.storage_url).resolve())
+    runs_dir = str(runs_root(config.runs_dir).resolve())
+    reducer = reduce_search
+    if on_event is not None:
+        def reducer(state: dict, event: dict) -> None:
+            reduce_search(state, event)
+            on_event(event)
     jobs = []
     token = os.urandom(3).hex()
     for i in range(workers):
@@ -385,7 +410,38 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
             n = config.n_trials // workers + (1 if i < config.n_trials % workers else 0)
             if n == 0:
                 continue
-        worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n})
-        jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict()}, owner=owner,
-                                   job_id=f"search-{config.study_name}-{token}-{i + 1}", reducer=reduce_search))
+        worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n, "storage": storage, "runs_dir": runs_dir})
+        jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict(), "runs_dir": runs_dir},
+                                   owner=owner, job_id=f"search-{config.study_name}-{token}-{i + 1}", reducer=reducer))
     return jobs
+
+
+def search_on_workers(config: SearchConfig, workers: int, launcher, *,
+                      emit: Callable[[dict], None] | None = None) -> dict:
+    """Run `workers` workers of one study through the job runner (local processes, or Ray tasks on
+    a cluster: zoo/launch.py), wait for them, and return the study's summary with each worker's own
+    (`workers`). A worker that fails raises: SpecError for bad input (its one sentence), else RuntimeError."""
+    from zoo.jobs import JobManager
+
+    manager = JobManager(max_running=workers, per_owner=workers, launcher=launcher)
+    try:
+        jobs = submit_search(manager, config, workers=workers, on_event=emit)
+        for job in jobs:
+            manager.wait(job.id)
+    finally:
+        manager.shutdown()   # stops what still runs (Ctrl-C): their trials end as failed
+    for i, job in enumerate(jobs, start=1):
+        if job.status == "failed":
+            where = job.snapshot()["where"] or "its worker"
+            message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
+            user_error = "traceback" in job.state and job.state["traceback"] is None   # not a died worker either
+            raise SpecError(message) if user_error else RuntimeError(message)
+    from zoo.search.report import study_summary
+
+    summary = study_summary(load_study(config.storage_url, config.study_name))
+    trials = sum(job.result["worker"]["trials"] for job in jobs)
+    summary.update(status="finished", reason=f"{len(jobs)} workers ran {trials} trial(s)",
+                   storage=display_storage(config.storage_url), objective=config.objective,
+                   workers=[{**{k: job.result.get(k) for k in ("status", "reason", "storage", "worker")},
+                             "where": job.snapshot()["where"]} for job in jobs])
+    return summary

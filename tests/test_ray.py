@@ -1,0 +1,325 @@
+"""Jobs on a Ray cluster (zoo/ray_launcher.py): a real local cluster, started once for this module
+with 2 CPUs and one declared GPU (Ray accounts for it; no job here runs CUDA), and the real job
+runner on top.
+
+Training jobs run to the end with live events, stop within a second, end `failed` with their files
+readable when their Ray worker is killed or their node leaves, and two visitors' jobs stay apart; a job that finds no
+room waits and says why; GPU shares put four jobs on one GPU; `python -m zoo search --ray --workers
+2` fills one study with no lost or duplicate trial.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt (.ci/run does)")
+
+from tests.conftest import ROOT  # noqa: E402
+from zoo.jobs import JobManager, submit_training  # noqa: E402
+from zoo.launch import LocalLauncher, make_launcher  # noqa: E402
+from zoo.ray_launcher import RayLauncher  # noqa: E402
+from zoo.registry import SpecError  # noqa: E402
+from zoo.runs import load_run  # noqa: E402
+from zoo.spec import ExperimentSpec  # noqa: E402
+
+pytestmark = pytest.mark.ray
+HERE = "tests.test_ray"
+LONG = ExperimentSpec(model="mlp", epochs=200, patience=0, limit_train=1024)
+
+
+# ------------------------------------------------------------------ targets (run in a Ray worker)
+
+def waits(payload, emit, should_stop):
+    """Report the GPUs Ray gave this job and its process, then tick until asked to stop."""
+    emit({"type": "gpus", "ids": ray.get_gpu_ids(), "visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
+          "pid": os.getpid()})
+    deadline = time.time() + payload.get("limit", 60)
+    while time.time() < deadline and not should_stop():
+        emit({"type": "tick"})
+        time.sleep(0.05)
+    return {"status": "stopped" if should_stop() else "finished"}
+
+
+def process_id() -> int:
+    return os.getpid()
+
+
+# ------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    """One local Ray cluster for the module (Ray's own cluster_utils, which can add and remove nodes
+    on one machine): a head with 2 CPUs, and a declared GPU for the share accounting."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "num_gpus": 1, "include_dashboard": False})
+    ray.init(address=cluster.address, log_to_driver=False)
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cluster(local_cluster):
+    """The cluster's address."""
+    return local_cluster.address
+
+
+@pytest.fixture(scope="module")
+def launcher(cluster):
+    """Jobs find the runs directory shared (one machine): they write it directly."""
+    launcher = RayLauncher(cluster)
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture(scope="module")
+def copying(cluster):
+    """Jobs behave as on a node without the runs directory: they write a spool and send the files."""
+    launcher = RayLauncher(cluster, copy_runs=True)
+    yield launcher
+    launcher.close()
+
+
+def manager_for(launcher, **caps):
+    return JobManager(max_running=caps.get("max_running", 2), per_owner=caps.get("per_owner", 1), launcher=launcher)
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def spools() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "playground-spool-*")))
+
+
+# ------------------------------------------------------------------ training jobs
+
+def test_a_training_job_runs_to_the_end_with_live_events_and_its_files_sent_back(copying, runs_dir):
+    before = spools()
+    manager = manager_for(copying)
+    spec = ExperimentSpec(model="cnn", epochs=5, patience=0, limit_train=2048)
+    job = submit_training(manager, spec, owner="a", runs_dir=runs_dir)
+    head = runs_dir / job.id
+
+    def live_epoch_sent_back() -> bool:
+        assert job.active, f"the job ended ({job.status}) before an epoch reached the server while it ran"
+        return bool(job.state.get("epoch_rows")) and (head / "spec.json").exists() and \
+            len(load_run(head).epoch_rows()) >= 1
+
+    try:
+        # Live: an epoch's events, and its row in the server's copy of metrics.csv, while it still trains.
+        wait_for(live_epoch_sent_back, timeout=120, what="a live epoch, sent back")
+        assert "Ray node" in job.snapshot()["where"] and "copied here" in job.snapshot()["where"]
+        assert "1 CPU" in job.snapshot()["where"]
+        manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert job.status == "finished", job.reason
+    assert len(job.state["epoch_rows"]) == 5 and job.state["batch_losses"]
+    assert job.state["run_dir"] == str(head.resolve()), "paths in events are the server's"
+    run = load_run(head)
+    assert run.status == "finished" and len(run.epoch_rows()) == 5
+    assert {p.name for p in run.files()} == {"spec.json", "metrics.csv", "best.pt", "result.json"}
+    assert run.spec == spec and run.model is not None
+    assert spools() - before == set(), "the worker's spool is removed once its files are here"
+
+
+def test_stop_ends_a_ray_job_within_a_second(launcher, runs_dir):
+    manager = manager_for(launcher)
+    job = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    try:
+        wait_for(lambda: job.status == "running" and job.state.get("batch_losses"), timeout=120,
+                 what="the job to train")
+        assert "copied" not in job.snapshot()["where"], "one machine: the runs directory is shared"
+        start = time.perf_counter()
+        manager.stop(job.id)
+        manager.wait(job.id, timeout=10)
+        elapsed = time.perf_counter() - start
+    finally:
+        manager.shutdown()
+    print(f"\nStop -> stopped in {elapsed:.2f} s")
+    assert job.status == "stopped" and elapsed < 1.0, (job.status, elapsed)
+    assert load_run(runs_dir / job.id).status == "stopped"
+
+
+def test_a_killed_ray_worker_ends_the_run_failed_with_its_files_readable(copying, runs_dir):
+    import torch
+
+    manager = manager_for(copying)
+    job = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    head = runs_dir / job.id
+    try:
+        wait_for(lambda: (head / "best.pt").exists() and job.state.get("epoch_rows"), timeout=120,
+                 what="a checkpoint sent back")
+        os.kill(job._handle.pid, signal.SIGKILL)
+        manager.wait(job.id, timeout=30)
+    finally:
+        manager.shutdown()
+    assert job.status == "failed" and "Ray worker process" in job.reason, job.reason
+    run = load_run(head)
+    assert run.status == "failed" and "Ray worker process" in run.result["reason"]
+    assert len(run.epoch_rows()) >= 1
+    run.model.load_state_dict(torch.load(head / "best.pt", weights_only=True))
+
+
+def test_a_job_whose_node_leaves_the_cluster_ends_failed(local_cluster, runs_dir):
+    """A second node with 3 CPUs, the only one that can run a job asking for 3; then it goes."""
+    node = local_cluster.add_node(num_cpus=3)
+    local_cluster.wait_for_nodes()
+    big = RayLauncher(local_cluster.address, cpus_per_job=3)
+    manager = manager_for(big)
+    job = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    try:
+        wait_for(lambda: (runs_dir / job.id / "best.pt").exists() and job.state.get("epoch_rows"), timeout=120,
+                 what="a checkpoint on the second node")
+        assert "3 CPU" in job.snapshot()["where"]
+        local_cluster.remove_node(node)
+        manager.wait(job.id, timeout=30)
+    finally:
+        manager.shutdown()
+        big.close()
+    assert job.status == "failed" and "left the cluster" in job.reason, job.reason
+    run = load_run(runs_dir / job.id)
+    assert run.status == "failed" and "left the cluster" in run.result["reason"] and run.epoch_rows()
+
+
+def test_two_visitors_jobs_stay_apart(copying, runs_dir):
+    """In copy mode, so the files of two jobs running at once are routed apart too."""
+    manager = manager_for(copying, max_running=2, per_owner=1)
+    a1 = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    b1 = submit_training(manager, LONG.replace(epochs=2, model="cnn", limit_train=256), owner="b", runs_dir=runs_dir)
+    a2 = submit_training(manager, LONG.replace(epochs=1), owner="a", runs_dir=runs_dir)
+    try:
+        assert a2.status == "queued" and "a visitor may run 1 job" in manager.describe_wait(a2.id)
+        assert [j.id for j in manager.jobs("a")] == [a1.id, a2.id] and [j.id for j in manager.jobs("b")] == [b1.id]
+        manager.wait(b1.id, timeout=120)
+        assert b1.status == "finished" and len(b1.state["epoch_rows"]) == 2
+        assert a1.active and a2.status == "queued", "b's job ending does not start a's second"
+        wait_for(lambda: a1.status == "running", timeout=120, what="a's first job to train")
+        manager.stop(a1.id)
+        manager.wait(a2.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert a1.status == "stopped" and a2.status == "finished"
+    for job, model in ((a1, "mlp"), (b1, "cnn"), (a2, "mlp")):
+        assert job.state["run_id"] == job.id, "each job's events are its own"
+        run = load_run(runs_dir / job.id)
+        assert run.spec.model == model and len(run.epoch_rows()) == len(job.state["epoch_rows"])
+    # The spool of the worker killed in the test before, if any, was swept by these jobs' start.
+    dead = [p for p in spools() if not Path(f"/proc/{p.rsplit('spool-', 1)[1].split('-')[0]}").exists()]
+    assert dead == []
+
+
+# ------------------------------------------------------------------ resources
+
+def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluster):
+    # The processes that ran CPU jobs (the tests before, and this idle pool's) are not used for GPU jobs.
+    cpu_pids = set(ray.get([ray.remote(process_id).remote() for _ in range(4)]))
+    shares = RayLauncher(cluster, cpus_per_job=0.25, gpu_per_job=0.25)
+    manager = manager_for(shares, max_running=5, per_owner=5)
+    spec = {"spec": {"device": "auto"}}
+    jobs = [manager.submit(f"{HERE}:waits", spec, owner="a") for _ in range(5)]
+    try:
+        def gpus(job):
+            seen = [e for e in job.state.get("events", []) if e.get("type") == "gpus"]
+            return seen[0] if seen else None
+
+        wait_for(lambda: sum(1 for j in jobs if gpus(j)) == 4, timeout=60, what="four jobs placed")
+        placed = [j for j in jobs if gpus(j)]
+        assert all([str(i) for i in gpus(j)["ids"]] == ["0"] and gpus(j)["visible"] == "0" for j in placed)
+        assert not {gpus(j)["pid"] for j in placed} & cpu_pids, "a GPU job never runs in a CPU job's process"
+        waiting = next(j for j in jobs if not gpus(j))
+        assert waiting.status == "starting"
+        why = wait_for(lambda: manager.describe_wait(waiting.id) if "waiting" in manager.describe_wait(waiting.id)
+                       else "", what="the cluster's reason")
+        assert why.startswith("waiting for the Ray cluster: it asks for 0.25 CPU and 0.25 GPU") and \
+            "0 of 1 GPUs free" in why, why
+        assert "0.25 GPU (GPU 0)" in placed[0].snapshot()["where"]
+        manager.stop(placed[0].id)
+        wait_for(lambda: gpus(waiting), timeout=60, what="the fifth job to get the freed share")
+        assert gpus(waiting)["pid"] not in cpu_pids | {gpus(j)["pid"] for j in placed}, "a process of its own"
+    finally:
+        for job in jobs:
+            manager.stop(job.id)
+        for job in jobs:
+            manager.wait(job.id, timeout=30)
+        manager.shutdown()
+        shares.close()
+    assert [j.status for j in jobs] == ["stopped"] * 5
+
+
+def test_a_cpu_job_gets_no_gpu_and_a_cuda_job_on_a_cluster_without_one_is_refused(launcher, cluster):
+    job = type("Job", (), {"payload": {"spec": {"device": "auto"}}})()
+    assert launcher.resources_for(job) == {"CPU": 1.0, "GPU": 0.0}, "PLAYGROUND_GPU_PER_JOB unset: the CPU"
+    job.payload = {"config": {"spec": {"device": "cuda"}}}   # a search worker's payload
+    assert launcher.resources_for(job) == {"CPU": 1.0, "GPU": 1.0}
+    launcher._resources = (time.monotonic(), {}, {"CPU": 2.0})   # as a cluster without GPUs answers
+    with pytest.raises(SpecError, match="the Ray cluster has none"):
+        launcher.resources_for(job)
+    launcher.refresh_resources()
+
+
+def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_RAY_ADDRESS", raising=False)
+    assert isinstance(make_launcher(), LocalLauncher), "unset: nothing changes"
+    monkeypatch.setenv("PLAYGROUND_RAY_ADDRESS", "http://head:8265")
+    with pytest.raises(SpecError, match=r"^PLAYGROUND_RAY_ADDRESS='http://head:8265' is not a Ray address; use local"):
+        make_launcher()
+    monkeypatch.setenv("PLAYGROUND_GPU_PER_JOB", "1.5")
+    with pytest.raises(SpecError, match=r"PLAYGROUND_GPU_PER_JOB='1.5' is not a share"):
+        RayLauncher("local")
+
+
+# ------------------------------------------------------------------ search
+
+def test_a_search_worker_without_the_runs_directory_refuses_the_journal_in_it(copying, tmp_path):
+    from zoo.search import SearchConfig, build_space, submit_search
+
+    spec = ExperimentSpec(model="mlp", epochs=1, limit_train=200)
+    config = SearchConfig(spec=spec, space=build_space("mlp", search={"lr": None}), n_trials=1,
+                          runs_dir=str(tmp_path / "runs"))   # the default storage: a journal in the runs directory
+    manager = manager_for(copying)
+    try:
+        [job] = submit_search(manager, config, owner="a")
+        manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert job.status == "failed" and job.state["traceback"] is None, job.reason
+    assert "does not mount the server's runs directory, so it cannot reach the study's journal file" in job.reason
+    assert "PostgreSQL" in job.reason
+
+
+def test_python_m_zoo_search_with_two_ray_workers_fills_one_study(cluster, tmp_path):
+    """Another process joins this module's cluster by its address, as a server joins `ray start --head`."""
+    from tests.test_search import check_shared_study
+
+    storage, runs = str(tmp_path / "optuna" / "journal.log"), tmp_path / "runs"
+    args = [sys.executable, "-m", "zoo", "search", "--model", "mlp", "--set", "depth=1", "--epochs", "1",
+            "--limit-train", "200", "--runs-dir", str(runs), "--storage", storage, "--study", "on-ray",
+            "--n-trials", "6", "--pruner", "none", "--search", "lr=1e-3:3e-2", "--search", "width=16:48",
+            "--ray", cluster, "--workers", "2", "--json"]
+    # From another folder: the zoo reaches the workers from this process (runtime_env py_modules).
+    done = subprocess.run(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert all("Ray node" in w["where"] for w in summary["workers"])
+    check_shared_study(summary["workers"], storage, runs, "on-ray", n_trials=3)
+    assert summary["trials"]["COMPLETE"] == 6
+    assert Path(storage).exists()

@@ -1,0 +1,410 @@
+"""Jobs on a Ray cluster: the job runner's launcher for PLAYGROUND_RAY_ADDRESS (zoo/launch.py).
+
+`RayLauncher.start` submits a job as a Ray task (zoo/ray_worker.py `run_job`) that asks the
+cluster for CPUs and, for a job that may use a GPU, a share of one (PLAYGROUND_GPU_PER_JOB=0.25 puts
+four jobs on a GPU): Ray, not the server, decides which node runs it and when. The job runner
+(zoo/jobs.py) keeps its queue, caps, owners and Stop as they are: a `RayHandle` answers what a local
+worker's handle does.
+
+    server (the app, or `python -m zoo search --ray`)        Ray worker process on some node
+    JobManager -> RayLauncher.start -------- Ray task ----->  run_job -> zoo.worker.main(target)
+    RayHandle.events  <- poller (every POLL_S) <- hub actor <- Outbox (every FLUSH_S): events, Stop
+                                                                                      and run files
+
+One small actor, the hub, holds every job's events until the server's poller takes them, and the
+Stop flags the jobs read back with each send. A job's end is seen twice over: its last event
+("done" or "error"), or its task ending without one (the worker process or its node died, the task
+was cancelled), which `death()` puts in words.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+import time
+import types
+from pathlib import Path
+
+from zoo.registry import SpecError
+
+POLL_S = 0.1
+ADDRESS_RE = re.compile(r"^(local|auto|ray://[\w.\-]+:\d+|[\w.\-]+:\d+)$")
+ZOO_DIR = Path(__file__).resolve().parent
+
+
+def check_address(address: str) -> str:
+    address = (address or "").strip()
+    if not ADDRESS_RE.match(address):
+        raise SpecError(f"PLAYGROUND_RAY_ADDRESS={address[:80]!r} is not a Ray address; use local (a cluster on "
+                        "this machine), auto (the cluster `ray start` made here), ray://HOST:10001 or HOST:6379.")
+    return address
+
+
+def _number(name: str, default: float, value=None) -> float:
+    raw = os.environ.get(name, "") if value is None else value
+    try:
+        number = float(raw) if raw not in ("", None) else default
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or (number > 1 and not float(number).is_integer()):
+        raise SpecError(f"{name}={raw!r} is not a share of the cluster Ray can give; use a number such as 0.25 "
+                        "(a quarter), 1 or 2 (a fraction only below 1).")
+    return number
+
+
+def _spec(payload: dict) -> dict:
+    return payload.get("spec") or (payload.get("config") or {}).get("spec") or {}
+
+
+def _amounts(ask: dict) -> str:
+    parts = [f"{ask['CPU']:g} CPU"]
+    if ask.get("GPU"):
+        parts.append(f"{ask['GPU']:g} GPU")
+    return " and ".join(parts)
+
+
+_started = threading.Event()
+_start_lock = threading.Lock()
+
+
+def connect(address: str, num_cpus: int | None = None) -> None:
+    """Connect this process to Ray (once): start a local cluster, or join `auto` or an address.
+
+    From a thread that lives as long as the process: Ray ties the processes of a cluster it starts
+    to the thread that started them (PR_SET_PDEATHSIG), and a Streamlit script thread ends with
+    its script run."""
+    import ray
+
+    with _start_lock:
+        if ray.is_initialized():
+            return
+        kwargs: dict = dict(include_dashboard=False, log_to_driver=False)
+        if address == "local":
+            kwargs.update(address="local", num_cpus=num_cpus)
+        else:
+            kwargs["address"] = address
+            if os.environ.get("PLAYGROUND_RAY_SHIP_CODE", "1") != "0":
+                # The nodes get this checkout's zoo package from the server (they need the same
+                # Python packages installed: requirements.txt and requirements-ray.txt).
+                kwargs["runtime_env"] = {"py_modules": [str(ZOO_DIR)], "excludes": ["__pycache__"]}
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def keeper() -> None:
+            try:
+                ray.init(**kwargs)
+            except BaseException as exc:  # reported to the caller below
+                failure.append(exc)
+            done.set()
+            if not failure:
+                threading.Event().wait()   # keep the thread (and so the local cluster) alive
+
+        threading.Thread(target=keeper, daemon=True, name="ray-keeper").start()
+        done.wait()
+        if failure:
+            exc = failure[0]
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SpecError(f"could not reach the Ray cluster at {address}: {first}; check that `ray start --head` "
+                            "runs there and that this machine has the cluster's token (~/.ray/auth_token, with "
+                            "RAY_AUTH_MODE=token): see the README, 'Beyond one machine'.")
+
+
+def _this_node():
+    """Ray's placement on this process's node: the hub lives and dies with the server, not with
+    some worker node. (A Ray Client has no node of its own: then anywhere.)"""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    try:
+        return NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    except Exception:
+        return "DEFAULT"
+
+
+class _Hub:
+    """The actor between the server and its jobs: events waiting to be taken, and Stop flags."""
+
+    def __init__(self):
+        self._events: dict[str, list] = {}
+        self._stops: set[str] = set()
+
+    def push(self, job_id: str, events: list) -> bool:
+        if events:
+            self._events.setdefault(job_id, []).extend(events)
+        return job_id in self._stops
+
+    def stop(self, job_id: str) -> None:
+        self._stops.add(job_id)
+
+    def drain(self) -> dict:
+        out, self._events = self._events, {}
+        return out
+
+    def forget(self, job_id: str) -> None:
+        self._stops.discard(job_id)
+        self._events.pop(job_id, None)
+
+
+class RayHandle:
+    """A job's Ray task, as the job runner sees it (the interface of zoo.launch.WorkerHandle)."""
+
+    def __init__(self, launcher: "RayLauncher", job_id: str, ref, ask: dict, runs_root: str | None):
+        self.launcher, self.job_id, self.ref, self.ask, self.runs_root = launcher, job_id, ref, ask, runs_root
+        self.events: queue.Queue = queue.Queue()
+        self.placed: dict | None = None      # the worker's first event: node, pid, GPUs
+        self.exited = False                  # its task ended and every event it sent has been taken
+        self.file_errors: list[str] = []
+
+    def deliver(self, events: list) -> None:
+        """Called by the launcher's poller with this job's events, in order."""
+        from zoo.runs import receive_file
+
+        for event in events:
+            kind = event.get("type")
+            if kind == "placed":
+                self.placed = event
+            elif kind == "file":
+                try:
+                    receive_file(self.runs_root, event["run_id"], event["name"], event["data"])
+                except (OSError, SpecError) as exc:
+                    self.file_errors.append(str(exc))
+            else:
+                self.events.put(event)
+
+    @property
+    def where(self) -> str:
+        p = self.placed
+        if p is None:
+            return ""
+        gpus = f" (GPU {', '.join(p['gpu_ids'])})" if p.get("gpu_ids") else ""
+        files = {True: "", False: "; its run files are copied here as it goes", None: ""}[p.get("shared_runs")]
+        return f"Ray node {p['node_ip']} ({p['host']}), pid {p['pid']}: {_amounts(self.ask)}{gpus}{files}"
+
+    @property
+    def waiting(self) -> str:
+        """Why the cluster has not started it yet, in one line; "" once it runs."""
+        return "" if self.placed is not None or self.exited else self.launcher.why_waiting(self.ask)
+
+    @property
+    def pid(self) -> int | None:
+        return self.placed["pid"] if self.placed else None
+
+    def request_stop(self) -> None:
+        self.launcher.hub.stop.remote(self.job_id)
+
+    def is_alive(self) -> bool:
+        return not self.exited
+
+    def terminate(self) -> None:
+        import ray
+
+        try:
+            ray.cancel(self.ref, force=True)
+        except Exception:  # already ended
+            pass
+
+    def join(self, timeout: float | None = None) -> None:
+        import ray
+
+        ray.wait([self.ref], timeout=timeout)
+        self.launcher.forget(self)
+
+    def death(self) -> str:
+        """Why the task ended without reporting, in words."""
+        import ray
+        from ray import exceptions as rx
+
+        node = f"Ray node {self.placed['node_ip']} ({self.placed['host']})" if self.placed else "the Ray cluster"
+        try:
+            lost = ray.get(self.ref, timeout=5)
+            return f"its Ray task on {node} could not reach this server ({lost})" if lost else \
+                f"its Ray task on {node} ended"
+        except rx.TaskCancelledError:
+            return f"its Ray task on {node} was cancelled"
+        except rx.OutOfMemoryError:
+            return f"Ray ended its worker on {node}: the node ran out of memory"
+        except (rx.NodeDiedError, rx.WorkerCrashedError, rx.LocalRayletDiedError) as exc:
+            if self.placed and not self.launcher.node_alive(self.placed["node_id"]):
+                return f"{node} left the cluster"
+            if isinstance(exc, rx.NodeDiedError):
+                return f"{node} was lost"
+            return f"the Ray worker process on {node} died (killed, or out of memory)"
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return f"its Ray task on {node} failed ({type(exc).__name__}: {first[:200]})"
+
+
+class RayLauncher:
+    """Jobs as Ray tasks on the cluster at `address` (`local`, `auto`, `ray://host:port`, `host:port`).
+
+    Each job asks for `cpus_per_job` CPUs (PLAYGROUND_CPUS_PER_JOB, default 1) and, when its device
+    is `auto` or `cuda` and the cluster has GPUs, `gpu_per_job` of a GPU (PLAYGROUND_GPU_PER_JOB,
+    default 0: on the CPU; a `cuda` job asks a whole GPU then). `copy_runs` (PLAYGROUND_RAY_COPY_RUNS=1)
+    sends the run files to the server even from a node that shares the runs directory; by default
+    only nodes without it do. `warm` imports torch and the zoo in the local cluster's workers at once."""
+
+    places_gpus = True   # the job runner does not pick GPUs: the cluster does
+
+    def __init__(self, address: str = "local", *, num_cpus: int | None = None, cpus_per_job: float | None = None,
+                 gpu_per_job: float | None = None, copy_runs: bool | None = None, warm: bool = False):
+        import ray
+
+        self.address = check_address(address)
+        self.cpus_per_job = _number("PLAYGROUND_CPUS_PER_JOB", 1.0, cpus_per_job) or 1.0
+        self.gpu_per_job = _number("PLAYGROUND_GPU_PER_JOB", 0.0, gpu_per_job)
+        if copy_runs is None:
+            copy_runs = os.environ.get("PLAYGROUND_RAY_COPY_RUNS", "") in ("1", "true", "yes")
+        self.copy_runs = copy_runs
+        if num_cpus is None and os.environ.get("PLAYGROUND_RAY_CPUS"):
+            num_cpus = int(_number("PLAYGROUND_RAY_CPUS", 0))
+        connect(self.address, num_cpus)
+        from zoo.ray_worker import preload, run_gpu_job, run_job
+
+        # No retries: a job whose worker died is reported failed, not silently run again.
+        self._task = ray.remote(max_retries=0, retry_exceptions=False)(run_job)
+        self._gpu_task = ray.remote(max_retries=0, retry_exceptions=False, max_calls=1)(run_gpu_job)
+        self.hub = ray.remote(num_cpus=0)(_Hub).options(scheduling_strategy=_this_node()).remote()
+        self._handles: dict[str, RayHandle] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._resources: tuple[float, dict, dict] = (0.0, {}, {})
+        self.refresh_resources()
+        self._poller = threading.Thread(target=self._poll, daemon=True, name="ray-jobs-poller")
+        self._poller.start()
+        if warm and self.address == "local":
+            warm_up = ray.remote(num_cpus=1, max_retries=0)(preload)
+            for _ in range(min(8, int(self.total().get("CPU", 1)))):
+                warm_up.remote()
+
+    # ------------------------------------------------------------------ the launcher interface
+    def new_event(self):
+        return threading.Event()
+
+    def shared_counter(self):
+        return types.SimpleNamespace(value=0)   # Ray gives each job its CPUs: nothing to share
+
+    def start(self, job, running_shared=None, env: dict | None = None) -> RayHandle:
+        from zoo.runs import mark_root
+
+        ask = self.resources_for(job)
+        payload = dict(job.payload)
+        for key in ("runs_dir", "data_dir"):   # the same folder on every node, whatever its working directory
+            if payload.get(key):
+                payload[key] = str(Path(payload[key]).resolve())
+        token = mark_root(payload["runs_dir"]) if payload.get("runs_dir") else None
+        options = {"num_cpus": ask["CPU"], "num_gpus": ask["GPU"], "name": f"playground {job.id}"}
+        task = self._task
+        if ask["GPU"]:
+            # A fresh process, never one that ran a CPU job: CUDA reads its GPUs once per process.
+            # A runtime_env of their own keeps GPU jobs out of the CPU jobs' pool of processes, and
+            # max_calls=1 ends each after its job.
+            task = self._gpu_task
+            options["runtime_env"] = {"env_vars": {"PLAYGROUND_GPU_PROCESS": "1"}}
+        ref = task.options(**options).remote(self.hub, job.id, job.target, payload, ask, token,
+                                                   self.copy_runs)
+        handle = RayHandle(self, job.id, ref, ask, payload.get("runs_dir"))
+        with self._lock:
+            self._handles[job.id] = handle
+        return handle
+
+    def resources_for(self, job) -> dict:
+        """What the job asks the cluster for: {"CPU": n, "GPU": share}."""
+        device = str(_spec(job.payload).get("device", "auto"))
+        gpus = 0.0
+        if device.startswith("cuda"):
+            gpus = self.gpu_per_job or 1.0
+            if not self.total().get("GPU"):
+                raise SpecError(f"the job asks for a GPU (device {device}) and the Ray cluster has none; use device "
+                                "auto or cpu, or add a node with a GPU.")
+        elif device == "auto" and self.gpu_per_job and self.total().get("GPU"):
+            gpus = self.gpu_per_job
+        return {"CPU": self.cpus_per_job, "GPU": gpus}
+
+    # ------------------------------------------------------------------ the cluster, for the page
+    def refresh_resources(self) -> None:
+        import ray
+
+        self._resources = (time.monotonic(), ray.available_resources(), ray.cluster_resources())
+
+    def total(self) -> dict:
+        if time.monotonic() - self._resources[0] > 5:
+            self.refresh_resources()
+        return self._resources[2]
+
+    def describe(self) -> str:
+        """The cluster in one line, for the sidebar: its CPUs and GPUs, and what is free now."""
+        total = self.total()
+        free = self._resources[1]
+        parts = [f"{total.get('CPU', 0.0):g} CPUs ({free.get('CPU', 0.0):g} free)"]
+        if total.get("GPU"):
+            parts.append(f"{total['GPU']:g} GPUs ({free.get('GPU', 0.0):g} free)")
+        return f"Ray cluster ({self.address}): {', '.join(parts)}"
+
+    def why_waiting(self, ask: dict) -> str:
+        _, free, total = self._resources
+        fits = all(free.get(k, 0.0) >= v for k, v in ask.items() if v)
+        if fits:
+            return f"Ray is starting a worker for it ({_amounts(ask)})"
+        have = [f"{free.get('CPU', 0.0):g} of {total.get('CPU', 0.0):g} CPUs"]
+        if ask.get("GPU"):
+            have.append(f"{free.get('GPU', 0.0):g} of {total.get('GPU', 0.0):g} GPUs")
+        return (f"waiting for the Ray cluster: it asks for {_amounts(ask)} and the cluster has {' and '.join(have)} "
+                "free; it starts when a running job ends there")
+
+    def node_alive(self, node_id: str) -> bool:
+        import ray
+
+        try:
+            return any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes())
+        except Exception:
+            return False
+
+    # ------------------------------------------------------------------ the poller
+    def _poll(self) -> None:
+        """Take every job's events from the hub, hand them to the jobs' handles, and notice ended tasks."""
+        import ray
+
+        last_refresh = 0.0
+        while not self._closed.wait(POLL_S):
+            with self._lock:
+                handles = [h for h in self._handles.values() if not h.exited]
+            if not handles:
+                continue
+            try:
+                refs = [h.ref for h in handles]
+                ended, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+                try:
+                    batch = ray.get(self.hub.drain.remote())   # after the check: an ended task's last events are in it
+                except ray.exceptions.RayActorError:
+                    batch = {}   # the hub is gone: its jobs stop at their next send, and end as failed
+                for handle in handles:
+                    handle.deliver(batch.get(handle.job_id, []))
+                ended = set(ended)
+                for handle in handles:
+                    if handle.ref in ended:
+                        handle.exited = True
+                if any(h.placed is None for h in handles) and time.monotonic() - last_refresh >= 1.0:
+                    last_refresh = time.monotonic()
+                    self.refresh_resources()
+            except Exception:  # a moment without the cluster: try again at the next tick
+                time.sleep(POLL_S)
+
+    def forget(self, handle: RayHandle) -> None:
+        with self._lock:
+            self._handles.pop(handle.job_id, None)
+        try:
+            self.hub.forget.remote(handle.job_id)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        """Stop the poller and end the hub (the jobs' tasks must have ended)."""
+        import ray
+
+        self._closed.set()
+        self._poller.join(timeout=2)
+        try:
+            ray.kill(self.hub)
+        except Exception:
+            pass
