@@ -252,7 +252,11 @@ class JobManager:
         if job.status != "queued" or job.stop_requested:
             return   # stopped since it was picked: it never starts
         job.status, job.started, job.gpu = "starting", time.time(), gpu
-        env = {"CUDA_VISIBLE_DEVICES": str(gpu)} if gpu is not None else {}
+        # The server's own settings as they are now (demo mode, caps...): a forked worker inherits the
+        # forkserver's environment, which is the server's as it was when the forkserver started.
+        env = {k: v for k, v in os.environ.items() if k.startswith("PLAYGROUND_")}
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = str(gpu)
         try:
             job._handle = self.launcher.start(job, self._running_shared, env)
         except Exception as exc:  # no worker could be started (out of memory, a cluster that went away...)

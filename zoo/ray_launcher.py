@@ -301,8 +301,10 @@ class RayLauncher:
             # max_calls=1 ends each after its job.
             task = self._gpu_task
             options["runtime_env"] = {"env_vars": {"PLAYGROUND_GPU_PROCESS": "1"}}
+        # The server's PLAYGROUND_* settings (demo mode, caps) travel with the job: a node's own
+        # environment is not the server's.
         ref = task.options(**options).remote(self.hub, job.id, job.target, payload, ask, token,
-                                                   self.copy_runs)
+                                             self.copy_runs, env or {})
         handle = RayHandle(self, job.id, ref, ask, payload.get("runs_dir"))
         with self._lock:
             self._handles[job.id] = handle

@@ -110,7 +110,7 @@ class Outbox:
 
 
 def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token: str | None,
-            copy_runs: bool = False) -> str | None:
+            copy_runs: bool = False, env: dict | None = None) -> str | None:
     """The Ray task of one job: run `target` in this Ray worker, talking to the server through `hub`.
     Returns None, or why the hub could not be reached (the server learns it from the task's value)."""
     import ray
@@ -138,7 +138,8 @@ def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token:
                 "resources": ask, "shared_runs": shared if head_root else None})
     outbox.start()
     try:
-        main(target, payload, outbox, outbox)
+        main(target, payload, outbox, outbox, None, {k: v for k, v in (env or {}).items()
+                                                     if k.startswith("PLAYGROUND_")})
     finally:
         outbox.close()
         if spool and not outbox.lost:

@@ -103,12 +103,17 @@ def _lower_priority() -> None:
 def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`.
 
-    `env` is set before the target runs (CUDA_VISIBLE_DEVICES: the GPU the job runner placed this
-    job on; CUDA reads it when it starts, at the first use of a GPU)."""
+    `env` is set before the target runs: the server's PLAYGROUND_* settings, and CUDA_VISIBLE_DEVICES
+    (the GPU the job runner placed this job on; CUDA reads it when it starts, at the first use of a
+    GPU)."""
     def emit(event: dict) -> None:
         events.put(event)
 
-    os.environ.update(env or {})
+    env = env or {}
+    if any(k.startswith("PLAYGROUND_") for k in env):   # the server's settings replace what was inherited
+        for key in [k for k in os.environ if k.startswith("PLAYGROUND_") and k not in env]:
+            del os.environ[key]
+    os.environ.update(env)
     _lower_priority()
     try:
         module, _, name = target.partition(":")
