@@ -9,12 +9,23 @@ import streamlit as st
 from zoo.jobs import JobManager
 
 
+_made: list[JobManager] = []
+
+
 @st.cache_resource
 def job_manager() -> JobManager:
     """One job manager per server process, shared by every browser tab (survives reloads)."""
     from zoo.launch import LocalLauncher
 
-    return JobManager(launcher=LocalLauncher(warm=True))
+    manager = JobManager(launcher=LocalLauncher(warm=True))
+    _made[:] = [manager]
+    return manager
+
+
+def existing_job_manager() -> JobManager | None:
+    """The job manager if this server has made one, without making it (the device badge: a server
+    that never ran a job has nothing on its GPUs, and need not start the workers' forkserver)."""
+    return _made[0] if _made else None
 
 
 def session_owner() -> str:
