@@ -163,6 +163,9 @@ def make_optimizer(model: nn.Module, spec: ExperimentSpec, device: torch.device,
             group["lr"] = torch.tensor(group["lr"], dtype=torch.float32, device=device)
             if "capturable" in group:
                 group["capturable"] = True
+        # The warm-up steps and each epoch's short last batch step it uncaptured, on purpose: torch's
+        # warning that capturable=True without a capture "can impair performance" does not apply.
+        optimizer._warned_capturable_if_run_uncaptured = True
     return optimizer, SCHEDULES[spec.schedule](optimizer, spec)
 
 
