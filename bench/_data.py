@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,7 +49,8 @@ def _fetch(name: str, data_dir) -> str:
         read_raw(name, data_dir)
         return ""
     except SpecError as exc:
-        return str(exc).split("(", 1)[-1].split(")", 1)[0]
+        found = re.search(r"could not be downloaded \((.*)\); put", str(exc))
+        return found.group(1) if found else str(exc)
 
 
 def choose(data_dir=None, install: bool = True) -> tuple[str, str]:

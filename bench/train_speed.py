@@ -65,7 +65,7 @@ def textbook_epoch(device: str, data_dir, seed: int, data: str = "fashion-mnist"
     train = cls(root, train=True, download=False, transform=tf)
     test = cls(root, train=False, download=False, transform=tf)
     if limit:
-        train = torch.utils.data.Subset(train, range(limit))
+        train = torch.utils.data.Subset(train, range(min(limit, len(train))))
     torch.manual_seed(seed)
     loader = torch.utils.data.DataLoader(train, batch_size=64, shuffle=True)
     dev = torch.device(device)

@@ -260,7 +260,10 @@ def test_two_jobs_go_to_two_gpus(runs_dir):
 def test_jobs_go_to_the_least_loaded_gpu_and_wait_when_every_gpu_is_full():
     manager = JobManager(max_running=4, per_owner=4, gpus=2, jobs_per_gpu=1)
     try:
-        first, second, third = (manager.submit(f"{HERE}:holds_a_gpu", {}, owner="a") for _ in range(3))
+        first = manager.submit(f"{HERE}:holds_a_gpu", {}, owner="a")                     # device auto
+        second = manager.submit(f"{HERE}:holds_a_gpu", {"config": {"spec": {"device": "auto"}}},
+                                owner="a")                                                 # a search worker's payload
+        third = manager.submit(f"{HERE}:holds_a_gpu", {"spec": {"device": "cuda"}}, owner="a")
         assert (first.gpu, second.gpu, third.gpu) == (0, 1, None)
         assert third.status == "queued"
         assert manager.describe_wait(third.id) == ("position 1 in the queue: every GPU runs 1 job, as many as it "
