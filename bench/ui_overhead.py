@@ -196,7 +196,7 @@ def main() -> int:
     for kind, n, speed, _ in results:
         by_pair.setdefault(n, {})[kind] = speed
     pair_ratios = [p[label] / p["CLI"] for p in by_pair.values()]
-    lines = [f"| run | via | samples/s (median epoch) | wall s (incl. start-up) |", "|---|---|---:|---:|"]
+    lines = ["| run | via | samples/s (median epoch) | wall s (incl. start-up) |", "|---|---|---:|---:|"]
     lines += [f"| {n} | {k} | {s:,.0f} | {w:.1f} |" for k, n, s, w in results]
     lines += [f"| median | {label} | {statistics.median(ui_speeds):,.0f} | |",
               f"| median | CLI | {statistics.median(cli_speeds):,.0f} | |"]

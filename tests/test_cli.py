@@ -77,6 +77,8 @@ def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_
     (("train", "--model", "mlp", "--set", "colour=red"), "has no hyperparameter"),
     (("train", "--model", "mlp", "--set", "depth"), "KEY=VALUE"),
     (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
+    (("train", "--precision", "tf32", "--device", "cpu"), "tf32 needs a CUDA GPU"),
+    (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),
     (("train", "--device", "cuda:7"), "cuda"),
     (("train", "--lr", "0"), "lr=0.0 must be a positive number"),
         (("train", "--seed", "12345678901234567890"), "seed=12345678901234567890 is outside its range"),

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 
 import zoo
 from zoo.data import load_data
-from zoo.engine import EarlyStopping, evaluate, fit, run_experiment, weight_init
-from zoo.registry import DataShape, SpecError
+from zoo.engine import GPU_SYNC_EVERY, EarlyStopping, evaluate, fit, run_experiment, weight_init
+from zoo.registry import DataShape, SpecError, hp
 from zoo.runs import METRIC_COLUMNS
 from zoo.spec import ExperimentSpec
 
@@ -190,3 +194,78 @@ def test_validation_split_is_seeded_disjoint_and_normalised_with_training_statis
     assert abs(a.x_train.mean().item()) < 1e-4 and a.x_train.std().item() == pytest.approx(1.0, abs=1e-3)
     train_rows = {tuple(r.tolist()) for r in a.x_train.flatten(1)[:, ::7]}
     assert not any(tuple(r.tolist()) in train_rows for r in a.x_val.flatten(1)[:, ::7])
+
+
+# ---------------------------------------------------------------- divergence on the device-summed path
+# On a GPU the loss is summed on the device and read every GPU_SYNC_EVERY batches. `sync_every`
+# runs that same path on the CPU. A real model that goes wrong from a chosen training batch on
+# (`spoiler`, registered for these tests only) says exactly when the fault came, so the tests can
+# check that it is caught within one read interval.
+
+
+@dataclass(frozen=True)
+class SpoilerConfig:
+    at_step: int = hp(1, low=1, high=10**6, help="the training batch (counted over the run) from which it goes wrong")
+    how: str = hp("nan", choices=("nan", "explode"), help="NaN outputs, or outputs a million times too large")
+
+
+class Spoiler(nn.Module):
+    def __init__(self, config: SpoilerConfig, shape: DataShape):
+        super().__init__()
+        self.config, self.steps = config, 0
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(shape.input_shape()), shape.num_classes))
+
+    def forward(self, x):
+        out = self.body(x)
+        if self.training:
+            self.steps += 1
+            if self.steps >= self.config.at_step:
+                return out * (float("nan") if self.config.how == "nan" else 1e6)
+        return out
+
+
+@pytest.fixture
+def spoiler():
+    from zoo.registry import _REGISTRY, register_model
+
+    register_model("spoiler", tasks=("image",), config=SpoilerConfig)(lambda config, shape: Spoiler(config, shape))
+    yield "spoiler"
+    _REGISTRY.pop("spoiler", None)
+
+
+SPOILED = dict(limit_train=1000, batch_size=32, seed=0, epochs=4)   # 32 batches an epoch, the last of 8
+FAULT = 32 + 5                                                      # epoch 2, batch 5
+
+
+@pytest.mark.parametrize("how,words", [("nan", "became nan"), ("explode", "exploded")])
+@pytest.mark.parametrize("sync_every", [1, GPU_SYNC_EVERY])
+def test_a_nan_or_an_explosion_ends_diverged_within_one_read_and_keeps_the_best_checkpoint(
+        spoiler, sample, runs_dir, how, words, sync_every):
+    spec = ExperimentSpec(model=spoiler, model_params={"at_step": FAULT, "how": how}, **SPOILED)
+    batches = []
+    result = run_experiment(spec, runs_dir=runs_dir, data=sample, sync_every=sync_every,
+                            should_stop=lambda: batches.append(1) and False)   # called before every batch
+    assert result.status == "diverged" and words in result.reason and "lower the learning rate" in result.reason
+    caught = int(re.search(r"by batch (\d+)", result.reason).group(1))
+    assert "in epoch 2" in result.reason and caught == (5 if sync_every == 1 else 16)
+    assert FAULT <= len(batches) < FAULT + sync_every, "caught at the first read after the fault"
+    saved = json.loads((result.run_dir / "result.json").read_text())
+    assert saved["status"] == "diverged" and saved["best_epoch"] == 1
+    assert len(pd.read_csv(result.run_dir / "metrics.csv")) == 1
+
+    # best.pt holds epoch 1's weights: those of the same run stopped after its first epoch.
+    clean = fit(spec.replace(epochs=1), data=sample, sync_every=sync_every)
+    best = torch.load(result.run_dir / "best.pt", weights_only=True)
+    assert best.keys() == clean.model.state_dict().keys()
+    for key, value in clean.model.state_dict().items():
+        assert torch.equal(best[key], value), key
+    assert all(math.isfinite(v) for v in saved["metrics"].values())
+
+
+def test_reading_the_loss_every_16_batches_gives_the_same_run_as_every_batch(sample):
+    """The GPU's read interval changes when the CPU waits, not what is computed."""
+    spec = ExperimentSpec(**{**QUICK, "batch_size": 32}, epochs=2)   # 32 batches an epoch: reads at 16 and 32
+    strip = lambda h: [{k: v for k, v in row.items() if k not in ("seconds", "samples_per_s")} for row in h]  # noqa: E731
+    every, sixteenth = fit(spec, data=sample, sync_every=1), fit(spec, data=sample, sync_every=GPU_SYNC_EVERY)
+    assert strip(every.history) == strip(sixteenth.history)
+    assert every.test_metrics == sixteenth.test_metrics

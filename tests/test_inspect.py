@@ -161,6 +161,7 @@ def test_summary_never_moves_the_model(monkeypatch):
     assert summary.totals["total_params"] == sum(p.numel() for p in model.parameters())
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_summary_and_explanations_keep_a_cuda_model_on_its_device():
     model = fresh("image", "cnn").cuda()

@@ -103,7 +103,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     precision). Off, with the reason, while a field holds an invalid value (`problems`), the spec
     does not validate, the model does not build (`preview`) or this visitor is at their job cap.
     Returns the spec when pressed."""
-    from zoo.devices import check_precision, resolve_device
+    from zoo.devices import check_device_settings, resolve_device
     from zoo.registry import SpecError
 
     from zoo import demo
@@ -113,7 +113,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     if problem is None:
         try:
             spec = build().validate()
-            check_precision(spec.precision, resolve_device(spec.device))
+            check_device_settings(spec, resolve_device(spec.device))
             demo.check_spec(spec, n_train=demo.known_train_samples(spec))
         except SpecError as exc:
             problem = str(exc)

@@ -48,6 +48,9 @@ def job_manager() -> JobManager:
         st.stop()
 
 
+_made: list[JobManager] = []
+
+
 @st.cache_resource
 def _job_manager() -> JobManager:
     """Starting it also marks the runs a killed server left `running` as failed, and on the hosted
@@ -58,7 +61,15 @@ def _job_manager() -> JobManager:
     recover_interrupted(runs_dir())
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
-    return JobManager(launcher=make_launcher(warm=True))
+    manager = JobManager(launcher=make_launcher(warm=True))
+    _made[:] = [manager]
+    return manager
+
+
+def existing_job_manager() -> JobManager | None:
+    """The job manager if this server has made one, without making it (the device badge: a server
+    that never ran a job has nothing on its GPUs, and need not start the workers' forkserver)."""
+    return _made[0] if _made else None
 
 
 def _sweep_forever() -> None:

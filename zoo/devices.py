@@ -1,5 +1,7 @@
 """Where a run trains and in what precision: device names, what each precision needs, and the
 numeric settings (autocast, gradient scaling, TF32, cuDNN autotuning) the engine turns on.
+`check_device_settings` refuses what the device cannot do (fp16 or tf32 off CUDA, a CUDA graph
+off CUDA or with fp16) before anything is written.
 """
 from __future__ import annotations
 
@@ -62,13 +64,27 @@ def check_precision(precision: str, device: torch.device) -> None:
         raise SpecError("precision fp64 is not supported on mps; use fp32 or bf16.")
 
 
+def check_device_settings(spec, device: torch.device) -> None:
+    """Refuse a spec whose precision or `cuda_graph` the device cannot do, saying what to use instead."""
+    check_precision(spec.precision, device)
+    if getattr(spec, "cuda_graph", False):
+        if device.type != "cuda":
+            raise SpecError(f"cuda_graph needs a CUDA GPU (the training step is captured and replayed as one "
+                            f"CUDA graph), and this run is on {device.type}; leave cuda_graph off.")
+        if spec.precision == "fp16":
+            raise SpecError("cuda_graph does not work with fp16 (its GradScaler decides between steps, on the "
+                            "host, whether to skip one); use bf16, tf32 or fp32 with it.")
+
+
 @dataclass
 class Numerics:
-    """How a run computes: the parameters' dtype, the autocast context, the gradient scaler."""
+    """How a run computes: the parameters' dtype, the autocast context (and its dtype, if any), the
+    gradient scaler."""
 
     dtype: torch.dtype
     autocast: Callable
     scaler: object | None
+    amp_dtype: torch.dtype | None = None
 
 
 def numerics(precision: str, device: torch.device) -> Numerics:
@@ -86,5 +102,5 @@ def numerics(precision: str, device: torch.device) -> Numerics:
     if precision in ("bf16", "fp16"):
         amp_dtype = torch.bfloat16 if precision == "bf16" else torch.float16
         return Numerics(torch.float32, lambda: torch.autocast(device_type=device.type, dtype=amp_dtype),
-                        torch.amp.GradScaler("cuda") if precision == "fp16" else None)
+                        torch.amp.GradScaler("cuda") if precision == "fp16" else None, amp_dtype)
     return Numerics(torch.float64 if precision == "fp64" else torch.float32, nullcontext, None)

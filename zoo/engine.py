@@ -9,7 +9,8 @@ metric, what runs after training) comes from the task table (zoo/registry.py).
 The loss is summed on the device and read back every `sync_every` batches (1 on the CPU, where
 reading it costs nothing; 16 on a GPU, where `.item()` would make the CPU wait for the GPU at
 every step, and the zoo's small models would be bound by that wait instead of by the GPU).
-Divergence is judged at each read, so it is caught within that many batches.
+Divergence is judged at each read, so it is caught within that many batches. The step itself and
+the sums it feeds are in zoo/steps.py, with the opt-in CUDA graph of the step (`cuda_graph`).
 """
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ import torch
 from torch import nn
 
 from zoo.data import TensorData, load_data
-from zoo.devices import check_precision, numerics, resolve_device
+from zoo.devices import check_device_settings, numerics, resolve_device
 from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
 from zoo.runs import RunWriter, files_error, process_identity, runs_root
 from zoo.spec import ExperimentSpec
+from zoo.steps import GraphStep, Tally, eager_step
 
 Callback = Callable[[dict], None]
 BATCH_EVENT_INTERVAL_S = 0.2
@@ -150,11 +152,22 @@ SCHEDULES = {
 }
 
 
-def make_optimizer(model: nn.Module, spec: ExperimentSpec, device: torch.device):
+def make_optimizer(model: nn.Module, spec: ExperimentSpec, device: torch.device, *, graph: bool = False):
     # One fused kernel per step instead of a dozen foreach ops: the optimizer step is a fair share of
     # a small model's batch on the CPU (bench/train_speed.py).
     fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
     optimizer = OPTIMIZERS[spec.optimizer](model.parameters(), spec, fused)
+    if graph:
+        # Stepped inside a CUDA graph (zoo/steps.py): the state on the device (`capturable`: Adam,
+        # AdamW; SGD keeps none on the host), and the learning rate a device tensor that a schedule
+        # updates in place (a float would be baked into the captured kernel).
+        for group in optimizer.param_groups:
+            group["lr"] = torch.tensor(group["lr"], dtype=torch.float32, device=device)
+            if "capturable" in group:
+                group["capturable"] = True
+        # The warm-up steps and each epoch's short last batch step it uncaptured, on purpose: torch's
+        # warning that capturable=True without a capture "can impair performance" does not apply.
+        optimizer._warned_capturable_if_run_uncaptured = True
     return optimizer, SCHEDULES[spec.schedule](optimizer, spec)
 
 
@@ -172,21 +185,25 @@ class Divergence:
             self.reference = max(window_max, 1e-12)
         elif window_max > self.factor * self.reference:
             return (f"the training loss exploded to {window_max:.3g} (over {self.factor:g} times the first "
-                    f"batches' {self.reference:.3g}) in epoch {epoch}; lower the learning rate")
+                    f"batches' {self.reference:.3g}) in epoch {epoch}, by batch {batch}; lower the learning rate")
         return None
 
 
 def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, writer: RunWriter | None = None,
-        callback: Callback | None = None, should_stop: Callable[[], bool] | None = None) -> FitResult:
+        callback: Callback | None = None, should_stop: Callable[[], bool] | None = None,
+        sync_every: int | None = None) -> FitResult:
     """Train the spec's model; return the result with the best weights restored.
 
     `data` is left as it was: what trains is a copy moved to the run's device and dtype (a copy only
-    where it must move), so one loaded dataset can serve many runs."""
+    where it must move), so one loaded dataset can serve many runs. `sync_every`: batches between two
+    reads of the loss (default 1 on the CPU, GPU_SYNC_EVERY on a GPU); the tests set it to run the
+    GPU's interval on the CPU."""
     spec.validate()
     task = get_task(spec.task)
     emit = callback or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     device = resolve_device(spec.device)
+    check_device_settings(spec, device)
     num = numerics(spec.precision, device)
     if data is None:
         data = load_data(spec, data_dir)
@@ -201,11 +218,14 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     channels_last = _use_channels_last(model, data, device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    optimizer, scheduler = make_optimizer(model, spec, device)
+    optimizer, scheduler = make_optimizer(model, spec, device, graph=spec.cuda_graph)
     stopper = EarlyStopping(spec.patience, spec.min_delta, task.direction(spec.monitor))
     divergence = Divergence(spec.divergence_factor)
     shuffle = torch.Generator().manual_seed(spec.seed)
-    sync_every = 1 if device.type == "cpu" else GPU_SYNC_EVERY
+    sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
+    tally = Tally(device)
+    graph_step = (GraphStep(model, optimizer, task.loss, num, tally, data.x_train, data.y_train, spec.batch_size,
+                            spec.model) if spec.cuda_graph else None)
 
     # Epoch 0's checkpoint is the initial model, so a run that diverges or is stopped in its first
     # epoch still ends with a loadable best.pt.
@@ -225,9 +245,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         model.train()
         epoch_start = time.perf_counter()
         order = torch.randperm(n_train, generator=shuffle).to(device)
-        epoch_sum = torch.zeros((), dtype=torch.float64, device=device)   # loss x samples, this epoch
-        window_sum = torch.zeros((), dtype=torch.float64, device=device)  # loss, batches since the last read
-        window_max = torch.zeros((), dtype=torch.float32, device=device)
+        tally.new_epoch()
         seen, window_batches, last_emit = 0, 0, time.perf_counter()
         interrupted = None
         for b in range(batches):
@@ -237,31 +255,21 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
                                else f"stopped by request during epoch {epoch}")
                 break
             idx = order[b * spec.batch_size:(b + 1) * spec.batch_size]
-            xb, yb = data.x_train[idx], data.y_train[idx]
-            if channels_last:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            with num.autocast():
-                loss = task.loss(model(xb), yb)
-            optimizer.zero_grad(set_to_none=True)
-            if num.scaler is not None:
-                num.scaler.scale(loss).backward()
-                num.scaler.step(optimizer)
-                num.scaler.update()
+            if graph_step is not None:
+                graph_step(idx)
             else:
-                loss.backward()
-                optimizer.step()
+                xb, yb = data.x_train[idx], data.y_train[idx]
+                if channels_last:
+                    xb = xb.contiguous(memory_format=torch.channels_last)
+                eager_step(model, optimizer, task.loss, num, tally, xb, yb)
             step += 1
-            detached = loss.detach()
-            epoch_sum += detached * len(idx)
-            window_sum += detached
-            window_max = torch.maximum(window_max, detached.float())   # NaN and inf carry through
             window_batches += 1
             seen += len(idx)
             last_batch = b == batches - 1
             if window_batches % sync_every and not last_batch:
                 continue
             # A read: the only point where the CPU waits for the device.
-            total, worst = window_sum.item(), window_max.item()
+            total, worst = tally.window_sum.item(), tally.window_max.item()
             problem = divergence.check(worst, epoch, b + 1)
             if problem:
                 interrupted = ("diverged", problem)
@@ -270,8 +278,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             if now - last_emit >= BATCH_EVENT_INTERVAL_S or last_batch or step == 1:   # the chart starts at once
                 emit({"type": "batch", "epoch": epoch, "batch": b + 1, "batches": batches, "step": step,
                       "loss": total / window_batches, "samples_per_s": seen / max(now - epoch_start, 1e-9)})
-                window_sum.zero_()
-                window_max.zero_()
+                tally.new_window()
                 window_batches, last_emit = 0, now
         train_seconds = time.perf_counter() - epoch_start
         if interrupted:
@@ -279,10 +286,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             break
 
         val_loss, val_metric = evaluate(model, data.x_val, data.y_val, spec.task, num.autocast)
-        lr = optimizer.param_groups[0]["lr"]
+        lr = float(optimizer.param_groups[0]["lr"])
         if scheduler is not None:
             scheduler.step()
-        row = {"epoch": epoch, "train_loss": epoch_sum.item() / max(seen, 1), "val_loss": val_loss,
+        row = {"epoch": epoch, "train_loss": tally.epoch_sum.item() / max(seen, 1), "val_loss": val_loss,
                "val_metric": val_metric, "lr": lr, "seconds": train_seconds,
                "samples_per_s": seen / max(train_seconds, 1e-9)}
         history.append(row)
@@ -324,7 +331,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
                    callback: Callback | None = None, should_stop: Callable[[], bool] | None = None,
-                   data: TensorData | None = None, owner: str | None = None) -> FitResult:
+                   data: TensorData | None = None, owner: str | None = None,
+                   sync_every: int | None = None) -> FitResult:
     """fit() with a run directory: spec.json first, metrics as they come, result.json at the end.
 
     Bad input (SpecError), a run past the hosted demo's caps (zoo/demo.py) and a runs directory
@@ -333,7 +341,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     `owner` (a visitor, zoo/demo.py) is recorded in result.json.
     """
     spec.validate()
-    check_precision(spec.precision, resolve_device(spec.device))
+    check_device_settings(spec, resolve_device(spec.device))
     task = get_task(spec.task)
     demo.check_spec(spec, n_train=demo.known_train_samples(spec))   # before reading data it may refuse
     if data is None:
@@ -346,7 +354,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     emit = callback or (lambda event: None)
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
     try:
-        result = fit(spec, data=data, writer=writer, callback=callback, should_stop=should_stop)
+        result = fit(spec, data=data, writer=writer, callback=callback, should_stop=should_stop,
+                     sync_every=sync_every)
         result.run_id, result.run_dir = writer.run_id, writer.path
         if task.after_fit:
             result.extra.update(resolve(task.after_fit)(result, data, writer))

@@ -219,7 +219,8 @@ class JobManager:
         elif self.running_count() >= self.max_running:
             why = f"the server runs at most {self.max_running} jobs at once"
         elif self.gpus and job.wants_gpu and self._free_gpu() is None:
-            why = f"every GPU runs {self.jobs_per_gpu} jobs (PLAYGROUND_JOBS_PER_GPU)"
+            n = self.jobs_per_gpu
+            why = f"every GPU runs {n} job{'s' if n > 1 else ''}, as many as it may (PLAYGROUND_JOBS_PER_GPU={n})"
         else:
             why = "it starts in a moment"
         return f"position {position} in the queue: {why}"
@@ -256,7 +257,7 @@ class JobManager:
         # forkserver's environment, which is the server's as it was when the forkserver started.
         env = {k: v for k, v in os.environ.items() if k.startswith("PLAYGROUND_")}
         if gpu is not None:
-            env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+            env["CUDA_VISIBLE_DEVICES"] = visible_device(gpu)
         try:
             job._handle = self.launcher.start(job, self._running_shared, env)
         except Exception as exc:  # no worker could be started (out of memory, a cluster that went away...)
@@ -350,6 +351,14 @@ def _end_run(job: Job, status: str, reason: str) -> None:
         end_run(run_dir, status, reason)
     except OSError:
         pass  # a full or read-only disk: the job itself still says how it ended
+
+
+def visible_device(gpu: int) -> str:
+    """What a worker placed on the server's GPU number `gpu` gets as CUDA_VISIBLE_DEVICES: the
+    server's own entry for it when the server was started with a CUDA_VISIBLE_DEVICES list (its GPU 0
+    under `CUDA_VISIBLE_DEVICES=2,3` is device 2, or that entry's UUID), else the number itself."""
+    entries = [e.strip() for e in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if e.strip()]
+    return entries[gpu] if gpu < len(entries) else str(gpu)
 
 
 def _gpu_count() -> int:
