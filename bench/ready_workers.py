@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._app import (COUNT_POINTS, STATUS_IS, app_server, chromium, command_of, descendants, exit_cleanly_on_sigterm,  # noqa: E402
-                        load_average, memory_mb, open_train, start_run)
+                        load_average, memory_mb, open_train, set_slider, start_run)
 
 METHODS = ("spawn", "forkserver")
 
@@ -74,6 +74,7 @@ def one_round(browser, method: str, wait: float) -> dict:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             open_train(page, url)
+            set_slider(page, "train-settings-epochs", "End")   # long enough to measure, then stopped
             page.wait_for_timeout(wait * 1000)
             cold, run_id = first_point(page, url)
             memory = sample_memory(url.pid, worker_pid(runs, run_id))

@@ -21,6 +21,7 @@ from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 
 REFRESH_S = 1.0
+FIRST_POINTS_REFRESH_S = 0.25   # until the chart has its first points: they show within a quarter second
 MAX_DRAWN = 1500
 COLORS = {"train": "#1f77b4", "val": "#d62728", "metric": "#2ca02c", "best": "#9467bd"}
 # status: (title, what it means when no reason was recorded, badge colour, icon)
@@ -202,11 +203,37 @@ def render_progress_metrics(snapshot: dict, task: str, planned_epochs: int | Non
         c4.metric("patience", "off" if patience == 0 else "—", help="early stopping is off (patience 0)")
 
 
-@st.fragment(run_every=REFRESH_S)
 def live_panel(job_id: str) -> None:
-    """The running job's status, progress and chart, redrawn every second from its snapshot.
+    """The running job's status, progress and chart, redrawn every second from its snapshot; four
+    times a second until the first points arrive, so that Start shows a curve at once (a fragment's
+    refresh is fixed when it is drawn: the quick one reruns the page once, to hand over)."""
+    from ui.state import job_manager
 
-    Reruns the whole page when the job ends (the page then draws the results instead)."""
+    job = job_manager().get(job_id)
+    state = job.state if job is not None else {}
+    if state.get("batch_losses") or state.get("epoch_rows"):
+        _live_panel(job_id)
+    else:
+        _first_points(job_id)
+
+
+@st.fragment(run_every=FIRST_POINTS_REFRESH_S)
+def _first_points(job_id: str) -> None:
+    from ui.state import job_manager
+
+    job = job_manager().get(job_id)
+    if job is not None and (job.state.get("batch_losses") or job.state.get("epoch_rows")):
+        st.rerun(scope="app")   # the points are here: the page draws the once-a-second panel
+    _draw_live(job_id)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_panel(job_id: str) -> None:
+    _draw_live(job_id)
+
+
+def _draw_live(job_id: str) -> None:
+    """Reruns the whole page when the job ends (the page then draws the results instead)."""
     from ui.state import job_manager
 
     manager = job_manager()
