@@ -12,7 +12,7 @@ import pandas as pd
 
 from zoo.data.series import WindowedSeries
 
-from zoo.forecast.baselines import baseline_predictions, detect_period
+from zoo.forecast.baselines import STREAM_ROWS, baseline_predictions, detect_period
 from zoo.forecast.scores import LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics
 
 
@@ -120,7 +120,10 @@ def window_scale(ws: WindowedSeries, x: np.ndarray) -> np.ndarray:
     which keeps coverage near nominal when the test period is calmer or wilder than validation.
     """
     c = ws.target_channel
-    s = np.asarray(x, np.float64)[:, :, c].std(axis=1) * float(ws.std[c])
+    s = np.empty(len(x))
+    for i in range(0, len(x), STREAM_ROWS):   # in batches: `x` is a view, and a float64 copy of it all is large
+        s[i:i + STREAM_ROWS] = np.asarray(x[i:i + STREAM_ROWS, :, c], np.float64).std(axis=1)
+    s *= float(ws.std[c])
     floor = 0.01 * float(ws.std[c])
     return np.maximum(s, floor if floor > 0 else 1e-12)
 
@@ -203,10 +206,26 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                           notes=notes, data_notes=list(ws.sf.notes))
 
 
+MAX_BACKTEST_ORIGINS = 2000   # backtest.csv holds at most this many test windows (x H rows)
+
+
+def backtest_sample(n: int, limit: int = MAX_BACKTEST_ORIGINS) -> np.ndarray:
+    """Which of n test windows backtest.csv keeps: all of them up to `limit`, else `limit` evenly
+    spaced ones, the first and the last included. The metrics are computed on every window; the
+    file is what the page plots and a person downloads, and 200,000 windows x 24 steps would be
+    a 900 MB CSV."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
 def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarray,
                     baselines: dict[str, np.ndarray], bands: dict[float, np.ndarray]) -> pd.DataFrame:
-    """One row per test window and horizon step; `origin` is the last input time of the window."""
-    starts = ws.test_starts
+    """One row per test window and horizon step, for a sample of at most MAX_BACKTEST_ORIGINS windows
+    (backtest_sample); `origin` is the last input time of the window."""
+    keep = backtest_sample(len(actual))
+    starts = ws.test_starts[keep]
+    actual, predicted = actual[keep], predicted[keep]
     N, H = actual.shape
     index = ws.sf.frame.index
     rows = (starts[:, None] + np.arange(H)[None, :]).ravel()
@@ -219,10 +238,11 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
     })
     for lv, hw in bands.items():
         pct = int(round(lv * 100))
+        hw = hw[keep]
         frame[f"lower_{pct}"] = (predicted - hw).ravel()
         frame[f"upper_{pct}"] = (predicted + hw).ravel()
     for name, pred in baselines.items():
-        frame[f"baseline_{name}"] = pred.ravel()
+        frame[f"baseline_{name}"] = pred[keep].ravel()
     return frame
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from zoo.data.series.columns import _parse_dates, _parse_numbers
 from zoo.data.series.read import MAX_GAP_FILL, SeriesFrame, read_series
 from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
-from zoo.data.series.windows import ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split
+from zoo.data.series.windows import (ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split,
+                                     window_tensors, window_views)
 from zoo.registry import DataShape
 
 SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
@@ -51,8 +50,7 @@ def load_series_data(spec, device=None):
     ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
                       season=getattr(spec, "season", 0))
     shape = DataShape(task="series", lookback=ws.lookback, n_features=ws.n_features, horizon=ws.horizon)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(getattr(ws, k), dtype=np.float32))
-               for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
+    tensors = ws.tensors()   # views of one tensor over the normalised series: no window is copied
     name = Path(str(source)).name if not isinstance(source, (bytes, bytearray)) else "upload"
     data = TensorData(task="series", shape=shape, name=name, extra={"windows": ws}, **tensors)
     return data.to(device) if device is not None else data
@@ -60,5 +58,5 @@ def load_series_data(spec, device=None):
 
 __all__ = ["ETT_ROWS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
            "load_for_spec", "load_series_data", "make_windows", "parse_split", "read_series", "resolve_series_source",
-           "sample_series_path", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
+           "sample_series_path", "window_tensors", "window_views", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
            "_split_table"]
