@@ -130,7 +130,7 @@ def window_mean(ws: WindowedSeries, split: str = "test") -> np.ndarray:
     return np.repeat(x[:, :, ws.target_channel].mean(axis=1, dtype=np.float64)[:, None], ws.horizon, axis=1)
 
 
-STREAM_ROWS = 65_536   # windows per batch where a whole split would be copied (a few MB at a time)
+STREAM_ROWS = 16_384   # windows per batch where a whole split would be copied (a few MB at a time)
 
 
 def fit_linear(ws: WindowedSeries) -> np.ndarray:
@@ -178,11 +178,13 @@ def _design(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, np.ones((len(values), 1))], axis=1)
 
 
+def baseline_prediction(ws: WindowedSeries, name: str, split: str = "test", period: int | None = None) -> np.ndarray:
+    """One baseline's normalised (N, H) predictions, by its name in BASELINES."""
+    if name == "seasonal_naive":
+        return seasonal_naive(ws, split, period=period)
+    return {"naive": naive, "mean": window_mean, "linear": linear}[name](ws, split)
+
+
 def baseline_predictions(ws: WindowedSeries, split: str = "test", period: int | None = None) -> dict[str, np.ndarray]:
     """Every baseline's normalised (N, H) predictions, by the names used in reports."""
-    return {
-        "naive": naive(ws, split),
-        "seasonal_naive": seasonal_naive(ws, split, period=period),
-        "mean": window_mean(ws, split),
-        "linear": linear(ws, split),
-    }
+    return {name: baseline_prediction(ws, name, split, period) for name in BASELINES}

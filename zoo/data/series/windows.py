@@ -107,12 +107,18 @@ class WindowedSeries:
         """The split's true targets (N, H) on the original scale, read from the series in float64."""
         _, _, starts = self.split(name)
         y = self.sf.frame[self.sf.target].to_numpy(np.float64)
-        return y[starts[:, None] + np.arange(self.horizon)]
+        if len(starts) == 0:
+            return np.zeros((0, self.horizon))
+        # Consecutive starts: one copy of a slice of the windows' view, no (N, H) index array.
+        windows = np.lib.stride_tricks.sliding_window_view(y, self.horizon)
+        return np.array(windows[int(starts[0]):int(starts[-1]) + 1])
 
     def inverse_target(self, y_norm) -> np.ndarray:
         """Normalised target values back to the original scale."""
         c = self.target_channel
-        return np.asarray(y_norm, dtype=np.float64) * float(self.std[c]) + float(self.mean[c])
+        out = np.multiply(y_norm, float(self.std[c]), dtype=np.float64)   # one new array, not three
+        out += float(self.mean[c])
+        return out
 
     def normalise_target(self, y) -> np.ndarray:
         c = self.target_channel
