@@ -7,6 +7,15 @@
     backtest.csv   series runs: every test window and horizon step (a bounded sample of windows)
     forecast.csv   series runs: the steps after the series, with their intervals
 
+A leaderboard (zoo/leaderboard/: every model of a series ranked on validation) is one run too:
+
+    leaderboard.json  its settings (written first, in place of spec.json: it trains many models)
+    candidates.csv    one row per candidate as it finishes or is skipped: scores, time, settings,
+                      its forecast; appended and flushed as it goes, like metrics.csv
+    result.json       status, the pick, the ranking's summary
+    backtest.csv, forecast.csv   the pick's, as for a series run; best.pt the pick's weights when
+                      the pick is a model of the zoo
+
 Every file but metrics.csv is written atomically (a temp file in the same folder, fsync, then
 os.replace), so a killed process leaves the previous complete version or none, never half a
 checkpoint. A run id comes from a URL or a form as often as from this code, so it is validated
@@ -33,6 +42,9 @@ from zoo.registry import DataShape, SpecError
 from zoo.spec import ExperimentSpec
 
 SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
+LEADERBOARD, CANDIDATES = "leaderboard.json", "candidates.csv"
+CANDIDATE_COLUMNS = ("name", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
+                     "coverage_80", "coverage_95", "seconds", "folds", "settings", "forecast", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
@@ -127,6 +139,34 @@ class RunWriter:
         return atomic_write_text(self.path / TABLES[name], frame.to_csv(index=False))
 
 
+class BoardWriter(RunWriter):
+    """Writes one leaderboard's directory: its settings first, then a candidate row as each one ends."""
+
+    def __init__(self, root: Path, settings: dict, run_id: str | None = None):
+        self.run_id = check_run_id(run_id) if run_id else new_board_id()
+        self.path = Path(root) / self.run_id
+        self.path.mkdir(parents=True, exist_ok=False)
+        _write_json(self.path / LEADERBOARD, settings)
+        with open(self.path / CANDIDATES, "w", newline="") as fh:
+            csv.writer(fh).writerow(CANDIDATE_COLUMNS)
+
+    def append_candidate(self, row: dict) -> None:
+        with open(self.path / CANDIDATES, "a", newline="") as fh:
+            csv.writer(fh).writerow([_cell(row.get(c)) for c in CANDIDATE_COLUMNS])
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def new_board_id() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-leaderboard-{secrets.token_hex(6)}"
+
+
+def _cell(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=_json_default, separators=(",", ":"))
+    return _fmt(value)
+
+
 def patch_result(run_dir, **changes) -> bool:
     """Add keys to a run's result.json (the search's view of a trial, say); False if there is none."""
     path = Path(run_dir) / RESULT
@@ -144,7 +184,7 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     starting): only a result that still says `queued` or `running`, or none, is changed. The best
     checkpoint and the epochs written so far stay as they are. True when something was written."""
     run_dir = Path(run_dir)
-    if not (run_dir / SPEC).exists():
+    if not _is_run_dir(run_dir):
         return False
     path = run_dir / RESULT
     try:
@@ -187,6 +227,49 @@ class Run:
     @property
     def run_id(self) -> str:
         return self.path.name
+
+    @property
+    def is_leaderboard(self) -> bool:
+        """A leaderboard (many candidates ranked, zoo/leaderboard/) rather than one trained model."""
+        return (self.path / LEADERBOARD).exists()
+
+    @property
+    def settings(self) -> dict:
+        """A leaderboard's settings (leaderboard.json); {} for a training run."""
+        if not self.is_leaderboard:
+            return {}
+        try:
+            return json.loads((self.path / LEADERBOARD).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def candidates(self) -> list[dict]:
+        """A leaderboard's candidate rows so far (CANDIDATE_COLUMNS; settings and forecast decoded)."""
+        try:
+            with open(self.path / CANDIDATES, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError:
+            return []
+        out = []
+        for row in rows:
+            item = {k: _number(v) for k, v in row.items() if k is not None}
+            for key in ("settings", "forecast"):
+                try:
+                    item[key] = json.loads(row.get(key) or "null")
+                except ValueError:
+                    item[key] = None
+            item["name"], item["kind"], item["status"] = row.get("name", ""), row.get("kind", ""), row.get("status", "")
+            item["note"] = row.get("note") or ""
+            out.append(item)
+        return out
+
+    def command(self) -> str:
+        """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`."""
+        if self.is_leaderboard:
+            from zoo.leaderboard.spec import LeaderboardSpec
+
+            return LeaderboardSpec.from_dict(self.settings).cli_command()
+        return self.spec.cli_command()
 
     @property
     def status(self) -> str:
@@ -246,7 +329,7 @@ class Run:
 
     def stamp(self) -> float:
         """A number that changes when the run's files do (keys caches of what is read from them)."""
-        names = (CHECKPOINT, RESULT, *TABLES.values())
+        names = (CHECKPOINT, RESULT, CANDIDATES, *TABLES.values())
         return max([(self.path / n).stat().st_mtime for n in names if (self.path / n).exists()], default=0.0)
 
     def files(self) -> list[Path]:
@@ -268,7 +351,14 @@ class Run:
 
             from zoo.registry import build
 
-            model = build(self.spec.model, self.shape, self.spec.model_params)
+            spec = self.spec
+            if self.is_leaderboard:
+                pick = (self.result.get("pick") or {}).get("spec")
+                if not pick or not self.has_checkpoint:
+                    raise SpecError(f"leaderboard {self.run_id} picked {self.result.get('pick', {}).get('name')!r}, "
+                                    "which is not a model of the zoo; it has no weights to load.")
+                spec = ExperimentSpec.from_dict(pick)
+            model = build(spec.model, self.shape, spec.model_params)
             state = torch.load(self.path / CHECKPOINT, map_location="cpu", weights_only=True)
             model.load_state_dict(state)
             self._model = model.eval()
@@ -297,12 +387,31 @@ def _time_column(values):
     return parsed if parsed.notna().all() else values
 
 
+def _is_run_dir(path: Path) -> bool:
+    return (path / SPEC).exists() or (path / LEADERBOARD).exists()
+
+
+def board_spec(settings: dict) -> ExperimentSpec:
+    """What a leaderboard shares with a series run (data, target, horizon, season, seed), as a spec
+    whose model is "leaderboard": how the runs list, compare and the run view describe it. It is a
+    description, not something to train (the pick's own spec is in result.json)."""
+    keys = ("data", "target", "date_col", "horizon", "season", "seed", "device")
+    fields = {k: settings[k] for k in keys if settings.get(k) is not None}
+    if not fields.get("horizon"):
+        fields.pop("horizon", None)
+    return ExperimentSpec(task="series", model="leaderboard", epochs=1, **fields)
+
+
 def load_run(path: str | os.PathLike) -> Run:
-    """Read a run directory (spec.json, result.json); the model loads on first use of `.model`."""
+    """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
+    A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True."""
     path = Path(path)
-    if not (path / SPEC).exists():
+    if (path / LEADERBOARD).exists():
+        spec = board_spec(json.loads((path / LEADERBOARD).read_text()))
+    elif not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
-    spec = ExperimentSpec.from_json((path / SPEC).read_text())
+    else:
+        spec = ExperimentSpec.from_json((path / SPEC).read_text())
     result_file = path / RESULT
     result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
     return Run(path=path, spec=spec, result=result)
@@ -311,7 +420,7 @@ def load_run(path: str | os.PathLike) -> Run:
 def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
     """The run `run_id` under the runs root (the id checked first), or None when there is none."""
     path = run_path(run_id, root)
-    if not (path / SPEC).exists():
+    if not _is_run_dir(path):
         return None
     try:
         return load_run(path)
@@ -320,7 +429,7 @@ def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
 
 
 def exists(run_id: str, root: str | os.PathLike | None = None) -> bool:
-    return is_run_id(run_id) and (runs_root(root) / run_id / SPEC).exists()
+    return is_run_id(run_id) and _is_run_dir(runs_root(root) / run_id)
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
@@ -330,7 +439,7 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
         return []
     runs = []
     for child in sorted(root.iterdir(), reverse=True):
-        if child.is_dir() and (child / SPEC).exists():
+        if child.is_dir() and _is_run_dir(child):
             try:
                 runs.append(load_run(child))
             except (ValueError, OSError, TypeError):
@@ -340,6 +449,6 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
 
 def delete_run(path: str | os.PathLike) -> None:
     path = Path(path)
-    if not (path / SPEC).exists():
+    if not _is_run_dir(path):
         raise SpecError(f"{path} is not a run directory; nothing was deleted.")
     shutil.rmtree(path)
