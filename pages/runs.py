@@ -11,7 +11,7 @@ import streamlit as st
 from ui.compare import overlay_figure, run_record, runs_table, spec_diff
 from ui.state import ensure_app_shell, is_local, job_manager, runs_dir, session_owner, session_runs
 from zoo.registry import get_task
-from zoo.runs import delete_run, list_runs, load_run
+from zoo.runs import delete_run, exists, list_runs, load_run
 
 st.title("Runs")
 ensure_app_shell()
@@ -23,9 +23,9 @@ if is_local():
     runs = list_runs(root)
     st.caption(f"Every run in `{root}` (this server runs locally). Tick rows to compare, open or delete them.")
 else:
-    runs = [load_run(root / r) for r in sorted(mine, reverse=True) if (root / r / "spec.json").exists()]
+    runs = [load_run(root / r) for r in sorted(mine, reverse=True) if exists(r, root)]
     st.caption("The runs of this browser session. Tick rows to compare, open or delete them.")
-waiting = [j for j in manager.jobs(owner) if j.active and not (root / j.id / "spec.json").exists()]
+waiting = [j for j in manager.jobs(owner) if j.active and not exists(j.id, root)]
 if waiting:
     st.caption(f"{len(waiting)} of your jobs are still {', '.join(sorted({j.status for j in waiting}))}; "
                "they appear here once they start training.")
@@ -83,7 +83,7 @@ else:
                 if job is not None and job.active:
                     st.error(f"{run_id} is running: stop it first.")
                     continue
-                if (root / run_id / "spec.json").exists():
+                if exists(run_id, root):
                     delete_run(root / run_id)
                     manager.forget(run_id)
                     removed.append(run_id)

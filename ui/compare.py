@@ -29,13 +29,17 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     best = next((r for r in rows if r.get("epoch") == best_epoch), None)
     speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
     when = run.started
+    model = run.spec.model
+    if run.is_leaderboard:   # one row for the whole leaderboard: its pick, and how many it ranked
+        pick = (result.get("pick") or {}).get("label")
+        model = f"leaderboard ({result.get('candidates', '?')} candidates)" + (f": {pick}" if pick else "")
     return {
         "run": run.run_id,
         "status": status,
         "task": run.spec.task,
-        "model": run.spec.model,
+        "model": model,
         "data": short_data_name(run.spec.data),
-        "epochs": f"{len(rows)}/{run.spec.epochs}",
+        "epochs": "—" if run.is_leaderboard else f"{len(rows)}/{run.spec.epochs}",
         "best epoch": best_epoch,
         "best val loss": best["val_loss"] if best else None,
         "test accuracy": metrics.get("test_accuracy"),

@@ -17,7 +17,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import image_results, series_results
+from ui import image_results, leaderboard, series_results
 from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
 from ui.state import job_manager, remember_run, runs_dir, session_owner, session_runs
 from zoo.forecast_io import display_name
@@ -116,7 +116,7 @@ def start_run(spec: ExperimentSpec) -> None:
 
 
 def _job_task(job) -> str:
-    return (job.payload.get("spec") or {}).get("task", "")
+    return job.payload.get("task") or (job.payload.get("spec") or {}).get("task", "")
 
 
 def current_run_id(task: str, key: str) -> str | None:
@@ -148,7 +148,9 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
     else:
         job = manager.get(run_id)
         run = open_run(run_id, runs_dir())
-        if job is not None and job.active:
+        if get_task(task).page == get_task(leaderboard.TASK).page and leaderboard.show(run, job, key):
+            pass   # a leaderboard, live or finished (ui/leaderboard.py)
+        elif job is not None and job.active:
             live_run(job, key)
         elif run is not None and get_task(run.spec.task).page != get_task(task).page:
             st.info(f"Run `{run_id}` is a {get_task(run.spec.task).title} run: it is shown on its own page.",
@@ -324,7 +326,8 @@ def _other_runs(task: str, current: str | None) -> None:
         job = manager.get(run_id)
         run = None if job is not None else open_run(run_id, runs_dir())
         spec = (job.payload.get("spec") if job is not None else run.spec.to_dict() if run else None) or {}
-        if spec and get_task(spec.get("task", "image")).page == page:
+        task_of = (_job_task(job) if job is not None else spec.get("task")) or "image"
+        if spec and get_task(task_of).page == page:
             others.append((run_id, job.status if job is not None else run.status))
     if others:
         with st.expander(f"This session's other runs ({len(others)})"):
