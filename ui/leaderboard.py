@@ -21,6 +21,7 @@ import streamlit as st
 
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import job_manager, remember_run, runs_dir, session_owner
+from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.leaderboard.spec import LeaderboardSpec, settings
 
@@ -144,7 +145,7 @@ def live_board(job, key: str) -> None:
                     disabled=job.stop_requested or job.owner != session_owner(), width="stretch",
                     help="ends the candidate running now; the table ranks those that finished")
     spec = job.payload.get("spec") or {}
-    st.caption(f"{spec.get('data', '?').rsplit('/', 1)[-1]} · horizon {spec.get('horizon') or 'by frequency'} · "
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
                f"budget {spec.get('budget', 0):g} s")
     live_table(job.id)
 
@@ -178,7 +179,8 @@ def live_table(job_id: str) -> None:
     line = f"{len(rows)} of {len(planned) or '?'} candidates · {format_duration(elapsed)} of {budget:g} s"
     if current:
         line += f" · now: {current}"
-    st.progress(min(1.0, elapsed / budget), text=line)
+    with st.container(key="forecast-board-progress"):
+        st.progress(min(1.0, elapsed / budget), text=line)
     plan = state.get("plan")
     if plan:
         st.caption(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}; "
@@ -205,13 +207,18 @@ def finished_board(run, job, key: str) -> None:
     status_badge(status)
     st.markdown(f"#### Leaderboard `{run.run_id}`")
     spec = run.settings
-    st.caption(f"{str(spec.get('data', '?')).rsplit('/', 1)[-1]} · target {result.get('target', spec.get('target'))}"
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
                f" · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
     outcome_banner(status, reason, (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback"))
     rows = run.candidates()
     pick = (result.get("pick") or {}).get("name")
     if rows:
         st.subheader("Leaderboard")
+        ranked = sum(r["status"] == "done" for r in rows)
+        label = (result.get("pick") or {}).get("label")
+        with st.container(key="forecast-board-summary"):
+            st.markdown((f"★ **the pick: {label}** · " if label else "") + f"{ranked} ranked · "
+                        f"{len(rows) - ranked} skipped or failed")
         show_table(rows, pick, key=f"{key}-board-{run.run_id}")
         skipped = [r for r in rows if r["status"] != "done"]
         if skipped:
