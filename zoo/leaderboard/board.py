@@ -53,14 +53,18 @@ class Scorer:
         self.test_actual = y[plan.test_origins[:, None] + np.arange(H)]
         self.val_scale = seasonal_scale(y[:plan.val_start], plan.period)
         self.test_scale = seasonal_scale(y[:plan.test_start], plan.period)
-        L = plan.lookback
-        floor = 0.01 * float(np.std(y[:plan.val_start])) or 1e-12
-        # Each origin's spread: the std of the L values before it (as zoo.forecast.window_scale).
-        self.val_spread = np.maximum([np.std(y[t - L:t]) for t in plan.val_origins], floor)
-        self.test_spread = np.maximum([np.std(y[t - L:t]) for t in plan.test_origins], floor)
-        self.last_spread = max(float(np.std(y[len(y) - L:])), floor)
+        # The conformal score is the plain |residual| per horizon step. Dividing it by each origin's
+        # spread (the std of the lookback before it, as zoo.forecast.window_scale does for one
+        # model's report) was checked on validation alone: calibrated on the earlier folds, the
+        # 80% interval covered the last fold 85.5% of the time on average over the six series of
+        # bench/forecast_peers.py (3 candidates each), the plain score 79.0% (BENCHMARKS.md).
+        self.val_spread = np.ones(len(plan.val_origins))
+        self.test_spread = np.ones(len(plan.test_origins))
+        self.last_spread = 1.0
 
-    def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None) -> dict:
+    def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None, calibration: np.ndarray | None = None) -> dict:
+        """Scores on validation and test; the intervals are calibrated on `calibration` (the validation
+        forecasts of what forecasts the test part), `val_pred` when not given."""
         out = {"val_mae": _mae(self.val_actual, val_pred)}
         out["val_mase"] = None if out["val_mae"] is None or not self.val_scale else out["val_mae"] / self.val_scale
         if test_pred is not None:
@@ -68,14 +72,14 @@ class Scorer:
             out["test_mase"] = (None if out["test_mae"] is None or not self.test_scale
                                 else out["test_mae"] / self.test_scale)
             out["test_smape"] = _smape(self.test_actual, test_pred)
-            quantiles = self.quantiles(val_pred)
+            quantiles = self.quantiles(val_pred if calibration is None else calibration)
             for level, q in quantiles.items():
                 out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
                     self.test_actual, test_pred, q[None, :] * self.test_spread[:, None]) if q is not None else None
         return out
 
     def quantiles(self, val_pred: np.ndarray) -> dict:
-        """Split-conformal quantiles per horizon step of |residual| / spread over the validation origins."""
+        """Split-conformal quantiles per horizon step of |residual| over the validation origins."""
         if not np.isfinite(val_pred).all():
             return {lv: None for lv in LEVELS}
         return conformal_intervals((self.val_actual - val_pred) / self.val_spread[:, None], LEVELS)
@@ -289,6 +293,9 @@ def _ensemble(rows, preds, plan, scorer, board):
         by_others = sorted(names, key=lambda n: _mae(scorer.val_actual[others], preds[n]["val"][others]) or math.inf)
         val[inside] = np.median([preds[n]["val"][inside] for n in by_others[:size]], axis=0)
     members = names[:size]
+    # For the intervals, the residuals of the combination that forecasts the test part: these members
+    # on every fold (the fold-by-fold choice above is for an honest score, not for calibration).
+    calibration = np.median([preds[n]["val"] for n in members], axis=0)
     test = np.median([preds[n]["test"].at_origins for n in members], axis=0)
     futures = [preds[n]["test"].future for n in members]
     future = np.median(futures, axis=0) if all(f is not None for f in futures) else None
@@ -296,9 +303,9 @@ def _ensemble(rows, preds, plan, scorer, board):
 
     row = {"name": "ensemble", "kind": "ensemble", "label": f"median of the best {size}", "status": "done",
            "seconds": 0.0, "folds": len(plan.folds), "settings": {"members": members, "combine": "median"},
-           **scorer.row(val, test), "forecast": _spark(board.y, plan.horizon, future),
+           **scorer.row(val, test, calibration), "forecast": _spark(board.y, plan.horizon, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"}
-    return row, {"val": val, "test": Forecasts(test, future)}
+    return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 
 def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
@@ -307,7 +314,7 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
     import pandas as pd
 
     H = plan.horizon
-    quantiles = scorer.quantiles(pred["val"])
+    quantiles = scorer.quantiles(pred.get("calibration", pred["val"]))
     test_pred, future = pred["test"].at_origins, pred["test"].future
     index = sf.frame.index
     origins = plan.test_origins
@@ -330,8 +337,8 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
     out = {"pick": {"name": pick["name"], "kind": pick["kind"], "label": pick["label"],
                     "val_mase": pick.get("val_mase"), "test_mase": pick.get("test_mase"),
                     "test_mae": pick.get("test_mae"), "settings": pick.get("settings")},
-           "coverage": coverage, "intervals": "split-conformal over the validation origins, |residual| / the "
-                                              "spread of the lookback before each origin, per horizon step",
+           "coverage": coverage, "intervals": "split-conformal over the validation origins: the quantile of "
+                                              "|residual| per horizon step",
            "metrics": {"mase": pick.get("test_mase"), "mae": pick.get("test_mae"), "smape": pick.get("test_smape")}}
     if model_out is not None:
         out["pick"]["spec"] = model_out.spec.to_dict()
