@@ -86,17 +86,19 @@ class Scorer:
 
 
 def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, clock=time.perf_counter) -> dict:
-    """Run the leaderboard `spec`; return the summary (also written to result.json by `writer`)."""
+              should_stop: Callable[[], bool] | None = None, clock=time.perf_counter, sf=None,
+              started: float | None = None) -> dict:
+    """Run the leaderboard `spec`; return the summary (also written to result.json by `writer`).
+    `sf` is the series when the caller has read it already; the budget runs from `started`."""
     from zoo.data.series import read_series, resolve_series_source
 
     spec.validate()
     emit = emit or (lambda event: None)
     stop_requested = should_stop or (lambda: False)
-    started = clock()
+    started = clock() if started is None else started
     deadline = started + float(spec.budget)
-    source = resolve_series_source(spec.data)
-    sf = read_series(source, target=spec.target, date_col=spec.date_col)
+    if sf is None:
+        sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)
     y = sf.frame[sf.target].to_numpy(np.float64)
     plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
                      folds=spec.folds)

@@ -23,8 +23,9 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     from zoo.data.series import read_series, resolve_series_source
     from zoo.runs import BoardWriter, runs_root
 
+    started = time.perf_counter()   # the budget counts the reading too
     spec.validate()
-    read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # refuse bad data early
+    sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # bad data: refused
     emit = emit or (lambda event: None)
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
     base = {"run_id": writer.run_id, "kind": "leaderboard"}
@@ -33,7 +34,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     try:
         from zoo.leaderboard.board import run_board
 
-        summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop)
+        summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, started=started)
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
