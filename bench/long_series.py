@@ -84,6 +84,7 @@ def main(argv=None) -> int:
     print(f"CSV: {args.rows:,} rows, {csv.stat().st_size / 1e6:.1f} MB; OMP_NUM_THREADS={env['OMP_NUM_THREADS']}; "
           f"load average {os.getloadavg()[0]:.1f}\n", flush=True)
     lines = ["| run | wall s | peak RSS MB | files | outcome |", "|---|---:|---:|---|---|"]
+    details: list[str] = []
     for label, cmd in commands:
         out = measure(cmd, env)
         result = out["result"]
@@ -94,11 +95,20 @@ def main(argv=None) -> int:
         lines.append(f"| {label} | {out['seconds']:.1f} | {out['rss_mb']:.0f} | {files_of(result.get('run_dir'))} | "
                      f"{outcome} |")
         print(lines[-1], flush=True)
+        if "pick" in result:   # each candidate's time and outcome
+            from zoo.runs import load_run
+
+            rows = load_run(result["run_dir"]).candidates()
+            details.append(f"- {label}: " + "; ".join(
+                f"{r['name']} {r['seconds']:.1f} s" + ("" if r["status"] == "done" else f" ({r['note']})")
+                for r in rows))
+            print(details[-1], flush=True)
     command = "python bench/long_series.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines) + "\n\n" + "\n".join(details))
     if args.md:
         Path(args.md).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.md).write_text("\n".join([f"# Long series", "", f"Command: `{command.strip()}`", "", *lines, ""]))
+        Path(args.md).write_text("\n".join([f"# Long series", "", f"Command: `{command.strip()}`", "", *lines, "",
+                                            *details, ""]))
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)

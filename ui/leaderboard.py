@@ -52,9 +52,9 @@ def find_best(source, sf, windows: dict, problem: str | None) -> None:
         st.caption(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
                         disabled=bool(problem or blocker or budget is None), width="stretch",
-                        help="AutoARIMA is the slowest of the classical models: on 2,000 hourly rows its "
-                             "folds take about a minute here (BENCHMARKS.md); what does not fit in the budget "
-                             "is listed as skipped")
+                        help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
+                             "took 190 s here, more than the default budget, and with a season over 24 (weekly "
+                             "data) it is not tried at all (BENCHMARKS.md); what does not fit is listed as skipped")
     if not pressed:
         return
     data = source.spec_data or source.name
