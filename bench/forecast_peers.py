@@ -76,8 +76,9 @@ def main(argv=None) -> int:
     try:
         for name in names:
             file, freq, horizon, season = SERIES[name]
-            spec = LeaderboardSpec(data=str(DATA / file), horizon=horizon, season=season, budget=args.budget,
-                                   seed=args.seed)
+            path = os.path.relpath(DATA / file)   # relative when run from the repository, as the commands show
+            spec = LeaderboardSpec(data=path if not path.startswith("..") else str(DATA / file), horizon=horizon,
+                                   season=season, budget=args.budget, seed=args.seed)
             started = time.perf_counter()
             summary = run_leaderboard(spec, runs_dir=runs_dir)
             seconds = time.perf_counter() - started
@@ -124,7 +125,8 @@ def main(argv=None) -> int:
     met_wins = all(w >= need for w in wins.values())
     met_cov = abs(mean80 - 80) <= 5
     summary = [f"the pick beats AutoARIMA on {wins['AutoARIMA']} of {n}, AutoETS on {wins['AutoETS']} of {n}, "
-               f"AutoTheta on {wins['AutoTheta']} of {n} (goal: {need} of {n} each): {'met' if met_wins else 'NOT met'}",
+               f"AutoTheta on {wins['AutoTheta']} of {n} (goal: {need} of {n} each): "
+               f"{'met' if met_wins else 'NOT met'}",
                f"mean coverage of the pick's intervals on the test part: 80% -> {mean80:.1f}%, 95% -> {mean95:.1f}% "
                f"(goal: 80% within 5 points): {'met' if met_cov else 'NOT met'}",
                f"time: {sum(r['seconds'] for r in results):.0f} s for the {n} boards (budget {args.budget:g} s each)"]
@@ -137,7 +139,7 @@ def main(argv=None) -> int:
     if skipped:
         print("\nskipped or failed:\n" + "\n".join(skipped))
     if args.md:
-        text = "\n".join([f"# The leaderboard's pick against the classical peers", "", f"Command: `{command}`", "",
+        text = "\n".join(["# The leaderboard's pick against the classical peers", "", f"Command: `{command}`", "",
                           f"Machine: {machine}.", "", *lines, "", *[f"- {s}" for s in summary], "",
                           *(["Skipped or failed:", "", *[f"- {s}" for s in skipped], ""] if skipped else []),
                           "Each board as a command:", "", *[f"- {r['name']}: `{r['command']}`" for r in results], ""])

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
 def make_csv(path: Path, rows: int) -> None:
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
     print("\n" + "\n".join(lines) + "\n\n" + "\n".join(details))
     if args.md:
         Path(args.md).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.md).write_text("\n".join([f"# Long series", "", f"Command: `{command.strip()}`", "", *lines, "",
+        Path(args.md).write_text("\n".join(["# Long series", "", f"Command: `{command.strip()}`", "", *lines, "",
                                             *details, ""]))
     import shutil
 

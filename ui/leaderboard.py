@@ -209,7 +209,8 @@ def finished_board(run, job, key: str) -> None:
     spec = run.settings
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
                f" · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
-    outcome_banner(status, reason, (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback"))
+    traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
+    outcome_banner(status, reason, traceback)
     rows = run.candidates()
     pick = (result.get("pick") or {}).get("name")
     if rows:

@@ -27,8 +27,9 @@ from zoo.data.series import make_windows_at
 from zoo.registry import list_models
 
 BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
-# The classical models fit on at most this many of the latest rows (AutoARIMA on a long hourly
-# series takes minutes; their parameters settle long before that).
+# The classical models fit on at most this many of the latest rows, and forecast each origin from
+# at most this many rows before it (AutoARIMA on a long hourly series takes minutes; their
+# parameters settle long before that).
 MAX_CLASSICAL_ROWS = 2000
 HOLDOUT_SHARE = 0.15      # the zoo models' early stopping watches the last 15% of the rows before a fit's end
 
@@ -150,7 +151,7 @@ class Classical(Candidate):
         start = max(0, fit_end - MAX_CLASSICAL_ROWS)
         y = board.y[start:] if future else board.y[start:_end(board, origins, False)]
         args = (self.name, board.plan.period, y, fit_end - start, np.asarray(origins) - start, board.plan.horizon,
-                future)
+                future, MAX_CLASSICAL_ROWS)
         try:
             out, ahead, info = board.helper().call(args, board.should_stop)
         except InterruptedError:
