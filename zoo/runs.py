@@ -43,7 +43,7 @@ from zoo.spec import ExperimentSpec
 
 SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
 LEADERBOARD, CANDIDATES = "leaderboard.json", "candidates.csv"
-CANDIDATE_COLUMNS = ("name", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
+CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
                      "coverage_80", "coverage_95", "seconds", "folds", "settings", "forecast", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
@@ -258,7 +258,8 @@ class Run:
                     item[key] = json.loads(row.get(key) or "null")
                 except ValueError:
                     item[key] = None
-            item["name"], item["kind"], item["status"] = row.get("name", ""), row.get("kind", ""), row.get("status", "")
+            for key in ("name", "label", "kind", "status"):   # text, even where it looks like a number
+                item[key] = row.get(key) or ""
             item["note"] = row.get("note") or ""
             out.append(item)
         return out
