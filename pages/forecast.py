@@ -7,7 +7,7 @@ the runs directory only when training starts (the worker process reads it from t
 """
 import streamlit as st
 
-from ui import form
+from ui import form, leaderboard
 from ui import series_source as views
 from ui.run_view import run_panel, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, runs_dir, session_owner
@@ -82,6 +82,7 @@ with setup:
             st.error(str(exc), icon=":material/error:")
         else:
             start_run(spec)
+        leaderboard.find_best(source, sf, windows, problem)
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

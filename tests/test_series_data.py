@@ -652,3 +652,35 @@ def test_load_series_data_gives_tensor_data():
     assert np.array_equal(data.x_test.numpy(), ws.x_test)
     with pytest.raises(SpecError):
         load_series_data(ExperimentSpec(task="series", data=str(CORPUS / "html_page.csv")))
+
+
+def test_windows_are_views_of_one_array_with_the_values_of_copies():
+    """Strided views (no copy per window), equal to windows cut one by one; the tensors share `z` too."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "y": rng.normal(size=300).cumsum()},
+                         index=pd.date_range("2024-01-01", periods=300, freq="h"))
+    ws = make_windows(SeriesFrame(frame=frame, target="y", freq="h"), 24, 6, features="all")
+    for name in ("train", "val", "test"):
+        x, y, starts = ws.split(name)
+        assert np.shares_memory(x, ws.z) and np.shares_memory(y, ws.z)
+        np.testing.assert_array_equal(x, np.stack([ws.z[t - 24:t] for t in starts]))
+        np.testing.assert_array_equal(y, np.stack([ws.z[t:t + 6, ws.target_channel] for t in starts]))
+        np.testing.assert_allclose(ws.actual_targets(name), np.stack([frame["y"].to_numpy()[t:t + 6] for t in starts]))
+    z = ws.tensors()
+    base = z["x_train"].untyped_storage().data_ptr()
+    assert all(t.untyped_storage().data_ptr() == base for t in z.values())
+    np.testing.assert_array_equal(z["x_test"].numpy(), ws.x_test)
+    assert torch.equal(z["y_val"], torch.from_numpy(np.ascontiguousarray(ws.y_val)))
+    future_x, _, future_starts = ws.split("future")
+    np.testing.assert_array_equal(future_x[0], ws.z[-24:]) and future_starts.tolist() == [300]
+
+
+def test_backtest_keeps_an_even_sample_and_the_metrics_every_window():
+    from zoo.forecast.report import MAX_BACKTEST_ORIGINS, backtest_sample
+
+    assert backtest_sample(10).tolist() == list(range(10))
+    keep = backtest_sample(200_000)
+    assert len(keep) == MAX_BACKTEST_ORIGINS and keep[0] == 0 and keep[-1] == 199_999
+    assert np.all(np.diff(keep) > 0)

@@ -34,14 +34,18 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
     when = run.started
     search = result.get("search") or {}
+    model = run.spec.model
+    if run.is_leaderboard:   # one row for the whole leaderboard: its pick, and how many it ranked
+        pick = (result.get("pick") or {}).get("label")
+        model = f"leaderboard ({result.get('candidates', '?')} candidates)" + (f": {pick}" if pick else "")
     return {
         "run": run.run_id,
         "status": status,
         "task": run.spec.task,
-        "model": run.spec.model,
+        "model": model,
         "data": display_name(run.spec.data, str(run.path.parent)),
         "study": f"{search['study']} #{search['trial']}" if search.get("study") else "",
-        "epochs": f"{len(rows)}/{run.spec.epochs}",
+        "epochs": "—" if run.is_leaderboard else f"{len(rows)}/{run.spec.epochs}",
         "best epoch": best_epoch,
         "best val loss": best["val_loss"] if best else None,
         "test accuracy": metrics.get("test_accuracy"),

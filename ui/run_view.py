@@ -17,7 +17,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import image_results, series_results
+from ui import image_results, leaderboard, series_results
 from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
 from ui.state import can_control, job_manager, my_runs, runs_dir, session_owner
 from zoo.forecast_io import display_name
@@ -151,7 +151,7 @@ def start_run(spec: ExperimentSpec) -> None:
 
 
 def _job_task(job) -> str:
-    return (job.payload.get("spec") or {}).get("task", "")
+    return job.payload.get("task") or (job.payload.get("spec") or {}).get("task", "")
 
 
 def current_run_id(task: str, key: str) -> str | None:
@@ -183,7 +183,9 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
     else:
         job = manager.get(run_id)
         run = open_run(run_id, runs_dir())
-        if job is not None and job.active:
+        if get_task(task).page == get_task(leaderboard.TASK).page and leaderboard.show(run, job, key):
+            pass   # a leaderboard, live or finished (ui/leaderboard.py)
+        elif job is not None and job.active:
             live_run(job, key)
         elif run is not None and get_task(run.spec.task).page != get_task(task).page:
             st.info(f"Run `{run_id}` is a {get_task(run.spec.task).title} run: it is shown on its own page.",

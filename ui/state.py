@@ -56,7 +56,7 @@ def _job_manager() -> JobManager:
     """Starting it also marks the runs a killed server left `running` as failed, and on the hosted
     demo starts the sweep that deletes runs older than the age cap."""
     from zoo.launch import make_launcher
-    from zoo.runs import recover_interrupted
+    from zoo.run_health import recover_interrupted
 
     recover_interrupted(runs_dir())
     if demo.demo_mode():

@@ -31,7 +31,8 @@ from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
-from zoo.runs import RunWriter, files_error, process_identity, runs_root
+from zoo.run_health import process_identity
+from zoo.runs import RunWriter, files_error, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
 

@@ -158,7 +158,7 @@ class RayHandle:
 
     def deliver(self, events: list) -> None:
         """Called by the launcher's poller with this job's events, in order."""
-        from zoo.runs import receive_file
+        from zoo.run_transfer import receive_file
 
         for event in events:
             kind = event.get("type")
@@ -285,7 +285,7 @@ class RayLauncher:
         return types.SimpleNamespace(value=0)   # Ray gives each job its CPUs: nothing to share
 
     def start(self, job, running_shared=None, env: dict | None = None) -> RayHandle:
-        from zoo.runs import mark_root
+        from zoo.run_transfer import mark_root
 
         ask = self.resources_for(job)
         payload = dict(job.payload)

@@ -6,9 +6,9 @@ differences:
 
 - Events are buffered and sent to the launcher's hub actor every `FLUSH_S`; each send brings back
   whether Stop was pressed, which `should_stop` then reads (a local flag: free between batches).
-- When this node does not see the server's runs directory (no shared storage: `zoo.runs.shares_root`),
+- When this node does not see the server's runs directory (no shared storage: `zoo.run_transfer.shares_root`),
   the job writes its run directories to a local spool and their files go to the server with the
-  events, every `FILES_EVERY_S` and once more before the job's last event (`zoo.runs.changed_files`);
+  events, every `FILES_EVERY_S` and once more before the job's last event (`zoo.run_transfer.changed_files`);
   paths in the events are those on the server.
 
 A Ray worker process runs one CPU job after another (Ray reuses it), so torch is imported once per
@@ -71,7 +71,7 @@ class Outbox:
         with self._lock:
             batch, self._pending = self._pending, []
         if files and self.spool:
-            from zoo.runs import changed_files
+            from zoo.run_transfer import changed_files
 
             self._files_at = time.monotonic()
             batch += [{"type": "file", "run_id": run_id, "name": name, "data": data}
@@ -115,7 +115,7 @@ def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token:
     Returns None, or why the hub could not be reached (the server learns it from the task's value)."""
     import ray
 
-    from zoo.runs import shares_root
+    from zoo.run_transfer import shares_root
     from zoo.worker import main
 
     head_root = payload.get("runs_dir")

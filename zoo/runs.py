@@ -7,6 +7,15 @@
     backtest.csv   series runs: every test window and horizon step (a bounded sample of windows)
     forecast.csv   series runs: the steps after the series, with their intervals
 
+A leaderboard (zoo/leaderboard/: every model of a series ranked on validation) is one run too:
+
+    leaderboard.json  its settings (written first, in place of spec.json: it trains many models)
+    candidates.csv    one row per candidate as it finishes or is skipped: scores, time, settings,
+                      its forecast; appended and flushed as it goes, like metrics.csv
+    result.json       status, the pick, the ranking's summary
+    backtest.csv, forecast.csv   the pick's, as for a series run; best.pt the pick's weights when
+                      the pick is a model of the zoo
+
 Every file but metrics.csv is written atomically (a temp file in the same folder, fsync, then
 os.replace), so a killed process leaves the previous complete version or none, never half a
 checkpoint. A run id comes from a URL or a form as often as from this code, so it is validated
@@ -39,6 +48,9 @@ from zoo.registry import DataShape, SpecError
 from zoo.spec import ExperimentSpec
 
 SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
+LEADERBOARD, CANDIDATES = "leaderboard.json", "candidates.csv"
+CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
+                     "coverage_80", "coverage_95", "seconds", "folds", "settings", "forecast", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
@@ -150,6 +162,34 @@ class RunWriter:
         return atomic_write_text(self.path / TABLES[name], frame.to_csv(index=False))
 
 
+class BoardWriter(RunWriter):
+    """Writes one leaderboard's directory: its settings first, then a candidate row as each one ends."""
+
+    def __init__(self, root: Path, settings: dict, run_id: str | None = None):
+        self.run_id = check_run_id(run_id) if run_id else new_board_id()
+        self.path = Path(root) / self.run_id
+        self.path.mkdir(parents=True, exist_ok=False)
+        _write_json(self.path / LEADERBOARD, settings)
+        with open(self.path / CANDIDATES, "w", newline="") as fh:
+            csv.writer(fh).writerow(CANDIDATE_COLUMNS)
+
+    def append_candidate(self, row: dict) -> None:
+        with open(self.path / CANDIDATES, "a", newline="") as fh:
+            csv.writer(fh).writerow([_cell(row.get(c)) for c in CANDIDATE_COLUMNS])
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def new_board_id() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-leaderboard-{secrets.token_hex(6)}"
+
+
+def _cell(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=_json_default, separators=(",", ":"))
+    return _fmt(value)
+
+
 def patch_result(run_dir, **changes) -> bool:
     """Add keys to a run's result.json (the search's view of a trial, say); False if there is none."""
     path = Path(run_dir) / RESULT
@@ -167,7 +207,7 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     starting): only a result that still says `queued` or `running`, or none, is changed. The best
     checkpoint and the epochs written so far stay as they are. True when something was written."""
     run_dir = Path(run_dir)
-    if not (run_dir / SPEC).exists():
+    if not _is_run_dir(run_dir):
         return False
     path = run_dir / RESULT
     try:
@@ -179,109 +219,6 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     result.update(status=status, reason=reason, finished=time.time())
     _write_json(path, result)
     return True
-
-
-def process_identity() -> dict:
-    """Which process writes a run: enough to tell later whether it still runs (the host, its pid and
-    when that pid started, so a reused pid does not count)."""
-    import socket
-
-    return {"host": socket.gethostname(), "pid": os.getpid(), "pid_started": _pid_started(os.getpid())}
-
-
-def _pid_started(pid: int) -> str | None:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[19]   # field 22, starttime, after the command name
-    except (OSError, IndexError):
-        return None
-
-
-def _still_running(identity: dict | None) -> bool:
-    """False when the process that wrote a run is known to be gone (same host, pid dead or reused)."""
-    import socket
-
-    if not identity or identity.get("host") != socket.gethostname():
-        return True   # another machine's run, or one that does not say: leave it alone
-    started = _pid_started(int(identity.get("pid", -1)))
-    return started is not None and started == identity.get("pid_started")
-
-
-def recover_interrupted(root=None) -> list[str]:
-    """Runs that say `running` or `queued` but whose process is gone (a server or worker killed):
-    mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts, so a
-    run is never `running` forever. Returns their ids."""
-    ended = []
-    for run in list_runs(root):
-        if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
-            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server or its "
-                                           "worker was killed); the best checkpoint so far is kept"):
-                ended.append(run.run_id)
-    return ended
-
-
-# ---------------------------------------------------------------------------------------------
-# runs written on another machine
-
-
-def mark_root(root) -> str:
-    """The token of this runs directory (written once to `.playground-root`): a machine that reads
-    the same token in the same path shares the directory (storage every node mounts)."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / ROOT_MARK
-    if not path.exists():
-        tmp = atomic_write_text(root / f".{ROOT_MARK}.{secrets.token_hex(4)}.tmp", secrets.token_hex(8))
-        try:
-            os.link(tmp, path)   # never replaces: two servers starting together agree on one token
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
-
-
-def shares_root(root, token: str | None) -> bool:
-    """Whether this machine sees the runs directory whose token is `token` at `root`."""
-    try:
-        return bool(token) and (Path(root) / ROOT_MARK).read_text().strip() == token
-    except OSError:
-        return False
-
-
-def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
-    """(run id, file name, contents) of every run file under `root` that changed since the last call
-    with the same `seen` (which it updates). metrics.csv is cut after its last complete row."""
-    root, out = Path(root), []
-    if not root.is_dir():
-        return out
-    for run_dir in sorted(root.iterdir()):
-        if not (run_dir.is_dir() and is_run_id(run_dir.name)):
-            continue
-        for name in RUN_FILES:
-            path = run_dir / name
-            try:
-                stat = path.stat()
-                key = (stat.st_mtime_ns, stat.st_size)
-                if seen.get((run_dir.name, name)) == key:
-                    continue
-                data = path.read_bytes()
-            except OSError:
-                continue   # not written yet, or replaced while read: the next call sends it
-            if name == METRICS:
-                data = data[: data.rfind(b"\n") + 1]
-            seen[(run_dir.name, name)] = key
-            out.append((run_dir.name, name, data))
-    return out
-
-
-def receive_file(root, run_id: str, name: str, data: bytes) -> Path:
-    """Write one file of a run written on another machine into its run directory here, atomically."""
-    if name not in RUN_FILES:
-        raise SpecError(f"{name[:80]!r} is not a file of a run directory; expected one of {', '.join(RUN_FILES)}.")
-    path = run_path(run_id, root)
-    path.mkdir(parents=True, exist_ok=True)
-    return atomic_write_bytes(path / name, data)
 
 
 def _fmt(value):
@@ -313,6 +250,50 @@ class Run:
     @property
     def run_id(self) -> str:
         return self.path.name
+
+    @property
+    def is_leaderboard(self) -> bool:
+        """A leaderboard (many candidates ranked, zoo/leaderboard/) rather than one trained model."""
+        return (self.path / LEADERBOARD).exists()
+
+    @property
+    def settings(self) -> dict:
+        """A leaderboard's settings (leaderboard.json); {} for a training run."""
+        if not self.is_leaderboard:
+            return {}
+        try:
+            return json.loads((self.path / LEADERBOARD).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def candidates(self) -> list[dict]:
+        """A leaderboard's candidate rows so far (CANDIDATE_COLUMNS; settings and forecast decoded)."""
+        try:
+            with open(self.path / CANDIDATES, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError:
+            return []
+        out = []
+        for row in rows:
+            item = {k: _number(v) for k, v in row.items() if k is not None}
+            for key in ("settings", "forecast"):
+                try:
+                    item[key] = json.loads(row.get(key) or "null")
+                except ValueError:
+                    item[key] = None
+            for key in ("name", "label", "kind", "status"):   # text, even where it looks like a number
+                item[key] = row.get(key) or ""
+            item["note"] = row.get("note") or ""
+            out.append(item)
+        return out
+
+    def command(self) -> str:
+        """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`."""
+        if self.is_leaderboard:
+            from zoo.leaderboard.spec import LeaderboardSpec
+
+            return LeaderboardSpec.from_dict(self.settings).cli_command()
+        return self.spec.cli_command()
 
     @property
     def status(self) -> str:
@@ -372,7 +353,7 @@ class Run:
 
     def stamp(self) -> float:
         """A number that changes when the run's files do (keys caches of what is read from them)."""
-        names = (CHECKPOINT, RESULT, *TABLES.values())
+        names = (CHECKPOINT, RESULT, CANDIDATES, *TABLES.values())
         return max([(self.path / n).stat().st_mtime for n in names if (self.path / n).exists()], default=0.0)
 
     def files(self) -> list[Path]:
@@ -394,7 +375,14 @@ class Run:
 
             from zoo.registry import build
 
-            model = build(self.spec.model, self.shape, self.spec.model_params)
+            spec = self.spec
+            if self.is_leaderboard:
+                pick = (self.result.get("pick") or {}).get("spec")
+                if not pick or not self.has_checkpoint:
+                    raise SpecError(f"leaderboard {self.run_id} picked {self.result.get('pick', {}).get('name')!r}, "
+                                    "which is not a model of the zoo; it has no weights to load.")
+                spec = ExperimentSpec.from_dict(pick)
+            model = build(spec.model, self.shape, spec.model_params)
             try:
                 # weights_only: a checkpoint is tensors, never code. A pickle that asks to call a
                 # function (os.system, say) is refused before anything in it runs.
@@ -429,12 +417,31 @@ def _time_column(values):
     return parsed if parsed.notna().all() else values
 
 
+def _is_run_dir(path: Path) -> bool:
+    return (path / SPEC).exists() or (path / LEADERBOARD).exists()
+
+
+def board_spec(settings: dict) -> ExperimentSpec:
+    """What a leaderboard shares with a series run (data, target, horizon, season, seed), as a spec
+    whose model is "leaderboard": how the runs list, compare and the run view describe it. It is a
+    description, not something to train (the pick's own spec is in result.json)."""
+    keys = ("data", "target", "date_col", "horizon", "season", "seed", "device")
+    fields = {k: settings[k] for k in keys if settings.get(k) is not None}
+    if not fields.get("horizon"):
+        fields.pop("horizon", None)
+    return ExperimentSpec(task="series", model="leaderboard", epochs=1, **fields)
+
+
 def load_run(path: str | os.PathLike) -> Run:
-    """Read a run directory (spec.json, result.json); the model loads on first use of `.model`."""
+    """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
+    A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True."""
     path = Path(path)
-    if not (path / SPEC).exists():
+    if (path / LEADERBOARD).exists():
+        spec = board_spec(json.loads((path / LEADERBOARD).read_text()))
+    elif not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
-    spec = ExperimentSpec.from_json((path / SPEC).read_text())
+    else:
+        spec = ExperimentSpec.from_json((path / SPEC).read_text())
     result_file = path / RESULT
     result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
     return Run(path=path, spec=spec, result=result)
@@ -443,7 +450,7 @@ def load_run(path: str | os.PathLike) -> Run:
 def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
     """The run `run_id` under the runs root (the id checked first), or None when there is none."""
     path = run_path(run_id, root)
-    if not (path / SPEC).exists():
+    if not _is_run_dir(path):
         return None
     try:
         return load_run(path)
@@ -452,7 +459,7 @@ def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
 
 
 def exists(run_id: str, root: str | os.PathLike | None = None) -> bool:
-    return is_run_id(run_id) and (runs_root(root) / run_id / SPEC).exists()
+    return is_run_id(run_id) and _is_run_dir(runs_root(root) / run_id)
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
@@ -462,7 +469,7 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
         return []
     runs = []
     for child in sorted(root.iterdir(), reverse=True):
-        if child.is_dir() and (child / SPEC).exists():
+        if child.is_dir() and _is_run_dir(child):
             try:
                 runs.append(load_run(child))
             except (ValueError, OSError, TypeError):
@@ -472,6 +479,6 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
 
 def delete_run(path: str | os.PathLike) -> None:
     path = Path(path)
-    if not (path / SPEC).exists():
+    if not _is_run_dir(path):
         raise SpecError(f"{path} is not a run directory; nothing was deleted.")
     shutil.rmtree(path)

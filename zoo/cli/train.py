@@ -10,8 +10,14 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> dict:
-    from zoo.engine import run_experiment
+    from zoo.data import load_data
 
     spec = spec_from_args(args)
-    result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer)
+    # The data first, then the engine (and torch): a long CSV's reading and torch's libraries do
+    # not hold their memory at the same time (zoo.data.series.load_series_data).
+    data = load_data(spec, args.data_dir)
+
+    from zoo.engine import run_experiment
+
+    result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data)
     return result.summary()

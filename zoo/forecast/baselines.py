@@ -157,20 +157,47 @@ def window_mean(ws: WindowedSeries, split: str = "test") -> np.ndarray:
     return np.repeat(x[:, :, ws.target_channel].mean(axis=1, dtype=np.float64)[:, None], ws.horizon, axis=1)
 
 
+STREAM_ROWS = 16_384   # windows per batch where a whole split would be copied (a few MB at a time)
+
+
 def fit_linear(ws: WindowedSeries) -> np.ndarray:
     """Least-squares weights (L+1, H) from the window's target values (and a bias) to the H outputs,
-    fitted on the training windows only."""
-    if "linear_weights" not in ws.cache:   # an SVD of (N, L+1): seconds for ETT-sized windows, so once
-        a = _design(ws.x_train[:, :, ws.target_channel])
-        ws.cache["linear_weights"], *_ = np.linalg.lstsq(a, ws.y_train.astype(np.float64), rcond=None)
+    fitted on the training windows only.
+
+    The normal equations are summed over batches of windows, so memory stays at a few MB however
+    many windows there are (the design matrix of a 1,000,000-row series would take 0.5 GB); they
+    are solved in float64 after scaling each column, which on the normalised windows agrees with
+    an SVD least-squares solve (np.linalg.lstsq) to about 1e-9 (tests/test_forecast.py)."""
+    if "linear_weights" not in ws.cache:
+        x, y, c = ws.x_train, ws.y_train, ws.target_channel
+        k = ws.lookback + 1
+        gram, cross = np.zeros((k, k)), np.zeros((k, ws.horizon))
+        for i in range(0, len(x), STREAM_ROWS):
+            a = _design(x[i:i + STREAM_ROWS, :, c])
+            gram += a.T @ a
+            cross += a.T @ np.asarray(y[i:i + STREAM_ROWS], np.float64)
+        ws.cache["linear_weights"] = _solve_normal(gram, cross)
     return ws.cache["linear_weights"].copy()
+
+
+def _solve_normal(gram: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """The least-squares weights from A'A and A'Y: columns scaled to unit norm, then lstsq on the
+    k x k system (which also gives the minimum-norm answer when the inputs are collinear)."""
+    norms = np.sqrt(np.clip(np.diag(gram), 1e-300, None))
+    scaled = gram / norms[:, None] / norms[None, :]
+    w, *_ = np.linalg.lstsq(scaled, cross / norms[:, None], rcond=1e-12)
+    return w / norms[:, None]
 
 
 def linear(ws: WindowedSeries, split: str = "test", weights: np.ndarray | None = None) -> np.ndarray:
     """The least-squares linear map of the window's target values (fitted on train windows)."""
     w = fit_linear(ws) if weights is None else weights
     x, _, _ = ws.split(split)
-    return _design(x[:, :, ws.target_channel]) @ w
+    c = ws.target_channel
+    out = np.empty((len(x), w.shape[1]))
+    for i in range(0, len(x), STREAM_ROWS):
+        out[i:i + STREAM_ROWS] = _design(x[i:i + STREAM_ROWS, :, c]) @ w
+    return out
 
 
 def _design(values: np.ndarray) -> np.ndarray:
@@ -178,11 +205,13 @@ def _design(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, np.ones((len(values), 1))], axis=1)
 
 
+def baseline_prediction(ws: WindowedSeries, name: str, split: str = "test", period: int | None = None) -> np.ndarray:
+    """One baseline's normalised (N, H) predictions, by its name in BASELINES."""
+    if name == "seasonal_naive":
+        return seasonal_naive(ws, split, period=period)
+    return {"naive": naive, "mean": window_mean, "linear": linear}[name](ws, split)
+
+
 def baseline_predictions(ws: WindowedSeries, split: str = "test", period: int | None = None) -> dict[str, np.ndarray]:
     """Every baseline's normalised (N, H) predictions, by the names used in reports."""
-    return {
-        "naive": naive(ws, split),
-        "seasonal_naive": seasonal_naive(ws, split, period=period),
-        "mean": window_mean(ws, split),
-        "linear": linear(ws, split),
-    }
+    return {name: baseline_prediction(ws, name, split, period) for name in BASELINES}

@@ -12,7 +12,7 @@ import pandas as pd
 
 from zoo.data.series import WindowedSeries
 
-from zoo.forecast.baselines import baseline_predictions, detect_period
+from zoo.forecast.baselines import BASELINES, STREAM_ROWS, baseline_prediction, detect_period
 from zoo.forecast.scores import (LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics,
                                  min_calibration_windows)
 
@@ -101,19 +101,19 @@ def predict(model, x: np.ndarray, device="cpu", batch_size: int = 1024) -> np.nd
     dtype = params.dtype if params is not None and params.is_floating_point() else torch.float32
     was_training = getattr(model, "training", False)
     model.eval()
-    outs = []
+    out = None
     try:
         with torch.no_grad():
-            for i in range(0, len(x), batch_size):
+            for i in range(0, len(x), batch_size):   # a batch at a time: `x` may be a view of a long series
                 xb = torch.as_tensor(np.ascontiguousarray(x[i:i + batch_size]), dtype=dtype, device=dev)
-                yb = model(xb)
-                outs.append(yb.detach().float().cpu().numpy().reshape(len(xb), -1))
+                yb = model(xb).detach().float().cpu().numpy().reshape(len(xb), -1)
+                if out is None:
+                    out = np.empty((len(x), yb.shape[1]))
+                out[i:i + len(yb)] = yb
     finally:
         if was_training:
             model.train()
-    if not outs:
-        return np.zeros((0, 0))
-    return np.concatenate(outs).astype(np.float64)
+    return np.zeros((0, 0)) if out is None else out
 
 
 INTERVAL_METHODS = ("scaled", "plain")
@@ -126,7 +126,10 @@ def window_scale(ws: WindowedSeries, x: np.ndarray) -> np.ndarray:
     which keeps coverage near nominal when the test period is calmer or wilder than validation.
     """
     c = ws.target_channel
-    s = np.asarray(x, np.float64)[:, :, c].std(axis=1) * float(ws.std[c])
+    s = np.empty(len(x))
+    for i in range(0, len(x), STREAM_ROWS):   # in batches: `x` is a view, and a float64 copy of it all is large
+        s[i:i + STREAM_ROWS] = np.asarray(x[i:i + STREAM_ROWS, :, c], np.float64).std(axis=1)
+    s *= float(ws.std[c])
     floor = 0.01 * float(ws.std[c])
     return np.maximum(s, floor if floor > 0 else 1e-12)
 
@@ -167,9 +170,12 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     notes += [f"model: {n}" for n in model_metrics.notes]
 
     baselines, beats, baseline_test = {}, {}, {}
-    for name, pred in baseline_predictions(ws, "test", period=period).items():
+    keep = backtest_sample(len(ws.test_starts))
+    for name in BASELINES:   # one at a time, each kept only at the windows backtest.csv holds
+        pred = baseline_prediction(ws, name, "test", period=period)
         baselines[name] = score(pred, "test")
-        baseline_test[name] = ws.inverse_target(pred)
+        baseline_test[name] = ws.inverse_target(pred[keep])
+        del pred
         mine, theirs = model_metrics["rmse"], baselines[name]["rmse"]
         # A relative margin, so a model equal to the baseline up to float32 rounding does not "beat" it.
         beats[name] = bool(mine is not None and (theirs is None or mine < theirs * (1 - 1e-6)))
@@ -200,7 +206,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                          "validation share, a shorter horizon or a longer series.")
 
     test_bands = {lv: q[None, :] * s_test[:, None] for lv, q in quantiles.items()}
-    backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, test_bands)
+    backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, test_bands, keep)
     forecast = _forecast_frame(ws, point, halfwidths)
     history_rows = min(len(ws.sf.frame), max(5 * H, ws.lookback, 200))
     history = ws.sf.frame[ws.sf.target].iloc[-history_rows:]
@@ -211,10 +217,26 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                           notes=notes, data_notes=list(ws.sf.notes))
 
 
+MAX_BACKTEST_ORIGINS = 2000   # backtest.csv holds at most this many test windows (x H rows)
+
+
+def backtest_sample(n: int, limit: int = MAX_BACKTEST_ORIGINS) -> np.ndarray:
+    """Which of n test windows backtest.csv keeps: all of them up to `limit`, else `limit` evenly
+    spaced ones, the first and the last included. The metrics are computed on every window; the
+    file is what the page plots and a person downloads, and 200,000 windows x 24 steps would be
+    a 900 MB CSV."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
 def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarray,
-                    baselines: dict[str, np.ndarray], bands: dict[float, np.ndarray]) -> pd.DataFrame:
-    """One row per test window and horizon step; `origin` is the last input time of the window."""
-    starts = ws.test_starts
+                    baselines: dict[str, np.ndarray], bands: dict[float, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
+    """One row per test window and horizon step, for the windows `keep` (backtest_sample: at most
+    MAX_BACKTEST_ORIGINS); `baselines` are already at those windows. `origin` is the last input time
+    of the window."""
+    starts = ws.test_starts[keep]
+    actual, predicted = actual[keep], predicted[keep]
     N, H = actual.shape
     index = ws.sf.frame.index
     rows = (starts[:, None] + np.arange(H)[None, :]).ravel()
@@ -227,6 +249,7 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
     })
     for lv, hw in bands.items():
         pct = int(round(lv * 100))
+        hw = hw[keep]
         frame[f"lower_{pct}"] = (predicted - hw).ravel()
         frame[f"upper_{pct}"] = (predicted + hw).ravel()
     for name, pred in baselines.items():

@@ -36,10 +36,14 @@ def seasonal_scale(train_target, season: int) -> float | None:
     return scale if scale > 0 and math.isfinite(scale) else None
 
 
+METRIC_BLOCK = 16_384   # windows per block: the sums are taken a block at a time, so a long test split's
+                        # metrics need a few MB of temporaries, not a dozen copies of the whole split
+
+
 def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: int = 1) -> Metrics:
     """MSE/MAE on the normalised scale, and MAE, RMSE, MAPE (%), sMAPE (%), MASE on the original scale."""
-    yt, yp = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
-    tn, pn = np.asarray(y_true_norm, np.float64), np.asarray(y_pred_norm, np.float64)
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    tn, pn = np.asarray(y_true_norm), np.asarray(y_pred_norm)
     out = Metrics({k: None for k in METRIC_KEYS})
     if yt.size == 0:
         out.notes.append("no windows to score.")
@@ -47,25 +51,42 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
     if not (np.isfinite(yp).all() and np.isfinite(pn).all()):
         out.notes.append("the predictions are not all finite (the model diverged?), so no metric is defined.")
         return out
-    err, err_n = yp - yt, pn - tn
-    out["mse_norm"] = float(np.mean(err_n ** 2))
-    out["mae_norm"] = float(np.mean(np.abs(err_n)))
-    out["mae"] = float(np.mean(np.abs(err)))
-    out["rmse"] = float(np.sqrt(np.mean(err ** 2)))
-    nonzero = yt != 0
-    skipped = int((~nonzero).sum())
-    if nonzero.any():
-        out["mape"] = float(100.0 * np.mean(np.abs(err[nonzero]) / np.abs(yt[nonzero])))
+    if yt.ndim == 1:
+        yt, yp, tn, pn = (a.reshape(-1, 1) for a in (yt, yp, tn, pn))
+    sums = dict.fromkeys(("se_n", "ae_n", "ae", "se", "ape", "ratio", "abs_true"), 0.0)
+    nonzero_count = 0
+    for i in range(0, len(yt), METRIC_BLOCK):
+        t, p = yt[i:i + METRIC_BLOCK].astype(np.float64), yp[i:i + METRIC_BLOCK].astype(np.float64)
+        err, err_n = p - t, pn[i:i + METRIC_BLOCK].astype(np.float64) - tn[i:i + METRIC_BLOCK]
+        abs_err = np.abs(err)
+        sums["se_n"] += float(np.sum(err_n * err_n))
+        sums["ae_n"] += float(np.sum(np.abs(err_n)))
+        sums["ae"] += float(np.sum(abs_err))
+        sums["se"] += float(np.sum(err * err))
+        sums["abs_true"] += float(np.sum(np.abs(t)))
+        nonzero = t != 0
+        nonzero_count += int(nonzero.sum())
+        sums["ape"] += float(np.sum(abs_err[nonzero] / np.abs(t[nonzero])))
+        denom = np.abs(t) + np.abs(p)
+        sums["ratio"] += float(np.sum(np.divide(2.0 * abs_err, denom, out=np.zeros_like(denom), where=denom > 0)))
+    n = yt.size
+    out["mse_norm"] = sums["se_n"] / n
+    out["mae_norm"] = sums["ae_n"] / n
+    out["mae"] = sums["ae"] / n
+    out["rmse"] = float(np.sqrt(sums["se"] / n))
+    skipped = n - nonzero_count
+    if nonzero_count:
+        out["mape"] = 100.0 * sums["ape"] / nonzero_count
         if skipped:
-            out.notes.append(f"MAPE skips {skipped} of {yt.size} actual values that are zero.")
-        tiny = int((np.abs(yt[nonzero]) < 1e-3 * np.mean(np.abs(yt))).sum())
+            out.notes.append(f"MAPE skips {skipped} of {n} actual values that are zero.")
+        threshold = 1e-3 * sums["abs_true"] / n
+        tiny = sum(int(np.count_nonzero((np.abs(block) < threshold) & (block != 0)))
+                   for block in (yt[i:i + METRIC_BLOCK] for i in range(0, len(yt), METRIC_BLOCK)))
         if tiny:
             out.notes.append(f"{tiny} actual value(s) are close to zero and inflate MAPE; prefer sMAPE or MASE here.")
     else:
         out.notes.append("MAPE is undefined: every actual value is zero.")
-    denom = np.abs(yt) + np.abs(yp)
-    ratio = np.divide(2.0 * np.abs(err), denom, out=np.zeros_like(denom), where=denom > 0)
-    out["smape"] = float(100.0 * np.mean(ratio))
+    out["smape"] = 100.0 * sums["ratio"] / n
     scale = seasonal_scale(train_target, season)
     if scale is None:
         out.notes.append("MASE is undefined: the seasonal naive forecast is exact on the training target.")

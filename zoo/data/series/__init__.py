@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from zoo.data.series.columns import _parse_dates, _parse_numbers
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.layout import LAYOUTS, looks_wide
 from zoo.data.series.read import MAX_GAP_FILL, read_series
 from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
-from zoo.data.series.windows import ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, parse_split
 from zoo.data.series.suggest import suggest_windows
+from zoo.data.series.windows import (ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, make_windows_at,
+                                     parse_split, window_tensors, window_views)
 from zoo.registry import DataShape
 
 SAMPLE_NAMES = {"etth1", "ett", "sample", "etth1.csv"}
@@ -47,24 +46,27 @@ def load_for_spec(spec, data_dir=None):
 
 
 def load_series_data(spec, device=None):
-    """The spec's CSV as TensorData (task 'series'), with the WindowedSeries in extra['windows']."""
-    import torch
+    """The spec's CSV as TensorData (task 'series'), with the WindowedSeries in extra['windows'].
 
-    from zoo.data.base import TensorData
-
+    The CSV is read before torch is imported: reading a long one needs a few hundred MB for a
+    moment, and torch's libraries take about 0.5 GB of resident memory once loaded, so in this
+    order the two peaks do not add up (a process that has not imported torch yet, like the CLI's
+    train command, peaks at the larger of them; BENCHMARKS.md, "Long series")."""
     source = resolve_series_source(spec.data)
     sf = read_series(source, target=spec.target, date_col=spec.date_col, layout=getattr(spec, "layout", "long"))
     ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
                       season=getattr(spec, "season", 0))
+
+    from zoo.data.base import TensorData
     shape = DataShape(task="series", lookback=ws.lookback, n_features=ws.n_features, horizon=ws.horizon)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(getattr(ws, k), dtype=np.float32))
-               for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
+    tensors = ws.tensors()   # views of one tensor over the normalised series: no window is copied
     name = Path(str(source)).name if not isinstance(source, (bytes, bytearray)) else "upload"
     data = TensorData(task="series", shape=shape, name=name, extra={"windows": ws}, **tensors)
     return data.to(device) if device is not None else data
 
 
 __all__ = ["ETT_ROWS", "LAYOUTS", "MAX_GAP_FILL", "MAX_WINDOW_VALUES", "MIN_ROWS", "SeriesFrame", "WindowedSeries",
-           "load_for_spec", "load_series_data", "looks_wide", "make_windows", "parse_split", "read_series",
-           "resolve_series_source", "sample_series_path", "suggest_windows", "_column_names", "_decode", "_has_header",
-           "_parse_dates", "_parse_numbers", "_split_table"]
+           "load_for_spec", "load_series_data", "looks_wide", "make_windows", "make_windows_at", "parse_split",
+           "read_series", "resolve_series_source", "sample_series_path", "suggest_windows", "window_tensors",
+           "window_views", "_column_names", "_decode", "_has_header", "_parse_dates", "_parse_numbers",
+           "_split_table"]

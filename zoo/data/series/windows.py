@@ -1,7 +1,8 @@
 """Windows of a series: the rows split chronologically (train [0,a), val [a,b), test [b,n)), the
 scaler fitted on the training rows only (the source material normalised with the whole series,
 test included: docs/architecture.md), and every window whose targets lie inside one split; a
-window's input may reach back into the split before it, so no test window is dropped.
+window's input may reach back into the split before it, so no test window is dropped. The windows
+are strided views of the one normalised array (`window_views`), never copies.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.read import _list
 from zoo.registry import SpecError
 
-MAX_WINDOW_VALUES = 300_000_000  # floats in all windows together (~1.2 GB as float32)
+MAX_WINDOW_VALUES = 100_000_000  # values of the normalised series (rows x columns; ~0.4 GB as float32)
 ETT_ROWS = (8640, 11520, 14400)  # 12/4/4 months of hourly data (Zhou et al., Informer)
 
 
@@ -59,8 +60,8 @@ class WindowedSeries:
     mean: np.ndarray              # (C,) per channel, training rows only
     std: np.ndarray               # (C,) per channel, training rows only (1 where constant)
     split_rows: tuple[int, int, int]   # (a, b, n): train [0,a), val [a,b), test [b,n)
-    x_train: np.ndarray           # (N, L, C) float32, normalised
-    y_train: np.ndarray           # (N, H) float32, normalised target
+    x_train: np.ndarray           # (N, L, C) float32, normalised: a read-only view of `z` (window_views)
+    y_train: np.ndarray           # (N, H) float32, normalised target: a view of `z` too
     x_val: np.ndarray
     y_val: np.ndarray
     x_test: np.ndarray
@@ -78,27 +79,47 @@ class WindowedSeries:
     def n_features(self) -> int:
         return len(self.columns)
 
+    def tensors(self) -> dict:
+        """x_train, y_train, ..., y_test as torch tensors that are views of one tensor over `z`."""
+        inputs, targets = window_tensors(self.z, self.lookback, self.horizon, self.target_channel)
+        out = {}
+        for name in ("train", "val", "test"):
+            starts = getattr(self, f"{name}_starts")
+            s0, s1 = int(starts[0]), int(starts[-1]) + 1
+            out[f"x_{name}"], out[f"y_{name}"] = inputs[s0 - self.lookback:s1 - self.lookback], targets[s0:s1]
+        return out
+
     @property
     def train_target(self) -> np.ndarray:
         """The target over the training rows, original scale (for MASE and period detection)."""
         return self.sf.frame[self.sf.target].to_numpy(float)[: self.split_rows[0]]
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(x, y, starts) of 'train', 'val' or 'test'."""
+        """(x, y, starts) of 'train', 'val' or 'test'; 'future' is the one window after the series
+        (its targets are unknown: y has no columns), so the baselines forecast ahead as they backtest."""
+        if name == "future":
+            rows = len(self.z)
+            return self.last_window, np.zeros((1, 0), np.float32), np.array([rows])
         if name not in ("train", "val", "test"):
-            raise ValueError(f"split must be train, val or test, not {name!r}")
+            raise ValueError(f"split must be train, val, test or future, not {name!r}")
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}"), getattr(self, f"{name}_starts")
 
     def actual_targets(self, name: str) -> np.ndarray:
         """The split's true targets (N, H) on the original scale, read from the series in float64."""
         _, _, starts = self.split(name)
         y = self.sf.frame[self.sf.target].to_numpy(np.float64)
-        return y[starts[:, None] + np.arange(self.horizon)]
+        if len(starts) == 0:
+            return np.zeros((0, self.horizon))
+        # Consecutive starts: one copy of a slice of the windows' view, no (N, H) index array.
+        windows = np.lib.stride_tricks.sliding_window_view(y, self.horizon)
+        return np.array(windows[int(starts[0]):int(starts[-1]) + 1])
 
     def inverse_target(self, y_norm) -> np.ndarray:
         """Normalised target values back to the original scale."""
         c = self.target_channel
-        return np.asarray(y_norm, dtype=np.float64) * float(self.std[c]) + float(self.mean[c])
+        out = np.multiply(y_norm, float(self.std[c]), dtype=np.float64)   # one new array, not three
+        out += float(self.mean[c])
+        return out
 
     def normalise_target(self, y) -> np.ndarray:
         c = self.target_channel
@@ -113,6 +134,27 @@ class WindowedSeries:
         return self.sf.frame.index[rows]
 
 
+def window_views(z: np.ndarray, lookback: int, horizon: int, target_channel: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every window of `z` (rows, C) as read-only strided views, without copying a value:
+    inputs (rows-L+1, L, C), whose window i is rows [i, i+L), and targets (rows-H+1, H), whose
+    window j is the target's rows [j, j+H). A window whose targets start at row t is input t-L and
+    target t. Written out, ETTh1's windows would take 17,420 x (96 + 24) floats; a 1,000,000-row
+    series' 480 MB; as views they take nothing beyond `z`."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    inputs = sliding_window_view(z, lookback, axis=0).transpose(0, 2, 1)
+    targets = sliding_window_view(z[:, target_channel], horizon)
+    return inputs, targets
+
+
+def window_tensors(z: np.ndarray, lookback: int, horizon: int, target_channel: int):
+    """`window_views` as torch tensors that share `z`'s memory (`Tensor.unfold` is a view)."""
+    import torch
+
+    zt = torch.from_numpy(z)
+    return zt.unfold(0, lookback, 1).transpose(1, 2), zt[:, target_channel].unfold(0, horizon, 1)
+
+
 def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "target",
                  split: str = "0.7,0.1,0.2", season: int = 0) -> WindowedSeries:
     """Chronological train/val/test windows; scaler from the training rows only."""
@@ -124,13 +166,23 @@ def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "
         raise SpecError(f"lookback ({lookback}) and horizon ({horizon}) must both be at least 1.")
     if features not in ("target", "all"):
         raise SpecError(f"features={features!r} must be target or all.")
-    frame = sf.frame
-    rows = len(frame)
+    rows = len(sf.frame)
     a, b, n = parse_split(split, rows)
-    L, H = lookback, horizon
     notes: list[str] = []
     if str(split).strip().lower() == "ett" and rows > n:
         notes.append(f"ETT split: rows {n:,} to {rows - 1:,} are not in any split (the protocol uses the first {n:,}).")
+    return make_windows_at(sf, lookback, horizon, (a, b, n), features=features, season=season, notes=notes)
+
+
+def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[int, int, int],
+                    features: str = "target", season: int = 0, notes: list[str] | None = None) -> WindowedSeries:
+    """`make_windows` with the row boundaries given: train [0,a), val [a,b), test [b,n) for
+    rows=(a, b, n). The leaderboard's folds use it (zoo/leaderboard/): a fold is a series cut
+    where its forecasts end, with its own scaler from its own training rows."""
+    frame = sf.frame
+    rows, (a, b, n) = len(frame), bounds
+    L, H = lookback, horizon
+    notes = list(notes or [])
 
     # Windows whose targets lie wholly inside each split; inputs may reach back.
     train_starts = np.arange(L, a - H + 1)
@@ -147,10 +199,10 @@ def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "
     columns = list(frame.columns) if features == "all" else [sf.target]
     columns = [c for c in columns if c != sf.target] + [sf.target]
     C = len(columns)
-    total_values = (len(train_starts) + len(val_starts) + len(test_starts)) * (L * C + H)
+    total_values = rows * C   # the windows are views of these values (window_views), so they add nothing
     if total_values > MAX_WINDOW_VALUES:
-        raise SpecError(f"these windows would hold {total_values:,} numbers, more than fits in memory here; "
-                        "use a smaller lookback, fewer columns (features=target) or a shorter series.")
+        raise SpecError(f"these columns hold {total_values:,} numbers, more than fits in memory here; "
+                        "use fewer columns (features=target) or a shorter series.")
 
     values = frame[columns].to_numpy(np.float64)
     train_part = values[:a]
@@ -171,11 +223,11 @@ def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "
         raise SpecError(f"column {bad!r} has values too large to scale; rescale it (for example to thousands).")
 
     tc = C - 1
-    steps_in = np.arange(-L, 0)
-    steps_out = np.arange(H)
+    inputs, targets = window_views(z, L, H, tc)
 
     def cut(starts):
-        return z[starts[:, None] + steps_in], np.ascontiguousarray(z[starts[:, None] + steps_out, tc])
+        # Consecutive starts, so each split is a slice of the views: no window is copied.
+        return inputs[starts[0] - L:starts[-1] - L + 1], targets[starts[0]:starts[-1] + 1]
 
     x_train, y_train = cut(train_starts)
     x_val, y_val = cut(val_starts)

@@ -1,0 +1,153 @@
+"""The leaderboard's pick against the classical peers on six real public series.
+
+    python bench/forecast_peers.py [--series wineind,lynx] [--budget 300] [--md bench/results/forecast_peers.md]
+
+Each series (bench/data/, vendored with its source and licence in bench/data/README.md, read
+offline) goes through `python -m zoo forecast-auto`'s own code (zoo.leaderboard.run_leaderboard):
+every candidate ranked on rolling-origin validation before the test part, the pick made there.
+AutoARIMA, AutoETS and AutoTheta (statsforecast) are candidates of the same board, so their test
+scores come from the same test origins, fitted on the same rows. The table gives each one's test
+MASE (mean absolute error over every test origin and step, divided by the in-sample seasonal
+naive error before the test part), the pick's, whether the pick beats each peer, the pick's 80%
+and 95% conformal interval coverage on the test part, and the time.
+
+The season and horizon of each series are the usual ones for its frequency (M4's horizons; the
+yearly and weekly series non-seasonal, as in M4's benchmarks); nothing here was chosen by looking at the
+test part.
+
+Exit status 0 when the goals are met (the pick beats each peer on at least 5 of the 6 series,
+and the mean 80% coverage is within 5 points of 80%), 1 when not, 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from zoo.leaderboard import LeaderboardSpec, run_leaderboard  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+# name: (file, frequency, horizon, season)
+SERIES = {
+    "gasoline": ("gasoline_weekly.csv", "weekly", 13, 1),
+    "wineind": ("wineind_monthly.csv", "monthly", 12, 12),
+    "woolyrnq": ("woolyrnq_quarterly.csv", "quarterly", 8, 4),
+    "lynx": ("lynx_yearly.csv", "yearly", 6, 1),
+    "ausbeer": ("ausbeer_quarterly.csv", "quarterly", 8, 4),
+    "etth1": ("etth1_ot_hourly_last2000.csv", "hourly", 24, 24),
+}
+PEERS = ("AutoARIMA", "AutoETS", "AutoTheta")
+
+
+def fmt(v, digits=3) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", default="", help=f"comma-separated subset of {', '.join(SERIES)} (default: all)")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds per leaderboard (default 300)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs-dir", default=None, help="keep the boards here (default: a temporary folder, removed)")
+    parser.add_argument("--md", default=None, help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.series.split(",") if s.strip()] or list(SERIES)
+    unknown = [n for n in names if n not in SERIES]
+    if unknown:
+        print(f"error: unknown series {', '.join(unknown)}; choose from {', '.join(SERIES)}.", file=sys.stderr)
+        return 2
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["python bench/forecast_peers.py", *(shlex.quote(a) for a in given)])
+    machine = (f"{os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, load average at "
+               f"start {os.getloadavg()[0]:.1f}")
+    print(f"command: {command}\n{machine}\n", flush=True)
+    keep = args.runs_dir is not None
+    runs_dir = args.runs_dir or tempfile.mkdtemp(prefix="forecast_peers_")
+    results = []
+    try:
+        for name in names:
+            file, freq, horizon, season = SERIES[name]
+            path = os.path.relpath(DATA / file)   # relative when run from the repository, as the commands show
+            spec = LeaderboardSpec(data=path if not path.startswith("..") else str(DATA / file), horizon=horizon,
+                                   season=season, budget=args.budget, seed=args.seed)
+            started = time.perf_counter()
+            summary = run_leaderboard(spec, runs_dir=runs_dir)
+            seconds = time.perf_counter() - started
+            from zoo.runs import load_run
+
+            rows = {r["name"]: r for r in load_run(summary["run_dir"]).candidates()}
+            pick = summary["pick"]
+            results.append(dict(name=name, freq=freq, rows=summary["plan"]["rows"], horizon=horizon, season=season,
+                                pick=pick, peers={p: rows.get(p, {}).get("test_mase") for p in PEERS},
+                                coverage=summary["coverage"], seconds=seconds, summary=summary,
+                                val_origins=summary["plan"]["val_origins"],
+                                test_origins=summary["plan"]["test_origins"],
+                                skipped=summary["skipped"], command=spec.cli_command()))
+            print(f"{name}: pick {pick['label']} test MASE {fmt(pick['test_mase'])}; "
+                  + ", ".join(f"{p} {fmt(v)}" for p, v in results[-1]["peers"].items())
+                  + f"; coverage 80% {fmt(summary['coverage'].get('80'))}; {seconds:.0f} s", flush=True)
+    finally:
+        if not keep:
+            shutil.rmtree(runs_dir, ignore_errors=True)
+
+    lines = ["| series | freq | rows | H | val / test origins | pick | pick MASE | AutoARIMA | AutoETS | AutoTheta | "
+             "cover 80% | cover 95% | seconds |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    wins = {p: 0 for p in PEERS}
+    for r in results:
+        cells = []
+        for p in PEERS:
+            theirs, mine = r["peers"][p], r["pick"]["test_mase"]
+            if theirs is None:   # the peer did not run (too slow, or failed): no comparison, and no win
+                cells.append("not run")
+                continue
+            won = mine is not None and mine < theirs
+            wins[p] += won
+            cells.append(f"{fmt(theirs)}{'' if won else ' **(wins)**'}")
+        lines.append(f"| {r['name']} | {r['freq']} | {r['rows']:,} | {r['horizon']} | {r['val_origins']} / "
+                     f"{r['test_origins']} | {r['pick']['label']} | {fmt(r['pick']['test_mase'])} | "
+                     + " | ".join(cells) + f" | {fmt(100 * (r['coverage'].get('80') or 0), 1)}% | "
+                     f"{fmt(100 * (r['coverage'].get('95') or 0), 1)}% | {r['seconds']:.0f} |")
+    n = len(results)
+    cov80 = [r["coverage"].get("80") for r in results if r["coverage"].get("80") is not None]
+    cov95 = [r["coverage"].get("95") for r in results if r["coverage"].get("95") is not None]
+    mean80 = 100 * sum(cov80) / len(cov80) if cov80 else float("nan")
+    mean95 = 100 * sum(cov95) / len(cov95) if cov95 else float("nan")
+    need = 5 if n == 6 else n
+    met_wins = all(w >= need for w in wins.values())
+    met_cov = abs(mean80 - 80) <= 5
+    summary = [f"the pick beats AutoARIMA on {wins['AutoARIMA']} of {n}, AutoETS on {wins['AutoETS']} of {n}, "
+               f"AutoTheta on {wins['AutoTheta']} of {n} (goal: {need} of {n} each): "
+               f"{'met' if met_wins else 'NOT met'}",
+               f"mean coverage of the pick's intervals on the test part: 80% -> {mean80:.1f}%, 95% -> {mean95:.1f}% "
+               f"(goal: 80% within 5 points): {'met' if met_cov else 'NOT met'}",
+               f"time: {sum(r['seconds'] for r in results):.0f} s for the {n} boards (budget {args.budget:g} s each)"]
+    skipped = [f"{r['name']}: " + "; ".join(f"{s['name']} ({s['note']})" for s in r["skipped"])
+               for r in results if r["skipped"]]
+    print()
+    print("\n".join(lines))
+    print()
+    print("\n".join(summary))
+    if skipped:
+        print("\nskipped or failed:\n" + "\n".join(skipped))
+    if args.md:
+        text = "\n".join(["# The leaderboard's pick against the classical peers", "", f"Command: `{command}`", "",
+                          f"Machine: {machine}.", "", *lines, "", *[f"- {s}" for s in summary], "",
+                          *(["Skipped or failed:", "", *[f"- {s}" for s in skipped], ""] if skipped else []),
+                          "Each board as a command:", "", *[f"- {r['name']}: `{r['command']}`" for r in results], ""])
+        Path(args.md).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.md).write_text(text, encoding="utf-8")
+        print(f"\nwrote {args.md}")
+    return 0 if met_wins and met_cov else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The leaderboard (zoo/leaderboard/): its plan never reaches the test part, the pick does not change
+when the test part does, a budget too small for the models still ends with a ranked table that
+names what was skipped, the run directory reads back and reproduces, the CLI's contract, the job
+target with Stop, and its numbers against independent computations.
+
+Short synthetic series and a few cheap candidates keep this file to about a minute."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoo.leaderboard import LeaderboardSpec, make_plan, run_leaderboard
+from zoo.registry import SpecError
+from zoo.runs import list_runs, load_run, open_run
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTHS = 150
+
+
+def monthly_csv(path: Path, *, test_noise: float = 0.0, rows: int = MONTHS) -> Path:
+    """A monthly series with a trend and a yearly season; `test_noise` rewrites its last 20%."""
+    rng = np.random.default_rng(3)
+    t = np.arange(rows)
+    y = 100 + 0.5 * t + 12 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, rows)
+    if test_noise:
+        tail = rows - int(round(0.2 * rows))
+        y[tail:] = y[tail:] * 3 + np.random.default_rng(9).normal(0, test_noise, rows - tail)
+    dates = pd.date_range("2000-01-01", periods=rows, freq="MS")
+    pd.DataFrame({"month": dates.strftime("%Y-%m"), "sales": y.round(3)}).to_csv(path, index=False)
+    return path
+
+
+def test_the_plan_validates_before_the_test_part_only():
+    y = np.sin(np.arange(400) * 2 * np.pi / 12) + np.arange(400) * 0.01
+    plan = make_plan(y, "MS", horizon=12, test_share=0.2)
+    assert plan.test_start == 320 and plan.period == 12
+    assert (plan.val_origins + plan.horizon <= plan.test_start).all()   # every validation target before the test
+    assert plan.val_origins.min() >= plan.folds[0][0] and plan.test_origins.min() == plan.test_start
+    assert plan.test_origins.max() == 400 - 12
+    assert [a for a, _ in plan.folds] == sorted(a for a, _ in plan.folds) and len(plan.folds) == 4
+    with pytest.raises(SpecError, match="too few"):
+        make_plan(y[:40], "MS", horizon=12)
+
+
+def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
+    """The test part rewritten (tripled, with noise): the same pick and the same validation scores;
+    only the test scores move."""
+    spec = dict(horizon=12, budget=120, models="AutoTheta,linear,ensemble")
+    first = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "a.csv")), **spec), runs_dir=tmp_path / "r")
+    second = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "b.csv", test_noise=50.0)), **spec),
+                             runs_dir=tmp_path / "r")
+    assert first["pick"]["name"] == second["pick"]["name"]
+    assert first["ranking"] == second["ranking"]
+    a = {r["name"]: r for r in load_run(first["run_dir"]).candidates()}
+    b = {r["name"]: r for r in load_run(second["run_dir"]).candidates()}
+    assert set(a) == set(b) and len(a) == 7   # 4 baselines, AutoTheta, linear, the ensemble
+    for name in a:
+        assert a[name]["val_mase"] == pytest.approx(b[name]["val_mase"], rel=1e-6), name
+        assert a[name]["test_mase"] != pytest.approx(b[name]["test_mase"], rel=1e-3), name
+
+
+def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, budget=0.01),
+                              runs_dir=tmp_path / "r")
+    assert summary["status"] == "finished"
+    rows = load_run(summary["run_dir"]).candidates()
+    done = [r["name"] for r in rows if r["status"] == "done"]
+    skipped = {r["name"]: r["note"] for r in rows if r["status"] == "skipped"}
+    assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
+    assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
+    assert all("budget" in note for note in skipped.values())
+    assert summary["ranking"][0] == summary["pick"]["name"] and "did not fit" in summary["reason"]
+    assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
+
+
+def test_the_run_directory_reopens_and_reproduces(tmp_path):
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
+                                              models="linear"), runs_dir=tmp_path / "r")
+    run = open_run(summary["run_id"], tmp_path / "r")
+    assert run is not None and run.is_leaderboard and run.status == "finished"
+    assert run.run_id in [r.run_id for r in list_runs(tmp_path / "r")]
+    assert run.spec.model == "leaderboard" and run.spec.horizon == 6
+    assert run.command().startswith("python -m zoo forecast-auto --data ") and "--models linear" in run.command()
+    forecast, backtest = run.table("forecast"), run.table("backtest")
+    assert list(forecast.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(forecast) == 6 and (forecast["lower_95"] <= forecast["lower_80"]).all()
+    assert forecast["date"].iloc[0] == pd.Timestamp("2000-01-01") + pd.DateOffset(months=MONTHS)
+    assert len(backtest) == summary["plan"]["test_origins"] * 6
+    rows = run.candidates()
+    assert [r["name"] for r in rows][:4] == ["naive", "seasonal_naive", "mean", "linear_ls"]
+    assert all(isinstance(r["forecast"], list) and len(r["forecast"]) == 4 * 6 for r in rows if r["status"] == "done")
+    if summary["pick"]["kind"] == "zoo":   # its weights load back
+        assert run.model is not None
+
+
+def test_the_numbers_against_independent_computations(tmp_path):
+    """The test MASE of AutoTheta: statsforecast called here directly at every test origin, and the
+    MAE over the in-sample seasonal naive error written out; and the split-conformal quantile."""
+    from statsforecast.models import AutoTheta
+
+    from zoo.leaderboard.board import Scorer
+
+    path = monthly_csv(tmp_path / "s.csv")
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=12, budget=60, models="AutoTheta"),
+                              runs_dir=tmp_path / "r")
+    row = next(r for r in load_run(summary["run_dir"]).candidates() if r["name"] == "AutoTheta")
+    y = pd.read_csv(path)["sales"].to_numpy(float)
+    plan = make_plan(y, "MS", horizon=12)
+    model = AutoTheta(season_length=12).fit(y[:plan.test_start])
+    errors = [np.abs(y[t:t + 12] - model.forward(y=y[:t], h=12)["mean"]) for t in plan.test_origins]
+    scale = np.mean(np.abs(y[12:plan.test_start] - y[:plan.test_start - 12]))
+    assert row["test_mase"] == pytest.approx(np.mean(errors) / scale, rel=1e-6)
+    scorer = Scorer(y, plan)
+    residuals = np.random.default_rng(0).normal(size=(len(plan.val_origins), 12))
+    q = scorer.quantiles(scorer.val_actual - residuals * scorer.val_spread[:, None])[0.8]
+    k = int(np.ceil((len(residuals) + 1) * 0.8))
+    assert q == pytest.approx(np.sort(np.abs(residuals), axis=0)[k - 1])
+
+
+def test_cli_forecast_auto(tmp_path):
+    path = monthly_csv(tmp_path / "s.csv")
+    done = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(path), "--horizon", "6",
+                           "--models", "AutoTheta", "--budget", "60", "--runs-dir", str(tmp_path / "r"), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "finished" and result["pick"]["name"] in result["ranking"]
+    assert "AutoTheta" in done.stderr   # a line per candidate as it ends
+    assert (Path(result["run_dir"]) / "candidates.csv").exists()
+    for bad, says in ((["--horizon", "-1"], "horizon"), (["--models", "prophet"], "unknown candidate"),
+                      (["--budget", "soon"], "budget")):
+        failed = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(path), *bad,
+                                 "--runs-dir", str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert failed.returncode == 2 and failed.stderr.startswith("error:") and says in failed.stderr
+        assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    missing = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(tmp_path / "none.csv")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_the_job_streams_rows_and_stops(tmp_path):
+    """As the page runs it: a job in a worker, rows arriving as events, Stop ending it as stopped with
+    the finished candidates ranked."""
+    from zoo.jobs import JobManager
+    from zoo.leaderboard import submit_leaderboard
+
+    manager = JobManager(max_running=1, per_owner=1)
+    spec = LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv", rows=400)), horizon=12, budget=600,
+                           models="linear,lstm,gru,tcn,transformer")
+    job = submit_leaderboard(manager, spec, runs_dir=tmp_path / "r")
+    deadline = time.time() + 120
+    while len(job.snapshot()["state"].get("rows", [])) < 5 and time.time() < deadline:   # the baselines
+        time.sleep(0.2)
+    assert len(job.snapshot()["state"]["rows"]) >= 5 and job.active
+    manager.stop(job.id)
+    manager.wait(job.id, timeout=60)
+    assert job.status == "stopped", job.reason
+    run = open_run(job.id, tmp_path / "r")
+    assert run.status == "stopped" and "stopped by request" in run.result["reason"]
+    rows = run.candidates()
+    assert any(r["status"] == "skipped" and "stopped by request" in r["note"] for r in rows)
+    assert run.result["pick"]["name"] in [r["name"] for r in rows if r["status"] == "done"]
+    manager.shutdown()

@@ -1,0 +1,25 @@
+"""A leaderboard read back by the pages (AppTest): the Runs page lists it as one run, the Forecast
+page shows it again from `?run=<id>` with its table, the pick, the skipped ones and the command."""
+from __future__ import annotations
+
+from tests.test_leaderboard import monthly_csv
+from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
+from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+
+def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),
+                              runs_dir=runs_dir)
+    runs = open_page("pages/runs.py")
+    no_exceptions(runs)
+    table = runs.dataframe[0].value
+    row = table[table["run"] == summary["run_id"]].iloc[0]
+    assert row["model"].startswith("leaderboard (") and summary["pick"]["label"] in row["model"]
+    assert row["status"] == "finished" and len(table) == 1   # one row for the whole board
+
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    text = text_of(at)
+    assert f"the pick: {summary['pick']['label']}" in text and "did not make the table" in text
+    assert any("forecast-auto" in c.value for c in at.code)
+    assert any(h.value.startswith("The pick:") for h in at.subheader)

@@ -1,0 +1,312 @@
+"""The Forecast page's "Find the best model": start a leaderboard (zoo/leaderboard/) on the chosen
+series, watch its rows appear as each candidate finishes, then the pick's forecast with its
+conformal intervals, the backtest and the downloads.
+
+    find_best(...)      the page's section under the data and window settings: budget and Start
+    live_board(job)     the running leaderboard, redrawn every second: a row per finished
+                        candidate (validation and test MASE, time, a sparkline of its forecast),
+                        the pick so far marked, the budget used, Stop
+    finished_board(run) the same table read back from the run directory, the skipped ones and
+                        why, the pick's forecast and backtest, downloads and the command
+
+Everything shown after the run is read from its directory (zoo/runs.py), so `?run=<id>` shows it
+again after a reload or a restart.
+"""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from ui.live import REFRESH_S, format_duration, status_badge
+from ui.state import job_manager, remember_run, runs_dir, session_owner
+from zoo.forecast_io import display_name
+from zoo.jobs import ACTIVE
+from zoo.leaderboard.spec import LeaderboardSpec, settings
+
+TASK = "series"   # the task whose page shows leaderboards (the Forecast page)
+KIND_LABELS = {"baseline": "baseline", "classical": "classical", "zoo": "zoo model", "ensemble": "ensemble"}
+STATUS_LABELS = {"done": "ranked", "skipped": "skipped", "failed": "failed"}
+
+
+# ---------------------------------------------------------------------------------------------
+# starting one
+
+
+def find_best(source, sf, windows: dict, problem: str | None) -> None:
+    """The page's "Find the best model": the budget (declared on LeaderboardSpec) and the button.
+    Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
+    model's lookback and recipe itself."""
+    from ui.form import hparam_widget
+    from ui.run_view import start_blocker
+
+    st.subheader("Or find the best model")
+    st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
+               "classical AutoETS, AutoTheta and AutoARIMA, plus an ensemble of the best three, ranked on "
+               "rolling-origin validation before the test part. Rows appear as each one finishes.")
+    budget_decl = next(h for h in settings() if h.name == "budget")
+    budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
+    blocker = start_blocker(job_manager(), session_owner())
+    if blocker and not problem:
+        st.caption(blocker)
+    pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
+                        disabled=bool(problem or blocker or budget is None), width="stretch",
+                        help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
+                             "took 190 s here, more than the default budget, and with a season over 24 (weekly "
+                             "data) it is not tried at all (BENCHMARKS.md); what does not fit is listed as skipped")
+    if not pressed:
+        return
+    data = source.spec_data or source.name
+    if source.kind == "upload":
+        from zoo.forecast_io import store_upload
+
+        data = str(store_upload(source.raw, source.name, runs_dir()))
+    spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, horizon=int(windows["horizon"]),
+                           season=int(windows.get("season") or 0), budget=float(budget))
+    start_board(spec)
+
+
+def start_board(spec: LeaderboardSpec) -> None:
+    from zoo.leaderboard.job import submit_leaderboard
+    from zoo.registry import SpecError
+
+    try:
+        job = submit_leaderboard(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
+    except SpecError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    remember_run(job.id)
+    st.query_params["run"] = job.id
+    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# the table
+
+
+def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
+    """The candidates as the page shows them: ranked ones by validation MASE first (the pick marked),
+    then the skipped and failed ones."""
+    ranked = sorted([r for r in rows if r.get("status") == "done" and r.get("val_mase") is not None],
+                    key=lambda r: r["val_mase"])
+    rest = [r for r in rows if r not in ranked]
+    pick = pick or (ranked[0]["name"] if ranked else None)
+    out = []
+    for i, r in enumerate(ranked + rest):
+        done = r.get("status") == "done"
+        out.append({
+            "rank": i + 1 if done and r in ranked else None,
+            "pick": "★" if r["name"] == pick else "",
+            "candidate": r.get("label") or r["name"],
+            "kind": KIND_LABELS.get(r.get("kind"), r.get("kind")),
+            "val MASE": r.get("val_mase"),
+            "test MASE": r.get("test_mase"),
+            "80% cover": r.get("coverage_80"),
+            "seconds": r.get("seconds"),
+            "forecast": r.get("forecast") or [],
+            "status": STATUS_LABELS.get(r.get("status"), r.get("status")),
+            "note": r.get("note") or "",
+        })
+    return pd.DataFrame(out, columns=["rank", "pick", "candidate", "kind", "val MASE", "test MASE", "80% cover",
+                                      "seconds", "forecast", "status", "note"])
+
+
+def show_table(rows: list[dict], pick: str | None, key: str) -> None:
+    with st.container(key="forecast-board-table"):
+        st.dataframe(board_table(rows, pick), key=key, hide_index=True, width="stretch", column_config={
+            "rank": st.column_config.NumberColumn(width="small"),
+            "pick": st.column_config.TextColumn(width="small", help="the pick: lowest validation MASE"),
+            "val MASE": st.column_config.NumberColumn(format="%.3f", help="mean absolute error over every validation "
+                                                      "origin and step, over the seasonal naive error in-sample; "
+                                                      "what the ranking uses"),
+            "test MASE": st.column_config.NumberColumn(format="%.3f", help="the same on the test part, which the pick "
+                                                       "never looks at"),
+            "80% cover": st.column_config.NumberColumn(format="percent", help="share of the test actuals inside the "
+                                                       "80% conformal interval calibrated on validation"),
+            "seconds": st.column_config.NumberColumn(format="%.1f"),
+            "forecast": st.column_config.LineChartColumn("forecast", width="medium",
+                                                         help="the last three horizons of the series, then this "
+                                                              "candidate's forecast"),
+            "note": st.column_config.TextColumn(width="large"),
+        })
+
+
+# ---------------------------------------------------------------------------------------------
+# live
+
+
+def live_board(job, key: str) -> None:
+    from ui.run_view import _stop
+
+    head, stop_col = st.columns([4, 1], vertical_alignment="center")
+    head.markdown(f"#### Leaderboard `{job.id}`")
+    stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
+                    disabled=job.stop_requested or job.owner != session_owner(), width="stretch",
+                    help="ends the candidate running now; the table ranks those that finished")
+    spec = job.payload.get("spec") or {}
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
+               f"budget {spec.get('budget', 0):g} s")
+    live_table(job.id)
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_table(job_id: str) -> None:
+    manager = job_manager()
+    job = manager.get(job_id)
+    if job is None:
+        st.warning(f"Job {job_id} is no longer known to this server.")
+        return
+    if job.stop_requested and job.active:
+        manager.wait(job_id, timeout=0.5)
+    snapshot = job.snapshot()
+    if snapshot["status"] not in ACTIVE:
+        st.rerun()
+    state = snapshot["state"]
+    if snapshot["stop_requested"]:
+        status_badge("stopped", "stopping…")
+    elif snapshot["status"] in ("queued", "starting"):
+        status_badge(snapshot["status"])
+        st.caption("Starting the worker (loading PyTorch and reading the series)…")
+        return
+    else:
+        status_badge("running", "ranking")
+    rows = state.get("rows", [])
+    planned = state.get("planned") or []
+    budget = float(state.get("budget") or (job.payload.get("spec") or {}).get("budget") or 1)
+    elapsed = time.time() - (state.get("started") or snapshot.get("started") or time.time())
+    current = state.get("current")
+    line = f"{len(rows)} of {len(planned) or '?'} candidates · {format_duration(elapsed)} of {budget:g} s"
+    if current:
+        line += f" · now: {current}"
+    with st.container(key="forecast-board-progress"):
+        st.progress(min(1.0, elapsed / budget), text=line)
+    plan = state.get("plan")
+    if plan:
+        st.caption(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}; "
+                   f"{len(plan['folds'])} validation folds ({plan['val_origins']} origins), "
+                   f"{plan['test_origins']} test origins")
+    if rows:
+        show_table(rows, None, key=f"{job_id}-live-table")
+    else:
+        st.caption("The first rows (the baselines) appear within seconds.")
+
+
+# ---------------------------------------------------------------------------------------------
+# finished
+
+
+def finished_board(run, job, key: str) -> None:
+    from ui import series_results
+    from ui.run_view import outcome_banner
+
+    snapshot = job.snapshot() if job is not None else None
+    result = run.result
+    status = snapshot["status"] if snapshot else run.status
+    reason = (snapshot["reason"] if snapshot else "") or result.get("reason", "")
+    status_badge(status)
+    st.markdown(f"#### Leaderboard `{run.run_id}`")
+    spec = run.settings
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
+               f" · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
+    traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
+    outcome_banner(status, reason, traceback)
+    rows = run.candidates()
+    pick = (result.get("pick") or {}).get("name")
+    if rows:
+        st.subheader("Leaderboard")
+        ranked = sum(r["status"] == "done" for r in rows)
+        label = (result.get("pick") or {}).get("label")
+        with st.container(key="forecast-board-summary"):
+            st.markdown((f"★ **the pick: {label}** · " if label else "") + f"{ranked} ranked · "
+                        f"{len(rows) - ranked} skipped or failed")
+        show_table(rows, pick, key=f"{key}-board-{run.run_id}")
+        skipped = [r for r in rows if r["status"] != "done"]
+        if skipped:
+            with st.container(key="forecast-board-skipped"):
+                st.markdown(f"**{len(skipped)} did not make the table:** " + "; ".join(
+                    f"{r.get('label') or r['name']} ({r.get('note')})" for r in skipped))
+        st.caption("Ranked by validation MASE over the rolling-origin folds; the test MASE is shown beside it and "
+                   "was never used to choose. ★ marks the pick.")
+    if result.get("pick"):
+        p = result["pick"]
+        st.subheader(f"The pick: {p['label']}")
+        cols = st.columns(4)
+        cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
+        cols[1].metric("validation MASE", _f(p.get("val_mase")))
+        for col, level in zip(cols[2:], ("80", "95")):
+            share = (result.get("coverage") or {}).get(level)
+            col.metric(f"{level}% interval coverage", "—" if share is None else f"{share:.1%}",
+                       help="test actuals inside the conformal interval calibrated on the validation origins")
+        tables = series_results.run_tables(str(run.path), run.stamp())
+        forecast, backtest = tables["forecast"], tables["backtest"]
+        if forecast is not None and len(forecast):
+            rows_shown = min(max(4 * len(forecast), 200), 5000)
+            history = series_results.history_of(spec.get("data"), result.get("target"), spec.get("date_col"),
+                                                series_results._data_stamp(spec.get("data")), rows_shown)
+            with st.container(key="forecast-future"):
+                st.plotly_chart(series_results.forecast_figure(forecast, history, result.get("target") or ""),
+                                key=f"{key}-board-forecast-{run.run_id}", config=series_results.PLOT_CONFIG)
+        if backtest is not None and len(backtest):
+            from zoo import forecast_io as fio
+
+            with st.expander("Backtest of the pick on the test part"):
+                horizon = int(backtest["step"].max())
+                step = st.slider("Horizon step", 1, horizon, 1, key=f"{key}-board-step-{run.run_id}") \
+                    if horizon > 1 else 1
+                st.plotly_chart(series_results.backtest_figure(fio.backtest_step(backtest, step)),
+                                key=f"{key}-board-backtest-{run.run_id}", config=series_results.PLOT_CONFIG)
+        if p.get("spec"):
+            if st.button("Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
+                         help="fill the form with the pick's model and recipe"):
+                from ui.run_view import hand_off
+
+                hand_off(p["spec"])
+    notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
+    if notes:
+        with st.expander("Notes on the data and the validation"):
+            st.markdown("\n".join(f"- {n}" for n in notes))
+    downloads(run, key)
+
+
+BOARD_DOWNLOADS = {
+    "candidates.csv": ("text/csv", "every candidate: scores, time, settings, forecast"),
+    "forecast.csv": ("text/csv", "the pick's forecast with its 80% and 95% intervals"),
+    "backtest.csv": ("text/csv", "the pick on every test origin and step"),
+    "best.pt": ("application/octet-stream", "the pick's weights (a zoo model)"),
+    "leaderboard.json": ("application/json", "the leaderboard's settings"),
+}
+
+
+def downloads(run, key: str) -> None:
+    row = st.container(horizontal=True, key=f"{key}-downloads")
+    present = {p.name: p for p in run.files()}
+    for name, (mime, help) in BOARD_DOWNLOADS.items():
+        if name in present:
+            row.download_button(name, data=lambda p=present[name]: p.read_bytes(), file_name=f"{run.run_id}-{name}",
+                                mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
+                                help=help)
+    row.download_button("whole run (.zip)", data=run.zip, file_name=f"{run.run_id}.zip", mime="application/zip",
+                        key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore")
+    st.markdown("Reproduce it from a shell:")
+    st.code(run.command(), language="bash", wrap_lines=True)
+
+
+def _f(v) -> str:
+    return "—" if v is None else f"{v:.3f}"
+
+
+def is_board_job(job) -> bool:
+    return (job.payload or {}).get("kind") == "leaderboard"
+
+
+def show(run, job, key: str) -> bool:
+    """The run view's hook: draw a leaderboard (live or finished) and return True; False for anything else."""
+    if job is not None and job.active and is_board_job(job):
+        live_board(job, key)
+        return True
+    if run is not None and run.is_leaderboard:
+        remember_run(run.run_id)
+        finished_board(run, job, key)
+        return True
+    return False

@@ -1,0 +1,65 @@
+"""`python -m zoo forecast-auto --data X.csv [--horizon H] [--budget SECONDS] --json`: the best
+forecast of a series, picked on rolling-origin validation from every model of the zoo, the
+baselines and the classical peers (zoo/leaderboard/). One line per candidate on stderr as it ends;
+the leaderboard is one run directory (its settings, candidates.csv, the pick's forecast)."""
+from __future__ import annotations
+
+import sys
+
+from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
+from zoo.registry import SpecError
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--data", required=True, help="a CSV path, or ETTh1 for the bundled sample")
+    for h in settings():
+        p.add_argument(flag(h.name), dest=h.name, default=None, metavar=h.kind.upper(),
+                       help=f"{h.help} (default {h.default!r})".replace("%", "%%"))
+    p.add_argument("--runs-dir", default=None, help="run store (default: $PLAYGROUND_RUNS_DIR or ./runs)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def spec_from_args(args) -> LeaderboardSpec:
+    fields = {"data": args.data}
+    for h in settings():
+        value = getattr(args, h.name, None)
+        if value is not None:
+            fields[h.name] = h.check(value)
+    return LeaderboardSpec(**fields).validate()
+
+
+def _printer(event: dict) -> None:
+    kind = event["type"]
+    if kind == "plan":
+        plan = event["plan"]
+        print(f"{len(event['candidates'])} candidates, horizon {plan['horizon']}, period {plan['period']}, lookback "
+              f"{plan['lookback']}, {len(plan['folds'])} folds ({plan['val_origins']} validation origins), "
+              f"{plan['test_origins']} test origins, budget {event['budget']:g} s", file=sys.stderr, flush=True)
+    elif kind == "candidate":
+        r = event["row"]
+        if r["status"] == "done":
+            print(f"{r['name']:16s} val MASE {_f(r.get('val_mase'))}  test MASE {_f(r.get('test_mase'))}  "
+                  f"{r['seconds']:.1f} s", file=sys.stderr, flush=True)
+        else:
+            print(f"{r['name']:16s} {r['status']}: {r.get('note', '')}", file=sys.stderr, flush=True)
+
+
+def _f(v) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def run(args) -> dict:
+    from zoo.leaderboard.job import run_leaderboard
+
+    spec = spec_from_args(args)
+    summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer)
+    if not args.json:
+        pick = summary.get("pick") or {}
+        print(f"{summary['status']}: {summary.get('reason', '')}")
+        print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {spec.cli_command()}")
+        if pick:
+            print(f"pick: {pick['label']} (test MASE {_f(pick.get('test_mase'))})")
+    return summary
+
+
+__all__ = ["add_arguments", "run", "spec_from_args", "SpecError"]

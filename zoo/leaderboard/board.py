@@ -1,0 +1,353 @@
+"""Running a leaderboard: every candidate through the validation folds and the test part within
+the budget, an ensemble of the best few, the ranking, the pick's conformal intervals, and the run
+directory (zoo/runs.py's BoardWriter) written as it goes.
+
+The pick is the candidate with the lowest validation MAE over every validation origin of every
+fold: nothing from the test part enters it (tests/test_leaderboard.py changes the test values and
+gets the same pick). The test scores are computed for every candidate, to be shown beside it.
+
+Budget: the candidates run cheapest first. A candidate whose first fold shows that its folds and
+its test fit would not end in the time left is stopped there and listed as skipped with its
+projected time; once the budget is spent, the rest are listed as not started; the baselines always
+run (they take milliseconds), so a board always ends with a ranked table.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import numpy as np
+
+from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, seasonal_scale
+from zoo.leaderboard.candidates import Board, Stopped, all_candidates, timed
+from zoo.leaderboard.plan import make_plan
+from zoo.leaderboard.spec import LeaderboardSpec
+from zoo.registry import SpecError
+
+ENSEMBLE_SIZE = 3
+SPARK_HISTORY = 3     # the sparkline: the last 3 horizons of history, then the forecast
+
+
+def _mae(actual: np.ndarray, pred: np.ndarray) -> float | None:
+    if pred.size == 0 or not np.isfinite(pred).all():
+        return None
+    return float(np.mean(np.abs(actual - pred)))
+
+
+def _smape(actual, pred) -> float | None:
+    if pred.size == 0 or not np.isfinite(pred).all():
+        return None
+    denom = np.abs(actual) + np.abs(pred)
+    return float(100 * np.mean(np.divide(2 * np.abs(actual - pred), denom, out=np.zeros_like(denom),
+                                         where=denom > 0)))
+
+
+class Scorer:
+    """Actuals and scales of the validation and test origins, the same for every candidate."""
+
+    def __init__(self, y: np.ndarray, plan):
+        H = plan.horizon
+        self.y, self.plan = y, plan
+        self.val_actual = y[plan.val_origins[:, None] + np.arange(H)]
+        self.test_actual = y[plan.test_origins[:, None] + np.arange(H)]
+        self.val_scale = seasonal_scale(y[:plan.val_start], plan.period)
+        self.test_scale = seasonal_scale(y[:plan.test_start], plan.period)
+        # The conformal score is the plain |residual| per horizon step. Dividing it by each origin's
+        # spread (the std of the lookback before it, as zoo.forecast.window_scale does for one
+        # model's report) was checked on validation alone: calibrated on the earlier folds, the
+        # 80% interval covered the last fold 85.5% of the time on average over the six series of
+        # bench/forecast_peers.py (3 candidates each), the plain score 79.0% (BENCHMARKS.md).
+        self.val_spread = np.ones(len(plan.val_origins))
+        self.test_spread = np.ones(len(plan.test_origins))
+        self.last_spread = 1.0
+
+    def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None, calibration: np.ndarray | None = None) -> dict:
+        """Scores on validation and test; the intervals are calibrated on `calibration` (the validation
+        forecasts of what forecasts the test part), `val_pred` when not given."""
+        out = {"val_mae": _mae(self.val_actual, val_pred)}
+        out["val_mase"] = None if out["val_mae"] is None or not self.val_scale else out["val_mae"] / self.val_scale
+        if test_pred is not None:
+            out["test_mae"] = _mae(self.test_actual, test_pred)
+            out["test_mase"] = (None if out["test_mae"] is None or not self.test_scale
+                                else out["test_mae"] / self.test_scale)
+            out["test_smape"] = _smape(self.test_actual, test_pred)
+            quantiles = self.quantiles(val_pred if calibration is None else calibration)
+            for level, q in quantiles.items():
+                out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
+                    self.test_actual, test_pred, q[None, :] * self.test_spread[:, None]) if q is not None else None
+        return out
+
+    def quantiles(self, val_pred: np.ndarray) -> dict:
+        """Split-conformal quantiles per horizon step of |residual| over the validation origins."""
+        if not np.isfinite(val_pred).all():
+            return {lv: None for lv in LEVELS}
+        return conformal_intervals((self.val_actual - val_pred) / self.val_spread[:, None], LEVELS)
+
+
+def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None] | None = None,
+              should_stop: Callable[[], bool] | None = None, clock=time.perf_counter, sf=None,
+              started: float | None = None) -> dict:
+    """Run the leaderboard `spec`; return the summary (also written to result.json by `writer`).
+    `sf` is the series when the caller has read it already; the budget runs from `started`."""
+    from zoo.data.series import read_series, resolve_series_source
+
+    spec.validate()
+    emit = emit or (lambda event: None)
+    stop_requested = should_stop or (lambda: False)
+    started = clock() if started is None else started
+    deadline = started + float(spec.budget)
+    if sf is None:
+        sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
+                     folds=spec.folds)
+    scorer = Scorer(y, plan)
+    over = {"budget": False}
+
+    def halt() -> bool:
+        if clock() > deadline:
+            over["budget"] = True
+            return True
+        return stop_requested()
+
+    board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
+    wanted = spec.model_names()
+    candidates = [c for c in all_candidates() if not wanted or c.name in wanted or c.kind == "baseline"]
+    emit({"type": "plan", "plan": plan.to_dict(), "candidates": [c.name for c in candidates] + ["ensemble"],
+          "budget": spec.budget, "target": sf.target, "freq": sf.freq})
+
+    rows, preds, models = [], {}, {}
+    stopped_by_user = False
+    try:
+        stopped_by_user = _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, started, rows,
+                                   preds, models, writer, emit)
+    finally:
+        board.close()
+    summary = _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, over, started, clock,
+                      writer, emit)
+    return summary
+
+
+def _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, started, rows, preds, models,
+             writer, emit) -> bool:
+    stopped_by_user = False
+    for cand in candidates:
+        remaining = deadline - clock()
+        if stop_requested():
+            stopped_by_user = True
+        if stopped_by_user or (remaining <= 0 and cand.kind != "baseline") or cand.too_slow(board):
+            row = _skip(cand, "stopped by request before it started" if stopped_by_user else
+                        "not started: the budget was spent" if remaining <= 0 else cand.too_slow(board), board)
+        else:
+            emit({"type": "candidate_start", "name": cand.name, "kind": cand.kind, "elapsed": clock() - started})
+            row, pred = _run_candidate(cand, board, scorer, clock, deadline, halt if cand.kind != "baseline" else
+                                       (lambda: False))
+            if pred is not None:
+                preds[cand.name] = pred
+                if getattr(pred["test"], "model", None) is not None:
+                    models[cand.name] = pred["test"]
+            elif stop_requested():
+                stopped_by_user = True
+        rows.append(row)
+        if writer:
+            writer.append_candidate(row)
+        emit({"type": "candidate", "row": row, "elapsed": clock() - started})
+    return stopped_by_user
+
+
+def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, over, started, clock, writer,
+            emit) -> dict:
+    plan, sf = board.plan, board.sf
+    if len(preds) >= 2 and (not wanted or "ensemble" in wanted):
+        row, pred = _ensemble(rows, preds, plan, scorer, board)
+        preds["ensemble"] = pred
+        rows.append(row)
+        if writer:
+            writer.append_candidate(row)
+        emit({"type": "candidate", "row": row, "elapsed": clock() - started})
+
+    ranked = rank(rows)
+    pick = choose(ranked, preds, plan, scorer)
+    summary = {"status": "stopped" if stopped_by_user else "finished", "plan": plan.to_dict(),
+               "target": sf.target, "freq": sf.freq, "seconds": round(clock() - started, 3),
+               "budget": spec.budget, "ranking": [r["name"] for r in ranked],
+               "skipped": [{"name": r["name"], "note": r["note"]} for r in rows if r["status"] != "done"],
+               "data_notes": list(sf.notes), "notes": list(plan.notes)}
+    if pick is not None and pick is not ranked[0]:
+        summary["notes"].append(f"the pick is the ensemble, not {ranked[0]['label']} (lowest validation MASE): that "
+                                "lead is within one standard error of the fold-to-fold differences, and a median of "
+                                "the best three is the more robust forecast.")
+    if pick is None:
+        summary["status"] = "failed"
+        summary["reason"] = "no candidate finished (not even the baselines)"
+    else:
+        summary.update(_pick_outputs(pick, preds[pick["name"]], plan, scorer, sf, writer, models.get(pick["name"])))
+        finished = sum(r["status"] == "done" for r in rows)
+        summary["reason"] = (f"{'stopped by request: ' if stopped_by_user else ''}{finished} of {len(rows)} "
+                             f"candidates ranked on {len(plan.val_origins)} validation origins; the pick is "
+                             f"{pick['label']} (validation MASE {_fmt(pick.get('val_mase'))}, test MASE "
+                             f"{_fmt(pick.get('test_mase'))})")
+        if over["budget"] or any(r["status"] == "skipped" for r in rows):
+            summary["reason"] += f"; {len(rows) - finished} did not fit in the {spec.budget:g} s budget or failed"
+    summary["candidates"] = len(rows)
+    summary["board"] = [{k: r.get(k) for k in ("name", "kind", "status", "val_mase", "test_mase", "seconds")}
+                        for r in rows]
+    return summary
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0) -> dict:
+    return {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": status, "note": note,
+            "seconds": round(seconds, 3), "settings": cand.settings(board), "folds": 0}
+
+
+def _run_candidate(cand, board, scorer, clock, deadline, halt):
+    """The candidate through every fold, then the test part; (row, predictions) or (skip row, None)."""
+    plan = board.plan
+    board.should_stop = halt
+    started = clock()
+    parts, fold_seconds = [], []
+    try:
+        for k in range(len(plan.folds)):
+            origins = plan.fold_origins(k)
+            if not len(origins):
+                continue
+            out, seconds = timed(lambda: cand.forecast(board, plan.folds[k][0], origins))
+            parts.append(out.at_origins)
+            fold_seconds.append(seconds)
+            # After the first fold: will the rest fit? (the test fit costs about one more fold)
+            projected = np.mean(fold_seconds) * (len(plan.folds) - len(fold_seconds) + 1)
+            if cand.kind != "baseline" and clock() + projected > deadline:
+                return _skip(cand, f"over the budget: it would need about {clock() - started + projected:.0f} s "
+                                   f"more in all, {max(0.0, deadline - clock()):.0f} s were left",
+                             board, seconds=clock() - started), None
+        test, _ = timed(lambda: cand.forecast(board, plan.test_start, plan.test_origins, future=True))
+    except Stopped:
+        return _skip(cand, "stopped at the end of the budget" if clock() > deadline else "stopped by request",
+                     board, seconds=clock() - started), None
+    except (SpecError, ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return _skip(cand, f"failed: {message}", board, status="failed", seconds=clock() - started), None
+    val = np.concatenate(parts) if parts else np.zeros((0, plan.horizon))
+    row = {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": "done",
+           "seconds": round(clock() - started, 3), "folds": len(parts), "settings": cand.settings(board),
+           **scorer.row(val, test.at_origins), "forecast": _spark(board.y, plan.horizon, test.future)}
+    info = dict(test.info)
+    if info.get("status") == "diverged":
+        row["note"] = f"diverged in its test fit: {info.get('reason', '')}"
+    elif info:
+        row["note"] = ", ".join(f"{k} {v}" for k, v in info.items() if k != "status")
+    return row, {"val": val, "test": test}
+
+
+def _spark(y: np.ndarray, H: int, future) -> list | None:
+    if future is None or not np.isfinite(future).all():
+        return None
+    return [round(float(v), 6) for v in np.concatenate([y[-SPARK_HISTORY * H:], future])]
+
+
+def rank(rows: list[dict]) -> list[dict]:
+    """The finished candidates by validation MAE (lowest first; earlier in the list on a tie)."""
+    done = [r for r in rows if r["status"] == "done" and r.get("val_mae") is not None]
+    return sorted(done, key=lambda r: r["val_mae"])
+
+
+def fold_maes(val: np.ndarray, plan, scorer) -> np.ndarray:
+    """A candidate's validation MAE in each fold."""
+    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    return np.array([np.mean(np.abs(scorer.val_actual[fold_of == k] - val[fold_of == k]))
+                     for k in range(len(plan.folds)) if (fold_of == k).any()])
+
+
+def choose(ranked: list[dict], preds: dict, plan, scorer) -> dict | None:
+    """The pick: the lowest validation MAE, except that the ensemble is preferred when the best single
+    candidate's lead over it is within one standard error of the fold-to-fold differences (the
+    "one-standard-error rule": where validation cannot tell two apart, take the more robust one; a
+    median of three is less exposed to one model's bad season than any one of them)."""
+    if not ranked:
+        return None
+    best = ranked[0]
+    ensemble = next((r for r in ranked if r["kind"] == "ensemble"), None)
+    if ensemble is None or ensemble is best or best["name"] not in preds:
+        return best
+    diff = fold_maes(preds["ensemble"]["val"], plan, scorer) - fold_maes(preds[best["name"]]["val"], plan, scorer)
+    if len(diff) >= 2 and diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)):
+        return ensemble
+    return best
+
+
+def _ensemble(rows, preds, plan, scorer, board):
+    """The median of the best ENSEMBLE_SIZE candidates. Its validation forecasts are honest: for each
+    fold, the members are the best on the other folds, so no fold's score picked its own members."""
+    names = [r["name"] for r in rank(rows) if r["name"] in preds]
+    size = min(ENSEMBLE_SIZE, len(names))
+    val = np.empty_like(preds[names[0]]["val"])
+    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    for k in range(len(plan.folds)):
+        inside = fold_of == k
+        if not inside.any():
+            continue
+        others = ~inside if (~inside).any() else inside
+        by_others = sorted(names, key=lambda n: _mae(scorer.val_actual[others], preds[n]["val"][others]) or math.inf)
+        val[inside] = np.median([preds[n]["val"][inside] for n in by_others[:size]], axis=0)
+    members = names[:size]
+    # For the intervals, the residuals of the combination that forecasts the test part: these members
+    # on every fold (the fold-by-fold choice above is for an honest score, not for calibration).
+    calibration = np.median([preds[n]["val"] for n in members], axis=0)
+    test = np.median([preds[n]["test"].at_origins for n in members], axis=0)
+    futures = [preds[n]["test"].future for n in members]
+    future = np.median(futures, axis=0) if all(f is not None for f in futures) else None
+    from zoo.leaderboard.candidates import Forecasts
+
+    row = {"name": "ensemble", "kind": "ensemble", "label": f"median of the best {size}", "status": "done",
+           "seconds": 0.0, "folds": len(plan.folds), "settings": {"members": members, "combine": "median"},
+           **scorer.row(val, test, calibration), "forecast": _spark(board.y, plan.horizon, future),
+           "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"}
+    return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
+
+
+def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
+    """The pick's backtest and forecast with conformal intervals (calibrated on the validation
+    origins), its weights when it is a zoo model; what result.json adds."""
+    import pandas as pd
+
+    H = plan.horizon
+    quantiles = scorer.quantiles(pred.get("calibration", pred["val"]))
+    test_pred, future = pred["test"].at_origins, pred["test"].future
+    index = sf.frame.index
+    origins = plan.test_origins
+    rows = (origins[:, None] + np.arange(H)).ravel()
+    backtest = pd.DataFrame({"time": np.asarray(index[rows]), "step": np.tile(np.arange(1, H + 1), len(origins)),
+                             "actual": scorer.test_actual.ravel(), "predicted": test_pred.ravel(),
+                             "origin": np.asarray(index[np.repeat(origins - 1, H)])})
+    forecast = pd.DataFrame({"date": sf.future_index(H), "forecast": future if future is not None else np.nan})
+    coverage = {}
+    for level, q in quantiles.items():
+        pct = int(round(level * 100))
+        band = q[None, :] * scorer.test_spread[:, None] if q is not None else np.full(test_pred.shape, np.nan)
+        backtest[f"lower_{pct}"] = (test_pred - band).ravel()
+        backtest[f"upper_{pct}"] = (test_pred + band).ravel()
+        half = q * scorer.last_spread if q is not None else np.full(H, np.nan)
+        forecast[f"lower_{pct}"] = forecast["forecast"] - half
+        forecast[f"upper_{pct}"] = forecast["forecast"] + half
+        coverage[str(pct)] = pick.get(f"coverage_{pct}")
+    forecast = forecast[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
+    out = {"pick": {"name": pick["name"], "kind": pick["kind"], "label": pick["label"],
+                    "val_mase": pick.get("val_mase"), "test_mase": pick.get("test_mase"),
+                    "test_mae": pick.get("test_mae"), "settings": pick.get("settings")},
+           "coverage": coverage, "intervals": "split-conformal over the validation origins: the quantile of "
+                                              "|residual| per horizon step",
+           "metrics": {"mase": pick.get("test_mase"), "mae": pick.get("test_mae"), "smape": pick.get("test_smape")}}
+    if model_out is not None:
+        out["pick"]["spec"] = model_out.spec.to_dict()
+        out["shape"] = {"task": "series", "lookback": plan.lookback, "n_features": 1, "horizon": H}
+    if writer:
+        writer.write_table("backtest", backtest)
+        writer.write_table("forecast", forecast)
+        if model_out is not None:
+            writer.save_best({k: v.detach().cpu() for k, v in model_out.model.state_dict().items()})
+    return out

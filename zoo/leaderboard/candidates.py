@@ -1,0 +1,259 @@
+"""The candidates of a leaderboard, three kinds behind one call, `forecast(board, fit_end, origins)`:
+fit on the rows before `fit_end` only, then forecast H steps from each origin (original scale),
+and from the end of the series when asked for the future.
+
+    baseline   the project's own (zoo/forecast/baselines.py): naive, seasonal naive, window mean,
+               linear least squares, on the same windows as the window models
+    classical  statsforecast's AutoETS, AutoTheta and AutoARIMA (ports of R's forecast package),
+               fitted once per fold and applied at each origin with `forward` (the fitted model
+               run over the history up to that origin, its parameters kept)
+    zoo        every series model of the registry, trained through the engine (`fit`) with a
+               recipe suited to the series (plan.zoo_settings), early-stopped on the last
+               rows before the fold
+
+What each candidate saw is in its rows only: a fold's windows come from the series cut where its
+last forecast ends (`make_windows_at`), with the scaler fitted on the fold's own training rows.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from zoo.data.series import make_windows_at
+from zoo.registry import list_models
+
+BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
+# The classical models fit on at most this many of the latest rows, and forecast each origin from
+# at most this many rows before it (AutoARIMA on a long hourly series takes minutes; their
+# parameters settle long before that).
+MAX_CLASSICAL_ROWS = 2000
+HOLDOUT_SHARE = 0.15      # the zoo models' early stopping watches the last 15% of the rows before a fit's end
+
+
+class Stopped(Exception):
+    """The board's stop or its budget ended a candidate's fit before it finished."""
+
+
+@dataclass
+class Board:
+    """What every candidate reads: the series, the plan, and how to stop."""
+
+    sf: object                   # SeriesFrame (zoo.data.series), the whole series
+    y: np.ndarray                # its target, original scale, float64
+    plan: object                 # zoo.leaderboard.plan.Plan
+    seed: int = 0
+    device: str = "cpu"
+    data: str = ""               # the spec's data (a path), for the zoo models' specs
+    should_stop: Callable[[], bool] = lambda: False
+    _helper: object = None
+
+    def helper(self):
+        """The process the classical models fit in (zoo/leaderboard/classical.py), started on first use."""
+        if self._helper is None:
+            from zoo.leaderboard.classical import Helper
+
+            self._helper = Helper()
+        return self._helper
+
+    def close(self) -> None:
+        if self._helper is not None:
+            self._helper.close()
+
+    def windows(self, fit_end: int, end: int, holdout: int):
+        """Windows of the series cut at `end`: train targets before fit_end - holdout, the holdout
+        (early stopping) up to fit_end, and every origin from fit_end on."""
+        sf = dataclasses.replace(self.sf, frame=self.sf.frame.iloc[:end])
+        return make_windows_at(sf, self.plan.lookback, self.plan.horizon, (fit_end - holdout, fit_end, end))
+
+
+@dataclass
+class Forecasts:
+    at_origins: np.ndarray          # (len(origins), H) original scale
+    future: np.ndarray | None = None  # (H,) after the last row, when asked for
+    info: dict = dataclasses.field(default_factory=dict)   # what the fit chose (best epoch, ARIMA orders, ...)
+
+
+@dataclass
+class Candidate:
+    name: str
+    kind: str          # baseline, classical, zoo
+    label: str         # what the table calls it
+
+    def forecast(self, board: Board, fit_end: int, origins: np.ndarray, future: bool = False) -> Forecasts:
+        raise NotImplementedError
+
+    def settings(self, board: Board) -> dict:
+        return {}
+
+    def too_slow(self, board: Board) -> str | None:
+        return None
+
+
+def _end(board: Board, origins: np.ndarray, future: bool) -> int:
+    return board.plan.rows if future or not len(origins) else int(origins.max()) + board.plan.horizon
+
+
+def _pick(ws, origins: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Rows of a 'test' split's predictions (one per start from fit_end on) at the given origins."""
+    return pred[np.asarray(origins) - int(ws.test_starts[0])]
+
+
+# ---------------------------------------------------------------------------------------------
+# baselines
+
+
+class Baseline(Candidate):
+    def forecast(self, board, fit_end, origins, future=False):
+        from zoo.forecast import baselines as b
+
+        H = board.plan.horizon
+        ws = board.windows(fit_end, _end(board, origins, future), holdout=H)
+        period = board.plan.period
+
+        def run(split):
+            if self.name == "naive":
+                return b.naive(ws, split)
+            if self.name == "seasonal_naive":
+                return b.seasonal_naive(ws, split, period=period)
+            if self.name == "mean":
+                return b.window_mean(ws, split)
+            return b.linear(ws, split)
+
+        at = ws.inverse_target(_pick(ws, origins, run("test"))) if len(origins) else np.zeros((0, H))
+        return Forecasts(at, ws.inverse_target(run("future"))[0] if future else None)
+
+    def settings(self, board):
+        return {"lookback": board.plan.lookback, "period": board.plan.period}
+
+
+# ---------------------------------------------------------------------------------------------
+# classical models (statsforecast)
+
+
+# AutoARIMA's season longer than this is not tried: with period 52 (a weekly series) one fit of 700
+# rows took 551 s here and each origin's forward 1.3 s (BENCHMARKS.md); the other two cope.
+MAX_ARIMA_PERIOD = 24
+
+
+class Classical(Candidate):
+    def too_slow(self, board) -> str | None:
+        """Why this model is not tried on this series (None: it is)."""
+        if self.name == "AutoARIMA" and board.plan.period > MAX_ARIMA_PERIOD:
+            return (f"not tried: AutoARIMA with a seasonal period of {board.plan.period} takes many minutes per fit "
+                    f"(over {MAX_ARIMA_PERIOD}; set --season to a shorter one, or 1, to include it)")
+        return None
+
+    def forecast(self, board, fit_end, origins, future=False):
+        start = max(0, fit_end - MAX_CLASSICAL_ROWS)
+        y = board.y[start:] if future else board.y[start:_end(board, origins, False)]
+        args = (self.name, board.plan.period, y, fit_end - start, np.asarray(origins) - start, board.plan.horizon,
+                future, MAX_CLASSICAL_ROWS)
+        try:
+            out, ahead, info = board.helper().call(args, board.should_stop)
+        except InterruptedError:
+            raise Stopped() from None
+        return Forecasts(out, ahead, info={k: v for k, v in info.items() if k != "fit_seconds"})
+
+    def settings(self, board):
+        return {"season_length": board.plan.period, "library": "statsforecast", "max_rows": MAX_CLASSICAL_ROWS}
+
+
+# ---------------------------------------------------------------------------------------------
+# the zoo's models
+
+
+class Zoo(Candidate):
+    def spec(self, board, n_windows: int):
+        from zoo.leaderboard.plan import zoo_settings
+        from zoo.spec import ExperimentSpec
+
+        recipe = zoo_settings(self.name, n_windows, board.plan.lookback, board.plan.period)
+        settings = {k: v for k, v in recipe.items() if k != "params"}
+        return ExperimentSpec(task="series", data=board.data, model=self.name, model_params=recipe["params"],
+                              lookback=board.plan.lookback, horizon=board.plan.horizon, season=board.plan.period,
+                              seed=board.seed, device=board.device, **settings)
+
+    def forecast(self, board, fit_end, origins, future=False):
+        from zoo.data.base import TensorData
+        from zoo.engine import fit
+        from zoo.forecast import predict
+        from zoo.registry import DataShape
+
+        H, L = board.plan.horizon, board.plan.lookback
+        n_fit = fit_end - L - H + 1   # windows whose targets end before fit_end
+        holdout = max(H, int(round(HOLDOUT_SHARE * max(n_fit, 1))))
+        ws = board.windows(fit_end, _end(board, origins, future), holdout=holdout)
+        spec = self.spec(board, len(ws.train_starts))
+        tensors = ws.tensors()
+        shape = DataShape(task="series", lookback=L, n_features=ws.n_features, horizon=H)
+        data = TensorData(task="series", shape=shape, name="fold", extra={"windows": ws}, **tensors)
+        result = fit(spec, data=data, should_stop=one_thread(board.should_stop))
+        if result.status == "stopped":
+            raise Stopped()
+        info = {"status": result.status, "epochs": result.epochs_run, "best_epoch": result.best_epoch}
+        if result.status == "diverged":
+            info["reason"] = result.reason
+        x = ws.x_test[np.asarray(origins) - int(ws.test_starts[0])] if len(origins) else ws.x_test[:0]
+        at = ws.inverse_target(predict(result.model, x, result.device).reshape(len(x), H)) if len(x) else \
+            np.zeros((0, H))
+        ahead = ws.inverse_target(predict(result.model, ws.last_window, result.device).reshape(H)) if future else None
+        out = Forecasts(at, ahead, info=info)
+        out.model = result.model   # the weights, for the pick's best.pt
+        out.spec = spec
+        return out
+
+    def settings(self, board):
+        from zoo.leaderboard.plan import zoo_settings
+
+        n = board.plan.test_start - board.plan.lookback - board.plan.horizon + 1
+        return zoo_settings(self.name, n, board.plan.lookback, board.plan.period)
+
+
+def one_thread(should_stop: Callable[[], bool]) -> Callable[[], bool]:
+    """`should_stop`, keeping torch at one thread (the engine calls it between batches; a job
+    worker's own check may have set another count). The zoo's models are small and a short series'
+    batches smaller still: on this 2-core machine a gru's folds took 2.7 s with one thread and
+    64 s with two, whose OpenMP threads wait for each other. OMP_NUM_THREADS, when set, is kept."""
+    import os
+
+    import torch
+
+    if "OMP_NUM_THREADS" in os.environ:
+        return should_stop
+    torch.set_num_threads(1)
+
+    def check() -> bool:
+        stop = should_stop()
+        if torch.get_num_threads() != 1:
+            torch.set_num_threads(1)
+        return stop
+
+    return check
+
+
+def all_candidates() -> list[Candidate]:
+    """Every candidate, cheapest first: the order a board runs them in (the budget ends the list)."""
+    labels = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive", "mean": "window mean",
+              "linear_ls": "linear least squares"}
+    out: list[Candidate] = [Baseline(n, "baseline", labels[n]) for n in BASELINE_NAMES]
+    out += [Classical("AutoETS", "classical", "AutoETS"), Classical("AutoTheta", "classical", "AutoTheta")]
+    zoo = list_models("series")
+    first = [m for m in ("linear", "mlp") if m in zoo]
+    out += [Zoo(m, "zoo", m) for m in first]
+    out.append(Classical("AutoARIMA", "classical", "AutoARIMA"))
+    out += [Zoo(m, "zoo", m) for m in zoo if m not in first]
+    return out
+
+
+def candidate_names() -> list[str]:
+    return [c.name for c in all_candidates()] + ["ensemble"]
+
+
+def timed(call: Callable[[], Forecasts]) -> tuple[Forecasts, float]:
+    started = time.perf_counter()
+    out = call()
+    return out, time.perf_counter() - started

@@ -1,0 +1,83 @@
+"""A leaderboard as a job and as a run: `run_leaderboard` wraps `run_board` with its run directory
+(zoo/runs.py's BoardWriter), `leaderboard_job` is the job target (`module:function(payload, emit,
+should_stop) -> dict`, run in a worker by zoo/jobs.py), `reduce_board` folds its events into the
+state the live leaderboard draws, and `submit_leaderboard` queues one for a visitor.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Callable
+
+from zoo.leaderboard.spec import LeaderboardSpec
+
+TARGET = "zoo.leaderboard.job:leaderboard_job"
+
+
+def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None = None,
+                    emit: Callable[[dict], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> dict:
+    """The leaderboard with its run directory: leaderboard.json first, a candidate row as each ends,
+    result.json at the end. Bad input (SpecError) raises before anything is written; a fault
+    while running writes result.json with status `failed`, then re-raises."""
+    from zoo.data.series import read_series, resolve_series_source
+    from zoo.runs import BoardWriter, runs_root
+
+    started = time.perf_counter()   # the budget counts the reading too
+    spec.validate()
+    sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # bad data: refused
+    emit = emit or (lambda event: None)
+    writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
+    base = {"run_id": writer.run_id, "kind": "leaderboard"}
+    writer.write_result({**base, "status": "running", "started": time.time()})
+    emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
+    try:
+        from zoo.leaderboard.board import run_board
+
+        summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, started=started)
+    except Exception as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
+                             "traceback": traceback.format_exc(), "finished": time.time()})
+        emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
+        raise
+    summary = {**base, **summary, "run_dir": str(writer.path), "finished": time.time()}
+    writer.write_result(summary)
+    emit({"type": "finished", **summary})
+    return summary
+
+
+def leaderboard_job(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
+    """The job target: payload {"spec": LeaderboardSpec dict, "runs_dir", "run_id"}."""
+    spec = LeaderboardSpec.from_dict(payload["spec"])
+    return run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
+                           should_stop=should_stop)
+
+
+def reduce_board(state: dict, event: dict) -> None:
+    """Fold one leaderboard event into the state the live leaderboard reads."""
+    kind = event.get("type")
+    if kind == "run":
+        state.update(run_id=event["run_id"], run_dir=event["run_dir"], status="running", started=time.time())
+    elif kind == "plan":
+        state.update(plan=event["plan"], planned=event["candidates"], budget=event["budget"],
+                     target=event.get("target"))
+    elif kind == "candidate_start":
+        state.update(current=event["name"], current_since=time.time())
+    elif kind == "candidate":
+        state.setdefault("rows", []).append(event["row"])
+        state["current"] = None
+        state["elapsed"] = event.get("elapsed")
+    elif kind == "finished":
+        state["final"] = {k: v for k, v in event.items() if k != "type"}
+
+
+def submit_leaderboard(manager, spec: LeaderboardSpec, *, owner: str = "local", runs_dir=None):
+    """Queue a leaderboard job whose id is its run id (so `?run=<id>` works from the moment it is queued)."""
+    from zoo.runs import new_board_id, runs_root
+
+    spec.validate()
+    run_id = new_board_id()
+    payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "run_id": run_id, "kind": "leaderboard",
+               "task": "series"}
+    return manager.submit(TARGET, payload, owner=owner, job_id=run_id, reducer=reduce_board)

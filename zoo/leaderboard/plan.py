@@ -1,0 +1,169 @@
+"""The plan of a leaderboard: the horizon, the seasonal period, the lookback of the window models,
+where the test part starts, and the rolling-origin validation: K folds over the part before the
+test, each a refit on everything before its first origin, scored at every origin of its block.
+
+    rows:  [ training ........ | fold 1 | fold 2 | fold 3 | fold 4 | test ............ ]
+                               ^ o_1    ^ o_2    ^ o_3    ^ o_4    ^ test_start
+    fold k: fit on rows [0, o_k); forecast H steps from every origin t in [o_k, o_{k+1}) whose
+    targets end before the test part; the test: fit on [0, test_start), forecast from every
+    origin of the test part. The pick is made on the folds alone.
+
+On a short series (a yearly one of 100 rows) the folds cover the later half of the rows before
+the test, so every candidate is judged on dozens of origins, not on one validation part of a few
+windows. On a long one the origins scored are an even sample (MAX_VAL_ORIGINS, MAX_TEST_ORIGINS),
+the same for every candidate, so that the classical models, which forecast one origin at a time,
+stay affordable.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zoo.registry import SpecError
+
+MAX_VAL_ORIGINS = 400
+MAX_TEST_ORIGINS = 600
+MAX_LOOKBACK = 336
+# Steps a frequency suggests forecasting (the M4 competition's horizons, where it has one).
+HORIZONS = {"h": 24, "30min": 48, "15min": 96, "min": 60, "D": 14, "B": 10, "W": 13, "MS": 12, "ME": 12, "M": 12,
+            "QS": 8, "QE": 8, "Q": 8, "YS": 6, "YE": 6, "Y": 6, "A": 6}
+
+
+@dataclass
+class Plan:
+    rows: int
+    horizon: int
+    period: int                 # seasonal period (1: none)
+    lookback: int               # input window of the window models (and the baselines)
+    test_start: int             # first row of the test part
+    folds: list[tuple[int, int]]  # (o_k, o_{k+1}): fit before o_k, score origins in [o_k, o_{k+1})
+    val_origins: np.ndarray     # the origins scored in validation (a row t: targets t .. t+H-1), sorted
+    test_origins: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def val_start(self) -> int:
+        return self.folds[0][0]
+
+    def fold_origins(self, k: int) -> np.ndarray:
+        lo, hi = self.folds[k]
+        return self.val_origins[(self.val_origins >= lo) & (self.val_origins < hi)]
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "horizon": self.horizon, "period": self.period, "lookback": self.lookback,
+                "test_start": self.test_start, "folds": [list(f) for f in self.folds],
+                "val_origins": len(self.val_origins), "test_origins": len(self.test_origins), "notes": self.notes}
+
+
+def default_horizon(freq: str | None) -> int:
+    if not freq:
+        return 24
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return 24
+    name = str(getattr(offset, "rule_code", "")).split("-")[0]
+    n = max(int(getattr(offset, "n", 1) or 1), 1)
+    if name == "min" and n in (15, 30):
+        return HORIZONS[f"{n}min"]
+    return HORIZONS.get(name, 24)
+
+
+def _is_yearly(freq: str | None) -> bool:
+    return bool(freq) and str(freq).upper().lstrip("0123456789").startswith(("Y", "A"))
+
+
+def even_sample(values: np.ndarray, limit: int) -> np.ndarray:
+    """All of `values` up to `limit`, else `limit` evenly spaced ones (the first and the last kept)."""
+    if len(values) <= limit:
+        return values
+    return values[np.unique(np.linspace(0, len(values) - 1, limit).round().astype(np.int64))]
+
+
+def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int = 0, test_share: float = 0.2,
+              folds: int = 0) -> Plan:
+    """The leaderboard's plan for the target `y` (original scale). The period is detected on the rows
+    before the test part only; raises SpecError in one sentence when the series is too short."""
+    from zoo.forecast.baselines import detect_period
+
+    n = len(y)
+    notes: list[str] = []
+    H = int(horizon) or default_horizon(freq)
+    test_rows = max(int(round(n * test_share)), H)
+    test_start = n - test_rows
+    if not season and _is_yearly(freq):
+        # Yearly series: no seasonal period (as in the M4 competition). An autocorrelation peak
+        # there is a cycle of uneven length (lynx: about 9.6 years), which a fixed period misreads.
+        period = 1
+        notes.append("yearly data: no seasonal period (set --season to use one).")
+    else:
+        period = detect_period(y[:test_start], freq, season=season)
+        notes.append(f"seasonal period {period} ({'set' if season else 'detected on the rows before the test part'}).")
+    # The window models read 2 horizons or 2 seasons, whichever is longer (at least 8 steps; at
+    # most a third of the rows before the test, so that the first fold still has windows to learn from).
+    lookback = max(2 * H, 2 * period if period > 1 else 0, 8)
+    lookback = min(lookback, MAX_LOOKBACK, max(4, test_start // 4))
+    min_fit = lookback + H + max(2 * H, 2 * period if period > 1 else 0, 16)
+    if test_start - H < min_fit + 2:
+        raise SpecError(f"the series has {n} rows, too few for a leaderboard with horizon {H}: it needs about "
+                        f"{min_fit + 2 + H + test_rows} (a fit of {min_fit} rows, validation origins and a test part "
+                        f"of {test_rows}); use a shorter horizon or a longer series.")
+    pre = test_start
+    k = int(folds) or (4 if pre < 2000 else 3)
+    # Validation covers the later half of the rows before the test on a short series, down to a
+    # fifth on a long one, never leaving the first fold with fewer than `min_fit` rows.
+    share = 0.5 if pre < 1000 else 0.35 if pre < 10_000 else 0.2
+    first = max(min_fit, int(pre * (1 - share)))
+    last = pre - H           # the last validation origin: its targets end just before the test part
+    span = last - first + 1
+    k = max(1, min(k, span // max(H, 1) if span >= H else 1))
+    edges = np.linspace(first, last + 1, k + 1).round().astype(int)
+    fold_list = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    val_origins = even_sample(np.arange(first, last + 1), MAX_VAL_ORIGINS)
+    test_origins = even_sample(np.arange(test_start, n - H + 1), MAX_TEST_ORIGINS)
+    notes.append(f"{len(fold_list)} validation folds over rows {first:,} to {last + H - 1:,} ({len(val_origins):,} "
+                 f"origins), a refit before each; the test part is rows {test_start:,} to {n - 1:,} "
+                 f"({len(test_origins):,} origins).")
+    if len(val_origins) < span:
+        notes.append(f"validation scores an even sample of {len(val_origins):,} of its {span:,} origins, the same "
+                     "for every candidate.")
+    return Plan(rows=n, horizon=H, period=period, lookback=lookback, test_start=test_start, folds=fold_list,
+                val_origins=val_origins, test_origins=test_origins, notes=notes)
+
+
+def zoo_settings(model: str, n_windows: int, lookback: int, period: int) -> dict:
+    """A zoo model's recipe suited to this series: its hyperparameters and training settings, from
+    how many training windows there are and how long they are. (The ETTh1 recipes of
+    bench/forecast_ett.py, scaled down for short series: smaller models, smaller batches, more epochs.)"""
+    small = n_windows < 2000
+    batch = 32 if small else 128 if n_windows < 50_000 else 512
+    steps_per_epoch = max(1, math.ceil(n_windows / batch))
+    # About 1,500 optimisation steps, early stopping permitting: a short series' few windows need
+    # many epochs (up to 200 for the cheap linear models, 100 for the others).
+    epochs = int(min(200 if model in ("linear", "mlp") else 100, max(4, math.ceil(1500 / steps_per_epoch))))
+    patch = 1
+    if lookback >= 32:
+        patch = period if 2 <= period <= lookback // 4 and lookback / period <= 32 else max(1, round(lookback / 16))
+    tokens = math.ceil(lookback / patch)
+    width = 32 if small else 64
+    params = {
+        "linear": {"variant": "nlinear"},
+        "mlp": {"depth": 2, "width": 64 if small else 256, "dropout": 0.3, "window_norm": "last"},
+        "rnn": {"hidden_size": width, "window_norm": "last", "patch": patch},
+        "lstm": {"hidden_size": width, "window_norm": "last", "patch": patch},
+        "gru": {"hidden_size": width, "window_norm": "last", "patch": patch},
+        "tcn": {"channels": width, "levels": int(min(8, max(1, math.ceil(math.log2(tokens / 2 + 1))))),
+                "kernel_size": 3, "window_norm": "revin", "patch": patch},
+        "transformer": {"d_model": width, "heads": 4, "layers": 1 if small else 2, "dim_feedforward": 2 * width,
+                        "pooling": "last", "window_norm": "last", "patch": patch},
+    }.get(model)
+    if params is None:   # a model registered later: its defaults, with the series options it declares
+        from zoo.registry import get_model
+
+        declared = {h.name for h in get_model(model).hparams("series")}
+        params = {k: v for k, v in {"window_norm": "last", "patch": patch}.items() if k in declared}
+    return {"params": params, "batch_size": batch, "epochs": epochs, "patience": max(3, epochs // 5),
+            "lr": 3e-3 if model == "linear" else 1e-3, "schedule": "cosine"}

@@ -1,0 +1,100 @@
+"""LeaderboardSpec: everything that defines a leaderboard, each setting declared once with `hp`
+(like ExperimentSpec's), so the CLI's flags (zoo/cli/forecast_auto.py), the page's widgets
+(ui/leaderboard.py) and `validate()` come from the same declarations.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from dataclasses import dataclass, field
+
+from zoo.registry import SpecError, hp, hparams
+
+KINDS = ("baseline", "classical", "zoo", "ensemble")
+BUDGET_DEFAULT = 150.0
+
+
+@dataclass
+class LeaderboardSpec:
+    """One leaderboard: a CSV, what to forecast and how far, and how long the whole ranking may take."""
+
+    data: str = "ETTh1"                     # a CSV path, or ETTh1 (the bundled sample)
+    target: str | None = hp(None, kind="text", help="target column (default: the last numeric column)")
+    date_col: str | None = hp(None, kind="text", help="date column (default: detected)")
+    horizon: int = hp(0, low=0, high=1000, limits="[0, inf)",
+                      help="steps to forecast (0: chosen from the frequency: 24 hourly, 12 monthly, 8 quarterly, ...)")
+    budget: float = hp(BUDGET_DEFAULT, low=10.0, high=1800.0, step=10.0, limits="(0, inf)",
+                       help="seconds the whole leaderboard may take; candidates that do not fit are listed as skipped")
+    season: int = hp(0, low=0, high=100_000, limits="[0, inf)",
+                     help="seasonal period for the classical models, the baselines and MASE (0: detect)")
+    test_share: float = hp(0.2, low=0.05, high=0.5, step=0.05, limits="(0, 0.9)",
+                           help="share of the rows held out as the test part (never looked at by the pick)")
+    folds: int = hp(0, low=0, high=10, limits="[0, 20]",
+                    help="rolling-origin validation folds, each a refit (0: 4 on short series, 3 on long ones)")
+    models: str = hp("", kind="text", help="only these candidates, comma-separated (default: every one)")
+    seed: int = hp(0, low=0, high=2**32 - 1, help="seeds every model's weights and shuffling: same seed, same board")
+    device: str = hp("cpu", kind="text", help="where the zoo's models train: cpu (default), auto, cuda, mps")
+    extra: dict = field(default_factory=dict)   # what the page adds (a display name); not a setting
+
+    def validate(self) -> "LeaderboardSpec":
+        if not isinstance(self.data, str) or not self.data.strip():
+            raise SpecError("a leaderboard needs data: a CSV path, or ETTh1 for the bundled sample.")
+        for h in settings():
+            value = getattr(self, h.name)
+            if h.kind == "text":
+                if value is not None and not isinstance(value, str):
+                    raise SpecError(f"{h.name}={value!r} must be text.")
+                continue
+            if isinstance(value, bool) or (h.kind == "int" and not isinstance(value, int)) or (
+                    h.kind == "float" and not isinstance(value, (int, float))):
+                raise h.wrong_kind(value)
+            h.check(value)
+        self.model_names()   # unknown names are refused here
+        return self
+
+    def model_names(self) -> list[str]:
+        """The candidates asked for by name (empty: all); an unknown name is a SpecError."""
+        from zoo.leaderboard.candidates import candidate_names
+
+        wanted = [m.strip() for m in (self.models or "").split(",") if m.strip()]
+        known = candidate_names()
+        unknown = [m for m in wanted if m not in known]
+        if unknown:
+            raise SpecError(f"unknown candidate(s) {', '.join(unknown)}; choose from {', '.join(known)}.")
+        return wanted
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LeaderboardSpec":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise SpecError(f"leaderboard settings have unknown fields {sorted(unknown)}; remove them.")
+        return cls(**data)
+
+    def replace(self, **changes) -> "LeaderboardSpec":
+        return dataclasses.replace(self, **changes)
+
+    def cli_command(self) -> str:
+        """The `python -m zoo forecast-auto ...` command that reproduces this leaderboard."""
+        args = ["python", "-m", "zoo", "forecast-auto", "--data", self.data]
+        for h in settings():
+            value = getattr(self, h.name)
+            if value != h.default and value not in (None, ""):
+                args += [flag(h.name), str(value)]
+        return " ".join(shlex.quote(a) for a in args)
+
+
+def settings() -> list:
+    """Every declared setting of a leaderboard, in declaration order."""
+    return hparams(LeaderboardSpec)
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")

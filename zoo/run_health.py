@@ -1,0 +1,48 @@
+"""Which process writes a run, and the runs whose process is gone: a server or worker killed
+leaves its runs saying `running`; a starting server marks them `failed` (zoo/runs.py owns the files,
+this module only decides which runs ended without saying so).
+"""
+from __future__ import annotations
+
+import os
+
+from zoo.runs import end_run, list_runs
+
+
+def process_identity() -> dict:
+    """Which process writes a run: enough to tell later whether it still runs (the host, its pid and
+    when that pid started, so a reused pid does not count)."""
+    import socket
+
+    return {"host": socket.gethostname(), "pid": os.getpid(), "pid_started": _pid_started(os.getpid())}
+
+
+def _pid_started(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]   # field 22, starttime, after the command name
+    except (OSError, IndexError):
+        return None
+
+
+def _still_running(identity: dict | None) -> bool:
+    """False when the process that wrote a run is known to be gone (same host, pid dead or reused)."""
+    import socket
+
+    if not identity or identity.get("host") != socket.gethostname():
+        return True   # another machine's run, or one that does not say: leave it alone
+    started = _pid_started(int(identity.get("pid", -1)))
+    return started is not None and started == identity.get("pid_started")
+
+
+def recover_interrupted(root=None) -> list[str]:
+    """Runs that say `running` or `queued` but whose process is gone (a server or worker killed):
+    mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts, so a
+    run is never `running` forever. Returns their ids."""
+    ended = []
+    for run in list_runs(root):
+        if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
+            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server or its "
+                                           "worker was killed); the best checkpoint so far is kept"):
+                ended.append(run.run_id)
+    return ended

@@ -1,0 +1,72 @@
+"""Runs written on another machine (a Ray node without the runs directory): whether a node shares
+the server's runs directory, and the run files that travel back to the server, written there by
+zoo/runs.py's own writers (only run file names and valid run ids are accepted).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from zoo.registry import SpecError
+from zoo.runs import METRICS, ROOT_MARK, RUN_FILES, atomic_write_bytes, atomic_write_text, is_run_id, run_path
+
+
+def mark_root(root) -> str:
+    """The token of this runs directory (written once to `.playground-root`): a machine that reads
+    the same token in the same path shares the directory (storage every node mounts)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / ROOT_MARK
+    if not path.exists():
+        tmp = atomic_write_text(root / f".{ROOT_MARK}.{secrets.token_hex(4)}.tmp", secrets.token_hex(8))
+        try:
+            os.link(tmp, path)   # never replaces: two servers starting together agree on one token
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def shares_root(root, token: str | None) -> bool:
+    """Whether this machine sees the runs directory whose token is `token` at `root`."""
+    try:
+        return bool(token) and (Path(root) / ROOT_MARK).read_text().strip() == token
+    except OSError:
+        return False
+
+
+def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
+    """(run id, file name, contents) of every run file under `root` that changed since the last call
+    with the same `seen` (which it updates). metrics.csv is cut after its last complete row."""
+    root, out = Path(root), []
+    if not root.is_dir():
+        return out
+    for run_dir in sorted(root.iterdir()):
+        if not (run_dir.is_dir() and is_run_id(run_dir.name)):
+            continue
+        for name in RUN_FILES:
+            path = run_dir / name
+            try:
+                stat = path.stat()
+                key = (stat.st_mtime_ns, stat.st_size)
+                if seen.get((run_dir.name, name)) == key:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue   # not written yet, or replaced while read: the next call sends it
+            if name == METRICS:
+                data = data[: data.rfind(b"\n") + 1]
+            seen[(run_dir.name, name)] = key
+            out.append((run_dir.name, name, data))
+    return out
+
+
+def receive_file(root, run_id: str, name: str, data: bytes) -> Path:
+    """Write one file of a run written on another machine into its run directory here, atomically."""
+    if name not in RUN_FILES:
+        raise SpecError(f"{name[:80]!r} is not a file of a run directory; expected one of {', '.join(RUN_FILES)}.")
+    path = run_path(run_id, root)
+    path.mkdir(parents=True, exist_ok=True)
+    return atomic_write_bytes(path / name, data)
