@@ -57,14 +57,14 @@ with setup:
     st.subheader("Model")
     model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state="session",
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
-    with st.expander("Model hyperparameters"):
+    with st.expander("Model hyperparameters", key="forecast-model-box"):
         params = form.model_form(model, key_prefix="forecast-model", task="series",
                                  values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
                                  else None)
     n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
     shape = DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
     preview = form.render_model_preview(model, params.valid(), shape)
-    with st.expander("Training settings"):
+    with st.expander("Training settings", key="forecast-settings-box"):
         settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
     problems = ([problem] if problem else []) + params.problems + settings.problems
     if not problems:
@@ -82,7 +82,7 @@ with setup:
             st.error(str(exc), icon=":material/error:")
         else:
             start_run(spec)
-        leaderboard.find_best(source, sf, windows, problem)
+    leaderboard.find_best(source, sf, windows, problem)
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

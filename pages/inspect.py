@@ -81,7 +81,7 @@ try:
             extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, key="inspect-lookback"),
                          horizon=s2.number_input("horizon H", 1, 500, 24, key="inspect-horizon"),
                          features=s3.selectbox("features", ["target", "all"], key="inspect-features"))
-        with st.expander("Model hyperparameters"):
+        with st.expander("Model hyperparameters", key="inspect-new-box"):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
             seed = st.number_input("seed for the weights", 0, 2**31 - 1, 0, key="inspect-seed")
         subject = views.subject_from_config(task, model_name, form.non_defaults(model_name, params), data=data,

@@ -54,7 +54,7 @@ else:
             st.warning(str(exc))
     views.live_view(manager, target)
     if not active:
-        with st.expander("Run more trials in this study"):
+        with st.expander("Run more trials in this study", key="search-more-box"):
             try:
                 more = setup_views.continue_form(manager, owner, target, runs, manager.per_owner)
             except SpecError as exc:

@@ -54,11 +54,11 @@ def setup_panel() -> None:
                    f"IDX files in `{dataset.raw_folder()}`.")
     model = st.selectbox("Model", list_models("image"), key="train-model", persist_state="session",
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
-    with st.expander("Model hyperparameters", expanded=True):
+    with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):
         params = form.model_form(model, key_prefix="train-model", task="image")
     base = ExperimentSpec(task="image", data=data, model=model)
     preview = form.render_model_preview(model, params.valid(), shape_of(base))
-    with st.expander("Training settings", expanded=True):
+    with st.expander("Training settings", expanded=True, key="train-settings-box"):
         settings = form.training_form(key_prefix="train-settings", task="image")
 
     spec = start_button("Start training", key="train-start", problems=params.problems + settings.problems,

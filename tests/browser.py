@@ -30,6 +30,18 @@ def wait_for_app(tab, timeout: float = 60_000) -> None:
         timeout=timeout)
 
 
+def choose(page, key: str, option: str) -> None:
+    """Pick the option whose text starts with `option` in the selectbox `key`, as a keyboard user:
+    type into its box and press Enter once the list shows it (a click on the box can land while the
+    page re-renders, and then the list never opens)."""
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").filter(has_text=option).first.wait_for()
+    box.press("Enter")
+    wait_for_app(page)
+
+
 def set_slider(page, key: str, *keys: str) -> None:
     """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...)."""
     thumb = page.locator(f".st-key-{key} input[type='range']")
@@ -38,6 +50,13 @@ def set_slider(page, key: str, *keys: str) -> None:
         thumb.press(k)
     page.wait_for_timeout(150)
     wait_for_app(page)
+
+
+def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
+    """Wait until the text or number box `key` shows `value` (a page that is still drawing may show
+    the widget before the run that fills it has finished)."""
+    page.wait_for_function("([key, value]) => { const el = document.querySelector(`.st-key-${key} input`);"
+                           " return !!el && el.value === value; }", arg=[key, value], timeout=timeout)
 
 
 def slider_value(page, key: str) -> str:

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from tests.browser import set_slider, slider_value
 from tests.conftest import wait_for_app
 from tests.test_browser_forecast import daily_cycle_csv, tall_shot
 
@@ -30,8 +29,11 @@ def test_find_the_best_model_live_then_reopen(app_server, page, tmp_path):
     page.locator(".st-key-forecast-upload input[type='file']").set_input_files(str(csv_path))
     page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
 
-    set_slider(page, "forecast-board-budget", "Home", "ArrowRight")   # 20 s: the baselines and a few more
-    assert slider_value(page, "forecast-board-budget") == "20"
+    budget = page.locator(".st-key-forecast-board-budget input")   # typed: 10 to 1800 s is too wide for a slider
+    budget.fill("20")   # 20 s: the baselines and a few more
+    budget.press("Enter")
+    wait_for_app(page)
+    assert budget.input_value() == "20"
     page.get_by_role("button", name="Find the best model").click()
     page.wait_for_url("**/forecast?run=*", timeout=30_000)
     run_id = page.url.split("run=")[1].split("&")[0]
@@ -52,9 +54,12 @@ def test_find_the_best_model_live_then_reopen(app_server, page, tmp_path):
     assert result["status"] == "finished", result.get("reason")
     summary = page.locator(".st-key-forecast-board-summary").inner_text()
     assert "★" in summary and result["pick"]["label"] in summary and "ranked" in summary
-    assert result["skipped"], "a 20 s budget leaves some models out"
-    skipped = page.locator(".st-key-forecast-board-skipped").inner_text()
-    assert "did not make the table" in skipped and "budget" in skipped
+    # Whether 20 s leaves models out depends on this machine's speed (test_leaderboard_pages.py shows
+    # a board that skipped some for certain); the page lists exactly those result.json skipped.
+    skipped = page.locator(".st-key-forecast-board-skipped")
+    assert skipped.count() == (1 if result["skipped"] else 0)
+    for row in result["skipped"]:
+        assert row["note"] in skipped.inner_text()
     page.locator(".st-key-forecast-future .js-plotly-plot").wait_for()
     page.get_by_text("python -m zoo forecast-auto").first.wait_for()
     tall_shot(page, "leaderboard-finished")

@@ -6,13 +6,12 @@ Screenshots land in tests/artifacts/lost-*.png.
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import set_slider, slider_value
+from tests.browser import choose, set_slider, slider_value
 from tests.conftest import shot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -116,9 +115,7 @@ def test_out_of_range_values_turn_start_off_and_the_spec_is_what_the_form_shows(
 def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, page):
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)
-    page.locator(".st-key-train-model").click()
-    page.get_by_role("option", name=re.compile(r"^lstm ")).first.click()
-    wait_for_app(page)
+    choose(page, "train-model", "lstm")
     set_slider(page, "train-settings-epochs", "End")   # 200: still running when we reload
     page.get_by_role("button", name="Start training").click()
     run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()

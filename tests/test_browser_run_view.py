@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import set_slider, slider_value
+from tests.browser import choose, set_slider, slider_value, wait_for_input
 from tests.conftest import shot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 RUN_IN_URL = "() => new URLSearchParams(location.search).get('run')"
+SETTINGS_OPEN = "() => document.querySelector('.st-key-forecast-settings-box details').open"
 
 
 def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_server, page, tmp_path):
@@ -38,9 +39,7 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     wait_for_app(page)
     page.get_by_role("tab", name="Attach to a study").click()
     wait_for_app(page)
-    page.locator(".st-key-attach_name").click()
-    page.get_by_role("option", name="series-study").first.click()
-    wait_for_app(page)
+    choose(page, "attach_name", "series-study")
     page.get_by_role("button", name="Attach").click()
     wait_for_app(page)
     page.get_by_role("button", name="Train with best").click()
@@ -48,8 +47,8 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     wait_for_app(page)
     # The Forecast page, its form filled from the best trial's spec: the stored upload, the windows, the model.
     page.get_by_text("Earlier file: shop load.csv").first.wait_for(timeout=30_000)
-    assert page.locator(".st-key-forecast-lookback input").input_value() == "24"
-    assert page.locator(".st-key-forecast-horizon input").input_value() == "6"
+    wait_for_input(page, "forecast-lookback", "24")
+    wait_for_input(page, "forecast-horizon", "6")
     page.wait_for_function("() => { const el = document.querySelector('.st-key-forecast-model');"
                            " return el && Array.from(el.querySelectorAll('input')).some(i => i.value.startsWith('mlp'))"
                            " || (el && el.innerText.includes('mlp')); }", timeout=10_000)
@@ -63,6 +62,10 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
         page.get_by_text("Training settings", exact=True).click()
         set_slider(page, "forecast-settings-epochs", "End")    # 200 epochs: still running when we leave
         set_slider(page, "forecast-settings-patience", "Home")
+        # The server has both settings, and the box stays open after each change (it once collapsed on
+        # every rerun, and the next key went nowhere): the recipe says so.
+        page.get_by_text("200 epochs · batch").filter(has_text="early stopping off").first.wait_for()
+        assert page.evaluate(SETTINGS_OPEN)
         page.get_by_role("button", name="Train and forecast").click()
         return page.wait_for_function(RUN_IN_URL).json_value()
 

@@ -72,6 +72,25 @@ def test_caps_hold_through_the_library_with_demo_mode_on(demo_on, runs_dir):
     assert not runs_dir.exists() or not any(p for p in runs_dir.rglob("*") if p.is_file())
 
 
+def test_a_leaderboard_is_capped_and_counted_as_the_visitors(demo_on, runs_dir, tmp_path):
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+    from zoo.leaderboard.job import submit_leaderboard
+    from zoo.jobs import JobManager
+    from tests.test_leaderboard import monthly_csv
+
+    data = str(monthly_csv(tmp_path / "sales.csv"))
+    over = LeaderboardSpec(data=data, horizon=6, budget=demo_on.wall_seconds + 10)
+    with pytest.raises(SpecError, match=f"at most {demo_on.wall_seconds} s.*lower the time budget"):
+        submit_leaderboard(JobManager(max_running=1, per_owner=1), over, owner="visitor-a", runs_dir=runs_dir)
+    with pytest.raises(SpecError, match="lower the time budget"):
+        run_leaderboard(over, runs_dir=runs_dir)   # the CLI's path (forecast-auto) too
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())
+    summary = run_leaderboard(LeaderboardSpec(data=data, horizon=6, budget=0.01), runs_dir=runs_dir,
+                              owner="visitor-a")
+    assert demo.usage("visitor-a", runs_dir)["runs"] == 1 and demo.usage("visitor-b", runs_dir)["runs"] == 0
+    assert summary["run_id"] in demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
+
+
 def test_the_wall_time_cap_ends_a_job_as_stopped_with_its_best_checkpoint(monkeypatch, runs_dir):
     from zoo.jobs import JobManager, submit_training
     from zoo.runs import load_run

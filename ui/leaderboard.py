@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.live import REFRESH_S, format_duration, status_badge
-from ui.state import job_manager, remember_run, runs_dir, session_owner
+from ui.state import can_control, job_manager, runs_dir, session_owner
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.leaderboard.spec import LeaderboardSpec, settings
@@ -61,7 +61,7 @@ def find_best(source, sf, windows: dict, problem: str | None) -> None:
     if source.kind == "upload":
         from zoo.forecast_io import store_upload
 
-        data = str(store_upload(source.raw, source.name, runs_dir()))
+        data = str(store_upload(source.raw, source.name, runs_dir(), session_owner()))
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, horizon=int(windows["horizon"]),
                            season=int(windows.get("season") or 0), budget=float(budget))
     start_board(spec)
@@ -76,7 +76,6 @@ def start_board(spec: LeaderboardSpec) -> None:
     except SpecError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    remember_run(job.id)
     st.query_params["run"] = job.id
     st.rerun()
 
@@ -142,7 +141,7 @@ def live_board(job, key: str) -> None:
     head, stop_col = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"#### Leaderboard `{job.id}`")
     stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
-                    disabled=job.stop_requested or job.owner != session_owner(), width="stretch",
+                    disabled=job.stop_requested or not can_control(job.owner), width="stretch",
                     help="ends the candidate running now; the table ranks those that finished")
     spec = job.payload.get("spec") or {}
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
@@ -256,7 +255,10 @@ def finished_board(run, job, key: str) -> None:
                     if horizon > 1 else 1
                 st.plotly_chart(series_results.backtest_figure(fio.backtest_step(backtest, step)),
                                 key=f"{key}-board-backtest-{run.run_id}", config=series_results.PLOT_CONFIG)
-        if p.get("spec"):
+        if p.get("spec") and not can_control(result.get("owner")):
+            st.caption(":material/visibility: Another visitor's leaderboard: you may look at it and download its "
+                       "files.")
+        elif p.get("spec"):
             if st.button("Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
                          help="fill the form with the pick's model and recipe"):
                 from ui.run_view import hand_off
@@ -306,7 +308,6 @@ def show(run, job, key: str) -> bool:
         live_board(job, key)
         return True
     if run is not None and run.is_leaderboard:
-        remember_run(run.run_id)
         finished_board(run, job, key)
         return True
     return False

@@ -103,6 +103,15 @@ def check_trials(n_trials: int | None, timeout: float | None = None) -> None:
                         "give fewer trials.")
 
 
+def check_budget(seconds: float) -> None:
+    """Refuse a job whose own time budget (a leaderboard's) is past the demo's wall-time cap, which
+    would otherwise cut it short without saying so up front."""
+    c = caps()
+    if c is not None and seconds > c.wall_seconds:
+        raise SpecError(f"this hosted demo runs a job for at most {c.wall_seconds} s, and this one asks for a "
+                        f"budget of {seconds:g} s; lower the time budget.")
+
+
 def upload_limits() -> tuple[int, int] | None:
     """(bytes, rows) an upload may have on the demo; None outside it."""
     c = caps()

@@ -16,19 +16,22 @@ TARGET = "zoo.leaderboard.job:leaderboard_job"
 
 def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None = None,
                     emit: Callable[[dict], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> dict:
+                    should_stop: Callable[[], bool] | None = None, owner: str | None = None) -> dict:
     """The leaderboard with its run directory: leaderboard.json first, a candidate row as each ends,
     result.json at the end. Bad input (SpecError) raises before anything is written; a fault
     while running writes result.json with status `failed`, then re-raises."""
     from zoo.data.series import read_series, resolve_series_source
     from zoo.runs import BoardWriter, runs_root
 
+    from zoo import demo
+
     started = time.perf_counter()   # the budget counts the reading too
     spec.validate()
+    demo.check_budget(spec.budget)
     sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # bad data: refused
     emit = emit or (lambda event: None)
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
-    base = {"run_id": writer.run_id, "kind": "leaderboard"}
+    base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner}   # owner: a visitor (zoo/demo.py)
     writer.write_result({**base, "status": "running", "started": time.time()})
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
     try:
@@ -51,7 +54,7 @@ def leaderboard_job(payload: dict, emit: Callable[[dict], None], should_stop: Ca
     """The job target: payload {"spec": LeaderboardSpec dict, "runs_dir", "run_id"}."""
     spec = LeaderboardSpec.from_dict(payload["spec"])
     return run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
-                           should_stop=should_stop)
+                           should_stop=should_stop, owner=payload.get("owner"))
 
 
 def reduce_board(state: dict, event: dict) -> None:
@@ -73,11 +76,15 @@ def reduce_board(state: dict, event: dict) -> None:
 
 
 def submit_leaderboard(manager, spec: LeaderboardSpec, *, owner: str = "local", runs_dir=None):
-    """Queue a leaderboard job whose id is its run id (so `?run=<id>` works from the moment it is queued)."""
+    """Queue a leaderboard job whose id is its run id (so `?run=<id>` works from the moment it is queued);
+    on the hosted demo its budget and the visitor's room are checked first (zoo/demo.py)."""
+    from zoo import demo
     from zoo.runs import new_board_id, runs_root
 
     spec.validate()
+    demo.check_budget(spec.budget)
+    demo.check_room(owner, runs_root(runs_dir))
     run_id = new_board_id()
     payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "run_id": run_id, "kind": "leaderboard",
-               "task": "series"}
+               "task": "series", "owner": owner}
     return manager.submit(TARGET, payload, owner=owner, job_id=run_id, reducer=reduce_board)
