@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -432,3 +433,31 @@ def describe_models(task: str | None = None) -> list[dict]:
          "hyperparameters": [h.as_dict() for h in get_model(n).hparams(task)]}
         for n in list_models(task)
     ]
+
+
+class DeclaredSettings:
+    """What ExperimentSpec and LeaderboardSpec share: a dataclass of `hp` declarations that
+    round-trips exactly through JSON, and refuses fields it does not declare (`WHAT` names it in
+    the error)."""
+
+    WHAT = "settings"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise SpecError(f"unknown fields {sorted(unknown)} in {cls.WHAT}; remove them.")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls.from_dict(json.loads(text))
+
+    def replace(self, **changes: Any):
+        return dataclasses.replace(self, **changes)

@@ -10,13 +10,10 @@ in and whether the search may sample it. From that one declaration come the CLI'
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from zoo.initialisation import INITS
-from zoo.registry import HParam, SpecError, get_model, get_task, hp, hparams, make_config
+from zoo.registry import DeclaredSettings, HParam, SpecError, get_model, get_task, hp, hparams, make_config
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step")
@@ -31,8 +28,10 @@ NOT_PRECISION = "precision depends on the device, not on the model; set it with 
 
 
 @dataclass
-class ExperimentSpec:
+class ExperimentSpec(DeclaredSettings):
     """One run: data, model and recipe. JSON round-trips exactly (`to_json` / `from_json`)."""
+
+    WHAT = "the spec"
 
     task: str = "image"                      # "image" or "series" (zoo.registry.TASKS)
     data: str = "mnist-sample"               # an image dataset name, or a CSV path for series
@@ -117,27 +116,6 @@ class ExperimentSpec:
 
     def model_config(self):
         return make_config(self.model, self.model_params, self.task)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ExperimentSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpecError(f"spec has unknown fields {sorted(unknown)}; remove them.")
-        return cls(**data)
-
-    @classmethod
-    def from_json(cls, text: str) -> "ExperimentSpec":
-        return cls.from_dict(json.loads(text))
-
-    def replace(self, **changes: Any) -> "ExperimentSpec":
-        return dataclasses.replace(self, **changes)
 
     def cli_command(self) -> str:
         """The `python -m zoo train ...` command that reproduces this spec."""

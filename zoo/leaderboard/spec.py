@@ -4,20 +4,20 @@
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 import shlex
 from dataclasses import dataclass, field
 
-from zoo.registry import SpecError, hp, hparams
+from zoo.registry import DeclaredSettings, SpecError, hp, hparams
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
 BUDGET_DEFAULT = 150.0
 
 
 @dataclass
-class LeaderboardSpec:
+class LeaderboardSpec(DeclaredSettings):
     """One leaderboard: a CSV, what to forecast and how far, and how long the whole ranking may take."""
+
+    WHAT = "the leaderboard's settings"
 
     data: str = "ETTh1"                     # a CSV path, or ETTh1 (the bundled sample)
     target: str | None = hp(None, kind="text", help="target column (default: the last numeric column)")
@@ -63,23 +63,6 @@ class LeaderboardSpec:
         if unknown:
             raise SpecError(f"unknown candidate(s) {', '.join(unknown)}; choose from {', '.join(known)}.")
         return wanted
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LeaderboardSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpecError(f"leaderboard settings have unknown fields {sorted(unknown)}; remove them.")
-        return cls(**data)
-
-    def replace(self, **changes) -> "LeaderboardSpec":
-        return dataclasses.replace(self, **changes)
 
     def cli_command(self) -> str:
         """The `python -m zoo forecast-auto ...` command that reproduces this leaderboard."""
