@@ -22,7 +22,6 @@ import streamlit as st
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, job_manager, runs_dir, session_owner
 from zoo.forecast_io import display_name
-from zoo.jobs import ACTIVE
 from zoo.leaderboard.spec import LeaderboardSpec, settings
 
 TASK = "series"   # the task whose page shows leaderboards (the Forecast page)
@@ -151,16 +150,11 @@ def live_board(job, key: str) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def live_table(job_id: str) -> None:
-    manager = job_manager()
-    job = manager.get(job_id)
+    from ui.live import live_job
+
+    job, snapshot = live_job(job_id)
     if job is None:
-        st.warning(f"Job {job_id} is no longer known to this server.")
         return
-    if job.stop_requested and job.active:
-        manager.wait(job_id, timeout=0.5)
-    snapshot = job.snapshot()
-    if snapshot["status"] not in ACTIVE:
-        st.rerun()
     state = snapshot["state"]
     if snapshot["stop_requested"]:
         status_badge("stopped", "stopping…")
@@ -268,7 +262,9 @@ def finished_board(run, job, key: str) -> None:
     if notes:
         with st.expander("Notes on the data and the validation"):
             st.markdown("\n".join(f"- {n}" for n in notes))
-    downloads(run, key)
+    from ui.run_view import downloads
+
+    downloads(run, key, BOARD_DOWNLOADS)
 
 
 BOARD_DOWNLOADS = {
@@ -278,20 +274,6 @@ BOARD_DOWNLOADS = {
     "best.pt": ("application/octet-stream", "the pick's weights (a zoo model)"),
     "leaderboard.json": ("application/json", "the leaderboard's settings"),
 }
-
-
-def downloads(run, key: str) -> None:
-    row = st.container(horizontal=True, key=f"{key}-downloads")
-    present = {p.name: p for p in run.files()}
-    for name, (mime, help) in BOARD_DOWNLOADS.items():
-        if name in present:
-            row.download_button(name, data=lambda p=present[name]: p.read_bytes(), file_name=f"{run.run_id}-{name}",
-                                mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
-                                help=help)
-    row.download_button("whole run (.zip)", data=run.zip, file_name=f"{run.run_id}.zip", mime="application/zip",
-                        key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore")
-    st.markdown("Reproduce it from a shell:")
-    st.code(run.command(), language="bash", wrap_lines=True)
 
 
 def _f(v) -> str:

@@ -232,20 +232,31 @@ def _live_panel(job_id: str) -> None:
     _draw_live(job_id)
 
 
-def _draw_live(job_id: str) -> None:
-    """Reruns the whole page when the job ends (the page then draws the results instead)."""
+def live_job(job_id: str):
+    """(job, snapshot) for a live fragment to draw; (None, None), with a warning, when this server no
+    longer knows the job. Reruns the whole page once the job has ended: the page then draws its outcome."""
     from ui.state import job_manager
 
     manager = job_manager()
     job = manager.get(job_id)
     if job is None:
         st.warning(f"Job {job_id} is no longer known to this server.")
-        return
+        return None, None
     if job.stop_requested and job.active:
         manager.wait(job_id, timeout=0.5)  # stopping takes a moment: show the outcome without another tick
     snapshot = job.snapshot()
     if snapshot["status"] not in ACTIVE:
-        st.rerun()  # the page shows the outcome
+        st.rerun()
+    return job, snapshot
+
+
+def _draw_live(job_id: str) -> None:
+    from ui.state import job_manager
+
+    manager = job_manager()
+    job, snapshot = live_job(job_id)
+    if job is None:
+        return
     task = (job.payload.get("spec") or {}).get("task", "image")
     state = snapshot["state"]
     status = snapshot["status"]

@@ -341,22 +341,23 @@ DOWNLOADS = {
 }
 
 
-def downloads(run, key: str) -> None:
-    """The run's files, the whole run as a zip, and the command that reproduces it."""
+def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
+    """The run's `files` ({name: (mime, what it holds)}) that exist, the whole run as a zip, and the
+    command that reproduces it (a training run's or a leaderboard's, zoo/runs.py Run.command)."""
     row = st.container(horizontal=True, key=f"{key}-downloads")
     present = {p.name: p for p in run.files()}
-    for name, (mime, help) in DOWNLOADS.items():
+    for name, (mime, help) in files.items():
         if name in present:
             row.download_button(name, data=lambda p=present[name]: p.read_bytes(), file_name=f"{run.run_id}-{name}",
                                 mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
                                 help=help)
-    if "best.pt" not in present:
+    if not run.is_leaderboard and "best.pt" not in present:
         row.caption("no checkpoint was written")
     row.download_button("whole run (.zip)", data=run.zip, file_name=f"{run.run_id}.zip", mime="application/zip",
                         key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore",
                         help="every file of the run directory")
     st.markdown("Reproduce it from a shell:")
-    st.code(run.spec.cli_command(), language="bash", wrap_lines=True)
+    st.code(run.command(), language="bash", wrap_lines=True)
 
 
 def _other_runs(task: str, current: str | None) -> None:
