@@ -1,0 +1,332 @@
+"""The Inspect page's tabs (pages/inspect.py), one function each, drawn for a subject (a saved
+run's model or a freshly configured one, ui/inspect_views.py). The numbers come from zoo.inspect
+and zoo.explain, which give the model back as they found it; each tab that runs the model says so
+with `unchanged_badge`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from ui import inspect_views as views
+from zoo import explain as ze
+from zoo import inspect as zi
+from zoo.initialisation import INITS
+from zoo.registry import get_task
+
+
+def unchanged_badge(model, before: dict) -> None:
+    """Show that the model came back as it went in (device, dtype, modes, hooks)."""
+    if zi.state_snapshot(model) == before:
+        st.badge("model unchanged: device, dtype, train/eval flags and hooks as before", icon=":material/check:",
+                 color="green")
+    else:
+        st.badge("the model changed", icon=":material/warning:", color="red")
+
+
+def summary_tab(subject) -> None:
+    """Summary: the layer table from torchinfo, with the totals."""
+    model, shape = subject.model, subject.shape
+    c1, c2 = st.columns(2)
+    batch_size = c1.number_input("Batch size", 1, 8192, int(subject.batch_size), key="inspect-summary-batch",
+                                 help="shapes, mult-adds and memory are for a batch this large")
+    precisions = list(zi.PRECISION_DTYPES)
+    precision = c2.segmented_control("Precision", precisions, key="inspect-summary-precision",
+                                     default=subject.precision if subject.precision in precisions else "fp32",
+                                     help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
+    before = zi.state_snapshot(model)
+    summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
+    t = summary.totals
+    m = st.columns(5)
+    m[0].metric("Parameters", f"{t['total_params']:,}",
+                help=f"{t['trainable_params']:,} trainable, {t['frozen_params']:,} frozen")
+    m[1].metric("Trainable / frozen", f"{t['trainable_params']:,} / {t['frozen_params']:,}")
+    m[2].metric("Mult-adds per batch", f"{t['mult_adds']:,}")
+    m[3].metric(f"Parameters at {t['precision']}", f"{t['params_mb']:.3f} MB")
+    m[4].metric("Forward + backward", f"{t['forward_backward_mb']:.2f} MB",
+                help=f"estimated total with input and parameters: {t['total_mb']:.2f} MB")
+    st.dataframe(views.summary_frame(summary), hide_index=True, width="stretch", key="inspect-summary-table",
+                 height=min(38 + 35 * len(summary.rows), 640),
+                 column_config={"params": st.column_config.NumberColumn(format="localized"),
+                                "mult-adds": st.column_config.NumberColumn(format="localized")})
+    st.caption("From torchinfo, run on a batch of random inputs in eval mode under no_grad, with the model "
+               "left where it is. Mult-adds: each weight times the positions it is applied at (this also counts "
+               "weight-normed convolutions and attention projections, which torchinfo misses). Forward + "
+               "backward: the output of every layer with weights, twice (activation and its gradient); optimizer "
+               f"state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable weights).")
+    unchanged_badge(model, before)
+
+
+def internals_tab(subject) -> None:
+    """Internals: a Module's ordered dictionaries: parameters, buffers, children, hooks."""
+    model = subject.model
+    st.markdown("A `Module` keeps its state in a few ordered dictionaries: `_parameters` (learnable tensors), "
+                "`_buffers` (state without gradients, like BatchNorm's running stats; names in "
+                "`_non_persistent_buffers_set` stay out of the state_dict), `_modules` (children), and one "
+                "dictionary per kind of hook.")
+    left, right = st.columns([1, 1], gap="large")
+    tree = zi.module_tree(model)
+    with left:
+        st.dataframe(views.tree_frame(tree), hide_index=True, width="stretch", key="inspect-tree",
+                     column_order=["module", "type", "own params", "buffers", "mode", "hooks"],
+                     height=min(38 + 35 * len(tree), 560))
+    with right:
+        names = [t["name"] for t in tree]
+        weighted = zi.weighted_layers(model)
+        picked = st.selectbox("Module", names, key="inspect-module",
+                              index=names.index(weighted[0]) if weighted else 0,
+                              format_func=lambda n: f"{n or '(model)'} · {type(model.get_submodule(n)).__name__}")
+        info = zi.module_internals(model, picked)
+        st.code(f"{info['type']}({info['extra_repr']})  # {'train' if info['training'] else 'eval'} mode")
+        st.markdown("**`_parameters`**")
+        if info["parameters"]:
+            st.dataframe(views.tensor_frame(info["parameters"]), hide_index=True, width="stretch")
+        else:
+            st.caption("empty: this module's weights, if any, live in its children")
+        for p in info["parametrized"]:
+            st.caption(f"`{p['name']}` is computed by {', '.join(p['parametrizations'])} from "
+                       f"{', '.join(p['originals'])} (in `parametrizations.{p['name']}`), so it is not in "
+                       "`_parameters`.")
+        st.markdown("**`_buffers`**")
+        if info["buffers"]:
+            st.dataframe(views.tensor_frame(info["buffers"], ("persistent",)), hide_index=True, width="stretch")
+        else:
+            st.caption("empty")
+        if info["non_persistent_buffers"]:
+            st.caption(f"`_non_persistent_buffers_set` = {set(info['non_persistent_buffers'])}: not saved "
+                       "in the state_dict, rebuilt by the constructor.")
+        st.markdown("**`_modules`**")
+        st.write(", ".join(f"`{m['name']}` ({m['type']})" for m in info["modules"]) or "empty (a leaf)")
+        st.markdown("**Hook dictionaries**")
+        st.dataframe(views.hooks_frame({"count": info["hooks"]}), width="stretch")
+        if info["parametrized"] and info["hooks"]["load_state_dict_pre"]:
+            st.caption("weight_norm registered the load_state_dict pre-hook: it converts checkpoints saved with "
+                       "the old `weight_g`/`weight_v` names.")
+    with st.expander("state_dict: what `torch.save(model.state_dict())` writes"):
+        entries = zi.state_dict_entries(model)
+        st.dataframe(views.tensor_frame(entries, ("kind", "numel")), hide_index=True, width="stretch")
+
+
+def init_lab_tab(subject) -> None:
+    """Init lab: each initialisation scheme on a fresh copy: activation spread, weights, symmetry."""
+    shape = subject.shape
+    st.markdown("A fresh model of this configuration, initialised by each scheme through `Module.apply` "
+                "(as training does), then one batch of real inputs in eval mode. Xavier keeps the variance "
+                "of a layer's output near its input's for tanh-like units; He doubles it to make up for "
+                "ReLU zeroing half; N(0, 0.01) lets the signal die out; zeros make every unit the same.")
+    schemes_all = list(INITS)
+    c1, c2 = st.columns([3, 1])
+    schemes = c1.multiselect("Schemes", schemes_all,
+                             default=["default", "xavier_normal", "kaiming_normal", "zeros"],
+                             key="inspect-init-schemes", format_func=lambda s: views.SCHEME_LABELS.get(s, s))
+    steps = c2.slider("SGD steps for the symmetry check", 0, 30, 5, key="inspect-init-steps",
+                      help="plain SGD (lr 0.05) on 32 samples, then count the units that still differ")
+    st.caption("Try it under **New model**: an mlp with depth 6 and activation tanh, then relu; compare Xavier "
+               "with He. A std of exactly 0 (zero init) is drawn at 10⁻¹².")
+    x, y = subject.batch(64)
+    labs = {s: views.cached_init_lab(subject.key, subject.model_name, json.dumps(subject.params, sort_keys=True),
+                                     json.dumps(dataclasses.asdict(shape)), s, steps, x, y) for s in schemes}
+    if labs:
+        st.plotly_chart(views.activation_std_figure(labs), key="inspect-init-std", config={"displaylogo": False})
+        hist_scheme = st.selectbox("Weight histograms for", schemes, key="inspect-init-hist",
+                                   format_func=lambda s: views.SCHEME_LABELS.get(s, s))
+        if hist_scheme in labs:
+            st.plotly_chart(views.weight_hist_figure(labs[hist_scheme]), key="inspect-init-hist-fig",
+                            config={"displaylogo": False})
+        if steps:
+            table = {}
+            for s, lab in labs.items():
+                for row in lab.symmetry:
+                    table.setdefault(f"{row['layer']}.{row['param']}", {})[views.SCHEME_LABELS.get(s, s)] = \
+                        f"{row['distinct']} of {row['units']}"
+            st.markdown(f"**Distinct units after {steps} SGD steps** (rows of each weight matrix that still "
+                        "differ; with zero init they all get the same gradient and stay one unit)")
+            st.dataframe(pd.DataFrame(table).T, width="stretch")
+
+
+def modes_tab(subject) -> None:
+    """Modes & precision: train() against eval(), and the model cast to each precision."""
+    model = subject.model
+    x, _ = subject.batch(64)
+    st.subheader("train() and eval()")
+    st.markdown("In `train()` mode `nn.Dropout(p)` zeroes each number with probability p and multiplies the "
+                "rest by **1/(1-p)**, so the expected value stays the same; in `eval()` it does nothing (it "
+                "does not multiply by p). BatchNorm normalises with the batch's own mean and variance in "
+                "train mode, updating its running stats, and with the running stats in eval mode.")
+    report = zi.compare_modes(model, x)
+    rows = report["layers"]
+    drops = [r for r in rows if "p" in r]
+    norms = [r for r in rows if "train_output_mean" in r]
+    st.metric("Largest output difference, train vs eval", f"{report['output_max_diff']:.4g}",
+              help="the same batch through the model in each mode (a copy: running stats stay as they were)")
+    if drops:
+        st.markdown("**Dropout layers** (train mode, one batch)")
+        st.dataframe(pd.DataFrame([{
+            "layer": r["layer"], "p": r["p"], "dropped in train": r.get("train_dropped_fraction"),
+            "kept values scaled by": r.get("train_kept_scale"), "1/(1-p)": r["expected_scale"],
+            "change in eval": r.get("eval_max_change")} for r in drops]), hide_index=True, width="stretch")
+    if norms:
+        st.markdown("**BatchNorm layers**")
+        st.dataframe(pd.DataFrame([{
+            "layer": r["layer"], "train: |mean| per channel (max)": r["train_output_mean"],
+            "train: std per channel": r["train_output_std"], "eval: |mean| (max)": r["eval_output_mean"],
+            "eval: std": r["eval_output_std"], "running mean moved by": r.get("running_mean_change"),
+            "momentum": r["momentum"]} for r in norms]), hide_index=True, width="stretch")
+    for r in report["internal_dropout"]:
+        st.caption(f"`{r['layer']}` ({r['type']}) also drops {r['p']:g} {r['where']}, inside the layer.")
+    if not drops and not norms and not report["internal_dropout"]:
+        st.info("This model has no Dropout or BatchNorm, so train() and eval() give the same output.",
+                icon=":material/info:")
+    p = st.slider("Try nn.Dropout(p) on a vector of ones", 0.0, 0.9, 0.5, 0.05, key="inspect-dropout-p")
+    demo = zi.dropout_demo(p, n=12)
+    st.dataframe(pd.DataFrame({"train()": demo["train"], "eval()": demo["eval"]}).T
+                 .rename(columns=lambda i: f"x{i}"), width="stretch")
+    st.caption(f"Kept values become 1/(1-{p:g}) = {demo['scale']:.4g} in training; evaluation returns the input.")
+
+    st.subheader("Precision")
+    rows = zi.compare_precisions(model, x)
+    table = pd.DataFrame([{
+        "precision": r["precision"], "bytes per number": r["bytes_per_element"],
+        "parameter KB": r["param_bytes"] / 1e3, "max |Δ output| vs fp32": r.get("max_abs_diff"),
+        "max relative Δ": r.get("max_rel_diff"), "same prediction": r.get("prediction_agreement"),
+        "note": r.get("error", "")} for r in rows])
+    if not table["note"].any():
+        table = table.drop(columns="note")
+    if table["same prediction"].isna().all():
+        table = table.drop(columns="same prediction")   # series models: no classes
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"same prediction": st.column_config.NumberColumn(format="percent")})
+    st.caption("A copy of the model cast with `.to(dtype)`, on the same batch in eval mode. bf16 keeps fp32's "
+               "range with 8 bits of mantissa; fp16 has 11 bits but overflows above 65504.")
+
+
+def hooks_tab(subject) -> None:
+    """Hooks: forward and backward hooks on chosen layers for one batch."""
+    model = subject.model
+    st.markdown("`register_forward_hook` sees each chosen layer's output; `register_full_backward_hook` sees "
+                "the gradient of the loss with respect to its output and input. One batch goes forward and "
+                "backward, then every hook is removed (in a `finally`, even on an error).")
+    layers = zi.hookable_layers(model)
+    default = zi.weighted_layers(model)[:6] or layers[:4]
+    c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
+    chosen = c1.multiselect("Layers to hook", layers, default=default, key="inspect-hook-layers")
+    mode = c2.segmented_control("Mode", ["eval", "train"], default="eval", key="inspect-hook-mode")
+    run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
+                   icon=":material/play_arrow:")
+    state_key = f"inspect-capture::{subject.key}"
+    if run_now:
+        x, y = subject.batch(32)
+        st.session_state[state_key] = zi.capture(model, x, chosen, y=y, mode=mode or "eval")
+    result = st.session_state.get(state_key)
+    if result is None:
+        st.info("Pick layers and press **Run one batch**.", icon=":material/touch_app:")
+    else:
+        now = {n: zi.hook_counts(model.get_submodule(n)) for n in result.layers}
+        k1, k2, k3 = st.columns(3)
+        k1.metric("Loss of the batch", f"{result.loss:.4f}", help=f"{result.mode} mode")
+        k2.metric("Hooks while running", sum(c["forward"] + c["backward"] for c in result.hooks_during.values()))
+        k3.metric("Hooks now", sum(sum(c.values()) for c in now.values()),
+                  help="read from the modules' hook dictionaries after the run")
+        for note in result.notes:
+            st.caption(note)
+        counts = {f"{n} · during": result.hooks_during[n] for n in result.layers[:4]}
+        counts.update({f"{n} · now": now[n] for n in result.layers[:4]})
+        with st.expander("Hook dictionaries during the run and now"):
+            st.dataframe(views.hooks_frame(counts), width="stretch")
+        g1, g2 = st.columns(2)
+        g1.plotly_chart(views.grad_norm_figure(result), key="inspect-hook-grads", config={"displaylogo": False})
+        g2.plotly_chart(views.param_grad_figure(result), key="inspect-hook-pgrads", config={"displaylogo": False})
+        st.dataframe(views.activation_frame(result.activation_stats), hide_index=True, width="stretch")
+        shown = st.selectbox("Look at a captured output", list(result.activations), key="inspect-hook-show")
+        if shown:
+            act = result.activations[shown]
+            if act.dim() == 4:
+                st.image(views.feature_grid(act[0]), caption=f"{shown}: feature maps of the first sample "
+                                                            f"({min(16, act.shape[1])} of {act.shape[1]} channels)")
+            elif act.dim() == 3:
+                st.plotly_chart(views.sequence_heatmap(act[0].numpy(), title=f"{shown}: first sample",
+                                                       x_title="last axis", y_title="second axis"),
+                                key="inspect-hook-seq", config={"displaylogo": False})
+            else:
+                st.plotly_chart(views.activation_histogram(act, shown), key="inspect-hook-hist",
+                                config={"displaylogo": False})
+
+
+def explain_tab(subject) -> None:
+    """Grad-CAM / Saliency: what a prediction looks at: Grad-CAM, Grad-CAM++ or gradient saliency."""
+    model, shape = subject.model, subject.shape
+    n = len(subject.x_test)
+    c1, c2, c3, c4 = st.columns([1, 1.5, 1, 1])
+    classifies = get_task(subject.task).classifies
+    index = int(c1.number_input(f"Test {'image' if classifies else 'window'} (0 to {n - 1})",
+                                0, n - 1, 0, key="inspect-cam-index"))
+    x = subject.x_test[index:index + 1]
+    if not subject.trained:
+        st.caption("These weights are untrained: the maps show what a random network looks at.")
+    if classifies:
+        convs = ze.conv_layers(model)
+        methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
+        method = c2.segmented_control("Method", methods, default=methods[0], key="inspect-cam-method") or methods[0]
+        layer = c3.selectbox("Layer", convs or ["(input)"], index=len(convs) - 1 if convs else 0,
+                             key="inspect-cam-layer", disabled=method == "Saliency",
+                             help="any convolution; the default is the last one")
+        names = subject.class_names or [str(i) for i in range(shape.num_classes)]
+        target = c4.selectbox("Explain class", ["predicted", *range(len(names))], key="inspect-cam-target",
+                              format_func=lambda v: v if v == "predicted" else f"{v} · {names[v]}")
+        target = None if target == "predicted" else int(target)
+        if not convs:
+            st.info(ze.no_conv_message(model, subject.model_name).replace("(--method saliency)", "(below)"),
+                    icon=":material/info:")
+        before = zi.state_snapshot(model)
+        if method == "Saliency":
+            result = ze.saliency(model, x, target=target)
+            cam, chosen = result.scaled[0], result.target[0]
+            probs = torch.softmax(torch.from_numpy(result.output), 1)[0].numpy()
+            label = "gradient saliency |∂logit/∂pixel|"
+        else:
+            result = ze.grad_cam(model, x, target=target, layer=layer,
+                                 method="gradcam" if method == "Grad-CAM" else "gradcam++")
+            cam, chosen, probs = result.cam[0], result.target[0], result.probabilities[0]
+            label = f"{method} at {result.layer}"
+        image = ze.to_display(x[0], subject.mean, subject.std)
+        truth = int(subject.y_test[index])
+        pics = st.columns(3)
+        pics[0].image(views.enlarge((image * 255).astype("uint8")),
+                      caption=f"test image {index} · label {names[truth]}")
+        pics[1].image(views.enlarge(ze.jet(cam)), caption=label)
+        pics[2].image(views.enlarge(ze.overlay(image, cam)),
+                      caption=f"overlay · class {names[chosen]} ({probs[chosen]:.1%})")
+        st.plotly_chart(views.probability_figure(probs, names, chosen), key="inspect-cam-probs",
+                        config={"displaylogo": False})
+        if method == "Saliency":
+            st.caption("Gradient saliency: how much each pixel moves the class's logit (the largest absolute "
+                       "gradient over channels), scaled so the largest is 1.")
+        else:
+            st.caption(f"{method} weights the layer's feature maps by the gradient of the class's logit (before "
+                       "softmax), keeps the positive part, upsamples it to the image's size and scales it to "
+                       "[0, 1].")
+        unchanged_badge(model, before)
+    else:
+        horizon = shape.horizon
+        step = c2.selectbox("Explain forecast step", ["all steps", *range(1, horizon + 1)],
+                            key="inspect-sal-step")
+        target = None if step == "all steps" else int(step) - 1
+        before = zi.state_snapshot(model)
+        result = ze.saliency(model, x, target=target)
+        features = subject.feature_names or [f"feature {i}" for i in range(shape.n_features)]
+        st.plotly_chart(views.saliency_figure(result.scaled[0], features), key="inspect-sal-map",
+                        config={"displaylogo": False})
+        st.caption("How much each input number moves the forecast (the chosen step, or the sum of all steps): "
+                   "the absolute gradient, scaled so the largest is 1.")
+        st.plotly_chart(views.window_figure(x[0].numpy(), features, subject.y_test[index].numpy()),
+                        key="inspect-sal-window", config={"displaylogo": False})
+        unchanged_badge(model, before)
+
+
+# The tabs in their order on the page.
+TABS = {"Summary": summary_tab, "Internals": internals_tab, "Init lab": init_lab_tab,
+        "Modes & precision": modes_tab, "Hooks": hooks_tab, "Grad-CAM / Saliency": explain_tab}
