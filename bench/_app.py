@@ -4,14 +4,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 from tests.browser import COUNT_POINTS, STATUS_IS, open_train, set_slider, slider_value  # noqa: F401  (as the tests)
+from tests.browser import start_app, stop_app
 from tests.browser import wait_for_app as wait_idle  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +19,6 @@ CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 def exit_cleanly_on_sigterm() -> None:
     """`kill PID` runs the finally blocks (server, browser, child runs are stopped), like Ctrl-C."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pinned_to(cpus: set[int] | None):
@@ -44,38 +36,19 @@ class ServerURL(str):
 @contextlib.contextmanager
 def app_server(runs_dir: Path, cpus: set[int] | None = None, **env_overrides: str):
     """Yield the URL of a fresh Streamlit server on a free port, writing runs under `runs_dir`
-    (a str, with `.pid` and `.log`).
+    (a str, with `.pid` and `.log`), started as the browser tests start theirs (tests/browser.py).
 
     `cpus`: pin the server (and so its job workers, which inherit it) to these CPUs."""
-    port = free_port()
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs_dir), "PYTHONPATH": str(ROOT), **env_overrides}
-    log_path = runs_dir.parent / f"streamlit-{port}.log"
-    log = open(log_path, "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        preexec_fn=pinned_to(cpus))
-    url = ServerURL(f"http://127.0.0.1:{port}")
-    url.pid, url.log = process.pid, log_path
+    fd, log = tempfile.mkstemp(prefix="streamlit-", suffix=".log", dir=runs_dir.parent)
+    os.close(fd)
+    log = Path(log)
+    server = start_app(runs_dir, log, preexec_fn=pinned_to(cpus), **env_overrides)
+    url = ServerURL(server.url)
+    url.pid, url.log = server.pid, log
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("streamlit did not start")
-                time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_app(server)
 
 
 @contextlib.contextmanager

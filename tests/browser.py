@@ -1,6 +1,18 @@
-"""Driving the Streamlit app in a real browser (Playwright): shared by the browser tests and the UI
-benches in bench/, so that both drive the pages the same way."""
+"""The Streamlit app as a person meets it: a real `streamlit run app.py` on loopback, driven in a
+real browser (Playwright). Shared by the browser tests and the UI benches in bench/, so that both
+start the server and drive the pages the same way."""
 from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The most points any Plotly chart on the page has (the live chart's growth).
 COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -9,6 +21,64 @@ COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
 # Whether the run's status badge (the `run-status` container) shows this status.
 STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
     return !!el && el.innerText.split(/\\s+/).includes(status); }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """A running app: its URL, runs directory, process and log file."""
+
+    def __init__(self, url: str, runs_dir: Path, process: subprocess.Popen, log: Path):
+        self.url, self.runs_dir, self.process, self.log = url, runs_dir, process, log
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def start_app(runs: Path, log: Path, *, preexec_fn=None, **env: str) -> AppServer:
+    """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added,
+    its output appended to `log`; returns once it answers its health check (else raises with the log)."""
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
+    with open(log, "ab") as fh:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                return AppServer(url, runs, process, log)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"streamlit did not start; log:\n{Path(log).read_text(errors='replace')}")
+
+
+def stop_app(server: AppServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@contextlib.contextmanager
+def streamlit_server(runs: Path, log: Path, **env: str):
+    """start_app ... stop_app around a block."""
+    server = start_app(runs, log, **env)
+    try:
+        yield server
+    finally:
+        stop_app(server)
 
 
 def wait_for_points(page, more_than: int = 0, timeout: float = 120_000) -> int:

@@ -5,23 +5,29 @@ Browser tests drive the app as a person would: Playwright on Debian's /usr/bin/c
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.browser import wait_for_app  # noqa: F401  (the browser tests import it from here)
+from tests.browser import streamlit_server, wait_for_app  # noqa: F401  (the browser tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.05):
+    """Wait on a state: call `predicate` until it returns something true, and return that."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -30,49 +36,6 @@ def runs_dir(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "runs"
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(path))
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    def __init__(self, url: str, runs_dir: Path, process: subprocess.Popen, log: Path):
-        self.url, self.runs_dir, self.process, self.log = url, runs_dir, process, log
-
-
-@contextlib.contextmanager
-def streamlit_server(runs: Path, log: Path, **env):
-    """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added."""
-    port = _free_port()
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
-    with open(log, "wb") as fh:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not start; log:\n{log.read_text()}")
-    try:
-        yield AppServer(url, runs, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture

@@ -151,28 +151,10 @@ def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
 def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(page, tmp_path):
     """Streamlit runs the page file alone for the first request of a new server if that request is a
     deep link (its old pages/-folder mode); ui.state.ensure_app_shell reruns it inside app.py."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
+    from tests.browser import streamlit_server
 
-    from tests.conftest import ROOT, _free_port
-
-    port = _free_port()
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log") as server:
+        url = server.url
         page.goto(f"{url}/train?run=no-such-run")
         page.get_by_text("There is no run").wait_for(timeout=60_000)
         sidebar = page.locator("[data-testid='stSidebar']")
@@ -182,6 +164,3 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(p
             assert sidebar.get_by_role("link", name=title).count() == 1, title
         assert sidebar.get_by_role("link", name="app").count() == 0
         assert "run=no-such-run" in page.evaluate("() => location.search")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -23,7 +23,7 @@ import pytest
 import torch
 
 import zoo
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 from zoo import explain, inspect as zi
 from zoo.data import load_data
 from zoo.devices import check_device_settings, numerics
@@ -61,15 +61,6 @@ def on_cpu(result, spec: ExperimentSpec) -> tuple[float, float]:
     """The trained model's test (loss, metric) computed again on the CPU: the reference."""
     data = load_data(spec)
     return evaluate(copy.deepcopy(result.model).cpu(), data.x_test, data.y_test, spec.task)
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # ------------------------------------------------------------------ targets (run in job workers)

@@ -11,45 +11,20 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port
+from tests.browser import start_app
+from tests.conftest import ROOT, wait_for
 from zoo.spec import ExperimentSpec
 
 pytestmark = pytest.mark.browser
 
 
 def start_server(runs: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT)}
-    with open(log, "ab") as fh:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(log.read_text())
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    server = start_app(runs, log)
+    return server.process, server.url
 
 
 def alive(pid: int) -> bool:
@@ -76,7 +51,7 @@ def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_f
         page.get_by_role("button", name="Start training").click()
         run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()
         run_dir = runs / run_id
-        wait_until(lambda: (run_dir / "metrics.csv").exists() and len(load_run(run_dir).epoch_rows()) >= 1,
+        wait_for(lambda: (run_dir / "metrics.csv").exists() and len(load_run(run_dir).epoch_rows()) >= 1,
                    120, "a finished epoch")
         worker = load_run(run_dir).result["process"]["pid"]
         assert alive(worker)
@@ -84,7 +59,7 @@ def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_f
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         killed = time.time()
-        wait_until(lambda: not alive(worker), 15, "the orphaned worker to end")
+        wait_for(lambda: not alive(worker), 15, "the orphaned worker to end")
         assert time.time() - killed < 10
         run = load_run(run_dir)
         assert run.status == "failed" and "server" in run.result["reason"]

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.conftest import wait_for
 from zoo.jobs import MAX_BATCH_POINTS, WORKER_NICE, JobManager, reduce_training, submit_training
 
 HERE = "tests.test_jobs_ui"
@@ -65,15 +66,6 @@ def manager():
     m = JobManager(max_running=2, per_owner=1)
     yield m
     m.shutdown()
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # ------------------------------------------------------------------ failures

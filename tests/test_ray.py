@@ -23,7 +23,7 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt (.ci/run does)")
 
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, wait_for  # noqa: E402
 from zoo.jobs import JobManager, submit_training  # noqa: E402
 from zoo.launch import LocalLauncher, make_launcher  # noqa: E402
 from zoo.ray_launcher import RayLauncher  # noqa: E402
@@ -92,16 +92,6 @@ def copying(cluster):
 
 def manager_for(launcher, **caps):
     return JobManager(max_running=caps.get("max_running", 2), per_owner=caps.get("per_owner", 1), launcher=launcher)
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def spools() -> set[str]:

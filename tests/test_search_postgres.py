@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import free_port
 from tests.test_search import check_shared_study, run_workers
 
 pytestmark = pytest.mark.postgres
@@ -29,12 +29,6 @@ def _pg_bin() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def postgres_url():
             pytest.skip("running as root and there is no `postgres` user to run the server as")
         os.chown(root, pw.pw_uid, pw.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
 
     def run(*args, check=True):
         return subprocess.run(as_user + [str(a) for a in args], capture_output=True, text=True, check=check,
