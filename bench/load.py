@@ -1,13 +1,14 @@
 """The hosted demo under load: eight visitors at once, on loopback only, bounded in count and time.
 
-    python bench/load.py [--visitors 8] [--epochs 2] [--samples 1000] [--max-seconds 420]
+    python bench/load.py [--visitors 8] [--epochs 20] [--samples 4000] [--max-seconds 420]
 
 A fresh app server in demo mode (PLAYGROUND_DEMO=1, the server's and each visitor's job caps as
 configured) and one Chromium with a browser context per visitor (its own cookie: its own identity).
 Each visitor opens Train, starts a short run and, while the runs train or wait in the queue, tries
 another visitor's run: opens its URL (it may look, but Stop must be off and there is no Train again),
 and looks for it on Runs (it must not be listed, so it cannot be deleted). Meanwhile each visitor
-changes a widget now and then; the time until the page shows the change is the widget latency.
+changes a widget in turn; the time until the page shows the change is the widget latency, counted
+"under load" while any run still trains or waits.
 A sampler records the server's and the workers' memory. At the end: every run finished (or waited
 its turn), the 95th-percentile widget latency, peak memory, and whether the server log holds an
 error. Prints a markdown table; stops by itself after --max-seconds.
@@ -56,6 +57,26 @@ def widget_latency(page) -> float:
     return time.perf_counter() - started
 
 
+def probe(visitor, url: str, other: str, i: int) -> list[str]:
+    """Visitor `i` opens another visitor's run by its URL and looks for it on Runs; what it could do
+    that it must not, as sentences."""
+    breaches = []
+    page = visitor.new_page()
+    page.goto(f"{url}/train?run={other}")
+    page.get_by_text(f"Run {other}").first.wait_for(timeout=60_000)
+    stop = page.get_by_role("button", name="Stop")
+    if stop.count() and stop.first.is_enabled():
+        breaches.append(f"visitor {i} could stop {other}")
+    if page.get_by_role("button", name="Train again").count():
+        breaches.append(f"visitor {i} could re-run {other}")
+    page.goto(f"{url}/runs")
+    page.wait_for_timeout(1500)
+    if page.get_by_text(other).count():
+        breaches.append(f"visitor {i} sees {other} on Runs (and could delete it)")
+    page.close()
+    return breaches
+
+
 def status_of(page) -> str:
     for status in ENDED + ("queued", "starting", "running"):
         if page.evaluate(STATUS_IS, status):
@@ -66,8 +87,8 @@ def status_of(page) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--samples", type=int, default=1000, help="training samples per run")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=4000, help="training samples per run")
     parser.add_argument("--max-jobs", type=int, default=2, help="PLAYGROUND_MAX_JOBS: jobs the server runs at once")
     parser.add_argument("--max-seconds", type=float, default=420, help="the bench stops by itself after this")
     args = parser.parse_args()
@@ -93,46 +114,45 @@ def main() -> None:
                 field.press("Enter")
                 page.wait_for_timeout(300)
                 run_ids.append(start_run(page))
-            # Each visitor tries the next one's run: it may look, never stop it, and never finds it on Runs.
-            probe = [v.new_page() for v in visitors]
-            for i, page in enumerate(probe):
-                other = run_ids[(i + 1) % len(run_ids)]
-                page.goto(f"{url}/train?run={other}")
-                page.get_by_text(f"Run {other}").first.wait_for(timeout=60_000)
-                stop = page.get_by_role("button", name="Stop")
-                if stop.count() and stop.first.is_enabled():
-                    breaches.append(f"visitor {i} could stop {other}")
-                if page.get_by_role("button", name="Train again").count():
-                    breaches.append(f"visitor {i} could re-run {other}")
-                page.goto(f"{url}/runs")
-                page.wait_for_timeout(1500)
-                if page.get_by_text(other).count():
-                    breaches.append(f"visitor {i} sees {other} on Runs (and could delete it)")
-                page.close()
-            # Widget latency while the runs train or wait, until every run has ended (or time is up).
-            statuses = ["?"] * len(pages)
+            # Until every run has ended (or time is up): each visitor changes a widget in turn (the
+            # latency counts as "under load" while any run still trains or waits), and between
+            # rounds one visitor tries the next one's run: it may look, never stop it, and never
+            # finds it on Runs.
+            probed, under_load, statuses = 0, [], ["?"] * len(pages)
             while time.time() < deadline:
-                for i, page in enumerate(pages):
-                    latencies.append(widget_latency(page))
-                    statuses[i] = status_of(page)
-                if all(s in ENDED for s in statuses):
+                statuses = [status_of(page) for page in pages]
+                busy = any(s not in ENDED for s in statuses)
+                for page in pages:
+                    seconds = widget_latency(page)
+                    latencies.append(seconds)
+                    if busy:
+                        under_load.append(seconds)
+                if probed < len(visitors):
+                    breaches += probe(visitors[probed], url, run_ids[(probed + 1) % len(run_ids)], probed)
+                    probed += 1
+                elif all(s in ENDED for s in statuses):
                     break
             sampler.stop.set()
             log = Path(url.log).read_text(errors="replace")
             for context in visitors:
                 context.close()
-    ordered = sorted(latencies)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else float("nan")
+    def p95(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else float("nan")
+
     errors = [line for line in log.splitlines() if "Traceback" in line or "Error" in line]
     print(f"\n`python bench/load.py --visitors {args.visitors} --epochs {args.epochs} --samples {args.samples} "
           f"--max-jobs {args.max_jobs}` (load average at the end {load_average()})\n")
-    print("| visitors | runs ended | statuses | widget changes | median latency (s) | p95 latency (s) | "
-          "peak server RSS (MB) | peak workers PSS (MB) | peak total (MB) | isolation breaches | server log errors |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| visitors | runs ended | statuses | widget changes (under load) | median latency under load (s) | "
+          "p95 under load (s) | p95 all (s) | peak server RSS (MB) | peak workers PSS (MB) | peak total (MB) | "
+          "isolation breaches | server log errors |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     counts = {s: statuses.count(s) for s in sorted(set(statuses))}
-    print(f"| {args.visitors} | {sum(s in ENDED for s in statuses)} | {counts} | {len(latencies)} | "
-          f"{statistics.median(latencies):.3f} | {p95:.3f} | {sampler.peak['server']:.0f} | "
-          f"{sampler.peak['workers']:.0f} | {sampler.peak['total']:.0f} | {len(breaches)} | {len(errors)} |")
+    median = statistics.median(under_load) if under_load else float("nan")
+    print(f"| {args.visitors} | {sum(s in ENDED for s in statuses)} | {counts} | {len(latencies)} "
+          f"({len(under_load)}) | {median:.3f} | {p95(under_load):.3f} | {p95(latencies):.3f} | "
+          f"{sampler.peak['server']:.0f} | {sampler.peak['workers']:.0f} | {sampler.peak['total']:.0f} | "
+          f"{len(breaches)} | {len(errors)} |")
     for line in breaches + errors[:10]:
         print(f"- {line}")
 
