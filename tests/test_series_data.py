@@ -684,3 +684,78 @@ def test_backtest_keeps_an_even_sample_and_the_metrics_every_window():
     keep = backtest_sample(200_000)
     assert len(keep) == MAX_BACKTEST_ORIGINS and keep[0] == 0 and keep[-1] == 199_999
     assert np.all(np.diff(keep) > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the plain-file path (text._plain_table: pyarrow's reader for long files) against the field-by-field one
+
+
+PLAIN_CHECK_FILES = sorted([*CORPUS.glob("*.csv"), *(ROOT.parent / "bench" / "data").glob("*.csv"),
+                            sample_series_path(), *([SHARED_ETT] if SHARED_ETT.exists() else [])])
+
+
+def _read_both_ways(source, monkeypatch, **kwargs):
+    """read_series with the plain path taken whenever the file is plain, then with it never taken:
+    each a SeriesFrame or the SpecError's message."""
+    import zoo.data.series.text as text
+
+    out = []
+    for min_lines in (0, 10**12):
+        monkeypatch.setattr(text, "PLAIN_MIN_LINES", min_lines)
+        try:
+            out.append(read_series(source, **kwargs))
+        except SpecError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _same_series(plain, by_field):
+    if isinstance(by_field, str):
+        assert plain == by_field
+        return
+    pd.testing.assert_frame_equal(plain.frame, by_field.frame, check_exact=True)
+    assert (plain.target, plain.date_col, plain.freq, plain.notes, plain.layout) == \
+           (by_field.target, by_field.date_col, by_field.freq, by_field.notes, by_field.layout)
+
+
+@pytest.mark.parametrize("path", PLAIN_CHECK_FILES, ids=lambda p: p.name)
+def test_plain_path_reads_every_file_as_the_field_by_field_path_does(path, monkeypatch):
+    """The fast path must change memory and time, never the series, its notes or its errors."""
+    _same_series(*_read_both_ways(path, monkeypatch))
+
+
+def test_plain_path_is_taken_for_plain_files_and_not_for_odd_ones():
+    """Not a vacuous comparison above: the plain path reads most files and declines the odd ones."""
+    from zoo.data.series.text import _decode, _plain_table
+
+    def plain(path):
+        try:
+            text_ = _decode(path.read_bytes(), path.name, [])
+        except SpecError:   # not text at all
+            return False
+        return _plain_table(text_, 2_000_000) is not None
+
+    import zoo.data.series.text as text
+    saved, text.PLAIN_MIN_LINES = text.PLAIN_MIN_LINES, 0
+    try:
+        taken = {p.name for p in PLAIN_CHECK_FILES if plain(p)}
+    finally:
+        text.PLAIN_MIN_LINES = saved
+    assert {"clean.csv", "monthly.csv", "ETTh1.csv", "gasoline_weekly.csv"} <= taken
+    assert not taken & {"quoted_numbers_thousands.csv", "ragged_rows.csv", "blank_lines.csv", "comment_lines.csv",
+                        "excel_sep_hint.csv", "short_rows.csv", "single_column.csv"}
+    assert len(taken) >= 20, sorted(taken)
+
+
+def test_a_long_plain_file_reads_the_same_both_ways(tmp_path, monkeypatch):
+    """Over PLAIN_MIN_LINES rows (the size the plain path is for): dates, a feature, a few missing values."""
+    rng = np.random.default_rng(3)
+    n = 30_000
+    frame = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M"),
+                          "load": rng.normal(100, 10, n).round(3), "price": rng.normal(50, 5, n).round(2)})
+    frame.loc[[10, 500, 20_000], "price"] = np.nan
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False, sep=";")
+    plain, by_field = _read_both_ways(path, monkeypatch, target="price")
+    _same_series(plain, by_field)
+    assert len(plain.frame) == n and plain.freq == "h" and plain.frame["price"].isna().sum() == 0

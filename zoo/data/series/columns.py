@@ -38,7 +38,10 @@ def _looks_like_date(value: str) -> bool:
 
 def _clean_strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(stripped strings, mask of present values: not empty and not a missing-value token)."""
-    s = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    if isinstance(values.dtype, pd.StringDtype):   # text._plain_table's Arrow strings: stay in Arrow
+        s = values.fillna("").str.strip()
+    else:
+        s = values.astype(object).where(values.notna(), "").astype(str).str.strip()
     missing = s.str.lower().isin(_MISSING_TOKENS).to_numpy(bool)
     return s, ~missing
 

@@ -20,8 +20,8 @@ from zoo.data.series.columns import DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _loo
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
                                     wide_note)
-from zoo.data.series.text import (MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
-                                  _read_bytes, _rectangle, _split_table)
+from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
+                                  _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
 
 MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by interpolation
@@ -50,6 +50,32 @@ def read_series(source, *, target: str | None = None, date_col: str | None = Non
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError(f"{name} could not be read as a time series ({first[:160]}); "
                         "check that it is a plain CSV with a header row and numeric columns.") from None
+    finally:
+        if len(raw) > TRIM_AFTER_BYTES:
+            _return_freed_memory()
+
+
+TRIM_AFTER_BYTES = 2_000_000   # smaller files free little, and gc.collect() in the app's server is not free
+
+
+def _return_freed_memory() -> None:
+    """Hand what reading freed back to the OS. A long file's strings leave free memory in two places
+    that keep it: pyarrow's memory pool (mimalloc, which caches what Arrow's string kernels freed)
+    and glibc's heap (fragmented, and trimmed only from its top). Released here, a 1,000,000-row
+    file leaves the process about 30 MB larger instead of 100-190 MB, and the training and scoring
+    that follow start from there (BENCHMARKS.md, "Long series"). Not glibc: the heap is left as is."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    import pyarrow
+
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -95,6 +121,9 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
     """Decode, split into rows, find the header, and make the rows rectangular."""
     text = _decode(raw, name, notes)
+    plain = _plain_table(text, max_rows)
+    if plain is not None:
+        return _plain_strings(plain, name, max_rows, notes)
     rows, line_numbers, delimiter = _split_table(text, name, max_rows, notes)
     if not rows:
         raise SpecError(f"{name} holds only empty fields; give a CSV with a header row and at least {MIN_ROWS} data rows.")
@@ -107,14 +136,35 @@ def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) ->
         rows, line_numbers = rows[1:], line_numbers[1:]
     else:
         names = [f"col_{i}" for i in range(width)]
-    if not rows:
-        raise SpecError(f"{name} has a header ({_list(names[:8])}) but no data rows; "
-                        f"give at least {MIN_ROWS} rows of data.")
-    if len(rows) > max_rows:
-        raise SpecError(f"{name} has {len(rows):,} rows, over the limit of {max_rows:,}; "
-                        "use a shorter extract or aggregate it to a coarser frequency.")
+    _check_row_count(name, names, len(rows), max_rows)
     return _Table(name=name, frame=pd.DataFrame(rows, columns=names, dtype=object),
                   lines=np.asarray(line_numbers), delimiter=delimiter, has_header=has_header)
+
+
+def _check_row_count(name: str, names: list[str], n_rows: int, max_rows: int) -> None:
+    if not n_rows:
+        raise SpecError(f"{name} has a header ({_list(names[:8])}) but no data rows; "
+                        f"give at least {MIN_ROWS} rows of data.")
+    if n_rows > max_rows:
+        raise SpecError(f"{name} has {n_rows:,} rows, over the limit of {max_rows:,}; "
+                        "use a shorter extract or aggregate it to a coarser frequency.")
+
+
+def _plain_strings(plain, name: str, max_rows: int, notes: list[str]) -> _Table:
+    """_table_of_strings for a plain file (text._plain_table): the header found the same way."""
+    frame, line_numbers, delimiter = plain
+    if delimiter != ",":
+        notes.append(f"columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}s.")
+    first = [str(v) for v in frame.iloc[0]]
+    has_header = _has_header(first)
+    if has_header:
+        frame, line_numbers = frame.iloc[1:].reset_index(drop=True), line_numbers[1:]
+        frame.columns = _column_names(first, len(first))
+    else:
+        notes.append("the first row holds numbers, so the file has no header; columns are named col_0, col_1, ...")
+        frame.columns = [f"col_{i}" for i in range(len(first))]
+    _check_row_count(name, list(frame.columns), len(frame), max_rows)
+    return _Table(name=name, frame=frame, lines=line_numbers, delimiter=delimiter, has_header=has_header)
 
 
 def _find_numbers(table: _Table, notes: list[str]) -> None:

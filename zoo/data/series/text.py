@@ -10,6 +10,8 @@ import io
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 
 from zoo.data.series.columns import _MISSING_TOKENS, _looks_like_date, _looks_numeric
 from zoo.registry import SpecError
@@ -204,6 +206,60 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
         raise SpecError(f"{name} could not be split into fields near line {start + reader.line_num} ({exc}); "
                         "check its quoting.") from None
     return rows, line_numbers, delimiter
+
+
+PLAIN_MIN_LINES = 10_000   # below this the field-by-field split is as fast, and its messages are the ones tested
+
+
+def _plain_table(text: str, max_rows: int):
+    """A plain file's columns as Arrow-backed strings, or None when the file is not plain.
+
+    Plain: no quotes, no comment, blank or delimiter-only line, Excel's "sep=" hint or trailing
+    empty column, and every line with as many fields as the first. Such a file (most long exports)
+    is split by pyarrow's CSV reader into one string buffer per column: about 20 bytes a field,
+    where a Python string and a row list cost about 90, so a million-row upload reads in about
+    100 MB rather than 450 (BENCHMARKS.md, "Long series"). Anything else goes field by field
+    (_split_table), which knows how to report each oddity by line. Returns (the rows as a
+    DataFrame of strings with columns 0..width-1, header row included, their line numbers, the
+    delimiter)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    if '"' in text or text.count("\n") < PLAIN_MIN_LINES:
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = text[:-1] if text.endswith("\n") else text
+    head = body[:65536].split("\n")[:50]
+    first = head[0].strip()
+    if not first or first.startswith("#") or first.lower().startswith("sep="):
+        return None
+    delimiter = _sniff_delimiter(head)
+    width = head[0].count(delimiter) + 1
+    n_lines = body.count("\n") + 1
+    if width < 2 or n_lines > max_rows:
+        return None   # one column, or too long: the field-by-field path says what is wrong
+    # Every line as wide as the first and none empty, checked a line at a time without a list of them.
+    for line in io.StringIO(body, newline="\n"):
+        if line.count(delimiter) != width - 1 or not line.replace(delimiter, "").strip():
+            return None
+    pool = pa.system_memory_pool()   # malloc: freed buffers go back to the OS (mimalloc, the default, keeps them)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=[str(i) for i in range(width)]),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={str(i): pa.string() for i in range(width)},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            memory_pool=pool)
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if table.num_rows != n_lines:
+        return None
+    frame = pd.DataFrame({i: table.column(i).to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
+                          for i in range(width)})
+    if not frame[width - 1].str.strip().astype(bool).any():
+        return None   # a trailing delimiter on every line: _rectangle cuts that empty column
+    return frame, np.arange(1, n_lines + 1), delimiter
 
 
 def _has_header(first: list[str]) -> bool:

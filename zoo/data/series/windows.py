@@ -105,14 +105,16 @@ class WindowedSeries:
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}"), getattr(self, f"{name}_starts")
 
     def actual_targets(self, name: str) -> np.ndarray:
-        """The split's true targets (N, H) on the original scale, read from the series in float64."""
+        """The split's true targets (N, H) on the original scale, read from the series in float64: a
+        read-only view of the series (window i is rows start_i .. start_i + H - 1), no copy, which
+        for a 200,000-window test split saves 38 MB (BENCHMARKS.md, "Long series")."""
         _, _, starts = self.split(name)
         y = self.sf.frame[self.sf.target].to_numpy(np.float64)
         if len(starts) == 0:
             return np.zeros((0, self.horizon))
-        # Consecutive starts: one copy of a slice of the windows' view, no (N, H) index array.
+        # Consecutive starts: a slice of the windows' view, no (N, H) index array.
         windows = np.lib.stride_tricks.sliding_window_view(y, self.horizon)
-        return np.array(windows[int(starts[0]):int(starts[-1]) + 1])
+        return windows[int(starts[0]):int(starts[-1]) + 1]
 
     def inverse_target(self, y_norm) -> np.ndarray:
         """Normalised target values back to the original scale."""
