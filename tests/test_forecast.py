@@ -420,3 +420,19 @@ def test_intervals_cover_near_nominal_with_a_good_model():
     for method in ("scaled", "plain"):
         report = evaluate_forecast(_as_torch(fit_linear(ws), 48, 4), ws, intervals=method)
         assert abs(report.coverage[0.8] - 0.8) < 0.04 and abs(report.coverage[0.95] - 0.95) < 0.03, method
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (40_000, 4), (1, 6), (7,)])
+def test_interval_coverage_in_blocks_matches_the_whole_array_at_once(shape):
+    """interval_coverage counts a block of windows at a time (scores.METRIC_BLOCK); the share must be
+    numpy's over the whole array, for per-step half-widths, per-window ones and a per-window scale."""
+    rng = np.random.default_rng(1)
+    actual, predicted = rng.normal(size=shape), rng.normal(size=shape)
+    per_step = np.abs(rng.normal(size=shape[-1]))
+    scale = np.abs(rng.normal(size=shape[0])) + 0.1
+    whole = lambda width: float(np.mean(np.abs(actual - predicted) <= width))  # noqa: E731
+    assert interval_coverage(actual, predicted, per_step) == pytest.approx(whole(per_step), abs=1e-12)
+    if len(shape) == 2:
+        per_window = per_step[None, :] * scale[:, None]
+        assert interval_coverage(actual, predicted, per_window) == pytest.approx(whole(per_window), abs=1e-12)
+        assert interval_coverage(actual, predicted, per_step, scale=scale) == pytest.approx(whole(per_window), abs=1e-12)

@@ -124,10 +124,13 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
 # baselines: each (ws, split) -> (N, H) normalised predictions
 
 
+STREAM_ROWS = 16_384   # windows per batch where a whole split would be copied (a few MB at a time)
+
+
 def naive(ws: WindowedSeries, split: str = "test") -> np.ndarray:
     """Repeat the last target value of the input window."""
     x, _, _ = ws.split(split)
-    return np.repeat(x[:, -1, ws.target_channel][:, None], ws.horizon, axis=1).astype(np.float64)
+    return np.repeat(x[:, -1, ws.target_channel].astype(np.float64)[:, None], ws.horizon, axis=1)
 
 
 def seasonal_naive(ws: WindowedSeries, split: str = "test", period: int | None = None) -> np.ndarray:
@@ -143,7 +146,10 @@ def seasonal_naive(ws: WindowedSeries, split: str = "test", period: int | None =
     h = np.arange(H)
     back = h - m * np.ceil((h + 1) / m).astype(int)   # offsets from t, in [-m, -1]
     if m <= L:
-        return x[:, L + back, c].astype(np.float64)
+        out = np.empty((len(x), H))
+        for i in range(0, len(x), STREAM_ROWS):   # in batches: a float32 copy of the whole split, then its float64 one, is large
+            out[i:i + STREAM_ROWS] = x[i:i + STREAM_ROWS, L + back, c]
+        return out
     rows = starts[:, None] + back[None, :]
     history = ws.z[:, c].astype(np.float64)
     out = history[np.clip(rows, 0, None)]
@@ -157,7 +163,6 @@ def window_mean(ws: WindowedSeries, split: str = "test") -> np.ndarray:
     return np.repeat(x[:, :, ws.target_channel].mean(axis=1, dtype=np.float64)[:, None], ws.horizon, axis=1)
 
 
-STREAM_ROWS = 16_384   # windows per batch where a whole split would be copied (a few MB at a time)
 
 
 def fit_linear(ws: WindowedSeries) -> np.ndarray:

@@ -40,7 +40,6 @@ class ForecastReport:
     calibration_windows: int = 0            # validation windows the intervals are calibrated on
     val_metrics: dict = field(default_factory=dict)
     test_pred: np.ndarray | None = None     # (N, H) original scale
-    val_pred: np.ndarray | None = None
     history: pd.Series | None = None        # the target before the forecast, for plotting
     notes: list[str] = field(default_factory=list)       # about the evaluation (period, intervals, MAPE)
     data_notes: list[str] = field(default_factory=list)  # what reading the CSV found and fixed
@@ -93,7 +92,7 @@ def _none_if_nan(v):
 
 
 def predict(model, x: np.ndarray, device="cpu", batch_size: int = 1024) -> np.ndarray:
-    """A torch model's (N, H) outputs for normalised inputs (N, L, C), in eval mode, without gradients."""
+    """A torch model's (N, H) float32 outputs for normalised inputs (N, L, C), in eval mode, without gradients."""
     import torch
 
     params = next(iter(model.parameters()), None) if hasattr(model, "parameters") else None
@@ -105,10 +104,11 @@ def predict(model, x: np.ndarray, device="cpu", batch_size: int = 1024) -> np.nd
     try:
         with torch.no_grad():
             for i in range(0, len(x), batch_size):   # a batch at a time: `x` may be a view of a long series
-                xb = torch.as_tensor(np.ascontiguousarray(x[i:i + batch_size]), dtype=dtype, device=dev)
+                # A copy of the batch: `x` is a read-only view, which torch warns about sharing.
+                xb = torch.as_tensor(np.array(x[i:i + batch_size]), dtype=dtype, device=dev)
                 yb = model(xb).detach().float().cpu().numpy().reshape(len(xb), -1)
-                if out is None:
-                    out = np.empty((len(x), yb.shape[1]))
+                if out is None:   # float32, as the model gives them: a float64 copy would only add memory
+                    out = np.empty((len(x), yb.shape[1]), np.float32)
                 out[i:i + len(yb)] = yb
     finally:
         if was_training:
@@ -157,45 +157,60 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                      if period > 1 else "no seasonal period detected; seasonal naive repeats the last value.")
     train_target = ws.train_target
 
-    def score(pred_norm, split):
+    # The actual targets are views of the series (WindowedSeries.actual_targets); the model's
+    # predictions on the original scale are made once and kept (the report returns them), after
+    # the baselines, which are scored one at a time; every sum over a whole split is taken a block
+    # at a time (scores.py). So a 200,000-window test split holds about two copies of itself at
+    # most (BENCHMARKS.md, "Long series").
+    val_true, test_true = ws.actual_targets("val"), ws.actual_targets("test")
+    actual = {"val": val_true, "test": test_true}
+
+    def score(pred_norm, split, pred=None):
         _, y_norm, _ = ws.split(split)
-        return metrics(ws.actual_targets(split), ws.inverse_target(pred_norm), y_true_norm=y_norm,
-                       y_pred_norm=pred_norm, train_target=train_target, season=period)
+        return metrics(actual[split], pred, y_true_norm=y_norm, y_pred_norm=pred_norm, train_target=train_target,
+                       season=period, to_original=ws.inverse_target)
 
-    val_norm = predict(model, ws.x_val, device, batch_size).reshape(len(ws.x_val), H)
-    test_norm = predict(model, ws.x_test, device, batch_size).reshape(len(ws.x_test), H)
-    last_norm = predict(model, ws.last_window, device).reshape(1, H)[0]
-    model_metrics = score(test_norm, "test")
-    val_metrics = score(val_norm, "val")
-    notes += [f"model: {n}" for n in model_metrics.notes]
-
-    baselines, beats, baseline_test = {}, {}, {}
+    baselines, baseline_test = {}, {}
     keep = backtest_sample(len(ws.test_starts))
     for name in BASELINES:   # one at a time, each kept only at the windows backtest.csv holds
         pred = baseline_prediction(ws, name, "test", period=period)
         baselines[name] = score(pred, "test")
         baseline_test[name] = ws.inverse_target(pred[keep])
         del pred
+
+    val_norm = predict(model, ws.x_val, device, batch_size).reshape(len(ws.x_val), H)
+    test_norm = predict(model, ws.x_test, device, batch_size).reshape(len(ws.x_test), H)
+    last_norm = predict(model, ws.last_window, device).reshape(1, H)[0]
+    test_pred = ws.inverse_target(test_norm)
+    model_metrics = score(test_norm, "test", test_pred)
+    val_metrics = score(val_norm, "val")
+    del test_norm
+    notes += [f"model: {n}" for n in model_metrics.notes]
+    beats = {}
+    for name in BASELINES:
         mine, theirs = model_metrics["rmse"], baselines[name]["rmse"]
         # A relative margin, so a model equal to the baseline up to float32 rounding does not "beat" it.
         beats[name] = bool(mine is not None and (theirs is None or mine < theirs * (1 - 1e-6)))
 
     # Intervals: split-conformal on the validation windows' residuals, per horizon step.
-    val_true, test_true = ws.actual_targets("val"), ws.actual_targets("test")
-    val_pred, test_pred = ws.inverse_target(val_norm), ws.inverse_target(test_norm)
     point = ws.inverse_target(last_norm)
     if intervals == "scaled":
         s_val, s_test, s_last = (window_scale(ws, x) for x in (ws.x_val, ws.x_test, ws.last_window))
         notes.append("intervals: split-conformal on validation residuals divided by each window's spread "
                      "(std of its input target), per horizon step.")
     else:
-        s_val, s_test, s_last = np.ones(len(val_pred)), np.ones(len(test_pred)), np.ones(1)
+        s_val, s_test, s_last = np.ones(len(val_norm)), np.ones(len(test_pred)), np.ones(1)
         notes.append("intervals: split-conformal on absolute validation residuals, per horizon step.")
     quantiles: dict[float, np.ndarray] = {}
-    if np.isfinite(val_pred).all() and np.isfinite(test_pred).all() and np.isfinite(point).all():
-        quantiles = conformal_intervals((val_true - val_pred) / s_val[:, None], LEVELS)
+    if np.isfinite(val_norm).all() and np.isfinite(test_pred).all() and np.isfinite(point).all():
+        scores = ws.inverse_target(val_norm)   # the validation predictions, turned into scores in place
+        np.subtract(val_true, scores, out=scores)
+        scores /= s_val[:, None]
+        quantiles = conformal_intervals(scores, LEVELS, overwrite_input=True)
+        del scores
+    del val_norm
     quantiles = {lv: quantiles.get(lv, np.full(H, np.nan)) for lv in LEVELS}
-    coverage = {lv: interval_coverage(test_true, test_pred, q[None, :] * s_test[:, None]) if np.isfinite(q).all()
+    coverage = {lv: interval_coverage(test_true, test_pred, q, scale=s_test) if np.isfinite(q).all()
                 else float("nan") for lv, q in quantiles.items()}
     halfwidths = {lv: q * float(s_last[0]) for lv, q in quantiles.items()}
     n_val = len(ws.y_val)
@@ -205,15 +220,15 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                          f"{min_calibration_windows(lv)} validation windows and there are {n_val}; use a larger "
                          "validation share, a shorter horizon or a longer series.")
 
-    test_bands = {lv: q[None, :] * s_test[:, None] for lv, q in quantiles.items()}
-    backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, test_bands, keep)
+    kept_bands = {lv: q[None, :] * s_test[keep, None] for lv, q in quantiles.items()}
+    backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, kept_bands, keep)
     forecast = _forecast_frame(ws, point, halfwidths)
     history_rows = min(len(ws.sf.frame), max(5 * H, ws.lookback, 200))
     history = ws.sf.frame[ws.sf.target].iloc[-history_rows:]
     return ForecastReport(metrics=model_metrics, baselines=baselines, beats=beats, season=period,
                           halfwidths=halfwidths, coverage=coverage, backtest=backtest, forecast=forecast,
                           interval_method=intervals, interval_quantiles=quantiles, calibration_windows=n_val,
-                          val_metrics=val_metrics, test_pred=test_pred, val_pred=val_pred, history=history,
+                          val_metrics=val_metrics, test_pred=test_pred, history=history,
                           notes=notes, data_notes=list(ws.sf.notes))
 
 
@@ -233,8 +248,8 @@ def backtest_sample(n: int, limit: int = MAX_BACKTEST_ORIGINS) -> np.ndarray:
 def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarray,
                     baselines: dict[str, np.ndarray], bands: dict[float, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
     """One row per test window and horizon step, for the windows `keep` (backtest_sample: at most
-    MAX_BACKTEST_ORIGINS); `baselines` are already at those windows. `origin` is the last input time
-    of the window."""
+    MAX_BACKTEST_ORIGINS); `baselines` and `bands` are already at those windows. `origin` is the
+    last input time of the window."""
     starts = ws.test_starts[keep]
     actual, predicted = actual[keep], predicted[keep]
     N, H = actual.shape
@@ -249,7 +264,6 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
     })
     for lv, hw in bands.items():
         pct = int(round(lv * 100))
-        hw = hw[keep]
         frame[f"lower_{pct}"] = (predicted - hw).ravel()
         frame[f"upper_{pct}"] = (predicted + hw).ravel()
     for name, pred in baselines.items():

@@ -40,23 +40,31 @@ METRIC_BLOCK = 16_384   # windows per block: the sums are taken a block at a tim
                         # metrics need a few MB of temporaries, not a dozen copies of the whole split
 
 
-def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: int = 1) -> Metrics:
-    """MSE/MAE on the normalised scale, and MAE, RMSE, MAPE (%), sMAPE (%), MASE on the original scale."""
-    yt, yp = np.asarray(y_true), np.asarray(y_pred)
-    tn, pn = np.asarray(y_true_norm), np.asarray(y_pred_norm)
+def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: int = 1, to_original=None) -> Metrics:
+    """MSE/MAE on the normalised scale, and MAE, RMSE, MAPE (%), sMAPE (%), MASE on the original scale.
+
+    `y_pred` may be None with `to_original` (normalised -> original scale, e.g.
+    WindowedSeries.inverse_target): each block's predictions are then made from `y_pred_norm` as
+    they are scored, so a long split's baselines need no second full copy."""
+    if y_pred is None and to_original is None:
+        raise ValueError("metrics needs y_pred, or to_original to make it from y_pred_norm")
+    yt, tn, pn = np.asarray(y_true), np.asarray(y_true_norm), np.asarray(y_pred_norm)
+    yp = None if y_pred is None else np.asarray(y_pred)
     out = Metrics({k: None for k in METRIC_KEYS})
     if yt.size == 0:
         out.notes.append("no windows to score.")
         return out
-    if not (np.isfinite(yp).all() and np.isfinite(pn).all()):
+    if not (np.isfinite(pn).all() and (yp is None or np.isfinite(yp).all())):
         out.notes.append("the predictions are not all finite (the model diverged?), so no metric is defined.")
         return out
     if yt.ndim == 1:
-        yt, yp, tn, pn = (a.reshape(-1, 1) for a in (yt, yp, tn, pn))
+        yt, tn, pn = (a.reshape(-1, 1) for a in (yt, tn, pn))
+        yp = None if yp is None else yp.reshape(-1, 1)
     sums = dict.fromkeys(("se_n", "ae_n", "ae", "se", "ape", "ratio", "abs_true"), 0.0)
     nonzero_count = 0
     for i in range(0, len(yt), METRIC_BLOCK):
-        t, p = yt[i:i + METRIC_BLOCK].astype(np.float64), yp[i:i + METRIC_BLOCK].astype(np.float64)
+        t = yt[i:i + METRIC_BLOCK].astype(np.float64)
+        p = np.asarray(to_original(pn[i:i + METRIC_BLOCK]) if yp is None else yp[i:i + METRIC_BLOCK], np.float64)
         err, err_n = p - t, pn[i:i + METRIC_BLOCK].astype(np.float64) - tn[i:i + METRIC_BLOCK]
         abs_err = np.abs(err)
         sums["se_n"] += float(np.sum(err_n * err_n))
@@ -103,7 +111,7 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
 # conformal intervals
 
 
-def conformal_intervals(val_residuals, levels=LEVELS) -> dict[float, np.ndarray]:
+def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool = False) -> dict[float, np.ndarray]:
     """Split-conformal half-widths per horizon step: the ceil((n+1)*level)/n quantile of |residuals|.
 
     With fewer than level/(1-level) calibration windows (`min_calibration_windows`: 4 for 80%, 19
@@ -111,18 +119,24 @@ def conformal_intervals(val_residuals, levels=LEVELS) -> dict[float, np.ndarray]
     half-widths are NaN, an interval left out, not the largest residual under the level's name
     (with one window the "80%" and "95%" bands were the same and covered a third of the test). Not
     widened and relabelled either: the files and the page name their columns by level (lower_80).
+    `overwrite_input`, as numpy.quantile's: a float64 array may be made absolute and sorted in place
+    (a long validation split then needs no copy of it).
     """
-    r = np.abs(np.asarray(val_residuals, dtype=np.float64))
-    if r.ndim == 1:
-        r = r[:, None]
-    n = len(r)
+    ordered = np.asarray(val_residuals, dtype=np.float64)
+    if overwrite_input and ordered is val_residuals:   # as numpy.quantile's: the caller's array is sorted in place
+        np.abs(ordered, out=ordered)
+    else:
+        ordered = np.abs(ordered)
+    if ordered.ndim == 1:
+        ordered = ordered[:, None]
+    n = len(ordered)
     if n == 0:
         raise ValueError("conformal calibration needs at least one validation window")
-    ordered = np.sort(r, axis=0)
+    ordered.sort(axis=0)
     out = {}
     for level in levels:
         if not conformal_is_exact(n, level):
-            out[float(level)] = np.full(r.shape[1], np.nan)
+            out[float(level)] = np.full(ordered.shape[1], np.nan)
             continue
         k = int(math.ceil((n + 1) * float(level) - 1e-9))
         out[float(level)] = ordered[k - 1].copy()
@@ -142,9 +156,26 @@ def min_calibration_windows(level: float) -> int:
     return n
 
 
-def interval_coverage(y_true, y_pred, halfwidths) -> float:
-    """Share of actual values inside prediction +/- half-width (half-widths per step broadcast over windows)."""
-    yt, yp = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+def interval_coverage(y_true, y_pred, halfwidths, scale=None) -> float:
+    """Share of actual values inside prediction +/- half-width. `halfwidths` broadcast over the
+    windows (one per step, usually); `scale`, one factor per window (its spread, for scaled
+    intervals), multiplies them. Counted a block of windows at a time (METRIC_BLOCK), so a long
+    test split needs no (windows x steps) copies."""
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    hw = np.asarray(halfwidths, np.float64)
     if yt.size == 0:
         return float("nan")
-    return float(np.mean(np.abs(yt - yp) <= np.asarray(halfwidths, np.float64)))
+    if yt.ndim == 1:
+        yt, yp = yt.reshape(-1, 1), yp.reshape(-1, 1)
+        if hw.ndim == 1:
+            hw = hw.reshape(-1, 1)
+    per_window = hw.ndim == 2 and hw.shape[0] == len(yt) and len(yt) > 1
+    inside = 0
+    for i in range(0, len(yt), METRIC_BLOCK):
+        block = slice(i, i + METRIC_BLOCK)
+        width = hw[block] if per_window else hw
+        if scale is not None:
+            width = width * np.asarray(scale, np.float64)[block, None]
+        err = np.abs(yt[block].astype(np.float64) - yp[block])
+        inside += int(np.count_nonzero(err <= width))
+    return inside / yt.size

@@ -75,7 +75,7 @@ class Scorer:
             quantiles = self.quantiles(val_pred if calibration is None else calibration)
             for level, q in quantiles.items():
                 out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
-                    self.test_actual, test_pred, q[None, :] * self.test_spread[:, None]) if q is not None else None
+                    self.test_actual, test_pred, q, scale=self.test_spread) if q is not None else None
         return out
 
     def quantiles(self, val_pred: np.ndarray) -> dict:
