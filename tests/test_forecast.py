@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -184,6 +185,18 @@ def test_seasons_of_the_issues_real_series():
     etth1 = read_series(sample_series_path())
     assert detect_period(make_windows(etth1, 96, 24, split="ett")) == 24
     assert detect_period(make_windows(etth1, 96, 24)) == 24
+
+
+def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks():
+    """The last 2,000 hours of ETTh1's oil temperature (bench/data): its autocorrelation peaks at 193,
+    216, 239 and 263 hours, never at 24 itself. The season is the day, not 216 hours (which once
+    left AutoARIMA out of the leaderboard and made seasonal naive repeat nine days ago)."""
+    sf = read_series(Path(__file__).resolve().parent.parent / "bench" / "data" / "etth1_ot_hourly_last2000.csv")
+    y = sf.frame[sf.target].to_numpy(float)
+    assert sf.freq == "h" and detect_period(y[:1600], sf.freq) == 24
+    assert detect_period(make_windows(sf, 48, 24)) == 24
+    # Without the frequency there is no day to prefer: the strongest peak stands.
+    assert detect_period(y[:1600]) == 216
 
 
 def test_conformal_quantile_is_the_finite_sample_one():
