@@ -39,7 +39,7 @@ def make_csv(path: Path, rows: int) -> None:
 
 
 def measure(args: list[str], env: dict) -> dict:
-    """Run one command in a fresh process; its wall time, peak RSS (MB) and its --json result."""
+    """Run one command in a fresh process; its wall time, peak RSS (MiB: getrusage gives KiB) and its --json result."""
     code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
             "print(json.dumps({'rc': p.returncode, 'seconds': time.perf_counter() - t, "
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
                          [python, "-m", "zoo", "forecast-auto", "--data", str(csv), "--runs-dir", runs, "--json"]))
     print(f"CSV: {args.rows:,} rows, {csv.stat().st_size / 1e6:.1f} MB; OMP_NUM_THREADS={env['OMP_NUM_THREADS']}; "
           f"load average {os.getloadavg()[0]:.1f}\n", flush=True)
-    lines = ["| run | wall s | peak RSS MB | files | outcome |", "|---|---:|---:|---|---|"]
+    lines = ["| run | wall s | peak RSS MiB | files | outcome |", "|---|---:|---:|---|---|"]
     details: list[str] = []
     for label, cmd in commands:
         out = measure(cmd, env)
