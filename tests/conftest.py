@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import streamlit_server, wait_for_app  # noqa: F401  (the browser tests import it from here)
+from tests.browser import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import set_slider, slider_value
-from tests.conftest import shot, wait_for_app
+from tests.browser import set_slider, slider_value, wait_for_app
+from tests.conftest import shot
 from zoo.forecast_io import FORECAST_COLUMNS
 
 pytestmark = pytest.mark.browser
