@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.conftest import shot, wait_for_app
+from tests.browser import wait_for_app
+from tests.conftest import shot
 from zoo.engine import run_experiment
 from zoo.spec import ExperimentSpec
 

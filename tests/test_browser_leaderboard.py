@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from tests.browser import set_slider, slider_value
-from tests.conftest import wait_for_app
+from tests.browser import set_slider, slider_value, wait_for_app
 from tests.test_browser_forecast import daily_cycle_csv, tall_shot
 
 pytestmark = pytest.mark.browser

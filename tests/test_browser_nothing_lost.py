@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import choose, set_slider, slider_value
-from tests.conftest import shot, wait_for_app
+from tests.browser import choose, set_slider, slider_value, wait_for_app
+from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_for_app
+from tests.browser import wait_for_app
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,7 @@
 import pytest
 
-from tests.conftest import shot, wait_for_app
+from tests.browser import wait_for_app
+from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
 

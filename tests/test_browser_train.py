@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tests.browser import STATUS_IS, open_train, set_slider, slider_value, wait_for_points
-from tests.conftest import ARTIFACTS, wait_for_app
+from tests.browser import STATUS_IS, open_train, set_slider, slider_value, wait_for_app, wait_for_points
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
