@@ -13,8 +13,7 @@ def run(args) -> dict:
     from zoo.data import load_data
 
     spec = spec_from_args(args)
-    # The data first, then the engine (and torch): a long CSV's reading and torch's libraries do
-    # not hold their memory at the same time (zoo.data.series.load_series_data).
+    # The data, then the engine: an error in the data is reported before the engine's imports.
     data = load_data(spec, args.data_dir)
 
     from zoo.engine import run_experiment

@@ -48,10 +48,10 @@ def load_for_spec(spec, data_dir=None):
 def load_series_data(spec, device=None):
     """The spec's CSV as TensorData (task 'series'), with the WindowedSeries in extra['windows'].
 
-    The CSV is read before torch is imported: reading a long one needs a few hundred MB for a
-    moment, and torch's libraries take about 0.5 GB of resident memory once loaded, so in this
-    order the two peaks do not add up (a process that has not imported torch yet, like the CLI's
-    train command, peaks at the larger of them; BENCHMARKS.md, "Long series")."""
+    Reading comes before `zoo.data.base` (and, here, anything else of torch's), but in the CLI and
+    the app torch is already loaded by then (checking a spec loads the models), so a long file's
+    reading adds to torch's 0.5-0.7 GB: text._plain_table keeps that addition to about 250 MB for
+    1,000,000 rows, and read_series hands back what it freed (BENCHMARKS.md, "Long series")."""
     source = resolve_series_source(spec.data)
     sf = read_series(source, target=spec.target, date_col=spec.date_col, layout=getattr(spec, "layout", "long"))
     ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
