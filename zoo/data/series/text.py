@@ -216,9 +216,10 @@ def _plain_table(text: str, max_rows: int):
 
     Plain: no quotes, no comment, blank or delimiter-only line, Excel's "sep=" hint or trailing
     empty column, and every line with as many fields as the first. Such a file (most long exports)
-    is split by pyarrow's CSV reader into one string buffer per column: about 20 bytes a field,
-    where a Python string and a row list cost about 90, so a million-row upload reads in about
-    100 MB rather than 450 (BENCHMARKS.md, "Long series"). Anything else goes field by field
+    is split by pyarrow's CSV reader into one string buffer per column: a few bytes of overhead a
+    field, where a Python string and a row list cost about 90, so reading 1,000,000 rows peaks
+    about 260 MB lower and takes a third of the time (BENCHMARKS.md, "Long series"). The result is
+    tested equal to the field-by-field one (tests/test_series_data.py). Anything else goes field by field
     (_split_table), which knows how to report each oddity by line. Returns (the rows as a
     DataFrame of strings with columns 0..width-1, header row included, their line numbers, the
     delimiter)."""
