@@ -199,6 +199,17 @@ def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks()
     assert detect_period(y[:1600]) == 216
 
 
+def test_conformal_intervals_in_place_give_the_same_half_widths():
+    """overwrite_input (as numpy.quantile's) sorts the caller's float64 array instead of a copy."""
+    residuals = np.random.default_rng(4).standard_t(4, size=(500, 6))
+    expected = conformal_intervals(residuals)
+    mine = residuals.copy()
+    got = conformal_intervals(mine, overwrite_input=True)
+    for level in expected:
+        np.testing.assert_array_equal(got[level], expected[level])
+    assert (mine >= 0).all() and (np.diff(mine, axis=0) >= 0).all()   # it was used, not copied
+
+
 def test_conformal_quantile_is_the_finite_sample_one():
     residuals = np.arange(1, 10, dtype=float)[:, None] * np.array([1.0, -2.0])   # n = 9, two steps
     hw = conformal_intervals(residuals, levels=(0.8, 0.5))

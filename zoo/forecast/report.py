@@ -157,11 +157,11 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                      if period > 1 else "no seasonal period detected; seasonal naive repeats the last value.")
     train_target = ws.train_target
 
-    # The actual targets are views of the series (WindowedSeries.actual_targets); the model's
-    # predictions on the original scale are made once and kept (the report returns them), after
-    # the baselines, which are scored one at a time; every sum over a whole split is taken a block
-    # at a time (scores.py). So a 200,000-window test split holds about two copies of itself at
-    # most (BENCHMARKS.md, "Long series").
+    # The actual targets are views of the series (WindowedSeries.actual_targets). The baselines are
+    # scored first, one at a time; then the model's test predictions are made to the original scale
+    # once and kept (the report returns them), its validation ones only as the conformal scores.
+    # Every sum over a whole split is taken a block at a time (scores.py). So a 200,000-window test
+    # split holds about two copies of itself at most (BENCHMARKS.md, "Long series").
     val_true, test_true = ws.actual_targets("val"), ws.actual_targets("test")
     actual = {"val": val_true, "test": test_true}
 
