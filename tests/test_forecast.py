@@ -199,6 +199,19 @@ def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks()
     assert detect_period(y[:1600]) == 216
 
 
+@pytest.mark.parametrize("freq, period", [("12h", 730), ("6h", 118), ("QS", 59), ("8h", 90), ("B", 59)])
+def test_a_long_season_is_not_mistaken_for_a_short_frequency_season(freq, period):
+    """The peak-spacing rule above is for seasons of 12 steps or more: with the 2 to 5 steps that
+    12-hourly, 6-hourly, quarterly, 8-hourly or business-day data suggest, a step's tolerance would
+    let the wiggles of one broad peak pass for a run of seasons (a yearly cycle of 12-hourly data
+    once came out as 2)."""
+    t = np.arange(2500)
+    for seed in range(12):
+        y = np.sin(2 * np.pi * t / period) + 0.5 * np.random.default_rng(seed).normal(size=len(t))
+        found = detect_period(y, freq)
+        assert abs(found - period) <= 0.05 * period, (seed, found)   # the broad peak, never 2 to 5
+
+
 def test_conformal_intervals_in_place_give_the_same_half_widths():
     """overwrite_input (as numpy.quantile's) sorts the caller's float64 array instead of a copy."""
     residuals = np.random.default_rng(4).standard_t(4, size=(500, 6))
@@ -208,6 +221,9 @@ def test_conformal_intervals_in_place_give_the_same_half_widths():
     for level in expected:
         np.testing.assert_array_equal(got[level], expected[level])
     assert (mine >= 0).all() and (np.diff(mine, axis=0) >= 0).all()   # it was used, not copied
+    frozen = residuals.copy()
+    frozen.flags.writeable = False      # a read-only array is copied, not written
+    assert all(np.array_equal(conformal_intervals(frozen, overwrite_input=True)[lv], expected[lv]) for lv in expected)
 
 
 def test_conformal_quantile_is_the_finite_sample_one():

@@ -113,13 +113,22 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
     best = max(peaks, key=lambda m: score[m])
     # The frequency's season may show only as the spacing of the peaks, when a slower wave carries
     # it: the last 2,000 hours of ETTh1's oil temperature peak at 193, 216, 239 and 263 hours (8 to
-    # 11 days), never at 24. Its period wins when the best peak sits on a run of three consecutive
-    # multiples of it that all peak (within a step, or 5% of it for a long season). A longer true
-    # season (24 steps in monthly data) peaks at every other multiple of 12 at most, never three in a row.
+    # 11 days), never at 24. Its period wins when the best peak is one of three or more successive
+    # peaks each about one period after the last (within a step, or 5% of a long season). Only for
+    # a season of 12 steps or more: with a period of 2 to 5 (12-hourly, quarterly, business days)
+    # a step's tolerance would let the wiggles of any broad peak pass for such a run. A longer true
+    # season (24 steps in monthly data) peaks every other multiple of 12 at most, not one after another.
     for m in _candidates_for(freq):
-        multiples = {round(p / m) for p in peaks if p > m and abs(p - round(p / m) * m) <= max(1.0, 0.05 * m)}
-        k = round(best / m)
-        if abs(best - k * m) <= max(1.0, 0.05 * m) and any({j, j + 1, j + 2} <= multiples for j in (k - 2, k - 1, k)):
+        if m < 12:
+            continue
+        tolerance = max(1.0, 0.05 * m)
+        run = [best]
+        for step in (-1, 1):   # extend the run from the best peak down, then up
+            at = peaks.index(best)
+            while 0 <= at + step < len(peaks) and abs(abs(peaks[at + step] - peaks[at]) - m) <= tolerance:
+                at += step
+                run.append(peaks[at])
+        if len(run) >= 3:
             return int(m)
     # A multiple of the true period peaks about as high: prefer the shortest close to the best. A
     # period that is not a whole number of steps (52.18 weeks) puts its multiples up to 2% off.

@@ -123,7 +123,7 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     (a long validation split then needs no copy of it).
     """
     ordered = np.asarray(val_residuals, dtype=np.float64)
-    if overwrite_input and ordered is val_residuals:   # as numpy.quantile's: the caller's array is sorted in place
+    if overwrite_input and ordered is val_residuals and ordered.flags.writeable:   # sorted in place
         np.abs(ordered, out=ordered)
     else:
         ordered = np.abs(ordered)

@@ -63,7 +63,8 @@ def _return_freed_memory() -> None:
     that keep it: pyarrow's memory pool (mimalloc, which caches what Arrow's string kernels freed)
     and glibc's heap (fragmented, and trimmed only from its top). Released here, a 1,000,000-row
     file leaves the process about 30 MB larger instead of 100-190 MB, and the training and scoring
-    that follow start from there (BENCHMARKS.md, "Long series"). Not glibc: the heap is left as is."""
+    that follow start from there (BENCHMARKS.md, "Long series"). Where the C library has no
+    malloc_trim (not glibc), its heap is left as it is."""
     import ctypes
     import ctypes.util
     import gc
