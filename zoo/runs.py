@@ -268,13 +268,8 @@ class Run:
 
     def candidates(self) -> list[dict]:
         """A leaderboard's candidate rows so far (CANDIDATE_COLUMNS; settings and forecast decoded)."""
-        try:
-            with open(self.path / CANDIDATES, newline="") as fh:
-                rows = list(csv.DictReader(fh))
-        except OSError:
-            return []
         out = []
-        for row in rows:
+        for row in _csv_rows(self.path / CANDIDATES):
             item = {k: _number(v) for k, v in row.items() if k is not None}
             for key in ("settings", "forecast"):
                 try:
@@ -331,12 +326,7 @@ class Run:
 
     def epoch_rows(self) -> list[dict]:
         """The epochs written so far, as dicts with METRIC_COLUMNS (missing values as None)."""
-        try:
-            with open(self.path / METRICS, newline="") as fh:
-                rows = list(csv.DictReader(fh))
-        except OSError:
-            return []
-        return [{k: _number(v) for k, v in row.items() if k is not None} for row in rows]
+        return [{k: _number(v) for k, v in row.items() if k is not None} for row in _csv_rows(self.path / METRICS)]
 
     def table(self, name: str):
         """A series run's backtest or forecast table (TABLES) with its time columns parsed; None if absent."""
@@ -393,6 +383,15 @@ class Run:
             model.load_state_dict(state)
             self._model = model.eval()
         return self._model
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    """A run's CSV as rows of strings; none when it is not there (yet) or cannot be read."""
+    try:
+        with open(path, newline="") as fh:
+            return list(csv.DictReader(fh))
+    except OSError:
+        return []
 
 
 def _number(text):
