@@ -56,7 +56,8 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     first = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "a.csv")), **spec), runs_dir=tmp_path / "r")
     second = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "b.csv", test_noise=50.0)), **spec),
                              runs_dir=tmp_path / "r")
-    assert first["pick"]["name"] == second["pick"]["name"]
+    assert first["pick"]["name"] == second["pick"]["name"] == "ensemble"
+    assert first["pick"]["settings"]["members"] == second["pick"]["settings"]["members"]   # chosen on validation
     assert first["ranking"] == second["ranking"]
     a = {r["name"]: r for r in load_run(first["run_dir"]).candidates()}
     b = {r["name"]: r for r in load_run(second["run_dir"]).candidates()}
@@ -76,7 +77,9 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
     assert all("budget" in note for note in skipped.values())
-    assert summary["ranking"][0] == summary["pick"]["name"] and "did not fit" in summary["reason"]
+    # the pick is the ensemble of the best three (here, of baselines), ranked with the others
+    assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
+    assert "did not fit" in summary["reason"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
 
 
@@ -95,6 +98,8 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     assert len(backtest) == summary["plan"]["test_origins"] * 6
     rows = run.candidates()
     assert [r["name"] for r in rows][:4] == ["naive", "seasonal_naive", "mean", "linear_ls"]
+    assert "ensemble" not in [r["name"] for r in rows]   # --models without "ensemble": the first of the ranking
+    assert summary["pick"]["name"] == summary["ranking"][0]
     assert all(isinstance(r["forecast"], list) and len(r["forecast"]) == 4 * 6 for r in rows if r["status"] == "done")
     if summary["pick"]["kind"] == "zoo":   # its weights load back
         assert run.model is not None

