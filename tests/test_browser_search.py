@@ -64,12 +64,6 @@ METRIC = """(label) => {
     return null; }"""
 
 
-def metric(page, label: str) -> int:
-    """A metric's current value (-1 while the page is redrawing it)."""
-    value = page.evaluate(METRIC, label)
-    return int(value) if value not in (None, "-") else -1
-
-
 def slider_value(page, *labels: str) -> str:
     """The value shown on the thumb of the slider labelled with one of `labels`."""
     for label in labels:
@@ -126,10 +120,12 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     page.get_by_text(f"Study {study}").wait_for(timeout=30_000)
     # The table fills while the study runs (it is read from the storage every couple of seconds):
     # wait for a refresh that shows two complete trials while Stop is still enabled.
-    page.wait_for_function(f"""() => {{ const stop = Array.from(document.querySelectorAll('.st-key-search_stop button'));
-        return stop.length && !stop[0].disabled && ({TABLE_ROWS})() >= 2
-            && ({METRIC})('Complete') !== null && Number(({METRIC})('Complete')) >= 2; }}""", timeout=180_000)
-    running_rows = page.evaluate(TABLE_ROWS)
+    # (Each wait returns the rows it saw: a second read could land on a redraw, when the table is gone.)
+    running_rows = page.wait_for_function(f"""() => {{
+        const stop = Array.from(document.querySelectorAll('.st-key-search_stop button'));
+        const rows = ({TABLE_ROWS})(), complete = ({METRIC})('Complete');
+        return stop.length && !stop[0].disabled && rows >= 2 && complete !== null && Number(complete) >= 2
+            && rows; }}""", timeout=180_000).json_value()
     assert 2 <= running_rows < TRIALS_ASKED, running_rows
     tall_shot(page, "search-running")
 
@@ -137,18 +133,19 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     # Ended: Stop disabled, and the table shows every trial the study recorded.
     page.wait_for_function("""() => { const stop = document.querySelector('.st-key-search_stop button');
         return stop && stop.disabled; }""", timeout=60_000)
-    page.wait_for_function(f"""() => {{ const shown = ({METRIC})('Trials');
-        return shown !== null && shown !== '-' && ({METRIC})('Running') === '0'
-            && ({TABLE_ROWS})() === Number(shown); }}""", timeout=30_000)
-    shown_rows = page.evaluate(TABLE_ROWS)
+    ended = page.wait_for_function(f"""() => {{ const shown = ({METRIC})('Trials'), rows = ({TABLE_ROWS})();
+        const complete = ({METRIC})('Complete');
+        return shown !== null && shown !== '-' && ({METRIC})('Running') === '0' && rows === Number(shown)
+            && complete !== null && complete !== '-' && {{rows: rows, complete: Number(complete)}}; }}""",
+        timeout=30_000).json_value()
+    shown_rows = ended["rows"]
     assert running_rows <= shown_rows < TRIALS_ASKED, (running_rows, shown_rows)
-    assert metric(page, "Complete") >= 2, "importance needs two complete trials"
+    assert ended["complete"] >= 2, "importance needs two complete trials"
 
     # Every figure drawn (the fragment redraws them in order; wait for a complete redraw).
     names = ["history", "intermediate", "importance", "parallel", "slice", "contour"]
-    page.wait_for_function(f"() => {{ const c = ({CHARTS})(); return {names}.every(n => c[n] > 0); }}",
-                           timeout=30_000)
-    labels = page.evaluate(IMPORTANCE_LABELS)
+    labels = page.wait_for_function(f"""() => {{ const c = ({CHARTS})(), labels = ({IMPORTANCE_LABELS})();
+        return {names}.every(n => c[n] > 0) && labels.length > 0 && labels; }}""", timeout=30_000).json_value()
     space = search.build_space("mlp")
     assert set(labels) <= set(space.names) and labels, labels
     page.get_by_role("button", name="Stop").wait_for()
