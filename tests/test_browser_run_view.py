@@ -41,6 +41,14 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     wait_for_app(page)
     choose(page, "attach_name", "series-study")
     page.get_by_role("button", name="Attach").click()
+    # Click only once the page has settled on the attached study: drawn (its heading and table), the
+    # setup box collapsed (which moves the button up) and the run ended. Once, in a CI run, a click
+    # right after the attach never reached the app; a wait_for_app straight after a click can return
+    # before the click's run has even started.
+    page.get_by_text("Study series-study").wait_for(timeout=30_000)
+    page.locator(".st-key-search_trial_table").wait_for(timeout=30_000)
+    page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stExpander\"] details'))"
+                           ".every(d => !d.open)", timeout=30_000)
     wait_for_app(page)
     page.get_by_role("button", name="Train with best").click()
     page.wait_for_url("**/forecast**", timeout=30_000)
