@@ -60,6 +60,19 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
     assert {k: slider_value(page, k) for k in sliders} == sliders
 
     def check(step: str) -> None:
+        # Wait (a while) for the page to show every value: a read while the form redraws after the
+        # upload saw the sliders' minimums once (1 and 0) in a CI run. A value really lost stays
+        # wrong, and the assertion below says which.
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        boxes = [[f".st-key-{k} input", v] for k, v in expected.items()]
+        boxes += [[f".st-key-{k} input[type='range']", v] for k, v in sliders.items()]
+        try:
+            page.wait_for_function("(boxes) => boxes.every(([css, value]) => {"
+                                   " const el = document.querySelector(css); return !!el && el.value === value; })",
+                                   arg=boxes, timeout=10_000)
+        except PlaywrightTimeout:
+            pass
         got = {k: field_value(page, k) for k in expected}
         got_sliders = {k: slider_value(page, k) for k in sliders}
         assert got == expected and got_sliders == sliders, f"after {step}: {got} {got_sliders}"
