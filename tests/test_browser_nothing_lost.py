@@ -55,6 +55,10 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
     page.get_by_text("Training settings", exact=True).click()
     set_slider(page, "forecast-settings-epochs", "Home", *["ArrowRight"] * 6)   # 7
     set_slider(page, "forecast-settings-patience", "Home", "ArrowRight", "ArrowRight")   # 2
+    # The server has both settings (the recipe line is drawn from them) before the files change: the
+    # slider's last key can reach the server after wait_for_app, and an upload in between then
+    # redraws the slider with the value the server had (a CI run saw patience 0 after the first one).
+    page.get_by_text("7 epochs · batch").filter(has_text="early stopping after 2 epochs").first.wait_for()
     expected = {"forecast-lookback": "96", "forecast-horizon": "24"}
     sliders = {"forecast-settings-epochs": "7", "forecast-settings-patience": "2"}
     assert {k: slider_value(page, k) for k in sliders} == sliders
