@@ -129,6 +129,10 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     assert 2 <= running_rows < TRIALS_ASKED, running_rows
     tall_shot(page, "search-running")
 
+    # The screenshot resized the page: click Stop once it has settled (a CI run lost this click).
+    page.wait_for_function("() => { const b = document.querySelector('.st-key-search_stop button');"
+                           " return b && !b.disabled; }", timeout=30_000)
+    wait_for_app(page)
     page.get_by_role("button", name="Stop").click()
     # Ended: Stop disabled, and the table shows every trial the study recorded.
     page.wait_for_function("""() => { const stop = document.querySelector('.st-key-search_stop button');
