@@ -8,7 +8,7 @@ import sys
 
 import streamlit as st
 
-from ui.state import apply_secrets, keep_visitor
+from ui.state import apply_secrets, keep_visitor, mark_run
 
 st.set_page_config(page_title="PyTorch playground", page_icon=":material/local_fire_department:", layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
@@ -24,6 +24,7 @@ pages = [
 ]
 page = st.navigation(pages)
 badge = st.sidebar.empty()
+mark_run(st.sidebar)   # before the page: a page may end with st.stop()
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
 if "torch" in sys.modules:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui import form
 from ui.run_view import run_panel, start_button, start_run, take_prefill
-from ui.state import ensure_app_shell
+from ui.state import ensure_app_shell, fragment
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -39,7 +39,7 @@ def dataset_label(name: str) -> str:
     return f"{name} · {d.train_size + d.test_size:,} images · {where}"
 
 
-@st.fragment
+@fragment
 def setup_panel() -> None:
     st.subheader("Set up")
     for note in st.session_state.pop("train-prefill-notes", []):

@@ -91,35 +91,84 @@ def wait_for_points(page, more_than: int = 0, timeout: float = 120_000) -> int:
     return int(handle.json_value())
 
 
-def wait_for_app(tab, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    tab.wait_for_selector("[data-testid='stApp']")
-    tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout)
+# The number of the latest script run the page shows, a full run's or a fragment's (the run marks of
+# ui.state.mark_run: the highest on the page), 0 before the first.
+RUN_NUMBER = """() => Array.from(document.querySelectorAll("[class*='st-key-script-run-']"))
+    .map(el => parseInt((el.className.match(/st-key-script-run-(\\d+)/) || [0, 0])[1]))
+    .reduce((a, b) => Math.max(a, b), 0)"""
+# Streamlit's own state of the page's script (stApp's data-test-script-state): "initial" before the
+# first run, "running", "notRunning" once a run (or a fragment's) has ended. Unlike the status widget's
+# "Running...", which shows only after a delay, it changes as soon as the server's message arrives.
+RUN_ENDED = """(after) => { const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    return (state === 'notRunning' || state === 'compilationError') && (%s)() > after; }""" % RUN_NUMBER
+
+
+def run_number(tab) -> int:
+    """The number of the latest run the page shows: read it before an action, pass it to wait_for_app."""
+    return int(tab.evaluate(RUN_NUMBER))
+
+
+def wait_for_app(tab, timeout: float = 60_000, after: int = -1) -> None:
+    """Wait until the page's script run has ended; with `after` (a run_number read before an action),
+    until a later run (the whole app's or a fragment's) has been drawn and has ended, so that a run the
+    action has not started yet is never taken for one that has ended. On a page whose fragment redraws
+    itself every second, that later run may be the redraw: wait there for what the action shows."""
+    tab.wait_for_function(RUN_ENDED, arg=after, timeout=timeout)
+
+
+def after_run(tab, action, timeout: float = 60_000):
+    """Do `action` (a click, a key, a choice: something that starts a run) and wait until a run
+    started after it has ended; returns what `action` returned."""
+    before = run_number(tab)
+    out = action()
+    wait_for_app(tab, timeout, after=before)
+    return out
 
 
 def choose(page, key: str, option: str) -> None:
     """Pick the option whose text starts with `option` in the selectbox `key`, as a keyboard user:
     type into its box and press Enter once the list shows it (a click on the box can land while the
-    page re-renders, and then the list never opens)."""
+    page re-renders, and then the list never opens); returns once the run that the choice started
+    has ended (none when the option was already chosen)."""
     box = page.locator(f".st-key-{key} input")
+    already = box.input_value().startswith(option)   # the box shows the chosen option
     box.click()
     box.fill(option)
     page.get_by_role("option").filter(has_text=option).first.wait_for()
-    box.press("Enter")
-    wait_for_app(page)
+    if already:
+        box.press("Enter")
+        wait_for_app(page)
+    else:
+        after_run(page, lambda: box.press("Enter"))
+
+
+def enter_text(page, box, value: str) -> None:
+    """Type `value` into the text or number box `box` (a locator) and press Enter, as a keyboard user;
+    returns once the run that started has ended (none when the box held `value` already)."""
+    before = box.input_value()
+    box.fill(value)
+    if before == value:
+        box.press("Enter")
+        wait_for_app(page)
+    else:
+        after_run(page, lambda: box.press("Enter"))
 
 
 def set_slider(page, key: str, *keys: str) -> None:
-    """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...)."""
+    """Drive a slider as a keyboard user: focus its thumb, press keys (Home, End, ArrowRight...).
+
+    One key at a time, each followed by the run it starts (a key that leaves the value as it was
+    starts none): the server has every value before the next key, so the last one is never left in
+    flight when the caller goes on (a later upload's rerun would draw the slider with the value the
+    server had)."""
     thumb = page.locator(f".st-key-{key} input[type='range']")
-    thumb.focus()
     for k in keys:
+        thumb.focus()
+        before, number = thumb.input_value(), run_number(page)
         thumb.press(k)
-    page.wait_for_timeout(150)
-    wait_for_app(page)
+        if thumb.input_value() != before:
+            wait_for_app(page, after=number)
 
 
 def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:

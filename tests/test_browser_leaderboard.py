@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.browser import set_slider, slider_value, wait_for_app
+from tests.browser import after_run, set_slider, slider_value, wait_for_app
 from tests.test_browser_forecast import daily_cycle_csv, tall_shot
 
 pytestmark = pytest.mark.browser
@@ -24,8 +24,7 @@ def test_find_the_best_model_live_then_reopen(app_server, page, tmp_path):
     daily_cycle_csv(csv_path)
     page.goto(f"{app_server.url}/forecast")
     wait_for_app(page)
-    page.get_by_text("Upload a CSV").click()
-    wait_for_app(page)
+    after_run(page, page.get_by_text("Upload a CSV").click)
     page.locator(".st-key-forecast-upload input[type='file']").set_input_files(str(csv_path))
     page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
 

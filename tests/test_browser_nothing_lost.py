@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import choose, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, choose, enter_text, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,7 @@ def series_csv(path, rows: int, freq: str, seed: int) -> None:
 
 
 def typed(page, key: str, value: str) -> None:
-    field = page.locator(f".st-key-{key} input")
-    field.fill(value)
-    field.press("Enter")
-    wait_for_app(page)
+    enter_text(page, page.locator(f".st-key-{key} input"), value)
 
 
 def field_value(page, key: str) -> str:
@@ -43,8 +40,7 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
         files.append(str(path))
     page.goto(f"{app_server.url}/forecast")
     wait_for_app(page)
-    page.get_by_text("Upload a CSV").click()
-    wait_for_app(page)
+    after_run(page, page.get_by_text("Upload a CSV").click)
     uploader = page.locator(".st-key-forecast-upload input[type='file']")
     uploader.set_input_files(files[0])
     page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
@@ -55,28 +51,17 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
     page.get_by_text("Training settings", exact=True).click()
     set_slider(page, "forecast-settings-epochs", "Home", *["ArrowRight"] * 6)   # 7
     set_slider(page, "forecast-settings-patience", "Home", "ArrowRight", "ArrowRight")   # 2
-    # The server has both settings (the recipe line is drawn from them) before the files change: the
-    # slider's last key can reach the server after wait_for_app, and an upload in between then
-    # redraws the slider with the value the server had (a CI run saw patience 0 after the first one).
+    # The server has both settings (the recipe line is drawn from them) before the files change:
+    # set_slider waits for each key's run, else an upload's rerun could draw a slider with a value the
+    # server had not had yet (a CI run once saw patience 0 after the first upload).
     page.get_by_text("7 epochs · batch").filter(has_text="early stopping after 2 epochs").first.wait_for()
     expected = {"forecast-lookback": "96", "forecast-horizon": "24"}
     sliders = {"forecast-settings-epochs": "7", "forecast-settings-patience": "2"}
     assert {k: slider_value(page, k) for k in sliders} == sliders
 
     def check(step: str) -> None:
-        # Wait (a while) for the page to show every value: a read while the form redraws after the
-        # upload saw the sliders' minimums once (1 and 0) in a CI run. A value really lost stays
-        # wrong, and the assertion below says which.
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        boxes = [[f".st-key-{k} input", v] for k, v in expected.items()]
-        boxes += [[f".st-key-{k} input[type='range']", v] for k, v in sliders.items()]
-        try:
-            page.wait_for_function("(boxes) => boxes.every(([css, value]) => {"
-                                   " const el = document.querySelector(css); return !!el && el.value === value; })",
-                                   arg=boxes, timeout=10_000)
-        except PlaywrightTimeout:
-            pass
+        # Called once the run that drew the new file's preview has ended (wait_for_app): the form is
+        # what that run drew, not a redraw in progress.
         got = {k: field_value(page, k) for k in expected}
         got_sliders = {k: slider_value(page, k) for k in sliders}
         assert got == expected and got_sliders == sliders, f"after {step}: {got} {got_sliders}"
@@ -88,8 +73,7 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
         wait_for_app(page)
         check(f"replacement {i + 1} over the old file")
     for i in range(10):   # after removing it with its ×
-        page.locator(".st-key-forecast-upload [data-testid='stFileChipDeleteBtn'] button").click()
-        wait_for_app(page)
+        after_run(page, page.locator(".st-key-forecast-upload [data-testid='stFileChipDeleteBtn'] button").click)
         uploader.set_input_files(files[i % 3])
         rows = 400 + 37 * (i % 3)
         page.locator(".st-key-forecast-preview").get_by_text(f"{rows} rows").wait_for(timeout=30_000)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import choose, set_slider, slider_value, wait_for_app, wait_for_input
+from tests.browser import after_run, choose, set_slider, slider_value, wait_for_app, wait_for_input
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -40,16 +40,14 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     page.get_by_role("tab", name="Attach to a study").click()
     wait_for_app(page)
     choose(page, "attach_name", "series-study")
-    page.get_by_role("button", name="Attach").click()
-    # Click only once the page has settled on the attached study: drawn (its heading and table), the
-    # setup box collapsed (which moves the button up) and the run ended. Once, in a CI run, a click
-    # right after the attach never reached the app; a wait_for_app straight after a click can return
-    # before the click's run has even started.
+    # Click only once the page has settled on the attached study: the attach's run ended (after_run:
+    # once, in a CI run, a click that landed before it had even started never reached the app), the
+    # study drawn (its heading and table) and the setup box collapsed (which moves the button up).
+    after_run(page, page.get_by_role("button", name="Attach").click)
     page.get_by_text("Study series-study").wait_for(timeout=30_000)
     page.locator(".st-key-search_trial_table").wait_for(timeout=30_000)
     page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stExpander\"] details'))"
                            ".every(d => !d.open)", timeout=30_000)
-    wait_for_app(page)
     page.get_by_role("button", name="Train with best").click()
     page.wait_for_url("**/forecast**", timeout=30_000)
     wait_for_app(page)
@@ -92,8 +90,7 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     assert page.get_by_role("button", name="Stop").is_enabled()
 
     # The test server lets a visitor run two jobs at once: the second fills the cap, and Start says why.
-    page.get_by_role("button", name="Close this run").click()
-    wait_for_app(page)
+    after_run(page, page.get_by_role("button", name="Close this run").click)
     second = start_sample_run()
     assert second != first
     page.get_by_text("is still going (you may run 2 jobs at a time)").first.wait_for()

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from tests.browser import wait_for_app
+from tests.browser import enter_text, wait_for_app
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -48,10 +48,7 @@ def tall_shot(page, name: str) -> None:
 
 
 def fill_number(page, label: str, value) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page)
+    enter_text(page, page.get_by_label(label, exact=True), str(value))
 
 
 METRIC = """(label) => {
@@ -111,10 +108,7 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     fill_number(page, "Trials", TRIALS_ASKED)
     fill_number(page, "Epochs per trial", 2)
     fill_number(page, "Train samples (0 = all)", 300)
-    box = page.get_by_label("Study name", exact=True)
-    box.fill(study)
-    box.press("Enter")
-    wait_for_app(page)
+    enter_text(page, page.get_by_label("Study name", exact=True), study)
     page.get_by_role("button", name="Start search").click()
 
     page.get_by_text(f"Study {study}").wait_for(timeout=30_000)

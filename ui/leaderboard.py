@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.live import REFRESH_S, format_duration, status_badge
-from ui.state import can_control, job_manager, runs_dir, session_owner
+from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from zoo.forecast_io import display_name
 from zoo.leaderboard.spec import LeaderboardSpec, settings
 
@@ -151,7 +151,7 @@ def live_board(job, key: str) -> None:
     live_table(job.id)
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def live_table(job_id: str) -> None:
     from ui.live import live_job
 

@@ -17,6 +17,7 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.state import fragment
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 
@@ -217,7 +218,7 @@ def live_panel(job_id: str) -> None:
         _first_points(job_id)
 
 
-@st.fragment(run_every=FIRST_POINTS_REFRESH_S)
+@fragment(run_every=FIRST_POINTS_REFRESH_S)
 def _first_points(job_id: str) -> None:
     from ui.state import job_manager
 
@@ -227,7 +228,7 @@ def _first_points(job_id: str) -> None:
     _draw_live(job_id)
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def _live_panel(job_id: str) -> None:
     _draw_live(job_id)
 

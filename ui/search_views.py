@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import is_local
+from ui.state import fragment, is_local
 from zoo.registry import SpecError
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
                         state_counts, study_figures, study_summary, submit_search, trials_frame)
@@ -71,7 +71,7 @@ def live_view(manager, target: dict) -> None:
         help="Pause them to zoom into a plot: Streamlit draws a chart whose data changed as a new chart, at full "
              "view, so a refresh with new trials resets the zoom.")
 
-    @st.fragment(run_every=REFRESH_S if live else None)
+    @fragment(run_every=REFRESH_S if live else None)
     def _live():
         lines, still_active = job_lines(manager, target.get("jobs", []))
         if active and not still_active:

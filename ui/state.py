@@ -8,6 +8,7 @@ one person owns everything.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -100,6 +101,36 @@ def keep_visitor() -> None:
         st.session_state["visitor-cookie-set"] = True
         st.html(f"<script>document.cookie = '{VISITOR_COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';"
                 "</script>", unsafe_allow_javascript=True)
+
+
+# The mark's wrapper takes no room: without it the column's gap would add a line of space.
+RUN_MARK = ('<style>div:has(> [class*="st-key-script-run-"]) {display: none}</style>'
+            '<span hidden></span>')
+
+
+def mark_run(where=None) -> None:
+    """Number this session's script runs: an empty, hidden container keyed `script-run-N`, drawn by
+    app.py (in the sidebar, before the page) and at the start of each fragment (`fragment`).
+
+    Streamlit's page says whether a run is going (stApp's `data-test-script-state`), not which run it
+    shows, so a driver of the page cannot tell "the run my click starts has not begun" from "it has
+    ended". tests/browser.py's `wait_for_app(after=N)` reads the highest N before an action and waits
+    until a greater one is drawn and the run has ended. N counts over the session, so a fragment's
+    run also draws a greater N than any on the page."""
+    count = st.session_state.get("script-runs", 0) + 1
+    st.session_state["script-runs"] = count
+    (where or st).container(key=f"script-run-{count}").html(RUN_MARK)
+
+
+def fragment(func=None, *, run_every=None):
+    """`st.fragment` whose every run starts with a run mark (`mark_run`); use it for every fragment."""
+    def decorate(body):
+        @functools.wraps(body)
+        def marked(*args, **kwargs):
+            mark_run()
+            return body(*args, **kwargs)
+        return st.fragment(marked, run_every=run_every)
+    return decorate(func) if func is not None else decorate
 
 
 def session_owner() -> str:
