@@ -58,6 +58,7 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
                              runs_dir=tmp_path / "r")
     assert first["pick"]["name"] == second["pick"]["name"] == "ensemble"
     assert first["pick"]["settings"]["members"] == second["pick"]["settings"]["members"]   # chosen on validation
+    assert first["pick"]["settings"]["size"] == second["pick"]["settings"]["size"]         # so is their number
     assert first["ranking"] == second["ranking"]
     a = {r["name"]: r for r in load_run(first["run_dir"]).candidates()}
     b = {r["name"]: r for r in load_run(second["run_dir"]).candidates()}
@@ -65,6 +66,46 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     for name in a:
         assert a[name]["val_mase"] == pytest.approx(b[name]["val_mase"], rel=1e-6), name
         assert a[name]["test_mase"] != pytest.approx(b[name]["test_mase"], rel=1e-3), name
+
+
+def test_the_ensemble_size_is_the_one_with_the_lowest_honest_validation_score():
+    """`_best_ensemble` against a computation written out here: for each k, each fold's forecast is the
+    median of the k best on the other folds; the k kept has the lowest MAE of those (the smaller on a tie)."""
+    from types import SimpleNamespace
+
+    from zoo.leaderboard.board import Scorer, _best_ensemble
+    from zoo.leaderboard.candidates import Forecasts
+
+    y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
+    plan = make_plan(y, "MS", horizon=6)
+    scorer = Scorer(y, plan)
+    rng = np.random.default_rng(0)
+    preds, rows = {}, []
+    for i, noise in enumerate([1.0, 1.1, 1.2, 3.0, 6.0, 9.0]):   # three close, then worse and worse
+        val = scorer.val_actual + rng.normal(0, noise, scorer.val_actual.shape)
+        test = scorer.test_actual + rng.normal(0, noise, scorer.test_actual.shape)
+        preds[f"m{i}"] = {"val": val, "test": Forecasts(test)}
+        rows.append({"name": f"m{i}", "status": "done", **scorer.row(val, test)})
+
+    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    expected = {}
+    for k in range(1, 6):
+        val = np.empty_like(scorer.val_actual)
+        for fold in np.unique(fold_of):
+            others = fold_of != fold
+            mae = {n: np.abs(scorer.val_actual[others] - p["val"][others]).mean() for n, p in preds.items()}
+            best = sorted(mae, key=mae.get)[:k]
+            val[fold_of == fold] = np.median([preds[n]["val"][fold_of == fold] for n in best], axis=0)
+        expected[k] = np.abs(scorer.val_actual - val).mean()
+    k_best = min(expected, key=expected.get)
+
+    row, pred = _best_ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y))
+    assert row["settings"]["size"] == k_best and row["val_mae"] == pytest.approx(expected[k_best])
+    ranked = sorted(rows, key=lambda r: r["val_mae"])
+    assert row["settings"]["members"] == [r["name"] for r in ranked[:k_best]]
+    assert np.allclose(pred["test"].at_origins, np.median([preds[r["name"]]["test"].at_origins
+                                                           for r in ranked[:k_best]], axis=0))
+    assert f"k = {k_best}" in row["note"]
 
 
 def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
@@ -77,7 +118,7 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
     assert all("budget" in note for note in skipped.values())
-    # the pick is the ensemble of the best three (here, of baselines), ranked with the others
+    # the pick is the ensemble of the best k (here, of baselines), ranked with the others
     assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
     assert "did not fit" in summary["reason"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
