@@ -107,6 +107,13 @@ def test_the_ensemble_size_is_the_one_with_the_lowest_honest_validation_score():
                                                            for r in ranked[:k_best]], axis=0))
     assert f"k = {k_best}" in row["note"]
 
+    # One candidate far ahead of the rest: the "ensemble" is that one alone, and says so.
+    preds["m0"]["val"] = scorer.val_actual + rng.normal(0, 0.01, scorer.val_actual.shape)
+    rows[0].update(scorer.row(preds["m0"]["val"], preds["m0"]["test"].at_origins), label="the first model")
+    row, pred = _best_ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y))
+    assert row["settings"]["size"] == 1 and row["label"] == "the best on validation (the first model)"
+    assert np.array_equal(pred["test"].at_origins, preds["m0"]["test"].at_origins)
+
 
 def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, budget=0.01),

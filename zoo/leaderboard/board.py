@@ -176,7 +176,11 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, o
                "budget": spec.budget, "ranking": [r["name"] for r in ranked],
                "skipped": [{"name": r["name"], "note": r["note"]} for r in rows if r["status"] != "done"],
                "data_notes": list(sf.notes), "notes": list(plan.notes)}
-    if pick is not None and pick is not ranked[0]:
+    if pick is not None and pick["kind"] == "ensemble" and pick["settings"]["size"] == 1:
+        summary["notes"].append(f"the pick is {pick['label']}, alone: of the medians of the best 1 to "
+                                f"{ENSEMBLE_SIZES[-1]}, the one of a single candidate scored best on validation "
+                                "(bench/selection_dev.py).")
+    elif pick is not None and pick is not ranked[0]:
         summary["notes"].append(f"the pick is the ensemble ({pick['label']}), not {ranked[0]['label']} (lowest "
                                 "validation MASE): on 14 development series, taking the median of the best k, "
                                 "k chosen on validation, forecast better than taking the one with the lowest "
@@ -308,7 +312,8 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     future = merge(futures, axis=0) if all(f is not None for f in futures) else None
     from zoo.leaderboard.candidates import Forecasts
 
-    label = f"{combine} of the best {size}" if size > 1 else f"the best on validation ({members[0]})"
+    label_of = {r["name"]: r.get("label") or r["name"] for r in rows}
+    label = f"{combine} of the best {size}" if size > 1 else f"the best on validation ({label_of[members[0]]})"
     row = {"name": "ensemble", "kind": "ensemble", "label": label, "status": "done",
            "seconds": 0.0, "folds": len(plan.folds),
            "settings": {"members": members, "combine": combine, "size": size},
