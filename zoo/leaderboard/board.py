@@ -4,9 +4,9 @@ directory (zoo/runs.py's BoardWriter) written as it goes.
 
 The candidates are ranked by their validation MAE over every validation origin of every fold; the
 pick is the ensemble of the best k, k chosen on validation (see `choose`), or the first of the
-ranking when no ensemble could be made. Nothing from the test part enters either (tests/test_leaderboard.py changes the test
-values and gets the same pick). The test scores are computed for every candidate, to be shown
-beside it.
+ranking when no ensemble could be made. Nothing from the test part enters either
+(tests/test_leaderboard.py changes the test values and gets the same pick). The test scores are
+computed for every candidate, to be shown beside it.
 
 Budget: the candidates run cheapest first. A candidate whose first fold shows that its folds and
 its test fit would not end in the time left is stopped there and listed as skipped with its
@@ -280,8 +280,9 @@ COMBINE = {"median": np.median, "mean": np.mean}
 
 def _best_ensemble(rows, preds, plan, scorer, board, sizes=ENSEMBLE_SIZES, combine: str = "median"):
     """Of the ensembles of the best k (k in `sizes`), the one with the lowest validation MAE; the
-    smaller k on a tie. Each one's validation score is honest (see `_ensemble`), so is this choice:
-    it is one more selection on validation, like the ranking, and the test part plays no part."""
+    smaller k on a tie. Each one's validation score is honest (see `_ensemble`), and the choice is one
+    more selection on validation, like the ranking: the test part plays no part. The kept one's score,
+    the lowest of five, is a little optimistic, as the first of the ranking's is."""
     made = [_ensemble(rows, preds, plan, scorer, board, size, combine) for size in sizes]
     row, pred = min(made, key=lambda m: math.inf if m[0]["val_mae"] is None else m[0]["val_mae"])
     row["note"] += f"; k = {row['settings']['size']}, the lowest validation MAE of k = {sizes[0]}-{sizes[-1]}"
