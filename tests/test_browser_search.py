@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import enter_text, wait_for_app
+from tests.browser import RUN_NUMBER, enter_text, wait_for_app
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,19 @@ def tall_shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
+
+
+def page_state(page) -> dict:
+    """What a failure message needs to say why the page is as it is: Streamlit's script state, the run
+    it shows, each Stop button's HTML, and the worker lines."""
+    return page.evaluate(f"""() => ({{
+        script: document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state'),
+        run: ({RUN_NUMBER})(),
+        stop: Array.from(document.querySelectorAll('.st-key-search_stop')).map(el => el.outerHTML.slice(0, 600)),
+        live_toggle: document.body.innerText.includes('Live updates'),
+        workers: Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
+            .map(el => el.innerText).filter(t => t.includes('worker')),
+    }})""")
 
 
 def fill_number(page, label: str, value) -> None:
@@ -129,8 +143,11 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     wait_for_app(page)
     page.get_by_role("button", name="Stop").click()
     # Ended: Stop disabled, and the table shows every trial the study recorded.
-    page.wait_for_function("""() => { const stop = document.querySelector('.st-key-search_stop button');
-        return stop && stop.disabled; }""", timeout=60_000)
+    try:
+        page.wait_for_function("""() => { const stop = document.querySelector('.st-key-search_stop button');
+            return stop && stop.disabled; }""", timeout=60_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"Stop is still enabled 60 s after the click; the page: {page_state(page)}") from None
     ended = page.wait_for_function(f"""() => {{ const shown = ({METRIC})('Trials'), rows = ({TABLE_ROWS})();
         const complete = ({METRIC})('Complete');
         return shown !== null && shown !== '-' && ({METRIC})('Running') === '0' && rows === Number(shown)

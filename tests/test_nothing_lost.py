@@ -146,6 +146,33 @@ def test_a_search_whose_workers_all_fail_says_so_as_an_error(runs_dir, monkeypat
     assert "The search failed" in errors and "mnist" in errors
 
 
+def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(runs_dir, monkeypatch):
+    """The jobs end between the page's read of "active" (which draws Stop) and the live view's: the
+    page must not settle with Stop enabled and no more refreshes (a browser test found it so). The
+    race is made certain here: the first read says active, every later one sees the ended jobs."""
+    from ui import search_views
+
+    at = page("pages/search.py")
+    at.number_input(key="search_trials").set_value(1)
+    at.number_input(key="search_epochs").set_value(1)
+    at.number_input(key="search_limit").set_value(200)
+    at.button(key="search_start").click().run()
+    clean(at)
+    wait_for_jobs(at.session_state["search_target"]["jobs"])
+
+    real, reads = search_views.is_active, []
+
+    def active_until_read(manager, target):
+        reads.append(1)
+        return True if len(reads) == 1 else real(manager, target)
+
+    monkeypatch.setattr(search_views, "is_active", active_until_read)
+    at.run()
+    clean(at)
+    assert len(reads) >= 2, "the page ran once: the live view saw the end and did not redraw the page"
+    assert at.button(key="search_stop").disabled, "the ended search still offers Stop"
+
+
 def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
     from zoo.search import build_space, default_study_name, run_search, SearchConfig
     from zoo.spec import ExperimentSpec

@@ -63,9 +63,13 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
     return lines, active
 
 
-def live_view(manager, target: dict) -> None:
-    """Trial table and figures of the study, refreshed every few seconds while its jobs run."""
-    _, active = job_lines(manager, target.get("jobs", []))
+def live_view(manager, target: dict, active: bool) -> None:
+    """Trial table and figures of the study, refreshed every few seconds while its jobs run.
+
+    `active` is what the page read once for this run (`is_active`), the same value its Stop button
+    was drawn with. Reading it again here could find the jobs ended in between: the page would then
+    stop refreshing with Stop still enabled. With the page's value, the first refresh that finds the
+    jobs ended reruns the whole page, which draws both anew."""
     live = active and st.toggle(
         "Live updates", value=True, key="search_live",
         help="Pause them to zoom into a plot: Streamlit draws a chart whose data changed as a new chart, at full "
