@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# numba's on-disk cache for statsforecast's kernels, as the classical helper process uses it
+# (zoo/leaderboard/classical.py): a test that fits AutoCES here reuses what the helper compiled.
+os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.05):

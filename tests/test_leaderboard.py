@@ -124,6 +124,7 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     skipped = {r["name"]: r["note"] for r in rows if r["status"] == "skipped"}
     assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
+    assert not {"AutoCES", "DynamicOptimizedTheta"} & {r["name"] for r in rows}   # those run only when named
     assert all("budget" in note for note in skipped.values())
     # the pick is the ensemble of the best k (here, of baselines), ranked with the others
     assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
@@ -153,20 +154,24 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
         assert run.model is not None
 
 
-def test_the_numbers_against_independent_computations(tmp_path):
-    """The test MASE of AutoTheta: statsforecast called here directly at every test origin, and the
-    MAE over the in-sample seasonal naive error written out; and the split-conformal quantile."""
-    from statsforecast.models import AutoTheta
+@pytest.mark.parametrize("classical", ["AutoTheta", "AutoCES"])
+def test_the_numbers_against_independent_computations(tmp_path, classical):
+    """The test MASE of a classical candidate: statsforecast called here directly at every test origin,
+    and the MAE over the in-sample seasonal naive error written out; and the split-conformal quantile.
+    AutoCES also shows that a model named in `models` runs though it is not on the default board, and
+    that its numba kernels get the writable array they need (zoo/leaderboard/classical.py)."""
+    import statsforecast.models
 
     from zoo.leaderboard.board import Scorer
 
     path = monthly_csv(tmp_path / "s.csv")
-    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=12, budget=60, models="AutoTheta"),
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=12, budget=120, models=classical),
                               runs_dir=tmp_path / "r")
-    row = next(r for r in load_run(summary["run_dir"]).candidates() if r["name"] == "AutoTheta")
-    y = pd.read_csv(path)["sales"].to_numpy(float)
+    row = next(r for r in load_run(summary["run_dir"]).candidates() if r["name"] == classical)
+    assert row["status"] == "done", row.get("note")
+    y = np.array(pd.read_csv(path)["sales"], dtype=float)
     plan = make_plan(y, "MS", horizon=12)
-    model = AutoTheta(season_length=12).fit(y[:plan.test_start])
+    model = getattr(statsforecast.models, classical)(season_length=12).fit(y[:plan.test_start])
     errors = [np.abs(y[t:t + 12] - model.forward(y=y[:t], h=12)["mean"]) for t in plan.test_origins]
     scale = np.mean(np.abs(y[12:plan.test_start] - y[:plan.test_start - 12]))
     assert row["test_mase"] == pytest.approx(np.mean(errors) / scale, rel=1e-6)

@@ -115,7 +115,8 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
 
     board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
     wanted = spec.model_names()
-    candidates = [c for c in all_candidates() if not wanted or c.name in wanted or c.kind == "baseline"]
+    candidates = [c for c in all_candidates() if c.name in wanted or c.kind == "baseline"
+                  or (not wanted and not c.by_name_only)]
     emit({"type": "plan", "plan": plan.to_dict(), "candidates": [c.name for c in candidates] + ["ensemble"],
           "budget": spec.budget, "target": sf.target, "freq": sf.freq})
 
@@ -238,7 +239,7 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
                      board, seconds=clock() - started), None
     except (SpecError, ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return _skip(cand, f"failed: {message}", board, status="failed", seconds=clock() - started), None
+        return _skip(cand, message, board, status="failed", seconds=clock() - started), None
     val = np.concatenate(parts) if parts else np.zeros((0, plan.horizon))
     row = {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": "done",
            "seconds": round(clock() - started, 3), "folds": len(parts), "settings": cand.settings(board),

@@ -4,7 +4,8 @@ and from the end of the series when asked for the future.
 
     baseline   the project's own (zoo/forecast/baselines.py): naive, seasonal naive, window mean,
                linear least squares, on the same windows as the window models
-    classical  statsforecast's AutoETS, AutoTheta and AutoARIMA (ports of R's forecast package),
+    classical  statsforecast's AutoETS, AutoTheta and AutoARIMA (ports of R's forecast package), and
+               AutoCES and DynamicOptimizedTheta when named in `models`,
                fitted once per fold and applied at each origin with `forward` (the fitted model
                run over the history up to that origin, its parameters kept)
     zoo        every series model of the registry, trained through the engine (`fit`) with a
@@ -31,6 +32,7 @@ BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
 # at most this many rows before it (AutoARIMA on a long hourly series takes minutes; their
 # parameters settle long before that).
 MAX_CLASSICAL_ROWS = 2000
+BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta")   # statsforecast's, run when `--models` names them
 HOLDOUT_SHARE = 0.15      # the zoo models' early stopping watches the last 15% of the rows before a fit's end
 
 
@@ -82,6 +84,7 @@ class Candidate:
     name: str
     kind: str          # baseline, classical, zoo
     label: str         # what the table calls it
+    by_name_only: bool = False   # run only when `models` names it (not part of the default board)
 
     def forecast(self, board: Board, fit_end: int, origins: np.ndarray, future: bool = False) -> Forecasts:
         raise NotImplementedError
@@ -245,6 +248,10 @@ def all_candidates() -> list[Candidate]:
     first = [m for m in ("linear", "mlp") if m in zoo]
     out += [Zoo(m, "zoo", m) for m in first]
     out.append(Classical("AutoARIMA", "classical", "AutoARIMA"))
+    # By name only: on the development series (bench/selection_dev.py, third round) adding them did not
+    # make the pick beat its weakest peer more often, and AutoCES compiles for about 20 s in a new
+    # process (BENCHMARKS.md, "Choosing the pick").
+    out += [Classical(n, "classical", n, by_name_only=True) for n in BY_NAME_ONLY]
     out += [Zoo(m, "zoo", m) for m in zoo if m not in first]
     return out
 

@@ -10,6 +10,7 @@ have children of its own.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import subprocess
@@ -21,7 +22,8 @@ from typing import Callable
 import numpy as np
 
 CLASSICAL = {"AutoETS": "statsforecast.models:AutoETS", "AutoTheta": "statsforecast.models:AutoTheta",
-             "AutoARIMA": "statsforecast.models:AutoARIMA"}
+             "AutoARIMA": "statsforecast.models:AutoARIMA", "AutoCES": "statsforecast.models:AutoCES",
+             "DynamicOptimizedTheta": "statsforecast.models:DynamicOptimizedTheta"}
 POLL_S = 0.1
 
 
@@ -34,6 +36,9 @@ def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, orig
     from zoo.registry import resolve
 
     model = resolve(CLASSICAL[name])(season_length=max(1, int(period)))
+    # A writable copy: an array unpickled from the board's message is read-only, and AutoCES's numba
+    # kernels (statsforecast 2.0.3) refuse one ("Cannot modify readonly array").
+    y = np.array(y, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(y[:fit_end])
@@ -64,8 +69,11 @@ class Helper:
 
     def call(self, args: tuple, should_stop: Callable[[], bool]):
         if self.proc is None or self.proc.poll() is not None:
+            # NIXTLA_NUMBA_CACHE: statsforecast's switch for numba's on-disk cache. AutoCES compiles
+            # for about 20 s in each new process without it, under 3 s with it once compiled.
+            env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ}
             self.proc = subprocess.Popen([sys.executable, "-m", "zoo.leaderboard.classical"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE)
+                                         stdout=subprocess.PIPE, env=env)
         _send(self.proc.stdin, args)
         import select
 
