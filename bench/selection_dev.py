@@ -117,7 +117,8 @@ def capture_boards(store: list):
 
 def with_ensemble(kept: dict, size: int, combine: str):
     rows, preds = list(kept["rows"]), dict(kept["preds"])
-    row, pred = board_module._ensemble(rows, preds, kept["plan"], kept["scorer"], kept["board"], size, combine)
+    row, pred = board_module._ensemble(rows, preds, kept["plan"], kept["scorer"], kept["board"], size, combine,
+                                       merge=MERGES.get(combine))
     preds["ensemble"] = pred
     return rows + [row], preds
 
@@ -129,7 +130,7 @@ def trimmed_mean(arrays, axis=0):
     return np.take(stacked, range(1, n - 1), axis=axis).mean(axis=axis) if n > 2 else stacked.mean(axis=axis)
 
 
-board_module.COMBINE.setdefault("trimmed mean", trimmed_mean)
+MERGES = {"trimmed mean": trimmed_mean}   # combinations the board itself does not offer
 
 
 def with_fixed_combination(kept: dict):

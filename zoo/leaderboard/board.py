@@ -290,12 +290,13 @@ def _best_ensemble(rows, preds, plan, scorer, board, sizes=ENSEMBLE_SIZES, combi
     return row, pred
 
 
-def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "median"):
-    """The median (or mean) of the best `size` candidates. Its validation forecasts are honest: for
+def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "median", merge: Callable | None = None):
+    """The median (or mean) of the best `size` candidates; `merge`, when given, is the combination
+    named `combine` (bench/selection_dev.py tries others). Its validation forecasts are honest: for
     each fold, the members are the best on the other folds, so no fold's score picked its own members."""
     names = [r["name"] for r in rank(rows) if r["name"] in preds]
     size = min(size, len(names))
-    merge = COMBINE[combine]
+    merge = merge or COMBINE[combine]
     val = np.empty_like(preds[names[0]]["val"])
     fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
     for k in range(len(plan.folds)):
