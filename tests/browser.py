@@ -136,11 +136,7 @@ def choose(page, key: str, option: str) -> None:
     box.click()
     box.fill(option)
     page.get_by_role("option").filter(has_text=option).first.wait_for()
-    if already:
-        box.press("Enter")
-        wait_for_app(page)
-    else:
-        after_run(page, lambda: box.press("Enter"))
+    press_enter(page, box, starts_a_run=not already)
 
 
 def enter_text(page, box, value: str) -> None:
@@ -148,11 +144,17 @@ def enter_text(page, box, value: str) -> None:
     returns once the run that started has ended (none when the box held `value` already)."""
     before = box.input_value()
     box.fill(value)
-    if before == value:
+    press_enter(page, box, starts_a_run=before != value)
+
+
+def press_enter(page, box, starts_a_run: bool) -> None:
+    """Press Enter in `box`; when that changes a value, return once the run it started has ended
+    (a value left as it was starts no run, and `after_run` would wait for one in vain)."""
+    if starts_a_run:
+        after_run(page, lambda: box.press("Enter"))
+    else:
         box.press("Enter")
         wait_for_app(page)
-    else:
-        after_run(page, lambda: box.press("Enter"))
 
 
 def set_slider(page, key: str, *keys: str) -> None:
