@@ -38,7 +38,7 @@ often against its weakest peer than the rule now, or as often with a lower geome
 the best by the same order. The two candidates' forecasts are added to a cache that lacks them.
 None was adopted: each won 8 of 14 against its weakest peer (AutoETS), against the rule now's 9,
 though with AutoCES the geometric mean fell from 1.096 to 1.062 (BENCHMARKS.md). The two stay
-candidates by name only (zoo/leaderboard/candidates.py, `BY_NAME_ONLY`).
+candidates by name only (zoo/leaderboard/spec.py, `BY_NAME_ONLY`).
 """
 from __future__ import annotations
 

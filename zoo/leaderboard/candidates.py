@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from zoo.data.series import make_windows_at
+from zoo.leaderboard.spec import BY_NAME_ONLY
 from zoo.registry import list_models
 
 BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
@@ -32,7 +33,6 @@ BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
 # at most this many rows before it (AutoARIMA on a long hourly series takes minutes; their
 # parameters settle long before that).
 MAX_CLASSICAL_ROWS = 2000
-BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta")   # statsforecast's, run when `--models` names them
 HOLDOUT_SHARE = 0.15      # the zoo models' early stopping watches the last 15% of the rows before a fit's end
 
 
