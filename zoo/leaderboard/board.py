@@ -24,7 +24,7 @@ import numpy as np
 from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, seasonal_scale
 from zoo.leaderboard.candidates import Board, Stopped, all_candidates, timed
 from zoo.leaderboard.plan import make_plan
-from zoo.leaderboard.spec import LeaderboardSpec
+from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
 from zoo.registry import SpecError
 
 ENSEMBLE_SIZES = range(1, 6)   # the ensemble: the median of the best k, k of these chosen on validation
@@ -116,7 +116,7 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
     wanted = spec.model_names()
     candidates = [c for c in all_candidates() if c.name in wanted or c.kind == "baseline"
-                  or (not wanted and not c.by_name_only)]
+                  or (not wanted and c.name not in BY_NAME_ONLY)]
     emit({"type": "plan", "plan": plan.to_dict(), "candidates": [c.name for c in candidates] + ["ensemble"],
           "budget": spec.budget, "target": sf.target, "freq": sf.freq})
 

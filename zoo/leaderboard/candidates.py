@@ -84,7 +84,6 @@ class Candidate:
     name: str
     kind: str          # baseline, classical, zoo
     label: str         # what the table calls it
-    by_name_only: bool = False   # run only when `models` names it (not part of the default board)
 
     def forecast(self, board: Board, fit_end: int, origins: np.ndarray, future: bool = False) -> Forecasts:
         raise NotImplementedError
@@ -251,7 +250,7 @@ def all_candidates() -> list[Candidate]:
     # By name only: on the development series (bench/selection_dev.py, third round) adding them did not
     # make the pick beat its weakest peer more often, and AutoCES compiles for about 20 s in a new
     # process (BENCHMARKS.md, "Choosing the pick").
-    out += [Classical(n, "classical", n, by_name_only=True) for n in BY_NAME_ONLY]
+    out += [Classical(n, "classical", n) for n in BY_NAME_ONLY]
     out += [Zoo(m, "zoo", m) for m in zoo if m not in first]
     return out
 
