@@ -58,7 +58,7 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
                              runs_dir=tmp_path / "r")
     assert first["pick"]["name"] == second["pick"]["name"] == "ensemble"
     assert first["pick"]["settings"]["members"] == second["pick"]["settings"]["members"]   # chosen on validation
-    assert first["pick"]["settings"]["size"] == second["pick"]["settings"]["size"]         # so is their number
+    assert first["pick"]["settings"]["size"] == second["pick"]["settings"]["size"] == 3    # the median of the best 3
     assert first["ranking"] == second["ranking"]
     a = {r["name"]: r for r in load_run(first["run_dir"]).candidates()}
     b = {r["name"]: r for r in load_run(second["run_dir"]).candidates()}
@@ -68,12 +68,13 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
         assert a[name]["test_mase"] != pytest.approx(b[name]["test_mase"], rel=1e-3), name
 
 
-def test_the_ensemble_size_is_the_one_with_the_lowest_honest_validation_score():
-    """`_best_ensemble` against a computation written out here: for each k, each fold's forecast is the
-    median of the k best on the other folds; the k kept has the lowest MAE of those (the smaller on a tie)."""
+def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly():
+    """`_ensemble` against a computation written out here: each validation fold's forecast is the
+    median of the 3 best on the other folds; the test forecast the median of the 3 best on all of
+    validation; with one candidate scored, that one alone, and its label says so."""
     from types import SimpleNamespace
 
-    from zoo.leaderboard.board import Scorer, _best_ensemble
+    from zoo.leaderboard.board import ENSEMBLE_SIZE, Scorer, _ensemble
     from zoo.leaderboard.candidates import Forecasts
 
     y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
@@ -81,36 +82,38 @@ def test_the_ensemble_size_is_the_one_with_the_lowest_honest_validation_score():
     scorer = Scorer(y, plan)
     rng = np.random.default_rng(0)
     preds, rows = {}, []
-    for i, noise in enumerate([1.0, 1.1, 1.2, 3.0, 6.0, 9.0]):   # three close, then worse and worse
+    for i, noise in enumerate([1.0, 1.01, 1.02, 1.03, 6.0, 9.0]):   # four close (the folds disagree), then worse
         val = scorer.val_actual + rng.normal(0, noise, scorer.val_actual.shape)
         test = scorer.test_actual + rng.normal(0, noise, scorer.test_actual.shape)
         preds[f"m{i}"] = {"val": val, "test": Forecasts(test)}
         rows.append({"name": f"m{i}", "status": "done", **scorer.row(val, test)})
 
     fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
-    expected = {}
-    for k in range(1, 6):
-        val = np.empty_like(scorer.val_actual)
-        for fold in np.unique(fold_of):
-            others = fold_of != fold
-            mae = {n: np.abs(scorer.val_actual[others] - p["val"][others]).mean() for n, p in preds.items()}
-            best = sorted(mae, key=mae.get)[:k]
-            val[fold_of == fold] = np.median([preds[n]["val"][fold_of == fold] for n in best], axis=0)
-        expected[k] = np.abs(scorer.val_actual - val).mean()
-    k_best = min(expected, key=expected.get)
+    val = np.empty_like(scorer.val_actual)
+    chosen = set()
+    for fold in np.unique(fold_of):
+        others = fold_of != fold
+        mae = {n: np.abs(scorer.val_actual[others] - p["val"][others]).mean() for n, p in preds.items()}
+        best = sorted(mae, key=mae.get)[:3]
+        chosen.add(tuple(sorted(best)))
+        val[fold_of == fold] = np.median([preds[n]["val"][fold_of == fold] for n in best], axis=0)
+    assert len(chosen) > 1   # the folds chose different members: the honest score is not the members' score
 
-    row, pred = _best_ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y))
-    assert row["settings"]["size"] == k_best and row["val_mae"] == pytest.approx(expected[k_best])
+    assert ENSEMBLE_SIZE == 3
+    row, pred = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
+    assert row["val_mae"] == pytest.approx(np.abs(scorer.val_actual - val).mean())
     ranked = sorted(rows, key=lambda r: r["val_mae"])
-    assert row["settings"]["members"] == [r["name"] for r in ranked[:k_best]]
-    assert np.allclose(pred["test"].at_origins, np.median([preds[r["name"]]["test"].at_origins
-                                                           for r in ranked[:k_best]], axis=0))
-    assert f"k = {k_best}" in row["note"]
+    members = [r["name"] for r in ranked[:3]]
+    assert row["settings"] == {"members": members, "combine": "median", "size": 3}
+    assert row["label"] == "median of the best 3"
+    assert np.allclose(pred["test"].at_origins, np.median([preds[n]["test"].at_origins for n in members], axis=0))
 
-    # One candidate far ahead of the rest: the "ensemble" is that one alone, and says so.
-    preds["m0"]["val"] = scorer.val_actual + rng.normal(0, 0.01, scorer.val_actual.shape)
-    rows[0].update(scorer.row(preds["m0"]["val"], preds["m0"]["test"].at_origins), label="the first model")
-    row, pred = _best_ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y))
+    # Only one candidate with a validation score (the others' forecasts not finite): that one alone.
+    for r in rows[1:]:
+        preds[r["name"]]["val"] = np.full_like(scorer.val_actual, np.nan)
+        r.update(scorer.row(preds[r["name"]]["val"], preds[r["name"]]["test"].at_origins))
+    rows[0]["label"] = "the first model"
+    row, pred = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
     assert row["settings"]["size"] == 1 and row["label"] == "the best on validation (the first model)"
     assert np.array_equal(pred["test"].at_origins, preds["m0"]["test"].at_origins)
 
@@ -126,7 +129,7 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
     assert not {"AutoCES", "DynamicOptimizedTheta"} & {r["name"] for r in rows}   # those run only when named
     assert all("budget" in note for note in skipped.values())
-    # the pick is the ensemble of the best k (here, of baselines), ranked with the others
+    # the pick is the ensemble of the best three (here, of baselines), ranked with the others
     assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
     assert "did not fit" in summary["reason"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")

@@ -43,9 +43,8 @@ def find_best(source, sf, windows: dict, problem: str | None) -> None:
     st.subheader("Or find the best model")
     st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
                "classical AutoETS, AutoTheta and AutoARIMA, ranked on rolling-origin validation before the "
-               "test part; the pick is the median of the best few (how many, 1 to 5, is chosen on validation "
-               "too), which beat picking any one of them on other series (BENCHMARKS.md). Rows appear as each "
-               "one finishes.")
+               "test part; the pick is the median of the best three, which beat picking any one of them on "
+               "other series (BENCHMARKS.md). Rows appear as each one finishes.")
     budget_decl = next(h for h in settings() if h.name == "budget")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     blocker = start_blocker(job_manager(), session_owner())
@@ -117,8 +116,8 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
         st.dataframe(board_table(rows, pick), key=key, hide_index=True, width="stretch", column_config={
             "rank": st.column_config.NumberColumn(width="small"),
             "pick": st.column_config.TextColumn(width="small", help=(
-                "the pick: the ensemble (the median of the best k, k chosen on validation) once the board "
-                "ends (the lowest validation MASE while it runs, or when there is no ensemble)")),
+                "the pick: the ensemble of the best three once the board ends (the lowest validation "
+                "MASE while it runs, or when there is no ensemble)")),
             "val MASE": st.column_config.NumberColumn(format="%.3f", help="mean absolute error over every validation "
                                                       "origin and step, over the seasonal naive error in-sample; "
                                                       "what the ranking uses"),
