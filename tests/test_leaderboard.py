@@ -230,3 +230,37 @@ def test_the_job_streams_rows_and_stops(tmp_path):
     assert any(r["status"] == "skipped" and "stopped by request" in r["note"] for r in rows)
     assert run.result["pick"]["name"] in [r["name"] for r in rows if r["status"] == "done"]
     manager.shutdown()
+
+
+def test_the_peers_bench_tests_equal_accuracy_as_diebold_and_mariano_wrote(monkeypatch):
+    """bench/forecast_peers.py's Diebold-Mariano test (statsmodels' OLS with a HAC variance) against
+    the statistic written out here: the mean loss difference over its Newey-West standard error
+    (Bartlett weights over H - 1 lags), two-sided, t with n - 1 degrees of freedom."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "bench"))   # as the script runs
+    from forecast_peers import equal_accuracy
+
+    from zoo.leaderboard.candidates import Forecasts
+
+    rng = np.random.default_rng(3)
+    n, H = 40, 6
+    actual = rng.normal(0, 1, (n, H)).cumsum(axis=1)
+    pick = actual + rng.normal(0, 0.8, (n, H))
+    peer = actual + rng.normal(0.2, 1.0, (n, H))
+    kept = {"pick": {"name": "ensemble", "test": pick}, "preds": {"AutoETS": {"test": Forecasts(peer)}},
+            "scorer": SimpleNamespace(test_actual=actual, test_scale=2.0)}
+    got = equal_accuracy(kept, "AutoETS")
+
+    d = np.abs(actual - pick).mean(axis=1) - np.abs(actual - peer).mean(axis=1)
+    e = d - d.mean()
+    gamma = [e[lag:] @ e[:n - lag] / n for lag in range(H)]
+    variance = gamma[0] + 2 * sum((1 - lag / H) * gamma[lag] for lag in range(1, H))
+    t = d.mean() / np.sqrt(variance / n)
+    assert got["p"] == pytest.approx(2 * stats.t.sf(abs(t), n - 1), rel=1e-9)
+    assert got["ratio"] == pytest.approx(np.abs(actual - pick).mean() / np.abs(actual - peer).mean())
+    assert got["pick_mase"] == pytest.approx(np.abs(actual - pick).mean() / 2.0) and got["origins"] == n
+    assert equal_accuracy(kept, "AutoTheta") is None   # a peer that did not run: no test
