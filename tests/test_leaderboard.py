@@ -118,6 +118,37 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
     assert np.array_equal(pred["test"].at_origins, preds["m0"]["test"].at_origins)
 
 
+@pytest.mark.parametrize("name", ["log_linear_ls", "log_linear"])
+def test_a_candidate_on_log_values_is_its_model_on_the_logged_series_taken_back_with_exp(tmp_path, name):
+    """`OnLogScale` against the same model run on a CSV of the logarithms: the forecasts at each origin
+    and after the end are exp of those; a series with a value at or below 0 is not tried, and says why."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard.candidates import Board, all_candidates
+
+    path = monthly_csv(tmp_path / "s.csv")
+    logged = pd.read_csv(path).assign(sales=lambda f: np.log(f["sales"]))
+    logged.to_csv(tmp_path / "log.csv", index=False)
+    sf, sf_log = read_series(str(path)), read_series(str(tmp_path / "log.csv"))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=12)
+    candidates = {c.name: c for c in all_candidates()}
+    cand, inner = candidates[name], candidates[name.removeprefix("log_")]
+    assert cand.kind == inner.kind and cand.label == f"{inner.label}, on log values"
+
+    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    board_log = Board(sf=sf_log, y=sf_log.frame[sf_log.target].to_numpy(np.float64), plan=plan, data=str(path))
+    fit_end, origins = plan.folds[1][0], plan.fold_origins(1)
+    out = cand.forecast(board, fit_end, origins, future=True)
+    ref = inner.forecast(board_log, fit_end, origins, future=True)
+    assert out.at_origins.shape == (len(origins), 12)
+    np.testing.assert_allclose(out.at_origins, np.exp(ref.at_origins), rtol=1e-6)
+    np.testing.assert_allclose(out.future, np.exp(ref.future), rtol=1e-6)
+    assert cand.settings(board)["scale"] == "log" and cand.too_slow(board) is None
+
+    board.y = np.where(np.arange(len(y)) == 5, 0.0, y)
+    assert "at or below 0" in cand.too_slow(board)
+
+
 def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, budget=0.01),
                               runs_dir=tmp_path / "r")
@@ -127,7 +158,10 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     skipped = {r["name"]: r["note"] for r in rows if r["status"] == "skipped"}
     assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
-    assert not {"AutoCES", "DynamicOptimizedTheta"} & {r["name"] for r in rows}   # those run only when named
+    from zoo.leaderboard.spec import BY_NAME_ONLY
+
+    assert "log_linear_ls" in BY_NAME_ONLY and "AutoCES" in BY_NAME_ONLY
+    assert not set(BY_NAME_ONLY) & {r["name"] for r in rows}   # those run only when named, baselines or not
     assert all("budget" in note for note in skipped.values())
     # the pick is the ensemble of the best three (here, of baselines), ranked with the others
     assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]

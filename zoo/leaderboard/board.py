@@ -115,8 +115,8 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
 
     board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
     wanted = spec.model_names()
-    candidates = [c for c in all_candidates() if c.name in wanted or c.kind == "baseline"
-                  or (not wanted and c.name not in BY_NAME_ONLY)]
+    candidates = [c for c in all_candidates() if c.name in wanted
+                  or (c.name not in BY_NAME_ONLY and (c.kind == "baseline" or not wanted))]
     emit({"type": "plan", "plan": plan.to_dict(), "candidates": [c.name for c in candidates] + ["ensemble"],
           "budget": spec.budget, "target": sf.target, "freq": sf.freq})
 

@@ -11,7 +11,7 @@ from zoo.registry import DeclaredSettings, SpecError, hp, hparams
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
 BUDGET_DEFAULT = 150.0
-BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta")   # candidates run only when `models` names them
+BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta", "log_linear_ls", "log_linear")   # run only when `models` names them
 
 
 @dataclass
@@ -34,7 +34,7 @@ class LeaderboardSpec(DeclaredSettings):
     folds: int = hp(0, low=0, high=10, limits="[0, 20]",
                     help="rolling-origin validation folds, each a refit (0: 4 on short series, 3 on long ones)")
     models: str = hp("", kind="text", help=f"only these candidates, comma-separated (default: every one but "
-                                           f"{' and '.join(BY_NAME_ONLY)}, which run only when named here)")
+                                           f"{', '.join(BY_NAME_ONLY)}, which run only when named here)")
     seed: int = hp(0, low=0, high=2**32 - 1, help="seeds every model's weights and shuffling: same seed, same board")
     device: str = hp("cpu", kind="text", help="where the zoo's models train: cpu (default), auto, cuda, mps")
     extra: dict = field(default_factory=dict)   # what the page adds (a display name); not a setting
