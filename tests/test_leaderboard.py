@@ -149,6 +149,22 @@ def test_a_candidate_on_log_values_is_its_model_on_the_logged_series_taken_back_
     assert "at or below 0" in cand.too_slow(board)
 
 
+def test_the_reason_counts_each_kind_of_unfinished_candidate_apart():
+    """A model not tried on this series (AutoARIMA's long season, logs of a series with zeros) did not
+    run out of budget, and a failure alone is named too."""
+    from zoo.leaderboard.board import _unfinished
+
+    done = {"status": "done", "note": ""}
+    arima = {"status": "skipped", "note": "not tried: AutoARIMA with a seasonal period of 52 takes many minutes"}
+    late = {"status": "skipped", "note": "not started: the budget was spent"}
+    broken = {"status": "failed", "note": "singular matrix"}
+    assert _unfinished([done, done], 150) == ""
+    assert _unfinished([done, arima], 150) == "; 1 not tried on this series (see skipped)"
+    assert _unfinished([done, broken], 150) == "; 1 failed (see skipped)"
+    assert _unfinished([done, late, late, broken, arima], 60) == (
+        "; 2 did not fit in the 60 s budget or were stopped, 1 failed, 1 not tried on this series (see skipped)")
+
+
 def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, budget=0.01),
                               runs_dir=tmp_path / "r")

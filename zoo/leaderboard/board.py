@@ -195,12 +195,22 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, o
                              f"candidates ranked on {len(plan.val_origins)} validation origins; the pick is "
                              f"{pick['label']} (validation MASE {_fmt(pick.get('val_mase'))}, test MASE "
                              f"{_fmt(pick.get('test_mase'))})")
-        if over["budget"] or any(r["status"] == "skipped" for r in rows):
-            summary["reason"] += f"; {len(rows) - finished} did not fit in the {spec.budget:g} s budget or failed"
+        summary["reason"] += _unfinished(rows, spec.budget)
     summary["candidates"] = len(rows)
     summary["board"] = [{k: r.get(k) for k in ("name", "kind", "status", "val_mase", "test_mase", "seconds")}
                         for r in rows]
     return summary
+
+
+def _unfinished(rows: list[dict], budget: float) -> str:
+    """What the reason adds for the candidates that did not finish, each kind counted apart ('' if none)."""
+    not_tried = sum(r["status"] == "skipped" and r.get("note", "").startswith("not tried") for r in rows)
+    failed = sum(r["status"] == "failed" for r in rows)
+    other = sum(r["status"] == "skipped" for r in rows) - not_tried
+    parts = [f"{other} did not fit in the {budget:g} s budget or were stopped" if other else "",
+             f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
+    parts = [p for p in parts if p]
+    return f"; {', '.join(parts)} (see skipped)" if parts else ""
 
 
 def _fmt(v) -> str:
