@@ -212,6 +212,19 @@ def test_a_long_season_is_not_mistaken_for_a_short_frequency_season(freq, period
         assert abs(found - period) <= 0.05 * period, (seed, found)   # the broad peak, never 2 to 5
 
 
+@pytest.mark.parametrize("period", [4, 7, 12])
+def test_seasonal_indices_match_statsmodels_multiplicative_decomposition(period):
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    from zoo.forecast.baselines import seasonal_indices
+
+    rng = np.random.default_rng(period)
+    t = np.arange(9 * period + 5)   # not a whole number of seasons
+    y = (50 + t) * (1 + 0.3 * np.sin(2 * np.pi * t / period)) + rng.normal(0, 1, len(t))
+    expected = seasonal_decompose(y, model="multiplicative", period=period).seasonal[:period]
+    np.testing.assert_allclose(seasonal_indices(y, period), expected, rtol=1e-12)
+
+
 def test_conformal_intervals_in_place_give_the_same_half_widths():
     """overwrite_input (as numpy.quantile's) sorts the caller's float64 array instead of a copy."""
     residuals = np.random.default_rng(4).standard_t(4, size=(500, 6))

@@ -6,6 +6,7 @@ target with Stop, and its numbers against independent computations.
 Short synthetic series and a few cheap candidates keep this file to about a minute."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -147,6 +148,40 @@ def test_a_candidate_on_log_values_is_its_model_on_the_logged_series_taken_back_
 
     board.y = np.where(np.arange(len(y)) == 5, 0.0, y)
     assert "at or below 0" in cand.too_slow(board)
+
+
+@pytest.mark.parametrize("name", ["deseasoned_linear_ls", "deseasoned_linear"])
+def test_a_deseasoned_candidate_is_its_model_on_the_adjusted_series_reseasoned(tmp_path, name):
+    """`Deseasoned` against the same model run on a CSV of the series divided by the seasonal indices of
+    the rows before the fit only: its forecasts times each step's index; a series without a season, or
+    not above 0, is not tried."""
+    from zoo.data.series import read_series
+    from zoo.forecast.baselines import seasonal_indices
+    from zoo.leaderboard.candidates import Board, all_candidates
+
+    path = monthly_csv(tmp_path / "s.csv")
+    sf = read_series(str(path))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=12)
+    fit_end, origins = plan.folds[1][0], plan.fold_origins(1)
+    factor = seasonal_indices(y[:fit_end], 12)[np.arange(len(y) + 12) % 12]
+    pd.read_csv(path).assign(sales=y / factor[:len(y)]).to_csv(tmp_path / "adjusted.csv", index=False)
+    sf_adjusted = read_series(str(tmp_path / "adjusted.csv"))
+    candidates = {c.name: c for c in all_candidates()}
+    cand, inner = candidates[name], candidates[name.removeprefix("deseasoned_")]
+    assert cand.label == f"{inner.label}, seasonally adjusted"
+
+    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    adjusted = Board(sf=sf_adjusted, y=sf_adjusted.frame[sf.target].to_numpy(np.float64), plan=plan, data=str(path))
+    out = cand.forecast(board, fit_end, origins, future=True)
+    ref = inner.forecast(adjusted, fit_end, origins, future=True)
+    steps = origins[:, None] + np.arange(12)
+    np.testing.assert_allclose(out.at_origins, ref.at_origins * factor[steps], rtol=1e-5)
+    np.testing.assert_allclose(out.future, ref.future * factor[len(y):], rtol=1e-5)
+
+    assert cand.too_slow(board) is None
+    assert "no seasonal period" in cand.too_slow(dataclasses.replace(board, plan=dataclasses.replace(plan, period=1)))
+    assert "above 0" in cand.too_slow(dataclasses.replace(board, y=np.where(np.arange(len(y)) == 3, -1.0, y)))
 
 
 def test_the_reason_counts_each_kind_of_unfinished_candidate_apart():

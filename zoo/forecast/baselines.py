@@ -146,6 +146,25 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
 STREAM_ROWS = 16_384   # windows per batch where a whole split would be copied (a few MB at a time)
 
 
+def seasonal_indices(y: np.ndarray, period: int) -> np.ndarray:
+    """The multiplicative seasonal index of each position in the season (position k: rows k, k+period,
+    ...), by classical decomposition: y over its centred moving average (2 x period for an even
+    period), averaged by position, normalised to mean 1. statsmodels' `seasonal_decompose(model=
+    "multiplicative")` computes the same (tests/test_forecast.py); `y` must be above 0 and hold at
+    least two seasons."""
+    y = np.asarray(y, dtype=np.float64)
+    if period % 2:
+        weights = np.full(period, 1.0 / period)
+    else:
+        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
+    trend = np.convolve(y, weights, mode="valid")
+    offset = (len(weights) - 1) // 2
+    ratio = y[offset:offset + len(trend)] / trend
+    position = (np.arange(len(trend)) + offset) % period
+    index = np.array([ratio[position == k].mean() for k in range(period)])
+    return index / index.mean()
+
+
 def naive(ws: WindowedSeries, split: str = "test") -> np.ndarray:
     """Repeat the last target value of the input window."""
     x, _, _ = ws.split(split)

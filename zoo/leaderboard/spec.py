@@ -11,7 +11,9 @@ from zoo.registry import DeclaredSettings, SpecError, hp, hparams
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
 BUDGET_DEFAULT = 150.0
-BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta", "log_linear_ls", "log_linear")   # run only when `models` names them
+# Run only when `models` names them (bench/selection_dev.py's third, fifth and sixth rounds).
+BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta", "log_linear_ls", "log_linear", "deseasoned_linear_ls",
+                "deseasoned_linear", "deseasoned_mlp")
 
 
 @dataclass
