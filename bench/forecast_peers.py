@@ -67,7 +67,8 @@ def fmt(v, digits=3) -> str:
 
 def equal_accuracy(kept: dict, peer: str) -> dict | None:
     """The Diebold-Mariano test of the pick against `peer` on the board's test origins (see the
-    docstring): {"ratio", "p", "origins"}, or None when the peer has no test forecasts."""
+    docstring): {"ratio", "p", "origins", "pick_mase", "peer_mase"} (the two MASEs, to check against
+    the board's), or None when the peer has no test forecasts."""
     import numpy as np
     import statsmodels.api as sm
 

@@ -156,7 +156,6 @@ def test_a_deseasoned_candidate_is_its_model_on_the_adjusted_series_reseasoned(t
     the rows before the fit only: its forecasts times each step's index; a series without a season, or
     not above 0, is not tried."""
     from zoo.data.series import read_series
-    from zoo.forecast.baselines import seasonal_indices
     from zoo.leaderboard.candidates import Board, all_candidates
 
     path = monthly_csv(tmp_path / "s.csv")
@@ -164,7 +163,11 @@ def test_a_deseasoned_candidate_is_its_model_on_the_adjusted_series_reseasoned(t
     y = sf.frame[sf.target].to_numpy(np.float64)
     plan = make_plan(y, sf.freq, horizon=12)
     fit_end, origins = plan.folds[1][0], plan.fold_origins(1)
-    factor = seasonal_indices(y[:fit_end], 12)[np.arange(len(y) + 12) % 12]
+    # statsmodels' seasonal component of the rows before the fit, repeated by position in the season
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    seasonal = seasonal_decompose(y[:fit_end], model="multiplicative", period=12).seasonal
+    factor = seasonal[:12][np.arange(len(y) + 12) % 12]
     pd.read_csv(path).assign(sales=y / factor[:len(y)]).to_csv(tmp_path / "adjusted.csv", index=False)
     sf_adjusted = read_series(str(tmp_path / "adjusted.csv"))
     candidates = {c.name: c for c in all_candidates()}
@@ -182,6 +185,40 @@ def test_a_deseasoned_candidate_is_its_model_on_the_adjusted_series_reseasoned(t
     assert cand.too_slow(board) is None
     assert "no seasonal period" in cand.too_slow(dataclasses.replace(board, plan=dataclasses.replace(plan, period=1)))
     assert "above 0" in cand.too_slow(dataclasses.replace(board, y=np.where(np.arange(len(y)) == 3, -1.0, y)))
+
+
+def test_a_candidate_named_but_not_possible_on_the_series_is_listed_as_not_tried(tmp_path):
+    """Named in `models`, the seasonally adjusted candidate on a series run without a season: a skipped
+    row that says why, the others ranked, and the reason counts it as not tried (not as over budget)."""
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, season=1,
+                                              models="deseasoned_linear_ls,log_linear_ls,ensemble"),
+                              runs_dir=tmp_path / "r")
+    rows = {r["name"]: r for r in load_run(summary["run_dir"]).candidates()}
+    assert rows["deseasoned_linear_ls"]["status"] == "skipped"
+    assert "no seasonal period" in rows["deseasoned_linear_ls"]["note"]
+    assert rows["log_linear_ls"]["status"] == "done" and summary["pick"]["name"] == "ensemble"
+    assert "1 not tried on this series" in summary["reason"] and "budget" not in summary["reason"]
+
+
+def test_a_perfect_validation_score_is_chosen_first_in_every_fold():
+    """A score of 0.0 is the best, not a missing one: the ensemble's honest fold-by-fold members
+    include a candidate whose validation forecasts are exact."""
+    from types import SimpleNamespace
+
+    from zoo.leaderboard.board import Scorer, _ensemble
+    from zoo.leaderboard.candidates import Forecasts
+
+    y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
+    plan = make_plan(y, "MS", horizon=6)
+    scorer = Scorer(y, plan)
+    rng = np.random.default_rng(1)
+    preds, rows = {}, []
+    for i, noise in enumerate([0.0, 1.0, 2.0, 3.0]):
+        val = scorer.val_actual + rng.normal(0, noise, scorer.val_actual.shape) * (noise > 0)
+        preds[f"m{i}"] = {"val": val, "test": Forecasts(scorer.test_actual.copy())}
+        rows.append({"name": f"m{i}", "status": "done", **scorer.row(val, scorer.test_actual)})
+    row, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), 1)
+    assert row["settings"]["members"] == ["m0"] and row["val_mae"] == 0.0   # m0 chosen in every fold too
 
 
 def test_the_reason_counts_each_kind_of_unfinished_candidate_apart():
@@ -209,9 +246,11 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     skipped = {r["name"]: r["note"] for r in rows if r["status"] == "skipped"}
     assert {"naive", "seasonal_naive", "mean", "linear_ls"} <= set(done)   # the baselines always run
     assert {"AutoETS", "AutoTheta", "AutoARIMA", "linear", "transformer"} <= set(skipped)
+    from zoo.leaderboard.candidates import candidate_names
     from zoo.leaderboard.spec import BY_NAME_ONLY
 
     assert "log_linear_ls" in BY_NAME_ONLY and "AutoCES" in BY_NAME_ONLY
+    assert set(BY_NAME_ONLY) <= set(candidate_names())   # a misspelt name would put its candidate on the board
     assert not set(BY_NAME_ONLY) & {r["name"] for r in rows}   # those run only when named, baselines or not
     assert all("budget" in note for note in skipped.values())
     # the pick is the ensemble of the best three (here, of baselines), ranked with the others

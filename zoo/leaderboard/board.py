@@ -105,13 +105,8 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
                      folds=spec.folds)
     scorer = Scorer(y, plan)
-    over = {"budget": False}
-
     def halt() -> bool:
-        if clock() > deadline:
-            over["budget"] = True
-            return True
-        return stop_requested()
+        return clock() > deadline or stop_requested()
 
     board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
     wanted = spec.model_names()
@@ -127,7 +122,7 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
                                    preds, models, writer, emit)
     finally:
         board.close()
-    summary = _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, over, started, clock,
+    summary = _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, started, clock,
                       writer, emit)
     return summary
 
@@ -159,10 +154,12 @@ def _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, s
     return stopped_by_user
 
 
-def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, over, started, clock, writer,
+def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, started, clock, writer,
             emit) -> dict:
     plan, sf = board.plan, board.sf
-    if len(preds) >= 2 and (not wanted or "ensemble" in wanted):
+    # An ensemble needs two forecasts, one of them scored (all others not finite: that one alone).
+    scored = [r for r in rank(rows) if r["name"] in preds]
+    if len(preds) >= 2 and scored and (not wanted or "ensemble" in wanted):
         row, pred = _ensemble(rows, preds, plan, scorer, board, ENSEMBLE_SIZE)
         preds["ensemble"] = pred
         rows.append(row)
@@ -211,6 +208,11 @@ def _unfinished(rows: list[dict], budget: float) -> str:
              f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
     parts = [p for p in parts if p]
     return f"; {', '.join(parts)} (see skipped)" if parts else ""
+
+
+def _or_inf(score: float | None) -> float:
+    """A score to sort by: None (no finite forecast) last; 0.0 (a perfect one) stays first."""
+    return math.inf if score is None else score
 
 
 def _fmt(v) -> str:
@@ -302,7 +304,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
         if not inside.any():
             continue
         others = ~inside if (~inside).any() else inside
-        by_others = sorted(names, key=lambda n: _mae(scorer.val_actual[others], preds[n]["val"][others]) or math.inf)
+        by_others = sorted(names, key=lambda n: _or_inf(_mae(scorer.val_actual[others], preds[n]["val"][others])))
         val[inside] = merge([preds[n]["val"][inside] for n in by_others[:size]], axis=0)
     members = names[:size]
     # For the intervals, the residuals of the combination that forecasts the test part: these members

@@ -11,8 +11,10 @@ and from the end of the series when asked for the future.
     zoo        every series model of the registry, trained through the engine (`fit`) with a
                recipe suited to the series (plan.zoo_settings), early-stopped on the last
                rows before the fold
-    on logs    linear least squares and the zoo's linear model fitted on the logarithm of a
-               series above 0, forecast back with exp (`OnLogScale`), when named in `models`
+    wrapped    a baseline or zoo model fitted on the logarithm of a series above 0 (`OnLogScale`),
+               or on the seasonally adjusted series (`Deseasoned`), forecast back to the
+               original scale; linear least squares, linear (and mlp, adjusted), when named in
+               `models`
 
 What each candidate saw is in its rows only: a fold's windows come from the series cut where its
 last forecast ends (`make_windows_at`), with the scaler fitted on the fold's own training rows.
@@ -64,7 +66,8 @@ class Board:
         return self._helper
 
     def with_target(self, values: np.ndarray) -> "Board":
-        """This board with `values` for its target (the same rows, plan, stop and helper process)."""
+        """This board with `values` for its target: the same rows, plan and stop. For the window models
+        (the wrappers below): a classical model on it would start a helper of its own, unclosed."""
         import pandas as pd
 
         frame = pd.DataFrame({self.sf.target: values}, index=self.sf.frame.index)
@@ -328,10 +331,10 @@ def all_candidates() -> list[Candidate]:
         out.append(OnLogScale(Zoo("linear", "zoo", "linear")))
     out += [Deseasoned(Zoo(m, "zoo", m)) for m in first]
     out.append(Classical("AutoARIMA", "classical", "AutoARIMA"))
-    # By name only (spec.BY_NAME_ONLY), these two and the two on log values: on the development series
-    # (bench/selection_dev.py, third and fifth rounds) adding them did not make the pick beat its
-    # weakest peer more often, and AutoCES compiles for about 20 s in a new process (BENCHMARKS.md,
-    # "Choosing the pick").
+    # By name only (spec.BY_NAME_ONLY): these two, the two on log values and the three seasonally
+    # adjusted. On the development series (bench/selection_dev.py, third, fifth and sixth rounds)
+    # adding them did not make the pick beat its weakest peer more often, and AutoCES compiles for
+    # about 20 s in a new process (BENCHMARKS.md, "Choosing the pick").
     out += [Classical(n, "classical", n) for n in ("AutoCES", "DynamicOptimizedTheta")]
     out += [Zoo(m, "zoo", m) for m in zoo if m not in first]
     return out
