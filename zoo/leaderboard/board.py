@@ -105,6 +105,7 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
                      folds=spec.folds)
     scorer = Scorer(y, plan)
+
     def halt() -> bool:
         return clock() > deadline or stop_requested()
 
