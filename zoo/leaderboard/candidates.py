@@ -235,23 +235,38 @@ class Zoo(Candidate):
 
 
 # ---------------------------------------------------------------------------------------------
-# on log values
+# a model on other values of the series (by name only: spec.BY_NAME_ONLY)
 
 
-class OnLogScale(Candidate):
+class Wrapped(Candidate):
+    """`inner` (a baseline or a zoo model) fitted on values made from the series, its forecasts taken
+    back to the original scale: the subclasses say how. Both need a series above 0."""
+
+    PREFIX, SUFFIX = "", ""
+
+    def __init__(self, inner: Candidate):
+        super().__init__(f"{self.PREFIX}_{inner.name}", inner.kind, f"{inner.label}, {self.SUFFIX}")
+        self.inner = inner
+
+    def not_possible(self, board) -> str | None:
+        return None
+
+    def too_slow(self, board) -> str | None:
+        return self.not_possible(board) or self.inner.too_slow(board)
+
+
+class OnLogScale(Wrapped):
     """`inner` fitted on the natural logarithm of the series, its forecasts taken back with exp (the
     median of a log-normal forecast, which MAE asks for). A season that swings wider as the level
     grows, which AutoETS fits as multiplicative, is additive in logs, as the window models and linear
     least squares forecast (bench/selection_dev.py, fifth round)."""
 
-    def __init__(self, inner: Candidate):
-        super().__init__(f"log_{inner.name}", inner.kind, f"{inner.label}, on log values")
-        self.inner = inner
+    PREFIX, SUFFIX = "log", "on log values"
 
-    def too_slow(self, board) -> str | None:
+    def not_possible(self, board) -> str | None:
         if not (board.y > 0).all():
             return "not tried: it fits the logarithm of the series, which has values at or below 0"
-        return self.inner.too_slow(board)
+        return None
 
     def forecast(self, board, fit_end, origins, future=False):
         out = self.inner.forecast(board.on_log_scale(), fit_end, origins, future)
@@ -262,22 +277,20 @@ class OnLogScale(Candidate):
         return {**self.inner.settings(board), "scale": "log"}
 
 
-class Deseasoned(Candidate):
+class Deseasoned(Wrapped):
     """`inner` fitted on the seasonally adjusted series: divided by the seasonal indices of a classical
     multiplicative decomposition of the rows before the fit (baselines.seasonal_indices), its forecasts
     multiplied back by the index of each step's position in the season. The M4 competition's
     benchmarks and machine-learning entries deseasonalised so (bench/selection_dev.py, sixth round)."""
 
-    def __init__(self, inner: Candidate):
-        super().__init__(f"deseasoned_{inner.name}", inner.kind, f"{inner.label}, seasonally adjusted")
-        self.inner = inner
+    PREFIX, SUFFIX = "deseasoned", "seasonally adjusted"
 
-    def too_slow(self, board) -> str | None:
+    def not_possible(self, board) -> str | None:
         if board.plan.period < 2:
             return "not tried: the series has no seasonal period to adjust for"
         if not (board.y > 0).all():
             return "not tried: a multiplicative season needs a series above 0, and it has values at or below 0"
-        return self.inner.too_slow(board)
+        return None
 
     def forecast(self, board, fit_end, origins, future=False):
         from zoo.forecast.baselines import seasonal_indices
