@@ -27,6 +27,9 @@ from zoo.registry import SpecError
 MAX_VAL_ORIGINS = 400
 MAX_TEST_ORIGINS = 600
 MAX_LOOKBACK = 336
+# The share of the rows before the test that validation covers on a series of fewer than 1,000 of
+# them (bench/selection_dev.py's seventh round tries larger shares; see `make_plan`).
+SHORT_VALIDATION_SHARE = 0.5
 # Steps a frequency suggests forecasting (the M4 competition's horizons, where it has one).
 HORIZONS = {"h": 24, "30min": 48, "15min": 96, "min": 60, "D": 14, "B": 10, "W": 13, "MS": 12, "ME": 12, "M": 12,
             "QS": 8, "QE": 8, "Q": 8, "YS": 6, "YE": 6, "Y": 6, "A": 6}
@@ -115,7 +118,7 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     k = int(folds) or (4 if pre < 2000 else 3)
     # Validation covers the later half of the rows before the test on a short series, down to a
     # fifth on a long one, never leaving the first fold with fewer than `min_fit` rows.
-    share = 0.5 if pre < 1000 else 0.35 if pre < 10_000 else 0.2
+    share = SHORT_VALIDATION_SHARE if pre < 1000 else 0.35 if pre < 10_000 else 0.2
     first = max(min_fit, int(pre * (1 - share)))
     last = pre - H           # the last validation origin: its targets end just before the test part
     span = last - first + 1
