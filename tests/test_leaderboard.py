@@ -309,6 +309,39 @@ def test_the_numbers_against_independent_computations(tmp_path, classical):
     assert q == pytest.approx(np.sort(np.abs(residuals), axis=0)[k - 1])
 
 
+class _EndsTheProcessThatReadsIt:
+    """Unpickled, it exits the process at once with code 9: a helper that dies in the middle of a call."""
+
+    def __reduce__(self):
+        import os
+
+        return os._exit, (9,)
+
+
+def test_a_helper_that_dies_mid_call_fails_that_model_only_and_the_next_call_starts_a_new_one(tmp_path,
+                                                                                                monkeypatch):
+    """The classical models' helper process killed during a fit (out of memory, say): the call raises
+    RuntimeError, which the board turns into a failed row for that model (`_run_candidate`), not
+    an EOFError that ended the whole board; the next call runs in a new process. That process finds
+    `zoo` from any working directory: here a folder without it."""
+    from zoo.leaderboard.classical import Helper
+
+    monkeypatch.chdir(tmp_path)
+    y = np.sin(np.arange(60) / 3.0) + np.arange(60) / 30.0
+    args = ("AutoETS", 1, y, 48, np.array([48, 50]), 6, False, 2000)
+    helper = Helper()
+    try:
+        first = helper.call(args, lambda: False)[0]
+        dead = helper.proc
+        with pytest.raises(RuntimeError, match="exit code 9"):
+            helper.call((_EndsTheProcessThatReadsIt(),), lambda: False)
+        assert helper.proc is None and dead.returncode == 9
+        again = helper.call(args, lambda: False)[0]
+        assert helper.proc is not dead and np.array_equal(again, first) and again.shape == (2, 6)
+    finally:
+        helper.close()
+
+
 def test_cli_forecast_auto(tmp_path):
     path = monthly_csv(tmp_path / "s.csv")
     done = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(path), "--horizon", "6",

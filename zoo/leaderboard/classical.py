@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -68,26 +69,39 @@ class Helper:
         self.proc: subprocess.Popen | None = None
 
     def call(self, args: tuple, should_stop: Callable[[], bool]):
+        """The helper's answer to `args`. Raises InterruptedError when `should_stop` says so (the
+        process is killed), ValueError when the fit failed, and RuntimeError when the process died
+        (killed, out of memory): the board then marks this candidate failed and goes on, and the
+        next call starts a new process."""
         if self.proc is None or self.proc.poll() is not None:
             # NIXTLA_NUMBA_CACHE: statsforecast's switch for numba's on-disk cache. AutoCES compiles
             # for about 20 s in each new process without it, under 3 s with it once compiled.
-            env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ}
+            # PYTHONPATH: the folder that holds `zoo`, so that the helper imports the same package
+            # whatever the caller's working directory (a script run from bench/, say).
+            root = str(Path(__file__).resolve().parents[2])
+            path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+            env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": path}
             self.proc = subprocess.Popen([sys.executable, "-m", "zoo.leaderboard.classical"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, env=env)
-        _send(self.proc.stdin, args)
         import select
 
-        while True:
-            ready, _, _ = select.select([self.proc.stdout], [], [], POLL_S)
-            if ready:
-                break
-            if should_stop():
+        try:
+            _send(self.proc.stdin, args)
+            while not select.select([self.proc.stdout], [], [], POLL_S)[0]:
+                if should_stop():
+                    self.close()
+                    raise InterruptedError("stopped")
+            ok, value = _recv(self.proc.stdout)   # EOFError: the process ended without an answer
+        except (EOFError, OSError):
+            try:
+                code = self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:   # alive but its pipe broken: end it
                 self.close()
-                raise InterruptedError("stopped")
-            if self.proc.poll() is not None:
-                self.proc = None
-                raise RuntimeError("the classical models' helper process died")
-        ok, value = _recv(self.proc.stdout)
+                code = None
+            self.proc = None
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise RuntimeError(f"the classical models' helper process ended without an answer ({how}; out of "
+                               "memory, or killed): this model is left out, the next one starts a new process") from None
         if not ok:
             raise ValueError(value)
         return value
