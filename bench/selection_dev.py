@@ -323,7 +323,7 @@ def run_board(name: str, folder: Path, budget: float, seed: int, store: list, mo
     try:
         run_leaderboard(spec, runs_dir=str(folder / "runs"))
     except Exception as exc:  # noqa: BLE001 - a series the board refuses is reported, not fatal
-        print(f"{name}: {exc}", flush=True)
+        print(f"{name}: {type(exc).__name__}: {exc}", flush=True)
         return None
     return store[-1]
 
