@@ -46,6 +46,10 @@ def test_the_plan_validates_before_the_test_part_only():
     assert plan.val_origins.min() >= plan.folds[0][0] and plan.test_origins.min() == plan.test_start
     assert plan.test_origins.max() == 400 - 12
     assert [a for a, _ in plan.folds] == sorted(a for a, _ in plan.folds) and len(plan.folds) == 4
+    # Fewer than 1,000 rows before the test: validation from the first row a fit allows, a lookback
+    # (24) + a horizon (12) + two seasons (24) in; from 1,000, the last 35% of them.
+    assert plan.val_start == 60 and plan.val_origins.min() == 60
+    assert make_plan(np.tile(y, 4), "MS", horizon=12).val_start == int(1280 * 0.65)
     with pytest.raises(SpecError, match="too few"):
         make_plan(y[:40], "MS", horizon=12)
 
