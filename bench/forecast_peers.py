@@ -65,6 +65,11 @@ def fmt(v, digits=3) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+def percent(share) -> str:
+    """A coverage share as a percentage; "-" where the level had no interval (too few validation origins)."""
+    return "-" if share is None else f"{100 * share:.1f}%"
+
+
 def equal_accuracy(kept: dict, peer: str) -> dict | None:
     """The Diebold-Mariano test of the pick against `peer` on the board's test origins (see the
     docstring): {"ratio", "p", "origins", "pick_mase", "peer_mase"} (the two MASEs, to check against
@@ -183,8 +188,8 @@ def main(argv=None) -> int:
             cells.append(f"{fmt(theirs)}{'' if won else ' **(wins)**'}")
         lines.append(f"| {r['name']} | {r['freq']} | {r['rows']:,} | {r['horizon']} | {r['val_origins']} / "
                      f"{r['test_origins']} | {r['pick']['label']} | {fmt(r['pick']['test_mase'])} | "
-                     + " | ".join(cells) + f" | {fmt(100 * (r['coverage'].get('80') or 0), 1)}% | "
-                     f"{fmt(100 * (r['coverage'].get('95') or 0), 1)}% | {r['seconds']:.0f} |")
+                     + " | ".join(cells) + f" | {percent(r['coverage'].get('80'))} | "
+                     f"{percent(r['coverage'].get('95'))} | {r['seconds']:.0f} |")
     n = len(results)
     cov80 = [r["coverage"].get("80") for r in results if r["coverage"].get("80") is not None]
     cov95 = [r["coverage"].get("95") for r in results if r["coverage"].get("95") is not None]

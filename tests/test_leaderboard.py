@@ -313,6 +313,23 @@ def test_the_numbers_against_independent_computations(tmp_path, classical):
     assert q == pytest.approx(np.sort(np.abs(residuals), axis=0)[k - 1])
 
 
+def test_a_level_with_too_few_validation_origins_has_no_interval_and_no_coverage(tmp_path):
+    """60 yearly rows give 9 validation origins: enough for an 80% interval (4), not for a 95% one
+    (19, see zoo.forecast.scores.conformal_intervals). The 95% coverage is None on every row and in
+    result.json, not the 0% that NaN half-widths counted before."""
+    t = np.arange(60)
+    y = 50 + 0.8 * t + np.random.default_rng(5).normal(0, 3, 60)
+    path = tmp_path / "yearly.csv"
+    pd.DataFrame({"year": [f"{1950 + i}-01-01" for i in t], "value": y.round(2)}).to_csv(path, index=False)
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=6, budget=60, models="naive,linear_ls"),
+                              runs_dir=tmp_path / "r")
+    run = load_run(summary["run_dir"])
+    assert run.result["plan"]["val_origins"] == 9
+    done = [r for r in run.candidates() if r["status"] == "done"]
+    assert done and all(r["coverage_95"] is None and 0 <= r["coverage_80"] <= 1 for r in done)
+    assert run.result["coverage"]["95"] is None and run.result["coverage"]["80"] is not None
+
+
 class _EndsTheProcessThatReadsIt:
     """Unpickled, it exits the process at once with code 9: a helper that dies in the middle of a call."""
 

@@ -195,6 +195,7 @@ def live_table(job_id: str) -> None:
 def finished_board(run, job, key: str) -> None:
     from ui import series_results
     from ui.run_view import outcome_banner
+    from zoo import forecast_io as fio
 
     snapshot = job.snapshot() if job is not None else None
     result = run.result
@@ -230,10 +231,7 @@ def finished_board(run, job, key: str) -> None:
         cols = st.columns(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))
-        for col, level in zip(cols[2:], ("80", "95")):
-            share = (result.get("coverage") or {}).get(level)
-            col.metric(f"{level}% interval coverage", "—" if share is None else f"{share:.1%}",
-                       help="test actuals inside the conformal interval calibrated on the validation origins")
+        series_results.coverage_metrics(cols[2:], fio.coverage_lines(result), "origins")
         tables = series_results.run_tables(str(run.path), run.stamp())
         forecast, backtest = tables["forecast"], tables["backtest"]
         if forecast is not None and len(forecast):
@@ -244,8 +242,6 @@ def finished_board(run, job, key: str) -> None:
                 st.plotly_chart(series_results.forecast_figure(forecast, history, result.get("target") or ""),
                                 key=f"{key}-board-forecast-{run.run_id}", config=series_results.PLOT_CONFIG)
         if backtest is not None and len(backtest):
-            from zoo import forecast_io as fio
-
             with st.expander("Backtest of the pick on the test part"):
                 horizon = int(backtest["step"].max())
                 step = st.slider("Horizon step", 1, horizon, 1, key=f"{key}-board-step-{run.run_id}") \

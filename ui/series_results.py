@@ -13,7 +13,7 @@ import streamlit as st
 
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
-from zoo.forecast import BASELINES
+from zoo.forecast import BASELINES, min_calibration_windows
 from zoo.registry import SpecError
 
 SHORT_BASELINES = {"naive": "naive", "seasonal_naive": "seasonal naive", "mean": "window mean",
@@ -81,15 +81,22 @@ def metrics_view(result: dict, model: str) -> None:
                "training split's scaler, as in published tables. The best value of each row is highlighted.")
     coverage = fio.coverage_lines(result)
     if coverage:
-        cols = st.columns(len(coverage))
-        for col, (level, share) in zip(cols, coverage):
-            if share is None:
-                col.metric(f"{level}% interval coverage", "—", help="not enough validation windows to calibrate")
-            else:
-                col.metric(f"{level}% interval coverage", f"{share:.1%}",
-                           f"{(share - level / 100) * 100:+.1f} points vs nominal", delta_color="off",
-                           help="share of the test actuals inside the split-conformal interval, calibrated on the "
-                                "validation residuals of each horizon step")
+        coverage_metrics(st.columns(len(coverage)), coverage, "windows")
+
+
+def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_on: str) -> None:
+    """One metric per interval level (`fio.coverage_lines`), in `cols`: the share of test actuals inside
+    it, or a dash where the level had too few validation `calibrated_on` (windows, origins) for an interval."""
+    for col, (level, share) in zip(cols, coverage):
+        if share is None:
+            col.metric(f"{level}% interval coverage", "—",
+                       help=f"no {level}% interval: too few validation {calibrated_on} to calibrate it "
+                            f"(a {level}% interval needs at least {min_calibration_windows(level / 100)})")
+        else:
+            col.metric(f"{level}% interval coverage", f"{share:.1%}",
+                       f"{(share - level / 100) * 100:+.1f} points vs nominal", delta_color="off",
+                       help=f"share of the test actuals inside the split-conformal interval, calibrated on the "
+                            f"validation {calibrated_on}' residuals of each horizon step")
 
 
 def backtest_figure(part: pd.DataFrame, baselines=(), season: int | None = None, bands: bool = True,

@@ -76,8 +76,10 @@ class Scorer:
             out["test_smape"] = _smape(self.test_actual, test_pred)
             quantiles = self.quantiles(val_pred if calibration is None else calibration)
             for level, q in quantiles.items():
+                # No interval at this level (NaN half-widths: too few validation origins to calibrate
+                # it, see conformal_intervals) is no coverage, not a coverage of 0%.
                 out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
-                    self.test_actual, test_pred, q, scale=self.test_spread) if q is not None else None
+                    self.test_actual, test_pred, q, scale=self.test_spread) if _finite(q) else None
         return out
 
     def quantiles(self, val_pred: np.ndarray) -> dict:
@@ -209,6 +211,10 @@ def _unfinished(rows: list[dict], budget: float) -> str:
              f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
     parts = [p for p in parts if p]
     return f"; {', '.join(parts)} (see skipped)" if parts else ""
+
+
+def _finite(halfwidths: np.ndarray | None) -> bool:
+    return halfwidths is not None and bool(np.isfinite(halfwidths).all())
 
 
 def _or_inf(score: float | None) -> float:
