@@ -46,10 +46,12 @@ def test_the_plan_validates_before_the_test_part_only():
     assert plan.val_origins.min() >= plan.folds[0][0] and plan.test_origins.min() == plan.test_start
     assert plan.test_origins.max() == 400 - 12
     assert [a for a, _ in plan.folds] == sorted(a for a, _ in plan.folds) and len(plan.folds) == 4
-    # Fewer than 1,000 rows before the test: validation from the first row a fit allows, a lookback
-    # (24) + a horizon (12) + two seasons (24) in; from 1,000, the last 35% of them.
-    assert plan.val_start == 60 and plan.val_origins.min() == 60
+    # Fewer than 1,000 rows before the test: validation over the later half of them; from 1,000, the
+    # last 35%; never before the first row a fit allows: on 100 rows (80 before the test), a lookback
+    # (20, a quarter of 80) + a horizon (12) + two seasons (24).
+    assert plan.val_start == 160 and plan.val_origins.min() == 160
     assert make_plan(np.tile(y, 4), "MS", horizon=12).val_start == int(1280 * 0.65)
+    assert make_plan(y[:100], "MS", horizon=12).val_start == 56
     with pytest.raises(SpecError, match="too few"):
         make_plan(y[:40], "MS", horizon=12)
 
