@@ -38,6 +38,14 @@ def monthly_csv(path: Path, *, test_noise: float = 0.0, rows: int = MONTHS) -> P
     return path
 
 
+def yearly_csv(path: Path) -> Path:
+    """60 yearly rows with a trend: a board on them has 9 validation origins."""
+    t = np.arange(60)
+    y = 50 + 0.8 * t + np.random.default_rng(5).normal(0, 3, 60)
+    pd.DataFrame({"year": [f"{1950 + i}-01-01" for i in t], "value": y.round(2)}).to_csv(path, index=False)
+    return path
+
+
 def test_the_plan_validates_before_the_test_part_only():
     y = np.sin(np.arange(400) * 2 * np.pi / 12) + np.arange(400) * 0.01
     plan = make_plan(y, "MS", horizon=12, test_share=0.2)
@@ -319,12 +327,8 @@ def test_a_level_with_too_few_validation_origins_has_no_interval_and_no_coverage
     """60 yearly rows give 9 validation origins: enough for an 80% interval (4), not for a 95% one
     (19, see zoo.forecast.scores.conformal_intervals). The 95% coverage is None on every row and in
     result.json, not the 0% that NaN half-widths counted before."""
-    t = np.arange(60)
-    y = 50 + 0.8 * t + np.random.default_rng(5).normal(0, 3, 60)
-    path = tmp_path / "yearly.csv"
-    pd.DataFrame({"year": [f"{1950 + i}-01-01" for i in t], "value": y.round(2)}).to_csv(path, index=False)
-    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=6, budget=60, models="naive,linear_ls"),
-                              runs_dir=tmp_path / "r")
+    summary = run_leaderboard(LeaderboardSpec(data=str(yearly_csv(tmp_path / "yearly.csv")), horizon=6, budget=60,
+                                              models="naive,linear_ls"), runs_dir=tmp_path / "r")
     run = load_run(summary["run_dir"])
     assert run.result["plan"]["val_origins"] == 9
     done = [r for r in run.candidates() if r["status"] == "done"]

@@ -2,7 +2,7 @@
 page shows it again from `?run=<id>` with its table, the pick, the skipped ones and the command."""
 from __future__ import annotations
 
-from tests.test_leaderboard import monthly_csv
+from tests.test_leaderboard import monthly_csv, yearly_csv
 from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
@@ -23,3 +23,16 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert f"the pick: {summary['pick']['label']}" in text and "did not make the table" in text
     assert any("forecast-auto" in c.value for c in at.code)
     assert any(h.value.startswith("The pick:") for h in at.subheader)
+
+
+def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
+    """Nine validation origins calibrate an 80% interval, not a 95% one: the page says so instead of
+    a coverage of 0% (tests/test_leaderboard.py has the numbers)."""
+    summary = run_leaderboard(LeaderboardSpec(data=str(yearly_csv(tmp_path / "y.csv")), horizon=6, budget=60,
+                                              models="naive,linear_ls"), runs_dir=runs_dir)
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    shown = {m.label: m for m in at.metric}
+    assert shown["80% interval coverage"].value.endswith("%")
+    assert shown["95% interval coverage"].value == "—"
+    assert "too few validation origins" in shown["95% interval coverage"].proto.help
