@@ -42,7 +42,8 @@ SCORES = ("plain", "level", "recent")
 
 
 def level_before(y: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
-    """The mean |value| of the `lookback` rows before each origin."""
+    """The mean |value| of the `lookback` rows before each origin, written out (the board's own,
+    zoo.leaderboard.board.level_before, is tested equal to it)."""
     return np.array([np.mean(np.abs(y[max(0, t - lookback):t])) for t in origins])
 
 

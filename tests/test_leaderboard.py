@@ -323,6 +323,50 @@ def test_the_numbers_against_independent_computations(tmp_path, classical):
     assert q == pytest.approx(np.sort(np.abs(residuals), axis=0)[k - 1])
 
 
+def test_intervals_are_a_share_of_the_level_before_each_origin_on_a_series_above_zero(tmp_path):
+    """The conformal score is |residual| over the mean value of the lookback before the origin
+    (bench/coverage_dev.py): the quantile and the coverage against a computation written out here,
+    and the pick's bands in backtest.csv and forecast.csv that share of the level before each origin."""
+    from zoo.leaderboard.board import Scorer
+
+    def level(y, t, lookback):
+        return np.mean(np.abs(y[max(0, t - lookback):t]))
+
+    path = monthly_csv(tmp_path / "s.csv")
+    y = np.array(pd.read_csv(path)["sales"], dtype=float)
+    plan = make_plan(y, "MS", horizon=6)
+    scorer = Scorer(y, plan)
+    val_level = np.array([level(y, t, plan.lookback) for t in plan.val_origins])
+    test_level = np.array([level(y, t, plan.lookback) for t in plan.test_origins])
+    assert np.allclose(scorer.val_spread, val_level) and np.allclose(scorer.test_spread, test_level)
+    assert scorer.last_spread == pytest.approx(level(y, len(y), plan.lookback))
+    rng = np.random.default_rng(1)
+    val_pred = scorer.val_actual * (1 + rng.normal(0, 0.05, scorer.val_actual.shape))
+    test_pred = scorer.test_actual * (1 + rng.normal(0, 0.05, scorer.test_actual.shape))
+    ratios = np.sort(np.abs(scorer.val_actual - val_pred) / val_level[:, None], axis=0)
+    q = ratios[int(np.ceil((len(ratios) + 1) * 0.8)) - 1]
+    assert np.allclose(scorer.quantiles(val_pred)[0.8], q)
+    inside = np.abs(scorer.test_actual - test_pred) <= q[None, :] * test_level[:, None]
+    assert scorer.row(val_pred, test_pred)["coverage_80"] == pytest.approx(inside.mean())
+
+    # A value of 0 before the test part: the plain |residual|. Only in the test part: still the level
+    # (whether to use it is decided on the rows before the test).
+    early, late = y.copy(), y.copy()
+    early[10], late[-3] = 0.0, 0.0
+    assert (Scorer(early, plan).val_spread == 1).all() and Scorer(early, plan).last_spread == 1.0
+    assert np.allclose(Scorer(late, plan).val_spread, val_level)
+
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=6, budget=60, models="naive"),
+                              runs_dir=tmp_path / "r")
+    run = open_run(summary["run_id"], tmp_path / "r")
+    backtest, forecast = run.table("backtest"), run.table("forecast")
+    assert len(backtest) == len(plan.test_origins) * 6   # every origin, in order, 6 steps each
+    share = ((backtest["upper_80"] - backtest["predicted"]).to_numpy().reshape(-1, 6) / test_level[:, None])
+    assert np.allclose(share, share[0]) and (share[0] > 0).all()
+    ahead = (forecast["upper_80"] - forecast["forecast"]).to_numpy() / level(y, len(y), plan.lookback)
+    assert np.allclose(ahead, share[0])
+
+
 def test_a_level_with_too_few_validation_origins_has_no_interval_and_no_coverage(tmp_path):
     """60 yearly rows give 9 validation origins: enough for an 80% interval (4), not for a 95% one
     (19, see zoo.forecast.scores.conformal_intervals). The 95% coverage is None on every row and in
