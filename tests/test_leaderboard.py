@@ -365,6 +365,7 @@ def test_intervals_are_a_share_of_the_level_before_each_origin_on_a_series_above
     assert np.allclose(share, share[0]) and (share[0] > 0).all()
     ahead = (forecast["upper_80"] - forecast["forecast"]).to_numpy() / level(y, len(y), plan.lookback)
     assert np.allclose(ahead, share[0])
+    assert "mean value of the lookback" in run.result["intervals"]
 
 
 def test_a_level_with_too_few_validation_origins_has_no_interval_and_no_coverage(tmp_path):

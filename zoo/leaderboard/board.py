@@ -74,12 +74,16 @@ class Scorer:
         self.val_spread = np.ones(len(plan.val_origins))
         self.test_spread = np.ones(len(plan.test_origins))
         self.last_spread = 1.0
+        self.intervals = "split-conformal over the validation origins: the quantile of |residual| per horizon step"
         if (y[:plan.test_start] > 0).all():
             levels = level_before(y, np.concatenate([plan.val_origins, plan.test_origins, [len(y)]]), plan.lookback)
             if (levels > 0).all() and np.isfinite(levels).all():
                 n_val = len(plan.val_origins)
                 self.val_spread, self.test_spread = levels[:n_val], levels[n_val:-1]
                 self.last_spread = float(levels[-1])
+                self.intervals = ("split-conformal over the validation origins: the quantile per horizon step of "
+                                  "|residual| / the mean value of the lookback before the origin, times that mean "
+                                  "before each forecast")
 
     def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None, calibration: np.ndarray | None = None) -> dict:
         """Scores on validation and test; the intervals are calibrated on `calibration` (the validation
@@ -378,8 +382,7 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
     out = {"pick": {"name": pick["name"], "kind": pick["kind"], "label": pick["label"],
                     "val_mase": pick.get("val_mase"), "test_mase": pick.get("test_mase"),
                     "test_mae": pick.get("test_mae"), "settings": pick.get("settings")},
-           "coverage": coverage, "intervals": "split-conformal over the validation origins: the quantile of "
-                                              "|residual| per horizon step",
+           "coverage": coverage, "intervals": scorer.intervals,
            "metrics": {"mase": pick.get("test_mase"), "mae": pick.get("test_mae"), "smape": pick.get("test_smape")}}
     if model_out is not None:
         out["pick"]["spec"] = model_out.spec.to_dict()
