@@ -41,15 +41,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from selection_dev import keeping, with_ensemble  # noqa: E402
 from zoo.forecast.scores import conformal_intervals, interval_coverage  # noqa: E402
+from zoo.leaderboard.board import level_before  # noqa: E402
 
 LEVEL = 0.8
 SCORES = ("plain", "level", "recent")
-
-
-def level_before(y: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
-    """The mean |value| of the `lookback` rows before each origin, written out (the board's own,
-    zoo.leaderboard.board.level_before, is tested equal to it)."""
-    return np.array([np.mean(np.abs(y[max(0, t - lookback):t])) for t in origins])
 
 
 def coverage(kept: dict, score: str) -> float | None:
