@@ -96,10 +96,10 @@ class Helper:
             try:
                 code = self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:   # alive but its pipe broken: end it
-                self.close()
-                code = None
+                self.proc.kill()
+                code = self.proc.wait(timeout=5)
             self.proc = None
-            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
             raise RuntimeError(f"the classical models' helper process ended without an answer ({how}; out of "
                                "memory, or killed): this model is left out, the next one starts a new process") from None
         if not ok:
