@@ -117,6 +117,11 @@ that is gone). A variant replaces rule 4 only if, on the 26, it wins as often or
 weakest peer (15 of 26), its geometric mean against the best peer is lower (1.101), and series by
 series it makes rule 4's pick better on more series than it makes it worse (the seventh round's
 lesson); of several, the most wins against the weakest peer, then the lower geometric mean.
+Not adopted (bench/results/selection_dev_round8.md): each of the three won 14 of 26 against its weakest
+peer (AutoETS, where rule 4 wins 15), with a higher geometric mean (1.112, 1.107, 1.152 against 1.101);
+series by series the weighted mean of 3 made rule 4's pick better on 12 and worse on 14, the weighted
+mean of 5 better on 14 and worse on 12 (geometric mean of the ratio 1.006), the later half better on 2
+and worse on 12. The rule stays the median of the best three.
 """
 from __future__ import annotations
 
