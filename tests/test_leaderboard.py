@@ -273,6 +273,89 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
 
 
+class RowsCostSeconds:
+    """A test candidate whose fit takes `per_row` seconds of a fake clock per row it fits on, its
+    forecasts nothing (zeros): the budget's projection checked without timing anything."""
+
+    name, kind, label = "rows_cost_seconds", "zoo", "rows cost seconds"
+
+    def __init__(self, clock: list, per_row: float = 0.01):
+        self.clock, self.per_row, self.calls = clock, per_row, []
+
+    def forecast(self, board, fit_end, origins, future=False):
+        from zoo.leaderboard.candidates import Forecasts
+
+        self.calls.append(fit_end)
+        self.clock[0] += self.per_row * fit_end
+        return Forecasts(np.zeros((len(origins), board.plan.horizon)), np.zeros(board.plan.horizon) if future else None,
+                         fit_seconds=self.per_row * fit_end)
+
+    def settings(self, board):
+        return {}
+
+    def fit_work(self, board, fit_end):
+        return float(fit_end)
+
+
+@pytest.mark.parametrize("room", ["short", "enough"])
+def test_the_budget_projects_each_later_fit_by_its_rows(room):
+    """After its first fold, a candidate whose fits cost in proportion to their rows is stopped when
+    the later, longer fits would not end in the time left, though the first fold's time times the
+    fits left would (the projection before); with room for them, it finishes within the budget."""
+    from zoo.leaderboard.board import Scorer, _run_candidate
+    from zoo.leaderboard.candidates import Board
+
+    t = np.arange(400)
+    y = 100 + 0.5 * t + 12 * np.sin(2 * np.pi * t / 12)
+    plan = make_plan(y, "MS", horizon=12)
+    clock = [0.0]
+    cand = RowsCostSeconds(clock)
+    first = 0.01 * plan.folds[0][0]
+    rest = 0.01 * (sum(f[0] for f in plan.folds[1:]) + plan.test_start)
+    assert first * len(plan.folds) < rest - 1                 # the mean fold time would under-project
+    deadline = first + (rest - 1 if room == "short" else rest + 0.5)
+    row, pred = _run_candidate(cand, Board(sf=None, y=y, plan=plan), Scorer(y, plan), lambda: clock[0], deadline,
+                               lambda: clock[0] > deadline)
+    if room == "short":
+        assert pred is None and row["status"] == "skipped" and cand.calls == [plan.folds[0][0]]
+        assert f"about {first + rest:.0f} s more in all" in row["note"]
+    else:
+        assert row["status"] == "done" and len(cand.calls) == len(plan.folds) + 1 and clock[0] <= deadline
+
+
+def test_the_projection_scales_the_fit_by_its_work_and_the_forecasts_by_their_origins():
+    from zoo.leaderboard.board import Fit, projected_seconds
+
+    cand = RowsCostSeconds([0.0])
+    done = [Fit(100, 10, seconds=2.0, fit_seconds=1.0), Fit(200, 30, seconds=5.0, fit_seconds=2.0)]
+    # 3 s of fits over 300 rows, 4 s of forecasts over 40 origins
+    assert projected_seconds(cand, None, done, [Fit(400, 50)]) == pytest.approx(0.01 * 400 + 0.1 * 50)
+    # a candidate that does not split its time: all of it scales with the fit's work
+    assert projected_seconds(cand, None, [Fit(100, 10, seconds=2.0)], [Fit(300, 50)]) == pytest.approx(6.0)
+
+
+def test_a_zoo_models_fit_work_is_its_recipes_steps_on_the_windows_it_trains_on(tmp_path):
+    """`Zoo.fit_work` counts the training windows as the fit does (the windows before the holdout)."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard.candidates import HOLDOUT_SHARE, Board, all_candidates
+    from zoo.leaderboard.plan import recipe_steps, zoo_settings
+
+    path = monthly_csv(tmp_path / "s.csv", rows=400)
+    sf = read_series(str(path))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=12)
+    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    mlp = {c.name: c for c in all_candidates()}["mlp"]
+    H, L = plan.horizon, plan.lookback
+    for fit_end in [f[0] for f in plan.folds] + [plan.test_start]:
+        n_fit = fit_end - L - H + 1
+        windows = board.windows(fit_end, fit_end + H, holdout=max(H, int(round(HOLDOUT_SHARE * n_fit))))
+        n = len(windows.train_starts)
+        recipe = zoo_settings("mlp", n, L, plan.period)
+        assert mlp.fit_work(board, fit_end) == recipe_steps("mlp", n, L, plan.period) == \
+            recipe["epochs"] * -(-n // recipe["batch_size"])
+
+
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
                                               models="linear"), runs_dir=tmp_path / "r")

@@ -8,21 +8,22 @@ no ensemble could be made. Nothing from the test part enters either
 (tests/test_leaderboard.py changes the test values and gets the same pick). The test scores are
 computed for every candidate, to be shown beside it.
 
-Budget: the candidates run cheapest first. A candidate whose first fold shows that its folds and
-its test fit would not end in the time left is stopped there and listed as skipped with its
-projected time; once the budget is spent, the rest are listed as not started; the baselines always
+Budget: the candidates run cheapest first. A candidate whose folds so far show that the rest and
+its test fit would not end in the time left (`projected_seconds`: later fits have more rows) is
+stopped there and listed as skipped with its projected time; once the budget is spent, the rest are listed as not started; the baselines always
 run (they take milliseconds), so a board always ends with a ranked table.
 """
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, seasonal_scale
-from zoo.leaderboard.candidates import Board, Stopped, all_candidates, timed
+from zoo.leaderboard.candidates import Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
 from zoo.registry import SpecError
@@ -256,22 +257,24 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
     plan = board.plan
     board.should_stop = halt
     started = clock()
-    parts, fold_seconds = [], []
+    fits = [(plan.folds[k][0], plan.fold_origins(k)) for k in range(len(plan.folds))]
+    fits = [(fit_end, origins) for fit_end, origins in fits if len(origins)]
+    test_fit = Fit(plan.test_start, len(plan.test_origins) + 1)   # + the forecast after the last row
+    parts, done = [], []
     try:
-        for k in range(len(plan.folds)):
-            origins = plan.fold_origins(k)
-            if not len(origins):
-                continue
-            out, seconds = timed(lambda: cand.forecast(board, plan.folds[k][0], origins))
+        for k, (fit_end, origins) in enumerate(fits):
+            fold_started = clock()
+            out = cand.forecast(board, fit_end, origins)
             parts.append(out.at_origins)
-            fold_seconds.append(seconds)
-            # After the first fold: will the rest fit? (the test fit costs about one more fold)
-            projected = np.mean(fold_seconds) * (len(plan.folds) - len(fold_seconds) + 1)
+            done.append(Fit(fit_end, len(origins), clock() - fold_started, out.fit_seconds))
+            # After each fold: will the rest fit?
+            left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
+            projected = projected_seconds(cand, board, done, left)
             if cand.kind != "baseline" and clock() + projected > deadline:
                 return _skip(cand, f"over the budget: it would need about {clock() - started + projected:.0f} s "
                                    f"more in all, {max(0.0, deadline - clock()):.0f} s were left",
                              board, seconds=clock() - started), None
-        test, _ = timed(lambda: cand.forecast(board, plan.test_start, plan.test_origins, future=True))
+        test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
     except Stopped:
         return _skip(cand, "stopped at the end of the budget" if clock() > deadline else "stopped by request",
                      board, seconds=clock() - started), None
@@ -288,6 +291,28 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
     elif info:
         row["note"] = ", ".join(f"{k} {v}" for k, v in info.items() if k != "status")
     return row, {"val": val, "test": test}
+
+
+@dataclass
+class Fit:
+    """One fit of a candidate and the origins it forecasts: before it runs, or after (with its time)."""
+
+    fit_end: int
+    origins: int
+    seconds: float = 0.0
+    fit_seconds: float | None = None   # of `seconds`, the fit's, when the candidate tells
+
+
+def projected_seconds(cand, board, done: list[Fit], left: list[Fit]) -> float:
+    """The seconds the fits `left` would take, from those `done`: the fit's part scaled by each one's
+    work (`cand.fit_work`: rows, or a zoo recipe's steps), the forecasts' by its origins. A later fold
+    fits on more rows than the first (the test fit on the most), so the mean fold time alone falls
+    short: on 1,000,000 rows, mlp passed that projection after its first fold and was stopped by the
+    end of the budget 125 s later (BENCHMARKS.md, "Long series")."""
+    fit_part = [d.seconds if d.fit_seconds is None else min(d.fit_seconds, d.seconds) for d in done]
+    per_work = sum(fit_part) / max(sum(cand.fit_work(board, d.fit_end) for d in done), 1e-9)
+    per_origin = sum(d.seconds - f for d, f in zip(done, fit_part)) / max(sum(d.origins for d in done), 1)
+    return sum(per_work * cand.fit_work(board, f.fit_end) + per_origin * f.origins for f in left)
 
 
 def _spark(y: np.ndarray, H: int, future) -> list | None:

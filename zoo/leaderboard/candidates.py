@@ -96,6 +96,7 @@ class Forecasts:
     at_origins: np.ndarray          # (len(origins), H) original scale
     future: np.ndarray | None = None  # (H,) after the last row, when asked for
     info: dict = dataclasses.field(default_factory=dict)   # what the fit chose (best epoch, ARIMA orders, ...)
+    fit_seconds: float | None = None   # of the call's time, the fit's (the rest forecast the origins); None: not split
 
 
 @dataclass
@@ -112,6 +113,11 @@ class Candidate:
 
     def too_slow(self, board: Board) -> str | None:
         return None
+
+    def fit_work(self, board: Board, fit_end: int) -> float:
+        """What a fit on the rows before `fit_end` costs, in units of this candidate's own (rows here):
+        the budget's projection scales the seconds a fold took by it (board.projected_seconds)."""
+        return float(fit_end)
 
 
 def _end(board: Board, origins: np.ndarray, future: bool) -> int:
@@ -177,10 +183,14 @@ class Classical(Candidate):
             out, ahead, info = board.helper().call(args, board.should_stop)
         except InterruptedError:
             raise Stopped() from None
-        return Forecasts(out, ahead, info={k: v for k, v in info.items() if k != "fit_seconds"})
+        return Forecasts(out, ahead, info={k: v for k, v in info.items() if k != "fit_seconds"},
+                         fit_seconds=info.get("fit_seconds"))
 
     def settings(self, board):
         return {"season_length": board.plan.period, "library": "statsforecast", "max_rows": MAX_CLASSICAL_ROWS}
+
+    def fit_work(self, board, fit_end):
+        return float(min(fit_end, MAX_CLASSICAL_ROWS))   # the rows it fits on
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +222,9 @@ class Zoo(Candidate):
         tensors = ws.tensors()
         shape = DataShape(task="series", lookback=L, n_features=ws.n_features, horizon=H)
         data = TensorData(task="series", shape=shape, name="fold", extra={"windows": ws}, **tensors)
+        fit_started = time.perf_counter()
         result = fit(spec, data=data, should_stop=one_thread(board.should_stop))
+        fit_seconds = time.perf_counter() - fit_started
         if result.status == "stopped":
             raise Stopped()
         info = {"status": result.status, "epochs": result.epochs_run, "best_epoch": result.best_epoch}
@@ -222,7 +234,7 @@ class Zoo(Candidate):
         at = ws.inverse_target(predict(result.model, x, result.device).reshape(len(x), H)) if len(x) else \
             np.zeros((0, H))
         ahead = ws.inverse_target(predict(result.model, ws.last_window, result.device).reshape(H)) if future else None
-        out = Forecasts(at, ahead, info=info)
+        out = Forecasts(at, ahead, info=info, fit_seconds=fit_seconds)
         out.model = result.model   # the weights, for the pick's best.pt
         out.spec = spec
         return out
@@ -232,6 +244,16 @@ class Zoo(Candidate):
 
         n = board.plan.test_start - board.plan.lookback - board.plan.horizon + 1
         return zoo_settings(self.name, n, board.plan.lookback, board.plan.period)
+
+    def fit_work(self, board, fit_end):
+        """The recipe's optimisation steps (early stopping may end it sooner): a short series' fits
+        take about as many steps whatever their rows (plan.zoo_settings), a long one's grow with them."""
+        from zoo.leaderboard.plan import recipe_steps
+
+        H, L = board.plan.horizon, board.plan.lookback
+        n_fit = max(1, fit_end - L - H + 1)
+        n_train = max(1, n_fit - max(H, int(round(HOLDOUT_SHARE * n_fit))))
+        return float(recipe_steps(self.name, n_train, L, board.plan.period))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,6 +276,9 @@ class Wrapped(Candidate):
     def too_slow(self, board) -> str | None:
         return self.not_possible(board) or self.inner.too_slow(board)
 
+    def fit_work(self, board, fit_end):
+        return self.inner.fit_work(board, fit_end)
+
 
 class OnLogScale(Wrapped):
     """`inner` fitted on the natural logarithm of the series, its forecasts taken back with exp (the
@@ -271,7 +296,8 @@ class OnLogScale(Wrapped):
     def forecast(self, board, fit_end, origins, future=False):
         out = self.inner.forecast(board.on_log_scale(), fit_end, origins, future)
         with np.errstate(over="ignore"):   # a forecast too large for exp is inf: not finite, so not ranked
-            return Forecasts(np.exp(out.at_origins), None if out.future is None else np.exp(out.future), out.info)
+            return dataclasses.replace(out, at_origins=np.exp(out.at_origins),
+                                       future=None if out.future is None else np.exp(out.future))
 
     def settings(self, board):
         return {**self.inner.settings(board), "scale": "log"}
@@ -301,7 +327,7 @@ class Deseasoned(Wrapped):
         out = self.inner.forecast(adjusted, fit_end, origins, future)
         steps = np.asarray(origins, dtype=np.int64)[:, None] + np.arange(H)
         ahead = None if out.future is None else out.future * factor[len(board.y):]
-        return Forecasts(out.at_origins * factor[steps], ahead, out.info)
+        return dataclasses.replace(out, at_origins=out.at_origins * factor[steps], future=ahead)
 
     def settings(self, board):
         return {**self.inner.settings(board), "seasonal_adjustment": "multiplicative, classical decomposition"}
@@ -355,9 +381,3 @@ def all_candidates() -> list[Candidate]:
 
 def candidate_names() -> list[str]:
     return [c.name for c in all_candidates()] + ["ensemble"]
-
-
-def timed(call: Callable[[], Forecasts]) -> tuple[Forecasts, float]:
-    started = time.perf_counter()
-    out = call()
-    return out, time.perf_counter() - started

@@ -42,14 +42,16 @@ def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, orig
     y = np.array(y, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        started = time.perf_counter()
         model.fit(y[:fit_end])
+        fit_seconds = time.perf_counter() - started
         out = np.empty((len(origins), horizon))
         for i, t in enumerate(origins):
             t = int(t)
             out[i] = (model.forward(y=y[max(0, t - history):t], h=horizon)["mean"] if t > fit_end
                       else model.predict(h=horizon)["mean"])
         ahead = np.asarray(model.forward(y=y[-history:], h=horizon)["mean"], float) if future else None
-    return out, ahead, _info(model)
+    return out, ahead, {**_info(model), "fit_seconds": round(fit_seconds, 3)}
 
 
 def _info(model) -> dict:
@@ -133,10 +135,9 @@ def _serve() -> None:
             args = _recv(stdin)
         except EOFError:
             return
-        started = time.perf_counter()
         try:
             out, ahead, info = forecast_classical(*args)
-            _send(stdout, (True, (out, ahead, {**info, "fit_seconds": round(time.perf_counter() - started, 3)})))
+            _send(stdout, (True, (out, ahead, info)))
         except Exception as exc:  # the fit's own failure (a series it cannot fit): reported, the helper lives on
             _send(stdout, (False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
 

@@ -139,6 +139,12 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
                 val_origins=val_origins, test_origins=test_origins, notes=notes)
 
 
+def recipe_steps(model: str, n_windows: int, lookback: int, period: int) -> int:
+    """The optimisation steps of `zoo_settings`'s recipe at most (early stopping may end it sooner)."""
+    recipe = zoo_settings(model, n_windows, lookback, period)
+    return recipe["epochs"] * max(1, math.ceil(n_windows / recipe["batch_size"]))
+
+
 def zoo_settings(model: str, n_windows: int, lookback: int, period: int) -> dict:
     """A zoo model's recipe suited to this series: its hyperparameters and training settings, from
     how many training windows there are and how long they are. (The ETTh1 recipes of
