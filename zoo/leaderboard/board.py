@@ -10,8 +10,9 @@ computed for every candidate, to be shown beside it.
 
 Budget: the candidates run cheapest first. A candidate whose folds so far show that the rest and
 its test fit would not end in the time left (`projected_seconds`: later fits have more rows) is
-stopped there and listed as skipped with its projected time; once the budget is spent, the rest are listed as not started; the baselines always
-run (they take milliseconds), so a board always ends with a ranked table.
+stopped there and listed as skipped with its projected time; once the budget is spent, the rest
+are listed as not started; the baselines always run (they take milliseconds), so a board always
+ends with a ranked table.
 """
 from __future__ import annotations
 
