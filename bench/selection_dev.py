@@ -369,8 +369,8 @@ def rule_combination(kept, size=3, weighted=False, later_half=False, per_kind=0)
         maes = {n: board_module._or_inf(board_module._mae(scorer.val_actual[chosen_on], preds[n]["val"][chosen_on]))
                 for n in names}
         ranked = sorted(names, key=maes.get)
-        members = ranked[:size] if not per_kind else \
-            [n for kind in ("baseline", "classical", "zoo") for n in [m for m in ranked if kind_of[m] == kind][:per_kind]]
+        members = ranked[:size] if not per_kind else [
+            n for kind in ("baseline", "classical", "zoo") for n in [m for m in ranked if kind_of[m] == kind][:per_kind]]
         forecasts = [part(n) for n in members]
         if not weighted:
             return np.median(forecasts, axis=0), members
