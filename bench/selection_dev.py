@@ -131,8 +131,8 @@ the best zoo model on validation (one of each kind), and the median of the best 
 each scored fold by fold as the ensemble is.
 Not adopted (bench/results/selection_dev_round9.md): one of each kind won 11 of 26 against its weakest peer
 (AutoETS) with a geometric mean of 1.177, two of each 12 with 1.156 (rule 4: 15, 1.101); series by series
-they made rule 4's pick better on 10 and 11, worse on 12 and 15. The best baseline, or the second-best
-classical model, is more often a weak member than a diverse one here.
+they made rule 4's pick better on 10 and 11, worse on 12 and 15. (A likely reason, not measured apart:
+forcing a kind in brings in a weak member more often than a useful different one.)
 """
 from __future__ import annotations
 
