@@ -139,6 +139,10 @@ chosen per horizon step. A classical model's forecast several seasons ahead and 
 next few steps may each be the better one, and one ranking over every step takes the same three for
 all. The median, at each step, of the best three on validation at that step (each fold's members from the
 other folds, as the ensemble's), and the same of the best five.
+Not adopted (bench/results/selection_dev_round10.md): 13 and 14 of 26 against the weakest peer (AutoETS;
+rule 4: 15), geometric means 1.132 and 1.109 (1.101); series by series the best 3 at each step made rule
+4's pick better on 12 and worse on 12, the best 5 at each step better on 15 and worse on 11 (geometric
+mean of the ratio 1.008).
 """
 from __future__ import annotations
 
