@@ -37,6 +37,9 @@ BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
 # parameters settle long before that).
 MAX_CLASSICAL_ROWS = 2000
 HOLDOUT_SHARE = 0.15      # the zoo models' early stopping watches the last 15% of the rows before a fit's end
+# Refit each zoo model on every window before the fit's end (the holdout's too) for the epochs early
+# stopping chose: bench/selection_dev.py's eleventh round decides it (off until then).
+REFIT_ON_EVERY_ROW = False
 
 
 class Stopped(Exception):
@@ -230,6 +233,17 @@ class Zoo(Candidate):
         info = {"status": result.status, "epochs": result.epochs_run, "best_epoch": result.best_epoch}
         if result.status == "diverged":
             info["reason"] = result.reason
+        elif REFIT_ON_EVERY_ROW and result.best_epoch >= 1:
+            # The holdout is the latest rows before the fit's end, the ones nearest the origins: train
+            # on them too, for as many epochs as early stopping kept. (The engine still reads a
+            # validation part: the holdout, now trained on, so the weights kept are about the last.)
+            spec = dataclasses.replace(spec, epochs=result.best_epoch, patience=0)
+            every = dataclasses.replace(data, **dict(zip(("x_train", "y_train"), ws.train_and_val())))
+            result = fit(spec, data=every, should_stop=one_thread(board.should_stop))
+            fit_seconds = time.perf_counter() - fit_started
+            if result.status == "stopped":
+                raise Stopped()
+            info["refit_epochs"] = result.epochs_run
         x = ws.x_test[np.asarray(origins) - int(ws.test_starts[0])] if len(origins) else ws.x_test[:0]
         at = ws.inverse_target(predict(result.model, x, result.device).reshape(len(x), H)) if len(x) else \
             np.zeros((0, H))

@@ -89,6 +89,12 @@ class WindowedSeries:
             out[f"x_{name}"], out[f"y_{name}"] = inputs[s0 - self.lookback:s1 - self.lookback], targets[s0:s1]
         return out
 
+    def train_and_val(self) -> tuple:
+        """(x, y) of every training and validation window as torch tensors, one view (no copy)."""
+        inputs, targets = window_tensors(self.z, self.lookback, self.horizon, self.target_channel)
+        s0, s1 = int(self.train_starts[0]), int(self.val_starts[-1]) + 1
+        return inputs[s0 - self.lookback:s1 - self.lookback], targets[s0:s1]
+
     @property
     def train_target(self) -> np.ndarray:
         """The target over the training rows, original scale (for MASE and period detection)."""
