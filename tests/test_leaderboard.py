@@ -356,6 +356,42 @@ def test_a_zoo_models_fit_work_is_its_recipes_steps_on_the_windows_it_trains_on(
             recipe["epochs"] * -(-n // recipe["batch_size"])
 
 
+@pytest.mark.parametrize("refit", [False, True])
+def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch, refit):
+    """The forecast from the first origin of a fold (its input: the rows just before the fit's end) is
+    the same when every row from the fit's end on is rewritten, early-stopped or refitted on every
+    window before the end (`REFIT_ON_EVERY_ROW`, whose windows are one view of the series)."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard import candidates
+    from zoo.leaderboard.candidates import Board, all_candidates
+
+    monkeypatch.setattr(candidates, "REFIT_ON_EVERY_ROW", refit)
+    path = monthly_csv(tmp_path / "s.csv")
+    changed = pd.read_csv(path)
+    sf = read_series(str(path))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=12)
+    fit_end, origins = plan.folds[1][0], plan.fold_origins(1)
+    changed.loc[fit_end:, "sales"] = changed.loc[fit_end:, "sales"] * 5 + 100
+    changed.to_csv(tmp_path / "changed.csv", index=False)
+    sf_changed = read_series(str(tmp_path / "changed.csv"))
+    mlp = {c.name: c for c in all_candidates()}["mlp"]
+    out = [mlp.forecast(Board(sf=f, y=f.frame[f.target].to_numpy(np.float64), plan=plan, data=str(path)), fit_end,
+                        origins) for f in (sf, sf_changed)]
+    assert origins[0] == fit_end
+    np.testing.assert_allclose(out[0].at_origins[0], out[1].at_origins[0], rtol=1e-6)
+    assert ("refit_epochs" in out[0].info) == refit
+    if refit:
+        assert out[0].info["refit_epochs"] == out[0].info["best_epoch"]
+        ws = Board(sf=sf, y=y, plan=plan).windows(fit_end, fit_end + 12, holdout=12)
+        x, target = ws.train_and_val()
+        tensors = ws.tensors()
+        assert len(x) == len(target) == int(ws.val_starts[-1]) - int(ws.train_starts[0]) + 1
+        assert x.untyped_storage().data_ptr() == tensors["x_train"].untyped_storage().data_ptr()   # a view
+        np.testing.assert_array_equal(x[:len(tensors["x_train"])], tensors["x_train"])
+        np.testing.assert_array_equal(target[-len(tensors["y_val"]):], tensors["y_val"])
+
+
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
                                               models="linear"), runs_dir=tmp_path / "r")
