@@ -154,6 +154,11 @@ those (the baselines' and the classical models' rows are the cached ones: they d
 (the switch on by default) only if, against rule 4 on the boards as they are, it wins as often or more
 often against its weakest peer (15 of 26), with a lower geometric mean (1.101), and series by series
 makes the pick better on more series than worse.
+Not adopted (bench/results/selection_dev_round11.md): rule 4 on the refitted boards won 14 of 26 against
+its weakest peer (AutoETS; 15 as they are), with a lower geometric mean (1.093 against 1.101); series by
+series the pick got better on 6 (ArgentinaCPI, DutchSales, MotorCycles2, auscafe, euretail, qauselec) and
+worse on 11, the geometric mean of the ratio 0.992: a few large gains, more small losses. The switch stays
+off.
 """
 from __future__ import annotations
 
