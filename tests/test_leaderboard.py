@@ -318,7 +318,7 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
                                lambda: clock[0] > deadline)
     if room == "short":
         assert pred is None and row["status"] == "skipped" and cand.calls == [plan.folds[0][0]]
-        assert f"about {first + rest:.0f} s more in all" in row["note"]
+        assert f"about {rest:.0f} s more ({first + rest:.0f} s in all), {rest - 1:.0f} s were left" in row["note"]
     else:
         assert row["status"] == "done" and len(cand.calls) == len(plan.folds) + 1 and clock[0] <= deadline
 

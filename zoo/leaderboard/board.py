@@ -272,8 +272,9 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
             if cand.kind != "baseline" and clock() + projected > deadline:
-                return _skip(cand, f"over the budget: it would need about {clock() - started + projected:.0f} s "
-                                   f"more in all, {max(0.0, deadline - clock()):.0f} s were left",
+                return _skip(cand, f"over the budget: it would need about {projected:.0f} s more "
+                                   f"({clock() - started + projected:.0f} s in all), "
+                                   f"{max(0.0, deadline - clock()):.0f} s were left",
                              board, seconds=clock() - started), None
         test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
     except Stopped:
