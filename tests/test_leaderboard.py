@@ -288,7 +288,7 @@ class RowsCostSeconds:
         self.calls.append(fit_end)
         self.clock[0] += self.per_row * fit_end
         return Forecasts(np.zeros((len(origins), board.plan.horizon)), np.zeros(board.plan.horizon) if future else None,
-                         fit_seconds=self.per_row * fit_end)
+                         origin_seconds=0.0)
 
     def settings(self, board):
         return {}
@@ -327,33 +327,47 @@ def test_the_projection_scales_the_fit_by_its_work_and_the_forecasts_by_their_or
     from zoo.leaderboard.board import Fit, projected_seconds
 
     cand = RowsCostSeconds([0.0])
-    done = [Fit(100, 10, seconds=2.0, fit_seconds=1.0), Fit(200, 30, seconds=5.0, fit_seconds=2.0)]
+    done = [Fit(100, 10, seconds=2.0, origin_seconds=1.0), Fit(200, 30, seconds=5.0, origin_seconds=3.0)]
     # 3 s of fits over 300 rows, 4 s of forecasts over 40 origins
     assert projected_seconds(cand, None, done, [Fit(400, 50)]) == pytest.approx(0.01 * 400 + 0.1 * 50)
     # a candidate that does not split its time: all of it scales with the fit's work
     assert projected_seconds(cand, None, [Fit(100, 10, seconds=2.0)], [Fit(300, 50)]) == pytest.approx(6.0)
 
 
-def test_a_zoo_models_fit_work_is_its_recipes_steps_on_the_windows_it_trains_on(tmp_path):
-    """`Zoo.fit_work` counts the training windows as the fit does (the windows before the holdout)."""
+def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_trains_on(tmp_path):
+    """`Zoo.fit_work` counts the windows the fit trains on (those its recipe is made for, recorded
+    during real fits), and grows faster than the windows where the recipe's batch and width grow."""
     from zoo.data.series import read_series
-    from zoo.leaderboard.candidates import HOLDOUT_SHARE, Board, all_candidates
-    from zoo.leaderboard.plan import recipe_steps, zoo_settings
+    from zoo.leaderboard.candidates import Board, Zoo
+    from zoo.leaderboard.plan import recipe_work, zoo_settings
+
+    class Recording(Zoo):
+        def spec(self, board, n_windows):
+            self.seen.append(n_windows)
+            return super().spec(board, n_windows)
 
     path = monthly_csv(tmp_path / "s.csv", rows=400)
     sf = read_series(str(path))
     y = sf.frame[sf.target].to_numpy(np.float64)
     plan = make_plan(y, sf.freq, horizon=12)
     board = Board(sf=sf, y=y, plan=plan, data=str(path))
-    mlp = {c.name: c for c in all_candidates()}["mlp"]
-    H, L = plan.horizon, plan.lookback
-    for fit_end in [f[0] for f in plan.folds] + [plan.test_start]:
-        n_fit = fit_end - L - H + 1
-        windows = board.windows(fit_end, fit_end + H, holdout=max(H, int(round(HOLDOUT_SHARE * n_fit))))
-        n = len(windows.train_starts)
-        recipe = zoo_settings("mlp", n, L, plan.period)
-        assert mlp.fit_work(board, fit_end) == recipe_steps("mlp", n, L, plan.period) == \
-            recipe["epochs"] * -(-n // recipe["batch_size"])
+    linear = Recording("linear", "zoo", "linear")
+    linear.seen = []
+    for k in (0, len(plan.folds) - 1):
+        linear.forecast(board, plan.folds[k][0], plan.fold_origins(k))
+        n = linear.seen[-1]
+        recipe = zoo_settings("linear", n, plan.lookback, plan.period)
+        assert linear.fit_work(board, plan.folds[k][0]) == recipe_work("linear", n, plan.lookback, plan.period) == \
+            recipe["epochs"] * -(-n // recipe["batch_size"]) * recipe["batch_size"]   # linear: width 1
+    assert linear.seen[0] < linear.seen[1]
+    # mlp's recipe: batch 32 and width 64 below 2,000 windows, batch 128 and width 256 from there. Its
+    # optimisation steps stay about the same (24 epochs of 63 batches, 94 of 16), what they compute
+    # grows about 16-fold: counted in steps, the fits above would be projected as short as those below.
+    small, large = zoo_settings("mlp", 1999, 96, 24), zoo_settings("mlp", 2001, 96, 24)
+    assert (small["batch_size"], small["params"]["width"], large["batch_size"], large["params"]["width"]) == \
+        (32, 64, 128, 256)
+    below, above = recipe_work("mlp", 1999, 96, 24), recipe_work("mlp", 2001, 96, 24)
+    assert below == 24 * 63 * 32 * 64 and above == 94 * 16 * 128 * 256
 
 
 @pytest.mark.parametrize("refit", [False, True])
@@ -386,7 +400,7 @@ def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch,
         ws = Board(sf=sf, y=y, plan=plan).windows(fit_end, fit_end + 12, holdout=12)
         x, target = ws.train_and_val()
         tensors = ws.tensors()
-        assert len(x) == len(target) == int(ws.val_starts[-1]) - int(ws.train_starts[0]) + 1
+        assert len(x) == len(target) == len(tensors["x_train"]) + (12 - 1) + len(tensors["x_val"])
         assert x.untyped_storage().data_ptr() == tensors["x_train"].untyped_storage().data_ptr()   # a view
         np.testing.assert_array_equal(x[:len(tensors["x_train"])], tensors["x_train"])
         np.testing.assert_array_equal(target[-len(tensors["y_val"]):], tensors["y_val"])

@@ -267,7 +267,7 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             fold_started = clock()
             out = cand.forecast(board, fit_end, origins)
             parts.append(out.at_origins)
-            done.append(Fit(fit_end, len(origins), clock() - fold_started, out.fit_seconds))
+            done.append(Fit(fit_end, len(origins), clock() - fold_started, out.origin_seconds))
             # After each fold: will the rest fit?
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
@@ -302,18 +302,20 @@ class Fit:
     fit_end: int
     origins: int
     seconds: float = 0.0
-    fit_seconds: float | None = None   # of `seconds`, the fit's, when the candidate tells
+    origin_seconds: float | None = None   # of `seconds`, forecasting the origins', when the candidate tells
 
 
 def projected_seconds(cand, board, done: list[Fit], left: list[Fit]) -> float:
-    """The seconds the fits `left` would take, from those `done`: the fit's part scaled by each one's
-    work (`cand.fit_work`: rows, or a zoo recipe's steps), the forecasts' by its origins. A later fold
-    fits on more rows than the first (the test fit on the most), so the mean fold time alone falls
-    short: on 1,000,000 rows, mlp passed that projection after its first fold and was stopped by the
-    end of the budget 125 s later (BENCHMARKS.md, "Long series")."""
-    fit_part = [d.seconds if d.fit_seconds is None else min(d.fit_seconds, d.seconds) for d in done]
-    per_work = sum(fit_part) / max(sum(cand.fit_work(board, d.fit_end) for d in done), 1e-9)
-    per_origin = sum(d.seconds - f for d, f in zip(done, fit_part)) / max(sum(d.origins for d in done), 1)
+    """The seconds the fits `left` would take, from those `done`: the time forecasting the origins
+    scaled by their number, the rest (the fit, the windows, a helper's start) by each fit's work
+    (`cand.fit_work`: its rows, or what a zoo recipe computes). A later fold fits on more rows than the
+    first (the test fit on the most), so the mean fold time alone falls short: on 1,000,000 rows, mlp
+    passed that projection after its first fold and was stopped by the end of the budget 125 s later
+    (BENCHMARKS.md, "Long series")."""
+    origin_part = [0.0 if d.origin_seconds is None else min(d.origin_seconds, d.seconds) for d in done]
+    per_work = sum(d.seconds - o for d, o in zip(done, origin_part)) / max(
+        sum(cand.fit_work(board, d.fit_end) for d in done), 1e-9)
+    per_origin = sum(origin_part) / max(sum(d.origins for d in done), 1)
     return sum(per_work * cand.fit_work(board, f.fit_end) + per_origin * f.origins for f in left)
 
 

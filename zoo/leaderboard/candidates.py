@@ -100,7 +100,7 @@ class Forecasts:
     at_origins: np.ndarray          # (len(origins), H) original scale
     future: np.ndarray | None = None  # (H,) after the last row, when asked for
     info: dict = dataclasses.field(default_factory=dict)   # what the fit chose (best epoch, ARIMA orders, ...)
-    fit_seconds: float | None = None   # of the call's time, the fit's (the rest forecast the origins); None: not split
+    origin_seconds: float | None = None   # of the call's time, forecasting the origins' (None: not told)
 
 
 @dataclass
@@ -187,8 +187,8 @@ class Classical(Candidate):
             out, ahead, info = board.helper().call(args, board.should_stop)
         except InterruptedError:
             raise Stopped() from None
-        return Forecasts(out, ahead, info={k: v for k, v in info.items() if k != "fit_seconds"},
-                         fit_seconds=info.get("fit_seconds"))
+        return Forecasts(out, ahead, info={k: v for k, v in info.items() if k != "origin_seconds"},
+                         origin_seconds=info.get("origin_seconds"))
 
     def settings(self, board):
         return {"season_length": board.plan.period, "library": "statsforecast", "max_rows": MAX_CLASSICAL_ROWS}
@@ -219,16 +219,13 @@ class Zoo(Candidate):
         from zoo.registry import DataShape
 
         H, L = board.plan.horizon, board.plan.lookback
-        n_fit = fit_end - L - H + 1   # windows whose targets end before fit_end
-        holdout = max(H, int(round(HOLDOUT_SHARE * max(n_fit, 1))))
+        holdout, _ = fit_windows(board.plan, fit_end)
         ws = board.windows(fit_end, _end(board, origins, future), holdout=holdout)
         spec = self.spec(board, len(ws.train_starts))
         tensors = ws.tensors()
         shape = DataShape(task="series", lookback=L, n_features=ws.n_features, horizon=H)
         data = TensorData(task="series", shape=shape, name="fold", extra={"windows": ws}, **tensors)
-        fit_started = time.perf_counter()
         result = fit(spec, data=data, should_stop=one_thread(board.should_stop))
-        fit_seconds = time.perf_counter() - fit_started
         if result.status == "stopped":
             raise Stopped()
         info = {"status": result.status, "epochs": result.epochs_run, "best_epoch": result.best_epoch}
@@ -241,15 +238,15 @@ class Zoo(Candidate):
             spec = dataclasses.replace(spec, epochs=result.best_epoch, patience=0)
             every = dataclasses.replace(data, **dict(zip(("x_train", "y_train"), ws.train_and_val())))
             result = fit(spec, data=every, should_stop=one_thread(board.should_stop))
-            fit_seconds = time.perf_counter() - fit_started
             if result.status == "stopped":
                 raise Stopped()
             info["refit_epochs"] = result.epochs_run
+        predicting = time.perf_counter()
         x = ws.x_test[np.asarray(origins) - int(ws.test_starts[0])] if len(origins) else ws.x_test[:0]
         at = ws.inverse_target(predict(result.model, x, result.device).reshape(len(x), H)) if len(x) else \
             np.zeros((0, H))
         ahead = ws.inverse_target(predict(result.model, ws.last_window, result.device).reshape(H)) if future else None
-        out = Forecasts(at, ahead, info=info, fit_seconds=fit_seconds)
+        out = Forecasts(at, ahead, info=info, origin_seconds=time.perf_counter() - predicting)
         out.model = result.model   # the weights, for the pick's best.pt
         out.spec = spec
         return out
@@ -261,14 +258,21 @@ class Zoo(Candidate):
         return zoo_settings(self.name, n, board.plan.lookback, board.plan.period)
 
     def fit_work(self, board, fit_end):
-        """The recipe's optimisation steps (early stopping may end it sooner): a short series' fits
-        take about as many steps whatever their rows (plan.zoo_settings), a long one's grow with them."""
-        from zoo.leaderboard.plan import recipe_steps
+        """What the recipe computes on the windows this fit trains on (plan.recipe_work)."""
+        from zoo.leaderboard.plan import recipe_work
 
-        H, L = board.plan.horizon, board.plan.lookback
-        n_fit = max(1, fit_end - L - H + 1)
-        n_train = max(1, n_fit - max(H, int(round(HOLDOUT_SHARE * n_fit))))
-        return float(recipe_steps(self.name, n_train, L, board.plan.period))
+        _, n_train = fit_windows(board.plan, fit_end)
+        return recipe_work(self.name, n_train, board.plan.lookback, board.plan.period)
+
+
+def fit_windows(plan, fit_end: int) -> tuple[int, int]:
+    """(holdout, training windows) of a zoo model's fit before `fit_end`: the holdout (early stopping's)
+    is the last windows whose targets end before it, HOLDOUT_SHARE of them and at least H; the training
+    windows' targets end before the holdout's rows start (`Board.windows`)."""
+    H, L = plan.horizon, plan.lookback
+    n_fit = fit_end - L - H + 1   # windows whose targets end before fit_end
+    holdout = max(H, int(round(HOLDOUT_SHARE * max(n_fit, 1))))
+    return holdout, max(1, n_fit - holdout)
 
 
 # ---------------------------------------------------------------------------------------------

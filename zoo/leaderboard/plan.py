@@ -139,10 +139,17 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
                 val_origins=val_origins, test_origins=test_origins, notes=notes)
 
 
-def recipe_steps(model: str, n_windows: int, lookback: int, period: int) -> int:
-    """The optimisation steps of `zoo_settings`'s recipe at most (early stopping may end it sooner)."""
+def recipe_work(model: str, n_windows: int, lookback: int, period: int) -> float:
+    """A rough measure of what `zoo_settings`'s recipe computes at most (early stopping may end it
+    sooner): its optimisation steps times the batch size times the model's width. Within one recipe
+    it is in proportion to the steps (a short series' fits take about as many whatever their rows, a
+    long one's grow with them); between two (the batch and width change at 2,000 and 50,000 windows)
+    it grows as they do."""
     recipe = zoo_settings(model, n_windows, lookback, period)
-    return recipe["epochs"] * max(1, math.ceil(n_windows / recipe["batch_size"]))
+    params = recipe["params"]
+    width = next((params[k] for k in ("width", "hidden_size", "channels", "d_model") if k in params), 1)
+    batch = recipe["batch_size"]
+    return float(recipe["epochs"] * max(1, math.ceil(n_windows / batch)) * batch * width)
 
 
 def zoo_settings(model: str, n_windows: int, lookback: int, period: int) -> dict:

@@ -90,7 +90,9 @@ class WindowedSeries:
         return out
 
     def train_and_val(self) -> tuple:
-        """(x, y) of every training and validation window as torch tensors, one view (no copy)."""
+        """(x, y) as torch tensors, one view (no copy), of every window from the first training one to
+        the last validation one: the H - 1 between the two (their targets straddle the boundary, in
+        neither split) too, all of them ending before the test part."""
         inputs, targets = window_tensors(self.z, self.lookback, self.horizon, self.target_channel)
         s0, s1 = int(self.train_starts[0]), int(self.val_starts[-1]) + 1
         return inputs[s0 - self.lookback:s1 - self.lookback], targets[s0:s1]
