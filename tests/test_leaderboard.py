@@ -336,7 +336,8 @@ def test_the_projection_scales_the_fit_by_its_work_and_the_forecasts_by_their_or
 
 def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_trains_on(tmp_path):
     """`Zoo.fit_work` counts the windows the fit trains on (those its recipe is made for, recorded
-    during real fits), and grows faster than the windows where the recipe's batch and width grow."""
+    during real fits), and grows faster than the windows where the recipe's batch and width grow; the
+    settings a row shows are the recipe of the test part's fit."""
     from zoo.data.series import read_series
     from zoo.leaderboard.candidates import Board, Zoo
     from zoo.leaderboard.plan import recipe_work, zoo_settings
@@ -360,6 +361,8 @@ def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_tra
         assert linear.fit_work(board, plan.folds[k][0]) == recipe_work("linear", n, plan.lookback, plan.period) == \
             recipe["epochs"] * -(-n // recipe["batch_size"]) * recipe["batch_size"]   # linear: width 1
     assert linear.seen[0] < linear.seen[1]
+    linear.forecast(board, plan.test_start, plan.test_origins, future=True)   # the settings shown: the test fit's
+    assert linear.settings(board) == zoo_settings("linear", linear.seen[-1], plan.lookback, plan.period)
     # mlp's recipe: batch 32 and width 64 below 2,000 windows, batch 128 and width 256 from there. Its
     # optimisation steps stay about the same (24 epochs of 63 batches, 94 of 16), what they compute
     # grows about 16-fold: counted in steps, the fits above would be projected as short as those below.

@@ -254,8 +254,8 @@ class Zoo(Candidate):
     def settings(self, board):
         from zoo.leaderboard.plan import zoo_settings
 
-        n = board.plan.test_start - board.plan.lookback - board.plan.horizon + 1
-        return zoo_settings(self.name, n, board.plan.lookback, board.plan.period)
+        _, n_train = fit_windows(board.plan, board.plan.test_start)   # the recipe of the test part's fit
+        return zoo_settings(self.name, n_train, board.plan.lookback, board.plan.period)
 
     def fit_work(self, board, fit_end):
         """What the recipe computes on the windows this fit trains on (plan.recipe_work)."""
