@@ -54,7 +54,7 @@ def coverage(kept: dict, score: str) -> float | None:
     residuals = scorer.val_actual - pred["calibration"]
     val_scale, test_scale = np.ones(len(plan.val_origins)), np.ones(len(plan.test_origins))
     y = kept["board"].y
-    if score == "level" and (y > 0).all():
+    if score == "level" and (y[:plan.test_start] > 0).all():   # as the board's Scorer: the rows before the test
         val_scale = level_before(y, plan.val_origins, plan.lookback)
         test_scale = level_before(y, plan.test_origins, plan.lookback)
     if score == "recent":
