@@ -373,6 +373,36 @@ def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_tra
     assert below == 24 * 63 * 32 * 64 and above == 94 * 16 * 128 * 256
 
 
+def test_every_fit_of_a_zoo_model_on_a_board_trains_the_model_its_test_fit_ships(tmp_path):
+    """On 3,000 months the validation folds fit on fewer than 2,000 windows and the test fit on more:
+    each fold trains the test fit's model (mlp's width 256, batch 128), not the smaller one a fit of
+    its windows alone would get, so validation ranks the model the test part is forecast with. The
+    epochs stay each fit's own (about the same optimisation steps), and so does the projection's work."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard.candidates import Board, Zoo, fit_windows
+    from zoo.leaderboard.plan import zoo_settings
+
+    path = monthly_csv(tmp_path / "s.csv", rows=3000)
+    sf = read_series(str(path))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    plan = make_plan(y, sf.freq, horizon=12)
+    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    mlp = Zoo("mlp", "zoo", "mlp")
+    folds = [fit_windows(plan, start)[1] for start, _ in plan.folds]
+    test_fit = fit_windows(plan, plan.test_start)[1]
+    assert max(folds) < 2000 <= test_fit
+    shipped = mlp.spec(board, test_fit)
+    assert (shipped.batch_size, shipped.model_params["width"]) == (128, 256)
+    assert mlp.settings(board)["params"] == shipped.model_params
+    for n in folds:
+        spec = mlp.spec(board, n)
+        assert (spec.batch_size, spec.model_params) == (shipped.batch_size, shipped.model_params)
+        assert spec.epochs == zoo_settings("mlp", n, plan.lookback, plan.period, test_fit)["epochs"] >= shipped.epochs
+        assert zoo_settings("mlp", n, plan.lookback, plan.period)["params"]["width"] == 64   # sized per fit: smaller
+    works = [mlp.fit_work(board, start) for start, _ in plan.folds] + [mlp.fit_work(board, plan.test_start)]
+    assert max(works) / min(works) < 1.1   # one model size, about the same steps: no 16-fold step
+
+
 @pytest.mark.parametrize("refit", [False, True])
 def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch, refit):
     """The forecast from the first origin of a fold (its input: the rows just before the fit's end) is

@@ -210,7 +210,7 @@ class Zoo(Candidate):
         from zoo.leaderboard.plan import zoo_settings
         from zoo.spec import ExperimentSpec
 
-        recipe = zoo_settings(self.name, n_windows, board.plan.lookback, board.plan.period)
+        recipe = zoo_settings(self.name, n_windows, board.plan.lookback, board.plan.period, model_size_windows(board))
         settings = {k: v for k, v in recipe.items() if k != "params"}
         return ExperimentSpec(task="series", data=board.data, model=self.name, model_params=recipe["params"],
                               lookback=board.plan.lookback, horizon=board.plan.horizon, season=board.plan.period,
@@ -258,15 +258,21 @@ class Zoo(Candidate):
     def settings(self, board):
         from zoo.leaderboard.plan import zoo_settings
 
-        _, n_train = fit_windows(board.plan, board.plan.test_start)   # the recipe of the test part's fit
-        return zoo_settings(self.name, n_train, board.plan.lookback, board.plan.period)
+        n_train = model_size_windows(board)   # the recipe of the test part's fit
+        return zoo_settings(self.name, n_train, board.plan.lookback, board.plan.period, n_train)
 
     def fit_work(self, board, fit_end):
         """What the recipe computes on the windows this fit trains on (plan.recipe_work)."""
         from zoo.leaderboard.plan import recipe_work
 
         _, n_train = fit_windows(board.plan, fit_end)
-        return recipe_work(self.name, n_train, board.plan.lookback, board.plan.period)
+        return recipe_work(self.name, n_train, board.plan.lookback, board.plan.period, model_size_windows(board))
+
+
+def model_size_windows(board) -> int:
+    """The training windows of the test part's fit: every fit of a zoo model on the board gets the
+    model sized for them (plan.zoo_settings's `sized_for`)."""
+    return fit_windows(board.plan, board.plan.test_start)[1]
 
 
 def fit_windows(plan, fit_end: int) -> tuple[int, int]:

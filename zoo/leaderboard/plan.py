@@ -139,25 +139,32 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
                 val_origins=val_origins, test_origins=test_origins, notes=notes)
 
 
-def recipe_work(model: str, n_windows: int, lookback: int, period: int) -> float:
+def recipe_work(model: str, n_windows: int, lookback: int, period: int, sized_for: int | None = None) -> float:
     """A rough measure of what `zoo_settings`'s recipe computes at most (early stopping may end it
-    sooner): its optimisation steps times the batch size times the model's width. Within one recipe
-    it is in proportion to the steps (a short series' fits take about as many whatever their rows, a
-    long one's grow with them); between two (the batch and width change at 2,000 and 50,000 windows)
-    it grows as they do."""
-    recipe = zoo_settings(model, n_windows, lookback, period)
+    sooner): its optimisation steps times the batch size times the model's width. Within one board
+    (one model size, `sized_for`) it is in proportion to the steps (a short series' fits take about as
+    many whatever their rows, a long one's grow with them); between two sizes (the batch and width
+    change at 2,000 and 50,000 windows) it grows as they do."""
+    recipe = zoo_settings(model, n_windows, lookback, period, sized_for)
     params = recipe["params"]
     width = next((params[k] for k in ("width", "hidden_size", "channels", "d_model") if k in params), 1)
     batch = recipe["batch_size"]
     return float(recipe["epochs"] * max(1, math.ceil(n_windows / batch)) * batch * width)
 
 
-def zoo_settings(model: str, n_windows: int, lookback: int, period: int) -> dict:
+def zoo_settings(model: str, n_windows: int, lookback: int, period: int, sized_for: int | None = None) -> dict:
     """A zoo model's recipe suited to this series: its hyperparameters and training settings, from
     how many training windows there are and how long they are. (The ETTh1 recipes of
-    bench/forecast_ett.py, scaled down for short series: smaller models, smaller batches, more epochs.)"""
-    small = n_windows < 2000
-    batch = 32 if small else 128 if n_windows < 50_000 else 512
+    bench/forecast_ett.py, scaled down for short series: smaller models, smaller batches, more epochs.)
+
+    `sized_for`: the training windows the model's size and batch are chosen for, when they are not
+    this fit's own. A board sizes every fit of a model for its test fit (candidates.Zoo), so that
+    validation scores the model the test part is forecast with: sized per fit, a series whose fits
+    straddle 2,000 or 50,000 windows would be ranked on a smaller model than the one it ships. The
+    epochs always come from this fit's windows (about the same optimisation steps for each fit)."""
+    sized_for = n_windows if sized_for is None else sized_for
+    small = sized_for < 2000
+    batch = 32 if small else 128 if sized_for < 50_000 else 512
     steps_per_epoch = max(1, math.ceil(n_windows / batch))
     # About 1,500 optimisation steps, early stopping permitting: a short series' few windows need
     # many epochs (up to 200 for the cheap linear models, 100 for the others).
