@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -627,6 +628,82 @@ def test_the_job_streams_rows_and_stops(tmp_path):
     assert any(r["status"] == "skipped" and "stopped by request" in r["note"] for r in rows)
     assert run.result["pick"]["name"] in [r["name"] for r in rows if r["status"] == "done"]
     manager.shutdown()
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is `pid`."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except (OSError, ValueError, IndexError):
+            pass   # ended meanwhile
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_leaderboard_is_marked_failed_keeping_its_rows_and_its_helper_ends_with_it(tmp_path):
+    """The board's process killed outright (the CLI here; a worker or server killed, out of memory)
+    while AutoARIMA fits in the classical helper: the helper ends within seconds instead of fitting on
+    for nobody, and what a server runs when it starts (`recover_interrupted`) marks the board failed,
+    not `running` for ever, with the baselines' finished rows kept."""
+    from tests.conftest import wait_for
+    from zoo.run_health import recover_interrupted
+
+    runs = tmp_path / "r"
+    cli = subprocess.Popen([sys.executable, "-m", "zoo", "forecast-auto", "--data",
+                            str(ROOT / "bench" / "data" / "etth1_ot_hourly_last2000.csv"), "--horizon", "24",
+                            "--models", "AutoARIMA", "--budget", "600", "--runs-dir", str(runs)],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        helper = wait_for(lambda: next((pid for pid, cmd in _children(cli.pid) if "zoo.leaderboard.classical" in cmd),
+                                       None), 120, "the classical helper")
+        # Its first call is sent when it starts: with 3 s of CPU it has read it and is importing
+        # statsforecast or fitting (AutoARIMA's first fold on these rows takes tens of seconds).
+        wait_for(lambda: _cpu_seconds(helper) >= 3, 60, "the helper to be busy with AutoARIMA", every=0.2)
+        (run_dir,) = runs.iterdir()
+        assert load_run(run_dir).status == "running"
+    finally:
+        cli.kill()
+        cli.wait(timeout=10)
+    wait_for(lambda: not _alive(helper), 15, "the helper to end with its board")
+    assert recover_interrupted(runs) == [run_dir.name]
+    run = load_run(run_dir)
+    assert run.status == "failed" and "the candidates that finished are kept" in run.result["reason"]
+    assert {r["name"] for r in run.candidates() if r["status"] == "done"} >= {"naive", "seasonal_naive", "mean"}
+    assert recover_interrupted(runs) == []   # once
+
+
+def test_a_leaderboard_job_whose_server_died_ends_failed_not_stopped(tmp_path):
+    """zoo/worker.py's `orphan_aware` stop (the server that started the worker is gone) ends the board
+    as failed, saying so, where a person's Stop ends it as stopped; its finished rows are kept."""
+    from zoo.leaderboard.job import leaderboard_job
+
+    seen = []
+
+    def should_stop():   # the server is found gone once the first row has ended
+        return bool(seen)
+
+    should_stop.orphaned = lambda: bool(seen)
+    payload = {"spec": LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
+                                       models="linear").to_dict(), "runs_dir": str(tmp_path / "r")}
+    summary = leaderboard_job(payload, lambda e: seen.append(e) if e["type"] == "candidate" else None, should_stop)
+    run = load_run(summary["run_dir"])
+    assert summary["status"] == run.status == "failed"
+    assert "the server that ran this leaderboard stopped" in run.result["reason"] == summary["reason"]
+    assert [r["status"] for r in run.candidates()][:1] == ["done"]
 
 
 def test_the_peers_bench_tests_equal_accuracy_as_diebold_and_mariano_wrote(monkeypatch):

@@ -282,8 +282,8 @@ class JobManager:
                             status, reason = "stopped", "stopped before training started"
                         else:
                             status = "failed"
-                            reason = (f"{job._handle.death()} before it reported a result; the best checkpoint "
-                                      "so far is kept")
+                            # any job's (a run keeps its best checkpoint, a leaderboard its finished rows)
+                            reason = f"{job._handle.death()} before it reported a result; what it had finished is kept"
                         _end_run(job, status, reason)  # on disk first: whoever sees the status finds it
                         with job._lock:
                             job.status, job.reason = status, reason

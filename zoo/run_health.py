@@ -42,7 +42,9 @@ def recover_interrupted(root=None) -> list[str]:
     ended = []
     for run in list_runs(root):
         if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
+            kept = "the candidates that finished are kept" if run.is_leaderboard else \
+                "the best checkpoint so far is kept"
             if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server or its "
-                                           "worker was killed); the best checkpoint so far is kept"):
+                                           f"worker was killed); {kept}"):
                 ended.append(run.run_id)
     return ended

@@ -127,7 +127,27 @@ def _recv(stream):
     return pickle.loads(stream.read(struct.unpack("<Q", head)[0]))
 
 
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """End this helper when the process that started it is gone. A board that stops closes its helper
+    (`Helper.close`), but a board killed outright (its worker killed, out of memory; the CLI killed)
+    cannot, and the helper would fit on for minutes (AutoARIMA) with nobody to read the answer. A
+    watching thread rather than Linux's PR_SET_PDEATHSIG, which needs code run between fork and exec
+    (`preexec_fn`, unsafe in a process with threads) and fires when the starting thread ends, not
+    its process."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _serve() -> None:
+    _exit_with_parent()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:

@@ -21,6 +21,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     result.json at the end. Bad input (SpecError) raises before anything is written; a fault
     while running writes result.json with status `failed`, then re-raises."""
     from zoo.data.series import read_series, resolve_series_source
+    from zoo.run_health import process_identity
     from zoo.runs import BoardWriter, runs_root
 
     from zoo import demo
@@ -31,7 +32,9 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # bad data: refused
     emit = emit or (lambda event: None)
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
-    base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner}   # owner: a visitor (zoo/demo.py)
+    # owner: a visitor (zoo/demo.py); process: so that a server that starts after this one was killed
+    # marks the board failed, not `running` for ever (zoo/run_health.py)
+    base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity()}
     writer.write_result({**base, "status": "running", "started": time.time()})
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
     try:
@@ -53,8 +56,15 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 def leaderboard_job(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
     """The job target: payload {"spec": LeaderboardSpec dict, "runs_dir", "run_id"}."""
     spec = LeaderboardSpec.from_dict(payload["spec"])
-    return run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
-                           should_stop=should_stop, owner=payload.get("owner"))
+    summary = run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
+                              should_stop=should_stop, owner=payload.get("owner"))
+    if getattr(should_stop, "orphaned", lambda: False)():   # zoo/worker.py: the server died, nobody asked to stop
+        from zoo.runs import patch_result
+
+        summary.update(status="failed", reason="the server that ran this leaderboard stopped while it ran; the "
+                                                "candidates that finished are kept")
+        patch_result(summary["run_dir"], status=summary["status"], reason=summary["reason"])
+    return summary
 
 
 def reduce_board(state: dict, event: dict) -> None:
