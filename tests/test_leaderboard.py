@@ -518,12 +518,18 @@ def test_intervals_are_a_share_of_the_level_before_each_origin_on_a_series_above
     inside = np.abs(scorer.test_actual - test_pred) <= q[None, :] * test_level[:, None]
     assert scorer.row(val_pred, test_pred)["coverage_80"] == pytest.approx(inside.mean())
 
-    # A value of 0 before the test part: the plain |residual|. Only in the test part: still the level
-    # (whether to use it is decided on the rows before the test).
+    # A value of 0 before the test part: the plain |residual|. Only in the test part, even a lookback
+    # of zeros (a test origin's level 0): still the level for every other origin, since whether to
+    # use it is decided on the rows before the test.
     early, late = y.copy(), y.copy()
-    early[10], late[-3] = 0.0, 0.0
+    early[10] = 0.0
+    k = len(plan.test_origins) - 1   # the last test origin, whose lookback lies in the test part
+    assert plan.test_origins[k] - plan.lookback >= plan.test_start
+    late[plan.test_origins[k] - plan.lookback:plan.test_origins[k]] = 0.0
     assert (Scorer(early, plan).val_spread == 1).all() and Scorer(early, plan).last_spread == 1.0
-    assert np.allclose(Scorer(late, plan).val_spread, val_level)
+    zeroed = Scorer(late, plan)
+    assert np.allclose(zeroed.val_spread, val_level) and zeroed.test_spread[k] == 0
+    assert np.allclose(zeroed.test_spread, [level(late, t, plan.lookback) for t in plan.test_origins])
 
     summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=6, budget=60, models="naive"),
                               runs_dir=tmp_path / "r")

@@ -76,15 +76,17 @@ class Scorer:
         self.test_spread = np.ones(len(plan.test_origins))
         self.last_spread = 1.0
         self.intervals = "split-conformal over the validation origins: the quantile of |residual| per horizon step"
+        # Decided on the rows before the test part alone (so are the validation levels, all above 0
+        # then); a test origin's level is what its lookback holds, 0 after a lookback of zeros (a
+        # zero-width interval there), and never changes the score the others get.
         if (y[:plan.test_start] > 0).all():
             levels = level_before(y, np.concatenate([plan.val_origins, plan.test_origins, [len(y)]]), plan.lookback)
-            if (levels > 0).all() and np.isfinite(levels).all():
-                n_val = len(plan.val_origins)
-                self.val_spread, self.test_spread = levels[:n_val], levels[n_val:-1]
-                self.last_spread = float(levels[-1])
-                self.intervals = ("split-conformal over the validation origins: the quantile per horizon step of "
-                                  "|residual| / the mean value of the lookback before the origin, times that mean "
-                                  "before each forecast")
+            n_val = len(plan.val_origins)
+            self.val_spread, self.test_spread = levels[:n_val], levels[n_val:-1]
+            self.last_spread = float(levels[-1])
+            self.intervals = ("split-conformal over the validation origins: the quantile per horizon step of "
+                              "|residual| / the mean value of the lookback before the origin, times that mean "
+                              "before each forecast")
 
     def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None, calibration: np.ndarray | None = None) -> dict:
         """Scores on validation and test; the intervals are calibrated on `calibration` (the validation
