@@ -589,6 +589,23 @@ def test_a_helper_that_dies_mid_call_fails_that_model_only_and_the_next_call_sta
         helper.close()
 
 
+def test_an_answer_cut_off_by_a_dying_helper_reads_as_its_end():
+    """A helper killed while writing a long answer (600 origins x 24 steps is about 115 KB, more than
+    a pipe holds) leaves part of it: the board reads that as the process ending (EOFError, which
+    `Helper.call` turns into a failed row), not as a corrupt pickle that would end the whole board."""
+    import io
+
+    from zoo.leaderboard.classical import _recv, _send
+
+    buffer = io.BytesIO()
+    _send(buffer, (True, (np.zeros((600, 24)), None, {})))
+    whole = buffer.getvalue()
+    assert np.array_equal(_recv(io.BytesIO(whole))[1][0], np.zeros((600, 24)))
+    for cut in (4, 8, 100, len(whole) // 2, len(whole) - 1):
+        with pytest.raises(EOFError):
+            _recv(io.BytesIO(whole[:cut]))
+
+
 def test_cli_forecast_auto(tmp_path):
     path = monthly_csv(tmp_path / "s.csv")
     done = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(path), "--horizon", "6",

@@ -195,9 +195,10 @@ class Classical(Candidate):
 
     def fit_work(self, board, fit_end):
         """The same for every fit: on the rows it fits on (at most MAX_CLASSICAL_ROWS) a fit's time is
-        mostly not in proportion to them, and a first call's one-off costs would be multiplied by the
-        later fits' rows (AutoCES compiles its numba kernels in its first fold in a fresh install,
-        about 20 s: in proportion to the rows, a 150-month board projected 156 s for it)."""
+        mostly not in proportion to them. A first call's one-off costs (the helper's start; AutoCES
+        compiles its numba kernels in its first fold in a fresh install, about 20 s) are still
+        projected once per fit left, but no longer scaled up by the later fits' rows as well (in
+        proportion to them, a 150-month board projected 156 s for AutoCES)."""
         return 1.0
 
 
@@ -276,9 +277,10 @@ def model_size_windows(board) -> int:
 
 
 def fit_windows(plan, fit_end: int) -> tuple[int, int]:
-    """(holdout, training windows) of a zoo model's fit before `fit_end`: the holdout (early stopping's)
-    is the last windows whose targets end before it, HOLDOUT_SHARE of them and at least H; the training
-    windows' targets end before the holdout's rows start (`Board.windows`)."""
+    """(holdout rows, training windows) of a zoo model's fit before `fit_end`. Two units: the holdout
+    (early stopping's) is the last rows before `fit_end`, HOLDOUT_SHARE of the windows whose targets
+    end before it and at least H rows, and holds the windows whose targets lie in those rows (holdout -
+    H + 1 of them); the training windows' targets end before the holdout's rows start (`Board.windows`)."""
     H, L = plan.horizon, plan.lookback
     n_fit = fit_end - L - H + 1   # windows whose targets end before fit_end
     holdout = max(H, int(round(HOLDOUT_SHARE * max(n_fit, 1))))

@@ -121,10 +121,16 @@ def _send(stream, value) -> None:
 
 
 def _recv(stream):
+    """One message; EOFError when the stream ends before all of it (a helper killed while writing an
+    answer longer than the pipe's buffer leaves a cut-off body, which pickle would call corrupt)."""
     head = stream.read(8)
     if len(head) < 8:
         raise EOFError
-    return pickle.loads(stream.read(struct.unpack("<Q", head)[0]))
+    size = struct.unpack("<Q", head)[0]
+    body = stream.read(size)
+    if len(body) < size:
+        raise EOFError
+    return pickle.loads(body)
 
 
 def _exit_with_parent(poll_s: float = 1.0) -> None:

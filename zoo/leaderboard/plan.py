@@ -144,7 +144,8 @@ def recipe_work(model: str, n_windows: int, lookback: int, period: int, sized_fo
     sooner): its optimisation steps times the batch size times the model's width. Within one board
     (one model size, `sized_for`) it is in proportion to the steps (a short series' fits take about as
     many whatever their rows, a long one's grow with them); between two sizes (the batch and width
-    change at 2,000 and 50,000 windows) it grows as they do."""
+    change at 2,000 and 50,000 windows) it grows as they do (a rough measure: a transformer's layers
+    and a tcn's levels, which change there too, are not counted)."""
     recipe = zoo_settings(model, n_windows, lookback, period, sized_for)
     params = recipe["params"]
     width = next((params[k] for k in ("width", "hidden_size", "channels", "d_model") if k in params), 1)
@@ -161,7 +162,8 @@ def zoo_settings(model: str, n_windows: int, lookback: int, period: int, sized_f
     this fit's own. A board sizes every fit of a model for its test fit (candidates.Zoo), so that
     validation scores the model the test part is forecast with: sized per fit, a series whose fits
     straddle 2,000 or 50,000 windows would be ranked on a smaller model than the one it ships. The
-    epochs always come from this fit's windows (about the same optimisation steps for each fit)."""
+    epochs always come from this fit's windows: about 1,500 optimisation steps for each fit, fewer where
+    the epoch cap binds (a small fold with the test fit's larger batch)."""
     sized_for = n_windows if sized_for is None else sized_for
     small = sized_for < 2000
     batch = 32 if small else 128 if sized_for < 50_000 else 512
