@@ -423,10 +423,16 @@ def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch,
     changed.loc[fit_end:, "sales"] = changed.loc[fit_end:, "sales"] * 5 + 100
     changed.to_csv(tmp_path / "changed.csv", index=False)
     sf_changed = read_series(str(tmp_path / "changed.csv"))
+    import zoo.engine
+
+    given, real_fit = [], zoo.engine.fit
+    monkeypatch.setattr(zoo.engine, "fit", lambda spec, data, **kw: given.append(data) or real_fit(spec, data=data,
+                                                                                                   **kw))
     mlp = {c.name: c for c in all_candidates()}["mlp"]
     out = [mlp.forecast(Board(sf=f, y=f.frame[f.target].to_numpy(np.float64), plan=plan, data=str(path)), fit_end,
                         origins) for f in (sf, sf_changed)]
     assert origins[0] == fit_end
+    assert given and all(len(d.x_test) == len(d.y_test) == 0 for d in given)   # the engine gets no rows from fit_end on
     np.testing.assert_allclose(out[0].at_origins[0], out[1].at_origins[0], rtol=1e-6)
     assert ("refit_epochs" in out[0].info) == refit
     if refit:
