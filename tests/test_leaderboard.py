@@ -47,6 +47,16 @@ def yearly_csv(path: Path) -> Path:
     return path
 
 
+def board_on(path: Path, horizon: int = 12):
+    """A board on the CSV at `path` (its series, values and plan), to call candidates on directly."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard.candidates import Board
+
+    sf = read_series(str(path))
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    return Board(sf=sf, y=y, plan=make_plan(y, sf.freq, horizon=horizon), data=str(path))
+
+
 def test_the_plan_validates_before_the_test_part_only():
     y = np.sin(np.arange(400) * 2 * np.pi / 12) + np.arange(400) * 0.01
     plan = make_plan(y, "MS", horizon=12, test_share=0.2)
@@ -339,8 +349,7 @@ def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_tra
     """`Zoo.fit_work` counts the windows the fit trains on (those its recipe is made for, recorded
     during real fits), and grows faster than the windows where the recipe's batch and width grow; the
     settings a row shows are the recipe of the test part's fit."""
-    from zoo.data.series import read_series
-    from zoo.leaderboard.candidates import Board, Zoo
+    from zoo.leaderboard.candidates import Zoo
     from zoo.leaderboard.plan import recipe_work, zoo_settings
 
     class Recording(Zoo):
@@ -348,11 +357,8 @@ def test_a_zoo_models_fit_work_is_what_its_recipe_computes_on_the_windows_it_tra
             self.seen.append(n_windows)
             return super().spec(board, n_windows)
 
-    path = monthly_csv(tmp_path / "s.csv", rows=400)
-    sf = read_series(str(path))
-    y = sf.frame[sf.target].to_numpy(np.float64)
-    plan = make_plan(y, sf.freq, horizon=12)
-    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    board = board_on(monthly_csv(tmp_path / "s.csv", rows=400))
+    plan = board.plan
     linear = Recording("linear", "zoo", "linear")
     linear.seen = []
     for k in (0, len(plan.folds) - 1):
@@ -379,15 +385,11 @@ def test_every_fit_of_a_zoo_model_on_a_board_trains_the_model_its_test_fit_ships
     each fold trains the test fit's model (mlp's width 256, batch 128), not the smaller one a fit of
     its windows alone would get, so validation ranks the model the test part is forecast with. The
     epochs stay each fit's own (about the same optimisation steps), and so does the projection's work."""
-    from zoo.data.series import read_series
-    from zoo.leaderboard.candidates import Board, Zoo, fit_windows
+    from zoo.leaderboard.candidates import Zoo, fit_windows
     from zoo.leaderboard.plan import zoo_settings
 
-    path = monthly_csv(tmp_path / "s.csv", rows=3000)
-    sf = read_series(str(path))
-    y = sf.frame[sf.target].to_numpy(np.float64)
-    plan = make_plan(y, sf.freq, horizon=12)
-    board = Board(sf=sf, y=y, plan=plan, data=str(path))
+    board = board_on(monthly_csv(tmp_path / "s.csv", rows=3000))
+    plan = board.plan
     mlp = Zoo("mlp", "zoo", "mlp")
     folds = [fit_windows(plan, start)[1] for start, _ in plan.folds]
     test_fit = fit_windows(plan, plan.test_start)[1]
