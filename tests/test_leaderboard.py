@@ -717,6 +717,31 @@ def test_a_killed_leaderboard_is_marked_failed_keeping_its_rows_and_its_helper_e
     assert recover_interrupted(runs) == []   # once
 
 
+def test_stop_during_a_classical_fit_stops_the_board_with_its_finished_rows(tmp_path):
+    """Stop pressed while AutoARIMA fits in the helper (tens of seconds on these 2,000 hours): the
+    helper is killed and the board ends `stopped`, AutoARIMA's row saying so, the baselines ranked and
+    one picked; not `failed` with "'NoneType' object has no attribute 'wait'" (InterruptedError, the
+    stop, is an OSError, which the helper took for its own death)."""
+    started = []
+
+    def emit(event):
+        if event["type"] == "candidate_start" and event["name"] == "AutoARIMA":
+            started.append(time.time())
+
+    def should_stop():   # a person's Stop, a second into AutoARIMA's first fold
+        return bool(started) and time.time() - started[0] > 1.0
+
+    spec = LeaderboardSpec(data=str(ROOT / "bench" / "data" / "etth1_ot_hourly_last2000.csv"), horizon=24,
+                           budget=600, models="AutoARIMA")
+    summary = run_leaderboard(spec, runs_dir=tmp_path / "r", emit=emit, should_stop=should_stop)
+    assert started and time.time() - started[0] < 30   # the fit did not run to its end
+    run = load_run(summary["run_dir"])
+    assert summary["status"] == run.status == "stopped", summary.get("reason")
+    rows = {r["name"]: r for r in run.candidates()}
+    assert rows["AutoARIMA"]["status"] == "skipped" and rows["AutoARIMA"]["note"] == "stopped by request"
+    assert run.result["pick"]["name"] in [n for n, r in rows.items() if r["status"] == "done"]
+
+
 def test_a_leaderboard_job_whose_server_died_ends_failed_not_stopped(tmp_path):
     """zoo/worker.py's `orphan_aware` stop (the server that started the worker is gone) ends the board
     as failed, saying so, where a person's Stop ends it as stopped; its finished rows are kept."""

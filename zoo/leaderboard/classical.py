@@ -86,13 +86,15 @@ class Helper:
                                          stdout=subprocess.PIPE, env=env)
         import select
 
+        stopped = False
         try:
             _send(self.proc.stdin, args)
             while not select.select([self.proc.stdout], [], [], POLL_S)[0]:
                 if should_stop():
-                    self.close()
-                    raise InterruptedError("stopped")
-            ok, value = _recv(self.proc.stdout)   # EOFError: the process ended without an answer
+                    stopped = True
+                    break
+            else:
+                ok, value = _recv(self.proc.stdout)   # EOFError: the process ended without an answer
         except (EOFError, OSError):
             try:
                 code = self.proc.wait(timeout=5)
@@ -103,6 +105,9 @@ class Helper:
             how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
             raise RuntimeError(f"the classical models' helper process ended without an answer ({how}; out of "
                                "memory, or killed): this model is left out, the next one starts a new process") from None
+        if stopped:   # raised here, not in the `try`: InterruptedError is an OSError, which means a dead process
+            self.close()
+            raise InterruptedError("stopped")
         if not ok:
             raise ValueError(value)
         return value
