@@ -71,6 +71,7 @@ def test_run_directory_is_complete_and_load_run_restores_the_best_model(runs_dir
     assert (metrics.seconds > 0).all() and (metrics.samples_per_s > 0).all()
     saved = json.loads((path / "result.json").read_text())
     assert saved["status"] == "finished" and saved["best_epoch"] == result.best_epoch
+    assert saved["started"] < saved["finished"]   # the start is kept in the last result.json (the Runs page's date)
     assert saved["metrics"] == result.test_metrics
     state = torch.load(path / "best.pt", map_location="cpu", weights_only=True)
     assert set(state) == set(result.model.state_dict())

@@ -449,10 +449,19 @@ def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch,
 
 
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
+    before = time.time()
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
                                               models="linear"), runs_dir=tmp_path / "r")
     run = open_run(summary["run_id"], tmp_path / "r")
     assert run is not None and run.is_leaderboard and run.status == "finished"
+    # The Runs page's date is when it began, not when it finished; so for a board written before the
+    # last result.json kept its start (leaderboard.json is written first).
+    assert before <= run.started < run.result["finished"]
+    result = json.loads((run.path / "result.json").read_text())
+    del result["started"]
+    (run.path / "result.json").write_text(json.dumps(result))
+    older = load_run(run.path)
+    assert older.started == (run.path / "leaderboard.json").stat().st_mtime < older.result["finished"]
     assert run.run_id in [r.run_id for r in list_runs(tmp_path / "r")]
     assert run.spec.model == "leaderboard" and run.spec.horizon == 6
     assert run.command().startswith("python -m zoo forecast-auto --data ") and "--models linear" in run.command()

@@ -350,8 +350,9 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     demo.check_spec(spec, n_train=len(data.x_train))
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
     base = {"run_id": writer.run_id, "shape": dataclasses.asdict(data.shape), "sizes": data.sizes(),
-            "class_names": data.class_names, "owner": owner, "process": process_identity()}
-    writer.write_result({**base, "status": "running", "started": time.time()})
+            "class_names": data.class_names, "owner": owner, "process": process_identity(),
+            "started": time.time()}   # in every result.json written, the last one too (Run.started)
+    writer.write_result({**base, "status": "running"})
     emit = callback or (lambda event: None)
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
     try:

@@ -308,11 +308,12 @@ class Run:
 
     @property
     def started(self) -> float | None:
-        """When the run began: result.json says so, else spec.json's time (it is written first)."""
+        """When the run began: result.json says so, else the time of the file written first (spec.json,
+        a leaderboard's leaderboard.json: runs written before result.json kept `started` to the end)."""
         when = self.result.get("started")
         if when is None:
             try:
-                when = (self.path / SPEC).stat().st_mtime
+                when = (self.path / (LEADERBOARD if self.is_leaderboard else SPEC)).stat().st_mtime
             except OSError:
                 when = self.result.get("finished")
         return when

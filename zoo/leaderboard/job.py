@@ -34,8 +34,10 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
     # owner: a visitor (zoo/demo.py); process: so that a server that starts after this one was killed
     # marks the board failed, not `running` for ever (zoo/run_health.py)
-    base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity()}
-    writer.write_result({**base, "status": "running", "started": time.time()})
+    # started: in every result.json written, the last one too (Run.started; the Runs page's date)
+    base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity(),
+            "started": time.time()}
+    writer.write_result({**base, "status": "running"})
     emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
     try:
         from zoo.leaderboard.board import run_board
