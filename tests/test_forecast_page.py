@@ -139,6 +139,32 @@ def test_every_corpus_file_previews_or_shows_one_clear_error_through_the_uploade
     assert outcomes == EXPECTED
 
 
+def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
+    """The board chooses its own lookback and split, so the page's window settings for one model do not
+    block it; its horizon does, with the reason beside the button. 119 quarters (woolyrnq): the default
+    lookback 96 and horizon 24 are too long for both; horizon 4 with lookback 96 still too long to
+    train one model, but a board runs."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(
+        ("woolyrnq.csv", (ROOT / "bench" / "data" / "woolyrnq_quarterly.csv").read_bytes(), "text/csv")).run()
+    assert_clean(at)
+
+    def find():
+        return next(b for b in at.button if b.key == "forecast-board-start")
+
+    def why() -> str:
+        return "\n".join(c.value for c in at.caption if c.value.startswith(":material/block: Not possible here"))
+
+    assert at.number_input(key="forecast-lookback").value == 96 and at.number_input(key="forecast-horizon").value == 24
+    assert start_button(at).disabled and find().disabled
+    assert "too few for a leaderboard with horizon 24" in why() and "use a shorter horizon" in why()
+    at.number_input(key="forecast-horizon").set_value(4).run()
+    assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: still too long
+    assert start_button(at).disabled and not find().disabled and not why()
+
+
 def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
     at = new_app()
     at.session_state["forecast-source"] = "upload"

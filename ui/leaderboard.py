@@ -33,10 +33,26 @@ STATUS_LABELS = {"done": "ranked", "skipped": "skipped", "failed": "failed"}
 # starting one
 
 
-def find_best(source, sf, windows: dict, problem: str | None) -> None:
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def board_problem(key: str, target, date_col, horizon: int, season: int, _sf) -> str | None:
+    """Why a leaderboard cannot run on this series with this horizon (zoo/leaderboard/plan.py's
+    make_plan: too few rows), or None; cached by the data (its key and choices) and the settings.
+    Only what the board uses counts: it chooses its own lookback and split, so the page's window
+    settings for one model (a lookback too long for a short series, say) do not block it."""
+    from zoo.leaderboard.plan import make_plan
+    from zoo.registry import SpecError
+
+    try:
+        make_plan(_sf.frame[_sf.target].to_numpy(float), _sf.freq, horizon=int(horizon), season=int(season or 0))
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
+def find_best(source, sf, windows: dict, choice: dict) -> None:
     """The page's "Find the best model": the budget (declared on LeaderboardSpec) and the button.
     Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
-    model's lookback and recipe itself."""
+    model's lookback and recipe itself, so only its own check (`board_problem`) disables it."""
     from ui.form import hparam_widget
     from ui.run_view import start_blocker
 
@@ -47,8 +63,14 @@ def find_best(source, sf, windows: dict, problem: str | None) -> None:
                "other series (BENCHMARKS.md). Rows appear as each one finishes.")
     budget_decl = next(h for h in settings() if h.name == "budget")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
+    problem = ("choose the bundled sample or upload a CSV that reads cleanly" if sf is None else
+               board_problem(source.key, choice.get("target"), choice.get("date_col"), int(windows["horizon"]),
+                             int(windows.get("season") or 0), sf))
     blocker = start_blocker(job_manager(), session_owner())
-    if blocker and not problem:
+    if problem and sf is not None:   # beside its button, as why it is off: the page's errors are about the data
+        with st.container(key="forecast-board-problem"):
+            st.caption(f":material/block: Not possible here: {problem}")
+    elif blocker:
         st.caption(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
                         disabled=bool(problem or blocker or budget is None), width="stretch",
