@@ -255,11 +255,15 @@ def test_the_reason_counts_each_kind_of_unfinished_candidate_apart():
     arima = {"status": "skipped", "note": "not tried: AutoARIMA with a seasonal period of 52 takes many minutes"}
     late = {"status": "skipped", "note": "not started: the budget was spent"}
     broken = {"status": "failed", "note": "singular matrix"}
+    stopped = [{"status": "skipped", "note": n} for n in ("stopped by request", "stopped by request before it started")]
     assert _unfinished([done, done], 150) == ""
     assert _unfinished([done, arima], 150) == "; 1 not tried on this series (see skipped)"
     assert _unfinished([done, broken], 150) == "; 1 failed (see skipped)"
     assert _unfinished([done, late, late, broken, arima], 60) == (
-        "; 2 did not fit in the 60 s budget or were stopped, 1 failed, 1 not tried on this series (see skipped)")
+        "; 2 did not fit in the 60 s budget, 1 failed, 1 not tried on this series (see skipped)")
+    # A person's Stop is not the budget's doing
+    assert _unfinished([done, late, *stopped], 120) == (
+        "; 1 did not fit in the 120 s budget, 2 stopped by request (see skipped)")
 
 
 def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
@@ -329,7 +333,7 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
                                lambda: clock[0] > deadline)
     if room == "short":
         assert pred is None and row["status"] == "skipped" and cand.calls == [plan.folds[0][0]]
-        assert f"about {rest:.0f} s more ({first + rest:.0f} s in all), {rest - 1:.0f} s were left" in row["note"]
+        assert f"after {first:.0f} s it would need about {rest:.0f} s more, and {rest - 1:.0f} s were left" in row["note"]
     else:
         assert row["status"] == "done" and len(cand.calls) == len(plan.folds) + 1 and clock[0] <= deadline
 

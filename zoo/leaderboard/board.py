@@ -228,10 +228,14 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
 
 def _unfinished(rows: list[dict], budget: float) -> str:
     """What the reason adds for the candidates that did not finish, each kind counted apart ('' if none)."""
-    not_tried = sum(r["status"] == "skipped" and r.get("note", "").startswith("not tried") for r in rows)
+    def skipped(prefix):
+        return sum(r["status"] == "skipped" and r.get("note", "").startswith(prefix) for r in rows)
+
+    not_tried, stopped = skipped("not tried"), skipped("stopped by request")   # the notes of _run_all, _run_candidate
     failed = sum(r["status"] == "failed" for r in rows)
-    other = sum(r["status"] == "skipped" for r in rows) - not_tried
-    parts = [f"{other} did not fit in the {budget:g} s budget or were stopped" if other else "",
+    over = sum(r["status"] == "skipped" for r in rows) - not_tried - stopped
+    parts = [f"{over} did not fit in the {budget:g} s budget" if over else "",
+             f"{stopped} stopped by request" if stopped else "",
              f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
     parts = [p for p in parts if p]
     return f"; {', '.join(parts)} (see skipped)" if parts else ""
@@ -274,9 +278,8 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
             if cand.kind != "baseline" and clock() + projected > deadline:
-                return _skip(cand, f"over the budget: it would need about {projected:.0f} s more "
-                                   f"({clock() - started + projected:.0f} s in all), "
-                                   f"{max(0.0, deadline - clock()):.0f} s were left",
+                return _skip(cand, f"over the budget: after {clock() - started:.0f} s it would need about "
+                                   f"{projected:.0f} s more, and {max(0.0, deadline - clock()):.0f} s were left",
                              board, seconds=clock() - started), None
         test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
     except Stopped:
