@@ -50,6 +50,9 @@ else:
             "test MSE (norm.)": st.column_config.NumberColumn(format="%.4f", help="series: on the training split's "
                                                                                   "scale, as published tables"),
             "test MAE (norm.)": st.column_config.NumberColumn(format="%.4f"),
+            "test MASE": st.column_config.NumberColumn(format="%.3f", help="series: the test MAE over the seasonal "
+                                                       "naive forecast's in-sample MAE (below 1 beats it); a "
+                                                       "leaderboard's is its pick's"),
             "samples/s": st.column_config.NumberColumn(format="%.0f", help="median over epochs, training pass only"),
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),

@@ -14,7 +14,10 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     no_exceptions(runs)
     table = runs.dataframe[0].value
     row = table[table["run"] == summary["run_id"]].iloc[0]
-    assert row["model"].startswith("leaderboard (") and summary["pick"]["label"] in row["model"]
+    ranked = len(summary["ranking"])
+    assert row["model"] == f"leaderboard ({ranked} of {summary['candidates']} ranked): {summary['pick']['label']}"
+    assert ranked < summary["candidates"]   # budget 0.01 s: the baselines only
+    assert row["test MASE"] == summary["pick"]["test_mase"] > 0
     assert row["status"] == "finished" and len(table) == 1   # one row for the whole board
 
     at = open_page("pages/forecast.py", query={"run": summary["run_id"]})

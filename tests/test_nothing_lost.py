@@ -245,6 +245,6 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     assert "river flows.csv" in set(table["data"])                      # not the upload's hash
     assert {"my-study #0", "my-study #1"} <= set(table["study"])        # trials say their study
     series = table[table["data"] == "river flows.csv"].iloc[0]
-    assert series["test MSE (norm.)"] > 0 and series["test MAE (norm.)"] > 0
+    assert series["test MSE (norm.)"] > 0 and series["test MAE (norm.)"] > 0 and series["test MASE"] > 0
     trials = list(table.index[table["study"].str.startswith("my-study")])
     assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"

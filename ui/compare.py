@@ -35,9 +35,13 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     when = run.started
     search = result.get("search") or {}
     model = run.spec.model
-    if run.is_leaderboard:   # one row for the whole leaderboard: its pick, and how many it ranked
-        pick = (result.get("pick") or {}).get("label")
-        model = f"leaderboard ({result.get('candidates', '?')} candidates)" + (f": {pick}" if pick else "")
+    test_mase = metrics.get("mase")
+    if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
+        pick = result.get("pick") or {}
+        ranked = len(result.get("ranking") or [])
+        model = (f"leaderboard ({ranked} of {result.get('candidates', '?')} ranked)" +
+                 (f": {pick['label']}" if pick.get("label") else ""))
+        test_mase = pick.get("test_mase")
     return {
         "run": run.run_id,
         "status": status,
@@ -52,6 +56,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "test loss": metrics.get("test_loss"),
         "test MSE (norm.)": metrics.get("mse_norm"),
         "test MAE (norm.)": metrics.get("mae_norm"),
+        "test MASE": test_mase,   # a series run's, a leaderboard's pick's: comparable between the two
         "samples/s": speeds[len(speeds) // 2] if speeds else None,
         "started": dt.datetime.fromtimestamp(when) if when else None,
         "mine": mine,
@@ -63,7 +68,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
 
 
 TABLE_COLUMNS = ("run", "status", "model", "data", "study", "epochs", "best epoch", "best val loss",
-                 "test accuracy", "test loss", "test MSE (norm.)", "test MAE (norm.)", "samples/s", "started", "mine")
+                 "test accuracy", "test loss", "test MSE (norm.)", "test MAE (norm.)", "test MASE", "samples/s", "started", "mine")
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:
