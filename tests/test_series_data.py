@@ -302,6 +302,39 @@ def test_day_first_only_with_evidence(fmt, start, freq, day_first):
     assert any("day first" in n for n in sf.notes) == day_first, sf.notes
 
 
+def test_dates_in_another_format_than_the_rest_are_named_as_guesses():
+    """Two of 60 monthly ISO dates written day first (01/09/2002: 1 September) read only by pandas's
+    mixed formats, which takes them month first: the reader says which lines, what it read them as
+    and that it is a guess, as a warning the page shows, not only as irregular steps."""
+    dates = pd.date_range("2001-01-01", periods=60, freq="MS")
+    text = _dated_csv(dates, "%Y-%m-%d").decode().splitlines()
+    text[21] = "01/09/2002," + text[21].split(",")[1]   # line 22: 2002-09-01
+    text[34] = "01/10/2003," + text[34].split(",")[1]   # line 35: 2003-10-01
+    sf = read_series("\n".join(text).encode())
+    (note,) = [n for n in sf.notes if "not in the format of the rest" in n]
+    assert note.startswith("2 date(s) in column 'date' are not in the format of the rest, so their reading is a guess")
+    assert "line 22 has '01/09/2002', read as 2002-01-09" in note and "line 35 has '01/10/2003'" in note
+    from ui.series_source import PROBLEM_WORDS
+
+    assert any(w in note.lower() for w in PROBLEM_WORDS)   # shown with a warning sign
+    one_format = read_series(_dated_csv(dates, "%Y-%m-%d"))
+    assert not any("format of the rest" in n for n in one_format.notes)
+
+
+def test_a_column_of_dates_with_too_many_bad_values_is_named_when_it_is_dropped():
+    """A sixth of the dates unreadable ('n/a?', 'soon'): the column is not the time index, and the
+    reader says it looked like dates, where the first bad value is, and what to do, not only that a
+    non-numeric column was dropped."""
+    dates = pd.date_range("2001-01-01", periods=60, freq="MS")
+    lines = _dated_csv(dates, "%Y-%m-%d").decode().splitlines()
+    for i in range(1, 61, 6):
+        lines[i] = ("n/a?" if i % 12 == 1 else "soon") + "," + lines[i].split(",")[1]
+    sf = read_series("\n".join(lines).encode())
+    assert sf.date_col is None
+    (note,) = [n for n in sf.notes if "looks like dates" in n]
+    assert "17% of its values do not read as dates (line 2 has 'n/a?')" in note and "choose it as the date column" in note
+
+
 # ---------------------------------------------------------------------------------------------
 # year columns, year + month, wide tables
 

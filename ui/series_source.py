@@ -35,7 +35,7 @@ FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business 
               "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"), "YS": ("yearly", "years"),
               "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
-                 "treated as missing", "gaps", "time zones", "infinite", "constant")
+                 "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest")
 COLOR_HISTORY = "#555555"
 MAX_PREVIEW_POINTS = 4000
 

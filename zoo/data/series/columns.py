@@ -163,6 +163,23 @@ def _to_datetime(values: pd.Series, kwargs: dict):
             return None
 
 
+def off_format_dates(values: pd.Series, dates: pd.Series) -> np.ndarray:
+    """Positions of the values that `dates` (read with pandas's mixed formats) holds but the column's
+    own format does not read: the first reading of its field order (ISO 8601 for dates that start
+    with a year, say). Each is a guess: 03/04/2001 among ISO dates is read month first, 4 March, and
+    may be 3 April. Empty when every date is in one format."""
+    s, present = _clean_strings(values)
+    present = present & s.str.contains(r"\d", regex=True).to_numpy(bool)
+    vals = s[present]
+    order = _field_order(vals)
+    main = _to_datetime(vals, _ATTEMPTS.get(order, _ATTEMPTS["month first"])[0][1])
+    if main is None:
+        return np.zeros(0, int)
+    odd = np.zeros(len(s), bool)
+    odd[np.flatnonzero(present)] = main.isna().to_numpy() & dates[present].notna().to_numpy()
+    return np.flatnonzero(odd)
+
+
 def _parse_dates(values: pd.Series):
     """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read).
 

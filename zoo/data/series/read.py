@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.columns import DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers
+from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers,
+                                     off_format_dates)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
                                     wide_note)
@@ -201,15 +202,22 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
         if date_col in table.text_cols:
             table.text_cols.remove(date_col)
     else:
+        near = []   # columns that look like dates (half their values or more) but have too many that are not
         for col in list(table.text_cols):
-            parsed, share, _ = _parse_dates(table.frame[col].iloc[:200])
-            if parsed is None or share < 0.9:
+            parsed, head_share, _ = _parse_dates(table.frame[col].iloc[:200])
+            if parsed is None or head_share < 0.5:
                 continue
             full, share, how = _parse_dates(table.frame[col])
-            if full is not None and share >= 0.95:
+            if full is not None and share >= 0.95 and head_share >= 0.9:
                 date_col, dates = col, full
                 table.text_cols.remove(col)
                 break
+            near.append((col, share, full))
+        if date_col is None:
+            for col, share, full in near:
+                notes.append(f"column {col!r} looks like dates, but {1 - share:.0%} of its values do not read as "
+                             f"dates{_first_unparsed(table.frame[col], full, table.lines)}, so it was dropped and "
+                             "the rows are plain steps: fix those values, or choose it as the date column.")
         if date_col is None and len(table.numeric) > 1:
             years = find_year_index(table.numeric, table.names)
     if years is not None:
@@ -220,6 +228,14 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
         notes.append(years.note)
     elif date_col is not None:
         notes.append(f"dates are read from column {date_col!r}{DATE_READINGS.get(how, '')}.")
+        if how == "mixed formats":
+            odd = off_format_dates(table.frame[date_col], dates)
+            if len(odd):
+                shown = "; ".join(f"line {table.lines[i]} has {_fmt_value(table.frame[date_col].iloc[i])}, read as "
+                                  f"{dates.iloc[i]:%Y-%m-%d}" for i in odd[:3])
+                notes.append(f"{len(odd)} date(s) in column {date_col!r} are not in the format of the rest, so their "
+                             f"reading is a guess ({shown}{' ...' if len(odd) > 3 else ''}): check them, and write "
+                             "every date one way.")
     if table.text_cols:
         shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
         notes.append(f"non-numeric column(s) {shown} were dropped.")
