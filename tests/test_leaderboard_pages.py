@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.test_leaderboard import monthly_csv, yearly_csv
 from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+from zoo.runs import patch_result
 
 
 def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
@@ -20,10 +21,17 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert row["test MASE"] == summary["pick"]["test_mase"] > 0
     assert row["status"] == "finished" and len(table) == 1   # one row for the whole board
 
+    # The pick not the first row (here the ensemble is; run_board's note as it would say otherwise):
+    # said where the pick is named, not only in the collapsed notes.
+    why = ("the pick is the ensemble (median of the best 3), not linear least squares (lowest validation MASE): "
+           "on 26 development series ...")
+    patch_result(runs_dir / summary["run_id"], notes=summary["notes"] + [why])
     at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     text = text_of(at)
     assert f"the pick: {summary['pick']['label']}" in text and "did not make the table" in text
+    assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
+               for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)
     assert any(h.value.startswith("The pick:") for h in at.subheader)
 

@@ -60,7 +60,9 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
     st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
                "classical AutoETS, AutoTheta and AutoARIMA, ranked on rolling-origin validation before the "
                "test part; the pick is the median of the best three, which beat picking any one of them on "
-               "other series (BENCHMARKS.md). Rows appear as each one finishes.")
+               "other series (BENCHMARKS.md). Rows appear as each one finishes. It uses this page's data, "
+               "target, horizon and season, and chooses each model's lookback, its folds and its test part "
+               "itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings() if h.name == "budget")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = ("choose the bundled sample or upload a CSV that reads cleanly" if sf is None else
@@ -140,14 +142,15 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
             "pick": st.column_config.TextColumn(width="small", help=(
                 "the pick: the ensemble of the best three once the board ends (the lowest validation "
                 "MASE while it runs, or when there is no ensemble)")),
-            "val MASE": st.column_config.NumberColumn(format="%.3f", help="mean absolute error over every validation "
-                                                      "origin and step, over the seasonal naive error in-sample; "
-                                                      "what the ranking uses"),
-            "test MASE": st.column_config.NumberColumn(format="%.3f", help="the same on the test part, which the pick "
-                                                       "never looks at"),
-            "80% cover": st.column_config.NumberColumn(format="percent", help="share of the test actuals inside the "
-                                                       "80% conformal interval calibrated on validation"),
-            "seconds": st.column_config.NumberColumn(format="%.1f"),
+            "kind": st.column_config.TextColumn(width="small"),
+            "val MASE": st.column_config.NumberColumn(format="%.3f", width="small", help=(
+                "mean absolute error over every validation origin and step, over the seasonal naive error "
+                "in-sample; what the ranking uses")),
+            "test MASE": st.column_config.NumberColumn(format="%.3f", width="small", help=(
+                "the same on the test part, which the pick never looks at")),
+            "80% cover": st.column_config.NumberColumn(format="percent", width="small", help=(
+                "share of the test actuals inside the 80% conformal interval calibrated on validation")),
+            "seconds": st.column_config.NumberColumn(format="%.1f", width="small"),
             "forecast": st.column_config.LineChartColumn("forecast", width="medium",
                                                          help="the last three horizons of the series, then this "
                                                               "candidate's forecast"),
@@ -250,6 +253,9 @@ def finished_board(run, job, key: str) -> None:
     if result.get("pick"):
         p = result["pick"]
         st.subheader(f"The pick: {p['label']}")
+        why = next((n for n in result.get("notes") or [] if n.startswith("the pick is")), None)
+        if why:   # the pick is not the first row of the table: say why where it is named, not only in the notes
+            st.caption(f"{why[0].upper()}{why[1:]}")
         cols = st.columns(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))
