@@ -63,6 +63,71 @@ def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
     torch.load(Path(result["run_dir"]) / "best.pt", weights_only=True)
 
 
+def _ctrl_c(args, runs: Path, ready, started=lambda pid: None) -> tuple[subprocess.Popen, str, str]:
+    """Start `python -m zoo ARGS --runs-dir RUNS --json` in a session of its own, wait until `ready(run_dir)`
+    (a state of its run directory), then send SIGINT to the whole group, as a terminal's Ctrl-C does."""
+    import signal
+
+    from tests.conftest import wait_for
+
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", *args, "--runs-dir", str(runs), "--json"], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    started(proc.pid)
+    try:
+        run_dir = wait_for(lambda: next(iter(runs.iterdir()), None) if runs.exists() else None, 120, "the run")
+        wait_for(lambda: ready(run_dir), 180, "the run to be under way", every=0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc, out, err
+
+
+def test_ctrl_c_stops_a_training_run_as_the_apps_stop_does(tmp_path):
+    """The first Ctrl-C ends the run after the batch at hand: `stopped`, its epochs and best checkpoint
+    kept, its result printed, exit 0 (a stopped run is a success that says so), not a run left
+    `running` with an `error: interrupted`."""
+    from zoo.runs import load_run
+
+    proc, out, err = _ctrl_c(("train", "--model", "mlp", "--epochs", "200", "--patience", "0"), tmp_path / "r",
+                             lambda d: (d / "metrics.csv").exists() and len(load_run(d).epoch_rows()) >= 1)
+    assert proc.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    run = load_run(result["run_dir"])
+    assert result["status"] == run.status == "stopped" and "stopped by request" in run.result["reason"]
+    assert run.epoch_rows() and run.model is not None and len(run.epoch_rows()) < 200
+    assert "stopping: the run ends after the current step" in err and "Traceback" not in err
+
+
+def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
+    """Ctrl-C while AutoARIMA fits in the classical helper (which gets the signal too, as the terminal's
+    process group): the board ends `stopped` with the baselines ranked and AutoARIMA's row saying it was
+    stopped, the helper's own traceback nowhere."""
+    from zoo.runs import load_run
+
+    from tests.test_leaderboard import _children, _cpu_seconds
+
+    def in_arima(run_dir):   # the baselines done, the helper busy (its call is sent when it starts)
+        helpers = [pid for pid, cmd in _children(proc_pid[0]) if "zoo.leaderboard.classical" in cmd]
+        return any(r["name"] == "linear_ls" for r in load_run(run_dir).candidates()) and helpers and \
+            _cpu_seconds(helpers[0]) >= 2
+
+    data = ROOT / "bench" / "data" / "etth1_ot_hourly_last2000.csv"
+    proc_pid = []
+    proc, out, err = _ctrl_c(("forecast-auto", "--data", str(data), "--horizon", "24", "--models", "AutoARIMA",
+                              "--budget", "600"), tmp_path / "r", in_arima, started=proc_pid.append)
+    assert proc.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    run = load_run(result["run_dir"])
+    assert result["status"] == run.status == "stopped"
+    rows = {r["name"]: r for r in run.candidates()}
+    assert rows["AutoARIMA"]["status"] == "skipped" and rows["AutoARIMA"]["note"] == "stopped by request"
+    assert result["pick"]["name"] in [n for n, r in rows.items() if r["status"] == "done"]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
 def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_path):
     env_dir, flag_dir = tmp_path / "env", tmp_path / "flag"
     a = last_json(zoo_cli("train", "--dry-run", "--json", env={"PLAYGROUND_RUNS_DIR": str(env_dir)}))

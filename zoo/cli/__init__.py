@@ -15,7 +15,7 @@ import json
 import sys
 import traceback
 
-from zoo.cli.common import Parser, UsageError, add_spec_arguments, spec_from_args  # noqa: F401 (the API)
+from zoo.cli.common import Parser, StopOnInterrupt, UsageError, add_spec_arguments, spec_from_args  # noqa: F401
 from zoo.registry import SpecError
 
 COMMANDS = {
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
-        result = module.run(args)
+        with StopOnInterrupt() as args.should_stop:   # what a command that runs something stops on
+            result = module.run(args)
     except (SpecError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,43 @@ class UsageError(Exception):
     pass
 
 
+class StopOnInterrupt:
+    """Ctrl-C as the app's Stop: the first SIGINT asks the run to stop (`should_stop`, so it ends
+    after the batch or candidate at hand, `stopped`, its best checkpoint or finished candidates kept
+    and its result printed); a second one quits at once (KeyboardInterrupt). A no-op off the main
+    thread, where signal handlers cannot be set."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "
+              "at once)", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        import signal
+
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:   # not the main thread
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one `error:` line (exit 2) instead of printing usage."""
 

@@ -52,7 +52,8 @@ def run(args) -> dict:
     from zoo.leaderboard.job import run_leaderboard
 
     spec = spec_from_args(args)
-    summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer)
+    summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
+                              should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
     if not args.json:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")

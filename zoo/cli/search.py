@@ -147,7 +147,7 @@ def run(args) -> dict:
         finally:
             getattr(launcher, "close", lambda: None)()
     else:
-        summary = run_search(config, emit=_progress(config))
+        summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None))
     if not args.json:
         print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
               + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))

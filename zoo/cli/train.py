@@ -18,5 +18,6 @@ def run(args) -> dict:
 
     from zoo.engine import run_experiment
 
-    result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data)
+    result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data,
+                            should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
     return result.summary()

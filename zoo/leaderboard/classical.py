@@ -82,8 +82,10 @@ class Helper:
             root = str(Path(__file__).resolve().parents[2])
             path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
             env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": path}
+            # A session of its own: a terminal's Ctrl-C reaches the board's process group, and the board
+            # decides for its helper (its Stop kills it) instead of the helper dying mid-fit on its own.
             self.proc = subprocess.Popen([sys.executable, "-m", "zoo.leaderboard.classical"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, env=env)
+                                         stdout=subprocess.PIPE, env=env, start_new_session=True)
         import select
 
         stopped = False
