@@ -101,6 +101,24 @@ def test_ctrl_c_stops_a_training_run_as_the_apps_stop_does(tmp_path):
     assert "stopping: the run ends after the current step" in err and "Traceback" not in err
 
 
+def test_ctrl_c_stops_a_search_keeping_its_trials(tmp_path):
+    """A search stopped by Ctrl-C in its first trial: its summary printed, `stopped`, exit 0, the
+    trial's run kept as stopped."""
+    from zoo.runs import list_runs
+
+    def training(runs_dir):
+        return any(r.epoch_rows() for r in list_runs(runs_dir.parent))
+
+    proc, out, err = _ctrl_c(("search", "--model", "mlp", "--n-trials", "20", "--epochs", "100", "--patience", "0"),
+                             tmp_path / "r", training)
+    assert proc.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "stopped" and summary["reason"] == "stopped by request"
+    runs = list_runs(tmp_path / "r")
+    assert len(runs) == 1 and runs[0].status == "stopped" and runs[0].model is not None
+    assert "Traceback" not in err
+
+
 def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
     """Ctrl-C while AutoARIMA fits in the classical helper (which gets the signal too, as the terminal's
     process group): the board ends `stopped` with the baselines ranked and AutoARIMA's row saying it was

@@ -10,6 +10,9 @@ The CLI is zoo/cli/search.py.
 """
 from __future__ import annotations
 
+import logging
+import re
+
 import optuna
 
 from zoo.search.report import (FIGURES, STATE_NAMES, best_spec, importance, state_counts, study_figures,
@@ -26,6 +29,18 @@ from zoo.search.study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, Searc
 # Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
 # own progress lines say what matters.
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class _TrialFailuresSaidOnce(logging.Filter):
+    """Drop Optuna's "Trial N failed with ..." warnings (with a traceback): a trial that fails here
+    (diverged, stopped, its worker dead) is one our progress lines and its run already say why, and a
+    stopped search printed a traceback for its stopped trial."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not re.match(r"Trial \d+ failed with ", record.getMessage())
+
+
+logging.getLogger("optuna.study._optimize").addFilter(_TrialFailuresSaidOnce())
 
 __all__ = [
     "DEFAULT_TRAIN_KEYS", "FIGURES", "JOURNAL_NAME", "OBJECTIVES", "PRUNERS", "SAMPLERS", "STATE_NAMES", "Dim",
