@@ -109,8 +109,11 @@ def test_ctrl_c_stops_a_search_keeping_its_trials(tmp_path):
     def training(runs_dir):
         return any(r.epoch_rows() for r in list_runs(runs_dir.parent))
 
-    proc, out, err = _ctrl_c(("search", "--model", "mlp", "--n-trials", "20", "--epochs", "100", "--patience", "0"),
-                             tmp_path / "r", training)
+    # One searched setting that cannot end a trial early (a sampled lr could diverge in its first epoch,
+    # and the stop would land in the next trial), no pruning, no early stopping.
+    proc, out, err = _ctrl_c(("search", "--model", "mlp", "--n-trials", "20", "--epochs", "100", "--patience", "0",
+                              "--search", "width=16,32", "--pruner", "none", "--sampler-seed", "0"), tmp_path / "r",
+                             training)
     assert proc.returncode == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] == "stopped" and summary["reason"] == "stopped by request"

@@ -483,6 +483,35 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
         assert run.model is not None
 
 
+def test_a_board_reads_the_series_as_asked_and_its_zoo_models_specs_read_the_same(tmp_path):
+    """A wide table (a row per year, a column per month) read as one series, as the page's "Read it as
+    one long series" does; and a zoo model's spec (the pick's, which "Train the pick on its own" and
+    the reproduction use) names the board's target, dates and layout, not the file's defaults."""
+    from tests.test_nothing_lost import wide_csv
+    from zoo.data.series import read_series
+    from zoo.leaderboard.candidates import Board, Zoo
+
+    wide = tmp_path / "el nino.csv"
+    wide.write_bytes(wide_csv())
+    summary = run_leaderboard(LeaderboardSpec(data=str(wide), layout="wide", horizon=12, budget=60, models="naive"),
+                              runs_dir=tmp_path / "r")
+    assert summary["status"] == "finished" and summary["plan"]["rows"] == 61 * 12
+    run = open_run(summary["run_id"], tmp_path / "r")
+    assert run.spec.layout == "wide" and "--layout wide" in run.command()
+
+    path = tmp_path / "two.csv"
+    t = np.arange(300)
+    pd.DataFrame({"hour": pd.date_range("2024-01-01", periods=300, freq="h").strftime("%Y-%m-%d %H:%M"),
+                  "temp": 15 + np.sin(t / 4), "load": 50 + np.cos(t / 5)}).to_csv(path, index=False)
+    sf = read_series(str(path), target="temp")   # not the last numeric column, the default
+    y = sf.frame[sf.target].to_numpy(np.float64)
+    board = Board(sf=sf, y=y, plan=make_plan(y, sf.freq, horizon=6), data=str(path))
+    spec = Zoo("linear", "zoo", "linear").spec(board, 100)
+    assert (spec.target, spec.date_col, spec.layout) == ("temp", "hour", "long")
+    again = read_series(spec.data, target=spec.target, date_col=spec.date_col, layout=spec.layout)
+    np.testing.assert_array_equal(again.frame[again.target].to_numpy(np.float64), y)
+
+
 @pytest.mark.parametrize("classical", ["AutoTheta", "AutoCES"])
 def test_the_numbers_against_independent_computations(tmp_path, classical):
     """The test MASE of a classical candidate: statsforecast called here directly at every test origin,
@@ -726,8 +755,12 @@ def test_a_killed_leaderboard_is_marked_failed_keeping_its_rows_and_its_helper_e
     assert recover_interrupted(runs) == [run_dir.name]
     run = load_run(run_dir)
     assert run.status == "failed" and "the candidates that finished are kept" in run.result["reason"]
-    assert {r["name"] for r in run.candidates() if r["status"] == "done"} >= {"naive", "seasonal_naive", "mean"}
+    done = [r for r in run.candidates() if r["status"] == "done"]
+    assert {r["name"] for r in done} >= {"naive", "seasonal_naive", "mean"}
     assert recover_interrupted(runs) == []   # once
+    from ui.compare import run_record   # the Runs page's row: what it ranked before it was killed
+
+    assert run_record(run)["model"] == f"leaderboard ({len(done)} ranked of {len(run.candidates())} so far)"
 
 
 def test_stop_during_a_classical_fit_stops_the_board_with_its_finished_rows(tmp_path):

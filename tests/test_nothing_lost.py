@@ -92,10 +92,14 @@ def test_a_wide_monthly_table_is_named_and_read_as_one_series_on_request(runs_di
     at = upload(page("pages/forecast.py"), "el nino.csv", wide_csv())
     clean(at)
     assert any("wide" in i.value for i in at.info), [i.value for i in at.info]
+    find = lambda: next(b for b in at.button if b.key == "forecast-board-start")   # noqa: E731
+    assert find().disabled and "too few for a leaderboard" in shown(at)   # 61 rows as they are
     next(b for b in at.button if b.key == "forecast-use-wide").click().run()
     clean(at)
     assert f"{61 * 12:,} rows" in shown(at)     # 61 years of 12 months, in time order
     assert "monthly" in shown(at)
+    # The board's check is of the series as now read (its cache keyed by the layout too)
+    assert not find().disabled and "too few for a leaderboard" not in shown(at)
 
 
 # ------------------------------------------------------------------ 6. a useless run

@@ -38,9 +38,12 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
         pick = result.get("pick") or {}
-        ranked = len(result.get("ranking") or [])
-        model = (f"leaderboard ({ranked} of {result.get('candidates', '?')} ranked)" +
-                 (f": {pick['label']}" if pick.get("label") else ""))
+        if "ranking" in result:
+            counts = f"{len(result['ranking'])} of {result.get('candidates', '?')} ranked"
+        else:   # running, or ended without its summary (a killed server): the rows written so far
+            rows_so_far = run.candidates()
+            counts = f"{sum(r['status'] == 'done' for r in rows_so_far)} ranked of {len(rows_so_far)} so far"
+        model = f"leaderboard ({counts})" + (f": {pick['label']}" if pick.get("label") else "")
         test_mase = pick.get("test_mase")
     return {
         "run": run.run_id,

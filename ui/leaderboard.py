@@ -34,9 +34,9 @@ STATUS_LABELS = {"done": "ranked", "skipped": "skipped", "failed": "failed"}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def board_problem(key: str, target, date_col, horizon: int, season: int, _sf) -> str | None:
+def board_problem(key: str, target, date_col, layout: str, horizon: int, season: int, _sf) -> str | None:
     """Why a leaderboard cannot run on this series with this horizon (zoo/leaderboard/plan.py's
-    make_plan: too few rows), or None; cached by the data (its key and choices) and the settings.
+    make_plan: too few rows), or None; cached by the data (its key, choices and layout) and the settings.
     Only what the board uses counts: it chooses its own lookback and split, so the page's window
     settings for one model (a lookback too long for a short series, say) do not block it."""
     from zoo.leaderboard.plan import make_plan
@@ -66,8 +66,8 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
     budget_decl = next(h for h in settings() if h.name == "budget")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = ("choose the bundled sample or upload a CSV that reads cleanly" if sf is None else
-               board_problem(source.key, choice.get("target"), choice.get("date_col"), int(windows["horizon"]),
-                             int(windows.get("season") or 0), sf))
+               board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
+                             int(windows["horizon"]), int(windows.get("season") or 0), sf))
     blocker = start_blocker(job_manager(), session_owner())
     if problem and sf is not None:   # beside its button, as why it is off: the page's errors are about the data
         with st.container(key="forecast-board-problem"):
@@ -86,8 +86,9 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
         from zoo.forecast_io import store_upload
 
         data = str(store_upload(source.raw, source.name, runs_dir(), session_owner()))
-    spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, horizon=int(windows["horizon"]),
-                           season=int(windows.get("season") or 0), budget=float(budget))
+    spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
+                           horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
+                           budget=float(budget))
     start_board(spec)
 
 

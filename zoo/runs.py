@@ -425,7 +425,7 @@ def board_spec(settings: dict) -> ExperimentSpec:
     """What a leaderboard shares with a series run (data, target, horizon, season, seed), as a spec
     whose model is "leaderboard": how the runs list, compare and the run view describe it. It is a
     description, not something to train (the pick's own spec is in result.json)."""
-    keys = ("data", "target", "date_col", "horizon", "season", "seed", "device")
+    keys = ("data", "target", "date_col", "layout", "horizon", "season", "seed", "device")
     fields = {k: settings[k] for k in keys if settings.get(k) is not None}
     if not fields.get("horizon"):
         fields.pop("horizon", None)

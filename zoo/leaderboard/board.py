@@ -126,7 +126,8 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     started = clock() if started is None else started
     deadline = started + float(spec.budget)
     if sf is None:
-        sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)
+        sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
+                         layout=spec.layout)
     y = sf.frame[sf.target].to_numpy(np.float64)
     plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
                      folds=spec.folds)
@@ -135,7 +136,8 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     def halt() -> bool:
         return clock() > deadline or stop_requested()
 
-    board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), should_stop=halt)
+    board = Board(sf=sf, y=y, plan=plan, seed=spec.seed, device=spec.device, data=str(spec.data), layout=spec.layout,
+                  should_stop=halt)
     wanted = spec.model_names()
     candidates = [c for c in all_candidates() if c.name in wanted
                   or (c.name not in BY_NAME_ONLY and (c.kind == "baseline" or not wanted))]

@@ -57,6 +57,7 @@ class Board:
     seed: int = 0
     device: str = "cpu"
     data: str = ""               # the spec's data (a path), for the zoo models' specs
+    layout: str = "long"         # and how the file is read (zoo.spec.LAYOUTS)
     should_stop: Callable[[], bool] = lambda: False
     _helper: object = None
     _logged: object = None
@@ -213,7 +214,10 @@ class Zoo(Candidate):
 
         recipe = zoo_settings(self.name, n_windows, board.plan.lookback, board.plan.period, model_size_windows(board))
         settings = {k: v for k, v in recipe.items() if k != "params"}
-        return ExperimentSpec(task="series", data=board.data, model=self.name, model_params=recipe["params"],
+        # The series as the board read it (its target, dates and layout): the pick's spec, which "Train
+        # the pick on its own" and its reproduction use, must read the same series.
+        return ExperimentSpec(task="series", data=board.data, target=board.sf.target, date_col=board.sf.date_col,
+                              layout=board.layout, model=self.name, model_params=recipe["params"],
                               lookback=board.plan.lookback, horizon=board.plan.horizon, season=board.plan.period,
                               seed=board.seed, device=board.device, **settings)
 

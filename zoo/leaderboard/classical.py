@@ -26,6 +26,7 @@ CLASSICAL = {"AutoETS": "statsforecast.models:AutoETS", "AutoTheta": "statsforec
              "AutoARIMA": "statsforecast.models:AutoARIMA", "AutoCES": "statsforecast.models:AutoCES",
              "DynamicOptimizedTheta": "statsforecast.models:DynamicOptimizedTheta"}
 POLL_S = 0.1
+PARENT_ENV = "ZOO_CLASSICAL_HELPER_PARENT"   # the pid of the process that started a helper
 
 
 def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, origins: np.ndarray, horizon: int,
@@ -81,7 +82,7 @@ class Helper:
             # whatever the caller's working directory (a script run from bench/, say).
             root = str(Path(__file__).resolve().parents[2])
             path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-            env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": path}
+            env = {"NIXTLA_NUMBA_CACHE": "1", **os.environ, "PYTHONPATH": path, PARENT_ENV: str(os.getpid())}
             # A session of its own: a terminal's Ctrl-C reaches the board's process group, and the board
             # decides for its helper (its Stop kills it) instead of the helper dying mid-fit on its own.
             self.proc = subprocess.Popen([sys.executable, "-m", "zoo.leaderboard.classical"], stdin=subprocess.PIPE,
@@ -149,7 +150,9 @@ def _exit_with_parent(poll_s: float = 1.0) -> None:
     its process."""
     import threading
 
-    parent = os.getppid()
+    # The pid of the board that started it, as it said when it did: read here, a parent killed during
+    # the helper's imports would already be init (or a subreaper) and never seen to change.
+    parent = int(os.environ.get(PARENT_ENV) or os.getppid())
 
     def watch():
         while os.getppid() == parent:

@@ -29,7 +29,8 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     started = time.perf_counter()   # the budget counts the reading too
     spec.validate()
     demo.check_budget(spec.budget)
-    sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col)  # bad data: refused
+    sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
+                     layout=spec.layout)   # bad data: refused
     emit = emit or (lambda event: None)
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
     # owner: a visitor (zoo/demo.py); process: so that a server that starts after this one was killed
@@ -60,7 +61,8 @@ def leaderboard_job(payload: dict, emit: Callable[[dict], None], should_stop: Ca
     spec = LeaderboardSpec.from_dict(payload["spec"])
     summary = run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
                               should_stop=should_stop, owner=payload.get("owner"))
-    if getattr(should_stop, "orphaned", lambda: False)():   # zoo/worker.py: the server died, nobody asked to stop
+    if summary["status"] == "stopped" and getattr(should_stop, "orphaned", lambda: False)():
+        # zoo/worker.py: the server died and nobody asked to stop (a board that finished first stays finished)
         from zoo.runs import patch_result
 
         summary.update(status="failed", reason="the server that ran this leaderboard stopped while it ran; the "

@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from zoo.registry import DeclaredSettings, SpecError, hp, hparams
+from zoo.spec import LAYOUTS
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
 BUDGET_DEFAULT = 150.0
@@ -25,6 +26,8 @@ class LeaderboardSpec(DeclaredSettings):
     data: str = "ETTh1"                     # a CSV path, or ETTh1 (the bundled sample)
     target: str | None = hp(None, kind="text", help="target column (default: the last numeric column)")
     date_col: str | None = hp(None, kind="text", help="date column (default: detected)")
+    layout: str = hp("long", choices=LAYOUTS, help="long: a row per time step; wide: a row per year and a column "
+                                                    "per month or quarter, read as one series")
     horizon: int = hp(0, low=0, high=1000, limits="[0, inf)",
                       help="steps to forecast (0: chosen from the frequency: 24 hourly, 12 monthly, 8 quarterly, ...)")
     budget: float = hp(BUDGET_DEFAULT, low=10.0, high=1800.0, step=10.0, limits="(0, inf)",

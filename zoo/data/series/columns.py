@@ -165,18 +165,31 @@ def _to_datetime(values: pd.Series, kwargs: dict):
 
 def off_format_dates(values: pd.Series, dates: pd.Series) -> np.ndarray:
     """Positions of the values that `dates` (read with pandas's mixed formats) holds but the column's
-    own format does not read: the first reading of its field order (ISO 8601 for dates that start
-    with a year, say). Each is a guess: 03/04/2001 among ISO dates is read month first, 4 March, and
-    may be 3 April. Empty when every date is in one format."""
+    own format does not read: the format of its most common shape of value (digits counted as one
+    shape: 2001-01-01 and 2002-12-31 are one), as pandas guesses it. Each is a guess: 03/04/2001
+    among ISO dates is read month first, 4 March, and may be 3 April. Empty when every date is in one
+    format, or when no format reads most of them (then there is no "rest" to differ from)."""
+    from pandas.tseries.api import guess_datetime_format
+
     s, present = _clean_strings(values)
     present = present & s.str.contains(r"\d", regex=True).to_numpy(bool)
     vals = s[present]
-    order = _field_order(vals)
-    main = _to_datetime(vals, _ATTEMPTS.get(order, _ATTEMPTS["month first"])[0][1])
-    if main is None:
+    if vals.empty:
         return np.zeros(0, int)
+    shapes = vals.str.replace(r"\d", "9", regex=True)
+    example = vals[shapes == shapes.mode().iloc[0]].iloc[0]
+    fmt = guess_datetime_format(example, dayfirst=_field_order(vals) == "day first")
+    main = _to_datetime(vals, {"format": fmt}) if fmt else None
+    if main is None or main.notna().mean() < 0.5:
+        return np.zeros(0, int)
+    read = main.notna().to_numpy().copy()
+    day = re.split(r"[ T]", fmt, maxsplit=1)[0]
+    if day != fmt:   # a time-stamped format: its date alone (midnight written without a time) is the same format
+        alone = _to_datetime(vals, {"format": day})
+        if alone is not None:
+            read |= alone.notna().to_numpy()
     odd = np.zeros(len(s), bool)
-    odd[np.flatnonzero(present)] = main.isna().to_numpy() & dates[present].notna().to_numpy()
+    odd[np.flatnonzero(present)] = ~read & dates[present].notna().to_numpy()
     return np.flatnonzero(odd)
 
 

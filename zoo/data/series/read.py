@@ -212,14 +212,18 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                 date_col, dates = col, full
                 table.text_cols.remove(col)
                 break
-            near.append((col, share, full))
-        if date_col is None:
-            for col, share, full in near:
-                notes.append(f"column {col!r} looks like dates, but {1 - share:.0%} of its values do not read as "
-                             f"dates{_first_unparsed(table.frame[col], full, table.lines)}, so it was dropped and "
-                             "the rows are plain steps: fix those values, or choose it as the date column.")
+            # Half its values or more are dates that write their year (pandas reads "m5" or "1.0.0" as
+            # dates in year 1, and a score "2-1" as 1 February of this year: no date column).
+            year = table.frame[col].astype(str).str.contains(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)", regex=True)
+            if full is not None and (full.notna().to_numpy() & year.to_numpy(bool)).mean() >= 0.5:
+                near.append((col, share, full))
         if date_col is None and len(table.numeric) > 1:
             years = find_year_index(table.numeric, table.names)
+        if date_col is None and years is None:
+            for col, share, full in near:
+                notes.append(f"column {col!r} looks like dates, but {1 - share:.0%} of its values are missing or not "
+                             f"dates{_first_unparsed(table.frame[col], full, table.lines)}, so it was dropped and the "
+                             "rows are plain steps: fix or remove those rows to use its dates.")
     if years is not None:
         date_col, dates = years.year_col, years.dates
         for col in (years.year_col, years.period_col):
