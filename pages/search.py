@@ -41,7 +41,7 @@ if target is None:
 else:
     st.divider()
     st.subheader(f"Study `{target['study']}`")
-    st.caption(f"storage: {views.display_storage(target['storage'])}")
+    st.caption(f"storage: {views.storage_label(target['storage'])}")
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
                    icon=":material/stop:"):

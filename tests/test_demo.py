@@ -208,6 +208,52 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert at.session_state["forecast-source"] == "sample"
 
 
+def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one(demo_on, runs_dir, st_navigation):
+    """A study's trials name their runs: on the demo a guessed study name in the URL shows nothing of
+    another visitor's study (not its trials, run ids, other names or the storage's path), the same
+    words as for a name that does not exist; the new-study form says the name is taken without its
+    trials; its owner sees it all. A search's time budget past the wall-time cap is refused."""
+    from zoo.search import SearchConfig, build_space, default_storage, run_search
+
+    theirs = "a" * 32
+    summary = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                                      space=build_space("mlp", search={"lr": None}), n_trials=1, study="their-study",
+                                      runs_dir=str(runs_dir), owner=demo.owner_of(theirs)))
+    their_run = summary["best_run_id"]
+    journal = str(default_storage(str(runs_dir)))
+
+    def search_page(visitor: str, study: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+        at.session_state["visitor"] = visitor
+        at.query_params["study"] = study
+        return at.run()
+
+    def everything(at) -> str:
+        return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "subheader")
+                         for e in getattr(at, kind))
+
+    for study in ("their-study", "no-such-study"):
+        at = search_page("b" * 32, study)
+        assert not at.exception
+        text = everything(at)
+        assert f"There is no study of yours named `{study}` on this demo." in text
+        assert "their-study" not in text.replace("`their-study`", "") and their_run not in text and journal not in text
+        assert not [d for d in at.dataframe if their_run in d.value.to_string()]
+    at = search_page("b" * 32, "x")
+    at.text_input(key="search_study_name").set_value("their-study").run()
+    assert "The study name `their-study` is taken on this demo: give another name." in everything(at)
+    assert at.button(key="search_start").disabled and "trial(s)" not in everything(at)
+
+    mine = search_page(theirs, "their-study")   # its owner: the trials, and the storage without its path
+    assert not mine.exception and "Study `their-study`" in everything(mine) and journal not in everything(mine)
+    assert "storage: this demo's study storage" in everything(mine)
+    assert [d for d in mine.dataframe if their_run in d.value.to_string()], "the owner sees the trial table"
+
+    with pytest.raises(SpecError, match="at most 600 s"):
+        SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1), space=build_space("mlp"), n_trials=2,
+                     timeout=3600, runs_dir=str(runs_dir), owner="x").validate()
+
+
 def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navigation):
     from ui.state import job_manager
     from zoo.engine import run_experiment

@@ -189,8 +189,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                               help="a new name makes a new study; the name of an existing one adds trials to it "
                                    "once you say so").strip() or _fresh(base, storage)
     existing = _trial_count(storage, study)
-    resume = False
-    if existing is not None:
+    resume = taken = False
+    if existing == TAKEN:   # the hosted demo: another visitor's study, which this one may not see or join
+        taken = True
+        st.warning(f"The study name `{study}` is taken on this demo: give another name.", icon=":material/warning:")
+    elif existing is not None:
         resume = st.checkbox(f"A study named `{study}` exists with {existing} trial(s): add these trials to it",
                              key="search_resume", help="otherwise give the new study another name")
         if not resume:
@@ -199,7 +202,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     if space_error:
         st.error(space_error)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
-                     disabled=space is None or (existing is not None and not resume)):
+                     disabled=space is None or taken or (existing is not None and not resume)):
         return None
     if upload is not None:
         from zoo.forecast_io import store_upload
@@ -220,14 +223,21 @@ def _fresh(base: str, storage: str) -> str:
         return base
 
 
+TAKEN = -1   # _trial_count: a study of that name exists and is another visitor's (the hosted demo)
+
+
 def _trial_count(storage: str, name: str) -> int | None:
-    """Trials of the study `name` in the storage, or None when there is no such study."""
+    """Trials of the study `name` in the storage, None when there is no such study, TAKEN when it is
+    another visitor's (zoo/demo.py: not theirs to see, so not even its number of trials)."""
+    from zoo import demo
+
     try:
         if name not in study_names(storage):
             return None
-        return len(load_study(storage, name).get_trials(deepcopy=False))
+        study = load_study(storage, name)
     except SpecError:
         return None
+    return len(study.get_trials(deepcopy=False)) if demo.study_is_theirs(study, session_owner()) else TAKEN
 
 
 def attach_form(runs_dir: str) -> dict | None:
@@ -240,9 +250,10 @@ def attach_form(runs_dir: str) -> dict | None:
     try:
         names = study_names(storage) if storage else []
         if not is_local():
+            from zoo import demo
+
             opened = open_storage(storage)
-            names = [n for n in names if load_study(storage, n, opened=opened).user_attrs.get("owner")
-                     == session_owner()]
+            names = [n for n in names if demo.study_is_theirs(load_study(storage, n, opened=opened), session_owner())]
     except SpecError as exc:
         st.error(str(exc))
         return None

@@ -85,8 +85,9 @@ def live_view(manager, target: dict, active: bool) -> None:
             st.error(failed, icon=":material/error:")
         try:
             study = load(target)
-        except SpecError as exc:
-            st.warning(str(exc))
+        except SpecError as exc:   # its message names the storage and its studies: not on the hosted demo
+            st.warning(str(exc) if is_local() else f"There is no study named `{target['study']}` on this demo any "
+                                                   "more.")
             return
         trials = study.get_trials(deepcopy=False)
         hide = st.session_state.get("search_hide_pruned", False)
@@ -224,5 +225,26 @@ def recall(manager) -> dict | None:
     if storage is None:
         return None
     target = {"storage": storage, "study": q["study"], "jobs": jobs}
+    if not is_local() and not _theirs(target):
+        # Another visitor's study (its trials name their runs), or none: the same words for both, so a
+        # guessed name tells nothing.
+        st.info(f"There is no study of yours named `{q['study']}` on this demo.", icon=":material/search_off:")
+        return None
     st.session_state["search_target"] = target
     return target
+
+
+def _theirs(target: dict) -> bool:
+    """Is the study this visitor's (zoo/demo.py)? False when it does not exist."""
+    from ui.state import session_owner
+    from zoo import demo
+
+    try:
+        return demo.study_is_theirs(load(target), session_owner())
+    except SpecError:
+        return False
+
+
+def storage_label(url: str) -> str:
+    """Where the study lives, as the page says it: no server path on the hosted demo."""
+    return display_storage(url) if is_local() else "this demo's study storage"

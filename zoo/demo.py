@@ -101,6 +101,14 @@ def check_trials(n_trials: int | None, timeout: float | None = None) -> None:
         asked = "no limit" if n_trials is None else f"{n_trials}"
         raise SpecError(f"this hosted demo runs at most {c.trials} trials per search, and this one asks for {asked}; "
                         "give fewer trials.")
+    if timeout is not None:   # a search's time budget: past the job's wall-time cap it would be cut short
+        check_budget(timeout)
+
+
+def study_is_theirs(study, owner: str | None) -> bool:
+    """May `owner` see and add to this Optuna study? On the hosted demo only the visitor who made it
+    (its trials name their runs, which are theirs alone); locally, anyone."""
+    return not demo_mode() or study.user_attrs.get("owner") == owner
 
 
 def check_budget(seconds: float) -> None:

@@ -162,8 +162,8 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
                                 load_if_exists=True)
     mine = config.fingerprint()
     theirs = study.user_attrs.get("playground")
-    if theirs is not None and study.user_attrs.get("owner") != config.owner and demo.demo_mode():
-        raise SpecError(f"a study named {config.study_name!r} exists and is another visitor's; give another name.")
+    if theirs is not None and not demo.study_is_theirs(study, config.owner):
+        raise SpecError(f"the study name {config.study_name!r} is taken on this demo; give another name.")
     if theirs is None:
         study.set_user_attr("playground", mine)
         study.set_user_attr("owner", config.owner)
