@@ -1,7 +1,13 @@
 """The job runner: worker processes, caps and queue, stop, and failures reported as `failed`."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
+
+from tests.conftest import ROOT
 
 from zoo.jobs import JobManager, submit_training
 from zoo.spec import ExperimentSpec
@@ -43,3 +49,21 @@ def test_a_job_that_raises_shows_failed_with_its_message(manager, runs_dir, tmp_
     manager.wait(job.id, timeout=120)
     assert job.status == "failed"
     assert "could not be downloaded" in job.reason or "not in" in job.reason
+
+
+def _demo_setting(payload, emit, should_stop):
+    return os.environ.get("PLAYGROUND_DEMO")
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_local_worker_has_the_servers_settings_not_those_its_forkserver_started_with(exact):
+    """A local worker is forked from a forkserver holding the environment of when it started: a
+    PLAYGROUND_DEMO since unset must not cap its jobs (zoo/launch.py passes exact_settings). A Ray
+    node keeps its own settings when the server has none (exact_settings off)."""
+    code = ("import queue, threading; from zoo.worker import main; q = queue.Queue(); "
+            f"main('tests.test_jobs:_demo_setting', {{}}, q, threading.Event(), None, {{}}, exact_settings={exact}); "
+            "print(q.get()['result'])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "PLAYGROUND_DEMO": "1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == ("None" if exact else "1")

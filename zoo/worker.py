@@ -100,7 +100,8 @@ def _lower_priority() -> None:
             pass
 
 
-def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None) -> None:
+def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None, *,
+         exact_settings: bool = False) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`.
 
     `env` is set before the target runs: the server's PLAYGROUND_* settings, and CUDA_VISIBLE_DEVICES
@@ -110,7 +111,10 @@ def main(target: str, payload: dict, events, stop_event, running=None, env: dict
         events.put(event)
 
     env = env or {}
-    if any(k.startswith("PLAYGROUND_") for k in env):   # the server's settings replace what was inherited
+    # The server's settings replace what was inherited: always for a local worker, forked from a
+    # forkserver that kept the environment of when it started (a PLAYGROUND_DEMO since unset would
+    # cap its jobs); on a Ray node only when the server has some (the node may set its own).
+    if exact_settings or any(k.startswith("PLAYGROUND_") for k in env):
         for key in [k for k in os.environ if k.startswith("PLAYGROUND_") and k not in env]:
             del os.environ[key]
     os.environ.update(env)
