@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui import form
 from ui.run_view import run_panel, start_button, start_run, take_prefill
-from ui.state import ensure_app_shell, fragment
+from ui.state import ensure_app_shell, fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -50,8 +50,9 @@ def setup_panel() -> None:
                              "the data folder, or downloaded where there is a network")
     dataset = IMAGE_DATASETS[data]
     if not dataset.bundled and not is_available(data):
-        st.caption(f"{data} is not on this machine: training downloads it (needs the internet), or put its four "
-                   f"IDX files in `{dataset.raw_folder()}`.")
+        st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
+                   + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
+                      "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
     model = st.selectbox("Model", list_models("image"), key="train-model", persist_state="session",
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):

@@ -193,6 +193,21 @@ def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir
     assert not evil.exists(), "a storage path from the URL was opened"
 
 
+@pytest.mark.parametrize("local", [True, False])
+def test_a_full_dataset_missing_asks_for_files_only_where_the_user_owns_the_server(local, runs_dir, st_navigation,
+                                                                                    tmp_path, monkeypatch):
+    """Locally the Train page says where to put the IDX files; a demo visitor cannot, and is not shown
+    the server's folder."""
+    monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "no data here"))
+    if not local:
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    at.selectbox(key="train-data").set_value("mnist").run()
+    assert not at.exception
+    said = "\n".join(c.value for c in at.caption if "is not on this machine" in c.value)
+    assert said and ("IDX files" in said and "no data here" in said) == local and ("no data here" in said) == local
+
+
 def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir, st_navigation):
     from zoo import forecast_io as fio
 
