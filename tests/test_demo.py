@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -280,6 +281,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
     live = Job(id="their-live-job", owner=theirs, target="none:none", status="running",
                payload={"spec": ExperimentSpec().to_dict()}, state={"epochs": 5, "batches": 10, "epoch": 1,
                                                                    "batch": 2, "device": "cpu"})
+    live._handle = SimpleNamespace(where="process 4242 on this machine", is_alive=lambda: True)
     with manager._lock:
         manager._jobs[live.id] = live
         manager._order.append(live.id)
@@ -293,6 +295,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
             assert not [b for b in at.button if b.key.endswith("-again")], "no Train again for another's run"
             stops = [b for b in at.button if b.key == f"stop-{run_id}"]
             assert all(b.disabled for b in stops), "another visitor's Stop is off"
+            assert not [c for c in at.caption if "4242" in c.value], "nor where their worker runs (its pid)"
             if run_id == finished.run_id:
                 assert at.download_button, "results and downloads are fine to share"
         assert live.status == "running" and not live.stop_requested

@@ -17,7 +17,7 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.state import fragment
+from ui.state import can_control, fragment
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 
@@ -273,7 +273,8 @@ def _draw_live(job_id: str) -> None:
         st.caption(manager.describe_wait(job.id) or "Starting the worker process (loading PyTorch and the data)…")
     else:
         status_badge("running", f"running on {state.get('device', '?')}")
-    if snapshot["where"] and status != "queued" and not snapshot["stop_requested"]:
+    # Where it runs (a pid, a Ray node): the visitor's own job's, not a stranger's on the hosted demo
+    if snapshot["where"] and status != "queued" and not snapshot["stop_requested"] and can_control(job.owner):
         st.caption(f"Worker: {snapshot['where']}")
     fraction, line = progress(state)
     st.progress(fraction, text=line)

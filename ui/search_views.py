@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import fragment, is_local
+from ui.state import can_control, fragment, is_local
 from zoo.registry import SpecError
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
                         state_counts, study_figures, study_summary, submit_search, trials_frame)
@@ -55,7 +55,7 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
                 f"trial {state['trial']}, epoch {state.get('epoch', 0)}/{state.get('epochs', '?')}"
             if snap["stop_requested"]:
                 text += ", stopping"
-            elif snap["where"]:
+            elif snap["where"] and can_control(job.owner):   # a stranger's worker's pid or node: not shown
                 text += f" · {snap['where']}"
         else:
             text = f"{snap['status']}: {snap['reason']}"
