@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _looks_numeric, _parse_dates, _parse_numbers,
+from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      off_format_dates)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
                                     wide_note)
-from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _fmt_value, _has_header,
-                                  _plain_table, _read_bytes, _rectangle, _split_table)
+from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
+                                  _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
 
 MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by interpolation
@@ -490,18 +490,3 @@ def _list(names) -> str:
     names = list(names)
     shown = ", ".join(_fmt_value(n) for n in names[:12])
     return shown + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-
-
-def _first_unparsed(values: pd.Series, dates, lines) -> str:
-    for i, v in enumerate(values):
-        if (dates is None or pd.isna(dates.iloc[i])) and str(v).strip():
-            return f" (line {lines[i]} has {_fmt_value(v)})"
-    return ""
-
-
-def _first_text(values: pd.Series, lines) -> str:
-    for i, v in enumerate(values):
-        s = str(v).strip()
-        if s and s.lower() not in _MISSING_TOKENS and not _looks_numeric(s):
-            return f" (line {lines[i]} has {_fmt_value(s)})"
-    return ""

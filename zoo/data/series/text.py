@@ -27,6 +27,23 @@ def _fmt_value(v) -> str:
     return repr(s if len(s) <= 30 else s[:27] + "...")
 
 
+def _first_unparsed(values: pd.Series, dates, lines) -> str:
+    """' (line N has VALUE)' for the first present value `dates` did not read, for a message; '' if none."""
+    for i, v in enumerate(values):
+        if (dates is None or pd.isna(dates.iloc[i])) and str(v).strip():
+            return f" (line {lines[i]} has {_fmt_value(v)})"
+    return ""
+
+
+def _first_text(values: pd.Series, lines) -> str:
+    """' (line N has VALUE)' for the first present value that is not a number, for a message; '' if none."""
+    for i, v in enumerate(values):
+        s = str(v).strip()
+        if s and s.lower() not in _MISSING_TOKENS and not _looks_numeric(s):
+            return f" (line {lines[i]} has {_fmt_value(s)})"
+    return ""
+
+
 def _read_bytes(source, max_bytes: int) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
