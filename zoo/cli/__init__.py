@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
-        with StopOnInterrupt() as args.should_stop:   # what a command that runs something stops on
+        if getattr(module, "STOPPABLE", False):   # a command that runs something: Ctrl-C is its Stop
+            with StopOnInterrupt() as args.should_stop:
+                result = module.run(args)
+        else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
             result = module.run(args)
     except (SpecError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

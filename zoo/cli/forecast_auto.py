@@ -10,6 +10,9 @@ from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
 
+STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
+
+
 def add_arguments(p) -> None:
     p.add_argument("--data", required=True, help="a CSV path, or ETTh1 for the bundled sample")
     for h in settings():

@@ -15,6 +15,9 @@ from zoo.search.space import DEFAULT_TRAIN_KEYS, _key
 from zoo.spec import ExperimentSpec
 
 
+STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
+
+
 def add_arguments(p) -> None:
     add_spec_arguments(p)
     s = p.add_argument_group(

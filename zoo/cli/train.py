@@ -4,6 +4,9 @@ from __future__ import annotations
 from zoo.cli.common import add_spec_arguments, progress_printer, spec_from_args
 
 
+STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
+
+
 def add_arguments(p) -> None:
     add_spec_arguments(p)
     p.add_argument("--dry-run", action="store_true", help="one epoch on two batches, to check that it runs")
