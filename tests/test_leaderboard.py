@@ -333,7 +333,8 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
                                lambda: clock[0] > deadline)
     if room == "short":
         assert pred is None and row["status"] == "skipped" and cand.calls == [plan.folds[0][0]]
-        assert f"after {first:.0f} s it would need about {rest:.0f} s more, and {rest - 1:.0f} s were left" in row["note"]
+        said = f"after {first:.0f} s it would need about {rest:.0f} s more, and {rest - 1:.0f} s were left"
+        assert said in row["note"]
     else:
         assert row["status"] == "done" and len(cand.calls) == len(plan.folds) + 1 and clock[0] <= deadline
 

@@ -71,7 +71,8 @@ def run_record(run, job=None, mine: bool = False) -> dict:
 
 
 TABLE_COLUMNS = ("run", "status", "model", "data", "study", "epochs", "best epoch", "best val loss",
-                 "test accuracy", "test loss", "test MSE (norm.)", "test MAE (norm.)", "test MASE", "samples/s", "started", "mine")
+                 "test accuracy", "test loss", "test MSE (norm.)", "test MAE (norm.)", "test MASE", "samples/s",
+                 "started", "mine")
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:

@@ -65,17 +65,17 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
                "itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings() if h.name == "budget")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
-    problem = ("choose the bundled sample or upload a CSV that reads cleanly" if sf is None else
-               board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
-                             int(windows["horizon"]), int(windows.get("season") or 0), sf))
+    problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
+                                                    choice.get("layout", "long"), int(windows["horizon"]),
+                                                    int(windows.get("season") or 0), sf)
     blocker = start_blocker(job_manager(), session_owner())
-    if problem and sf is not None:   # beside its button, as why it is off: the page's errors are about the data
+    if problem:   # beside its button, as why it is off (no data at all: the page says so above)
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")
     elif blocker:
         st.caption(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
-                        disabled=bool(problem or blocker or budget is None), width="stretch",
+                        disabled=bool(sf is None or problem or blocker or budget is None), width="stretch",
                         help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
                              "took 190 s here, more than the default budget, and with a season over 24 (weekly "
                              "data) it is not tried at all (BENCHMARKS.md); what does not fit is listed as skipped")

@@ -108,7 +108,8 @@ class Helper:
             how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
             raise RuntimeError(f"the classical models' helper process ended without an answer ({how}; out of "
                                "memory, or killed): this model is left out, the next one starts a new process") from None
-        if stopped:   # raised here, not in the `try`: InterruptedError is an OSError, which means a dead process
+        if stopped:   # raised here, not in the `try`: InterruptedError is an OSError, which there means a
+            # dead process
             self.close()
             raise InterruptedError("stopped")
         if not ok:
