@@ -346,6 +346,21 @@ def test_a_column_of_dates_with_too_many_bad_values_is_named_when_it_is_dropped(
         assert not any("looks like dates" in n for n in read_series(frame.to_csv(index=False).encode()).notes), odd
 
 
+def test_a_column_of_ids_is_not_read_as_dates():
+    """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
+    so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates
+    of the year 1000 or later: the IDs are a dropped text column, the rows stay in file order; the same
+    for versions. A column of real two-digit-year dates is still found."""
+    for ids in ([f"T{i}" for i in range(1, 200)], [f"1.{i}.0" for i in range(199)]):
+        sf = read_series(pd.DataFrame({"id": ids, "value": np.arange(199.0)}).to_csv(index=False).encode())
+        assert sf.date_col is None, ids[:3]
+        assert list(sf.frame["value"]) == list(np.arange(199.0))
+        assert any("'id' were dropped" in n for n in sf.notes)
+    months = pd.date_range("1998-01-01", periods=60, freq="MS")
+    sf = read_series(_dated_csv(months, "%m/%d/%y"))
+    assert sf.date_col == "date" and list(sf.frame.index) == list(months)
+
+
 # ---------------------------------------------------------------------------------------------
 # year columns, year + month, wide tables
 

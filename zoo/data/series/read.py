@@ -208,7 +208,10 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
             if parsed is None or head_share < 0.5:
                 continue
             full, share, how = _parse_dates(table.frame[col])
-            if full is not None and share >= 0.95 and head_share >= 0.9:
+            # Dates before the year 1000 are what pandas makes of IDs and versions ("T12" is 12 January
+            # of year 1, "1.0.0" a day of year 1), not a time axis: such a column is text, not the index.
+            written_years = full is not None and full.dropna().dt.year.ge(1000).mean() >= 0.9
+            if written_years and share >= 0.95 and head_share >= 0.9:
                 date_col, dates = col, full
                 table.text_cols.remove(col)
                 break
