@@ -73,6 +73,20 @@ def test_caps_hold_through_the_library_with_demo_mode_on(demo_on, runs_dir):
     assert not runs_dir.exists() or not any(p for p in runs_dir.rglob("*") if p.is_file())
 
 
+def test_a_search_over_more_samples_than_the_cap_is_refused_before_its_first_trial(demo_on, monkeypatch, runs_dir):
+    """A search with every training sample (limit_train 0) of a dataset over the cap: refused when it is
+    set up, as a run is; before, it started and the engine refused each of its trials in turn."""
+    from zoo.search import SearchConfig, build_space
+
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
+    config = SearchConfig(spec=ExperimentSpec(model="mlp", data="mnist-sample", epochs=1), space=build_space("mlp"), n_trials=2,
+                          runs_dir=str(runs_dir))
+    with pytest.raises(SpecError, match="at most 1,000 samples per run, and this run would use 3,600"):
+        config.validate()
+    within = ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, limit_train=1000)
+    SearchConfig(spec=within, space=build_space("mlp"), n_trials=2).validate()
+
+
 def test_a_leaderboard_is_capped_and_counted_as_the_visitors(demo_on, runs_dir, tmp_path):
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
     from zoo.leaderboard.job import submit_leaderboard
@@ -268,6 +282,26 @@ def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one
     with pytest.raises(SpecError, match="at most 600 s"):
         SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1), space=build_space("mlp"), n_trials=2,
                      timeout=3600, runs_dir=str(runs_dir), owner="x").validate()
+
+
+def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st_navigation):
+    """The caps are said beside Start, and settings past one turn Start off with the cap's own words,
+    before anything is pressed (before, the refusal came only once Start was pressed)."""
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    assert not at.exception
+    said = [c.value for c in at.caption if "On this hosted demo a search runs at most" in c.value]
+    assert said and f"at most {demo_on.trials} trials" in said[0] and f"{demo_on.epochs} epochs" in said[0]
+    assert not at.button(key="search_start").disabled
+    at.selectbox(key="search_data").set_value("mnist-sample")
+    at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()
+    assert at.button(key="search_start").disabled
+    assert any(f"at most {demo_on.trials} trials per search" in c.value for c in at.caption)
+    at.number_input(key="search_trials").set_value(2)
+    at.number_input(key="search_epochs").set_value(demo_on.epochs + 1).run()
+    assert at.button(key="search_start").disabled
+    assert any(f"at most {demo_on.epochs} epochs per run" in c.value for c in at.caption)
+    at.number_input(key="search_epochs").set_value(1).run()
+    assert not at.button(key="search_start").disabled
 
 
 def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navigation):

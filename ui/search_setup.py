@@ -201,19 +201,40 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                        "name: a new study never shows an older one's trials.", icon=":material/warning:")
     if space_error:
         st.error(space_error)
+    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train), **data_fields)
+    over_cap = _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
-                     disabled=space is None or taken or (existing is not None and not resume)):
+                     disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)):
         return None
     if upload is not None:
         from zoo.forecast_io import store_upload
 
-        data_fields["data"] = str(store_upload(upload.raw, upload.name, runs_dir, session_owner()))
-    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train), **data_fields)
+        spec = spec.replace(data=str(store_upload(upload.raw, upload.name, runs_dir, session_owner())))
     config = SearchConfig(spec=spec, space=space, objective=objective, n_trials=int(n_trials),
                           timeout=float(minutes) * 60 or None, study=study, storage=storage, sampler=sampler,
                           pruner=pruner, runs_dir=runs_dir, owner=session_owner())
     config.validate()
     return config, int(workers)
+
+
+def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None) -> str | None:
+    """On the hosted demo, its caps said before Start, and the one these settings pass (Start is off
+    then); `SearchConfig.validate` refuses the same in zoo when the search starts."""
+    from zoo import demo
+
+    caps = demo.caps()
+    if caps is None:
+        return None
+    st.caption(f":material/info: On this hosted demo a search runs at most {caps.trials} trials, each of at most "
+               f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and stops after "
+               f"{caps.wall_seconds // 60} minutes.")
+    try:
+        demo.check_trials(n_trials, timeout)
+        demo.check_spec(spec, n_train=demo.known_train_samples(spec))
+    except SpecError as exc:
+        st.caption(f":red[Start is off until this is fixed: {exc}]")
+        return str(exc)
+    return None
 
 
 def _fresh(base: str, storage: str) -> str:

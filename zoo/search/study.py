@@ -61,7 +61,7 @@ class SearchConfig:
     def validate(self) -> "SearchConfig":
         self.spec.validate()
         demo.check_trials(self.n_trials, self.timeout)
-        demo.check_spec(self.spec)
+        demo.check_spec(self.spec, n_train=demo.known_train_samples(self.spec))   # else every trial would be refused
         if self.objective not in OBJECTIVES:
             raise SpecError(f"objective {self.objective!r} is unknown; use val_loss or val_metric.")
         if self.sampler not in SAMPLERS:
