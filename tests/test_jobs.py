@@ -67,3 +67,28 @@ def test_a_local_worker_has_the_servers_settings_not_those_its_forkserver_starte
                          env={**os.environ, "PYTHONPATH": str(ROOT), "PLAYGROUND_DEMO": "1"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == ("None" if exact else "1")
+
+
+def test_a_ray_job_whose_server_is_out_of_reach_ends_failed_not_stopped(tmp_path):
+    """zoo/worker.py's `main` with a stop event shaped as a Ray job's Outbox (zoo/ray_worker.py) whose
+    hub, and so the server, is out of reach (`server_gone`): the run ends at its first batch, failed and
+    saying why, as a local worker's orphaned run does; before, it read as a person's Stop, or trained on."""
+    import queue
+
+    from zoo.runs import load_run
+    from zoo.worker import main
+
+    class OutOfReach:
+        def is_set(self) -> bool:
+            return False
+
+        def server_gone(self) -> bool:
+            return True
+
+    events = queue.Queue()
+    spec = ExperimentSpec(model="mlp", epochs=3, limit_train=256)
+    main("zoo.worker:train", {"spec": spec.to_dict(), "runs_dir": str(tmp_path)}, events, OutOfReach())
+    last = [events.get_nowait() for _ in range(events.qsize())][-1]
+    assert last["type"] == "done" and last["result"]["status"] == "failed", last
+    run = load_run(last["result"]["run_dir"])
+    assert run.status == "failed" and "the server that ran this job stopped" in run.result["reason"]

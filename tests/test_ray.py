@@ -198,6 +198,82 @@ def test_a_job_whose_node_leaves_the_cluster_ends_failed(local_cluster, runs_dir
     assert run.status == "failed" and "left the cluster" in run.result["reason"] and run.epoch_rows()
 
 
+SERVER = """
+import sys, time
+from zoo.jobs import JobManager, submit_training
+from zoo.ray_launcher import RayLauncher
+from zoo.spec import ExperimentSpec
+manager = JobManager(max_running=1, per_owner=1, launcher=RayLauncher(sys.argv[1]))
+job = submit_training(manager, ExperimentSpec(model="mlp", epochs=200, patience=0, limit_train=1024), owner="a",
+                      runs_dir=sys.argv[2])
+print(job.id, flush=True)
+time.sleep(600)
+"""
+
+
+def _status(run_dir: Path) -> str | None:
+    try:
+        return json.loads((run_dir / "result.json").read_text()).get("status")
+    except (OSError, ValueError):
+        return None
+
+
+def test_a_run_on_a_node_whose_server_was_killed_ends_failed(cluster, runs_dir):
+    """A server killed while its job trains on a Ray node. Ray ends a dead driver's tasks, and the job,
+    its events out of reach, ends `failed` (before: `stopped`, as if a person had pressed Stop). Killed
+    before it can say so, its run says `running`; on another node no pid can be checked, so the run
+    names the server that started it, and a server starting on that host marks it failed (before: left
+    `running` for ever). One machine here: that node is this run's host written as another's."""
+    from zoo.run_health import recover_interrupted
+    from zoo.runs import patch_result
+
+    server = subprocess.Popen([sys.executable, "-c", SERVER, cluster, str(runs_dir)], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        run_dir = runs_dir / server.stdout.readline().strip()
+        wait_for(lambda: _status(run_dir) == "running" and load_run(run_dir).epoch_rows(), timeout=120,
+                 what="the job training on the cluster, an epoch done")
+        process = load_run(run_dir).result["process"]
+        assert process["server"]["pid"] == server.pid, "the run names the server that started it"
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+        worker = Path(f"/proc/{process['pid']}")
+        wait_for(lambda: _status(run_dir) in ("failed", "stopped", "finished") or not worker.exists(), timeout=60,
+                 what="the job to end, or its Ray worker to be ended")
+    finally:
+        server.kill()
+    killed_first = not worker.exists() and _status(run_dir) == "running"
+    print(f"\nthe run was ended by {'a starting server' if killed_first else 'its job'}")
+    if killed_first:   # its Ray worker killed before the job could say so: what a starting server sees
+        patch_result(run_dir, process={**process, "host": "another-node"})
+        assert recover_interrupted(runs_dir) == [run_dir.name]
+    run = load_run(run_dir)
+    assert run.status == "failed" and "server" in run.result["reason"], run.result.get("reason")
+    assert run.epoch_rows(), "its epochs are kept"
+
+
+def test_a_run_on_another_node_is_ended_only_when_its_server_here_is_gone(runs_dir):
+    """The rule alone: a run written on another host is left alone while the server that started it
+    runs (this process), or when no server here started it; it is marked failed once that server is gone."""
+    from zoo.run_health import _pid_started, process_identity, recover_interrupted
+    from zoo.runs import RunWriter
+
+    gone = subprocess.Popen(["sleep", "30"])
+    dead_server = {**process_identity(), "pid": gone.pid, "pid_started": _pid_started(gone.pid)}
+    gone.kill()
+    gone.wait()
+    elsewhere = {"host": "another-node", "pid": 1, "pid_started": "1"}
+    ids = {}
+    for name, process in (("alive", {**elsewhere, "server": process_identity()}), ("unknown", elsewhere),
+                          ("dead", {**elsewhere, "server": dead_server})):
+        writer = RunWriter(runs_dir, LONG.replace(epochs=1))
+        writer.write_result({"run_id": writer.run_id, "status": "running", "process": process})
+        ids[name] = writer.run_id
+    assert recover_interrupted(runs_dir) == [ids["dead"]]
+    assert [load_run(runs_dir / ids[n]).status for n in ("alive", "unknown", "dead")] == ["running", "running",
+                                                                                          "failed"]
+
+
 def test_two_visitors_jobs_stay_apart(copying, runs_dir):
     """In copy mode, so the files of two jobs running at once are routed apart too."""
     manager = manager_for(copying, max_running=2, per_owner=1)

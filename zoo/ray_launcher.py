@@ -18,6 +18,7 @@ was cancelled), which `death()` puts in words.
 """
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -27,6 +28,7 @@ import types
 from pathlib import Path
 
 from zoo.registry import SpecError
+from zoo.run_health import SERVER_ENV, process_identity
 
 POLL_S = 0.1
 ADDRESS_RE = re.compile(r"^(local|auto|ray://[\w.\-]+:\d+|[\w.\-]+:\d+)$")
@@ -302,9 +304,11 @@ class RayLauncher:
             task = self._gpu_task
             options["runtime_env"] = {"env_vars": {"PLAYGROUND_GPU_PROCESS": "1"}}
         # The server's PLAYGROUND_* settings (demo mode, caps) travel with the job: a node's own
-        # environment is not the server's.
+        # environment is not the server's. So does which process the server is: a run on another node
+        # whose server has died is ended when a server starts again (zoo/run_health.py).
+        env = {**(env or {}), SERVER_ENV: json.dumps(process_identity())}
         ref = task.options(**options).remote(self.hub, job.id, job.target, payload, ask, token,
-                                             self.copy_runs, env or {})
+                                             self.copy_runs, env)
         handle = RayHandle(self, job.id, ref, ask, payload.get("runs_dir"))
         with self._lock:
             self._handles[job.id] = handle

@@ -58,6 +58,10 @@ class Outbox:
     def is_set(self) -> bool:
         return self._stop.is_set()
 
+    def server_gone(self) -> bool:
+        """The hub is out of reach: the server died, and the job ends `failed`, not as a Stop."""
+        return self.lost is not None
+
     # sending
     def start(self) -> None:
         self.send()   # at once: the server learns where the job runs
@@ -115,6 +119,7 @@ def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token:
     Returns None, or why the hub could not be reached (the server learns it from the task's value)."""
     import ray
 
+    from zoo.run_health import SERVER_ENV
     from zoo.run_transfer import shares_root
     from zoo.worker import main
 
@@ -132,6 +137,9 @@ def run_job(hub, job_id: str, target: str, payload: dict, ask: dict, root_token:
     os.environ["OMP_NUM_THREADS"] = str(threads)   # read by torch when it is imported
     if "torch" in sys.modules:   # imported by an earlier job in this process
         sys.modules["torch"].set_num_threads(threads)
+    # Which server started this job, for its runs' result.json (zoo/run_health.py): set per job, as
+    # Ray reuses this process for the next one.
+    os.environ[SERVER_ENV] = (env or {}).get(SERVER_ENV, "")
     outbox = Outbox(hub, job_id, spool, head_root)
     outbox.put({"type": "placed", "node_ip": ray.util.get_node_ip_address(), "host": socket.gethostname(),
                 "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid(), "gpu_ids": gpu_ids,

@@ -9,12 +9,22 @@ import os
 from zoo.runs import end_run, list_runs
 
 
+# Set for a job on a Ray node: the process_identity of the server that started it. Not a PLAYGROUND_*
+# name: those are the server's settings, which zoo/worker.py copies to a node only when there are some.
+SERVER_ENV = "ZOO_SERVER_PROCESS"
+
+
 def process_identity() -> dict:
     """Which process writes a run: enough to tell later whether it still runs (the host, its pid and
-    when that pid started, so a reused pid does not count)."""
+    when that pid started, so a reused pid does not count). A job on a Ray node also names the server
+    that started it (zoo/ray_launcher.py sets SERVER_ENV): the server's host can tell whether that one runs."""
+    import json
     import socket
 
-    return {"host": socket.gethostname(), "pid": os.getpid(), "pid_started": _pid_started(os.getpid())}
+    identity = {"host": socket.gethostname(), "pid": os.getpid(), "pid_started": _pid_started(os.getpid())}
+    if os.environ.get(SERVER_ENV):
+        identity["server"] = json.loads(os.environ[SERVER_ENV])
+    return identity
 
 
 def _pid_started(pid: int) -> str | None:
@@ -26,11 +36,18 @@ def _pid_started(pid: int) -> str | None:
 
 
 def _still_running(identity: dict | None) -> bool:
-    """False when the process that wrote a run is known to be gone (same host, pid dead or reused)."""
+    """False when the process that wrote a run is known to be gone: on this host, its pid is dead or
+    reused; on another host (a Ray node), the server on this host that started it is gone, since Ray
+    ends the tasks of a driver that exits (its fate sharing: docs.ray.io, "Fault tolerance")."""
     import socket
 
-    if not identity or identity.get("host") != socket.gethostname():
-        return True   # another machine's run, or one that does not say: leave it alone
+    if not identity:
+        return True   # a run that does not say: leave it alone
+    if identity.get("host") != socket.gethostname():
+        server = identity.get("server")
+        if not server or server.get("host") != socket.gethostname():
+            return True   # another machine's run, started by no server here: leave it alone
+        identity = server
     started = _pid_started(int(identity.get("pid", -1)))
     return started is not None and started == identity.get("pid_started")
 

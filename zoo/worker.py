@@ -67,16 +67,20 @@ def within_wall_time(should_stop: Callable[[], bool]) -> Callable:
     return check
 
 
-def orphan_aware(should_stop: Callable[[], bool]) -> Callable[[], bool]:
+def orphan_aware(should_stop: Callable[[], bool],
+                 server_gone: Callable[[], bool] | None = None) -> Callable[[], bool]:
     """`should_stop`, which is also true once the server that started this worker has died (killed,
     say): nobody reads this job's events any more, so it ends at the next batch instead of training
-    on as an orphan. Looked at once a second; `orphaned()` then says why it stopped."""
+    on as an orphan. Looked at once a second (a local worker: its parent process), or as `server_gone`
+    says (a Ray job: its events cannot reach the server); `orphaned()` then says why it stopped."""
     import multiprocessing as mp
 
     parent, checked, gone = mp.parent_process(), [0.0], [False]
 
     def check() -> bool:
         now = time.monotonic()
+        if server_gone is not None and not gone[0]:
+            gone[0] = server_gone()
         if parent is not None and not gone[0] and now - checked[0] >= 1.0:
             checked[0] = now
             gone[0] = not parent.is_alive()
@@ -122,7 +126,8 @@ def main(target: str, payload: dict, events, stop_event, running=None, env: dict
     try:
         module, _, name = target.partition(":")
         func = getattr(importlib.import_module(module), name)
-        should_stop = orphan_aware(within_wall_time(sharing_cores(stop_event.is_set, running)))
+        should_stop = orphan_aware(within_wall_time(sharing_cores(stop_event.is_set, running)),
+                                   getattr(stop_event, "server_gone", None))   # a Ray job's Outbox
         result = func(payload, emit, should_stop)
         events.put({"type": "done", "result": result})
     except BaseException as exc:  # report everything, including SpecError, to the server
