@@ -255,7 +255,8 @@ def test_missing_target_limit_is_twenty_percent():
     clean = (CORPUS / "clean.csv").read_text().splitlines()
 
     def with_gaps(k):
-        rows = [ln if not (1 <= i <= k) else ln.rsplit(",", 1)[0] + "," for i, ln in enumerate(clean)]
+        # inside the series (empty values at its ends are left out, not filled: missing.py)
+        rows = [ln if not (2 <= i <= k + 1) else ln.rsplit(",", 1)[0] + "," for i, ln in enumerate(clean)]
         return ("\n".join(rows) + "\n").encode()
 
     assert read_series(with_gaps(48)).frame["temp"].notna().all()   # exactly 20%: filled
@@ -344,6 +345,36 @@ def test_a_column_of_dates_with_too_many_bad_values_is_named_when_it_is_dropped(
     for odd in (["1.0.0", "1.2.0", "2.0.1", "x"], ["2-1", "0-0", "3-2", "x"], [f"m{i}" for i in range(3)] + ["x"]):
         frame = pd.DataFrame({"what": odd * 15, "v": np.arange(60.0)})
         assert not any("looks like dates" in n for n in read_series(frame.to_csv(index=False).encode()).notes), odd
+
+
+def test_empty_target_values_at_the_ends_are_left_out_not_made_up():
+    """A CSV that lists the dates it wants forecast with their values empty (and a first week not yet
+    recorded): those rows are left out, saying so, where they were filled with the last value (a flat
+    history the model was scored on, and a forecast starting after the dates asked about). A gap
+    inside is still interpolated. The default target passes over a 0/1 flag column after it."""
+    dates = pd.date_range("2023-01-01", periods=300, freq="D")
+    sales = 100 + 10 * np.sin(np.arange(300) / 7 * 2 * np.pi)
+    frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "sales": sales, "promo": np.arange(300) % 5 == 0})
+    frame["promo"] = frame["promo"].astype(int)
+    frame.loc[286:, "sales"] = np.nan
+    frame.loc[:4, "sales"] = np.nan
+    frame.loc[100, "sales"] = np.nan
+    sf = read_series(frame.to_csv(index=False).encode())
+    assert sf.target == "sales" and any("not a 0/1 flag such as 'promo'" in n for n in sf.notes)
+    assert sf.frame.index[0] == dates[5] and sf.frame.index[-1] == dates[285] and len(sf.frame) == 281
+    assert np.allclose(sf.frame["sales"].iloc[-5:], sales[281:286])
+    assert any("ends at 2023-10-13: the 14 later row(s) (to 2023-10-27) have no value and were left out" in n
+               for n in sf.notes)
+    assert any("starts at 2023-01-06: the 5 earlier row(s)" in n for n in sf.notes)
+    assert any("1 missing value(s) were filled" in n for n in sf.notes)
+    # without dates: plain steps from 0 again
+    plain = read_series(frame.drop(columns="date").to_csv(index=False).encode(), target="sales")
+    assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281 and plain.frame["sales"].iloc[0] == sales[5]
+
+
+def test_a_constant_only_column_is_refused_without_sending_the_user_to_another_target():
+    with pytest.raises(SpecError, match="is constant .*give a series whose values change"):
+        read_series(b"date,v\n" + b"".join(b"2024-01-%02d,5\n" % d for d in range(1, 29)))
 
 
 def test_a_column_of_ids_is_not_read_as_dates():

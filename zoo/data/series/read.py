@@ -19,14 +19,13 @@ import pandas as pd
 from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      off_format_dates)
 from zoo.data.series.frame import SeriesFrame
+from zoo.data.series.missing import check_target, fill_missing
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
                                     wide_note)
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
 
-MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by interpolation
-MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
 MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
 _INDEX_NAMES = {"", "unnamed: 0", "index"}
 
@@ -112,8 +111,8 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
         target = _choose_target(table, target, date_col, notes)
         frame, lines = _numeric_frame(table, target, notes), table.lines
     frame, freq = _time_index(frame, table, dates, lines, date_col, notes)
-    frame = _fill_missing(frame, target, name, notes)
-    _check_target(frame, target)
+    frame = fill_missing(frame, target, name, notes)
+    check_target(frame, target)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
     return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
@@ -264,11 +263,14 @@ def _drop_row_counter(table: _Table, notes: list[str]) -> None:
 
 
 def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
-    """The column chosen, or the last numeric column."""
+    """The column chosen, or the last numeric column that is not a 0/1 flag (a promotion or holiday
+    marker beside the values is a feature, not the thing to forecast)."""
     numeric_names = list(table.numeric)
     if target is None:
-        target = numeric_names[-1]
-        notes.append(f"target: {target!r} (the last numeric column).")
+        flags = [c for c in numeric_names if set(np.unique(table.numeric[c][~np.isnan(table.numeric[c])])) <= {0, 1}]
+        target = ([c for c in numeric_names if c not in flags] or numeric_names)[-1]
+        passed = f" that is not a 0/1 flag such as {flags[-1]!r}" if target != numeric_names[-1] else ""
+        notes.append(f"target: {target!r} (the last numeric column{passed}).")
         return target
     if str(target) not in table.names:
         matched = _case_match(str(target), table.names)
@@ -375,47 +377,6 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {first_dup}; {n_dup} rows involved) "
                      "were averaged into one row each.")
     return _regularise(frame, notes)
-
-
-def _fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str]) -> pd.DataFrame:
-    """Refuse a target missing too much; drop features missing too much; interpolate the rest."""
-    n = len(frame)
-    if n < MIN_ROWS:
-        raise SpecError(f"{name} has only {n} usable row(s); at least {MIN_ROWS} are needed "
-                        "(and enough for lookback + horizon in each split).")
-    missing_target = int(frame[target].isna().sum())
-    if missing_target > MAX_TARGET_MISSING * n:
-        raise SpecError(f"target column {target!r} is missing {missing_target} of {n} values "
-                        f"({missing_target / n:.0%}, over the {MAX_TARGET_MISSING:.0%} limit); "
-                        "choose another target or give a more complete series.")
-    for col in list(frame.columns):
-        if col == target:
-            continue
-        missing = int(frame[col].isna().sum())
-        if missing > MAX_FEATURE_MISSING * n:
-            frame = frame.drop(columns=col)
-            notes.append(f"column {col!r} is missing {missing} of {n} values and was dropped.")
-    total_missing = int(frame.isna().sum().sum())
-    if total_missing:
-        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = frame.interpolate(method=method, limit_direction="both").ffill().bfill()
-        notes.append(f"{total_missing} missing value(s) were filled by {'time' if method == 'time' else 'linear'} "
-                     f"interpolation ({missing_target} in the target {target!r}).")
-    return frame
-
-
-def _check_target(frame: pd.DataFrame, target: str) -> None:
-    y = frame[target].to_numpy()
-    if not np.isfinite(y).all():
-        raise SpecError(f"target column {target!r} could not be filled to finite values; check it for gaps and text.")
-    if np.nanmax(y) == np.nanmin(y):
-        raise SpecError(f"target column {target!r} is constant ({y[0]:g} in every row), so there is nothing to "
-                        "forecast; choose another target.")
-    if np.abs(y).max() > 1e150:
-        raise SpecError(f"target column {target!r} holds values too large to scale (up to {np.abs(y).max():.3g}); "
-                        "rescale it, for example to thousands.")
 
 
 def _regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:

@@ -1,0 +1,87 @@
+"""Missing values of a series on its time index (read.py's last steps): rows past the target's first
+and last values trimmed, a target missing too much refused, features missing too much dropped, the
+rest interpolated; then the target's own checks.
+
+The ends are trimmed, not filled: a CSV often lists the dates it wants forecast with their values
+left empty, and filling those from the last value would make up a flat history, score the model on
+it, and start the forecast after the dates that were asked about.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from zoo.data.series.text import MIN_ROWS
+from zoo.registry import SpecError
+
+MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by interpolation
+MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
+
+
+def fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str]) -> pd.DataFrame:
+    """Trim the rows before the target's first value and after its last; refuse a target missing too
+    much; drop features missing too much; interpolate the rest."""
+    frame = _trim_ends(frame, target, notes)
+    n = len(frame)
+    if n < MIN_ROWS:
+        raise SpecError(f"{name} has only {n} usable row(s); at least {MIN_ROWS} are needed "
+                        "(and enough for lookback + horizon in each split).")
+    missing_target = int(frame[target].isna().sum())
+    if missing_target > MAX_TARGET_MISSING * n:
+        raise SpecError(f"target column {target!r} is missing {missing_target} of {n} values "
+                        f"({missing_target / n:.0%}, over the {MAX_TARGET_MISSING:.0%} limit); "
+                        "choose another target or give a more complete series.")
+    for col in list(frame.columns):
+        if col == target:
+            continue
+        missing = int(frame[col].isna().sum())
+        if missing > MAX_FEATURE_MISSING * n:
+            frame = frame.drop(columns=col)
+            notes.append(f"column {col!r} is missing {missing} of {n} values and was dropped.")
+    total_missing = int(frame.isna().sum().sum())
+    if total_missing:
+        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = frame.interpolate(method=method, limit_direction="both").ffill().bfill()
+        notes.append(f"{total_missing} missing value(s) were filled by {'time' if method == 'time' else 'linear'} "
+                     f"interpolation ({missing_target} in the target {target!r}).")
+    return frame
+
+
+def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFrame:
+    """The rows from the target's first value to its last, saying what was cut at each end."""
+    present = np.flatnonzero(frame[target].notna().to_numpy())
+    if len(present) == 0:
+        raise SpecError(f"target column {target!r} has no values; choose another target.")
+    first, last = present[0], present[-1]
+    if last < len(frame) - 1:
+        notes.append(f"the target {target!r} ends at {_at(frame.index[last])}: the {len(frame) - 1 - last} later "
+                     f"row(s) (to {_at(frame.index[-1])}) have no value and were left out, so the forecast starts "
+                     "after its last value.")
+    if first > 0:
+        notes.append(f"the target {target!r} starts at {_at(frame.index[first])}: the {first} earlier row(s) have "
+                     "no value and were left out.")
+    frame = frame.iloc[first:last + 1]
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        frame.index = pd.RangeIndex(len(frame))   # plain steps count from 0 again
+    return frame
+
+
+def _at(label) -> str:
+    return f"{label:%Y-%m-%d %H:%M}".removesuffix(" 00:00") if isinstance(label, pd.Timestamp) else f"step {label}"
+
+
+def check_target(frame: pd.DataFrame, target: str) -> None:
+    y = frame[target].to_numpy()
+    if not np.isfinite(y).all():
+        raise SpecError(f"target column {target!r} could not be filled to finite values; check it for gaps and text.")
+    if np.nanmax(y) == np.nanmin(y):
+        other = "choose another target" if len(frame.columns) > 1 else "give a series whose values change"
+        raise SpecError(f"target column {target!r} is constant ({y[0]:g} in every row), so there is nothing to "
+                        f"forecast; {other}.")
+    if np.abs(y).max() > 1e150:
+        raise SpecError(f"target column {target!r} holds values too large to scale (up to {np.abs(y).max():.3g}); "
+                        "rescale it, for example to thousands.")
