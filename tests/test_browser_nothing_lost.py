@@ -149,3 +149,23 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.goto(f"{app_server.url}/train?run={run_id}")
     wait_for_app(page)
     page.get_by_role("button", name="Stop").click()
+
+
+def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_server, page):
+    """A learner set a study up (a model, trials, epochs, training samples typed as 1e3), went Home by
+    the sidebar and came back: the form was back at mlp, 20 trials, 5 epochs (a new-user check found it).
+    Every set-up value is kept, as on Train; 1e3 reads as 1,000 as on Train (it was read as 1)."""
+    page.goto(f"{app_server.url}/search")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start search").wait_for()
+    choose(page, "search_model_image", "cnn")
+    typed(page, "search_trials", "3")
+    typed(page, "search_epochs", "6")
+    typed(page, "search_limit", "1e3")
+    assert page.get_by_role("button", name="Start search").is_enabled(), "1e3 is a valid number of samples"
+    for name in ("Home", "Search"):
+        after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click)
+    page.get_by_role("button", name="Start search").wait_for()
+    shot(page, "lost-search-set-up")
+    assert page.locator(".st-key-search_model_image input").input_value().startswith("cnn")
+    assert [field_value(page, k) for k in ("search_trials", "search_epochs", "search_limit")] == ["3", "6", "1e3"]

@@ -159,7 +159,7 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     at = page("pages/search.py")
     at.number_input(key="search_trials").set_value(1)
     at.number_input(key="search_epochs").set_value(1)
-    at.number_input(key="search_limit").set_value(200)
+    at.text_input(key="search_limit").set_value("200")
     at.button(key="search_start").click().run()
     clean(at)
     wait_for_jobs(at.session_state["search_target"]["jobs"])

@@ -13,6 +13,7 @@ import math
 import streamlit as st
 
 from ui import series_source
+from ui.form import hparam_widget
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from zoo.data.images import IMAGE_DATASETS
@@ -20,7 +21,10 @@ from zoo.registry import HParam, SpecError, get_task, list_models
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
                         default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
                         load_study, objective_label, open_storage, study_names)
-from zoo.spec import ExperimentSpec
+from zoo.spec import ExperimentSpec, setting
+
+# Every set-up value is kept while the visitor visits another page, as on Train (ui/form.py).
+PERSIST = "session"
 
 
 # ------------------------------------------------------------------ the space editor
@@ -56,6 +60,7 @@ def _range_widget(h: HParam, key: str, disabled: bool):
     if h.kind in ("bool", "choice"):
         options = [False, True] if h.kind == "bool" else list(h.choices)
         return st.multiselect(f"{h.name} values", options, default=options, key=key, disabled=disabled,
+                              persist_state=PERSIST,
                               label_visibility="collapsed", format_func=str)
     if h.log:
         options = _log_options(h)
@@ -63,19 +68,23 @@ def _range_widget(h: HParam, key: str, disabled: bool):
                                 disabled=disabled, label_visibility="collapsed", format_func=_fmt)
     if h.kind == "int":
         return st.slider(f"{h.name} range", int(h.low), int(h.high), (int(h.low), int(h.high)),
-                         step=int(h.step or 1), key=key, disabled=disabled, label_visibility="collapsed")
+                         step=int(h.step or 1), key=key, disabled=disabled, persist_state=PERSIST,
+                         label_visibility="collapsed")
     step = h.step or (h.high - h.low) / 100
     return st.slider(f"{h.name} range", float(h.low), float(h.high), (float(h.low), float(h.high)),
-                     step=float(step), key=key, disabled=disabled, label_visibility="collapsed", format="%g")
+                     step=float(step), key=key, disabled=disabled, persist_state=PERSIST, label_visibility="collapsed",
+                     format="%g")
 
 
 def _value_widget(h: HParam, default, key: str, disabled: bool):
     label = f"{h.name} value"
     if h.kind == "bool":
-        return st.checkbox(label, value=bool(default), key=key, disabled=disabled, label_visibility="collapsed")
+        return st.checkbox(label, value=bool(default), key=key, disabled=disabled, persist_state=PERSIST,
+                           label_visibility="collapsed")
     if h.kind == "choice":
         options = list(h.choices)
         return st.selectbox(label, options, index=options.index(default), key=key, disabled=disabled,
+                            persist_state=PERSIST,
                             label_visibility="collapsed", format_func=str)
     if h.kind == "int":
         return st.number_input(label, int(h.low), int(h.high), int(default), step=int(h.step or 1), key=key,
@@ -101,7 +110,7 @@ def space_editor(model: str, task: str):
         key = f"sp_{model}_{h.name}"
         name_col, on_col, range_col, value_col = st.columns([2, 1, 4, 2], vertical_alignment="center")
         name_col.markdown(f"`{h.name}`", help=f"{h.help} ({scope})")
-        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, key=f"{key}_on",
+        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, key=f"{key}_on", persist_state=PERSIST,
                                    label_visibility="collapsed")
         with range_col:
             chosen = _range_widget(h, f"{key}_range", disabled=not searched)
@@ -119,9 +128,9 @@ def space_editor(model: str, task: str):
 
 def _data_choice(column) -> tuple[str, dict, object]:
     """(task, spec fields for the data, the upload to store at Start or None)."""
-    kind = column.radio("Data", ["Images", "A series (CSV)"], key="search_kind", horizontal=True)
+    kind = column.radio("Data", ["Images", "A series (CSV)"], key="search_kind", persist_state=PERSIST, horizontal=True)
     if kind == "Images":
-        data = column.selectbox("Dataset", list(IMAGE_DATASETS), key="search_data",
+        data = column.selectbox("Dataset", list(IMAGE_DATASETS), key="search_data", persist_state=PERSIST,
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
         return "image", {"data": data}, None
@@ -145,8 +154,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     task, data_fields, upload = _data_choice(top[0])
     models = list_models(task)
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
-                             key=f"search_model_{task}")
-    objective = top[2].radio("Objective", ("val_loss", "val_metric"), key="search_objective", horizontal=True,
+                             key=f"search_model_{task}", persist_state=PERSIST)
+    objective = top[2].radio("Objective", ("val_loss", "val_metric"), key="search_objective", persist_state=PERSIST,
+                             horizontal=True,
                              format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
 
     st.markdown("**Search space**: what each trial samples, and what it holds fixed")
@@ -161,31 +171,37 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                        "Ranges come from the model's declarations; narrow them with the sliders.")
 
     row = st.columns(5)
-    n_trials = row[0].number_input("Trials", 1, 10_000, 20, key="search_trials")
+    n_trials = row[0].number_input("Trials", 1, 10_000, 20, key="search_trials", persist_state=PERSIST)
     minutes = row[1].number_input("Time budget (min)", 0.0, 24 * 60.0, 0.0, step=1.0, key="search_minutes",
+                                  persist_state=PERSIST,
                                   help="0: none. No new trial starts after this; running trials finish")
     defaults = ExperimentSpec()
-    epochs = row[2].number_input("Epochs per trial", 1, 200, defaults.epochs, key="search_epochs")
-    limit_train = row[3].number_input("Train samples (0 = all)", 0, 1_000_000, 0, step=500, key="search_limit",
-                                      help="use only the first N training samples: quicker trials for a first look")
-    workers = row[4].number_input("Workers", 1, max(1, max_workers), 1, key="search_workers",
+    epochs = row[2].number_input("Epochs per trial", 1, 200, defaults.epochs, key="search_epochs",
+                                 persist_state=PERSIST)
+    typed_problems: list[str] = []
+    with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
+        limit_train = hparam_widget(setting("limit_train"), "search_limit", label="Train samples (0 = all)",
+                                    help="use only the first N training samples: quicker trials for a first look",
+                                    problems=typed_problems)
+    workers = row[4].number_input("Workers", 1, max(1, max_workers), 1, key="search_workers", persist_state=PERSIST,
                                   help="workers sharing this study, each a job: a process here, or a Ray task on the "
                                        "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS)")
     row = st.columns(4)
-    sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler",
+    sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler", persist_state=PERSIST,
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "
                                     "are split into a few values)")
-    pruner = row[1].selectbox("Pruner", PRUNERS, key="search_pruner",
+    pruner = row[1].selectbox("Pruner", PRUNERS, key="search_pruner", persist_state=PERSIST,
                               help="median: stop a trial whose epoch value is worse than the median of earlier "
                                    "trials at that epoch; hyperband: successive halving")
     storage = default_storage(runs_dir)
     if is_local():   # the hosted demo keeps every study in its own journal: no storage is typed there
-        storage = row[3].text_input("Storage", key="search_storage", placeholder=storage,
+        storage = row[3].text_input("Storage", key="search_storage", persist_state=PERSIST, placeholder=storage,
                                     help="a journal file (default, under the runs directory) or a database URL such "
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
-    study = row[2].text_input("Study name", key="search_study_name", placeholder=_fresh(base, storage),
+    study = row[2].text_input("Study name", key="search_study_name", persist_state=PERSIST,
+                              placeholder=_fresh(base, storage),
                               help="a new name makes a new study; the name of an existing one adds trials to it "
                                    "once you say so").strip() or _fresh(base, storage)
     existing = _trial_count(storage, study)
@@ -201,10 +217,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                        "name: a new study never shows an older one's trials.", icon=":material/warning:")
     if space_error:
         st.error(space_error)
-    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train), **data_fields)
+    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train or 0), **data_fields)
     over_cap = _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
-                     disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)):
+                     disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
+                     or bool(typed_problems)):
         return None
     if upload is not None:
         from zoo.forecast_io import store_upload
@@ -266,7 +283,7 @@ def attach_form(runs_dir: str) -> dict | None:
     one of this visitor's)."""
     storage = default_storage(runs_dir)
     if is_local():
-        storage = st.text_input("Storage", value=storage, key="attach_storage",
+        storage = st.text_input("Storage", value=storage, key="attach_storage", persist_state=PERSIST,
                                 help="the journal file or database URL the workers use").strip()
     try:
         names = study_names(storage) if storage else []
@@ -281,7 +298,7 @@ def attach_form(runs_dir: str) -> dict | None:
     if not names:
         st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
         return None
-    name = st.selectbox("Study", names, key="attach_name")
+    name = st.selectbox("Study", names, key="attach_name", persist_state=PERSIST)
     if st.button("Attach", key="attach_go", icon=":material/link:"):
         return {"storage": storage, "study": name, "jobs": []}
     return None
@@ -297,8 +314,8 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     if config is None:
         return None
     cols = st.columns([1, 1, 2])
-    more = cols[0].number_input("More trials", 1, 10_000, 10, key="continue_trials")
-    workers = cols[1].number_input("Workers", 1, max(1, max_workers), 1, key="continue_workers")
+    more = cols[0].number_input("More trials", 1, 10_000, 10, key="continue_trials", persist_state=PERSIST)
+    workers = cols[1].number_input("Workers", 1, max(1, max_workers), 1, key="continue_workers", persist_state=PERSIST)
     if cols[2].button("Run more trials", key="continue_go", icon=":material/add:"):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
         config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again
