@@ -377,6 +377,28 @@ def test_a_constant_only_column_is_refused_without_sending_the_user_to_another_t
         read_series(b"date,v\n" + b"".join(b"2024-01-%02d,5\n" % d for d in range(1, 29)))
 
 
+def test_dots_that_separate_thousands_in_a_semicolon_file_are_read_as_thousands_or_named():
+    """A German export: whole numbers, those over 999 with a dot before each group of three (505;
+    7.188). pandas reads 7.188 as a decimal, every check passed, and the series jumped between 505 and
+    7.19. With whole numbers beside them the dots are thousands, said in a note; when every value has
+    one the reading stays decimal and the note says how to read them as thousands. A comma file's
+    three-decimal numbers are not touched."""
+    counts = [505, 7188, 7800, 5569, 4238, 241, 1200, 999, 10250, 3003] * 4
+    german = "".join(f"{d:02d}.01.2023;{c // 1000}.{c % 1000:03d}\n" if c > 999 else f"{d:02d}.01.2023;{c}\n"
+                     for d, c in zip(range(1, 41), counts) if d <= 31)
+    sf = read_series(("Datum;Stueck\n" + german).encode())
+    assert list(sf.frame["Stueck"]) == counts[:31]
+    assert any("the dot separates thousands" in n and "'7.188' is read as 7188" in n for n in sf.notes)
+    every = "".join(f"{d:02d}.01.2023;{c // 1000 + 1}.{c % 1000:03d}\n" for d, c in zip(range(1, 32), counts))
+    sf = read_series(("Datum;Stueck\n" + every).encode())
+    assert sf.frame["Stueck"].iloc[0] == 1.505
+    assert any("every value has a dot before three digits" in n and "remove the dots" in n for n in sf.notes)
+    comma = "".join(f"2023-01-{d:02d},{c // 1000}.{c % 1000:03d}\n" if c > 999 else f"2023-01-{d:02d},{c}\n"
+                    for d, c in zip(range(1, 32), counts))
+    sf = read_series(("date,value\n" + comma).encode())
+    assert sf.frame["value"].iloc[1] == 7.188 and not any("thousands" in n for n in sf.notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

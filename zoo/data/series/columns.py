@@ -94,6 +94,28 @@ def _parse_numbers(values: pd.Series, delimiter: str):
     return out, bad_mask, n_present
 
 
+_DOT_THOUSANDS_RE = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
+
+
+def dots_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str] | None:
+    """Whether the dots of a numeric column may separate thousands: in a file not separated by
+    commas (a European export: ';' or tabs), "7.188" is 7188 as often as 7.188. ("thousands", an
+    example) when the values with a dot all have one before each group of three digits and the rest
+    are whole numbers (505 beside 7.188: a column of decimals would write 505.000); ("maybe", an
+    example) when every value is written so; None otherwise (a comma file, other decimals)."""
+    if delimiter == ",":
+        return None
+    s, present = _clean_strings(values)
+    vals = s[present]
+    dotted = vals.str.contains(".", regex=False).to_numpy(bool)
+    if not dotted.any() or not vals[dotted].str.match(_DOT_THOUSANDS_RE).all():
+        return None
+    plain = vals[~dotted]
+    if len(plain) == 0:
+        return "maybe", vals[dotted].iloc[0]
+    return ("thousands", vals[dotted].iloc[0]) if plain.str.fullmatch(r"[+-]?\d+").all() else None
+
+
 # A date written in numbers: 2023-01-31, 31/01/2023, 01.31.23 or 2023-01, then the end or a time.
 _NUMERIC_DATE_RE = r"^(\d{1,4})([-/.])(\d{1,2})(?:\2(\d{1,4}))?(?=$|[\sT])"
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     off_format_dates)
+                                     dots_as_thousands, off_format_dates)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.missing import check_target, fill_missing
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
@@ -174,11 +174,30 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
         values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter)
         n_ok = n_present - int(bad.sum())
         if n_present and n_ok >= 0.9 * n_present:
+            dots = dots_as_thousands(table.frame[col], table.delimiter)
+            if dots is not None:
+                values = _dots_note(table, col, values, bad, dots, notes)
             table.numeric[col], table.bad[col] = values, bad
         elif n_present:
             table.text_cols.append(col)
         else:
             notes.append(f"column {col!r} is empty and was dropped.")
+
+
+def _dots_note(table: _Table, col: str, values, bad, dots: tuple[str, str], notes: list[str]):
+    """A numeric column whose dots may separate thousands (columns.dots_as_thousands): read as
+    thousands when whole numbers sit beside them, else as decimals; either way the note says so."""
+    how, example = dots
+    sep = _DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))
+    if how == "maybe":
+        notes.append(f"column {col!r}: every value has a dot before three digits (such as {example!r}), read as "
+                     f"decimals ({float(example):g}); in a {sep}-separated file the dot may separate thousands: "
+                     "if it does, remove the dots.")
+        return values
+    notes.append(f"column {col!r}: the dot separates thousands, as whole numbers without one sit beside values "
+                 f"such as {example!r} in this {sep}-separated file: {example!r} is read as {example.replace('.', '')}.")
+    without = table.frame[col].astype("string").str.replace(".", "", regex=False)
+    return _parse_numbers(without, table.delimiter)[0]
 
 
 def _find_dates(table: _Table, date_col, notes: list[str]):
