@@ -252,6 +252,8 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     trials = study.get_trials()
     assert len(trials) == 1 and trials[0].state.name == "FAIL"
     assert trials[0].user_attrs["result"]["reason"].startswith("stopped by request")
+    # The table says what the Runs page says of its run: stopped (Optuna's FAIL read as "fail" before).
+    assert list(search.trials_frame(trials)["state"]) == ["stopped"]
     result = json.loads((Path(trials[0].user_attrs["run_dir"]) / "result.json").read_text())
     assert result["status"] == "stopped" and result["epochs_run"] < 50
 
@@ -319,5 +321,8 @@ def test_a_diverged_trial_is_pruned_with_the_worst_value_so_the_sampler_avoids_i
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED
     assert trial.intermediate_values == {1: float("inf")}          # minimised: infinitely bad at epoch 1
-    note = search.trials_frame(study.trials)["note"].iloc[0]
-    assert note.startswith("diverged in epoch 1") and "worst value" in note
+    row = search.trials_frame(study.trials).iloc[0]
+    assert row["note"].startswith("diverged in epoch 1") and "worst value" in row["note"]
+    # The table names it as the Runs page does (it read "pruned", with a value of Infinity), the pruner's
+    # own prunings apart.
+    assert row["state"] == "diverged" and pd.isna(row["value"])

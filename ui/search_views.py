@@ -9,12 +9,14 @@ a refresh with new trials keeps the user's zoom.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from ui.state import can_control, fragment, is_local
 from zoo.registry import SpecError
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
-                        state_counts, study_figures, study_summary, submit_search, trials_frame)
+                        study_figures, study_summary, submit_search, trial_state, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -96,17 +98,21 @@ def live_view(manager, target: dict, active: bool) -> None:
         # instead of showing a new table above the previous refresh's figures.
         figures = _study_figures(study, trials, hide, chosen)
         summary = study_summary(study)
-        counts = state_counts(trials)
+        states = Counter(trial_state(t) for t in trials)   # the table's words: diverged and stopped apart
         cols = st.columns(5)
         cols[0].metric("Trials", len(trials))
-        cols[1].metric("Complete", counts.get("COMPLETE", 0))
-        cols[2].metric("Pruned", counts.get("PRUNED", 0))
-        cols[3].metric("Running", counts.get("RUNNING", 0))
+        cols[1].metric("Complete", states["complete"])
+        cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: worse than the earlier "
+                                                        "trials at the same epoch")
+        cols[3].metric("Running", states["running"])
         best = summary["best_value"]
         cols[4].metric(f"Best {_objective(study)}", "-" if best is None else f"{best:.4f}",
                        help=None if best is None else f"trial {summary['best_trial']}, run {summary['best_run_id']}")
         if lines:
             st.caption(" · ".join(lines))
+        ended = [f"{states[k]} {k}" for k in ("diverged", "stopped", "failed") if states[k]]
+        if ended:
+            st.caption(f"{', '.join(ended)}: each trial's note says why.")
         hide = st.toggle("Hide pruned trials", key="search_hide_pruned")
         frame = trials_frame(trials, hide_pruned=hide)
         st.container(key="search_trial_table").dataframe(frame, hide_index=True, width="stretch",
@@ -114,6 +120,8 @@ def live_view(manager, target: dict, active: bool) -> None:
                          "trial": st.column_config.NumberColumn("trial", width=50, pinned=True),
                          "state": st.column_config.TextColumn("state", width=90, pinned=True),
                          "value": st.column_config.NumberColumn(_objective(study), format="%.4f"),
+                         "note": st.column_config.TextColumn("note", width="medium", help="why a trial ended as "
+                                                                                         "it did"),
                          "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
                          "run_id": st.column_config.TextColumn("run"),
                      })

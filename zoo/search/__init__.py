@@ -16,7 +16,7 @@ import re
 import optuna
 
 from zoo.search.report import (FIGURES, STATE_NAMES, best_spec, importance, state_counts, study_figures,
-                               study_summary, study_view, trial_reason, trials_frame)
+                               study_summary, study_view, trial_reason, trial_state, trials_frame)
 from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space, declared_settings,
                               default_search_keys, narrow, parse_narrowing)
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
@@ -50,5 +50,5 @@ __all__ = [
     "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
     "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
-    "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trials_frame",
+    "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trial_state", "trials_frame",
 ]

@@ -3,6 +3,7 @@ the trial table, and Optuna's own plotly figures.
 """
 from __future__ import annotations
 
+import math
 import time
 import warnings
 
@@ -73,22 +74,34 @@ def trials_frame(trials, *, hide_pruned: bool = False):
         else:
             duration = now - t.datetime_start.timestamp()
         steps = sorted(t.intermediate_values)
-        rows.append({"trial": t.number, "state": t.state.name.lower(), "value": t.value,
+        value = t.value if t.value is None or math.isfinite(t.value) else None   # diverged: its state says so
+        rows.append({"trial": t.number, "state": trial_state(t), "value": value, "note": trial_reason(t),
                      "epochs": steps[-1] if steps else 0, "duration_s": None if duration is None else round(duration, 1),
-                     **{f"{k}": v for k, v in t.params.items()},
-                     "run_id": t.user_attrs.get("run_id", ""), "note": trial_reason(t)})
-    columns = ["trial", "state", "value", "epochs", "duration_s"]
+                     **{f"{k}": v for k, v in t.params.items()}, "run_id": t.user_attrs.get("run_id", "")})
+    columns = ["trial", "state", "value", "note", "epochs", "duration_s"]
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return pd.DataFrame(columns=columns + ["run_id", "note"])
+        return pd.DataFrame(columns=columns + ["run_id"])
     return frame
+
+
+def trial_state(t) -> str:
+    """A trial's state as a person reads it, in the Runs page's words for its run: Optuna's, except a
+    diverged trial, which study.py prunes so that the sampler ranks it worst, and one stopped by
+    request, which Optuna records as a failure."""
+    outcome = t.user_attrs.get("result") or {}
+    if t.state == TrialState.PRUNED and outcome.get("status") == "diverged":
+        return "diverged"
+    if t.state == TrialState.FAIL and "stopped by request" in trial_reason(t):
+        return "stopped"
+    return {"FAIL": "failed"}.get(t.state.name, t.state.name.lower())
 
 
 def trial_reason(t) -> str:
     """Why a trial ended as it did (pruned, failed, stopped early, ...), from its run's outcome."""
     outcome = t.user_attrs.get("result") or {}
     if t.state in (TrialState.PRUNED, TrialState.FAIL):
-        return str(outcome.get("reason") or t.system_attrs.get("fail_reason", ""))
+        return str(outcome.get("reason") or "")
     return "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
 
 

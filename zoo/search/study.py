@@ -229,7 +229,9 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
     def objective(trial: optuna.Trial) -> float:
         if should_stop():
             trial.study.stop()
-            raise SearchInterrupted("stopped by request before the trial started")
+            reason = "stopped by request before the trial started"
+            trial.set_user_attr("result", {"status": "stopped", "reason": reason})   # the trial table's note
+            raise SearchInterrupted(reason)
         params = config.space.suggest(trial, conditional=conditional)
         spec = config.spec_for(params)
         run_id = new_run_id(spec)
@@ -292,6 +294,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         if value is None:
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None,
                   "reason": result.reason})
+            trial.set_user_attr("result", {**outcome, "reason": f"no {config.objective} to report: {result.reason}"})
             raise TrialFailed(f"no {config.objective} to report: {result.reason}")
         emit({"type": "trial_end", "number": trial.number, "state": "COMPLETE", "value": value,
               "status": result.status})
