@@ -7,6 +7,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff
+from ui.live import follow_live_jobs
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
 from zoo.runs import delete_run, exists, run_path
@@ -29,6 +30,7 @@ if is_local() and runs and st.toggle("Only the runs started in this browser", ke
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
         st.toggle("Hide search trials", key="runs-hide-trials"):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
+follow_live_jobs(manager, None if is_local() else owner)
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")

@@ -286,3 +286,34 @@ def _draw_live(job_id: str) -> None:
                           best_epoch=state.get("best_epoch"), task=task, uirevision=job_id,
                           epochs=state.get("epochs"))
     st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})
+
+
+
+LIST_REFRESH_S = 2.0   # a list of runs (the Runs page) follows its live jobs this often
+
+
+def _job_progress(jobs) -> tuple:
+    """What a list of runs shows of these jobs: each one's status and how far it has got (read without
+    a snapshot's copies: this runs every LIST_REFRESH_S seconds)."""
+    return tuple((job.id, job.status, len(job.state.get("epoch_rows", ())), len(job.state.get("rows", ())))
+                 for job in jobs)
+
+
+def follow_live_jobs(manager, owner: str | None = None) -> None:
+    """While a job (of `owner`, or any) runs, look every LIST_REFRESH_S seconds whether one has moved
+    on (a new epoch, a leaderboard row, an end) and redraw the whole page when one has: a list of runs
+    drawn once said `running` for a run long finished. Nothing is drawn while none runs."""
+    running = [job for job in manager.jobs(owner) if job.active]
+    if not running:
+        return
+    several = len(running) > 1
+    st.caption(f":material/autorenew: {len(running)} job{'s are' if several else ' is'} running: this list "
+               f"follows {'them' if several else 'it'}.")
+    seen = _job_progress(manager.jobs(owner))
+
+    @fragment(run_every=LIST_REFRESH_S)
+    def _follow() -> None:
+        if _job_progress(manager.jobs(owner)) != seen:
+            st.rerun(scope="app")
+
+    _follow()
