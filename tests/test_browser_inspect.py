@@ -99,3 +99,26 @@ def test_every_inspect_tab_renders(app_server, finished_run, page):
     assert hooks_now.locator("[data-testid='stMetricValue']").inner_text().strip() == "0"
     no_exception(page)
     shot(page, "inspect-hooks")
+
+
+def test_the_grad_cam_method_comes_back_with_the_cnn_after_an_mlp(app_server, finished_run, page):
+    """Grad-CAM++ chosen for a CNN, then an MLP (Saliency is all it can show), then the CNN again: the
+    method was left at Saliency (a new-user check found it). It comes back as chosen, with its own
+    caption (which once described plain Grad-CAM)."""
+    from tests.browser import choose
+
+    mlp = run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu",
+                                        limit_train=256), runs_dir=app_server.runs_dir)
+    page.goto(f"{app_server.url}/inspect?run={finished_run.run_id}")
+    wait_for_app(page)
+    main = page.locator("[data-testid='stMain']")
+    open_tab(page, "Grad-CAM / Saliency")
+    main.get_by_text("Grad-CAM at features.3").wait_for()
+    page.locator(".st-key-inspect-cam-method button").filter(has_text="Grad-CAM++").click()
+    main.get_by_text("Grad-CAM++ at features.3").wait_for()
+    main.get_by_text("second- and third-order gradients").wait_for()
+    choose(page, "inspect-run", mlp.run_id)
+    main.get_by_text("gradient saliency |∂logit/∂pixel|").wait_for()
+    choose(page, "inspect-run", finished_run.run_id)
+    main.get_by_text("Grad-CAM++ at features.3").wait_for()
+    no_exception(page)

@@ -270,7 +270,10 @@ def explain_tab(subject) -> None:
     if classifies:
         convs = ze.conv_layers(model)
         methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
-        method = c2.segmented_control("Method", methods, default=methods[0], key="inspect-cam-method") or methods[0]
+        # A key of its own for models without convolutions (Saliency only), kept while not drawn: the
+        # choice made for a CNN comes back with the CNN, not the Saliency an MLP had to show.
+        method = c2.segmented_control("Method", methods, default=methods[0], persist_state="session",
+                                      key="inspect-cam-method" if convs else "inspect-cam-method-plain") or methods[0]
         layer = c3.selectbox("Layer", convs or ["(input)"], index=len(convs) - 1 if convs else 0,
                              key="inspect-cam-layer", disabled=method == "Saliency",
                              help="any convolution; the default is the last one")
@@ -306,9 +309,11 @@ def explain_tab(subject) -> None:
             st.caption("Gradient saliency: how much each pixel moves the class's logit (the largest absolute "
                        "gradient over channels), scaled so the largest is 1.")
         else:
-            st.caption(f"{method} weights the layer's feature maps by the gradient of the class's logit (before "
-                       "softmax), keeps the positive part, upsamples it to the image's size and scales it to "
-                       "[0, 1].")
+            weights = ("the mean gradient of the class's logit (before softmax) over each map" if method == "Grad-CAM"
+                       else "the class's positive gradients at each position, each weighted by a factor from the "
+                            "second- and third-order gradients (α = g² / (2g² + ΣA·g³))")
+            st.caption(f"{method} weights the layer's feature maps by {weights}, sums them, keeps the positive "
+                       "part, upsamples it to the image's size and scales it to [0, 1].")
         unchanged_badge(model, before)
     else:
         horizon = shape.horizon
