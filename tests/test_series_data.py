@@ -375,7 +375,8 @@ def test_empty_target_values_at_the_ends_are_left_out_not_made_up():
     assert any("1 missing value(s) were filled" in n for n in sf.notes)
     # without dates: plain steps from 0 again
     plain = read_series(frame.drop(columns="date").to_csv(index=False).encode(), target="sales")
-    assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281 and plain.frame["sales"].iloc[0] == sales[5]
+    assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281
+    assert plain.frame["sales"].iloc[0] == sales[5]
 
 
 def test_a_constant_only_column_is_refused_without_sending_the_user_to_another_target():

@@ -257,3 +257,27 @@ def _parse_dates(values: pd.Series):
     full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
     full[present] = parsed
     return full, share * n_present / max(len(s), 1), how
+
+
+def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.Timedelta:
+    """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
+    series' last reading, and so the forecast's first times and its downloads, read as the file does,
+    while every step stays one real interval across a daylight-saving change (earlier rows written with
+    another offset are moved to this one). Before, every time was UTC without saying so in the data."""
+    def offset_of(value) -> pd.Timedelta:
+        try:
+            return pd.Timestamp(str(value).strip()).utcoffset() or pd.Timedelta(0)
+        except (ValueError, TypeError):
+            return pd.Timedelta(0)
+
+    ordered = dates.to_numpy()
+    last = written.iloc[int(np.argmax(ordered))]
+    offset = offset_of(last)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    clock = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
+    moved = (" Earlier rows written with another offset (a daylight-saving change) were moved to that clock, so "
+             "the steps stay even." if offset_of(written.iloc[int(np.argmin(ordered))]) != offset else "")
+    notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
+                 f"{repr(str(last).strip())}), without the zone.{moved}")
+    return offset

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     dots_as_thousands, off_format_dates)
+                                     dots_as_thousands, latest_offset, off_format_dates)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.missing import check_target, fill_missing
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
@@ -195,7 +195,8 @@ def _dots_note(table: _Table, col: str, values, bad, dots: tuple[str, str], note
                      "if it does, remove the dots.")
         return values
     notes.append(f"column {col!r}: the dot separates thousands, as whole numbers without one sit beside values "
-                 f"such as {example!r} in this {sep}-separated file: {example!r} is read as {example.replace('.', '')}.")
+                 f"such as {example!r} in this {sep}-separated file: {example!r} is read as "
+                 f"{example.replace('.', '')}.")
     without = table.frame[col].astype("string").str.replace(".", "", regex=False)
     return _parse_numbers(without, table.delimiter)[0]
 
@@ -383,7 +384,7 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         frame, dates, lines = frame[ok], dates[ok], lines[ok]
     frame.index = pd.DatetimeIndex(dates).tz_convert(None)
     if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
-        frame.index = frame.index + _latest_offset(table.frame[date_col], dates, notes)
+        frame.index = frame.index + latest_offset(table.frame[date_col], dates, notes)
     frame.index.name = date_col
     if not frame.index.is_monotonic_increasing:
         notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
@@ -396,30 +397,6 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {first_dup}; {n_dup} rows involved) "
                      "were averaged into one row each.")
     return _regularise(frame, notes)
-
-
-def _latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.Timedelta:
-    """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
-    series' last reading, and so the forecast's first times and its downloads, read as the file does,
-    while every step stays one real interval across a daylight-saving change (earlier rows written with
-    another offset are moved to this one). Before, every time was UTC without saying so in the data."""
-    def offset_of(value) -> pd.Timedelta:
-        try:
-            return pd.Timestamp(str(value).strip()).utcoffset() or pd.Timedelta(0)
-        except (ValueError, TypeError):
-            return pd.Timedelta(0)
-
-    ordered = dates.to_numpy()
-    last = written.iloc[int(np.argmax(ordered))]
-    offset = offset_of(last)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    clock = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
-    moved = (" Earlier rows written with another offset (a daylight-saving change) were moved to that clock, so "
-             "the steps stay even." if offset_of(written.iloc[int(np.argmin(ordered))]) != offset else "")
-    notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
-                 f"{_fmt_value(last)}), without the zone.{moved}")
-    return offset
 
 
 def _regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
