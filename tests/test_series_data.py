@@ -406,6 +406,25 @@ def test_dots_that_separate_thousands_in_a_semicolon_file_are_read_as_thousands_
     assert sf.frame["value"].iloc[1] == 7.188 and not any("thousands" in n for n in sf.notes)
 
 
+def test_a_time_column_beside_the_dates_is_joined_to_them():
+    """A spreadsheet's Date;Time columns (01.03.2023;13:00): the time was dropped as text and 24 hours
+    averaged into one day (1,500 hourly rows read as 63). The times of day are added to the dates,
+    with 12-hour clocks too; a column of other text beside the dates is left alone."""
+    hours = pd.date_range("2023-03-01", periods=300, freq="h")
+    load = (20 + 5 * np.sin(np.arange(300) / 4)).round(2)
+    raw = "Datum;Uhrzeit;Verbrauch\n" + "".join(f"{d:%d.%m.%Y};{d:%H:%M};{v}\n".replace(".", ",", 0)
+                                                 for d, v in zip(hours, load))
+    sf = read_series(raw.encode())
+    assert sf.freq == "h" and list(sf.frame.index) == list(hours) and list(sf.frame["Verbrauch"]) == list(load)
+    assert any("the times of day in column 'Uhrzeit' are added to the dates of 'Datum'" in n for n in sf.notes)
+    twelve = "date,time,v\n" + "".join(f"{d:%Y-%m-%d},{d:%I:%M %p},{v}\n" for d, v in zip(hours, load))
+    assert list(read_series(twelve.encode()).frame.index) == list(hours)
+    days = pd.date_range("2023-03-01", periods=60, freq="D")
+    named = "date,shop,v\n" + "".join(f"{d:%Y-%m-%d},north,{i}\n" for i, d in enumerate(days))
+    sf = read_series(named.encode())
+    assert sf.freq == "D" and any("'shop' were dropped" in n for n in sf.notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

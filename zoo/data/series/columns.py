@@ -281,3 +281,19 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
                  f"{repr(str(last).strip())}), without the zone.{moved}")
     return offset
+
+
+_TIME_OF_DAY_RE = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s*[AaPp]\.?[Mm]\.?)?$"
+
+
+def time_of_day(values: pd.Series) -> pd.Series | None:
+    """A column of times of day (00:00, 13:30:15, 1:30 PM) as time deltas from midnight, for a date
+    column beside it whose values have no time (a spreadsheet's Date and Time columns); None when 95%
+    of its present values are not such times."""
+    s, present = _clean_strings(values)
+    if not present.any() or s[present].str.match(_TIME_OF_DAY_RE).mean() < 0.95:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clock = pd.to_datetime(s.where(present, None), format="mixed", errors="coerce")
+    return clock - clock.dt.normalize()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     dots_as_thousands, latest_offset, off_format_dates)
+                                     dots_as_thousands, latest_offset, off_format_dates, time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.missing import check_target, fill_missing
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
@@ -262,6 +262,8 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                 notes.append(f"{len(odd)} date(s) in column {date_col!r} are not in the format of the rest, so their "
                              f"reading is a guess ({shown}{' ...' if len(odd) > 3 else ''}): check them, and write "
                              "every date one way.")
+    if years is None and date_col is not None:
+        dates = _with_times(table, date_col, dates, notes)
     if table.text_cols:
         shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
         notes.append(f"non-numeric column(s) {shown} were dropped.")
@@ -269,6 +271,20 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
         raise SpecError(f"{table.name} has no numeric column (its columns are {_list(table.names)}); "
                         "give a CSV with at least one column of numbers to forecast.")
     return date_col, dates
+
+
+def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]) -> pd.Series:
+    """Dates without a time, and the next text column holding times of day: joined (Date;Time)."""
+    at = table.names.index(date_col)
+    beside = table.names[at + 1] if at + 1 < len(table.names) else None
+    if beside not in table.text_cols or (dates.dropna() != dates.dropna().dt.normalize()).any():
+        return dates
+    times = time_of_day(table.frame[beside])
+    if times is None:
+        return dates
+    table.text_cols.remove(beside)
+    notes.append(f"the times of day in column {beside!r} are added to the dates of {date_col!r}.")
+    return dates + pd.to_timedelta(times.to_numpy())
 
 
 def _drop_row_counter(table: _Table, notes: list[str]) -> None:
