@@ -425,6 +425,20 @@ def test_a_time_column_beside_the_dates_is_joined_to_them():
     assert sf.freq == "D" and any("'shop' were dropped" in n for n in sf.notes)
 
 
+def test_several_series_stacked_in_rows_are_refused_with_what_to_do():
+    """store, date, sales for three stores: the store column was dropped and each date's three rows
+    averaged into one series of nobody's sales. Refused, naming the column, its series and two ways
+    out; duplicates without such a column are still averaged, with a note."""
+    days = pd.date_range("2024-01-01", periods=150, freq="D")
+    stores = pd.concat([pd.DataFrame({"store": name, "date": days.strftime("%Y-%m-%d"),
+                                      "sales": base + np.arange(150) % 7})
+                        for name, base in (("Berlin", 100), ("Paris", 500), ("Rome", 1000))])
+    with pytest.raises(SpecError, match=r"column 'store' names 3 series stacked one under another \(Berlin, Paris, "
+                                        r"Rome: a row per store per date\).*keep one store's rows"):
+        read_series(stores.to_csv(index=False).encode())
+    assert any("averaged into one row each" in n for n in read_series(CORPUS / "duplicate_timestamps.csv").notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

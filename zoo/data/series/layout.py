@@ -5,6 +5,8 @@
     wide tables      a row per year and a column per month (JAN ... DEC) or quarter (Q1 ... Q4), as
                      climate indices are published; read as they are (with a note), or melted into one
                      long series in time order with layout="wide"
+    stacked series   several series one under another, a text column naming each (store, date, sales):
+                     refused with what to do (`stacked_by`), as no forecast of one series can mix them
 
 The functions work on a table's numeric columns (name -> float values) and names, so read.py can
 call them between its steps; `looks_wide` is what the Forecast page asks before offering to read a
@@ -202,3 +204,16 @@ def looks_wide(data) -> str | None:
         return None
     wide = wide_columns(rows[0])
     return wide_note(wide) if wide is not None else None
+
+
+def stacked_by(text: pd.DataFrame, dates: pd.Series) -> tuple[str, list[str]] | None:
+    """The text column that names several series stacked in rows (store, date, sales): the dates repeat,
+    and each (name, date) pair is once. Returns (its name, the series' names), or None."""
+    if not dates.duplicated().any():
+        return None
+    for col in text.columns:
+        keys = text[col].astype("string").str.strip()
+        names = keys.dropna().unique()
+        if 2 <= len(names) <= max(2, len(keys) // 3) and not pd.DataFrame({"k": keys, "d": dates}).duplicated().any():
+            return col, [str(n) for n in names]
+    return None

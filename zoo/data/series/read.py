@@ -20,8 +20,8 @@ from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _pa
                                      dots_as_thousands, latest_offset, off_format_dates, time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.missing import check_target, fill_missing
-from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, wide_columns,
-                                    wide_note)
+from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
+                                    wide_columns, wide_note)
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
@@ -392,6 +392,13 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         frame.index = pd.RangeIndex(len(frame))
         notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
         return frame, None
+    stacked = stacked_by(table.frame[table.text_cols], dates) if len(frame) == len(table.frame) else None
+    if stacked is not None:
+        col, names = stacked
+        shown = ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")
+        raise SpecError(f"column {col!r} names {len(names)} series stacked one under another ({shown}: a row per "
+                        f"{col} per date), and one forecast cannot mix them; keep one {col}'s rows in a CSV of its "
+                        f"own, or give each {col} a column of its own and choose it as the target.")
     ok = dates.notna().to_numpy()
     if not ok.all():
         first_bad = lines[np.flatnonzero(~ok)[0]]
