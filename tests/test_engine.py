@@ -89,6 +89,8 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     spec = ExperimentSpec(**QUICK, epochs=10, patience=2, min_delta=100.0)
     result = run_experiment(spec, runs_dir=runs_dir, data=sample)
     assert result.status == "early_stopped" and result.epochs_run == 3 and result.best_epoch == 1
+    # in the words the form shows: "val loss", not the spec's val_loss
+    assert result.reason == "val loss did not improve by more than 100 for 2 epochs; best was epoch 1"
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key

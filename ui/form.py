@@ -189,9 +189,11 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
         try:
             return h.check_in_range(text)
         except SpecError as exc:
-            st.error(str(exc), icon=":material/error:")
+            # in the field's own words: "training samples: -5 ...", not the spec's "limit_train=-5 ..."
+            message = str(exc).replace(f"{h.name}=", f"{label}: ", 1)
+            st.error(message, icon=":material/error:")
             if problems is not None:
-                problems.append(str(exc))
+                problems.append(message)
             return None
     current, _ = coerce(h, st.session_state.get(key, h.default))
     if key not in st.session_state or st.session_state[key] != current:

@@ -315,7 +315,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             emit({"type": "best", "epoch": epoch, "value": monitored})
         if stop_early:
             status = "early_stopped"
-            reason = (f"{spec.monitor} did not improve by more than {spec.min_delta:g} for {spec.patience} epochs; "
+            epochs = f"{spec.patience} epoch{'s' if spec.patience != 1 else ''}"
+            reason = (f"{task.label(spec.monitor)} did not improve by more than {spec.min_delta:g} for {epochs}; "
                       f"best was epoch {stopper.best_epoch}")
             break
 

@@ -117,17 +117,21 @@ class HParam:
         if valid is not None and value not in valid:
             if self.limits:
                 raise SpecError(f"{self.name}={value} must be {valid.describe()}.")
-            raise SpecError(
-                f"{self.name}={value} is outside its range [{self.low:g}, {self.high:g}]; pick a value inside it.")
+            raise SpecError(f"{self.name}={value} is outside its range {self.range_text()}; pick a value inside it.")
         return value
 
     def check_in_range(self, value: Any) -> Any:
         """`check`, and inside the form's and the search's range [low, high] (narrowing a search)."""
         value = self.check(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
-            raise SpecError(
-                f"{self.name}={value} is outside its range [{self.low:g}, {self.high:g}]; pick a value inside it.")
+            raise SpecError(f"{self.name}={value} is outside its range {self.range_text()}; pick a value inside it.")
         return value
+
+    def range_text(self) -> str:
+        """[low, high] as a person types them: whole numbers in full (a seed's 4294967295, not 4.29497e+09)."""
+        if self.kind == "int":
+            return f"[{int(self.low)}, {int(self.high)}]"
+        return f"[{self.low:g}, {self.high:g}]"
 
     def _coerce(self, value: Any) -> Any:
         try:

@@ -69,8 +69,8 @@ class ExperimentSpec(DeclaredSettings):
     min_delta: float = hp(0.0, low=0.0, high=1.0, step=1e-4, limits="[0, inf)", group="Early stopping",
                           searchable=True, help="smallest change that counts as improvement")
     monitor: str = hp("val_loss", choices=MONITORS, group="Early stopping",
-                      help="what early stopping and the best checkpoint follow: val_loss, or val_metric "
-                           "(accuracy for images, MAE for series)")
+                      help="what early stopping and the best checkpoint follow: the validation loss (val_loss), "
+                           "or the validation metric (val_metric: accuracy for images, MAE for series)")
     # --- set from the CLI (and by some pages)
     val_fraction: float = hp(0.1, low=0.05, high=0.5, limits="(0, 0.9)", tasks=("image",),
                              help="image task: share of the training set held out for validation")
