@@ -106,6 +106,14 @@ def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_di
     model = zoo.load_run(result.run_dir).model
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert all(torch.isfinite(torch.tensor(v)) for v in saved["metrics"].values())
+    # No epoch finished: the Runs page shows no test score or best epoch for the initial weights (it
+    # showed "best epoch 0" and their accuracy of about 10%, as if a trained model had scored it).
+    from ui.compare import run_record
+
+    run = zoo.load_run(result.run_dir)
+    assert not run.epoch_rows() and saved["metrics"].get("test_accuracy") is not None
+    row = run_record(run)
+    assert row["test accuracy"] is None and row["best epoch"] is None and row["test loss"] is None
 
 
 def test_a_stop_request_ends_within_a_batch_and_keeps_finished_epochs(runs_dir, sample):
