@@ -280,3 +280,21 @@ def test_reading_the_loss_every_16_batches_gives_the_same_run_as_every_batch(sam
     every, sixteenth = fit(spec, data=sample, sync_every=1), fit(spec, data=sample, sync_every=GPU_SYNC_EVERY)
     assert strip(every.history) == strip(sixteenth.history)
     assert every.test_metrics == sixteenth.test_metrics
+
+
+def test_a_run_that_diverged_at_once_draws_its_few_batch_losses(runs_dir, sample):
+    """A run that diverged at its second batch showed an empty chart under "Diverged: the loss
+    exploded": its one or two batch losses were a line through a point, which plotly does not draw.
+    They are drawn as markers, the explosion with them."""
+    from ui.live import training_figure
+    from zoo.jobs import reduce_training
+
+    state: dict = {}
+    result = run_experiment(ExperimentSpec(**QUICK, optimizer="sgd", lr=1e4, epochs=3), runs_dir=runs_dir,
+                            data=sample, callback=lambda event: reduce_training(state, event))
+    assert result.status == "diverged" and not result.history
+    points = state["batch_losses"]
+    assert 1 <= len(points) < 30
+    figure = training_figure(batch_points=points, epoch_rows=state.get("epoch_rows"))
+    raw = next(t for t in figure.data if t.name == "train loss (batch)")
+    assert "markers" in raw.mode and list(raw.y) == [p[1] for p in points]

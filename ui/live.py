@@ -24,6 +24,7 @@ from zoo.registry import get_task
 REFRESH_S = 1.0
 FIRST_POINTS_REFRESH_S = 0.25   # until the chart has its first points: they show within a quarter second
 MAX_DRAWN = 1500
+FEW_POINTS = 30   # batch points drawn as markers too (a run that ended in its first batches)
 COLORS = {"train": "#1f77b4", "val": "#d62728", "metric": "#2ca02c", "best": "#9467bd"}
 # status: (title, what it means when no reason was recorded, badge colour, icon)
 STATUSES = {
@@ -79,8 +80,12 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
         stride = max(1, math.ceil(len(x) / MAX_DRAWN))
         keep = list(range(len(x) - 1, -1, -stride))[::-1]
         x, y, smoothed = [x[i] for i in keep], [y[i] for i in keep], [smoothed[i] for i in keep]
-        traces.append(dict(type="scatter", x=x, y=y, mode="lines", name="train loss (batch)", legendgroup="train",
-                           line=dict(color=COLORS["train"], width=1), opacity=0.25, hoverinfo="skip"))
+        # A run that diverged in its first batches has a point or two: a line through one point is not
+        # drawn at all, so few points are drawn as markers too, in full colour.
+        few = len(x) < FEW_POINTS
+        traces.append(dict(type="scatter", x=x, y=y, mode="lines+markers" if few else "lines",
+                           name="train loss (batch)", legendgroup="train", line=dict(color=COLORS["train"], width=1),
+                           opacity=0.9 if few else 0.25, hoverinfo=None if few else "skip"))
         traces.append(dict(type="scatter", x=x, y=smoothed, mode="lines", name="train loss (smoothed)",
                            legendgroup="train", line=dict(color=COLORS["train"], width=2)))
     elif epoch_rows:
