@@ -276,6 +276,22 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert "300 rows** · date column **date**" in all_text(at) and not at.error
 
 
+def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):
+    """ETTh1 at the defaults has 3,461 test windows and backtest.csv keeps 2,000 evenly spaced: the
+    caption said "2,000 test windows" beside the page's "3,461 test"."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    result = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", epochs=1, device="cpu"),
+                            runs_dir=runs_dir)
+    total = json.loads((runs_dir / result.run_id / "result.json").read_text())["sizes"]["test"]
+    assert total > 2000
+    at = new_app({"run": result.run_id}).run()
+    assert_clean(at)
+    assert any(f"2,000 of the {total:,} test windows, evenly spaced" in c and "use every one" in c
+               for c in texts(at, "caption"))
+
+
 def test_a_run_with_too_few_validation_windows_shows_no_interval(runs_dir):
     """Three validation windows cannot calibrate an 80% or a 95% interval: the run view shows none
     (no coverage, no band, empty bounds) and says why, instead of a narrow band under those names."""

@@ -197,8 +197,12 @@ def sections(run, key: str) -> None:
         with st.container(key="forecast-backtest"):
             st.plotly_chart(backtest_figure(part, chosen or (), result.get("season")),
                             key=f"{key}-backtest-{run_id}", config=PLOT_CONFIG)
-        st.caption(f"{len(part):,} test windows, with their split-conformal 80% and 95% intervals. Drag to zoom, "
-                   "double-click to zoom out.")
+        total = (result.get("sizes") or {}).get("test") or len(part)
+        shown = (f"{len(part):,} test windows" if len(part) >= total else
+                 f"{len(part):,} of the {total:,} test windows, evenly spaced (backtest.csv keeps at most "
+                 f"{len(part):,}; the scores above use every one)")
+        st.caption(f"{shown}, with their split-conformal 80% and 95% intervals. Drag to zoom, double-click to "
+                   "zoom out.")
         if horizon > 1:
             st.markdown("**Mean absolute error by horizon step**")
             st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
