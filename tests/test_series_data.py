@@ -439,6 +439,15 @@ def test_several_series_stacked_in_rows_are_refused_with_what_to_do():
     assert any("averaged into one row each" in n for n in read_series(CORPUS / "duplicate_timestamps.csv").notes)
 
 
+def test_repeated_and_blank_header_names_are_renamed_with_a_note():
+    """`date,value,value,` gave columns value and value_2 (and col_3) without a word: the target the
+    reader then chose was a name the file does not have."""
+    sf = read_series(CORPUS / "duplicate_and_blank_header_names.csv")
+    assert list(sf.frame.columns)[-1] == sf.target == "col_3"
+    assert any("made unique: column 3 ('value') is 'value_2'; column 4 (blank) is 'col_3'" in n for n in sf.notes)
+    assert not any("made unique" in n for n in read_series(CORPUS / "clean.csv").notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

@@ -133,7 +133,7 @@ def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) ->
         notes.append("the first row holds numbers, so the file has no header; columns are named col_0, col_1, ...")
     rows, width = _rectangle(rows, line_numbers, has_header, name, notes)
     if has_header:
-        names = _column_names(rows[0], width)
+        names = _column_names(rows[0], width, notes)
         rows, line_numbers = rows[1:], line_numbers[1:]
     else:
         names = [f"col_{i}" for i in range(width)]
@@ -160,7 +160,7 @@ def _plain_strings(plain, name: str, max_rows: int, notes: list[str]) -> _Table:
     has_header = _has_header(first)
     if has_header:
         frame, line_numbers = frame.iloc[1:].reset_index(drop=True), line_numbers[1:]
-        frame.columns = _column_names(first, len(first))
+        frame.columns = _column_names(first, len(first), notes)
     else:
         notes.append("the first row holds numbers, so the file has no header; columns are named col_0, col_1, ...")
         frame.columns = [f"col_{i}" for i in range(len(first))]

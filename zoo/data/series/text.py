@@ -291,17 +291,23 @@ def _has_header(first: list[str]) -> bool:
     return not all(n or _looks_like_date(f) or f.lower() in _MISSING_TOKENS for f, n in zip(fields, numeric))
 
 
-def _column_names(header: list[str], width: int) -> list[str]:
-    names, seen = [], {}
+def _column_names(header: list[str], width: int, notes: list[str] | None = None) -> list[str]:
+    """The header's names, made unique (a repeated name gets _2, a blank one col_i); `notes` is told
+    of each name that is not the header's, so a target chosen later is not a silent rename."""
+    names, seen, renamed = [], {}, []
     for i in range(width):
-        name = header[i].strip() if i < len(header) else ""
-        if not name:
-            name = f"col_{i}"
+        written = header[i].strip() if i < len(header) else ""
+        name = written or f"col_{i}"
         base, k = name, 2
         while name in seen:
             name, k = f"{base}_{k}", k + 1
         seen[name] = i
         names.append(name)
+        if name != written:
+            renamed.append(f"column {i + 1} ({_fmt_value(written) if written else 'blank'}) is {name!r}")
+    if renamed and notes is not None:
+        notes.append(f"names in the header that repeat or are blank were made unique: {'; '.join(renamed[:6])}"
+                     f"{' ...' if len(renamed) > 6 else ''}.")
     return names
 
 
