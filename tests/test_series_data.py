@@ -448,6 +448,17 @@ def test_repeated_and_blank_header_names_are_renamed_with_a_note():
     assert not any("made unique" in n for n in read_series(CORPUS / "clean.csv").notes)
 
 
+def test_title_lines_above_the_header_are_skipped_with_a_note():
+    """An export with a title and a date above its table: line 4, the real header, was called a row
+    with too many fields for a header of one."""
+    days = pd.date_range("2023-01-01", periods=60, freq="D")
+    body = "".join(f"{d:%Y-%m-%d},{100 + i % 7}\n" for i, d in enumerate(days))
+    sf = read_series(("Sales report\nGenerated 2024-01-05 by ERP\n\ndate,sales\n" + body).encode())
+    assert sf.target == "sales" and list(sf.frame.index) == list(days)
+    assert any("the 2 line(s) above the header (line 4) look like a title ('Sales report' / 'Generated "
+               "2024-01-05 by ERP') and were skipped" in n for n in sf.notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

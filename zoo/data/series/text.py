@@ -204,7 +204,7 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
         if len(rows) > max_rows + 1:
             raise SpecError(f"{name} has more than {max_rows:,} rows, over the limit; "
                             "use a shorter extract or aggregate it to a coarser frequency.")
-        return rows, line_numbers, delimiter
+        return (*_skip_title(rows, line_numbers, notes), delimiter)
 
     rows: list[list[str]] = []
     line_numbers: list[int] = []
@@ -222,7 +222,23 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
     except csv.Error as exc:
         raise SpecError(f"{name} could not be split into fields near line {start + reader.line_num} ({exc}); "
                         "check its quoting.") from None
-    return rows, line_numbers, delimiter
+    return (*_skip_title(rows, line_numbers, notes), delimiter)
+
+
+def _skip_title(rows: list[list[str]], line_numbers: list[int], notes: list[str]):
+    """Rows and line numbers without a title above the table (a report's name and date, as exports
+    write them): the first of the first few rows from which (nearly) every row is as wide as it, two
+    fields or more, is the header, when the rows above it are all narrower."""
+    widths = [len(r) for r in rows[:60]]
+    for h in range(1, min(6, len(rows) - 1)):
+        width, below = widths[h], widths[h + 1:]
+        if width >= 2 and all(w < width for w in widths[:h]) and below and \
+                sum(w == width for w in below) >= 0.9 * len(below):
+            shown = " / ".join(_fmt_value(",".join(r).strip()) for r in rows[:min(h, 2)])
+            notes.append(f"the {h} line(s) above the header (line {line_numbers[h]}) look like a title ({shown}"
+                         f"{' ...' if h > 2 else ''}) and were skipped.")
+            return rows[h:], line_numbers[h:]
+    return rows, line_numbers
 
 
 PLAIN_MIN_LINES = 10_000   # below this the field-by-field split is as fast, and its messages are the ones tested
