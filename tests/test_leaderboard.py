@@ -455,8 +455,12 @@ def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch,
 
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     before = time.time()
+    events = []
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
-                                              models="linear"), runs_dir=tmp_path / "r")
+                                              models="linear"), runs_dir=tmp_path / "r", emit=events.append)
+    # The count announced is the count run: an ensemble --models does not name was announced, then not made.
+    (planned,) = [e["candidates"] for e in events if e["type"] == "plan"]
+    assert len(planned) == summary["candidates"] and "ensemble" not in planned
     run = open_run(summary["run_id"], tmp_path / "r")
     assert run is not None and run.is_leaderboard and run.status == "finished"
     # The Runs page's date is when it began, not when it finished; so for a board written before the
