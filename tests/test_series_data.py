@@ -459,6 +459,21 @@ def test_title_lines_above_the_header_are_skipped_with_a_note():
                "2024-01-05 by ERP') and were skipped" in n for n in sf.notes)
 
 
+@pytest.mark.parametrize("label, freq", [(lambda p: f"{p.year} Q{p.quarter}", "QS"),
+                                         (lambda p: f"Q{p.quarter} {p.year}", "QS"),
+                                         (lambda p: f"{p.year}-Q{p.quarter}", "QS"),
+                                         (lambda p: f"{p.start_time.isocalendar()[0]}-W{p.week:02d}", "W")])
+def test_quarter_and_week_labels_are_dates(label, freq):
+    """"1995 Q1" and "2020-W02" are how statistics offices write periods; pandas reads neither, so the
+    column was dropped and the forecast ran on step numbers. Each is the first day of its period."""
+    periods = pd.period_range("1995Q1" if freq == "QS" else "2020-01-06", periods=60, freq="Q" if freq == "QS" else "W")
+    raw = "period,value\n" + "".join(f"{label(p)},{100 + i}\n" for i, p in enumerate(periods))
+    sf = read_series(raw.encode())
+    starts = [p.start_time for p in periods]
+    assert sf.date_col == "period" and list(sf.frame.index) == starts
+    assert sf.freq.startswith(freq) and any(("quarters" if freq == "QS" else "ISO weeks") in n for n in sf.notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

@@ -133,6 +133,8 @@ _ATTEMPTS = {
 
 # What a note says about each reading (read.py puts it after the date column's name).
 DATE_READINGS = {
+    "quarters": " (quarters, as in 1995 Q1: each the first day of its quarter)",
+    "ISO weeks": " (ISO weeks, as in 2020-W02: each its Monday)",
     "day first": " (day first, as in 31/12/2023)",
     "month first": " (month first, as in 12/31/2023)",
     "day first, evenly spaced": " (day first: no day is above 12, but only that reading is evenly spaced)",
@@ -215,6 +217,26 @@ def off_format_dates(values: pd.Series, dates: pd.Series) -> np.ndarray:
     return np.flatnonzero(odd)
 
 
+_QUARTER_RES = (r"^(?P<y>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])$", r"^[Qq](?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$")
+_WEEK_RE = r"^(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?$"
+
+
+def _quarters_or_weeks(vals: pd.Series):
+    """Quarter labels (1995 Q1, 1995-Q1, Q1 1995) as the first day of their quarter, ISO weeks (2020-W02)
+    as their Monday (or the day given), UTC as the other readings; (dates, how) when 90% of the values
+    are such labels, else None. pandas reads neither "1995 Q1" nor "2020-W02"."""
+    for pattern in _QUARTER_RES:
+        parts = vals.str.extract(pattern)
+        if parts["y"].notna().mean() >= 0.9:
+            text = parts["y"] + "-" + ((parts["q"].astype(float) - 1) * 3 + 1).map(lambda m: f"{m:02.0f}") + "-01"
+            return _to_datetime(text.where(parts["y"].notna()), {"format": "%Y-%m-%d"}), "quarters"
+    parts = vals.str.extract(_WEEK_RE)
+    if parts["y"].notna().mean() >= 0.9:
+        text = parts["y"] + "-W" + parts["w"] + "-" + parts["d"].fillna("1")
+        return _to_datetime(text.where(parts["y"].notna()), {"format": "%G-W%V-%u"}), "ISO weeks"
+    return None
+
+
 def _parse_dates(values: pd.Series):
     """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read).
 
@@ -227,6 +249,12 @@ def _parse_dates(values: pd.Series):
     if n_present == 0:
         return None, 0.0, ""
     vals = s[present]
+    periods = _quarters_or_weeks(vals)
+    if periods is not None:
+        parsed, how = periods
+        full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
+        full[present] = parsed.to_numpy()
+        return full, float(parsed.notna().mean()) * n_present / max(len(s), 1), how
     order = _field_order(vals)
     best = (None, -1.0, "")
     if order == "ambiguous":
