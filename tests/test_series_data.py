@@ -474,6 +474,19 @@ def test_quarter_and_week_labels_are_dates(label, freq):
     assert sf.freq.startswith(freq) and any(("quarters" if freq == "QS" else "ISO weeks") in n for n in sf.notes)
 
 
+def test_too_many_gaps_to_fill_are_counted_with_what_to_do():
+    """40 of 300 days missing: over the share filled in, so rows are steps; the note said only that the
+    timestamps were "irregular or have large gaps". It counts them and says what to do."""
+    days = pd.date_range("2023-01-01", periods=300, freq="D")
+    kept = np.sort(np.random.default_rng(0).choice(300, 260, replace=False))
+    kept[0], kept[-1] = 0, 299
+    raw = "date,v\n" + "".join(f"{days[i]:%Y-%m-%d},{i % 7}\n" for i in np.unique(kept))
+    sf = read_series(raw.encode())
+    (note,) = [n for n in sf.notes if n.startswith("frequency")]
+    missing = 300 - len(np.unique(kept))
+    assert f"but {missing} of its 300 timestamps are missing" in note and "fill the gaps in the file" in note
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

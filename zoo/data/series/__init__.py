@@ -17,7 +17,8 @@ from pathlib import Path
 from zoo.data.series.columns import _parse_dates, _parse_numbers
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.layout import LAYOUTS, looks_wide
-from zoo.data.series.read import MAX_GAP_FILL, read_series
+from zoo.data.series.grid import MAX_GAP_FILL
+from zoo.data.series.read import read_series
 from zoo.data.series.text import MIN_ROWS, _column_names, _decode, _has_header, _split_table
 from zoo.data.series.suggest import suggest_windows
 from zoo.data.series.windows import (ETT_ROWS, MAX_WINDOW_VALUES, WindowedSeries, make_windows, make_windows_at,

@@ -10,7 +10,6 @@ table melted into one series), the time index, missing values, and the target's 
 from __future__ import annotations
 
 import csv
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,14 +18,14 @@ import pandas as pd
 from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      dots_as_thousands, latest_offset, off_format_dates, time_of_day)
 from zoo.data.series.frame import SeriesFrame
-from zoo.data.series.missing import check_target, fill_missing
+from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
                                     wide_columns, wide_note)
+from zoo.data.series.missing import check_target, fill_missing
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
 
-MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
 _INDEX_NAMES = {"", "unnamed: 0", "index"}
 
 
@@ -419,63 +418,7 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         frame = frame.groupby(level=0, sort=True).mean()
         notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {first_dup}; {n_dup} rows involved) "
                      "were averaged into one row each.")
-    return _regularise(frame, notes)
-
-
-def _regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
-    """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows."""
-    idx = frame.index
-    if len(idx) < 3:
-        return frame, None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            inferred = pd.infer_freq(idx)
-        except (ValueError, TypeError):
-            inferred = None
-    if inferred is not None:
-        offset = pd.tseries.frequencies.to_offset(inferred)
-        notes.append(f"frequency: {offset.freqstr} (regular).")
-        return frame, offset.freqstr
-    diffs = pd.Series(idx).diff().dropna()
-    step = diffs.mode().iloc[0]
-    offset = _offset_for(step, idx)
-    if offset is None:
-        notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
-        return frame, None
-    try:
-        grid = pd.date_range(idx[0], idx[-1], freq=offset)
-    except (ValueError, OverflowError):
-        grid = None
-    if grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
-        missing = len(grid) - len(idx)
-        frame = frame.reindex(grid)
-        frame.index.name = idx.name
-        notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
-                     "filled by interpolation.")
-    else:
-        notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular or have large "
-                     "gaps, and rows are treated as equal steps.")
-    return frame, offset.freqstr
-
-
-def _offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
-    if pd.isna(step) or step <= pd.Timedelta(0):
-        return None
-    to_offset = pd.tseries.frequencies.to_offset
-    days = step / pd.Timedelta(1, "D")
-    if 28 <= days <= 31:
-        if (idx.day == 1).all():
-            return to_offset("MS")
-        if idx.is_month_end.all():
-            return to_offset("ME")
-    if 89 <= days <= 92 and (idx.day == 1).all():
-        return to_offset("QS")
-    if 365 <= days <= 366 and (idx.day == 1).all() and (idx.month == 1).all():
-        return to_offset("YS")
-    if days >= 1 and float(days).is_integer():
-        return to_offset(f"{int(days)}D")
-    return to_offset(step)
+    return regularise(frame, notes)
 
 
 def _match_column(wanted: str, names: list[str], what: str, name: str) -> str:

@@ -1,0 +1,73 @@
+"""The time grid of a series with dates (read.py's last step on its index): the frequency, inferred
+or the most common step, and a regular grid's few missing timestamps added as rows (their values
+are then filled as other missing values are: missing.py).
+"""
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+
+MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
+
+
+def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows."""
+    idx = frame.index
+    if len(idx) < 3:
+        return frame, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            inferred = pd.infer_freq(idx)
+        except (ValueError, TypeError):
+            inferred = None
+    if inferred is not None:
+        offset = pd.tseries.frequencies.to_offset(inferred)
+        notes.append(f"frequency: {offset.freqstr} (regular).")
+        return frame, offset.freqstr
+    diffs = pd.Series(idx).diff().dropna()
+    step = diffs.mode().iloc[0]
+    offset = offset_for(step, idx)
+    if offset is None:
+        notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
+        return frame, None
+    try:
+        grid = pd.date_range(idx[0], idx[-1], freq=offset)
+    except (ValueError, OverflowError):
+        grid = None
+    if grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
+        missing = len(grid) - len(idx)
+        frame = frame.reindex(grid)
+        frame.index.name = idx.name
+        notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
+                     "filled by interpolation.")
+    elif grid is not None and idx.isin(grid).all():
+        missing = len(grid) - len(idx)
+        notes.append(f"frequency: {offset.freqstr} (most common step), but {missing} of its {len(grid)} timestamps "
+                     f"are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} filled in), so rows are "
+                     "treated as equal steps and a step is not always one period: fill the gaps in the file, or "
+                     "aggregate it to a coarser frequency.")
+    else:
+        notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
+                     "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
+    return frame, offset.freqstr
+
+
+def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
+    if pd.isna(step) or step <= pd.Timedelta(0):
+        return None
+    to_offset = pd.tseries.frequencies.to_offset
+    days = step / pd.Timedelta(1, "D")
+    if 28 <= days <= 31:
+        if (idx.day == 1).all():
+            return to_offset("MS")
+        if idx.is_month_end.all():
+            return to_offset("ME")
+    if 89 <= days <= 92 and (idx.day == 1).all():
+        return to_offset("QS")
+    if 365 <= days <= 366 and (idx.day == 1).all() and (idx.month == 1).all():
+        return to_offset("YS")
+    if days >= 1 and float(days).is_integer():
+        return to_offset(f"{int(days)}D")
+    return to_offset(step)
