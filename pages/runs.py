@@ -82,7 +82,8 @@ else:
 
     pending = st.session_state.get("runs-confirm-delete")
     if pending:
-        st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? Their checkpoints, metrics and specs are "
+        st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? {'Their' if len(pending) > 1 else 'Its'} "
+                   "checkpoints, metrics and specs are "
                    "removed from disk. This cannot be undone.", icon=":material/warning:")
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("Delete permanently", type="primary", key="runs-delete-confirm"):

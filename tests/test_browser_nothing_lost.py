@@ -143,7 +143,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     second = page.wait_for_function(f"() => {{ const r = new URLSearchParams(location.search).get('run');"
                                     f" return r && r !== '{run_id}' ? r : null; }}").json_value()
     page.get_by_text(f"Run {second}").first.wait_for()
-    page.get_by_text("is still going (you may run 2 jobs at a time)").first.wait_for()
+    page.get_by_text("has not ended (you may have 2 jobs queued or running at a time)").first.wait_for()
     assert page.get_by_role("button", name="Start training").is_disabled()
     page.get_by_text("Your other runs").first.click()
     page.get_by_text(run_id).first.wait_for()   # the run from before the reload is listed

@@ -93,7 +93,7 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     after_run(page, page.get_by_role("button", name="Close this run").click)
     second = start_sample_run()
     assert second != first
-    page.get_by_text("is still going (you may run 2 jobs at a time)").first.wait_for()
+    page.get_by_text("has not ended (you may have 2 jobs queued or running at a time)").first.wait_for()
     assert page.get_by_role("button", name="Train and forecast").is_disabled()
     assert slider_value(page, "forecast-settings-epochs") == "200"
     shot(page, "run-view-forecast-cap")

@@ -359,7 +359,7 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
     # At the session's job cap (1 by default) Start is off and says why; other sessions' jobs do not count.
     assert at.button(key="train-start").disabled
-    assert any("Run my-live-job is still going (you may run 1 job at a time)" in c.value for c in at.caption)
+    assert any("Run my-live-job has not ended (you may have 1 job queued or running at a time)" in c.value for c in at.caption)
     other = open_page("pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
@@ -384,3 +384,16 @@ def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs
     assert list(at.dataframe[0].value["run"]) == [ids[1]]
     stranger = open_page("pages/runs.py", state={"visitor": "b" * 32})
     assert not stranger.dataframe and any("No runs yet" in i.value for i in stranger.info)
+
+
+def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
+    """"show every field" listed lookback, horizon, split and season for two image runs."""
+    from ui.compare import spec_diff
+    from zoo.spec import ExperimentSpec
+
+    images = {"a": ExperimentSpec(model="mlp").to_dict(), "b": ExperimentSpec(model="cnn").to_dict()}
+    fields = list(spec_diff(images, show_all=True).index)
+    assert "val_fraction" in fields and not {"lookback", "horizon", "split", "season", "target"} & set(fields)
+    mixed = spec_diff({"a": images["a"], "s": ExperimentSpec(task="series", data="ETTh1", model="linear").to_dict()},
+                      show_all=True)
+    assert mixed.loc["lookback", "a"] == "—" and mixed.loc["val_fraction", "s"] == "—"

@@ -103,8 +103,12 @@ def group_by_study(records: list[dict]) -> list[dict]:
 
 
 def flatten_spec(spec: dict) -> dict:
-    """The spec's fields with model_params spread out as `model.<name>`."""
-    flat = {k: v for k, v in spec.items() if k != "model_params"}
+    """The spec's fields that serve its task (an image run has no lookback or horizon), with
+    model_params spread out as `model.<name>`."""
+    from zoo.spec import settings
+
+    other_tasks = {h.name for h in settings()} - {h.name for h in settings(spec.get("task", "image"))}
+    flat = {k: v for k, v in spec.items() if k != "model_params" and k not in other_tasks}
     for key, value in sorted((spec.get("model_params") or {}).items()):
         flat[f"model.{key}"] = value
     return flat

@@ -277,7 +277,7 @@ def _draw_live(job_id: str) -> None:
         # A job this server started can still wait for room on a Ray cluster: the manager says why.
         st.caption(manager.describe_wait(job.id) or "Starting the worker process (loading PyTorch and the data)…")
     else:
-        status_badge("running", f"running on {state.get('device', '?')}")
+        status_badge("running", f"running on {state['device']}" if state.get("device") else "running")
     # Where it runs (a pid, a Ray node): the visitor's own job's, not a stranger's on the hosted demo
     if snapshot["where"] and status != "queued" and not snapshot["stop_requested"] and can_control(job.owner):
         st.caption(f"Worker: {snapshot['where']}")

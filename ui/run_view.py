@@ -93,8 +93,8 @@ def start_blocker(manager, owner: str) -> str | None:
         return None
     n = manager.per_owner
     # No status in the sentence: this caption is drawn once, while the job's status moves on.
-    return (f"Run {job.id} is still going (you may run {n} job{'s' if n > 1 else ''} at a time): stop it, "
-            "or let it end, to start another.")
+    return (f"Run {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
+            "time): stop it, or let it end, to start another.")
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],
@@ -208,7 +208,8 @@ def spec_line(spec: dict) -> str:
     task = get_task(spec.get("task", "image"))
     parts = [f"{spec.get('model')} on {display_name(spec.get('data'), runs_dir())}"]
     parts += [f"{name} {spec.get(name)}" for name in task.caption_fields]
-    parts += [f"{spec.get('epochs')} epochs", f"batch {spec.get('batch_size')}",
+    epochs = spec.get("epochs")
+    parts += [f"{epochs} epoch{'' if epochs == 1 else 's'}", f"batch {spec.get('batch_size')}",
               f"{spec.get('optimizer')} lr {spec.get('lr'):g}"]
     return " · ".join(parts)
 
@@ -280,7 +281,7 @@ def finished_run(run, job, key: str) -> None:
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or run.result.get("traceback")
     status_badge(status)
     st.markdown(f"#### Run `{run.run_id}`")
-    st.caption(spec_line(run.spec.to_dict()) + f" · {run.spec.epochs} epochs planned")
+    st.caption(spec_line(run.spec.to_dict()))   # its epochs are those planned: the progress says how many ran
     actions = st.container(horizontal=True, vertical_alignment="center")
     if not can_control(run.result.get("owner")):
         actions.caption(":material/visibility: Another visitor's run: you may look at it and download its files.")

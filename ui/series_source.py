@@ -390,9 +390,12 @@ FEW_STEPS = 100  # optimisation steps in all below which even the linear model i
 
 def training_caption(settings: dict, train_windows: int | None) -> None:
     """The recipe in one line, with the number of optimisation steps it makes on this series."""
-    line = (f"{settings['epochs']} epochs · batch {settings['batch_size']} · {settings['optimizer']} lr "
+    def epochs(n) -> str:
+        return f"{n} epoch{'' if n == 1 else 's'}"
+
+    line = (f"{epochs(settings['epochs'])} · batch {settings['batch_size']} · {settings['optimizer']} lr "
             f"{settings['lr']:g} · early stopping "
-            + (f"after {settings['patience']} epochs without improvement" if settings["patience"] else "off"))
+            + (f"after {epochs(settings['patience'])} without improvement" if settings["patience"] else "off"))
     if train_windows:
         per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
         total = per_epoch * int(settings["epochs"])
