@@ -69,14 +69,18 @@ def test_a_local_worker_has_the_servers_settings_not_those_its_forkserver_starte
     assert out.stdout.strip().splitlines()[-1] == ("None" if exact else "1")
 
 
-def test_a_ray_job_whose_server_is_out_of_reach_ends_failed_not_stopped(tmp_path):
+def test_a_ray_job_whose_server_is_out_of_reach_ends_failed_not_stopped(tmp_path, monkeypatch):
     """zoo/worker.py's `main` with a stop event shaped as a Ray job's Outbox (zoo/ray_worker.py) whose
     hub, and so the server, is out of reach (`server_gone`): the run ends at its first batch, failed and
     saying why, as a local worker's orphaned run does; before, it read as a person's Stop, or trained on."""
     import queue
 
+    from zoo import worker
     from zoo.runs import load_run
     from zoo.worker import main
+
+    # main() runs here, in the test process: it must not lower this process's priority for every later test
+    monkeypatch.setattr(worker, "_lower_priority", lambda: None)
 
     class OutOfReach:
         def is_set(self) -> bool:
