@@ -397,3 +397,40 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     mixed = spec_diff({"a": images["a"], "s": ExperimentSpec(task="series", data="ETTh1", model="linear").to_dict()},
                       show_all=True)
     assert mixed.loc["lookback", "a"] == "—" and mixed.loc["val_fraction", "s"] == "—"
+
+
+def test_time_left_follows_the_training_rate_not_the_start_up():
+    """A run 30 s into its first epoch of 30, 9 batches of 57 done at 141 samples/s on 3,600 samples,
+    most of those 30 s spent starting up: the time since the start said about 13 minutes; the rate
+    says 30 x (1 - done) x 3,600 / 141. Once an epoch has ended, its time (validation included) is the
+    rate."""
+    from ui.live import format_duration, progress
+
+    state = {"epochs": 30, "batches": 57, "epoch": 1, "batch": 9, "samples_per_s": 141.0, "n_train": 3600,
+             "started_training": 1000.0}
+    _, line = progress(state, now=1030.0)
+    done = (9 / 57) / 30
+    expected = 30 * (1 - done) * 3600 / 141
+    assert f"about {format_duration(expected)} left" in line
+    state.update(epoch=3, batch=0, epoch_rows=[{"seconds": 2.0}, {"seconds": 3.0}])
+    _, line = progress(state, now=1100.0)
+    assert f"about {format_duration(2.5 * 30 * (1 - 2 / 30))} left" in line
+
+
+def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(trained_runs, monkeypatch):
+    """Every layer cleared: Run one batch was off without a word, and the last batch's charts stayed as
+    if they were of the layers on screen. Now Start says why it is off, and old results say whose they are."""
+    root, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Hooks"})
+    no_exceptions(at)
+    layers = at.multiselect(key="inspect-hook-layers")
+    picked = list(layers.value)
+    at.button(key="inspect-hook-run").click().run()
+    no_exceptions(at)
+    assert "the last batch, which hooked" not in text_of(at)
+    at.multiselect(key="inspect-hook-layers").set_value([]).run()
+    assert at.button(key="inspect-hook-run").disabled
+    shown = text_of(at)
+    assert "Pick at least one layer to hook" in shown
+    assert f"Below: the last batch, which hooked {', '.join(f'`{n}`' for n in picked)}" in shown

@@ -487,6 +487,13 @@ def test_too_many_gaps_to_fill_are_counted_with_what_to_do():
     assert f"but {missing} of its 300 timestamps are missing" in note and "fill the gaps in the file" in note
 
 
+def test_a_file_without_numbers_names_a_value_that_is_not_one():
+    """Values with units ("210.0 kWh") made "has no numeric column" with nothing to go on."""
+    raw = "date,energy\n" + "".join(f"2024-01-{d:02d},{200 + d}.0 kWh\n" for d in range(1, 29))
+    with pytest.raises(SpecError, match=r"column 'energy' is text \(line 2 has '201.0 kWh'\).*no units"):
+        read_series(raw.encode())
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

@@ -216,7 +216,9 @@ def hooks_tab(subject) -> None:
     chosen = c1.multiselect("Layers to hook", layers, default=default, key="inspect-hook-layers")
     mode = c2.segmented_control("Mode", ["eval", "train"], default="eval", key="inspect-hook-mode")
     run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
-                   icon=":material/play_arrow:")
+                        icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
+    if not chosen:
+        st.caption("Pick at least one layer to hook: **Run one batch** is off until then.")
     state_key = f"inspect-capture::{subject.key}"
     if run_now:
         x, y = subject.batch(32)
@@ -225,6 +227,9 @@ def hooks_tab(subject) -> None:
     if result is None:
         st.info("Pick layers and press **Run one batch**.", icon=":material/touch_app:")
     else:
+        if list(result.layers) != list(chosen):   # what is shown is the last batch's, not the layers picked now
+            st.warning(f"Below: the last batch, which hooked {', '.join(f'`{n}`' for n in result.layers)}. Press "
+                       "**Run one batch** to hook the layers picked now.", icon=":material/history:")
         now = {n: zi.hook_counts(model.get_submodule(n)) for n in result.layers}
         k1, k2, k3 = st.columns(3)
         k1.metric("Loss of the batch", f"{result.loss:.4f}", help=f"{result.mode} mode")

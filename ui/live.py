@@ -155,10 +155,20 @@ def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     if not epochs or not epoch or not batches:
         return 0.0, "waiting for the first batch…"
     done = min(1.0, ((epoch - 1) + batch / batches) / epochs)
-    started = state.get("started_training")
-    elapsed = ((now or time.time()) - started) if started else None
-    left = elapsed * (1 - done) / done if elapsed and done > 0 else None
     speed = state.get("samples_per_s")
+    rows = [r for r in state.get("epoch_rows") or [] if r.get("seconds")]
+    train_samples = state.get("n_train") or (state.get("sizes") or {}).get("train")
+    # Time left from the surest rate there is: whole epochs (training and validation) once one has
+    # ended; before that the epoch's samples/s; the time since the start only as a last resort, as
+    # it holds the start-up (a transformer said 13 min left in its first batches and took 75 s).
+    if rows:
+        left = sum(r["seconds"] for r in rows) / len(rows) * epochs * (1 - done)
+    elif speed and train_samples:
+        left = epochs * (1 - done) * train_samples / speed
+    else:
+        started = state.get("started_training")
+        elapsed = ((now or time.time()) - started) if started else None
+        left = elapsed * (1 - done) / done if elapsed and done > 0 else None
     parts = [f"epoch {epoch}/{epochs}", f"batch {batch}/{batches}"]
     if speed:
         parts.append(f"{speed:,.0f} samples/s")

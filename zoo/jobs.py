@@ -35,7 +35,8 @@ def reduce_training(state: dict, event: dict) -> None:
     kind = event.get("type")
     if kind == "start":
         state.update(device=event["device"], epochs=event["epochs"], batches=event["batches_per_epoch"],
-                     sizes=event["sizes"], status="running", started_training=time.time())
+                     sizes=event["sizes"], n_train=event.get("n_train"), status="running",
+                     started_training=time.time())
     elif kind == "run":
         state.update(run_id=event["run_id"], run_dir=event["run_dir"])
     elif kind == "batch":

@@ -225,6 +225,9 @@ def _quarters_or_weeks(vals: pd.Series):
     """Quarter labels (1995 Q1, 1995-Q1, Q1 1995) as the first day of their quarter, ISO weeks (2020-W02)
     as their Monday (or the day given), UTC as the other readings; (dates, how) when 90% of the values
     are such labels, else None. pandas reads neither "1995 Q1" nor "2020-W02"."""
+    head = vals.iloc[:200]   # most columns are not such labels: a look at their head is enough to say so
+    if not any(head.str.match(p).mean() >= 0.9 for p in (*_QUARTER_RES, _WEEK_RE)):
+        return None
     for pattern in _QUARTER_RES:
         parts = vals.str.extract(pattern)
         if parts["y"].notna().mean() >= 0.9:

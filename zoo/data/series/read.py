@@ -267,8 +267,11 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
         shown = ", ".join(repr(c) for c in table.text_cols[:6]) + (" ..." if len(table.text_cols) > 6 else "")
         notes.append(f"non-numeric column(s) {shown} were dropped.")
     if not table.numeric:
-        raise SpecError(f"{table.name} has no numeric column (its columns are {_list(table.names)}); "
-                        "give a CSV with at least one column of numbers to forecast.")
+        example = next((f"; column {c!r} is text{_first_text(table.frame[c], table.lines)}" for c in table.text_cols),
+                       "")
+        raise SpecError(f"{table.name} has no numeric column (its columns are {_list(table.names)}{example}); "
+                        "give a CSV with at least one column of plain numbers to forecast (no units or brackets "
+                        "in the values).")
     return date_col, dates
 
 
