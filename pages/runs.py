@@ -7,7 +7,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff
-from ui.live import follow_live_jobs
+from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
 from zoo.runs import delete_run, exists, run_path
@@ -15,6 +15,7 @@ from zoo.runs import delete_run, exists, run_path
 st.title("Runs")
 ensure_app_shell()
 manager, owner = job_manager(), session_owner()
+progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
 runs = my_runs()
 if is_local():
     st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
@@ -30,7 +31,7 @@ if is_local() and runs and st.toggle("Only the runs started in this browser", ke
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
         st.toggle("Hide search trials", key="runs-hide-trials"):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
-follow_live_jobs(manager, None if is_local() else owner)
+follow_live_jobs(manager, progress, None if is_local() else owner)
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import after_run, choose, enter_text, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, choose, enter_text, run_number, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -165,6 +165,13 @@ def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_ser
     typed(page, "search_trials", "3")
     typed(page, "search_epochs", "6")
     typed(page, "search_limit", "1e3")
+    low = page.locator(".st-key-sp_cnn_lr_range input[type='range']").first   # the log range's lower thumb
+    before, number = low.input_value(), run_number(page)
+    low.focus()
+    low.press("ArrowRight")
+    wait_for_app(page, after=number)
+    narrowed = low.input_value()
+    assert narrowed != before, "the learning rate's range was narrowed"
     assert page.get_by_role("button", name="Start search").is_enabled(), "1e3 is a valid number of samples"
     for name in ("Home", "Search"):
         after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click)
@@ -172,3 +179,4 @@ def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_ser
     shot(page, "lost-search-set-up")
     assert page.locator(".st-key-search_model_image input").input_value().startswith("cnn")
     assert [field_value(page, k) for k in ("search_trials", "search_epochs", "search_limit")] == ["3", "6", "1e3"]
+    assert page.locator(".st-key-sp_cnn_lr_range input[type='range']").first.input_value() == narrowed

@@ -95,4 +95,4 @@ def test_a_ray_job_whose_server_is_out_of_reach_ends_failed_not_stopped(tmp_path
     last = [events.get_nowait() for _ in range(events.qsize())][-1]
     assert last["type"] == "done" and last["result"]["status"] == "failed", last
     run = load_run(last["result"]["run_dir"])
-    assert run.status == "failed" and "the server that ran this job stopped" in run.result["reason"]
+    assert run.status == "failed" and run.result["reason"] == "the server that ran this job went away during epoch 1"

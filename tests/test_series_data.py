@@ -444,7 +444,7 @@ def test_repeated_and_blank_header_names_are_renamed_with_a_note():
     reader then chose was a name the file does not have."""
     sf = read_series(CORPUS / "duplicate_and_blank_header_names.csv")
     assert list(sf.frame.columns)[-1] == sf.target == "col_3"
-    assert any("made unique: column 3 ('value') is 'value_2'; column 4 (blank) is 'col_3'" in n for n in sf.notes)
+    assert any("made unique: 'value_2' (another 'value'), 'col_3' (a blank name)" in n for n in sf.notes)
     assert not any("made unique" in n for n in read_series(CORPUS / "clean.csv").notes)
 
 
@@ -492,6 +492,46 @@ def test_a_file_without_numbers_names_a_value_that_is_not_one():
     raw = "date,energy\n" + "".join(f"2024-01-{d:02d},{200 + d}.0 kWh\n" for d in range(1, 29))
     with pytest.raises(SpecError, match=r"column 'energy' is text \(line 2 has '201.0 kWh'\).*no units"):
         read_series(raw.encode())
+
+
+def test_what_the_new_readings_must_leave_alone():
+    """A review's cases, each read as before the new readings (title lines, stacked series, Date;Time,
+    dots as thousands) or with the right note (time zones)."""
+    days = pd.date_range("2023-01-01", periods=60, freq="D")
+    # a header narrower than its data rows only by a trailing ";" is the header, not a title
+    sf = read_series(("Datum;Wert\n" + "".join(f"{d:%Y-%m-%d};{i};\n" for i, d in enumerate(days))).encode())
+    assert sf.target == "Wert" and not any("title" in n for n in sf.notes)
+    # R's write.table header lacks the row names' column: refused as before, not read as a title and data
+    r_table = '"when","v"\n' + "".join(f'"{i + 1}","{d:%Y-%m-%d}",{i}\n' for i, d in enumerate(days))
+    with pytest.raises(SpecError, match="line 2 .* has 3 fields but the header has 2"):
+        read_series(r_table.encode())
+    # one daylight-saving hour written twice beside a column of weather words: averaged, not "stacked series"
+    hours = list(pd.date_range("2023-10-28", periods=48, freq="h"))
+    hours.insert(26, hours[26])
+    weather = "time,conditions,temp\n" + "".join(f"{h:%Y-%m-%d %H:%M},{['clear', 'rain'][i % 2]},{i}\n"
+                                                 for i, h in enumerate(hours))
+    assert any("1 duplicate timestamp(s)" in n for n in read_series(weather.encode()).notes)
+    # a daily file's time column (sunrise) is not joined to its dates; an hour range (Nord Pool) is
+    sunrise = "date,sunrise,temp\n" + "".join(f"{d:%Y-%m-%d},08:{17 - i % 10:02d},{i}\n" for i, d in enumerate(days))
+    assert read_series(sunrise.encode()).freq == "D"
+    hourly = pd.date_range("2023-01-13", periods=240, freq="h")
+    nord = "Date;Hours;Price\n" + "".join(f"{h:%d.%m.%Y};{h.hour:02d} - {(h.hour + 1) % 24:02d};{50 + i % 24}\n"
+                                           for i, h in enumerate(hourly))
+    sf = read_series(nord.encode())
+    assert list(sf.frame.index) == list(hourly)
+    # a tab file's 1.125 is a decimal (R writes a decimal dot there)
+    tabs = "date\tv\n" + "".join(f"{d:%Y-%m-%d}\t{['1.125', '2', '1.375', '3'][i % 4]}\n" for i, d in enumerate(days))
+    assert read_series(tabs.encode()).frame["v"].iloc[0] == 1.125
+    # time zones: the clock of the last line with a date (not of a line whose date is 'n/a'), and
+    # "moved" said whenever any row has another offset, not only the first
+    berlin = pd.date_range("2023-01-01", periods=100, freq="h", tz="Europe/Berlin")
+    lines = [f"{t.isoformat()},{i}" for i, t in enumerate(berlin)]
+    lines[-2] = "n/a,5"
+    sf = read_series(("t,v\n" + "\n".join(lines) + "\n").encode())
+    assert any("latest one (UTC+01:00" in n and "moved" not in n for n in sf.notes)
+    year = pd.date_range("2023-01-01", periods=1460, freq="6h", tz="Europe/Berlin")
+    sf = read_series(("t,v\n" + "\n".join(f"{t.isoformat()},{i % 4}" for i, t in enumerate(year)) + "\n").encode())
+    assert any("latest one (UTC+01:00" in n and "were moved" in n for n in sf.notes)
 
 
 def test_a_column_of_ids_is_not_read_as_dates():

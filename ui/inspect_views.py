@@ -98,7 +98,7 @@ def subject_from_run(run) -> Subject:
     windows = extra.get("windows")
     status = run.result.get("status", "unknown")
     metrics = run.result.get("metrics") or {}
-    score = (f" · test accuracy {metrics['test_accuracy']:.3f}" if "test_accuracy" in metrics else "")
+    score = (f" · test accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else "")
     return Subject(
         key=f"run:{run.run_id}", title=f"Run `{run.run_id}` · **{run.spec.model}** on **{run.spec.data}** · "
                                       f"{status}{score} · best weights",
@@ -365,6 +365,6 @@ def enlarge(rgb: np.ndarray, size: int = 224) -> np.ndarray:
 
 def run_label(run) -> str:
     metrics = run.result.get("metrics") or {}
-    score = f" · acc {metrics['test_accuracy']:.3f}" if "test_accuracy" in metrics else (
+    score = f" · accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else (
         f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
     return f"{run.run_id} · {run.spec.model} on {Path(str(run.spec.data)).name} · {run.status}{score}"

@@ -307,28 +307,32 @@ def _draw_live(job_id: str) -> None:
 LIST_REFRESH_S = 2.0   # a list of runs (the Runs page) follows its live jobs this often
 
 
-def _job_progress(jobs) -> tuple:
-    """What a list of runs shows of these jobs: each one's status and how far it has got (read without
-    a snapshot's copies: this runs every LIST_REFRESH_S seconds)."""
-    return tuple((job.id, job.status, len(job.state.get("epoch_rows", ())), len(job.state.get("rows", ())))
-                 for job in jobs)
+def job_progress(manager, owner: str | None = None) -> tuple:
+    """What a list of runs shows of this server's jobs (of `owner`, or all): each one's status and how
+    far it has got (a training's epochs, a leaderboard's rows, a search's trials and epochs). Read it
+    before the list is drawn and hand it to `follow_live_jobs`: a job that ends in between is then seen
+    to move on. Read without a snapshot's copies, as it runs every LIST_REFRESH_S seconds."""
+    return tuple((job.id, job.status, len(job.state.get("epoch_rows", ())), len(job.state.get("rows", ())),
+                  job.state.get("done"), job.state.get("trial"), job.state.get("epoch"))
+                 for job in manager.jobs(owner))
 
 
-def follow_live_jobs(manager, owner: str | None = None) -> None:
-    """While a job (of `owner`, or any) runs, look every LIST_REFRESH_S seconds whether one has moved
-    on (a new epoch, a leaderboard row, an end) and redraw the whole page when one has: a list of runs
-    drawn once said `running` for a run long finished. Nothing is drawn while none runs."""
-    running = [job for job in manager.jobs(owner) if job.active]
-    if not running:
+def follow_live_jobs(manager, seen: tuple, owner: str | None = None) -> None:
+    """While a job of `seen` (job_progress's, read before the page drew its list) runs, look every
+    LIST_REFRESH_S seconds whether one has moved on (a new epoch, trial or leaderboard row, an end)
+    and redraw the whole page when one has: a list drawn once said `running` for a run long finished.
+    Nothing is drawn while none runs."""
+    running = [p for p in seen if p[1] in ACTIVE]
+    if not running and job_progress(manager, owner) == seen:
         return
     several = len(running) > 1
-    st.caption(f":material/autorenew: {len(running)} job{'s are' if several else ' is'} running: this list "
-               f"follows {'them' if several else 'it'}.")
-    seen = _job_progress(manager.jobs(owner))
+    if running:
+        st.caption(f":material/autorenew: {len(running)} job{'s are' if several else ' is'} running: this list "
+                   f"follows {'them' if several else 'it'}.")
 
     @fragment(run_every=LIST_REFRESH_S)
     def _follow() -> None:
-        if _job_progress(manager.jobs(owner)) != seen:
+        if job_progress(manager, owner) != seen:
             st.rerun(scope="app")
 
     _follow()

@@ -65,7 +65,8 @@ def _range_widget(h: HParam, key: str, disabled: bool):
     if h.log:
         options = _log_options(h)
         return st.select_slider(f"{h.name} range", options=options, value=(options[0], options[-1]), key=key,
-                                disabled=disabled, label_visibility="collapsed", format_func=_fmt)
+                                disabled=disabled, persist_state=PERSIST, label_visibility="collapsed",
+                                format_func=_fmt)
     if h.kind == "int":
         return st.slider(f"{h.name} range", int(h.low), int(h.high), (int(h.low), int(h.high)),
                          step=int(h.step or 1), key=key, disabled=disabled, persist_state=PERSIST,
@@ -88,10 +89,10 @@ def _value_widget(h: HParam, default, key: str, disabled: bool):
                             label_visibility="collapsed", format_func=str)
     if h.kind == "int":
         return st.number_input(label, int(h.low), int(h.high), int(default), step=int(h.step or 1), key=key,
-                               disabled=disabled, label_visibility="collapsed")
+                               disabled=disabled, persist_state=PERSIST, label_visibility="collapsed")
     step = h.step or (h.low if h.log else (h.high - h.low) / 100)
     return st.number_input(label, float(h.low), float(h.high), float(default), step=float(step), key=key,
-                           disabled=disabled, label_visibility="collapsed", format="%g")
+                           disabled=disabled, persist_state=PERSIST, label_visibility="collapsed", format="%g")
 
 
 def space_editor(model: str, task: str):
@@ -218,7 +219,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     if space_error:
         st.error(space_error)
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train or 0), **data_fields)
-    over_cap = _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
+    # (with a mistyped sample count, its own error is the one to fix first: no cap check on a stand-in 0)
+    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
                      or bool(typed_problems)):

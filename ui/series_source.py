@@ -233,7 +233,8 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         c1, c2 = st.columns(2)
         target = c1.selectbox(
             "Target (the column to forecast)", targets, key=tkey,
-            format_func=lambda c: (f"{detected.target} (default)" if detected else "last numeric column")
+            format_func=lambda c: (f"{detected.target} (default)" if detected
+                                   else "the last numeric column, not a 0/1 flag")
             if c == AUTO else c,
             help="the values the model learns to predict; the other numeric columns are inputs in multivariate mode")
         date_col = c2.selectbox(

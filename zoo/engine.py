@@ -251,9 +251,9 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         interrupted = None
         for b in range(batches):
             stop = should_stop()
-            if stop:   # True, or a reason (the hosted demo's wall-time cap, say)
-                interrupted = ("stopped", f"{stop} during epoch {epoch}" if isinstance(stop, str)
-                               else f"stopped by request during epoch {epoch}")
+            if stop:   # True, or a reason (the hosted demo's wall-time cap, say; a dead server's: `failed`)
+                interrupted = (getattr(stop, "status", "stopped"), f"{stop} during epoch {epoch}"
+                               if isinstance(stop, str) else f"stopped by request during epoch {epoch}")
                 break
             idx = order[b * spec.batch_size:(b + 1) * spec.batch_size]
             if graph_step is not None:

@@ -77,17 +77,33 @@ def orphan_aware(should_stop: Callable[[], bool],
 
     parent, checked, gone = mp.parent_process(), [0.0], [False]
 
-    def check() -> bool:
+    def is_gone() -> bool:
         now = time.monotonic()
         if server_gone is not None and not gone[0]:
             gone[0] = server_gone()
         if parent is not None and not gone[0] and now - checked[0] >= 1.0:
             checked[0] = now
             gone[0] = not parent.is_alive()
-        return gone[0] or should_stop()
+        return gone[0]
 
-    check.orphaned = lambda: gone[0]
+    def check():
+        # The engine writes this reason with status `failed` in the run's one last write: a status
+        # patched after a `stopped` write could be lost, the process killed in between (Ray ends a
+        # dead server's tasks at about the time its hub goes).
+        return ServerGone(SERVER_GONE) if is_gone() else should_stop()
+
+    check.orphaned = is_gone   # asked again, not a flag read once: the hub may be found gone after a stop
     return check
+
+
+SERVER_GONE = "the server that ran this job went away"   # the engine adds "during epoch N"
+
+
+class ServerGone(str):
+    """A should_stop reason that ends the run `failed`, not `stopped`: nobody asked for the stop
+    (zoo/engine.py reads `status`)."""
+
+    status = "failed"
 
 
 _niced = False
@@ -147,10 +163,12 @@ def train(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[],
     result = run_experiment(spec, runs_dir=payload.get("runs_dir"), data_dir=payload.get("data_dir"),
                             run_id=payload.get("run_id"), callback=emit, should_stop=should_stop,
                             owner=payload.get("owner"))
-    if getattr(should_stop, "orphaned", lambda: False)():
+    if result.status == "stopped" and getattr(should_stop, "orphaned", lambda: False)():
+        # A Stop that came before the server was found gone (the engine writes `failed` itself when the
+        # server's absence is what stopped it): nobody is left to see it, so it ends failed all the same.
         from zoo.runs import patch_result
 
-        reason = ("the server that ran this job stopped while it trained; the best checkpoint so far is kept")
+        reason = f"{SERVER_GONE} while it trained; the best checkpoint so far is kept"
         patch_result(result.run_dir, status="failed", reason=reason)
         result.status, result.reason = "failed", reason
     return result.summary()

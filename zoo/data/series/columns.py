@@ -98,12 +98,13 @@ _DOT_THOUSANDS_RE = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
 
 
 def dots_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str] | None:
-    """Whether the dots of a numeric column may separate thousands: in a file not separated by
-    commas (a European export: ';' or tabs), "7.188" is 7188 as often as 7.188. ("thousands", an
+    """Whether the dots of a numeric column may separate thousands: in a file separated by
+    semicolons (a European export, where the comma is the decimal mark) "7.188" is 7188 as often as
+    7.188; in a tab file (R and most tools write a decimal dot there) it is not asked. ("thousands", an
     example) when the values with a dot all have one before each group of three digits and the rest
     are whole numbers (505 beside 7.188: a column of decimals would write 505.000); ("maybe", an
     example) when every value is written so; None otherwise (a comma file, other decimals)."""
-    if delimiter == ",":
+    if delimiter != ";":
         return None
     s, present = _clean_strings(values)
     vals = s[present]
@@ -301,14 +302,17 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.
         except (ValueError, TypeError):
             return pd.Timedelta(0)
 
-    ordered = dates.to_numpy()
-    last = written.iloc[int(np.argmax(ordered))]
+    dates = dates.dropna()
+    last = written.loc[dates.idxmax()]   # by label: `dates` lacks the rows whose value is not a date
     offset = offset_of(last)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     clock = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
-    moved = (" Earlier rows written with another offset (a daylight-saving change) were moved to that clock, so "
-             "the steps stay even." if offset_of(written.iloc[int(np.argmin(ordered))]) != offset else "")
+    zones = (written.loc[dates.index].astype(str).str.strip()
+             .str.extract(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", expand=False)
+             .str.replace(":", "").replace({"Z": "+0000", "UTC": "+0000", "GMT": "+0000"}))
+    moved = (" Rows written with another offset (a daylight-saving change) were moved to that clock, so the "
+             "steps stay even." if zones.nunique() > 1 else "")
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
                  f"{repr(str(last).strip())}), without the zone.{moved}")
     return offset
@@ -318,10 +322,13 @@ _TIME_OF_DAY_RE = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s*[AaPp]\.?[Mm]\.?)?$"
 
 
 def time_of_day(values: pd.Series) -> pd.Series | None:
-    """A column of times of day (00:00, 13:30:15, 1:30 PM) as time deltas from midnight, for a date
-    column beside it whose values have no time (a spreadsheet's Date and Time columns); None when 95%
-    of its present values are not such times."""
+    """A column of times of day (00:00, 13:30:15, 1:30 PM, an hour range 00 - 01) as time deltas from
+    midnight, for a date column beside it whose values have no time (a spreadsheet's Date and Time
+    columns); None when 95% of its present values are not such times."""
     s, present = _clean_strings(values)
+    # An hour range (Nord Pool's "00 - 01") is its first hour.
+    s = s.str.replace(r"^(\d{1,2})(:\d{2})?\s*[-–]\s*\d{1,2}(:\d{2})?$", lambda m: f"{m[1]}{m[2] or ':00'}",
+                      regex=True)
     if not present.any() or s[present].str.match(_TIME_OF_DAY_RE).mean() < 0.95:
         return None
     with warnings.catch_warnings():

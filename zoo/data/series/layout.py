@@ -207,13 +207,21 @@ def looks_wide(data) -> str | None:
 
 
 def stacked_by(text: pd.DataFrame, dates: pd.Series) -> tuple[str, list[str]] | None:
-    """The text column that names several series stacked in rows (store, date, sales): the dates repeat,
-    and each (name, date) pair is once. Returns (its name, the series' names), or None."""
-    if not dates.duplicated().any():
+    """The text column that names several series stacked in rows (store, date, sales): most dates
+    repeat, each (name, date) pair is once, and the names and dates make a near-full grid (one row per
+    name per date). Returns (its name, the series' names), or None. A daylight-saving hour written
+    twice beside a column of weather words is not that."""
+    known = dates.notna().to_numpy()
+    dates = dates[known]
+    if dates.duplicated(keep=False).mean() < 0.5:
         return None
     for col in text.columns:
-        keys = text[col].astype("string").str.strip()
+        keys = text[col][known].astype("string").str.strip()
         names = keys.dropna().unique()
-        if 2 <= len(names) <= max(2, len(keys) // 3) and not pd.DataFrame({"k": keys, "d": dates}).duplicated().any():
+        if not 2 <= len(names) <= max(2, len(keys) // 3):
+            continue
+        if pd.DataFrame({"k": keys, "d": dates}).duplicated().any():
+            continue
+        if len(keys) >= 0.8 * len(names) * dates.nunique():
             return col, [str(n) for n in names]
     return None

@@ -276,13 +276,15 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
 
 
 def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]) -> pd.Series:
-    """Dates without a time, and the next text column holding times of day: joined (Date;Time)."""
+    """Dates without a time that repeat (several rows a day), and the next text column holding times
+    of day that tell those rows apart: joined (Date;Time). A daily file's sunrise column is not."""
     at = table.names.index(date_col)
     beside = table.names[at + 1] if at + 1 < len(table.names) else None
-    if beside not in table.text_cols or (dates.dropna() != dates.dropna().dt.normalize()).any():
+    known = dates.dropna()
+    if beside not in table.text_cols or not known.duplicated().any() or (known != known.dt.normalize()).any():
         return dates
     times = time_of_day(table.frame[beside])
-    if times is None:
+    if times is None or (dates + pd.to_timedelta(times.to_numpy())).dropna().duplicated().mean() > 0.01:
         return dates
     table.text_cols.remove(beside)
     notes.append(f"the times of day in column {beside!r} are added to the dates of {date_col!r}.")

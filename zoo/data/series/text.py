@@ -229,10 +229,15 @@ def _skip_title(rows: list[list[str]], line_numbers: list[int], notes: list[str]
     """Rows and line numbers without a title above the table (a report's name and date, as exports
     write them): the first of the first few rows from which (nearly) every row is as wide as it, two
     fields or more, is the header, when the rows above it are all narrower."""
-    widths = [len(r) for r in rows[:60]]
+    def filled(row: list[str]) -> int:   # fields up to the last non-empty one (a trailing ";" adds none)
+        return max((i + 1 for i, f in enumerate(row) if f.strip()), default=0)
+
+    widths = [filled(r) for r in rows[:60]]
     for h in range(1, min(6, len(rows) - 1)):
         width, below = widths[h], widths[h + 1:]
-        if width >= 2 and all(w < width for w in widths[:h]) and below and \
+        # The header is a row of names (not the data: a header narrower than its rows, as R's
+        # write.table writes, is not a title), and the lines above are a field or two of words.
+        if width >= 2 and _has_header(rows[h]) and all(w <= min(2, width - 1) for w in widths[:h]) and below and \
                 sum(w == width for w in below) >= 0.9 * len(below):
             shown = " / ".join(_fmt_value(",".join(r).strip()) for r in rows[:min(h, 2)])
             notes.append(f"the {h} line(s) above the header (line {line_numbers[h]}) look like a title ({shown}"
@@ -320,9 +325,9 @@ def _column_names(header: list[str], width: int, notes: list[str] | None = None)
         seen[name] = i
         names.append(name)
         if name != written:
-            renamed.append(f"column {i + 1} ({_fmt_value(written) if written else 'blank'}) is {name!r}")
+            renamed.append(f"{name!r} (another {_fmt_value(written)})" if written else f"{name!r} (a blank name)")
     if renamed and notes is not None:
-        notes.append(f"names in the header that repeat or are blank were made unique: {'; '.join(renamed[:6])}"
+        notes.append(f"names in the header that repeat or are blank were made unique: {', '.join(renamed[:6])}"
                      f"{' ...' if len(renamed) > 6 else ''}.")
     return names
 
