@@ -96,3 +96,17 @@ def test_a_ray_job_whose_server_is_out_of_reach_ends_failed_not_stopped(tmp_path
     assert last["type"] == "done" and last["result"]["status"] == "failed", last
     run = load_run(last["result"]["run_dir"])
     assert run.status == "failed" and run.result["reason"] == "the server that ran this job went away during epoch 1"
+
+
+def test_a_fit_stopped_by_a_gone_server_is_a_stop_to_its_caller_and_a_failed_run(tmp_path):
+    """The dead server's stop ends a run `failed` in its one write (run_experiment), but `fit` returns
+    `stopped` as for any stop: a leaderboard's fold or a search trial must not take the half-trained
+    model as a finished fit."""
+    from zoo.engine import fit, run_experiment
+    from zoo.worker import SERVER_GONE, ServerGone
+
+    spec = ExperimentSpec(model="mlp", epochs=3, limit_train=256)
+    gone = lambda: ServerGone(SERVER_GONE)   # noqa: E731
+    assert fit(spec, should_stop=gone).status == "stopped"
+    result = run_experiment(spec, runs_dir=tmp_path, should_stop=gone)
+    assert result.status == "failed" and result.reason == f"{SERVER_GONE} during epoch 1"

@@ -251,9 +251,9 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         interrupted = None
         for b in range(batches):
             stop = should_stop()
-            if stop:   # True, or a reason (the hosted demo's wall-time cap, say; a dead server's: `failed`)
-                interrupted = (getattr(stop, "status", "stopped"), f"{stop} during epoch {epoch}"
-                               if isinstance(stop, str) else f"stopped by request during epoch {epoch}")
+            if stop:   # True, or a reason (the hosted demo's wall-time cap, say); a reason keeps its class
+                interrupted = ("stopped", type(stop)(f"{stop} during epoch {epoch}") if isinstance(stop, str)
+                               else f"stopped by request during epoch {epoch}")
                 break
             idx = order[b * spec.batch_size:(b + 1) * spec.batch_size]
             if graph_step is not None:
@@ -382,6 +382,10 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         if exc_to_raise is not None:
             raise exc_to_raise from None
         raise
+    if result.status == "stopped" and getattr(result.reason, "status", None) == "failed":
+        # A stop nobody asked for (the server that ran the job is gone: zoo/worker.py's ServerGone) ends
+        # the run failed, in this one last write. `fit`'s callers (a leaderboard's folds) see a stop.
+        result.status = "failed"
     summary = {**base, **result.summary(), "finished": time.time()}
     writer.write_result(summary)
     emit({"type": "finished", **summary})

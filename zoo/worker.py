@@ -101,7 +101,7 @@ SERVER_GONE = "the server that ran this job went away"   # the engine adds "duri
 
 class ServerGone(str):
     """A should_stop reason that ends the run `failed`, not `stopped`: nobody asked for the stop
-    (zoo/engine.py reads `status`)."""
+    (zoo/engine.py's run_experiment reads `status`; `fit` stops as for any other reason)."""
 
     status = "failed"
 

@@ -269,8 +269,9 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
             raise optuna.TrialPruned(reason)
-        if should_stop() and result.status == "stopped":
-            reason = "stopped by request: the search was stopped while this trial trained"
+        if should_stop() and result.status in ("stopped", "failed"):   # failed: the server went away
+            reason = result.reason if result.status == "failed" else \
+                "stopped by request: the search was stopped while this trial trained"
             patch_result(run_dir, reason=reason, search=link)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             trial.study.stop()
