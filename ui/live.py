@@ -303,7 +303,6 @@ def _draw_live(job_id: str) -> None:
     st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})
 
 
-
 LIST_REFRESH_S = 2.0   # a list of runs (the Runs page) follows its live jobs this often
 
 
