@@ -793,10 +793,17 @@ def test_stop_during_a_classical_fit_stops_the_board_with_its_finished_rows(tmp_
     assert run.result["pick"]["name"] in [n for n, r in rows.items() if r["status"] == "done"]
 
 
-def test_a_leaderboard_job_whose_server_died_ends_failed_not_stopped(tmp_path):
+def test_a_leaderboard_job_whose_server_died_ends_failed_not_stopped(tmp_path, monkeypatch):
     """zoo/worker.py's `orphan_aware` stop (the server that started the worker is gone) ends the board
-    as failed, saying so, where a person's Stop ends it as stopped; its finished rows are kept."""
+    as failed, saying so, where a person's Stop ends it as stopped; its finished rows are kept. Failed
+    in its one last write: a `stopped` written first, then patched, is what a process killed in
+    between would leave."""
     from zoo.leaderboard.job import leaderboard_job
+    from zoo.runs import BoardWriter
+
+    written, write_result = [], BoardWriter.write_result
+    monkeypatch.setattr(BoardWriter, "write_result",
+                        lambda self, result: (written.append(result["status"]), write_result(self, result)))
 
     seen = []
 
@@ -811,6 +818,7 @@ def test_a_leaderboard_job_whose_server_died_ends_failed_not_stopped(tmp_path):
     assert summary["status"] == run.status == "failed"
     assert "the server that ran this leaderboard stopped" in run.result["reason"] == summary["reason"]
     assert [r["status"] for r in run.candidates()][:1] == ["done"]
+    assert written == ["running", "failed"]
 
 
 def test_the_peers_bench_tests_equal_accuracy_as_diebold_and_mariano_wrote(monkeypatch):

@@ -51,6 +51,12 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
         emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
         raise
     summary = {**base, **summary, "run_dir": str(writer.path), "finished": time.time()}
+    if summary["status"] == "stopped" and getattr(should_stop, "orphaned", lambda: False)():
+        # zoo/worker.py: the server died and nobody asked to stop (a board that finished first stays
+        # finished). Failed in this one last write, as zoo/engine.py's run_experiment does: a status
+        # patched after a `stopped` write is lost if the process is killed in between.
+        summary.update(status="failed", reason="the server that ran this leaderboard stopped while it ran; the "
+                                                "candidates that finished are kept")
     writer.write_result(summary)
     emit({"type": "finished", **summary})
     return summary
@@ -59,16 +65,8 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 def leaderboard_job(payload: dict, emit: Callable[[dict], None], should_stop: Callable[[], bool]) -> dict:
     """The job target: payload {"spec": LeaderboardSpec dict, "runs_dir", "run_id"}."""
     spec = LeaderboardSpec.from_dict(payload["spec"])
-    summary = run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
-                              should_stop=should_stop, owner=payload.get("owner"))
-    if summary["status"] == "stopped" and getattr(should_stop, "orphaned", lambda: False)():
-        # zoo/worker.py: the server died and nobody asked to stop (a board that finished first stays finished)
-        from zoo.runs import patch_result
-
-        summary.update(status="failed", reason="the server that ran this leaderboard stopped while it ran; the "
-                                                "candidates that finished are kept")
-        patch_result(summary["run_dir"], status=summary["status"], reason=summary["reason"])
-    return summary
+    return run_leaderboard(spec, runs_dir=payload.get("runs_dir"), run_id=payload.get("run_id"), emit=emit,
+                           should_stop=should_stop, owner=payload.get("owner"))
 
 
 def reduce_board(state: dict, event: dict) -> None:
