@@ -141,10 +141,19 @@ def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) ->
                   lines=np.asarray(line_numbers), delimiter=delimiter, has_header=has_header)
 
 
+MAX_COLUMNS = 2_000   # each column is parsed on its own (about 1 ms each): a one-line file of 740,000 fields
+                      # kept a server's core busy for over 12 minutes before it was refused for its rows
+
+
 def _check_row_count(name: str, names: list[str], n_rows: int, max_rows: int) -> None:
+    """Refuse a table without rows, too long or too wide before any column is parsed (the parsing is per
+    column; a wide file, a row per year, may have fewer than MIN_ROWS rows)."""
     if not n_rows:
         raise SpecError(f"{name} has a header ({_list(names[:8])}) but no data rows; "
                         f"give at least {MIN_ROWS} rows of data.")
+    if len(names) > MAX_COLUMNS:
+        raise SpecError(f"{name} has {len(names):,} columns, over the limit of {MAX_COLUMNS:,}; a series is read "
+                        "one value per row: give the dates and values as columns, one row per time step.")
     if n_rows > max_rows:
         raise SpecError(f"{name} has {n_rows:,} rows, over the limit of {max_rows:,}; "
                         "use a shorter extract or aggregate it to a coarser frequency.")
