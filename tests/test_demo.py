@@ -141,6 +141,28 @@ def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypa
     assert len(deleted) == 2 and list_runs(runs_dir) == []
 
 
+def test_uploads_are_held_to_the_disk_cap_and_the_refusal_names_them(demo_on, runs_dir, monkeypatch):
+    """Uploads count in a visitor's disk: before, any number were kept past the cap, and the visitor
+    was then told to delete runs (which took 0.2 MB of 15) until the day's sweep."""
+    from zoo import forecast_io as fio
+
+    monkeypatch.setenv("PLAYGROUND_CAP_DISK_MB_PER_VISITOR", "1")
+
+    def csv(value: int) -> bytes:
+        return b"date,value\n" + b"".join(f"2024-01-01 {h % 24:02d}:00,{value}\n".encode() for h in range(34_000))
+
+    first = fio.store_upload(csv(1), "a.csv", runs_dir, "visitor-a")   # about 0.6 MB
+    assert fio.store_upload(csv(1), "a.csv", runs_dir, "visitor-a") == first   # the same file: kept once, no refusal
+    with pytest.raises(SpecError, match=r"this upload \(0.6 MB\) cannot be kept: .* of it your uploads; uploads "
+                                        "are deleted 24 hours after"):
+        fio.store_upload(csv(2), "b.csv", runs_dir, "visitor-a")
+    assert len(list((runs_dir / "uploads" / "visitor-a").glob("*.csv"))) == 1
+    fio.store_upload(csv(2), "b.csv", runs_dir, "visitor-b")   # another visitor's room is their own
+    (runs_dir / "uploads" / "visitor-a" / "pad.csv").write_bytes(b"x" * 500_000)   # as an earlier cap allowed
+    with pytest.raises(SpecError, match="of it your uploads; uploads are deleted"):
+        demo.check_room("visitor-a", runs_dir)
+
+
 # ------------------------------------------------------------------ checkpoints are not code
 
 

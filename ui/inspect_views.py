@@ -68,7 +68,11 @@ def series_data_picker(slot) -> str:
     if uploaded is None:
         slot.caption("Until a file is there, the bundled ETTh1 is shown.")
         return fio.SAMPLE_NAME
-    return str(fio.store_upload(uploaded.getvalue(), uploaded.name, runs_dir(), session_owner()))
+    try:
+        return str(fio.store_upload(uploaded.getvalue(), uploaded.name, runs_dir(), session_owner()))
+    except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
+        slot.error(f"{exc} Until then the bundled ETTh1 is shown.", icon=":material/error:")
+        return fio.SAMPLE_NAME
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the data…")

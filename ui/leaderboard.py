@@ -84,8 +84,13 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
     data = source.spec_data or source.name
     if source.kind == "upload":
         from zoo.forecast_io import store_upload
+        from zoo.registry import SpecError
 
-        data = str(store_upload(source.raw, source.name, runs_dir(), session_owner()))
+        try:
+            data = str(store_upload(source.raw, source.name, runs_dir(), session_owner()))
+        except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
+            st.error(str(exc), icon=":material/error:")
+            return
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
                            horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
                            budget=float(budget))

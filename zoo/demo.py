@@ -136,12 +136,34 @@ def wall_deadline(started: float) -> float | None:
 
 
 def usage(owner: str, root) -> dict:
-    """A visitor's runs and the disk their runs and uploads take."""
+    """A visitor's runs and the disk their runs and uploads take (bytes: both; uploads: theirs alone)."""
     from zoo.runs import list_runs
 
     runs = [r for r in list_runs(root) if r.result.get("owner") == owner]
-    size = sum(_size(r.path) for r in runs) + _size(Path(root) / "uploads" / owner)
-    return {"runs": len(runs), "bytes": size}
+    uploads = _size(Path(root) / "uploads" / owner)
+    return {"runs": len(runs), "bytes": sum(_size(r.path) for r in runs) + uploads, "uploads": uploads}
+
+
+def _over_disk(used: dict, c: Caps) -> str:
+    """Why a visitor's disk is full, and what frees it: uploads are not on the Runs page, so they are
+    named apart, with when they go (a visitor told to delete runs that took 0.2 MB of 15 was stuck)."""
+    text = (f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps per visitor "
+            f"({c.disk_mb_per_visitor} MB)")
+    if used["uploads"] * 2 >= used["bytes"]:
+        return (f"{text}, {used['uploads'] / 1e6:.0f} MB of it your uploads; uploads are deleted "
+                f"{c.max_age_hours:g} hours after they were sent: use one you sent before, or delete runs on the "
+                "Runs page.")
+    return f"{text}; delete some runs on the Runs page."
+
+
+def check_upload_room(owner: str, root, n_bytes: int) -> None:
+    """Refuse to keep a new upload of `n_bytes` that would take the visitor past their disk cap."""
+    c = caps()
+    if c is None:
+        return
+    used = usage(owner, root)
+    if used["bytes"] + n_bytes > c.disk_mb_per_visitor * 1_000_000:
+        raise SpecError(f"this upload ({n_bytes / 1e6:.1f} MB) cannot be kept: " + _over_disk(used, c))
 
 
 def check_room(owner: str, root) -> None:
@@ -154,8 +176,7 @@ def check_room(owner: str, root) -> None:
         raise SpecError(f"you keep {used['runs']} runs, the most this hosted demo keeps per visitor; delete some "
                         "on the Runs page to start another.")
     if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
-        raise SpecError(f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps "
-                        f"per visitor ({c.disk_mb_per_visitor} MB); delete some runs on the Runs page.")
+        raise SpecError(_over_disk(used, c))
 
 
 def _size(path: Path) -> int:

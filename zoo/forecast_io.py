@@ -80,6 +80,10 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
     folder = Path(runs_dir) / UPLOADS / (owner or "local")
     key = upload_key(raw)
     path = folder / f"{key}.csv"
+    if not path.exists():   # a hosted demo's visitor keeps at most their disk cap, uploads included
+        from zoo import demo
+
+        demo.check_upload_room(owner or "local", runs_dir, len(raw))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if not path.exists():
