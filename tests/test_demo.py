@@ -309,6 +309,25 @@ def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one
                      timeout=3600, runs_dir=str(runs_dir), owner="x").validate()
 
 
+def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_dir, monkeypatch):
+    """The room was checked once, when the search was submitted: a visitor at 1 run of 2 ran all 4
+    trials and kept 5 runs. Each trial keeps a run, so the search now stops when the cap is reached,
+    saying why; the trials that ran are kept."""
+    from zoo.engine import run_experiment
+    from zoo.runs import list_runs
+    from zoo.search import SearchConfig, build_space, run_search
+
+    monkeypatch.setenv("PLAYGROUND_CAP_RUNS_PER_VISITOR", "2")
+    owner = demo.owner_of("c" * 32)
+    run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner)
+    summary = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                                      space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=4,
+                                      study="capped", runs_dir=str(runs_dir), owner=owner))
+    assert summary["status"] == "stopped" and summary["worker"]["trials"] == 1
+    assert "stopped after 1 trial(s): you keep 2 runs" in summary["reason"]
+    assert len([r for r in list_runs(runs_dir) if r.result.get("owner") == owner]) == 2
+
+
 def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st_navigation):
     """The caps are said beside Start, and settings past one turn Start off with the cap's own words,
     before anything is pressed (before, the refusal came only once Start was pressed)."""

@@ -324,11 +324,18 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
           "direction": config.direction, "objective": config.objective, "n_trials": config.n_trials,
           "timeout": config.timeout, "pid": os.getpid()})
     mine: list[int] = []
+    out_of_room: list[str] = []
 
     def after_trial(study: optuna.Study, trial) -> None:
         mine.append(trial.number)
         if should_stop():
             study.stop()
+        elif config.owner:
+            try:   # each trial keeps a run: a visitor's runs and disk caps hold trial by trial (zoo/demo.py)
+                demo.check_room(config.owner, runs_root(config.runs_dir))
+            except SpecError as exc:
+                out_of_room.append(str(exc))
+                study.stop()
 
     callbacks = [after_trial]
     if config.total_trials:
@@ -346,10 +353,11 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     for number in mine:
         name = trials[number].state.name
         worker_states[name] = worker_states.get(name, 0) + 1
-    stopped = should_stop()
+    stopped = should_stop() or bool(out_of_room)
     summary.update(
         status="stopped" if stopped else "finished",
-        reason=("stopped by request" if stopped else f"this worker ran {len(mine)} trial(s)"),
+        reason=(f"stopped after {len(mine)} trial(s): {out_of_room[0]}" if out_of_room else
+                "stopped by request" if stopped else f"this worker ran {len(mine)} trial(s)"),
         storage=display_storage(config.storage_url), objective=config.objective,
         worker={"trials": len(mine), "states": worker_states, "numbers": sorted(mine), "host": socket.gethostname(),
                 "pid": os.getpid(), "seconds": round(time.time() - started, 3)})
