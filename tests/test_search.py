@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,6 +229,23 @@ def test_cli_bad_input_is_one_error_line(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     searched = [r["setting"] for r in out["space"] if r["searched"]]
     assert code == 0 and "lr" not in searched and "depth" not in searched and "optimizer" in searched
+
+
+def test_a_search_jobs_id_is_one_url_field_whatever_its_study_is_named(tmp_path):
+    """The Search page keeps its job ids in the URL, comma-separated: a study named with a comma (or &, #)
+    made ids that split apart there, so a reload lost the search's Stop and live table."""
+    from zoo.jobs import JobManager
+
+    manager = JobManager(max_running=1, per_owner=1)
+    config = tiny_config(tmp_path, n_trials=1)
+    config.study = "a,b&c=d#e f"
+    try:
+        (job,) = search.submit_search(manager, config)
+        manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert re.fullmatch(r"search-a-b-c-d-e-f-[0-9a-f]{6}-1", job.id), job.id
+    assert job.status == "finished", job.reason
 
 
 def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -416,6 +417,9 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
             on_event(event)
     jobs = []
     token = os.urandom(3).hex()
+    # The page keeps job ids in its URL, comma-separated (ui/search_views.py): a study named "a,b" made
+    # ids that split apart there, and a reload lost the search's Stop and its live table.
+    named = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.study_name)[:60]
     for i in range(workers):
         n = None
         if config.n_trials:
@@ -424,7 +428,7 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
                 continue
         worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n, "storage": storage, "runs_dir": runs_dir})
         jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict(), "runs_dir": runs_dir},
-                                   owner=owner, job_id=f"search-{config.study_name}-{token}-{i + 1}", reducer=reducer))
+                                   owner=owner, job_id=f"search-{named}-{token}-{i + 1}", reducer=reducer))
     return jobs
 
 
