@@ -7,7 +7,7 @@ of ui/inspect_tabs.py, the drawing helpers are in ui/inspect_views.py. Only the 
 """
 import streamlit as st
 
-from ui.state import ensure_app_shell, my_runs, runs_dir
+from ui.state import ensure_app_shell, my_runs, runs_dir, runs_dir_shown
 
 ensure_app_shell()
 st.title("Inspect")
@@ -38,7 +38,7 @@ try:
         if shared is not None and shared.has_checkpoint and url_run not in [r.run_id for r in runs]:
             runs.insert(0, shared)   # a shared link opens its run (another visitor's too: looking changes nothing)
         if url_run and shared is None:
-            st.error(f"There is no run `{url_run}` in `{runs_dir()}`; pick another one.", icon=":material/search_off:")
+            st.error(f"There is no run `{url_run}` in {runs_dir_shown()}; pick another one.", icon=":material/search_off:")
         elif url_run and not shared.has_checkpoint:
             st.warning(f"Run `{url_run}` has no checkpoint yet: it appears here once it has saved its first "
                        "best weights.", icon=":material/hourglass_top:")

@@ -260,6 +260,27 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert at.session_state["forecast-source"] == "sample"
 
 
+def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(demo_on, runs_dir, st_navigation):
+    """A run URL with no run said "There is no run … in /srv/…/runs" on Train and Inspect, and a search's
+    URL carried its journal's path, to any visitor; the demo names neither (README)."""
+    missing = "20261130-211900-cnn-000000000000"
+    for page in ("pages/train.py", "pages/inspect.py"):
+        at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+        at.query_params["run"] = missing
+        at.run()
+        errors = [str(e.value) for e in at.error]
+        assert any(f"There is no run `{missing}` in this demo's runs" in e for e in errors), (page, errors)
+        assert not any(str(runs_dir) in e for e in errors), errors
+
+    def remember_a_search(storage: str) -> None:
+        from ui.search_views import remember
+
+        remember({"study": "mine", "jobs": ["search-mine-abcdef-1"], "storage": storage})
+
+    at = AppTest.from_function(remember_a_search, args=(str(runs_dir / "optuna" / "journal.log"),)).run()
+    assert not at.exception and dict(at.query_params) == {"study": "mine", "jobs": "search-mine-abcdef-1"}
+
+
 def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one(demo_on, runs_dir, st_navigation):
     """A study's trials name their runs: on the demo a guessed study name in the URL shows nothing of
     another visitor's study (not its trials, run ids, other names or the storage's path), the same

@@ -19,7 +19,7 @@ import streamlit as st
 
 from ui import image_results, leaderboard, series_results
 from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
-from ui.state import can_control, job_manager, my_runs, runs_dir, session_owner
+from ui.state import can_control, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -267,7 +267,7 @@ def run_without_directory(run_id: str, job) -> None:
         status_badge(job.status)
         outcome_banner(job.status, job.reason, job.state.get("traceback"))
     else:
-        st.error(f"There is no run `{run_id}` in {runs_dir()}: it was deleted, or it belongs to another "
+        st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")
 
 

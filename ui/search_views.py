@@ -208,7 +208,7 @@ def remember(target: dict) -> None:
     params = {"study": target["study"]}
     if target.get("jobs"):
         params["jobs"] = ",".join(target["jobs"])
-    if display_storage(target["storage"]) == target["storage"]:
+    if is_local() and display_storage(target["storage"]) == target["storage"]:   # the demo's is its default
         params["storage"] = target["storage"]
     st.query_params.update(params)
 

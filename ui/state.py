@@ -142,6 +142,12 @@ def runs_dir() -> str:
     return os.environ.get("PLAYGROUND_RUNS_DIR", "runs")
 
 
+def runs_dir_shown() -> str:
+    """The runs directory as a message names it: its path locally; on the hosted demo, not the
+    server's path (README, "Deploying the hosted demo")."""
+    return f"`{runs_dir()}`" if is_local() else "this demo's runs"
+
+
 def is_local() -> bool:
     """Local use: one person, every run. The hosted demo (PLAYGROUND_DEMO=1): each visitor their own."""
     return not demo.demo_mode()
