@@ -356,6 +356,7 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert not at.exception
     said = [c.value for c in at.caption if "On this hosted demo a search runs at most" in c.value]
     assert said and f"at most {demo_on.trials} trials" in said[0] and f"{demo_on.epochs} epochs" in said[0]
+    assert said[0].endswith("and stops after 10 minutes.")   # the default cap, 600 s
     assert not at.button(key="search_start").disabled
     at.selectbox(key="search_data").set_value("mnist-sample")
     at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()
@@ -367,6 +368,13 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert any(f"at most {demo_on.epochs} epochs per run" in c.value for c in at.caption)
     at.number_input(key="search_epochs").set_value(1).run()
     assert not at.button(key="search_start").disabled
+
+
+def test_a_wall_cap_under_a_minute_is_said_in_seconds(demo_on, monkeypatch):
+    """A 20-second cap was said as "stops after 0 minutes"."""
+    from ui.live import cap_duration
+
+    assert [cap_duration(s) for s in (20, 60, 90, 600)] == ["20 s", "1 minute", "90 s", "10 minutes"]
 
 
 def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navigation):

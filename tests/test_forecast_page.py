@@ -206,7 +206,7 @@ def test_an_image_run_is_sent_to_the_train_page(runs_dir):
     (runs_dir / "20990101-000000-cnn-abcdef" / "spec.json").write_text(ExperimentSpec().to_json())
     at = new_app({"run": "20990101-000000-cnn-abcdef"}).run()
     assert_clean(at)
-    assert any("image classification run: it is shown on its own page" in i for i in texts(at, "info"))
+    assert any("is an image classification run: it is shown on its own page" in i for i in texts(at, "info"))
 
 
 def test_a_failed_series_run_shows_why_and_what_is_missing(runs_dir):

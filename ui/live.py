@@ -147,6 +147,14 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def cap_duration(seconds: int) -> str:
+    """A cap's time in words: "10 minutes" where it is whole minutes, else seconds ("stops after 0
+    minutes" was a 20-second cap)."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds // 60} minute{'s' if seconds != 60 else ''}"
+    return f"{seconds} s"
+
+
 def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     """(fraction of the planned epochs done, a line with epoch, batch, samples/s and time left)."""
     epochs = state.get("epochs") or 0

@@ -18,7 +18,7 @@ from typing import Callable
 import streamlit as st
 
 from ui import image_results, leaderboard, series_results
-from ui.live import STATUSES, format_duration, live_panel, status_badge, training_figure
+from ui.live import STATUSES, cap_duration, format_duration, live_panel, status_badge, training_figure
 from ui.state import can_control, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
@@ -128,7 +128,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     caps = demo.caps()
     if caps is not None:
         st.caption(f":material/info: On this hosted demo a run trains at most {caps.epochs} epochs on at most "
-                   f"{caps.train_samples:,} samples and stops after {caps.wall_seconds // 60} minutes; you keep at "
+                   f"{caps.train_samples:,} samples and stops after {cap_duration(caps.wall_seconds)}; you keep at "
                    f"most {caps.runs_per_visitor} runs ({caps.disk_mb_per_visitor} MB), for "
                    f"{caps.max_age_hours:g} hours.")
     pressed = st.button(label, type="primary", icon=":material/play_arrow:", disabled=bool(problem or blocker),
@@ -188,7 +188,7 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
         elif job is not None and job.active:
             live_run(job, key)
         elif run is not None and get_task(run.spec.task).page != get_task(task).page:
-            st.info(f"Run `{run_id}` is a {get_task(run.spec.task).title} run: it is shown on its own page.",
+            st.info(f"Run `{run_id}` is {_a(get_task(run.spec.task).title)} run: it is shown on its own page.",
                     icon=":material/info:")
             st.page_link(get_task(run.spec.task).page, label="Open it there", query_params={"run": run_id},
                          icon=":material/open_in_new:")
@@ -375,3 +375,8 @@ def _other_runs(task: str, current: str | None) -> None:
             for run_id, status in others[:20]:
                 st.page_link(page, label=f"{run_id} · {status}", query_params={"run": run_id},
                              icon=":material/history:")
+
+
+def _a(noun: str) -> str:
+    """The noun with its article ("an image classification")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

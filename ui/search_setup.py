@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import series_source
 from ui.form import hparam_widget
+from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from zoo.data.images import IMAGE_DATASETS
@@ -246,7 +247,7 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None) -> st
         return None
     st.caption(f":material/info: On this hosted demo a search runs at most {caps.trials} trials, each of at most "
                f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and stops after "
-               f"{caps.wall_seconds // 60} minutes.")
+               f"{cap_duration(caps.wall_seconds)}.")
     try:
         demo.check_trials(n_trials, timeout)
         demo.check_spec(spec, n_train=demo.known_train_samples(spec))
