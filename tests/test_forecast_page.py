@@ -160,6 +160,9 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     assert at.number_input(key="forecast-lookback").value == 96 and at.number_input(key="forecast-horizon").value == 24
     assert start_button(at).disabled and find().disabled
     assert "too few for a leaderboard with horizon 24" in why() and "use a shorter horizon" in why()
+    # the frequency's usual horizon (quarterly: 8, forecast-auto's default) is offered, set only by a press
+    at.button(key="forecast-board-usual-horizon").click().run()
+    assert at.number_input(key="forecast-horizon").value == 8 and not find().disabled and not why()
     at.number_input(key="forecast-horizon").set_value(4).run()
     assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: still too long
     assert start_button(at).disabled and not find().disabled and not why()

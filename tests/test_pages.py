@@ -250,6 +250,20 @@ def test_invalid_configuration_disables_start(runs_dir):
 
 # ------------------------------------------------------------------------------------------ run views
 
+def test_a_stopped_runs_command_says_it_runs_to_the_end(tmp_path, monkeypatch):
+    """The command reproduces a run to its end: for a stopped run the page says its numbers may differ."""
+    from zoo.engine import run_experiment
+    from zoo.runs import patch_result
+    from zoo.spec import ExperimentSpec
+
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path))
+    result = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=tmp_path)
+    patch_result(tmp_path / result.run_id, status="stopped", reason="stopped by request during epoch 1")
+    at = open_page("pages/train.py", query={"run": result.run_id})
+    no_exceptions(at)
+    assert any("This run was stopped before its end: the command runs it to the end" in c.value for c in at.caption)
+
+
 def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     root, ids = trained_runs
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
@@ -261,6 +275,7 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     labels = [b.label for b in at.download_button]
     assert labels == ["best.pt", "spec.json", "metrics.csv", "whole run (.zip)"]
     assert [c.value for c in at.code] == [run.spec.cli_command()]
+    assert not [c for c in at.caption if "the command runs it to the end" in c.value]   # finished: it reproduces
     assert f"{run.result['metrics']['test_accuracy']:.2%}" in [m.value for m in at.metric]
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # the curves and the confusion matrix

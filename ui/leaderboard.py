@@ -72,6 +72,7 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
     if problem:   # beside its button, as why it is off (no data at all: the page says so above)
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")
+            usual_horizon(source, sf, windows, choice)
     elif blocker:
         st.caption(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
@@ -95,6 +96,25 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
                            horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
                            budget=float(budget))
     start_board(spec)
+
+
+def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
+    """Where the page's horizon is too long for a board and the frequency's usual one is not (the CLI's
+    default: 12 for monthly data, zoo/leaderboard/plan.py), a button that sets it. A 120-row monthly
+    series was refused at the page's 24 while `forecast-auto` ran it; set by a press, never on its own."""
+    from zoo.leaderboard.plan import default_horizon
+
+    usual = default_horizon(sf.freq)
+    if usual >= int(windows["horizon"]) or board_problem(source.key, choice.get("target"), choice.get("date_col"),
+                                                         choice.get("layout", "long"), usual,
+                                                         int(windows.get("season") or 0), sf):
+        return
+    st.button(f"Use horizon {usual}, the usual one for this frequency", key="forecast-board-usual-horizon",
+              icon=":material/auto_fix_high:", on_click=_set_horizon, args=(usual,))
+
+
+def _set_horizon(horizon: int) -> None:
+    st.session_state["forecast-horizon"] = horizon
 
 
 def start_board(spec: LeaderboardSpec) -> None:

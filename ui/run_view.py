@@ -359,6 +359,21 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
                         help="every file of the run directory")
     st.markdown("Reproduce it from a shell:")
     st.code(run.command(), language="bash", wrap_lines=True)
+    caveat = _reproduce_caveat(run)
+    if caveat:
+        st.caption(f":material/info: {caveat}")
+
+
+def _reproduce_caveat(run) -> str | None:
+    """Why the command may not give this run's numbers: it runs everything to its end (seeded, it gives
+    the same numbers where nothing was cut short)."""
+    if run.status == "stopped":
+        return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
+                "from these.")
+    if run.is_leaderboard and any("budget" in (row.get("note") or "") for row in run.result.get("skipped") or []):
+        return ("Some candidates did not fit in this board's budget: the command gives them the same budget, at "
+                "the speed of the machine it runs on, so more or fewer may fit and the ranking may differ.")
+    return None
 
 
 def _other_runs(task: str, current: str | None) -> None:
