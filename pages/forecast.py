@@ -82,7 +82,7 @@ with setup:
             st.error(str(exc), icon=":material/error:")
         else:
             start_run(spec)
-    leaderboard.find_best(source, sf, windows, choice)
+    leaderboard.find_best(source, sf, windows, choice, prefill)
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

@@ -6,7 +6,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 """
 import streamlit as st
 
-from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff
+from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff, without_curves
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
@@ -108,7 +108,11 @@ else:
 
     if len(selected) >= 2:
         st.subheader("Curves")
-        st.plotly_chart(overlay_figure(selected), key="runs-overlay", config={"displaylogo": False})
+        curves = [r for r in selected if r["rows"]]
+        if curves:
+            st.plotly_chart(overlay_figure(curves), key="runs-overlay", config={"displaylogo": False})
+        if missing := without_curves(selected):
+            st.caption(missing)
         st.subheader("Where the specs differ")
         show_all = st.toggle("show every field", key="runs-diff-all")
         diff = spec_diff({r["run"]: r["spec"] for r in selected}, show_all=show_all)

@@ -453,6 +453,35 @@ def test_a_zoo_fit_never_reads_a_row_from_its_fits_end_on(tmp_path, monkeypatch,
         np.testing.assert_array_equal(target[-len(tensors["y_val"]):], tensors["y_val"])
 
 
+def test_a_zoo_fit_runs_at_one_thread_and_gives_the_processs_count_back(tmp_path, monkeypatch):
+    """A board keeps torch at one thread while a zoo model fits (candidates.one_thread), and hands the
+    count back after: a board run in the CLI's or a test's process must not leave what trains next at
+    one thread (a later test's run learned differently for it)."""
+    import torch
+
+    import zoo.engine
+    from zoo.leaderboard.candidates import all_candidates
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    board = board_on(monthly_csv(tmp_path / "s.csv"))
+    seen, real_fit = [], zoo.engine.fit
+
+    def fit(spec, data, **kw):
+        seen.append(torch.get_num_threads())
+        return real_fit(spec, data=data, **kw)
+
+    monkeypatch.setattr(zoo.engine, "fit", fit)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        linear = {c.name: c for c in all_candidates()}["linear"]
+        linear.forecast(board, board.plan.folds[0][0], board.plan.fold_origins(0))
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     before = time.time()
     events = []

@@ -2,6 +2,8 @@
 page shows it again from `?run=<id>` with its table, the pick, the skipped ones and the command."""
 from __future__ import annotations
 
+import time
+
 from tests.test_leaderboard import monthly_csv, yearly_csv
 from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
@@ -50,3 +52,112 @@ def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
     assert shown["80% interval coverage"].value.endswith("%")
     assert shown["95% interval coverage"].value == "—"
     assert "too few validation origins" in shown["95% interval coverage"].proto.help
+
+
+def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_models_windows(runs_dir, tmp_path):
+    """Reopening a board showed it but left the page's settings as they were: "Run this board again"
+    fills the data (the stored upload), the horizon it ran with (its plan's, chosen from the frequency
+    here), its season and its budget; the lookback the person set for one model is kept; pressing Find
+    the best model then starts the same board."""
+    from ui.state import job_manager
+    from zoo import forecast_io as fio
+    from zoo.leaderboard.spec import LeaderboardSpec as Spec
+
+    path = fio.store_upload(monthly_csv(tmp_path / "sales.csv").read_bytes(), "sales.csv", runs_dir)
+    asked = LeaderboardSpec(data=str(path), season=12, budget=40, models="naive,seasonal_naive")
+    summary = run_leaderboard(asked, runs_dir=runs_dir)
+    assert summary["plan"]["horizon"] == 12   # horizon 0: the monthly usual
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at.number_input(key="forecast-horizon").set_value(5).run()
+    at.button(key="forecast-board-again").click().run()
+    no_exceptions(at)
+    assert "run" not in at.query_params
+    assert at.radio(key="forecast-source").value == "stored" and "sales.csv" in text_of(at)
+    assert at.number_input(key="forecast-horizon").value == 12
+    assert at.number_input(key="forecast-season").value == 12
+    assert float(at.session_state["forecast-board-budget"]) == 40
+    assert at.number_input(key="forecast-lookback").value == 30   # one model's setting: the person's, kept
+    start = at.button(key="forecast-board-start")
+    assert not start.disabled
+    start.click().run()
+    no_exceptions(at)
+    job = job_manager().get(at.query_params["run"] if isinstance(at.query_params["run"], str)
+                            else at.query_params["run"][0])
+    try:
+        again = Spec.from_dict(job.payload["spec"])
+        for name in ("data", "layout", "season", "budget"):
+            assert getattr(again, name) == summary_setting(runs_dir, summary, name), name
+        assert (again.horizon, again.target) == (12, summary["target"])   # as it ran: chosen, detected
+    finally:
+        job_manager().stop(job.id)
+        deadline = time.time() + 60
+        while job.active and time.time() < deadline:   # a state, not a count: the job has ended
+            time.sleep(0.2)
+
+
+def summary_setting(runs_dir, summary, name):
+    from zoo.runs import open_run
+
+    return open_run(summary["run_id"], runs_dir).settings[name]
+
+
+def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(runs_dir, tmp_path):
+    """Compare read a board as a training spec full of defaults (lr 0.001, 10 epochs...) and drew it as
+    an empty curve: it is compared by its own settings (horizon and lookback as it ran, its budget, its
+    pick), a single run's training fields are empty in its column, and the curves say why it has none."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    data = str(monthly_csv(tmp_path / "sales.csv"))
+    summary = run_leaderboard(LeaderboardSpec(data=data, budget=40, models="naive,seasonal_naive"),
+                              runs_dir=runs_dir)
+    single = run_experiment(ExperimentSpec(task="series", data=data, model="linear", lookback=20, horizon=12, epochs=1,
+                                           device="cpu"), runs_dir=runs_dir)
+    at = open_page("pages/runs.py")
+    no_exceptions(at)
+    at.session_state["runs-table-0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    no_exceptions(at)
+    assert len(at.get("plotly_chart")) == 1   # the single run's curves
+    assert any(c.value.startswith(f"No curves for {summary['run_id']}: a leaderboard has no epochs of its own")
+               for c in at.caption)
+    diff = at.dataframe[1].value
+    board, run = diff[summary["run_id"]], diff[single.run_id]
+    assert board["model"] == "leaderboard" and run["model"] == "linear"
+    assert board["budget"] == "40" and run["budget"] == "—"
+    assert board["pick"] == summary["pick"]["label"]
+    assert board["lr"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
+    assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
+    assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)
+
+
+def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
+    """A new browser session (a reload) that opens this visitor's running board fills the page from
+    it, as a live training run's does: the board's spec is a LeaderboardSpec, taken as the page
+    takes a board (its horizon, its season, its budget), not dropped for not being a training spec."""
+    from tests.test_pages import ME
+    from ui.state import job_manager
+    from zoo.demo import owner_of
+    from zoo.jobs import Job
+
+    spec = LeaderboardSpec(data="ETTh1", horizon=0, season=24, budget=90)
+    job = Job(id="20261201-000000-leaderboard-0123456789ab", owner=owner_of(ME), target="none:none",
+              payload={"spec": spec.to_dict(), "kind": "leaderboard", "task": "series"}, status="running",
+              state={"plan": {"horizon": 24, "period": 24, "lookback": 96, "folds": [[0, 1]], "val_origins": 3,
+                              "test_origins": 9}, "planned": ["naive"], "rows": [], "budget": 90})
+    manager = job_manager()
+    with manager._lock:
+        manager._jobs[job.id], _ = job, manager._order.append(job.id)
+    try:
+        at = open_page("pages/forecast.py", query={"run": job.id}, state={"visitor": ME})
+        no_exceptions(at)
+        assert at.number_input(key="forecast-horizon").value == 24   # the plan's: "0, by frequency" as it ran
+        assert at.number_input(key="forecast-season").value == 24
+        assert float(at.session_state["forecast-board-budget"]) == 90
+        assert any(m.value.startswith(f"#### Leaderboard `{job.id}`") for m in at.markdown)
+    finally:
+        with manager._lock:
+            manager._jobs.pop(job.id, None)
+            manager._order.remove(job.id)

@@ -109,7 +109,9 @@ def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir)
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
-    spec = ExperimentSpec(model="rnn", optimizer="sgd", lr=1.0, momentum=0.99, epochs=5, limit_train=800)
+    # lr 1 (the seed's example) sits on the edge here: at two threads the rnn reached 13.6%, at one
+    # 9%; lr 3 ends at chance at both.
+    spec = ExperimentSpec(model="rnn", optimizer="sgd", lr=3.0, momentum=0.99, epochs=5, limit_train=800)
     result = run_experiment(spec, runs_dir=runs_dir)
     assert result.status == "finished", result.reason   # it completed every epoch...
     verdict = json.loads((result.run_dir / "result.json").read_text())["verdict"]
@@ -118,7 +120,7 @@ def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir)
     clean(at)
     assert not at.success, [s.value for s in at.success]   # ...but nothing about it is green
     warning = " ".join(w.value for w in at.warning)
-    assert "learned nothing useful" in warning and "most common class" in warning and "lr 1" in warning
+    assert "learned nothing useful" in warning and "most common class" in warning and "lr 3" in warning
 
 
 # ------------------------------------------------------------------ 7. a failed search

@@ -68,10 +68,46 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "started": dt.datetime.fromtimestamp(when) if when else None,
         "mine": mine,
         "owner": result.get("owner"),
-        "spec": run.spec.to_dict(),
+        "spec": board_fields(run) if run.is_leaderboard else run.spec.to_dict(),
         "rows": rows,
+        "leaderboard": run.is_leaderboard,
         "path": str(run.path),
     }
+
+
+def board_fields(run) -> dict:
+    """What a leaderboard is compared by (its column in `spec_diff`): its own settings, with the
+    horizon and lookback it ran with (its plan's, where it chose them) and its pick. Not a training
+    spec: it trained many models, each on its own recipe (the pick's is in its result.json), so the
+    fields of one model's training (lr, epochs, ...) are left empty rather than shown at defaults."""
+    plan = run.result.get("plan") or {}
+    fields = {"task": "series", "model": "leaderboard",
+              **{k: v for k, v in run.settings.items() if k != "extra"}}
+    if not fields.get("horizon") and plan.get("horizon"):
+        fields["horizon"] = plan["horizon"]
+    if plan.get("lookback"):
+        fields["lookback"] = plan["lookback"]
+    if plan.get("folds") is not None:
+        fields["folds"] = len(plan["folds"])
+    pick = run.result.get("pick") or {}
+    if pick.get("label"):
+        fields["pick"] = pick["label"]
+    return fields
+
+
+def without_curves(records: list[dict]) -> str | None:
+    """Which of the records have no epoch curves, and why (None when all have them): a leaderboard
+    ranks many models and has no epochs of its own; a run can end before its first epoch."""
+    boards = [r["run"] for r in records if r.get("leaderboard")]
+    empty = [r["run"] for r in records if not r["rows"] and not r.get("leaderboard")]
+    parts = []
+    if boards:
+        parts.append(f"{', '.join(boards)}: {'a leaderboard has' if len(boards) == 1 else 'leaderboards have'} "
+                     "no epochs of its own (it ranks many models); compare it by its test MASE in the table, or open "
+                     "it for its candidates")
+    if empty:
+        parts.append(f"{', '.join(empty)}: ended before its first epoch")
+    return "No curves for " + "; ".join(parts) + "." if parts else None
 
 
 TABLE_COLUMNS = ("run", "status", "model", "data", "study", "epochs", "best epoch", "best val loss",

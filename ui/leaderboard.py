@@ -49,10 +49,11 @@ def board_problem(key: str, target, date_col, layout: str, horizon: int, season:
     return None
 
 
-def find_best(source, sf, windows: dict, choice: dict) -> None:
+def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = None) -> None:
     """The page's "Find the best model": the budget (declared on LeaderboardSpec) and the button.
     Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
-    model's lookback and recipe itself, so only its own check (`board_problem`) disables it."""
+    model's lookback and recipe itself, so only its own check (`board_problem`) disables it. A board
+    handed back by "Run this board again" (`board_prefill`) sets the budget too."""
     from ui.form import hparam_widget
     from ui.run_view import start_blocker
 
@@ -64,6 +65,8 @@ def find_best(source, sf, windows: dict, choice: dict) -> None:
                "target, horizon and season, and chooses each model's lookback, its folds and its test part "
                "itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings() if h.name == "budget")
+    if prefill and prefill.get(BOARD_BUDGET) is not None:
+        st.session_state["forecast-board-budget"] = prefill[BOARD_BUDGET]
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
                                                     choice.get("layout", "long"), int(windows["horizon"]),
@@ -115,6 +118,32 @@ def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
 
 def _set_horizon(horizon: int) -> None:
     st.session_state["forecast-horizon"] = horizon
+
+
+BOARD_BUDGET = "board_budget"   # the prefill's key for the budget (not a training spec's field)
+
+
+def board_prefill(settings: dict, plan: dict | None = None) -> dict:
+    """What the Forecast page's left column takes from a leaderboard (its run view's prefill): the
+    data, target, date column and layout, the horizon (the one it ran with: its plan's, when it was
+    left to the frequency) and season, and its budget. Nothing of one model's windows or training
+    settings: the board chose those itself, and the page keeps the person's."""
+    horizon = settings.get("horizon") or (plan or {}).get("horizon")
+    prefill = {"task": TASK, **{k: settings.get(k) for k in ("data", "target", "date_col", "layout", "season")},
+               BOARD_BUDGET: settings.get("budget")}
+    if horizon:
+        prefill["horizon"] = int(horizon)
+    return {k: v for k, v in prefill.items() if v is not None}
+
+
+def run_again(run) -> None:
+    """Fill the page with this leaderboard's settings (`board_prefill`); the person presses Find the
+    best model (the same board, or one they changed first)."""
+    from ui.run_view import PREFILL
+
+    st.session_state[PREFILL] = board_prefill(run.settings, run.result.get("plan"))
+    st.query_params.pop("run", None)
+    st.rerun()
 
 
 def start_board(spec: LeaderboardSpec) -> None:
@@ -221,7 +250,10 @@ def live_table(job_id: str) -> None:
     rows = state.get("rows", [])
     planned = state.get("planned") or []
     budget = float(state.get("budget") or (job.payload.get("spec") or {}).get("budget") or 1)
-    elapsed = time.time() - (state.get("started") or snapshot.get("started") or time.time())
+    now = time.time()
+    # Never below 0: st.progress refuses a negative value, and a worker's start time is its host's
+    # clock (a Ray node's may run ahead of the server's).
+    elapsed = max(0.0, now - (state.get("started") or snapshot.get("started") or now))
     current = state.get("current")
     line = f"{len(rows)} of {len(planned) or '?'} candidates · {format_duration(elapsed)} of {budget:g} s"
     if current:
@@ -257,6 +289,11 @@ def finished_board(run, job, key: str) -> None:
     spec = run.settings
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
                f" · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
+    if can_control(result.get("owner")) and st.button(
+            "Run this board again", key=f"{key}-board-again", icon=":material/replay:",
+            help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
+                 "find the best model again"):
+        run_again(run)
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
     outcome_banner(status, reason, traceback)
     rows = run.candidates()

@@ -79,7 +79,10 @@ def _restore_after_reload(task: str) -> None:
         mine = [j for j in manager.jobs(session_owner()) if j.active and _job_task(j) == task]
         job = mine[-1] if mine else None
     if job is not None and job.active and job.owner == session_owner() and _job_task(job) == task:
-        st.session_state.setdefault(PREFILL, job.payload.get("spec"))
+        spec = job.payload.get("spec") or {}
+        if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
+            spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"))
+        st.session_state.setdefault(PREFILL, spec)
 
 
 # ---------------------------------------------------------------------------------------------

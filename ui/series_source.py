@@ -307,11 +307,14 @@ def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figur
 def init_defaults(prefill: dict | None = None) -> None:
     """The page's defaults (fast on the sample), and a handed-over spec's values, written to widget state."""
     defaults = {name: setting(name).default for name in WINDOW_FIELDS}   # zoo/spec.py's declarations
-    values = {**defaults, **{k: prefill[k] for k in defaults if prefill and prefill.get(k) is not None}}
-    for name, value in values.items():
+    for name, default in defaults.items():
         key = f"forecast-{name}"
-        if prefill or key not in st.session_state:
-            st.session_state[key] = value
+        # A run's spec has every field; a leaderboard's prefill only those it has (ui/leaderboard.py's
+        # board_prefill): the lookback and split the person set for one model are kept.
+        if prefill and name in prefill:
+            st.session_state[key] = prefill[name] if prefill[name] is not None else default
+        elif key not in st.session_state:
+            st.session_state[key] = default
     split = str(st.session_state["forecast-split"])
     if split not in SPLITS:
         st.session_state["forecast-split-custom"] = split

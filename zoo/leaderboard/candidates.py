@@ -21,6 +21,7 @@ last forecast ends (`make_windows_at`), with the scaler fitted on the fold's own
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -222,6 +223,10 @@ class Zoo(Candidate):
                               seed=board.seed, device=board.device, **settings)
 
     def forecast(self, board, fit_end, origins, future=False):
+        with one_thread(board.should_stop) as should_stop:
+            return self._fit_and_forecast(board, fit_end, origins, future, should_stop)
+
+    def _fit_and_forecast(self, board, fit_end, origins, future, should_stop):
         from zoo.data.base import TensorData
         from zoo.engine import fit
         from zoo.forecast import predict
@@ -238,7 +243,7 @@ class Zoo(Candidate):
         tensors["x_test"], tensors["y_test"] = tensors["x_test"][:0], tensors["y_test"][:0]
         shape = DataShape(task="series", lookback=L, n_features=ws.n_features, horizon=H)
         data = TensorData(task="series", shape=shape, name="fold", extra={"windows": ws}, **tensors)
-        result = fit(spec, data=data, should_stop=one_thread(board.should_stop))
+        result = fit(spec, data=data, should_stop=should_stop)
         if result.status == "stopped":
             raise Stopped()
         info = {"status": result.status, "epochs": result.epochs_run, "best_epoch": result.best_epoch}
@@ -250,7 +255,7 @@ class Zoo(Candidate):
             # validation part: the holdout, now trained on, so the weights kept are about the last.)
             spec = dataclasses.replace(spec, epochs=result.best_epoch, patience=0)
             every = dataclasses.replace(data, **dict(zip(("x_train", "y_train"), ws.train_and_val())))
-            result = fit(spec, data=every, should_stop=one_thread(board.should_stop))
+            result = fit(spec, data=every, should_stop=should_stop)
             if result.status == "stopped":
                 raise Stopped()
             info["refit_epochs"] = result.epochs_run
@@ -372,17 +377,22 @@ class Deseasoned(Wrapped):
         return {**self.inner.settings(board), "seasonal_adjustment": "multiplicative, classical decomposition"}
 
 
-def one_thread(should_stop: Callable[[], bool]) -> Callable[[], bool]:
-    """`should_stop`, keeping torch at one thread (the engine calls it between batches; a job
-    worker's own check may have set another count). The zoo's models are small and a short series'
-    batches smaller still: on this 2-core machine a gru's folds took 2.7 s with one thread and
-    64 s with two, whose OpenMP threads wait for each other. OMP_NUM_THREADS, when set, is kept."""
+@contextlib.contextmanager
+def one_thread(should_stop: Callable[[], bool]):
+    """`should_stop`, keeping torch at one thread while the block runs (the engine calls it between
+    batches; a job worker's own check may have set another count). The zoo's models are small and a
+    short series' batches smaller still: on this 2-core machine a gru's folds took 2.7 s with one
+    thread and 64 s with two, whose OpenMP threads wait for each other. OMP_NUM_THREADS, when set, is
+    kept. The count is given back on the way out: the process may train something else next (a test
+    run after a board, in one pytest process, trained at one thread and learned differently)."""
     import os
 
     import torch
 
     if "OMP_NUM_THREADS" in os.environ:
-        return should_stop
+        yield should_stop
+        return
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
 
     def check() -> bool:
@@ -391,7 +401,10 @@ def one_thread(should_stop: Callable[[], bool]) -> Callable[[], bool]:
             torch.set_num_threads(1)
         return stop
 
-    return check
+    try:
+        yield check
+    finally:
+        torch.set_num_threads(before)
 
 
 def all_candidates() -> list[Candidate]:
