@@ -19,6 +19,24 @@ def zoo_cli(*args, env=None, timeout=300):
                           text=True, timeout=timeout)
 
 
+def zoo_main(*args) -> subprocess.CompletedProcess:
+    """The CLI's `main` in this process, its exit code and its output as `zoo_cli` returns them: for
+    the tests of what a command answers, not of `python -m zoo` itself (each process here costs about
+    4 s of Python and torch start-up: 60 s of the suite for the bad inputs and the dated forecasts)."""
+    import contextlib
+    import io
+
+    from zoo.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:   # argparse's own refusals, as the process would exit
+            code = exc.code
+    return subprocess.CompletedProcess(["zoo", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
 def last_json(proc):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -149,15 +167,15 @@ def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 
-def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_path):
+def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_path, monkeypatch):
     env_dir, flag_dir = tmp_path / "env", tmp_path / "flag"
-    a = last_json(zoo_cli("train", "--dry-run", "--json", env={"PLAYGROUND_RUNS_DIR": str(env_dir)}))
-    b = last_json(zoo_cli("train", "--dry-run", "--json", "--runs-dir", str(flag_dir),
-                          env={"PLAYGROUND_RUNS_DIR": str(env_dir)}))
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(env_dir))
+    a = last_json(zoo_main("train", "--dry-run", "--json"))
+    b = last_json(zoo_main("train", "--dry-run", "--json", "--runs-dir", str(flag_dir)))
     assert Path(a["run_dir"]).parent == env_dir and Path(b["run_dir"]).parent == flag_dir
 
 
-@pytest.mark.parametrize("args,needle", [
+BAD_INPUTS = [
     (("train", "--model", "resnet"), "unknown model"),
     (("train", "--model", "mlp", "--set", "depth=99"), "outside its range"),
     (("train", "--model", "mlp", "--set", "colour=red"), "has no hyperparameter"),
@@ -167,18 +185,26 @@ def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),
     (("train", "--device", "cuda:7"), "cuda"),
     (("train", "--lr", "0"), "lr=0.0 must be a positive number"),
-        (("train", "--seed", "12345678901234567890"), "seed=12345678901234567890 is outside its range"),
+    (("train", "--seed", "12345678901234567890"), "seed=12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "epochs='many' is not a whole number"),
     (("train", "--data", "cifar10"), "unknown image dataset"),
     (("fly",), "unknown command"),
-])
+]
+
+@pytest.mark.parametrize("args,needle", BAD_INPUTS)
 def test_bad_input_exits_2_with_one_error_line_and_no_traceback(args, needle, tmp_path):
-    proc = zoo_cli(*args, "--runs-dir", str(tmp_path)) if args[0] == "train" else zoo_cli(*args)
+    proc = zoo_main(*args, "--runs-dir", str(tmp_path)) if args[0] == "train" else zoo_main(*args)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
     assert not tmp_path.exists() or not any(tmp_path.iterdir()), "bad input writes no run"
+
+
+def test_an_unknown_command_run_as_a_person_would_exits_2_with_one_line():
+    proc = zoo_cli("fly")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: unknown command 'fly'"), proc.stderr
 
 
 def test_a_dataset_missing_offline_names_the_folder_to_fill(tmp_path):
@@ -222,7 +248,7 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
     # November 1998 and future dates like 2010-01-23.
     import pandas as pd
 
-    proc = zoo_cli("train", "--data", str(CORPUS / name), "--layout", layout, "--model", "linear", "--epochs", "1",
+    proc = zoo_main("train", "--data", str(CORPUS / name), "--layout", layout, "--model", "linear", "--epochs", "1",
                    "--lookback", "16", "--horizon", "8", "--device", "cpu", "--seed", "0", "--json",
                    "--runs-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

@@ -40,19 +40,28 @@ def cli(*args, env=None, cwd=ROOT):
 # ------------------------------------------------------------------ caps, through the CLI and the library
 
 
-def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path):
+def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path, monkeypatch):
+    from tests.test_cli import zoo_main
+
     env = {"PLAYGROUND_DEMO": "1", "PLAYGROUND_CAP_EPOCHS": "3"}
-    proc = cli("train", "--epochs", "4", "--runs-dir", str(tmp_path), env=env)
+    proc = cli("train", "--epochs", "4", "--runs-dir", str(tmp_path), env=env)   # as a person runs it
     assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
         "error: this hosted demo trains at most 3 epochs per run, and this run asks for 4; lower the epochs."]
-    proc = cli("train", "--data", "mnist-sample", "--epochs", "1", "--runs-dir", str(tmp_path),
-               env={**env, "PLAYGROUND_CAP_TRAIN_SAMPLES": "100"})
+    # The rest through the CLI's `main` in this process (the caps are read from the environment at
+    # each call): a process each cost 5 s of start-up.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PLAYGROUND_CAP_TRIALS", raising=False)
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "100")
+    proc = zoo_main("train", "--data", "mnist-sample", "--epochs", "1", "--runs-dir", str(tmp_path))
     assert proc.returncode == 2 and "at most 100 samples per run" in proc.stderr
-    proc = cli("search", "--n-trials", "50", "--runs-dir", str(tmp_path), env=env)
+    monkeypatch.delenv("PLAYGROUND_CAP_TRAIN_SAMPLES")
+    proc = zoo_main("search", "--n-trials", "50", "--runs-dir", str(tmp_path))
     assert proc.returncode == 2 and "at most 20 trials per search" in proc.stderr
     assert not any(tmp_path.iterdir()), "nothing was written for a refused run"
     # Outside demo mode the CLI keeps its own defaults: the same epochs are fine.
-    assert cli("train", "--epochs", "4", "--dry-run", "--runs-dir", str(tmp_path)).returncode == 0
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    assert zoo_main("train", "--epochs", "4", "--dry-run", "--runs-dir", str(tmp_path)).returncode == 0
 
 
 def test_caps_hold_through_the_library_with_demo_mode_on(demo_on, runs_dir):
