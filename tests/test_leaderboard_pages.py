@@ -35,6 +35,9 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)
+    plan = summary["plan"]   # what it ran with, under its heading: the horizon, period and lookback it chose
+    assert any(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']} · budget" in c.value
+               for c in at.caption)
     # budget 0.01 s cut the board short: the command may not give the same table, and the page says so
     assert any("did not fit in this board's budget: the command gives them the same budget" in c.value
                for c in at.caption)

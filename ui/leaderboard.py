@@ -287,8 +287,11 @@ def finished_board(run, job, key: str) -> None:
     status_badge(status)
     st.markdown(f"#### Leaderboard `{run.run_id}`")
     spec = run.settings
+    plan = result.get("plan") or {}
+    ran_with = (f" · horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}"
+                if {"horizon", "period", "lookback"} <= set(plan) else "")
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
-               f" · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
+               f"{ran_with} · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
     if can_control(result.get("owner")) and st.button(
             "Run this board again", key=f"{key}-board-again", icon=":material/replay:",
             help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
@@ -344,7 +347,10 @@ def finished_board(run, job, key: str) -> None:
                        "files.")
         elif p.get("spec"):
             if st.button("Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
-                         help="fill the form with the pick's model and recipe"):
+                         help="fill the form with the pick's model and recipe. It then trains as one run does: "
+                              f"on the page's split ({p['spec'].get('split', '0.7/0.1/0.2')} of the rows for "
+                              "training, validation and test), not on every row before the board's test part, "
+                              "so its scores can differ from the board's"):
                 from ui.run_view import hand_off
 
                 hand_off(p["spec"])
