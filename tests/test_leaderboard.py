@@ -700,16 +700,17 @@ def test_cli_forecast_auto(tmp_path):
     assert result["status"] == "finished" and result["pick"]["name"] in result["ranking"]
     assert "AutoTheta" in done.stderr   # a line per candidate as it ends
     assert (Path(result["run_dir"]) / "candidates.csv").exists()
+    # Bad input through the CLI's main in this process (tests/test_cli.py's zoo_main: a process each
+    # cost about 4 s of start-up).
+    from tests.test_cli import zoo_main
+
     for bad, says in ((["--horizon", "-1"], "horizon"), (["--models", "prophet"], "unknown candidate"),
                       (["--budget", "soon"], "budget")):
-        failed = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(path), *bad,
-                                 "--runs-dir", str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True,
-                                timeout=120)
+        failed = zoo_main("forecast-auto", "--data", str(path), *bad, "--runs-dir", str(tmp_path / "r"))
         assert failed.returncode == 2 and failed.stderr.startswith("error:") and says in failed.stderr
         assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
-    missing = subprocess.run([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(tmp_path / "none.csv")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    missing = zoo_main("forecast-auto", "--data", str(tmp_path / "none.csv"), "--runs-dir", str(tmp_path / "r"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "none.csv" in missing.stderr
 
 
 def test_the_job_streams_rows_and_stops(tmp_path):
