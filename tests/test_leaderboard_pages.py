@@ -164,3 +164,15 @@ def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
         with manager._lock:
             manager._jobs.pop(job.id, None)
             manager._order.remove(job.id)
+
+
+def test_a_board_budget_past_the_pages_range_is_set_to_its_nearest_and_said(runs_dir):
+    """The CLI takes an hour's budget; the page's slider ends at 1,800 s: "Run this board again" sets
+    1,800 and says so, rather than changing it without a word."""
+    summary = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=3600, models="naive"), runs_dir=runs_dir)
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at.button(key="forecast-board-again").click().run()
+    no_exceptions(at)
+    assert at.radio(key="forecast-source").value == "sample"
+    assert float(at.session_state["forecast-board-budget"]) == 1800
+    assert any("This board's budget of 3600" in w.value and "using 1800 s" in w.value for w in at.warning)

@@ -54,7 +54,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
     model's lookback and recipe itself, so only its own check (`board_problem`) disables it. A board
     handed back by "Run this board again" (`board_prefill`) sets the budget too."""
-    from ui.form import hparam_widget
+    from ui.form import hparam_widget, set_values
     from ui.run_view import start_blocker
 
     st.subheader("Or find the best model")
@@ -66,7 +66,10 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                "itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings() if h.name == "budget")
     if prefill and prefill.get(BOARD_BUDGET) is not None:
-        st.session_state["forecast-board-budget"] = prefill[BOARD_BUDGET]
+        # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.
+        for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):
+            st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
+                       icon=":material/warning:")
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
                                                     choice.get("layout", "long"), int(windows["horizon"]),
