@@ -108,9 +108,8 @@ else:
 
     if len(selected) >= 2:
         st.subheader("Curves")
-        curves = [r for r in selected if r["rows"]]
-        if curves:
-            st.plotly_chart(overlay_figure(curves), key="runs-overlay", config={"displaylogo": False})
+        if any(r["rows"] for r in selected):
+            st.plotly_chart(overlay_figure(selected), key="runs-overlay", config={"displaylogo": False})
         if missing := without_curves(selected):
             st.caption(missing)
         st.subheader("Where the specs differ")

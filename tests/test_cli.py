@@ -25,16 +25,24 @@ def zoo_main(*args) -> subprocess.CompletedProcess:
     4 s of Python and torch start-up: 60 s of the suite for the bad inputs and the dated forecasts)."""
     import contextlib
     import io
+    import warnings
 
     from zoo.cli import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    # Warnings as a process prints them: pytest records them apart, and a stray one must still show
+    # as a second line on stderr.
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")   # Python's own filters for a process: these are not shown
+        for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.simplefilter("ignore", quiet)
         try:
             code = main(list(args))
         except SystemExit as exc:   # argparse's own refusals, as the process would exit
             code = exc.code
-    return subprocess.CompletedProcess(["zoo", *args], code, stdout.getvalue(), stderr.getvalue())
+    said = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught)
+    return subprocess.CompletedProcess(["zoo", *args], code, stdout.getvalue(), said + stderr.getvalue())
 
 
 def last_json(proc):

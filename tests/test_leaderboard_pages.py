@@ -59,23 +59,39 @@ def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
 
 def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_models_windows(runs_dir, tmp_path):
     """Reopening a board showed it but left the page's settings as they were: "Run this board again"
-    fills the data (the stored upload), the horizon it ran with (its plan's, chosen from the frequency
-    here), its season and its budget; the lookback the person set for one model is kept; pressing Find
-    the best model then starts the same board."""
+    fills the data (the stored upload), the target it detected (not the one picked since), the horizon
+    it ran with (its plan's, chosen from the frequency here), its season and its budget; the lookback
+    the person set for one model is kept; its candidates, which the page has no field for, are named
+    with the command that keeps them; Find the best model then starts the board the page shows."""
     from ui.state import job_manager
     from zoo import forecast_io as fio
     from zoo.leaderboard.spec import LeaderboardSpec as Spec
 
-    path = fio.store_upload(monthly_csv(tmp_path / "sales.csv").read_bytes(), "sales.csv", runs_dir)
+    import pandas as pd
+
+    frame = pd.read_csv(monthly_csv(tmp_path / "sales.csv"))
+    frame.insert(1, "promo", (frame["sales"] * 0.1).round(2))   # another numeric column, before the target
+    path = fio.store_upload(frame.to_csv(index=False).encode(), "sales.csv", runs_dir)
     asked = LeaderboardSpec(data=str(path), season=12, budget=40, models="naive,seasonal_naive")
     summary = run_leaderboard(asked, runs_dir=runs_dir)
     assert summary["plan"]["horizon"] == 12   # horizon 0: the monthly usual
     at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
-    at.number_input(key="forecast-lookback").set_value(30).run()
-    at.number_input(key="forecast-horizon").set_value(5).run()
     at.button(key="forecast-board-again").click().run()
     no_exceptions(at)
+    # The person then sets one model's lookback, another horizon and another target, and comes back to
+    # the board: the board's own settings return, the lookback stays.
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at.number_input(key="forecast-horizon").set_value(5).run()
+    next(s for s in at.selectbox if s.key.startswith("forecast-target-")).set_value("promo").run()
+    at.query_params["run"] = summary["run_id"]
+    at.run()
+    at.button(key="forecast-board-again").click().run()
+    no_exceptions(at)
+    assert next(s for s in at.selectbox if s.key.startswith("forecast-target-")).value == "(detect)"
+    unshown = " ".join(w.value for w in at.warning)
+    assert "That board also set models naive,seasonal_naive, which this page has no field for" in unshown
+    assert any("--models naive,seasonal_naive" in c.value and "--budget 40" in c.value for c in at.code)
     assert "run" not in at.query_params
     assert at.radio(key="forecast-source").value == "stored" and "sales.csv" in text_of(at)
     assert at.number_input(key="forecast-horizon").value == 12
@@ -93,6 +109,7 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
         for name in ("data", "layout", "season", "budget"):
             assert getattr(again, name) == summary_setting(runs_dir, summary, name), name
         assert (again.horizon, again.target) == (12, summary["target"])   # as it ran: chosen, detected
+        assert again.models == ""   # the page's: every candidate (the warning said so)
     finally:
         job_manager().stop(job.id)
         deadline = time.time() + 60

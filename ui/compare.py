@@ -83,6 +83,8 @@ def board_fields(run) -> dict:
     plan = run.result.get("plan") or {}
     fields = {"task": "series", "model": "leaderboard",
               **{k: v for k, v in run.settings.items() if k != "extra"}}
+    if not fields.get("target") and run.result.get("target"):   # detected: the column it ranked
+        fields["target"] = run.result["target"]
     if not fields.get("horizon") and plan.get("horizon"):
         fields["horizon"] = plan["horizon"]
     if plan.get("lookback"):
@@ -101,10 +103,12 @@ def without_curves(records: list[dict]) -> str | None:
     boards = [r["run"] for r in records if r.get("leaderboard")]
     empty = [r["run"] for r in records if not r["rows"] and not r.get("leaderboard")]
     parts = []
-    if boards:
-        parts.append(f"{', '.join(boards)}: {'a leaderboard has' if len(boards) == 1 else 'leaderboards have'} "
-                     "no epochs of its own (it ranks many models); compare it by its test MASE in the table, or open "
-                     "it for its candidates")
+    if len(boards) == 1:
+        parts.append(f"{boards[0]}: a leaderboard has no epochs of its own (it ranks many models); compare it by "
+                     "its test MASE in the table, or open it for its candidates")
+    elif boards:
+        parts.append(f"{', '.join(boards)}: leaderboards have no epochs of their own (each ranks many models); "
+                     "compare them by their test MASE in the table, or open them for their candidates")
     if empty:
         parts.append(f"{', '.join(empty)}: ended before its first epoch")
     return "No curves for " + "; ".join(parts) + "." if parts else None
@@ -181,6 +185,7 @@ def _cell(value: Any) -> str:
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     """Validation loss and validation metric per epoch of several runs, one colour per run;
     train loss dashed in the loss panel; each run's best epoch starred."""
+    records = [r for r in records if r["rows"]]   # a leaderboard, a run ended before an epoch: see without_curves
     tasks = {get_task(r["task"]) for r in records}
     metric_title = " / ".join(sorted(t.label("val_metric") for t in tasks))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: val, dashed: train)", metric_title),

@@ -22,7 +22,8 @@ import streamlit as st
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from zoo.forecast_io import display_name
-from zoo.leaderboard.spec import LeaderboardSpec, settings
+from zoo.leaderboard.spec import LeaderboardSpec
+from zoo.leaderboard.spec import settings as settings_declared
 
 TASK = "series"   # the task whose page shows leaderboards (the Forecast page)
 KIND_LABELS = {"baseline": "baseline", "classical": "classical", "zoo": "zoo model", "ensemble": "ensemble"}
@@ -64,12 +65,14 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                "other series (BENCHMARKS.md). Rows appear as each one finishes. It uses this page's data, "
                "target, horizon and season, and chooses each model's lookback, its folds and its test part "
                "itself (the window settings above are for training one model).")
-    budget_decl = next(h for h in settings() if h.name == "budget")
+    budget_decl = next(h for h in settings_declared() if h.name == "budget")
     if prefill and prefill.get(BOARD_BUDGET) is not None:
         # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.
         for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):
             st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
                        icon=":material/warning:")
+    if prefill:
+        unshown_warning(prefill)
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
                                                     choice.get("layout", "long"), int(windows["horizon"]),
@@ -123,20 +126,51 @@ def _set_horizon(horizon: int) -> None:
     st.session_state["forecast-horizon"] = horizon
 
 
-BOARD_BUDGET = "board_budget"   # the prefill's key for the budget (not a training spec's field)
+BOARD_BUDGET = "board_budget"   # the prefill's keys (not a training spec's fields): the budget,
+BOARD_UNSHOWN = "board_unshown"  # the settings the page has no field for (`unshown_settings`),
+BOARD_COMMAND = "board_command"  # and the command that reproduces the board with them
 
 
 def board_prefill(settings: dict, plan: dict | None = None) -> dict:
     """What the Forecast page's left column takes from a leaderboard (its run view's prefill): the
-    data, target, date column and layout, the horizon (the one it ran with: its plan's, when it was
-    left to the frequency) and season, and its budget. Nothing of one model's windows or training
-    settings: the board chose those itself, and the page keeps the person's."""
+    data, layout, target and date column (the pickers' "detect" where the board detected them: the
+    person's other choice would rank another series), the horizon (the one it ran with: its plan's,
+    when it was left to the frequency) and season, and its budget. Nothing of one model's windows or
+    training settings: the board chose those itself, and the page keeps the person's. The settings
+    the page has no field for go along to be named (`unshown_settings`), not silently dropped."""
+    from ui.series_source import AUTO
+
     horizon = settings.get("horizon") or (plan or {}).get("horizon")
-    prefill = {"task": TASK, **{k: settings.get(k) for k in ("data", "target", "date_col", "layout", "season")},
-               BOARD_BUDGET: settings.get("budget")}
+    prefill = {"task": TASK, **{k: settings.get(k) for k in ("data", "layout", "season")},
+               "target": settings.get("target") or AUTO, "date_col": settings.get("date_col") or AUTO,
+               BOARD_BUDGET: settings.get("budget"), BOARD_UNSHOWN: unshown_settings(settings)}
+    if prefill[BOARD_UNSHOWN]:
+        prefill[BOARD_COMMAND] = LeaderboardSpec.from_dict(settings).cli_command()
     if horizon:
         prefill["horizon"] = int(horizon)
     return {k: v for k, v in prefill.items() if v is not None}
+
+
+SHOWN = ("data", "target", "date_col", "layout", "horizon", "season", "budget")   # what find_best sets
+
+
+def unshown_settings(settings: dict) -> dict:
+    """A board's settings away from their defaults that the page has no field for (the CLI's --models,
+    --folds, --test-share, --seed, --device)."""
+    return {h.name: settings[h.name] for h in settings_declared()
+            if h.name not in SHOWN and settings.get(h.name) not in (None, h.default)}
+
+
+def unshown_warning(prefill: dict) -> None:
+    """Say which of the board's settings the page runs at their defaults, with the command that keeps them."""
+    unshown = prefill.get(BOARD_UNSHOWN) or {}
+    if not unshown:
+        return
+    listed = "; ".join(f"{name.replace('_', ' ')} {value}" for name, value in unshown.items())
+    with st.container(key="forecast-board-unshown"):
+        st.warning(f"That board also set {listed}, which this page has no field for: Find the best model runs "
+                   "with their defaults. Its command keeps them:", icon=":material/warning:")
+        st.code(prefill.get(BOARD_COMMAND, ""), language="bash")
 
 
 def run_again(run) -> None:
@@ -350,10 +384,9 @@ def finished_board(run, job, key: str) -> None:
                        "files.")
         elif p.get("spec"):
             if st.button("Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
-                         help="fill the form with the pick's model and recipe. It then trains as one run does: "
-                              f"on the page's split ({p['spec'].get('split', '0.7/0.1/0.2')} of the rows for "
-                              "training, validation and test), not on every row before the board's test part, "
-                              "so its scores can differ from the board's"):
+                         help="fill the form with the pick's model and recipe. It then trains as one run does, "
+                              f"on its spec's split of the rows (split {p['spec'].get('split')}), not on every "
+                              "row before the board's test part, so its scores can differ from the board's"):
                 from ui.run_view import hand_off
 
                 hand_off(p["spec"])
