@@ -149,9 +149,14 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.get_by_text(run_id).first.wait_for()   # the run from before the reload is listed
     shot(page, "lost-reload-cap")
     page.get_by_role("button", name="Stop").click()
-    page.goto(f"{app_server.url}/train?run={run_id}")
-    wait_for_app(page)
+    # Opened from the list, the run is in the URL: the next widget's rerun keeps it (a link to this same
+    # page left the URL without it, and the next click closed the run).
+    page.get_by_role("button", name=run_id).first.click()
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('run') === '{run_id}'")
+    page.get_by_text(f"Run {run_id}").first.wait_for()
     page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
+    assert page.evaluate("() => new URLSearchParams(location.search).get('run')") == run_id
 
 
 def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_server, page):

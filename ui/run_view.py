@@ -203,7 +203,7 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
         st.session_state[f"{key}-closed"] = run_id
         st.query_params.pop("run", None)
         st.rerun()
-    _other_runs(task, run_id)
+    _other_runs(task, key, run_id)
 
 
 def spec_line(spec: dict) -> str:
@@ -379,7 +379,7 @@ def _reproduce_caveat(run) -> str | None:
     return None
 
 
-def _other_runs(task: str, current: str | None) -> None:
+def _other_runs(task: str, key: str, current: str | None) -> None:
     """This visitor's other runs of this page's task: the live ones first, then the newest."""
     page = get_task(task).page
     live = [(j.id, j.status) for j in reversed(job_manager().jobs(session_owner()))
@@ -391,8 +391,17 @@ def _other_runs(task: str, current: str | None) -> None:
     if others:
         with st.expander(f"Your other runs ({len(others)})"):
             for run_id, status in others[:20]:
-                st.page_link(page, label=f"{run_id} · {status}", query_params={"run": run_id},
-                             icon=":material/history:")
+                # A button, not st.page_link: a link to this same page with ?run= left the browser's URL
+                # without it (Streamlit 1.67), so the next widget's rerun sent no run and closed the run
+                # (its "Run this board again" or backtest slider did nothing). Set here, the server's
+                # query string reaches the URL, as start_run's does.
+                st.button(f"{run_id} · {status}", key=f"{key}-other-{run_id}", type="tertiary",
+                          icon=":material/history:", on_click=_open_run, args=(key, run_id))
+
+
+def _open_run(key: str, run_id: str) -> None:
+    st.session_state.pop(f"{key}-closed", None)
+    st.query_params["run"] = run_id
 
 
 def _a(noun: str) -> str:
