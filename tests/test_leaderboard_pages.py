@@ -79,6 +79,9 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
     no_exceptions(at)
     at.button(key="forecast-board-again").click().run()
     no_exceptions(at)
+    assert at.query_params["run"] in (summary["run_id"], [summary["run_id"]])   # the board stays beside them
+    assert any(f"leaderboard {summary['run_id']} are filled in: press **Find the best model**" in i.value
+               for i in at.info)
     # The person then sets one model's lookback, another horizon and another target, and comes back to
     # the board: the board's own settings return, the lookback stays.
     at.number_input(key="forecast-lookback").set_value(30).run()
@@ -92,7 +95,6 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
     unshown = " ".join(w.value for w in at.warning)
     assert "That board also set models naive,seasonal_naive, which this page has no field for" in unshown
     assert any("--models naive,seasonal_naive" in c.value and "--budget 40" in c.value for c in at.code)
-    assert "run" not in at.query_params
     assert at.radio(key="forecast-source").value == "stored" and "sales.csv" in text_of(at)
     assert at.number_input(key="forecast-horizon").value == 12
     assert at.number_input(key="forecast-season").value == 12
@@ -156,13 +158,14 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
 def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
     """A new browser session (a reload) that opens this visitor's running board fills the page from
     it, as a live training run's does: the board's spec is a LeaderboardSpec, taken as the page
-    takes a board (its horizon, its season, its budget), not dropped for not being a training spec."""
+    takes a board (its horizon, its season, its budget), not dropped for not being a training spec;
+    and the page's lookback for one model, kept in the board's `extra`, comes back too (it was 96)."""
     from tests.test_pages import ME
     from ui.state import job_manager
     from zoo.demo import owner_of
     from zoo.jobs import Job
 
-    spec = LeaderboardSpec(data="ETTh1", horizon=0, season=24, budget=90)
+    spec = LeaderboardSpec(data="ETTh1", horizon=0, season=24, budget=90, extra={"page": {"lookback": 48}})
     job = Job(id="20261201-000000-leaderboard-0123456789ab", owner=owner_of(ME), target="none:none",
               payload={"spec": spec.to_dict(), "kind": "leaderboard", "task": "series"}, status="running",
               state={"plan": {"horizon": 24, "period": 24, "lookback": 96, "folds": [[0, 1]], "val_origins": 3,
@@ -176,6 +179,7 @@ def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
         assert at.number_input(key="forecast-horizon").value == 24   # the plan's: "0, by frequency" as it ran
         assert at.number_input(key="forecast-season").value == 24
         assert float(at.session_state["forecast-board-budget"]) == 90
+        assert at.number_input(key="forecast-lookback").value == 48   # one model's, as the page had it
         assert any(m.value.startswith(f"#### Leaderboard `{job.id}`") for m in at.markdown)
     finally:
         with manager._lock:
@@ -193,3 +197,15 @@ def test_a_board_budget_past_the_pages_range_is_set_to_its_nearest_and_said(runs
     assert at.radio(key="forecast-source").value == "sample"
     assert float(at.session_state["forecast-board-budget"]) == 1800
     assert any("This board's budget of 3600" in w.value and "using 1800 s" in w.value for w in at.warning)
+
+
+def test_the_live_table_marks_no_pick_and_the_finished_one_marks_only_the_pick():
+    """While a board ran, ★ sat on the leader so far (AutoARIMA), and moved to the ensemble at the end:
+    a person watching took AutoARIMA for the winner. Live, no row is marked; finished, only the pick."""
+    from ui.leaderboard import board_table
+
+    rows = [{"name": "AutoARIMA", "status": "done", "val_mase": 0.5},
+            {"name": "naive", "status": "done", "val_mase": 0.9},
+            {"name": "ensemble", "status": "done", "val_mase": 0.6}]
+    assert list(board_table(rows[:2])["pick"]) == ["", ""]
+    assert list(board_table(rows, "ensemble")["pick"]) == ["", "★", ""]

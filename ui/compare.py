@@ -85,6 +85,8 @@ def board_fields(run) -> dict:
               **{k: v for k, v in run.settings.items() if k != "extra"}}
     if not fields.get("target") and run.result.get("target"):   # detected: the column it ranked
         fields["target"] = run.result["target"]
+    if not fields.get("models"):
+        fields["models"] = "every default candidate"
     if not fields.get("horizon") and plan.get("horizon"):
         fields["horizon"] = plan["horizon"]
     if plan.get("lookback"):

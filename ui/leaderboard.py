@@ -71,6 +71,9 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):
             st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
                        icon=":material/warning:")
+    if prefill and prefill.get(BOARD_AGAIN):
+        st.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: press "
+                "**Find the best model** to run it again, or change them first.", icon=":material/replay:")
     if prefill:
         unshown_warning(prefill)
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
@@ -101,9 +104,12 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
             st.error(str(exc), icon=":material/error:")
             return
+    # One model's windows ride along in `extra` (not settings of the board): a reload while it runs
+    # fills the page back with them, as a training run's spec does (ui/run_view.py's
+    # _restore_after_reload).
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
                            horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
-                           budget=float(budget))
+                           budget=float(budget), extra={"page": {k: windows[k] for k in PAGE_WINDOWS}})
     start_board(spec)
 
 
@@ -129,15 +135,18 @@ def _set_horizon(horizon: int) -> None:
 BOARD_BUDGET = "board_budget"   # the prefill's keys (not a training spec's fields): the budget,
 BOARD_UNSHOWN = "board_unshown"  # the settings the page has no field for (`unshown_settings`),
 BOARD_COMMAND = "board_command"  # and the command that reproduces the board with them
+BOARD_AGAIN = "board_again"      # the board whose "Run this board again" filled the page
+PAGE_WINDOWS = ("lookback", "features", "split")   # one model's windows, kept in a board's `extra`
 
 
-def board_prefill(settings: dict, plan: dict | None = None) -> dict:
+def board_prefill(settings: dict, plan: dict | None = None, page_windows: bool = False) -> dict:
     """What the Forecast page's left column takes from a leaderboard (its run view's prefill): the
     data, layout, target and date column (the pickers' "detect" where the board detected them: the
     person's other choice would rank another series), the horizon (the one it ran with: its plan's,
     when it was left to the frequency) and season, and its budget. Nothing of one model's windows or
-    training settings: the board chose those itself, and the page keeps the person's. The settings
-    the page has no field for go along to be named (`unshown_settings`), not silently dropped."""
+    training settings: the board chose those itself, and the page keeps the person's (after a reload,
+    `page_windows`, those the page had when it started the board). The settings the page has no field
+    for go along to be named (`unshown_settings`), not silently dropped."""
     from ui.series_source import AUTO
 
     horizon = settings.get("horizon") or (plan or {}).get("horizon")
@@ -148,6 +157,9 @@ def board_prefill(settings: dict, plan: dict | None = None) -> dict:
         prefill[BOARD_COMMAND] = LeaderboardSpec.from_dict(settings).cli_command()
     if horizon:
         prefill["horizon"] = int(horizon)
+    if page_windows:   # a reload: the page's own windows as they were when it started the board
+        prefill.update({k: v for k, v in ((settings.get("extra") or {}).get("page") or {}).items()
+                        if k in PAGE_WINDOWS})
     return {k: v for k, v in prefill.items() if v is not None}
 
 
@@ -174,12 +186,11 @@ def unshown_warning(prefill: dict) -> None:
 
 
 def run_again(run) -> None:
-    """Fill the page with this leaderboard's settings (`board_prefill`); the person presses Find the
-    best model (the same board, or one they changed first)."""
+    """Fill the page with this leaderboard's settings (`board_prefill`), the board still shown beside
+    them; the person presses Find the best model (the same board, or one they changed first)."""
     from ui.run_view import PREFILL
 
-    st.session_state[PREFILL] = board_prefill(run.settings, run.result.get("plan"))
-    st.query_params.pop("run", None)
+    st.session_state[PREFILL] = {**board_prefill(run.settings, run.result.get("plan")), BOARD_AGAIN: run.run_id}
     st.rerun()
 
 
@@ -201,12 +212,12 @@ def start_board(spec: LeaderboardSpec) -> None:
 
 
 def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
-    """The candidates as the page shows them: ranked ones by validation MASE first (the pick marked),
-    then the skipped and failed ones."""
+    """The candidates as the page shows them: ranked ones by validation MASE first (the pick marked:
+    none while the board runs, when the leader so far is rarely the pick, the ensemble made at the
+    end), then the skipped and failed ones."""
     ranked = sorted([r for r in rows if r.get("status") == "done" and r.get("val_mase") is not None],
                     key=lambda r: r["val_mase"])
     rest = [r for r in rows if r not in ranked]
-    pick = pick or (ranked[0]["name"] if ranked else None)
     out = []
     for i, r in enumerate(ranked + rest):
         done = r.get("status") == "done"
@@ -232,8 +243,8 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
         st.dataframe(board_table(rows, pick), key=key, hide_index=True, width="stretch", column_config={
             "rank": st.column_config.NumberColumn(width="small"),
             "pick": st.column_config.TextColumn(width="small", help=(
-                "the pick: the ensemble of the best three once the board ends (the lowest validation "
-                "MASE while it runs, or when there is no ensemble)")),
+                "the pick, once the board ends: the ensemble of the best three (the first row when there "
+                "is no ensemble)")),
             "kind": st.column_config.TextColumn(width="small"),
             "val MASE": st.column_config.NumberColumn(format="%.3f", width="small", help=(
                 "mean absolute error over every validation origin and step, over the seasonal naive error "
@@ -304,6 +315,8 @@ def live_table(job_id: str) -> None:
                    f"{plan['test_origins']} test origins")
     if rows:
         show_table(rows, None, key=f"{job_id}-live-table")
+        st.caption("The pick is made when the board ends: the median of the best three on validation, which "
+                   "is not the first row so far (★ marks it then).")
     else:
         st.caption("The first rows (the baselines) appear within seconds.")
 

@@ -81,7 +81,7 @@ def _restore_after_reload(task: str) -> None:
     if job is not None and job.active and job.owner == session_owner() and _job_task(job) == task:
         spec = job.payload.get("spec") or {}
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
-            spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"))
+            spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
         st.session_state.setdefault(PREFILL, spec)
 
 
