@@ -153,6 +153,8 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
     assert board["lr"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
     assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
     assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)
+    order = list(diff.index)   # shared fields, then the board's own, then the training fields it lacks
+    assert order.index("lookback") < order.index("budget") < order.index("pick") < order.index("lr")
 
 
 def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):

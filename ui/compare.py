@@ -171,6 +171,12 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     if not show_all and len(specs) > 1:
         differs = frame.apply(lambda row: len(set(map(str, row.values))) > 1, axis=1)
         frame = frame[differs]
+    # The fields every run has first, then a leaderboard's own, then those a leaderboard lacks: beside a
+    # training run it lacks some twenty training fields, which otherwise buried its budget and pick.
+    missing = (frame == "—").sum(axis=1)
+    boards = [run_id for run_id, flat in flats.items() if flat.get("model") == "leaderboard"]
+    lacked = frame[boards].eq("—").any(axis=1) if boards else pd.Series(False, index=frame.index)
+    frame = frame.iloc[sorted(range(len(frame)), key=lambda i: (int(missing.iloc[i]) > 0, bool(lacked.iloc[i]), i))]
     frame.index.name = "field"
     return frame
 
