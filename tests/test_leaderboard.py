@@ -312,6 +312,34 @@ class RowsCostSeconds:
         return float(fit_end)
 
 
+def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path):
+    """AutoARIMA's first fold took 44 s of a 60 s budget and was skipped only after it, and the zoo
+    models behind it never started. A first fold past (time left) / (fits to make) cannot pass the
+    check after it, so it is stopped at that point, said so, and the board goes on with the time left."""
+    from zoo.leaderboard.board import Scorer, _run_candidate
+    from zoo.leaderboard.candidates import Candidate, Stopped
+
+    board = board_on(monthly_csv(tmp_path / "s.csv"))
+
+    class Slow(Candidate):   # a fit that ends only when told to stop (as a fit of AutoARIMA does)
+        def forecast(self, board, fit_end, origins, future=False):
+            while not board.should_stop():
+                time.sleep(0.01)
+            raise Stopped()
+
+    n_fits = sum(1 for k in range(len(board.plan.folds)) if len(board.plan.fold_origins(k))) + 1
+    budget = 2.0 * n_fits   # a share of 2 s per fit
+    start = time.perf_counter()
+    deadline = start + budget
+    row, pred = _run_candidate(Slow("slow", "classical", "slow"), board, Scorer(board.y, board.plan),
+                               time.perf_counter, deadline, lambda: time.perf_counter() > deadline)
+    stopped_at = time.perf_counter()
+    assert pred is None and row["status"] == "skipped"
+    assert row["note"].startswith("over the budget: its first fold alone ran past 2 s") and \
+        f"its {n_fits} fits would not end in the {budget:.0f} s" in row["note"]
+    assert stopped_at < deadline - budget / 2   # stopped at its share, not at the end of the budget
+
+
 @pytest.mark.parametrize("room", ["short", "enough"])
 def test_the_budget_projects_each_later_fit_by_its_rows(room):
     """After its first fold, a candidate whose fits cost in proportion to their rows is stopped when
