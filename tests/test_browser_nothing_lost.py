@@ -148,13 +148,14 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.get_by_text("Your other runs").first.click()
     page.get_by_text(run_id).first.wait_for()   # the run from before the reload is listed
     shot(page, "lost-reload-cap")
-    page.get_by_role("button", name="Stop").click()
+    # exact: the list's buttons name each run with its status ("· stopped" holds "Stop")
+    page.get_by_role("button", name="Stop", exact=True).click()
     # Opened from the list, the run is in the URL: the next widget's rerun keeps it (a link to this same
     # page left the URL without it, and the next click closed the run).
     page.get_by_role("button", name=run_id).first.click()
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('run') === '{run_id}'")
     page.get_by_text(f"Run {run_id}").first.wait_for()
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped").first.wait_for(timeout=30_000)
     assert page.evaluate("() => new URLSearchParams(location.search).get('run')") == run_id
 
