@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import after_run, choose, enter_text, run_number, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
@@ -59,12 +60,25 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
     sliders = {"forecast-settings-epochs": "7", "forecast-settings-patience": "2"}
     assert {k: slider_value(page, k) for k in sliders} == sliders
 
+    shown = {f".st-key-{k} input": v for k, v in expected.items()}
+    shown |= {f".st-key-{k} input[type='range']": v for k, v in sliders.items()}
+    recipe = page.get_by_text("7 epochs · batch").filter(has_text="early stopping after 2 epochs").first
+
     def check(step: str) -> None:
-        # Called once the run that drew the new file's preview has ended (wait_for_app): the form is
-        # what that run drew, not a redraw in progress.
-        got = {k: field_value(page, k) for k in expected}
-        got_sliders = {k: slider_value(page, k) for k in sliders}
-        assert got == expected and got_sliders == sliders, f"after {step}: {got} {got_sliders}"
+        # Called once the run that drew the new file's preview has ended (wait_for_app). The server's
+        # values are read from the recipe line that run drew from them. The browser's are waited on:
+        # React may still be re-mounting the expander's sliders when the run's last message lands,
+        # and a slider read in that instant showed its minimum (1 and 0) while its label showed 7 and
+        # 2 (a CI screenshot); a value that stays wrong still fails, after 10 s.
+        try:
+            recipe.wait_for(timeout=10_000)
+            page.wait_for_function("(shown) => Object.entries(shown).every(([css, v]) => "
+                                   "document.querySelector(css)?.value === v)", arg=shown, timeout=10_000)
+        except PlaywrightTimeout:
+            got = {k: field_value(page, k) for k in expected} | {k: slider_value(page, k) for k in sliders}
+            line = page.get_by_text("epochs · batch").first.inner_text()
+            raise AssertionError(f"after {step}: the form shows {got}, not {expected | sliders}; "
+                                 f"the server's recipe line: {line!r}") from None
 
     for i in range(10):   # over the old file
         uploader.set_input_files(files[(i + 1) % 3])
