@@ -401,6 +401,18 @@ def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs
     assert not stranger.dataframe and any("No runs yet" in i.value for i in stranger.info)
 
 
+def test_the_runs_without_curves_are_named_with_why_in_the_right_number():
+    from ui.compare import without_curves
+
+    run = {"rows": [{"epoch": 1}]}
+    assert without_curves([{"run": "a", **run}]) is None
+    one = without_curves([{"run": "a", **run}, {"run": "b", "rows": []}, {"run": "lb", "rows": [], "leaderboard": True}])
+    assert one == ("No curves for lb: a leaderboard has no epochs of its own (it ranks many models); compare it by its "
+                   "test MASE in the table, or open it for its candidates; b: ended before its first epoch.")
+    assert without_curves([{"run": "b", "rows": []}, {"run": "c", "rows": []}]) == \
+        "No curves for b, c: ended before their first epoch."
+
+
 def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     """"show every field" listed lookback, horizon, split and season for two image runs."""
     from ui.compare import spec_diff

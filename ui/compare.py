@@ -112,7 +112,7 @@ def without_curves(records: list[dict]) -> str | None:
         parts.append(f"{', '.join(boards)}: leaderboards have no epochs of their own (each ranks many models); "
                      "compare them by their test MASE in the table, or open them for their candidates")
     if empty:
-        parts.append(f"{', '.join(empty)}: ended before its first epoch")
+        parts.append(f"{', '.join(empty)}: ended before {'its' if len(empty) == 1 else 'their'} first epoch")
     return "No curves for " + "; ".join(parts) + "." if parts else None
 
 
