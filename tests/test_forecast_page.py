@@ -422,3 +422,19 @@ def test_result_tables_from_a_run_directory(finished_run):
     with zipfile.ZipFile(__import__("io").BytesIO(run.zip())) as zf:
         names = {Path(n).name for n in zf.namelist()}
     assert {"spec.json", "result.json", "metrics.csv", "best.pt", "backtest.csv", "forecast.csv"} <= names
+
+
+def test_captions_name_only_the_interval_levels_a_run_has():
+    """Under 19 validation windows the 95% interval is left out (conformal_intervals); the captions
+    said "with 80% and 95% intervals" all the same."""
+    from ui.series_results import intervals_named
+    from zoo.forecast.scores import conformal_intervals
+
+    def frame(n_windows: int) -> pd.DataFrame:
+        half = conformal_intervals(np.arange(1.0, n_windows + 1))
+        return pd.DataFrame({f"{side}_{int(level * 100)}": [10 + sign * width[0]]
+                             for level, width in half.items() for side, sign in (("lower", -1), ("upper", 1))})
+
+    assert intervals_named(frame(40), "with their") == "with their 80% and 95% intervals"
+    assert intervals_named(frame(10), "with their") == "with their 80% interval"
+    assert intervals_named(frame(2), "with their") == "without intervals (too few validation windows to calibrate one)"

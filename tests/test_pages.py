@@ -262,6 +262,8 @@ def test_a_stopped_runs_command_says_it_runs_to_the_end(tmp_path, monkeypatch):
     at = open_page("pages/train.py", query={"run": result.run_id})
     no_exceptions(at)
     assert any("This run was stopped before its end: the command runs it to the end" in c.value for c in at.caption)
+    assert [w.value for w in at.warning if w.value.startswith("**Stopped")] == \
+        ["**Stopped:** by request during epoch 1."]   # the title is not said twice
 
 
 def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):

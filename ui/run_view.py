@@ -244,6 +244,8 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
     is a warning with the likely cause, never a green success."""
     title, default_reason, _, _ = STATUSES.get(status, (status, "", "", ""))
     reason = reason or default_reason
+    if reason.lower().startswith(title.lower() + " "):   # "Stopped: by request ...", not "Stopped: stopped by ..."
+        reason = reason[len(title) + 1:]
     text = f"**{title}:** {reason}" + ("" if reason.endswith(".") else ".")
     if status in ("finished", "early_stopped") and verdict and not verdict.get("better", True):
         st.warning(f"**{title}, but it learned nothing useful:** {verdict['message']}. Likely cause: "

@@ -99,6 +99,16 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
                             f"validation {calibrated_on}' residuals of each horizon step")
 
 
+def intervals_named(frame: pd.DataFrame, lead: str) -> str:
+    """"with 80% and 95% intervals", or only the levels the frame has: too few validation windows leave a
+    level out (zoo/forecast/scores.py, conformal_intervals), and a caption must not promise it."""
+    levels = [f"{level}%" for level in (80, 95)
+              if f"lower_{level}" in frame and frame[f"lower_{level}"].notna().any()]
+    if not levels:
+        return "without intervals (too few validation windows to calibrate one)"
+    return f"{lead} {' and '.join(levels)} interval{'s' if len(levels) > 1 else ''}"
+
+
 def backtest_figure(part: pd.DataFrame, baselines=(), season: int | None = None, bands: bool = True,
                     height: int = 420) -> go.Figure:
     """Actual vs predicted at one horizon step over the test split (a frame from fio.backtest_step),
@@ -201,14 +211,14 @@ def sections(run, key: str) -> None:
         shown = (f"{len(part):,} test windows" if len(part) >= total else
                  f"{len(part):,} of the {total:,} test windows, evenly spaced (backtest.csv keeps at most "
                  f"{len(part):,}; the scores above use every one)")
-        st.caption(f"{shown}, with their split-conformal 80% and 95% intervals. Drag to zoom, double-click to "
-                   "zoom out.")
+        st.caption(f"{shown}, {intervals_named(part, 'with their split-conformal')}. Drag to zoom, double-click "
+                   "to zoom out.")
         if horizon > 1:
             st.markdown("**Mean absolute error by horizon step**")
             st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
     if forecast is not None and len(forecast):
         st.subheader("Forecast")
-        st.markdown(f"**The {len(forecast)} steps after the last row, with 80% and 95% intervals**")
+        st.markdown(f"**The {len(forecast)} steps after the last row, {intervals_named(forecast, 'with their')}**")
         rows = min(max(4 * spec.horizon, spec.lookback), 5000)
         history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
         target = spec.target or (history.name if history is not None else "target")
