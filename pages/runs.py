@@ -41,7 +41,7 @@ else:
     version = st.session_state.setdefault("runs-table-version", 0)
     event = st.dataframe(
         runs_table(records), key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"
         column_config={
             "run": st.column_config.TextColumn("run", width="large", pinned=True),
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "

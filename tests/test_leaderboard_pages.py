@@ -35,6 +35,8 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)
+    board = next(d for d in at.dataframe if "candidate" in d.value.columns)
+    assert board.proto.placeholder == "—"   # a skipped candidate's scores are a dash, not "None"
     plan = summary["plan"]   # what it ran with, under its heading: the horizon, period and lookback it chose
     assert any(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']} · budget" in c.value
                for c in at.caption)

@@ -399,6 +399,7 @@ def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs
     at = open_page("pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
     assert list(at.dataframe[0].value["run"]) == [ids[1]]
+    assert at.dataframe[0].proto.placeholder == "—"   # a field a run lacks shows a dash, not "None"
     stranger = open_page("pages/runs.py", state={"visitor": "b" * 32})
     assert not stranger.dataframe and any("No runs yet" in i.value for i in stranger.info)
 

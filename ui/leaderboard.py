@@ -258,7 +258,7 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
                                                          help="the last three horizons of the series, then this "
                                                               "candidate's forecast"),
             "note": st.column_config.TextColumn(width="large"),
-        })
+        }, placeholder="—")   # a value a candidate does not have (a skipped one's scores), not "None"
 
 
 # ---------------------------------------------------------------------------------------------
