@@ -259,6 +259,10 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert list(table.index) == list(fio.METRIC_LABELS.values())
     charts = at.get("plotly_chart")
     assert len(charts) >= 3, "backtest, error by step and forecast"
+    ahead = next(d for d in at.dataframe if "forecast" in list(d.value.columns))
+    config = json.loads(ahead.proto.columns)   # hourly: the hour shown, no seconds; a missing value a dash
+    assert config["date"]["type_config"] == {"type": "datetime", "format": "YYYY-MM-DD HH:mm"}, config["date"]
+    assert ahead.proto.placeholder == "—"
     labels = {b.label for b in at.download_button}
     assert {"forecast.csv", "backtest.csv", "best.pt", "spec.json", "whole run (.zip)"} <= labels
     assert "python -m zoo train --data" in "\n".join(c.value for c in at.code)
@@ -329,6 +333,8 @@ def test_a_run_on_a_series_without_dates_forecasts_plain_steps(runs_dir):
     at = new_app({"run": run_dir.name}).run()
     assert_clean(at)
     assert not at.error and len(at.get("plotly_chart")) >= 3
+    ahead = next(d for d in at.dataframe if "forecast" in list(d.value.columns))
+    assert "date" not in json.loads(ahead.proto.columns)   # step numbers, not read as dates
     from zoo.runs import load_run
 
     forecast = load_run(run_dir).table("forecast")

@@ -227,8 +227,13 @@ def sections(run, key: str) -> None:
                             config=PLOT_CONFIG)
         if history is None:
             st.caption("The series this run was trained on is no longer readable, so the history is not drawn.")
+        columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
+        dates = forecast["date"]
+        if pd.api.types.is_datetime64_any_dtype(dates):   # dates of days without their 00:00:00 (a series without
+            whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())   # dates: step numbers)
+            columns["date"] = st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
         st.dataframe(forecast, width="stretch", height=min(38 + 35 * len(forecast), 300), hide_index=True,
-                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]})
+                     placeholder="—", column_config=columns)   # "—": a level left out (intervals_named)
     elif run.status in ("finished", "early_stopped", "stopped"):
         st.info("This run has no forecast.csv: it ended before the evaluation.", icon=":material/info:")
     notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
