@@ -229,8 +229,9 @@ def sections(run, key: str) -> None:
             st.caption("The series this run was trained on is no longer readable, so the history is not drawn.")
         columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
         dates = forecast["date"]
-        if pd.api.types.is_datetime64_any_dtype(dates):   # dates of days without their 00:00:00 (a series without
-            whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())   # dates: step numbers)
+        # Dates of whole days without their 00:00:00; a series without dates has step numbers, left as they are.
+        if pd.api.types.is_datetime64_any_dtype(dates):
+            whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())
             columns["date"] = st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
         st.dataframe(forecast, width="stretch", height=min(38 + 35 * len(forecast), 300), hide_index=True,
                      placeholder="—", column_config=columns)   # "—": a level left out (intervals_named)
