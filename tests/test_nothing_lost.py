@@ -123,6 +123,23 @@ def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir)
     assert "learned nothing useful" in warning and "most common class" in warning and "lr 3" in warning
 
 
+@pytest.mark.parametrize("train_losses, val_loss, cause", [
+    # A new user's run of three one-step epochs: its mean training loss sat above its validation loss.
+    # That is under-fitting, and "try a smaller model" was the wrong advice.
+    ([0.47, 0.465, 0.46], 0.19, "does not fit even the training data (training loss 0.46, validation loss 0.19"),
+    ([0.30, 0.20, 0.195], 0.21, "does not fit even the training data"),
+    ([0.30, 0.10, 0.098], 0.40, "fits the training data (loss 0.098) much better than the validation data (0.4)"),
+    ([0.30, 0.20, 0.10], 0.40, "still falling"),
+    ([0.50, 0.50, 0.50], 0.50, "did not fall"),
+])
+def test_the_likely_cause_tells_under_fitting_from_over_fitting(train_losses, val_loss, cause):
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import likely_cause
+
+    history = [{"epoch": i + 1, "train_loss": loss, "val_loss": val_loss} for i, loss in enumerate(train_losses)]
+    assert cause in likely_cause(ExperimentSpec(model="lstm", task="series", lr=1e-3), history)
+
+
 # ------------------------------------------------------------------ 7. a failed search
 
 
