@@ -404,6 +404,38 @@ def test_check_windows_reports_sizes_bounds_and_the_season():
         fio.check_windows(sf, 48, 48)
 
 
+def monthly_csv(rows: int) -> bytes:
+    """Monthly sales with a clear yearly cycle."""
+    rng = np.random.default_rng(3)
+    t = np.arange(rows)
+    sales = 100 + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, rows)
+    dates = pd.date_range("2020-01-01", periods=rows, freq="MS").strftime("%Y-%m-%d")
+    return pd.DataFrame({"month": dates, "sales": sales.round(2)}).to_csv(index=False).encode()
+
+
+def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was_found(runs_dir):
+    """48 months (33 in training) hold under three yearly cycles, however clear: no season is detected
+    (zoo/forecast/baselines.MIN_CYCLES), and the caption says why and what to do instead of a bare
+    "none detected"."""
+    short = fio.read_upload(monthly_csv(48), "sales.csv")
+    check = fio.check_windows(short, 8, 2)
+    assert check["season"] == 1 and check["season_undetectable"] == 12
+    assert fio.check_windows(short, 8, 2, season=12)["season_undetectable"] is None   # set by the person
+    longer = fio.check_windows(fio.read_upload(monthly_csv(96), "sales.csv"), 8, 2)
+    assert longer["season"] == 12 and longer["season_undetectable"] is None
+
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(48), "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(8).run()
+    at.number_input(key="forecast-horizon").set_value(2).run()
+    assert_clean(at)
+    assert ("Seasonal period: **1** (none detected: the 33 training rows hold fewer than 3 cycles of 12 steps, "
+            "the usual season at this frequency") in all_text(at)
+    assert "set Season if the series has one" in all_text(at)
+
+
 def test_result_tables_from_a_run_directory(finished_run):
     result = json.loads((finished_run / "result.json").read_text())
     from zoo.runs import load_run

@@ -15,6 +15,7 @@ import streamlit as st
 from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
+from zoo.forecast.baselines import MIN_CYCLES
 from zoo.registry import SpecError
 from zoo.spec import setting
 
@@ -383,6 +384,10 @@ def check_caption(check: dict) -> None:
     a = check["rows"][0]
     season = check["season"]
     how = "set by you" if check["season_set"] else ("detected" if season > 1 else "none detected")
+    usual = check.get("season_undetectable")
+    if usual:
+        how += (f": the {a:,} training rows hold fewer than {MIN_CYCLES} cycles of {usual} steps, the usual season "
+                "at this frequency, too few to tell a season from noise; set Season if the series has one")
     st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
     for note in check.get("notes", []):

@@ -175,16 +175,20 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
     """The windows these settings make, without training: sizes, row boundaries, the seasonal period
     and notes. Raises SpecError (one sentence) when a split is too short or a setting is invalid."""
     from zoo.forecast import detect_period
+    from zoo.forecast.baselines import season_too_long_to_detect
 
     ws = make_windows(sf, lookback, horizon, features=features, split=split, season=season)
     a, b, n = ws.split_rows
     index = sf.frame.index
+    period = detect_period(ws, season=season)
     return {
         "sizes": {"train": len(ws.train_starts), "val": len(ws.val_starts), "test": len(ws.test_starts)},
         "rows": (a, b, n),
         "bounds": {"val": index[a], "test": index[b], "end": index[n - 1]},
-        "season": detect_period(ws, season=season),
+        "season": period,
         "season_set": bool(season),
+        # the usual season of the rows' frequency, when the training part is too short to detect it
+        "season_undetectable": season_too_long_to_detect(a, sf.freq) if not season and period == 1 else None,
         "n_features": ws.n_features,
         "notes": list(ws.notes),
     }

@@ -75,6 +75,16 @@ def _evidence(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, float]:
     return score, max(0.1, NOISE_BANDS * 2.0 / math.sqrt(n))
 
 
+def season_too_long_to_detect(n_rows: int, freq: str | None) -> int | None:
+    """The frequency's usual season (12 for monthly rows) when `n_rows` training rows hold fewer than
+    MIN_CYCLES of it, so that detect_period cannot find it however clear it is; else None. Four years
+    of monthly rows (33 of them in training) have a visible yearly cycle and no detected season."""
+    usual = _candidates_for(freq)
+    if usual and n_rows < MIN_CYCLES * usual[0]:
+        return int(usual[0])
+    return None
+
+
 def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:
     """The seasonal period: `season` when > 0, else the one the autocorrelation gives evidence for.
 
