@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import after_run, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
@@ -72,7 +73,11 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     page.get_by_role("button", name="Train and forecast").click()
     page.wait_for_url("**/forecast?run=*", timeout=30_000)
     run_id = page.url.split("run=")[1].split("&")[0]
-    page.get_by_text(f"Run {run_id}").first.wait_for(timeout=30_000)
+    heading = page.get_by_text(f"Run {run_id}").first
+    heading.wait_for(timeout=30_000)
+    # The button sits deep in the set-up column; the run (the live chart and Stop) starts at the top of
+    # the view column, scrolled out of sight: the page brings it into view (ui/run_view.show_started).
+    expect(heading).to_be_in_viewport(timeout=10_000)
     tall_shot(page, "forecast-live")   # the live panel (or, on a fast machine, already the results)
 
     # The results replace the live panel when the job ends: the backtest plot has the test windows.

@@ -203,8 +203,9 @@ def start_board(spec: LeaderboardSpec) -> None:
     except SpecError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    st.query_params["run"] = job.id
-    st.rerun()
+    from ui.run_view import show_started
+
+    show_started(job.id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ spec's task, which fills its form from it once (`take_prefill`).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -149,8 +150,27 @@ def start_run(spec: ExperimentSpec) -> None:
     except SpecError as exc:   # the hosted demo's caps (runs or disk kept per visitor)
         st.error(str(exc), icon=":material/error:")
         return
-    st.query_params["run"] = job.id
-    st.rerun()  # the whole page: the run view shows the new job
+    show_started(job.id)
+
+
+# Set by show_started, taken by the next run_panel: bring the run into view once.
+SCROLL_TO_RUN = "scroll-to-run"
+
+
+def show_started(job_id: str) -> None:
+    """Show a job just started (a training run's or a leaderboard's) in the run view: its id in the
+    URL, then the whole page again. The start button sits deep in the set-up column, below the view's
+    top where the live chart and Stop appear, so the next run_panel scrolls the view into sight."""
+    st.query_params["run"] = job_id
+    st.session_state[SCROLL_TO_RUN] = True
+    st.rerun()
+
+
+def _scroll_into_view(selector: str) -> None:
+    # Our own constant selector, never a user's text: the script is safe to run (st.html runs it only
+    # with unsafe_allow_javascript).
+    st.html(f"<script>document.querySelector({json.dumps(selector)})"
+            "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>", unsafe_allow_javascript=True)
 
 
 def _job_task(job) -> str:
@@ -176,6 +196,15 @@ def current_run_id(task: str, key: str) -> str | None:
 
 def run_panel(task: str, *, key: str, empty: str) -> None:
     """The run of `?run=` (or this visitor's live one) for a page of `task`; `empty` when there is none."""
+    with st.container(key=f"{key}-run-panel"):
+        _run_panel(task, key=key, empty=empty)
+        # Last in the panel: an element that comes and goes before others would shift their places, and
+        # Streamlit would redraw them anew (an open expander closes).
+        if st.session_state.pop(SCROLL_TO_RUN, False):
+            _scroll_into_view(f".st-key-{key}-run-panel")
+
+
+def _run_panel(task: str, *, key: str, empty: str) -> None:
     manager = job_manager()
     run_id = current_run_id(task, key)
     if not run_id:
@@ -334,7 +363,7 @@ def summary_metrics(run) -> None:
     cols[1].metric("best epoch", best if best is not None else "—",
                    help="the checkpoint kept and evaluated (0: the initial weights)")
     seconds = result.get("seconds")
-    cols[2].metric("epochs run", result.get("epochs_run", "—"),
+    cols[2].metric("epochs completed", result.get("epochs_run", "—"),
                    help=f"training took {format_duration(seconds)}" if seconds else None)
 
 
