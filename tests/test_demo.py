@@ -11,6 +11,8 @@ import sys
 import time
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -423,3 +425,39 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
         with manager._lock:
             manager._jobs.pop(live.id, None)
             manager._order.remove(live.id)
+
+
+@pytest.mark.parametrize("demo_mode", [True, False])
+def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo_mode, runs_dir, st_navigation,
+                                                                            monkeypatch):
+    """A run of an uploaded CSV showed `--data /srv/…/runs/uploads/<visitor>/<hash>.csv` to reproduce it:
+    a server path the visitor cannot use, and not theirs to see. The demo names the file they sent; a
+    local server keeps the path, which works there."""
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+
+    if demo_mode:
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    else:
+        monkeypatch.delenv("PLAYGROUND_DEMO", raising=False)
+    token = "a" * 32
+    owner = demo.owner_of(token) if demo_mode else None
+    rows = np.arange(120, dtype=float) % 12 + 10
+    raw = pd.DataFrame({"t": range(120), "sales": rows}).to_csv(index=False).encode()
+    stored = fio.store_upload(raw, "my sales.csv", runs_dir, owner)
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", lookback=12, horizon=3,
+                                        epochs=1), runs_dir=runs_dir, owner=owner)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at.session_state["visitor"] = token
+    at.query_params["run"] = run.run_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    command = " ".join(c.value for c in at.code)
+    captions = " ".join(c.value for c in at.caption)
+    assert "python -m zoo train" in command
+    if demo_mode:
+        assert "--data 'my sales.csv'" in command and str(runs_dir) not in command, command
+        assert "`my sales.csv` is the file you uploaded" in captions
+    else:
+        assert f"--data {stored}" in command, command
+        assert "is the file you uploaded" not in captions

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -371,4 +370,7 @@ def run_label(run) -> str:
     metrics = run.result.get("metrics") or {}
     score = f" · accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else (
         f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
-    return f"{run.run_id} · {run.spec.model} on {Path(str(run.spec.data)).name} · {run.status}{score}"
+    from zoo.forecast_io import display_name
+
+    # an upload by the name it was sent with, not its stored file's hash
+    return f"{run.run_id} · {run.spec.model} on {display_name(run.spec.data)} · {run.status}{score}"

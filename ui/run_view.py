@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import streamlit as st
 
 from ui import image_results, leaderboard, series_results
 from ui.live import STATUSES, cap_duration, format_duration, live_panel, status_badge, training_figure
-from ui.state import can_control, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
+from ui.state import can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -392,7 +393,13 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
                         key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore",
                         help="every file of the run directory")
     st.markdown("Reproduce it from a shell:")
-    st.code(run.command(), language="bash", wrap_lines=True)
+    # On the hosted demo an upload's path is the server's, of no use to the visitor and not theirs to see
+    # (README, "Deploying the hosted demo"): the command names the file they sent.
+    path = Path(str(run.data or ""))
+    sent = display_name(run.data) if not is_local() and path.name != str(path) else None
+    st.code(run.command(data=sent), language="bash", wrap_lines=True)
+    if sent:
+        st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
     caveat = _reproduce_caveat(run)
     if caveat:
         st.caption(f":material/info: {caveat}")

@@ -282,13 +282,19 @@ class Run:
             out.append(item)
         return out
 
-    def command(self) -> str:
-        """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`."""
+    @property
+    def data(self) -> str | None:
+        """What the run read: a dataset's or the sample's name, or a CSV's path (an upload's, on the server)."""
+        return self.settings.get("data") if self.is_leaderboard else self.spec.data
+
+    def command(self, data: str | None = None) -> str:
+        """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`;
+        with `data` in place of the run's (the hosted demo names an upload by the file the visitor sent)."""
         if self.is_leaderboard:
             from zoo.leaderboard.spec import LeaderboardSpec
 
-            return LeaderboardSpec.from_dict(self.settings).cli_command()
-        return self.spec.cli_command()
+            return LeaderboardSpec.from_dict({**self.settings, **({"data": data} if data else {})}).cli_command()
+        return (self.spec.replace(data=data) if data else self.spec).cli_command()
 
     @property
     def status(self) -> str:
