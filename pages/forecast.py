@@ -12,7 +12,7 @@ from ui import series_source as views
 from ui.run_view import run_panel, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, runs_dir, session_owner
 from zoo.forecast_io import store_upload
-from zoo.registry import DataShape, SpecError, get_model, list_models
+from zoo.registry import SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
 
 ensure_app_shell()
@@ -61,9 +61,8 @@ with setup:
         params = form.model_form(model, key_prefix="forecast-model", task="series",
                                  values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
                                  else None)
-    n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
-    shape = DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
-    preview = form.render_model_preview(model, params.valid(), shape)
+    shape = views.model_shape(windows, check, sf)
+    preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
     with st.expander("Training settings", key="forecast-settings-box"):
         settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
     problems = ([problem] if problem else []) + params.problems + settings.problems

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import after_run, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, enter_text, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
 from zoo.forecast_io import FORECAST_COLUMNS
 
@@ -62,6 +62,16 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     preview.get_by_text("400 rows").wait_for(timeout=30_000)
     text = preview.inner_text()
     assert "timestamp" in text and "hourly (h)" in text and "demand" in text
+
+    # A lookback past its range stays in the box as typed and is refused there, with Start off (Streamlit's
+    # own max kept 99999 in the box while the page used the last value inside it).
+    lookback = page.locator(".st-key-forecast-lookback input")
+    enter_text(page, lookback, "99999")
+    page.get_by_test_id("stAlertContentError").get_by_text("lookback 99999 is outside its range [1, 5000]").wait_for()
+    assert lookback.input_value() == "99999"
+    assert page.get_by_role("button", name="Train and forecast").is_disabled()
+    enter_text(page, lookback, "96")
+    page.get_by_text("lookback 99999").first.wait_for(state="detached")
 
     page.get_by_text("Training settings", exact=True).click()
     set_slider(page, "forecast-settings-epochs", "Home", "ArrowRight")

@@ -404,6 +404,24 @@ def test_check_windows_reports_sizes_bounds_and_the_season():
         fio.check_windows(sf, 48, 48)
 
 
+@pytest.mark.parametrize("key, value, words", [
+    ("forecast-lookback", 99999, "lookback 99999 is outside its range [1, 5000]"),
+    ("forecast-lookback", 0, "lookback 0 is outside its range [1, 5000]"),
+    ("forecast-horizon", -1, "horizon -1 is outside its range [1, 1000]"),
+    ("forecast-season", -3, "season -3 must be at least 0"),
+])
+def test_a_window_setting_out_of_range_is_kept_as_typed_with_start_off(key, value, words, runs_dir):
+    """The boxes have no min or max: Streamlit's box kept showing 99999 while the page trained with the
+    last value inside its range (a new user's check). The value typed is the value used, and the spec's
+    range refuses it here, in the field's own words."""
+    at = new_app().run()
+    at.number_input(key=key).set_value(value).run()
+    assert_clean(at)
+    assert at.number_input(key=key).value == value
+    assert len(at.error) == 1 and words in at.error[0].value, texts(at, "error")
+    assert start_button(at).disabled
+
+
 def monthly_csv(rows: int) -> bytes:
     """Monthly sales with a clear yearly cycle."""
     rng = np.random.default_rng(3)

@@ -16,7 +16,7 @@ from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
 from zoo.forecast.baselines import MIN_CYCLES
-from zoo.registry import SpecError
+from zoo.registry import DataShape, SpecError
 from zoo.spec import setting
 
 PERSIST = "session"
@@ -326,14 +326,15 @@ def init_defaults(prefill: dict | None = None) -> None:
 
 def window_settings() -> dict:
     """Lookback, horizon, features, split and seasonal period; returns them as spec fields."""
+    # No min or max on the boxes: Streamlit's box keeps showing a number past them while the page goes on
+    # with the last one inside (a lookback of 99999 shown, 40 trained). Any number is taken, and
+    # fio.check_windows refuses one outside the spec's range with a message, Start off.
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
-    lookback = c1.number_input("Lookback (input steps)", min_value=lookback.low, max_value=lookback.high, step=1,
-                               key="forecast-lookback", persist_state=PERSIST,
-                               help="how many past steps each forecast sees")
-    horizon = c2.number_input("Horizon (steps ahead)", min_value=horizon.low, max_value=horizon.high, step=1,
-                              key="forecast-horizon",
-                              persist_state=PERSIST, help="how many future steps are predicted at once")
+    lookback = c1.number_input("Lookback (input steps)", step=1, key="forecast-lookback", persist_state=PERSIST,
+                               help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
+    horizon = c2.number_input("Horizon (steps ahead)", step=1, key="forecast-horizon", persist_state=PERSIST,
+                              help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, key="forecast-features",
                         persist_state=PERSIST,
                         help="univariate: the target's past only; multivariate: every numeric column's past "
@@ -345,12 +346,22 @@ def window_settings() -> dict:
     if split == "custom":
         st.session_state.setdefault("forecast-split-custom", "0.7,0.15,0.15")
         split = c2.text_input("Shares (train,val,test)", key="forecast-split-custom", persist_state=PERSIST)
-    season = c1.number_input("Season (0: detect)", min_value=0, max_value=100_000, step=1,
-                             key="forecast-season", persist_state=PERSIST,
+    season = c1.number_input("Season (0: detect)", step=1, key="forecast-season", persist_state=PERSIST,
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
     return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
             "season": int(season)}
+
+
+def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
+    """The shape a series model is built for with these windows, or None while a lookback, horizon or
+    season is out of its range (the windows' error says so; no model is built for a lookback of 0)."""
+    try:
+        fio.check_window_settings(windows["lookback"], windows["horizon"], windows["season"])
+    except SpecError:
+        return None
+    n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
+    return DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
 
 
 def _use_windows(lookback: int, horizon: int) -> None:

@@ -170,6 +170,19 @@ def header_columns(raw: bytes, name: str = "the upload") -> list[str]:
     return names
 
 
+def check_window_settings(lookback: int, horizon: int, season: int = 0) -> None:
+    """Raise SpecError for a lookback, horizon or season outside the spec's rule (zoo/spec.py), in the
+    page's words. The page's boxes take any number, so that a box never shows a value other than the one
+    used; this is what refuses one out of range, before any window is cut or model built."""
+    from zoo.spec import setting
+
+    for name, value in (("lookback", lookback), ("horizon", horizon), ("season", season)):
+        try:
+            setting(name).check(value)
+        except SpecError as exc:
+            raise SpecError(str(exc).replace(f"{name}=", f"{name} ", 1)) from None
+
+
 def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "target",
                   split: str = "0.7,0.1,0.2", season: int = 0) -> dict:
     """The windows these settings make, without training: sizes, row boundaries, the seasonal period
@@ -177,6 +190,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
     from zoo.forecast import detect_period
     from zoo.forecast.baselines import season_too_long_to_detect
 
+    check_window_settings(lookback, horizon, season)
     ws = make_windows(sf, lookback, horizon, features=features, split=split, season=season)
     a, b, n = ws.split_rows
     index = sf.frame.index
