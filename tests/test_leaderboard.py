@@ -312,11 +312,12 @@ class RowsCostSeconds:
         return float(fit_end)
 
 
-def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path):
+@pytest.mark.parametrize("share", [2.0, 0.3])
+def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path, share):
     """AutoARIMA's first fold took 44 s of a 60 s budget and was skipped only after it, and the zoo
     models behind it never started. A first fold past (time left) / (fits to make) cannot pass the
     check after it, so it is stopped at that point, said so, and the board goes on with the time left."""
-    from zoo.leaderboard.board import Scorer, _run_candidate
+    from zoo.leaderboard.board import Scorer, _run_candidate, seconds_said
     from zoo.leaderboard.candidates import Candidate, Stopped
 
     board = board_on(monthly_csv(tmp_path / "s.csv"))
@@ -328,15 +329,19 @@ def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path)
             raise Stopped()
 
     n_fits = sum(1 for k in range(len(board.plan.folds)) if len(board.plan.fold_origins(k))) + 1
-    budget = 2.0 * n_fits   # a share of 2 s per fit
+    budget = share * n_fits   # a share of `share` seconds per fit
     start = time.perf_counter()
     deadline = start + budget
     row, pred = _run_candidate(Slow("slow", "classical", "slow"), board, Scorer(board.y, board.plan),
                                time.perf_counter, deadline, lambda: time.perf_counter() > deadline)
     stopped_at = time.perf_counter()
     assert pred is None and row["status"] == "skipped"
-    assert row["note"].startswith("over the budget: its first fold alone ran past 2 s") and \
-        f"its {n_fits} fits would not end in the {budget:.0f} s" in row["note"]
+    if share >= 0.5:
+        assert row["note"].startswith("over the budget: its first fold alone ran past 2.0 s") and \
+            f"its {n_fits} fits would not end in the {seconds_said(budget)}" in row["note"]
+    else:   # under half a second a fit: "ran past 0.3 s" says little; the time there was, does
+        assert row["note"] == (f"over the budget: {seconds_said(budget)} were left when it started, too little "
+                               f"for its {n_fits} fits"), row["note"]
     assert stopped_at < deadline - budget / 2   # stopped at its share, not at the end of the budget
 
 
@@ -345,7 +350,7 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
     """After its first fold, a candidate whose fits cost in proportion to their rows is stopped when
     the later, longer fits would not end in the time left, though the first fold's time times the
     fits left would (the projection before); with room for them, it finishes within the budget."""
-    from zoo.leaderboard.board import Scorer, _run_candidate
+    from zoo.leaderboard.board import Scorer, _run_candidate, seconds_said
     from zoo.leaderboard.candidates import Board
 
     t = np.arange(400)
@@ -361,10 +366,20 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
                                lambda: clock[0] > deadline)
     if room == "short":
         assert pred is None and row["status"] == "skipped" and cand.calls == [plan.folds[0][0]]
-        said = f"after {first:.0f} s it would need about {rest:.0f} s more, and {rest - 1:.0f} s were left"
+        said = (f"after {seconds_said(first)} it would need about {seconds_said(rest)} more, and "
+                f"{seconds_said(rest - 1)} were left")
         assert said in row["note"]
     else:
         assert row["status"] == "done" and len(cand.calls) == len(plan.folds) + 1 and clock[0] <= deadline
+
+
+def test_a_notes_seconds_keep_tenths_under_ten():
+    """A 10 s board said AutoARIMA "would need about 1 s more, and 1 s were left" and the zoo models' first
+    folds "ran past 0 s" (a new user's check)."""
+    from zoo.leaderboard.board import seconds_said
+
+    assert [seconds_said(x) for x in (0.04, 0.44, 1.4, 0.6, 9.94, 9.96, 12.6, 150.0)] == [
+        "0.0 s", "0.4 s", "1.4 s", "0.6 s", "9.9 s", "10 s", "13 s", "150 s"]
 
 
 def test_the_projection_scales_the_fit_by_its_work_and_the_forecasts_by_their_origins():

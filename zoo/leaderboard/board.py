@@ -260,6 +260,12 @@ def _fmt(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
+def seconds_said(seconds: float) -> str:
+    """A duration in a row's note: tenths under 10 s, so that a small budget's notes do not read "would
+    need about 1 s more, and 1 s were left" (1.4 and 0.6) or "ran past 0 s"."""
+    return f"{seconds:.1f} s" if seconds < 9.95 else f"{seconds:.0f} s"
+
+
 def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0) -> dict:
     return {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": status, "note": note,
             "seconds": round(seconds, 3), "settings": cand.settings(board), "folds": 0}
@@ -298,14 +304,18 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
             if cand.kind != "baseline" and clock() + projected > deadline:
-                return _skip(cand, f"over the budget: after {clock() - started:.0f} s it would need about "
-                                   f"{projected:.0f} s more, and {max(0.0, deadline - clock()):.0f} s were left",
+                return _skip(cand, f"over the budget: after {seconds_said(clock() - started)} it would need about "
+                                   f"{seconds_said(projected)} more, and {seconds_said(max(0.0, deadline - clock()))} "
+                                   "were left",
                              board, seconds=clock() - started), None
         test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
     except Stopped:
-        if over_share[0] and not done:
-            note = (f"over the budget: its first fold alone ran past {left_at_start / n_fits:.0f} s, and at that "
-                    f"pace its {n_fits} fits would not end in the {left_at_start:.0f} s that were left")
+        if over_share[0] and not done and left_at_start / n_fits < 0.5:
+            note = (f"over the budget: {seconds_said(left_at_start)} were left when it started, too little for "
+                    f"its {n_fits} fits")
+        elif over_share[0] and not done:
+            note = (f"over the budget: its first fold alone ran past {seconds_said(left_at_start / n_fits)}, and at "
+                    f"that pace its {n_fits} fits would not end in the {seconds_said(left_at_start)} that were left")
         else:
             note = "stopped at the end of the budget" if clock() > deadline else "stopped by request"
         return _skip(cand, note, board, seconds=clock() - started), None
