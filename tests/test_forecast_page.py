@@ -252,8 +252,8 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     for name, won in result["beats"].items():
         verdict = "beats" if won else "does not beat"
         assert f"**{verdict} {fio.baseline_label(name, result['season'])}**" in shown
-    coverage = {m.label: m.value for m in at.metric if "interval coverage" in m.label}
-    assert coverage == {f"{lv}% interval coverage": f"{result['coverage'][str(lv)]:.1%}" for lv in (80, 95)}
+    coverage = {m.label: m.value for m in at.metric if m.label.endswith("% coverage")}
+    assert coverage == {f"{lv}% coverage": f"{result['coverage'][str(lv)]:.1%}" for lv in (80, 95)}
     table = next(d.value for d in at.dataframe if "model" in list(d.value.columns))
     assert list(table.columns) == ["model", "naive", "seasonal naive", "window mean", "linear LS"]
     assert list(table.index) == list(fio.METRIC_LABELS.values())
@@ -313,8 +313,8 @@ def test_a_run_with_too_few_validation_windows_shows_no_interval(runs_dir):
     assert result["coverage"] == {"80": None, "95": None} and result["interval_windows"]["validation"] == 3
     at = new_app({"run": run_dir.name}).run()
     assert_clean(at)
-    coverage = {m.label: m.value for m in at.metric if "interval coverage" in m.label}
-    assert coverage == {"80% interval coverage": "—", "95% interval coverage": "—"}
+    coverage = {m.label: m.value for m in at.metric if m.label.endswith("% coverage")}
+    assert coverage == {"80% coverage": "—", "95% coverage": "—"}
     assert "80% interval is left out" in all_text(at) and "at least 4 validation windows" in all_text(at)
     from zoo.runs import load_run
 

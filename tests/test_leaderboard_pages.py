@@ -2,7 +2,10 @@
 page shows it again from `?run=<id>` with its table, the pick, the skipped ones and the command."""
 from __future__ import annotations
 
+import json
 import time
+
+import pytest
 
 from tests.test_leaderboard import monthly_csv, yearly_csv
 from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
@@ -37,6 +40,11 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any("forecast-auto" in c.value for c in at.code)
     board = next(d for d in at.dataframe if "candidate" in d.value.columns)
     assert board.proto.placeholder == "—"   # a skipped candidate's scores are a dash, not "None"
+    # coverage in points to one decimal, every row alike (the "percent" format gave "82.64%" beside "75%")
+    cover = json.loads(board.proto.columns)["80% cover"]
+    assert cover["type_config"]["format"] == "%.1f%%", cover
+    shown = board.value.set_index("candidate")["80% cover"]
+    assert shown[summary["pick"]["label"]] == pytest.approx(100 * summary["coverage"]["80"])
     plan = summary["plan"]   # what it ran with, under its heading: the horizon, period and lookback it chose
     assert any(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']} · budget" in c.value
                for c in at.caption)
@@ -54,9 +62,9 @@ def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
     at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     shown = {m.label: m for m in at.metric}
-    assert shown["80% interval coverage"].value.endswith("%")
-    assert shown["95% interval coverage"].value == "—"
-    assert "too few validation origins" in shown["95% interval coverage"].proto.help
+    assert shown["80% coverage"].value.endswith("%")
+    assert shown["95% coverage"].value == "—"
+    assert "too few validation origins" in shown["95% coverage"].proto.help
 
 
 def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_models_windows(runs_dir, tmp_path):

@@ -229,7 +229,8 @@ def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
             "kind": KIND_LABELS.get(r.get("kind"), r.get("kind")),
             "val MASE": r.get("val_mase"),
             "test MASE": r.get("test_mase"),
-            "80% cover": r.get("coverage_80"),
+            # in points, shown to one decimal: Streamlit's "percent" format gave "82.64%" beside "75%"
+            "80% cover": None if r.get("coverage_80") is None else 100 * r["coverage_80"],
             "seconds": r.get("seconds"),
             "forecast": r.get("forecast") or [],
             "status": STATUS_LABELS.get(r.get("status"), r.get("status")),
@@ -252,7 +253,7 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
                 "in-sample; what the ranking uses")),
             "test MASE": st.column_config.NumberColumn(format="%.3f", width="small", help=(
                 "the same on the test part, which the pick never looks at")),
-            "80% cover": st.column_config.NumberColumn(format="percent", width="small", help=(
+            "80% cover": st.column_config.NumberColumn(format="%.1f%%", width="small", help=(
                 "share of the test actuals inside the 80% conformal interval calibrated on validation")),
             "seconds": st.column_config.NumberColumn(format="%.1f", width="small"),
             "forecast": st.column_config.LineChartColumn("forecast", width="medium",
