@@ -461,3 +461,12 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     else:
         assert f"--data {stored}" in command, command
         assert "is the file you uploaded" not in captions
+    # Inspect names it so too, on either server: its heading and the test samples it shows
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
+    at.session_state["visitor"] = token
+    at.query_params["run"] = run.run_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+    assert "**linear** on **my sales.csv**" in shown and "test samples of my sales.csv" in shown
+    assert str(runs_dir) not in shown

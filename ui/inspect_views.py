@@ -94,8 +94,10 @@ def _session_model(key: str, build):
 
 def subject_from_run(run) -> Subject:
     from zoo.explain import run_model
+    from zoo.forecast_io import display_name
 
     data = cached_data(run.spec.to_json())
+    named = display_name(run.spec.data)   # an upload by the name it was sent with, not the server's path
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))
     extra = data.extra or {}
     windows = extra.get("windows")
@@ -103,13 +105,13 @@ def subject_from_run(run) -> Subject:
     metrics = run.result.get("metrics") or {}
     score = (f" · test accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else "")
     return Subject(
-        key=f"run:{run.run_id}", title=f"Run `{run.run_id}` · **{run.spec.model}** on **{run.spec.data}** · "
+        key=f"run:{run.run_id}", title=f"Run `{run.run_id}` · **{run.spec.model}** on **{named}** · "
                                       f"{status}{score} · best weights",
         task=run.spec.task, model_name=run.spec.model, params=dict(run.spec.model_params), shape=run.shape,
         model=model, x_test=data.x_test, y_test=data.y_test, class_names=list(data.class_names),
         feature_names=list(getattr(windows, "columns", []) or []), mean=extra.get("mean"), std=extra.get("std"),
         trained=True, batch_size=run.spec.batch_size, precision=run.spec.precision,
-        data_note=f"{len(data.x_test):,} test samples of {run.spec.data}")
+        data_note=f"{len(data.x_test):,} test samples of {named}")
 
 
 def subject_from_config(task: str, model_name: str, params: dict, *, data: str, seed: int = 0,
