@@ -452,6 +452,18 @@ def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was
     assert ("Seasonal period: **1** (none detected: the 33 training rows hold fewer than 3 cycles of 12 steps, "
             "the usual season at this frequency") in all_text(at)
     assert "set Season if the series has one" in all_text(at)
+    # its first rows show months as dates, not "2020-01-01 00:00:00"; hourly rows keep the hour
+    first = next(d for d in at.dataframe if "sales" in d.value.columns)
+    assert json.loads(first.proto.columns)["_index"]["type_config"]["format"] == "YYYY-MM-DD"
+    at.radio(key="forecast-source").set_value("sample").run()
+    first = next(d for d in at.dataframe if "OT" in d.value.columns)
+    assert json.loads(first.proto.columns)["_index"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
+
+
+def test_a_tables_height_shows_whole_rows():
+    from ui.series_results import table_height
+
+    assert [table_height(n) for n in (1, 8, 9, 24)] == [73, 318, 318, 318]   # (rows + header) x 35 + 3
 
 
 def test_result_tables_from_a_run_directory(finished_run):

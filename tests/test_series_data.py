@@ -841,6 +841,8 @@ def test_files_the_defaults_refuse_get_a_setting_that_fits(etth1):
         suggestion = suggest_windows(etth1, split)
         assert (suggestion["lookback"], suggestion["horizon"], suggestion["season"]) == (96, 24, 24)
         assert "80% and 95% intervals" in suggestion["reason"]
+        # counts as on the line below it on the page ("1,719 validation"), not "1719"
+        assert f"{suggestion['windows']['val']:,} validation windows calibrate" in suggestion["reason"]
     assert "too few for an 80% interval" in suggest_windows(_seasonal_frame(12, None))["reason"]
 
 

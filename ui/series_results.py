@@ -101,6 +101,22 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
                             f"on the validation {calibrated_on}' residuals of each horizon step")
 
 
+def date_column(dates) -> "st.column_config.DatetimeColumn | None":
+    """How a table shows these dates: whole days without their 00:00:00, others without seconds; None
+    for step numbers (a series without dates), left as they are."""
+    dates = pd.Series(dates)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        return None
+    whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())
+    return st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
+
+
+def table_height(rows: int, most: int = 8) -> int:
+    """A dataframe's height in pixels for `rows` rows, scrolling past `most`: whole rows only (35 px each,
+    the header one more; a height of 300 cut the eighth row in half)."""
+    return (min(rows, most) + 1) * 35 + 3
+
+
 def intervals_named(frame: pd.DataFrame, lead: str) -> str:
     """"with 80% and 95% intervals", or only the levels the frame has: too few validation windows leave a
     level out (zoo/forecast/scores.py, conformal_intervals), and a caption must not promise it."""
@@ -230,12 +246,9 @@ def sections(run, key: str) -> None:
         if history is None:
             st.caption("The series this run was trained on is no longer readable, so the history is not drawn.")
         columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
-        dates = forecast["date"]
-        # Dates of whole days without their 00:00:00; a series without dates has step numbers, left as they are.
-        if pd.api.types.is_datetime64_any_dtype(dates):
-            whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())
-            columns["date"] = st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
-        st.dataframe(forecast, width="stretch", height=min(38 + 35 * len(forecast), 300), hide_index=True,
+        if (dates := date_column(forecast["date"])) is not None:
+            columns["date"] = dates
+        st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
                      placeholder="—", column_config=columns)   # "—": a level left out (intervals_named)
     elif run.status in ("finished", "early_stopped", "stopped"):
         st.info("This run has no forecast.csv: it ended before the evaluation.", icon=":material/info:")

@@ -12,6 +12,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui import series_results
 from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
@@ -273,7 +274,9 @@ def data_preview(source: DataSource, prefill: dict | None = None):
                 lines.append(f"{icon} {note[0].upper()}{note[1:]}")
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
         with st.expander("First rows"):
-            st.dataframe(sf.frame.head(12), width="stretch")
+            first = sf.frame.head(12)
+            dates = series_results.date_column(first.index)
+            st.dataframe(first, width="stretch", column_config={"_index": dates} if dates is not None else None)
     return sf, chart, {"target": target, "date_col": date_col, "layout": layout}
 
 

@@ -72,7 +72,7 @@ def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, ne
         why = f"horizon {horizon}: one season" if horizon == wanted else \
             f"horizon {horizon}: one season ({period}) is more than the {limit} part allows"
     else:
-        why = (f"no season found, so horizon {horizon}: a quarter of the {test_rows} test rows" if horizon == wanted
+        why = (f"no season found, so horizon {horizon}: a quarter of the {test_rows:,} test rows" if horizon == wanted
                else f"no season found; horizon {horizon}: as much as the {limit} part allows")
     if lookback == LOOKBACK_HORIZONS * horizon:
         back = f"lookback {lookback}: {LOOKBACK_HORIZONS} horizons"
@@ -82,10 +82,10 @@ def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, ne
         back = f"lookback {lookback}: as long as the training part allows"
     top = max(LEVELS)
     if val_windows >= min_calibration_windows(top):
-        calib = f"{val_windows} validation windows calibrate the 80% and {top:.0%} intervals"
+        calib = f"{val_windows:,} validation windows calibrate the 80% and {top:.0%} intervals"
     elif val_windows >= need:
-        calib = (f"{val_windows} validation windows calibrate the 80% interval (the {top:.0%} one needs "
+        calib = (f"{val_windows:,} validation windows calibrate the 80% interval (the {top:.0%} one needs "
                  f"{min_calibration_windows(top)})")
     else:
-        calib = f"{val_windows} validation window(s): too few for an 80% interval (it needs {need})"
+        calib = f"{val_windows:,} validation window(s): too few for an 80% interval (it needs {need})"
     return f"{why}; {back}; {calib}."
