@@ -67,7 +67,8 @@ with setup:
         settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
     problems = ([problem] if problem else []) + params.problems + settings.problems
     if not problems:
-        views.training_caption(settings, check.get("sizes", {}).get("train"))
+        views.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
+                               lookback=windows["lookback"], period=check.get("season", 1))
     spec = start_button(
         "Train and forecast", key="forecast-start", problems=problems, preview=preview,
         build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,

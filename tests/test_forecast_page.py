@@ -460,6 +460,41 @@ def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was
     assert json.loads(first.proto.columns)["_index"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
 
 
+@pytest.mark.parametrize("demo_mode", [False, True])
+def test_few_steps_offer_the_leaderboards_recipe_applied_only_when_pressed(runs_dir, monkeypatch, demo_mode):
+    """Ten years of months with the suggested windows make 40 training windows: the default 3 epochs of
+    batch 256 are 3 steps (a new user's linear run scored MASE 2.24; the leaderboard's linear 0.46). The
+    page offers the recipe the leaderboard trains the model with, and changes nothing until it is pressed."""
+    from zoo.leaderboard.plan import zoo_settings
+
+    if demo_mode:
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+        monkeypatch.delenv("PLAYGROUND_CAP_EPOCHS", raising=False)
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    at.button(key="forecast-use-suggestion").click().run()
+    assert_clean(at)
+    train_windows = fio.check_windows(fio.read_upload(monthly_csv(120), "sales.csv"),
+                                      at.number_input(key="forecast-lookback").value,
+                                      at.number_input(key="forecast-horizon").value)["sizes"]["train"]
+    assert "3 optimisation steps (1 per epoch)" in all_text(at)
+    assert at.session_state["forecast-settings-epochs"] == 3                   # nothing changed yet
+    recipe = zoo_settings("linear", train_windows, at.number_input(key="forecast-lookback").value, 12)
+    epochs = min(recipe["epochs"], 30) if demo_mode else recipe["epochs"]
+    button = at.button(key="forecast-use-recipe")
+    assert f"batch {recipe['batch_size']}, {epochs} epochs" in button.label
+    button.click().run()
+    assert_clean(at)
+    assert at.session_state["forecast-settings-epochs"] == epochs
+    assert int(at.session_state["forecast-settings-batch_size"]) == recipe["batch_size"]
+    assert at.session_state["forecast-settings-schedule"] == "cosine"
+    assert not [b for b in at.button if b.key == "forecast-use-recipe"]      # enough steps now
+    assert f"{epochs} epochs · batch {recipe['batch_size']}" in all_text(at)
+    assert not start_button(at).disabled
+
+
 def test_a_tables_height_shows_whole_rows():
     from ui.series_results import table_height
 
