@@ -265,6 +265,8 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     at = page("pages/runs.py")
     clean(at)
     table = at.dataframe[0].value
+    # the headline scores beside the model, in view of a 1,400 px window (they sat past its right edge)
+    assert list(table.columns)[:5] == ["run", "status", "model", "test accuracy", "test MASE"]
     assert "river flows.csv" in set(table["data"])                      # not the upload's hash
     assert {"my-study #0", "my-study #1"} <= set(table["study"])        # trials say their study
     series = table[table["data"] == "river flows.csv"].iloc[0]
