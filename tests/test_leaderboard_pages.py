@@ -35,6 +35,9 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     no_exceptions(at)
     text = text_of(at)
     assert f"the pick: {summary['pick']['label']}" in text and "did not make the table" in text
+    # the ensemble's members named beside it (in the table they sit in its last column, out of view)
+    assert summary["pick"]["settings"]["members"] == ["linear_ls", "seasonal_naive", "mean"]
+    assert "the pick: median of the best 3** (of linear least squares, seasonal naive, window mean)" in text
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)

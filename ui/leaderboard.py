@@ -317,8 +317,8 @@ def live_table(job_id: str) -> None:
                    f"{plan['test_origins']} test origins")
     if rows:
         show_table(rows, None, key=f"{job_id}-live-table")
-        st.caption("The pick is made when the board ends: the median of the best three on validation, which "
-                   "is not the first row so far (★ marks it then).")
+        st.caption("No pick yet: when the board ends, ★ marks it. It is the median forecast of the best three on "
+                   "validation, not the top row so far.")
     else:
         st.caption("The first rows (the baselines) appear within seconds.")
 
@@ -357,8 +357,12 @@ def finished_board(run, job, key: str) -> None:
         st.subheader("Leaderboard")
         ranked = sum(r["status"] == "done" for r in rows)
         label = (result.get("pick") or {}).get("label")
+        # An ensemble's members named here: in the table they sit in its last column, past the window's edge.
+        labels = {r["name"]: r.get("label") or r["name"] for r in rows}
+        members = ((result.get("pick") or {}).get("settings") or {}).get("members") or []
+        of = f" (of {', '.join(labels.get(m, m) for m in members)})" if members else ""
         with st.container(key="forecast-board-summary"):
-            st.markdown((f"★ **the pick: {label}** · " if label else "") + f"{ranked} ranked · "
+            st.markdown((f"★ **the pick: {label}**{of} · " if label else "") + f"{ranked} ranked · "
                         f"{len(rows) - ranked} skipped or failed")
         show_table(rows, pick, key=f"{key}-board-{run.run_id}")
         skipped = [r for r in rows if r["status"] != "done"]
