@@ -495,6 +495,13 @@ def test_few_steps_offer_the_leaderboards_recipe_applied_only_when_pressed(runs_
     assert not start_button(at).disabled
 
 
+def test_notes_are_listed_as_sentences():
+    from ui.series_results import notes_list
+
+    assert notes_list(["dates are read from column 'month'", "Already a sentence.", ""]) == (
+        "- Dates are read from column 'month'\n- Already a sentence.\n- ")
+
+
 def test_a_tables_height_shows_whole_rows():
     from ui.series_results import table_height
 

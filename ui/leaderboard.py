@@ -412,7 +412,7 @@ def finished_board(run, job, key: str) -> None:
     notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
     if notes:
         with st.expander("Notes on the data and the validation"):
-            st.markdown("\n".join(f"- {n}" for n in notes))
+            st.markdown(series_results.notes_list(notes))
     from ui.run_view import downloads
 
     downloads(run, key, BOARD_DOWNLOADS)

@@ -101,6 +101,12 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
                             f"on the validation {calibrated_on}' residuals of each horizon step")
 
 
+def notes_list(notes) -> str:
+    """Notes as a Markdown list, each begun with a capital (the reader's notes are sentences written to
+    follow a colon: "dates are read from column 'month'")."""
+    return "\n".join(f"- {n[:1].upper()}{n[1:]}" for n in notes)
+
+
 def date_column(dates) -> "st.column_config.DatetimeColumn | None":
     """How a table shows these dates: whole days without their 00:00:00, others without seconds; None
     for step numbers (a series without dates), left as they are."""
@@ -255,4 +261,4 @@ def sections(run, key: str) -> None:
     notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
     if notes:
         with st.expander("Notes on the data and the evaluation"):
-            st.markdown("\n".join(f"- {n}" for n in notes))
+            st.markdown(notes_list(notes))
