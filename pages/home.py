@@ -12,7 +12,7 @@ ensure_app_shell()
 st.title("PyTorch playground")
 st.markdown(
     """
-Pick a model from the zoo (an MLP, a LeNet-style CNN, RNN/LSTM/GRU, a TCN, a Transformer),
+Pick a model from the zoo (an MLP, a LeNet-style CNN, RNN/LSTM/GRU, a TCN, a Transformer, a linear forecaster),
 set its hyperparameters, and **train it on MNIST-style images** or on **your own CSV time series**
 without writing code. Watch the loss fall live, stop it or let early stopping do it, search
 hyperparameters with Optuna, and look inside the result: layer summaries, parameters, buffers
@@ -42,7 +42,8 @@ st.markdown(
 **Pages**
 - **Train**: dataset, model, hyperparameters and training settings; the live chart; results and downloads.
 - **Runs**: every run, side by side: overlay the curves, see where their specs differ.
-- **Forecast**: train the sequence models on a CSV of your own and forecast ahead.
+- **Forecast**: train a series model on a CSV of your own and forecast ahead, or let the leaderboard find the
+  best of every model, the baselines and the classical AutoETS, AutoTheta and AutoARIMA.
 - **Inspect**: the layers, parameters, buffers and hooks of a trained model; Grad-CAM.
 - **Search**: let Optuna pick hyperparameters from the same ranges the forms use.
 """
