@@ -449,12 +449,9 @@ def recipe_button(model: str, train_windows: int, lookback: int, period: int, se
     from zoo import demo
     from zoo.leaderboard.plan import zoo_settings
 
-    recipe = zoo_settings(model, train_windows, lookback, period)
+    caps = demo.caps()   # the hosted demo's cap on epochs (zoo/demo.py), in the label
+    recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
     values = {k: recipe[k] for k in ("batch_size", "epochs", "patience", "lr", "schedule")}
-    caps = demo.caps()
-    if caps is not None and values["epochs"] > caps.epochs:   # the hosted demo's cap (zoo/demo.py), in the label
-        values["epochs"] = caps.epochs
-        values["patience"] = min(values["patience"], max(3, caps.epochs // 5))   # the plan's fifth of the epochs
     if all(settings.get(k) == v for k, v in values.items()):
         return   # taken already (on the demo, its capped epochs may still be few steps)
     steps = math.ceil(train_windows / values["batch_size"]) * values["epochs"]

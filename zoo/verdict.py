@@ -41,13 +41,12 @@ def likely_cause(spec, history: list[dict]) -> str:
     # the validation loss is under-fitting: each epoch's training loss is the mean over batches of a
     # model still learning (and with dropout on), so an under-trained run's sits above its end-of-epoch
     # validation loss, and a smaller model would do worse.
-    val_losses = [row.get("val_loss") for row in history]
-    last_val = val_losses[-1] if val_losses and val_losses[-1] is not None else None
-    if last_val is not None and math.isfinite(last_val) and last >= 0.9 * last_val:
-        return (f"the model does not fit even the training data (training loss {last:.3g}, validation loss "
-                f"{last_val:.3g} after {len(losses)} epochs): train longer, or try a larger model or a higher "
-                "learning rate")
+    last_val = history[-1].get("val_loss") if history else None
     if last_val is not None and math.isfinite(last_val):
+        if last >= 0.9 * last_val:
+            return (f"the model does not fit even the training data (training loss {last:.3g}, validation loss "
+                    f"{last_val:.3g} after {len(losses)} epochs): train longer, or try a larger model or a higher "
+                    "learning rate")
         return (f"the model fits the training data (loss {last:.3g}) much better than the validation data "
                 f"({last_val:.3g}): try a smaller model, more dropout or weight decay, or more data")
     return "the model fits the training data but not the test data: try a smaller model or more data"
