@@ -30,9 +30,12 @@ if prefill is not None and prefill.get("model") in list_models("series"):
 setup, view = st.columns([2, 3], gap="large")
 
 with setup:
+    # Each part that comes and goes sits in a slot (form.slot), so that the widgets between them keep
+    # their place while files are replaced.
     st.subheader("Data")
-    source = views.source_picker(runs_dir())
-    sf, chart, choice = views.data_preview(source, prefill) if source else (None, None, {})
+    with form.slot("forecast-data-slot"):
+        source = views.source_picker(runs_dir())
+        sf, chart, choice = views.data_preview(source, prefill) if source else (None, None, {})
 
     # Every setting is drawn on every run, with a file or without: a widget that is not drawn for
     # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
@@ -40,19 +43,20 @@ with setup:
     windows = views.window_settings()
     problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
     check = {}
-    if sf is not None:
-        views.window_suggestion(sf, windows)
-        check = views.check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"],
-                                   windows["horizon"], windows["features"], windows["split"], windows["season"], sf,
-                                   choice["layout"])
-        chart.plotly_chart(views.preview_figure(sf, check), key="forecast-preview-chart",
-                           config={"displaylogo": False, "displayModeBar": False})
-        problem = check.get("error")
-        if problem:
-            with st.container(key="forecast-window-error"):
-                st.error(problem, icon=":material/error:")
-        else:
-            views.check_caption(check)
+    with form.slot("forecast-windows-slot"):
+        if sf is not None:
+            views.window_suggestion(sf, windows)
+            check = views.check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"],
+                                       windows["horizon"], windows["features"], windows["split"], windows["season"],
+                                       sf, choice["layout"])
+            chart.plotly_chart(views.preview_figure(sf, check), key="forecast-preview-chart",
+                               config={"displaylogo": False, "displayModeBar": False})
+            problem = check.get("error")
+            if problem:
+                with st.container(key="forecast-window-error"):
+                    st.error(problem, icon=":material/error:")
+            else:
+                views.check_caption(check)
 
     st.subheader("Model")
     model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state="session",
@@ -62,26 +66,29 @@ with setup:
                                  values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
                                  else None)
     shape = views.model_shape(windows, check, sf)
-    preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
+    with form.slot("forecast-model-preview-slot"):
+        preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
     with st.expander("Training settings", key="forecast-settings-box"):
         settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
-    problems = ([problem] if problem else []) + params.problems + settings.problems
-    if not problems:
-        views.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
-                               lookback=windows["lookback"], period=check.get("season", 1))
-    spec = start_button(
-        "Train and forecast", key="forecast-start", problems=problems, preview=preview,
-        build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
-                                     model_params=form.non_defaults(model, params), target=sf.target,
-                                     date_col=sf.date_col, layout=choice["layout"], **windows, **settings))
-    if spec is not None:
-        try:
-            if source.kind == "upload":
-                spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(), session_owner())))
-        except SpecError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            start_run(spec)
+    with form.slot("forecast-start-slot"):
+        problems = ([problem] if problem else []) + params.problems + settings.problems
+        if not problems:
+            views.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
+                                   lookback=windows["lookback"], period=check.get("season", 1))
+        spec = start_button(
+            "Train and forecast", key="forecast-start", problems=problems, preview=preview,
+            build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
+                                         model_params=form.non_defaults(model, params), target=sf.target,
+                                         date_col=sf.date_col, layout=choice["layout"], **windows, **settings))
+        if spec is not None:
+            try:
+                if source.kind == "upload":
+                    spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(),
+                                                              session_owner())))
+            except SpecError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                start_run(spec)
     leaderboard.find_best(source, sf, windows, choice, prefill)
 
 with view:

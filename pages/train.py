@@ -42,17 +42,19 @@ def dataset_label(name: str) -> str:
 @fragment
 def setup_panel() -> None:
     st.subheader("Set up")
-    for note in st.session_state.pop("train-prefill-notes", []):
-        st.warning(note, icon=":material/warning:")
+    with form.slot("train-notes-slot"):   # notes come and go: the widgets below keep their place (form.slot)
+        for note in st.session_state.pop("train-prefill-notes", []):
+            st.warning(note, icon=":material/warning:")
     data = st.selectbox("Dataset", list(IMAGE_DATASETS), key="train-data", format_func=dataset_label,
                         persist_state="session",
                         help="mnist-sample is bundled (5,000 real MNIST digits); the full sets are read from "
                              "the data folder, or downloaded where there is a network")
     dataset = IMAGE_DATASETS[data]
-    if not dataset.bundled and not is_available(data):
-        st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
-                   + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
-                      "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
+    with form.slot("train-dataset-slot"):
+        if not dataset.bundled and not is_available(data):
+            st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
+                       + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
+                          "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
     model = st.selectbox("Model", list_models("image"), key="train-model", persist_state="session",
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):

@@ -62,6 +62,11 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
 
     shown = {f".st-key-{k} input": v for k, v in expected.items()}
     shown |= {f".st-key-{k} input[type='range']": v for k, v in sliders.items()}
+    # Each widget of the form is marked: a replaced file must not re-create them. A re-created widget
+    # reads its value back from the browser's widget state, and once in about four CI runs a slider so
+    # re-created showed its minimum while the server kept the value set (ui/form.py's `slot`).
+    mark = "(css) => css.map(c => { const el = document.querySelector(c); if (el) el.dataset.kept = 'yes'; return !!el; })"
+    assert all(page.evaluate(mark, list(shown)))
     recipe = page.get_by_text("7 epochs · batch").filter(has_text="early stopping after 2 epochs").first
 
     def check(step: str) -> None:
@@ -79,6 +84,9 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
             line = page.get_by_text("epochs · batch").first.inner_text()
             raise AssertionError(f"after {step}: the form shows {got}, not {expected | sliders}; "
                                  f"the server's recipe line: {line!r}") from None
+        remade = page.evaluate("(css) => css.filter(c => document.querySelector(c)?.dataset.kept !== 'yes')",
+                               list(shown))
+        assert not remade, f"after {step}: the file's change re-created {remade}"
 
     for i in range(10):   # over the old file
         uploader.set_input_files(files[(i + 1) % 3])

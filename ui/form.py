@@ -172,6 +172,19 @@ def _range_help(h: HParam) -> str:
     return h.help
 
 
+def slot(key: str):
+    """A keyed container drawn on every run, for a part of a form that comes and goes (a file's preview,
+    a note, a button offered only sometimes). Whatever it holds, the widgets after it keep their place
+    in the page, so Streamlit keeps them mounted.
+
+    Streamlit 1.67 re-creates the widgets that follow an element that appeared or went away, and a
+    re-created widget reads its value back from the browser's widget state. Replacing an upload
+    (which runs the page once without the file) re-created every training slider, and once in about
+    four CI runs one came back at its minimum (epochs 1) while the server kept the 7 the person set
+    (tests/test_browser_nothing_lost.py)."""
+    return st.container(key=key)
+
+
 # ---------------------------------------------------------------------------------- widgets
 
 def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bool = False,
