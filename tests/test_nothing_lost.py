@@ -273,3 +273,42 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     assert series["test MSE (norm.)"] > 0 and series["test MAE (norm.)"] > 0 and series["test MASE"] > 0
     trials = list(table.index[table["study"].str.startswith("my-study")])
     assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("search_trials", 0, "Trials: 0 must be at least 1"),
+    ("search_epochs", 500, "Epochs per trial: 500 is outside its range [1, 200]"),
+    ("search_workers", 99, "Workers: 99 is more than 1, the jobs this server runs at once for one visitor"),
+    ("search_minutes", -5.0, "Time budget (min): -5 must be at least 0"),
+    ("sp_mlp_dropout_value", 3.0, "dropout=3.0 is outside its range [0, 0.7]"),
+])
+def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value, words, runs_dir):
+    """The Search page's boxes have no min or max, as the Forecast page's windows: Streamlit's box kept
+    showing a number past its max while the page went on with the last one inside it. The number typed
+    is the one used, refused here in the box's words, Start off until it is back inside."""
+    at = page("pages/search.py")
+    at.selectbox(key="search_model_image").set_value("mlp").run()
+    if key.endswith("_value"):   # a model's setting: fixed, not searched, for its value box to count
+        at.checkbox(key=key.replace("_value", "_on")).uncheck().run()
+    before = at.number_input(key=key).value
+    at.number_input(key=key).set_value(value).run()
+    clean(at)
+    assert at.number_input(key=key).value == value
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert at.button(key="search_start").disabled
+    at.number_input(key=key).set_value(before).run()
+    assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
+
+
+def test_a_series_search_refuses_a_window_out_of_range_with_start_off(runs_dir):
+    """The window boxes are the Forecast page's (no min or max): the Search page checks them by the same
+    rule (zoo/forecast_io.check_window_settings), the number kept as typed, Start off."""
+    at = page("pages/search.py")
+    at.radio(key="search_kind").set_value("A series (CSV)").run()
+    assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
+    at.number_input(key="forecast-lookback").set_value(99999).run()
+    clean(at)
+    assert at.number_input(key="forecast-lookback").value == 99999
+    assert any("lookback 99999 is outside its range [1, 5000]" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert at.button(key="search_start").disabled

@@ -13,11 +13,12 @@ import math
 import streamlit as st
 
 from ui import series_source
-from ui.form import hparam_widget
+from ui.form import hparam_widget, slot
 from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from zoo.data.images import IMAGE_DATASETS
+from zoo.forecast_io import check_window_settings
 from zoo.registry import HParam, SpecError, get_task, list_models
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
                         default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
@@ -88,12 +89,38 @@ def _value_widget(h: HParam, default, key: str, disabled: bool):
         return st.selectbox(label, options, index=options.index(default), key=key, disabled=disabled,
                             persist_state=PERSIST,
                             label_visibility="collapsed", format_func=str)
+    # No min or max on the boxes (see checked_number); space_editor checks the value fixed.
     if h.kind == "int":
-        return st.number_input(label, int(h.low), int(h.high), int(default), step=int(h.step or 1), key=key,
+        return st.number_input(label, value=int(default), step=int(h.step or 1), key=key,
                                disabled=disabled, persist_state=PERSIST, label_visibility="collapsed")
     step = h.step or (h.low if h.log else (h.high - h.low) / 100)
-    return st.number_input(label, float(h.low), float(h.high), float(default), step=float(step), key=key,
+    return st.number_input(label, value=float(default), step=float(step), key=key,
                            disabled=disabled, persist_state=PERSIST, label_visibility="collapsed", format="%g")
+
+
+JOBS_PER_VISITOR = "the jobs this server runs at once for one visitor (each worker is a job)"
+
+
+def checked_number(column, label: str, *, key: str, value, low, high=None, step=None, help: str | None = None,
+                   problems: list[str], high_is: str | None = None):
+    """A number box with no min or max, its range checked here: a number outside it is said under the
+    box, added to `problems` (Start is off while there are any) and returned as None.
+
+    Streamlit's own min and max leave a typed number past them in the box while the page goes on with
+    the last one inside: 99999 trials shown, 20 run. (The Forecast page's windows had the same fault;
+    zoo/forecast_io.check_window_settings.)"""
+    number = column.number_input(label, value=value, step=step, key=key, help=help, persist_state=PERSIST)
+    if number >= low and (high is None or number <= high):
+        return number
+    if number < low:
+        message = f"{label}: {number:g} must be at least {low:g}"
+    elif high_is:   # a limit with a reason, said as such ("at most 2: this server's jobs per visitor")
+        message = f"{label}: {number:g} is more than {high:g}, {high_is}"
+    else:
+        message = f"{label}: {number:g} is outside its range [{low:g}, {high:g}]"
+    column.error(message, icon=":material/error:")
+    problems.append(message)
+    return None
 
 
 def space_editor(model: str, task: str):
@@ -121,7 +148,7 @@ def space_editor(model: str, task: str):
         if searched:
             search[h.name] = list(chosen) if h.kind in ("bool", "choice") else tuple(chosen)
         elif value != h.default:
-            fix[h.name] = value
+            fix[h.name] = h.check_in_range(value)   # "lr=5.0 is outside its range [1e-05, 1]; ..."
     return build_space(model, task, search=search, fix=fix)
 
 
@@ -138,13 +165,18 @@ def _data_choice(column) -> tuple[str, dict, object]:
         return "image", {"data": data}, None
     with st.container(border=True):
         st.markdown("**The series** (the same file and settings as on the Forecast page)")
-        source = series_source.source_picker(st.session_state.get("runs-dir-for-search", "runs"))
-        sf, chart, _ = series_source.data_preview(source) if source else (None, None, {})
-        if sf is None:
-            raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
-        chart.plotly_chart(series_source.preview_figure(sf), key="search-preview-chart",
-                           config={"displaylogo": False, "displayModeBar": False})
+        with slot("search-data-slot"):   # the file comes and goes: the boxes below keep their place
+            source = series_source.source_picker(st.session_state.get("runs-dir-for-search", "runs"))
+            sf, chart, _ = series_source.data_preview(source) if source else (None, None, {})
+            if sf is not None:
+                chart.plotly_chart(series_source.preview_figure(sf), key="search-preview-chart",
+                                   config={"displaylogo": False, "displayModeBar": False})
+        # The windows' defaults, as the Forecast page starts them: the boxes have no min, so without them a
+        # Search opened before Forecast showed a lookback of 0.
+        series_source.init_defaults()
         windows = series_source.window_settings()
+    if sf is None:
+        raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
     fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows)
     return "series", fields, (source if source.kind == "upload" else None)
 
@@ -153,7 +185,14 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     """The "New study" tab. When Start is pressed: a validated config and the number of workers."""
     st.session_state["runs-dir-for-search"] = runs_dir
     top = st.columns([2, 2, 2])
+    typed_problems: list[str] = []
     task, data_fields, upload = _data_choice(top[0])
+    if task == "series":   # the window boxes take any number (as on the Forecast page): refuse one out of range
+        try:
+            check_window_settings(data_fields["lookback"], data_fields["horizon"], data_fields["season"])
+        except SpecError as exc:
+            top[0].error(str(exc), icon=":material/error:")
+            typed_problems.append(str(exc))
     models = list_models(task)
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
                              key=f"search_model_{task}", persist_state=PERSIST)
@@ -173,21 +212,21 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                        "Ranges come from the model's declarations; narrow them with the sliders.")
 
     row = st.columns(5)
-    n_trials = row[0].number_input("Trials", 1, 10_000, 20, key="search_trials", persist_state=PERSIST)
-    minutes = row[1].number_input("Time budget (min)", 0.0, 24 * 60.0, 0.0, step=1.0, key="search_minutes",
-                                  persist_state=PERSIST,
-                                  help="0: none. No new trial starts after this; running trials finish")
-    defaults = ExperimentSpec()
-    epochs = row[2].number_input("Epochs per trial", 1, 200, defaults.epochs, key="search_epochs",
-                                 persist_state=PERSIST)
-    typed_problems: list[str] = []
+    n_trials = checked_number(row[0], "Trials", key="search_trials", value=20, low=1, problems=typed_problems)
+    minutes = checked_number(row[1], "Time budget (min)", key="search_minutes", value=0.0, low=0, step=1.0,
+                             help="0: none. No new trial starts after this; running trials finish",
+                             problems=typed_problems)
+    epochs_rule = setting("epochs")
+    epochs = checked_number(row[2], "Epochs per trial", key="search_epochs", value=ExperimentSpec().epochs,
+                            low=epochs_rule.low, high=epochs_rule.high, problems=typed_problems)
     with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
         limit_train = hparam_widget(setting("limit_train"), "search_limit", label="Train samples (0 = all)",
                                     help="use only the first N training samples: quicker trials for a first look",
                                     problems=typed_problems)
-    workers = row[4].number_input("Workers", 1, max(1, max_workers), 1, key="search_workers", persist_state=PERSIST,
-                                  help="workers sharing this study, each a job: a process here, or a Ray task on the "
-                                       "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS)")
+    workers = checked_number(row[4], "Workers", key="search_workers", value=1, low=1, high=max(1, max_workers),
+                             help="workers sharing this study, each a job: a process here, or a Ray task on the "
+                                  "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS); at most this "
+                                  "server's jobs per visitor", problems=typed_problems, high_is=JOBS_PER_VISITOR)
     row = st.columns(4)
     sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler", persist_state=PERSIST,
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "
@@ -219,8 +258,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                        "name: a new study never shows an older one's trials.", icon=":material/warning:")
     if space_error:
         st.error(space_error)
-    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs), limit_train=int(limit_train or 0), **data_fields)
-    # (with a mistyped sample count, its own error is the one to fix first: no cap check on a stand-in 0)
+    spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
+                          **data_fields)
+    # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
     over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
@@ -317,9 +357,11 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     if config is None:
         return None
     cols = st.columns([1, 1, 2])
-    more = cols[0].number_input("More trials", 1, 10_000, 10, key="continue_trials", persist_state=PERSIST)
-    workers = cols[1].number_input("Workers", 1, max(1, max_workers), 1, key="continue_workers", persist_state=PERSIST)
-    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:"):
+    problems: list[str] = []
+    more = checked_number(cols[0], "More trials", key="continue_trials", value=10, low=1, problems=problems)
+    workers = checked_number(cols[1], "Workers", key="continue_workers", value=1, low=1, high=max(1, max_workers),
+                             problems=problems, high_is=JOBS_PER_VISITOR)
+    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:", disabled=bool(problems)):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
         config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again
         config.owner = owner
