@@ -548,3 +548,21 @@ def test_captions_name_only_the_interval_levels_a_run_has():
     assert intervals_named(frame(40), "with their") == "with their 80% and 95% intervals"
     assert intervals_named(frame(10), "with their") == "with their 80% interval"
     assert intervals_named(frame(2), "with their") == "without intervals (too few validation windows to calibrate one)"
+
+
+def test_a_test_part_of_few_windows_is_said_to_give_noisy_scores(runs_dir):
+    """48 months with the default split leave 9 test rows: horizon 6 makes 4 test windows, whose scores a
+    new user took at face value. The windows' caption says they are few; a longer series says nothing."""
+    short = fio.read_upload(monthly_csv(48), "sales.csv")
+    check = fio.check_windows(short, 8, 6)
+    assert check["sizes"]["test"] < fio.FEW_TEST_WINDOWS
+    assert any(f"Only {check['sizes']['test']} test windows" in n for n in check["notes"]), check["notes"]
+    assert not any("test window" in n for n in fio.check_windows(fio.read_upload(monthly_csv(240), "sales.csv"),
+                                                                 8, 6)["notes"])
+    at = new_app().run()
+    at.radio(key="forecast-source").set_value("upload").run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(48), "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(8)
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    assert_clean(at)
+    assert any("test windows: the test scores average" in c for c in texts(at, "caption")), texts(at, "caption")

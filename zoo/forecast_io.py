@@ -204,8 +204,21 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         # the usual season of the rows' frequency, when the training part is too short to detect it
         "season_undetectable": season_too_long_to_detect(a, sf.freq) if not season and period == 1 else None,
         "n_features": ws.n_features,
-        "notes": list(ws.notes),
+        "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts)),
     }
+
+
+FEW_TEST_WINDOWS = 20   # below this many test windows, the scores rest on too few forecasts to compare on
+
+
+def few_test_windows_note(test_windows: int) -> list[str]:
+    """A note when the test part makes few windows: its scores (MASE, coverage, the baselines') average
+    so few forecasts that one unusual stretch swings them, and a model that wins there may not win."""
+    if test_windows >= FEW_TEST_WINDOWS:
+        return []
+    return [f"Only {test_windows} test window{'' if test_windows == 1 else 's'}: the test scores average that "
+            f"few forecasts, so they are noisy and one unusual stretch can decide which model looks best. A larger "
+            f"test share, a shorter horizon or a longer series gives steadier scores."]
 
 
 # ---------------------------------------------------------------------------------------------
