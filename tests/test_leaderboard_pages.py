@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pandas as pd
 import pytest
 
 from tests.test_leaderboard import monthly_csv, yearly_csv
@@ -55,6 +56,12 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any("did not fit in this board's budget: the command gives them the same budget" in c.value
                for c in at.caption)
     assert any(h.value.startswith("The pick:") for h in at.subheader)
+    # the pick's forecast as numbers too, as a run's (a helper's check found only a chart and the csv)
+    forecast = pd.read_csv(runs_dir / summary["run_id"] / "forecast.csv")
+    table = next(d for d in at.dataframe if "upper_80" in d.value.columns)
+    assert len(table.value) == len(forecast) == plan["horizon"]
+    assert table.value["forecast"].tolist() == pytest.approx(forecast["forecast"].tolist())
+    assert f"the {plan['horizon']} steps after the last row, with their 80%" in text_of(at)
 
 
 def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):

@@ -388,9 +388,12 @@ def finished_board(run, job, key: str) -> None:
             rows_shown = min(max(4 * len(forecast), 200), 5000)
             history = series_results.history_of(spec.get("data"), result.get("target"), spec.get("date_col"),
                                                 series_results._data_stamp(spec.get("data")), rows_shown)
+            st.markdown(f"**The pick's forecast: the {len(forecast)} steps after the last row, "
+                        f"{series_results.intervals_named(forecast, 'with their')}**")
             with st.container(key="forecast-future"):
                 st.plotly_chart(series_results.forecast_figure(forecast, history, result.get("target") or ""),
                                 key=f"{key}-board-forecast-{run.run_id}", config=series_results.PLOT_CONFIG)
+            series_results.forecast_table(forecast)   # the numbers, not only a chart (forecast.csv)
         if backtest is not None and len(backtest):
             with st.expander("Backtest of the pick on the test part"):
                 horizon = int(backtest["step"].max())

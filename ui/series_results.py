@@ -123,6 +123,16 @@ def table_height(rows: int, most: int = 8) -> int:
     return (min(rows, most) + 1) * 35 + 3
 
 
+def forecast_table(forecast: pd.DataFrame) -> None:
+    """forecast.csv as a table (a run's, or a leaderboard's pick's): dates as dates, numbers to four
+    significant digits, and "—" for a level left out (intervals_named)."""
+    columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
+    if (dates := date_column(forecast["date"])) is not None:
+        columns["date"] = dates
+    st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
+                 placeholder="—", column_config=columns)
+
+
 def intervals_named(frame: pd.DataFrame, lead: str) -> str:
     """"with 80% and 95% intervals", or only the levels the frame has: too few validation windows leave a
     level out (zoo/forecast/scores.py, conformal_intervals), and a caption must not promise it."""
@@ -251,11 +261,7 @@ def sections(run, key: str) -> None:
                             config=PLOT_CONFIG)
         if history is None:
             st.caption("The series this run was trained on is no longer readable, so the history is not drawn.")
-        columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
-        if (dates := date_column(forecast["date"])) is not None:
-            columns["date"] = dates
-        st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
-                     placeholder="—", column_config=columns)   # "—": a level left out (intervals_named)
+        forecast_table(forecast)
     elif run.status in ("finished", "early_stopped", "stopped"):
         st.info("This run has no forecast.csv: it ended before the evaluation.", icon=":material/info:")
     notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])
