@@ -278,9 +278,9 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1"),
     ("search_epochs", 500, "Epochs per trial: 500 is outside its range [1, 200]"),
-    ("search_workers", 99, "Workers: 99 is more than 1, the jobs this server runs at once for one visitor"),
+    ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor"),
     ("search_minutes", -5.0, "Time budget (min): -5 must be at least 0"),
-    ("sp_mlp_dropout_value", 3.0, "dropout=3.0 is outside its range [0, 0.7]"),
+    ("sp_mlp_dropout_value", 3.0, "dropout: 3.0 is outside its range [0, 0.7]"),
 ])
 def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value, words, runs_dir):
     """The Search page's boxes have no min or max, as the Forecast page's windows: Streamlit's box kept
@@ -296,13 +296,16 @@ def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value
     assert at.number_input(key=key).value == value
     assert any(words in e.value for e in at.error), [e.value for e in at.error]
     assert at.button(key="search_start").disabled
+    # every row of the space is still drawn (a bad fixed value once hid the rows below it)
+    assert at.checkbox(key="sp_mlp_batch_size_on") and at.checkbox(key="sp_mlp_weight_decay_on")
     at.number_input(key=key).set_value(before).run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
 
 
-def test_a_series_search_refuses_a_window_out_of_range_with_start_off(runs_dir):
-    """The window boxes are the Forecast page's (no min or max): the Search page checks them by the same
-    rule (zoo/forecast_io.check_window_settings), the number kept as typed, Start off."""
+def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(runs_dir):
+    """The window boxes are the Forecast page's (no min or max), checked as there before Start
+    (fio.check_windows): a number out of its range, kept as typed, and a lookback longer than the
+    series' training part (a helper's search with lookback 300 on 400 rows failed only once it ran)."""
     at = page("pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
@@ -312,3 +315,16 @@ def test_a_series_search_refuses_a_window_out_of_range_with_start_off(runs_dir):
     assert any("lookback 99999 is outside its range [1, 5000]" in e.value for e in at.error), \
         [e.value for e in at.error]
     assert at.button(key="search_start").disabled
+
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    raw = pd.DataFrame({"week": pd.date_range("2001-01-06", periods=400, freq="W-SAT").strftime("%Y-%m-%d"),
+                        "co2": np.linspace(300, 340, 400).round(3)}).to_csv(index=False).encode()
+    at.file_uploader(key="forecast-upload").set_value(("co2.csv", raw, "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(300).run()
+    clean(at)
+    assert any("the train split has 280 rows, too few for one window" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert at.button(key="search_start").disabled
+    at.number_input(key="forecast-lookback").set_value(96).run()
+    assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]

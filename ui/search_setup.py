@@ -18,7 +18,6 @@ from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from zoo.data.images import IMAGE_DATASETS
-from zoo.forecast_io import check_window_settings
 from zoo.registry import HParam, SpecError, get_task, list_models
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
                         default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
@@ -98,7 +97,7 @@ def _value_widget(h: HParam, default, key: str, disabled: bool):
                            disabled=disabled, persist_state=PERSIST, label_visibility="collapsed", format="%g")
 
 
-JOBS_PER_VISITOR = "the jobs this server runs at once for one visitor (each worker is a job)"
+JOBS_PER_VISITOR = "this server's jobs per visitor"
 
 
 def checked_number(column, label: str, *, key: str, value, low, high=None, step=None, help: str | None = None,
@@ -123,13 +122,15 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
     return None
 
 
-def space_editor(model: str, task: str):
+def space_editor(model: str, task: str, problems: list[str] | None = None):
     """One row per declared setting: search it (over a narrowed range or a subset of values) or fix it.
 
-    Returns the SearchSpace, or raises SpecError with what to change.
+    Returns the SearchSpace; None while a fixed value is out of its range (said under its box, every
+    row still drawn, the sentence added to `problems`). Raises SpecError with what to change when the
+    space itself is wrong.
     """
     defaults = set(default_search_keys(model, task))
-    search, fix = {}, {}
+    search, fix, bad = {}, {}, []
     head = st.columns([2, 1, 4, 2])
     for col, text in zip(head, ("setting", "search", "range searched", "value when fixed")):
         col.caption(text)
@@ -148,15 +149,25 @@ def space_editor(model: str, task: str):
         if searched:
             search[h.name] = list(chosen) if h.kind in ("bool", "choice") else tuple(chosen)
         elif value != h.default:
-            fix[h.name] = h.check_in_range(value)   # "lr=5.0 is outside its range [1e-05, 1]; ..."
+            try:
+                fix[h.name] = h.check_in_range(value)
+            except SpecError as exc:   # under its box, in its row's words ("lr: 5.0 is outside its range ...")
+                message = str(exc).replace(f"{h.name}=", f"{h.name}: ", 1)
+                value_col.error(message, icon=":material/error:")
+                bad.append(message)
+    if bad:
+        if problems is not None:
+            problems.extend(bad)
+        return None
     return build_space(model, task, search=search, fix=fix)
 
 
 # ------------------------------------------------------------------ the study setup
 
 
-def _data_choice(column) -> tuple[str, dict, object]:
-    """(task, spec fields for the data, the upload to store at Start or None)."""
+def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
+    """(task, spec fields for the data, the upload to store at Start or None). A window setting the series
+    cannot take is said under the window boxes and added to `problems`."""
     kind = column.radio("Data", ["Images", "A series (CSV)"], key="search_kind", persist_state=PERSIST, horizontal=True)
     if kind == "Images":
         data = column.selectbox("Dataset", list(IMAGE_DATASETS), key="search_data", persist_state=PERSIST,
@@ -167,7 +178,7 @@ def _data_choice(column) -> tuple[str, dict, object]:
         st.markdown("**The series** (the same file and settings as on the Forecast page)")
         with slot("search-data-slot"):   # the file comes and goes: the boxes below keep their place
             source = series_source.source_picker(st.session_state.get("runs-dir-for-search", "runs"))
-            sf, chart, _ = series_source.data_preview(source) if source else (None, None, {})
+            sf, chart, choice = series_source.data_preview(source) if source else (None, None, {})
             if sf is not None:
                 chart.plotly_chart(series_source.preview_figure(sf), key="search-preview-chart",
                                    config={"displaylogo": False, "displayModeBar": False})
@@ -175,6 +186,15 @@ def _data_choice(column) -> tuple[str, dict, object]:
         # Search opened before Forecast showed a lookback of 0.
         series_source.init_defaults()
         windows = series_source.window_settings()
+        with slot("search-windows-slot"):
+            # The Forecast page's check, before Start: a setting out of its range, or windows this series
+            # is too short for (a lookback of 300 on 400 rows failed only once the search ran).
+            problem = None if sf is None else series_source.check_choice(
+                source.key, choice["target"], choice["date_col"], windows["lookback"], windows["horizon"],
+                windows["features"], windows["split"], windows["season"], sf, choice["layout"]).get("error")
+            if problem:
+                st.error(problem, icon=":material/error:")
+                problems.append(problem)
     if sf is None:
         raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
     fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows)
@@ -186,13 +206,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     st.session_state["runs-dir-for-search"] = runs_dir
     top = st.columns([2, 2, 2])
     typed_problems: list[str] = []
-    task, data_fields, upload = _data_choice(top[0])
-    if task == "series":   # the window boxes take any number (as on the Forecast page): refuse one out of range
-        try:
-            check_window_settings(data_fields["lookback"], data_fields["horizon"], data_fields["season"])
-        except SpecError as exc:
-            top[0].error(str(exc), icon=":material/error:")
-            typed_problems.append(str(exc))
+    task, data_fields, upload = _data_choice(top[0], typed_problems)
     models = list_models(task)
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
                              key=f"search_model_{task}", persist_state=PERSIST)
@@ -203,7 +217,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     st.markdown("**Search space**: what each trial samples, and what it holds fixed")
     with st.container(border=True, height=420):
         try:
-            space = space_editor(model, task)
+            space = space_editor(model, task, typed_problems)
             space_error = None
         except SpecError as exc:
             space, space_error = None, str(exc)
