@@ -5,12 +5,16 @@ loaded, the page runs before the sidebar's device badge is filled in, so Home's 
 before torch is imported; after that the badge is drawn first (a page may end with st.stop()).
 """
 import sys
+from pathlib import Path
 
 import streamlit as st
 
 from ui.state import apply_secrets, keep_visitor, mark_run
 
-st.set_page_config(page_title="PyTorch playground", page_icon=":material/local_fire_department:", layout="wide")
+# The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
+# must work offline (a new user's check saw the favicon fail there).
+st.set_page_config(page_title="PyTorch playground", page_icon=str(Path(__file__).parent / "ui" / "icon.png"),
+                   layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
 keep_visitor()    # this browser's visitor token, kept in a cookie
 
