@@ -47,7 +47,9 @@ else:
                    icon=":material/stop:"):
         views.stop(manager, target)
         st.rerun()
-    if right.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:"):
+    nothing_to_train = None if active else views.why_no_best(target)   # a failed study's 0 trials, say
+    if right.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:",
+                    disabled=bool(nothing_to_train), help=nothing_to_train):
         try:
             views.train_with_best(target)
         except SpecError as exc:

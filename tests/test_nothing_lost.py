@@ -167,6 +167,9 @@ def test_a_search_whose_workers_all_fail_says_so_as_an_error(runs_dir, monkeypat
     at.run()
     errors = " ".join(e.value for e in at.error)
     assert "The search failed" in errors and "mnist" in errors
+    # nothing to train: "Train with best" is off and says why (it was on, and said so only when pressed)
+    best = at.button(key="search_train_best")
+    assert best.disabled and "has no completed trial" in best.help, (best.disabled, best.help)
 
 
 def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(runs_dir, monkeypatch):

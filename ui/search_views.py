@@ -181,6 +181,17 @@ def train_with_best(target: dict) -> None:
     hand_off(best_spec(load(target)))
 
 
+def why_no_best(target: dict) -> str | None:
+    """Why "Train with best" has nothing to hand over (best_spec's own sentence: no completed trial, a
+    study not made here), or None. The page asks it of an ended search only: a running one may complete
+    a trial at any moment, and its button says why when pressed."""
+    try:
+        best_spec(load(target))
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
 def stop(manager, target: dict) -> None:
     from ui.state import can_control
 
