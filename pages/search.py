@@ -28,8 +28,8 @@ with new_tab:
                 target = views.start(manager, owner, *started)
                 views.remember(target)
                 st.rerun()
-    except SpecError as exc:
-        st.error(str(exc))
+    except SpecError as exc:   # one sentence, standing alone here: it begins with a capital
+        st.error(f"{str(exc)[:1].upper()}{str(exc)[1:]}", icon=":material/error:")
 with attach_tab:
     attached = setup_views.attach_form(runs)
     if attached is not None:

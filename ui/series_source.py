@@ -109,8 +109,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
         last = {"file_id": uploaded.file_id, "name": uploaded.name, "raw": raw, "key": fio.upload_key(raw)}
         st.session_state["forecast-last-upload"] = last
     if last is None:
-        st.caption("The file stays in this browser session until you train: then it is kept with the run, so the "
-                   "run can be reproduced.")
+        st.caption("The file stays in this browser session until you start a run or a search with it: then it "
+                   "is kept with it, so that it can be reproduced.")
         return None
     if uploaded is None:
         st.caption(f"Using `{last['name']}`, uploaded earlier in this session.")
