@@ -22,9 +22,6 @@ printed separately.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shlex
 import statistics
 import sys
 import tempfile
@@ -34,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import machine_line, publish  # noqa: E402
 from zoo.jobs import JobManager, reduce_training  # noqa: E402
 from zoo.runs import new_run_id  # noqa: E402
 from zoo.spec import ExperimentSpec  # noqa: E402
@@ -115,15 +113,8 @@ def main() -> int:
                  f"{1000 * (med('ray', 'job') - med('local', 'job')):+.0f} ms per job start-to-end, "
                  f"{1000 * per_job:+.0f} ms of wall time per job with 2 running at once. The local cluster "
                  f"started in {cluster_start:.1f} s (once per server).")
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    lines.append(f"{args.rounds} rounds each, alternated (local, Ray, Ray, local); {os.cpu_count()} cores, "
-                 f"{platform.machine()}, load average at the end {load}.")
-    report = "\n".join(lines)
-    print()
-    print(report)
-    if args.write:
-        command = "python bench/ray_jobs.py " + shlex.join(sys.argv[1:])
-        Path(args.write).write_text(f"Command: `{command}`\n\n{report}\n")
+    lines.append(machine_line(args.rounds))
+    publish("\n".join(lines), "ray_jobs.py", args.write)
     return 0
 
 

@@ -18,9 +18,6 @@ a loaded machine a timed assertion fails for the machine's sake, not the code's.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shlex
 import statistics
 import sys
 import tempfile
@@ -30,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import machine_line, publish  # noqa: E402
 from zoo.jobs import JobManager, submit_training  # noqa: E402
 from zoo.spec import ExperimentSpec  # noqa: E402
 
@@ -88,17 +86,10 @@ def main() -> int:
                  f"{statistics.median(times['ray']):9.3f} |")
     lines.append(f"| worst (s)                       | {max(times['local']):15.3f} | {max(times['ray']):9.3f} |")
     worst = max(max(v) for v in times.values())
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     lines += ["", f"Ray / local, median of the per-round ratios: {ratio:.2f}. Worst {worst:.3f} s "
               f"{'meets' if worst <= GOAL_S else 'misses'} the {GOAL_S:g} s goal (the page adds its redraw, up "
-              f"to 1 s, for 2 s to the page). {args.rounds} rounds each, alternated (local, Ray, Ray, local); "
-              f"{os.cpu_count()} cores, {platform.machine()}, load average at the end {load}."]
-    report = "\n".join(lines)
-    print()
-    print(report)
-    if args.write:
-        command = "python bench/stop_latency.py " + shlex.join(sys.argv[1:])
-        Path(args.write).write_text(f"Command: `{command}`\n\n{report}\n")
+              f"to 1 s, for 2 s to the page). " + machine_line(args.rounds)]
+    publish("\n".join(lines), "stop_latency.py", args.write)
     return 0
 
 
