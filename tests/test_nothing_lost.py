@@ -280,6 +280,7 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
 
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1"),
+    ("search_trials", 2.5, "Trials: 2.5 must be a whole number"),   # an integer box made it 2 without a word
     ("search_epochs", 500, "Epochs per trial: 500 is outside its range [1, 200]"),
     ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor"),
     ("search_minutes", -5.0, "Time budget (min): -5 must be at least 0"),

@@ -107,11 +107,18 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
 
     Streamlit's own min and max leave a typed number past them in the box while the page goes on with
     the last one inside: 99999 trials shown, 20 run. (The Forecast page's windows had the same fault;
-    zoo/forecast_io.check_window_settings.)"""
-    number = column.number_input(label, value=value, step=step, key=key, help=help, persist_state=PERSIST)
-    if number >= low and (high is None or number <= high):
-        return number
-    if number < low:
+    zoo/forecast_io.check_window_settings.) A whole-number setting (an int `value`) is a decimal box too:
+    Streamlit's integer box turned a typed 2.5 into 2 without a word; here 2.5 stays and is refused."""
+    whole = isinstance(value, int)
+    if whole:
+        value, step = float(value), float(step or 1)
+    number = column.number_input(label, value=value, step=step, key=key, help=help, persist_state=PERSIST,
+                                 format="%.10g" if whole else None)
+    if number >= low and (high is None or number <= high) and not (whole and not float(number).is_integer()):
+        return int(number) if whole else number
+    if whole and not float(number).is_integer():
+        message = f"{label}: {number:g} must be a whole number"
+    elif number < low:
         message = f"{label}: {number:g} must be at least {low:g}"
     elif high_is:   # a limit with a reason, said as such ("at most 2: this server's jobs per visitor")
         message = f"{label}: {number:g} is more than {high:g}, {high_is}"
