@@ -46,9 +46,7 @@ with setup:
     with form.slot("forecast-windows-slot"):
         if sf is not None:
             views.window_suggestion(sf, windows)
-            check = views.check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"],
-                                       windows["horizon"], windows["features"], windows["split"], windows["season"],
-                                       sf, choice["layout"])
+            check = views.check_chosen(source, choice, windows, sf)
             chart.plotly_chart(views.preview_figure(sf, check), key="forecast-preview-chart",
                                config={"displaylogo": False, "displayModeBar": False})
             problem = check.get("error")

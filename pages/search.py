@@ -1,6 +1,7 @@
 """Search: set up an Optuna study over the declared settings, run it in the background, watch it live."""
 import streamlit as st
 
+from ui import form
 from ui import search_setup as setup_views
 from ui import search_views as views
 from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
@@ -28,8 +29,8 @@ with new_tab:
                 target = views.start(manager, owner, *started)
                 views.remember(target)
                 st.rerun()
-    except SpecError as exc:   # one sentence, standing alone here: it begins with a capital
-        st.error(f"{str(exc)[:1].upper()}{str(exc)[1:]}", icon=":material/error:")
+    except SpecError as exc:
+        st.error(form.sentence(str(exc)), icon=":material/error:")
 with attach_tab:
     attached = setup_views.attach_form(runs)
     if attached is not None:

@@ -172,6 +172,12 @@ def _range_help(h: HParam) -> str:
     return h.help
 
 
+def sentence(text: str) -> str:
+    """A message shown on its own, begun with a capital. SpecError's and the reader's sentences are written
+    to follow a colon ("bad settings: lookback 0 must be at least 1"), lower-case."""
+    return text[:1].upper() + text[1:]
+
+
 def slot(key: str):
     """A keyed container drawn on every run, for a part of a form that comes and goes (a file's preview,
     a note, a button offered only sometimes). Whatever it holds, the widgets after it keep their place

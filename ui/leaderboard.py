@@ -19,6 +19,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from zoo.forecast_io import display_name
@@ -377,7 +378,7 @@ def finished_board(run, job, key: str) -> None:
         st.subheader(f"The pick: {p['label']}")
         why = next((n for n in result.get("notes") or [] if n.startswith("the pick is")), None)
         if why:   # the pick is not the first row of the table: say why where it is named, not only in the notes
-            st.caption(f"{why[0].upper()}{why[1:]}")
+            st.caption(form.sentence(why))
         cols = st.columns(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))

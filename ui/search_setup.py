@@ -114,9 +114,10 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
         value, step = float(value), float(step or 1)
     number = column.number_input(label, value=value, step=step, key=key, help=help, persist_state=PERSIST,
                                  format="%.10g" if whole else None)
-    if number >= low and (high is None or number <= high) and not (whole and not float(number).is_integer()):
+    fraction_in_whole = whole and not float(number).is_integer()
+    if number >= low and (high is None or number <= high) and not fraction_in_whole:
         return int(number) if whole else number
-    if whole and not float(number).is_integer():
+    if fraction_in_whole:
         message = f"{label}: {number:g} must be a whole number"
     elif number < low:
         message = f"{label}: {number:g} must be at least {low:g}"
@@ -196,9 +197,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
         with slot("search-windows-slot"):
             # The Forecast page's check, before Start: a setting out of its range, or windows this series
             # is too short for (a lookback of 300 on 400 rows failed only once the search ran).
-            problem = None if sf is None else series_source.check_choice(
-                source.key, choice["target"], choice["date_col"], windows["lookback"], windows["horizon"],
-                windows["features"], windows["split"], windows["season"], sf, choice["layout"]).get("error")
+            problem = None if sf is None else series_source.check_chosen(source, choice, windows, sf).get("error")
             if problem:
                 st.error(problem, icon=":material/error:")
                 problems.append(problem)

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.form import sentence
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
 from zoo.forecast import BASELINES, min_calibration_windows
@@ -104,7 +105,7 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
 def notes_list(notes) -> str:
     """Notes as a Markdown list, each begun with a capital (the reader's notes are sentences written to
     follow a colon: "dates are read from column 'month'")."""
-    return "\n".join(f"- {n[:1].upper()}{n[1:]}" for n in notes)
+    return "\n".join(f"- {sentence(n)}" for n in notes)
 
 
 def date_column(dates) -> "st.column_config.DatetimeColumn | None":

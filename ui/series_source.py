@@ -12,7 +12,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import series_results
+from ui import form, series_results
 from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
@@ -168,6 +168,13 @@ def check_choice(key: str, target, date_col, lookback: int, horizon: int, featur
                          f"{(str(exc).splitlines() or [''])[0][:160]}); try a smaller lookback or horizon."}
 
 
+def check_chosen(source: DataSource, choice: dict, windows: dict, sf) -> dict:
+    """check_choice for what a page has drawn: the file, its column choices and the window settings
+    (the Forecast and Search pages check the same way, before Start)."""
+    return check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"], windows["horizon"],
+                        windows["features"], windows["split"], windows["season"], sf, choice["layout"])
+
+
 def describe_freq(freq: str | None) -> str:
     """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias."""
     if not freq:
@@ -271,7 +278,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             for note in notes:
                 problem = any(w in note.lower() for w in PROBLEM_WORDS)
                 icon = ":orange[:material/warning:]" if problem else ":green[:material/check:]"
-                lines.append(f"{icon} {note[0].upper()}{note[1:]}")
+                lines.append(f"{icon} {form.sentence(note)}")
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
         with st.expander("First rows"):
             first = sf.frame.head(12)
