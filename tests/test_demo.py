@@ -381,6 +381,33 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert not at.button(key="search_start").disabled
 
 
+def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir, st_navigation,
+                                                                                   monkeypatch):
+    """At the runs cap, every Start on every page is off and says why and what to do. Before, Start was on
+    and the refusal came only once it was pressed (zoo refuses the job then too). Another visitor, whose
+    runs are their own, may still start."""
+    from zoo.engine import run_experiment
+
+    monkeypatch.setenv("PLAYGROUND_CAP_RUNS_PER_VISITOR", "1")
+    full, other = "e" * 32, "b" * 32
+    run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=demo.owner_of(full))
+    starts = {"pages/train.py": ["train-start"], "pages/forecast.py": ["forecast-start", "forecast-board-start"],
+              "pages/search.py": ["search_start"]}
+    for visitor in (full, other):
+        for page, keys in starts.items():
+            at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+            at.session_state["visitor"] = visitor
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            said = [c.value for c in at.caption if "you keep 1 run, the most this hosted demo keeps" in c.value.lower()]
+            for key in keys:
+                assert at.button(key=key).disabled == (visitor == full), (visitor, page, key)
+            if visitor == full:
+                assert said and "delete some on the Runs page to start another" in said[0], (page, said)
+            else:
+                assert not said, (page, said)
+
+
 def test_a_wall_cap_under_a_minute_is_said_in_seconds(demo_on, monkeypatch):
     """A 20-second cap was said as "stops after 0 minutes"."""
     from ui.live import cap_duration

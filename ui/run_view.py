@@ -19,7 +19,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import image_results, leaderboard, series_results
+from ui import form, image_results, leaderboard, series_results
 from ui.live import STATUSES, cap_duration, format_duration, live_panel, status_badge, training_figure
 from ui.state import can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
 from zoo.forecast_io import display_name
@@ -92,14 +92,24 @@ def _restore_after_reload(task: str) -> None:
 
 
 def start_blocker(manager, owner: str) -> str | None:
-    """Why this visitor may not start another job now (their job cap), or None."""
+    """Why this visitor may not start another job now, or None: their job cap, or on the hosted demo the
+    runs and disk they keep (zoo refuses the job then too; Start used to be on, and said so only when
+    pressed)."""
+    from zoo import demo
+    from zoo.registry import SpecError
+    from zoo.runs import runs_root
+
     job = manager.blocking(owner)
-    if job is None:
-        return None
-    n = manager.per_owner
-    # No status in the sentence: this caption is drawn once, while the job's status moves on.
-    return (f"Run {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
-            "time): stop it, or let it end, to start another.")
+    if job is not None:
+        n = manager.per_owner
+        # No status in the sentence: this caption is drawn once, while the job's status moves on.
+        return (f"Run {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
+                "time): stop it, or let it end, to start another.")
+    try:
+        demo.check_room(owner, runs_root(runs_dir()))
+    except SpecError as exc:
+        return form.sentence(str(exc))
+    return None
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],

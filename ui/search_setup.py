@@ -281,7 +281,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
                           **data_fields)
     # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
-    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None)
+    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
                      or bool(typed_problems)):
@@ -297,10 +297,12 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     return config, int(workers)
 
 
-def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None) -> str | None:
+def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str) -> str | None:
     """On the hosted demo, its caps said before Start, and the one these settings pass (Start is off
-    then); `SearchConfig.validate` refuses the same in zoo when the search starts."""
+    then), or the runs and disk this visitor keeps; `SearchConfig.validate` refuses the same in zoo when the
+    search starts."""
     from zoo import demo
+    from zoo.runs import runs_root
 
     caps = demo.caps()
     if caps is None:
@@ -311,6 +313,7 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None) -> st
     try:
         demo.check_trials(n_trials, timeout)
         demo.check_spec(spec, n_train=demo.known_train_samples(spec))
+        demo.check_room(session_owner(), runs_root(runs_dir))
     except SpecError as exc:
         st.caption(f":red[Start is off until this is fixed: {exc}]")
         return str(exc)
