@@ -335,3 +335,39 @@ def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(r
     assert at.button(key="search_start").disabled
     at.number_input(key="forecast-lookback").set_value(96).run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
+
+
+# ------------------------------------------------------------------ a reload after a run ended
+
+
+@pytest.mark.parametrize("demo_mode", [False, True])
+def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, runs_dir, monkeypatch):
+    """A reload (a new session) on `?run=` filled the form from the run only while it was live: once it had
+    ended, the page showed the run beside a form at its defaults (cnn, 5 epochs). Now the visitor's own
+    ended run fills it too, on the Train and the Forecast page; on the hosted demo another visitor's run
+    is looked at, not taken into the form."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    if demo_mode:
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    else:
+        monkeypatch.delenv("PLAYGROUND_DEMO", raising=False)
+    image = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir,
+                           owner=owner_of(ME))
+    series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
+                                           epochs=2, limit_train=512),
+                            runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/train.py", query={"run": image.run_id})
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
+    at = page("pages/forecast.py", query={"run": series.run_id})
+    clean(at)
+    assert at.selectbox(key="forecast-model").value == "linear"
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
+            at.slider(key="forecast-settings-epochs").value) == (48, 12, 2)
+    if demo_mode:   # the same links opened by another visitor
+        at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
+        clean(at)
+        assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
+        assert "Another visitor's run" in shown(at)

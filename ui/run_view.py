@@ -61,7 +61,8 @@ def take_prefill(task: str) -> dict | None:
     """The spec handed to this page (a dict), if it is for this page's task; consumed once.
 
     A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
-    back to the page, also fills the form with that run's spec once: the page is as they left it."""
+    back to the page, also fills the form with that run's spec once: the page is as they left it. So
+    does one whose URL names a run of theirs that has ended (a reload after it finished)."""
     _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
@@ -84,6 +85,13 @@ def _restore_after_reload(task: str) -> None:
         spec = job.payload.get("spec") or {}
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
             spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
+        st.session_state.setdefault(PREFILL, spec)
+    elif run_id and is_run_id(run_id):   # ended (or run elsewhere): its files have the spec
+        run = open_run(run_id, runs_dir())
+        if run is None or run.spec.task != task or not can_control(run.result.get("owner")):
+            return   # another visitor's run: looked at, not taken into the form
+        spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
+                if run.is_leaderboard else run.spec.to_dict())
         st.session_state.setdefault(PREFILL, spec)
 
 
