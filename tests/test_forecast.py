@@ -187,6 +187,17 @@ def test_seasons_of_the_issues_real_series():
     assert detect_period(make_windows(etth1, 96, 24)) == 24
 
 
+def test_a_year_of_weeks_is_52_wherever_noise_puts_its_peak():
+    """A year is 52.18 weeks and noise moves the autocorrelation's peak: on the first 280 weeks of US
+    gasoline sales (bench/data) it peaked at 51, and 51 was the season; over 330 stretches of 140 to 168
+    weeks, 51 or 54 came out 6 times. A peak near 52 is the year; one too few cycles long is no season."""
+    sf = read_series(Path(__file__).resolve().parent.parent / "bench" / "data" / "gasoline_weekly.csv")
+    y = sf.frame[sf.target].to_numpy(float)
+    assert sf.freq == "W-WED" and detect_period(y[:280], sf.freq) == 52
+    found = {detect_period(y[start:start + n], sf.freq) for n in range(140, 170, 2) for start in range(0, 1100, 50)}
+    assert found == {1, 52}
+
+
 def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks():
     """The last 2,000 hours of ETTh1's oil temperature (bench/data): its autocorrelation peaks at 193,
     216, 239 and 263 hours, never at 24 itself. The season is the day, not 216 hours (which once

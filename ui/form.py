@@ -32,6 +32,8 @@ import streamlit as st
 
 from zoo.registry import HParam, SpecError, get_model
 
+# Every widget of a set-up form keeps its value while the visitor visits another page (Streamlit's
+# persist_state); the Search and Forecast set-ups use the same.
 PERSIST = "session"
 MAX_SLIDER_STEPS = 200
 FLOAT_MANTISSAS = (1, 2, 3, 5)

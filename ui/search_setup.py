@@ -13,7 +13,7 @@ import math
 import streamlit as st
 
 from ui import series_source
-from ui.form import hparam_widget, slot
+from ui.form import PERSIST, hparam_widget, slot
 from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
@@ -23,9 +23,6 @@ from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_
                         default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
                         load_study, objective_label, open_storage, study_names)
 from zoo.spec import ExperimentSpec, setting
-
-# Every set-up value is kept while the visitor visits another page, as on Train (ui/form.py).
-PERSIST = "session"
 
 
 # ------------------------------------------------------------------ the space editor

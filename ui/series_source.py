@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import form, series_results
+from ui.form import PERSIST
 from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
@@ -20,7 +21,6 @@ from zoo.forecast.baselines import MIN_CYCLES
 from zoo.registry import DataShape, SpecError
 from zoo.spec import setting
 
-PERSIST = "session"
 AUTO = "(detect)"
 WINDOW_FIELDS = ("lookback", "horizon", "features", "split", "season")
 TRAINING_DEFAULTS = {"epochs": 3, "batch_size": 256}  # a first result on the sample in well under a minute

@@ -85,6 +85,13 @@ def season_too_long_to_detect(n_rows: int, freq: str | None) -> int | None:
     return None
 
 
+def _slack(m: int) -> int:
+    """How far from a frequency's season `m` its autocorrelation peak may fall. A year of weeks or days
+    is not a whole number (52.18, 365.25), and noise moves its peak a lag or two either way: 51 weeks
+    was reported on 280 weeks of US gasoline sales (bench/data)."""
+    return max(1, round(0.03 * m)) if m >= 52 else 0
+
+
 def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:
     """The seasonal period: `season` when > 0, else the one the autocorrelation gives evidence for.
 
@@ -113,11 +120,14 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
         return 1
     score, threshold = _evidence(x, max_lag)
     for m in _candidates_for(freq):
-        # A year of weeks or days is not a whole number (52.18, 365.25): its peak may be a lag later.
-        slack = 1 if m >= 52 else 0
-        if 2 <= m <= max_lag and score[m:m + slack + 1].max() > threshold:
+        slack = _slack(m)
+        if 2 <= m <= max_lag and score[max(2, m - slack):m + slack + 1].max() > threshold:
             return int(m)
-    peaks = [m for m in range(2, max_lag + 1) if score[m] > threshold]
+    # A peak near the frequency's season when fewer than MIN_CYCLES of it fit is that season, seen too
+    # few times to believe: not a season of its own (50 weeks, on 150 weekly rows).
+    too_long = [m for m in _candidates_for(freq) if m > max_lag]
+    peaks = [p for p in range(2, max_lag + 1) if score[p] > threshold
+             and not any(abs(p - m) <= _slack(m) for m in too_long)]
     if not peaks:
         return 1
     best = max(peaks, key=lambda m: score[m])
