@@ -124,13 +124,15 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     state = torch.load(info.value.path(), weights_only=True)
     assert any(k.endswith("weight") for k in state)
 
-    # A reload of the ?run= URL shows the same run.
+    # A reload of the ?run= URL shows the same run, and the form it was started from (it showed the
+    # defaults, 5 epochs, once the run had ended).
     page.reload()
     wait_for_app(page)
     page.get_by_text(f"Run {run_id}").wait_for(timeout=30_000)
     wait_for_status(page, "stopped")
     page.get_by_text("Reproduce it from a shell").wait_for(timeout=60_000)
     assert run_id_from_url(page) == run_id
+    assert (slider_value(page, "train-settings-epochs"), slider_value(page, "train-settings-patience")) == ("200", "0")
     tall_shot(page, "train-reloaded")
 
 
