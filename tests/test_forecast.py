@@ -198,6 +198,17 @@ def test_a_year_of_weeks_is_52_wherever_noise_puts_its_peak():
     assert found == {1, 52}
 
 
+@pytest.mark.parametrize("freq, rows, cycle", [("D", 1100, 30), ("D", 2000, 14), ("D", 3000, 45), ("B", 1000, 21),
+                                               ("W-SUN", 400, 10)])
+def test_a_shorter_cycle_is_not_taken_for_the_year(freq, rows, cycle):
+    """The year's slack is for the year's own peak only: a window of 365 +- 11 days always holds a
+    multiple of a shorter cycle (360 of 30), and a first version of the slack reported every one of these
+    cycles as the year (365, 260, 52)."""
+    t = np.arange(rows)
+    x = 10 + np.sin(2 * np.pi * t / cycle) + np.random.default_rng(0).normal(0, 0.5, rows)
+    assert detect_period(x, freq) == cycle
+
+
 def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks():
     """The last 2,000 hours of ETTh1's oil temperature (bench/data): its autocorrelation peaks at 193,
     216, 239 and 263 hours, never at 24 itself. The season is the day, not 216 hours (which once
@@ -205,6 +216,7 @@ def test_a_day_carried_by_a_slower_wave_is_found_from_the_spacing_of_its_peaks()
     sf = read_series(Path(__file__).resolve().parent.parent / "bench" / "data" / "etth1_ot_hourly_last2000.csv")
     y = sf.frame[sf.target].to_numpy(float)
     assert sf.freq == "h" and detect_period(y[:1600], sf.freq) == 24
+    assert detect_period(y[:1025], sf.freq) == 24 and detect_period(y[:1050], sf.freq) == 24   # not 168 (170)
     assert detect_period(make_windows(sf, 48, 24)) == 24
     # Without the frequency there is no day to prefer: the strongest peak stands.
     assert detect_period(y[:1600]) == 216

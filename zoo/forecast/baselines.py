@@ -85,11 +85,24 @@ def season_too_long_to_detect(n_rows: int, freq: str | None) -> int | None:
     return None
 
 
-def _slack(m: int) -> int:
-    """How far from a frequency's season `m` its autocorrelation peak may fall. A year of weeks or days
-    is not a whole number (52.18, 365.25), and noise moves its peak a lag or two either way: 51 weeks
-    was reported on 280 weeks of US gasoline sales (bench/data)."""
-    return max(1, round(0.03 * m)) if m >= 52 else 0
+# A year of days, business days or weeks is not a whole number of steps (365.25, about 261, 52.18), and
+# noise moves its autocorrelation peak a step or two either way: 51 weeks was reported as the season of
+# 280 weeks of US gasoline sales (bench/data). The other seasons (24 hours, 168 hours, 12 months) are
+# whole numbers, and a window around one would take in a multiple of a shorter cycle (a daily series'
+# 30-day cycle peaks at 360, near 365).
+_YEARS = {"D": 365, "B": 260, "W": 52}
+
+
+def _year_in_steps(freq: str | None) -> tuple[int, int] | None:
+    """(the year in steps of this frequency, how far from it a peak still is the year), or None."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq) if freq else None
+    except ValueError:
+        return None
+    name = str(getattr(offset, "rule_code", "")).split("-")[0]
+    if offset is None or name not in _YEARS or int(getattr(offset, "n", 1) or 1) != 1:
+        return None
+    return _YEARS[name], max(1, round(0.03 * _YEARS[name]))
 
 
 def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:
@@ -120,14 +133,24 @@ def detect_period(data, freq: str | None = None, *, season: int = 0, max_period:
         return 1
     score, threshold = _evidence(x, max_lag)
     for m in _candidates_for(freq):
-        slack = _slack(m)
-        if 2 <= m <= max_lag and score[max(2, m - slack):m + slack + 1].max() > threshold:
+        slack = 1 if m >= 52 else 0   # a long season's peak may be a lag later
+        if 2 <= m <= max_lag and score[m:m + slack + 1].max() > threshold:
             return int(m)
-    # A peak near the frequency's season when fewer than MIN_CYCLES of it fit is that season, seen too
-    # few times to believe: not a season of its own (50 weeks, on 150 weekly rows).
-    too_long = [m for m in _candidates_for(freq) if m > max_lag]
-    peaks = [p for p in range(2, max_lag + 1) if score[p] > threshold
-             and not any(abs(p - m) <= _slack(m) for m in too_long)]
+    year = _year_in_steps(freq)
+    peaks = [p for p in range(2, max_lag + 1) if score[p] > threshold]
+    if year and year[0] > max_lag:
+        # A peak near the year when fewer than MIN_CYCLES years fit is the year, seen too few times to
+        # believe: not a season of its own (50 weeks, on 150 weekly rows).
+        peaks = [p for p in peaks if abs(p - year[0]) > year[1]]
+    period = _period_of_peaks(peaks, score, freq)
+    if year and year[0] <= max_lag and period != year[0] and abs(period - year[0]) <= year[1]:
+        return year[0]   # the year, its peak moved by noise (51 or 53 weeks)
+    return period
+
+
+def _period_of_peaks(peaks: list[int], score: np.ndarray, freq: str | None) -> int:
+    """The period the autocorrelation's peaks show, where none of the frequency's seasons cleared the
+    noise band at its own lag (detect_period); 1 without peaks."""
     if not peaks:
         return 1
     best = max(peaks, key=lambda m: score[m])
