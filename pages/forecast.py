@@ -57,7 +57,7 @@ with setup:
                 views.check_caption(check)
 
     st.subheader("Model")
-    model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state="session",
+    model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state=form.PERSIST,
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", key="forecast-model-box"):
         params = form.model_form(model, key_prefix="forecast-model", task="series",

@@ -61,7 +61,7 @@ else:
             try:
                 more = setup_views.continue_form(manager, owner, target, runs, manager.per_owner)
             except SpecError as exc:
-                st.error(str(exc))
+                st.error(form.sentence(str(exc)), icon=":material/error:")
             else:
                 if more is not None:
                     views.remember(more)

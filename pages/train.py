@@ -46,7 +46,7 @@ def setup_panel() -> None:
         for note in st.session_state.pop("train-prefill-notes", []):
             st.warning(note, icon=":material/warning:")
     data = st.selectbox("Dataset", list(IMAGE_DATASETS), key="train-data", format_func=dataset_label,
-                        persist_state="session",
+                        persist_state=form.PERSIST,
                         help="mnist-sample is bundled (5,000 real MNIST digits); the full sets are read from "
                              "the data folder, or downloaded where there is a network")
     dataset = IMAGE_DATASETS[data]
@@ -55,7 +55,7 @@ def setup_panel() -> None:
             st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
                        + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
                           "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
-    model = st.selectbox("Model", list_models("image"), key="train-model", persist_state="session",
+    model = st.selectbox("Model", list_models("image"), key="train-model", persist_state=form.PERSIST,
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):
         params = form.model_form(model, key_prefix="train-model", task="image")

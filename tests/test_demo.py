@@ -386,11 +386,14 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
     """At the runs cap, every Start on every page is off and says why and what to do. Before, Start was on
     and the refusal came only once it was pressed (zoo refuses the job then too). Another visitor, whose
     runs are their own, may still start."""
-    from zoo.engine import run_experiment
+    from zoo.search import SearchConfig, build_space, run_search
 
     monkeypatch.setenv("PLAYGROUND_CAP_RUNS_PER_VISITOR", "1")
     full, other = "e" * 32, "b" * 32
-    run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=demo.owner_of(full))
+    # the visitor's one run is a study's trial: its "Run more trials" is a Start too
+    run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256), n_trials=1,
+                            space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="kept",
+                            runs_dir=str(runs_dir), owner=demo.owner_of(full)))
     starts = {"pages/train.py": ["train-start"], "pages/forecast.py": ["forecast-start", "forecast-board-start"],
               "pages/search.py": ["search_start"]}
     for visitor in (full, other):
@@ -406,6 +409,13 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
                 assert said and "delete some on the Runs page to start another" in said[0], (page, said)
             else:
                 assert not said, (page, said)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at.session_state["visitor"] = full
+    at.query_params["study"] = "kept"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="continue_go").disabled
+    assert [c for c in at.caption if "you keep 1 run, the most" in c.value]
 
 
 def test_a_wall_cap_under_a_minute_is_said_in_seconds(demo_on, monkeypatch):

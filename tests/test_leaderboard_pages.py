@@ -7,9 +7,10 @@ import time
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.test_leaderboard import monthly_csv, yearly_csv
-from tests.test_pages import navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
+from tests.test_pages import APP, navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 from zoo.runs import patch_result
 
@@ -207,6 +208,20 @@ def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
         with manager._lock:
             manager._jobs.pop(job.id, None)
             manager._order.remove(job.id)
+
+
+def test_a_reload_after_a_board_ended_fills_the_page_with_its_settings(runs_dir):
+    """As during a board (above), once it has ended: a session opened on its URL takes its horizon,
+    season and budget, and the page's lookback it was started with."""
+    summary = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive",
+                                              extra={"page": {"lookback": 48}}), runs_dir=runs_dir)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")   # a session opened on its URL
+    at.query_params["run"] = summary["run_id"]
+    at.run()
+    no_exceptions(at)
+    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value,
+            at.number_input(key="forecast-lookback").value) == (12, 24, 48)
+    assert float(at.session_state["forecast-board-budget"]) == 120
 
 
 def test_a_board_budget_past_the_pages_range_is_set_to_its_nearest_and_said(runs_dir):

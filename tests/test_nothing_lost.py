@@ -348,7 +348,8 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     """A reload (a new session) on `?run=` filled the form from the run only while it was live: once it had
     ended, the page showed the run beside a form at its defaults (cnn, 5 epochs). Now the visitor's own
     ended run fills it too, on the Train and the Forecast page; on the hosted demo another visitor's run
-    is looked at, not taken into the form."""
+    is looked at, not taken into the form. A run opened later in a session (from the Runs page) leaves the
+    form as the person set it, and a deleted run or one of another task leaves it at its defaults."""
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
@@ -358,7 +359,7 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
         monkeypatch.delenv("PLAYGROUND_DEMO", raising=False)
     image = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir,
                            owner=owner_of(ME))
-    series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
+    series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="mlp", lookback=48, horizon=12,
                                            epochs=2, limit_train=512),
                             runs_dir=runs_dir, owner=owner_of(ME))
     at = page("pages/train.py", query={"run": image.run_id})
@@ -366,9 +367,19 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
     at = page("pages/forecast.py", query={"run": series.run_id})
     clean(at)
-    assert at.selectbox(key="forecast-model").value == "linear"
+    assert at.selectbox(key="forecast-model").value == "mlp"
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
             at.slider(key="forecast-settings-epochs").value) == (48, 12, 2)
+    for run_id in (series.run_id, "20261201-000000-mlp-0123456789ab"):   # another task's run, a deleted one
+        at = page("pages/train.py", query={"run": run_id})
+        clean(at)
+        assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
+    at = page("pages/runs.py")   # the session opens on the Runs page, then the run is opened on Train
+    at.switch_page("pages/train.py")
+    at.query_params["run"] = image.run_id
+    at.run()
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
     if demo_mode:   # the same links opened by another visitor
         at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)

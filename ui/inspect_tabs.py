@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from ui import inspect_views as views
+from ui.form import PERSIST
 from zoo import explain as ze
 from zoo import inspect as zi
 from zoo.initialisation import INITS
@@ -277,7 +278,7 @@ def explain_tab(subject) -> None:
         methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
         # A key of its own for models without convolutions (Saliency only), kept while not drawn: the
         # choice made for a CNN comes back with the CNN, not the Saliency an MLP had to show.
-        method = c2.segmented_control("Method", methods, default=methods[0], persist_state="session",
+        method = c2.segmented_control("Method", methods, default=methods[0], persist_state=PERSIST,
                                       key="inspect-cam-method" if convs else "inspect-cam-method-plain") or methods[0]
         layer = c3.selectbox("Layer", convs or ["(input)"], index=len(convs) - 1 if convs else 0,
                              key="inspect-cam-layer", disabled=method == "Saliency",

@@ -21,7 +21,8 @@ import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
 from ui.live import STATUSES, cap_duration, format_duration, live_panel, status_badge, training_figure
-from ui.state import can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown, session_owner
+from ui.state import (LANDING_RUN, can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
+                      session_owner)
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -62,7 +63,7 @@ def take_prefill(task: str) -> dict | None:
 
     A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
     back to the page, also fills the form with that run's spec once: the page is as they left it. So
-    does one whose URL names a run of theirs that has ended (a reload after it finished)."""
+    does a session opened on the URL of a run of theirs that has ended (a reload after it finished)."""
     _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
@@ -77,7 +78,7 @@ def _restore_after_reload(task: str) -> None:
     st.session_state[flag] = True
     manager = job_manager()
     run_id = st.query_params.get("run")
-    job = manager.get(run_id) if run_id else None
+    named = job = manager.get(run_id) if run_id else None
     if job is None:
         mine = [j for j in manager.jobs(session_owner()) if j.active and _job_task(j) == task]
         job = mine[-1] if mine else None
@@ -86,10 +87,12 @@ def _restore_after_reload(task: str) -> None:
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
             spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
         st.session_state.setdefault(PREFILL, spec)
-    elif run_id and is_run_id(run_id):   # ended (or run elsewhere): its files have the spec
+    elif run_id and run_id == st.session_state.get(LANDING_RUN) and is_run_id(run_id) and not (named and named.active):
+        # The session opened on an ended run's URL: its files have the spec. Not when it is gone, of
+        # another task, or another visitor's (looked at, not taken into the form).
         run = open_run(run_id, runs_dir())
         if run is None or run.spec.task != task or not can_control(run.result.get("owner")):
-            return   # another visitor's run: looked at, not taken into the form
+            return
         spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
                 if run.is_leaderboard else run.spec.to_dict())
         st.session_state.setdefault(PREFILL, spec)
@@ -101,8 +104,8 @@ def _restore_after_reload(task: str) -> None:
 
 def start_blocker(manager, owner: str) -> str | None:
     """Why this visitor may not start another job now, or None: their job cap, or on the hosted demo the
-    runs and disk they keep (zoo refuses the job then too; Start used to be on, and said so only when
-    pressed)."""
+    runs and disk they keep (zoo refuses the job then too). The room is counted once per script run: it
+    reads every run's result (demo.usage), and the Forecast page has two Start buttons."""
     from zoo import demo
     from zoo.registry import SpecError
     from zoo.runs import runs_root
@@ -113,11 +116,19 @@ def start_blocker(manager, owner: str) -> str | None:
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
         return (f"Run {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
                 "time): stop it, or let it end, to start another.")
-    try:
-        demo.check_room(owner, runs_root(runs_dir()))
-    except SpecError as exc:
-        return form.sentence(str(exc))
-    return None
+    script_run = st.session_state.get("script-runs")
+    checked = st.session_state.get(ROOM_CHECKED)
+    if script_run is None or checked is None or checked[:2] != (script_run, owner):
+        try:
+            demo.check_room(owner, runs_root(runs_dir()))
+            checked = (script_run, owner, None)
+        except SpecError as exc:
+            checked = (script_run, owner, form.sentence(str(exc)))
+        st.session_state[ROOM_CHECKED] = checked
+    return checked[2]
+
+
+ROOM_CHECKED = "room-checked"   # start_blocker's (script run, owner, why not) of this script run
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],

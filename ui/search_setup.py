@@ -295,9 +295,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
 
 
 def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str) -> str | None:
-    """On the hosted demo, its caps said before Start, and the one these settings pass (Start is off
-    then), or the runs and disk this visitor keeps; `SearchConfig.validate` refuses the same in zoo when the
-    search starts."""
+    """On the hosted demo, its caps said before Start, and the one these settings pass or the runs and disk
+    this visitor keeps (Start is off then); zoo refuses the same when the search is submitted
+    (`SearchConfig.validate`, `submit_search`)."""
     from zoo import demo
     from zoo.runs import runs_root
 
@@ -381,7 +381,10 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     more = checked_number(cols[0], "More trials", key="continue_trials", value=10, low=1, problems=problems)
     workers = checked_number(cols[1], "Workers", key="continue_workers", value=1, low=1, high=max(1, max_workers),
                              problems=problems, high_is=JOBS_PER_VISITOR)
-    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:", disabled=bool(problems)):
+    # The hosted demo's caps, as before a new study's Start: its trials and the runs this visitor keeps
+    over_cap = None if problems else _demo_caps(config.spec, int(more), None, runs_dir)
+    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:",
+                      disabled=bool(problems or over_cap)):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
         config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again
         config.owner = owner

@@ -173,8 +173,9 @@ def check_room(owner: str, root) -> None:
         return
     used = usage(owner, root)
     if used["runs"] >= c.runs_per_visitor:
-        raise SpecError(f"you keep {used['runs']} run{'' if used['runs'] == 1 else 's'}, the most this hosted demo keeps per visitor; delete some "
-                        "on the Runs page to start another.")
+        runs = f"{used['runs']} run{'' if used['runs'] == 1 else 's'}"
+        raise SpecError(f"you keep {runs}, the most this hosted demo keeps per visitor; delete some on the Runs page "
+                        "to start another.")
     if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
         raise SpecError(_over_disk(used, c))
 
