@@ -9,8 +9,8 @@ form, and the live chart's refresh every second reruns only the chart.
 import streamlit as st
 
 from ui import form
-from ui.run_view import run_panel, start_button, start_run, take_prefill
-from ui.state import ensure_app_shell, fragment, is_local
+from ui.run_view import run_panel, start_blocker, start_button, start_run, take_prefill
+from ui.state import ensure_app_shell, fragment, is_local, job_manager, session_owner
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -30,7 +30,9 @@ if prefill is not None:
                                        values=prefill.get("model_params") or {})
     notes += form.set_training_values(key_prefix="train-settings", values=prefill, task="image")
     st.session_state["train-prefill-notes"] = notes
-    st.toast("The form now holds the spec you picked: check it and press Start.", icon=":material/edit_note:")
+    blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
+    st.toast("The form now holds the spec you picked: " + ("check it and press Start." if blocker is None else
+             f"check it; Start is off for now. {blocker}"), icon=":material/edit_note:")
 
 
 def dataset_label(name: str) -> str:

@@ -48,7 +48,7 @@ def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path, monkeypatch):
     env = {"PLAYGROUND_DEMO": "1", "PLAYGROUND_CAP_EPOCHS": "3"}
     proc = cli("train", "--epochs", "4", "--runs-dir", str(tmp_path), env=env)   # as a person runs it
     assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
-        "error: this hosted demo trains at most 3 epochs per run, and this run asks for 4; lower the epochs."]
+        "error: this hosted demo trains at most 3 epochs per run, and these settings ask for 4; lower the epochs."]
     # The rest through the CLI's `main` in this process (the caps are read from the environment at
     # each call): a process each cost 5 s of start-up.
     for name, value in env.items():
@@ -92,7 +92,7 @@ def test_a_search_over_more_samples_than_the_cap_is_refused_before_its_first_tri
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
     config = SearchConfig(spec=ExperimentSpec(model="mlp", data="mnist-sample", epochs=1), space=build_space("mlp"), n_trials=2,
                           runs_dir=str(runs_dir))
-    with pytest.raises(SpecError, match="at most 1,000 samples per run, and this run would use 3,600"):
+    with pytest.raises(SpecError, match="at most 1,000 samples per run, and these settings would use 3,600"):
         config.validate()
     within = ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, limit_train=1000)
     SearchConfig(spec=within, space=build_space("mlp"), n_trials=2).validate()
@@ -381,6 +381,38 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert not at.button(key="search_start").disabled
 
 
+def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_navigation):
+    """A finished run of another visitor said so; their leaderboard only hid "Run this board again"."""
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    theirs = "a" * 32
+    board = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=60, models="naive"), runs_dir=runs_dir,
+                            owner=demo.owner_of(theirs))
+    for visitor, said in ((theirs, False), ("b" * 32, True)):
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at.session_state["visitor"] = visitor
+        at.query_params["run"] = board["run_id"]
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        notice = [c for c in at.caption if "Another visitor's leaderboard: you may look at it and download its "
+                  "files." in c.value]
+        assert bool(notice) == said and bool([b for b in at.button if b.key.endswith("board-again")]) != said
+
+
+def test_a_board_budget_past_the_demos_time_cap_turns_its_button_off_before_the_click(demo_on, runs_dir,
+                                                                                     st_navigation):
+    """The page's budget slider goes to 1,800 s; the demo runs a job 600 s at most. The refusal came only
+    once "Find the best model" was pressed (a new visitor's check); now the button is off, saying why."""
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    assert not at.exception and not at.button(key="forecast-board-start").disabled
+    at.slider(key="forecast-board-budget").set_value(1800).run()
+    assert at.button(key="forecast-board-start").disabled
+    assert [e for e in at.error if "This hosted demo runs a job for at most 600 s, and this one asks for a budget of "
+            "1800 s; lower the time budget." in e.value], [e.value for e in at.error]
+    at.slider(key="forecast-board-budget").set_value(600).run()
+    assert not at.button(key="forecast-board-start").disabled
+
+
 def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir, st_navigation,
                                                                                    monkeypatch):
     """At the runs cap, every Start on every page is off and says why and what to do. Before, Start was on
@@ -402,6 +434,12 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
             at.session_state["visitor"] = visitor
             at.run()
             assert not at.exception, [e.value for e in at.exception]
+            if page == "pages/search.py" and visitor == other:
+                # room for one run, and a search of 20 trials (one run each) would stop after the first
+                assert at.button(key="search_start").disabled
+                assert [c for c in at.caption if "each trial keeps a run, and you keep 0 of the 1 runs this hosted "
+                        "demo keeps per visitor: give at most 1 trial" in c.value], [c.value for c in at.caption]
+                at.number_input(key="search_trials").set_value(1).run()
             said = [c.value for c in at.caption if "you keep 1 run, the most this hosted demo keeps" in c.value.lower()]
             for key in keys:
                 assert at.button(key=key).disabled == (visitor == full), (visitor, page, key)
@@ -448,8 +486,10 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
             at.run()
             assert not at.exception
             assert not [b for b in at.button if b.key.endswith("-again")], "no Train again for another's run"
-            stops = [b for b in at.button if b.key == f"stop-{run_id}"]
-            assert all(b.disabled for b in stops), "another visitor's Stop is off"
+            assert not [b for b in at.button if b.key == f"stop-{run_id}"], "no Stop on another visitor's run"
+            # said while it runs too (a greyed Stop was all a visitor saw until it ended)
+            may = "watch it, not stop it" if run_id == live.id else "look at it and download its files"
+            assert [c for c in at.caption if f"Another visitor's run: you may {may}" in c.value], run_id
             assert not [c for c in at.caption if "4242" in c.value], "nor where their worker runs (its pid)"
             if run_id == finished.run_id:
                 assert at.download_button, "results and downloads are fine to share"

@@ -51,6 +51,19 @@ def board_problem(key: str, target, date_col, layout: str, horizon: int, season:
     return None
 
 
+def _over_demo_budget(seconds: float) -> str | None:
+    """Why the hosted demo refuses this budget (past its wall-time cap per job), or None; zoo refuses the
+    same when the board is submitted (demo.check_budget)."""
+    from zoo import demo
+    from zoo.registry import SpecError
+
+    try:
+        demo.check_budget(seconds)
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
 def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = None) -> None:
     """The page's "Find the best model": the budget (declared on LeaderboardSpec) and the button.
     Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
@@ -72,24 +85,29 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):
             st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
                        icon=":material/warning:")
+    blocker = start_blocker(job_manager(), session_owner())
     if prefill and prefill.get(BOARD_AGAIN):
-        st.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: press "
-                "**Find the best model** to run it again, or change them first.", icon=":material/replay:")
+        then = ("press **Find the best model** to run it again, or change them first." if blocker is None else
+                "**Find the best model** is off for now; below it says why.")
+        st.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
+                icon=":material/replay:")
     if prefill:
         unshown_warning(prefill)
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
                                                     choice.get("layout", "long"), int(windows["horizon"]),
                                                     int(windows.get("season") or 0), sf)
-    blocker = start_blocker(job_manager(), session_owner())
+    over_cap = None if budget is None else _over_demo_budget(float(budget))
     if problem:   # beside its button, as why it is off (no data at all: the page says so above)
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")
             usual_horizon(source, sf, windows, choice)
+    elif over_cap:   # as the Train page's refusals: before the click, not after it
+        st.error(form.sentence(over_cap), icon=":material/error:")
     elif blocker:
         st.caption(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
-                        disabled=bool(sf is None or problem or blocker or budget is None), width="stretch",
+                        disabled=bool(sf is None or problem or over_cap or blocker or budget is None), width="stretch",
                         help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
                              "took 190 s here, more than the default budget, and with a season over 24 (weekly "
                              "data) it is not tried at all (BENCHMARKS.md); what does not fit is listed as skipped")
@@ -269,13 +287,9 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
 
 
 def live_board(job, key: str) -> None:
-    from ui.run_view import _stop
+    from ui.run_view import live_heading
 
-    head, stop_col = st.columns([4, 1], vertical_alignment="center")
-    head.markdown(f"#### Leaderboard `{job.id}`")
-    stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
-                    disabled=job.stop_requested or not can_control(job.owner), width="stretch",
-                    help="ends the candidate running now; the table ranks those that finished")
+    live_heading(job, "leaderboard", "ends the candidate running now; the table ranks those that finished")
     spec = job.payload.get("spec") or {}
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
                f"budget {spec.get('budget', 0):g} s")
@@ -345,10 +359,13 @@ def finished_board(run, job, key: str) -> None:
                 if {"horizon", "period", "lookback"} <= set(plan) else "")
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
                f"{ran_with} · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
-    if can_control(result.get("owner")) and st.button(
-            "Run this board again", key=f"{key}-board-again", icon=":material/replay:",
-            help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
-                 "find the best model again"):
+    if not can_control(result.get("owner")):
+        from ui.run_view import theirs
+
+        theirs(st, "leaderboard")
+    elif st.button("Run this board again", key=f"{key}-board-again", icon=":material/replay:",
+                   help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
+                        "find the best model again"):
         run_again(run)
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
     outcome_banner(status, reason, traceback)

@@ -17,7 +17,7 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.state import can_control, fragment
+from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 
@@ -297,7 +297,8 @@ def _draw_live(job_id: str) -> None:
     else:
         status_badge("running", f"running on {state['device']}" if state.get("device") else "running")
     # Where it runs (a pid, a Ray node): the visitor's own job's, not a stranger's on the hosted demo
-    if snapshot["where"] and status != "queued" and not snapshot["stop_requested"] and can_control(job.owner):
+    # Where it runs (a pid, a Ray node) is for whoever runs the server: not said on the hosted demo
+    if snapshot["where"] and status != "queued" and not snapshot["stop_requested"] and is_local():
         st.caption(f"Worker: {snapshot['where']}")
     fraction, line = progress(state)
     st.progress(fraction, text=line)

@@ -277,15 +277,27 @@ def spec_line(spec: dict) -> str:
 
 
 def live_run(job, key: str) -> None:
-    head, stop_col = st.columns([4, 1], vertical_alignment="center")
-    head.markdown(f"#### Run `{job.id}`")
-    mine = can_control(job.owner)
-    stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
-                    disabled=job.stop_requested or not mine, width="stretch",
-                    help="ends training after the current batch; the best checkpoint is kept" if mine else
-                    "another visitor's run: you may watch it, not stop it")
+    live_heading(job, "run", "ends training after the current batch; the best checkpoint is kept")
     st.caption(spec_line(job.payload.get("spec") or {}))
     live_panel(job.id)
+
+
+def live_heading(job, what: str, stop_help: str) -> None:
+    """A live job's heading with its Stop. Another visitor's job (the hosted demo) has no Stop to press,
+    and says whose it is, as the same job does once it has ended (`theirs`)."""
+    head, stop_col = st.columns([4, 1], vertical_alignment="center")
+    head.markdown(f"#### {what.capitalize()} `{job.id}`")
+    if can_control(job.owner):
+        stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
+                        disabled=job.stop_requested, width="stretch", help=stop_help)
+    else:
+        theirs(st, what, live=True)
+
+
+def theirs(where, what: str, live: bool = False) -> None:
+    """Say that this run (or leaderboard) is another visitor's, and what this one may do with it."""
+    may = "watch it, not stop it; once it ends, download its files" if live else "look at it and download its files"
+    where.caption(f":material/visibility: Another visitor's {what}: you may {may}.")
 
 
 def _stop(job_id: str) -> None:
@@ -348,7 +360,7 @@ def finished_run(run, job, key: str) -> None:
     st.caption(spec_line(run.spec.to_dict()))   # its epochs are those planned: the progress says how many ran
     actions = st.container(horizontal=True, vertical_alignment="center")
     if not can_control(run.result.get("owner")):
-        actions.caption(":material/visibility: Another visitor's run: you may look at it and download its files.")
+        theirs(actions, "run")
     elif actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
                         help="fill the form with this run's spec, to change it and start again"):
         hand_off(run.spec)
@@ -454,9 +466,10 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
     live_ids = {run_id for run_id, _ in live}
     others = live + [(r.run_id, r.status) for r in my_runs()
                      if get_task(r.spec.task).page == page and r.run_id not in live_ids]
+    shown_is_mine = any(run_id == current for run_id, _ in others)   # not another visitor's, opened by its URL
     others = [(run_id, status) for run_id, status in others if run_id != current]
     if others:
-        with st.expander(f"Your other runs ({len(others)})"):
+        with st.expander(f"Your {'other ' if shown_is_mine else ''}runs ({len(others)})"):
             for run_id, status in others[:20]:
                 # A button, not st.page_link: a link to this same page with ?run= left the browser's URL
                 # without it (Streamlit 1.67), so the next widget's rerun sent no run and closed the run

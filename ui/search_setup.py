@@ -310,7 +310,7 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_
     try:
         demo.check_trials(n_trials, timeout)
         demo.check_spec(spec, n_train=demo.known_train_samples(spec))
-        demo.check_room(session_owner(), runs_root(runs_dir))
+        demo.check_room(session_owner(), runs_root(runs_dir), trials=n_trials)
     except SpecError as exc:
         st.caption(f":red[Start is off until this is fixed: {exc}]")
         return str(exc)

@@ -13,7 +13,7 @@ from collections import Counter
 
 import streamlit as st
 
-from ui.state import can_control, fragment, is_local
+from ui.state import fragment, is_local
 from zoo.registry import SpecError
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
                         study_figures, study_summary, submit_search, trial_state, trials_frame)
@@ -57,7 +57,7 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
                 f"trial {state['trial']}, epoch {state.get('epoch', 0)}/{state.get('epochs', '?')}"
             if snap["stop_requested"]:
                 text += ", stopping"
-            elif snap["where"] and can_control(job.owner):   # a stranger's worker's pid or node: not shown
+            elif snap["where"] and is_local():   # a pid or a Ray node: for the server's owner, not the demo's visitors
                 text += f" · {snap['where']}"
         else:
             text = f"{snap['status']}: {snap['reason']}"

@@ -70,11 +70,11 @@ def check_spec(spec, n_train: int | None = None) -> None:
     if c is None:
         return
     if spec.epochs > c.epochs:
-        raise SpecError(f"this hosted demo trains at most {c.epochs} epochs per run, and this run asks for "
+        raise SpecError(f"this hosted demo trains at most {c.epochs} epochs per run, and these settings ask for "
                         f"{spec.epochs}; lower the epochs.")
     used = spec.limit_train or n_train
     if spec.limit_train > c.train_samples or (used is not None and used > c.train_samples):
-        raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and this run "
+        raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and these settings "
                         f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
 
 
@@ -166,16 +166,23 @@ def check_upload_room(owner: str, root, n_bytes: int) -> None:
         raise SpecError(f"this upload ({n_bytes / 1e6:.1f} MB) cannot be kept: " + _over_disk(used, c))
 
 
-def check_room(owner: str, root) -> None:
-    """Refuse a new run when the visitor already keeps as many runs, or as much disk, as allowed."""
+def check_room(owner: str, root, trials: int = 1) -> None:
+    """Refuse a new run when the visitor already keeps as many runs, or as much disk, as allowed; or a
+    search of more `trials` (each keeps a run) than the runs they may still keep. A search that starts
+    anyway stops at the cap, trial by trial (zoo/search/study.py)."""
     c = caps()
     if c is None:
         return
     used = usage(owner, root)
-    if used["runs"] >= c.runs_per_visitor:
+    room = c.runs_per_visitor - used["runs"]
+    if room <= 0:
         runs = f"{used['runs']} run{'' if used['runs'] == 1 else 's'}"
         raise SpecError(f"you keep {runs}, the most this hosted demo keeps per visitor; delete some on the Runs page "
                         "to start another.")
+    if trials > room:
+        raise SpecError(f"each trial keeps a run, and you keep {used['runs']} of the {c.runs_per_visitor} runs this "
+                        f"hosted demo keeps per visitor: give at most {room} trial{'' if room == 1 else 's'}, or delete "
+                        "some runs on the Runs page.")
     if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
         raise SpecError(_over_disk(used, c))
 

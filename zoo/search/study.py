@@ -406,7 +406,7 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     config names the storage and the runs directory by absolute path, so that a worker started in
     another folder (a Ray node) finds the same ones. `on_event` also sees every worker's events."""
     config.validate()
-    demo.check_room(config.owner, config.runs_dir or "runs") if config.owner else None
+    demo.check_room(config.owner, runs_root(config.runs_dir), trials=config.n_trials or 1) if config.owner else None
     open_study(config)  # create it now (or refuse a clash) so the page can attach at once
     storage = config.storage_url if is_url(config.storage_url) else str(Path(config.storage_url).resolve())
     runs_dir = str(runs_root(config.runs_dir).resolve())
