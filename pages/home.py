@@ -5,7 +5,10 @@ torch until the button is pressed (zoo.spec, zoo.jobs and ui.state are torch-fre
 """
 import streamlit as st
 
+from ui.form import sentence
+from ui.live import cap_duration
 from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
+from zoo import demo
 from zoo.spec import ExperimentSpec
 
 ensure_app_shell()
@@ -22,20 +25,30 @@ Every run is a spec you can download and reproduce with `python -m zoo train ...
 """
 )
 
+caps = demo.caps()
+if caps is not None:   # the hosted demo: what a stranger shares, and what is theirs, before they start
+    st.info(f"**This is a shared demo.** Your runs, studies and uploads are yours: other visitors cannot see "
+            f"them. You keep at most {caps.runs_per_visitor} runs ({caps.disk_mb_per_visitor} MB) for "
+            f"{caps.max_age_hours:g} hours; a run trains at most {caps.epochs} epochs on at most "
+            f"{caps.train_samples:,} samples and stops after {cap_duration(caps.wall_seconds)}.",
+            icon=":material/groups:")
+
+spec = ExperimentSpec(task="image", data="mnist-sample", model="cnn")
+if caps is not None and spec.epochs > caps.epochs:   # a demo capped below the default run's epochs
+    spec = spec.replace(epochs=caps.epochs)
 left, right = st.columns([1, 2], vertical_alignment="center")
 if left.button("Train a CNN on sample digits", type="primary", icon=":material/play_arrow:", key="home-start"):
     from zoo.jobs import submit_training
     from zoo.registry import SpecError
 
-    spec = ExperimentSpec(task="image", data="mnist-sample", model="cnn")
     try:
         job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
     except SpecError as exc:   # the hosted demo's caps: too many runs kept, say
-        st.error(str(exc), icon=":material/error:")
+        st.error(sentence(str(exc)), icon=":material/error:")
     else:
         st.switch_page("pages/train.py", query_params={"run": job.id})
-right.caption("The default run: the classic LeNet-style CNN, 5 epochs of Adam on the bundled 5,000-digit "
-              "MNIST sample. It takes under a minute on a laptop CPU.")
+right.caption(f"The default run: the classic LeNet-style CNN, {spec.epochs} epochs of Adam on the bundled "
+              "5,000-digit MNIST sample. It takes under a minute on a laptop CPU.")
 
 st.markdown(
     """

@@ -381,6 +381,19 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert not at.button(key="search_start").disabled
 
 
+def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_dir, st_navigation, monkeypatch):
+    """Home said nothing of the demo (the caps, and that a visitor's runs are theirs, first showed on
+    Train), and its one-click run asked for 5 epochs where the demo allowed 3 (a new visitor's check)."""
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "3")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
+    assert not at.exception
+    assert [i for i in at.info if "This is a shared demo." in i.value and "at most 3 epochs" in i.value]
+    assert [c for c in at.caption if "the classic LeNet-style CNN, 3 epochs of Adam" in c.value]
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
+    assert not at.info and [c for c in at.caption if "the classic LeNet-style CNN, 5 epochs of Adam" in c.value]
+
+
 def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_navigation):
     """A finished run of another visitor said so; their leaderboard only hid "Run this board again"."""
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
