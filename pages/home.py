@@ -1,13 +1,15 @@
 """Home: what the playground is, and one button that trains a first model.
 
 This page's text must show before torch is imported (that takes seconds): nothing here imports
-torch until the button is pressed (zoo.spec, zoo.jobs and ui.state are torch-free).
+torch until the button is pressed (zoo.spec, zoo.jobs, zoo.demo, ui.state, ui.form, ui.live and ui.run_view
+are torch-free; tests/test_pages.py checks it).
 """
 import streamlit as st
 
 from ui.form import sentence
-from ui.live import cap_duration
-from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
+from ui.live import run_caps_sentence
+from ui.run_view import start_blocker
+from ui.state import ensure_app_shell, existing_job_manager, job_manager, runs_dir, session_owner
 from zoo import demo
 from zoo.spec import ExperimentSpec
 
@@ -26,29 +28,34 @@ Every run is a spec you can download and reproduce with `python -m zoo train ...
 )
 
 caps = demo.caps()
-if caps is not None:   # the hosted demo: what a stranger shares, and what is theirs, before they start
-    st.info(f"**This is a shared demo.** Your runs, studies and uploads are yours: other visitors cannot see "
-            f"them. You keep at most {caps.runs_per_visitor} runs ({caps.disk_mb_per_visitor} MB) for "
-            f"{caps.max_age_hours:g} hours; a run trains at most {caps.epochs} epochs on at most "
-            f"{caps.train_samples:,} samples and stops after {cap_duration(caps.wall_seconds)}.",
-            icon=":material/groups:")
-
 spec = ExperimentSpec(task="image", data="mnist-sample", model="cnn")
-if caps is not None and spec.epochs > caps.epochs:   # a demo capped below the default run's epochs
-    spec = spec.replace(epochs=caps.epochs)
+if caps is not None:   # the hosted demo: what a stranger shares, and what is theirs, before they start
+    st.info("**This is a shared demo.** Your runs, studies and uploads are listed for you alone; anyone you give "
+            f"a run's URL can open it and download its files. On it {run_caps_sentence(caps)}.",
+            icon=":material/groups:")
+    # The one-click run fits the caps (a demo may allow fewer epochs or samples than the default run's)
+    if spec.epochs > caps.epochs:
+        spec = spec.replace(epochs=caps.epochs)
+    if (demo.known_train_samples(spec) or 0) > caps.train_samples:
+        spec = spec.replace(limit_train=caps.train_samples)
+# A job still going, or the runs this visitor keeps. The job manager as it is: making one imports torch,
+# and a server that has made none runs no job.
+why_not = start_blocker(existing_job_manager(), session_owner())
+
 left, right = st.columns([1, 2], vertical_alignment="center")
-if left.button("Train a CNN on sample digits", type="primary", icon=":material/play_arrow:", key="home-start"):
+if left.button("Train a CNN on sample digits", type="primary", icon=":material/play_arrow:", key="home-start",
+               disabled=bool(why_not)):
     from zoo.jobs import submit_training
     from zoo.registry import SpecError
 
     try:
         job = submit_training(job_manager(), spec, owner=session_owner(), runs_dir=runs_dir())
-    except SpecError as exc:   # the hosted demo's caps: too many runs kept, say
+    except SpecError as exc:   # refused all the same (the cap was reached from another tab, say)
         st.error(sentence(str(exc)), icon=":material/error:")
     else:
         st.switch_page("pages/train.py", query_params={"run": job.id})
-right.caption(f"The default run: the classic LeNet-style CNN, {spec.epochs} epochs of Adam on the bundled "
-              "5,000-digit MNIST sample. It takes under a minute on a laptop CPU.")
+right.caption(why_not or f"The default run: the classic LeNet-style CNN, {spec.epochs} epochs of Adam on the "
+              "bundled 5,000-digit MNIST sample. It takes under a minute on a laptop CPU.")
 
 st.markdown(
     """

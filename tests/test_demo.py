@@ -360,6 +360,29 @@ def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_di
     assert len([r for r in list_runs(runs_dir) if r.result.get("owner") == owner]) == 2
 
 
+def test_a_search_of_more_trials_than_the_runs_left_is_refused_before_it_is_queued(demo_on, runs_dir, monkeypatch):
+    """Each trial keeps a run: with room for one more run, a search of 3 trials ran one and stopped
+    (a new visitor's check); now it is refused when submitted, saying how many trials fit."""
+    from zoo.engine import run_experiment
+    from zoo.jobs import JobManager
+    from zoo.search import SearchConfig, build_space, submit_search
+
+    monkeypatch.setenv("PLAYGROUND_CAP_RUNS_PER_VISITOR", "2")
+    owner = demo.owner_of("c" * 32)
+    run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner)
+    manager = JobManager(max_running=1, per_owner=1)
+    config = SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256), n_trials=3, study="three",
+                          space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), runs_dir=str(runs_dir), owner=owner)
+    try:
+        with pytest.raises(SpecError, match="you keep 1 of the 2 runs this hosted demo keeps per visitor: give at "
+                                            "most 1 trial, or delete some runs"):
+            submit_search(manager, config, owner=owner)
+        assert manager.jobs(owner) == []
+    finally:
+        manager.shutdown()
+    demo.check_room(owner, runs_dir, trials=1)   # one trial fits
+
+
 def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st_navigation):
     """The caps are said beside Start, and settings past one turn Start off with the cap's own words,
     before anything is pressed (before, the refusal came only once Start was pressed)."""
@@ -387,7 +410,8 @@ def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_d
     monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "3")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
     assert not at.exception
-    assert [i for i in at.info if "This is a shared demo." in i.value and "at most 3 epochs" in i.value]
+    assert [i for i in at.info if "This is a shared demo." in i.value and "at most 3 epochs" in i.value
+            and "listed for you alone; anyone you give a run's URL can open it" in i.value]
     assert [c for c in at.caption if "the classic LeNet-style CNN, 3 epochs of Adam" in c.value]
     monkeypatch.delenv("PLAYGROUND_DEMO")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
@@ -439,8 +463,8 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
     run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256), n_trials=1,
                             space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="kept",
                             runs_dir=str(runs_dir), owner=demo.owner_of(full)))
-    starts = {"pages/train.py": ["train-start"], "pages/forecast.py": ["forecast-start", "forecast-board-start"],
-              "pages/search.py": ["search_start"]}
+    starts = {"pages/home.py": ["home-start"], "pages/train.py": ["train-start"],
+              "pages/forecast.py": ["forecast-start", "forecast-board-start"], "pages/search.py": ["search_start"]}
     for visitor in (full, other):
         for page, keys in starts.items():
             at = AppTest.from_file(APP, default_timeout=60).switch_page(page)

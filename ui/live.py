@@ -147,6 +147,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def run_caps_sentence(caps) -> str:
+    """What the hosted demo allows a run, and what a visitor keeps (zoo/demo.py Caps), in one sentence."""
+    return (f"a run trains at most {caps.epochs} epochs on at most {caps.train_samples:,} samples and stops after "
+            f"{cap_duration(caps.wall_seconds)}; you keep at most {caps.runs_per_visitor} runs "
+            f"({caps.disk_mb_per_visitor} MB), for {caps.max_age_hours:g} hours")
+
+
 def cap_duration(seconds: int) -> str:
     """A cap's time in words: "10 minutes" where it is whole minutes, else seconds ("stops after 0
     minutes" was a 20-second cap)."""
@@ -296,7 +303,6 @@ def _draw_live(job_id: str) -> None:
         st.caption(manager.describe_wait(job.id) or "Starting the worker process (loading PyTorch and the data)…")
     else:
         status_badge("running", f"running on {state['device']}" if state.get("device") else "running")
-    # Where it runs (a pid, a Ray node): the visitor's own job's, not a stranger's on the hosted demo
     # Where it runs (a pid, a Ray node) is for whoever runs the server: not said on the hosted demo
     if snapshot["where"] and status != "queued" and not snapshot["stop_requested"] and is_local():
         st.caption(f"Worker: {snapshot['where']}")

@@ -20,7 +20,7 @@ from typing import Callable
 import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
-from ui.live import STATUSES, cap_duration, format_duration, live_panel, status_badge, training_figure
+from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (LANDING_RUN, can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from zoo.forecast_io import display_name
@@ -110,7 +110,7 @@ def start_blocker(manager, owner: str) -> str | None:
     from zoo.registry import SpecError
     from zoo.runs import runs_root
 
-    job = manager.blocking(owner)
+    job = manager.blocking(owner) if manager is not None else None   # None: no job manager made yet (Home)
     if job is not None:
         n = manager.per_owner
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
@@ -161,10 +161,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         st.caption(f":red[Start is off until this is fixed: {problems[0]}]")
     caps = demo.caps()
     if caps is not None:
-        st.caption(f":material/info: On this hosted demo a run trains at most {caps.epochs} epochs on at most "
-                   f"{caps.train_samples:,} samples and stops after {cap_duration(caps.wall_seconds)}; you keep at "
-                   f"most {caps.runs_per_visitor} runs ({caps.disk_mb_per_visitor} MB), for "
-                   f"{caps.max_age_hours:g} hours.")
+        st.caption(f":material/info: On this hosted demo {run_caps_sentence(caps)}.")
     pressed = st.button(label, type="primary", icon=":material/play_arrow:", disabled=bool(problem or blocker),
                         key=key, width="stretch")
     return spec if pressed else None

@@ -179,12 +179,12 @@ def check_room(owner: str, root, trials: int = 1) -> None:
         runs = f"{used['runs']} run{'' if used['runs'] == 1 else 's'}"
         raise SpecError(f"you keep {runs}, the most this hosted demo keeps per visitor; delete some on the Runs page "
                         "to start another.")
-    if trials > room:
+    if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
+        raise SpecError(_over_disk(used, c))
+    if trials > room:   # after the disk: fewer trials would not make room there
         raise SpecError(f"each trial keeps a run, and you keep {used['runs']} of the {c.runs_per_visitor} runs this "
                         f"hosted demo keeps per visitor: give at most {room} trial{'' if room == 1 else 's'}, or delete "
                         "some runs on the Runs page.")
-    if used["bytes"] >= c.disk_mb_per_visitor * 1_000_000:
-        raise SpecError(_over_disk(used, c))
 
 
 def _size(path: Path) -> int:
