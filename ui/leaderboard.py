@@ -360,9 +360,9 @@ def finished_board(run, job, key: str) -> None:
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
                f"{ran_with} · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
     if not can_control(result.get("owner")):
-        from ui.run_view import theirs
+        from ui.run_view import another_visitors_note
 
-        theirs(st, "leaderboard")
+        another_visitors_note(st, "leaderboard")
     elif st.button("Run this board again", key=f"{key}-board-again", icon=":material/replay:",
                    help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
                         "find the best model again"):

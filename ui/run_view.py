@@ -281,17 +281,17 @@ def live_run(job, key: str) -> None:
 
 def live_heading(job, what: str, stop_help: str) -> None:
     """A live job's heading with its Stop. Another visitor's job (the hosted demo) has no Stop to press,
-    and says whose it is, as the same job does once it has ended (`theirs`)."""
+    and says whose it is, as the same job does once it has ended (`another_visitors_note`)."""
     head, stop_col = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"#### {what.capitalize()} `{job.id}`")
     if can_control(job.owner):
         stop_col.button("Stop", key=f"stop-{job.id}", icon=":material/stop:", on_click=_stop, args=(job.id,),
                         disabled=job.stop_requested, width="stretch", help=stop_help)
     else:
-        theirs(st, what, live=True)
+        another_visitors_note(st, what, live=True)
 
 
-def theirs(where, what: str, live: bool = False) -> None:
+def another_visitors_note(where, what: str, live: bool = False) -> None:
     """Say that this run (or leaderboard) is another visitor's, and what this one may do with it."""
     may = "watch it, not stop it; once it ends, download its files" if live else "look at it and download its files"
     where.caption(f":material/visibility: Another visitor's {what}: you may {may}.")
@@ -357,7 +357,7 @@ def finished_run(run, job, key: str) -> None:
     st.caption(spec_line(run.spec.to_dict()))   # its epochs are those planned: the progress says how many ran
     actions = st.container(horizontal=True, vertical_alignment="center")
     if not can_control(run.result.get("owner")):
-        theirs(actions, "run")
+        another_visitors_note(actions, "run")
     elif actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
                         help="fill the form with this run's spec, to change it and start again"):
         hand_off(run.spec)
