@@ -445,6 +445,9 @@ def test_time_left_follows_the_training_rate_not_the_start_up():
     state.update(epoch=3, batch=0, epoch_rows=[{"seconds": 2.0}, {"seconds": 3.0}])
     _, line = progress(state, now=1100.0)
     assert f"about {format_duration(2.5 * 30 * (1 - 2 / 30))} left" in line
+    # After the first batch its rate holds the warm-up: no time left yet, rather than minutes for seconds
+    _, line = progress({**state, "epoch": 1, "batch": 1, "epoch_rows": [], "samples_per_s": 20.0}, now=1001.0)
+    assert line == "epoch 1/30 · batch 1/57 · 20 samples/s"
 
 
 def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(trained_runs, monkeypatch):

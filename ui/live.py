@@ -162,6 +162,9 @@ def cap_duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
+RATE_BATCHES = 5   # batches of the first epoch before its rate is a time left
+
+
 def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     """(fraction of the planned epochs done, a line with epoch, batch, samples/s and time left)."""
     epochs = state.get("epochs") or 0
@@ -176,8 +179,12 @@ def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     # Time left from the surest rate there is: whole epochs (training and validation) once one has
     # ended; before that the epoch's samples/s; the time since the start only as a last resort, as
     # it holds the start-up (a transformer said 13 min left in its first batches and took 75 s).
+    # None over the first batches of the first epoch: their rate holds the warm-up (an lstm said
+    # about 2 min left after its first batch, and took 7 s in all).
     if rows:
         left = sum(r["seconds"] for r in rows) / len(rows) * epochs * (1 - done)
+    elif epoch == 1 and batch < RATE_BATCHES:
+        left = None
     elif speed and train_samples:
         left = epochs * (1 - done) * train_samples / speed
     else:
