@@ -93,6 +93,10 @@ def page(browser, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         shot(tab, f"FAILED-{request.node.name}")
+        if "app_server" in request.fixturenames:   # the server's side of it, in the test's report
+            log = Path(request.getfixturevalue("app_server").log)
+            print(f"--- the app server's log, last 60 lines ({log}) ---")
+            print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
     context.close()
 
 
