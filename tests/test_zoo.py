@@ -10,7 +10,7 @@ import torch
 
 import zoo
 from zoo.engine import fit
-from zoo.registry import DataShape, SpecError, get_model, hparams, make_config
+from zoo.registry import DataShape, SpecError, get_model, hparams, make_config, refusal
 from zoo.spec import ExperimentSpec, settings
 
 
@@ -97,6 +97,14 @@ def test_out_of_range_and_unknown_hyperparameters_are_refused_with_a_sentence():
         get_model("resnet")
     with pytest.raises(SpecError, match="does not fit the image task"):
         zoo.build("linear", DataShape("image"))
+
+
+def test_a_refusal_is_the_checks_own_sentence_and_only_a_spec_error_is_one():
+    assert refusal(make_config, "mlp", {"depth": 99}) == str(pytest.raises(SpecError, make_config, "mlp",
+                                                                           {"depth": 99}).value)
+    assert refusal(make_config, "mlp", {"depth": 2}) is None
+    with pytest.raises(ZeroDivisionError):   # a fault in the check is not a person's bad input
+        refusal(lambda: 1 / 0)
 
 
 def test_spec_json_round_trip_is_exact():

@@ -22,9 +22,11 @@ import streamlit as st
 from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
+from zoo import demo
 from zoo.forecast_io import display_name
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
+from zoo.registry import refusal
 
 TASK = "series"   # the task whose page shows leaderboards (the Forecast page)
 KIND_LABELS = {"baseline": "baseline", "classical": "classical", "zoo": "zoo model", "ensemble": "ensemble"}
@@ -42,26 +44,9 @@ def board_problem(key: str, target, date_col, layout: str, horizon: int, season:
     Only what the board uses counts: it chooses its own lookback and split, so the page's window
     settings for one model (a lookback too long for a short series, say) do not block it."""
     from zoo.leaderboard.plan import make_plan
-    from zoo.registry import SpecError
 
-    try:
-        make_plan(_sf.frame[_sf.target].to_numpy(float), _sf.freq, horizon=int(horizon), season=int(season or 0))
-    except SpecError as exc:
-        return str(exc)
-    return None
-
-
-def _over_demo_budget(seconds: float) -> str | None:
-    """Why the hosted demo refuses this budget (past its wall-time cap per job), or None; zoo refuses the
-    same when the board is submitted (demo.check_budget)."""
-    from zoo import demo
-    from zoo.registry import SpecError
-
-    try:
-        demo.check_budget(seconds)
-    except SpecError as exc:
-        return str(exc)
-    return None
+    return refusal(make_plan, _sf.frame[_sf.target].to_numpy(float), _sf.freq, horizon=int(horizon),
+                   season=int(season or 0))
 
 
 def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = None) -> None:
@@ -97,7 +82,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
                                                     choice.get("layout", "long"), int(windows["horizon"]),
                                                     int(windows.get("season") or 0), sf)
-    over_cap = None if budget is None else _over_demo_budget(float(budget))
+    # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
+    over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if problem:   # beside its button, as why it is off (no data at all: the page says so above)
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")

@@ -107,7 +107,7 @@ def start_blocker(manager, owner: str) -> str | None:
     runs and disk they keep (zoo refuses the job then too). The room is counted once per script run: it
     reads every run's result (demo.usage), and the Forecast page has two Start buttons."""
     from zoo import demo
-    from zoo.registry import SpecError
+    from zoo.registry import refusal
     from zoo.runs import runs_root
 
     job = manager.blocking(owner) if manager is not None else None   # None: no job manager made yet (Home)
@@ -119,11 +119,8 @@ def start_blocker(manager, owner: str) -> str | None:
     script_run = st.session_state.get("script-runs")
     checked = st.session_state.get(ROOM_CHECKED)
     if script_run is None or checked is None or checked[:2] != (script_run, owner):
-        try:
-            demo.check_room(owner, runs_root(runs_dir()))
-            checked = (script_run, owner, None)
-        except SpecError as exc:
-            checked = (script_run, owner, form.sentence(str(exc)))
+        full = refusal(demo.check_room, owner, runs_root(runs_dir()))
+        checked = (script_run, owner, full and form.sentence(full))
         st.session_state[ROOM_CHECKED] = checked
     return checked[2]
 

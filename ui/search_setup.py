@@ -18,7 +18,7 @@ from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from zoo.data.images import IMAGE_DATASETS
-from zoo.registry import HParam, SpecError, get_task, list_models
+from zoo.registry import HParam, SpecError, get_task, list_models, refusal
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
                         default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
                         load_study, objective_label, open_storage, study_names)
@@ -307,14 +307,12 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_
     st.caption(f":material/info: On this hosted demo a search runs at most {caps.trials} trials, each of at most "
                f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and stops after "
                f"{cap_duration(caps.wall_seconds)}.")
-    try:
-        demo.check_trials(n_trials, timeout)
-        demo.check_spec(spec, n_train=demo.known_train_samples(spec))
-        demo.check_room(session_owner(), runs_root(runs_dir), trials=n_trials)
-    except SpecError as exc:
-        st.caption(f":red[Start is off until this is fixed: {exc}]")
-        return str(exc)
-    return None
+    why = (refusal(demo.check_trials, n_trials, timeout)
+           or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec)))
+           or refusal(demo.check_room, session_owner(), runs_root(runs_dir), trials=n_trials))
+    if why:
+        st.caption(f":red[Start is off until this is fixed: {why}]")
+    return why
 
 
 def _fresh(base: str, storage: str) -> str:

@@ -14,7 +14,7 @@ from collections import Counter
 import streamlit as st
 
 from ui.state import fragment, is_local
-from zoo.registry import SpecError
+from zoo.registry import SpecError, refusal
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
                         study_figures, study_summary, submit_search, trial_state, trials_frame)
 
@@ -185,11 +185,7 @@ def why_no_best(target: dict) -> str | None:
     """Why "Train with best" has nothing to hand over (best_spec's own sentence: no completed trial, a
     study not made here), or None. The page asks it of an ended search only: a running one may complete
     a trial at any moment, and its button says why when pressed."""
-    try:
-        best_spec(load(target))
-    except SpecError as exc:
-        return str(exc)
-    return None
+    return refusal(lambda: best_spec(load(target)))
 
 
 def stop(manager, target: dict) -> None:

@@ -37,6 +37,16 @@ class SpecError(ValueError):
     """Bad input from a person (a value out of range, an unknown name): shown as one line."""
 
 
+def refusal(check, *args, **kwargs) -> str | None:
+    """Why `check(*args, **kwargs)` refuses (its SpecError's words), or None where it passes: for a page
+    that says before the click what zoo would refuse after it."""
+    try:
+        check(*args, **kwargs)
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # intervals: what a setting accepts, written as in mathematics ("(0, inf)", "[0, 1)")
 
