@@ -450,6 +450,29 @@ def test_a_board_budget_past_the_demos_time_cap_turns_its_button_off_before_the_
     assert not at.button(key="forecast-board-start").disabled
 
 
+def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_start(demo_on, runs_dir, st_navigation,
+                                                                                   monkeypatch):
+    """A visitor's board of 500 s, and the demo's cap since lowered to 300 s: "Run this board again" fills
+    the page with the board's budget, keeps it (nothing set is changed silently) and said "press Find the
+    best model" above a button that was off for the budget."""
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    visitor = "c" * 32
+    board = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=500, models="naive"), runs_dir=runs_dir,
+                            owner=demo.owner_of(visitor))
+    monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "300")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at.session_state["visitor"] = visitor
+    at.query_params["run"] = board["run_id"]
+    at.run()
+    at.button(key="forecast-board-again").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="forecast-board-budget").value == 500 and at.button(key="forecast-board-start").disabled
+    assert [i for i in at.info if f"leaderboard {board['run_id']} are filled in: **Find the best model** is off for "
+            "now" in i.value], [i.value for i in at.info]
+    assert [e for e in at.error if "at most 300 s" in e.value], [e.value for e in at.error]
+
+
 def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir, st_navigation,
                                                                                    monkeypatch):
     """At the runs cap, every Start on every page is off and says why and what to do. Before, Start was on

@@ -71,11 +71,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
             st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
                        icon=":material/warning:")
     blocker = start_blocker(job_manager(), session_owner())
-    if prefill and prefill.get(BOARD_AGAIN):
-        then = ("press **Find the best model** to run it again, or change them first." if blocker is None else
-                "**Find the best model** is off for now; below it says why.")
-        st.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
-                icon=":material/replay:")
+    # Above the fields it speaks of; written once the budget's cap and the board's own check are known.
+    again = st.empty() if prefill and prefill.get(BOARD_AGAIN) else None
     if prefill:
         unshown_warning(prefill)
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
@@ -84,6 +81,11 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                                                     int(windows.get("season") or 0), sf)
     # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
+    if again is not None:
+        then = ("press **Find the best model** to run it again, or change them first."
+                if not (blocker or over_cap or problem) else "**Find the best model** is off for now; below it says why.")
+        again.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
+                   icon=":material/replay:")
     if problem:   # beside its button, as why it is off (no data at all: the page says so above)
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")
