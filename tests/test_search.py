@@ -196,6 +196,16 @@ def test_median_pruner_prunes_a_poor_trial_and_its_run_says_so(tmp_path, tiny_da
         sys.modules["__main__"] = main
 
 
+def test_one_trials_history_is_drawn_on_whole_non_negative_trial_numbers():
+    """Plotly's autorange put one trial on an x axis from -1 to 1, ticks at -0.5 and 0.5."""
+    study = optuna.create_study()
+    study.optimize(lambda t: t.suggest_float("lr", 1e-3, 1e-1), n_trials=1)
+    history = search.study_figures(study, which=("history",))["history"]
+    assert list(history.data[0].x) == [0]
+    assert (history.layout.xaxis.rangemode, history.layout.xaxis.tickformat, history.layout.xaxis.dtick) == \
+        ("nonnegative", "d", 1)
+
+
 def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(tmp_path, tiny_data):
     config = tiny_config(tmp_path, n_trials=1, storage=f"sqlite:///{tmp_path / 'study.db'}", spec={"epochs": 1})
     assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1

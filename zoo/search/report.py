@@ -194,5 +194,11 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                               margin=dict(l=10, r=10, t=30, b=10))
             if name == "intermediate":
                 fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
+            if name in ("history", "intermediate"):
+                # Trial numbers and epochs count from 0 and 1: plotly's autorange drew one trial on an axis
+                # from -1 to 1 with ticks at -0.5 and 0.5 (a new visitor's check).
+                fig.update_xaxes(rangemode="nonnegative", tickformat="d")
+                if len(view.trials) <= 10:
+                    fig.update_xaxes(dtick=1)
         out[name] = fig
     return out
