@@ -416,6 +416,25 @@ def test_the_runs_without_curves_are_named_with_why_in_the_right_number():
         "No curves for b, c: ended before their first epoch."
 
 
+def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own():
+    """Both tasks' runs shared one loss axis (a cross-entropy beside an MSE) and one "val MAE / val
+    accuracy" axis."""
+    from ui.compare import overlay_figure
+
+    def record(run, task, metric):
+        return {"run": run, "task": task, "best epoch": 1,
+                "rows": [{"epoch": 1, "val_loss": 1.0, "train_loss": 1.1, "val_metric": metric}]}
+
+    fig = overlay_figure([record("img", "image", 0.9), record("ser", "series", 0.4), record("img2", "image", 0.8)])
+    axes = {t.name: (t.xaxis, t.yaxis) for t in fig.data if t.name in ("img", "ser", "img2") and t.showlegend is not False}
+    assert axes["img"] == axes["img2"] != axes["ser"]
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[1] == "val accuracy" and titles[3] == "val MAE" and titles[2].startswith("time-series forecasting")
+    assert fig.layout.yaxis2.tickformat == ".0%" and fig.layout.yaxis4.tickformat is None
+    one = overlay_figure([record("img", "image", 0.9), record("img2", "image", 0.8)])
+    assert [a.text for a in one.layout.annotations] == ["loss (solid: val, dashed: train)", "val accuracy"]
+
+
 def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     """"show every field" listed lookback, horizon, split and season for two image runs."""
     from ui.compare import spec_diff
@@ -427,6 +446,10 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     mixed = spec_diff({"a": images["a"], "s": ExperimentSpec(task="series", data="ETTh1", model="linear").to_dict()},
                       show_all=True)
     assert mixed.loc["lookback", "a"] == "—" and mixed.loc["val_fraction", "s"] == "—"
+    # A model parameter one run sets: "(default)" where the other's model has it, "—" where it has none.
+    lstm = ExperimentSpec(model="lstm", model_params={"hidden_size": 256}).to_dict()
+    rnn, mlp = ExperimentSpec(model="rnn").to_dict(), ExperimentSpec(model="mlp").to_dict()
+    assert list(spec_diff({"l": lstm, "r": rnn, "m": mlp}).loc["model.hidden_size"]) == ["256", "(default)", "—"]
 
 
 def test_time_left_follows_the_training_rate_not_the_start_up():

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from zoo.registry import get_task
+from zoo.registry import TASKS, get_task
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
@@ -167,7 +167,9 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
         fields += [f for f in flat if f not in fields]
     table: dict[str, list[Any]] = {}
     for run_id, flat in flats.items():
-        table[run_id] = [_cell(flat.get(f, "(default)" if f.startswith("model.") else None)) for f in fields]
+        declared = _declared_model_params(specs[run_id])
+        table[run_id] = [_cell(flat.get(f, "(default)" if f.removeprefix("model.") in declared else None))
+                         for f in fields]
     frame = pd.DataFrame(table, index=fields)
     if not show_all and len(specs) > 1:
         differs = frame.apply(lambda row: len(set(map(str, row.values))) > 1, axis=1)
@@ -182,6 +184,17 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     return frame
 
 
+def _declared_model_params(spec: dict) -> set[str]:
+    """The hyperparameters the run's model declares: one it leaves unset is at its default; one it does
+    not have (an mlp's hidden_size beside an lstm) is no setting of it at all."""
+    from zoo.registry import SpecError, get_model
+
+    try:
+        return {h.name for h in get_model(str(spec.get("model")), spec.get("task")).hparams()}
+    except SpecError:   # a leaderboard, a model no longer registered
+        return set()
+
+
 def _cell(value: Any) -> str:
     # One type per column (str) so that mixed values (5 vs "(default)") display and compare cleanly.
     if value is None:
@@ -193,32 +206,38 @@ def _cell(value: Any) -> str:
 
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     """Validation loss and validation metric per epoch of several runs, one colour per run;
-    train loss dashed in the loss panel; each run's best epoch starred."""
+    train loss dashed in the loss panel; each run's best epoch starred. Runs of two tasks get a row
+    each: a cross-entropy and an MSE on one axis, or an accuracy and an MAE, compare nothing."""
     records = [r for r in records if r["rows"]]   # a leaderboard, a run ended before an epoch: see without_curves
-    tasks = {get_task(r["task"]) for r in records}
-    metric_title = " / ".join(sorted(t.label("val_metric") for t in tasks))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: val, dashed: train)", metric_title),
-                        horizontal_spacing=0.08)
+    tasks = sorted({r["task"] for r in records}, key=lambda name: [n for n in TASKS].index(name))
+    titles = [title for name in tasks for title in (
+        f"{get_task(name).title}: loss (solid: val, dashed: train)" if len(tasks) > 1 else
+        "loss (solid: val, dashed: train)", get_task(name).label("val_metric"))]
+    fig = make_subplots(rows=len(tasks), cols=2, subplot_titles=titles, horizontal_spacing=0.08,
+                        vertical_spacing=0.25 if len(tasks) > 1 else 0.3)
     for i, record in enumerate(records):
         color = PALETTE[i % len(PALETTE)]
+        row = tasks.index(record["task"]) + 1
         rows = record["rows"]
         xs = [r["epoch"] for r in rows]
         name = record["run"]
         fig.add_trace(go.Scatter(x=xs, y=[r["val_loss"] for r in rows], mode="lines+markers", name=name,
-                                 legendgroup=name, line=dict(color=color, width=2)), row=1, col=1)
+                                 legendgroup=name, line=dict(color=color, width=2)), row=row, col=1)
         fig.add_trace(go.Scatter(x=xs, y=[r["train_loss"] for r in rows], mode="lines", name=f"{name} train",
                                  legendgroup=name, showlegend=False, line=dict(color=color, width=1, dash="dash")),
-                      row=1, col=1)
+                      row=row, col=1)
         fig.add_trace(go.Scatter(x=xs, y=[r["val_metric"] for r in rows], mode="lines+markers", name=name,
-                                 legendgroup=name, showlegend=False, line=dict(color=color, width=2)), row=1, col=2)
+                                 legendgroup=name, showlegend=False, line=dict(color=color, width=2)), row=row, col=2)
         best = next((r for r in rows if r["epoch"] == record.get("best epoch")), None)
         if best is not None:
             fig.add_trace(go.Scatter(x=[best["epoch"]], y=[best["val_loss"]], mode="markers", legendgroup=name,
                                      showlegend=False, name=f"{name} best",
-                                     marker=dict(symbol="star", size=13, color=color)), row=1, col=1)
-    fig.update_xaxes(title_text="epoch")
-    if {t.metric_format for t in tasks} == {"percent"}:
-        fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+                                     marker=dict(symbol="star", size=13, color=color)), row=row, col=1)
+    longest = max((len(r["rows"]) for r in records), default=0)
+    fig.update_xaxes(title_text="epoch", rangemode="nonnegative", **({"dtick": 1} if longest <= 12 else {}))
+    for row, name in enumerate(tasks, start=1):
+        if get_task(name).metric_format == "percent":
+            fig.update_yaxes(tickformat=".0%", row=row, col=2)
+    fig.update_layout(height=height * len(tasks), margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18 / len(tasks), x=0))
     return fig
