@@ -90,7 +90,13 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     result = run_experiment(spec, runs_dir=runs_dir, data=sample)
     assert result.status == "early_stopped" and result.epochs_run == 3 and result.best_epoch == 1
     # in the words the form shows: "val loss", not the spec's val_loss
-    assert result.reason == "val loss did not improve by more than 100 for 2 epochs; best was epoch 1"
+    assert result.reason.startswith("val loss did not improve by more than 100 for 2 epochs; best was epoch 1")
+    # Epochs 2 and 3 learned, by less than 100: the lower of their losses is named beside the one kept.
+    later = min(result.history[1:], key=lambda row: row["val_loss"])
+    assert later["val_loss"] < result.history[0]["val_loss"]
+    assert result.reason.endswith(f" (epoch {later['epoch']}'s val loss {later['val_loss']:.4g} beat its "
+                                  f"{result.history[0]['val_loss']:.4g} by less than the min delta, so epoch 1's "
+                                  "weights are kept)")
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key

@@ -76,6 +76,22 @@ class EarlyStopping:
         return self.patience > 0 and self.counter >= self.patience
 
 
+def _within_min_delta(history: list[dict], spec, stopper: EarlyStopping) -> str:
+    """Where a later epoch did better by no more than min delta: said, since its weights are not the ones
+    kept (min delta decides what counts as better, for the best checkpoint as for stopping, as in Keras's
+    EarlyStopping; a learner took epoch 2 for a mistake beside epoch 3's lower loss)."""
+    key = "val_loss" if spec.monitor == "val_loss" else "val_metric"
+    later = [row for row in history if row["epoch"] > stopper.best_epoch and math.isfinite(row[key])]
+    if not later:
+        return ""
+    pick = (min if stopper.mode == "min" else max)(later, key=lambda row: row[key])
+    if not (pick[key] < stopper.best if stopper.mode == "min" else pick[key] > stopper.best):
+        return ""
+    label = get_task(spec.task).label(spec.monitor)
+    return (f" (epoch {pick['epoch']}'s {label} {pick[key]:.4g} beat its {stopper.best:.4g} by less than the min delta, "
+            f"so epoch {stopper.best_epoch}'s weights are kept)")
+
+
 @dataclass
 class FitResult:
     status: str
@@ -318,6 +334,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             epochs = f"{spec.patience} epoch{'s' if spec.patience != 1 else ''}"
             reason = (f"{task.label(spec.monitor)} did not improve by more than {spec.min_delta:g} for {epochs}; "
                       f"best was epoch {stopper.best_epoch}")
+            reason += _within_min_delta(history, spec, stopper)
             break
 
     model.load_state_dict(best_state)
