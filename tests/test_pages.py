@@ -248,6 +248,18 @@ def test_invalid_configuration_disables_start(runs_dir):
     assert any("fp16" in e.value for e in at.error)
 
 
+def test_start_names_every_field_that_keeps_it_off(runs_dir):
+    """Two fields out of range: each is said under itself, and beside Start only the first one was (a
+    learner's check), while the other may be out of sight up the form."""
+    at = open_page("pages/train.py")
+    at.text_input(key="train-settings-seed").set_value("-5").run()
+    at.text_input(key="train-settings-weight_decay").set_value("5").run()
+    assert at.button(key="train-start").disabled
+    beside = [c.value for c in at.caption if "Start is off until" in c.value]
+    assert beside == [":red[Start is off until these are fixed. Weight decay: 5.0 is outside its range [0, 0.1]; pick "
+                      "a value inside it. Seed: -5 is outside its range [0, 4294967295]; pick a value inside it.]"]
+
+
 # ------------------------------------------------------------------------------------------ run views
 
 def test_a_stopped_runs_command_says_it_runs_to_the_end(tmp_path, monkeypatch):

@@ -154,8 +154,10 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     blocker = start_blocker(job_manager(), session_owner())
     if blocker and not problem:
         st.caption(blocker)
-    if problems:
-        st.caption(f":red[Start is off until this is fixed: {problems[0]}]")
+    if problems:   # every field's, not the first alone: each is also under its own field, maybe far up the form
+        said = (f"these are fixed. {' '.join(form.sentence(p) for p in problems)}" if len(problems) > 1 else
+                f"this is fixed: {problems[0]}")
+        st.caption(f":red[Start is off until {said}]")
     caps = demo.caps()
     if caps is not None:
         st.caption(f":material/info: On this hosted demo {run_caps_sentence(caps)}.")
