@@ -9,7 +9,7 @@ form, and the live chart's refresh every second reruns only the chart.
 import streamlit as st
 
 from ui import form
-from ui.run_view import run_panel, start_blocker, start_button, start_run, take_prefill
+from ui.run_view import RESTORED_FROM, run_panel, start_blocker, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, fragment, is_local, job_manager, session_owner
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
@@ -31,7 +31,10 @@ if prefill is not None:
     notes += form.set_training_values(key_prefix="train-settings", values=prefill, task="image")
     st.session_state["train-prefill-notes"] = notes
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
-    st.toast("The form now holds the spec you picked: " + ("check it and press Start." if blocker is None else
+    restored = st.session_state.pop(RESTORED_FROM, None)
+    # A new session (a reload, a link) was filled from the run its address opens: nothing was picked.
+    held = f"the settings of run {restored}, which this address opens" if restored else "the spec you picked"
+    st.toast(f"The form now holds {held}: " + ("check it and press Start." if blocker is None else
              f"check it; Start is off for now. {blocker}"), icon=":material/edit_note:")
 
 

@@ -365,6 +365,9 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     at = page("pages/train.py", query={"run": image.run_id})
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
+    # It said "the spec you picked", where the visitor had picked nothing (a learner's check).
+    assert [t.value for t in at.toast] == [f"The form now holds the settings of run {image.run_id}, which this "
+                                           "address opens: check it and press Start."]
     at = page("pages/forecast.py", query={"run": series.run_id})
     clean(at)
     assert at.selectbox(key="forecast-model").value == "mlp"

@@ -30,6 +30,7 @@ from zoo.runs import is_run_id, open_run
 from zoo.spec import ExperimentSpec
 
 PREFILL = "prefill_spec"
+RESTORED_FROM = "prefill-restored-from"   # the run a new session's form was filled from (nothing handed over)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def take_prefill(task: str) -> dict | None:
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
         return None
-    return st.session_state.pop(PREFILL)
+    prefill = st.session_state.pop(PREFILL)
+    st.session_state[RESTORED_FROM] = prefill.pop(RESTORED_FROM, None)   # for the page's words, with this prefill
+    return prefill
 
 
 def _restore_after_reload(task: str) -> None:
@@ -86,7 +89,7 @@ def _restore_after_reload(task: str) -> None:
         spec = job.payload.get("spec") or {}
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
             spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
-        st.session_state.setdefault(PREFILL, spec)
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: job.id})
     elif run_id and run_id == st.session_state.get(LANDING_RUN) and is_run_id(run_id) and not (named and named.active):
         # The session opened on an ended run's URL: its files have the spec. Not when it is gone, of
         # another task, or another visitor's (looked at, not taken into the form).
@@ -95,7 +98,7 @@ def _restore_after_reload(task: str) -> None:
             return
         spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
                 if run.is_leaderboard else run.spec.to_dict())
-        st.session_state.setdefault(PREFILL, spec)
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: run_id})
 
 
 # ---------------------------------------------------------------------------------------------
