@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import apply_secrets, keep_visitor, mark_run, note_landing_run
+from ui.state import apply_secrets, keep_visitor, mark_run
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
 # must work offline (a new user's check saw the favicon fail there).
@@ -17,7 +17,6 @@ st.set_page_config(page_title="PyTorch playground", page_icon=str(Path(__file__)
                    layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
 keep_visitor()    # this browser's visitor token, kept in a cookie
-note_landing_run()   # the run in the URL the session opened with, before any page changes the URL
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

@@ -348,8 +348,10 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     """A reload (a new session) on `?run=` filled the form from the run only while it was live: once it had
     ended, the page showed the run beside a form at its defaults (cnn, 5 epochs). Now the visitor's own
     ended run fills it too, on the Train and the Forecast page; on the hosted demo another visitor's run
-    is looked at, not taken into the form. A run opened later in a session (from the Runs page) leaves the
-    form as the person set it, and a deleted run or one of another task leaves it at its defaults."""
+    is looked at, not taken into the form. A run opened from the Runs page fills a form not drawn yet in the
+    session (the page beside it showed ETTh1 where the run was of the visitor's CSV: a forecast user's
+    check), and leaves one drawn before as the person set it; a deleted run or one of another task leaves
+    it at its defaults."""
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
@@ -382,7 +384,16 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     at.query_params["run"] = image.run_id
     at.run()
     clean(at)
-    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
+    at = page("pages/train.py")   # the form set first, then the Runs page, then the run opened on Train
+    at.slider(key="train-settings-epochs").set_value(7).run()
+    at.switch_page("pages/runs.py").run()
+    at.switch_page("pages/train.py")
+    at.query_params["run"] = image.run_id
+    at.run()
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 7)
+    assert str(at.query_params["run"]).strip("[']") == image.run_id and not at.toast
     if demo_mode:   # the same links opened by another visitor
         at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)

@@ -21,7 +21,7 @@ import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
-from ui.state import (LANDING_RUN, can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
+from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
@@ -64,7 +64,8 @@ def take_prefill(task: str) -> dict | None:
 
     A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
     back to the page, also fills the form with that run's spec once: the page is as they left it. So
-    does a session opened on the URL of a run of theirs that has ended (a reload after it finished)."""
+    does the page's first drawing in a session on the URL of a run of theirs that has ended (a reload
+    after it finished, or the run opened from the Runs page): a form drawn before keeps what was set."""
     _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
@@ -90,9 +91,10 @@ def _restore_after_reload(task: str) -> None:
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
             spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
         st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: job.id})
-    elif run_id and run_id == st.session_state.get(LANDING_RUN) and is_run_id(run_id) and not (named and named.active):
-        # The session opened on an ended run's URL: its files have the spec. Not when it is gone, of
-        # another task, or another visitor's (looked at, not taken into the form).
+    elif run_id and is_run_id(run_id) and not (named and named.active):
+        # The page's first drawing in this session shows an ended run (a reload, a link, an Open on the Runs
+        # page): its files have the spec, and no field of this form has been set in this session. Not when
+        # the run is gone, of another task, or another visitor's (looked at, not taken into the form).
         run = open_run(run_id, runs_dir())
         if run is None or run.spec.task != task or not can_control(run.result.get("owner")):
             return

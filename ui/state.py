@@ -108,16 +108,6 @@ RUN_MARK = ('<style>div:has(> [class*="st-key-script-run-"]) {display: none}</st
             '<span hidden></span>')
 
 
-LANDING_RUN = "landing-run"
-
-
-def note_landing_run() -> None:
-    """Keep the run named in the URL this session was opened with (a reload, a shared link), or None:
-    the page fills its form from that run once if it is the visitor's (ui/run_view.take_prefill), not
-    from a run opened later in the session, where the form is what the person set."""
-    st.session_state.setdefault(LANDING_RUN, st.query_params.get("run"))
-
-
 def mark_run(where=None) -> None:
     """Number this session's script runs: an empty, hidden container keyed `script-run-N`, drawn by
     app.py (in the sidebar, before the page) and at the start of each fragment (`fragment`).
