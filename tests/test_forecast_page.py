@@ -166,6 +166,19 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     at.number_input(key="forecast-horizon").set_value(4).run()
     assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: still too long
     assert start_button(at).disabled and not find().disabled and not why()
+    # A horizon or season out of its range turns it off too: horizon 0 started a board of the frequency's
+    # usual horizon, which the person never set (a forecast user's check).
+    at.number_input(key="forecast-horizon").set_value(0).run()
+    assert find().disabled and "horizon 0 is outside its range [1, 1000]" in why()
+    at.number_input(key="forecast-horizon").set_value(4).run()
+    at.number_input(key="forecast-season").set_value(-3).run()
+    assert find().disabled and "season -3 must be at least 0" in why()
+    # A season too long for the rows is named as the cause, not the horizon, which it was.
+    at.number_input(key="forecast-season").set_value(40).run()
+    assert find().disabled and "too few for a leaderboard with season 40" in why()
+    assert "set a shorter season (1 for none), or use a longer series" in why() and "shorter horizon" not in why()
+    at.number_input(key="forecast-season").set_value(0).run()
+    assert not find().disabled and not why()
 
 
 def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):

@@ -23,7 +23,7 @@ from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from zoo import demo
-from zoo.forecast_io import display_name
+from zoo.forecast_io import check_window_settings, display_name
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
 from zoo.registry import refusal
@@ -76,9 +76,12 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     if prefill:
         unshown_warning(prefill)
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
-    problem = None if sf is None else board_problem(source.key, choice.get("target"), choice.get("date_col"),
-                                                    choice.get("layout", "long"), int(windows["horizon"]),
-                                                    int(windows.get("season") or 0), sf)
+    # The page's horizon and season in their ranges first: a horizon of 0 was taken as "the frequency's
+    # usual" and a board of another horizon started (a forecast user's check).
+    problem = None if sf is None else (
+        refusal(check_window_settings, None, int(windows["horizon"]), int(windows.get("season") or 0))
+        or board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
+                         int(windows["horizon"]), int(windows.get("season") or 0), sf))
     # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if again is not None:

@@ -170,13 +170,16 @@ def header_columns(raw: bytes, name: str = "the upload") -> list[str]:
     return names
 
 
-def check_window_settings(lookback: int, horizon: int, season: int = 0) -> None:
+def check_window_settings(lookback: int | None, horizon: int, season: int = 0) -> None:
     """Raise SpecError for a lookback, horizon or season outside the spec's rule (zoo/spec.py), in the
     page's words. The page's boxes take any number, so that a box never shows a value other than the one
-    used; this is what refuses one out of range, before any window is cut or model built."""
+    used; this is what refuses one out of range, before any window is cut or model built. A lookback of
+    None is not checked (a leaderboard takes the page's horizon and season, and chooses its lookback)."""
     from zoo.spec import setting
 
     for name, value in (("lookback", lookback), ("horizon", horizon), ("season", season)):
+        if value is None:
+            continue
         try:
             setting(name).check(value)
         except SpecError as exc:

@@ -88,6 +88,15 @@ def even_sample(values: np.ndarray, limit: int) -> np.ndarray:
     return values[np.unique(np.linspace(0, len(values) - 1, limit).round().astype(np.int64))]
 
 
+def _first_fit(H: int, period: int, test_start: int) -> tuple[int, int]:
+    """The window models' lookback and the fewest rows a fold's fit needs. The lookback reads 2 horizons
+    or 2 seasons, whichever is longer (at least 8 steps; at most a quarter of the rows before the test,
+    so that the first fold still has windows to learn from)."""
+    lookback = max(2 * H, 2 * period if period > 1 else 0, 8)
+    lookback = min(lookback, MAX_LOOKBACK, max(4, test_start // 4))
+    return lookback, lookback + H + max(2 * H, 2 * period if period > 1 else 0, 16)
+
+
 def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int = 0, test_share: float = 0.2,
               folds: int = 0) -> Plan:
     """The leaderboard's plan for the target `y` (original scale). The period is detected on the rows
@@ -107,15 +116,17 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     else:
         period = detect_period(y[:test_start], freq, season=season)
         notes.append(f"seasonal period {period} ({'set' if season else 'detected on the rows before the test part'}).")
-    # The window models read 2 horizons or 2 seasons, whichever is longer (at least 8 steps; at
-    # most a third of the rows before the test, so that the first fold still has windows to learn from).
-    lookback = max(2 * H, 2 * period if period > 1 else 0, 8)
-    lookback = min(lookback, MAX_LOOKBACK, max(4, test_start // 4))
-    min_fit = lookback + H + max(2 * H, 2 * period if period > 1 else 0, 16)
+    lookback, min_fit = _first_fit(H, period, test_start)
     if test_start - H < min_fit + 2:
-        raise SpecError(f"the series has {n} rows, too few for a leaderboard with horizon {H}: it needs about "
+        # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
+        # horizon would not help then, so the sentence names the season.
+        by_season = period > 1 and test_start - H >= _first_fit(H, 1, test_start)[1] + 2
+        with_what = f"season {period}" if by_season else f"horizon {H}"
+        fix = (f"set a shorter season (1 for none){'' if season else ' than the detected one'}, or use a longer "
+               "series" if by_season else "use a shorter horizon or a longer series")
+        raise SpecError(f"the series has {n} rows, too few for a leaderboard with {with_what}: it needs about "
                         f"{min_fit + 2 + H + test_rows} (a fit of {min_fit} rows, validation origins and a test part "
-                        f"of {test_rows}); use a shorter horizon or a longer series.")
+                        f"of {test_rows}); {fix}.")
     pre = test_start
     k = int(folds) or (4 if pre < 2000 else 3)
     # Validation covers the later half of the rows before the test on a short series, down to a
