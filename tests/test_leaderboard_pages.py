@@ -43,6 +43,16 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)
+    # The pick's forecast after as much history as a one-model run's chart shows (ui/series_results.history_rows):
+    # 200 rows left a week's forecast of daily data a sliver at the chart's edge.
+    import json
+
+    from ui.series_results import history_rows
+
+    chart = next(c for c in at.get("plotly_chart") if "board-forecast" in c.proto.id)
+    traces = json.loads(chart.proto.spec)["data"]
+    history = next(t for t in traces if t.get("name") == "history")
+    assert len(history["x"]) == history_rows(6, summary["plan"]["lookback"]) == 24
     board = next(d for d in at.dataframe if "candidate" in d.value.columns)
     assert board.proto.placeholder == "—"   # a skipped candidate's scores are a dash, not "None"
     # coverage in points to one decimal, every row alike (the "percent" format gave "82.64%" beside "75%")

@@ -394,7 +394,8 @@ def finished_board(run, job, key: str) -> None:
         tables = series_results.run_tables(str(run.path), run.stamp())
         forecast, backtest = tables["forecast"], tables["backtest"]
         if forecast is not None and len(forecast):
-            rows_shown = min(max(4 * len(forecast), 200), 5000)
+            # As a one-model run's chart: the board's 200 rows left a week's forecast of daily data a sliver.
+            rows_shown = series_results.history_rows(len(forecast), plan.get("lookback") or 0)
             history = series_results.history_of(spec.get("data"), result.get("target"), spec.get("date_col"),
                                                 series_results._data_stamp(spec.get("data")), rows_shown)
             st.markdown(f"**The pick's forecast: the {len(forecast)} steps after the last row, "

@@ -33,6 +33,12 @@ def run_tables(run_path: str, stamp: float) -> dict:
     return {"backtest": run.table("backtest"), "forecast": run.table("forecast")}
 
 
+def history_rows(horizon: int, lookback: int) -> int:
+    """How much of the series the forecast chart shows before the forecast: four horizons, or the lookback
+    the model read, whichever is longer (the forecast stays readable beside it), at most 5,000 rows."""
+    return min(max(4 * int(horizon), int(lookback)), 5000)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def history_of(data: str, target, date_col, stamp: float, rows: int) -> pd.Series | None:
     """The last `rows` values of the target the run was trained on (None when the file is gone)."""
@@ -254,7 +260,7 @@ def sections(run, key: str) -> None:
     if forecast is not None and len(forecast):
         st.subheader("Forecast")
         st.markdown(f"**The {len(forecast)} steps after the last row, {intervals_named(forecast, 'with their')}**")
-        rows = min(max(4 * spec.horizon, spec.lookback), 5000)
+        rows = history_rows(spec.horizon, spec.lookback)
         history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
         target = spec.target or (history.name if history is not None else "target")
         with st.container(key="forecast-future"):
