@@ -31,9 +31,8 @@ if prefill is not None:
     notes += form.set_training_values(key_prefix="train-settings", values=prefill, task="image")
     st.session_state["train-prefill-notes"] = notes
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
-    restored = st.session_state.pop(RESTORED_FROM, None)
-    # A new session (a reload, a link) was filled from the run its address opens: nothing was picked.
-    held = f"the settings of run {restored}, which this address opens" if restored else "the spec you picked"
+    # A form filled from a run (a reload, a link) was not picked: it says which run.
+    held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
     st.toast(f"The form now holds {held}: " + ("check it and press Start." if blocker is None else
              f"check it; Start is off for now. {blocker}"), icon=":material/edit_note:")
 

@@ -94,13 +94,28 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     # Epochs 2 and 3 learned, by less than 100: the lower of their losses is named beside the one kept.
     later = min(result.history[1:], key=lambda row: row["val_loss"])
     assert later["val_loss"] < result.history[0]["val_loss"]
-    assert result.reason.endswith(f" (epoch {later['epoch']}'s val loss {later['val_loss']:.4g} beat its "
-                                  f"{result.history[0]['val_loss']:.4g} by less than the min delta, so epoch 1's "
+    assert result.reason.endswith(f" (epoch {later['epoch']}'s val loss {later['val_loss']:.4g} beat epoch 1's "
+                                  f"{result.history[0]['val_loss']:.4g} by no more than the min delta, so epoch 1's "
                                   "weights are kept)")
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key
     assert result.history[0]["val_loss"] == pytest.approx(result.best_value)
+
+
+def test_a_metric_that_rose_by_less_than_min_delta_is_named_beside_the_epoch_kept():
+    """Accuracy, the better the higher: 0.80, then 0.84 (within min delta 0.05), then NaN."""
+    from zoo.engine import _within_min_delta
+
+    spec = ExperimentSpec(**QUICK, monitor="val_metric", min_delta=0.05, patience=2)
+    stopper = EarlyStopping(patience=2, min_delta=0.05, mode="max")
+    history = [{"epoch": e, "val_loss": 0.5, "val_metric": m} for e, m in ((1, 0.80), (2, 0.84), (3, float("nan")))]
+    assert [stopper.step(row["val_metric"], row["epoch"]) for row in history] == [False, False, True]
+    assert _within_min_delta(history, spec, stopper) == (" (epoch 2's val accuracy 0.84 beat epoch 1's 0.8 by no more "
+                                                         "than the min delta, so epoch 1's weights are kept)")
+    assert _within_min_delta(history[:1], spec, stopper) == ""   # nothing after the epoch kept
+    worse = [history[0], {**history[1], "val_metric": 0.79}]
+    assert _within_min_delta(worse, spec, stopper) == ""         # a later epoch no better: nothing to say
 
 
 def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_dir, sample):

@@ -176,7 +176,7 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     # A season too long for the rows is named as the cause, not the horizon, which it was.
     at.number_input(key="forecast-season").set_value(40).run()
     assert find().disabled and "too few for a leaderboard with season 40" in why()
-    assert "set a shorter season (1 for none), or use a longer series" in why() and "shorter horizon" not in why()
+    assert "set a season shorter than 40 (1 for none), or use a longer series" in why() and "horizon" not in why()
     at.number_input(key="forecast-season").set_value(0).run()
     assert not find().disabled and not why()
 

@@ -75,6 +75,24 @@ def test_the_plan_validates_before_the_test_part_only():
         make_plan(y[:40], "MS", horizon=12)
 
 
+@pytest.mark.parametrize("horizon, season, named, fix", [
+    (120, 0, "horizon 120", "use a shorter horizon or a longer series"),
+    (7, 365, "season 365", "set a season shorter than 365 (1 for none), or use a longer series"),
+    (60, 150, "horizon 60 and season 150", "use a shorter horizon and a season shorter than 150 (1 for none), or a "
+                                           "longer series"),
+])
+def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, season, named, fix):
+    """400 daily rows: a horizon too long, a season too long (the sentence blamed the horizon, which a
+    forecast user shortened to no avail), and both."""
+    y = np.sin(np.arange(400) * 2 * np.pi / 7) + np.arange(400) * 0.01
+    with pytest.raises(SpecError) as refused:
+        make_plan(y, "D", horizon=horizon, season=season)
+    assert f"too few for a leaderboard with {named}: it needs about" in str(refused.value)
+    assert str(refused.value).endswith(f"; {fix}.")
+    # and each shortened as it says runs
+    make_plan(y, "D", horizon=7 if "horizon" in named else horizon, season=1 if "season" in named else season)
+
+
 def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     """The test part rewritten (tripled, with noise): the same pick and the same validation scores;
     only the test scores move."""

@@ -45,8 +45,6 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert any("forecast-auto" in c.value for c in at.code)
     # The pick's forecast after as much history as a one-model run's chart shows (ui/series_results.history_rows):
     # 200 rows left a week's forecast of daily data a sliver at the chart's edge.
-    import json
-
     from ui.series_results import history_rows
 
     chart = next(c for c in at.get("plotly_chart") if "board-forecast" in c.proto.id)

@@ -394,6 +394,16 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 7)
     assert str(at.query_params["run"]).strip("[']") == image.run_id and not at.toast
+    # The Search page draws the Forecast page's window boxes: a horizon set there is kept when a series run
+    # is then opened on Forecast (a review found it refilled from the run).
+    at = page("pages/search.py")
+    at.radio(key="search_kind").set_value("A series (CSV)").run()
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    at.switch_page("pages/forecast.py")
+    at.query_params["run"] = series.run_id
+    at.run()
+    clean(at)
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (96, 6)
     if demo_mode:   # the same links opened by another visitor
         at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)

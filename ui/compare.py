@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zoo.registry import TASKS, get_task
+from zoo.search.report import count_axis
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
@@ -168,8 +169,8 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     table: dict[str, list[Any]] = {}
     for run_id, flat in flats.items():
         declared = _declared_model_params(specs[run_id])
-        table[run_id] = [_cell(flat.get(f, "(default)" if f.removeprefix("model.") in declared else None))
-                         for f in fields]
+        table[run_id] = [_cell(flat.get(f, "(default)" if f.startswith("model.") and f[len("model."):] in declared
+                                        else None)) for f in fields]
     frame = pd.DataFrame(table, index=fields)
     if not show_all and len(specs) > 1:
         differs = frame.apply(lambda row: len(set(map(str, row.values))) > 1, axis=1)
@@ -233,8 +234,8 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
             fig.add_trace(go.Scatter(x=[best["epoch"]], y=[best["val_loss"]], mode="markers", legendgroup=name,
                                      showlegend=False, name=f"{name} best",
                                      marker=dict(symbol="star", size=13, color=color)), row=row, col=1)
-    longest = max((len(r["rows"]) for r in records), default=0)
-    fig.update_xaxes(title_text="epoch", rangemode="nonnegative", **({"dtick": 1} if longest <= 12 else {}))
+    fig.update_xaxes(title_text="epoch")
+    count_axis(fig, max((r["rows"][-1]["epoch"] for r in records), default=0))
     for row, name in enumerate(tasks, start=1):
         if get_task(name).metric_format == "percent":
             fig.update_yaxes(tickformat=".0%", row=row, col=2)

@@ -180,6 +180,16 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def first_drawing(task: str) -> bool:
+    """Whether this session draws a form of the task's settings for the first time (then marked as drawn).
+    Train and Forecast fill a form not drawn before from the run their URL opens (ui/run_view.take_prefill);
+    the Search page draws the Forecast page's series widgets too (ui/search_setup.py), so it marks them."""
+    key = f"form-drawn-{task}"
+    first = not st.session_state.get(key)
+    st.session_state[key] = True
+    return first
+
+
 def slot(key: str):
     """A keyed container drawn on every run, for a part of a form that comes and goes (a file's preview,
     a note, a button offered only sometimes). Whatever it holds, the widgets after it keep their place

@@ -30,7 +30,7 @@ from zoo.runs import is_run_id, open_run
 from zoo.spec import ExperimentSpec
 
 PREFILL = "prefill_spec"
-RESTORED_FROM = "prefill-restored-from"   # the run a new session's form was filled from (nothing handed over)
+RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,8 @@ def take_prefill(task: str) -> dict | None:
 
 
 def _restore_after_reload(task: str) -> None:
-    flag = f"restored-{task}"
-    if st.session_state.get(flag):
+    if not form.first_drawing(task):
         return
-    st.session_state[flag] = True
     manager = job_manager()
     run_id = st.query_params.get("run")
     named = job = manager.get(run_id) if run_id else None
@@ -90,7 +88,11 @@ def _restore_after_reload(task: str) -> None:
         spec = job.payload.get("spec") or {}
         if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
             spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: job.id})
+        # The page's words for it: the run the address opens, or (none, or one the server no longer holds)
+        # the visitor's run still going.
+        said = (f"the settings of run {job.id}, which this address opens" if job.id == run_id else
+                f"the settings of your run {job.id}, still going")
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: said})
     elif run_id and is_run_id(run_id) and not (named and named.active):
         # The page's first drawing in this session shows an ended run (a reload, a link, an Open on the Runs
         # page): its files have the spec, and no field of this form has been set in this session. Not when
@@ -100,7 +102,8 @@ def _restore_after_reload(task: str) -> None:
             return
         spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
                 if run.is_leaderboard else run.spec.to_dict())
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: run_id})
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this "
+                                                                      "address opens"})
 
 
 # ---------------------------------------------------------------------------------------------

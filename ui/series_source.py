@@ -339,6 +339,7 @@ def window_settings() -> dict:
     # No min or max on the boxes: Streamlit's box keeps showing a number past them while the page goes on
     # with the last one inside (a lookback of 99999 shown, 40 trained). Any number is taken, and
     # fio.check_windows refuses one outside the spec's range with a message, Start off.
+    form.first_drawing("series")   # also on the Search page: what is set here is not refilled from a run
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
     lookback = c1.number_input("Lookback (input steps)", step=1, key="forecast-lookback", persist_state=PERSIST,

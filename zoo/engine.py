@@ -88,8 +88,8 @@ def _within_min_delta(history: list[dict], spec, stopper: EarlyStopping) -> str:
     if not (pick[key] < stopper.best if stopper.mode == "min" else pick[key] > stopper.best):
         return ""
     label = get_task(spec.task).label(spec.monitor)
-    return (f" (epoch {pick['epoch']}'s {label} {pick[key]:.4g} beat its {stopper.best:.4g} by less than the min delta, "
-            f"so epoch {stopper.best_epoch}'s weights are kept)")
+    return (f" (epoch {pick['epoch']}'s {label} {pick[key]:.4g} beat epoch {stopper.best_epoch}'s {stopper.best:.4g} "
+            f"by no more than the min delta, so epoch {stopper.best_epoch}'s weights are kept)")
 
 
 @dataclass

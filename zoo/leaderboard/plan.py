@@ -120,10 +120,15 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     if test_start - H < min_fit + 2:
         # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
         # horizon would not help then, so the sentence names the season.
-        by_season = period > 1 and test_start - H >= _first_fit(H, 1, test_start)[1] + 2
-        with_what = f"season {period}" if by_season else f"horizon {H}"
-        fix = (f"set a shorter season (1 for none){'' if season else ' than the detected one'}, or use a longer "
-               "series" if by_season else "use a shorter horizon or a longer series")
+        fits = lambda h, p: test_start - h >= _first_fit(h, p, test_start)[1] + 2   # noqa: E731
+        shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
+        if period > 1 and fits(H, 1):
+            with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
+        elif period <= 1 or fits(1, period):
+            with_what, fix = f"horizon {H}", "use a shorter horizon or a longer series"
+        else:   # neither alone is enough
+            with_what, fix = (f"horizon {H} and season {period}",
+                              f"use a shorter horizon and {shorter_season}, or a longer series")
         raise SpecError(f"the series has {n} rows, too few for a leaderboard with {with_what}: it needs about "
                         f"{min_fit + 2 + H + test_rows} (a fit of {min_fit} rows, validation origins and a test part "
                         f"of {test_rows}); {fix}.")

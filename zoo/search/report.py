@@ -105,6 +105,19 @@ def trial_reason(t) -> str:
     return "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
 
 
+WHOLE_TICKS_UP_TO = 12   # a count axis (epochs, trials) gets a tick at every whole number up to this
+
+
+def count_axis(fig, largest: int, **where) -> None:
+    """An x axis that counts (trials from 0, epochs from 1): never below 0, ticks on whole numbers only,
+    one per number while there are few. Plotly's autorange drew one point on -1 to 1 with ticks at -0.5
+    and 0.5, and two epochs with ticks at 1.2, 1.4 ... (a new visitor's check). `where` picks the axes
+    of a figure with subplots (row=, col=)."""
+    fig.update_xaxes(rangemode="nonnegative", tickformat="d", **where)
+    if largest <= WHOLE_TICKS_UP_TO:
+        fig.update_xaxes(dtick=1, **where)
+
+
 FIGURES = {
     "history": "Optimisation history",
     "intermediate": "Intermediate values (per epoch)",
@@ -194,11 +207,9 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                               margin=dict(l=10, r=10, t=30, b=10))
             if name == "intermediate":
                 fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
-            if name in ("history", "intermediate"):
-                # Trial numbers and epochs count from 0 and 1: plotly's autorange drew one trial on an axis
-                # from -1 to 1 with ticks at -0.5 and 0.5 (a new visitor's check).
-                fig.update_xaxes(rangemode="nonnegative", tickformat="d")
-                if len(view.trials) <= 10:
-                    fig.update_xaxes(dtick=1)
+            if name == "history":   # trial numbers: one trial was drawn on an axis from -1 to 1
+                count_axis(fig, len(view.trials) - 1)
+            elif name == "intermediate":
+                count_axis(fig, max((max(t.intermediate_values, default=0) for t in view.trials), default=0))
         out[name] = fig
     return out
