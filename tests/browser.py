@@ -184,6 +184,12 @@ def slider_value(page, key: str) -> str:
     return page.locator(f".st-key-{key} input[type='range']").input_value()
 
 
+def run_heading(page, run_id: str):
+    """The run view's heading ("Run <id>"), not another text naming the run (the Train page's toast, "The
+    form now holds the settings of run <id> ...", matched a plain get_by_text too)."""
+    return page.get_by_role("heading", name=f"Run {run_id}")
+
+
 def open_train(page, url: str) -> None:
     page.goto(f"{url}/train")
     wait_for_app(page)

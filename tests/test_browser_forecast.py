@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import after_run, enter_text, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, enter_text, run_heading, set_slider, slider_value, wait_for_app
 from tests.conftest import shot
 from zoo.forecast_io import FORECAST_COLUMNS
 
@@ -83,7 +83,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     page.get_by_role("button", name="Train and forecast").click()
     page.wait_for_url("**/forecast?run=*", timeout=30_000)
     run_id = page.url.split("run=")[1].split("&")[0]
-    heading = page.get_by_text(f"Run {run_id}").first
+    heading = run_heading(page, run_id)
     heading.wait_for(timeout=30_000)
     # The button sits deep in the set-up column; the run (the live chart and Stop) starts at the top of
     # the view column, scrolled out of sight: the page brings it into view (ui/run_view.show_started).

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import after_run, choose, enter_text, run_number, set_slider, slider_value, wait_for_app
+from tests.browser import (after_run, choose, enter_text, run_heading, run_number, set_slider, slider_value,
+                           wait_for_app)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -149,7 +150,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
 
     page.reload()
     wait_for_app(page)
-    page.get_by_text(f"Run {run_id}").first.wait_for(timeout=30_000)
+    run_heading(page, run_id).wait_for(timeout=30_000)
     # The form is the live run's, not the defaults (cnn, 5 epochs).
     page.wait_for_function("() => { const el = document.querySelector('.st-key-train-model');"
                            " return el && (el.innerText + ' ' + Array.from(el.querySelectorAll('input'))"
@@ -164,7 +165,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.get_by_role("button", name="Start training").click()
     second = page.wait_for_function(f"() => {{ const r = new URLSearchParams(location.search).get('run');"
                                     f" return r && r !== '{run_id}' ? r : null; }}").json_value()
-    page.get_by_text(f"Run {second}").first.wait_for()
+    run_heading(page, second).wait_for()
     page.get_by_text("has not ended (you may have 2 jobs queued or running at a time)").first.wait_for()
     assert page.get_by_role("button", name="Start training").is_disabled()
     page.get_by_text("Your other runs").first.click()
@@ -176,7 +177,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     # page left the URL without it, and the next click closed the run).
     page.get_by_role("button", name=run_id).first.click()
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('run') === '{run_id}'")
-    page.get_by_text(f"Run {run_id}").first.wait_for()
+    run_heading(page, run_id).wait_for()
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped").first.wait_for(timeout=30_000)
     assert page.evaluate("() => new URLSearchParams(location.search).get('run')") == run_id

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import after_run, choose, set_slider, slider_value, wait_for_app, wait_for_input
+from tests.browser import after_run, choose, run_heading, set_slider, slider_value, wait_for_app, wait_for_input
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     page.goto(f"{app_server.url}/forecast")
     wait_for_app(page)
     assert page.wait_for_function(RUN_IN_URL).json_value() == first
-    page.get_by_text(f"Run {first}").first.wait_for()
+    run_heading(page, first).wait_for()
     assert page.get_by_role("button", name="Stop").is_enabled()
 
     # The test server lets a visitor run two jobs at once: the second fills the cap, and Start says why.

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.browser import STATUS_IS, open_train, set_slider, slider_value, wait_for_app, wait_for_points
+from tests.browser import (STATUS_IS, open_train, run_heading, set_slider, slider_value, wait_for_app,
+                           wait_for_points)
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ def test_home_button_starts_a_sample_run_and_attaches_it(app_server, page):
     page.get_by_text("PyTorch playground").wait_for()
     page.get_by_role("button", name="Train a CNN on sample digits").click()
     run_id = run_id_from_url(page)
-    page.get_by_text(f"Run {run_id}").wait_for(timeout=30_000)
+    run_heading(page, run_id).wait_for(timeout=30_000)
     page.get_by_role("button", name="Stop").wait_for()
     tall_shot(page, "home-started-run")
     page.get_by_role("button", name="Stop").click()  # free the CPU for the next tests
@@ -128,7 +129,7 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     # defaults, 5 epochs, once the run had ended).
     page.reload()
     wait_for_app(page)
-    page.get_by_text(f"Run {run_id}").wait_for(timeout=30_000)
+    run_heading(page, run_id).wait_for(timeout=30_000)
     wait_for_status(page, "stopped")
     page.get_by_text("Reproduce it from a shell").wait_for(timeout=60_000)
     assert run_id_from_url(page) == run_id
