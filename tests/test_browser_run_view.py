@@ -98,6 +98,9 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     assert slider_value(page, "forecast-settings-epochs") == "200"
     shot(page, "run-view-forecast-cap")
     page.get_by_role("button", name="Stop").click()
+    # Stopped before the page is left: a click still in flight was lost with it, and the run trained its 200
+    # epochs on into the next test (whose Runs page then followed this job, not its own).
+    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
     page.goto(f"{app_server.url}/forecast?run={first}")
     wait_for_app(page)
     page.get_by_role("button", name="Stop").click()
@@ -111,9 +114,12 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     from tests.browser import open_train
 
     open_train(page, app_server.url)
-    page.get_by_text("Training settings", exact=True).click()
+    # Train's settings box is open from the start: a click on its title closed it, and the keys then went
+    # nowhere, so the run trained the default 5 epochs and, on a quiet machine, ended before the second
+    # tab could stop it (one CI run in three).
     set_slider(page, "train-settings-epochs", "End")        # 200 epochs: it runs until it is stopped
     set_slider(page, "train-settings-patience", "Home")
+    assert (slider_value(page, "train-settings-epochs"), slider_value(page, "train-settings-patience")) == ("200", "0")
     page.get_by_role("button", name="Start training").click()
     run_id = page.wait_for_function(RUN_IN_URL).json_value()
     after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text="Runs").first.click)
