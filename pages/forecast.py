@@ -7,7 +7,7 @@ the runs directory only when training starts (the worker process reads it from t
 """
 import streamlit as st
 
-from ui import form, leaderboard
+from ui import drafts, form, leaderboard
 from ui import series_source as views
 from ui.run_view import run_panel, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, runs_dir, session_owner
@@ -57,7 +57,7 @@ with setup:
                 views.check_caption(check)
 
     st.subheader("Model")
-    model = st.selectbox("Model", list_models("series"), key="forecast-model", persist_state=form.PERSIST,
+    model = st.selectbox("Model", list_models("series"), **drafts.kept("forecast-model"),
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", key="forecast-model-box"):
         params = form.model_form(model, key_prefix="forecast-model", task="series",
@@ -88,6 +88,7 @@ with setup:
             else:
                 start_run(spec)
     leaderboard.find_best(source, sf, windows, choice, prefill)
+    drafts.save(["series"])   # a reload finds the form as it is now
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "

@@ -1,7 +1,7 @@
 """Search: set up an Optuna study over the declared settings, run it in the background, watch it live."""
 import streamlit as st
 
-from ui import form
+from ui import drafts, form
 from ui import search_setup as setup_views
 from ui import search_views as views
 from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
@@ -36,6 +36,7 @@ with attach_tab:
     if attached is not None:
         views.remember(attached)
         st.rerun()
+drafts.save(["search", "series"])   # a reload finds the set-up as it is now (its series part is Forecast's)
 
 if target is None:
     st.info("Start a search, or attach to a study, to see its trials here.")

@@ -8,7 +8,7 @@ form, and the live chart's refresh every second reruns only the chart.
 """
 import streamlit as st
 
-from ui import form
+from ui import drafts, form
 from ui.run_view import RESTORED_FROM, run_panel, start_blocker, start_button, start_run, take_prefill
 from ui.state import ensure_app_shell, fragment, is_local, job_manager, session_owner
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
@@ -49,8 +49,7 @@ def setup_panel() -> None:
     with form.slot("train-notes-slot"):   # notes come and go: the widgets below keep their place (form.slot)
         for note in st.session_state.pop("train-prefill-notes", []):
             st.warning(note, icon=":material/warning:")
-    data = st.selectbox("Dataset", list(IMAGE_DATASETS), key="train-data", format_func=dataset_label,
-                        persist_state=form.PERSIST,
+    data = st.selectbox("Dataset", list(IMAGE_DATASETS), format_func=dataset_label, **drafts.kept("train-data"),
                         help="mnist-sample is bundled (5,000 real MNIST digits); the full sets are read from "
                              "the data folder, or downloaded where there is a network")
     dataset = IMAGE_DATASETS[data]
@@ -59,7 +58,7 @@ def setup_panel() -> None:
             st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
                        + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
                           "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
-    model = st.selectbox("Model", list_models("image"), key="train-model", persist_state=form.PERSIST,
+    model = st.selectbox("Model", list_models("image"), **drafts.kept("train-model"),
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):
         params = form.model_form(model, key_prefix="train-model", task="image")
@@ -73,6 +72,7 @@ def setup_panel() -> None:
                                                                     **settings))
     if spec is not None:
         start_run(spec)
+    drafts.save(["image"])   # a reload finds the form as it is now
 
 
 setup, view = st.columns([2, 3], gap="large")

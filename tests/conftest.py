@@ -114,3 +114,13 @@ def shot(tab, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def forget_drafts():
+    """Each test starts with no visitor's form kept from another test (ui/drafts.py: one store per process,
+    which AppTest's sessions share, as a server's do)."""
+    from ui.drafts import store
+
+    store().clear()
+    yield

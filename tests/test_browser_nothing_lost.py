@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import (after_run, choose, enter_text, run_heading, run_number, set_slider, slider_value,
-                           wait_for_app)
+                           wait_for_app, wait_for_input)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -183,10 +183,11 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     assert page.evaluate("() => new URLSearchParams(location.search).get('run')") == run_id
 
 
-def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_server, page):
+def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page_and_after_a_reload(app_server, page):
     """A learner set a study up (a model, trials, epochs, training samples typed as 1e3), went Home by
     the sidebar and came back: the form was back at mlp, 20 trials, 5 epochs (a new-user check found it).
-    Every set-up value is kept, as on Train; 1e3 reads as 1,000 as on Train (it was read as 1)."""
+    Every set-up value is kept, as on Train, and after a reload of the page (ui/drafts.py); 1e3 reads as
+    1,000 as on Train (it was read as 1)."""
     page.goto(f"{app_server.url}/search")
     wait_for_app(page)
     page.get_by_role("button", name="Start search").wait_for()
@@ -206,6 +207,36 @@ def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page(app_ser
         after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click)
     page.get_by_role("button", name="Start search").wait_for()
     shot(page, "lost-search-set-up")
-    assert page.locator(".st-key-search_model_image input").input_value().startswith("cnn")
-    assert [field_value(page, k) for k in ("search_trials", "search_epochs", "search_limit")] == ["3", "6", "1e3"]
-    assert page.locator(".st-key-sp_cnn_lr_range input[type='range']").first.input_value() == narrowed
+    for moment in ("back from Home", "after a reload"):
+        assert page.locator(".st-key-search_model_image input").input_value().startswith("cnn"), moment
+        assert [field_value(page, k) for k in ("search_trials", "search_epochs", "search_limit")] == \
+            ["3", "6", "1e3"], moment
+        assert page.locator(".st-key-sp_cnn_lr_range input[type='range']").first.input_value() == narrowed, moment
+        if moment == "back from Home":
+            page.reload()
+            wait_for_app(page)
+            wait_for_input(page, "search_trials", "3")
+
+
+def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, page):
+    """A learner set a model up on Train and a horizon on Forecast, did not start, and reloaded the page: both
+    forms were back at their defaults (cnn, 5 epochs; horizon 24). Now a reload shows them as they were left
+    (ui/drafts.py: the visitor's cookie names their draft)."""
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    choose(page, "train-model", "mlp")
+    set_slider(page, "train-settings-epochs", "Home", "ArrowRight", "ArrowRight")   # 3
+    typed(page, "train-settings-weight_decay", "0.0375")
+    after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text="Forecast").first.click)
+    typed(page, "forecast-horizon", "12")
+    page.reload()
+    wait_for_app(page)
+    wait_for_input(page, "forecast-horizon", "12")
+    after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text="Train").first.click)
+    page.get_by_role("button", name="Start training").wait_for()
+    page.reload()
+    wait_for_app(page)
+    wait_for_input(page, "train-settings-weight_decay", "0.0375")
+    shot(page, "lost-reload-before-start")
+    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
+    assert slider_value(page, "train-settings-epochs") == "3"

@@ -409,3 +409,89 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
         clean(at)
         assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
         assert "Another visitor's run" in shown(at)
+
+
+# ------------------------------------------------------------------ a reload before any run
+
+
+def test_a_reload_keeps_what_was_set_and_not_run_on_each_page(runs_dir):
+    """A reload (a new session of the same browser) brought every form back to its defaults: a learner who
+    had set a model and its settings, and not pressed Start yet, lost them all (issue 11: every widget keeps
+    its value across reloads). Now each set-up page starts where its visitor left it (ui/drafts.py);
+    another visitor's forms are their own."""
+    at = page("pages/train.py")
+    at.selectbox(key="train-model").set_value("mlp").run()
+    at.slider(key="train-model-mlp-depth").set_value(3).run()
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    at.text_input(key="train-settings-weight_decay").set_value("0.0375").run()
+    at = page("pages/forecast.py")
+    at.number_input(key="forecast-lookback").set_value(48).run()
+    at.number_input(key="forecast-horizon").set_value(12).run()
+    at.selectbox(key="forecast-model").set_value("lstm").run()
+    at.slider(key="forecast-settings-epochs").set_value(4).run()
+    at = page("pages/search.py")
+    at.number_input(key="search_trials").set_value(7).run()
+    at.selectbox(key="search_sampler").set_value("random").run()
+    at.slider(key="sp_mlp_depth_range").set_value((2, 4)).run()
+    clean(at)
+
+    at = page("pages/train.py")   # the reloads
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-model-mlp-depth").value,
+            at.slider(key="train-settings-epochs").value, at.text_input(key="train-settings-weight_decay").value) \
+        == ("mlp", 3, 9, "0.0375")
+    assert not at.toast
+    at = page("pages/forecast.py")
+    clean(at)
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
+            at.selectbox(key="forecast-model").value, at.slider(key="forecast-settings-epochs").value) \
+        == (48, 12, "lstm", 4)
+    at = page("pages/search.py")
+    clean(at)
+    assert (at.number_input(key="search_trials").value, at.selectbox(key="search_sampler").value,
+            tuple(at.slider(key="sp_mlp_depth_range").value)) == (7, "random", (2, 4))
+    # The Train page's form, opened first on another page of the session, is the same.
+    at = page("pages/runs.py")
+    at.switch_page("pages/train.py").run()
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
+
+    other = page("pages/train.py", state={"visitor": "d" * 32})
+    assert (other.selectbox(key="train-model").value, other.slider(key="train-settings-epochs").value) == ("cnn", 5)
+
+
+def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_another_run_fills_its_own(runs_dir):
+    """On `?run=X` the form is filled from run X once; a visitor who then changed it for their next run and
+    reloaded got run X's settings back. The draft of that same address wins; another run's address (a link,
+    the Runs page's Open) still fills the form from that run."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    first = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir,
+                           owner=owner_of(ME))
+    second = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
+                            owner=owner_of(ME))
+    at = page("pages/train.py", query={"run": first.run_id})
+    assert at.slider(key="train-settings-epochs").value == 3
+    at.slider(key="train-settings-epochs").set_value(11).run()
+    at = page("pages/train.py", query={"run": first.run_id})   # the reload
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 11)
+    assert not at.toast   # nothing was filled in: the form is as it was left
+    at = page("pages/train.py", query={"run": second.run_id})   # a link to the other run
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
+    assert [t.value for t in at.toast] == [f"The form now holds the settings of run {second.run_id}, which this "
+                                           "address opens: check it and press Start."]
+    at = page("pages/train.py")   # the page without a run: the last form drawn there was on another address
+    assert at.slider(key="train-settings-epochs").value == 5
+
+
+def test_the_draft_store_is_bounded_dropping_the_least_recently_saved():
+    from ui.drafts import DraftStore
+
+    store = DraftStore(max_visitors=2)
+    for who in ("a", "b", "a", "c"):
+        store.put(("runs", who), {"values": {"train-settings-epochs": who}, "opened": {"image": None}})
+    assert store.get(("runs", "b")) is None
+    assert store.get(("runs", "a"))["values"] == {"train-settings-epochs": "a"}
+    assert store.get(("runs", "c")) is not None

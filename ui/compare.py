@@ -210,7 +210,7 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     train loss dashed in the loss panel; each run's best epoch starred. Runs of two tasks get a row
     each: a cross-entropy and an MSE on one axis, or an accuracy and an MAE, compare nothing."""
     records = [r for r in records if r["rows"]]   # a leaderboard, a run ended before an epoch: see without_curves
-    tasks = sorted({r["task"] for r in records}, key=lambda name: [n for n in TASKS].index(name))
+    tasks = sorted({r["task"] for r in records}, key=list(TASKS).index)
     titles = [title for name in tasks for title in (
         f"{get_task(name).title}: loss (solid: val, dashed: train)" if len(tasks) > 1 else
         "loss (solid: val, dashed: train)", get_task(name).label("val_metric"))]

@@ -30,11 +30,12 @@ from typing import Any, Iterable
 
 import streamlit as st
 
+from ui import drafts
 from zoo.registry import HParam, SpecError, get_model
 
 # Every widget of a set-up form keeps its value while the visitor visits another page (Streamlit's
-# persist_state); the Search and Forecast set-ups use the same.
-PERSIST = "session"
+# persist_state), and across a reload (ui/drafts.kept); the Search and Forecast set-ups use the same.
+PERSIST = drafts.PERSIST
 MAX_SLIDER_STEPS = 200
 FLOAT_MANTISSAS = (1, 2, 3, 5)
 
@@ -212,7 +213,7 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     returns None."""
     label = label or label_for(h.name)
     help = help if help is not None else _range_help(h)
-    common = dict(key=key, help=help, disabled=disabled, persist_state=PERSIST)
+    common = dict(help=help, disabled=disabled, **drafts.kept(key))
     if is_typed(h):
         if not isinstance(st.session_state.get(key), str):
             st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
@@ -311,7 +312,7 @@ def _device_widget(h: HParam, key: str) -> str:
     options = available_devices()
     if st.session_state.get(key) not in options:
         st.session_state[key] = h.default if h.default in options else options[0]
-    return st.selectbox(label_for(h.name), options, key=key, persist_state=PERSIST, help=h.help)
+    return st.selectbox(label_for(h.name), options, help=h.help, **drafts.kept(key))
 
 
 def training_form(*, key_prefix: str, task: str = "image", values: dict | None = None,

@@ -19,7 +19,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import form, image_results, leaderboard, series_results
+from ui import drafts, form, image_results, leaderboard, series_results
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
@@ -76,8 +76,8 @@ def take_prefill(task: str) -> dict | None:
 
 
 def _restore_after_reload(task: str) -> None:
-    if not form.first_drawing(task):
-        return
+    if not form.first_drawing(task) or drafts.holds(task):
+        return   # drawn before in this session, or holding what the visitor left on this address (ui/drafts.py)
     manager = job_manager()
     run_id = st.query_params.get("run")
     named = job = manager.get(run_id) if run_id else None

@@ -12,8 +12,8 @@ import math
 
 import streamlit as st
 
-from ui import series_source
-from ui.form import PERSIST, hparam_widget, slot
+from ui import drafts, series_source
+from ui.form import hparam_widget, slot
 from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
@@ -57,41 +57,41 @@ def _range_widget(h: HParam, key: str, disabled: bool):
     """A two-handled slider inside the declared range (so a range can be narrowed, never widened)."""
     if h.kind in ("bool", "choice"):
         options = [False, True] if h.kind == "bool" else list(h.choices)
-        return st.multiselect(f"{h.name} values", options, default=options, key=key, disabled=disabled,
-                              persist_state=PERSIST,
+        return st.multiselect(f"{h.name} values", options, default=options, disabled=disabled,
+                              **drafts.kept(key),
                               label_visibility="collapsed", format_func=str)
     if h.log:
         options = _log_options(h)
-        return st.select_slider(f"{h.name} range", options=options, value=(options[0], options[-1]), key=key,
-                                disabled=disabled, persist_state=PERSIST, label_visibility="collapsed",
+        return st.select_slider(f"{h.name} range", options=options, value=(options[0], options[-1]),
+                                disabled=disabled, **drafts.kept(key), label_visibility="collapsed",
                                 format_func=_fmt)
     if h.kind == "int":
         return st.slider(f"{h.name} range", int(h.low), int(h.high), (int(h.low), int(h.high)),
-                         step=int(h.step or 1), key=key, disabled=disabled, persist_state=PERSIST,
+                         step=int(h.step or 1), disabled=disabled, **drafts.kept(key),
                          label_visibility="collapsed")
     step = h.step or (h.high - h.low) / 100
     return st.slider(f"{h.name} range", float(h.low), float(h.high), (float(h.low), float(h.high)),
-                     step=float(step), key=key, disabled=disabled, persist_state=PERSIST, label_visibility="collapsed",
+                     step=float(step), disabled=disabled, **drafts.kept(key), label_visibility="collapsed",
                      format="%g")
 
 
 def _value_widget(h: HParam, default, key: str, disabled: bool):
     label = f"{h.name} value"
     if h.kind == "bool":
-        return st.checkbox(label, value=bool(default), key=key, disabled=disabled, persist_state=PERSIST,
+        return st.checkbox(label, value=bool(default), disabled=disabled, **drafts.kept(key),
                            label_visibility="collapsed")
     if h.kind == "choice":
         options = list(h.choices)
-        return st.selectbox(label, options, index=options.index(default), key=key, disabled=disabled,
-                            persist_state=PERSIST,
+        return st.selectbox(label, options, index=options.index(default), disabled=disabled,
+                            **drafts.kept(key),
                             label_visibility="collapsed", format_func=str)
     # No min or max on the boxes (see checked_number); space_editor checks the value fixed.
     if h.kind == "int":
-        return st.number_input(label, value=int(default), step=int(h.step or 1), key=key,
-                               disabled=disabled, persist_state=PERSIST, label_visibility="collapsed")
+        return st.number_input(label, value=int(default), step=int(h.step or 1), disabled=disabled,
+                               **drafts.kept(key), label_visibility="collapsed")
     step = h.step or (h.low if h.log else (h.high - h.low) / 100)
-    return st.number_input(label, value=float(default), step=float(step), key=key,
-                           disabled=disabled, persist_state=PERSIST, label_visibility="collapsed", format="%g")
+    return st.number_input(label, value=float(default), step=float(step), disabled=disabled,
+                           **drafts.kept(key), label_visibility="collapsed", format="%g")
 
 
 JOBS_PER_VISITOR = "this server's jobs per visitor"
@@ -109,7 +109,7 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
     whole = isinstance(value, int)
     if whole:
         value, step = float(value), float(step or 1)
-    number = column.number_input(label, value=value, step=step, key=key, help=help, persist_state=PERSIST,
+    number = column.number_input(label, value=value, step=step, help=help, **drafts.kept(key),
                                  format="%.10g" if whole else None)
     fraction_in_whole = whole and not float(number).is_integer()
     if number >= low and (high is None or number <= high) and not fraction_in_whole:
@@ -145,7 +145,7 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
         key = f"sp_{model}_{h.name}"
         name_col, on_col, range_col, value_col = st.columns([2, 1, 4, 2], vertical_alignment="center")
         name_col.markdown(f"`{h.name}`", help=f"{h.help} ({scope})")
-        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, key=f"{key}_on", persist_state=PERSIST,
+        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, **drafts.kept(f"{key}_on"),
                                    label_visibility="collapsed")
         with range_col:
             chosen = _range_widget(h, f"{key}_range", disabled=not searched)
@@ -173,9 +173,9 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
 def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
     """(task, spec fields for the data, the upload to store at Start or None). A window setting the series
     cannot take is said under the window boxes and added to `problems`."""
-    kind = column.radio("Data", ["Images", "A series (CSV)"], key="search_kind", persist_state=PERSIST, horizontal=True)
+    kind = column.radio("Data", ["Images", "A series (CSV)"], **drafts.kept("search_kind"), horizontal=True)
     if kind == "Images":
-        data = column.selectbox("Dataset", list(IMAGE_DATASETS), key="search_data", persist_state=PERSIST,
+        data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data"),
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
         return "image", {"data": data}, None
@@ -212,8 +212,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     task, data_fields, upload = _data_choice(top[0], typed_problems)
     models = list_models(task)
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
-                             key=f"search_model_{task}", persist_state=PERSIST)
-    objective = top[2].radio("Objective", ("val_loss", "val_metric"), key="search_objective", persist_state=PERSIST,
+                             **drafts.kept(f"search_model_{task}"))
+    objective = top[2].radio("Objective", ("val_loss", "val_metric"), **drafts.kept("search_objective"),
                              horizontal=True,
                              format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
 
@@ -245,20 +245,20 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                   "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS); at most this "
                                   "server's jobs per visitor", problems=typed_problems, high_is=JOBS_PER_VISITOR)
     row = st.columns(4)
-    sampler = row[0].selectbox("Sampler", SAMPLERS, key="search_sampler", persist_state=PERSIST,
+    sampler = row[0].selectbox("Sampler", SAMPLERS, **drafts.kept("search_sampler"),
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "
                                     "are split into a few values)")
-    pruner = row[1].selectbox("Pruner", PRUNERS, key="search_pruner", persist_state=PERSIST,
+    pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner"),
                               help="median: stop a trial whose epoch value is worse than the median of earlier "
                                    "trials at that epoch; hyperband: successive halving")
     storage = default_storage(runs_dir)
     if is_local():   # the hosted demo keeps every study in its own journal: no storage is typed there
-        storage = row[3].text_input("Storage", key="search_storage", persist_state=PERSIST, placeholder=storage,
+        storage = row[3].text_input("Storage", **drafts.kept("search_storage"), placeholder=storage,
                                     help="a journal file (default, under the runs directory) or a database URL such "
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
-    study = row[2].text_input("Study name", key="search_study_name", persist_state=PERSIST,
+    study = row[2].text_input("Study name", **drafts.kept("search_study_name"),
                               placeholder=_fresh(base, storage),
                               help="a new name makes a new study; the name of an existing one adds trials to it "
                                    "once you say so").strip() or _fresh(base, storage)
@@ -344,7 +344,7 @@ def attach_form(runs_dir: str) -> dict | None:
     one of this visitor's)."""
     storage = default_storage(runs_dir)
     if is_local():
-        storage = st.text_input("Storage", value=storage, key="attach_storage", persist_state=PERSIST,
+        storage = st.text_input("Storage", value=storage, **drafts.kept("attach_storage"),
                                 help="the journal file or database URL the workers use").strip()
     try:
         names = study_names(storage) if storage else []
@@ -359,7 +359,7 @@ def attach_form(runs_dir: str) -> dict | None:
     if not names:
         st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
         return None
-    name = st.selectbox("Study", names, key="attach_name", persist_state=PERSIST)
+    name = st.selectbox("Study", names, **drafts.kept("attach_name"))
     if st.button("Attach", key="attach_go", icon=":material/link:"):
         return {"storage": storage, "study": name, "jobs": []}
     return None

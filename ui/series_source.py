@@ -12,8 +12,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import form, series_results
-from ui.form import PERSIST
+from ui import drafts, form, series_results
 from ui.state import upload_owner
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
@@ -77,6 +76,7 @@ def _upload_changed() -> None:
 
 def source_picker(runs_dir: str) -> DataSource | None:
     """The sample, an upload, or (after 'Train again') the file a run used. None until a file is there."""
+    drafts.register("forecast-stored")   # the earlier file picked, with the source radio
     stored = st.session_state.get("forecast-stored")
     if stored and not fio.stored_upload(stored.get("path"), runs_dir, upload_owner()):
         stored = None
@@ -85,8 +85,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
               "stored": f"Earlier file: {stored['name'] if stored else ''}"}
     if st.session_state.get("forecast-source") not in options:
         st.session_state["forecast-source"] = "sample"
-    kind = st.radio("Source", options, key="forecast-source", format_func=labels.get, horizontal=True,
-                    persist_state=PERSIST, label_visibility="collapsed")
+    kind = st.radio("Source", options, format_func=labels.get, horizontal=True, label_visibility="collapsed",
+                    **drafts.kept("forecast-source"))
     if kind == "sample":
         path = sample_series_path()
         st.caption(f":material/license: {fio.SAMPLE_LICENCE}")
@@ -199,6 +199,7 @@ def _layout(source: DataSource, prefill: dict | None) -> str:
     """'long', or 'wide' once the person chose to read a wide table as one long series (or a
     handed-over spec says so)."""
     key = f"forecast-layout-{source.key[:12]}"
+    drafts.register(key)
     if prefill and prefill.get("layout"):
         st.session_state[key] = prefill["layout"]
     return st.session_state.get(key, "long")
@@ -241,13 +242,13 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         _apply_prefill_columns(prefill, tkey, dkey, targets, dates)
         c1, c2 = st.columns(2)
         target = c1.selectbox(
-            "Target (the column to forecast)", targets, key=tkey,
+            "Target (the column to forecast)", targets, **drafts.kept(tkey),
             format_func=lambda c: (f"{detected.target} (default)" if detected
                                    else "the last numeric column, not a 0/1 flag")
             if c == AUTO else c,
             help="the values the model learns to predict; the other numeric columns are inputs in multivariate mode")
         date_col = c2.selectbox(
-            "Date column", dates, key=dkey,
+            "Date column", dates, **drafts.kept(dkey),
             format_func=lambda c: (f"{detected.date_col} (detected)" if detected and detected.date_col else
                                    "none found: plain steps" if detected else "detect") if c == AUTO else c,
             help="the timestamps: rows are sorted by them and the forecast gets their frequency")
@@ -342,22 +343,20 @@ def window_settings() -> dict:
     form.first_drawing("series")   # also on the Search page: what is set here is not refilled from a run
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
-    lookback = c1.number_input("Lookback (input steps)", step=1, key="forecast-lookback", persist_state=PERSIST,
+    lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback"),
                                help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
-    horizon = c2.number_input("Horizon (steps ahead)", step=1, key="forecast-horizon", persist_state=PERSIST,
+    horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon"),
                               help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
-    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, key="forecast-features",
-                        persist_state=PERSIST,
+    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
                              "(the model still predicts the target)")
-    split = c2.selectbox("Split (chronological)", list(SPLITS), format_func=SPLITS.get, key="forecast-split",
-                         persist_state=PERSIST,
+    split = c2.selectbox("Split (chronological)", list(SPLITS), format_func=SPLITS.get, **drafts.kept("forecast-split"),
                          help="train, validation (early stopping, interval calibration) and test (the scores) in "
                               "time order; the scaler is fitted on the training part only")
     if split == "custom":
         st.session_state.setdefault("forecast-split-custom", "0.7,0.15,0.15")
-        split = c2.text_input("Shares (train,val,test)", key="forecast-split-custom", persist_state=PERSIST)
-    season = c1.number_input("Season (0: detect)", step=1, key="forecast-season", persist_state=PERSIST,
+        split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
+    season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season"),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
     return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),

@@ -120,7 +120,8 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     if test_start - H < min_fit + 2:
         # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
         # horizon would not help then, so the sentence names the season.
-        fits = lambda h, p: test_start - h >= _first_fit(h, p, test_start)[1] + 2   # noqa: E731
+        def fits(h: int, p: int) -> bool:
+            return test_start - h >= _first_fit(h, p, test_start)[1] + 2
         shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
         if period > 1 and fits(H, 1):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
