@@ -9,7 +9,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.drafts import restore as restore_drafts
 from ui.state import apply_secrets, keep_visitor, mark_run
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
@@ -18,7 +17,6 @@ st.set_page_config(page_title="PyTorch playground", page_icon=str(Path(__file__)
                    layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
 keep_visitor()    # this browser's visitor token, kept in a cookie
-restore_drafts()  # a new session (a reload, a new tab) starts with what this visitor left in the forms
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

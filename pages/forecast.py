@@ -20,6 +20,7 @@ st.title("Forecast")
 st.caption("Upload a time series, train a model on its past, and see whether it beats the obvious forecasts "
            "before you trust its look ahead.")
 
+drafts.restore(["series"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
 prefill = take_prefill("series")
 if prefill is not None:
     views.apply_prefill_source(prefill, runs_dir())
@@ -88,9 +89,10 @@ with setup:
             else:
                 start_run(spec)
     leaderboard.find_best(source, sf, windows, choice, prefill)
-    drafts.save(["series"])   # a reload finds the form as it is now
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "
                                               "forecast**: the loss curves appear here while it trains, then the "
                                               "model's scores against the baselines, the backtest and the forecast.")
+# A reload finds the form as it is now, on this address (the run view may have put a live run in it).
+drafts.save(["series"])

@@ -13,6 +13,7 @@ st.caption("Optuna samples settings from the model's declarations; every trial t
            "recorded as a run. Poor trials are pruned after an epoch; workers on other machines can join the "
            "same study through a shared storage.")
 
+drafts.restore(["search"])   # a reload: the set-up as the visitor left it (ui/drafts.py)
 manager, owner, runs = job_manager(), session_owner(), runs_dir()
 target = views.recall(manager)
 active = views.is_active(manager, target)
@@ -36,7 +37,8 @@ with attach_tab:
     if attached is not None:
         views.remember(attached)
         st.rerun()
-drafts.save(["search", "series"])   # a reload finds the set-up as it is now (its series part is Forecast's)
+# A reload finds the set-up as it is now; its series part is the Forecast page's form, claimed when drawn.
+drafts.save(["search", "series"] if setup_views.draws_series() else ["search"])
 
 if target is None:
     st.info("Start a search, or attach to a study, to see its trials here.")

@@ -486,12 +486,59 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
     assert at.slider(key="train-settings-epochs").value == 5
 
 
-def test_the_draft_store_is_bounded_dropping_the_least_recently_saved():
-    from ui.drafts import DraftStore
+def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
+    """The hosted demo's strangers: at most MAX_VISITORS drafts (the least recently saved dropped), the keys
+    written last kept past MAX_VALUES, and no draft over MAX_DRAFT_CHARS nor a string over MAX_TEXT."""
+    from ui import drafts
 
-    store = DraftStore(max_visitors=2)
+    store = drafts.DraftStore(max_visitors=2)
     for who in ("a", "b", "a", "c"):
-        store.put(("runs", who), {"values": {"train-settings-epochs": who}, "opened": {"image": None}})
+        store.update(("runs", who), lambda d, who=who: drafts.merged(d, {"train-settings-epochs": who}, {"image": None}))
     assert store.get(("runs", "b")) is None
     assert store.get(("runs", "a"))["values"] == {"train-settings-epochs": "a"}
     assert store.get(("runs", "c")) is not None
+    assert drafts.merged(drafts._EMPTY, {f"train-{i}": "x" * 900 for i in range(80)}, {}) is None
+    assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
+    monkeypatch.setattr(drafts, "MAX_VALUES", 3)
+    draft = drafts.merged({"values": {"train-a": 1, "train-b": 2, "train-c": 3}, "opened": {}}, {"train-a": 9,
+                                                                                              "train-d": 4}, {})
+    assert draft["values"] == {"train-c": 3, "train-a": 9, "train-d": 4}   # b, the oldest written, dropped
+
+
+def test_a_study_name_too_long_to_keep_is_left_out_and_the_rest_kept():
+    at = page("pages/search.py")
+    at.number_input(key="search_trials").set_value(7).run()
+    at.text_input(key="search_study_name").set_value("x" * 5000).run()
+    at = page("pages/search.py")
+    clean(at)
+    assert (at.number_input(key="search_trials").value, at.text_input(key="search_study_name").value) == (7, "")
+
+
+def test_the_search_page_claims_the_forecast_form_only_when_it_draws_it():
+    """A horizon set beside a run on Forecast is that address's draft; a visit to Search with image data (no
+    series widget drawn) claimed the form for Search's address, and a reload beside the run lost it."""
+    beside = {"run": "20261201-000000-mlp-0123456789ab"}   # a run since deleted: the form is not filled from it
+    at = page("pages/forecast.py", query=beside)
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    clean(at)
+    page("pages/search.py")   # Images: the Forecast page's form is not drawn
+    at = page("pages/forecast.py", query=beside)
+    assert at.number_input(key="forecast-horizon").value == 6
+    at = page("pages/search.py")   # a series: the form is drawn there, with the draft of an address without a run
+    at.radio(key="search_kind").set_value("A series (CSV)").run()
+    assert at.number_input(key="forecast-horizon").value == 24
+
+
+def test_a_session_opened_on_a_link_finds_the_other_forms_as_left():
+    """A form's draft is restored when the session first draws it, on its own address: a tab opened on a
+    link to some run of the Forecast page, then the Train page, shows Train's form as the visitor left it
+    (restored once at the session's start, it was matched against the link's run and lost)."""
+    at = page("pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    at = page("pages/forecast.py", query={"run": "20261201-000000-mlp-0123456789ab"})   # a run since deleted
+    clean(at)
+    at.switch_page("pages/train.py")
+    at.query_params.pop("run")
+    at.run()
+    clean(at)
+    assert at.slider(key="train-settings-epochs").value == 9

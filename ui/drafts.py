@@ -5,8 +5,8 @@ switches); a reload or a new tab is a new session, and the form came back at its
 "every widget keeps its value across reruns, file replacements and reloads of the page"). So each
 set-up widget is declared with `kept(key)`, and each set-up page ends with `save(forms)`: the values of
 those keys go to a store held by this server process, one draft per visitor (their cookie's token,
-ui/state.visitor_token) and runs directory. The next session of the same browser starts with them
-(`restore`, in app.py before any page draws).
+ui/state.visitor_token) and runs directory. The next session of the same browser finds them: each set-up
+page starts with `restore(forms)`, before its widgets, the first time the session draws them.
 
 A form's draft remembers the run the page's address opened when it was saved (`?run=`), and is
 restored only on that same address, so that it is what the person left there:
@@ -15,25 +15,30 @@ restored only on that same address, so that it is what the person left there:
 - on a link to another run, or a run opened from the Runs page: that run's settings
   (ui/run_view.take_prefill), as before.
 
-Only values a JSON file could hold are kept (an upload's bytes are not: the page says the file stays
-for the browser session). The store is bounded (`MAX_VISITORS`, the least recently saved dropped
-first) and lives as long as the server process: a restart of the server starts every form at its
+Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a draft at
+most `MAX_DRAFT_CHARS` (an upload's bytes are not: the page says the file stays for the browser
+session). The store is bounded (`MAX_VISITORS`, the least recently saved dropped first: the hosted
+demo's strangers included) and lives as long as the server process: a restart of the server starts every form at its
 defaults, and loses nothing that ran (runs are files).
 """
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import streamlit as st
 
 PERSIST = "session"   # Streamlit's persist_state: the value survives page switches in one session
 MAX_VISITORS = 5_000
-MAX_VALUES = 2_000    # keys per visitor: a form has a few dozen; each model viewed adds its own
+MAX_VALUES = 2_000        # keys per visitor: a form has a few dozen; each model viewed adds its own
+MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
+MAX_DRAFT_CHARS = 64_000  # of a draft as text: a visitor cannot make the server hold more for them
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_")}
-_KEYS, _RESTORED, _SAVED = "draft-keys", "draft-restored", "draft-saved"
+_KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
+_EMPTY = {"values": {}, "opened": {}}
 
 
 class DraftStore:
@@ -47,11 +52,16 @@ class DraftStore:
     def get(self, who: tuple) -> dict | None:
         with self._lock:
             draft = self._drafts.get(who)
-            return None if draft is None else {"values": dict(draft["values"]), "opened": dict(draft["opened"])}
+            return None if draft is None else copy.deepcopy(draft)
 
-    def put(self, who: tuple, draft: dict) -> None:
+    def update(self, who: tuple, change: Callable[[dict], dict | None]) -> None:
+        """Replace the draft with `change(draft)` (a copy of it, or an empty one), in one step: two tabs of one
+        browser saving at once both land. `change` returning None leaves it as it was."""
         with self._lock:
-            self._drafts[who] = {"values": dict(draft["values"]), "opened": dict(draft["opened"])}
+            new = change(copy.deepcopy(self._drafts.get(who) or _EMPTY))
+            if new is None:
+                return
+            self._drafts[who] = copy.deepcopy(new)
             self._drafts.move_to_end(who)
             while len(self._drafts) > self.max_visitors:
                 self._drafts.popitem(last=False)
@@ -86,14 +96,26 @@ def register(key: str) -> None:
     st.session_state.setdefault(_KEYS, set()).add(key)
 
 
-def _plain(value: Any) -> bool:
-    if value is None or isinstance(value, (str, bool, int, float)):
+def keepable(value: Any) -> bool:
+    """A value a draft keeps: what JSON could hold, no string over MAX_TEXT characters."""
+    if value is None or isinstance(value, (bool, int, float)):
         return True
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT
     if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
+        return len(value) <= MAX_TEXT and all(keepable(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+        return len(value) <= MAX_TEXT and all(isinstance(k, str) and keepable(v) for k, v in value.items())
     return False
+
+
+def merged(draft: dict, values: dict, opened: dict) -> dict | None:
+    """`draft` with `values` and `opened` written over it, the keys just written last (the oldest dropped past
+    MAX_VALUES); None when the result would be over MAX_DRAFT_CHARS."""
+    kept_values = {k: v for k, v in draft["values"].items() if k not in values}
+    kept_values.update(values)
+    new = {"values": dict(list(kept_values.items())[-MAX_VALUES:]), "opened": {**draft["opened"], **opened}}
+    return new if len(repr(new)) <= MAX_DRAFT_CHARS else None
 
 
 def _who() -> tuple:
@@ -107,39 +129,43 @@ def _page_run() -> str | None:
 
 
 def save(forms: Iterable[str]) -> None:
-    """Keep the current values of every kept key in the visitor's draft; the page draws `forms`, whose
-    draft now belongs to this address's run. Called at the end of each set-up page (and fragment)."""
+    """Keep the current values of the kept keys drawn in this session in the visitor's draft; the page draws
+    `forms`, whose draft now belongs to this address's run. Called at the end of each set-up page (and of
+    the Train page's set-up fragment), so that every change the visitor makes is kept before the next."""
     state = st.session_state
     keys = state.get(_KEYS) or set()
-    previous = state.get(_SAVED) or {"values": {}, "opened": {}}
-    # A form this session did not restore (its draft was of another address) keeps its draft until drawn.
-    values = {**previous["values"], **{k: state[k] for k in sorted(keys) if k in state and _plain(state[k])}}
-    opened = {**previous["opened"], **{form: _page_run() for form in forms}}
-    draft = {"values": dict(list(values.items())[:MAX_VALUES]), "opened": opened}
-    if draft != previous:
-        store().put(_who(), draft)
-        state[_SAVED] = draft
+    current = {k: state[k] for k in sorted(keys) if k in state and keepable(state[k])}
+    opened = {form: _page_run() for form in forms}
+    if state.get(_SAVED) == (current, opened):
+        return   # nothing changed since this session's last save
+    # Merged into what is stored, not written over it: another tab of the same browser may have saved forms
+    # this one never drew.
+    store().update(_who(), lambda draft: merged(draft, current, opened))
+    state[_SAVED] = copy.deepcopy((current, opened))
 
 
-def restore() -> None:
-    """Once per browser session, before the page draws: the visitor's draft, for each form whose draft was
-    saved on the address this session opens. The keys of the other forms are kept in the draft, unshown."""
+def restore(forms: Iterable[str]) -> None:
+    """Before a set-up page's widgets: each of `forms` not drawn before in this session gets the visitor's
+    draft of it, if that draft was saved on the address the page has now (then it `holds`)."""
     state = st.session_state
-    if state.get(_RESTORED) is not None:
+    considered = state.setdefault(_CONSIDERED, set())
+    todo = [form for form in forms if form not in considered]
+    if not todo:
         return
-    draft = store().get(_who()) or {"values": {}, "opened": {}}
+    considered.update(todo)
+    draft = store().get(_who()) or _EMPTY
     here = _page_run()
-    restored = [form for form, run in draft["opened"].items() if run == here]
-    for key, value in draft["values"].items():
-        if form_of(key) in restored:
-            state.setdefault(key, value)
-    state[_KEYS] = set(draft["values"])
-    state[_SAVED] = draft
-    state[_RESTORED] = {"forms": restored, "run": here}
+    restored = state.setdefault(_RESTORED, {})
+    for form in todo:
+        if form in draft["opened"] and draft["opened"][form] == here:
+            for key, value in draft["values"].items():
+                if form_of(key) == form:
+                    state.setdefault(key, value)
+            restored[form] = here
 
 
 def holds(form: str) -> bool:
-    """Whether the form's values this session started with are the visitor's draft for this very address:
+    """Whether the form's values are the visitor's draft for this very address, restored in this session:
     then a run's settings do not replace them (ui/run_view.take_prefill)."""
     restored = st.session_state.get(_RESTORED) or {}
-    return form in restored.get("forms", ()) and restored.get("run") == _page_run()
+    return form in restored and restored[form] == _page_run()

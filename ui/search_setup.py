@@ -170,15 +170,24 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
 # ------------------------------------------------------------------ the study setup
 
 
+SERIES_DATA = "A series (CSV)"
+
+
+def draws_series() -> bool:
+    """Whether the set-up draws the Forecast page's series widgets (the data is a series)."""
+    return st.session_state.get("search_kind") == SERIES_DATA
+
+
 def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
     """(task, spec fields for the data, the upload to store at Start or None). A window setting the series
     cannot take is said under the window boxes and added to `problems`."""
-    kind = column.radio("Data", ["Images", "A series (CSV)"], **drafts.kept("search_kind"), horizontal=True)
+    kind = column.radio("Data", ["Images", SERIES_DATA], **drafts.kept("search_kind"), horizontal=True)
     if kind == "Images":
         data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data"),
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
         return "image", {"data": data}, None
+    drafts.restore(["series"])   # the Forecast page's form, as the visitor left it on an address without a run
     with st.container(border=True):
         st.markdown("**The series** (the same file and settings as on the Forecast page)")
         with slot("search-data-slot"):   # the file comes and goes: the boxes below keep their place
