@@ -31,10 +31,12 @@ from typing import Any, Callable, Iterable
 import streamlit as st
 
 PERSIST = "session"   # Streamlit's persist_state: the value survives page switches in one session
-MAX_VISITORS = 5_000
-MAX_VALUES = 2_000        # keys per visitor: a form has a few dozen; each model viewed adds its own
+# At most MAX_VISITORS x MAX_DRAFT_CHARS (about 64 MB) however many strangers come; a draft of every form
+# with a few models' fields each is a few thousand characters.
+MAX_VISITORS = 2_000
+MAX_VALUES = 1_000        # keys per visitor: a form has a few dozen; each model viewed adds its own
 MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
-MAX_DRAFT_CHARS = 64_000  # of a draft as text: a visitor cannot make the server hold more for them
+MAX_DRAFT_CHARS = 32_000  # of a draft's values as text; past it the keys written longest ago are dropped
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_")}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
@@ -54,13 +56,11 @@ class DraftStore:
             draft = self._drafts.get(who)
             return None if draft is None else copy.deepcopy(draft)
 
-    def update(self, who: tuple, change: Callable[[dict], dict | None]) -> None:
+    def update(self, who: tuple, change: Callable[[dict], dict]) -> None:
         """Replace the draft with `change(draft)` (a copy of it, or an empty one), in one step: two tabs of one
-        browser saving at once both land. `change` returning None leaves it as it was."""
+        browser saving at once both land."""
         with self._lock:
             new = change(copy.deepcopy(self._drafts.get(who) or _EMPTY))
-            if new is None:
-                return
             self._drafts[who] = copy.deepcopy(new)
             self._drafts.move_to_end(who)
             while len(self._drafts) > self.max_visitors:
@@ -109,13 +109,17 @@ def keepable(value: Any) -> bool:
     return False
 
 
-def merged(draft: dict, values: dict, opened: dict) -> dict | None:
-    """`draft` with `values` and `opened` written over it, the keys just written last (the oldest dropped past
-    MAX_VALUES); None when the result would be over MAX_DRAFT_CHARS."""
-    kept_values = {k: v for k, v in draft["values"].items() if k not in values}
-    kept_values.update(values)
-    new = {"values": dict(list(kept_values.items())[-MAX_VALUES:]), "opened": {**draft["opened"], **opened}}
-    return new if len(repr(new)) <= MAX_DRAFT_CHARS else None
+def merged(draft: dict, values: dict, opened: dict) -> dict:
+    """`draft` with `values` and `opened` written over it, the keys just written last: past MAX_VALUES keys or
+    MAX_DRAFT_CHARS characters, those written longest ago are dropped (another model's fields, say)."""
+    items = [(k, v) for k, v in draft["values"].items() if k not in values] + list(values.items())
+    items = items[-MAX_VALUES:]
+    sizes = [len(repr(k)) + len(repr(v)) + 4 for k, v in items]   # as in repr(dict): "k: v, "
+    total, first = sum(sizes), 0
+    while total > MAX_DRAFT_CHARS:
+        total -= sizes[first]
+        first += 1
+    return {"values": dict(items[first:]), "opened": {**draft["opened"], **opened}}
 
 
 def _who() -> tuple:
