@@ -146,7 +146,10 @@ def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
     wait_for_status(page, "finished", timeout=180_000)
     page.wait_for_function(HAS_HEATMAP, timeout=60_000)
     page.get_by_text("Confusion matrix").wait_for()
-    page.get_by_text("python -m zoo train --data mnist-sample --model cnn --epochs 2").wait_for()
+    command = page.locator("[data-testid='stCode']").filter(has_text="python -m zoo train")
+    command.wait_for()   # a flag per line (zoo.spec.command_lines)
+    assert [line.strip() for line in command.inner_text().splitlines()] == \
+        ["python -m zoo train \\", "--data mnist-sample \\", "--model cnn \\", "--epochs 2"]
     tall_shot(page, "train-finished")
 
 

@@ -278,7 +278,7 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert ahead.proto.placeholder == "—"
     labels = {b.label for b in at.download_button}
     assert {"forecast.csv", "backtest.csv", "best.pt", "spec.json", "whole run (.zip)"} <= labels
-    assert "python -m zoo train --data" in "\n".join(c.value for c in at.code)
+    assert "python -m zoo train \\\n  --data " in "\n".join(c.value for c in at.code)
 
     # Another horizon step and a baseline: still clean.
     at.slider(key=f"forecast-step-{run_id}").set_value(12).run()

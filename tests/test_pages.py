@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 from ui.form import form_settings, is_typed, log_options, widget_key
 from zoo.registry import DataShape, build, get_model, list_models
-from zoo.spec import ExperimentSpec
+from zoo.spec import ExperimentSpec, command_lines
 
 APP = str(ROOT / "app.py")
 ME = "a" * 32                 # this test browser's visitor token (ui.state.visitor_token)
@@ -289,7 +289,7 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     no_exceptions(at)
     labels = [b.label for b in at.download_button]
     assert labels == ["best.pt", "spec.json", "metrics.csv", "whole run (.zip)"]
-    assert [c.value for c in at.code] == [run.spec.cli_command()]
+    assert [c.value for c in at.code] == [command_lines(run.spec.cli_command())]
     assert not [c for c in at.caption if "the command runs it to the end" in c.value]   # finished: it reproduces
     assert f"{run.result['metrics']['test_accuracy']:.2%}" in [m.value for m in at.metric]
     charts = at.get("plotly_chart")

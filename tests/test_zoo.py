@@ -11,7 +11,7 @@ import torch
 import zoo
 from zoo.engine import fit
 from zoo.registry import DataShape, SpecError, get_model, hparams, make_config, refusal
-from zoo.spec import ExperimentSpec, settings
+from zoo.spec import ExperimentSpec, command_lines, settings
 
 
 def test_at_least_seven_models_per_task():
@@ -145,3 +145,26 @@ def test_cli_command_reproduces_the_spec():
     add_spec_arguments(parser)
     args = parser.parse_args(shlex.split(spec.cli_command())[4:])
     assert spec_from_args(args) == spec
+
+
+@pytest.mark.parametrize("spec", [
+    ExperimentSpec(model="mlp", model_params={"depth": 3}, lr=0.01, epochs=2, schedule="cosine", seed=3),
+    ExperimentSpec(task="series", data="my file's data.csv", model="lstm", lookback=48, horizon=12, min_delta=0.5),
+])
+def test_the_command_shown_a_flag_per_line_is_the_same_command_to_bash(spec):
+    """The run view shows `command_lines(...)`: bash reads it as the very arguments of the one-line command
+    (a learner's check saw the one line wrapped mid-flag on a narrow page)."""
+    import shlex
+    import subprocess
+
+    one_line = spec.cli_command()
+    shown = command_lines(one_line)
+    assert len(shown.splitlines()) == one_line.count(" --") + 1
+    assert all(line.endswith(" \\") for line in shown.splitlines()[:-1])
+
+    def argv(command: str) -> list[str]:   # what bash passes to the program
+        out = subprocess.run(["bash", "-c", "printf '%s\\0' " + command.split(" ", 1)[1]], capture_output=True,
+                             check=True).stdout
+        return out.decode().split("\0")[:-1]
+
+    assert argv(shown) == argv(one_line) == shlex.split(one_line)[1:]

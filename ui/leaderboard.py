@@ -27,6 +27,7 @@ from zoo.forecast_io import check_window_settings, display_name
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
 from zoo.registry import refusal
+from zoo.spec import command_lines
 
 TASK = "series"   # the task whose page shows leaderboards (the Forecast page)
 KIND_LABELS = {"baseline": "baseline", "classical": "classical", "zoo": "zoo model", "ensemble": "ensemble"}
@@ -192,7 +193,7 @@ def unshown_warning(prefill: dict) -> None:
     with st.container(key="forecast-board-unshown"):
         st.warning(f"That board also set {listed}, which this page has no field for: Find the best model runs "
                    "with their defaults. Its command keeps them:", icon=":material/warning:")
-        st.code(prefill.get(BOARD_COMMAND, ""), language="bash")
+        st.code(command_lines(prefill.get(BOARD_COMMAND, "")), language="bash")
 
 
 def run_again(run) -> None:

@@ -27,7 +27,7 @@ from zoo.forecast_io import display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
-from zoo.spec import ExperimentSpec
+from zoo.spec import ExperimentSpec, command_lines
 
 PREFILL = "prefill_spec"
 RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
@@ -442,7 +442,7 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     # (README, "Deploying the hosted demo"): the command names the file they sent.
     path = Path(str(run.data or ""))
     sent = display_name(run.data) if not is_local() and path.name != str(path) else None
-    st.code(run.command(data=sent), language="bash", wrap_lines=True)
+    st.code(command_lines(run.command(data=sent)), language="bash")   # a flag per line: none cut from its value
     if sent:
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
     caveat = _reproduce_caveat(run)

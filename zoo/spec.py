@@ -140,6 +140,21 @@ def setting(name: str) -> HParam:
     return next(h for h in settings() if h.name == name)
 
 
+def command_lines(command: str, indent: str = "  ") -> str:
+    """A one-line shell command (`cli_command`) as one line per flag and its value, each but the last ended by
+    a backslash: pasted into a shell it runs the same, and on a narrow page no flag is cut from its value."""
+    import shlex
+
+    tokens = shlex.split(command)
+    lines: list[list[str]] = [[]]
+    for token in tokens:
+        if token.startswith("--"):
+            lines.append([])
+        lines[-1].append(shlex.quote(token))
+    text = [" ".join(line) for line in lines if line]
+    return " \\\n".join(text[:1] + [indent + line for line in text[1:]])
+
+
 def flag(name: str) -> str:
     """A setting's CLI flag: batch_size -> --batch-size."""
     return "--" + name.replace("_", "-")
