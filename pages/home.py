@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.form import sentence
 from ui.live import run_caps_sentence
-from ui.run_view import start_blocker
+from ui.run_view import start_blocker, why_start_is_off
 from ui.state import ensure_app_shell, existing_job_manager, job_manager, runs_dir, session_owner
 from zoo import demo
 from zoo.spec import ExperimentSpec
@@ -54,8 +54,11 @@ if left.button("Train a CNN on sample digits", type="primary", icon=":material/p
         st.error(sentence(str(exc)), icon=":material/error:")
     else:
         st.switch_page("pages/train.py", query_params={"run": job.id})
-right.caption(why_not or f"The default run: the classic LeNet-style CNN, {spec.epochs} epochs of Adam on the "
-              "bundled 5,000-digit MNIST sample. It takes under a minute on a laptop CPU.")
+if why_not:
+    why_start_is_off(why_not, right)
+else:
+    right.caption(f"The default run: the classic LeNet-style CNN, {spec.epochs} epochs of Adam on the "
+                  "bundled 5,000-digit MNIST sample. It takes under a minute on a laptop CPU.")
 
 st.markdown(
     """

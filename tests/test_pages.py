@@ -389,7 +389,9 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
     # At the session's job cap (1 by default) Start is off and says why; other sessions' jobs do not count.
     assert at.button(key="train-start").disabled
-    assert any("Run my-live-job has not ended (you may have 1 job queued or running at a time)" in c.value for c in at.caption)
+    # marked as the reason Start is off (ui/run_view.why_start_is_off), not a grey caption among others
+    assert any(c.value.startswith(":orange[:material/block:] Run my-live-job has not ended (you may have 1 job "
+                                  "queued or running at a time)") for c in at.caption)
     other = open_page("pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached

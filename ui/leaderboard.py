@@ -56,7 +56,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     model's lookback and recipe itself, so only its own check (`board_problem`) disables it. A board
     handed back by "Run this board again" (`board_prefill`) sets the budget too."""
     from ui.form import hparam_widget, set_values
-    from ui.run_view import start_blocker
+    from ui.run_view import start_blocker, why_start_is_off
 
     st.subheader("Or find the best model")
     st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
@@ -97,7 +97,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     elif over_cap:   # as the Train page's refusals: before the click, not after it
         st.error(form.sentence(over_cap), icon=":material/error:")
     elif blocker:
-        st.caption(blocker)
+        why_start_is_off(blocker)
     pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
                         disabled=bool(sf is None or problem or over_cap or blocker or budget is None), width="stretch",
                         help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "

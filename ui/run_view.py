@@ -133,6 +133,12 @@ def start_blocker(manager, owner: str) -> str | None:
     return checked[2]
 
 
+def why_start_is_off(blocker: str, where=st) -> None:
+    """`start_blocker`'s sentence beside the Start it turns off, marked as the reason (it was a grey caption,
+    easy to miss at the hosted demo's runs cap, where it says what to do)."""
+    where.caption(f":orange[:material/block:] {blocker}")
+
+
 ROOM_CHECKED = "room-checked"   # start_blocker's (script run, owner, why not) of this script run
 
 
@@ -161,7 +167,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         problem = problem or "the model does not build with these hyperparameters"
     blocker = start_blocker(job_manager(), session_owner())
     if blocker and not problem:
-        st.caption(blocker)
+        why_start_is_off(blocker)
     if problems:   # every field's, not the first alone: each is also under its own field, maybe far up the form
         said = (f"these are fixed. {' '.join(form.sentence(p) for p in problems)}" if len(problems) > 1 else
                 f"this is fixed: {problems[0]}")
