@@ -476,34 +476,70 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
     at = page("pages/train.py", query={"run": first.run_id})   # the reload
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 11)
-    assert not at.toast   # nothing was filled in: the form is as it was left
+    # nothing was filled in: the form is as it was left, and the run's own settings are a press away
+    assert [t.value for t in at.toast] == [f"The form is as you left it beside run {first.run_id}; its own "
+                                           "settings are what Train again fills in."]
     at = page("pages/train.py", query={"run": second.run_id})   # a link to the other run
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {second.run_id}, which this "
                                            "address opens: check it and press Start."]
-    at = page("pages/train.py")   # the page without a run: the last form drawn there was on another address
+    at = page("pages/train.py")   # the page without a run: no form was left there
     assert at.slider(key="train-settings-epochs").value == 5
+    # Two tabs on two addresses keep a draft each (one draft per form was taken by the last tab to save).
+    at.slider(key="train-settings-epochs").set_value(4).run()
+    assert page("pages/train.py", query={"run": first.run_id}).slider(key="train-settings-epochs").value == 11
+    assert page("pages/train.py").slider(key="train-settings-epochs").value == 4
+
+
+def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(runs_dir):
+    """A visitor uploaded a CSV and trained on it, then reloaded: the form's draft held "Upload a CSV" and no
+    file (an upload is kept for a session), so the page beside the run had no data and Start was off. Beside
+    a run, a draft of an upload gives way to the run's settings, which open the copy the run kept."""
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    raw = pd.DataFrame({"t": range(120), "sales": np.arange(120, dtype=float) % 12 + 10}).to_csv(index=False).encode()
+    stored = fio.store_upload(raw, "my sales.csv", runs_dir, owner_of(ME))
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", lookback=12, horizon=3,
+                                        epochs=1), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py", query={"run": run.run_id})
+    assert at.radio(key="forecast-source").value == "stored"
+    at.radio(key="forecast-source").set_value("upload").run()   # the page as it is after an upload's run
+    at.number_input(key="forecast-lookback").set_value(24).run()
+    at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
+    clean(at)
+    assert (at.radio(key="forecast-source").value, at.number_input(key="forecast-lookback").value) == ("stored", 12)
+    assert not at.button(key="forecast-start").disabled
 
 
 def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
-    """The hosted demo's strangers: at most MAX_VISITORS drafts (the least recently saved dropped), the keys
-    written last kept past MAX_VALUES keys or MAX_DRAFT_CHARS characters, and no string over MAX_TEXT."""
+    """The hosted demo's strangers: at most MAX_VISITORS visitors' drafts (the least recently saved dropped),
+    per visitor at most MAX_DRAFT_CHARS (the drafts saved longest ago dropped, then a draft's oldest keys),
+    the keys written last kept past MAX_VALUES, and no string over MAX_TEXT."""
     from ui import drafts
 
     store = drafts.DraftStore(max_visitors=2)
     for who in ("a", "b", "a", "c"):
-        store.update(("runs", who), lambda d, who=who: drafts.merged(d, {"train-settings-epochs": who}, {"image": None}))
-    assert store.get(("runs", "b")) is None
-    assert store.get(("runs", "a"))["values"] == {"train-settings-epochs": "a"}
-    assert store.get(("runs", "c")) is not None
-    big = drafts.merged(drafts._EMPTY, {f"train-{i:02d}": "x" * 900 for i in range(80)}, {})["values"]
+        store.save(("runs", who), "image", None, {"train-settings-epochs": who})
+    assert store.get(("runs", "b"), "image", None) is None
+    assert store.get(("runs", "a"), "image", None) == {"train-settings-epochs": "a"}
+    assert store.get(("runs", "c"), "image", None) is not None
+
+    half = {f"train-{i:02d}": "x" * 900 for i in range(20)}   # about 19,000 characters
+    store.save(("runs", "a"), "series", None, half)
+    store.save(("runs", "a"), "image", "some-run", half)
+    assert store.get(("runs", "a"), "series", None) is None and store.get(("runs", "a"), "image", "some-run")
+    store.save(("runs", "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20, 80)})
+    big = store.get(("runs", "a"), "image", "some-run")
     assert len(repr(big)) <= drafts.MAX_DRAFT_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
     assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
+
     monkeypatch.setattr(drafts, "MAX_VALUES", 3)
-    draft = drafts.merged({"values": {"train-a": 1, "train-b": 2, "train-c": 3}, "opened": {}}, {"train-a": 9,
-                                                                                              "train-d": 4}, {})
-    assert draft["values"] == {"train-c": 3, "train-a": 9, "train-d": 4}   # b, the oldest written, dropped
+    store.save(("runs", "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})
+    store.save(("runs", "d"), "image", None, {"train-a": 9, "train-d": 4})
+    assert store.get(("runs", "d"), "image", None) == {"train-c": 3, "train-a": 9, "train-d": 4}   # b dropped
 
 
 def test_a_study_name_too_long_to_keep_is_left_out_and_the_rest_kept():

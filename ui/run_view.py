@@ -76,10 +76,15 @@ def take_prefill(task: str) -> dict | None:
 
 
 def _restore_after_reload(task: str) -> None:
-    if not form.first_drawing(task) or drafts.holds(task):
-        return   # drawn before in this session, or holding what the visitor left on this address (ui/drafts.py)
-    manager = job_manager()
+    if not form.first_drawing(task):
+        return
     run_id = st.query_params.get("run")
+    if drafts.holds(task):   # what the visitor left on this address (ui/drafts.py), not the run's settings
+        if run_id:
+            st.toast(f"The form is as you left it beside run {run_id}; its own settings are what Train again "
+                     "fills in.", icon=":material/edit_note:")
+        return
+    manager = job_manager()
     named = job = manager.get(run_id) if run_id else None
     if job is None:
         mine = [j for j in manager.jobs(session_owner()) if j.active and _job_task(j) == task]

@@ -255,7 +255,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
           "n_train": n_train, "sizes": data.sizes()})
 
     history: list[dict] = []
-    status, reason = "finished", f"completed all {spec.epochs} epochs"
+    status, reason = "finished", (f"completed all {spec.epochs} epochs" if spec.epochs != 1 else
+                                  "completed its one epoch")
     step = 0
     started = time.perf_counter()
     for epoch in range(1, spec.epochs + 1):
