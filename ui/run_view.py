@@ -453,7 +453,8 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     # (README, "Deploying the hosted demo"): the command names the file they sent.
     path = Path(str(run.data or ""))
     sent = display_name(run.data) if not is_local() and path.name != str(path) else None
-    st.code(command_lines(run.command(data=sent)), language="bash")   # a flag per line: none cut from its value
+    # A flag per line, none cut from its value; a long line (an upload's path) wraps rather than hide its backslash.
+    st.code(command_lines(run.command(data=sent)), language="bash", wrap_lines=True)
     if sent:
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
     caveat = _reproduce_caveat(run)
