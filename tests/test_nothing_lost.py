@@ -516,8 +516,8 @@ def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(r
 
 def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
     """The hosted demo's strangers: at most MAX_VISITORS visitors' drafts (the least recently saved dropped),
-    per visitor at most MAX_DRAFT_CHARS (the drafts saved longest ago dropped, then a draft's oldest keys),
-    the keys written last kept past MAX_VALUES, and no string over MAX_TEXT."""
+    a draft of at most MAX_FORM_CHARS and MAX_VALUES keys (those written last kept), no string over MAX_TEXT
+    (the drafts beside runs: the next test)."""
     from ui import drafts
 
     store = drafts.DraftStore(max_visitors=2)
@@ -527,13 +527,10 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
     assert store.get(("runs", "a"), "image", None) == {"train-settings-epochs": "a"}
     assert store.get(("runs", "c"), "image", None) is not None
 
-    half = {f"train-{i:02d}": "x" * 900 for i in range(20)}   # about 19,000 characters
-    store.save(("runs", "a"), "series", None, half)
-    store.save(("runs", "a"), "image", "some-run", half)
-    assert store.get(("runs", "a"), "series", None) is None and store.get(("runs", "a"), "image", "some-run")
+    store.save(("runs", "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20)})
     store.save(("runs", "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20, 80)})
     big = store.get(("runs", "a"), "image", "some-run")
-    assert len(repr(big)) <= drafts.MAX_DRAFT_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
+    assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
     assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
 
     monkeypatch.setattr(drafts, "MAX_VALUES", 3)
@@ -579,3 +576,24 @@ def test_a_session_opened_on_a_link_finds_the_other_forms_as_left():
     at.run()
     clean(at)
     assert at.slider(key="train-settings-epochs").value == 9
+
+
+def test_drafts_beside_runs_never_push_out_the_pages_own():
+    """Every run opened or started may leave a draft beside it: the drafts of the pages without a run are the
+    last to go (a dozen runs opened had pushed out the visitor's /train and /forecast forms), and one draft
+    past its size cap is trimmed to its latest keys (it had pushed out every other draft first)."""
+    from ui import drafts
+
+    store, me = drafts.DraftStore(), ("runs", "a")
+    form = {f"train-settings-{i:02d}": "x" * 100 for i in range(25)}   # about 3,000 characters
+    store.save(me, "series", None, {"forecast-horizon": 12})
+    store.save(me, "image", None, form)
+    for i in range(12):
+        store.save(me, "image", f"run-{i}", form)
+    assert store.get(me, "series", None) == {"forecast-horizon": 12} and store.get(me, "image", None) == form
+    assert store.get(me, "image", "run-11") and not store.get(me, "image", "run-0")   # at most MAX_RUN_DRAFTS
+    assert sum(store.get(me, "image", f"run-{i}") is not None for i in range(12)) == drafts.MAX_RUN_DRAFTS
+    store.save(me, "image", "run-11", {f"train-{i:02d}": "x" * 900 for i in range(40)})
+    big = store.get(me, "image", "run-11")
+    assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-39" and "train-00" not in big
+    assert store.get(me, "series", None) == {"forecast-horizon": 12} and store.get(me, "image", None) == form

@@ -18,9 +18,10 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
 drafts at most `MAX_DRAFT_CHARS` (an upload's bytes are not: the page says the file stays for the browser
-session, and beside a run the run's stored copy is used). The store is bounded (`MAX_VISITORS`, the least recently saved dropped first: the hosted
-demo's strangers included) and lives as long as the server process: a restart of the server starts every form at its
-defaults, and loses nothing that ran (runs are files).
+session, and beside a run the run's stored copy is used). The store is bounded (`MAX_VISITORS`, the least
+recently saved dropped first: the hosted demo's strangers included) and lives as long as the server
+process: a restart of the server starts every form at its defaults, and loses nothing that ran (runs are
+files).
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ MAX_VISITORS = 2_000
 MAX_VALUES = 1_000        # keys per draft: a form has a few dozen; each model viewed adds its own
 MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
 MAX_DRAFT_CHARS = 32_000  # of a visitor's drafts as text; past it the drafts saved longest ago are dropped
+MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always fit in MAX_DRAFT_CHARS
+MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_")}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
@@ -60,21 +63,30 @@ class DraftStore:
 
     def save(self, who: tuple, form: str, run: str | None, values: dict) -> None:
         """Write `values` over the draft of `form` on the address of `run`, in one step (two tabs of one browser
-        saving at once both land); the keys written last are kept past MAX_VALUES (another model's fields
-        written long ago go first)."""
+        saving at once both land). Bounds: the keys written last are kept past MAX_VALUES or MAX_FORM_CHARS
+        (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the visitor, or
+        MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
+        the pages without a run last."""
         with self._lock:
             drafts = self._drafts.setdefault(who, OrderedDict())
             old = drafts.pop((form, run), {})
-            items = [(k, v) for k, v in old.items() if k not in values] + list(copy.deepcopy(values).items())
-            drafts[(form, run)] = dict(items[-MAX_VALUES:])
-            sizes = [len(repr(d)) for d in drafts.values()]
-            while len(drafts) > 1 and sum(sizes) > MAX_DRAFT_CHARS:
-                drafts.popitem(last=False)
-                sizes.pop(0)
-            if sizes and sizes[0] > MAX_DRAFT_CHARS:   # the new draft alone is past it: its oldest keys go
-                kept = drafts[(form, run)]
-                while kept and len(repr(kept)) > MAX_DRAFT_CHARS:
-                    kept.pop(next(iter(kept)))
+            items = ([(k, v) for k, v in old.items() if k not in values] + list(copy.deepcopy(values).items()))
+            items = items[-MAX_VALUES:]
+            sizes = [len(repr(k)) + len(repr(v)) + 4 for k, v in items]   # as in repr(dict): "k: v, "
+            total, first = sum(sizes), 0
+            while total > MAX_FORM_CHARS:
+                total, first = total - sizes[first], first + 1
+            drafts[(form, run)] = dict(items[first:])
+            others = [k for k in drafts if k[1] is not None and k != (form, run)]   # oldest first
+            others += [k for k in drafts if k[1] is None and k != (form, run)]
+            sizes = {k: len(repr(d)) for k, d in drafts.items()}
+            beside_runs = sum(1 for k in drafts if k[1] is not None)
+            for key in others:
+                if sum(sizes.values()) <= MAX_DRAFT_CHARS and beside_runs <= MAX_RUN_DRAFTS:
+                    break
+                del drafts[key]
+                sizes.pop(key)
+                beside_runs -= key[1] is not None
             self._drafts.move_to_end(who)
             while len(self._drafts) > self.max_visitors:
                 self._drafts.popitem(last=False)
@@ -169,6 +181,8 @@ def restore(forms: Iterable[str]) -> None:
         for key, value in values.items():
             state.setdefault(key, value)
         restored[form] = here
+
+
 def holds(form: str) -> bool:
     """Whether the form's values are the visitor's draft for this very address, restored in this session:
     then a run's settings do not replace them (ui/run_view.take_prefill)."""

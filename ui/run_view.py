@@ -81,8 +81,13 @@ def _restore_after_reload(task: str) -> None:
     run_id = st.query_params.get("run")
     if drafts.holds(task):   # what the visitor left on this address (ui/drafts.py), not the run's settings
         if run_id:
-            st.toast(f"The form is as you left it beside run {run_id}; its own settings are what Train again "
-                     "fills in.", icon=":material/edit_note:")
+            # Train again is offered on a run of the visitor's that has ended (finished_run).
+            run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
+            job = job_manager().get(run_id)
+            again = (run is not None and run.status not in ACTIVE and (job is None or not job.active)
+                     and can_control(run.result.get("owner")))
+            st.toast(f"The form is as you left it beside run {run_id}" + ("; its own settings are what Train again "
+                     "fills in." if again else "."), icon=":material/edit_note:")
         return
     manager = job_manager()
     named = job = manager.get(run_id) if run_id else None
