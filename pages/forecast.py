@@ -9,7 +9,8 @@ import streamlit as st
 
 from ui import drafts, form, leaderboard
 from ui import series_source as views
-from ui.run_view import run_panel, start_button, start_run, take_prefill
+from ui.prefill import take_prefill
+from ui.run_view import run_panel, start_button, start_run
 from ui.state import ensure_app_shell, runs_dir, session_owner
 from zoo.forecast_io import store_upload
 from zoo.registry import SpecError, get_model, list_models

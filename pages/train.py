@@ -9,7 +9,8 @@ form, and the live chart's refresh every second reruns only the chart.
 import streamlit as st
 
 from ui import drafts, form
-from ui.run_view import RESTORED_FROM, run_panel, start_blocker, start_button, start_run, take_prefill
+from ui.prefill import RESTORED_FROM, take_prefill
+from ui.run_view import run_panel, start_blocker, start_button, start_run
 from ui.state import ensure_app_shell, fragment, is_local, job_manager, session_owner
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models

@@ -13,7 +13,7 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 - `/train` after a reload: what was set, not the defaults;
 - `/train?run=X` after editing the form beside run X: what was set, not run X's settings again;
 - a run's address with no draft (a link to it, its first Open from the Runs page): that run's settings
-  (ui/run_view.take_prefill), as before;
+  (ui/prefill.take_prefill), as before;
 - two tabs on two addresses keep a draft each.
 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
@@ -176,7 +176,7 @@ def restore(forms: Iterable[str]) -> None:
             continue
         if here is not None and values.get("forecast-source") == "upload":
             # A file uploaded in a session is not kept (only its settings): beside a run, the run's own settings,
-            # its stored copy of the file included, fill the form instead (ui/run_view.take_prefill).
+            # its stored copy of the file included, fill the form instead (ui/prefill.take_prefill).
             continue
         for key, value in values.items():
             state.setdefault(key, value)
@@ -185,6 +185,6 @@ def restore(forms: Iterable[str]) -> None:
 
 def holds(form: str) -> bool:
     """Whether the form's values are the visitor's draft for this very address, restored in this session:
-    then a run's settings do not replace them (ui/run_view.take_prefill)."""
+    then a run's settings do not replace them (ui/prefill.take_prefill)."""
     restored = st.session_state.get(_RESTORED) or {}
     return form in restored and restored[form] == _page_run()

@@ -183,7 +183,7 @@ def sentence(text: str) -> str:
 
 def first_drawing(task: str) -> bool:
     """Whether this session draws a form of the task's settings for the first time (then marked as drawn).
-    Train and Forecast fill a form not drawn before from the run their URL opens (ui/run_view.take_prefill);
+    Train and Forecast fill a form not drawn before from the run their URL opens (ui/prefill.take_prefill);
     the Search page draws the Forecast page's series widgets too (ui/search_setup.py), so it marks them."""
     key = f"form-drawn-{task}"
     first = not st.session_state.get(key)

@@ -116,7 +116,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
             st.error(str(exc), icon=":material/error:")
             return
     # One model's windows ride along in `extra` (not settings of the board): a reload while it runs
-    # fills the page back with them, as a training run's spec does (ui/run_view.py's
+    # fills the page back with them, as a training run's spec does (ui/prefill.py's
     # _restore_after_reload).
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
                            horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
@@ -199,7 +199,7 @@ def unshown_warning(prefill: dict) -> None:
 def run_again(run) -> None:
     """Fill the page with this leaderboard's settings (`board_prefill`), the board still shown beside
     them; the person presses Find the best model (the same board, or one they changed first)."""
-    from ui.run_view import PREFILL
+    from ui.prefill import PREFILL
 
     st.session_state[PREFILL] = {**board_prefill(run.settings, run.result.get("plan")), BOARD_AGAIN: run.run_id}
     st.rerun()
@@ -420,7 +420,7 @@ def finished_board(run, job, key: str) -> None:
                          help="fill the form with the pick's model and recipe. It then trains as one run does, "
                               f"on its spec's split of the rows (split {p['spec'].get('split')}), not on every "
                               "row before the board's test part, so its scores can differ from the board's"):
-                from ui.run_view import hand_off
+                from ui.prefill import hand_off
 
                 hand_off(p["spec"])
     notes = list(result.get("data_notes") or []) + list(result.get("notes") or [])

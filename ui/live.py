@@ -295,7 +295,7 @@ def _draw_live(job_id: str) -> None:
     job, snapshot = live_job(job_id)
     if job is None:
         return
-    task = (job.payload.get("spec") or {}).get("task", "image")
+    task = job.task or "image"
     state = snapshot["state"]
     status = snapshot["status"]
     if snapshot["stop_requested"]:

@@ -7,8 +7,8 @@ plainly that there is no such run. Without `?run=` it re-attaches to this visito
 the page's task. What differs between tasks is the task's `sections` below: a confusion matrix and
 the mistakes for images, the baselines, the backtest and the forecast for series.
 
-"Train again" and "Train with best" hand a spec over with `hand_off`: it opens the page of the
-spec's task, which fills its form from it once (`take_prefill`).
+"Train again" hands the run's spec to the page of its task (ui/prefill.hand_off), which fills its
+form from it once.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import drafts, form, image_results, leaderboard, series_results
+from ui import form, image_results, leaderboard, series_results
+from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
@@ -28,10 +29,6 @@ from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
 from zoo.spec import ExperimentSpec, command_lines
-
-PREFILL = "prefill_spec"
-RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
-
 
 @dataclass(frozen=True)
 class TaskView:
@@ -45,75 +42,6 @@ TASK_VIEWS = {
     "image": TaskView(sections=image_results.sections, curves_folded=False),
     "series": TaskView(sections=series_results.sections, curves_folded=True),
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# handing a spec to the page of its task
-
-
-def hand_off(spec: ExperimentSpec | dict) -> None:
-    """Open the page of the spec's task with its form filled from the spec (once)."""
-    spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
-    st.session_state[PREFILL] = spec.to_dict()
-    st.query_params.pop("run", None)
-    st.switch_page(get_task(spec.task).page)
-
-
-def take_prefill(task: str) -> dict | None:
-    """The spec handed to this page (a dict), if it is for this page's task; consumed once.
-
-    A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
-    back to the page, also fills the form with that run's spec once: the page is as they left it. So
-    does the page's first drawing in a session on the URL of a run of theirs that has ended (a reload
-    after it finished, or the run opened from the Runs page): a form drawn before keeps what was set."""
-    _restore_after_reload(task)
-    pending = st.session_state.get(PREFILL)
-    if pending is None or pending.get("task") != task:
-        return None
-    prefill = st.session_state.pop(PREFILL)
-    st.session_state[RESTORED_FROM] = prefill.pop(RESTORED_FROM, None)   # for the page's words, with this prefill
-    return prefill
-
-
-def _restore_after_reload(task: str) -> None:
-    if not form.first_drawing(task):
-        return
-    run_id = st.query_params.get("run")
-    if drafts.holds(task):   # what the visitor left on this address (ui/drafts.py), not the run's settings
-        if run_id:
-            # Train again is offered on a run of the visitor's that has ended (finished_run).
-            run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
-            job = job_manager().get(run_id)
-            again = (run is not None and run.status not in ACTIVE and (job is None or not job.active)
-                     and can_control(run.result.get("owner")))
-            st.toast(f"The form is as you left it beside run {run_id}" + ("; its own settings are what Train again "
-                     "fills in." if again else "."), icon=":material/edit_note:")
-        return
-    manager = job_manager()
-    named = job = manager.get(run_id) if run_id else None
-    if job is None:
-        mine = [j for j in manager.jobs(session_owner()) if j.active and _job_task(j) == task]
-        job = mine[-1] if mine else None
-    if job is not None and job.active and job.owner == session_owner() and _job_task(job) == task:
-        spec = job.payload.get("spec") or {}
-        if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
-            spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
-        # The page's words for it: the run the address opens, or (none, or one the server no longer holds)
-        # the visitor's run still going.
-        said = (f"the settings of run {job.id}, which this address opens" if job.id == run_id else
-                f"the settings of your run {job.id}, still going")
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: said})
-    elif run_id and is_run_id(run_id) and not (named and named.active):
-        # The page's first drawing in this session shows an ended run (a reload, a link, an Open on the Runs
-        # page): its files have the spec, and no field of this form has been set in this session. Not when
-        # the run is gone, of another task, or another visitor's (looked at, not taken into the form).
-        run = open_run(run_id, runs_dir())
-        if run is None or run.spec.task != task or not can_control(run.result.get("owner")):
-            return
-        spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
-                if run.is_leaderboard else run.spec.to_dict())
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this "
-                                                                      "address opens"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,17 +151,13 @@ def _scroll_into_view(selector: str) -> None:
             "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>", unsafe_allow_javascript=True)
 
 
-def _job_task(job) -> str:
-    return job.payload.get("task") or (job.payload.get("spec") or {}).get("task", "")
-
-
 def current_run_id(task: str, key: str) -> str | None:
     """`?run=`, else this visitor's newest live job of this task (unless they closed it)."""
     run_id = st.query_params.get("run")
     if run_id:
         return run_id
     mine = [j for j in job_manager().jobs(session_owner())
-            if j.active and _job_task(j) == task and j.id != st.session_state.get(f"{key}-closed")]
+            if j.active and j.task == task and j.id != st.session_state.get(f"{key}-closed")]
     if mine:
         st.query_params["run"] = mine[-1].id
         return mine[-1].id
@@ -483,7 +407,7 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
     """This visitor's other runs of this page's task: the live ones first, then the newest."""
     page = get_task(task).page
     live = [(j.id, j.status) for j in reversed(job_manager().jobs(session_owner()))
-            if j.active and get_task(_job_task(j) or "image").page == page]
+            if j.active and get_task(j.task or "image").page == page]
     live_ids = {run_id for run_id, _ in live}
     others = live + [(r.run_id, r.status) for r in my_runs()
                      if get_task(r.spec.task).page == page and r.run_id not in live_ids]

@@ -176,7 +176,7 @@ def _draw_figures(figures: dict) -> None:
 
 def train_with_best(target: dict) -> None:
     """Hand the best trial's spec to the page of its task (Train or Forecast), which fills its form."""
-    from ui.run_view import hand_off
+    from ui.prefill import hand_off
 
     hand_off(best_spec(load(target)))
 

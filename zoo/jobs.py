@@ -94,6 +94,12 @@ class Job:
                     "where": self._handle.where if self._handle is not None else ""}
 
     @property
+    def task(self) -> str:
+        """The task the job trains or ranks ("image", "series"): a training spec's, or a leaderboard's own
+        `task` (zoo/leaderboard/job.py); "" for a search, whose spec is inside its config."""
+        return self.payload.get("task") or (self.payload.get("spec") or {}).get("task", "")
+
+    @property
     def wants_gpu(self) -> bool:
         """A job whose spec lets the job runner choose its GPU (device `auto` or `cuda`)."""
         spec = self.payload.get("spec") or (self.payload.get("config") or {}).get("spec") or {}

@@ -1,0 +1,87 @@
+"""A form filled from a spec: "Train again" and "Train with best" hand one to the page of its task
+(`hand_off`), and a new browser session on a run's address fills the form from that run once
+(`take_prefill`), unless the visitor's draft of the form on that address holds (ui/drafts.py).
+
+The pages call `take_prefill(task)` before their widgets and give what it returns to ui/form.py; the
+run view (ui/run_view.py) and the search and leaderboard views call `hand_off`.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import drafts, form, leaderboard
+from ui.state import can_control, job_manager, runs_dir, session_owner
+from zoo.jobs import ACTIVE
+from zoo.registry import get_task
+from zoo.runs import is_run_id, open_run
+from zoo.spec import ExperimentSpec
+
+PREFILL = "prefill_spec"
+RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
+
+
+
+
+def hand_off(spec: ExperimentSpec | dict) -> None:
+    """Open the page of the spec's task with its form filled from the spec (once)."""
+    spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
+    st.session_state[PREFILL] = spec.to_dict()
+    st.query_params.pop("run", None)
+    st.switch_page(get_task(spec.task).page)
+
+
+def take_prefill(task: str) -> dict | None:
+    """The spec handed to this page (a dict), if it is for this page's task; consumed once.
+
+    A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
+    back to the page, also fills the form with that run's spec once: the page is as they left it. So
+    does the page's first drawing in a session on the URL of a run of theirs that has ended (a reload
+    after it finished, or the run opened from the Runs page): a form drawn before keeps what was set."""
+    _restore_after_reload(task)
+    pending = st.session_state.get(PREFILL)
+    if pending is None or pending.get("task") != task:
+        return None
+    prefill = st.session_state.pop(PREFILL)
+    st.session_state[RESTORED_FROM] = prefill.pop(RESTORED_FROM, None)   # for the page's words, with this prefill
+    return prefill
+
+
+def _restore_after_reload(task: str) -> None:
+    if not form.first_drawing(task):
+        return
+    run_id = st.query_params.get("run")
+    if drafts.holds(task):   # what the visitor left on this address (ui/drafts.py), not the run's settings
+        if run_id:
+            # Train again is offered on a run of the visitor's that has ended (finished_run).
+            run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
+            job = job_manager().get(run_id)
+            again = (run is not None and run.status not in ACTIVE and (job is None or not job.active)
+                     and can_control(run.result.get("owner")))
+            st.toast(f"The form is as you left it beside run {run_id}" + ("; its own settings are what Train again "
+                     "fills in." if again else "."), icon=":material/edit_note:")
+        return
+    manager = job_manager()
+    named = job = manager.get(run_id) if run_id else None
+    if job is None:
+        mine = [j for j in manager.jobs(session_owner()) if j.active and j.task == task]
+        job = mine[-1] if mine else None
+    if job is not None and job.active and job.owner == session_owner() and job.task == task:
+        spec = job.payload.get("spec") or {}
+        if leaderboard.is_board_job(job):   # a LeaderboardSpec's dict: the page takes what a board has
+            spec = leaderboard.board_prefill(spec, (job.snapshot()["state"] or {}).get("plan"), page_windows=True)
+        # The page's words for it: the run the address opens, or (none, or one the server no longer holds)
+        # the visitor's run still going.
+        said = (f"the settings of run {job.id}, which this address opens" if job.id == run_id else
+                f"the settings of your run {job.id}, still going")
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: said})
+    elif run_id and is_run_id(run_id) and not (named and named.active):
+        # The page's first drawing in this session shows an ended run (a reload, a link, an Open on the Runs
+        # page): its files have the spec, and no field of this form has been set in this session. Not when
+        # the run is gone, of another task, or another visitor's (looked at, not taken into the form).
+        run = open_run(run_id, runs_dir())
+        if run is None or run.spec.task != task or not can_control(run.result.get("owner")):
+            return
+        spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
+                if run.is_leaderboard else run.spec.to_dict())
+        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this "
+                                                                      "address opens"})
