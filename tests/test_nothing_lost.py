@@ -539,6 +539,19 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
     assert store.get(("runs", "d"), "image", None) == {"train-c": 3, "train-a": 9, "train-d": 4}   # b dropped
 
 
+def test_a_draft_the_store_dropped_is_kept_again_on_the_next_rerun(runs_dir):
+    """A session writes its draft only when a value changed; a draft the store's bounds dropped meanwhile (the
+    visitors cap, say) was then lost until the next change. The next rerun of that session keeps it again."""
+    from ui import drafts
+
+    at = page("pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    drafts.store().clear()   # as when MAX_VISITORS other visitors saved since
+    at.run()                 # any rerun: a click elsewhere on the page
+    clean(at)
+    assert page("pages/train.py").slider(key="train-settings-epochs").value == 9
+
+
 def test_a_study_name_too_long_to_keep_is_left_out_and_the_rest_kept():
     at = page("pages/search.py")
     at.number_input(key="search_trials").set_value(7).run()

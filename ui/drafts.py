@@ -61,6 +61,10 @@ class DraftStore:
             values = self._drafts.get(who, {}).get((form, run))
             return None if values is None else copy.deepcopy(values)
 
+    def has(self, who: tuple, form: str, run: str | None) -> bool:
+        with self._lock:
+            return (form, run) in self._drafts.get(who, {})
+
     def save(self, who: tuple, form: str, run: str | None, values: dict) -> None:
         """Write `values` over the draft of `form` on the address of `run`, in one step (two tabs of one browser
         saving at once both land). Bounds: the keys written last are kept past MAX_VALUES or MAX_FORM_CHARS
@@ -153,8 +157,11 @@ def save(forms: Iterable[str]) -> None:
     here = _page_run()
     for form in forms:
         values = {k: state[k] for k in sorted(keys) if form_of(k) == form and k in state and keepable(state[k])}
-        if not values or state.get(_SAVED, {}).get((form, here)) == values:
-            continue   # nothing drawn, or nothing changed since this session's last save
+        if not values or (state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here)):
+            # Nothing drawn, or nothing changed since this session's last save and the draft is still held (the
+            # store's bounds may have dropped it). Only changes are written: another tab of this browser on the
+            # same address, left as it was, does not write over what was set in this one.
+            continue
         store().save(_who(), form, here, values)
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
