@@ -268,6 +268,17 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
         frame[f"upper_{pct}"] = (predicted + hw).ravel()
     for name, pred in baselines.items():
         frame[f"baseline_{name}"] = pred.ravel()
+    return _round_to_carried_digits(frame, ws, [c for c in frame if c not in ("time", "step", "actual", "origin")])
+
+
+def _round_to_carried_digits(frame: pd.DataFrame, ws: WindowedSeries, columns: list[str]) -> pd.DataFrame:
+    """Round values made on the normalised scale in float32 (the model's, the baselines', their bands) to the
+    decimals that carries: one float32 step at |z| = 1 is the target's std x 2^-23, and the digits below it
+    are rounding noise a CSV should not show (a naive forecast of 26635 written as 26635.00004548139)."""
+    step = float(ws.std[ws.target_channel]) * 2.0 ** -23
+    decimals = int(np.clip(np.floor(-np.log10(step)), 0, 15)) if np.isfinite(step) and step > 0 else 15
+    for column in columns:
+        frame[column] = frame[column].round(decimals)
     return frame
 
 
@@ -278,8 +289,8 @@ def _forecast_frame(ws: WindowedSeries, point: np.ndarray, halfwidths: dict) -> 
         pct = int(round(lv * 100))
         frame[f"lower_{pct}"] = point - hw
         frame[f"upper_{pct}"] = point + hw
-    frame = frame[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
-    return frame.reset_index(drop=True)
+    frame = frame[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]].reset_index(drop=True)
+    return _round_to_carried_digits(frame, ws, ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"])
 
 
 # ---------------------------------------------------------------------------------------------
