@@ -20,8 +20,6 @@ PREFILL = "prefill_spec"
 RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
 
 
-
-
 def hand_off(spec: ExperimentSpec | dict) -> None:
     """Open the page of the spec's task with its form filled from the spec (once)."""
     spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
