@@ -181,6 +181,23 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     assert not find().disabled and not why()
 
 
+def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_dir):
+    """With every column as input and no file read (an upload's settings kept by a reload, its file not),
+    the model line said "input (batch, 96 x 1)": a guess. It waits for the data, and says why; with the
+    target alone the count is known without it."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.radio(key="forecast-features").set_value("all").run()
+    assert "input (batch" not in all_text(at) and "each of its columns is an input" in all_text(at)
+    at.file_uploader(key="forecast-upload").set_value(
+        ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
+    assert "input (batch, 96 x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)
+    at.file_uploader(key="forecast-upload").set_value(None).run()
+    at.radio(key="forecast-features").set_value("target").run()
+    assert "input (batch, 96 x 1)" in all_text(at)
+
+
 def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
     at = new_app()
     at.session_state["forecast-source"] = "upload"

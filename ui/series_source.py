@@ -365,10 +365,14 @@ def window_settings() -> dict:
 
 def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
     """The shape a series model is built for with these windows, or None while a lookback, horizon or
-    season is out of its range (the windows' error says so; no model is built for a lookback of 0)."""
+    season is out of its range (the windows' error says so; no model is built for a lookback of 0), or while
+    no data is read and every column is an input (their count is the file's: a reload of the page keeps the
+    settings of an upload and not its file, and the line showed one input then)."""
     try:
         fio.check_window_settings(windows["lookback"], windows["horizon"], windows["season"])
     except SpecError:
+        return None
+    if sf is None and windows["features"] == "all" and "n_features" not in check:
         return None
     n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
     return DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
