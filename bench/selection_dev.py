@@ -172,6 +172,10 @@ among them, and the classical three). A variant replaces rule 4 on short series 
 or more often against its weakest peer (15 of 26), with a lower geometric mean against the best peer
 (1.101), and makes rule 4's pick better on more series than worse; of both, the most wins against the
 weakest peer, then the lower geometric mean.
+Not adopted (bench/results/selection_dev_round12.md): without the deep models rule 4 won 15 of 26 against its
+weakest peer (AutoETS), as on the whole board, with a higher geometric mean (1.106 against 1.101), better on 3
+series and worse on 5; without any zoo model 14 of 26, 1.102, better on 5 and worse on 11. Fewer candidates
+did not pick better: the zoo's models help the median of three more often than they hurt it.
 """
 from __future__ import annotations
 
