@@ -543,6 +543,24 @@ def test_a_zoo_fit_runs_at_one_thread_and_gives_the_processs_count_back(tmp_path
         torch.set_num_threads(before)
 
 
+def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
+    """A zoo model forecasts in float32 on a normalised scale; the pick's backtest.csv and forecast.csv wrote
+    its noise (a value of 26635 as 26635.00004548139). They keep the digits float32 carries, as a training
+    run's files do (zoo/forecast/report.round_to_float32_resolution), here for an ensemble with a zoo member."""
+    from zoo.forecast.report import round_to_float32_resolution
+
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
+                                              models="linear,ensemble"), runs_dir=tmp_path / "r")
+    run = open_run(summary["run_id"], tmp_path / "r")
+    assert summary["pick"]["name"] == "ensemble" and "linear" in run.candidates()[-1]["settings"]["members"]
+    y = pd.read_csv(run.spec.data).iloc[:summary["plan"]["test_start"], 1].to_numpy(float)
+    for name, columns in (("backtest", ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]),
+                          ("forecast", ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"])):
+        written = run.table(name)
+        pd.testing.assert_frame_equal(round_to_float32_resolution(written.copy(), columns, y.mean(), y.std()),
+                                      written, obj=name, check_exact=True)
+
+
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     before = time.time()
     events = []

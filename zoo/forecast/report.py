@@ -271,15 +271,28 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
     return _round_to_carried_digits(frame, ws, [c for c in frame if c not in ("time", "step", "actual", "origin")])
 
 
-def _round_to_carried_digits(frame: pd.DataFrame, ws: WindowedSeries, columns: list[str]) -> pd.DataFrame:
-    """Round values made on the normalised scale in float32 (the model's, the baselines', their bands) to the
-    decimals that carries: one float32 step at |z| = 1 is the target's std x 2^-23, and the digits below it
-    are rounding noise a CSV should not show (a naive forecast of 26635 written as 26635.00004548139)."""
-    step = float(ws.std[ws.target_channel]) * 2.0 ** -23
-    decimals = int(np.clip(np.floor(-np.log10(step)), 0, 15)) if np.isfinite(step) and step > 0 else 15
+def round_to_float32_resolution(frame: pd.DataFrame, columns: list[str], center: float, scale: float) -> pd.DataFrame:
+    """Round `columns`, values made on a normalised scale z = (value - center) / scale in float32 (a model's, the
+    baselines', their bands), to the decimals that carries: a float32 z between 2^e and 2^(e+1) is exact to
+    2^(e-23), so a column is exact to scale x 2^(e-23) at its largest |z| (a trending test part reaches
+    |z| > 2). The digits below that are rounding noise a CSV should not show (a naive forecast of 26635
+    written as 26635.00004548139): each column is rounded to the finest power of ten at or above it, so a
+    value moves by less than five float32 steps of its column, far below what any forecast can tell."""
     for column in columns:
-        frame[column] = frame[column].round(decimals)
+        values = frame[column].to_numpy(dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        if not len(finite) or not (np.isfinite(scale) and scale > 0):
+            continue
+        largest = float(np.max(np.abs(finite - center))) / scale
+        exponent = np.floor(np.log2(largest)) if largest > 0 else -126
+        step = scale * 2.0 ** (exponent - 23)
+        frame[column] = frame[column].round(max(0, int(np.floor(-np.log10(step)))))
     return frame
+
+
+def _round_to_carried_digits(frame: pd.DataFrame, ws: WindowedSeries, columns: list[str]) -> pd.DataFrame:
+    c = ws.target_channel
+    return round_to_float32_resolution(frame, columns, float(ws.mean[c]), float(ws.std[c]))
 
 
 def _forecast_frame(ws: WindowedSeries, point: np.ndarray, halfwidths: dict) -> pd.DataFrame:

@@ -446,6 +446,16 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
         forecast[f"upper_{pct}"] = forecast["forecast"] + half
         coverage[str(pct)] = pick.get(f"coverage_{pct}")
     forecast = forecast[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
+    # The zoo's models forecast in float32 on a normalised scale, an ensemble of them too: their files keep the
+    # digits that carries (zoo/forecast/report.py), the scale being the rows before the test's (each fit's
+    # own is close to it); a classical pick's are rounded alike, so a series' files read alike.
+    from zoo.forecast.report import round_to_float32_resolution
+
+    before = sf.frame[sf.target].to_numpy(np.float64)[:plan.test_start]
+    center, scale = float(np.mean(before)), float(np.std(before))
+    round_to_float32_resolution(backtest, [c for c in backtest if c.startswith(("predicted", "lower_", "upper_"))],
+                                center, scale)
+    round_to_float32_resolution(forecast, [c for c in forecast if c != "date"], center, scale)
     out = {"pick": {"name": pick["name"], "kind": pick["kind"], "label": pick["label"],
                     "val_mase": pick.get("val_mase"), "test_mase": pick.get("test_mase"),
                     "test_mae": pick.get("test_mae"), "settings": pick.get("settings")},
