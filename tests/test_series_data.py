@@ -147,8 +147,12 @@ def test_short_series_refusal_names_the_split_and_a_fix():
     with pytest.raises(SpecError) as info:
         make_windows(sf, L, H)
     message = _one_line(info.value)
-    assert "validation" in message and "3 rows" in message and "smaller lookback" in message
-    with pytest.raises(SpecError, match="train split"):
+    # A validation window's input may reach back into training: only the horizon must fit (the advice was "a
+    # smaller lookback or horizon", and a smaller lookback never helped).
+    assert "validation split has 3 rows" in message and "horizon 4 needs 4 validation rows" in message
+    assert "use a smaller horizon," in message and "lookback" not in message
+    with pytest.raises(SpecError, match=r"train split .*lookback 40 \+ horizon 4 needs 44 training rows.*smaller "
+                                        "lookback or horizon"):
         make_windows(sf, 40, 4)
 
 

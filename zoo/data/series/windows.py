@@ -198,12 +198,18 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
     train_starts = np.arange(L, a - H + 1)
     val_starts = np.arange(max(a, L), b - H + 1)
     test_starts = np.arange(max(b, L), n - H + 1)
-    for part, starts, size in (("train", train_starts, a), ("validation", val_starts, b - a), ("test", test_starts, n - b)):
+    for part, starts, first, end in (("train", train_starts, 0, a), ("validation", val_starts, a, b),
+                                     ("test", test_starts, b, n)):
         if len(starts) == 0:
-            need = L + H if part == "train" else H
+            size = end - first
+            if part == "train":
+                why, fix = f"lookback {L} + horizon {H} needs {L + H} training rows", "a smaller lookback or horizon"
+            else:
+                # Training held a window, so L <= a: a later window's input reaches back before its split, and
+                # only its horizon must fit in it (a smaller lookback does not help).
+                why, fix = f"horizon {H} needs {H} {part} rows", "a smaller horizon"
             raise SpecError(
-                f"the {part} split has {size} rows, too few for one window (lookback {L} + horizon {H} needs "
-                f"{need} {'training' if part == 'train' else part} rows); use a smaller lookback or horizon, a larger "
+                f"the {part} split has {size} rows, too few for one window ({why}); use {fix}, a larger "
                 f"{part} share, or a longer series ({rows} rows now).")
 
     columns = list(frame.columns) if features == "all" else [sf.target]
