@@ -302,7 +302,7 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert all("budget" in note for note in skipped.values())
     # the pick is the ensemble of the best three (here, of baselines), ranked with the others
     assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
-    assert "did not fit" in summary["reason"]
+    assert "did not fit" in summary["reason"] and "the pick is the median of the best 3 (" in summary["reason"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
 
 

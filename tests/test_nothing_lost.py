@@ -492,6 +492,23 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
     assert page("pages/train.py").slider(key="train-settings-epochs").value == 4
 
 
+def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
+    """Beside a leaderboard the toast of a kept draft said "Train again", a button a board does not have: its
+    own is "Run this board again"."""
+    from tests.test_leaderboard import monthly_csv
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    board = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=30,
+                                            models="naive,seasonal_naive"), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py", query={"run": board["run_id"]})
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at = page("pages/forecast.py", query={"run": board["run_id"]})   # the reload
+    clean(at)
+    assert at.number_input(key="forecast-lookback").value == 30
+    assert [t.value for t in at.toast] == [f"The form is as you left it beside run {board['run_id']}; its own "
+                                           "settings are what Run this board again fills in."]
+
+
 def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(runs_dir):
     """A visitor uploaded a CSV and trained on it, then reloaded: the form's draft held "Upload a CSV" and no
     file (an upload is kept for a session), so the page beside the run had no data and Start was off. Beside

@@ -50,12 +50,14 @@ def _restore_after_reload(task: str) -> None:
     run_id = st.query_params.get("run")
     if drafts.holds(task):   # what the visitor left on this address (ui/drafts.py), not the run's settings
         if run_id:
-            # Train again is offered on a run of the visitor's that has ended (finished_run).
+            # Train again (a board's: Run this board again) is offered on a run of the visitor's that has ended
+            # (ui/run_view.finished_run, ui/leaderboard.py).
             run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
             job = job_manager().get(run_id)
             again = (run is not None and run.status not in ACTIVE and (job is None or not job.active)
                      and can_control(run.result.get("owner")))
-            st.toast(f"The form is as you left it beside run {run_id}" + ("; its own settings are what Train again "
+            button = "Run this board again" if run is not None and run.is_leaderboard else "Train again"
+            st.toast(f"The form is as you left it beside run {run_id}" + (f"; its own settings are what {button} "
                      "fills in." if again else "."), icon=":material/edit_note:")
         return
     manager = job_manager()
