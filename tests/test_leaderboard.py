@@ -546,8 +546,9 @@ def test_a_zoo_fit_runs_at_one_thread_and_gives_the_processs_count_back(tmp_path
 def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
     """A zoo model forecasts in float32 on a normalised scale; the pick's backtest.csv and forecast.csv wrote
     its noise (a value of 26635 as 26635.00004548139). They keep the digits float32 carries, as a training
-    run's files do (zoo/forecast/report.round_to_float32_resolution), here for an ensemble with a zoo member."""
-    from zoo.forecast.report import round_to_float32_resolution
+    run's files do (zoo/forecast/report.round_to_float32_resolution), here for an ensemble with a zoo member;
+    so do the candidates' forecasts in candidates.csv."""
+    from zoo.forecast.report import float32_decimals, round_to_float32_resolution
 
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
                                               models="linear,ensemble"), runs_dir=tmp_path / "r")
@@ -559,6 +560,12 @@ def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
         written = run.table(name)
         pd.testing.assert_frame_equal(round_to_float32_resolution(written.copy(), columns, y.mean(), y.std()),
                                       written, obj=name, check_exact=True)
+    # and each candidate's forecast in candidates.csv (its sparkline): 23356 was written 23355.999991
+    whole = pd.read_csv(run.spec.data).iloc[:, 1].to_numpy(float)
+    for row in run.candidates():
+        if row["forecast"]:
+            decimals = float32_decimals(np.array(row["forecast"]), whole.mean(), whole.std())
+            assert row["forecast"] == [round(v, decimals) for v in row["forecast"]], row["name"]
 
 
 def test_the_run_directory_reopens_and_reproduces(tmp_path):

@@ -279,15 +279,20 @@ def round_to_float32_resolution(frame: pd.DataFrame, columns: list[str], center:
     written as 26635.00004548139): each column is rounded to the finest power of ten at or above it, so a
     value moves by less than five float32 steps of its column, far below what any forecast can tell."""
     for column in columns:
-        values = frame[column].to_numpy(dtype=np.float64)
-        finite = values[np.isfinite(values)]
-        if not len(finite) or not (np.isfinite(scale) and scale > 0):
-            continue
-        largest = float(np.max(np.abs(finite - center))) / scale
-        exponent = np.floor(np.log2(largest)) if largest > 0 else -126
-        step = scale * 2.0 ** (exponent - 23)
-        frame[column] = frame[column].round(max(0, int(np.floor(-np.log10(step)))))
+        decimals = float32_decimals(frame[column].to_numpy(dtype=np.float64), center, scale)
+        if decimals is not None:
+            frame[column] = frame[column].round(decimals)
     return frame
+
+
+def float32_decimals(values: np.ndarray, center: float, scale: float) -> int | None:
+    """The decimals `round_to_float32_resolution` keeps of `values`; None when there is nothing to round."""
+    finite = values[np.isfinite(values)]
+    if not len(finite) or not (np.isfinite(scale) and scale > 0):
+        return None
+    largest = float(np.max(np.abs(finite - center))) / scale
+    exponent = np.floor(np.log2(largest)) if largest > 0 else -126
+    return max(0, int(np.floor(-np.log10(scale * 2.0 ** (exponent - 23)))))
 
 
 def _round_to_carried_digits(frame: pd.DataFrame, ws: WindowedSeries, columns: list[str]) -> pd.DataFrame:

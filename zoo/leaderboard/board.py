@@ -362,7 +362,13 @@ def projected_seconds(cand, board, done: list[Fit], left: list[Fit]) -> float:
 def _spark(y: np.ndarray, H: int, future) -> list | None:
     if future is None or not np.isfinite(future).all():
         return None
-    return [round(float(v), 6) for v in np.concatenate([y[-SPARK_HISTORY * H:], future])]
+    # The digits a float32 forecast carries, as in the pick's files (zoo/forecast/report.py): 23356 was written
+    # 23355.999991 in candidates.csv.
+    from zoo.forecast.report import float32_decimals
+
+    values = np.concatenate([y[-SPARK_HISTORY * H:], future])
+    decimals = float32_decimals(values, float(np.mean(y)), float(np.std(y)))
+    return [round(float(v), 6 if decimals is None else decimals) for v in values]
 
 
 def rank(rows: list[dict]) -> list[dict]:
