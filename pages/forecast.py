@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import drafts, form, leaderboard
 from ui import series_source as views
-from ui.prefill import take_prefill
+from ui.prefill import say_filled, take_prefill
 from ui.run_view import run_panel, start_button, start_run
 from ui.state import ensure_app_shell, runs_dir, session_owner
 from zoo.forecast_io import store_upload
@@ -28,6 +28,8 @@ if prefill is not None:
 views.init_defaults(prefill)
 if prefill is not None and prefill.get("model") in list_models("series"):
     st.session_state["forecast-model"] = prefill["model"]
+if prefill is not None and leaderboard.BOARD_BUDGET not in prefill:   # a board's says so beside its own Start
+    say_filled("Train and forecast")
 
 setup, view = st.columns([2, 3], gap="large")
 

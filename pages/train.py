@@ -9,9 +9,9 @@ form, and the live chart's refresh every second reruns only the chart.
 import streamlit as st
 
 from ui import drafts, form
-from ui.prefill import RESTORED_FROM, take_prefill
-from ui.run_view import run_panel, start_blocker, start_button, start_run
-from ui.state import ensure_app_shell, fragment, is_local, job_manager, session_owner
+from ui.prefill import say_filled, take_prefill
+from ui.run_view import run_panel, start_button, start_run
+from ui.state import ensure_app_shell, fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -32,11 +32,7 @@ if prefill is not None:
                                        values=prefill.get("model_params") or {})
     notes += form.set_training_values(key_prefix="train-settings", values=prefill, task="image")
     st.session_state["train-prefill-notes"] = notes
-    blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
-    # A form filled from a run (a reload, a link) was not picked: it says which run.
-    held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
-    st.toast(f"The form now holds {held}: " + ("check it and press Start." if blocker is None else
-             f"check it; Start is off for now. {blocker}"), icon=":material/edit_note:")
+    say_filled("Start")   # a form filled from a run (a reload, a link) was not picked: it says which run
 
 
 def dataset_label(name: str) -> str:

@@ -106,7 +106,7 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     at.number_input(key="forecast-horizon").set_value(1000).run()
     assert_clean(at)
     assert len(at.error) == 1, texts(at, "error")
-    assert "validation split has 871 rows" in at.error[0].value and "smaller lookback or horizon" in at.error[0].value
+    assert "validation split has 871 rows" in at.error[0].value and "use a smaller horizon," in at.error[0].value
     assert start_button(at).disabled
     at.text_input(key="forecast-split-custom").set_value("90/5").run()
     assert len(at.error) == 1 and "is not three shares" in at.error[0].value

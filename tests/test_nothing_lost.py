@@ -375,6 +375,9 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     assert at.selectbox(key="forecast-model").value == "mlp"
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
             at.slider(key="forecast-settings-epochs").value) == (48, 12, 2)
+    # and says so, as Train does (Forecast filled its form in silence: a new visitor's check)
+    assert [t.value for t in at.toast] == [f"The form now holds the settings of run {series.run_id}, which this "
+                                           "address opens: check it and press Train and forecast."]
     for run_id in (series.run_id, "20261201-000000-mlp-0123456789ab"):   # another task's run, a deleted one
         at = page("pages/train.py", query={"run": run_id})
         clean(at)

@@ -44,6 +44,17 @@ def take_prefill(task: str) -> dict | None:
     return prefill
 
 
+def say_filled(start: str) -> None:
+    """After a page filled its form from a prefill: a toast that says from what (the run a reload or a link
+    opens, or the spec handed over) and what to do, `start` being the page's Start as the words name it."""
+    from ui.run_view import start_blocker
+
+    blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
+    held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
+    st.toast(f"The form now holds {held}: " + (f"check it and press {start}." if blocker is None else
+             f"check it; {start} is off for now. {blocker}"), icon=":material/edit_note:")
+
+
 def _restore_after_reload(task: str) -> None:
     if not form.first_drawing(task):
         return
