@@ -190,6 +190,9 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
     at.run()
     at.radio(key="forecast-features").set_value("all").run()
     assert "input (batch" not in all_text(at) and "each of its columns is an input" in all_text(at)
+    # Find the best model is off too, and says why beside it (a new visitor saw it grey with no reason)
+    assert at.button(key="forecast-board-start").disabled
+    assert ":material/block: Not possible here: choose the bundled sample or upload a CSV" in all_text(at)
     at.file_uploader(key="forecast-upload").set_value(
         ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
     assert "input (batch, 96 x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)

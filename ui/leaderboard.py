@@ -90,7 +90,11 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                 if not (blocker or over_cap or problem) else "**Find the best model** is off for now; below it says why.")
         again.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
                    icon=":material/replay:")
-    if problem:   # beside its button, as why it is off (no data at all: the page says so above)
+    if sf is None:   # said beside this button too: the page's Start, which says it, is far above
+        with st.container(key="forecast-board-problem"):
+            st.caption(":material/block: Not possible here: choose the bundled sample or upload a CSV that reads "
+                       "cleanly.")
+    elif problem:   # beside its button, as why it is off
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")
             usual_horizon(source, sf, windows, choice)
