@@ -95,7 +95,8 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
     """One metric per interval level (`fio.coverage_lines`), in `cols`: the share of test actuals inside
     it, or a dash where the level had too few validation `calibrated_on` (windows, origins) for an interval."""
     # Short labels: a quarter of the run view is about 170 px, where "80% interval coverage" was cut to
-    # "80% interval c…" and "+6.1 points vs nominal" to "+6.1 points vs…".
+    # "80% interval c…", "+6.1 points vs nominal" to "+6.1 points vs…" and "+12.0 pts vs 80%" to "+12.0 pts vs 8…"
+    # (the level is in the label: the delta is the points above or below it, said in the help).
     for col, (level, share) in zip(cols, coverage):
         if share is None:
             col.metric(f"{level}% coverage", "—",
@@ -103,9 +104,10 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
                             f"(a {level}% interval needs at least {min_calibration_windows(level / 100)})")
         else:
             col.metric(f"{level}% coverage", f"{share:.1%}",
-                       f"{(share - level / 100) * 100:+.1f} pts vs {level}%", delta_color="off",
+                       f"{(share - level / 100) * 100:+.1f} pts", delta_color="off",
                        help=f"share of the test actuals inside the split-conformal {level}% interval, calibrated "
-                            f"on the validation {calibrated_on}' residuals of each horizon step")
+                            f"on the validation {calibrated_on}' residuals of each horizon step; below it, the "
+                            f"points above or below {level}%")
 
 
 def notes_list(notes) -> str:
