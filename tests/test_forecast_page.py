@@ -196,9 +196,15 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
     at.file_uploader(key="forecast-upload").set_value(
         ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
     assert "input (batch, 96 x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)
+    # a file of one numeric column: "all" is the target alone, and the page says so (a visitor wondered)
+    at.number_input(key="forecast-lookback").set_value(24).run()
+    at.number_input(key="forecast-horizon").set_value(12).run()
+    at.file_uploader(key="forecast-upload").set_value(
+        ("wineind.csv", (ROOT / "bench" / "data" / "wineind_monthly.csv").read_bytes(), "text/csv")).run()
+    assert "input (batch, 24 x 1)" in all_text(at) and "the target alone here" in all_text(at)
     at.file_uploader(key="forecast-upload").set_value(None).run()
     at.radio(key="forecast-features").set_value("target").run()
-    assert "input (batch, 96 x 1)" in all_text(at)
+    assert "input (batch, 24 x 1)" in all_text(at) and "the target alone here" not in all_text(at)
 
 
 def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):

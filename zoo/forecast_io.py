@@ -207,7 +207,9 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         # the usual season of the rows' frequency, when the training part is too short to detect it
         "season_undetectable": season_too_long_to_detect(a, sf.freq) if not season and period == 1 else None,
         "n_features": ws.n_features,
-        "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts)),
+        "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts))
+                 + (["every numeric column as input is the target alone here: the file has no other numeric "
+                     "column."] if features == "all" and ws.n_features == 1 else []),
     }
 
 
