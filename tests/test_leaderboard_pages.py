@@ -254,3 +254,16 @@ def test_the_live_table_marks_no_pick_and_the_finished_one_marks_only_the_pick()
             {"name": "ensemble", "status": "done", "val_mase": 0.6}]
     assert list(board_table(rows[:2])["pick"]) == ["", ""]
     assert list(board_table(rows, "ensemble")["pick"]) == ["", "★", ""]
+
+
+def test_a_short_budget_is_warned_of_before_the_press(runs_dir):
+    """At the slider's 10 s a board skips most of its candidates; each skipped row says why, but only after
+    the press: below a minute the page says so beside the budget (a new visitor's check)."""
+    at = open_page("pages/forecast.py")
+    short = "some candidates may not fit"
+    assert not any(short in c.value for c in at.caption)   # the default budget, 150 s
+    at.slider(key="forecast-board-budget").set_value(10.0).run()
+    no_exceptions(at)
+    assert any(short in c.value and "20-49 s" in c.value for c in at.caption)
+    at.slider(key="forecast-board-budget").set_value(60.0).run()
+    assert not any(short in c.value for c in at.caption)

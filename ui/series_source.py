@@ -372,7 +372,7 @@ def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
         fio.check_window_settings(windows["lookback"], windows["horizon"], windows["season"])
     except SpecError:
         return None
-    if sf is None and windows["features"] == "all" and "n_features" not in check:
+    if sf is None and windows["features"] == "all":   # (check is {} without data)
         return None
     n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
     return DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)

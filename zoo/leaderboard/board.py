@@ -326,7 +326,7 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
     val = np.concatenate(parts) if parts else np.zeros((0, plan.horizon))
     row = {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": "done",
            "seconds": round(clock() - started, 3), "folds": len(parts), "settings": cand.settings(board),
-           **scorer.row(val, test.at_origins), "forecast": _spark(board.y, plan.horizon, test.future)}
+           **scorer.row(val, test.at_origins), "forecast": _spark(board, test.future)}
     info = dict(test.info)
     if info.get("status") == "diverged":
         row["note"] = f"diverged in its test fit: {info.get('reason', '')}"
@@ -359,15 +359,18 @@ def projected_seconds(cand, board, done: list[Fit], left: list[Fit]) -> float:
     return sum(per_work * cand.fit_work(board, f.fit_end) + per_origin * f.origins for f in left)
 
 
-def _spark(y: np.ndarray, H: int, future) -> list | None:
+def _spark(board, future) -> list | None:
+    """The series' last rows and a candidate's forecast after them, for its sparkline in candidates.csv."""
     if future is None or not np.isfinite(future).all():
         return None
-    # The digits a float32 forecast carries, as in the pick's files (zoo/forecast/report.py): 23356 was written
-    # 23355.999991 in candidates.csv.
+    # The digits a float32 forecast carries, on the same scale as the pick's files (_pick_outputs: the rows
+    # before the test part): 23356 was written 23355.999991 in candidates.csv.
     from zoo.forecast.report import float32_decimals
 
+    y, H = board.y, board.plan.horizon
+    before = y[:board.plan.test_start]
     values = np.concatenate([y[-SPARK_HISTORY * H:], future])
-    decimals = float32_decimals(values, float(np.mean(y)), float(np.std(y)))
+    decimals = float32_decimals(values, float(np.mean(before)), float(np.std(before)))
     return [round(float(v), 6 if decimals is None else decimals) for v in values]
 
 
@@ -422,7 +425,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     row = {"name": "ensemble", "kind": "ensemble", "label": label, "status": "done",
            "seconds": 0.0, "folds": len(plan.folds),
            "settings": {"members": members, "combine": combine, "size": size},
-           **scorer.row(val, test, calibration), "forecast": _spark(board.y, plan.horizon, future),
+           **scorer.row(val, test, calibration), "forecast": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
