@@ -232,6 +232,19 @@ def test_a_reload_after_a_board_ended_fills_the_page_with_its_settings(runs_dir)
     assert float(at.session_state["forecast-board-budget"]) == 120
 
 
+def test_a_reload_shows_the_column_the_reader_chose_as_its_default(runs_dir):
+    """A board started on the page names the target the reader chose (OT); a reload showed "OT" as if the
+    person had picked it, and the reader's note that it is the last numeric column was gone."""
+    summary = run_leaderboard(LeaderboardSpec(data="ETTh1", target="OT", horizon=12, budget=60, models="naive"),
+                              runs_dir=runs_dir)
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert target.value == "(detect)" and target.format_func(target.value) == "OT (default)"
+    assert next(s for s in at.selectbox if s.key.startswith("forecast-date-")).value == "(detect)"
+    assert "'OT' (the last numeric column)" in text_of(at)
+
+
 def test_a_board_budget_past_the_pages_range_is_set_to_its_nearest_and_said(runs_dir):
     """The CLI takes an hour's budget; the page's slider ends at 1,800 s: "Run this board again" sets
     1,800 and says so, rather than changing it without a word."""

@@ -186,13 +186,17 @@ def describe_freq(freq: str | None) -> str:
     return f"{one} ({freq})" if n in ("", "1") else f"every {n} {many} ({freq})"
 
 
-def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str, targets: list, dates: list) -> None:
+def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str, targets: list, dates: list,
+                           detected) -> None:
+    """A handed-over spec's target and date column; the one the reader would choose itself shows as its
+    default, as it did before the run (a page's run names the column it read: the reader's note that it is
+    "the last numeric column" was gone after a reload)."""
     if not prefill:
         return
-    if prefill.get("target") in targets:
-        st.session_state[target_key] = prefill["target"]
-    if prefill.get("date_col") in dates:
-        st.session_state[date_key] = prefill["date_col"]
+    for key, value, options, default in ((target_key, prefill.get("target"), targets, detected and detected.target),
+                                         (date_key, prefill.get("date_col"), dates, detected and detected.date_col)):
+        if value in options:
+            st.session_state[key] = AUTO if value == default else value
 
 
 def _layout(source: DataSource, prefill: dict | None) -> str:
@@ -239,7 +243,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         dates = [AUTO] + columns
         short = source.key[:12]
         tkey, dkey = f"forecast-target-{short}", f"forecast-date-{short}"
-        _apply_prefill_columns(prefill, tkey, dkey, targets, dates)
+        _apply_prefill_columns(prefill, tkey, dkey, targets, dates, detected)
         c1, c2 = st.columns(2)
         target = c1.selectbox(
             "Target (the column to forecast)", targets, **drafts.kept(tkey),
