@@ -1,6 +1,7 @@
 """The job runner: worker processes, caps and queue, stop, and failures reported as `failed`."""
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -110,3 +111,48 @@ def test_a_fit_stopped_by_a_gone_server_is_a_stop_to_its_caller_and_a_failed_run
     assert fit(spec, should_stop=gone).status == "stopped"
     result = run_experiment(spec, runs_dir=tmp_path, should_stop=gone)
     assert result.status == "failed" and result.reason == f"{SERVER_GONE} during epoch 1"
+
+
+def test_a_run_file_send_never_carries_a_checkpoint_without_its_epochs_row(tmp_path, monkeypatch):
+    """A Ray job sends its run files back every second (zoo/run_transfer.changed_files). The engine appends an
+    epoch's row to metrics.csv and then saves best.pt; a send that read metrics.csv just before an epoch ended
+    and best.pt just after delivered the checkpoint without its row, and a worker killed before the next send
+    left the run so. What a send delivers is a state the run was in, in the order the run wrote it."""
+    import pathlib
+
+    import torch
+
+    from zoo.run_transfer import WRITE_ORDER, changed_files
+    from zoo.runs import CHECKPOINT, METRICS, RUN_FILES, RunWriter
+
+    assert sorted(WRITE_ORDER) == sorted(RUN_FILES)
+    writer = RunWriter(tmp_path, ExperimentSpec(epochs=3))
+
+    def epoch(n: int, improved: bool) -> None:   # as zoo/engine.py ends an epoch
+        writer.append_metrics({"epoch": n, "train_loss": 1 / n, "val_loss": 1 / n})
+        if improved:
+            writer.save_best({"w": torch.full((1,), float(n))})
+
+    epoch(1, True)
+    seen: dict = {}
+    changed_files(tmp_path, seen)   # epoch 1, sent
+    epoch(2, False)
+    real_read = pathlib.Path.read_bytes
+
+    def read_bytes(path):   # epoch 3 ends while the send reads metrics.csv
+        data = real_read(path)
+        if path.name == METRICS and b"\n3," not in real_read(path):
+            epoch(3, True)
+        return data
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    sent = {name: data for _, name, data in changed_files(tmp_path, seen)}
+    monkeypatch.undo()
+    assert b"\n2," in sent[METRICS]
+    if CHECKPOINT in sent:
+        best = int(torch.load(io.BytesIO(sent[CHECKPOINT]), weights_only=True)["w"].item())
+        assert f"\n{best},".encode() in sent[METRICS], f"best.pt of epoch {best} sent without its row"
+    sent = {name: data for _, name, data in changed_files(tmp_path, seen)}   # the next send: epoch 3 and its row
+    assert b"\n3," in sent[METRICS] and torch.load(io.BytesIO(sent[CHECKPOINT]), weights_only=True)["w"].item() == 3
+    order = [name for _, name, _ in changed_files(tmp_path, {})]   # written at the server as the run wrote them
+    assert order == [n for n in WRITE_ORDER if n in order] and len(order) == 3

@@ -9,7 +9,8 @@ import secrets
 from pathlib import Path
 
 from zoo.registry import SpecError
-from zoo.runs import METRICS, ROOT_MARK, RUN_FILES, atomic_write_bytes, atomic_write_text, is_run_id, run_path
+from zoo.runs import (CHECKPOINT, METRICS, RESULT, ROOT_MARK, RUN_FILES, SPEC, TABLES, atomic_write_bytes,
+                      atomic_write_text, is_run_id, run_path)
 
 
 def mark_root(root) -> str:
@@ -37,16 +38,26 @@ def shares_root(root, token: str | None) -> bool:
         return False
 
 
+# The order a run writes its files in (the engine appends an epoch's row to metrics.csv, then saves best.pt;
+# the tables, then the final result.json): they are read in the reverse order, so that a file read
+# carries everything written before the later file already read (a send that read metrics.csv, then a
+# best.pt saved since, delivered the checkpoint without its epoch's row; a worker killed before the next
+# send left it so), and delivered in this order, so the server writes them as the run did.
+WRITE_ORDER = (SPEC, METRICS, CHECKPOINT, *TABLES.values(), RESULT)   # every one of RUN_FILES (a test says so)
+
+
 def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
     """(run id, file name, contents) of every run file under `root` that changed since the last call
-    with the same `seen` (which it updates). metrics.csv is cut after its last complete row."""
+    with the same `seen` (which it updates), each run's in WRITE_ORDER. metrics.csv is cut after its last
+    complete row."""
     root, out = Path(root), []
     if not root.is_dir():
         return out
     for run_dir in sorted(root.iterdir()):
         if not (run_dir.is_dir() and is_run_id(run_dir.name)):
             continue
-        for name in RUN_FILES:
+        read = []
+        for name in reversed(WRITE_ORDER):
             path = run_dir / name
             try:
                 stat = path.stat()
@@ -59,7 +70,8 @@ def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
             if name == METRICS:
                 data = data[: data.rfind(b"\n") + 1]
             seen[(run_dir.name, name)] = key
-            out.append((run_dir.name, name, data))
+            read.append((run_dir.name, name, data))
+        out.extend(reversed(read))
     return out
 
 
