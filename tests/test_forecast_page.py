@@ -605,3 +605,33 @@ def test_a_test_part_of_few_windows_is_said_to_give_noisy_scores(runs_dir):
     at.number_input(key="forecast-horizon").set_value(6).run()
     assert_clean(at)
     assert any("test windows: the test scores average" in c for c in texts(at, "caption")), texts(at, "caption")
+
+
+def test_a_handed_over_target_beside_another_date_column_stays_named(tmp_path):
+    """A run names the target and date column it read. The target shows as the reader's default only where
+    the reader would choose it: beside another date column than its own it may choose another (here it takes
+    the numeric `year` as dates and `sales` as target; beside `fiscal` as dates its own target is `year`), so
+    "(detect)" there trained the next run on `year` (a review's check)."""
+    rows = 60
+    frame = pd.DataFrame({"fiscal": range(1991, 1991 + rows), "sales": [100 + 8.41 * i for i in range(rows)],
+                          "year": range(1990, 1990 + rows)})
+    path = tmp_path / "y.csv"
+    frame.to_csv(path, index=False)
+
+    def script(csv_path, handed):
+        import streamlit as st
+
+        from ui.series_source import DataSource, data_preview
+
+        source = DataSource(kind="upload", key="abcdef0123456789", name="y.csv", raw=open(csv_path, "rb").read())
+        prefill = handed if not st.session_state.get("handed") else None
+        st.session_state["handed"] = True
+        sf, _, _ = data_preview(source, prefill)
+        st.text(f"reads target={sf.target} date={sf.date_col}")
+
+    for handed, shown, reads in (({"target": "sales", "date_col": "fiscal"}, ("sales", "fiscal"), "target=sales date=fiscal"),
+                                 ({"target": "sales", "date_col": "year"}, ("(detect)", "(detect)"), "target=sales date=year")):
+        at = AppTest.from_function(script, args=(str(path), handed), default_timeout=60).run()
+        assert not at.exception
+        assert tuple(s.value for s in at.selectbox) == shown
+        assert at.text[0].value == f"reads {reads}"

@@ -568,6 +568,25 @@ def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
             assert row["forecast"] == [round(v, decimals) for v in row["forecast"]], row["name"]
 
 
+def test_a_sparkline_is_rounded_on_the_scale_of_the_rows_before_the_test_part():
+    """As the pick's files are (above): with a level shift in the test part, the whole series' mean (the centre
+    of the float32 scale) is far from the training part's, and the sparkline kept other digits than the pick's
+    files of the same series."""
+    from types import SimpleNamespace
+
+    from zoo.forecast.report import float32_decimals
+    from zoo.leaderboard.board import SPARK_HISTORY, _spark
+
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.normal(0, 1, 20), 1000 + rng.normal(0, 1, 80)])
+    board = SimpleNamespace(y=y, plan=SimpleNamespace(horizon=4, test_start=20))
+    future = y[-4:] + 1 / 3
+    values = np.concatenate([y[-SPARK_HISTORY * 4:], future])
+    before, whole = float32_decimals(values, y[:20].mean(), y[:20].std()), float32_decimals(values, y.mean(), y.std())
+    assert before != whole   # the case tells the two scales apart
+    assert _spark(board, future) == [round(float(v), before) for v in values]
+
+
 def test_the_run_directory_reopens_and_reproduces(tmp_path):
     before = time.time()
     events = []

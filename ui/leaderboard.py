@@ -80,8 +80,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     budget = hparam_widget(budget_decl, "forecast-board-budget", label="time budget (seconds)")
     if budget is not None and budget < SHORT_BUDGET:   # before the press, not only in the skipped rows after it
         st.caption(f":material/timer: With under {SHORT_BUDGET:.0f} s some candidates may not fit; they are listed "
-                   "as skipped. On 2 CPU cores, every candidate on series of 114-218 rows took 20-49 s in the "
-                   "project's benchmarks.")
+                   "as skipped. On 2 CPU cores, the project's benchmark boards of 114-218 rows took 20-49 s each, "
+                   "every candidate included.")
     # The page's horizon and season in their ranges first: a horizon of 0 was taken as "the frequency's
     # usual" and a board of another horizon started (a forecast user's check).
     problem = None if sf is None else (

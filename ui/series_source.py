@@ -193,10 +193,14 @@ def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str,
     "the last numeric column" was gone after a reload)."""
     if not prefill:
         return
-    for key, value, options, default in ((target_key, prefill.get("target"), targets, detected and detected.target),
-                                         (date_key, prefill.get("date_col"), dates, detected and detected.date_col)):
+    date_col, default_date = prefill.get("date_col"), detected.date_col if detected else None
+    # The reader's default target is its choice beside its own date column: beside another one (a numeric year
+    # column it would take as dates, say), it may choose another target, so the target stays named then.
+    default_target = detected.target if detected and date_col in (None, AUTO, default_date) else None
+    for key, value, options, default in ((target_key, prefill.get("target"), targets, default_target),
+                                         (date_key, date_col, dates, default_date)):
         if value in options:
-            st.session_state[key] = AUTO if value == default else value
+            st.session_state[key] = AUTO if value is not None and value == default else value
 
 
 def _layout(source: DataSource, prefill: dict | None) -> str:
