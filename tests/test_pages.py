@@ -505,3 +505,21 @@ def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(traine
     shown = text_of(at)
     assert "Pick at least one layer to hook" in shown
     assert f"Below: the last batch, which hooked {', '.join(f'`{n}`' for n in picked)}" in shown
+
+
+def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_weights(runs_dir):
+    """A learner inspected a run that diverged in its first epoch: the page said "test accuracy 10.70% · best
+    weights" (the Train page says these are an untrained model's, the Runs table shows no score)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    result = run_experiment(ExperimentSpec(model="mlp", optimizer="sgd", lr=1e4, epochs=3, limit_train=256),
+                            runs_dir=runs_dir)
+    assert result.status == "diverged"
+    at = open_page("pages/inspect.py", query={"run": result.run_dir.name})
+    no_exceptions(at)
+    shown = text_of(at)
+    assert "diverged · initial weights: no epoch finished" in shown
+    assert "best weights" not in shown and "test accuracy" not in shown
+    assert at.selectbox(key="inspect-run").format_func(at.selectbox(key="inspect-run").value).endswith(
+        "diverged · untrained")

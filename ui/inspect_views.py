@@ -104,9 +104,11 @@ def subject_from_run(run) -> Subject:
     status = run.result.get("status", "unknown")
     metrics = run.result.get("metrics") or {}
     score = (f" · test accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else "")
+    # A run that ended before its first epoch holds its initial weights (ui/image_results.py says so on Train).
+    weights = " · initial weights: no epoch finished" if run.untrained else f"{score} · best weights"
     return Subject(
         key=f"run:{run.run_id}", title=f"Run `{run.run_id}` · **{run.spec.model}** on **{named}** · "
-                                      f"{status}{score} · best weights",
+                                      f"{status}{weights}",
         task=run.spec.task, model_name=run.spec.model, params=dict(run.spec.model_params), shape=run.shape,
         model=model, x_test=data.x_test, y_test=data.y_test, class_names=list(data.class_names),
         feature_names=list(getattr(windows, "columns", []) or []), mean=extra.get("mean"), std=extra.get("std"),
@@ -370,8 +372,8 @@ def enlarge(rgb: np.ndarray, size: int = 224) -> np.ndarray:
 
 def run_label(run) -> str:
     metrics = run.result.get("metrics") or {}
-    score = f" · accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else (
-        f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
+    score = " · untrained" if run.untrained else f" · accuracy {metrics['test_accuracy']:.2%}" if (
+        "test_accuracy" in metrics) else (f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
     from zoo.forecast_io import display_name
 
     # an upload by the name it was sent with, not its stored file's hash

@@ -305,6 +305,12 @@ class Run:
         return DataShape(**self.result["shape"])
 
     @property
+    def untrained(self) -> bool:
+        """Ended before any epoch did (diverged at once, stopped in the first): its checkpoint holds the initial
+        weights, and its test scores are an untrained model's."""
+        return self.status in ENDED and not self.is_leaderboard and not self.epoch_rows()
+
+    @property
     def has_checkpoint(self) -> bool:
         return (self.path / CHECKPOINT).exists()
 
