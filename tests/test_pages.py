@@ -523,3 +523,19 @@ def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_
     assert "best weights" not in shown and "test accuracy" not in shown
     assert at.selectbox(key="inspect-run").format_func(at.selectbox(key="inspect-run").value).endswith(
         "diverged · untrained")
+
+
+def test_an_image_runs_accuracy_is_shown_beside_the_trivial_answer(runs_dir):
+    """A learner took an untrained 10.7% for a score: 10 classes give about 10% by chance. The accuracy's
+    delta says how far it is from the trivial answer (zoo/verdict.py), and its help names that answer."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    result = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=512), runs_dir=runs_dir)
+    saved = json.loads((result.run_dir / "result.json").read_text())
+    at = open_page("pages/train.py", query={"run": result.run_dir.name})
+    no_exceptions(at)
+    accuracy = next(m for m in at.metric if m.label == "test accuracy")
+    expected = (saved["metrics"]["test_accuracy"] - saved["verdict"]["trivial_accuracy"]) * 100
+    assert accuracy.delta == f"{expected:+.1f} pts vs trivial"
+    assert "always answering the most common class" in accuracy.help

@@ -343,8 +343,15 @@ def summary_metrics(run) -> None:
     if value is None:
         cols[0].metric(label, "—")
     else:
+        # Beside the trivial answer (zoo/verdict.py): 10.7% reads as a score until one knows 10 classes give
+        # 10% by chance (a learner's check).
+        trivial = (result.get("verdict") or {}).get("trivial_accuracy")
+        compared = task.metric_format == "percent" and trivial is not None
         cols[0].metric(label, f"{value:.2%}" if task.metric_format == "percent" else f"{value:.4g}",
-                       help="of the restored best weights, on the test split")
+                       delta=f"{(value - trivial) * 100:+.1f} pts vs trivial" if compared else None,
+                       delta_color="normal" if compared and value > trivial else "off",
+                       help="of the restored best weights, on the test split" + (
+                           f"; the trivial answer, {result['verdict']['trivial']}" if compared else ""))
     best = result.get("best_epoch")
     cols[1].metric("best epoch", best if best is not None else "—",
                    help="the checkpoint kept and evaluated (0: the initial weights)")
