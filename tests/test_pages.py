@@ -539,3 +539,17 @@ def test_an_image_runs_accuracy_is_shown_beside_the_trivial_answer(runs_dir):
     expected = (saved["metrics"]["test_accuracy"] - saved["verdict"]["trivial_accuracy"]) * 100
     assert accuracy.delta == f"{expected:+.1f} pts vs trivial"
     assert "always answering the most common class" in accuracy.help
+
+
+def test_the_module_table_says_when_it_holds_more_rows_than_it_shows(runs_dir):
+    """The Internals table showed 14 of a CNN's 16 modules, its scroll bar hidden until hovered, and a learner's
+    sum of the "own params" fell 850 short. Now a CNN's fit, and a larger model's table says it scrolls."""
+    from ui.inspect_tabs import TREE_ROWS
+    from zoo import inspect as zi
+    from zoo.registry import DataShape, build
+
+    assert len(zi.module_tree(build("cnn", DataShape(task="image")))) <= TREE_ROWS
+    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Internals",
+                                              "inspect-model-image": "transformer"})
+    no_exceptions(at)
+    assert any("modules shown: scroll the table for the rest" in c.value for c in at.caption)

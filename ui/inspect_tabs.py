@@ -19,6 +19,8 @@ from zoo import inspect as zi
 from zoo.initialisation import INITS
 from zoo.registry import get_task
 
+TREE_ROWS = 20   # the module table's rows on screen (a CNN has 16 modules; a Transformer scrolls)
+
 
 def unchanged_badge(model, before: dict) -> None:
     """Show that the model came back as it went in (device, dtype, modes, hooks)."""
@@ -72,9 +74,12 @@ def internals_tab(subject) -> None:
     left, right = st.columns([1, 1], gap="large")
     tree = zi.module_tree(model)
     with left:
+        shown = min(len(tree), TREE_ROWS)
         st.dataframe(views.tree_frame(tree), hide_index=True, width="stretch", key="inspect-tree",
                      column_order=["module", "type", "own params", "buffers", "mode", "hooks"],
-                     height=min(38 + 35 * len(tree), 560))
+                     height=38 + 35 * shown)
+        if len(tree) > shown:   # the grid's scroll bar shows only on hover: a learner summed 14 of 16 rows
+            st.caption(f"{shown} of {len(tree)} modules shown: scroll the table for the rest.")
     with right:
         names = [t["name"] for t in tree]
         weighted = zi.weighted_layers(model)
