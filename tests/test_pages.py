@@ -553,3 +553,17 @@ def test_the_module_table_says_when_it_holds_more_rows_than_it_shows(runs_dir):
                                               "inspect-model-image": "transformer"})
     no_exceptions(at)
     assert any("modules shown: scroll the table for the rest" in c.value for c in at.caption)
+
+
+def test_the_init_lab_plots_every_scheme_its_introduction_speaks_of(runs_dir):
+    """The Init lab's first lines say what N(0, 0.01) does, and a learner found it only in the list."""
+    from ui.inspect_views import SCHEME_LABELS
+
+    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Init lab"})
+    no_exceptions(at)
+    intro = next(m.value for m in at.markdown if "initialised by each scheme" in m.value)
+    plotted = at.multiselect(key="inspect-init-schemes").value
+    for scheme in ("normal", "zeros"):   # named in it by their labels
+        assert SCHEME_LABELS[scheme] in intro and scheme in plotted, scheme
+    for family in ("Xavier", "He"):      # named by family
+        assert family in intro and any(SCHEME_LABELS[s].startswith(family) for s in plotted), family

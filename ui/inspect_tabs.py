@@ -127,7 +127,8 @@ def init_lab_tab(subject) -> None:
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,
-                             default=["default", "xavier_normal", "kaiming_normal", "zeros"],
+                             # every scheme the sentence above speaks of (N(0, 0.01) was only in the list)
+                             default=["default", "xavier_normal", "kaiming_normal", "normal", "zeros"],
                              key="inspect-init-schemes", format_func=lambda s: views.SCHEME_LABELS.get(s, s))
     steps = c2.slider("SGD steps for the symmetry check", 0, 30, 5, key="inspect-init-steps",
                       help="plain SGD (lr 0.05) on 32 samples, then count the units that still differ")
