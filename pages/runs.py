@@ -6,6 +6,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 """
 import streamlit as st
 
+from ui import drafts
 from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff, without_curves
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
@@ -14,6 +15,7 @@ from zoo.runs import delete_run, exists, run_path
 
 st.title("Runs")
 ensure_app_shell()
+drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
 runs = my_runs()
@@ -26,10 +28,11 @@ if waiting:
     st.caption(f"{len(waiting)} of your jobs are still {', '.join(sorted({j.status for j in waiting}))}; "
                "they appear here once they start training.")
 
-if is_local() and runs and st.toggle("Only the runs started in this browser", key="runs-only-mine"):
+if is_local() and runs and st.toggle("Only the runs started in this browser",
+                                          **drafts.kept("runs-only-mine")):
     runs = [r for r in runs if r.result.get("owner") == owner]
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
-        st.toggle("Hide search trials", key="runs-hide-trials"):
+        st.toggle("Hide search trials", **drafts.kept("runs-hide-trials")):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
 follow_live_jobs(manager, progress, None if is_local() else owner)
 if not runs:
@@ -113,7 +116,7 @@ else:
         if missing := without_curves(selected):
             st.caption(missing)
         st.subheader("Where the specs differ")
-        show_all = st.toggle("show every field", key="runs-diff-all")
+        show_all = st.toggle("show every field", **drafts.kept("runs-diff-all"))
         diff = spec_diff({r["run"]: r["spec"] for r in selected}, show_all=show_all)
         if diff.empty:
             st.info("These runs have the same spec (they differ only by chance, or not at all).")
@@ -121,3 +124,4 @@ else:
             st.dataframe(diff, width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),
                 **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})
+drafts.save(["runs"])

@@ -630,3 +630,23 @@ def test_drafts_beside_runs_never_push_out_the_pages_own():
     big = store.get(me, "image", "run-11")
     assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-39" and "train-00" not in big
     assert store.get(me, "series", None) == {"forecast-horizon": 12} and store.get(me, "image", None) == form
+
+
+def test_a_reload_keeps_the_runs_pages_switches(runs_dir):
+    """A learner switched on "Hide search trials" and reloaded: it was off again. The Runs page's switches are
+    kept as the set-up pages' fields are (ui/drafts.py); another visitor's are their own."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir)
+    at = page("pages/runs.py")
+    clean(at)
+    assert at.toggle(key="runs-only-mine").value is False
+    at.toggle(key="runs-only-mine").set_value(True).run()
+    at = page("pages/runs.py")   # the reload
+    clean(at)
+    assert at.toggle(key="runs-only-mine").value is True
+    other = AppTest.from_file(APP, default_timeout=90).switch_page("pages/runs.py")
+    other.session_state["visitor"] = "d" * 32
+    other.run()
+    assert other.toggle(key="runs-only-mine").value is False
