@@ -12,7 +12,7 @@ from ui.state import ensure_app_shell, my_runs, runs_dir, runs_dir_shown
 ensure_app_shell()
 st.title("Inspect")
 
-from ui import form, inspect_tabs  # noqa: E402  (these import torch: Home never imports this file)
+from ui import drafts, form, inspect_tabs  # noqa: E402  (these import torch: Home never imports this file)
 from ui import inspect_views as views  # noqa: E402
 from zoo import inspect as zi  # noqa: E402
 from zoo.data.images import IMAGE_DATASETS, is_available  # noqa: E402
@@ -85,8 +85,11 @@ device, dtype = zi.model_place(subject.model)
 st.markdown(subject.title)
 st.caption(f"On {device} in {str(dtype).replace('torch.', '')} · {subject.data_note}")
 
+drafts.restore(["inspect"])   # a reload: the tab the visitor had open (ui/drafts.py)
+drafts.register("inspect-tab")
 tabs = st.tabs(list(inspect_tabs.TABS), key="inspect-tab", on_change="rerun")
 for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
     with tab:
         if tab.open:   # only the open tab runs
             draw(subject)
+drafts.save(["inspect"])

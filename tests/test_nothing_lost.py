@@ -650,3 +650,14 @@ def test_a_reload_keeps_the_runs_pages_switches(runs_dir):
     other.session_state["visitor"] = "d" * 32
     other.run()
     assert other.toggle(key="runs-only-mine").value is False
+
+
+def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
+    """A learner on the Grad-CAM tab reloaded and was back on Summary. The open tab is kept per visitor and
+    address (ui/drafts.py)."""
+    at = page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Hooks"})
+    clean(at)
+    at = page("pages/inspect.py", state={"inspect-source": "New model"})   # the reload
+    clean(at)
+    assert at.session_state["inspect-tab"] == "Hooks"
+    assert any(b.key == "inspect-hook-run" for b in at.button)   # the Hooks tab is the one drawn
