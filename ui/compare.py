@@ -224,9 +224,11 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
         name = record["run"]
         fig.add_trace(go.Scatter(x=xs, y=[r["val_loss"] for r in rows], mode="lines+markers", name=name,
                                  legendgroup=name, line=dict(color=color, width=2)), row=row, col=1)
-        fig.add_trace(go.Scatter(x=xs, y=[r["train_loss"] for r in rows], mode="lines", name=f"{name} train",
-                                 legendgroup=name, showlegend=False, line=dict(color=color, width=1, dash="dash")),
-                      row=row, col=1)
+        # One epoch draws no line: its train loss as an open marker then (a learner saw no train loss at all).
+        fig.add_trace(go.Scatter(x=xs, y=[r["train_loss"] for r in rows], mode="lines" if len(xs) > 1 else "markers",
+                                 name=f"{name} train", legendgroup=name, showlegend=False,
+                                 marker=dict(symbol="circle-open", size=9, color=color),
+                                 line=dict(color=color, width=1, dash="dash")), row=row, col=1)
         fig.add_trace(go.Scatter(x=xs, y=[r["val_metric"] for r in rows], mode="lines+markers", name=name,
                                  legendgroup=name, showlegend=False, line=dict(color=color, width=2)), row=row, col=2)
         best = next((r for r in rows if r["epoch"] == record.get("best epoch")), None)
@@ -237,8 +239,8 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     count_axis(fig, max((r["rows"][-1]["epoch"] for r in records), default=0))
     for row, name in enumerate(tasks, start=1):
-        if get_task(name).metric_format == "percent":
-            fig.update_yaxes(tickformat=".0%", row=row, col=2)
+        if get_task(name).metric_format == "percent":   # an accuracy: 0 to 100% (a lone point spread it to 150%)
+            fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=row, col=2)
     fig.update_layout(height=height * len(tasks), margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18 / len(tasks), x=0))
     return fig
