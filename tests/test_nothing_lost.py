@@ -480,8 +480,8 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 11)
     # nothing was filled in: the form is as it was left, and the run's own settings are a press away
-    assert [t.value for t in at.toast] == [f"The form is as you left it beside run {first.run_id}; its own "
-                                           "settings are what Train again fills in."]
+    assert [t.value for t in at.toast] == [f"The form holds what you last set while viewing run {first.run_id}, "
+                                           "not that run's settings: press Train again to fill them in."]
     at = page("pages/train.py", query={"run": second.run_id})   # a link to the other run
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
@@ -508,8 +508,8 @@ def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
     at = page("pages/forecast.py", query={"run": board["run_id"]})   # the reload
     clean(at)
     assert at.number_input(key="forecast-lookback").value == 30
-    assert [t.value for t in at.toast] == [f"The form is as you left it beside run {board['run_id']}; its own "
-                                           "settings are what Run this board again fills in."]
+    assert [t.value for t in at.toast] == [f"The form holds what you last set while viewing run {board['run_id']}, "
+                                           "not that run's settings: press Run this board again to fill them in."]
 
 
 def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(runs_dir):

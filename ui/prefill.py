@@ -68,8 +68,10 @@ def _restore_after_reload(task: str) -> None:
             again = (run is not None and run.status not in ACTIVE and (job is None or not job.active)
                      and can_control(run.result.get("owner")))
             button = "Run this board again" if run is not None and run.is_leaderboard else "Train again"
-            st.toast(f"The form is as you left it beside run {run_id}" + (f"; its own settings are what {button} "
-                     "fills in." if again else "."), icon=":material/edit_note:")
+            # (It read "The form is as you left it beside run X; its own settings are what Train again fills in",
+            # which a learner found hard to follow.)
+            st.toast(f"The form holds what you last set while viewing run {run_id}, not that run's settings"
+                     + (f": press {button} to fill them in." if again else "."), icon=":material/edit_note:")
         return
     manager = job_manager()
     named = job = manager.get(run_id) if run_id else None
