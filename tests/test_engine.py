@@ -320,3 +320,17 @@ def test_a_run_that_diverged_at_once_draws_its_few_batch_losses(runs_dir, sample
     figure = training_figure(batch_points=points, epoch_rows=state.get("epoch_rows"))
     raw = next(t for t in figure.data if t.name == "train loss (batch)")
     assert "markers" in raw.mode and list(raw.y) == [p[1] for p in points]
+
+
+def test_an_explosion_is_on_the_chart_as_the_message_names_it(spoiler, sample, runs_dir):
+    """A learner read "the training loss exploded to 2.18e+05 ... by batch 2" beside a chart of one point at 2.3:
+    the read that caught it ended the run before its batch event. The exploded loss is sent as the last batch
+    event (a non-finite one is not: a chart cannot draw it)."""
+    spec = ExperimentSpec(model=spoiler, model_params={"at_step": FAULT, "how": "explode"}, **SPOILED)
+    events = []
+    result = run_experiment(spec, runs_dir=runs_dir, data=sample, callback=events.append)
+    assert result.status == "diverged" and "exploded" in result.reason
+    named = float(re.search(r"exploded to ([0-9.e+-]+)", result.reason).group(1))
+    last = [e for e in events if e["type"] == "batch"][-1]
+    caught = int(re.search(r"by batch (\d+)", result.reason).group(1))
+    assert (last["epoch"], last["batch"]) == (2, caught) and math.isclose(last["loss"], named, rel_tol=1e-2)

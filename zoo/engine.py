@@ -291,6 +291,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             problem = divergence.check(worst, epoch, b + 1)
             if problem:
                 interrupted = ("diverged", problem)
+                if math.isfinite(worst):   # the loss the message names, on the chart too (a learner saw one
+                    # point of 2.3 beside "exploded to 2.18e+05 by batch 2"); the window's worst batch, not its mean
+                    emit({"type": "batch", "epoch": epoch, "batch": b + 1, "batches": batches, "step": step,
+                          "loss": worst, "samples_per_s": seen / max(time.perf_counter() - epoch_start, 1e-9)})
                 break
             now = time.perf_counter()
             if now - last_emit >= BATCH_EVENT_INTERVAL_S or last_batch or step == 1:   # the chart starts at once
