@@ -661,3 +661,17 @@ def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     clean(at)
     assert at.session_state["inspect-tab"] == "Hooks"
     assert any(b.key == "inspect-hook-run" for b in at.button)   # the Hooks tab is the one drawn
+    # Once per visitor, not per run viewed: every Inspect address has a run, and a draft per run pushed the
+    # visitor's Train forms beside runs out of the store's bound (a review's check).
+    from ui.drafts import MAX_RUN_DRAFTS
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    runs = [run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir.name
+            for _ in range(MAX_RUN_DRAFTS)]
+    at = page("pages/train.py", query={"run": runs[0]})
+    at.slider(key="train-settings-epochs").set_value(11).run()
+    for run_id in runs[1:] + runs[:1]:
+        page("pages/inspect.py", query={"run": run_id}, state={"inspect-tab": "Internals"})
+    assert page("pages/train.py", query={"run": runs[0]}).slider(key="train-settings-epochs").value == 11
+    assert page("pages/inspect.py").session_state["inspect-tab"] == "Internals"

@@ -451,7 +451,8 @@ def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own(
     # A run of one epoch: its train loss is a marker (a line of one point draws nothing), and an accuracy
     # axis runs from 0 to 100% (a lone point spread it from below 0% to 150%: a learner's check).
     assert {t.mode for t in one.data if t.name.endswith(" train")} == {"markers"}
-    assert tuple(one.layout.yaxis2.range) == (0, 1.02) and fig.layout.yaxis4.range is None   # an MAE: its own
+    low, high = one.layout.yaxis2.range
+    assert 0 <= low < 0.8 and 0.9 < high <= 1.02 and fig.layout.yaxis4.range is None   # an MAE: its own
 
 
 def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():

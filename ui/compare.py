@@ -239,8 +239,13 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     count_axis(fig, max((r["rows"][-1]["epoch"] for r in records), default=0))
     for row, name in enumerate(tasks, start=1):
-        if get_task(name).metric_format == "percent":   # an accuracy: 0 to 100% (a lone point spread it to 150%)
-            fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=row, col=2)
+        if get_task(name).metric_format == "percent":
+            # An accuracy stays within 0-100% (a lone point spread the axis to 150%), padded around its values.
+            values = [r["val_metric"] for rec in records if rec["task"] == name for r in rec["rows"]
+                      if r.get("val_metric") is not None]
+            pad = max(0.02, (max(values) - min(values)) * 0.1) if values else 0
+            fig.update_yaxes(tickformat=".0%", row=row, col=2,
+                             range=[max(0.0, min(values) - pad), min(1.02, max(values) + pad)] if values else None)
     fig.update_layout(height=height * len(tasks), margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18 / len(tasks), x=0))
     return fig

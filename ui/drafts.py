@@ -45,6 +45,10 @@ MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or s
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_"),
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all"),   # the Runs page's switches
          "inspect": ("inspect-tab",)}   # the Inspect page's open tab (its model's fields stay for the session)
+# Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
+# has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
+# MAX_RUN_DRAFTS).
+WHOLE_VISIT = {"runs", "inspect"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 
 
@@ -146,8 +150,8 @@ def _who() -> tuple:
     return (runs_dir(), visitor_token())
 
 
-def _page_run() -> str | None:
-    return st.query_params.get("run") or None
+def _page_run(form: str | None = None) -> str | None:
+    return None if form in WHOLE_VISIT else st.query_params.get("run") or None
 
 
 def save(forms: Iterable[str]) -> None:
@@ -156,8 +160,8 @@ def save(forms: Iterable[str]) -> None:
     the visitor makes is kept before the next."""
     state = st.session_state
     keys = state.get(_KEYS) or set()
-    here = _page_run()
     for form in forms:
+        here = _page_run(form)
         values = {k: state[k] for k in sorted(keys) if form_of(k) == form and k in state and keepable(state[k])}
         if not values or (state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here)):
             # Nothing drawn, or nothing changed since this session's last save and the draft is still held (the
@@ -177,9 +181,9 @@ def restore(forms: Iterable[str]) -> None:
     if not todo:
         return
     considered.update(todo)
-    here = _page_run()
     restored = state.setdefault(_RESTORED, {})
     for form in todo:
+        here = _page_run(form)
         values = store().get(_who(), form, here)
         if not values:
             continue
@@ -196,4 +200,4 @@ def holds(form: str) -> bool:
     """Whether the form's values are the visitor's draft for this very address, restored in this session:
     then a run's settings do not replace them (ui/prefill.take_prefill)."""
     restored = st.session_state.get(_RESTORED) or {}
-    return form in restored and restored[form] == _page_run()
+    return form in restored and restored[form] == _page_run(form)

@@ -349,7 +349,8 @@ def summary_metrics(run) -> None:
         compared = task.metric_format == "percent" and trivial is not None
         cols[0].metric(label, f"{value:.2%}" if task.metric_format == "percent" else f"{value:.4g}",
                        delta=f"{(value - trivial) * 100:+.1f} pts vs trivial" if compared else None,
-                       delta_color="normal" if compared and value > trivial else "off",
+                       # green only where the verdict counts it better (by its margin, zoo/verdict.py)
+                       delta_color="normal" if compared and result["verdict"].get("better") else "off",
                        help="of the restored best weights, on the test split" + (
                            f"; the trivial answer, {result['verdict']['trivial']}" if compared else ""))
     best = result.get("best_epoch")

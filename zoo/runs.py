@@ -308,7 +308,7 @@ class Run:
     def untrained(self) -> bool:
         """Ended before any epoch did (diverged at once, stopped in the first): its checkpoint holds the initial
         weights, and its test scores are an untrained model's."""
-        return self.status in ENDED and not self.is_leaderboard and not self.epoch_rows()
+        return self.status in ENDED and not self.is_leaderboard and self.result.get("best_epoch") == 0
 
     @property
     def has_checkpoint(self) -> bool:
