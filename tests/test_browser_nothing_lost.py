@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (after_run, choose, enter_text, run_heading, run_number, set_slider, slider_value,
+from tests.browser import (STATUS_IS, after_run, choose, enter_text, run_heading, run_number, set_slider, slider_value,
                            wait_for_app, wait_for_input)
 from tests.conftest import shot
 
@@ -173,6 +173,9 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     shot(page, "lost-reload-cap")
     # exact: the list's buttons name each run with its status ("· stopped" holds "Stop")
     page.get_by_role("button", name="Stop", exact=True).click()
+    # Wait for the stop to be drawn: while the view turns from running to stopped its parts are redrawn
+    # each second, and in one CI run of three the list's button below was detached at every try for 30 s.
+    page.wait_for_function(STATUS_IS, arg="stopped", timeout=30_000)
     # Opened from the list, the run is in the URL: the next widget's rerun keeps it (a link to this same
     # page left the URL without it, and the next click closed the run).
     page.get_by_role("button", name=run_id).first.click()

@@ -422,7 +422,10 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
     shown_is_mine = any(run_id == current for run_id, _ in others)   # not another visitor's, opened by its URL
     others = [(run_id, status) for run_id, status in others if run_id != current]
     if others:
-        with st.expander(f"Your {'other ' if shown_is_mine else ''}runs ({len(others)})"):
+        # Keyed, its open state tracked: when the run shown ends, the parts above it change and an unkeyed
+        # expander was drawn anew, closed, under the visitor's click (a browser test's run of three).
+        with st.expander(f"Your {'other ' if shown_is_mine else ''}runs ({len(others)})", key=f"{key}-others",
+                         on_change="rerun"):
             for run_id, status in others[:20]:
                 # A button, not st.page_link: a link to this same page with ?run= left the browser's URL
                 # without it (Streamlit 1.67), so the next widget's rerun sent no run and closed the run
