@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (STATUS_IS, after_run, choose, enter_text, run_heading, run_number, set_slider, slider_value,
-                           wait_for_app, wait_for_input)
+from tests.browser import (STATUS_IS, after_run, choose, enter_text, run_heading, run_number, set_slider,
+                           slider_value, wait_for_app, wait_for_input)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser

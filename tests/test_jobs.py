@@ -122,8 +122,8 @@ def test_a_run_file_send_never_carries_a_checkpoint_without_its_epochs_row(tmp_p
 
     import torch
 
-    from zoo.run_transfer import WRITE_ORDER, changed_files
-    from zoo.runs import CHECKPOINT, METRICS, RUN_FILES, RunWriter
+    from zoo.run_transfer import changed_files
+    from zoo.runs import CHECKPOINT, METRICS, RUN_FILES, WRITE_ORDER, RunWriter
 
     assert sorted(WRITE_ORDER) == sorted(RUN_FILES)
     writer = RunWriter(tmp_path, ExperimentSpec(epochs=3))

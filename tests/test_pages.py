@@ -528,6 +528,10 @@ def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_
     assert "best weights" not in shown and "test accuracy" not in shown
     assert at.selectbox(key="inspect-run").format_func(at.selectbox(key="inspect-run").value).endswith(
         "diverged · untrained")
+    # The Train page's run view says so above its confusion matrix and test images (ui/image_results.py).
+    train = open_page("pages/train.py", query={"run": result.run_dir.name})
+    no_exceptions(train)
+    assert "the checkpoint holds the initial weights" in text_of(train)
 
 
 def test_an_image_runs_accuracy_is_shown_beside_the_trivial_answer(runs_dir):

@@ -166,7 +166,7 @@ def test_a_killed_ray_worker_ends_the_run_failed_with_its_files_readable(copying
     try:
         # Wait on what is checked below, at the server's end: the worker sends its changed files every
         # FILES_EVERY_S, so the epoch's event may arrive a send before metrics.csv's row (best.pt no longer
-        # can: zoo/run_transfer.WRITE_ORDER; tests/test_jobs.py checks that send on its own).
+        # can: zoo/runs.WRITE_ORDER; tests/test_jobs.py checks that send on its own).
         wait_for(lambda: (head / "best.pt").exists() and (head / "spec.json").exists()
                  and len(load_run(head).epoch_rows()) >= 1, timeout=120, what="a checkpoint and an epoch sent back")
         os.kill(job._handle.pid, signal.SIGKILL)

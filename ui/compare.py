@@ -36,9 +36,9 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     when = run.started
     search = result.get("search") or {}
     model = run.spec.model
-    if not run.is_leaderboard and not rows:
-        # No epoch finished (diverged at once, stopped in the first): the scores are of the initial
-        # weights, not of a trained model, so the table shows none (the run's page says why).
+    if run.untrained:
+        # The scores are of the initial weights, not of a trained model, so the table shows none (the
+        # run's page says why).
         metrics, best_epoch = {}, None
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick

@@ -106,7 +106,7 @@ def sections(run, key: str) -> None:
     weights on the test split, and the test images, mistakes first."""
     if not run.has_checkpoint or "shape" not in run.result:
         return
-    if run.status in ("stopped", "diverged", "failed") and run.result.get("best_epoch") == 0:
+    if run.untrained:
         st.caption("No epoch finished, so the checkpoint holds the initial weights: the results below "
                    "show an untrained model.")
     try:

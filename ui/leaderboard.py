@@ -63,8 +63,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
                "classical AutoETS, AutoTheta and AutoARIMA, ranked on rolling-origin validation before the "
                "test part; the pick is the median of the best three, which beat picking any one of them on 26 "
-               "other public series (the project's benchmarks). Rows appear as each one finishes. It uses this page's data, "
-               "target, horizon and season, and chooses each model's lookback, its folds and its test part "
+               "other public series (the project's benchmarks). Rows appear as each one finishes. It uses this "
+               "page's data, target, horizon and season, and chooses each model's lookback, its folds and its test part "
                "itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings_declared() if h.name == "budget")
     if prefill and prefill.get(BOARD_BUDGET) is not None:
@@ -92,7 +92,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if again is not None:
         then = ("press **Find the best model** to run it again, or change them first."
-                if not (blocker or over_cap or problem) else "**Find the best model** is off for now; below it says why.")
+                if not (blocker or over_cap or problem)
+                else "**Find the best model** is off for now; below it says why.")
         again.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
                    icon=":material/replay:")
     if sf is None:   # said beside this button too: the page's Start, which says it, is far above

@@ -9,8 +9,8 @@ import secrets
 from pathlib import Path
 
 from zoo.registry import SpecError
-from zoo.runs import (CHECKPOINT, METRICS, RESULT, ROOT_MARK, RUN_FILES, SPEC, TABLES, atomic_write_bytes,
-                      atomic_write_text, is_run_id, run_path)
+from zoo.runs import (METRICS, ROOT_MARK, RUN_FILES, WRITE_ORDER, atomic_write_bytes, atomic_write_text,
+                      is_run_id, run_path)
 
 
 def mark_root(root) -> str:
@@ -36,14 +36,6 @@ def shares_root(root, token: str | None) -> bool:
         return bool(token) and (Path(root) / ROOT_MARK).read_text().strip() == token
     except OSError:
         return False
-
-
-# The order a run writes its files in (the engine appends an epoch's row to metrics.csv, then saves best.pt;
-# the tables, then the final result.json): they are read in the reverse order, so that a file read
-# carries everything written before the later file already read (a send that read metrics.csv, then a
-# best.pt saved since, delivered the checkpoint without its epoch's row; a worker killed before the next
-# send left it so), and delivered in this order, so the server writes them as the run did.
-WRITE_ORDER = (SPEC, METRICS, CHECKPOINT, *TABLES.values(), RESULT)   # every one of RUN_FILES (a test says so)
 
 
 def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
