@@ -7,7 +7,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import group_by_study, overlay_figure, run_record, runs_table, spec_diff, without_curves
+from ui.compare import group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff, without_curves
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
@@ -42,6 +42,8 @@ if not runs:
 else:
     records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
     version = st.session_state.setdefault("runs-table-version", 0)
+    drafts.register("runs-picked")
+    keep_ticks(records, f"runs-table-{version}")
     event = st.dataframe(
         runs_table(records), key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"

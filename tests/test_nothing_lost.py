@@ -652,6 +652,40 @@ def test_a_reload_keeps_the_runs_pages_switches(runs_dir):
     assert other.toggle(key="runs-only-mine").value is False
 
 
+def test_the_runs_tables_ticks_follow_their_runs_across_a_reload_and_a_new_run(runs_dir):
+    """A learner ticked two runs to compare and reloaded: nothing was ticked. And Streamlit keeps ticks as row
+    positions, so a run that started meanwhile (a new first row) moved each tick to the run below. Ticks are
+    kept by run id (ui/compare.keep_ticks) in the visitor's draft."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    def train(lr):
+        return run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256, lr=lr),
+                              runs_dir=runs_dir).run_dir.name
+
+    first, second, third = train(1e-3), train(2e-3), train(3e-3)
+
+    def compared(at):   # the runs in the "Where the specs differ" table
+        return sorted(at.dataframe[1].value.columns)
+
+    at = page("pages/runs.py")
+    clean(at)
+    shown = list(at.dataframe[0].value["run"])
+    at.session_state["runs-table-0"] = {"selection": {"rows": [shown.index(first), shown.index(third)],
+                                                      "columns": [], "cells": []}}
+    at.run()
+    clean(at)
+    assert compared(at) == sorted([first, third])
+    at = page("pages/runs.py")   # the reload
+    clean(at)
+    assert compared(at) == sorted([first, third])
+    fourth = train(4e-3)   # a new run: a row above, or among, the ticked ones
+    at.run()
+    clean(at)
+    assert fourth in list(at.dataframe[0].value["run"]) and compared(at) == sorted([first, third])
+    assert second not in compared(at)
+
+
 def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     """A learner on the Grad-CAM tab reloaded and was back on Summary. The open tab is kept per visitor and
     address (ui/drafts.py)."""

@@ -43,7 +43,7 @@ MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always f
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_"),
-         "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all"),   # the Runs page's switches
+         "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
          "inspect": ("inspect-tab",)}   # the Inspect page's open tab (its model's fields stay for the session)
 # Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
 # has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
