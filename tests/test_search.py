@@ -206,6 +206,47 @@ def test_one_trials_history_is_drawn_on_whole_non_negative_trial_numbers():
         ("nonnegative", "d", 1)
 
 
+def _luminance(colour: str) -> float:
+    r, g, b = (float(c) for c in re.match(r"rgba?\(([^,]+),([^,]+),([^,)]+)", colour).groups())
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("low, high, labels", [
+    (9e-4, 2e-2, "decades"),             # two decades or more: only the decades are labelled
+    (1.5e-3, 1.8e-2, [2e-3, 5e-3, 1e-2]),   # under two: 1, 2 and 5 times them, in the values' range
+    (1.1e-3, 2.5e-3, "ends"),            # within one: its ends (plotly labelled every 0.0005, overlapping)
+])
+def test_search_figures_can_be_read_every_trial_seen_and_no_axis_labels_overlapping(low, high, labels):
+    """A learner's check: a slice plot's first trial and a parallel plot's worst were near-white on the white
+    page (Optuna's Blues start at 247, 251, 255); lr's panel read "2 0.001 2 5 0.01 2 5 0.1", overlapping; a
+    parallel axis put 0.0009 on 0.001."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
+    study.enqueue_trial({"lr": low})
+    study.enqueue_trial({"lr": high})
+    study.optimize(lambda t: t.suggest_float("lr", low, high, log=True) + t.suggest_float("dropout", 0, 0.5),
+                   n_trials=10)
+    figures = search.study_figures(study, which=("slice", "parallel"))
+    for fig in figures.values():
+        colours = [t.line.color for t in fig.data if getattr(t, "line", None) is not None and t.line.color]
+        colours += [c for t in fig.data if getattr(t, "marker", None) is not None and t.marker.colorscale
+                    for _, c in t.marker.colorscale]
+        assert colours and max(_luminance(c) for c in colours if c.startswith("rgb")) < 0.8   # white is 1
+    slice_plot = figures["slice"]
+    lr_axis = next(slice_plot.layout["xaxis" + (t.xaxis or "x")[1:]] for t in slice_plot.data
+                   if any(isinstance(v, float) and v < 0.2 and v == study.trials[0].params["lr"] for v in t.x))
+    assert lr_axis.type == "log"
+    if labels == "decades":
+        assert lr_axis.minorloglabels == "none"
+    elif labels == "ends":
+        assert list(lr_axis.tickvals) == [float(f"{low:.2g}"), float(f"{high:.2g}")]
+    else:
+        assert list(lr_axis.tickvals) == labels
+    parallel = figures["parallel"]
+    for axis in {n.x for n in parallel.layout.annotations}:
+        ys = sorted(n.y for n in parallel.layout.annotations if n.x == axis)
+        assert all(b - a >= search.report.LABEL_GAP for a, b in zip(ys, ys[1:])), (axis, ys)
+
+
 def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(tmp_path, tiny_data):
     config = tiny_config(tmp_path, n_trials=1, storage=f"sqlite:///{tmp_path / 'study.db'}", spec={"epochs": 1})
     assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1

@@ -4,6 +4,7 @@ the trial table, and Optuna's own plotly figures.
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 
@@ -118,6 +119,78 @@ def count_axis(fig, largest: int, **where) -> None:
         fig.update_xaxes(dtick=1, **where)
 
 
+# Optuna colours trials with plotly's Blues, which start at near-white (247, 251, 255): a slice plot's first
+# trials and a parallel plot's worst ones vanished on the white page (a learner's check). Every colour of those
+# figures, their colour bars' with them, is moved this share of the way to the darkest blue, so their order, and
+# what the bar says of them, is kept.
+DEEPEN = 1 / 3
+DARKEST_BLUE = (8, 48, 107)
+_RGB = re.compile(r"rgba?\(([^,]+),([^,]+),([^,)]+)")
+# A parallel plot's axis labels nearer than this share of the axis overlap at their 10 px font (Optuna labels
+# a log axis at its decades and at its ends: 0.0009 beside 0.001).
+LABEL_GAP = 0.06
+
+
+def deepen(color):
+    """An 'rgb(r, g, b)' colour moved DEEPEN of the way to DARKEST_BLUE; any other colour as it is."""
+    match = _RGB.match(color) if isinstance(color, str) else None
+    if match is None:
+        return color
+    mixed = (float(c) * (1 - DEEPEN) + d * DEEPEN for c, d in zip(match.groups(), DARKEST_BLUE))
+    return "rgb({:.0f},{:.0f},{:.0f})".format(*mixed)
+
+
+def visible_colours(fig) -> None:
+    """Deepen the colours of Optuna's slice and parallel plots (see DEEPEN): lines, markers, colour scales."""
+    for trace in fig.data:
+        line, marker = getattr(trace, "line", None), getattr(trace, "marker", None)
+        if line is not None and isinstance(line.color, str):
+            line.color = deepen(line.color)
+        if marker is not None and marker.colorscale:
+            marker.colorscale = [[stop, deepen(colour)] for stop, colour in marker.colorscale]
+
+
+def readable_log_axes(fig) -> None:
+    """A slice plot's log axes labelled so that a narrow panel can hold them: plotly labelled lr's panel
+    "2 0.001 2 5 0.01 2 5 0.1", the digits overlapping (a learner's check). Over two decades or more, only
+    the decades; over less, 1, 2 and 5 times them (16 to 256: 20, 50, 100, 200); where fewer than two of
+    those fall in the values' range, its ends (plotly labelled 0.001 to 0.0025 every 0.0005, overlapping)."""
+    spans: dict[str, list[float]] = {}
+    for trace in fig.data:
+        axis = "xaxis" + (trace.xaxis or "x")[1:]
+        spans.setdefault(axis, []).extend(v for v in (trace.x or ()) if isinstance(v, (int, float)) and v > 0)
+    for axis, values in spans.items():
+        if fig.layout[axis].type != "log" or not values:
+            continue
+        low, high = min(values), max(values)
+        first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+        decades = [10.0 ** k for k in range(first, last + 1) if low <= 10.0 ** k <= high]
+        if len(decades) >= 2:
+            fig.layout[axis].update(minorloglabels="none", exponentformat="e")
+            continue
+        marks = [m * 10.0 ** k for k in range(first, last + 1) for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
+        if len(marks) < 2:
+            marks = sorted({float(f"{low:.2g}"), float(f"{high:.2g}")})
+        fig.layout[axis].update(tickmode="array", tickvals=marks, ticktext=[f"{v:g}" for v in marks])
+
+
+def spaced_axis_labels(fig) -> None:
+    """Drop a parallel plot's inner axis labels that would overlap a label kept nearer an end (the ends, the
+    range of the values, are always kept): see LABEL_GAP."""
+    by_axis: dict = {}
+    for note in fig.layout.annotations:
+        by_axis.setdefault(note.x, []).append(note)
+    kept = []
+    for notes in by_axis.values():
+        ends = [min(notes, key=lambda n: n.y), max(notes, key=lambda n: n.y)]
+        placed = list({id(n): n for n in ends}.values())
+        for note in sorted(notes, key=lambda n: n.y):
+            if all(abs(note.y - other.y) >= LABEL_GAP for other in placed):
+                placed.append(note)
+        kept += sorted(placed, key=lambda n: n.y)
+    fig.layout.annotations = kept
+
+
 FIGURES = {
     "history": "Optimisation history",
     "intermediate": "Intermediate values (per epoch)",
@@ -207,6 +280,12 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                               margin=dict(l=10, r=10, t=30, b=10))
             if name == "intermediate":
                 fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
+            if name in ("parallel", "slice"):
+                visible_colours(fig)
+            if name == "slice":
+                readable_log_axes(fig)
+            elif name == "parallel":
+                spaced_axis_labels(fig)
             if name == "history":   # trial numbers: one trial was drawn on an axis from -1 to 1
                 count_axis(fig, len(view.trials) - 1)
             elif name == "intermediate":
