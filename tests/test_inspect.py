@@ -525,3 +525,21 @@ def test_summary_cli_text_and_errors(capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], err
+
+
+def test_the_hooks_gradient_charts_label_their_log_axes_without_small_digits():
+    """A learner read the gradient norms' log axis, "10⁻³ 2 5 10⁻² 2 5", as noise: a log axis is labelled
+    at its decades, or 1-2-5 marks, or its ends (zoo/plots.log_ticks)."""
+    from ui import inspect_views as views
+    from zoo.plots import log_ticks
+
+    model = fresh("image", "cnn")
+    x, y = batch("image", 4)
+    result = zi.capture(model, x, ["features.0", "classifier.7"], y=y)
+    for fig in (views.grad_norm_figure(result), views.param_grad_figure(result)):
+        axis = fig.layout.yaxis
+        assert axis.type == "log" and (axis.minorloglabels == "none" or axis.tickvals), axis
+    assert log_ticks([3e-4, 0.2]) == {"minorloglabels": "none"}
+    assert log_ticks([16, 256])["tickvals"] == [20, 50, 100, 200]
+    assert log_ticks([1.1e-3, 2.5e-3])["tickvals"] == [1.1e-3, 2.5e-3]
+    assert log_ticks([0, float("nan"), None]) == {}

@@ -16,6 +16,7 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
+from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, get_task
 
 INDENT = "\u2003"   # an em space: leading ASCII spaces collapse in the grid
@@ -242,7 +243,8 @@ def activation_std_figure(labs: dict) -> go.Figure:
                         customdata=[[a["zero_fraction"]] for a in acts],
                         hovertemplate="%{x}<br>std %{y:.3g}<br>zeros %{customdata[0]:.0%}"
                                       "<extra>%{fullData.name}</extra>")
-    fig.update_yaxes(type="log", title="std of the layer's output", exponentformat="power")
+    fig.update_yaxes(type="log", title="std of the layer's output", exponentformat="power",
+                     **log_ticks(t for trace in fig.data for t in trace.y))
     fig.update_xaxes(title="layer, in forward order", tickangle=-35)
     return _layout(fig, 420, title="Signal through the layers at initialisation")
 
@@ -271,7 +273,8 @@ def grad_norm_figure(capture) -> go.Figure:
                 name="‖∂loss/∂output‖", marker_color="#e45756")
     fig.add_bar(x=[g["layer"] for g in rows], y=[g["grad_input_norm"] or 1e-30 for g in rows],
                 name="‖∂loss/∂input‖", marker_color="#72b7b2")
-    fig.update_yaxes(type="log", title="gradient norm", exponentformat="power")
+    fig.update_yaxes(type="log", title="gradient norm", exponentformat="power",
+                     **log_ticks(t for trace in fig.data for t in trace.y))
     fig.update_xaxes(tickangle=-35)
     return _layout(fig, 360, barmode="group", title="Full backward hooks: gradient norms at each hooked layer")
 
@@ -284,7 +287,7 @@ def param_grad_figure(capture) -> go.Figure:
                 hovertemplate="%{x}<br>‖grad‖ %{y:.3g}<br>‖weight‖ %{customdata[0]:.3g}"
                               "<br>%{customdata[1]} numbers"
                               "<extra></extra>")
-    fig.update_yaxes(type="log", title="‖gradient‖", exponentformat="power")
+    fig.update_yaxes(type="log", title="‖gradient‖", exponentformat="power", **log_ticks(fig.data[0].y))
     fig.update_xaxes(tickangle=-35)
     return _layout(fig, 360, title="Every parameter's gradient norm for this batch")
 

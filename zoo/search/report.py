@@ -11,6 +11,7 @@ import warnings
 import optuna
 from optuna.trial import TrialState
 
+from zoo.plots import count_axis, log_ticks
 from zoo.registry import SpecError
 from zoo.search.study import config_of_study, objective_label
 from zoo.spec import ExperimentSpec
@@ -106,19 +107,6 @@ def trial_reason(t) -> str:
     return "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
 
 
-WHOLE_TICKS_UP_TO = 12   # a count axis (epochs, trials) gets a tick at every whole number up to this
-
-
-def count_axis(fig, largest: int, **where) -> None:
-    """An x axis that counts (trials from 0, epochs from 1): never below 0, ticks on whole numbers only,
-    one per number while there are few. Plotly's autorange drew one point on -1 to 1 with ticks at -0.5
-    and 0.5, and two epochs with ticks at 1.2, 1.4 ... (a new visitor's check). `where` picks the axes
-    of a figure with subplots (row=, col=)."""
-    fig.update_xaxes(rangemode="nonnegative", tickformat="d", **where)
-    if largest <= WHOLE_TICKS_UP_TO:
-        fig.update_xaxes(dtick=1, **where)
-
-
 # Optuna colours trials with plotly's Blues, which start at near-white (247, 251, 255): a slice plot's first
 # trials and a parallel plot's worst ones vanished on the white page (a learner's check). Every colour of those
 # figures, their colour bars' with them, is moved this share of the way to the darkest blue, so their order, and
@@ -151,27 +139,14 @@ def visible_colours(fig) -> None:
 
 
 def readable_log_axes(fig) -> None:
-    """A slice plot's log axes labelled so that a narrow panel can hold them: plotly labelled lr's panel
-    "2 0.001 2 5 0.01 2 5 0.1", the digits overlapping (a learner's check). Over two decades or more, only
-    the decades; over less, 1, 2 and 5 times them (16 to 256: 20, 50, 100, 200); where fewer than two of
-    those fall in the values' range, its ends (plotly labelled 0.001 to 0.0025 every 0.0005, overlapping)."""
-    spans: dict[str, list[float]] = {}
+    """A slice plot's log axes labelled so that its narrow panels hold them (zoo/plots.log_ticks): plotly
+    labelled lr's panel "2 0.001 2 5 0.01 2 5 0.1", the digits overlapping (a learner's check)."""
+    spans: dict[str, list] = {}
     for trace in fig.data:
-        axis = "xaxis" + (trace.xaxis or "x")[1:]
-        spans.setdefault(axis, []).extend(v for v in (trace.x or ()) if isinstance(v, (int, float)) and v > 0)
+        spans.setdefault("xaxis" + (trace.xaxis or "x")[1:], []).extend(trace.x or ())
     for axis, values in spans.items():
-        if fig.layout[axis].type != "log" or not values:
-            continue
-        low, high = min(values), max(values)
-        first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-        decades = [10.0 ** k for k in range(first, last + 1) if low <= 10.0 ** k <= high]
-        if len(decades) >= 2:
-            fig.layout[axis].update(minorloglabels="none", exponentformat="e")
-            continue
-        marks = [m * 10.0 ** k for k in range(first, last + 1) for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
-        if len(marks) < 2:
-            marks = sorted({float(f"{low:.2g}"), float(f"{high:.2g}")})
-        fig.layout[axis].update(tickmode="array", tickvals=marks, ticktext=[f"{v:g}" for v in marks])
+        if fig.layout[axis].type == "log":
+            fig.layout[axis].update(exponentformat="e", **log_ticks(values))   # 1e-06, not plotly's 1µ
 
 
 def spaced_axis_labels(fig) -> None:

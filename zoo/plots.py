@@ -1,0 +1,38 @@
+"""Axis conventions every figure shares (plotly): an axis that counts, and a log axis's labels.
+"""
+from __future__ import annotations
+
+import math
+
+WHOLE_TICKS_UP_TO = 12   # a count axis (epochs, trials) gets a tick at every whole number up to this
+
+
+def count_axis(fig, largest: int, **where) -> None:
+    """An x axis that counts (trials from 0, epochs from 1): never below 0, ticks on whole numbers only,
+    one per number while there are few. Plotly's autorange drew one point on -1 to 1 with ticks at -0.5
+    and 0.5, and two epochs with ticks at 1.2, 1.4 ... (a new visitor's check). `where` picks the axes
+    of a figure with subplots (row=, col=)."""
+    fig.update_xaxes(rangemode="nonnegative", tickformat="d", **where)
+    if largest <= WHOLE_TICKS_UP_TO:
+        fig.update_xaxes(dtick=1, **where)
+
+
+def log_ticks(values) -> dict:
+    """The tick settings of a log axis over `values` (its positive numbers; others are ignored). Plotly labels
+    the marks between decades with small digits, "2 0.001 2 5 0.01 2 5 0.1", which overlapped in a search's
+    narrow slice panels and read as noise on the Inspect page's gradient norms (a learner's check). Over two
+    decades or more: only the decades. Over less: 1, 2 and 5 times them (16 to 256: 20, 50, 100, 200). Where
+    fewer than two of those fall in the values' range: its ends, to two digits (plotly labelled 0.001 to
+    0.0025 every 0.0005, overlapping)."""
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+    if not numbers:
+        return {}
+    low, high = min(numbers), max(numbers)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    decades = [10.0 ** k for k in range(first, last + 1) if low <= 10.0 ** k <= high]
+    if len(decades) >= 2:
+        return {"minorloglabels": "none"}
+    marks = [m * 10.0 ** k for k in range(first, last + 1) for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
+    if len(marks) < 2:
+        marks = sorted({float(f"{low:.2g}"), float(f"{high:.2g}")})
+    return {"tickmode": "array", "tickvals": marks, "ticktext": [f"{v:g}" for v in marks]}
