@@ -562,6 +562,9 @@ def test_the_module_table_says_when_it_holds_more_rows_than_it_shows(runs_dir):
                                               "inspect-model-image": "transformer"})
     no_exceptions(at)
     assert any("modules shown: scroll the table for the rest" in c.value for c in at.caption)
+    # The picked module's repr is wrapped, not cut: a Conv2d's ran past the narrow column, "# eval mode" hidden.
+    module = next(c for c in at.code if c.value.endswith(" mode"))
+    assert module.proto.wrap_lines
 
 
 def test_the_init_lab_plots_every_scheme_its_introduction_speaks_of(runs_dir):

@@ -87,7 +87,9 @@ def internals_tab(subject) -> None:
                               index=names.index(weighted[0]) if weighted else 0,
                               format_func=lambda n: f"{n or '(model)'} · {type(model.get_submodule(n)).__name__}")
         info = zi.module_internals(model, picked)
-        st.code(f"{info['type']}({info['extra_repr']})  # {'train' if info['training'] else 'eval'} mode")
+        # Wrapped: in the narrow right column a Conv2d's repr ran past the box, its "# eval mode" out of sight.
+        st.code(f"{info['type']}({info['extra_repr']})  # {'train' if info['training'] else 'eval'} mode",
+                wrap_lines=True)
         st.markdown("**`_parameters`**")
         if info["parameters"]:
             st.dataframe(views.tensor_frame(info["parameters"]), hide_index=True, width="stretch")
