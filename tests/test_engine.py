@@ -135,6 +135,7 @@ def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_di
     assert not run.epoch_rows() and saved["metrics"].get("test_accuracy") is not None
     row = run_record(run)
     assert row["test accuracy"] is None and row["best epoch"] is None and row["test loss"] is None
+    assert "verdict" not in saved   # nothing trained to judge
 
 
 def test_a_stop_request_ends_within_a_batch_and_keeps_finished_epochs(runs_dir, sample):
@@ -151,7 +152,11 @@ def test_a_stop_request_ends_within_a_batch_and_keeps_finished_epochs(runs_dir, 
                             callback=count, should_stop=lambda: next(steps) >= stop_at)
     assert result.status == "stopped" and result.epochs_run == 1 and result.best_epoch == 1
     assert len(pd.read_csv(result.run_dir / "metrics.csv")) == 1
-    assert json.loads((result.run_dir / "result.json").read_text())["status"] == "stopped"
+    saved = json.loads((result.run_dir / "result.json").read_text())
+    assert saved["status"] == "stopped"
+    # Its best weights trained, so they are judged against the trivial answer as a finished run's are (the
+    # run view's "vs trivial" beside its accuracy); a run that ended in its first epoch is not (test above).
+    assert saved["verdict"]["trivial_accuracy"] > 0 and "better" in saved["verdict"]
 
 
 def test_a_fault_while_training_writes_failed_and_keeps_the_checkpoint(runs_dir, sample):

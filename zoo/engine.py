@@ -384,7 +384,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         result.run_id, result.run_dir = writer.run_id, writer.path
         if task.after_fit:
             result.extra.update(resolve(task.after_fit)(result, data, writer))
-        if result.status in ("finished", "early_stopped"):
+        if result.best_epoch >= 1:   # the best weights trained (a diverged or stopped run's too): judged
             result.extra["verdict"] = judge(spec, result, data)
         writer.save_best(_cpu_state(result.model))
     except Exception as exc:

@@ -85,7 +85,8 @@ def series_verdict(result, data) -> dict:
 
 
 def judge(spec, result, data) -> dict:
-    """The verdict of a finished run: {"better", "trivial", and when not better "message" and "cause"}."""
+    """The verdict of a run whose best weights trained (best epoch 1 or later: finished, early stopped, and a
+    stopped or diverged one's too): {"better", "trivial", and when not better "message" and "cause"}."""
     from zoo.registry import get_task, resolve
 
     verdict = resolve(get_task(spec.task).trivial)(result, data)
