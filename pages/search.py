@@ -41,7 +41,16 @@ with attach_tab:
 drafts.save(["search", "series"] if setup_views.draws_series() else ["search"])
 
 if target is None:
-    st.info("Start a search, or attach to a study, to see its trials here.")
+    last = views.last_of_mine(manager, owner)   # started in another tab, or before a reload of a bare /search
+    if last is None:
+        st.info("Start a search, or attach to a study, to see its trials here.")
+    else:
+        st.info(f"Your last study on this server is `{last['study']}` "
+                f"({'running' if views.is_active(manager, last) else 'ended'}). Show it, or start or attach to "
+                "another above.", icon=":material/history:")
+        if st.button(f"Show study {last['study']}", key="search_show_last", icon=":material/visibility:"):
+            views.remember(last)
+            st.rerun()
 else:
     st.divider()
     st.subheader(f"Study `{target['study']}`")

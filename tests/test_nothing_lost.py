@@ -198,6 +198,21 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     assert len(reads) >= 2, "the page ran once: the live view saw the end and did not redraw the page"
     assert at.button(key="search_stop").disabled, "the ended search still offers Stop"
 
+    # A new tab at a bare /search (no study in its address) offers the visitor's last study: a learner found
+    # it only through Attach. Another visitor's tab does not.
+    monkeypatch.undo()
+    study = at.session_state["search_target"]["study"]
+    tab = page("pages/search.py")
+    clean(tab)
+    assert f"Your last study on this server is `{study}` (ended)" in " ".join(i.value for i in tab.info)
+    tab.button(key="search_show_last").click().run()
+    clean(tab)
+    assert tab.session_state["search_target"]["study"] == study and tab.query_params["study"] in (study, [study])
+    assert any(f"Study `{study}`" in h.value for h in tab.subheader)
+    stranger = page("pages/search.py", state={"visitor": "e" * 32})
+    clean(stranger)
+    assert all(b.key != "search_show_last" for b in stranger.button)
+
 
 def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
     from zoo.search import build_space, default_study_name, run_search, SearchConfig

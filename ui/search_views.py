@@ -209,6 +209,22 @@ def is_active(manager, target: dict | None) -> bool:
     return bool(target) and any((manager.get(j) is not None and manager.get(j).active) for j in target.get("jobs", []))
 
 
+SEARCH_WORKER = "zoo.search:search_worker"   # the job target of a search's workers (zoo/search/study.submit_search)
+
+
+def last_of_mine(manager, owner: str) -> dict | None:
+    """The visitor's latest search on this server (its workers' jobs), for a tab whose address names no
+    study: a study started in another tab was found only through Attach (a learner's check)."""
+    searches = [j for j in manager.jobs(owner) if j.target == SEARCH_WORKER]
+    if not searches:
+        return None
+    last = searches[-1]
+    started_with = last.id.rsplit("-", 1)[0]   # one submit's workers: search-<study>-<token>-<i>
+    config = SearchConfig.from_dict(last.payload["config"])
+    return {"storage": last.payload["config"]["storage"], "study": config.study_name,   # as recall() reads it
+            "jobs": [j.id for j in searches if j.id.rsplit("-", 1)[0] == started_with]}
+
+
 def remember(target: dict) -> None:
     """Keep the study across reloads: job ids (their payload knows the storage) or a password-free storage."""
     st.session_state["search_target"] = target
