@@ -470,6 +470,33 @@ def monthly_csv(rows: int) -> bytes:
     return pd.DataFrame({"month": dates, "sales": sales.round(2)}).to_csv(index=False).encode()
 
 
+def test_a_usual_season_without_enough_evidence_is_named_with_what_to_set(runs_dir):
+    """A forecast user's 60 months (42 in training: enough cycles) with a yearly wave under a trend and noise
+    read "Seasonal period: 1 (none detected)" and nothing more; the baselines then ran with period 1. The
+    caption now names the usual season and the Season value to set (detection itself is unchanged: the
+    leaderboard's benchmarks rest on it)."""
+    rng = np.random.default_rng(3)
+    t = np.arange(60)
+    sales = 1000 + 5 * t + 150 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 30, 60)
+    months = pd.date_range("2019-01-01", periods=60, freq="MS").strftime("%Y-%m")
+    raw = pd.DataFrame({"month": months, "sales": sales.round(2)}).to_csv(index=False).encode()
+    check = fio.check_windows(fio.read_upload(raw, "sales.csv"), 12, 3)
+    assert (check["season"], check["season_undetectable"], check["season_unconfirmed"]) == (1, None, 12)
+    assert fio.check_windows(fio.read_upload(raw, "sales.csv"), 12, 3, season=12)["season_unconfirmed"] is None
+    assert fio.check_windows(fio.read_upload(monthly_csv(96), "sales.csv"), 8, 2)["season_unconfirmed"] is None
+
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", raw, "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(12).run()
+    at.number_input(key="forecast-horizon").set_value(3).run()
+    assert_clean(at)
+    assert ("Seasonal period: **1** (none detected: in the 42 training rows the autocorrelation at 12 steps, the "
+            "usual season at this frequency, does not clear the noise band") in all_text(at)
+    assert "set Season to 12 if the series repeats every 12 steps" in all_text(at)
+
+
 def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was_found(runs_dir):
     """48 months (33 in training) hold under three yearly cycles, however clear: no season is detected
     (zoo/forecast/baselines.MIN_CYCLES), and the caption says why and what to do instead of a bare

@@ -417,10 +417,14 @@ def check_caption(check: dict) -> None:
     a = check["rows"][0]
     season = check["season"]
     how = "set by you" if check["season_set"] else ("detected" if season > 1 else "none detected")
-    usual = check.get("season_undetectable")
+    usual, unconfirmed = check.get("season_undetectable"), check.get("season_unconfirmed")
     if usual:
         how += (f": the {a:,} training rows hold fewer than {MIN_CYCLES} cycles of {usual} steps, the usual season "
                 "at this frequency, too few to tell a season from noise; set Season if the series has one")
+    elif unconfirmed:   # a forecast user's clear yearly wave, in 42 monthly rows, read as "none detected" alone
+        how += (f": in the {a:,} training rows the autocorrelation at {unconfirmed} steps, the usual season at this "
+                f"frequency, does not clear the noise band clearly enough; set Season to {unconfirmed} if the "
+                f"series repeats every {unconfirmed} steps")
     st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
     for note in check.get("notes", []):

@@ -191,7 +191,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
     """The windows these settings make, without training: sizes, row boundaries, the seasonal period
     and notes. Raises SpecError (one sentence) when a split is too short or a setting is invalid."""
     from zoo.forecast import detect_period
-    from zoo.forecast.baselines import season_too_long_to_detect
+    from zoo.forecast.baselines import season_too_long_to_detect, usual_season
 
     check_window_settings(lookback, horizon, season)
     ws = make_windows(sf, lookback, horizon, features=features, split=split, season=season)
@@ -206,6 +206,9 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         "season_set": bool(season),
         # the usual season of the rows' frequency, when the training part is too short to detect it
         "season_undetectable": season_too_long_to_detect(a, sf.freq) if not season and period == 1 else None,
+        # the usual season, when the training part holds enough cycles of it but too little evidence
+        "season_unconfirmed": usual_season(sf.freq) if not season and period == 1
+        and not season_too_long_to_detect(a, sf.freq) else None,
         "n_features": ws.n_features,
         "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts))
                  + (["every numeric column as input is the target alone here: the file has no other numeric "

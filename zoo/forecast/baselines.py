@@ -75,6 +75,12 @@ def _evidence(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, float]:
     return score, max(0.1, NOISE_BANDS * 2.0 / math.sqrt(n))
 
 
+def usual_season(freq: str | None) -> int | None:
+    """The season the rows' frequency suggests first (12 for monthly, 24 for hourly), or None."""
+    usual = _candidates_for(freq)
+    return int(usual[0]) if usual else None
+
+
 def season_too_long_to_detect(n_rows: int, freq: str | None) -> int | None:
     """The frequency's usual season (12 for monthly rows) when `n_rows` training rows hold fewer than
     MIN_CYCLES of it, so that detect_period cannot find it however clear it is; else None. Four years
