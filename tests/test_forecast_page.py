@@ -662,3 +662,59 @@ def test_a_handed_over_target_beside_another_date_column_stays_named(tmp_path):
         assert not at.exception
         assert tuple(s.value for s in at.selectbox) == shown
         assert at.text[0].value == f"reads {reads}"
+
+
+def test_a_model_that_ties_with_naive_is_neither_a_win_nor_a_success():
+    """A forecast user's lstm, best at epoch 1 (test MASE 1.5), read "beats 3 of 4 baselines" under a green
+    banner: it beat naive by 0.3% RMSE, seasonal naive with period 1 (the same forecast) counted as a second
+    win, and the window mean. A gap within report.TIE is a tie; with no season, naive and seasonal naive are
+    one line; and a model that does not beat the obvious forecast is judged as having learned nothing."""
+    from types import SimpleNamespace
+
+    from zoo.forecast.report import TIE
+    from zoo.verdict import series_verdict
+
+    baselines = {"naive": {"rmse": 106.1}, "seasonal_naive": {"rmse": 106.1}, "mean": {"rmse": 150.0},
+                 "linear": {"rmse": 44.36}}
+    mine = 105.8
+    beats = {name: mine < b["rmse"] * (1 - TIE) for name, b in baselines.items()}
+    assert beats == {"naive": False, "seasonal_naive": False, "mean": True, "linear": False}
+    result = {"metrics": {"rmse": mine}, "baselines": baselines, "beats": beats, "season": 1}
+    lines = fio.beats_lines(result)
+    assert [(line["name"], line["verdict"]) for line in lines] == [
+        ("naive", "ties with"), ("mean", "beats"), ("linear", "does not beat")]
+    assert lines[0]["text"] == ("ties with naive (last value), which is also seasonal naive here (no season): "
+                                "RMSE 105.8 vs 106.1")
+    verdict = series_verdict(SimpleNamespace(extra={"beats": beats, "season": 1}), None)
+    assert not verdict["better"] and "does not beat the naive forecast" in verdict["message"]
+    # With a season the obvious forecasts are both naive and seasonal naive; beating both is better.
+    seasonal = {"naive": True, "seasonal_naive": False, "mean": True, "linear": True}
+    assert not series_verdict(SimpleNamespace(extra={"beats": seasonal, "season": 24}), None)["better"]
+    assert series_verdict(SimpleNamespace(extra={"beats": {**seasonal, "seasonal_naive": True}, "season": 24}),
+                          None)["better"]
+    with_season = fio.beats_lines({**result, "season": 12})
+    assert [line["name"] for line in with_season] == ["naive", "seasonal_naive", "mean", "linear"]
+
+
+def test_a_run_of_few_optimisation_steps_is_told_to_train_longer_not_to_shrink_the_model(runs_dir):
+    """A forecast user's first run (3 epochs at batch 256 on 39 windows: 3 steps) was told "the model fits the
+    training data much better than the validation data: try a smaller model" for a linear model far from
+    fitted. Below zoo/verdict.FEW_STEPS the cause names the steps and says to train longer."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import FEW_STEPS
+
+    rng = np.random.default_rng(3)
+    t = np.arange(60)
+    sales = 1000 + 5 * t + 150 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 30, 60)
+    path = runs_dir.parent / "sales.csv"
+    pd.DataFrame({"month": pd.date_range("2019-01-01", periods=60, freq="MS").strftime("%Y-%m"),
+                  "sales": sales.round(2)}).to_csv(path, index=False)
+    spec = ExperimentSpec(task="series", model="linear", data=str(path), lookback=12, horizon=3, epochs=3,
+                          batch_size=256)
+    result = run_experiment(spec, runs_dir=runs_dir)
+    verdict = json.loads((result.run_dir / "result.json").read_text())["verdict"]
+    assert not verdict["better"], verdict
+    steps = 3   # one batch per epoch
+    assert steps < FEW_STEPS and verdict["cause"].startswith(f"it took only {steps} optimisation steps (3 epochs of ")
+    assert "train for more epochs or use a smaller batch size" in verdict["cause"]

@@ -15,6 +15,7 @@ from ui.form import sentence
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
 from zoo.forecast import BASELINES, min_calibration_windows
+from zoo.forecast.report import TIE
 from zoo.registry import SpecError
 
 SHORT_BASELINES = {"naive": "naive", "seasonal_naive": "seasonal naive", "mean": "window mean",
@@ -63,12 +64,14 @@ def metrics_view(result: dict, model: str) -> None:
     with st.container(key="forecast-beats"):
         won = sum(line["won"] for line in lines)
         if lines:
-            head = (f"The model beats **{won} of {len(lines)}** baselines on the test windows (RMSE, original scale)."
+            head = (f"The model beats **{won} of {len(lines)}** baselines on the test windows (RMSE, original scale; "
+                    f"within {TIE:.0%} is a tie)."
                     if won else "The model beats **none** of the baselines on the test windows: a simpler "
                                 "forecast does as well here.")
             st.markdown(head)
         for line in lines:
-            icon = ":green[:material/check_circle:]" if line["won"] else ":red[:material/cancel:]"
+            icon = (":green[:material/check_circle:]" if line["won"] else ":orange[:material/drag_handle:]"
+                    if line["tie"] else ":red[:material/cancel:]")
             st.markdown(f"{icon} **{line['verdict']} {line['baseline']}**{line['detail']}")
 
     # Metrics as rows and forecasters as columns: five narrow columns fit beside the setup column.

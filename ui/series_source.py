@@ -19,6 +19,7 @@ from zoo.data.series import read_series, sample_series_path
 from zoo.forecast.baselines import MIN_CYCLES
 from zoo.registry import DataShape, SpecError
 from zoo.spec import setting
+from zoo.verdict import FEW_STEPS
 
 AUTO = "(detect)"
 WINDOW_FIELDS = ("lookback", "horizon", "features", "split", "season")
@@ -429,9 +430,6 @@ def check_caption(check: dict) -> None:
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
     for note in check.get("notes", []):
         st.caption(note)
-
-
-FEW_STEPS = 100  # optimisation steps in all below which even the linear model is far from fitted
 
 
 def training_caption(settings: dict, train_windows: int | None, *, model: str | None = None, lookback: int = 1,
