@@ -718,3 +718,16 @@ def test_a_run_of_few_optimisation_steps_is_told_to_train_longer_not_to_shrink_t
     steps = 3   # one batch per epoch
     assert steps < FEW_STEPS and verdict["cause"].startswith(f"it took only {steps} optimisation steps (3 epochs of ")
     assert "train for more epochs or use a smaller batch size" in verdict["cause"]
+
+
+def test_a_three_step_horizon_is_drawn_on_whole_steps_and_one_step_is_named_in_the_singular():
+    """A forecast user saw "1, 1.5, 2, 2.5, 3 steps ahead" on the error chart and "The 1 steps after the last
+    row" above a one-step forecast."""
+    from ui.series_results import after_the_last_row, error_by_step
+
+    backtest = pd.DataFrame({"step": [1, 2, 3] * 2, "actual": [1.0] * 6, "predicted": [1.5] * 6,
+                             "baseline_naive": [2.0] * 6, "time": list(range(6))})
+    axis = error_by_step(backtest, ("naive",)).layout.xaxis
+    assert (axis.dtick, axis.tickformat, axis.rangemode) == (1, "d", "nonnegative")
+    assert after_the_last_row(1) == "the step after the last row"
+    assert after_the_last_row(12) == "the 12 steps after the last row"

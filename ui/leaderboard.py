@@ -409,7 +409,7 @@ def finished_board(run, job, key: str) -> None:
             rows_shown = series_results.history_rows(len(forecast), plan.get("lookback") or 0)
             history = series_results.history_of(spec.get("data"), result.get("target"), spec.get("date_col"),
                                                 series_results._data_stamp(spec.get("data")), rows_shown)
-            st.markdown(f"**The pick's forecast: the {len(forecast)} steps after the last row, "
+            st.markdown(f"**The pick's forecast: {series_results.after_the_last_row(len(forecast))}, "
                         f"{series_results.intervals_named(forecast, 'with their')}**")
             with st.container(key="forecast-future"):
                 st.plotly_chart(series_results.forecast_figure(forecast, history, result.get("target") or ""),

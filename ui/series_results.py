@@ -16,6 +16,7 @@ from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
 from zoo.forecast import BASELINES, min_calibration_windows
 from zoo.forecast.report import TIE
+from zoo.plots import count_axis
 from zoo.registry import SpecError
 
 SHORT_BASELINES = {"naive": "naive", "seasonal_naive": "seasonal naive", "mean": "window mean",
@@ -145,6 +146,11 @@ def forecast_table(forecast: pd.DataFrame) -> None:
                  placeholder="—", column_config=columns)
 
 
+def after_the_last_row(steps: int) -> str:
+    """'the 12 steps after the last row'; 'the step after the last row' (it read "The 1 steps")."""
+    return "the step after the last row" if steps == 1 else f"the {steps} steps after the last row"
+
+
 def intervals_named(frame: pd.DataFrame, lead: str) -> str:
     """"with 80% and 95% intervals", or only the levels the frame has: too few validation windows leave a
     level out (zoo/forecast/scores.py, conformal_intervals), and a caption must not promise it."""
@@ -228,6 +234,7 @@ def error_by_step(backtest: pd.DataFrame, baselines=BASELINES) -> go.Figure:
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
                       xaxis=dict(title="steps ahead"), yaxis=dict(title="MAE", rangemode="tozero"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    count_axis(fig, int(by_step.index.max()) if len(by_step) else 0)   # whole steps: not 1.5 steps ahead
     return fig
 
 
@@ -264,7 +271,7 @@ def sections(run, key: str) -> None:
             st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
     if forecast is not None and len(forecast):
         st.subheader("Forecast")
-        st.markdown(f"**The {len(forecast)} steps after the last row, {intervals_named(forecast, 'with their')}**")
+        st.markdown(f"**{after_the_last_row(len(forecast)).capitalize()}, {intervals_named(forecast, 'with their')}**")
         rows = history_rows(spec.horizon, spec.lookback)
         history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
         target = spec.target or (history.name if history is not None else "target")
