@@ -70,9 +70,13 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
                    "The other settings are filled in.", icon=":material/warning:")
 
 
+UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the draft (its bytes are not)
+
+
 def _upload_changed() -> None:
     if st.session_state.get("forecast-upload") is None:   # the person removed the file
         st.session_state.pop("forecast-last-upload", None)
+        st.session_state.pop(UPLOAD_NAME, None)
 
 
 def source_picker(runs_dir: str) -> DataSource | None:
@@ -109,10 +113,16 @@ def source_picker(runs_dir: str) -> DataSource | None:
         raw = uploaded.getvalue()
         last = {"file_id": uploaded.file_id, "name": uploaded.name, "raw": raw, "key": fio.upload_key(raw)}
         st.session_state["forecast-last-upload"] = last
+    drafts.register(UPLOAD_NAME)
     if last is None:
-        st.caption("The file stays in this browser session until you start a run or a search with it: then it "
-                   "is kept with it, so that it can be reproduced.")
+        if st.session_state.get(UPLOAD_NAME):   # a reload: the draft names a file whose bytes were not kept
+            st.warning(f"`{st.session_state[UPLOAD_NAME][:120]}` was uploaded before this page was reloaded; a "
+                       "file is not kept across a reload until a run or a search uses it. Upload it again: the "
+                       "other settings are as you left them.", icon=":material/upload_file:")
+        st.caption("The file is kept until this page is reloaded or closed; a run or a search started with it "
+                   "keeps a copy, so that it can be reproduced.")
         return None
+    st.session_state[UPLOAD_NAME] = last["name"]
     if uploaded is None:
         st.caption(f"Using `{last['name']}`, uploaded earlier in this session.")
     return DataSource("upload", last["key"], last["name"], raw=last["raw"])
