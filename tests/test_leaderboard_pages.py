@@ -71,6 +71,8 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert len(table.value) == len(forecast) == plan["horizon"]
     assert table.value["forecast"].tolist() == pytest.approx(forecast["forecast"].tolist())
     assert f"the {plan['horizon']} steps after the last row, with their 80%" in text_of(at)
+    # the columns a narrow right column cuts off are named, with how to reach them (a forecast user's check)
+    assert "Further right, where the table is cut off: 80% coverage, seconds, each forecast and notes" in text_of(at)
 
 
 def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):

@@ -264,8 +264,8 @@ def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
 def show_table(rows: list[dict], pick: str | None, key: str) -> None:
     with st.container(key="forecast-board-table"):
         st.dataframe(board_table(rows, pick), key=key, hide_index=True, width="stretch", column_config={
-            "rank": st.column_config.NumberColumn(width="small"),
-            "pick": st.column_config.TextColumn(width="small", help=(
+            "rank": st.column_config.NumberColumn(width=52),   # narrower than "small": room for the scores
+            "pick": st.column_config.TextColumn(width=44, help=(
                 "the pick, once the board ends: the ensemble of the best three (the first row when there "
                 "is no ensemble)")),
             "kind": st.column_config.TextColumn(width="small"),
@@ -390,8 +390,12 @@ def finished_board(run, job, key: str) -> None:
             with st.container(key="forecast-board-skipped"):
                 st.markdown(f"**{len(skipped)} did not make the table:** " + "; ".join(
                     f"{r.get('label') or r['name']} ({r.get('note')})" for r in skipped))
+        # The table sits in the page's right column: at 1,400 px it ended at test MASE, its scroll bar hidden until
+        # hovered (a forecast user's check).
         st.caption("Ranked by validation MASE over the rolling-origin folds; the test MASE is shown beside it and "
-                   "was never used to choose. ★ marks the pick.")
+                   "was never used to choose. ★ marks the pick. Further right, where the table is cut off: 80% "
+                   "coverage, seconds, each forecast and notes; scroll the table, or open it full screen from "
+                   "its top-right corner.")
     if result.get("pick"):
         p = result["pick"]
         st.subheader(f"The pick: {p['label']}")
