@@ -23,6 +23,7 @@ if is_local():
     st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
 else:
     st.caption("Your runs on this demo (kept in this browser's cookie). Tick rows to compare, open or delete them.")
+
 waiting = [j for j in manager.jobs(owner) if j.active and not exists(j.id, runs_dir())]
 if waiting:
     st.caption(f"{len(waiting)} of your jobs are still {', '.join(sorted({j.status for j in waiting}))}; "
@@ -41,6 +42,9 @@ if not runs:
     st.page_link("pages/train.py", label="Go to Train", icon=":material/fitness_center:")
 else:
     records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
+    # The table's scroll bar shows only when hovered: at 1,400 px its scores were out of sight (a forecast user).
+    st.caption("The scores are further right: scroll the table sideways, or open it full screen from its top-right "
+               "corner.")
     version = st.session_state.setdefault("runs-table-version", 0)
     drafts.register("runs-picked")
     keep_ticks(records, f"runs-table-{version}")
