@@ -102,8 +102,8 @@ NOTES = [
     "Notes:",
     "",
     "- MSE and MAE are on the target normalised by the training months' mean and std, over all 2,785 test "
-    "windows (the papers' convention); the baselines run on the same windows. \"beats naive\" compares RMSE (the same order as MSE) and "
-    "needs a margin of more than 1% (zoo/forecast/report.TIE).",
+    "windows (the papers' convention); the baselines run on the same windows. \"beats naive\" compares RMSE "
+    "(the same order as MSE) and needs a margin of more than 1% (zoo/forecast/report.TIE).",
     "- Recipes (in `RECIPES` of `bench/forecast_ett.py`) were chosen by validation MSE in short sweeps; where "
     "validation could not separate two settings, the comment there says what decided. The sequence models "
     "use the series options `window_norm` (last value or RevIN) and `patch` (24 hours per token) of their "
