@@ -19,6 +19,7 @@ drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
 runs = my_runs()
+existing = {r.run_id for r in runs}   # before the switches hide some: their ticks are kept (ui/compare.keep_ticks)
 if is_local():
     st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
 else:
@@ -47,7 +48,7 @@ else:
                "corner.")
     version = st.session_state.setdefault("runs-table-version", 0)
     drafts.register("runs-picked")
-    keep_ticks(records, f"runs-table-{version}")
+    keep_ticks(records, f"runs-table-{version}", existing)
     event = st.dataframe(
         runs_table(records), key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"

@@ -7,6 +7,7 @@ import copy
 import json
 import warnings
 
+import numpy as np
 import pytest
 import torch
 import torchinfo
@@ -543,3 +544,9 @@ def test_the_hooks_gradient_charts_label_their_log_axes_without_small_digits():
     assert log_ticks([16, 256])["tickvals"] == [20, 50, 100, 200]
     assert log_ticks([1.1e-3, 2.5e-3])["tickvals"] == [1.1e-3, 2.5e-3]
     assert log_ticks([0, float("nan"), None]) == {}
+    # the ends are rounded inward, never outside the values (0.00114 to 0.0011 fell below them: a review)
+    assert log_ticks([0.00114, 0.0019])["tickvals"] == [0.0012, 0.0019]
+    assert log_ticks(np.array([0.00114, 0.0019], dtype=np.float32))["tickvals"] == [0.0012, 0.0019]   # numpy's
+    close = log_ticks([0.00114, 0.00115])
+    assert close["tickvals"] == [0.00114, 0.00115] and close["ticktext"] == ["0.00114", "0.00115"]
+    assert log_ticks([5.0, 5.0])["tickvals"] == [5.0]

@@ -247,6 +247,20 @@ def test_search_figures_can_be_read_every_trial_seen_and_no_axis_labels_overlapp
         assert all(b - a >= search.report.LABEL_GAP for a, b in zip(ys, ys[1:])), (axis, ys)
 
 
+def test_a_parallel_plots_categorical_axis_keeps_every_label():
+    """Each label of a categorical axis names its lines' category: spacing drops only numeric labels."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    names = [f"act{i:02d}" for i in range(25)]
+    for name in names:
+        study.enqueue_trial({"act": name})
+    study.optimize(lambda t: names.index(t.suggest_categorical("act", names)) + t.suggest_float("lr", 1e-3, 1e-1,
+                                                                                                log=True),
+                   n_trials=25)
+    parallel = search.study_figures(study, which=("parallel",))["parallel"]
+    labels = [n.text for n in parallel.layout.annotations]
+    assert set(names) <= set(labels)
+
+
 def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(tmp_path, tiny_data):
     config = tiny_config(tmp_path, n_trials=1, storage=f"sqlite:///{tmp_path / 'study.db'}", spec={"epochs": 1})
     assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1

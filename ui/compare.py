@@ -123,23 +123,27 @@ TABLE_COLUMNS = ("run", "status", "model", "test accuracy", "test MASE", "data",
                  "best val loss", "test loss", "test MSE (norm.)", "test MAE (norm.)", "samples/s", "started", "mine")
 
 
-def keep_ticks(records: list[dict], table_key: str) -> None:
+def keep_ticks(records: list[dict], table_key: str, existing: set[str] | None = None) -> None:
     """Before the runs table is drawn: tick the runs the visitor ticked, by run id, not by row. Streamlit keeps a
     selection as row positions for one session, so a run that started since moved every tick to its neighbour,
-    and a reload lost them all. The ticked ids are kept in the visitor's draft ("runs-picked", ui/drafts.py)."""
+    and a reload lost them all. The ticked ids are kept in the visitor's draft ("runs-picked", ui/drafts.py);
+    a ticked run the page's switches hide stays ticked while it is among `existing` (the visitor's runs)."""
     import streamlit as st
 
     state, ids = st.session_state, [r["run"] for r in records]
+    before = state.get("runs-picked") or []
     current = state.get(table_key)
-    if current is not None:   # the browser's ticks, as positions in the table it was shown
+    if current is not None:   # the browser's ticks, as positions in the table it was shown, and those it hid
         shown = state.get("runs-shown") or ids
-        picked = [shown[i] for i in current["selection"]["rows"] if 0 <= i < len(shown)]
+        picked = ([shown[i] for i in current["selection"]["rows"] if 0 <= i < len(shown)]
+                  + [run for run in before if run not in shown])
     else:                     # a new session (a reload) or a fresh table: the draft's
-        picked = state.get("runs-picked") or []
+        picked = before
     rows = [ids.index(run) for run in picked if run in ids]
     if current is None or list(current["selection"]["rows"]) != rows:
         state[table_key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
-    state["runs-shown"], state["runs-picked"] = ids, [ids[i] for i in rows]
+    hidden = [run for run in picked if run not in ids and existing is not None and run in existing]
+    state["runs-shown"], state["runs-picked"] = ids, [ids[i] for i in rows] + hidden
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:

@@ -64,8 +64,8 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                "classical AutoETS, AutoTheta and AutoARIMA, ranked on rolling-origin validation before the "
                "test part; the pick is the median of the best three, which beat picking any one of them on 26 "
                "other public series (the project's benchmarks). Rows appear as each one finishes. It uses this "
-               "page's data, target, horizon and season, and chooses each model's lookback, its folds and its test part "
-               "itself (the window settings above are for training one model).")
+               "page's data, target, horizon and season, and chooses each model's lookback, its folds and its test "
+               "part itself (the window settings above are for training one model).")
     budget_decl = next(h for h in settings_declared() if h.name == "budget")
     if prefill and prefill.get(BOARD_BUDGET) is not None:
         # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.

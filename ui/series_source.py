@@ -76,7 +76,7 @@ UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the d
 def _upload_changed() -> None:
     if st.session_state.get("forecast-upload") is None:   # the person removed the file
         st.session_state.pop("forecast-last-upload", None)
-        st.session_state.pop(UPLOAD_NAME, None)
+        st.session_state[UPLOAD_NAME] = ""   # saved as such: a draft keeps keys not written (ui/drafts.py)
 
 
 def source_picker(runs_dir: str) -> DataSource | None:
@@ -433,9 +433,9 @@ def check_caption(check: dict) -> None:
         how += (f": the {a:,} training rows hold fewer than {MIN_CYCLES} cycles of {usual} steps, the usual season "
                 "at this frequency, too few to tell a season from noise; set Season if the series has one")
     elif unconfirmed:   # a forecast user's clear yearly wave, in 42 monthly rows, read as "none detected" alone
-        how += (f": in the {a:,} training rows the autocorrelation at {unconfirmed} steps, the usual season at this "
-                f"frequency, does not clear the noise band clearly enough; set Season to {unconfirmed} if the "
-                f"series repeats every {unconfirmed} steps")
+        how += (f": the {a:,} training rows show no season at {unconfirmed} steps, the usual one at this frequency, "
+                f"clear enough to tell from noise; set Season to {unconfirmed} if you know the series repeats every "
+                f"{unconfirmed} steps")
     st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
     for note in check.get("notes", []):

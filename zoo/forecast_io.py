@@ -268,27 +268,29 @@ def _finite(value):
 
 def beats_lines(result: dict) -> list[dict]:
     """Per baseline, in the report's order: {"won", "tie", "verdict" ('beats' / 'ties with' / 'does not beat'),
-    "baseline" (its label), "detail" (': RMSE 1.79 vs 1.95'), "text" (all of it in one line)}. A tie is an RMSE
-    within zoo/forecast/report.TIE of the baseline's. With no season (period 1) seasonal naive is the naive
+    "baseline" (its label), "detail" (': RMSE 1.79 vs 1.95'), "text" (all of it in one line)}, by
+    zoo/forecast/report.compare_rmse on the stored RMSEs. With no season (period 1) seasonal naive is the naive
     forecast itself: one line, not a second baseline beaten (a forecast user read "beats 3 of 4" so)."""
-    from zoo.forecast.report import TIE
+    from zoo.forecast.report import compare_rmse
 
     mine = result.get("metrics") or {}
     season = result.get("season")
+    names = list(result.get("beats") or result.get("baselines") or {})
     out = []
-    for name, won in (result.get("beats") or {}).items():
+    for name in names:
         if name == "seasonal_naive" and season == 1:
             continue
         theirs = (result.get("baselines") or {}).get(name) or {}
         a, b = _finite(mine.get("rmse")), _finite(theirs.get("rmse"))
+        outcome = compare_rmse(a, b) if a is not None or b is not None else (
+            "beats" if (result.get("beats") or {}).get(name) else "loses")
         detail = "" if a is None or b is None else f": RMSE {a:.4g} vs {b:.4g}"
-        tie = not won and a is not None and b is not None and a <= b * (1 + TIE)
-        verdict = "beats" if won else "ties with" if tie else "does not beat"
+        verdict = {"beats": "beats", "ties": "ties with", "loses": "does not beat"}[outcome]
         label = baseline_label(name, season)
-        if name == "naive" and season == 1 and "seasonal_naive" in (result.get("beats") or {}):
+        if name == "naive" and season == 1 and "seasonal_naive" in names:
             label += ", which is also seasonal naive here (no season)"
-        out.append({"won": bool(won), "tie": tie, "name": name, "verdict": verdict, "baseline": label,
-                    "detail": detail, "text": f"{verdict} {label}{detail}"})
+        out.append({"won": outcome == "beats", "tie": outcome == "ties", "name": name, "verdict": verdict,
+                    "baseline": label, "detail": detail, "text": f"{verdict} {label}{detail}"})
     return out
 
 

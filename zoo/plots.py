@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 WHOLE_TICKS_UP_TO = 12   # a count axis (epochs, trials) gets a tick at every whole number up to this
 
@@ -22,17 +23,29 @@ def log_ticks(values) -> dict:
     the marks between decades with small digits, "2 0.001 2 5 0.01 2 5 0.1", which overlapped in a search's
     narrow slice panels and read as noise on the Inspect page's gradient norms (a learner's check). Over two
     decades or more: only the decades. Over less: 1, 2 and 5 times them (16 to 256: 20, 50, 100, 200). Where
-    fewer than two of those fall in the values' range: its ends, to two digits (plotly labelled 0.001 to
-    0.0025 every 0.0005, overlapping)."""
-    numbers = [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+    fewer than two of those fall in the values' range: its ends, rounded inward to two digits (plotly labelled
+    0.001 to 0.0025 every 0.0005, overlapping)."""
+    numbers = [float(v) for v in values if isinstance(v, Real) and math.isfinite(v) and v > 0]   # numpy's too
     if not numbers:
         return {}
     low, high = min(numbers), max(numbers)
+    if low == high:
+        return {"tickmode": "array", "tickvals": [low], "ticktext": [f"{low:.3g}"]}
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
     decades = [10.0 ** k for k in range(first, last + 1) if low <= 10.0 ** k <= high]
     if len(decades) >= 2:
         return {"minorloglabels": "none"}
     marks = [m * 10.0 ** k for k in range(first, last + 1) for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
-    if len(marks) < 2:
-        marks = sorted({float(f"{low:.2g}"), float(f"{high:.2g}")})
+    if len(marks) < 2:   # rounded inward, so that neither falls outside the values (and the plotted range)
+        marks = sorted({_round_sig(low, math.ceil), _round_sig(high, math.floor)})
+        if len(marks) < 2 or not low <= marks[0] < marks[-1] <= high:
+            marks = [low, high]   # too close to round apart: the ends, with the digits that tell them apart
+        digits = next((d for d in range(2, 7) if len({f"{v:.{d}g}" for v in marks}) == len(marks)), 6)
+        return {"tickmode": "array", "tickvals": marks, "ticktext": [f"{v:.{digits}g}" for v in marks]}
     return {"tickmode": "array", "tickvals": marks, "ticktext": [f"{v:g}" for v in marks]}
+
+
+def _round_sig(value: float, rounding) -> float:
+    """`value` to two significant digits, rounded up (math.ceil) or down (math.floor)."""
+    factor = 10.0 ** (1 - math.floor(math.log10(value)))
+    return rounding(round(value * factor, 6)) / factor   # round(): 0.0011 * 1e4 is 11.000000000000002

@@ -33,6 +33,8 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     if spec.init == "zeros":
         return ("zero initialisation gives every unit of a layer the same weights and the same gradient, so the "
                 "layer learns one feature: use another init")
+    steps = -(-int(train_samples) // int(spec.batch_size)) * len(losses) if train_samples else None
+    few = steps is not None and steps < FEW_STEPS and math.isfinite(last)
     if not math.isfinite(last) or last >= first * 0.98:
         if spec.lr >= 0.05 or (spec.optimizer == "sgd" and spec.lr * (1 + 10 * spec.momentum) >= 0.5):
             return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): the learning rate is "
@@ -40,12 +42,13 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
         if spec.lr <= 1e-4:
             return (f"the training loss barely moved (from {first:.3g} to {last:.3g}): the learning rate is "
                     f"probably too low (lr {spec.lr:g}); try one ten times higher")
-        return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): check the learning rate and "
-                "the model's size")
-    steps = -(-int(train_samples) // int(spec.batch_size)) * len(losses) if train_samples else None
-    if steps is not None and steps < FEW_STEPS:
-        # Before the over-fitting reading: 3 steps on a short series left the training loss under the validation
-        # loss, and "try a smaller model" was given for a 39-parameter linear model (a forecast user's check).
+        if not few:
+            return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): check the learning rate and "
+                    "the model's size")
+    if few:
+        # Before the generic readings: 3 steps on a short series left the training loss under the validation loss,
+        # and "try a smaller model" was given for a 39-parameter linear model (a forecast user's check); one
+        # epoch has no fall to read at all.
         return (f"it took only {steps} optimisation step{'' if steps == 1 else 's'} ({len(losses)} epoch"
                 f"{'' if len(losses) == 1 else 's'} of {train_samples:,} samples in batches of {spec.batch_size}): "
                 "train for more epochs or use a smaller batch size")
@@ -91,18 +94,18 @@ def image_verdict(result, data) -> dict:
 
 def series_verdict(result, data) -> dict:
     """The task table's `trivial` for series: the obvious forecasts, naive (the last value) and, where the
-    series has a season, seasonal naive. A model that beats neither by more than a tie (zoo/forecast/report.TIE)
-    learned nothing useful, whatever else it beats: a forecast user's model, best at epoch 1 with a test MASE of
-    1.5, read as a success because it beat the window mean (a weak baseline under a trend)."""
+    series has a season, seasonal naive. A model that does not beat each of them by more than a tie
+    (zoo/forecast/report.TIE) learned nothing useful, whatever else it beats: a forecast user's model, best at
+    epoch 1 with a test MASE of 1.5, read as a success because it beat the window mean (a weak baseline under a
+    trend)."""
     beats = result.extra.get("beats") or {}
+    names = {"naive": "the naive forecast (last value)", "seasonal_naive": "seasonal naive (the value one season ago)"}
     obvious = ["naive"] + (["seasonal_naive"] if (result.extra.get("season") or 1) > 1 else [])
-    better = bool(beats) and all(beats.get(name, False) for name in obvious)
-    names = " or ".join({"naive": "the naive forecast (last value)",
-                         "seasonal_naive": "seasonal naive (the value one season ago)"}[n] for n in obvious)
-    out = {"better": better, "trivial": names}
-    if not better:
-        out["message"] = (f"the model does not beat {names} on the test windows by more than {TIE:.0%} RMSE: "
-                          "the obvious forecast does as well")
+    unbeaten = [name for name in obvious if not beats.get(name, False)]
+    out = {"better": bool(beats) and not unbeaten, "trivial": " and ".join(names[n] for n in obvious)}
+    if unbeaten:
+        out["message"] = (f"the model does not beat {' or '.join(names[n] for n in unbeaten)} on the test windows "
+                          f"by more than {TIE:.0%} RMSE: the obvious forecast does as well")
     return out
 
 

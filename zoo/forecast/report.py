@@ -27,6 +27,16 @@ from zoo.forecast.scores import (LEVELS, conformal_intervals, conformal_is_exact
 TIE = 0.01
 
 
+def compare_rmse(mine: float | None, theirs: float | None) -> str:
+    """'beats', 'ties' or 'loses': the model's test RMSE against a baseline's, by TIE (the one rule; the page
+    applies it again to a stored run's RMSEs, so a run saved under another margin reads as a new one)."""
+    if mine is None or not math.isfinite(mine):
+        return "loses"
+    if theirs is None or not math.isfinite(theirs) or mine < theirs * (1 - TIE):
+        return "beats"
+    return "ties" if mine <= theirs * (1 + TIE) else "loses"
+
+
 @dataclass
 class ForecastReport:
     """A trained model's test metrics next to the baselines', its backtest and its forecast."""
@@ -184,8 +194,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     notes += [f"model: {n}" for n in model_metrics.notes]
     beats = {}
     for name in BASELINES:
-        mine, theirs = model_metrics["rmse"], baselines[name]["rmse"]
-        beats[name] = bool(mine is not None and (theirs is None or mine < theirs * (1 - TIE)))
+        beats[name] = compare_rmse(model_metrics["rmse"], baselines[name]["rmse"]) == "beats"
 
     # Intervals: split-conformal on the validation windows' residuals, per horizon step.
     point = ws.inverse_target(last_norm)

@@ -149,14 +149,26 @@ def readable_log_axes(fig) -> None:
             fig.layout[axis].update(exponentformat="e", **log_ticks(values))   # 1e-06, not plotly's 1µ
 
 
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def spaced_axis_labels(fig) -> None:
     """Drop a parallel plot's inner axis labels that would overlap a label kept nearer an end (the ends, the
-    range of the values, are always kept): see LABEL_GAP."""
+    range of the values, are always kept): see LABEL_GAP. Only on numeric axes: each label of a categorical
+    one names its lines' category (a review: 25 categories kept 10 labels)."""
     by_axis: dict = {}
     for note in fig.layout.annotations:
         by_axis.setdefault(note.x, []).append(note)
     kept = []
     for notes in by_axis.values():
+        if not all(_is_number(n.text) for n in notes):
+            kept += notes
+            continue
         ends = [min(notes, key=lambda n: n.y), max(notes, key=lambda n: n.y)]
         placed = list({id(n): n for n in ends}.values())
         for note in sorted(notes, key=lambda n: n.y):
