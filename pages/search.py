@@ -18,6 +18,15 @@ manager, owner, runs = job_manager(), session_owner(), runs_dir()
 target = views.recall(manager)
 active = views.is_active(manager, target)
 
+# Above the set-up form, which a tab with no study opens: below it, 1,500 px down, the offer went unseen.
+last = views.last_of_mine(manager, owner) if target is None else None   # started in another tab, or before a reload
+if last is not None:
+    st.info(f"Your last study on this server is `{last['study']}` "
+            f"({'running' if views.is_active(manager, last) else 'ended'}). Show it, or start or attach to another "
+            "below.", icon=":material/history:")
+    if st.button(f"Show study {last['study']}", key="search_show_last", icon=":material/visibility:"):
+        views.remember(last)
+        st.rerun()
 setup = st.expander("Set up a study, or attach to one", expanded=target is None, icon=":material/tune:")
 new_tab, attach_tab = setup.tabs(["New study", "Attach to a study"])
 with new_tab:
@@ -41,16 +50,7 @@ with attach_tab:
 drafts.save(["search", "series"] if setup_views.draws_series() else ["search"])
 
 if target is None:
-    last = views.last_of_mine(manager, owner)   # started in another tab, or before a reload of a bare /search
-    if last is None:
-        st.info("Start a search, or attach to a study, to see its trials here.")
-    else:
-        st.info(f"Your last study on this server is `{last['study']}` "
-                f"({'running' if views.is_active(manager, last) else 'ended'}). Show it, or start or attach to "
-                "another above.", icon=":material/history:")
-        if st.button(f"Show study {last['study']}", key="search_show_last", icon=":material/visibility:"):
-            views.remember(last)
-            st.rerun()
+    st.info("Start a search, or attach to a study, to see its trials here.")
 else:
     st.divider()
     st.subheader(f"Study `{target['study']}`")

@@ -225,7 +225,12 @@ def test_search_figures_can_be_read_every_trial_seen_and_no_axis_labels_overlapp
     study.enqueue_trial({"lr": high})
     study.optimize(lambda t: t.suggest_float("lr", low, high, log=True) + t.suggest_float("dropout", 0, 0.5),
                    n_trials=10)
-    figures = search.study_figures(study, which=("slice", "parallel"))
+    figures = search.study_figures(study, which=("slice", "parallel", "contour"))
+    contour = figures.pop("contour")   # its log axis read "2 3 4 5 6 7 8 9" between decades (a browser check)
+    log_axes = [contour.layout[a] for a in ("xaxis", "yaxis") if contour.layout[a].type == "log"]
+    assert log_axes and all(a.minorloglabels == "none" or a.tickvals for a in log_axes)
+    # the lines look the colour their bar gives (Optuna draws them at opacity 0.5: the best read grey-blue)
+    assert all(t.opacity >= search.report.LINE_OPACITY for t in figures["parallel"].data if t.mode == "lines")
     for fig in figures.values():
         colours = [t.line.color for t in fig.data if getattr(t, "line", None) is not None and t.line.color]
         colours += [c for t in fig.data if getattr(t, "marker", None) is not None and t.marker.colorscale

@@ -128,24 +128,35 @@ def deepen(color):
     return "rgb({:.0f},{:.0f},{:.0f})".format(*mixed)
 
 
+LINE_OPACITY = 0.85   # Optuna draws a parallel plot's lines at 0.5: the best read grey-blue beside a navy colour bar
+
+
 def visible_colours(fig) -> None:
-    """Deepen the colours of Optuna's slice and parallel plots (see DEEPEN): lines, markers, colour scales."""
+    """Deepen the colours of Optuna's slice and parallel plots (see DEEPEN): lines, markers, colour scales; and
+    draw lines nearly opaque, so that they look the colour the bar gives them."""
     for trace in fig.data:
         line, marker = getattr(trace, "line", None), getattr(trace, "marker", None)
         if line is not None and isinstance(line.color, str):
             line.color = deepen(line.color)
+            if trace.opacity is not None and trace.opacity < LINE_OPACITY:
+                trace.opacity = LINE_OPACITY
         if marker is not None and marker.colorscale:
             marker.colorscale = [[stop, deepen(colour)] for stop, colour in marker.colorscale]
 
 
 def readable_log_axes(fig) -> None:
-    """A slice plot's log axes labelled so that its narrow panels hold them (zoo/plots.log_ticks): plotly
-    labelled lr's panel "2 0.001 2 5 0.01 2 5 0.1", the digits overlapping (a learner's check)."""
+    """A slice or contour plot's log axes labelled so that its panels hold them (zoo/plots.log_ticks): plotly
+    labelled lr's slice panel "2 0.001 2 5 0.01 2 5 0.1", the digits overlapping (a learner's check), and a
+    contour's lr axis "2 3 4 5 6 7 8 9" between its decades (a browser check)."""
     spans: dict[str, list] = {}
     for trace in fig.data:
-        spans.setdefault("xaxis" + (trace.xaxis or "x")[1:], []).extend(trace.x or ())
+        for letter in ("x", "y"):
+            anchor = getattr(trace, f"{letter}axis", None) or letter
+            values = getattr(trace, letter, None)
+            if values is not None:
+                spans.setdefault(f"{letter}axis{anchor[1:]}", []).extend(values)
     for axis, values in spans.items():
-        if fig.layout[axis].type == "log":
+        if axis in fig.layout and fig.layout[axis].type == "log":
             fig.layout[axis].update(exponentformat="e", **log_ticks(values))   # 1e-06, not plotly's 1µ
 
 
@@ -269,7 +280,7 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                 fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
             if name in ("parallel", "slice"):
                 visible_colours(fig)
-            if name == "slice":
+            if name in ("slice", "contour"):
                 readable_log_axes(fig)
             elif name == "parallel":
                 spaced_axis_labels(fig)
