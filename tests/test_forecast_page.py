@@ -743,3 +743,22 @@ def test_a_three_step_horizon_is_drawn_on_whole_steps_and_one_step_is_named_in_t
     assert (axis.dtick, axis.tickformat, axis.rangemode) == (1, "d", "nonnegative")
     assert after_the_last_row(1) == "the step after the last row"
     assert after_the_last_row(12) == "the 12 steps after the last row"
+
+
+def test_a_file_of_several_numeric_columns_says_which_the_default_target_is(runs_dir):
+    """month,sales,price: the default target is the last numeric column, price, which a forecast user would have
+    forecast without opening the list. The page names the numeric columns and the default beside the list."""
+    months = pd.date_range("2015-01-01", periods=72, freq="MS").strftime("%Y-%m")
+    raw = pd.DataFrame({"month": months, "sales": np.arange(72) + 100.0, "price": np.arange(72) % 3 + 5.0}) \
+        .to_csv(index=False).encode()
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("two cols.csv", raw, "text/csv")).run()
+    assert_clean(at)
+    said = "2 numeric columns (sales, price); the default is the last, price: pick the one to forecast"
+    assert said in all_text(at)
+    target = next(s for s in at.selectbox if s.label.startswith("Target"))
+    target.set_value("sales").run()
+    assert_clean(at)
+    assert said not in all_text(at)

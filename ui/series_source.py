@@ -273,6 +273,12 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             help="the timestamps: rows are sorted by them and the forecast gets their frequency")
         target = None if target == AUTO else target
         date_col = None if date_col == AUTO else date_col
+        numeric = list(detected.columns) if detected is not None else []
+        if target is None and len(numeric) > 1 and source.kind != "sample":
+            # Position is all the default knows: a forecast user's month,sales,price would have forecast price.
+            c1.caption(f":material/help: {len(numeric)} numeric columns ({', '.join(numeric[:6])}"
+                       f"{', …' if len(numeric) > 6 else ''}); the default is the last, {detected.target}: "
+                       "pick the one to forecast if it is another.")
     outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
                                                                               date_col, source, layout)
     if "error" in outcome:
