@@ -471,6 +471,18 @@ def monthly_csv(rows: int) -> bytes:
     return pd.DataFrame({"month": dates, "sales": sales.round(2)}).to_csv(index=False).encode()
 
 
+def uploaded_with_windows(raw: bytes, lookback: int, horizon: int) -> AppTest:
+    """The Forecast page with `raw` uploaded as sales.csv and these windows set, drawn without an exception."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", raw, "text/csv")).run()
+    at.number_input(key="forecast-lookback").set_value(lookback).run()
+    at.number_input(key="forecast-horizon").set_value(horizon).run()
+    assert_clean(at)
+    return at
+
+
 def test_a_usual_season_without_enough_evidence_is_named_with_what_to_set(runs_dir):
     """A forecast user's 60 months (42 in training: enough cycles) with a yearly wave under a trend and noise
     read "Seasonal period: 1 (none detected)" and nothing more; the baselines then ran with period 1. The
@@ -486,13 +498,7 @@ def test_a_usual_season_without_enough_evidence_is_named_with_what_to_set(runs_d
     assert fio.check_windows(fio.read_upload(raw, "sales.csv"), 12, 3, season=12)["season_unconfirmed"] is None
     assert fio.check_windows(fio.read_upload(monthly_csv(96), "sales.csv"), 8, 2)["season_unconfirmed"] is None
 
-    at = new_app()
-    at.session_state["forecast-source"] = "upload"
-    at.run()
-    at.file_uploader(key="forecast-upload").set_value(("sales.csv", raw, "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(12).run()
-    at.number_input(key="forecast-horizon").set_value(3).run()
-    assert_clean(at)
+    at = uploaded_with_windows(raw, 12, 3)
     assert ("Seasonal period: **1** (none detected: the 42 training rows show no season at 12 steps, the usual one "
             "at this frequency, clear enough to tell from noise") in all_text(at)
     assert "set Season to 12 if you know the series repeats every 12 steps" in all_text(at)
@@ -509,13 +515,7 @@ def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was
     longer = fio.check_windows(fio.read_upload(monthly_csv(96), "sales.csv"), 8, 2)
     assert longer["season"] == 12 and longer["season_undetectable"] is None
 
-    at = new_app()
-    at.session_state["forecast-source"] = "upload"
-    at.run()
-    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(48), "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(8).run()
-    at.number_input(key="forecast-horizon").set_value(2).run()
-    assert_clean(at)
+    at = uploaded_with_windows(monthly_csv(48), 8, 2)
     assert ("Seasonal period: **1** (none detected: the 33 training rows hold fewer than 3 cycles of 12 steps, "
             "the usual season at this frequency") in all_text(at)
     assert "set Season if the series has one" in all_text(at)
