@@ -40,8 +40,10 @@ def shares_root(root, token: str | None) -> bool:
 
 def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
     """(run id, file name, contents) of every run file under `root` that changed since the last call
-    with the same `seen` (which it updates), each run's in WRITE_ORDER. metrics.csv is cut after its last
-    complete row."""
+    with the same `seen` (which it updates). A run's files are read in the reverse of WRITE_ORDER (zoo/runs.py),
+    so that a file read carries everything written before the later file already read (a worker killed before
+    the next send left a checkpoint without its row), and delivered in WRITE_ORDER, so the server writes them
+    as the run did. metrics.csv is cut after its last complete row."""
     root, out = Path(root), []
     if not root.is_dir():
         return out

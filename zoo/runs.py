@@ -54,11 +54,8 @@ CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
-# The order a run writes its files in (the engine appends an epoch's row to metrics.csv, then saves best.pt;
-# the tables, then the final result.json): zoo/run_transfer.py reads them in the reverse order, so that a
-# file read carries everything written before the later file already read (a send that read metrics.csv, then a
-# best.pt saved since, delivered the checkpoint without its epoch's row; a worker killed before the next
-# send left it so), and delivered in this order, so the server writes them as the run did.
+# The order a run writes its files in: zoo/run_transfer.py reads them in reverse and delivers them in this order
+# (a send that read metrics.csv, then a best.pt saved since, delivered the checkpoint without its epoch's row).
 WRITE_ORDER = (SPEC, METRICS, CHECKPOINT, *TABLES.values(), RESULT)   # every one of RUN_FILES (a test says so)
 ROOT_MARK = ".playground-root"   # in the runs root: a token that names this runs directory
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
