@@ -8,7 +8,7 @@ the runs directory only when training starts (the worker process reads it from t
 import streamlit as st
 
 from ui import drafts, form, leaderboard
-from ui import series_source as views
+from ui import series_source, series_windows
 from ui.prefill import say_filled, take_prefill
 from ui.run_view import run_panel, start_button, start_run
 from ui.state import ensure_app_shell, runs_dir, session_owner
@@ -24,8 +24,8 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
 drafts.restore(["series"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
 prefill = take_prefill("series")
 if prefill is not None:
-    views.apply_prefill_source(prefill, runs_dir())
-views.init_defaults(prefill)
+    series_source.apply_prefill_source(prefill, runs_dir())
+series_windows.init_defaults(prefill)
 if prefill is not None and prefill.get("model") in list_models("series"):
     st.session_state["forecast-model"] = prefill["model"]
 if prefill is not None and leaderboard.BOARD_BUDGET not in prefill:   # a board's says so beside its own Start
@@ -38,27 +38,27 @@ with setup:
     # their place while files are replaced.
     st.subheader("Data")
     with form.slot("forecast-data-slot"):
-        source = views.source_picker(runs_dir())
-        sf, chart, choice = views.data_preview(source, prefill) if source else (None, None, {})
+        source = series_source.source_picker(runs_dir())
+        sf, chart, choice = series_source.data_preview(source, prefill) if source else (None, None, {})
 
     # Every setting is drawn on every run, with a file or without: a widget that is not drawn for
     # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
     st.subheader("Windows")
-    windows = views.window_settings()
+    windows = series_windows.window_settings()
     problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
     check = {}
     with form.slot("forecast-windows-slot"):
         if sf is not None:
-            views.window_suggestion(sf, windows)
-            check = views.check_chosen(source, choice, windows, sf)
-            chart.plotly_chart(views.preview_figure(sf, check), key="forecast-preview-chart",
+            series_windows.window_suggestion(sf, windows)
+            check = series_source.check_chosen(source, choice, windows, sf)
+            chart.plotly_chart(series_source.preview_figure(sf, check), key="forecast-preview-chart",
                                config={"displaylogo": False, "displayModeBar": False})
             problem = check.get("error")
             if problem:
                 with st.container(key="forecast-window-error"):
                     st.error(problem, icon=":material/error:")
             else:
-                views.check_caption(check)
+                series_windows.check_caption(check)
 
     st.subheader("Model")
     model = st.selectbox("Model", list_models("series"), **drafts.kept("forecast-model"),
@@ -67,7 +67,7 @@ with setup:
         params = form.model_form(model, key_prefix="forecast-model", task="series",
                                  values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
                                  else None)
-    shape = views.model_shape(windows, check, sf)
+    shape = series_windows.model_shape(windows, check, sf)
     with form.slot("forecast-model-preview-slot"):
         preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
         if shape is None and sf is None and windows["features"] == "all":
@@ -77,7 +77,7 @@ with setup:
     with form.slot("forecast-start-slot"):
         problems = ([problem] if problem else []) + params.problems + settings.problems
         if not problems:
-            views.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
+            series_windows.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
                                    lookback=windows["lookback"], period=check.get("season", 1))
         spec = start_button(
             "Train and forecast", key="forecast-start", problems=problems, preview=preview,

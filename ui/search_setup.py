@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from ui import drafts, series_source
+from ui import drafts, series_source, series_windows
 from ui.form import hparam_widget, slot
 from ui.live import cap_duration
 from ui.search_views import load, start
@@ -198,8 +198,8 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
                                    config={"displaylogo": False, "displayModeBar": False})
         # The windows' defaults, as the Forecast page starts them: the boxes have no min, so without them a
         # Search opened before Forecast showed a lookback of 0.
-        series_source.init_defaults()
-        windows = series_source.window_settings()
+        series_windows.init_defaults()
+        windows = series_windows.window_settings()
         with slot("search-windows-slot"):
             # The Forecast page's check, before Start: a setting out of its range, or windows this series
             # is too short for (a lookback of 300 on 400 rows failed only once the search ran).

@@ -1,0 +1,186 @@
+"""The Forecast page's window settings (lookback, horizon, inputs, split, season; the Search page's too),
+the caption of their check, the lookback and horizon the series suggests, and the training caption with
+the leaderboard's recipe. The data source they apply to is ui/series_source.py.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import drafts, form
+from zoo import forecast_io as fio
+from zoo.forecast.baselines import MIN_CYCLES
+from zoo.registry import DataShape, SpecError
+from zoo.spec import setting
+from zoo.verdict import FEW_STEPS
+
+WINDOW_FIELDS = ("lookback", "horizon", "features", "split", "season")
+TRAINING_DEFAULTS = {"epochs": 3, "batch_size": 256}  # a first result on the sample in well under a minute
+SPLITS = {
+    "0.7,0.1,0.2": "70 / 10 / 20 % (train / validation / test)",
+    "0.6,0.2,0.2": "60 / 20 / 20 %",
+    "0.8,0.1,0.1": "80 / 10 / 10 %",
+    "ett": "ETT protocol: 12 / 4 / 4 months (first 14,400 hourly rows)",
+    "custom": "custom shares…",
+}
+FEATURES = {"target": "target only (univariate)", "all": "all numeric columns (multivariate)"}
+
+def init_defaults(prefill: dict | None = None) -> None:
+    """The page's defaults (fast on the sample), and a handed-over spec's values, written to widget state."""
+    defaults = {name: setting(name).default for name in WINDOW_FIELDS}   # zoo/spec.py's declarations
+    for name, default in defaults.items():
+        key = f"forecast-{name}"
+        # A run's spec has every field; a leaderboard's prefill only those it has (ui/leaderboard.py's
+        # board_prefill): the lookback and split the person set for one model are kept.
+        if prefill and name in prefill:
+            st.session_state[key] = prefill[name] if prefill[name] is not None else default
+        elif key not in st.session_state:
+            st.session_state[key] = default
+    split = str(st.session_state["forecast-split"])
+    if split not in SPLITS:
+        st.session_state["forecast-split-custom"] = split
+        st.session_state["forecast-split"] = "custom"
+    for name, value in TRAINING_DEFAULTS.items():
+        st.session_state.setdefault(f"forecast-settings-{name}", value)
+
+
+def window_settings() -> dict:
+    """Lookback, horizon, features, split and seasonal period; returns them as spec fields."""
+    # No min or max on the boxes: Streamlit's box keeps showing a number past them while the page goes on
+    # with the last one inside (a lookback of 99999 shown, 40 trained). Any number is taken, and
+    # fio.check_windows refuses one outside the spec's range with a message, Start off.
+    form.first_drawing("series")   # also on the Search page: what is set here is not refilled from a run
+    c1, c2 = st.columns(2)
+    lookback, horizon = setting("lookback"), setting("horizon")
+    lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback"),
+                               help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
+    horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon"),
+                              help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
+    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
+                        help="univariate: the target's past only; multivariate: every numeric column's past "
+                             "(the model still predicts the target)")
+    split = c2.selectbox("Split (chronological)", list(SPLITS), format_func=SPLITS.get, **drafts.kept("forecast-split"),
+                         help="train, validation (early stopping, interval calibration) and test (the scores) in "
+                              "time order; the scaler is fitted on the training part only")
+    if split == "custom":
+        st.session_state.setdefault("forecast-split-custom", "0.7,0.15,0.15")
+        split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
+    season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season"),
+                             help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
+                                  "cycle in hourly data); 0 detects it from the training part's autocorrelation")
+    return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
+            "season": int(season)}
+
+
+def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
+    """The shape a series model is built for with these windows, or None while a lookback, horizon or
+    season is out of its range (the windows' error says so; no model is built for a lookback of 0), or while
+    no data is read and every column is an input (their count is the file's: a reload of the page keeps the
+    settings of an upload and not its file, and the line showed one input then)."""
+    try:
+        fio.check_window_settings(windows["lookback"], windows["horizon"], windows["season"])
+    except SpecError:
+        return None
+    if sf is None and windows["features"] == "all":   # (check is {} without data)
+        return None
+    n_features = check.get("n_features", len(sf.columns) if sf is not None and windows["features"] == "all" else 1)
+    return DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
+
+
+def _use_windows(lookback: int, horizon: int) -> None:
+    st.session_state["forecast-lookback"] = lookback
+    st.session_state["forecast-horizon"] = horizon
+
+
+def window_suggestion(sf, windows: dict) -> None:
+    """The lookback and horizon this series suggests (its length, frequency and season), with why, and a
+    button that uses them. Never applied on its own: what the person set stays until they press it."""
+    from zoo.data.series import suggest_windows
+
+    try:
+        suggested = suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"])
+    except SpecError:
+        return
+    lookback, horizon = suggested["lookback"], suggested["horizon"]
+    with st.container(key="forecast-suggestion"):
+        if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
+            st.caption(f":material/check: Lookback {lookback} and horizon {horizon} are what this series suggests: "
+                       f"{suggested['reason']}")
+            return
+        st.caption(f":material/lightbulb: For this series, lookback {lookback} and horizon {horizon} are suggested: "
+                   f"{suggested['reason']}")
+        st.button(f"Use lookback {lookback}, horizon {horizon}", key="forecast-use-suggestion",
+                  icon=":material/auto_fix_high:", on_click=_use_windows, args=(lookback, horizon))
+
+
+def check_caption(check: dict) -> None:
+    sizes = check["sizes"]
+    a = check["rows"][0]
+    season = check["season"]
+    how = "set by you" if check["season_set"] else ("detected" if season > 1 else "none detected")
+    usual, unconfirmed = check.get("season_undetectable"), check.get("season_unconfirmed")
+    if usual:
+        how += (f": the {a:,} training rows hold fewer than {MIN_CYCLES} cycles of {usual} steps, the usual season "
+                "at this frequency, too few to tell a season from noise; set Season if the series has one")
+    elif unconfirmed:   # a forecast user's clear yearly wave, in 42 monthly rows, read as "none detected" alone
+        how += (f": the {a:,} training rows show no season at {unconfirmed} steps, the usual one at this frequency, "
+                f"clear enough to tell from noise; set Season to {unconfirmed} if you know the series repeats every "
+                f"{unconfirmed} steps")
+    st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
+               f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
+    for note in check.get("notes", []):
+        st.caption(note)
+
+
+def training_caption(settings: dict, train_windows: int | None, *, model: str | None = None, lookback: int = 1,
+                     period: int = 1) -> None:
+    """The recipe in one line, with the number of optimisation steps it makes on this series; when they are
+    few, a button that takes the recipe the leaderboard trains `model` with on these windows."""
+    def epochs(n) -> str:
+        return f"{n} epoch{'' if n == 1 else 's'}"
+
+    for note in st.session_state.pop(RECIPE_NOTES, []):   # what the recipe's values became in the form
+        st.warning(note, icon=":material/warning:")
+
+    line = (f"{epochs(settings['epochs'])} · batch {settings['batch_size']} · {settings['optimizer']} lr "
+            f"{settings['lr']:g} · early stopping "
+            + (f"after {epochs(settings['patience'])} without improvement" if settings["patience"] else "off"))
+    if train_windows:
+        per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
+        total = per_epoch * int(settings["epochs"])
+        line += f" · {total:,} optimisation steps ({per_epoch:,} per epoch)"
+        if total < FEW_STEPS:
+            line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
+                     "(Training settings) will fit it better.]")
+    st.caption(line)
+    if train_windows and total < FEW_STEPS and model:
+        recipe_button(model, int(train_windows), lookback, period, settings)
+
+
+RECIPE_NOTES = "forecast-recipe-notes"
+
+
+def recipe_button(model: str, train_windows: int, lookback: int, period: int, settings: dict) -> None:
+    """"Use the leaderboard's recipe": the training settings zoo/leaderboard/plan.zoo_settings gives `model`
+    on these windows (about 1,500 steps, early stopping, a cosine schedule), applied only when pressed.
+    The default 3 epochs of batch 256 make 3 steps on 40 windows: a new user's linear run scored MASE 2.24
+    where the leaderboard's linear, so trained, scored 0.46."""
+    import math
+
+    from zoo import demo
+    from zoo.leaderboard.plan import zoo_settings
+
+    caps = demo.caps()   # the hosted demo's cap on epochs (zoo/demo.py), in the label
+    recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
+    values = {k: recipe[k] for k in ("batch_size", "epochs", "patience", "lr", "schedule")}
+    if all(settings.get(k) == v for k, v in values.items()):
+        return   # taken already (on the demo, its capped epochs may still be few steps)
+    steps = math.ceil(train_windows / values["batch_size"]) * values["epochs"]
+    st.button(f"Use the leaderboard's recipe for {model}: batch {values['batch_size']}, {values['epochs']} epochs "
+              f"({steps:,} steps), lr {values['lr']:g} on a {values['schedule']} schedule, early stopping after "
+              f"{values['patience']}", key="forecast-use-recipe", icon=":material/auto_fix_high:",
+              on_click=_use_recipe, args=(values,))
+
+
+def _use_recipe(values: dict) -> None:
+    st.session_state[RECIPE_NOTES] = form.set_training_values(key_prefix="forecast-settings", values=values,
+                                                              task="series")
