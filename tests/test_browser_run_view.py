@@ -52,7 +52,8 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     page.wait_for_url("**/forecast**", timeout=30_000)
     wait_for_app(page)
     # The Forecast page, its form filled from the best trial's spec: the stored upload, the windows, the model.
-    page.get_by_text("Earlier file: shop load.csv").first.wait_for(timeout=30_000)
+    page.locator(".st-key-forecast-stored-path").get_by_text("shop load.csv").first.wait_for(timeout=30_000)
+    assert page.get_by_role("radio", name="An earlier upload").is_checked()
     wait_for_input(page, "forecast-lookback", "24")
     wait_for_input(page, "forecast-horizon", "6")
     page.wait_for_function("() => { const el = document.querySelector('.st-key-forecast-model');"

@@ -269,6 +269,18 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert not at.exception
         assert any("not a file this page can open" in w.value for w in at.warning), data
         assert at.session_state["forecast-source"] == "sample"
+        # nor is another visitor's upload offered among the earlier uploads (the Forecast and Search pages' picker)
+        sources = at.radio(key="forecast-source").options
+        assert sources == ["Bundled sample (ETTh1)", "Upload a CSV"], sources
+    mine_too = fio.store_upload(b"date,v\n" + b"".join(f"2024-02-{d:02d},{d}\n".encode() for d in range(1, 29)),
+                                "mine.csv", runs_dir, demo.owner_of("e" * 32))
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at.session_state["visitor"] = "e" * 32
+    at.session_state["forecast-source"] = "stored"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="forecast-stored-path").options == ["mine.csv · 1 kB"]
+    assert at.selectbox(key="forecast-stored-path").value == str(mine_too)
 
 
 def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(demo_on, runs_dir, st_navigation):

@@ -406,6 +406,23 @@ def test_store_upload_keeps_bytes_once_and_the_original_name(tmp_path):
         fio.store_upload(b"x" * (fio.MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)
 
 
+def test_stored_uploads_list_a_visitors_files_the_last_used_first(tmp_path):
+    import os
+
+    a = fio.store_upload(hourly_csv(50), "a.csv", tmp_path, owner="visitor-a")
+    b = fio.store_upload(hourly_csv(60), "b.csv", tmp_path, owner="visitor-a")
+    other = fio.store_upload(hourly_csv(70), "theirs.csv", tmp_path, owner="visitor-b")
+    for path, when in ((a, 1_000), (b, 2_000), (other, 3_000)):
+        os.utime(path.with_suffix(".json"), (when, when))
+    assert [e["name"] for e in fio.stored_uploads(tmp_path, "visitor-a")] == ["b.csv", "a.csv"]
+    assert [e["name"] for e in fio.stored_uploads(tmp_path)] == ["theirs.csv", "b.csv", "a.csv"], "locally: all"
+    fio.store_upload(hourly_csv(50), "a.csv", tmp_path, owner="visitor-a")   # used again: first
+    assert [e["name"] for e in fio.stored_uploads(tmp_path, "visitor-a")] == ["a.csv", "b.csv"]
+    listed = fio.stored_uploads(tmp_path, "visitor-a")[0]
+    assert listed["path"] == str(a) and listed["bytes"] == len(hourly_csv(50))
+    assert fio.stored_uploads(tmp_path, "nobody") == [] and fio.stored_uploads(tmp_path / "missing") == []
+
+
 @pytest.mark.parametrize("name", [n for n, e in sorted(EXPECTED.items()) if e == "ok"])
 def test_header_columns_name_every_column_the_reader_keeps(name):
     raw = (CORPUS / name).read_bytes()

@@ -108,6 +108,36 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
+def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
+    """A run keeps a copy of its upload (zoo/forecast_io.store_upload); the page offered it only after "Train
+    again" (a browser check's find), so a reload asked for the file again. Now the reload's warning offers the
+    kept copy, and the earlier uploads are a list, the last used first."""
+    from zoo import forecast_io as fio
+
+    older = fio.store_upload(yearly_csv(120), "older.csv", runs_dir, owner="visitor-x")
+    at = upload(page("pages/forecast.py"), "two cols.csv", yearly_csv(150))
+    clean(at)
+    kept = fio.store_upload(yearly_csv(150), "two cols.csv", runs_dir, owner="visitor-x")   # as Start does
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    at = page("pages/forecast.py")   # the reload
+    clean(at)
+    assert at.radio(key="forecast-source").value == "upload", "nothing switched on its own"
+    assert any("`two cols.csv` was uploaded before this page was reloaded; the server kept a copy" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    next(b for b in at.button if b.key == "forecast-use-kept").click().run()
+    clean(at)
+    assert at.radio(key="forecast-source").value == "stored"
+    box = at.selectbox(key="forecast-stored-path")
+    assert box.value == str(kept)
+    assert [o.split(" · ")[0] for o in box.options] == ["two cols.csv", "older.csv"], box.options
+    assert box.options[0].endswith(" kB")
+    assert "150 rows" in shown(at) and at.number_input(key="forecast-horizon").value == 6
+    assert not next(b for b in at.button if b.key == "forecast-start").disabled
+    box.set_value(str(older)).run()
+    clean(at)
+    assert "120 rows" in shown(at)
+
+
 # ------------------------------------------------------------------ 3. a wide table
 
 

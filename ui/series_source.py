@@ -50,14 +50,14 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
     if fio.is_sample(data):
         st.session_state["forecast-source"] = "sample"
     elif fio.stored_upload(data, runs_dir, upload_owner()) is not None:
-        st.session_state["forecast-stored"] = {"path": str(data), "name": fio.display_name(data, runs_dir)}
-        st.session_state["forecast-source"] = "stored"
+        _use_stored(str(data))
     else:
         st.warning(f"The run's data ({Path(str(data)).name}) is not a file this page can open: upload it again. "
                    "The other settings are filled in.", icon=":material/warning:")
 
 
 UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the draft (its bytes are not)
+STORED = "forecast-stored-path"         # the earlier upload picked, a path under the runs directory
 
 
 def _upload_changed() -> None:
@@ -66,15 +66,37 @@ def _upload_changed() -> None:
         st.session_state[UPLOAD_NAME] = ""   # saved as such: a draft keeps keys not written (ui/drafts.py)
 
 
+def _use_stored(path: str) -> None:
+    st.session_state[STORED] = path
+    st.session_state["forecast-source"] = "stored"
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (TypeError, OSError):
+        return False
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} kB"
+
+
 def source_picker(runs_dir: str) -> DataSource | None:
-    """The sample, an upload, or (after 'Train again') the file a run used. None until a file is there."""
-    drafts.register("forecast-stored")   # the earlier file picked, with the source radio
-    stored = st.session_state.get("forecast-stored")
-    if stored and not fio.stored_upload(stored.get("path"), runs_dir, upload_owner()):
-        stored = None
-    options = ["sample", "upload"] + (["stored"] if stored else [])
+    """The sample, an upload, or an earlier upload: one a run or a search used, which the server keeps
+    (fio.stored_uploads; the file a run used after "Train again"). None until a file is there."""
+    earlier = fio.stored_uploads(runs_dir, upload_owner())
+    picked = st.session_state.get(STORED)
+    if picked and fio.stored_upload(picked, runs_dir, upload_owner()):
+        # the path as the list writes it, so the select box finds it (a spec's may be written otherwise)
+        st.session_state[STORED] = next((e["path"] for e in earlier if _same_file(e["path"], picked)), picked)
+        if st.session_state[STORED] not in (e["path"] for e in earlier):   # its name sidecar lost: still offered
+            earlier.insert(0, {"path": picked, "name": fio.display_name(picked, runs_dir), "bytes": 0})
+    elif earlier:
+        st.session_state[STORED] = earlier[0]["path"]
+    options = ["sample", "upload"] + (["stored"] if earlier else [])
     labels = {"sample": "Bundled sample (ETTh1)", "upload": "Upload a CSV",
-              "stored": f"Earlier file: {stored['name'] if stored else ''}"}
+              "stored": "An earlier upload" if len(earlier) == 1 else f"Earlier uploads ({len(earlier)})"}
     if st.session_state.get("forecast-source") not in options:
         st.session_state["forecast-source"] = "sample"
     kind = st.radio("Source", options, format_func=labels.get, horizontal=True, label_visibility="collapsed",
@@ -85,9 +107,15 @@ def source_picker(runs_dir: str) -> DataSource | None:
         return DataSource("sample", f"sample:{path}:{path.stat().st_mtime}", fio.SAMPLE_NAME, path=str(path),
                           spec_data=fio.SAMPLE_NAME)
     if kind == "stored":
-        path = fio.stored_upload(stored["path"], runs_dir, upload_owner())
-        st.caption(f"The file `{stored['name']}` as stored for an earlier run; upload it again to change it.")
-        return DataSource("stored", path.stem, stored["name"], path=str(path), spec_data=str(stored["path"]))
+        names = {e["path"]: e["name"] + (f" · {_size(e['bytes'])}" if e["bytes"] else "") for e in earlier}
+        chosen = st.selectbox("Earlier upload", list(names), format_func=names.get, **drafts.kept(STORED),
+                              help="files uploaded for a run or a search, the last used first; the server keeps "
+                                   "a copy of each so that its runs can be reproduced")
+        path = fio.stored_upload(chosen, runs_dir, upload_owner())
+        name = fio.display_name(chosen, runs_dir)
+        st.caption(f"`{name}` as stored for an earlier run or search; upload it again under **Upload a CSV** "
+                   "to change it.")
+        return DataSource("stored", path.stem, name, path=str(path), spec_data=str(chosen))
     uploaded = st.file_uploader(
         "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload",
         max_upload_size=max(1, int(fio.upload_limits()[0] // 1_000_000)),
@@ -102,10 +130,18 @@ def source_picker(runs_dir: str) -> DataSource | None:
         st.session_state["forecast-last-upload"] = last
     drafts.register(UPLOAD_NAME)
     if last is None:
-        if st.session_state.get(UPLOAD_NAME):   # a reload: the draft names a file whose bytes were not kept
-            st.warning(f"`{st.session_state[UPLOAD_NAME][:120]}` was uploaded before this page was reloaded; a "
-                       "file is not kept across a reload until a run or a search uses it. Upload it again: the "
-                       "other settings are as you left them.", icon=":material/upload_file:")
+        dropped = st.session_state.get(UPLOAD_NAME)
+        if dropped:   # a reload: the draft names a file whose bytes were not kept
+            kept_copy = next((e for e in earlier if e["name"] == dropped), None)
+            if kept_copy:   # a run or a search used it, so the server has it
+                st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; the server kept a copy "
+                           "when a run or a search used it.", icon=":material/upload_file:")
+                st.button(f"Use the kept copy of {dropped[:60]}", key="forecast-use-kept", icon=":material/history:",
+                          on_click=_use_stored, args=(kept_copy["path"],))
+            else:
+                st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; a file is not kept "
+                           "across a reload until a run or a search uses it. Upload it again: the other settings "
+                           "are as you left them.", icon=":material/upload_file:")
         st.caption("The file is kept until this page is reloaded or closed; a run or a search started with it "
                    "keeps a copy, so that it can be reproduced.")
         return None

@@ -123,6 +123,28 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
     return path
 
 
+def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[dict]:
+    """The uploads kept by `store_upload` (a run or a search used them), `owner`'s only when given (on the
+    hosted demo; locally every one, as `stored_upload` re-opens any), the last used first:
+    [{"path", "name", "bytes", "used"}], `used` the time of its last store (the sidecar is rewritten each
+    time). What the Forecast and Search pages offer as earlier files, so a reload (which drops the bytes
+    of an upload, ui/series_source.py) does not make the visitor upload a file the server keeps."""
+    root = Path(runs_dir) / UPLOADS
+    found = []
+    for sidecar in root.glob(f"{owner}/*.json" if owner else "*/*.json"):
+        path = sidecar.with_suffix(".csv")
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            used = sidecar.stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        if path.is_file() and isinstance(meta, dict):
+            found.append({"path": str(path), "name": str(meta.get("name") or path.name),
+                          "bytes": int(meta.get("bytes") or 0), "used": used})
+    found.sort(key=lambda item: item["used"], reverse=True)
+    return found[:limit]
+
+
 def display_name(data, runs_dir=None) -> str:
     """What a person calls a spec's data: the sample's name, an upload's original file name, or the file name."""
     if data is None:
