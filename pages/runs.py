@@ -11,13 +11,14 @@ from ui.compare import group_by_study, keep_ticks, overlay_figure, run_record, r
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
-from zoo.runs import delete_run, exists, run_path
+from zoo.runs import delete_run, exists, listing_state, run_path
 
 st.title("Runs")
 ensure_app_shell()
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
+listing = listing_state() if is_local() else None   # locally, a run the CLI starts shows up too
 runs = my_runs()
 existing = {r.run_id for r in runs}   # before the switches hide some: their ticks are kept (ui/compare.keep_ticks)
 if is_local():
@@ -36,7 +37,7 @@ if is_local() and runs and st.toggle("Only the runs started in this browser",
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
         st.toggle("Hide search trials", **drafts.kept("runs-hide-trials")):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
-follow_live_jobs(manager, progress, None if is_local() else owner)
+follow_live_jobs(manager, progress, None if is_local() else owner, listing)
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")

@@ -52,7 +52,7 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     page.wait_for_url("**/forecast**", timeout=30_000)
     wait_for_app(page)
     # The Forecast page, its form filled from the best trial's spec: the stored upload, the windows, the model.
-    page.locator(".st-key-forecast-stored-path").get_by_text("shop load.csv").first.wait_for(timeout=30_000)
+    page.get_by_text("shop load.csv as stored for an earlier run or search").first.wait_for(timeout=30_000)
     assert page.get_by_role("radio", name="An earlier upload").is_checked()
     wait_for_input(page, "forecast-lookback", "24")
     wait_for_input(page, "forecast-horizon", "6")
@@ -135,3 +135,17 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     other.close()
     following.wait_for(state="detached", timeout=60_000)
     page.get_by_text("Tick rows to compare").first.wait_for()
+
+    # A run the CLI writes into the same runs directory shows up, and goes when deleted, with no click
+    # either (the page listed it only after one: a browser check's find). Written as `python -m zoo train`
+    # writes a run's folder (zoo/runs.py), without its minute of training.
+    import shutil
+
+    from zoo.runs import RunWriter
+    from zoo.spec import ExperimentSpec
+
+    cli_run = RunWriter(app_server.runs_dir, ExperimentSpec(model="mlp", epochs=1))
+    cell = page.get_by_text(cli_run.run_id).first
+    cell.wait_for(state="attached", timeout=30_000)   # a cell of the runs table, once its folder appeared
+    shutil.rmtree(cli_run.path)
+    cell.wait_for(state="detached", timeout=30_000)

@@ -338,13 +338,17 @@ def job_progress(manager, owner: str | None = None) -> tuple:
                  for job in manager.jobs(owner))
 
 
-def follow_live_jobs(manager, seen: tuple, owner: str | None = None) -> None:
+def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tuple | None = None) -> None:
     """While a job of `seen` (job_progress's, read before the page drew its list) runs, look every
     LIST_REFRESH_S seconds whether one has moved on (a new epoch, trial or leaderboard row, an end)
     and redraw the whole page when one has: a list drawn once said `running` for a run long finished.
+    Given `listing` (zoo.runs.listing_state, read before the list; locally), also whenever a run folder
+    appears, ends or goes, as one the CLI started does: the list showed it only after a click.
     Nothing is drawn while none runs."""
+    from zoo.runs import listing_state
+
     running = [p for p in seen if p[1] in ACTIVE]
-    if not running and job_progress(manager, owner) == seen:
+    if not running and job_progress(manager, owner) == seen and listing is None:
         return
     several = len(running) > 1
     if running:
@@ -353,7 +357,7 @@ def follow_live_jobs(manager, seen: tuple, owner: str | None = None) -> None:
 
     @fragment(run_every=LIST_REFRESH_S)
     def _follow() -> None:
-        if job_progress(manager, owner) != seen:
+        if job_progress(manager, owner) != seen or (listing is not None and listing_state() != listing):
             st.rerun(scope="app")
 
     _follow()

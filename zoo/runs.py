@@ -492,6 +492,22 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
     return runs
 
 
+def listing_state(root: str | os.PathLike | None = None) -> tuple:
+    """Each folder under the root with its result file's change time, a stat each and no file read: what a
+    list of runs watches to redraw when a run appears, ends or goes, one the CLI started too (ui/live.py)."""
+    def changed_at(folder: str) -> int:
+        try:
+            return os.stat(os.path.join(folder, RESULT)).st_mtime_ns
+        except OSError:   # not written yet, or the folder went meanwhile
+            return 0
+
+    try:
+        folders = [entry.path for entry in os.scandir(runs_root(root)) if entry.is_dir()]
+    except OSError:
+        return ()
+    return tuple(sorted((os.path.basename(f), changed_at(f)) for f in folders))
+
+
 def delete_run(path: str | os.PathLike) -> None:
     path = Path(path)
     if not _is_run_dir(path):
