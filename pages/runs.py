@@ -78,11 +78,14 @@ else:
         st.caption("Select two or more runs to overlay their curves and compare their specs.")
     else:
         st.markdown("**Open**")
-        links = st.columns(min(len(selected), 4))
+        # Two to a row: a run id and its status are about 45 characters, cut short in three columns at 1,400 px.
+        links = st.columns(min(len(selected), 2))
         for i, record in enumerate(selected[:8]):
             label = f"{record['run']} ({record['status']})"
             links[i % len(links)].page_link(get_task(record["task"]).page, query_params={"run": record["run"]},
                                             label=label, icon=":material/open_in_new:")
+        if len(selected) > 8:
+            st.caption(f"The first 8 of the {len(selected)} ticked runs; untick some to open the others.")
 
         active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active]
         others = [r["run"] for r in selected if not can_control(r["owner"])]
