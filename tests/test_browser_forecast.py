@@ -15,29 +15,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import after_run, enter_text, run_heading, set_slider, slider_value, wait_for_app
-from tests.conftest import shot
+from tests.conftest import tall_shot
 from zoo.forecast_io import FORECAST_COLUMNS
 
 pytestmark = pytest.mark.browser
 
 ROWS, HORIZON = 400, 24
-SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
-    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
-    .map(el => el.scrollHeight), document.body.scrollHeight)"""
 PLOTTED = """(selector) => { const el = document.querySelector(selector + ' .js-plotly-plot');
     return el && el.data ? el.data.reduce((n, t) => n + ((t.x || []).length), 0) : 0; }"""
-
-
-def tall_shot(page, name: str) -> Path:
-    """shot() of the whole page: Streamlit scrolls inside its main container, so the viewport is grown
-    to the content first."""
-    size = page.viewport_size
-    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
-    page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(400)  # let plotly re-lay out
-    path = shot(page, name)
-    page.set_viewport_size(size)
-    return path
 
 
 def daily_cycle_csv(path: Path) -> pd.Timestamp:

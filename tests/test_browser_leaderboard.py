@@ -10,7 +10,8 @@ import json
 import pytest
 
 from tests.browser import after_run, set_slider, slider_value, wait_for_app
-from tests.test_browser_forecast import daily_cycle_csv, tall_shot
+from tests.conftest import tall_shot
+from tests.test_browser_forecast import daily_cycle_csv
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,8 @@ import pytest
 pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt (.ci/run does)")
 
 from tests.browser import open_train, set_slider, streamlit_server, wait_for_points  # noqa: E402
-from tests.test_browser_train import HAS_VAL_LOSS, run_id_from_url, tall_shot, wait_for_status  # noqa: E402
+from tests.conftest import tall_shot  # noqa: E402
+from tests.test_browser_train import HAS_VAL_LOSS, run_id_from_url, wait_for_status  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.ray]
 

@@ -11,13 +11,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import RUN_NUMBER, enter_text, wait_for_app
-from tests.conftest import ARTIFACTS
+from tests.conftest import tall_shot
 
 pytestmark = pytest.mark.browser
 
-SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
-    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
-    .map(el => el.scrollHeight), document.body.scrollHeight)"""
 # Rows the trial table shows (the data grid is drawn on a canvas; its accessible grid counts rows).
 TABLE_ROWS = """() => { const grid = document.querySelector('.st-key-search_trial_table [aria-rowcount]');
     return grid ? Number(grid.getAttribute('aria-rowcount')) - 1 : -1; }"""
@@ -30,22 +27,6 @@ IMPORTANCE_LABELS = """() => { const el = document.querySelector('.st-key-search
 
 
 TRIALS_ASKED = 10_000   # the form's most: the study runs until the test stops it
-
-
-def tall_shot(page, name: str) -> None:
-    """A screenshot of the whole page (Streamlit scrolls inside its main container)."""
-    size = page.viewport_size
-    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
-    page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(400)
-    try:  # let plotly finish drawing after the resize (and a refresh that redrew a chart)
-        page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-            .every(el => el._fullLayout && el.querySelector('.main-svg .plot'))""", timeout=5_000)
-    except Exception:
-        pass  # a screenshot of a chart mid-draw is still a screenshot
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.set_viewport_size(size)
 
 
 def page_state(page) -> dict:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser import (STATUS_IS, open_train, run_heading, set_slider, slider_value, wait_for_app,
                            wait_for_points)
-from tests.conftest import ARTIFACTS
+from tests.conftest import tall_shot
 
 pytestmark = pytest.mark.browser
 
@@ -20,27 +20,8 @@ HAS_HEATMAP = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .some(el => (el.data || []).some(t => t.type === 'heatmap'))"""
 HAS_VAL_LOSS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .some(el => (el.data || []).some(t => t.name === 'val loss'))"""
-SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
-    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'))
-    .map(el => el.scrollHeight), document.body.scrollHeight)"""
 
 
-SETTLED = """() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')
-    && !document.querySelector('[data-stale=true]')"""
-
-
-def tall_shot(page, name: str) -> None:
-    """A screenshot of the whole page: Streamlit scrolls inside its main container, so a plain
-    full-page screenshot stops at the viewport; grow the viewport to the content first."""
-    wait_for_app(page)
-    page.wait_for_function(SETTLED, timeout=60_000)
-    size = page.viewport_size
-    height = min(6000, max(size["height"], int(page.evaluate(SCROLL_HEIGHT)) + 40))
-    page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(300)  # let plotly re-lay out
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.set_viewport_size(size)
 
 
 def wait_for_status(page, status: str, timeout: float = 30_000) -> None:
