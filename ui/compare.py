@@ -269,6 +269,7 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
             pad = max(0.02, (max(values) - min(values)) * 0.1) if values else 0
             fig.update_yaxes(tickformat=".0%", row=row, col=2,
                              range=[max(0.0, min(values) - pad), min(1.02, max(values) + pad)] if values else None)
-    fig.update_layout(height=height * len(tasks), margin=dict(l=10, r=10, t=40, b=10),
+    # Top margin 64: at 40 the right subplot's title sat under plotly's toolbar (a browser check).
+    fig.update_layout(height=height * len(tasks), margin=dict(l=10, r=10, t=64, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18 / len(tasks), x=0))
     return fig
