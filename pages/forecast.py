@@ -7,12 +7,10 @@ the runs directory only when training starts (the worker process reads it from t
 """
 import streamlit as st
 
-from ui import drafts, form, leaderboard
-from ui import series_source, series_windows
+from ui import drafts, form, leaderboard, series_source, series_windows
 from ui.prefill import say_filled, take_prefill
 from ui.run_view import run_panel, start_button, start_run
 from ui.state import ensure_app_shell, runs_dir, session_owner
-from zoo.forecast_io import store_upload
 from zoo.registry import SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
 
@@ -86,9 +84,7 @@ with setup:
                                          date_col=sf.date_col, layout=choice["layout"], **windows, **settings))
         if spec is not None:
             try:
-                if source.kind == "upload":
-                    spec = spec.replace(data=str(store_upload(source.raw, source.name, runs_dir(),
-                                                              session_owner())))
+                spec = spec.replace(data=series_source.data_for_spec(source, runs_dir(), session_owner()))
             except SpecError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:

@@ -18,7 +18,9 @@ ensure_app_shell()
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
-listing = listing_state() if is_local() else None   # locally, a run the CLI starts shows up too
+# Locally a run may come from the CLI, outside this server's jobs: the page watches the folder for it. On the
+# demo every run is a job of this server (followed above), and the folder holds every visitor's runs.
+listing = listing_state(runs_dir()) if is_local() else None
 runs = my_runs()
 existing = {r.run_id for r in runs}   # before the switches hide some: their ticks are kept (ui/compare.keep_ticks)
 if is_local():
@@ -37,7 +39,7 @@ if is_local() and runs and st.toggle("Only the runs started in this browser",
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
         st.toggle("Hide search trials", **drafts.kept("runs-hide-trials")):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
-follow_live_jobs(manager, progress, None if is_local() else owner, listing)
+follow_live_jobs(manager, progress, None if is_local() else owner, listing, runs_dir())
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")

@@ -22,8 +22,6 @@ HAS_VAL_LOSS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .some(el => (el.data || []).some(t => t.name === 'val loss'))"""
 
 
-
-
 def wait_for_status(page, status: str, timeout: float = 30_000) -> None:
     """Wait until the run's status badge says `status` (its word, not a longer one like 'stopping…')."""
     page.wait_for_function(STATUS_IS, arg=status, timeout=timeout)

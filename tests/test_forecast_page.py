@@ -413,13 +413,22 @@ def test_stored_uploads_list_a_visitors_files_the_last_used_first(tmp_path):
     b = fio.store_upload(hourly_csv(60), "b.csv", tmp_path, owner="visitor-a")
     other = fio.store_upload(hourly_csv(70), "theirs.csv", tmp_path, owner="visitor-b")
     for path, when in ((a, 1_000), (b, 2_000), (other, 3_000)):
-        os.utime(path.with_suffix(".json"), (when, when))
+        os.utime(path, (when, when))
     assert [e["name"] for e in fio.stored_uploads(tmp_path, "visitor-a")] == ["b.csv", "a.csv"]
     assert [e["name"] for e in fio.stored_uploads(tmp_path)] == ["theirs.csv", "b.csv", "a.csv"], "locally: all"
-    fio.store_upload(hourly_csv(50), "a.csv", tmp_path, owner="visitor-a")   # used again: first
+    assert [e["name"] for e in fio.stored_uploads(tmp_path, limit=1)] == ["theirs.csv"]
+    # Used again, by a run from the earlier upload (mark_used) or the same bytes uploaded again: first, and
+    # young again for the demo's sweep, which deletes by modification time.
+    fio.mark_used(a)
     assert [e["name"] for e in fio.stored_uploads(tmp_path, "visitor-a")] == ["a.csv", "b.csv"]
+    assert a.stat().st_mtime > 2_000 and a.with_suffix(".json").stat().st_mtime > 2_000
+    os.utime(a, (1_000, 1_000))
+    fio.store_upload(hourly_csv(50), "a.csv", tmp_path, owner="visitor-a")
+    assert a.stat().st_mtime > 2_000
     listed = fio.stored_uploads(tmp_path, "visitor-a")[0]
-    assert listed["path"] == str(a) and listed["bytes"] == len(hourly_csv(50))
+    assert listed["path"] == str(a) and listed["bytes"] == len(hourly_csv(50)) and listed["key"] == a.stem
+    a.with_suffix(".json").write_text('{"bytes": "x"}')   # a sidecar spoilt: still listed, by its file name
+    assert fio.stored_uploads(tmp_path, "visitor-a")[0]["name"] == a.name
     assert fio.stored_uploads(tmp_path, "nobody") == [] and fio.stored_uploads(tmp_path / "missing") == []
 
 

@@ -111,10 +111,13 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
 def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     """A run keeps a copy of its upload (zoo/forecast_io.store_upload); the page offered it only after "Train
     again" (a browser check's find), so a reload asked for the file again. Now the reload's warning offers the
-    kept copy, and the earlier uploads are a list, the last used first."""
+    kept copy of those very bytes, and the earlier uploads are a list, the last used first."""
+    import os
+
     from zoo import forecast_io as fio
 
     older = fio.store_upload(yearly_csv(120), "older.csv", runs_dir, owner="visitor-x")
+    os.utime(older, (1_000, 1_000))
     at = upload(page("pages/forecast.py"), "two cols.csv", yearly_csv(150))
     clean(at)
     kept = fio.store_upload(yearly_csv(150), "two cols.csv", runs_dir, owner="visitor-x")   # as Start does
@@ -136,6 +139,38 @@ def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     box.set_value(str(older)).run()
     clean(at)
     assert "120 rows" in shown(at)
+
+
+def test_a_kept_copy_is_of_the_same_bytes_and_a_pick_no_longer_kept_is_said_not_swapped(runs_dir):
+    """A review's finds: another `data.csv` kept from an earlier run was offered as the copy of a new `data.csv`
+    a reload dropped (the match was by name); and an earlier upload the draft picked, since deleted (the demo
+    sweeps uploads after a day), was silently replaced by the newest other one."""
+    from zoo import forecast_io as fio
+
+    first = fio.store_upload(yearly_csv(120), "data.csv", runs_dir, owner="visitor-x")
+    at = upload(page("pages/forecast.py"), "data.csv", yearly_csv(150))   # a new version, not used by a run
+    clean(at)
+    at = page("pages/forecast.py")   # the reload
+    clean(at)
+    assert not [b for b in at.button if b.key == "forecast-use-kept"], "not the same file"
+    assert any("`data.csv` was uploaded before this page was reloaded" in w.value and "Upload it again" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    # Two kept files of one name: told apart by the start of their hash.
+    second = fio.store_upload(yearly_csv(150), "data.csv", runs_dir, owner="visitor-x")
+    at.radio(key="forecast-source").set_value("stored").run()
+    clean(at)
+    labels = at.selectbox(key="forecast-stored-path").options
+    assert sorted(label.split(" · ")[::2] for label in labels) == sorted([["data.csv", first.stem[:8]],
+                                                                         ["data.csv", second.stem[:8]]]), labels
+    at.selectbox(key="forecast-stored-path").set_value(str(first)).run()
+    clean(at)
+    assert "120 rows" in shown(at)
+    first.unlink()
+    at = page("pages/forecast.py")   # a reload after the sweep
+    clean(at)
+    assert at.radio(key="forecast-source").value == "upload"
+    assert any("no longer kept on this server" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "150 rows" not in shown(at), "no other file put in its place"
 
 
 # ------------------------------------------------------------------ 3. a wide table

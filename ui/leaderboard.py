@@ -115,16 +115,14 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                              "data) it is not tried at all; what does not fit is listed as skipped")
     if not pressed:
         return
-    data = source.spec_data or source.name
-    if source.kind == "upload":
-        from zoo.forecast_io import store_upload
-        from zoo.registry import SpecError
+    from ui.series_source import data_for_spec
+    from zoo.registry import SpecError
 
-        try:
-            data = str(store_upload(source.raw, source.name, runs_dir(), session_owner()))
-        except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
-            st.error(str(exc), icon=":material/error:")
-            return
+    try:
+        data = data_for_spec(source, runs_dir(), session_owner())
+    except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
+        st.error(str(exc), icon=":material/error:")
+        return
     # One model's windows ride along in `extra` (not settings of the board): a reload while it runs
     # fills the page back with them, as a training run's spec does (ui/prefill.py's
     # _restore_after_reload).

@@ -20,6 +20,7 @@ import streamlit as st
 from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
+from zoo.runs import listing_state
 
 REFRESH_S = 1.0
 FIRST_POINTS_REFRESH_S = 0.25   # until the chart has its first points: they show within a quarter second
@@ -338,15 +339,14 @@ def job_progress(manager, owner: str | None = None) -> tuple:
                  for job in manager.jobs(owner))
 
 
-def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tuple | None = None) -> None:
+def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tuple | None = None,
+                     root: str | None = None) -> None:
     """While a job of `seen` (job_progress's, read before the page drew its list) runs, look every
     LIST_REFRESH_S seconds whether one has moved on (a new epoch, trial or leaderboard row, an end)
     and redraw the whole page when one has: a list drawn once said `running` for a run long finished.
-    Given `listing` (zoo.runs.listing_state, read before the list; locally), also whenever a run folder
-    appears, ends or goes, as one the CLI started does: the list showed it only after a click.
+    Given `listing` (zoo.runs.listing_state of `root`, read before the list; locally), also whenever a run
+    folder there appears, ends or goes, as one the CLI started does: the list showed it only after a click.
     Nothing is drawn while none runs."""
-    from zoo.runs import listing_state
-
     running = [p for p in seen if p[1] in ACTIVE]
     if not running and job_progress(manager, owner) == seen and listing is None:
         return
@@ -357,7 +357,7 @@ def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tu
 
     @fragment(run_every=LIST_REFRESH_S)
     def _follow() -> None:
-        if job_progress(manager, owner) != seen or (listing is not None and listing_state() != listing):
+        if job_progress(manager, owner) != seen or (listing is not None and listing_state(root) != listing):
             st.rerun(scope="app")
 
     _follow()

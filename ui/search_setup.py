@@ -179,8 +179,8 @@ def draws_series() -> bool:
 
 
 def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
-    """(task, spec fields for the data, the upload to store at Start or None). A window setting the series
-    cannot take is said under the window boxes and added to `problems`."""
+    """(task, spec fields for the data, the series source (series_source.data_for_spec at Start) or None). A
+    window setting the series cannot take is said under the window boxes and added to `problems`."""
     kind = column.radio("Data", ["Images", SERIES_DATA], **drafts.kept("search_kind"), horizontal=True)
     if kind == "Images":
         data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data"),
@@ -210,7 +210,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
     if sf is None:
         raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
     fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows)
-    return "series", fields, (source if source.kind == "upload" else None)
+    return "series", fields, source
 
 
 def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | None:
@@ -218,7 +218,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     st.session_state["runs-dir-for-search"] = runs_dir
     top = st.columns([2, 2, 2])
     typed_problems: list[str] = []
-    task, data_fields, upload = _data_choice(top[0], typed_problems)
+    task, data_fields, source = _data_choice(top[0], typed_problems)
     models = list_models(task)
     model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
                              **drafts.kept(f"search_model_{task}"))
@@ -292,10 +292,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                      disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
                      or bool(typed_problems)):
         return None
-    if upload is not None:
-        from zoo.forecast_io import store_upload
-
-        spec = spec.replace(data=str(store_upload(upload.raw, upload.name, runs_dir, session_owner())))
+    if source is not None:   # an upload stored, an earlier one marked used
+        spec = spec.replace(data=series_source.data_for_spec(source, runs_dir, session_owner()))
     config = SearchConfig(spec=spec, space=space, objective=objective, n_trials=int(n_trials),
                           timeout=float(minutes) * 60 or None, study=study, storage=storage, sampler=sampler,
                           pruner=pruner, runs_dir=runs_dir, owner=session_owner())

@@ -57,13 +57,15 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
 
 
 UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the draft (its bytes are not)
-STORED = "forecast-stored-path"         # the earlier upload picked, a path under the runs directory
+UPLOAD_KEY = "forecast-upload-key"     # and its content's SHA-256: a kept copy is that file, not one of its name
+STORED = "forecast-stored-path"        # the earlier upload picked, a path under the runs directory
 
 
 def _upload_changed() -> None:
     if st.session_state.get("forecast-upload") is None:   # the person removed the file
         st.session_state.pop("forecast-last-upload", None)
         st.session_state[UPLOAD_NAME] = ""   # saved as such: a draft keeps keys not written (ui/drafts.py)
+        st.session_state[UPLOAD_KEY] = ""
 
 
 def _use_stored(path: str) -> None:
@@ -82,18 +84,54 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} kB"
 
 
-def source_picker(runs_dir: str) -> DataSource | None:
-    """The sample, an upload, or an earlier upload: one a run or a search used, which the server keeps
-    (fio.stored_uploads; the file a run used after "Train again"). None until a file is there."""
+def _label(entry: dict, earlier: list[dict]) -> str:
+    """Its name and size; with the start of its content's hash where two uploads share a name."""
+    same_name = sum(e["name"] == entry["name"] for e in earlier) > 1
+    return f"{entry['name']} · {_size(entry['bytes'])}" + (f" · {entry['key'][:8]}" if same_name else "")
+
+
+def data_for_spec(source: DataSource, runs_dir: str, owner: str) -> str:
+    """What a spec's `data` says for this source when a run, a search or a leaderboard starts: an upload is
+    stored under the runs directory (a worker reads it there, and the run can be reproduced), an earlier upload
+    is marked used (first in the list, and its age for the demo's sweep counted from now), the sample is named.
+    Raises SpecError (the demo's disk cap, a read-only runs directory)."""
+    if source.kind == "upload":
+        return str(fio.store_upload(source.raw, source.name, runs_dir, owner))
+    if source.kind == "stored":
+        fio.mark_used(source.path)
+    return source.spec_data or source.name
+
+
+def _earlier_uploads(runs_dir: str) -> list[dict]:
+    """fio.stored_uploads, with the one picked before (a handed-over spec's, or the draft's) among them; a pick
+    no longer kept (the demo's sweep, a deletion) is said and dropped, never swapped for another file."""
     earlier = fio.stored_uploads(runs_dir, upload_owner())
     picked = st.session_state.get(STORED)
-    if picked and fio.stored_upload(picked, runs_dir, upload_owner()):
-        # the path as the list writes it, so the select box finds it (a spec's may be written otherwise)
-        st.session_state[STORED] = next((e["path"] for e in earlier if _same_file(e["path"], picked)), picked)
-        if st.session_state[STORED] not in (e["path"] for e in earlier):   # its name sidecar lost: still offered
-            earlier.insert(0, {"path": picked, "name": fio.display_name(picked, runs_dir), "bytes": 0})
-    elif earlier:
+    path = fio.stored_upload(picked, runs_dir, upload_owner()) if picked else None
+    if picked and path is None:
+        st.session_state.pop(STORED, None)
+        if st.session_state.get("forecast-source") == "stored":
+            st.session_state["forecast-source"] = "upload"
+            st.warning("The earlier upload picked before is no longer kept on this server: upload the file again, "
+                       "or pick another earlier upload. The other settings are as you left them.",
+                       icon=":material/upload_file:")
+    elif path is not None:
+        listed = next((e["path"] for e in earlier if _same_file(e["path"], path)), None)
+        if listed is None:   # past the list's length: offered still, last
+            listed = str(picked)
+            earlier.append({"path": listed, "name": fio.display_name(path), "bytes": path.stat().st_size,
+                            "key": path.stem})
+        st.session_state[STORED] = listed   # the path as the list writes it (a spec's may be written otherwise)
+    if earlier and STORED not in st.session_state:
         st.session_state[STORED] = earlier[0]["path"]
+    return earlier
+
+
+def source_picker(runs_dir: str) -> DataSource | None:
+    """The sample, an upload, or an earlier upload: one the server keeps since a run, a search, a leaderboard
+    or the Inspect page used it (fio.stored_uploads; the file a run used after "Train again"). None until a
+    file is there."""
+    earlier = _earlier_uploads(runs_dir)
     options = ["sample", "upload"] + (["stored"] if earlier else [])
     labels = {"sample": "Bundled sample (ETTh1)", "upload": "Upload a CSV",
               "stored": "An earlier upload" if len(earlier) == 1 else f"Earlier uploads ({len(earlier)})"}
@@ -107,14 +145,18 @@ def source_picker(runs_dir: str) -> DataSource | None:
         return DataSource("sample", f"sample:{path}:{path.stat().st_mtime}", fio.SAMPLE_NAME, path=str(path),
                           spec_data=fio.SAMPLE_NAME)
     if kind == "stored":
-        names = {e["path"]: e["name"] + (f" · {_size(e['bytes'])}" if e["bytes"] else "") for e in earlier}
+        names = {e["path"]: _label(e, earlier) for e in earlier}
         chosen = st.selectbox("Earlier upload", list(names), format_func=names.get, **drafts.kept(STORED),
-                              help="files uploaded for a run or a search, the last used first; the server keeps "
-                                   "a copy of each so that its runs can be reproduced")
+                              help="files uploaded for a run, a search, a leaderboard or the Inspect page, the "
+                                   "last used first; the server keeps a copy of each so that its runs can be "
+                                   "reproduced")
         path = fio.stored_upload(chosen, runs_dir, upload_owner())
+        if path is None:   # swept between the list and now
+            st.warning("That upload is no longer kept on this server: upload the file again.",
+                       icon=":material/upload_file:")
+            return None
         name = fio.display_name(chosen, runs_dir)
-        st.caption(f"`{name}` as stored for an earlier run or search; upload it again under **Upload a CSV** "
-                   "to change it.")
+        st.caption(f"`{name}` as kept on this server; upload it again under **Upload a CSV** to change it.")
         return DataSource("stored", path.stem, name, path=str(path), spec_data=str(chosen))
     uploaded = st.file_uploader(
         "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload",
@@ -129,10 +171,12 @@ def source_picker(runs_dir: str) -> DataSource | None:
         last = {"file_id": uploaded.file_id, "name": uploaded.name, "raw": raw, "key": fio.upload_key(raw)}
         st.session_state["forecast-last-upload"] = last
     drafts.register(UPLOAD_NAME)
+    drafts.register(UPLOAD_KEY)
     if last is None:
         dropped = st.session_state.get(UPLOAD_NAME)
         if dropped:   # a reload: the draft names a file whose bytes were not kept
-            kept_copy = next((e for e in earlier if e["name"] == dropped), None)
+            # The same bytes, not the same name: another data.csv kept from an earlier run is another file.
+            kept_copy = next((e for e in earlier if e["key"] == st.session_state.get(UPLOAD_KEY)), None)
             if kept_copy:   # a run or a search used it, so the server has it
                 st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; the server kept a copy "
                            "when a run or a search used it.", icon=":material/upload_file:")
@@ -145,7 +189,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
         st.caption("The file is kept until this page is reloaded or closed; a run or a search started with it "
                    "keeps a copy, so that it can be reproduced.")
         return None
-    st.session_state[UPLOAD_NAME] = last["name"]
+    st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = last["name"], last["key"]
     if uploaded is None:
         st.caption(f"Using `{last['name']}`, uploaded earlier in this session.")
     return DataSource("upload", last["key"], last["name"], raw=last["raw"])

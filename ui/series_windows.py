@@ -24,6 +24,7 @@ SPLITS = {
 }
 FEATURES = {"target": "target only (univariate)", "all": "all numeric columns (multivariate)"}
 
+
 def init_defaults(prefill: dict | None = None) -> None:
     """The page's defaults (fast on the sample), and a handed-over spec's values, written to widget state."""
     defaults = {name: setting(name).default for name in WINDOW_FIELDS}   # zoo/spec.py's declarations

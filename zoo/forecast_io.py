@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -84,6 +85,8 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
         from zoo import demo
 
         demo.check_upload_room(owner or "local", runs_dir, len(raw))
+    else:
+        mark_used(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if not path.exists():
@@ -124,25 +127,35 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
 
 
 def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[dict]:
-    """The uploads kept by `store_upload` (a run or a search used them), `owner`'s only when given (on the
-    hosted demo; locally every one, as `stored_upload` re-opens any), the last used first:
-    [{"path", "name", "bytes", "used"}], `used` the time of its last store (the sidecar is rewritten each
-    time). What the Forecast and Search pages offer as earlier files, so a reload (which drops the bytes
-    of an upload, ui/series_source.py) does not make the visitor upload a file the server keeps."""
+    """The uploads kept by `store_upload` (a run, a search, a leaderboard or the Inspect page used them),
+    `owner`'s only when given (on the hosted demo; locally every one, as `stored_upload` re-opens any), the
+    last used first (`mark_used`): [{"path", "name", "bytes", "used", "key"}]. What the Forecast and Search
+    pages offer as earlier uploads, so a reload (which drops an upload's bytes, ui/series_source.py) does not
+    make the visitor upload a file the server keeps. A stat per file; only the `limit` newest are read."""
     root = Path(runs_dir) / UPLOADS
     found = []
-    for sidecar in root.glob(f"{owner}/*.json" if owner else "*/*.json"):
-        path = sidecar.with_suffix(".csv")
+    for path in root.glob(f"{owner}/*.csv" if owner else "*/*.csv"):
         try:
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            used = sidecar.stat().st_mtime
-        except (OSError, ValueError):
+            stat = path.stat()
+        except OSError:   # swept meanwhile
             continue
-        if path.is_file() and isinstance(meta, dict):
-            found.append({"path": str(path), "name": str(meta.get("name") or path.name),
-                          "bytes": int(meta.get("bytes") or 0), "used": used})
-    found.sort(key=lambda item: item["used"], reverse=True)
-    return found[:limit]
+        found.append((stat.st_mtime, stat.st_size, path))
+    out = []
+    for used, size, path in sorted(found, key=lambda item: item[0], reverse=True)[:limit]:
+        out.append({"path": str(path), "name": display_name(path), "bytes": size, "used": used, "key": path.stem})
+    return out
+
+
+def mark_used(path) -> None:
+    """An upload used again (a run started from an earlier upload, or the same bytes stored again): first in
+    `stored_uploads`, and its age counted from now by the demo's sweep (zoo/demo.py), which deletes by a file's
+    modification time: a file first uploaded a day ago and used a minute ago was deleted under its run."""
+    path = Path(path)
+    for file in (path, path.with_suffix(".json")):
+        try:
+            os.utime(file)
+        except OSError:   # swept meanwhile: the run that reads it says so
+            pass
 
 
 def display_name(data, runs_dir=None) -> str:

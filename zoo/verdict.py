@@ -19,7 +19,7 @@ MARGIN = 0.02
 
 
 # Optimisation steps in all below which even the linear model is far from fitted (the Forecast page says so
-# beside its training settings, ui/series_source.training_caption).
+# beside its training settings, ui/series_windows.training_caption).
 FEW_STEPS = 100
 
 
