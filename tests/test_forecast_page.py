@@ -430,6 +430,10 @@ def test_stored_uploads_list_a_visitors_files_the_last_used_first(tmp_path):
     a.with_suffix(".json").write_text('{"bytes": "x"}')   # a sidecar spoilt: still listed, by its file name
     assert fio.stored_uploads(tmp_path, "visitor-a")[0]["name"] == a.name
     assert fio.stored_uploads(tmp_path, "nobody") == [] and fio.stored_uploads(tmp_path / "missing") == []
+    # Locally every visitor's folder is listed: the same bytes kept for two of them are one entry (a browser
+    # check saw two identical lines).
+    fio.store_upload(hourly_csv(60), "b.csv", tmp_path, owner="visitor-b")
+    assert [e["name"] for e in fio.stored_uploads(tmp_path)].count("b.csv") == 1
 
 
 @pytest.mark.parametrize("name", [n for n, e in sorted(EXPECTED.items()) if e == "ok"])

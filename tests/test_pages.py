@@ -472,6 +472,21 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     assert list(spec_diff({"l": lstm, "r": rnn, "m": mlp}).loc["model.hidden_size"]) == ["256", "(default)", "—"]
 
 
+def test_where_specs_differ_names_an_upload_not_the_servers_path(tmp_path):
+    """A browser check: the data row showed `/srv/…/runs/uploads/696c1eb5…`, cut off, beside the table's
+    `weekly_sales.csv`. Two uploads of one name still differ, by the start of their content's hash."""
+    from ui.compare import spec_diff
+    from zoo import forecast_io as fio
+    from zoo.spec import ExperimentSpec
+
+    old = fio.store_upload(b"day,v\n2024-01-01,1\n2024-01-02,2\n", "sales.csv", tmp_path, owner="o")
+    new = fio.store_upload(b"day,v\n2024-01-01,1\n2024-01-02,3\n", "sales.csv", tmp_path, owner="o")
+    specs = {run: ExperimentSpec(task="series", data=str(path), model="linear").to_dict()
+             for run, path in (("a", old), ("b", new))}
+    assert list(spec_diff(specs).loc["data"]) == [f"sales.csv ({old.stem[:8]})", f"sales.csv ({new.stem[:8]})"]
+    assert str(tmp_path) not in spec_diff(specs, show_all=True).to_string()
+
+
 def test_time_left_follows_the_training_rate_not_the_start_up():
     """A run 30 s into its first epoch of 30, 9 batches of 57 done at 141 samples/s on 3,600 samples,
     most of those 30 s spent starting up: the time since the start said about 13 minutes; the rate

@@ -7,6 +7,7 @@ server still trains it, its job).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -174,8 +175,13 @@ def flatten_spec(spec: dict) -> dict:
     model_params spread out as `model.<name>`."""
     from zoo.spec import settings
 
+    from zoo.forecast_io import UPLOADS, display_name
+
     other_tasks = {h.name for h in settings()} - {h.name for h in settings(spec.get("task", "image"))}
     flat = {k: v for k, v in spec.items() if k != "model_params" and k not in other_tasks}
+    data = str(flat.get("data") or "")
+    if UPLOADS in Path(data).parts:   # an upload by its name (not the server's path: a browser check), and the
+        flat["data"] = f"{display_name(data)} ({Path(data).stem[:8]})"   # hash's start: two data.csv differ
     for key, value in sorted((spec.get("model_params") or {}).items()):
         flat[f"model.{key}"] = value
     return flat

@@ -186,8 +186,9 @@ def source_picker(runs_dir: str) -> DataSource | None:
                 st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; a file is not kept "
                            "across a reload until a run or a search uses it. Upload it again: the other settings "
                            "are as you left them.", icon=":material/upload_file:")
-        st.caption("The file is kept until this page is reloaded or closed; a run or a search started with it "
-                   "keeps a copy, so that it can be reproduced.")
+        else:   # (under the warning it read as a contradiction: a browser check)
+            st.caption("The file is kept until this page is reloaded or closed; a run or a search started with "
+                       "it keeps a copy, so that it can be reproduced.")
         return None
     st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = last["name"], last["key"]
     if uploaded is None:

@@ -148,7 +148,7 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
     if train_windows:
         per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
         total = per_epoch * int(settings["epochs"])
-        line += f" · {total:,} optimisation steps ({per_epoch:,} per epoch)"
+        line += f" · {total:,} optimisation step{'' if total == 1 else 's'} ({per_epoch:,} per epoch)"
         if total < FEW_STEPS:
             line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
                      "(Training settings) will fit it better.]")

@@ -140,9 +140,14 @@ def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[
         except OSError:   # swept meanwhile
             continue
         found.append((stat.st_mtime, stat.st_size, path))
-    out = []
-    for used, size, path in sorted(found, key=lambda item: item[0], reverse=True)[:limit]:
+    out, keys = [], set()
+    for used, size, path in sorted(found, key=lambda item: item[0], reverse=True):
+        if path.stem in keys:   # locally, the same bytes kept for two visitors: one file to the person
+            continue
+        keys.add(path.stem)
         out.append({"path": str(path), "name": display_name(path), "bytes": size, "used": used, "key": path.stem})
+        if len(out) == limit:
+            break
     return out
 
 
