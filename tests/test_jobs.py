@@ -158,20 +158,23 @@ def test_a_run_file_send_never_carries_a_checkpoint_without_its_epochs_row(tmp_p
     assert order == [n for n in WRITE_ORDER if n in order] and len(order) == 3
 
 
-def test_the_listing_state_moves_when_a_run_appears_ends_or_goes_and_only_then(tmp_path):
+def test_the_listing_state_moves_when_a_run_appears_moves_on_ends_or_goes(tmp_path):
     """What the Runs page watches to show a run the CLI started (ui/live.follow_live_jobs)."""
     import shutil
 
-    from zoo.runs import RESULT, RunWriter, listing_state
+    from zoo.runs import METRICS, RESULT, RunWriter, listing_state
 
     assert listing_state(tmp_path / "none yet") == ()
     writer = RunWriter(tmp_path, ExperimentSpec(epochs=1))
+    os.utime(writer.path / METRICS, ns=(1, 1))
     started = listing_state(tmp_path)
-    assert started == ((writer.run_id, 0),)
-    writer.append_metrics({"epoch": 1})
-    assert listing_state(tmp_path) == started, "an epoch's row is not watched (a live job is, by its job)"
+    assert started == ((writer.run_id, (0, 1, 0)),)
+    assert listing_state(tmp_path) == started, "nothing changed, nothing moves"
+    writer.append_metrics({"epoch": 1})   # an epoch's row: the table's epochs column moves on
+    os.utime(writer.path / METRICS, ns=(2, 2))
+    assert listing_state(tmp_path) == ((writer.run_id, (0, 2, 0)),)
     writer.write_result({"status": "finished"})
-    os.utime(writer.path / RESULT, ns=(1, 1))
-    assert listing_state(tmp_path) == ((writer.run_id, 1),)
+    os.utime(writer.path / RESULT, ns=(3, 3))
+    assert listing_state(tmp_path) == ((writer.run_id, (3, 2, 0)),)
     shutil.rmtree(writer.path)
     assert listing_state(tmp_path) == ()

@@ -345,7 +345,8 @@ def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tu
     LIST_REFRESH_S seconds whether one has moved on (a new epoch, trial or leaderboard row, an end)
     and redraw the whole page when one has: a list drawn once said `running` for a run long finished.
     Given `listing` (zoo.runs.listing_state of `root`, read before the list; locally), also whenever a run
-    folder there appears, ends or goes, as one the CLI started does: the list showed it only after a click.
+    folder there appears, moves on, ends or goes, as one the CLI started does: the list showed it only after a
+    click.
     Nothing is drawn while none runs."""
     running = [p for p in seen if p[1] in ACTIVE]
     if not running and job_progress(manager, owner) == seen and listing is None:

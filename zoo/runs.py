@@ -493,13 +493,17 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
 
 
 def listing_state(root: str | os.PathLike | None = None) -> tuple:
-    """Each folder under the root with its result file's change time, a stat each and no file read: what a
-    list of runs watches to redraw when a run appears, ends or goes, one the CLI started too (ui/live.py)."""
-    def changed_at(folder: str) -> int:
-        try:
-            return os.stat(os.path.join(folder, RESULT)).st_mtime_ns
-        except OSError:   # not written yet, or the folder went meanwhile
-            return 0
+    """Each folder under the root with the change times of its result and its epoch or candidate rows, a stat
+    each and no file read: what a list of runs watches to redraw when a run appears, moves on, ends or goes,
+    one the CLI started too (ui/live.py)."""
+    def changed_at(folder: str) -> tuple:
+        times = []
+        for name in (RESULT, METRICS, CANDIDATES):
+            try:
+                times.append(os.stat(os.path.join(folder, name)).st_mtime_ns)
+            except OSError:   # not written yet, not this kind of run, or the folder went meanwhile
+                times.append(0)
+        return tuple(times)
 
     try:
         folders = [entry.path for entry in os.scandir(runs_root(root)) if entry.is_dir()]
