@@ -4,6 +4,8 @@ does (ui/run_view.py serves both pages).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,8 +54,8 @@ def test_train_with_best_of_a_series_study_opens_forecast_with_its_spec(app_serv
     page.wait_for_url("**/forecast**", timeout=30_000)
     wait_for_app(page)
     # The Forecast page, its form filled from the best trial's spec: the stored upload, the windows, the model.
-    page.get_by_text("shop load.csv as stored for an earlier run or search").first.wait_for(timeout=30_000)
-    assert page.get_by_role("radio", name="An earlier upload").is_checked()
+    page.get_by_text("shop load.csv as kept on this server").first.wait_for(timeout=30_000)
+    assert page.get_by_role("radio", name=re.compile(r"^(An earlier upload|Earlier uploads \(\d+\))$")).is_checked()
     wait_for_input(page, "forecast-lookback", "24")
     wait_for_input(page, "forecast-horizon", "6")
     page.wait_for_function("() => { const el = document.querySelector('.st-key-forecast-model');"
