@@ -121,25 +121,24 @@ SCROLL_HEIGHT = """() => Math.max(...Array.from(document.querySelectorAll(
     .map(el => el.scrollHeight), document.body.scrollHeight)"""
 SETTLED = """() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')
     && !document.querySelector('[data-stale=true]')"""
-CHARTS_DRAWN = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .every(el => el._fullLayout && el.querySelector('.main-svg .plot'))"""
 
 
-def tall_shot(tab, name: str) -> Path:
-    """shot() of the whole page once it has settled: Streamlit scrolls inside its main container, so a
-    full-page screenshot stops at the viewport; the viewport is grown to the content first."""
-    from tests.browser import wait_for_app
+def tall_shot(tab, name: str, settle: bool = False) -> Path:
+    """shot() of the whole page: Streamlit scrolls inside its main container, so a full-page screenshot
+    stops at the viewport; the viewport is grown to the content first. With `settle`, once the page's run
+    has ended and nothing on it is stale (the Train page's tests go on from there); without, as it is, for
+    a page whose fragment redraws every second (waiting for it to settle added seconds a shot)."""
+    if settle:
+        from tests.browser import wait_for_app
 
-    wait_for_app(tab)
-    tab.wait_for_function(SETTLED, timeout=60_000)
+        wait_for_app(tab)
+        tab.wait_for_function(SETTLED, timeout=60_000)
     size = tab.viewport_size
     height = min(6000, max(size["height"], int(tab.evaluate(SCROLL_HEIGHT)) + 40))
     tab.set_viewport_size({"width": size["width"], "height": height})
-    tab.wait_for_timeout(300)   # let plotly re-lay out
-    try:   # and finish drawing after the resize (a refresh may have redrawn a chart)
-        tab.wait_for_function(CHARTS_DRAWN, timeout=5_000)
-    except Exception:
-        pass   # a screenshot of a chart mid-draw is still a screenshot
+    # Let plotly re-lay out. (Waiting until every chart had drawn took its full 5 s on the Forecast page,
+    # three shots a test: a chart mid-draw is still a screenshot.)
+    tab.wait_for_timeout(300)
     path = shot(tab, name)
     tab.set_viewport_size(size)
     return path

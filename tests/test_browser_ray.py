@@ -39,7 +39,7 @@ def test_train_page_runs_a_job_on_the_ray_cluster_and_stops_it(ray_server, page)
     later = wait_for_points(page, more_than=first, timeout=60_000)
     assert later > first
     page.wait_for_function(HAS_VAL_LOSS, timeout=120_000)   # one epoch: a checkpoint worth keeping
-    tall_shot(page, "ray-train-live")
+    tall_shot(page, "ray-train-live", settle=True)
 
     start = time.perf_counter()
     page.get_by_role("button", name="Stop").click()
@@ -50,4 +50,4 @@ def test_train_page_runs_a_job_on_the_ray_cluster_and_stops_it(ray_server, page)
     print(f"\nStop -> 'stopped' shown in {elapsed:.2f} s (Ray)")
     page.get_by_role("button", name="best.pt").wait_for()
     assert (ray_server.runs_dir / run_id / "best.pt").exists()
-    tall_shot(page, "ray-train-stopped")
+    tall_shot(page, "ray-train-stopped", settle=True)

@@ -44,7 +44,7 @@ def test_home_button_starts_a_sample_run_and_attaches_it(app_server, page):
     run_id = run_id_from_url(page)
     run_heading(page, run_id).wait_for(timeout=30_000)
     page.get_by_role("button", name="Stop").wait_for()
-    tall_shot(page, "home-started-run")
+    tall_shot(page, "home-started-run", settle=True)
     page.get_by_role("button", name="Stop").click()  # free the CPU for the next tests
     wait_for_status(page, "stopped", timeout=60_000)
 
@@ -65,7 +65,7 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     page.get_by_text("samples/s").first.wait_for()
     # Let one epoch finish, so that the run has a best checkpoint worth keeping when we stop it.
     page.wait_for_function(HAS_VAL_LOSS, timeout=120_000)
-    tall_shot(page, "train-live")
+    tall_shot(page, "train-live", settle=True)
 
     # Changing a widget while the job trains re-renders the page quickly (printed, not asserted:
     # bench/responsiveness.py measures it properly with two jobs).
@@ -96,7 +96,7 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     download.wait_for()
     best_epoch = page.locator("[data-testid='stMetric']").filter(has_text="best epoch")
     assert int(best_epoch.locator("[data-testid='stMetricValue']").inner_text()) >= 1
-    tall_shot(page, "train-stopped")
+    tall_shot(page, "train-stopped", settle=True)
     with page.expect_download() as info:
         download.click()
     import torch
@@ -113,7 +113,7 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     page.get_by_text("Reproduce it from a shell").wait_for(timeout=60_000)
     assert run_id_from_url(page) == run_id
     assert (slider_value(page, "train-settings-epochs"), slider_value(page, "train-settings-patience")) == ("200", "0")
-    tall_shot(page, "train-reloaded")
+    tall_shot(page, "train-reloaded", settle=True)
 
 
 def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
@@ -129,7 +129,7 @@ def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
     command.wait_for()   # a flag per line (zoo.spec.command_lines)
     assert [line.strip() for line in command.inner_text().splitlines()] == \
         ["python -m zoo train \\", "--data mnist-sample \\", "--model cnn \\", "--epochs 2"]
-    tall_shot(page, "train-finished")
+    tall_shot(page, "train-finished", settle=True)
 
 
 def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(page, tmp_path):
