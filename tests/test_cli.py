@@ -50,7 +50,7 @@ def last_json(proc):
 
 
 def test_models_json_lists_both_tasks_with_ranges():
-    proc = zoo_cli("models", "--json")
+    proc = zoo_main("models", "--json")
     assert proc.returncode == 0, proc.stderr
     models = last_json(proc)["models"]
     image = [m for m in models if "image" in m["tasks"]]
@@ -60,7 +60,7 @@ def test_models_json_lists_both_tasks_with_ranges():
         for h in m["hyperparameters"]:
             assert "default" in h and h["help"]
             assert ("low" in h and "high" in h) or "choices" in h or h["type"] == "bool"
-    only_series = last_json(zoo_cli("models", "--task", "series", "--json"))["models"]
+    only_series = last_json(zoo_main("models", "--task", "series", "--json"))["models"]
     assert {m["name"] for m in only_series} == {m["name"] for m in series}
 
 
@@ -82,7 +82,7 @@ def test_train_cnn_three_epochs_reaches_090_and_is_reproducible(tmp_path):
 
 
 def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
-    proc = zoo_cli("train", "--optimizer", "sgd", "--lr", "1e4", "--epochs", "2", "--json", "--runs-dir", str(tmp_path))
+    proc = zoo_main("train", "--optimizer", "sgd", "--lr", "1e4", "--epochs", "2", "--json", "--runs-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     result = last_json(proc)
     assert result["status"] == "diverged"
@@ -215,12 +215,12 @@ def test_an_unknown_command_run_as_a_person_would_exits_2_with_one_line():
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: unknown command 'fly'"), proc.stderr
 
 
-def test_a_dataset_missing_offline_names_the_folder_to_fill(tmp_path):
+def test_a_dataset_missing_offline_names_the_folder_to_fill(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     # An unreachable proxy makes "offline" certain whatever network this machine has.
-    env = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
-           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-    proc = zoo_cli("train", "--data", "mnist", "--data-dir", str(data_dir), "--runs-dir", str(tmp_path / "r"), env=env)
+    for name in ("https_proxy", "http_proxy", "HTTPS_PROXY", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    proc = zoo_main("train", "--data", "mnist", "--data-dir", str(data_dir), "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 2
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("error: ") and str(data_dir / "MNIST" / "raw") in line and "mnist-sample" in line
@@ -237,8 +237,8 @@ def test_the_full_datasets_read_the_idx_files_through_torchvision(tmp_path):
         pytest.skip("../shared/data is not beside this checkout")
     for f in shared.glob("*.gz"):
         shutil.copy(f, raw / f.name)
-    proc = zoo_cli("train", "--data", "mnist", "--data-dir", str(tmp_path / "data"), "--dry-run", "--json",
-                   "--runs-dir", str(tmp_path / "r"))
+    proc = zoo_main("train", "--data", "mnist", "--data-dir", str(tmp_path / "data"), "--dry-run", "--json",
+                    "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stderr
     assert last_json(proc)["status"] == "finished"
 
