@@ -76,7 +76,7 @@ with setup:
         problems = ([problem] if problem else []) + params.problems + settings.problems
         if not problems:
             series_windows.training_caption(settings, check.get("sizes", {}).get("train"), model=model,
-                                   lookback=windows["lookback"], period=check.get("season", 1))
+                                            lookback=windows["lookback"], period=check.get("season", 1))
         spec = start_button(
             "Train and forecast", key="forecast-start", problems=problems, preview=preview,
             build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,

@@ -73,13 +73,6 @@ def _use_stored(path: str) -> None:
     st.session_state["forecast-source"] = "stored"
 
 
-def _same_file(a, b) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except (TypeError, OSError):
-        return False
-
-
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} kB"
 
@@ -116,7 +109,8 @@ def _earlier_uploads(runs_dir: str) -> list[dict]:
                        "or pick another earlier upload. The other settings are as you left them.",
                        icon=":material/upload_file:")
     elif path is not None:
-        listed = next((e["path"] for e in earlier if _same_file(e["path"], path)), None)
+        # By content: locally the list keeps one copy of bytes two visitors uploaded (fio.stored_uploads).
+        listed = next((e["path"] for e in earlier if e["key"] == path.stem), None)
         if listed is None:   # past the list's length: offered still, last
             listed = str(picked)
             earlier.append({"path": listed, "name": fio.display_name(path), "bytes": path.stat().st_size,

@@ -154,7 +154,7 @@ def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[
 def mark_used(path) -> None:
     """An upload used again (a run started from an earlier upload, or the same bytes stored again): first in
     `stored_uploads`, and its age counted from now by the demo's sweep (zoo/demo.py), which deletes by a file's
-    modification time: a file first uploaded a day ago and used a minute ago was deleted under its run."""
+    modification time: a file first uploaded a day ago and used a minute ago would go from under its run."""
     path = Path(path)
     for file in (path, path.with_suffix(".json")):
         try:
