@@ -762,6 +762,40 @@ def test_a_run_of_few_optimisation_steps_is_told_to_train_longer_not_to_shrink_t
     assert cause.startswith("it took only 1 optimisation step (1 epoch of "), cause
 
 
+def test_a_run_saved_under_the_old_rule_is_judged_by_todays(runs_dir, st_navigation):
+    """A series run saved before the tie and obvious-forecast rules kept its "better" verdict (it beat the window
+    mean), so its page still showed a success beside "ties with naive". Its page judges it again from its stored
+    RMSEs, with the cause read from its own epochs."""
+    from zoo.engine import run_experiment
+    from zoo.runs import open_run
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import verdict_now
+
+    path = runs_dir.parent / "hourly.csv"
+    path.write_bytes(hourly_csv(400))
+    run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(path), lookback=24, horizon=6,
+                                        epochs=2, batch_size=32), runs_dir=runs_dir)
+    result_file = run.run_dir / "result.json"
+    saved = json.loads(result_file.read_text())
+    naive = saved["baselines"]["naive"]["rmse"]
+    saved["metrics"]["rmse"] = naive * 0.997   # within report.TIE of naive: a tie today, a win then
+    saved["beats"] = {name: True for name in saved["beats"]}
+    saved["season"] = 1
+    saved["verdict"] = {"better": True, "trivial": "the naive forecast (last value)"}   # as the old rule saved it
+    result_file.write_text(json.dumps(saved))
+    now = verdict_now(open_run(run.run_id, runs_dir))
+    assert now["better"] is False and "does not beat the naive forecast" in now["message"]
+    assert now["cause"] and now["cause"] != "unknown"
+    at = new_app({"run": run.run_id}).run()
+    assert not at.exception
+    assert any("learned nothing useful" in w.value and "does not beat the naive forecast" in w.value
+               for w in at.warning), texts(at, "warning")
+    # A run today's rule also finds better keeps its verdict as saved.
+    saved["metrics"]["rmse"] = naive * 0.5
+    result_file.write_text(json.dumps(saved))
+    assert verdict_now(open_run(run.run_id, runs_dir)) == saved["verdict"]
+
+
 def test_a_three_step_horizon_is_drawn_on_whole_steps_and_one_step_is_named_in_the_singular():
     """A forecast user saw "1, 1.5, 2, 2.5, 3 steps ahead" on the error chart and "The 1 steps after the last
     row" above a one-step forecast."""

@@ -29,6 +29,7 @@ from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
 from zoo.spec import ExperimentSpec, command_lines
+from zoo.verdict import verdict_now
 
 @dataclass(frozen=True)
 class TaskView:
@@ -315,7 +316,7 @@ def finished_run(run, job, key: str) -> None:
         st.warning("This run's files say it is still running, but this server is not running it: it was "
                    "started elsewhere or its server stopped. What was saved so far is shown.")
     else:
-        outcome_banner(status, reason, traceback, run.result.get("verdict"))
+        outcome_banner(status, reason, traceback, verdict_now(run))
     summary_metrics(run)
     rows = (snapshot["state"].get("epoch_rows") if snapshot else None) or run.epoch_rows()
     points = snapshot["state"].get("batch_losses") if snapshot else None

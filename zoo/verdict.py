@@ -92,21 +92,45 @@ def image_verdict(result, data) -> dict:
     return out
 
 
+OBVIOUS = {"naive": "the naive forecast (last value)", "seasonal_naive": "seasonal naive (the value one season ago)"}
+
+
+def _series_outcome(beaten: dict, season) -> dict:
+    """{"better", "trivial", "message" when not better} from which baselines the run beat (name -> bool)."""
+    obvious = ["naive"] + (["seasonal_naive"] if (season or 1) > 1 else [])
+    unbeaten = [name for name in obvious if not beaten.get(name, False)]
+    out = {"better": bool(beaten) and not unbeaten, "trivial": " and ".join(OBVIOUS[n] for n in obvious)}
+    if unbeaten:
+        out["message"] = (f"the model does not beat {' or '.join(OBVIOUS[n] for n in unbeaten)} on the test windows "
+                          f"by more than {TIE:.0%} RMSE: the obvious forecast does as well")
+    return out
+
+
 def series_verdict(result, data) -> dict:
     """The task table's `trivial` for series: the obvious forecasts, naive (the last value) and, where the
     series has a season, seasonal naive. A model that does not beat each of them by more than a tie
     (zoo/forecast/report.TIE) learned nothing useful, whatever else it beats: a forecast user's model, best at
     epoch 1 with a test MASE of 1.5, read as a success because it beat the window mean (a weak baseline under a
     trend)."""
-    beats = result.extra.get("beats") or {}
-    names = {"naive": "the naive forecast (last value)", "seasonal_naive": "seasonal naive (the value one season ago)"}
-    obvious = ["naive"] + (["seasonal_naive"] if (result.extra.get("season") or 1) > 1 else [])
-    unbeaten = [name for name in obvious if not beats.get(name, False)]
-    out = {"better": bool(beats) and not unbeaten, "trivial": " and ".join(names[n] for n in obvious)}
-    if unbeaten:
-        out["message"] = (f"the model does not beat {' or '.join(names[n] for n in unbeaten)} on the test windows "
-                          f"by more than {TIE:.0%} RMSE: the obvious forecast does as well")
-    return out
+    return _series_outcome(result.extra.get("beats") or {}, result.extra.get("season"))
+
+
+def verdict_now(run) -> dict | None:
+    """A stored run's verdict as today's rule gives it. A series run saved before the tie and the obvious-
+    forecast rules (series_verdict) kept "better" for beating any baseline by any margin, and its page said so
+    under a green banner; its beats are read again from its stored RMSEs (zoo/forecast_io.beats_lines, as its
+    page lists them), and the cause from its own epochs, as `judge` gives it."""
+    verdict = run.result.get("verdict")
+    if not verdict or not verdict.get("better") or run.spec.task != "series":
+        return verdict
+    from zoo.forecast_io import beats_lines
+
+    lines = beats_lines(run.result)
+    now = _series_outcome({line["name"]: line["won"] for line in lines}, run.result.get("season"))
+    if now["better"] or not lines:
+        return verdict
+    train = (run.result.get("sizes") or {}).get("train")
+    return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train)}
 
 
 def judge(spec, result, data) -> dict:
