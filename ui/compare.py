@@ -173,9 +173,8 @@ def group_by_study(records: list[dict]) -> list[dict]:
 def flatten_spec(spec: dict) -> dict:
     """The spec's fields that serve its task (an image run has no lookback or horizon), with
     model_params spread out as `model.<name>`."""
-    from zoo.spec import settings
-
     from zoo.forecast_io import UPLOADS, display_name
+    from zoo.spec import settings
 
     other_tasks = {h.name for h in settings()} - {h.name for h in settings(spec.get("task", "image"))}
     flat = {k: v for k, v in spec.items() if k != "model_params" and k not in other_tasks}
