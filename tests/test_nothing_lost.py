@@ -95,7 +95,7 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     at = page("pages/forecast.py")   # the reload
     clean(at)
     assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
-    assert any("`two cols.csv` was uploaded before this page was reloaded" in w.value and "Upload it again" in w.value
+    assert any("`two cols.csv` was uploaded before this page was loaded (a reload, or another tab)" in w.value and "Upload it again" in w.value
                for w in at.warning), [w.value for w in at.warning]
     at = upload(at, "two cols.csv", yearly_csv(150))
     clean(at)
@@ -125,7 +125,7 @@ def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     at = page("pages/forecast.py")   # the reload
     clean(at)
     assert at.radio(key="forecast-source").value == "upload", "nothing switched on its own"
-    assert any("`two cols.csv` was uploaded before this page was reloaded; the server kept a copy" in w.value
+    assert any("`two cols.csv` was uploaded before this page was loaded (a reload, or another tab); the server kept a copy" in w.value
                for w in at.warning), [w.value for w in at.warning]
     next(b for b in at.button if b.key == "forecast-use-kept").click().run()
     clean(at)
@@ -153,7 +153,7 @@ def test_a_kept_copy_is_of_the_same_bytes_and_a_pick_no_longer_kept_is_said_not_
     at = page("pages/forecast.py")   # the reload
     clean(at)
     assert not [b for b in at.button if b.key == "forecast-use-kept"], "not the same file"
-    assert any("`data.csv` was uploaded before this page was reloaded" in w.value and "Upload it again" in w.value
+    assert any("`data.csv` was uploaded before this page was loaded (a reload, or another tab)" in w.value and "Upload it again" in w.value
                for w in at.warning), [w.value for w in at.warning]
     # Two kept files of one name: told apart by the start of their hash.
     second = fio.store_upload(yearly_csv(150), "data.csv", runs_dir, owner="visitor-x")

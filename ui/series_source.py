@@ -168,21 +168,23 @@ def source_picker(runs_dir: str) -> DataSource | None:
     drafts.register(UPLOAD_KEY)
     if last is None:
         dropped = st.session_state.get(UPLOAD_NAME)
-        if dropped:   # a reload: the draft names a file whose bytes were not kept
+        if dropped:   # a new page load (a reload, another tab): the draft names a file whose bytes were not kept
             # The same bytes, not the same name: another data.csv kept from an earlier run is another file.
             kept_copy = next((e for e in earlier if e["key"] == st.session_state.get(UPLOAD_KEY)), None)
             if kept_copy:   # a run or a search used it, so the server has it
-                st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; the server kept a copy "
-                           "when a run or a search used it.", icon=":material/upload_file:")
+                st.warning(f"`{dropped[:120]}` was uploaded before this page was loaded (a reload, or another "
+                           "tab); the server kept a copy when a run or a search used it.",
+                           icon=":material/upload_file:")
                 st.button(f"Use the kept copy of {dropped[:60]}", key="forecast-use-kept", icon=":material/history:",
                           on_click=_use_stored, args=(kept_copy["path"],))
             else:
-                st.warning(f"`{dropped[:120]}` was uploaded before this page was reloaded; a file is not kept "
-                           "across a reload until a run or a search uses it. Upload it again: the other settings "
-                           "are as you left them.", icon=":material/upload_file:")
+                st.warning(f"`{dropped[:120]}` was uploaded before this page was loaded (a reload, or another "
+                           "tab); a browser does not send a file again, and the server keeps one only once a run "
+                           "or a search uses it. Upload it again: the other settings are as you left them.",
+                           icon=":material/upload_file:")
         else:   # (under the warning it read as a contradiction: a browser check)
-            st.caption("The file is kept until this page is reloaded or closed; a run or a search started with "
-                       "it keeps a copy, so that it can be reproduced.")
+            st.caption("The file is kept until this page is reloaded or closed (another tab does not have it); "
+                       "a run or a search started with it keeps a copy, so that it can be reproduced.")
         return None
     st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = last["name"], last["key"]
     if uploaded is None:
