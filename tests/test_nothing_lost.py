@@ -618,7 +618,9 @@ def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
 def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(runs_dir):
     """A visitor uploaded a CSV and trained on it, then reloaded: the form's draft held "Upload a CSV" and no
     file (an upload is kept for a session), so the page beside the run had no data and Start was off. Beside
-    a run, a draft of an upload gives way to the run's settings, which open the copy the run kept."""
+    a run, a draft of an upload gives way to the run's settings, which open the copy the run kept. What the
+    run's spec does not hold stays as set: the leaderboard's budget came back at its default (a forecast user's
+    check)."""
     from zoo import forecast_io as fio
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
@@ -631,9 +633,11 @@ def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(r
     assert at.radio(key="forecast-source").value == "stored"
     at.radio(key="forecast-source").set_value("upload").run()   # the page as it is after an upload's run
     at.number_input(key="forecast-lookback").set_value(24).run()
+    at.slider(key="forecast-board-budget").set_value(40).run()
     at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
     clean(at)
     assert (at.radio(key="forecast-source").value, at.number_input(key="forecast-lookback").value) == ("stored", 12)
+    assert at.slider(key="forecast-board-budget").value == 40
     assert not at.button(key="forecast-start").disabled
 
 

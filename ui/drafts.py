@@ -187,12 +187,13 @@ def restore(forms: Iterable[str]) -> None:
         values = store().get(_who(), form, here)
         if not values:
             continue
-        if here is not None and values.get("forecast-source") == "upload":
-            # A file uploaded in a session is not kept (only its settings): beside a run, the run's own settings,
-            # its stored copy of the file included, fill the form instead (ui/prefill.take_prefill).
-            continue
         for key, value in values.items():
             state.setdefault(key, value)
+        if here is not None and values.get("forecast-source") == "upload":
+            # A file uploaded in a session is not kept (only its settings): beside a run, the run's own settings,
+            # its stored copy of the file included, fill the form over the draft (ui/prefill.take_prefill), which
+            # keeps what a run's spec does not hold (the leaderboard's budget: it came back at its default).
+            continue
         restored[form] = here
 
 
