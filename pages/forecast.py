@@ -42,6 +42,7 @@ with setup:
     # Every setting is drawn on every run, with a file or without: a widget that is not drawn for
     # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
     st.subheader("Windows")
+    series_windows.fit_to_series(source, sf)   # until the person sets them, the series' own
     windows = series_windows.window_settings()
     problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
     check = {}
@@ -79,6 +80,7 @@ with setup:
                                             lookback=windows["lookback"], period=check.get("season", 1))
         spec = start_button(
             "Train and forecast", key="forecast-start", problems=problems, preview=preview,
+            train_samples=check.get("sizes", {}).get("train"),   # the demo's cap, said before the click
             build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
                                          model_params=form.non_defaults(model, params), target=sf.target,
                                          date_col=sf.date_col, layout=choice["layout"], **windows, **settings))

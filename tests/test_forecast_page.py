@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from zoo import forecast_io as fio
-from zoo.data.series import read_series
+from zoo.data.series import read_series, suggest_windows
 from zoo.registry import SpecError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +117,7 @@ def test_every_corpus_file_previews_or_shows_one_clear_error_through_the_uploade
     at.session_state["forecast-source"] = "upload"
     at.session_state["forecast-lookback"] = 8   # the corpus's files are short (as in test_series_data)
     at.session_state["forecast-horizon"] = 4
+    at.session_state["forecast-windows-set"] = True   # as the person's own: they stay for every file
     at.run()
     assert_clean(at)
     outcomes = {}
@@ -157,14 +158,22 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     def why() -> str:
         return "\n".join(c.value for c in at.caption if c.value.startswith(":material/block: Not possible here"))
 
-    assert at.number_input(key="forecast-lookback").value == 96 and at.number_input(key="forecast-horizon").value == 24
+    at.number_input(key="forecast-lookback").set_value(96).run()   # the person's own (the sample's defaults)
+    at.number_input(key="forecast-horizon").set_value(24).run()
     assert start_button(at).disabled and find().disabled
     assert "too few for a leaderboard with horizon 24" in why() and "use a shorter horizon" in why()
-    # the frequency's usual horizon (quarterly: 8, forecast-auto's default) is offered, set only by a press
+    # The page's suggestion is offered beside it, set only by a press, and fits one model's windows and the
+    # board alike: a board-only horizon left one model's Start off.
+    suggested = suggest_windows(fio.read_upload((ROOT / "bench" / "data" / "woolyrnq_quarterly.csv").read_bytes(),
+                                                "woolyrnq.csv"))
+    assert at.button(key="forecast-board-usual-horizon").label == (
+        f"Use lookback {suggested['lookback']}, horizon {suggested['horizon']}, as suggested above")
     at.button(key="forecast-board-usual-horizon").click().run()
-    assert at.number_input(key="forecast-horizon").value == 8 and not find().disabled and not why()
-    at.number_input(key="forecast-horizon").set_value(4).run()
-    assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: still too long
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
+        suggested["lookback"], suggested["horizon"])
+    assert not find().disabled and not why() and not start_button(at).disabled
+    at.number_input(key="forecast-lookback").set_value(96).run()
+    assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: too long
     assert start_button(at).disabled and not find().disabled and not why()
     # A horizon or season out of its range turns it off too: horizon 0 started a board of the frequency's
     # usual horizon, which the person never set (a forecast user's check).
@@ -195,7 +204,8 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
     assert ":material/block: Not possible here: choose the bundled sample or upload a CSV" in all_text(at)
     at.file_uploader(key="forecast-upload").set_value(
         ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
-    assert "input (batch, 96 x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)
+    lookback = at.number_input(key="forecast-lookback").value   # the series' own (fit_to_series)
+    assert f"input (batch, {lookback} x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)
     # a file of one numeric column: "all" is the target alone, and the page says so (a visitor wondered)
     at.number_input(key="forecast-lookback").set_value(24).run()
     at.number_input(key="forecast-horizon").set_value(12).run()
@@ -571,8 +581,8 @@ def test_few_steps_offer_the_leaderboards_recipe_applied_only_when_pressed(runs_
     at.session_state["forecast-source"] = "upload"
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
-    at.button(key="forecast-use-suggestion").click().run()
-    assert_clean(at)
+    assert_clean(at)   # the lookback and horizon are the series' suggestion (ui/series_windows.fit_to_series)
+    assert not [b for b in at.button if b.key == "forecast-use-suggestion"]
     train_windows = fio.check_windows(fio.read_upload(monthly_csv(120), "sales.csv"),
                                       at.number_input(key="forecast-lookback").value,
                                       at.number_input(key="forecast-horizon").value)["sizes"]["train"]

@@ -68,21 +68,55 @@ def upload(at, name: str, raw: bytes) -> AppTest:
 # ------------------------------------------------------------------ 2. defaults from the series
 
 
-def test_a_short_yearly_series_gets_a_suggestion_that_applies_only_when_asked(runs_dir):
+def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_applies_only_when_asked(runs_dir):
+    """The defaults (96 / 24) are the bundled sample's: a new user's first upload of a short series opened on a
+    red "too few for one window" with both Starts off (a forecast user's check). Until the person sets them, the
+    lookback and horizon are the series' own, and said so; once set, they stay, and the suggestion is a button."""
     at = upload(page("pages/forecast.py"), "nile flows.csv", yearly_csv(150))
-    clean(at)
-    # The defaults (96 / 24) do not fit 150 yearly rows: said plainly, and a suggestion with its reason.
-    assert at.number_input(key="forecast-lookback").value == 96
-    assert any("too few for one window" in e.value for e in at.error)
-    suggestion = next(b for b in at.button if b.key == "forecast-use-suggestion")
-    assert "suggested" in shown(at)
-    assert at.number_input(key="forecast-lookback").value == 96, "nothing changes until the person asks"
-    suggestion.click().run()
     clean(at)
     lookback, horizon = at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value
     assert (lookback, horizon) != (96, 24) and lookback + horizon < 150 * 0.7
     assert not at.error, [e.value for e in at.error]
+    assert f"Lookback {lookback} and horizon {horizon} were set from this series" in shown(at)
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
+    at.number_input(key="forecast-lookback").set_value(100).run()   # the person's own, too long here
+    assert any("too few for one window" in e.value for e in at.error)
+    assert "suggested" in shown(at) and [b for b in at.button if b.key == "forecast-use-suggestion"]
+    assert at.number_input(key="forecast-lookback").value == 100, "nothing changes until the person asks"
+    at = upload(at, "flows again.csv", yearly_csv(140))   # another file: what the person set stays
+    assert at.number_input(key="forecast-lookback").value == 100
+    next(b for b in at.button if b.key == "forecast-use-suggestion").click().run()
+    clean(at)
+    assert at.number_input(key="forecast-lookback").value < 100
+    assert not at.error, [e.value for e in at.error]
+    assert "are what this series suggests" in shown(at)
+    assert not next(b for b in at.button if b.key == "forecast-start").disabled
+
+
+def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after():
+    """156 weekly rows with lookback 96 and horizon 13 made one training window: Start was on, the page said only
+    that the test windows were few, and the run's MASE of 3.4 read "try a smaller model" (a forecast user's
+    check)."""
+    from zoo import forecast_io as fio
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import FEW_TRAIN_WINDOWS, likely_cause
+
+    weeks = pd.date_range("2021-01-04", periods=156, freq="W-MON")
+    raw = pd.DataFrame({"week": weeks.strftime("%Y-%m-%d"), "sales": np.arange(156.0) % 52}).to_csv(index=False)
+    check = fio.check_windows(fio.read_upload(raw.encode(), "weekly.csv"), 96, 13)
+    assert check["sizes"]["train"] == 1
+    assert check["few_train"].startswith("Only 1 training window: each takes lookback 96 + horizon 13 rows")
+    assert fio.check_windows(fio.read_upload(raw.encode(), "weekly.csv"), 52, 13)["few_train"] is None
+    at = upload(page("pages/forecast.py"), "weekly.csv", raw.encode())
+    at.number_input(key="forecast-lookback").set_value(96).run()
+    at.number_input(key="forecast-horizon").set_value(13).run()
+    clean(at)
+    assert any(w.value.startswith("Only 1 training window") for w in at.warning), [w.value for w in at.warning]
+    assert not next(b for b in at.button if b.key == "forecast-start").disabled   # the person may mean it
+    spec = ExperimentSpec(task="series", model="linear", lookback=96, horizon=13, epochs=40)
+    history = [{"epoch": i + 1, "train_loss": 0.5 / (i + 1), "val_loss": 0.9} for i in range(40)]
+    assert likely_cause(spec, history, train_samples=1).startswith("it had only 1 training window to learn from")
+    assert "training window" not in likely_cause(spec, history, train_samples=FEW_TRAIN_WINDOWS)
 
 
 def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
@@ -180,6 +214,7 @@ def test_a_wide_monthly_table_is_named_and_read_as_one_series_on_request(runs_di
     at = upload(page("pages/forecast.py"), "el nino.csv", wide_csv())
     clean(at)
     assert any("wide" in i.value for i in at.info), [i.value for i in at.info]
+    at.number_input(key="forecast-horizon").set_value(24).run()   # two years ahead, the person's choice
     find = lambda: next(b for b in at.button if b.key == "forecast-board-start")   # noqa: E731
     assert find().disabled and "too few for a leaderboard" in shown(at)   # 61 rows as they are
     next(b for b in at.button if b.key == "forecast-use-wide").click().run()

@@ -133,22 +133,30 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
 
 
 def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
-    """Where the page's horizon is too long for a board and the frequency's usual one is not (the CLI's
-    default: 12 for monthly data, zoo/leaderboard/plan.py), a button that sets it. A 120-row monthly
-    series was refused at the page's 24 while `forecast-auto` ran it; set by a press, never on its own."""
+    """Where the page's horizon is too long for a board, a button that sets one it takes, on a press only: the
+    page's own suggestion (ui/series_windows.py) where a board takes its horizon, so that one press fits one
+    model's windows and the board alike (a board-only "Use horizon 12" left one model's Start off beside
+    "Use lookback 36, horizon 9": a forecast user's check); else the frequency's usual one (the CLI's default:
+    12 for monthly data, zoo/leaderboard/plan.py). A 120-row monthly series was refused at the page's 24
+    while `forecast-auto` ran it."""
+    from ui.series_windows import suggestion, use_windows
     from zoo.leaderboard.plan import default_horizon
 
-    usual = default_horizon(sf.freq)
-    if usual >= int(windows["horizon"]) or board_problem(source.key, choice.get("target"), choice.get("date_col"),
-                                                         choice.get("layout", "long"), usual,
-                                                         int(windows.get("season") or 0), sf):
+    def fits(horizon: int) -> bool:
+        return horizon < int(windows["horizon"]) and not board_problem(
+            source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"), horizon,
+            int(windows.get("season") or 0), sf)
+
+    suggested = suggestion(sf, windows)
+    if suggested is not None and fits(suggested["horizon"]):
+        lookback, horizon = suggested["lookback"], suggested["horizon"]
+        st.button(f"Use lookback {lookback}, horizon {horizon}, as suggested above", key="forecast-board-usual-horizon",
+                  icon=":material/auto_fix_high:", on_click=use_windows, args=(lookback, horizon))
         return
-    st.button(f"Use horizon {usual}, the usual one for this frequency", key="forecast-board-usual-horizon",
-              icon=":material/auto_fix_high:", on_click=_set_horizon, args=(usual,))
-
-
-def _set_horizon(horizon: int) -> None:
-    st.session_state["forecast-horizon"] = horizon
+    usual = default_horizon(sf.freq)
+    if fits(usual):
+        st.button(f"Use horizon {usual}, the usual one for this frequency", key="forecast-board-usual-horizon",
+                  icon=":material/auto_fix_high:", on_click=use_windows, args=(int(windows["lookback"]), usual))
 
 
 BOARD_BUDGET = "board_budget"   # the prefill's keys (not a training spec's fields): the budget,
@@ -251,7 +259,7 @@ def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
             # in points, shown to one decimal: Streamlit's "percent" format gave "82.64%" beside "75%"
             "80% cover": None if r.get("coverage_80") is None else 100 * r["coverage_80"],
             "seconds": r.get("seconds"),
-            "forecast": r.get("forecast") or [],
+            "forecast": r.get("sparkline") or [],
             "status": STATUS_LABELS.get(r.get("status"), r.get("status")),
             "note": r.get("note") or "",
         })

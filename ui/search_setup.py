@@ -199,6 +199,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
         # The windows' defaults, as the Forecast page starts them: the boxes have no min, so without them a
         # Search opened before Forecast showed a lookback of 0.
         series_windows.init_defaults()
+        series_windows.fit_to_series(source, sf)
         windows = series_windows.window_settings()
         with slot("search-windows-slot"):
             # The Forecast page's check, before Start: a setting out of its range, or windows this series

@@ -42,6 +42,40 @@ def init_defaults(prefill: dict | None = None) -> None:
         st.session_state["forecast-split"] = "custom"
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
+    if prefill and ("lookback" in prefill or "horizon" in prefill):
+        st.session_state[WINDOWS_SET] = True   # a run's windows were someone's choice: fit_to_series keeps them
+
+
+# Lookback and horizon follow the series until the person sets them (`WINDOWS_SET`: typed, a suggestion or a
+# run's taken), then stay as set. The defaults are the bundled sample's (96 / 24): a new user's first upload of
+# 120 monthly rows opened on a red "too few for one window" and both Starts off (a forecast user's check).
+WINDOWS_SET = "forecast-windows-set"
+WINDOWS_FITTED = "forecast-windows-fitted"   # the data key the page's own lookback and horizon were fitted to
+
+
+def _set_by_person() -> None:
+    st.session_state[WINDOWS_SET] = True
+
+
+def fit_to_series(source, sf, windows_from: dict | None = None) -> None:
+    """Before the window widgets: the lookback and horizon this series suggests, while the person has not set
+    them and the data changed (their caption, window_suggestion, says they came from the series)."""
+    from zoo.data.series import suggest_windows
+
+    drafts.register(WINDOWS_SET)
+    drafts.register(WINDOWS_FITTED)
+    state = st.session_state
+    if sf is None or state.get(WINDOWS_SET) or state.get(WINDOWS_FITTED) == source.key:
+        return
+    split = state.get("forecast-split")
+    split = state.get("forecast-split-custom") if split == "custom" else split
+    try:
+        suggested = suggest_windows(sf, str(split).strip(), season=int(state.get("forecast-season") or 0),
+                                    features=state.get("forecast-features", "target"))
+    except (SpecError, ValueError, TypeError):   # a split the person is still typing: said by the check
+        return
+    state["forecast-lookback"], state["forecast-horizon"] = suggested["lookback"], suggested["horizon"]
+    state[WINDOWS_FITTED] = source.key
 
 
 def window_settings() -> dict:
@@ -53,8 +87,10 @@ def window_settings() -> dict:
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
     lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback"),
+                               on_change=_set_by_person,
                                help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
     horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon"),
+                              on_change=_set_by_person,
                               help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
@@ -87,30 +123,40 @@ def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
     return DataShape(task="series", lookback=windows["lookback"], horizon=windows["horizon"], n_features=n_features)
 
 
-def _use_windows(lookback: int, horizon: int) -> None:
+def use_windows(lookback: int, horizon: int) -> None:
+    """A button's callback: these lookback and horizon, as the person's choice."""
     st.session_state["forecast-lookback"] = lookback
     st.session_state["forecast-horizon"] = horizon
+    st.session_state[WINDOWS_SET] = True
 
 
-def window_suggestion(sf, windows: dict) -> None:
-    """The lookback and horizon this series suggests (its length, frequency and season), with why, and a
-    button that uses them. Never applied on its own: what the person set stays until they press it."""
+def suggestion(sf, windows: dict) -> dict | None:
+    """zoo's suggest_windows for the page's split, season and inputs; None where the split leaves a part empty."""
     from zoo.data.series import suggest_windows
 
     try:
-        suggested = suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"])
+        return suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"])
     except SpecError:
+        return None
+
+
+def window_suggestion(sf, windows: dict) -> None:
+    """The lookback and horizon this series suggests (its length, frequency and season), with why: set on
+    their own until the person sets them (fit_to_series), then offered on a button, never applied."""
+    suggested = suggestion(sf, windows)
+    if suggested is None:
         return
     lookback, horizon = suggested["lookback"], suggested["horizon"]
     with st.container(key="forecast-suggestion"):
         if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
-            st.caption(f":material/check: Lookback {lookback} and horizon {horizon} are what this series suggests: "
-                       f"{suggested['reason']}")
+            how = "are what this series suggests" if st.session_state.get(WINDOWS_SET) else \
+                "were set from this series (change them and they stay as you set them)"
+            st.caption(f":material/check: Lookback {lookback} and horizon {horizon} {how}: {suggested['reason']}")
             return
         st.caption(f":material/lightbulb: For this series, lookback {lookback} and horizon {horizon} are suggested: "
                    f"{suggested['reason']}")
         st.button(f"Use lookback {lookback}, horizon {horizon}", key="forecast-use-suggestion",
-                  icon=":material/auto_fix_high:", on_click=_use_windows, args=(lookback, horizon))
+                  icon=":material/auto_fix_high:", on_click=use_windows, args=(lookback, horizon))
 
 
 def check_caption(check: dict) -> None:
@@ -128,6 +174,8 @@ def check_caption(check: dict) -> None:
                 f"{unconfirmed} steps")
     st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
+    if check.get("few_train"):
+        st.warning(check["few_train"], icon=":material/warning:")
     for note in check.get("notes", []):
         st.caption(note)
 

@@ -250,6 +250,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         "season_unconfirmed": usual_season(sf.freq) if not season and period == 1
         and not season_too_long_to_detect(a, sf.freq) else None,
         "n_features": ws.n_features,
+        "few_train": few_train_windows_note(len(ws.train_starts), lookback, horizon),
         "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts))
                  + (["every numeric column as input is the target alone here: the file has no other numeric "
                      "column."] if features == "all" and ws.n_features == 1 else []),
@@ -267,6 +268,19 @@ def few_test_windows_note(test_windows: int) -> list[str]:
     return [f"Only {test_windows} test window{'' if test_windows == 1 else 's'}: the test scores average that "
             f"few forecasts, so they are noisy and one unusual stretch can decide which model looks best. A larger "
             f"test share, a shorter horizon or a longer series gives steadier scores."]
+
+
+def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> str | None:
+    """A warning when the training part makes too few windows for a model to learn from (zoo/verdict.py's
+    FEW_TRAIN_WINDOWS): Start stays on (the person may mean it), and the run's verdict names it as the cause."""
+    from zoo.verdict import FEW_TRAIN_WINDOWS
+
+    if train_windows >= FEW_TRAIN_WINDOWS:
+        return None
+    return (f"Only {train_windows} training window{'' if train_windows == 1 else 's'}: each takes lookback {lookback} "
+            f"+ horizon {horizon} rows of the training part, so a model has {train_windows} example"
+            f"{'' if train_windows == 1 else 's'} to learn from and will hardly beat the baselines. A shorter lookback "
+            "(the suggestion above) or a longer series gives it more.")
 
 
 # ---------------------------------------------------------------------------------------------

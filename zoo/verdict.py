@@ -21,6 +21,11 @@ MARGIN = 0.02
 # Optimisation steps in all below which even the linear model is far from fitted (the Forecast page says so
 # beside its training settings, ui/series_windows.training_caption).
 FEW_STEPS = 100
+# Training windows below which a series model has too few examples to learn from, whatever its recipe: the
+# Forecast page warns before Start (zoo/forecast_io.few_train_windows_note) and a run's cause says so. A weekly
+# upload of 156 rows with the sample's lookback 96 made 1 training window and ended with test MASE 3.4, its
+# cause read as "try a smaller model" (a forecast user's check).
+FEW_TRAIN_WINDOWS = 10
 
 
 def likely_cause(spec, history: list[dict], train_samples: int | None = None) -> str:
@@ -33,6 +38,10 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     if spec.init == "zeros":
         return ("zero initialisation gives every unit of a layer the same weights and the same gradient, so the "
                 "layer learns one feature: use another init")
+    if spec.task == "series" and train_samples is not None and train_samples < FEW_TRAIN_WINDOWS:
+        return (f"it had only {train_samples} training window{'' if train_samples == 1 else 's'} to learn from "
+                f"(each is lookback {spec.lookback} + horizon {spec.horizon} rows of the training part): a shorter "
+                "lookback or a longer series gives it more")
     steps = -(-int(train_samples) // int(spec.batch_size)) * len(losses) if train_samples else None
     few = steps is not None and steps < FEW_STEPS and math.isfinite(last)
     if not math.isfinite(last) or last >= first * 0.98:
