@@ -462,6 +462,27 @@ def test_a_board_budget_past_the_demos_time_cap_turns_its_button_off_before_the_
     assert not at.button(key="forecast-board-start").disabled
 
 
+def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_number_it_would_use(
+        demo_on, runs_dir, st_navigation, monkeypatch):
+    """A 100,000-row upload (69,881 training windows) past the cap of 20,000 samples: Start was on, and the
+    refusal came as a failed run after the click, since the catalogue knows no CSV's size (a demo visitor's
+    check). The page knows its windows: the same sentence before the click, Start off. A limit above the
+    cap is refused by its own value, not as what the data would use (3,600 images read "would use 50,000")."""
+    from zoo.demo import check_spec
+
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    assert not at.exception
+    windows = next(c.value for c in at.caption if c.value.startswith("Windows: **")).split("**")[1]   # "12,345"
+    refusal = f"at most 1,000 samples per run, and these settings would use {windows};"
+    assert at.button(key="forecast-start").disabled and [e for e in at.error if refusal in e.value], [
+        e.value for e in at.error]
+    at.text_input(key="forecast-settings-limit_train").set_value("1000").run()
+    assert not at.button(key="forecast-start").disabled, [e.value for e in at.error]
+    with pytest.raises(SpecError, match=r"limit_train\) are set to 50,000; set 1,000 or fewer"):
+        check_spec(ExperimentSpec(model="mlp", data="mnist-sample", limit_train=50_000), n_train=3_600)
+
+
 def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_start(demo_on, runs_dir, st_navigation,
                                                                                    monkeypatch):
     """A visitor's board of 500 s, and the demo's cap since lowered to 300 s: "Run this board again" fills
@@ -581,7 +602,7 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
                                                                             monkeypatch):
     """A run of an uploaded CSV showed `--data /srv/…/runs/uploads/<visitor>/<hash>.csv` to reproduce it:
     a server path the visitor cannot use, and not theirs to see. The demo names the file they sent; a
-    local server keeps the path, which works there."""
+    local server keeps the path, which works there, and says whose copy it is."""
     from zoo import forecast_io as fio
     from zoo.engine import run_experiment
 
@@ -610,6 +631,8 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     else:
         assert f"--data {stored}" in command, command
         assert "is the file you uploaded" not in captions
+        # the hashed path is said to be the kept copy of their file (a forecast user could not tell)
+        assert "`--data` is this server's kept copy of `my sales.csv`" in captions
     # Inspect names it so too, on either server: its heading and the test samples it shows
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
     at.session_state["visitor"] = token

@@ -82,11 +82,12 @@ ROOM_CHECKED = "room-checked"   # start_blocker's (script run, owner, why not) o
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],
-                 preview: dict) -> ExperimentSpec | None:
+                 preview: dict, train_samples: int | None = None) -> ExperimentSpec | None:
     """A page's Start, under its form: the spec `build` makes, checked (validate, the device's
-    precision). Off, with the reason, while a field holds an invalid value (`problems`), the spec
-    does not validate, the model does not build (`preview`) or this visitor is at their job cap.
-    Returns the spec when pressed."""
+    precision, the hosted demo's caps). Off, with the reason, while a field holds an invalid value
+    (`problems`), the spec does not validate, the model does not build (`preview`) or this visitor is
+    at their job cap. `train_samples`: what the page knows the data makes (a CSV's training windows),
+    where the catalogue does not (zoo/demo.known_train_samples). Returns the spec when pressed."""
     from zoo.devices import check_device_settings, resolve_device
     from zoo.registry import SpecError
 
@@ -98,7 +99,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         try:
             spec = build().validate()
             check_device_settings(spec, resolve_device(spec.device))
-            demo.check_spec(spec, n_train=demo.known_train_samples(spec))
+            demo.check_spec(spec, n_train=demo.known_train_samples(spec) if train_samples is None else train_samples)
         except SpecError as exc:
             problem = str(exc)
             st.error(problem, icon=":material/error:")
@@ -395,6 +396,9 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     st.code(command_lines(run.command(data=sent)), language="bash", wrap_lines=True)
     if sent:
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
+    elif display_name(run.data) != path.name:   # locally, an upload's kept copy: a hashed name, not theirs
+        st.caption(f":material/info: `--data` is this server's kept copy of `{display_name(run.data)}`, so the "
+                   "command runs as it is on this machine; elsewhere, give the path of your copy.")
     caveat = _reproduce_caveat(run)
     if caveat:
         st.caption(f":material/info: {caveat}")

@@ -72,8 +72,11 @@ def check_spec(spec, n_train: int | None = None) -> None:
     if spec.epochs > c.epochs:
         raise SpecError(f"this hosted demo trains at most {c.epochs} epochs per run, and these settings ask for "
                         f"{spec.epochs}; lower the epochs.")
-    used = spec.limit_train or n_train
-    if spec.limit_train > c.train_samples or (used is not None and used > c.train_samples):
+    if spec.limit_train > c.train_samples:   # refused whatever the data holds: the field's value is said
+        raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and the training "
+                        f"samples (limit_train) are set to {spec.limit_train:,}; set {c.train_samples:,} or fewer.")
+    used = min(spec.limit_train, n_train) if spec.limit_train and n_train is not None else spec.limit_train or n_train
+    if used is not None and used > c.train_samples:
         raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and these settings "
                         f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
 
