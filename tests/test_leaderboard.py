@@ -563,9 +563,9 @@ def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
     # and each candidate's forecast in candidates.csv (its sparkline), on the same scale: 23356 was written
     # 23355.999991
     for row in run.candidates():
-        if row["forecast"]:
-            decimals = float32_decimals(np.array(row["forecast"]), y.mean(), y.std())
-            assert row["forecast"] == [round(v, decimals) for v in row["forecast"]], row["name"]
+        if row["sparkline"]:
+            decimals = float32_decimals(np.array(row["sparkline"]), y.mean(), y.std())
+            assert row["sparkline"] == [round(v, decimals) for v in row["sparkline"]], row["name"]
 
 
 def test_a_sparkline_is_rounded_on_the_scale_of_the_rows_before_the_test_part():
@@ -617,7 +617,12 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     assert [r["name"] for r in rows][:4] == ["naive", "seasonal_naive", "mean", "linear_ls"]
     assert "ensemble" not in [r["name"] for r in rows]   # --models without "ensemble": the first of the ranking
     assert summary["pick"]["name"] == summary["ranking"][0]
-    assert all(isinstance(r["forecast"], list) and len(r["forecast"]) == 4 * 6 for r in rows if r["status"] == "done")
+    assert all(isinstance(r["sparkline"], list) and len(r["sparkline"]) == 4 * 6 for r in rows if r["status"] == "done")
+    # The column was `forecast` before: 24 values read as 24 forecasts where 6 were. An older board reads the same.
+    assert "sparkline" in (run.path / "candidates.csv").read_text().splitlines()[0].split(",")
+    table = pd.read_csv(run.path / "candidates.csv").rename(columns={"sparkline": "forecast"})
+    table.to_csv(run.path / "candidates.csv", index=False)
+    assert [r["sparkline"] for r in load_run(run.path).candidates()] == [r["sparkline"] for r in rows]
     if summary["pick"]["kind"] == "zoo":   # its weights load back
         assert run.model is not None
 

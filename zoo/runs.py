@@ -11,7 +11,9 @@ A leaderboard (zoo/leaderboard/: every model of a series ranked on validation) i
 
     leaderboard.json  its settings (written first, in place of spec.json: it trains many models)
     candidates.csv    one row per candidate as it finishes or is skipped: scores, time, settings,
-                      its forecast; appended and flushed as it goes, like metrics.csv
+                      its sparkline (the series' last rows, then its forecast after them: named
+                      `forecast` before, when it read as 48 forecasts where 12 were); appended and
+                      flushed as it goes, like metrics.csv
     result.json       status, the pick, the ranking's summary
     backtest.csv, forecast.csv   the pick's, as for a series run; best.pt the pick's weights when
                       the pick is a model of the zoo
@@ -50,7 +52,7 @@ from zoo.spec import ExperimentSpec
 SPEC, METRICS, CHECKPOINT, RESULT = "spec.json", "metrics.csv", "best.pt", "result.json"
 LEADERBOARD, CANDIDATES = "leaderboard.json", "candidates.csv"
 CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
-                     "coverage_80", "coverage_95", "seconds", "folds", "settings", "forecast", "note")
+                     "coverage_80", "coverage_95", "seconds", "folds", "settings", "sparkline", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
@@ -270,11 +272,13 @@ class Run:
             return {}
 
     def candidates(self) -> list[dict]:
-        """A leaderboard's candidate rows so far (CANDIDATE_COLUMNS; settings and forecast decoded)."""
+        """A leaderboard's candidate rows so far (CANDIDATE_COLUMNS; settings and sparkline decoded)."""
         out = []
         for row in _csv_rows(self.path / CANDIDATES):
+            if "sparkline" not in row:   # a board written before the column's rename
+                row["sparkline"] = row.pop("forecast", None)
             item = {k: _number(v) for k, v in row.items() if k is not None}
-            for key in ("settings", "forecast"):
+            for key in ("settings", "sparkline"):
                 try:
                     item[key] = json.loads(row.get(key) or "null")
                 except ValueError:

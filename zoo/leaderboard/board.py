@@ -214,7 +214,8 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
         summary["notes"].append(f"the pick is the ensemble ({pick['label']}), not {ranked[0]['label']} (lowest "
                                 "validation MASE): on 26 development series, always taking the median of the "
                                 "best three forecast better than taking the one with the lowest validation "
-                                "score, or choosing how many to take on validation (bench/selection_dev.py).")
+                                "score, or choosing how many to take on validation (the project's BENCHMARKS.md, "
+                                "\"Choosing the pick on development series\").")
     if pick is None:
         summary["status"] = "failed"
         summary["reason"] = "no candidate finished (not even the baselines)"
@@ -326,7 +327,7 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
     val = np.concatenate(parts) if parts else np.zeros((0, plan.horizon))
     row = {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": "done",
            "seconds": round(clock() - started, 3), "folds": len(parts), "settings": cand.settings(board),
-           **scorer.row(val, test.at_origins), "forecast": _spark(board, test.future)}
+           **scorer.row(val, test.at_origins), "sparkline": _spark(board, test.future)}
     info = dict(test.info)
     if info.get("status") == "diverged":
         row["note"] = f"diverged in its test fit: {info.get('reason', '')}"
@@ -425,7 +426,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     row = {"name": "ensemble", "kind": "ensemble", "label": label, "status": "done",
            "seconds": 0.0, "folds": len(plan.folds),
            "settings": {"members": members, "combine": combine, "size": size},
-           **scorer.row(val, test, calibration), "forecast": _spark(board, future),
+           **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
