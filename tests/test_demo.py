@@ -353,6 +353,42 @@ def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one
                      timeout=3600, runs_dir=str(runs_dir), owner="x").validate()
 
 
+def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_own_study(demo_on, runs_dir,
+                                                                                          st_navigation):
+    """A visitor's own study's URL with another visitor's worker id added (`&jobs=`) showed that worker's state
+    ("worker 1: finished: this worker ran 1 trial(s)") as a worker of their study (a demo visitor's check). Job
+    ids from the URL are followed only when they are a worker of that study and the visitor's."""
+    from ui.state import job_manager
+    from zoo.search import SearchConfig, build_space, run_search, submit_search
+
+    alice, bob = "a" * 32, "b" * 32
+    spec, space = ExperimentSpec(model="mlp", epochs=1, limit_train=128), build_space("mlp", search={"lr": (1e-3, 1e-2)})
+    run_search(SearchConfig(spec=spec, space=space, n_trials=1, study="bobs-study", runs_dir=str(runs_dir),
+                            owner=demo.owner_of(bob)))
+    manager = job_manager()
+    job = submit_search(manager, SearchConfig(spec=spec, space=space, n_trials=1, study="alices-study",
+                                              runs_dir=str(runs_dir), owner=demo.owner_of(alice)),
+                        owner=demo.owner_of(alice))[0]
+    deadline = time.time() + 120
+    while manager.get(job.id).active and time.time() < deadline:   # her worker's end, as the page would read it
+        time.sleep(0.2)
+    assert not manager.get(job.id).active
+
+    def search_page(visitor: str, study: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+        at.session_state["visitor"] = visitor
+        at.query_params.update(study=study, jobs=job.id)
+        return at.run()
+
+    text = lambda at: "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "subheader")   # noqa: E731
+                                for e in getattr(at, kind) if not kind == "markdown" or "worker" in str(e.value))
+    at = search_page(bob, "bobs-study")
+    assert not at.exception and "Study `bobs-study`" in text(at)
+    assert "this worker ran" not in text(at) and job.id not in text(at), text(at)
+    at = search_page(alice, "alices-study")   # her own worker, beside her own study: followed
+    assert "this worker ran" in text(at), text(at)
+
+
 def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_dir, monkeypatch):
     """The room was checked once, when the search was submitted: a visitor at 1 run of 2 ran all 4
     trials and kept 5 runs. Each trial keeps a run, so the search now stops when the cap is reached,

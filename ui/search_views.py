@@ -242,7 +242,7 @@ def recall(manager) -> dict | None:
     q = st.query_params
     if "study" not in q:
         return None
-    jobs = [j for j in q.get("jobs", "").split(",") if j and manager.get(j) is not None]
+    jobs = [j for j in q.get("jobs", "").split(",") if j and _a_worker_of(manager.get(j), q["study"])]
     # A storage from the URL is a path or a database this server would open: only locally, where the
     # person at the browser owns the server. On the hosted demo it is the default one, always.
     storage = q.get("storage") if is_local() else None
@@ -263,6 +263,17 @@ def recall(manager) -> dict | None:
         return None
     st.session_state["search_target"] = target
     return target
+
+
+def _a_worker_of(job, study: str) -> bool:
+    """Is `job` a search worker of `study` that this visitor may follow? A job id from the URL: on the demo,
+    another visitor's worker put beside one's own study showed its trials as this study's and its state
+    (a demo visitor's check)."""
+    from ui.state import can_control
+
+    if job is None or "config" not in job.payload or SearchConfig.from_dict(job.payload["config"]).study_name != study:
+        return False   # not a search's worker, or another study's
+    return can_control(job.owner)   # locally, anyone
 
 
 def _theirs(target: dict) -> bool:
