@@ -389,6 +389,39 @@ def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_o
     assert "this worker ran" in text(at), text(at)
 
 
+def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir):
+    """A visitor who opened another's run by its URL downloaded spec.json with the upload's kept path and
+    result.json with its owner's id, its directory and its process's host and pid (a demo visitor's check).
+    On the demo a download's JSON names the file as sent, without those keys; every other file is as it is."""
+    import io
+    import json
+    import zipfile
+
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.runs import load_run
+
+    raw = pd.DataFrame({"t": range(120), "sales": np.arange(120.0) % 12 + 10}).to_csv(index=False).encode()
+    stored = fio.store_upload(raw, "my sales.csv", runs_dir, demo.owner_of("a" * 32))
+    done = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", lookback=12, horizon=3,
+                                         epochs=1), runs_dir=runs_dir, owner=demo.owner_of("a" * 32))
+    run = load_run(done.run_dir)
+    result = json.loads((run.path / "result.json").read_text())
+    assert {"owner", "run_dir", "process"} <= set(result) and str(stored) in (run.path / "spec.json").read_text()
+    spec = ExperimentSpec.from_json(demo.shareable_bytes(run, run.path / "spec.json").decode())
+    assert spec.data == "my sales.csv" and spec.replace(data=str(stored)) == run.spec   # the rest as it was
+    shared = json.loads(demo.shareable_bytes(run, run.path / "result.json"))
+    assert shared == {k: v for k, v in result.items() if k not in ("owner", "run_dir", "process")}
+    with zipfile.ZipFile(io.BytesIO(demo.shareable_zip(run))) as zf:
+        names = zf.namelist()
+        assert sorted(names) == sorted(f"{run.run_id}/{p.name}" for p in run.files())
+        for name in names:
+            body = zf.read(name)
+            assert str(runs_dir).encode() not in body and demo.owner_of("a" * 32).encode() not in body, name
+            if not name.endswith(".json"):
+                assert body == (run.path / name.split("/")[1]).read_bytes(), name
+
+
 def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_dir, monkeypatch):
     """The room was checked once, when the search was submitted: a visitor at 1 run of 2 ran all 4
     trials and kept 5 runs. Each trial keeps a run, so the search now stops when the cap is reached,

@@ -375,16 +375,21 @@ DOWNLOADS = {
 def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     """The run's `files` ({name: (mime, what it holds)}) that exist, the whole run as a zip, and the
     command that reproduces it (a training run's or a leaderboard's, zoo/runs.py Run.command)."""
+    from zoo import demo
+
     row = st.container(horizontal=True, key=f"{key}-downloads")
     present = {p.name: p for p in run.files()}
+    # On the hosted demo the files hold the run, not the server (zoo/demo.shareable_bytes); locally, as they are.
+    read, whole = ((lambda p: p.read_bytes()), run.zip) if is_local() else (
+        (lambda p: demo.shareable_bytes(run, p)), (lambda: demo.shareable_zip(run)))
     for name, (mime, help) in files.items():
         if name in present:
-            row.download_button(name, data=lambda p=present[name]: p.read_bytes(), file_name=f"{run.run_id}-{name}",
+            row.download_button(name, data=lambda p=present[name]: read(p), file_name=f"{run.run_id}-{name}",
                                 mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
                                 help=help)
     if not run.is_leaderboard and "best.pt" not in present:
         row.caption("no checkpoint was written")
-    row.download_button("whole run (.zip)", data=run.zip, file_name=f"{run.run_id}.zip", mime="application/zip",
+    row.download_button("whole run (.zip)", data=whole, file_name=f"{run.run_id}.zip", mime="application/zip",
                         key=f"{key}-dl-zip", icon=":material/folder_zip:", on_click="ignore",
                         help="every file of the run directory")
     st.markdown("Reproduce it from a shell:")

@@ -221,3 +221,48 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
             if folder.is_dir() and not any(folder.iterdir()):
                 shutil.rmtree(folder, ignore_errors=True)
     return deleted
+
+
+# What a run's downloads hold on the hosted demo: the run, not the server. result.json names its owner (a
+# visitor's id), its directory and its process (host, pid), and spec.json or leaderboard.json the path of an
+# upload's kept copy (README, "Deploying the hosted demo": no page shows a server path). A visitor who opened
+# another's run by its URL downloaded all of them (a demo visitor's check).
+SERVER_KEYS = ("owner", "run_dir", "process")
+
+
+def shareable_bytes(run, path: Path) -> bytes:
+    """One file of `run` as a visitor of the demo may have it: a JSON file without SERVER_KEYS and with the
+    upload's path as the name it was sent under (zoo/forecast_io.display_name); any other file as it is."""
+    import json
+
+    raw = Path(path).read_bytes()
+    if Path(path).suffix != ".json":
+        return raw
+    from zoo.forecast_io import display_name
+
+    data = str(run.data or "")
+    sent = display_name(data) if data else None
+
+    def clean(value, top=False):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if not (top and k in SERVER_KEYS)}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return sent if data and value == data else value
+
+    try:
+        return json.dumps(clean(json.loads(raw), top=True), indent=2).encode()
+    except ValueError:   # a file being written: as it is, no worse than the page's own view of it
+        return raw
+
+
+def shareable_zip(run) -> bytes:
+    """The run directory as a zip of its shareable_bytes (Run.zip's layout)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in run.files():
+            zf.writestr(f"{run.run_id}/{path.name}", shareable_bytes(run, path))
+    return buffer.getvalue()
