@@ -525,8 +525,8 @@ def test_a_board_budget_past_the_demos_time_cap_turns_its_button_off_before_the_
     assert not at.exception and not at.button(key="forecast-board-start").disabled
     at.slider(key="forecast-board-budget").set_value(1800).run()
     assert at.button(key="forecast-board-start").disabled
-    assert [e for e in at.error if "This hosted demo runs a job for at most 600 s, and this one asks for a budget of "
-            "1800 s; lower the time budget." in e.value], [e.value for e in at.error]
+    assert [e for e in at.error if "This hosted demo runs a job for at most 600 s (10 min), and this one asks for "
+            "a budget of 1800 s (30 min); lower the time budget." in e.value], [e.value for e in at.error]
     at.slider(key="forecast-board-budget").set_value(600).run()
     assert not at.button(key="forecast-board-start").disabled
 
