@@ -98,6 +98,11 @@ def board_fields(run) -> dict:
     pick = run.result.get("pick") or {}
     if pick.get("label"):
         fields["pick"] = pick["label"]
+    # Its scores beside its settings: two boards compared showed "No curves" and the settings alone (a forecast
+    # user's check); a board has no epochs, and its pick's scores are what it is compared by.
+    for name, key in (("pick val MASE", "val_mase"), ("pick test MASE", "test_mase"), ("pick 80% cover", "coverage_80")):
+        if pick.get(key) is not None:
+            fields[name] = round(float(pick[key]), 3)
     return fields
 
 
