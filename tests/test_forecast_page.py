@@ -117,7 +117,8 @@ def test_every_corpus_file_previews_or_shows_one_clear_error_through_the_uploade
     at.session_state["forecast-source"] = "upload"
     at.session_state["forecast-lookback"] = 8   # the corpus's files are short (as in test_series_data)
     at.session_state["forecast-horizon"] = 4
-    at.session_state["forecast-windows-set"] = True   # as the person's own: they stay for every file
+    at.session_state["forecast-lookback-set"] = at.session_state["forecast-horizon-set"] = True   # the person's
+
     at.run()
     assert_clean(at)
     outcomes = {}

@@ -156,6 +156,31 @@ def summary_setting(runs_dir, summary, name):
     return open_run(summary["run_id"], runs_dir).settings[name]
 
 
+def test_a_board_opened_by_its_address_gives_its_horizon_and_a_lookback_that_fits_the_series(runs_dir):
+    """A board has a horizon and no lookback (it chose one per model). Opened by its address in a new session,
+    its horizon counted as the person's windows and froze the page's lookback at the sample's 96: "too few for
+    one window" on 120 monthly rows, Start off (found in review). The horizon is the board's; the lookback
+    follows the series, for that horizon."""
+    from tests.test_pages import ME
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+    from zoo.demo import owner_of
+
+    raw = pd.DataFrame({"month": pd.date_range("2010-01-01", periods=120, freq="MS").strftime("%Y-%m"),
+                        "sales": (100 + 10 * (pd.Series(range(120)) % 12)).astype(float)}).to_csv(index=False).encode()
+    stored = fio.store_upload(raw, "monthly sales.csv", runs_dir, owner_of(ME))
+    summary = run_leaderboard(LeaderboardSpec(data=str(stored), horizon=0, budget=30, models="naive,seasonal_naive"),
+                              runs_dir=runs_dir, owner=owner_of(ME))
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]}, state={"visitor": ME})
+    no_exceptions(at)
+    horizon = at.number_input(key="forecast-horizon").value
+    assert horizon == summary["plan"]["horizon"] == 12
+    fitted = suggest_windows(fio.read_upload(raw, "monthly sales.csv"), horizon=12)
+    assert at.number_input(key="forecast-lookback").value == fitted["lookback"] < 96
+    assert not at.error, [e.value for e in at.error]
+    assert not at.button(key="forecast-start").disabled
+
+
 def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(runs_dir, tmp_path):
     """Compare read a board as a training spec full of defaults (lr 0.001, 10 epochs...) and drew it as
     an empty curve: it is compared by its own settings (horizon and lookback as it ran, its budget, its
@@ -184,6 +209,7 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
     # and by its pick's scores, side by side (two boards compared showed their settings alone)
     assert board["pick test MASE"] == f"{summary['pick']['test_mase']:.3f}".rstrip("0").rstrip(".")
     assert board["pick val MASE"] == f"{summary['pick']['val_mase']:.3f}".rstrip("0").rstrip(".")
+    assert board["pick 80% cover"] == f"{summary['coverage']['80']:.3f}".rstrip("0").rstrip(".")
     assert board["lr"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
     assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
     assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)

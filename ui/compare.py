@@ -100,9 +100,11 @@ def board_fields(run) -> dict:
         fields["pick"] = pick["label"]
     # Its scores beside its settings: two boards compared showed "No curves" and the settings alone (a forecast
     # user's check); a board has no epochs, and its pick's scores are what it is compared by.
-    for name, key in (("pick val MASE", "val_mase"), ("pick test MASE", "test_mase"), ("pick 80% cover", "coverage_80")):
-        if pick.get(key) is not None:
-            fields[name] = round(float(pick[key]), 3)
+    scores = {"pick val MASE": pick.get("val_mase"), "pick test MASE": pick.get("test_mase"),
+              "pick 80% cover": (run.result.get("coverage") or {}).get("80")}   # zoo/leaderboard/board.py's summary
+    for name, value in scores.items():
+        if value is not None:
+            fields[name] = round(float(value), 3)
     return fields
 
 

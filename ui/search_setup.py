@@ -203,7 +203,10 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
         windows = series_windows.window_settings()
         with slot("search-windows-slot"):
             # The Forecast page's check, before Start: a setting out of its range, or windows this series
-            # is too short for (a lookback of 300 on 400 rows failed only once the search ran).
+            # is too short for (a lookback of 300 on 400 rows failed only once the search ran); and, as there,
+            # where the lookback and horizon came from (fit_to_series set them without a word here).
+            if sf is not None:
+                series_windows.window_suggestion(sf, windows)
             problem = None if sf is None else series_source.check_chosen(source, choice, windows, sf).get("error")
             if problem:
                 st.error(problem, icon=":material/error:")

@@ -42,40 +42,53 @@ def init_defaults(prefill: dict | None = None) -> None:
         st.session_state["forecast-split"] = "custom"
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
-    if prefill and ("lookback" in prefill or "horizon" in prefill):
-        st.session_state[WINDOWS_SET] = True   # a run's windows were someone's choice: fit_to_series keeps them
+    for name in ("lookback", "horizon"):   # a run's windows were someone's choice: fit_to_series keeps them
+        if prefill and prefill.get(name) is not None:
+            st.session_state[SET_BY_PERSON[name]] = True
 
 
-# Lookback and horizon follow the series until the person sets them (`WINDOWS_SET`: typed, a suggestion or a
-# run's taken), then stay as set. The defaults are the bundled sample's (96 / 24): a new user's first upload of
-# 120 monthly rows opened on a red "too few for one window" and both Starts off (a forecast user's check).
-WINDOWS_SET = "forecast-windows-set"
-WINDOWS_FITTED = "forecast-windows-fitted"   # the data key the page's own lookback and horizon were fitted to
+# Lookback and horizon follow the series until the person sets them (typed, a suggestion's button or a run's
+# taken), then stay as set: each has its own flag, so that a horizon set alone (a leaderboard's, which has no
+# lookback) still gets a lookback that fits the series. The defaults are the bundled sample's (96 / 24): a new
+# user's first upload of 120 monthly rows opened on a red "too few for one window" and both Starts off (a
+# forecast user's check).
+SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set"}
+WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's own windows were fitted to
 
 
-def _set_by_person() -> None:
-    st.session_state[WINDOWS_SET] = True
+def _set_by_person(name: str) -> None:
+    st.session_state[SET_BY_PERSON[name]] = True
 
 
-def fit_to_series(source, sf, windows_from: dict | None = None) -> None:
-    """Before the window widgets: the lookback and horizon this series suggests, while the person has not set
-    them and the data changed (their caption, window_suggestion, says they came from the series)."""
-    from zoo.data.series import suggest_windows
+def _fitted_to(source, windows: dict) -> str:
+    return "|".join(str(v) for v in (source.key, windows["split"], windows["season"], windows["features"]))
 
-    drafts.register(WINDOWS_SET)
-    drafts.register(WINDOWS_FITTED)
+
+def fit_to_series(source, sf) -> None:
+    """Before the window widgets: the lookback and horizon this series suggests (`suggestion`), for each the
+    person has not set, when the data, the split, the season or the inputs changed since the last fit (the
+    caption of `window_suggestion` says where they came from)."""
+    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED):
+        drafts.register(key)
     state = st.session_state
-    if sf is None or state.get(WINDOWS_SET) or state.get(WINDOWS_FITTED) == source.key:
+    free = [name for name, key in SET_BY_PERSON.items() if not state.get(key)]
+    if sf is None or not free:
         return
     split = state.get("forecast-split")
-    split = state.get("forecast-split-custom") if split == "custom" else split
-    try:
-        suggested = suggest_windows(sf, str(split).strip(), season=int(state.get("forecast-season") or 0),
-                                    features=state.get("forecast-features", "target"))
-    except (SpecError, ValueError, TypeError):   # a split the person is still typing: said by the check
+    windows = {"split": str(state.get("forecast-split-custom") if split == "custom" else split).strip(),
+               "season": state.get("forecast-season") or 0, "features": state.get("forecast-features", "target")}
+    if state.get(WINDOWS_FITTED) == _fitted_to(source, windows):
         return
-    state["forecast-lookback"], state["forecast-horizon"] = suggested["lookback"], suggested["horizon"]
-    state[WINDOWS_FITTED] = source.key
+    try:
+        suggested = suggestion(sf, {**windows, "season": int(windows["season"])},
+                               horizon=None if "horizon" in free else int(state["forecast-horizon"]))
+    except (ValueError, TypeError):   # a season or horizon the person is still typing: said by the check
+        suggested = None
+    if suggested is None:   # a split that leaves a part empty: the check says so
+        return
+    for name in free:
+        state[f"forecast-{name}"] = suggested[name]
+    state[WINDOWS_FITTED] = _fitted_to(source, windows)
 
 
 def window_settings() -> dict:
@@ -87,10 +100,10 @@ def window_settings() -> dict:
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
     lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback"),
-                               on_change=_set_by_person,
+                               on_change=_set_by_person, args=("lookback",),
                                help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
     horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon"),
-                              on_change=_set_by_person,
+                              on_change=_set_by_person, args=("horizon",),
                               help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
@@ -127,15 +140,18 @@ def use_windows(lookback: int, horizon: int) -> None:
     """A button's callback: these lookback and horizon, as the person's choice."""
     st.session_state["forecast-lookback"] = lookback
     st.session_state["forecast-horizon"] = horizon
-    st.session_state[WINDOWS_SET] = True
+    for key in SET_BY_PERSON.values():
+        st.session_state[key] = True
 
 
-def suggestion(sf, windows: dict) -> dict | None:
-    """zoo's suggest_windows for the page's split, season and inputs; None where the split leaves a part empty."""
+def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
+    """zoo's suggest_windows for the page's split, season and inputs (and `horizon`, where the person set it);
+    None where the split leaves a part empty."""
     from zoo.data.series import suggest_windows
 
     try:
-        return suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"])
+        return suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"],
+                               horizon=horizon)
     except SpecError:
         return None
 
@@ -149,8 +165,8 @@ def window_suggestion(sf, windows: dict) -> None:
     lookback, horizon = suggested["lookback"], suggested["horizon"]
     with st.container(key="forecast-suggestion"):
         if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
-            how = "are what this series suggests" if st.session_state.get(WINDOWS_SET) else \
-                "were set from this series (change them and they stay as you set them)"
+            how = "were set from this series (change them and they stay as you set them)" if not any(
+                st.session_state.get(key) for key in SET_BY_PERSON.values()) else "are what this series suggests"
             st.caption(f":material/check: Lookback {lookback} and horizon {horizon} {how}: {suggested['reason']}")
             return
         st.caption(f":material/lightbulb: For this series, lookback {lookback} and horizon {horizon} are suggested: "

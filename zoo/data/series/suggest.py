@@ -26,8 +26,9 @@ def _limits() -> tuple[int, int]:
 
 
 def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int = 0,
-                    features: str = "target") -> dict:
-    """A lookback and horizon for this series and split, with why, in one line.
+                    features: str = "target", horizon: int | None = None) -> dict:
+    """A lookback and horizon for this series and split, with why, in one line; a lookback for `horizon`
+    where it is given (set by the person: taken as it is, the check says if it does not fit).
 
     Returns {"lookback", "horizon", "season" (the period used, 1 for none), "windows" ({"train",
     "val", "test"}: how many each split gets), "reason"}. The setting always makes at least one
@@ -50,7 +51,8 @@ def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int 
     caps = {"test": test_rows, "validation": val_rows - need + 1 if val_rows >= need else val_rows,
             "training": a - 1, "form": horizon_high}
     limit = min(caps, key=caps.get)
-    horizon = max(1, min(wanted, caps[limit]))
+    given = horizon is not None
+    horizon = max(1, int(horizon)) if given else max(1, min(wanted, caps[limit]))
 
     # The lookback: a few horizons, two seasons at least, leaving training windows and memory.
     lookback = max(LOOKBACK_HORIZONS * horizon, 2 * period if period > 1 else 1)
@@ -62,13 +64,15 @@ def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int 
 
     windows = {"train": a - horizon + 1 - lookback, "val": val_rows - horizon + 1, "test": test_rows - horizon + 1}
     return {"lookback": lookback, "horizon": horizon, "season": period, "windows": windows,
-            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, windows["val"], need)}
+            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, windows["val"], need, given)}
 
 
-def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, need) -> str:
+def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, need, given=False) -> str:
     from zoo.forecast.scores import LEVELS, min_calibration_windows
 
-    if period > 1:
+    if given:
+        why = f"horizon {horizon}: as set"
+    elif period > 1:
         why = f"horizon {horizon}: one season" if horizon == wanted else \
             f"horizon {horizon}: one season ({period}) is more than the {limit} part allows"
     else:
