@@ -399,7 +399,7 @@ def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_
 
     from zoo import forecast_io as fio
     from zoo.engine import run_experiment
-    from zoo.runs import load_run
+    from zoo.runs import load_run, patch_result
 
     raw = pd.DataFrame({"t": range(120), "sales": np.arange(120.0) % 12 + 10}).to_csv(index=False).encode()
     stored = fio.store_upload(raw, "my sales.csv", runs_dir, demo.owner_of("a" * 32))
@@ -420,6 +420,18 @@ def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_
             assert str(runs_dir).encode() not in body and demo.owner_of("a" * 32).encode() not in body, name
             if not name.endswith(".json"):
                 assert body == (run.path / name.split("/")[1]).read_bytes(), name
+    # A failed run's traceback (the server's install paths) and a reason naming its folder (found in review)
+    patch_result(run.path, status="failed", traceback="File \"/srv/app/.venv/lib/python3.11/site-packages/x.py\"",
+                 reason=f"cannot write the run's files in {run.path}; make the runs directory writable")
+    shared = json.loads(demo.shareable_bytes(run, run.path / "result.json"))
+    assert "traceback" not in shared and str(runs_dir) not in json.dumps(shared)
+    assert shared["reason"] == f"cannot write the run's files in runs/{run.run_id}; make the runs directory writable"
+    # A dataset's or the sample's name is a spec's own: kept as it is (it read "ETTh1 (bundled sample)")
+    sample = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=12, horizon=3,
+                                           epochs=1, limit_train=64), runs_dir=runs_dir, owner=demo.owner_of("a" * 32))
+    sample_run = load_run(sample.run_dir)
+    shared = ExperimentSpec.from_json(demo.shareable_bytes(sample_run, sample_run.path / "spec.json").decode())
+    assert shared == sample_run.spec
 
 
 def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_dir, monkeypatch):

@@ -24,7 +24,7 @@ from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
-from zoo.forecast_io import display_name
+from zoo.forecast_io import data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
@@ -275,9 +275,11 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
         st.error(text, icon=":material/error:")
     else:
         st.info(text)
-    if traceback:
+    if traceback and is_local():
         with st.expander("Traceback (a fault in the program: please report it)"):
             st.code(traceback, language="text")
+    elif traceback:   # its paths are the server's (README, "Deploying the hosted demo"); its log has it
+        st.caption("A fault in the program: the server's log has its traceback. Please report the run's id.")
 
 
 def run_without_directory(run_id: str, job) -> None:
@@ -396,7 +398,7 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     # On the hosted demo an upload's path is the server's, of no use to the visitor and not theirs to see
     # (README, "Deploying the hosted demo"): the command names the file they sent.
     path = Path(str(run.data or ""))
-    sent = display_name(run.data) if not is_local() and path.name != str(path) else None
+    sent = None if is_local() else data_as_sent(run.data)
     # A flag per line, none cut from its value; a long line (an upload's path) wraps rather than hide its backslash.
     st.code(command_lines(run.command(data=sent)), language="bash", wrap_lines=True)
     if sent:

@@ -271,8 +271,13 @@ def _a_worker_of(job, study: str) -> bool:
     (a demo visitor's check)."""
     from ui.state import can_control
 
-    if job is None or "config" not in job.payload or SearchConfig.from_dict(job.payload["config"]).study_name != study:
-        return False   # not a search's worker, or another study's
+    if job is None or job.target != SEARCH_WORKER:
+        return False
+    try:
+        if SearchConfig.from_dict(job.payload["config"]).study_name != study:
+            return False   # another study's
+    except (KeyError, TypeError, ValueError, SpecError):
+        return False
     return can_control(job.owner)   # locally, anyone
 
 

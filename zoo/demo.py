@@ -122,7 +122,7 @@ def check_budget(seconds: float) -> None:
         # In seconds and minutes: the leaderboard's budget is set in seconds, a search's in minutes (600 minutes
         # asked read "a budget of 36000 s" beside a box in minutes: a demo visitor's check).
         def both(s: float) -> str:
-            return f"{s:g} s" + (f" ({s / 60:.3g} min)" if s >= 60 else "")
+            return f"{s:g} s" + (f" ({round(s / 60, 1):g} min)" if s >= 60 else "")
 
         raise SpecError(f"this hosted demo runs a job for at most {both(c.wall_seconds)}, and this one asks for a "
                         f"budget of {both(seconds)}; lower the time budget.")
@@ -232,28 +232,32 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
 # visitor's id), its directory and its process (host, pid), and spec.json or leaderboard.json the path of an
 # upload's kept copy (README, "Deploying the hosted demo": no page shows a server path). A visitor who opened
 # another's run by its URL downloaded all of them (a demo visitor's check).
-SERVER_KEYS = ("owner", "run_dir", "process")
+# A failed run's traceback names the server's install paths: its page shows it only locally (ui/run_view.py).
+SERVER_KEYS = ("owner", "run_dir", "process", "traceback")
 
 
 def shareable_bytes(run, path: Path) -> bytes:
-    """One file of `run` as a visitor of the demo may have it: a JSON file without SERVER_KEYS and with the
-    upload's path as the name it was sent under (zoo/forecast_io.display_name); any other file as it is."""
+    """One file of `run` as a visitor of the demo may have it: a JSON file without SERVER_KEYS, with the
+    upload's path as the name it was sent under (zoo/forecast_io.data_as_sent) and the runs directory as
+    `runs` wherever a text names them (a reason that names its run's folder); any other file as it is."""
     import json
 
     raw = Path(path).read_bytes()
     if Path(path).suffix != ".json":
         return raw
-    from zoo.forecast_io import display_name
+    from zoo.forecast_io import data_as_sent
 
-    data = str(run.data or "")
-    sent = display_name(data) if data else None
+    data, root = str(run.data or ""), str(run.path.parent)
+    sent = data_as_sent(data)
 
     def clean(value, top=False):
         if isinstance(value, dict):
             return {k: clean(v) for k, v in value.items() if not (top and k in SERVER_KEYS)}
         if isinstance(value, list):
             return [clean(v) for v in value]
-        return sent if data and value == data else value
+        if isinstance(value, str):
+            return (value.replace(data, sent) if sent else value).replace(root, "runs")
+        return value
 
     try:
         return json.dumps(clean(json.loads(raw), top=True), indent=2).encode()

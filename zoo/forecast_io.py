@@ -179,6 +179,14 @@ def display_name(data, runs_dir=None) -> str:
     return path.name
 
 
+def data_as_sent(data) -> str | None:
+    """What the hosted demo shows for a spec's data that is a path on the server: the name the file was sent
+    under (an upload's, display_name); None for a dataset's or the sample's name, which a spec reads as it is
+    (the Reproduce command and a run's downloads, zoo/demo.shareable_bytes)."""
+    path = Path(str(data or ""))
+    return None if not data or path.name == str(path) else display_name(data)
+
+
 # ---------------------------------------------------------------------------------------------
 # columns and the settings check
 
