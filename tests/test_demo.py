@@ -389,7 +389,7 @@ def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_o
     assert "this worker ran" in text(at), text(at)
 
 
-def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir):
+def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir, st_navigation):
     """A visitor who opened another's run by its URL downloaded spec.json with the upload's kept path and
     result.json with its owner's id, its directory and its process's host and pid (a demo visitor's check).
     On the demo a download's JSON names the file as sent, without those keys; every other file is as it is."""
@@ -426,6 +426,12 @@ def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_
     shared = json.loads(demo.shareable_bytes(run, run.path / "result.json"))
     assert "traceback" not in shared and str(runs_dir) not in json.dumps(shared)
     assert shared["reason"] == f"cannot write the run's files in runs/{run.run_id}; make the runs directory writable"
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")   # nor on its page
+    at.session_state["visitor"] = "a" * 32
+    at.query_params["run"] = run.run_id
+    at.run()
+    assert not at.exception and not [c for c in at.code if "/srv/app" in c.value]
+    assert [c for c in at.caption if "the server's log has its traceback" in c.value]
     # A dataset's or the sample's name is a spec's own: kept as it is (it read "ETTh1 (bundled sample)")
     sample = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=12, horizon=3,
                                            epochs=1, limit_train=64), runs_dir=runs_dir, owner=demo.owner_of("a" * 32))
