@@ -228,9 +228,9 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
     return deleted
 
 
-# What a run's downloads hold on the hosted demo: the run, not the server. result.json names its owner (a
-# visitor's id), its directory and its process (host, pid), and spec.json or leaderboard.json the path of an
-# upload's kept copy (README, "Deploying the hosted demo": no page shows a server path). A visitor who opened
+# What a run's downloads hold on the hosted demo: the run, not the server. Its result names its owner (a
+# visitor's id), its directory and its process (host, pid), and its spec (a training run's or a board's) the path
+# of an upload's kept copy (README, "Deploying the hosted demo": no page shows a server path). A visitor who opened
 # another's run by its URL downloaded all of them (a demo visitor's check).
 # A failed run's traceback names the server's install paths: its page shows it only locally (ui/run_view.py).
 SERVER_KEYS = ("owner", "run_dir", "process", "traceback")
