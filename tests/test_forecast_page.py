@@ -568,6 +568,26 @@ def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was
     assert json.loads(first.proto.columns)["_index"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
 
 
+def test_the_boards_usual_horizon_sets_the_horizon_alone(runs_dir):
+    """Where the page has no suggestion (shares it cannot split by), the board offers the frequency's usual
+    horizon; pressing it set the lookback as the person's too, so it stopped following the series (found in a
+    browser check)."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(
+        ("woolyrnq.csv", (ROOT / "bench" / "data" / "woolyrnq_quarterly.csv").read_bytes(), "text/csv")).run()
+    at.selectbox(key="forecast-split").set_value("custom").run()
+    at.text_input(key="forecast-split-custom").set_value("0.5,0.25").run()
+    at.number_input(key="forecast-horizon").set_value(24).run()
+    button = at.button(key="forecast-board-usual-horizon")
+    assert button.label == "Use horizon 8, the usual one for this frequency"
+    button.click().run()
+    assert_clean(at)
+    assert at.number_input(key="forecast-horizon").value == 8
+    assert at.session_state["forecast-horizon-set"] and "forecast-lookback-set" not in at.session_state
+
+
 @pytest.mark.parametrize("demo_mode", [False, True])
 def test_few_steps_offer_the_leaderboards_recipe_applied_only_when_pressed(runs_dir, monkeypatch, demo_mode):
     """Ten years of months with the suggested windows make 40 training windows: the default 3 epochs of

@@ -93,6 +93,41 @@ def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
 
 
+def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_next_file(runs_dir):
+    """Two browser checks. Choosing "custom shares…" kept the old windows until an unrelated click (the model),
+    then they jumped: the fit read the custom box before it had its first value. A reload beside a run whose
+    windows the page had fitted froze them, as if typed: the next, shorter file opened on "too few for one
+    window". A run's windows stay for its data, and follow the next file unless the person set them."""
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    raw = yearly_csv(150)
+    at = upload(page("pages/forecast.py"), "nile flows.csv", raw)
+    sf = fio.read_upload(raw, "nile flows.csv")
+    windows = lambda: (at.number_input(key="forecast-lookback").value,   # noqa: E731
+                       at.number_input(key="forecast-horizon").value)
+    at.selectbox(key="forecast-split").set_value("custom").run()
+    custom = suggest_windows(sf, "0.7,0.15,0.15")
+    assert windows() == (custom["lookback"], custom["horizon"]), "fitted to the custom shares at once"
+    assert "were set from this series" in shown(at)
+
+    fitted = suggest_windows(sf)
+    stored = fio.store_upload(raw, "nile flows.csv", runs_dir, owner_of(ME))
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1,
+                                        lookback=fitted["lookback"], horizon=fitted["horizon"]),
+                         runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py", query={"run": run.run_id})   # the page beside it, in a new session
+    clean(at)
+    assert windows() == (fitted["lookback"], fitted["horizon"]), "the run's windows, for its data"
+    short = yearly_csv(60)
+    at = upload(at, "short.csv", short)
+    again = suggest_windows(fio.read_upload(short, "short.csv"))
+    assert windows() == (again["lookback"], again["horizon"]) != (fitted["lookback"], fitted["horizon"])
+    assert not at.error, [e.value for e in at.error]
+
+
 def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after():
     """156 weekly rows with lookback 96 and horizon 13 made one training window: Start was on, the page said only
     that the test windows were few, and the run's MASE of 3.4 read "try a smaller model" (a forecast user's
@@ -117,6 +152,12 @@ def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after
     history = [{"epoch": i + 1, "train_loss": 0.5 / (i + 1), "val_loss": 0.9} for i in range(40)]
     assert likely_cause(spec, history, train_samples=1).startswith("it had only 1 training window to learn from")
     assert "training window" not in likely_cause(spec, history, train_samples=FEW_TRAIN_WINDOWS)
+    # The page's own lookback never brings the warning on where the rows allow more: 60 yearly rows, 60/20/20,
+    # the person's horizon 7 got lookback 21 and 9 windows (a browser check)
+    from zoo.data.series import suggest_windows
+
+    fitted = suggest_windows(fio.read_upload(yearly_csv(60), "yearly.csv"), "0.6,0.2,0.2", horizon=7)
+    assert fitted["horizon"] == 7 and fitted["windows"]["train"] == FEW_TRAIN_WINDOWS
 
 
 def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):

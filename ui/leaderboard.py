@@ -139,7 +139,7 @@ def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
     "Use lookback 36, horizon 9": a forecast user's check); else the frequency's usual one (the CLI's default:
     12 for monthly data, zoo/leaderboard/plan.py). A 120-row monthly series was refused at the page's 24
     while `forecast-auto` ran it."""
-    from ui.series_windows import suggestion, use_windows
+    from ui.series_windows import suggestion, use_horizon, use_windows
     from zoo.leaderboard.plan import default_horizon
 
     def fits(horizon: int) -> bool:
@@ -156,7 +156,7 @@ def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
     usual = default_horizon(sf.freq)
     if fits(usual):
         st.button(f"Use horizon {usual}, the usual one for this frequency", key="forecast-board-usual-horizon",
-                  icon=":material/auto_fix_high:", on_click=use_windows, args=(int(windows["lookback"]), usual))
+                  icon=":material/auto_fix_high:", on_click=use_horizon, args=(usual,))
 
 
 BOARD_BUDGET = "board_budget"   # the prefill's keys (not a training spec's fields): the budget,

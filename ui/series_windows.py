@@ -42,18 +42,21 @@ def init_defaults(prefill: dict | None = None) -> None:
         st.session_state["forecast-split"] = "custom"
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
-    for name in ("lookback", "horizon"):   # a run's windows were someone's choice: fit_to_series keeps them
-        if prefill and prefill.get(name) is not None:
-            st.session_state[SET_BY_PERSON[name]] = True
+    if prefill:   # a run's windows, as they were: kept for the data they came with (fit_to_series)
+        st.session_state[PREFILLED] = [name for name in SET_BY_PERSON if prefill.get(name) is not None]
 
 
-# Lookback and horizon follow the series until the person sets them (typed, a suggestion's button or a run's
-# taken), then stay as set: each has its own flag, so that a horizon set alone (a leaderboard's, which has no
-# lookback) still gets a lookback that fits the series. The defaults are the bundled sample's (96 / 24): a new
-# user's first upload of 120 monthly rows opened on a red "too few for one window" and both Starts off (a
-# forecast user's check).
+# Lookback and horizon follow the series until the person sets them (typed, or a suggestion's button), then stay
+# as set: each has its own flag, so that a horizon set alone still gets a lookback that fits the series. A run's
+# windows filled in (a reload beside it, Train again) are kept for the data they came with, and follow the next
+# data unless the person set them (a reload in mid-run froze windows the page had fitted: a browser check); a
+# leaderboard's horizon comes without a lookback, which is fitted for it. The defaults are the bundled sample's
+# (96 / 24): a new user's first upload of 120 monthly rows opened on a red "too few for one window" and both
+# Starts off (a forecast user's check).
 SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set"}
 WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's own windows were fitted to
+PREFILLED = "forecast-windows-prefilled"     # the windows a prefill has just set, until fit_to_series sees its data
+CUSTOM_SPLIT = "0.7,0.15,0.15"               # the custom shares' box starts with these
 
 
 def _set_by_person(name: str) -> None:
@@ -71,13 +74,18 @@ def fit_to_series(source, sf) -> None:
     for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED):
         drafts.register(key)
     state = st.session_state
-    free = [name for name, key in SET_BY_PERSON.items() if not state.get(key)]
-    if sf is None or not free:
+    if sf is None:
         return
+    prefilled = state.pop(PREFILLED, None)
+    fixed = {name for name, key in SET_BY_PERSON.items() if state.get(key)} | set(prefilled or ())
     split = state.get("forecast-split")
-    windows = {"split": str(state.get("forecast-split-custom") if split == "custom" else split).strip(),
+    windows = {"split": str(state.get("forecast-split-custom", CUSTOM_SPLIT) if split == "custom" else split).strip(),
                "season": state.get("forecast-season") or 0, "features": state.get("forecast-features", "target")}
-    if state.get(WINDOWS_FITTED) == _fitted_to(source, windows):
+    fitted = _fitted_to(source, windows)
+    free = [name for name in SET_BY_PERSON if name not in fixed]
+    if not free or (prefilled is None and state.get(WINDOWS_FITTED) == fitted):
+        if prefilled is not None:
+            state[WINDOWS_FITTED] = fitted   # the run's windows, for this data
         return
     try:
         suggested = suggestion(sf, {**windows, "season": int(windows["season"])},
@@ -88,7 +96,7 @@ def fit_to_series(source, sf) -> None:
         return
     for name in free:
         state[f"forecast-{name}"] = suggested[name]
-    state[WINDOWS_FITTED] = _fitted_to(source, windows)
+    state[WINDOWS_FITTED] = fitted
 
 
 def window_settings() -> dict:
@@ -112,7 +120,7 @@ def window_settings() -> dict:
                          help="train, validation (early stopping, interval calibration) and test (the scores) in "
                               "time order; the scaler is fitted on the training part only")
     if split == "custom":
-        st.session_state.setdefault("forecast-split-custom", "0.7,0.15,0.15")
+        st.session_state.setdefault("forecast-split-custom", CUSTOM_SPLIT)
         split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
     season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season"),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
@@ -142,6 +150,12 @@ def use_windows(lookback: int, horizon: int) -> None:
     st.session_state["forecast-horizon"] = horizon
     for key in SET_BY_PERSON.values():
         st.session_state[key] = True
+
+
+def use_horizon(horizon: int) -> None:
+    """A button's callback: this horizon, as the person's choice (the lookback still follows the series)."""
+    st.session_state["forecast-horizon"] = horizon
+    st.session_state[SET_BY_PERSON["horizon"]] = True
 
 
 def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:

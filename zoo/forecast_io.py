@@ -288,7 +288,7 @@ def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> s
     return (f"Only {train_windows} training window{'' if train_windows == 1 else 's'}: each takes lookback {lookback} "
             f"+ horizon {horizon} rows of the training part, so a model has {train_windows} example"
             f"{'' if train_windows == 1 else 's'} to learn from and will hardly beat the baselines. A shorter lookback "
-            "(the suggestion above) or a longer series gives it more.")
+            "or a longer series gives it more.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,7 +56,11 @@ def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int 
 
     # The lookback: a few horizons, two seasons at least, leaving training windows and memory.
     lookback = max(LOOKBACK_HORIZONS * horizon, 2 * period if period > 1 else 1)
-    most = a - horizon + 1 - max(1, (a - horizon) // MIN_TRAIN_SHARE)
+    # ...and at least the windows a model needs to learn from where the rows allow (zoo/verdict.FEW_TRAIN_WINDOWS:
+    # a suggested lookback 21 left 9, and the page warned of its own choice: a browser check)
+    from zoo.verdict import FEW_TRAIN_WINDOWS
+
+    most = a - horizon + 1 - max(1, (a - horizon) // MIN_TRAIN_SHARE, min(FEW_TRAIN_WINDOWS, a - horizon))
     lookback = max(1, min(lookback, most, lookback_high))
     channels = len(sf.columns) if features == "all" else 1
     while lookback > 1 and (end - horizon + 1 - lookback) * (lookback * channels + horizon) > MAX_WINDOW_VALUES:
