@@ -121,10 +121,29 @@ def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_nex
     at = page("pages/forecast.py", query={"run": run.run_id})   # the page beside it, in a new session
     clean(at)
     assert windows() == (fitted["lookback"], fitted["horizon"]), "the run's windows, for its data"
+    at.selectbox(key="forecast-split").set_value("custom").run()   # the same data: they stay (they jumped)
+    assert windows() == (fitted["lookback"], fitted["horizon"])
     short = yearly_csv(60)
     at = upload(at, "short.csv", short)
-    again = suggest_windows(fio.read_upload(short, "short.csv"))
+    again = suggest_windows(fio.read_upload(short, "short.csv"), "0.7,0.15,0.15")   # the custom shares chosen
     assert windows() == (again["lookback"], again["horizon"]) != (fitted["lookback"], fitted["horizon"])
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_a_horizon_the_page_sets_fits_the_lookback_the_person_typed(runs_dir):
+    """400 daily rows: the person typed lookback 268; a season of 14 then moved the page's horizon from 7 to 14,
+    and "too few for one window" turned Start off (a browser check). The page's horizon fits the person's
+    lookback, or stays as it was."""
+    days = pd.date_range("2022-01-01", periods=400, freq="D")
+    raw = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
+                        "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
+    at = upload(page("pages/forecast.py"), "daily.csv", raw)
+    horizon = at.number_input(key="forecast-horizon").value
+    at.number_input(key="forecast-lookback").set_value(268).run()
+    at.number_input(key="forecast-season").set_value(14).run()
+    clean(at)
+    assert at.number_input(key="forecast-lookback").value == 268
+    assert at.number_input(key="forecast-horizon").value == horizon
     assert not at.error, [e.value for e in at.error]
 
 

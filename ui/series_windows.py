@@ -43,7 +43,8 @@ def init_defaults(prefill: dict | None = None) -> None:
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
     if prefill:   # a run's windows, as they were: kept for the data they came with (fit_to_series)
-        st.session_state[PREFILLED] = [name for name in SET_BY_PERSON if prefill.get(name) is not None]
+        st.session_state[PREFILLED] = {"names": [name for name in SET_BY_PERSON if prefill.get(name) is not None],
+                                       "data": None}
 
 
 # Lookback and horizon follow the series until the person sets them (typed, or a suggestion's button), then stay
@@ -55,7 +56,7 @@ def init_defaults(prefill: dict | None = None) -> None:
 # Starts off (a forecast user's check).
 SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set"}
 WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's own windows were fitted to
-PREFILLED = "forecast-windows-prefilled"     # the windows a prefill has just set, until fit_to_series sees its data
+PREFILLED = "forecast-windows-prefilled"     # the windows a prefill set, kept while its data is the page's
 CUSTOM_SPLIT = "0.7,0.15,0.15"               # the custom shares' box starts with these
 
 
@@ -71,26 +72,36 @@ def fit_to_series(source, sf) -> None:
     """Before the window widgets: the lookback and horizon this series suggests (`suggestion`), for each the
     person has not set, when the data, the split, the season or the inputs changed since the last fit (the
     caption of `window_suggestion` says where they came from)."""
-    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED):
+    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED):
         drafts.register(key)
     state = st.session_state
     if sf is None:
         return
-    prefilled = state.pop(PREFILLED, None)
-    fixed = {name for name, key in SET_BY_PERSON.items() if state.get(key)} | set(prefilled or ())
+    prefilled = state.get(PREFILLED)
+    first_look = prefilled is not None and prefilled["data"] is None
+    if first_look:
+        prefilled["data"] = source.key   # the data the run's windows came with
+    elif prefilled is not None and prefilled["data"] != source.key:
+        state.pop(PREFILLED)   # other data: they follow it, as the page's own do
+        prefilled = None
+    fixed = {name for name, key in SET_BY_PERSON.items() if state.get(key)} | set((prefilled or {}).get("names", ()))
     split = state.get("forecast-split")
     windows = {"split": str(state.get("forecast-split-custom", CUSTOM_SPLIT) if split == "custom" else split).strip(),
                "season": state.get("forecast-season") or 0, "features": state.get("forecast-features", "target")}
     fitted = _fitted_to(source, windows)
     free = [name for name in SET_BY_PERSON if name not in fixed]
-    if not free or (prefilled is None and state.get(WINDOWS_FITTED) == fitted):
-        if prefilled is not None:
-            state[WINDOWS_FITTED] = fitted   # the run's windows, for this data
+    if not free or (not first_look and state.get(WINDOWS_FITTED) == fitted):
+        state[WINDOWS_FITTED] = fitted
         return
     try:
         suggested = suggestion(sf, {**windows, "season": int(windows["season"])},
                                horizon=None if "horizon" in free else int(state["forecast-horizon"]))
-    except (ValueError, TypeError):   # a season or horizon the person is still typing: said by the check
+        if "lookback" in fixed:
+            # A horizon for the person's lookback, or none: the page put a typed lookback of 268 into "too few
+            # for one window" by moving the horizon from 7 to 14 with the season (a browser check).
+            fio.check_windows(sf, int(state["forecast-lookback"]), suggested["horizon"], windows["features"],
+                              windows["split"], int(windows["season"]))
+    except (ValueError, TypeError, SpecError):   # a setting the person is still typing: said by the check
         suggested = None
     if suggested is None:   # a split that leaves a part empty: the check says so
         return
@@ -180,7 +191,8 @@ def window_suggestion(sf, windows: dict) -> None:
     with st.container(key="forecast-suggestion"):
         if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
             how = "were set from this series (change them and they stay as you set them)" if not any(
-                st.session_state.get(key) for key in SET_BY_PERSON.values()) else "are what this series suggests"
+                st.session_state.get(key) for key in (*SET_BY_PERSON.values(), PREFILLED)) else \
+                "are what this series suggests"
             st.caption(f":material/check: Lookback {lookback} and horizon {horizon} {how}: {suggested['reason']}")
             return
         st.caption(f":material/lightbulb: For this series, lookback {lookback} and horizon {horizon} are suggested: "
