@@ -438,6 +438,11 @@ def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_
     sample_run = load_run(sample.run_dir)
     shared = ExperimentSpec.from_json(demo.shareable_bytes(sample_run, sample_run.path / "spec.json").decode())
     assert shared == sample_run.spec
+    # A damaged JSON file is never sent as its raw bytes, which may name the server
+    result = sample_run.path / "result.json"
+    result.write_text(result.read_text()[:-5])
+    assert str(runs_dir).encode() not in demo.shareable_bytes(sample_run, result)
+    assert b"could not be read" in demo.shareable_bytes(sample_run, result)
 
 
 def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_dir, monkeypatch):

@@ -261,8 +261,10 @@ def shareable_bytes(run, path: Path) -> bytes:
 
     try:
         return json.dumps(clean(json.loads(raw), top=True), indent=2).encode()
-    except ValueError:   # a file being written: as it is, no worse than the page's own view of it
-        return raw
+    except ValueError:
+        # Never its raw bytes, which may name the server: JSON files are written whole (zoo/runs.py's atomic
+        # writes), so one that does not parse is damaged, and the download says so.
+        return json.dumps({"error": f"{Path(path).name} of this run could not be read"}).encode()
 
 
 def shareable_zip(run) -> bytes:
