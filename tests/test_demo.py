@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -150,6 +151,32 @@ def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypa
     assert demo.sweep(runs_dir, now=time.time()) == []   # nothing older than the age cap yet
     deleted = demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
     assert len(deleted) == 2 and list_runs(runs_dir) == []
+
+
+def test_a_visitors_studies_are_in_a_journal_of_their_own_counted_and_swept(demo_on, runs_dir, monkeypatch):
+    """On the demo a visitor's studies are kept apart (zoo/search/storage.default_storage), counted in their
+    disk and deleted by the age sweep as their runs are; locally every study shares one journal."""
+    import optuna
+
+    from zoo.search import default_storage, open_storage
+
+    mine = default_storage(str(runs_dir), "visitor-a")
+    assert mine == str(runs_dir / "optuna" / "visitor-a" / "journal.log")
+    for bad in ("../visitor-b", "a/b", ""):
+        with pytest.raises(SpecError, match="not a visitor's id"):
+            demo.visitor_folder(bad)
+    before = demo.usage("visitor-a", runs_dir)["bytes"]
+    optuna.create_study(study_name="s", storage=open_storage(mine))
+    shared = Path(default_storage(str(runs_dir)))
+    optuna.create_study(study_name="s", storage=open_storage(str(shared)))
+    assert demo.usage("visitor-a", runs_dir)["bytes"] == before + Path(mine).stat().st_size > before
+    assert demo.usage("visitor-b", runs_dir)["bytes"] == 0
+    demo.sweep(runs_dir, now=time.time())
+    assert Path(mine).exists()
+    demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
+    assert not Path(mine).parent.exists() and shared.exists()   # the shared journal is local use's: left alone
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    assert default_storage(str(runs_dir), "visitor-a") == str(shared)
 
 
 def test_uploads_are_held_to_the_disk_cap_and_the_refusal_names_them(demo_on, runs_dir, monkeypatch):
@@ -304,22 +331,26 @@ def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(de
     assert not at.exception and dict(at.query_params) == {"study": "mine", "jobs": "search-mine-abcdef-1"}
 
 
-def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one(demo_on, runs_dir, st_navigation):
+def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, st_navigation):
     """A study's trials name their runs: on the demo a guessed study name in the URL shows nothing of
     another visitor's study (not its trials, run ids, other names or the storage's path), the same
-    words as for a name that does not exist; the new-study form says the name is taken without its
-    trials; its owner sees it all. A search's time budget past the wall-time cap is refused."""
-    from zoo.search import SearchConfig, build_space, default_storage, run_search
+    words as for a name that does not exist. Names are each visitor's own: a name another visitor took
+    is a new study of one's own, with no word that theirs exists (the form said "The study name `X` is
+    taken", which told a stranger it did: a demo visitor's check); its owner sees it all."""
+    from zoo.search import SearchConfig, build_space, default_storage, load_study, run_search
 
-    theirs = "a" * 32
+    theirs, mine = "a" * 32, "b" * 32
     # lr within a range that trains (its declared range reaches 1, where adam may diverge: the trial
     # is then pruned and the study has no best run to look for; it failed so once in a full run)
-    summary = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
-                                      space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=1,
-                                      study="their-study", runs_dir=str(runs_dir), owner=demo.owner_of(theirs)))
-    their_run = summary["best_run_id"]
-    assert their_run is not None, summary
-    journal = str(default_storage(str(runs_dir)))
+    def search(visitor: str) -> dict:
+        return run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                                       space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=1,
+                                       study="their-study", runs_dir=str(runs_dir), owner=demo.owner_of(visitor)))
+
+    their_run = search(theirs)["best_run_id"]
+    assert their_run is not None
+    journal = default_storage(str(runs_dir), demo.owner_of(theirs))
+    assert journal == str(runs_dir / "optuna" / demo.owner_of(theirs) / "journal.log")
 
     def search_page(visitor: str, study: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
@@ -332,21 +363,37 @@ def test_another_visitors_study_is_not_shown_by_its_url_nor_named_by_a_wrong_one
                          for e in getattr(at, kind))
 
     for study in ("their-study", "no-such-study"):
-        at = search_page("b" * 32, study)
+        at = search_page(mine, study)
         assert not at.exception
         text = everything(at)
         assert f"There is no study of yours named `{study}` on this demo." in text
         assert "their-study" not in text.replace("`their-study`", "") and their_run not in text and journal not in text
         assert not [d for d in at.dataframe if their_run in d.value.to_string()]
-    at = search_page("b" * 32, "x")
+    at = search_page(mine, "x")
     at.text_input(key="search_study_name").set_value("their-study").run()
-    assert "The study name `their-study` is taken on this demo: give another name." in everything(at)
-    assert at.button(key="search_start").disabled and "trial(s)" not in everything(at)
+    assert not at.exception and "their-study" not in everything(at).replace("`their-study`", "")
+    assert "exists" not in everything(at) and "taken" not in everything(at) and "trial(s)" not in everything(at)
+    assert not at.button(key="search_start").disabled
+    # ... and it is a study of one's own: the same name, two studies of one trial each, each its visitor's
+    my_run = search(mine)["best_run_id"]
+    assert my_run not in (None, their_run)
+    for visitor, run_id in ((theirs, their_run), (mine, my_run)):
+        study = load_study(default_storage(str(runs_dir), demo.owner_of(visitor)), "their-study")
+        assert [t.user_attrs["run_id"] for t in study.trials] == [run_id]
+        assert study.user_attrs["owner"] == demo.owner_of(visitor)
 
-    mine = search_page(theirs, "their-study")   # its owner: the trials, and the storage without its path
-    assert not mine.exception and "Study `their-study`" in everything(mine) and journal not in everything(mine)
-    assert "storage: this demo's study storage" in everything(mine)
-    assert [d for d in mine.dataframe if their_run in d.value.to_string()], "the owner sees the trial table"
+    at = search_page(theirs, "their-study")   # its owner: the trials, and the storage without its path
+    assert not at.exception and "Study `their-study`" in everything(at) and journal not in everything(at)
+    assert "storage: this demo's study storage" in everything(at)
+    assert [d for d in at.dataframe if their_run in d.value.to_string()], "the owner sees the trial table"
+    assert not [d for d in at.dataframe if my_run in d.value.to_string()]
+    # A trial's download names the study's journal as the shared one's place: no visitor's id in a path
+    from zoo.runs import load_run
+
+    run = load_run(runs_dir / their_run)
+    assert journal in (run.path / "result.json").read_text()
+    shared = demo.shareable_bytes(run, run.path / "result.json")
+    assert demo.owner_of(theirs).encode() not in shared and b'"storage": "runs/optuna/journal.log"' in shared
 
     with pytest.raises(SpecError, match="at most 600 s"):
         SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1), space=build_space("mlp"), n_trials=2,

@@ -200,7 +200,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
         # Search opened before Forecast showed a lookback of 0.
         series_windows.init_defaults()
         series_windows.fit_to_series(source, sf)
-        windows = series_windows.window_settings()
+        windows = series_windows.window_settings(sf)
         with slot("search-windows-slot"):
             # The Forecast page's check, before Start: a setting out of its range, or windows this series
             # is too short for (a lookback of 300 on 400 rows failed only once the search ran); and, as there,
@@ -264,8 +264,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner"),
                               help="median: stop a trial whose epoch value is worse than the median of earlier "
                                    "trials at that epoch; hyperband: successive halving")
-    storage = default_storage(runs_dir)
-    if is_local():   # the hosted demo keeps every study in its own journal: no storage is typed there
+    storage = default_storage(runs_dir, session_owner())
+    if is_local():   # the hosted demo keeps a visitor's studies in a journal of their own: no storage is typed there
         storage = row[3].text_input("Storage", **drafts.kept("search_storage"), placeholder=storage,
                                     help="a journal file (default, under the runs directory) or a database URL such "
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
@@ -276,11 +276,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                               help="a new name makes a new study; the name of an existing one adds trials to it "
                                    "once you say so").strip() or _fresh(base, storage)
     existing = _trial_count(storage, study)
-    resume = taken = False
-    if existing == TAKEN:   # the hosted demo: another visitor's study, which this one may not see or join
-        taken = True
-        st.warning(f"The study name `{study}` is taken on this demo: give another name.", icon=":material/warning:")
-    elif existing is not None:
+    resume = False
+    if existing is not None:
         resume = st.checkbox(f"A study named `{study}` exists with {existing} trial(s): add these trials to it",
                              key="search_resume", help="otherwise give the new study another name")
         if not resume:
@@ -293,7 +290,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
     over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir)
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
-                     disabled=space is None or taken or (existing is not None and not resume) or bool(over_cap)
+                     disabled=space is None or (existing is not None and not resume) or bool(over_cap)
                      or bool(typed_problems)):
         return None
     if source is not None:   # an upload stored, an earlier one marked used
@@ -333,27 +330,21 @@ def _fresh(base: str, storage: str) -> str:
         return base
 
 
-TAKEN = -1   # _trial_count: a study of that name exists and is another visitor's (the hosted demo)
-
-
 def _trial_count(storage: str, name: str) -> int | None:
-    """Trials of the study `name` in the storage, None when there is no such study, TAKEN when it is
-    another visitor's (zoo/demo.py: not theirs to see, so not even its number of trials)."""
-    from zoo import demo
-
+    """Trials of the study `name` in the storage, None when there is no such study. On the hosted demo the
+    storage is the visitor's own (zoo/search/storage.default_storage): another visitor's names are not in it."""
     try:
         if name not in study_names(storage):
             return None
-        study = load_study(storage, name)
+        return len(load_study(storage, name).get_trials(deepcopy=False))
     except SpecError:
         return None
-    return len(study.get_trials(deepcopy=False)) if demo.study_is_theirs(study, session_owner()) else TAKEN
 
 
 def attach_form(runs_dir: str) -> dict | None:
     """The "Attach to a study" tab: a storage (locally) and one of its studies (on the hosted demo,
     one of this visitor's)."""
-    storage = default_storage(runs_dir)
+    storage = default_storage(runs_dir, session_owner())
     if is_local():
         storage = st.text_input("Storage", value=storage, **drafts.kept("attach_storage"),
                                 help="the journal file or database URL the workers use").strip()

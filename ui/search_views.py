@@ -244,15 +244,15 @@ def recall(manager) -> dict | None:
         return None
     jobs = [j for j in q.get("jobs", "").split(",") if j and _a_worker_of(manager.get(j), q["study"])]
     # A storage from the URL is a path or a database this server would open: only locally, where the
-    # person at the browser owns the server. On the hosted demo it is the default one, always.
+    # person at the browser owns the server. On the hosted demo it is the visitor's own journal, always.
     storage = q.get("storage") if is_local() else None
     if storage is None and jobs:
         storage = manager.get(jobs[0]).payload["config"]["storage"]
     if storage is None and not is_local():
-        from ui.state import runs_dir
+        from ui.state import runs_dir, session_owner
         from zoo.search import default_storage
 
-        storage = default_storage(runs_dir())
+        storage = default_storage(runs_dir(), session_owner())
     if storage is None:
         return None
     target = {"storage": storage, "study": q["study"], "jobs": jobs}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, fields
@@ -29,6 +30,18 @@ def demo_mode() -> bool:
 def owner_of(visitor_token: str) -> str:
     """What files and jobs record as a visitor's: a hash of their cookie's token."""
     return hashlib.sha256(f"playground-visitor:{visitor_token}".encode()).hexdigest()[:24]
+
+
+VISITOR_ID = re.compile(r"[A-Za-z0-9_-]+")   # owner_of's hash (tests name visitors `visitor-a`): no path's parts
+STUDIES = Path("optuna")   # under the runs directory: the shared journal locally, a folder per visitor on the demo
+
+
+def visitor_folder(owner: str) -> Path:
+    """Where a visitor's studies are kept, relative to the runs directory (zoo/search/storage.default_storage).
+    An owner is `owner_of`'s hash; anything else (a path's parts) is refused rather than joined."""
+    if not VISITOR_ID.fullmatch(owner or ""):
+        raise SpecError(f"{owner!r} is not a visitor's id.")
+    return STUDIES / owner
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,8 @@ def usage(owner: str, root) -> dict:
 
     runs = [r for r in list_runs(root) if r.result.get("owner") == owner]
     uploads = _size(Path(root) / "uploads" / owner)
-    return {"runs": len(runs), "bytes": sum(_size(r.path) for r in runs) + uploads, "uploads": uploads}
+    studies = _size(Path(root) / visitor_folder(owner))
+    return {"runs": len(runs), "bytes": sum(_size(r.path) for r in runs) + uploads + studies, "uploads": uploads}
 
 
 def _over_disk(used: dict, c: Caps) -> str:
@@ -202,8 +216,8 @@ def _size(path: Path) -> int:
 
 
 def sweep(root, max_age_hours: float | None = None, now: float | None = None) -> list[str]:
-    """Delete runs (and uploads) older than the demo's age cap; a run that is still going is kept.
-    Returns the deleted run ids."""
+    """Delete runs, uploads and a visitor's studies older than the demo's age cap; a run that is still going
+    is kept, and so is a study written to since (a search that runs). Returns the deleted run ids."""
     from zoo.runs import ENDED, delete_run, list_runs
 
     c = caps()
@@ -225,6 +239,12 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
         for folder in sorted(uploads.glob("*/"), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 shutil.rmtree(folder, ignore_errors=True)
+    # A visitor's studies (their own journal): its trials name runs the sweep has deleted by now. The shared
+    # journal (`optuna/journal.log`, local use) is a file, not a folder, and is left alone.
+    for folder in (Path(root) / STUDIES).glob("*/"):
+        newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
+        if newest < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
     return deleted
 
 
@@ -249,6 +269,9 @@ def shareable_bytes(run, path: Path) -> bytes:
 
     data, root = str(run.data or ""), str(run.path.parent)
     sent = data_as_sent(data)
+    # A trial's link to its study names the visitor's journal, whose folder is their id: as the shared one
+    owner = str(run.result.get("owner") or "")
+    theirs = str(run.path.parent / visitor_folder(owner)) if VISITOR_ID.fullmatch(owner) else None
 
     def clean(value, top=False):
         if isinstance(value, dict):
@@ -256,7 +279,8 @@ def shareable_bytes(run, path: Path) -> bytes:
         if isinstance(value, list):
             return [clean(v) for v in value]
         if isinstance(value, str):
-            return (value.replace(data, sent) if sent else value).replace(root, "runs")
+            value = value.replace(data, sent) if sent else value
+            return (value.replace(theirs, str(Path(root) / STUDIES)) if theirs else value).replace(root, "runs")
         return value
 
     try:

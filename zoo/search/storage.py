@@ -12,14 +12,22 @@ from pathlib import Path
 
 import optuna
 
+from zoo.demo import STUDIES
 from zoo.registry import SpecError
 
-JOURNAL_NAME = Path("optuna") / "journal.log"
+JOURNAL_NAME = STUDIES / "journal.log"
 
 
-def default_storage(runs_dir=None) -> str:
+def default_storage(runs_dir=None, owner: str | None = None) -> str:
+    """The journal file under the runs directory. On the hosted demo a visitor's studies are in a journal of
+    their own, `<runs>/optuna/<owner>/journal.log`: a study name is then theirs alone, so a name another
+    visitor took is neither refused nor revealed ("The study name `X` is taken" had told a stranger that
+    another visitor's study of that name existed: a demo visitor's check). Locally every study shares one."""
+    from zoo import demo
     from zoo.runs import runs_root
 
+    if owner and demo.demo_mode():
+        return str(runs_root(runs_dir) / demo.visitor_folder(owner) / JOURNAL_NAME.name)
     return str(runs_root(runs_dir) / JOURNAL_NAME)
 
 

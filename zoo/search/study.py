@@ -93,7 +93,7 @@ class SearchConfig:
 
     @property
     def storage_url(self) -> str:
-        return self.storage or default_storage(self.runs_dir)
+        return self.storage or default_storage(self.runs_dir, self.owner)
 
     @property
     def direction(self) -> str:
@@ -156,7 +156,7 @@ def make_pruner(name: str, epochs: int):
 
 def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
     """Create the study, or join it if it exists with the same settings (else SpecError)."""
-    backend = opened or open_storage(config.storage, config.runs_dir, heartbeat=True)
+    backend = opened or open_storage(config.storage_url, heartbeat=True)
     sampler = make_sampler(config.sampler, config.space, config.sampler_seed, config.grid_points)
     study = optuna.create_study(study_name=config.study_name, storage=backend, direction=config.direction,
                                 sampler=sampler, pruner=make_pruner(config.pruner, config.spec.epochs),
