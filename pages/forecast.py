@@ -43,7 +43,7 @@ with setup:
     # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
     st.subheader("Windows")
     series_windows.fit_to_series(source, sf)   # until the person sets them, the series' own
-    windows = series_windows.window_settings()
+    windows = series_windows.window_settings(sf)
     problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
     check = {}
     with form.slot("forecast-windows-slot"):

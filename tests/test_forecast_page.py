@@ -857,3 +857,47 @@ def test_a_file_of_several_numeric_columns_says_which_the_default_target_is(runs
     target.set_value("sales").run()
     assert_clean(at)
     assert said not in all_text(at)
+
+
+def test_the_ett_split_is_offered_where_the_series_has_its_rows_and_kept_while_it_is_set(runs_dir):
+    """The ETT protocol needs 14,400 hourly rows: offered on a 120-row upload it gave a red error. It is
+    offered for a series long enough (the sample), and kept while it is set: a short file after it says so,
+    and the split the person chose is not changed unseen."""
+    at = new_app()
+    at.run()
+    from ui.series_windows import SPLITS
+
+    assert SPLITS["ett"] in at.selectbox(key="forecast-split").options   # the sample: 17,420 rows
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    assert_clean(at)
+    assert SPLITS["ett"] not in at.selectbox(key="forecast-split").options and not at.error
+
+    at = new_app()
+    at.run()
+    at.selectbox(key="forecast-split").set_value("ett").run()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    assert at.selectbox(key="forecast-split").value == "ett"
+    assert len(at.error) == 1 and "the ETT split needs 14,400 rows" in at.error[0].value
+    assert start_button(at).disabled
+
+
+def test_a_lookback_that_follows_the_series_follows_a_typed_horizon(runs_dir):
+    """A typed horizon alone refits a lookback the person has not set (it stayed fitted for the horizon
+    before until the next file); a lookback the person typed stays as typed."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    sf = read_series(monthly_csv(120))
+    assert at.number_input(key="forecast-lookback").value == suggest_windows(sf, "0.7,0.1,0.2")["lookback"] == 36
+    at.number_input(key="forecast-horizon").set_value(3).run()
+    assert_clean(at)
+    expected = suggest_windows(sf, "0.7,0.1,0.2", horizon=3)["lookback"]
+    assert expected != 36 and at.number_input(key="forecast-lookback").value == expected
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    assert at.number_input(key="forecast-lookback").value == 30 and at.number_input(key="forecast-horizon").value == 6

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import drafts, form
 from zoo import forecast_io as fio
+from zoo.data.series.windows import ETT_ROWS
 from zoo.forecast.baselines import MIN_CYCLES
 from zoo.registry import DataShape, SpecError
 from zoo.spec import setting
@@ -88,8 +89,11 @@ def fit_to_series(source, sf) -> None:
     split = state.get("forecast-split")
     windows = {"split": str(state.get("forecast-split-custom", CUSTOM_SPLIT) if split == "custom" else split).strip(),
                "season": state.get("forecast-season") or 0, "features": state.get("forecast-features", "target")}
-    fitted = _fitted_to(source, windows)
     free = [name for name in SET_BY_PERSON if name not in fixed]
+    # A lookback that follows the series follows a horizon the person typed too: it stayed as fitted for the
+    # horizon before until the data changed (on 120 monthly rows a typed horizon of 3 kept the lookback 36 fitted
+    # as "4 horizons" of 9; it is now 24, what the series suggests for that horizon).
+    fitted = _fitted_to(source, windows) + (f"|{state.get('forecast-horizon')}" if free == ["lookback"] else "")
     if not free or (not first_look and state.get(WINDOWS_FITTED) == fitted):
         state[WINDOWS_FITTED] = fitted
         return
@@ -110,8 +114,9 @@ def fit_to_series(source, sf) -> None:
     state[WINDOWS_FITTED] = fitted
 
 
-def window_settings() -> dict:
-    """Lookback, horizon, features, split and seasonal period; returns them as spec fields."""
+def window_settings(sf=None) -> dict:
+    """Lookback, horizon, features, split and seasonal period; returns them as spec fields. `sf`: the series
+    they are for, when it is read."""
     # No min or max on the boxes: Streamlit's box keeps showing a number past them while the page goes on
     # with the last one inside (a lookback of 99999 shown, 40 trained). Any number is taken, and
     # fio.check_windows refuses one outside the spec's range with a message, Start off.
@@ -127,7 +132,12 @@ def window_settings() -> dict:
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
                              "(the model still predicts the target)")
-    split = c2.selectbox("Split (chronological)", list(SPLITS), format_func=SPLITS.get, **drafts.kept("forecast-split"),
+    # The ETT protocol's split only where it fits (14,400 rows), or while it is set (a run's, or set before a
+    # shorter file came: the check says so, and nothing set is changed unseen). It was offered on a 120-row
+    # upload and gave a red error.
+    splits = [name for name in SPLITS if name != "ett" or sf is None or len(sf) >= ETT_ROWS[-1]
+              or st.session_state.get("forecast-split") == "ett"]
+    split = c2.selectbox("Split (chronological)", splits, format_func=SPLITS.get, **drafts.kept("forecast-split"),
                          help="train, validation (early stopping, interval calibration) and test (the scores) in "
                               "time order; the scaler is fitted on the training part only")
     if split == "custom":
