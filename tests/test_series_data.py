@@ -850,6 +850,20 @@ def test_files_the_defaults_refuse_get_a_setting_that_fits(etth1):
     assert "too few for an 80% interval" in suggest_windows(_seasonal_frame(12, None))["reason"]
 
 
+def test_a_horizon_held_for_the_interval_says_so_and_one_held_by_a_part_says_that():
+    """40 quarterly rows: "horizon 1: one season (4) is more than the validation part allows" where horizon 4
+    makes one validation window (a forecast user's check): it is held to leave the windows an 80% interval
+    is calibrated on, and says that."""
+    need = min_calibration_windows(0.8)
+    suggestion = suggest_windows(_seasonal_frame(40, "QS", 4))
+    assert suggestion["horizon"] == 1 and make_windows(_seasonal_frame(40, "QS", 4), 8, 4)   # 4 would fit
+    assert suggestion["reason"].startswith(f"horizon 1: one season (4) would leave fewer than the {need} "
+                                           "validation windows an 80% interval needs;")
+    plain = suggest_windows(_seasonal_frame(100, None), "0.6,0.05,0.35")   # 5 validation rows, 35 test rows
+    assert plain["horizon"] == 2 and plain["reason"].startswith(
+        f"no season found; horizon 2: the longest that leaves the {need} validation windows an 80% interval needs;")
+
+
 def test_a_split_that_leaves_a_part_empty_gets_no_suggestion():
     with pytest.raises(SpecError) as info:
         suggest_windows(_seasonal_frame(10, None), "0.9,0.05,0.05")

@@ -68,20 +68,29 @@ def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int 
 
     windows = {"train": a - horizon + 1 - lookback, "val": val_rows - horizon + 1, "test": test_rows - horizon + 1}
     return {"lookback": lookback, "horizon": horizon, "season": period, "windows": windows,
-            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, windows["val"], need, given)}
+            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, windows["val"], need, given,
+                              for_interval=limit == "validation" and val_rows >= need)}
 
 
-def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, need, given=False) -> str:
+def _reason(period, wanted, horizon, limit, lookback, test_rows, val_windows, need, given=False,
+            for_interval=False) -> str:
+    """`for_interval`: the horizon is held to leave the validation windows an 80% interval is calibrated on
+    (a longer one still fits: "one season (4) is more than the validation part allows" read as if horizon 4
+    could not be set on 40 quarterly rows, where it makes one validation window: a forecast user's check)."""
     from zoo.forecast.scores import LEVELS, min_calibration_windows
 
     if given:
         why = f"horizon {horizon}: as set"
     elif period > 1:
-        why = f"horizon {horizon}: one season" if horizon == wanted else \
-            f"horizon {horizon}: one season ({period}) is more than the {limit} part allows"
+        why = (f"horizon {horizon}: one season" if horizon == wanted else
+               f"horizon {horizon}: one season ({period}) would leave fewer than the {need} validation windows an 80% "
+               "interval needs" if for_interval else
+               f"horizon {horizon}: one season ({period}) is more than the {limit} part allows")
     else:
         why = (f"no season found, so horizon {horizon}: a quarter of the {test_rows:,} test rows" if horizon == wanted
-               else f"no season found; horizon {horizon}: as much as the {limit} part allows")
+               else f"no season found; horizon {horizon}: the longest that leaves the {need} validation windows an "
+                    "80% interval needs" if for_interval else
+               f"no season found; horizon {horizon}: as much as the {limit} part allows")
     if lookback == LOOKBACK_HORIZONS * horizon:
         back = f"lookback {lookback}: {LOOKBACK_HORIZONS} horizons"
     elif period > 1 and lookback == 2 * period:
