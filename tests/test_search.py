@@ -414,3 +414,27 @@ def test_a_diverged_trial_is_pruned_with_the_worst_value_so_the_sampler_avoids_i
     # The table names it as the Runs page does (it read "pruned", with a value of Infinity), the pruner's
     # own prunings apart.
     assert row["state"] == "diverged" and pd.isna(row["value"])
+
+
+def test_a_study_of_few_trials_says_its_importances_and_best_are_mostly_chance(runs_dir):
+    """Two trials drew "lr 0.57, dropout 0.24" in the importances and a contour map, read as measured (a learner's
+    check). The figures are drawn, and the page says what so few trials can tell, until FEW_TRIALS."""
+    from streamlit.testing.v1 import AppTest
+
+    storage = str(runs_dir / "optuna" / "journal.log")
+    study = optuna.create_study(study_name="few", storage=search.open_storage(storage))
+    objective = lambda t: (t.suggest_float("lr", 1e-4, 1e-1, log=True) - 0.01) ** 2 + t.suggest_int("width", 8, 64) / 1e3  # noqa: E731
+    study.optimize(objective, n_trials=3)
+    assert search.few_trials_note(1) and search.few_trials_note(search.FEW_TRIALS) is None
+
+    def notes() -> list[str]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/search.py")
+        at.query_params.update({"study": "few", "storage": storage})
+        at.run()
+        assert not at.exception
+        return [c.value for c in at.caption if "mostly chance" in c.value]
+
+    assert notes() == [":material/info: From 3 completed trials, the importances and the contour are mostly chance "
+                       "and the best value is one draw of 3: they settle after 10 or more."]
+    study.optimize(objective, n_trials=search.FEW_TRIALS - 3)
+    assert notes() == []

@@ -15,8 +15,8 @@ import streamlit as st
 
 from ui.state import fragment, is_local
 from zoo.registry import SpecError, refusal
-from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, load_study, objective_label, open_storage,
-                        study_figures, study_summary, submit_search, trial_state, trials_frame)
+from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, few_trials_note, load_study, objective_label,
+                        open_storage, study_figures, study_summary, submit_search, trial_state, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -128,6 +128,8 @@ def live_view(manager, target: dict, active: bool) -> None:
         names = sorted({k for t in trials for k in t.params})
         st.multiselect("Parameters for the parallel, slice and contour plots (default: the most important)",
                        names, key="search_plot_params")
+        if states["complete"] >= 2 and (note := few_trials_note(states["complete"])):   # (under 2: no figures yet)
+            st.caption(f":material/info: {note}")
         _draw_figures(figures)
 
     _live()

@@ -15,8 +15,8 @@ import re
 
 import optuna
 
-from zoo.search.report import (FIGURES, STATE_NAMES, best_spec, importance, state_counts, study_figures,
-                               study_summary, study_view, trial_reason, trial_state, trials_frame)
+from zoo.search.report import (FEW_TRIALS, FIGURES, STATE_NAMES, best_spec, few_trials_note, importance, state_counts,
+                               study_figures, study_summary, study_view, trial_reason, trial_state, trials_frame)
 from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space, declared_settings,
                               default_search_keys, narrow, parse_narrowing)
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
@@ -43,11 +43,11 @@ class _TrialFailuresSaidOnce(logging.Filter):
 logging.getLogger("optuna.study._optimize").addFilter(_TrialFailuresSaidOnce())
 
 __all__ = [
-    "DEFAULT_TRAIN_KEYS", "FIGURES", "JOURNAL_NAME", "OBJECTIVES", "PRUNERS", "SAMPLERS", "STATE_NAMES", "Dim",
+    "DEFAULT_TRAIN_KEYS", "FEW_TRIALS", "FIGURES", "JOURNAL_NAME", "OBJECTIVES", "PRUNERS", "SAMPLERS", "STATE_NAMES", "Dim",
     "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_of", "best_spec", "build_space",
     "config_of_study", "declared_settings", "default_search_keys", "default_storage", "default_study_name",
     "direction", "display_storage", "fresh_study_name",
-    "importance", "is_url", "load_study", "make_objective", "make_pruner",
+    "few_trials_note", "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
     "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
     "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trial_state", "trials_frame",
