@@ -7,7 +7,8 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff, without_curves
+from ui.compare import (field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff,
+                        without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task
@@ -134,7 +135,7 @@ else:
         if diff.empty:
             st.info("These runs have the same spec (they differ only by chance, or not at all).")
         else:
-            st.dataframe(diff, width="stretch", column_config={
+            st.dataframe(diff.rename(index=field_label), width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),
                 **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})
 drafts.save(["runs"])

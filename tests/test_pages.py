@@ -472,6 +472,21 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     assert list(spec_diff({"l": lstm, "r": rnn, "m": mlp}).loc["model.hidden_size"]) == ["256", "(default)", "—"]
 
 
+def test_where_specs_differ_names_fields_as_the_forms_do_and_leaves_out_an_unused_momentum():
+    """Two Adam runs showed "momentum 0.99 vs 0.9" (only SGD uses it) under rows named limit_train and
+    model.batch_norm (a learner's check)."""
+    from ui.compare import field_label, spec_diff
+    from zoo.spec import ExperimentSpec
+
+    adam = {"a": ExperimentSpec(model="cnn", momentum=0.99, limit_train=500).to_dict(),
+            "b": ExperimentSpec(model="cnn", momentum=0.9, model_params={"batch_norm": False}).to_dict()}
+    assert list(spec_diff(adam).index) == ["limit_train", "model.batch_norm"]
+    assert [field_label(f) for f in spec_diff(adam).index] == ["training samples (limit_train)", "batch norm (model)"]
+    sgd = {**adam, "b": ExperimentSpec(model="cnn", optimizer="sgd", momentum=0.9).to_dict()}
+    assert list(spec_diff(sgd).loc["momentum"]) == ["(unused by adam)", "0.9"]
+    assert field_label("epochs") == "epochs"
+
+
 def test_where_specs_differ_names_an_upload_not_the_servers_path(tmp_path):
     """A browser check: the data row showed `/srv/…/runs/uploads/696c1eb5…`, cut off, beside the table's
     `weekly_sales.csv`. Two uploads of one name still differ, by the start of their content's hash."""

@@ -188,9 +188,25 @@ def flatten_spec(spec: dict) -> dict:
     data = str(flat.get("data") or "")
     if UPLOADS in Path(data).parts:   # an upload by its name (not the server's path: a browser check), and the
         flat["data"] = f"{display_name(data)} ({Path(data).stem[:8]})"   # hash's start: two data.csv differ
+    if "momentum" in flat and flat.get("optimizer", "sgd") != "sgd":
+        # Only SGD uses it (the form greys it out): two Adam runs showed "momentum 0.99 vs 0.9" as a difference
+        # (a learner's check).
+        flat["momentum"] = f"(unused by {flat['optimizer']})"
     for key, value in sorted((spec.get("model_params") or {}).items()):
         flat[f"model.{key}"] = value
     return flat
+
+
+def field_label(field: str) -> str:
+    """A spec_diff row as the forms name it, with the spec's own name where it differs (spec.json and the CLI's
+    flags use it): "training samples (limit_train)", "batch norm (model)". The rows read limit_train and
+    model.batch_norm (a learner's check)."""
+    from ui.form import label_for
+
+    if field.startswith("model."):
+        return f"{field[len('model.'):].replace('_', ' ')} (model)"
+    label = label_for(field)
+    return field if label == field else f"{label} ({field})"
 
 
 def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
