@@ -71,6 +71,7 @@ with setup:
         preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
         if shape is None and sf is None and windows["features"] == "all":
             st.caption("The model's size shows once the data is read: each of its columns is an input.")
+    series_windows.fit_training(source, model, windows, check, prefill)   # until the person sets them, the series'
     with st.expander("Training settings", key="forecast-settings-box"):
         settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
     with form.slot("forecast-start-slot"):

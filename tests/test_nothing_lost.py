@@ -93,6 +93,38 @@ def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
 
 
+def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(runs_dir):
+    """A Season of 12 set on a monthly file stayed on a daily one (its horizon fitted to "one season" of 12), and a
+    horizon typed on one file opened the next ones in red (a forecast user's check). Set values stay for series
+    of the same step (the test above: another yearly file) and follow a series of another step, said once."""
+    from tests.test_forecast_page import monthly_csv
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+
+    at = upload(page("pages/forecast.py"), "monthly.csv", monthly_csv(120))
+    at.number_input(key="forecast-season").set_value(6).run()
+    at.number_input(key="forecast-horizon").set_value(30).run()
+    clean(at)
+    days = pd.date_range("2023-01-01", periods=400, freq="D")
+    daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
+                          "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
+    at = upload(at, "daily.csv", daily)
+    clean(at)
+    fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
+    assert at.number_input(key="forecast-season").value == 0
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
+        fitted["lookback"], fitted["horizon"])
+    assert not at.error, [e.value for e in at.error]
+    assert ("The horizon 30 and season 6 you set were for a series of another step (daily, monthly, ...): this one's "
+            "follow it, and its season is detected. Set them again to keep them.") in shown(at)
+    assert "Seasonal period: **7** (detected)" in shown(at)
+    at.selectbox(key="forecast-model").set_value("mlp").run()   # said once
+    assert "you set were for" not in shown(at)
+    at.number_input(key="forecast-lookback").set_value(40).run()   # set on the daily file: stays for another
+    at = upload(at, "daily again.csv", daily.replace(b"2023-", b"2021-"))
+    assert at.number_input(key="forecast-lookback").value == 40
+
+
 def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_next_file(runs_dir):
     """Two browser checks. Choosing "custom shares…" kept the old windows until an unrelated click (the model),
     then they jumped: the fit read the custom box before it had its first value. A reload beside a run whose
@@ -304,6 +336,20 @@ def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir)
     assert not at.success, [s.value for s in at.success]   # ...but nothing about it is green
     warning = " ".join(w.value for w in at.warning)
     assert "learned nothing useful" in warning and "most common class" in warning and "lr 3" in warning
+
+
+def test_a_classifier_of_a_few_images_is_told_to_train_on_more_not_to_batch_smaller():
+    """3 training images in batches of 2,048 read "train for more epochs or use a smaller batch size", where
+    neither helps (a learner's check): the cause is the images."""
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import FEW_TRAIN_IMAGES, likely_cause
+
+    history = [{"epoch": 1, "train_loss": 2.3, "val_loss": 2.3}]
+    spec = ExperimentSpec(model="cnn", limit_train=3, batch_size=2048, epochs=1)
+    assert likely_cause(spec, history, train_samples=3) == (
+        "it had only 3 training samples (training samples is set to 3), too few to learn the classes from: train "
+        "on a few thousand, or all of them (0)")
+    assert "optimisation step" in likely_cause(spec.replace(limit_train=0), history, train_samples=FEW_TRAIN_IMAGES)
 
 
 @pytest.mark.parametrize("train_losses, val_loss, cause", [
@@ -604,7 +650,8 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     at.query_params["run"] = series.run_id
     at.run()
     clean(at)
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (96, 6)
+    # (the lookback, which no one set, follows the horizon: two seasons of the sample for a horizon of 6)
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 6)
     if demo_mode:   # the same links opened by another visitor
         at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)
@@ -734,6 +781,27 @@ def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(r
     assert (at.radio(key="forecast-source").value, at.number_input(key="forecast-lookback").value) == ("stored", 12)
     assert at.slider(key="forecast-board-budget").value == 40
     assert not at.button(key="forecast-start").disabled
+
+
+def test_a_runs_address_first_opened_fills_the_run_over_what_was_set_on_the_page(runs_dir):
+    """A run's address with no draft of its own (a link, the Runs page's Open) filled the run's settings over the
+    page's defaults: the leaderboard's budget of 60 set on the page came back as 150 (a forecast user's check).
+    The page's own draft is the ground the run's settings fill in over."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
+                                        epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py")
+    at.slider(key="forecast-board-budget").set_value(60).run()
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at = page("pages/forecast.py", query={"run": run.run_id})   # opened from the Runs page: a new session
+    clean(at)
+    assert at.slider(key="forecast-board-budget").value == 60
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 12)
+    assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
+                                           "address opens: check it and press Train and forecast."]
+    assert page("pages/forecast.py").number_input(key="forecast-lookback").value == 30   # the page's own, as left
 
 
 def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):

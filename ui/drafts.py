@@ -185,6 +185,13 @@ def restore(forms: Iterable[str]) -> None:
     for form in todo:
         here = _page_run(form)
         values = store().get(_who(), form, here)
+        if not values and here is not None and form not in WHOLE_VISIT:
+            # A run's address first opened: the page's own draft, and the run's settings over it (take_prefill),
+            # so that what a run does not hold stays as set (a board's budget of 60 came back as 150 when a
+            # training run was opened from the Runs page: a forecast user's check).
+            for key, value in (store().get(_who(), form, None) or {}).items():
+                state.setdefault(key, value)
+            continue
         if not values:
             continue
         for key, value in values.items():

@@ -55,14 +55,44 @@ def init_defaults(prefill: dict | None = None) -> None:
 # leaderboard's horizon comes without a lookback, which is fitted for it. The defaults are the bundled sample's
 # (96 / 24): a new user's first upload of 120 monthly rows opened on a red "too few for one window" and both
 # Starts off (a forecast user's check).
-SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set"}
+# What the person set stays for series of the same step (a file sent again, another year of it), and is let go for
+# a series of another step: a Season of 12 set on a monthly file stayed on a daily one, and a horizon of 50 typed
+# on a short file opened the next three in red (a forecast user's check). The page says which it let go.
+SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set",
+                 "season": "forecast-season-set"}   # each flag holds the step of the series it was set on
+FITTED = ("lookback", "horizon")   # the windows the page fits; a season no one set is detected (0)
 WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's own windows were fitted to
 PREFILLED = "forecast-windows-prefilled"     # the windows a prefill set, kept while its data is the page's
+STEP_ON_PAGE = "forecast-windows-step"       # the step of the series on the page: what a value set now is for
+LET_GO = "forecast-windows-let-go"           # {name: value} set for a series of another step, let go (said once)
 CUSTOM_SPLIT = "0.7,0.15,0.15"               # the custom shares' box starts with these
 
 
 def _set_by_person(name: str) -> None:
-    st.session_state[SET_BY_PERSON[name]] = True
+    st.session_state[SET_BY_PERSON[name]] = st.session_state.get(STEP_ON_PAGE) or True
+
+
+def _step(sf) -> str:
+    """The step between rows (a pandas frequency), or "steps" for a series without dates."""
+    return str(sf.freq or "steps")
+
+
+def _let_go_of_another_steps(sf) -> None:
+    """Values the person set on a series of another step than `sf`'s follow this one (a season goes back to 0)."""
+    state, step = st.session_state, _step(sf)
+    state[STEP_ON_PAGE] = step
+    let_go = {}
+    for name, key in SET_BY_PERSON.items():
+        flag = state.get(key)
+        if flag is True:   # set before a series was read: this one's
+            state[key] = step
+        elif flag and flag != step:
+            state.pop(key)
+            let_go[name] = state.get(f"forecast-{name}")
+    if "season" in let_go:
+        state["forecast-season"] = 0
+    if let_go:
+        state[LET_GO] = let_go
 
 
 def _fitted_to(source, windows: dict) -> str:
@@ -73,23 +103,26 @@ def fit_to_series(source, sf) -> None:
     """Before the window widgets: the lookback and horizon this series suggests (`suggestion`), for each the
     person has not set, when the data, the split, the season or the inputs changed since the last fit (the
     caption of `window_suggestion` says where they came from)."""
-    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED):
+    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED, STEP_ON_PAGE):
         drafts.register(key)
     state = st.session_state
     if sf is None:
         return
+    _let_go_of_another_steps(sf)
     prefilled = state.get(PREFILLED)
     first_look = prefilled is not None and prefilled["data"] is None
     if first_look:
         prefilled["data"] = source.key   # the data the run's windows came with
     elif prefilled is not None and prefilled["data"] != source.key:
         state.pop(PREFILLED)   # other data: they follow it, as the page's own do
+        if "season" in prefilled["names"] and not state.get(SET_BY_PERSON["season"]):
+            state["forecast-season"] = 0
         prefilled = None
-    fixed = {name for name, key in SET_BY_PERSON.items() if state.get(key)} | set((prefilled or {}).get("names", ()))
+    fixed = {name for name in FITTED if state.get(SET_BY_PERSON[name])} | set((prefilled or {}).get("names", ()))
     split = state.get("forecast-split")
     windows = {"split": str(state.get("forecast-split-custom", CUSTOM_SPLIT) if split == "custom" else split).strip(),
                "season": state.get("forecast-season") or 0, "features": state.get("forecast-features", "target")}
-    free = [name for name in SET_BY_PERSON if name not in fixed]
+    free = [name for name in FITTED if name not in fixed]
     # A lookback that follows the series follows a horizon the person typed too: it stayed as fitted for the
     # horizon before until the data changed (on 120 monthly rows a typed horizon of 3 kept the lookback 36 fitted
     # as "4 horizons" of 9; it is now 24, what the series suggests for that horizon).
@@ -144,6 +177,7 @@ def window_settings(sf=None) -> dict:
         st.session_state.setdefault("forecast-split-custom", CUSTOM_SPLIT)
         split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
     season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season"),
+                             on_change=_set_by_person, args=("season",),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
     return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
@@ -169,14 +203,14 @@ def use_windows(lookback: int, horizon: int) -> None:
     """A button's callback: these lookback and horizon, as the person's choice."""
     st.session_state["forecast-lookback"] = lookback
     st.session_state["forecast-horizon"] = horizon
-    for key in SET_BY_PERSON.values():
-        st.session_state[key] = True
+    for name in FITTED:
+        _set_by_person(name)
 
 
 def use_horizon(horizon: int) -> None:
     """A button's callback: this horizon, as the person's choice (the lookback still follows the series)."""
     st.session_state["forecast-horizon"] = horizon
-    st.session_state[SET_BY_PERSON["horizon"]] = True
+    _set_by_person("horizon")
 
 
 def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
@@ -194,14 +228,20 @@ def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
 def window_suggestion(sf, windows: dict) -> None:
     """The lookback and horizon this series suggests (its length, frequency and season), with why: set on
     their own until the person sets them (fit_to_series), then offered on a button, never applied."""
+    let_go = st.session_state.pop(LET_GO, None)
+    if let_go:
+        named = " and ".join(f"{name} {value}" for name, value in let_go.items())
+        st.caption(f":material/info: The {named} you set {'was' if len(let_go) == 1 else 'were'} for a series of "
+                   "another step (daily, monthly, ...): this one's follow it"
+                   + (", and its season is detected" if "season" in let_go else "") + ". Set them again to keep them.")
     suggested = suggestion(sf, windows)
     if suggested is None:
         return
     lookback, horizon = suggested["lookback"], suggested["horizon"]
     with st.container(key="forecast-suggestion"):
         if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
-            how = "were set from this series (change them and they stay as you set them)" if not any(
-                st.session_state.get(key) for key in (*SET_BY_PERSON.values(), PREFILLED)) else \
+            how = "were set from this series (what you change stays, for series of the same step)" if not any(
+                st.session_state.get(key) for key in (*(SET_BY_PERSON[n] for n in FITTED), PREFILLED)) else \
                 "are what this series suggests"
             st.caption(f":material/check: Lookback {lookback} and horizon {horizon} {how}: {suggested['reason']}")
             return
@@ -252,12 +292,78 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
         if total < FEW_STEPS:
             line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
                      "(Training settings) will fit it better.]")
+    followed, defaults = st.session_state.get(TRAINING_FOLLOWED), page_defaults()
+    if followed is not None and train_windows and followed == {k: settings.get(k) for k in RECIPE_KEYS} != defaults:
+        steps = -(-int(train_windows) // defaults["batch_size"]) * defaults["epochs"]
+        line = (f"The leaderboard's recipe for {model} on these windows, because the page's {epochs(defaults['epochs'])} "
+                f"of batch {defaults['batch_size']} would make {steps} optimisation step{'' if steps == 1 else 's'} "
+                f"(change any setting and they stay as you set them): {line}")
     st.caption(line)
     if train_windows and total < FEW_STEPS and model:
         recipe_button(model, int(train_windows), lookback, period, settings)
 
 
 RECIPE_NOTES = "forecast-recipe-notes"
+RECIPE_KEYS = ("batch_size", "epochs", "patience", "lr", "schedule")   # what the recipe sets in the form
+# The training settings follow the series, as the windows do, until the person changes one: the page's defaults
+# where they make enough optimisation steps (the sample), else the leaderboard's recipe for the model on these
+# windows. With the defaults alone every first run on a forecast user's own CSVs (3 epochs of batch 256: 6
+# steps) "learned nothing useful" and lost to seasonal naive (a forecast user's check).
+TRAINING_FOLLOWED = "forecast-training-followed"   # the values the page itself put in the form, while it owns them
+TRAINING_FITTED = "forecast-training-fitted"       # what they were fitted to: data, model, windows, season
+
+
+def fit_training(source, model: str, windows: dict, check: dict, prefill: dict | None) -> None:
+    """Before the training form: while its values are the ones the page put there, those that suit this series
+    and `model` (the caption of `training_caption` says which). A run's values handed over (a reload beside it,
+    Train again) are the person's: kept, and no longer followed."""
+    from zoo.spec import setting
+
+    for key in (TRAINING_FOLLOWED, TRAINING_FITTED):
+        drafts.register(key)
+    state = st.session_state
+    keys = {name: form.widget_key("forecast-settings", name) for name in RECIPE_KEYS}
+
+    def shown() -> dict:
+        return {name: state.get(key, setting(name).default) for name, key in keys.items()}
+
+    if prefill:
+        state[TRAINING_FOLLOWED] = None
+    followed = state.setdefault(TRAINING_FOLLOWED, shown())
+    train_windows = (check.get("sizes") or {}).get("train")
+    if followed is None or not train_windows or check.get("error"):
+        return
+    if shown() != followed:   # the person changed one: theirs from now on
+        state[TRAINING_FOLLOWED] = None
+        return
+    fitted = "|".join(str(v) for v in (source.key, model, train_windows, windows["lookback"], check.get("season", 1)))
+    if state.get(TRAINING_FITTED) == fitted:
+        return
+    state[TRAINING_FITTED] = fitted
+    values = page_training(model, int(train_windows), windows["lookback"], int(check.get("season", 1)))
+    form.set_training_values(key_prefix="forecast-settings", values=values, task="series")
+    state[TRAINING_FOLLOWED] = shown()
+
+
+def page_defaults() -> dict:
+    """The recipe's settings as the page starts them (TRAINING_DEFAULTS, else zoo/spec.py's)."""
+    from zoo.spec import setting
+
+    return {name: TRAINING_DEFAULTS.get(name, setting(name).default) for name in RECIPE_KEYS}
+
+
+def page_training(model: str, train_windows: int, lookback: int, period: int) -> dict:
+    """The training settings the page starts a series with: its defaults where they make FEW_STEPS optimisation
+    steps or more, else the leaderboard's recipe for `model` (zoo/leaderboard/plan.zoo_settings)."""
+    from zoo import demo
+    from zoo.leaderboard.plan import zoo_settings
+
+    defaults = page_defaults()
+    if -(-train_windows // defaults["batch_size"]) * defaults["epochs"] >= FEW_STEPS:
+        return defaults
+    caps = demo.caps()   # the hosted demo's cap on epochs (zoo/demo.py)
+    recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
+    return {name: recipe[name] for name in RECIPE_KEYS}
 
 
 def recipe_button(model: str, train_windows: int, lookback: int, period: int, settings: dict) -> None:

@@ -26,6 +26,10 @@ FEW_STEPS = 100
 # upload of 156 rows with the sample's lookback 96 made 1 training window and ended with test MASE 3.4, its
 # cause read as "try a smaller model" (a forecast user's check).
 FEW_TRAIN_WINDOWS = 10
+# Training images below which a classifier has too few examples of each class to learn from (ten per class of
+# ten): 3 images in batches of 2,048 read "train for more epochs or use a smaller batch size", where neither
+# helps (a learner's check).
+FEW_TRAIN_IMAGES = 100
 
 
 def likely_cause(spec, history: list[dict], train_samples: int | None = None) -> str:
@@ -42,6 +46,11 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
         return (f"it had only {train_samples} training window{'' if train_samples == 1 else 's'} to learn from "
                 f"(each is lookback {spec.lookback} + horizon {spec.horizon} rows of the training part): a shorter "
                 "lookback or a longer series gives it more")
+    if spec.task != "series" and train_samples is not None and train_samples < FEW_TRAIN_IMAGES:
+        limited = f" (training samples is set to {spec.limit_train:,})" if spec.limit_train else ""
+        return (f"it had only {train_samples:,} training sample{'' if train_samples == 1 else 's'}{limited}, too few "
+                f"to learn {'a class' if train_samples == 1 else 'the classes'} from: train on a few thousand, or all "
+                "of them (0)")
     steps = -(-int(train_samples) // int(spec.batch_size)) * len(losses) if train_samples else None
     few = steps is not None and steps < FEW_STEPS and math.isfinite(last)
     if not math.isfinite(last) or last >= first * 0.98:
