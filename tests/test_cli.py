@@ -271,3 +271,30 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
         file_dates = set(pd.to_datetime(pd.read_csv(CORPUS / name)["date"]))
         assert set(backtest) <= file_dates
     assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)
+
+
+def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given_ones(tmp_path):
+    """A daily CSV of 120 rows ended with "horizon 24 needs 24 validation rows" on the command line, where the
+    Forecast page had fitted lookback 28 and horizon 7 (a forecast user's check). Without --lookback and
+    --horizon the CLI fits them as the page does and says so; a value given is kept, and its refusal stands."""
+    import numpy as np
+    import pandas as pd
+
+    from zoo.data.series import read_series, suggest_windows
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
+                  "visits": 50 + 10 * np.sin(np.arange(120) * 2 * np.pi / 7)}).to_csv(path, index=False)
+    fitted = suggest_windows(read_series(path))
+    proc = zoo_main("train", "--data", str(path), "--model", "linear", "--epochs", "1", "--json",
+                    "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith(f"The default lookback 96 and horizon 24 do not fit this series of 120 rows: using "
+                                  f"lookback {fitted['lookback']} and horizon {fitted['horizon']}, as the Forecast page")
+    spec = json.loads((Path(last_json(proc)["run_dir"]) / "spec.json").read_text())
+    assert (spec["lookback"], spec["horizon"]) == (fitted["lookback"], fitted["horizon"])
+    proc = zoo_main("train", "--data", str(path), "--model", "linear", "--epochs", "1", "--horizon", "24",
+                    "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 2 and "lookback 96 + horizon 24 needs 120 training rows" in proc.stderr
+    assert "do not fit this series" not in proc.stderr
