@@ -394,6 +394,12 @@ def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, 
     assert journal in (run.path / "result.json").read_text()
     shared = demo.shareable_bytes(run, run.path / "result.json")
     assert demo.owner_of(theirs).encode() not in shared and b'"storage": "runs/optuna/journal.log"' in shared
+    link = runs_dir.parent / "runs-link"   # a server whose runs directory is a link: the worker names its target
+    link.symlink_to(runs_dir)
+    via_link = load_run(link / their_run)
+    shared = demo.shareable_bytes(via_link, via_link.path / "result.json")
+    assert demo.owner_of(theirs).encode() not in shared and str(runs_dir).encode() not in shared
+    assert str(link).encode() not in shared and b'"storage": "runs/optuna/journal.log"' in shared
 
     with pytest.raises(SpecError, match="at most 600 s"):
         SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1), space=build_space("mlp"), n_trials=2,

@@ -210,11 +210,11 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
     assert board["pick test MASE"] == f"{summary['pick']['test_mase']:.3f}".rstrip("0").rstrip(".")
     assert board["pick val MASE"] == f"{summary['pick']['val_mase']:.3f}".rstrip("0").rstrip(".")
     assert board["pick 80% cover"] == f"{summary['coverage']['80']:.3f}".rstrip("0").rstrip(".")
-    assert board["lr"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
+    assert board["learning rate (lr)"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
     assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
     assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)
     order = list(diff.index)   # shared fields, then the board's own, then the training fields it lacks
-    assert order.index("lookback") < order.index("budget") < order.index("pick") < order.index("lr")
+    assert order.index("lookback") < order.index("budget") < order.index("pick") < order.index("learning rate (lr)")
 
 
 def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):

@@ -125,6 +125,40 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     assert at.number_input(key="forecast-lookback").value == 40
 
 
+def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_file(runs_dir):
+    """From a review. A run opened beside a Season the person set on a monthly file showed season 0 and "The
+    season 24 you set was for a series of another step": the run's values are the run's. A horizon typed while
+    no file was read was tagged with the sample's step and let go when the daily file came. A board handed over
+    (it holds no training settings) stopped the training settings from following for good."""
+    from tests.test_forecast_page import monthly_csv
+    from ui.prefill import PREFILL
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
+                                        season=24, epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = upload(page("pages/forecast.py"), "monthly.csv", monthly_csv(120))
+    at.number_input(key="forecast-season").set_value(12).run()
+    at = page("pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
+    clean(at)
+    assert at.number_input(key="forecast-season").value == 24 and "for a series of another step" not in shown(at)
+
+    at = page("pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.number_input(key="forecast-horizon").set_value(14).run()   # no file read yet
+    days = pd.date_range("2023-01-01", periods=400, freq="D")
+    daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7}).to_csv(index=False)
+    at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
+    assert at.number_input(key="forecast-horizon").value == 14 and "for a series of another step" not in shown(at)
+
+    at = page("pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
+                                                                         "horizon": 24, "season": 24,
+                                                                         "board_budget": 60}})
+    at = upload(at, "monthly.csv", monthly_csv(120))
+    assert at.session_state["forecast-settings-epochs"] > 3 and "The leaderboard's recipe for" in shown(at)
+
+
 def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_next_file(runs_dir):
     """Two browser checks. Choosing "custom shares…" kept the old windows until an unrelated click (the model),
     then they jumped: the fit read the custom box before it had its first value. A reload beside a run whose

@@ -365,8 +365,8 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
     no_exceptions(at)
     assert len(at.get("plotly_chart")) == 1  # the overlay
     diff = at.dataframe[1].value
-    assert list(diff.index) == ["lr"]
-    assert sorted(diff.loc["lr"].astype(float)) == [0.002, 0.005]
+    assert list(diff.index) == ["learning rate (lr)"]   # as the form names it (ui/compare.field_label)
+    assert sorted(diff.loc["learning rate (lr)"].astype(float)) == [0.002, 0.005]
 
     at.button(key="runs-delete").click().run()
     assert any("cannot be undone" in w.value for w in at.warning)

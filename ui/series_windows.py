@@ -44,8 +44,10 @@ def init_defaults(prefill: dict | None = None) -> None:
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
     if prefill:   # a run's windows, as they were: kept for the data they came with (fit_to_series)
-        st.session_state[PREFILLED] = {"names": [name for name in SET_BY_PERSON if prefill.get(name) is not None],
-                                       "data": None}
+        names = [name for name in SET_BY_PERSON if prefill.get(name) is not None]
+        st.session_state[PREFILLED] = {"names": names, "data": None}
+        for name in names:   # the run's now, not the person's: a flag of another step let the run's season go
+            st.session_state.pop(SET_BY_PERSON[name], None)   # as "you set" (a review)
 
 
 # Lookback and horizon follow the series until the person sets them (typed, or a suggestion's button), then stay
@@ -106,7 +108,8 @@ def fit_to_series(source, sf) -> None:
     for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED, STEP_ON_PAGE):
         drafts.register(key)
     state = st.session_state
-    if sf is None:
+    if sf is None:   # a value set now is for the next series read, whatever its step (a review: tagged with the
+        state.pop(STEP_ON_PAGE, None)   # last series' step, a horizon typed before an upload was let go at once)
         return
     _let_go_of_another_steps(sf)
     prefilled = state.get(PREFILLED)
@@ -297,7 +300,8 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
         steps = -(-int(train_windows) // defaults["batch_size"]) * defaults["epochs"]
         line = (f"The leaderboard's recipe for {model} on these windows, because the page's {epochs(defaults['epochs'])} "
                 f"of batch {defaults['batch_size']} would make {steps} optimisation step{'' if steps == 1 else 's'} "
-                f"(change any setting and they stay as you set them): {line}")
+                f"(set its epochs, batch size, learning rate, patience or schedule and they stay as you set them): "
+                f"{line}")
     st.caption(line)
     if train_windows and total < FEW_STEPS and model:
         recipe_button(model, int(train_windows), lookback, period, settings)
@@ -327,7 +331,7 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
     def shown() -> dict:
         return {name: state.get(key, setting(name).default) for name, key in keys.items()}
 
-    if prefill:
+    if prefill and any(name in prefill for name in RECIPE_KEYS):   # (a board's holds none: a review)
         state[TRAINING_FOLLOWED] = None
     followed = state.setdefault(TRAINING_FOLLOWED, shown())
     train_windows = (check.get("sizes") or {}).get("train")
@@ -341,7 +345,8 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
         return
     state[TRAINING_FITTED] = fitted
     values = page_training(model, int(train_windows), windows["lookback"], int(check.get("season", 1)))
-    form.set_training_values(key_prefix="forecast-settings", values=values, task="series")
+    notes = form.set_training_values(key_prefix="forecast-settings", values=values, task="series")
+    state[RECIPE_NOTES] = notes   # said by training_caption, as the recipe button's are
     state[TRAINING_FOLLOWED] = shown()
 
 

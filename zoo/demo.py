@@ -267,11 +267,13 @@ def shareable_bytes(run, path: Path) -> bytes:
         return raw
     from zoo.forecast_io import data_as_sent
 
-    data, root = str(run.data or ""), str(run.path.parent)
+    data = str(run.data or "")
     sent = data_as_sent(data)
-    # A trial's link to its study names the visitor's journal, whose folder is their id: as the shared one
+    # The runs directory as the run names it and as a worker resolved it (a link to it, on a server): both.
+    roots = sorted({str(run.path.parent), str(run.path.parent.resolve())}, key=len, reverse=True)
+    # A trial's link to its study names the visitor's journal, whose folder is their id: as the shared one's.
     owner = str(run.result.get("owner") or "")
-    theirs = str(run.path.parent / visitor_folder(owner)) if VISITOR_ID.fullmatch(owner) else None
+    studies = [str(Path(where) / visitor_folder(owner)) for where in roots] if VISITOR_ID.fullmatch(owner) else []
 
     def clean(value, top=False):
         if isinstance(value, dict):
@@ -280,7 +282,11 @@ def shareable_bytes(run, path: Path) -> bytes:
             return [clean(v) for v in value]
         if isinstance(value, str):
             value = value.replace(data, sent) if sent else value
-            return (value.replace(theirs, str(Path(root) / STUDIES)) if theirs else value).replace(root, "runs")
+            for folder in studies:
+                value = value.replace(folder, str(Path(folder).parent))
+            for where in roots:
+                value = value.replace(where, "runs")
+            return value
         return value
 
     try:
