@@ -27,7 +27,7 @@ def capture_boards(store: list) -> None:
         kept = {name: {"val": p["val"], "test": Forecasts(p["test"].at_origins, p["test"].future)}
                 for name, p in preds.items()}
         entry = {"rows": list(rows), "preds": kept, "plan": board.plan, "scorer": scorer,
-                 "board": types.SimpleNamespace(y=board.y)}
+                 "board": types.SimpleNamespace(y=board.y, plan=board.plan)}   # what _ensemble reads
         store.append(entry)
         summary = finish(spec, board, scorer, rows, preds, models, *rest)
         # The pick may be the ensemble, which the last step makes: its test forecasts, kept apart from
