@@ -686,6 +686,38 @@ def test_the_numbers_against_independent_computations(tmp_path, classical):
     assert q == pytest.approx(np.sort(np.abs(residuals), axis=0)[k - 1])
 
 
+def test_bagged_ets_is_the_mean_of_autoets_fitted_to_the_series_and_its_bootstraps(tmp_path):
+    """The thirteenth round's candidate (zoo/leaderboard/classical.py, by name only). Guerrero's lambda is the
+    log (0) for a series whose spread grows with its level and none (1) for one whose spread does not; the
+    bagged series are the series itself and BAGS - 1 others of its length about its STL smooth; on a board
+    its test forecasts are the mean of AutoETS fitted to each and run over the rows before each origin."""
+    from statsforecast.models import AutoETS
+
+    from zoo.leaderboard.classical import BAGS, bagged_series, guerrero_lambda
+
+    rng = np.random.default_rng(0)
+    trend, wave = np.linspace(100, 1000, 120), np.sin(2 * np.pi * np.arange(120) / 12)
+    assert guerrero_lambda(trend * (1 + 0.2 * wave) * (1 + 0.05 * rng.normal(size=120)), 12) < 0.1
+    assert guerrero_lambda(trend + 50 * wave + 10 * rng.normal(size=120), 12) > 0.9
+    path = monthly_csv(tmp_path / "s.csv")
+    y = np.array(pd.read_csv(path)["sales"], dtype=float)
+    plan = make_plan(y, "MS", horizon=12)
+    bags = bagged_series(y[:plan.test_start], 12)
+    assert len(bags) == BAGS and np.array_equal(bags[0], y[:plan.test_start])
+    assert all(len(b) == plan.test_start and np.isfinite(b).all() for b in bags)
+    assert not any(np.array_equal(bags[0], b) for b in bags[1:])
+
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=12, budget=300, models="BaggedETS"),
+                              runs_dir=tmp_path / "r")
+    row = next(r for r in load_run(summary["run_dir"]).candidates() if r["name"] == "BaggedETS")
+    assert row["status"] == "done", row.get("note")
+    models = [AutoETS(season_length=12).fit(b) for b in bags]
+    errors = [np.abs(y[t:t + 12] - np.mean([m.forward(y=y[:t], h=12)["mean"] for m in models], axis=0))
+              for t in plan.test_origins]
+    scale = np.mean(np.abs(y[12:plan.test_start] - y[:plan.test_start - 12]))
+    assert row["test_mase"] == pytest.approx(np.mean(errors) / scale, rel=1e-6)
+
+
 def test_intervals_are_a_share_of_the_level_before_each_origin_on_a_series_above_zero(tmp_path):
     """The conformal score is |residual| over the mean value of the lookback before the origin
     (bench/coverage_dev.py): the quantile and the coverage against a computation written out here,

@@ -5,7 +5,8 @@ and from the end of the series when asked for the future.
     baseline   the project's own (zoo/forecast/baselines.py): naive, seasonal naive, window mean,
                linear least squares, on the same windows as the window models
     classical  statsforecast's AutoETS, AutoTheta and AutoARIMA (ports of R's forecast package), and
-               AutoCES and DynamicOptimizedTheta when named in `models`,
+               AutoCES, DynamicOptimizedTheta and BaggedETS (AutoETS bagged over bootstrapped copies
+               of the series: classical.py) when named in `models`,
                fitted once per fold and applied at each origin with `forward` (the fitted model
                run over the history up to that origin, its parameters kept)
     zoo        every series model of the registry, trained through the engine (`fit`) with a
@@ -193,7 +194,12 @@ class Classical(Candidate):
                          origin_seconds=info.get("origin_seconds"))
 
     def settings(self, board):
-        return {"season_length": board.plan.period, "library": "statsforecast", "max_rows": MAX_CLASSICAL_ROWS}
+        from zoo.leaderboard.classical import BAGGED_ETS, BAGS
+
+        bagged = {"bags": BAGS, "bootstrap": "Box-Cox, STL, moving blocks (Bergmeir et al. 2016)"} \
+            if self.name == BAGGED_ETS else {}
+        return {"season_length": board.plan.period, "library": "statsforecast", "max_rows": MAX_CLASSICAL_ROWS,
+                **bagged}
 
     def fit_work(self, board, fit_end):
         """The same for every fit: on the rows it fits on (at most MAX_CLASSICAL_ROWS) a fit's time is
@@ -427,6 +433,7 @@ def all_candidates() -> list[Candidate]:
     # adding them did not make the pick beat its weakest peer more often, and AutoCES compiles for
     # about 20 s in a new process (BENCHMARKS.md, "Choosing the pick").
     out += [Classical(n, "classical", n) for n in ("AutoCES", "DynamicOptimizedTheta")]
+    out.append(Classical("BaggedETS", "classical", "bagged AutoETS"))   # the thirteenth round's
     out += [Zoo(m, "zoo", m) for m in zoo if m not in first]
     return out
 

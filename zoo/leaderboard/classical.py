@@ -37,10 +37,12 @@ def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, orig
     AutoTheta's first fold took 114 s, the forward passes over up to 160,000 rows each.)"""
     from zoo.registry import resolve
 
-    model = resolve(CLASSICAL[name])(season_length=max(1, int(period)))
     # A writable copy: an array unpickled from the board's message is read-only, and AutoCES's numba
     # kernels (statsforecast 2.0.3) refuse one ("Cannot modify readonly array").
     y = np.array(y, dtype=float)
+    if name == BAGGED_ETS:
+        return _forecast_bagged_ets(period, y, fit_end, origins, horizon, future, history)
+    model = resolve(CLASSICAL[name])(season_length=max(1, int(period)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(y[:fit_end])
@@ -52,6 +54,107 @@ def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, orig
                       else model.predict(h=horizon)["mean"])
         ahead = np.asarray(model.forward(y=y[-history:], h=horizon)["mean"], float) if future else None
     return out, ahead, {**_info(model), "origin_seconds": round(time.perf_counter() - forecasting, 3)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Bagged ETS (Bergmeir, Hyndman & Benitez 2016, "Bagging exponential smoothing methods using STL
+# decomposition and Box-Cox transformation", IJF 32(2); R's forecast::baggedETS): the series' Box-Cox
+# values (lambda by Guerrero's method, in [0, 1]) are split by STL (loess for a series without a season),
+# the remainder is resampled in moving blocks of two seasons (8 rows without one), and AutoETS is fitted
+# to each series so made and to the series itself. Here each fitted model then runs over the real rows
+# before each origin (`forward`, its form and parameters kept), and the forecasts are averaged: the
+# bagging spreads the choice of model and its parameters, which is where a short series is least sure.
+
+BAGGED_ETS = "BaggedETS"
+BAGS = 20   # series per fit, the series itself included (R's default is 100: 20 keeps a short board's fold in seconds)
+
+
+def guerrero_lambda(y: np.ndarray, period: int) -> float:
+    """The Box-Cox lambda in [0, 1] whose subseries (of one season, or of 2 rows) have the most even
+    coefficient of variation of sd / mean^(1 - lambda) (Guerrero 1993, as forecast::BoxCox.lambda)."""
+    from scipy.optimize import minimize_scalar
+
+    width = period if period > 1 else 2
+    n = len(y) // width * width
+    blocks = y[len(y) - n:].reshape(-1, width)
+    means, sds = blocks.mean(axis=1), blocks.std(axis=1, ddof=1)
+    if len(blocks) < 2 or not (sds > 0).all():
+        return 1.0
+
+    def spread(lam: float) -> float:
+        ratio = sds / means ** (1 - lam)
+        return float(ratio.std(ddof=1) / ratio.mean())
+
+    return float(minimize_scalar(spread, bounds=(0.0, 1.0), method="bounded").x)
+
+
+def _box_cox(y, lam):
+    return np.log(y) if lam == 0 else (y ** lam - 1) / lam
+
+
+def _inv_box_cox(z, lam):
+    return np.exp(z) if lam == 0 else np.maximum(lam * z + 1, 1e-12) ** (1 / lam)
+
+
+def bagged_series(y: np.ndarray, period: int, bags: int = BAGS, seed: int = 0) -> list[np.ndarray]:
+    """`y` and `bags - 1` series like it: Box-Cox (for a series above 0), STL or loess, moving-block bootstrap
+    of the remainder, back on the original scale."""
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+    from statsmodels.tsa.seasonal import STL
+
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    lam = guerrero_lambda(y, period) if (y > 0).all() else None
+    z = _box_cox(y, lam) if lam is not None else y
+    if period > 1 and n >= 2 * period + 1:
+        parts = STL(z, period=period, robust=True).fit()
+        smooth = parts.trend + parts.seasonal
+    else:
+        smooth = lowess(z, np.arange(n), frac=min(1.0, max(0.2, 8 / n)), return_sorted=False)
+    rest = z - smooth
+    block = max(2, min(2 * period if period > 1 else 8, n // 2))
+    out = [y]
+    for _ in range(bags - 1):
+        starts = rng.integers(0, n - block + 1, size=n // block + 2)
+        drawn = np.concatenate([rest[s:s + block] for s in starts])
+        skip = int(rng.integers(0, block))
+        made = smooth + drawn[skip:skip + n]
+        out.append(_inv_box_cox(made, lam) if lam is not None else made)
+    return out
+
+
+def _forecast_bagged_ets(period, y, fit_end, origins, horizon, future, history):
+    from statsforecast.models import AutoETS
+
+    season = max(1, int(period))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = []
+        for series in bagged_series(y[:fit_end], season):
+            model = AutoETS(season_length=season)
+            try:
+                model.fit(np.ascontiguousarray(series))
+            except Exception:  # noqa: BLE001 - a bootstrapped series AutoETS cannot fit is left out
+                continue
+            models.append(model)
+        forecasting = time.perf_counter()
+
+        def mean_of(rows: np.ndarray) -> np.ndarray:
+            runs = []
+            for model in models:
+                try:
+                    runs.append(np.asarray(model.forward(y=rows, h=horizon)["mean"], float))
+                except Exception:  # noqa: BLE001 - a form the real rows do not allow (multiplicative at 0)
+                    continue
+            if not runs:
+                raise ValueError("no bagged AutoETS model could forecast these rows")
+            return np.mean(runs, axis=0)
+
+        out = np.empty((len(origins), horizon))
+        for i, t in enumerate(origins):
+            out[i] = mean_of(y[max(0, int(t) - history):int(t)])
+        ahead = mean_of(y[-history:]) if future else None
+    return out, ahead, {"bags": len(models), "origin_seconds": round(time.perf_counter() - forecasting, 3)}
 
 
 def _info(model) -> dict:
