@@ -294,6 +294,12 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
                                   f"lookback {fitted['lookback']} and horizon {fitted['horizon']}, as the Forecast page")
     spec = json.loads((Path(last_json(proc)["run_dir"]) / "spec.json").read_text())
     assert (spec["lookback"], spec["horizon"]) == (fitted["lookback"], fitted["horizon"])
+    # One epoch of one batch: the run's verdict is said, as on the page (it ended "finished: completed its one
+    # epoch" and nothing more, with a test MASE of 4.1)
+    assert not last_json(proc)["verdict"]["better"]
+    assert ("warning: finished, but it learned nothing useful: the model does not beat the naive forecast"
+            in proc.stderr and "Likely cause: it took only 1 optimisation step" in proc.stderr), proc.stderr
+    assert "1 batch per epoch" in proc.stderr
     proc = zoo_main("train", "--data", str(path), "--model", "linear", "--epochs", "1", "--horizon", "24",
                     "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 2 and "lookback 96 + horizon 24 needs 120 training rows" in proc.stderr

@@ -628,14 +628,19 @@ def test_training_settings_follow_the_series_until_the_person_sets_one(runs_dir,
         assert at.session_state["forecast-settings-lr"] == recipe["lr"]
         assert at.session_state["forecast-settings-schedule"] == "cosine"
         assert (f"The leaderboard's recipe for {model} on these windows, because the page's 3 epochs of batch 256 "
-                f"would make 3 optimisation steps") in all_text(at)
+                f"would make 3 optimisation steps;") in all_text(at)
         assert f"{epochs} epochs · batch {recipe['batch_size']}" in all_text(at)
     assert not [b for b in at.button if b.key == "forecast-use-recipe"] and not start_button(at).disabled
-    at.slider(key="forecast-settings-epochs").set_value(7).run()   # the person's from now on
+    at.slider(key="forecast-settings-epochs").set_value(7).run()   # the person's from now on; the rest follow
     at.selectbox(key="forecast-model").set_value("mlp").run()
-    assert at.session_state["forecast-settings-epochs"] == 7 and "The leaderboard's recipe" not in all_text(at)
-    button = at.button(key="forecast-use-recipe")   # still offered, applied only when pressed
-    recipe = zoo_settings("mlp", train_windows, lookback, 12)
+    recipe = zoo_settings("mlp", train_windows, lookback, 12, max_epochs=30 if demo_mode else None)
+    assert at.session_state["forecast-settings-epochs"] == 7
+    assert (at.session_state["forecast-settings-lr"], at.session_state["forecast-settings-patience"]) == (
+        recipe["lr"], recipe["patience"])   # mlp's, not lstm's
+    assert ("The leaderboard's recipe for mlp on these windows (batch size, patience, learning rate, schedule), "
+            "because the page's 3 epochs of batch 256 would make 3 optimisation steps; a setting you change stays "
+            "as you set it") in all_text(at)
+    button = at.button(key="forecast-use-recipe")   # the whole recipe still offered, applied only when pressed
     epochs = min(recipe["epochs"], 30) if demo_mode else recipe["epochs"]
     assert f"batch {recipe['batch_size']}, {epochs} epochs" in button.label
     button.click().run()
@@ -894,6 +899,11 @@ def test_the_ett_split_is_offered_where_the_series_has_its_rows_and_kept_while_i
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
     assert_clean(at)
     assert SPLITS["ett"] not in at.selectbox(key="forecast-split").options and not at.error
+    days = pd.date_range("1980-01-01", periods=15_000, freq="D")   # rows enough, but days: not its months of hours
+    daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "v": np.arange(15_000.0) % 7}).to_csv(index=False)
+    at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
+    assert_clean(at)
+    assert SPLITS["ett"] not in at.selectbox(key="forecast-split").options
 
     at = new_app()
     at.run()

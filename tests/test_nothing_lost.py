@@ -115,8 +115,9 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
         fitted["lookback"], fitted["horizon"])
     assert not at.error, [e.value for e in at.error]
-    assert ("The horizon 30 and season 6 you set were for a series of another step (daily, monthly, ...): this one's "
-            "follow it, and its season is detected. Set them again to keep them.") in shown(at)
+    assert ("The horizon 30 and season 6 you set were for a series with another step between rows (daily, monthly, "
+            "...). For this series they are set from its rows again (the season detected): set them again to keep "
+            "your own.") in shown(at)
     assert "Seasonal period: **7** (detected)" in shown(at)
     at.selectbox(key="forecast-model").set_value("mlp").run()   # said once
     assert "you set were for" not in shown(at)
@@ -141,7 +142,7 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     at.number_input(key="forecast-season").set_value(12).run()
     at = page("pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
     clean(at)
-    assert at.number_input(key="forecast-season").value == 24 and "for a series of another step" not in shown(at)
+    assert at.number_input(key="forecast-season").value == 24 and "for a series with another step" not in shown(at)
 
     at = page("pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
     at.session_state["forecast-source"] = "upload"
@@ -150,7 +151,7 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7}).to_csv(index=False)
     at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
-    assert at.number_input(key="forecast-horizon").value == 14 and "for a series of another step" not in shown(at)
+    assert at.number_input(key="forecast-horizon").value == 14 and "for a series with another step" not in shown(at)
 
     at = page("pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
                                                                          "horizon": 24, "season": 24,

@@ -168,11 +168,11 @@ def window_settings(sf=None) -> dict:
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
                              "(the model still predicts the target)")
-    # The ETT protocol's split only where it fits (14,400 rows), or while it is set (a run's, or set before a
-    # shorter file came: the check says so, and nothing set is changed unseen). It was offered on a 120-row
-    # upload and gave a red error.
-    splits = [name for name in SPLITS if name != "ett" or sf is None or len(sf) >= ETT_ROWS[-1]
-              or st.session_state.get("forecast-split") == "ett"]
+    # The ETT protocol's split only where it fits (14,400 hourly rows), or while it is set (a run's, or set before
+    # another file came: the check says so, and nothing set is changed unseen). It was offered on a 120-row upload
+    # and gave a red error, and on 15,000 days, which it cut to 24 / 8 / 8 years (browser checks).
+    splits = [name for name in SPLITS if name != "ett" or sf is None or st.session_state.get("forecast-split") == "ett"
+              or (len(sf) >= ETT_ROWS[-1] and str(sf.freq or "").lower() == "h")]
     split = c2.selectbox("Split (chronological)", splits, format_func=SPLITS.get, **drafts.kept("forecast-split"),
                          help="train, validation (early stopping, interval calibration) and test (the scores) in "
                               "time order; the scaler is fitted on the training part only")
@@ -234,9 +234,11 @@ def window_suggestion(sf, windows: dict) -> None:
     let_go = st.session_state.pop(LET_GO, None)
     if let_go:
         named = " and ".join(f"{name} {value}" for name, value in let_go.items())
-        st.caption(f":material/info: The {named} you set {'was' if len(let_go) == 1 else 'were'} for a series of "
-                   "another step (daily, monthly, ...): this one's follow it"
-                   + (", and its season is detected" if "season" in let_go else "") + ". Set them again to keep them.")
+        st.caption(f":material/info: The {named} you set {'was' if len(let_go) == 1 else 'were'} for a series with "
+                   "another step between rows (daily, monthly, ...). For this series "
+                   + ("it is" if len(let_go) == 1 else "they are") + " set from its rows again"
+                   + (" (the season detected)" if "season" in let_go else "") + ": set "
+                   + ("it" if len(let_go) == 1 else "them") + " again to keep your own.")
     suggested = suggestion(sf, windows)
     if suggested is None:
         return
@@ -295,12 +297,16 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
         if total < FEW_STEPS:
             line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
                      "(Training settings) will fit it better.]")
-    followed, defaults = st.session_state.get(TRAINING_FOLLOWED), page_defaults()
-    if followed is not None and train_windows and followed == {k: settings.get(k) for k in RECIPE_KEYS} != defaults:
+    defaults = page_defaults()
+    from_recipe = [name for name, value in (st.session_state.get(TRAINING_FOLLOWED) or {}).items()
+                   if value == settings.get(name) and value != defaults[name]]
+    if from_recipe and train_windows:
         steps = -(-int(train_windows) // defaults["batch_size"]) * defaults["epochs"]
-        line = (f"The leaderboard's recipe for {model} on these windows, because the page's {epochs(defaults['epochs'])} "
-                f"of batch {defaults['batch_size']} would make {steps} optimisation step{'' if steps == 1 else 's'} "
-                f"(set its epochs, batch size, learning rate, patience or schedule and they stay as you set them): "
+        whole = len(from_recipe) == len(RECIPE_KEYS)
+        line = (f"The leaderboard's recipe for {model} on these windows"
+                + ("" if whole else f" ({', '.join(form.label_for(name) for name in from_recipe)})")
+                + f", because the page's {epochs(defaults['epochs'])} of batch {defaults['batch_size']} would make "
+                f"{steps} optimisation step{'' if steps == 1 else 's'}; a setting you change stays as you set it: "
                 f"{line}")
     st.caption(line)
     if train_windows and total < FEW_STEPS and model:
@@ -318,9 +324,11 @@ TRAINING_FITTED = "forecast-training-fitted"       # what they were fitted to: d
 
 
 def fit_training(source, model: str, windows: dict, check: dict, prefill: dict | None) -> None:
-    """Before the training form: while its values are the ones the page put there, those that suit this series
-    and `model` (the caption of `training_caption` says which). A run's values handed over (a reload beside it,
-    Train again) are the person's: kept, and no longer followed."""
+    """Before the training form: those of its recipe's values the page put there and the person has not changed
+    since, as they suit this series and `model` (the caption of `training_caption` says which). One the person
+    changes is theirs from then on, and the others still follow: epochs set by hand kept the first model's
+    lr and patience for every model after it (a browser check). A run's values handed over (a reload beside it,
+    Train again) are the person's: kept, and none followed."""
     from zoo.spec import setting
 
     for key in (TRAINING_FOLLOWED, TRAINING_FITTED):
@@ -332,22 +340,24 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
         return {name: state.get(key, setting(name).default) for name, key in keys.items()}
 
     if prefill and any(name in prefill for name in RECIPE_KEYS):   # (a board's holds none: a review)
-        state[TRAINING_FOLLOWED] = None
-    followed = state.setdefault(TRAINING_FOLLOWED, shown())
+        state[TRAINING_FOLLOWED] = {}
+    now = shown()
+    followed = {name: value for name, value in (state.setdefault(TRAINING_FOLLOWED, now) or {}).items()
+                if now.get(name) == value}   # one the person changed is theirs
+    state[TRAINING_FOLLOWED] = followed
     train_windows = (check.get("sizes") or {}).get("train")
-    if followed is None or not train_windows or check.get("error"):
-        return
-    if shown() != followed:   # the person changed one: theirs from now on
-        state[TRAINING_FOLLOWED] = None
+    if not followed or not train_windows or check.get("error"):
         return
     fitted = "|".join(str(v) for v in (source.key, model, train_windows, windows["lookback"], check.get("season", 1)))
     if state.get(TRAINING_FITTED) == fitted:
         return
     state[TRAINING_FITTED] = fitted
     values = page_training(model, int(train_windows), windows["lookback"], int(check.get("season", 1)))
-    notes = form.set_training_values(key_prefix="forecast-settings", values=values, task="series")
+    notes = form.set_training_values(key_prefix="forecast-settings", values={k: values[k] for k in followed},
+                                     task="series")
     state[RECIPE_NOTES] = notes   # said by training_caption, as the recipe button's are
-    state[TRAINING_FOLLOWED] = shown()
+    now = shown()
+    state[TRAINING_FOLLOWED] = {name: now[name] for name in followed}
 
 
 def page_defaults() -> dict:

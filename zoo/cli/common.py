@@ -143,8 +143,9 @@ def progress_printer(event: dict) -> None:
     """One line per epoch on stderr."""
     if event["type"] == "start":
         sizes = event["sizes"]
+        batches = event["batches_per_epoch"]
         print(f"device {event['device']}: train {sizes['train']}, val {sizes['val']}, test {sizes['test']}, "
-              f"{event['batches_per_epoch']} batches per epoch", file=sys.stderr, flush=True)
+              f"{batches} batch{'' if batches == 1 else 'es'} per epoch", file=sys.stderr, flush=True)
     elif event["type"] == "epoch":
         mark = " *" if event.get("improved") else ""
         print(f"epoch {event['epoch']:3d}  train_loss {event['train_loss']:.4f}  val_loss {event['val_loss']:.4f}  "

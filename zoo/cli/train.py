@@ -30,6 +30,12 @@ def run(args) -> dict:
 
     result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data,
                             should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
+    verdict = result.extra.get("verdict") or {}
+    if verdict and not verdict.get("better"):
+        # As the pages say it, a warning and not a success: a short CSV's run of 5 steps ended "finished:
+        # completed all 5 epochs" with a test MASE of 4.1, worse than every baseline (a forecast user's check).
+        print(f"warning: finished, but it learned nothing useful: {verdict.get('message', '')}. Likely cause: "
+              f"{verdict.get('cause', '')}.", file=sys.stderr, flush=True)
     return result.summary()
 
 
