@@ -188,6 +188,11 @@ fitted model run over the real rows before each origin). Rule 4 on the board wit
 board as it is only if it wins as often or more often against its weakest peer (15 of 26), with a lower
 geometric mean against the best peer (1.101), and makes the pick better on more series than worse. Printed
 beside it, not part of the criterion: Bagged ETS alone against AutoETS, series by series.
+Not adopted (bench/results/selection_dev_round13.md): rule 4 with it won 15 of 26 against its weakest peer, now
+AutoARIMA (19 of 26 against AutoETS, where it won 15), with a higher geometric mean (1.123 against 1.101), and
+made the pick better on 7 series and worse on 8. Bagged ETS alone beat AutoETS on 17 of the 26 (geometric mean
+of the ratio 0.965): a better ETS, which in the median of the best three traded wins against AutoARIMA for wins
+against AutoETS. It stays a candidate by name (`--models BaggedETS`).
 """
 from __future__ import annotations
 
