@@ -173,10 +173,12 @@ def test_a_visitors_studies_are_in_a_journal_of_their_own_counted_and_swept(demo
     assert demo.usage("visitor-b", runs_dir)["bytes"] == 0
     demo.sweep(runs_dir, now=time.time())
     assert Path(mine).exists()
-    demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
-    assert not Path(mine).parent.exists() and shared.exists()   # the shared journal is local use's: left alone
-    monkeypatch.delenv("PLAYGROUND_DEMO")
+    monkeypatch.delenv("PLAYGROUND_DEMO")   # locally the sweep deletes nothing: the shared journal is local use's
+    assert demo.sweep(runs_dir, max_age_hours=1, now=time.time() + 7200) == [] and shared.exists()
     assert default_storage(str(runs_dir), "visitor-a") == str(shared)
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")   # on the demo a shared journal is a demo's from before: swept too
+    demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
+    assert not Path(mine).parent.exists() and not shared.exists()
 
 
 def test_uploads_are_held_to_the_disk_cap_and_the_refusal_names_them(demo_on, runs_dir, monkeypatch):

@@ -239,12 +239,16 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
         for folder in sorted(uploads.glob("*/"), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 shutil.rmtree(folder, ignore_errors=True)
-    # A visitor's studies (their own journal): its trials name runs the sweep has deleted by now. The shared
-    # journal (`optuna/journal.log`, local use) is a file, not a folder, and is left alone.
+    # A visitor's studies (their own journal): its trials name runs the sweep has deleted by now. So, on the
+    # demo, does the shared journal of local use, last written before the age cap: a demo that ran before each
+    # visitor had a journal of their own kept its studies there, and no visitor reaches them now (a review).
     for folder in (Path(root) / STUDIES).glob("*/"):
         newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
         if newest < cutoff:
             shutil.rmtree(folder, ignore_errors=True)
+    shared = Path(root) / STUDIES / "journal.log"
+    if demo_mode() and shared.is_file() and shared.stat().st_mtime < cutoff:
+        shared.unlink(missing_ok=True)
     return deleted
 
 
