@@ -932,3 +932,15 @@ def test_a_lookback_that_follows_the_series_follows_a_typed_horizon(runs_dir):
     at.number_input(key="forecast-lookback").set_value(30).run()
     at.number_input(key="forecast-horizon").set_value(6).run()
     assert at.number_input(key="forecast-lookback").value == 30 and at.number_input(key="forecast-horizon").value == 6
+
+
+def test_the_previews_part_labels_sit_above_the_plot_where_the_line_cannot_cross_them():
+    """The series' line ran over the "test" label inside the plot (a forecast user's check)."""
+    from ui.series_source import preview_figure
+
+    sf = fio.read_upload(monthly_csv(120), "sales.csv")
+    fig = preview_figure(sf, fio.check_windows(sf, 24, 6))
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert set(labels) == {"val", "test"}
+    assert all(a.yref == "y domain" and a.y == 1 and a.yanchor == "bottom" for a in labels.values())
+    assert fig.layout.margin.t >= 11 + 8   # room for the 11 px labels above the plot

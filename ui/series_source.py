@@ -394,8 +394,10 @@ def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figur
         for start, end, label, color, where in (
                 (b["val"], b["test"], "val", "rgba(255,127,14,0.15)", "top left"),
                 (b["test"], b["end"], "test", "rgba(44,160,44,0.15)", "top right")):
+            # The label above the plot (in the top margin), where the series' line never runs over it (a
+            # forecast user's check: the line crossed "test")
             fig.add_vrect(x0=start, x1=end, fillcolor=color, line_width=0, annotation_text=label,
-                          annotation_position=where, annotation_font_size=11)
+                          annotation_position=where, annotation_yanchor="bottom", annotation_font_size=11)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=24, b=10), showlegend=False,
                       yaxis=dict(title=sf.target), hovermode="x")
     return fig
