@@ -364,6 +364,14 @@ def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, 
         return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "subheader")
                          for e in getattr(at, kind))
 
+    # A new visitor looking (a study's address, the page's new-study and attach forms) writes nothing: each made
+    # a folder and an empty journal
+    at = search_page("d" * 32, "no-such-study")
+    fresh = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    fresh.session_state["visitor"] = "d" * 32
+    fresh.run()
+    assert not at.exception and not fresh.exception and fresh.text_input(key="search_study_name")
+    assert sorted(p.name for p in (runs_dir / "optuna").iterdir()) == [demo.owner_of(theirs)]
     for study in ("their-study", "no-such-study"):
         at = search_page(mine, study)
         assert not at.exception
@@ -542,14 +550,44 @@ def test_a_search_of_more_trials_than_the_runs_left_is_refused_before_it_is_queu
     demo.check_room(owner, runs_dir, trials=1)   # one trial fits
 
 
+def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs_dir, monkeypatch, st_navigation):
+    """"Run more trials" took a study of 2 trials to 22 past the cap of 20, and again (a demo visitors' check):
+    the cap holds for the study, in zoo and beside the button, which the refusal names."""
+    from zoo.search import SearchConfig, build_space, run_search
+
+    monkeypatch.setenv("PLAYGROUND_CAP_TRIALS", "3")
+    visitor = "c" * 32
+
+    def search(n: int) -> dict:
+        return run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                                       space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=n,
+                                       study="small", runs_dir=str(runs_dir), owner=demo.owner_of(visitor)))
+
+    assert search(2)["n_trials"] == 2
+    with pytest.raises(SpecError, match="at most 3 trials per study, and this one has 2 and asks for 2 more; give at "
+                                        "most 1."):
+        search(2)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at.session_state["visitor"] = visitor
+    at.query_params["study"] = "small"
+    at.run()
+    assert not at.exception
+    at.number_input(key="continue_trials").set_value(2).run()
+    assert at.button(key="continue_go").disabled
+    assert ("Run more trials is off until this is fixed: this hosted demo runs at most 3 trials per study, and this "
+            "one has 2 and asks for 2 more; give at most 1.") in [c.value.strip(":red[]") for c in at.caption]
+    at.number_input(key="continue_trials").set_value(1).run()
+    assert not at.button(key="continue_go").disabled
+
+
 def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st_navigation):
     """The caps are said beside Start, and settings past one turn Start off with the cap's own words,
     before anything is pressed (before, the refusal came only once Start was pressed)."""
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
     assert not at.exception
-    said = [c.value for c in at.caption if "On this hosted demo a search runs at most" in c.value]
+    said = [c.value for c in at.caption if "On this hosted demo a study runs at most" in c.value]
     assert said and f"at most {demo_on.trials} trials" in said[0] and f"{demo_on.epochs} epochs" in said[0]
-    assert said[0].endswith("and stops after 10 minutes.")   # the default cap, 600 s
+    assert said[0].endswith("and a search stops after 10 minutes.")   # the default cap, 600 s
     assert not at.button(key="search_start").disabled
     at.selectbox(key="search_data").set_value("mnist-sample")
     at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()

@@ -302,24 +302,25 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     return config, int(workers)
 
 
-def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str) -> str | None:
-    """On the hosted demo, its caps said before Start, and the one these settings pass or the runs and disk
-    this visitor keeps (Start is off then); zoo refuses the same when the search is submitted
-    (`SearchConfig.validate`, `submit_search`)."""
+def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str, existing: int = 0,
+               button: str = "Start") -> str | None:
+    """On the hosted demo, its caps said before `button`, and the one these settings pass or the runs and disk
+    this visitor keeps (the button is off then); zoo refuses the same when the search is submitted
+    (`SearchConfig.validate`, `open_study`, `submit_search`). `existing`: the trials the study has (more trials)."""
     from zoo import demo
     from zoo.runs import runs_root
 
     caps = demo.caps()
     if caps is None:
         return None
-    st.caption(f":material/info: On this hosted demo a search runs at most {caps.trials} trials, each of at most "
-               f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and stops after "
+    st.caption(f":material/info: On this hosted demo a study runs at most {caps.trials} trials, each of at most "
+               f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and a search stops after "
                f"{cap_duration(caps.wall_seconds)}.")
-    why = (refusal(demo.check_trials, n_trials, timeout)
+    why = (refusal(demo.check_trials, n_trials, timeout, existing)
            or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec)))
            or refusal(demo.check_room, session_owner(), runs_root(runs_dir), trials=n_trials))
     if why:
-        st.caption(f":red[Start is off until this is fixed: {why}]")
+        st.caption(f":red[{button} is off until this is fixed: {why}]")
     return why
 
 
@@ -350,7 +351,7 @@ def attach_form(runs_dir: str) -> dict | None:
                                 help="the journal file or database URL the workers use").strip()
     try:
         names = study_names(storage) if storage else []
-        if not is_local():
+        if names and not is_local():
             from zoo import demo
 
             opened = open_storage(storage)
@@ -382,7 +383,8 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     workers = checked_number(cols[1], "Workers", key="continue_workers", value=1, low=1, high=max(1, max_workers),
                              problems=problems, high_is=JOBS_PER_VISITOR)
     # The hosted demo's caps, as before a new study's Start: its trials and the runs this visitor keeps
-    over_cap = None if problems else _demo_caps(config.spec, int(more), None, runs_dir)
+    over_cap = None if problems else _demo_caps(config.spec, int(more), None, runs_dir,
+                                                existing=len(study.get_trials(deepcopy=False)), button="Run more trials")
     if cols[2].button("Run more trials", key="continue_go", icon=":material/add:",
                       disabled=bool(problems or over_cap)):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None

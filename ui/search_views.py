@@ -32,6 +32,10 @@ def _storage(url: str):
 
 
 def load(target: dict):
+    from zoo.search.storage import no_journal_yet
+
+    if no_journal_yet(target["storage"]):   # (SpecError: no study yet; the file is not created by looking)
+        return load_study(target["storage"], target["study"])
     return load_study(target["storage"], target["study"], opened=_storage(target["storage"]))
 
 def start(manager, owner: str, config: SearchConfig, workers: int) -> dict:

@@ -109,10 +109,17 @@ def known_train_samples(spec) -> int | None:
     return min(spec.limit_train, available) if spec.limit_train else available
 
 
-def check_trials(n_trials: int | None, timeout: float | None = None) -> None:
+def check_trials(n_trials: int | None, timeout: float | None = None, existing: int = 0) -> None:
+    """`n_trials` more for a study that has `existing` already: at most the cap in all. "Run more trials" took a
+    study of 2 to 22, and again (a demo visitors' check)."""
     c = caps()
     if c is None:
         return
+    if existing and (n_trials is None or existing + n_trials > c.trials):
+        room = c.trials - existing
+        raise SpecError(f"this hosted demo runs at most {c.trials} trials per study, and this one has {existing}"
+                        + (f" and asks for {'no limit' if n_trials is None else n_trials} more; give at most {room}."
+                           if room > 0 else "; start a new study."))
     if n_trials is None or n_trials > c.trials:
         asked = "no limit" if n_trials is None else f"{n_trials}"
         raise SpecError(f"this hosted demo runs at most {c.trials} trials per search, and this one asks for {asked}; "

@@ -111,8 +111,17 @@ def _rdb_storage(cls, url: str, kwargs: dict, attempts: int = 6):
             time.sleep(0.2 + random.random() * (attempt + 1))
 
 
+def no_journal_yet(storage: str) -> bool:
+    """A journal file not written yet: no studies, and reading it must not create it (opening the Search page
+    made a folder and an empty journal for every new visitor of the demo: a demo visitors' check)."""
+    return not is_url(storage) and not Path(storage).expanduser().exists()
+
+
 def study_names(storage: str | None = None, runs_dir=None) -> list[str]:
     """The studies in a storage, newest first."""
+    storage = storage or default_storage(runs_dir)
+    if no_journal_yet(storage):
+        return []
     summaries = optuna.get_all_study_summaries(open_storage(storage, runs_dir), include_best_trial=False)
     summaries.sort(key=lambda s: s.datetime_start.timestamp() if s.datetime_start else 0, reverse=True)
     return [s.study_name for s in summaries]
@@ -120,6 +129,9 @@ def study_names(storage: str | None = None, runs_dir=None) -> list[str]:
 
 def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) -> optuna.Study:
     """An existing study (to watch it or add trials); SpecError naming the studies there if it is missing."""
+    if opened is None and no_journal_yet(storage or default_storage(runs_dir)):
+        raise SpecError(f"no study {name!r} in {display_storage(storage or default_storage(runs_dir))}; it has no "
+                        "studies yet.")
     backend = opened or open_storage(storage, runs_dir)
     try:
         return optuna.load_study(study_name=name, storage=backend)

@@ -165,6 +165,8 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
     theirs = study.user_attrs.get("playground")
     if theirs is not None and not demo.study_is_theirs(study, config.owner):
         raise SpecError(f"the study name {config.study_name!r} is taken on this demo; give another name.")
+    if theirs is not None and config.n_trials:   # the demo's trials cap holds for the study, more trials included
+        demo.check_trials(config.n_trials, existing=len(study.get_trials(deepcopy=False)))
     if theirs is None:
         study.set_user_attr("playground", mine)
         study.set_user_attr("owner", config.owner)
