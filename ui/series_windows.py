@@ -370,13 +370,19 @@ def page_defaults() -> dict:
 def page_training(model: str, train_windows: int, lookback: int, period: int) -> dict:
     """The training settings the page starts a series with: its defaults where they make FEW_STEPS optimisation
     steps or more, else the leaderboard's recipe for `model` (zoo/leaderboard/plan.zoo_settings)."""
-    from zoo import demo
-    from zoo.leaderboard.plan import zoo_settings
-
     defaults = page_defaults()
     if -(-train_windows // defaults["batch_size"]) * defaults["epochs"] >= FEW_STEPS:
         return defaults
-    caps = demo.caps()   # the hosted demo's cap on epochs (zoo/demo.py)
+    return leaderboard_recipe(model, train_windows, lookback, period)
+
+
+def leaderboard_recipe(model: str, train_windows: int, lookback: int, period: int) -> dict:
+    """The training settings zoo/leaderboard/plan.zoo_settings gives `model` on these windows (about 1,500 steps,
+    early stopping, a cosine schedule), within the hosted demo's cap on epochs (zoo/demo.py)."""
+    from zoo import demo
+    from zoo.leaderboard.plan import zoo_settings
+
+    caps = demo.caps()
     recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
     return {name: recipe[name] for name in RECIPE_KEYS}
 
@@ -388,12 +394,7 @@ def recipe_button(model: str, train_windows: int, lookback: int, period: int, se
     where the leaderboard's linear, so trained, scored 0.46."""
     import math
 
-    from zoo import demo
-    from zoo.leaderboard.plan import zoo_settings
-
-    caps = demo.caps()   # the hosted demo's cap on epochs (zoo/demo.py), in the label
-    recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
-    values = {k: recipe[k] for k in ("batch_size", "epochs", "patience", "lr", "schedule")}
+    values = leaderboard_recipe(model, train_windows, lookback, period)
     if all(settings.get(k) == v for k, v in values.items()):
         return   # taken already (on the demo, its capped epochs may still be few steps)
     steps = math.ceil(train_windows / values["batch_size"]) * values["epochs"]
