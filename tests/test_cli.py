@@ -304,3 +304,9 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
                     "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 2 and "lookback 96 + horizon 24 needs 120 training rows" in proc.stderr
     assert "do not fit this series" not in proc.stderr
+    # a search's shared windows the same way (it refused the file as train did)
+    proc = zoo_main("search", "--data", str(path), "--model", "linear", "--n-trials", "1", "--epochs", "1", "--json",
+                    "--runs-dir", str(tmp_path / "s"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("The default lookback 96 and horizon 24 do not fit this series of 120 rows: using "
+                                  f"lookback {fitted['lookback']} and horizon {fitted['horizon']}")

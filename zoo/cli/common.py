@@ -139,6 +139,42 @@ def spec_from_args(args) -> ExperimentSpec:
     return spec.validate()
 
 
+def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None = None) -> ExperimentSpec:
+    """A CSV the default windows (the bundled sample's 96 / 24) do not fit, with no --lookback or --horizon
+    given: the windows suggest_windows gives it, said on stderr, as the Forecast page fits them
+    (ui/series_windows.fit_to_series). A daily CSV of 120 rows ended with "horizon 24 needs 24 validation
+    rows" on the command line, where the page had offered lookback 28 and horizon 7 (a forecast user's
+    check). Otherwise the spec as it is; `refused` (the error loading the data gave, `train`'s way of asking
+    without reading the file twice) is raised again when the windows were not what it refused."""
+    from zoo.data.series import make_windows, read_series, resolve_series_source, suggest_windows
+
+    def as_it_was() -> ExperimentSpec:
+        if refused is not None:
+            raise refused
+        return spec
+
+    if spec.task != "series" or args.lookback is not None or args.horizon is not None:
+        return as_it_was()
+    try:
+        sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
+                         layout=spec.layout)
+    except SpecError:
+        return as_it_was()   # the file's own error, which loading it gives
+    try:
+        make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split, season=spec.season)
+        return as_it_was()   # the defaults fit: what was refused, if anything, was something else
+    except SpecError:
+        pass
+    try:
+        suggested = suggest_windows(sf, spec.split, season=spec.season, features=spec.features)
+    except SpecError:
+        return as_it_was()
+    print(f"The default lookback {spec.lookback} and horizon {spec.horizon} do not fit this series of {len(sf):,} rows: "
+          f"using lookback {suggested['lookback']} and horizon {suggested['horizon']}, as the Forecast page would "
+          f"({suggested['reason'].rstrip('.')}). Give --lookback and --horizon to set them.", file=sys.stderr, flush=True)
+    return spec.replace(lookback=suggested["lookback"], horizon=suggested["horizon"])
+
+
 def progress_printer(event: dict) -> None:
     """One line per epoch on stderr."""
     if event["type"] == "start":

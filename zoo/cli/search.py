@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import add_spec_arguments, spec_from_args
+from zoo.cli.common import add_spec_arguments, spec_from_args, windows_for_the_series
 from zoo.registry import SpecError
 from zoo.search import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space, default_search_keys,
                         display_storage, run_search)
@@ -70,7 +70,7 @@ def _pairs(items: list[str], flag: str, need_value: bool) -> dict:
 
 
 def config_from_args(args) -> SearchConfig:
-    spec = spec_from_args(args)
+    spec = windows_for_the_series(spec_from_args(args), args)   # a CSV's own windows where the defaults do not fit
     search = _pairs(args.search, "--search", need_value=False) if args.search else None
     fix = _pairs(args.fix, "--fix", need_value=True)
     # What train's flags set explicitly is shared, not searched: --set keys, and training flags
