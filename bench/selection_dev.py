@@ -289,10 +289,12 @@ def write_csv(name: str, folder: Path) -> Path:
     return path
 
 
-def with_ensemble(kept: dict, size: int, combine: str):
+def with_ensemble(kept: dict, size: int, combine: str, stand_in: bool = False):
+    """`kept`'s rows and forecasts with the ensemble's. `stand_in`: the fourteenth round's members
+    (Bagged ETS in place of AutoETS, the board's since); the earlier rounds' rules ran without it."""
     rows, preds = list(kept["rows"]), dict(kept["preds"])
     row, pred = board_module._ensemble(rows, preds, kept["plan"], kept["scorer"], kept["board"], size, combine,
-                                       merge=MERGES.get(combine))
+                                       merge=MERGES.get(combine), stand_in=stand_in)
     preds["ensemble"] = pred
     return rows + [row], preds
 
@@ -381,7 +383,7 @@ def best_ensemble(rows, preds, plan, scorer, board, sizes=range(1, 6), combine: 
     smaller k on a tie (the board's `_best_ensemble` from the second round to the fourth). Each one's
     validation score is honest (see the board's `_ensemble`), and the choice is one more selection on
     validation, like the ranking; the kept one's score, the lowest of five, is a little optimistic."""
-    made = [board_module._ensemble(rows, preds, plan, scorer, board, size, combine) for size in sizes]
+    made = [board_module._ensemble(rows, preds, plan, scorer, board, size, combine, stand_in=False) for size in sizes]
     row, pred = min(made, key=lambda m: math.inf if m[0]["val_mae"] is None else m[0]["val_mae"])
     row["note"] += f"; k = {row['settings']['size']}, the lowest validation MAE of k = {sizes[0]}-{sizes[-1]}"
     return row, pred

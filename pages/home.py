@@ -66,7 +66,7 @@ st.markdown(
 - **Train**: dataset, model, hyperparameters and training settings; the live chart; results and downloads.
 - **Runs**: every run, side by side: overlay the curves, see where their specs differ.
 - **Forecast**: train a series model on a CSV of your own and forecast ahead, or let the leaderboard find the
-  best of every model, the baselines and the classical AutoETS, AutoTheta and AutoARIMA.
+  best of every model, the baselines and the classical AutoETS (also bagged), AutoTheta and AutoARIMA.
 - **Inspect**: the layers, parameters, buffers and hooks of a trained model; Grad-CAM.
 - **Search**: let Optuna pick hyperparameters from the same ranges the forms use.
 """

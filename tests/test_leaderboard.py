@@ -162,6 +162,45 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
     assert np.array_equal(pred["test"].at_origins, preds["m0"]["test"].at_origins)
 
 
+def test_bagged_ets_stands_in_for_autoets_among_the_members_and_autoets_stays_ranked():
+    """The fourteenth round (BENCHMARKS.md, "Choosing the pick"): when BaggedETS has a validation score,
+    AutoETS is not one of the ensemble's members (not on any fold), though it is the best on validation,
+    and is still ranked; without BaggedETS's score (not run, or no finite forecast), AutoETS is a member."""
+    from types import SimpleNamespace
+
+    from zoo.leaderboard.board import ENSEMBLE_SIZE, STANDS_IN_FOR, Scorer, _ensemble, rank
+    from zoo.leaderboard.candidates import Forecasts
+
+    assert STANDS_IN_FOR == {"BaggedETS": "AutoETS"}
+    y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
+    plan = make_plan(y, "MS", horizon=6)
+    scorer = Scorer(y, plan)
+    rng = np.random.default_rng(1)
+    preds, rows = {}, []
+    for name, noise in [("AutoETS", 0.5), ("BaggedETS", 1.0), ("linear", 2.0), ("mlp", 3.0), ("naive", 9.0)]:
+        val = scorer.val_actual + rng.normal(0, noise, scorer.val_actual.shape)
+        test = scorer.test_actual + rng.normal(0, noise, scorer.test_actual.shape)
+        preds[name] = {"val": val, "test": Forecasts(test)}
+        rows.append({"name": name, "status": "done", **scorer.row(val, test)})
+    assert [r["name"] for r in rank(rows)][:2] == ["AutoETS", "BaggedETS"]
+
+    row, pred = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
+    assert row["settings"]["members"] == ["BaggedETS", "linear", "mlp"]
+    assert "BaggedETS stands in for AutoETS" in row["note"]
+    assert np.allclose(pred["test"].at_origins,
+                       np.median([preds[n]["test"].at_origins for n in ("BaggedETS", "linear", "mlp")], axis=0))
+    # No fold's honest forecast took AutoETS either: each is the median of BaggedETS, linear and mlp there.
+    assert np.allclose(pred["val"], np.median([preds[n]["val"] for n in ("BaggedETS", "linear", "mlp")], axis=0))
+    before, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE, stand_in=False)
+    assert before["settings"]["members"] == ["AutoETS", "BaggedETS", "linear"]   # the rounds before the fourteenth
+
+    # BaggedETS without a score (its forecasts not finite): AutoETS is a member again, and no note says otherwise.
+    preds["BaggedETS"]["val"] = np.full_like(scorer.val_actual, np.nan)
+    rows[1].update(scorer.row(preds["BaggedETS"]["val"], preds["BaggedETS"]["test"].at_origins))
+    row, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
+    assert row["settings"]["members"] == ["AutoETS", "linear", "mlp"] and "stands in" not in row["note"]
+
+
 @pytest.mark.parametrize("name", ["log_linear_ls", "log_linear"])
 def test_a_candidate_on_log_values_is_its_model_on_the_logged_series_taken_back_with_exp(tmp_path, name):
     """`OnLogScale` against the same model run on a CSV of the logarithms: the forecasts at each origin

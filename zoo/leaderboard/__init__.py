@@ -1,6 +1,6 @@
 """The best forecast for a series, picked for you: a leaderboard of every model of the zoo, the
-baselines and the classical peers (AutoETS, AutoTheta, AutoARIMA), ranked on rolling-origin
-validation, with an ensemble of the best few as a candidate of its own.
+baselines and the classical peers (AutoETS, AutoTheta, AutoARIMA, and AutoETS bagged), ranked on
+rolling-origin validation, with an ensemble of the best few as a candidate of its own.
 
     spec.py        LeaderboardSpec: the settings, declared once (CLI flags, the page's widgets)
     plan.py        the horizon, period, lookback, folds and origins; each zoo model's recipe for the series

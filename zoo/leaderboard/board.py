@@ -31,6 +31,12 @@ from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
 from zoo.registry import SpecError
 
 ENSEMBLE_SIZE = 3     # the ensemble: the median of the best 3 on validation (see `choose`)
+# A candidate that stands in for another among the ensemble's members when both have a validation
+# score: Bagged ETS for AutoETS, the better ETS of the two on the development series. AutoETS stays on
+# the board, ranked and shown (it is the peer the pick is measured against), but two ETS forecasts do
+# not take two of the median's three places (bench/selection_dev.py's fourteenth round; BENCHMARKS.md,
+# "Choosing the pick on development series").
+STANDS_IN_FOR = {"BaggedETS": "AutoETS"}
 SPARK_HISTORY = 3     # the sparkline: the last 3 horizons of history, then the forecast
 
 
@@ -396,11 +402,29 @@ def choose(ranked: list[dict]) -> dict | None:
 COMBINE = {"median": np.median, "mean": np.mean}
 
 
-def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "median", merge: Callable | None = None):
+def members_to_choose_from(rows, preds) -> list[str]:
+    """The candidates an ensemble's members are taken from, best on validation first: every one with
+    forecasts, less one whose stand-in (STANDS_IN_FOR) has a validation score."""
+    names = [r["name"] for r in rank(rows) if r["name"] in preds]
+    replaced = {STANDS_IN_FOR[n] for n in names if n in STANDS_IN_FOR}
+    return [n for n in names if n not in replaced]
+
+
+def _stood_in(chosen_from: list[str], preds: dict) -> str:
+    """What the ensemble's note adds where a stand-in replaced a candidate among the members."""
+    replaced = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in chosen_from if STANDS_IN_FOR.get(n) in preds]
+    return ("; " + ", ".join(replaced) + " (the better ETS on the development series: BENCHMARKS.md, \"Choosing "
+            "the pick\")") if replaced else ""
+
+
+def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "median", merge: Callable | None = None,
+              stand_in: bool = True):
     """The median (or mean) of the best `size` candidates; `merge`, when given, is the combination
     named `combine` (bench/selection_dev.py tries others). Its validation forecasts are honest: for
-    each fold, the members are the best on the other folds, so no fold's score picked its own members."""
-    names = [r["name"] for r in rank(rows) if r["name"] in preds]
+    each fold, the members are the best on the other folds, so no fold's score picked its own members.
+    With `stand_in` (the board's), a candidate's stand-in replaces it among the members
+    (`members_to_choose_from`); without, the rounds of bench/selection_dev.py before the fourteenth."""
+    names = members_to_choose_from(rows, preds) if stand_in else [r["name"] for r in rank(rows) if r["name"] in preds]
     size = min(size, len(names))
     merge = merge or COMBINE[combine]
     val = np.empty_like(preds[names[0]]["val"])
@@ -427,7 +451,8 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
            "seconds": 0.0, "folds": len(plan.folds),
            "settings": {"members": members, "combine": combine, "size": size},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
-           "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"}
+           "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
+           + _stood_in(names, preds)}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 

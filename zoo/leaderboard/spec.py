@@ -12,9 +12,9 @@ from zoo.spec import LAYOUTS
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
 BUDGET_DEFAULT = 150.0
-# Run only when `models` names them (bench/selection_dev.py's third, fifth, sixth and thirteenth rounds).
+# Run only when `models` names them (bench/selection_dev.py's third, fifth and sixth rounds).
 BY_NAME_ONLY = ("AutoCES", "DynamicOptimizedTheta", "log_linear_ls", "log_linear", "deseasoned_linear_ls",
-                "deseasoned_linear", "deseasoned_mlp", "BaggedETS")
+                "deseasoned_linear", "deseasoned_mlp")
 
 
 @dataclass
