@@ -158,7 +158,9 @@ def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
 
     def in_arima(run_dir):   # the baselines done, the helper busy (its call is sent when it starts)
         helpers = [pid for pid, cmd in _children(proc_pid[0]) if "zoo.leaderboard.classical" in cmd]
-        return any(r["name"] == "linear_ls" for r in load_run(run_dir).candidates()) and helpers and \
+        # candidates.csv: the directory is made a moment before its leaderboard.json, which load_run needs
+        return (run_dir / "candidates.csv").exists() and \
+            any(r["name"] == "linear_ls" for r in load_run(run_dir).candidates()) and helpers and \
             _cpu_seconds(helpers[0]) >= 2
 
     data = ROOT / "bench" / "data" / "etth1_ot_hourly_last2000.csv"
@@ -271,6 +273,28 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
         file_dates = set(pd.to_datetime(pd.read_csv(CORPUS / name)["date"]))
         assert set(backtest) <= file_dates
     assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_search_refused_for_its_data_leaves_no_study_so_the_same_name_works_once_put_right(tmp_path, workers):
+    """A search whose windows do not fit the CSV made its study before it read the data, so the retry with the
+    settings put right was refused: "study 's2' ... was made with other settings (they differ in: lookback)"."""
+    import numpy as np
+    import pandas as pd
+
+    from zoo.search.storage import study_names
+
+    path = tmp_path / "short.csv"
+    pd.DataFrame({"t": np.arange(60), "v": np.sin(np.arange(60))}).to_csv(path, index=False)
+    runs = str(tmp_path / "r")
+    common = ("search", "--data", str(path), "--model", "linear", "--n-trials", "2", "--epochs", "1", "--study", "s2",
+              "--workers", workers, "--runs-dir", runs)
+    proc = zoo_main(*common, "--lookback", "50", "--horizon", "24")
+    assert proc.returncode == 2 and "lookback 50 + horizon 24 needs 74 training rows" in proc.stderr, proc.stderr
+    assert "s2" not in study_names(None, runs)
+    proc = zoo_main(*common, "--lookback", "8", "--horizon", "4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert last_json(proc)["n_trials"] == 2 and study_names(None, runs) == ["s2"]
 
 
 def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given_ones(tmp_path):

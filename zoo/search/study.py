@@ -22,7 +22,7 @@ from zoo import demo
 from zoo.registry import SpecError, get_task
 from zoo.runs import patch_result, runs_root
 from zoo.search.space import SearchSpace
-from zoo.search.storage import default_storage, display_storage, is_url, load_study, open_storage
+from zoo.search.storage import default_storage, display_storage, is_url, load_study, open_storage, study_names
 from zoo.spec import ExperimentSpec
 
 OBJECTIVES = ("val_loss", "val_metric")
@@ -185,8 +185,6 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
 def fresh_study_name(base: str, storage: str | None = None, runs_dir=None) -> str:
     """`base`, or `base-2`, `base-3`, ... : the first name no study in the storage has yet, so that a new
     study never shows an older one's trials by sharing its name."""
-    from zoo.search.storage import study_names
-
     taken = set(study_names(storage, runs_dir))
     name, k = base, 2
     while name in taken:
@@ -318,11 +316,11 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     emit = emit or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(config)
-    if data is None:
+    if data is None:   # before the study: data that cannot train (a missing column, too few rows) leaves no study
         from zoo.data import load_data
 
         data = load_data(config.spec, config.data_dir)
+    study = open_study(config)
     emit({"type": "start", "study": config.study_name, "storage": display_storage(config.storage_url),
           "direction": config.direction, "objective": config.objective, "n_trials": config.n_trials,
           "timeout": config.timeout, "pid": os.getpid()})
@@ -434,6 +432,14 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     return jobs
 
 
+def _drop_if_empty(config: SearchConfig) -> None:
+    """Delete the study this command made when its workers failed before any trial (bad data, say): else the
+    next try with the settings put right is refused as "made with other settings" under the same name."""
+    storage = open_storage(config.storage_url)
+    if not load_study(config.storage_url, config.study_name, opened=storage).get_trials(deepcopy=False):
+        optuna.delete_study(study_name=config.study_name, storage=storage)
+
+
 def search_on_workers(config: SearchConfig, workers: int, launcher, *,
                       emit: Callable[[dict], None] | None = None) -> dict:
     """Run `workers` workers of one study through the job runner (local processes, or Ray tasks on
@@ -442,6 +448,7 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     from zoo.jobs import JobManager
 
     manager = JobManager(max_running=workers, per_owner=workers, launcher=launcher)
+    made_here = config.study_name not in study_names(config.storage_url, config.runs_dir)
     try:
         jobs = submit_search(manager, config, workers=workers, on_event=emit)
         for job in jobs:
@@ -453,6 +460,8 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
             where = job.snapshot()["where"] or "its worker"
             message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
             user_error = "traceback" in job.state and job.state["traceback"] is None   # not a died worker either
+            if made_here:
+                _drop_if_empty(config)
             raise SpecError(message) if user_error else RuntimeError(message)
     from zoo.search.report import study_summary
 
