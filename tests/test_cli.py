@@ -275,6 +275,30 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
     assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)
 
 
+@pytest.mark.parametrize("command", ["train", "search"])
+def test_train_and_search_read_a_csv_once_where_the_default_windows_fit_it(tmp_path, monkeypatch, command):
+    """The search fitted a CSV's windows by reading it, then read it again to train: on 1,000,000 rows seconds
+    and about 250 MB more. Now one read where the defaults fit, as train; three where they do not (the read that
+    refused them, the fitting's, the fitted windows'), which happens to short files only (under 120 rows or so)."""
+    import numpy as np
+    import pandas as pd
+
+    import zoo.data.series as series
+    from zoo.cli import main
+
+    reads = []
+    real = series.read_series
+    monkeypatch.setattr(series, "read_series", lambda *a, **k: reads.append(1) or real(*a, **k))
+    for rows, expected in ((400, 1), (120, 3)):
+        path = tmp_path / f"s{rows}.csv"
+        pd.DataFrame({"t": np.arange(rows), "v": np.sin(np.arange(rows) / 5)}).to_csv(path, index=False)
+        reads.clear()
+        extra = ("--n-trials", "1") if command == "search" else ()
+        assert main([command, "--data", str(path), "--model", "linear", "--epochs", "1", *extra,
+                     "--runs-dir", str(tmp_path / "r")]) == 0
+        assert len(reads) == expected, (rows, len(reads))
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_search_refused_for_its_data_leaves_no_study_so_the_same_name_works_once_put_right(tmp_path, workers):
     """A search whose windows do not fit the CSV made its study before it read the data, so the retry with the

@@ -175,6 +175,19 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
     return spec.replace(lookback=suggested["lookback"], horizon=suggested["horizon"])
 
 
+def spec_and_data(spec: ExperimentSpec, args):
+    """The spec and its data, the file read once where the windows fit: the data first (an error in it is
+    reported before the engine's imports), and only when loading refused the default windows of a CSV, the
+    windows the page would fit (`windows_for_the_series`) and a second read."""
+    from zoo.data import load_data
+
+    try:
+        return spec, load_data(spec, args.data_dir)
+    except SpecError as exc:
+        spec = windows_for_the_series(spec, args, refused=exc)
+        return spec, load_data(spec, args.data_dir)
+
+
 def progress_printer(event: dict) -> None:
     """One line per epoch on stderr."""
     if event["type"] == "start":

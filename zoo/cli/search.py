@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import add_spec_arguments, spec_from_args, windows_for_the_series
+from zoo.cli.common import add_spec_arguments, spec_and_data, spec_from_args, windows_for_the_series
 from zoo.registry import SpecError
 from zoo.search import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space, default_search_keys,
                         display_storage, run_search)
@@ -69,8 +69,9 @@ def _pairs(items: list[str], flag: str, need_value: bool) -> dict:
     return out
 
 
-def config_from_args(args) -> SearchConfig:
-    spec = windows_for_the_series(spec_from_args(args), args)   # a CSV's own windows where the defaults do not fit
+def config_from_args(args, spec: ExperimentSpec | None = None) -> SearchConfig:
+    """The search the flags ask for; `spec` when the caller has fitted the windows to the data already."""
+    spec = spec or windows_for_the_series(spec_from_args(args), args)   # a CSV's own windows where the defaults do not fit
     search = _pairs(args.search, "--search", need_value=False) if args.search else None
     fix = _pairs(args.fix, "--fix", need_value=True)
     # What train's flags set explicitly is shared, not searched: --set keys, and training flags
@@ -129,7 +130,10 @@ def _short(value) -> str:
 
 
 def run(args) -> dict:
-    config = config_from_args(args)
+    one_worker = args.ray is None and args.workers == 1 and not args.show_space
+    # One worker in this process: the data read once, here, and handed to it (workers elsewhere read their own).
+    spec, data = spec_and_data(spec_from_args(args), args) if one_worker else (None, None)
+    config = config_from_args(args, spec)
     if args.show_space:
         rows = config.space.describe()
         if not args.json:
@@ -150,7 +154,7 @@ def run(args) -> dict:
         finally:
             getattr(launcher, "close", lambda: None)()
     else:
-        summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None))
+        summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None), data=data)
     if not args.json:
         print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
               + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import add_spec_arguments, progress_printer, spec_from_args, windows_for_the_series
+from zoo.cli.common import add_spec_arguments, progress_printer, spec_and_data, spec_from_args
 
 
 STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
@@ -15,16 +15,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> dict:
-    from zoo.data import load_data
-    from zoo.registry import SpecError
-
-    spec = spec_from_args(args)
-    # The data, then the engine: an error in the data is reported before the engine's imports.
-    try:
-        data = load_data(spec, args.data_dir)
-    except SpecError as exc:   # windows the CSV cannot take, none given: the page's for it (else exc as it was)
-        spec = windows_for_the_series(spec, args, refused=exc)
-        data = load_data(spec, args.data_dir)
+    spec, data = spec_and_data(spec_from_args(args), args)   # the data, then the engine
 
     from zoo.engine import run_experiment
 
