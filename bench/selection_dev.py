@@ -204,6 +204,10 @@ AutoETS stays the peer the pick is measured against (its own row's test score), 
 on that board replaces rule 4 on the board as it is only if it wins as often or more often against its weakest
 peer (15 of 26), with a lower geometric mean against the best peer (1.101), and makes the pick better on more
 series than worse.
+Adopted (bench/results/selection_dev_round14.md): 17 of 26 against its weakest peer (AutoARIMA; 18 against
+AutoETS and AutoTheta), geometric mean 1.069, the pick better on 10 series and worse on 8. The board runs
+BaggedETS by default and it stands in for AutoETS among the ensemble's members (zoo/leaderboard/board.py,
+`STANDS_IN_FOR`; `with_ensemble(..., stand_in=True)` here gives the same picks as this round's rule on all 26).
 """
 from __future__ import annotations
 
