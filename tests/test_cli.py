@@ -64,6 +64,13 @@ def test_models_json_lists_both_tasks_with_ranges():
     assert {m["name"] for m in only_series} == {m["name"] for m in series}
 
 
+def test_help_gives_ranges_as_a_person_types_them():
+    """`--seed`'s range read "[0, 4.29497e+09]" (a learner's check): whole numbers in full, others shortest."""
+    out = zoo_main("train", "--help").stdout
+    assert "[0, 4294967295]; the form offers 0 to 4294967295" in " ".join(out.split())
+    assert "e+" not in out and "1e-05" in out
+
+
 def test_train_cnn_three_epochs_reaches_090_and_is_reproducible(tmp_path):
     args = ("train", "--data", "mnist-sample", "--model", "cnn", "--epochs", "3", "--seed", "0", "--json",
             "--runs-dir", str(tmp_path))
@@ -76,6 +83,7 @@ def test_train_cnn_three_epochs_reaches_090_and_is_reproducible(tmp_path):
     for key in ("run_id", "run_dir", "status", "epochs_run", "best_epoch", "metrics"):
         assert key in a
     assert set(a["metrics"]) == {"test_loss", "test_accuracy"}
+    assert f"test accuracy {a['metrics']['test_accuracy']:.2%} (the best epoch's weights" in first.stderr   # the page's
     run_dir = Path(a["run_dir"])
     assert {p.name for p in run_dir.iterdir()} == {"spec.json", "metrics.csv", "best.pt", "result.json"}
     assert first.stderr.count("epoch ") >= 3, "one progress line per epoch on stderr"
@@ -348,6 +356,9 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
     assert ("warning: finished, but it learned nothing useful: the model does not beat the naive forecast"
             in proc.stderr and "Likely cause: it took only 1 optimisation step" in proc.stderr), proc.stderr
     assert "1 batch per epoch" in proc.stderr
+    # the score the page leads with, as the page writes it, so that a reproduced run reads against it
+    assert f"test MASE {last_json(proc)['metrics']['mase']:.4g} (the best epoch's weights, on the test split); " \
+           f"run {last_json(proc)['run_dir']}" in proc.stderr
     proc = zoo_main("train", "--data", str(path), "--model", "linear", "--epochs", "1", "--horizon", "24",
                     "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 2 and "lookback 96 + horizon 24 needs 120 training rows" in proc.stderr

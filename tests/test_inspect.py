@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import warnings
 
 import numpy as np
@@ -118,6 +119,21 @@ def test_mult_adds_and_memory_equal_torchinfo_where_its_rules_apply(name):
     assert half["forward_backward_mb"] == pytest.approx(summary.totals["forward_backward_mb"] / 2)
     assert zi.summarize(model, example=x, precision="fp64").totals["total_mb"] == pytest.approx(
         2 * summary.totals["total_mb"])
+
+
+def test_batch_norm_mult_adds_count_every_position_where_torchinfo_counts_once_a_sample():
+    """The Summary tab's caption gives torchinfo's own total beside the project's and says why they differ (a
+    learner saw 712,574 against torchinfo's 692,158 under a caption that named only weight norm and
+    attention): a batch norm's weights at every position they scale (N x H x W), against torchinfo's once a
+    sample (N). That is the whole difference on a CNN with batch norm."""
+    model = build("cnn", SHAPES["image"], {"batch_norm": True})
+    x, _ = batch("image", 4)
+    summary = zi.summarize(model, example=x)
+    norms = [r for r in summary.rows if r.type == "BatchNorm2d"]
+    assert norms
+    expected = sum(r.params * (math.prod(r.output_shape[:1]) * math.prod(r.output_shape[2:]) - r.output_shape[0])
+                   for r in norms)
+    assert summary.totals["mult_adds"] - summary.totals["torchinfo"]["mult_adds"] == expected > 0
 
 
 def test_weight_normed_convolutions_count_in_mult_adds():
@@ -407,7 +423,11 @@ def test_non_persistent_buffers_and_parametrizations():
     assert [p["name"] for p in conv["parameters"]] == ["bias"]   # weight is computed, not stored
     entries = {e["key"]: e for e in zi.state_dict_entries(tcn)}
     g = entries["network.0.net.0.parametrizations.weight.original0"]
-    assert g["kind"] == "parameter" and g["requires_grad"] and g["device"] == "cpu" and g["dtype"] == "float32"
+    assert g["kind"] == "parameter" and g["device"] == "cpu" and g["dtype"] == "float32"
+    # What torch.save writes: the state_dict's own tensors, detached (the table had shown the parameters' True)
+    key = "network.0.net.0.parametrizations.weight.original0"
+    assert g["requires_grad"] is False and tcn.state_dict()[key].requires_grad is False
+    assert dict(tcn.named_parameters())[key].requires_grad is True
 
     cnn = build("cnn", SHAPES["image"], {"batch_norm": True})
     entries = {e["key"]: e for e in zi.state_dict_entries(cnn)}

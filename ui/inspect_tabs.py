@@ -56,11 +56,15 @@ def summary_tab(subject) -> None:
                  height=min(38 + 35 * len(summary.rows), 640),
                  column_config={"params": st.column_config.NumberColumn(format="localized"),
                                 "mult-adds": st.column_config.NumberColumn(format="localized")})
+    theirs = t["torchinfo"]["mult_adds"]
     st.caption("From torchinfo, run on a batch of random inputs in eval mode under no_grad, with the model "
-               "left where it is. Mult-adds: each weight times the positions it is applied at (this also counts "
-               "weight-normed convolutions and attention projections, which torchinfo misses). Forward + "
-               "backward: the output of every layer with weights, twice (activation and its gradient); optimizer "
-               f"state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable weights).")
+               "left where it is. Mult-adds: each weight times the positions it is applied at"
+               + ("." if theirs == t["mult_adds"] else
+                  f" (torchinfo's own total is {theirs:,}: it counts a batch norm's weights once a sample, not at every "
+                  "position they scale, and misses weight-normed convolutions and attention projections).")
+               + " Forward + backward: the output of every layer with weights, twice (activation and its gradient); "
+               f"optimizer state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable "
+               "weights).")
     unchanged_badge(model, before)
 
 

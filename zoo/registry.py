@@ -77,8 +77,17 @@ class Interval:
         if math.isinf(self.high):
             if self.low == 0 and self.low_open:
                 return "a positive number"
-            return f"{'above' if self.low_open else 'at least'} {self.low:g}"
-        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+            return f"{'above' if self.low_open else 'at least'} {as_typed(self.low)}"
+        return (f"in {'(' if self.low_open else '['}{as_typed(self.low)}, {as_typed(self.high)}"
+                f"{')' if self.high_open else ']'}")
+
+
+def as_typed(number: float) -> str:
+    """A bound as a person types it: a whole number in full (a seed's 4294967295, not 4.29497e+09), else
+    the shortest form (0.001, 1e-05)."""
+    if float(number).is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:g}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,9 +148,7 @@ class HParam:
 
     def range_text(self) -> str:
         """[low, high] as a person types them: whole numbers in full (a seed's 4294967295, not 4.29497e+09)."""
-        if self.kind == "int":
-            return f"[{int(self.low)}, {int(self.high)}]"
-        return f"[{self.low:g}, {self.high:g}]"
+        return f"[{as_typed(self.low)}, {as_typed(self.high)}]"
 
     def _coerce(self, value: Any) -> Any:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from zoo.registry import SpecError, get_model, get_task
+from zoo.registry import SpecError, as_typed, get_model, get_task
 from zoo.spec import ExperimentSpec, flag, settings
 
 GROUP_TITLES = {None: "more settings", "Optimiser": "training: optimiser", "Loop": "training: loop",
@@ -91,7 +91,7 @@ def _help(h) -> str:
     if h.kind == "choice":
         allowed = " | ".join(map(str, h.choices))
     elif h.kind in ("int", "float"):
-        allowed = f"valid: {h.valid.describe()}; the form offers {h.low:g} to {h.high:g}"
+        allowed = f"valid: {h.valid.describe()}; the form offers {as_typed(h.low)} to {as_typed(h.high)}"
     else:
         allowed = ""
     return f"{h.help} (default {h.default}{'; ' + allowed if allowed else ''})".replace("%", "%%")
@@ -202,3 +202,13 @@ def progress_printer(event: dict) -> None:
               f"{event['samples_per_s']:.0f} samples/s{mark}", file=sys.stderr, flush=True)
     elif event["type"] == "finished":
         print(f"{event['status']}: {event.get('reason', '')}", file=sys.stderr, flush=True)
+        # The score the pages lead with (the task's headline), so that a run reproduced here reads against the
+        # page's number without --json (a learner had to open result.json to compare 88.10%).
+        task, metrics = (event.get("shape") or {}).get("task"), event.get("metrics") or {}
+        if task and get_task(task).headline[0] in metrics:
+            t = get_task(task)
+            name, label = t.headline
+            value = metrics[name]
+            shown = f"{value:.2%}" if t.metric_format == "percent" else f"{value:.4g}"
+            print(f"{label} {shown} (the best epoch's weights, on the test split); run {event.get('run_dir')}",
+                  file=sys.stderr, flush=True)

@@ -64,9 +64,9 @@ def module_internals(model: nn.Module, name: str = "") -> dict:
 
 def state_dict_entries(model: nn.Module) -> list[dict]:
     """The state_dict's keys with shape, dtype, device, requires_grad and whether each is a
-    parameter or a buffer. Non-persistent buffers are not in it (see `module_internals`)."""
+    parameter or a buffer. Non-persistent buffers are not in it (see `module_internals`). The tensors
+    are those `state_dict()` returns, detached (requires_grad False, as torch.save writes them);
+    `keep_vars=True` only tells which key is a parameter."""
     params = {id(p) for p in model.parameters()}
-    entries = []
-    for key, t in model.state_dict(keep_vars=True).items():
-        entries.append({"key": key, "kind": "parameter" if id(t) in params else "buffer", **_tensor_info(t)})
-    return entries
+    kinds = {key: "parameter" if id(t) in params else "buffer" for key, t in model.state_dict(keep_vars=True).items()}
+    return [{"key": key, "kind": kinds[key], **_tensor_info(t)} for key, t in model.state_dict().items()]
