@@ -25,9 +25,13 @@ if url_run and not is_run_id(url_run):   # the URL is input like any other: no p
     st.error(f"{url_run[:80]!r} is not a run id; pick a run below.", icon=":material/error:")
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
-if "inspect-source" not in st.session_state:
-    st.session_state["inspect-source"] = "Saved run" if url_run or mine else "New model"
-source = st.segmented_control("Look inside", ["Saved run", "New model"], key="inspect-source",
+first_draw = "inspect-source" not in st.session_state
+drafts.restore(["inspect"])   # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
+if first_draw and url_run:
+    st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
+elif "inspect-source" not in st.session_state:
+    st.session_state["inspect-source"] = "Saved run" if mine else "New model"
+source = st.segmented_control("Look inside", ["Saved run", "New model"], **drafts.kept("inspect-source"),
                               help="a trained run's best weights, or a model configured here (untrained)")
 source = source or "Saved run"
 subject = None
@@ -58,23 +62,23 @@ try:
     else:
         st.query_params.pop("run", None)
         c1, c2, c3 = st.columns([1, 2, 2])
-        task = c1.segmented_control("Task", ["image", "series"], key="inspect-task", default="image")
+        task = c1.segmented_control("Task", ["image", "series"], **drafts.kept("inspect-task"), default="image")
         task = task or "image"
-        model_name = c2.selectbox("Model", list_models(task), key=f"inspect-model-{task}",
+        model_name = c2.selectbox("Model", list_models(task), **drafts.kept(f"inspect-model-{task}"),
                                   format_func=lambda n: f"{n} · {get_model(n).summary}")
         if get_task(task).datasets is not None:   # a closed list of datasets (images)
             datasets = [d for d in IMAGE_DATASETS if IMAGE_DATASETS[d].bundled or is_available(d)]
-            data = c3.selectbox("Data", datasets, key="inspect-image-data")
+            data = c3.selectbox("Data", datasets, **drafts.kept("inspect-image-data"))
             extra = {}
         else:
             data = views.series_data_picker(c3)
             s1, s2, s3 = st.columns(3)
-            extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, key="inspect-lookback"),
-                         horizon=s2.number_input("horizon H", 1, 500, 24, key="inspect-horizon"),
-                         features=s3.selectbox("features", ["target", "all"], key="inspect-features"))
+            extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, **drafts.kept("inspect-lookback")),
+                         horizon=s2.number_input("horizon H", 1, 500, 24, **drafts.kept("inspect-horizon")),
+                         features=s3.selectbox("features", ["target", "all"], **drafts.kept("inspect-features")))
         with st.expander("Model hyperparameters", key="inspect-new-box"):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
-            seed = st.number_input("seed for the weights", 0, 2**31 - 1, 0, key="inspect-seed")
+            seed = st.number_input("seed for the weights", 0, 2**31 - 1, 0, **drafts.kept("inspect-seed"))
         subject = views.subject_from_config(task, model_name, form.non_defaults(model_name, params), data=data,
                                             seed=int(seed), **extra)
 except (SpecError, OSError, ValueError, RuntimeError) as exc:   # a moved CSV, a config that does not build
@@ -85,7 +89,6 @@ device, dtype = zi.model_place(subject.model)
 st.markdown(subject.title)
 st.caption(f"On {device} in {str(dtype).replace('torch.', '')} · {subject.data_note}")
 
-drafts.restore(["inspect"])   # a reload: the tab the visitor had open (ui/drafts.py)
 drafts.register("inspect-tab")
 tabs = st.tabs(list(inspect_tabs.TABS), key="inspect-tab", on_change="rerun")
 for tab, draw in zip(tabs, inspect_tabs.TABS.values()):

@@ -1006,6 +1006,33 @@ def test_the_runs_tables_ticks_follow_their_runs_across_a_reload_and_a_new_run(r
     assert compared(at) == sorted([first, mine])
 
 
+def test_a_reload_keeps_the_new_model_set_up_on_inspect_and_a_runs_address_still_opens_its_run(runs_dir):
+    """A learner set up a New model (mlp, depth 6, tanh) and reloaded: the page came back on the newest saved run,
+    the mlp gone. The source, task, model and its fields are the visitor's draft now; a run's address (a link
+    from Train) still opens that run."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run_id = run_experiment(ExperimentSpec(model="cnn", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir.name
+    at = page("pages/inspect.py")
+    clean(at)
+    assert at.session_state["inspect-source"] == "Saved run"   # a run with a checkpoint: it is shown first
+    at.segmented_control(key="inspect-source").set_value("New model").run()
+    at.selectbox(key="inspect-model-image").set_value("mlp").run()
+    depth = next(w for w in at.slider if w.key == "inspect-new-mlp-depth")
+    depth.set_value(6).run()
+    clean(at)
+    at = page("pages/inspect.py")   # the reload
+    clean(at)
+    assert at.session_state["inspect-source"] == "New model"
+    assert at.session_state["inspect-model-image"] == "mlp"
+    assert next(w for w in at.slider if w.key == "inspect-new-mlp-depth").value == 6
+    assert "run" not in at.query_params
+    at = page("pages/inspect.py", query={"run": run_id})   # a link to a run, the draft on New model
+    clean(at)
+    assert at.session_state["inspect-source"] == "Saved run" and at.session_state["inspect-run"] == run_id
+
+
 def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     """A learner on the Grad-CAM tab reloaded and was back on Summary. The open tab is kept per visitor and
     address (ui/drafts.py)."""

@@ -523,6 +523,43 @@ def test_time_left_follows_the_training_rate_not_the_start_up():
     assert line == "epoch 1/30 · batch 1/57 · 20 samples/s"
 
 
+def _by_key(widgets, name: str):
+    """The Inspect tab's widget `name`, whatever subject its key is kept for (ui/inspect_tabs.kept)."""
+    return next(w for w in widgets if w.key == name or w.key.startswith(name + "::"))
+
+
+def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_has_its_own(trained_runs, monkeypatch):
+    """Only the open tab draws its widgets, and a widget not drawn lost its value: a batch size of 4 on Summary
+    came back as the run's 48 after a look at Internals, a Grad-CAM image index as 0 (a learner's check). And
+    another run's batch size starts at that run's own, not at the value set for the last one."""
+    root, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Summary"})
+    no_exceptions(at)
+    batch = _by_key(at.number_input, "inspect-summary-batch")
+    own = batch.value
+    batch.set_value(own + 3).run()
+    at.session_state["inspect-tab"] = "Internals"
+    at.run()
+    assert not [w for w in at.number_input if w.key.startswith("inspect-summary-batch")]   # not drawn
+    at.session_state["inspect-tab"] = "Summary"
+    at.run()
+    no_exceptions(at)
+    assert _by_key(at.number_input, "inspect-summary-batch").value == own + 3
+    at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
+    at.run()
+    _by_key(at.number_input, "inspect-cam-index").set_value(7).run()
+    at.session_state["inspect-tab"] = "Summary"
+    at.run()
+    at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
+    at.run()
+    assert _by_key(at.number_input, "inspect-cam-index").value == 7
+    # Another run: its own defaults
+    at.selectbox(key="inspect-run").set_value(ids[1]).run()
+    no_exceptions(at)
+    assert _by_key(at.number_input, "inspect-cam-index").value == 0
+
+
 def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(trained_runs, monkeypatch):
     """Every layer cleared: Run one batch was off without a word, and the last batch's charts stayed as
     if they were of the layers on screen. Now Start says why it is off, and old results say whose they are."""
@@ -530,12 +567,12 @@ def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(traine
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     at = open_page("pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Hooks"})
     no_exceptions(at)
-    layers = at.multiselect(key="inspect-hook-layers")
+    layers = _by_key(at.multiselect, "inspect-hook-layers")
     picked = list(layers.value)
     at.button(key="inspect-hook-run").click().run()
     no_exceptions(at)
     assert "the last batch, which hooked" not in text_of(at)
-    at.multiselect(key="inspect-hook-layers").set_value([]).run()
+    _by_key(at.multiselect, "inspect-hook-layers").set_value([]).run()
     assert at.button(key="inspect-hook-run").disabled
     shown = text_of(at)
     assert "Pick at least one layer to hook" in shown

@@ -44,7 +44,11 @@ MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or s
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_"),
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
-         "inspect": ("inspect-tab",)}   # the Inspect page's open tab (its model's fields stay for the session)
+         # The Inspect page's open tab, and the new model set up there (a reload had brought back the newest saved
+         # run in its place: a learner's check); a tab's own settings stay for the session (ui/inspect_tabs.kept).
+         "inspect": ("inspect-tab", "inspect-source", "inspect-task", "inspect-model-", "inspect-new-", "inspect-seed",
+                     "inspect-lookback", "inspect-horizon", "inspect-features", "inspect-image-data",
+                     "inspect-series-source")}
 # Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
 # has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
 # MAX_RUN_DRAFTS).
@@ -125,7 +129,7 @@ def kept(key: str) -> dict:
 
 def register(key: str) -> None:
     """Keep `key`'s value in the draft (a widget's, or a plain value a form keeps beside its widgets). A key of
-    no form in FORMS (the Inspect page's model) keeps its value for the session only."""
+    no form in FORMS (an Inspect tab's settings) keeps its value for the session only."""
     if form_of(key) is None:
         return
     st.session_state.setdefault(_KEYS, set()).add(key)

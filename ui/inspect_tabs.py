@@ -22,6 +22,14 @@ from zoo.registry import get_task
 TREE_ROWS = 20   # the module table's rows on screen (a CNN has 16 modules; a Transformer scrolls)
 
 
+def kept(name: str, subject=None) -> dict:
+    """A tab's widget `key` and `persist_state`: only the open tab draws its widgets, and Streamlit forgets a
+    widget's value the run it is not drawn, so a batch size set on Summary came back at the run's after a look
+    at Internals (a learner's check). Given `subject`, the value is the subject's own (a layer, an image index,
+    a batch size whose default is the run's): another run starts from its own defaults, not the last one's."""
+    return {"key": f"inspect-{name}" + (f"::{subject.key}" if subject is not None else ""), "persist_state": PERSIST}
+
+
 def unchanged_badge(model, before: dict) -> None:
     """Show that the model came back as it went in (device, dtype, modes, hooks)."""
     if zi.state_snapshot(model) == before:
@@ -35,10 +43,10 @@ def summary_tab(subject) -> None:
     """Summary: the layer table from torchinfo, with the totals."""
     model, shape = subject.model, subject.shape
     c1, c2 = st.columns(2)
-    batch_size = c1.number_input("Batch size", 1, 8192, int(subject.batch_size), key="inspect-summary-batch",
+    batch_size = c1.number_input("Batch size", 1, 8192, int(subject.batch_size), **kept("summary-batch", subject),
                                  help="shapes, mult-adds and memory are for a batch this large")
     precisions = list(zi.PRECISION_DTYPES)
-    precision = c2.segmented_control("Precision", precisions, key="inspect-summary-precision",
+    precision = c2.segmented_control("Precision", precisions, **kept("summary-precision", subject),
                                      default=subject.precision if subject.precision in precisions else "fp32",
                                      help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
     before = zi.state_snapshot(model)
@@ -87,7 +95,7 @@ def internals_tab(subject) -> None:
     with right:
         names = [t["name"] for t in tree]
         weighted = zi.weighted_layers(model)
-        picked = st.selectbox("Module", names, key="inspect-module",
+        picked = st.selectbox("Module", names, **kept("module", subject),
                               index=names.index(weighted[0]) if weighted else 0,
                               format_func=lambda n: f"{n or '(model)'} · {type(model.get_submodule(n)).__name__}")
         info = zi.module_internals(model, picked)
@@ -135,8 +143,8 @@ def init_lab_tab(subject) -> None:
     schemes = c1.multiselect("Schemes", schemes_all,
                              # every scheme the sentence above speaks of (N(0, 0.01) was only in the list)
                              default=["default", "xavier_normal", "kaiming_normal", "normal", "zeros"],
-                             key="inspect-init-schemes", format_func=lambda s: views.SCHEME_LABELS.get(s, s))
-    steps = c2.slider("SGD steps for the symmetry check", 0, 30, 5, key="inspect-init-steps",
+                             **kept("init-schemes"), format_func=lambda s: views.SCHEME_LABELS.get(s, s))
+    steps = c2.slider("SGD steps for the symmetry check", 0, 30, 5, **kept("init-steps"),
                       help="plain SGD (lr 0.05) on 32 samples, then count the units that still differ")
     st.caption("Try it under **New model**: an mlp with depth 6 and activation tanh, then relu; compare Xavier "
                "with He. A std of exactly 0 (zero init) is drawn at 10⁻¹².")
@@ -194,7 +202,7 @@ def modes_tab(subject) -> None:
     if not drops and not norms and not report["internal_dropout"]:
         st.info("This model has no Dropout or BatchNorm, so train() and eval() give the same output.",
                 icon=":material/info:")
-    p = st.slider("Try nn.Dropout(p) on a vector of ones", 0.0, 0.9, 0.5, 0.05, key="inspect-dropout-p")
+    p = st.slider("Try nn.Dropout(p) on a vector of ones", 0.0, 0.9, 0.5, 0.05, **kept("dropout-p"))
     demo = zi.dropout_demo(p, n=12)
     st.dataframe(pd.DataFrame({"train()": demo["train"], "eval()": demo["eval"]}).T
                  .rename(columns=lambda i: f"x{i}"), width="stretch")
@@ -226,8 +234,8 @@ def hooks_tab(subject) -> None:
     layers = zi.hookable_layers(model)
     default = zi.weighted_layers(model)[:6] or layers[:4]
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
-    chosen = c1.multiselect("Layers to hook", layers, default=default, key="inspect-hook-layers")
-    mode = c2.segmented_control("Mode", ["eval", "train"], default="eval", key="inspect-hook-mode")
+    chosen = c1.multiselect("Layers to hook", layers, default=default, **kept("hook-layers", subject))
+    mode = c2.segmented_control("Mode", ["eval", "train"], default="eval", **kept("hook-mode"))
     run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
                         icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
     if not chosen:
@@ -281,7 +289,7 @@ def explain_tab(subject) -> None:
     c1, c2, c3, c4 = st.columns([1, 1.5, 1, 1])
     classifies = get_task(subject.task).classifies
     index = int(c1.number_input(f"Test {'image' if classifies else 'window'} (0 to {n - 1})",
-                                0, n - 1, 0, key="inspect-cam-index"))
+                                0, n - 1, 0, **kept("cam-index", subject)))
     x = subject.x_test[index:index + 1]
     if not subject.trained:
         st.caption("These weights are untrained: the maps show what a random network looks at.")
@@ -293,10 +301,10 @@ def explain_tab(subject) -> None:
         method = c2.segmented_control("Method", methods, default=methods[0], persist_state=PERSIST,
                                       key="inspect-cam-method" if convs else "inspect-cam-method-plain") or methods[0]
         layer = c3.selectbox("Layer", convs or ["(input)"], index=len(convs) - 1 if convs else 0,
-                             key="inspect-cam-layer", disabled=method == "Saliency",
+                             **kept("cam-layer", subject), disabled=method == "Saliency",
                              help="any convolution; the default is the last one")
         names = subject.class_names or [str(i) for i in range(shape.num_classes)]
-        target = c4.selectbox("Explain class", ["predicted", *range(len(names))], key="inspect-cam-target",
+        target = c4.selectbox("Explain class", ["predicted", *range(len(names))], **kept("cam-target", subject),
                               format_func=lambda v: v if v == "predicted" else f"{v} · {names[v]}")
         target = None if target == "predicted" else int(target)
         if not convs:
@@ -336,7 +344,7 @@ def explain_tab(subject) -> None:
     else:
         horizon = shape.horizon
         step = c2.selectbox("Explain forecast step", ["all steps", *range(1, horizon + 1)],
-                            key="inspect-sal-step")
+                            **kept("sal-step", subject))
         target = None if step == "all steps" else int(step) - 1
         before = zi.state_snapshot(model)
         result = ze.saliency(model, x, target=target)

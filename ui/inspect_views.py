@@ -16,6 +16,8 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
+from ui import drafts
+
 from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, get_task
 
@@ -59,7 +61,8 @@ def series_data_picker(slot) -> str:
     from ui.state import runs_dir, session_owner
     from zoo import forecast_io as fio
 
-    choice = slot.radio("Data", ["ETTh1 (bundled)", "Upload a CSV"], key="inspect-series-source", horizontal=True)
+    choice = slot.radio("Data", ["ETTh1 (bundled)", "Upload a CSV"], **drafts.kept("inspect-series-source"),
+                        horizontal=True)
     if choice == "ETTh1 (bundled)":
         return fio.SAMPLE_NAME
     max_bytes, _ = fio.upload_limits()
