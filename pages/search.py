@@ -5,6 +5,7 @@ from ui import drafts, form
 from ui import search_setup as setup_views
 from ui import search_views as views
 from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
+from ui.text import code
 from zoo.registry import SpecError
 
 ensure_app_shell()
@@ -21,10 +22,10 @@ active = views.is_active(manager, target)
 # Above the set-up form, which a tab with no study opens: below it, 1,500 px down, the offer went unseen.
 last = views.last_of_mine(manager, owner) if target is None else None   # started in another tab, or before a reload
 if last is not None:
-    st.info(f"Your last study on this server is `{last['study']}` "
+    st.info(f"Your last study on this server is {code(last['study'])} "
             f"({'running' if views.is_active(manager, last) else 'ended'}). Show it, or start or attach to another "
             "below.", icon=":material/history:")
-    if st.button(f"Show study {last['study']}", key="search_show_last", icon=":material/visibility:"):
+    if st.button(f"Show study {code(last['study'])}", key="search_show_last", icon=":material/visibility:"):
         views.remember(last)
         st.rerun()
 setup = st.expander("Set up a study, or attach to one", expanded=target is None, icon=":material/tune:")
@@ -53,7 +54,7 @@ if target is None:
     st.info("Start a search, or attach to a study, to see its trials here.")
 else:
     st.divider()
-    st.subheader(f"Study `{target['study']}`")
+    st.subheader(f"Study {code(target['study'])}")
     st.caption(f"storage: {views.storage_label(target['storage'])}")
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),

@@ -283,6 +283,27 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
     assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)
 
 
+def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):
+    """A value that is not a number and gaps filled by interpolation were said on the page ("What the reader
+    found") but on the command line only inside --json and result.json (a forecast user's check)."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.date_range("2024-01-01", periods=200, freq="D")
+    values = [f"{v:.2f}" for v in 50 + 10 * np.sin(np.arange(200) * 2 * np.pi / 7)]
+    values[121], values[60] = "n/a?", ""
+    path = tmp_path / "dirty.csv"
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "value": values}).to_csv(path, index=False)
+    for command in (("train", "--model", "linear", "--epochs", "1", "--lookback", "14", "--horizon", "7"),
+                    ("forecast-auto", "--models", "naive", "--budget", "30")):
+        proc = zoo_main(*command, "--data", str(path), "--json", "--runs-dir", str(tmp_path / "r"))
+        assert proc.returncode == 0, proc.stderr
+        notes = last_json(proc)["data_notes"]
+        assert any("'n/a?'" in n for n in notes) and any("interpolation" in n for n in notes), notes
+        for note in notes:
+            assert f"note: {note}" in proc.stderr, (command[0], proc.stderr)
+
+
 @pytest.mark.parametrize("command", ["train", "search"])
 def test_train_and_search_read_a_csv_once_where_the_default_windows_fit_it(tmp_path, monkeypatch, command):
     """The search fitted a CSV's windows by reading it, then read it again to train: on 1,000,000 rows seconds

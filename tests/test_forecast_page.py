@@ -7,8 +7,10 @@ Live training is driven in a real browser (tests/test_browser_forecast.py).
 """
 from __future__ import annotations
 
+import io
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -74,8 +76,8 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     assert_clean(at)
     assert not at.error, texts(at, "error")
     shown = all_text(at)
-    assert "17,420 rows" in shown and "date column **date**" in shown and "hourly (h)" in shown
-    assert "target **OT**" in shown
+    assert "17,420 rows" in shown and "date column `date`" in shown and "hourly (h)" in shown   # names as code
+    assert "target `OT`" in shown
     assert "CC BY-ND 4.0" in shown and "Zhou" in shown
     # Defaults that train fast: linear, lookback 96, horizon 24, 3 epochs, and the windows they make.
     assert at.selectbox(key="forecast-model").value == "linear"
@@ -233,7 +235,7 @@ def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
     assert "load" in target.options
     target.set_value("load").run()
     assert_clean(at)
-    assert not at.error and "target **load**" in all_text(at)
+    assert not at.error and "target `load`" in all_text(at)
     assert not start_button(at).disabled
 
 
@@ -334,7 +336,7 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert at.number_input(key="forecast-lookback").value == 48
     assert at.number_input(key="forecast-horizon").value == 12
     assert at.session_state["forecast-settings-epochs"] == 1
-    assert "300 rows** · date column **date**" in all_text(at) and not at.error
+    assert "300 rows** · date column `date`" in all_text(at) and not at.error
 
 
 def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):
@@ -877,7 +879,7 @@ def test_a_file_of_several_numeric_columns_says_which_the_default_target_is(runs
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("two cols.csv", raw, "text/csv")).run()
     assert_clean(at)
-    said = "2 numeric columns (sales, price); the default is the last, price: pick the one to forecast"
+    said = "2 numeric columns (`sales`, `price`); the default is the last, `price`: pick the one to forecast"
     assert said in all_text(at)
     target = next(s for s in at.selectbox if s.label.startswith("Target"))
     target.set_value("sales").run()
@@ -944,3 +946,47 @@ def test_the_previews_part_labels_sit_above_the_plot_where_the_line_cannot_cross
     assert set(labels) == {"val", "test"}
     assert all(a.yref == "y domain" and a.y == 1 and a.yanchor == "bottom" for a in labels.values())
     assert fig.layout.margin.t >= 11 + 8   # room for the 11 px labels above the plot
+
+
+EVIL_NAME = "[prize](http:evil.example).csv"
+EVIL_COLUMN = "[click me](http://evil.example/x) :x: `tick"
+
+
+def markdown_outside_code(at) -> str:
+    """Every Markdown source the page wrote (titles, captions, messages), less its inline code spans."""
+    sources = all_text(at).splitlines() + texts(at, "subheader") + texts(at, "title") + texts(at, "header")
+    return "\n".join(re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", s) for s in sources)
+
+
+def test_a_files_name_and_its_columns_are_shown_as_typed_never_as_markdown(runs_dir):
+    """A CSV named "[prize](http:evil.example).csv" with a column "[click me](http://evil.example/x) :x:" showed
+    live links and an emoji on the Forecast page and on its run's page, which on the hosted demo another visitor
+    opens from a link (a demo check). The name is kept safe (zoo/forecast_io.safe_name); a column's name is
+    written as a code span (ui/text.code)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    from ui.text import code
+
+    assert code("a`b") == "``a`b``" and code("`x") == "`` `x ``" and code("plain") == "`plain`"
+    assert fio.safe_name(EVIL_NAME) == "_prize_(http_evil.example).csv"
+    frame = pd.read_csv(io.BytesIO(hourly_csv())).rename(columns={"load": EVIL_COLUMN, "temp": "[t](http://e.x)"})
+    raw = frame.to_csv(index=False).encode()
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value((EVIL_NAME, raw, "text/csv")).run()
+    assert_clean(at)
+    shown = markdown_outside_code(at)
+    assert "rows** · date column" in shown   # the preview is there
+    assert "](" not in shown and ":x:" not in shown, shown
+    assert "\\[click me\\]\\(http:\u200b//evil.example/x\\)" in shown   # the reader's note, escaped (ui/text.plain)
+
+    path = fio.store_upload(raw, EVIL_NAME, runs_dir)
+    assert fio.display_name(path) == "_prize_(http_evil.example).csv"
+    run = run_experiment(ExperimentSpec(task="series", data=str(path), model="linear", lookback=48, horizon=12,
+                                        epochs=1, batch_size=64, device="cpu", target=EVIL_COLUMN), runs_dir=runs_dir)
+    at = new_app({"run": run.run_id}).run()
+    assert_clean(at)
+    shown = markdown_outside_code(at)
+    assert "](" not in shown and ":x:" not in shown, shown

@@ -394,6 +394,12 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
                                   "queued or running at a time)") for c in at.caption)
     other = open_page("pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
+    # The Search page too: it had queued a second job behind the visitor's run, with no word why it waited
+    search = open_page("pages/search.py", state={"visitor": ME})
+    no_exceptions(search)
+    assert search.button(key="search_start").disabled
+    assert any(c.value.startswith(":orange[:material/block:] Run my-live-job has not ended") for c in search.caption)
+    assert not open_page("pages/search.py", state={"visitor": "b" * 32}).button(key="search_start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)

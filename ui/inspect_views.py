@@ -72,8 +72,11 @@ def series_data_picker(slot) -> str:
         slot.caption("Until a file is there, the bundled ETTh1 is shown.")
         return fio.SAMPLE_NAME
     try:
+        # Read with the page's caps (a hosted demo's rows and bytes) before it is kept, as the Forecast page
+        # does: a 200,500-row file was kept and shown here past the demo's 200,000 (a demo check).
+        fio.read_upload(uploaded.getvalue(), fio.safe_name(uploaded.name))
         return str(fio.store_upload(uploaded.getvalue(), uploaded.name, runs_dir(), session_owner()))
-    except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
+    except SpecError as exc:   # over a cap, not a series, a hosted demo's disk cap, a read-only runs directory
         slot.error(f"{exc} Until then the bundled ETTh1 is shown.", icon=":material/error:")
         return fio.SAMPLE_NAME
 
@@ -122,6 +125,7 @@ def subject_from_run(run) -> Subject:
 
 def subject_from_config(task: str, model_name: str, params: dict, *, data: str, seed: int = 0,
                         lookback: int = 96, horizon: int = 24, features: str = "target") -> Subject:
+    from zoo.forecast_io import display_name
     from zoo.registry import build
     from zoo.spec import ExperimentSpec
 
@@ -142,14 +146,14 @@ def subject_from_config(task: str, model_name: str, params: dict, *, data: str, 
             tensors = cached_data(spec.to_json())
             shape, x, y = tensors.shape, tensors.x_test, tensors.y_test
             feature_names = list(getattr(tensors.extra.get("windows"), "columns", []) or [])
-            note = f"{len(x):,} test windows of {data}"
+            note = f"{len(x):,} test windows of {display_name(data)}"   # an upload's name, not its server path
         except (SpecError, OSError, ValueError) as exc:
             from zoo.inspect import synthetic_windows
 
             shape = DataShape(task="series", lookback=lookback, n_features=1, horizon=horizon)
             x, y = synthetic_windows(shape, 256, seed)
             feature_names = ["synthetic"]
-            note = f"synthetic windows (noisy sines): {data} could not be read ({exc})"
+            note = f"synthetic windows (noisy sines): {display_name(data)} could not be read ({exc})"
     key = "new:" + json.dumps([task, model_name, params, data, seed, json.loads(json.dumps(shape.__dict__))],
                               sort_keys=True, default=str)
 

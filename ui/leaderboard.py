@@ -22,6 +22,7 @@ import streamlit as st
 from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
+from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
 from zoo.leaderboard.spec import LeaderboardSpec
@@ -365,7 +366,7 @@ def finished_board(run, job, key: str) -> None:
     plan = result.get("plan") or {}
     ran_with = (f" · horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}"
                 if {"horizon", "period", "lookback"} <= set(plan) else "")
-    st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {result.get('target', spec.get('target'))}"
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {code(result.get('target', spec.get('target')))}"
                f"{ran_with} · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
     if not can_control(result.get("owner")):
         from ui.run_view import another_visitors_note

@@ -61,7 +61,9 @@ def start_blocker(manager, owner: str) -> str | None:
     if job is not None:
         n = manager.per_owner
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
-        return (f"Run {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
+        # The job by its kind: a search worker had been called a "Run" (a demo check).
+        kind = "Search" if "search" in job.target else "Leaderboard" if "leaderboard" in job.target else "Run"
+        return (f"{kind} {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
                 "time): stop it, or let it end, to start another.")
     script_run = st.session_state.get("script-runs")
     checked = st.session_state.get(ROOM_CHECKED)

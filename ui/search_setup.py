@@ -288,10 +288,14 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
                           **data_fields)
     # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
-    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir)
+    # Adding to a study: its trials count towards the demo's cap per study before Start, as for "Run more trials"
+    # (it was said only after the click: a demo check).
+    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir,
+                                                      existing=existing if resume and existing else 0)
+    blocker = _visitor_blocker()
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or (existing is not None and not resume) or bool(over_cap)
-                     or bool(typed_problems)):
+                     or bool(typed_problems) or bool(blocker)):
         return None
     if source is not None:   # an upload stored, an earlier one marked used
         spec = spec.replace(data=series_source.data_for_spec(source, runs_dir, session_owner()))
@@ -300,6 +304,19 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                           pruner=pruner, runs_dir=runs_dir, owner=session_owner())
     config.validate()
     return config, int(workers)
+
+
+def _visitor_blocker() -> str | None:
+    """As on Train and Forecast (ui/run_view.start_blocker): a visitor with as many jobs queued or running as
+    they may have gets Start off with the reason beside it; Search had queued a second job behind their own
+    run with no word why it waited (a demo check)."""
+    from ui.run_view import start_blocker, why_start_is_off
+    from ui.state import job_manager
+
+    blocker = start_blocker(job_manager(), session_owner())
+    if blocker:
+        why_start_is_off(blocker)
+    return blocker
 
 
 def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str, existing: int = 0,
@@ -385,8 +402,9 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     # The hosted demo's caps, as before a new study's Start: its trials and the runs this visitor keeps
     over_cap = None if problems else _demo_caps(config.spec, int(more), None, runs_dir,
                                                 existing=len(study.get_trials(deepcopy=False)), button="Run more trials")
+    blocker = _visitor_blocker()
     if cols[2].button("Run more trials", key="continue_go", icon=":material/add:",
-                      disabled=bool(problems or over_cap)):
+                      disabled=bool(problems or over_cap or blocker)):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
         config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again
         config.owner = owner

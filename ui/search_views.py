@@ -14,6 +14,7 @@ from collections import Counter
 import streamlit as st
 
 from ui.state import fragment, is_local
+from ui.text import code
 from zoo.registry import SpecError, refusal
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, few_trials_note, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trial_state, trials_frame)
@@ -92,7 +93,7 @@ def live_view(manager, target: dict, active: bool) -> None:
         try:
             study = load(target)
         except SpecError as exc:   # its message names the storage and its studies: not on the hosted demo
-            st.warning(str(exc) if is_local() else f"There is no study named `{target['study']}` on this demo any "
+            st.warning(str(exc) if is_local() else f"There is no study named {code(target['study'])} on this demo any "
                                                    "more.")
             return
         trials = study.get_trials(deepcopy=False)
@@ -265,7 +266,7 @@ def recall(manager) -> dict | None:
     if not is_local() and not _theirs(target):
         # Another visitor's study (its trials name their runs), or none: the same words for both, so a
         # guessed name tells nothing.
-        st.info(f"There is no study of yours named `{q['study']}` on this demo.", icon=":material/search_off:")
+        st.info(f"There is no study of yours named {code(q['study'])} on this demo.", icon=":material/search_off:")
         return None
     st.session_state["search_target"] = target
     return target

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.form import sentence
+from ui.text import plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
 from zoo.forecast import BASELINES, min_calibration_windows
@@ -117,7 +118,7 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
 def notes_list(notes) -> str:
     """Notes as a Markdown list, each begun with a capital (the reader's notes are sentences written to
     follow a colon: "dates are read from column 'month'")."""
-    return "\n".join(f"- {sentence(n)}" for n in notes)
+    return "\n".join(f"- {plain(sentence(n))}" for n in notes)   # a note may quote a column's name (ui/text.py)
 
 
 def date_column(dates) -> "st.column_config.DatetimeColumn | None":

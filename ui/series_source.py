@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import drafts, form, series_results
 from ui.state import upload_owner
+from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
 from zoo.registry import SpecError
@@ -340,8 +341,8 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         numeric = list(detected.columns) if detected is not None else []
         if target is None and len(numeric) > 1 and source.kind != "sample":
             # Position is all the default knows: a forecast user's month,sales,price would have forecast price.
-            c1.caption(f":material/help: {len(numeric)} numeric columns ({', '.join(numeric[:6])}"
-                       f"{', …' if len(numeric) > 6 else ''}); the default is the last, {detected.target}: "
+            c1.caption(f":material/help: {len(numeric)} numeric columns ({', '.join(map(code, numeric[:6]))}"
+                       f"{', …' if len(numeric) > 6 else ''}); the default is the last, {code(detected.target)}: "
                        "pick the one to forecast if it is another.")
     outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
                                                                               date_col, source, layout)
@@ -355,11 +356,11 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     summary = sf.summary()
     with st.container(key="forecast-preview"):
         span = f" · {_fmt_time(summary['start'])} → {_fmt_time(summary['end'])}" if sf.date_col else ""
-        st.markdown(f"**{summary['rows']:,} rows** · date column **{sf.date_col or 'none'}** · frequency "
-                    f"**{describe_freq(sf.freq)}** · target **{sf.target}**{span}")
+        st.markdown(f"**{summary['rows']:,} rows** · date column {code(sf.date_col) if sf.date_col else '**none**'} · "
+                    f"frequency **{describe_freq(sf.freq)}** · target {code(sf.target)}{span}")
         others = [c for c in sf.columns if c != sf.target]
         if others:
-            st.caption(f"Other numeric columns (inputs in multivariate mode): {', '.join(others[:20])}"
+            st.caption(f"Other numeric columns (inputs in multivariate mode): {', '.join(map(code, others[:20]))}"
                        + (f" and {len(others) - 20} more" if len(others) > 20 else ""))
         chart = st.empty()
         notes = [n for n in summary["notes"]]
@@ -368,7 +369,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             for note in notes:
                 problem = any(w in note.lower() for w in PROBLEM_WORDS)
                 icon = ":orange[:material/warning:]" if problem else ":green[:material/check:]"
-                lines.append(f"{icon} {form.sentence(note)}")
+                lines.append(f"{icon} {plain(form.sentence(note))}")   # it may quote a column's name (ui/text.py)
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
         with st.expander("First rows"):
             first = sf.frame.head(12)

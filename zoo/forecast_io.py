@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import math
 import os
 from pathlib import Path
@@ -71,6 +72,15 @@ def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: s
                        max_bytes=max_bytes, max_rows=max_rows)
 
 
+def safe_name(name: str) -> str:
+    """An upload's file name as the pages show it and a run keeps it: letters, digits, spaces and . , + - _ ( ),
+    each other character "_", at most 120 characters. The pages write names in Markdown, and on the hosted
+    demo a stranger's file called "[prize](http:evil.example).csv" showed a live link on the run's page that
+    its link was sent to (a demo check)."""
+    kept = re.sub(r"[^\w .,+()-]", "_", str(name)).strip() or "upload.csv"
+    return kept[:120]
+
+
 def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> Path:
     """Write an upload to `<runs_dir>/uploads/<owner>/<sha256>.csv` (once) and its name beside it;
     return the path. Each visitor's uploads are their own folder (zoo/demo.py counts it in their disk)."""
@@ -91,7 +101,7 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
         folder.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             atomic_write_bytes(path, raw)
-        atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": str(name), "bytes": len(raw)}).encode("utf-8"))
+        atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": safe_name(name), "bytes": len(raw)}).encode("utf-8"))
     except OSError as exc:   # a read-only or full runs directory: one sentence, not a traceback
         raise SpecError(f"cannot keep the upload in {folder} ({exc.strerror or exc}); make the runs directory "
                         "writable and give it free space.") from None
@@ -173,10 +183,10 @@ def display_name(data, runs_dir=None) -> str:
     sidecar = path.with_suffix(".json")
     if UPLOADS in path.parts and sidecar.exists():
         try:
-            return str(json.loads(sidecar.read_text(encoding="utf-8"))["name"])
+            return safe_name(json.loads(sidecar.read_text(encoding="utf-8"))["name"])   # older sidecars too
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    return path.name
+    return safe_name(path.name)
 
 
 def data_as_sent(data) -> str | None:

@@ -182,10 +182,21 @@ def spec_and_data(spec: ExperimentSpec, args):
     from zoo.data import load_data
 
     try:
-        return spec, load_data(spec, args.data_dir)
+        data = load_data(spec, args.data_dir)
     except SpecError as exc:
         spec = windows_for_the_series(spec, args, refused=exc)
-        return spec, load_data(spec, args.data_dir)
+        data = load_data(spec, args.data_dir)
+    windows = data.extra.get("windows")
+    say_data_notes(list(getattr(getattr(windows, "sf", None), "notes", []) or []))
+    return spec, data
+
+
+def say_data_notes(notes: list[str]) -> None:
+    """What reading a CSV found and fixed (values that are not numbers, gaps filled), on stderr as the Forecast
+    page shows it under "What the reader found": the command line had kept it to --json and result.json (a
+    forecast user's check)."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr, flush=True)
 
 
 def progress_printer(event: dict) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from zoo.cli.common import say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -57,6 +58,7 @@ def run(args) -> dict:
     spec = spec_from_args(args)
     summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
                               should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
+    say_data_notes(summary.get("data_notes") or [])
     if not args.json:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")

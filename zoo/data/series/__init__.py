@@ -53,8 +53,16 @@ def load_series_data(spec, device=None):
     the app torch is already loaded by then (checking a spec loads the models), so a long file's
     reading adds to torch's 0.5-0.7 GB: text._plain_table keeps that addition to about 250 MB for
     1,000,000 rows, and read_series hands back what it freed (BENCHMARKS.md, "Long series")."""
+    from zoo import demo
+
     source = resolve_series_source(spec.data)
-    sf = read_series(source, target=spec.target, date_col=spec.date_col, layout=getattr(spec, "layout", "long"))
+    # On a hosted demo its caps on an upload hold for every run of a CSV, not only where the pages take one
+    # (the Inspect page's upload had skipped them: a demo check); elsewhere read_series's own bounds.
+    bundled = isinstance(source, (str, Path)) and Path(source).resolve() == sample_series_path().resolve()
+    caps = None if bundled else demo.upload_limits()
+    bounds = {"max_bytes": caps[0], "max_rows": caps[1]} if caps else {}
+    sf = read_series(source, target=spec.target, date_col=spec.date_col, layout=getattr(spec, "layout", "long"),
+                     **bounds)
     ws = make_windows(sf, spec.lookback, spec.horizon, features=spec.features, split=spec.split,
                       season=getattr(spec, "season", 0))
 

@@ -1,0 +1,33 @@
+"""Text a person gave (a column's name, a study's name) inside the Markdown the pages write.
+
+Streamlit renders Markdown in titles, captions and messages: links, emoji shortcodes (`:x:`), colours
+(`:red[...]`) and LaTeX. A CSV's column called "[click me](http://evil.example/x) :x:" showed a live link
+and an emoji on the page, and on the hosted demo on another visitor's page too (a demo check). Written as
+an inline code span it is shown as typed: Markdown is not parsed inside one. Upload file names are made
+safe where they are kept instead (zoo/forecast_io.safe_name).
+"""
+from __future__ import annotations
+
+import re
+
+
+def code(value) -> str:
+    """`value` as a Markdown inline code span, shown character for character: fenced by one more backtick
+    than its longest run of them, padded with a space where it starts or ends with one (CommonMark 6.1)."""
+    text = " ".join(str(value).split())   # a code span is one line
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# CommonMark's backslash escapes for the punctuation Markdown (and Streamlit's LaTeX) reads; a colon gets a
+# zero-width space after it, so that no ":x:" becomes an emoji nor ":red[...]" a colour (Streamlit reads those in
+# the text Markdown leaves, where a backslash no longer stands).
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+
+
+def plain(text) -> str:
+    """A sentence that may quote what a person gave (a note of the CSV reader's naming a column), shown as it
+    is written: no link, emphasis, emoji, colour or formula made of it."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace(":", ":\u200b")
