@@ -861,3 +861,46 @@ def test_a_csv_over_the_upload_rows_cap_is_refused_by_every_run_and_the_inspect_
     assert any("more than 500 rows, over the limit" in e.value for e in at.error)
     assert not (tmp_path / "runs" / "uploads").exists() or not any((tmp_path / "runs" / "uploads").rglob("*.csv"))
     assert "ETTh1" in at.markdown[0].value or any("ETTh1" in c.value for c in at.caption)
+
+
+def test_a_run_whose_training_step_would_hold_more_than_the_memory_cap_is_refused_before_it_starts(demo_on, tmp_path):
+    """The other caps let a visitor ask for a Transformer over a lookback of 1,500 in batches of 2,048: hundreds of
+    GB of attention kept for backward (a demo check: a smaller job of that kind needed over 5 GB). The estimate
+    (zoo/inspect/summary.training_bytes) is checked against what autograd keeps for a layer written out here."""
+    from torch import nn
+
+    from zoo.engine import run_experiment
+    from zoo.inspect.summary import training_bytes
+    from zoo.registry import DataShape
+
+    # One Linear(8 -> 3) after a flatten: autograd keeps its input (8 floats a sample) for the weight's gradient
+    shape = DataShape(task="series", lookback=8, n_features=1, horizon=3)
+    layer = nn.Sequential(nn.Flatten(), nn.Linear(8, 3))
+    assert training_bytes(layer, shape, batch_size=100) == 100 * 8 * 4 + 4 * (8 * 3 + 3) * 4
+
+    spec = ExperimentSpec(task="series", data="ETTh1", model="transformer", lookback=1500, batch_size=2048, epochs=1)
+    with pytest.raises(SpecError, match=r"training step holds at most 2,000 MB.*would hold about [\d,]+ MB; lower the "
+                                        r"batch size, the lookback or the model's size"):
+        run_experiment(spec, runs_dir=tmp_path)
+    assert not any(tmp_path.iterdir())   # refused before its run directory
+    small = run_experiment(spec.replace(lookback=96, batch_size=32, limit_train=64), runs_dir=tmp_path)
+    assert small.status in ("finished", "early_stopped")
+
+
+def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(demo_on, runs_dir, monkeypatch):
+    """The memory cap (zoo/demo.check_memory) is said before Start, from the model preview's own measure, on the
+    Train page and on the Forecast page, as zoo refuses the run when it starts."""
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "0")   # the bundled series' linear model holds 0.1 MB
+    for page, key in (("pages/train.py", "train-start"), ("pages/forecast.py", "forecast-start")):
+        at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+        at.session_state["visitor"] = "c" * 32
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.button(key=key).disabled, page
+        assert [e for e in at.error if "training step holds at most 0 MB" in e.value and "lower the batch size" in
+                e.value], (page, [e.value for e in at.error])
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "2000")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+    at.session_state["visitor"] = "c" * 32
+    at.run()
+    assert not at.button(key="train-start").disabled and not at.error

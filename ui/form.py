@@ -357,10 +357,12 @@ def model_preview(model: str, params: tuple, shape: tuple) -> dict:
     """Parameter count and output shape of a configured model, built on the CPU (cached by config).
 
     `params` is a tuple of (name, value) pairs, `shape` one of DataShape's (field, value) pairs.
-    Returns {"params", "trainable", "input_shape", "output_shape"} or {"error": message}.
+    Returns {"params", "trainable", "input_shape", "output_shape", "memory"} or {"error": message}; "memory" is
+    what a training step holds, per sample and fixed (zoo/inspect/summary.training_memory: the hosted demo's cap).
     """
     import torch
 
+    from zoo.inspect.summary import training_memory
     from zoo.registry import DataShape, build
 
     data_shape = DataShape(**dict(shape))
@@ -374,7 +376,7 @@ def model_preview(model: str, params: tuple, shape: tuple) -> dict:
     total = sum(p.numel() for p in net.parameters())
     trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
     return {"params": total, "trainable": trainable, "input_shape": tuple(data_shape.input_shape()),
-            "output_shape": tuple(out.shape[1:])}
+            "output_shape": tuple(out.shape[1:]), "memory": training_memory(net, data_shape)}
 
 
 def render_model_preview(model: str, params: dict, shape) -> dict:

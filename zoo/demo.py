@@ -54,6 +54,7 @@ class Caps:
     upload_mb: int = 5               # size of one uploaded CSV
     upload_rows: int = 200_000       # rows of one uploaded CSV
     wall_seconds: int = 600          # a job's running time; past it, it ends as stopped
+    train_memory_mb: int = 2_000     # what one run's training step may hold (estimated: check_memory)
     runs_per_visitor: int = 50       # runs kept per visitor
     disk_mb_per_visitor: int = 200   # their runs and uploads together
     max_age_hours: float = 24.0      # runs and uploads older than this are deleted by the sweep
@@ -146,6 +147,32 @@ def check_budget(seconds: float) -> None:
 
         raise SpecError(f"this hosted demo runs a job for at most {both(c.wall_seconds)}, and this one asks for a "
                         f"budget of {both(seconds)}; lower the time budget.")
+
+
+def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> None:
+    """Refuse a run whose training step would hold more than the demo's `train_memory_mb` (estimated for its
+    model, data `shape` and batch: zoo/inspect/summary.training_memory, or `memory`, that pair as a page's model
+    preview measured it). The other caps let one visitor ask for a Transformer over a lookback of 1,500 in
+    batches of 2,048 (hundreds of GB of attention); a job of that kind needed over 5 GB at batch 512 (a demo
+    check)."""
+    c = caps()
+    if c is None:
+        return
+    if memory is None:
+        import torch
+
+        from zoo.inspect.summary import training_memory
+        from zoo.registry import build
+
+        with torch.random.fork_rng(devices=[]):   # the run's own seeding is not moved by this model's
+            memory = training_memory(build(spec.model, shape, spec.model_params), shape)
+    per_sample, fixed = memory
+    needed = (per_sample * spec.batch_size + fixed) / 1e6
+    if needed > c.train_memory_mb:
+        what = f"a lookback of {spec.lookback}, " if spec.task == "series" else ""
+        raise SpecError(f"this hosted demo trains a model whose training step holds at most {c.train_memory_mb:,} MB, "
+                        f"and {spec.model} with these settings ({what}batches of {spec.batch_size}) would hold about "
+                        f"{needed:,.0f} MB; lower the batch size{', the lookback' if what else ''} or the model's size.")
 
 
 def upload_limits() -> tuple[int, int] | None:

@@ -371,6 +371,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     if data is None:
         data = load_data(spec, data_dir)
     demo.check_spec(spec, n_train=len(data.x_train))
+    demo.check_memory(spec, data.shape)
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
     base = {"run_id": writer.run_id, "shape": dataclasses.asdict(data.shape), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
