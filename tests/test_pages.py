@@ -652,3 +652,20 @@ def test_the_init_lab_plots_every_scheme_its_introduction_speaks_of(runs_dir):
         assert SCHEME_LABELS[scheme] in intro and scheme in plotted, scheme
     for family in ("Xavier", "He"):      # named by family
         assert family in intro and any(SCHEME_LABELS[s].startswith(family) for s in plotted), family
+
+
+def test_a_recurrent_models_dropout_is_greyed_out_with_one_layer_saying_why(runs_dir):
+    """Dropout between stacked layers does nothing with one layer (zoo/models/rnn.py passes 0 then), and the
+    slider stayed on with no word but its tooltip (a learner's check). The declaration says so (used_from) and
+    the form greys it out with the reason; with two layers it is on. The value set is kept either way."""
+    at = open_page("pages/train.py")
+    at.selectbox(key="train-model").set_value("lstm").run()
+    dropout = next(w for w in at.slider if w.key == widget_key("train-model-lstm", "dropout"))
+    assert dropout.disabled and "used only with num layers 2 or more" in dropout.help
+    next(w for w in at.slider if w.key == widget_key("train-model-lstm", "num_layers")).set_value(2).run()
+    dropout = next(w for w in at.slider if w.key == widget_key("train-model-lstm", "dropout"))
+    assert not dropout.disabled
+    dropout.set_value(0.2).run()
+    next(w for w in at.slider if w.key == widget_key("train-model-lstm", "num_layers")).set_value(1).run()
+    dropout = next(w for w in at.slider if w.key == widget_key("train-model-lstm", "dropout"))
+    assert dropout.disabled and dropout.value == 0.2

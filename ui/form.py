@@ -258,8 +258,11 @@ def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None 
     off = set(disabled)
     for i, h in enumerate(hparams):
         with cols[i % len(cols)]:
-            out[h.name] = hparam_widget(h, widget_key(key_prefix, h.name), disabled=h.name in off,
-                                        problems=out.problems)
+            # a field that does nothing with the values before it (HParam.used_from) is greyed out, saying why
+            unused = h.unused_because({**{g.name: st.session_state.get(widget_key(key_prefix, g.name), g.default)
+                                          for g in hparams}, **out})
+            out[h.name] = hparam_widget(h, widget_key(key_prefix, h.name), disabled=h.name in off or bool(unused),
+                                        problems=out.problems, help=f"{_range_help(h)}  \n({unused})" if unused else None)
     return out
 
 

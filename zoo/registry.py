@@ -118,6 +118,18 @@ class HParam:
     group: str | None = None               # the form's group (training settings)
     searchable: bool | str = False         # may the search sample it? a string says why not
     cli: bool = True                       # a flag of its own in the CLI (training settings)
+    # (another field, its least value) for a field that does something only from that value on: the form greys
+    # it out below it, saying why (an LSTM's dropout between stacked layers with one layer; a learner's check)
+    used_from: tuple | None = None
+
+    def unused_because(self, values: dict) -> str | None:
+        """Why this field does nothing with these sibling `values` (None: it is used)."""
+        if self.used_from is None:
+            return None
+        other, least = self.used_from
+        if other in values and values[other] is not None and values[other] < least:
+            return f"used only with {other.replace('_', ' ')} {least} or more"
+        return None
 
     @property
     def valid(self) -> Interval | None:
@@ -212,7 +224,7 @@ def _integral(value) -> int:
 
 def hp(default, *, low=None, high=None, log=False, step=None, choices=None, help: str = "", tasks=None, off=None,
        limits: str | None = None, group: str | None = None, searchable: bool | str = False, cli: bool = True,
-       kind: str | None = None):
+       kind: str | None = None, used_from: tuple | None = None):
     """A declared field: its range (int/float), choices, a bool, or text, with its help and the tasks
     it serves. Used for model configs and for ExperimentSpec's settings."""
     if kind is None:
@@ -231,7 +243,7 @@ def hp(default, *, low=None, high=None, log=False, step=None, choices=None, help
     meta = dict(kind=kind, low=low, high=high, log=log, step=step,
                 choices=tuple(choices) if choices is not None else None, help=help,
                 tasks=tuple(tasks) if tasks is not None else None, off=off, limits=limits, group=group,
-                searchable=searchable, cli=cli)
+                searchable=searchable, cli=cli, used_from=tuple(used_from) if used_from else None)
     return field(default=default, metadata={"hp": meta})
 
 

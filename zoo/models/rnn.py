@@ -26,7 +26,8 @@ class RecurrentConfig:
     hidden_size: int = hp(128, low=8, high=1024, log=True, help="features in the hidden state")
     num_layers: int = hp(1, low=1, high=4, help="stacked recurrent layers")
     bidirectional: bool = hp(False, help="also read the sequence backwards")
-    dropout: float = hp(0.0, low=0.0, high=0.5, step=0.05, help="dropout between stacked layers (needs num_layers > 1)")
+    dropout: float = hp(0.0, low=0.0, high=0.5, step=0.05, help="dropout between stacked layers (needs num_layers > 1)",
+                        used_from=("num_layers", 2))
     window_norm: str = hp("last", choices=WINDOW_NORMS, tasks=("series",), off="none",
                           help=WINDOW_NORM_HELP)
     patch: int = hp(1, low=1, high=96, log=True, tasks=("series",), off=1, help=PATCH_HELP)
