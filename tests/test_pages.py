@@ -669,3 +669,18 @@ def test_a_recurrent_models_dropout_is_greyed_out_with_one_layer_saying_why(runs
     next(w for w in at.slider if w.key == widget_key("train-model-lstm", "num_layers")).set_value(1).run()
     dropout = next(w for w in at.slider if w.key == widget_key("train-model-lstm", "dropout"))
     assert dropout.disabled and dropout.value == 0.2
+
+
+def test_more_training_samples_than_the_split_has_says_all_are_used(runs_dir):
+    """"training samples 5000" on the 5,000-digit sample trained on its training split without a word (a
+    learner's check): said beside Start, the value kept as set."""
+    from zoo import demo
+    from zoo.spec import ExperimentSpec
+
+    available = demo.known_train_samples(ExperimentSpec(data="mnist-sample"))
+    at = open_page("pages/train.py", state={widget_key("train-settings", "limit_train"): "5000"})
+    no_exceptions(at)
+    assert [c for c in at.caption if f"Training samples 5,000: the training split has {available:,}, so all of them "
+            "are used" in c.value], [c.value for c in at.caption]
+    at = open_page("pages/train.py", state={widget_key("train-settings", "limit_train"): "100"})
+    assert not [c for c in at.caption if "so all of them are used" in c.value]

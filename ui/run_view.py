@@ -107,6 +107,13 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         except SpecError as exc:
             problem = str(exc)
             st.error(problem, icon=":material/error:")
+    if spec is not None and spec.limit_train:
+        # More training samples asked for than the split has: all are used, said here (the run trained on 3,600
+        # images under "training samples 5000" without a word: a learner's check).
+        available = train_samples if train_samples is not None else demo.known_train_samples(spec.replace(limit_train=0))
+        if available is not None and spec.limit_train > available:
+            st.caption(f":material/info: Training samples {spec.limit_train:,}: the training split has "
+                       f"{available:,}, so all of them are used.")
     if "error" in preview:
         problem = problem or "the model does not build with these hyperparameters"
     blocker = start_blocker(job_manager(), session_owner())
