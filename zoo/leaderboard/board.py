@@ -228,7 +228,7 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
     else:
         summary.update(_pick_outputs(pick, preds[pick["name"]], plan, scorer, sf, writer, models.get(pick["name"])))
         finished = sum(r["status"] == "done" for r in rows)
-        summary["reason"] = (f"{'stopped by request: ' if stopped_by_user else ''}{finished} of {len(rows)} "
+        summary["reason"] = (f"{'stopped by request; ' if stopped_by_user else ''}{finished} of {len(rows)} "
                              f"candidates ranked on {len(plan.val_origins)} validation origins; the pick is "
                              f"{'the ' if pick['kind'] == 'ensemble' and pick['settings']['size'] > 1 else ''}"
                              f"{pick['label']} (validation MASE {_fmt(pick.get('val_mase'))}, test MASE "
