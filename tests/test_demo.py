@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -877,9 +878,23 @@ def test_a_run_whose_training_step_would_hold_more_than_the_memory_cap_is_refuse
     shape = DataShape(task="series", lookback=8, n_features=1, horizon=3)
     layer = nn.Sequential(nn.Flatten(), nn.Linear(8, 3))
     assert training_bytes(layer, shape, batch_size=100) == 100 * 8 * 4 + 4 * (8 * 3 + 3) * 4
+    # A batch norm's running statistics and the modules' flags come back as they were; past `limit` a sample counts
+    # as infinite (what does not grow with the batch, such as a weight-normed TCN's recomputed weights, is left out
+    # of a sample's share by measuring two batch sizes).
+    from zoo.inspect.summary import training_memory
+    from zoo.registry import build
+
+    cnn = build("cnn", DataShape(task="image", channels=1, height=28, width=28, num_classes=10),
+                {"batch_norm": True}).eval()
+    before = {k: v.clone() for k, v in cnn.state_dict().items()}
+    per_sample, fixed = training_memory(cnn, DataShape(task="image", channels=1, height=28, width=28, num_classes=10))
+    assert all(torch.equal(before[k], v) for k, v in cnn.state_dict().items()) and not cnn.training
+    assert training_memory(cnn, DataShape(task="image", channels=1, height=28, width=28, num_classes=10),
+                           limit=per_sample)[0] == float("inf")
 
     spec = ExperimentSpec(task="series", data="ETTh1", model="transformer", lookback=1500, batch_size=2048, epochs=1)
-    with pytest.raises(SpecError, match=r"training step holds at most 2,000 MB.*would hold about [\d,]+ MB; lower the "
+    with pytest.raises(SpecError, match=r"training step holds at most 2,000 MB.*would hold (about [\d,]+|more than "
+                                        r"2,000) MB; lower the "
                                         r"batch size, the lookback or the model's size"):
         run_experiment(spec, runs_dir=tmp_path)
     assert not any(tmp_path.iterdir())   # refused before its run directory
@@ -904,3 +919,15 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
     at.session_state["visitor"] = "c" * 32
     at.run()
     assert not at.button(key="train-start").disabled and not at.error
+
+
+def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on, monkeypatch, tmp_path):
+    """The cap is checked for each trial's own settings (a sampled batch size or model size): one over it had ended
+    the whole search with its SpecError (a review's check). It fails with the reason; the others run."""
+    from zoo.search import SearchConfig, build_space, run_search
+
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "0")   # every trial over it
+    summary = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=64), n_trials=2,
+                                      space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="capped",
+                                      runs_dir=str(tmp_path), owner=demo.owner_of("d" * 32)))
+    assert summary["trials"].get("FAIL") == 2 and summary["status"] == "finished"

@@ -969,7 +969,7 @@ def test_a_files_name_and_its_columns_are_shown_as_typed_never_as_markdown(runs_
     from ui.text import code
 
     assert code("a`b") == "``a`b``" and code("`x") == "`` `x ``" and code("plain") == "`plain`"
-    assert fio.safe_name(EVIL_NAME) == "_prize_(http_evil.example).csv"
+    assert fio.safe_name(EVIL_NAME) == "-prize-(http-evil.example).csv"
     frame = pd.read_csv(io.BytesIO(hourly_csv())).rename(columns={"load": EVIL_COLUMN, "temp": "[t](http://e.x)"})
     raw = frame.to_csv(index=False).encode()
     at = new_app()
@@ -983,7 +983,7 @@ def test_a_files_name_and_its_columns_are_shown_as_typed_never_as_markdown(runs_
     assert "\\[click me\\]\\(http:\u200b//evil.example/x\\)" in shown   # the reader's note, escaped (ui/text.plain)
 
     path = fio.store_upload(raw, EVIL_NAME, runs_dir)
-    assert fio.display_name(path) == "_prize_(http_evil.example).csv"
+    assert fio.display_name(path) == "-prize-(http-evil.example).csv"
     run = run_experiment(ExperimentSpec(task="series", data=str(path), model="linear", lookback=48, horizon=12,
                                         epochs=1, batch_size=64, device="cpu", target=EVIL_COLUMN), runs_dir=runs_dir)
     at = new_app({"run": run.run_id}).run()

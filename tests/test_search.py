@@ -273,8 +273,11 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
     again = search.config_of_study(study)  # what the page's "Run more trials" starts from
     again.storage = str(tmp_path / "journal.log")
     assert search.open_study(again.validate())._study_id == study._study_id
-    with pytest.raises(SpecError, match="differ in: epochs"):
-        search.open_study(tiny_config(tmp_path, spec={"epochs": 5}))
+    with pytest.raises(SpecError, match="differ in: epochs"):   # a study with trials keeps its settings
+        search.open_study(tiny_config(tmp_path, storage=config.storage, spec={"epochs": 5}))
+    # one with none yet (made by a search refused for its data) is taken by the next, its settings written over
+    taken = search.open_study(tiny_config(tmp_path, spec={"epochs": 5}))
+    assert taken._study_id == study._study_id and search.config_of_study(taken).spec.epochs == 5
     with pytest.raises(SpecError, match="no study 'nope'.*has mlp-mnist-sample-val_loss"):
         search.load_study(str(tmp_path / "journal.log"), "nope")
 

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import streamlit as st
 
 from ui import drafts
+from zoo import demo
 from zoo.registry import HParam, SpecError, get_model
 
 # Every widget of a set-up form keeps its value while the visitor visits another page (Streamlit's
@@ -356,7 +357,7 @@ def training_form(*, key_prefix: str, task: str = "image", values: dict | None =
 # ---------------------------------------------------------------------------------- preview
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def model_preview(model: str, params: tuple, shape: tuple) -> dict:
+def model_preview(model: str, params: tuple, shape: tuple, memory_limit: float | None = None) -> dict:
     """Parameter count and output shape of a configured model, built on the CPU (cached by config).
 
     `params` is a tuple of (name, value) pairs, `shape` one of DataShape's (field, value) pairs.
@@ -378,15 +379,19 @@ def model_preview(model: str, params: tuple, shape: tuple) -> dict:
         return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
     total = sum(p.numel() for p in net.parameters())
     trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
-    return {"params": total, "trainable": trainable, "input_shape": tuple(data_shape.input_shape()),
-            "output_shape": tuple(out.shape[1:]), "memory": training_memory(net, data_shape)}
+    out = {"params": total, "trainable": trainable, "input_shape": tuple(data_shape.input_shape()),
+           "output_shape": tuple(out.shape[1:])}
+    if memory_limit is not None:   # measured on the hosted demo only, for its cap; stopped past it (zoo/demo.py)
+        out["memory"] = training_memory(net, data_shape, limit=memory_limit)
+    return out
 
 
 def render_model_preview(model: str, params: dict, shape) -> dict:
     """A one-line summary of the configured model; returns model_preview's dict."""
     import dataclasses
 
-    info = model_preview(model, tuple(sorted(params.items())), tuple(dataclasses.asdict(shape).items()))
+    info = model_preview(model, tuple(sorted(params.items())), tuple(dataclasses.asdict(shape).items()),
+                         demo.memory_limit())
     if "error" in info:
         st.error(f"This configuration does not build: {info['error']}", icon=":material/error:")
         return info

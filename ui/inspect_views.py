@@ -17,6 +17,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import drafts
+from ui.text import plain
 
 from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, get_task
@@ -74,10 +75,13 @@ def series_data_picker(slot) -> str:
     try:
         # Read with the page's caps (a hosted demo's rows and bytes) before it is kept, as the Forecast page
         # does: a 200,500-row file was kept and shown here past the demo's 200,000 (a demo check).
-        fio.read_upload(uploaded.getvalue(), fio.safe_name(uploaded.name))
-        return str(fio.store_upload(uploaded.getvalue(), uploaded.name, runs_dir(), session_owner()))
+        raw = uploaded.getvalue()
+        if st.session_state.get("inspect-upload-checked") != fio.upload_key(raw):   # once a file, not every rerun
+            fio.read_upload(raw, fio.safe_name(uploaded.name))
+            st.session_state["inspect-upload-checked"] = fio.upload_key(raw)
+        return str(fio.store_upload(raw, uploaded.name, runs_dir(), session_owner()))
     except SpecError as exc:   # over a cap, not a series, a hosted demo's disk cap, a read-only runs directory
-        slot.error(f"{exc} Until then the bundled ETTh1 is shown.", icon=":material/error:")
+        slot.error(f"{plain(exc)} Until then the bundled ETTh1 is shown.", icon=":material/error:")
         return fio.SAMPLE_NAME
 
 
@@ -153,7 +157,7 @@ def subject_from_config(task: str, model_name: str, params: dict, *, data: str, 
             shape = DataShape(task="series", lookback=lookback, n_features=1, horizon=horizon)
             x, y = synthetic_windows(shape, 256, seed)
             feature_names = ["synthetic"]
-            note = f"synthetic windows (noisy sines): {display_name(data)} could not be read ({exc})"
+            note = f"synthetic windows (noisy sines): {display_name(data)} could not be read ({plain(exc)})"
     key = "new:" + json.dumps([task, model_name, params, data, seed, json.loads(json.dumps(shape.__dict__))],
                               sort_keys=True, default=str)
 

@@ -24,6 +24,7 @@ from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
+from ui.text import plain
 from zoo.forecast_io import data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -274,7 +275,8 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
     reason = reason or default_reason
     if reason.lower().startswith(title.lower() + " "):   # "Stopped: by request ...", not "Stopped: stopped by ..."
         reason = reason[len(title) + 1:]
-    text = f"**{title}:** {reason}" + ("" if reason.endswith(".") else ".")
+    # the reason may quote a column's name, and another visitor opens a run's page from its link (ui/text.py)
+    text = f"**{title}:** {plain(reason)}" + ("" if reason.endswith(".") else ".")
     if status in ("finished", "early_stopped") and verdict and not verdict.get("better", True):
         st.warning(f"**{title}, but it learned nothing useful:** {verdict['message']}. Likely cause: "
                    f"{verdict.get('cause', 'unknown')}.", icon=":material/warning:")

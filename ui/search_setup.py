@@ -17,6 +17,7 @@ from ui.form import hparam_widget, slot
 from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
+from ui.text import code
 from zoo.data.images import IMAGE_DATASETS
 from zoo.registry import HParam, SpecError, get_task, list_models, refusal
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
@@ -278,10 +279,10 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     existing = _trial_count(storage, study)
     resume = False
     if existing is not None:
-        resume = st.checkbox(f"A study named `{study}` exists with {existing} trial(s): add these trials to it",
+        resume = st.checkbox(f"A study named {code(study)} exists with {existing} trial(s): add these trials to it",
                              key="search_resume", help="otherwise give the new study another name")
         if not resume:
-            st.warning(f"A study named `{study}` exists. Tick the box above to add trials to it, or give another "
+            st.warning(f"A study named {code(study)} exists. Tick the box above to add trials to it, or give another "
                        "name: a new study never shows an older one's trials.", icon=":material/warning:")
     if space_error:
         st.error(space_error)

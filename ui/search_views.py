@@ -14,7 +14,7 @@ from collections import Counter
 import streamlit as st
 
 from ui.state import fragment, is_local
-from ui.text import code
+from ui.text import code, plain
 from zoo.registry import SpecError, refusal
 from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, few_trials_note, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trial_state, trials_frame)
@@ -89,7 +89,7 @@ def live_view(manager, target: dict, active: bool) -> None:
             st.rerun(scope="app")  # the jobs ended: redraw the whole page (buttons, no more refresh)
         failed = workers_failed(manager, target.get("jobs", []))
         if failed:
-            st.error(failed, icon=":material/error:")
+            st.error(plain(failed), icon=":material/error:")   # a worker's reason may quote a column's name
         try:
             study = load(target)
         except SpecError as exc:   # its message names the storage and its studies: not on the hosted demo

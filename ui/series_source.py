@@ -163,7 +163,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
     last = st.session_state.get("forecast-last-upload")
     if uploaded is not None and (last is None or last.get("file_id") != uploaded.file_id):
         raw = uploaded.getvalue()
-        last = {"file_id": uploaded.file_id, "name": uploaded.name, "raw": raw, "key": fio.upload_key(raw)}
+        # the name as the pages write it (Markdown) and a run keeps it: zoo/forecast_io.safe_name
+        last = {"file_id": uploaded.file_id, "name": fio.safe_name(uploaded.name), "raw": raw, "key": fio.upload_key(raw)}
         st.session_state["forecast-last-upload"] = last
     drafts.register(UPLOAD_NAME)
     drafts.register(UPLOAD_KEY)
@@ -348,7 +349,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
                                                                               date_col, source, layout)
     if "error" in outcome:
         with st.container(key="forecast-read-error"):
-            st.error(outcome["error"], icon=":material/error:")
+            st.error(plain(outcome["error"]), icon=":material/error:")   # it may quote a column's name
         wide_offer(source, None, layout)
         return None, None, {"target": target, "date_col": date_col, "layout": layout}
     sf = outcome["sf"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts, form
+from ui.text import plain
 from zoo import forecast_io as fio
 from zoo.data.series.windows import ETT_ROWS
 from zoo.forecast.baselines import MIN_CYCLES
@@ -274,7 +275,7 @@ def check_caption(check: dict) -> None:
     if check.get("few_train"):
         st.warning(check["few_train"], icon=":material/warning:")
     for note in check.get("notes", []):
-        st.caption(note)
+        st.caption(plain(note))   # it may name a column (ui/text.py)
 
 
 def training_caption(settings: dict, train_windows: int | None, *, model: str | None = None, lookback: int = 1,

@@ -21,13 +21,14 @@ def code(value) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-# CommonMark's backslash escapes for the punctuation Markdown (and Streamlit's LaTeX) reads; a colon gets a
-# zero-width space after it, so that no ":x:" becomes an emoji nor ":red[...]" a colour (Streamlit reads those in
-# the text Markdown leaves, where a backslash no longer stands).
+# CommonMark's backslash escapes for the punctuation Markdown (and Streamlit's LaTeX) reads; a colon before a word
+# or "//" gets a zero-width space after it, so that no ":x:" becomes an emoji, ":red[...]" a colour nor
+# "http://..." a link (Streamlit reads those in the text Markdown leaves, where a backslash no longer stands).
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
 
 
 def plain(text) -> str:
     """A sentence that may quote what a person gave (a note of the CSV reader's naming a column), shown as it
     is written: no link, emphasis, emoji, colour or formula made of it."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace(":", ":\u200b")
+    escaped = re.sub(r":(?=[\w+-]|//)", ":\u200b", _MARKDOWN.sub(r"\\\1", str(text)))
+    return re.sub(r"(?i)\bwww\.", "www\u200b.", escaped)   # nor a "www." autolink

@@ -11,6 +11,7 @@ a hash of it, so a run's files (which anyone with its URL may download) never re
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -165,14 +166,23 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
         from zoo.registry import build
 
         with torch.random.fork_rng(devices=[]):   # the run's own seeding is not moved by this model's
-            memory = training_memory(build(spec.model, shape, spec.model_params), shape)
+            memory = training_memory(build(spec.model, shape, spec.model_params), shape, limit=memory_limit())
     per_sample, fixed = memory
     needed = (per_sample * spec.batch_size + fixed) / 1e6
     if needed > c.train_memory_mb:
         what = f"a lookback of {spec.lookback}, " if spec.task == "series" else ""
+        about = f"about {needed:,.0f} MB" if math.isfinite(needed) else f"more than {c.train_memory_mb:,} MB"
         raise SpecError(f"this hosted demo trains a model whose training step holds at most {c.train_memory_mb:,} MB, "
-                        f"and {spec.model} with these settings ({what}batches of {spec.batch_size}) would hold about "
-                        f"{needed:,.0f} MB; lower the batch size{', the lookback' if what else ''} or the model's size.")
+                        f"and {spec.model} with these settings ({what}batches of {spec.batch_size}) would hold {about}; "
+                        f"lower the batch size{', the lookback' if what else ''} or the model's size.")
+
+
+def memory_limit() -> float | None:
+    """Where measuring a model's training memory stops (zoo/inspect/summary.training_memory's `limit`): the demo's
+    cap, so that a forward of 4 samples past it (a sample past a quarter of the cap) is judged over it without
+    holding more; None outside the demo."""
+    c = caps()
+    return None if c is None else c.train_memory_mb * 1e6
 
 
 def upload_limits() -> tuple[int, int] | None:

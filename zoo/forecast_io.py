@@ -73,11 +73,14 @@ def read_upload(raw: bytes, name: str, *, target: str | None = None, date_col: s
 
 
 def safe_name(name: str) -> str:
-    """An upload's file name as the pages show it and a run keeps it: letters, digits, spaces and . , + - _ ( ),
-    each other character "_", at most 120 characters. The pages write names in Markdown, and on the hosted
+    """An upload's file name as the pages show it and a run keeps it: letters, digits, spaces and . , + - ( ), "_"
+    inside a word, each other character "-", at most 120 characters. The pages write names in Markdown, and on the hosted
     demo a stranger's file called "[prize](http:evil.example).csv" showed a live link on the run's page that
     its link was sent to (a demo check)."""
-    kept = re.sub(r"[^\w .,+()-]", "_", str(name)).strip() or "upload.csv"
+    kept = re.sub(r"[^\w .,+()-]", "-", str(name))
+    # "_" only inside a word ("__bold__" is Markdown too), and no "www." for an autolink to start at
+    kept = re.sub(r"(?<![^\W_])_|_(?![^\W_])", "-", kept)
+    kept = re.sub(r"(?i)\bwww\.", "www-", kept).strip() or "upload.csv"
     return kept[:120]
 
 

@@ -216,7 +216,7 @@ def progress_printer(event: dict) -> None:
         # The score the pages lead with (the task's headline), so that a run reproduced here reads against the
         # page's number without --json (a learner had to open result.json to compare 88.10%).
         task, metrics = (event.get("shape") or {}).get("task"), event.get("metrics") or {}
-        if task and get_task(task).headline[0] in metrics:
+        if task and metrics.get(get_task(task).headline[0]) is not None:   # MASE is None where its scale is 0
             t = get_task(task)
             name, label = t.headline
             value = metrics[name]

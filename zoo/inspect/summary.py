@@ -220,36 +220,61 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
 
 def training_bytes(model: nn.Module, shape: DataShape, batch_size: int) -> int:
     """The memory one training step of `model` on batches of `batch_size` holds at its peak, estimated
-    (`training_memory`): a few such steps, measured, rose by 0.9 to 1.6 times this (bench: none; tried by hand
-    on a Transformer, an LSTM, a GRU and a TCN over 512-1,000 steps)."""
+    (`training_memory`): a few such steps, measured by hand (a Transformer, an LSTM, a GRU and a TCN over
+    512-1,000 steps), rose by 0.9 to 1.6 times this."""
     per_sample, fixed = training_memory(model, shape)
     return int(per_sample * batch_size + fixed)
 
 
-def training_memory(model: nn.Module, shape: DataShape) -> tuple[float, int]:
+class _OverLimit(Exception):
+    pass
+
+
+def training_memory(model: nn.Module, shape: DataShape, limit: float | None = None) -> tuple[float, int]:
     """(bytes a sample adds, bytes that do not grow with the batch) to a training step of `model`: the tensors
-    autograd keeps for the backward pass (measured on a forward of 2 samples in train mode, each storage once,
-    the weights' own left out), and the weights, their gradients and Adam's two moments (4 copies). Measured
-    rather than derived from the layers: attention keeps batch x heads x L x L, a recurrent layer every step's
-    gates, and the zoo's models differ in both."""
+    autograd keeps for the backward pass, measured on forwards of 2 and 4 samples in train mode (each storage
+    once, the weights' own left out; the slope is what a sample adds, and what does not grow, such as a
+    weight-normed layer's recomputed weight, stays out of it), plus the weights, their gradients and Adam's two
+    moments (4 copies). Measured rather than derived from the layers: attention keeps batch x heads x L x L, a
+    recurrent layer every step's gates, and the zoo's models differ in both.
+
+    `limit` (bytes): a forward that keeps more stops there and a sample counts as infinite, so that measuring an
+    absurd model (a Transformer over 5,000 steps) never holds more than about that much. The model comes back
+    as it was: its train/eval flags and its buffers (batch norm's running statistics)."""
+    import math
+
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    saved: dict[int, int] = {}
+    fixed = 4 * sum(p.numel() * p.element_size() for p in model.parameters())
+    buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
+    was_training = {m: m.training for m in model.modules()}
 
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        storage = t.untyped_storage()
-        if storage.data_ptr() not in weights:
-            saved[storage.data_ptr()] = storage.nbytes()
-        return t
+    def kept(n: int) -> int:
+        saved: dict[int, int] = {}
 
-    was_training = model.training
-    example = torch.zeros((2, *shape.input_shape()))
+        def pack(t: torch.Tensor) -> torch.Tensor:
+            storage = t.untyped_storage()
+            if storage.data_ptr() not in weights:
+                saved[storage.data_ptr()] = storage.nbytes()
+                if limit is not None and sum(saved.values()) > limit:
+                    raise _OverLimit
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model(torch.zeros((n, *shape.input_shape())))
+        return sum(saved.values())
+
     try:
         model.train()
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            model(example)
+        two, four = kept(2), kept(4)
+    except _OverLimit:
+        return math.inf, fixed
     finally:
-        model.train(was_training)
-    return sum(saved.values()) / 2, 4 * sum(p.numel() * p.element_size() for p in model.parameters())
+        for m, flag in was_training.items():
+            m.training = flag
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                b.copy_(buffers[name])
+    return max(0.0, (four - two) / 2), fixed
 
 
 def shape_for_spec(spec, data_dir=None) -> DataShape:

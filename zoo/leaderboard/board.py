@@ -410,9 +410,10 @@ def members_to_choose_from(rows, preds) -> list[str]:
     return [n for n in names if n not in replaced]
 
 
-def _stood_in(chosen_from: list[str], preds: dict) -> str:
+def _stood_in(chosen_from: list[str], rows: list[dict]) -> str:
     """What the ensemble's note adds where a stand-in replaced a candidate among the members."""
-    replaced = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in chosen_from if STANDS_IN_FOR.get(n) in preds]
+    ranked = {r["name"] for r in rank(rows)}   # a replaced candidate with no validation score was not replaced
+    replaced = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in chosen_from if STANDS_IN_FOR.get(n) in ranked]
     return ("; " + ", ".join(replaced) + " (the better ETS on the development series: BENCHMARKS.md, \"Choosing "
             "the pick\")") if replaced else ""
 
@@ -452,7 +453,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
            "settings": {"members": members, "combine": combine, "size": size},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
-           + _stood_in(names, preds)}
+           + _stood_in(names, rows)}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 

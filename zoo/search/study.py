@@ -167,6 +167,11 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         raise SpecError(f"the study name {config.study_name!r} is taken on this demo; give another name.")
     if theirs is not None and config.n_trials:   # the demo's trials cap holds for the study, more trials included
         demo.check_trials(config.n_trials, existing=len(study.get_trials(deepcopy=False)))
+    if theirs is not None and theirs != mine and not study.get_trials(deepcopy=False):
+        # A study with no trial yet holds nothing to keep apart: made by a search refused for its data (the page's,
+        # or workers that read the data after the study was made), it is this search's now, so that the retry
+        # with the settings put right keeps the name ("made with other settings" had refused it).
+        theirs = None
     if theirs is None:
         study.set_user_attr("playground", mine)
         study.set_user_attr("owner", config.owner)
@@ -256,8 +261,16 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             emit({"type": "trial_epoch", "number": trial.number, "epoch": event["epoch"], "epochs": spec.epochs,
                   "value": value})
 
-        result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
-                                should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner)
+        try:
+            result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
+                                    should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner)
+        except SpecError as exc:
+            # A trial's own settings refused (the hosted demo's memory cap on a sampled batch size or model size):
+            # that trial fails with the reason, the search goes on (one such trial had ended the whole search).
+            reason = f"refused before it trained: {exc}"
+            trial.set_user_attr("result", {"status": "failed", "reason": reason})
+            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
+            raise TrialFailed(reason) from None
         link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
         outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
                    "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
@@ -432,14 +445,6 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     return jobs
 
 
-def _drop_if_empty(config: SearchConfig) -> None:
-    """Delete the study this command made when its workers failed before any trial (bad data, say): else the
-    next try with the settings put right is refused as "made with other settings" under the same name."""
-    storage = open_storage(config.storage_url)
-    if not load_study(config.storage_url, config.study_name, opened=storage).get_trials(deepcopy=False):
-        optuna.delete_study(study_name=config.study_name, storage=storage)
-
-
 def search_on_workers(config: SearchConfig, workers: int, launcher, *,
                       emit: Callable[[dict], None] | None = None) -> dict:
     """Run `workers` workers of one study through the job runner (local processes, or Ray tasks on
@@ -448,7 +453,6 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     from zoo.jobs import JobManager
 
     manager = JobManager(max_running=workers, per_owner=workers, launcher=launcher)
-    made_here = config.study_name not in study_names(config.storage_url, config.runs_dir)
     try:
         jobs = submit_search(manager, config, workers=workers, on_event=emit)
         for job in jobs:
@@ -460,8 +464,6 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
             where = job.snapshot()["where"] or "its worker"
             message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
             user_error = "traceback" in job.state and job.state["traceback"] is None   # not a died worker either
-            if made_here:
-                _drop_if_empty(config)
             raise SpecError(message) if user_error else RuntimeError(message)
     from zoo.search.report import study_summary
 
