@@ -451,6 +451,12 @@ def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_o
     assert "this worker ran" not in text(at) and job.id not in text(at), text(at)
     at = search_page(alice, "alices-study")   # her own worker, beside her own study: followed
     assert "this worker ran" in text(at), text(at)
+    # Her study's address without `&jobs=` (typed, shared between her tabs): her workers of it are found
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at.session_state["visitor"] = alice
+    at.query_params.update(study="alices-study")
+    at.run()
+    assert not at.exception and "this worker ran" in text(at), text(at)
 
 
 def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir, st_navigation):
@@ -912,8 +918,9 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert at.button(key=key).disabled, page
-        assert [e for e in at.error if "training step holds at most 0 MB" in e.value and "lower the batch size" in
-                e.value], (page, [e.value for e in at.error])
+        assert [e for e in at.error if e.value.startswith("This hosted demo trains a model whose training step holds "
+                                                          "at most 0 MB") and "lower the batch size" in e.value], \
+            (page, [e.value for e in at.error])
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "2000")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
     at.session_state["visitor"] = "c" * 32

@@ -193,6 +193,7 @@ def test_bagged_ets_stands_in_for_autoets_among_the_members_and_autoets_stays_ra
     assert np.allclose(pred["val"], np.median([preds[n]["val"] for n in ("BaggedETS", "linear", "mlp")], axis=0))
     before, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE, stand_in=False)
     assert before["settings"]["members"] == ["AutoETS", "BaggedETS", "linear"]   # the rounds before the fourteenth
+    assert "stands in" not in before["note"]
 
     # BaggedETS without a score (its forecasts not finite): AutoETS is a member again, and no note says otherwise.
     preds["BaggedETS"]["val"] = np.full_like(scorer.val_actual, np.nan)

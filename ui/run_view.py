@@ -107,7 +107,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
                 demo.check_memory(spec, memory=preview["memory"])
         except SpecError as exc:
             problem = str(exc)
-            st.error(problem, icon=":material/error:")
+            st.error(form.sentence(problem), icon=":material/error:")   # begun with a capital (a demo check)
     if spec is not None and spec.limit_train:
         # More training samples asked for than the split has: all are used, said here (the run trained on 3,600
         # images under "training samples 5000" without a word: a learner's check).

@@ -250,6 +250,15 @@ def recall(manager) -> dict | None:
     if "study" not in q:
         return None
     jobs = [j for j in q.get("jobs", "").split(",") if j and _a_worker_of(manager.get(j), q["study"])]
+    if not jobs and "jobs" not in q:
+        # A study's address without its workers (typed, or shared within a browser): this visitor's latest
+        # workers of that study on this server, so that whether it runs, and its Stop, show (a demo check).
+        from ui.state import session_owner
+
+        mine = [j for j in manager.jobs(session_owner()) if _a_worker_of(j, q["study"])]
+        if mine:
+            last = mine[-1].id.rsplit("-", 1)[0]   # one submit's workers: search-<study>-<token>-<i>
+            jobs = [j.id for j in mine if j.id.rsplit("-", 1)[0] == last]
     # A storage from the URL is a path or a database this server would open: only locally, where the
     # person at the browser owns the server. On the hosted demo it is the visitor's own journal, always.
     storage = q.get("storage") if is_local() else None

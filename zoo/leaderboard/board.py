@@ -453,7 +453,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
            "settings": {"members": members, "combine": combine, "size": size},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
-           + _stood_in(names, rows)}
+           + (_stood_in(names, rows) if stand_in else "")}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 
