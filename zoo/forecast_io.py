@@ -14,9 +14,9 @@ import csv
 import hashlib
 import io
 import json
-import re
 import math
 import os
+import re
 from pathlib import Path
 
 import pandas as pd

@@ -215,11 +215,11 @@ def progress_printer(event: dict) -> None:
         print(f"{event['status']}: {event.get('reason', '')}", file=sys.stderr, flush=True)
         # The score the pages lead with (the task's headline), so that a run reproduced here reads against the
         # page's number without --json (a learner had to open result.json to compare 88.10%).
-        task, metrics = (event.get("shape") or {}).get("task"), event.get("metrics") or {}
-        if task and metrics.get(get_task(task).headline[0]) is not None:   # MASE is None where its scale is 0
-            t = get_task(task)
-            name, label = t.headline
-            value = metrics[name]
+        task = (event.get("shape") or {}).get("task")
+        t = get_task(task) if task else None
+        value = (event.get("metrics") or {}).get(t.headline[0]) if t else None   # MASE is None where its scale is 0
+        if value is not None:
+            label = t.headline[1]
             shown = f"{value:.2%}" if t.metric_format == "percent" else f"{value:.4g}"
             print(f"{label} {shown} (the best epoch's weights, on the test split); run {event.get('run_dir')}",
                   file=sys.stderr, flush=True)

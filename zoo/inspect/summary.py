@@ -220,8 +220,9 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
 
 def training_bytes(model: nn.Module, shape: DataShape, batch_size: int) -> int:
     """The memory one training step of `model` on batches of `batch_size` holds at its peak, estimated
-    (`training_memory`): a few such steps, measured by hand (a Transformer, an LSTM, a GRU and a TCN over
-    512-1,000 steps), rose by 0.9 to 1.6 times this."""
+    (`training_memory`). Measured by hand (a process's peak resident memory over one step with Adam: a
+    Transformer, an LSTM, a GRU and a TCN over 512-1,000 steps, batches of 64-256), a step rose by 0.9 to 1.8
+    times this: the backward pass's own temporaries are not in it, so the demo's cap is on this estimate."""
     per_sample, fixed = training_memory(model, shape)
     return int(per_sample * batch_size + fixed)
 
