@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser import wait_for_app
+from tests.browser import after_run, wait_for_app
 from tests.conftest import shot
 from zoo.engine import run_experiment
 from zoo.spec import ExperimentSpec
@@ -25,8 +25,13 @@ def no_exception(page) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-    wait_for_app(page)
+    """Open a tab and wait for the run its click starts (pages/inspect.py's tabs rerun on change and
+    draw only the open tab) to end: a run that has not started yet is not taken for one that has, and
+    a click that lands while it draws is not lost (a CI run lost Grad-CAM++'s click that way)."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.get_attribute("aria-selected") == "true":
+        return
+    after_run(page, tab.click)
 
 
 def test_inspect_run_shows_summary_and_grad_cam_overlay(app_server, finished_run, page):
