@@ -179,8 +179,8 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
 
 def memory_limit() -> float | None:
     """Where measuring a model's training memory stops (zoo/inspect/summary.training_memory's `limit`): the demo's
-    cap, so that a forward of 4 samples past it (a sample past a quarter of the cap) is judged over it without
-    holding more; None outside the demo."""
+    cap, so that a model one sample of which is past it is judged over it without holding more; None outside the
+    demo."""
     c = caps()
     return None if c is None else c.train_memory_mb * 1e6
 

@@ -239,9 +239,11 @@ def training_memory(model: nn.Module, shape: DataShape, limit: float | None = No
     moments (4 copies). Measured rather than derived from the layers: attention keeps batch x heads x L x L, a
     recurrent layer every step's gates, and the zoo's models differ in both.
 
-    `limit` (bytes): a forward that keeps more stops there and a sample counts as infinite, so that measuring an
-    absurd model (a Transformer over 5,000 steps) never holds more than about that much. The model comes back
-    as it was: its train/eval flags and its buffers (batch norm's running statistics)."""
+    `limit` (bytes): a forward that keeps more stops there, so that measuring an absurd model (a Transformer over
+    5,000 steps) never holds more than about that much. Where 4 samples pass it, the slope is read from 1 and 2,
+    and where 2 do, one sample's whole keep is taken (a batch of 1 to 3 may still fit); where 1 does, a sample
+    counts as infinite. The model comes back as it was: its train/eval flags and its buffers (batch norm's
+    running statistics)."""
     import math
 
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
@@ -264,9 +266,18 @@ def training_memory(model: nn.Module, shape: DataShape, limit: float | None = No
             model(torch.zeros((n, *shape.input_shape())))
         return sum(saved.values())
 
+    def per_sample() -> float:
+        for small, large in ((2, 4), (1, 2)):
+            try:
+                first = kept(small)
+                return (kept(large) - first) / (large - small)
+            except _OverLimit:
+                pass
+        return kept(1)   # one sample's whole keep, what does not grow included: an upper bound for a batch of 1
+
     try:
         model.train()
-        two, four = kept(2), kept(4)
+        sample = per_sample()
     except _OverLimit:
         return math.inf, fixed
     finally:
@@ -275,7 +286,7 @@ def training_memory(model: nn.Module, shape: DataShape, limit: float | None = No
         with torch.no_grad():
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
-    return max(0.0, (four - two) / 2), fixed
+    return max(0.0, sample), fixed
 
 
 def shape_for_spec(spec, data_dir=None) -> DataShape:
