@@ -11,7 +11,7 @@ narrow. The pick is the board's (the median of the best three; the score does no
 intervals are recalibrated here from the forecasts the cache holds, so no board is rerun.
 
 The scores:
-- "plain": |residual| per horizon step, the board's now (zoo/leaderboard/board.py, `Scorer`).
+- "plain": |residual| per horizon step, the board's now (zoo/leaderboard/scoring.py, `Scorer`).
 - "level": |residual| over the mean |value| of the lookback before the origin, the interval then
   that share of the level before each test origin (on series above 0; plain on the others).
 - "recent": plain, calibrated on the later half of the validation origins only (nearer the test).
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from selection_dev import ROUND13, keeping, with_ensemble  # noqa: E402
 from zoo.forecast.scores import conformal_intervals, interval_coverage  # noqa: E402
-from zoo.leaderboard.board import level_before  # noqa: E402
+from zoo.leaderboard.scoring import level_before  # noqa: E402
 
 LEVEL = 0.8
 SCORES = ("plain", "level", "recent")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench.forecast_peers import DATA, SERIES  # noqa: E402
 from zoo.data.series import read_series  # noqa: E402
 from zoo.forecast.scores import conformal_intervals  # noqa: E402
-from zoo.leaderboard.board import Scorer  # noqa: E402
+from zoo.leaderboard.scoring import Scorer  # noqa: E402
 from zoo.leaderboard.candidates import Board, all_candidates  # noqa: E402
 from zoo.leaderboard.plan import make_plan  # noqa: E402
 

@@ -226,6 +226,7 @@ sys.path.insert(0, str(ROOT))
 
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard  # noqa: E402
 from zoo.leaderboard import board as board_module  # noqa: E402
+from zoo.leaderboard import scoring  # noqa: E402
 from zoo.leaderboard import candidates as candidates_module  # noqa: E402
 from zoo.leaderboard import plan as plan_module  # noqa: E402
 
@@ -449,7 +450,7 @@ def rule_combination(kept, size=3, weighted=False, later_half=False, per_kind=0)
     kind_of = {r["name"]: r["kind"] for r in kept["rows"]}
 
     def combine(chosen_on: np.ndarray, part):
-        maes = {n: board_module._or_inf(board_module._mae(scorer.val_actual[chosen_on], preds[n]["val"][chosen_on]))
+        maes = {n: board_module._or_inf(scoring.mae(scorer.val_actual[chosen_on], preds[n]["val"][chosen_on]))
                 for n in names}
         ranked = sorted(names, key=maes.get)
         members = ranked[:size] if not per_kind else [
@@ -494,7 +495,7 @@ def rule_per_step(kept, size=3):
         forecasts = {n: part(n) for n in names}
         out = np.empty_like(forecasts[names[0]])
         for h in range(H):
-            maes = {n: board_module._or_inf(board_module._mae(scorer.val_actual[chosen_on, h],
+            maes = {n: board_module._or_inf(scoring.mae(scorer.val_actual[chosen_on, h],
                                                               preds[n]["val"][chosen_on, h])) for n in names}
             members = sorted(names, key=maes.get)[:size]
             out[:, h] = np.median([forecasts[n][:, h] for n in members], axis=0)

@@ -118,7 +118,8 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
     validation; with one candidate scored, that one alone, and its label says so."""
     from types import SimpleNamespace
 
-    from zoo.leaderboard.board import ENSEMBLE_SIZE, Scorer, _ensemble
+    from zoo.leaderboard.board import ENSEMBLE_SIZE, _ensemble
+    from zoo.leaderboard.scoring import Scorer
     from zoo.leaderboard.candidates import Forecasts
 
     y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
@@ -168,7 +169,8 @@ def test_bagged_ets_stands_in_for_autoets_among_the_members_and_autoets_stays_ra
     and is still ranked; without BaggedETS's score (not run, or no finite forecast), AutoETS is a member."""
     from types import SimpleNamespace
 
-    from zoo.leaderboard.board import ENSEMBLE_SIZE, STANDS_IN_FOR, Scorer, _ensemble, rank
+    from zoo.leaderboard.board import ENSEMBLE_SIZE, STANDS_IN_FOR, _ensemble, rank
+    from zoo.leaderboard.scoring import Scorer
     from zoo.leaderboard.candidates import Forecasts
 
     assert STANDS_IN_FOR == {"BaggedETS": "AutoETS"}
@@ -288,7 +290,8 @@ def test_a_perfect_validation_score_is_chosen_first_in_every_fold():
     include a candidate whose validation forecasts are exact."""
     from types import SimpleNamespace
 
-    from zoo.leaderboard.board import Scorer, _ensemble
+    from zoo.leaderboard.board import _ensemble
+    from zoo.leaderboard.scoring import Scorer
     from zoo.leaderboard.candidates import Forecasts
 
     y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
@@ -375,7 +378,8 @@ def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path,
     """AutoARIMA's first fold took 44 s of a 60 s budget and was skipped only after it, and the zoo
     models behind it never started. A first fold past (time left) / (fits to make) cannot pass the
     check after it, so it is stopped at that point, said so, and the board goes on with the time left."""
-    from zoo.leaderboard.board import Scorer, _run_candidate, seconds_said
+    from zoo.leaderboard.board import _run_candidate, seconds_said
+    from zoo.leaderboard.scoring import Scorer
     from zoo.leaderboard.candidates import Candidate, Stopped
 
     board = board_on(monthly_csv(tmp_path / "s.csv"))
@@ -408,7 +412,8 @@ def test_the_budget_projects_each_later_fit_by_its_rows(room):
     """After its first fold, a candidate whose fits cost in proportion to their rows is stopped when
     the later, longer fits would not end in the time left, though the first fold's time times the
     fits left would (the projection before); with room for them, it finishes within the budget."""
-    from zoo.leaderboard.board import Scorer, _run_candidate, seconds_said
+    from zoo.leaderboard.board import _run_candidate, seconds_said
+    from zoo.leaderboard.scoring import Scorer
     from zoo.leaderboard.candidates import Board
 
     t = np.arange(400)
@@ -704,7 +709,7 @@ def test_the_numbers_against_independent_computations(tmp_path, classical):
     that its numba kernels get the writable array they need (zoo/leaderboard/classical.py)."""
     import statsforecast.models
 
-    from zoo.leaderboard.board import Scorer
+    from zoo.leaderboard.scoring import Scorer
 
     path = monthly_csv(tmp_path / "s.csv")
     # A budget the fits cannot reach: AutoCES's first fold compiles its numba kernels in a fresh
@@ -762,7 +767,7 @@ def test_intervals_are_a_share_of_the_level_before_each_origin_on_a_series_above
     """The conformal score is |residual| over the mean value of the lookback before the origin
     (bench/coverage_dev.py): the quantile and the coverage against a computation written out here,
     and the pick's bands in backtest.csv and forecast.csv that share of the level before each origin."""
-    from zoo.leaderboard.board import Scorer
+    from zoo.leaderboard.scoring import Scorer
 
     def level(y, t, lookback):
         return np.mean(np.abs(y[max(0, t - lookback):t]))

@@ -1,6 +1,6 @@
 """Running a leaderboard: every candidate through the validation folds and the test part within
-the budget, an ensemble of the best few, the ranking, the pick's conformal intervals, and the run
-directory (zoo/runs.py's BoardWriter) written as it goes.
+the budget (each scored alike: zoo/leaderboard/scoring.py), an ensemble of the best few, the ranking,
+the pick's conformal intervals, and the run directory (zoo/runs.py's BoardWriter) written as it goes.
 
 The candidates are ranked by their validation MAE over every validation origin of every fold; the
 pick is the ensemble, the median of the best three (see `choose`), or the first of the ranking when
@@ -24,9 +24,9 @@ from typing import Callable
 
 import numpy as np
 
-from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, seasonal_scale
 from zoo.leaderboard.candidates import Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
+from zoo.leaderboard.scoring import Scorer, mae
 from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
 from zoo.registry import SpecError
 
@@ -38,86 +38,6 @@ ENSEMBLE_SIZE = 3     # the ensemble: the median of the best 3 on validation (se
 # "Choosing the pick on development series").
 STANDS_IN_FOR = {"BaggedETS": "AutoETS"}
 SPARK_HISTORY = 3     # the sparkline: the last 3 horizons of history, then the forecast
-
-
-def _mae(actual: np.ndarray, pred: np.ndarray) -> float | None:
-    if pred.size == 0 or not np.isfinite(pred).all():
-        return None
-    return float(np.mean(np.abs(actual - pred)))
-
-
-def _smape(actual, pred) -> float | None:
-    if pred.size == 0 or not np.isfinite(pred).all():
-        return None
-    denom = np.abs(actual) + np.abs(pred)
-    return float(100 * np.mean(np.divide(2 * np.abs(actual - pred), denom, out=np.zeros_like(denom),
-                                         where=denom > 0)))
-
-
-def level_before(y: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
-    """The mean |value| of the `lookback` rows before each origin (fewer at the very start). One
-    origin at a time: a board scores at most MAX_VAL_ORIGINS + MAX_TEST_ORIGINS of them, and a
-    cumulative sum would copy a 1,000,000-row series twice."""
-    return np.array([np.abs(y[max(0, int(t) - lookback):int(t)]).mean() if t > 0 else 0.0 for t in origins])
-
-
-class Scorer:
-    """Actuals and scales of the validation and test origins, the same for every candidate."""
-
-    def __init__(self, y: np.ndarray, plan):
-        H = plan.horizon
-        self.y, self.plan = y, plan
-        self.val_actual = y[plan.val_origins[:, None] + np.arange(H)]
-        self.test_actual = y[plan.test_origins[:, None] + np.arange(H)]
-        self.val_scale = seasonal_scale(y[:plan.val_start], plan.period)
-        self.test_scale = seasonal_scale(y[:plan.test_start], plan.period)
-        # The conformal score is |residual| per horizon step over the level before the origin (the
-        # mean value of the lookback before it), on a series above 0 before the test part: an
-        # interval is then a share of the level, as a growing series' errors are. Over the 26
-        # development series of bench/coverage_dev.py the pick's 80% interval covered 79.1% of the
-        # test actuals on average with it, 66.0% with the plain |residual| (the score before),
-        # which stays for series that reach 0 or below. (Over the std of the lookback instead, as
-        # zoo.forecast.window_scale does for one model's report, over-covered on validation:
-        # BENCHMARKS.md.)
-        self.val_spread = np.ones(len(plan.val_origins))
-        self.test_spread = np.ones(len(plan.test_origins))
-        self.last_spread = 1.0
-        self.intervals = "split-conformal over the validation origins: the quantile of |residual| per horizon step"
-        # Decided on the rows before the test part alone (so are the validation levels, all above 0
-        # then); a test origin's level is what its lookback holds, 0 after a lookback of zeros (a
-        # zero-width interval there), and never changes the score the others get.
-        if (y[:plan.test_start] > 0).all():
-            levels = level_before(y, np.concatenate([plan.val_origins, plan.test_origins, [len(y)]]), plan.lookback)
-            n_val = len(plan.val_origins)
-            self.val_spread, self.test_spread = levels[:n_val], levels[n_val:-1]
-            self.last_spread = float(levels[-1])
-            self.intervals = ("split-conformal over the validation origins: the quantile per horizon step of "
-                              "|residual| / the mean value of the lookback before the origin, times that mean "
-                              "before each forecast")
-
-    def row(self, val_pred: np.ndarray, test_pred: np.ndarray | None, calibration: np.ndarray | None = None) -> dict:
-        """Scores on validation and test; the intervals are calibrated on `calibration` (the validation
-        forecasts of what forecasts the test part), `val_pred` when not given."""
-        out = {"val_mae": _mae(self.val_actual, val_pred)}
-        out["val_mase"] = None if out["val_mae"] is None or not self.val_scale else out["val_mae"] / self.val_scale
-        if test_pred is not None:
-            out["test_mae"] = _mae(self.test_actual, test_pred)
-            out["test_mase"] = (None if out["test_mae"] is None or not self.test_scale
-                                else out["test_mae"] / self.test_scale)
-            out["test_smape"] = _smape(self.test_actual, test_pred)
-            quantiles = self.quantiles(val_pred if calibration is None else calibration)
-            for level, q in quantiles.items():
-                # No interval at this level (NaN half-widths: too few validation origins to calibrate
-                # it, see conformal_intervals) is no coverage, not a coverage of 0%.
-                out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
-                    self.test_actual, test_pred, q, scale=self.test_spread) if _finite(q) else None
-        return out
-
-    def quantiles(self, val_pred: np.ndarray) -> dict:
-        """Split-conformal quantiles per horizon step of |residual| over the validation origins."""
-        if not np.isfinite(val_pred).all():
-            return {lv: None for lv in LEVELS}
-        return conformal_intervals((self.val_actual - val_pred) / self.val_spread[:, None], LEVELS)
 
 
 def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None] | None = None,
@@ -253,10 +173,6 @@ def _unfinished(rows: list[dict], budget: float) -> str:
              f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
     parts = [p for p in parts if p]
     return f"; {', '.join(parts)} (see skipped)" if parts else ""
-
-
-def _finite(halfwidths: np.ndarray | None) -> bool:
-    return halfwidths is not None and bool(np.isfinite(halfwidths).all())
 
 
 def _or_inf(score: float | None) -> float:
@@ -435,7 +351,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
         if not inside.any():
             continue
         others = ~inside if (~inside).any() else inside
-        by_others = sorted(names, key=lambda n: _or_inf(_mae(scorer.val_actual[others], preds[n]["val"][others])))
+        by_others = sorted(names, key=lambda n: _or_inf(mae(scorer.val_actual[others], preds[n]["val"][others])))
         val[inside] = merge([preds[n]["val"][inside] for n in by_others[:size]], axis=0)
     members = names[:size]
     # For the intervals, the residuals of the combination that forecasts the test part: these members
