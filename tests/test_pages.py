@@ -684,3 +684,38 @@ def test_more_training_samples_than_the_split_has_says_all_are_used(runs_dir):
             "are used" in c.value], [c.value for c in at.caption]
     at = open_page("pages/train.py", state={widget_key("train-settings", "limit_train"): "100"})
     assert not [c for c in at.caption if "so all of them are used" in c.value]
+
+
+def _stopped_run(runs_dir, during_epoch: int):
+    """A run stopped by request as the Stop button stops one: during `during_epoch` (1: before any epoch ended)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    ended = []
+    result = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir,
+                            callback=lambda e: ended.append(e) if e["type"] == "epoch" else None,
+                            should_stop=lambda: len(ended) >= during_epoch - 1)
+    assert result.status == "stopped" and result.epochs_run == during_epoch - 1
+    return result.run_id
+
+
+@pytest.mark.parametrize("during_epoch", [1, 2])
+def test_a_stopped_runs_test_score_is_the_same_on_the_train_and_runs_pages(runs_dir, during_epoch):
+    """A stopped run's best checkpoint is evaluated on the test split: after an epoch, a trained model's score,
+    which both pages show; stopped in its first epoch, the initial weights' (about 10%), which neither shows
+    as a score (the Train page showed "test accuracy 9.90%" where the Runs page showed "—")."""
+    run_id = _stopped_run(runs_dir, during_epoch)
+    saved = json.loads((runs_dir / run_id / "result.json").read_text())
+    assert saved["metrics"]["test_accuracy"] is not None   # evaluated either way: what differs is whose weights
+    train = open_page("pages/train.py", query={"run": run_id})
+    no_exceptions(train)
+    shown = next(m for m in train.metric if m.label == "test accuracy").value
+    runs = open_page("pages/runs.py")
+    no_exceptions(runs)
+    table = runs.dataframe[0].value
+    listed = table["test accuracy"].iloc[0] if "test accuracy" in table else None
+    if during_epoch == 1:
+        assert shown == "—" and (listed is None or listed != listed)
+    else:
+        assert shown == f"{saved['metrics']['test_accuracy']:.2%}"
+        assert listed is not None and listed == listed

@@ -30,17 +30,15 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     result = run.result
     status = job.status if job is not None and job.active else run.status
     rows = run.epoch_rows()
-    metrics = result.get("metrics") or {}
+    metrics = run.test_scores   # none for the initial weights of a run that ended before its first epoch
     best_epoch = result.get("best_epoch")
     best = next((r for r in rows if r.get("epoch") == best_epoch), None)
     speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
     when = run.started
     search = result.get("search") or {}
     model = run.spec.model
-    if run.untrained:
-        # The scores are of the initial weights, not of a trained model, so the table shows none (the
-        # run's page says why).
-        metrics, best_epoch = {}, None
+    if run.untrained:   # its "best" checkpoint is the initial weights: no epoch to name (the run's page says why)
+        best_epoch = None
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
         pick = result.get("pick") or {}

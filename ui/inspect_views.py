@@ -113,7 +113,7 @@ def subject_from_run(run) -> Subject:
     extra = data.extra or {}
     windows = extra.get("windows")
     status = run.result.get("status", "unknown")
-    metrics = run.result.get("metrics") or {}
+    metrics = run.test_scores
     score = (f" · test accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else "")
     # A run that ended before its first epoch holds its initial weights (ui/image_results.py says so on Train).
     weights = " · initial weights: no epoch finished" if run.untrained else f"{score} · best weights"
@@ -387,7 +387,7 @@ def enlarge(rgb: np.ndarray, size: int = 224) -> np.ndarray:
 
 
 def run_label(run) -> str:
-    metrics = run.result.get("metrics") or {}
+    metrics = run.test_scores
     score = " · untrained" if run.untrained else f" · accuracy {metrics['test_accuracy']:.2%}" if (
         "test_accuracy" in metrics) else (f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
     from zoo.forecast_io import display_name

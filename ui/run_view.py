@@ -353,12 +353,12 @@ def finished_run(run, job, key: str) -> None:
 def summary_metrics(run) -> None:
     task = get_task(run.spec.task)
     result = run.result
-    metrics = result.get("metrics") or {}
     name, label = task.headline
     cols = st.columns(3)
-    value = metrics.get(name)
+    value = run.test_scores.get(name)   # as the Runs page's table has it (zoo/runs.Run.test_scores)
     if value is None:
-        cols[0].metric(label, "—")
+        cols[0].metric(label, "—", help="no epoch finished: the initial weights are not a trained model to score"
+                       if run.untrained else None)
     else:
         # Beside the trivial answer (zoo/verdict.py): 10.7% reads as a score until one knows 10 classes give
         # 10% by chance (a learner's check).

@@ -318,6 +318,14 @@ class Run:
         return self.status in ENDED and not self.is_leaderboard and self.result.get("best_epoch") == 0
 
     @property
+    def test_scores(self) -> dict:
+        """The test split's scores of a trained model, as result.json holds them; none for an untrained run. A
+        stopped run's best checkpoint is evaluated like any other's, but one stopped (or diverged) before its
+        first epoch ended kept the initial weights, and their chance-level score read as a result. Every page
+        that shows a run's scores reads them here (the Train page showed 10.50% where the Runs page showed "—")."""
+        return {} if self.untrained else dict(self.result.get("metrics") or {})
+
+    @property
     def has_checkpoint(self) -> bool:
         return (self.path / CHECKPOINT).exists()
 
