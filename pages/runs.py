@@ -7,7 +7,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import (field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff,
+from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff,
                         without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
@@ -62,7 +62,7 @@ else:
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),
             "best val loss": st.column_config.NumberColumn(format="%.4f"),
-            "test accuracy": st.column_config.NumberColumn(format="percent"),
+            "test accuracy": st.column_config.NumberColumn(format=ACCURACY_FORMAT),
             "test loss": st.column_config.NumberColumn(format="%.4f"),
             "test MSE (norm.)": st.column_config.NumberColumn(format="%.4f", help="series: on the training split's "
                                                                                   "scale, as published tables"),

@@ -719,3 +719,17 @@ def test_a_stopped_runs_test_score_is_the_same_on_the_train_and_runs_pages(runs_
     else:
         assert shown == f"{saved['metrics']['test_accuracy']:.2%}"
         assert listed is not None and listed == listed
+
+
+def test_a_runs_accuracy_reads_the_same_on_the_train_and_runs_pages(runs_dir):
+    """One accuracy, one way of writing it: the Runs table's "percent" column wrote 12% (or 10.5%) where the
+    Train page wrote 12.00%. The table's cell as its column's format writes it (sprintf, as Streamlit does)."""
+    run_id = _stopped_run(runs_dir, during_epoch=2)
+    train = open_page("pages/train.py", query={"run": run_id})
+    shown = next(m for m in train.metric if m.label == "test accuracy").value
+    runs = open_page("pages/runs.py")
+    no_exceptions(runs)
+    column = json.loads(runs.dataframe[0].proto.columns)["test accuracy"]
+    written = column["type_config"]["format"]
+    assert written != "percent", "Streamlit's percent format drops trailing zeros: 12% beside 12.00%"
+    assert written % runs.dataframe[0].value["test accuracy"].iloc[0] == shown

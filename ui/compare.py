@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from zoo.registry import TASKS, get_task
+from zoo.registry import PERCENT_DIGITS, TASKS, get_task
 from zoo.plots import count_axis
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
@@ -152,9 +152,16 @@ def keep_ticks(records: list[dict], table_key: str, existing: set[str] | None = 
     state["runs-shown"], state["runs-picked"] = ids, [ids[i] for i in rows] + hidden
 
 
+# The accuracy in points, written as the run's page writes it (zoo/registry.format_percent): Streamlit's "percent"
+# format drops trailing zeros, and the table said 12% where the page said 12.00%.
+ACCURACY_FORMAT = f"%.{PERCENT_DIGITS}f%%"
+
+
 def runs_table(records: list[dict]) -> pd.DataFrame:
-    """The table's rows, without the columns no run fills (no series runs: no MSE column)."""
+    """The table's rows, without the columns no run fills (no series runs: no MSE column); the accuracy in points
+    (ACCURACY_FORMAT)."""
     frame = pd.DataFrame([{k: r[k] for k in TABLE_COLUMNS} for r in records], columns=list(TABLE_COLUMNS))
+    frame["test accuracy"] = frame["test accuracy"].map(lambda v: None if v is None else 100 * v)
     empty = [c for c in TABLE_COLUMNS if c not in ("run", "status", "mine") and
              frame[c].map(lambda v: v is None or v == "" or (isinstance(v, float) and v != v)).all()]
     return frame.drop(columns=empty)

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from zoo.registry import format_percent
 
 GRID_COLUMNS = 8
 GRID_IMAGES = 32
@@ -76,7 +77,8 @@ def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
     c1, c2 = st.columns([2, 3])
     view = c1.selectbox("Show", choices, key=f"{key}-grid-view",
                         help="Ordered by the loss of each image: the most confidently wrong first")
-    c2.caption(f"{int(wrong.sum())} mistakes out of {len(wrong)} test images (accuracy {1 - wrong.mean():.2%}). "
+    c2.caption(f"{int(wrong.sum())} mistakes out of {len(wrong)} test images "
+               f"(accuracy {format_percent(1 - wrong.mean())}). "
                "Under each image: the prediction and its confidence; for a mistake, in red, and the true class.")
     order = evaluation["ranking"]
     if view == "mistakes only":

@@ -20,7 +20,7 @@ from ui import drafts
 from ui.text import plain
 
 from zoo.plots import log_ticks
-from zoo.registry import DataShape, SpecError, get_task
+from zoo.registry import DataShape, SpecError, format_percent, get_task
 
 INDENT = "\u2003"   # an em space: leading ASCII spaces collapse in the grid
 SCHEME_LABELS = {"default": "PyTorch default", "xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal",
@@ -114,7 +114,7 @@ def subject_from_run(run) -> Subject:
     windows = extra.get("windows")
     status = run.result.get("status", "unknown")
     metrics = run.test_scores
-    score = (f" · test accuracy {metrics['test_accuracy']:.2%}" if "test_accuracy" in metrics else "")
+    score = (f" · test accuracy {format_percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else "")
     # A run that ended before its first epoch holds its initial weights (ui/image_results.py says so on Train).
     weights = " · initial weights: no epoch finished" if run.untrained else f"{score} · best weights"
     return Subject(
@@ -388,7 +388,7 @@ def enlarge(rgb: np.ndarray, size: int = 224) -> np.ndarray:
 
 def run_label(run) -> str:
     metrics = run.test_scores
-    score = " · untrained" if run.untrained else f" · accuracy {metrics['test_accuracy']:.2%}" if (
+    score = " · untrained" if run.untrained else f" · accuracy {format_percent(metrics['test_accuracy'])}" if (
         "test_accuracy" in metrics) else (f" · MAE {metrics['mae']:.3g}" if "mae" in metrics else "")
     from zoo.forecast_io import display_name
 

@@ -364,7 +364,7 @@ def summary_metrics(run) -> None:
         # 10% by chance (a learner's check).
         trivial = (result.get("verdict") or {}).get("trivial_accuracy")
         compared = task.metric_format == "percent" and trivial is not None
-        cols[0].metric(label, f"{value:.2%}" if task.metric_format == "percent" else f"{value:.4g}",
+        cols[0].metric(label, task.format_metric(value),
                        delta=f"{(value - trivial) * 100:+.1f} pts vs trivial" if compared else None,
                        # green only where the verdict counts it better (by its margin, zoo/verdict.py)
                        delta_color="normal" if compared and result["verdict"].get("better") else "off",

@@ -279,6 +279,14 @@ def _absolute_error(out, y):
     return (out.float() - y.float()).abs().mean(dim=1).sum()
 
 
+PERCENT_DIGITS = 2   # an accuracy, wherever a run's is written: 12.00% (the run view, the Runs table, Inspect, the CLI)
+
+
+def format_percent(share: float) -> str:
+    """A share (0.12) as every page writes an accuracy: '12.00%'."""
+    return f"{share:.{PERCENT_DIGITS}%}"
+
+
 @dataclass(frozen=True)
 class Task:
     """What one kind of problem needs, so that no module branches on the task's name."""
@@ -303,6 +311,10 @@ class Task:
     headline: tuple = ("test_loss", "test loss")   # the result's key and label a finished run leads with
     caption_fields: tuple = ()        # spec fields a run's one-line description adds for this task
     trivial: str = ""                 # "module:function(result, data) -> verdict": better than the trivial answer?
+
+    def format_metric(self, value: float) -> str:
+        """The task's metric as the pages and the CLI write a run's score: '12.00%' (an accuracy), '0.8123'."""
+        return format_percent(value) if self.metric_format == "percent" else f"{value:.4g}"
 
     def label(self, monitor: str) -> str:
         """'val loss', 'val accuracy', 'val MAE': what `monitor` means for this task."""

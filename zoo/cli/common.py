@@ -220,6 +220,5 @@ def progress_printer(event: dict) -> None:
         value = (event.get("metrics") or {}).get(t.headline[0]) if t else None   # MASE is None where its scale is 0
         if value is not None:
             label = t.headline[1]
-            shown = f"{value:.2%}" if t.metric_format == "percent" else f"{value:.4g}"
-            print(f"{label} {shown} (the best epoch's weights, on the test split); run {event.get('run_dir')}",
+            print(f"{label} {t.format_metric(value)} (the best epoch's weights, on the test split); run {event.get('run_dir')}",
                   file=sys.stderr, flush=True)
