@@ -53,6 +53,9 @@ if left.button("Train a CNN on sample digits", type="primary", icon=":material/p
     except SpecError as exc:   # refused all the same (the cap was reached from another tab, say)
         st.error(sentence(str(exc)), icon=":material/error:")
     else:
+        from ui.prefill import started_without_form
+
+        started_without_form(job.id)   # the Train page keeps its form as the visitor set it
         st.switch_page("pages/train.py", query_params={"run": job.id})
 if why_not:
     why_start_is_off(why_not, right)

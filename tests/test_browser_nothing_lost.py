@@ -242,3 +242,39 @@ def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, pa
     shot(page, "lost-reload-before-start")
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
     assert slider_value(page, "train-settings-epochs") == "3"
+
+
+def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_server, page):
+    """A person set a model up on Train, came back to the app's front page later (a new session) and pressed
+    "Train a CNN on sample digits": the Train page it opened showed the sample run's settings in the form
+    (cnn, 5 epochs), and once that run was closed they were kept as the person's own. The one-click run
+    leaves the form as it was set, as it does within the session that set it."""
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    choose(page, "train-model", "mlp")
+    set_slider(page, "train-settings-epochs", "Home", "ArrowRight", "ArrowRight")   # 3
+    typed(page, "train-settings-weight_decay", "0.0375")
+
+    page.goto(app_server.url)   # the front page, a new session
+    wait_for_app(page)
+    page.get_by_role("button", name="Train a CNN on sample digits").click()
+    run_id = page.wait_for_function("() => location.pathname.endsWith('/train') && "
+                                    "new URLSearchParams(location.search).get('run')").json_value()
+    # (A toast lasts seconds: looked for as soon as the page is the Train page's.)
+    page.get_by_text(f"The form holds what you set, not the settings of run {run_id}").first.wait_for()
+    run_heading(page, run_id).wait_for(timeout=30_000)
+    wait_for_app(page)
+    wait_for_input(page, "train-settings-weight_decay", "0.0375")
+    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
+    assert slider_value(page, "train-settings-epochs") == "3"
+    shot(page, "lost-home-sample-run")
+    # The sample run ends (about 30 s here) before the next step: the next tests have the CPU.
+    page.get_by_role("button", name="Train again").wait_for(timeout=180_000)
+
+    # Closed, and after a reload: still what was set (the sample run's settings had been kept as the draft).
+    after_run(page, page.get_by_role("button", name="Close this run").click)
+    page.reload()
+    wait_for_app(page)
+    wait_for_input(page, "train-settings-weight_decay", "0.0375")
+    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
+    assert slider_value(page, "train-settings-epochs") == "3"

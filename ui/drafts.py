@@ -208,6 +208,11 @@ def restore(forms: Iterable[str]) -> None:
         restored[form] = here
 
 
+def kept_own(form: str) -> bool:
+    """Whether the visitor has a draft of the form on its page's own address (no run): what they set there."""
+    return store().has(_who(), form, None)
+
+
 def holds(form: str) -> bool:
     """Whether the form's values are the visitor's draft for this very address, restored in this session:
     then a run's settings do not replace them (ui/prefill.take_prefill)."""

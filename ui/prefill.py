@@ -1,6 +1,7 @@
 """A form filled from a spec: "Train again" and "Train with best" hand one to the page of its task
 (`hand_off`), and a new browser session on a run's address fills the form from that run once
-(`take_prefill`), unless the visitor's draft of the form on that address holds (ui/drafts.py).
+(`take_prefill`), unless the visitor's draft of the form on that address holds (ui/drafts.py), or the run was
+started without the form (the Home page's sample run: `started_without_form`) and the visitor has a draft of it.
 
 The pages call `take_prefill(task)` before their widgets and give what it returns to ui/form.py; the
 run view (ui/run_view.py) and the search and leaderboard views call `hand_off`.
@@ -18,6 +19,7 @@ from zoo.spec import ExperimentSpec
 
 PREFILL = "prefill_spec"
 RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
+STARTED_WITHOUT_FORM = "prefill-started-without-form"   # this session's runs started without their page's form
 
 
 def hand_off(spec: ExperimentSpec | dict) -> None:
@@ -26,6 +28,14 @@ def hand_off(spec: ExperimentSpec | dict) -> None:
     st.session_state[PREFILL] = spec.to_dict()
     st.query_params.pop("run", None)
     st.switch_page(get_task(spec.task).page)
+
+
+def started_without_form(run_id: str) -> None:
+    """Say that this session started `run_id` without the form of its task's page (the Home page's sample run):
+    that page, opening it, keeps the form as the visitor set it rather than fill it from the run. Drawn first in
+    a new session (the front page opened another day), the Train form had shown the sample run's settings over
+    the visitor's, and kept them as theirs once the run was closed."""
+    st.session_state.setdefault(STARTED_WITHOUT_FORM, set()).add(run_id)
 
 
 def take_prefill(task: str) -> dict | None:
@@ -72,6 +82,10 @@ def _restore_after_reload(task: str) -> None:
             # which a learner found hard to follow.)
             st.toast(f"The form holds what you last set while viewing run {run_id}, not that run's settings"
                      + (f": press {button} to fill them in." if again else "."), icon=":material/edit_note:")
+        return
+    if run_id in st.session_state.get(STARTED_WITHOUT_FORM, ()) and drafts.kept_own(task):
+        # Their set-up (ui/drafts.restore put it in the form), not the sample's: "Train again" fills that in.
+        st.toast(f"The form holds what you set, not the settings of run {run_id}.", icon=":material/edit_note:")
         return
     manager = job_manager()
     named = job = manager.get(run_id) if run_id else None
