@@ -733,3 +733,21 @@ def test_a_runs_accuracy_reads_the_same_on_the_train_and_runs_pages(runs_dir):
     written = column["type_config"]["format"]
     assert written != "percent", "Streamlit's percent format drops trailing zeros: 12% beside 12.00%"
     assert written % runs.dataframe[0].value["test accuracy"].iloc[0] == shown
+
+
+def test_the_run_views_list_of_other_runs_says_where_the_rest_are(trained_runs, tmp_path, monkeypatch):
+    """"Your other runs (23)" listed 20 runs and said nothing of the other 3: the Runs page lists them all."""
+    import shutil
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    for i in range(24):   # the run shown and 23 others, copies of one real run
+        shutil.copytree(src / ids[0], root / f"{ids[0][:-2]}{i:02d}")
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("pages/train.py", query={"run": f"{ids[0][:-2]}00"})
+    no_exceptions(at)
+    others = next(e for e in at.expander if e.label.startswith("Your other runs"))
+    assert others.label == "Your other runs (23)"
+    assert len([b for b in others.button if b.key.startswith("train-other-")]) == 20
+    assert "The first 20 of these 23, live ones first, then the newest; the Runs page lists every one." in \
+        text_of(at)

@@ -436,6 +436,9 @@ def _reproduce_caveat(run) -> str | None:
     return None
 
 
+OTHER_RUNS_LISTED = 20   # in the run view's list of the visitor's other runs; the Runs page has them all
+
+
 def _other_runs(task: str, key: str, current: str | None) -> None:
     """This visitor's other runs of this page's task: the live ones first, then the newest."""
     page = get_task(task).page
@@ -451,13 +454,17 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
         # expander was drawn anew, closed, under the visitor's click (a browser test's run of three).
         with st.expander(f"Your {'other ' if shown_is_mine else ''}runs ({len(others)})", key=f"{key}-others",
                          on_change="rerun"):
-            for run_id, status in others[:20]:
+            for run_id, status in others[:OTHER_RUNS_LISTED]:
                 # A button, not st.page_link: a link to this same page with ?run= left the browser's URL
                 # without it (Streamlit 1.67), so the next widget's rerun sent no run and closed the run
                 # (its "Run this board again" or backtest slider did nothing). Set here, the server's
                 # query string reaches the URL, as start_run's does.
                 st.button(f"{run_id} · {status}", key=f"{key}-other-{run_id}", type="tertiary",
                           icon=":material/history:", on_click=_open_run, args=(key, run_id))
+            if len(others) > OTHER_RUNS_LISTED:   # the count above is of them all (it said 23 over 20 buttons)
+                st.caption(f"The first {OTHER_RUNS_LISTED} of these {len(others)}, live ones first, then the newest; "
+                           "the Runs page lists every one.")
+                st.page_link("pages/runs.py", label="Open the Runs page", icon=":material/table_rows:")
 
 
 def _open_run(key: str, run_id: str) -> None:
