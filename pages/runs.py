@@ -7,8 +7,8 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table, spec_diff,
-                        without_curves)
+from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table,
+                        spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
 from zoo.registry import get_task

@@ -108,8 +108,12 @@ def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
     proc = zoo_main("train", "--optimizer", "sgd", "--lr", "1e4", "--epochs", "2", "--json", "--runs-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     result = last_json(proc)
-    assert result["status"] == "diverged"
+    assert result["status"] == "diverged" and result["best_epoch"] == 0
     torch.load(Path(result["run_dir"]) / "best.pt", weights_only=True)
+    # Diverged in its first epoch: the initial weights' chance-level accuracy is no result, as on the pages
+    # (zoo/runs.ended_untrained); it had ended with "test accuracy 10.70% (the best epoch's weights ...)".
+    assert "no epoch finished: the initial weights are not a trained model to score" in proc.stderr
+    assert "test accuracy" not in proc.stderr
 
 
 def _ctrl_c(args, runs: Path, ready, started=lambda pid: None) -> tuple[subprocess.Popen, str, str]:

@@ -721,6 +721,24 @@ def test_a_stopped_runs_test_score_is_the_same_on_the_train_and_runs_pages(runs_
         assert listed is not None and listed == listed
 
 
+def test_a_series_run_stopped_in_its_first_epoch_says_its_scores_are_an_untrained_models(runs_dir):
+    """The Forecast page's headline showed "—" for it, but the table against the baselines gave the initial
+    weights' scores with no word of it (an image run's page says so above its results)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    result = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", epochs=2, limit_train=256),
+                            runs_dir=runs_dir, should_stop=lambda: True)
+    assert result.status == "stopped" and result.epochs_run == 0
+    at = open_page("pages/forecast.py", query={"run": result.run_id})
+    no_exceptions(at)
+    assert next(m for m in at.metric if m.label == "test MASE").value == "—"
+    shown = text_of(at)
+    assert "Against the baselines" in [h.value for h in at.subheader]
+    assert "the checkpoint holds the initial weights: the model's column and the backtest below show an untrained " \
+           "model" in shown
+
+
 def test_a_runs_accuracy_reads_the_same_on_the_train_and_runs_pages(runs_dir):
     """One accuracy, one way of writing it: the Runs table's "percent" column wrote 12% (or 10.5%) where the
     Train page wrote 12.00%. The table's cell as its column's format writes it (sprintf, as Streamlit does)."""

@@ -246,6 +246,9 @@ def sections(run, key: str) -> None:
     backtest, forecast = tables["backtest"], tables["forecast"]
     if result.get("metrics") and result.get("baselines"):
         st.subheader("Against the baselines")
+        if run.untrained:   # as an image run's sections say (ui/image_results.py); the headline shows "—"
+            st.caption("No epoch finished, so the checkpoint holds the initial weights: the model's column and the "
+                       "backtest below show an untrained model.")
         metrics_view(result, spec.model)
     if backtest is not None and len(backtest):
         st.subheader("Backtest")

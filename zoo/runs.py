@@ -120,6 +120,12 @@ def _write_json(path: Path, value: dict) -> None:
     atomic_write_text(path, json.dumps(value, indent=2, default=_json_default))
 
 
+def ended_untrained(result: dict) -> bool:
+    """Whether a training run's result (result.json, or the engine's closing event) ended before any epoch did:
+    its checkpoint is the initial weights and its test scores an untrained model's (Run.untrained, the CLI)."""
+    return result.get("status") in ENDED and result.get("best_epoch") == 0
+
+
 class RunFilesError(SpecError):
     """The run directory cannot be written (read-only, full disk): one sentence, what to do."""
 
@@ -315,7 +321,7 @@ class Run:
     def untrained(self) -> bool:
         """Ended before any epoch did (diverged at once, stopped in the first): its checkpoint holds the initial
         weights, and its test scores are an untrained model's."""
-        return self.status in ENDED and not self.is_leaderboard and self.result.get("best_epoch") == 0
+        return not self.is_leaderboard and ended_untrained(self.result)
 
     @property
     def test_scores(self) -> dict:

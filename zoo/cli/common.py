@@ -218,7 +218,11 @@ def progress_printer(event: dict) -> None:
         task = (event.get("shape") or {}).get("task")
         t = get_task(task) if task else None
         value = (event.get("metrics") or {}).get(t.headline[0]) if t else None   # MASE is None where its scale is 0
-        if value is not None:
-            label = t.headline[1]
-            print(f"{label} {t.format_metric(value)} (the best epoch's weights, on the test split); run {event.get('run_dir')}",
+        from zoo.runs import ended_untrained
+
+        if ended_untrained(event):   # as the pages: the initial weights' chance-level score is not a result
+            print(f"no epoch finished: the initial weights are not a trained model to score; run {event.get('run_dir')}",
                   file=sys.stderr, flush=True)
+        elif value is not None:
+            print(f"{t.headline[1]} {t.format_metric(value)} (the best epoch's weights, on the test split); "
+                  f"run {event.get('run_dir')}", file=sys.stderr, flush=True)
