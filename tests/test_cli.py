@@ -392,6 +392,7 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
                                   f"lookback {fitted['lookback']} and horizon {fitted['horizon']}, as the Forecast page")
     spec = json.loads((Path(last_json(proc)["run_dir"]) / "spec.json").read_text())
     assert (spec["lookback"], spec["horizon"]) == (fitted["lookback"], fitted["horizon"])
+    assert spec["windows_fitted"] == ["lookback", "horizon"]   # the page, opening the run, lets them follow
     # One epoch of one batch: the run's verdict is said, as on the page (it ended "finished: completed its one
     # epoch" and nothing more, with a test MASE of 4.1)
     assert not last_json(proc)["verdict"]["better"]

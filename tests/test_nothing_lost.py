@@ -214,6 +214,48 @@ def test_a_horizon_the_page_sets_fits_the_lookback_the_person_typed(runs_dir):
     assert not at.error, [e.value for e in at.error]
 
 
+def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs_dir):
+    """From a review. On a weekday series the person set the horizon (10) and the page fitted the lookback to it
+    (40); the run reopened in a new session (its address) gave the lookback back as if typed: a horizon changed
+    then left it at 40 where the series suggests 20. The spec says which windows were fitted; they follow the
+    series again, and the person's horizon is kept."""
+    from tests.conftest import wait_for
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+    from zoo.jobs import ACTIVE
+    from zoo.runs import open_run
+
+    days = pd.bdate_range("2022-01-03", periods=300)
+    raw = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "sales": 50 + 10 * np.sin(np.arange(300) * 2 * np.pi / 5)
+                        + np.random.default_rng(0).normal(0, 1, 300)}).to_csv(index=False).encode()
+    sf = fio.read_upload(raw, "weekday.csv")
+    windows = lambda at: (at.number_input(key="forecast-lookback").value,   # noqa: E731
+                          at.number_input(key="forecast-horizon").value)
+    at = upload(page("pages/forecast.py"), "weekday.csv", raw)
+    assert sf.freq == "B"
+    at.number_input(key="forecast-horizon").set_value(10).run()
+    fitted = suggest_windows(sf, horizon=10)["lookback"]
+    assert windows(at) == (fitted, 10)
+    at.session_state["forecast-settings-epochs"] = 1
+    at.run()
+    at.button(key="forecast-start").click().run()
+    clean(at)
+    # the job's run, the store's only one, once it has ended
+    run = wait_for(lambda: next((r for r in map(lambda p: open_run(p.parent.name, runs_dir),
+                                                runs_dir.glob("*/result.json")) if r.status not in ACTIVE), None),
+                   timeout=120, what="the run to end")
+    run_id, spec = run.run_id, run.spec
+    assert (spec.lookback, spec.horizon) == (fitted, 10)
+
+    at = page("pages/forecast.py", query={"run": run_id}, state={"visitor": ME})   # a new session on its address
+    clean(at)
+    assert windows(at) == (fitted, 10), "the run's windows on its data"
+    at.number_input(key="forecast-horizon").set_value(5).run()
+    assert windows(at) == (suggest_windows(sf, horizon=5)["lookback"], 5) != (fitted, 5)
+    assert not at.error, [e.value for e in at.error]
+    assert spec.windows_fitted == ["lookback"] and spec.cli_command().count("--lookback") == 1   # what it used
+
+
 def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after():
     """156 weekly rows with lookback 96 and horizon 13 made one training window: Start was on, the page said only
     that the test windows were few, and the run's MASE of 3.4 read "try a smaller model" (a forecast user's

@@ -468,10 +468,12 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
 
     images = {"a": ExperimentSpec(model="mlp").to_dict(), "b": ExperimentSpec(model="cnn").to_dict()}
     fields = list(spec_diff(images, show_all=True).index)
-    assert "val_fraction" in fields and not {"lookback", "horizon", "split", "season", "target"} & set(fields)
+    assert "val_fraction" in fields and not {"lookback", "horizon", "split", "season", "target",
+                                             "windows_fitted"} & set(fields)
     mixed = spec_diff({"a": images["a"], "s": ExperimentSpec(task="series", data="ETTh1", model="linear").to_dict()},
                       show_all=True)
     assert mixed.loc["lookback", "a"] == "—" and mixed.loc["val_fraction", "s"] == "—"
+    assert (mixed.loc["windows_fitted", "a"], mixed.loc["windows_fitted", "s"]) == ("—", "none")
     # A model parameter one run sets: "(default)" where the other's model has it, "—" where it has none.
     lstm = ExperimentSpec(model="lstm", model_params={"hidden_size": 256}).to_dict()
     rnn, mlp = ExperimentSpec(model="rnn").to_dict(), ExperimentSpec(model="mlp").to_dict()

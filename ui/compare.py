@@ -190,6 +190,10 @@ def flatten_spec(spec: dict) -> dict:
 
     other_tasks = {h.name for h in settings()} - {h.name for h in settings(spec.get("task", "image"))}
     flat = {k: v for k, v in spec.items() if k != "model_params" and k not in other_tasks}
+    if "windows_fitted" in flat:   # which windows the series fitted: words for a series run, nothing for an image one
+        fitted = flat.pop("windows_fitted") or []
+        if spec.get("task") == "series":
+            flat["windows_fitted"] = ", ".join(fitted) or "none"
     data = str(flat.get("data") or "")
     if UPLOADS in Path(data).parts:   # an upload by its name (not the server's path: a browser check), and the
         flat["data"] = f"{display_name(data)} ({Path(data).stem[:8]})"   # hash's start: two data.csv differ

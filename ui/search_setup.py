@@ -214,7 +214,8 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
                 problems.append(problem)
     if sf is None:
         raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
-    fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows)
+    fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows,
+                  windows_fitted=series_windows.fitted_names())
     return "series", fields, source
 
 

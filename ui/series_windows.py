@@ -12,7 +12,7 @@ from zoo import forecast_io as fio
 from zoo.data.series.windows import ETT_ROWS
 from zoo.forecast.baselines import MIN_CYCLES
 from zoo.registry import DataShape, SpecError
-from zoo.spec import setting
+from zoo.spec import FITTED_WINDOWS, setting
 from zoo.verdict import FEW_STEPS
 
 WINDOW_FIELDS = ("lookback", "horizon", "features", "split", "season")
@@ -45,7 +45,9 @@ def init_defaults(prefill: dict | None = None) -> None:
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
     if prefill:   # a run's windows, as they were: kept for the data they came with (fit_to_series)
-        names = [name for name in SET_BY_PERSON if prefill.get(name) is not None]
+        # ...but those the run had fitted to its series follow it, as they did before the run (its spec says which)
+        names = [name for name in SET_BY_PERSON
+                 if prefill.get(name) is not None and name not in (prefill.get("windows_fitted") or ())]
         st.session_state[PREFILLED] = {"names": names, "data": None}
         for name in names:   # the run's now, not the person's: a flag of another step let the run's season go
             st.session_state.pop(SET_BY_PERSON[name], None)   # as "you set" (a review)
@@ -63,12 +65,20 @@ def init_defaults(prefill: dict | None = None) -> None:
 # on a short file opened the next three in red (a forecast user's check). The page says which it let go.
 SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set",
                  "season": "forecast-season-set"}   # each flag holds the step of the series it was set on
-FITTED = ("lookback", "horizon")   # the windows the page fits; a season no one set is detected (0)
+FITTED = FITTED_WINDOWS   # the windows the page fits (lookback, horizon); a season no one set is detected (0)
 WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's own windows were fitted to
 PREFILLED = "forecast-windows-prefilled"     # the windows a prefill set, kept while its data is the page's
 STEP_ON_PAGE = "forecast-windows-step"       # the step of the series on the page: what a value set now is for
 LET_GO = "forecast-windows-let-go"           # {name: value} set for a series of another step, let go (said once)
 CUSTOM_SPLIT = "0.7,0.15,0.15"               # the custom shares' box starts with these
+
+
+def fitted_names() -> list[str]:
+    """The windows on the page that follow the series: neither set by the person nor a run's kept for its data
+    (a spec's windows_fitted: a run reopened gives them back as fitted, not as set)."""
+    state = st.session_state
+    kept = (state.get(PREFILLED) or {}).get("names", ())
+    return [name for name in FITTED if not state.get(SET_BY_PERSON[name]) and name not in kept]
 
 
 def _set_by_person(name: str) -> None:

@@ -20,6 +20,7 @@ SCHEDULES = ("none", "cosine", "step")
 PRECISIONS = ("fp32", "fp64", "bf16", "fp16", "tf32")
 MONITORS = ("val_loss", "val_metric")
 FEATURES = ("target", "all")
+FITTED_WINDOWS = ("lookback", "horizon")   # the windows a series can have fitted for it (windows_fitted)
 LAYOUTS = ("long", "wide")    # of a series CSV: a row per time step, or a row per year (zoo/data/series/layout.py)
 # The groups the form shows, in order; a setting without a group is set by the CLI (or a page) only.
 FORM_GROUPS = ("Optimiser", "Loop", "Numerics", "Early stopping")
@@ -94,6 +95,11 @@ class ExperimentSpec(DeclaredSettings):
     split: str = hp("0.7,0.1,0.2", kind="text", tasks=("series",), help="train,val,test shares, or ett")
     season: int = hp(0, low=0, high=100_000, limits="[0, inf)", tasks=("series",),
                      help="seasonal period for the baselines and MASE (0: detect)")
+    # Not a setting: which of lookback and horizon were fitted to the series (the Forecast page's, or the CLI's
+    # when neither flag is given) rather than set by the person. Their values above are what the run used; a
+    # form filled from the run lets these follow the series again. A fitted lookback came back as if typed,
+    # and stayed put when the person then changed the horizon (a review).
+    windows_fitted: list = field(default_factory=list)
 
     def validate(self) -> "ExperimentSpec":
         """Check everything a person could get wrong; raise SpecError with what to do.
@@ -112,6 +118,9 @@ class ExperimentSpec(DeclaredSettings):
             if not _is_kind(value, h.kind):
                 raise h.wrong_kind(value)
             h.check(value)
+        fitted = self.windows_fitted
+        if not isinstance(fitted, list) or not set(fitted) <= set(FITTED_WINDOWS) or len(set(fitted)) < len(fitted):
+            raise SpecError(f"windows_fitted={fitted!r} must list some of {', '.join(FITTED_WINDOWS)}, each once.")
         return self
 
     def model_config(self):

@@ -172,7 +172,8 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
     print(f"The default lookback {spec.lookback} and horizon {spec.horizon} do not fit this series of {len(sf):,} rows: "
           f"using lookback {suggested['lookback']} and horizon {suggested['horizon']}, as the Forecast page would "
           f"({suggested['reason'].rstrip('.')}). Give --lookback and --horizon to set them.", file=sys.stderr, flush=True)
-    return spec.replace(lookback=suggested["lookback"], horizon=suggested["horizon"])
+    return spec.replace(lookback=suggested["lookback"], horizon=suggested["horizon"],
+                        windows_fitted=["lookback", "horizon"])
 
 
 def spec_and_data(spec: ExperimentSpec, args):
