@@ -900,6 +900,28 @@ def test_cli_forecast_auto(tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "none.csv" in missing.stderr
 
 
+def test_a_daily_and_a_weekday_csv_are_forecast_a_week_ahead_by_the_page_the_cli_and_its_help(tmp_path):
+    """From a review: forecast-auto ranked a daily CSV at horizon 14 where the Forecast page set 7, and --help
+    named no daily horizon. One table owns the default by frequency (zoo/leaderboard/plan.py), a week for daily
+    and business-day data: what the page suggests for them, what a board given horizon 0 ranks, what --help says."""
+    from tests.test_cli import last_json, zoo_main
+    from zoo.data.series import read_series, suggest_windows
+
+    for freq, week in (("D", 7), ("B", 5)):
+        days = pd.date_range("2024-01-01", periods=300, freq=freq)
+        path = tmp_path / f"{freq}.csv"
+        pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": 50 + 10 * np.sin(np.arange(300) * 2 * np.pi / week)
+                      + np.random.default_rng(0).normal(0, 1, 300)}).to_csv(path, index=False)
+        page = suggest_windows(read_series(path))["horizon"]
+        proc = zoo_main("forecast-auto", "--data", str(path), "--models", "naive", "--budget", "30", "--json",
+                        "--runs-dir", str(tmp_path / "r"))
+        assert proc.returncode == 0, proc.stderr
+        assert page == last_json(proc)["plan"]["horizon"] == week, freq
+    helped = zoo_main("forecast-auto", "--help")
+    assert helped.returncode == 0
+    assert "7 daily, 5 business-daily" in " ".join(helped.stdout.split())
+
+
 def test_the_job_streams_rows_and_stops(tmp_path):
     """As the page runs it: a job in a worker, rows arriving as events, Stop ending it as stopped with
     the finished candidates ranked."""

@@ -32,9 +32,16 @@ MAX_LOOKBACK = 336
 # them, the first fold never starting before `min_fit` rows (1.0: from `min_fit`). Kept at 0.5 over
 # 0.75 and 1.0 in bench/selection_dev.py's seventh round (see its docstring).
 SHORT_VALIDATION_SHARE = 0.5
-# Steps a frequency suggests forecasting (the M4 competition's horizons, where it has one).
-HORIZONS = {"h": 24, "30min": 48, "15min": 96, "min": 60, "D": 14, "B": 10, "W": 13, "MS": 12, "ME": 12, "M": 12,
+# Steps a frequency suggests forecasting: the one owner of the default horizon by frequency (a board's horizon 0,
+# the CLI's help, the Forecast page's "usual horizon"). Daily and business-day data forecast a week (7, 5), what
+# the Forecast page suggests for them (one season: zoo/data/series/suggest.py); M4's 14 and 10 made forecast-auto
+# rank a daily CSV over twice the page's horizon (a review). The others are the M4 competition's where it has one.
+HORIZONS = {"h": 24, "30min": 48, "15min": 96, "min": 60, "D": 7, "B": 5, "W": 13, "MS": 12, "ME": 12, "M": 12,
             "QS": 8, "QE": 8, "Q": 8, "YS": 6, "YE": 6, "Y": 6, "A": 6}
+OTHER_HORIZON = 24   # a frequency not in the table, or none
+# The table in words, for help texts (the CLI's --horizon): each frequency once, by its usual name.
+HORIZON_WORDS = {"h": "hourly", "D": "daily", "B": "business-daily", "W": "weekly", "MS": "monthly",
+                 "QS": "quarterly", "YS": "yearly"}
 
 
 @dataclass
@@ -64,17 +71,23 @@ class Plan:
 
 
 def default_horizon(freq: str | None) -> int:
+    """The steps a series of this frequency is forecast by default (HORIZONS; OTHER_HORIZON without one)."""
     if not freq:
-        return 24
+        return OTHER_HORIZON
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except ValueError:
-        return 24
+        return OTHER_HORIZON
     name = str(getattr(offset, "rule_code", "")).split("-")[0]
     n = max(int(getattr(offset, "n", 1) or 1), 1)
     if name == "min" and n in (15, 30):
         return HORIZONS[f"{n}min"]
-    return HORIZONS.get(name, 24)
+    return HORIZONS.get(name, OTHER_HORIZON)
+
+
+def default_horizons_in_words() -> str:
+    """"24 hourly, 7 daily, ..., 6 yearly; 24 otherwise": HORIZONS as a help text says it."""
+    return ", ".join(f"{HORIZONS[code]} {word}" for code, word in HORIZON_WORDS.items()) + f"; {OTHER_HORIZON} otherwise"
 
 
 def _is_yearly(freq: str | None) -> bool:

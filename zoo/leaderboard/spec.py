@@ -7,6 +7,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
+from zoo.leaderboard.plan import default_horizons_in_words
 from zoo.registry import DeclaredSettings, SpecError, hp, hparams
 from zoo.spec import LAYOUTS
 
@@ -30,7 +31,7 @@ class LeaderboardSpec(DeclaredSettings):
     layout: str = hp("long", choices=LAYOUTS, help="long: a row per time step; wide: a row per year and a column "
                                                     "per month or quarter, read as one series")
     horizon: int = hp(0, low=0, high=1000, limits="[0, inf)",
-                      help="steps to forecast (0: chosen from the frequency: 24 hourly, 12 monthly, 8 quarterly, ...)")
+                      help=f"steps to forecast (0: the frequency's usual: {default_horizons_in_words()})")
     budget: float = hp(BUDGET_DEFAULT, low=10.0, high=1800.0, step=10.0, limits="(0, inf)",
                        help="seconds the whole leaderboard may take; candidates that do not fit are listed as skipped")
     season: int = hp(0, low=0, high=100_000, limits="[0, inf)",
