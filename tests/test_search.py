@@ -282,6 +282,18 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
         search.load_study(str(tmp_path / "journal.log"), "nope")
 
 
+def test_a_study_is_joined_with_the_same_windows_whether_a_page_fitted_them_or_not(tmp_path, tiny_data):
+    """Which windows the Forecast page fitted is recorded in the spec (windows_fitted), but it is no setting: the
+    same values given as CLI flags join the study, and so does a study stored before the spec had the field."""
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 1, "windows_fitted": ["lookback", "horizon"]})
+    assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1
+    study = search.open_study(tiny_config(tmp_path, spec={"epochs": 1}))
+    stored = study.user_attrs["playground"]
+    stored["shared"].pop("windows_fitted", None)   # as a study of an earlier version holds it
+    study.set_user_attr("playground", stored)
+    assert search.open_study(tiny_config(tmp_path, spec={"epochs": 1}))._study_id == study._study_id
+
+
 def test_cli_bad_input_is_one_error_line(tmp_path, capsys):
     base = ["search", "--model", "mlp", "--runs-dir", str(tmp_path), "--epochs", "1"]
     cases = [
