@@ -256,6 +256,26 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     assert spec.windows_fitted == ["lookback"] and spec.cli_command().count("--lookback") == 1   # what it used
 
 
+def test_a_runs_fitted_lookback_is_not_taken_for_one_the_visitors_draft_had_set():
+    """A review: filling the form from a run cleared the "set by you" flags of the windows it kept, but left that of
+    a window the run had fitted, so a lookback flag the visitor's own draft brought back (drafts.restore, before a
+    run's address first opened) froze the run's fitted lookback as if typed, and the next run recorded it as set."""
+    def script():
+        import streamlit as st
+
+        from ui import series_windows as sw
+
+        st.session_state["forecast-lookback-set"] = "B"   # from the visitor's draft: typed on a weekday series
+        st.session_state["forecast-horizon-set"] = "B"
+        sw.init_defaults({"lookback": 40, "horizon": 10, "season": 0, "windows_fitted": ["lookback"]})
+        st.session_state["fitted"] = sw.fitted_names()
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    clean(at)
+    assert "forecast-lookback-set" not in at.session_state and "forecast-horizon-set" not in at.session_state
+    assert at.session_state["fitted"] == ["lookback"]   # the horizon is the run's, kept; the lookback follows
+
+
 def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after():
     """156 weekly rows with lookback 96 and horizon 13 made one training window: Start was on, the page said only
     that the test windows were few, and the run's MASE of 3.4 read "try a smaller model" (a forecast user's

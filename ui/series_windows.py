@@ -45,12 +45,13 @@ def init_defaults(prefill: dict | None = None) -> None:
     for name, value in TRAINING_DEFAULTS.items():
         st.session_state.setdefault(f"forecast-settings-{name}", value)
     if prefill:   # a run's windows, as they were: kept for the data they came with (fit_to_series)
+        given = [name for name in SET_BY_PERSON if prefill.get(name) is not None]
         # ...but those the run had fitted to its series follow it, as they did before the run (its spec says which)
-        names = [name for name in SET_BY_PERSON
-                 if prefill.get(name) is not None and name not in (prefill.get("windows_fitted") or ())]
-        st.session_state[PREFILLED] = {"names": names, "data": None}
-        for name in names:   # the run's now, not the person's: a flag of another step let the run's season go
-            st.session_state.pop(SET_BY_PERSON[name], None)   # as "you set" (a review)
+        fitted = prefill.get("windows_fitted") or ()
+        st.session_state[PREFILLED] = {"names": [name for name in given if name not in fitted], "data": None}
+        for name in given:   # the run's now, not the person's: a flag of another step let the run's season go
+            # as "you set" (a review), and a flag the visitor's draft brought back froze a fitted lookback (a review)
+            st.session_state.pop(SET_BY_PERSON[name], None)
 
 
 # Lookback and horizon follow the series until the person sets them (typed, or a suggestion's button), then stay
