@@ -653,6 +653,11 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     assert run.run_id in [r.run_id for r in list_runs(tmp_path / "r")]
     assert run.spec.model == "leaderboard" and run.spec.horizon == 6
     assert run.command().startswith("python -m zoo forecast-auto --data ") and "--models linear" in run.command()
+    assert run.command().count("--horizon") == 1 and "--horizon 6" in run.command()
+    # A board given horizon 0 (the frequency's usual) is reproduced at the horizon it forecast: the usual one may
+    # change between versions (daily data's went from 14 to 7 steps).
+    usual = LeaderboardSpec(data="s.csv", budget=60)
+    assert "--horizon" not in usual.cli_command() and "--horizon 12" in usual.cli_command({"horizon": 12})
     forecast, backtest = run.table("forecast"), run.table("backtest")
     assert list(forecast.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
     assert len(forecast) == 6 and (forecast["lower_95"] <= forecast["lower_80"]).all()
@@ -919,7 +924,13 @@ def test_a_daily_and_a_weekday_csv_are_forecast_a_week_ahead_by_the_page_the_cli
         assert page == last_json(proc)["plan"]["horizon"] == week, freq
     helped = zoo_main("forecast-auto", "--help")
     assert helped.returncode == 0
-    assert "7 daily, 5 business-daily" in " ".join(helped.stdout.split())
+    said = " ".join(helped.stdout.split())
+    assert "7 daily, 5 business-daily" in said
+    # every horizon the table gives is said (it had claimed "24 otherwise" beside 96 for 15-minute data: a review)
+    from zoo.leaderboard.plan import HORIZONS, default_horizons_in_words
+
+    assert all(f"{h} " in default_horizons_in_words() for h in set(HORIZONS.values()))
+    assert "96 every 15 minutes" in said and "60 other minute steps" in said
 
 
 def test_the_job_streams_rows_and_stops(tmp_path):

@@ -473,7 +473,9 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     mixed = spec_diff({"a": images["a"], "s": ExperimentSpec(task="series", data="ETTh1", model="linear").to_dict()},
                       show_all=True)
     assert mixed.loc["lookback", "a"] == "—" and mixed.loc["val_fraction", "s"] == "—"
-    assert (mixed.loc["windows_fitted", "a"], mixed.loc["windows_fitted", "s"]) == ("—", "none")
+    # Which windows a page fitted is no setting: a page's run and its own reproduce command have the same spec.
+    page_run = ExperimentSpec(task="series", data="ETTh1", model="linear", windows_fitted=["lookback"]).to_dict()
+    assert spec_diff({"p": page_run, "c": {**page_run, "windows_fitted": []}}).empty
     # A model parameter one run sets: "(default)" where the other's model has it, "—" where it has none.
     lstm = ExperimentSpec(model="lstm", model_params={"hidden_size": 256}).to_dict()
     rnn, mlp = ExperimentSpec(model="rnn").to_dict(), ExperimentSpec(model="mlp").to_dict()

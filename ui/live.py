@@ -19,7 +19,7 @@ import streamlit as st
 
 from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
-from zoo.registry import get_task
+from zoo.registry import format_percent, get_task
 from zoo.runs import listing_state
 
 REFRESH_S = 1.0
@@ -231,7 +231,7 @@ def render_progress_metrics(snapshot: dict, task: str, planned_epochs: int | Non
         if lower_is_better:
             value, change = f"{last['val_metric']:.4f}", None if delta is None else f"{delta:+.4f}"
         else:
-            value, change = f"{last['val_metric']:.2%}", None if delta is None else f"{100 * delta:+.2f} pt"
+            value, change = format_percent(last["val_metric"]), None if delta is None else f"{100 * delta:+.2f} pt"
         c3.metric(metric_name, value, change, delta_color="inverse" if lower_is_better else "normal")
     else:
         c3.metric(metric_name, "—")

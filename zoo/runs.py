@@ -306,7 +306,8 @@ class Run:
         if self.is_leaderboard:
             from zoo.leaderboard.spec import LeaderboardSpec
 
-            return LeaderboardSpec.from_dict({**self.settings, **({"data": data} if data else {})}).cli_command()
+            return LeaderboardSpec.from_dict({**self.settings, **({"data": data} if data else {})}).cli_command(
+                self.result.get("plan"))
         return (self.spec.replace(data=data) if data else self.spec).cli_command()
 
     @property

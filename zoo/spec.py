@@ -96,7 +96,7 @@ class ExperimentSpec(DeclaredSettings):
     season: int = hp(0, low=0, high=100_000, limits="[0, inf)", tasks=("series",),
                      help="seasonal period for the baselines and MASE (0: detect)")
     # Not a setting: which of lookback and horizon were fitted to the series (the Forecast page's, or the CLI's
-    # when neither flag is given) rather than set by the person. Their values above are what the run used; a
+    # where the defaults do not fit the CSV and neither flag is given) rather than set by the person. Their values above are what the run used; a
     # form filled from the run lets these follow the series again. A fitted lookback came back as if typed,
     # and stayed put when the person then changed the horizon (a review).
     windows_fitted: list = field(default_factory=list)

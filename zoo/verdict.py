@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from zoo.forecast.report import TIE
+from zoo.registry import format_percent
 
 # A classifier must beat the majority answer by more than this (accuracy points) to count as better:
 # about two standard errors of an accuracy near 10% on the bundled sample's 1,000 test images.
@@ -102,11 +103,12 @@ def image_verdict(result, data) -> dict:
     better = math.isfinite(accuracy) and accuracy > trivial + MARGIN
     names = data.class_names or [str(i) for i in range(data.shape.num_classes)]
     out = {"better": better, "trivial": f"always answering the most common class ({names[majority]}): "
-                                       f"{majority_share:.1%}; chance {chance:.1%}",
+                                       f"{format_percent(majority_share)}; chance {format_percent(chance)}",
            "trivial_accuracy": trivial}
     if not better:
-        out["message"] = (f"test accuracy {accuracy:.1%} is no better than always answering the most common class "
-                          f"({majority_share:.1%}) or guessing ({chance:.1%})")
+        # written as every page writes an accuracy (10.70%, not 10.7% under the headline's 10.70%: a review)
+        out["message"] = (f"test accuracy {format_percent(accuracy)} is no better than always answering the most "
+                          f"common class ({format_percent(majority_share)}) or guessing ({format_percent(chance)})")
     return out
 
 

@@ -62,7 +62,7 @@ def run(args) -> dict:
     if not args.json:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")
-        print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {spec.cli_command()}")
+        print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {spec.cli_command(summary.get('plan'))}")
         if pick:
             print(f"pick: {pick['label']} (test MASE {_f(pick.get('test_mase'))})")
     return summary

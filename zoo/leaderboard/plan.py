@@ -32,16 +32,18 @@ MAX_LOOKBACK = 336
 # them, the first fold never starting before `min_fit` rows (1.0: from `min_fit`). Kept at 0.5 over
 # 0.75 and 1.0 in bench/selection_dev.py's seventh round (see its docstring).
 SHORT_VALIDATION_SHARE = 0.5
-# Steps a frequency suggests forecasting: the one owner of the default horizon by frequency (a board's horizon 0,
-# the CLI's help, the Forecast page's "usual horizon"). Daily and business-day data forecast a week (7, 5), what
-# the Forecast page suggests for them (one season: zoo/data/series/suggest.py); M4's 14 and 10 made forecast-auto
-# rank a daily CSV over twice the page's horizon (a review). The others are the M4 competition's where it has one.
+# Steps a frequency suggests forecasting: the one owner of the usual horizon by frequency (a board's horizon 0, the
+# CLI's help, the Forecast page's "Use horizon N, the usual one"). Daily and business-day data forecast a week (7, 5),
+# what the page's own fit gives a series whose season is its week (one season: zoo/data/series/suggest.py); M4's 14
+# and 10 made forecast-auto rank such a CSV over twice the page's horizon (a review). The others are the M4
+# competition's where it has one. The page's fit follows the series, not only its frequency (a weekly series with a
+# yearly season gets 52 there, one with no season a share of its test rows).
 HORIZONS = {"h": 24, "30min": 48, "15min": 96, "min": 60, "D": 7, "B": 5, "W": 13, "MS": 12, "ME": 12, "M": 12,
             "QS": 8, "QE": 8, "Q": 8, "YS": 6, "YE": 6, "Y": 6, "A": 6}
 OTHER_HORIZON = 24   # a frequency not in the table, or none
 # The table in words, for help texts (the CLI's --horizon): each frequency once, by its usual name.
-HORIZON_WORDS = {"h": "hourly", "D": "daily", "B": "business-daily", "W": "weekly", "MS": "monthly",
-                 "QS": "quarterly", "YS": "yearly"}
+HORIZON_WORDS = {"15min": "every 15 minutes", "30min": "every 30 minutes", "min": "other minute steps", "h": "hourly",
+                 "D": "daily", "B": "business-daily", "W": "weekly", "MS": "monthly", "QS": "quarterly", "YS": "yearly"}
 
 
 @dataclass

@@ -73,11 +73,14 @@ class LeaderboardSpec(DeclaredSettings):
             raise SpecError(f"unknown candidate(s) {', '.join(unknown)}; choose from {', '.join(known)}.")
         return wanted
 
-    def cli_command(self) -> str:
-        """The `python -m zoo forecast-auto ...` command that reproduces this leaderboard."""
+    def cli_command(self, plan: dict | None = None) -> str:
+        """The `python -m zoo forecast-auto ...` command that reproduces this leaderboard; with its `plan` (the
+        run's), the horizon it forecast stands for a horizon of 0, the frequency's usual then, which a later
+        version may choose otherwise (daily data went from 14 to 7 steps)."""
         args = ["python", "-m", "zoo", "forecast-auto", "--data", self.data]
+        used = {"horizon": (plan or {}).get("horizon") or 0} if not self.horizon else {}
         for h in settings():
-            value = getattr(self, h.name)
+            value = used.get(h.name) or getattr(self, h.name)
             if value != h.default and value not in (None, ""):
                 args += [flag(h.name), str(value)]
         return " ".join(shlex.quote(a) for a in args)
