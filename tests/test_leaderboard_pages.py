@@ -263,6 +263,28 @@ def test_a_reload_after_a_board_ended_fills_the_page_with_its_settings(runs_dir)
     assert float(at.session_state["forecast-board-budget"]) == 120
 
 
+def test_a_reload_after_a_board_gives_back_a_lookback_the_page_had_fitted_as_fitted(runs_dir):
+    """A review: the page's lookback, kept in a board's `extra`, came back after a reload as if the person had typed
+    it, so it stayed put when they then changed the horizon (a training run's spec says which windows the page
+    fitted: so does a board's `extra` now). One they typed stays."""
+    from zoo.data.series import read_series, resolve_series_source, suggest_windows
+
+    for fitted in (["lookback"], []):
+        summary = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive",
+                                                  extra={"page": {"lookback": 48, "windows_fitted": fitted}}),
+                                  runs_dir=runs_dir)
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at.query_params["run"] = summary["run_id"]
+        at.run()
+        no_exceptions(at)
+        at.number_input(key="forecast-horizon").set_value(36).run()
+        no_exceptions(at)
+        follows = suggest_windows(read_series(resolve_series_source("ETTh1")), str(at.session_state["forecast-split"]), season=24,
+                                  horizon=36)["lookback"]
+        assert follows != 48
+        assert at.number_input(key="forecast-lookback").value == (follows if fitted else 48), fitted
+
+
 def test_a_reload_shows_the_column_the_reader_chose_as_its_default(runs_dir):
     """A board started on the page names the target the reader chose (OT); a reload showed "OT" as if the
     person had picked it, and the reader's note that it is the last numeric column was gone."""

@@ -124,12 +124,15 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     except SpecError as exc:   # a hosted demo's disk cap, a read-only runs directory
         st.error(str(exc), icon=":material/error:")
         return
-    # One model's windows ride along in `extra` (not settings of the board): a reload while it runs
-    # fills the page back with them, as a training run's spec does (ui/prefill.py's
-    # _restore_after_reload).
+    # One model's windows ride along in `extra` (not settings of the board), and which the page had fitted: a
+    # reload while it runs fills the page back with them, as a training run's spec does (ui/prefill.py's
+    # _restore_after_reload), the fitted ones following the series (a review: a fitted lookback came back as set).
+    from ui.series_windows import fitted_names
+
+    page = {**{k: windows[k] for k in PAGE_WINDOWS}, "windows_fitted": fitted_names()}
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
                            horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
-                           budget=float(budget), extra={"page": {k: windows[k] for k in PAGE_WINDOWS}})
+                           budget=float(budget), extra={"page": page})
     start_board(spec)
 
 
@@ -182,12 +185,12 @@ def board_prefill(settings: dict, plan: dict | None = None, page_windows: bool =
                "target": settings.get("target") or AUTO, "date_col": settings.get("date_col") or AUTO,
                BOARD_BUDGET: settings.get("budget"), BOARD_UNSHOWN: unshown_settings(settings)}
     if prefill[BOARD_UNSHOWN]:
-        prefill[BOARD_COMMAND] = LeaderboardSpec.from_dict(settings).cli_command()
+        prefill[BOARD_COMMAND] = LeaderboardSpec.from_dict(settings).cli_command(plan)
     if horizon:
         prefill["horizon"] = int(horizon)
-    if page_windows:   # a reload: the page's own windows as they were when it started the board
+    if page_windows:   # a reload: the page's own windows as they were when it started the board, and which it fitted
         prefill.update({k: v for k, v in ((settings.get("extra") or {}).get("page") or {}).items()
-                        if k in PAGE_WINDOWS})
+                        if k in (*PAGE_WINDOWS, "windows_fitted")})
     return {k: v for k, v in prefill.items() if v is not None}
 
 
