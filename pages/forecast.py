@@ -19,7 +19,9 @@ st.title("Forecast")
 st.caption("Upload a time series, train a model on its past, and see whether it beats the obvious forecasts "
            "before you trust its look ahead.")
 
-drafts.restore(["series"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
+# A reload: the form as the visitor left it on this address, and the leaderboard's budget as they last set it
+# (ui/drafts.py; the budget first, so that one an older draft of an address holds does not come back over it).
+drafts.restore(["board", "series"])
 prefill = take_prefill("series")
 if prefill is not None:
     series_source.apply_prefill_source(prefill, runs_dir())
@@ -100,4 +102,4 @@ with view:
                                               "forecast**: the loss curves appear here while it trains, then the "
                                               "model's scores against the baselines, the backtest and the forecast.")
 # A reload finds the form as it is now, on this address (the run view may have put a live run in it).
-drafts.save(["series"])
+drafts.save(["board", "series"])

@@ -42,7 +42,9 @@ MAX_DRAFT_CHARS = 32_000  # of a visitor's drafts as text; past it the drafts sa
 MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always fit in MAX_DRAFT_CHARS
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
-FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "sp_", "attach_"),
+# The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
+FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("forecast-",),
+         "search": ("search_", "sp_", "attach_"),
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
          # The Inspect page's open tab, and the new model set up there (a reload had brought back the newest saved
          # run in its place: a learner's check); a tab's own settings stay for the session (ui/inspect_tabs.kept).
@@ -51,8 +53,9 @@ FORMS = {"image": ("train-",), "series": ("forecast-",), "search": ("search_", "
                      "inspect-series-source")}
 # Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
 # has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
-# MAX_RUN_DRAFTS).
-WHOLE_VISIT = {"runs", "inspect"}
+# MAX_RUN_DRAFTS); and the leaderboard's budget, no setting of a training run: kept beside one's address, an old
+# 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
+WHOLE_VISIT = {"runs", "inspect", "board"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 
 

@@ -79,9 +79,11 @@ def _restore_after_reload(task: str) -> None:
                      and can_control(run.result.get("owner")))
             button = "Run this board again" if run is not None and run.is_leaderboard else "Train again"
             # (It read "The form is as you left it beside run X; its own settings are what Train again fills in",
-            # which a learner found hard to follow.)
-            st.toast(f"The form holds what you last set while viewing run {run_id}, not that run's settings"
-                     + (f": press {button} to fill them in." if again else "."), icon=":material/edit_note:")
+            # which a learner found hard to follow; then "..., not that run's settings", also where the form was
+            # left as the run had it, and a learner looked for a difference: a browser check.)
+            st.toast(f"The form is as you last left it while viewing run {run_id}"
+                     + (f": press {button} to fill in that run's own settings." if again else "."),
+                     icon=":material/edit_note:")
         return
     if run_id in st.session_state.get(STARTED_WITHOUT_FORM, ()) and drafts.kept_own(task):
         # Their set-up (ui/drafts.restore put it in the form), not the sample's: "Train again" fills that in.
