@@ -990,3 +990,15 @@ def test_a_files_name_and_its_columns_are_shown_as_typed_never_as_markdown(runs_
     assert_clean(at)
     shown = markdown_outside_code(at)
     assert "](" not in shown and ":x:" not in shown, shown
+
+
+def test_the_forecast_tables_numbers_have_the_same_decimals_in_every_cell():
+    """A browser check: "%.4g" wrote 118 beside 122.4 in the forecast table. One format, about four significant
+    digits of the largest value, for every cell."""
+    from ui.series_results import number_format
+
+    assert number_format(pd.DataFrame({"forecast": [118.0, 122.4], "lower_80": [np.nan, 101.25]})) == "%.1f"
+    assert number_format(pd.DataFrame({"forecast": [0.0123, -0.004]})) == "%.5f"
+    assert number_format(pd.DataFrame({"forecast": [12345.0, 9.0]})) == "%.0f"
+    assert number_format(pd.DataFrame({"forecast": [np.nan]})) == "%.3f"   # nothing to size: as for 1
+    assert "%.1f" % 118.0 == "118.0"

@@ -137,10 +137,25 @@ def table_height(rows: int, most: int = 8) -> int:
     return (min(rows, most) + 1) * 35 + 3
 
 
+def number_format(values: pd.DataFrame) -> str:
+    """One printf format for a table's numbers: the decimals that give its largest about four significant digits,
+    the same for every cell ("%.4g" wrote 118 beside 122.4 in one column: a browser check)."""
+    import math
+
+    import numpy as np
+
+    finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    largest = float(finite.max()) if finite.size else 1.0
+    return f"%.{min(6, max(0, 3 - math.floor(math.log10(largest))))}f"
+
+
 def forecast_table(forecast: pd.DataFrame) -> None:
-    """forecast.csv as a table (a run's, or a leaderboard's pick's): dates as dates, numbers to four
-    significant digits, and "—" for a level left out (intervals_named)."""
-    columns = {c: st.column_config.NumberColumn(format="%.4g") for c in fio.FORECAST_COLUMNS[1:]}
+    """forecast.csv as a table (a run's, or a leaderboard's pick's): dates as dates, numbers to about four
+    significant digits with the same decimals in every cell (number_format), and "—" for a level left out
+    (intervals_named)."""
+    shown = number_format(forecast[[c for c in fio.FORECAST_COLUMNS[1:] if c in forecast]])
+    columns = {c: st.column_config.NumberColumn(format=shown) for c in fio.FORECAST_COLUMNS[1:]}
     if (dates := date_column(forecast["date"])) is not None:
         columns["date"] = dates
     st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
