@@ -1001,4 +1001,5 @@ def test_the_forecast_tables_numbers_have_the_same_decimals_in_every_cell():
     assert number_format(pd.DataFrame({"forecast": [0.0123, -0.004]})) == "%.5f"
     assert number_format(pd.DataFrame({"forecast": [12345.0, 9.0]})) == "%.0f"
     assert number_format(pd.DataFrame({"forecast": [np.nan]})) == "%.3f"   # nothing to size: as for 1
+    assert number_format(pd.DataFrame({"forecast": [3e-7]})) == "%.4g"    # fixed decimals would show 0.000000
     assert "%.1f" % 118.0 == "118.0"

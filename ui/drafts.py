@@ -161,6 +161,17 @@ def _page_run(form: str | None = None) -> str | None:
     return None if form in WHOLE_VISIT else st.query_params.get("run") or None
 
 
+def not_the_visitors(keys: Iterable[str]) -> None:
+    """Values a run's settings put in a form kept once per visitor (WHOLE_VISIT) as the page opened the run, not
+    set by the visitor: `save` leaves their draft as they set it until they change these (opening a board's link
+    wrote its budget over the one the visitor had set on the page: a review)."""
+    state = st.session_state
+    keys = [k for k in keys if k in state]
+    if keys:
+        form = form_of(keys[0])
+        state.setdefault(_SAVED, {})[(form, _page_run(form))] = {k: copy.deepcopy(state[k]) for k in sorted(keys)}
+
+
 def save(forms: Iterable[str]) -> None:
     """Keep the current values of `forms` (the page draws them) as their drafts on this page's address.
     Called at the end of each set-up page (and of the Train page's set-up fragment), so that every change
@@ -194,8 +205,7 @@ def restore(forms: Iterable[str]) -> None:
         values = store().get(_who(), form, here)
         if not values and here is not None and form not in WHOLE_VISIT:
             # A run's address first opened: the page's own draft, and the run's settings over it (take_prefill),
-            # so that what a run does not hold stays as set (a board's budget of 60 came back as 150 when a
-            # training run was opened from the Runs page: a forecast user's check).
+            # so that what a run does not hold stays as set (the lookback beside a board, which sets none).
             for key, value in (store().get(_who(), form, None) or {}).items():
                 state.setdefault(key, value)
             continue
@@ -206,7 +216,7 @@ def restore(forms: Iterable[str]) -> None:
         if here is not None and values.get("forecast-source") == "upload":
             # A file uploaded in a session is not kept (only its settings): beside a run, the run's own settings,
             # its stored copy of the file included, fill the form over the draft (ui/prefill.take_prefill), which
-            # keeps what a run's spec does not hold (the leaderboard's budget: it came back at its default).
+            # keeps what a run's spec does not hold.
             continue
         restored[form] = here
 

@@ -73,6 +73,10 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):
             st.warning(f"This board's {note.replace('budget=', 'budget of ', 1)} s.",
                        icon=":material/warning:")
+        if not prefill.get(BOARD_AGAIN):   # opened (a link, a reload), not asked for: the visitor's own stays kept
+            from ui import drafts
+
+            drafts.not_the_visitors(["forecast-board-budget"])
     blocker = start_blocker(job_manager(), session_owner())
     # Above the fields it speaks of; written once the budget's cap and the board's own check are known.
     again = st.empty() if prefill and prefill.get(BOARD_AGAIN) else None

@@ -147,7 +147,8 @@ def number_format(values: pd.DataFrame) -> str:
     finite = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
     finite = finite[np.isfinite(finite) & (finite > 0)]
     largest = float(finite.max()) if finite.size else 1.0
-    return f"%.{min(6, max(0, 3 - math.floor(math.log10(largest))))}f"
+    decimals = max(0, 3 - math.floor(math.log10(largest)))
+    return f"%.{decimals}f" if decimals <= 6 else "%.4g"   # below 0.001, fixed decimals would show zeros
 
 
 def forecast_table(forecast: pd.DataFrame) -> None:
