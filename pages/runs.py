@@ -17,6 +17,8 @@ from zoo.runs import delete_run, exists, listing_state, run_path
 st.title("Runs")
 ensure_app_shell()
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
+if note := st.session_state.pop("runs-deleted-note", None):   # a delete's, said after its rerun (below)
+    st.toast(note, icon=":material/delete:")
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
 # Locally a run may come from the CLI, outside this server's jobs: the page watches the folder for it. On the
@@ -117,7 +119,8 @@ else:
                     removed.append(run_id)
             st.session_state.pop("runs-confirm-delete", None)
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
-            st.toast(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", icon=":material/delete:")
+            # Said on the next run: a toast just before st.rerun() can be lost (Streamlit 1.67; issue #7740).
+            st.session_state["runs-deleted-note"] = f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}."
             st.rerun()
         if no.button("Cancel", key="runs-delete-cancel"):
             st.session_state.pop("runs-confirm-delete", None)

@@ -278,3 +278,31 @@ def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_serve
     wait_for_input(page, "train-settings-weight_decay", "0.0375")
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
     assert slider_value(page, "train-settings-epochs") == "3"
+
+
+
+def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, page):
+    """A person set a model up on Train and, another day (a new session), opened one of their runs from the Runs
+    page: the form showed that run's settings. Closing the run kept those as the person's own, over what they had
+    set on the page; untouched since, the form now goes back to it, and says so."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run_id = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=app_server.runs_dir).run_id
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    choose(page, "train-model", "mlp")
+    set_slider(page, "train-settings-epochs", "Home", "ArrowRight", "ArrowRight")   # 3
+    typed(page, "train-settings-weight_decay", "0.0375")
+
+    page.goto(f"{app_server.url}/train?run={run_id}")   # a new session
+    run_heading(page, run_id).wait_for(timeout=30_000)
+    wait_for_app(page)
+    wait_for_input(page, "train-settings-weight_decay", "0")
+    assert page.locator(".st-key-train-model input").input_value().startswith("cnn")
+    after_run(page, page.get_by_role("button", name="Close this run").click)
+    page.get_by_text(f"The form is back to what you had set before opening run {run_id}").first.wait_for()
+    wait_for_input(page, "train-settings-weight_decay", "0.0375")
+    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
+    assert slider_value(page, "train-settings-epochs") == "3"
+    shot(page, "lost-closed-run-gives-back-the-form")

@@ -1148,3 +1148,55 @@ def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
         page("pages/inspect.py", query={"run": run_id}, state={"inspect-tab": "Internals"})
     assert page("pages/train.py", query={"run": runs[0]}).slider(key="train-settings-epochs").value == 11
     assert page("pages/inspect.py").session_state["inspect-tab"] == "Internals"
+
+
+def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_page(runs_dir):
+    """A visitor set up the Train form and, another day (a new session), opened one of their runs from the Runs
+    page: the form held that run's settings, as it should. Closing the run kept those as the visitor's own,
+    over what they had set on the page. Untouched since it was filled, the form now goes back to their own;
+    edited beside the run, it keeps their edits (their newest set-up)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
+                         owner=owner_of(ME))
+    at = page("pages/train.py")
+    at.selectbox(key="train-model").set_value("mlp").run()
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    at = page("pages/train.py", query={"run": run.run_id})   # another day, the Runs page's Open
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
+    at.button(key="train-close").click().run()
+    clean(at)
+    assert "run" not in at.query_params
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
+    assert [t.value for t in at.toast] == [f"The form is back to what you had set before opening run {run.run_id}."]
+    assert page("pages/train.py").slider(key="train-settings-epochs").value == 9   # and kept so
+    at = page("pages/train.py", query={"run": run.run_id})   # opened again another day, its draft as filled then
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
+    assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
+                                           "address opens: check it and press Start."]   # not "as you left it"
+    at.button(key="train-close").click().run()
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
+
+    at = page("pages/train.py", query={"run": run.run_id})
+    at.slider(key="train-settings-epochs").set_value(4).run()   # the next run set up beside this one
+    at.button(key="train-close").click().run()
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 4)
+
+
+def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_form(runs_dir):
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
+                                        epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py")
+    at.number_input(key="forecast-lookback").set_value(30).run()
+    at.selectbox(key="forecast-model").set_value("lstm").run()
+    at = page("pages/forecast.py", query={"run": run.run_id})
+    clean(at)
+    assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (48, "linear")
+    at.button(key="forecast-close").click().run()
+    clean(at)
+    assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (30, "lstm")

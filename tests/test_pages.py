@@ -375,6 +375,7 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
     no_exceptions(at)
     assert not any((root / i).exists() for i in ids)
     assert any("No runs yet" in i.value for i in at.info)
+    assert [t.value for t in at.toast] == ["Deleted 2 runs."]   # said after the rerun, where it is not lost
 
 
 def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):

@@ -13,7 +13,7 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 - `/train` after a reload: what was set, not the defaults;
 - `/train?run=X` after editing the form beside run X: what was set, not run X's settings again;
 - a run's address with no draft (a link to it, its first Open from the Runs page): that run's settings
-  (ui/prefill.take_prefill), as before;
+  (ui/prefill.take_prefill), as before; closed with the form untouched, the page's own draft again (`closed`);
 - two tabs on two addresses keep a draft each.
 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
@@ -57,6 +57,8 @@ FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("
 # 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
 WHOLE_VISIT = {"runs", "inspect", "board"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
+_FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run
+AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
 
 class DraftStore:
@@ -181,13 +183,51 @@ def save(forms: Iterable[str]) -> None:
     for form in forms:
         here = _page_run(form)
         values = {k: state[k] for k in sorted(keys) if form_of(k) == form and k in state and keepable(state[k])}
-        if not values or (state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here)):
-            # Nothing drawn, or nothing changed since this session's last save and the draft is still held (the
-            # store's bounds may have dropped it). Only changes are written: another tab of this browser on the
-            # same address, left as it was, does not write over what was set in this one.
+        if not values:
             continue
-        store().save(_who(), form, here, values)
+        filled = state.setdefault(_FILLED, {})
+        if (form, here) in state.get(_FILLING, ()):   # the first values after the page filled the form from a run
+            state[_FILLING].discard((form, here))
+            filled[(form, here)] = copy.deepcopy(values)
+        if filled.get((form, here)) != values:
+            filled.pop((form, here), None)   # the visitor changed them: theirs from now on
+        if state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here):
+            # Nothing changed since this session's last save and the draft is still held (the store's bounds may
+            # have dropped it). Only changes are written: another tab of this browser on the same address, left as
+            # it was, does not write over what was set in this one.
+            continue
+        store().save(_who(), form, here, {**values, AS_FILLED: (form, here) in filled})
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
+
+
+def filled_from_run(form: str) -> None:
+    """Say that the page fills `form` from the run its address opens (ui/prefill.take_prefill): the values the
+    page saves next are that run's, not the visitor's, and `closed` gives back the visitor's own while the form
+    still holds them."""
+    state = st.session_state
+    state.setdefault(_FILLING, set()).add((form, _page_run(form)))
+    state.get(_FILLED, {}).pop((form, _page_run(form)), None)
+
+
+def closed(form: str) -> bool:
+    """The run the page's address opens is being closed (the page goes to its own address, no run). Where the form
+    still holds that run's settings as the page filled them in this session (a link, the Runs page's Open, another
+    day), it goes back to what the visitor set on the page's own address: it had kept the run's settings as theirs,
+    over their own (a review). Edited beside the run, it stays as they left it: their newest set-up. True where it
+    went back."""
+    state = st.session_state
+    here = _page_run(form)
+    filled = state.get(_FILLED, {}).pop((form, here), None)
+    if filled is None or not kept_own(form):
+        return False
+    keys = [k for k in sorted(state.get(_KEYS) or set()) if form_of(k) == form and k in state]
+    if {k: state[k] for k in keys if keepable(state[k])} != filled:
+        return False
+    for key in keys:
+        del state[key]
+    state.get(_CONSIDERED, set()).discard(form)   # restore() on the next run puts the visitor's own draft back
+    state.get(_RESTORED, {}).pop(form, None)
+    return True
 
 
 def restore(forms: Iterable[str]) -> None:
@@ -202,11 +242,15 @@ def restore(forms: Iterable[str]) -> None:
     restored = state.setdefault(_RESTORED, {})
     for form in todo:
         here = _page_run(form)
-        values = store().get(_who(), form, here)
+        values = store().get(_who(), form, here) or {}
+        if values.pop(AS_FILLED, False):
+            values = {}   # the run's settings as the page filled them, never changed: not the visitor's, filled again
         if not values and here is not None and form not in WHOLE_VISIT:
             # A run's address first opened: the page's own draft, and the run's settings over it (take_prefill),
             # so that what a run does not hold stays as set (the lookback beside a board, which sets none).
-            for key, value in (store().get(_who(), form, None) or {}).items():
+            own = store().get(_who(), form, None) or {}
+            own.pop(AS_FILLED, None)
+            for key, value in own.items():
                 state.setdefault(key, value)
             continue
         if not values:

@@ -103,6 +103,8 @@ def _restore_after_reload(task: str) -> None:
         said = (f"the settings of run {job.id}, which this address opens" if job.id == run_id else
                 f"the settings of your run {job.id}, still going")
         st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: said})
+        if job.id == run_id:
+            drafts.filled_from_run(task)   # closing the run gives back the visitor's own form, if left as filled
     elif run_id and is_run_id(run_id) and not (named and named.active):
         # The page's first drawing in this session shows an ended run (a reload, a link, an Open on the Runs
         # page): its files have the spec, and no field of this form has been set in this session. Not when
@@ -114,3 +116,4 @@ def _restore_after_reload(task: str) -> None:
                 if run.is_leaderboard else run.spec.to_dict())
         st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this "
                                                                       "address opens"})
+        drafts.filled_from_run(task)
