@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import apply_secrets, keep_visitor, mark_run
+from ui.state import apply_secrets, keep_visitor, mark_run, show_pending_toasts
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
 # must work offline (a new user's check saw the favicon fail there).
@@ -29,6 +29,7 @@ pages = [
 page = st.navigation(pages)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
+show_pending_toasts()   # a Close's or a delete's, said after the rerun they made
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
 if "torch" in sys.modules:

@@ -10,15 +10,14 @@ from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table,
                         spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
-from ui.state import can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner
+from ui.state import (can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner,
+                      toast_after_rerun)
 from zoo.registry import get_task
 from zoo.runs import delete_run, exists, listing_state, run_path
 
 st.title("Runs")
 ensure_app_shell()
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
-if note := st.session_state.pop("runs-deleted-note", None):   # a delete's, said after its rerun (below)
-    st.toast(note, icon=":material/delete:")
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
 # Locally a run may come from the CLI, outside this server's jobs: the page watches the folder for it. On the
@@ -119,8 +118,7 @@ else:
                     removed.append(run_id)
             st.session_state.pop("runs-confirm-delete", None)
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
-            # Said on the next run: a toast just before st.rerun() can be lost (Streamlit 1.67; issue #7740).
-            st.session_state["runs-deleted-note"] = f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}."
+            toast_after_rerun(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", ":material/delete:")
             st.rerun()
         if no.button("Cancel", key="runs-delete-cancel"):
             st.session_state.pop("runs-confirm-delete", None)

@@ -23,7 +23,7 @@ from ui import drafts, form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
-                      session_owner)
+                      session_owner, toast_after_rerun)
 from ui.text import plain
 from zoo.forecast_io import data_as_sent, display_name
 from zoo.jobs import ACTIVE
@@ -190,8 +190,6 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
         # Streamlit would redraw them anew (an open expander closes).
         if st.session_state.pop(SCROLL_TO_RUN, False):
             _scroll_into_view(f".st-key-{key}-run-panel")
-        if note := st.session_state.pop(f"{key}-closed-note", None):   # said on the next run: see pages/runs.py
-            st.toast(note, icon=":material/edit_note:")
 
 
 def _run_panel(task: str, *, key: str, empty: str) -> None:
@@ -221,7 +219,8 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
     if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
         st.session_state[f"{key}-closed"] = run_id
         if drafts.closed(task):
-            st.session_state[f"{key}-closed-note"] = f"The form is back to what you had set before opening run {run_id}."
+            toast_after_rerun(f"The form is back to what you had set before opening run {run_id}.",
+                              ":material/edit_note:")
         st.query_params.pop("run", None)
         st.rerun()
     _other_runs(task, key, run_id)

@@ -171,6 +171,21 @@ def my_runs(root: str | None = None) -> list:
     return runs if is_local() else [r for r in runs if r.result.get("owner") == session_owner()]
 
 
+PENDING_TOASTS = "pending-toasts"
+
+
+def toast_after_rerun(body: str, icon: str) -> None:
+    """A toast for the run that a st.rerun() made next starts: one made just before st.rerun() can be lost
+    (Streamlit 1.67: streamlit/streamlit issue 7740, fixed in a later release by pull request 16498). app.py
+    shows it (`show_pending_toasts`)."""
+    st.session_state.setdefault(PENDING_TOASTS, []).append((body, icon))
+
+
+def show_pending_toasts() -> None:
+    for body, icon in st.session_state.pop(PENDING_TOASTS, []):
+        st.toast(body, icon=icon)
+
+
 def ensure_app_shell() -> None:
     """Make sure this page runs inside app.py's st.navigation (page config, sidebar, device badge).
 
