@@ -176,8 +176,8 @@ PENDING_TOASTS = "pending-toasts"
 
 def toast_after_rerun(body: str, icon: str) -> None:
     """A toast for the run that a st.rerun() made next starts: one made just before st.rerun() can be lost
-    (Streamlit 1.67: streamlit/streamlit issue 7740, fixed in a later release by pull request 16498). app.py
-    shows it (`show_pending_toasts`)."""
+    (seen in Chromium: streamlit/streamlit issue 7740; its fix, pull request 16498, is not in the pinned 1.67,
+    whose ForwardMsgQueue.clear drops the toast). app.py shows it (`show_pending_toasts`)."""
     st.session_state.setdefault(PENDING_TOASTS, []).append((body, icon))
 
 
