@@ -1200,3 +1200,61 @@ def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_fo
     at.button(key="forecast-close").click().run()
     clean(at)
     assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (30, "lstm")
+
+
+def test_the_pages_own_address_gives_back_the_form_however_the_run_is_left(runs_dir):
+    """A review of the fix above: the form filled from run X went on as the visitor's own after another run of
+    theirs was opened from "Your other runs" and closed, or after the sidebar's Train link (no Close at all). Any
+    way back to the page's own address gives back what was set there while the form is as X filled it; "Train
+    again" (a spec asked for) keeps X's settings."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    x = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    y = run_experiment(ExperimentSpec(model="cnn", epochs=3, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    own = page("pages/train.py")
+    own.selectbox(key="train-model").set_value("mlp").run()
+    own.slider(key="train-settings-epochs").set_value(9).run()
+
+    def form(at):
+        return at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value
+
+    at = page("pages/train.py", query={"run": x.run_id})
+    at.button(key=f"train-other-{y.run_id}").click().run()
+    clean(at)
+    assert form(at) == ("cnn", 2)   # the form as it was: another run opened in the session does not fill it
+    at.button(key="train-close").click().run()
+    clean(at)
+    assert form(at) == ("mlp", 9)
+    assert [t.value for t in at.toast] == [f"The form is back to what you had set before opening run {x.run_id}."]
+
+    at = page("pages/train.py", query={"run": x.run_id})
+    del at.query_params["run"]   # the sidebar's Train link
+    at.switch_page("pages/train.py").run()
+    clean(at)
+    assert form(at) == ("mlp", 9) and form(page("pages/train.py")) == ("mlp", 9)
+
+    at = page("pages/train.py", query={"run": x.run_id})
+    at.button(key="train-again").click().run()
+    clean(at)
+    assert "run" not in at.query_params and form(at) == ("cnn", 2)
+    assert not [t for t in at.toast if "back to what you had set" in t.value]
+    assert form(page("pages/train.py")) == ("cnn", 2)   # asked for: the visitor's own now
+
+
+def test_a_boards_budget_goes_back_to_the_visitors_on_the_pages_own_address(runs_dir):
+    """A review: a board's address opened in a new session showed its budget of 120 (not the visitor's, which
+    stayed kept as 30); closed, the form came back as the visitor's but the budget box still said 120."""
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    board = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive"),
+                            runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("pages/forecast.py")
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    at.slider(key="forecast-board-budget").set_value(30).run()
+    at = page("pages/forecast.py", query={"run": board["run_id"]})
+    clean(at)
+    assert at.slider(key="forecast-board-budget").value == 120
+    at.button(key="forecast-close").click().run()
+    clean(at)
+    assert (at.number_input(key="forecast-horizon").value, at.slider(key="forecast-board-budget").value) == (6, 30)

@@ -13,7 +13,8 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 - `/train` after a reload: what was set, not the defaults;
 - `/train?run=X` after editing the form beside run X: what was set, not run X's settings again;
 - a run's address with no draft (a link to it, its first Open from the Runs page): that run's settings
-  (ui/prefill.take_prefill), as before; closed with the form untouched, the page's own draft again (`closed`);
+  (ui/prefill.take_prefill), as before; back on the page's own address (Close, the sidebar) with the form untouched, the visitor's own draft
+  again;
 - two tabs on two addresses keep a draft each.
 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
@@ -57,7 +58,7 @@ FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("
 # 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
 WHOLE_VISIT = {"runs", "inspect", "board"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
-_FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run
+_FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
 
@@ -163,15 +164,38 @@ def _page_run(form: str | None = None) -> str | None:
     return None if form in WHOLE_VISIT else st.query_params.get("run") or None
 
 
+def _values(form: str) -> dict:
+    """The form's kept values as they are in this session now."""
+    state = st.session_state
+    return {k: state[k] for k in sorted(state.get(_KEYS) or set()) if form_of(k) == form and k in state
+            and keepable(state[k])}
+
+
 def not_the_visitors(keys: Iterable[str]) -> None:
     """Values a run's settings put in a form kept once per visitor (WHOLE_VISIT) as the page opened the run, not
     set by the visitor: `save` leaves their draft as they set it until they change these (opening a board's link
-    wrote its budget over the one the visitor had set on the page: a review)."""
+    wrote its budget over the one the visitor had set on the page: a review), and the page's own address gives
+    theirs back (`restore`)."""
     state = st.session_state
     keys = [k for k in keys if k in state]
     if keys:
         form = form_of(keys[0])
         state.setdefault(_SAVED, {})[(form, _page_run(form))] = {k: copy.deepcopy(state[k]) for k in sorted(keys)}
+        state.setdefault(_FILLING, {})[form] = st.query_params.get("run")
+
+
+def filled_from_run(form: str) -> None:
+    """Say that the page fills `form` from the run its address opens (ui/prefill.take_prefill): the values the
+    page saves next are that run's, not the visitor's. While the visitor leaves them as they are, the page's own
+    address (Close, the sidebar's link) gives back what they set there (`restore`), and a draft beside a run holds
+    them marked as the run's (AS_FILLED)."""
+    st.session_state.setdefault(_FILLING, {})[form] = _page_run(form)
+    forget_fill(form)
+
+
+def forget_fill(form: str) -> None:
+    """The form's values are the visitor's from now on (a spec they asked for: Train again, Train with best)."""
+    st.session_state.get(_FILLED, {}).pop(form, None)
 
 
 def save(forms: Iterable[str]) -> None:
@@ -179,61 +203,51 @@ def save(forms: Iterable[str]) -> None:
     Called at the end of each set-up page (and of the Train page's set-up fragment), so that every change
     the visitor makes is kept before the next."""
     state = st.session_state
-    keys = state.get(_KEYS) or set()
     for form in forms:
         here = _page_run(form)
-        values = {k: state[k] for k in sorted(keys) if form_of(k) == form and k in state and keepable(state[k])}
+        values = _values(form)
         if not values:
             continue
-        filled = state.setdefault(_FILLED, {})
-        if (form, here) in state.get(_FILLING, ()):   # the first values after the page filled the form from a run
-            state[_FILLING].discard((form, here))
-            filled[(form, here)] = copy.deepcopy(values)
-        if filled.get((form, here)) != values:
-            filled.pop((form, here), None)   # the visitor changed them: theirs from now on
+        filled = state.setdefault(_FILLED, {})   # {form: (the run whose settings filled it, those values)}
+        if form in state.get(_FILLING, {}):   # the first values after the page filled the form from a run
+            filled[form] = (state[_FILLING].pop(form), copy.deepcopy(values))
+        if form in filled and filled[form][1] != values:
+            del filled[form]   # the visitor changed them: theirs from now on
         if state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here):
             # Nothing changed since this session's last save and the draft is still held (the store's bounds may
             # have dropped it). Only changes are written: another tab of this browser on the same address, left as
             # it was, does not write over what was set in this one.
             continue
-        store().save(_who(), form, here, {**values, AS_FILLED: (form, here) in filled})
+        store().save(_who(), form, here, {**values, AS_FILLED: here is not None and form in filled})
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 
-def filled_from_run(form: str) -> None:
-    """Say that the page fills `form` from the run its address opens (ui/prefill.take_prefill): the values the
-    page saves next are that run's, not the visitor's, and `closed` gives back the visitor's own while the form
-    still holds them."""
+def _give_back_own(form: str) -> None:
+    """On the page's own address (no run): a form that still holds a run's settings as the page filled them (the
+    run's address opened in this session: a link, the Runs page's Open, another day) goes back to what the visitor
+    set here, and says so. Closing the run (or leaving by the sidebar) had kept the run's settings as theirs, over
+    their own (a review). Edited since, it stays as they left it: their newest set-up."""
     state = st.session_state
-    state.setdefault(_FILLING, set()).add((form, _page_run(form)))
-    state.get(_FILLED, {}).pop((form, _page_run(form)), None)
-
-
-def closed(form: str) -> bool:
-    """The run the page's address opens is being closed (the page goes to its own address, no run). Where the form
-    still holds that run's settings as the page filled them in this session (a link, the Runs page's Open, another
-    day), it goes back to what the visitor set on the page's own address: it had kept the run's settings as theirs,
-    over their own (a review). Edited beside the run, it stays as they left it: their newest set-up. True where it
-    went back."""
-    state = st.session_state
-    here = _page_run(form)
-    filled = state.get(_FILLED, {}).pop((form, here), None)
-    if filled is None or not kept_own(form):
-        return False
-    keys = [k for k in sorted(state.get(_KEYS) or set()) if form_of(k) == form and k in state]
-    if {k: state[k] for k in keys if keepable(state[k])} != filled:
-        return False
-    for key in keys:
+    if st.query_params.get("run") or form not in state.get(_FILLED, {}):
+        return
+    run_id, values = state[_FILLED].pop(form)
+    if not kept_own(form) or _values(form) != values:
+        return
+    for key in [k for k in state.get(_KEYS) or set() if form_of(k) == form and k in state]:
         del state[key]
-    state.get(_CONSIDERED, set()).discard(form)   # restore() on the next run puts the visitor's own draft back
+    state.get(_CONSIDERED, set()).discard(form)   # restored below from the visitor's own draft
     state.get(_RESTORED, {}).pop(form, None)
-    return True
+    if form not in WHOLE_VISIT:   # (the board's budget goes back with the form it sits in, unsaid)
+        st.toast(f"The form is back to what you had set before opening run {run_id}.", icon=":material/edit_note:")
 
 
 def restore(forms: Iterable[str]) -> None:
     """Before a set-up page's widgets: each of `forms` not drawn before in this session gets the visitor's
-    draft of it on the address the page has now, if there is one (then it `holds`)."""
+    draft of it on the address the page has now, if there is one (then it `holds`); on the page's own address,
+    a form still as a run's settings filled it gets the visitor's own back (`_give_back_own`)."""
     state = st.session_state
+    for form in forms:
+        _give_back_own(form)
     considered = state.setdefault(_CONSIDERED, set())
     todo = [form for form in forms if form not in considered]
     if not todo:

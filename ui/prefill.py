@@ -26,6 +26,7 @@ def hand_off(spec: ExperimentSpec | dict) -> None:
     """Open the page of the spec's task with its form filled from the spec (once)."""
     spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
     st.session_state[PREFILL] = spec.to_dict()
+    drafts.forget_fill(spec.task)   # asked for: the visitor's own from now on, on the page's own address too
     st.query_params.pop("run", None)
     st.switch_page(get_task(spec.task).page)
 

@@ -19,11 +19,11 @@ from typing import Callable
 
 import streamlit as st
 
-from ui import drafts, form, image_results, leaderboard, series_results
+from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
-                      session_owner, toast_after_rerun)
+                      session_owner)
 from ui.text import plain
 from zoo.forecast_io import data_as_sent, display_name
 from zoo.jobs import ACTIVE
@@ -218,9 +218,6 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
             run_without_directory(run_id, job)
     if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
         st.session_state[f"{key}-closed"] = run_id
-        if drafts.closed(task):
-            toast_after_rerun(f"The form is back to what you had set before opening run {run_id}.",
-                              ":material/edit_note:")
         st.query_params.pop("run", None)
         st.rerun()
     _other_runs(task, key, run_id)
