@@ -29,7 +29,7 @@ pages = [
 page = st.navigation(pages)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
-show_pending_toasts()   # a Close's or a delete's, said after the rerun they made
+show_pending_toasts()   # said after the rerun that followed them (a delete's: pages/runs.py)
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
 if "torch" in sys.modules:

@@ -13,8 +13,8 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 - `/train` after a reload: what was set, not the defaults;
 - `/train?run=X` after editing the form beside run X: what was set, not run X's settings again;
 - a run's address with no draft (a link to it, its first Open from the Runs page): that run's settings
-  (ui/prefill.take_prefill), as before; back on the page's own address (Close, the sidebar) with the form untouched, the visitor's own draft
-  again;
+  (ui/prefill.take_prefill), as before; back on the page's own address (Close, the sidebar) with the form
+  untouched since, the visitor's own draft again;
 - two tabs on two addresses keep a draft each.
 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
@@ -164,11 +164,15 @@ def _page_run(form: str | None = None) -> str | None:
     return None if form in WHOLE_VISIT else st.query_params.get("run") or None
 
 
+def _keys(form: str) -> list[str]:
+    """The form's kept keys that this session holds."""
+    state = st.session_state
+    return [k for k in sorted(state.get(_KEYS) or set()) if form_of(k) == form and k in state]
+
+
 def _values(form: str) -> dict:
     """The form's kept values as they are in this session now."""
-    state = st.session_state
-    return {k: state[k] for k in sorted(state.get(_KEYS) or set()) if form_of(k) == form and k in state
-            and keepable(state[k])}
+    return {k: st.session_state[k] for k in _keys(form) if keepable(st.session_state[k])}
 
 
 def not_the_visitors(keys: Iterable[str]) -> None:
@@ -233,7 +237,7 @@ def _give_back_own(form: str) -> None:
     run_id, values = state[_FILLED].pop(form)
     if not kept_own(form) or _values(form) != values:
         return
-    for key in [k for k in state.get(_KEYS) or set() if form_of(k) == form and k in state]:
+    for key in _keys(form):
         del state[key]
     state.get(_CONSIDERED, set()).discard(form)   # restored below from the visitor's own draft
     state.get(_RESTORED, {}).pop(form, None)
