@@ -97,6 +97,7 @@ def test_train_cnn_three_epochs_reaches_090_and_is_reproducible(tmp_path):
     assert a["run_id"] != b["run_id"]
     for key in ("run_id", "run_dir", "status", "epochs_run", "best_epoch", "metrics"):
         assert key in a
+    assert a["untrained"] is False
     assert set(a["metrics"]) == {"test_loss", "test_accuracy"}
     assert f"test accuracy {a['metrics']['test_accuracy']:.2%} (the best epoch's weights" in first.stderr   # the page's
     run_dir = Path(a["run_dir"])
@@ -109,6 +110,10 @@ def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = last_json(proc)
     assert result["status"] == "diverged" and result["best_epoch"] == 0
+    # A script reads that the metrics are the initial weights' (they are kept as data: the pages show them
+    # flagged), as result.json says it too.
+    assert result["untrained"] is True
+    assert json.loads((Path(result["run_dir"]) / "result.json").read_text())["untrained"] is True
     torch.load(Path(result["run_dir"]) / "best.pt", weights_only=True)
     # Diverged in its first epoch: the initial weights' chance-level accuracy is no result, as on the pages
     # (zoo/runs.ended_untrained); it had ended with "test accuracy 10.70% (the best epoch's weights ...)".

@@ -32,7 +32,7 @@ from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
 from zoo.run_health import process_identity
-from zoo.runs import RunWriter, files_error, runs_root
+from zoo.runs import RunWriter, ended_untrained, files_error, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
 
@@ -110,10 +110,15 @@ class FitResult:
     extra: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
+        """result.json's fields and the CLI's --json. `untrained` says that the run ended before any epoch did
+        (zoo/runs.ended_untrained): its "metrics" are then the initial weights' (a chance-level accuracy), kept as
+        data, as the pages show them flagged; a script read them as a result beside `best_epoch: 0`."""
         return {
             "run_id": self.run_id, "run_dir": str(self.run_dir) if self.run_dir else None,
             "status": self.status, "reason": self.reason, "epochs_run": self.epochs_run,
-            "best_epoch": self.best_epoch, "best_value": self.best_value, "metrics": self.test_metrics,
+            "best_epoch": self.best_epoch, "best_value": self.best_value,
+            "untrained": ended_untrained({"status": self.status, "best_epoch": self.best_epoch}),
+            "metrics": self.test_metrics,
             "device": self.device, "seconds": round(self.seconds, 3), **self.extra,
         }
 
