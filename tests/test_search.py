@@ -453,3 +453,18 @@ def test_a_study_of_few_trials_says_its_importances_and_best_are_mostly_chance(r
                        "and the best value is one draw of 3: they settle after 10 or more."]
     study.optimize(objective, n_trials=search.FEW_TRIALS - 3)
     assert notes() == []
+
+
+def test_cli_flags_are_checked_before_the_data_is_read(tmp_path, capsys):
+    """One worker reads the data in this process; a misspelt --search key was said only after the whole file had
+    been read (and, for a file that cannot be read, not at all: its error came first)."""
+    unreadable = tmp_path / "not-a-series.csv"
+    unreadable.write_text("only one column\n1\n")
+    code = zoo_main(["search", "--data", str(unreadable), "--model", "linear", "--runs-dir", str(tmp_path),
+                     "--search", "nosuchsetting"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nosuchsetting" in err[0], err
+    code = zoo_main(["search", "--data", str(unreadable), "--model", "linear", "--runs-dir", str(tmp_path),
+                     "--workers", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == ["error: --workers 0 must be at least 1."], err

@@ -130,9 +130,16 @@ def _short(value) -> str:
 
 
 def run(args) -> dict:
+    if args.workers < 1:
+        raise SpecError(f"--workers {args.workers} must be at least 1.")
     one_worker = args.ray is None and args.workers == 1 and not args.show_space
-    # One worker in this process: the data read once, here, and handed to it (workers elsewhere read their own).
-    spec, data = spec_and_data(spec_from_args(args), args) if one_worker else (None, None)
+    spec, data = None, None
+    if one_worker:
+        # The flags are checked before the data is read (a misspelt --search key was said only after the whole
+        # file had been): the defaults' windows are valid settings, and fitting them to a CSV changes no flag.
+        config_from_args(args, spec_from_args(args))
+        # One worker in this process: the data read once, here, and handed to it (workers elsewhere read their own).
+        spec, data = spec_and_data(spec_from_args(args), args)
     config = config_from_args(args, spec)
     if args.show_space:
         rows = config.space.describe()
@@ -142,8 +149,6 @@ def run(args) -> dict:
                       f"{row['range']}")
         return {"study": config.study_name, "storage": display_storage(config.storage_url), "space": rows,
                 "grid_size": config.space.grid_size(config.grid_points) if config.sampler == "grid" else None}
-    if args.workers < 1:
-        raise SpecError(f"--workers {args.workers} must be at least 1.")
     if args.ray is not None or args.workers > 1:
         from zoo.launch import make_launcher
         from zoo.search import search_on_workers
