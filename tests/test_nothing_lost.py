@@ -331,6 +331,19 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
+def test_a_reload_does_not_ask_again_for_a_file_the_page_could_not_read(runs_dir):
+    """A demo visitor's check: a CSV of text only was refused ("no numeric column"), and after a reload the page
+    said "`textonly.csv` was uploaded before this page was loaded ... Upload it again" for it."""
+    at = upload(page("pages/forecast.py"), "textonly.csv", b"name,colour\nann,red\nbob,blue\ncy,green\n")
+    clean(at)
+    assert at.error, "the page refuses the file"
+    at.number_input(key="forecast-horizon").set_value(6).run()
+    at = page("pages/forecast.py")   # the reload
+    clean(at)
+    assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
+
+
 def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     """A run keeps a copy of its upload (zoo/forecast_io.store_upload); the page offered it only after "Train
     again" (a browser check's find), so a reload asked for the file again. Now the reload's warning offers the

@@ -348,6 +348,10 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
                                                                               date_col, source, layout)
     if "error" in outcome:
+        if source.kind == "upload" and "error" in default:
+            # A file no choice of columns reads is nothing to ask for again: after a reload the page had said
+            # "`textonly.csv` was uploaded before this page was loaded ... Upload it again" (a demo visitor's check).
+            st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = "", ""
         with st.container(key="forecast-read-error"):
             st.error(plain(outcome["error"]), icon=":material/error:")   # it may quote a column's name
         wide_offer(source, None, layout)
