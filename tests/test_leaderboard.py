@@ -96,7 +96,7 @@ def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, seas
 def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     """The test part rewritten (tripled, with noise): the same pick and the same validation scores;
     only the test scores move."""
-    spec = dict(horizon=12, budget=120, models="AutoTheta,linear,ensemble")
+    spec = dict(horizon=12, budget=120, models="AutoTheta,AutoETS,linear,ensemble")   # three models: the ensemble
     first = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "a.csv")), **spec), runs_dir=tmp_path / "r")
     second = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "b.csv", test_noise=50.0)), **spec),
                              runs_dir=tmp_path / "r")
@@ -106,7 +106,7 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     assert first["ranking"] == second["ranking"]
     a = {r["name"]: r for r in load_run(first["run_dir"]).candidates()}
     b = {r["name"]: r for r in load_run(second["run_dir"]).candidates()}
-    assert set(a) == set(b) and len(a) == 7   # 4 baselines, AutoTheta, linear, the ensemble
+    assert set(a) == set(b) and len(a) == 8   # 4 baselines, AutoTheta, AutoETS, linear, the ensemble
     for name in a:
         assert a[name]["val_mase"] == pytest.approx(b[name]["val_mase"], rel=1e-6), name
         assert a[name]["test_mase"] != pytest.approx(b[name]["test_mase"], rel=1e-3), name
@@ -281,7 +281,7 @@ def test_a_candidate_named_but_not_possible_on_the_series_is_listed_as_not_tried
     rows = {r["name"]: r for r in load_run(summary["run_dir"]).candidates()}
     assert rows["deseasoned_linear_ls"]["status"] == "skipped"
     assert "no seasonal period" in rows["deseasoned_linear_ls"]["note"]
-    assert rows["log_linear_ls"]["status"] == "done" and summary["pick"]["name"] == "ensemble"
+    assert rows["log_linear_ls"]["status"] == "done" and summary["pick"]["name"] == summary["ranking"][0]
     assert "1 not tried on this series" in summary["reason"] and "budget" not in summary["reason"]
 
 
@@ -343,9 +343,13 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert set(BY_NAME_ONLY) <= set(candidate_names())   # a misspelt name would put its candidate on the board
     assert not set(BY_NAME_ONLY) & {r["name"] for r in rows}   # those run only when named, baselines or not
     assert all("budget" in note for note in skipped.values())
-    # the pick is the ensemble of the best three (here, of baselines), ranked with the others
-    assert summary["pick"]["name"] == "ensemble" and "ensemble" in summary["ranking"]
-    assert "did not fit" in summary["reason"] and "the pick is the median of the best 3 (" in summary["reason"]
+    # The ensemble of the best three (here, of baselines) is ranked with the others, but not the pick: the board
+    # ranked no model besides the baselines, and the pick is the lowest validation score (board.choose).
+    assert "ensemble" in summary["ranking"] and summary["pick"]["name"] == summary["ranking"][0]
+    assert "did not fit" in summary["reason"]
+    assert (f"the pick is {summary['pick']['label']}, the lowest validation MASE, not the ensemble: because of the "
+            "budget, the board ranked no models besides the baselines, too few for the median of the best 3") \
+        in " ".join(summary["notes"])
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
 
 
@@ -596,9 +600,10 @@ def test_the_picks_files_carry_no_float32_rounding_noise(tmp_path):
     from zoo.forecast.report import float32_decimals, round_to_float32_resolution
 
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=60,
-                                              models="linear,ensemble"), runs_dir=tmp_path / "r")
+                                              models="linear,log_linear,mlp,ensemble"), runs_dir=tmp_path / "r")
     run = open_run(summary["run_id"], tmp_path / "r")
-    assert summary["pick"]["name"] == "ensemble" and "linear" in run.candidates()[-1]["settings"]["members"]
+    zoo_models = {"linear", "log_linear", "mlp"}
+    assert summary["pick"]["name"] == "ensemble" and zoo_models & set(run.candidates()[-1]["settings"]["members"])
     y = pd.read_csv(run.spec.data).iloc[:summary["plan"]["test_start"], 1].to_numpy(float)
     for name, columns in (("backtest", ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]),
                           ("forecast", ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"])):
@@ -1103,3 +1108,29 @@ def test_the_peers_bench_tests_equal_accuracy_as_diebold_and_mariano_wrote(monke
     assert got["ratio"] == pytest.approx(np.abs(actual - pick).mean() / np.abs(actual - peer).mean())
     assert got["pick_mase"] == pytest.approx(np.abs(actual - pick).mean() / 2.0) and got["origins"] == n
     assert equal_accuracy(kept, "AutoTheta") is None   # a peer that did not run: no test
+
+
+def test_a_board_stopped_before_three_models_ranked_picks_its_lowest_validation_score(tmp_path):
+    """A forecast user's check: Stop pressed a second into a board, which had ranked the baselines and AutoETS.
+    The pick was "the median of the best 3 (of AutoETS, seasonal naive, linear least squares)", validation MASE
+    0.583 beside AutoETS's 0.340 in the same table, and the page explained why the ensemble is the pick. The
+    ensemble's rule was chosen on boards that ranked many models (board.choose); with fewer than three, the pick
+    is the lowest validation score, the ensemble's own included, and a note says why."""
+    ended = []
+
+    def emit(event):
+        if event["type"] == "candidate":
+            ended.append(event["row"]["name"])
+
+    spec = LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=12, budget=120,
+                           models="AutoETS,AutoTheta,linear,ensemble")
+    summary = run_leaderboard(spec, runs_dir=tmp_path / "r", emit=emit, should_stop=lambda: "AutoETS" in ended)
+    assert summary["status"] == "stopped"
+    rows = {r["name"]: r for r in load_run(summary["run_dir"]).candidates()}
+    assert rows["AutoETS"]["status"] == "done" and rows["AutoTheta"]["status"] == "skipped"
+    assert rows["ensemble"]["status"] == "done" and "ensemble" in summary["ranking"]   # ranked, as any candidate
+    best = min((r for r in rows.values() if r["status"] == "done"), key=lambda r: r["val_mae"])
+    assert summary["pick"]["name"] == best["name"] == summary["ranking"][0]
+    assert (f"the pick is {best['label']}, the lowest validation MASE, not the ensemble: because it was stopped, "
+            "the board ranked 1 model besides the baselines, too few for the median of the best 3") \
+        in " ".join(summary["notes"]), summary["notes"]
