@@ -403,8 +403,9 @@ def test_a_first_fold_past_its_share_of_the_time_left_is_stopped_there(tmp_path,
     stopped_at = time.perf_counter()
     assert pred is None and row["status"] == "skipped"
     if share >= 0.5:
-        assert row["note"].startswith("over the budget: its first fold alone ran past 2.0 s") and \
-            f"its {n_fits} fits would not end in the {seconds_said(budget)}" in row["note"]
+        assert row["note"] == (f"over the budget: its first fold had not ended after 2.0 s, its 1/{n_fits} share "
+                               f"of the {budget:.1f} s left for its {n_fits} fits, each later one on at least as "
+                               "many rows"), row["note"]
     else:   # under half a second a fit: "ran past 0.3 s" says little; the time there was, does
         assert row["note"] == (f"over the budget: {seconds_said(budget)} were left when it started, too little "
                                f"for its {n_fits} fits"), row["note"]
