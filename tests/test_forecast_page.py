@@ -936,6 +936,24 @@ def test_a_lookback_that_follows_the_series_follows_a_typed_horizon(runs_dir):
     assert at.number_input(key="forecast-lookback").value == 30 and at.number_input(key="forecast-horizon").value == 6
 
 
+def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_alone(runs_dir):
+    """A forecast user's check: horizon 150 typed on 120 monthly rows moved the fitted lookback to 1 on its own, and
+    the error then said "lookback 1 + horizon 150 needs 151 training rows; use a smaller lookback or horizon"."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    assert at.number_input(key="forecast-lookback").value == 36
+    at.number_input(key="forecast-horizon").set_value(150).run()
+    assert at.number_input(key="forecast-lookback").value == 36, "the lookback is not moved for a horizon that no lookback fits"
+    errors = " ".join(e.value for e in at.error)
+    assert "horizon 150 needs 151 training rows even with lookback 1); use a smaller horizon," in errors, errors
+    at.number_input(key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
+    assert_clean(at)
+    assert at.number_input(key="forecast-lookback").value == suggest_windows(read_series(monthly_csv(120)),
+                                                                             "0.7,0.1,0.2", horizon=3)["lookback"]
+
+
 def test_the_previews_part_labels_sit_above_the_plot_where_the_line_cannot_cross_them():
     """The series' line ran over the "test" label inside the plot (a forecast user's check)."""
     from ui.series_source import preview_figure

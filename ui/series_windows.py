@@ -155,6 +155,10 @@ def fit_to_series(source, sf) -> None:
                               windows["split"], int(windows["season"]))
     except (ValueError, TypeError, SpecError):   # a setting the person is still typing: said by the check
         suggested = None
+    if suggested is not None and "horizon" in fixed and min(suggested["windows"].values()) < 1:
+        # The person's horizon leaves no window at any lookback: the check says to shorten it. The lookback stays;
+        # it had gone to 1 on its own (horizon 150 of 200 rows), and the check's error then asked for a smaller one.
+        suggested = None
     if suggested is None:   # a split that leaves a part empty: the check says so
         return
     for name in free:

@@ -202,7 +202,9 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
                                      ("test", test_starts, b, n)):
         if len(starts) == 0:
             size = end - first
-            if part == "train":
+            if part == "train" and H >= size:   # no lookback helps (a browser check's horizon 150 of 140 rows)
+                why, fix = f"horizon {H} needs {H + 1} training rows even with lookback 1", "a smaller horizon"
+            elif part == "train":
                 why, fix = f"lookback {L} + horizon {H} needs {L + H} training rows", "a smaller lookback or horizon"
             else:
                 # Training held a window, so L <= a: a later window's input reaches back before its split, and
