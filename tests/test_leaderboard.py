@@ -93,6 +93,22 @@ def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, seas
     make_plan(y, "D", horizon=7 if "horizon" in named else horizon, season=1 if "season" in named else season)
 
 
+def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():
+    """A forecast user's check: 10 rows were "too few for a leaderboard with horizon 1 ...; use a shorter horizon
+    or a longer series"; and the page's few-windows warning offered a shorter lookback beside lookback 1."""
+    from zoo.forecast_io import few_train_windows_note
+
+    with pytest.raises(SpecError) as refused:
+        make_plan(np.arange(10.0), "D", horizon=1, season=1)
+    assert "too few for a leaderboard with even horizon 1: it needs about" in str(refused.value)
+    assert str(refused.value).endswith("; use a longer series.")
+    assert few_train_windows_note(6, 1, 3).endswith("A shorter horizon or a longer series gives it more.")
+    assert few_train_windows_note(6, 1, 1).endswith("A larger training share or a longer series gives it more.")
+    assert few_train_windows_note(6, 4, 1).endswith("A shorter lookback or a longer series gives it more.")
+    assert few_train_windows_note(6, 4, 2).endswith("A shorter lookback, a shorter horizon or a longer series "
+                                                    "gives it more.")
+
+
 def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
     """The test part rewritten (tripled, with noise): the same pick and the same validation scores;
     only the test scores move."""

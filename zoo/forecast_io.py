@@ -291,6 +291,12 @@ def few_test_windows_note(test_windows: int) -> list[str]:
             f"test share, a shorter horizon or a longer series gives steadier scores."]
 
 
+def _or(items: list[str]) -> str:
+    """'A, b or c', capitalised."""
+    text = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+    return text[:1].upper() + text[1:]
+
+
 def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> str | None:
     """A warning when the training part makes too few windows for a model to learn from (zoo/verdict.py's
     FEW_TRAIN_WINDOWS): Start stays on (the person may mean it), and the run's verdict names it as the cause."""
@@ -298,10 +304,14 @@ def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> s
 
     if train_windows >= FEW_TRAIN_WINDOWS:
         return None
+    # Each fix offered where it can be made: a browser check read "A shorter lookback" beside lookback 1.
+    fixes = [f for f, possible in (("a shorter lookback", lookback > 1), ("a shorter horizon", horizon > 1),
+                                   ("a larger training share", lookback == horizon == 1), ("a longer series", True))
+             if possible]
     return (f"Only {train_windows} training window{'' if train_windows == 1 else 's'}: each takes lookback {lookback} "
             f"+ horizon {horizon} rows of the training part, so a model has {train_windows} example"
-            f"{'' if train_windows == 1 else 's'} to learn from and will hardly beat the baselines. A shorter lookback "
-            "or a longer series gives it more.")
+            f"{'' if train_windows == 1 else 's'} to learn from and will hardly beat the baselines. "
+            f"{_or(fixes)} gives it more.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -140,6 +140,8 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
         shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
         if period > 1 and fits(H, 1):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
+        elif H == 1:   # nothing shorter to offer, nor a season (above): "use a shorter horizon" at 1 (a browser check)
+            with_what, fix = "even horizon 1", "use a longer series"
         elif period <= 1 or fits(1, period):
             with_what, fix = f"horizon {H}", "use a shorter horizon or a longer series"
         else:   # neither alone is enough
