@@ -64,9 +64,11 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     st.caption("Every model of the zoo (each with a recipe suited to this series), the baselines and the "
                "classical AutoETS (also bagged), AutoTheta and AutoARIMA, ranked on rolling-origin validation "
                "before the test part; the pick is the median of the best three, which beat picking any one of them "
-               "on 26 other public series (the project's benchmarks; bagged AutoETS stands in there for AutoETS). Rows appear as each one finishes. It uses this "
-               "page's data, target, horizon and season, and chooses each model's lookback, its folds and its test "
-               "part itself (the window settings above are for training one model).")
+               "on 26 other public series (the project's benchmarks; bagged AutoETS stands in there for AutoETS), "
+               "or, where a Stop or the budget leaves fewer than three models ranked, the lowest validation score. "
+               "Rows appear as each one finishes. It uses this page's data, target, horizon and season, and chooses "
+               "each model's lookback, its folds and its test part itself (the window settings above are for "
+               "training one model).")
     budget_decl = next(h for h in settings_declared() if h.name == "budget")
     if prefill and prefill.get(BOARD_BUDGET) is not None:
         # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.
