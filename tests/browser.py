@@ -40,6 +40,12 @@ class AppServer:
         return self.process.pid
 
 
+# The health check goes to this machine, never through a proxy. urlopen's opener takes the environment's proxies
+# when it is first built, and keeps them for the process: built in tests/test_cli.py's offline test (an unreachable
+# proxy set), every later app "did not start" (connection refused by the proxy) when no app had started before it.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def start_app(runs: Path, log: Path, *, preexec_fn=None, **env: str) -> AppServer:
     """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added,
     its output appended to `log`; returns once it answers its health check (else raises with the log)."""
@@ -55,7 +61,7 @@ def start_app(runs: Path, log: Path, *, preexec_fn=None, **env: str) -> AppServe
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+            if LOOPBACK.open(f"{url}/_stcore/health", timeout=2).status == 200:
                 return AppServer(url, runs, process, log)
         except OSError:
             time.sleep(0.3)
