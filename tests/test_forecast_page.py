@@ -948,6 +948,12 @@ def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_a
     assert at.number_input(key="forecast-lookback").value == 36, "the lookback is not moved for a horizon that no lookback fits"
     errors = " ".join(e.value for e in at.error)
     assert "horizon 150 needs 151 training rows even with lookback 1); use a smaller horizon," in errors, errors
+    # A horizon the training rows hold but validation does not: blamed too, not "a smaller lookback" (a review)
+    at.number_input(key="forecast-horizon").set_value(60).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "the validation split has 12 rows, too few for one window (horizon 60 needs 60 validation rows); use a " \
+           "smaller horizon, a larger validation share, or a longer series (120 rows now)." in errors, errors
+    assert at.number_input(key="forecast-lookback").value == 36
     at.number_input(key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
     assert_clean(at)
     assert at.number_input(key="forecast-lookback").value == suggest_windows(read_series(monthly_csv(120)),

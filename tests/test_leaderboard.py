@@ -100,12 +100,20 @@ def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():
 
     with pytest.raises(SpecError) as refused:
         make_plan(np.arange(10.0), "D", horizon=1, season=1)
-    assert "too few for a leaderboard with even horizon 1: it needs about" in str(refused.value)
+    assert "too few for a leaderboard with horizon 1: it needs about" in str(refused.value)
     assert str(refused.value).endswith("; use a longer series.")
+    # nor a shorter horizon, or season, where not even horizon 1 with none fits (a review: 10 rows at horizon 2,
+    # 30 rows at horizon 3 and season 7)
+    for n, horizon, season, named in ((10, 2, 1, "horizon 2"), (30, 3, 7, "horizon 3 and season 7")):
+        with pytest.raises(SpecError) as refused:
+            make_plan(np.arange(float(n)), "D", horizon=horizon, season=season)
+        assert f"too few for a leaderboard with {named}: it needs about" in str(refused.value)
+        assert str(refused.value).endswith("; use a longer series (not even horizon 1 with no season fits these "
+                                           "rows)."), str(refused.value)
     assert few_train_windows_note(6, 1, 3).endswith("A shorter horizon or a longer series gives it more.")
     assert few_train_windows_note(6, 1, 1).endswith("A larger training share or a longer series gives it more.")
     assert few_train_windows_note(6, 4, 1).endswith("A shorter lookback or a longer series gives it more.")
-    assert few_train_windows_note(6, 4, 2).endswith("A shorter lookback, a shorter horizon or a longer series "
+    assert few_train_windows_note(6, 4, 2).endswith("A shorter lookback, a shorter horizon, or a longer series "
                                                     "gives it more.")
 
 
@@ -299,6 +307,10 @@ def test_a_candidate_named_but_not_possible_on_the_series_is_listed_as_not_tried
     assert "no seasonal period" in rows["deseasoned_linear_ls"]["note"]
     assert rows["log_linear_ls"]["status"] == "done" and summary["pick"]["name"] == summary["ranking"][0]
     assert "1 not tried on this series" in summary["reason"] and "budget" not in summary["reason"]
+    # the note on why the pick is no ensemble says the same (a review: it blamed the budget)
+    note = next(n for n in summary["notes"] if n.startswith("the pick is"))
+    assert "not the ensemble: 1 was not tried on this series, and the board had no models besides" in note, note
+    assert "budget" not in note
 
 
 def test_a_perfect_validation_score_is_chosen_first_in_every_fold():
@@ -363,9 +375,9 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     # ranked no model besides the baselines, and the pick is the lowest validation score (board.choose).
     assert "ensemble" in summary["ranking"] and summary["pick"]["name"] == summary["ranking"][0]
     assert "did not fit" in summary["reason"]
-    assert (f"the pick is {summary['pick']['label']}, the lowest validation MASE, not the ensemble: because of the "
-            "budget, the board ranked no models besides the baselines, too few for the median of the best 3") \
-        in " ".join(summary["notes"])
+    assert (f"the pick is {summary['pick']['label']}, the lowest validation MASE, not the ensemble: the budget left "
+            "the others out, and the board had no models besides the baselines to take a median from, too few for "
+            "the median of the best 3") in " ".join(summary["notes"]), summary["notes"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
 
 
@@ -1148,6 +1160,28 @@ def test_a_board_stopped_before_three_models_ranked_picks_its_lowest_validation_
     assert rows["ensemble"]["status"] == "done" and "ensemble" in summary["ranking"]   # ranked, as any candidate
     best = min((r for r in rows.values() if r["status"] == "done"), key=lambda r: r["val_mae"])
     assert summary["pick"]["name"] == best["name"] == summary["ranking"][0]
-    assert (f"the pick is {best['label']}, the lowest validation MASE, not the ensemble: because it was stopped, "
-            "the board ranked 1 model besides the baselines, too few for the median of the best 3") \
+    assert (f"the pick is {best['label']}, the lowest validation MASE, not the ensemble: it was stopped, and the "
+            "board had 1 model besides the baselines to take a median from, too few for the median of the best 3") \
         in " ".join(summary["notes"]), summary["notes"]
+
+
+def test_the_few_models_note_counts_a_stand_in_once_and_names_each_cause():
+    """A review: three models in the table, "ranked 2 models" in the note (BaggedETS and AutoETS are one member);
+    and a failure on a default board was put down to "the candidates asked for"."""
+    from zoo.leaderboard.board import _few_models_note, choose, rank
+
+    def row(name, kind, val, status="done", note=""):
+        return {"name": name, "kind": kind, "label": name, "status": status, "val_mae": val, "note": note}
+
+    rows = [row("naive", "baseline", 3.0), row("AutoETS", "classical", 1.0), row("BaggedETS", "classical", 1.1),
+            row("linear", "zoo", 2.0), row("mlp", "zoo", None, "failed", "RuntimeError"),
+            row("ensemble", "ensemble", 1.5)]
+    ranked = rank(rows)
+    pick = choose(ranked)
+    assert pick["name"] == "AutoETS"   # 2 members possible: the lowest validation score
+    note = _few_models_note(pick, ranked, rows, stopped_by_user=False)
+    assert note.startswith("the pick is AutoETS, the lowest validation MASE, not the ensemble: 1 failed, and the "
+                           "board had 2 models besides the baselines to take a median from (BaggedETS stands in for "
+                           "AutoETS), too few for the median of the best 3"), note
+    rows.insert(4, row("tcn", "zoo", 1.2))
+    assert choose(rank(rows))["name"] == "ensemble"   # three members: the rule as measured

@@ -282,8 +282,8 @@ def show_table(rows: list[dict], pick: str | None, key: str) -> None:
         st.dataframe(board_table(rows, pick), key=key, hide_index=True, width="stretch", column_config={
             "rank": st.column_config.NumberColumn(width=52),   # narrower than "small": room for the scores
             "pick": st.column_config.TextColumn(width=44, help=(
-                "the pick, once the board ends: the ensemble of the best three (the first row when there "
-                "is no ensemble)")),
+                "the pick, once the board ends: the ensemble of the best three, or the first row where the board "
+                "had fewer than three models besides the baselines (stopped, or a small budget)")),
             "kind": st.column_config.TextColumn(width="small"),
             "val MASE": st.column_config.NumberColumn(format="%.3f", width="small", help=(
                 "mean absolute error over every validation origin and step, over the seasonal naive error "
@@ -351,7 +351,8 @@ def live_table(job_id: str) -> None:
     if rows:
         show_table(rows, None, key=f"{job_id}-live-table")
         st.caption("No pick yet: when the board ends, ★ marks it. It is the median forecast of the best three on "
-                   "validation, not the top row so far.")
+                   "validation, not the top row so far (the top row where fewer than three models besides the "
+                   "baselines were ranked).")
     else:
         st.caption("The first rows (the baselines) appear within seconds.")
 

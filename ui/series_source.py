@@ -62,11 +62,19 @@ UPLOAD_KEY = "forecast-upload-key"     # and its content's SHA-256: a kept copy 
 STORED = "forecast-stored-path"        # the earlier upload picked, a path under the runs directory
 
 
+READ_ONCE = "forecast-uploads-read"      # the content keys of uploads that read as a series in this session
+
+
+def _draft_upload(name: str = "", key: str = "") -> None:
+    """The upload the visitor's draft names (its bytes are not kept: a reload asks for the file again, or offers
+    the server's copy); "" for none, saved as such: a draft keeps keys not written (ui/drafts.py)."""
+    st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = name, key
+
+
 def _upload_changed() -> None:
     if st.session_state.get("forecast-upload") is None:   # the person removed the file
         st.session_state.pop("forecast-last-upload", None)
-        st.session_state[UPLOAD_NAME] = ""   # saved as such: a draft keeps keys not written (ui/drafts.py)
-        st.session_state[UPLOAD_KEY] = ""
+        _draft_upload()
 
 
 def _use_stored(path: str) -> None:
@@ -188,7 +196,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
             st.caption("The file is kept until this page is reloaded or closed (another tab does not have it); "
                        "a run or a search started with it keeps a copy, so that it can be reproduced.")
         return None
-    st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = last["name"], last["key"]
+    _draft_upload(last["name"], last["key"])
     if uploaded is None:
         st.caption(f"Using `{last['name']}`, uploaded earlier in this session.")
     return DataSource("upload", last["key"], last["name"], raw=last["raw"])
@@ -348,15 +356,18 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     outcome = default if (target, date_col) == (None, None) else read_choice(source.key, source.name, target,
                                                                               date_col, source, layout)
     if "error" in outcome:
-        if source.kind == "upload" and "error" in default:
-            # A file no choice of columns reads is nothing to ask for again: after a reload the page had said
-            # "`textonly.csv` was uploaded before this page was loaded ... Upload it again" (a demo visitor's check).
-            st.session_state[UPLOAD_NAME], st.session_state[UPLOAD_KEY] = "", ""
+        if source.kind == "upload" and "error" in default and source.key not in st.session_state.get(READ_ONCE, ()):
+            # A file that read with no choice of columns tried in this session is nothing to ask for again: after a
+            # reload the page had said "`textonly.csv` was uploaded before this page was loaded ... Upload it
+            # again" (a demo visitor's check). One that read with a target picked keeps its name (a review).
+            _draft_upload()
         with st.container(key="forecast-read-error"):
             st.error(plain(outcome["error"]), icon=":material/error:")   # it may quote a column's name
         wide_offer(source, None, layout)
         return None, None, {"target": target, "date_col": date_col, "layout": layout}
     sf = outcome["sf"]
+    if source.kind == "upload":
+        st.session_state.setdefault(READ_ONCE, set()).add(source.key)
     wide_offer(source, sf, layout)
     summary = sf.summary()
     with st.container(key="forecast-preview"):

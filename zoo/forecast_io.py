@@ -23,7 +23,7 @@ import pandas as pd
 
 from zoo.data import series
 from zoo.data.series import SeriesFrame, make_windows, read_series, resolve_series_source, sample_series_path
-from zoo.registry import SpecError
+from zoo.registry import SpecError, join_or
 from zoo.runs import atomic_write_bytes
 
 MAX_UPLOAD_MB = 50                      # the same as .streamlit/config.toml's server.maxUploadSize
@@ -272,7 +272,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         and not season_too_long_to_detect(a, sf.freq) else None,
         "n_features": ws.n_features,
         "few_train": few_train_windows_note(len(ws.train_starts), lookback, horizon),
-        "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts))
+        "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts), horizon)
                  + (["every numeric column as input is the target alone here: the file has no other numeric "
                      "column."] if features == "all" and ws.n_features == 1 else []),
     }
@@ -281,20 +281,15 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
 FEW_TEST_WINDOWS = 20   # below this many test windows, the scores rest on too few forecasts to compare on
 
 
-def few_test_windows_note(test_windows: int) -> list[str]:
+def few_test_windows_note(test_windows: int, horizon: int) -> list[str]:
     """A note when the test part makes few windows: its scores (MASE, coverage, the baselines') average
     so few forecasts that one unusual stretch swings them, and a model that wins there may not win."""
     if test_windows >= FEW_TEST_WINDOWS:
         return []
+    fixes = ["a larger test share"] + (["a shorter horizon"] if horizon > 1 else []) + ["a longer series"]
     return [f"Only {test_windows} test window{'' if test_windows == 1 else 's'}: the test scores average that "
-            f"few forecasts, so they are noisy and one unusual stretch can decide which model looks best. A larger "
-            f"test share, a shorter horizon or a longer series gives steadier scores."]
-
-
-def _or(items: list[str]) -> str:
-    """'A, b or c', capitalised."""
-    text = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-    return text[:1].upper() + text[1:]
+            f"few forecasts, so they are noisy and one unusual stretch can decide which model looks best. "
+            f"{join_or(fixes, sentence_start=True)} gives steadier scores."]
 
 
 def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> str | None:
@@ -311,7 +306,7 @@ def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> s
     return (f"Only {train_windows} training window{'' if train_windows == 1 else 's'}: each takes lookback {lookback} "
             f"+ horizon {horizon} rows of the training part, so a model has {train_windows} example"
             f"{'' if train_windows == 1 else 's'} to learn from and will hardly beat the baselines. "
-            f"{_or(fixes)} gives it more.")
+            f"{join_or(fixes, sentence_start=True)} gives it more.")
 
 
 # ---------------------------------------------------------------------------------------------

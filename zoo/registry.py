@@ -90,6 +90,13 @@ def as_typed(number: float) -> str:
     return f"{number:g}"
 
 
+def join_or(fixes: list[str], sentence_start: bool = False) -> str:
+    """The fixes a refusal offers, in one phrase: 'a smaller horizon, a larger test share, or a longer series'. A
+    message builds its list from the fixes that can be made ("a smaller horizon" at horizon 1 could not)."""
+    text = fixes[0] if len(fixes) == 1 else f"{', '.join(fixes[:-1])}{',' if len(fixes) > 2 else ''} or {fixes[-1]}"
+    return text[:1].upper() + text[1:] if sentence_start else text
+
+
 # ---------------------------------------------------------------------------------------------
 # declarations
 

@@ -4,7 +4,8 @@ the pick's conformal intervals, and the run directory (zoo/runs.py's BoardWriter
 
 The candidates are ranked by their validation MAE over every validation origin of every fold; the
 pick is the ensemble, the median of the best three (see `choose`), or the first of the ranking when
-no ensemble could be made. Nothing from the test part enters either
+no ensemble could be made or the board ranked fewer than three models besides the baselines (a Stop, a
+small budget). Nothing from the test part enters either
 (tests/test_leaderboard.py changes the test values and gets the same pick). The test scores are
 computed for every candidate, to be shown beside it.
 
@@ -134,14 +135,7 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
                "skipped": [{"name": r["name"], "note": r["note"]} for r in rows if r["status"] != "done"],
                "data_notes": list(sf.notes), "notes": list(plan.notes)}
     if pick is not None and pick["kind"] != "ensemble" and "ensemble" in summary["ranking"]:
-        ran = models_ranked(ranked)
-        why = "it was stopped" if stopped_by_user else "of the budget" if any(
-            r["status"] == "skipped" for r in rows) else "of the candidates asked for"
-        summary["notes"].append(
-            f"the pick is {pick['label']}, the lowest validation MASE, not the ensemble: because {why}, the board "
-            f"ranked {ran or 'no'} model{'' if ran == 1 else 's'} besides the baselines, too few for the median of "
-            f"the best {ENSEMBLE_SIZE} it picks otherwise (chosen on boards that ranked more: the project's "
-            "BENCHMARKS.md, \"Choosing the pick on development series\").")
+        summary["notes"].append(_few_models_note(pick, ranked, rows, stopped_by_user))
     elif pick is not None and pick["kind"] == "ensemble" and pick["settings"]["size"] == 1:
         summary["notes"].append(f"the pick is {pick['label']}, alone: no other candidate had a validation "
                                 "score to make an ensemble with.")
@@ -167,6 +161,28 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
     summary["board"] = [{k: r.get(k) for k in ("name", "kind", "status", "val_mase", "test_mase", "seconds")}
                         for r in rows]
     return summary
+
+
+def _few_models_note(pick: dict, ranked: list[dict], rows: list[dict], stopped_by_user: bool) -> str:
+    """Why the pick is the lowest validation score and not the ensemble (`choose`): what left the board with fewer
+    than ENSEMBLE_SIZE models, counted as the median's members are (a stand-in and the one it stands in for once)."""
+    def skipped(prefix):
+        return sum(r["status"] == "skipped" and r.get("note", "").startswith(prefix) for r in rows)
+
+    not_tried, failed = skipped("not tried"), sum(r["status"] == "failed" for r in rows)
+    over = sum(r["status"] == "skipped" for r in rows) - not_tried - skipped("stopped by request")
+    why = [c for c, happened in (("it was stopped", stopped_by_user), ("the budget left the others out", over),
+                                 (f"{failed} failed", failed), (f"{not_tried} {'was' if not_tried == 1 else 'were'} "
+                                                                "not tried on this series", not_tried)) if happened]
+    ran = models_ranked(ranked)
+    names = {r["name"] for r in ranked}
+    stand_ins = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in sorted(names) if STANDS_IN_FOR.get(n) in names]
+    return (f"the pick is {pick['label']}, the lowest validation MASE, not the ensemble: "
+            f"{' and '.join(why) or 'only those models were asked for'}, and the board had "
+            f"{ran or 'no'} model{'' if ran == 1 else 's'} besides the baselines to take a median from"
+            f"{' (' + ', '.join(stand_ins) + ')' if stand_ins else ''}, too few for the median of the best "
+            f"{ENSEMBLE_SIZE} it picks otherwise (chosen on boards that had more: the project's BENCHMARKS.md, "
+            "\"Choosing the pick on development series\").")
 
 
 def _unfinished(rows: list[dict], budget: float) -> str:

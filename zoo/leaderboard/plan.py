@@ -138,10 +138,12 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
         def fits(h: int, p: int) -> bool:
             return test_start - h >= _first_fit(h, p, test_start)[1] + 2
         shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
-        if period > 1 and fits(H, 1):
+        if not fits(1, 1):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
+            with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
+            fix = "use a longer series" + (" (not even horizon 1 with no season fits these rows)"
+                                           if H > 1 or period > 1 else "")
+        elif period > 1 and fits(H, 1):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
-        elif H == 1:   # nothing shorter to offer, nor a season (above): "use a shorter horizon" at 1 (a browser check)
-            with_what, fix = "even horizon 1", "use a longer series"
         elif period <= 1 or fits(1, period):
             with_what, fix = f"horizon {H}", "use a shorter horizon or a longer series"
         else:   # neither alone is enough

@@ -15,7 +15,7 @@ import pandas as pd
 
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.read import _list
-from zoo.registry import SpecError
+from zoo.registry import SpecError, join_or
 
 MAX_WINDOW_VALUES = 100_000_000  # values of the normalised series (rows x columns; ~0.4 GB as float32)
 ETT_ROWS = (8640, 11520, 14400)  # 12/4/4 months of hourly data (Zhou et al., Informer)
@@ -198,21 +198,22 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
     train_starts = np.arange(L, a - H + 1)
     val_starts = np.arange(max(a, L), b - H + 1)
     test_starts = np.arange(max(b, L), n - H + 1)
-    for part, starts, first, end in (("train", train_starts, 0, a), ("validation", val_starts, a, b),
-                                     ("test", test_starts, b, n)):
-        if len(starts) == 0:
-            size = end - first
-            if part == "train" and H >= size:   # no lookback helps (a browser check's horizon 150 of 140 rows)
-                why, fix = f"horizon {H} needs {H + 1} training rows even with lookback 1", "a smaller horizon"
-            elif part == "train":
-                why, fix = f"lookback {L} + horizon {H} needs {L + H} training rows", "a smaller lookback or horizon"
-            else:
-                # Training held a window, so L <= a: a later window's input reaches back before its split, and
-                # only its horizon must fit in it (a smaller lookback does not help).
-                why, fix = f"horizon {H} needs {H} {part} rows", "a smaller horizon"
-            raise SpecError(
-                f"the {part} split has {size} rows, too few for one window ({why}); use {fix}, a larger "
-                f"{part} share, or a longer series ({rows} rows now).")
+    # What no lookback helps is said first (a horizon over a part), then what a smaller lookback would: a review
+    # found "lookback 36 + horizon 60 needs 96 training rows; use a smaller lookback" where validation held 12 rows.
+    # Each fix is offered only where it can be made ("a smaller horizon" at horizon 1: a browser check).
+    for part, size, need in (("train", a, H + 1), ("validation", b - a, H), ("test", n - b, H)):
+        if size < need:
+            why = (f"horizon {H} needs {H + 1} training rows even with lookback 1" if part == "train" else
+                   f"horizon {H} needs {H} {part} rows")
+            fixes = ["a smaller horizon"] if H > 1 else []
+            raise SpecError(f"the {part} split has {size} rows, too few for one window ({why}); use "
+                            f"{join_or(fixes + [f'a larger {part} share', f'a longer series ({rows} rows now)'])}.")
+    if len(train_starts) == 0:
+        # Every part holds its horizon, so only the training part's lookback + horizon can be short (L > 1 here).
+        fixes = ["a smaller lookback" + (" or horizon" if H > 1 else ""), "a larger train share",
+                 f"a longer series ({rows} rows now)"]
+        raise SpecError(f"the train split has {a} rows, too few for one window (lookback {L} + horizon {H} needs "
+                        f"{L + H} training rows); use {join_or(fixes)}.")
 
     columns = list(frame.columns) if features == "all" else [sf.target]
     columns = [c for c in columns if c != sf.target] + [sf.target]
