@@ -166,11 +166,7 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
 def _few_models_note(pick: dict, ranked: list[dict], rows: list[dict], stopped_by_user: bool) -> str:
     """Why the pick is the lowest validation score and not the ensemble (`choose`): what left the board with fewer
     than ENSEMBLE_SIZE models, counted as the median's members are (a stand-in and the one it stands in for once)."""
-    def skipped(prefix):
-        return sum(r["status"] == "skipped" and r.get("note", "").startswith(prefix) for r in rows)
-
-    not_tried, failed = skipped("not tried"), sum(r["status"] == "failed" for r in rows)
-    over = sum(r["status"] == "skipped" for r in rows) - not_tried - skipped("stopped by request")
+    over, _, failed, not_tried = _unfinished_counts(rows)
     why = [c for c, happened in (("it was stopped", stopped_by_user), ("the budget left the others out", over),
                                  (f"{failed} failed", failed), (f"{not_tried} {'was' if not_tried == 1 else 'were'} "
                                                                 "not tried on this series", not_tried)) if happened]
@@ -185,14 +181,20 @@ def _few_models_note(pick: dict, ranked: list[dict], rows: list[dict], stopped_b
             "\"Choosing the pick on development series\").")
 
 
-def _unfinished(rows: list[dict], budget: float) -> str:
-    """What the reason adds for the candidates that did not finish, each kind counted apart ('' if none)."""
+def _unfinished_counts(rows: list[dict]) -> tuple[int, int, int, int]:
+    """The candidates that did not finish, by cause: (over the budget, stopped by request, failed, not tried on
+    this series), from the notes _run_all and _run_candidate give them."""
     def skipped(prefix):
         return sum(r["status"] == "skipped" and r.get("note", "").startswith(prefix) for r in rows)
 
-    not_tried, stopped = skipped("not tried"), skipped("stopped by request")   # the notes of _run_all, _run_candidate
-    failed = sum(r["status"] == "failed" for r in rows)
+    not_tried, stopped = skipped("not tried"), skipped("stopped by request")
     over = sum(r["status"] == "skipped" for r in rows) - not_tried - stopped
+    return over, stopped, sum(r["status"] == "failed" for r in rows), not_tried
+
+
+def _unfinished(rows: list[dict], budget: float) -> str:
+    """What the reason adds for the candidates that did not finish, each kind counted apart ('' if none)."""
+    over, stopped, failed, not_tried = _unfinished_counts(rows)
     parts = [f"{over} did not fit in the {budget:g} s budget" if over else "",
              f"{stopped} stopped by request" if stopped else "",
              f"{failed} failed" if failed else "", f"{not_tried} not tried on this series" if not_tried else ""]
