@@ -137,9 +137,10 @@ def run(args) -> dict:
     if one_worker:
         # The flags are checked before the data is read (a misspelt --search key was said only after the whole
         # file had been): the defaults' windows are valid settings, and fitting them to a CSV changes no flag.
-        config_from_args(args, spec_from_args(args))
+        spec = spec_from_args(args)
+        config_from_args(args, spec)
         # One worker in this process: the data read once, here, and handed to it (workers elsewhere read their own).
-        spec, data = spec_and_data(spec_from_args(args), args)
+        spec, data = spec_and_data(spec, args)
     config = config_from_args(args, spec)
     if args.show_space:
         rows = config.space.describe()
