@@ -89,10 +89,16 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(30_000)
+    events = []   # what a failure's report says of the tab's life: its addresses and its connections to the app
+    tab.on("framenavigated", lambda frame: events.append(f"address {frame.url}") if frame == tab.main_frame else None)
+    tab.on("websocket", lambda ws: (events.append(f"websocket opened {ws.url}"),
+                                    ws.on("close", lambda _: events.append("websocket closed"))))
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         shot(tab, f"FAILED-{request.node.name}")
+        print(f"--- the tab: now at {tab.url}; in order: ---")
+        print("\n".join(events))
         if "app_server" in request.fixturenames:   # the server's side of it, in the test's report
             log = Path(request.getfixturevalue("app_server").log)
             print(f"--- the app server's log, last 60 lines ({log}) ---")
