@@ -1027,3 +1027,23 @@ def test_the_forecast_tables_numbers_have_the_same_decimals_in_every_cell():
     assert number_format(pd.DataFrame({"forecast": [np.nan]})) == "%.3f"   # nothing to size: as for 1
     assert number_format(pd.DataFrame({"forecast": [3e-7]})) == "%.4g"    # fixed decimals would show 0.000000
     assert "%.1f" % 118.0 == "118.0"
+
+
+def test_each_metric_row_of_a_run_shows_its_numbers_with_the_same_decimals():
+    """The run view's metrics table wrote every cell "%.4g": MAE 118 beside the baseline's 122.4, and MASE 0.7 beside
+    0.7412. Each metric's row now has one number of decimals (number_format), the best value still highlighted, a
+    missing score still "—"."""
+    from ui.series_results import metrics_styled
+
+    table = pd.DataFrame({"model": [118.0, 0.7, 3e-7], "naive": [122.4, 0.7412, None]},
+                         index=["mae", "mase", "tiny"])
+    styled = metrics_styled(table)
+    text = styled.to_string(delimiter="|")
+    rows = {line.split("|")[0]: line.split("|")[1:] for line in text.splitlines()[1:]}
+    assert rows["mae"] == ["118.0", "122.4"]
+    assert rows["mase"] == ["0.7000", "0.7412"]
+    assert rows["tiny"] == ["3e-07", "—"]
+    import re
+
+    rule = re.search(r"([^{}]*)\{\s*font-weight: bold", styled.to_html()).group(1)   # the highlighted cells' rule
+    assert sorted(re.findall(r"row\d_col\d", rule)) == ["row0_col0", "row1_col0", "row2_col0"]   # each row's best
