@@ -62,7 +62,7 @@ with setup:
                 series_windows.check_caption(check)
 
     st.subheader("Model")
-    model = st.selectbox("Model", list_models("series"), **drafts.kept("forecast-model"),
+    model = st.selectbox("Model", list_models("series"), **drafts.kept("forecast-model", options=list_models("series")),
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", key="forecast-model-box"):
         params = form.model_form(model, key_prefix="forecast-model", task="series",

@@ -68,18 +68,20 @@ try:
         c1, c2, c3 = st.columns([1, 2, 2])
         task = c1.segmented_control("Task", ["image", "series"], **drafts.kept("inspect-task"), default="image")
         task = task or "image"
-        model_name = c2.selectbox("Model", list_models(task), **drafts.kept(f"inspect-model-{task}"),
+        model_name = c2.selectbox("Model", list_models(task),
+                                  **drafts.kept(f"inspect-model-{task}", options=list_models(task)),
                                   format_func=lambda n: f"{n} · {get_model(n).summary}")
         if get_task(task).datasets is not None:   # a closed list of datasets (images)
             datasets = [d for d in IMAGE_DATASETS if IMAGE_DATASETS[d].bundled or is_available(d)]
-            data = c3.selectbox("Data", datasets, **drafts.kept("inspect-image-data"))
+            data = c3.selectbox("Data", datasets, **drafts.kept("inspect-image-data", options=datasets))
             extra = {}
         else:
             data = views.series_data_picker(c3)
             s1, s2, s3 = st.columns(3)
             extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, **drafts.kept("inspect-lookback")),
                          horizon=s2.number_input("horizon H", 1, 500, 24, **drafts.kept("inspect-horizon")),
-                         features=s3.selectbox("features", ["target", "all"], **drafts.kept("inspect-features")))
+                         features=s3.selectbox("features", ["target", "all"],
+                                               **drafts.kept("inspect-features", options=["target", "all"])))
         with st.expander("Model hyperparameters", key="inspect-new-box"):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
             seed = st.number_input("seed for the weights", 0, 2**31 - 1, 0, **drafts.kept("inspect-seed"))

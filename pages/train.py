@@ -47,7 +47,8 @@ def setup_panel() -> None:
     with form.slot("train-notes-slot"):   # notes come and go: the widgets below keep their place (form.slot)
         for note in st.session_state.pop("train-prefill-notes", []):
             st.warning(note, icon=":material/warning:")
-    data = st.selectbox("Dataset", list(IMAGE_DATASETS), format_func=dataset_label, **drafts.kept("train-data"),
+    data = st.selectbox("Dataset", list(IMAGE_DATASETS), format_func=dataset_label,
+                        **drafts.kept("train-data", options=IMAGE_DATASETS),
                         help="mnist-sample is bundled (5,000 real MNIST digits); the full sets are read from "
                              "the data folder, or downloaded where there is a network")
     dataset = IMAGE_DATASETS[data]
@@ -56,7 +57,7 @@ def setup_panel() -> None:
             st.caption(f"{data} is not on this machine: training downloads it (needs the internet)"
                        + (f", or put its four IDX files in `{dataset.raw_folder()}`." if is_local() else
                           "."))   # the hosted demo's visitors cannot put files on the server (nor see its paths)
-    model = st.selectbox("Model", list_models("image"), **drafts.kept("train-model"),
+    model = st.selectbox("Model", list_models("image"), **drafts.kept("train-model", options=list_models("image")),
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", expanded=True, key="train-model-box"):
         params = form.model_form(model, key_prefix="train-model", task="image")

@@ -126,11 +126,27 @@ def form_of(key: str) -> str | None:
     return next((form for form, prefixes in FORMS.items() if key.startswith(prefixes)), None)
 
 
-def kept(key: str) -> dict:
+def kept(key: str, *, options: Iterable | None = None, default: str | None = None) -> dict:
     """A set-up widget's `key` and `persist_state`, its value kept in the visitor's draft:
-    `st.slider(..., **kept("train-settings-epochs"))`."""
+    `st.slider(..., **kept("train-settings-epochs"))`.
+
+    With `options` (a selectbox's, a radio's) the `index`, or with `default` the name of the widget's default
+    argument ("value"), of the value the state holds: the widget declares what it shows as its default. A browser
+    that has not yet kept a value the page set before the widget (a draft, a run's settings, a page default) builds
+    the widget from its declared default at the next run and sends that back: the Inspect page's Run box went to
+    the newest run at the first click after the page loaded (tests/test_pages.py), and a form's slider once showed
+    its minimum (ui/form.py's `slot`)."""
     register(key)
-    return {"key": key, "persist_state": PERSIST}
+    args = {"key": key, "persist_state": PERSIST}
+    if key in st.session_state:
+        value = st.session_state[key]
+        if options is not None:
+            options = list(options)
+            if value in options:
+                args["index"] = options.index(value)
+        elif default is not None:
+            args[default] = value
+    return args
 
 
 def register(key: str) -> None:

@@ -214,11 +214,11 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     returns None."""
     label = label or label_for(h.name)
     help = help if help is not None else _range_help(h)
-    common = dict(help=help, disabled=disabled, **drafts.kept(key))
+    common = dict(help=help, disabled=disabled)
     if is_typed(h):
         if not isinstance(st.session_state.get(key), str):
             st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
-        text = st.text_input(label, **common)
+        text = st.text_input(label, **common, **drafts.kept(key, default="value"))
         try:
             return h.check_in_range(text)
         except SpecError as exc:
@@ -231,10 +231,12 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     current, _ = coerce(h, st.session_state.get(key, h.default))
     if key not in st.session_state or st.session_state[key] != current:
         st.session_state[key] = current  # first render, or a value the widget could not show
+    if h.kind == "choice":
+        return st.selectbox(label, options=list(h.choices), format_func=format_func, **common,
+                            **drafts.kept(key, options=h.choices))
+    common |= drafts.kept(key, default="value")   # the value shown is the widget's declared default (drafts.kept)
     if h.kind == "bool":
         return st.checkbox(label, **common)
-    if h.kind == "choice":
-        return st.selectbox(label, options=list(h.choices), format_func=format_func, **common)
     if h.log:
         return st.select_slider(label, options=log_options(h, extra=(current,)), format_func=_format_number, **common)
     step = _step(h)

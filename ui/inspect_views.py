@@ -62,7 +62,8 @@ def series_data_picker(slot) -> str:
     from ui.state import runs_dir, session_owner
     from zoo import forecast_io as fio
 
-    choice = slot.radio("Data", ["ETTh1 (bundled)", "Upload a CSV"], **drafts.kept("inspect-series-source"),
+    choice = slot.radio("Data", ["ETTh1 (bundled)", "Upload a CSV"],
+                        **drafts.kept("inspect-series-source", options=["ETTh1 (bundled)", "Upload a CSV"]),
                         horizontal=True)
     if choice == "ETTh1 (bundled)":
         return fio.SAMPLE_NAME

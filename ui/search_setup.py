@@ -182,9 +182,10 @@ def draws_series() -> bool:
 def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
     """(task, spec fields for the data, the series source (series_source.data_for_spec at Start) or None). A
     window setting the series cannot take is said under the window boxes and added to `problems`."""
-    kind = column.radio("Data", ["Images", SERIES_DATA], **drafts.kept("search_kind"), horizontal=True)
+    kind = column.radio("Data", ["Images", SERIES_DATA], **drafts.kept("search_kind", options=["Images", SERIES_DATA]),
+                        horizontal=True)
     if kind == "Images":
-        data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data"),
+        data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data", options=IMAGE_DATASETS),
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
         return "image", {"data": data}, None
@@ -226,9 +227,10 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     typed_problems: list[str] = []
     task, data_fields, source = _data_choice(top[0], typed_problems)
     models = list_models(task)
-    model = top[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
-                             **drafts.kept(f"search_model_{task}"))
-    objective = top[2].radio("Objective", ("val_loss", "val_metric"), **drafts.kept("search_objective"),
+    model = top[1].selectbox("Model", models, **{"index": models.index("mlp") if "mlp" in models else 0,
+                                                  **drafts.kept(f"search_model_{task}", options=models)})
+    objective = top[2].radio("Objective", ("val_loss", "val_metric"),
+                             **drafts.kept("search_objective", options=("val_loss", "val_metric")),
                              horizontal=True,
                              format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
 
@@ -260,10 +262,10 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                   "cluster when the server uses one (PLAYGROUND_RAY_ADDRESS); at most this "
                                   "server's jobs per visitor", problems=typed_problems, high_is=JOBS_PER_VISITOR)
     row = st.columns(4)
-    sampler = row[0].selectbox("Sampler", SAMPLERS, **drafts.kept("search_sampler"),
+    sampler = row[0].selectbox("Sampler", SAMPLERS, **drafts.kept("search_sampler", options=SAMPLERS),
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "
                                     "are split into a few values)")
-    pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner"),
+    pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner", options=PRUNERS),
                               help="median: stop a trial whose epoch value is worse than the median of earlier "
                                    "trials at that epoch; hyperband: successive halving")
     storage = default_storage(runs_dir, session_owner())
@@ -381,7 +383,7 @@ def attach_form(runs_dir: str) -> dict | None:
     if not names:
         st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
         return None
-    name = st.selectbox("Study", names, **drafts.kept("attach_name"))
+    name = st.selectbox("Study", names, **drafts.kept("attach_name", options=names))
     if st.button("Attach", key="attach_go", icon=":material/link:"):
         return {"storage": storage, "study": name, "jobs": []}
     return None

@@ -141,7 +141,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
     if st.session_state.get("forecast-source") not in options:
         st.session_state["forecast-source"] = "sample"
     kind = st.radio("Source", options, format_func=labels.get, horizontal=True, label_visibility="collapsed",
-                    **drafts.kept("forecast-source"))
+                    **drafts.kept("forecast-source", options=options))
     if kind == "sample":
         path = sample_series_path()
         st.caption(f":material/license: {fio.SAMPLE_LICENCE}")
@@ -149,7 +149,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
                           spec_data=fio.SAMPLE_NAME)
     if kind == "stored":
         names = {e["path"]: _label(e, earlier) for e in earlier}
-        chosen = st.selectbox("Earlier upload", list(names), format_func=names.get, **drafts.kept(STORED),
+        chosen = st.selectbox("Earlier upload", list(names), format_func=names.get,
+                              **drafts.kept(STORED, options=names),
                               help="files uploaded for a run, a search, a leaderboard or the Inspect page, the "
                                    "last used first; the server keeps a copy of each so that its runs can be "
                                    "reproduced")
@@ -335,13 +336,13 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         _apply_prefill_columns(prefill, tkey, dkey, targets, dates, detected)
         c1, c2 = st.columns(2)
         target = c1.selectbox(
-            "Target (the column to forecast)", targets, **drafts.kept(tkey),
+            "Target (the column to forecast)", targets, **drafts.kept(tkey, options=targets),
             format_func=lambda c: (f"{detected.target} (default)" if detected
                                    else "the last numeric column, not a 0/1 flag")
             if c == AUTO else c,
             help="the values the model learns to predict; the other numeric columns are inputs in multivariate mode")
         date_col = c2.selectbox(
-            "Date column", dates, **drafts.kept(dkey),
+            "Date column", dates, **drafts.kept(dkey, options=dates),
             format_func=lambda c: (f"{detected.date_col} (detected)" if detected and detected.date_col else
                                    "none found: plain steps" if detected else "detect") if c == AUTO else c,
             help="the timestamps: rows are sorted by them and the forecast gets their frequency")

@@ -175,13 +175,14 @@ def window_settings(sf=None) -> dict:
     form.first_drawing("series")   # also on the Search page: what is set here is not refilled from a run
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
-    lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback"),
+    lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback", default="value"),
                                on_change=_set_by_person, args=("lookback",),
                                help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
-    horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon"),
+    horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon", default="value"),
                               on_change=_set_by_person, args=("horizon",),
                               help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
-    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get, **drafts.kept("forecast-features"),
+    features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get,
+                        **drafts.kept("forecast-features", options=FEATURES),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
                              "(the model still predicts the target)")
     # The ETT protocol's split only where it fits (14,400 hourly rows), or while it is set (a run's, or set before
@@ -189,13 +190,14 @@ def window_settings(sf=None) -> dict:
     # and gave a red error, and on 15,000 days, which it cut to 24 / 8 / 8 years (browser checks).
     splits = [name for name in SPLITS if name != "ett" or sf is None or st.session_state.get("forecast-split") == "ett"
               or (len(sf) >= ETT_ROWS[-1] and str(sf.freq or "").lower() == "h")]
-    split = c2.selectbox("Split (chronological)", splits, format_func=SPLITS.get, **drafts.kept("forecast-split"),
+    split = c2.selectbox("Split (chronological)", splits, format_func=SPLITS.get,
+                         **drafts.kept("forecast-split", options=splits),
                          help="train, validation (early stopping, interval calibration) and test (the scores) in "
                               "time order; the scaler is fitted on the training part only")
     if split == "custom":
         st.session_state.setdefault("forecast-split-custom", CUSTOM_SPLIT)
         split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
-    season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season"),
+    season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season", default="value"),
                              on_change=_set_by_person, args=("season",),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
