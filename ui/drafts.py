@@ -126,7 +126,7 @@ def form_of(key: str) -> str | None:
     return next((form for form, prefixes in FORMS.items() if key.startswith(prefixes)), None)
 
 
-def kept(key: str, *, options: Iterable | None = None, default: str | None = None) -> dict:
+def kept(key: str, *, options: Iterable | None = None, default: str | None = None, fallback: Any = None) -> dict:
     """A set-up widget's `key` and `persist_state`, its value kept in the visitor's draft:
     `st.slider(..., **kept("train-settings-epochs"))`.
 
@@ -135,17 +135,19 @@ def kept(key: str, *, options: Iterable | None = None, default: str | None = Non
     that has not yet kept a value the page set before the widget (a draft, a run's settings, a page default) builds
     the widget from its declared default at the next run and sends that back: the Inspect page's Run box went to
     the newest run at the first click after the page loaded (tests/test_pages.py), and a form's slider once showed
-    its minimum (ui/form.py's `slot`)."""
+    its minimum (ui/form.py's `slot`). `fallback`: the widget's own default, while the state holds no value."""
     register(key)
     args = {"key": key, "persist_state": PERSIST}
-    if key in st.session_state:
-        value = st.session_state[key]
-        if options is not None:
-            options = list(options)
-            if value in options:
-                args["index"] = options.index(value)
-        elif default is not None:
-            args[default] = value
+    name = "index" if options is not None else default
+    if name is None:
+        return args
+    value = st.session_state.get(key)
+    if key in st.session_state and options is not None and value in list(options):
+        args[name] = list(options).index(value)
+    elif key in st.session_state and options is None:
+        args[name] = value
+    elif fallback is not None:
+        args[name] = fallback
     return args
 
 

@@ -63,36 +63,39 @@ def _range_widget(h: HParam, key: str, disabled: bool):
                               label_visibility="collapsed", format_func=str)
     if h.log:
         options = _log_options(h)
-        return st.select_slider(f"{h.name} range", options=options, value=(options[0], options[-1]),
-                                disabled=disabled, **drafts.kept(key), label_visibility="collapsed",
+        return st.select_slider(f"{h.name} range", options=options, disabled=disabled,
+                                **drafts.kept(key, default="value", fallback=(options[0], options[-1])),
+                                label_visibility="collapsed",
                                 format_func=_fmt)
     if h.kind == "int":
-        return st.slider(f"{h.name} range", int(h.low), int(h.high), (int(h.low), int(h.high)),
-                         step=int(h.step or 1), disabled=disabled, **drafts.kept(key),
+        return st.slider(f"{h.name} range", int(h.low), int(h.high), step=int(h.step or 1), disabled=disabled,
+                         **drafts.kept(key, default="value", fallback=(int(h.low), int(h.high))),
                          label_visibility="collapsed")
     step = h.step or (h.high - h.low) / 100
-    return st.slider(f"{h.name} range", float(h.low), float(h.high), (float(h.low), float(h.high)),
-                     step=float(step), disabled=disabled, **drafts.kept(key), label_visibility="collapsed",
+    return st.slider(f"{h.name} range", float(h.low), float(h.high), step=float(step), disabled=disabled,
+                     **drafts.kept(key, default="value", fallback=(float(h.low), float(h.high))),
+                     label_visibility="collapsed",
                      format="%g")
 
 
 def _value_widget(h: HParam, default, key: str, disabled: bool):
     label = f"{h.name} value"
     if h.kind == "bool":
-        return st.checkbox(label, value=bool(default), disabled=disabled, **drafts.kept(key),
+        return st.checkbox(label, disabled=disabled, **drafts.kept(key, default="value", fallback=bool(default)),
                            label_visibility="collapsed")
     if h.kind == "choice":
         options = list(h.choices)
-        return st.selectbox(label, options, index=options.index(default), disabled=disabled,
-                            **drafts.kept(key),
+        return st.selectbox(label, options, disabled=disabled,
+                            **drafts.kept(key, options=options, fallback=options.index(default)),
                             label_visibility="collapsed", format_func=str)
     # No min or max on the boxes (see checked_number); space_editor checks the value fixed.
     if h.kind == "int":
-        return st.number_input(label, value=int(default), step=int(h.step or 1), disabled=disabled,
-                               **drafts.kept(key), label_visibility="collapsed")
+        return st.number_input(label, step=int(h.step or 1), disabled=disabled,
+                               **drafts.kept(key, default="value", fallback=int(default)), label_visibility="collapsed")
     step = h.step or (h.low if h.log else (h.high - h.low) / 100)
-    return st.number_input(label, value=float(default), step=float(step), disabled=disabled,
-                           **drafts.kept(key), label_visibility="collapsed", format="%g")
+    return st.number_input(label, step=float(step), disabled=disabled,
+                           **drafts.kept(key, default="value", fallback=float(default)), label_visibility="collapsed",
+                           format="%g")
 
 
 JOBS_PER_VISITOR = "this server's jobs per visitor"
@@ -110,7 +113,7 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
     whole = isinstance(value, int)
     if whole:
         value, step = float(value), float(step or 1)
-    number = column.number_input(label, value=value, step=step, help=help, **drafts.kept(key),
+    number = column.number_input(label, step=step, help=help, **drafts.kept(key, default="value", fallback=value),
                                  format="%.10g" if whole else None)
     fraction_in_whole = whole and not float(number).is_integer()
     if number >= low and (high is None or number <= high) and not fraction_in_whole:
@@ -146,7 +149,8 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
         key = f"sp_{model}_{h.name}"
         name_col, on_col, range_col, value_col = st.columns([2, 1, 4, 2], vertical_alignment="center")
         name_col.markdown(f"`{h.name}`", help=f"{h.help} ({scope})")
-        searched = on_col.checkbox(f"search {h.name}", value=h.name in defaults, **drafts.kept(f"{key}_on"),
+        searched = on_col.checkbox(f"search {h.name}",
+                                   **drafts.kept(f"{key}_on", default="value", fallback=h.name in defaults),
                                    label_visibility="collapsed")
         with range_col:
             chosen = _range_widget(h, f"{key}_range", disabled=not searched)
@@ -227,8 +231,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     typed_problems: list[str] = []
     task, data_fields, source = _data_choice(top[0], typed_problems)
     models = list_models(task)
-    model = top[1].selectbox("Model", models, **{"index": models.index("mlp") if "mlp" in models else 0,
-                                                  **drafts.kept(f"search_model_{task}", options=models)})
+    model = top[1].selectbox("Model", models, **drafts.kept(f"search_model_{task}", options=models,
+                                                            fallback=models.index("mlp") if "mlp" in models else 0))
     objective = top[2].radio("Objective", ("val_loss", "val_metric"),
                              **drafts.kept("search_objective", options=("val_loss", "val_metric")),
                              horizontal=True,
