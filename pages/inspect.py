@@ -31,7 +31,8 @@ if first_draw and url_run:
     st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
 elif "inspect-source" not in st.session_state:
     st.session_state["inspect-source"] = "Saved run" if mine else "New model"
-source = st.segmented_control("Look inside", ["Saved run", "New model"], **drafts.kept("inspect-source"),
+source = st.segmented_control("Look inside", ["Saved run", "New model"],
+                              **drafts.kept("inspect-source", default="default"),
                               help="a trained run's best weights, or a model configured here (untrained)")
 source = source or "Saved run"
 subject = None
@@ -66,7 +67,8 @@ try:
     else:
         st.query_params.pop("run", None)
         c1, c2, c3 = st.columns([1, 2, 2])
-        task = c1.segmented_control("Task", ["image", "series"], **drafts.kept("inspect-task"), default="image")
+        task = c1.segmented_control("Task", ["image", "series"],
+                                    **drafts.kept("inspect-task", default="default", fallback="image"))
         task = task or "image"
         model_name = c2.selectbox("Model", list_models(task),
                                   **drafts.kept(f"inspect-model-{task}", options=list_models(task)),
@@ -78,13 +80,16 @@ try:
         else:
             data = views.series_data_picker(c3)
             s1, s2, s3 = st.columns(3)
-            extra = dict(lookback=s1.number_input("lookback L", 4, 1000, 96, **drafts.kept("inspect-lookback")),
-                         horizon=s2.number_input("horizon H", 1, 500, 24, **drafts.kept("inspect-horizon")),
+            extra = dict(lookback=s1.number_input("lookback L", 4, 1000,
+                                                  **drafts.kept("inspect-lookback", default="value", fallback=96)),
+                         horizon=s2.number_input("horizon H", 1, 500,
+                                                 **drafts.kept("inspect-horizon", default="value", fallback=24)),
                          features=s3.selectbox("features", ["target", "all"],
                                                **drafts.kept("inspect-features", options=["target", "all"])))
         with st.expander("Model hyperparameters", key="inspect-new-box"):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
-            seed = st.number_input("seed for the weights", 0, 2**31 - 1, 0, **drafts.kept("inspect-seed"))
+            seed = st.number_input("seed for the weights", 0, 2**31 - 1,
+                                   **drafts.kept("inspect-seed", default="value", fallback=0))
         subject = views.subject_from_config(task, model_name, form.non_defaults(model_name, params), data=data,
                                             seed=int(seed), **extra)
 except (SpecError, OSError, ValueError, RuntimeError) as exc:   # a moved CSV, a config that does not build

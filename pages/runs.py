@@ -36,10 +36,10 @@ if waiting:
                "they appear here once they start training.")
 
 if is_local() and runs and st.toggle("Only the runs started in this browser",
-                                          **drafts.kept("runs-only-mine")):
+                                          **drafts.kept("runs-only-mine", default="value")):
     runs = [r for r in runs if r.result.get("owner") == owner]
 if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
-        st.toggle("Hide search trials", **drafts.kept("runs-hide-trials")):
+        st.toggle("Hide search trials", **drafts.kept("runs-hide-trials", default="value")):
     runs = [r for r in runs if not (r.result.get("search") or {}).get("study")]
 follow_live_jobs(manager, progress, None if is_local() else owner, listing, runs_dir())
 if not runs:
@@ -131,7 +131,7 @@ else:
         if missing := without_curves(selected):
             st.caption(missing)
         st.subheader("Where the specs differ")
-        show_all = st.toggle("show every field", **drafts.kept("runs-diff-all"))
+        show_all = st.toggle("show every field", **drafts.kept("runs-diff-all", default="value"))
         diff = spec_diff({r["run"]: r["spec"] for r in selected}, show_all=show_all)
         if diff.empty:
             st.info("These runs have the same spec (they differ only by chance, or not at all).")

@@ -799,6 +799,8 @@ def _shown_is_declared_default(widget) -> bool:
     kind = type(widget).__name__
     if kind in ("Selectbox", "Radio"):
         return proto.default == widget.index
+    if kind in ("Multiselect", "ButtonGroup"):   # a multiselect, a segmented control: the indices chosen
+        return sorted(proto.default) == sorted(widget.indices)
     values = list(value) if isinstance(value, (tuple, list)) else [value]   # a range's two ends
     if kind == "SelectSlider":
         return [proto.options[int(i)] for i in proto.default] == [widget.format_func(v) for v in values]
@@ -817,15 +819,15 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
 
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path))
     image = run_experiment(ExperimentSpec(model="mlp", epochs=2, lr=3e-3, batch_size=32, patience=1, limit_train=256,
-                                          model_params={"width": 96, "activation": "gelu"}), runs_dir=tmp_path)
+                                          device="cpu", model_params={"width": 96, "activation": "gelu"}),
+                           runs_dir=tmp_path)
     series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="tcn", lookback=48, horizon=12, epochs=1,
                                            limit_train=256), runs_dir=tmp_path)
     for page, run, prefix, model in (("pages/train.py", image, "train-", "mlp"),
                                      ("pages/forecast.py", series, "forecast-", "tcn")):
         at = open_page(page, query={"run": run.run_id})
         no_exceptions(at)
-        widgets = [w for kind in ("selectbox", "radio", "select_slider", "slider", "checkbox", "number_input",
-                                  "text_input") for w in getattr(at, kind) if (w.key or "").startswith(prefix)]
+        widgets = set_up_widgets(at, prefix)
         assert len(widgets) > 12, page
         assert [w.key for w in widgets if not _shown_is_declared_default(w)] == [], page
         box = at.selectbox(key=f"{prefix}model")
@@ -836,10 +838,24 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
                                             "sp_cnn_lr_range": (1e-3, 1e-2), "sp_cnn_dropout_value": 0.25,
                                             "sp_cnn_channels1_range": (8, 32)})
     no_exceptions(at)
-    widgets = [w for kind in ("selectbox", "radio", "select_slider", "slider", "checkbox", "number_input",
-                              "text_input") for w in getattr(at, kind) if (w.key or "").startswith(("sp_", "search_"))]
+    widgets = set_up_widgets(at, ("sp_", "search_"))
     assert len(widgets) > 12
     assert [w.key for w in widgets if not _shown_is_declared_default(w)] == []
     assert not at.checkbox(key="sp_cnn_dropout_on").value and at.selectbox(key="search_pruner").value == "hyperband"
     assert at.select_slider(key="sp_cnn_lr_range").value == (1e-3, 1e-2)
     assert at.select_slider(key="sp_cnn_channels1_range").value == (8, 32)
+    # The Inspect page's new model, as a draft left it (a series model, its windows)
+    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-task": "series",
+                                              "inspect-model-series": "tcn", "inspect-lookback": 48, "inspect-seed": 7})
+    no_exceptions(at)
+    widgets = set_up_widgets(at, "inspect-")
+    assert len(widgets) > 6
+    assert [w.key for w in widgets if not _shown_is_declared_default(w)] == []
+    assert at.number_input(key="inspect-lookback").value == 48
+
+
+def set_up_widgets(at, prefixes) -> list:
+    """The page's widgets whose keys start with `prefixes`, of every kind a set-up form uses."""
+    kinds = ("selectbox", "radio", "multiselect", "segmented_control", "select_slider", "slider", "checkbox", "toggle",
+             "number_input", "text_input")
+    return [w for kind in kinds for w in getattr(at, kind) if (w.key or "").startswith(prefixes)]

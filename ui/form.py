@@ -229,7 +229,8 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
                 problems.append(message)
             return None
     current, _ = coerce(h, st.session_state.get(key, h.default))
-    if key not in st.session_state or st.session_state[key] != current:
+    held = st.session_state.get(key)
+    if key not in st.session_state or held != current or type(held) is not type(current):   # 64.0 for an int: 64
         st.session_state[key] = current  # first render, or a value the widget could not show
     if h.kind == "choice":
         return st.selectbox(label, options=list(h.choices), format_func=format_func, **common,
@@ -318,7 +319,7 @@ def _device_widget(h: HParam, key: str) -> str:
     options = available_devices()
     if st.session_state.get(key) not in options:
         st.session_state[key] = h.default if h.default in options else options[0]
-    return st.selectbox(label_for(h.name), options, help=h.help, **drafts.kept(key))
+    return st.selectbox(label_for(h.name), options, help=h.help, **drafts.kept(key, options=options))
 
 
 def training_form(*, key_prefix: str, task: str = "image", values: dict | None = None,

@@ -58,8 +58,8 @@ def _range_widget(h: HParam, key: str, disabled: bool):
     """A two-handled slider inside the declared range (so a range can be narrowed, never widened)."""
     if h.kind in ("bool", "choice"):
         options = [False, True] if h.kind == "bool" else list(h.choices)
-        return st.multiselect(f"{h.name} values", options, default=options, disabled=disabled,
-                              **drafts.kept(key),
+        return st.multiselect(f"{h.name} values", options, disabled=disabled,
+                              **drafts.kept(key, default="default", fallback=options),
                               label_visibility="collapsed", format_func=str)
     if h.log:
         options = _log_options(h)
@@ -274,12 +274,13 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                    "trials at that epoch; hyperband: successive halving")
     storage = default_storage(runs_dir, session_owner())
     if is_local():   # the hosted demo keeps a visitor's studies in a journal of their own: no storage is typed there
-        storage = row[3].text_input("Storage", **drafts.kept("search_storage"), placeholder=storage,
+        storage = row[3].text_input("Storage", **drafts.kept("search_storage", default="value"),
+                                    placeholder=storage,
                                     help="a journal file (default, under the runs directory) or a database URL such "
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
-    study = row[2].text_input("Study name", **drafts.kept("search_study_name"),
+    study = row[2].text_input("Study name", **drafts.kept("search_study_name", default="value"),
                               placeholder=_fresh(base, storage),
                               help="a new name makes a new study; the name of an existing one adds trials to it "
                                    "once you say so").strip() or _fresh(base, storage)
@@ -372,7 +373,7 @@ def attach_form(runs_dir: str) -> dict | None:
     one of this visitor's)."""
     storage = default_storage(runs_dir, session_owner())
     if is_local():
-        storage = st.text_input("Storage", value=storage, **drafts.kept("attach_storage"),
+        storage = st.text_input("Storage", **drafts.kept("attach_storage", default="value", fallback=storage),
                                 help="the journal file or database URL the workers use").strip()
     try:
         names = study_names(storage) if storage else []

@@ -196,7 +196,7 @@ def window_settings(sf=None) -> dict:
                               "time order; the scaler is fitted on the training part only")
     if split == "custom":
         st.session_state.setdefault("forecast-split-custom", CUSTOM_SPLIT)
-        split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom"))
+        split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom", default="value"))
     season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season", default="value"),
                              on_change=_set_by_person, args=("season",),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
