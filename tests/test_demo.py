@@ -839,6 +839,22 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     assert str(runs_dir) not in shown
 
 
+def test_the_reproduce_command_of_the_bundled_sample_says_no_kept_copy(runs_dir, st_navigation, monkeypatch):
+    """A run on ETTh1 said "`--data` is this server's kept copy of `ETTh1 (bundled sample)`" under its command (a
+    forecast user's browser check): its name is the sample's, which the command reads on any machine."""
+    from zoo.engine import run_experiment
+
+    monkeypatch.delenv("PLAYGROUND_DEMO", raising=False)
+    run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=24, horizon=6,
+                                        epochs=1, limit_train=200), runs_dir=runs_dir)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at.query_params["run"] = run.run_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "--data ETTh1" in " ".join(c.value for c in at.code)
+    assert "kept copy" not in " ".join(c.value for c in at.caption)
+
+
 def test_a_csv_over_the_upload_rows_cap_is_refused_by_every_run_and_the_inspect_page_keeps_none(
         demo_on, monkeypatch, tmp_path):
     """The Inspect page's upload skipped the demo's row cap (a 200,500-row file was kept, counted in the visitor's

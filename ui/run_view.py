@@ -25,7 +25,7 @@ from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, st
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from ui.text import plain
-from zoo.forecast_io import data_as_sent, display_name
+from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
@@ -416,7 +416,8 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     st.code(command_lines(run.command(data=sent)), language="bash", wrap_lines=True)
     if sent:
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
-    elif display_name(run.data) != path.name:   # locally, an upload's kept copy: a hashed name, not theirs
+    elif UPLOADS in path.parts and display_name(run.data) != path.name:   # locally, an upload's kept copy: a hashed
+        # name, not theirs (the bundled sample's name, ETTh1, is no copy: the command reads it anywhere)
         st.caption(f":material/info: `--data` is this server's kept copy of `{display_name(run.data)}`, so the "
                    "command runs as it is on this machine; elsewhere, give the path of your copy.")
     caveat = _reproduce_caveat(run)
