@@ -217,6 +217,17 @@ def seconds_said(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 9.95 else f"{seconds:.0f} s"
 
 
+def need_and_left(need: float, left: float) -> tuple[str, str]:
+    """The time a candidate would need and the time left, said at one precision fine enough to tell them
+    apart: seconds_said wrote "would need about 15 s more, and 15 s were left" for 15.3 and 14.8 (a forecast
+    user's check), a reason that reads as no reason."""
+    for digits in (None, 1, 2):
+        said = [seconds_said(x) if digits is None else f"{x:.{digits}f} s" for x in (need, left)]
+        if said[0] != said[1]:
+            break
+    return said[0], said[1]
+
+
 def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0) -> dict:
     return {"name": cand.name, "kind": cand.kind, "label": cand.label, "status": status, "note": note,
             "seconds": round(seconds, 3), "settings": cand.settings(board), "folds": 0}
@@ -255,9 +266,9 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
             if cand.kind != "baseline" and clock() + projected > deadline:
+                need, left_said = need_and_left(projected, max(0.0, deadline - clock()))
                 return _skip(cand, f"over the budget: after {seconds_said(clock() - started)} it would need about "
-                                   f"{seconds_said(projected)} more, and {seconds_said(max(0.0, deadline - clock()))} "
-                                   "were left",
+                                   f"{need} more, and {left_said} were left",
                              board, seconds=clock() - started), None
         test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
     except Stopped:
