@@ -236,6 +236,7 @@ def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0)
 def _run_candidate(cand, board, scorer, clock, deadline, halt):
     """The candidate through every fold, then the test part; (row, predictions) or (skip row, None)."""
     plan = board.plan
+    cand.prepare()
     started = clock()
     fits = [(plan.folds[k][0], plan.fold_origins(k)) for k in range(len(plan.folds))]
     fits = [(fit_end, origins) for fit_end, origins in fits if len(origins)]
