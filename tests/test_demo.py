@@ -674,7 +674,12 @@ def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_nu
         e.value for e in at.error]
     at.text_input(key="forecast-settings-limit_train").set_value("1000").run()
     assert not at.button(key="forecast-start").disabled, [e.value for e in at.error]
-    with pytest.raises(SpecError, match=r"limit_train\) are set to 50,000; set 1,000 or fewer"):
+    # What a run trains is the cap's measure: a limit above it on data that holds fewer trains them all, within
+    # it (a learner's check read the refusal beside "all of them are used"); a limit that the data fills is said
+    # as what it would use.
+    check_spec(ExperimentSpec(model="mlp", data="mnist-sample", limit_train=50_000), n_train=900)
+    with pytest.raises(SpecError, match=r"these settings would use 3,600; set the training samples \(limit_train\) "
+                                        r"to 1,000 or fewer"):
         check_spec(ExperimentSpec(model="mlp", data="mnist-sample", limit_train=50_000), n_train=3_600)
 
 
@@ -960,3 +965,23 @@ def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on,
                                       space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="capped",
                                       runs_dir=str(tmp_path), owner=demo.owner_of("d" * 32)))
     assert summary["trials"].get("FAIL") == 2 and summary["status"] == "finished"
+
+
+def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them_all(demo_on, runs_dir,
+                                                                                       st_navigation):
+    """A learner on the demo set the training samples to 50,000 on the bundled sample (3,600 training images):
+    Start was off, "set 20,000 or fewer", beside "the training split has 3,600, so all of them are used". The
+    cap is on what a run trains: Start is on, the note says what is used, and the run trains within the cap."""
+    from zoo.engine import run_experiment
+
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+    at.session_state["visitor"] = "c" * 32
+    at.run()
+    at.text_input(key="train-settings-limit_train").set_value("50000").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error and not at.button(key="train-start").disabled, [e.value for e in at.error]
+    assert [c for c in at.caption if "the training split has 3,600, so all of them are used" in c.value]
+    result = run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, limit_train=50_000),
+                            runs_dir=runs_dir)
+    assert result.summary()["status"] in ("finished", "early_stopped")
+    assert len(result.data.x_train) == 3_600
