@@ -828,6 +828,14 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     if demo_mode:
         assert "--data 'my sales.csv'" in command and str(runs_dir) not in command, command
         assert "`my sales.csv` is the file you uploaded" in captions
+        # another visitor who opens the run's address did not upload it (a demo visitors' check)
+        other = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        other.session_state["visitor"] = "b" * 32
+        other.query_params["run"] = run.run_id
+        other.run()
+        assert not other.exception, [e.value for e in other.exception]
+        theirs = " ".join(c.value for c in other.caption)
+        assert "`my sales.csv` is the file this run's owner uploaded" in theirs and "you uploaded" not in theirs
     else:
         assert f"--data {stored}" in command, command
         assert "is the file you uploaded" not in captions
