@@ -560,6 +560,8 @@ def test_the_hooks_gradient_charts_label_their_log_axes_without_small_digits():
     for fig in (views.grad_norm_figure(result), views.param_grad_figure(result)):
         axis = fig.layout.yaxis
         assert axis.type == "log" and (axis.minorloglabels == "none" or axis.tickvals), axis
+        # dots, not bars: a bar on a log axis starts at an arbitrary bottom, and its length means nothing
+        assert {trace.type for trace in fig.data} == {"scatter"} and {t.mode for t in fig.data} == {"markers"}
     assert log_ticks([3e-4, 0.2]) == {"minorloglabels": "none"}
     assert log_ticks([16, 256])["tickvals"] == [20, 50, 100, 200]
     assert log_ticks([1.1e-3, 2.5e-3])["tickvals"] == [1.1e-3, 2.5e-3]

@@ -280,27 +280,32 @@ def weight_hist_figure(lab, max_layers: int = 9) -> go.Figure:
     return _layout(fig, 260 * rows, title=f"Weights after {SCHEME_LABELS.get(lab.scheme, lab.scheme)} init")
 
 
+# Gradient norms span decades (a vanishing gradient is the point of the chart), so their axes are log, and
+# their values are dots: a bar on a log axis starts at the axis's bottom, an arbitrary value, and its length
+# means nothing (0.0234 read as zero beside 0.035 on an axis from 0.0225: a learner's check).
 def grad_norm_figure(capture) -> go.Figure:
     rows = [g for g in capture.gradients if g["fired"]]
     fig = go.Figure()
-    fig.add_bar(x=[g["layer"] for g in rows], y=[g["grad_output_norm"] or 1e-30 for g in rows],
-                name="‖∂loss/∂output‖", marker_color="#e45756")
-    fig.add_bar(x=[g["layer"] for g in rows], y=[g["grad_input_norm"] or 1e-30 for g in rows],
-                name="‖∂loss/∂input‖", marker_color="#72b7b2")
+    fig.add_scatter(x=[g["layer"] for g in rows], y=[g["grad_output_norm"] or 1e-30 for g in rows], mode="markers",
+                    name="‖∂loss/∂output‖", marker=dict(color="#e45756", size=12, symbol="circle"),
+                    hovertemplate="%{x}<br>‖∂loss/∂output‖ %{y:.3g}<extra></extra>")
+    fig.add_scatter(x=[g["layer"] for g in rows], y=[g["grad_input_norm"] or 1e-30 for g in rows], mode="markers",
+                    name="‖∂loss/∂input‖", marker=dict(color="#72b7b2", size=12, symbol="diamond"),
+                    hovertemplate="%{x}<br>‖∂loss/∂input‖ %{y:.3g}<extra></extra>")
     fig.update_yaxes(type="log", title="gradient norm", exponentformat="power",
                      **log_ticks(t for trace in fig.data for t in trace.y))
     fig.update_xaxes(tickangle=-35)
-    return _layout(fig, 360, barmode="group", title="Full backward hooks: gradient norms at each hooked layer")
+    return _layout(fig, 360, title="Full backward hooks: gradient norms at each hooked layer")
 
 
 def param_grad_figure(capture) -> go.Figure:
     rows = [p for p in capture.param_grads if p["grad_norm"] is not None]
     fig = go.Figure()
-    fig.add_bar(x=[p["name"] for p in rows], y=[max(p["grad_norm"], 1e-30) for p in rows], marker_color="#54a24b",
-                customdata=[[p["weight_norm"], p["numel"]] for p in rows],
-                hovertemplate="%{x}<br>‖grad‖ %{y:.3g}<br>‖weight‖ %{customdata[0]:.3g}"
-                              "<br>%{customdata[1]} numbers"
-                              "<extra></extra>")
+    fig.add_scatter(x=[p["name"] for p in rows], y=[max(p["grad_norm"], 1e-30) for p in rows], mode="markers",
+                    marker=dict(color="#54a24b", size=12), customdata=[[p["weight_norm"], p["numel"]] for p in rows],
+                    hovertemplate="%{x}<br>‖grad‖ %{y:.3g}<br>‖weight‖ %{customdata[0]:.3g}"
+                                  "<br>%{customdata[1]} numbers"
+                                  "<extra></extra>")
     fig.update_yaxes(type="log", title="‖gradient‖", exponentformat="power", **log_ticks(fig.data[0].y))
     fig.update_xaxes(tickangle=-35)
     return _layout(fig, 360, title="Every parameter's gradient norm for this batch")
