@@ -440,6 +440,25 @@ def test_non_persistent_buffers_and_parametrizations():
 # ---------------------------------------------------------------- init lab, modes, precision
 
 
+@pytest.mark.parametrize("task,name", MODELS, ids=IDS)
+def test_zero_init_leaves_every_weight_before_the_output_layer_without_a_gradient(task, name):
+    """What the init lab and the run's verdict say of zero init (ui/inspect_tabs.py, zoo/verdict.py): every hidden
+    layer outputs zeros, so no parameter before the output layer gets a gradient (they said "the same gradient",
+    the constant-start symmetry case; a learner's check). Checked on each model against torch's own backward."""
+    from zoo.initialisation import weight_init
+
+    model = fresh(task, name)
+    model.apply(weight_init("zeros"))
+    x, y = batch(task, 16)
+    out = model(x)
+    loss = F.cross_entropy(out, y) if task == "image" else F.mse_loss(out.reshape(y.shape), y)
+    loss.backward()
+    names = [n for n, _ in model.named_parameters()]
+    output_layer = names[-1].rsplit(".", 1)[0]   # the head: the module of the last parameter
+    learning = [n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
+    assert all(n.rsplit(".", 1)[0] == output_layer for n in learning), (output_layer, learning)
+
+
 def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
     params = {"depth": 4, "width": 128, "activation": "relu", "dropout": 0.0}
     x, y = batch("image", 64)

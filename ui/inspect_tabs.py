@@ -164,8 +164,15 @@ def init_lab_tab(subject) -> None:
                 for row in lab.symmetry:
                     table.setdefault(f"{row['layer']}.{row['param']}", {})[views.SCHEME_LABELS.get(s, s)] = \
                         f"{row['distinct']} of {row['units']}"
+            # Zero init is not the symmetry case (a learner's check): every weight and bias at 0 makes each
+            # hidden layer's output 0, so a weight's gradient (its input times the gradient at its output) is 0
+            # before the output layer; measured over the zoo's models, only the head's bias (and the
+            # transformer's head weight) got one.
             st.markdown(f"**Distinct units after {steps} SGD steps** (rows of each weight matrix that still "
-                        "differ; with zero init they all get the same gradient and stay one unit)")
+                        "differ). With zero init every hidden layer outputs zeros, so the weights before the output "
+                        "get no gradient at all: at most the output layer learns, and no hidden unit can become different. A "
+                        "constant start other than zero is the symmetry case: every unit of a layer gets the same "
+                        "gradient, so they stay one.")
             st.dataframe(pd.DataFrame(table).T, width="stretch")
 
 
