@@ -17,6 +17,10 @@ st.caption("Optuna samples settings from the model's declarations; every trial t
 drafts.restore(["search"])   # a reload: the set-up as the visitor left it (ui/drafts.py)
 manager, owner, runs = job_manager(), session_owner(), runs_dir()
 target = views.recall(manager)
+if target is not None and st.query_params.get("study") != target["study"]:
+    # Back on this page from another (a page switch drops the address's study): the study shown goes back
+    # into the address, so that a reload shows it again rather than the offer to (a learner's check).
+    views.remember(target)
 active = views.is_active(manager, target)
 
 # Above the set-up form, which a tab with no study opens: below it, 1,500 px down, the offer went unseen.

@@ -548,6 +548,12 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     clean(tab)
     assert tab.session_state["search_target"]["study"] == study and tab.query_params["study"] in (study, [study])
     assert any(f"Study `{study}`" in h.value for h in tab.subheader)
+    # Back from another page (a page switch drops the address's study): the address names the study again, so a
+    # reload shows it (a learner's reload found the offer in its place)
+    tab.query_params.clear()
+    tab.run()
+    clean(tab)
+    assert tab.query_params["study"] in (study, [study]) and any(f"Study `{study}`" in h.value for h in tab.subheader)
     stranger = page("pages/search.py", state={"visitor": "e" * 32})
     clean(stranger)
     assert all(b.key != "search_show_last" for b in stranger.button)
