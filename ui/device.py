@@ -72,7 +72,7 @@ def _torch_gpus() -> list[dict]:
              "memory_gib": p.total_memory / 2**30} for i in range(torch.cuda.device_count())]
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner="Looking for a GPU…")   # not "Running `describe_device()`." (a learner saw it)
 def describe_device() -> dict:
     gpus = _nvidia_smi_gpus()
     if gpus is None:

@@ -52,7 +52,7 @@ def job_manager() -> JobManager:
 _made: list[JobManager] = []
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner="Starting the job runner…")
 def _job_manager() -> JobManager:
     """Starting it also marks the runs a killed server left `running` as failed, and on the hosted
     demo starts the sweep that deletes runs older than the age cap."""
