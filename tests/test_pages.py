@@ -403,6 +403,25 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     assert not open_page("pages/search.py", state={"visitor": "b" * 32}).button(key="search_start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
+
+
+def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):
+    """The Train page said "Search search-learner-cnn-60da15-1 has not ended", its worker's id (a learner's
+    check): the search is named by its study."""
+    from zoo.demo import owner_of
+    from zoo.search import SearchConfig, build_space
+
+    job = fake_job("search-learner-cnn-60da15-1", "running", owner=owner_of(ME))
+    from ui.search_views import SEARCH_WORKER
+
+    job.target = SEARCH_WORKER
+    spec = ExperimentSpec(model="mlp")
+    job.payload = {"config": SearchConfig(spec=spec, space=build_space("mlp"), study="learner-cnn").to_dict()}
+    at = open_page("pages/train.py", state={"visitor": ME})
+    no_exceptions(at)
+    assert at.button(key="train-start").disabled
+    assert any(c.value.startswith(":orange[:material/block:] The search of study `learner-cnn` has not ended (you "
+                                  "may have 1 job queued") for c in at.caption), [c.value for c in at.caption]
     assert any("press **Start training**" in i.value for i in at.info)
 
 

@@ -24,7 +24,7 @@ from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
-from ui.text import plain
+from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
@@ -64,7 +64,15 @@ def start_blocker(manager, owner: str) -> str | None:
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
         # The job by its kind: a search worker had been called a "Run" (a demo check).
         kind = "Search" if "search" in job.target else "Leaderboard" if "leaderboard" in job.target else "Run"
-        return (f"{kind} {job.id} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
+        what = f"{kind} {job.id}"
+        if kind == "Search":   # by its study's name, not its worker's id (search-learner-cnn-60da15-1: a learner's check)
+            from zoo.search import SearchConfig
+
+            try:
+                what = f"The search of study {code(SearchConfig.from_dict(job.payload['config']).study_name)}"
+            except (KeyError, TypeError, ValueError):
+                pass
+        return (f"{what} has not ended (you may have {n} job{'s' if n > 1 else ''} queued or running at a "
                 "time): stop it, or let it end, to start another.")
     script_run = st.session_state.get("script-runs")
     checked = st.session_state.get(ROOM_CHECKED)
