@@ -213,19 +213,21 @@ def test_bagged_ets_stands_in_for_autoets_among_the_members_and_autoets_stays_ra
     row, pred = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
     assert row["settings"]["members"] == ["BaggedETS", "linear", "mlp"]
     assert "BaggedETS stands in for AutoETS" in row["note"]
+    assert row["settings"]["in_place_of"] == {"BaggedETS": "AutoETS"}   # the page names it beside the pick
     assert np.allclose(pred["test"].at_origins,
                        np.median([preds[n]["test"].at_origins for n in ("BaggedETS", "linear", "mlp")], axis=0))
     # No fold's honest forecast took AutoETS either: each is the median of BaggedETS, linear and mlp there.
     assert np.allclose(pred["val"], np.median([preds[n]["val"] for n in ("BaggedETS", "linear", "mlp")], axis=0))
     before, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE, stand_in=False)
     assert before["settings"]["members"] == ["AutoETS", "BaggedETS", "linear"]   # the rounds before the fourteenth
-    assert "stands in" not in before["note"]
+    assert "stands in" not in before["note"] and "in_place_of" not in before["settings"]
 
     # BaggedETS without a score (its forecasts not finite): AutoETS is a member again, and no note says otherwise.
     preds["BaggedETS"]["val"] = np.full_like(scorer.val_actual, np.nan)
     rows[1].update(scorer.row(preds["BaggedETS"]["val"], preds["BaggedETS"]["test"].at_origins))
     row, _ = _ensemble(rows, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
     assert row["settings"]["members"] == ["AutoETS", "linear", "mlp"] and "stands in" not in row["note"]
+    assert "in_place_of" not in row["settings"]
 
 
 @pytest.mark.parametrize("name", ["log_linear_ls", "log_linear"])
@@ -1224,6 +1226,10 @@ def test_a_board_stopped_before_three_models_ranked_picks_its_lowest_validation_
     assert (f"the pick is {best['label']}, the lowest validation MASE, not the ensemble: it was stopped, and the "
             "board had 1 model besides the baselines to take a median from, too few for the median of the best 3") \
         in " ".join(summary["notes"]), summary["notes"]
+    # its row, still "median of the best 3", says that baselines make up its members (it read as a contradiction)
+    assert set(rows["ensemble"]["settings"]["members"]) - {"AutoETS"} <= {"naive", "seasonal_naive", "mean", "linear_ls"}
+    assert ("The median's row on the board takes baselines among its 3 members to make up the number, and is ranked "
+            "as one more candidate.") in " ".join(summary["notes"]), summary["notes"]
 
 
 def test_the_few_models_note_counts_a_stand_in_once_and_names_each_cause():

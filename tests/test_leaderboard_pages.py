@@ -40,6 +40,16 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     # the ensemble's members named beside it (in the table they sit in its last column, out of view)
     assert summary["pick"]["settings"]["members"] == ["linear_ls", "seasonal_naive", "mean"]
     assert "the pick: median of the best 3** (of linear least squares, seasonal naive, window mean)" in text
+    # a member that stands in for a better-ranked candidate is said so beside the pick (under AutoETS ranked first,
+    # "of bagged AutoETS, AutoARIMA, mlp" read as not the best three: a forecast user's check)
+    patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "settings": {
+        **summary["pick"]["settings"], "in_place_of": {"seasonal_naive": "linear_ls"}}})
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    assert ("the pick: median of the best 3** (of linear least squares, seasonal naive in place of linear least "
+            "squares, window mean)") in text_of(at)
+    patch_result(runs_dir / summary["run_id"], pick=summary["pick"])
+    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)

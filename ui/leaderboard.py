@@ -396,8 +396,11 @@ def finished_board(run, job, key: str) -> None:
         label = (result.get("pick") or {}).get("label")
         # An ensemble's members named here: in the table they sit in its last column, past the window's edge.
         labels = {r["name"]: r.get("label") or r["name"] for r in rows}
-        members = ((result.get("pick") or {}).get("settings") or {}).get("members") or []
-        of = f" (of {', '.join(labels.get(m, m) for m in members)})" if members else ""
+        settings = (result.get("pick") or {}).get("settings") or {}
+        members, in_place_of = settings.get("members") or [], settings.get("in_place_of") or {}
+        named = [labels.get(m, m) + (f" in place of {labels.get(in_place_of[m], in_place_of[m])}"
+                                     if m in in_place_of else "") for m in members]
+        of = f" (of {', '.join(named)})" if named else ""
         with st.container(key="forecast-board-summary"):
             st.markdown((f"★ **the pick: {label}**{of} · " if label else "") + f"{ranked} ranked · "
                         f"{len(rows) - ranked} skipped or failed")

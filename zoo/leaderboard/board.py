@@ -173,12 +173,21 @@ def _few_models_note(pick: dict, ranked: list[dict], rows: list[dict], stopped_b
     ran = models_ranked(ranked)
     names = {r["name"] for r in ranked}
     stand_ins = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in sorted(names) if STANDS_IN_FOR.get(n) in names]
+    ensemble = next((r for r in ranked if r["kind"] == "ensemble"), None)
+    baselines = {r["name"] for r in rows if r["kind"] == "baseline"}
+    members = ((ensemble or {}).get("settings") or {}).get("members") or []
+    with_baselines = baselines & set(members)
+    # Its row stays on the board, named as every ensemble is: a Stop's board showed "median of the best 3" of
+    # AutoETS, AutoTheta and seasonal naive beside "too few for the median of the best 3" (a forecast user's check)
+    row_said = (f" The median's row on the board takes {'a baseline' if len(with_baselines) == 1 else 'baselines'}"
+                f" among its {len(members)} members to make up the number, and is ranked as "
+                "one more candidate." if with_baselines else "")
     return (f"the pick is {pick['label']}, the lowest validation MASE, not the ensemble: "
             f"{' and '.join(why) or 'only those models were asked for'}, and the board had "
             f"{ran or 'no'} model{'' if ran == 1 else 's'} besides the baselines to take a median from"
             f"{' (' + ', '.join(stand_ins) + ')' if stand_ins else ''}, too few for the median of the best "
             f"{ENSEMBLE_SIZE} it picks otherwise (chosen on boards that had more: the project's BENCHMARKS.md, "
-            "\"Choosing the pick on development series\").")
+            "\"Choosing the pick on development series\")." + row_said)
 
 
 def _unfinished_counts(rows: list[dict]) -> tuple[int, int, int, int]:
@@ -419,9 +428,14 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
 
     label_of = {r["name"]: r.get("label") or r["name"] for r in rows}
     label = f"{combine} of the best {size}" if size > 1 else f"the best on validation ({label_of[members[0]]})"
+    # Which member stands in for a better-ranked candidate: the page names it beside the pick ("median of the best
+    # 3 (of bagged AutoETS, AutoARIMA, mlp)" under AutoETS ranked first read as not the best 3: a forecast user)
+    ranked_names = {r["name"] for r in rank(rows)}
+    in_place_of = {m: STANDS_IN_FOR[m] for m in members if stand_in and STANDS_IN_FOR.get(m) in ranked_names}
     row = {"name": "ensemble", "kind": "ensemble", "label": label, "status": "done",
            "seconds": 0.0, "folds": len(plan.folds),
-           "settings": {"members": members, "combine": combine, "size": size},
+           "settings": {"members": members, "combine": combine, "size": size,
+                        **({"in_place_of": in_place_of} if in_place_of else {})},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
            + (_stood_in(names, rows) if stand_in else "")}
