@@ -91,7 +91,8 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     assert at.get("plotly_chart"), "the preview chart is drawn"
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     date = next(s for s in at.selectbox if s.key.startswith("forecast-date-"))
-    assert target.options == ["OT (default)", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
+    # the reader's own target once, as the default ("OT (default)" and "OT" again read as a column twice)
+    assert target.options == ["OT (default)", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL"]
     assert date.options[0] == "date (detected)" and "date" in date.options
 
     # Multivariate: every numeric column is an input channel of the model.
@@ -1047,3 +1048,20 @@ def test_each_metric_row_of_a_run_shows_its_numbers_with_the_same_decimals():
 
     rule = re.search(r"([^{}]*)\{\s*font-weight: bold", styled.to_html()).group(1)   # the highlighted cells' rule
     assert sorted(re.findall(r"row\d_col\d", rule)) == ["row0_col0", "row1_col0", "row2_col0"]   # each row's best
+
+
+def test_the_target_list_names_the_readers_own_target_once_unless_another_date_column_is_used(runs_dir):
+    """"load (default), temperature, load" read as a column twice (a forecast user's check). Beside another date
+    column than the reader's, the reader may choose another target, so the column is named there too."""
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    raw = "week,temperature,load\n" + "".join(f"2021-{1 + i // 28:02d}-{1 + i % 28:02d},{10 + i % 7},{200 + i}\n"
+                                              for i in range(300))
+    at.file_uploader(key="forecast-upload").set_value(("two.csv", raw.encode(), "text/csv")).run()
+    assert_clean(at)
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert [target.format_func(o) for o in target.options] == ["load (default)", "temperature"]
+    next(s for s in at.selectbox if s.key.startswith("forecast-date-")).set_value("temperature").run()
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert "load" in target.options

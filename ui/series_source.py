@@ -285,8 +285,10 @@ def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str,
     default_target = detected.target if detected and date_col in (None, AUTO, default_date) else None
     for key, value, options, default in ((target_key, prefill.get("target"), targets, default_target),
                                          (date_key, date_col, dates, default_date)):
-        if value in options:
-            st.session_state[key] = AUTO if value is not None and value == default else value
+        if value is not None and value == default:   # the reader's own choice: its "(default)" option
+            st.session_state[key] = AUTO
+        elif value in options:
+            st.session_state[key] = value
 
 
 def _layout(source: DataSource, prefill: dict | None) -> str:
@@ -329,10 +331,17 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     detected = default.get("sf")
     target, date_col = None, None
     if len(columns) >= 2:
-        targets = [AUTO] + [c for c in columns if detected is None or c != detected.date_col]
-        dates = [AUTO] + columns
         short = source.key[:12]
         tkey, dkey = f"forecast-target-{short}", f"forecast-date-{short}"
+        # The reader's own target is the first option, "load (default)", and not named again after it ("load
+        # (default), temperature, load" read as a column twice: a forecast user's check) while the reader's date
+        # column is the one in use: beside another, the reader may choose another target, so it is named then.
+        own_dates = (AUTO, detected.date_col) if detected else (AUTO,)
+        named_default = detected is not None and st.session_state.get(dkey, AUTO) in own_dates and not (
+            prefill and prefill.get("date_col") not in (None, *own_dates))
+        targets = [AUTO] + [c for c in columns if detected is None or (
+            c != detected.date_col and not (named_default and c == detected.target))]
+        dates = [AUTO] + columns
         _apply_prefill_columns(prefill, tkey, dkey, targets, dates, detected)
         c1, c2 = st.columns(2)
         target = c1.selectbox(
