@@ -219,7 +219,8 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
     # and by its pick's scores, side by side (two boards compared showed their settings alone)
     assert board["pick test MASE"] == f"{summary['pick']['test_mase']:.3f}".rstrip("0").rstrip(".")
     assert board["pick val MASE"] == f"{summary['pick']['val_mase']:.3f}".rstrip("0").rstrip(".")
-    assert board["pick 80% cover"] == f"{summary['coverage']['80']:.3f}".rstrip("0").rstrip(".")
+    # coverage in points, as the board shows it (0.868 here read beside 86.8% there)
+    assert board["pick 80% cover"] == f"{100 * summary['coverage']['80']:.1f}%"
     assert board["learning rate (lr)"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
     assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
     assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)

@@ -102,7 +102,8 @@ def board_fields(run) -> dict:
               "pick 80% cover": (run.result.get("coverage") or {}).get("80")}   # zoo/leaderboard/board.py's summary
     for name, value in scores.items():
         if value is not None:
-            fields[name] = round(float(value), 3)
+            # coverage in points, as the board shows it (0.868 here beside 86.8% there: a forecast user's check)
+            fields[name] = f"{100 * float(value):.1f}%" if "cover" in name else round(float(value), 3)
     return fields
 
 
