@@ -238,6 +238,14 @@ def test_fixes_are_stated_and_correct():
     clean = read_series(CORPUS / "clean.csv")
     assert len(dup.frame) == 240 and any("averaged" in n and "6 duplicate" in n for n in dup.notes)
     assert dup.frame["temp"].iloc[5] == pytest.approx(clean.frame["temp"].iloc[5] + 0.5)
+    # a timestamp in a note as the series writes it (a daily duplicate read "2023-02-19 00:00:00")
+    from zoo.data.series.missing import stamp_said
+
+    first = next(n for n in dup.notes if "duplicate" in n).split("first: ")[1].split(";")[0]
+    assert first == stamp_said(dup.frame.index[dup.frame.index.get_loc(pd.Timestamp(first))])
+    assert [stamp_said(pd.Timestamp(t)) for t in ("2023-02-19", "2023-02-19 13:00", "2023-02-19 13:00:30")] == [
+        "2023-02-19", "2023-02-19 13:00", "2023-02-19 13:00:30"]
+    assert stamp_said(7) == "step 7"
 
     gaps = read_series(CORPUS / "gaps.csv")
     assert len(gaps.frame) == 240 and gaps.freq == "h" and any("7 missing timestamp" in n for n in gaps.notes)

@@ -58,11 +58,11 @@ def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFra
         raise SpecError(f"target column {target!r} has no values; choose another target.")
     first, last = present[0], present[-1]
     if last < len(frame) - 1:
-        notes.append(f"the target {target!r} ends at {_at(frame.index[last])}: the {len(frame) - 1 - last} later "
-                     f"row(s) (to {_at(frame.index[-1])}) have no value and were left out, so the forecast starts "
+        notes.append(f"the target {target!r} ends at {stamp_said(frame.index[last])}: the {len(frame) - 1 - last} later "
+                     f"row(s) (to {stamp_said(frame.index[-1])}) have no value and were left out, so the forecast starts "
                      "after its last value.")
     if first > 0:
-        notes.append(f"the target {target!r} starts at {_at(frame.index[first])}: the {first} earlier row(s) have "
+        notes.append(f"the target {target!r} starts at {stamp_said(frame.index[first])}: the {first} earlier row(s) have "
                      "no value and were left out.")
     frame = frame.iloc[first:last + 1]
     if not isinstance(frame.index, pd.DatetimeIndex):
@@ -70,8 +70,13 @@ def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFra
     return frame
 
 
-def _at(label) -> str:
-    return f"{label:%Y-%m-%d %H:%M}".removesuffix(" 00:00") if isinstance(label, pd.Timestamp) else f"step {label}"
+def stamp_said(label) -> str:
+    """A row's timestamp in a note, as its series would write it: the date alone at midnight (a daily series'
+    duplicate read "2023-02-19 00:00:00": a forecast user's check), minutes where the seconds are 0."""
+    if not isinstance(label, pd.Timestamp):
+        return f"step {label}"
+    said = f"{label:%Y-%m-%d %H:%M:%S}"
+    return said[:-9] if said.endswith(" 00:00:00") else said[:-3] if said.endswith(":00") else said
 
 
 def check_target(frame: pd.DataFrame, target: str) -> None:

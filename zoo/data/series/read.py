@@ -21,7 +21,7 @@ from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
                                     wide_columns, wide_note)
-from zoo.data.series.missing import check_target, fill_missing
+from zoo.data.series.missing import check_target, fill_missing, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
@@ -430,7 +430,7 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         first_dup = frame.index[dup][0]
         n_dup = int(frame.index.duplicated(keep=False).sum())
         frame = frame.groupby(level=0, sort=True).mean()
-        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {first_dup}; {n_dup} rows involved) "
+        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {stamp_said(first_dup)}; {n_dup} rows involved) "
                      "were averaged into one row each.")
     return regularise(frame, notes)
 
