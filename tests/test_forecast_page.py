@@ -329,7 +329,9 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert_clean(at)
     assert "made 12 steps before" in all_text(at)
 
-    # "Train again" fills the form from the run and re-opens its stored upload.
+    # "Train again" fills the form from the run and re-opens its stored upload (over other training settings set
+    # on the page before: those the hand-over's recipe is compared with must be the run's)
+    at.session_state["forecast-settings-epochs"] = 40
     next(b for b in at.button if b.key == "forecast-again").click().run()
     assert_clean(at)
     assert "run" not in at.query_params
@@ -338,6 +340,16 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert at.number_input(key="forecast-horizon").value == 12
     assert at.session_state["forecast-settings-epochs"] == 1
     assert "300 rows** · date column `date`" in all_text(at) and not at.error
+    # The run's recipe is kept for its data; on other data, what the person did not change follows the page's
+    # recipe again, said once (a small series' 200 epochs of batch 32 stayed on for ETTh1: a forecast user's check)
+    at.slider(key="forecast-settings-patience").set_value(7).run()   # changed by the person: theirs
+    at.radio(key="forecast-source").set_value("sample").run()
+    assert_clean(at)
+    assert at.session_state["forecast-settings-epochs"] == 3 and at.session_state["forecast-settings-batch_size"] == 256
+    assert at.session_state["forecast-settings-patience"] == 7
+    assert any(w.value.startswith("The training settings filled in from a run were for its series") for w in at.warning)
+    at.run()
+    assert not any("filled in from a run" in w.value for w in at.warning)   # said once
 
 
 def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):
