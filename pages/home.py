@@ -31,7 +31,9 @@ caps = demo.caps()
 spec = ExperimentSpec(task="image", data="mnist-sample", model="cnn")
 if caps is not None:   # the hosted demo: what a stranger shares, and what is theirs, before they start
     st.info("**This is a shared demo.** Your runs, studies and uploads are listed for you alone; anyone you give "
-            f"a run's URL can open it and download its files. On it {run_caps_sentence(caps)}.",
+            f"a run's URL can open it and download its files. On it {run_caps_sentence(caps)}; a search runs at "
+            f"most {caps.trials} trials, and an uploaded CSV holds at most {caps.upload_mb} MB and "
+            f"{caps.upload_rows:,} rows.",   # every cap a visitor can meet (the README: Home states them)
             icon=":material/groups:")
     # The one-click run fits the caps (a demo may allow fewer epochs or samples than the default run's)
     if spec.epochs > caps.epochs:

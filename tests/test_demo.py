@@ -619,6 +619,9 @@ def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_d
     assert not at.exception
     assert [i for i in at.info if "This is a shared demo." in i.value and "at most 3 epochs" in i.value
             and "listed for you alone; anyone you give a run's URL can open it" in i.value]
+    # every cap a visitor can meet: the search's and the upload's too (a learner's check found them missing)
+    assert [i for i in at.info if f"a search runs at most {demo_on.trials} trials, and an uploaded CSV holds at most "
+            f"{demo_on.upload_mb} MB and {demo_on.upload_rows:,} rows." in i.value], [i.value for i in at.info]
     assert [c for c in at.caption if "the classic LeNet-style CNN, 3 epochs of Adam" in c.value]
     monkeypatch.delenv("PLAYGROUND_DEMO")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
