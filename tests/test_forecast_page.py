@@ -1068,12 +1068,17 @@ def test_the_target_list_names_the_readers_own_target_once_unless_another_date_c
     at = new_app()
     at.session_state["forecast-source"] = "upload"
     at.run()
+    # before a file: its limits and what to do past them (Streamlit's own refusal says only "File must be 50MB or
+    # smaller.")
+    assert any(c.value.startswith("Up to 50 MB and") and "aggregate it to a coarser frequency" in c.value
+               for c in at.caption), [c.value for c in at.caption]
     raw = "week,temperature,load\n" + "".join(f"2021-{1 + i // 28:02d}-{1 + i % 28:02d},{10 + i % 7},{200 + i}\n"
                                               for i in range(300))
     at.file_uploader(key="forecast-upload").set_value(("two.csv", raw.encode(), "text/csv")).run()
     assert_clean(at)
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     assert [target.format_func(o) for o in target.options] == ["load (default)", "temperature"]
+    assert not any(c.value.startswith("Up to 50 MB") for c in at.caption)
     next(s for s in at.selectbox if s.key.startswith("forecast-date-")).set_value("temperature").run()
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     assert "load" in target.options

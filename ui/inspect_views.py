@@ -71,7 +71,9 @@ def series_data_picker(slot) -> str:
     uploaded = slot.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="inspect-upload",
                                   max_upload_size=max(1, int(max_bytes // 1_000_000)))
     if uploaded is None:
-        slot.caption("Until a file is there, the bundled ETTh1 is shown.")
+        from ui.series_source import upload_limits_said
+
+        slot.caption(f"Until a file is there, the bundled ETTh1 is shown. {upload_limits_said()}")
         return fio.SAMPLE_NAME
     try:
         # Read with the page's caps (a hosted demo's rows and bytes) before it is kept, as the Forecast page

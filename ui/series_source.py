@@ -169,6 +169,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
         help=f"A column of dates (optional) and one or more columns of numbers; comma, semicolon, tab or pipe "
              f"separated; UTF-8, UTF-16 or Latin-1; up to {fio.upload_limits()[0] / 1e6:g} MB and "
              f"{fio.upload_limits()[1]:,} rows.")
+    if uploaded is None:
+        st.caption(upload_limits_said())
     last = st.session_state.get("forecast-last-upload")
     if uploaded is not None and (last is None or last.get("file_id") != uploaded.file_id):
         raw = uploaded.getvalue()
@@ -270,6 +272,14 @@ def describe_freq(freq: str | None) -> str:
         return freq
     n, (one, many) = m.group(1), FREQ_WORDS[m.group(2)]
     return f"{one} ({freq})" if n in ("", "1") else f"every {n} {many} ({freq})"
+
+
+def upload_limits_said() -> str:
+    """The upload's limits and what to do past them, beside an uploader that holds no file: Streamlit refuses a
+    larger file in the browser with "File must be 5.0MB or smaller." alone (a learner's check on the demo)."""
+    max_bytes, max_rows = fio.upload_limits()
+    return (f"Up to {max_bytes / 1e6:g} MB and {max_rows:,} rows: for a larger file, use a shorter extract or "
+            "aggregate it to a coarser frequency (hourly to daily, say).")
 
 
 def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str, targets: list, dates: list,
