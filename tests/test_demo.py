@@ -898,6 +898,9 @@ def test_a_csv_over_the_upload_rows_cap_is_refused_by_every_run_and_the_inspect_
     at.session_state["inspect-task"] = "series"
     at.session_state["inspect-series-source"] = "Upload a CSV"
     at.run()
+    # the limits, and what to do past them, before a file is chosen (Streamlit's refusal of a larger one says neither)
+    assert any("Up to 5 MB and 500 rows: for a larger file, use a shorter extract" in c.value for c in at.caption), [
+        c.value for c in at.caption]
     at.file_uploader(key="inspect-upload").set_value(("long.csv", raw, "text/csv")).run()
     assert not at.exception
     assert any("more than 500 rows, over the limit" in e.value for e in at.error)
