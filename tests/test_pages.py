@@ -572,6 +572,8 @@ def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_ha
     at.session_state["inspect-tab"] = "Internals"
     at.run()
     assert not [w for w in at.number_input if w.key.startswith("inspect-summary-batch")]   # not drawn
+    # the state_dict's unticked requires_grad said (beside `_parameters`' ticks it read as frozen weights)
+    assert "`state_dict()` holds the parameters' values detached from autograd (`keep_vars=False`)" in text_of(at)
     at.session_state["inspect-tab"] = "Summary"
     at.run()
     no_exceptions(at)
@@ -619,6 +621,9 @@ def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(traine
     at.button(key="inspect-hook-run").click().run()
     no_exceptions(at)
     assert "the last batch, which hooked" not in text_of(at)
+    # whose samples the kept outputs are ("captured 8×6×24×24" beside a batch of 32: a learner's check)
+    assert "are the first 8 samples' of the batch of 32; the loss and the gradient norms are the whole batch's" \
+        in text_of(at)
     _by_key(at.multiselect, "inspect-hook-layers").set_value([]).run()
     assert at.button(key="inspect-hook-run").disabled
     shown = text_of(at)

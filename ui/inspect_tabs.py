@@ -129,6 +129,9 @@ def internals_tab(subject) -> None:
     with st.expander("state_dict: what `torch.save(model.state_dict())` writes"):
         entries = zi.state_dict_entries(model)
         st.dataframe(views.tensor_frame(entries, ("kind", "numel")), hide_index=True, width="stretch")
+        # requires_grad unticked on every row beside `_parameters`' ticks read as frozen weights (a learner's check)
+        st.caption("requires_grad is off on every entry: `state_dict()` holds the parameters' values detached from "
+                   "autograd (`keep_vars=False`), not the parameters themselves, which still require grad.")
 
 
 def init_lab_tab(subject) -> None:
@@ -137,7 +140,8 @@ def init_lab_tab(subject) -> None:
     st.markdown("A fresh model of this configuration, initialised by each scheme through `Module.apply` "
                 "(as training does), then one batch of real inputs in eval mode. Xavier keeps the variance "
                 "of a layer's output near its input's for tanh-like units; He doubles it to make up for "
-                "ReLU zeroing half; N(0, 0.01) lets the signal die out; zeros make every unit the same.")
+                "ReLU zeroing half; N(0, 0.01) lets the signal die out; zeros leave every weight before the output without a "
+                "gradient.")
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,
@@ -274,6 +278,10 @@ def hooks_tab(subject) -> None:
         g1.plotly_chart(views.grad_norm_figure(result), key="inspect-hook-grads", config={"displaylogo": False})
         g2.plotly_chart(views.param_grad_figure(result), key="inspect-hook-pgrads", config={"displaylogo": False})
         st.dataframe(views.activation_frame(result.activation_stats), hide_index=True, width="stretch")
+        first = next(iter(result.activations.values()), None)
+        if first is not None and first.shape[0] < result.batch_size:   # "captured 8×6×24×24" of a batch of 32
+            st.caption(f"The outputs kept, and their statistics above, are the first {first.shape[0]} samples' of the "
+                       f"batch of {result.batch_size}; the loss and the gradient norms are the whole batch's.")
         shown = st.selectbox("Look at a captured output", list(result.activations), key="inspect-hook-show")
         if shown:
             act = result.activations[shown]

@@ -328,6 +328,7 @@ class Capture:
     hooks_during: dict[str, dict]          # hook counts while the hooks were attached
     hooks_after: dict[str, dict]           # ... and after they were removed
     notes: list[str] = field(default_factory=list)
+    batch_size: int = 0                    # the batch's samples (activations and their stats keep `keep` of them)
 
 
 def _batch_loss(out: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
@@ -449,4 +450,4 @@ def _capture(model, modules, x, layers, y, mode, keep, backward) -> Capture:
     return Capture(layers=layers, activations=acts, activation_stats=stats, gradients=gradients,
                    param_grads=param_grads, loss=loss.item(), mode=mode,
                    backward_method="full backward hooks" if backward == "module" else "tensor hooks",
-                   hooks_during=during, hooks_after=after, notes=notes)
+                   hooks_during=during, hooks_after=after, notes=notes, batch_size=len(x))
