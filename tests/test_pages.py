@@ -622,7 +622,7 @@ def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(traine
     no_exceptions(at)
     assert "the last batch, which hooked" not in text_of(at)
     # whose samples the kept outputs are ("captured 8×6×24×24" beside a batch of 32: a learner's check)
-    assert "are the first 8 samples' of the batch of 32; the loss and the gradient norms are the whole batch's" \
+    assert "are of the first 8 samples of the batch of 32; the loss and the gradient norms are of the whole batch" \
         in text_of(at)
     _by_key(at.multiselect, "inspect-hook-layers").set_value([]).run()
     assert at.button(key="inspect-hook-run").disabled

@@ -280,8 +280,8 @@ def hooks_tab(subject) -> None:
         st.dataframe(views.activation_frame(result.activation_stats), hide_index=True, width="stretch")
         first = next(iter(result.activations.values()), None)
         if first is not None and first.shape[0] < result.batch_size:   # "captured 8×6×24×24" of a batch of 32
-            st.caption(f"The outputs kept, and their statistics above, are the first {first.shape[0]} samples' of the "
-                       f"batch of {result.batch_size}; the loss and the gradient norms are the whole batch's.")
+            st.caption(f"The outputs kept, and their statistics above, are of the first {first.shape[0]} samples of "
+                       f"the batch of {result.batch_size}; the loss and the gradient norms are of the whole batch.")
         shown = st.selectbox("Look at a captured output", list(result.activations), key="inspect-hook-show")
         if shown:
             act = result.activations[shown]
