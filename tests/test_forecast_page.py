@@ -352,6 +352,26 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert not any("filled in from a run" in w.value for w in at.warning)   # said once
 
 
+def test_a_runs_recipe_handed_over_follows_the_page_on_data_the_page_had_fitted_before(finished_run):
+    """The page fitted its recipe to the sample, then "Train again" on a run of an upload, then the sample again: the
+    fit's memory (the same data, model and windows as before) kept the run's epochs and batch on the sample, and
+    the caption called them the leaderboard's recipe (a review's check of the hand-over)."""
+    at = new_app().run()
+    assert_clean(at)
+    assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) == (3, 256)
+    at.query_params["run"] = finished_run.name
+    at.run()
+    next(b for b in at.button if b.key == "forecast-again").click().run()
+    assert_clean(at)
+    assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) == (1, 64)
+    assert not any("filled in from a run" in w.value for w in at.warning)   # its own data: kept, no word
+    at.radio(key="forecast-source").set_value("sample").run()
+    assert_clean(at)
+    assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) == (3, 256)
+    assert any(w.value.startswith("The training settings filled in from a run were for its series") for w in at.warning)
+    assert not any(c.value.startswith("The leaderboard's recipe") for c in at.caption)
+
+
 def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):
     """ETTh1 at the defaults has 3,461 test windows and backtest.csv keeps 2,000 evenly spaced: the
     caption said "2,000 test windows" beside the page's "3,461 test"."""

@@ -360,21 +360,22 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
     def shown() -> dict:
         return {name: state.get(key, setting(name).default) for name, key in keys.items()}
 
-    let_go = False   # no data yet (an upload to choose): the handed-over values wait for it
     if prefill and any(name in prefill for name in RECIPE_KEYS):   # (a board's holds none: a review)
         state[TRAINING_FOLLOWED] = {}
-        # the run's values as handed (the form writes them after this, training_form's `values`)
+        state.pop(TRAINING_FITTED, None)   # fitted again once they follow other data, even the data fitted before
+        # the run's values as handed (the form writes them after this, training_form's `values`), and its data
+        # (not the page's: a run whose file the page cannot open leaves the page on the sample)
         state[TRAINING_HANDED] = {"values": {name: prefill[name] for name in RECIPE_KEYS if name in prefill},
-                                  "data": source.key if source else None}
+                                  "data": _data_of_spec(prefill.get("data"))}
     handed = state.get(TRAINING_HANDED)
-    if handed is not None and source is not None and handed["data"] is None:
-        handed["data"] = source.key
-    elif handed is not None and source is not None and handed["data"] != source.key:
-        state.pop(TRAINING_HANDED)
+    if handed and source is not None and handed["data"] != _data_of(source):   # (no data yet: they wait for it)
+        state[TRAINING_HANDED] = None   # not popped: a visitor's draft keeps a key it no longer finds (ui/drafts.py)
+        state.pop(TRAINING_FITTED, None)
         now = shown()
         back = {name: value for name, value in handed["values"].items() if now.get(name) == value}
-        let_go = bool(back)
         state[TRAINING_FOLLOWED] = {**(state.get(TRAINING_FOLLOWED) or {}), **back}
+        if back:   # said by training_caption, now or when the form is next drawn with training windows
+            state[RECIPE_NOTES] = [LET_GO_NOTE]
     now = shown()
     followed = {name: value for name, value in (state.setdefault(TRAINING_FOLLOWED, now) or {}).items()
                 if now.get(name) == value}   # one the person changed is theirs
@@ -389,12 +390,30 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
     values = page_training(model, int(train_windows), windows["lookback"], int(check.get("season", 1)))
     notes = form.set_training_values(key_prefix="forecast-settings", values={k: values[k] for k in followed},
                                      task="series")
-    if let_go:
-        notes = ["The training settings filled in from a run were for its series: for this one they follow the "
-                 "page's recipe again, except those you changed."] + list(notes)
-    state[RECIPE_NOTES] = notes   # said by training_caption, as the recipe button's are
+    state[RECIPE_NOTES] = [n for n in state.get(RECIPE_NOTES) or [] if n == LET_GO_NOTE] + list(notes)   # said by
+    # training_caption, as the recipe button's are
     now = shown()
     state[TRAINING_FOLLOWED] = {name: now[name] for name in followed}
+
+
+LET_GO_NOTE = ("The training settings filled in from a run were for its series: for this one they follow the page's "
+               "recipe again, except those you changed.")
+
+
+def _data_of(source) -> str:
+    """Which data a source on the page is, as `_data_of_spec` says it of a spec's: the sample, or an upload's
+    content (its SHA-256, the key of an upload and the name of its kept copy alike)."""
+    return "sample" if source.kind == "sample" else source.key
+
+
+def _data_of_spec(data) -> str:
+    """Which data a spec's `data` is: the sample, an upload's kept copy (by its content), or another path."""
+    from pathlib import Path
+
+    if data is None or fio.is_sample(data):
+        return "sample"
+    path = Path(str(data))
+    return path.stem if fio.UPLOADS in path.parts else f"path:{data}"
 
 
 def page_defaults() -> dict:
