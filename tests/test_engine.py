@@ -180,7 +180,12 @@ def test_every_init_scheme_reaches_every_weight_matrix(scheme, name):
     torch.manual_seed(0)
     model = zoo.build(name, DataShape("image"))
     model.apply(weight_init(scheme))
-    weights = [(n, p) for n, p in model.named_parameters() if p.dim() >= 2 and not n.endswith("original0")]
+    # a weight-normed layer's weight as the forward pass uses it (g * v / ||v||), not its two tensors: zero init
+    # zeroed v, and the weight was 0 / 0 (a review)
+    weights = [(n, p) for n, p in model.named_parameters() if p.dim() >= 2 and ".parametrizations." not in n]
+    weights += [(f"{n}.weight", m.weight.detach()) for n, m in model.named_modules()
+                if "weight" in getattr(m, "parametrizations", {})]
+    assert all(torch.isfinite(p).all() for _, p in weights)
     for n, p in weights:
         if scheme == "zeros":
             assert not p.any(), n

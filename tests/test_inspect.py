@@ -442,9 +442,10 @@ def test_non_persistent_buffers_and_parametrizations():
 
 @pytest.mark.parametrize("task,name", MODELS, ids=IDS)
 def test_zero_init_leaves_every_weight_before_the_output_layer_without_a_gradient(task, name):
-    """What the init lab and the run's verdict say of zero init (ui/inspect_tabs.py, zoo/verdict.py): every hidden
-    layer outputs zeros, so no parameter before the output layer gets a gradient (they said "the same gradient",
-    the constant-start symmetry case; a learner's check). Checked on each model against torch's own backward."""
+    """What the init lab and the run's verdict say of zero init (ui/inspect_tabs.py, zoo/verdict.py): every weight is
+    0, so the gradient sent back through the output layer's zero weights is 0 and no parameter before it gets one
+    (they said "the same gradient", the constant-start symmetry case; a learner's check). Checked on each model
+    against torch's own backward."""
     from zoo.initialisation import weight_init
 
     model = fresh(task, name)
@@ -453,6 +454,8 @@ def test_zero_init_leaves_every_weight_before_the_output_layer_without_a_gradien
     out = model(x)
     loss = F.cross_entropy(out, y) if task == "image" else F.mse_loss(out.reshape(y.shape), y)
     loss.backward()
+    # finite: a weight-normed layer's zero direction made 0 / 0 (the TCN's loss was NaN, and NaN > 0 is False)
+    assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
     names = [n for n, _ in model.named_parameters()]
     output_layer = names[-1].rsplit(".", 1)[0]   # the head: the module of the last parameter
     learning = [n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
@@ -484,6 +487,11 @@ def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
 
     tcn = zi.init_lab("tcn", SHAPES["series"], {}, batch("series")[0], "orthogonal")
     assert tcn.weights and tcn.activations
+    # weight-normed convolutions get the scheme's weights too: its magnitude had been drawn as a weight of fan-in 1,
+    # and xavier's std came out 0.027 where 0.102 was due (a review)
+    for scheme in ("xavier_normal", "kaiming_normal"):
+        for w in zi.init_lab("tcn", SHAPES["series"], {}, batch("series")[0], scheme).weights:
+            assert w["std"] == pytest.approx(w["expected_std"], rel=0.1), (scheme, w["layer"])
     with pytest.raises(SpecError, match="unknown"):
         zi.init_lab("mlp", SHAPES["image"], params, x, "lecun")
 

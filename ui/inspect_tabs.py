@@ -140,7 +140,7 @@ def init_lab_tab(subject) -> None:
     st.markdown("A fresh model of this configuration, initialised by each scheme through `Module.apply` "
                 "(as training does), then one batch of real inputs in eval mode. Xavier keeps the variance "
                 "of a layer's output near its input's for tanh-like units; He doubles it to make up for "
-                "ReLU zeroing half; N(0, 0.01) lets the signal die out; zeros leave every weight before the output without a "
+                "ReLU zeroing half; N(0, 0.01) lets the signal die out; with zeros nothing before the output layer gets a "
                 "gradient.")
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
@@ -168,15 +168,15 @@ def init_lab_tab(subject) -> None:
                 for row in lab.symmetry:
                     table.setdefault(f"{row['layer']}.{row['param']}", {})[views.SCHEME_LABELS.get(s, s)] = \
                         f"{row['distinct']} of {row['units']}"
-            # Zero init is not the symmetry case (a learner's check): every weight and bias at 0 makes each
-            # hidden layer's output 0, so a weight's gradient (its input times the gradient at its output) is 0
-            # before the output layer; measured over the zoo's models, only the head's bias (and the
-            # transformer's head weight) got one.
+            # Zero init is not the symmetry case (a learner's check): the gradient that reaches any layer before
+            # the output has been sent back through the output layer's zero weights, so it is 0, whatever the
+            # activations (the transformer's hidden outputs are not 0: its positional encoding); measured over the
+            # zoo's models (tests/test_inspect.py), only the output layer's parameters got one.
             st.markdown(f"**Distinct units after {steps} SGD steps** (rows of each weight matrix that still "
-                        "differ). With zero init every hidden layer outputs zeros, so the weights before the output "
-                        "get no gradient at all: at most the output layer learns, and no hidden unit can become different. A "
-                        "constant start other than zero is the symmetry case: every unit of a layer gets the same "
-                        "gradient, so they stay one.")
+                        "differ). With zero init every weight is 0, so the gradient sent back through the output "
+                        "layer's zero weights is 0: nothing before the output layer learns, and no hidden unit can "
+                        "become different. A constant start other than zero is the symmetry case: every unit of a "
+                        "layer gets the same gradient, so they stay one.")
             st.dataframe(pd.DataFrame(table).T, width="stretch")
 
 

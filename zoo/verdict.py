@@ -41,8 +41,8 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
         return "it ended before finishing an epoch: let it train longer"
     first, last = losses[0], losses[-1]
     if spec.init == "zeros":
-        return ("zero initialisation makes every hidden layer output zeros, so the weights before the output layer "
-                "get no gradient and at most the output layer learns: use another init")
+        return ("zero initialisation makes every weight 0, so no gradient gets back past the output layer's zero "
+                "weights and nothing before it learns: use another init")
     if spec.task == "series" and train_samples is not None and train_samples < FEW_TRAIN_WINDOWS:
         return (f"it had only {train_samples} training window{'' if train_samples == 1 else 's'} to learn from "
                 f"(each is lookback {spec.lookback} + horizon {spec.horizon} rows of the training part): a shorter "
