@@ -498,7 +498,8 @@ def test_a_candidates_one_off_preparation_is_not_projected_once_per_fit():
     assert row["seconds"] == pytest.approx(every_fit)   # the row's time is its own
 
 
-def test_a_zoo_models_first_fold_imports_nothing_after_its_preparation(tmp_path):
+@pytest.mark.parametrize("name", ["linear", "log_linear"])   # a wrapped zoo model prepares its inner one
+def test_a_zoo_models_first_fold_imports_nothing_after_its_preparation(tmp_path, name):
     """What the first fit imports (torch, the engine, torch._dynamo through the first optimizer) is imported by
     `prepare`, in a new process as the CLI's: the first fold then imports no module of torch or zoo."""
     path = yearly_csv(tmp_path / "yearly.csv")
@@ -508,8 +509,8 @@ from tests.test_leaderboard import board_on
 from zoo.leaderboard.candidates import Zoo, all_candidates
 
 board = board_on({str(path)!r}, horizon=3)
-linear = next(c for c in all_candidates() if c.name == "linear")
-assert isinstance(linear, Zoo)
+linear = next(c for c in all_candidates() if c.name == {name!r})
+assert isinstance(getattr(linear, "inner", linear), Zoo)
 linear.prepare()
 before = set(sys.modules)
 linear.forecast(board, board.plan.folds[0][0], board.plan.fold_origins(0))

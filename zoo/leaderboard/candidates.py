@@ -339,6 +339,9 @@ class Wrapped(Candidate):
     def not_possible(self, board) -> str | None:
         return None
 
+    def prepare(self) -> None:
+        self.inner.prepare()   # a log_linear board paid torch's imports in its first fold (a review)
+
     def too_slow(self, board) -> str | None:
         return self.not_possible(board) or self.inner.too_slow(board)
 
