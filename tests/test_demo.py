@@ -611,6 +611,28 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     assert not at.button(key="search_start").disabled
 
 
+def test_a_series_search_past_the_samples_cap_is_refused_before_start_and_before_its_first_trial(
+        demo_on, runs_dir, st_navigation, monkeypatch):
+    """A CSV's size is unknown until it is read (zoo/demo.check_spec): the Search page counts its windows and turns
+    Start off, and a search run anyway (the CLI, another worker) is refused once its data is read, not as every
+    trial's refusal in turn (a review)."""
+    from zoo.search import SearchConfig, build_space, run_search
+
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at.session_state["search_kind"] = "A series (CSV)"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="search_start").disabled
+    assert any("at most 1,000 samples per run, and these settings would use 12,075" in c.value for c in at.caption), [
+        c.value for c in at.caption]
+    spec = ExperimentSpec(task="series", data="ETTh1", model="linear", epochs=1)
+    config = SearchConfig(spec=spec, space=build_space("linear", task="series"), n_trials=2, runs_dir=str(runs_dir))
+    with pytest.raises(SpecError, match="at most 1,000 samples per run, and these settings would use 12,075"):
+        run_search(config)
+    assert not runs_dir.exists() or not any(p for p in runs_dir.rglob("spec.json"))
+
+
 def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_dir, st_navigation, monkeypatch):
     """Home said nothing of the demo (the caps, and that a visitor's runs are theirs, first showed on
     Train), and its one-click run asked for 5 epochs where the demo allowed 3 (a new visitor's check)."""

@@ -183,16 +183,17 @@ def draws_series() -> bool:
     return st.session_state.get("search_kind") == SERIES_DATA
 
 
-def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
-    """(task, spec fields for the data, the series source (series_source.data_for_spec at Start) or None). A
-    window setting the series cannot take is said under the window boxes and added to `problems`."""
+def _data_choice(column, problems: list[str]) -> tuple[str, dict, object, int | None]:
+    """(task, spec fields for the data, the series source (series_source.data_for_spec at Start) or None, the
+    series' training windows where the page counted them (the hosted demo's samples cap, before Start). A window
+    setting the series cannot take is said under the window boxes and added to `problems`."""
     kind = column.radio("Data", ["Images", SERIES_DATA], **drafts.kept("search_kind", options=["Images", SERIES_DATA]),
                         horizontal=True)
     if kind == "Images":
         data = column.selectbox("Dataset", list(IMAGE_DATASETS), **drafts.kept("search_data", options=IMAGE_DATASETS),
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
-        return "image", {"data": data}, None
+        return "image", {"data": data}, None, None
     drafts.restore(["series"])   # the Forecast page's form, as the visitor left it on an address without a run
     with st.container(border=True):
         st.markdown("**The series** (the same file and settings as on the Forecast page)")
@@ -213,7 +214,8 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
             # where the lookback and horizon came from (fit_to_series set them without a word here).
             if sf is not None:
                 series_windows.window_suggestion(sf, windows)
-            problem = None if sf is None else series_source.check_chosen(source, choice, windows, sf).get("error")
+            check = {} if sf is None else series_source.check_chosen(source, choice, windows, sf)
+            problem = check.get("error")
             if problem:
                 st.error(problem, icon=":material/error:")
                 problems.append(problem)
@@ -221,7 +223,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object]:
         raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
     fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows,
                   windows_fitted=series_windows.fitted_names())
-    return "series", fields, source
+    return "series", fields, source, (check.get("sizes") or {}).get("train")
 
 
 def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | None:
@@ -229,7 +231,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     st.session_state["runs-dir-for-search"] = runs_dir
     top = st.columns([2, 2, 2])
     typed_problems: list[str] = []
-    task, data_fields, source = _data_choice(top[0], typed_problems)
+    task, data_fields, source, train_windows = _data_choice(top[0], typed_problems)
     models = list_models(task)
     model = top[1].selectbox("Model", models, **drafts.kept(f"search_model_{task}", options=models,
                                                             fallback=models.index("mlp") if "mlp" in models else 0))
@@ -300,7 +302,8 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     # Adding to a study: its trials count towards the demo's cap per study before Start, as for "Run more trials"
     # (it was said only after the click: a demo check).
     over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir,
-                                                      existing=existing if resume and existing else 0)
+                                                      existing=existing if resume and existing else 0,
+                                                      train_samples=train_windows)
     blocker = _visitor_blocker()
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or (existing is not None and not resume) or bool(over_cap)
@@ -329,7 +332,7 @@ def _visitor_blocker() -> str | None:
 
 
 def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str, existing: int = 0,
-               button: str = "Start") -> str | None:
+               button: str = "Start", train_samples: int | None = None) -> str | None:
     """On the hosted demo, its caps said before `button`, and the one these settings pass or the runs and disk
     this visitor keeps (the button is off then); zoo refuses the same when the search is submitted
     (`SearchConfig.validate`, `open_study`, `submit_search`). `existing`: the trials the study has (more trials)."""
@@ -343,7 +346,8 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_
                f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and a search stops after "
                f"{cap_duration(caps.wall_seconds)}.")
     why = (refusal(demo.check_trials, n_trials, timeout, existing)
-           or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec)))
+           or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec) if train_samples is None
+                                              else train_samples))   # a CSV's windows, which the page counted
            or refusal(demo.check_room, session_owner(), runs_root(runs_dir), trials=n_trials))
     if why:
         st.caption(f":red[{button} is off until this is fixed: {why}]")

@@ -383,7 +383,7 @@ def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir
     from zoo.runs import new_run_id, runs_root
 
     spec.validate()
-    demo.check_spec(spec)
+    demo.check_spec(spec, n_train=demo.known_train_samples(spec))   # a CSV's size: checked by the engine once read
     demo.check_room(owner, runs_root(runs_dir))
     run_id = new_run_id(spec)
     payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id,

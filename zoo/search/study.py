@@ -336,6 +336,9 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
         from zoo.data import load_data
 
         data = load_data(config.spec, config.data_dir)
+    # The samples cap, now that a CSV's windows are counted (before, zoo/demo.check_spec cannot tell): once
+    # here, not as every trial's refusal
+    demo.check_spec(config.spec, n_train=len(data.x_train))
     study = open_study(config)
     emit({"type": "start", "study": config.study_name, "storage": display_storage(config.storage_url),
           "direction": config.direction, "objective": config.objective, "n_trials": config.n_trials,
