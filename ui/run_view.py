@@ -417,7 +417,7 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
                         help="every file of the run directory")
     # `python -m zoo` is the checkout's package, not an installed one: elsewhere it is "No module named zoo"
     # (a learner's check)
-    st.markdown("Reproduce it from a shell, in the playground's folder (the one with `app.py`):")
+    st.markdown("Reproduce it from a shell, in a checkout of the playground (the folder with `app.py`):")
     # On the hosted demo an upload's path is the server's, of no use to the visitor and not theirs to see
     # (README, "Deploying the hosted demo"): the command names the file they sent.
     path = Path(str(run.data or ""))
@@ -427,8 +427,8 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     if sent and can_control(run.result.get("owner")):
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
     elif sent:   # another visitor's run, opened from its address: the file is theirs (a demo visitors' check)
-        st.caption(f":material/info: `{sent}` is the file this run's owner uploaded: the command needs a copy of "
-                   "it beside it.")
+        st.caption(f":material/info: `{sent}` is the file this run's owner uploaded: run the command beside a copy "
+                   "of that file.")
     elif UPLOADS in path.parts and display_name(run.data) != path.name:   # locally, an upload's kept copy: a hashed
         # name, not theirs (the bundled sample's name, ETTh1, is no copy: the command reads it anywhere)
         st.caption(f":material/info: `--data` is this server's kept copy of `{display_name(run.data)}`, so the "

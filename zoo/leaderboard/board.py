@@ -430,8 +430,9 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     label = f"{combine} of the best {size}" if size > 1 else f"the best on validation ({label_of[members[0]]})"
     # Which member stands in for a better-ranked candidate: the page names it beside the pick ("median of the best
     # 3 (of bagged AutoETS, AutoARIMA, mlp)" under AutoETS ranked first read as not the best 3: a forecast user)
-    ranked_names = {r["name"] for r in rank(rows)}
-    in_place_of = {m: STANDS_IN_FOR[m] for m in members if stand_in and STANDS_IN_FOR.get(m) in ranked_names}
+    # Only where the one it stands for would have been a member without it (a review: AutoETS ranked 6th was named)
+    without = [r["name"] for r in rank(rows) if r["name"] in preds][:size]
+    in_place_of = {m: STANDS_IN_FOR[m] for m in members if stand_in and STANDS_IN_FOR.get(m) in without}
     row = {"name": "ensemble", "kind": "ensemble", "label": label, "status": "done",
            "seconds": 0.0, "folds": len(plan.folds),
            "settings": {"members": members, "combine": combine, "size": size,
