@@ -77,6 +77,7 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     assert not at.error, texts(at, "error")
     shown = all_text(at)
     assert "17,420 rows" in shown and "date column `date`" in shown and "hourly (h)" in shown   # names as code
+    assert "2016-07-01 00:00 → 2018-06-26 19:00" in shown   # one format, its hours, no seconds (a review)
     assert "target `OT`" in shown
     assert "CC BY-ND 4.0" in shown and "Zhou" in shown
     # Defaults that train fast: linear, lookback 96, horizon 24, 3 epochs, and the windows they make.

@@ -242,9 +242,13 @@ def test_fixes_are_stated_and_correct():
     from zoo.data.series.missing import stamp_said
 
     first = next(n for n in dup.notes if "duplicate" in n).split("first: ")[1].split(";")[0]
-    assert first == stamp_said(dup.frame.index[dup.frame.index.get_loc(pd.Timestamp(first))])
-    assert [stamp_said(pd.Timestamp(t)) for t in ("2023-02-19", "2023-02-19 13:00", "2023-02-19 13:00:30")] == [
-        "2023-02-19", "2023-02-19 13:00", "2023-02-19 13:00:30"]
+    assert len(first) == len("2023-03-20 05:00"), first   # hourly: its hour, without seconds
+    day, hours = pd.date_range("2023-02-17", periods=4, freq="D"), pd.date_range("2023-02-19", periods=30, freq="h")
+    assert stamp_said(day[2], day) == "2023-02-19"
+    # an hourly series at midnight keeps its hour (the date alone read as a day); seconds only where some row has them
+    assert [stamp_said(hours[0], hours), stamp_said(hours[13], hours)] == ["2023-02-19 00:00", "2023-02-19 13:00"]
+    seconds = hours + pd.to_timedelta([30] + [0] * 29, unit="s")
+    assert stamp_said(seconds[1], seconds) == "2023-02-19 01:00:00"
     assert stamp_said(7) == "step 7"
 
     gaps = read_series(CORPUS / "gaps.csv")

@@ -17,6 +17,7 @@ from ui.state import upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
+from zoo.data.series.missing import stamp_said
 from zoo.registry import SpecError
 
 AUTO = "(detect)"
@@ -391,7 +392,8 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     wide_offer(source, sf, layout)
     summary = sf.summary()
     with st.container(key="forecast-preview"):
-        span = f" · {_fmt_time(summary['start'])} → {_fmt_time(summary['end'])}" if sf.date_col else ""
+        dates = sf.frame.index
+        span = f" · {stamp_said(dates[0], dates)} → {stamp_said(dates[-1], dates)}" if sf.date_col and len(dates) else ""
         st.markdown(f"**{summary['rows']:,} rows** · date column {code(sf.date_col) if sf.date_col else '**none**'} · "
                     f"frequency **{describe_freq(sf.freq)}** · target {code(sf.target)}{span}")
         others = [c for c in sf.columns if c != sf.target]
@@ -412,11 +414,6 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             dates = series_results.date_column(first.index)
             st.dataframe(first, width="stretch", column_config={"_index": dates} if dates is not None else None)
     return sf, chart, {"target": target, "date_col": date_col, "layout": layout}
-
-
-def _fmt_time(value) -> str:
-    text = str(value)
-    return text[:-9] if text.endswith(" 00:00:00") else text
 
 
 def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figure:

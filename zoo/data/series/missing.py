@@ -57,26 +57,32 @@ def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFra
     if len(present) == 0:
         raise SpecError(f"target column {target!r} has no values; choose another target.")
     first, last = present[0], present[-1]
+    def at(row: int) -> str:
+        return stamp_said(frame.index[row], frame.index)
+
     if last < len(frame) - 1:
-        notes.append(f"the target {target!r} ends at {stamp_said(frame.index[last])}: the {len(frame) - 1 - last} later "
-                     f"row(s) (to {stamp_said(frame.index[-1])}) have no value and were left out, so the forecast starts "
-                     "after its last value.")
+        notes.append(f"the target {target!r} ends at {at(last)}: the {len(frame) - 1 - last} later row(s) (to "
+                     f"{at(-1)}) have no value and were left out, so the forecast starts after its last value.")
     if first > 0:
-        notes.append(f"the target {target!r} starts at {stamp_said(frame.index[first])}: the {first} earlier row(s) have "
-                     "no value and were left out.")
+        notes.append(f"the target {target!r} starts at {at(first)}: the {first} earlier row(s) have no value and "
+                     "were left out.")
     frame = frame.iloc[first:last + 1]
     if not isinstance(frame.index, pd.DatetimeIndex):
         frame.index = pd.RangeIndex(len(frame))   # plain steps count from 0 again
     return frame
 
 
-def stamp_said(label) -> str:
-    """A row's timestamp in a note, as its series would write it: the date alone at midnight (a daily series'
-    duplicate read "2023-02-19 00:00:00": a forecast user's check), minutes where the seconds are 0."""
+def stamp_said(label, index=None) -> str:
+    """A row's timestamp in a note or a caption, as its series writes them: the date alone where every row of
+    `index` (the series' dates; else `label` alone) is at midnight, the seconds only where some row has them (a
+    daily series' duplicate read "2023-02-19 00:00:00", and an hourly series' span "2016-07-01 → 2018-06-26
+    19:00:00": a forecast user's check and a review)."""
     if not isinstance(label, pd.Timestamp):
         return f"step {label}"
-    said = f"{label:%Y-%m-%d %H:%M:%S}"
-    return said[:-9] if said.endswith(" 00:00:00") else said[:-3] if said.endswith(":00") else said
+    stamps = pd.DatetimeIndex([label] if index is None else index)
+    if (stamps == stamps.normalize()).all():
+        return f"{label:%Y-%m-%d}"
+    return f"{label:%Y-%m-%d %H:%M:%S}" if (stamps.second != 0).any() else f"{label:%Y-%m-%d %H:%M}"
 
 
 def check_target(frame: pd.DataFrame, target: str) -> None:

@@ -430,7 +430,8 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         first_dup = frame.index[dup][0]
         n_dup = int(frame.index.duplicated(keep=False).sum())
         frame = frame.groupby(level=0, sort=True).mean()
-        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {stamp_said(first_dup)}; {n_dup} rows involved) "
+        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {stamp_said(first_dup, frame.index)}; "
+                     f"{n_dup} rows involved) "
                      "were averaged into one row each.")
     return regularise(frame, notes)
 
