@@ -352,7 +352,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             prefill and prefill.get("date_col") not in (None, *own_dates))
         targets = [AUTO] + [c for c in columns if detected is None or (
             c != detected.date_col and not (named_default and c == detected.target))]
-        dates = [AUTO] + columns
+        dates = [AUTO] + [c for c in columns if detected is None or c != detected.date_col]   # once, as the targets
         _apply_prefill_columns(prefill, tkey, dkey, targets, dates, detected)
         c1, c2 = st.columns(2)
         target = c1.selectbox(
