@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))
     .reduce((a, b) => Math.max(a, b), 0)"""
+# Every text a toast has shown in this tab, kept from each new document on (`record_toasts`): a toast lasts seconds,
+# and on a loaded machine one came and went before the test looked for it (a fresh-clone CI run: the form was right,
+# its toast not seen). A test waits on what was shown, not on what is still on screen.
+RECORD_TOASTS = """(() => { window.__toasts = [];
+    new MutationObserver(() => document.querySelectorAll('[data-testid="stToast"]').forEach(el => {
+        const text = el.innerText; if (text && !window.__toasts.includes(text)) window.__toasts.push(text); }))
+    .observe(document, {childList: true, subtree: true, characterData: true}); })()"""
 # Whether the run's status badge (the `run-status` container) shows this status.
 STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
     return !!el && el.innerText.split(/\\s+/).includes(status); }"""
@@ -200,3 +207,14 @@ def open_train(page, url: str) -> None:
     page.goto(f"{url}/train")
     wait_for_app(page)
     page.get_by_role("button", name="Start training").wait_for()
+
+
+def record_toasts(page) -> None:
+    """From the tab's next document on, keep the text of every toast shown (RECORD_TOASTS)."""
+    page.add_init_script(RECORD_TOASTS)
+
+
+def wait_for_toast(page, text: str, timeout: float = 30_000) -> None:
+    """Until a toast holding `text` has been shown in this document (record_toasts first), gone since or not."""
+    page.wait_for_function("t => (window.__toasts || []).some(shown => shown.includes(t))", arg=text,
+                           timeout=timeout)

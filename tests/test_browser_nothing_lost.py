@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (STATUS_IS, after_run, choose, enter_text, run_heading, run_number, set_slider,
-                           slider_value, wait_for_app, wait_for_input)
+from tests.browser import (STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading, run_number,
+                           set_slider, slider_value, wait_for_app, wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -249,6 +249,7 @@ def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_serve
     "Train a CNN on sample digits": the Train page it opened showed the sample run's settings in the form
     (cnn, 5 epochs), and once that run was closed they were kept as the person's own. The one-click run
     leaves the form as it was set, as it does within the session that set it."""
+    record_toasts(page)
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)
     choose(page, "train-model", "mlp")
@@ -260,8 +261,7 @@ def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_serve
     page.get_by_role("button", name="Train a CNN on sample digits").click()
     run_id = page.wait_for_function("() => location.pathname.endsWith('/train') && "
                                     "new URLSearchParams(location.search).get('run')").json_value()
-    # (A toast lasts seconds: looked for as soon as the page is the Train page's.)
-    page.get_by_text(f"The form holds what you set, not the settings of run {run_id}").first.wait_for()
+    wait_for_toast(page, f"The form holds what you set, not the settings of run {run_id}")   # shown, gone since or not
     run_heading(page, run_id).wait_for(timeout=30_000)
     wait_for_app(page)
     wait_for_input(page, "train-settings-weight_decay", "0.0375")
@@ -289,6 +289,7 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     from zoo.spec import ExperimentSpec
 
     run_id = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=app_server.runs_dir).run_id
+    record_toasts(page)
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)
     choose(page, "train-model", "mlp")
@@ -301,7 +302,7 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     wait_for_input(page, "train-settings-weight_decay", "0")
     assert page.locator(".st-key-train-model input").input_value().startswith("cnn")
     after_run(page, page.get_by_role("button", name="Close this run").click)
-    page.get_by_text(f"The form is back to what you had set before opening run {run_id}").first.wait_for()
+    wait_for_toast(page, f"The form is back to what you had set before opening run {run_id}")
     wait_for_input(page, "train-settings-weight_decay", "0.0375")
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
     assert slider_value(page, "train-settings-epochs") == "3"
