@@ -218,6 +218,7 @@ def test_bagged_ets_stands_in_for_autoets_among_the_members_and_autoets_stays_ra
     far = [dict(r, val_mae=r["val_mae"] + 100) if r["name"] == "AutoETS" else r for r in rows]
     swapped, _ = _ensemble(far, preds, plan, scorer, SimpleNamespace(y=y), ENSEMBLE_SIZE)
     assert swapped["settings"]["members"][0] == "BaggedETS" and "in_place_of" not in swapped["settings"]
+    assert "stands in" not in swapped["note"]   # the note says it where the page does, and only there
     assert np.allclose(pred["test"].at_origins,
                        np.median([preds[n]["test"].at_origins for n in ("BaggedETS", "linear", "mlp")], axis=0))
     # No fold's honest forecast took AutoETS either: each is the median of BaggedETS, linear and mlp there.

@@ -390,10 +390,10 @@ def members_to_choose_from(rows, preds) -> list[str]:
     return [n for n in names if n not in replaced]
 
 
-def _stood_in(chosen_from: list[str], rows: list[dict]) -> str:
-    """What the ensemble's note adds where a stand-in replaced a candidate among the members."""
-    ranked = {r["name"] for r in rank(rows)}   # a replaced candidate with no validation score was not replaced
-    replaced = [f"{n} stands in for {STANDS_IN_FOR[n]}" for n in chosen_from if STANDS_IN_FOR.get(n) in ranked]
+def _stood_in(in_place_of: dict[str, str]) -> str:
+    """What the ensemble's note adds where a stand-in took the place of a candidate that would have been a member:
+    said from the same `in_place_of` the page names beside the pick, so the two never disagree."""
+    replaced = [f"{m} stands in for {n}" for m, n in in_place_of.items()]
     return ("; " + ", ".join(replaced) + " (the better ETS on the development series: BENCHMARKS.md, \"Choosing "
             "the pick\")") if replaced else ""
 
@@ -439,7 +439,7 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
                         **({"in_place_of": in_place_of} if in_place_of else {})},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
            "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
-           + (_stood_in(names, rows) if stand_in else "")}
+           + _stood_in(in_place_of)}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 
