@@ -47,6 +47,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     preview.get_by_text("400 rows").wait_for(timeout=30_000)
     text = preview.inner_text()
     assert "timestamp" in text and "hourly (h)" in text and "demand" in text
+    assert f"2024-05-01 00:00 → {last:%Y-%m-%d %H:%M}" in text   # an hourly span keeps its hour at midnight
 
     # A lookback past its range stays in the box as typed and is refused there, with Start off (Streamlit's
     # own max kept 99999 in the box while the page used the last value inside it).

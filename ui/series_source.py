@@ -17,7 +17,7 @@ from ui.state import upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
-from zoo.data.series.missing import stamp_said
+from zoo.data.series.missing import stamp_format
 from zoo.registry import SpecError
 
 AUTO = "(detect)"
@@ -393,7 +393,8 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     summary = sf.summary()
     with st.container(key="forecast-preview"):
         dates = sf.frame.index
-        span = f" · {stamp_said(dates[0], dates)} → {stamp_said(dates[-1], dates)}" if sf.date_col and len(dates) else ""
+        written = stamp_format(dates) if sf.date_col and len(dates) else None
+        span = f" · {dates[0]:{written}} → {dates[-1]:{written}}" if written else ""
         st.markdown(f"**{summary['rows']:,} rows** · date column {code(sf.date_col) if sf.date_col else '**none**'} · "
                     f"frequency **{describe_freq(sf.freq)}** · target {code(sf.target)}{span}")
         others = [c for c in sf.columns if c != sf.target]

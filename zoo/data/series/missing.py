@@ -72,17 +72,23 @@ def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFra
     return frame
 
 
+def stamp_format(index) -> str:
+    """How a series' timestamps are written in a note or a caption, decided from the whole `index` (its dates): the
+    date alone where every row is at midnight, the seconds only where some row has them (a daily series' duplicate
+    read "2023-02-19 00:00:00", and an hourly series' span "2016-07-01 → 2018-06-26 19:00:00": a forecast user's
+    check and a review). Decided once for a span's two ends: on a long series it reads every row."""
+    stamps = pd.DatetimeIndex(index)
+    if (stamps == stamps.normalize()).all():
+        return "%Y-%m-%d"
+    return "%Y-%m-%d %H:%M:%S" if (stamps.second != 0).any() else "%Y-%m-%d %H:%M"
+
+
 def stamp_said(label, index=None) -> str:
-    """A row's timestamp in a note or a caption, as its series writes them: the date alone where every row of
-    `index` (the series' dates; else `label` alone) is at midnight, the seconds only where some row has them (a
-    daily series' duplicate read "2023-02-19 00:00:00", and an hourly series' span "2016-07-01 → 2018-06-26
-    19:00:00": a forecast user's check and a review)."""
+    """A row's timestamp as its series writes them (`stamp_format` of `index`, else of `label` alone); a row of a
+    series without dates is its step."""
     if not isinstance(label, pd.Timestamp):
         return f"step {label}"
-    stamps = pd.DatetimeIndex([label] if index is None else index)
-    if (stamps == stamps.normalize()).all():
-        return f"{label:%Y-%m-%d}"
-    return f"{label:%Y-%m-%d %H:%M:%S}" if (stamps.second != 0).any() else f"{label:%Y-%m-%d %H:%M}"
+    return f"{label:{stamp_format([label] if index is None else index)}}"
 
 
 def check_target(frame: pd.DataFrame, target: str) -> None:
