@@ -76,10 +76,13 @@ def test_the_plan_validates_before_the_test_part_only():
 
 
 @pytest.mark.parametrize("horizon, season, named, fix", [
-    (120, 0, "horizon 120", "use a shorter horizon or a longer series"),
+    (120, 0, "horizon 120", "use a horizon of at most 59 or a longer series"),
+    # a horizon longer than the series: its test part is too, and "not even horizon 1 with no season fits these
+    # rows" was judged with that test part (two checks: the same rows ran a board at horizon 24)
+    (500, 0, "horizon 500", "use a horizon of at most 59 or a longer series"),
     (7, 365, "season 365", "set a season shorter than 365 (1 for none), or use a longer series"),
-    (60, 150, "horizon 60 and season 150", "use a shorter horizon and a season shorter than 150 (1 for none), or a "
-                                           "longer series"),
+    (60, 150, "horizon 60 and season 150", "use a horizon of at most 59 and a season shorter than 150 (1 for none), "
+                                           "or a longer series"),
 ])
 def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, season, named, fix):
     """400 daily rows: a horizon too long, a season too long (the sentence blamed the horizon, which a
@@ -89,8 +92,11 @@ def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, seas
         make_plan(y, "D", horizon=horizon, season=season)
     assert f"too few for a leaderboard with {named}: it needs about" in str(refused.value)
     assert str(refused.value).endswith(f"; {fix}.")
-    # and each shortened as it says runs
-    make_plan(y, "D", horizon=7 if "horizon" in named else horizon, season=1 if "season" in named else season)
+    # and each shortened as it says runs, the horizon it names and not one more
+    make_plan(y, "D", horizon=59 if "horizon" in named else horizon, season=1 if "season" in named else season)
+    if "horizon" in named:
+        with pytest.raises(SpecError):
+            make_plan(y, "D", horizon=60, season=1 if "season" in named else season)
 
 
 def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():

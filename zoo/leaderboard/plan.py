@@ -135,8 +135,12 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     if test_start - H < min_fit + 2:
         # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
         # horizon would not help then, so the sentence names the season.
-        def fits(h: int, p: int) -> bool:
-            return test_start - h >= _first_fit(h, p, test_start)[1] + 2
+        def fits(h: int, p: int) -> bool:   # with the test part a horizon `h` would have (at least h rows): the
+            start = n - max(int(round(n * test_share)), h)   # one of H read "not even horizon 1 fits" of 400 rows
+            return start - h >= _first_fit(h, p, start)[1] + 2   # at horizon 500, which ran at 24 (two checks)
+
+        def longest(p: int) -> int:
+            return max(h for h in range(1, H) if fits(h, p))
         shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
         if not fits(1, 1):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
@@ -145,10 +149,10 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
         elif period > 1 and fits(H, 1):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
         elif period <= 1 or fits(1, period):
-            with_what, fix = f"horizon {H}", "use a shorter horizon or a longer series"
+            with_what, fix = f"horizon {H}", f"use a horizon of at most {longest(period)} or a longer series"
         else:   # neither alone is enough
             with_what, fix = (f"horizon {H} and season {period}",
-                              f"use a shorter horizon and {shorter_season}, or a longer series")
+                              f"use a horizon of at most {longest(1)} and {shorter_season}, or a longer series")
         raise SpecError(f"the series has {n} rows, too few for a leaderboard with {with_what}: it needs about "
                         f"{min_fit + 2 + H + test_rows} (a fit of {min_fit} rows, validation origins and a test part "
                         f"of {test_rows}); {fix}.")
