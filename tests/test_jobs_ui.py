@@ -118,6 +118,34 @@ def test_a_killed_training_worker_marks_its_run_failed_and_keeps_the_checkpoint(
     assert len(run.epoch_rows()) >= 1, "the epochs it finished are kept"
     state = torch.load(runs_dir / job.id / "best.pt", weights_only=True)
     run.model.load_state_dict(state)  # a complete checkpoint, not half a file
+    # and it says so: the epochs finished and the one its checkpoint holds (the Train page read "best epoch —"
+    # and "epochs completed —" beside a chart of 5 epochs: a fault check)
+    assert run.result["epochs_run"] == len(run.epoch_rows())
+    assert 1 <= run.result["best_epoch"] <= run.result["epochs_run"] and not run.untrained
+
+
+def test_a_run_ended_from_outside_says_the_epochs_on_disk_and_the_one_its_checkpoint_holds(runs_dir):
+    """zoo/runs.end_run, for a worker that died: epochs_run from metrics.csv, best_epoch as RunWriter.save_best
+    recorded it with the checkpoint; a run killed in its first epoch holds the initial weights (untrained)."""
+    import torch
+
+    from zoo.runs import RunWriter, end_run, load_run
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(model="mlp", epochs=9)
+    for finished in (3, 0):
+        writer = RunWriter(runs_dir, spec)
+        writer.write_result({"status": "running"})
+        writer.save_best({"w": torch.zeros(2)})   # epoch 0's: the initial weights
+        for epoch in range(1, finished + 1):
+            writer.append_metrics({"epoch": epoch, "train_loss": 1.0, "val_loss": 1.0 / epoch})
+            if epoch <= 2:
+                writer.save_best({"w": torch.full((2,), float(epoch))}, epoch=epoch, value=1.0 / epoch)
+        assert end_run(writer.path, "failed", "the worker process was killed by SIGKILL")
+        run = load_run(writer.path)
+        assert (run.result["epochs_run"], run.result["best_epoch"]) == ((3, 2) if finished else (0, 0))
+        assert run.untrained == (not finished)
+        assert torch.load(writer.path / "best.pt", weights_only=True)["w"][0] == min(finished, 2)
 
 
 # ------------------------------------------------------------------ queue, stop, caps

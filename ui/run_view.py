@@ -28,7 +28,7 @@ from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
-from zoo.runs import is_run_id, open_run
+from zoo.runs import ENDED, is_run_id, open_run
 from zoo.spec import ExperimentSpec, command_lines
 from zoo.verdict import verdict_now
 
@@ -366,7 +366,8 @@ def summary_metrics(run) -> None:
     value = run.test_scores.get(name)   # as the Runs page's table has it (zoo/runs.Run.test_scores)
     if value is None:
         cols[0].metric(label, "—", help="no epoch finished: the initial weights are not a trained model to score"
-                       if run.untrained else None)
+                       if run.untrained else "not scored: the run ended before its test split was" if
+                       result.get("status") in ENDED else None)
     else:
         # Beside the trivial answer (zoo/verdict.py): 10.7% reads as a score until one knows 10 classes give
         # 10% by chance (a learner's check).

@@ -334,7 +334,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         if improved:
             best_state = _cpu_state(model)
             if writer:
-                writer.save_best(best_state)
+                writer.save_best(best_state, epoch=epoch, value=monitored)
         emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
               "patience": spec.patience, "improved": improved})
         if improved:

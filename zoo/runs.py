@@ -158,12 +158,17 @@ class RunWriter:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def save_best(self, state_dict: dict) -> None:
+    def save_best(self, state_dict: dict, epoch: int | None = None, value: float | None = None) -> None:
+        """best.pt; with `epoch` (training's, as it improves), result.json then says which epoch it holds, so that
+        a run whose process is killed still says its best epoch (`end_run`; the Train page read "best epoch —"
+        beside a checkpoint of epoch 5: a fault check)."""
         import torch
 
         buffer = io.BytesIO()
         torch.save(state_dict, buffer)
         atomic_write_bytes(self.path / CHECKPOINT, buffer.getvalue())
+        if epoch is not None:
+            patch_result(self.path, best_epoch=epoch, best_value=value)
 
     def write_result(self, result: dict) -> None:
         _write_json(self.path / RESULT, result)
@@ -228,8 +233,19 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     if result.get("status") not in (None, "running", "queued"):
         return False   # the run wrote its own ending before its process died
     result.update(status=status, reason=reason, finished=time.time())
+    if "epochs_run" not in result:   # the epochs it finished, as metrics.csv has them, and the one best.pt holds
+        result["epochs_run"] = _epochs_written(run_dir)   # (RunWriter.save_best): 0 where it holds the initial
+        result.setdefault("best_epoch", 0)                # weights, which Run.untrained says
     _write_json(path, result)
     return True
+
+
+def _epochs_written(run_dir: Path) -> int:
+    try:
+        with open(run_dir / METRICS, newline="") as fh:
+            return max(0, sum(1 for row in csv.reader(fh) if len(row) == len(METRIC_COLUMNS)) - 1)   # less the header
+    except OSError:
+        return 0
 
 
 def _fmt(value):
