@@ -784,6 +784,19 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     assert [r["sparkline"] for r in load_run(run.path).candidates()] == [r["sparkline"] for r in rows]
     if summary["pick"]["kind"] == "zoo":   # its weights load back
         assert run.model is not None
+    # `zoo summary --run` of a board: its pick's layers, or why it has none (it crashed: KeyError 'shape')
+    from tests.test_cli import zoo_main
+
+    said = zoo_main("summary", "--run", str(run.path), "--json")
+    assert summary["pick"]["name"] == "linear"   # (this series' pick: the board is seeded)
+    assert said.returncode == 0 and json.loads(said.stdout.splitlines()[-1])["model"] == "linear"
+    # a board whose pick is not one of the zoo's: as such a board writes it, no spec, no best.pt
+    result = json.loads((run.path / "result.json").read_text())
+    result["pick"] = {"name": "linear_ls", "kind": "baseline", "label": "linear least squares"}
+    (run.path / "result.json").write_text(json.dumps(result))
+    (run.path / "best.pt").unlink()
+    said = zoo_main("summary", "--run", str(run.path), "--json")
+    assert said.returncode == 2 and "picked 'linear least squares', which is not a model of the zoo" in said.stderr
 
 
 def test_a_board_reads_the_series_as_asked_and_its_zoo_models_specs_read_the_same(tmp_path):

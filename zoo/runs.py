@@ -420,7 +420,8 @@ class Run:
             if self.is_leaderboard:
                 pick = (self.result.get("pick") or {}).get("spec")
                 if not pick or not self.has_checkpoint:
-                    raise SpecError(f"leaderboard {self.run_id} picked {self.result.get('pick', {}).get('name')!r}, "
+                    picked = self.result.get("pick") or {}   # its label: "median of the best 3", not "ensemble"
+                    raise SpecError(f"leaderboard {self.run_id} picked {picked.get('label') or picked.get('name')!r}, "
                                     "which is not a model of the zoo; it has no weights to load.")
                 spec = ExperimentSpec.from_dict(pick)
             model = build(spec.model, self.shape, spec.model_params)

@@ -30,8 +30,15 @@ def run(args) -> dict:
         from zoo.runs import load_run
 
         run = load_run(args.run)
-        spec, shape = run.spec, run.shape
-        model = build(spec.model, shape, spec.model_params)
+        if run.is_leaderboard:   # its pick's model, where the pick is one of the zoo's (else Run.model says it is
+            from zoo.spec import ExperimentSpec   # not); a leaderboard's own spec has no shape (KeyError: a check)
+
+            model = run.model
+            spec = ExperimentSpec.from_dict(run.result["pick"]["spec"])
+        else:
+            spec = run.spec
+            model = build(spec.model, run.shape, spec.model_params)
+        shape = run.shape
     else:
         spec = spec_from_args(args)
         shape = shape_for_spec(spec, args.data_dir)
