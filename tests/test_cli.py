@@ -328,6 +328,22 @@ def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):
             assert f"note: {note}" in proc.stderr, (command[0], proc.stderr)
 
 
+def test_a_refused_command_leaves_no_run_behind(tmp_path):
+    """A CLI user's check: each refusal of forecast-auto (a series too short for the horizon) wrote a `failed`
+    board with a Python traceback in its result.json; a refusal of train writes nothing either."""
+    import numpy as np
+    import pandas as pd
+
+    path = tmp_path / "monthly.csv"
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    pd.DataFrame({"month": months.strftime("%Y-%m-%d"),
+                  "sales": (100 + 10 * np.sin(np.arange(60) * 2 * np.pi / 12)).round(2)}).to_csv(path, index=False)
+    for command in (("forecast-auto", "--horizon", "24"), ("train", "--model", "linear", "--horizon", "70")):
+        proc = zoo_main(*command, "--data", str(path), "--runs-dir", str(tmp_path / "r"))
+        assert proc.returncode == 2 and "error: " in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir()), command
+
+
 @pytest.mark.parametrize("command", ["train", "search"])
 def test_train_and_search_read_a_csv_once_where_the_default_windows_fit_it(tmp_path, monkeypatch, command):
     """The search fitted a CSV's windows by reading it, then read it again to train: on 1,000,000 rows seconds

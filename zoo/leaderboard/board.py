@@ -42,10 +42,11 @@ SPARK_HISTORY = 3     # the sparkline: the last 3 horizons of history, then the 
 
 
 def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, clock=time.perf_counter, sf=None,
+              should_stop: Callable[[], bool] | None = None, clock=time.perf_counter, sf=None, plan=None,
               started: float | None = None) -> dict:
     """Run the leaderboard `spec`; return the summary (also written to result.json by `writer`).
-    `sf` is the series when the caller has read it already; the budget runs from `started`."""
+    `sf` is the series and `plan` its make_plan when the caller has them already; the budget runs from
+    `started`."""
     from zoo.data.series import read_series, resolve_series_source
 
     spec.validate()
@@ -57,8 +58,9 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
         sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
                          layout=spec.layout)
     y = sf.frame[sf.target].to_numpy(np.float64)
-    plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
-                     folds=spec.folds)
+    if plan is None:
+        plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
+                         folds=spec.folds)
     scorer = Scorer(y, plan)
 
     def halt() -> bool:

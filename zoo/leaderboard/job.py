@@ -20,7 +20,10 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     """The leaderboard with its run directory: leaderboard.json first, a candidate row as each ends,
     result.json at the end. Bad input (SpecError) raises before anything is written; a fault
     while running writes result.json with status `failed`, then re-raises."""
+    import numpy as np
+
     from zoo.data.series import read_series, resolve_series_source
+    from zoo.leaderboard.plan import make_plan
     from zoo.run_health import process_identity
     from zoo.runs import BoardWriter, runs_root
 
@@ -31,6 +34,10 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     demo.check_budget(spec.budget)
     sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
                      layout=spec.layout)   # bad data: refused
+    # a series too short for it: refused, as bad data is, before a run directory is made (each refusal left
+    # a `failed` board with a traceback: a CLI user's check)
+    plan = make_plan(sf.frame[sf.target].to_numpy(np.float64), sf.freq, horizon=spec.horizon, season=spec.season,
+                     test_share=spec.test_share, folds=spec.folds)
     emit = emit or (lambda event: None)
     writer = BoardWriter(runs_root(runs_dir), spec.to_dict(), run_id)
     # owner: a visitor (zoo/demo.py); process: so that a server that starts after this one was killed
@@ -43,7 +50,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     try:
         from zoo.leaderboard.board import run_board
 
-        summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, started=started)
+        summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, plan=plan, started=started)
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
