@@ -344,6 +344,31 @@ def test_a_refused_command_leaves_no_run_behind(tmp_path):
         assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir()), command
 
 
+def test_train_and_forecast_auto_say_what_the_page_says_beside_the_score(tmp_path):
+    """A CLI user's check: a series run printed only its MASE where the page shows it against each baseline, its
+    intervals' coverage and why the 95% one is missing; a board kept why its pick is not its top row, and that its
+    test scores were of one forecast, to result.json."""
+    import numpy as np
+    import pandas as pd
+
+    path = tmp_path / "monthly.csv"
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    pd.DataFrame({"month": months.strftime("%Y-%m-%d"), "sales": (100 + np.arange(60) + 10 * np.sin(
+        np.arange(60) * 2 * np.pi / 12)).round(2)}).to_csv(path, index=False)
+    proc = zoo_main("train", "--model", "linear", "--epochs", "2", "--horizon", "6", "--data", str(path),
+                    "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr   # the lookback fitted to the horizon given (96 was refused)
+    assert "The default lookback 96 does not fit this series of 60 rows at horizon 6: using lookback " in proc.stderr
+    assert "against the baselines (test RMSE): " in proc.stderr and "linear least squares: RMSE " in proc.stderr
+    assert "note: the 95% interval is left out: calibrating it needs at least 19 validation windows" in proc.stderr
+    proc = zoo_main("forecast-auto", "--models", "naive", "--horizon", "6", "--test-share", "0.1", "--budget", "30",
+                    "--data", str(path), "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert "note: the test scores are of 1 forecast only" in proc.stderr
+    assert ("note: the 95% interval is left out: calibrating it needs at least 19 validation origins and there are 6"
+            in proc.stderr), proc.stderr
+
+
 @pytest.mark.parametrize("command", ["train", "search"])
 def test_train_and_search_read_a_csv_once_where_the_default_windows_fit_it(tmp_path, monkeypatch, command):
     """The search fitted a CSV's windows by reading it, then read it again to train: on 1,000,000 rows seconds

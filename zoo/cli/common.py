@@ -153,7 +153,9 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
             raise refused
         return spec
 
-    if spec.task != "series" or args.lookback is not None or args.horizon is not None:
+    # Only those not given are fitted: --horizon 6 alone kept lookback 96 on 60 rows, refused (a CLI check), where
+    # the page fits the lookback to the horizon the person set (suggest_windows' `horizon`)
+    if spec.task != "series" or (args.lookback is not None and args.horizon is not None):
         return as_it_was()
     try:
         sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
@@ -165,10 +167,17 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
         return as_it_was()   # the defaults fit: what was refused, if anything, was something else
     except SpecError:
         pass
+    if args.lookback is not None:   # a lookback set: its horizon is the person's to choose (the page's too)
+        return as_it_was()
     try:
-        suggested = suggest_windows(sf, spec.split, season=spec.season, features=spec.features)
+        suggested = suggest_windows(sf, spec.split, season=spec.season, features=spec.features, horizon=args.horizon)
     except SpecError:
         return as_it_was()
+    if args.horizon is not None:
+        print(f"The default lookback {spec.lookback} does not fit this series of {len(sf):,} rows at horizon "
+              f"{spec.horizon}: using lookback {suggested['lookback']}, as the Forecast page would. Give --lookback "
+              "to set it.", file=sys.stderr, flush=True)
+        return spec.replace(lookback=suggested["lookback"], windows_fitted=["lookback"])
     print(f"The default lookback {spec.lookback} and horizon {spec.horizon} do not fit this series of {len(sf):,} rows: "
           f"using lookback {suggested['lookback']} and horizon {suggested['horizon']}, as the Forecast page would "
           f"({suggested['reason'].rstrip('.')}). Give --lookback and --horizon to set them.", file=sys.stderr, flush=True)
@@ -227,3 +236,24 @@ def progress_printer(event: dict) -> None:
         elif value is not None:
             print(f"{t.headline[1]} {t.format_metric(value)} (the best epoch's weights, on the test split); "
                   f"run {event.get('run_dir')}", file=sys.stderr, flush=True)
+            if task == "series":
+                say_series_report(event)
+
+
+def say_series_report(result: dict) -> None:
+    """After a series run's score, what the Forecast page shows beside it: the model against each baseline, the
+    intervals' test coverage, and the report's notes (an interval left out, and why). The command line kept
+    them to result.json: a run that lost to the least-squares baseline, or whose "80%" interval covered 43%,
+    printed only its MASE (a CLI user's check)."""
+    from zoo.forecast_io import beats_lines, coverage_lines
+
+    lines = beats_lines(result)
+    if lines:
+        print(f"against the baselines (test RMSE): {'; '.join(line['text'] for line in lines)}",
+              file=sys.stderr, flush=True)
+    covered = [f"{level}% interval covers {share:.0%}" for level, share in coverage_lines(result) if share is not None]
+    if covered:
+        windows = (result.get("interval_windows") or {}).get("validation")
+        print(f"on the test windows, the {', the '.join(covered)} of the actual values"
+              + (f" (calibrated on {windows} validation windows)" if windows else ""), file=sys.stderr, flush=True)
+    say_data_notes(result.get("notes") or [])

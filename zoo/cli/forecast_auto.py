@@ -59,6 +59,9 @@ def run(args) -> dict:
     summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
                               should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
     say_data_notes(summary.get("data_notes") or [])
+    # and the board's own: why the pick is not the top row, an interval left out (kept to result.json before: an
+    # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
+    say_data_notes(summary.get("notes") or [])
     if not args.json:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")

@@ -103,6 +103,9 @@ def even_sample(values: np.ndarray, limit: int) -> np.ndarray:
     return values[np.unique(np.linspace(0, len(values) - 1, limit).round().astype(np.int64))]
 
 
+FEW_TEST_ORIGINS = 5   # fewer test forecasts than this: the plan's notes say the test scores tell little
+
+
 def _first_fit(H: int, period: int, test_start: int) -> tuple[int, int]:
     """The window models' lookback and the fewest rows a fold's fit needs. The lookback reads 2 horizons
     or 2 seasons, whichever is longer (at least 8 steps; at most a quarter of the rows before the test,
@@ -169,9 +172,15 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     fold_list = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
     val_origins = even_sample(np.arange(first, last + 1), MAX_VAL_ORIGINS)
     test_origins = even_sample(np.arange(test_start, n - H + 1), MAX_TEST_ORIGINS)
-    notes.append(f"{len(fold_list)} validation folds over rows {first:,} to {last + H - 1:,} ({len(val_origins):,} "
-                 f"origins), a refit before each; the test part is rows {test_start:,} to {n - 1:,} "
-                 f"({len(test_origins):,} origins).")
+    def count(k: int, what: str) -> str:
+        return f"{k:,} {what}{'' if k == 1 else 's'}"
+    notes.append(f"{count(len(fold_list), 'validation fold')} over rows {first:,} to {last + H - 1:,} "
+                 f"({count(len(val_origins), 'origin')}), a refit before each; the test part is rows {test_start:,} "
+                 f"to {n - 1:,} ({count(len(test_origins), 'origin')}).")
+    if len(test_origins) < FEW_TEST_ORIGINS:   # a monthly board's test MASE from one forecast read as any other's
+        notes.append(f"the test scores are of {count(len(test_origins), 'forecast')} only, too few to tell models "
+                     "apart by; a longer series gives more, as does a larger test share (the command line's "
+                     "--test-share). The pick is chosen on validation either way.")
     if len(val_origins) < span:
         notes.append(f"validation scores an even sample of {len(val_origins):,} of its {span:,} origins, the same "
                      "for every candidate.")
