@@ -367,6 +367,12 @@ def test_train_and_forecast_auto_say_what_the_page_says_beside_the_score(tmp_pat
     assert "note: the test scores are of 1 forecast only" in proc.stderr
     assert ("note: the 95% interval is left out: calibrating it needs at least 19 validation origins and there are 6"
             in proc.stderr), proc.stderr
+    # a budget that left candidates out: no model of the zoo ranked, and its command may rank others
+    proc = zoo_main("forecast-auto", "--horizon", "6", "--test-share", "0.1", "--budget", "0.01", "--data", str(path),
+                    "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert "note: none of the zoo's models fit in the 0.01 s budget" in proc.stderr
+    assert "Some candidates did not fit in this board's budget: the command gives them the same budget" in proc.stdout
 
 
 @pytest.mark.parametrize("command", ["train", "search"])

@@ -392,6 +392,12 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
             "the others out, and the board had no models besides the baselines to take a median from, too few for "
             "the median of the best 3") in " ".join(summary["notes"]), summary["notes"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
+    # ...and says first that no model of the zoo was ranked: a finished board read as a clean finish (a fault check)
+    assert summary["notes"][0].startswith("none of the zoo's models fit in the 0.01 s budget: the baselines and the "
+                                          "classical models took "), summary["notes"]
+    from zoo.leaderboard.board import _no_zoo_model_note
+
+    assert _no_zoo_model_note([dict(r, status="done") if r["name"] == "linear" else r for r in rows], 0.01) == ""
 
 
 class RowsCostSeconds:

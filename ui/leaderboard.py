@@ -25,6 +25,7 @@ from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
+from zoo.leaderboard.board import NO_ZOO_MODEL
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
 from zoo.registry import refusal
@@ -404,6 +405,9 @@ def finished_board(run, job, key: str) -> None:
         with st.container(key="forecast-board-summary"):
             st.markdown((f"★ **the pick: {label}**{of} · " if label else "") + f"{ranked} ranked · "
                         f"{len(rows) - ranked} skipped or failed")
+            no_zoo = next((n for n in result.get("notes") or [] if n.startswith(NO_ZOO_MODEL)), None)
+            if no_zoo:   # a finished board whose pick had no neural model to beat: not a clean finish
+                st.warning(form.sentence(no_zoo), icon=":material/timer_off:")
         show_table(rows, pick, key=f"{key}-board-{run.run_id}")
         skipped = [r for r in rows if r["status"] != "done"]
         if skipped:

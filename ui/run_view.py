@@ -28,7 +28,7 @@ from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
-from zoo.runs import ENDED, is_run_id, open_run
+from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
 from zoo.spec import ExperimentSpec, command_lines
 from zoo.verdict import verdict_now
 
@@ -440,15 +440,7 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
 
 
 def _reproduce_caveat(run) -> str | None:
-    """Why the command may not give this run's numbers: it runs everything to its end (seeded, it gives
-    the same numbers where nothing was cut short)."""
-    if run.status == "stopped":
-        return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
-                "from these.")
-    if run.is_leaderboard and any("budget" in (row.get("note") or "") for row in run.result.get("skipped") or []):
-        return ("Some candidates did not fit in this board's budget: the command gives them the same budget, at "
-                "the speed of the machine it runs on, so more or fewer may fit and the ranking may differ.")
-    return None
+    return reproduce_caveat(run.result, leaderboard=run.is_leaderboard)
 
 
 OTHER_RUNS_LISTED = 20   # in the run view's list of the visitor's other runs; the Runs page has them all

@@ -126,6 +126,20 @@ def ended_untrained(result: dict) -> bool:
     return result.get("status") in ENDED and result.get("best_epoch") == 0
 
 
+def reproduce_caveat(result: dict, leaderboard: bool) -> str | None:
+    """Why a run's command may not give its numbers (`result`: its result.json): the command runs everything to its
+    end (seeded, it gives the same numbers where nothing was cut short). Said under the command by the pages and
+    the CLI alike (a board run again by its own command fitted BaggedETS, skipped the first time, and picked
+    another: a CLI user's check)."""
+    if result.get("status") == "stopped":
+        return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
+                "from these.")
+    if leaderboard and any("budget" in (row.get("note") or "") for row in result.get("skipped") or []):
+        return ("Some candidates did not fit in this board's budget: the command gives them the same budget, at "
+                "the speed of the machine it runs on, so more or fewer may fit and the ranking may differ.")
+    return None
+
+
 class RunFilesError(SpecError):
     """The run directory cannot be written (read-only, full disk): one sentence, what to do."""
 

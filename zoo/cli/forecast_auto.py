@@ -66,6 +66,11 @@ def run(args) -> dict:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")
         print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {spec.cli_command(summary.get('plan'))}")
+        from zoo.runs import reproduce_caveat
+
+        caveat = reproduce_caveat(summary, leaderboard=True)
+        if caveat:
+            print(caveat)
         if pick:
             print(f"pick: {pick['label']} (test MASE {_f(pick.get('test_mase'))})")
     return summary

@@ -148,6 +148,9 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
                                 "best three forecast better than taking the one with the lowest validation "
                                 "score, or choosing how many to take on validation (the project's BENCHMARKS.md, "
                                 "\"Choosing the pick on development series\").")
+    no_zoo = _no_zoo_model_note(rows, spec.budget)
+    if no_zoo and not stopped_by_user:
+        summary["notes"].insert(0, no_zoo)
     if pick is None:
         summary["status"] = "failed"
         summary["reason"] = "no candidate finished (not even the baselines)"
@@ -193,6 +196,21 @@ def _few_models_note(pick: dict, ranked: list[dict], rows: list[dict], stopped_b
             f"{' (' + ', '.join(stand_ins) + ')' if stand_ins else ''}, too few for the median of the best "
             f"{ENSEMBLE_SIZE} it picks otherwise (chosen on boards that had more: the project's BENCHMARKS.md, "
             "\"Choosing the pick on development series\")." + row_said)
+
+
+NO_ZOO_MODEL = "none of the zoo's models fit in the"   # the note's start, which the page shows as a warning
+
+
+def _no_zoo_model_note(rows: list[dict], budget: float) -> str:
+    """Where the budget left out every model of the zoo: a board of 40 s, 32 s of it bagged AutoETS's, ranked no
+    neural model and read as a clean finish (a fault check); '' otherwise."""
+    zoo = [r for r in rows if r["kind"] == "zoo"]
+    if not zoo or any(r["status"] == "done" for r in zoo) or not _unfinished_counts(zoo)[0]:
+        return ""
+    spent = sum(r.get("seconds") or 0.0 for r in rows if r["status"] == "done")
+    return (f"{NO_ZOO_MODEL} {budget:g} s budget: the baselines and the classical models took "
+            f"{seconds_said(spent)} of it, so the pick is one of them (or their median); a larger budget ranks the "
+            "zoo's models too.")
 
 
 def _unfinished_counts(rows: list[dict]) -> tuple[int, int, int, int]:

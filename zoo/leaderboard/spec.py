@@ -40,9 +40,13 @@ class LeaderboardSpec(DeclaredSettings):
                            help="share of the rows held out as the test part (never looked at by the pick)")
     folds: int = hp(0, low=0, high=10, limits="[0, 20]",
                     help="rolling-origin validation folds, each a refit (0: 4 on short series, 3 on long ones)")
-    models: str = hp("", kind="text", help=f"only these candidates, comma-separated (default: every one but "
+    models: str = hp("", kind="text", help=f"only these candidates besides the baselines, which every board fits "
+                                           f"and ranks, comma-separated (default: every one but "
                                            f"{', '.join(BY_NAME_ONLY)}, which run only when named here)")
-    seed: int = hp(0, low=0, high=2**32 - 1, help="seeds every model's weights and shuffling: same seed, same board")
+    # same board: where the same candidates fit in the budget, which is time on this machine (a CLI check: a board
+    # run again by its own command finished BaggedETS, skipped the first time, and picked another)
+    seed: int = hp(0, low=0, high=2**32 - 1, help="seeds every model's weights and shuffling: same seed, same board "
+                                                  "where the same candidates fit in the budget")
     device: str = hp("cpu", kind="text", help="where the zoo's models train: cpu (default), auto, cuda, mps")
     extra: dict = field(default_factory=dict)   # what the page adds (a display name); not a setting
 
