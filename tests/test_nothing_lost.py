@@ -479,6 +479,22 @@ def test_the_likely_cause_tells_under_fitting_from_over_fitting(train_losses, va
     assert cause in likely_cause(ExperimentSpec(model="lstm", task="series", lr=1e-3), history)
 
 
+def test_a_high_learning_rate_is_named_beside_the_steps_it_took():
+    """A fault check: lr 1 on a 400-row upload fell from 2707 to 212 in 30 steps, and the cause named only the
+    steps; a high rate is said beside them (and alone where the loss did not fall)."""
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import likely_cause
+
+    history = [{"epoch": i + 1, "train_loss": loss, "val_loss": 40.0} for i, loss in enumerate([2707, 900, 212])]
+    cause = likely_cause(ExperimentSpec(model="linear", task="series", lr=1.0, batch_size=32), history,
+                         train_samples=300)
+    assert cause.startswith("it took only 30 optimisation steps") and cause.endswith(
+        "; the learning rate (lr 1) is high too: try one ten times lower"), cause
+    calm = likely_cause(ExperimentSpec(model="linear", task="series", lr=1e-3, batch_size=32), history,
+                        train_samples=300)
+    assert "learning rate" not in calm
+
+
 # ------------------------------------------------------------------ 7. a failed search
 
 
