@@ -273,8 +273,8 @@ def sections(run, key: str) -> None:
     if result.get("metrics") and result.get("baselines"):
         st.subheader("Against the baselines")
         if run.untrained:   # as an image run's sections say (ui/image_results.py); the headline shows "—"
-            st.caption("No epoch finished, so the checkpoint holds the initial weights: the model's column and the "
-                       "backtest below show an untrained model.")
+            st.caption("No epoch finished, so the checkpoint holds the initial weights: the model's column, the "
+                       "backtest and the forecast below show an untrained model.")
         metrics_view(result, spec.model)
     if backtest is not None and len(backtest):
         st.subheader("Backtest")
@@ -301,6 +301,10 @@ def sections(run, key: str) -> None:
             st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
     if forecast is not None and len(forecast):
         st.subheader("Forecast")
+        if run.untrained:   # said where the forecast is, which is what gets downloaded and used (a fault check: a
+            # diverged run's forecast and forecast.csv had the word only under the baselines, far above)
+            st.warning("This forecast is the initial weights': no epoch finished, so it is not a trained model's. "
+                       "Train again with a lower learning rate before using it.", icon=":material/warning:")
         st.markdown(f"**{after_the_last_row(len(forecast)).capitalize()}, {intervals_named(forecast, 'with their')}**")
         rows = history_rows(spec.horizon, spec.lookback)
         history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
