@@ -1053,3 +1053,22 @@ def test_a_file_wider_than_the_column_limit_is_refused_before_its_columns_are_pa
     raw = (",".join(str(i) for i in range(200_000)) + "\n").encode()
     with pytest.raises(SpecError, match=f"has 200,000 columns, over the limit of {MAX_COLUMNS:,}"):
         read_series(raw)   # about 0.3 s; before, about 290 s (1.4 ms per column) to say "only 1 usable row"
+
+
+def test_a_quote_left_open_is_named_by_its_line(tmp_path):
+    """A fault check: a quote opened on line 2 and never closed read the rest of the file as one value, and the
+    error said "column 'demand' is text (line 4 has '12.5\\n2024-...')", "no units or brackets in the values". A
+    quoted value over several lines in a file whose quotes close is still read as one."""
+    from zoo.registry import SpecError
+
+    rows = [f"2024-05-01 {h:02d}:00,{10 + h}" for h in range(1, 20)]
+    path = tmp_path / "open.csv"
+    path.write_text("# exported\ntimestamp,demand\n2024-05-01 00:00,\"12.5\n" + "\n".join(rows) + "\n")
+    with pytest.raises(SpecError) as refused:
+        read_series(path)
+    assert str(refused.value) == ("open.csv has a quote (\") on line 3 that is never closed, so the lines after it "
+                                  "were read as one value; close that quote or remove it.")
+    closed = tmp_path / "closed.csv"
+    closed.write_text("timestamp,demand,note\n2024-05-01 00:00,12.5,\"two\nlines\"\n"
+                      + "\n".join(r + ",x" for r in rows) + "\n")
+    assert len(read_series(closed, target="demand").frame) == 20

@@ -211,7 +211,15 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
     try:
         reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter,
                             skipinitialspace=True, strict=False)
+        unclosed = text.count('"') % 2 == 1   # quotes escaped inside a field come in pairs ("")
+        ended = 0   # the line the row before ended on
         for row in reader:
+            if unclosed and any("\n" in field for field in row):
+                # read to the end of the file as one value: "column 'demand' is text (line 4 has '12.5\n...')", "no
+                # units or brackets in the values", for a quote left open on line 2 (a fault check)
+                raise SpecError(f"{name} has a quote (\") on line {start + ended + 1} that is never closed, so "
+                                f"the lines after it were read as one value; close that quote or remove it.")
+            ended = reader.line_num
             if not row or not "".join(row).strip():
                 continue
             rows.append(row)
