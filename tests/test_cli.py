@@ -226,9 +226,11 @@ BAD_INPUTS = [
     (("train", "--precision", "tf32", "--device", "cpu"), "tf32 needs a CUDA GPU"),
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),
     (("train", "--device", "cuda:7"), "cuda"),
-    (("train", "--lr", "0"), "lr=0.0 must be a positive number"),
-    (("train", "--seed", "12345678901234567890"), "seed=12345678901234567890 is outside its range"),
-    (("train", "--epochs", "many"), "epochs='many' is not a whole number"),
+    # a setting named as it was typed, by its flag (a CLI user's check: "test_share=0.9 must be in (0, 0.9)")
+    (("train", "--lr", "0"), "error: --lr 0.0 must be a positive number"),
+    (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
+    (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
+    (("forecast-auto", "--data", "ETTh1", "--test-share", "0.9"), "error: --test-share 0.9 must be in (0, 0.9)"),
     (("train", "--data", "cifar10"), "unknown image dataset"),
     (("fly",), "unknown command"),
 ]
