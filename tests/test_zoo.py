@@ -170,3 +170,21 @@ def test_the_command_shown_a_flag_per_line_is_the_same_command_to_bash(spec):
         return out.decode().split("\0")[:-1]
 
     assert argv(shown) == argv(one_line) == shlex.split(one_line)[1:]
+
+
+def test_a_runs_shape_holds_its_tasks_own_fields_and_reads_back():
+    """result.json's "shape" of a series run read "height": 28, "num_classes": 10, the image task's defaults (a CLI
+    user's check); each task keeps the fields its models read (Task.shape_fields), and DataShape(**d) reads it."""
+    import dataclasses
+
+    from zoo.registry import TASKS, DataShape
+
+    for name, task in TASKS.items():
+        shape = DataShape(task=name)
+        assert set(shape.to_dict()) == {"task", *task.shape_fields}
+        assert DataShape(**shape.to_dict()) == shape
+        # every field a model of the task reads for its input and output is among them
+        for field in dataclasses.fields(DataShape):
+            if field.name not in task.shape_fields and field.name != "task":
+                changed = dataclasses.replace(shape, **{field.name: getattr(shape, field.name) + 1})
+                assert changed.input_shape() == shape.input_shape() and changed.output_shape() == shape.output_shape()

@@ -14,7 +14,6 @@ the sums it feeds are in zoo/steps.py, with the opt-in CUDA graph of the step (`
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 import traceback
@@ -378,7 +377,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     demo.check_spec(spec, n_train=len(data.x_train))
     demo.check_memory(spec, data.shape)
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
-    base = {"run_id": writer.run_id, "shape": dataclasses.asdict(data.shape), "sizes": data.sizes(),
+    base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
             "started": time.time()}   # in every result.json written, the last one too (Run.started)
     writer.write_result({**base, "status": "running"})

@@ -318,6 +318,7 @@ class Task:
     headline: tuple = ("test_loss", "test loss")   # the result's key and label a finished run leads with
     caption_fields: tuple = ()        # spec fields a run's one-line description adds for this task
     trivial: str = ""                 # "module:function(result, data) -> verdict": better than the trivial answer?
+    shape_fields: tuple = ()          # the DataShape fields this task's models read (DataShape.to_dict)
 
     def format_metric(self, value: float) -> str:
         """The task's metric as the pages and the CLI write a run's score: '12.00%' (an accuracy), '0.8123'."""
@@ -348,14 +349,16 @@ TASKS: dict[str, Task] = {
         loader="zoo.data.images:load_for_spec", after_fit=None, loss=_cross_entropy, metric_sum=_correct,
         input_shape=lambda s: (s.channels, s.height, s.width), output_shape=lambda s: (s.num_classes,),
         datasets="zoo.data.images:IMAGE_DATASETS", shape_of="zoo.data.images:shape_of", classifies=True,
-        headline=("test_accuracy", "test accuracy"), trivial="zoo.verdict:image_verdict"),
+        headline=("test_accuracy", "test accuracy"), trivial="zoo.verdict:image_verdict",
+        shape_fields=("channels", "height", "width", "num_classes")),
     "series": Task(
         name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
         metric_format="number", test_metric="test_mae_norm", default_model="linear", page="pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit", loss=_mse,
         metric_sum=_absolute_error,
         input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),
-        headline=("mase", "test MASE"), caption_fields=("lookback", "horizon"), trivial="zoo.verdict:series_verdict"),
+        headline=("mase", "test MASE"), caption_fields=("lookback", "horizon"), trivial="zoo.verdict:series_verdict",
+        shape_fields=("lookback", "n_features", "horizon")),
 }
 
 
@@ -387,6 +390,12 @@ class DataShape:
     lookback: int = 96
     n_features: int = 1
     horizon: int = 24
+
+    def to_dict(self) -> dict:
+        """result.json's "shape": the task and its own fields (a series run's read "height": 28, "num_classes": 10,
+        the image task's defaults: a CLI user's check); DataShape(**d) reads it back."""
+        every = dataclasses.asdict(self)
+        return {"task": self.task, **{k: every[k] for k in get_task(self.task).shape_fields}}
 
     def input_shape(self) -> tuple[int, ...]:
         """Shape of one input sample (no batch dimension)."""

@@ -30,7 +30,7 @@ from zoo.leaderboard.candidates import Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
 from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
-from zoo.registry import SpecError
+from zoo.registry import DataShape, SpecError
 
 ENSEMBLE_SIZE = 3     # the ensemble: the median of the best 3 on validation (see `choose`)
 # A candidate that stands in for another among the ensemble's members when both have a validation
@@ -516,7 +516,7 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
                                  f"shorter horizon or a longer series." for lv in left_out]
     if model_out is not None:
         out["pick"]["spec"] = model_out.spec.to_dict()
-        out["shape"] = {"task": "series", "lookback": plan.lookback, "n_features": 1, "horizon": H}
+        out["shape"] = DataShape(task="series", lookback=plan.lookback, n_features=1, horizon=H).to_dict()
     if writer:
         writer.write_table("backtest", backtest)
         writer.write_table("forecast", forecast)
