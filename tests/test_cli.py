@@ -231,6 +231,9 @@ BAD_INPUTS = [
     (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
     (("forecast-auto", "--data", "ETTh1", "--test-share", "0.9"), "error: --test-share 0.9 must be in (0, 0.9)"),
+    (("train", "--epochs=0"), "error: --epochs 0 must be at least 1"),
+    # ...and as typed where it was not a flag (a review: "--optimizer 'foo'" for --fix optimizer=foo)
+    (("search", "--data", "mnist-sample", "--model", "mlp", "--fix", "optimizer=foo"), "error: optimizer='foo' is"),
     (("train", "--data", "cifar10"), "unknown image dataset"),
     (("fly",), "unknown command"),
 ]
@@ -344,6 +347,7 @@ def test_a_refused_command_leaves_no_run_behind(tmp_path):
         proc = zoo_main(*command, "--data", str(path), "--runs-dir", str(tmp_path / "r"))
         assert proc.returncode == 2 and "error: " in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir()), command
+        assert "using lookback" not in proc.stderr   # no lookback fitted in vain to a horizon that cannot fit
 
 
 def test_train_and_forecast_auto_say_what_the_page_says_beside_the_score(tmp_path):

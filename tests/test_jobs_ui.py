@@ -146,6 +146,16 @@ def test_a_run_ended_from_outside_says_the_epochs_on_disk_and_the_one_its_checkp
         assert (run.result["epochs_run"], run.result["best_epoch"]) == ((3, 2) if finished else (0, 0))
         assert run.untrained == (not finished)
         assert torch.load(writer.path / "best.pt", weights_only=True)["w"][0] == min(finished, 2)
+    # killed before its first checkpoint: no weights, so no epoch is claimed for them (a review)
+    writer = RunWriter(runs_dir, spec)
+    writer.write_result({"status": "running"})
+    assert end_run(writer.path, "failed", "killed") and "best_epoch" not in load_run(writer.path).result
+    # a leaderboard has no epochs (its Runs row read "best epoch 0")
+    from zoo.runs import BoardWriter
+
+    board = BoardWriter(runs_dir, {"data": "ETTh1"})
+    board.write_result({"status": "running"})
+    assert end_run(board.path, "failed", "killed") and "best_epoch" not in load_run(board.path).result
 
 
 # ------------------------------------------------------------------ queue, stop, caps

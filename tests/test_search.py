@@ -468,3 +468,20 @@ def test_cli_flags_are_checked_before_the_data_is_read(tmp_path, capsys):
                      "--workers", "0"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and err == ["error: --workers 0 must be at least 1."], err
+
+
+def test_a_search_of_a_series_whose_mase_is_undefined_completes(tmp_path):
+    """A review: 60 monthly rows repeating exactly each year make seasonal naive exact, so MASE (its error as the
+    scale) is undefined, None; float(None) ended the whole search with an internal error."""
+    import numpy as np
+
+    from tests.test_cli import zoo_main
+
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    path = tmp_path / "exact.csv"
+    pd.DataFrame({"month": months.strftime("%Y-%m-%d"), "sales": np.tile(np.arange(1.0, 13.0), 5)}).to_csv(
+        path, index=False)
+    proc = zoo_main("search", "--data", str(path), "--model", "linear", "--n-trials", "1", "--epochs", "1",
+                    "--runs-dir", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["trials"]["COMPLETE"] == 1

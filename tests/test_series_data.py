@@ -1072,3 +1072,17 @@ def test_a_quote_left_open_is_named_by_its_line(tmp_path):
     closed.write_text("timestamp,demand,note\n2024-05-01 00:00,12.5,\"two\nlines\"\n"
                       + "\n".join(r + ",x" for r in rows) + "\n")
     assert len(read_series(closed, target="demand").frame) == 20
+    # ...beside a stray quote in a value or a comment (odd counts in the whole file: a review), or as the last row
+    for name, text in (("stray.csv", "timestamp,demand,note\n2024-05-01 00:00,12.5,pipe 12\"\n"
+                                     "2024-05-01 00:30,12,\"two\nlines\"\n" + "\n".join(r + ",x" for r in rows)),
+                       ("comment.csv", "# a 12\" pipe\n" + closed.read_text()),
+                       ("last.csv", "timestamp,demand,note\n" + "\n".join(r + ",x" for r in rows)
+                                    + "\n2024-05-02 00:00,12.5,\"two\nlines\"\n")):
+        (tmp_path / name).write_text(text)
+        assert len(read_series(tmp_path / name, target="demand").frame) >= 20, name
+    # the column choosers read the first 60 lines, which may end inside a quoted value
+    from zoo import forecast_io as fio
+
+    cut = ("timestamp,demand,note\n" + "\n".join(r + ",x" for r in rows * 3)[:-2] + ",\"many\n"
+           + "\n".join(["line"] * 30) + "\"\n")
+    assert fio.header_columns(cut.encode(), "cut.csv") == ["timestamp", "demand", "note"]

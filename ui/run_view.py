@@ -367,7 +367,7 @@ def summary_metrics(run) -> None:
     if value is None:
         cols[0].metric(label, "—", help="no epoch finished: the initial weights are not a trained model to score"
                        if run.untrained else "not scored: the run ended before its test split was" if
-                       result.get("status") in ENDED else None)
+                       result.get("status") in ENDED and not result.get("metrics") else None)
     else:
         # Beside the trivial answer (zoo/verdict.py): 10.7% reads as a score until one knows 10 classes give
         # 10% by chance (a learner's check).

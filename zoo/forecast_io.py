@@ -212,7 +212,7 @@ def header_columns(raw: bytes, name: str = "the upload") -> list[str]:
     try:
         text = series._decode(raw, name, notes)
         head = "\n".join(text[:200_000].replace("\r\n", "\n").replace("\r", "\n").split("\n")[:60])
-        rows, _, _ = series._split_table(head, name, 1000, notes)
+        rows, _, _ = series._split_table(head, name, 1000, notes, head_only=True)
     except SpecError:
         return []
     except (ValueError, TypeError, csv.Error, UnicodeDecodeError):

@@ -247,9 +247,13 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     if result.get("status") not in (None, "running", "queued"):
         return False   # the run wrote its own ending before its process died
     result.update(status=status, reason=reason, finished=time.time())
-    if "epochs_run" not in result:   # the epochs it finished, as metrics.csv has them, and the one best.pt holds
-        result["epochs_run"] = _epochs_written(run_dir)   # (RunWriter.save_best): 0 where it holds the initial
-        result.setdefault("best_epoch", 0)                # weights, which Run.untrained says
+    # A training run's epochs finished, as metrics.csv has them, and the one its best.pt holds (RunWriter.save_best):
+    # 0 where it holds the initial weights, which Run.untrained says. Not a board's (no epochs), nor a run killed
+    # before its first checkpoint (no weights at all: a review).
+    training = (run_dir / SPEC).exists() and not (run_dir / LEADERBOARD).exists() and (run_dir / CHECKPOINT).exists()
+    if training and "epochs_run" not in result:
+        result["epochs_run"] = _epochs_written(run_dir)
+        result.setdefault("best_epoch", 0)
     _write_json(path, result)
     return True
 

@@ -55,8 +55,8 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     steps = -(-int(train_samples) // int(spec.batch_size)) * len(losses) if train_samples else None
     few = steps is not None and steps < FEW_STEPS and math.isfinite(last)
     high_lr = spec.lr >= 0.05 or (spec.optimizer == "sgd" and spec.lr * (1 + 10 * spec.momentum) >= 0.5)
-    # said beside the other causes too: lr 1 fell from 2707 to 212 in 30 steps, and only the steps were blamed (a
-    # fault check)
+    # said beside too few steps too: lr 1 fell from 2707 to 212 in 30 steps, and only the steps were blamed (a fault
+    # check); not beside a loss still falling fast, which a usual high rate (SGD's 0.1) does (a review)
     also_lr = f"; the learning rate (lr {spec.lr:g}) is high too: try one ten times lower" if high_lr else ""
     if not math.isfinite(last) or last >= first * 0.98:
         if high_lr:
@@ -77,7 +77,7 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
                 "train for more epochs or use a smaller batch size" + also_lr)
     if len(losses) >= 2 and losses[-1] < 0.95 * losses[-2]:
         return (f"the training loss was still falling when training ended ({losses[-2]:.3g} to {last:.3g} in the "
-                f"last epoch): train for more epochs than {len(losses)}" + also_lr)
+                f"last epoch): train for more epochs than {len(losses)}")
     # Over-fitting shows as a training loss well under the validation loss. A training loss as high as
     # the validation loss is under-fitting: each epoch's training loss is the mean over batches of a
     # model still learning (and with dropout on), so an under-trained run's sits above its end-of-epoch

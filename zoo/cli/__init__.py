@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
             result = module.run(args)
     except (SpecError, UsageError) as exc:
-        print(f"error: {as_flags(str(exc), args)}", file=sys.stderr)
+        print(f"error: {as_flags(str(exc), argv)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -65,14 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def as_flags(message: str, args) -> str:
+def as_flags(message: str, argv: list[str]) -> str:
     """A setting's refusal as the command line names it: "test_share=0.9 must be in (0, 0.9)" is the spec's field,
-    which the person typed as --test-share 0.9 (a CLI user's check)."""
+    which the person typed as --test-share 0.9 (a CLI user's check). Only a flag in `argv`: a setting given as
+    --fix optimizer=foo is named as typed there (a review)."""
     import re
 
     named = re.match(r"([a-z][a-z0-9_]*)=(\S+) ((?:must|is) .*)", message, re.S)
-    if named and args is not None and hasattr(args, named[1]):
-        return f"--{named[1].replace('_', '-')} {named[2]} {named[3]}"
+    flag = f"--{named[1].replace('_', '-')}" if named else None
+    if flag and any(a == flag or a.startswith(flag + "=") for a in argv):
+        return f"{flag} {named[2]} {named[3]}"
     return message
 
 

@@ -155,8 +155,8 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
 
     # Only those not given are fitted: --horizon 6 alone kept lookback 96 on 60 rows, refused (a CLI check), where
     # the page fits the lookback to the horizon the person set (suggest_windows' `horizon`)
-    if spec.task != "series" or (args.lookback is not None and args.horizon is not None):
-        return as_it_was()
+    if spec.task != "series" or args.lookback is not None:   # a lookback set: the horizon is the person's to
+        return as_it_was()                                     # choose (the page's too)
     try:
         sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
                          layout=spec.layout)
@@ -167,10 +167,11 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
         return as_it_was()   # the defaults fit: what was refused, if anything, was something else
     except SpecError:
         pass
-    if args.lookback is not None:   # a lookback set: its horizon is the person's to choose (the page's too)
-        return as_it_was()
     try:
         suggested = suggest_windows(sf, spec.split, season=spec.season, features=spec.features, horizon=args.horizon)
+        if args.horizon is not None:   # the horizon given may be what does not fit: then its own error, not a
+            make_windows(sf, suggested["lookback"], spec.horizon, features=spec.features, split=spec.split,
+                         season=spec.season)   # lookback fitted in vain (a review: --horizon 70 on 60 rows)
     except SpecError:
         return as_it_was()
     if args.horizon is not None:
@@ -233,10 +234,11 @@ def progress_printer(event: dict) -> None:
         if ended_untrained(event):   # as the pages: the initial weights' chance-level score is not a result
             print(f"no epoch finished: the initial weights are not a trained model to score; run {event.get('run_dir')}",
                   file=sys.stderr, flush=True)
-        elif value is not None:
-            print(f"{t.headline[1]} {t.format_metric(value)} (the best epoch's weights, on the test split); "
-                  f"run {event.get('run_dir')}", file=sys.stderr, flush=True)
-            if task == "series":
+        else:
+            if value is not None:
+                print(f"{t.headline[1]} {t.format_metric(value)} (the best epoch's weights, on the test split); "
+                      f"run {event.get('run_dir')}", file=sys.stderr, flush=True)
+            if task == "series":   # also where MASE is undefined (seasonal naive exact), the baselines matter most
                 say_series_report(event)
 
 

@@ -13,9 +13,8 @@ import pandas as pd
 from zoo.data.series import WindowedSeries
 
 from zoo.forecast.baselines import BASELINES, STREAM_ROWS, baseline_prediction, detect_period
-from zoo.forecast.scores import (LEVELS, conformal_intervals, conformal_is_exact, interval_coverage, metrics,
+from zoo.forecast.scores import (LEVELS, conformal_intervals, interval_coverage, interval_left_out, metrics,
                                  min_calibration_windows)
-from zoo.registry import join_or
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,12 +218,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
                 else float("nan") for lv, q in quantiles.items()}
     halfwidths = {lv: q * float(s_last[0]) for lv, q in quantiles.items()}
     n_val = len(ws.y_val)
-    for lv in LEVELS:
-        if not conformal_is_exact(n_val, lv):
-            notes.append(f"the {lv:.0%} interval is left out: calibrating it needs at least "
-                         f"{min_calibration_windows(lv)} validation windows and there are {n_val}; use "
-                         + join_or(["a larger validation share"] + (["a shorter horizon"] if H > 1 else [])
-                                   + ["a longer series"]) + ".")
+    notes += [note for lv in LEVELS if (note := interval_left_out(lv, n_val, H))]
 
     kept_bands = {lv: q[None, :] * s_test[keep, None] for lv, q in quantiles.items()}
     backtest = _backtest_frame(ws, test_true, test_pred, baseline_test, kept_bands, keep)

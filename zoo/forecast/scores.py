@@ -143,6 +143,19 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     return out
 
 
+def interval_left_out(level: float, n_calibration: int, horizon: int, calibrated_on: str = "validation windows",
+                      more: tuple[str, ...] = ("a larger validation share",)) -> str | None:
+    """Why the `level` interval is left out (`conformal_intervals`: too few calibration windows), with what gives
+    more, in one sentence; None where it is not. One sentence for a run's report and a board's pick alike."""
+    from zoo.registry import join_or
+
+    if conformal_is_exact(n_calibration, level):
+        return None
+    return (f"the {level:.0%} interval is left out: calibrating it needs at least {min_calibration_windows(level)} "
+            f"{calibrated_on} and there are {n_calibration}; use "
+            + join_or([*more] + (["a shorter horizon"] if horizon > 1 else []) + ["a longer series"]) + ".")
+
+
 def conformal_is_exact(n_calibration: int, level: float) -> bool:
     """Whether n calibration windows suffice for the finite-sample guarantee at `level`."""
     return math.ceil((n_calibration + 1) * level - 1e-9) <= n_calibration

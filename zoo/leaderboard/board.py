@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from zoo.forecast.scores import min_calibration_windows
+from zoo.forecast.scores import interval_left_out
 from zoo.leaderboard.candidates import Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
@@ -507,13 +507,9 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
                     "test_mae": pick.get("test_mae"), "settings": pick.get("settings")},
            "coverage": coverage, "intervals": scorer.intervals,
            "metrics": {"mase": pick.get("test_mase"), "mae": pick.get("test_mae"), "smape": pick.get("test_smape")}}
-    n_val = len(plan.val_origins)
-    left_out = [lv for lv, q in quantiles.items() if q is None or not np.isfinite(q).all()]
-    if left_out and np.isfinite(pred.get("calibration", pred["val"])).all():   # too few origins, as the page's
-        # single model says it (zoo/forecast/report.py): forecast.csv's empty 95% columns had no word (a CLI check)
-        out["interval_notes"] = [f"the {lv:.0%} interval is left out: calibrating it needs at least "
-                                 f"{min_calibration_windows(lv)} validation origins and there are {n_val}; use a "
-                                 f"shorter horizon or a longer series." for lv in left_out]
+    # too few origins, as a single model's report says it: forecast.csv's empty 95% columns had no word (a CLI check)
+    out["interval_notes"] = [note for lv in quantiles if (note := interval_left_out(
+        lv, len(plan.val_origins), H, calibrated_on="validation origins", more=()))]
     if model_out is not None:
         out["pick"]["spec"] = model_out.spec.to_dict()
         out["shape"] = DataShape(task="series", lookback=plan.lookback, n_features=1, horizon=H).to_dict()

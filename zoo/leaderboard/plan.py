@@ -138,24 +138,32 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     if test_start - H < min_fit + 2:
         # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
         # horizon would not help then, so the sentence names the season.
-        def fits(h: int, p: int) -> bool:   # with the test part a horizon `h` would have (at least h rows): the
-            start = n - max(int(round(n * test_share)), h)   # one of H read "not even horizon 1 fits" of 400 rows
-            return start - h >= _first_fit(h, p, start)[1] + 2   # at horizon 500, which ran at 24 (two checks)
+        def fits(h: int, seasonal: bool) -> bool:
+            """As make_plan would judge horizon `h`: with its own test part (at least h rows: H's read "not even
+            horizon 1 fits" of 400 rows at horizon 500, which ran at 24: two checks) and, `seasonal`, the season
+            it would detect on the rows before that part (a review: "at most 8" was named, and 8 refused for its
+            season); else with none."""
+            start = n - max(int(round(n * test_share)), h)
+            p = 1 if not seasonal else period if season or _is_yearly(freq) else detect_period(
+                y[:max(start, 0)], freq, season=0)
+            return start - h >= _first_fit(h, p, start)[1] + 2
 
-        def longest(p: int) -> int:
-            return max(h for h in range(1, H) if fits(h, p))
-        shorter_season = f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
-        if not fits(1, 1):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
+        def longest(seasonal: bool) -> int | None:
+            return max((h for h in range(1, H) if fits(h, seasonal)), default=None)
+        shorter_season = (f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
+                          if period > 1 else "season 1 (none)")
+        seasonal_horizon = None if not fits(1, False) or (period > 1 and fits(H, False)) else longest(True)
+        if not fits(1, False):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
             fix = "use a longer series" + (" (not even horizon 1 with no season fits these rows)"
                                            if H > 1 or period > 1 else "")
-        elif period > 1 and fits(H, 1):
+        elif period > 1 and fits(H, False):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
-        elif period <= 1 or fits(1, period):
-            with_what, fix = f"horizon {H}", f"use a horizon of at most {longest(period)} or a longer series"
+        elif seasonal_horizon is not None:
+            with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon} or a longer series"
         else:   # neither alone is enough
-            with_what, fix = (f"horizon {H} and season {period}",
-                              f"use a horizon of at most {longest(1)} and {shorter_season}, or a longer series")
+            with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
+            fix = f"use a horizon of at most {longest(False)} and {shorter_season}, or a longer series"
         raise SpecError(f"the series has {n} rows, too few for a leaderboard with {with_what}: it needs about "
                         f"{min_fit + 2 + H + test_rows} (a fit of {min_fit} rows, validation origins and a test part "
                         f"of {test_rows}); {fix}.")

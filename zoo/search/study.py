@@ -277,7 +277,9 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
         outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
                    "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
-                   "test_metrics": {k: float(v) for k, v in result.test_metrics.items()}}
+                   # None where a metric is undefined (MASE on a series whose seasonal naive forecast is exact):
+                   # float(None) ended the whole search of a 60-row monthly CSV (a review)
+                   "test_metrics": {k: None if v is None else float(v) for k, v in result.test_metrics.items()}}
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: {config.objective} {value:.4g} "

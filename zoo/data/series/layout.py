@@ -197,7 +197,7 @@ def looks_wide(data) -> str | None:
     try:
         raw, name = _read_bytes(data, 50_000_000)
         text = _decode(raw, name, [])
-        rows, _, _ = _split_table("\n".join(text.splitlines()[:60]), name, 1000, [])
+        rows, _, _ = _split_table("\n".join(text.splitlines()[:60]), name, 1000, [], head_only=True)
     except (SpecError, ValueError, UnicodeDecodeError):
         return None
     if not rows or not _has_header(rows[0]):

@@ -165,8 +165,9 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
-    """(header row or None, data rows, their line numbers, delimiter) from the decoded text."""
+def _split_table(text: str, name: str, max_rows: int, notes: list[str], head_only: bool = False):
+    """(header row or None, data rows, their line numbers, delimiter) from the decoded text; `head_only`: the text
+    is the file's first lines (the column choosers'), which may end inside a quoted value."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     start = 0
@@ -211,12 +212,14 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
     try:
         reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter,
                             skipinitialspace=True, strict=False)
-        unclosed = text.count('"') % 2 == 1   # quotes escaped inside a field come in pairs ("")
         ended = 0   # the line the row before ended on
+        last_line = len(lines) - start - (1 if lines[-1] == "" else 0)   # the text's last line, as the reader counts
         for row in reader:
-            if unclosed and any("\n" in field for field in row):
-                # read to the end of the file as one value: "column 'demand' is text (line 4 has '12.5\n...')", "no
-                # units or brackets in the values", for a quote left open on line 2 (a fault check)
+            if not head_only and reader.line_num >= last_line and any("\n" in field for field in row) \
+                    and _open_to_the_end(lines[start + ended:]):
+                # a quote never closed: read to the end of the file as one value, "column 'demand' is text (line 4
+                # has '12.5\n...')", "no units or brackets in the values", for a quote left open on line 2 (a
+                # fault check). A value over several lines whose quote closes is a value.
                 raise SpecError(f"{name} has a quote (\") on line {start + ended + 1} that is never closed, so "
                                 f"the lines after it were read as one value; close that quote or remove it.")
             ended = reader.line_num
@@ -231,6 +234,12 @@ def _split_table(text: str, name: str, max_rows: int, notes: list[str]):
         raise SpecError(f"{name} could not be split into fields near line {start + reader.line_num} ({exc}); "
                         "check its quoting.") from None
     return (*_skip_title(rows, line_numbers, notes), delimiter)
+
+
+def _open_to_the_end(lines: list[str]) -> bool:
+    """Whether the quoting of `lines`, the last row of a file (one that holds a line break and ran to the end),
+    leaves a quote open: an odd count of quote characters, as a value's own quotes are doubled ("")."""
+    return sum(line.count('"') for line in lines) % 2 == 1
 
 
 def _skip_title(rows: list[list[str]], line_numbers: list[int], notes: list[str]):
