@@ -784,7 +784,7 @@ def test_a_series_run_stopped_in_its_first_epoch_says_its_scores_are_an_untraine
     assert "the checkpoint holds the initial weights: the model's column, the backtest and the forecast below show " \
            "an untrained model" in shown
     # and where the forecast is, which is what gets downloaded (a fault check: a diverged run's had no word there)
-    assert [w.value for w in at.warning if w.value.startswith("This forecast is the initial weights'")]
+    assert [w.value for w in at.warning if w.value.startswith("This forecast comes from the initial weights: no epoch finished")]
 
 
 def test_a_runs_accuracy_reads_the_same_on_the_train_and_runs_pages(runs_dir):

@@ -366,7 +366,7 @@ def summary_metrics(run) -> None:
     value = run.test_scores.get(name)   # as the Runs page's table has it (zoo/runs.Run.test_scores)
     if value is None:
         cols[0].metric(label, "—", help="no epoch finished: the initial weights are not a trained model to score"
-                       if run.untrained else "not scored: the run ended before its test split was" if
+                       if run.untrained else "not scored: the run ended before its test split was scored" if
                        result.get("status") in ENDED and not result.get("metrics") else None)
     else:
         # Beside the trivial answer (zoo/verdict.py): 10.7% reads as a score until one knows 10 classes give

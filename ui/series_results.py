@@ -303,8 +303,9 @@ def sections(run, key: str) -> None:
         st.subheader("Forecast")
         if run.untrained:   # said where the forecast is, which is what gets downloaded and used (a fault check: a
             # diverged run's forecast and forecast.csv had the word only under the baselines, far above)
-            st.warning("This forecast is the initial weights': no epoch finished, so it is not a trained model's. "
-                       "Train again with a lower learning rate before using it.", icon=":material/warning:")
+            st.warning("This forecast comes from the initial weights: no epoch finished, so no trained model made "
+                       "it. Train again before using it (after a divergence, with a lower learning rate).",
+                       icon=":material/warning:")
         st.markdown(f"**{after_the_last_row(len(forecast)).capitalize()}, {intervals_named(forecast, 'with their')}**")
         rows = history_rows(spec.horizon, spec.lookback)
         history = history_of(spec.data, spec.target, spec.date_col, _data_stamp(spec.data), rows)
