@@ -805,6 +805,11 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     assert len(forecast) == 6 and (forecast["lower_95"] <= forecast["lower_80"]).all()
     assert forecast["date"].iloc[0] == pd.Timestamp("2000-01-01") + pd.DateOffset(months=MONTHS)
     assert len(backtest) == summary["plan"]["test_origins"] * 6
+    # the baselines' forecasts at the same origins, as a one-model run's backtest.csv has them (a CLI user's check):
+    # naive's is the value at each origin
+    assert {"baseline_naive", "baseline_seasonal_naive", "baseline_mean", "baseline_linear_ls"} <= set(backtest)
+    series = pd.read_csv(tmp_path / "s.csv").assign(month=lambda f: pd.to_datetime(f["month"])).set_index("month")
+    assert np.allclose(backtest["baseline_naive"], series["sales"].loc[backtest["origin"]].to_numpy(), atol=1e-3)
     rows = run.candidates()
     assert [r["name"] for r in rows][:4] == ["naive", "seasonal_naive", "mean", "linear_ls"]
     assert "ensemble" not in [r["name"] for r in rows]   # --models without "ensemble": the first of the ranking

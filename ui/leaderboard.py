@@ -473,7 +473,7 @@ def finished_board(run, job, key: str) -> None:
 BOARD_DOWNLOADS = {
     "candidates.csv": ("text/csv", "every candidate: scores, time, settings, sparkline (the series' last rows, then its forecast)"),
     "forecast.csv": ("text/csv", "the pick's forecast with its 80% and 95% intervals"),
-    "backtest.csv": ("text/csv", "the pick on every test origin and step"),
+    "backtest.csv": ("text/csv", "the pick on every test origin and step, with its bounds and the baselines'"),
     "best.pt": ("application/octet-stream", "the pick's weights (a zoo model)"),
     "leaderboard.json": ("application/json", "the leaderboard's settings"),
 }

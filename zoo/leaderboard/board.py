@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from zoo.forecast.scores import interval_left_out
-from zoo.leaderboard.candidates import Board, Stopped, all_candidates
+from zoo.leaderboard.candidates import BASELINE_NAMES, Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
 from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
@@ -155,7 +155,9 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
         summary["status"] = "failed"
         summary["reason"] = "no candidate finished (not even the baselines)"
     else:
-        outputs = _pick_outputs(pick, preds[pick["name"]], plan, scorer, sf, writer, models.get(pick["name"]))
+        baselines = {n: preds[n]["test"].at_origins for n in BASELINE_NAMES if n in preds}
+        outputs = _pick_outputs(pick, preds[pick["name"]], plan, scorer, sf, writer, models.get(pick["name"]),
+                                baselines)
         summary["notes"] += outputs.pop("interval_notes", [])
         summary.update(outputs)
         finished = sum(r["status"] == "done" for r in rows)
@@ -466,9 +468,11 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
 
 
-def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
+def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: dict | None = None) -> dict:
     """The pick's backtest and forecast with conformal intervals (calibrated on the validation
-    origins), its weights when it is a zoo model; what result.json adds."""
+    origins), its weights when it is a zoo model; what result.json adds. backtest.csv has each of `baselines`'
+    forecasts at the same origins beside the pick's, as a one-model run's has (zoo/forecast/report.py): a board's
+    had none (a CLI user's check)."""
     import pandas as pd
 
     H = plan.horizon
@@ -491,6 +495,8 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
         forecast[f"lower_{pct}"] = forecast["forecast"] - half
         forecast[f"upper_{pct}"] = forecast["forecast"] + half
         coverage[str(pct)] = pick.get(f"coverage_{pct}")
+    for name, at_origins in (baselines or {}).items():
+        backtest[f"baseline_{name}"] = at_origins.ravel()
     forecast = forecast[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
     # The zoo's models forecast in float32 on a normalised scale, an ensemble of them too: their files keep the
     # digits that carries (zoo/forecast/report.py), the scale being the rows before the test's (each fit's
@@ -499,8 +505,8 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out) -> dict:
 
     before = sf.frame[sf.target].to_numpy(np.float64)[:plan.test_start]
     center, scale = float(np.mean(before)), float(np.std(before))
-    round_to_float32_resolution(backtest, [c for c in backtest if c.startswith(("predicted", "lower_", "upper_"))],
-                                center, scale)
+    round_to_float32_resolution(backtest, [c for c in backtest if c.startswith(("predicted", "lower_", "upper_",
+                                                                                "baseline_"))], center, scale)
     round_to_float32_resolution(forecast, [c for c in forecast if c != "date"], center, scale)
     out = {"pick": {"name": pick["name"], "kind": pick["kind"], "label": pick["label"],
                     "val_mase": pick.get("val_mase"), "test_mase": pick.get("test_mase"),
