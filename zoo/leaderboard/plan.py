@@ -17,6 +17,8 @@ so that the classical models, which forecast one origin at a time, stay affordab
 """
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass, field
 
@@ -144,12 +146,17 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
             it would detect on the rows before that part (a review: "at most 8" was named, and 8 refused for its
             season); else with none."""
             start = n - max(int(round(n * test_share)), h)
-            p = 1 if not seasonal else period if season or _is_yearly(freq) else detect_period(
-                y[:max(start, 0)], freq, season=0)
+            if start - h < 2:   # no rows to fit on, whatever the season
+                return False
+            p = 1 if not seasonal else period if season or _is_yearly(freq) else period_before(start)
             return start - h >= _first_fit(h, p, start)[1] + 2
 
-        def longest(seasonal: bool) -> int | None:
-            return max((h for h in range(1, H) if fits(h, seasonal)), default=None)
+        @functools.cache
+        def period_before(start: int) -> int:   # every horizon up to the test share's rows has the same start
+            return detect_period(y[:start], freq, season=0)
+
+        def longest(seasonal: bool) -> int | None:   # the first that fits from the top: the longest
+            return next((h for h in range(H - 1, 0, -1) if fits(h, seasonal)), None)
         shorter_season = (f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
                           if period > 1 else "season 1 (none)")
         seasonal_horizon = None if not fits(1, False) or (period > 1 and fits(H, False)) else longest(True)
