@@ -477,6 +477,16 @@ def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
     assert linear_std(he)[-1] > 0.1 * linear_std(he)[0]
     assert linear_std(small)[-1] < 1e-4 * linear_std(small)[0]
 
+    # BatchNorm normalises with the batch's statistics, as in training: it rescues N(0, 0.01)'s signal (in eval
+    # mode its fresh running statistics passed 0.05 through as 0.05, and the lab taught the opposite of what
+    # BatchNorm is for: a learner's check)
+    normed = zi.init_lab("cnn", SHAPES["image"], {"batch_norm": True, "dropout": 0.5}, x, "normal").activations
+    assert [round(a["std"], 1) for a in normed if a["type"] == "BatchNorm2d"] == [1.0, 1.0]
+    assert normed[0]["std"] < 0.1   # the convolution before it: N(0, 0.01)'s small output
+    # dropout stays off (the identity): its noise is not the initialisation's
+    dropped = [(before, a) for before, a in zip(normed, normed[1:]) if a["type"] == "Dropout"]
+    assert len(dropped) == 2 and all(a["std"] == before["std"] for before, a in dropped)
+
     zero = zi.init_lab("mlp", SHAPES["image"], params, x, "zeros", y=y, steps=5)
     assert all(a["std"] == 0 for a in zero.activations if a["type"] == "Linear")
     hidden = [s for s in zero.symmetry if s["units"] == 128]

@@ -137,11 +137,14 @@ def internals_tab(subject) -> None:
 def init_lab_tab(subject) -> None:
     """Init lab: each initialisation scheme on a fresh copy: activation spread, weights, symmetry."""
     shape = subject.shape
+    # BatchNorm in train mode: zoo/inspect/labs.init_lab says why. He is twice LeCun's variance, not Xavier's
+    # (a learner's check: twice Xavier's only where fan_in = fan_out)
     st.markdown("A fresh model of this configuration, initialised by each scheme through `Module.apply` "
-                "(as training does), then one batch of real inputs in eval mode. Xavier keeps the variance "
-                "of a layer's output near its input's for tanh-like units; He doubles it to make up for "
-                "ReLU zeroing half; N(0, 0.01) lets the signal die out; with zeros nothing before the output layer gets a "
-                "gradient.")
+                "(as training does), then one batch of real inputs in eval mode, but for BatchNorm, which "
+                "normalises with the batch's own statistics as in training. Xavier (variance 2/(fan_in + fan_out)) "
+                "keeps a layer's output near its input's spread for tanh-like units; He (2/fan_in, twice "
+                "LeCun's 1/fan_in) makes up for ReLU zeroing half; N(0, 0.01) lets the signal die out, unless a "
+                "BatchNorm rescales it; with zeros nothing before the output layer gets a gradient.")
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,

@@ -60,6 +60,10 @@ def expected_std(scheme: str, weight: torch.Tensor) -> float | None:
     return None
 
 
+DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
+BATCHNORMS = (nn.modules.batchnorm._BatchNorm,)
+
+
 @dataclass
 class InitLab:
     scheme: str
@@ -94,7 +98,11 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
              y: torch.Tensor | None = None, steps: int = 0, lr: float = 0.05, seed: int = 0,
              max_values: int = 20000, train_batch: int = 32) -> InitLab:
     """A fresh `model_name` initialised with `scheme` (zoo.initialisation.weight_init, through Module.apply):
-    its weights' distributions, and the std of each layer's output on the batch `x`, in eval mode.
+    its weights' distributions, and the std of each layer's output on the batch `x`, in eval mode but for
+    BatchNorm, which normalises with the batch's own statistics as in the first training step. In eval mode a
+    fresh BatchNorm's running statistics (mean 0, variance 1) pass the signal through unchanged, and N(0, 0.01)
+    read as dying through a CNN whose BatchNorm rescues it in training (a learner's check). Dropout stays off:
+    its noise is not the initialisation's. The model is thrown away, so its running statistics may move.
 
     With `steps` > 0 it then takes that many SGD steps on the first `train_batch` samples of (x, y)
     and counts, per weight matrix, how many units (rows) are still distinct: with zero init they
@@ -114,6 +122,9 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
         if init is not None:
             model.apply(init)
     model.to(device=x.device, dtype=x.dtype if x.is_floating_point() else torch.float32).eval()
+    for module in model.modules():
+        if isinstance(module, BATCHNORMS):
+            module.train()
 
     weights = []
     picker = torch.Generator().manual_seed(seed)
@@ -178,9 +189,6 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
 
 
 # ---------------------------------------------------------------- modes and precision
-
-DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
-BATCHNORMS = (nn.modules.batchnorm._BatchNorm,)
 
 
 def compare_modes(model: nn.Module, x: torch.Tensor, *, seed: int = 0) -> dict:

@@ -17,7 +17,8 @@ class CNNConfig:
     hidden1: int = hp(120, low=16, high=1024, log=True, help="units in the first fully connected layer")
     hidden2: int = hp(84, low=16, high=1024, log=True, help="units in the second fully connected layer")
     batch_norm: bool = hp(False, help="BatchNorm2d after each convolution (running stats are buffers)")
-    dropout: float = hp(0.0, low=0.0, high=0.7, step=0.05, help="dropout before each fully connected layer")
+    dropout: float = hp(0.0, low=0.0, high=0.7, step=0.05,
+                        help="dropout before the two hidden fully connected layers (not before the output layer)")
     activation: str = hp("relu", choices=tuple(ACTIVATIONS), help="non-linearity")
 
 
