@@ -26,7 +26,7 @@ if url_run and not is_run_id(url_run):   # the URL is input like any other: no p
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
 first_draw = "inspect-source" not in st.session_state
-drafts.restore(["inspect"])   # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
+drafts.restore(["inspect", "inspect-tabs"])   # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
 if first_draw and url_run:
     st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
 elif "inspect-source" not in st.session_state:
@@ -106,4 +106,4 @@ for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
     with tab:
         if tab.open:   # only the open tab runs
             draw(subject)
-drafts.save(["inspect"])
+drafts.save(["inspect", "inspect-tabs"])

@@ -1185,6 +1185,50 @@ def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     assert page("pages/inspect.py").session_state["inspect-tab"] == "Internals"
 
 
+def _tab_widget(widgets, name: str):
+    """An Inspect tab's widget `name`, whatever subject its key is kept for (ui/inspect_tabs.kept)."""
+    return next(w for w in widgets if w.key == name or w.key.startswith(name + "::"))
+
+
+def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
+    """A learner chose Grad-CAM++ at features.0 and reloaded: the tab was still open, but Grad-CAM at the last
+    convolution was back, and Summary's fp16 was fp32 again. What is set inside the tabs is the visitor's draft
+    too (the form `inspect-tabs`, ui/drafts.py), per subject where the value is the subject's own."""
+    new_cnn = {"inspect-source": "New model", "inspect-model-image": "cnn"}
+    at = page("pages/inspect.py", state={**new_cnn, "inspect-tab": "Grad-CAM / Saliency"})
+    clean(at)
+    _tab_widget(at.button_group, "inspect-cam-method").set_value("Grad-CAM++").run()
+    _tab_widget(at.selectbox, "inspect-cam-layer").set_value("features.0").run()
+    _tab_widget(at.number_input, "inspect-cam-index").set_value(5).run()
+    at.session_state["inspect-tab"] = "Summary"
+    at.run()
+    _tab_widget(at.button_group, "inspect-summary-precision").set_value("fp16").run()
+    at.session_state["inspect-tab"] = "Init lab"
+    at.run()
+    _tab_widget(at.slider, "inspect-init-steps").set_value(3).run()
+    clean(at)
+
+    at = page("pages/inspect.py")   # the reload
+    clean(at)
+    assert at.session_state["inspect-tab"] == "Init lab" and at.session_state["inspect-model-image"] == "cnn"
+    assert _tab_widget(at.slider, "inspect-init-steps").value == 3
+    at.session_state["inspect-tab"] = "Summary"
+    at.run()
+    assert _tab_widget(at.button_group, "inspect-summary-precision").value == "fp16"
+    at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
+    at.run()
+    clean(at)
+    assert _tab_widget(at.button_group, "inspect-cam-method").value == "Grad-CAM++"
+    assert _tab_widget(at.selectbox, "inspect-cam-layer").value == "features.0"
+    assert _tab_widget(at.number_input, "inspect-cam-index").value == 5
+    assert "Grad-CAM++ weights the layer's feature maps by the class's positive gradients" in shown(at)
+    # another subject starts from its own defaults: an mlp has no convolution, so Saliency, its one method
+    at.session_state["inspect-model-image"] = "mlp"
+    at.run()
+    clean(at)
+    assert _tab_widget(at.button_group, "inspect-cam-method-plain").value == "Saliency"
+
+
 def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_page(runs_dir):
     """A visitor set up the Train form and, another day (a new session), opened one of their runs from the Runs
     page: the form held that run's settings, as it should. Closing the run kept those as the visitor's own,

@@ -48,15 +48,19 @@ FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("
          "search": ("search_", "sp_", "attach_"),
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
          # The Inspect page's open tab, and the new model set up there (a reload had brought back the newest saved
-         # run in its place: a learner's check); a tab's own settings stay for the session (ui/inspect_tabs.kept).
+         # run in its place: a learner's check).
          "inspect": ("inspect-tab", "inspect-source", "inspect-task", "inspect-model-", "inspect-new-", "inspect-seed",
                      "inspect-lookback", "inspect-horizon", "inspect-features", "inspect-image-data",
-                     "inspect-series-source")}
+                     "inspect-series-source"),
+         # What is set inside its tabs (ui/inspect_tabs.kept), a draft of its own: a key per subject viewed, whose
+         # bound must not push the model set up above out of its draft.
+         "inspect-tabs": ("inspect-summary-", "inspect-module", "inspect-init-", "inspect-dropout-", "inspect-hook-",
+                          "inspect-cam-", "inspect-sal-")}
 # Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
 # has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
 # MAX_RUN_DRAFTS); and the leaderboard's budget, no setting of a training run: kept beside one's address, an old
 # 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
-WHOLE_VISIT = {"runs", "inspect", "board"}
+WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
@@ -153,7 +157,7 @@ def kept(key: str, *, options: Iterable | None = None, default: str | None = Non
 
 def register(key: str) -> None:
     """Keep `key`'s value in the draft (a widget's, or a plain value a form keeps beside its widgets). A key of
-    no form in FORMS (an Inspect tab's settings) keeps its value for the session only."""
+    no form in FORMS keeps its value for the session only."""
     if form_of(key) is None:
         return
     st.session_state.setdefault(_KEYS, set()).add(key)

@@ -6,14 +6,15 @@ with `unchanged_badge`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 import pandas as pd
 import streamlit as st
 import torch
 
+from ui import drafts
 from ui import inspect_views as views
-from ui.form import PERSIST
 from zoo import explain as ze
 from zoo import inspect as zi
 from zoo.initialisation import INITS
@@ -22,12 +23,18 @@ from zoo.registry import get_task
 TREE_ROWS = 20   # the module table's rows on screen (a CNN has 16 modules; a Transformer scrolls)
 
 
-def kept(name: str, subject=None) -> dict:
-    """A tab's widget `key` and `persist_state`: only the open tab draws its widgets, and Streamlit forgets a
-    widget's value the run it is not drawn, so a batch size set on Summary came back at the run's after a look
-    at Internals (a learner's check). Given `subject`, the value is the subject's own (a layer, an image index,
-    a batch size whose default is the run's): another run starts from its own defaults, not the last one's."""
-    return {"key": f"inspect-{name}" + (f"::{subject.key}" if subject is not None else ""), "persist_state": PERSIST}
+def kept(name: str, subject=None, **declared) -> dict:
+    """A tab's widget `key`, `persist_state` and declared default (ui/drafts.kept: `options`, or `default` with the
+    widget's default argument's name, and `fallback`). Only the open tab draws its widgets, and Streamlit forgets a
+    widget's value the run it is not drawn, so a batch size set on Summary came back at the run's after a look at
+    Internals (a learner's check); and a reload kept the open tab but not what was set in it, Grad-CAM++ at
+    features.0 back at Grad-CAM at the last layer (another): each value is in the visitor's draft (the form
+    `inspect-tabs`, ui/drafts.py). Given `subject`, the value is the subject's own (a layer, an image index, a
+    batch size whose default is the run's): another run starts from its own defaults, not the last one's. Its
+    key holds a digest of the subject's (a new model's is its whole configuration), so that the draft's bound
+    keeps many subjects."""
+    suffix = "" if subject is None else "::" + hashlib.sha1(subject.key.encode()).hexdigest()[:12]
+    return drafts.kept(f"inspect-{name}{suffix}", **declared)
 
 
 def unchanged_badge(model, before: dict) -> None:
@@ -43,11 +50,12 @@ def summary_tab(subject) -> None:
     """Summary: the layer table from torchinfo, with the totals."""
     model, shape = subject.model, subject.shape
     c1, c2 = st.columns(2)
-    batch_size = c1.number_input("Batch size", 1, 8192, int(subject.batch_size), **kept("summary-batch", subject),
-                                 help="shapes, mult-adds and memory are for a batch this large")
+    batch_size = c1.number_input("Batch size", 1, 8192, help="shapes, mult-adds and memory are for a batch this large",
+                                 **kept("summary-batch", subject, default="value", fallback=int(subject.batch_size)))
     precisions = list(zi.PRECISION_DTYPES)
-    precision = c2.segmented_control("Precision", precisions, **kept("summary-precision", subject),
-                                     default=subject.precision if subject.precision in precisions else "fp32",
+    precision = c2.segmented_control("Precision", precisions,
+                                     **kept("summary-precision", subject, default="default",
+                                            fallback=subject.precision if subject.precision in precisions else "fp32"),
                                      help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
     before = zi.state_snapshot(model)
     summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
@@ -95,8 +103,9 @@ def internals_tab(subject) -> None:
     with right:
         names = [t["name"] for t in tree]
         weighted = zi.weighted_layers(model)
-        picked = st.selectbox("Module", names, **kept("module", subject),
-                              index=names.index(weighted[0]) if weighted else 0,
+        picked = st.selectbox("Module", names,
+                              **kept("module", subject, options=names,
+                                     fallback=names.index(weighted[0]) if weighted else 0),
                               format_func=lambda n: f"{n or '(model)'} · {type(model.get_submodule(n)).__name__}")
         info = zi.module_internals(model, picked)
         # Wrapped: in the narrow right column a Conv2d's repr ran past the box, its "# eval mode" out of sight.
@@ -149,9 +158,10 @@ def init_lab_tab(subject) -> None:
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,
                              # every scheme the sentence above speaks of (N(0, 0.01) was only in the list)
-                             default=["default", "xavier_normal", "kaiming_normal", "normal", "zeros"],
-                             **kept("init-schemes"), format_func=lambda s: views.SCHEME_LABELS.get(s, s))
-    steps = c2.slider("SGD steps for the symmetry check", 0, 30, 5, **kept("init-steps"),
+                             **kept("init-schemes", default="default",
+                                    fallback=["default", "xavier_normal", "kaiming_normal", "normal", "zeros"]),
+                             format_func=lambda s: views.SCHEME_LABELS.get(s, s))
+    steps = c2.slider("SGD steps for the symmetry check", 0, 30, **kept("init-steps", default="value", fallback=5),
                       help="plain SGD (lr 0.05) on 32 samples, then count the units that still differ")
     st.caption("Try it under **New model**: an mlp with depth 6 and activation tanh, then relu; compare Xavier "
                "with He. A std of exactly 0 (zero init) is drawn at 10⁻¹².")
@@ -160,7 +170,7 @@ def init_lab_tab(subject) -> None:
                                      json.dumps(dataclasses.asdict(shape)), s, steps, x, y) for s in schemes}
     if labs:
         st.plotly_chart(views.activation_std_figure(labs), key="inspect-init-std", config={"displaylogo": False})
-        hist_scheme = st.selectbox("Weight histograms for", schemes, key="inspect-init-hist",
+        hist_scheme = st.selectbox("Weight histograms for", schemes, **kept("init-hist", options=schemes, fallback=0),
                                    format_func=lambda s: views.SCHEME_LABELS.get(s, s))
         if hist_scheme in labs:
             st.plotly_chart(views.weight_hist_figure(labs[hist_scheme]), key="inspect-init-hist-fig",
@@ -216,7 +226,8 @@ def modes_tab(subject) -> None:
     if not drops and not norms and not report["internal_dropout"]:
         st.info("This model has no Dropout or BatchNorm, so train() and eval() give the same output.",
                 icon=":material/info:")
-    p = st.slider("Try nn.Dropout(p) on a vector of ones", 0.0, 0.9, 0.5, 0.05, **kept("dropout-p"))
+    p = st.slider("Try nn.Dropout(p) on a vector of ones", 0.0, 0.9, step=0.05,
+                  **kept("dropout-p", default="value", fallback=0.5))
     demo = zi.dropout_demo(p, n=12)
     st.dataframe(pd.DataFrame({"train()": demo["train"], "eval()": demo["eval"]}).T
                  .rename(columns=lambda i: f"x{i}"), width="stretch")
@@ -248,8 +259,9 @@ def hooks_tab(subject) -> None:
     layers = zi.hookable_layers(model)
     default = zi.weighted_layers(model)[:6] or layers[:4]
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
-    chosen = c1.multiselect("Layers to hook", layers, default=default, **kept("hook-layers", subject))
-    mode = c2.segmented_control("Mode", ["eval", "train"], default="eval", **kept("hook-mode"))
+    chosen = c1.multiselect("Layers to hook", layers,
+                            **kept("hook-layers", subject, default="default", fallback=default))
+    mode = c2.segmented_control("Mode", ["eval", "train"], **kept("hook-mode", default="default", fallback="eval"))
     run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
                         icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
     if not chosen:
@@ -307,7 +319,7 @@ def explain_tab(subject) -> None:
     c1, c2, c3, c4 = st.columns([1, 1.5, 1, 1])
     classifies = get_task(subject.task).classifies
     index = int(c1.number_input(f"Test {'image' if classifies else 'window'} (0 to {n - 1})",
-                                0, n - 1, 0, **kept("cam-index", subject)))
+                                0, n - 1, **kept("cam-index", subject, default="value", fallback=0)))
     x = subject.x_test[index:index + 1]
     if not subject.trained:
         st.caption("These weights are untrained: the maps show what a random network looks at.")
@@ -316,13 +328,15 @@ def explain_tab(subject) -> None:
         methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
         # A key of its own for models without convolutions (Saliency only), kept while not drawn: the
         # choice made for a CNN comes back with the CNN, not the Saliency an MLP had to show.
-        method = c2.segmented_control("Method", methods, default=methods[0], persist_state=PERSIST,
-                                      key="inspect-cam-method" if convs else "inspect-cam-method-plain") or methods[0]
-        layer = c3.selectbox("Layer", convs or ["(input)"], index=len(convs) - 1 if convs else 0,
-                             **kept("cam-layer", subject), disabled=method == "Saliency",
+        method = c2.segmented_control("Method", methods, **kept("cam-method" if convs else "cam-method-plain",
+                                                                default="default", fallback=methods[0])) or methods[0]
+        layer = c3.selectbox("Layer", convs or ["(input)"],
+                             **kept("cam-layer", subject, options=convs or ["(input)"],
+                                    fallback=len(convs) - 1 if convs else 0), disabled=method == "Saliency",
                              help="any convolution; the default is the last one")
         names = subject.class_names or [str(i) for i in range(shape.num_classes)]
-        target = c4.selectbox("Explain class", ["predicted", *range(len(names))], **kept("cam-target", subject),
+        targets = ["predicted", *range(len(names))]
+        target = c4.selectbox("Explain class", targets, **kept("cam-target", subject, options=targets, fallback=0),
                               format_func=lambda v: v if v == "predicted" else f"{v} · {names[v]}")
         target = None if target == "predicted" else int(target)
         if not convs:
@@ -361,8 +375,8 @@ def explain_tab(subject) -> None:
         unchanged_badge(model, before)
     else:
         horizon = shape.horizon
-        step = c2.selectbox("Explain forecast step", ["all steps", *range(1, horizon + 1)],
-                            **kept("sal-step", subject))
+        steps = ["all steps", *range(1, horizon + 1)]
+        step = c2.selectbox("Explain forecast step", steps, **kept("sal-step", subject, options=steps, fallback=0))
         target = None if step == "all steps" else int(step) - 1
         before = zi.state_snapshot(model)
         result = ze.saliency(model, x, target=target)
