@@ -496,10 +496,14 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     # Which windows a page fitted is no setting: a page's run and its own reproduce command have the same spec.
     page_run = ExperimentSpec(task="series", data="ETTh1", model="linear", windows_fitted=["lookback"]).to_dict()
     assert spec_diff({"p": page_run, "c": {**page_run, "windows_fitted": []}}).empty
-    # A model parameter one run sets: "(default)" where the other's model has it, "—" where it has none.
+    # A model parameter one run sets: its default where the other's model has it (a bare "(default)" hid the
+    # value: a learner's check), "—" where it has none; the default set by hand is no difference
     lstm = ExperimentSpec(model="lstm", model_params={"hidden_size": 256}).to_dict()
     rnn, mlp = ExperimentSpec(model="rnn").to_dict(), ExperimentSpec(model="mlp").to_dict()
-    assert list(spec_diff({"l": lstm, "r": rnn, "m": mlp}).loc["model.hidden_size"]) == ["256", "(default)", "—"]
+    assert list(spec_diff({"l": lstm, "r": rnn, "m": mlp}).loc["model.hidden_size"]) == ["256", "128 (default)", "—"]
+    cnn = ExperimentSpec(model="cnn", model_params={"batch_norm": True, "channels1": 6}).to_dict()
+    diff = spec_diff({"set": cnn, "plain": ExperimentSpec(model="cnn").to_dict()})
+    assert list(diff.index) == ["model.batch_norm"] and list(diff.iloc[0]) == ["True", "False (default)"]
 
 
 def test_where_specs_differ_names_fields_as_the_forms_do_and_leaves_out_an_unused_momentum():
@@ -509,7 +513,7 @@ def test_where_specs_differ_names_fields_as_the_forms_do_and_leaves_out_an_unuse
     from zoo.spec import ExperimentSpec
 
     adam = {"a": ExperimentSpec(model="cnn", momentum=0.99, limit_train=500).to_dict(),
-            "b": ExperimentSpec(model="cnn", momentum=0.9, model_params={"batch_norm": False}).to_dict()}
+            "b": ExperimentSpec(model="cnn", momentum=0.9, model_params={"batch_norm": True}).to_dict()}
     assert list(spec_diff(adam).index) == ["limit_train", "model.batch_norm"]
     assert [field_label(f) for f in spec_diff(adam).index] == ["training samples (limit_train)", "batch norm (model)"]
     sgd = {**adam, "b": ExperimentSpec(model="cnn", optimizer="sgd", momentum=0.9).to_dict()}

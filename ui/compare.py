@@ -220,19 +220,21 @@ def field_label(field: str) -> str:
 def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     """Fields as rows, runs as columns; only the fields where the runs differ unless `show_all`.
 
-    A model parameter one run sets and another leaves at its default shows as `(default)` there."""
+    A model parameter one run sets and another leaves at its default shows as that default, `128 (default)`
+    there (a bare "(default)" hid the value: a learner's check), and is no difference from a run that sets 128."""
     flats = {run_id: flatten_spec(spec) for run_id, spec in specs.items()}
     fields: list[str] = []
     for flat in flats.values():
         fields += [f for f in flat if f not in fields]
     table: dict[str, list[Any]] = {}
     for run_id, flat in flats.items():
-        declared = _declared_model_params(specs[run_id])
-        table[run_id] = [_cell(flat.get(f, "(default)" if f.startswith("model.") and f[len("model."):] in declared
-                                        else None)) for f in fields]
+        defaults = _model_param_defaults(specs[run_id])
+        table[run_id] = [_cell(flat[f]) if f in flat else
+                         f"{_cell(defaults[f[len('model.'):]])}{DEFAULT_MARK}"
+                         if f.startswith("model.") and f[len("model."):] in defaults else _cell(None) for f in fields]
     frame = pd.DataFrame(table, index=fields)
     if not show_all and len(specs) > 1:
-        differs = frame.apply(lambda row: len(set(map(str, row.values))) > 1, axis=1)
+        differs = frame.apply(lambda row: len({v.removesuffix(DEFAULT_MARK) for v in row.values}) > 1, axis=1)
         frame = frame[differs]
     # The fields every run has first, then a leaderboard's own, then those a leaderboard lacks: beside a
     # training run it lacks some twenty training fields, which otherwise buried its budget and pick.
@@ -244,19 +246,22 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     return frame
 
 
-def _declared_model_params(spec: dict) -> set[str]:
-    """The hyperparameters the run's model declares: one it leaves unset is at its default; one it does
-    not have (an mlp's hidden_size beside an lstm) is no setting of it at all."""
+DEFAULT_MARK = " (default)"
+
+
+def _model_param_defaults(spec: dict) -> dict[str, Any]:
+    """The hyperparameters the run's model declares, with their defaults: one it leaves unset is at its default;
+    one it does not have (an mlp's hidden_size beside an lstm) is no setting of it at all."""
     from zoo.registry import SpecError, get_model
 
     try:
-        return {h.name for h in get_model(str(spec.get("model")), spec.get("task")).hparams()}
+        return {h.name: h.default for h in get_model(str(spec.get("model")), spec.get("task")).hparams()}
     except SpecError:   # a leaderboard, a model no longer registered
-        return set()
+        return {}
 
 
 def _cell(value: Any) -> str:
-    # One type per column (str) so that mixed values (5 vs "(default)") display and compare cleanly.
+    # One type per column (str) so that mixed values (5 vs "128 (default)") display and compare cleanly.
     if value is None:
         return "—"
     if isinstance(value, float):
