@@ -4,6 +4,7 @@ unchecked; no page offers a server path; visitors keep to their own runs.
 """
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import subprocess
@@ -989,6 +990,63 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
     at.session_state["visitor"] = "c" * 32
     at.run()
     assert not at.button(key="train-start").disabled and not at.error
+
+
+def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(demo_on, monkeypatch):
+    """The Inspect page runs its passes in the server's own process: a visitor's Transformer over a lookback of
+    1,000 at the Summary's batch of 128 took the shared server from 1.9 to 6.4 GB, and the batch box goes to 8,192
+    (a demo visitors' check). Every inspection that runs the model is refused past the cap, before its pass
+    (zoo/demo.check_inspection), the same model on a smaller batch runs, and outside the demo nothing is."""
+    from zoo import explain as ze
+    from zoo import inspect as zi
+    from zoo.inspect.summary import training_memory
+    from zoo.registry import DataShape, build
+
+    shape = DataShape(task="series", lookback=256, n_features=1, horizon=24)
+    model = build("transformer", shape, {}).eval()
+    per_sample, fixed = training_memory(model, shape)   # about 8.7 MB a sample and 1.1 MB
+    cap = math.ceil((fixed + 6 * per_sample) / 1e6)
+    fits = int((cap * 1e6 - fixed) // per_sample)   # the batch that fits in the cap
+    assert 6 <= fits < 64, fits
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", str(cap))
+    big, small = torch.zeros(fits + 1, 256, 1), torch.zeros(fits, 256, 1)
+    refused = rf"holds at most {cap} MB, and \w+ with these settings would hold about [\d,]+ MB on {{}} samples of " \
+              r"shape \[256, 1\]; lower the batch size, the lookback or the model's size"
+    passes = {"summary": lambda x: zi.summarize(model, example=x), "modes": lambda x: zi.compare_modes(model, x),
+              "precisions": lambda x: zi.compare_precisions(model, x), "hooks": lambda x: zi.capture(model, x),
+              "saliency": lambda x: ze.saliency(model, x),
+              "init lab": lambda x: zi.init_lab("transformer", shape, {}, x, "default")}
+    for name, run in passes.items():
+        with pytest.raises(SpecError, match=refused.format(fits + 1)):
+            run(big)
+        run(small)   # within the cap: runs
+    with pytest.raises(SpecError, match=refused.format("8,192")):
+        zi.summarize(model, shape, batch_size=8192)
+    cnn = build("cnn", DataShape(task="image", channels=1, height=28, width=28, num_classes=10), {})
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "0")
+    with pytest.raises(SpecError, match=r"on 1 sample of shape \[1, 28, 28\]"):
+        ze.grad_cam(cnn, torch.zeros(1, 1, 28, 28))
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    zi.summarize(model, example=big)
+    ze.grad_cam(cnn, torch.zeros(1, 1, 28, 28))
+
+
+def test_the_inspect_page_says_a_pass_past_the_memory_cap_and_keeps_working(demo_on, runs_dir, monkeypatch):
+    """The refusal is said in the tab, beside the setting to change; the page and its other tabs go on."""
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "1")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
+    at.session_state["visitor"] = "c" * 32
+    for key, value in {"inspect-source": "New model", "inspect-task": "series", "inspect-model-series": "transformer",
+                       "inspect-tab": "Summary"}.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e for e in at.error if "runs a model for a look inside it only where a pass holds at most 1 MB" in e.value
+            and "lower the batch size" in e.value], [e.value for e in at.error]
+    at.session_state["inspect-tab"] = "Internals"   # no pass: shown
+    at.run()
+    assert not at.exception and not at.error
+    assert at.dataframe   # the module table
 
 
 def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on, monkeypatch, tmp_path):

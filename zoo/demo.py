@@ -15,7 +15,9 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
+import weakref
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -177,6 +179,44 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
         raise SpecError(f"this hosted demo trains a model whose training step holds at most {c.train_memory_mb:,} MB, "
                         f"and {spec.model} with these settings ({what}batches of {spec.batch_size}) would hold {about}; "
                         f"lower the batch size{', the lookback' if what else ''} or the model's size.")
+
+
+def check_inspection(model, sample_shape, batch_size: int, model_name: str | None = None) -> None:
+    """Refuse, on the hosted demo, a look inside `model` (zoo/inspect, zoo/explain) whose pass over `batch_size`
+    samples of `sample_shape` (one sample's input shape) would hold more than the training step's cap. The Inspect
+    page runs these in the server's own process, not in a job's worker: a visitor's Transformer over a lookback
+    of 1,000 at the Summary's batch of 128 took the server from 1.9 to 6.4 GB, and the batch box goes to 8,192
+    (a demo visitors' check). Measured as check_memory measures a run (the forward and backward's keep and four
+    copies of the weights), once per model and shape."""
+    c = caps()
+    if c is None:
+        return
+    per_sample, fixed = _inspection_memory(model, tuple(sample_shape))
+    needed = (per_sample * batch_size + fixed) / 1e6
+    if needed > c.train_memory_mb:
+        about = f"about {needed:,.0f} MB" if math.isfinite(needed) else f"more than {c.train_memory_mb:,} MB"
+        name = model_name or type(model).__name__
+        raise SpecError(f"this hosted demo runs a model for a look inside it only where a pass holds at most "
+                        f"{c.train_memory_mb:,} MB, and {name} with these settings would hold {about} on "
+                        f"{batch_size:,} sample{'s' if batch_size != 1 else ''} of shape {list(sample_shape)}; "
+                        f"lower the batch size, the lookback or the model's size.")
+
+
+_MEASURED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> {sample shape: (per sample, fixed)}
+_MEASURING = threading.Lock()
+
+
+def _inspection_memory(model, sample_shape: tuple) -> tuple[float, int]:
+    import torch
+
+    from zoo.inspect.summary import training_memory
+
+    with _MEASURING:
+        known = _MEASURED.setdefault(model, {})
+        if sample_shape not in known:
+            with torch.random.fork_rng(devices=[]):   # its train-mode forwards draw dropout masks: not the caller's
+                known[sample_shape] = training_memory(model, sample_shape, limit=memory_limit())
+        return known[sample_shape]
 
 
 def memory_limit() -> float | None:

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from zoo.inspect.guards import HookSet, _cudnn_for_backward, model_place, preserved
+from zoo.inspect.guards import HookSet, _cudnn_for_backward, model_place, preserved, within_demo_room
 from zoo.registry import SpecError, get_task
 
 METHODS = ("gradcam", "gradcam++")
@@ -99,6 +99,7 @@ def grad_cam(model: nn.Module, x: torch.Tensor, *, target=None, layer: str | Non
     x = _as_batch(x, 4).to(device=device, dtype=dtype).clone()
     if x.dim() != 4:
         raise SpecError(f"Grad-CAM needs images (batch, channels, height, width), not shape {list(x.shape)}.")
+    within_demo_room(model, x)
     kept: dict[str, torch.Tensor] = {}
 
     def hook(module, args, output):
@@ -169,6 +170,7 @@ def saliency(model: nn.Module, x: torch.Tensor, *, target=None) -> SaliencyResul
     image = x.dim() == 4
     if not image and x.dim() == 2:
         x = x.unsqueeze(0)
+    within_demo_room(model, x)
     with preserved(model):
         model.eval()
         with torch.enable_grad(), _cudnn_for_backward(model, x):

@@ -129,6 +129,16 @@ def preserved(model: nn.Module, *, buffers: bool = False) -> Iterator[nn.Module]
                     current.copy_(value.to(device=current.device, dtype=current.dtype))
 
 
+def within_demo_room(model: nn.Module, x: torch.Tensor) -> None:
+    """Every inspection that runs the model calls this first: on the hosted demo, a batch `x` whose pass would
+    hold more than the demo allows is refused before it runs (zoo/demo.check_inspection: the page runs it in the
+    server's own process). Nothing outside the demo."""
+    from zoo import demo
+
+    if x.dim() >= 1:
+        demo.check_inspection(model, tuple(x.shape[1:]), int(x.shape[0]))
+
+
 @contextmanager
 def inplace_disabled(model: nn.Module) -> Iterator[nn.Module]:
     """Turn off `inplace=True` on every submodule that has the flag (ReLU, Dropout, ...) for a while.

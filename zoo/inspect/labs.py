@@ -25,6 +25,7 @@ from zoo.inspect.guards import (
     inplace_disabled,
     model_place,
     preserved,
+    within_demo_room,
 )
 from zoo.registry import DataShape, SpecError, get_task
 
@@ -125,6 +126,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     for module in model.modules():
         if isinstance(module, BATCHNORMS):
             module.train()
+    within_demo_room(model, x)
 
     weights = []
     picker = torch.Generator().manual_seed(seed)
@@ -201,6 +203,7 @@ def compare_modes(model: nn.Module, x: torch.Tensor, *, seed: int = 0) -> dict:
     eval mode it uses the running stats. The caller's model is not touched (its running stats
     would change), so this works on a deep copy.
     """
+    within_demo_room(model, x)
     work = copy.deepcopy(model)
     x = x.detach().to(*model_place(work))
     layers = [(n, m) for n, m in work.named_modules() if isinstance(m, DROPOUTS + BATCHNORMS)]
@@ -281,6 +284,7 @@ def _internal_dropout(model: nn.Module) -> list[dict]:
 def compare_precisions(model: nn.Module, x: torch.Tensor, precisions=("fp32", "fp16", "bf16", "fp64")) -> list[dict]:
     """The model cast to each precision (a copy): bytes of its parameters and how far its output
     is from the fp32 output on the same batch, in eval mode."""
+    within_demo_room(model, x)
     device, _ = model_place(model)
     x = x.detach().to(device)
     reference_model = copy.deepcopy(model).to(torch.float32).eval()
@@ -372,6 +376,7 @@ def capture(model: nn.Module, x: torch.Tensor, layers: list[str] | None = None, 
         if name not in modules or not name:
             raise SpecError(f"the model has no layer {name!r}; pick from {', '.join(hookable_layers(model)[:12])}"
                             f"{', ...' if len(hookable_layers(model)) > 12 else ''}.")
+    within_demo_room(model, x)
     try:
         return _capture(model, modules, x, layers, y, mode, keep, "module")
     except RuntimeError as exc:

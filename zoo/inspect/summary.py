@@ -17,6 +17,7 @@ from zoo.inspect.guards import (
     _is_parametrization_internal,
     model_place,
     preserved,
+    within_demo_room,
 )
 from zoo.registry import DataShape, SpecError
 
@@ -138,6 +139,7 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
     else:
         example = example.detach().to(device=device, dtype=dtype if example.is_floating_point() else None)
         batch_size = example.shape[0]
+    within_demo_room(model, example)
     names = {id(m): n for n, m in reversed(list(model.named_modules(remove_duplicate=False)))}
 
     with _SUMMARY_LOCK, preserved(model):
@@ -231,7 +233,7 @@ class _OverLimit(Exception):
     pass
 
 
-def training_memory(model: nn.Module, shape: DataShape, limit: float | None = None) -> tuple[float, int]:
+def training_memory(model: nn.Module, shape: DataShape | tuple, limit: float | None = None) -> tuple[float, int]:
     """(bytes a sample adds, bytes that do not grow with the batch) to a training step of `model`: the tensors
     autograd keeps for the backward pass, measured on forwards of 2 and 4 samples in train mode (each storage
     once, the weights' own left out; the slope is what a sample adds, and what does not grow, such as a
@@ -243,8 +245,11 @@ def training_memory(model: nn.Module, shape: DataShape, limit: float | None = No
     5,000 steps) never holds more than about that much. Where 4 samples pass it, the slope is read from 1 and 2,
     and where 2 do, one sample's whole keep is taken (a batch of 1 to 3 may still fit); where 1 does, a sample
     counts as infinite. The model comes back as it was: its train/eval flags and its buffers (batch norm's
-    running statistics)."""
+    running statistics). `shape`: the data's, or one sample's input shape (zoo/demo.check_inspection)."""
     import math
+
+    sample_shape = tuple(shape.input_shape()) if isinstance(shape, DataShape) else tuple(shape)
+    device, dtype = model_place(model)
 
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
     fixed = 4 * sum(p.numel() * p.element_size() for p in model.parameters())
@@ -263,7 +268,7 @@ def training_memory(model: nn.Module, shape: DataShape, limit: float | None = No
             return t
 
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            model(torch.zeros((n, *shape.input_shape())))
+            model(torch.zeros((n, *sample_shape), device=device, dtype=dtype))
         return sum(saved.values())
 
     def per_sample() -> float:
