@@ -120,6 +120,40 @@ def test_a_leaderboard_is_capped_and_counted_as_the_visitors(demo_on, runs_dir, 
     assert summary["run_id"] in demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
 
 
+def test_a_leaderboards_zoo_models_train_within_the_training_samples_cap(demo_on, runs_dir, tmp_path, monkeypatch):
+    """A board on a 40,000-row upload trained its zoo models on 25,600 windows where a run of one model was refused
+    past the demo's 20,000 (a demo visitors' check). Each fit of a zoo model takes the latest windows within the cap,
+    the board says so, and the baselines read every row."""
+    import zoo.engine
+    from tests.test_leaderboard import monthly_csv
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    trained = []
+    real_fit = zoo.engine.fit
+
+    def fit(spec, *, data=None, **kwargs):   # the real fit, its training windows counted
+        trained.append((len(data.x_train), data.x_train[-1].clone()))
+        return real_fit(spec, data=data, **kwargs)
+
+    monkeypatch.setattr(zoo.engine, "fit", fit)
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "40")
+    spec = LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, season=12, models="linear",
+                           budget=120)
+    summary = run_leaderboard(spec, runs_dir=runs_dir)
+    assert trained and all(n <= 40 for n, _ in trained), [n for n, _ in trained]
+    assert [n for n, _ in trained].count(40) >= 2   # the folds had more: cut to the cap
+    note = next(n for n in summary["notes"] if n.startswith("on this hosted demo a model of the zoo trains on at "
+                                                            "most 40 windows"))
+    assert "the latest 40" in note and "the baselines and the classical models read every row" in note
+    capped_last = trained[-1][1]
+    # Outside the demo: every window, the latest the same as under the cap (the cut takes the first ones away)
+    trained.clear()
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    summary = run_leaderboard(spec, runs_dir=runs_dir)
+    assert max(n for n, _ in trained) > 40 and torch.equal(trained[-1][1], capped_last)
+    assert not any("hosted demo" in n for n in summary["notes"])
+
+
 def test_the_wall_time_cap_ends_a_job_as_stopped_with_its_best_checkpoint(monkeypatch, runs_dir):
     from zoo.jobs import JobManager, submit_training
     from zoo.runs import load_run

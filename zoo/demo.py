@@ -100,6 +100,13 @@ def check_spec(spec, n_train: int | None = None) -> None:
                         f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
 
 
+def train_samples_cap() -> int | None:
+    """The most training samples one model may train on (a leaderboard's zoo models too:
+    zoo/leaderboard/candidates.fit_windows); None outside the demo."""
+    c = caps()
+    return None if c is None else c.train_samples
+
+
 def known_train_samples(spec) -> int | None:
     """The training samples a spec would use, where the task's catalogue knows its datasets' sizes
     (images) without reading them; None for a CSV (known once it is windowed)."""

@@ -117,6 +117,20 @@ def _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, s
     return stopped_by_user
 
 
+def _demo_cap_note(rows, plan) -> str | None:
+    """On the hosted demo, where its cap on training samples cut the zoo models' fits (candidates.fit_windows)."""
+    from zoo import demo
+    from zoo.leaderboard.candidates import fit_windows
+
+    cap = demo.train_samples_cap()
+    every = fit_windows(plan, plan.test_start, capped=False)[1]
+    if not cap or every <= cap or not any(r["kind"] == "zoo" and r["status"] == "done" for r in rows):
+        return None
+    return (f"on this hosted demo a model of the zoo trains on at most {cap:,} windows (its cap on training "
+            f"samples): each fit took the latest {cap:,} (the test part's fit had {every:,}); the baselines and "
+            "the classical models read every row.")
+
+
 def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, started, clock, writer,
             emit) -> dict:
     plan, sf = board.plan, board.sf
@@ -148,6 +162,9 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
                                 "best three forecast better than taking the one with the lowest validation "
                                 "score, or choosing how many to take on validation (the project's BENCHMARKS.md, "
                                 "\"Choosing the pick on development series\").")
+    capped = _demo_cap_note(rows, plan)
+    if capped:
+        summary["notes"].append(capped)
     no_zoo = _no_zoo_model_note(rows, spec.budget)
     if no_zoo and not stopped_by_user:
         summary["notes"].insert(0, no_zoo)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -249,16 +250,22 @@ class Zoo(Candidate):
             return self._fit_and_forecast(board, fit_end, origins, future, should_stop)
 
     def _fit_and_forecast(self, board, fit_end, origins, future, should_stop):
+        from zoo import demo
         from zoo.data.base import TensorData
         from zoo.engine import fit
         from zoo.forecast import predict
         from zoo.registry import DataShape
 
         H, L = board.plan.horizon, board.plan.lookback
-        holdout, _ = fit_windows(board.plan, fit_end)
+        holdout, n_train = fit_windows(board.plan, fit_end)
         ws = board.windows(fit_end, _end(board, origins, future), holdout=holdout)
-        spec = self.spec(board, len(ws.train_starts))
+        n_train = min(n_train, len(ws.train_starts))   # the same outside the demo
+        spec = self.spec(board, n_train)
         tensors = ws.tensors()
+        # The hosted demo's cap on training samples (zoo/demo.py), as a one-model run has it: the latest windows,
+        # nearest the origins (views: nothing copied). A board on a 40,000-row upload trained its zoo models on
+        # 25,600 windows where a run of one was refused past 20,000 (a demo visitors' check).
+        tensors["x_train"], tensors["y_train"] = tensors["x_train"][-n_train:], tensors["y_train"][-n_train:]
         # No test split for the engine: its test loss would read the rows from fit_end on and go unused
         # (the origins are forecast below, after the fit); on a long series it is the fold's largest
         # split, evaluated in full.
@@ -276,7 +283,9 @@ class Zoo(Candidate):
             # on them too, for as many epochs as early stopping kept. (The engine still reads a
             # validation part: the holdout, now trained on, so the weights kept are about the last.)
             spec = dataclasses.replace(spec, epochs=result.best_epoch, patience=0)
-            every = dataclasses.replace(data, **dict(zip(("x_train", "y_train"), ws.train_and_val())))
+            cap = demo.train_samples_cap() or 0   # the latest windows within the demo's cap, as above ([-0:]: all)
+            every = dataclasses.replace(data, **{name: t[-cap:] for name, t in zip(("x_train", "y_train"),
+                                                                                    ws.train_and_val())})
             result = fit(spec, data=every, should_stop=should_stop)
             if result.status == "stopped":
                 raise Stopped()
@@ -311,15 +320,19 @@ def model_size_windows(board) -> int:
     return fit_windows(board.plan, board.plan.test_start)[1]
 
 
-def fit_windows(plan, fit_end: int) -> tuple[int, int]:
+def fit_windows(plan, fit_end: int, capped: bool = True) -> tuple[int, int]:
     """(holdout rows, training windows) of a zoo model's fit before `fit_end`. Two units: the holdout
     (early stopping's) is the last rows before `fit_end`, HOLDOUT_SHARE of the windows whose targets
     end before it and at least H rows, and holds the windows whose targets lie in those rows (holdout -
-    H + 1 of them); the training windows' targets end before the holdout's rows start (`Board.windows`)."""
+    H + 1 of them); the training windows' targets end before the holdout's rows start (`Board.windows`).
+    On the hosted demo, at most its cap on training samples (unless not `capped`): the latest windows
+    (`Zoo._fit_and_forecast`)."""
+    from zoo import demo
+
     H, L = plan.horizon, plan.lookback
     n_fit = fit_end - L - H + 1   # windows whose targets end before fit_end
     holdout = max(H, int(round(HOLDOUT_SHARE * max(n_fit, 1))))
-    return holdout, max(1, n_fit - holdout)
+    return holdout, min(max(1, n_fit - holdout), (capped and demo.train_samples_cap()) or math.inf)
 
 
 # ---------------------------------------------------------------------------------------------
