@@ -1222,6 +1222,8 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     assert _tab_widget(at.selectbox, "inspect-cam-layer").value == "features.0"
     assert _tab_widget(at.number_input, "inspect-cam-index").value == 5
     assert "Grad-CAM++ weights the layer's feature maps by the class's positive gradients" in shown(at)
+    # a digit's class reads "3", not "3 · 3" (a learner's check)
+    assert _tab_widget(at.selectbox, "inspect-cam-target").options[:4] == ["predicted", "0", "1", "2"]
     # another subject starts from its own defaults: an mlp has no convolution, so Saliency, its one method
     at.session_state["inspect-model-image"] = "mlp"
     at.run()

@@ -596,6 +596,18 @@ def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_ha
     assert _by_key(at.number_input, "inspect-cam-index").value == 0
 
 
+def test_the_internals_tables_say_a_scalar_buffer_is_one():
+    """A learner's check: BatchNorm's 0-d num_batches_tracked showed its shape as a dash, as if it had none."""
+    from ui.inspect_views import tensor_frame
+    from zoo import inspect as zi
+    from zoo.registry import DataShape, build
+
+    cnn = build("cnn", DataShape(task="image", channels=1, height=28, width=28, num_classes=10), {"batch_norm": True})
+    frame = tensor_frame(zi.module_internals(cnn, "features.1")["buffers"], ("persistent",))
+    assert dict(zip(frame["name"], frame["shape"])) == {"running_mean": "6", "running_var": "6",
+                                                          "num_batches_tracked": "scalar"}
+
+
 def test_the_inspect_run_box_declares_the_run_it_shows_as_its_default(trained_runs, monkeypatch):
     """A run opened by its address, not the newest: the browser builds the Run box from its declared default when
     a click comes before it has kept the value the page set, and sent the newest run back (the Grad-CAM browser

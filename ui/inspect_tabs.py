@@ -97,6 +97,7 @@ def internals_tab(subject) -> None:
         shown = min(len(tree), TREE_ROWS)
         st.dataframe(views.tree_frame(tree), hide_index=True, width="stretch", key="inspect-tree",
                      column_order=["module", "type", "own params", "buffers", "mode", "hooks"],
+                     column_config={"own params": st.column_config.NumberColumn(format="localized")},
                      height=38 + 35 * shown)
         if len(tree) > shown:   # the grid's scroll bar shows only on hover: a learner summed 14 of 16 rows
             st.caption(f"{shown} of {len(tree)} modules shown: scroll the table for the rest.")
@@ -112,8 +113,11 @@ def internals_tab(subject) -> None:
         st.code(f"{info['type']}({info['extra_repr']})  # {'train' if info['training'] else 'eval'} mode",
                 wrap_lines=True)
         st.markdown("**`_parameters`**")
+        # In this narrow column, no device column (the model's, said under the title): the buffers' `persistent`
+        # was cut off the table's edge (a learner's check)
         if info["parameters"]:
-            st.dataframe(views.tensor_frame(info["parameters"]), hide_index=True, width="stretch")
+            st.dataframe(views.tensor_frame(info["parameters"]), hide_index=True, width="stretch",
+                         column_order=["name", "shape", "dtype", "requires_grad"])
         else:
             st.caption("empty: this module's weights, if any, live in its children")
         for p in info["parametrized"]:
@@ -122,7 +126,8 @@ def internals_tab(subject) -> None:
                        "`_parameters`.")
         st.markdown("**`_buffers`**")
         if info["buffers"]:
-            st.dataframe(views.tensor_frame(info["buffers"], ("persistent",)), hide_index=True, width="stretch")
+            st.dataframe(views.tensor_frame(info["buffers"], ("persistent",)), hide_index=True, width="stretch",
+                         column_order=["name", "shape", "dtype", "persistent"])
         else:
             st.caption("empty")
         if info["non_persistent_buffers"]:
@@ -137,7 +142,8 @@ def internals_tab(subject) -> None:
                        "the old `weight_g`/`weight_v` names.")
     with st.expander("state_dict: what `torch.save(model.state_dict())` writes"):
         entries = zi.state_dict_entries(model)
-        st.dataframe(views.tensor_frame(entries, ("kind", "numel")), hide_index=True, width="stretch")
+        st.dataframe(views.tensor_frame(entries, ("kind", "numel")), hide_index=True, width="stretch",
+                     column_config={"numel": st.column_config.NumberColumn(format="localized")})
         # requires_grad unticked on every row beside `_parameters`' ticks read as frozen weights (a learner's check)
         st.caption("requires_grad is off on every entry: `state_dict()` holds the parameters' values detached from "
                    "autograd (`keep_vars=False`), not the parameters themselves, which still require grad.")
@@ -337,7 +343,9 @@ def explain_tab(subject) -> None:
         names = subject.class_names or [str(i) for i in range(shape.num_classes)]
         targets = ["predicted", *range(len(names))]
         target = c4.selectbox("Explain class", targets, **kept("cam-target", subject, options=targets, fallback=0),
-                              format_func=lambda v: v if v == "predicted" else f"{v} · {names[v]}")
+                              # a digit's class is its name: "3", not "3 · 3" (a learner's check)
+                              format_func=lambda v: str(v) if v == "predicted" or str(v) == names[v] else
+                              f"{v} · {names[v]}")
         target = None if target == "predicted" else int(target)
         if not convs:
             st.info(ze.no_conv_message(model, subject.model_name).replace("(--method saliency)", "(below)"),

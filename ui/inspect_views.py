@@ -220,7 +220,9 @@ def activation_frame(stats: list[dict]) -> pd.DataFrame:
 def tensor_frame(entries: list[dict], extra: tuple[str, ...] = ()) -> pd.DataFrame:
     out = []
     for e in entries:
-        row = {"name": e.get("name", e.get("key")), "shape": _shape(e.get("shape")) if "shape" in e else "None",
+        # a 0-d tensor (BatchNorm's num_batches_tracked) is a scalar, not a missing shape
+        shape = "None" if "shape" not in e else "scalar" if e["shape"] == [] else _shape(e["shape"])
+        row = {"name": e.get("name", e.get("key")), "shape": shape,
                "dtype": e.get("dtype", ""), "device": e.get("device", ""),
                "requires_grad": e.get("requires_grad", "")}
         for k in extra:
