@@ -658,10 +658,11 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
 
 
 @pytest.mark.parametrize("key, value, words", [
-    ("search_trials", 0, "Trials: 0 must be at least 1"),
+    ("search_trials", 0, "Trials: 0 must be at least 1; type 1 or more."),
     ("search_trials", 2.5, "Trials: 2.5 must be a whole number"),   # an integer box made it 2 without a word
     ("search_epochs", 500, "Epochs per trial: 500 is outside its range [1, 200]"),
-    ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor"),
+    # what to type too, as a sentence (a demo visitors' check)
+    ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor; type 1 or fewer."),
     ("search_minutes", -5.0, "Time budget (min): -5 must be at least 0"),
     ("sp_mlp_dropout_value", 3.0, "dropout: 3.0 is outside its range [0, 0.7]"),
 ])

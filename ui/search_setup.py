@@ -118,14 +118,16 @@ def checked_number(column, label: str, *, key: str, value, low, high=None, step=
     fraction_in_whole = whole and not float(number).is_integer()
     if number >= low and (high is None or number <= high) and not fraction_in_whole:
         return int(number) if whole else number
+    # Each says what to type, ending as a sentence (a demo visitors' check read "Workers: 4 is more than 1, this
+    # server's jobs per visitor", which said neither)
     if fraction_in_whole:
-        message = f"{label}: {number:g} must be a whole number"
+        message = f"{label}: {number:g} must be a whole number; type one."
     elif number < low:
-        message = f"{label}: {number:g} must be at least {low:g}"
+        message = f"{label}: {number:g} must be at least {low:g}; type {low:g} or more."
     elif high_is:   # a limit with a reason, said as such ("at most 2: this server's jobs per visitor")
-        message = f"{label}: {number:g} is more than {high:g}, {high_is}"
+        message = f"{label}: {number:g} is more than {high:g}, {high_is}; type {high:g} or fewer."
     else:
-        message = f"{label}: {number:g} is outside its range [{low:g}, {high:g}]"
+        message = f"{label}: {number:g} is outside its range [{low:g}, {high:g}]; type a number in it."
     column.error(message, icon=":material/error:")
     problems.append(message)
     return None
