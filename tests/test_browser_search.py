@@ -10,7 +10,7 @@ import secrets
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import RUN_NUMBER, enter_text, wait_for_app
+from tests.browser import RUN_NUMBER, enter_text, record_toasts, wait_for_app, wait_for_toast
 from tests.conftest import tall_shot
 
 pytestmark = pytest.mark.browser
@@ -84,6 +84,7 @@ def narrow(page, key: str, thumb: int, press: str, to: float) -> None:
 def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     from zoo import search
 
+    record_toasts(page)
     page.goto(f"{app_server.url}/search")
     wait_for_app(page)
     page.get_by_role("button", name="Start search").wait_for()
@@ -165,6 +166,8 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
     page.wait_for_url("**/train**", timeout=30_000)
     wait_for_app(page)
     page.get_by_role("button", name="Start training").wait_for()
+    # Which trial filled it, and that its epochs are the study's per trial (a learner's check: no word of either)
+    wait_for_toast(page, f"The form now holds trial {best.number}'s settings, the best of study {study}, with its ")
     # The Train page's form shows the best trial's values (found by the widgets' labels).
     assert slider_value(page, "learning rate", "lr") == f"{best.params['lr']:.4g}", best.params
     assert slider_value(page, "batch size", "batch_size") == str(best.params["batch_size"]), best.params

@@ -22,10 +22,11 @@ RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was f
 STARTED_WITHOUT_FORM = "prefill-started-without-form"   # this session's runs started without their page's form
 
 
-def hand_off(spec: ExperimentSpec | dict) -> None:
-    """Open the page of the spec's task with its form filled from the spec (once)."""
+def hand_off(spec: ExperimentSpec | dict, held: str | None = None) -> None:
+    """Open the page of the spec's task with its form filled from the spec (once); `held`: what the page's
+    toast says the form now holds (`say_filled`), where "the spec you picked" says too little."""
     spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.from_dict(spec)
-    st.session_state[PREFILL] = spec.to_dict()
+    st.session_state[PREFILL] = {**spec.to_dict(), **({RESTORED_FROM: held} if held else {})}
     drafts.forget_fill(spec.task)   # asked for: the visitor's own from now on, on the page's own address too
     st.query_params.pop("run", None)
     st.switch_page(get_task(spec.task).page)

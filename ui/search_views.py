@@ -185,7 +185,13 @@ def train_with_best(target: dict) -> None:
     """Hand the best trial's spec to the page of its task (Train or Forecast), which fills its form."""
     from ui.prefill import hand_off
 
-    hand_off(best_spec(load(target)))
+    study = load(target)
+    spec = best_spec(study)
+    # Which trial, and that its epochs are the study's per trial (a learner's check: the form came with 1 epoch
+    # and no word of where it came from)
+    epochs = f"{spec.epochs} epoch{'s' if spec.epochs != 1 else ''}"
+    hand_off(spec, held=f"trial {study.best_trial.number}'s settings, the best of study {code(study.study_name)}, "
+                        f"with its {epochs} (the study's per trial; more may train it further)")
 
 
 def why_no_best(target: dict) -> str | None:
