@@ -1216,6 +1216,8 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     at.session_state["inspect-tab"] = "Summary"
     at.run()
     assert _tab_widget(at.button_group, "inspect-summary-precision").value == "fp16"
+    # Adam's moments at fp16 are fp32 under mixed precision: "two more copies" of the fp16 weights read as half
+    assert "Adam keeps two more numbers per trainable weight" in shown(at) and "in fp32, as mixed precision" in shown(at)
     at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
     at.run()
     clean(at)

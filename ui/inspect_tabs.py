@@ -79,8 +79,13 @@ def summary_tab(subject) -> None:
                   f" (torchinfo's own total is {theirs:,}: it counts a batch norm's weights once a sample, not at every "
                   "position they scale, and misses weight-normed convolutions and attention projections).")
                + " Forward + backward: the output of every layer with weights, twice (activation and its gradient); "
-               f"optimizer state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable "
-               "weights).")
+               + (f"optimizer state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable "
+                  "weights)." if t["precision"] in ("fp32", "fp64") else
+                  # under mixed precision (torch.amp) the weights and Adam's moments stay fp32: two copies at fp16
+                  # read as half what they hold (a learner's check)
+                  f"optimizer state is extra: Adam keeps two more numbers per trainable weight, "
+                  f"{2 * t['trainable_params'] * 4 / 1e6:.3f} MB in fp32, as mixed precision (torch.amp) keeps "
+                  f"them; {2 * t['grads_mb']:.3f} MB only where the model itself is cast to {t['precision']}."))
     unchanged_badge(model, before)
 
 
