@@ -108,5 +108,5 @@ for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
             try:
                 draw(subject)
             except SpecError as exc:   # a pass past the hosted demo's room (zoo/demo.check_inspection)
-                st.error(str(exc), icon=":material/memory:")
+                st.error(str(exc), icon=":material/error:")
 drafts.save(["inspect", "inspect-tabs"])

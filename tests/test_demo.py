@@ -144,7 +144,7 @@ def test_a_leaderboards_zoo_models_train_within_the_training_samples_cap(demo_on
     assert [n for n, _ in trained].count(40) >= 2   # the folds had more: cut to the cap
     note = next(n for n in summary["notes"] if n.startswith("on this hosted demo a model of the zoo trains on at "
                                                             "most 40 windows"))
-    assert "the latest 40" in note and "the baselines and the classical models read every row" in note
+    assert "each fit trained on at most its latest 40" in note and "the baselines and the classical models read every row" in note
     capped_last = trained[-1][1]
     # Outside the demo: every window, the latest the same as under the cap (the cut takes the first ones away)
     trained.clear()
@@ -1044,8 +1044,8 @@ def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(de
     assert 6 <= fits < 64, fits
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", str(cap))
     big, small = torch.zeros(fits + 1, 256, 1), torch.zeros(fits, 256, 1)
-    refused = rf"holds at most {cap} MB, and \w+ with these settings would hold about [\d,]+ MB on {{}} samples of " \
-              r"shape \[256, 1\]; lower the batch size, the lookback or the model's size"
+    refused = rf"holds at most {cap} MB, and this model \(\w+\) would hold about [\d,]+ MB on {{}} samples of " \
+              r"shape \[256, 1\]; lower the batch size, the lookback or the model's size\."
     passes = {"summary": lambda x: zi.summarize(model, example=x), "modes": lambda x: zi.compare_modes(model, x),
               "precisions": lambda x: zi.compare_precisions(model, x), "hooks": lambda x: zi.capture(model, x),
               "saliency": lambda x: ze.saliency(model, x),
@@ -1058,7 +1058,7 @@ def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(de
         zi.summarize(model, shape, batch_size=8192)
     cnn = build("cnn", DataShape(task="image", channels=1, height=28, width=28, num_classes=10), {})
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "0")
-    with pytest.raises(SpecError, match=r"on 1 sample of shape \[1, 28, 28\]"):
+    with pytest.raises(SpecError, match=r"on 1 sample of shape \[1, 28, 28\]; lower the model's size\.$"):
         ze.grad_cam(cnn, torch.zeros(1, 1, 28, 28))
     monkeypatch.delenv("PLAYGROUND_DEMO")
     zi.summarize(model, example=big)

@@ -985,6 +985,12 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
     big = store.get(("runs", "a"), "image", "some-run")
     assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
     assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
+    # the Inspect tabs' settings, a key per subject viewed, are held to less: at MAX_FORM_CHARS they pushed the
+    # drafts beside runs out of the visitor's MAX_DRAFT_CHARS (a review)
+    store.save(("runs", "a"), "inspect-tabs", None, {f"inspect-cam-layer::{i:012d}": "features.3" for i in range(200)})
+    tabs = store.get(("runs", "a"), "inspect-tabs", None)
+    assert drafts.FORM_CHARS["inspect-tabs"] - 60 < len(repr(tabs)) <= drafts.FORM_CHARS["inspect-tabs"] < \
+        drafts.MAX_FORM_CHARS
 
     monkeypatch.setattr(drafts, "MAX_VALUES", 3)
     store.save(("runs", "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})

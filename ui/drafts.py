@@ -41,6 +41,9 @@ MAX_VALUES = 1_000        # keys per draft: a form has a few dozen; each model v
 MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
 MAX_DRAFT_CHARS = 32_000  # of a visitor's drafts as text; past it the drafts saved longest ago are dropped
 MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always fit in MAX_DRAFT_CHARS
+# Less for the Inspect tabs' settings, a key per subject viewed: at 8,000 they left room for 4 of the
+# MAX_RUN_DRAFTS drafts beside runs (a review); 3,000 keeps about seven subjects' settings.
+FORM_CHARS = {"inspect-tabs": 3_000}
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 # The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
@@ -98,7 +101,7 @@ class DraftStore:
             items = items[-MAX_VALUES:]
             sizes = [len(repr(k)) + len(repr(v)) + 4 for k, v in items]   # as in repr(dict): "k: v, "
             total, first = sum(sizes), 0
-            while total > MAX_FORM_CHARS:
+            while total > FORM_CHARS.get(form, MAX_FORM_CHARS):
                 total, first = total - sizes[first], first + 1
             drafts[(form, run)] = dict(items[first:])
             others = [k for k in drafts if k[1] is not None and k != (form, run)]   # oldest first

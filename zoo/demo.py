@@ -188,7 +188,7 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
                         f"lower the batch size{', the lookback' if what else ''} or the model's size.")
 
 
-def check_inspection(model, sample_shape, batch_size: int, model_name: str | None = None) -> None:
+def check_inspection(model, sample_shape, batch_size: int) -> None:
     """Refuse, on the hosted demo, a look inside `model` (zoo/inspect, zoo/explain) whose pass over `batch_size`
     samples of `sample_shape` (one sample's input shape) would hold more than the training step's cap. The Inspect
     page runs these in the server's own process, not in a job's worker: a visitor's Transformer over a lookback
@@ -202,11 +202,14 @@ def check_inspection(model, sample_shape, batch_size: int, model_name: str | Non
     needed = (per_sample * batch_size + fixed) / 1e6
     if needed > c.train_memory_mb:
         about = f"about {needed:,.0f} MB" if math.isfinite(needed) else f"more than {c.train_memory_mb:,} MB"
-        name = model_name or type(model).__name__
+        # what to lower: the batch only where it is more than one sample (Grad-CAM's and Saliency's are one), the
+        # lookback only for a series' windows (a sample of shape [lookback, features]: a review's check)
+        lower = (["the batch size"] if batch_size > 1 else []) + (
+            ["the lookback"] if len(sample_shape) == 2 else []) + ["the model's size"]
         raise SpecError(f"this hosted demo runs a model for a look inside it only where a pass holds at most "
-                        f"{c.train_memory_mb:,} MB, and {name} with these settings would hold {about} on "
+                        f"{c.train_memory_mb:,} MB, and this model ({type(model).__name__}) would hold {about} on "
                         f"{batch_size:,} sample{'s' if batch_size != 1 else ''} of shape {list(sample_shape)}; "
-                        f"lower the batch size, the lookback or the model's size.")
+                        f"lower {', '.join(lower[:-1]) + ' or ' if len(lower) > 1 else ''}{lower[-1]}.")
 
 
 _MEASURED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> {sample shape: (per sample, fixed)}
@@ -221,7 +224,8 @@ def _inspection_memory(model, sample_shape: tuple) -> tuple[float, int]:
     with _MEASURING:
         known = _MEASURED.setdefault(model, {})
         if sample_shape not in known:
-            with torch.random.fork_rng(devices=[]):   # its train-mode forwards draw dropout masks: not the caller's
+            cuda = [p.device for p in model.parameters() if p.device.type == "cuda"][:1]
+            with torch.random.fork_rng(devices=cuda):   # its train-mode forwards draw dropout masks: not the caller's
                 known[sample_shape] = training_memory(model, sample_shape, limit=memory_limit())
         return known[sample_shape]
 

@@ -129,14 +129,19 @@ def preserved(model: nn.Module, *, buffers: bool = False) -> Iterator[nn.Module]
                     current.copy_(value.to(device=current.device, dtype=current.dtype))
 
 
-def within_demo_room(model: nn.Module, x: torch.Tensor) -> None:
-    """Every inspection that runs the model calls this first: on the hosted demo, a batch `x` whose pass would
-    hold more than the demo allows is refused before it runs (zoo/demo.check_inspection: the page runs it in the
-    server's own process). Nothing outside the demo."""
+def within_demo_room(model: nn.Module, x: torch.Tensor | None = None, *, sample_shape: tuple | None = None,
+                     batch_size: int | None = None) -> None:
+    """Every inspection that runs the model calls this first, with its batch `x` (or the batch's `sample_shape`
+    and `batch_size`, before it is made): on the hosted demo, a pass that would hold more than the demo allows is
+    refused before it runs (zoo/demo.check_inspection: the page runs it in the server's own process). Nothing
+    outside the demo."""
     from zoo import demo
 
-    if x.dim() >= 1:
-        demo.check_inspection(model, tuple(x.shape[1:]), int(x.shape[0]))
+    if x is not None:
+        if x.dim() < 1:
+            return
+        sample_shape, batch_size = tuple(x.shape[1:]), int(x.shape[0])
+    demo.check_inspection(model, tuple(sample_shape), int(batch_size))
 
 
 @contextmanager

@@ -135,11 +135,13 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
     if example is None:
         if shape is None:
             raise TypeError("summarize needs a DataShape or an example input")
+        # before the batch is made: 8,192 windows of 5,000 steps are a GB themselves (a review)
+        within_demo_room(model, sample_shape=tuple(shape.input_shape()), batch_size=batch_size)
         example = _example_input(shape, batch_size, device, dtype)
     else:
+        within_demo_room(model, example)
         example = example.detach().to(device=device, dtype=dtype if example.is_floating_point() else None)
         batch_size = example.shape[0]
-    within_demo_room(model, example)
     names = {id(m): n for n, m in reversed(list(model.named_modules(remove_duplicate=False)))}
 
     with _SUMMARY_LOCK, preserved(model):

@@ -127,8 +127,8 @@ def _demo_cap_note(rows, plan) -> str | None:
     if not cap or every <= cap or not any(r["kind"] == "zoo" and r["status"] == "done" for r in rows):
         return None
     return (f"on this hosted demo a model of the zoo trains on at most {cap:,} windows (its cap on training "
-            f"samples): each fit took the latest {cap:,} (the test part's fit had {every:,}); the baselines and "
-            "the classical models read every row.")
+            f"samples): each fit trained on at most its latest {cap:,} (the test part's fit had {every:,} to "
+            "choose from); the baselines and the classical models read every row.")
 
 
 def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, started, clock, writer,
