@@ -267,7 +267,7 @@ def training_memory(model: nn.Module, shape: DataShape | tuple, limit: float | N
                 saved[storage.data_ptr()] = storage.nbytes()
                 if limit is not None and sum(saved.values()) > limit:
                     raise _OverLimit
-            return t
+            return t.detach()   # not `t`: an output saved for its own grad_fn made a cycle that held GBs
 
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             model(torch.zeros((n, *sample_shape), device=device, dtype=dtype))
