@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="", help="comma-separated subset of the series models (default: all)")
     parser.add_argument("--epochs", type=int, default=None, help="override every recipe's epochs (for a quick rerun)")
-    parser.add_argument("--limit-train", type=int, default=0, help="train on the first N windows only (pilot runs)")
+    parser.add_argument("--limit-train", type=int, default=0, help="train on the latest N training windows only (pilot runs)")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds; several give mean ± std (default: 0)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (default 1: these models' small batches gain nothing from a second "

@@ -128,11 +128,12 @@ def test_a_leaderboards_zoo_models_train_within_the_training_samples_cap(demo_on
     from tests.test_leaderboard import monthly_csv
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
-    trained = []
+    trained, epochs = [], []
     real_fit = zoo.engine.fit
 
     def fit(spec, *, data=None, **kwargs):   # the real fit, its training windows counted
         trained.append((len(data.x_train), data.x_train[-1].clone()))
+        epochs.append(spec.epochs)
         return real_fit(spec, data=data, **kwargs)
 
     monkeypatch.setattr(zoo.engine, "fit", fit)
@@ -145,13 +146,28 @@ def test_a_leaderboards_zoo_models_train_within_the_training_samples_cap(demo_on
     note = next(n for n in summary["notes"] if n.startswith("on this hosted demo a model of the zoo trains on at "
                                                             "most 40 windows"))
     assert "each fit trained on at most its latest 40" in note and "the baselines and the classical models read every row" in note
+    # and within the cap on epochs (the recipe's 200 for linear on a short series had been trained as they were)
+    assert max(epochs) == demo_on.epochs and "and for at most 30 epochs (its cap on epochs), where its recipe asked " \
+                                               "for more (linear);" in note
     capped_last = trained[-1][1]
+    # The pick's spec says the cap it trained within, so that "Train the pick on its own" is not refused by it
+    # and trains on the latest windows as the board's fits did (it had asked for every window: refused).
+    from zoo.engine import run_experiment
+
+    pick = ExperimentSpec.from_dict(summary["pick"]["spec"])
+    assert pick.limit_train == 40
+    trained.clear()
+    run_experiment(pick, runs_dir=runs_dir)
+    from zoo.data import load_data
+
+    every = load_data(pick.replace(limit_train=0))
+    assert trained[0][0] == 40 and torch.equal(trained[0][1], every.x_train[-1])
     # Outside the demo: every window, the latest the same as under the cap (the cut takes the first ones away)
     trained.clear()
     monkeypatch.delenv("PLAYGROUND_DEMO")
     summary = run_leaderboard(spec, runs_dir=runs_dir)
-    assert max(n for n, _ in trained) > 40 and torch.equal(trained[-1][1], capped_last)
-    assert not any("hosted demo" in n for n in summary["notes"])
+    assert max(n for n, _ in trained) > 40 and torch.equal(trained[-1][1], capped_last) and max(epochs) > 30
+    assert not any("hosted demo" in n for n in summary["notes"]) and summary["pick"]["spec"]["limit_train"] == 0
 
 
 def test_the_wall_time_cap_ends_a_job_as_stopped_with_its_best_checkpoint(monkeypatch, runs_dir):

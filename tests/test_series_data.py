@@ -909,6 +909,24 @@ def test_ett_split_on_real_etth1(etth1, horizon):
     assert ws.target_times(ws.test_starts[-1:], horizon)[0] == etth1.frame.index[14399]
 
 
+def test_a_series_limit_train_keeps_its_latest_windows_and_images_their_first():
+    """A series trained on the first N windows, its oldest, while a leaderboard's capped fits take the latest,
+    nearest what is forecast: a demo board's "Train the pick on its own" then trained other windows than the
+    board's (a demo check). A series keeps its latest N; validation and test are left whole."""
+    import torch
+
+    from zoo.data import load_data
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(task="series", data=str(CORPUS / "clean.csv"), lookback=24, horizon=6, season=12)
+    every, limited = load_data(spec), load_data(spec.replace(limit_train=10))
+    assert len(every.x_train) > 10 and len(limited.x_train) == 10
+    assert torch.equal(limited.x_train, every.x_train[-10:]) and torch.equal(limited.y_train, every.y_train[-10:])
+    assert torch.equal(limited.x_val, every.x_val) and torch.equal(limited.x_test, every.x_test)
+    images = ExperimentSpec(data="mnist-sample")
+    assert torch.equal(load_data(images.replace(limit_train=10)).y_train, load_data(images).y_train[:10])
+
+
 def test_bundled_sample_is_an_unchanged_copy():
     path = sample_series_path()
     assert path.exists() and (path.parent / "LICENSE").exists() and (path.parent / "README.md").exists()

@@ -263,7 +263,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                             low=epochs_rule.low, high=epochs_rule.high, problems=typed_problems)
     with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
         limit_train = hparam_widget(setting("limit_train"), "search_limit", label="Train samples (0 = all)",
-                                    help="use only the first N training samples: quicker trials for a first look",
+                                    help=setting("limit_train").help,   # which N: the first images, a series' latest
                                     problems=typed_problems)
     workers = checked_number(row[4], "Workers", key="search_workers", value=1, low=1, high=max(1, max_workers),
                              help="workers sharing this study, each a job: a process here, or a Ray task on the "

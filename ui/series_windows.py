@@ -435,11 +435,9 @@ def page_training(model: str, train_windows: int, lookback: int, period: int) ->
 def leaderboard_recipe(model: str, train_windows: int, lookback: int, period: int) -> dict:
     """The training settings zoo/leaderboard/plan.zoo_settings gives `model` on these windows (about 1,500 steps,
     early stopping, a cosine schedule), within the hosted demo's cap on epochs (zoo/demo.py)."""
-    from zoo import demo
     from zoo.leaderboard.plan import zoo_settings
 
-    caps = demo.caps()
-    recipe = zoo_settings(model, train_windows, lookback, period, max_epochs=caps.epochs if caps else None)
+    recipe = zoo_settings(model, train_windows, lookback, period)
     return {name: recipe[name] for name in RECIPE_KEYS}
 
 

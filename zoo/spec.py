@@ -78,7 +78,8 @@ class ExperimentSpec(DeclaredSettings):
     divergence_factor: float = hp(1e4, low=10.0, high=1e8, log=True, limits="(0, inf)",
                                   help="a loss this many times the first batch's loss ends the run as diverged")
     limit_train: int = hp(0, low=0, high=1_000_000, limits="[0, inf)", group="Loop",
-                          help="train on the first N samples only (0: all), for quick tries")
+                          help="train on N samples only (0: all), for quick tries: the first N images, or a series' "
+                               "latest N windows (those nearest its validation part)")
     cuda_graph: bool = hp(False, help="CUDA only, not with fp16: capture the training step once and replay it as "
                                       "one CUDA graph (one launch per batch instead of dozens); off by default")
     # --- series windows (the Forecast page draws these itself: they depend on the file)

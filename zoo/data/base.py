@@ -43,8 +43,13 @@ class TensorData:
         return dataclasses.replace(self, **{name: move(getattr(self, name)) for name in SPLITS})
 
     def head(self, n: int) -> "TensorData":
-        """A copy that trains on the first `n` training samples only (spec.limit_train)."""
+        """A copy that trains on the first `n` training samples only (spec.limit_train of images)."""
         return dataclasses.replace(self, x_train=self.x_train[:n], y_train=self.y_train[:n])
+
+    def tail(self, n: int) -> "TensorData":
+        """A copy that trains on the last `n` training samples only (spec.limit_train of a series: its
+        latest windows, nearest the validation part and what is forecast, as a leaderboard's capped fits)."""
+        return dataclasses.replace(self, x_train=self.x_train[-n:], y_train=self.y_train[-n:])
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.x_train), "val": len(self.x_val), "test": len(self.x_test)}

@@ -118,17 +118,30 @@ def _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, s
 
 
 def _demo_cap_note(rows, plan) -> str | None:
-    """On the hosted demo, where its cap on training samples cut the zoo models' fits (candidates.fit_windows)."""
+    """On the hosted demo, where its caps cut the zoo models' fits: training samples (candidates.fit_windows)
+    and epochs (plan.zoo_settings)."""
     from zoo import demo
     from zoo.leaderboard.candidates import fit_windows
+    from zoo.leaderboard.plan import zoo_settings
 
-    cap = demo.train_samples_cap()
-    every = fit_windows(plan, plan.test_start, capped=False)[1]
-    if not cap or every <= cap or not any(r["kind"] == "zoo" and r["status"] == "done" for r in rows):
+    caps = demo.caps()
+    trained = [r["name"] for r in rows if r["kind"] == "zoo" and r["status"] == "done"]
+    if caps is None or not trained:
         return None
-    return (f"on this hosted demo a model of the zoo trains on at most {cap:,} windows (its cap on training "
-            f"samples): each fit trained on at most its latest {cap:,} (the test part's fit had {every:,} to "
-            "choose from); the baselines and the classical models read every row.")
+    every = fit_windows(plan, plan.test_start, capped=False)[1]
+    sized = fit_windows(plan, plan.test_start)[1]
+    cut = [f"on at most {caps.train_samples:,} windows (its cap on training samples): each fit trained on at most its "
+           f"latest {caps.train_samples:,} (the test part's fit had {every:,} to choose from)"] \
+        if every > caps.train_samples else []
+    shortened = [name for name in trained if zoo_settings(name, sized, plan.lookback, plan.period, sized,
+                                                          capped=False)["epochs"] > caps.epochs]
+    if shortened:
+        cut.append(f"for at most {caps.epochs} epochs (its cap on epochs), where its recipe asked for more "
+                   f"({', '.join(shortened)})")
+    if not cut:
+        return None
+    return (f"on this hosted demo a model of the zoo trains {' and '.join(cut)}; the baselines and the classical "
+            "models read every row.")
 
 
 def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, started, clock, writer,

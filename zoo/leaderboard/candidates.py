@@ -259,8 +259,11 @@ class Zoo(Candidate):
         H, L = board.plan.horizon, board.plan.lookback
         holdout, n_train = fit_windows(board.plan, fit_end)
         ws = board.windows(fit_end, _end(board, origins, future), holdout=holdout)
+        capped = n_train < len(ws.train_starts)   # only on the demo: else n_train is all of them
         n_train = min(n_train, len(ws.train_starts))   # the same outside the demo
-        spec = self.spec(board, n_train)
+        # A capped fit's spec says so (limit_train: a series' latest windows, TensorData.tail), so that
+        # "Train the pick on its own" trains as the board did, not refused by the same cap (a demo check).
+        spec = self.spec(board, n_train).replace(limit_train=n_train if capped else 0)
         tensors = ws.tensors()
         # The hosted demo's cap on training samples (zoo/demo.py), as a one-model run has it: the latest windows,
         # nearest the origins (views: nothing copied). A board on a 40,000-row upload trained its zoo models on

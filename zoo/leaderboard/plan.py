@@ -218,7 +218,7 @@ def recipe_work(model: str, n_windows: int, lookback: int, period: int, sized_fo
 
 
 def zoo_settings(model: str, n_windows: int, lookback: int, period: int, sized_for: int | None = None,
-                 max_epochs: int | None = None) -> dict:
+                 capped: bool = True) -> dict:
     """A zoo model's recipe suited to this series: its hyperparameters and training settings, from
     how many training windows there are and how long they are. (The ETTh1 recipes of
     bench/forecast_ett.py, scaled down for short series: smaller models, smaller batches, more epochs.)
@@ -228,8 +228,12 @@ def zoo_settings(model: str, n_windows: int, lookback: int, period: int, sized_f
     validation scores the model the test part is forecast with: sized per fit, a series whose fits
     straddle 2,000 or 50,000 windows would be ranked on a smaller model than the one it ships. The
     epochs always come from this fit's windows: about 1,500 optimisation steps for each fit, fewer where
-    the epoch cap binds (a small fold with the test fit's larger batch). `max_epochs`: a cap of the
-    caller's (the hosted demo's, for the Forecast page's offer of this recipe), the patience kept to it."""
+    the epoch cap binds (a small fold with the test fit's larger batch). On the hosted demo (unless not
+    `capped`), at most its cap on epochs, the patience kept to it: a board's fits and the Forecast page's
+    offer of this recipe alike (a demo board's linear trained 200 epochs, and its pick's spec, which "Train
+    the pick on its own" hands to the form, was refused by that cap)."""
+    from zoo import demo
+
     sized_for = n_windows if sized_for is None else sized_for
     small = sized_for < 2000
     batch = 32 if small else 128 if sized_for < 50_000 else 512
@@ -237,8 +241,9 @@ def zoo_settings(model: str, n_windows: int, lookback: int, period: int, sized_f
     # About 1,500 optimisation steps, early stopping permitting: a short series' few windows need
     # many epochs (up to 200 for the cheap linear models, 100 for the others).
     epochs = int(min(200 if model in ("linear", "mlp") else 100, max(4, math.ceil(1500 / steps_per_epoch))))
-    if max_epochs is not None:
-        epochs = min(epochs, int(max_epochs))
+    caps = demo.caps() if capped else None
+    if caps is not None:
+        epochs = min(epochs, caps.epochs)
     patch = 1
     if lookback >= 32:
         patch = period if 2 <= period <= lookback // 4 and lookback / period <= 32 else max(1, round(lookback / 16))

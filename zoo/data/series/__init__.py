@@ -41,9 +41,10 @@ def resolve_series_source(data) -> object:
 
 
 def load_for_spec(spec, data_dir=None):
-    """The task table's loader for series (zoo/registry.py): the spec's CSV, windowed."""
+    """The task table's loader for series (zoo/registry.py): the spec's CSV, windowed; with a
+    limit_train, its latest training windows (TensorData.tail)."""
     data = load_series_data(spec)
-    return data.head(spec.limit_train) if spec.limit_train else data
+    return data.tail(spec.limit_train) if spec.limit_train else data
 
 
 def load_series_data(spec, device=None):
