@@ -43,6 +43,10 @@ def test_inspect_run_shows_summary_and_grad_cam_overlay(app_server, finished_run
     table.wait_for()
     assert table.bounding_box()["height"] > 300          # the layer rows, not an empty frame
     main.get_by_text("44,426").first.wait_for()          # LeNet's parameters, in the totals
+    # beside torchinfo's estimate, the measured step (attention's scores and the like are no layer's output)
+    step = main.locator("[data-testid='stMetric']").filter(has_text="Training step, measured")
+    step.wait_for()
+    assert re.search(r"[0-9.,]+ MB", step.inner_text()), step.inner_text()
     # the grid draws on a canvas; its cells are also in an accessible (hidden) table
     cells = table.locator("[role='gridcell']")
     cells.filter(has_text="features.3").first.wait_for(state="attached")

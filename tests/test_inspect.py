@@ -609,3 +609,30 @@ def test_the_hooks_gradient_charts_label_their_log_axes_without_small_digits():
     close = log_ticks([0.00114, 0.00115])
     assert close["tickvals"] == [0.00114, 0.00115] and close["ticktext"] == ["0.00114", "0.00115"]
     assert log_ticks([5.0, 5.0])["tickvals"] == [5.0]
+
+
+def test_the_summary_measures_a_training_step_where_torchinfo_misses_attention(monkeypatch):
+    """torchinfo's "Forward + backward" counts layer outputs: a Transformer's attention scores (batch x heads x
+    L x L, kept for backward) are not one, so the Summary read 299 MB where the hosted demo refused the same
+    model at about 1,720 (a learner saw both). The Summary gives the measured step beside it: at least the
+    attention probabilities autograd keeps, the weights four times over (weights, gradients, Adam's two
+    moments), the same measure the demo's cap reads, and measured once per model and shape."""
+    from zoo.inspect import summary as summary_module
+
+    L, heads, layers, n = 256, 4, 2, 8
+    torch.manual_seed(0)
+    model = build("transformer", DataShape(task="series", lookback=L, n_features=1, horizon=6),
+                  {"heads": heads, "layers": layers, "d_model": 32, "dim_feedforward": 64, "patch": 1})
+    shape = DataShape(task="series", lookback=L, n_features=1, horizon=6)
+    t = zi.summarize(model, shape, batch_size=n).totals
+    weights = sum(p.numel() * 4 for p in model.parameters())
+    attention = layers * n * heads * L * L * 4   # softmax's output, float32: what each layer's backward reads
+    assert t["training_step_mb"] * 1e6 >= attention + 4 * weights
+    assert t["training_step_mb"] > 3 * t["forward_backward_mb"]
+    assert t["training_step_mb"] * 1e6 == pytest.approx(summary_module.training_bytes(model, shape, n), rel=1e-6)
+    assert t["measured_dtype"] == "float32"
+    calls, real = [], summary_module.training_memory
+    monkeypatch.setattr(summary_module, "training_memory", lambda *a, **k: calls.append(a) or real(*a, **k))
+    again = zi.summarize(model, shape, batch_size=2 * n).totals
+    assert not calls and again["training_step_mb"] > t["training_step_mb"]   # the same measure, another batch
+    assert "A training step with Adam, measured at float32" in zi.summarize(model, shape, batch_size=n).table()

@@ -15,6 +15,7 @@ import torch
 
 from ui import drafts
 from ui import inspect_views as views
+from zoo import demo
 from zoo import explain as ze
 from zoo import inspect as zi
 from zoo.initialisation import INITS
@@ -60,14 +61,21 @@ def summary_tab(subject) -> None:
     before = zi.state_snapshot(model)
     summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
     t = summary.totals
-    m = st.columns(5)
+    m = st.columns(3) + st.columns(3)   # counts, then memory: six in a row cut the mult-adds short ("18,325,...")
     m[0].metric("Parameters", f"{t['total_params']:,}",
                 help=f"{t['trainable_params']:,} trainable, {t['frozen_params']:,} frozen")
     m[1].metric("Trainable / frozen", f"{t['trainable_params']:,} / {t['frozen_params']:,}")
     m[2].metric("Mult-adds per batch", f"{t['mult_adds']:,}")
     m[3].metric(f"Parameters at {t['precision']}", f"{t['params_mb']:.3f} MB")
     m[4].metric("Forward + backward", f"{t['forward_backward_mb']:.2f} MB",
-                help=f"estimated total with input and parameters: {t['total_mb']:.2f} MB")
+                help=f"torchinfo's estimate: every layer's output, twice. Estimated total with input and "
+                     f"parameters: {t['total_mb']:.2f} MB")
+    m[5].metric("Training step, measured", f"{t['training_step_mb']:,.2f} MB",
+                help=f"what one training step with Adam holds at this batch, measured at the model's own "
+                     f"{t['measured_dtype']}: the tensors autograd keeps for backward (everything a layer saves, "
+                     "attention's scores and a recurrent layer's gates too), the weights, their gradients and "
+                     "Adam's two moments; the backward's own temporaries come on top"
+                     + (". The hosted demo's cap on a run's training memory is on this figure" if demo.caps() else ""))
     st.dataframe(views.summary_frame(summary), hide_index=True, width="stretch", key="inspect-summary-table",
                  height=min(38 + 35 * len(summary.rows), 640),
                  column_config={"params": st.column_config.NumberColumn(format="localized"),
@@ -78,7 +86,9 @@ def summary_tab(subject) -> None:
                + ("." if theirs == t["mult_adds"] else
                   f" (torchinfo's own total is {theirs:,}: it counts a batch norm's weights once a sample, not at every "
                   "position they scale, and misses weight-normed convolutions and attention projections).")
-               + " Forward + backward: the output of every layer with weights, twice (activation and its gradient); "
+               + " Forward + backward: the output of every layer with weights, twice (activation and its gradient), "
+                 "torchinfo's estimate: it misses what a layer keeps inside it (attention's scores, a recurrent "
+                 "layer's gates at every step), which the measured training step counts; "
                + (f"optimizer state is extra (Adam keeps two more copies of the {t['grads_mb']:.3f} MB of trainable "
                   "weights)." if t["precision"] in ("fp32", "fp64") else
                   # under mixed precision (torch.amp) the weights and Adam's moments stay fp32: two copies at fp16

@@ -15,9 +15,7 @@ import math
 import os
 import re
 import shutil
-import threading
 import time
-import weakref
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -198,7 +196,9 @@ def check_inspection(model, sample_shape, batch_size: int) -> None:
     c = caps()
     if c is None:
         return
-    per_sample, fixed = _inspection_memory(model, tuple(sample_shape))
+    from zoo.inspect.summary import measured_training_memory
+
+    per_sample, fixed = measured_training_memory(model, tuple(sample_shape))
     needed = (per_sample * batch_size + fixed) / 1e6
     if needed > c.train_memory_mb:
         about = f"about {needed:,.0f} MB" if math.isfinite(needed) else f"more than {c.train_memory_mb:,} MB"
@@ -210,24 +210,6 @@ def check_inspection(model, sample_shape, batch_size: int) -> None:
                         f"{c.train_memory_mb:,} MB, and this model ({type(model).__name__}) would hold {about} on "
                         f"{batch_size:,} sample{'s' if batch_size != 1 else ''} of shape {list(sample_shape)}; "
                         f"lower {', '.join(lower[:-1]) + ' or ' if len(lower) > 1 else ''}{lower[-1]}.")
-
-
-_MEASURED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> {sample shape: (per sample, fixed)}
-_MEASURING = threading.Lock()
-
-
-def _inspection_memory(model, sample_shape: tuple) -> tuple[float, int]:
-    import torch
-
-    from zoo.inspect.summary import training_memory
-
-    with _MEASURING:
-        known = _MEASURED.setdefault(model, {})
-        if sample_shape not in known:
-            cuda = [p.device for p in model.parameters() if p.device.type == "cuda"][:1]
-            with torch.random.fork_rng(devices=cuda):   # its train-mode forwards draw dropout masks: not the caller's
-                known[sample_shape] = training_memory(model, sample_shape, limit=memory_limit())
-        return known[sample_shape]
 
 
 def memory_limit() -> float | None:

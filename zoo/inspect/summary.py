@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -68,7 +69,9 @@ class ModelSummary:
                  f"Mult-adds per batch of {self.batch_size}: {t['mult_adds']:,}",
                  f"At {self.precision} ({t['bytes_per_element']} bytes per number): parameters "
                  f"{t['params_mb']:.3f} MB, input {t['input_mb']:.3f} MB, forward+backward "
-                 f"{t['forward_backward_mb']:.3f} MB, estimated total {t['total_mb']:.3f} MB"]
+                 f"{t['forward_backward_mb']:.3f} MB, estimated total {t['total_mb']:.3f} MB",
+                 f"A training step with Adam, measured at {t['measured_dtype']}: {t['training_step_mb']:,.1f} MB "
+                 "(what autograd keeps for backward, the weights, their gradients and Adam's two moments)"]
         return "\n".join(text)
 
 
@@ -204,6 +207,10 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
     activations = sum(math.prod(r.output_shape) for r, w in zip(rows, has_weights) if w and r.output_shape)
     input_numel = example.numel()
     fwd_bwd = 2 * activations * nbytes
+    # torchinfo's estimate counts layer outputs only: a Transformer's attention (batch x heads x L x L) and a
+    # recurrent layer's gates are not in it (299 MB where autograd kept about 1,720, and the hosted demo's
+    # refusal said the latter): the measured step beside it, at the model's own dtype.
+    per_sample, fixed = measured_training_memory(model, tuple(example.shape[1:]))
     totals = {
         "total_params": total_params,
         "trainable_params": trainable_params,
@@ -216,6 +223,8 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
         "input_mb": input_numel * nbytes / MB,
         "forward_backward_mb": fwd_bwd / MB,
         "total_mb": (input_numel + total_params) * nbytes / MB + fwd_bwd / MB,
+        "training_step_mb": (per_sample * batch_size + fixed) / MB,
+        "measured_dtype": str(dtype).removeprefix("torch."),
         "torchinfo": torchinfo_totals,
     }
     return ModelSummary(model_class=type(model).__name__, input_shape=list(example.shape[1:]),
@@ -294,6 +303,26 @@ def training_memory(model: nn.Module, shape: DataShape | tuple, limit: float | N
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
     return max(0.0, sample), fixed
+
+
+_MEASURED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> {sample shape: (per sample, fixed)}
+_MEASURING = threading.Lock()
+
+
+def measured_training_memory(model: nn.Module, sample_shape: tuple) -> tuple[float, int]:
+    """`training_memory` of `model` on samples of `sample_shape` (one sample's input shape), measured once per
+    model and shape (a page runs its script again on every click), never past the hosted demo's cap
+    (zoo/demo.memory_limit), and without moving the caller's random numbers (its train-mode forwards draw
+    dropout masks). The Inspect page's Summary and the demo's check of a look inside a model read it."""
+    from zoo import demo
+
+    with _MEASURING:
+        known = _MEASURED.setdefault(model, {})
+        if sample_shape not in known:
+            cuda = [p.device for p in model.parameters() if p.device.type == "cuda"][:1]
+            with torch.random.fork_rng(devices=cuda):
+                known[sample_shape] = training_memory(model, sample_shape, limit=demo.memory_limit())
+        return known[sample_shape]
 
 
 def shape_for_spec(spec, data_dir=None) -> DataShape:
