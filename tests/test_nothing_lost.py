@@ -1224,6 +1224,8 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     assert _tab_widget(at.button_group, "inspect-summary-precision").value == "fp16"
     # Adam's moments at fp16 are fp32 under mixed precision: "two more copies" of the fp16 weights read as half
     assert "Adam keeps two more numbers per trainable weight" in shown(at) and "in fp32, as mixed precision" in shown(at)
+    weights = next(m for m in at.metric if m.label == "Parameters at fp16")   # and the weights themselves
+    assert "under mixed precision (torch.amp) they stay fp32, 0.178 MB" in weights.help
     at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
     at.run()
     clean(at)

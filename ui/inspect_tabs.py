@@ -66,7 +66,11 @@ def summary_tab(subject) -> None:
                 help=f"{t['trainable_params']:,} trainable, {t['frozen_params']:,} frozen")
     m[1].metric("Trainable / frozen", f"{t['trainable_params']:,} / {t['frozen_params']:,}")
     m[2].metric("Mult-adds per batch", f"{t['mult_adds']:,}")
-    m[3].metric(f"Parameters at {t['precision']}", f"{t['params_mb']:.3f} MB")
+    m[3].metric(f"Parameters at {t['precision']}", f"{t['params_mb']:.3f} MB",
+                help=None if t["precision"] in ("fp32", "fp64") else
+                f"the weights where the model itself is cast to {t['precision']}; under mixed precision (torch.amp) "
+                f"they stay fp32, {t['total_params'] * 4 / 1e6:.3f} MB, and only the computation runs at "
+                f"{t['precision']}")
     m[4].metric("Forward + backward", f"{t['forward_backward_mb']:.2f} MB",
                 help=f"torchinfo's estimate: every layer's output, twice. Estimated total with input and "
                      f"parameters: {t['total_mb']:.2f} MB")
