@@ -26,7 +26,8 @@ if url_run and not is_run_id(url_run):   # the URL is input like any other: no p
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
 first_draw = "inspect-source" not in st.session_state
-drafts.restore(["inspect", "inspect-tabs"])   # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
+# a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
+drafts.restore(["inspect", "inspect-tabs"])
 if first_draw and url_run:
     st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
 elif "inspect-source" not in st.session_state:
@@ -105,8 +106,10 @@ tabs = st.tabs(list(inspect_tabs.TABS), key="inspect-tab", on_change="rerun")
 for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
     with tab:
         if tab.open:   # only the open tab runs
+            # a SpecError: a pass refused, past the hosted demo's room (zoo/demo.check_inspection), or an input
+            # the model cannot run on (zoo/inspect/summary.summarize)
             try:
                 draw(subject)
-            except SpecError as exc:   # a pass past the hosted demo's room (zoo/demo.check_inspection)
+            except SpecError as exc:
                 st.error(str(exc), icon=":material/error:")
 drafts.save(["inspect", "inspect-tabs"])
