@@ -121,9 +121,10 @@ def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
     assert "test accuracy" not in proc.stderr
 
 
-def _ctrl_c(args, runs: Path, ready, started=lambda pid: None) -> tuple[subprocess.Popen, str, str]:
+def _ctrl_c(args, runs: Path, ready, started=lambda pid: None, signals=("SIGINT",)) -> tuple[subprocess.Popen, str, str]:
     """Start `python -m zoo ARGS --runs-dir RUNS --json` in a session of its own, wait until `ready(run_dir)`
-    (a state of its run directory), then send SIGINT to the whole group, as a terminal's Ctrl-C does."""
+    (a state of its run directory), then send SIGINT to the whole group, as a terminal's Ctrl-C does
+    (or `signals`, one right after the other)."""
     import signal
 
     from tests.conftest import wait_for
@@ -135,7 +136,8 @@ def _ctrl_c(args, runs: Path, ready, started=lambda pid: None) -> tuple[subproce
     try:
         run_dir = wait_for(lambda: next(iter(runs.iterdir()), None) if runs.exists() else None, 120, "the run")
         wait_for(lambda: ready(run_dir), 180, "the run to be under way", every=0.2)
-        os.killpg(proc.pid, signal.SIGINT)
+        for name in signals:   # back to back: both are pending when the main thread next looks
+            os.killpg(proc.pid, getattr(signal, name))
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -178,6 +180,75 @@ def test_ctrl_c_stops_a_search_keeping_its_trials(tmp_path):
     runs = list_runs(tmp_path / "r")
     assert len(runs) == 1 and runs[0].status == "stopped" and runs[0].model is not None
     assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_a_search_on_two_workers_as_it_stops_one(tmp_path):
+    """A terminal's Ctrl-C reaches the workers of `search --workers 2` too: each died of KeyboardInterrupt, the
+    command printed a traceback and 'internal error', exit 1, and both trials said `running` for good; sent to
+    the command alone, it was ignored and every trial ran (a CLI user's check). The workers leave it to the
+    command, which stops them as the app's Stop does."""
+    from zoo.runs import list_runs
+
+    def both_training(runs_dir):
+        return sum(1 for r in list_runs(runs_dir.parent) if r.epoch_rows()) >= 2
+
+    proc, out, err = _ctrl_c(("search", "--model", "mlp", "--n-trials", "20", "--workers", "2", "--epochs", "100",
+                              "--patience", "0", "--search", "width=16,32", "--pruner", "none", "--limit-train",
+                              "512"), tmp_path / "r", both_training)
+    assert proc.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "stopped" and summary["reason"].startswith("stopped: 2 workers ran"), summary
+    runs = list_runs(tmp_path / "r")
+    assert len(runs) >= 2 and {r.status for r in runs} == {"stopped"}, [(r.run_id, r.status) for r in runs]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_sigterm_stops_a_run_and_a_second_signal_quits_with_the_run_ended(tmp_path):
+    """SIGTERM (`timeout`, `docker stop`, a scheduler) killed a training at once and left it `running` for good,
+    and so did a second Ctrl-C (a CLI user's check). SIGTERM is a Ctrl-C: the run ends `stopped`; a second
+    signal quits at once (exit 130), the run `stopped` with its reason all the same."""
+    from zoo.runs import load_run
+
+    def training(run_dir):
+        return (run_dir / "metrics.csv").exists() and len(load_run(run_dir).epoch_rows()) >= 1
+
+    args = ("train", "--model", "mlp", "--epochs", "200", "--patience", "0")
+    proc, out, err = _ctrl_c(args, tmp_path / "term", training, signals=("SIGTERM",))
+    assert proc.returncode == 0, err
+    assert load_run(json.loads(out.strip().splitlines()[-1])["run_dir"]).status == "stopped"
+    # Batches of seconds each (every sample in one, wide convolutions): the two signals land within one batch,
+    # where the first alone would end the run at its end.
+    slow = ("train", "--model", "cnn", "--epochs", "200", "--patience", "0", "--batch-size", "3600", "--set",
+            "channels1=64", "--set", "channels2=128")
+    proc, out, err = _ctrl_c(slow, tmp_path / "quit", training, signals=("SIGTERM", "SIGINT"))
+    assert proc.returncode == 130 and "error: interrupted" in err, err
+    run = load_run(next((tmp_path / "quit").iterdir()))
+    assert run.status == "stopped" and run.result["reason"].startswith("quit at once"), run.result
+    assert run.model is not None   # its best checkpoint so far
+
+
+def test_a_killed_commands_run_is_ended_by_the_next_command(tmp_path):
+    """A run whose command was killed (SIGKILL: nothing of it can act) said `running` for good: only a server's
+    start ended such runs (a CLI user's check). The next command that runs something does too."""
+    import signal
+
+    from zoo.runs import load_run
+    from tests.conftest import wait_for
+
+    runs = tmp_path / "r"
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", "train", "--model", "mlp", "--epochs", "200", "--runs-dir",
+                             str(runs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        run_dir = wait_for(lambda: next(iter(runs.iterdir()), None) if runs.exists() else None, 120, "the run")
+        wait_for(lambda: load_run(run_dir).status == "running", 120, "the run to start", every=0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert load_run(run_dir).status == "running"
+    zoo_main("train", "--dry-run", "--runs-dir", str(runs))
+    run = load_run(run_dir)
+    assert run.status == "failed" and "the command that ran it was killed" in run.result["reason"], run.result
 
 
 def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):

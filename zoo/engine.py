@@ -30,7 +30,7 @@ from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
-from zoo.run_health import process_identity
+from zoo.run_health import end_on_quit, process_identity
 from zoo.runs import RunWriter, ended_untrained, files_error, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
@@ -392,6 +392,9 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         if result.best_epoch >= 1:   # the best weights trained (a diverged or stopped run's too): judged
             result.extra["verdict"] = judge(spec, result, data)
         writer.save_best(_cpu_state(result.model))
+    except KeyboardInterrupt:
+        end_on_quit(writer, base, "the best checkpoint so far is kept", emit)
+        raise
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, OSError):   # a full disk or a runs directory that became read-only

@@ -52,16 +52,31 @@ def _still_running(identity: dict | None) -> bool:
     return started is not None and started == identity.get("pid_started")
 
 
+def end_on_quit(writer, base: dict, kept: str, emit) -> None:
+    """A run whose process quits at once (the CLI's second Ctrl-C, or SIGTERM then Ctrl-C:
+    zoo/cli/common.StopOnInterrupt) ends `stopped`, in its last write, before the KeyboardInterrupt goes
+    on: it said `running` for good (a CLI user's check). `kept`: what it keeps, in words."""
+    import time
+
+    reason = f"quit at once (a second Ctrl-C or SIGTERM); {kept}"
+    try:
+        writer.write_result({**base, "status": "stopped", "reason": reason, "finished": time.time()})
+    except OSError:
+        pass   # the disk refuses even that: the CLI still says it was interrupted
+    emit({"type": "finished", "status": "stopped", "reason": reason, "run_id": base.get("run_id")})
+
+
 def recover_interrupted(root=None) -> list[str]:
-    """Runs that say `running` or `queued` but whose process is gone (a server or worker killed):
-    mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts, so a
-    run is never `running` forever. Returns their ids."""
+    """Runs that say `running` or `queued` but whose process is gone (a server, a worker or a command
+    killed): mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts
+    and when a command that runs something does (zoo/cli: a CLI user's killed runs said `running` for
+    good), so a run is never `running` forever. Returns their ids."""
     ended = []
     for run in list_runs(root):
         if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
             kept = "the candidates that finished are kept" if run.is_leaderboard else \
                 "the best checkpoint so far is kept"
-            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server or its "
-                                           f"worker was killed); {kept}"):
+            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server, its "
+                                           f"worker or the command that ran it was killed); {kept}"):
                 ended.append(run.run_id)
     return ended

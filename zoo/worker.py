@@ -121,12 +121,19 @@ def _lower_priority() -> None:
 
 
 def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None, *,
-         exact_settings: bool = False) -> None:
+         exact_settings: bool = False, ignore_interrupt: bool = False) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`.
 
     `env` is set before the target runs: the server's PLAYGROUND_* settings, and CUDA_VISIBLE_DEVICES
     (the GPU the job runner placed this job on; CUDA reads it when it starts, at the first use of a
-    GPU)."""
+    GPU). `ignore_interrupt`: a local worker leaves Ctrl-C to the process that started it. A terminal's
+    Ctrl-C goes to every process of its group: a `search --workers 2` crashed with each worker's
+    KeyboardInterrupt and left its trials `running`, where its parent would have stopped them (a CLI
+    user's check); the parent asks through `stop_event`, as the app's Stop does."""
+    if ignore_interrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     def emit(event: dict) -> None:
         events.put(event)
 

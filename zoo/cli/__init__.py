@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
         if getattr(module, "STOPPABLE", False):   # a command that runs something: Ctrl-C is its Stop
+            from zoo.run_health import recover_interrupted
+
+            try:
+                recover_interrupted(getattr(args, "runs_dir", None))   # a killed command's runs, as a server does
+            except OSError:
+                pass   # a runs directory it cannot read or write: the command says so when it writes there
             with StopOnInterrupt() as args.should_stop:
                 result = module.run(args)
         else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)

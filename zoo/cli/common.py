@@ -19,8 +19,12 @@ class UsageError(Exception):
 class StopOnInterrupt:
     """Ctrl-C as the app's Stop: the first SIGINT asks the run to stop (`should_stop`, so it ends
     after the batch or candidate at hand, `stopped`, its best checkpoint or finished candidates kept
-    and its result printed); a second one quits at once (KeyboardInterrupt). A no-op off the main
-    thread, where signal handlers cannot be set."""
+    and its result printed); a second one quits at once (KeyboardInterrupt; a run so quit ends
+    `stopped` too, engine.run_experiment). SIGTERM (`timeout`, `docker stop`, a job scheduler) is taken
+    as Ctrl-C: it killed the process at once and left the run `running` for good (a CLI user's check).
+    A no-op off the main thread, where signal handlers cannot be set."""
+
+    SIGNALS = ("SIGINT", "SIGTERM")
 
     def __init__(self):
         self.requested = False
@@ -40,7 +44,7 @@ class StopOnInterrupt:
         import signal
 
         try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {name: signal.signal(getattr(signal, name), self._handle) for name in self.SIGNALS}
         except ValueError:   # not the main thread
             self._previous = None
         return self
@@ -48,8 +52,8 @@ class StopOnInterrupt:
     def __exit__(self, *exc):
         import signal
 
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for name, handler in (self._previous or {}).items():
+            signal.signal(getattr(signal, name), handler)
         return False
 
 

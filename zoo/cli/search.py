@@ -156,7 +156,8 @@ def run(args) -> dict:
 
         launcher = make_launcher(args.ray or "")   # "": local worker processes
         try:
-            summary = search_on_workers(config, args.workers, launcher, emit=_progress(config))
+            summary = search_on_workers(config, args.workers, launcher, emit=_progress(config),
+                                        should_stop=getattr(args, "should_stop", None))
         finally:
             getattr(launcher, "close", lambda: None)()
     else:

@@ -24,7 +24,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 
     from zoo.data.series import read_series, resolve_series_source
     from zoo.leaderboard.plan import make_plan
-    from zoo.run_health import process_identity
+    from zoo.run_health import end_on_quit, process_identity
     from zoo.runs import BoardWriter, runs_root
 
     from zoo import demo
@@ -51,6 +51,9 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
         from zoo.leaderboard.board import run_board
 
         summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, plan=plan, started=started)
+    except KeyboardInterrupt:
+        end_on_quit(writer, base, "the candidates that finished are kept", emit)
+        raise
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",

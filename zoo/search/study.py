@@ -454,19 +454,27 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
 
 
 def search_on_workers(config: SearchConfig, workers: int, launcher, *,
-                      emit: Callable[[dict], None] | None = None) -> dict:
+                      emit: Callable[[dict], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None) -> dict:
     """Run `workers` workers of one study through the job runner (local processes, or Ray tasks on
     a cluster: zoo/launch.py), wait for them, and return the study's summary with each worker's own
-    (`workers`). A worker that fails raises: SpecError for bad input (its one sentence), else RuntimeError."""
+    (`workers`). A worker that fails raises: SpecError for bad input (its one sentence), else RuntimeError.
+    `should_stop` (the CLI's Ctrl-C) asks every worker to stop, as the app's Stop does: each ends after the
+    step at hand, its trial `stopped`, and the summary says `stopped`."""
     from zoo.jobs import JobManager
 
     manager = JobManager(max_running=workers, per_owner=workers, launcher=launcher)
+    stopped = False
     try:
         jobs = submit_search(manager, config, workers=workers, on_event=emit)
-        for job in jobs:
-            manager.wait(job.id)
+        while any(job.active for job in jobs):
+            if not stopped and should_stop is not None and should_stop():
+                stopped = True
+                for job in jobs:
+                    manager.stop(job.id)
+            time.sleep(0.05)
     finally:
-        manager.shutdown()   # stops what still runs (Ctrl-C): their trials end as failed
+        manager.shutdown()   # stops what still runs (a second Ctrl-C): their trials end as failed
     for i, job in enumerate(jobs, start=1):
         if job.status == "failed":
             where = job.snapshot()["where"] or "its worker"
@@ -476,9 +484,11 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     from zoo.search.report import study_summary
 
     summary = study_summary(load_study(config.storage_url, config.study_name))
-    trials = sum(job.result["worker"]["trials"] for job in jobs)
-    summary.update(status="finished", reason=f"{len(jobs)} workers ran {trials} trial(s)",
+    trials = sum((job.result or {}).get("worker", {}).get("trials", 0) for job in jobs)   # a stop before it began: none
+    reason = f"{len(jobs)} workers ran {trials} trial(s)"
+    summary.update(status="stopped" if stopped else "finished",
+                   reason=f"stopped: {reason}; the trials that finished are kept" if stopped else reason,
                    storage=display_storage(config.storage_url), objective=config.objective,
-                   workers=[{**{k: job.result.get(k) for k in ("status", "reason", "storage", "worker")},
+                   workers=[{**{k: (job.result or {}).get(k) for k in ("status", "reason", "storage", "worker")},
                              "where": job.snapshot()["where"]} for job in jobs])
     return summary
