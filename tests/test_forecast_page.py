@@ -241,6 +241,29 @@ def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
     assert not start_button(at).disabled
 
 
+def test_the_target_list_offers_only_the_columns_read_as_numbers(runs_dir):
+    """'weather', a text column the reader dropped (and said so), was offered as a target, then refused with
+    "choose one of 'temperature', 'visitors'" (a forecast user's check)."""
+    import pandas as pd
+
+    dates = pd.date_range("2024-01-01", periods=120, freq="D")
+    frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "temperature": [float(i % 10) for i in range(120)],
+                          "weather": ["sunny" if i % 3 else "rain" for i in range(120)],
+                          "visitors": [float(i % 7 + i) for i in range(120)]})
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("mixed.csv", frame.to_csv(index=False).encode(),
+                                                       "text/csv")).run()
+    assert_clean(at)
+    assert r"Non-numeric column\(s\) 'weather' were dropped" in all_text(at)   # Markdown-escaped brackets
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert "weather" not in target.options and "temperature" in target.options, target.options
+    target.set_value("temperature").run()
+    assert_clean(at)
+    assert not at.error and "target `temperature`" in all_text(at)
+
+
 def test_a_file_name_in_messages_is_the_uploaded_name(runs_dir):
     at = new_app()
     at.session_state["forecast-source"] = "upload"

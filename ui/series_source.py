@@ -350,8 +350,10 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         own_dates = (AUTO, detected.date_col) if detected else (AUTO,)
         named_default = detected is not None and st.session_state.get(dkey, AUTO) in own_dates and not (
             prefill and prefill.get("date_col") not in (None, *own_dates))
+        # Only the columns the reader kept as numbers: 'weather', dropped as text, was offered and then refused
+        # with "choose one of 'temperature', 'visitors'" (a forecast user's check).
         targets = [AUTO] + [c for c in columns if detected is None or (
-            c != detected.date_col and not (named_default and c == detected.target))]
+            c in detected.columns and not (named_default and c == detected.target))]
         dates = [AUTO] + [c for c in columns if detected is None or c != detected.date_col]   # once, as the targets
         _apply_prefill_columns(prefill, tkey, dkey, targets, dates, detected)
         c1, c2 = st.columns(2)
