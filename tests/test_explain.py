@@ -223,6 +223,22 @@ def test_gradcam_cli_missing_run_and_non_conv_model_in_a_real_process(tmp_path):
     assert "Traceback" not in proc.stderr and "no-such-run" in proc.stderr
 
 
+def test_a_run_is_named_by_the_id_train_printed(tmp_path, capsys):
+    """`gradcam --run <id>` and `summary --run <id>` refused the id that train printed ("give a folder under the
+    runs directory", which it was: a CLI user's check). An id is looked for under the runs directory."""
+    runs = tmp_path / "runs"
+    run = run_experiment(ExperimentSpec(model="cnn", data="mnist-sample", epochs=1, seed=0, device="cpu",
+                                        limit_train=256), runs_dir=runs)
+    assert main(["gradcam", "--run", run.run_id, "--runs-dir", str(runs), "--index", "0", "--out",
+                 str(tmp_path / "x.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["layer"] == "features.3"
+    assert main(["summary", "--run", run.run_id, "--runs-dir", str(runs), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["totals"]["total_params"] == 44_426
+    assert main(["summary", "--run", "20990101-000000-cnn-000000000000", "--runs-dir", str(runs)]) == 2
+    err = capsys.readouterr().err
+    assert "there is no run 20990101-000000-cnn-000000000000" in err and str(runs) in err
+
+
 def test_gradcam_cli_on_a_model_without_convolutions(tmp_path, capsys):
     spec = ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu", limit_train=256)
     run = run_experiment(spec, runs_dir=tmp_path / "runs")

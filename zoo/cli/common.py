@@ -57,6 +57,21 @@ class StopOnInterrupt:
         return False
 
 
+def run_dir_arg(value: str, runs_dir=None):
+    """A --run: a run directory, or a run id (what `train` prints) under the runs directory. The id that train
+    printed was refused with "give a folder under the runs directory", which it was (a CLI user's check)."""
+    from pathlib import Path
+
+    from zoo.runs import is_run_id, runs_root
+
+    if Path(value).is_dir():
+        return Path(value)
+    if is_run_id(value) and (runs_root(runs_dir) / value).is_dir():
+        return runs_root(runs_dir) / value
+    raise SpecError(f"there is no run {value} (a run directory, or a run id under {runs_root(runs_dir)}); give a "
+                    "run's folder, or its id with --runs-dir where its runs directory is.")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one `error:` line (exit 2) instead of printing usage."""
 

@@ -5,12 +5,15 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.cli.common import run_dir_arg
 from zoo.explain import METHODS, explain_run, jet, overlay, save_png
 from zoo.registry import SpecError
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--run", required=True, help="a run directory (runs/<run_id>) of an image model")
+    parser.add_argument("--run", required=True, help="a run of an image model: its id, or its directory")
+    parser.add_argument("--runs-dir", default=None, help="where a run id is looked for (default: $PLAYGROUND_RUNS_DIR "
+                                                         "or ./runs)")
     parser.add_argument("--index", type=int, required=True, help="which test image (0-based)")
     parser.add_argument("--layer", default=None, help="qualified module name (default: the last Conv2d)")
     parser.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
@@ -29,9 +32,7 @@ def run(args) -> dict:
         raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
     if not 0 <= args.alpha <= 1:
         raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
-    if not Path(args.run).is_dir():
-        raise SpecError(f"run directory {args.run} does not exist; give a folder under the runs directory.")
-    result = explain_run(args.run, args.index, layer=args.layer, target=args.target, method=args.method,
+    result = explain_run(run_dir_arg(args.run, args.runs_dir), args.index, layer=args.layer, target=args.target, method=args.method,
                          data_dir=args.data_dir)
     if result.display is not None:
         picture = overlay(result.display, result.cam, args.alpha)

@@ -1,7 +1,7 @@
 """`python -m zoo summary ...`: the layer-by-layer summary of a configured model, or of a saved run's."""
 from __future__ import annotations
 
-from zoo.cli.common import add_spec_arguments, spec_from_args
+from zoo.cli.common import add_spec_arguments, run_dir_arg, spec_from_args
 from zoo.registry import SpecError
 
 SIZES = ("fp32", "fp16", "bf16", "fp64")
@@ -10,7 +10,7 @@ SIZES = ("fp32", "fp16", "bf16", "fp64")
 def add_arguments(parser) -> None:
     add_spec_arguments(parser, only=("seed", "device", "target", "date_col", "layout", "lookback", "horizon",
                                      "features", "split", "season"))
-    parser.add_argument("--run", default=None, help="summarise a saved run's model instead (a run directory)")
+    parser.add_argument("--run", default=None, help="summarise a saved run's model instead (its id, or its directory)")
     parser.add_argument("--batch-size", type=int, default=64,
                         help="batch size for the shapes, mult-adds and memory estimate (default 64)")
     parser.add_argument("--precision", default="fp32", choices=SIZES,
@@ -29,7 +29,7 @@ def run(args) -> dict:
     if args.run:
         from zoo.runs import load_run
 
-        run = load_run(args.run)
+        run = load_run(run_dir_arg(args.run, args.runs_dir))
         if run.is_leaderboard:   # its pick's model, where the pick is one of the zoo's (else Run.model says it is
             from zoo.spec import ExperimentSpec   # not); a leaderboard's own spec has no shape (KeyError: a check)
 
