@@ -485,3 +485,36 @@ def test_a_search_of_a_series_whose_mase_is_undefined_completes(tmp_path):
                     "--runs-dir", str(tmp_path / "r"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["trials"]["COMPLETE"] == 1
+
+
+def test_two_csvs_of_one_name_do_not_share_a_study(tmp_path):
+    """Studies are joined by the data's name, as its folder differs between machines: a search of another
+    small.csv (other values) joined the first one's study, and its best run became the other file's (a CLI
+    user's check). A CSV's content is compared too; the same file elsewhere still joins, and a study stored
+    before the content was keeps joining by name."""
+    import shutil
+
+    from tests.test_cli import zoo_main
+
+    corpus = Path(__file__).parent / "csv_corpus" / "clean.csv"
+    first, same, other = tmp_path / "a" / "small.csv", tmp_path / "b" / "small.csv", tmp_path / "c" / "small.csv"
+    for path in (first, same, other):
+        path.parent.mkdir()
+    shutil.copy(corpus, first)
+    shutil.copy(corpus, same)
+    other.write_text(corpus.read_text().replace(",5", ",6"))
+
+    def search_of(path):
+        return zoo_main("search", "--data", str(path), "--model", "linear", "--n-trials", "1", "--epochs", "1",
+                        "--runs-dir", str(tmp_path / "r"), "--json")
+
+    assert search_of(first).returncode == 0
+    joined = search_of(same)
+    assert joined.returncode == 0 and json.loads(joined.stdout.splitlines()[-1])["n_trials"] == 2
+    refused = search_of(other)
+    assert refused.returncode == 2 and "was made on another file named small.csv (its values differ)" in \
+        refused.stderr, refused.stderr
+    # A study stored without the content (before it was compared) is joined by name, as it was made
+    study = search.load_study(str(tmp_path / "r" / "optuna" / "journal.log"), "linear-small-val_loss")
+    study.set_user_attr("playground", {k: v for k, v in study.user_attrs["playground"].items() if k != "data_content"})
+    assert search_of(other).returncode == 0

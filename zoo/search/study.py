@@ -112,8 +112,10 @@ class SearchConfig:
         # a laptop share a study); the data is compared by name, as its folder differs between machines.
         # Which windows a page fitted (zoo/spec.py's windows_fitted) is not a setting: the same lookback and
         # horizon given as flags join the study, and so do studies stored before the spec had it.
+        # And a CSV by its content too: two data.csv of other values shared one study, its best run the other
+        # file's (a CLI user's check); the same file on two machines has the same digest.
         return {"model": self.spec.model, "task": self.spec.task, "data": _data_name(self.spec.data),
-                "epochs": self.spec.epochs, "objective": self.objective, "direction": self.direction,
+                "data_content": _data_content(self.spec.data), "epochs": self.spec.epochs, "objective": self.objective, "direction": self.direction,
                 "space": self.space.as_dict(), "shared": shared}
 
     def to_dict(self) -> dict:
@@ -131,6 +133,22 @@ class SearchConfig:
 
 def _data_name(data: str) -> str:
     return Path(data).name if ("/" in data or "\\" in data) else data
+
+
+def _data_content(data: str) -> str | None:
+    """A CSV's SHA-256 (its first 16 hex digits); None for a dataset named by the catalogue."""
+    import hashlib
+
+    from zoo.data.series import resolve_series_source
+
+    path = Path(resolve_series_source(data))
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def default_study_name(spec: ExperimentSpec, objective: str = "val_loss") -> str:
@@ -166,6 +184,8 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
                                 load_if_exists=True)
     mine = config.fingerprint()
     theirs = study.user_attrs.get("playground")
+    if theirs is not None and "data_content" not in theirs:
+        mine.pop("data_content")   # a study stored before its data's content was: by name, as it was made
     if theirs is not None and not demo.study_is_theirs(study, config.owner):
         raise SpecError(f"the study name {config.study_name!r} is taken on this demo; give another name.")
     if theirs is not None and config.n_trials:   # the demo's trials cap holds for the study, more trials included
@@ -184,6 +204,9 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         ours, stored = mine.get("shared", {}), theirs.get("shared") or {}
         differs |= {k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k)}
         differs = sorted(differs)
+        if differs == ["data_content"]:
+            raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made on another "
+                            f"file named {mine['data']} (its values differ); give this search another study name (--study).")
         raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made with other "
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
                         "or a new --study name.")
