@@ -280,6 +280,27 @@ def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 
+def test_train_says_the_command_that_reproduces_it_from_any_folder(tmp_path, monkeypatch):
+    """forecast-auto said its command; train said none, and its spec kept --data as typed, relative to the folder
+    it ran in (a CLI user's check). The command names the CSV by its absolute path and gives the same scores."""
+    import shlex
+    import shutil
+
+    shutil.copy(ROOT / "tests" / "csv_corpus" / "clean.csv", tmp_path / "small.csv")
+    monkeypatch.chdir(tmp_path)
+    first = zoo_main("train", "--data", "small.csv", "--model", "linear", "--epochs", "2", "--runs-dir",
+                     str(tmp_path / "r"), "--json")
+    assert first.returncode == 0, first.stderr
+    said = next(line for line in first.stderr.splitlines() if line.startswith("reproduce with: "))
+    command = shlex.split(said.removeprefix("reproduce with: "))
+    assert command[:4] == ["python", "-m", "zoo", "train"] and str(tmp_path / "small.csv") in command, command
+    monkeypatch.chdir(ROOT)
+    again = zoo_main(*command[3:], "--runs-dir", str(tmp_path / "r"), "--json")
+    assert again.returncode == 0, again.stderr
+    scores = [json.loads(p.stdout.splitlines()[-1])["metrics"] for p in (first, again)]
+    assert scores[0] and scores[0] == scores[1]
+
+
 def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_path, monkeypatch):
     env_dir, flag_dir = tmp_path / "env", tmp_path / "flag"
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(env_dir))

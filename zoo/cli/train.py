@@ -27,4 +27,18 @@ def run(args) -> dict:
         # completed all 5 epochs" with a test MASE of 4.1, worse than every baseline (a forecast user's check).
         print(f"warning: finished, but it learned nothing useful: {verdict.get('message', '')}. Likely cause: "
               f"{verdict.get('cause', '')}.", file=sys.stderr, flush=True)
+    if result.run_dir is not None:
+        # As forecast-auto says it (train had said no command: a CLI user's check); a CSV by its absolute path,
+        # so that the command runs from any folder.
+        from pathlib import Path
+
+        from zoo.runs import load_run, reproduce_caveat
+
+        run = load_run(result.run_dir)
+        typed = Path(spec.data)
+        command = run.command(data=str(typed.resolve()) if typed.is_file() and not typed.is_absolute() else None)
+        print(f"reproduce with: {command}", file=sys.stderr, flush=True)
+        caveat = reproduce_caveat(run.result, leaderboard=False)
+        if caveat:
+            print(f"note: {caveat}", file=sys.stderr, flush=True)
     return result.summary()
