@@ -344,3 +344,23 @@ def test_an_explosion_is_on_the_chart_as_the_message_names_it(spoiler, sample, r
     last = [e for e in events if e["type"] == "batch"][-1]
     caught = int(re.search(r"by batch (\d+)", result.reason).group(1))
     assert (last["epoch"], last["batch"]) == (2, caught) and math.isclose(last["loss"], named, rel_tol=1e-2)
+
+
+def test_run_ids_are_stamped_in_utc_whatever_the_local_zone(monkeypatch):
+    """Ids sorted by the clock of whoever made them: a run at 21:14 UTC under TZ=Asia/Tokyo was 20261204-061424
+    and listed (list_runs orders by id) before later runs made elsewhere (a CLI user's check)."""
+    import time
+
+    from zoo.runs import new_board_id, new_run_id
+
+    try:
+        for zone in ("Asia/Tokyo", "America/Los_Angeles"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            before = time.strftime("%Y%m%d-%H%M%SZ", time.gmtime())
+            stamps = [new_run_id(ExperimentSpec())[:16], new_board_id()[:16]]
+            after = time.strftime("%Y%m%d-%H%M%SZ", time.gmtime())
+            assert all(before <= stamp <= after for stamp in stamps), (zone, stamps, before)
+    finally:
+        monkeypatch.undo()   # the zone as it was, then read again
+        time.tzset()

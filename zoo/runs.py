@@ -70,9 +70,16 @@ def runs_root(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("PLAYGROUND_RUNS_DIR") or "runs")
 
 
+def id_stamp() -> str:
+    """A run id's time: UTC, said by its Z. The local time had made ids sort by the clock of whoever ran them (a
+    run at 21:14 UTC under TZ=Asia/Tokyo was 20261204-061424 and listed before later runs: a CLI user's check),
+    and list_runs orders by id."""
+    return time.strftime("%Y%m%d-%H%M%SZ", time.gmtime())
+
+
 def new_run_id(spec: ExperimentSpec) -> str:
     """Sortable by time, and unguessable (its last part is 48 random bits): a shared URL reveals only its run."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{spec.model}-{secrets.token_hex(6)}"
+    return f"{id_stamp()}-{spec.model}-{secrets.token_hex(6)}"
 
 
 def is_run_id(run_id) -> bool:
@@ -211,7 +218,7 @@ class BoardWriter(RunWriter):
 
 
 def new_board_id() -> str:
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-leaderboard-{secrets.token_hex(6)}"
+    return f"{id_stamp()}-leaderboard-{secrets.token_hex(6)}"
 
 
 def _cell(value):
