@@ -1350,3 +1350,34 @@ def test_a_boards_budget_goes_back_to_the_visitors_on_the_pages_own_address(runs
     at.button(key="forecast-close").click().run()
     clean(at)
     assert (at.number_input(key="forecast-horizon").value, at.slider(key="forecast-board-budget").value) == (6, 30)
+
+
+def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(runs_dir):
+    """On a run's address a forecast user uploaded another CSV, set the horizon and reloaded: the form was the
+    run's again (its stored file, its horizon), the new file and its settings gone without a word (a forecast
+    user's check). The draft holds, and the page asks for the file, as on its own address; the file the run was
+    uploaded for still gives way to the run's stored copy of it."""
+    from zoo import demo
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    stored = fio.store_upload(yearly_csv(150), "first.csv", runs_dir, None)
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1, lookback=12,
+                                        horizon=3), runs_dir=runs_dir, owner=demo.owner_of(ME))
+    for raw, name, kept in ((yearly_csv(120), "second.csv", False), (yearly_csv(150), "first.csv", True)):
+        at = page("pages/forecast.py", query={"run": run.run_id})
+        clean(at)
+        at = upload(at, name, raw)
+        clean(at)
+        at.number_input(key="forecast-horizon").set_value(5).run()
+        at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
+        clean(at)
+        if kept:   # the run's own file: its stored copy and the run's settings
+            assert at.radio(key="forecast-source").value == "stored"
+            assert at.number_input(key="forecast-horizon").value == 3
+        else:
+            assert at.radio(key="forecast-source").value == "upload"
+            assert at.number_input(key="forecast-horizon").value == 5
+            assert any(f"`{name}` was uploaded before this page was loaded" in w.value and "Upload it again" in w.value
+                       for w in at.warning), [w.value for w in at.warning]

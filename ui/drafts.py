@@ -300,12 +300,28 @@ def restore(forms: Iterable[str]) -> None:
             continue
         for key, value in values.items():
             state.setdefault(key, value)
-        if here is not None and values.get("forecast-source") == "upload":
-            # A file uploaded in a session is not kept (only its settings): beside a run, the run's own settings,
-            # its stored copy of the file included, fill the form over the draft (ui/prefill.take_prefill), which
-            # keeps what a run's spec does not hold.
+        if here is not None and values.get("forecast-source") == "upload" and _uploaded_the_runs_file(values, here):
+            # A file uploaded in a session is not kept (only its settings): beside the run it was uploaded for, the
+            # run's own settings, its stored copy of the file included, fill the form over the draft
+            # (ui/prefill.take_prefill), which keeps what a run's spec does not hold. Another file uploaded beside
+            # it stays the draft's, asked for again: its settings had given way to the run's without a word (a
+            # forecast user's check).
             continue
         restored[form] = here
+
+
+def _uploaded_the_runs_file(values: dict, run_id: str) -> bool:
+    """Whether the draft's upload is the file the run `run_id` read: its stored copy is named by the content's
+    SHA-256, as the draft names the upload (zoo/forecast_io.store_upload, ui/series_source.UPLOAD_KEY)."""
+    from pathlib import Path
+
+    from ui.series_source import UPLOAD_KEY
+    from ui.state import runs_dir
+    from zoo.runs import is_run_id, open_run
+
+    run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
+    data = run.data if run is not None else None
+    return not values.get(UPLOAD_KEY) or (data is not None and Path(str(data)).stem == values.get(UPLOAD_KEY))
 
 
 def kept_own(form: str) -> bool:
