@@ -835,6 +835,9 @@ def test_the_run_directory_reopens_and_reproduces(tmp_path):
     (run.path / "best.pt").unlink()
     said = zoo_main("summary", "--run", str(run.path), "--json")
     assert said.returncode == 2 and "picked 'linear least squares', which is not a model of the zoo" in said.stderr
+    # and gradcam says so at once, not "use --method saliency", which then said it (a CLI user's check)
+    said = zoo_main("gradcam", "--run", str(run.path), "--index", "0", "--out", str(tmp_path / "x.png"))
+    assert said.returncode == 2 and "which is not a model of the zoo" in said.stderr and "saliency" not in said.stderr
 
 
 def test_a_board_reads_the_series_as_asked_and_its_zoo_models_specs_read_the_same(tmp_path):

@@ -286,10 +286,12 @@ def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | 
     classifies = get_task(run.spec.task).classifies
     if method not in METHODS + ("saliency",):
         raise SpecError(f"method {method!r} is unknown; use gradcam, gradcam++ or saliency.")
+    # The model first: a leaderboard whose pick is no model of the zoo has nothing to explain by any method
+    # (it had said "use --method saliency", which then said so: a CLI user's check).
+    model = run_model(run)
     if not classifies and method != "saliency":
         raise SpecError(f"run {run.run_id} is a {run.spec.task} model: Grad-CAM explains a class of an image "
                         "classifier; use --method saliency.")
-    model = run_model(run)
     if method != "saliency" and layer is None and not conv_layers(model):
         raise SpecError(no_conv_message(model, run.spec.model))
     data = data if data is not None else load_test_data(run, data_dir)
