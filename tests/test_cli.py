@@ -562,3 +562,17 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("The default lookback 96 and horizon 24 do not fit this series of 120 rows: using "
                                   f"lookback {fitted['lookback']} and horizon {fitted['horizon']}")
+
+
+def test_an_error_under_json_is_a_json_line_too(tmp_path):
+    """With --json a script reads the last line of stdout; an error printed nothing there (a CLI user's check).
+    The `error:` line stays on stderr, and stdout's last line says the same as JSON. With no command at all: the
+    usage and one `error:` line, exit 2 (it printed the usage alone, to stdout)."""
+    said = zoo_main("train", "--model", "nope", "--runs-dir", str(tmp_path), "--json")
+    assert said.returncode == 2 and said.stderr.strip().startswith("error: ")
+    line = json.loads(said.stdout.strip().splitlines()[-1])
+    assert line == {"status": "error", "exit": 2, "error": said.stderr.strip().removeprefix("error: ")}
+    assert not zoo_main("train", "--model", "nope", "--runs-dir", str(tmp_path)).stdout.strip()
+    bare = zoo_main()
+    assert bare.returncode == 2 and not bare.stdout.strip()
+    assert bare.stderr.strip().splitlines()[-1].startswith("error: give a command: models, train")

@@ -34,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     top.add_argument("command", choices=list(COMMANDS), help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
     args = None
     try:
-        if not argv or argv[0] in ("-h", "--help"):
+        if not argv:   # usage, then the contract's one error line (it had printed usage alone, to stdout)
+            top.print_help(sys.stderr)
+            raise UsageError(f"give a command: {', '.join(COMMANDS)}; see `python -m zoo --help`.")
+        if argv[0] in ("-h", "--help"):
             top.print_help()
-            return 0 if argv else 2
+            return 0
         command = argv[0]
         if command not in COMMANDS:
             raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
@@ -56,19 +59,26 @@ def main(argv: list[str] | None = None) -> int:
         else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
             result = module.run(args)
     except (SpecError, UsageError) as exc:
-        print(f"error: {as_flags(str(exc), argv)}", file=sys.stderr)
-        return 2
+        return _failed(2, as_flags(str(exc), argv), argv)
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        return _failed(130, "interrupted", argv)
     except Exception as exc:  # a fault of the program itself: say so, with the traceback for a bug report
         traceback.print_exc()
-        print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",
-              file=sys.stderr)
-        return 1
+        return _failed(1, f"internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",
+                       argv)
     if getattr(args, "json", False):
         print(json.dumps(result, default=_json_default))
     return 0
+
+
+def _failed(code: int, message: str, argv: list[str]) -> int:
+    """The `error:` line on stderr (DESIGN.md's CLI contract) and, under --json, the last line of stdout as one JSON
+    object all the same, {"status": "error", "exit": code, "error": message}: a script that read the last line got
+    nothing, or an earlier command's output (a CLI user's check)."""
+    print(f"error: {message}", file=sys.stderr)
+    if "--json" in argv:
+        print(json.dumps({"status": "error", "exit": code, "error": message}))
+    return code
 
 
 def as_flags(message: str, argv: list[str]) -> str:
