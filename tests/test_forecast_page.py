@@ -110,7 +110,7 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     at.number_input(key="forecast-horizon").set_value(1000).run()
     assert_clean(at)
     assert len(at.error) == 1, texts(at, "error")
-    assert "validation split has 871 rows" in at.error[0].value and "use a smaller horizon," in at.error[0].value
+    assert "validation split has 871 rows" in at.error[0].value and "use a horizon of at most 871," in at.error[0].value
     assert start_button(at).disabled
     at.text_input(key="forecast-split-custom").set_value("90/5").run()
     assert len(at.error) == 1 and "is not three shares" in at.error[0].value
@@ -1004,12 +1004,12 @@ def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_a
     at.number_input(key="forecast-horizon").set_value(150).run()
     assert at.number_input(key="forecast-lookback").value == 36, "the lookback is not moved for a horizon that no lookback fits"
     errors = " ".join(e.value for e in at.error)
-    assert "horizon 150 needs 151 training rows even with lookback 1); use a smaller horizon," in errors, errors
+    assert "horizon 150 needs 151 training rows even with lookback 1); use a horizon of at most " in errors, errors
     # A horizon the training rows hold but validation does not: blamed too, not "a smaller lookback" (a review)
     at.number_input(key="forecast-horizon").set_value(60).run()
     errors = " ".join(e.value for e in at.error)
     assert "the validation split has 12 rows, too few for one window (horizon 60 needs 60 validation rows); use a " \
-           "smaller horizon, a larger validation share, or a longer series (120 rows now)." in errors, errors
+           "horizon of at most 12, a larger validation share, or a longer series (120 rows now)." in errors, errors
     assert at.number_input(key="forecast-lookback").value == 36
     at.number_input(key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
     assert_clean(at)

@@ -150,14 +150,14 @@ def test_short_series_refusal_names_the_split_and_a_fix():
     # A validation window's input may reach back into training: only the horizon must fit (the advice was "a
     # smaller lookback or horizon", and a smaller lookback never helped).
     assert "validation split has 3 rows" in message and "horizon 4 needs 4 validation rows" in message
-    assert "use a smaller horizon," in message and "lookback" not in message
+    assert "use a horizon of at most 3," in message and "lookback" not in message
     with pytest.raises(SpecError, match=r"train split .*lookback 40 \+ horizon 2 needs 42 training rows.*smaller "
                                         "lookback or horizon"):
         make_windows(sf, 40, 2)
     # A horizon that validation cannot hold is said first, though the lookback is too long too: no lookback helps
     # it (the lookback was blamed, and the fix then failed on the horizon: a review).
     with pytest.raises(SpecError, match=r"validation split has 3 rows.*horizon 4 needs 4 validation rows\); use a "
-                                        "smaller horizon,"):
+                                        "horizon of at most 3,"):
         make_windows(sf, 40, 4)
 
 

@@ -205,7 +205,9 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
         if size < need:
             why = (f"horizon {H} needs {H + 1} training rows even with lookback 1" if part == "train" else
                    f"horizon {H} needs {H} {part} rows")
-            fixes = ["a smaller horizon"] if H > 1 else []
+            # the largest every part holds, as forecast-auto says it (a CLI user's check)
+            most = min(a - 1, b - a, n - b)
+            fixes = ([f"a horizon of at most {most}" if most >= 1 else "a smaller horizon"] if H > 1 else [])
             raise SpecError(f"the {part} split has {size} rows, too few for one window ({why}); use "
                             f"{join_or(fixes + [f'a larger {part} share', f'a longer series ({rows} rows now)'])}.")
     if len(train_starts) == 0:
