@@ -57,6 +57,15 @@ def upload_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def file_key(path) -> str:
+    """`upload_key` of a file on disk, read in blocks (a search compares a CSV's by it: zoo/search/study.py)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def upload_limits() -> tuple[int, int]:
     """(bytes, rows) an upload may have: the page's, or the hosted demo's caps (zoo/demo.py)."""
     from zoo import demo

@@ -137,18 +137,11 @@ def _data_name(data: str) -> str:
 
 def _data_content(data: str) -> str | None:
     """A CSV's SHA-256 (its first 16 hex digits); None for a dataset named by the catalogue."""
-    import hashlib
-
     from zoo.data.series import resolve_series_source
+    from zoo.forecast_io import file_key
 
     path = Path(resolve_series_source(data))
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return file_key(path)[:16] if path.is_file() else None
 
 
 def default_study_name(spec: ExperimentSpec, objective: str = "val_loss") -> str:
