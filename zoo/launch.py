@@ -115,7 +115,8 @@ class LocalLauncher:
         stop = self.new_event()
         process = self.ctx.Process(target=worker_main,
                                    args=(job.target, job.payload, events, stop, running_shared, env or {}),
-                                   kwargs={"exact_settings": True, "ignore_interrupt": True}, daemon=True, name=f"playground-{job.id}")
+                                   kwargs={"exact_settings": True, "ignore_interrupt": True}, daemon=True,
+                                   name=f"playground-{job.id}")
         with _bare_main():
             process.start()
         return WorkerHandle(events=events, process=process, stop_event=stop,

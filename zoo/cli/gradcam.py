@@ -32,8 +32,8 @@ def run(args) -> dict:
         raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
     if not 0 <= args.alpha <= 1:
         raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
-    result = explain_run(run_dir_arg(args.run, args.runs_dir), args.index, layer=args.layer, target=args.target, method=args.method,
-                         data_dir=args.data_dir)
+    result = explain_run(run_dir_arg(args.run, args.runs_dir), args.index, layer=args.layer, target=args.target,
+                         method=args.method, data_dir=args.data_dir)
     if result.display is not None:
         picture = overlay(result.display, result.cam, args.alpha)
     else:

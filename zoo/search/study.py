@@ -115,7 +115,8 @@ class SearchConfig:
         # And a CSV by its content too: two data.csv of other values shared one study, its best run the other
         # file's (a CLI user's check); the same file on two machines has the same digest.
         return {"model": self.spec.model, "task": self.spec.task, "data": _data_name(self.spec.data),
-                "data_content": _data_content(self.spec.data), "epochs": self.spec.epochs, "objective": self.objective, "direction": self.direction,
+                "data_content": _data_content(self.spec.data), "epochs": self.spec.epochs, "objective": self.objective,
+                "direction": self.direction,
                 "space": self.space.as_dict(), "shared": shared}
 
     def to_dict(self) -> dict:
@@ -199,7 +200,8 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         differs = sorted(differs)
         if differs == ["data_content"]:
             raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made on another "
-                            f"file named {mine['data']} (its values differ); give this search another study name (--study).")
+                            f"file named {mine['data']} (its values differ); give this search another study name "
+                            "(--study).")
         raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made with other "
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
                         "or a new --study name.")
