@@ -170,6 +170,21 @@ def test_a_leaderboards_zoo_models_train_within_the_training_samples_cap(demo_on
     assert not any("hosted demo" in n for n in summary["notes"]) and summary["pick"]["spec"]["limit_train"] == 0
 
 
+def test_a_demo_board_of_a_wrapped_zoo_model_names_its_cut_epochs(demo_on, runs_dir, tmp_path):
+    """The note on the caps looked a candidate's recipe up by its own name: deseasoned_linear is no model, and a
+    demo board of it failed at its very end, every candidate trained (a review). A wrapped candidate trains its
+    model's recipe, and is named where the cap on epochs cut it."""
+    from tests.test_leaderboard import monthly_csv
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+
+    spec = LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, season=12,
+                           models="deseasoned_linear", budget=120)
+    summary = run_leaderboard(spec, runs_dir=runs_dir)
+    assert summary["status"] == "finished", summary.get("reason")
+    assert any("for at most 30 epochs (its cap on epochs), where its recipe asked for more (deseasoned_linear)" in n
+               for n in summary["notes"]), summary["notes"]
+
+
 def test_the_wall_time_cap_ends_a_job_as_stopped_with_its_best_checkpoint(monkeypatch, runs_dir):
     from zoo.jobs import JobManager, submit_training
     from zoo.runs import load_run

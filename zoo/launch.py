@@ -115,7 +115,7 @@ class LocalLauncher:
         stop = self.new_event()
         process = self.ctx.Process(target=worker_main,
                                    args=(job.target, job.payload, events, stop, running_shared, env or {}),
-                                   kwargs={"exact_settings": True, "ignore_interrupt": True}, daemon=True,
+                                   kwargs={"exact_settings": True, "own_process_group": True}, daemon=True,
                                    name=f"playground-{job.id}")
         with _bare_main():
             process.start()

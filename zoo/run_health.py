@@ -52,18 +52,19 @@ def _still_running(identity: dict | None) -> bool:
     return started is not None and started == identity.get("pid_started")
 
 
-def end_on_quit(writer, base: dict, kept: str, emit) -> None:
+def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> None:
     """A run whose process quits at once (the CLI's second Ctrl-C, or SIGTERM then Ctrl-C:
-    zoo/cli/common.StopOnInterrupt) ends `stopped`, in its last write, before the KeyboardInterrupt goes
-    on: it said `running` for good (a CLI user's check). `kept`: what it keeps, in words."""
-    import time
+    zoo/cli/common.StopOnInterrupt) ends `stopped` before the KeyboardInterrupt goes on, as runs.end_run
+    ends a run whose process died (its epochs and best epoch kept): it said `running` for good (a CLI
+    user's check). `kept`: what it keeps, in words."""
+    from zoo.runs import end_run
 
     reason = f"quit at once (a second Ctrl-C or SIGTERM); {kept}"
     try:
-        writer.write_result({**base, "status": "stopped", "reason": reason, "finished": time.time()})
+        end_run(run_dir, "stopped", reason)
     except OSError:
         pass   # the disk refuses even that: the CLI still says it was interrupted
-    emit({"type": "finished", "status": "stopped", "reason": reason, "run_id": base.get("run_id")})
+    emit({"type": "finished", "status": "stopped", "reason": reason, "run_id": run_id})
 
 
 def recover_interrupted(root=None) -> list[str]:

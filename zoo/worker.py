@@ -121,19 +121,23 @@ def _lower_priority() -> None:
 
 
 def main(target: str, payload: dict, events, stop_event, running=None, env: dict | None = None, *,
-         exact_settings: bool = False, ignore_interrupt: bool = False) -> None:
+         exact_settings: bool = False, own_process_group: bool = False) -> None:
     """Entry point of the worker process: run `target(payload, emit, should_stop)`.
 
     `env` is set before the target runs: the server's PLAYGROUND_* settings, and CUDA_VISIBLE_DEVICES
     (the GPU the job runner placed this job on; CUDA reads it when it starts, at the first use of a
-    GPU). `ignore_interrupt`: a local worker leaves Ctrl-C to the process that started it. A terminal's
-    Ctrl-C goes to every process of its group: a `search --workers 2` crashed with each worker's
-    KeyboardInterrupt and left its trials `running`, where its parent would have stopped them (a CLI
-    user's check); the parent asks through `stop_event`, as the app's Stop does."""
-    if ignore_interrupt:
+    GPU). `own_process_group`: a local worker leaves the signals sent to its parent's group (a terminal's
+    Ctrl-C, `timeout`'s SIGTERM) to the parent, which stops it through `stop_event` as the app's Stop does:
+    a `search --workers 2` crashed with each worker's KeyboardInterrupt and left its trials `running` (a CLI
+    user's check), and `timeout` killed them. Its parent's end is still seen (`orphan_aware`)."""
+    if own_process_group:
         import signal
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # before it leaves the group, a Ctrl-C may come
+        try:
+            os.setpgrp()
+        except OSError:
+            pass   # a session leader already (never a forked worker): the signals ignored above still hold
     def emit(event: dict) -> None:
         events.put(event)
 

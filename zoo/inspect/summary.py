@@ -119,7 +119,9 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
     """Per-layer summary from torchinfo, and totals at `precision` for a batch of `batch_size`.
 
     The model stays where it is (device, dtype), every submodule keeps its train/eval flag, its
-    buffers are not touched (the pass runs in eval mode, under no_grad) and no hook stays behind.
+    buffers are not touched (torchinfo's pass runs in eval mode, under no_grad; the measured training
+    step's forwards, in train mode with autograd, put flags and buffers back: `training_memory`) and no
+    hook stays behind.
 
     Mult-adds follow torchinfo's rule (weights x output positions) but also count the layers it
     misses: a weight-normed convolution (not a leaf for torchinfo) and attention projections run

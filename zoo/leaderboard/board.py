@@ -133,8 +133,13 @@ def _demo_cap_note(rows, plan) -> str | None:
     cut = [f"on at most {caps.train_samples:,} windows (its cap on training samples): each fit trained on at most its "
            f"latest {caps.train_samples:,} (the test part's fit had {every:,} to choose from)"] \
         if every > caps.train_samples else []
-    shortened = [name for name in trained if zoo_settings(name, sized, plan.lookback, plan.period, sized,
-                                                          capped=False)["epochs"] > caps.epochs]
+    # Each fit's recipe asks for its own epochs, the fewer windows the more: the smallest fit (the first fold's)
+    # asks for the most. A wrapped candidate (deseasoned_linear) trains its model's recipe (it had been looked up
+    # as a model of its own name: the board failed at its end, a review).
+    smallest = min(fit_windows(plan, end)[1] for end in [f[0] for f in plan.folds] + [plan.test_start])
+    models = {c.name: c.zoo_model() for c in all_candidates()}
+    shortened = [name for name in trained if models.get(name) and zoo_settings(
+        models[name], smallest, plan.lookback, plan.period, sized, capped=False)["epochs"] > caps.epochs]
     if shortened:
         cut.append(f"for at most {caps.epochs} epochs (its cap on epochs), where its recipe asked for more "
                    f"({', '.join(shortened)})")

@@ -132,6 +132,10 @@ class Candidate:
         the budget's projection scales the seconds a fold took by it (board.projected_seconds)."""
         return float(fit_end)
 
+    def zoo_model(self) -> str | None:
+        """The model of the zoo this candidate trains (its recipe is plan.zoo_settings's), if any."""
+        return None
+
 
 def _end(board: Board, origins: np.ndarray, future: bool) -> int:
     return board.plan.rows if future or not len(origins) else int(origins.max()) + board.plan.horizon
@@ -221,6 +225,9 @@ class Classical(Candidate):
 
 
 class Zoo(Candidate):
+    def zoo_model(self) -> str | None:
+        return self.name
+
     def prepare(self) -> None:
         """Import torch, the engine and torch._dynamo (the first optimizer imports it: 1.5-2 s in a new
         process) before the board's clock runs for this model: in the CLI the first zoo model paid for
@@ -354,6 +361,9 @@ class Wrapped(Candidate):
 
     def not_possible(self, board) -> str | None:
         return None
+
+    def zoo_model(self) -> str | None:
+        return self.inner.zoo_model()
 
     def prepare(self) -> None:
         self.inner.prepare()   # a log_linear board paid torch's imports in its first fold (a review)

@@ -179,7 +179,9 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
     mine = config.fingerprint()
     theirs = study.user_attrs.get("playground")
     if theirs is not None and "data_content" not in theirs:
-        mine.pop("data_content")   # a study stored before its data's content was: by name, as it was made
+        # a study stored before its data's content was: joined by name, as it was made (what is stored, were it
+        # taken over below, says the content)
+        theirs = {**theirs, "data_content": mine["data_content"]}
     if theirs is not None and not demo.study_is_theirs(study, config.owner):
         raise SpecError(f"the study name {config.study_name!r} is taken on this demo; give another name.")
     if theirs is not None and config.n_trials:   # the demo's trials cap holds for the study, more trials included
