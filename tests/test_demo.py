@@ -765,6 +765,12 @@ def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_nu
         e.value for e in at.error]
     at.text_input(key="forecast-settings-limit_train").set_value("1000").run()
     assert not at.button(key="forecast-start").disabled, [e.value for e in at.error]
+    # and the steps said under the form are those of the 1,000 it trains (they had counted every window)
+    steps = next(c.value for c in at.caption if "optimisation step" in c.value)
+    batch = int(at.session_state["forecast-settings-batch_size"])
+    epochs = int(at.session_state["forecast-settings-epochs"])
+    assert f"{-(-1000 // batch) * epochs:,} optimisation steps ({-(-1000 // batch):,} per epoch, on the latest 1,000 " \
+           "training windows)" in steps, steps
     # What a run trains is the cap's measure: a limit above it on data that holds fewer trains them all, within
     # it (a learner's check read the refusal beside "all of them are used"); a limit that the data fills is said
     # as what it would use.

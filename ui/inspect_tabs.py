@@ -75,8 +75,8 @@ def summary_tab(subject) -> None:
                 help=f"torchinfo's estimate: every layer's output, twice. Estimated total with input and "
                      f"parameters: {t['total_mb']:.2f} MB")
     m[5].metric("Training step, measured", f"{t['training_step_mb']:,.2f} MB",
-                help=f"what one training step with Adam holds at this batch, measured at the model's own "
-                     f"{t['measured_dtype']}: the tensors autograd keeps for backward (everything a layer saves, "
+                help=f"what one training step with Adam holds at this batch, measured with the model as it is, in "
+                     f"{t['measured_dtype']} (the Precision above sizes the other figures, not this one): the tensors autograd keeps for backward (everything a layer saves, "
                      "attention's scores and a recurrent layer's gates too), the weights, their gradients and "
                      "Adam's two moments; the backward's own temporaries come on top"
                      + (". The hosted demo's cap on a run's training memory is on this figure" if demo.caps() else ""))

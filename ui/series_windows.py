@@ -305,13 +305,18 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
     for note in st.session_state.pop(RECIPE_NOTES, []):   # what the recipe's values became in the form
         st.warning(note, icon=":material/warning:")
 
+    # the windows a run trains on (training samples): the steps had counted them all (a browser check)
+    limited = bool(train_windows) and 0 < int(settings.get("limit_train") or 0) < int(train_windows)
+    if limited:
+        train_windows = int(settings["limit_train"])
     line = (f"{epochs(settings['epochs'])} · batch {settings['batch_size']} · {settings['optimizer']} lr "
             f"{settings['lr']:g} · early stopping "
             + (f"after {epochs(settings['patience'])} without improvement" if settings["patience"] else "off"))
     if train_windows:
         per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
         total = per_epoch * int(settings["epochs"])
-        line += f" · {total:,} optimisation step{'' if total == 1 else 's'} ({per_epoch:,} per epoch)"
+        line += (f" · {total:,} optimisation step{'' if total == 1 else 's'} ({per_epoch:,} per epoch"
+                 + (f", on the latest {train_windows:,} training windows)" if limited else ")"))
         if total < FEW_STEPS:
             line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
                      "(Training settings) will fit it better.]")
