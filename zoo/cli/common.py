@@ -62,12 +62,12 @@ def run_dir_arg(value: str, runs_dir=None):
     printed was refused with "give a folder under the runs directory", which it was (a CLI user's check)."""
     from pathlib import Path
 
-    from zoo.runs import is_run_id, runs_root
+    from zoo.runs import is_run_id, run_path, runs_root
 
     if Path(value).is_dir():
         return Path(value)
-    if is_run_id(value) and (runs_root(runs_dir) / value).is_dir():
-        return runs_root(runs_dir) / value
+    if is_run_id(value) and run_path(value, runs_dir).is_dir():
+        return run_path(value, runs_dir)
     raise SpecError(f"there is no run {value} (a run directory, or a run id under {runs_root(runs_dir)}); give a "
                     "run's folder, or its id with --runs-dir where its runs directory is.")
 
