@@ -406,6 +406,31 @@ def test_train_writes_a_forecast_that_continues_the_series_at_its_frequency(name
     assert (backtest.dt.day == 1).all() and backtest.max() == expected[0] - pd.tseries.frequencies.to_offset(freq)
 
 
+@pytest.mark.parametrize("command", [("train", "--model", "linear", "--epochs", "1", "--lookback", "24"),
+                                     ("forecast-auto", "--models", "naive,linear", "--budget", "30")])
+def test_a_forecast_of_times_with_zones_writes_the_clock_they_are_on(command, tmp_path):
+    """The times of a file whose timestamps carry zones are on the clock of its last one (+02:00 here, past the
+    March change): forecast.csv and backtest.csv wrote them without it, so a forecast read in another tool, or
+    past the autumn change, was an hour off the local time with nothing to say so (a forecast user's check)."""
+    import pandas as pd
+
+    from zoo.runs import load_run
+
+    proc = zoo_main(*command, "--data", str(CORPUS / "timezones_dst.csv"), "--horizon", "6", "--device", "cpu",
+                    "--json", "--runs-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(last_json(proc)["run_dir"])
+    written = pd.read_csv(run_dir / "forecast.csv", dtype=str)["date"]
+    assert list(written) == [f"2023-03-30 {h:02d}:00:00+02:00" for h in range(2, 8)]   # its last line: 01:00+02:00
+    assert pd.read_csv(run_dir / "backtest.csv", dtype=str)[["time", "origin"]].stack().str.endswith("+02:00").all()
+    forecast = load_run(run_dir).table("forecast")   # read back on the series' own clock, naive, as pages draw it
+    assert forecast["date"].dt.tz is None and forecast["date"].iloc[0] == pd.Timestamp("2023-03-30 02:00")
+    assert forecast.attrs["utc_offset"] == pd.Timedelta(hours=2)
+    plain = load_run(Path(last_json(zoo_main(*command, "--data", str(CORPUS / "clean.csv"), "--horizon", "6",
+                                             "--json", "--runs-dir", str(tmp_path)))["run_dir"])).table("forecast")
+    assert "utc_offset" not in plain.attrs and plain["date"].dt.tz is None   # a file without zones: as before
+
+
 def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):
     """A value that is not a number and gaps filled by interpolation were said on the page ("What the reader
     found") but on the command line only inside --json and result.json (a forecast user's check)."""

@@ -15,6 +15,7 @@ from ui.form import sentence
 from ui.text import plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
+from zoo.data.series.columns import clock_name
 from zoo.forecast import BASELINES, min_calibration_windows
 from zoo.forecast.report import TIE
 from zoo.plots import count_axis
@@ -131,14 +132,16 @@ def notes_list(notes) -> str:
     return "\n".join(f"- {plain(sentence(n))}" for n in notes)   # a note may quote a column's name (ui/text.py)
 
 
-def date_column(dates) -> "st.column_config.DatetimeColumn | None":
+def date_column(dates, utc_offset=None) -> "st.column_config.DatetimeColumn | None":
     """How a table shows these dates: whole days without their 00:00:00, others without seconds; None
-    for step numbers (a series without dates), left as they are."""
+    for step numbers (a series without dates), left as they are. Times on the clock of a file whose
+    timestamps carried zones (runs.Run.table: its utc_offset) say that clock in the header."""
     dates = pd.Series(dates)
     if not pd.api.types.is_datetime64_any_dtype(dates):
         return None
     whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())
-    return st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
+    label = None if utc_offset is None else f"date ({clock_name(utc_offset)})"
+    return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
 
 
 def table_height(rows: int, most: int = 8) -> int:
@@ -167,7 +170,7 @@ def forecast_table(forecast: pd.DataFrame) -> None:
     (intervals_named)."""
     shown = number_format(forecast[[c for c in fio.FORECAST_COLUMNS[1:] if c in forecast]])
     columns = {c: st.column_config.NumberColumn(format=shown) for c in fio.FORECAST_COLUMNS[1:]}
-    if (dates := date_column(forecast["date"])) is not None:
+    if (dates := date_column(forecast["date"], forecast.attrs.get("utc_offset"))) is not None:
         columns["date"] = dates
     st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
                  placeholder="—", column_config=columns)

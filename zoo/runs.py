@@ -54,6 +54,7 @@ LEADERBOARD, CANDIDATES = "leaderboard.json", "candidates.csv"
 CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "test_mae", "test_mase", "test_smape",
                      "coverage_80", "coverage_95", "seconds", "folds", "settings", "sparkline", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
+TIME_COLUMNS = ("date", "time", "origin")   # the tables' columns of times
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
 # The order a run writes its files in: zoo/run_transfer.py reads them in reverse and delivers them in this order
@@ -194,8 +195,19 @@ class RunWriter:
     def write_result(self, result: dict) -> None:
         _write_json(self.path / RESULT, result)
 
-    def write_table(self, name: str, frame) -> Path:
-        """A pandas table of the run (TABLES: backtest, forecast) as CSV, atomically."""
+    def write_table(self, name: str, frame, utc_offset=None) -> Path:
+        """A pandas table of the run (TABLES: backtest, forecast) as CSV, atomically. Times on the clock of a
+        file whose timestamps carried zones (SeriesFrame.utc_offset) are written with that offset, so the file
+        says which clock its times are on: without it, a forecast past a daylight-saving change read an hour
+        off the local time, with nothing to say so (a forecast user's check). `table` reads it back."""
+        if utc_offset is not None:
+            import datetime
+
+            import pandas as pd
+
+            clock = datetime.timezone(pd.Timedelta(utc_offset))
+            frame = frame.assign(**{col: frame[col].dt.tz_localize(clock) for col in TIME_COLUMNS
+                                    if col in frame and pd.api.types.is_datetime64_dtype(frame[col])})
         return atomic_write_text(self.path / TABLES[name], frame.to_csv(index=False))
 
 
@@ -412,9 +424,11 @@ class Run:
         if not path.exists():
             return None
         frame = pd.read_csv(path)
-        for col in ("date", "time", "origin"):
+        for col in TIME_COLUMNS:
             if col in frame:
-                frame[col] = _time_column(frame[col])
+                frame[col], offset = _time_column(frame[col])
+                if offset is not None:
+                    frame.attrs["utc_offset"] = offset
         return frame
 
     def stamp(self) -> float:
@@ -484,13 +498,19 @@ def _number(text):
 
 
 def _time_column(values):
-    """Dates where the column holds dates, else the numbers (plain steps) as they are."""
+    """(dates where the column holds dates, else the numbers (plain steps) as they are; the UTC offset the
+    times were written with, or None). Times with an offset come back naive on that clock, as the series'
+    own are (zoo/data/series/read.py), so that a page draws them beside the series."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(values):
-        return values
+        return values, None
     parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
-    return parsed if parsed.notna().all() else values
+    if not parsed.notna().all():
+        return values, None
+    if parsed.dt.tz is None:
+        return parsed, None
+    return parsed.dt.tz_localize(None), parsed.dt.tz.utcoffset(None)
 
 
 def _is_run_dir(path: Path) -> bool:

@@ -319,7 +319,8 @@ def report_after_fit(result, data, writer) -> dict:
     """Score a freshly trained series model against the baselines, write backtest.csv and
     forecast.csv into its run directory (zoo/runs.py), and return what result.json adds."""
     report = evaluate_forecast(result.model, data.extra["windows"], device=result.device)
-    writer.write_table("backtest", report.backtest)
-    writer.write_table("forecast", report.forecast)
+    clock = data.extra["windows"].sf.utc_offset
+    writer.write_table("backtest", report.backtest, utc_offset=clock)
+    writer.write_table("forecast", report.forecast, utc_offset=clock)
     result.test_metrics = report.metrics
     return report.summary_extra()

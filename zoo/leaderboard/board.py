@@ -555,8 +555,8 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: di
         out["pick"]["spec"] = model_out.spec.to_dict()
         out["shape"] = DataShape(task="series", lookback=plan.lookback, n_features=1, horizon=H).to_dict()
     if writer:
-        writer.write_table("backtest", backtest)
-        writer.write_table("forecast", forecast)
+        writer.write_table("backtest", backtest, utc_offset=sf.utc_offset)
+        writer.write_table("forecast", forecast, utc_offset=sf.utc_offset)
         if model_out is not None:
             writer.save_best({k: v.detach().cpu() for k, v in model_out.model.state_dict().items()})
     return out

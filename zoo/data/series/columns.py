@@ -291,6 +291,13 @@ def _parse_dates(values: pd.Series):
     return full, share * n_present / max(len(s), 1), how
 
 
+def clock_name(offset: pd.Timedelta) -> str:
+    """"UTC+02:00", "UTC-03:30", or "UTC": how a note or a column names the clock of a UTC offset."""
+    minutes = int(pd.Timedelta(offset).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
+
+
 def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.Timedelta:
     """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
     series' last reading, and so the forecast's first times and its downloads, read as the file does,
@@ -305,9 +312,7 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.
     dates = dates.dropna()
     last = written.loc[dates.idxmax()]   # by label: `dates` lacks the rows whose value is not a date
     offset = offset_of(last)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    clock = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
+    clock = clock_name(offset)
     zones = (written.loc[dates.index].astype(str).str.strip()
              .str.extract(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", expand=False)
              .str.replace(":", "").replace({"Z": "+0000", "UTC": "+0000", "GMT": "+0000"}))

@@ -21,6 +21,8 @@ class SeriesFrame:
     notes: list[str] = field(default_factory=list)  # what was detected, fixed, dropped or filled
     layout: str = "long"         # "wide": melted from a row per year and a column per month (layout.py)
     wide: WideColumns | None = None  # the month (or quarter) columns when the file looks like a wide table
+    utc_offset: pd.Timedelta | None = None  # the clock the times are on when the file's carried zones
+                                            #   (columns.latest_offset); None for times without a zone
 
     @property
     def columns(self) -> list[str]:

@@ -109,13 +109,13 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
         _drop_row_counter(table, notes)
         target = _choose_target(table, target, date_col, notes)
         frame, lines = _numeric_frame(table, target, notes), table.lines
-    frame, freq = _time_index(frame, table, dates, lines, date_col, notes)
+    frame, freq, utc_offset = _time_index(frame, table, dates, lines, date_col, notes)
     frame = fill_missing(frame, target, name, notes)
     check_target(frame, target)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
     return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
-                       wide=wide)
+                       wide=wide, utc_offset=utc_offset)
 
 
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
@@ -400,11 +400,12 @@ def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, note
 
 def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, notes: list[str]):
     """Dates as a sorted index (rows without a date dropped, duplicates averaged, a regular grid's few
-    missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None)."""
+    missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None, the UTC offset
+    of the times' clock or None: the times stay naive on that clock, and the run's files write it)."""
     if dates is None:
         frame.index = pd.RangeIndex(len(frame))
         notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
-        return frame, None
+        return frame, None, None
     stacked = stacked_by(table.frame[table.text_cols], dates) if len(frame) == len(table.frame) else None
     if stacked is not None:
         col, names = stacked
@@ -419,8 +420,10 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
                      "were dropped.")
         frame, dates, lines = frame[ok], dates[ok], lines[ok]
     frame.index = pd.DatetimeIndex(dates).tz_convert(None)
+    utc_offset = None
     if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
-        frame.index = frame.index + latest_offset(table.frame[date_col], dates, notes)
+        utc_offset = latest_offset(table.frame[date_col], dates, notes)
+        frame.index = frame.index + utc_offset
     frame.index.name = date_col
     if not frame.index.is_monotonic_increasing:
         notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
@@ -433,7 +436,7 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {stamp_said(first_dup, frame.index)}; "
                      f"{n_dup} rows involved) "
                      "were averaged into one row each.")
-    return regularise(frame, notes)
+    return (*regularise(frame, notes), utc_offset)
 
 
 def _match_column(wanted: str, names: list[str], what: str, name: str) -> str:
