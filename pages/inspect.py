@@ -33,7 +33,7 @@ if first_draw and url_run:
 elif "inspect-source" not in st.session_state:
     st.session_state["inspect-source"] = "Saved run" if mine else "New model"
 source = st.segmented_control("Look inside", ["Saved run", "New model"],
-                              **drafts.kept("inspect-source", default="default"),
+                              required=True, **drafts.kept("inspect-source", default="default"),
                               help="a trained run's best weights, or a model configured here (untrained)")
 source = source or "Saved run"
 subject = None
@@ -69,7 +69,7 @@ try:
         st.query_params.pop("run", None)
         c1, c2, c3 = st.columns([1, 2, 2])
         task = c1.segmented_control("Task", ["image", "series"],
-                                    **drafts.kept("inspect-task", default="default", fallback="image"))
+                                    required=True, **drafts.kept("inspect-task", default="default", fallback="image"))
         task = task or "image"
         model_name = c2.selectbox("Model", list_models(task),
                                   **drafts.kept(f"inspect-model-{task}", options=list_models(task)),

@@ -114,7 +114,7 @@ def test_the_grad_cam_method_comes_back_with_the_cnn_after_an_mlp(app_server, fi
     """Grad-CAM++ chosen for a CNN, then an MLP (Saliency is all it can show), then the CNN again: the
     method was left at Saliency (a new-user check found it). It comes back as chosen, with its own
     caption (which once described plain Grad-CAM)."""
-    from tests.browser import choose
+    from tests.browser import choose, enter_text
 
     mlp = run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu",
                                         limit_train=256), runs_dir=app_server.runs_dir)
@@ -126,6 +126,12 @@ def test_the_grad_cam_method_comes_back_with_the_cnn_after_an_mlp(app_server, fi
     page.locator(".st-key-inspect-cam-method button").filter(has_text="Grad-CAM++").click()
     main.get_by_text("Grad-CAM++ at features.3").wait_for()
     main.get_by_text("second- and third-order gradients").wait_for()
+    # A click on the chosen method left none chosen, and plain Grad-CAM drawn under no choice (a learner's
+    # check): the controls are `required`. The image's Enter is a run after that click's, if it made one.
+    page.locator(".st-key-inspect-cam-method button").filter(has_text="Grad-CAM++").click()
+    enter_text(page, main.get_by_label(re.compile(r"Test image \(0 to 999\)")), "3")
+    main.get_by_text(re.compile(r"test image 3 · label \d")).wait_for()
+    assert main.get_by_text("Grad-CAM++ at features.3").is_visible()
     choose(page, "inspect-run", mlp.run_id)
     main.get_by_text("gradient saliency |∂logit/∂pixel|").wait_for()
     choose(page, "inspect-run", finished_run.run_id)

@@ -55,7 +55,7 @@ def summary_tab(subject) -> None:
                                  **kept("summary-batch", subject, default="value", fallback=int(subject.batch_size)))
     precisions = list(zi.PRECISION_DTYPES)
     precision = c2.segmented_control("Precision", precisions,
-                                     **kept("summary-precision", subject, default="default",
+                                     required=True, **kept("summary-precision", subject, default="default",
                                             fallback=subject.precision if subject.precision in precisions else "fp32"),
                                      help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
     before = zi.state_snapshot(model)
@@ -286,7 +286,8 @@ def hooks_tab(subject) -> None:
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
     chosen = c1.multiselect("Layers to hook", layers,
                             **kept("hook-layers", subject, default="default", fallback=default))
-    mode = c2.segmented_control("Mode", ["eval", "train"], **kept("hook-mode", default="default", fallback="eval"))
+    mode = c2.segmented_control("Mode", ["eval", "train"], required=True,
+                                **kept("hook-mode", default="default", fallback="eval"))
     run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
                         icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
     if not chosen:
@@ -353,8 +354,9 @@ def explain_tab(subject) -> None:
         methods = ["Grad-CAM", "Grad-CAM++", "Saliency"] if convs else ["Saliency"]
         # A key of its own for models without convolutions (Saliency only), kept while not drawn: the
         # choice made for a CNN comes back with the CNN, not the Saliency an MLP had to show.
-        method = c2.segmented_control("Method", methods, **kept("cam-method" if convs else "cam-method-plain",
-                                                                default="default", fallback=methods[0])) or methods[0]
+        method = c2.segmented_control("Method", methods, required=True,
+                                      **kept("cam-method" if convs else "cam-method-plain", default="default",
+                                             fallback=methods[0])) or methods[0]
         layer = c3.selectbox("Layer", convs or ["(input)"],
                              **kept("cam-layer", subject, options=convs or ["(input)"],
                                     fallback=len(convs) - 1 if convs else 0), disabled=method == "Saliency",
