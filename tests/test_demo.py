@@ -1175,3 +1175,23 @@ def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them
                             runs_dir=runs_dir)
     assert result.summary()["status"] in ("finished", "early_stopped")
     assert len(result.data.x_train) == 3_600
+
+
+def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, st_navigation, monkeypatch):
+    """The epochs slider went to 200 beside the demo's cap of 30, and a run set past it was refused only at
+    Train (a demo visitors' check). The Train form and the Search's epochs per trial stop at the cap; outside
+    the demo they offer the declared range."""
+    from zoo.spec import setting
+
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "12")
+    assert demo.offered(setting("epochs")).high == 12 and demo.offered(setting("lr")) == setting("lr")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.slider(key="train-settings-epochs").max == 12
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    at.number_input(key="search_epochs").set_value(20).run()
+    assert any("12" in e.value for e in at.error), [e.value for e in at.error]
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    assert demo.offered(setting("epochs")) == setting("epochs")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    assert at.slider(key="train-settings-epochs").max == setting("epochs").high == 200

@@ -285,10 +285,11 @@ def set_model_values(model: str, *, key_prefix: str, values: dict) -> list[str]:
 
 
 def form_settings(task: str) -> list[HParam]:
-    """The settings `training_form` shows for a task: zoo/spec.py's declarations in FORM_GROUPS."""
+    """The settings `training_form` shows for a task: zoo/spec.py's declarations in FORM_GROUPS, as the hosted
+    demo offers them (demo.offered: epochs up to its cap)."""
     from zoo.spec import FORM_GROUPS, settings
 
-    return [h for h in settings(task) if h.group in FORM_GROUPS]
+    return [demo.offered(h) for h in settings(task) if h.group in FORM_GROUPS]
 
 
 def set_training_values(*, key_prefix: str, values: dict, task: str | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from ui.live import cap_duration
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from ui.text import code
+from zoo import demo
 from zoo.data.images import IMAGE_DATASETS
 from zoo.registry import HParam, SpecError, get_task, list_models, refusal
 from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
@@ -258,7 +259,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     minutes = checked_number(row[1], "Time budget (min)", key="search_minutes", value=0.0, low=0, step=1.0,
                              help="0: none. No new trial starts after this; running trials finish",
                              problems=typed_problems)
-    epochs_rule = setting("epochs")
+    epochs_rule = demo.offered(setting("epochs"))
     epochs = checked_number(row[2], "Epochs per trial", key="search_epochs", value=ExperimentSpec().epochs,
                             low=epochs_rule.low, high=epochs_rule.high, problems=typed_problems)
     with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
@@ -338,7 +339,6 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_
     """On the hosted demo, its caps said before `button`, and the one these settings pass or the runs and disk
     this visitor keeps (the button is off then); zoo refuses the same when the search is submitted
     (`SearchConfig.validate`, `open_study`, `submit_search`). `existing`: the trials the study has (more trials)."""
-    from zoo import demo
     from zoo.runs import runs_root
 
     caps = demo.caps()

@@ -98,6 +98,18 @@ def check_spec(spec, n_train: int | None = None) -> None:
                         f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
 
 
+def offered(h):
+    """A setting's declaration (zoo/registry.HParam) as a form offers it on the hosted demo: the epochs slider
+    up to the cap on epochs. It had gone to 200 beside a cap of 30, and a run set past it was refused only at
+    Train (a demo visitors' check). check_spec still refuses a spec past the cap from anywhere else."""
+    import dataclasses
+
+    c = caps()
+    if c is None or h.name != "epochs" or h.high <= c.epochs:
+        return h
+    return dataclasses.replace(h, high=c.epochs, default=min(h.default, c.epochs))
+
+
 def train_samples_cap() -> int | None:
     """The most training samples one model may train on (a leaderboard's zoo models too:
     zoo/leaderboard/candidates.fit_windows); None outside the demo."""
