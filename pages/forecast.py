@@ -84,6 +84,7 @@ with setup:
         spec = start_button(
             "Train and forecast", key="forecast-start", problems=problems, preview=preview,
             train_samples=check.get("sizes", {}).get("train"),   # the demo's cap, said before the click
+            settings_key="forecast-settings",
             build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
                                          model_params=form.non_defaults(model, params), target=sf.target,
                                          date_col=sf.date_col, layout=choice["layout"], **windows, **settings,

@@ -67,7 +67,7 @@ def setup_panel() -> None:
         settings = form.training_form(key_prefix="train-settings", task="image")
 
     spec = start_button("Start training", key="train-start", problems=params.problems + settings.problems,
-                        preview=preview, build=lambda: base.replace(model_params=form.non_defaults(model, params),
+                        preview=preview, settings_key="train-settings", build=lambda: base.replace(model_params=form.non_defaults(model, params),
                                                                     **settings))
     if spec is not None:
         start_run(spec)

@@ -672,7 +672,8 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
     at.number_input(key="search_trials").set_value(2)
     at.number_input(key="search_epochs").set_value(demo_on.epochs + 1).run()
     assert at.button(key="search_start").disabled
-    assert any(f"at most {demo_on.epochs} epochs per run" in c.value for c in at.caption)
+    # said under the box as the demo's cap (demo.offered)
+    assert any(f"is more than {demo_on.epochs}, this hosted demo's most per run" in e.value for e in at.error)
     at.number_input(key="search_epochs").set_value(1).run()
     assert not at.button(key="search_start").disabled
 
@@ -1195,3 +1196,20 @@ def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, st_naviga
     assert demo.offered(setting("epochs")) == setting("epochs")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
     assert at.slider(key="train-settings-epochs").max == setting("epochs").high == 200
+
+
+@pytest.mark.parametrize("page, prefix", [("pages/train.py", "train-settings"), ("pages/forecast.py", "forecast-settings")])
+def test_past_the_samples_cap_a_button_sets_the_training_samples_within_it(page, prefix, demo_on, runs_dir,
+                                                                          st_navigation, monkeypatch):
+    """Data with more training samples than the demo's cap was refused with the form's own settings until the
+    visitor typed the cap into "training samples" (a demo visitors' check): a button beside the refusal sets it,
+    and Start comes on. The cap itself is still zoo's (check_spec)."""
+    monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(page).run()
+    start = "train-start" if page.endswith("train.py") else "forecast-start"
+    assert any("at most 1,000 samples" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.button(key=start).disabled
+    at.button(key=f"{start}-within-caps").click().run()
+    assert not at.exception
+    assert at.text_input(key=f"{prefix}-limit_train").value.replace(",", "") == "1000"
+    assert not [e.value for e in at.error if "samples" in e.value] and not at.button(key=start).disabled

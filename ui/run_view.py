@@ -93,12 +93,15 @@ ROOM_CHECKED = "room-checked"   # start_blocker's (script run, owner, why not) o
 
 
 def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], problems: list[str],
-                 preview: dict, train_samples: int | None = None) -> ExperimentSpec | None:
+                 preview: dict, train_samples: int | None = None,
+                 settings_key: str | None = None) -> ExperimentSpec | None:
     """A page's Start, under its form: the spec `build` makes, checked (validate, the device's
     precision, the hosted demo's caps). Off, with the reason, while a field holds an invalid value
     (`problems`), the spec does not validate, the model does not build (`preview`) or this visitor is
     at their job cap. `train_samples`: what the page knows the data makes (a CSV's training windows),
-    where the catalogue does not (zoo/demo.known_train_samples). Returns the spec when pressed."""
+    where the catalogue does not (zoo/demo.known_train_samples). `settings_key`: the training form's key prefix,
+    where a button offers the settings within a cap the spec passes (demo.CapError). Returns the spec when
+    pressed."""
     from zoo.devices import check_device_settings, resolve_device
     from zoo.registry import SpecError
 
@@ -116,6 +119,10 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
         except SpecError as exc:
             problem = str(exc)
             st.error(form.sentence(problem), icon=":material/error:")   # begun with a capital (a demo check)
+            if isinstance(exc, demo.CapError) and settings_key:
+                within = ", ".join(f"{form.label_for(name).lower()} to {value:,}" for name, value in exc.within.items())
+                st.button(f"Set the {within}", key=f"{key}-within-caps", icon=":material/tune:",
+                          on_click=form.set_training_values, kwargs={"key_prefix": settings_key, "values": exc.within})
     if spec is not None and spec.limit_train:
         # More training samples asked for than the split has: all are used, said here (the run trained on 3,600
         # images under "training samples 5000" without a word: a learner's check).

@@ -94,8 +94,19 @@ def check_spec(spec, n_train: int | None = None) -> None:
         return
     used = min(spec.limit_train, n_train) if spec.limit_train else n_train
     if used > c.train_samples:
-        raise SpecError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and these settings "
-                        f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.")
+        raise CapError(f"this hosted demo trains on at most {c.train_samples:,} samples per run, and these settings "
+                       f"would use {used:,}; set the training samples (limit_train) to {c.train_samples:,} or fewer.",
+                       within={"limit_train": c.train_samples})
+
+
+class CapError(SpecError):
+    """A spec past one of the demo's caps, with `within`: the settings that would bring it within (a page offers
+    to set them: a CSV past the samples cap was refused with the form's own recipe until the visitor typed the
+    cap in, a demo visitors' check)."""
+
+    def __init__(self, message: str, within: dict):
+        super().__init__(message)
+        self.within = within
 
 
 def offered(h):
