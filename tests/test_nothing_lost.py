@@ -1356,7 +1356,7 @@ def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(ru
     """On a run's address a forecast user uploaded another CSV, set the horizon and reloaded: the form was the
     run's again (its stored file, its horizon), the new file and its settings gone without a word (a forecast
     user's check). The draft holds, and the page asks for the file, as on its own address; the file the run was
-    uploaded for still gives way to the run's stored copy of it."""
+    uploaded for gives way to the run's stored copy of it, the settings set after the run kept."""
     from zoo import demo
     from zoo import forecast_io as fio
     from zoo.engine import run_experiment
@@ -1373,9 +1373,9 @@ def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(ru
         at.number_input(key="forecast-horizon").set_value(5).run()
         at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
         clean(at)
-        if kept:   # the run's own file: its stored copy and the run's settings
+        if kept:   # the run's own file: its stored copy, and the horizon as set (it was the run's 3)
             assert at.radio(key="forecast-source").value == "stored"
-            assert at.number_input(key="forecast-horizon").value == 3
+            assert at.number_input(key="forecast-horizon").value == 5
         else:
             assert at.radio(key="forecast-source").value == "upload"
             assert at.number_input(key="forecast-horizon").value == 5

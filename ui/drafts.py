@@ -300,28 +300,39 @@ def restore(forms: Iterable[str]) -> None:
             continue
         for key, value in values.items():
             state.setdefault(key, value)
-        if here is not None and values.get("forecast-source") == "upload" and _uploaded_the_runs_file(values, here):
-            # A file uploaded in a session is not kept (only its settings): beside the run it was uploaded for, the
-            # run's own settings, its stored copy of the file included, fill the form over the draft
-            # (ui/prefill.take_prefill), which keeps what a run's spec does not hold. Another file uploaded beside
-            # it stays the draft's, asked for again: its settings had given way to the run's without a word (a
-            # forecast user's check).
-            continue
+        if here is not None and values.get("forecast-source") == "upload":
+            # A file uploaded in a session is not kept (only its name and key): beside the run it was uploaded
+            # for, the draft takes the run's stored copy of it, its own settings kept (they had given way to the
+            # run's: a horizon set after the run came back as the run's, a forecast user's check). Another file
+            # uploaded beside a run stays the draft's, asked for again, as on the page's own address.
+            stored = _runs_stored_copy(values, here)
+            if stored is False:   # the draft names no file: the run's settings fill the form (take_prefill)
+                continue
+            if stored is not None:
+                from ui.series_source import use_stored
+
+                use_stored(stored)
         restored[form] = here
 
 
-def _uploaded_the_runs_file(values: dict, run_id: str) -> bool:
-    """Whether the draft's upload is the file the run `run_id` read: its stored copy is named by the content's
-    SHA-256, as the draft names the upload (zoo/forecast_io.store_upload, ui/series_source.UPLOAD_KEY)."""
+def _runs_stored_copy(values: dict, run_id: str) -> str | bool | None:
+    """The run `run_id`'s stored copy of the draft's upload, where the upload is the file the run read (the copy
+    is named by the content's SHA-256, as the draft names the upload: zoo/forecast_io.store_upload,
+    ui/series_source.UPLOAD_KEY); False where the draft names no upload; None for another file."""
     from pathlib import Path
 
     from ui.series_source import UPLOAD_KEY
-    from ui.state import runs_dir
+    from ui.state import runs_dir, upload_owner
+    from zoo import forecast_io as fio
     from zoo.runs import is_run_id, open_run
 
+    if not values.get(UPLOAD_KEY):
+        return False
     run = open_run(run_id, runs_dir()) if is_run_id(run_id) else None
     data = run.data if run is not None else None
-    return not values.get(UPLOAD_KEY) or (data is not None and Path(str(data)).stem == values.get(UPLOAD_KEY))
+    if data is None or Path(str(data)).stem != values.get(UPLOAD_KEY):
+        return None
+    return str(data) if fio.stored_upload(data, runs_dir(), upload_owner()) is not None else None
 
 
 def kept_own(form: str) -> bool:

@@ -52,7 +52,7 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
     if fio.is_sample(data):
         st.session_state["forecast-source"] = "sample"
     elif fio.stored_upload(data, runs_dir, upload_owner()) is not None:
-        _use_stored(str(data))
+        use_stored(str(data))
     else:
         st.warning(f"The run's data ({Path(str(data)).name}) is not a file this page can open: upload it again. "
                    "The other settings are filled in.", icon=":material/warning:")
@@ -78,7 +78,8 @@ def _upload_changed() -> None:
         _draft_upload()
 
 
-def _use_stored(path: str) -> None:
+def use_stored(path: str) -> None:
+    """The source picker on an earlier upload (a path under the runs directory)."""
     st.session_state[STORED] = path
     st.session_state["forecast-source"] = "stored"
 
@@ -190,7 +191,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
                            "tab); the server kept a copy when a run or a search used it.",
                            icon=":material/upload_file:")
                 st.button(f"Use the kept copy of {dropped[:60]}", key="forecast-use-kept", icon=":material/history:",
-                          on_click=_use_stored, args=(kept_copy["path"],))
+                          on_click=use_stored, args=(kept_copy["path"],))
             else:
                 st.warning(f"`{dropped[:120]}` was uploaded before this page was loaded (a reload, or another "
                            "tab); a browser does not send a file again, and the server keeps one only once a run "
