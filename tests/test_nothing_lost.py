@@ -495,6 +495,24 @@ def test_a_high_learning_rate_is_named_beside_the_steps_it_took():
     assert "learning rate" not in calm
 
 
+def test_a_validation_loss_blown_up_by_a_high_rate_is_the_cause_not_one_epochs_loss_against_itself():
+    """One epoch of one batch at lr 1 left a validation loss of 5.9e17, and the cause read "the training loss did
+    not fall (from 2.3 to 2.3)": one epoch's mean against itself, the blow-up unsaid (a learner's check)."""
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import likely_cause
+
+    spec = ExperimentSpec(model="mlp", lr=1.0, batch_size=2048, epochs=1, limit_train=100)
+    history = [{"epoch": 1, "train_loss": 2.31, "val_loss": 5.887e17}]
+    assert likely_cause(spec, history, train_samples=100) == (
+        "the validation loss rose to 5.89e+17 after 1 optimisation step, the training loss 2.31: the learning rate "
+        "is probably too high (lr 1); try one ten times lower")
+    # one epoch of a calm validation loss: no fall to read, the steps are the cause
+    calm = likely_cause(spec, [{"epoch": 1, "train_loss": 2.31, "val_loss": 2.2}], train_samples=100)
+    assert calm.startswith("it took only 1 optimisation step") and "did not fall" not in calm, calm
+    # a low rate's large validation loss is not blamed on the rate
+    assert "validation loss rose" not in likely_cause(spec.replace(lr=1e-3), history, train_samples=100)
+
+
 # ------------------------------------------------------------------ 7. a failed search
 
 

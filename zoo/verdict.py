@@ -58,7 +58,15 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     # said beside too few steps too: lr 1 fell from 2707 to 212 in 30 steps, and only the steps were blamed (a fault
     # check); not beside a loss still falling fast, which a usual high rate (SGD's 0.1) does (a review)
     also_lr = f"; the learning rate (lr {spec.lr:g}) is high too: try one ten times lower" if high_lr else ""
-    if not math.isfinite(last) or last >= first * 0.98:
+    last_val = history[-1].get("val_loss") if history else None
+    if high_lr and last_val is not None and (not math.isfinite(last_val) or last_val > 10 * max(first, last)):
+        # The training loss is a mean over the epoch's batches, the validation loss the weights at its end: a rate
+        # too high shows there first. One step of lr 1 left a validation loss of 5.9e17, and the cause read "did
+        # not fall (from 2.3 to 2.3)", one epoch's loss against itself (a learner's check).
+        took = f" after {steps} optimisation step{'' if steps == 1 else 's'}" if steps is not None else ""
+        return (f"the validation loss rose to {last_val:.3g}{took}, the training loss {last:.3g}: the learning "
+                f"rate is probably too high (lr {spec.lr:g}); try one ten times lower")
+    if not math.isfinite(last) or (len(losses) >= 2 and last >= first * 0.98):   # one epoch has no fall to read
         if high_lr:
             return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): the learning rate is "
                     f"probably too high (lr {spec.lr:g}); try one ten times lower")
@@ -82,7 +90,6 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     # the validation loss is under-fitting: each epoch's training loss is the mean over batches of a
     # model still learning (and with dropout on), so an under-trained run's sits above its end-of-epoch
     # validation loss, and a smaller model would do worse.
-    last_val = history[-1].get("val_loss") if history else None
     if last_val is not None and math.isfinite(last_val):
         if last >= 0.9 * last_val:
             return (f"the model does not fit even the training data (training loss {last:.3g}, validation loss "
