@@ -7,8 +7,8 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, run_record, runs_table,
-                        spec_diff, without_curves)
+from ui.compare import (ACCURACY_FORMAT, as_text_past_safe_numbers, field_label, group_by_study, keep_ticks,
+                        overlay_figure, run_record, runs_table, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
@@ -54,24 +54,24 @@ else:
     version = st.session_state.setdefault("runs-table-version", 0)
     drafts.register("runs-picked")
     keep_ticks(records, f"runs-table-{version}", existing)
+    table = runs_table(records)
+    numbers = {"best val loss": ("%.4f", None), "test accuracy": (ACCURACY_FORMAT, None), "test loss": ("%.4f", None),
+               "test MSE (norm.)": ("%.4f", "series: on the training split's scale, as published tables"),
+               "test MAE (norm.)": ("%.4f", None),
+               "test MASE": ("%.3f", "series: the test MAE over the seasonal naive forecast's in-sample MAE (below 1 "
+                                     "beats it); a leaderboard's is its pick's"),
+               "samples/s": ("%.0f", "median over epochs, training pass only")}
+    as_text = as_text_past_safe_numbers(table, {column: shown for column, (shown, _) in numbers.items()})
     event = st.dataframe(
-        runs_table(records), key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
+        table, key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"
         column_config={
             "run": st.column_config.TextColumn("run", width="large", pinned=True),
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),
-            "best val loss": st.column_config.NumberColumn(format="%.4f"),
-            "test accuracy": st.column_config.NumberColumn(format=ACCURACY_FORMAT),
-            "test loss": st.column_config.NumberColumn(format="%.4f"),
-            "test MSE (norm.)": st.column_config.NumberColumn(format="%.4f", help="series: on the training split's "
-                                                                                  "scale, as published tables"),
-            "test MAE (norm.)": st.column_config.NumberColumn(format="%.4f"),
-            "test MASE": st.column_config.NumberColumn(format="%.3f", help="series: the test MAE over the seasonal "
-                                                       "naive forecast's in-sample MAE (below 1 beats it); a "
-                                                       "leaderboard's is its pick's"),
-            "samples/s": st.column_config.NumberColumn(format="%.0f", help="median over epochs, training pass only"),
+            **{column: st.column_config.TextColumn(help=help) if column in as_text else
+               st.column_config.NumberColumn(format=shown, help=help) for column, (shown, help) in numbers.items()},
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),
         },

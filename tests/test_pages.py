@@ -457,6 +457,33 @@ def test_the_runs_without_curves_are_named_with_why_in_the_right_number():
         "No curves for b, c: ended before their first epoch."
 
 
+def test_a_loss_past_the_grids_integers_is_shown_as_text_in_its_format():
+    """A loss of 5.9e17 (lr 1, one step) showed in the Runs table as a grey 588708256305685500 with an error's red
+    corner, since Streamlit's number columns take any number past 2^53 for an integer they cannot hold (a learner's
+    check). Such a column is text in its own format; a column without one stays numbers."""
+    import pandas as pd
+
+    from ui.compare import as_text_past_safe_numbers
+
+    table = pd.DataFrame({"best val loss": [0.12345, 5.887e17, None], "test loss": [0.2, 0.3, None]})
+    as_text = as_text_past_safe_numbers(table, {"best val loss": "%.4f", "test loss": "%.4f", "absent": "%.1f"})
+    assert as_text == {"best val loss"}
+    assert list(table["best val loss"][:2]) == ["0.1235", "5.887e+17"] and pd.isna(table["best val loss"][2])
+    assert pd.api.types.is_float_dtype(table["test loss"])
+
+
+def test_a_blown_up_runs_losses_put_the_overlays_loss_axis_on_a_log_scale():
+    """A validation loss of 5.9e17 drew every other run's curve flat at 0 (a learner's check)."""
+    from ui.compare import overlay_figure
+
+    def record(run, val_loss):
+        return {"run": run, "task": "image", "best epoch": 1,
+                "rows": [{"epoch": 1, "val_loss": val_loss, "train_loss": 2.3, "val_metric": 0.1}]}
+
+    assert overlay_figure([record("a", 0.3), record("b", 5.887e17)]).layout.yaxis.type == "log"
+    assert overlay_figure([record("a", 0.3), record("b", 0.5)]).layout.yaxis.type != "log"
+
+
 def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own():
     """Both tasks' runs shared one loss axis (a cross-entropy beside an MSE) and one "val MAE / val
     accuracy" axis."""

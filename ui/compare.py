@@ -7,6 +7,7 @@ server still trains it, its job).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,25 @@ def keep_ticks(records: list[dict], table_key: str, existing: set[str] | None = 
 ACCURACY_FORMAT = f"%.{PERCENT_DIGITS}f%%"
 
 
+SAFE_INTEGER = 2.0 ** 53   # Streamlit's number columns show a larger number as an error cell, whatever its format
+
+
+def as_text_past_safe_numbers(frame: pd.DataFrame, formats: dict[str, str]) -> set[str]:
+    """The columns of `formats` (a column's printf format) that hold a number past SAFE_INTEGER, rewritten in place
+    as text in their format, or as %.4g where that is long: a loss of 5.9e17 (lr 1, one step) showed as a grey
+    588708256305685500 with an error's red corner (a learner's check). Returns their names (a text column each)."""
+    out = set()
+    for column, shown in formats.items():
+        if column not in frame:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if not (values.abs() >= SAFE_INTEGER).any():
+            continue
+        frame[column] = [None if pd.isna(v) else (shown % v if abs(v) < 1e6 else f"{v:.4g}") for v in values]
+        out.add(column)
+    return out
+
+
 def runs_table(records: list[dict]) -> pd.DataFrame:
     """The table's rows, without the columns no run fills (no series runs: no MSE column); the accuracy in points
     (ACCURACY_FORMAT)."""
@@ -269,6 +289,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+LOG_LOSSES_PAST = 1e3   # the overlay's loss axis is logarithmic where its losses span more than this factor
+
+
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     """Validation loss and validation metric per epoch of several runs, one colour per run;
     train loss dashed in the loss panel; each run's best epoch starred. Runs of two tasks get a row
@@ -303,6 +326,12 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     count_axis(fig, max((r["rows"][-1]["epoch"] for r in records), default=0))
     for row, name in enumerate(tasks, start=1):
+        losses = [v for rec in records if rec["task"] == name for r in rec["rows"]
+                  for v in (r.get("val_loss"), r.get("train_loss")) if v is not None and 0 < v < math.inf]
+        if losses and max(losses) > LOG_LOSSES_PAST * min(losses):
+            # A blown-up run (a validation loss of 5.9e17) drew every other run's curve flat at 0 (a learner's
+            # check): losses that far apart are drawn on a log axis, said in its title.
+            fig.update_yaxes(type="log", title_text="log scale", row=row, col=1)
         if get_task(name).metric_format == "percent":
             # An accuracy stays within 0-100% (a lone point spread the axis to 150%), padded around its values.
             values = [r["val_metric"] for rec in records if rec["task"] == name for r in rec["rows"]
