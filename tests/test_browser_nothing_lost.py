@@ -6,6 +6,7 @@ Screenshots land in tests/artifacts/lost-*.png.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     run_heading(page, second).wait_for()
     page.get_by_text("has not ended (you may have 2 jobs queued or running at a time)").first.wait_for()
     assert page.get_by_role("button", name="Start training").is_disabled()
-    page.get_by_text("Your other runs").first.click()
+    page.get_by_text(re.compile(r"^Other runs \(\d+\)$")).first.click()   # (locally every run: not "Your")
     page.get_by_text(run_id).first.wait_for()   # the run from before the reload is listed
     shot(page, "lost-reload-cap")
     # exact: the list's buttons name each run with its status ("· stopped" holds "Stop")

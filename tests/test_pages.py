@@ -855,8 +855,8 @@ def test_the_run_views_list_of_other_runs_says_where_the_rest_are(trained_runs, 
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     at = open_page("pages/train.py", query={"run": f"{ids[0][:-2]}00"})
     no_exceptions(at)
-    others = next(e for e in at.expander if e.label.startswith("Your other runs"))
-    assert others.label == "Your other runs (23)"
+    others = next(e for e in at.expander if e.label.startswith("Other runs"))
+    assert others.label == "Other runs (23)"   # locally every run is listed, not only this browser's: not "Your"
     assert len([b for b in others.button if b.key.startswith("train-other-")]) == 20
     assert "The first 20 of these 23, live ones first, then the newest; the Runs page lists every one." in \
         text_of(at)

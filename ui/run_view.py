@@ -466,7 +466,10 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
     if others:
         # Keyed, its open state tracked: when the run shown ends, the parts above it change and an unkeyed
         # expander was drawn anew, closed, under the visitor's click (a browser test's run of three).
-        with st.expander(f"Your {'other ' if shown_is_mine else ''}runs ({len(others)})", key=f"{key}-others",
+        # Locally every run is listed (ui/state.my_runs), other browsers' too: "Your runs" there read against the
+        # Runs page's "yours", ticked for this browser's only (a learner's check).
+        listed = f"{'other ' if shown_is_mine else ''}runs ({len(others)})"
+        with st.expander(listed.capitalize() if is_local() else f"Your {listed}", key=f"{key}-others",
                          on_change="rerun"):
             for run_id, status in others[:OTHER_RUNS_LISTED]:
                 # A button, not st.page_link: a link to this same page with ?run= left the browser's URL
