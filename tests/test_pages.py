@@ -404,6 +404,9 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)
+    at = open_page("pages/train.py", state={"visitor": ME})   # a reload: still closed (it had opened it again)
+    no_exceptions(at)
+    assert not at.query_params.get("run") and not [b for b in at.button if b.key == "stop-my-live-job"]
 
 
 def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):

@@ -181,7 +181,11 @@ def _scroll_into_view(selector: str) -> None:
 
 
 def current_run_id(task: str, key: str) -> str | None:
-    """`?run=`, else this visitor's newest live job of this task (unless they closed it)."""
+    """`?run=`, else this visitor's newest live job of this task (unless they closed it: kept in the visitor's
+    draft, since a reload had opened the run closed again, a learner's check)."""
+    from ui import drafts
+
+    drafts.register(f"{key}-closed")
     run_id = st.query_params.get("run")
     if run_id:
         return run_id
