@@ -110,10 +110,11 @@ def badge_text(info: dict, load: list[list[str]] | None) -> tuple[str, list[str]
 def device_badge(slot) -> None:
     from ui.state import existing_job_manager
 
-    info = describe_device()
-    manager = existing_job_manager() if info["kind"] == "cuda" else None
-    label, lines = badge_text(info, manager.gpu_load() if manager is not None else None)
     with slot.container():
+        # Its first call's spinner where the badge comes, in the sidebar: it had sat under the page (a learner's check)
+        info = describe_device()
+        manager = existing_job_manager() if info["kind"] == "cuda" else None
+        label, lines = badge_text(info, manager.gpu_load() if manager is not None else None)
         st.markdown(f"**Device** · {label}")
         for line in lines:
             st.caption(line)
