@@ -174,6 +174,54 @@ def test_queue_positions_under_the_server_cap(manager):
     wait_for(lambda: jobs[3].status in ("starting", "running"), what="the queued job to start")
 
 
+def test_a_queue_left_by_a_killed_server_is_said_at_its_runs_address_and_a_live_ones_is_left(tmp_path):
+    """A job queued behind the server's cap has no run directory yet: a server killed and restarted lost it, and
+    its address said "there is no run ...: it was deleted" (a demo visitors' check). Each manager keeps its queue
+    on disk; the next one keeps a killed server's waiting jobs as `failed`, saying why, and leaves a live
+    server's alone."""
+    import signal
+    import subprocess
+    import sys
+
+    from zoo.jobs import LOST_IN_QUEUE
+
+    queue_dir = tmp_path / "runs" / ".queue"
+    server = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from zoo.jobs import JobManager
+m = JobManager(max_running=1, per_owner=1, queue_dir={str(queue_dir)!r})
+for owner in ("a", "b", "c"):
+    m.submit("{HERE}:waits", {{"limit": 5}}, owner=owner, job_id="run-" + owner)
+print("queued", flush=True)
+time.sleep(120)
+"""], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        assert server.stdout.readline().strip() == "queued"
+        written = json.loads(next(queue_dir.glob("*.json")).read_text())
+        assert [j["id"] for j in written["jobs"]] == ["run-b", "run-c"] and written["process"]["pid"] == server.pid
+        live = JobManager(queue_dir=queue_dir)   # the other server still runs: its queue is its own
+        assert live.get("run-b") is None and len(list(queue_dir.glob("*.json"))) == 1
+        live.shutdown()
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    restarted = JobManager(queue_dir=queue_dir)
+    try:
+        lost = [restarted.get(f"run-{o}") for o in ("a", "b", "c")]
+        assert lost[0] is None   # it had started: its run directory (none for this job) is the run's word
+        assert [(j.status, j.reason, j.owner) for j in lost[1:]] == [("failed", LOST_IN_QUEUE, "b"),
+                                                                     ("failed", LOST_IN_QUEUE, "c")]
+        assert not list(queue_dir.glob("*.json"))
+        # its own queue: written while jobs wait, emptied as they start or stop
+        jobs = [restarted.submit(f"{HERE}:waits", {"limit": 60}, owner=o) for o in ("x", "x")]
+        assert jobs[0].status in ("starting", "running") and jobs[1].status == "queued"   # one per owner
+        assert [j["id"] for j in json.loads(next(queue_dir.glob("*.json")).read_text())["jobs"]] == [jobs[1].id]
+        restarted.stop(jobs[1].id)
+        assert not list(queue_dir.glob("*.json"))
+    finally:
+        restarted.shutdown()
+
+
 def test_stop_takes_effect_while_the_job_runs(manager):
     job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
     wait_for(lambda: job.state.get("events"), what="the job to run")

@@ -409,6 +409,24 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     assert not at.query_params.get("run") and not [b for b in at.button if b.key == "stop-my-live-job"]
 
 
+def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir, fake_job):
+    """A job that waited in the queue when the server was killed (zoo/jobs.py keeps the queue on disk): its address
+    had said "there is no run ...: it was deleted" (a demo visitors' check). It says what became of it, and Train
+    again fills the form with its spec."""
+    from zoo.demo import owner_of
+    from zoo.jobs import LOST_IN_QUEUE
+
+    job = fake_job("20261204-002331Z-cnn-a1a58fc8e924", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
+    job.payload["spec"] = ExperimentSpec(model="mlp", epochs=7).to_dict()
+    at = open_page("pages/train.py", query={"run": job.id}, state={"visitor": ME})
+    no_exceptions(at)
+    assert any("waited in the queue, so it never started" in e.value for e in at.error), [e.value for e in at.error]
+    assert not any("There is no run" in e.value for e in at.error)
+    at.button(key=f"run-{job.id}-again").click().run()
+    no_exceptions(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 7)
+
+
 def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):
     """The Train page said "Search search-learner-cnn-60da15-1 has not ended", its worker's id (a learner's
     check): the search is named by its study."""

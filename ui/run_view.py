@@ -26,7 +26,7 @@ from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, run
                       session_owner)
 from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
-from zoo.jobs import ACTIVE
+from zoo.jobs import ACTIVE, LOST_IN_QUEUE
 from zoo.registry import get_task
 from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
 from zoo.spec import ExperimentSpec, command_lines
@@ -322,6 +322,11 @@ def run_without_directory(run_id: str, job) -> None:
         st.markdown(f"#### Run `{run_id}`")
         status_badge(job.status)
         outcome_banner(job.status, job.reason, job.state.get("traceback"))
+        spec = job.payload.get("spec")
+        if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner) and st.button(
+                "Train again", key=f"run-{run_id}-again", icon=":material/replay:",
+                help="fill the form with this run's spec, to change it and start again"):
+            hand_off(spec)   # a run that never started (zoo/jobs.py's queue kept on disk): its spec is the job's
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")

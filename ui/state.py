@@ -62,7 +62,10 @@ def _job_manager() -> JobManager:
     recover_interrupted(runs_dir())
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
-    manager = JobManager(launcher=make_launcher(warm=True))
+    from zoo.jobs import QUEUE_DIR
+    from zoo.runs import runs_root
+
+    manager = JobManager(launcher=make_launcher(warm=True), queue_dir=runs_root(runs_dir()) / QUEUE_DIR)
     _made[:] = [manager]
     return manager
 

@@ -25,6 +25,9 @@ from typing import Any, Callable
 from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
 ACTIVE = ("queued", "starting", "running")
+QUEUE_DIR = ".queue"   # under the runs directory: each server's queued jobs (JobManager's queue_dir)
+LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the queue, so it never started and "
+                 "nothing of it ran; start it again")
 MAX_BATCH_POINTS = 4000
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
 MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
@@ -115,7 +118,7 @@ class JobManager:
     `jobs_per_gpu` per GPU (PLAYGROUND_JOBS_PER_GPU); `gpus` overrides the count (tests)."""
 
     def __init__(self, max_running: int | None = None, per_owner: int | None = None, *, launcher=None,
-                 gpus: int | None = None, jobs_per_gpu: int | None = None):
+                 gpus: int | None = None, jobs_per_gpu: int | None = None, queue_dir=None):
         from zoo.launch import LocalLauncher
 
         self.max_running = max_running or int(os.environ.get("PLAYGROUND_MAX_JOBS", "2"))
@@ -129,6 +132,18 @@ class JobManager:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._running_shared = self.launcher.shared_counter()  # read by workers to share the cores
+        # The queue is kept on disk too (QUEUE_DIR): a queued job has no run directory yet, and a server restarted
+        # under it lost it without a word ("there is no run ...: it was deleted", a demo visitors' check).
+        self._queue_file = None
+        if queue_dir is not None:
+            from pathlib import Path
+
+            from zoo.run_health import process_identity
+
+            identity = process_identity()
+            self._queue_file = Path(queue_dir) / f"{identity['pid']}-{identity['pid_started']}.json"
+            self._identity = identity
+            self._adopt_lost_queues(Path(queue_dir))
 
     # ------------------------------------------------------------------ public
     def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
@@ -166,6 +181,7 @@ class JobManager:
             job.stop_requested = True
             if job.status == "queued":
                 job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
+                self._journal_queue()
             elif job.active and job._handle is not None:
                 job._handle.request_stop()
                 if job.status == "starting":
@@ -248,6 +264,7 @@ class JobManager:
                     continue   # every GPU is full: it waits, and a CPU job behind it may start
                 self._start(job, gpu)
             self._running_shared.value = self.running_count()
+            self._journal_queue()   # what still waits, after what started (a job that starts at once never waited)
 
     def _free_gpu(self) -> int | None:
         """The GPU that runs the fewest jobs, if one has room for another."""
@@ -302,6 +319,52 @@ class JobManager:
         job.ended = time.time()
         job._handle.join(timeout=5)
         self._schedule()
+
+    def _journal_queue(self) -> None:
+        """Write this manager's queued jobs to its queue file (none: no file); called with the lock held, each
+        time the queue changes. A job's payload is what its worker is given: JSON (a spec's dict, paths)."""
+        if self._queue_file is None:
+            return
+        import json
+
+        from zoo.runs import atomic_write_text
+
+        waiting = [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created}
+                   for j in (self._jobs[i] for i in self._order) if j.status == "queued"]
+        try:
+            if waiting:
+                self._queue_file.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(self._queue_file, json.dumps({"process": self._identity, "jobs": waiting},
+                                                               default=str))
+            else:
+                self._queue_file.unlink(missing_ok=True)
+        except OSError:
+            pass   # a full or read-only disk: the queue still runs; only a restart's word on it is lost
+
+    def _adopt_lost_queues(self, queue_dir) -> None:
+        """The jobs a server that is gone (zoo/run_health: its pid dead or reused) left waiting in its queue:
+        kept as `failed` jobs, saying why, so that their run's address says what became of them; its file
+        is then removed. Another live server's queue (one runs directory, two servers) is left alone."""
+        import json
+
+        from zoo.run_health import _still_running
+
+        for path in sorted(queue_dir.glob("*.json")) if queue_dir.is_dir() else []:
+            try:
+                left = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if path == self._queue_file or _still_running(left.get("process")):
+                continue
+            for entry in left.get("jobs", []):
+                if entry.get("id") in self._jobs:
+                    continue
+                job = Job(id=entry["id"], owner=entry.get("owner", "local"), target=entry.get("target", ""),
+                          payload=entry.get("payload") or {}, status="failed", reason=LOST_IN_QUEUE,
+                          created=entry.get("created") or time.time(), ended=time.time(), _lock=self._lock)
+                self._jobs[job.id] = job
+                self._order.append(job.id)
+            path.unlink(missing_ok=True)
 
     def _prune(self) -> None:
         """Forget the oldest ended jobs beyond MAX_ENDED_JOBS (their run directories stay)."""
