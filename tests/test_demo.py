@@ -735,18 +735,22 @@ def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_nav
         assert bool(notice) == said and bool([b for b in at.button if b.key.endswith("board-again")]) != said
 
 
-def test_a_board_budget_past_the_demos_time_cap_turns_its_button_off_before_the_click(demo_on, runs_dir,
-                                                                                     st_navigation):
-    """The page's budget slider goes to 1,800 s; the demo runs a job 600 s at most. The refusal came only
-    once "Find the best model" was pressed (a new visitor's check); now the button is off, saying why."""
+def test_a_board_budget_past_the_demos_time_cap_is_not_offered_and_is_refused_before_the_click(
+        demo_on, runs_dir, st_navigation, monkeypatch):
+    """The page's budget slider went to 1,800 s, and with a cap of 20 s started at 150, refused at once (demo
+    visitors' checks): it stops at the cap, its default within it (demo.offered). zoo still refuses a budget past
+    the cap from anywhere else (check_budget)."""
+    from zoo.demo import check_budget
+
     at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
     assert not at.exception and not at.button(key="forecast-board-start").disabled
-    at.slider(key="forecast-board-budget").set_value(1800).run()
-    assert at.button(key="forecast-board-start").disabled
-    assert [e for e in at.error if "This hosted demo runs a job for at most 600 s (10 min), and this one asks for "
-            "a budget of 1800 s (30 min); lower the time budget." in e.value], [e.value for e in at.error]
-    at.slider(key="forecast-board-budget").set_value(600).run()
-    assert not at.button(key="forecast-board-start").disabled
+    assert at.slider(key="forecast-board-budget").max == 600
+    monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "25")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    budget = at.slider(key="forecast-board-budget")
+    assert (budget.max, budget.value) == (20, 20) and not at.button(key="forecast-board-start").disabled
+    with pytest.raises(SpecError, match="at most 25 s, and this one asks for a budget of 30 s"):
+        check_budget(30)
 
 
 def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_number_it_would_use(
@@ -783,9 +787,9 @@ def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_nu
 
 def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_start(demo_on, runs_dir, st_navigation,
                                                                                    monkeypatch):
-    """A visitor's board of 500 s, and the demo's cap since lowered to 300 s: "Run this board again" fills
-    the page with the board's budget, keeps it (nothing set is changed silently) and said "press Find the
-    best model" above a button that was off for the budget."""
+    """A visitor's board of 500 s, and the demo's cap since lowered to 300 s: "Run this board again" said "press
+    Find the best model" above a button that was off for the budget. The slider now stops at the cap
+    (demo.offered): the budget comes in at 300, said so (nothing set is changed silently), and the button is on."""
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
     visitor = "c" * 32
@@ -798,10 +802,10 @@ def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_star
     at.run()
     at.button(key="forecast-board-again").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.slider(key="forecast-board-budget").value == 500 and at.button(key="forecast-board-start").disabled
-    assert [i for i in at.info if f"leaderboard {board['run_id']} are filled in: **Find the best model** is off for "
-            "now" in i.value], [i.value for i in at.info]
-    assert [e for e in at.error if "at most 300 s" in e.value], [e.value for e in at.error]
+    assert at.slider(key="forecast-board-budget").value == 300 and not at.button(key="forecast-board-start").disabled
+    assert [w for w in at.warning if "budget of 500 is outside the form's range [10, 300]; using 300 s" in w.value], [
+        w.value for w in at.warning]
+    assert not [i for i in at.info if "is off for now" in i.value], [i.value for i in at.info]
 
 
 def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir, st_navigation,

@@ -70,7 +70,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                "Rows appear as each one finishes. It uses this page's data, target, horizon and season, and chooses "
                "each model's lookback, its folds and its test part itself (the window settings above are for "
                "training one model).")
-    budget_decl = next(h for h in settings_declared() if h.name == "budget")
+    budget_decl = demo.offered(next(h for h in settings_declared() if h.name == "budget"))   # (the demo's cap)
     if prefill and prefill.get(BOARD_BUDGET) is not None:
         # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.
         for note in set_values([budget_decl], "forecast-board", {"budget": prefill[BOARD_BUDGET]}):

@@ -111,14 +111,19 @@ class CapError(SpecError):
 
 def offered(h):
     """A setting's declaration (zoo/registry.HParam) as a form offers it on the hosted demo: the epochs slider
-    up to the cap on epochs. It had gone to 200 beside a cap of 30, and a run set past it was refused only at
-    Train (a demo visitors' check). check_spec still refuses a spec past the cap from anywhere else."""
+    up to the cap on epochs, a leaderboard's time budget up to the cap on a job's time. The epochs had gone to
+    200 beside a cap of 30, a run set past it refused only at Train, and the budget to 1800 s beside a cap of
+    600 (demo visitors' checks). check_spec and check_budget still refuse a spec past a cap from anywhere else."""
     import dataclasses
 
     c = caps()
-    if c is None or h.name != "epochs" or h.high <= c.epochs:
+    most = None if c is None else {"epochs": c.epochs, "budget": c.wall_seconds}.get(h.name)
+    if most is not None and h.step:   # on the slider's steps from its low end
+        most = h.low + (most - h.low) // h.step * h.step
+    if most is None or h.high <= most or most <= h.low:   # (a cap at its low end or under: refused as set)
         return h
-    return dataclasses.replace(h, high=c.epochs, default=min(h.default, c.epochs))
+    most = type(h.high)(most)
+    return dataclasses.replace(h, high=most, default=min(h.default, most))
 
 
 def train_samples_cap() -> int | None:
