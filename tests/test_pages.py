@@ -949,3 +949,16 @@ def set_up_widgets(at, prefixes) -> list:
     kinds = ("selectbox", "radio", "multiselect", "segmented_control", "select_slider", "slider", "checkbox", "toggle",
              "number_input", "text_input")
     return [w for kind in kinds for w in getattr(at, kind) if (w.key or "").startswith(prefixes)]
+
+
+def test_the_live_accuracys_change_says_what_it_is_compared_with():
+    """It read "+4.75 pt" beside the result's "+79.8 pts vs trivial" (a learner's check)."""
+    def draw():
+        from ui.live import render_progress_metrics
+
+        rows = [{"epoch": 1, "val_metric": 0.5, "val_loss": 1.0}, {"epoch": 2, "val_metric": 0.5475, "val_loss": 0.9}]
+        render_progress_metrics({"state": {"epoch_rows": rows, "epoch": 2, "epochs": 5, "best_epoch": 2}}, "image")
+
+    at = AppTest.from_function(draw).run()
+    assert not at.exception
+    assert [m.delta for m in at.metric if m.delta] == ["+4.75 pts vs the epoch before"]

@@ -231,7 +231,9 @@ def render_progress_metrics(snapshot: dict, task: str, planned_epochs: int | Non
         if lower_is_better:
             value, change = f"{last['val_metric']:.4f}", None if delta is None else f"{delta:+.4f}"
         else:
-            value, change = format_percent(last["val_metric"]), None if delta is None else f"{100 * delta:+.2f} pt"
+            # "pts vs ...", as the result's "+79.8 pts vs trivial" (it read "+4.75 pt", of no comparison said)
+            value = format_percent(last["val_metric"])
+            change = None if delta is None else f"{100 * delta:+.2f} pts vs the epoch before"
         c3.metric(metric_name, value, change, delta_color="inverse" if lower_is_better else "normal")
     else:
         c3.metric(metric_name, "—")
