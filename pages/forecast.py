@@ -21,7 +21,7 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
 
 # A reload: the form as the visitor left it on this address, and the leaderboard's budget as they last set it
 # (ui/drafts.py; the budget first, so that one an older draft of an address holds does not come back over it).
-drafts.restore(["board", "series"])
+drafts.restore(["board", "series", "closed"])
 prefill = take_prefill("series")
 if prefill is not None:
     series_source.apply_prefill_source(prefill, runs_dir())
@@ -103,4 +103,4 @@ with view:
                                               "forecast**: the loss curves appear here while it trains, then the "
                                               "model's scores against the baselines, the backtest and the forecast.")
 # A reload finds the form as it is now, on this address (the run view may have put a live run in it).
-drafts.save(["board", "series"])
+drafts.save(["board", "series", "closed"])

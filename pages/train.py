@@ -19,7 +19,7 @@ from zoo.spec import ExperimentSpec
 ensure_app_shell()
 st.title("Train")
 
-drafts.restore(["image"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
+drafts.restore(["image", "closed"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
 prefill = take_prefill("image")
 if prefill is not None:
     # Written into the widgets' state here, outside the fragment, so that it happens once.
@@ -71,7 +71,7 @@ def setup_panel() -> None:
                                                                     **settings))
     if spec is not None:
         start_run(spec)
-    drafts.save(["image"])   # a reload finds the form as it is now
+    drafts.save(["image", "closed"])   # a reload finds the form as it is now
 
 
 setup, view = st.columns([2, 3], gap="large")
@@ -80,4 +80,4 @@ with setup:
 with view:
     run_panel("image", key="train", empty="Set up a model on the left and press **Start training**: the loss "
                                            "curves appear here while it trains, and the results when it ends.")
-drafts.save(["image"])   # again: the run view may have put the visitor's live run in the address
+drafts.save(["image", "closed"])   # again: the run view may have put the visitor's live run in the address

@@ -47,7 +47,10 @@ FORM_CHARS = {"inspect-tabs": 3_000}
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 # The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
-FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("forecast-",),
+FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visitor closed (ui/run_view.py): first, since
+         # a form's keys are those of its first matching prefix; not the Train or Forecast form's, whose values are
+         # compared with a run's to give the visitor's own back (a review: a Close had kept the run's settings)
+         "image": ("train-",), "board": ("forecast-board-budget",), "series": ("forecast-",),
          "search": ("search_", "sp_", "attach_"),
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
          # The Inspect page's open tab, and the new model set up there (a reload had brought back the newest saved
@@ -63,7 +66,7 @@ FORMS = {"image": ("train-",), "board": ("forecast-board-budget",), "series": ("
 # has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
 # MAX_RUN_DRAFTS); and the leaderboard's budget, no setting of a training run: kept beside one's address, an old
 # 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
-WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board"}
+WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
