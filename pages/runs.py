@@ -7,7 +7,7 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import (ACCURACY_FORMAT, as_text_past_safe_numbers, field_label, group_by_study, keep_ticks,
+from ui.compare import (ACCURACY_FORMAT, past_table_numbers, field_label, group_by_study, keep_ticks,
                         overlay_figure, run_record, runs_table, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner,
@@ -61,7 +61,7 @@ else:
                "test MASE": ("%.3f", "series: the test MAE over the seasonal naive forecast's in-sample MAE (below 1 "
                                      "beats it); a leaderboard's is its pick's"),
                "samples/s": ("%.0f", "median over epochs, training pass only")}
-    as_text = as_text_past_safe_numbers(table, {column: shown for column, (shown, _) in numbers.items()})
+    huge = past_table_numbers(table, numbers)
     event = st.dataframe(
         table, key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"
@@ -70,12 +70,13 @@ else:
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),
-            **{column: st.column_config.TextColumn(help=help) if column in as_text else
-               st.column_config.NumberColumn(format=shown, help=help) for column, (shown, help) in numbers.items()},
+            **{column: st.column_config.NumberColumn(format=shown, help=help) for column, (shown, help) in numbers.items()},
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),
         },
     )
+    if huge:   # past what the table's numbers hold (ui/compare.past_table_numbers)
+        st.caption(f":material/info: Shown as infinity, past the largest number the table holds: {'; '.join(huge)}.")
     selected = [records[i] for i in event.selection.rows if i < len(records)]
 
     if not selected:

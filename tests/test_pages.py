@@ -414,10 +414,10 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     had said "there is no run ...: it was deleted" (a demo visitors' check). It says what became of it, and Train
     again fills the form with its spec."""
     from zoo.demo import owner_of
-    from zoo.jobs import LOST_IN_QUEUE
+    from zoo.jobs import LOST_IN_QUEUE, TRAINING_TARGET
 
     job = fake_job("20261204-002331Z-cnn-a1a58fc8e924", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
-    job.payload["spec"] = ExperimentSpec(model="mlp", epochs=7).to_dict()
+    job.target, job.payload["spec"] = TRAINING_TARGET, ExperimentSpec(model="mlp", epochs=7).to_dict()
     at = open_page("pages/train.py", query={"run": job.id}, state={"visitor": ME})
     no_exceptions(at)
     assert any("waited in the queue, so it never started" in e.value for e in at.error), [e.value for e in at.error]
@@ -425,6 +425,12 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     at.button(key=f"run-{job.id}-again").click().run()
     no_exceptions(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 7)
+    # a leaderboard lost so: said, with no Train again (its spec is a board's: the review found it raised)
+    board = fake_job("20261204-002332Z-leaderboard-a1a58fc8e924", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
+    board.target, board.payload = "zoo.leaderboard.job:run", {"task": "series", "spec": {"budget": 150}}
+    at = open_page("pages/forecast.py", query={"run": board.id}, state={"visitor": ME})
+    no_exceptions(at)
+    assert any("never started" in e.value for e in at.error) and not [b for b in at.button if "again" in b.key]
 
 
 def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):
@@ -478,19 +484,22 @@ def test_the_runs_without_curves_are_named_with_why_in_the_right_number():
         "No curves for b, c: ended before their first epoch."
 
 
-def test_a_loss_past_the_grids_integers_is_shown_as_text_in_its_format():
+def test_a_loss_past_the_grids_integers_is_shown_as_infinity_and_said():
     """A loss of 5.9e17 (lr 1, one step) showed in the Runs table as a grey 588708256305685500 with an error's red
     corner, since Streamlit's number columns take any number past 2^53 for an integer they cannot hold (a learner's
-    check). Such a column is text in its own format; a column without one stays numbers."""
+    check). It is infinity there, the column still numbers (it sorts as numbers: a review), and said under it."""
+    import math
+
     import pandas as pd
 
-    from ui.compare import as_text_past_safe_numbers
+    from ui.compare import past_table_numbers
 
-    table = pd.DataFrame({"best val loss": [0.12345, 5.887e17, None], "test loss": [0.2, 0.3, None]})
-    as_text = as_text_past_safe_numbers(table, {"best val loss": "%.4f", "test loss": "%.4f", "absent": "%.1f"})
-    assert as_text == {"best val loss"}
-    assert list(table["best val loss"][:2]) == ["0.1235", "5.887e+17"] and pd.isna(table["best val loss"][2])
-    assert pd.api.types.is_float_dtype(table["test loss"])
+    table = pd.DataFrame({"run": ["a", "b", "c"], "best val loss": [0.12345, 5.887e17, None],
+                          "test loss": [0.2, 0.3, None]})
+    said = past_table_numbers(table, ["best val loss", "test loss", "absent"])
+    assert said == ["b's best val loss is 5.887e+17"]
+    assert table["best val loss"][1] == math.inf and table["best val loss"][0] == 0.12345
+    assert pd.api.types.is_float_dtype(table["best val loss"]) and pd.isna(table["best val loss"][2])
 
 
 def test_a_blown_up_runs_losses_put_the_overlays_loss_axis_on_a_log_scale():

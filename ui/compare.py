@@ -162,20 +162,20 @@ ACCURACY_FORMAT = f"%.{PERCENT_DIGITS}f%%"
 SAFE_INTEGER = 2.0 ** 53   # Streamlit's number columns show a larger number as an error cell, whatever its format
 
 
-def as_text_past_safe_numbers(frame: pd.DataFrame, formats: dict[str, str]) -> set[str]:
-    """The columns of `formats` (a column's printf format) that hold a number past SAFE_INTEGER, rewritten in place
-    as text in their format, or as %.4g where that is long: a loss of 5.9e17 (lr 1, one step) showed as a grey
-    588708256305685500 with an error's red corner (a learner's check). Returns their names (a text column each)."""
-    out = set()
-    for column, shown in formats.items():
+def past_table_numbers(frame: pd.DataFrame, columns) -> list[str]:
+    """Numbers past SAFE_INTEGER in `columns` of the runs table, set to infinity in place (the column stays numbers,
+    sorted as numbers, the run last where it is worst), each said as a sentence to show under the table: a loss of
+    5.9e17 (lr 1, one step) showed as a grey 588708256305685500 with an error's red corner (a learner's check)."""
+    said = []
+    for column in columns:
         if column not in frame:
             continue
         values = pd.to_numeric(frame[column], errors="coerce")
-        if not (values.abs() >= SAFE_INTEGER).any():
-            continue
-        frame[column] = [None if pd.isna(v) else (shown % v if abs(v) < 1e6 else f"{v:.4g}") for v in values]
-        out.add(column)
-    return out
+        huge = values.abs() >= SAFE_INTEGER
+        for row in values[huge].index:
+            said.append(f"{frame.at[row, 'run']}'s {column} is {values[row]:.4g}")
+        frame[column] = values.where(~huge, values.map(lambda v: math.copysign(math.inf, v)))
+    return said
 
 
 def runs_table(records: list[dict]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, run
                       session_owner)
 from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
-from zoo.jobs import ACTIVE, LOST_IN_QUEUE
+from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
 from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
 from zoo.spec import ExperimentSpec, command_lines
@@ -322,7 +322,7 @@ def run_without_directory(run_id: str, job) -> None:
         st.markdown(f"#### Run `{run_id}`")
         status_badge(job.status)
         outcome_banner(job.status, job.reason, job.state.get("traceback"))
-        spec = job.payload.get("spec")
+        spec = job.payload.get("spec") if job.target == TRAINING_TARGET else None   # (a board's is a board's)
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner) and st.button(
                 "Train again", key=f"run-{run_id}-again", icon=":material/replay:",
                 help="fill the form with this run's spec, to change it and start again"):

@@ -262,7 +262,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     epochs_rule = demo.offered(setting("epochs"))
     epochs = checked_number(row[2], "Epochs per trial", key="search_epochs", value=ExperimentSpec().epochs,
                             low=epochs_rule.low, high=epochs_rule.high, problems=typed_problems,
-                            high_is="this hosted demo's most per run" if demo.caps() else None)
+                            high_is="this hosted demo's most per run" if epochs_rule != setting("epochs") else None)
     with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
         limit_train = hparam_widget(setting("limit_train"), "search_limit", label="Train samples (0 = all)",
                                     help=setting("limit_train").help,   # which N: the first images, a series' latest

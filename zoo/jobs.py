@@ -25,6 +25,8 @@ from typing import Any, Callable
 from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
 ACTIVE = ("queued", "starting", "running")
+TRAINING_TARGET = "zoo.worker:train"   # a training run's job (submit_training)
+_HELD: set[str] = set()   # the queue locks this process's managers hold (JobManager._hold_queue_file)
 QUEUE_DIR = ".queue"   # under the runs directory: each server's queued jobs (JobManager's queue_dir)
 LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the queue, so it never started and "
                  "nothing of it ran; start it again")
@@ -134,16 +136,9 @@ class JobManager:
         self._running_shared = self.launcher.shared_counter()  # read by workers to share the cores
         # The queue is kept on disk too (QUEUE_DIR): a queued job has no run directory yet, and a server restarted
         # under it lost it without a word ("there is no run ...: it was deleted", a demo visitors' check).
-        self._queue_file = None
+        self._queue_file = self._queue_lock = None
         if queue_dir is not None:
-            from pathlib import Path
-
-            from zoo.run_health import process_identity
-
-            identity = process_identity()
-            self._queue_file = Path(queue_dir) / f"{identity['pid']}-{identity['pid_started']}.json"
-            self._identity = identity
-            self._adopt_lost_queues(Path(queue_dir))
+            self._hold_queue_file(queue_dir)
 
     # ------------------------------------------------------------------ public
     def submit(self, target: str, payload: dict, *, owner: str = "local", job_id: str | None = None,
@@ -320,6 +315,30 @@ class JobManager:
         job._handle.join(timeout=5)
         self._schedule()
 
+    def _hold_queue_file(self, queue_dir) -> None:
+        """This manager's queue file, and a lock held on it while the process lives: a server gone (killed, or its
+        container replaced: a new host name, and pid 1 again) is told by its lock being free, not by its pid or
+        host. Then the queues of servers that are gone are taken over (_adopt_lost_queues)."""
+        import fcntl
+        import secrets
+        import socket
+        from pathlib import Path
+
+        queue_dir = Path(queue_dir)
+        try:
+            queue_dir.mkdir(parents=True, exist_ok=True)
+            name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+            self._queue_lock = open(queue_dir / f"{name}.lock", "w")
+            # A POSIX lock (lockf), not flock: a process forked from the server (the workers' forkserver) does not
+            # inherit it, so it is free once the server is gone, whatever outlives it. It is the process's, so the
+            # process's own managers (tests) skip each other's files by name (_HELD).
+            fcntl.lockf(self._queue_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _HELD.add(self._queue_lock.name)
+        except OSError:
+            return   # a read-only runs directory: the queue is kept in memory only, as before
+        self._queue_file = queue_dir / f"{name}.json"
+        self._adopt_lost_queues(queue_dir)
+
     def _journal_queue(self) -> None:
         """Write this manager's queued jobs to its queue file (none: no file); called with the lock held, each
         time the queue changes. A job's payload is what its worker is given: JSON (a spec's dict, paths)."""
@@ -333,38 +352,43 @@ class JobManager:
                    for j in (self._jobs[i] for i in self._order) if j.status == "queued"]
         try:
             if waiting:
-                self._queue_file.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(self._queue_file, json.dumps({"process": self._identity, "jobs": waiting},
-                                                               default=str))
+                atomic_write_text(self._queue_file, json.dumps({"jobs": waiting}, default=str))
             else:
                 self._queue_file.unlink(missing_ok=True)
-        except OSError:
-            pass   # a full or read-only disk: the queue still runs; only a restart's word on it is lost
+        except (OSError, TypeError, ValueError):
+            pass   # a full disk, a payload JSON cannot hold: the queue still runs; only a restart's word on it is lost
 
     def _adopt_lost_queues(self, queue_dir) -> None:
-        """The jobs a server that is gone (zoo/run_health: its pid dead or reused) left waiting in its queue:
-        kept as `failed` jobs, saying why, so that their run's address says what became of them; its file
-        is then removed. Another live server's queue (one runs directory, two servers) is left alone."""
+        """The jobs a server that is gone (its queue file's lock free: _hold_queue_file) left waiting in its queue:
+        kept as `failed` jobs, saying why, so that their run's address says what became of them; its files are
+        then removed. Another live server's queue (one runs directory, two servers) is left alone."""
+        import fcntl
         import json
 
-        from zoo.run_health import _still_running
-
-        for path in sorted(queue_dir.glob("*.json")) if queue_dir.is_dir() else []:
+        for lock_path in sorted(queue_dir.glob("*.lock")):
+            path = lock_path.with_suffix(".json")
+            if str(lock_path) in _HELD:
+                continue
             try:
-                left = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                with open(lock_path, "a") as held:
+                    fcntl.lockf(held, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: its server is gone
+                    left = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+                    self._adopt(left.get("jobs", []) if isinstance(left, dict) else [])
+                    path.unlink(missing_ok=True)
+                    lock_path.unlink(missing_ok=True)
+            except (OSError, ValueError):   # held by a live server, or a file half written: left alone
                 continue
-            if path == self._queue_file or _still_running(left.get("process")):
+
+    def _adopt(self, entries: list) -> None:
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or entry["id"] in self._jobs:
                 continue
-            for entry in left.get("jobs", []):
-                if entry.get("id") in self._jobs:
-                    continue
-                job = Job(id=entry["id"], owner=entry.get("owner", "local"), target=entry.get("target", ""),
-                          payload=entry.get("payload") or {}, status="failed", reason=LOST_IN_QUEUE,
-                          created=entry.get("created") or time.time(), ended=time.time(), _lock=self._lock)
-                self._jobs[job.id] = job
-                self._order.append(job.id)
-            path.unlink(missing_ok=True)
+            job = Job(id=entry["id"], owner=str(entry.get("owner", "local")), target=str(entry.get("target", "")),
+                      payload=entry.get("payload") if isinstance(entry.get("payload"), dict) else {},
+                      status="failed", reason=LOST_IN_QUEUE, created=entry.get("created") or time.time(),
+                      ended=time.time(), _lock=self._lock)
+            self._jobs[job.id] = job
+            self._order.append(job.id)
 
     def _prune(self) -> None:
         """Forget the oldest ended jobs beyond MAX_ENDED_JOBS (their run directories stay)."""
@@ -403,6 +427,13 @@ class JobManager:
                 job._handle.join(timeout=5)
                 if job._handle.is_alive():
                     job._handle.terminate()
+        if self._queue_lock is not None:   # its queue is empty now (every job stopped): nothing left to say
+            from pathlib import Path
+
+            Path(self._queue_lock.name).unlink(missing_ok=True)
+            _HELD.discard(self._queue_lock.name)
+            self._queue_lock.close()
+            self._queue_lock = None
 
 
 def _end_run(job: Job, status: str, reason: str) -> None:
@@ -451,4 +482,4 @@ def submit_training(manager: JobManager, spec, *, owner: str = "local", runs_dir
     run_id = new_run_id(spec)
     payload = {"spec": spec.to_dict(), "runs_dir": str(runs_root(runs_dir)), "data_dir": data_dir, "run_id": run_id,
                "owner": owner}
-    return manager.submit("zoo.worker:train", payload, owner=owner, job_id=run_id, reducer=reduce_training)
+    return manager.submit(TRAINING_TARGET, payload, owner=owner, job_id=run_id, reducer=reduce_training)

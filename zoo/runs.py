@@ -505,7 +505,10 @@ def _time_column(values):
 
     if pd.api.types.is_numeric_dtype(values):
         return values, None
-    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    try:
+        parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    except ValueError:   # times of several offsets (a file edited by hand): pandas refuses, coerce or not
+        return values, None
     if not parsed.notna().all():
         return values, None
     if parsed.dt.tz is None:

@@ -64,8 +64,9 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
         # too high shows there first. One step of lr 1 left a validation loss of 5.9e17, and the cause read "did
         # not fall (from 2.3 to 2.3)", one epoch's loss against itself (a learner's check).
         took = f" after {steps} optimisation step{'' if steps == 1 else 's'}" if steps is not None else ""
-        return (f"the validation loss rose to {last_val:.3g}{took}, the training loss {last:.3g}: the learning "
-                f"rate is probably too high (lr {spec.lr:g}); try one ten times lower")
+        rose = "became NaN (not a number)" if math.isnan(last_val) else f"rose to {last_val:.3g}"
+        return (f"the validation loss {rose}{took}, the training loss {last:.3g}: the learning rate is probably "
+                f"too high (lr {spec.lr:g}); try one ten times lower")
     if not math.isfinite(last) or (len(losses) >= 2 and last >= first * 0.98):   # one epoch has no fall to read
         if high_lr:
             return (f"the training loss did not fall (from {first:.3g} to {last:.3g}): the learning rate is "
@@ -93,7 +94,7 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     if last_val is not None and math.isfinite(last_val):
         if last >= 0.9 * last_val:
             return (f"the model does not fit even the training data (training loss {last:.3g}, validation loss "
-                    f"{last_val:.3g} after {len(losses)} epochs): train longer, or try a larger model or a higher "
+                    f"{last_val:.3g} after {len(losses)} epoch{'' if len(losses) == 1 else 's'}): train longer, or try a larger model or a higher "
                     "learning rate")
         return (f"the model fits the training data (loss {last:.3g}) much better than the validation data "
                 f"({last_val:.3g}): try a smaller model, more dropout or weight decay, or more data")
