@@ -55,9 +55,10 @@ else:
     drafts.register("runs-picked")
     keep_ticks(records, f"runs-table-{version}", existing)
     table = runs_table(records)
-    numbers = {"best val loss": ("%.4f", None), "test accuracy": (ACCURACY_FORMAT, None), "test loss": ("%.4f", None),
-               "test MSE (norm.)": ("%.4f", "series: on the training split's scale, as published tables"),
-               "test MAE (norm.)": ("%.4f", None),
+    # Losses to four significant digits: a blown-up run's 620225.9840 ran past its cell (a browser check)
+    numbers = {"best val loss": ("%.4g", None), "test accuracy": (ACCURACY_FORMAT, None), "test loss": ("%.4g", None),
+               "test MSE (norm.)": ("%.4g", "series: on the training split's scale, as published tables"),
+               "test MAE (norm.)": ("%.4g", None),
                "test MASE": ("%.3f", "series: the test MAE over the seasonal naive forecast's in-sample MAE (below 1 "
                                      "beats it); a leaderboard's is its pick's"),
                "samples/s": ("%.0f", "median over epochs, training pass only")}

@@ -422,6 +422,7 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     no_exceptions(at)
     assert any("waited in the queue, so it never started" in e.value for e in at.error), [e.value for e in at.error]
     assert not any("There is no run" in e.value for e in at.error)
+    assert any(c.value.startswith("mlp") for c in at.caption), [c.value for c in at.caption]   # what it was
     at.button(key=f"run-{job.id}-again").click().run()
     no_exceptions(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 7)

@@ -323,6 +323,8 @@ def run_without_directory(run_id: str, job) -> None:
         status_badge(job.status)
         outcome_banner(job.status, job.reason, job.state.get("traceback"))
         spec = job.payload.get("spec") if job.target == TRAINING_TARGET else None   # (a board's is a board's)
+        if spec:   # what it was, as a run's view says it (a browser check found no word of it)
+            st.caption(spec_line(spec))
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner) and st.button(
                 "Train again", key=f"run-{run_id}-again", icon=":material/replay:",
                 help="fill the form with this run's spec, to change it and start again"):

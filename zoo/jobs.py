@@ -235,7 +235,8 @@ class JobManager:
             n = self.per_owner
             why = f"a visitor may run {n} job{'s' if n > 1 else ''} at a time; it starts when yours ends"
         elif self.running_count() >= self.max_running:
-            why = f"the server runs at most {self.max_running} jobs at once"
+            n = self.max_running
+            why = f"the server runs at most {n} job{'s' if n > 1 else ''} at once"
         elif self.gpus and job.wants_gpu and self._free_gpu() is None:
             n = self.jobs_per_gpu
             why = f"every GPU runs {n} job{'s' if n > 1 else ''}, as many as it may (PLAYGROUND_JOBS_PER_GPU={n})"
