@@ -62,10 +62,9 @@ def _job_manager() -> JobManager:
     recover_interrupted(runs_dir())
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
-    from zoo.jobs import QUEUE_DIR
-    from zoo.runs import runs_root
+    from zoo.runs import queue_path
 
-    manager = JobManager(launcher=make_launcher(warm=True), queue_dir=runs_root(runs_dir()) / QUEUE_DIR)
+    manager = JobManager(launcher=make_launcher(warm=True), queue_dir=queue_path(runs_dir()))
     _made[:] = [manager]
     return manager
 

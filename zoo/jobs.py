@@ -27,7 +27,6 @@ from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 ACTIVE = ("queued", "starting", "running")
 TRAINING_TARGET = "zoo.worker:train"   # a training run's job (submit_training)
 _HELD: set[str] = set()   # the queue locks this process's managers hold (JobManager._hold_queue_file)
-QUEUE_DIR = ".queue"   # under the runs directory: each server's queued jobs (JobManager's queue_dir)
 LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the queue, so it never started and "
                  "nothing of it ran; start it again")
 MAX_BATCH_POINTS = 4000
@@ -134,7 +133,7 @@ class JobManager:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._running_shared = self.launcher.shared_counter()  # read by workers to share the cores
-        # The queue is kept on disk too (QUEUE_DIR): a queued job has no run directory yet, and a server restarted
+        # The queue is kept on disk too (`queue_dir`: zoo/runs.queue_path): a queued job has no run directory yet, and a server restarted
         # under it lost it without a word ("there is no run ...: it was deleted", a demo visitors' check).
         self._queue_file = self._queue_lock = None
         if queue_dir is not None:

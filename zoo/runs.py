@@ -95,6 +95,11 @@ def check_run_id(run_id) -> str:
     return run_id
 
 
+def queue_path(root: str | os.PathLike | None = None) -> Path:
+    """Where each server keeps the jobs waiting in its queue, which have no run directory yet (zoo/jobs.py)."""
+    return runs_root(root) / ".queue"
+
+
 def run_path(run_id: str, root: str | os.PathLike | None = None) -> Path:
     """The folder of `run_id` under the runs root, after checking the id."""
     return runs_root(root) / check_run_id(run_id)
