@@ -7,8 +7,8 @@ this visitor's (ui/state.py). A search's trials stay together under their study.
 import streamlit as st
 
 from ui import drafts
-from ui.compare import (ACCURACY_FORMAT, past_table_numbers, field_label, group_by_study, keep_ticks,
-                        overlay_figure, run_record, runs_table, spec_diff, without_curves)
+from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
+                        run_record, runs_table, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
@@ -71,7 +71,8 @@ else:
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),
-            **{column: st.column_config.NumberColumn(format=shown, help=help) for column, (shown, help) in numbers.items()},
+            **{column: st.column_config.NumberColumn(format=shown, help=help)
+               for column, (shown, help) in numbers.items()},
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),
         },

@@ -67,8 +67,8 @@ def setup_panel() -> None:
         settings = form.training_form(key_prefix="train-settings", task="image")
 
     spec = start_button("Start training", key="train-start", problems=params.problems + settings.problems,
-                        preview=preview, settings_key="train-settings", build=lambda: base.replace(model_params=form.non_defaults(model, params),
-                                                                    **settings))
+                        preview=preview, settings_key="train-settings",
+                        build=lambda: base.replace(model_params=form.non_defaults(model, params), **settings))
     if spec is not None:
         start_run(spec)
     drafts.save(["image", "closed"])   # a reload finds the form as it is now

@@ -314,6 +314,13 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
         st.caption("A fault in the program: the server's log has its traceback. Please report the run's id.")
 
 
+def train_again_button(where, key: str, spec) -> None:
+    """"Train again": the page of the spec's task, its form filled from the spec (ui/prefill.hand_off)."""
+    if where.button("Train again", key=key, icon=":material/replay:",
+                    help="fill the form with this run's spec, to change it and start again"):
+        hand_off(spec)
+
+
 def run_without_directory(run_id: str, job) -> None:
     """A run id with no run directory: the job ended before writing one (data it could not read,
     stopped while starting, a worker that died), or there is no such run (deleted, or another
@@ -325,10 +332,8 @@ def run_without_directory(run_id: str, job) -> None:
         spec = job.payload.get("spec") if job.target == TRAINING_TARGET else None   # (a board's is a board's)
         if spec:   # what it was, as a run's view says it (a browser check found no word of it)
             st.caption(spec_line(spec))
-        if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner) and st.button(
-                "Train again", key=f"run-{run_id}-again", icon=":material/replay:",
-                help="fill the form with this run's spec, to change it and start again"):
-            hand_off(spec)   # a run that never started (zoo/jobs.py's queue kept on disk): its spec is the job's
+        if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
+            train_again_button(st, f"run-{run_id}-again", spec)   # it never started (zoo/jobs.py): the job's spec
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")
@@ -348,9 +353,8 @@ def finished_run(run, job, key: str) -> None:
     actions = st.container(horizontal=True, vertical_alignment="center")
     if not can_control(run.result.get("owner")):
         another_visitors_note(actions, "run")
-    elif actions.button("Train again", key=f"{key}-again", icon=":material/replay:",
-                        help="fill the form with this run's spec, to change it and start again"):
-        hand_off(run.spec)
+    else:
+        train_again_button(actions, f"{key}-again", run.spec)
     if run.has_checkpoint:
         actions.page_link("pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
                           query_params={"run": run.run_id})
