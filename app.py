@@ -1,6 +1,8 @@
 """The PyTorch experiment playground: `streamlit run app.py`.
 
-Pages are declared here (st.navigation ignores the automatic pages/ discovery). Until torch is
+Pages are declared here and live in app_pages/, not pages/: Streamlit starts a server whose main script
+has a pages/ folder beside it in its old folder mode, which listed the raw file names in the sidebar
+until st.navigation first ran and ran a deep link's page file alone. Until torch is
 loaded, the page runs before the sidebar's device badge is filled in, so Home's text appears
 before torch is imported; after that the badge is drawn first (a page may end with st.stop()).
 """
@@ -19,17 +21,17 @@ apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything r
 keep_visitor()    # this browser's visitor token, kept in a cookie
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/fitness_center:", url_path="train"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:", url_path="runs"),
-    st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:", url_path="forecast"),
-    st.Page("pages/inspect.py", title="Inspect", icon=":material/biotech:", url_path="inspect"),
-    st.Page("pages/search.py", title="Search", icon=":material/tune:", url_path="search"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/fitness_center:", url_path="train"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/table_rows:", url_path="runs"),
+    st.Page("app_pages/forecast.py", title="Forecast", icon=":material/show_chart:", url_path="forecast"),
+    st.Page("app_pages/inspect.py", title="Inspect", icon=":material/biotech:", url_path="inspect"),
+    st.Page("app_pages/search.py", title="Search", icon=":material/tune:", url_path="search"),
 ]
 page = st.navigation(pages)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
-show_pending_toasts()   # said after the rerun that followed them (a delete's: pages/runs.py)
+show_pending_toasts()   # said after the rerun that followed them (a delete's: app_pages/runs.py)
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
 if "torch" in sys.modules:

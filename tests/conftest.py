@@ -41,24 +41,6 @@ def runs_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
-@pytest.fixture
-def st_navigation(monkeypatch):
-    """Run pages inside app.py's st.navigation under AppTest, as a real server does.
-
-    AppTest resets PagesManager.uses_pages_directory before every run, so with a pages/ folder each
-    run would start in Streamlit's old folder mode and run the page file alone. A real server
-    leaves that mode for good once app.py has run (see ui.state.ensure_app_shell); so do we."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """The app on a free loopback port with its own runs directory (local worker processes)."""

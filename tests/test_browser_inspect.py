@@ -25,7 +25,7 @@ def no_exception(page) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    """Open a tab and wait for the run its click starts (pages/inspect.py's tabs rerun on change and
+    """Open a tab and wait for the run its click starts (app_pages/inspect.py's tabs rerun on change and
     draw only the open tab) to end: a run that has not started yet is not taken for one that has, and
     a click that lands while it draws is not lost (a CI run lost Grad-CAM++'s click that way)."""
     tab = page.get_by_role("tab", name=name)

@@ -132,19 +132,33 @@ def test_two_epoch_run_finishes_with_a_confusion_matrix(app_server, page):
     tall_shot(page, "train-finished", settle=True)
 
 
-def test_a_deep_link_as_the_first_request_of_a_fresh_server_gets_the_whole_app(page, tmp_path):
-    """Streamlit runs the page file alone for the first request of a new server if that request is a
-    deep link (its old pages/-folder mode); ui.state.ensure_app_shell reruns it inside app.py."""
+# Every sidebar page link's name shown in this document, from its first paint on (its last line: the
+# lines before are a material icon's name).
+RECORD_NAV_LINKS = """(() => { window.__navLinks = [];
+    new MutationObserver(() => document.querySelectorAll('[data-testid="stSidebarNavLink"]').forEach(el => {
+        const text = el.innerText.trim().split('\\n').pop().trim();
+        if (text && !window.__navLinks.includes(text)) window.__navLinks.push(text);
+    })).observe(document, {childList: true, subtree: true, characterData: true}); })()"""
+
+
+@pytest.mark.parametrize("path, shown", [("/", "Train a CNN on sample digits"),
+                                         ("/train?run=no-such-run", "There is no run")])
+def test_the_first_request_of_a_fresh_server_gets_the_whole_app_and_only_its_page_names(page, tmp_path, path, shown):
+    """A pages/ folder beside app.py put a new server in Streamlit's old folder mode until st.navigation
+    first ran: the sidebar listed the raw file names (app, forecast, home, ...) for the first seconds, and a
+    deep link ran its page file alone. The pages live in app_pages/ (app.py says why)."""
     from tests.browser import streamlit_server
 
+    page.add_init_script(RECORD_NAV_LINKS)
     with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log") as server:
-        url = server.url
-        page.goto(f"{url}/train?run=no-such-run")
-        page.get_by_text("There is no run").wait_for(timeout=60_000)
+        page.goto(f"{server.url}{path}")
+        page.get_by_text(shown).first.wait_for(timeout=60_000)
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Device").wait_for()
         for title in ("Home", "Train", "Runs"):
             sidebar.get_by_role("link", name=title, exact=True).wait_for()
             assert sidebar.get_by_role("link", name=title).count() == 1, title
-        assert sidebar.get_by_role("link", name="app").count() == 0
-        assert "run=no-such-run" in page.evaluate("() => location.search")
+        assert sorted(page.evaluate("() => window.__navLinks")) == \
+            sorted(["Home", "Train", "Runs", "Forecast", "Inspect", "Search"])
+        if "?" in path:
+            assert path.split("?")[1] in page.evaluate("() => location.search")

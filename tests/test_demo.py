@@ -25,8 +25,7 @@ from zoo.registry import SpecError
 from zoo.spec import ExperimentSpec
 
 APP = str(ROOT / "app.py")
-PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
-         "pages/search.py")
+PAGES = tuple(f"app_pages/{name}.py" for name in ("home", "train", "runs", "forecast", "inspect", "search"))
 
 
 @pytest.fixture
@@ -314,8 +313,8 @@ def test_every_run_id_is_checked_before_a_path_is_built(bad, runs_dir):
         RunWriter(runs_dir, ExperimentSpec(), run_id=bad or None) if bad else check_run_id(bad)
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/forecast.py", "pages/inspect.py"])
-def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, runs_dir, st_navigation):
+@pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/forecast.py", "app_pages/inspect.py"])
+def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, runs_dir):
     at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
     at.query_params["run"] = "../../etc"
     at.run()
@@ -323,7 +322,7 @@ def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, r
     assert any("is not a run id" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, st_navigation, tmp_path):
+def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, tmp_path):
     evil = tmp_path / "evil-journal.log"
     for page in PAGES:
         at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
@@ -334,34 +333,34 @@ def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir
         assert not [lb for lb in labels if any(w in lb for w in ("path", "storage", "csv", "file", "url"))], \
             (page, labels)
     # The Search page's series and the Inspect page's series come from uploads, not typed paths.
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py").run()
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     assert not [t for t in at.text_input if "csv" in t.label.lower() or "path" in t.label.lower()]
     assert not evil.exists(), "a storage path from the URL was opened"
 
 
 @pytest.mark.parametrize("local", [True, False])
-def test_a_full_dataset_missing_asks_for_files_only_where_the_user_owns_the_server(local, runs_dir, st_navigation,
+def test_a_full_dataset_missing_asks_for_files_only_where_the_user_owns_the_server(local, runs_dir,
                                                                                     tmp_path, monkeypatch):
     """Locally the Train page says where to put the IDX files; a demo visitor cannot, and is not shown
     the server's folder."""
     monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "no data here"))
     if not local:
         monkeypatch.setenv("PLAYGROUND_DEMO", "1")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py").run()
     at.selectbox(key="train-data").set_value("mnist").run()
     assert not at.exception
     said = "\n".join(c.value for c in at.caption if "is not on this machine" in c.value)
     assert said and ("IDX files" in said and "no data here" in said) == local and ("no data here" in said) == local
 
 
-def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir, st_navigation):
+def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo_on, runs_dir):
     from zoo import forecast_io as fio
 
     mine = fio.store_upload(b"date,v\n" + b"".join(f"2024-01-{d:02d},{d}\n".encode() for d in range(1, 29)),
                             "theirs.csv", runs_dir, demo.owner_of("d" * 32))
     for data in ("/etc/passwd", str(mine)):   # the server's file, another visitor's upload
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
         at.session_state["visitor"] = "e" * 32
         at.session_state["prefill_spec"] = ExperimentSpec(task="series", data=data, model="linear").to_dict()
         at.run()
@@ -373,7 +372,7 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         assert sources == ["Bundled sample (ETTh1)", "Upload a CSV"], sources
     mine_too = fio.store_upload(b"date,v\n" + b"".join(f"2024-02-{d:02d},{d}\n".encode() for d in range(1, 29)),
                                 "mine.csv", runs_dir, demo.owner_of("e" * 32))
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
     at.session_state["visitor"] = "e" * 32
     at.session_state["forecast-source"] = "stored"
     at.run()
@@ -382,11 +381,11 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
     assert at.selectbox(key="forecast-stored-path").value == str(mine_too)
 
 
-def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(demo_on, runs_dir, st_navigation):
+def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(demo_on, runs_dir):
     """A run URL with no run said "There is no run … in /srv/…/runs" on Train and Inspect, and a search's
     URL carried its journal's path, to any visitor; the demo names neither (README)."""
     missing = "20261130-211900-cnn-000000000000"
-    for page in ("pages/train.py", "pages/inspect.py"):
+    for page in ("app_pages/train.py", "app_pages/inspect.py"):
         at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
         at.query_params["run"] = missing
         at.run()
@@ -403,7 +402,7 @@ def test_the_demo_names_no_server_path_for_a_missing_run_nor_in_a_searchs_url(de
     assert not at.exception and dict(at.query_params) == {"study": "mine", "jobs": "search-mine-abcdef-1"}
 
 
-def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, st_navigation):
+def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir):
     """A study's trials name their runs: on the demo a guessed study name in the URL shows nothing of
     another visitor's study (not its trials, run ids, other names or the storage's path), the same
     words as for a name that does not exist. Names are each visitor's own: a name another visitor took
@@ -425,7 +424,7 @@ def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, 
     assert journal == str(runs_dir / "optuna" / demo.owner_of(theirs) / "journal.log")
 
     def search_page(visitor: str, study: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
         at.session_state["visitor"] = visitor
         at.query_params["study"] = study
         return at.run()
@@ -437,7 +436,7 @@ def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, 
     # A new visitor looking (a study's address, the page's new-study and attach forms) writes nothing: each made
     # a folder and an empty journal
     at = search_page("d" * 32, "no-such-study")
-    fresh = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    fresh = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
     fresh.session_state["visitor"] = "d" * 32
     fresh.run()
     assert not at.exception and not fresh.exception and fresh.text_input(key="search_study_name")
@@ -486,8 +485,7 @@ def test_a_visitors_studies_are_their_own_by_url_and_by_name(demo_on, runs_dir, 
                      timeout=3600, runs_dir=str(runs_dir), owner="x").validate()
 
 
-def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_own_study(demo_on, runs_dir,
-                                                                                          st_navigation):
+def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_own_study(demo_on, runs_dir):
     """A visitor's own study's URL with another visitor's worker id added (`&jobs=`) showed that worker's state
     ("worker 1: finished: this worker ran 1 trial(s)") as a worker of their study (a demo visitor's check). Job
     ids from the URL are followed only when they are a worker of that study and the visitor's."""
@@ -508,7 +506,7 @@ def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_o
     assert not manager.get(job.id).active
 
     def search_page(visitor: str, study: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
         at.session_state["visitor"] = visitor
         at.query_params.update(study=study, jobs=job.id)
         return at.run()
@@ -521,14 +519,14 @@ def test_another_visitors_search_worker_in_the_url_is_not_followed_beside_ones_o
     at = search_page(alice, "alices-study")   # her own worker, beside her own study: followed
     assert "this worker ran" in text(at), text(at)
     # Her study's address without `&jobs=` (typed, shared between her tabs): her workers of it are found
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
     at.session_state["visitor"] = alice
     at.query_params.update(study="alices-study")
     at.run()
     assert not at.exception and "this worker ran" in text(at), text(at)
 
 
-def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir, st_navigation):
+def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_dir):
     """A visitor who opened another's run by its URL downloaded spec.json with the upload's kept path and
     result.json with its owner's id, its directory and its process's host and pid (a demo visitor's check).
     On the demo a download's JSON names the file as sent, without those keys; every other file is as it is."""
@@ -565,7 +563,7 @@ def test_a_runs_downloads_on_the_demo_hold_the_run_not_the_server(demo_on, runs_
     shared = json.loads(demo.shareable_bytes(run, run.path / "result.json"))
     assert "traceback" not in shared and str(runs_dir) not in json.dumps(shared)
     assert shared["reason"] == f"cannot write the run's files in runs/{run.run_id}; make the runs directory writable"
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")   # nor on its page
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")   # nor on its page
     at.session_state["visitor"] = "a" * 32
     at.query_params["run"] = run.run_id
     at.run()
@@ -626,7 +624,7 @@ def test_a_search_of_more_trials_than_the_runs_left_is_refused_before_it_is_queu
     demo.check_room(owner, runs_dir, trials=1)   # one trial fits
 
 
-def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs_dir, monkeypatch, st_navigation):
+def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs_dir, monkeypatch):
     """"Run more trials" took a study of 2 trials to 22 past the cap of 20, and again (a demo visitors' check):
     the cap holds for the study, in zoo and beside the button, which the refusal names."""
     from zoo.search import SearchConfig, build_space, run_search
@@ -643,7 +641,7 @@ def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs
     with pytest.raises(SpecError, match="at most 3 trials per study, and this one has 2 and asks for 2 more; give at "
                                         "most 1."):
         search(2)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
     at.session_state["visitor"] = visitor
     at.query_params["study"] = "small"
     at.run()
@@ -656,10 +654,10 @@ def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs
     assert not at.button(key="continue_go").disabled
 
 
-def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st_navigation):
+def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir):
     """The caps are said beside Start, and settings past one turn Start off with the cap's own words,
     before anything is pressed (before, the refusal came only once Start was pressed)."""
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py").run()
     assert not at.exception
     said = [c.value for c in at.caption if "On this hosted demo a study runs at most" in c.value]
     assert said and f"at most {demo_on.trials} trials" in said[0] and f"{demo_on.epochs} epochs" in said[0]
@@ -679,14 +677,14 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir, st
 
 
 def test_a_series_search_past_the_samples_cap_is_refused_before_start_and_before_its_first_trial(
-        demo_on, runs_dir, st_navigation, monkeypatch):
+        demo_on, runs_dir, monkeypatch):
     """A CSV's size is unknown until it is read (zoo/demo.check_spec): the Search page counts its windows and turns
     Start off, and a search run anyway (the CLI, another worker) is refused once its data is read, not as every
     trial's refusal in turn (a review)."""
     from zoo.search import SearchConfig, build_space, run_search
 
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
     at.session_state["search_kind"] = "A series (CSV)"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -700,11 +698,11 @@ def test_a_series_search_past_the_samples_cap_is_refused_before_start_and_before
     assert not runs_dir.exists() or not any(p for p in runs_dir.rglob("spec.json"))
 
 
-def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_dir, st_navigation, monkeypatch):
+def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_dir, monkeypatch):
     """Home said nothing of the demo (the caps, and that a visitor's runs are theirs, first showed on
     Train), and its one-click run asked for 5 epochs where the demo allowed 3 (a new visitor's check)."""
     monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "3")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/home.py").run()
     assert not at.exception
     assert [i for i in at.info if "This is a shared demo." in i.value and "at most 3 epochs" in i.value
             and "listed for you alone; anyone you give a run's URL can open it" in i.value]
@@ -713,11 +711,11 @@ def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_d
             f"{demo_on.upload_mb} MB and {demo_on.upload_rows:,} rows." in i.value], [i.value for i in at.info]
     assert [c for c in at.caption if "the classic LeNet-style CNN, 3 epochs of Adam" in c.value]
     monkeypatch.delenv("PLAYGROUND_DEMO")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/home.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/home.py").run()
     assert not at.info and [c for c in at.caption if "the classic LeNet-style CNN, 5 epochs of Adam" in c.value]
 
 
-def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_navigation):
+def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir):
     """A finished run of another visitor said so; their leaderboard only hid "Run this board again"."""
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
@@ -725,7 +723,7 @@ def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_nav
     board = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=60, models="naive"), runs_dir=runs_dir,
                             owner=demo.owner_of(theirs))
     for visitor, said in ((theirs, False), ("b" * 32, True)):
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
         at.session_state["visitor"] = visitor
         at.query_params["run"] = board["run_id"]
         at.run()
@@ -736,17 +734,17 @@ def test_another_visitors_leaderboard_says_whose_it_is(demo_on, runs_dir, st_nav
 
 
 def test_a_board_budget_past_the_demos_time_cap_is_not_offered_and_is_refused_before_the_click(
-        demo_on, runs_dir, st_navigation, monkeypatch):
+        demo_on, runs_dir, monkeypatch):
     """The page's budget slider went to 1,800 s, and with a cap of 20 s started at 150, refused at once (demo
     visitors' checks): it stops at the cap, its default within it (demo.offered). zoo still refuses a budget past
     the cap from anywhere else (check_budget)."""
     from zoo.demo import check_budget
 
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py").run()
     assert not at.exception and not at.button(key="forecast-board-start").disabled
     assert at.slider(key="forecast-board-budget").max == 600
     monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "25")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py").run()
     budget = at.slider(key="forecast-board-budget")
     assert (budget.max, budget.value) == (20, 20) and not at.button(key="forecast-board-start").disabled
     with pytest.raises(SpecError, match="at most 25 s, and this one asks for a budget of 30 s"):
@@ -754,7 +752,7 @@ def test_a_board_budget_past_the_demos_time_cap_is_not_offered_and_is_refused_be
 
 
 def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_number_it_would_use(
-        demo_on, runs_dir, st_navigation, monkeypatch):
+        demo_on, runs_dir, monkeypatch):
     """A 100,000-row upload (69,881 training windows) past the cap of 20,000 samples: Start was on, and the
     refusal came as a failed run after the click, since the catalogue knows no CSV's size (a demo visitor's
     check). The page knows its windows: the same sentence before the click, Start off. A limit above the
@@ -762,7 +760,7 @@ def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_nu
     from zoo.demo import check_spec
 
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "1000")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py").run()
     assert not at.exception
     windows = next(c.value for c in at.caption if c.value.startswith("Windows: **")).split("**")[1]   # "12,345"
     refusal = f"at most 1,000 samples per run, and these settings would use {windows};"
@@ -785,7 +783,7 @@ def test_a_csv_past_the_samples_cap_turns_train_off_before_the_click_with_the_nu
         check_spec(ExperimentSpec(model="mlp", data="mnist-sample", limit_train=50_000), n_train=3_600)
 
 
-def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_start(demo_on, runs_dir, st_navigation,
+def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_start(demo_on, runs_dir,
                                                                                    monkeypatch):
     """A visitor's board of 500 s, and the demo's cap since lowered to 300 s: "Run this board again" said "press
     Find the best model" above a button that was off for the budget. The slider now stops at the cap
@@ -796,7 +794,7 @@ def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_star
     board = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=500, models="naive"), runs_dir=runs_dir,
                             owner=demo.owner_of(visitor))
     monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "300")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
     at.session_state["visitor"] = visitor
     at.query_params["run"] = board["run_id"]
     at.run()
@@ -808,7 +806,7 @@ def test_run_this_board_again_with_a_budget_past_the_cap_does_not_say_press_star
     assert not [i for i in at.info if "is off for now" in i.value], [i.value for i in at.info]
 
 
-def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir, st_navigation,
+def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allowed(demo_on, runs_dir,
                                                                                    monkeypatch):
     """At the runs cap, every Start on every page is off and says why and what to do. Before, Start was on
     and the refusal came only once it was pressed (zoo refuses the job then too). Another visitor, whose
@@ -821,15 +819,16 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
     run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256), n_trials=1,
                             space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="kept",
                             runs_dir=str(runs_dir), owner=demo.owner_of(full)))
-    starts = {"pages/home.py": ["home-start"], "pages/train.py": ["train-start"],
-              "pages/forecast.py": ["forecast-start", "forecast-board-start"], "pages/search.py": ["search_start"]}
+    starts = {"app_pages/home.py": ["home-start"], "app_pages/train.py": ["train-start"],
+              "app_pages/forecast.py": ["forecast-start", "forecast-board-start"],
+              "app_pages/search.py": ["search_start"]}
     for visitor in (full, other):
         for page, keys in starts.items():
             at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
             at.session_state["visitor"] = visitor
             at.run()
             assert not at.exception, [e.value for e in at.exception]
-            if page == "pages/search.py" and visitor == other:
+            if page == "app_pages/search.py" and visitor == other:
                 # room for one run, and a search of 20 trials (one run each) would stop after the first
                 assert at.button(key="search_start").disabled
                 assert [c for c in at.caption if "each trial keeps a run, and you keep 0 of the 1 runs this hosted "
@@ -842,7 +841,7 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
                 assert said and "delete some on the Runs page to start another" in said[0], (page, said)
             else:
                 assert not said, (page, said)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
     at.session_state["visitor"] = full
     at.query_params["study"] = "kept"
     at.run()
@@ -858,7 +857,7 @@ def test_a_wall_cap_under_a_minute_is_said_in_seconds(demo_on, monkeypatch):
     assert [cap_duration(s) for s in (20, 60, 90, 600)] == ["20 s", "1 minute", "90 s", "10 minutes"]
 
 
-def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navigation):
+def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir):
     from ui.state import job_manager
     from zoo.engine import run_experiment
     from zoo.jobs import Job
@@ -875,7 +874,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
         manager._order.append(live.id)
     try:
         for run_id in (finished.run_id, live.id):
-            at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+            at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
             at.session_state["visitor"] = "0" * 32
             at.query_params["run"] = run_id
             at.run()
@@ -889,7 +888,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
             if run_id == finished.run_id:
                 assert at.download_button, "results and downloads are fine to share"
         assert live.status == "running" and not live.stop_requested
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/runs.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/runs.py")
         at.session_state["visitor"] = "0" * 32
         at.run()
         assert not at.dataframe, "their runs are not listed for another visitor (so not deletable)"
@@ -900,7 +899,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir, st_navi
 
 
 @pytest.mark.parametrize("demo_mode", [True, False])
-def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo_mode, runs_dir, st_navigation,
+def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo_mode, runs_dir,
                                                                             monkeypatch):
     """A run of an uploaded CSV showed `--data /srv/…/runs/uploads/<visitor>/<hash>.csv` to reproduce it:
     a server path the visitor cannot use, and not theirs to see. The demo names the file they sent; a
@@ -919,7 +918,7 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     stored = fio.store_upload(raw, "my sales.csv", runs_dir, owner)
     run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", lookback=12, horizon=3,
                                         epochs=1), runs_dir=runs_dir, owner=owner)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
     at.session_state["visitor"] = token
     at.query_params["run"] = run.run_id
     at.run()
@@ -931,7 +930,7 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
         assert "--data 'my sales.csv'" in command and str(runs_dir) not in command, command
         assert "`my sales.csv` is the file you uploaded" in captions
         # another visitor who opens the run's address did not upload it (a demo visitors' check)
-        other = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        other = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
         other.session_state["visitor"] = "b" * 32
         other.query_params["run"] = run.run_id
         other.run()
@@ -944,7 +943,7 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
         # the hashed path is said to be the kept copy of their file (a forecast user could not tell)
         assert "`--data` is this server's kept copy of `my sales.csv`" in captions
     # Inspect names it so too, on either server: its heading and the test samples it shows
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/inspect.py")
     at.session_state["visitor"] = token
     at.query_params["run"] = run.run_id
     at.run()
@@ -954,7 +953,7 @@ def test_the_reproduce_command_names_an_upload_by_the_file_sent_on_the_demo(demo
     assert str(runs_dir) not in shown
 
 
-def test_the_reproduce_command_of_the_bundled_sample_says_no_kept_copy(runs_dir, st_navigation, monkeypatch):
+def test_the_reproduce_command_of_the_bundled_sample_says_no_kept_copy(runs_dir, monkeypatch):
     """A run on ETTh1 said "`--data` is this server's kept copy of `ETTh1 (bundled sample)`" under its command (a
     forecast user's browser check): its name is the sample's, which the command reads on any machine."""
     from zoo.engine import run_experiment
@@ -962,7 +961,7 @@ def test_the_reproduce_command_of_the_bundled_sample_says_no_kept_copy(runs_dir,
     monkeypatch.delenv("PLAYGROUND_DEMO", raising=False)
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=24, horizon=6,
                                         epochs=1, limit_train=200), runs_dir=runs_dir)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
     at.query_params["run"] = run.run_id
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -992,7 +991,7 @@ def test_a_csv_over_the_upload_rows_cap_is_refused_by_every_run_and_the_inspect_
     assert load_series_data(ExperimentSpec(task="series", data="ETTh1", model="linear")).shape.lookback == 96
 
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/inspect.py")
     at.session_state["inspect-source"] = "New model"
     at.session_state["inspect-task"] = "series"
     at.session_state["inspect-series-source"] = "Upload a CSV"
@@ -1052,7 +1051,7 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
     """The memory cap (zoo/demo.check_memory) is said before Start, from the model preview's own measure, on the
     Train page and on the Forecast page, as zoo refuses the run when it starts."""
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "0")   # the bundled series' linear model holds 0.1 MB
-    for page, key in (("pages/train.py", "train-start"), ("pages/forecast.py", "forecast-start")):
+    for page, key in (("app_pages/train.py", "train-start"), ("app_pages/forecast.py", "forecast-start")):
         at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
         at.session_state["visitor"] = "c" * 32
         at.run()
@@ -1062,7 +1061,7 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
                                                           "at most 0 MB") and "lower the batch size" in e.value], \
             (page, [e.value for e in at.error])
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "2000")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
     at.session_state["visitor"] = "c" * 32
     at.run()
     assert not at.button(key="train-start").disabled and not at.error
@@ -1135,7 +1134,7 @@ def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(de
 def test_the_inspect_page_says_a_pass_past_the_memory_cap_and_keeps_working(demo_on, runs_dir, monkeypatch):
     """The refusal is said in the tab, beside the setting to change; the page and its other tabs go on."""
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "1")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/inspect.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/inspect.py")
     at.session_state["visitor"] = "c" * 32
     for key, value in {"inspect-source": "New model", "inspect-task": "series", "inspect-model-series": "transformer",
                        "inspect-tab": "Summary"}.items():
@@ -1162,14 +1161,13 @@ def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on,
     assert summary["trials"].get("FAIL") == 2 and summary["status"] == "finished"
 
 
-def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them_all(demo_on, runs_dir,
-                                                                                       st_navigation):
+def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them_all(demo_on, runs_dir):
     """A learner on the demo set the training samples to 50,000 on the bundled sample (3,600 training images):
     Start was off, "set 20,000 or fewer", beside "the training split has 3,600, so all of them are used". The
     cap is on what a run trains: Start is on, the note says what is used, and the run trains within the cap."""
     from zoo.engine import run_experiment
 
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
     at.session_state["visitor"] = "c" * 32
     at.run()
     at.text_input(key="train-settings-limit_train").set_value("50000").run()
@@ -1182,7 +1180,7 @@ def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them
     assert len(result.data.x_train) == 3_600
 
 
-def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, st_navigation, monkeypatch):
+def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, monkeypatch):
     """The epochs slider went to 200 beside the demo's cap of 30, and a run set past it was refused only at
     Train (a demo visitors' check). The Train form and the Search's epochs per trial stop at the cap; outside
     the demo they offer the declared range."""
@@ -1190,21 +1188,21 @@ def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, st_naviga
 
     monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "12")
     assert demo.offered(setting("epochs")).high == 12 and demo.offered(setting("lr")) == setting("lr")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py").run()
     assert not at.exception
     assert at.slider(key="train-settings-epochs").max == 12
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/search.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py").run()
     at.number_input(key="search_epochs").set_value(20).run()
     assert any("12" in e.value for e in at.error), [e.value for e in at.error]
     monkeypatch.delenv("PLAYGROUND_DEMO")
     assert demo.offered(setting("epochs")) == setting("epochs")
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/train.py").run()
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py").run()
     assert at.slider(key="train-settings-epochs").max == setting("epochs").high == 200
 
 
-@pytest.mark.parametrize("page, prefix", [("pages/train.py", "train-settings"), ("pages/forecast.py", "forecast-settings")])
-def test_past_the_samples_cap_a_button_sets_the_training_samples_within_it(page, prefix, demo_on, runs_dir,
-                                                                          st_navigation, monkeypatch):
+@pytest.mark.parametrize("page, prefix", [("app_pages/train.py", "train-settings"),
+                                          ("app_pages/forecast.py", "forecast-settings")])
+def test_past_the_samples_cap_a_button_sets_the_training_samples_within_it(page, prefix, demo_on, runs_dir, monkeypatch):
     """Data with more training samples than the demo's cap was refused with the form's own settings until the
     visitor typed the cap into "training samples" (a demo visitors' check): a button beside the refusal sets it,
     and Start comes on. The cap itself is still zoo's (check_spec)."""

@@ -42,7 +42,7 @@ def hourly_csv(rows: int = 300, seed: int = 0) -> bytes:
 
 def new_app(query: dict | None = None) -> AppTest:
     """The Forecast page inside app.py's st.navigation (so its page links resolve), before its first run."""
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at
@@ -879,7 +879,7 @@ def test_a_run_of_few_optimisation_steps_is_told_to_train_longer_not_to_shrink_t
     assert cause.startswith("it took only 1 optimisation step (1 epoch of "), cause
 
 
-def test_a_run_saved_under_the_old_rule_is_judged_by_todays(runs_dir, st_navigation):
+def test_a_run_saved_under_the_old_rule_is_judged_by_todays(runs_dir):
     """A series run saved before the tie and obvious-forecast rules kept its "better" verdict (it beat the window
     mean), so its page still showed a success beside "ties with naive". Its page judges it again from its stored
     RMSEs, with the cause read from its own epochs."""

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_leaderboard import monthly_csv, yearly_csv
-from tests.test_pages import APP, navigation_mode, no_exceptions, open_page, text_of  # noqa: F401 (the fixture)
+from tests.test_pages import APP, no_exceptions, open_page, text_of
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 from zoo.runs import patch_result
 
@@ -18,7 +18,7 @@ from zoo.runs import patch_result
 def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),
                               runs_dir=runs_dir)
-    runs = open_page("pages/runs.py")
+    runs = open_page("app_pages/runs.py")
     no_exceptions(runs)
     table = runs.dataframe[0].value
     row = table[table["run"] == summary["run_id"]].iloc[0]
@@ -33,7 +33,7 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     why = ("the pick is the ensemble (median of the best 3), not linear least squares (lowest validation MASE): "
            "on 26 development series ...")
     patch_result(runs_dir / summary["run_id"], notes=summary["notes"] + [why])
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     text = text_of(at)
     assert f"the pick: {summary['pick']['label']}" in text and "did not make the table" in text
@@ -46,12 +46,12 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     # "of bagged AutoETS, AutoARIMA, mlp" read as not the best three: a forecast user's check)
     patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "settings": {
         **summary["pick"]["settings"], "in_place_of": {"seasonal_naive": "linear_ls"}}})
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     assert ("the pick: median of the best 3** (of linear least squares, seasonal naive in place of linear least "
             "squares, window mean)") in text_of(at)
     patch_result(runs_dir / summary["run_id"], pick=summary["pick"])
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
                for c in at.caption)
     assert any("forecast-auto" in c.value for c in at.code)
@@ -92,7 +92,7 @@ def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
     a coverage of 0% (tests/test_leaderboard.py has the numbers)."""
     summary = run_leaderboard(LeaderboardSpec(data=str(yearly_csv(tmp_path / "y.csv")), horizon=6, budget=60,
                                               models="naive,linear_ls"), runs_dir=runs_dir)
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     shown = {m.label: m for m in at.metric}
     assert shown["80% coverage"].value.endswith("%")
@@ -118,7 +118,7 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
     asked = LeaderboardSpec(data=str(path), season=12, budget=40, models="naive,seasonal_naive")
     summary = run_leaderboard(asked, runs_dir=runs_dir)
     assert summary["plan"]["horizon"] == 12   # horizon 0: the monthly usual
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     at.button(key="forecast-board-again").click().run()
     no_exceptions(at)
@@ -183,7 +183,7 @@ def test_a_board_opened_by_its_address_gives_its_horizon_and_a_lookback_that_fit
     stored = fio.store_upload(raw, "monthly sales.csv", runs_dir, owner_of(ME))
     summary = run_leaderboard(LeaderboardSpec(data=str(stored), horizon=0, budget=30, models="naive,seasonal_naive"),
                               runs_dir=runs_dir, owner=owner_of(ME))
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]}, state={"visitor": ME})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]}, state={"visitor": ME})
     no_exceptions(at)
     horizon = at.number_input(key="forecast-horizon").value
     assert horizon == summary["plan"]["horizon"] == 12
@@ -205,7 +205,7 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
                               runs_dir=runs_dir)
     single = run_experiment(ExperimentSpec(task="series", data=data, model="linear", lookback=20, horizon=12, epochs=1,
                                            device="cpu"), runs_dir=runs_dir)
-    at = open_page("pages/runs.py")
+    at = open_page("app_pages/runs.py")
     no_exceptions(at)
     at.session_state["runs-table-0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
@@ -249,7 +249,7 @@ def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
     with manager._lock:
         manager._jobs[job.id], _ = job, manager._order.append(job.id)
     try:
-        at = open_page("pages/forecast.py", query={"run": job.id}, state={"visitor": ME})
+        at = open_page("app_pages/forecast.py", query={"run": job.id}, state={"visitor": ME})
         no_exceptions(at)
         assert at.number_input(key="forecast-horizon").value == 24   # the plan's: "0, by frequency" as it ran
         assert at.number_input(key="forecast-season").value == 24
@@ -267,7 +267,7 @@ def test_a_reload_after_a_board_ended_fills_the_page_with_its_settings(runs_dir)
     season and budget, and the page's lookback it was started with."""
     summary = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive",
                                               extra={"page": {"lookback": 48}}), runs_dir=runs_dir)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")   # a session opened on its URL
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")   # a session opened on its URL
     at.query_params["run"] = summary["run_id"]
     at.run()
     no_exceptions(at)
@@ -286,7 +286,7 @@ def test_a_reload_after_a_board_gives_back_a_lookback_the_page_had_fitted_as_fit
         summary = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive",
                                                   extra={"page": {"lookback": 48, "windows_fitted": fitted}}),
                                   runs_dir=runs_dir)
-        at = AppTest.from_file(APP, default_timeout=60).switch_page("pages/forecast.py")
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
         at.query_params["run"] = summary["run_id"]
         at.run()
         no_exceptions(at)
@@ -303,7 +303,7 @@ def test_a_reload_shows_the_column_the_reader_chose_as_its_default(runs_dir):
     person had picked it, and the reader's note that it is the last numeric column was gone."""
     summary = run_leaderboard(LeaderboardSpec(data="ETTh1", target="OT", horizon=12, budget=60, models="naive"),
                               runs_dir=runs_dir)
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     assert target.value == "(detect)" and target.format_func(target.value) == "OT (default)"
@@ -315,7 +315,7 @@ def test_a_board_budget_past_the_pages_range_is_set_to_its_nearest_and_said(runs
     """The CLI takes an hour's budget; the page's slider ends at 1,800 s: "Run this board again" sets
     1,800 and says so, rather than changing it without a word."""
     summary = run_leaderboard(LeaderboardSpec(data="ETTh1", budget=3600, models="naive"), runs_dir=runs_dir)
-    at = open_page("pages/forecast.py", query={"run": summary["run_id"]})
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     at.button(key="forecast-board-again").click().run()
     no_exceptions(at)
     assert at.radio(key="forecast-source").value == "sample"
@@ -338,7 +338,7 @@ def test_the_live_table_marks_no_pick_and_the_finished_one_marks_only_the_pick()
 def test_a_short_budget_is_warned_of_before_the_press(runs_dir):
     """At the slider's 10 s a board skips most of its candidates; each skipped row says why, but only after
     the press: below a minute the page says so beside the budget (a new visitor's check)."""
-    at = open_page("pages/forecast.py")
+    at = open_page("app_pages/forecast.py")
     short = "some candidates may not fit"
     assert not any(short in c.value for c in at.caption)   # the default budget, 150 s
     at.slider(key="forecast-board-budget").set_value(10.0).run()

@@ -19,11 +19,6 @@ APP = str(ROOT / "app.py")
 ME = "c" * 32
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(st_navigation):
-    """Pages run inside app.py's st.navigation, as on a real server (tests/conftest.py)."""
-
-
 def page(path: str, query: dict | None = None, state: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90).switch_page(path)
     for key, value in {"visitor": ME, **(state or {})}.items():
@@ -72,7 +67,7 @@ def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_
     """The defaults (96 / 24) are the bundled sample's: a new user's first upload of a short series opened on a
     red "too few for one window" with both Starts off (a forecast user's check). Until the person sets them, the
     lookback and horizon are the series' own, and said so; once set, they stay, and the suggestion is a button."""
-    at = upload(page("pages/forecast.py"), "nile flows.csv", yearly_csv(150))
+    at = upload(page("app_pages/forecast.py"), "nile flows.csv", yearly_csv(150))
     clean(at)
     lookback, horizon = at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value
     assert (lookback, horizon) != (96, 24) and lookback + horizon < 150 * 0.7
@@ -101,7 +96,7 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     from zoo import forecast_io as fio
     from zoo.data.series import suggest_windows
 
-    at = upload(page("pages/forecast.py"), "monthly.csv", monthly_csv(120))
+    at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
     at.number_input(key="forecast-season").set_value(6).run()
     at.number_input(key="forecast-horizon").set_value(30).run()
     clean(at)
@@ -138,13 +133,13 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
 
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         season=24, epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    at = upload(page("pages/forecast.py"), "monthly.csv", monthly_csv(120))
+    at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
     at.number_input(key="forecast-season").set_value(12).run()
-    at = page("pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
+    at = page("app_pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
     clean(at)
     assert at.number_input(key="forecast-season").value == 24 and "for a series with another step" not in shown(at)
 
-    at = page("pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
+    at = page("app_pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
     at.session_state["forecast-source"] = "upload"
     at.run()
     at.number_input(key="forecast-horizon").set_value(14).run()   # no file read yet
@@ -153,7 +148,7 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
     assert at.number_input(key="forecast-horizon").value == 14 and "for a series with another step" not in shown(at)
 
-    at = page("pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
+    at = page("app_pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
                                                                          "horizon": 24, "season": 24,
                                                                          "board_budget": 60}})
     at = upload(at, "monthly.csv", monthly_csv(120))
@@ -171,7 +166,7 @@ def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_nex
     from zoo.spec import ExperimentSpec
 
     raw = yearly_csv(150)
-    at = upload(page("pages/forecast.py"), "nile flows.csv", raw)
+    at = upload(page("app_pages/forecast.py"), "nile flows.csv", raw)
     sf = fio.read_upload(raw, "nile flows.csv")
     windows = lambda: (at.number_input(key="forecast-lookback").value,   # noqa: E731
                        at.number_input(key="forecast-horizon").value)
@@ -185,7 +180,7 @@ def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_nex
     run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1,
                                         lookback=fitted["lookback"], horizon=fitted["horizon"]),
                          runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py", query={"run": run.run_id})   # the page beside it, in a new session
+    at = page("app_pages/forecast.py", query={"run": run.run_id})   # the page beside it, in a new session
     clean(at)
     assert windows() == (fitted["lookback"], fitted["horizon"]), "the run's windows, for its data"
     at.selectbox(key="forecast-split").set_value("custom").run()   # the same data: they stay (they jumped)
@@ -204,7 +199,7 @@ def test_a_horizon_the_page_sets_fits_the_lookback_the_person_typed(runs_dir):
     days = pd.date_range("2022-01-01", periods=400, freq="D")
     raw = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
                         "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
-    at = upload(page("pages/forecast.py"), "daily.csv", raw)
+    at = upload(page("app_pages/forecast.py"), "daily.csv", raw)
     horizon = at.number_input(key="forecast-horizon").value
     at.number_input(key="forecast-lookback").set_value(268).run()
     at.number_input(key="forecast-season").set_value(14).run()
@@ -231,7 +226,7 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     sf = fio.read_upload(raw, "weekday.csv")
     windows = lambda at: (at.number_input(key="forecast-lookback").value,   # noqa: E731
                           at.number_input(key="forecast-horizon").value)
-    at = upload(page("pages/forecast.py"), "weekday.csv", raw)
+    at = upload(page("app_pages/forecast.py"), "weekday.csv", raw)
     assert sf.freq == "B"
     at.number_input(key="forecast-horizon").set_value(10).run()
     fitted = suggest_windows(sf, horizon=10)["lookback"]
@@ -247,7 +242,7 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     run_id, spec = run.run_id, run.spec
     assert (spec.lookback, spec.horizon) == (fitted, 10)
 
-    at = page("pages/forecast.py", query={"run": run_id}, state={"visitor": ME})   # a new session on its address
+    at = page("app_pages/forecast.py", query={"run": run_id}, state={"visitor": ME})   # a new session on its address
     clean(at)
     assert windows(at) == (fitted, 10), "the run's windows on its data"
     at.number_input(key="forecast-horizon").set_value(5).run()
@@ -290,7 +285,7 @@ def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after
     assert check["sizes"]["train"] == 1
     assert check["few_train"].startswith("Only 1 training window: each takes lookback 96 + horizon 13 rows")
     assert fio.check_windows(fio.read_upload(raw.encode(), "weekly.csv"), 52, 13)["few_train"] is None
-    at = upload(page("pages/forecast.py"), "weekly.csv", raw.encode())
+    at = upload(page("app_pages/forecast.py"), "weekly.csv", raw.encode())
     at.number_input(key="forecast-lookback").set_value(96).run()
     at.number_input(key="forecast-horizon").set_value(13).run()
     clean(at)
@@ -312,10 +307,10 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     """A forecast user uploaded a file, set the horizon and reloaded: "Upload a CSV" was selected with an empty
     uploader and nothing named the file. Its bytes are not kept across a reload (ui/drafts.py); its name is,
     and the page asks for it again."""
-    at = upload(page("pages/forecast.py"), "two cols.csv", yearly_csv(150))
+    at = upload(page("app_pages/forecast.py"), "two cols.csv", yearly_csv(150))
     clean(at)
     at.number_input(key="forecast-horizon").set_value(6).run()
-    at = page("pages/forecast.py")   # the reload
+    at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
     assert any("`two cols.csv` was uploaded before this page was loaded (a reload, or another tab)" in w.value and "Upload it again" in w.value
@@ -326,7 +321,7 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     # A file the person removed is not asked for after a reload (the draft kept its name: a review's find).
     at.file_uploader(key="forecast-upload").set_value(None).run()
     clean(at)
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     clean(at)
     assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
 
@@ -334,11 +329,11 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
 def test_a_reload_does_not_ask_again_for_a_file_the_page_could_not_read(runs_dir):
     """A demo visitor's check: a CSV of text only was refused ("no numeric column"), and after a reload the page
     said "`textonly.csv` was uploaded before this page was loaded ... Upload it again" for it."""
-    at = upload(page("pages/forecast.py"), "textonly.csv", b"name,colour\nann,red\nbob,blue\ncy,green\n")
+    at = upload(page("app_pages/forecast.py"), "textonly.csv", b"name,colour\nann,red\nbob,blue\ncy,green\n")
     clean(at)
     assert at.error, "the page refuses the file"
     at.number_input(key="forecast-horizon").set_value(6).run()
-    at = page("pages/forecast.py")   # the reload
+    at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
     assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
@@ -354,11 +349,11 @@ def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
 
     older = fio.store_upload(yearly_csv(120), "older.csv", runs_dir, owner="visitor-x")
     os.utime(older, (1_000, 1_000))
-    at = upload(page("pages/forecast.py"), "two cols.csv", yearly_csv(150))
+    at = upload(page("app_pages/forecast.py"), "two cols.csv", yearly_csv(150))
     clean(at)
     kept = fio.store_upload(yearly_csv(150), "two cols.csv", runs_dir, owner="visitor-x")   # as Start does
     at.number_input(key="forecast-horizon").set_value(6).run()
-    at = page("pages/forecast.py")   # the reload
+    at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert at.radio(key="forecast-source").value == "upload", "nothing switched on its own"
     assert any("`two cols.csv` was uploaded before this page was loaded (a reload, or another tab); the server kept a copy" in w.value
@@ -384,9 +379,9 @@ def test_a_kept_copy_is_of_the_same_bytes_and_a_pick_no_longer_kept_is_said_not_
     from zoo import forecast_io as fio
 
     first = fio.store_upload(yearly_csv(120), "data.csv", runs_dir, owner="visitor-x")
-    at = upload(page("pages/forecast.py"), "data.csv", yearly_csv(150))   # a new version, not used by a run
+    at = upload(page("app_pages/forecast.py"), "data.csv", yearly_csv(150))   # a new version, not used by a run
     clean(at)
-    at = page("pages/forecast.py")   # the reload
+    at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert not [b for b in at.button if b.key == "forecast-use-kept"], "not the same file"
     assert any("`data.csv` was uploaded before this page was loaded (a reload, or another tab)" in w.value and "Upload it again" in w.value
@@ -402,7 +397,7 @@ def test_a_kept_copy_is_of_the_same_bytes_and_a_pick_no_longer_kept_is_said_not_
     clean(at)
     assert "120 rows" in shown(at)
     first.unlink()
-    at = page("pages/forecast.py")   # a reload after the sweep
+    at = page("app_pages/forecast.py")   # a reload after the sweep
     clean(at)
     assert at.radio(key="forecast-source").value == "upload"
     assert any("no longer kept on this server" in w.value for w in at.warning), [w.value for w in at.warning]
@@ -413,7 +408,7 @@ def test_a_kept_copy_is_of_the_same_bytes_and_a_pick_no_longer_kept_is_said_not_
 
 
 def test_a_wide_monthly_table_is_named_and_read_as_one_series_on_request(runs_dir):
-    at = upload(page("pages/forecast.py"), "el nino.csv", wide_csv())
+    at = upload(page("app_pages/forecast.py"), "el nino.csv", wide_csv())
     clean(at)
     assert any("wide" in i.value for i in at.info), [i.value for i in at.info]
     at.number_input(key="forecast-horizon").set_value(24).run()   # two years ahead, the person's choice
@@ -441,7 +436,7 @@ def test_a_run_that_learned_nothing_is_a_warning_with_the_likely_cause(runs_dir)
     assert result.status == "finished", result.reason   # it completed every epoch...
     verdict = json.loads((result.run_dir / "result.json").read_text())["verdict"]
     assert verdict["better"] is False and "learning rate is probably too high" in verdict["cause"]
-    at = page("pages/train.py", query={"run": result.run_id})
+    at = page("app_pages/train.py", query={"run": result.run_id})
     clean(at)
     assert not at.success, [s.value for s in at.success]   # ...but nothing about it is green
     warning = " ".join(w.value for w in at.warning)
@@ -530,7 +525,7 @@ def wait_for_jobs(job_ids, timeout=120):
 
 def test_a_search_whose_workers_all_fail_says_so_as_an_error(runs_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "no-data"))   # full MNIST is not on this machine
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.selectbox(key="search_data").set_value("mnist")
     at.number_input(key="search_trials").set_value(2)
     at.button(key="search_start").click().run()
@@ -551,7 +546,7 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     race is made certain here: the first read says active, every later one sees the ended jobs."""
     from ui import search_views
 
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.number_input(key="search_trials").set_value(1)
     at.number_input(key="search_epochs").set_value(1)
     at.text_input(key="search_limit").set_value("200")
@@ -575,7 +570,7 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     # it only through Attach. Another visitor's tab does not.
     monkeypatch.undo()
     study = at.session_state["search_target"]["study"]
-    tab = page("pages/search.py")
+    tab = page("app_pages/search.py")
     clean(tab)
     assert f"Your last study on this server is `{study}` (ended)" in tab.info[0].value   # first: above the form
     tab.button(key="search_show_last").click().run()
@@ -588,7 +583,7 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     tab.run()
     clean(tab)
     assert tab.query_params["study"] in (study, [study]) and any(f"Study `{study}`" in h.value for h in tab.subheader)
-    stranger = page("pages/search.py", state={"visitor": "e" * 32})
+    stranger = page("app_pages/search.py", state={"visitor": "e" * 32})
     clean(stranger)
     assert all(b.key != "search_show_last" for b in stranger.button)
 
@@ -601,7 +596,7 @@ def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
     name = default_study_name(spec, "val_loss")
     run_search(SearchConfig(spec=spec, space=build_space("mlp", search={"lr": None}), n_trials=2,
                             study=name, runs_dir=str(runs_dir)))
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.selectbox(key="search_model_image").set_value("mlp").run()
     # The default name is a new one; the old study's name, typed, asks before adding to it.
     assert at.text_input(key="search_study_name").placeholder == f"{name}-2"
@@ -618,7 +613,7 @@ def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
 def test_a_series_search_takes_an_uploaded_csv(runs_dir):
     from ui.state import job_manager
 
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     at.session_state["forecast-source"] = "upload"
     at.run()
@@ -662,7 +657,7 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
                             space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=2, study="my-study",
                             runs_dir=str(runs_dir)))
-    at = page("pages/runs.py")
+    at = page("app_pages/runs.py")
     clean(at)
     table = at.dataframe[0].value
     # the headline scores beside the model, in view of a 1,400 px window (they sat past its right edge)
@@ -688,7 +683,7 @@ def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value
     """The Search page's boxes have no min or max, as the Forecast page's windows: Streamlit's box kept
     showing a number past its max while the page went on with the last one inside it. The number typed
     is the one used, refused here in the box's words, Start off until it is back inside."""
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.selectbox(key="search_model_image").set_value("mlp").run()
     if key.endswith("_value"):   # a model's setting: fixed, not searched, for its value box to count
         at.checkbox(key=key.replace("_value", "_on")).uncheck().run()
@@ -708,7 +703,7 @@ def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(r
     """The window boxes are the Forecast page's (no min or max), checked as there before Start
     (fio.check_windows): a number out of its range, kept as typed, and a lookback longer than the
     series' training part (a helper's search with lookback 300 on 400 rows failed only once it ran)."""
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
     at.number_input(key="forecast-lookback").set_value(99999).run()
@@ -759,13 +754,13 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="mlp", lookback=48, horizon=12,
                                            epochs=2, limit_train=512),
                             runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/train.py", query={"run": image.run_id})
+    at = page("app_pages/train.py", query={"run": image.run_id})
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
     # It said "the spec you picked", where the visitor had picked nothing (a learner's check).
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {image.run_id}, which this "
                                            "address opens: check it and press Start."]
-    at = page("pages/forecast.py", query={"run": series.run_id})
+    at = page("app_pages/forecast.py", query={"run": series.run_id})
     clean(at)
     assert at.selectbox(key="forecast-model").value == "mlp"
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
@@ -774,19 +769,19 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {series.run_id}, which this "
                                            "address opens: check it and press Train and forecast."]
     for run_id in (series.run_id, "20261201-000000-mlp-0123456789ab"):   # another task's run, a deleted one
-        at = page("pages/train.py", query={"run": run_id})
+        at = page("app_pages/train.py", query={"run": run_id})
         clean(at)
         assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
-    at = page("pages/runs.py")   # the session opens on the Runs page, then the run is opened on Train
-    at.switch_page("pages/train.py")
+    at = page("app_pages/runs.py")   # the session opens on the Runs page, then the run is opened on Train
+    at.switch_page("app_pages/train.py")
     at.query_params["run"] = image.run_id
     at.run()
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
-    at = page("pages/train.py")   # the form set first, then the Runs page, then the run opened on Train
+    at = page("app_pages/train.py")   # the form set first, then the Runs page, then the run opened on Train
     at.slider(key="train-settings-epochs").set_value(7).run()
-    at.switch_page("pages/runs.py").run()
-    at.switch_page("pages/train.py")
+    at.switch_page("app_pages/runs.py").run()
+    at.switch_page("app_pages/train.py")
     at.query_params["run"] = image.run_id
     at.run()
     clean(at)
@@ -794,17 +789,17 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     assert str(at.query_params["run"]).strip("[']") == image.run_id and not at.toast
     # The Search page draws the Forecast page's window boxes: a horizon set there is kept when a series run
     # is then opened on Forecast (a review found it refilled from the run).
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     at.number_input(key="forecast-horizon").set_value(6).run()
-    at.switch_page("pages/forecast.py")
+    at.switch_page("app_pages/forecast.py")
     at.query_params["run"] = series.run_id
     at.run()
     clean(at)
     # (the lookback, which no one set, follows the horizon: two seasons of the sample for a horizon of 6)
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 6)
     if demo_mode:   # the same links opened by another visitor
-        at = page("pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
+        at = page("app_pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)
         assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
         assert "Another visitor's run" in shown(at)
@@ -818,43 +813,43 @@ def test_a_reload_keeps_what_was_set_and_not_run_on_each_page(runs_dir):
     had set a model and its settings, and not pressed Start yet, lost them all (issue 11: every widget keeps
     its value across reloads). Now each set-up page starts where its visitor left it (ui/drafts.py);
     another visitor's forms are their own."""
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     at.selectbox(key="train-model").set_value("mlp").run()
     at.slider(key="train-model-mlp-depth").set_value(3).run()
     at.slider(key="train-settings-epochs").set_value(9).run()
     at.text_input(key="train-settings-weight_decay").set_value("0.0375").run()
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     at.number_input(key="forecast-lookback").set_value(48).run()
     at.number_input(key="forecast-horizon").set_value(12).run()
     at.selectbox(key="forecast-model").set_value("lstm").run()
     at.slider(key="forecast-settings-epochs").set_value(4).run()
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.number_input(key="search_trials").set_value(7).run()
     at.selectbox(key="search_sampler").set_value("random").run()
     at.slider(key="sp_mlp_depth_range").set_value((2, 4)).run()
     clean(at)
 
-    at = page("pages/train.py")   # the reloads
+    at = page("app_pages/train.py")   # the reloads
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-model-mlp-depth").value,
             at.slider(key="train-settings-epochs").value, at.text_input(key="train-settings-weight_decay").value) \
         == ("mlp", 3, 9, "0.0375")
     assert not at.toast
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     clean(at)
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
             at.selectbox(key="forecast-model").value, at.slider(key="forecast-settings-epochs").value) \
         == (48, 12, "lstm", 4)
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     clean(at)
     assert (at.number_input(key="search_trials").value, at.selectbox(key="search_sampler").value,
             tuple(at.slider(key="sp_mlp_depth_range").value)) == (7, "random", (2, 4))
     # The Train page's form, opened first on another page of the session, is the same.
-    at = page("pages/runs.py")
-    at.switch_page("pages/train.py").run()
+    at = page("app_pages/runs.py")
+    at.switch_page("app_pages/train.py").run()
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
 
-    other = page("pages/train.py", state={"visitor": "d" * 32})
+    other = page("app_pages/train.py", state={"visitor": "d" * 32})
     assert (other.selectbox(key="train-model").value, other.slider(key="train-settings-epochs").value) == ("cnn", 5)
 
 
@@ -869,26 +864,26 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
                            owner=owner_of(ME))
     second = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
                             owner=owner_of(ME))
-    at = page("pages/train.py", query={"run": first.run_id})
+    at = page("app_pages/train.py", query={"run": first.run_id})
     assert at.slider(key="train-settings-epochs").value == 3
     at.slider(key="train-settings-epochs").set_value(11).run()
-    at = page("pages/train.py", query={"run": first.run_id})   # the reload
+    at = page("app_pages/train.py", query={"run": first.run_id})   # the reload
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 11)
     # nothing was filled in: the form is as it was left, and the run's own settings are a press away
     assert [t.value for t in at.toast] == [f"The form is as you last left it while viewing run {first.run_id}: "
                                            "press Train again to fill in that run's own settings."]
-    at = page("pages/train.py", query={"run": second.run_id})   # a link to the other run
+    at = page("app_pages/train.py", query={"run": second.run_id})   # a link to the other run
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {second.run_id}, which this "
                                            "address opens: check it and press Start."]
-    at = page("pages/train.py")   # the page without a run: no form was left there
+    at = page("app_pages/train.py")   # the page without a run: no form was left there
     assert at.slider(key="train-settings-epochs").value == 5
     # Two tabs on two addresses keep a draft each (one draft per form was taken by the last tab to save).
     at.slider(key="train-settings-epochs").set_value(4).run()
-    assert page("pages/train.py", query={"run": first.run_id}).slider(key="train-settings-epochs").value == 11
-    assert page("pages/train.py").slider(key="train-settings-epochs").value == 4
+    assert page("app_pages/train.py", query={"run": first.run_id}).slider(key="train-settings-epochs").value == 11
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 4
 
 
 def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
@@ -899,9 +894,9 @@ def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
 
     board = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=30,
                                             models="naive,seasonal_naive"), runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py", query={"run": board["run_id"]})
+    at = page("app_pages/forecast.py", query={"run": board["run_id"]})
     at.number_input(key="forecast-lookback").set_value(30).run()
-    at = page("pages/forecast.py", query={"run": board["run_id"]})   # the reload
+    at = page("app_pages/forecast.py", query={"run": board["run_id"]})   # the reload
     clean(at)
     assert at.number_input(key="forecast-lookback").value == 30
     assert [t.value for t in at.toast] == [f"The form is as you last left it while viewing run {board['run_id']}: "
@@ -922,12 +917,12 @@ def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(r
     stored = fio.store_upload(raw, "my sales.csv", runs_dir, owner_of(ME))
     run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", lookback=12, horizon=3,
                                         epochs=1), runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py", query={"run": run.run_id})
+    at = page("app_pages/forecast.py", query={"run": run.run_id})
     assert at.radio(key="forecast-source").value == "stored"
     at.radio(key="forecast-source").set_value("upload").run()   # the page as it is after an upload's run
     at.number_input(key="forecast-lookback").set_value(24).run()
     at.slider(key="forecast-board-budget").set_value(40).run()
-    at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
+    at = page("app_pages/forecast.py", query={"run": run.run_id})   # the reload
     clean(at)
     assert (at.radio(key="forecast-source").value, at.number_input(key="forecast-lookback").value) == ("stored", 12)
     assert at.slider(key="forecast-board-budget").value == 40
@@ -943,16 +938,16 @@ def test_a_runs_address_first_opened_fills_the_run_over_what_was_set_on_the_page
 
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     at.slider(key="forecast-board-budget").set_value(60).run()
     at.number_input(key="forecast-lookback").set_value(30).run()
-    at = page("pages/forecast.py", query={"run": run.run_id})   # opened from the Runs page: a new session
+    at = page("app_pages/forecast.py", query={"run": run.run_id})   # opened from the Runs page: a new session
     clean(at)
     assert at.slider(key="forecast-board-budget").value == 60
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 12)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
                                            "address opens: check it and press Train and forecast."]
-    assert page("pages/forecast.py").number_input(key="forecast-lookback").value == 30   # the page's own, as left
+    assert page("app_pages/forecast.py").number_input(key="forecast-lookback").value == 30   # the page's own, as left
 
 
 def test_the_leaderboards_budget_is_the_one_last_set_whatever_run_the_address_opens(runs_dir):
@@ -964,25 +959,25 @@ def test_the_leaderboards_budget_is_the_one_last_set_whatever_run_the_address_op
 
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    beside = page("pages/forecast.py", query={"run": run.run_id})   # its address: a draft there, budget 150
+    beside = page("app_pages/forecast.py", query={"run": run.run_id})   # its address: a draft there, budget 150
     clean(beside)
     assert beside.slider(key="forecast-board-budget").value == 150
-    own = page("pages/forecast.py")
+    own = page("app_pages/forecast.py")
     own.slider(key="forecast-board-budget").set_value(30).run()
-    again = page("pages/forecast.py", query={"run": run.run_id})
+    again = page("app_pages/forecast.py", query={"run": run.run_id})
     clean(again)
     assert again.slider(key="forecast-board-budget").value == 30
-    assert page("pages/forecast.py").slider(key="forecast-board-budget").value == 30
+    assert page("app_pages/forecast.py").slider(key="forecast-board-budget").value == 30
     # A board's address opened (a link, the Runs page) shows that board's budget, but does not set the visitor's:
     # a review found it written over their 30 (kept once per visitor, it had been their draft).
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
     board = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive"),
                             runs_dir=runs_dir, owner=owner_of(ME))
-    opened = page("pages/forecast.py", query={"run": board["run_id"]})
+    opened = page("app_pages/forecast.py", query={"run": board["run_id"]})
     clean(opened)
     assert opened.slider(key="forecast-board-budget").value == 120
-    assert page("pages/forecast.py").slider(key="forecast-board-budget").value == 30
+    assert page("app_pages/forecast.py").slider(key="forecast-board-budget").value == 30
 
 
 def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
@@ -1021,19 +1016,19 @@ def test_a_draft_the_store_dropped_is_kept_again_on_the_next_rerun(runs_dir):
     visitors cap, say) was then lost until the next change. The next rerun of that session keeps it again."""
     from ui import drafts
 
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     at.slider(key="train-settings-epochs").set_value(9).run()
     drafts.store().clear()   # as when MAX_VISITORS other visitors saved since
     at.run()                 # any rerun: a click elsewhere on the page
     clean(at)
-    assert page("pages/train.py").slider(key="train-settings-epochs").value == 9
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 9
 
 
 def test_a_study_name_too_long_to_keep_is_left_out_and_the_rest_kept():
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     at.number_input(key="search_trials").set_value(7).run()
     at.text_input(key="search_study_name").set_value("x" * 5000).run()
-    at = page("pages/search.py")
+    at = page("app_pages/search.py")
     clean(at)
     assert (at.number_input(key="search_trials").value, at.text_input(key="search_study_name").value) == (7, "")
 
@@ -1042,13 +1037,13 @@ def test_the_search_page_claims_the_forecast_form_only_when_it_draws_it():
     """A horizon set beside a run on Forecast is that address's draft; a visit to Search with image data (no
     series widget drawn) claimed the form for Search's address, and a reload beside the run lost it."""
     beside = {"run": "20261201-000000-mlp-0123456789ab"}   # a run since deleted: the form is not filled from it
-    at = page("pages/forecast.py", query=beside)
+    at = page("app_pages/forecast.py", query=beside)
     at.number_input(key="forecast-horizon").set_value(6).run()
     clean(at)
-    page("pages/search.py")   # Images: the Forecast page's form is not drawn
-    at = page("pages/forecast.py", query=beside)
+    page("app_pages/search.py")   # Images: the Forecast page's form is not drawn
+    at = page("app_pages/forecast.py", query=beside)
     assert at.number_input(key="forecast-horizon").value == 6
-    at = page("pages/search.py")   # a series: the form is drawn there, with the draft of an address without a run
+    at = page("app_pages/search.py")   # a series: the form is drawn there, with the draft of an address without a run
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     assert at.number_input(key="forecast-horizon").value == 24
 
@@ -1057,11 +1052,11 @@ def test_a_session_opened_on_a_link_finds_the_other_forms_as_left():
     """A form's draft is restored when the session first draws it, on its own address: a tab opened on a
     link to some run of the Forecast page, then the Train page, shows Train's form as the visitor left it
     (restored once at the session's start, it was matched against the link's run and lost)."""
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     at.slider(key="train-settings-epochs").set_value(9).run()
-    at = page("pages/forecast.py", query={"run": "20261201-000000-mlp-0123456789ab"})   # a run since deleted
+    at = page("app_pages/forecast.py", query={"run": "20261201-000000-mlp-0123456789ab"})   # a run since deleted
     clean(at)
-    at.switch_page("pages/train.py")
+    at.switch_page("app_pages/train.py")
     at.query_params.pop("run")
     at.run()
     clean(at)
@@ -1096,14 +1091,14 @@ def test_a_reload_keeps_the_runs_pages_switches(runs_dir):
     from zoo.spec import ExperimentSpec
 
     run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir)
-    at = page("pages/runs.py")
+    at = page("app_pages/runs.py")
     clean(at)
     assert at.toggle(key="runs-only-mine").value is False
     at.toggle(key="runs-only-mine").set_value(True).run()
-    at = page("pages/runs.py")   # the reload
+    at = page("app_pages/runs.py")   # the reload
     clean(at)
     assert at.toggle(key="runs-only-mine").value is True
-    other = AppTest.from_file(APP, default_timeout=90).switch_page("pages/runs.py")
+    other = AppTest.from_file(APP, default_timeout=90).switch_page("app_pages/runs.py")
     other.session_state["visitor"] = "d" * 32
     other.run()
     assert other.toggle(key="runs-only-mine").value is False
@@ -1125,7 +1120,7 @@ def test_the_runs_tables_ticks_follow_their_runs_across_a_reload_and_a_new_run(r
     def compared(at):   # the runs in the "Where the specs differ" table
         return sorted(at.dataframe[1].value.columns)
 
-    at = page("pages/runs.py")
+    at = page("app_pages/runs.py")
     clean(at)
     shown = list(at.dataframe[0].value["run"])
     at.session_state["runs-table-0"] = {"selection": {"rows": [shown.index(first), shown.index(third)],
@@ -1133,7 +1128,7 @@ def test_the_runs_tables_ticks_follow_their_runs_across_a_reload_and_a_new_run(r
     at.run()
     clean(at)
     assert compared(at) == sorted([first, third])
-    at = page("pages/runs.py")   # the reload
+    at = page("app_pages/runs.py")   # the reload
     clean(at)
     assert compared(at) == sorted([first, third])
     fourth = train(4e-3)   # a new run: a row above, or among, the ticked ones
@@ -1166,7 +1161,7 @@ def test_a_reload_keeps_the_new_model_set_up_on_inspect_and_a_runs_address_still
     from zoo.spec import ExperimentSpec
 
     run_id = run_experiment(ExperimentSpec(model="cnn", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir.name
-    at = page("pages/inspect.py")
+    at = page("app_pages/inspect.py")
     clean(at)
     assert at.session_state["inspect-source"] == "Saved run"   # a run with a checkpoint: it is shown first
     at.segmented_control(key="inspect-source").set_value("New model").run()
@@ -1174,13 +1169,13 @@ def test_a_reload_keeps_the_new_model_set_up_on_inspect_and_a_runs_address_still
     depth = next(w for w in at.slider if w.key == "inspect-new-mlp-depth")
     depth.set_value(6).run()
     clean(at)
-    at = page("pages/inspect.py")   # the reload
+    at = page("app_pages/inspect.py")   # the reload
     clean(at)
     assert at.session_state["inspect-source"] == "New model"
     assert at.session_state["inspect-model-image"] == "mlp"
     assert next(w for w in at.slider if w.key == "inspect-new-mlp-depth").value == 6
     assert "run" not in at.query_params
-    at = page("pages/inspect.py", query={"run": run_id})   # a link to a run, the draft on New model
+    at = page("app_pages/inspect.py", query={"run": run_id})   # a link to a run, the draft on New model
     clean(at)
     assert at.session_state["inspect-source"] == "Saved run" and at.session_state["inspect-run"] == run_id
 
@@ -1188,9 +1183,9 @@ def test_a_reload_keeps_the_new_model_set_up_on_inspect_and_a_runs_address_still
 def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     """A learner on the Grad-CAM tab reloaded and was back on Summary. The open tab is kept per visitor and
     address (ui/drafts.py)."""
-    at = page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Hooks"})
+    at = page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Hooks"})
     clean(at)
-    at = page("pages/inspect.py", state={"inspect-source": "New model"})   # the reload
+    at = page("app_pages/inspect.py", state={"inspect-source": "New model"})   # the reload
     clean(at)
     assert at.session_state["inspect-tab"] == "Hooks"
     assert any(b.key == "inspect-hook-run" for b in at.button)   # the Hooks tab is the one drawn
@@ -1202,12 +1197,12 @@ def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
 
     runs = [run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir.name
             for _ in range(MAX_RUN_DRAFTS)]
-    at = page("pages/train.py", query={"run": runs[0]})
+    at = page("app_pages/train.py", query={"run": runs[0]})
     at.slider(key="train-settings-epochs").set_value(11).run()
     for run_id in runs[1:] + runs[:1]:
-        page("pages/inspect.py", query={"run": run_id}, state={"inspect-tab": "Internals"})
-    assert page("pages/train.py", query={"run": runs[0]}).slider(key="train-settings-epochs").value == 11
-    assert page("pages/inspect.py").session_state["inspect-tab"] == "Internals"
+        page("app_pages/inspect.py", query={"run": run_id}, state={"inspect-tab": "Internals"})
+    assert page("app_pages/train.py", query={"run": runs[0]}).slider(key="train-settings-epochs").value == 11
+    assert page("app_pages/inspect.py").session_state["inspect-tab"] == "Internals"
 
 
 def _tab_widget(widgets, name: str):
@@ -1220,7 +1215,7 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     convolution was back, and Summary's fp16 was fp32 again. What is set inside the tabs is the visitor's draft
     too (the form `inspect-tabs`, ui/drafts.py), per subject where the value is the subject's own."""
     new_cnn = {"inspect-source": "New model", "inspect-model-image": "cnn"}
-    at = page("pages/inspect.py", state={**new_cnn, "inspect-tab": "Grad-CAM / Saliency"})
+    at = page("app_pages/inspect.py", state={**new_cnn, "inspect-tab": "Grad-CAM / Saliency"})
     clean(at)
     _tab_widget(at.button_group, "inspect-cam-method").set_value("Grad-CAM++").run()
     _tab_widget(at.selectbox, "inspect-cam-layer").set_value("features.0").run()
@@ -1233,7 +1228,7 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     _tab_widget(at.slider, "inspect-init-steps").set_value(3).run()
     clean(at)
 
-    at = page("pages/inspect.py")   # the reload
+    at = page("app_pages/inspect.py")   # the reload
     clean(at)
     assert at.session_state["inspect-tab"] == "Init lab" and at.session_state["inspect-model-image"] == "cnn"
     assert _tab_widget(at.slider, "inspect-init-steps").value == 3
@@ -1270,10 +1265,10 @@ def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_pa
 
     run = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
                          owner=owner_of(ME))
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     at.selectbox(key="train-model").set_value("mlp").run()
     at.slider(key="train-settings-epochs").set_value(9).run()
-    at = page("pages/train.py", query={"run": run.run_id})   # another day, the Runs page's Open
+    at = page("app_pages/train.py", query={"run": run.run_id})   # another day, the Runs page's Open
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     at.button(key="train-close").click().run()
@@ -1281,15 +1276,15 @@ def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_pa
     assert "run" not in at.query_params
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
     assert [t.value for t in at.toast] == [f"The form is back to what you had set before opening run {run.run_id}."]
-    assert page("pages/train.py").slider(key="train-settings-epochs").value == 9   # and kept so
-    at = page("pages/train.py", query={"run": run.run_id})   # opened again another day, its draft as filled then
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 9   # and kept so
+    at = page("app_pages/train.py", query={"run": run.run_id})   # opened again another day, its draft as filled then
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
                                            "address opens: check it and press Start."]   # not "as you left it"
     at.button(key="train-close").click().run()
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
 
-    at = page("pages/train.py", query={"run": run.run_id})
+    at = page("app_pages/train.py", query={"run": run.run_id})
     at.slider(key="train-settings-epochs").set_value(4).run()   # the next run set up beside this one
     at.button(key="train-close").click().run()
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 4)
@@ -1301,10 +1296,10 @@ def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_fo
 
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     at.number_input(key="forecast-lookback").set_value(30).run()
     at.selectbox(key="forecast-model").set_value("lstm").run()
-    at = page("pages/forecast.py", query={"run": run.run_id})
+    at = page("app_pages/forecast.py", query={"run": run.run_id})
     clean(at)
     assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (48, "linear")
     at.button(key="forecast-close").click().run()
@@ -1322,14 +1317,14 @@ def test_the_pages_own_address_gives_back_the_form_however_the_run_is_left(runs_
 
     x = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
     y = run_experiment(ExperimentSpec(model="cnn", epochs=3, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    own = page("pages/train.py")
+    own = page("app_pages/train.py")
     own.selectbox(key="train-model").set_value("mlp").run()
     own.slider(key="train-settings-epochs").set_value(9).run()
 
     def form(at):
         return at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value
 
-    at = page("pages/train.py", query={"run": x.run_id})
+    at = page("app_pages/train.py", query={"run": x.run_id})
     at.button(key=f"train-other-{y.run_id}").click().run()
     clean(at)
     assert form(at) == ("cnn", 2)   # the form as it was: another run opened in the session does not fill it
@@ -1338,18 +1333,18 @@ def test_the_pages_own_address_gives_back_the_form_however_the_run_is_left(runs_
     assert form(at) == ("mlp", 9)
     assert [t.value for t in at.toast] == [f"The form is back to what you had set before opening run {x.run_id}."]
 
-    at = page("pages/train.py", query={"run": x.run_id})
+    at = page("app_pages/train.py", query={"run": x.run_id})
     del at.query_params["run"]   # the sidebar's Train link
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     clean(at)
-    assert form(at) == ("mlp", 9) and form(page("pages/train.py")) == ("mlp", 9)
+    assert form(at) == ("mlp", 9) and form(page("app_pages/train.py")) == ("mlp", 9)
 
-    at = page("pages/train.py", query={"run": x.run_id})
+    at = page("app_pages/train.py", query={"run": x.run_id})
     at.button(key="train-again").click().run()
     clean(at)
     assert "run" not in at.query_params and form(at) == ("cnn", 2)
     assert not [t for t in at.toast if "back to what you had set" in t.value]
-    assert form(page("pages/train.py")) == ("cnn", 2)   # asked for: the visitor's own now
+    assert form(page("app_pages/train.py")) == ("cnn", 2)   # asked for: the visitor's own now
 
 
 def test_a_boards_budget_goes_back_to_the_visitors_on_the_pages_own_address(runs_dir):
@@ -1359,10 +1354,10 @@ def test_a_boards_budget_goes_back_to_the_visitors_on_the_pages_own_address(runs
 
     board = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive"),
                             runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("pages/forecast.py")
+    at = page("app_pages/forecast.py")
     at.number_input(key="forecast-horizon").set_value(6).run()
     at.slider(key="forecast-board-budget").set_value(30).run()
-    at = page("pages/forecast.py", query={"run": board["run_id"]})
+    at = page("app_pages/forecast.py", query={"run": board["run_id"]})
     clean(at)
     assert at.slider(key="forecast-board-budget").value == 120
     at.button(key="forecast-close").click().run()
@@ -1384,12 +1379,12 @@ def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(ru
     run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1, lookback=12,
                                         horizon=3), runs_dir=runs_dir, owner=demo.owner_of(ME))
     for raw, name, kept in ((yearly_csv(120), "second.csv", False), (yearly_csv(150), "first.csv", True)):
-        at = page("pages/forecast.py", query={"run": run.run_id})
+        at = page("app_pages/forecast.py", query={"run": run.run_id})
         clean(at)
         at = upload(at, name, raw)
         clean(at)
         at.number_input(key="forecast-horizon").set_value(5).run()
-        at = page("pages/forecast.py", query={"run": run.run_id})   # the reload
+        at = page("app_pages/forecast.py", query={"run": run.run_id})   # the reload
         clean(at)
         if kept:   # the run's own file: its stored copy, and the horizon as set (it was the run's 3)
             assert at.radio(key="forecast-source").value == "stored"

@@ -22,8 +22,7 @@ from zoo.spec import ExperimentSpec, command_lines
 
 APP = str(ROOT / "app.py")
 ME = "a" * 32                 # this test browser's visitor token (ui.state.visitor_token)
-PAGES = ("pages/home.py", "pages/train.py", "pages/runs.py", "pages/forecast.py", "pages/inspect.py",
-         "pages/search.py")
+PAGES = tuple(f"app_pages/{name}.py" for name in ("home", "train", "runs", "forecast", "inspect", "search"))
 
 
 def open_page(page: str, query: dict | None = None, state: dict | None = None, timeout: float = 60) -> AppTest:
@@ -44,11 +43,6 @@ def text_of(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error] + \
             [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
     return "\n".join(str(p) for p in parts)
-
-
-@pytest.fixture(autouse=True)
-def navigation_mode(st_navigation):
-    """Every page here runs inside app.py's st.navigation (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +97,7 @@ def test_home_text_renders_before_torch_is_imported(tmp_path):
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(ROOT / 'pages' / 'home.py')!r}).run()\n"
+        f"at = AppTest.from_file({str(ROOT / 'app_pages' / 'home.py')!r}).run()\n"
         "assert not at.exception, at.exception\n"
         "print(json.dumps({'torch': 'torch' in sys.modules, 'title': at.title[0].value,"
         " 'buttons': [b.label for b in at.button]}))\n")
@@ -152,7 +146,7 @@ def check_widget_matches(at: AppTest, key: str, h) -> None:
 
 @pytest.mark.parametrize("model", list_models("image"))
 def test_train_form_matches_the_declared_ranges(model, runs_dir):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.selectbox(key="train-model").set_value(model).run()
     no_exceptions(at)
     for h in get_model(model).hparams("image"):
@@ -166,7 +160,7 @@ def test_train_form_matches_the_declared_ranges(model, runs_dir):
 
 
 def test_preview_follows_the_form(runs_dir):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.select_slider(key="train-model-cnn-channels1").set_value(32)
     at.checkbox(key="train-model-cnn-batch_norm").check().run()
     expected = sum(p.numel() for p in build("cnn", DataShape(task="image"),
@@ -176,10 +170,10 @@ def test_preview_follows_the_form(runs_dir):
 
 
 def test_form_keeps_its_values_across_pages(runs_dir):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.slider(key="train-settings-epochs").set_value(17).run()
-    at.switch_page("pages/runs.py").run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/runs.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert at.slider(key="train-settings-epochs").value == 17
 
 
@@ -187,7 +181,7 @@ def test_prefill_spec_fills_the_form_once(runs_dir):
     spec = ExperimentSpec(model="mlp", model_params={"depth": 3, "width": 512, "activation": "gelu"},
                           optimizer="sgd", lr=0.0123, momentum=0.8, epochs=7, batch_size=128, patience=2,
                           min_delta=0.001, seed=5, schedule="cosine", monitor="val_metric")
-    at = open_page("pages/train.py", state={"prefill_spec": spec.to_dict()})
+    at = open_page("app_pages/train.py", state={"prefill_spec": spec.to_dict()})
     no_exceptions(at)
     assert "prefill_spec" not in at.session_state
     assert [t.value for t in at.toast] == ["The form now holds the spec you picked: check it and press Start."]
@@ -212,7 +206,7 @@ def test_prefill_spec_fills_the_form_once(runs_dir):
 
 def test_prefill_outside_the_form_range_is_clamped_with_a_note(runs_dir):
     spec = ExperimentSpec(model="cnn", lr=5.0, model_params={"hidden1": 97})
-    at = open_page("pages/train.py", state={"prefill_spec": spec.to_dict()})
+    at = open_page("app_pages/train.py", state={"prefill_spec": spec.to_dict()})
     no_exceptions(at)
     assert at.select_slider(key="train-settings-lr").value == 1.0
     assert at.select_slider(key="train-model-cnn-hidden1").value == 97  # kept exactly, off the grid
@@ -222,7 +216,7 @@ def test_prefill_outside_the_form_range_is_clamped_with_a_note(runs_dir):
 def test_start_submits_a_job_whose_id_is_in_the_url(runs_dir):
     from ui.state import job_manager
 
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.slider(key="train-settings-epochs").set_value(1)
     at.button(key="train-start").click().run()
     no_exceptions(at)
@@ -239,7 +233,7 @@ def test_start_submits_a_job_whose_id_is_in_the_url(runs_dir):
 
 
 def test_invalid_configuration_disables_start(runs_dir):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.selectbox(key="train-settings-precision").set_value("fp16").run()  # needs CUDA
     import torch
 
@@ -252,7 +246,7 @@ def test_invalid_configuration_disables_start(runs_dir):
 def test_start_names_every_field_that_keeps_it_off(runs_dir):
     """Two fields out of range: each is said under itself, and beside Start only the first one was (a
     learner's check), while the other may be out of sight up the form."""
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.text_input(key="train-settings-seed").set_value("-5").run()
     at.text_input(key="train-settings-weight_decay").set_value("5").run()
     assert at.button(key="train-start").disabled
@@ -272,7 +266,7 @@ def test_a_stopped_runs_command_says_it_runs_to_the_end(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path))
     result = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=tmp_path)
     patch_result(tmp_path / result.run_id, status="stopped", reason="stopped by request during epoch 1")
-    at = open_page("pages/train.py", query={"run": result.run_id})
+    at = open_page("app_pages/train.py", query={"run": result.run_id})
     no_exceptions(at)
     assert any("This run was stopped before its end: the command runs it to the end" in c.value for c in at.caption)
     assert [w.value for w in at.warning if w.value.startswith("**Stopped")] == \
@@ -285,7 +279,7 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     from zoo.runs import load_run
 
     run = load_run(root / ids[0])
-    at = open_page("pages/train.py", query={"run": ids[0]})
+    at = open_page("app_pages/train.py", query={"run": ids[0]})
     no_exceptions(at)
     labels = [b.label for b in at.download_button]
     assert labels == ["best.pt", "spec.json", "metrics.csv", "whole run (.zip)"]
@@ -301,14 +295,14 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
 
 
 def test_unknown_run_says_so(runs_dir):
-    at = open_page("pages/train.py", query={"run": "no-such-run"})
+    at = open_page("app_pages/train.py", query={"run": "no-such-run"})
     no_exceptions(at)
     assert any("no-such-run" in e.value for e in at.error)
 
 
 def test_failed_job_without_a_run_directory_shows_its_message(runs_dir, fake_job):
     fake_job("job-that-failed", "failed", reason="mnist is not in /nowhere and could not be downloaded")
-    at = open_page("pages/train.py", query={"run": "job-that-failed"})
+    at = open_page("app_pages/train.py", query={"run": "job-that-failed"})
     no_exceptions(at)
     assert "could not be downloaded" in text_of(at)
     assert "Failed" in text_of(at)
@@ -320,7 +314,7 @@ def test_queued_job_shows_its_queue_position(runs_dir, fake_job):
     fake_job("job-ahead", "queued")
     fake_job("job-waiting", "queued")
     assert job_manager().queue_position("job-waiting") == 2
-    at = open_page("pages/train.py", query={"run": "job-waiting"})
+    at = open_page("app_pages/train.py", query={"run": "job-waiting"})
     no_exceptions(at)
     assert "position 2 in the queue" in text_of(at)
     assert [b.label for b in at.button if b.key == "stop-job-waiting"] == ["Stop"]
@@ -333,7 +327,7 @@ def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
              "started_training": time.time() - 30, "epoch_rows": rows, "best_epoch": 3, "patience_counter": 0,
              "patience": 5, "batch_losses": [(i / 20, 1.0 / (1 + i / 20)) for i in range(65)]}
     fake_job("series-job", "running", task="series", state=state)
-    at = open_page("pages/train.py", query={"run": "series-job"})
+    at = open_page("app_pages/train.py", query={"run": "series-job"})
     no_exceptions(at)
     assert "val MAE" in [m.label for m in at.metric]
     assert "0 / 5" in [m.value for m in at.metric]  # the patience counter
@@ -355,7 +349,7 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
     root = tmp_path / "runs"
     shutil.copytree(src, root)
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
-    at = open_page("pages/runs.py")
+    at = open_page("app_pages/runs.py")
     no_exceptions(at)
     table = at.dataframe[0].value
     assert set(table["run"]) == set(ids)
@@ -384,7 +378,7 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     fake_job("my-live-job", "running", owner=owner_of(ME), state={"epochs": 5, "batches": 10, "epoch": 1,
                                                                    "batch": 2, "samples_per_s": 100.0,
                                                                    "device": "cpu"})
-    at = open_page("pages/train.py", state={"visitor": ME})
+    at = open_page("app_pages/train.py", state={"visitor": ME})
     no_exceptions(at)
     assert at.query_params.get("run") in ("my-live-job", ["my-live-job"])
     assert [b.label for b in at.button if b.key == "stop-my-live-job"] == ["Stop"]
@@ -393,18 +387,18 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     # marked as the reason Start is off (ui/run_view.why_start_is_off), not a grey caption among others
     assert any(c.value.startswith(":orange[:material/block:] Run my-live-job has not ended (you may have 1 job "
                                   "queued or running at a time)") for c in at.caption)
-    other = open_page("pages/train.py", state={"visitor": "b" * 32})
+    other = open_page("app_pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
     # The Search page too: it had queued a second job behind the visitor's run, with no word why it waited
-    search = open_page("pages/search.py", state={"visitor": ME})
+    search = open_page("app_pages/search.py", state={"visitor": ME})
     no_exceptions(search)
     assert search.button(key="search_start").disabled
     assert any(c.value.startswith(":orange[:material/block:] Run my-live-job has not ended") for c in search.caption)
-    assert not open_page("pages/search.py", state={"visitor": "b" * 32}).button(key="search_start").disabled
+    assert not open_page("app_pages/search.py", state={"visitor": "b" * 32}).button(key="search_start").disabled
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)
-    at = open_page("pages/train.py", state={"visitor": ME})   # a reload: still closed (it had opened it again)
+    at = open_page("app_pages/train.py", state={"visitor": ME})   # a reload: still closed (it had opened it again)
     no_exceptions(at)
     assert not at.query_params.get("run") and not [b for b in at.button if b.key == "stop-my-live-job"]
 
@@ -418,7 +412,7 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
 
     job = fake_job("20261204-002331Z-cnn-a1a58fc8e924", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
     job.target, job.payload["spec"] = TRAINING_TARGET, ExperimentSpec(model="mlp", epochs=7).to_dict()
-    at = open_page("pages/train.py", query={"run": job.id}, state={"visitor": ME})
+    at = open_page("app_pages/train.py", query={"run": job.id}, state={"visitor": ME})
     no_exceptions(at)
     assert any("waited in the queue, so it never started" in e.value for e in at.error), [e.value for e in at.error]
     assert not any("There is no run" in e.value for e in at.error)
@@ -429,7 +423,7 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     # a leaderboard lost so: said, with no Train again (its spec is a board's: the review found it raised)
     board = fake_job("20261204-002332Z-leaderboard-a1a58fc8e924", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
     board.target, board.payload = "zoo.leaderboard.job:run", {"task": "series", "spec": {"budget": 150}}
-    at = open_page("pages/forecast.py", query={"run": board.id}, state={"visitor": ME})
+    at = open_page("app_pages/forecast.py", query={"run": board.id}, state={"visitor": ME})
     no_exceptions(at)
     assert any("never started" in e.value for e in at.error) and not [b for b in at.button if "again" in b.key]
 
@@ -446,7 +440,7 @@ def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake
     job.target = SEARCH_WORKER
     spec = ExperimentSpec(model="mlp")
     job.payload = {"config": SearchConfig(spec=spec, space=build_space("mlp"), study="learner-cnn").to_dict()}
-    at = open_page("pages/train.py", state={"visitor": ME})
+    at = open_page("app_pages/train.py", state={"visitor": ME})
     no_exceptions(at)
     assert at.button(key="train-start").disabled
     assert any(c.value.startswith(":orange[:material/block:] The search of study `learner-cnn` has not ended (you "
@@ -465,11 +459,11 @@ def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs
     patch_result(root / ids[1], owner=owner_of(ME))
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
-    at = open_page("pages/runs.py", state={"visitor": ME})
+    at = open_page("app_pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
     assert list(at.dataframe[0].value["run"]) == [ids[1]]
     assert at.dataframe[0].proto.placeholder == "—"   # a field a run lacks shows a dash, not "None"
-    stranger = open_page("pages/runs.py", state={"visitor": "b" * 32})
+    stranger = open_page("app_pages/runs.py", state={"visitor": "b" * 32})
     assert not stranger.dataframe and any("No runs yet" in i.value for i in stranger.info)
 
 
@@ -626,7 +620,7 @@ def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_ha
     another run's batch size starts at that run's own, not at the value set for the last one."""
     root, ids = trained_runs
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
-    at = open_page("pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Summary"})
+    at = open_page("app_pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Summary"})
     no_exceptions(at)
     batch = _by_key(at.number_input, "inspect-summary-batch")
     own = batch.value
@@ -673,7 +667,7 @@ def test_the_inspect_run_box_declares_the_run_it_shows_as_its_default(trained_ru
     root, ids = trained_runs
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     older, newest = sorted(ids)   # a run id starts with its time; the box lists the newest first
-    at = open_page("pages/inspect.py", query={"run": older}, state={"inspect-tab": "Summary"})
+    at = open_page("app_pages/inspect.py", query={"run": older}, state={"inspect-tab": "Summary"})
     no_exceptions(at)
     for shown in (older, newest, older):
         box = at.selectbox(key="inspect-run")
@@ -688,7 +682,7 @@ def test_the_hooks_tab_says_when_its_results_are_not_of_the_layers_picked(traine
     if they were of the layers on screen. Now Start says why it is off, and old results say whose they are."""
     root, ids = trained_runs
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
-    at = open_page("pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Hooks"})
+    at = open_page("app_pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Hooks"})
     no_exceptions(at)
     layers = _by_key(at.multiselect, "inspect-hook-layers")
     picked = list(layers.value)
@@ -714,7 +708,7 @@ def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_
     result = run_experiment(ExperimentSpec(model="mlp", optimizer="sgd", lr=1e4, epochs=3, limit_train=256),
                             runs_dir=runs_dir)
     assert result.status == "diverged"
-    at = open_page("pages/inspect.py", query={"run": result.run_dir.name})
+    at = open_page("app_pages/inspect.py", query={"run": result.run_dir.name})
     no_exceptions(at)
     shown = text_of(at)
     assert "diverged · initial weights: no epoch finished" in shown
@@ -722,7 +716,7 @@ def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_
     assert at.selectbox(key="inspect-run").format_func(at.selectbox(key="inspect-run").value).endswith(
         "diverged · untrained")
     # The Train page's run view says so above its confusion matrix and test images (ui/image_results.py).
-    train = open_page("pages/train.py", query={"run": result.run_dir.name})
+    train = open_page("app_pages/train.py", query={"run": result.run_dir.name})
     no_exceptions(train)
     assert "the checkpoint holds the initial weights" in text_of(train)
 
@@ -735,7 +729,7 @@ def test_an_image_runs_accuracy_is_shown_beside_the_trivial_answer(runs_dir):
 
     result = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=512), runs_dir=runs_dir)
     saved = json.loads((result.run_dir / "result.json").read_text())
-    at = open_page("pages/train.py", query={"run": result.run_dir.name})
+    at = open_page("app_pages/train.py", query={"run": result.run_dir.name})
     no_exceptions(at)
     accuracy = next(m for m in at.metric if m.label == "test accuracy")
     expected = (saved["metrics"]["test_accuracy"] - saved["verdict"]["trivial_accuracy"]) * 100
@@ -751,7 +745,7 @@ def test_the_module_table_says_when_it_holds_more_rows_than_it_shows(runs_dir):
     from zoo.registry import DataShape, build
 
     assert len(zi.module_tree(build("cnn", DataShape(task="image")))) <= TREE_ROWS
-    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Internals",
+    at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Internals",
                                               "inspect-model-image": "transformer"})
     no_exceptions(at)
     assert any("modules shown: scroll the table for the rest" in c.value for c in at.caption)
@@ -764,7 +758,7 @@ def test_the_init_lab_plots_every_scheme_its_introduction_speaks_of(runs_dir):
     """The Init lab's first lines say what N(0, 0.01) does, and a learner found it only in the list."""
     from ui.inspect_views import SCHEME_LABELS
 
-    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Init lab"})
+    at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Init lab"})
     no_exceptions(at)
     intro = next(m.value for m in at.markdown if "initialised by each scheme" in m.value)
     plotted = at.multiselect(key="inspect-init-schemes").value
@@ -778,7 +772,7 @@ def test_a_recurrent_models_dropout_is_greyed_out_with_one_layer_saying_why(runs
     """Dropout between stacked layers does nothing with one layer (zoo/models/rnn.py passes 0 then), and the
     slider stayed on with no word but its tooltip (a learner's check). The declaration says so (used_from) and
     the form greys it out with the reason; with two layers it is on. The value set is kept either way."""
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.selectbox(key="train-model").set_value("lstm").run()
     dropout = next(w for w in at.slider if w.key == widget_key("train-model-lstm", "dropout"))
     assert dropout.disabled and "used only with num layers 2 or more" in dropout.help
@@ -798,11 +792,11 @@ def test_more_training_samples_than_the_split_has_says_all_are_used(runs_dir):
     from zoo.spec import ExperimentSpec
 
     available = demo.known_train_samples(ExperimentSpec(data="mnist-sample"))
-    at = open_page("pages/train.py", state={widget_key("train-settings", "limit_train"): "5000"})
+    at = open_page("app_pages/train.py", state={widget_key("train-settings", "limit_train"): "5000"})
     no_exceptions(at)
     assert [c for c in at.caption if f"Training samples 5,000: the training split has {available:,}, so all of them "
             "are used" in c.value], [c.value for c in at.caption]
-    at = open_page("pages/train.py", state={widget_key("train-settings", "limit_train"): "100"})
+    at = open_page("app_pages/train.py", state={widget_key("train-settings", "limit_train"): "100"})
     assert not [c for c in at.caption if "so all of them are used" in c.value]
 
 
@@ -827,10 +821,10 @@ def test_a_stopped_runs_test_score_is_the_same_on_the_train_and_runs_pages(runs_
     run_id = _stopped_run(runs_dir, during_epoch)
     saved = json.loads((runs_dir / run_id / "result.json").read_text())
     assert saved["metrics"]["test_accuracy"] is not None   # evaluated either way: what differs is whose weights
-    train = open_page("pages/train.py", query={"run": run_id})
+    train = open_page("app_pages/train.py", query={"run": run_id})
     no_exceptions(train)
     shown = next(m for m in train.metric if m.label == "test accuracy").value
-    runs = open_page("pages/runs.py")
+    runs = open_page("app_pages/runs.py")
     no_exceptions(runs)
     table = runs.dataframe[0].value
     listed = table["test accuracy"].iloc[0] if "test accuracy" in table else None
@@ -850,7 +844,7 @@ def test_a_series_run_stopped_in_its_first_epoch_says_its_scores_are_an_untraine
     result = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", epochs=2, limit_train=256),
                             runs_dir=runs_dir, should_stop=lambda: True)
     assert result.status == "stopped" and result.epochs_run == 0
-    at = open_page("pages/forecast.py", query={"run": result.run_id})
+    at = open_page("app_pages/forecast.py", query={"run": result.run_id})
     no_exceptions(at)
     assert next(m for m in at.metric if m.label == "test MASE").value == "—"
     shown = text_of(at)
@@ -865,9 +859,9 @@ def test_a_runs_accuracy_reads_the_same_on_the_train_and_runs_pages(runs_dir):
     """One accuracy, one way of writing it: the Runs table's "percent" column wrote 12% (or 10.5%) where the
     Train page wrote 12.00%. The table's cell as its column's format writes it (sprintf, as Streamlit does)."""
     run_id = _stopped_run(runs_dir, during_epoch=2)
-    train = open_page("pages/train.py", query={"run": run_id})
+    train = open_page("app_pages/train.py", query={"run": run_id})
     shown = next(m for m in train.metric if m.label == "test accuracy").value
-    runs = open_page("pages/runs.py")
+    runs = open_page("app_pages/runs.py")
     no_exceptions(runs)
     column = json.loads(runs.dataframe[0].proto.columns)["test accuracy"]
     written = column["type_config"]["format"]
@@ -884,7 +878,7 @@ def test_the_run_views_list_of_other_runs_says_where_the_rest_are(trained_runs, 
     for i in range(24):   # the run shown and 23 others, copies of one real run
         shutil.copytree(src / ids[0], root / f"{ids[0][:-2]}{i:02d}")
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
-    at = open_page("pages/train.py", query={"run": f"{ids[0][:-2]}00"})
+    at = open_page("app_pages/train.py", query={"run": f"{ids[0][:-2]}00"})
     no_exceptions(at)
     others = next(e for e in at.expander if e.label.startswith("Other runs"))
     assert others.label == "Other runs (23)"   # locally every run is listed, not only this browser's: not "Your"
@@ -923,8 +917,8 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
                            runs_dir=tmp_path)
     series = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="tcn", lookback=48, horizon=12, epochs=1,
                                            limit_train=256), runs_dir=tmp_path)
-    for page, run, prefix, model in (("pages/train.py", image, "train-", "mlp"),
-                                     ("pages/forecast.py", series, "forecast-", "tcn")):
+    for page, run, prefix, model in (("app_pages/train.py", image, "train-", "mlp"),
+                                     ("app_pages/forecast.py", series, "forecast-", "tcn")):
         at = open_page(page, query={"run": run.run_id})
         no_exceptions(at)
         widgets = set_up_widgets(at, prefix)
@@ -933,7 +927,7 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
         box = at.selectbox(key=f"{prefix}model")
         assert box.value == model and box.index != 0   # the run's model, not the list's first
     # The Search page's set-up, as a draft left it: its own defaults (mlp, tpe, median) changed
-    at = open_page("pages/search.py", state={"search_model_image": "cnn", "search_sampler": "random",
+    at = open_page("app_pages/search.py", state={"search_model_image": "cnn", "search_sampler": "random",
                                             "search_pruner": "hyperband", "sp_cnn_dropout_on": False,
                                             "sp_cnn_lr_range": (1e-3, 1e-2), "sp_cnn_dropout_value": 0.25,
                                             "sp_cnn_channels1_range": (8, 32)})
@@ -945,7 +939,7 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
     assert at.select_slider(key="sp_cnn_lr_range").value == (1e-3, 1e-2)
     assert at.select_slider(key="sp_cnn_channels1_range").value == (8, 32)
     # The Inspect page's new model, as a draft left it (a series model, its windows)
-    at = open_page("pages/inspect.py", state={"inspect-source": "New model", "inspect-task": "series",
+    at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-task": "series",
                                               "inspect-model-series": "tcn", "inspect-lookback": 48, "inspect-seed": 7})
     no_exceptions(at)
     widgets = set_up_widgets(at, "inspect-")

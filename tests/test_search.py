@@ -183,7 +183,7 @@ def test_median_pruner_prunes_a_poor_trial_and_its_run_says_so(tmp_path, tiny_da
 
     main = sys.modules["__main__"]  # AppTest installs the page as __main__; spawned workers would re-run it
     try:
-        app = AppTest.from_file(str(ROOT / "pages" / "search.py"), default_timeout=60)
+        app = AppTest.from_file(str(ROOT / "app_pages" / "search.py"), default_timeout=60)
         app.run()
         app.text_input(key="attach_storage").set_value(config.storage).run()
         app.button(key="attach_go").click().run()
@@ -443,7 +443,7 @@ def test_a_study_of_few_trials_says_its_importances_and_best_are_mostly_chance(r
     assert search.few_trials_note(1) and search.few_trials_note(search.FEW_TRIALS) is None
 
     def notes() -> list[str]:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/search.py")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
         at.query_params.update({"study": "few", "storage": storage})
         at.run()
         assert not at.exception

@@ -1,4 +1,4 @@
-"""The Inspect page's tabs (pages/inspect.py), one function each, drawn for a subject (a saved
+"""The Inspect page's tabs (app_pages/inspect.py), one function each, drawn for a subject (a saved
 run's model or a freshly configured one, ui/inspect_views.py). The numbers come from zoo.inspect
 and zoo.explain, which give the model back as they found it; each tab that runs the model says so
 with `unchanged_badge`.

@@ -356,7 +356,7 @@ def finished_run(run, job, key: str) -> None:
     else:
         train_again_button(actions, f"{key}-again", run.spec)
     if run.has_checkpoint:
-        actions.page_link("pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
+        actions.page_link("app_pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
                           query_params={"run": run.run_id})
     if status in ACTIVE and job is None:
         st.warning("This run's files say it is still running, but this server is not running it: it was "
@@ -496,7 +496,7 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
             if len(others) > OTHER_RUNS_LISTED:   # the count above is of them all (it said 23 over 20 buttons)
                 st.caption(f"The first {OTHER_RUNS_LISTED} of these {len(others)}, live ones first, then the newest; "
                            "the Runs page lists every one.")
-                st.page_link("pages/runs.py", label="Open the Runs page", icon=":material/table_rows:")
+                st.page_link("app_pages/runs.py", label="Open the Runs page", icon=":material/table_rows:")
 
 
 def _open_run(key: str, run_id: str) -> None:

@@ -188,31 +188,6 @@ def show_pending_toasts() -> None:
         st.toast(body, icon=icon)
 
 
-def ensure_app_shell() -> None:
-    """Make sure this page runs inside app.py's st.navigation (page config, sidebar, device badge).
-
-    Streamlit quirk: on a fresh server, the first request for a deep link (say a shared
-    `/train?run=<id>`) runs the page file alone, in the old `pages/`-folder mode, until app.py
-    has called st.navigation once. A page that finds itself run that way switches Streamlit to
-    st.navigation mode and reruns: app.py then runs and renders the same page, query string kept.
-    """
-    try:
-        from streamlit.runtime import Runtime
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without these internals: nothing to repair
-        return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        from unittest.mock import NonCallableMock
-
-        if isinstance(getattr(Runtime, "_instance", None), NonCallableMock):
-            # AppTest puts every run back in pages/-folder mode, and a rerun would drop the button
-            # click being tested: render the page alone. (tests/test_pages.py keeps AppTest in
-            # st.navigation mode instead, like a real server, so there the page runs inside app.py.)
-            return
-        st.rerun()
-
-
 _frozen_modules = 0
 
 

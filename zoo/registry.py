@@ -345,7 +345,7 @@ class Task:
 TASKS: dict[str, Task] = {
     "image": Task(
         name="image", title="image classification", metric="accuracy", metric_goal="max",
-        metric_format="percent", test_metric="test_accuracy", default_model="cnn", page="pages/train.py",
+        metric_format="percent", test_metric="test_accuracy", default_model="cnn", page="app_pages/train.py",
         loader="zoo.data.images:load_for_spec", after_fit=None, loss=_cross_entropy, metric_sum=_correct,
         input_shape=lambda s: (s.channels, s.height, s.width), output_shape=lambda s: (s.num_classes,),
         datasets="zoo.data.images:IMAGE_DATASETS", shape_of="zoo.data.images:shape_of", classifies=True,
@@ -353,7 +353,7 @@ TASKS: dict[str, Task] = {
         shape_fields=("channels", "height", "width", "num_classes")),
     "series": Task(
         name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
-        metric_format="number", test_metric="test_mae_norm", default_model="linear", page="pages/forecast.py",
+        metric_format="number", test_metric="test_mae_norm", default_model="linear", page="app_pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit", loss=_mse,
         metric_sum=_absolute_error,
         input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),

@@ -11,12 +11,11 @@ import streamlit as st
 from ui import drafts, form
 from ui.prefill import say_filled, take_prefill
 from ui.run_view import run_panel, start_button, start_run
-from ui.state import ensure_app_shell, fragment, is_local
+from ui.state import fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
 
-ensure_app_shell()
 st.title("Train")
 
 drafts.restore(["image", "closed"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)

@@ -7,9 +7,8 @@ of ui/inspect_tabs.py, the drawing helpers are in ui/inspect_views.py. Only the 
 """
 import streamlit as st
 
-from ui.state import ensure_app_shell, my_runs, runs_dir, runs_dir_shown
+from ui.state import my_runs, runs_dir, runs_dir_shown
 
-ensure_app_shell()
 st.title("Inspect")
 
 from ui import drafts, form, inspect_tabs  # noqa: E402  (these import torch: Home never imports this file)
@@ -51,7 +50,7 @@ try:
         if not runs:
             st.info("No run with a saved checkpoint yet: train one on the Train page, or look at a new model.",
                     icon=":material/info:")
-            st.page_link("pages/train.py", label="Go to Train", icon=":material/fitness_center:")
+            st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
             st.stop()
         ids = [r.run_id for r in runs]
         if st.session_state.get("inspect-run") not in ids:

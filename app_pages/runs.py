@@ -10,13 +10,12 @@ from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
                         run_record, runs_table, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
-from ui.state import (can_control, ensure_app_shell, is_local, job_manager, my_runs, runs_dir, session_owner,
+from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo.registry import get_task
 from zoo.runs import delete_run, exists, listing_state, run_path
 
 st.title("Runs")
-ensure_app_shell()
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
 manager, owner = job_manager(), session_owner()
 progress = job_progress(manager, None if is_local() else owner)   # before the list: see follow_live_jobs
@@ -45,7 +44,7 @@ follow_live_jobs(manager, progress, None if is_local() else owner, listing, runs
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
     st.info("No runs yet. Train one on the Train page.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/fitness_center:")
+    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
 else:
     records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
     # The table's scroll bar shows only when hovered: at 1,400 px its scores were out of sight (a forecast user).

@@ -10,11 +10,10 @@ import streamlit as st
 from ui import drafts, form, leaderboard, series_source, series_windows
 from ui.prefill import say_filled, take_prefill
 from ui.run_view import run_panel, start_button, start_run
-from ui.state import ensure_app_shell, runs_dir, session_owner
+from ui.state import runs_dir, session_owner
 from zoo.registry import SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
 
-ensure_app_shell()
 st.title("Forecast")
 st.caption("Upload a time series, train a model on its past, and see whether it beats the obvious forecasts "
            "before you trust its look ahead.")

@@ -9,11 +9,10 @@ import streamlit as st
 from ui.form import sentence
 from ui.live import run_caps_sentence
 from ui.run_view import start_blocker, why_start_is_off
-from ui.state import ensure_app_shell, existing_job_manager, job_manager, runs_dir, session_owner
+from ui.state import existing_job_manager, job_manager, runs_dir, session_owner
 from zoo import demo
 from zoo.spec import ExperimentSpec
 
-ensure_app_shell()
 st.title("PyTorch playground")
 st.markdown(
     """
@@ -58,7 +57,7 @@ if left.button("Train a CNN on sample digits", type="primary", icon=":material/p
         from ui.prefill import started_without_form
 
         started_without_form(job.id)   # the Train page keeps its form as the visitor set it
-        st.switch_page("pages/train.py", query_params={"run": job.id})
+        st.switch_page("app_pages/train.py", query_params={"run": job.id})
 if why_not:
     why_start_is_off(why_not, right)
 else:

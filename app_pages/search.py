@@ -4,11 +4,10 @@ import streamlit as st
 from ui import drafts, form
 from ui import search_setup as setup_views
 from ui import search_views as views
-from ui.state import ensure_app_shell, job_manager, runs_dir, session_owner
+from ui.state import job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo.registry import SpecError
 
-ensure_app_shell()
 st.title("Hyperparameter search")
 st.caption("Optuna samples settings from the model's declarations; every trial trains a fresh model and is "
            "recorded as a run. Poor trials are pruned after an epoch; workers on other machines can join the "
