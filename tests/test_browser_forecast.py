@@ -63,7 +63,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     set_slider(page, "forecast-settings-epochs", "Home", "ArrowRight")
     assert slider_value(page, "forecast-settings-epochs") == "2"
     page.get_by_text("2 epochs · batch").wait_for()
-    page.get_by_text("That is few for a short series").wait_for()   # 161 windows: 1 step per epoch at batch 256
+    page.get_by_text("That is few steps to fit a model").wait_for()   # 161 windows: 1 step per epoch at batch 256
     tall_shot(page, "forecast-upload-preview")
 
     page.get_by_role("button", name="Train and forecast").click()

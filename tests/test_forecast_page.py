@@ -703,6 +703,7 @@ def test_training_settings_follow_the_series_until_the_person_sets_one(runs_dir,
     button = at.button(key="forecast-use-recipe")   # the whole recipe still offered, applied only when pressed
     epochs = min(recipe["epochs"], 30) if demo_mode else recipe["epochs"]
     assert f"batch {recipe['batch_size']}, {epochs} epochs" in button.label
+    assert button.label.endswith(f"early stopping after {recipe['patience']} epochs without improvement")   # a unit
     button.click().run()
     assert_clean(at)
     assert at.session_state["forecast-settings-epochs"] == epochs

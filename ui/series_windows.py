@@ -295,13 +295,14 @@ def check_caption(check: dict) -> None:
         st.caption(plain(note))   # it may name a column (ui/text.py)
 
 
+def _epochs(n) -> str:
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 def training_caption(settings: dict, train_windows: int | None, *, model: str | None = None, lookback: int = 1,
                      period: int = 1) -> None:
     """The recipe in one line, with the number of optimisation steps it makes on this series; when they are
     few, a button that takes the recipe the leaderboard trains `model` with on these windows."""
-    def epochs(n) -> str:
-        return f"{n} epoch{'' if n == 1 else 's'}"
-
     for note in st.session_state.pop(RECIPE_NOTES, []):   # what the recipe's values became in the form
         st.warning(note, icon=":material/warning:")
 
@@ -309,16 +310,16 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
     limited = bool(train_windows) and 0 < int(settings.get("limit_train") or 0) < int(train_windows)
     if limited:
         train_windows = int(settings["limit_train"])
-    line = (f"{epochs(settings['epochs'])} · batch {settings['batch_size']} · {settings['optimizer']} lr "
+    line = (f"{_epochs(settings['epochs'])} · batch {settings['batch_size']} · {settings['optimizer']} lr "
             f"{settings['lr']:g} · early stopping "
-            + (f"after {epochs(settings['patience'])} without improvement" if settings["patience"] else "off"))
+            + (f"after {_epochs(settings['patience'])} without improvement" if settings["patience"] else "off"))
     if train_windows:
         per_epoch = -(-int(train_windows) // int(settings["batch_size"]))
         total = per_epoch * int(settings["epochs"])
         line += (f" · {total:,} optimisation step{'' if total == 1 else 's'} ({per_epoch:,} per epoch"
                  + (f", on the latest {train_windows:,} training windows)" if limited else ")"))
         if total < FEW_STEPS:
-            line += (". :orange[That is few for a short series: more epochs or a smaller batch size "
+            line += (". :orange[That is few steps to fit a model: more epochs or a smaller batch size "
                      "(Training settings) will fit it better.]")
     defaults = page_defaults()
     from_recipe = [name for name, value in (st.session_state.get(TRAINING_FOLLOWED) or {}).items()
@@ -328,7 +329,7 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
         whole = len(from_recipe) == len(RECIPE_KEYS)
         line = (f"The leaderboard's recipe for {model} on these windows"
                 + ("" if whole else f" ({', '.join(form.label_for(name) for name in from_recipe)})")
-                + f", because the page's {epochs(defaults['epochs'])} of batch {defaults['batch_size']} would make "
+                + f", because the page's {_epochs(defaults['epochs'])} of batch {defaults['batch_size']} would make "
                 f"{steps} optimisation step{'' if steps == 1 else 's'}; a setting you change stays as you set it: "
                 f"{line}")
     st.caption(line)
@@ -457,10 +458,10 @@ def recipe_button(model: str, train_windows: int, lookback: int, period: int, se
     if all(settings.get(k) == v for k, v in values.items()):
         return   # taken already (on the demo, its capped epochs may still be few steps)
     steps = math.ceil(train_windows / values["batch_size"]) * values["epochs"]
-    st.button(f"Use the leaderboard's recipe for {model}: batch {values['batch_size']}, {values['epochs']} epochs "
+    st.button(f"Use the leaderboard's recipe for {model}: batch {values['batch_size']}, {_epochs(values['epochs'])} "
               f"({steps:,} steps), lr {values['lr']:g} on a {values['schedule']} schedule, early stopping after "
-              f"{values['patience']}", key="forecast-use-recipe", icon=":material/auto_fix_high:",
-              on_click=_use_recipe, args=(values,))
+              f"{_epochs(values['patience'])} without improvement", key="forecast-use-recipe",
+              icon=":material/auto_fix_high:", on_click=_use_recipe, args=(values,))
 
 
 def _use_recipe(values: dict) -> None:
