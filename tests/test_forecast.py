@@ -67,6 +67,33 @@ def test_mape_skips_zero_actuals_and_says_so():
     assert zeros["smape"] == pytest.approx(200.0)
 
 
+def test_actuals_filled_in_are_left_out_of_every_score():
+    """An actual that is NaN (filled in, not in the file: SeriesFrame.actual_target) is scored as if it were
+    not there: the metrics, the coverage and each step's conformal quantile equal those of the real values
+    alone (a forecast user's check: 20 interpolated days in a test part had been scored as actuals)."""
+    rng = np.random.default_rng(3)
+    y = rng.uniform(1, 10, size=(40, 3))
+    p = y + rng.normal(0, 1, size=y.shape)
+    yn, pn = (y - 4) / 2, (p - 4) / 2
+    train = rng.uniform(0, 10, 100)
+    gaps = np.zeros(y.shape, bool)
+    gaps[5:12, 0], gaps[30, 2] = True, True
+    with_gaps = np.where(gaps, np.nan, y)
+    real = ~gaps
+    m = metrics(with_gaps, p, y_true_norm=yn, y_pred_norm=pn, train_target=train, season=1)
+    alone = metrics(y[real], p[real], y_true_norm=yn[real], y_pred_norm=pn[real], train_target=train, season=1)
+    assert dict(m) == pytest.approx(dict(alone)) and m.notes == alone.notes == []
+    width = np.array([1.0, 0.5, 2.0])
+    assert interval_coverage(with_gaps, p, width) == pytest.approx(np.mean((np.abs(y - p) <= width)[real]))
+    residuals = np.where(gaps, np.nan, y - p)
+    per_step = conformal_intervals(residuals, (0.8,))[0.8]
+    for step in range(3):
+        assert per_step[step] == conformal_intervals((y - p)[real[:, step], step], (0.8,))[0.8][0]
+    none = metrics(np.full((2, 3), np.nan), p[:2], y_true_norm=yn[:2], y_pred_norm=pn[:2], train_target=train)
+    assert none["mae"] is None and "filled in" in none.notes[0]
+    assert math.isnan(interval_coverage(np.full((2, 3), np.nan), p[:2], width))
+
+
 def test_metrics_of_non_finite_predictions_are_none_with_a_reason():
     y = np.ones((3, 2))
     p = np.full((3, 2), np.nan)

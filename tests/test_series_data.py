@@ -154,6 +154,14 @@ def test_short_series_refusal_names_the_split_and_a_fix():
     with pytest.raises(SpecError, match=r"train split .*lookback 40 \+ horizon 2 needs 42 training rows.*smaller "
                                         "lookback or horizon"):
         make_windows(sf, 40, 2)
+    # The part refused is not always the one that sets the largest horizon: say which does (a forecast user read
+    # "the train split has 14 rows ... a horizon of at most 2" as wrong, the 2 being the validation split's)
+    twenty = SeriesFrame(frame=pd.DataFrame({"y": np.arange(20.0)}), target="y")
+    with pytest.raises(SpecError) as info:
+        make_windows(twenty, 1, 50)
+    message = _one_line(info.value)
+    assert message.startswith("the train split has 14 rows") and "a horizon of at most 2," in message
+    assert message.endswith("The validation split's 2 rows set that 2.")
     # A horizon that validation cannot hold is said first, though the lookback is too long too: no lookback helps
     # it (the lookback was blamed, and the fix then failed on the horizon: a review).
     with pytest.raises(SpecError, match=r"validation split has 3 rows.*horizon 4 needs 4 validation rows\); use a "
@@ -493,6 +501,25 @@ def test_quarter_and_week_labels_are_dates(label, freq):
     starts = [p.start_time for p in periods]
     assert sf.date_col == "period" and list(sf.frame.index) == starts
     assert sf.freq.startswith(freq) and any(("quarters" if freq == "QS" else "ISO weeks") in n for n in sf.notes)
+
+
+def test_gaps_filled_name_their_longest_and_the_rows_filled_in():
+    """A 10-day hole and a missing day were said as "11 missing timestamp(s)", the hole drawn as a straight line
+    with nothing to say it was one (a forecast user's check). The note names the longest run; SeriesFrame.filled
+    marks every row whose target the file did not hold (the scores leave them out: tests/test_cli.py)."""
+    days = pd.date_range("2023-01-01", periods=120, freq="D")
+    kept = ~((days >= "2023-02-05") & (days <= "2023-02-14")) & (days != "2023-03-01")
+    values = [str(v) for v in np.arange(120.0)]
+    values[100] = ""   # an empty value in a row the file has
+    raw = "day,v\n" + "".join(f"{d:%Y-%m-%d},{v}\n" for d, v, k in zip(days, values, kept) if k)
+    sf = read_series(raw.encode())
+    (note,) = [n for n in sf.notes if n.startswith("frequency")]
+    assert note.endswith("the longest 10 in a row (2023-02-05 to 2023-02-14).")
+    assert list(sf.frame.index[sf.filled]) == [*pd.date_range("2023-02-05", "2023-02-14"), pd.Timestamp("2023-03-01"),
+                                               days[100]]
+    assert np.isnan(sf.actual_target()[sf.filled]).all() and not np.isnan(sf.actual_target()[~sf.filled]).any()
+    assert not np.isnan(sf.frame["v"]).any()   # what the models see: every row filled
+    assert read_series(b"day,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(days)).encode()).filled is None
 
 
 def test_too_many_gaps_to_fill_are_counted_with_what_to_do():

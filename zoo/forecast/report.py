@@ -13,8 +13,8 @@ import pandas as pd
 from zoo.data.series import WindowedSeries
 
 from zoo.forecast.baselines import BASELINES, STREAM_ROWS, baseline_prediction, detect_period
-from zoo.forecast.scores import (LEVELS, conformal_intervals, interval_coverage, interval_left_out, metrics,
-                                 min_calibration_windows)
+from zoo.forecast.scores import (LEVELS, conformal_intervals, filled_actuals_note, interval_coverage,
+                                 interval_left_out, metrics, min_calibration_windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,6 +170,8 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     # split holds about two copies of itself at most (BENCHMARKS.md, "Long series").
     val_true, test_true = ws.actual_targets("val"), ws.actual_targets("test")
     actual = {"val": val_true, "test": test_true}
+    if note := filled_actuals_note(ws.sf.filled, ws.val_starts, ws.test_starts, H):
+        notes.append(note)
 
     def score(pred_norm, split, pred=None):
         _, y_norm, _ = ws.split(split)

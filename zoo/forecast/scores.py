@@ -45,7 +45,8 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
 
     `y_pred` may be None with `to_original` (normalised -> original scale, e.g.
     WindowedSeries.inverse_target): each block's predictions are then made from `y_pred_norm` as
-    they are scored, so a long split's baselines need no second full copy."""
+    they are scored, so a long split's baselines need no second full copy. An actual value that is NaN
+    (filled in, not in the file: SeriesFrame.actual_target) is left out of every metric."""
     if y_pred is None and to_original is None:
         raise ValueError("metrics needs y_pred, or to_original to make it from y_pred_norm")
     yt, tn, pn = np.asarray(y_true), np.asarray(y_true_norm), np.asarray(y_pred_norm)
@@ -61,11 +62,16 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
         yt, tn, pn = (a.reshape(-1, 1) for a in (yt, tn, pn))
         yp = None if yp is None else yp.reshape(-1, 1)
     sums = dict.fromkeys(("se_n", "ae_n", "ae", "se", "ape", "ratio", "abs_true"), 0.0)
-    nonzero_count = 0
+    nonzero_count = n = 0
     for i in range(0, len(yt), METRIC_BLOCK):
         t = yt[i:i + METRIC_BLOCK].astype(np.float64)
         p = np.asarray(to_original(pn[i:i + METRIC_BLOCK]) if yp is None else yp[i:i + METRIC_BLOCK], np.float64)
-        err, err_n = p - t, pn[i:i + METRIC_BLOCK].astype(np.float64) - tn[i:i + METRIC_BLOCK]
+        t_n, p_n = tn[i:i + METRIC_BLOCK], pn[i:i + METRIC_BLOCK].astype(np.float64)
+        real = np.isfinite(t)
+        if not real.all():   # filled-in actuals: scored as if they were not there
+            t, p, t_n, p_n = t[real], p[real], t_n[real], p_n[real]
+        n += t.size
+        err, err_n = p - t, p_n - t_n
         abs_err = np.abs(err)
         sums["se_n"] += float(np.sum(err_n * err_n))
         sums["ae_n"] += float(np.sum(np.abs(err_n)))
@@ -77,7 +83,9 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
         sums["ape"] += float(np.sum(abs_err[nonzero] / np.abs(t[nonzero])))
         denom = np.abs(t) + np.abs(p)
         sums["ratio"] += float(np.sum(np.divide(2.0 * abs_err, denom, out=np.zeros_like(denom), where=denom > 0)))
-    n = yt.size
+    if n == 0:
+        out.notes.append("every actual value here was filled in (not in the file), so no metric is defined.")
+        return out
     out["mse_norm"] = sums["se_n"] / n
     out["mae_norm"] = sums["ae_n"] / n
     out["mae"] = sums["ae"] / n
@@ -88,7 +96,7 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
         if skipped:
             out.notes.append(f"MAPE skips {skipped} of {n} actual values that are zero.")
         threshold = 1e-3 * sums["abs_true"] / n
-        tiny = sum(int(np.count_nonzero((np.abs(block) < threshold) & (block != 0)))
+        tiny = sum(int(np.count_nonzero((np.abs(block) < threshold) & (block != 0)))   # NaN: neither
                    for block in (yt[i:i + METRIC_BLOCK] for i in range(0, len(yt), METRIC_BLOCK)))
         if tiny:
             out.notes.append(f"{tiny} actual value(s) are close to zero and inflate MAPE; prefer sMAPE or MASE here.")
@@ -107,6 +115,24 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
     return out
 
 
+def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | None:
+    """Say how many of the validation and test parts' targets (the rows that windows or origins starting at
+    the sorted `val_starts` and `test_starts` forecast) were filled in and left out of the scores
+    (SeriesFrame.filled); None when none were."""
+    if filled is None:
+        return None
+    val_rows, test_rows = ((int(s[0]), int(s[-1]) + int(horizon)) if len(s) else (0, 0)
+                           for s in (val_starts, test_starts))
+    counts = [int(np.count_nonzero(filled[max(0, a):max(0, b)])) for a, b in (val_rows, test_rows)]
+    if not any(counts):
+        return None
+    parts = [f"{n:,} of the {part}'s {b - a:,}" for n, part, (a, b) in zip(counts, ("validation", "test"),
+                                                                          (val_rows, test_rows)) if n]
+    return (" and ".join(parts) + " target values were not in the file (filled in by interpolation), so the scores "
+            "leave them out: the metrics, the intervals' calibration and coverage, and backtest.csv's actual column "
+            "(empty there); the models still learn from and forecast past the filled values.")
+
+
 # ---------------------------------------------------------------------------------------------
 # conformal intervals
 
@@ -120,7 +146,8 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     (with one window the "80%" and "95%" bands were the same and covered a third of the test). Not
     widened and relabelled either: the files and the page name their columns by level (lower_80).
     `overwrite_input`, as numpy.quantile's: a float64 array may be made absolute and sorted in place
-    (a long validation split then needs no copy of it).
+    (a long validation split then needs no copy of it). A NaN residual (an actual filled in, not in the
+    file) is left out: each step is calibrated on its own real residuals.
     """
     ordered = np.asarray(val_residuals, dtype=np.float64)
     if overwrite_input and ordered is val_residuals and ordered.flags.writeable:   # sorted in place
@@ -132,14 +159,13 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     n = len(ordered)
     if n == 0:
         raise ValueError("conformal calibration needs at least one validation window")
-    ordered.sort(axis=0)
+    ordered.sort(axis=0)   # NaN last
+    counts = np.count_nonzero(np.isfinite(ordered), axis=0)   # n per step, but for filled-in actuals
     out = {}
     for level in levels:
-        if not conformal_is_exact(n, level):
-            out[float(level)] = np.full(ordered.shape[1], np.nan)
-            continue
-        k = int(math.ceil((n + 1) * float(level) - 1e-9))
-        out[float(level)] = ordered[k - 1].copy()
+        k = np.ceil((counts + 1) * float(level) - 1e-9).astype(np.int64)
+        exact = k <= counts   # conformal_is_exact, per step
+        out[float(level)] = np.where(exact, ordered[np.clip(k - 1, 0, n - 1), np.arange(ordered.shape[1])], np.nan)
     return out
 
 
@@ -170,7 +196,8 @@ def min_calibration_windows(level: float) -> int:
 
 
 def interval_coverage(y_true, y_pred, halfwidths, scale=None) -> float:
-    """Share of actual values inside prediction +/- half-width. `halfwidths` broadcast over the
+    """Share of actual values inside prediction +/- half-width (of the real ones: NaN, filled in, is left
+    out). `halfwidths` broadcast over the
     windows (one per step, usually); `scale`, one factor per window (its spread, for scaled
     intervals), multiplies them. Counted a block of windows at a time (METRIC_BLOCK), so a long
     test split needs no (windows x steps) copies."""
@@ -183,12 +210,13 @@ def interval_coverage(y_true, y_pred, halfwidths, scale=None) -> float:
         if hw.ndim == 1:
             hw = hw.reshape(-1, 1)
     per_window = hw.ndim == 2 and hw.shape[0] == len(yt) and len(yt) > 1
-    inside = 0
+    inside = real = 0
     for i in range(0, len(yt), METRIC_BLOCK):
         block = slice(i, i + METRIC_BLOCK)
         width = hw[block] if per_window else hw
         if scale is not None:
             width = width * np.asarray(scale, np.float64)[block, None]
-        err = np.abs(yt[block].astype(np.float64) - yp[block])
-        inside += int(np.count_nonzero(err <= width))
-    return inside / yt.size
+        actual = yt[block].astype(np.float64)
+        real += int(np.count_nonzero(np.isfinite(actual)))   # a filled-in (NaN) actual is not counted
+        inside += int(np.count_nonzero(np.abs(actual - yp[block]) <= width))   # NaN: never inside
+    return inside / real if real else float("nan")

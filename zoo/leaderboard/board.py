@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from zoo.forecast.scores import interval_left_out
+from zoo.forecast.scores import filled_actuals_note, interval_left_out
 from zoo.leaderboard.candidates import BASELINE_NAMES, Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
@@ -62,7 +62,7 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     if plan is None:
         plan = make_plan(y, sf.freq, horizon=spec.horizon, season=spec.season, test_share=spec.test_share,
                          folds=spec.folds)
-    scorer = Scorer(y, plan)
+    scorer = Scorer(y, plan, actual=sf.actual_target())
 
     def halt() -> bool:
         return clock() > deadline or stop_requested()
@@ -169,6 +169,8 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
                "budget": spec.budget, "ranking": [r["name"] for r in ranked],
                "skipped": [{"name": r["name"], "note": r["note"]} for r in rows if r["status"] != "done"],
                "data_notes": list(sf.notes), "notes": list(plan.notes)}
+    if filled := filled_actuals_note(sf.filled, plan.val_origins, plan.test_origins, plan.horizon):
+        summary["notes"].append(filled)
     if pick is not None and pick["kind"] != "ensemble" and "ensemble" in summary["ranking"]:
         summary["notes"].append(_few_models_note(pick, ranked, rows, stopped_by_user))
     elif pick is not None and pick["kind"] == "ensemble" and pick["settings"]["size"] == 1:

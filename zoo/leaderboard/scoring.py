@@ -11,14 +11,20 @@ from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, 
 
 
 def mae(actual: np.ndarray, pred: np.ndarray) -> float | None:
+    """Over the real actuals: NaN, filled in and not in the file (SeriesFrame.actual_target), is left out."""
     if pred.size == 0 or not np.isfinite(pred).all():
         return None
-    return float(np.mean(np.abs(actual - pred)))
+    real = np.isfinite(actual)
+    return float(np.mean(np.abs(actual - pred)[real])) if real.any() else None
 
 
 def smape(actual, pred) -> float | None:
     if pred.size == 0 or not np.isfinite(pred).all():
         return None
+    real = np.isfinite(actual)
+    if not real.any():
+        return None
+    actual, pred = actual[real], np.broadcast_to(pred, real.shape)[real]
     denom = np.abs(actual) + np.abs(pred)
     return float(100 * np.mean(np.divide(2 * np.abs(actual - pred), denom, out=np.zeros_like(denom),
                                          where=denom > 0)))
@@ -34,11 +40,14 @@ def level_before(y: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarra
 class Scorer:
     """Actuals and scales of the validation and test origins, the same for every candidate."""
 
-    def __init__(self, y: np.ndarray, plan):
+    def __init__(self, y: np.ndarray, plan, actual: np.ndarray | None = None):
+        """`y` as the models see it; `actual`, the same rows with NaN where the target was filled in
+        (SeriesFrame.actual_target), is what forecasts are scored against: those are left out."""
         H = plan.horizon
         self.y, self.plan = y, plan
-        self.val_actual = y[plan.val_origins[:, None] + np.arange(H)]
-        self.test_actual = y[plan.test_origins[:, None] + np.arange(H)]
+        actual = y if actual is None else actual
+        self.val_actual = actual[plan.val_origins[:, None] + np.arange(H)]
+        self.test_actual = actual[plan.test_origins[:, None] + np.arange(H)]
         self.val_scale = seasonal_scale(y[:plan.val_start], plan.period)
         self.test_scale = seasonal_scale(y[:plan.test_start], plan.period)
         # The conformal score is |residual| per horizon step over the level before the origin (the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from zoo.data.series.layout import WideColumns
@@ -23,6 +24,9 @@ class SeriesFrame:
     wide: WideColumns | None = None  # the month (or quarter) columns when the file looks like a wide table
     utc_offset: pd.Timedelta | None = None  # the clock the times are on when the file's carried zones
                                             #   (columns.latest_offset); None for times without a zone
+    filled: np.ndarray | None = None  # per row from the first: the target was not in the file (a gap's added
+                                      #   timestamp, an empty value) and was interpolated; None: none was.
+                                      #   A slice of the frame from its start keeps it (rows line up)
 
     @property
     def columns(self) -> list[str]:
@@ -30,6 +34,18 @@ class SeriesFrame:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def actual_target(self) -> np.ndarray:
+        """The target as scores read it: float64, NaN where it was filled in. A model is trained on the
+        interpolated values (windows need every row), but scoring a forecast against a line drawn across a
+        gap would score it against made-up actuals (a forecast user's check: 20 days missing from a test
+        part moved its 80% coverage from 79% to 71%). Without filled rows, a view of the column."""
+        y = self.frame[self.target].to_numpy(np.float64)
+        if self.filled is None or not self.filled[:len(y)].any():
+            return y
+        y = y.copy()
+        y[self.filled[:len(y)]] = np.nan
+        return y
 
     def _step(self):
         """The offset between rows: the frequency, else the median difference."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
+
+from zoo.data.series.missing import stamp_said
 
 MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
 
@@ -41,7 +44,7 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         frame = frame.reindex(grid)
         frame.index.name = idx.name
         notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
-                     "filled by interpolation.")
+                     f"filled by interpolation{_longest_gap(grid, ~grid.isin(idx))}.")
     elif grid is not None and idx.isin(grid).all():
         missing = len(grid) - len(idx)
         notes.append(f"frequency: {offset.freqstr} (most common step), but {missing} of its {len(grid)} timestamps "
@@ -52,6 +55,22 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
                      "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
     return frame, offset.freqstr
+
+
+def _longest_gap(grid: pd.DatetimeIndex, added) -> str:
+    """", the longest N in a row (first to last)" for the longest run of added timestamps, where it is over
+    one: a month-long hole drawn as a straight line had read as a few scattered days (a forecast user's check)."""
+    added = np.asarray(added, bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], added.astype(np.int8), [0]])))
+    starts, ends = edges[::2], edges[1::2]   # runs [start, end)
+    if not len(starts):
+        return ""
+    k = int(np.argmax(ends - starts))
+    longest = int(ends[k] - starts[k])
+    if longest < 2:
+        return ""
+    return (f", the longest {longest} in a row ({stamp_said(grid[starts[k]], grid)} to "
+            f"{stamp_said(grid[ends[k] - 1], grid)})")
 
 
 def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):

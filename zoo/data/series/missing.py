@@ -20,15 +20,19 @@ MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by inter
 MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
 
 
-def fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str]) -> pd.DataFrame:
+def fill_missing(frame: pd.DataFrame, target: str, name: str,
+                 notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Trim the rows before the target's first value and after its last; refuse a target missing too
-    much; drop features missing too much; interpolate the rest."""
+    much; drop features missing too much; interpolate the rest. Also returns which rows' target was
+    filled in (not in the file: a gap's added timestamp or an empty value), None when none was: a model
+    learns from the filled values, but they are not scored as actuals (SeriesFrame.filled)."""
     frame = _trim_ends(frame, target, notes)
     n = len(frame)
     if n < MIN_ROWS:
         raise SpecError(f"{name} has only {n} usable row(s); at least {MIN_ROWS} are needed "
                         "(and enough for lookback + horizon in each split).")
-    missing_target = int(frame[target].isna().sum())
+    filled = frame[target].isna().to_numpy()
+    missing_target = int(filled.sum())
     if missing_target > MAX_TARGET_MISSING * n:
         raise SpecError(f"target column {target!r} is missing {missing_target} of {n} values "
                         f"({missing_target / n:.0%}, over the {MAX_TARGET_MISSING:.0%} limit); "
@@ -48,7 +52,7 @@ def fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str]) 
             frame = frame.interpolate(method=method, limit_direction="both").ffill().bfill()
         notes.append(f"{total_missing} missing value(s) were filled by {'time' if method == 'time' else 'linear'} "
                      f"interpolation ({missing_target} in the target {target!r}).")
-    return frame
+    return frame, (filled if missing_target else None)
 
 
 def _trim_ends(frame: pd.DataFrame, target: str, notes: list[str]) -> pd.DataFrame:

@@ -110,12 +110,12 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
         target = _choose_target(table, target, date_col, notes)
         frame, lines = _numeric_frame(table, target, notes), table.lines
     frame, freq, utc_offset = _time_index(frame, table, dates, lines, date_col, notes)
-    frame = fill_missing(frame, target, name, notes)
+    frame, filled = fill_missing(frame, target, name, notes)
     check_target(frame, target)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
     return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
-                       wide=wide, utc_offset=utc_offset)
+                       wide=wide, utc_offset=utc_offset, filled=filled)
 
 
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:

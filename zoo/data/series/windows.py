@@ -115,9 +115,10 @@ class WindowedSeries:
     def actual_targets(self, name: str) -> np.ndarray:
         """The split's true targets (N, H) on the original scale, read from the series in float64: a
         read-only view of the series (window i is rows start_i .. start_i + H - 1), no copy, which
-        for a 200,000-window test split saves 38 MB (BENCHMARKS.md, "Long series")."""
+        for a 200,000-window test split saves 38 MB (BENCHMARKS.md, "Long series"). NaN where the
+        target was filled in (SeriesFrame.actual_target): the scores leave those out."""
         _, _, starts = self.split(name)
-        y = self.sf.frame[self.sf.target].to_numpy(np.float64)
+        y = self.sf.actual_target()
         if len(starts) == 0:
             return np.zeros((0, self.horizon))
         # Consecutive starts: a slice of the windows' view, no (N, H) index array.
@@ -206,10 +207,18 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
             why = (f"horizon {H} needs {H + 1} training rows even with lookback 1" if part == "train" else
                    f"horizon {H} needs {H} {part} rows")
             # the largest every part holds, as forecast-auto says it (a CLI user's check)
-            most = min(a - 1, b - a, n - b)
+            holds = {"train": a - 1, "validation": b - a, "test": n - b}
+            most = min(holds.values())
             fixes = ([f"a horizon of at most {most}" if most >= 1 else "a smaller horizon"] if H > 1 else [])
+            limiter = min(holds, key=holds.get)
+            # which part sets that most, where it is not the part refused (a forecast user read "the train split has
+            # 14 rows ... at most 2" as wrong: its 2 came from the validation split's 2 rows)
+            rows_of = {"train": a, "validation": b - a, "test": n - b}
+            said = (f" The {limiter} split's {rows_of[limiter]} rows set that {most}."
+                    if fixes and most >= 1 and limiter != part else "")
             raise SpecError(f"the {part} split has {size} rows, too few for one window ({why}); use "
-                            f"{join_or(fixes + [f'a larger {part} share', f'a longer series ({rows} rows now)'])}.")
+                            f"{join_or(fixes + [f'a larger {part} share', f'a longer series ({rows} rows now)'])}."
+                            + said)
     if len(train_starts) == 0:
         # Every part holds its horizon, so only the training part's lookback + horizon can be short (L > 1 here).
         fixes = ["a smaller lookback" + (" or horizon" if H > 1 else ""), "a larger train share",
