@@ -29,10 +29,13 @@ if is_local():
 else:
     st.caption("Your runs on this demo (kept in this browser's cookie). Tick rows to compare, open or delete them.")
 
-waiting = [j for j in manager.jobs(owner) if j.active and not exists(j.id, runs_dir())]
+# A run or a board not started yet (a search's job is no run: its trials are listed as each starts, and one in its
+# first trial was counted here as still to appear, beside its row: a learner's check)
+waiting = [j for j in manager.jobs(owner) if j.active and j.task and not exists(j.id, runs_dir())]
 if waiting:
-    st.caption(f"{len(waiting)} of your jobs are still {', '.join(sorted({j.status for j in waiting}))}; "
-               "they appear here once they start training.")
+    status = ", ".join(sorted({j.status for j in waiting}))
+    st.caption(f"1 of your jobs is still {status}; it appears here once it starts training." if len(waiting) == 1
+               else f"{len(waiting)} of your jobs are still {status}; they appear here once they start training.")
 
 if is_local() and runs and st.toggle("Only the runs started in this browser",
                                           **drafts.kept("runs-only-mine", default="value")):

@@ -7,11 +7,12 @@ from ui import search_views as views
 from ui.state import job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo.registry import SpecError
+from zoo.search import MEDIAN_STARTUP_TRIALS
 
 st.title("Hyperparameter search")
 st.caption("Optuna samples settings from the model's declarations; every trial trains a fresh model and is "
-           "recorded as a run. Poor trials are pruned after an epoch; workers on other machines can join the "
-           "same study through a shared storage.")
+           f"recorded as a run. Poor trials are pruned after an epoch, once {MEDIAN_STARTUP_TRIALS} have finished; "
+           "workers on other machines can join the same study through a shared storage.")
 
 drafts.restore(["search"])   # a reload: the set-up as the visitor left it (ui/drafts.py)
 manager, owner, runs = job_manager(), session_owner(), runs_dir()

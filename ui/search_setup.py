@@ -21,9 +21,9 @@ from ui.text import code
 from zoo import demo
 from zoo.data.images import IMAGE_DATASETS
 from zoo.registry import HParam, SpecError, get_task, list_models, refusal
-from zoo.search import (PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study, declared_settings,
-                        default_search_keys, default_storage, default_study_name, display_storage, fresh_study_name,
-                        load_study, objective_label, open_storage, study_names)
+from zoo.search import (MEDIAN_STARTUP_TRIALS, PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study,
+                        declared_settings, default_search_keys, default_storage, default_study_name, display_storage,
+                        fresh_study_name, load_study, objective_label, open_storage, study_names)
 from zoo.spec import ExperimentSpec, setting
 
 
@@ -276,8 +276,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                help="tpe: learns from earlier trials; random; grid: every combination (ranges "
                                     "are split into a few values)")
     pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner", options=PRUNERS),
-                              help="median: stop a trial whose epoch value is worse than the median of earlier "
-                                   "trials at that epoch; hyperband: successive halving")
+                              help=f"median: once {MEDIAN_STARTUP_TRIALS} trials have finished, stop a trial whose "
+                                   "epoch value is worse than the median of earlier trials at that epoch (none is "
+                                   "stopped before); hyperband: successive halving")
     storage = default_storage(runs_dir, session_owner())
     if is_local():   # the hosted demo keeps a visitor's studies in a journal of their own: no storage is typed there
         storage = row[3].text_input("Storage", **drafts.kept("search_storage", default="value"),

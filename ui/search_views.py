@@ -16,8 +16,9 @@ import streamlit as st
 from ui.state import fragment, is_local
 from ui.text import code, plain
 from zoo.registry import SpecError, refusal
-from zoo.search import (FIGURES, SearchConfig, best_spec, display_storage, few_trials_note, load_study, objective_label,
-                        open_storage, study_figures, study_summary, submit_search, trial_state, trials_frame)
+from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage, few_trials_note,
+                        load_study, objective_label, open_storage, study_figures, study_summary, submit_search,
+                        trial_state, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -108,7 +109,8 @@ def live_view(manager, target: dict, active: bool) -> None:
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
         cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: worse than the earlier "
-                                                        "trials at the same epoch")
+                                                        "trials at the same epoch (the median pruner stops none until "
+                                                        f"{MEDIAN_STARTUP_TRIALS} trials have finished)")
         cols[3].metric("Running", states["running"])
         best = summary["best_value"]
         cols[4].metric(f"Best {_objective(study)}", "-" if best is None else f"{best:.4f}",

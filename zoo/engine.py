@@ -319,10 +319,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
                "val_metric": val_metric, "lr": lr, "seconds": train_seconds,
                "samples_per_s": seen / max(train_seconds, 1e-9)}
         history.append(row)
-        if writer:
-            writer.append_metrics(row)
         monitored = val_loss if spec.monitor == "val_loss" else val_metric
         if not math.isfinite(val_loss):
+            if writer:
+                writer.append_metrics(row)
             status = "diverged"
             reason = f"the validation loss became {val_loss} after epoch {epoch}; lower the learning rate"
             emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
@@ -334,6 +334,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             best_state = _cpu_state(model)
             if writer:
                 writer.save_best(best_state, epoch=epoch, value=monitored)
+        # The row after the epoch's checkpoint: a row on disk means its best is kept. A second Ctrl-C right after
+        # the row, before best.pt, had kept epoch 0's weights (tests/test_cli.py's quit at once, now and then).
+        if writer:
+            writer.append_metrics(row)
         emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
               "patience": spec.patience, "improved": improved})
         if improved:

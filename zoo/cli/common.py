@@ -139,18 +139,28 @@ def parse_sets(model: str, assignments: list[str], task: str) -> dict:
     return params
 
 
+def data_arg(data: str) -> str:
+    """--data as a spec keeps it: a file named by a relative path, by its absolute one, so that the run's spec
+    (spec.json, leaderboard.json), its command and a later load work from any folder (a CLI user's check: spec.json
+    kept ../../data.csv, which load_run and the command then read from wherever they ran). A name is kept."""
+    from pathlib import Path
+
+    typed = Path(data)
+    return str(typed.resolve()) if not typed.is_absolute() and typed.is_file() else data
+
+
 def spec_from_args(args) -> ExperimentSpec:
     """The spec the flags describe: each given setting checked by its declaration, the rest defaults."""
     task = "series" if is_series_data(args.data) else "image"
     model = args.model or get_task(task).default_model
-    fields = dict(task=task, data=args.data, model=model, model_params=parse_sets(model, args.set, task))
+    fields = dict(task=task, data=data_arg(args.data), model=model, model_params=parse_sets(model, args.set, task))
     for h in settings():
         value = getattr(args, h.name, None)
         if value is None:
             continue
         if not h.serves(task):
             raise SpecError(f"{flag(h.name)} is for the {' and '.join(h.tasks)} task, and --data {args.data} makes "
-                            f"this a {task} run; leave it out.")
+                            f"this {'an' if task[0] in 'aeiou' else 'a'} {task} run; leave it out.")
         fields[h.name] = h.check(value)
     spec = ExperimentSpec(**fields)
     if getattr(args, "dry_run", False):

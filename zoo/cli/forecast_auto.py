@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import say_data_notes
+from zoo.cli.common import data_arg, say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -24,7 +24,7 @@ def add_arguments(p) -> None:
 
 
 def spec_from_args(args) -> LeaderboardSpec:
-    fields = {"data": args.data}
+    fields = {"data": data_arg(args.data)}
     for h in settings():
         value = getattr(args, h.name, None)
         if value is not None:
@@ -62,13 +62,17 @@ def run(args) -> dict:
     # and the board's own: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])
-    if not args.json:
+    from zoo.runs import reproduce_caveat
+
+    command, caveat = spec.cli_command(summary.get("plan")), reproduce_caveat(summary, leaderboard=True)
+    if args.json:   # on stderr, as `train` says it (with --json, forecast-auto said no command: a CLI user's check)
+        print(f"reproduce with: {command}", file=sys.stderr, flush=True)
+        if caveat:
+            print(f"note: {caveat}", file=sys.stderr, flush=True)
+    else:
         pick = summary.get("pick") or {}
         print(f"{summary['status']}: {summary.get('reason', '')}")
-        print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {spec.cli_command(summary.get('plan'))}")
-        from zoo.runs import reproduce_caveat
-
-        caveat = reproduce_caveat(summary, leaderboard=True)
+        print(f"run {summary['run_id']} in {summary['run_dir']}; reproduce with: {command}")
         if caveat:
             print(caveat)
         if pick:

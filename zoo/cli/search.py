@@ -9,8 +9,8 @@ import sys
 
 from zoo.cli.common import add_spec_arguments, spec_and_data, spec_from_args, windows_for_the_series
 from zoo.registry import SpecError
-from zoo.search import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space, default_search_keys,
-                        display_storage, run_search)
+from zoo.search import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space,
+                        default_search_keys, display_storage, run_search)
 from zoo.search.space import DEFAULT_TRAIN_KEYS, _key
 from zoo.spec import ExperimentSpec
 
@@ -44,7 +44,9 @@ def add_arguments(p) -> None:
     s.add_argument("--sampler-seed", type=int, default=None,
                    help="seed of the sampler (default: none, so parallel workers sample differently)")
     s.add_argument("--grid-points", type=int, default=3, help="grid sampler: values per numeric range")
-    s.add_argument("--pruner", default="median", choices=PRUNERS, help="median (default), none, or hyperband")
+    s.add_argument("--pruner", default="median", choices=PRUNERS,
+                   help=f"median (default: once {MEDIAN_STARTUP_TRIALS} trials have finished, stops a trial worse "
+                        "than their median at an epoch), none, or hyperband")
     s.add_argument("--objective", default="val_loss", choices=OBJECTIVES,
                    help="best validation loss (minimised) or val_metric: accuracy for images (maximised), "
                         "MAE for series (minimised)")
@@ -103,6 +105,8 @@ def _progress(config: SearchConfig):
     def printer(event: dict) -> None:
         kind = event["type"]
         if kind == "start":
+            if event.get("best") is not None and not best:   # a resumed study: its best, not this command's
+                best[:] = [event["best"]]
             print(f"study {event['study']} in {event['storage']}: {event['direction']} {event['objective']}",
                   file=sys.stderr, flush=True)
         elif kind == "trial_start":

@@ -28,16 +28,12 @@ def run(args) -> dict:
         print(f"warning: finished, but it learned nothing useful: {verdict.get('message', '')}. Likely cause: "
               f"{verdict.get('cause', '')}.", file=sys.stderr, flush=True)
     if result.run_dir is not None:
-        # As forecast-auto says it (train had said no command: a CLI user's check); a CSV by its absolute path,
-        # so that the command runs from any folder.
-        from pathlib import Path
-
+        # As forecast-auto says it (train had said no command: a CLI user's check); a CSV by its absolute path
+        # (common.data_arg), so that the command runs from any folder.
         from zoo.runs import load_run, reproduce_caveat
 
         run = load_run(result.run_dir)
-        typed = Path(spec.data)
-        command = run.command(data=str(typed.resolve()) if typed.is_file() and not typed.is_absolute() else None)
-        print(f"reproduce with: {command}", file=sys.stderr, flush=True)
+        print(f"reproduce with: {run.command()}", file=sys.stderr, flush=True)
         caveat = reproduce_caveat(run.result, leaderboard=False)
         if caveat:
             print(f"note: {caveat}", file=sys.stderr, flush=True)

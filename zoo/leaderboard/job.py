@@ -32,6 +32,10 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     started = time.perf_counter()   # the budget counts the reading too
     spec.validate()
     demo.check_budget(spec.budget)
+    if spec.device != "cpu":   # one this machine lacks: refused here, as `train` refuses it, not by every zoo model
+        from zoo.devices import resolve_device   # failing in turn while the board picks among the others
+
+        resolve_device(spec.device)
     sf = read_series(resolve_series_source(spec.data), target=spec.target, date_col=spec.date_col,
                      layout=spec.layout)   # bad data: refused
     # a series too short for it: refused, as bad data is, before a run directory is made (each refusal left

@@ -75,6 +75,8 @@ class SearchConfig:
             raise SpecError(f"timeout={self.timeout} must be a positive number of seconds.")
         if self.total_trials is not None and self.total_trials < 1:
             raise SpecError(f"total_trials={self.total_trials} must be at least 1.")
+        if self.sampler_seed is not None and not 0 <= self.sampler_seed <= 2**32 - 1:   # numpy's, raised in a trial
+            raise SpecError(f"sampler_seed={self.sampler_seed} is outside its range [0, {2**32 - 1}].")
         if self.grid_points < 2:
             raise SpecError(f"grid_points={self.grid_points} must be at least 2.")
         if self.space.model != self.spec.model or self.space.task != self.spec.task:
@@ -159,11 +161,17 @@ def make_sampler(name: str, space: SearchSpace, seed: int | None = None, grid_po
     return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
 
+# The median pruner prunes nothing until this many trials have finished (optuna's default): the medians of
+# fewer are noise. The page and the CLI say so (a learner's 8-trial study pruned none, under "Poor trials are
+# pruned after an epoch").
+MEDIAN_STARTUP_TRIALS = 5
+
+
 def make_pruner(name: str, epochs: int):
     if name == "median":
         # Prune a trial whose objective at an epoch is worse than the median of earlier trials at
-        # that epoch, once 5 trials have finished.
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+        # that epoch, once MEDIAN_STARTUP_TRIALS trials have finished.
+        return optuna.pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=0)
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs), reduction_factor=3)
     return optuna.pruners.NopPruner()
@@ -362,9 +370,12 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     # here, not as every trial's refusal
     demo.check_spec(config.spec, n_train=len(data.x_train))
     study = open_study(config)
+    before = study.get_trials(deepcopy=False)
+    done = [t.value for t in before if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
+    best = (max(done) if config.direction == "maximize" else min(done)) if done else None
     emit({"type": "start", "study": config.study_name, "storage": display_storage(config.storage_url),
           "direction": config.direction, "objective": config.objective, "n_trials": config.n_trials,
-          "timeout": config.timeout, "pid": os.getpid()})
+          "timeout": config.timeout, "pid": os.getpid(), "best": best})   # a resumed study's best so far
     mine: list[int] = []
     out_of_room: list[str] = []
 
@@ -385,6 +396,12 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     objective = make_objective(config, data, emit=emit, should_stop=should_stop)
     started = time.time()
     n_trials = config.n_trials if (config.n_trials or not config.timeout) else None
+    full = ""
+    if config.total_trials:   # MaxTrialsCallback is asked after a trial: a study already full ran one more
+        left = max(0, config.total_trials - len(before))
+        n_trials = left if n_trials is None else min(n_trials, left)
+        if not left:
+            full = f"the study has {len(before)} trial(s) already, total_trials {config.total_trials}: none was run"
     study.optimize(objective, n_trials=n_trials, timeout=config.timeout, callbacks=callbacks,
                    catch=(TrialFailed, SearchInterrupted, RuntimeError, FloatingPointError))
     from zoo.search.report import study_summary   # report reads studies made here
@@ -399,7 +416,7 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     summary.update(
         status="stopped" if stopped else "finished",
         reason=(f"stopped after {len(mine)} trial(s): {out_of_room[0]}" if out_of_room else
-                "stopped by request" if stopped else f"this worker ran {len(mine)} trial(s)"),
+                "stopped by request" if stopped else full or f"this worker ran {len(mine)} trial(s)"),
         storage=display_storage(config.storage_url), objective=config.objective,
         worker={"trials": len(mine), "states": worker_states, "numbers": sorted(mine), "host": socket.gethostname(),
                 "pid": os.getpid(), "seconds": round(time.time() - started, 3)})
