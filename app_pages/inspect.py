@@ -59,10 +59,12 @@ try:
         # The box's declared default is the run it shows, not the newest: a browser that has not yet kept the value
         # this run sets (a click soon after the page loads) builds the box from its default and sends that back, and
         # a run opened by its address became the newest run at the first click (1 in 14 under load, none since).
+        # The address names a run once the visitor picks one (or came by its link), not at every load: the URL
+        # written by the page itself was a browser history entry of its own, so Back stayed on Inspect or opened
+        # the page before with this run's ?run= (a learner's check).
         run_id = st.selectbox("Run", ids, index=ids.index(st.session_state["inspect-run"]), key="inspect-run",
-                              format_func=lambda i: views.run_label(by_id[i]))
-        if st.query_params.get("run") != run_id:
-            st.query_params["run"] = run_id
+                              format_func=lambda i: views.run_label(by_id[i]), on_change=views.name_run_in_url,
+                              args=("inspect-run",))
         subject = views.subject_from_run(by_id[run_id])
     else:
         st.query_params.pop("run", None)

@@ -137,3 +137,30 @@ def test_the_grad_cam_method_comes_back_with_the_cnn_after_an_mlp(app_server, fi
     choose(page, "inspect-run", finished_run.run_id)
     main.get_by_text("Grad-CAM++ at features.3").wait_for()
     no_exception(page)
+
+
+def test_back_from_inspect_returns_to_the_page_before_as_it_was(app_server, finished_run, page):
+    """Inspect wrote its run into the address at every load, a browser history entry of its own: Back stayed on
+    Inspect, or opened the Train page with that run's ?run= (a learner's check). The address names a run once the
+    visitor picks one, and one Back leaves."""
+    from tests.browser import choose, open_train
+
+    run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu", limit_train=256),
+                   runs_dir=app_server.runs_dir)   # the newest run: what Inspect opens
+    open_train(page, app_server.url)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_role("link", name="Inspect", exact=True).click()
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_text("model unchanged").wait_for(timeout=60_000)   # the newest run's summary: the page ran whole
+    wait_for_app(page)
+    assert page.evaluate("() => location.pathname + location.search") == "/inspect"
+    page.go_back()
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert page.evaluate("() => location.pathname + location.search") == "/train"
+    assert not page.locator(".st-key-run-status").count()   # no run opened beside the form
+    page.go_forward()
+    main.get_by_text("model unchanged").wait_for(timeout=60_000)
+    choose(page, "inspect-run", finished_run.run_id)   # the newest is the mlp
+    page.wait_for_function("id => location.search === `?run=${id}`", arg=finished_run.run_id)   # a pick: a link
+    no_exception(page)

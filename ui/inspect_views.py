@@ -106,6 +106,11 @@ def _session_model(key: str, build):
     return held[1]
 
 
+def name_run_in_url(key: str) -> None:
+    """The run picked in the box `key`, in the page's address (a link to it): on a pick, not at every load."""
+    st.query_params["run"] = st.session_state[key]
+
+
 def subject_from_run(run) -> Subject:
     from zoo.explain import run_model
     from zoo.forecast_io import display_name
