@@ -313,6 +313,7 @@ def test_runs_dir_comes_from_the_environment_unless_the_flag_says_otherwise(tmp_
 
 BAD_INPUTS = [
     (("train", "--model", "resnet"), "unknown model"),
+    (("train", "--model", "mpl"), "unknown model 'mpl'; did you mean 'mlp'? choose one of"),
     (("train", "--model", "mlp", "--set", "depth=99"), "outside its range"),
     (("train", "--model", "mlp", "--set", "colour=red"), "has no hyperparameter"),
     (("train", "--model", "mlp", "--set", "depth"), "KEY=VALUE"),
@@ -324,6 +325,7 @@ BAD_INPUTS = [
     (("train", "--lr", "0"), "error: --lr 0.0 must be a positive number"),
     (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
+    (("train", "--lr", "inf"), "is not a finite number; give a finite number such as 0.002"),
     (("forecast-auto", "--data", "ETTh1", "--test-share", "0.9"), "error: --test-share 0.9 must be in (0, 0.9)"),
     (("train", "--epochs=0"), "error: --epochs 0 must be at least 1"),
     # ...and as typed where it was not a flag (a review: "--optimizer 'foo'" for --fix optimizer=foo)

@@ -97,6 +97,12 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     assert result.reason.endswith(f" (epoch {later['epoch']}'s val loss {later['val_loss']:.4g} beat epoch 1's "
                                   f"{result.history[0]['val_loss']:.4g} by no more than the min delta, so epoch 1's "
                                   "weights are kept)")
+    # Without a min delta, no "by more than 0" (a forecast user's check): steps of 1e-30 leave every weight as it
+    # is, so the validation loss repeats and the run stops after epoch 2.
+    frozen = run_experiment(spec.replace(min_delta=0.0, epochs=5, patience=1, optimizer="sgd", momentum=0.0,
+                                         lr=1e-30), runs_dir=runs_dir, data=sample)
+    assert frozen.status == "early_stopped" and frozen.epochs_run == 2, (frozen.status, frozen.history)
+    assert frozen.reason == "val loss did not improve for 1 epoch; best was epoch 1"
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key

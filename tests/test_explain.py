@@ -212,6 +212,15 @@ def test_gradcam_cli_bad_input_is_one_error_line(trained, tmp_path, capsys, args
     assert not (tmp_path / "x.png").exists()
 
 
+def test_gradcam_cli_given_a_folder_to_write_says_to_name_a_file(trained, tmp_path, capsys):
+    """--out a folder said only "cannot write the output: [Errno 21] Is a directory" (a CLI user's check)."""
+    code = main(["gradcam", "--run", str(trained.run_dir), "--index", "0", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0] == (f"error: cannot write {tmp_path} (Is a directory); give a file name (a .png for --out, a .npz "
+                      "for --npz), not a folder.")
+
+
 def test_gradcam_cli_missing_run_and_non_conv_model_in_a_real_process(tmp_path):
     """Exit 2, one `error:` line, no traceback, from `python -m zoo` itself."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

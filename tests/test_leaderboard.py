@@ -420,11 +420,18 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
             "the median of the best 3") in " ".join(summary["notes"]), summary["notes"]
     assert all(r["val_mase"] is not None for r in rows if r["status"] == "done")
     # ...and says first that no model of the zoo was ranked: a finished board read as a clean finish (a fault check)
-    assert summary["notes"][0].startswith("none of the zoo's models fit in the 0.01 s budget: the baselines and the "
-                                          "classical models took "), summary["notes"]
+    # naming the kinds that ranked: "the classical models took 0.0 s" where none had (a CLI user's check)
+    kinds = "the baselines and the classical models" if any(
+        r["kind"] == "classical" and r["status"] == "done" for r in rows) else "the baselines"
+    assert summary["notes"][0].startswith(f"none of the zoo's models fit in the 0.01 s budget: {kinds} took "), \
+        summary["notes"]
     from zoo.leaderboard.board import _no_zoo_model_note
 
     assert _no_zoo_model_note([dict(r, status="done") if r["name"] == "linear" else r for r in rows], 0.01) == ""
+    with_classical = [dict(r, status="done", seconds=1.0) if r["kind"] == "classical" else r for r in rows]
+    assert ": the baselines and the classical models took " in _no_zoo_model_note(with_classical, 0.01)
+    no_classical = [dict(r, status="skipped") if r["kind"] == "classical" else r for r in rows]
+    assert ": the baselines took " in _no_zoo_model_note(no_classical, 0.01)
 
 
 class RowsCostSeconds:

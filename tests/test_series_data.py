@@ -624,6 +624,20 @@ def test_a_numeric_year_column_is_the_time_index(name):
     assert read_series(raw, date_col=name).frame.index.equals(sf.frame.index)
 
 
+@pytest.mark.parametrize("name, first", [("id", 1), ("ID", 0), ("index", 0), ("row", 1)])
+def test_a_first_column_that_counts_the_rows_is_not_an_input(name, first):
+    """A database export's "id" (1, 2, 3, ...) was offered as an input in multivariate mode (a forecast user's
+    check), as pandas' unnamed index column is dropped; an id that does not count the rows is a column as any."""
+    days = pd.date_range("2023-01-01", periods=60, freq="D")
+    ids = np.arange(first, first + 60)
+    sf = read_series(_csv(pd.DataFrame({name: ids, "date": days.strftime("%Y-%m-%d"), "revenue": _cycle(60, 7)})))
+    assert sf.columns == ["revenue"]
+    assert f"column {name!r} counts rows ({first}, {first + 1}, {first + 2}, ...) and was dropped." in sf.notes
+    shuffled = read_series(_csv(pd.DataFrame({name: ids[::-1], "date": days.strftime("%Y-%m-%d"),
+                                              "revenue": _cycle(60, 7)})))
+    assert shuffled.columns == [name, "revenue"]
+
+
 @pytest.mark.parametrize("values", [
     np.arange(1500, 1600) * 2.0,                 # steps of 2: counts, not years
     np.arange(1, 101, dtype=float),              # a row counter, not years

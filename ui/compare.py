@@ -104,7 +104,8 @@ def board_fields(run) -> dict:
     for name, value in scores.items():
         if value is not None:
             # coverage in points, as the board shows it (0.868 here beside 86.8% there: a forecast user's check)
-            fields[name] = f"{100 * float(value):.1f}%" if "cover" in name else round(float(value), 3)
+            # and a MASE to three decimals as text, as the board shows it (0.75 beside its 0.750: a forecast user's)
+            fields[name] = f"{100 * float(value):.1f}%" if "cover" in name else f"{float(value):.3f}"
     return fields
 
 

@@ -345,7 +345,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         if stop_early:
             status = "early_stopped"
             epochs = f"{spec.patience} epoch{'s' if spec.patience != 1 else ''}"
-            reason = (f"{task.label(spec.monitor)} did not improve by more than {spec.min_delta:g} for {epochs}; "
+            by = f" by more than {spec.min_delta:g}" if spec.min_delta else ""   # "by more than 0": a forecast user
+            reason = (f"{task.label(spec.monitor)} did not improve{by} for {epochs}; "
                       f"best was epoch {stopper.best_epoch}")
             reason += _within_min_delta(history, spec, stopper)
             break

@@ -209,6 +209,11 @@ class HParam:
 
     def wrong_kind(self, value) -> SpecError:
         what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(self.kind, "text")
+        try:   # "inf is not a number" read as wrong: it is one, and not a finite one (a CLI user's check)
+            if self.kind == "float" and not isinstance(value, bool) and not math.isfinite(float(value)):
+                what = "a finite number"
+        except (TypeError, ValueError, OverflowError):
+            pass
         return SpecError(f"{self.name}={value!r} is not {what}; give {what} such as {self.default!r}.")
 
     def as_dict(self) -> dict:
@@ -453,7 +458,12 @@ def get_model(name: str, task: str | None = None) -> ModelEntry:
     _load_models()
     entry = _REGISTRY.get(name)
     if entry is None:
-        raise SpecError(f"unknown model {name!r}; choose one of {', '.join(list_models(task))}.")
+        import difflib
+
+        known = list_models(task)
+        close = difflib.get_close_matches(str(name).lower(), known, n=1)   # "mpl": mlp (a CLI user's check)
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        raise SpecError(f"unknown model {name!r}; {guess}choose one of {', '.join(known)}.")
     if task is not None and task not in entry.tasks:
         raise SpecError(f"model {name!r} does not fit the {task} task; choose one of {', '.join(list_models(task))}.")
     return entry

@@ -48,8 +48,11 @@ def run(args) -> dict:
                 np.savez(fh, input=result.input.astype(np.float32), cam=result.cam.astype(np.float32),
                          target=np.int64(-1 if result.target is None else result.target),
                          layer=np.str_(result.layer), method=np.str_(result.method), index=np.int64(result.index))
-    except OSError as exc:
-        raise SpecError(f"cannot write the output: {exc}") from None
+    except OSError as exc:   # with what to do (a folder given for --out said only "[Errno 21] Is a directory")
+        where = exc.filename or args.out
+        fix = ("give a file name (a .png for --out, a .npz for --npz), not a folder" if Path(where).is_dir() else
+               "give a path in a folder you can write to")
+        raise SpecError(f"cannot write {where} ({exc.strerror or type(exc).__name__}); {fix}.") from None
     names = result.class_names
     summary = {
         "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,

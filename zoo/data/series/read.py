@@ -26,7 +26,9 @@ from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _de
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
 
-_INDEX_NAMES = {"", "unnamed: 0", "index"}
+# A first column of these names that counts the rows (0 or 1, 2, 3, ...) is a row number, not data: pandas' unnamed
+# index, and the ids of a database export (an "id" column had been offered as an input: a forecast user's check).
+_INDEX_NAMES = {"", "unnamed: 0", "index", "id", "row", "row_id", "rowid", "#"}
 
 
 def read_series(source, *, target: str | None = None, date_col: str | None = None, layout: str = "long",
@@ -308,7 +310,8 @@ def _drop_row_counter(table: _Table, notes: list[str]) -> None:
         v = table.numeric[first_col]
         if np.array_equal(v, np.arange(len(v))) or np.array_equal(v, np.arange(1, len(v) + 1)):
             del table.numeric[first_col]
-            notes.append(f"column {first_col!r} counts rows (0, 1, 2, ...) and was dropped.")
+            notes.append(f"column {first_col!r} counts rows ({v[0]:.0f}, {v[0] + 1:.0f}, {v[0] + 2:.0f}, ...) and was "
+                         "dropped.")
 
 
 def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
