@@ -20,14 +20,20 @@ from zoo.runs import is_run_id, open_run  # noqa: E402
 
 # ---------------------------------------------------------------- what to inspect
 url_run = st.query_params.get("run")
+# An address arrived at (a link, Back, Forward) opens its run and says what is wrong with it, once; a rerun of the
+# same address (a tab, a setting) leaves the box as the visitor set it (the page no longer writes the address on
+# load: ui/inspect_views.name_run_in_url).
+arrived = url_run != st.session_state.get("inspect-url-run")
+st.session_state["inspect-url-run"] = url_run
 if url_run and not is_run_id(url_run):   # the URL is input like any other: no path is built from it unchecked
-    st.error(f"{url_run[:80]!r} is not a run id; pick a run below.", icon=":material/error:")
+    if arrived:
+        st.error(f"{url_run[:80]!r} is not a run id; pick a run below.", icon=":material/error:")
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
 first_draw = "inspect-source" not in st.session_state
 # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
 drafts.restore(["inspect", "inspect-tabs"])
-if first_draw and url_run:
+if (first_draw or arrived) and url_run:
     st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
 elif "inspect-source" not in st.session_state:
     st.session_state["inspect-source"] = "Saved run" if mine else "New model"
@@ -43,8 +49,10 @@ try:
         if shared is not None and shared.has_checkpoint and url_run not in [r.run_id for r in runs]:
             runs.insert(0, shared)   # a shared link opens its run (another visitor's too: looking changes nothing)
         if url_run and shared is None:
-            st.error(f"There is no run `{url_run}` in {runs_dir_shown()}; pick another one.", icon=":material/search_off:")
-        elif url_run and not shared.has_checkpoint:
+            if arrived:
+                st.error(f"There is no run `{url_run}` in {runs_dir_shown()}; pick another one.",
+                         icon=":material/search_off:")
+        elif url_run and not shared.has_checkpoint and arrived:
             st.warning(f"Run `{url_run}` has no checkpoint yet: it appears here once it has saved its first "
                        "best weights.", icon=":material/hourglass_top:")
         if not runs:
@@ -53,7 +61,7 @@ try:
             st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
             st.stop()
         ids = [r.run_id for r in runs]
-        if st.session_state.get("inspect-run") not in ids:
+        if st.session_state.get("inspect-run") not in ids or (arrived and url_run in ids):
             st.session_state["inspect-run"] = url_run if url_run in ids else ids[0]
         by_id = {r.run_id: r for r in runs}
         # The box's declared default is the run it shows, not the newest: a browser that has not yet kept the value

@@ -11,8 +11,9 @@ from zoo.search import MEDIAN_STARTUP_TRIALS
 
 st.title("Hyperparameter search")
 st.caption("Optuna samples settings from the model's declarations; every trial trains a fresh model and is "
-           f"recorded as a run. Poor trials are pruned after an epoch, once {MEDIAN_STARTUP_TRIALS} have finished; "
-           "workers on other machines can join the same study through a shared storage.")
+           f"recorded as a run. With the median pruner (the default), a poor trial is stopped after an epoch once "
+           f"{MEDIAN_STARTUP_TRIALS} trials have finished; workers on other machines can join the same study through a "
+           "shared storage.")
 
 drafts.restore(["search"])   # a reload: the set-up as the visitor left it (ui/drafts.py)
 manager, owner, runs = job_manager(), session_owner(), runs_dir()

@@ -81,13 +81,16 @@ def equal_accuracy(kept: dict, peer: str) -> dict | None:
     if pick is None or theirs is None or not np.isfinite(theirs["test"].at_origins).all():
         return None
     actual, scale = kept["scorer"].test_actual, kept["scorer"].test_scale
-    loss = np.abs(actual - pick["test"]).mean(axis=1) - np.abs(actual - theirs["test"].at_origins).mean(axis=1)
+    # nanmean: an actual filled in (not in the file) is NaN there and scored by no one (zoo/leaderboard/scoring.py)
+    loss = np.nanmean(np.abs(actual - pick["test"]), axis=1) - np.nanmean(np.abs(actual - theirs["test"].at_origins),
+                                                                         axis=1)
+    loss = loss[np.isfinite(loss)]   # an origin whose every step was filled in
     H = actual.shape[1]
     fit = sm.OLS(loss, np.ones(len(loss))).fit(cov_type="HAC", cov_kwds={"maxlags": H - 1}, use_t=True)
-    ratio = np.abs(actual - pick["test"]).mean() / np.abs(actual - theirs["test"].at_origins).mean()
+    ratio = np.nanmean(np.abs(actual - pick["test"])) / np.nanmean(np.abs(actual - theirs["test"].at_origins))
     return {"ratio": float(ratio), "p": float(fit.pvalues[0]), "origins": len(loss),
-            "pick_mase": float(np.abs(actual - pick["test"]).mean() / scale),
-            "peer_mase": float(np.abs(actual - theirs["test"].at_origins).mean() / scale)}
+            "pick_mase": float(np.nanmean(np.abs(actual - pick["test"])) / scale),
+            "peer_mase": float(np.nanmean(np.abs(actual - theirs["test"].at_origins)) / scale)}
 
 
 def accuracy_table(results: list[dict]) -> tuple[list[str], list[str]]:

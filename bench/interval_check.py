@@ -48,7 +48,8 @@ def main() -> int:
         sf = read_series(str(DATA / file))
         y = sf.frame[sf.target].to_numpy(float)
         plan = make_plan(y, sf.freq, horizon=horizon, season=season)
-        scorer, board = Scorer(y, plan), Board(sf=sf, y=y, plan=plan, data=str(DATA / file))
+        scorer = Scorer(y, plan, actual=sf.actual_target())   # the file's own values scored, as a board does
+        board = Board(sf=sf, y=y, plan=plan, data=str(DATA / file))
         fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
         last = fold_of == fold_of.max()
         try:

@@ -334,7 +334,7 @@ def fold_maes(val: np.ndarray, kept: dict) -> np.ndarray:
     """A candidate's validation MAE in each fold."""
     plan, scorer = kept["plan"], kept["scorer"]
     fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
-    return np.array([np.mean(np.abs(scorer.val_actual[fold_of == k] - val[fold_of == k]))
+    return np.array([np.nanmean(np.abs(scorer.val_actual[fold_of == k] - val[fold_of == k]))   # NaN: filled in
                      for k in range(len(plan.folds)) if (fold_of == k).any()])
 
 

@@ -145,8 +145,8 @@ def test_back_from_inspect_returns_to_the_page_before_as_it_was(app_server, fini
     visitor picks one, and one Back leaves."""
     from tests.browser import choose, open_train
 
-    run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu", limit_train=256),
-                   runs_dir=app_server.runs_dir)   # the newest run: what Inspect opens
+    mlp = run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, seed=0, device="cpu",
+                                        limit_train=256), runs_dir=app_server.runs_dir)   # the newest: Inspect opens it
     open_train(page, app_server.url)
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_role("link", name="Inspect", exact=True).click()
@@ -163,4 +163,11 @@ def test_back_from_inspect_returns_to_the_page_before_as_it_was(app_server, fini
     main.get_by_text("model unchanged").wait_for(timeout=60_000)
     choose(page, "inspect-run", finished_run.run_id)   # the newest is the mlp
     page.wait_for_function("id => location.search === `?run=${id}`", arg=finished_run.run_id)   # a pick: a link
+    choose(page, "inspect-run", mlp.run_id)
+    page.wait_for_function("id => location.search === `?run=${id}`", arg=mlp.run_id)
+    # Back to the run picked before: its address and the box agree (the box had kept the later pick)
+    page.go_back()
+    page.wait_for_function("id => location.search === `?run=${id}`", arg=finished_run.run_id)
+    page.wait_for_function("id => (document.querySelector('.st-key-inspect-run input')?.value || '').startsWith(id)",
+                           arg=finished_run.run_id)
     no_exception(page)

@@ -465,6 +465,18 @@ def test_a_gap_in_the_test_part_is_not_scored_as_actuals(tmp_path):
         mae = float((real["predicted"] - real["actual"]).abs().mean())
         scored = out["metrics"]["mae"] if command[0] == "train" else out["pick"]["test_mae"]
         assert scored == pytest.approx(mae, rel=1e-4)
+        # the coverage the issue was seen in, of the real actuals alone (a run's backtest.csv holds every window)
+        inside = ((real["actual"] >= real["lower_80"]) & (real["actual"] <= real["upper_80"])).mean()
+        assert out["coverage"]["80"] == pytest.approx(inside, abs=1e-3 if command[0] == "train" else 0.02)
+    # a gap in the validation part: left out of the intervals' calibration, said, and the intervals still given
+    kept = ~((days >= "2024-08-01") & (days < "2024-08-04"))   # validation: the 10% before the last 20%
+    pd.DataFrame({"day": days[kept].strftime("%Y-%m-%d"), "value": np.round(values[kept], 3)}).to_csv(path, index=False)
+    proc = zoo_main("train", "--model", "linear", "--epochs", "2", "--lookback", "14", "--horizon", "7", "--data",
+                    str(path), "--json", "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    out = last_json(proc)
+    assert any("3 of the validation's" in n for n in out["notes"]), out["notes"]
+    assert out["coverage"]["80"] is not None and out["coverage"]["95"] is not None
 
 
 def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):
@@ -507,6 +519,7 @@ def test_a_refused_command_leaves_no_run_behind(tmp_path):
     # picked among the rest (exit 0); a sampler seed numpy refuses failed inside the first trial (exit 1, a
     # traceback). Both are refused as bad input (CLI users' checks).
     for command, said in ((("forecast-auto", "--models", "linear", "--device", "tpu"), "is not a device name"),
+                          (("forecast-auto", "--models", "linear", "--device", "cuda:99"), "device 'cuda:99' "),
                           (("search", "--model", "mlp", "--sampler-seed", "-3"), "--sampler-seed -3 is outside")):
         proc = zoo_main(*command, "--data", str(path), "--runs-dir", str(tmp_path / "r"))
         assert proc.returncode == 2 and said in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from zoo.data.series import SeriesFrame, make_windows, read_series
+from zoo.forecast.scores import calibration_count, interval_left_out
 from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, conformal_is_exact, detect_period,
                           evaluate_forecast, fit_linear, interval_coverage, linear, metrics, min_calibration_windows,
                           naive, seasonal_naive, window_mean)
@@ -89,6 +90,15 @@ def test_actuals_filled_in_are_left_out_of_every_score():
     per_step = conformal_intervals(residuals, (0.8,))[0.8]
     for step in range(3):
         assert per_step[step] == conformal_intervals((y - p)[real[:, step], step], (0.8,))[0.8][0]
+    # A level is given where every step has enough real residuals for it, else not at all (one step short had left
+    # a band with one empty step, and a note judging the level by every window: a review)
+    nineteen = np.where(np.arange(19)[:, None] == 3, np.nan, rng.normal(size=(19, 3)) * [1, 1, 1])
+    nineteen[3, [0, 2]] = 1.0   # step 1 alone lacks one: 18 real residuals there
+    assert calibration_count(nineteen) == 18
+    bands = conformal_intervals(nineteen, (0.8, 0.95))
+    assert np.isfinite(bands[0.8]).all() and np.isnan(bands[0.95]).all()
+    assert interval_left_out(0.95, calibration_count(nineteen), 3).startswith(
+        "the 95% interval is left out: calibrating it needs at least 19 validation windows and there are 18")
     none = metrics(np.full((2, 3), np.nan), p[:2], y_true_norm=yn[:2], y_pred_norm=pn[:2], train_target=train)
     assert none["mae"] is None and "filled in" in none.notes[0]
     assert math.isnan(interval_coverage(np.full((2, 3), np.nan), p[:2], width))

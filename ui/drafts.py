@@ -63,9 +63,10 @@ FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visit
          "inspect-tabs": ("inspect-summary-", "inspect-module", "inspect-init-", "inspect-dropout-", "inspect-hook-",
                           "inspect-cam-", "inspect-sal-")}
 # Forms kept once per visitor, not per address: a view's switches, not a set-up beside a run (the Inspect page
-# has a run in every address, and a draft per run viewed pushed the visitor's Train forms beside runs out of
-# MAX_RUN_DRAFTS); and the leaderboard's budget, no setting of a training run: kept beside one's address, an old
-# 150 came back over the 30 the visitor had set since, and Train again took it to the page's own (a browser check).
+# names a run in its address once one is picked, and a draft per run viewed pushed the visitor's Train forms
+# beside runs out of MAX_RUN_DRAFTS); and the leaderboard's budget, no setting of a training run: kept beside
+# one's address, an old 150 came back over the 30 the visitor had set since, and Train again took it to the
+# page's own (a browser check).
 WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save

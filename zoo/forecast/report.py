@@ -13,8 +13,8 @@ import pandas as pd
 from zoo.data.series import WindowedSeries
 
 from zoo.forecast.baselines import BASELINES, STREAM_ROWS, baseline_prediction, detect_period
-from zoo.forecast.scores import (LEVELS, conformal_intervals, filled_actuals_note, interval_coverage,
-                                 interval_left_out, metrics, min_calibration_windows)
+from zoo.forecast.scores import (LEVELS, calibration_count, conformal_intervals, filled_actuals_note,
+                                 interval_coverage, interval_left_out, metrics, min_calibration_windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     coverage = {lv: interval_coverage(test_true, test_pred, q, scale=s_test) if np.isfinite(q).all()
                 else float("nan") for lv, q in quantiles.items()}
     halfwidths = {lv: q * float(s_last[0]) for lv, q in quantiles.items()}
-    n_val = len(ws.y_val)
+    n_val = calibration_count(val_true)   # every window, but for filled-in actuals at a step (scores.py)
     notes += [note for lv in LEVELS if (note := interval_left_out(lv, n_val, H))]
 
     kept_bands = {lv: q[None, :] * s_test[keep, None] for lv, q in quantiles.items()}

@@ -121,16 +121,19 @@ def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | 
     (SeriesFrame.filled); None when none were."""
     if filled is None:
         return None
-    val_rows, test_rows = ((int(s[0]), int(s[-1]) + int(horizon)) if len(s) else (0, 0)
-                           for s in (val_starts, test_starts))
-    counts = [int(np.count_nonzero(filled[max(0, a):max(0, b)])) for a, b in (val_rows, test_rows)]
-    if not any(counts):
+    counted = []
+    for starts in (val_starts, test_starts):   # the rows their windows forecast (a board's origins are a sample)
+        rows = np.zeros(len(filled), bool)
+        for step in range(int(horizon)):
+            rows[np.asarray(starts, np.int64)[np.asarray(starts) + step < len(filled)] + step] = True
+        counted.append((int(np.count_nonzero(filled & rows)), int(np.count_nonzero(rows))))
+    if not any(n for n, _ in counted):
         return None
-    parts = [f"{n:,} of the {part}'s {b - a:,}" for n, part, (a, b) in zip(counts, ("validation", "test"),
-                                                                          (val_rows, test_rows)) if n]
-    return (" and ".join(parts) + " target values were not in the file (filled in by interpolation), so the scores "
-            "leave them out: the metrics, the intervals' calibration and coverage, and backtest.csv's actual column "
-            "(empty there); the models still learn from and forecast past the filled values.")
+    parts = [f"{n:,} of the {part}'s {rows:,}" for (n, rows), part in zip(counted, ("validation", "test")) if n]
+    return (" and ".join(parts) + " target values forecast were not in the file (filled in by interpolation), so the "
+            "forecasts' scores leave them out: the metrics, the intervals' calibration and coverage, and "
+            "backtest.csv's actual column (empty there). The models still learn from them, and the training curves' "
+            "validation loss still counts them.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,9 +167,20 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     out = {}
     for level in levels:
         k = np.ceil((counts + 1) * float(level) - 1e-9).astype(np.int64)
-        exact = k <= counts   # conformal_is_exact, per step
-        out[float(level)] = np.where(exact, ordered[np.clip(k - 1, 0, n - 1), np.arange(ordered.shape[1])], np.nan)
+        if not (k <= counts).all():   # conformal_is_exact at every step (its fewest: calibration_count), or no band
+            out[float(level)] = np.full(ordered.shape[1], np.nan)
+            continue
+        out[float(level)] = ordered[k - 1, np.arange(ordered.shape[1])]
     return out
+
+
+def calibration_count(actual) -> int:
+    """The calibration windows an interval has at its step with the fewest real actuals (NaN: filled in, left
+    out by conformal_intervals): what `interval_left_out` judges a level by."""
+    actual = np.asarray(actual)
+    if actual.ndim == 1:
+        actual = actual[:, None]
+    return int(np.isfinite(actual).sum(axis=0).min()) if actual.size else 0
 
 
 def interval_left_out(level: float, n_calibration: int, horizon: int, calibrated_on: str = "validation windows",

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from zoo.forecast.scores import filled_actuals_note, interval_left_out
+from zoo.forecast.scores import calibration_count, filled_actuals_note, interval_left_out
 from zoo.leaderboard.candidates import BASELINE_NAMES, Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
@@ -555,7 +555,7 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: di
            "metrics": {"mase": pick.get("test_mase"), "mae": pick.get("test_mae"), "smape": pick.get("test_smape")}}
     # too few origins, as a single model's report says it: forecast.csv's empty 95% columns had no word (a CLI check)
     out["interval_notes"] = [note for lv in quantiles if (note := interval_left_out(
-        lv, len(plan.val_origins), H, calibrated_on="validation origins", more=()))]
+        lv, calibration_count(scorer.val_actual), H, calibrated_on="validation origins", more=()))]
     if model_out is not None:
         out["pick"]["spec"] = model_out.spec.to_dict()
         out["shape"] = DataShape(task="series", lookback=plan.lookback, n_features=1, horizon=H).to_dict()

@@ -88,8 +88,10 @@ class Scorer:
             for level, q in quantiles.items():
                 # No interval at this level (NaN half-widths: too few validation origins to calibrate
                 # it, see conformal_intervals) is no coverage, not a coverage of 0%.
-                out[f"coverage_{int(round(level * 100))}"] = interval_coverage(
-                    self.test_actual, test_pred, q, scale=self.test_spread) if finite(q) else None
+                covered = interval_coverage(self.test_actual, test_pred, q, scale=self.test_spread) if finite(q) \
+                    else None   # and none where every test actual was filled in (NaN is no JSON)
+                pct = int(round(level * 100))
+                out[f"coverage_{pct}"] = covered if covered is None or np.isfinite(covered) else None
         return out
 
     def quantiles(self, val_pred: np.ndarray) -> dict:

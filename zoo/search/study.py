@@ -401,7 +401,8 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
         left = max(0, config.total_trials - len(before))
         n_trials = left if n_trials is None else min(n_trials, left)
         if not left:
-            full = f"the study has {len(before)} trial(s) already, total_trials {config.total_trials}: none was run"
+            full = (f"the study has {len(before)} trial(s) already, as many as its total of {config.total_trials} "
+                    "allows: none was run")
     study.optimize(objective, n_trials=n_trials, timeout=config.timeout, callbacks=callbacks,
                    catch=(TrialFailed, SearchInterrupted, RuntimeError, FloatingPointError))
     from zoo.search.report import study_summary   # report reads studies made here

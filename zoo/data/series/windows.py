@@ -116,7 +116,8 @@ class WindowedSeries:
         """The split's true targets (N, H) on the original scale, read from the series in float64: a
         read-only view of the series (window i is rows start_i .. start_i + H - 1), no copy, which
         for a 200,000-window test split saves 38 MB (BENCHMARKS.md, "Long series"). NaN where the
-        target was filled in (SeriesFrame.actual_target): the scores leave those out."""
+        target was filled in (SeriesFrame.actual_target, a copy of the column then): the scores leave
+        those out."""
         _, _, starts = self.split(name)
         y = self.sf.actual_target()
         if len(starts) == 0:
