@@ -1128,3 +1128,17 @@ def test_the_target_list_names_the_readers_own_target_once_unless_another_date_c
     next(s for s in at.selectbox if s.key.startswith("forecast-date-")).set_value("temperature").run()
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     assert "load" in target.options
+
+
+def test_the_forecast_charts_history_breaks_where_values_were_filled_in(tmp_path):
+    """The backtest drew a gap in the file as a break, the forecast chart's history as an ordinary line through
+    the interpolated values (a browser check): both draw the file's own values."""
+    from ui.series_results import history_of
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    kept = ~((days >= "2024-04-10") & (days < "2024-04-15"))
+    path = tmp_path / "gap.csv"
+    pd.DataFrame({"day": days[kept].strftime("%Y-%m-%d"), "v": np.arange(120.0)[kept]}).to_csv(path, index=False)
+    history = history_of(str(path), None, None, 0.0, 40)
+    assert len(history) == 40 and history.index[-1] == days[-1]
+    assert list(history.index[history.isna()]) == list(pd.date_range("2024-04-10", "2024-04-14"))

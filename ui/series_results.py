@@ -45,12 +45,13 @@ def history_rows(horizon: int, lookback: int) -> int:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def history_of(data: str, target, date_col, stamp: float, rows: int) -> pd.Series | None:
-    """The last `rows` values of the target the run was trained on (None when the file is gone)."""
+    """The last `rows` values of the target the run was trained on (None when the file is gone): the file's own,
+    a value filled in being a break in the line, as in the backtest (SeriesFrame.actual_target)."""
     try:
         sf = read_series(resolve_series_source(data), target=target, date_col=date_col)
     except (SpecError, OSError):
         return None
-    return sf.frame[sf.target].iloc[-rows:]
+    return pd.Series(sf.actual_target(), index=sf.frame.index, name=sf.target).iloc[-rows:]
 
 
 def _data_stamp(data: str) -> float:
