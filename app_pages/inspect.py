@@ -21,8 +21,9 @@ from zoo.runs import is_run_id, open_run  # noqa: E402
 # ---------------------------------------------------------------- what to inspect
 url_run = st.query_params.get("run")
 # An address arrived at (a link, Back, Forward) opens its run and says what is wrong with it, once; a rerun of the
-# same address (a tab, a setting) leaves the box as the visitor set it (the page no longer writes the address on
-# load: ui/inspect_views.name_run_in_url).
+# same address (a tab, a setting) leaves the box as the visitor set it. The page writes the address only on a pick
+# (ui/inspect_views.name_run_in_url): a write at every load was a browser history entry of its own, so Back stayed
+# on Inspect or opened the page before with this run's ?run= (a learner's check).
 arrived = url_run != st.session_state.get("inspect-url-run")
 st.session_state["inspect-url-run"] = url_run
 if url_run and not is_run_id(url_run):   # the URL is input like any other: no path is built from it unchecked
@@ -67,9 +68,7 @@ try:
         # The box's declared default is the run it shows, not the newest: a browser that has not yet kept the value
         # this run sets (a click soon after the page loads) builds the box from its default and sends that back, and
         # a run opened by its address became the newest run at the first click (1 in 14 under load, none since).
-        # The address names a run once the visitor picks one (or came by its link), not at every load: the URL
-        # written by the page itself was a browser history entry of its own, so Back stayed on Inspect or opened
-        # the page before with this run's ?run= (a learner's check).
+        # A pick puts its run in the address (name_run_in_url); a load does not (see `arrived` above).
         run_id = st.selectbox("Run", ids, index=ids.index(st.session_state["inspect-run"]), key="inspect-run",
                               format_func=lambda i: views.run_label(by_id[i]), on_change=views.name_run_in_url,
                               args=("inspect-run",))

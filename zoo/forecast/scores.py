@@ -123,9 +123,9 @@ def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | 
         return None
     counted = []
     for starts in (val_starts, test_starts):   # the rows their windows forecast (a board's origins are a sample)
-        rows = np.zeros(len(filled), bool)
+        starts, rows = np.asarray(starts, np.int64), np.zeros(len(filled), bool)
         for step in range(int(horizon)):
-            rows[np.asarray(starts, np.int64)[np.asarray(starts) + step < len(filled)] + step] = True
+            rows[starts[starts + step < len(filled)] + step] = True
         counted.append((int(np.count_nonzero(filled & rows)), int(np.count_nonzero(rows))))
     if not any(n for n, _ in counted):
         return None
@@ -163,7 +163,7 @@ def conformal_intervals(val_residuals, levels=LEVELS, *, overwrite_input: bool =
     if n == 0:
         raise ValueError("conformal calibration needs at least one validation window")
     ordered.sort(axis=0)   # NaN last
-    counts = np.count_nonzero(np.isfinite(ordered), axis=0)   # n per step, but for filled-in actuals
+    counts = n - np.count_nonzero(np.isnan(ordered), axis=0)   # n per step, but for filled-in actuals (NaN)
     out = {}
     for level in levels:
         k = np.ceil((counts + 1) * float(level) - 1e-9).astype(np.int64)

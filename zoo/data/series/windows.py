@@ -208,13 +208,13 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
             why = (f"horizon {H} needs {H + 1} training rows even with lookback 1" if part == "train" else
                    f"horizon {H} needs {H} {part} rows")
             # the largest every part holds, as forecast-auto says it (a CLI user's check)
-            holds = {"train": a - 1, "validation": b - a, "test": n - b}
+            rows_of = {"train": a, "validation": b - a, "test": n - b}
+            holds = dict(rows_of, train=a - 1)   # the largest horizon each part holds
             most = min(holds.values())
             fixes = ([f"a horizon of at most {most}" if most >= 1 else "a smaller horizon"] if H > 1 else [])
             limiter = min(holds, key=holds.get)
             # which part sets that most, where it is not the part refused (a forecast user read "the train split has
             # 14 rows ... at most 2" as wrong: its 2 came from the validation split's 2 rows)
-            rows_of = {"train": a, "validation": b - a, "test": n - b}
             said = (f" The {limiter} split's {rows_of[limiter]} rows set that {most}."
                     if fixes and most >= 1 and limiter != part else "")
             raise SpecError(f"the {part} split has {size} rows, too few for one window ({why}); use "
