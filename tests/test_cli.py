@@ -121,6 +121,15 @@ def test_divergence_exits_zero_with_a_loadable_checkpoint(tmp_path):
     assert "test accuracy" not in proc.stderr
 
 
+def _first_run(runs: Path) -> Path:
+    """Wait until the command's run can be read, and return its directory: it is made a moment before its
+    spec.json, and a wait on the directory alone read it in between (a test that failed in CI)."""
+    from zoo.runs import list_runs
+    from tests.conftest import wait_for
+
+    return wait_for(lambda: next((run.path for run in list_runs(runs)), None), 120, "the run")
+
+
 def _ctrl_c(args, runs: Path, ready, started=lambda pid: None, signals=("SIGINT",)) -> tuple[subprocess.Popen, str, str]:
     """Start `python -m zoo ARGS --runs-dir RUNS --json` in a session of its own, wait until `ready(run_dir)`
     (a state of its run directory), then send SIGINT to the whole group, as a terminal's Ctrl-C does
@@ -134,7 +143,7 @@ def _ctrl_c(args, runs: Path, ready, started=lambda pid: None, signals=("SIGINT"
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     started(proc.pid)
     try:
-        run_dir = wait_for(lambda: next(iter(runs.iterdir()), None) if runs.exists() else None, 120, "the run")
+        run_dir = _first_run(runs)
         wait_for(lambda: ready(run_dir), 180, "the run to be under way", every=0.2)
         for name in signals:   # back to back: both are pending when the main thread next looks
             os.killpg(proc.pid, getattr(signal, name))
@@ -242,7 +251,7 @@ def test_a_killed_commands_run_is_ended_by_the_next_command(tmp_path):
                              str(runs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        run_dir = wait_for(lambda: next(iter(runs.iterdir()), None) if runs.exists() else None, 120, "the run")
+        run_dir = _first_run(runs)
         wait_for(lambda: load_run(run_dir).status == "running", 120, "the run to start", every=0.2)
     finally:
         proc.send_signal(signal.SIGKILL)
