@@ -217,7 +217,7 @@ def test_ctrl_c_stops_a_search_on_two_workers_as_it_stops_one(tmp_path, signal_n
 def test_sigterm_stops_a_run_and_a_second_signal_quits_with_the_run_ended(tmp_path):
     """SIGTERM (`timeout`, `docker stop`, a scheduler) killed a training at once and left it `running` for good,
     and so did a second Ctrl-C (a CLI user's check). SIGTERM is a Ctrl-C: the run ends `stopped`; a second
-    signal quits at once (exit 130), the run `stopped` with its reason all the same."""
+    signal quits at once (exit 130), the run `stopped` with its reason all the same, and the error names it."""
     from zoo.runs import load_run
 
     def training(run_dir):
@@ -233,7 +233,11 @@ def test_sigterm_stops_a_run_and_a_second_signal_quits_with_the_run_ended(tmp_pa
             "channels1=64", "--set", "channels2=128")
     proc, out, err = _ctrl_c(slow, tmp_path / "quit", training, signals=("SIGTERM", "SIGINT"))
     assert proc.returncode == 130 and "error: interrupted" in err, err
-    run = load_run(next((tmp_path / "quit").iterdir()))
+    quit_json = json.loads(out.strip().splitlines()[-1])   # names the run it quit, as the first signal's output does
+    (run_dir,) = (tmp_path / "quit").iterdir()
+    assert quit_json["status"] == "error" and quit_json["exit"] == 130 and quit_json["run_dir"] == str(run_dir)
+    assert quit_json["run_id"] == run_dir.name and run_dir.name in err, err
+    run = load_run(run_dir)
     assert run.status == "stopped" and run.result["reason"].startswith("quit at once"), run.result
     assert run.model is not None and run.result["best_epoch"] >= 1 and run.result["epochs_run"] >= 1   # kept
 

@@ -398,8 +398,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
             result.extra["verdict"] = judge(spec, result, data)
         writer.save_best(_cpu_state(result.model))
     except KeyboardInterrupt:
-        end_on_quit(writer.path, "the best checkpoint so far is kept", emit, writer.run_id)
-        raise
+        raise end_on_quit(writer.path, "the best checkpoint so far is kept", emit, writer.run_id) from None
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, OSError):   # a full disk or a runs directory that became read-only

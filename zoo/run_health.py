@@ -52,11 +52,21 @@ def _still_running(identity: dict | None) -> bool:
     return started is not None and started == identity.get("pid_started")
 
 
-def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> None:
+class QuitAtOnce(KeyboardInterrupt):
+    """The KeyboardInterrupt a run's process quits with once the run is ended (`end_on_quit`): it says which
+    run, so the CLI's `error: interrupted` and its JSON name the run as a finished command's output does (a
+    script had only "interrupted", with no run id to find the kept epochs by: a CLI user's check)."""
+
+    def __init__(self, run_id: str | None, run_dir, reason: str):
+        super().__init__(reason)
+        self.run_id, self.run_dir, self.reason = run_id, str(run_dir), reason
+
+
+def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> QuitAtOnce:
     """A run whose process quits at once (the CLI's second Ctrl-C, or SIGTERM then Ctrl-C:
     zoo/cli/common.StopOnInterrupt) ends `stopped` before the KeyboardInterrupt goes on, as runs.end_run
     ends a run whose process died (its epochs and best epoch kept): it said `running` for good (a CLI
-    user's check). `kept`: what it keeps, in words."""
+    user's check). `kept`: what it keeps, in words. Returns the interrupt to go on with, naming the run."""
     from zoo.runs import end_run
 
     reason = f"quit at once (a second Ctrl-C or SIGTERM); {kept}"
@@ -65,6 +75,7 @@ def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> None:
     except OSError:
         pass   # the disk refuses even that: the CLI still says it was interrupted
     emit({"type": "finished", "status": "stopped", "reason": reason, "run_id": run_id})
+    return QuitAtOnce(run_id, run_dir, reason)
 
 
 def recover_interrupted(root=None) -> list[str]:

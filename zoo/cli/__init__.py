@@ -60,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             result = module.run(args)
     except (SpecError, UsageError) as exc:
         return _failed(2, as_flags(str(exc), argv), argv)
-    except KeyboardInterrupt:
-        return _failed(130, "interrupted", argv)
+    except KeyboardInterrupt as exc:   # a second Ctrl-C: the run it quit is ended and named (run_health.QuitAtOnce)
+        run = {"run_id": exc.run_id, "run_dir": exc.run_dir} if getattr(exc, "run_dir", None) else {}
+        said = f"; run {run['run_id']} ended stopped, {exc.reason} (in {run['run_dir']})" if run else ""
+        return _failed(130, f"interrupted{said}", argv, **run)
     except Exception as exc:  # a fault of the program itself: say so, with the traceback for a bug report
         traceback.print_exc()
         return _failed(1, f"internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",
@@ -71,13 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _failed(code: int, message: str, argv: list[str]) -> int:
+def _failed(code: int, message: str, argv: list[str], **run) -> int:
     """The `error:` line on stderr (DESIGN.md's CLI contract) and, under --json, the last line of stdout as one JSON
     object all the same, {"status": "error", "exit": code, "error": message}: a script that read the last line got
-    nothing, or an earlier command's output (a CLI user's check)."""
+    nothing, or an earlier command's output (a CLI user's check). `run`: the run_id and run_dir of a run it quit."""
     print(f"error: {message}", file=sys.stderr)
     if "--json" in argv:
-        print(json.dumps({"status": "error", "exit": code, "error": message}))
+        print(json.dumps({"status": "error", "exit": code, "error": message, **run}))
     return code
 
 

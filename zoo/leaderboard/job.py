@@ -56,8 +56,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 
         summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, plan=plan, started=started)
     except KeyboardInterrupt:
-        end_on_quit(writer.path, "the candidates that finished are kept", emit, writer.run_id)
-        raise
+        raise end_on_quit(writer.path, "the candidates that finished are kept", emit, writer.run_id) from None
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
