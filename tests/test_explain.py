@@ -242,7 +242,8 @@ def test_a_run_is_named_by_the_id_train_printed(tmp_path, capsys):
                  str(tmp_path / "x.png"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["layer"] == "features.3"
     assert main(["summary", "--run", run.run_id, "--runs-dir", str(runs), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["totals"]["total_params"] == 44_426
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["totals"]["total_params"] == 44_426 and summary["run_id"] == run.run_id
     assert main(["summary", "--run", "20990101-000000-cnn-000000000000", "--runs-dir", str(runs)]) == 2
     err = capsys.readouterr().err
     assert "there is no run 20990101-000000-cnn-000000000000" in err and str(runs) in err

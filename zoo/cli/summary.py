@@ -39,6 +39,7 @@ def run(args) -> dict:
             spec = run.spec
             model = build(spec.model, run.shape, spec.model_params)
         shape = run.shape
+        named = {"run_id": run.run_id}   # which run it summarises, as gradcam's JSON says (a CLI user's check)
     else:
         spec = spec_from_args(args)
         shape = shape_for_spec(spec, args.data_dir)
@@ -46,8 +47,9 @@ def run(args) -> dict:
             torch.manual_seed(spec.seed)
             model = build(spec.model, shape, spec.model_params)
         model.to(resolve_device(spec.device))
+        named = {}
     summary = summarize(model, shape, batch_size=args.batch_size, precision=args.precision)
     if not args.json:
         print(f"{spec.model} on {spec.data}: input {list(shape.input_shape())}")
         print(summary.table())
-    return {"model": spec.model, "data": spec.data, "model_params": spec.model_params, **summary.to_dict()}
+    return {**named, "model": spec.model, "data": spec.data, "model_params": spec.model_params, **summary.to_dict()}
