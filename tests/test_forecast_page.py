@@ -1142,3 +1142,24 @@ def test_the_forecast_charts_history_breaks_where_values_were_filled_in(tmp_path
     history = history_of(str(path), None, None, 0.0, 40)
     assert len(history) == 40 and history.index[-1] == days[-1]
     assert list(history.index[history.isna()]) == list(pd.date_range("2024-04-10", "2024-04-14"))
+
+
+def test_a_short_daily_series_has_its_date_ticks_on_days():
+    """A short daily backtest's axis had ticks at 12:00, a time the series has not (a forecast user's check):
+    a daily series' charts put ticks on days alone; hourly or long ones keep plotly's own."""
+    import pandas as pd
+
+    from ui.series_results import backtest_figure, forecast_figure
+    from zoo.plots import DAY_MS, day_ticks
+
+    days = pd.date_range("2024-03-01", periods=4, freq="D")
+    part = pd.DataFrame({"time": days, "actual": [1.0, 2, 3, 4], "predicted": [1.0, 2, 3, 4]})
+    assert backtest_figure(part).layout.xaxis.dtick == DAY_MS
+    ahead = pd.DataFrame({"date": pd.date_range("2024-03-05", periods=7, freq="D"), "forecast": range(7),
+                          **{f"{end}_{level}": float("nan") for end in ("lower", "upper") for level in (80, 95)}})
+    history = pd.Series([1.0] * 7, index=pd.date_range("2024-02-27", periods=7, freq="D"))
+    assert forecast_figure(ahead, history).layout.xaxis.dtick == 2 * DAY_MS   # 13 days: every other one
+    assert day_ticks(pd.date_range("2024-03-01", periods=400, freq="D")) == {}   # plotly's months
+    assert day_ticks(pd.date_range("2024-03-01", periods=10, freq="h")) == {}
+    assert day_ticks(pd.bdate_range("2024-03-01", periods=6))["dtick"] == DAY_MS   # business days: a day apart
+    assert day_ticks([]) == {} and day_ticks(range(5)) == {}   # plain steps, no dates

@@ -18,7 +18,7 @@ from zoo.data.series import read_series, resolve_series_source
 from zoo.data.series.columns import clock_name
 from zoo.forecast import BASELINES, min_calibration_windows
 from zoo.forecast.report import TIE
-from zoo.plots import count_axis
+from zoo.plots import count_axis, day_ticks
 from zoo.registry import SpecError
 
 SHORT_BASELINES = {"naive": "naive", "seasonal_naive": "seasonal naive", "mean": "window mean",
@@ -217,7 +217,7 @@ def backtest_figure(part: pd.DataFrame, baselines=(), season: int | None = None,
             fig.add_trace(go.Scatter(x=x, y=part[col], mode="lines", name=fio.baseline_label(name, season),
                                      line=dict(color=COLORS.get(name, "#7f7f7f"), width=1, dash="dot")))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), xaxis=day_ticks(x))
     return fig
 
 
@@ -244,7 +244,8 @@ def forecast_figure(forecast: pd.DataFrame, history: pd.Series | None = None, ta
     if len(x):
         fig.add_vline(x=x.iloc[0], line=dict(color="#999999", width=1, dash="dash"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), yaxis=dict(title=target))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), yaxis=dict(title=target),
+                      xaxis=day_ticks([*(history.index if history is not None else ()), *x]))
     return fig
 
 

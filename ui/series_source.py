@@ -18,6 +18,7 @@ from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
 from zoo.data.series.missing import stamp_format
+from zoo.plots import day_ticks
 from zoo.registry import SpecError
 
 AUTO = "(detect)"
@@ -437,5 +438,5 @@ def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figur
             fig.add_vrect(x0=start, x1=end, fillcolor=color, line_width=0, annotation_text=label,
                           annotation_position=where, annotation_yanchor="bottom", annotation_font_size=11)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=24, b=10), showlegend=False,
-                      yaxis=dict(title=sf.target), hovermode="x")
+                      yaxis=dict(title=sf.target), hovermode="x", xaxis=day_ticks(part.index))
     return fig

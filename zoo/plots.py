@@ -49,3 +49,26 @@ def _round_sig(value: float, rounding) -> float:
     """`value` to two significant digits, rounded up (math.ceil) or down (math.floor)."""
     factor = 10.0 ** (1 - math.floor(math.log10(value)))
     return rounding(round(value * factor, 6)) / factor   # round(): 0.0011 * 1e4 is 11.000000000000002
+
+
+DAY_MS = 86_400_000
+DAY_TICKS_UP_TO = 14   # days of span below which plotly's own date ticks may fall between days
+
+
+def day_ticks(times) -> dict:
+    """The x-axis settings for times a whole number of days apart (a daily series): ticks on days only. On a
+    span of a few days plotly put ticks at 12:00 too, a time the series has not (a forecast user's check). At
+    most 8 ticks, a day or a few apart; for a longer span or finer steps, plotly's own ({})."""
+    import pandas as pd
+
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times)), errors="coerce").dropna()).sort_values()
+    if len(stamps) < 2:
+        return {}
+    steps = stamps[1:] - stamps[:-1]
+    day = pd.Timedelta(days=1)
+    if (steps < day).any() or (steps % day != pd.Timedelta(0)).any() or (stamps.normalize() != stamps).any():
+        return {}
+    span = (stamps[-1] - stamps[0]) / day
+    if span > DAY_TICKS_UP_TO:
+        return {}
+    return {"tick0": stamps[0].isoformat(), "dtick": DAY_MS * max(1, math.ceil(span / 7))}
