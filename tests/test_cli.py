@@ -488,8 +488,12 @@ def test_a_gap_in_the_test_part_is_not_scored_as_actuals(tmp_path):
                     str(path), "--json", "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stderr
     out = last_json(proc)
-    assert any("3 of the validation's" in n for n in out["notes"]), out["notes"]
+    said = [n for n in out["notes"] if "3 of the validation's" in n]
+    assert len(said) == 1 and "the validation loss the training curves draw, and early stopping watches, leaves them " \
+        "out too" in said[0], out["notes"]
     assert out["coverage"]["80"] is not None and out["coverage"]["95"] is not None
+    rows = load_run(Path(out["run_dir"])).epoch_rows()   # a NaN target is no NaN loss (a divergence)
+    assert len(rows) == 2 and all(np.isfinite(r["val_loss"]) and np.isfinite(r["val_metric"]) for r in rows), rows
 
 
 def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):

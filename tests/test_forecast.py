@@ -613,3 +613,50 @@ def test_interval_coverage_in_blocks_matches_the_whole_array_at_once(shape):
         per_window = per_step[None, :] * scale[:, None]
         assert interval_coverage(actual, predicted, per_window) == pytest.approx(whole(per_window), abs=1e-12)
         assert interval_coverage(actual, predicted, per_step, scale=scale) == pytest.approx(whole(per_window), abs=1e-12)
+
+
+def test_the_validation_loss_leaves_out_targets_filled_in(tmp_path):
+    """The validation loss (the training curves', early stopping's) had counted targets the file did not hold,
+    which every score leaves out (a forecast user's check): it is the mean over the real targets alone, as a
+    hand computation from the windows gives it; without filled values, the mean over windows as before."""
+    import pandas as pd
+    import torch
+
+    from zoo.data.series import load_for_spec
+    from zoo.engine import evaluate
+    from zoo.registry import build
+    from zoo.spec import ExperimentSpec
+
+    days = pd.date_range("2024-01-01", periods=300, freq="D")
+    values = 50 + 10 * np.sin(np.arange(300) * 2 * np.pi / 7) + np.random.default_rng(0).normal(0, 1, 300)
+    kept = ~((days >= "2024-08-01") & (days < "2024-08-06"))   # 5 days in the validation part
+    path = tmp_path / "gap.csv"
+    pd.DataFrame({"day": days[kept].strftime("%Y-%m-%d"), "value": values[kept]}).to_csv(path, index=False)
+    spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=14, horizon=7, seed=0)
+    data = load_for_spec(spec)
+    ws = data.extra["windows"]
+    torch.manual_seed(0)
+    model = build("linear", data.shape, spec.model_params)
+    with torch.no_grad():
+        predicted = model(data.x_val).numpy().astype(np.float64)
+    real = ws.normalise_target(ws.actual_targets("val"))   # NaN where filled in
+    assert np.isnan(real).any() and torch.isnan(data.y_val).any() and not torch.isnan(data.y_train).any()
+    loss, mae = evaluate(model, data.x_val, data.y_val, "series")
+    errors = (predicted - real)[~np.isnan(real)]
+    assert loss == pytest.approx(np.mean(errors ** 2), rel=1e-5) and mae == pytest.approx(np.mean(np.abs(errors)), rel=1e-5)
+    interpolated = ws.y_val.astype(np.float64)   # what it had counted: a different number
+    assert abs(loss - np.mean((predicted - interpolated) ** 2)) > 1e-4
+    # without filled values: the mean over windows of each window's mean, as before
+    full = load_for_spec(spec.replace(data=str(_write(tmp_path / "full.csv", days, values))))
+    assert not torch.isnan(full.y_val).any()
+    with torch.no_grad():
+        both = model(full.x_val).double()
+    loss, _ = evaluate(model, full.x_val, full.y_val, "series")
+    assert loss == pytest.approx(((both - full.y_val.double()) ** 2).mean(dim=1).mean().item(), rel=1e-5)
+
+
+def _write(path, days, values):
+    import pandas as pd
+
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "value": values}).to_csv(path, index=False)
+    return path

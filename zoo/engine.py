@@ -124,18 +124,21 @@ class FitResult:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str, autocast=None) -> tuple[float, float]:
-    """(mean loss, mean metric) over a split, in eval mode: accuracy for images, MAE for series."""
+    """(mean loss, mean metric) over a split, in eval mode: accuracy for images, MAE for series (over the
+    targets the file held: Task.scored)."""
     spec_task = get_task(task)
     model.eval()
     loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
     metric_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    scored = torch.zeros((), dtype=torch.float64, device=x.device)
     for start in range(0, len(x), EVAL_BATCH):
         xb, yb = x[start:start + EVAL_BATCH], y[start:start + EVAL_BATCH]
         with (autocast or _no_autocast)():
             out = model(xb)
         loss_sum += spec_task.loss(out.float(), yb, reduction="sum")
         metric_sum += spec_task.metric_sum(out.float(), yb)
-    n = max(1, len(x))
+        scored += spec_task.scored(yb)
+    n = scored.item() or 1.0   # (an empty split: 0, as before)
     return loss_sum.item() / n, metric_sum.item() / n
 
 

@@ -283,12 +283,33 @@ def _correct(out, y):
 def _mse(out, y, reduction: str = "mean"):
     from torch.nn import functional as F
 
-    loss = F.mse_loss(out.float(), y.float(), reduction=reduction)
-    return loss / y.shape[1] if reduction == "sum" else loss   # a sum over windows of the per-window mean
+    if reduction == "sum":   # evaluation: over the targets the file held (NaN: filled in, WindowedSeries.tensors)
+        return _real_errors((out.float() - y.float()) ** 2, y)
+    return F.mse_loss(out.float(), y.float(), reduction=reduction)
 
 
 def _absolute_error(out, y):
-    return (out.float() - y.float()).abs().mean(dim=1).sum()
+    return _real_errors((out.float() - y.float()).abs(), y)
+
+
+def _real_errors(errors, y):
+    """A batch's errors summed where its target is real (not NaN), in windows' worth (divided by H): divided by
+    `_windows_scored`, the mean over the real targets, which without a NaN is the mean over windows of each
+    window's mean, as it was. A NaN the model gave stays: a diverged model's loss is not finite."""
+    import torch
+
+    return torch.where(torch.isnan(y), 0.0, errors).sum() / y.shape[1]
+
+
+def _windows_scored(y):
+    """How many windows' worth of real targets a batch holds (`_real_errors`' divisor)."""
+    import torch
+
+    return (~torch.isnan(y)).sum() / y.shape[1]
+
+
+def _samples(y):
+    return len(y)
 
 
 PERCENT_DIGITS = 2   # an accuracy, wherever a run's is written: 12.00% (the run view, the Runs table, Inspect, the CLI)
@@ -315,6 +336,7 @@ class Task:
     after_fit: str | None             # "module:function(result, data, run_dir) -> dict" of extra results
     loss: Callable                    # (out, y, reduction="mean") -> the training loss
     metric_sum: Callable              # (out, y) -> the metric summed over the batch
+    scored: Callable                  # (y) -> how many samples the sums above are over (their mean's divisor)
     input_shape: Callable             # DataShape -> shape of one input sample
     output_shape: Callable            # DataShape -> shape of one output
     datasets: str | None = None       # "module:NAME" of its closed list of datasets (None: any CSV)
@@ -352,6 +374,7 @@ TASKS: dict[str, Task] = {
         name="image", title="image classification", metric="accuracy", metric_goal="max",
         metric_format="percent", test_metric="test_accuracy", default_model="cnn", page="app_pages/train.py",
         loader="zoo.data.images:load_for_spec", after_fit=None, loss=_cross_entropy, metric_sum=_correct,
+        scored=_samples,
         input_shape=lambda s: (s.channels, s.height, s.width), output_shape=lambda s: (s.num_classes,),
         datasets="zoo.data.images:IMAGE_DATASETS", shape_of="zoo.data.images:shape_of", classifies=True,
         headline=("test_accuracy", "test accuracy"), trivial="zoo.verdict:image_verdict",
@@ -360,7 +383,7 @@ TASKS: dict[str, Task] = {
         name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
         metric_format="number", test_metric="test_mae_norm", default_model="linear", page="app_pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit", loss=_mse,
-        metric_sum=_absolute_error,
+        metric_sum=_absolute_error, scored=_windows_scored,
         input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),
         headline=("mase", "test MASE"), caption_fields=("lookback", "horizon"), trivial="zoo.verdict:series_verdict",
         shape_fields=("lookback", "n_features", "horizon")),

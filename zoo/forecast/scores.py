@@ -132,8 +132,10 @@ def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | 
     parts = [f"{n:,} of the {part}'s {rows:,}" for (n, rows), part in zip(counted, ("validation", "test")) if n]
     return (" and ".join(parts) + " target values forecast were not in the file (filled in by interpolation), so the "
             "forecasts' scores leave them out: the metrics, the intervals' calibration and coverage, and "
-            "backtest.csv's actual column (empty there). The models still learn from them, and the training curves' "
-            "validation loss still counts them.")
+            "backtest.csv's actual column (empty there). The models still learn from them (a window needs every row); "
+            + ("the validation loss counts them, since no validation target was in the file."
+               if counted[0][1] and counted[0][0] == counted[0][1] else
+               "the validation loss the training curves draw, and early stopping watches, leaves them out too."))
 
 
 # ---------------------------------------------------------------------------------------------

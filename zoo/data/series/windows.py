@@ -80,14 +80,35 @@ class WindowedSeries:
         return len(self.columns)
 
     def tensors(self) -> dict:
-        """x_train, y_train, ..., y_test as torch tensors that are views of one tensor over `z`."""
+        """x_train, y_train, ..., y_test as torch tensors that are views of one tensor over `z`. The
+        validation and test targets are NaN where the file did not hold them (`scored_targets`), so that the
+        validation loss the curves draw and early stopping watches leaves them out, as every score does."""
         inputs, targets = window_tensors(self.z, self.lookback, self.horizon, self.target_channel)
+        scored = self.scored_targets()
         out = {}
         for name in ("train", "val", "test"):
             starts = getattr(self, f"{name}_starts")
             s0, s1 = int(starts[0]), int(starts[-1]) + 1
-            out[f"x_{name}"], out[f"y_{name}"] = inputs[s0 - self.lookback:s1 - self.lookback], targets[s0:s1]
+            y = targets[s0:s1]
+            if name != "train" and scored is not None and not scored[s0:s1].isnan().all():   # (all filled: the
+                y = scored[s0:s1]                   # interpolated ones, the loss still needing something to score)
+            out[f"x_{name}"], out[f"y_{name}"] = inputs[s0 - self.lookback:s1 - self.lookback], y
         return out
+
+    def scored_targets(self):
+        """The normalised target's windows (rows-H+1, H) as a tensor, NaN where the target was filled in past
+        the training rows (SeriesFrame.filled), for the validation and test losses; None where none was, and
+        nothing is copied. The models train on the interpolated values (a window needs every row); the loss
+        they are judged by had counted them too (a forecast user's check)."""
+        import torch
+
+        filled = self.sf.filled
+        a = self.split_rows[0]
+        if filled is None or not filled[a:len(self.z)].any():
+            return None
+        target = self.z[:, self.target_channel].copy()
+        target[np.flatnonzero(filled[:len(self.z)])] = np.nan
+        return torch.from_numpy(target).unfold(0, self.horizon, 1)
 
     def train_and_val(self) -> tuple:
         """(x, y) as torch tensors, one view (no copy), of every window from the first training one to
