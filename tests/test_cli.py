@@ -494,6 +494,20 @@ def test_a_gap_in_the_test_part_is_not_scored_as_actuals(tmp_path):
     assert out["coverage"]["80"] is not None and out["coverage"]["95"] is not None
     rows = load_run(Path(out["run_dir"])).epoch_rows()   # a NaN target is no NaN loss (a divergence)
     assert len(rows) == 2 and all(np.isfinite(r["val_loss"]) and np.isfinite(r["val_metric"]) for r in rows), rows
+    # a gap in the training part: MASE's scale is the seasonal naive's steps between the file's own values
+    import re
+
+    kept = ~((days >= "2024-03-01") & (days < "2024-03-11"))
+    pd.DataFrame({"day": days[kept].strftime("%Y-%m-%d"), "value": values[kept]}).to_csv(path, index=False)
+    proc = zoo_main("train", "--model", "linear", "--epochs", "2", "--lookback", "14", "--horizon", "7", "--data",
+                    str(path), "--json", "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    out = last_json(proc)
+    period = int(re.search(r"seasonal period (\d+)", " ".join(out["notes"]))[1])
+    train_rows = int(0.7 * 300)
+    own = pd.Series(np.where(kept, values, np.nan)[:train_rows])
+    scale = (own - own.shift(period)).abs().mean()   # pandas skips the pairs with a NaN
+    assert out["metrics"]["mae"] / out["metrics"]["mase"] == pytest.approx(scale, rel=1e-6)
 
 
 def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from zoo.data.series import SeriesFrame, make_windows, read_series
-from zoo.forecast.scores import calibration_count, interval_left_out
+from zoo.forecast.scores import calibration_count, interval_left_out, seasonal_scale
 from zoo.forecast import (BASELINES, METRIC_KEYS, conformal_intervals, conformal_is_exact, detect_period,
                           evaluate_forecast, fit_linear, interval_coverage, linear, metrics, min_calibration_windows,
                           naive, seasonal_naive, window_mean)
@@ -99,6 +99,14 @@ def test_actuals_filled_in_are_left_out_of_every_score():
     assert np.isfinite(bands[0.8]).all() and np.isnan(bands[0.95]).all()
     assert interval_left_out(0.95, calibration_count(nineteen), 3).startswith(
         "the 95% interval is left out: calibrating it needs at least 19 validation windows and there are 18")
+    # MASE's scale: the seasonal naive's steps between values the file held (the interpolated line's were smaller)
+    train_gap = train.copy()
+    train_gap[10:15] = np.nan
+    real_steps = [abs(train[t] - train[t - 2]) for t in range(2, 100) if not ({t, t - 2} & set(range(10, 15)))]
+    assert seasonal_scale(train_gap, 2) == pytest.approx(np.mean(real_steps))
+    scaled = metrics(y, p, y_true_norm=yn, y_pred_norm=pn, train_target=train_gap, season=2)
+    assert scaled["mase"] == pytest.approx(scaled["mae"] / np.mean(real_steps))
+    assert seasonal_scale(np.full(5, np.nan), 1) is None
     none = metrics(np.full((2, 3), np.nan), p[:2], y_true_norm=yn[:2], y_pred_norm=pn[:2], train_target=train)
     assert none["mae"] is None and "filled in" in none.notes[0]
     assert math.isnan(interval_coverage(np.full((2, 3), np.nan), p[:2], width))

@@ -161,7 +161,7 @@ def evaluate_forecast(model, ws: WindowedSeries, device="cpu", *, season: int = 
     else:
         notes.append(f"seasonal period {period} (detected from the autocorrelation of the training target)."
                      if period > 1 else "no seasonal period detected; seasonal naive repeats the last value.")
-    train_target = ws.train_target
+    train_target = ws.sf.actual_target()[:ws.split_rows[0]]   # MASE's scale, over the values the file held
 
     # The actual targets are views of the series (WindowedSeries.actual_targets). The baselines are
     # scored first, one at a time; then the model's test predictions are made to the original scale

@@ -48,8 +48,8 @@ class Scorer:
         actual = y if actual is None else actual
         self.val_actual = actual[plan.val_origins[:, None] + np.arange(H)]
         self.test_actual = actual[plan.test_origins[:, None] + np.arange(H)]
-        self.val_scale = seasonal_scale(y[:plan.val_start], plan.period)
-        self.test_scale = seasonal_scale(y[:plan.test_start], plan.period)
+        self.val_scale = seasonal_scale(actual[:plan.val_start], plan.period)
+        self.test_scale = seasonal_scale(actual[:plan.test_start], plan.period)
         # The conformal score is |residual| per horizon step over the level before the origin (the
         # mean value of the lookback before it), on a series above 0 before the test part: an
         # interval is then a share of the level, as a growing series' errors are. Over the 26
