@@ -1131,8 +1131,8 @@ def test_the_target_list_names_the_readers_own_target_once_unless_another_date_c
 
 
 def test_the_forecast_charts_history_breaks_where_values_were_filled_in(tmp_path):
-    """The backtest drew a gap in the file as a break, the forecast chart's history as an ordinary line through
-    the interpolated values (a browser check): both draw the file's own values."""
+    """The backtest drew a gap in the file as a break, the forecast chart's history and the upload's preview as an
+    ordinary line through the interpolated values (a browser check): they all draw the file's own values."""
     from ui.series_results import history_of
 
     days = pd.date_range("2024-01-01", periods=120, freq="D")
@@ -1142,6 +1142,12 @@ def test_the_forecast_charts_history_breaks_where_values_were_filled_in(tmp_path
     history = history_of(str(path), None, None, 0.0, 40)
     assert len(history) == 40 and history.index[-1] == days[-1]
     assert list(history.index[history.isna()]) == list(pd.date_range("2024-04-10", "2024-04-14"))
+    # the upload's preview too (it drew the interpolated line)
+    from ui.series_source import preview_figure
+
+    line = preview_figure(fio.read_upload(path.read_bytes(), "gap.csv")).data[0]
+    assert list(pd.DatetimeIndex(line.x)[np.isnan(np.asarray(line.y, float))]) == \
+        list(pd.date_range("2024-04-10", "2024-04-14"))
 
 
 def test_a_short_daily_series_has_its_date_ticks_on_days():

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -422,8 +423,9 @@ def data_preview(source: DataSource, prefill: dict | None = None):
 
 
 def preview_figure(sf, check: dict | None = None, height: int = 220) -> go.Figure:
-    """The target over time (thinned to a few thousand points), with the validation and test parts shaded."""
-    y = sf.frame[sf.target]
+    """The target over time (thinned to a few thousand points), with the validation and test parts shaded: the
+    file's own values, a value filled in a break, as the run's charts draw them (it drew the interpolated line)."""
+    y = pd.Series(sf.actual_target(), index=sf.frame.index)
     stride = max(1, len(y) // MAX_PREVIEW_POINTS)
     part = y.iloc[::stride]
     fig = go.Figure(go.Scatter(x=part.index, y=part.to_numpy(), mode="lines", name=sf.target,
