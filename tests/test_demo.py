@@ -1215,3 +1215,35 @@ def test_past_the_samples_cap_a_button_sets_the_training_samples_within_it(page,
     assert not at.exception
     assert at.text_input(key=f"{prefix}-limit_train").value.replace(",", "") == "1000"
     assert not [e.value for e in at.error if "samples" in e.value] and not at.button(key=start).disabled
+
+
+def test_a_studys_refusal_names_no_server_path_on_the_demo(demo_on, runs_dir):
+    """Joining a study of one's own with other settings was refused naming the visitor's journal by its server path
+    and owner id, and the command line's --study flag (a demo visitors' check): on the demo it names neither."""
+    from zoo.search import SearchConfig, build_space, run_search
+
+    owner = demo.owner_of("d" * 32)
+    spec = ExperimentSpec(model="mlp", epochs=1, limit_train=64)
+    made = dict(space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=1, study="mine",
+                runs_dir=str(runs_dir), owner=owner)
+    run_search(SearchConfig(spec=spec, **made))
+    with pytest.raises(SpecError) as refused:
+        run_search(SearchConfig(spec=spec.replace(epochs=2), **made))
+    said = str(refused.value)
+    assert "was made with other settings (they differ in: epochs)" in said and "this demo's study storage" in said
+    assert str(runs_dir) not in said and owner not in said and "--study" not in said
+
+
+def test_a_dataset_that_cannot_be_downloaded_names_no_server_path_on_the_demo(demo_on, tmp_path, monkeypatch):
+    """A run on fashion-mnist, offline, failed saying the server's data folder and to put files there, which a
+    demo visitor can do neither of (a demo visitors' check): on the demo, it says to use the bundled sample."""
+    from zoo.data.images import read_raw
+
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")   # the download fails at once, whatever the network
+    folder = tmp_path / "empty"
+    with pytest.raises(SpecError) as refused:
+        read_raw("fashion-mnist", folder)
+    said = str(refused.value)
+    assert said.startswith("fashion-mnist is not on this demo's server and could not be downloaded")
+    assert said.endswith("use mnist-sample.") and str(folder) not in said and "PLAYGROUND_DATA" not in said

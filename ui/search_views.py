@@ -318,4 +318,4 @@ def _theirs(target: dict) -> bool:
 
 def storage_label(url: str) -> str:
     """Where the study lives, as the page says it: no server path on the hosted demo."""
-    return display_storage(url) if is_local() else "this demo's study storage"
+    return display_storage(url)   # (on the hosted demo: no server path)

@@ -122,6 +122,11 @@ def read_raw(name: str, data_dir=None) -> "tuple[torch.Tensor, torch.Tensor, tor
                 train, test = cls(root, train=True, download=True), cls(root, train=False, download=True)
         except Exception as exc:  # no network, a proxy error, a truncated file...
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            from zoo import demo
+
+            if demo.demo_mode():   # a visitor can neither see the server's paths nor put files there (a demo check)
+                raise SpecError(f"{name} is not on this demo's server and could not be downloaded ({reason}); "
+                                "use mnist-sample.") from None
             raise SpecError(
                 f"{name} is not in {dataset.raw_folder(data_dir)} and could not be downloaded ({reason}); "
                 f"put the four IDX files ({', '.join(IDX_FILES)}, gzipped or not) there, set --data-dir or "

@@ -36,7 +36,13 @@ def is_url(storage: str) -> bool:
 
 
 def display_storage(storage: str) -> str:
-    """The storage as it may be shown or logged: a URL's password is masked."""
+    """The storage as it may be shown or logged: a URL's password is masked. On the hosted demo, no server path
+    at all: a refusal had named a visitor's journal by its path and owner id (a demo check; README, "Deploying
+    the hosted demo": no page shows a path on the server)."""
+    from zoo import demo
+
+    if demo.demo_mode():
+        return "this demo's study storage"
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
 
 

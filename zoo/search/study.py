@@ -210,11 +210,10 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         differs = sorted(differs)
         if differs == ["data_content"]:
             raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made on another "
-                            f"file named {mine['data']} (its values differ); give this search another study name "
-                            "(--study).")
+                            f"file named {mine['data']} (its values differ); give this search another study name.")
         raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made with other "
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
-                        "or a new --study name.")
+                        "or another study name.")
     return study
 
 
