@@ -531,6 +531,15 @@ def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own(
     assert {t.mode for t in one.data if t.name.endswith(" train")} == {"markers"}
     low, high = one.layout.yaxis2.range
     assert 0 <= low < 0.8 and 0.9 < high <= 1.02 and fig.layout.yaxis4.range is None   # an MAE: its own
+    # Each row's epoch ticks by its own runs: 2-epoch image runs beside a 30-epoch series run had plotly's
+    # fractional ticks, labelled "1 1 1 2 2 2" (a demo visitors' check)
+    long = {**record("ser", "series", 0.4), "rows": [{"epoch": e, "val_loss": 1.0, "train_loss": 1.1, "val_metric": 0.4}
+                                                    for e in range(1, 31)]}
+    short = {**record("img", "image", 0.9), "rows": [{**record("img", "image", 0.9)["rows"][0], "epoch": e}
+                                                     for e in (1, 2)]}
+    mixed = overlay_figure([short, long])
+    assert mixed.layout.xaxis.dtick == mixed.layout.xaxis2.dtick == 1   # the image row
+    assert mixed.layout.xaxis3.dtick is None and mixed.layout.xaxis3.tickformat == "d"   # the series row: plotly's
 
 
 def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():

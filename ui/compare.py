@@ -325,8 +325,10 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
                                      showlegend=False, name=f"{name} best",
                                      marker=dict(symbol="star", size=13, color=color)), row=row, col=1)
     fig.update_xaxes(title_text="epoch")
-    count_axis(fig, max((r["rows"][-1]["epoch"] for r in records), default=0))
     for row, name in enumerate(tasks, start=1):
+        # Each task's row by its own runs: by the longest of them all, a row of 2-epoch runs beside a 30-epoch
+        # series run had plotly's fractional ticks, labelled "1 1 1 2 2 2" (a demo visitors' check).
+        count_axis(fig, max((r["rows"][-1]["epoch"] for r in records if r["task"] == name), default=0), row=row)
         losses = [v for rec in records if rec["task"] == name for r in rec["rows"]
                   for v in (r.get("val_loss"), r.get("train_loss")) if v is not None and 0 < v < math.inf]
         if losses and max(losses) > LOG_LOSSES_PAST * min(losses):
