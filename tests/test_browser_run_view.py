@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import (after_run, choose, run_heading, set_slider, slider_value, wait_for_app, wait_for_input,
+from tests.browser import (after_run, choose, open_train, run_heading, set_slider, slider_value, wait_for_app, wait_for_input,
                            wait_for_points)
 from tests.conftest import shot
 
@@ -115,7 +115,6 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     """The Runs page was drawn once: a run that had ended still said `running` there until the visitor
     clicked something (a new-user check found it). While a job runs the page says it follows it; the
     run stopped from another tab takes that line away on the Runs page, with no click there."""
-    from tests.browser import open_train
 
     open_train(page, app_server.url)
     # Train's settings box is open from the start: a click on its title closed it, and the keys then went
@@ -157,3 +156,29 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     cell.wait_for(state="attached", timeout=30_000)   # a cell of the runs table, once its folder appeared
     shutil.rmtree(cli_run.path)
     cell.wait_for(state="detached", timeout=30_000)
+
+
+def test_a_start_turned_off_by_another_tabs_run_comes_back_when_that_run_ends(page, tmp_path):
+    """A second tab whose Start a first tab's run turned off, showing nothing live itself, still said the run
+    "has not ended", Start off, after it had (a demo visitors' check): it comes back on by itself. A server of
+    one job per visitor, as the hosted demo's default."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", PLAYGROUND_JOBS_PER_SESSION="1") as server:
+        open_train(page, server.url)
+        set_slider(page, "train-settings-epochs", "End")        # 200 epochs: it runs until it is stopped
+        set_slider(page, "train-settings-patience", "Home")
+        page.get_by_role("button", name="Start training").click()
+        page.wait_for_function(RUN_IN_URL)
+        wait_for_points(page)
+        other = page.context.new_page()   # the same visitor, on a page of the other task: no live panel there
+        other.goto(f"{server.url}/forecast")
+        wait_for_app(other)
+        start = other.get_by_role("button", name="Train and forecast")
+        other.get_by_text("has not ended").first.wait_for(timeout=60_000)
+        assert start.is_disabled()
+        after_run(page, page.get_by_role("button", name="Stop").click)
+        page.get_by_text("Stopped").first.wait_for(timeout=60_000)
+        other.get_by_text("has not ended").first.wait_for(state="detached", timeout=30_000)   # no click there
+        assert start.is_enabled()
+        other.close()

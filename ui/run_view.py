@@ -22,7 +22,7 @@ import streamlit as st
 from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
-from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
+from ui.state import (can_control, fragment, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from ui.text import code, plain
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
@@ -59,6 +59,7 @@ def start_blocker(manager, owner: str) -> str | None:
     from zoo.runs import runs_root
 
     job = manager.blocking(owner) if manager is not None else None   # None: no job manager made yet (Home)
+    st.session_state[BLOCKED_BY] = job.id if job is not None else None
     if job is not None:
         n = manager.per_owner
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
@@ -85,8 +86,27 @@ def start_blocker(manager, owner: str) -> str | None:
 
 def why_start_is_off(blocker: str, where=st) -> None:
     """`start_blocker`'s sentence beside the Start it turns off, marked as the reason (it was a grey caption,
-    easy to miss at the hosted demo's runs cap, where it says what to do)."""
+    easy to miss at the hosted demo's runs cap, where it says what to do). Where a job of the visitor's is the
+    reason, the page is drawn again once it ends (`_redraw_when_ended`)."""
     where.caption(f":orange[:material/block:] {blocker}")
+    job_id, script_run = st.session_state.get(BLOCKED_BY), st.session_state.get("script-runs")
+    if job_id and st.session_state.get(FOLLOWED) != script_run:   # once a script run (Forecast has two Starts)
+        st.session_state[FOLLOWED] = script_run
+        _redraw_when_ended(job_id)   # (it shows nothing)
+
+
+BLOCKED_BY = "start-blocked-by"     # the job start_blocker found this script run, or None
+FOLLOWED = "start-blocker-followed"   # the script run whose page follows it
+
+
+@fragment(run_every=2.0)
+def _redraw_when_ended(job_id: str) -> None:
+    """A page whose Start another tab's job turned off, showing neither that job nor anything live, kept Start
+    off and said the job "has not ended" long after it had (a demo visitors' check): this draws the page again
+    once it has ended (or the server no longer knows it)."""
+    job = job_manager().get(job_id)
+    if job is None or not job.active:
+        st.rerun(scope="app")
 
 
 ROOM_CHECKED = "room-checked"   # start_blocker's (script run, owner, why not) of this script run
