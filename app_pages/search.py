@@ -7,7 +7,7 @@ from ui import search_views as views
 from ui.state import job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo.registry import SpecError
-from zoo.search import MEDIAN_STARTUP_TRIALS
+from zoo.search import MEDIAN_STARTUP_TRIALS, storage_in_words
 
 st.title("Hyperparameter search")
 st.caption("Optuna samples settings from the model's declarations; every trial trains a fresh model and is "
@@ -60,7 +60,7 @@ if target is None:
 else:
     st.divider()
     st.subheader(f"Study {code(target['study'])}")
-    st.caption(f"storage: {views.storage_label(target['storage'])}")
+    st.caption(f"storage: {storage_in_words(target['storage'])}")
     left, right, _ = st.columns([1, 1, 3])
     if left.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
                    icon=":material/stop:"):

@@ -314,8 +314,3 @@ def _theirs(target: dict) -> bool:
         return demo.study_is_theirs(load(target), session_owner())
     except SpecError:
         return False
-
-
-def storage_label(url: str) -> str:
-    """Where the study lives, as the page says it: no server path on the hosted demo."""
-    return display_storage(url)   # (on the hosted demo: no server path)

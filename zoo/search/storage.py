@@ -36,14 +36,18 @@ def is_url(storage: str) -> bool:
 
 
 def display_storage(storage: str) -> str:
-    """The storage as it may be shown or logged: a URL's password is masked. On the hosted demo, no server path
-    at all: a refusal had named a visitor's journal by its path and owner id (a demo check; README, "Deploying
-    the hosted demo": no page shows a path on the server)."""
+    """The storage as it may be shown or logged: a URL's password is masked. (A trial's run keeps it to find its
+    study again; a message names it by `storage_in_words`.)"""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
+
+
+def storage_in_words(storage: str) -> str:
+    """The storage as a message or a page names it: `display_storage`, and on the hosted demo no server path at
+    all (a refusal had named a visitor's journal by its path and owner id: a demo check; README, "Deploying the
+    hosted demo")."""
     from zoo import demo
 
-    if demo.demo_mode():
-        return "this demo's study storage"
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
+    return "this demo's study storage" if demo.demo_mode() else display_storage(storage)
 
 
 def sqlalchemy_url(storage: str) -> str:
@@ -136,13 +140,13 @@ def study_names(storage: str | None = None, runs_dir=None) -> list[str]:
 def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) -> optuna.Study:
     """An existing study (to watch it or add trials); SpecError naming the studies there if it is missing."""
     if opened is None and no_journal_yet(storage or default_storage(runs_dir)):
-        raise SpecError(f"no study {name!r} in {display_storage(storage or default_storage(runs_dir))}; it has no "
+        raise SpecError(f"no study {name!r} in {storage_in_words(storage or default_storage(runs_dir))}; it has no "
                         "studies yet.")
     backend = opened or open_storage(storage, runs_dir)
     try:
         return optuna.load_study(study_name=name, storage=backend)
     except KeyError:
         names = [s.study_name for s in optuna.get_all_study_summaries(backend, include_best_trial=False)]
-        where = display_storage(storage or default_storage(runs_dir))
+        where = storage_in_words(storage or default_storage(runs_dir))
         raise SpecError(f"no study {name!r} in {where}; "
                         + (f"it has {', '.join(names)}." if names else "it has no studies yet.")) from None

@@ -22,7 +22,8 @@ from zoo import demo
 from zoo.registry import SpecError, get_task
 from zoo.runs import patch_result, runs_root
 from zoo.search.space import SearchSpace
-from zoo.search.storage import default_storage, display_storage, is_url, load_study, open_storage, study_names
+from zoo.search.storage import (default_storage, display_storage, is_url, load_study, open_storage, storage_in_words,
+                                 study_names)
 from zoo.spec import ExperimentSpec
 
 OBJECTIVES = ("val_loss", "val_metric")
@@ -209,9 +210,9 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         differs |= {k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k)}
         differs = sorted(differs)
         if differs == ["data_content"]:
-            raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made on another "
+            raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made on another "
                             f"file named {mine['data']} (its values differ); give this search another study name.")
-        raise SpecError(f"study {config.study_name!r} in {display_storage(config.storage_url)} was made with other "
+        raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made with other "
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
                         "or another study name.")
     return study
