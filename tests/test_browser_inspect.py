@@ -171,3 +171,25 @@ def test_back_from_inspect_returns_to_the_page_before_as_it_was(app_server, fini
     page.wait_for_function("id => (document.querySelector('.st-key-inspect-run input')?.value || '').startsWith(id)",
                            arg=finished_run.run_id)
     no_exception(page)
+
+
+def test_internals_shows_every_parameter_of_a_stacked_bidirectional_lstm(app_server, page):
+    """`_parameters` of a 2-layer bidirectional LSTM showed 10 of its 16 rows, with no word of the rest and no
+    scroll bar until hovered, and a learner concluded the `_l1_reverse` weights did not exist: the table is as
+    tall as its rows."""
+    spec = ExperimentSpec(model="lstm", data="mnist-sample", epochs=1, seed=0, device="cpu", limit_train=64,
+                          model_params={"num_layers": 2, "bidirectional": True})
+    run = run_experiment(spec, runs_dir=app_server.runs_dir)
+    page.goto(f"{app_server.url}/inspect?run={run.run_id}")
+    wait_for_app(page)
+    open_tab(page, "Internals")
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Module").locator("input")
+    if not box.input_value().startswith("rnn"):   # the first layer with weights is the one shown first
+        box.click()
+        box.fill("rnn")
+        after_run(page, page.get_by_role("option", name="rnn · LSTM").click)
+    table = page.locator("[data-testid='stDataFrame']").filter(has_text="weight_ih_l1_reverse")
+    table.wait_for(timeout=30_000)
+    no_exception(page)
+    rows = 16   # weight_ih, weight_hh, bias_ih, bias_hh for each of 2 layers x 2 directions
+    assert table.bounding_box()["height"] >= 35 * (rows + 1) - 2, table.bounding_box()

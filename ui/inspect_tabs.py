@@ -135,8 +135,11 @@ def internals_tab(subject) -> None:
         # In this narrow column, no device column (the model's, said under the title): the buffers' `persistent`
         # was cut off the table's edge (a learner's check)
         if info["parameters"]:
+            # Every row in sight: at the grid's default height a 2-layer bidirectional LSTM's 16 showed 10, with
+            # nothing to say so, and a learner concluded the `_l1_reverse` weights did not exist
             st.dataframe(views.tensor_frame(info["parameters"]), hide_index=True, width="stretch",
-                         column_order=["name", "shape", "dtype", "requires_grad"])
+                         column_order=["name", "shape", "dtype", "requires_grad"],
+                         height=38 + 35 * len(info["parameters"]))
         else:
             st.caption("empty: this module's weights, if any, live in its children")
         for p in info["parametrized"]:
@@ -146,7 +149,7 @@ def internals_tab(subject) -> None:
         st.markdown("**`_buffers`**")
         if info["buffers"]:
             st.dataframe(views.tensor_frame(info["buffers"], ("persistent",)), hide_index=True, width="stretch",
-                         column_order=["name", "shape", "dtype", "persistent"])
+                         column_order=["name", "shape", "dtype", "persistent"], height=38 + 35 * len(info["buffers"]))
         else:
             st.caption("empty")
         if info["non_persistent_buffers"]:
@@ -178,7 +181,8 @@ def init_lab_tab(subject) -> None:
                 "normalises with the batch's own statistics as in training. Xavier (variance 2/(fan_in + fan_out)) "
                 "keeps a layer's output near its input's spread for tanh-like units; He (2/fan_in, twice "
                 "LeCun's 1/fan_in) makes up for ReLU zeroing half; N(0, 0.01) lets the signal die out, unless a "
-                "BatchNorm rescales it; with zeros nothing before the output layer gets a gradient.")
+                "BatchNorm rescales it; with zeros no layer before the output gets a gradient at the first step "
+                "(the symmetry check below says whether one does later).")
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,
@@ -206,15 +210,29 @@ def init_lab_tab(subject) -> None:
                 for row in lab.symmetry:
                     table.setdefault(f"{row['layer']}.{row['param']}", {})[views.SCHEME_LABELS.get(s, s)] = \
                         f"{row['distinct']} of {row['units']}"
-            # Zero init is not the symmetry case (a learner's check): the gradient that reaches any layer before
-            # the output has been sent back through the output layer's zero weights, so it is 0, whatever the
-            # activations (the transformer's hidden outputs are not 0: its positional encoding); measured over the
-            # zoo's models (tests/test_inspect.py), only the output layer's parameters got one.
+            # Zero init is not the symmetry case (a learner's check): at the first step the gradient that reaches
+            # any layer before the output has been sent back through the output layer's zero weights, so it is 0
+            # (tests/test_inspect.py, every model). Whether one comes later is measured, not said: a transformer's
+            # hidden output is not 0 (its positional encoding), so its head's weights learn at once and send a
+            # gradient back from the second step (a learner's check: "nothing before the output layer learns"
+            # was false there, and a zero-init transformer reached 28% accuracy).
             st.markdown(f"**Distinct units after {steps} SGD steps** (rows of each weight matrix that still "
-                        "differ). With zero init every weight is 0, so the gradient sent back through the output "
-                        "layer's zero weights is 0: nothing before the output layer learns, and no hidden unit can "
-                        "become different. A constant start other than zero is the symmetry case: every unit of a "
-                        "layer gets the same gradient, so they stay one.")
+                        "differ). With zero init every weight is 0, so at the first step the gradient sent back "
+                        "through the output layer's zero weights is 0: no layer before it learns then. A constant "
+                        "start other than zero is the symmetry case: every unit of a layer gets the same gradient, "
+                        "so they stay one.")
+            if "zeros" in labs:
+                learned = labs["zeros"].learned_before_output
+                st.markdown(
+                    f"Here, with zero init, {len(learned)} parameter tensor{'s' if len(learned) != 1 else ''} before "
+                    f"the output layer changed in {steps} steps ({', '.join(f'`{n}`' for n in learned[:4])}"
+                    f"{', ...' if len(learned) > 4 else ''}): this model's hidden output is not 0 with zero weights "
+                    "(a transformer adds its positional encoding), so the output layer's weights learn at the first "
+                    "step and send a gradient back from the second; small, but the units do become different."
+                    if learned else
+                    f"Here, with zero init, nothing before the output layer changed in {steps} steps: a gradient "
+                    "comes back only through output-layer weights that have left 0, and with a hidden output of 0 "
+                    "they do not.")
             st.dataframe(pd.DataFrame(table).T, width="stretch")
 
 

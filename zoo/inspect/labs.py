@@ -71,6 +71,8 @@ class InitLab:
     weights: list[dict]          # per weight matrix: layer, param, shape, fan_in/out, mean, std, expected_std, values
     activations: list[dict]      # per layer in forward order: layer, type, mean, std, zero_fraction
     symmetry: list[dict] = field(default_factory=list)   # after `steps` SGD steps: distinct units per layer
+    # after those steps: the parameters before the output layer (the module of the last parameter) that changed
+    learned_before_output: list[str] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)      # the loss at each of those steps
 
 
@@ -106,8 +108,9 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     its noise is not the initialisation's. The model is thrown away, so its running statistics may move.
 
     With `steps` > 0 it then takes that many SGD steps on the first `train_batch` samples of (x, y)
-    and counts, per weight matrix, how many units (rows) are still distinct: with zero init they
-    stay identical.
+    and counts, per weight matrix, how many units (rows) are still distinct (with zero init they
+    stay identical, but where a model's hidden output is not 0 with zero weights: a transformer's
+    positional encoding), and which parameters before the output layer changed at all.
     A fresh model is built so that a trained one is never overwritten.
     """
     from zoo.initialisation import INITS, weight_init
@@ -170,6 +173,8 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
             raise SpecError("the symmetry check trains a few steps and needs targets y.")
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
+        named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        start = [p.detach().clone() for _, p in named]
         x, y = x[:train_batch], y[:train_batch]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -185,8 +190,15 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
         with torch.no_grad():
             for layer, pname, _, w in _weight_tensors(model):
                 rows = w.detach().flatten(1).float()
-                distinct = torch.unique(torch.round(rows * 1e6) / 1e6, dim=0).shape[0]
+                # Rounded relative to the weight's own largest value: equal rows computed in another order differ
+                # in their last bits, and a fixed 1e-6 counted a zero-init transformer's embedding rows, all
+                # different at 1e-8 after a few steps, as one (a learner's check)
+                scale = rows.abs().max()
+                distinct = torch.unique(torch.round(rows / scale * 1e6), dim=0).shape[0] if scale > 0 else 1
                 lab.symmetry.append({"layer": layer, "param": pname, "units": rows.shape[0], "distinct": distinct})
+            output_layer = named[-1][0].rsplit(".", 1)[0] if named else ""
+            lab.learned_before_output = [n for (n, p), p0 in zip(named, start)
+                                         if n.rsplit(".", 1)[0] != output_layer and not torch.equal(p, p0)]
     return lab
 
 
