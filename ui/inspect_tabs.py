@@ -228,7 +228,7 @@ def init_lab_tab(subject) -> None:
                     f"the output layer changed in {steps} steps ({', '.join(f'`{n}`' for n in learned[:4])}"
                     f"{', ...' if len(learned) > 4 else ''}): this model's hidden output is not 0 with zero weights "
                     "(a transformer adds its positional encoding), so the output layer's weights learn at the first "
-                    "step and send a gradient back from the second; small, but the units do become different."
+                    "step and send a gradient back from the second: small, but not 0."
                     if learned else
                     f"Here, with zero init, nothing before the output layer changed in {steps} steps: a gradient "
                     "comes back only through output-layer weights that have left 0, and with a hidden output of 0 "

@@ -172,9 +172,9 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
         if y is None:
             raise SpecError("the symmetry check trains a few steps and needs targets y.")
         model.train()
-        params = [p for p in model.parameters() if p.requires_grad]
         named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        start = [p.detach().clone() for _, p in named]
+        params = [p for _, p in named]
+        start = [p.detach().clone() for p in params]
         x, y = x[:train_batch], y[:train_batch]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
