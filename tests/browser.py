@@ -117,6 +117,17 @@ RUN_ENDED = """(after) => { const app = document.querySelector('[data-testid="st
     return (state === 'notRunning' || state === 'compilationError') && (%s)() > after; }""" % RUN_NUMBER
 
 
+# Each change of the script's state or run number in this document, as [ms from its start, state, run number]
+# (window.__scriptTimeline): a failed wait's report says what the page did (tests/conftest.py's page).
+SCRIPT_TIMELINE = """(() => { window.__scriptTimeline = []; const start = performance.now();
+    new MutationObserver(() => { const app = document.querySelector('[data-testid="stApp"]');
+        const state = app && app.getAttribute('data-test-script-state'), n = (%s)();
+        const last = window.__scriptTimeline[window.__scriptTimeline.length - 1];
+        if (!last || last[1] !== state || last[2] !== n)
+            window.__scriptTimeline.push([Math.round(performance.now() - start), state, n]); })
+    .observe(document, {childList: true, subtree: true, attributes: true}); })()""" % RUN_NUMBER
+
+
 def run_number(tab) -> int:
     """The number of the latest run the page shows: read it before an action, pass it to wait_for_app."""
     return int(tab.evaluate(RUN_NUMBER))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import streamlit_server
+from tests.browser import SCRIPT_TIMELINE, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -71,16 +71,27 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(30_000)
-    events = []   # what a failure's report says of the tab's life: its addresses and its connections to the app
-    tab.on("framenavigated", lambda frame: events.append(f"address {frame.url}") if frame == tab.main_frame else None)
-    tab.on("websocket", lambda ws: (events.append(f"websocket opened {ws.url}"),
-                                    ws.on("close", lambda _: events.append("websocket closed"))))
+    # What a failure's report says of the tab's life: its addresses, its connections to the app and each message the
+    # page sent the app (a click's rerun request is one), timed from the tab's start; and, per document, each change
+    # of the script's state and run number (SCRIPT_TIMELINE).
+    events, start = [], time.monotonic()
+
+    def note(what: str) -> None:
+        events.append(f"{time.monotonic() - start:7.2f}s {what}")
+
+    tab.add_init_script(SCRIPT_TIMELINE)
+    tab.on("framenavigated", lambda frame: note(f"address {frame.url}") if frame == tab.main_frame else None)
+    tab.on("websocket", lambda ws: (note(f"websocket opened {ws.url}"),
+                                    ws.on("framesent", lambda payload: note(f"sent the app {len(payload)} bytes")),
+                                    ws.on("close", lambda _: note("websocket closed"))))
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         shot(tab, f"FAILED-{request.node.name}")
         print(f"--- the tab: now at {tab.url}; in order: ---")
         print("\n".join(events))
+        print("--- this document's script states (ms from its start, state, run number) ---")
+        print(tab.evaluate("() => JSON.stringify(window.__scriptTimeline || [])"))
         if "app_server" in request.fixturenames:   # the server's side of it, in the test's report
             log = Path(request.getfixturevalue("app_server").log)
             print(f"--- the app server's log, last 60 lines ({log}) ---")

@@ -302,7 +302,13 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     wait_for_app(page)
     wait_for_input(page, "train-settings-weight_decay", "0")
     assert page.locator(".st-key-train-model input").input_value().startswith("cnn")
-    after_run(page, page.get_by_role("button", name="Close this run").click)
+    # The run view takes its whole height as it is drawn: its test images did not, and pushed Close 157 px down
+    # as they arrived, so that a click landing then was lost (one fresh-clone CI run of five; ui/image_results.py).
+    close = page.get_by_role("button", name="Close this run")
+    drawn_at = close.bounding_box()
+    page.wait_for_function("() => Array.from(document.images).every(image => image.complete)")
+    assert close.bounding_box() == drawn_at, "the page moved under the visitor's pointer after it was drawn"
+    after_run(page, close.click)
     wait_for_toast(page, f"The form is back to what you had set before opening run {run_id}")
     wait_for_input(page, "train-settings-weight_decay", "0.0375")
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")

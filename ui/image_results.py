@@ -6,10 +6,14 @@ evaluation is cached per run and file stamp.
 """
 from __future__ import annotations
 
+import base64
+import html
+import io
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 
 from zoo.registry import format_percent
 
@@ -64,9 +68,19 @@ def confusion_figure(matrix: np.ndarray, class_names: list[str], normalise: bool
     return fig
 
 
-def _upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
-    """Nearest-neighbour enlargement, so 28 x 28 digits stay crisp instead of blurred by the browser."""
-    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+def _inline_image(image: np.ndarray, alt: str, scale: int = 3) -> str:
+    """An <img> of a grey uint8 image, `scale` times its size, with its bytes in the page and its size set.
+
+    st.image's <img> has no height until its file arrives from the server, so the grid below a finished run
+    grew as its images loaded (a button under it moved 157 px in the second after the run had been drawn, and a
+    click landing then was lost: a browser test's run of five). Drawn here, the grid takes its room at once.
+    `pixelated`: the digits stay crisp instead of blurred by the browser's scaling."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="L").save(buffer, format="PNG")
+    height, width = image.shape[:2]
+    return (f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}" '
+            f'width="{width * scale}" height="{height * scale}" alt="{html.escape(alt)}" '
+            'style="image-rendering: pixelated; max-width: 100%; height: auto">')
 
 
 def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
@@ -96,7 +110,8 @@ def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
             pred, true = int(evaluation["predictions"][idx]), int(evaluation["targets"][idx])
             conf = float(evaluation["confidence"][idx])
             with col:
-                st.image(_upscale(images[idx]), width=84)
+                st.html(_inline_image(images[idx], f"test image {int(idx)}: predicted {names[pred]}, "
+                                                    f"true {names[true]}"))
                 if pred == true:
                     st.caption(f":green[{names[pred]}] ({conf:.0%})")
                 else:
