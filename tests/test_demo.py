@@ -1131,6 +1131,94 @@ def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(de
     ze.grad_cam(cnn, torch.zeros(1, 1, 28, 28))
 
 
+
+@pytest.fixture
+def torch_threads():
+    """torch's thread count, as it was before the test (the demo's inspections set it: zoo/demo.inspection_slot)."""
+    threads = torch.get_num_threads()
+    yield threads
+    torch.set_num_threads(threads)
+
+
+def test_looks_inside_a_model_take_turns_on_one_thread_on_the_demo(demo_on, monkeypatch, torch_threads):
+    """Inspect runs its passes in the server's own process, outside the jobs and wall caps and above the workers'
+    CPU priority: a visitor's init lab took 98 s of a 2-core server while other visitors trained (a demo check). On
+    the demo one look inside a model runs at a time, on one of torch's threads; one that waits past its time is
+    refused, saying why; an inspection that calls another holds its turn once; outside the demo nothing waits."""
+    import threading
+
+    from zoo import explain as ze
+    from zoo import inspect as zi
+    from zoo.registry import DataShape, build
+
+    shape = DataShape(task="image", channels=1, height=28, width=28, num_classes=10)
+    cnn, x = build("cnn", shape, {}).eval(), torch.zeros(2, 1, 28, 28)
+    looks = {"summary": lambda: zi.summarize(cnn, shape, batch_size=2), "modes": lambda: zi.compare_modes(cnn, x),
+             "precisions": lambda: zi.compare_precisions(cnn, x), "hooks": lambda: zi.capture(cnn, x),
+             "saliency": lambda: ze.saliency(cnn, x), "grad-cam": lambda: ze.grad_cam(cnn, x[:1]),
+             "init lab": lambda: zi.init_lab("cnn", shape, {}, x, "default", y=torch.zeros(2, dtype=torch.long),
+                                             steps=1)}
+    for look in looks.values():   # each holds the slot, and on one thread
+        torch.set_num_threads(2)
+        look()
+        assert torch.get_num_threads() == demo.INSPECTION_THREADS
+    monkeypatch.setattr(demo, "INSPECTION_WAIT_SECONDS", 0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def another_visitors_look():
+        with demo.inspection_slot():
+            holding.set()
+            release.wait(30)
+
+    other = threading.Thread(target=another_visitors_look)
+    other.start()
+    try:
+        assert holding.wait(30)
+        for name, look in looks.items():
+            with pytest.raises(SpecError, match=r"^this hosted demo looks inside one model at a time, and other "
+                                                r"visitors' looks have kept this one waiting for 0 s; try again"):
+                look()
+        monkeypatch.delenv("PLAYGROUND_DEMO")   # outside the demo: no turns
+        for look in looks.values():
+            look()
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    finally:
+        release.set()
+        other.join(30)
+    for look in looks.values():   # the slot is free again
+        look()
+
+
+def test_the_init_labs_steps_stop_at_the_demos_time_for_a_look_and_the_page_says_so(demo_on, monkeypatch,
+                                                                                   torch_threads, runs_dir):
+    """The init lab's symmetry check loops (up to 30 SGD steps, per scheme): on the demo it stops at the time a look
+    inside a model is given (PLAYGROUND_CAP_INSPECT_SECONDS), keeps what it measured after the steps it took, and the
+    tab says how many of how many; outside the demo every step is taken."""
+    from zoo import inspect as zi
+    from zoo.registry import DataShape
+
+    shape = DataShape(task="image", channels=1, height=28, width=28, num_classes=10)
+    x, y = torch.rand(8, 1, 28, 28), torch.arange(8) % 10
+    monkeypatch.setenv("PLAYGROUND_CAP_INSPECT_SECONDS", "0")
+    lab = zi.init_lab("mlp", shape, {}, x, "zeros", y=y, steps=5)
+    assert (lab.steps, len(lab.loss)) == (5, 0) and lab.symmetry   # counted after the steps taken: none
+    from ui.inspect_views import cached_init_lab
+
+    cached_init_lab.clear()   # (this process's earlier tests may have measured the same labs, every step taken)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/inspect.py")
+    at.session_state["visitor"] = "c" * 32
+    for key, value in {"inspect-source": "New model", "inspect-tab": "Init lab"}.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = next(w.value for w in at.warning if "stopped early" in w.value)
+    assert warning.startswith("This hosted demo gives a look inside a model at most 0 s of the server's time")
+    assert "(0 of 5 steps)" in warning
+    assert any("nothing before the output layer changed in 0 steps" in m.value for m in at.markdown)
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    lab = zi.init_lab("mlp", shape, {}, x, "zeros", y=y, steps=5)
+    assert (lab.steps, len(lab.loss)) == (5, 5)
+
 def test_the_inspect_page_says_a_pass_past_the_memory_cap_and_keeps_working(demo_on, runs_dir, monkeypatch):
     """The refusal is said in the tab, beside the setting to change; the page and its other tabs go on."""
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_MEMORY_MB", "1")

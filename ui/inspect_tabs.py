@@ -221,16 +221,25 @@ def init_lab_tab(subject) -> None:
                         "through the output layer's zero weights is 0: no layer before it learns then. A constant "
                         "start other than zero is the symmetry case: every unit of a layer gets the same gradient, "
                         "so they stay one.")
+            cut = {views.SCHEME_LABELS.get(s, s): len(lab.loss) for s, lab in labs.items() if len(lab.loss) < steps}
+            caps = demo.caps()
+            if cut and caps is not None:   # the hosted demo's time for a look inside a model ran out (zoo/demo.py)
+                st.warning(f"This hosted demo gives a look inside a model at most {caps.inspect_seconds} s of the "
+                           "server's time, so the check stopped early with "
+                           + ", ".join(f"{name} ({taken} of {steps} steps)" for name, taken in cut.items())
+                           + ": its counts are after those steps. Fewer steps, or a smaller model, fit whole.",
+                           icon=":material/timer:")
             if "zeros" in labs:
                 learned = labs["zeros"].learned_before_output
+                steps_taken = len(labs["zeros"].loss)
                 st.markdown(
                     f"Here, with zero init, {len(learned)} parameter tensor{'s' if len(learned) != 1 else ''} before "
-                    f"the output layer changed in {steps} steps ({', '.join(f'`{n}`' for n in learned[:4])}"
+                    f"the output layer changed in {steps_taken} steps ({', '.join(f'`{n}`' for n in learned[:4])}"
                     f"{', ...' if len(learned) > 4 else ''}): this model's hidden output is not 0 with zero weights "
                     "(a transformer adds its positional encoding), so the output layer's weights learn at the first "
                     "step and send a gradient back from the second: small, but not 0."
                     if learned else
-                    f"Here, with zero init, nothing before the output layer changed in {steps} steps: a gradient "
+                    f"Here, with zero init, nothing before the output layer changed in {steps_taken} steps: a gradient "
                     "comes back only through output-layer weights that have left 0, and with a hidden output of 0 "
                     "they do not.")
             st.dataframe(pd.DataFrame(table).T, width="stretch")

@@ -15,7 +15,9 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -56,6 +58,7 @@ class Caps:
     upload_rows: int = 200_000       # rows of one uploaded CSV
     wall_seconds: int = 600          # a job's running time; past it, it ends as stopped
     train_memory_mb: int = 2_000     # what one run's training step may hold (estimated: check_memory)
+    inspect_seconds: int = 20        # one look inside a model (Inspect, in the server's process): inspection_slot
     runs_per_visitor: int = 50       # runs kept per visitor
     disk_mb_per_visitor: int = 200   # their runs and uploads together
     max_age_hours: float = 24.0      # runs and uploads older than this are deleted by the sweep
@@ -238,6 +241,54 @@ def check_inspection(model, sample_shape, batch_size: int) -> None:
                         f"{c.train_memory_mb:,} MB, and this model ({type(model).__name__}) would hold {about} on "
                         f"{batch_size:,} sample{'s' if batch_size != 1 else ''} of shape {list(sample_shape)}; "
                         f"lower {', '.join(lower[:-1]) + ' or ' if len(lower) > 1 else ''}{lower[-1]}.")
+
+
+# A look inside a model waits this long for the one before it (inspection_slot) before it is refused.
+INSPECTION_WAIT_SECONDS = 60.0
+# torch's threads in the server's process on the demo, where it runs the looks inside a model: the other cores are the
+# training jobs'.
+INSPECTION_THREADS = 1
+_INSPECTION_SLOT = threading.Semaphore(1)
+_holding = threading.local()   # how deep this thread is in inspections that hold the slot
+
+
+@contextmanager
+def inspection_slot():
+    """Hold the server's one slot for a look inside a model, on the hosted demo (zoo/inspect/guards.one_at_a_time).
+
+    Inspect runs its passes and labs in the server's own process, not in a job's worker: outside the jobs cap and the
+    wall cap, and at a higher CPU priority than the workers (PLAYGROUND_WORKER_NICE). A visitor's init lab (a
+    transformer of d_model 256 and 6 layers, 30 SGD steps, five schemes) took 98 s of the server's two cores, and the
+    other visitors' training slowed meanwhile (a demo visitors' check). So on the demo the looks inside a model take
+    turns, each on one of torch's threads (INSPECTION_THREADS), and one that has waited INSPECTION_WAIT_SECONDS for
+    its turn is refused; a lab that loops stops at `inspection_deadline`. Within a thread the slot is held once (an
+    inspection that calls another). Nothing outside the demo."""
+    if caps() is None:
+        yield
+        return
+    depth = getattr(_holding, "depth", 0)
+    if depth == 0:
+        if not _INSPECTION_SLOT.acquire(timeout=INSPECTION_WAIT_SECONDS):
+            raise SpecError(f"this hosted demo looks inside one model at a time, and other visitors' looks have "
+                            f"kept this one waiting for {INSPECTION_WAIT_SECONDS:.0f} s; try again in a minute.")
+        import torch
+
+        if torch.get_num_threads() != INSPECTION_THREADS:
+            torch.set_num_threads(INSPECTION_THREADS)
+    _holding.depth = depth + 1
+    try:
+        yield
+    finally:
+        _holding.depth = depth
+        if depth == 0:
+            _INSPECTION_SLOT.release()
+
+
+def inspection_deadline() -> float | None:
+    """When a look inside a model that loops (the init lab's SGD steps) stops, in time.monotonic()'s seconds: the
+    demo's `inspect_seconds` from now; None outside the demo."""
+    c = caps()
+    return None if c is None else time.monotonic() + c.inspect_seconds
 
 
 def memory_limit() -> float | None:

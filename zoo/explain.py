@@ -26,7 +26,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from zoo.inspect.guards import HookSet, _cudnn_for_backward, model_place, preserved, within_demo_room
+from zoo.inspect.guards import (HookSet, _cudnn_for_backward, model_place, one_at_a_time, preserved,
+                               within_demo_room)
 from zoo.registry import SpecError, get_task
 
 METHODS = ("gradcam", "gradcam++")
@@ -81,6 +82,7 @@ def _as_batch(x: torch.Tensor, dims: int) -> torch.Tensor:
     return x.unsqueeze(0) if x.dim() == dims - 1 else x
 
 
+@one_at_a_time
 def grad_cam(model: nn.Module, x: torch.Tensor, *, target=None, layer: str | None = None,
              method: str = "gradcam") -> CamResult:
     """Grad-CAM (or Grad-CAM++) of `target` (default: each image's predicted class) at `layer`
@@ -157,6 +159,7 @@ class SaliencyResult:
     output: np.ndarray         # the model's output for the batch
 
 
+@one_at_a_time
 def saliency(model: nn.Module, x: torch.Tensor, *, target=None) -> SaliencyResult:
     """Gradient saliency (Simonyan et al., 2014): |d score / d input| for each input element.
 

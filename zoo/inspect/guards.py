@@ -10,6 +10,7 @@ backward hook on a layer followed by `nn.ReLU(inplace=True)` makes backward fail
 """
 from __future__ import annotations
 
+import functools
 import math
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -142,6 +143,19 @@ def within_demo_room(model: nn.Module, x: torch.Tensor | None = None, *, sample_
             return
         sample_shape, batch_size = tuple(x.shape[1:]), int(x.shape[0])
     demo.check_inspection(model, tuple(sample_shape), int(batch_size))
+
+
+def one_at_a_time(inspection):
+    """Run `inspection` (a function that runs a model to look inside it) in the server's one slot for that on the
+    hosted demo (zoo/demo.inspection_slot): strangers' looks take turns on one of torch's threads rather than all at
+    once on every core. Nothing outside the demo."""
+    @functools.wraps(inspection)
+    def in_turn(*args, **kwargs):
+        from zoo import demo
+
+        with demo.inspection_slot():
+            return inspection(*args, **kwargs)
+    return in_turn
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -24,9 +25,11 @@ from zoo.inspect.guards import (
     hook_counts,
     inplace_disabled,
     model_place,
+    one_at_a_time,
     preserved,
     within_demo_room,
 )
+from zoo import demo
 from zoo.registry import DataShape, SpecError, get_task
 
 
@@ -74,6 +77,7 @@ class InitLab:
     # after those steps: the parameters before the output layer (the module of the last parameter) that changed
     learned_before_output: list[str] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)      # the loss at each of those steps
+    steps: int = 0   # the SGD steps asked for; len(loss) were taken: fewer where the hosted demo's time ran out
 
 
 def _weight_tensors(model: nn.Module) -> Iterator[tuple[str, str, nn.Module, torch.Tensor]]:
@@ -97,6 +101,7 @@ def _leaf_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
             and not any(c != "parametrizations" for c, _ in m.named_children())]
 
 
+@one_at_a_time
 def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Tensor, scheme: str, *,
              y: torch.Tensor | None = None, steps: int = 0, lr: float = 0.05, seed: int = 0,
              max_values: int = 20000, train_batch: int = 32) -> InitLab:
@@ -167,7 +172,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
             hooks.add(m.register_forward_hook(record(name)))
         model(x)
 
-    lab = InitLab(scheme=scheme, weights=weights, activations=activations)
+    lab = InitLab(scheme=scheme, weights=weights, activations=activations, steps=steps)
     if steps > 0:
         if y is None:
             raise SpecError("the symmetry check trains a few steps and needs targets y.")
@@ -178,7 +183,10 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
         x, y = x[:train_batch], y[:train_batch]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
+            deadline = demo.inspection_deadline()   # the hosted demo's time for a look inside a model
             for _ in range(steps):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 out = model(x)
                 loss = get_task(shape.task).loss(out, y)
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
@@ -205,6 +213,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
 # ---------------------------------------------------------------- modes and precision
 
 
+@one_at_a_time
 def compare_modes(model: nn.Module, x: torch.Tensor, *, seed: int = 0) -> dict:
     """One batch through a copy of `model` in eval() and then in train(): what Dropout and
     BatchNorm really do in each (PyTorch's semantics, not the source material's).
@@ -293,6 +302,7 @@ def _internal_dropout(model: nn.Module) -> list[dict]:
     return found
 
 
+@one_at_a_time
 def compare_precisions(model: nn.Module, x: torch.Tensor, precisions=("fp32", "fp16", "bf16", "fp64")) -> list[dict]:
     """The model cast to each precision (a copy): bytes of its parameters and how far its output
     is from the fp32 output on the same batch, in eval mode."""
@@ -369,6 +379,7 @@ def _norm(t) -> float | None:
     return None if t is None else t.detach().double().norm().item()
 
 
+@one_at_a_time
 def capture(model: nn.Module, x: torch.Tensor, layers: list[str] | None = None, *, y: torch.Tensor | None = None,
             mode: str = "eval", keep: int = 8) -> Capture:
     """Hooks lab: forward hooks keep the chosen layers' outputs; full backward hooks record the norm

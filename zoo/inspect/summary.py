@@ -17,6 +17,7 @@ from zoo.inspect.guards import (
     _example_input,
     _is_parametrization_internal,
     model_place,
+    one_at_a_time,
     preserved,
     within_demo_room,
 )
@@ -114,6 +115,7 @@ def _logical_params(module: nn.Module, params: list[tuple[str, nn.Parameter]]) -
     return total
 
 
+@one_at_a_time
 def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torch.Tensor | None = None,
               batch_size: int = 1, precision: str = "fp32") -> ModelSummary:
     """Per-layer summary from torchinfo, and totals at `precision` for a batch of `batch_size`.
