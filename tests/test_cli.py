@@ -335,7 +335,7 @@ BAD_INPUTS = [
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),
     (("train", "--device", "cuda:7"), "cuda"),
     # a setting named as it was typed, by its flag (a CLI user's check: "test_share=0.9 must be in (0, 0.9)")
-    (("train", "--lr", "0"), "error: --lr 0.0 must be a positive number"),
+    (("train", "--lr", "0"), "error: --lr 0 must be a positive number"),   # as typed, not 0.0
     (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
     (("train", "--lr", "inf"), "is not a finite number; give a finite number such as 0.002"),

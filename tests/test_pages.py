@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -251,7 +252,7 @@ def test_start_names_every_field_that_keeps_it_off(runs_dir):
     at.text_input(key="train-settings-weight_decay").set_value("5").run()
     assert at.button(key="train-start").disabled
     beside = [c.value for c in at.caption if "Start is off until" in c.value]
-    assert beside == [":red[Start is off until these are fixed. Weight decay: 5.0 is outside its range [0, 0.1]; pick "
+    assert beside == [":red[Start is off until these are fixed. Weight decay: 5 is outside its range [0, 0.1]; pick "
                       "a value inside it. Seed: -5 is outside its range [0, 4294967295]; pick a value inside it.]"]
 
 
@@ -293,6 +294,9 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     # The test images, each drawn with its size (ui/image_results._inline_image): 32, mistakes first.
     grid = [h for h in at.get("html") if '<img src="data:image/png;base64,' in h.proto.body]
     assert len(grid) == 32 and all('width="84" height="84"' in h.proto.body for h in grid)
+    assert re.search(r"mistakes out of \d+ test images \(accuracy \d+\.\d+%\)", text_of(at))
+    assert next(m for m in at.metric if m.label == "best epoch").value == str(run.result["best_epoch"])
+    assert "adam lr 0.002 · 256 training samples" in text_of(at)   # the header names a setting not its default
     assert "Finished" in text_of(at)
 
 
@@ -730,6 +734,11 @@ def test_inspect_says_a_run_that_ended_before_its_first_epoch_holds_its_initial_
     train = open_page("app_pages/train.py", query={"run": result.run_dir.name})
     no_exceptions(train)
     assert "the checkpoint holds the initial weights" in text_of(train)
+    # and its best epoch is none, not "0" beside "no epoch finished", and the grid's accuracy is the initial
+    # weights' (a learner read 8.30% there as the run's, whose own accuracy says "—")
+    best = next(m for m in train.metric if m.label == "best epoch")
+    assert best.value == "none" and "initial weights" in best.help
+    assert re.search(r"mistakes out of \d+ test images \(the initial weights' accuracy \d+\.\d+%\)", text_of(train))
 
 
 def test_an_image_runs_accuracy_is_shown_beside_the_trivial_answer(runs_dir):

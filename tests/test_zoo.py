@@ -99,6 +99,21 @@ def test_out_of_range_and_unknown_hyperparameters_are_refused_with_a_sentence():
         zoo.build("linear", DataShape("image"))
 
 
+
+@pytest.mark.parametrize("name, typed, said", [
+    ("weight_decay", -1, "weight_decay=-1 must be at least 0."),   # it said -1.0 (a learner's check)
+    ("weight_decay", "1e9", "weight_decay=1000000000 is outside its range [0, 0.1]"),   # and 1000000000.0
+    ("momentum", -0.125, "momentum=-0.125 must be in [0, 1)."),
+    ("lr", 1.23456789, "lr=1.23456789 is outside its range [1e-05, 1]"),   # in full, not 1.23457
+])
+def test_a_refusal_writes_the_number_as_it_was_typed(name, typed, said):
+    from zoo.spec import setting
+
+    with pytest.raises(SpecError) as refused:
+        setting(name).check_in_range(typed)
+    assert str(refused.value).startswith(said)
+
+
 def test_a_refusal_is_the_checks_own_sentence_and_only_a_spec_error_is_one():
     assert refusal(make_config, "mlp", {"depth": 99}) == str(pytest.raises(SpecError, make_config, "mlp",
                                                                            {"depth": 99}).value)

@@ -83,7 +83,7 @@ def _inline_image(image: np.ndarray, alt: str, scale: int = 3) -> str:
             'style="image-rendering: pixelated; max-width: 100%; height: auto">')
 
 
-def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
+def image_grid(evaluation: dict, images: np.ndarray, key: str, untrained: bool = False) -> None:
     """Test images with predicted and true labels, mistakes first (most confidently wrong first)."""
     names = evaluation["class_names"]
     wrong = evaluation["predictions"] != evaluation["targets"]
@@ -91,8 +91,11 @@ def image_grid(evaluation: dict, images: np.ndarray, key: str) -> None:
     c1, c2 = st.columns([2, 3])
     view = c1.selectbox("Show", choices, key=f"{key}-grid-view",
                         help="Ordered by the loss of each image: the most confidently wrong first")
+    # Of the weights the run kept: an untrained run's are its initial ones, and its own accuracy says "—" (a learner
+    # read 8.30% here as the run's).
+    whose = "the initial weights' accuracy" if untrained else "accuracy"
     c2.caption(f"{int(wrong.sum())} mistakes out of {len(wrong)} test images "
-               f"(accuracy {format_percent(1 - wrong.mean())}). "
+               f"({whose} {format_percent(1 - wrong.mean())}). "
                "Under each image: the prediction and its confidence; for a mistake, in red, and the true class.")
     order = evaluation["ranking"]
     if view == "mistakes only":
@@ -137,4 +140,4 @@ def sections(run, key: str) -> None:
     st.plotly_chart(confusion_figure(evaluation["matrix"], evaluation["class_names"], normalise),
                     key=f"{key}-confusion-{run.run_id}", config={"displaylogo": False})
     st.subheader("Test images")
-    image_grid(evaluation, images, key)
+    image_grid(evaluation, images, key, untrained=run.untrained)

@@ -29,7 +29,7 @@ from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
 from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
-from zoo.spec import ExperimentSpec, command_lines
+from zoo.spec import ExperimentSpec, command_lines, setting
 from zoo.verdict import verdict_now
 
 @dataclass(frozen=True)
@@ -270,7 +270,15 @@ def spec_line(spec: dict) -> str:
     epochs = spec.get("epochs")
     parts += [f"{epochs} epoch{'' if epochs == 1 else 's'}", f"batch {spec.get('batch_size')}",
               f"{spec.get('optimizer')} lr {spec.get('lr'):g}"]
+    # Where set otherwise than by default: two gru runs, bf16 and fp32, read alike (a learner's check)
+    for name, words in SPEC_LINE_IF_SET.items():
+        if spec.get(name) not in (None, setting(name).default):
+            parts.append(words.format(spec[name]))
     return " · ".join(parts)
+
+
+# The settings spec_line names only where a run sets them otherwise than by default, and how.
+SPEC_LINE_IF_SET = {"precision": "{}", "init": "{} init", "limit_train": "{:,} training samples"}
 
 
 def live_run(job, key: str) -> None:
@@ -422,8 +430,10 @@ def summary_metrics(run) -> None:
                        help="of the restored best weights, on the test split" + (
                            f"; the trivial answer, {result['verdict']['trivial']}" if compared else ""))
     best = result.get("best_epoch")
-    cols[1].metric("best epoch", best if best is not None else "—",
-                   help="the checkpoint kept and evaluated (0: the initial weights)")
+    # "0" beside "no epoch finished" read as an epoch (a learner's check): none was, the checkpoint is the start's
+    cols[1].metric("best epoch", "none" if run.untrained else best if best is not None else "—",
+                   help="no epoch finished: the checkpoint kept holds the initial weights" if run.untrained else
+                   "the checkpoint kept and evaluated (0: the initial weights)")
     seconds = result.get("seconds")
     cols[2].metric("epochs completed", result.get("epochs_run", "—"),
                    help=f"training took {format_duration(seconds)}" if seconds else None)

@@ -83,11 +83,12 @@ class Interval:
 
 
 def as_typed(number: float) -> str:
-    """A bound as a person types it: a whole number in full (a seed's 4294967295, not 4.29497e+09), else
-    the shortest form (0.001, 1e-05)."""
-    if float(number).is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:g}"
+    """A number as a person types it: a whole number in full (a seed's 4294967295, not 4.29497e+09; a refusal
+    said "weight_decay=-1.0" and "=1000000000.0" of -1 and 1e9 typed: a learner's check), else the shortest form
+    that reads back as the same number (0.001, 1e-05, 0.123456789 in full)."""
+    if isinstance(number, int) or (float(number).is_integer() and abs(number) < 1e15):
+        return str(int(number))   # (an int of 20 digits as typed, not through a float)
+    return repr(float(number))
 
 
 def join_or(fixes: list[str], sentence_start: bool = False) -> str:
@@ -154,15 +155,17 @@ class HParam:
         valid = self.valid
         if valid is not None and value not in valid:
             if self.limits:
-                raise SpecError(f"{self.name}={value} must be {valid.describe()}.")
-            raise SpecError(f"{self.name}={value} is outside its range {self.range_text()}; pick a value inside it.")
+                raise SpecError(f"{self.name}={as_typed(value)} must be {valid.describe()}.")
+            raise SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
+                            "inside it.")
         return value
 
     def check_in_range(self, value: Any) -> Any:
         """`check`, and inside the form's and the search's range [low, high] (narrowing a search)."""
         value = self.check(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
-            raise SpecError(f"{self.name}={value} is outside its range {self.range_text()}; pick a value inside it.")
+            raise SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
+                            "inside it.")
         return value
 
     def range_text(self) -> str:
