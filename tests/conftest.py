@@ -151,3 +151,15 @@ def forget_drafts():
 
     store().clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def keep_torch_threads():
+    """Each test starts with torch's thread count as the session began: the hosted demo's inspections set it to one
+    in the process that runs them (zoo/demo.inspection_slot), and every later test of this process ran on one."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)

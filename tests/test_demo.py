@@ -1132,15 +1132,7 @@ def test_a_look_inside_a_model_past_the_memory_cap_is_refused_before_its_pass(de
 
 
 
-@pytest.fixture
-def torch_threads():
-    """torch's thread count, as it was before the test (the demo's inspections set it: zoo/demo.inspection_slot)."""
-    threads = torch.get_num_threads()
-    yield threads
-    torch.set_num_threads(threads)
-
-
-def test_looks_inside_a_model_take_turns_on_one_thread_on_the_demo(demo_on, monkeypatch, torch_threads):
+def test_looks_inside_a_model_take_turns_on_one_thread_on_the_demo(demo_on, monkeypatch):
     """Inspect runs its passes in the server's own process, outside the jobs and wall caps and above the workers'
     CPU priority: a visitor's init lab took 98 s of a 2-core server while other visitors trained (a demo check). On
     the demo one look inside a model runs at a time, on one of torch's threads; one that waits past its time is
@@ -1190,7 +1182,7 @@ def test_looks_inside_a_model_take_turns_on_one_thread_on_the_demo(demo_on, monk
 
 
 def test_the_init_labs_steps_stop_at_the_demos_time_for_a_look_and_the_page_says_so(demo_on, monkeypatch,
-                                                                                   torch_threads, runs_dir):
+                                                                                   runs_dir):
     """The init lab's symmetry check loops (up to 30 SGD steps, per scheme): on the demo it stops at the time a look
     inside a model is given (PLAYGROUND_CAP_INSPECT_SECONDS), keeps what it measured after the steps it took, and the
     tab says how many of how many; outside the demo every step is taken."""
