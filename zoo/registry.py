@@ -156,17 +156,19 @@ class HParam:
         if valid is not None and value not in valid:
             if self.limits:
                 raise SpecError(f"{self.name}={as_typed(value)} must be {valid.describe()}.")
-            raise SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
-                            "inside it.")
+            raise self.outside_range(value)
         return value
 
     def check_in_range(self, value: Any) -> Any:
         """`check`, and inside the form's and the search's range [low, high] (narrowing a search)."""
         value = self.check(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
-            raise SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
-                            "inside it.")
+            raise self.outside_range(value)
         return value
+
+    def outside_range(self, value) -> SpecError:
+        return SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
+                         "inside it.")
 
     def range_text(self) -> str:
         """[low, high] as a person types them: whole numbers in full (a seed's 4294967295, not 4.29497e+09)."""
