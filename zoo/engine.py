@@ -323,16 +323,11 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
                "samples_per_s": seen / max(train_seconds, 1e-9)}
         history.append(row)
         monitored = val_loss if spec.monitor == "val_loss" else val_metric
-        if not math.isfinite(val_loss):
-            if writer:
-                writer.append_metrics(row)
-            status = "diverged"
-            reason = f"the validation loss became {val_loss} after epoch {epoch}; lower the learning rate"
-            emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
-                  "patience": spec.patience})
-            break
-        stop_early = stopper.step(monitored, epoch)
-        improved = stopper.best_epoch == epoch
+        diverged = not math.isfinite(val_loss)   # its row is kept, as every epoch's, and no best is taken from it
+        stop_early = improved = False
+        if not diverged:
+            stop_early = stopper.step(monitored, epoch)
+            improved = stopper.best_epoch == epoch
         if improved:
             best_state = _cpu_state(model)
             if writer:
@@ -343,6 +338,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             writer.append_metrics(row)
         emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,
               "patience": spec.patience, "improved": improved})
+        if diverged:
+            status = "diverged"
+            reason = f"the validation loss became {val_loss} after epoch {epoch}; lower the learning rate"
+            break
         if improved:
             emit({"type": "best", "epoch": epoch, "value": monitored})
         if stop_early:
