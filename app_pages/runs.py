@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
-                        run_record, runs_table, spec_diff, without_curves)
+                        run_record, runs_table, same_curves, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
@@ -133,8 +133,9 @@ else:
         st.subheader("Curves")
         if any(r["rows"] for r in selected):
             st.plotly_chart(overlay_figure(selected), key="runs-overlay", config={"displaylogo": False})
-        if missing := without_curves(selected):
-            st.caption(missing)
+        for caption in (same_curves(selected), without_curves(selected)):
+            if caption:
+                st.caption(caption)
         st.subheader("Where the specs differ")
         show_all = st.toggle("show every field", **drafts.kept("runs-diff-all", default="value"))
         diff = spec_diff({r["run"]: r["spec"] for r in selected}, show_all=show_all)

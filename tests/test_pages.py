@@ -986,3 +986,19 @@ def test_the_live_accuracys_change_says_what_it_is_compared_with():
     at = AppTest.from_function(draw).run()
     assert not at.exception
     assert [m.delta for m in at.metric if m.delta] == ["+4.75 pts vs the epoch before"]
+
+
+def test_runs_whose_curves_lie_on_each_other_are_named():
+    """Two runs of the same spec and seed draw one line on the overlay: the page says which, so that neither
+    looks lost (a learner's check); runs that differ in one epoch's number are not named."""
+    from ui.compare import same_curves
+
+    rows = [{"epoch": 1, "train_loss": 0.9, "val_loss": 0.5, "val_metric": 0.8},
+            {"epoch": 2, "train_loss": 0.4, "val_loss": 0.3, "val_metric": 0.9}]
+    other = [dict(rows[0]), {**rows[1], "val_loss": 0.31}]
+    assert same_curves([{"run": "a", "rows": rows}, {"run": "b", "rows": other}]) is None
+    said = same_curves([{"run": "a", "rows": rows}, {"run": "b", "rows": [dict(r) for r in rows]},
+                        {"run": "c", "rows": other}, {"run": "lb", "rows": [], "leaderboard": True}])
+    assert said.startswith("a and b have the same curves") and " c " not in said and "lb" not in said
+    three = same_curves([{"run": n, "rows": rows} for n in "xyz"] + [{"run": m, "rows": other} for m in "pq"])
+    assert three.startswith("x, y and z have the same curves") and ", and so do p and q " in three

@@ -126,6 +126,26 @@ def without_curves(records: list[dict]) -> str | None:
     return "No curves for " + "; ".join(parts) + "." if parts else None
 
 
+CURVE_FIELDS = ("epoch", "train_loss", "val_loss", "val_metric")
+
+
+def same_curves(records: list[dict]) -> str | None:
+    """Which runs drew the same curves, so that one line lies on the other and shows as one (None when no two
+    did): two runs of the same spec and seed train the same model, and a learner who overlaid them saw one line
+    and took the other for lost."""
+    groups: dict[tuple, list[str]] = {}
+    for record in records:
+        if record["rows"]:
+            key = tuple(tuple(row.get(field) for field in CURVE_FIELDS) for row in record["rows"])
+            groups.setdefault(key, []).append(record["run"])
+    same = [runs for runs in groups.values() if len(runs) > 1]
+    if not same:
+        return None
+    named = [f"{', '.join(runs[:-1])} and {runs[-1]}" for runs in same]
+    return (f"{named[0]} have the same curves, epoch for epoch{''.join(f', and so do {n}' for n in named[1:])} "
+            "(the same settings and seed train the same model): their lines lie on each other and look like one.")
+
+
 # The headline scores next to the model: after the data, the study and the epochs they sat past the right
 # edge of a 1,400 px window, with nothing to say the table scrolled (a new user's check).
 TABLE_COLUMNS = ("run", "status", "model", "test accuracy", "test MASE", "data", "study", "epochs", "best epoch",
