@@ -109,7 +109,7 @@ device, dtype = zi.model_place(subject.model)
 st.markdown(subject.title)
 st.caption(f"On {device} in {str(dtype).replace('torch.', '')} · {subject.data_note}")
 
-drafts.register("inspect-tab")
+drafts.register("inspect-tab", widget=True)
 tabs = st.tabs(list(inspect_tabs.TABS), key="inspect-tab", on_change="rerun")
 for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
     with tab:

@@ -121,6 +121,31 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     assert at.number_input(key="forecast-lookback").value == 40
 
 
+def test_a_value_let_go_stays_let_go_after_a_reload(runs_dir):
+    """A horizon of 48 typed on an hourly file was let go on a daily one (fitted 28 / 7); after a reload, the
+    hourly file sent again opened with horizon 7 and lookback 48, said as suggested, not set: the draft had kept
+    the flag "the person set the horizon on an hourly series" that the page had popped (a forecast user's check).
+    A plain value the page pops is popped from the draft too (ui/drafts.register)."""
+    from tests.test_forecast_page import monthly_csv
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+
+    at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
+    at.number_input(key="forecast-horizon").set_value(30).run()
+    days = pd.date_range("2023-01-01", periods=400, freq="D")
+    daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
+                          "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
+    at = upload(at, "daily.csv", daily)
+    assert "The horizon 30 you set was for a series with another step" in shown(at)
+    daily_windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
+    at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))   # a reload, the first file again
+    clean(at)
+    fitted = suggest_windows(fio.read_upload(monthly_csv(120), "monthly.csv"))
+    windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
+    assert windows == (fitted["lookback"], fitted["horizon"]) != daily_windows
+    assert f"Lookback {fitted['lookback']} and horizon {fitted['horizon']} were set from this series" in shown(at)
+
+
 def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_file(runs_dir):
     """From a review. A run opened beside a Season the person set on a monthly file showed season 0 and "The
     season 24 you set was for a series of another step": the run's values are the run's. A horizon typed while

@@ -70,6 +70,7 @@ FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visit
 WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save
+_PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
 
@@ -92,16 +93,18 @@ class DraftStore:
         with self._lock:
             return (form, run) in self._drafts.get(who, {})
 
-    def save(self, who: tuple, form: str, run: str | None, values: dict) -> None:
-        """Write `values` over the draft of `form` on the address of `run`, in one step (two tabs of one browser
-        saving at once both land). Bounds: the keys written last are kept past MAX_VALUES or MAX_FORM_CHARS
+    def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = ()) -> None:
+        """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
+        one step (two tabs of one browser saving at once both land). Bounds: the keys written last are kept past MAX_VALUES or MAX_FORM_CHARS
         (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the visitor, or
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
         the pages without a run last."""
         with self._lock:
             drafts = self._drafts.setdefault(who, OrderedDict())
             old = drafts.pop((form, run), {})
-            items = ([(k, v) for k, v in old.items() if k not in values] + list(copy.deepcopy(values).items()))
+            gone = set(gone)
+            items = ([(k, v) for k, v in old.items() if k not in values and k not in gone]
+                     + list(copy.deepcopy(values).items()))
             items = items[-MAX_VALUES:]
             sizes = [len(repr(k)) + len(repr(v)) + 4 for k, v in items]   # as in repr(dict): "k: v, "
             total, first = sum(sizes), 0
@@ -147,7 +150,7 @@ def kept(key: str, *, options: Iterable | None = None, default: str | None = Non
     the widget from its declared default at the next run and sends that back: the Inspect page's Run box went to
     the newest run at the first click after the page loaded (tests/test_pages.py), and a form's slider once showed
     its minimum (ui/form.py's `slot`). `fallback`: the widget's own default, while the state holds no value."""
-    register(key)
+    register(key, widget=True)
     args = {"key": key, "persist_state": PERSIST}
     name = "index" if options is not None else default
     if name is None:
@@ -162,12 +165,18 @@ def kept(key: str, *, options: Iterable | None = None, default: str | None = Non
     return args
 
 
-def register(key: str) -> None:
-    """Keep `key`'s value in the draft (a widget's, or a plain value a form keeps beside its widgets). A key of
-    no form in FORMS keeps its value for the session only."""
+def register(key: str, *, widget: bool = False) -> None:
+    """Keep `key`'s value in the draft: a plain value a form keeps beside its widgets, or (`widget`) a widget's. A
+    widget's key is gone from the session while its widget is not drawn (another model's fields), and its draft
+    keeps the last value; a plain value the page pops is popped from the draft too: a flag that said "the person
+    set the horizon", popped when a series of another step came, came back from the draft after a reload and froze
+    a daily file's horizon of 7 on the next hourly one (a forecast user's check). A key of no form in FORMS keeps
+    its value for the session only."""
     if form_of(key) is None:
         return
     st.session_state.setdefault(_KEYS, set()).add(key)
+    if not widget:
+        st.session_state.setdefault(_PLAIN, set()).add(key)
 
 
 def keepable(value: Any) -> bool:
@@ -204,6 +213,12 @@ def _values(form: str) -> dict:
     return {k: st.session_state[k] for k in _keys(form) if keepable(st.session_state[k])}
 
 
+def _popped(form: str) -> list[str]:
+    """The form's plain values (`register`) that this session held and has popped since."""
+    state = st.session_state
+    return [k for k in sorted(state.get(_PLAIN) or set()) if form_of(k) == form and k not in state]
+
+
 def not_the_visitors(keys: Iterable[str]) -> None:
     """Values a run's settings put in a form kept once per visitor (WHOLE_VISIT) as the page opened the run, not
     set by the visitor: `save` leaves their draft as they set it until they change these (opening a board's link
@@ -238,7 +253,7 @@ def save(forms: Iterable[str]) -> None:
     state = st.session_state
     for form in forms:
         here = _page_run(form)
-        values = _values(form)
+        values, popped = _values(form), _popped(form)
         if not values:
             continue
         filled = state.setdefault(_FILLED, {})   # {form: (the run whose settings filled it, those values)}
@@ -251,7 +266,7 @@ def save(forms: Iterable[str]) -> None:
             # have dropped it). Only changes are written: another tab of this browser on the same address, left as
             # it was, does not write over what was set in this one.
             continue
-        store().save(_who(), form, here, {**values, AS_FILLED: here is not None and form in filled})
+        store().save(_who(), form, here, {**values, AS_FILLED: here is not None and form in filled}, gone=popped)
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 

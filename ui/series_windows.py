@@ -375,7 +375,7 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
                                   "data": _data_of_spec(prefill.get("data"))}
     handed = state.get(TRAINING_HANDED)
     if handed and source is not None and handed["data"] != _data_of(source):   # (no data yet: they wait for it)
-        state[TRAINING_HANDED] = None   # not popped: a visitor's draft keeps a key it no longer finds (ui/drafts.py)
+        state.pop(TRAINING_HANDED)
         state.pop(TRAINING_FITTED, None)
         now = shown()
         back = {name: value for name, value in handed["values"].items() if now.get(name) == value}
