@@ -244,12 +244,12 @@ def test_fixes_are_stated_and_correct():
 
     dup = read_series(CORPUS / "duplicate_timestamps.csv")
     clean = read_series(CORPUS / "clean.csv")
-    assert len(dup.frame) == 240 and any("averaged" in n and "6 duplicate" in n for n in dup.notes)
+    assert len(dup.frame) == 240 and any("averaged" in n and "6 timestamps are duplicated (on 12 rows" in n for n in dup.notes)
     assert dup.frame["temp"].iloc[5] == pytest.approx(clean.frame["temp"].iloc[5] + 0.5)
     # a timestamp in a note as the series writes it (a daily duplicate read "2023-02-19 00:00:00")
     from zoo.data.series.missing import stamp_said
 
-    first = next(n for n in dup.notes if "duplicate" in n).split("first: ")[1].split(";")[0]
+    first = next(n for n in dup.notes if "duplicate" in n).split("first: ")[1].split(")")[0]
     assert len(first) == len("2023-03-20 05:00"), first   # hourly: its hour, without seconds
     day, hours = pd.date_range("2023-02-17", periods=4, freq="D"), pd.date_range("2023-02-19", periods=30, freq="h")
     assert stamp_said(day[2], day) == "2023-02-19"
@@ -465,7 +465,7 @@ def test_several_series_stacked_in_rows_are_refused_with_what_to_do():
     with pytest.raises(SpecError, match=r"column 'store' names 3 series stacked one under another \(Berlin, Paris, "
                                         r"Rome: a row per store per date\).*keep one store's rows"):
         read_series(stores.to_csv(index=False).encode())
-    assert any("averaged into one row each" in n for n in read_series(CORPUS / "duplicate_timestamps.csv").notes)
+    assert any("rows were averaged into one;" in n for n in read_series(CORPUS / "duplicate_timestamps.csv").notes)
 
 
 def test_repeated_and_blank_header_names_are_renamed_with_a_note():
@@ -558,7 +558,7 @@ def test_what_the_new_readings_must_leave_alone():
     hours.insert(26, hours[26])
     weather = "time,conditions,temp\n" + "".join(f"{h:%Y-%m-%d %H:%M},{['clear', 'rain'][i % 2]},{i}\n"
                                                  for i, h in enumerate(hours))
-    assert any("1 duplicate timestamp(s)" in n for n in read_series(weather.encode()).notes)
+    assert any("1 timestamp is duplicated (on 2 rows" in n for n in read_series(weather.encode()).notes)
     # a daily file's time column (sunrise) is not joined to its dates; an hour range (Nord Pool) is
     sunrise = "date,sunrise,temp\n" + "".join(f"{d:%Y-%m-%d},08:{17 - i % 10:02d},{i}\n" for i, d in enumerate(days))
     assert read_series(sunrise.encode()).freq == "D"
@@ -1145,3 +1145,20 @@ def test_a_quote_left_open_is_named_by_its_line(tmp_path):
     cut = ("timestamp,demand,note\n" + "\n".join(r + ",x" for r in rows * 3)[:-2] + ",\"many\n"
            + "\n".join(["line"] * 30) + "\"\n")
     assert fio.header_columns(cut.encode(), "cut.csv") == ["timestamp", "demand", "note"]
+
+
+def test_the_notes_count_repeated_timestamps_and_blank_cells_as_the_file_has_them():
+    """A forecast user's check: 293 days on 1,009 rows read "716 duplicate timestamp(s)", and a file of 2 blank cells
+    and 4 missing days read "6 missing value(s) were filled", as if the file had 6 blanks."""
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    rows = [(d, 10.0 + i) for i, d in enumerate(days) for _ in range(1 + (i % 3 == 0) * 2)]   # 40 days on 3 rows
+    sales = pd.DataFrame(rows, columns=["date", "amount"])
+    notes = read_series(sales.to_csv(index=False).encode()).notes
+    assert any(n.startswith("40 timestamps are duplicated (on 120 rows; the first: 2024-01-01)") for n in notes), notes
+
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "v": np.arange(120.0)}).drop(index=[30, 31, 70, 90])
+    frame.loc[[10, 50], "v"] = np.nan
+    notes = read_series(frame.to_csv(index=False).encode()).notes
+    assert any("4 missing timestamp(s) (gaps) were added" in n for n in notes), notes
+    assert ("6 missing value(s) were filled by time interpolation (2 empty or unreadable cells of the file and the 4 "
+            "values of the rows added for gaps; 6 in the target 'v').") in notes, notes

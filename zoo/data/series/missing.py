@@ -20,12 +20,13 @@ MAX_TARGET_MISSING = 0.20      # share of the target that may be filled by inter
 MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
 
 
-def fill_missing(frame: pd.DataFrame, target: str, name: str,
-                 notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
+def fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str],
+                 added: pd.Index | None = None) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Trim the rows before the target's first value and after its last; refuse a target missing too
     much; drop features missing too much; interpolate the rest. Also returns which rows' target was
     filled in (not in the file: a gap's added timestamp or an empty value), None when none was: a model
-    learns from the filled values, but they are not scored as actuals (SeriesFrame.filled)."""
+    learns from the filled values, but they are not scored as actuals (SeriesFrame.filled). `added`: the
+    timestamps added for gaps (zoo/data/series/grid.regularise), whose values the note counts apart."""
     frame = _trim_ends(frame, target, notes)
     n = len(frame)
     if n < MIN_ROWS:
@@ -47,11 +48,18 @@ def fill_missing(frame: pd.DataFrame, target: str, name: str,
     total_missing = int(frame.isna().sum().sum())
     if total_missing:
         method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+        # The added rows' values apart from the file's blank cells: "6 missing value(s) were filled" of a file with
+        # 2 blank cells read as 6 blanks, the gaps' 4 added rows counted again (a forecast user's check).
+        in_added = int(frame.loc[frame.index.isin(added)].isna().sum().sum()) if added is not None and len(added) \
+            else 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = frame.interpolate(method=method, limit_direction="both").ffill().bfill()
+        blank = total_missing - in_added
+        parts = ([f"{blank} empty or unreadable cell{'s' if blank != 1 else ''} of the file"] if blank else []) + \
+            ([f"the {in_added} value{'s' if in_added != 1 else ''} of the rows added for gaps"] if in_added else [])
         notes.append(f"{total_missing} missing value(s) were filled by {'time' if method == 'time' else 'linear'} "
-                     f"interpolation ({missing_target} in the target {target!r}).")
+                     f"interpolation ({' and '.join(parts)}; {missing_target} in the target {target!r}).")
     return frame, (filled if missing_target else None)
 
 

@@ -111,8 +111,8 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
         _drop_row_counter(table, notes)
         target = _choose_target(table, target, date_col, notes)
         frame, lines = _numeric_frame(table, target, notes), table.lines
-    frame, freq, utc_offset = _time_index(frame, table, dates, lines, date_col, notes)
-    frame, filled = fill_missing(frame, target, name, notes)
+    frame, freq, utc_offset, added = _time_index(frame, table, dates, lines, date_col, notes)
+    frame, filled = fill_missing(frame, target, name, notes, added)
     check_target(frame, target)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
@@ -404,11 +404,12 @@ def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, note
 def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, notes: list[str]):
     """Dates as a sorted index (rows without a date dropped, duplicates averaged, a regular grid's few
     missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None, the UTC offset
-    of the times' clock or None: the times stay naive on that clock, and the run's files write it)."""
+    of the times' clock or None: the times stay naive on that clock, and the run's files write it, the
+    timestamps added for gaps)."""
     if dates is None:
         frame.index = pd.RangeIndex(len(frame))
         notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
-        return frame, None, None
+        return frame, None, None, frame.index[:0]
     stacked = stacked_by(table.frame[table.text_cols], dates) if len(frame) == len(table.frame) else None
     if stacked is not None:
         col, names = stacked
@@ -431,15 +432,19 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     if not frame.index.is_monotonic_increasing:
         notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
         frame = frame.iloc[np.argsort(frame.index.to_numpy(), kind="stable")]
-    dup = frame.index.duplicated(keep="first")
+    dup = frame.index.duplicated(keep=False)
     if dup.any():
-        first_dup = frame.index[dup][0]
-        n_dup = int(frame.index.duplicated(keep=False).sum())
+        repeated = frame.index[dup]
+        first_dup, n_stamps = repeated[0], repeated.nunique()
         frame = frame.groupby(level=0, sort=True).mean()
-        notes.append(f"{int(dup.sum())} duplicate timestamp(s) (first: {stamp_said(first_dup, frame.index)}; "
-                     f"{n_dup} rows involved) "
-                     "were averaged into one row each.")
-    return (*regularise(frame, notes), utc_offset)
+        # Counted as the timestamps that repeat and their rows: it said "716 duplicate timestamp(s) (1009 rows
+        # involved)" of 293 days that had 1,009 rows, 716 being the rows past each day's first (a forecast user's
+        # check). Rows that are parts of a total (a sale per row) are summed per date in the file, not averaged here.
+        notes.append(f"{n_stamps:,} timestamp{'s are' if n_stamps != 1 else ' is'} duplicated (on {int(dup.sum()):,} "
+                     f"rows; the first: {stamp_said(first_dup, frame.index)}), and each one's rows were averaged into "
+                     "one; if they are parts of a total (a sale per row), sum them per timestamp in the file instead.")
+    regular, freq = regularise(frame, notes)
+    return regular, freq, utc_offset, regular.index.difference(frame.index)
 
 
 def _match_column(wanted: str, names: list[str], what: str, name: str) -> str:
