@@ -1315,6 +1315,38 @@ def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_pa
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 4)
 
 
+def test_closing_a_run_whose_draft_came_back_untouched_gives_back_the_form_set_on_the_page(runs_dir):
+    """A learner's check: the form set on /train (gru, 7 epochs); run X's address typed another day, where the form
+    came back as they had left it beside X (transformer, 20 epochs), untouched, then Close: /train kept X's draft as
+    its own, the gru set-up lost for good; the same at a deleted run's address. Left as it came, the draft beside a
+    run is that address's, as a run's settings filled in are: Close gives back the page's own."""
+    import shutil
+
+    from zoo.engine import run_experiment
+    from zoo.runs import run_path
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
+                         owner=owner_of(ME))
+    beside = page("app_pages/train.py", query={"run": run.run_id})
+    beside.slider(key="train-settings-epochs").set_value(20).run()   # set up beside X, left without Close
+    own = page("app_pages/train.py")
+    own.selectbox(key="train-model").set_value("gru").run()
+    own.slider(key="train-settings-epochs").set_value(7).run()
+    for gone in (False, True):
+        if gone:
+            shutil.rmtree(run_path(run.run_id, runs_dir))
+        at = page("app_pages/train.py", query={"run": run.run_id})   # another day, the address typed
+        clean(at)
+        assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 20)
+        at.button(key="train-close").click().run()
+        clean(at)
+        assert "run" not in at.query_params
+        assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("gru", 7)
+        assert f"The form is back to what you had set before opening run {run.run_id}." in [t.value for t in at.toast]
+        assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 7   # and kept so
+
+
 def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_form(runs_dir):
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec

@@ -69,7 +69,7 @@ FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visit
 # page's own (a browser check).
 WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
-_FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run and save
+_FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run, restore and save
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
@@ -229,7 +229,7 @@ def not_the_visitors(keys: Iterable[str]) -> None:
     if keys:
         form = form_of(keys[0])
         state.setdefault(_SAVED, {})[(form, _page_run(form))] = {k: copy.deepcopy(state[k]) for k in sorted(keys)}
-        state.setdefault(_FILLING, {})[form] = st.query_params.get("run")
+        state.setdefault(_FILLING, {})[form] = (st.query_params.get("run"), True)
 
 
 def filled_from_run(form: str) -> None:
@@ -237,7 +237,7 @@ def filled_from_run(form: str) -> None:
     page saves next are that run's, not the visitor's. While the visitor leaves them as they are, the page's own
     address (Close, the sidebar's link) gives back what they set there (`restore`), and a draft beside a run holds
     them marked as the run's (AS_FILLED)."""
-    st.session_state.setdefault(_FILLING, {})[form] = _page_run(form)
+    st.session_state.setdefault(_FILLING, {})[form] = (_page_run(form), True)
     forget_fill(form)
 
 
@@ -256,9 +256,12 @@ def save(forms: Iterable[str]) -> None:
         values, popped = _values(form), _popped(form)
         if not values:
             continue
-        filled = state.setdefault(_FILLED, {})   # {form: (the run whose settings filled it, those values)}
-        if form in state.get(_FILLING, {}):   # the first values after the page filled the form from a run
-            filled[form] = (state[_FILLING].pop(form), copy.deepcopy(values))
+        # {form: (the run beside which the page filled it, those values, whether they are the run's settings or
+        # the visitor's draft beside it)}
+        filled = state.setdefault(_FILLED, {})
+        if form in state.get(_FILLING, {}):   # the first values after the page filled the form beside a run
+            run_id, as_run = state[_FILLING].pop(form)
+            filled[form] = (run_id, copy.deepcopy(values), as_run)
         if form in filled and filled[form][1] != values:
             del filled[form]   # the visitor changed them: theirs from now on
         if state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here):
@@ -266,7 +269,8 @@ def save(forms: Iterable[str]) -> None:
             # have dropped it). Only changes are written: another tab of this browser on the same address, left as
             # it was, does not write over what was set in this one.
             continue
-        store().save(_who(), form, here, {**values, AS_FILLED: here is not None and form in filled}, gone=popped)
+        as_run = here is not None and form in filled and filled[form][2]
+        store().save(_who(), form, here, {**values, AS_FILLED: as_run}, gone=popped)
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 
@@ -278,7 +282,7 @@ def _give_back_own(form: str) -> None:
     state = st.session_state
     if st.query_params.get("run") or form not in state.get(_FILLED, {}):
         return
-    run_id, values = state[_FILLED].pop(form)
+    run_id, values, _ = state[_FILLED].pop(form)
     if not kept_own(form) or _values(form) != values:
         return
     for key in _keys(form):
@@ -319,6 +323,12 @@ def restore(forms: Iterable[str]) -> None:
             continue
         for key, value in values.items():
             state.setdefault(key, value)
+        if here is not None and form not in WHOLE_VISIT:
+            # The visitor's draft beside the run, as they left it there: back on the page's own address, left as
+            # it came, their own draft there comes back, as after a run's settings filled it. Closing a run whose
+            # address was typed (or a deleted run's) kept the draft beside it as the page's own, the form set there
+            # lost (a learner's check).
+            state.setdefault(_FILLING, {})[form] = (here, False)
         if here is not None and values.get("forecast-source") == "upload":
             # A file uploaded in a session is not kept (only its name and key): beside the run it was uploaded
             # for, the draft takes the run's stored copy of it, its own settings kept (they had given way to the
