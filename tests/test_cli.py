@@ -330,6 +330,10 @@ BAD_INPUTS = [
     (("train", "--model", "mlp", "--set", "depth=99"), "outside its range"),
     (("train", "--model", "mlp", "--set", "colour=red"), "has no hyperparameter"),
     (("train", "--model", "mlp", "--set", "depth"), "KEY=VALUE"),
+    # a value that does nothing beside the others, refused as the page greys it out (a learner's check)
+    (("train", "--model", "lstm", "--set", "dropout=0.3"), "error: --set dropout=0.3 does nothing for lstm with "
+     "num_layers=1 (dropout is used only with num layers 2 or more); give --set num_layers=2 (or more), or leave "
+     "dropout out."),
     (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
     (("train", "--precision", "tf32", "--device", "cpu"), "tf32 needs a CUDA GPU"),
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),

@@ -1002,3 +1002,19 @@ def test_runs_whose_curves_lie_on_each_other_are_named():
     assert said.startswith("a and b have the same curves") and " c " not in said and "lb" not in said
     three = same_curves([{"run": n, "rows": rows} for n in "xyz"] + [{"run": m, "rows": other} for m in "pq"])
     assert three.startswith("x, y and z have the same curves") and ", and so do p and q " in three
+
+
+def test_a_value_that_does_nothing_beside_the_others_is_not_recorded():
+    """An LSTM's dropout acts between stacked layers: with one layer the form greys it out, and its value is left
+    out of the spec (it was recorded, and its command said --set dropout=0.3: a learner's check). Used, it is kept;
+    at its default it is refused nowhere."""
+    from ui.form import non_defaults
+    from zoo.cli.common import parse_sets
+    from zoo.registry import get_model
+
+    assert get_model("lstm").unused({"dropout": 0.3, "num_layers": 1}) == {
+        "dropout": "used only with num layers 2 or more"}
+    assert non_defaults("lstm", {"dropout": 0.3, "num_layers": 1, "hidden_size": 64}) == {"hidden_size": 64}
+    assert non_defaults("lstm", {"dropout": 0.3, "num_layers": 2}) == {"dropout": 0.3, "num_layers": 2}
+    assert parse_sets("lstm", ["dropout=0"], "image") == {"dropout": 0.0}
+    assert parse_sets("gru", ["dropout=0.2", "num_layers=3"], "image") == {"dropout": 0.2, "num_layers": 3}

@@ -153,9 +153,12 @@ def set_values(hparams: list[HParam], key_prefix: str, values: dict, *, fill_def
 
 
 def non_defaults(model: str, params: dict) -> dict:
-    """Only the values that differ from the model's declared defaults (what a spec records)."""
-    defaults = {h.name: h.default for h in get_model(model).hparams()}
-    return {k: v for k, v in params.items() if k in defaults and v != defaults[k]}
+    """Only the values that differ from the model's declared defaults and do something (what a spec records): a
+    field greyed out beside the others (ModelEntry.unused: an LSTM's dropout with one layer) is left out."""
+    entry = get_model(model)
+    defaults = {h.name: h.default for h in entry.hparams()}
+    unused = entry.unused({k: v for k, v in params.items() if k in defaults})
+    return {k: v for k, v in params.items() if k in defaults and v != defaults[k] and k not in unused}
 
 
 def _format_number(value: Any) -> str:

@@ -454,6 +454,15 @@ class ModelEntry:
         """The declared hyperparameters; with `task`, only those that serve it."""
         return hparams(self.config, task)
 
+    def unused(self, params: dict, task: str | None = None) -> dict[str, str]:
+        """Those of `params` set otherwise than by default that do nothing beside the others (HParam.used_from), each with why: the form
+        greys them out and records none of them, the CLI refuses one given (an LSTM's dropout of 0.3 with one
+        layer was kept in the spec and its command as if it did something: a learner's check)."""
+        declared = self.hparams(task)
+        values = {**{h.name: h.default for h in declared}, **params}
+        return {h.name: why for h in declared
+                if h.name in params and params[h.name] != h.default and (why := h.unused_because(values))}
+
 
 _REGISTRY: dict[str, ModelEntry] = {}
 

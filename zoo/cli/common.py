@@ -126,7 +126,7 @@ def is_series_data(data: str) -> bool:
 def parse_sets(model: str, assignments: list[str], task: str) -> dict:
     """`--set key=value` pairs, coerced and checked against the model's declared ranges."""
     declared = {h.name: h for h in get_model(model, task).hparams(task)}
-    params = {}
+    params, typed = {}, {}
     for item in assignments:
         key, sep, value = item.partition("=")
         key = key.strip()
@@ -135,7 +135,12 @@ def parse_sets(model: str, assignments: list[str], task: str) -> dict:
         if key not in declared:
             raise SpecError(f"model {model!r} has no hyperparameter {key!r} for the {task} task; it has "
                             f"{', '.join(declared) or 'none'}.")
-        params[key] = declared[key].check(value.strip())
+        params[key], typed[key] = declared[key].check(value.strip()), value.strip()
+    for key, why in get_model(model, task).unused(params, task).items():
+        other, least = declared[key].used_from
+        now = typed.get(other, as_typed(declared[other].default))
+        raise SpecError(f"--set {key}={typed[key]} does nothing for {model} with {other}={now} ({key} is {why}); "
+                        f"give --set {other}={least} (or more), or leave {key} out.")
     return params
 
 
