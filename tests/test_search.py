@@ -518,3 +518,37 @@ def test_two_csvs_of_one_name_do_not_share_a_study(tmp_path):
     study = search.load_study(str(tmp_path / "r" / "optuna" / "journal.log"), "linear-small-val_loss")
     study.set_user_attr("playground", {k: v for k, v in study.user_attrs["playground"].items() if k != "data_content"})
     assert search_of(other).returncode == 0
+
+
+def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_runs_table(tmp_path, tiny_data):
+    """A learner's check: trials at chance (val loss 15.6, test accuracy 8.4%, below always answering the most
+    common class) read `complete` with an empty note, and the Runs table's row of such a run read `finished`, where
+    the run's own page warns that it learned nothing. Zero init learns nothing past the output layer."""
+    from ui.compare import run_record
+    from zoo.runs import load_run
+
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 1, "init": "zeros"})
+    summary = search.run_search(config, data=tiny_data)
+    trial = search.load_study(config.storage, config.study_name).trials[0]
+    assert trial.state.name == "COMPLETE"
+    note = search.trial_reason(trial)
+    assert note.startswith("learned nothing: test accuracy ") and "most common" in note, note
+    assert summary["best_learned_nothing"] in note
+    row = search.trials_frame([trial]).iloc[0]
+    assert row["note"] == note
+    record = run_record(load_run(trial.user_attrs["run_dir"]))
+    assert record["status"] == "finished, learned nothing"
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": config.study_name, "storage": config.storage})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("The best trial so far learned nothing useful: test "
+                                                              "accuracy ")], [w.value for w in at.warning]
+
+    config = tiny_config(tmp_path / "b", n_trials=1, spec={"epochs": 1})   # one that learned: nothing said
+    assert search.run_search(config, data=tiny_data)["best_learned_nothing"] is None
+    trial = search.load_study(config.storage, config.study_name).trials[0]
+    assert search.trial_reason(trial) == "" and run_record(load_run(trial.user_attrs["run_dir"]))["status"] == \
+        "finished"

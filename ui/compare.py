@@ -40,6 +40,11 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     model = run.spec.model
     if run.untrained:   # its "best" checkpoint is the initial weights: no epoch to name (the run's page says why)
         best_epoch = None
+    verdict = result.get("verdict") or {}
+    if verdict and not verdict.get("better") and status == run.status:
+        # A zero-init run at 8.40% read "finished" here, where its page warns that it learned nothing (a learner's
+        # check): the verdict's words (zoo/verdict.py), as the page's
+        status = f"{status}, learned nothing"
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
         pick = result.get("pick") or {}

@@ -115,6 +115,11 @@ def live_view(manager, target: dict, active: bool) -> None:
         best = summary["best_value"]
         cols[4].metric(f"Best {_objective(study)}", "-" if best is None else f"{best:.4f}",
                        help=None if best is None else f"trial {summary['best_trial']}, run {summary['best_run_id']}")
+        if summary["best_learned_nothing"] is not None:
+            # "Best val loss 14.8171" of a trial at chance, with Train with best beside it (a learner's check)
+            st.warning(f"The best trial so far learned nothing useful: {summary['best_learned_nothing']}. Train with "
+                       "best would do the same: run more trials, or search other ranges (a lower learning rate, "
+                       "another init).", icon=":material/warning:")
         if lines:
             st.caption(" · ".join(lines))
         ended = [f"{states[k]} {k}" for k in ("diverged", "stopped", "failed") if states[k]]

@@ -44,6 +44,8 @@ def study_summary(study: optuna.Study) -> dict:
         "best_trial": best.number if best else None,
         "best_run_id": best.user_attrs.get("run_id") if best else None,
         "best_run_dir": best.user_attrs.get("run_dir") if best else None,
+        # the verdict's words where the best trial's run learned nothing useful (zoo/verdict.py), else None
+        "best_learned_nothing": (best.user_attrs.get("result") or {}).get("learned_nothing") if best else None,
     }
 
 
@@ -104,7 +106,12 @@ def trial_reason(t) -> str:
     outcome = t.user_attrs.get("result") or {}
     if t.state in (TrialState.PRUNED, TrialState.FAIL):
         return str(outcome.get("reason") or "")
-    return "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
+    said = "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
+    if outcome.get("learned_nothing") is not None:
+        # A complete trial at chance (val loss 15.6, test accuracy 8.4%) read as any other with an empty note, where
+        # its run's page says it learned nothing (a learner's check): its verdict, zoo/verdict.py.
+        said = f"learned nothing: {outcome['learned_nothing']}" + (f"; {said}" if said else "")
+    return said
 
 
 # Optuna colours trials with plotly's Blues, which start at near-white (247, 251, 255): a slice plot's first

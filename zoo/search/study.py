@@ -308,6 +308,9 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
                    # None where a metric is undefined (MASE on a series whose seasonal naive forecast is exact):
                    # float(None) ended the whole search of a 60-row monthly CSV (a review)
                    "test_metrics": {k: None if v is None else float(v) for k, v in result.test_metrics.items()}}
+        verdict = result.extra.get("verdict") or {}
+        if verdict and not verdict.get("better"):   # the trial table says so (zoo/search/report.trial_reason)
+            outcome["learned_nothing"] = verdict.get("message", "")
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: {config.objective} {value:.4g} "
