@@ -298,8 +298,11 @@ def modes_tab(subject) -> None:
         table = table.drop(columns="same prediction")   # series models: no classes
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"same prediction": st.column_config.NumberColumn(format="percent")})
+    # Bits as stored, the implicit leading 1 apart: "8 bits of mantissa" read as bf16's 8 exponent bits (a learner's
+    # check). torch.finfo(torch.bfloat16).eps is 2**-7, float16's 2**-10.
     st.caption("A copy of the model cast with `.to(dtype)`, on the same batch in eval mode. bf16 keeps fp32's "
-               "range with 8 bits of mantissa; fp16 has 11 bits but overflows above 65504.")
+               "range (8 exponent bits) with 7 stored fraction bits, about 2 to 3 significant digits; fp16 stores 10 "
+               "fraction bits, about 3 to 4 digits, but only 5 exponent bits: it overflows above 65504.")
 
 
 def hooks_tab(subject) -> None:
