@@ -126,6 +126,25 @@ def test_the_longest_horizon_a_refusal_names_fits_and_one_more_does_not():
     assert named > 50
 
 
+def test_the_usual_horizon_too_long_for_the_series_gives_way_to_the_longest_that_fits_and_says_so():
+    """A forecast user's check: forecast-auto with no --horizon on 60 monthly rows ended in "too few for a leaderboard
+    with horizon 12 ...; use a horizon of at most 5", where the page offers a horizon that fits. The usual horizon,
+    not set by the person, gives way to the one the refusal names, in a note; one set is still refused."""
+    import re
+
+    y = 10 * np.sin(np.arange(60) * 2 * np.pi / 12) + np.arange(60) * 0.1 + np.random.default_rng(0).normal(0, 1, 60)
+    with pytest.raises(SpecError) as refused:
+        make_plan(y, "MS", horizon=12)
+    longest = int(re.search(r"horizon of at most (\d+)", str(refused.value))[1])
+    plan = make_plan(y, "MS")
+    assert plan.horizon == longest and plan.to_dict() == make_plan(y, "MS", horizon=longest).to_dict() | {
+        "notes": plan.notes}
+    assert plan.notes[0] == (f"horizon {longest}, the longest that fits: the usual 12 for this frequency needs about "
+                             "74 rows, and the series has 60 (set the horizon to choose another).")
+    assert make_plan(np.tile(y, 3), "MS").horizon == 12   # where it fits, the usual one, unsaid
+    assert not any("the longest that fits" in n for n in make_plan(np.tile(y, 3), "MS").notes)
+
+
 def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():
     """A forecast user's check: 10 rows were "too few for a leaderboard with horizon 1 ...; use a shorter horizon
     or a longer series"; and the page's few-windows warning offered a shorter lookback beside lookback 1."""

@@ -166,6 +166,15 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
                                            if H > 1 or period > 1 else "")
         elif period > 1 and fits(H, False):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
+        elif seasonal_horizon is not None and not horizon:
+            # The frequency's usual horizon, not one the person set, does not fit: the longest that does, said. 60
+            # monthly rows ended in an error at the usual 12 on the command line, where the page offers 3 (a
+            # forecast user's check).
+            plan = make_plan(y, freq, horizon=seasonal_horizon, season=season, test_share=test_share, folds=folds)
+            plan.notes.insert(0, f"horizon {seasonal_horizon}, the longest that fits: the usual {H} for this "
+                                 f"frequency needs about {min_fit + 2 + H + test_rows} rows, and the series has {n} "
+                                 "(set the horizon to choose another).")
+            return plan
         elif seasonal_horizon is not None:
             with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon} or a longer series"
         else:   # neither alone is enough
