@@ -162,6 +162,12 @@ def test_cli_command_reproduces_the_spec():
     add_spec_arguments(parser)
     args = parser.parse_args(shlex.split(spec.cli_command())[4:])
     assert spec_from_args(args) == spec
+    # values as a person types them ("--lr 1.0" was written of lr 1: a learner's check), and read back the same
+    spec = ExperimentSpec(model="lstm", lr=1.0, weight_decay=1e-4, model_params={"num_layers": 2, "dropout": 0.5,
+                                                                               "bidirectional": True})
+    command = spec.cli_command()
+    assert " --lr 1 " in command and "--weight-decay 0.0001" in command and "--set dropout=0.5" in command
+    assert spec_from_args(parser.parse_args(shlex.split(command)[4:])) == spec
 
 
 @pytest.mark.parametrize("spec", [

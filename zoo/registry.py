@@ -82,10 +82,13 @@ class Interval:
                 f"{')' if self.high_open else ']'}")
 
 
-def as_typed(number: float) -> str:
+def as_typed(number) -> str:
     """A number as a person types it: a whole number in full (a seed's 4294967295, not 4.29497e+09; a refusal
     said "weight_decay=-1.0" and "=1000000000.0" of -1 and 1e9 typed: a learner's check), else the shortest form
-    that reads back as the same number (0.001, 1e-05, 0.123456789 in full)."""
+    that reads back as the same number (0.001, 1e-05, 0.123456789 in full). Anything else (a bool, a word) as
+    str() writes it: a run's command writes its values so ("--lr 1", not "--lr 1.0")."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return str(number)
     if isinstance(number, int) or (float(number).is_integer() and abs(number) < 1e15):
         return str(int(number))   # (an int of 20 digits as typed, not through a float)
     return repr(float(number))

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zoo.initialisation import INITS
-from zoo.registry import DeclaredSettings, HParam, SpecError, get_model, get_task, hp, hparams, make_config
+from zoo.registry import (DeclaredSettings, HParam, SpecError, as_typed, get_model, get_task, hp, hparams,
+                          make_config)
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step")
@@ -133,11 +134,11 @@ class ExperimentSpec(DeclaredSettings):
 
         args = ["python", "-m", "zoo", "train", "--data", self.data, "--model", self.model]
         for key, value in sorted(self.model_params.items()):
-            args += ["--set", f"{key}={value}"]
+            args += ["--set", f"{key}={as_typed(value)}"]
         for h in settings(self.task):
             value = getattr(self, h.name)
             if value != h.default and value is not None:
-                args += [flag(h.name), str(value)]
+                args += [flag(h.name), as_typed(value)]
         return " ".join(shlex.quote(a) for a in args)
 
 

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from zoo.leaderboard.plan import default_horizons_in_words
-from zoo.registry import DeclaredSettings, SpecError, hp, hparams
+from zoo.registry import DeclaredSettings, SpecError, as_typed, hp, hparams
 from zoo.spec import LAYOUTS
 
 KINDS = ("baseline", "classical", "zoo", "ensemble")
@@ -86,7 +86,7 @@ class LeaderboardSpec(DeclaredSettings):
         for h in settings():
             value = used.get(h.name) or getattr(self, h.name)
             if value != h.default and value not in (None, ""):
-                args += [flag(h.name), str(value)]
+                args += [flag(h.name), as_typed(value)]
         return " ".join(shlex.quote(a) for a in args)
 
 
