@@ -1018,3 +1018,27 @@ def test_a_value_that_does_nothing_beside_the_others_is_not_recorded():
     assert non_defaults("lstm", {"dropout": 0.3, "num_layers": 2}) == {"dropout": 0.3, "num_layers": 2}
     assert parse_sets("lstm", ["dropout=0"], "image") == {"dropout": 0.0}
     assert parse_sets("gru", ["dropout=0.2", "num_layers=3"], "image") == {"dropout": 0.2, "num_layers": 3}
+
+
+def test_the_live_charts_accuracy_axis_has_ticks_at_round_percents():
+    """A learner's check: the right axis took the loss axis's five places and read "80% 84% 88% 92% 97%". Its ticks
+    are its own, every 5, 10 or 20 points from a round tenth below the lowest accuracy to 100%."""
+    from ui.live import training_figure
+
+    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1 / e, "val_metric": m} for e, m in
+            ((1, 0.853), (2, 0.926), (3, 0.96))]
+    axis = training_figure(epoch_rows=rows, best_epoch=3).layout.yaxis2
+    assert (axis.tickmode, axis.tickformat, tuple(axis.range)) == ("array", ".0%", (0.8, 1.0))
+    assert list(axis.tickvals) == [0.8, 0.85, 0.9, 0.95, 1.0]
+    low = training_figure(epoch_rows=[{**rows[0], "val_metric": 0.11}]).layout.yaxis2
+    assert list(low.tickvals) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def test_a_runs_header_names_its_schedule_where_set():
+    """A cosine run's header read as a constant one's (a learner's check)."""
+    from ui.run_view import spec_line
+
+    spec = {"task": "image", "model": "cnn", "data": "mnist-sample", "epochs": 3, "batch_size": 64,
+            "optimizer": "adam", "lr": 0.002}
+    assert spec_line({**spec, "schedule": "cosine"}).endswith("adam lr 0.002 · cosine schedule")
+    assert "schedule" not in spec_line({**spec, "schedule": "none"})

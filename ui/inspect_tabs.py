@@ -297,7 +297,9 @@ def modes_tab(subject) -> None:
     if table["same prediction"].isna().all():
         table = table.drop(columns="same prediction")   # series models: no classes
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"same prediction": st.column_config.NumberColumn(format="percent")})
+                 column_config={"same prediction": st.column_config.NumberColumn(format="percent"),
+                                # one format for every model: 177.88 beside another's 177.704 (a learner's check)
+                                "parameter KB": st.column_config.NumberColumn(format="%.1f")})
     # Bits as stored, the implicit leading 1 apart: "8 bits of mantissa" read as bf16's 8 exponent bits (a learner's
     # check). torch.finfo(torch.bfloat16).eps is 2**-7, float16's 2**-10.
     st.caption("A copy of the model cast with `.to(dtype)`, on the same batch in eval mode. bf16 keeps fp32's "

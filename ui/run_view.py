@@ -278,7 +278,8 @@ def spec_line(spec: dict) -> str:
 
 
 # The settings spec_line names only where a run sets them otherwise than by default, and how.
-SPEC_LINE_IF_SET = {"precision": "{}", "init": "{} init", "limit_train": "{:,} training samples"}
+SPEC_LINE_IF_SET = {"schedule": "{} schedule", "precision": "{}", "init": "{} init",
+                    "limit_train": "{:,} training samples"}   # a cosine run read as a constant one (a learner's check)
 
 
 def live_run(job, key: str) -> None:
