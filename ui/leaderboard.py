@@ -339,14 +339,17 @@ def live_table(job_id: str) -> None:
     # clock (a Ray node's may run ahead of the server's).
     elapsed = max(0.0, now - (state.get("started") or snapshot.get("started") or now))
     current = state.get("current")
-    line = f"{len(rows)} of {len(planned) or '?'} candidates · {format_duration(elapsed)} of {budget:g} s"
+    # the two times alike ("1 min 05 s of 120 s" read as two units: a forecast user's check)
+    line = f"{len(rows)} of {len(planned) or '?'} candidates · {format_duration(elapsed)} of {format_duration(budget)}"
     if current:
         line += f" · now: {current}"
     with st.container(key="forecast-board-progress"):
         st.progress(min(1.0, elapsed / budget), text=line)
     plan = state.get("plan")
     if plan:
-        st.caption(f"horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}; "
+        # the target too, as the finished board's header names it (a forecast user's check: not said while it ran)
+        target = f"target {code(state['target'])} · " if state.get("target") else ""
+        st.caption(f"{target}horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}; "
                    f"{len(plan['folds'])} validation folds ({plan['val_origins']} origins), "
                    f"{plan['test_origins']} test origins")
     if rows:
