@@ -10,7 +10,7 @@ validation part gets the windows an 80% interval needs where it is long enough f
 from __future__ import annotations
 
 from zoo.data.series.frame import SeriesFrame
-from zoo.data.series.windows import MAX_WINDOW_VALUES, parse_split
+from zoo.data.series.windows import parse_split
 from zoo.registry import SpecError
 from zoo.spec import setting
 
@@ -62,13 +62,23 @@ def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int 
 
     most = a - horizon + 1 - max(1, (a - horizon) // MIN_TRAIN_SHARE, min(FEW_TRAIN_WINDOWS, a - horizon))
     lookback = max(1, min(lookback, most, lookback_high))
-    channels = len(sf.columns) if features == "all" else 1
-    while lookback > 1 and (end - horizon + 1 - lookback) * (lookback * channels + horizon) > MAX_WINDOW_VALUES:
-        lookback //= 2
+    # No cap for memory here: the windows are views of the series (zoo/data/series/windows.py), so the lookback adds
+    # no memory. A cap on windows x (lookback + horizon), from before they were, cut a 1,000,000-row hourly series'
+    # lookback to 1 beside a horizon of 168 (found beside a forecast user's check).
 
     windows = {"train": a - horizon + 1 - lookback, "val": val_rows - horizon + 1, "test": test_rows - horizon + 1}
+    calibrating = windows["val"]
+    if sf.filled is not None and windows["val"] > 0:
+        # The intervals are calibrated at each step on the windows whose actual there is in the file
+        # (forecast/scores.calibration_count): the page said "68 validation windows calibrate" of a run calibrated
+        # on 67, one actual filled in (a forecast user's check).
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        from zoo.forecast.scores import calibration_count
+
+        calibrating = calibration_count(sliding_window_view(sf.actual_target()[a:b], horizon))
     return {"lookback": lookback, "horizon": horizon, "season": period, "windows": windows,
-            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, windows["val"], need, given,
+            "reason": _reason(period, wanted, horizon, limit, lookback, test_rows, calibrating, need, given,
                               for_interval=limit == "validation" and val_rows >= need)}
 
 
