@@ -338,7 +338,7 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
 
 
 RECIPE_NOTES = "forecast-recipe-notes"
-RECIPE_KEYS = ("batch_size", "epochs", "patience", "lr", "schedule")   # what the recipe sets in the form
+RECIPE_KEYS = fio.RECIPE_KEYS   # what the recipe sets in the form
 # The training settings follow the series, as the windows do, until the person changes one: the page's defaults
 # where they make enough optimisation steps (the sample), else the leaderboard's recipe for the model on these
 # windows. With the defaults alone every first run on a forecast user's own CSVs (3 epochs of batch 256: 6
@@ -431,20 +431,15 @@ def page_defaults() -> dict:
 
 def page_training(model: str, train_windows: int, lookback: int, period: int) -> dict:
     """The training settings the page starts a series with: its defaults where they make FEW_STEPS optimisation
-    steps or more, else the leaderboard's recipe for `model` (zoo/leaderboard/plan.zoo_settings)."""
+    steps or more, else the leaderboard's recipe for `model` (zoo/forecast_io.recipe_if_few_steps, the command
+    line's rule too)."""
     defaults = page_defaults()
-    if -(-train_windows // defaults["batch_size"]) * defaults["epochs"] >= FEW_STEPS:
-        return defaults
-    return leaderboard_recipe(model, train_windows, lookback, period)
+    return fio.recipe_if_few_steps(model, train_windows, lookback, period, defaults) or defaults
 
 
 def leaderboard_recipe(model: str, train_windows: int, lookback: int, period: int) -> dict:
-    """The training settings zoo/leaderboard/plan.zoo_settings gives `model` on these windows (about 1,500 steps,
-    early stopping, a cosine schedule), within the hosted demo's cap on epochs (zoo/demo.py)."""
-    from zoo.leaderboard.plan import zoo_settings
-
-    recipe = zoo_settings(model, train_windows, lookback, period)
-    return {name: recipe[name] for name in RECIPE_KEYS}
+    """The leaderboard's recipe for `model` on these windows (zoo/forecast_io.series_recipe)."""
+    return fio.series_recipe(model, train_windows, lookback, period)
 
 
 def recipe_button(model: str, train_windows: int, lookback: int, period: int, settings: dict) -> None:

@@ -15,7 +15,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> dict:
-    spec, data = spec_and_data(spec_from_args(args), args)   # the data, then the engine
+    spec, data = spec_and_data(spec_from_args(args), args, say_the_pages=True)   # the data, then the engine
 
     from zoo.engine import run_experiment
 
