@@ -1181,3 +1181,19 @@ def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     assert calibrated == suggested["windows"]["val"] - 1 == full["windows"]["val"] - 1
     assert f"{calibrated} validation windows calibrate the 80% and 95% intervals" in suggested["reason"]
     assert f"{full['windows']['val']} validation windows calibrate" in full["reason"]
+
+
+def test_a_long_series_is_suggested_a_lookback_of_a_few_horizons():
+    """A cap on windows x (lookback + horizon), left from before the windows were views of the series, cut a
+    1,000,000-row hourly series' suggested lookback to 1 beside horizon 168 (found beside a forecast user's check):
+    the windows add no memory, and a long series gets its few horizons as a short one does."""
+    from zoo.data.series import make_windows, suggest_windows
+
+    rows = 150_000   # a weekly season of hourly rows: horizon 168, lookback 4 x 168 (150,000 x 840 values as windows)
+    t = np.arange(rows)
+    frame = pd.DataFrame({"t": t, "v": (50 + 2 * np.sin(2 * np.pi * t / 24) + 10 * np.sin(2 * np.pi * t / 168))
+                          .round(2)})
+    sf = read_series(frame.to_csv(index=False).encode())
+    suggested = suggest_windows(sf)
+    assert (suggested["lookback"], suggested["horizon"]) == (4 * 168, 168), suggested
+    make_windows(sf, suggested["lookback"], suggested["horizon"])   # it fits
