@@ -1018,6 +1018,24 @@ def test_a_value_that_does_nothing_beside_the_others_is_not_recorded():
     assert non_defaults("lstm", {"dropout": 0.3, "num_layers": 2}) == {"dropout": 0.3, "num_layers": 2}
     assert parse_sets("lstm", ["dropout=0"], "image") == {"dropout": 0.0}
     assert parse_sets("gru", ["dropout=0.2", "num_layers=3"], "image") == {"dropout": 0.2, "num_layers": 3}
+    # A search samples both (its trial's spec holds the pair): the command that reproduces the trial leaves the
+    # value out, which train would refuse (a review), and builds the same model.
+    import shlex
+
+    from zoo.cli import Parser, add_spec_arguments, spec_from_args
+    from zoo.cli.common import refuse_unused
+    from zoo.registry import SpecError
+    from zoo.spec import ExperimentSpec
+
+    trial = ExperimentSpec(model="lstm", model_params={"dropout": 0.3, "num_layers": 1, "hidden_size": 64})
+    assert "dropout" not in trial.cli_command() and "--set hidden_size=64" in trial.cli_command()
+    parser = Parser(prog="python -m zoo train")
+    add_spec_arguments(parser)
+    again = spec_from_args(parser.parse_args(shlex.split(trial.cli_command())[4:]))
+    refuse_unused(again)
+    assert again.model_params == {"num_layers": 1, "hidden_size": 64}
+    with pytest.raises(SpecError, match="does nothing for lstm with num_layers=1"):
+        refuse_unused(trial)
 
 
 def test_the_live_charts_accuracy_axis_has_ticks_at_round_percents():

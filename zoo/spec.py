@@ -133,8 +133,12 @@ class ExperimentSpec(DeclaredSettings):
         import shlex
 
         args = ["python", "-m", "zoo", "train", "--data", self.data, "--model", self.model]
+        # A value that does nothing beside the others (ModelEntry.unused: a search trial's dropout with one layer) is
+        # left out: train refuses it typed, and the model is the same without it.
+        unused = get_model(self.model, self.task).unused(self.model_params, self.task)
         for key, value in sorted(self.model_params.items()):
-            args += ["--set", f"{key}={as_typed(value)}"]
+            if key not in unused:
+                args += ["--set", f"{key}={as_typed(value)}"]
         for h in settings(self.task):
             value = getattr(self, h.name)
             if value != h.default and value is not None:

@@ -126,7 +126,7 @@ def is_series_data(data: str) -> bool:
 def parse_sets(model: str, assignments: list[str], task: str) -> dict:
     """`--set key=value` pairs, coerced and checked against the model's declared ranges."""
     declared = {h.name: h for h in get_model(model, task).hparams(task)}
-    params, typed = {}, {}
+    params = {}
     for item in assignments:
         key, sep, value = item.partition("=")
         key = key.strip()
@@ -135,13 +135,22 @@ def parse_sets(model: str, assignments: list[str], task: str) -> dict:
         if key not in declared:
             raise SpecError(f"model {model!r} has no hyperparameter {key!r} for the {task} task; it has "
                             f"{', '.join(declared) or 'none'}.")
-        params[key], typed[key] = declared[key].check(value.strip()), value.strip()
-    for key, why in get_model(model, task).unused(params, task).items():
-        other, least = declared[key].used_from
-        now = typed.get(other, as_typed(declared[other].default))
-        raise SpecError(f"--set {key}={typed[key]} does nothing for {model} with {other}={now} ({key} is {why}); "
-                        f"give --set {other}={least} (or more), or leave {key} out.")
+        params[key] = declared[key].check(value.strip())
     return params
+
+
+def refuse_unused(spec: ExperimentSpec) -> None:
+    """`train`: a model value typed that does nothing beside the others (ModelEntry.unused), refused, saying why and
+    what to do, as the form greys it out: `--set dropout=0.3` of a one-layer LSTM was recorded in spec.json and its
+    command as if it did something (a learner's check). Not a search's: its trials may sample the other value."""
+    entry = get_model(spec.model, spec.task)
+    declared = {h.name: h for h in entry.hparams(spec.task)}
+    for key, why in entry.unused(spec.model_params, spec.task).items():
+        other, least = declared[key].used_from
+        now = spec.model_params.get(other, declared[other].default)
+        raise SpecError(f"--set {key}={as_typed(spec.model_params[key])} does nothing for {spec.model} with "
+                        f"{other}={as_typed(now)} ({key} is {why}); give --set {other}={least} (or more), or leave "
+                        f"{key} out.")
 
 
 def data_arg(data: str) -> str:
@@ -202,7 +211,7 @@ def windows_for_the_series(spec: ExperimentSpec, args, refused: Exception | None
     except SpecError:
         pass
     try:
-        suggested = suggest_windows(sf, spec.split, season=spec.season, features=spec.features, horizon=args.horizon)
+        suggested = suggest_windows(sf, spec.split, season=spec.season, horizon=args.horizon)
         if args.horizon is not None:   # the horizon given may be what does not fit: then its own error, not a
             make_windows(sf, suggested["lookback"], spec.horizon, features=spec.features, split=spec.split,
                          season=spec.season)   # lookback fitted in vain (a review: --horizon 70 on 60 rows)
@@ -243,8 +252,9 @@ def spec_and_data(spec: ExperimentSpec, args, *, say_the_pages: bool = False):
 def the_pages_settings(spec: ExperimentSpec, args, data) -> None:
     """Where the Forecast page would train this series otherwise, for the settings not given as flags, say how, as
     the flags that do it: the lookback and horizon the series suggests (zoo's suggest_windows, which the page
-    applies: ui/series_windows.fit_to_series), and where the settings make too few optimisation steps, the
-    leaderboard's recipe (zoo/forecast_io.recipe_if_few_steps). A daily CSV trained on the defaults (lookback 96,
+    applies: ui/series_windows.fit_to_series), and where this run's settings make too few optimisation steps (the
+    verdict's rule), the leaderboard's recipe, which the page uses where its own make too few
+    (zoo/forecast_io.recipe_if_few_steps). A daily CSV trained on the defaults (lookback 96,
     horizon 24, 35 steps) scored test MASE 1.97 here, 0.87 on the page with its 28 / 7 and recipe, and the command
     line said neither (a forecast user's check). The flags' defaults stay the run's: a command's defaults do not
     change with its data unsaid (a CSV the defaults do not fit is fitted, and said: `windows_for_the_series`)."""
@@ -256,8 +266,7 @@ def the_pages_settings(spec: ExperimentSpec, args, data) -> None:
     lookback, horizon, flags = spec.lookback, spec.horizon, []
     if args.lookback is None and not spec.windows_fitted:   # (fitted already where the defaults did not fit)
         try:
-            suggested = suggest_windows(ws.sf, spec.split, season=spec.season, features=spec.features,
-                                        horizon=args.horizon)
+            suggested = suggest_windows(ws.sf, spec.split, season=spec.season, horizon=args.horizon)
         except SpecError:
             suggested = None
         if suggested is not None and (suggested["lookback"], suggested["horizon"]) != (lookback, horizon):
@@ -268,27 +277,31 @@ def the_pages_settings(spec: ExperimentSpec, args, data) -> None:
                   f"{' '.join(flags)} from this series ({suggested['reason'].rstrip('.')}).", file=sys.stderr,
                   flush=True)
     given = [key for key in fio.RECIPE_KEYS if getattr(args, key, None) is not None]
-    if not given and not getattr(args, "dry_run", False):
-        try:   # the training windows at the page's windows (the same as the run's where they agree)
-            from zoo.data.series import make_windows
+    run_windows = data.sizes()["train"]
+    if not given and not getattr(args, "dry_run", False) and fio.recipe_if_few_steps(
+            spec.model, run_windows, spec.lookback, 1, {"batch_size": spec.batch_size, "epochs": spec.epochs}):
+        # Too few steps for this run (the verdict's rule, zoo/verdict.FEW_STEPS); the recipe for the windows the
+        # page would set, which the flags above add (the same as the run's where they agree).
+        from zoo.data.series import make_windows
 
-            train_windows = data.sizes()["train"] if not flags else min(
-                len(make_windows(ws.sf, lookback, horizon, features=spec.features, split=spec.split,
-                                 season=spec.season).train_starts), spec.limit_train or 10 ** 12)
-        except SpecError:
-            train_windows = data.sizes()["train"]
-        recipe = fio.recipe_if_few_steps(spec.model, train_windows, lookback, detect_period(ws, season=spec.season),
-                                         {"batch_size": spec.batch_size, "epochs": spec.epochs})
-        if recipe is not None:
-            steps = -(-data.sizes()["train"] // spec.batch_size) * spec.epochs
-            recipe_flags = [f"--{k.replace('_', '-')} {as_typed(recipe[k])}" for k in fio.RECIPE_KEYS]
-            print(f"note: {spec.epochs} epoch{'s' * (spec.epochs != 1)} of batch {spec.batch_size} (the defaults) make "
-                  f"{steps} optimisation step{'s' * (steps != 1)} on {data.sizes()['train']:,} training windows, too "
-                  f"few to fit a model; the Forecast page would train {spec.model} with the leaderboard's recipe: "
-                  f"{' '.join(recipe_flags)}.", file=sys.stderr, flush=True)
-            flags += recipe_flags
-    if flags:
-        print(f"note: to train as the Forecast page would, add {' '.join(flags)}.", file=sys.stderr, flush=True)
+        page_windows = run_windows
+        if flags:
+            page_windows = min(len(make_windows(ws.sf, lookback, horizon, features=spec.features, split=spec.split,
+                                                season=spec.season).train_starts), spec.limit_train or len(ws.sf.frame))
+        recipe = fio.series_recipe(spec.model, page_windows, lookback, detect_period(ws, season=spec.season))
+        steps = -(-run_windows // spec.batch_size) * spec.epochs
+        recipe_flags = [f"--{k.replace('_', '-')} {as_typed(recipe[k])}" for k in fio.RECIPE_KEYS]
+        print(f"note: {spec_epochs(spec.epochs)} of batch {spec.batch_size} (the defaults) make {steps} optimisation "
+              f"step{'s' * (steps != 1)} on {run_windows:,} training windows, too few to fit a model; the "
+              f"leaderboard's recipe for {spec.model}, which the Forecast page uses on a series its own settings "
+              f"train so little: {' '.join(recipe_flags)}.", file=sys.stderr, flush=True)
+        if flags:   # the windows' too: one line to copy
+            print(f"note: to train as the Forecast page would, add {' '.join(flags + recipe_flags)}.", file=sys.stderr,
+                  flush=True)
+
+
+def spec_epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
 
 
 def say_data_notes(notes: list[str]) -> None:

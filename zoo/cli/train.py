@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import add_spec_arguments, progress_printer, spec_and_data, spec_from_args
+from zoo.verdict import learned_nothing
+from zoo.cli.common import add_spec_arguments, progress_printer, refuse_unused, spec_and_data, spec_from_args
 
 
 STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
@@ -15,14 +16,16 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> dict:
-    spec, data = spec_and_data(spec_from_args(args), args, say_the_pages=True)   # the data, then the engine
+    spec = spec_from_args(args)
+    refuse_unused(spec)
+    spec, data = spec_and_data(spec, args, say_the_pages=True)   # the data, then the engine
 
     from zoo.engine import run_experiment
 
     result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data,
                             should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
     verdict = result.extra.get("verdict") or {}
-    if verdict and not verdict.get("better"):
+    if learned_nothing(verdict) is not None:
         # As the pages say it, a warning and not a success: a short CSV's run of 5 steps ended "finished:
         # completed all 5 epochs" with a test MASE of 4.1, worse than every baseline (a forecast user's check).
         print(f"warning: finished, but it learned nothing useful: {verdict.get('message', '')}. Likely cause: "
