@@ -19,6 +19,11 @@ from zoo.registry import DataShape
 SPLITS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 
 
+def _overlapping_view(t: torch.Tensor) -> bool:
+    """Does `t` show more values than its storage holds (windows that share rows)?"""
+    return t._base is not None and t.numel() * t.element_size() > t.untyped_storage().nbytes()
+
+
 @dataclass
 class TensorData:
     task: str                  # "image" (classification) or "series" (regression of H steps)
@@ -35,11 +40,25 @@ class TensorData:
 
     def to(self, device=None, dtype=None) -> "TensorData":
         """A copy on `device` whose floating tensors (inputs, series targets) take `dtype`. This one
-        is left as it is; a tensor already in place is shared, not copied."""
+        is left as it is; a tensor already in place is shared, not copied. A series' windows, views of one
+        series that overlap (zoo/data/series/windows.window_tensors), stay views there: the series moves once
+        and the windows are taken again over it. `Tensor.to` writes every window out, (N, L, C) values where
+        the series holds N + L: a 1,000,000-row series at lookback 672 came to 2.7 GB per column on a GPU, or
+        in fp64 (a review)."""
+        moved: dict = {}   # the series each split's windows view, moved once
+
         def move(t):
-            if dtype is not None and t.is_floating_point():
-                return t.to(device=device, dtype=dtype)
-            return t.to(device=device)
+            want = dtype if dtype is not None and t.is_floating_point() else t.dtype
+            if _overlapping_view(t) and (torch.device(device) if device is not None else t.device, want) != \
+                    (t.device, t.dtype):
+                storage = t.untyped_storage()
+                key = (storage.data_ptr(), t.dtype)
+                if key not in moved:
+                    whole = torch.empty(0, dtype=t.dtype, device=t.device).set_(
+                        storage, 0, (storage.nbytes() // t.element_size(),), (1,))
+                    moved[key] = whole.to(device=device, dtype=want)
+                return moved[key].as_strided(t.size(), t.stride(), t.storage_offset())
+            return t.to(device=device, dtype=want)
         return dataclasses.replace(self, **{name: move(getattr(self, name)) for name in SPLITS})
 
     def head(self, n: int) -> "TensorData":
