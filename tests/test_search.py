@@ -532,12 +532,12 @@ def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_ru
     trial = search.load_study(config.storage, config.study_name).trials[0]
     assert trial.state.name == "COMPLETE"
     note = search.trial_reason(trial)
-    assert note.startswith("learned nothing: test accuracy ") and "most common" in note, note
+    assert note.startswith("learned nothing useful: test accuracy ") and "most common" in note, note
     assert summary["best_learned_nothing"] in note
     row = search.trials_frame([trial]).iloc[0]
     assert row["note"] == note
     record = run_record(load_run(trial.user_attrs["run_dir"]))
-    assert record["status"] == "finished, learned nothing"
+    assert record["status"] == "finished, learned nothing useful"
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zoo.registry import PERCENT_DIGITS, TASKS, get_task
+from zoo.verdict import learned_nothing, verdict_now
 from zoo.plots import count_axis
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
@@ -40,11 +41,10 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     model = run.spec.model
     if run.untrained:   # its "best" checkpoint is the initial weights: no epoch to name (the run's page says why)
         best_epoch = None
-    verdict = result.get("verdict") or {}
-    if verdict and not verdict.get("better") and status == run.status:
+    if status == run.status and not run.is_leaderboard and learned_nothing(verdict_now(run)) is not None:
         # A zero-init run at 8.40% read "finished" here, where its page warns that it learned nothing (a learner's
-        # check): the verdict's words (zoo/verdict.py), as the page's
-        status = f"{status}, learned nothing"
+        # check): the verdict its page shows (zoo/verdict.verdict_now)
+        status = f"{status}, learned nothing useful"
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
         pick = result.get("pick") or {}

@@ -165,6 +165,14 @@ def verdict_now(run) -> dict | None:
     return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train)}
 
 
+def learned_nothing(verdict: dict | None) -> str | None:
+    """What a run that learned nothing useful fell short of (its verdict's message), or None: one rule for the CLI's
+    warning, the Runs table, a search trial's note and the run's page."""
+    if not verdict or verdict.get("better", True):
+        return None
+    return str(verdict.get("message", ""))
+
+
 def judge(spec, result, data) -> dict:
     """The verdict of a run whose best weights trained (best epoch 1 or later: finished, early stopped, and a
     stopped or diverged one's too): {"better", "trivial", and when not better "message" and "cause"}."""

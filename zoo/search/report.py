@@ -110,7 +110,7 @@ def trial_reason(t) -> str:
     if outcome.get("learned_nothing") is not None:
         # A complete trial at chance (val loss 15.6, test accuracy 8.4%) read as any other with an empty note, where
         # its run's page says it learned nothing (a learner's check): its verdict, zoo/verdict.py.
-        said = f"learned nothing: {outcome['learned_nothing']}" + (f"; {said}" if said else "")
+        said = f"learned nothing useful: {outcome['learned_nothing']}" + (f"; {said}" if said else "")
     return said
 
 

@@ -25,6 +25,7 @@ from zoo.search.space import SearchSpace
 from zoo.search.storage import (default_storage, display_storage, is_url, load_study, open_storage, storage_in_words,
                                  study_names)
 from zoo.spec import ExperimentSpec
+from zoo.verdict import learned_nothing
 
 OBJECTIVES = ("val_loss", "val_metric")
 SAMPLERS = ("tpe", "random", "grid")
@@ -308,9 +309,8 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
                    # None where a metric is undefined (MASE on a series whose seasonal naive forecast is exact):
                    # float(None) ended the whole search of a 60-row monthly CSV (a review)
                    "test_metrics": {k: None if v is None else float(v) for k, v in result.test_metrics.items()}}
-        verdict = result.extra.get("verdict") or {}
-        if verdict and not verdict.get("better"):   # the trial table says so (zoo/search/report.trial_reason)
-            outcome["learned_nothing"] = verdict.get("message", "")
+        if (nothing := learned_nothing(result.extra.get("verdict"))) is not None:
+            outcome["learned_nothing"] = nothing   # the trial table says so (zoo/search/report.trial_reason)
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: {config.objective} {value:.4g} "
