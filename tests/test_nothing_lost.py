@@ -1347,6 +1347,36 @@ def test_closing_a_run_whose_draft_came_back_untouched_gives_back_the_form_set_o
         assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 7   # and kept so
 
 
+def test_a_run_started_from_a_form_the_page_filled_makes_it_the_visitors(runs_dir):
+    """A review of the fix above: the draft beside run X come back untouched, Start (run Y), then Close: the form went
+    back to the one set on the page, as if Y's settings were X's draft. Started, what the form holds is the
+    visitor's own."""
+    from ui.state import job_manager
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
+                         owner=owner_of(ME))
+    beside = page("app_pages/train.py", query={"run": run.run_id})
+    beside.slider(key="train-settings-epochs").set_value(20).run()
+    own = page("app_pages/train.py")
+    own.selectbox(key="train-model").set_value("gru").run()
+    at = page("app_pages/train.py", query={"run": run.run_id})   # another day: the draft beside X, untouched
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 20)
+    at.button(key="train-start").click().run()
+    started = at.query_params.get("run")
+    started = started[0] if isinstance(started, list) else started
+    try:
+        assert started and started != run.run_id
+        clean(at)
+        at.button(key="train-close").click().run()
+        clean(at)
+        assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 20)
+        assert not [t.value for t in at.toast if "back to what you had set" in t.value]
+    finally:
+        job_manager().stop(started)
+
+
 def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_form(runs_dir):
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec

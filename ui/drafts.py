@@ -254,7 +254,7 @@ def save(forms: Iterable[str]) -> None:
     for form in forms:
         here = _page_run(form)
         values, popped = _values(form), _popped(form)
-        if not values:
+        if not values and not popped:
             continue
         # {form: (the run beside which the page filled it, those values, whether they are the run's settings or
         # the visitor's draft beside it)}

@@ -241,8 +241,9 @@ def start_board(spec: LeaderboardSpec) -> None:
     except SpecError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    from ui.run_view import show_started
+    from ui.run_view import show_started, started_from_form
 
+    started_from_form("series")
     show_started(job.id)
 
 
@@ -311,7 +312,7 @@ def live_board(job, key: str) -> None:
     live_heading(job, "leaderboard", "ends the candidate running now; the table ranks those that finished")
     spec = job.payload.get("spec") or {}
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
-               f"budget {spec.get('budget', 0):g} s")
+               f"budget {format_duration(spec.get('budget', 0))}")
     live_table(job.id)
 
 
@@ -381,7 +382,8 @@ def finished_board(run, job, key: str) -> None:
     ran_with = (f" · horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}"
                 if {"horizon", "period", "lookback"} <= set(plan) else "")
     st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {code(result.get('target', spec.get('target')))}"
-               f"{ran_with} · budget {spec.get('budget', 0):g} s · took {format_duration(result.get('seconds'))}")
+               f"{ran_with} · budget {format_duration(spec.get('budget', 0))} · took "
+               f"{format_duration(result.get('seconds'))}")
     if not can_control(result.get("owner")):
         from ui.run_view import another_visitors_note
 

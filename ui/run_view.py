@@ -177,7 +177,16 @@ def start_run(spec: ExperimentSpec) -> None:
     except SpecError as exc:   # the hosted demo's caps (runs or disk kept per visitor)
         st.error(str(exc), icon=":material/error:")
         return
+    started_from_form(spec.task)
     show_started(job.id)
+
+
+def started_from_form(form_name: str) -> None:
+    """A run started from the form: what it holds is the visitor's own from now on, however the page filled it
+    (a run's settings, or the draft beside a run): Close had given back the form set before, a review's case."""
+    from ui import drafts
+
+    drafts.forget_fill(form_name)
 
 
 # Set by show_started, taken by the next run_panel: bring the run into view once.
