@@ -664,3 +664,23 @@ def test_the_init_labs_zero_init_says_what_learned_before_the_output_layer():
                     p -= 0.05 * g
     assert model.embed.weight.abs().max() > 0
     assert zi.init_lab("mlp", SHAPES["image"], {}, x, "zeros", y=y, steps=5).learned_before_output == []
+
+
+def test_float_bits_are_the_ieee_layouts_and_the_precision_caption_says_them():
+    """The precision tab's caption said "bf16 ... 8 bits of mantissa; fp16 has 11 bits", read as bf16's 8 exponent
+    bits (a learner's check). Its bits come from torch.finfo: IEEE 754's binary32 and binary64, binary16, and
+    bfloat16 (binary32 cut to 16 bits)."""
+    import torch
+
+    from ui.inspect_tabs import precision_caption
+    from zoo.inspect import float_bits
+
+    layouts = {torch.float32: (8, 23), torch.float64: (11, 52), torch.float16: (5, 10), torch.bfloat16: (8, 7)}
+    for dtype, (exponent, fraction) in layouts.items():
+        bits = float_bits(dtype)
+        assert (bits["exponent"], bits["fraction"]) == (exponent, fraction), dtype
+        assert 1 + exponent + fraction == torch.finfo(dtype).bits
+    assert float_bits(torch.float16)["max"] == 65504
+    caption = precision_caption()
+    assert "bf16 keeps fp32's range (8 exponent bits) with 7 stored fraction bits" in caption
+    assert "fp16 stores 10 fraction bits" in caption and "only 5 exponent bits: it overflows above 65504." in caption

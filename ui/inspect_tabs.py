@@ -300,11 +300,17 @@ def modes_tab(subject) -> None:
                  column_config={"same prediction": st.column_config.NumberColumn(format="percent"),
                                 # one format for every model: 177.88 beside another's 177.704 (a learner's check)
                                 "parameter KB": st.column_config.NumberColumn(format="%.1f")})
-    # Bits as stored, the implicit leading 1 apart: "8 bits of mantissa" read as bf16's 8 exponent bits (a learner's
-    # check). torch.finfo(torch.bfloat16).eps is 2**-7, float16's 2**-10.
-    st.caption("A copy of the model cast with `.to(dtype)`, on the same batch in eval mode. bf16 keeps fp32's "
-               "range (8 exponent bits) with 7 stored fraction bits, about 2 to 3 significant digits; fp16 stores 10 "
-               "fraction bits, about 3 to 4 digits, but only 5 exponent bits: it overflows above 65504.")
+    st.caption(precision_caption())
+
+
+def precision_caption() -> str:
+    """What bf16 and fp16 keep of fp32, in bits as torch.finfo gives them (zoo.inspect.float_bits): stored bits, the
+    implicit leading 1 apart, since "8 bits of mantissa" read as bf16's 8 exponent bits (a learner's check)."""
+    b, h = zi.float_bits(torch.bfloat16), zi.float_bits(torch.float16)
+    return (f"A copy of the model cast with `.to(dtype)`, on the same batch in eval mode. bf16 keeps fp32's range "
+            f"({b['exponent']} exponent bits) with {b['fraction']} stored fraction bits, about {b['digits']:.1f} "
+            f"significant digits; fp16 stores {h['fraction']} fraction bits, about {h['digits']:.1f} digits, but only "
+            f"{h['exponent']} exponent bits: it overflows above {h['max']:g}.")
 
 
 def hooks_tab(subject) -> None:

@@ -135,7 +135,7 @@ def _metric_axis(metric_format: str, values: list) -> dict:
     # Ticks of its own, at round percents: left to plotly, the right axis took the loss axis's five places and read
     # "80% 84% 88% 92% 97%" (a learner's check).
     step = 0.05 if 1.0 - low <= 0.3 else 0.1 if 1.0 - low <= 0.6 else 0.2
-    ticks = [round(low + i * step, 2) for i in range(int(round((1.0 - low) / step)) + 1)]
+    ticks = sorted(round(1.0 - i * step, 2) for i in range(int((1.0 - low) / step + 1e-9) + 1))   # 100% always
     return dict(tickformat=".0%", range=[low, 1.0], tickmode="array", tickvals=ticks)
 
 

@@ -240,8 +240,7 @@ def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
     from zoo.data.series import suggest_windows
 
     try:
-        return suggest_windows(sf, windows["split"], season=windows["season"], features=windows["features"],
-                               horizon=horizon)
+        return suggest_windows(sf, windows["split"], season=windows["season"], horizon=horizon)
     except SpecError:
         return None
 

@@ -31,7 +31,7 @@ from zoo.inspect.labs import (
                                 InitLab,
                                 capture,
                                 compare_modes,
-                                compare_precisions,
+                                compare_precisions, float_bits,
                                 dropout_demo,
                                 expected_std,
                                 hookable_layers,
@@ -42,7 +42,7 @@ from zoo.inspect.summary import LayerRow, ModelSummary, shape_for_spec, summariz
 
 __all__ = ["HOOK_BOOKKEEPING", "HOOK_DICTS", "MB", "PRECISION_BYTES", "PRECISION_DTYPES", "Capture", "HookSet",
            "InitLab", "LayerRow", "ModelSummary", "all_hook_counts", "capture", "compare_modes",
-           "compare_precisions", "dropout_demo", "expected_std", "global_hook_counts", "hook_counts",
+           "compare_precisions", "float_bits", "dropout_demo", "expected_std", "global_hook_counts", "hook_counts",
            "hookable_layers", "init_lab", "inplace_disabled", "model_place", "module_internals", "module_tree",
            "preserved", "shape_for_spec", "state_dict_entries", "state_snapshot", "summarize",
            "synthetic_windows", "weighted_layers"]

@@ -302,6 +302,17 @@ def _internal_dropout(model: nn.Module) -> list[dict]:
     return found
 
 
+def float_bits(dtype: torch.dtype) -> dict:
+    """How a floating dtype stores a number, from torch.finfo: its exponent bits (its range), the fraction bits it
+    stores (the leading 1 is implicit) and the decimal digits those give, and its largest value."""
+    import math
+
+    info = torch.finfo(dtype)
+    fraction = round(-math.log2(info.eps))
+    return {"exponent": info.bits - fraction - 1, "fraction": fraction, "digits": (fraction + 1) * math.log10(2),
+            "max": info.max}
+
+
 @one_at_a_time
 def compare_precisions(model: nn.Module, x: torch.Tensor, precisions=("fp32", "fp16", "bf16", "fp64")) -> list[dict]:
     """The model cast to each precision (a copy): bytes of its parameters and how far its output

@@ -171,9 +171,10 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
             # monthly rows ended in an error at the usual 12 on the command line, where the page offers 3 (a
             # forecast user's check).
             plan = make_plan(y, freq, horizon=seasonal_horizon, season=season, test_share=test_share, folds=folds)
-            plan.notes.insert(0, f"horizon {seasonal_horizon}, the longest that fits: the usual {H} for this "
-                                 f"frequency needs about {min_fit + 2 + H + test_rows} rows, and the series has {n} "
-                                 "(set the horizon to choose another).")
+            usual = "for this frequency" if freq else "for a series without dates"
+            plan.notes.insert(0, f"horizon {seasonal_horizon}, the longest that fits: the usual {H} {usual} needs "
+                                 f"about {min_fit + 2 + H + test_rows} rows, and the series has {n} (set the horizon "
+                                 "to choose another).")
             return plan
         elif seasonal_horizon is not None:
             with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon} or a longer series"

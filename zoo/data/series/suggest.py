@@ -26,7 +26,7 @@ def _limits() -> tuple[int, int]:
 
 
 def suggest_windows(sf: SeriesFrame, split: str = "0.7,0.1,0.2", *, season: int = 0,
-                    features: str = "target", horizon: int | None = None) -> dict:
+                    horizon: int | None = None) -> dict:
     """A lookback and horizon for this series and split, with why, in one line; a lookback for `horizon`
     where it is given (set by the person: taken as it is, the check says if it does not fit).
 
