@@ -772,7 +772,13 @@ def test_train_says_the_windows_and_recipe_the_forecast_page_would_use_as_flags(
     assert f"note: to train as the Forecast page would, add {flags}." in proc.stderr, proc.stderr
     spec = json.loads((Path(last_json(proc)["run_dir"]) / "spec.json").read_text())
     assert (spec["lookback"], spec["horizon"], spec["epochs"]) == (96, 24, 5), "the flags' defaults stay the run's"
-    again = zoo_main("train", "--data", str(path), "--model", "linear", *flags.split(),
-                     "--epochs", "1", "--json", "--runs-dir", str(tmp_path / "r"))
+    again = zoo_main("train", "--data", str(path), "--model", "linear", *flags.split(), "--json",
+                     "--runs-dir", str(tmp_path / "r"))   # exactly as said
     assert again.returncode == 0, again.stderr
-    assert "the Forecast page would" not in again.stderr, again.stderr
+    assert "the Forecast page would" not in again.stderr and "recipe" not in again.stderr, again.stderr
+    fewer = zoo_main("train", "--data", str(path), "--model", "linear", "--lookback", str(fitted["lookback"]),
+                     "--horizon", str(fitted["horizon"]), "--json", "--runs-dir", str(tmp_path / "r"))
+    assert "the Forecast page would" not in fewer.stderr, fewer.stderr   # its windows: only the recipe is said
+    recipe_flags = "--batch-size " + flags.split("--batch-size ")[1]
+    assert ("the leaderboard's recipe for linear, which the Forecast page uses on a series its own settings train so "
+            f"little: {recipe_flags}.") in fewer.stderr, fewer.stderr
