@@ -117,6 +117,13 @@ RUN_ENDED = """(after) => { const app = document.querySelector('[data-testid="st
     return (state === 'notRunning' || state === 'compilationError') && (%s)() > after; }""" % RUN_NUMBER
 
 
+# Whether the page has drawn every element of its last script run: none still a placeholder while its code loads
+# (Streamlit's lazily loaded elements, the download button and the code block among them, show a stSkeleton until
+# then) and none left from an earlier run (data-stale). The script's state says "notRunning" before that: on a loaded
+# machine a finished run's downloads and command came 0.1-0.3 s after it, moving what was below them 100-160 px.
+PAGE_DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')"""
+
+
 # Each change of the script's state or run number in this document, as [ms from its start, state, run number]
 # (window.__scriptTimeline): a failed wait's report says what the page did (tests/conftest.py's page).
 SCRIPT_TIMELINE = """(() => { window.__scriptTimeline = []; const start = performance.now();

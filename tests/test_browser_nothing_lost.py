@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading, run_number,
-                           set_slider, slider_value, wait_for_app, wait_for_input, wait_for_toast)
+from tests.browser import (PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading,
+                           run_number, set_slider, slider_value, wait_for_app, wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -305,6 +305,7 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     # The run view takes its whole height as it is drawn: its test images did not, and pushed Close 157 px down
     # as they arrived, so that a click landing then was lost (one fresh-clone CI run of five; ui/image_results.py).
     close = page.get_by_role("button", name="Close this run")
+    page.wait_for_function(PAGE_DRAWN)   # every element of the run drawn, its lazily loaded ones too
     drawn_at = close.bounding_box()
     page.wait_for_function("() => Array.from(document.images).every(image => image.complete)")
     assert close.bounding_box() == drawn_at, "the page moved under the visitor's pointer after it was drawn"

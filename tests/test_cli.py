@@ -755,8 +755,8 @@ def test_train_says_the_windows_and_recipe_the_forecast_page_would_use_as_flags(
     days = pd.date_range("2023-01-01", periods=731, freq="D")
     path = tmp_path / "daily sales.csv"
     rng = np.random.default_rng(0)
-    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "sales": (200 + 40 * np.sin(np.arange(731) * 2 * np.pi / 7)
-                                                              + rng.normal(0, 5, 731)).round(1)}).to_csv(path, index=False)
+    sales = 200 + 40 * np.sin(np.arange(731) * 2 * np.pi / 7) + rng.normal(0, 5, 731)
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "sales": sales.round(1)}).to_csv(path, index=False)
     sf = read_series(path)
     fitted = suggest_windows(sf)
     ws = make_windows(sf, fitted["lookback"], fitted["horizon"])

@@ -244,7 +244,8 @@ def test_fixes_are_stated_and_correct():
 
     dup = read_series(CORPUS / "duplicate_timestamps.csv")
     clean = read_series(CORPUS / "clean.csv")
-    assert len(dup.frame) == 240 and any("averaged" in n and "6 timestamps are duplicated (on 12 rows" in n for n in dup.notes)
+    assert len(dup.frame) == 240
+    assert any("averaged" in n and "6 timestamps are duplicated (on 12 rows" in n for n in dup.notes)
     assert dup.frame["temp"].iloc[5] == pytest.approx(clean.frame["temp"].iloc[5] + 0.5)
     # a timestamp in a note as the series writes it (a daily duplicate read "2023-02-19 00:00:00")
     from zoo.data.series.missing import stamp_said

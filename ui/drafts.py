@@ -95,8 +95,9 @@ class DraftStore:
 
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = ()) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
-        one step (two tabs of one browser saving at once both land). Bounds: the keys written last are kept past MAX_VALUES or MAX_FORM_CHARS
-        (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the visitor, or
+        one step (two tabs of one browser saving at once both land). Bounds: the keys written last are kept past
+        MAX_VALUES or MAX_FORM_CHARS (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the
+        visitor, or
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
         the pages without a run last."""
         with self._lock:

@@ -294,10 +294,6 @@ def check_caption(check: dict) -> None:
         st.caption(plain(note))   # it may name a column (ui/text.py)
 
 
-def _epochs(n) -> str:
-    return f"{n} epoch{'' if n == 1 else 's'}"
-
-
 def training_caption(settings: dict, train_windows: int | None, *, model: str | None = None, lookback: int = 1,
                      period: int = 1) -> None:
     """The recipe in one line, with the number of optimisation steps it makes on this series; when they are
@@ -419,6 +415,9 @@ def _data_of_spec(data) -> str:
         return "sample"
     path = Path(str(data))
     return path.stem if fio.UPLOADS in path.parts else f"path:{data}"
+
+
+_epochs = fio.epochs_in_words   # '1 epoch', '5 epochs': the command line's words too
 
 
 def page_defaults() -> dict:

@@ -331,17 +331,25 @@ def series_recipe(model: str, train_windows: int, lookback: int, period: int) ->
     return {name: recipe[name] for name in RECIPE_KEYS}
 
 
+def few_steps(train_windows: int, settings: dict) -> bool:
+    """Do `settings` (batch_size and epochs) make fewer than zoo/verdict.FEW_STEPS optimisation steps on these
+    windows (too few to fit a model)?"""
+    from zoo.verdict import FEW_STEPS
+
+    return -(-int(train_windows) // int(settings["batch_size"])) * int(settings["epochs"]) < FEW_STEPS
+
+
+def epochs_in_words(n: int) -> str:
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 def recipe_if_few_steps(model: str, train_windows: int, lookback: int, period: int, settings: dict) -> dict | None:
     """`series_recipe` where `settings` (batch_size and epochs) make fewer than zoo/verdict.FEW_STEPS optimisation
     steps on these windows, else None: the Forecast page's first training settings of a series
     (ui/series_windows.page_training), and the command line's where no training flag is given. With the defaults
     alone a forecast user's daily CSV took 35 steps on the command line (test MASE 1.97) where the page trained it
     on the recipe (0.87)."""
-    from zoo.verdict import FEW_STEPS
-
-    if -(-int(train_windows) // int(settings["batch_size"])) * int(settings["epochs"]) >= FEW_STEPS:
-        return None
-    return series_recipe(model, train_windows, lookback, period)
+    return series_recipe(model, train_windows, lookback, period) if few_steps(train_windows, settings) else None
 
 
 # ---------------------------------------------------------------------------------------------

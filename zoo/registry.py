@@ -458,9 +458,10 @@ class ModelEntry:
         return hparams(self.config, task)
 
     def unused(self, params: dict, task: str | None = None) -> dict[str, str]:
-        """Those of `params` set otherwise than by default that do nothing beside the others (HParam.used_from), each with why: the form
-        greys them out and records none of them, the CLI refuses one given (an LSTM's dropout of 0.3 with one
-        layer was kept in the spec and its command as if it did something: a learner's check)."""
+        """Those of `params` set otherwise than by default that do nothing beside the others (HParam.used_from),
+        each with why: the form greys them out and records none of them, `train` refuses one typed, and a run's
+        command leaves them out (an LSTM's dropout of 0.3 with one layer was kept in the spec and its command as if it
+        did something: a learner's check)."""
         declared = self.hparams(task)
         values = {**{h.name: h.default for h in declared}, **params}
         return {h.name: why for h in declared

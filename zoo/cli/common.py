@@ -278,8 +278,8 @@ def the_pages_settings(spec: ExperimentSpec, args, data) -> None:
                   flush=True)
     given = [key for key in fio.RECIPE_KEYS if getattr(args, key, None) is not None]
     run_windows = data.sizes()["train"]
-    if not given and not getattr(args, "dry_run", False) and fio.recipe_if_few_steps(
-            spec.model, run_windows, spec.lookback, 1, {"batch_size": spec.batch_size, "epochs": spec.epochs}):
+    if not given and not getattr(args, "dry_run", False) and fio.few_steps(
+            run_windows, {"batch_size": spec.batch_size, "epochs": spec.epochs}):
         # Too few steps for this run (the verdict's rule, zoo/verdict.FEW_STEPS); the recipe for the windows the
         # page would set, which the flags above add (the same as the run's where they agree).
         from zoo.data.series import make_windows
@@ -290,18 +290,14 @@ def the_pages_settings(spec: ExperimentSpec, args, data) -> None:
                                                 season=spec.season).train_starts), spec.limit_train or len(ws.sf.frame))
         recipe = fio.series_recipe(spec.model, page_windows, lookback, detect_period(ws, season=spec.season))
         steps = -(-run_windows // spec.batch_size) * spec.epochs
-        recipe_flags = [f"--{k.replace('_', '-')} {as_typed(recipe[k])}" for k in fio.RECIPE_KEYS]
-        print(f"note: {spec_epochs(spec.epochs)} of batch {spec.batch_size} (the defaults) make {steps} optimisation "
-              f"step{'s' * (steps != 1)} on {run_windows:,} training windows, too few to fit a model; the "
+        recipe_flags = [f"{flag(k)} {as_typed(recipe[k])}" for k in fio.RECIPE_KEYS]
+        print(f"note: {fio.epochs_in_words(spec.epochs)} of batch {spec.batch_size} (the defaults) make {steps} "
+              f"optimisation step{'s' * (steps != 1)} on {run_windows:,} training windows, too few to fit a model; the "
               f"leaderboard's recipe for {spec.model}, which the Forecast page uses on a series its own settings "
               f"train so little: {' '.join(recipe_flags)}.", file=sys.stderr, flush=True)
         if flags:   # the windows' too: one line to copy
             print(f"note: to train as the Forecast page would, add {' '.join(flags + recipe_flags)}.", file=sys.stderr,
                   flush=True)
-
-
-def spec_epochs(n: int) -> str:
-    return f"{n} epoch{'s' if n != 1 else ''}"
 
 
 def say_data_notes(notes: list[str]) -> None:
