@@ -157,6 +157,14 @@ def after_run(tab, action, timeout: float = 60_000):
     return out
 
 
+def upload(page, uploader, path) -> None:
+    """Give the file input `uploader` (a locator) the file at `path`; returns once the run the upload started
+    has ended. A box typed into while that run still draws the form is overwritten by the value the run fits to
+    the new series (ui/series_windows.fit_to_series): the server went on with the typed lookback 99999 and its
+    error while the box showed the fitted 96 (1 CI run in 3; waiting on the preview's text alone returned mid-run)."""
+    after_run(page, lambda: uploader.set_input_files(path))
+
+
 def choose(page, key: str, option: str) -> None:
     """Pick the option whose text starts with `option` in the selectbox `key`, as a keyboard user:
     type into its box and press Enter once the list shows it (a click on the box can land while the

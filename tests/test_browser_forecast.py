@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import after_run, enter_text, run_heading, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, enter_text, run_heading, set_slider, slider_value, upload, wait_for_app
 from tests.conftest import tall_shot
 from zoo.forecast_io import FORECAST_COLUMNS
 
@@ -42,7 +42,7 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     page.goto(f"{app_server.url}/forecast")
     wait_for_app(page)
     after_run(page, page.get_by_text("Upload a CSV").click)
-    page.locator(".st-key-forecast-upload input[type='file']").set_input_files(str(csv_path))
+    upload(page, page.locator(".st-key-forecast-upload input[type='file']"), str(csv_path))
     preview = page.locator(".st-key-forecast-preview")
     preview.get_by_text("400 rows").wait_for(timeout=30_000)
     text = preview.inner_text()

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.browser import after_run, set_slider, slider_value, wait_for_app
+from tests.browser import after_run, set_slider, slider_value, upload, wait_for_app
 from tests.conftest import tall_shot
 from tests.test_browser_forecast import daily_cycle_csv
 
@@ -26,7 +26,7 @@ def test_find_the_best_model_live_then_reopen(app_server, page, tmp_path):
     page.goto(f"{app_server.url}/forecast")
     wait_for_app(page)
     after_run(page, page.get_by_text("Upload a CSV").click)
-    page.locator(".st-key-forecast-upload input[type='file']").set_input_files(str(csv_path))
+    upload(page, page.locator(".st-key-forecast-upload input[type='file']"), str(csv_path))
     page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
 
     set_slider(page, "forecast-board-budget", "Home", "ArrowRight")   # 20 s: the baselines and a few more

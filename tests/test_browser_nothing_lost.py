@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import (PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading,
-                           run_number, set_slider, slider_value, wait_for_app, wait_for_input, wait_for_toast)
+                           run_number, set_slider, slider_value, upload, wait_for_app, wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
     wait_for_app(page)
     after_run(page, page.get_by_text("Upload a CSV").click)
     uploader = page.locator(".st-key-forecast-upload input[type='file']")
-    uploader.set_input_files(files[0])
+    upload(page, uploader, files[0])
     page.locator(".st-key-forecast-preview").get_by_text("400 rows").wait_for(timeout=30_000)
 
     # What the person sets: the windows, and the training settings.
