@@ -1165,6 +1165,24 @@ def test_the_notes_count_repeated_timestamps_and_blank_cells_as_the_file_has_the
             "values of the rows added for gaps; 6 in the target 'v').") in notes, notes
 
 
+def test_a_weekly_series_with_a_few_weeks_missing_is_weekly_and_forecast_a_quarter_ahead():
+    """A forecast user's check: 260 Sundays with 4 missing read as "7D", which the board took for daily and
+    forecast 7 steps ahead, not a weekly series' 13; the full series read as "W-SUN". A step of 7 days on other
+    weekdays is not a weekly anchor."""
+    from zoo.leaderboard.plan import default_horizon
+
+    weeks = pd.date_range("2019-01-06", periods=260, freq="W-SUN")
+    frame = pd.DataFrame({"week": weeks.strftime("%Y-%m-%d"), "visits": np.arange(260.0)})
+    full = read_series(frame.to_csv(index=False).encode())
+    gaps = read_series(frame.drop(index=[40, 41, 100, 180]).to_csv(index=False).encode())
+    assert full.freq == gaps.freq == "W-SUN" and len(gaps) == 260
+    assert any("4 missing timestamp(s) (gaps) were added" in n for n in gaps.notes), gaps.notes
+    assert default_horizon(gaps.freq) == 13
+    assert list(gaps.future_index(2)) == [weeks[-1] + pd.Timedelta(7, "D"), weeks[-1] + pd.Timedelta(14, "D")]
+    mixed = frame.assign(week=(weeks + pd.to_timedelta(np.arange(260) % 2, "D")).strftime("%Y-%m-%d"))
+    assert read_series(mixed.to_csv(index=False).encode()).freq != "W-SUN"
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""
