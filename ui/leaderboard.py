@@ -226,9 +226,14 @@ def unshown_warning(prefill: dict) -> None:
 def run_again(run) -> None:
     """Fill the page with this leaderboard's settings (`board_prefill`), the board still shown beside
     them; the person presses Find the best model (the same board, or one they changed first)."""
+    from ui import drafts
     from ui.prefill import PREFILL
 
     st.session_state[PREFILL] = {**board_prefill(run.settings, run.result.get("plan")), BOARD_AGAIN: run.run_id}
+    # Asked for, as Train again's spec is (ui/prefill.hand_off): the visitor's own from now on. Left as the page
+    # filled them when the board's address opened, the page's own address gave back the older set-up (a forecast
+    # user's check: the Runs page, then the sidebar's Forecast link, and the board's data and horizon were gone).
+    drafts.forget_fill("series")
     st.rerun()
 
 
