@@ -451,6 +451,12 @@ def test_a_budget_too_small_still_ranks_and_names_the_skipped(tmp_path):
     assert ": the baselines and the classical models took " in _no_zoo_model_note(with_classical, 0.01)
     no_classical = [dict(r, status="skipped") if r["kind"] == "classical" else r for r in rows]
     assert ": the baselines took " in _no_zoo_model_note(no_classical, 0.01)
+    # where the rest of the budget went (a 10 s board said "the baselines took 0.0 s of it" and no more)
+    spent = [dict(r, seconds=0.0 if r["status"] == "done" else 1.5 if r["kind"] == "classical" else 0.0) for r in
+             no_classical]
+    classical = sum(r["kind"] == "classical" for r in spent)
+    assert (f": the baselines took 0.0 s of it, and those that did not fit {1.5 * classical:.1f} s, so the pick"
+            in _no_zoo_model_note(spent, 10)), _no_zoo_model_note(spent, 10)
 
 
 class RowsCostSeconds:
@@ -463,7 +469,7 @@ class RowsCostSeconds:
         self.clock, self.per_row, self.calls = clock, per_row, []
         self.one_off = prepare_seconds   # paid once: by `prepare`, or else by the first fold (as torch's imports)
 
-    def prepare(self):
+    def prepare(self, board):
         self.clock[0] += self.one_off
         self.one_off = 0.0
 
@@ -568,6 +574,37 @@ def test_a_candidates_one_off_preparation_is_not_projected_once_per_fit():
     assert row["seconds"] == pytest.approx(every_fit)   # the row's time is its own
 
 
+def test_a_classical_model_starts_its_helper_before_its_clock_and_a_stop_meanwhile_skips_it(tmp_path):
+    """The app's first 10 s board skipped every classical model ("its first fold had not ended after 1.9 s") that
+    the CLI's ranked: the helper's start and statsforecast's import (1.1 s idle, more beside a browser) were on the
+    first fold's clock. `prepare` starts them before it (the helper answers with statsforecast's version), the
+    first fold runs in the same process, and a Stop while it prepares skips the model, its helper ended."""
+    import statsforecast
+
+    from zoo.leaderboard.board import _run_candidate
+    from zoo.leaderboard.candidates import all_candidates
+    from zoo.leaderboard.classical import WARM
+    from zoo.leaderboard.scoring import Scorer
+
+    board = board_on(monthly_csv(tmp_path / "s.csv"))
+    ets = next(c for c in all_candidates() if c.name == "AutoETS")
+    try:
+        ets.prepare(board)
+        helper = board.helper()
+        pid = helper.proc.pid
+        assert helper.call(WARM, lambda: False) == statsforecast.__version__
+        ets.forecast(board, board.plan.folds[0][0], board.plan.fold_origins(0))
+        assert helper.proc.pid == pid and helper.proc.poll() is None
+    finally:
+        board.close()
+
+    fresh = board_on(monthly_csv(tmp_path / "s.csv"))
+    deadline = time.perf_counter() + 60
+    row, pred = _run_candidate(ets, fresh, Scorer(fresh.y, fresh.plan), time.perf_counter, deadline, lambda: True)
+    assert pred is None and (row["status"], row["note"]) == ("skipped", "stopped by request")
+    assert fresh.helper().proc is None   # none started for a board that had stopped
+
+
 @pytest.mark.parametrize("name", ["linear", "log_linear"])   # a wrapped zoo model prepares its inner one
 def test_a_zoo_models_first_fold_imports_nothing_after_its_preparation(tmp_path, name):
     """What the first fit imports (torch, the engine, torch._dynamo through the first optimizer) is imported by
@@ -581,7 +618,7 @@ from zoo.leaderboard.candidates import Zoo, all_candidates
 board = board_on({str(path)!r}, horizon=3)
 linear = next(c for c in all_candidates() if c.name == {name!r})
 assert isinstance(getattr(linear, "inner", linear), Zoo)
-linear.prepare()
+linear.prepare(board)
 before = set(sys.modules)
 linear.forecast(board, board.plan.folds[0][0], board.plan.fold_origins(0))
 print(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("torch", "zoo")))

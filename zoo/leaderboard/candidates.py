@@ -114,9 +114,10 @@ class Candidate:
     kind: str          # baseline, classical, zoo
     label: str         # what the table calls it
 
-    def prepare(self) -> None:
+    def prepare(self, board: Board) -> None:
         """One-off work before the candidate's first fold, not its own (the modules it imports): the board
-        runs it before the candidate's clock starts, so its projection does not count it once per fit."""
+        runs it before the candidate's clock starts, so its projection does not count it once per fit. May
+        raise InterruptedError when `board.should_stop` says so."""
 
     def forecast(self, board: Board, fit_end: int, origins: np.ndarray, future: bool = False) -> Forecasts:
         raise NotImplementedError
@@ -191,6 +192,18 @@ class Classical(Candidate):
                     f"(over {MAX_ARIMA_PERIOD}; set --season to a shorter one, or 1, to include it)")
         return None
 
+    def prepare(self, board: Board) -> None:
+        """Start the helper process and import statsforecast there (1.1 s on an idle machine, more beside a
+        browser) before this model's clock: in its first fold, a 10 s board on the page, the app's first, skipped
+        every classical model ("its first fold had not ended after 1.9 s") that the CLI's ranked (a forecast
+        user's check)."""
+        from zoo.leaderboard.classical import WARM
+
+        try:   # (InterruptedError, a Stop or the budget's end, goes to the board)
+            board.helper().call(WARM, board.should_stop)
+        except (RuntimeError, ValueError):   # a helper that cannot start: its first fold says so, as a failure
+            pass
+
     def forecast(self, board, fit_end, origins, future=False):
         start = max(0, fit_end - MAX_CLASSICAL_ROWS)
         y = board.y[start:] if future else board.y[start:_end(board, origins, False)]
@@ -228,7 +241,7 @@ class Zoo(Candidate):
     def zoo_model(self) -> str | None:
         return self.name
 
-    def prepare(self) -> None:
+    def prepare(self, board: Board) -> None:
         """Import torch, the engine and torch._dynamo (the first optimizer imports it: 1.5-2 s in a new
         process) before the board's clock runs for this model: in the CLI the first zoo model paid for
         them in its first fold, which the budget's projection then counted once per fit left, and a 30 s
@@ -365,8 +378,8 @@ class Wrapped(Candidate):
     def zoo_model(self) -> str | None:
         return self.inner.zoo_model()
 
-    def prepare(self) -> None:
-        self.inner.prepare()   # a log_linear board paid torch's imports in its first fold (a review)
+    def prepare(self, board: Board) -> None:
+        self.inner.prepare(board)   # a log_linear board paid torch's imports in its first fold (a review)
 
     def too_slow(self, board) -> str | None:
         return self.not_possible(board) or self.inner.too_slow(board)

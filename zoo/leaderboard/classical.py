@@ -26,6 +26,7 @@ CLASSICAL = {"AutoETS": "statsforecast.models:AutoETS", "AutoTheta": "statsforec
              "AutoARIMA": "statsforecast.models:AutoARIMA", "AutoCES": "statsforecast.models:AutoCES",
              "DynamicOptimizedTheta": "statsforecast.models:DynamicOptimizedTheta"}
 BAGGED_ETS = "BaggedETS"   # bagged AutoETS (below)
+WARM = ("warm",)   # imports statsforecast's models, answers its version (candidates.Classical.prepare)
 POLL_S = 0.1
 PARENT_ENV = "ZOO_CLASSICAL_HELPER_PARENT"   # the pid of the process that started a helper
 
@@ -197,6 +198,8 @@ class Helper:
         process is killed), ValueError when the fit failed, and RuntimeError when the process died
         (killed, out of memory): the board then marks this candidate failed and goes on, and the
         next call starts a new process."""
+        if should_stop():   # nothing started or sent for a board that has stopped already
+            raise InterruptedError("stopped")
         if self.proc is None or self.proc.poll() is not None:
             # NIXTLA_NUMBA_CACHE: statsforecast's switch for numba's on-disk cache. AutoCES compiles
             # for about 20 s in each new process without it, under 3 s with it once compiled.
@@ -294,6 +297,12 @@ def _serve() -> None:
         except EOFError:
             return
         try:
+            if args == WARM:
+                import statsforecast
+                import statsforecast.models  # noqa: F401
+
+                _send(stdout, (True, statsforecast.__version__))
+                continue
             out, ahead, info = forecast_classical(*args)
             _send(stdout, (True, (out, ahead, info)))
         except Exception as exc:  # the fit's own failure (a series it cannot fit): reported, the helper lives on
