@@ -574,13 +574,14 @@ def test_a_candidates_one_off_preparation_is_not_projected_once_per_fit():
     assert row["seconds"] == pytest.approx(every_fit)   # the row's time is its own
 
 
-def test_a_classical_model_starts_its_helper_before_its_clock_and_a_stop_meanwhile_skips_it(tmp_path):
+def test_a_classical_model_starts_its_helper_before_its_clock_and_a_stop_meanwhile_skips_it(tmp_path, monkeypatch):
     """The app's first 10 s board skipped every classical model ("its first fold had not ended after 1.9 s") that
     the CLI's ranked: the helper's start and statsforecast's import (1.1 s idle, more beside a browser) were on the
     first fold's clock. `prepare` starts them before it (the helper answers with statsforecast's version), the
     first fold runs in the same process, and a Stop while it prepares skips the model, its helper ended."""
     import statsforecast
 
+    from zoo.leaderboard import classical
     from zoo.leaderboard.board import _run_candidate
     from zoo.leaderboard.candidates import all_candidates
     from zoo.leaderboard.classical import WARM
@@ -598,11 +599,33 @@ def test_a_classical_model_starts_its_helper_before_its_clock_and_a_stop_meanwhi
     finally:
         board.close()
 
-    fresh = board_on(monthly_csv(tmp_path / "s.csv"))
-    deadline = time.perf_counter() + 60
-    row, pred = _run_candidate(ets, fresh, Scorer(fresh.y, fresh.plan), time.perf_counter, deadline, lambda: True)
-    assert pred is None and (row["status"], row["note"]) == ("skipped", "stopped by request")
-    assert fresh.helper().proc is None   # none started for a board that had stopped
+    def skipped(halt_when, clock=lambda board: time.perf_counter(), deadline=time.perf_counter() + 60):
+        fresh = board_on(monthly_csv(tmp_path / "s.csv"))
+        try:
+            row, pred = _run_candidate(ets, fresh, Scorer(fresh.y, fresh.plan), lambda: clock(fresh), deadline,
+                                       lambda: halt_when(fresh))
+            assert pred is None and row["status"] == "skipped" and fresh.helper().proc is None
+            return row["note"]
+        finally:
+            fresh.close()
+
+    # Stopped before it started: no helper process is started at all
+    with monkeypatch.context() as patched:
+        patched.setattr(classical.subprocess, "Popen", lambda *a, **k: pytest.fail("a helper was started"))
+        assert skipped(lambda board: True) == "stopped by request before it started"
+    # A Stop while the helper imports statsforecast (its answer takes over 0.3 s; a stop is polled every 0.1 s): the
+    # helper is ended
+    started = lambda board: board.helper().proc is not None   # noqa: E731
+    assert skipped(started) == "stopped by request before it started"
+    # The budget's end meanwhile: a clock past the deadline from the helper's start on
+    end, seen = time.perf_counter() + 60, []
+
+    def late(board) -> float:
+        if started(board):
+            seen.append(True)
+        return end + 1 if seen else end - 1
+
+    assert skipped(lambda board: late(board) > end, clock=late, deadline=end) == "not started: the budget was spent"
 
 
 @pytest.mark.parametrize("name", ["linear", "log_linear"])   # a wrapped zoo model prepares its inner one
@@ -979,10 +1002,20 @@ def test_autoets_past_its_history_runs_over_rows_in_step_with_its_season():
     steps = np.arange(700)
     y = 100 + 30 * np.sin(2 * np.pi * steps / 24) + rng.normal(0, 1, len(steps))
     origins = np.arange(400, 424)
-    out, ahead, _ = forecast_classical("AutoETS", 24, y, 324, origins, 24, True, 100)
-    errors = [np.abs(out[i] - y[t:t + 24]).mean() for i, t in enumerate(origins)]
-    assert max(errors) < 2, np.round(errors, 1)
-    assert np.abs(ahead - (100 + 30 * np.sin(2 * np.pi * np.arange(700, 724) / 24))).mean() < 1
+    for name in ("AutoETS", "BaggedETS"):   # (bagged: each of its AutoETS fits)
+        out, ahead, _ = forecast_classical(name, 24, y, 324, origins, 24, True, 100)
+        errors = [np.abs(out[i] - y[t:t + 24]).mean() for i, t in enumerate(origins)]
+        assert max(errors) < 2, (name, np.round(errors, 1))
+        assert np.abs(ahead - (100 + 30 * np.sin(2 * np.pi * np.arange(700, 724) / 24))).mean() < 1, name
+
+    # A fit without a season runs over the last `history` rows alone, not up to a season more (with --season 8760
+    # on 2,000 rows, 10,759 rows an origin)
+    from statsforecast.models import AutoETS
+
+    from zoo.leaderboard.classical import season_in_step
+
+    assert season_in_step(AutoETS(season_length=24).fit(y[:324])) == 24
+    assert season_in_step(AutoETS(season_length=400).fit(y[:324])) == 1   # a season longer than the fit: none
 
 
 def test_bagged_ets_is_the_mean_of_autoets_fitted_to_the_series_and_its_bootstraps(tmp_path):
@@ -1267,23 +1300,28 @@ def test_a_killed_leaderboard_is_marked_failed_keeping_its_rows_and_its_helper_e
     assert run_record(run)["model"] == f"leaderboard ({len(done)} ranked of {len(run.candidates())} so far)"
 
 
-def test_stop_during_a_classical_fit_stops_the_board_with_its_finished_rows(tmp_path):
+def test_stop_during_a_classical_fit_stops_the_board_with_its_finished_rows(tmp_path, monkeypatch):
     """Stop pressed while AutoARIMA fits in the helper (tens of seconds on these 2,000 hours): the
     helper is killed and the board ends `stopped`, AutoARIMA's row saying so, the baselines ranked and
     one picked; not `failed` with "'NoneType' object has no attribute 'wait'" (InterruptedError, the
     stop, is an OSError, which the helper took for its own death)."""
-    started = []
+    from zoo.leaderboard import classical
 
-    def emit(event):
-        if event["type"] == "candidate_start" and event["name"] == "AutoARIMA":
+    started, call = [], classical.Helper.call
+
+    def sent(helper, args, should_stop):   # the first fold's fit sent to the helper (after its warm-up)
+        if args != classical.WARM and not started:
             started.append(time.time())
+        return call(helper, args, should_stop)
+
+    monkeypatch.setattr(classical.Helper, "call", sent)
 
     def should_stop():   # a person's Stop, a second into AutoARIMA's first fold
         return bool(started) and time.time() - started[0] > 1.0
 
     spec = LeaderboardSpec(data=str(ROOT / "bench" / "data" / "etth1_ot_hourly_last2000.csv"), horizon=24,
                            budget=600, models="AutoARIMA")
-    summary = run_leaderboard(spec, runs_dir=tmp_path / "r", emit=emit, should_stop=should_stop)
+    summary = run_leaderboard(spec, runs_dir=tmp_path / "r", should_stop=should_stop)
     assert started and time.time() - started[0] < 30   # the fit did not run to its end
     run = load_run(summary["run_dir"])
     assert summary["status"] == run.status == "stopped", summary.get("reason")

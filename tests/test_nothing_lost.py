@@ -1486,7 +1486,7 @@ def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(ru
 def test_run_this_board_again_makes_the_boards_settings_the_visitors(runs_dir, tmp_path):
     """A forecast user's check: a board opened from the Runs page, "Run this board again" (its data, horizon and
     season filled in), then the Runs page and back by the sidebar, or a reload: the form was back at the visitor's
-    older set-up (the bundled series, horizon 9), the board's settings gone. Asked for, as Train again's spec is,
+    older set-up (the bundled series, horizon 9), the board's settings gone; and (a review) its budget. Asked for, as Train again's spec is,
     they are the visitor's own from then on."""
     from tests.test_leaderboard import monthly_csv
     from zoo import forecast_io as fio
@@ -1497,17 +1497,20 @@ def test_run_this_board_again_makes_the_boards_settings_the_visitors(runs_dir, t
                             runs_dir=runs_dir)
     own = page("app_pages/forecast.py")
     own.number_input(key="forecast-horizon").set_value(9).run()
+    own.session_state["forecast-board-budget"] = 30   # (a slider AppTest cannot set past its page's own range)
+    own.run()
 
     def form(at):
-        return at.radio(key="forecast-source").value, at.number_input(key="forecast-horizon").value
+        return (at.radio(key="forecast-source").value, at.number_input(key="forecast-horizon").value,
+                float(at.session_state["forecast-board-budget"]))
 
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})   # another day, the Runs page's Open
     at.button(key="forecast-board-again").click().run()
     clean(at)
-    assert form(at) == ("stored", 12)
+    assert form(at) == ("stored", 12, 40)
     del at.query_params["run"]   # the Runs page, then the sidebar's Forecast link
     at.switch_page("app_pages/forecast.py").run()
     clean(at)
-    assert form(at) == ("stored", 12) and "sales.csv" in shown(at)
+    assert form(at) == ("stored", 12, 40) and "sales.csv" in shown(at)
     assert not [t.value for t in at.toast if "back to what you had set" in t.value]
-    assert form(page("app_pages/forecast.py")) == ("stored", 12)   # and after a reload
+    assert form(page("app_pages/forecast.py")) == ("stored", 12, 40)   # and after a reload

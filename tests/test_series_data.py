@@ -1167,8 +1167,8 @@ def test_the_notes_count_repeated_timestamps_and_blank_cells_as_the_file_has_the
 
 def test_a_weekly_series_with_a_few_weeks_missing_is_weekly_and_forecast_a_quarter_ahead():
     """A forecast user's check: 260 Sundays with 4 missing read as "7D", which the board took for daily and
-    forecast 7 steps ahead, not a weekly series' 13; the full series read as "W-SUN". A step of 7 days on other
-    weekdays is not a weekly anchor."""
+    forecast 7 steps ahead, not a weekly series' 13; the full series read as "W-SUN". Mondays are "W-MON"; weeks
+    whose rows are not all on one weekday (a few a day late) are not anchored to one."""
     from zoo.leaderboard.plan import default_horizon
 
     weeks = pd.date_range("2019-01-06", periods=260, freq="W-SUN")
@@ -1179,8 +1179,11 @@ def test_a_weekly_series_with_a_few_weeks_missing_is_weekly_and_forecast_a_quart
     assert any("4 missing timestamp(s) (gaps) were added" in n for n in gaps.notes), gaps.notes
     assert default_horizon(gaps.freq) == 13
     assert list(gaps.future_index(2)) == [weeks[-1] + pd.Timedelta(7, "D"), weeks[-1] + pd.Timedelta(14, "D")]
-    mixed = frame.assign(week=(weeks + pd.to_timedelta(np.arange(260) % 2, "D")).strftime("%Y-%m-%d"))
-    assert read_series(mixed.to_csv(index=False).encode()).freq != "W-SUN"
+    mondays = frame.assign(week=(weeks + pd.Timedelta(1, "D")).strftime("%Y-%m-%d")).drop(index=[7, 90])
+    assert read_series(mondays.to_csv(index=False).encode()).freq == "W-MON"
+    late = frame.assign(week=(weeks + pd.to_timedelta(np.isin(np.arange(260), [50, 120, 200]).astype(int), "D"))
+                        .strftime("%Y-%m-%d")).drop(index=[10, 11])   # the usual step still 7 days
+    assert not str(read_series(late.to_csv(index=False).encode()).freq).startswith("W-")
 
 
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():

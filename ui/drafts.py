@@ -239,12 +239,17 @@ def filled_from_run(form: str) -> None:
     address (Close, the sidebar's link) gives back what they set there (`restore`), and a draft beside a run holds
     them marked as the run's (AS_FILLED)."""
     st.session_state.setdefault(_FILLING, {})[form] = (_page_run(form), True)
-    forget_fill(form)
+    st.session_state.get(_FILLED, {}).pop(form, None)
 
 
 def forget_fill(form: str) -> None:
-    """The form's values are the visitor's from now on (a spec they asked for: Train again, Train with best)."""
-    st.session_state.get(_FILLED, {}).pop(form, None)
+    """The form's values are the visitor's from now on (a spec they asked for: Train again, Train with best, Run
+    this board again), written at the next `save` even where they are what the page last saved (a board's budget
+    that `not_the_visitors` left unwritten: the visitor's older one came back after a reload; a review)."""
+    state = st.session_state
+    state.get(_FILLED, {}).pop(form, None)
+    for key in [k for k in state.get(_SAVED, {}) if k[0] == form]:
+        del state[_SAVED][key]
 
 
 def save(forms: Iterable[str]) -> None:

@@ -233,7 +233,9 @@ def run_again(run) -> None:
     # Asked for, as Train again's spec is (ui/prefill.hand_off): the visitor's own from now on. Left as the page
     # filled them when the board's address opened, the page's own address gave back the older set-up (a forecast
     # user's check: the Runs page, then the sidebar's Forecast link, and the board's data and horizon were gone).
-    drafts.forget_fill("series")
+    # Its budget too (a form of its own, marked as the board's when its address opened: not_the_visitors; a review).
+    for asked in ("series", "board"):
+        drafts.forget_fill(asked)
     st.rerun()
 
 

@@ -98,8 +98,8 @@ def _run_all(candidates, board, scorer, clock, deadline, halt, stop_requested, s
         if stop_requested():
             stopped_by_user = True
         if stopped_by_user or (remaining <= 0 and cand.kind != "baseline") or cand.too_slow(board):
-            row = _skip(cand, "stopped by request before it started" if stopped_by_user else
-                        "not started: the budget was spent" if remaining <= 0 else cand.too_slow(board), board)
+            row = _skip(cand, not_started(stopped_by_user) if stopped_by_user or remaining <= 0 else
+                        cand.too_slow(board), board)
         else:
             emit({"type": "candidate_start", "name": cand.name, "kind": cand.kind, "elapsed": clock() - started})
             row, pred = _run_candidate(cand, board, scorer, clock, deadline, halt if cand.kind != "baseline" else
@@ -311,6 +311,11 @@ def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0)
             "seconds": round(seconds, 3), "settings": cand.settings(board), "folds": 0}
 
 
+def not_started(by_request: bool) -> str:
+    """Why a candidate whose clock never started (before it, or while it prepared) has no row of scores."""
+    return "stopped by request before it started" if by_request else "not started: the budget was spent"
+
+
 def _run_candidate(cand, board, scorer, clock, deadline, halt):
     """The candidate through every fold, then the test part; (row, predictions) or (skip row, None)."""
     plan = board.plan
@@ -318,8 +323,7 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
     try:
         cand.prepare(board)
     except InterruptedError:   # a Stop, or the budget's end, while it prepared (the classical models' helper started)
-        return _skip(cand, "not started: the budget was spent" if clock() > deadline else "stopped by request",
-                     board), None
+        return _skip(cand, not_started(by_request=clock() <= deadline), board), None
     started = clock()
     fits = [(plan.folds[k][0], plan.fold_origins(k)) for k in range(len(plan.folds))]
     fits = [(fit_end, origins) for fit_end, origins in fits if len(origins)]

@@ -31,16 +31,21 @@ POLL_S = 0.1
 PARENT_ENV = "ZOO_CLASSICAL_HELPER_PARENT"   # the pid of the process that started a helper
 
 
-# The models whose `forward` starts again from the fit's initial states (statsforecast's ets_f: `init_state =
-# model["par"][4:]`), the seasonal ones those of the phase of the fit's first row: run over rows from another phase,
-# the season runs out of step. Theta, CES and ARIMA start from the rows they are given (a Theta run over 88 rows from
-# a season's start forecast a daily cycle 19 off, over 100 rows from anywhere 1.1: left as they were).
-FROM_THE_FITS_STATES = {"AutoETS", BAGGED_ETS}
+def season_in_step(model) -> int:
+    """The period a fitted AutoETS runs its season on (1 for a form without one): its `forward` starts again from
+    the fit's initial states (statsforecast's ets_f: `init_state = model["par"][4:]`), the seasonal ones those of
+    the phase of the fit's first row, so the rows it runs over start on that phase (`rows_before`). Theta, CES and
+    ARIMA start from the rows they are given, and are run over the last `history` as they were (a Theta run over 88
+    rows from a season's start forecast a daily cycle 19 off, over 100 rows from anywhere 1.1)."""
+    fitted = getattr(model, "model_", None) or {}
+    components = str(fitted.get("components", "N" * 3))
+    return int(fitted.get("m", 1)) if len(components) > 2 and components[2] != "N" else 1
 
 
 def rows_before(y: np.ndarray, t: int, history: int, period: int = 1) -> np.ndarray:
-    """The rows a fitted model runs over to forecast from origin `t`: the last `history`, and with `period`, the few
-    before them back to a row a whole number of seasons after the fit's first (row 0 of `y`). Without it, on a series
+    """The rows a fitted model runs over to forecast from origin `t`: the last `history`, and with `period`
+    (`season_in_step`), the few before them back to a row a whole number of seasons after the fit's first (row 0 of
+    `y`). Without it, on a series
     past `history` (2,000 rows), AutoETS forecast an hourly series' daily cycle out of phase (test MASE 7.1 on 2,543
     rows, 0.66 on 1,900; a forecast user's check)."""
     start = max(0, int(t) - int(history))
@@ -62,10 +67,10 @@ def forecast_classical(name: str, period: int, y: np.ndarray, fit_end: int, orig
     if name == BAGGED_ETS:
         return _forecast_bagged_ets(period, y, fit_end, origins, horizon, future, history)
     model = resolve(CLASSICAL[name])(season_length=max(1, int(period)))
-    phase = period if name in FROM_THE_FITS_STATES else 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(y[:fit_end])
+        phase = season_in_step(model) if name == "AutoETS" else 1
         forecasting = time.perf_counter()
         out = np.empty((len(origins), horizon))
         for i, t in enumerate(origins):
@@ -159,10 +164,11 @@ def _forecast_bagged_ets(period, y, fit_end, origins, horizon, future, history):
             models.append(model)
         forecasting = time.perf_counter()
 
-        def mean_of(rows: np.ndarray) -> np.ndarray:
+        def mean_of(t: int) -> np.ndarray:
             runs = []
             for model in models:
                 try:
+                    rows = rows_before(y, t, history, season_in_step(model))
                     runs.append(np.asarray(model.forward(y=rows, h=horizon)["mean"], float))
                 except Exception:  # noqa: BLE001 - a form the real rows do not allow (multiplicative at 0)
                     continue
@@ -172,8 +178,8 @@ def _forecast_bagged_ets(period, y, fit_end, origins, horizon, future, history):
 
         out = np.empty((len(origins), horizon))
         for i, t in enumerate(origins):
-            out[i] = mean_of(rows_before(y, t, history, season))
-        ahead = mean_of(rows_before(y, len(y), history, season)) if future else None
+            out[i] = mean_of(int(t))
+        ahead = mean_of(len(y)) if future else None
     return out, ahead, {"bags": len(models), "origin_seconds": round(time.perf_counter() - forecasting, 3)}
 
 
