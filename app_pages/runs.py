@@ -12,7 +12,8 @@ from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
-from zoo.registry import get_task
+from zoo.registry import SpecError, get_task
+from zoo.run_health import being_written
 from zoo.runs import delete_run, exists, listing_state, run_path
 
 st.title("Runs")
@@ -96,7 +97,10 @@ else:
         if len(selected) > 8:
             st.caption(f"The first 8 of the {len(selected)} ticked runs; untick some to open the others.")
 
-        active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active]
+        # A job of this server, or a run a live process still writes (a search's trial is its study's job's)
+        results = {r.run_id: r.result for r in runs}
+        active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active
+                  or being_written(results.get(r["run"], {}))]
         others = [r["run"] for r in selected if not can_control(r["owner"])]
         if st.button(f"Delete {len(selected)} run{'s' if len(selected) > 1 else ''}…", key="runs-delete",
                      icon=":material/delete:", disabled=bool(active or others),
@@ -116,9 +120,13 @@ else:
             for run_id in pending:
                 job = manager.get(run_id)
                 if job is not None and job.active:
-                    st.error(f"{run_id} is running: stop it first.")
+                    toast_after_rerun(f"{run_id} is running: stop it first.", ":material/block:")
                 elif run_id in owners and can_control(owners[run_id]):   # checked again: never another's
-                    delete_run(run_path(run_id, runs_dir()))
+                    try:
+                        delete_run(run_path(run_id, runs_dir()))   # (refuses a run still being written)
+                    except SpecError as exc:   # said after the rerun below, which an st.error here would not outlast
+                        toast_after_rerun(str(exc), ":material/block:")
+                        continue
                     manager.forget(run_id)
                     removed.append(run_id)
             st.session_state.pop("runs-confirm-delete", None)

@@ -552,3 +552,28 @@ def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_ru
     trial = search.load_study(config.storage, config.study_name).trials[0]
     assert search.trial_reason(trial) == "" and run_record(load_run(trial.user_attrs["run_dir"]))["status"] == \
         "finished"
+
+
+def test_a_trial_whose_run_directory_goes_mid_training_says_it_failed_after_its_epochs(tmp_path, tiny_data,
+                                                                                      monkeypatch):
+    """A learner's check: a trial's run deleted while it trained (from the Runs page, which now refuses it; here
+    from outside) ended "refused before it trained: cannot write the run's files" beside its 6 epochs."""
+    import shutil
+
+    from zoo import engine
+    from zoo.runs import runs_root
+
+    real = engine.run_experiment
+
+    def deleted_after_its_first_epoch(spec, *, callback, run_id, runs_dir, **kwargs):
+        def on_event(event):
+            callback(event)
+            if event.get("type") == "epoch" and event["epoch"] == 1:
+                shutil.rmtree(runs_root(runs_dir) / run_id)
+        return real(spec, callback=on_event, run_id=run_id, runs_dir=runs_dir, **kwargs)
+
+    monkeypatch.setattr(engine, "run_experiment", deleted_after_its_first_epoch)
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 3})
+    search.run_search(config, data=tiny_data)
+    reason = search.open_study(config).get_trials()[0].user_attrs["result"]["reason"]
+    assert reason.startswith("failed after 1 epoch(s): cannot write the run's files"), reason

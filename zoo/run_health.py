@@ -52,6 +52,14 @@ def _still_running(identity: dict | None) -> bool:
     return started is not None and started == identity.get("pid_started")
 
 
+def being_written(result: dict) -> bool:
+    """Whether a run (its result.json) is still written by a live process: it says `running` or `queued` and its
+    process has not gone. A search's trial is a run of the study's job, not a job of its own: the Runs page let
+    one be deleted mid-training, and the trial then ended "refused before it trained: cannot write the run's files"
+    (a learner's check)."""
+    return result.get("status") in ("running", "queued") and _still_running(result.get("process"))
+
+
 class QuitAtOnce(KeyboardInterrupt):
     """The KeyboardInterrupt a run's process quits with once the run is ended (`end_on_quit`): it says which
     run, so the CLI's `error: interrupted` and its JSON name the run as a finished command's output does (a

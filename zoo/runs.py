@@ -602,7 +602,17 @@ def listing_state(root: str | os.PathLike | None = None) -> tuple:
 
 
 def delete_run(path: str | os.PathLike) -> None:
+    """Remove a run's directory; refused (SpecError) for one that is not a run's or is still being written."""
+    from zoo.run_health import being_written
+
     path = Path(path)
     if not _is_run_dir(path):
         raise SpecError(f"{path} is not a run directory; nothing was deleted.")
+    try:
+        result = json.loads((path / RESULT).read_text())
+    except (OSError, ValueError):   # none yet, or damaged: no process says it writes it
+        result = {}
+    if being_written(result):
+        raise SpecError(f"run {path.name} is still running (a search's trial, or a job of another process): stop it "
+                        "first, or wait until it ends; nothing was deleted.")
     shutil.rmtree(path)

@@ -280,10 +280,12 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         emit({"type": "trial_start", "number": trial.number, "params": params, "run_id": run_id,
               "run_dir": str(run_dir), "epochs": spec.epochs})
         pruned_at: list[tuple[int, float]] = []
+        epochs_done: list[int] = []
 
         def on_event(event: dict) -> None:
             if event.get("type") != "epoch":
                 return
+            epochs_done.append(event["epoch"])
             value = event[config.objective]
             if math.isfinite(value):
                 trial.report(value, event["epoch"])
@@ -299,7 +301,10 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         except SpecError as exc:
             # A trial's own settings refused (the hosted demo's memory cap on a sampled batch size or model size):
             # that trial fails with the reason, the search goes on (one such trial had ended the whole search).
-            reason = f"refused before it trained: {exc}"
+            # ...or, after epochs, its files that could not be written (its directory deleted from under it): it
+            # had read "refused before it trained" beside 6 epochs (a learner's check)
+            reason = (f"failed after {len(epochs_done)} epoch(s): {exc}" if epochs_done else
+                      f"refused before it trained: {exc}")
             trial.set_user_attr("result", {"status": "failed", "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
             raise TrialFailed(reason) from None
