@@ -577,3 +577,15 @@ def test_a_trial_whose_run_directory_goes_mid_training_says_it_failed_after_its_
     search.run_search(config, data=tiny_data)
     reason = search.open_study(config).get_trials()[0].user_attrs["result"]["reason"]
     assert reason.startswith("failed after 1 epoch(s): cannot write the run's files"), reason
+
+
+def test_a_worker_its_time_budget_ended_says_so(tmp_path, tiny_data):
+    """A learner's check: 20 trials asked for with a time budget of 0.1 min ended "finished: this worker ran 4
+    trial(s)", as if the search had run its course. The reason names the budget and the trials asked for."""
+    import re
+
+    summary = search.run_search(tiny_config(tmp_path, n_trials=20, timeout=0.5), data=tiny_data)
+    match = re.fullmatch(r"its time budget of 0.5 s ended it after (\d+) of 20 trial\(s\)", summary["reason"])
+    assert summary["status"] == "finished" and match and int(match[1]) < 20, summary["reason"]
+    unbounded = search.run_search(tiny_config(tmp_path / "b", n_trials=1, timeout=600), data=tiny_data)
+    assert unbounded["reason"] == "this worker ran 1 trial(s)"

@@ -422,10 +422,18 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
         name = trials[number].state.name
         worker_states[name] = worker_states.get(name, 0) + 1
     stopped = should_stop() or bool(out_of_room)
+    # A worker its time budget ended, said so: "finished: this worker ran 4 trial(s)" of 20 asked for, with a budget
+    # of 6 s, read as if the search had run its course (a learner's check)
+    budget_ended = (config.timeout is not None and time.time() - started >= config.timeout
+                    and (n_trials is None or len(mine) < n_trials))
+    ran = f"this worker ran {len(mine)} trial(s)"
+    if budget_ended:
+        ran = (f"its time budget of {config.timeout:g} s ended it after {len(mine)}"
+               f"{f' of {n_trials}' if n_trials else ''} trial(s)")
     summary.update(
         status="stopped" if stopped else "finished",
         reason=(f"stopped after {len(mine)} trial(s): {out_of_room[0]}" if out_of_room else
-                "stopped by request" if stopped else full or f"this worker ran {len(mine)} trial(s)"),
+                "stopped by request" if stopped else full or ran),
         storage=display_storage(config.storage_url), objective=config.objective,
         worker={"trials": len(mine), "states": worker_states, "numbers": sorted(mine), "host": socket.gethostname(),
                 "pid": os.getpid(), "seconds": round(time.time() - started, 3)})
