@@ -589,3 +589,30 @@ def test_a_worker_its_time_budget_ended_says_so(tmp_path, tiny_data):
     assert summary["status"] == "finished" and match and int(match[1]) < 20, summary["reason"]
     unbounded = search.run_search(tiny_config(tmp_path / "b", n_trials=1, timeout=600), data=tiny_data)
     assert unbounded["reason"] == "this worker ran 1 trial(s)"
+
+
+def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accuracy(tmp_path, tiny_data):
+    """A learner's check: the Search page's best "0.8125" and its table's 0.0775, beside 79.40% on the Runs and Train
+    pages. An accuracy objective is in percent in the best, the table and the figures' value axes; a loss is not."""
+    from streamlit.testing.v1 import AppTest
+
+    from zoo.registry import format_percent
+
+    config = tiny_config(tmp_path, n_trials=2, objective="val_metric")
+    summary = search.run_search(config, data=tiny_data)
+    study = search.load_study(config.storage, config.study_name)
+    figures = search.study_figures(study)
+    assert [figures[n].layout.yaxis.tickformat for n in ("history", "intermediate")] == [".0%", ".0%"]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": config.study_name, "storage": config.storage})
+    at.run()
+    assert not at.exception
+    best = next(m for m in at.metric if m.label.startswith("Best "))
+    assert best.value == format_percent(summary["best_value"])
+    table = at.dataframe[0].value
+    assert sorted(table["value"]) == sorted(100 * t.value for t in study.trials)
+
+    loss = tiny_config(tmp_path / "loss", n_trials=1)
+    search.run_search(loss, data=tiny_data)
+    assert search.study_figures(search.load_study(loss.storage, loss.study_name))["history"].layout.yaxis.tickformat \
+        is None

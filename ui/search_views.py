@@ -13,12 +13,13 @@ from collections import Counter
 
 import streamlit as st
 
+from ui.compare import ACCURACY_FORMAT
 from ui.state import fragment, is_local
 from ui.text import code, plain
-from zoo.registry import SpecError, refusal
+from zoo.registry import SpecError, format_percent, refusal
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage, few_trials_note,
-                        load_study, objective_label, open_storage, study_figures, study_summary, submit_search,
-                        trial_state, trials_frame)
+                        in_percent, load_study, objective_label, open_storage, study_figures, study_summary,
+                        submit_search, trial_state, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -113,7 +114,9 @@ def live_view(manager, target: dict, active: bool) -> None:
                                                         f"{MEDIAN_STARTUP_TRIALS} trials have finished)")
         cols[3].metric("Running", states["running"])
         best = summary["best_value"]
-        cols[4].metric(f"Best {_objective(study)}", "-" if best is None else f"{best:.4f}",
+        percent = in_percent(_objective(study))
+        cols[4].metric(f"Best {_objective(study)}", "-" if best is None else format_percent(best) if percent else
+                       f"{best:.4f}",
                        help=None if best is None else f"trial {summary['best_trial']}, run {summary['best_run_id']}")
         if summary["best_learned_nothing"] is not None:
             # "Best val loss 14.8171" of a trial at chance, with Train with best beside it (a learner's check)
@@ -127,11 +130,14 @@ def live_view(manager, target: dict, active: bool) -> None:
             st.caption(f"{', '.join(ended)}: each trial's note says why.")
         hide = st.toggle("Hide pruned trials", key="search_hide_pruned")
         frame = trials_frame(trials, hide_pruned=hide)
+        if percent:   # in points, as the Runs table writes an accuracy (ui/compare.ACCURACY_FORMAT)
+            frame["value"] = frame["value"] * 100
         st.container(key="search_trial_table").dataframe(frame, hide_index=True, width="stretch",
                      column_config={
                          "trial": st.column_config.NumberColumn("trial", width=50, pinned=True),
                          "state": st.column_config.TextColumn("state", width=90, pinned=True),
-                         "value": st.column_config.NumberColumn(_objective(study), format="%.4f"),
+                         "value": st.column_config.NumberColumn(_objective(study),
+                                                                format=ACCURACY_FORMAT if percent else "%.4f"),
                          "note": st.column_config.TextColumn("note", width="medium", help="why a trial ended as "
                                                                                          "it did"),
                          "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),

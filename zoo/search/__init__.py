@@ -15,8 +15,9 @@ import re
 
 import optuna
 
-from zoo.search.report import (FEW_TRIALS, FIGURES, STATE_NAMES, best_spec, few_trials_note, importance, state_counts,
-                               study_figures, study_summary, study_view, trial_reason, trial_state, trials_frame)
+from zoo.search.report import (FEW_TRIALS, FIGURES, STATE_NAMES, best_spec, few_trials_note, importance, in_percent,
+                               state_counts, study_figures, study_summary, study_view, trial_reason, trial_state,
+                               trials_frame)
 from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space, declared_settings,
                               default_search_keys, narrow, parse_narrowing)
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
@@ -50,6 +51,6 @@ __all__ = [
     "direction", "display_storage", "fresh_study_name", "storage_in_words",
     "few_trials_note", "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
-    "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
+    "in_percent", "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
     "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trial_state", "trials_frame",
 ]

@@ -245,6 +245,12 @@ def importance(view: optuna.Study) -> dict[str, float]:
         return {}
 
 
+def in_percent(objective_label: str) -> bool:
+    """Whether a study's values (its objective as `objective_label` names it) are accuracies, written in percent as
+    every other page writes one (a learner read a best of 0.8125 on the Search page beside 79.40% on the Runs page)."""
+    return "accuracy" in str(objective_label)
+
+
 def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: list[str] | None = None,
                   which=tuple(FIGURES), objective_name: str | None = None) -> dict:
     """Optuna's plotly figures for the study: name -> Figure, or name -> a sentence saying why not yet.
@@ -306,6 +312,8 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                 readable_log_axes(fig)
             elif name == "parallel":
                 spaced_axis_labels(fig)
+            if name in ("history", "intermediate", "slice") and in_percent(target_name):
+                fig.update_yaxes(tickformat=".0%")   # an accuracy as every page writes one (in_percent)
             if name == "history":   # trial numbers: one trial was drawn on an axis from -1 to 1
                 count_axis(fig, len(view.trials) - 1)
             elif name == "intermediate":
