@@ -410,11 +410,12 @@ def test_a_run_a_live_process_still_writes_cannot_be_deleted(trained_runs, monke
         delete_run(root / ids[0])
     assert (root / ids[0] / "result.json").exists()
 
+    # Its process gone, or none known alive here (no record; another host's, as an earlier container's): deletable
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    trial.write_text(json.dumps({**json.loads(trial.read_text()),
-                                 "process": {**process_identity(), "pid": int(gone.stdout)}}))
-    at.run()
-    assert not at.button(key="runs-delete").disabled
+    for process in ({**process_identity(), "pid": int(gone.stdout)}, None, {**process_identity(), "host": "gone"}):
+        trial.write_text(json.dumps({**json.loads(trial.read_text()), "process": process}))
+        at.run()
+        assert not at.button(key="runs-delete").disabled, process
     delete_run(root / ids[0])
     assert not (root / ids[0]).exists()
 

@@ -612,6 +612,12 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
     table = at.dataframe[0].value
     assert sorted(table["value"]) == sorted(100 * t.value for t in study.trials)
 
+    # a pruned trial's note too ("val_metric 0.4123" beside 41.23% in the table: a review)
+    from zoo.search.study import objective_value
+
+    assert [objective_value(o, t, 0.4123) for o, t in (("val_metric", "image"), ("val_loss", "image"),
+                                                         ("val_metric", "series"))] == \
+        ["val accuracy 41.23%", "val loss 0.4123", "val MAE 0.4123"]
     loss = tiny_config(tmp_path / "loss", n_trials=1)
     search.run_search(loss, data=tiny_data)
     assert search.study_figures(search.load_study(loss.storage, loss.study_name))["history"].layout.yaxis.tickformat \

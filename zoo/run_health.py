@@ -53,11 +53,23 @@ def _still_running(identity: dict | None) -> bool:
 
 
 def being_written(result: dict) -> bool:
-    """Whether a run (its result.json) is still written by a live process: it says `running` or `queued` and its
-    process has not gone. A search's trial is a run of the study's job, not a job of its own: the Runs page let
-    one be deleted mid-training, and the trial then ended "refused before it trained: cannot write the run's files"
-    (a learner's check)."""
-    return result.get("status") in ("running", "queued") and _still_running(result.get("process"))
+    """Whether a run (its result.json) is known to be written by a live process: it says `running` or `queued`, and
+    its process, or the server on this host that started it on a Ray node, is alive here. A search's trial is a run
+    of the study's job, not a job of its own: the Runs page let one be deleted mid-training, and the trial then ended
+    "refused before it trained: cannot write the run's files" (a learner's check). Only a process seen alive counts:
+    `_still_running`'s benefit of the doubt (no record; another host's run, as every run of an earlier container is
+    to a new one) would keep such a run from being deleted for good, and `recover_interrupted` leaves it too (a
+    review). Linux only (/proc): elsewhere no run is known to be written, as before."""
+    import socket
+
+    identity = result.get("process")
+    if result.get("status") not in ("running", "queued") or not identity:
+        return False
+    if identity.get("host") != socket.gethostname():
+        identity = identity.get("server") or {}
+        if identity.get("host") != socket.gethostname():
+            return False
+    return _still_running(identity)
 
 
 class QuitAtOnce(KeyboardInterrupt):

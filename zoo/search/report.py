@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 
 from zoo.plots import count_axis, log_ticks
 from zoo.registry import SpecError
-from zoo.search.study import config_of_study, objective_label
+from zoo.search.study import config_of_study, in_percent, objective_label
 from zoo.spec import ExperimentSpec
 
 STATE_NAMES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
@@ -243,12 +243,6 @@ def importance(view: optuna.Study) -> dict[str, float]:
             return dict(optuna.importance.get_param_importances(view))
     except (ValueError, RuntimeError, ZeroDivisionError):
         return {}
-
-
-def in_percent(objective_label: str) -> bool:
-    """Whether a study's values (its objective as `objective_label` names it) are accuracies, written in percent as
-    every other page writes one (a learner read a best of 0.8125 on the Search page beside 79.40% on the Runs page)."""
-    return "accuracy" in str(objective_label)
 
 
 def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: list[str] | None = None,

@@ -41,6 +41,20 @@ def objective_label(objective: str, task: str) -> str:
     return get_task(task).label(objective)
 
 
+def in_percent(label: str) -> bool:
+    """Whether a study's values (its objective as `objective_label` names it) are accuracies, written in percent as
+    every other page writes one (a learner read a best of 0.8125 on the Search page beside 79.40% on the Runs page)."""
+    return "accuracy" in str(label)
+
+
+def objective_value(objective: str, task: str, value: float) -> str:
+    """'val accuracy 41.23%', 'val loss 0.4123': a trial's value in words, as the Search page writes it."""
+    from zoo.registry import format_percent
+
+    label = objective_label(objective, task)
+    return f"{label} {format_percent(value) if in_percent(label) else f'{value:.4g}'}"
+
+
 @dataclass
 class SearchConfig:
     """One worker's search: the shared settings (`spec`), the space, and how to run the study."""
@@ -318,8 +332,9 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             outcome["learned_nothing"] = nothing   # the trial table says so (zoo/search/report.trial_reason)
         if pruned_at:
             epoch, value = pruned_at[0]
-            reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: {config.objective} {value:.4g} "
-                      f"was worse than the earlier trials at that epoch")
+            reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: "
+                      f"{objective_value(config.objective, spec.task, value)} was worse than the earlier trials at "
+                      "that epoch")
             patch_result(run_dir, reason=reason, pruned=True, search=link)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
