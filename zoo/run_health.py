@@ -57,10 +57,10 @@ def being_written(result: dict) -> bool:
     `running` or `queued`, and its process, or the server on this host that started it on a Ray node, is alive here.
     A search's trial is a run of the study's job, not a job of its own: the Runs page let one be deleted mid-training,
     and the trial then ended "refused before it trained: cannot write the run's files" (a learner's check). Only a
-    process seen alive counts:
-    `_still_running`'s benefit of the doubt (no record; another host's run, as every run of an earlier container is
-    to a new one) would keep such a run from being deleted for good, and `recover_interrupted` leaves it too (a
-    review). Linux only (/proc): elsewhere no run is known to be written, as before."""
+    process seen alive counts: `_still_running`'s benefit of the doubt (no record; another host's run, as every run
+    of an earlier container is to a new one) would keep such a run from being deleted for good, and
+    `recover_interrupted` leaves it too (a review). Linux only (/proc): elsewhere no run is known to be written, as
+    before."""
     import socket
 
     identity = result.get("process")

@@ -45,9 +45,8 @@ def season_in_step(model) -> int:
 def rows_before(y: np.ndarray, t: int, history: int, period: int = 1) -> np.ndarray:
     """The rows a fitted model runs over to forecast from origin `t`: the last `history`, and with `period`
     (`season_in_step`), the few before them back to a row a whole number of seasons after the fit's first (row 0 of
-    `y`). Without it, on a series
-    past `history` (2,000 rows), AutoETS forecast an hourly series' daily cycle out of phase (test MASE 7.1 on 2,543
-    rows, 0.66 on 1,900; a forecast user's check)."""
+    `y`). Without it, on a series past `history` (2,000 rows), AutoETS forecast an hourly series' daily cycle out of
+    phase (test MASE 7.1 on 2,543 rows, 0.66 on 1,900; a forecast user's check)."""
     start = max(0, int(t) - int(history))
     start -= start % max(1, int(period))
     return y[start:int(t)]
