@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -602,7 +603,16 @@ def test_total_trials_counts_the_trials_a_study_already_has(tmp_path):
     assert more.returncode == 0 and last_json(more)["n_trials"] == 3, more.stderr
     done = [line for line in more.stderr.splitlines() if " done " in line]
     assert len(done) == 1 and float(done[0].split("(best ")[1].rstrip(")")) == pytest.approx(min(best, float(
-        done[0].split("val_loss ")[1].split()[0])), abs=1e-4), more.stderr   # the study's best, this trial's only if better
+        done[0].split("val loss ")[1].split()[0])), rel=1e-3), more.stderr   # the study's best, this trial's only if better
+
+
+def test_search_writes_an_accuracy_in_percent_as_the_search_page_does(tmp_path):
+    """The Search page wrote an accuracy study's values in percent while the CLI printed 'val_metric 0.8125'."""
+    proc = zoo_main("search", "--model", "mlp", "--epochs", "1", "--limit-train", "64", "--pruner", "none",
+                    "--objective", "val_metric", "--n-trials", "1", "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"trial +0 done +val accuracy \d+\.\d\d%  \(best \d+\.\d\d%\)", proc.stderr), proc.stderr
+    assert re.search(r"^best val accuracy \d+\.\d\d% in trial 0 ", proc.stdout, re.M), proc.stdout
 
 
 def test_train_and_forecast_auto_say_what_the_page_says_beside_the_score(tmp_path):

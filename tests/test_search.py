@@ -600,11 +600,19 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
 
     from zoo.registry import format_percent
 
-    config = tiny_config(tmp_path, n_trials=2, objective="val_metric")
+    config = tiny_config(tmp_path, n_trials=2, objective="val_metric",
+                         space=search.build_space("mlp", search={"lr": (1e-3, 3e-2), "batch_size": [16, 32]}))
     summary = search.run_search(config, data=tiny_data)
     study = search.load_study(config.storage, config.study_name)
     figures = search.study_figures(study)
-    assert [figures[n].layout.yaxis.tickformat for n in ("history", "intermediate")] == [".0%", ".0%"]
+    assert [figures[n].layout.yaxis.tickformat for n in ("history", "intermediate", "slice")] == [".0%"] * 3
+    # the parallel plot's objective axis (its labels are annotations at x=0) and colour bar, the contour's colour bar
+    parallel, contour = figures["parallel"], figures["contour"]
+    objective_labels = [note.text for note in parallel.layout.annotations if note.x == 0]
+    assert objective_labels and all(re.fullmatch(r"\d+\.\d%", text) for text in objective_labels), objective_labels
+    assert [t.marker.colorbar.tickformat for t in parallel.data if t.marker.colorbar.title.text] == [".0%"]
+    assert [t.colorbar.tickformat for t in contour.data if t.type == "contour"] == [".0%"]
+    assert figures["slice"].data[0].marker.colorbar.tickformat is None   # the slice's colour bar counts trials
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
     at.query_params.update({"study": config.study_name, "storage": config.storage})
     at.run()

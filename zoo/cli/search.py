@@ -12,6 +12,7 @@ from zoo.registry import SpecError
 from zoo.search import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space,
                         default_search_keys, display_storage, run_search)
 from zoo.search.space import DEFAULT_TRAIN_KEYS, _key
+from zoo.search.study import objective_number, objective_value
 from zoo.spec import ExperimentSpec
 
 
@@ -102,6 +103,12 @@ def _progress(config: SearchConfig):
     maximize = config.direction == "maximize"
     best: list[float] = []
 
+    def said(value: float) -> str:   # 'val accuracy 41.23%', as the Search page writes it
+        return objective_value(config.objective, config.spec.task, value)
+
+    def number(value: float) -> str:   # '41.23%'
+        return objective_number(config.objective, config.spec.task, value)
+
     def printer(event: dict) -> None:
         kind = event["type"]
         if kind == "start":
@@ -117,10 +124,10 @@ def _progress(config: SearchConfig):
                 value = event["value"]
                 if not best or (value > best[0] if maximize else value < best[0]):
                     best[:] = [value]
-                print(f"trial {event['number']:3d} done   {config.objective} {value:.4f}  (best {best[0]:.4f})",
+                print(f"trial {event['number']:3d} done   {said(value)}  (best {number(best[0])})",
                       file=sys.stderr, flush=True)
             elif event["state"] == "PRUNED":
-                why = event.get("reason") or f"{config.objective} {event['value']:.4f}"
+                why = event.get("reason") or said(event["value"])
                 print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} ({why})",
                       file=sys.stderr, flush=True)
             else:
@@ -170,7 +177,7 @@ def run(args) -> dict:
         print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
               + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))
         if summary["best_value"] is not None:
-            print(f"best {config.objective} {summary['best_value']:.4f} in trial {summary['best_trial']} "
-                  f"(run {summary['best_run_id']}): "
+            print(f"best {objective_value(config.objective, config.spec.task, summary['best_value'])} in trial "
+                  f"{summary['best_trial']} (run {summary['best_run_id']}): "
                   + ", ".join(f"{k}={_short(v)}" for k, v in summary["best_params"].items()))
     return summary

@@ -196,6 +196,23 @@ def spaced_axis_labels(fig) -> None:
     fig.layout.annotations = kept
 
 
+def objective_in_percent(fig, name: str) -> None:
+    """Write a figure's objective, an accuracy, in percent: the y axis of the history, intermediate and slice plots,
+    the colour bar of the parallel and contour plots, and the parallel plot's objective axis, its first (optuna draws
+    that axis's labels as annotations at x=0, in the values' own units: 0.812 there beside 81.2% in the trial table)."""
+    if name in ("history", "intermediate", "slice"):
+        fig.update_yaxes(tickformat=".0%")
+    for trace in fig.data if name in ("parallel", "contour") else ():   # their colour bars (the slice's: trials)
+        if trace.type == "contour":
+            trace.colorbar.tickformat = ".0%"
+        elif trace.type == "scatter" and trace.marker.colorbar.title.text:
+            trace.marker.colorbar.tickformat = ".0%"
+    if name == "parallel":
+        for note in fig.layout.annotations:
+            if note.x == 0 and _is_number(note.text):
+                note.text = f"{float(note.text):.1%}"
+
+
 FIGURES = {
     "history": "Optimisation history",
     "intermediate": "Intermediate values (per epoch)",
@@ -306,8 +323,8 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                 readable_log_axes(fig)
             elif name == "parallel":
                 spaced_axis_labels(fig)
-            if name in ("history", "intermediate", "slice") and in_percent(target_name):
-                fig.update_yaxes(tickformat=".0%")   # an accuracy as every page writes one (in_percent)
+            if in_percent(target_name):   # an accuracy as every page writes one (in_percent)
+                objective_in_percent(fig, name)
             if name == "history":   # trial numbers: one trial was drawn on an axis from -1 to 1
                 count_axis(fig, len(view.trials) - 1)
             elif name == "intermediate":

@@ -49,10 +49,14 @@ def in_percent(label: str) -> bool:
 
 def objective_value(objective: str, task: str, value: float) -> str:
     """'val accuracy 41.23%', 'val loss 0.4123': a trial's value in words, as the Search page writes it."""
+    return f"{objective_label(objective, task)} {objective_number(objective, task, value)}"
+
+
+def objective_number(objective: str, task: str, value: float) -> str:
+    """'41.23%' for an accuracy, '0.4123' for a loss or an error (`objective_value` without its name)."""
     from zoo.registry import format_percent
 
-    label = objective_label(objective, task)
-    return f"{label} {format_percent(value) if in_percent(label) else f'{value:.4g}'}"
+    return format_percent(value) if in_percent(objective_label(objective, task)) else f"{value:.4g}"
 
 
 @dataclass
