@@ -495,6 +495,27 @@ def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake
                                   "may have 1 job queued") for c in at.caption), [c.value for c in at.caption]
 
 
+def test_a_running_search_says_how_far_each_worker_is_through_what_it_was_asked(runs_dir, fake_job, tmp_path):
+    """The live view showed "Trials 3" and "worker 1: trial 3, epoch 1/5" with nothing to say how many trials, or
+    how long, the search would run: each worker's line says it."""
+    from ui.search_views import SEARCH_WORKER
+    from zoo.demo import owner_of
+    from zoo.search import SearchConfig, build_space
+    from zoo.search.study import open_study
+
+    config = SearchConfig(spec=ExperimentSpec(model="mlp"), space=build_space("mlp"), study="planned", n_trials=10,
+                          timeout=300, storage=str(tmp_path / "journal.log"), runs_dir=str(runs_dir))
+    open_study(config)
+    job = fake_job("search-planned-abc123-1", "running", owner=owner_of(ME),
+                   state={"trial": 3, "epoch": 1, "epochs": 5, "done": 2})
+    job.target, job.payload = SEARCH_WORKER, {"config": config.to_dict()}
+    at = open_page("app_pages/search.py", query={"study": "planned", "jobs": job.id,
+                                                 "storage": config.storage}, state={"visitor": ME})
+    no_exceptions(at)
+    assert "worker 1: trial 3, epoch 1/5 · 2 of 10 trial(s) done, time budget 5 min 00 s" in \
+        [c.value for c in at.caption], [c.value for c in at.caption]
+
+
 def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):
     import shutil
 

@@ -14,6 +14,7 @@ from collections import Counter
 import streamlit as st
 
 from ui.compare import ACCURACY_FORMAT
+from ui.live import format_duration
 from ui.state import fragment, is_local
 from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
@@ -62,6 +63,7 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
         elif job.active:
             text = (manager.describe_wait(job_id) or "starting") if "trial" not in state else \
                 f"trial {state['trial']}, epoch {state.get('epoch', 0)}/{state.get('epochs', '?')}"
+            text += f" · {_worker_plan(job.payload, state.get('done', 0))}"
             if snap["stop_requested"]:
                 text += ", stopping"
             elif snap["where"] and is_local():   # a pid or a Ray node: for the server's owner, not the demo's visitors
@@ -70,6 +72,16 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
             text = f"{snap['status']}: {snap['reason']}"
         lines.append(f"worker {job_id.rsplit('-', 1)[-1]}: {text}")
     return lines, active
+
+
+def _worker_plan(payload: dict, done: int) -> str:
+    """'3 of 10 trials done, time budget 5 min': how far a running worker is through what it was asked for (the
+    page showed the trials so far with nothing to say how many would come)."""
+    config = payload["config"]
+    asked = f"{done} of {config['n_trials']} trial(s) done" if config.get("n_trials") else f"{done} trial(s) done"
+    if config.get("timeout"):
+        asked += f", time budget {format_duration(config['timeout'])}"
+    return asked
 
 
 def live_view(manager, target: dict, active: bool) -> None:
