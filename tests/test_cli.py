@@ -532,7 +532,7 @@ def test_train_and_forecast_auto_say_what_reading_the_csv_fixed(tmp_path):
         proc = zoo_main(*command, "--data", str(path), "--json", "--runs-dir", str(tmp_path / "r"))
         assert proc.returncode == 0, proc.stderr
         notes = last_json(proc)["data_notes"]
-        assert any("'n/a?'" in n for n in notes) and any("interpolation" in n for n in notes), notes
+        assert any("'n/a?'" in n for n in notes) and any("filled with the last value" in n for n in notes), notes
         for note in notes:
             assert f"note: {note}" in proc.stderr, (command[0], proc.stderr)
 

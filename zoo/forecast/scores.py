@@ -27,7 +27,7 @@ class Metrics(dict):
 def seasonal_scale(train_target, season: int) -> float | None:
     """In-sample MAE of the seasonal naive forecast on the training target (MASE's denominator), over the
     pairs of values the file held: a NaN (a value filled in, SeriesFrame.actual_target) leaves out its pairs.
-    The interpolated line's steps had counted, which are not the series' own: 10 days filled in a daily
+    The filled-in values' steps had counted, which are not the series' own: 10 days filled in a daily
     series' training part moved its scale from 1.15 to 1.55 (tests/test_cli.py, a gap in the training part)."""
     y = np.asarray(train_target, dtype=np.float64).ravel()
     m = int(season) if season and season > 0 else 1
@@ -137,7 +137,7 @@ def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | 
     if not any(n for n, _ in counted):
         return None
     parts = [f"{n:,} of the {part}'s {rows:,}" for (n, rows), part in zip(counted, ("validation", "test")) if n]
-    return (" and ".join(parts) + " target values forecast were not in the file (filled in by interpolation), so the "
+    return (" and ".join(parts) + " target values forecast were not in the file (filled in with the value before them), so the "
             "forecasts' scores leave them out: the metrics, the intervals' calibration and coverage, and "
             "backtest.csv's actual column (empty there). The models still learn from them (a window needs every row); "
             + ("the validation loss counts them, since no validation target was in the file."

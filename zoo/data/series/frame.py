@@ -25,7 +25,7 @@ class SeriesFrame:
     utc_offset: pd.Timedelta | None = None  # the clock the times are on when the file's carried zones
                                             #   (columns.latest_offset); None for times without a zone
     filled: np.ndarray | None = None  # per row from the first: the target was not in the file (a gap's added
-                                      #   timestamp, an empty value) and was interpolated; None: none was.
+                                      #   timestamp, an empty value) and was filled in; None: none was.
                                       #   A slice of the frame from its start keeps it (rows line up)
 
     @property
@@ -37,7 +37,7 @@ class SeriesFrame:
 
     def actual_target(self) -> np.ndarray:
         """The target as scores read it: float64, NaN where it was filled in. A model is trained on the
-        interpolated values (windows need every row), but scoring a forecast against a line drawn across a
+        filled-in values (windows need every row), but scoring a forecast against values made up across a
         gap would score it against made-up actuals (a forecast user's check: 20 days missing from a test
         part moved its 80% coverage from 79% to 71%). Without filled rows, a view of the column."""
         y = self.frame[self.target].to_numpy(np.float64)

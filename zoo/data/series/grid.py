@@ -45,7 +45,7 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         frame = frame.reindex(grid)
         frame.index.name = idx.name
         notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
-                     f"filled by interpolation{_longest_gap(grid, ~grid.isin(idx))}.")
+                     f"filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
     elif grid is not None and idx.isin(grid).all():
         missing = len(grid) - len(idx)
         notes.append(f"frequency: {offset.freqstr} (most common step), but {missing} of its {len(grid)} timestamps "

@@ -91,14 +91,14 @@ class WindowedSeries:
             s0, s1 = int(starts[0]), int(starts[-1]) + 1
             y = targets[s0:s1]
             if name != "train" and scored is not None and not scored[s0:s1].isnan().all():   # (all filled: the
-                y = scored[s0:s1]                   # interpolated ones, the loss still needing something to score)
+                y = scored[s0:s1]                   # filled-in ones, the loss still needing something to score)
             out[f"x_{name}"], out[f"y_{name}"] = inputs[s0 - self.lookback:s1 - self.lookback], y
         return out
 
     def scored_targets(self):
         """The normalised target's windows (rows-H+1, H) as a tensor, NaN where the target was filled in past
         the training rows (SeriesFrame.filled), for the validation and test losses; None where none was, and
-        nothing is copied. The models train on the interpolated values (a window needs every row); the loss
+        nothing is copied. The models train on the filled-in values (a window needs every row); the loss
         they are judged by had counted them too (a forecast user's check)."""
         import torch
 
