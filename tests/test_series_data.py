@@ -1210,6 +1210,24 @@ def test_a_weekly_series_with_a_few_weeks_missing_is_weekly_and_forecast_a_quart
     assert not str(read_series(late.to_csv(index=False).encode()).freq).startswith("W-")
 
 
+def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecast_on_weekdays():
+    """A forecast user's check: 300 trading days with 5 holidays missing read as daily ("D", its weekends counted
+    as 123 missing timestamps, 29%, so rows were equal steps) and were forecast on a Saturday and a Sunday; the full
+    series read as "B". Now "B" too, its holidays the gaps filled in; a daily series with weekends stays daily."""
+    from zoo.leaderboard.plan import default_horizon
+
+    days = pd.bdate_range("2021-01-04", periods=300)
+    frame = pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Close": 100 + np.sin(np.arange(300.0))})
+    holidays = read_series(frame.drop(index=[10, 50, 120, 200, 250]).to_csv(index=False).encode())
+    assert holidays.freq == "B" and len(holidays) == 300
+    assert any("5 missing timestamp(s) (gaps) were added" in n for n in holidays.notes), holidays.notes
+    assert list(holidays.future_index(3)) == list(pd.bdate_range(days[-1], periods=4)[1:])   # Mon 28 Feb, ...
+    assert (holidays.future_index(10).day_of_week < 5).all() and default_horizon(holidays.freq) == 5
+    calendar = pd.date_range("2021-01-04", periods=300, freq="D")
+    daily = frame.assign(Date=calendar.strftime("%Y-%m-%d")).drop(index=[10, 50])
+    assert read_series(daily.to_csv(index=False).encode()).freq == "D"
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""
