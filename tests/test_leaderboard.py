@@ -132,7 +132,7 @@ def test_the_usual_horizon_too_long_for_the_series_gives_way_to_the_longest_that
     not set by the person, gives way to the one the refusal names, in a note; one set is still refused."""
     import re
 
-    y = 10 * np.sin(np.arange(60) * 2 * np.pi / 12) + np.arange(60) * 0.1 + np.random.default_rng(0).normal(0, 1, 60)
+    y = 10 * np.sin(np.arange(61) * 2 * np.pi / 12) + np.arange(61) * 0.1 + np.random.default_rng(0).normal(0, 1, 61)
     with pytest.raises(SpecError) as refused:
         make_plan(y, "MS", horizon=12)
     longest = int(re.search(r"horizon of at most (\d+)", str(refused.value))[1])
@@ -140,9 +140,27 @@ def test_the_usual_horizon_too_long_for_the_series_gives_way_to_the_longest_that
     assert plan.horizon == longest and plan.to_dict() == make_plan(y, "MS", horizon=longest).to_dict() | {
         "notes": plan.notes}
     assert plan.notes[0] == (f"horizon {longest}, the longest that fits: the usual 12 for this frequency needs about "
-                             "74 rows, and the series has 60 (set the horizon to choose another).")
+                             "74 rows, and the series has 61 (set the horizon to choose another).")
     assert make_plan(np.tile(y, 3), "MS").horizon == 12   # where it fits, the usual one, unsaid
     assert not any("the longest that fits" in n for n in make_plan(np.tile(y, 3), "MS").notes)
+
+
+def test_the_horizon_not_set_leaves_the_validation_origins_an_80_percent_interval_needs():
+    """A forecast user's check: forecast-auto with no --horizon ranked 60 monthly rows at horizon 5, the longest
+    that fits, whose 3 validation origins are too few to calibrate an 80% interval, so its forecast had none; the
+    page's board ranked them at 3, with one. The horizon not set is the longest that leaves the origins, said; one
+    set is taken as it is."""
+    from zoo.forecast.scores import min_calibration_windows
+
+    need = min_calibration_windows(0.8)
+    y = 10 * np.sin(np.arange(60) * 2 * np.pi / 12) + np.arange(60) * 0.1 + np.random.default_rng(0).normal(0, 1, 60)
+    assert len(make_plan(y, "MS", horizon=5).val_origins) < need   # the longest that fits, as set: no interval
+    plan = make_plan(y, "MS")
+    assert plan.horizon == 4 and len(plan.val_origins) >= need
+    assert plan.notes[0] == (f"horizon 4, the longest that leaves the {need} validation origins an 80% interval is "
+                             "calibrated on: the usual 12 does not fit 60 rows, and 5, the longest that does, leaves 3 "
+                             "(set the horizon to choose another).")
+    assert plan.to_dict() == make_plan(y, "MS", horizon=4).to_dict() | {"notes": plan.notes}
 
 
 def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():

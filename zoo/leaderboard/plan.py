@@ -120,7 +120,37 @@ def _first_fit(H: int, period: int, test_start: int) -> tuple[int, int]:
 def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int = 0, test_share: float = 0.2,
               folds: int = 0) -> Plan:
     """The leaderboard's plan for the target `y` (original scale). The period is detected on the rows
-    before the test part only; raises SpecError in one sentence when the series is too short."""
+    before the test part only; raises SpecError in one sentence when the series is too short.
+
+    Without a horizon set (0): the frequency's usual one (`default_horizon`), else the longest that fits; and
+    then, where that leaves fewer validation origins than an 80% interval is calibrated on, the longest that leaves
+    them, as the Forecast page's own fit holds its horizon for the interval (zoo/data/series/suggest.py): 60 monthly
+    rows had been ranked at horizon 5 on the command line, with no interval, where the page's board ranked them at 3
+    with one (a forecast user's check)."""
+    from zoo.forecast.scores import min_calibration_windows
+
+    plan = _plan(y, freq, horizon=horizon, season=season, test_share=test_share, folds=folds)
+    need = min_calibration_windows(0.8)
+    if horizon or len(plan.val_origins) >= need:
+        return plan
+    for h in range(plan.horizon - 1, 0, -1):
+        try:
+            shorter = _plan(y, freq, horizon=h, season=season, test_share=test_share, folds=folds)
+        except SpecError:
+            continue
+        if len(shorter.val_origins) >= need:
+            usual = default_horizon(freq)
+            longer = (f"horizon {plan.horizon} leaves {len(plan.val_origins)}" if plan.horizon == usual else
+                      f"the usual {usual} does not fit {len(y):,} rows, and {plan.horizon}, the longest that does, "
+                      f"leaves {len(plan.val_origins)}")
+            shorter.notes.insert(0, f"horizon {h}, the longest that leaves the {need} validation origins an 80% "
+                                    f"interval is calibrated on: {longer} (set the horizon to choose another).")
+            return shorter
+    return plan
+
+
+def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_share: float, folds: int) -> Plan:
+    """`make_plan` at the usual horizon (or the longest that fits) where none is set, else at `horizon`."""
     from zoo.forecast.baselines import detect_period
 
     n = len(y)
@@ -170,7 +200,7 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
             # The frequency's usual horizon, not one the person set, does not fit: the longest that does, said. 60
             # monthly rows ended in an error at the usual 12 on the command line, where the page offers 3 (a
             # forecast user's check).
-            plan = make_plan(y, freq, horizon=seasonal_horizon, season=season, test_share=test_share, folds=folds)
+            plan = _plan(y, freq, horizon=seasonal_horizon, season=season, test_share=test_share, folds=folds)
             usual = "for this frequency" if freq else "for a series without dates"
             plan.notes.insert(0, f"horizon {seasonal_horizon}, the longest that fits: the usual {H} {usual} needs "
                                  f"about {min_fit + 2 + H + test_rows} rows, and the series has {n} (set the horizon "

@@ -31,7 +31,8 @@ class LeaderboardSpec(DeclaredSettings):
     layout: str = hp("long", choices=LAYOUTS, help="long: a row per time step; wide: a row per year and a column "
                                                     "per month or quarter, read as one series")
     horizon: int = hp(0, low=0, high=1000, limits="[0, inf)",
-                      help=f"steps to forecast (0: the frequency's usual: {default_horizons_in_words()})")
+                      help=f"steps to forecast (0: the frequency's usual: {default_horizons_in_words()}; shorter "
+                           "where the series is too short for it, or for an 80% interval's validation origins)")
     budget: float = hp(BUDGET_DEFAULT, low=10.0, high=1800.0, step=10.0, limits="(0, inf)",
                        help="seconds the whole leaderboard may take; candidates that do not fit are listed as skipped")
     season: int = hp(0, low=0, high=100_000, limits="[0, inf)",
