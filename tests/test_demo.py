@@ -1327,3 +1327,5 @@ def test_a_dataset_that_cannot_be_downloaded_names_no_server_path_on_the_demo(de
     said = str(refused.value)
     assert said.startswith("fashion-mnist is not on this demo's server and could not be downloaded")
     assert said.endswith("use mnist-sample.") and str(folder) not in said and "PLAYGROUND_DATA" not in said
+    # why, not torchvision's first line alone ("(Error downloading train-images-idx3-ubyte.gz:);": a learner's check)
+    assert "Error downloading train-images-idx3-ubyte.gz: <urlopen error" in said and ":)" not in said, said

@@ -121,7 +121,7 @@ def read_raw(name: str, data_dir=None) -> "tuple[torch.Tensor, torch.Tensor, tor
                 root.mkdir(parents=True, exist_ok=True)
                 train, test = cls(root, train=True, download=True), cls(root, train=False, download=True)
         except Exception as exc:  # no network, a proxy error, a truncated file...
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = download_failure(exc)
             from zoo import demo
 
             if demo.demo_mode():   # a visitor can neither see the server's paths nor put files there (a demo check)
@@ -134,6 +134,18 @@ def read_raw(name: str, data_dir=None) -> "tuple[torch.Tensor, torch.Tensor, tor
             ) from None
         _cache[key] = (train.data, train.targets, test.data, test.targets)
         return _cache[key]
+
+
+def download_failure(exc: Exception) -> str:
+    """Why a download failed, in one line: torchvision's message is "Error downloading train-images-idx3-ubyte.gz:"
+    with each mirror tried and its error on the lines after, and its first line alone had ended the sentence at
+    its colon (a learner's check); the cause is the last line (the last mirror's error)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[-1]}"
+    return lines[0]
 
 
 def shape_of(spec) -> DataShape:
