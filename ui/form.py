@@ -223,7 +223,7 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
             st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
         text = st.text_input(label, **common, **drafts.kept(key, default="value"))
         try:
-            return h.check_in_range(text)
+            return h.check_in_form(text)
         except SpecError as exc:
             # in the field's own words: "training samples: -5 ...", not the spec's "limit_train=-5 ..."
             message = str(exc).replace(f"{h.name}=", f"{label}: ", 1)

@@ -169,6 +169,18 @@ class HParam:
             raise self.outside_range(value)
         return value
 
+    def check_in_form(self, value: Any) -> Any:
+        """`check_in_range` as a form's typed field says it: a number outside the form's range is said so, with
+        what the command line takes beyond it where that is more ("weight decay: -1 must be at least 0" beside
+        "5 is outside its range [0, 0.1]" had read as two rules, the first allowing 5: a learner's check)."""
+        value = self._coerce(value)
+        if self.kind in ("int", "float") and not (self.low <= value <= self.high):
+            wider = f" (the command line allows more: {self.valid.describe()})" if self.limits and self.valid is not None \
+                else ""
+            raise SpecError(f"{self.name}={as_typed(value)} is outside the form's range {self.range_text()}; pick a "
+                            f"value inside it{wider}.")
+        return self.check(value)
+
     def outside_range(self, value) -> SpecError:
         return SpecError(f"{self.name}={as_typed(value)} is outside its range {self.range_text()}; pick a value "
                          "inside it.")
