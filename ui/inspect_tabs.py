@@ -83,7 +83,10 @@ def summary_tab(subject) -> None:
     st.dataframe(views.summary_frame(summary), hide_index=True, width="stretch", key="inspect-summary-table",
                  height=min(38 + 35 * len(summary.rows), 640),
                  column_config={"params": st.column_config.NumberColumn(format="localized"),
-                                "mult-adds": st.column_config.NumberColumn(format="localized")})
+                                "mult-adds": st.column_config.NumberColumn(format="localized"),
+                                # wide enough for a nested name: a transformer's read "(TransformerNe", "self_a"
+                                # (a learner's check), and kept in view beside the shapes
+                                "layer": st.column_config.TextColumn(width="medium", pinned=True)})
     theirs = t["torchinfo"]["mult_adds"]
     st.caption("From torchinfo, run on a batch of random inputs in eval mode under no_grad, with the model "
                "left where it is. Mult-adds: each weight times the positions it is applied at"
