@@ -1165,6 +1165,19 @@ def test_the_notes_count_repeated_timestamps_and_blank_cells_as_the_file_has_the
             "only what was known then.") in notes, notes
 
 
+def test_currency_and_percent_signs_taken_out_of_numbers_are_said():
+    """A forecast user's check: "$1,241.35" and "12.41%" were read as 1241.35 and 12.41 without a word; a percent
+    stays in points (12.41, not 0.1241), which the note says; a column without signs gets no note."""
+    days = pd.date_range("2020-01-01", periods=60, freq="D")
+    lines = [f'{d:%Y-%m-%d},"${1000 + 3.17 * i:,.2f}",{1 + i / 10:.2f}%,{i}' for i, d in enumerate(days)]
+    sf = read_series(("Date,Revenue,Rate,Visits\n" + "\n".join(lines)).encode(), target="Revenue")
+    assert sf.frame["Revenue"].iloc[0] == 1000.0 and sf.frame["Rate"].iloc[1] == pytest.approx(1.1)
+    assert "column 'Revenue': its values' '$' sign is left out ('$1,000.00' is read as 1000)." in sf.notes, sf.notes
+    assert ("column 'Rate': its values' '%' sign is left out ('1.00%' is read as 1); a percent is read in points, as "
+            "written, not as a fraction.") in sf.notes, sf.notes
+    assert not any("'Visits'" in n for n in sf.notes), sf.notes
+
+
 def test_a_value_filled_in_is_one_known_before_it_never_one_after():
     """A numbers check: gaps were interpolated, a line toward the first value after each one, so a backtest origin
     inside a gap of the test part saw a test value still to come (the naive baseline's test MAE 1.553 where the

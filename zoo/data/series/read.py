@@ -10,6 +10,7 @@ table melted into one series), the time index, missing values, and the target's 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -187,11 +188,34 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
             dots = dots_as_thousands(table.frame[col], table.delimiter)
             if dots is not None:
                 values = _dots_note(table, col, values, bad, dots, notes)
+            _signs_note(table.frame[col], values, col, notes)
             table.numeric[col], table.bad[col] = values, bad
         elif n_present:
             table.text_cols.append(col)
         else:
             notes.append(f"column {col!r} is empty and was dropped.")
+
+
+SIGNS = "$€£¥%"   # what columns.py takes out of a number (with spaces and thousands separators)
+
+
+def _signs_note(text, values, col: str, notes: list[str]) -> None:
+    """Say that a numeric column's currency or percent signs were taken out, with one value as read: "$1,241.35"
+    and "12.41%" had been read as 1241.35 and 12.41 without a word, and a percent is read in points, not as
+    0.1241 (a forecast user's check)."""
+    text = text.astype("string")
+    signs = [sign for sign in SIGNS if text.str.contains(sign, regex=False).any()]
+    if not signs:
+        return
+    signed = text.str.contains(f"[{re.escape(''.join(signs))}]", regex=True).fillna(False).to_numpy(bool)
+    read = np.flatnonzero(signed & np.isfinite(np.asarray(values, dtype=np.float64)))
+    if not len(read):
+        return
+    first = int(read[0])
+    said = " and ".join(repr(sign) for sign in signs)
+    notes.append(f"column {col!r}: its values' {said} sign{'s are' if len(signs) > 1 else ' is'} left out "
+                 f"({text.iloc[first]!r} is read as {float(values[first]):g})"
+                 + ("; a percent is read in points, as written, not as a fraction" if "%" in signs else "") + ".")
 
 
 def _dots_note(table: _Table, col: str, values, bad, dots: tuple[str, str], notes: list[str]):
