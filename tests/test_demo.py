@@ -1067,6 +1067,40 @@ def test_start_is_off_beside_a_model_whose_training_step_is_over_the_memory_cap(
     assert not at.button(key="train-start").disabled and not at.error
 
 
+def test_a_model_whose_weights_are_past_the_cap_is_refused_at_start_before_start_and_on_inspect(demo_on, runs_dir,
+                                                                                                tmp_path):
+    """A demo visitors' check: an lstm of 84,201,482 parameters (hidden size 1,024, 4 layers, both ways) at a batch
+    of 8 fitted the training step's cap; its 336 MB checkpoint alone was past a visitor's 200 MB of disk, and the
+    Inspect page kept a 390 MB copy of it per browser tab in the server's process. Its weights are refused by zoo
+    (run_experiment, before its run directory), beside Start, and on a look inside; every image model's defaults
+    pass."""
+    from zoo.engine import run_experiment
+    from zoo.registry import DataShape, build, list_models
+
+    image = DataShape(task="image", channels=1, height=28, width=28, num_classes=10)
+    big = {"hidden_size": 1024, "num_layers": 4, "bidirectional": True}
+    spec = ExperimentSpec(model="lstm", model_params=big, epochs=1, batch_size=8, limit_train=64)
+    said = (r"keeps a model of at most 40 MB of weights \(10,000,000 parameters at float32\), and lstm with these "
+            r"settings has 84,201,482 parameters \(337 MB, which its checkpoint would keep\); lower the model's size")
+    with pytest.raises(SpecError, match=said):
+        run_experiment(spec, runs_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(SpecError, match="keeps a model of at most 40 MB of weights"):
+        demo.check_inspection(build("lstm", image, big), (1, 28, 28), 1)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
+    at.session_state["visitor"] = "c" * 32
+    at.run()
+    at.selectbox(key="train-model").set_value("lstm").run()
+    for name, value in big.items():
+        key = f"train-model-lstm-{name}"
+        widget = next(w for kind in (at.checkbox, at.slider, at.select_slider) for w in kind if w.key == key)
+        widget.set_value(value).run()
+    assert at.button(key="train-start").disabled
+    assert any("keeps a model of at most 40 MB of weights" in e.value for e in at.error), [e.value for e in at.error]
+    for name in list_models("image"):
+        demo.check_weights(name, sum(p.numel() for p in build(name, image, {}).parameters()))
+
+
 def test_measuring_a_models_training_memory_gives_its_memory_back():
     """Its pack hook returned each saved tensor itself, and an output saved for its own backward made a reference
     cycle the collector never freed: each measure of a Transformer over a lookback of 1,000 kept 5.6 GB in the

@@ -154,8 +154,9 @@ def format_duration(seconds: float | None) -> str:
 
 def run_caps_sentence(caps) -> str:
     """What the hosted demo allows a run, and what a visitor keeps (zoo/demo.py Caps), in one sentence."""
-    return (f"a run trains at most {caps.epochs} epochs on at most {caps.train_samples:,} samples, with a training "
-            f"step of at most {caps.train_memory_mb:,} MB, and stops after "
+    return (f"a run trains at most {caps.epochs} epochs on at most {caps.train_samples:,} samples, a model of at "
+            f"most {caps.model_mb:,} MB of weights, with a training step of at most {caps.train_memory_mb:,} MB, and "
+            "stops after "
             f"{cap_duration(caps.wall_seconds)}; you keep at most {caps.runs_per_visitor} runs "
             f"({caps.disk_mb_per_visitor} MB), for {caps.max_age_hours:g} hours")
 

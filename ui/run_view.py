@@ -135,7 +135,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
             check_device_settings(spec, resolve_device(spec.device))
             demo.check_spec(spec, n_train=demo.known_train_samples(spec) if train_samples is None else train_samples)
             if "memory" in preview:   # what zoo refuses when the run starts, said beside Start (zoo/demo.py)
-                demo.check_memory(spec, memory=preview["memory"])
+                demo.check_memory(spec, memory=preview["memory"], params=preview.get("params"))
         except SpecError as exc:
             problem = str(exc)
             st.error(form.sentence(problem), icon=":material/error:")   # begun with a capital (a demo check)

@@ -58,6 +58,7 @@ class Caps:
     upload_rows: int = 200_000       # rows of one uploaded CSV
     wall_seconds: int = 600          # a job's running time; past it, it ends as stopped
     train_memory_mb: int = 2_000     # what one run's training step may hold (estimated: check_memory)
+    model_mb: int = 40               # one model's weights at float32, what its checkpoint keeps (check_memory)
     inspect_seconds: int = 20        # one look inside a model (Inspect, in the server's process): inspection_slot
     runs_per_visitor: int = 50       # runs kept per visitor
     disk_mb_per_visitor: int = 200   # their runs and uploads together
@@ -190,12 +191,12 @@ def check_budget(seconds: float) -> None:
                         f"budget of {both(seconds)}; lower the time budget.")
 
 
-def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> None:
+def check_memory(spec, shape=None, memory: tuple[float, int] | None = None, params: int | None = None) -> None:
     """Refuse a run whose training step would hold more than the demo's `train_memory_mb` (estimated for its
     model, data `shape` and batch: zoo/inspect/summary.training_memory, or `memory`, that pair as a page's model
-    preview measured it). The other caps let one visitor ask for a Transformer over a lookback of 1,500 in
-    batches of 2,048 (hundreds of GB of attention); a job of that kind needed over 5 GB at batch 512 (a demo
-    check)."""
+    preview measured it), or whose weights are more than `model_mb` (`params`, the preview's count). The other
+    caps let one visitor ask for a Transformer over a lookback of 1,500 in batches of 2,048 (hundreds of GB of
+    attention); a job of that kind needed over 5 GB at batch 512 (a demo check)."""
     c = caps()
     if c is None:
         return
@@ -206,7 +207,11 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
         from zoo.registry import build
 
         with torch.random.fork_rng(devices=[]):   # the run's own seeding is not moved by this model's
-            memory = training_memory(build(spec.model, shape, spec.model_params), shape, limit=memory_limit())
+            model = build(spec.model, shape, spec.model_params)
+            params = sum(p.numel() for p in model.parameters())
+            memory = training_memory(model, shape, limit=memory_limit())
+    if params is not None:
+        check_weights(spec.model, params)
     per_sample, fixed = memory
     needed = (per_sample * spec.batch_size + fixed) / 1e6
     if needed > c.train_memory_mb:
@@ -215,6 +220,19 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None) -> N
         raise SpecError(f"this hosted demo trains a model whose training step holds at most {c.train_memory_mb:,} MB, "
                         f"and {spec.model} with these settings ({what}batches of {spec.batch_size}) would hold {about}; "
                         f"lower the batch size{', the lookback' if what else ''} or the model's size.")
+
+
+def check_weights(model_name: str, params: int) -> None:
+    """Refuse a model whose weights, at float32, are more than the demo's `model_mb`: an lstm of 84 million
+    parameters (hidden size 1,024, 4 layers, both ways) fitted the training step's cap at a batch of 8, and its
+    336 MB checkpoint alone was past a visitor's disk (200 MB); the Inspect page held a copy of it per browser
+    tab, 390 MB each, in the server's own process (a demo visitors' check)."""
+    c = caps()
+    if c is None or params * 4 <= c.model_mb * 1_000_000:
+        return
+    raise SpecError(f"this hosted demo keeps a model of at most {c.model_mb:,} MB of weights ({c.model_mb * 250_000:,} "
+                    f"parameters at float32), and {model_name} with these settings has {params:,} parameters "
+                    f"({params * 4 / 1e6:,.0f} MB, which its checkpoint would keep); lower the model's size.")
 
 
 def check_inspection(model, sample_shape, batch_size: int) -> None:
@@ -227,6 +245,7 @@ def check_inspection(model, sample_shape, batch_size: int) -> None:
     c = caps()
     if c is None:
         return
+    check_weights(type(model).__name__, sum(p.numel() for p in model.parameters()))
     from zoo.inspect.summary import measured_training_memory
 
     per_sample, fixed = measured_training_memory(model, tuple(sample_shape))
