@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -653,6 +654,45 @@ def test_the_boards_usual_horizon_sets_the_horizon_alone(runs_dir):
     assert_clean(at)
     assert at.number_input(key="forecast-horizon").value == 8
     assert at.session_state["forecast-horizon-set"] and "forecast-lookback-set" not in at.session_state
+
+
+def test_a_board_ranks_at_its_own_horizon_until_the_person_sets_one(runs_dir):
+    """A forecast user's check: 120 monthly rows, the page's horizon fitted for one model's 70/10/20 split (9: one
+    season would leave fewer than the 4 validation windows an 80% interval needs), and the board ranked at that 9
+    where its own refits hold 12, which the command line ranked at. A board ranks at its own horizon while the
+    page's follows the series, says so beside its button, and at the person's once they set one."""
+    from ui.state import job_manager
+    from zoo.leaderboard.spec import LeaderboardSpec as Spec
+
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    assert_clean(at)
+    assert at.number_input(key="forecast-horizon").value == 9   # one model's, fitted to the series
+    assert any(c.value.startswith(":material/straighten: It ranks at horizon 12, its own for this series: the usual "
+                                  "one for this frequency (the horizon above, 9, is fitted for training one model")
+               for c in at.caption), [c.value for c in at.caption]
+
+    def started() -> Spec:
+        at.button(key="forecast-board-start").click().run()
+        assert_clean(at)
+        run = at.query_params["run"]
+        job = job_manager().get(run if isinstance(run, str) else run[0])
+        try:
+            return Spec.from_dict(job.payload["spec"])
+        finally:
+            job_manager().stop(job.id)
+            deadline = time.time() + 60
+            while job.active and time.time() < deadline:   # a state, not a count: the job has ended
+                time.sleep(0.2)
+
+    assert started().horizon == 0   # the board's own: 12 here
+    at.query_params.clear()
+    at.run()
+    at.number_input(key="forecast-horizon").set_value(6).run()   # the person's
+    assert not any(c.value.startswith(":material/straighten:") for c in at.caption)
+    assert started().horizon == 6
 
 
 @pytest.mark.parametrize("demo_mode", [False, True])

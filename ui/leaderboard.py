@@ -26,6 +26,7 @@ from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
 from zoo.leaderboard.board import NO_ZOO_MODEL
+from zoo.leaderboard.plan import default_horizon
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
 from zoo.registry import refusal
@@ -55,7 +56,8 @@ def board_problem(key: str, target, date_col, layout: str, horizon: int, season:
 
 def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = None) -> None:
     """The page's "Find the best model": the budget (declared on LeaderboardSpec) and the button.
-    Uses the page's data, target, date column, horizon and season; the leaderboard chooses each
+    Uses the page's data, target, date column and season, and its horizon where the person set one (else the
+    board's own: `board_horizon`); the leaderboard chooses each
     model's lookback and recipe itself, so only its own check (`board_problem`) disables it. A board
     handed back by "Run this board again" (`board_prefill`) sets the budget too."""
     from ui.form import hparam_widget, set_values
@@ -67,9 +69,9 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                "before the test part; the pick is the median of the best three, which beat picking any one of them "
                "on 26 other public series (the project's benchmarks; bagged AutoETS stands in there for AutoETS), "
                "or, where a Stop or the budget leaves fewer than three models ranked, the lowest validation score. "
-               "Rows appear as each one finishes. It uses this page's data, target, horizon and season, and chooses "
-               "each model's lookback, its folds and its test part itself (the window settings above are for "
-               "training one model).")
+               "Rows appear as each one finishes. It uses this page's data, target and season, and the horizon "
+               "where you set one; it chooses each model's lookback, its folds and its test part itself (the window "
+               "settings above are for training one model).")
     budget_decl = demo.offered(next(h for h in settings_declared() if h.name == "budget"))   # (the demo's cap)
     if prefill and prefill.get(BOARD_BUDGET) is not None:
         # The CLI takes budgets past the page's range (an hour, say): set to the nearest, and said.
@@ -92,10 +94,19 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                    "every candidate included.")
     # The page's horizon and season in their ranges first: a horizon of 0 was taken as "the frequency's
     # usual" and a board of another horizon started (a forecast user's check).
+    horizon = board_horizon(windows)
     problem = None if sf is None else (
         refusal(check_window_settings, None, int(windows["horizon"]), int(windows.get("season") or 0))
         or board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
-                         int(windows["horizon"]), int(windows.get("season") or 0), sf))
+                         horizon, int(windows.get("season") or 0), sf))
+    if sf is not None and not problem and not horizon:
+        planned = board_plan_horizon(source.key, choice.get("target"), choice.get("date_col"),
+                                     choice.get("layout", "long"), int(windows.get("season") or 0), sf)
+        st.caption(f":material/straighten: It ranks at horizon {planned}, its own for this series: "
+                   + ("the usual one for this frequency" if planned == default_horizon(sf.freq) else
+                      "the longest that fits it, with the validation origins an 80% interval is calibrated on")
+                   + f" (the horizon above, {int(windows['horizon'])}, is fitted for training one model on its split; "
+                     "set one there to rank at it).")
     # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if again is not None:
@@ -138,9 +149,28 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
 
     page = {**{k: windows[k] for k in PAGE_WINDOWS}, "windows_fitted": fitted_names()}
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
-                           horizon=int(windows["horizon"]), season=int(windows.get("season") or 0),
+                           horizon=horizon, season=int(windows.get("season") or 0),
                            budget=float(budget), extra={"page": page})
     start_board(spec)
+
+
+def board_horizon(windows: dict) -> int:
+    """The horizon a board started from the page ranks at: the page's where the person set it (or a run's kept
+    for its data), else 0, the board's own (zoo/leaderboard/plan.make_plan: the frequency's usual, or the longest
+    that fits with an 80% interval's validation origins). The page's own fit is for one model's 70/10/20 split: a
+    board of 120 monthly rows had ranked at its 9, where the board's refits hold 12 and the command line ranked at
+    12 (a forecast user's check)."""
+    from ui.series_windows import fitted_names
+
+    return 0 if "horizon" in fitted_names() else int(windows["horizon"])
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def board_plan_horizon(key: str, target, date_col, layout: str, season: int, _sf) -> int:
+    """The horizon a board of its own horizon (0) ranks at on this series (board_problem's cache keys)."""
+    from zoo.leaderboard.plan import make_plan
+
+    return make_plan(_sf.frame[_sf.target].to_numpy(float), _sf.freq, season=int(season or 0)).horizon
 
 
 def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
@@ -151,7 +181,6 @@ def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
     12 for monthly data, zoo/leaderboard/plan.py). A 120-row monthly series was refused at the page's 24
     while `forecast-auto` ran it."""
     from ui.series_windows import suggestion, use_horizon, use_windows
-    from zoo.leaderboard.plan import default_horizon
 
     def fits(horizon: int) -> bool:
         return horizon < int(windows["horizon"]) and not board_problem(
