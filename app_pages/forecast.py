@@ -45,7 +45,7 @@ with setup:
     st.subheader("Windows")
     series_windows.fit_to_series(source, sf)   # until the person sets them, the series' own
     windows = series_windows.window_settings(sf)
-    problem = None if sf is not None else "choose the bundled sample or upload a CSV that reads cleanly"
+    problem = None if sf is not None else series_source.NO_SERIES
     check = {}
     with form.slot("forecast-windows-slot"):
         if sf is not None:

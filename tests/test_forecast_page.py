@@ -210,7 +210,8 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
     assert "input (batch" not in all_text(at) and "each of its columns is an input" in all_text(at)
     # Find the best model is off too, and says why beside it (a new visitor saw it grey with no reason)
     assert at.button(key="forecast-board-start").disabled
-    assert ":material/block: Not possible here: choose the bundled sample or upload a CSV" in all_text(at)
+    assert ":material/block: Not possible here: read a series first: the bundled sample, an earlier upload" in \
+        all_text(at)
     at.file_uploader(key="forecast-upload").set_value(
         ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
     lookback = at.number_input(key="forecast-lookback").value   # the series' own (fit_to_series)

@@ -741,8 +741,9 @@ def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(r
     at.session_state["forecast-source"] = "upload"
     at.run()
     # no file yet: one sentence, with a capital, that says what to do
-    assert [e.value for e in at.error] == ["Choose the bundled sample or upload a CSV that reads cleanly, to "
-                                           "search on a series."]
+    assert [e.value for e in at.error] == ["To search on a series, read a series first: the bundled sample, an "
+                                           "earlier upload (a kept copy of a file a run used), or a CSV that reads "
+                                           "cleanly."]
     raw = pd.DataFrame({"week": pd.date_range("2001-01-06", periods=400, freq="W-SAT").strftime("%Y-%m-%d"),
                         "co2": np.linspace(300, 340, 400).round(3)}).to_csv(index=False).encode()
     at.file_uploader(key="forecast-upload").set_value(("co2.csv", raw, "text/csv")).run()

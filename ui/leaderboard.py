@@ -21,6 +21,7 @@ import streamlit as st
 
 from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
+from ui.series_source import NO_SERIES
 from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo import demo
@@ -117,8 +118,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
                    icon=":material/replay:")
     if sf is None:   # said beside this button too: the page's Start, which says it, is far above
         with st.container(key="forecast-board-problem"):
-            st.caption(":material/block: Not possible here: choose the bundled sample or upload a CSV that reads "
-                       "cleanly.")
+            st.caption(f":material/block: Not possible here: {NO_SERIES}.")
     elif problem:   # beside its button, as why it is off
         with st.container(key="forecast-board-problem"):
             st.caption(f":material/block: Not possible here: {problem}")

@@ -223,7 +223,7 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object, int | 
                 st.error(problem, icon=":material/error:")
                 problems.append(problem)
     if sf is None:
-        raise SpecError("choose the bundled sample or upload a CSV that reads cleanly, to search on a series.")
+        raise SpecError(f"to search on a series, {series_source.NO_SERIES}.")
     fields = dict(data=source.spec_data or source.name, target=sf.target, date_col=sf.date_col, **windows,
                   windows_fitted=series_windows.fitted_names())
     return "series", fields, source, (check.get("sizes") or {}).get("train")

@@ -29,6 +29,11 @@ FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business 
               "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest")
+# Why nothing can start while no series is read: said by Train and forecast, Find the best model and Search (the
+# board's had said "choose the bundled sample or upload a CSV" beside a kept copy of the file, offered above it: a
+# forecast user's check).
+NO_SERIES = ("read a series first: the bundled sample, an earlier upload (a kept copy of a file a run used), or a "
+             "CSV that reads cleanly")
 COLOR_HISTORY = "#555555"
 MAX_PREVIEW_POINTS = 4000
 
