@@ -52,7 +52,11 @@ def run_record(run, job=None, mine: bool = False) -> dict:
             counts = f"{len(result['ranking'])} of {result.get('candidates', '?')} ranked"
         else:   # running, or ended without its summary (a killed server): the rows written so far
             rows_so_far = run.candidates()
-            counts = f"{sum(r['status'] == 'done' for r in rows_so_far)} ranked of {len(rows_so_far)} so far"
+            # not "of" the rows so far: "5 ranked of 5 so far" of a board of 16 candidates read as all of them (a
+            # forecast user's check); the planned count is the job's, not the run directory's
+            ranked = sum(r["status"] == "done" for r in rows_so_far)
+            counts = f"{ranked} ranked" + (f", {len(rows_so_far) - ranked} not" if len(rows_so_far) > ranked else "") \
+                + " so far"
         model = f"leaderboard ({counts})" + (f": {pick['label']}" if pick.get("label") else "")
         test_mase = pick.get("test_mase")
     return {

@@ -453,7 +453,9 @@ def finished_board(run, job, key: str) -> None:
         skipped = [r for r in rows if r["status"] != "done"]
         if skipped:
             with st.container(key="forecast-board-skipped"):
-                st.markdown(f"**{len(skipped)} did not make the table:** " + "; ".join(
+                # in the table, without a rank: "did not make the table" read as if they were not in it (a
+                # forecast user's check)
+                st.markdown(f"**{len(skipped)} not ranked:** " + "; ".join(
                     f"{r.get('label') or r['name']} ({r.get('note')})" for r in skipped))
         # The table sits in the page's right column: at 1,400 px it ended at test MASE, its scroll bar hidden until
         # hovered (a forecast user's check).
