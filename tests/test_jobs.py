@@ -56,6 +56,39 @@ def _demo_setting(payload, emit, should_stop):
     return os.environ.get("PLAYGROUND_DEMO")
 
 
+def _evaluates_for_ever(payload, emit, should_stop):
+    """A job that goes on past its Stop (a run evaluating its best weights after the wall-time cap, say)."""
+    import time
+
+    while True:
+        should_stop()
+        time.sleep(0.05)
+
+
+def test_a_job_running_past_the_wall_time_cap_and_its_grace_is_ended_by_the_server(manager, monkeypatch):
+    """A demo visitors' check: a run past a 30 s cap went on evaluating for 120 s more, holding its worker and one of
+    the server's job slots; the cap was a Stop the job asks for between batches. Past the cap and its grace the
+    server ends the worker, saying why, as stopped; outside demo mode nothing is ended."""
+    import time
+
+    from zoo import demo
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_WALL_SECONDS", "1")
+    monkeypatch.setattr(demo, "WALL_GRACE_MIN_S", 2.0)
+    job = manager.submit("tests.test_jobs:_evaluates_for_ever", {}, owner="a", job_id="long")
+    manager.wait(job.id, timeout=90)
+    assert job.status == "stopped", (job.status, job.reason)
+    assert job.reason == ("stopped by the hosted demo's wall-time cap (1 s per job): it had not ended 2 s after it "
+                          "(evaluating its best weights, say), so its worker was ended there; what it had finished "
+                          "is kept")
+    assert 3.0 <= job.ended - job.started < 60
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    free = manager.submit("tests.test_jobs:_evaluates_for_ever", {}, owner="a", job_id="free")
+    time.sleep(5)
+    assert free.active   # no cap outside the demo (the fixture's shutdown ends it)
+
+
 @pytest.mark.parametrize("exact", [True, False])
 def test_a_local_worker_has_the_servers_settings_not_those_its_forkserver_started_with(exact):
     """A local worker is forked from a forkserver holding the environment of when it started: a

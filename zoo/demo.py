@@ -329,6 +329,30 @@ def wall_deadline(started: float) -> float | None:
     return None if c is None else started + c.wall_seconds
 
 
+# After the wall-time cap a job still evaluates its best weights and writes its files; its worker is ended when
+# that takes longer than this share of the cap (at least WALL_GRACE_MIN_S): a run past a 30 s cap had held its
+# worker and one of the server's job slots for 150 s, evaluating (a demo visitors' check).
+WALL_GRACE_SHARE = 0.25
+WALL_GRACE_MIN_S = 60.0
+
+
+def wall_grace(wall_seconds: float) -> float:
+    return max(WALL_GRACE_MIN_S, WALL_GRACE_SHARE * wall_seconds)
+
+
+def hard_deadline(started: float) -> float | None:
+    """When the server ends a job's worker on the hosted demo (zoo/jobs.py), whatever it is doing: the wall-time
+    cap from `started` (the job's start on the server) and its grace after it; None outside demo mode."""
+    c = caps()
+    return None if c is None else started + c.wall_seconds + wall_grace(c.wall_seconds)
+
+
+def ended_at_hard_deadline(wall_seconds: float) -> str:
+    return (f"stopped by the hosted demo's wall-time cap ({wall_seconds:g} s per job): it had not ended "
+            f"{wall_grace(wall_seconds):.0f} s after it (evaluating its best weights, say), so its worker was ended "
+            "there; what it had finished is kept")
+
+
 # ---------------------------------------------------------------------------------------------
 # what a visitor keeps
 

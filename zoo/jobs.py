@@ -286,18 +286,27 @@ class JobManager:
                          name=f"follow-{job.id}").start()
 
     def _follow(self, job: Job, events) -> None:
-        """Fold the worker's events into the job until it reports an end or dies."""
-        finished = False
+        """Fold the worker's events into the job until it reports an end or dies; on the hosted demo, end its
+        worker once it runs past the wall-time cap and its grace (zoo/demo.hard_deadline)."""
+        from zoo import demo
+
+        caps, finished, ended_by_cap = demo.caps(), False, False
+        hard = demo.hard_deadline(job.started or time.time())
         while not finished:
             try:
                 event = events.get(timeout=0.2)
             except queue.Empty:
+                if hard is not None and not ended_by_cap and time.time() > hard and job._handle.is_alive():
+                    job._handle.terminate()
+                    ended_by_cap = True
                 if not job._handle.is_alive():
                     # Drain anything sent just before exit, then judge.
                     try:
                         event = events.get(timeout=0.2)
                     except queue.Empty:
-                        if job.stop_requested and job.status == "starting":
+                        if ended_by_cap:
+                            status, reason = "stopped", demo.ended_at_hard_deadline(caps.wall_seconds)
+                        elif job.stop_requested and job.status == "starting":
                             status, reason = "stopped", "stopped before training started"
                         else:
                             status = "failed"
