@@ -472,7 +472,8 @@ def one_thread(should_stop: Callable[[], bool]):
 
 
 def all_candidates() -> list[Candidate]:
-    """Every candidate, cheapest first: the order a board runs them in (the budget ends the list)."""
+    """Every candidate in the order a board runs them (the budget ends the list): cheapest first, but for bagged
+    AutoETS before the zoo's linear and mlp (zoo/leaderboard/board.py says what that costs a short budget)."""
     labels = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive", "mean": "window mean",
               "linear_ls": "linear least squares"}
     out: list[Candidate] = [Baseline(n, "baseline", labels[n]) for n in BASELINE_NAMES]
