@@ -1087,16 +1087,30 @@ def test_a_model_whose_weights_are_past_the_cap_is_refused_at_start_before_start
     assert not any(tmp_path.iterdir())
     with pytest.raises(SpecError, match="keeps a model of at most 40 MB of weights"):
         demo.check_inspection(build("lstm", image, big), (1, 28, 28), 1)
-    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
-    at.session_state["visitor"] = "c" * 32
-    at.run()
-    at.selectbox(key="train-model").set_value("lstm").run()
-    for name, value in big.items():
-        key = f"train-model-lstm-{name}"
-        widget = next(w for kind in (at.checkbox, at.slider, at.select_slider) for w in kind if w.key == key)
-        widget.set_value(value).run()
+
+    def with_big_lstm(page: str, prefix: str, state: dict) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+        at.session_state["visitor"] = "c" * 32
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        for name, value in big.items():
+            key = f"{prefix}-lstm-{name}"
+            widget = next(w for kind in (at.checkbox, at.slider, at.select_slider) for w in kind if w.key == key)
+            widget.set_value(value).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = with_big_lstm("app_pages/train.py", "train-model", {"train-model": "lstm"})
     assert at.button(key="train-start").disabled
     assert any("keeps a model of at most 40 MB of weights" in e.value for e in at.error), [e.value for e in at.error]
+    # Inspect: refused before the page holds a copy of it (the review: the copy was made, then a pass refused)
+    at = with_big_lstm("app_pages/inspect.py", "inspect-new",
+                       {"inspect-source": "New model", "inspect-model-image": "lstm"})
+    assert any(e.value.startswith("Cannot load this model: this hosted demo keeps a model of at most 40 MB") and
+               "lstm with these settings has 84,201,482" in e.value for e in at.error), [e.value for e in at.error]
+    held = at.session_state["inspect-model"][1] if "inspect-model" in at.session_state else None
+    assert held is None or sum(p.numel() for p in held.parameters()) < 10_000_000
     for name in list_models("image"):
         demo.check_weights(name, sum(p.numel() for p in build(name, image, {}).parameters()))
 

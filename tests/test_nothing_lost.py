@@ -702,7 +702,7 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     # what to type too, as a sentence (a demo visitors' check)
     ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor; type 1 or fewer."),
     ("search_minutes", -5.0, "Time budget (min): -5 must be at least 0"),
-    ("sp_mlp_dropout_value", 3.0, "dropout: 3 is outside its range [0, 0.7]"),   # as typed, not 3.0
+    ("sp_mlp_dropout_value", 3.0, "dropout: 3 is outside the form's range [0, 0.7]"),   # as typed, not 3.0
 ])
 def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value, words, runs_dir):
     """The Search page's boxes have no min or max, as the Forecast page's windows: Streamlit's box kept

@@ -1200,6 +1200,14 @@ def test_a_value_filled_in_is_one_known_before_it_never_one_after():
     moved = read_series(later.to_csv(index=False).encode(), target="y").frame
     filled = sf.frame.index.isin(days[250:260].union(days[[280, 100, 101, 120]]))
     pd.testing.assert_frame_equal(moved[filled], sf.frame[filled])
+    assert not any("first rows of column" in n for n in sf.notes), sf.notes
+    # A feature's rows before its first value have no value before them: they take its first, and the note says so
+    late = frame.copy()
+    late.loc[:4, "x"] = np.nan
+    read = read_series(late.to_csv(index=False).encode(), target="y")
+    assert (read.frame["x"].iloc[:5] == frame["x"].iloc[5]).all()
+    assert any(n.endswith("gap sees only what was known then; the first rows of column(s) 'x', before any value of "
+                          "theirs, take their first value.") for n in read.notes), read.notes
 
 
 def test_a_weekly_series_with_a_few_weeks_missing_is_weekly_and_forecast_a_quarter_ahead():

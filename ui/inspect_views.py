@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from ui import drafts
 from ui.text import plain
 
+from zoo import demo
 from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, format_percent, get_task
 
@@ -117,6 +118,7 @@ def subject_from_run(run) -> Subject:
 
     data = cached_data(run.spec.to_json())
     named = display_name(run.spec.data)   # an upload by the name it was sent with, not the server's path
+    demo.check_model_weights(run.spec.model, run.shape, dict(run.spec.model_params))   # before a copy is held
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))
     extra = data.extra or {}
     windows = extra.get("windows")
@@ -174,6 +176,7 @@ def subject_from_config(task: str, model_name: str, params: dict, *, data: str, 
             torch.manual_seed(seed)
             return build(model_name, shape, params).eval()
 
+    demo.check_model_weights(model_name, shape, params)   # before a copy of it is held for this session
     model = _session_model(key, make)
     return Subject(key=key, title=f"New **{model_name}** (untrained, seed {seed}) · input {list(shape.input_shape())}",
                    task=task, model_name=model_name, params=params, shape=shape, model=model, x_test=x, y_test=y,

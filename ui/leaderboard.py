@@ -101,13 +101,11 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         or board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
                          horizon, int(windows.get("season") or 0), sf))
     if sf is not None and not problem and not horizon:
-        planned = board_plan_horizon(source.key, choice.get("target"), choice.get("date_col"),
-                                     choice.get("layout", "long"), int(windows.get("season") or 0), sf)
-        st.caption(f":material/straighten: It ranks at horizon {planned}, its own for this series: "
-                   + ("the usual one for this frequency" if planned == default_horizon(sf.freq) else
-                      "the longest that fits it, with the validation origins an 80% interval is calibrated on")
-                   + f" (the horizon above, {int(windows['horizon'])}, is fitted for training one model on its split; "
-                     "set one there to rank at it).")
+        planned, why = board_plan_horizon(source.key, choice.get("target"), choice.get("date_col"),
+                                          choice.get("layout", "long"), int(windows.get("season") or 0), sf)
+        st.caption(f":material/straighten: It ranks at horizon {planned}, its own for this series: {why} (the horizon "
+                   f"above, {int(windows['horizon'])}, is fitted for training one model on its split; set one there "
+                   "to rank at it).")
     # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if again is not None:
@@ -166,11 +164,22 @@ def board_horizon(windows: dict) -> int:
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def board_plan_horizon(key: str, target, date_col, layout: str, season: int, _sf) -> int:
-    """The horizon a board of its own horizon (0) ranks at on this series (board_problem's cache keys)."""
+def board_plan_horizon(key: str, target, date_col, layout: str, season: int, _sf) -> tuple[int, str]:
+    """The horizon a board of its own horizon (0) ranks at on this series, and why in words, from its plan
+    (board_problem's cache keys): the longest that fits need not leave an 80% interval its origins (a review)."""
+    from zoo.forecast.scores import min_calibration_windows
     from zoo.leaderboard.plan import make_plan
 
-    return make_plan(_sf.frame[_sf.target].to_numpy(float), _sf.freq, season=int(season or 0)).horizon
+    plan = make_plan(_sf.frame[_sf.target].to_numpy(float), _sf.freq, season=int(season or 0))
+    need = min_calibration_windows(0.8)
+    if plan.horizon == default_horizon(_sf.freq):
+        why = "the usual one for this frequency"
+    elif len(plan.val_origins) >= need:
+        why = f"the longest that fits it with the {need} validation origins an 80% interval is calibrated on"
+    else:
+        why = (f"the longest that fits it, which leaves {len(plan.val_origins)} validation origin(s), too few for an "
+               f"80% interval (it needs {need})")
+    return plan.horizon, why
 
 
 def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
@@ -347,7 +356,9 @@ def live_board(job, key: str) -> None:
 
     live_heading(job, "leaderboard", "ends the candidate running now; the table ranks those that finished")
     spec = job.payload.get("spec") or {}
-    st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {spec.get('horizon') or 'by frequency'} · "
+    planned = (job.snapshot()["state"].get("plan") or {}).get("horizon")   # its own, where none was set
+    horizon = spec.get("horizon") or (f"{planned} (its own)" if planned else "its own, chosen from the series")
+    st.caption(f"{display_name(spec.get('data'), runs_dir())} · horizon {horizon} · "
                f"budget {format_duration(spec.get('budget', 0))}")
     live_table(job.id)
 

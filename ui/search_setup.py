@@ -163,7 +163,7 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
             search[h.name] = list(chosen) if h.kind in ("bool", "choice") else tuple(chosen)
         elif value != h.default:
             try:
-                fix[h.name] = h.check_in_range(value)
+                fix[h.name] = h.check_in_form(value)   # the forms' one sentence (zoo/registry.HParam)
             except SpecError as exc:   # under its box, in its row's words ("lr: 5.0 is outside its range ...")
                 message = str(exc).replace(f"{h.name}=", f"{h.name}: ", 1)
                 value_col.error(message, icon=":material/error:")

@@ -200,18 +200,17 @@ def check_memory(spec, shape=None, memory: tuple[float, int] | None = None, para
     c = caps()
     if c is None:
         return
+    if params is not None:
+        check_weights(spec.model, params)
     if memory is None:
         import torch
 
         from zoo.inspect.summary import training_memory
         from zoo.registry import build
 
+        check_model_weights(spec.model, shape, spec.model_params)   # before a forward and backward of it
         with torch.random.fork_rng(devices=[]):   # the run's own seeding is not moved by this model's
-            model = build(spec.model, shape, spec.model_params)
-            params = sum(p.numel() for p in model.parameters())
-            memory = training_memory(model, shape, limit=memory_limit())
-    if params is not None:
-        check_weights(spec.model, params)
+            memory = training_memory(build(spec.model, shape, spec.model_params), shape, limit=memory_limit())
     per_sample, fixed = memory
     needed = (per_sample * spec.batch_size + fixed) / 1e6
     if needed > c.train_memory_mb:
@@ -233,6 +232,20 @@ def check_weights(model_name: str, params: int) -> None:
     raise SpecError(f"this hosted demo keeps a model of at most {c.model_mb:,} MB of weights ({c.model_mb * 250_000:,} "
                     f"parameters at float32), and {model_name} with these settings has {params:,} parameters "
                     f"({params * 4 / 1e6:,.0f} MB, which its checkpoint would keep); lower the model's size.")
+
+
+def check_model_weights(model_name: str, shape, params: dict) -> None:
+    """`check_weights` of the model these settings build, counted without its memory (built on torch's meta
+    device: shapes, no storage), so that a model past the cap is never made (the Inspect page had kept one)."""
+    if caps() is None:
+        return
+    import torch
+
+    from zoo.registry import build
+
+    with torch.device("meta"), torch.random.fork_rng(devices=[]):
+        count = sum(p.numel() for p in build(model_name, shape, params).parameters())
+    check_weights(model_name, count)
 
 
 def check_inspection(model, sample_shape, batch_size: int) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 _MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "#na", "nat", "missing", "."}
 
+SIGNS = "$€£¥%"   # currency and percent signs taken out of a number (read.py says so)
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _US_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _EU_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
@@ -64,7 +65,7 @@ def _parse_numbers(values: pd.Series, delimiter: str):
             return out, present.copy(), n_present   # plainly text (dates, names): skip the slow clean-ups
     if bad.any():
         # Quoted numbers with thousands separators, decimal commas, currency or percent signs.
-        cleaned = vals.str.replace(r"[\s\u00a0\u202f$€£¥%_']", "", regex=True)
+        cleaned = vals.str.replace(rf"[\s\u00a0\u202f{re.escape(SIGNS)}_']", "", regex=True)
         has_comma = cleaned.str.contains(",", regex=False).to_numpy(bool)
         has_dot = cleaned.str.contains(".", regex=False).to_numpy(bool)
         options = []

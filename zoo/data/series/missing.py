@@ -52,14 +52,19 @@ def fill_missing(frame: pd.DataFrame, target: str, name: str, notes: list[str],
         # Carried forward, never interpolated: a line drawn across a gap leans on the first value after it, so a
         # backtest origin inside the gap saw a value still to come (a test value, where the gap is in the test part)
         # and scored better than any forecaster could (a numbers check: the naive baseline's test MAE 1.553 where
-        # the file's own last values give 1.660). A feature's first rows, before any value of it, take its first.
+        # the file's own last values give 1.660). A feature's first rows, before any value of it, take its first
+        # (said in the note: the review found the note's "last value before them" untrue of them).
+        leading = [col for col in frame.columns if col != target and pd.isna(frame[col].iloc[0])]
         frame = frame.ffill().bfill()
         blank = total_missing - in_added
         parts = ([f"{blank} empty or unreadable cell{'s' if blank != 1 else ''} of the file"] if blank else []) + \
             ([f"the {in_added} value{'s' if in_added != 1 else ''} of the rows added for gaps"] if in_added else [])
+        first = (f"; the first rows of column(s) {', '.join(repr(c) for c in leading[:3])}"
+                 f"{' ...' if len(leading) > 3 else ''}, before any value of theirs, take their first value"
+                 if leading else "")
         notes.append(f"{total_missing} missing value(s) were filled with the last value before them ("
                      f"{' and '.join(parts)}; {missing_target} in the target {target!r}): a forecast from a row in a "
-                     "gap sees only what was known then.")
+                     f"gap sees only what was known then{first}.")
     return frame, (filled if missing_target else None)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.columns import (DATE_READINGS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
+from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      dots_as_thousands, latest_offset, off_format_dates, time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
@@ -194,9 +194,6 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
             table.text_cols.append(col)
         else:
             notes.append(f"column {col!r} is empty and was dropped.")
-
-
-SIGNS = "$€£¥%"   # what columns.py takes out of a number (with spaces and thousands separators)
 
 
 def _signs_note(text, values, col: str, notes: list[str]) -> None:
