@@ -113,7 +113,8 @@ def test_out_of_range_values_turn_start_off_and_the_spec_is_what_the_form_shows(
     start = page.get_by_role("button", name="Start training")
     # Each message names the field as it is labelled ("weight decay", not the spec's weight_decay), and a
     # whole-number range in full (a seed's range once read [0, 4.29497e+09]).
-    for key, bad, words in (("train-settings-weight_decay", "5", "weight decay: 5 is outside the form's range [0, 0.1]"),
+    for key, bad, words in (("train-settings-weight_decay", "5",
+                             "weight decay: 5 is outside the form's range [0, 0.1]"),
                             ("train-settings-min_delta", "-3", "min delta: -3 is outside the form's range [0, 1]"),
                             ("train-settings-seed", "12345678901234567890",
                              "seed: 12345678901234567890 is outside the form's range [0, 4294967295]")):

@@ -602,8 +602,9 @@ def test_total_trials_counts_the_trials_a_study_already_has(tmp_path):
     more = zoo_main(*common, "--n-trials", "1", "--total-trials", "3")
     assert more.returncode == 0 and last_json(more)["n_trials"] == 3, more.stderr
     done = [line for line in more.stderr.splitlines() if " done " in line]
+    # the study's best, this trial's only if better
     assert len(done) == 1 and float(done[0].split("(best ")[1].rstrip(")")) == pytest.approx(min(best, float(
-        done[0].split("val loss ")[1].split()[0])), rel=1e-3), more.stderr   # the study's best, this trial's only if better
+        done[0].split("val loss ")[1].split()[0])), rel=1e-3), more.stderr
 
 
 def test_search_writes_an_accuracy_in_percent_as_the_search_page_does(tmp_path):

@@ -175,8 +175,8 @@ class HParam:
         "5 is outside its range [0, 0.1]" had read as two rules, the first allowing 5: a learner's check)."""
         value = self._coerce(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
-            wider = f" (the command line allows more: {self.valid.describe()})" if self.limits and self.valid is not None \
-                else ""
+            wider = (f" (the command line allows more: {self.valid.describe()})"
+                     if self.limits and self.valid is not None else "")
             raise SpecError(f"{self.name}={as_typed(value)} is outside the form's range {self.range_text()}; pick a "
                             f"value inside it{wider}.")
         return self.check(value)

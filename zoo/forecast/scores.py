@@ -137,7 +137,8 @@ def filled_actuals_note(filled, val_starts, test_starts, horizon: int) -> str | 
     if not any(n for n, _ in counted):
         return None
     parts = [f"{n:,} of the {part}'s {rows:,}" for (n, rows), part in zip(counted, ("validation", "test")) if n]
-    return (" and ".join(parts) + " target values forecast were not in the file (filled in with the value before them), so the "
+    return (" and ".join(parts) + " target values forecast were not in the file (filled in with the value before "
+            "them), so the "
             "forecasts' scores leave them out: the metrics, the intervals' calibration and coverage, and "
             "backtest.csv's actual column (empty there). The models still learn from them (a window needs every row); "
             + ("the validation loss counts them, since no validation target was in the file."
