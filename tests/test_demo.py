@@ -222,6 +222,33 @@ def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypa
     assert len(deleted) == 2 and list_runs(runs_dir) == []
 
 
+def test_a_run_whose_checkpoint_would_take_a_visitor_past_the_disk_cap_is_refused(demo_on, runs_dir, monkeypatch):
+    """check_room asked only whether a visitor was past the disk cap already, so one just under it could start a
+    run whose checkpoint kept up to MODEL_MB more (a demo visitors' check). The checkpoint's size is counted at the
+    run's start, before its run directory; a smaller model still fits, and another visitor is not counted."""
+    from zoo.engine import run_experiment
+    from zoo.registry import DataShape
+
+    monkeypatch.setenv("PLAYGROUND_CAP_DISK_MB_PER_VISITOR", "1")
+    image = DataShape(task="image", channels=1, height=28, width=28, num_classes=10)
+    big = ExperimentSpec(model="mlp", model_params={"depth": 1, "width": 256}, epochs=1, limit_train=64)
+    small = ExperimentSpec(model="mlp", model_params={"depth": 1, "width": 16}, epochs=1, limit_train=64)
+    weights = demo.parameter_count("mlp", image, big.model_params) * 4
+    assert 400_000 < weights < 1_000_000   # fits the cap alone
+    run_experiment(small, runs_dir=runs_dir, owner="visitor-a")   # the visitor's one small run
+    folder = next(r for r in runs_dir.iterdir() if (r / "spec.json").exists())
+    (folder / "padding.bin").write_bytes(b"x" * (1_000_000 - weights // 2 - demo.usage("visitor-a", runs_dir)["bytes"]))
+    demo.check_room("visitor-a", runs_dir)   # not past the cap yet: check_room lets it start
+    before = sorted(p.name for p in runs_dir.iterdir())
+    with pytest.raises(SpecError, match=r"this run's checkpoint would keep about 0\.\d MB of mlp's weights, and your "
+                                        r"runs and uploads take 0\.\d MB of the 1 MB this hosted demo keeps per "
+                                        r"visitor; delete some runs on the Runs page, or lower the model's size\."):
+        run_experiment(big, runs_dir=runs_dir, owner="visitor-a")
+    assert sorted(p.name for p in runs_dir.iterdir()) == before   # refused before its run directory
+    run_experiment(small, runs_dir=runs_dir, owner="visitor-a")   # a small one still fits
+    run_experiment(big, runs_dir=runs_dir, owner="visitor-b")   # another visitor's room is their own
+
+
 def test_a_visitors_studies_are_in_a_journal_of_their_own_counted_and_swept(demo_on, runs_dir, monkeypatch):
     """On the demo a visitor's studies are kept apart (zoo/search/storage.default_storage), counted in their
     disk and deleted by the age sweep as their runs are; locally every study shares one journal."""

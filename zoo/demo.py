@@ -239,13 +239,17 @@ def check_model_weights(model_name: str, shape, params: dict) -> None:
     device: shapes, no storage), so that a model past the cap is never made (the Inspect page had kept one)."""
     if caps() is None:
         return
+    check_weights(model_name, parameter_count(model_name, shape, params))
+
+
+def parameter_count(model_name: str, shape, params: dict) -> int:
+    """The parameters of the model these settings build, counted on torch's meta device (shapes, no storage)."""
     import torch
 
     from zoo.registry import build
 
     with torch.device("meta"), torch.random.fork_rng(devices=[]):
-        count = sum(p.numel() for p in build(model_name, shape, params).parameters())
-    check_weights(model_name, count)
+        return sum(p.numel() for p in build(model_name, shape, params).parameters())
 
 
 def check_inspection(model, sample_shape, batch_size: int) -> None:
@@ -380,16 +384,22 @@ def usage(owner: str, root) -> dict:
     return {"runs": len(runs), "bytes": sum(_size(r.path) for r in runs) + uploads + studies, "uploads": uploads}
 
 
-def _over_disk(used: dict, c: Caps) -> str:
-    """Why a visitor's disk is full, and what frees it: uploads are not on the Runs page, so they are
-    named apart, with when they go (a visitor told to delete runs that took 0.2 MB of 15 was stuck)."""
-    text = (f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps per visitor "
-            f"({c.disk_mb_per_visitor} MB)")
+def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
+    """Why a visitor's disk is full (or has less than `room` bytes left), and what frees it: uploads are not on
+    the Runs page, so they are named apart, with when they go (a visitor told to delete runs that took 0.2 MB of
+    15 was stuck)."""
+    if room:
+        text = (f"your runs and uploads take {_megabytes(used['bytes'])} of the {c.disk_mb_per_visitor} MB this "
+                "hosted demo keeps per visitor")
+    else:
+        text = (f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps per "
+                f"visitor ({c.disk_mb_per_visitor} MB)")
     if used["uploads"] * 2 >= used["bytes"]:
         return (f"{text}, {used['uploads'] / 1e6:.0f} MB of it your uploads; uploads are deleted "
                 f"{c.max_age_hours:g} hours after they were sent: use one you sent before, or delete runs on the "
                 "Runs page.")
-    return f"{text}; delete some runs on the Runs page."
+    smaller = ", or lower the model's size" if room else ""
+    return f"{text}; delete some runs on the Runs page{smaller}."
 
 
 def check_upload_room(owner: str, root, n_bytes: int) -> None:
@@ -421,6 +431,25 @@ def check_room(owner: str, root, trials: int = 1) -> None:
         raise SpecError(f"each trial keeps a run, and you keep {used['runs']} of the {c.runs_per_visitor} runs this "
                         f"hosted demo keeps per visitor: give at most {room} trial{'' if room == 1 else 's'}, or delete "
                         "some runs on the Runs page.")
+
+
+def check_checkpoint_room(owner: str | None, root, spec, shape) -> None:
+    """Refuse a visitor's run whose checkpoint (best.pt: its weights at float32) would take their runs and uploads
+    past the disk cap. check_room only asks whether they are past it already, so a visitor at 199 MB of 200 could
+    start a run that kept 40 MB more (a demo visitors' check). Called where the data's shape is known (the engine),
+    so the count is the model's own, counted without building it (parameter_count)."""
+    c = caps()
+    if c is None or owner is None:
+        return
+    needed = parameter_count(spec.model, shape, spec.model_params) * 4
+    used = usage(owner, root)
+    if used["bytes"] + needed > c.disk_mb_per_visitor * 1_000_000:
+        raise SpecError(f"this run's checkpoint would keep about {_megabytes(needed)} of {spec.model}'s weights, and "
+                        + _over_disk(used, c, room=needed))
+
+
+def _megabytes(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes < 10e6 else f"{n_bytes / 1e6:.0f} MB"
 
 
 def _size(path: Path) -> int:

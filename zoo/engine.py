@@ -383,6 +383,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         data = load_data(spec, data_dir)
     demo.check_spec(spec, n_train=len(data.x_train))
     demo.check_memory(spec, data.shape)
+    demo.check_checkpoint_room(owner, runs_root(runs_dir), spec, data.shape)
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
