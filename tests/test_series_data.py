@@ -1249,6 +1249,29 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
     assert read_series(daily.to_csv(index=False).encode()).freq == "D"
 
 
+@pytest.mark.parametrize("freq, start", [("QE-DEC", "2000-03-31"), ("QS-FEB", "2000-02-01"), ("QS-JAN", "2000-01-01"),
+                                         ("YE-DEC", "1950-12-31"), ("YS-JUL", "1950-07-01"), ("YS-JAN", "1950-01-01")])
+def test_quarters_and_years_with_a_few_missing_keep_their_frequency_and_its_anchor(freq, start):
+    """Quarter-end dates with one quarter missing read as "92D", off their own grid, so every row was an equal step of
+    an unknown frequency: no season, and a daily series' horizon (7) on the board. Years at their end, or starting in
+    July, read as "365D" the same way. Each now reads as pd.infer_freq names its full grid, with the gaps filled."""
+    from zoo.leaderboard.plan import default_horizon
+
+    dates = pd.date_range(start, periods=60, freq=freq)
+    frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "y": np.arange(60.0) % 4 + np.arange(60.0)})
+    full = read_series(frame.to_csv(index=False).encode())
+    gaps = read_series(frame.drop(index=[10, 30]).to_csv(index=False).encode())
+    assert full.freq == gaps.freq == freq and len(gaps) == 60
+    assert any("2 missing timestamp(s) (gaps) were added" in n for n in gaps.notes), gaps.notes
+    assert list(gaps.future_index(2)) == list(pd.date_range(dates[-1], periods=3, freq=freq)[1:])
+    assert default_horizon(gaps.freq) == (8 if freq[0] == "Q" else 6)
+    mixed = frame.assign(date=dates.strftime("%Y-%m-%d").where(np.arange(60) != 20, "2005-02-14")).drop(index=[10])
+    assert read_series(mixed.to_csv(index=False).encode()).freq != freq   # one date off the anchor: not on its grid
+    from ui.series_source import describe_freq   # the page says it in words, as it says "MS" (it showed "QE-DEC")
+
+    assert describe_freq(freq).split(" (")[0] == ("quarterly" if freq[0] == "Q" else "yearly")
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""

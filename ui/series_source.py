@@ -25,7 +25,9 @@ from zoo.registry import SpecError
 AUTO = "(detect)"
 FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business days", "business days"),
               "W": ("weekly", "weeks"), "MS": ("monthly (month start)", "months"),
-              "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"), "YS": ("yearly", "years"),
+              "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"),
+              "QE": ("quarterly (quarter end)", "quarters"), "YS": ("yearly", "years"),
+              "YE": ("yearly (year end)", "years"),
               "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest")

@@ -13,6 +13,7 @@ from zoo.data.series.missing import stamp_said
 
 MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")   # pandas' weekly anchors, by DatetimeIndex.day_of_week
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")   # quarterly, yearly
 
 
 def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
@@ -84,10 +85,15 @@ def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
             return to_offset("MS")
         if idx.is_month_end.all():
             return to_offset("ME")
-    if 89 <= days <= 92 and (idx.day == 1).all():
-        return to_offset("QS")
-    if 365 <= days <= 366 and (idx.day == 1).all() and (idx.month == 1).all():
-        return to_offset("YS")
+    # Quarters and years by their anchor month, as pd.infer_freq names a full grid (QE-DEC, QS-FEB, YE-DEC,
+    # YS-JUL): with one quarter missing, quarter-end dates had been "92D" and years "365D", off their own grid,
+    # so every row was an equal step of an unknown frequency (no season, a daily horizon).
+    on_day_one, at_month_end = (idx.day == 1).all(), idx.is_month_end.all()
+    if 89 <= days <= 92 and (on_day_one or at_month_end) and (idx.month % 3 == idx.month[0] % 3).all():
+        first = (idx.month[0] - 1) % 3   # pandas names QS by its first quarter's month, QE by its last's
+        return to_offset(f"QS-{MONTHS[first]}" if on_day_one else f"QE-{MONTHS[first + 9]}")
+    if 365 <= days <= 366 and (on_day_one or at_month_end) and (idx.month == idx.month[0]).all():
+        return to_offset(f"{'YS' if on_day_one else 'YE'}-{MONTHS[idx.month[0] - 1]}")
     if days == 7 and idx.day_of_week.nunique() == 1:
         # Weekly, as pandas calls a full weekly grid (infer_freq: "W-SUN"): with a few weeks missing it had been
         # "7D", which the board took for daily and forecast 7 steps ahead, not a weekly series' 13 (zoo/leaderboard/
