@@ -90,7 +90,9 @@ def image_grid(evaluation: dict, images: np.ndarray, key: str, untrained: bool =
     choices = ["mistakes first", "mistakes only"] + [f"true class: {n}" for n in names]
     c1, c2 = st.columns([2, 3])
     view = c1.selectbox("Show", choices, key=f"{key}-grid-view",
-                        help="Ordered by the loss of each image: the most confidently wrong first")
+                        help="Mistakes first, the most confident of them first (the percentage under each image: "
+                             "the probability the model gave its prediction); then correct answers, the least "
+                             "sure first")
     # Of the weights the run kept: an untrained run's are its initial ones, and its own accuracy says "—" (a learner
     # read 8.30% here as the run's).
     whose = "the initial weights' accuracy" if untrained else "accuracy"

@@ -87,12 +87,16 @@ class Evaluation:
 
     def ranking(self, mistakes_only: bool = False, true_class: int | None = None) -> torch.Tensor:
         """Indices of test images, mistakes first (most confidently wrong first), then correct
-        ones from the least to the most sure, so the interesting images lead the grid."""
-        losses = self.losses
+        ones from the least to the most sure, so the interesting images lead the grid. "Confidently"
+        is the probability of the class predicted, the one the grid shows under each image: ordered by
+        the loss (how low the true class's probability is), a grid of mistakes had read 96%, 88%, 56%,
+        55%, 99%, as if shuffled (a numbers check)."""
         wrong = ~self.correct
-        # Sort key: mistakes before correct answers, then by loss, highest first. A stable sort on
-        # the loss followed by one on the group keeps the loss order inside each group.
-        order = torch.argsort(losses, descending=True, stable=True)
+        # Sort key: mistakes before correct answers; mistakes by their confidence, highest first, and
+        # correct answers by theirs, lowest first. A stable sort on the key followed by one on the group
+        # keeps the key's order inside each group.
+        key = torch.where(wrong, -self.confidence, self.confidence)
+        order = torch.argsort(key, stable=True)
         order = order[torch.argsort((~wrong[order]).int(), stable=True)]
         if mistakes_only:
             order = order[wrong[order]]
