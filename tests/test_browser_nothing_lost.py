@@ -316,3 +316,43 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
     assert slider_value(page, "train-settings-epochs") == "3"
     shot(page, "lost-closed-run-gives-back-the-form")
+
+
+MARKS = "() => [...document.querySelectorAll('[data-visitor]')].map(e => e.dataset.visitor)"
+
+
+def test_tabs_opened_together_on_a_first_visit_are_one_visitor(browser, tmp_path):
+    """A demo visitors' check: three tabs opened at once in a browser with no cookie yet made three visitors (each
+    session a token of its own, the last to write the cookie holding the browser), so a run started in either of the
+    other two was another visitor's to its own starter, read-only, and on nobody's Runs page. Every tab now ends as
+    the visitor the cookie names (ui/state.keep_visitor), read from the mark each script run draws."""
+    from tests.browser import streamlit_server
+    from tests.conftest import wait_for
+    from zoo.demo import owner_of
+
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", PLAYGROUND_DEMO="1") as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            tabs = [context.new_page() for _ in range(3)]
+            for tab in tabs:   # each loads while the others do: no cookie yet when any of them starts
+                tab.goto(f"{server.url}/runs", wait_until="commit")
+
+            def owners():
+                try:
+                    return [(tab.evaluate(MARKS) or [None])[-1] for tab in tabs]
+                except Exception:   # a tab between documents (reloading)
+                    return None
+
+            def cookie():
+                return next((c["value"] for c in context.cookies() if c["name"] == "playground_visitor"), None)
+
+            def one_visitor():
+                now, held = owners(), cookie()
+                return held and now and set(now) == {owner_of(held)}
+
+            wait_for(one_visitor, 60, "every tab to be the cookie's visitor", every=0.2)
+            for tab in tabs:
+                wait_for_app(tab)
+                assert tab.get_by_text("No runs yet").count() == 1
+        finally:
+            context.close()

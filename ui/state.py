@@ -97,17 +97,40 @@ def visitor_token() -> str:
 
 
 def keep_visitor() -> None:
-    """Put the visitor's token in a cookie (once per browser), so a reload or a new tab is the same visitor."""
+    """Put the visitor's token in a cookie (once per browser), so a reload or a new tab is the same visitor.
+
+    Tabs opened together on a first visit (a restored session, links opened at once) each start a session before
+    any of them has written the cookie, so each makes a token of its own, and the last to write it held the
+    browser: runs started in the other tabs belonged to a visitor no browser was, read-only to their own starter
+    (a demo visitors' check). So a tab that finds another token in the cookie, before writing its own or just after
+    (two tabs that both found none), reloads, and its new session takes the cookie's token; it has done nothing
+    yet under its own."""
     token = visitor_token()
     if not st.session_state.get("visitor-cookie-set"):
         st.session_state["visitor-cookie-set"] = True
-        st.html(f"<script>document.cookie = '{VISITOR_COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';"
-                "</script>", unsafe_allow_javascript=True)
+        st.html(ADOPT_OR_KEEP.replace("TOKEN", token), unsafe_allow_javascript=True)
+
+
+ADOPT_OR_KEEP = f"""<script>(() => {{
+    const held = () => (document.cookie.match(/(?:^|;\\s*){VISITOR_COOKIE}=([0-9a-f]{{32}})(?:;|$)/) || [])[1];
+    const adopt = () => {{
+        const other = held();
+        // once per token: a server that cannot read the cookie would otherwise be reloaded for ever
+        if (other && other !== "TOKEN" && sessionStorage.getItem("{VISITOR_COOKIE}") !== other) {{
+            sessionStorage.setItem("{VISITOR_COOKIE}", other);
+            location.reload();
+        }}
+        return !!other;
+    }};
+    if (adopt()) return;
+    document.cookie = "{VISITOR_COOKIE}=TOKEN; path=/; max-age=31536000; SameSite=Lax";
+    setTimeout(adopt, 500);
+}})();</script>"""
 
 
 # The mark's wrapper takes no room: without it the column's gap would add a line of space.
 RUN_MARK = ('<style>div:has(> [class*="st-key-script-run-"]) {display: none}</style>'
-            '<span hidden></span>')
+            '<span hidden data-visitor="OWNER"></span>')   # whose session drew it (a test reads it: keep_visitor)
 
 
 def mark_run(where=None) -> None:
@@ -121,7 +144,7 @@ def mark_run(where=None) -> None:
     run also draws a greater N than any on the page."""
     count = st.session_state.get("script-runs", 0) + 1
     st.session_state["script-runs"] = count
-    (where or st).container(key=f"script-run-{count}").html(RUN_MARK)
+    (where or st).container(key=f"script-run-{count}").html(RUN_MARK.replace("OWNER", session_owner()))
 
 
 def fragment(func=None, *, run_every=None):
