@@ -24,4 +24,6 @@ RUN useradd --create-home playground && mkdir -p /data && chown playground /data
 USER playground
 VOLUME /data
 EXPOSE 8501
-CMD ["sh", "-c", "streamlit run app.py --server.port ${PORT} --server.address 0.0.0.0 --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none"]
+# Streamlit's own upload limit at the demo's cap (.streamlit/config.toml's 50 MB is local use's): the uploader's
+# limit is the browser's, and a request sent to the upload endpoint by hand was held up to 50 MB (a demo check).
+CMD ["sh", "-c", "streamlit run app.py --server.port ${PORT} --server.address 0.0.0.0 --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none --server.maxUploadSize ${PLAYGROUND_CAP_UPLOAD_MB:-5}"]
