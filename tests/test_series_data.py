@@ -1247,6 +1247,13 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
     calendar = pd.date_range("2021-01-04", periods=300, freq="D")
     daily = frame.assign(Date=calendar.strftime("%Y-%m-%d")).drop(index=[10, 50])
     assert read_series(daily.to_csv(index=False).encode()).freq == "D"
+    # A stray Saturday among them (a forecast user's check: daily, its weekends 27% missing, forecast on weekends)
+    stray = pd.concat([frame, pd.DataFrame({"Date": ["2021-01-09"], "Close": [1000.0]})]).to_csv(index=False).encode()
+    read = read_series(stray)
+    assert read.freq == "B" and len(read) == 300 and 1000.0 not in read.frame["Close"].to_numpy()
+    assert any(n.startswith("1 row(s) on a weekend among 300 weekdays were dropped (2021-01-09 (a Saturday)): the "
+                            "rest are read as business days") for n in read.notes), read.notes
+    assert (read.future_index(7).day_of_week < 5).all()
 
 
 @pytest.mark.parametrize("freq, start", [("QE-DEC", "2000-03-31"), ("QS-FEB", "2000-02-01"), ("QS-JAN", "2000-01-01"),

@@ -12,6 +12,7 @@ import pandas as pd
 from zoo.data.series.missing import stamp_said
 
 MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
+MAX_STRAY_WEEKEND = 0.02       # weekend rows among weekdays dropped as strays (business days: _without_stray_weekend_rows)
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")   # pandas' weekly anchors, by DatetimeIndex.day_of_week
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")   # quarterly, yearly
 
@@ -33,6 +34,8 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         return frame, offset.freqstr
     diffs = pd.Series(idx).diff().dropna()
     step = diffs.mode().iloc[0]
+    frame = _without_stray_weekend_rows(frame, step, notes)
+    idx = frame.index
     offset = offset_for(step, idx)
     if offset is None:
         notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
@@ -57,6 +60,24 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
                      "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
     return frame, offset.freqstr
+
+
+def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd.DataFrame:
+    """A daily file of weekdays with a weekend row or two (at most MAX_STRAY_WEEKEND of its rows) without them,
+    named in the notes: it is business days (offset_for's "B"). One Saturday among 150 trading days had made the
+    file daily, its weekends 57 missing timestamps (27%), its rows equal steps, and its forecast dated on weekends
+    (a forecast user's check)."""
+    idx = frame.index
+    if step != pd.Timedelta(1, "D") or (idx != idx.normalize()).any() or (idx[-1] - idx[0]).days < 28:
+        return frame
+    weekend = np.asarray(idx.day_of_week >= 5)
+    if not weekend.any() or weekend.sum() > MAX_STRAY_WEEKEND * len(idx):
+        return frame
+    stray = idx[weekend]
+    named = ", ".join(f"{stamp_said(t, idx)} (a {t:%A})" for t in stray[:3]) + (" ..." if len(stray) > 3 else "")
+    notes.append(f"{len(stray)} row(s) on a weekend among {len(idx) - len(stray):,} weekdays were dropped ({named}): "
+                 "the rest are read as business days; if the weekends belong to the series, give every day of them.")
+    return frame[~weekend]
 
 
 def _longest_gap(grid: pd.DatetimeIndex, added) -> str:
