@@ -1272,11 +1272,42 @@ def test_quarters_and_years_with_a_few_missing_keep_their_frequency_and_its_anch
     assert any("2 missing timestamp(s) (gaps) were added" in n for n in gaps.notes), gaps.notes
     assert list(gaps.future_index(2)) == list(pd.date_range(dates[-1], periods=3, freq=freq)[1:])
     assert default_horizon(gaps.freq) == (8 if freq[0] == "Q" else 6)
-    mixed = frame.assign(date=dates.strftime("%Y-%m-%d").where(np.arange(60) != 20, "2005-02-14")).drop(index=[10])
+    off = (dates[19] + pd.DateOffset(months=1)).strftime("%Y-%m-%d")   # in row 19's quarter (or year)
+    mixed = frame.assign(date=dates.strftime("%Y-%m-%d").where(np.arange(60) != 20, off)).drop(index=[10])
     assert read_series(mixed.to_csv(index=False).encode()).freq != freq   # one date off the anchor: not on its grid
     from ui.series_source import describe_freq   # the page says it in words, as it says "MS" (it showed "QE-DEC")
 
     assert describe_freq(freq).split(" (")[0] == ("quarterly" if freq[0] == "Q" else "yearly")
+
+
+def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_season_and_horizon():
+    """A forecast user's check: 72 months dated on the 15th read as "31D", irregular ("resample the file"), with a
+    daily horizon (7) and forecast dates drifting a day a month (2024-03-17, 2024-04-17). Each row is now its month,
+    dated on its first day and said so; quarters dated mid-quarter the same. Months on their last business day
+    (pd.infer_freq's "BME") had no season and the board's other horizon: now a month's, 12 and 12."""
+    from ui.series_source import describe_freq
+    from zoo.forecast.baselines import _candidates_for
+    from zoo.leaderboard.plan import default_horizon
+
+    months = pd.date_range("2018-01-01", periods=72, freq="MS") + pd.Timedelta(14, "D")
+    frame = pd.DataFrame({"date": months.strftime("%Y-%m-%d"), "sales": 100 + np.arange(72.0) % 12})
+    for gaps in ([], [5, 40]):
+        read = read_series(frame.drop(index=gaps).to_csv(index=False).encode())
+        assert read.freq == "MS" and len(read) == 72 and default_horizon(read.freq) == 12
+        assert list(read.future_index(3).strftime("%Y-%m-%d")) == ["2024-01-01", "2024-02-01", "2024-03-01"]
+        assert any(n.startswith("the dates are not the first or last days of their months (2018-01-15, 2018-02-15, "
+                                "...), one row per month: each row is read as its month") for n in read.notes)
+    quarters = pd.date_range("2018-01-01", periods=40, freq="QS-FEB") + pd.Timedelta(14, "D")
+    read = read_series(frame.iloc[:40].assign(date=quarters.strftime("%Y-%m-%d")).to_csv(index=False).encode())
+    assert read.freq == "QS-JAN" and read.frame.index[0] == pd.Timestamp("2018-01-01")
+    twice = pd.DataFrame({"date": ["2020-01-15", "2020-01-30", "2020-03-02"] + list(months[3:].strftime("%Y-%m-%d")),
+                          "sales": np.arange(72.0)})   # two rows in one month: not one per month, not snapped
+    assert not any(n.startswith("the dates are not the first") for n in read_series(
+        twice.to_csv(index=False).encode()).notes)
+    ends = pd.date_range("2018-01-01", periods=72, freq="BME")
+    read = read_series(frame.assign(date=ends.strftime("%Y-%m-%d")).to_csv(index=False).encode())
+    assert read.freq == "BME" and default_horizon(read.freq) == 12 and _candidates_for(read.freq) == (12,)
+    assert describe_freq(read.freq) == "monthly (last business day) (BME)"
 
 
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from zoo.data.series import SeriesFrame, WindowedSeries
+from zoo.data.series.grid import frequency_code
 
 BASELINES = ("naive", "seasonal_naive", "mean", "linear")
 
@@ -25,14 +25,10 @@ _FREQ_PERIODS = {"D": (7, 365), "B": (5, 260), "W": (52,), "MS": (12,), "ME": (1
 
 def _candidates_for(freq: str | None) -> tuple[int, ...]:
     """Periods (in steps) that a frequency suggests: 24 for hourly, 96 for 15-minute, 7 for daily, ..."""
-    if not freq:
+    code = frequency_code(freq)
+    if code is None:
         return ()
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq)
-    except ValueError:
-        return ()
-    name = str(getattr(offset, "rule_code", "")).split("-")[0]
-    n = max(int(getattr(offset, "n", 1) or 1), 1)
+    name, n = code
     if name in _BASE_PERIODS:
         return tuple(p // n for p in _BASE_PERIODS[name] if p % n == 0 and p // n > 1)
     return _FREQ_PERIODS.get(name, ()) if n == 1 else ()
@@ -107,14 +103,10 @@ _YEARS = {"D": 365, "B": 260, "W": 52}
 
 def _year_in_steps(freq: str | None) -> tuple[int, int] | None:
     """(the year in steps of this frequency, how far from it a peak still is the year), or None."""
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq) if freq else None
-    except ValueError:
+    code = frequency_code(freq)
+    if code is None or code[0] not in _YEARS or code[1] != 1:
         return None
-    name = str(getattr(offset, "rule_code", "")).split("-")[0]
-    if offset is None or name not in _YEARS or int(getattr(offset, "n", 1) or 1) != 1:
-        return None
-    return _YEARS[name], max(1, round(0.03 * _YEARS[name]))
+    return _YEARS[code[0]], max(1, round(0.03 * _YEARS[code[0]]))
 
 
 def detect_period(data, freq: str | None = None, *, season: int = 0, max_period: int = 1000) -> int:

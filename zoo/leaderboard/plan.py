@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
+from zoo.data.series.grid import frequency_code
 from zoo.registry import SpecError
 
 MAX_VAL_ORIGINS = 400
@@ -76,14 +76,10 @@ class Plan:
 
 def default_horizon(freq: str | None) -> int:
     """The steps a series of this frequency is forecast by default (HORIZONS; OTHER_HORIZON without one)."""
-    if not freq:
+    code = frequency_code(freq)
+    if code is None:
         return OTHER_HORIZON
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq)
-    except ValueError:
-        return OTHER_HORIZON
-    name = str(getattr(offset, "rule_code", "")).split("-")[0]
-    n = max(int(getattr(offset, "n", 1) or 1), 1)
+    name, n = code
     if name == "min" and n in (15, 30):
         return HORIZONS[f"{n}min"]
     return HORIZONS.get(name, OTHER_HORIZON)

@@ -17,6 +17,23 @@ WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")   # pandas' weekly 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")   # quarterly, yearly
 
 
+def frequency_code(freq: str | None) -> tuple[str, int] | None:
+    """A frequency as its kind and step count: ("h", 2) for "2h", ("W", 1) for "W-SUN", ("QE", 1) for "QE-DEC";
+    None without one. The seasons, default horizons and words for a frequency are looked up by this kind. Month,
+    quarter and year ends or starts on business days (BME, BQS, ...; pd.infer_freq names a file of last trading
+    days so) are the month's, quarter's or year's kind: as "BME" it had no season and the board's other horizon."""
+    if not freq:
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return None
+    name = str(getattr(offset, "rule_code", "")).split("-")[0]
+    if len(name) > 2 and name[0] == "B" and name[1] in "MQY":
+        name = name[1:]
+    return name, max(int(getattr(offset, "n", 1) or 1), 1)
+
+
 def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
     """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows."""
     idx = frame.index
@@ -57,9 +74,33 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
                      "treated as equal steps and a step is not always one period: fill the gaps in the file, or "
                      "aggregate it to a coarser frequency.")
     else:
+        snapped = _as_periods(frame, step, notes)
+        if snapped is not None:
+            return regularise(snapped, notes)
         notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
                      "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
     return frame, offset.freqstr
+
+
+def _as_periods(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd.DataFrame | None:
+    """A monthly (or quarterly) file whose dates are not on the first or last day of their months (the 15th, the
+    last trading day), one row per month: each row as its month, dated on its first day (MS, QS), said in the
+    notes; None for any other file. Months on the 15th had read as "31D", irregular, with a daily horizon and
+    forecast dates drifting a day a month (2024-03-17, 2024-04-17, ...: a forecast user's check)."""
+    idx = frame.index
+    days = step / pd.Timedelta(1, "D")
+    period, word = ("M", "month") if 28 <= days <= 31 else ("Q", "quarter") if 89 <= days <= 92 else (None, None)
+    if period is None or (idx != idx.normalize()).any():
+        return None
+    periods = idx.to_period(period)
+    if periods.has_duplicates:
+        return None
+    shown = ", ".join(stamp_said(t, idx) for t in idx[:2])
+    notes.append(f"the dates are not the first or last days of their {word}s ({shown}, ...), one row per {word}: "
+                 f"each row is read as its {word}, dated on its first day, as the forecast's dates are.")
+    snapped = frame.copy()
+    snapped.index = pd.DatetimeIndex(periods.to_timestamp(), name=idx.name)
+    return snapped
 
 
 def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd.DataFrame:
