@@ -410,16 +410,23 @@ def test_two_worker_processes_share_one_journal_file(tmp_path):
     check_shared_study(results, storage, runs, "shared", n_trials=3)
 
 
-def test_a_diverged_trial_is_pruned_with_the_worst_value_so_the_sampler_avoids_it(runs_dir):
+def test_a_diverged_trial_is_pruned_with_the_worst_value_so_the_sampler_avoids_it(runs_dir, capsys):
     """A trial whose loss exploded used to be FAIL, which Optuna's samplers ignore (they may sample
-    there again). Now it is PRUNED at the epoch it diverged with the worst value, and says so."""
+    there again). Now it is PRUNED at the epoch it diverged with the worst value, and says so: in the
+    table, the page's counts and the command line alike (the command line had said "pruned after epoch 1"
+    and "1 pruned" where the page said "Pruned 0" and "1 diverged": a learner's check)."""
     from optuna.trial import TrialState
+
+    from zoo.cli.search import _progress
 
     spec = ExperimentSpec(model="cnn", epochs=2, limit_train=512, optimizer="sgd", lr=100.0, momentum=0.99)
     config = search.SearchConfig(spec=spec, space=search.build_space("cnn", search={"batch_size": [64, 128]}),
                                  n_trials=1, study="diverging", runs_dir=str(runs_dir), sampler="random",
                                  sampler_seed=0)
-    search.run_search(config)
+    summary = search.run_search(config, emit=_progress(config))
+    assert summary["outcomes"] == {"diverged": 1} and summary["trials"]["PRUNED"] == 1   # Optuna's state apart
+    said = capsys.readouterr().err
+    assert "trial   0 diverged: diverged in epoch 1" in said and "pruned" not in said, said
     study = search.load_study(None, "diverging", runs_dir)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED

@@ -20,7 +20,7 @@ from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage, few_trials_note,
                         in_percent, load_study, objective_label, open_storage, study_figures, study_summary,
-                        submit_search, trial_state, trials_frame)
+                        submit_search, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -117,7 +117,7 @@ def live_view(manager, target: dict, active: bool) -> None:
         # instead of showing a new table above the previous refresh's figures.
         figures = _study_figures(study, trials, hide, chosen)
         summary = study_summary(study)
-        states = Counter(trial_state(t) for t in trials)   # the table's words: diverged and stopped apart
+        states = Counter(summary["outcomes"])   # the table's words (report.trial_state): diverged and stopped apart
         cols = st.columns(5)
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
@@ -140,7 +140,9 @@ def live_view(manager, target: dict, active: bool) -> None:
         ended = [f"{states[k]} {k}" for k in ("diverged", "stopped", "failed") if states[k]]
         if ended:
             st.caption(f"{', '.join(ended)}: each trial's note says why.")
-        hide = st.toggle("Hide pruned trials", key="search_hide_pruned")
+        hide = st.toggle("Hide pruned and diverged trials", key="search_hide_pruned",
+                         help="Trials that ended before their last epoch, from the table and the figures (a diverged "
+                              "trial is pruned with the worst value, so that the sampler avoids its settings)")
         frame = trials_frame(trials, hide_pruned=hide)
         if percent:   # in points, as the Runs table writes an accuracy (ui/compare.ACCURACY_FORMAT)
             frame["value"] = frame["value"] * 100

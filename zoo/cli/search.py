@@ -126,6 +126,8 @@ def _progress(config: SearchConfig):
                     best[:] = [value]
                 print(f"trial {event['number']:3d} done   {said(value)}  (best {number(best[0])})",
                       file=sys.stderr, flush=True)
+            elif event.get("status") == "diverged":   # pruned in Optuna, so the sampler ranks it worst; its words
+                print(f"trial {event['number']:3d} diverged: {event['reason']}", file=sys.stderr, flush=True)
             elif event["state"] == "PRUNED":
                 why = event.get("reason") or said(event["value"])
                 print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} ({why})",
@@ -175,7 +177,7 @@ def run(args) -> dict:
         summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None), data=data)
     if not args.json:
         print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
-              + ", ".join(f"{v} {k.lower()}" for k, v in summary["trials"].items() if v))
+              + ", ".join(f"{v} {k}" for k, v in summary["outcomes"].items() if v))
         if summary["best_value"] is not None:
             print(f"best {objective_value(config.objective, config.spec.task, summary['best_value'])} in trial "
                   f"{summary['best_trial']} (run {summary['best_run_id']}): "

@@ -7,6 +7,7 @@ import math
 import re
 import time
 import warnings
+from collections import Counter
 
 import optuna
 from optuna.trial import TrialState
@@ -40,6 +41,9 @@ def study_summary(study: optuna.Study) -> dict:
     return {
         "study": study.study_name, "direction": study.direction.name.lower(),
         "objective": fingerprint.get("objective"), "trials": state_counts(trials), "n_trials": len(trials),
+        # the same trials in the trial table's words (trial_state: a diverged trial apart from the pruned ones, a
+        # stopped one from the failed), as the page counts them and the command line says them
+        "outcomes": dict(Counter(trial_state(t) for t in trials)),
         "best_value": best.value if best else None, "best_params": dict(best.params) if best else None,
         "best_trial": best.number if best else None,
         "best_run_id": best.user_attrs.get("run_id") if best else None,

@@ -361,7 +361,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             patch_result(run_dir, search=link)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": None, "epoch": epoch,
-                  "reason": reason})
+                  "reason": reason, "status": "diverged"})
             raise optuna.TrialPruned(reason)
         trial.set_user_attr("result", outcome)
         patch_result(run_dir, search=link)
