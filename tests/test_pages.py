@@ -1129,3 +1129,24 @@ def test_a_runs_header_names_its_schedule_where_set():
             "optimizer": "adam", "lr": 0.002}
     assert spec_line({**spec, "schedule": "cosine"}).endswith("adam lr 0.002 · cosine schedule")
     assert "schedule" not in spec_line({**spec, "schedule": "none"})
+
+
+def test_a_ticked_range_of_one_value_is_said_and_nothing_to_search_turns_start_off(runs_dir):
+    """A learner's check: lr ticked with its range dragged to one value was searched as fixed without a word
+    ("Searching 0 setting(s): none"), and Start stayed on until its click said "nothing to search"."""
+    at = open_page("app_pages/search.py", state={"visitor": ME})
+    no_exceptions(at)
+    model = next(box.value for box in at.selectbox if box.label == "Model")
+    for box in at.checkbox:
+        if box.key and box.key.startswith(f"sp_{model}_") and box.key.endswith("_on") and box.key != f"sp_{model}_lr_on":
+            box.uncheck()
+    at.checkbox(key=f"sp_{model}_lr_on").check().run()
+    assert not at.button(key="search_start").disabled   # lr alone, over its range: a search
+    lr = at.select_slider(key=f"sp_{model}_lr_range")
+    lr.set_value((lr.options[-1], lr.options[-1])).run()
+    no_exceptions(at)
+    assert any(w.value.startswith("`lr` is ticked, but its range holds one value (1), so every trial uses it")
+               for w in at.warning), [w.value for w in at.warning]
+    assert at.button(key="search_start").disabled
+    assert any(e.value.startswith("Nothing to search: every setting is fixed.") for e in at.error), \
+        [e.value for e in at.error]

@@ -172,7 +172,16 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
         if problems is not None:
             problems.extend(bad)
         return None
-    return build_space(model, task, search=search, fix=fix)
+    space = build_space(model, task, search=search, fix=fix)
+    for name in search:
+        if name in space.fixed:   # ticked, with a range of one value: searched as fixed (zoo/search/space.narrow)
+            st.warning(f"`{name}` is ticked, but its range holds one value ({_value_said(space.fixed[name])}), so "
+                       "every trial uses it: widen its range to search it.", icon=":material/warning:")
+    return space
+
+
+def _value_said(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # ------------------------------------------------------------------ the study setup
@@ -253,6 +262,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
         if space is not None:
             st.caption(f"Searching {len(space.dims)} setting(s): {', '.join(space.names) or 'none'}. "
                        "Ranges come from the model's declarations; narrow them with the sliders.")
+        if space is not None and not space.dims:   # said before Start, not after it (a learner's check)
+            space, space_error = None, ("Nothing to search: every setting is fixed. Tick \"search\" for at least "
+                                        "one, with a range of more than one value.")
 
     row = st.columns(5)
     n_trials = checked_number(row[0], "Trials", key="search_trials", value=20, low=1, problems=typed_problems)
