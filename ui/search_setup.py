@@ -315,6 +315,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
         st.error(space_error)
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
                           **data_fields)
+    _one_step_batches(space, demo.known_train_samples(spec) if train_windows is None else train_windows)
     # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
     # Adding to a study: its trials count towards the demo's cap per study before Start, as for "Run more trials"
     # (it was said only after the click: a demo check).
@@ -333,6 +334,21 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                           pruner=pruner, runs_dir=runs_dir, owner=session_owner())
     config.validate()
     return config, int(workers)
+
+
+def _one_step_batches(space, train_samples: int | None) -> None:
+    """Say so where the batch sizes searched reach the training samples: such a trial takes one step per epoch and
+    learns little (500 samples, batch_size searched up to 2,048: trials of 637, 986 and 1,126 ended in no time,
+    several "learned nothing useful", most of a small study spent: a learner's check). Said, not changed."""
+    dim = space.dim("batch_size") if space is not None else None
+    if dim is None or not train_samples:
+        return
+    largest = max(dim.values) if dim.kind == "choice" else dim.high
+    if largest >= train_samples:
+        st.warning(f"`batch_size` is searched up to {largest:,.0f}, and each trial trains on {train_samples:,} "
+                   f"samples: a batch of {train_samples:,} or more is one step per epoch, and such a trial learns "
+                   f"little. Narrow its range to well below {train_samples:,}, or train on more samples.",
+                   icon=":material/warning:")
 
 
 def _visitor_blocker() -> str | None:
