@@ -370,3 +370,17 @@ def test_run_ids_are_stamped_in_utc_whatever_the_local_zone(monkeypatch):
     finally:
         monkeypatch.undo()   # the zone as it was, then read again
         time.tzset()
+
+
+def test_the_runs_tables_speed_is_the_median_over_epochs_as_labelled(runs_dir, sample):
+    """A learner's check: epochs at 2,959 and 9,992 samples/s showed 9,992 under "median over epochs" (the upper of
+    the two middle values); the median of two is their mean."""
+    import statistics
+
+    from ui.compare import run_record
+
+    result = run_experiment(ExperimentSpec(**QUICK, epochs=2), runs_dir=runs_dir, data=sample)
+    run = zoo.load_run(result.run_dir)
+    speeds = [r["samples_per_s"] for r in run.epoch_rows()]
+    assert len(speeds) == 2 and speeds[0] != speeds[1]
+    assert run_record(run)["samples/s"] == pytest.approx(statistics.mean(speeds))

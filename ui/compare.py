@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     metrics = run.test_scores   # none for the initial weights of a run that ended before its first epoch
     best_epoch = result.get("best_epoch")
     best = next((r for r in rows if r.get("epoch") == best_epoch), None)
-    speeds = sorted(r["samples_per_s"] for r in rows if r.get("samples_per_s"))
+    speeds = [r["samples_per_s"] for r in rows if r.get("samples_per_s")]
     when = run.started
     search = result.get("search") or {}
     model = run.spec.model
@@ -74,7 +75,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "test MSE (norm.)": metrics.get("mse_norm"),
         "test MAE (norm.)": metrics.get("mae_norm"),
         "test MASE": test_mase,   # a series run's, a leaderboard's pick's: comparable between the two
-        "samples/s": speeds[len(speeds) // 2] if speeds else None,
+        "samples/s": statistics.median(speeds) if speeds else None,   # of two epochs their mean, as labelled
         "started": dt.datetime.fromtimestamp(when) if when else None,
         "mine": mine,
         "owner": result.get("owner"),
