@@ -1310,6 +1310,27 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
     assert describe_freq(read.freq) == "monthly (last business day) (BME)"
 
 
+def test_dates_written_as_one_number_are_dates_chosen_or_found():
+    """A forecast user's check: a column of 201901, 201902, ... (an SQL export's year and month) chosen as the dates
+    said "does not hold dates"; not chosen, it was a feature of the model and the rows plain steps. Now a first
+    column, or one named as dates, of such numbers is the dates (20190115 too); a measurement named otherwise, or
+    a number that is not a month, stays a number."""
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    frame = pd.DataFrame({"yyyymm": months.strftime("%Y%m").astype(int), "sales": 100 + np.arange(60.0) % 12})
+    for chosen in (None, "yyyymm"):
+        read = read_series(frame.to_csv(index=False).encode(), date_col=chosen)
+        assert read.freq == "MS" and read.date_col == "yyyymm" and read.columns == ["sales"]
+        assert read.frame.index[0] == pd.Timestamp("2019-01-01")
+        assert "dates are read from column 'yyyymm' (year and month written as one number, as in 201901: each the " \
+               "first day of its month)." in read.notes
+    days = frame.iloc[:40].assign(yyyymm=pd.date_range("2019-01-01", periods=40).strftime("%Y%m%d").astype(int))
+    assert read_series(days.rename(columns={"yyyymm": "day"}).to_csv(index=False).encode()).freq == "D"
+    counts = frame.rename(columns={"yyyymm": "visits"})[["sales", "visits"]]   # not first, not named as dates
+    assert read_series(counts.to_csv(index=False).encode(), target="sales").date_col is None
+    not_months = frame.assign(yyyymm=np.arange(201890, 201950))   # 201913 is no month
+    assert read_series(not_months.to_csv(index=False).encode()).date_col is None
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""

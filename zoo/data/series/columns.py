@@ -136,6 +136,9 @@ _ATTEMPTS = {
 # What a note says about each reading (read.py puts it after the date column's name).
 DATE_READINGS = {
     "quarters": " (quarters, as in 1995 Q1: each the first day of its quarter)",
+    "year and month as one number": " (year and month written as one number, as in 201901: each the first day of "
+                                    "its month)",
+    "year, month and day as one number": " (year, month and day written as one number, as in 20190115)",
     "ISO weeks": " (ISO weeks, as in 2020-W02: each its Monday)",
     "day first": " (day first, as in 31/12/2023)",
     "month first": " (month first, as in 12/31/2023)",
@@ -223,6 +226,30 @@ _QUARTER_RES = (r"^(?P<y>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])$", r"^[Qq](?P<q>[1-4
 _WEEK_RE = r"^(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?$"
 
 
+_COMPACT = {6: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])$", "%Y%m", "year and month as one number"),
+            8: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$", "%Y%m%d",
+                "year, month and day as one number")}
+
+
+def compact_dates(values: pd.Series):
+    """Dates written as one number, year first, as SQL and spreadsheet exports write them (201901, 20190115):
+    (dates, how) when every present value is one (of one length), else None. pandas reads 20190115 and not
+    201901 ("does not hold dates" for a column chosen as the dates: a forecast user's check)."""
+    s, present = _clean_strings(values)
+    vals = s[present].str.replace(r"\.0+$", "", regex=True)   # 201901.0: a column read as floats
+    if not len(vals) or vals.str.len().nunique() != 1 or vals.str.len().iloc[0] not in _COMPACT:
+        return None
+    pattern, fmt, how = _COMPACT[int(vals.str.len().iloc[0])]
+    if not vals.str.match(pattern).all():
+        return None
+    parsed = _to_datetime(vals, {"format": fmt})
+    if parsed is None or parsed.isna().any():
+        return None
+    full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
+    full[present] = parsed.to_numpy()
+    return full, how
+
+
 def _quarters_or_weeks(vals: pd.Series):
     """Quarter labels (1995 Q1, 1995-Q1, Q1 1995) as the first day of their quarter, ISO weeks (2020-W02)
     as their Monday (or the day given), UTC as the other readings; (dates, how) when 90% of the values
@@ -254,7 +281,7 @@ def _parse_dates(values: pd.Series):
     if n_present == 0:
         return None, 0.0, ""
     vals = s[present]
-    periods = _quarters_or_weeks(vals)
+    periods = _quarters_or_weeks(vals) or compact_dates(vals)
     if periods is not None:
         parsed, how = periods
         full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     dots_as_thousands, latest_offset, off_format_dates, time_of_day)
+                                     compact_dates, dots_as_thousands, latest_offset, off_format_dates, time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
@@ -271,6 +271,8 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
             if full is not None and (full.notna().to_numpy() & year.to_numpy(bool)).mean() >= 0.5:
                 near.append((col, share, full))
         if date_col is None and len(table.numeric) > 1:
+            date_col, dates, how = _compact_date_column(table)
+        if date_col is None and len(table.numeric) > 1:
             years = find_year_index(table.numeric, table.names)
         if date_col is None and years is None:
             for col, share, full in near:
@@ -305,6 +307,24 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                         "give a CSV with at least one column of plain numbers to forecast (no units or brackets "
                         "in the values).")
     return date_col, dates
+
+
+DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|(?:^|_)ym(?:$|_)", re.IGNORECASE)
+
+
+def _compact_date_column(table: _Table):
+    """(name, dates, how) of a numeric column of dates written as one number (201901: columns.compact_dates), the
+    first column or one named as dates, each date once; else (None, None, ""). Read as a number it had been a
+    feature of the model, and the rows plain steps (a forecast user's check)."""
+    for col in list(table.numeric):
+        if col != table.names[0] and not DATE_NAME.search(str(col)):
+            continue
+        found = compact_dates(table.frame[col])
+        if found is not None and found[0].dropna().is_unique:
+            table.numeric.pop(col)
+            table.bad.pop(col, None)
+            return col, found[0], found[1]
+    return None, None, ""
 
 
 def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]) -> pd.Series:
