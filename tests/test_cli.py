@@ -487,6 +487,9 @@ def test_a_gap_in_the_test_part_is_not_scored_as_actuals(tmp_path):
         # the coverage the issue was seen in, of the real actuals alone (a run's backtest.csv holds every window)
         inside = ((real["actual"] >= real["lower_80"]) & (real["actual"] <= real["upper_80"])).mean()
         assert out["coverage"]["80"] == pytest.approx(inside, abs=1e-3 if command[0] == "train" else 0.02)
+        # said on stderr by both (forecast-auto had kept its pick's coverage to the JSON: a forecast user's check)
+        what = "windows" if command[0] == "train" else "origins"
+        assert f"on the test {what}, the 80% interval covers {out['coverage']['80']:.0%}" in proc.stderr, proc.stderr
     # a gap in the validation part: left out of the intervals' calibration, said, and the intervals still given
     kept = ~((days >= "2024-08-01") & (days < "2024-08-04"))   # validation: the 10% before the last 20%
     pd.DataFrame({"day": days[kept].strftime("%Y-%m-%d"), "value": np.round(values[kept], 3)}).to_csv(path, index=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import data_arg, say_data_notes
+from zoo.cli.common import data_arg, say_coverage, say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -77,6 +77,8 @@ def run(args) -> dict:
             print(caveat)
         if pick:
             print(f"pick: {pick['label']} (test MASE {_f(pick.get('test_mase'))})")
+    if summary.get("pick"):   # as train says its own (the pick's 80% interval covering 56% had been in the JSON alone)
+        say_coverage(summary, (summary.get("plan") or {}).get("val_origins"), "origins")
     return summary
 
 
