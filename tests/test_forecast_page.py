@@ -1052,7 +1052,8 @@ def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_a
     at.number_input(key="forecast-horizon").set_value(60).run()
     errors = " ".join(e.value for e in at.error)
     assert "the validation split has 12 rows, too few for one window (horizon 60 needs 60 validation rows); use a " \
-           "horizon of at most 12, a larger validation share, or a longer series (120 rows now)." in errors, errors
+           "horizon of at most 12, a larger validation share (the Split setting; --split on the command line), or a " \
+           "longer series (120 rows now)." in errors, errors
     assert at.number_input(key="forecast-lookback").value == 36
     at.number_input(key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
     assert_clean(at)

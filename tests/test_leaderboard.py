@@ -181,7 +181,8 @@ def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():
         assert str(refused.value).endswith("; use a longer series (not even horizon 1 with no season fits these "
                                            "rows)."), str(refused.value)
     assert few_train_windows_note(6, 1, 3).endswith("A shorter horizon or a longer series gives it more.")
-    assert few_train_windows_note(6, 1, 1).endswith("A larger training share or a longer series gives it more.")
+    assert few_train_windows_note(6, 1, 1).endswith("A larger training share (the Split setting; --split on the "
+                                                    "command line) or a longer series gives it more.")
     assert few_train_windows_note(6, 4, 1).endswith("A shorter lookback or a longer series gives it more.")
     assert few_train_windows_note(6, 4, 2).endswith("A shorter lookback, a shorter horizon, or a longer series "
                                                     "gives it more.")

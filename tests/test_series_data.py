@@ -151,6 +151,8 @@ def test_short_series_refusal_names_the_split_and_a_fix():
     # smaller lookback or horizon", and a smaller lookback never helped).
     assert "validation split has 3 rows" in message and "horizon 4 needs 4 validation rows" in message
     assert "use a horizon of at most 3," in message and "lookback" not in message
+    # where a share is set, on the page and the command line (it said "a larger validation share" and no flag)
+    assert "a larger validation share (the Split setting; --split on the command line)" in message
     with pytest.raises(SpecError, match=r"train split .*lookback 40 \+ horizon 2 needs 42 training rows.*smaller "
                                         "lookback or horizon"):
         make_windows(sf, 40, 2)

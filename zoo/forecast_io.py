@@ -23,6 +23,7 @@ import pandas as pd
 
 from zoo.data import series
 from zoo.data.series import SeriesFrame, make_windows, read_series, resolve_series_source, sample_series_path
+from zoo.data.series.windows import larger_share
 from zoo.registry import SpecError, join_or
 from zoo.runs import atomic_write_bytes
 
@@ -295,7 +296,7 @@ def few_test_windows_note(test_windows: int, horizon: int) -> list[str]:
     so few forecasts that one unusual stretch swings them, and a model that wins there may not win."""
     if test_windows >= FEW_TEST_WINDOWS:
         return []
-    fixes = ["a larger test share"] + (["a shorter horizon"] if horizon > 1 else []) + ["a longer series"]
+    fixes = [larger_share("test")] + (["a shorter horizon"] if horizon > 1 else []) + ["a longer series"]
     return [f"Only {test_windows} test window{'' if test_windows == 1 else 's'}: the test scores average that "
             f"few forecasts, so they are noisy and one unusual stretch can decide which model looks best. "
             f"{join_or(fixes, sentence_start=True)} gives steadier scores."]
@@ -310,7 +311,7 @@ def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> s
         return None
     # Each fix offered where it can be made: a browser check read "A shorter lookback" beside lookback 1.
     fixes = [f for f, possible in (("a shorter lookback", lookback > 1), ("a shorter horizon", horizon > 1),
-                                   ("a larger training share", lookback == horizon == 1), ("a longer series", True))
+                                   (larger_share("training"), lookback == horizon == 1), ("a longer series", True))
              if possible]
     return (f"Only {train_windows} training window{'' if train_windows == 1 else 's'}: each takes lookback {lookback} "
             f"+ horizon {horizon} rows of the training part, so a model has {train_windows} example"

@@ -194,13 +194,15 @@ def calibration_count(actual) -> int:
 
 
 def interval_left_out(level: float, n_calibration: int, horizon: int, calibrated_on: str = "validation windows",
-                      more: tuple[str, ...] = ("a larger validation share",)) -> str | None:
+                      more: tuple[str, ...] | None = None) -> str | None:
     """Why the `level` interval is left out (`conformal_intervals`: too few calibration windows), with what gives
     more, in one sentence; None where it is not. One sentence for a run's report and a board's pick alike."""
+    from zoo.data.series.windows import larger_share
     from zoo.registry import join_or
 
     if conformal_is_exact(n_calibration, level):
         return None
+    more = (larger_share("validation"),) if more is None else more
     return (f"the {level:.0%} interval is left out: calibrating it needs at least {min_calibration_windows(level)} "
             f"{calibrated_on} and there are {n_calibration}; use "
             + join_or([*more] + (["a shorter horizon"] if horizon > 1 else []) + ["a longer series"]) + ".")

@@ -21,6 +21,12 @@ MAX_WINDOW_VALUES = 100_000_000  # values of the normalised series (rows x colum
 ETT_ROWS = (8640, 11520, 14400)  # 12/4/4 months of hourly data (Zhou et al., Informer)
 
 
+def larger_share(part: str) -> str:
+    """"a larger validation share (the Split setting; --split on the command line)": a refusal's fix, with where it
+    is set (the command line's said "a larger validation share" and no flag: a forecast user's check)."""
+    return f"a larger {part} share (the Split setting; --split on the command line)"
+
+
 def parse_split(split, n: int) -> tuple[int, int, int]:
     """Row boundaries (a, b, n): train [0,a), val [a,b), test [b,n), from '0.7,0.1,0.2' or 'ett'."""
     text = str(split).strip().lower()
@@ -239,11 +245,11 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
             said = (f" The {limiter} split's {rows_of[limiter]} rows set that {most}."
                     if fixes and most >= 1 and limiter != part else "")
             raise SpecError(f"the {part} split has {size} rows, too few for one window ({why}); use "
-                            f"{join_or(fixes + [f'a larger {part} share', f'a longer series ({rows} rows now)'])}."
+                            f"{join_or(fixes + [larger_share(part), f'a longer series ({rows} rows now)'])}."
                             + said)
     if len(train_starts) == 0:
         # Every part holds its horizon, so only the training part's lookback + horizon can be short (L > 1 here).
-        fixes = ["a smaller lookback" + (" or horizon" if H > 1 else ""), "a larger train share",
+        fixes = ["a smaller lookback" + (" or horizon" if H > 1 else ""), larger_share("train"),
                  f"a longer series ({rows} rows now)"]
         raise SpecError(f"the train split has {a} rows, too few for one window (lookback {L} + horizon {H} needs "
                         f"{L + H} training rows); use {join_or(fixes)}.")
@@ -263,7 +269,7 @@ def make_windows_at(sf: SeriesFrame, lookback: int, horizon: int, bounds: tuple[
     flat = ~(std > 1e-12 * np.maximum(1.0, np.abs(mean)))
     if flat[-1]:
         raise SpecError(f"target {sf.target!r} is constant over the {a} training rows, so it cannot be scaled; "
-                        "use a larger training share or a longer series.")
+                        f"use {larger_share('training')} or a longer series.")
     if flat.any():
         notes.append(f"column(s) {_list(np.array(columns)[flat])} are constant over the training rows; "
                      "they are centred but not scaled.")
