@@ -342,8 +342,8 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     (job,) = search.submit_search(manager, config)
     try:
         manager.wait(job.id, timeout=0)
-        for _ in range(600):
-            if job.snapshot()["state"].get("epoch", 0) >= 1:
+        for _ in range(1200):
+            if job.snapshot()["state"].get("epoch", 0) >= 2:   # in its second epoch: the first's value reported
                 break
             manager.wait(job.id, timeout=0.1)
         manager.stop(job.id)
@@ -358,7 +358,14 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     # The table says what the Runs page says of its run: stopped (Optuna's FAIL read as "fail" before).
     assert list(search.trials_frame(trials)["state"]) == ["stopped"]
     result = json.loads((Path(trials[0].user_attrs["run_dir"]) / "result.json").read_text())
-    assert result["status"] == "stopped" and result["epochs_run"] < 50
+    assert result["status"] == "stopped" and 1 <= result["epochs_run"] < 50
+    # Its value is its last epoch's, as its run's (it read None beside a run the Runs page scored: a learner's check)
+    import pandas as pd
+
+    last = pd.read_csv(Path(trials[0].user_attrs["run_dir"]) / "metrics.csv")["val_loss"].iloc[-1]
+    row = search.trials_frame(trials).iloc[0]
+    assert row["value"] == pytest.approx(last) and row["note"].endswith("a trial stopped before its end is not ranked")
+    assert search.study_summary(study)["best_trial"] is None   # not ranked
 
 
 # ------------------------------------------------------------------ worker processes sharing one study

@@ -83,7 +83,13 @@ def trials_frame(trials, *, hide_pruned: bool = False):
             duration = now - t.datetime_start.timestamp()
         steps = sorted(t.intermediate_values)
         value = t.value if t.value is None or math.isfinite(t.value) else None   # diverged: its state says so
-        rows.append({"trial": t.number, "state": trial_state(t), "value": value, "note": trial_reason(t),
+        state, note = trial_state(t), trial_reason(t)
+        if state == "stopped" and value is None and steps and math.isfinite(t.intermediate_values[steps[-1]]):
+            # As a pruned trial's (Optuna's value of it): its last epoch's, so a Stop's trial keeps the score its run
+            # has on the Runs page (it read None beside a run at 64%: a learner's check), and is not ranked.
+            value = t.intermediate_values[steps[-1]]
+            note += "; its value is its last epoch's: a trial stopped before its end is not ranked"
+        rows.append({"trial": t.number, "state": state, "value": value, "note": note,
                      "epochs": steps[-1] if steps else 0, "duration_s": None if duration is None else round(duration, 1),
                      **{f"{k}": v for k, v in t.params.items()}, "run_id": t.user_attrs.get("run_id", "")})
     columns = ["trial", "state", "value", "note", "epochs", "duration_s"]
