@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,13 @@ def waits(payload, emit, should_stop):
 
 def slow_start(payload, emit, should_stop):
     time.sleep(60)  # like importing torch and loading data: no stop checks yet
+
+
+def starts_and_marks(payload, emit, should_stop):
+    emit({"type": "start"})   # the job is running once the server reads this
+    time.sleep(1)   # (the queue's feeder thread sends it meanwhile)
+    Path(payload["marker"]).touch()
+    time.sleep(60)
 
 
 def reports_niceness(payload, emit, should_stop):
@@ -245,6 +253,31 @@ def test_a_stop_between_picking_a_job_and_starting_it_is_not_lost(manager, monke
     job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
     assert job.status == "stopped" and job.reason == "stopped before it started"
     assert job._handle is None, "a stopped job must never start its worker"
+
+
+def test_a_stop_that_ends_a_starting_worker_is_a_stop_even_when_its_start_is_read_after(manager, tmp_path,
+                                                                                           monkeypatch):
+    """A loaded machine's browser test: Stop found the job starting and ended its worker, whose "start" the server
+    read only then; judged by its status, now running, the job read "failed: the worker process was killed by
+    SIGTERM". Driven: the server reads the worker's events only after the Stop."""
+    import threading
+
+    stopped = threading.Event()
+    real_follow = JobManager._follow
+
+    def follow_after_the_stop(self, job, events):
+        stopped.wait(60)
+        real_follow(self, job, events)
+
+    monkeypatch.setattr(JobManager, "_follow", follow_after_the_stop)
+    marker = tmp_path / "sent"
+    job = manager.submit(f"{HERE}:starts_and_marks", {"marker": str(marker)}, owner="a")
+    wait_for(marker.exists, what="the worker to have sent its start")
+    assert job.status == "starting"
+    manager.stop(job.id)
+    stopped.set()
+    manager.wait(job.id, timeout=10)
+    assert job.status == "stopped" and job.reason == "stopped before training started", (job.status, job.reason)
 
 
 def test_stop_while_starting_ends_the_worker_at_once(manager, tmp_path):

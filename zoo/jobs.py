@@ -80,6 +80,7 @@ class Job:
     started: float | None = None
     ended: float | None = None
     stop_requested: bool = False
+    ended_by_stop: bool = False     # its worker was ended by a Stop while it was starting (JobManager.stop)
     gpu: int | None = None          # the GPU the job runner placed it on (None: the CPU, or where the spec says)
     _handle: Any = None             # zoo.launch.WorkerHandle once started
     _lock: Any = field(default_factory=threading.RLock)   # the manager's lock once submitted
@@ -180,7 +181,10 @@ class JobManager:
                 job._handle.request_stop()
                 if job.status == "starting":
                     # Still loading the data: nothing to keep yet, so end it now rather than after
-                    # the first batch. _follow reports it as stopped.
+                    # the first batch. _follow reports it as stopped, by this mark: the worker's "running" can
+                    # still arrive before its end, and a job judged by its status then read "failed: killed by
+                    # SIGTERM" after a Stop (a loaded machine's browser test).
+                    job.ended_by_stop = True
                     job._handle.terminate()
         self._schedule()
 
@@ -306,7 +310,7 @@ class JobManager:
                     except queue.Empty:
                         if ended_by_cap:
                             status, reason = "stopped", demo.ended_at_hard_deadline(caps.wall_seconds)
-                        elif job.stop_requested and job.status == "starting":
+                        elif job.ended_by_stop:
                             status, reason = "stopped", "stopped before training started"
                         else:
                             status = "failed"
