@@ -1255,6 +1255,7 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
     assert read.freq == "B" and len(read) == 300 and 1000.0 not in read.frame["Close"].to_numpy()
     assert any(n.startswith("1 row(s) on a weekend among 300 weekdays were dropped (2021-01-09 (a Saturday)): the "
                             "rest are read as business days") for n in read.notes), read.notes
+    assert "frequency: B (regular)." in read.notes   # not "0 missing timestamp(s) (gaps) were added" (a browser check)
     assert (read.future_index(7).day_of_week < 5).all()
 
 
@@ -1298,7 +1299,11 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
         assert read.freq == "MS" and len(read) == 72 and default_horizon(read.freq) == 12
         assert list(read.future_index(3).strftime("%Y-%m-%d")) == ["2024-01-01", "2024-02-01", "2024-03-01"]
         assert any(n.startswith("the dates are not the first or last days of their months (2018-01-15, 2018-02-15, "
-                                "...), one row per month: each row is read as its month") for n in read.notes)
+                                "...), one row per month: each row is read as its month and moved to its first day")
+                   for n in read.notes)
+        from ui.series_source import PROBLEM_WORDS   # the page marks it a problem (it had a green tick: a browser check)
+
+        assert any(word in n for n in read.notes if n.startswith("the dates are not") for word in PROBLEM_WORDS)
     quarters = pd.date_range("2018-01-01", periods=40, freq="QS-FEB") + pd.Timedelta(14, "D")
     read = read_series(frame.iloc[:40].assign(date=quarters.strftime("%Y-%m-%d")).to_csv(index=False).encode())
     assert read.freq == "QS-JAN" and read.frame.index[0] == pd.Timestamp("2018-01-01")

@@ -61,7 +61,9 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         grid = pd.date_range(idx[0], idx[-1], freq=offset)
     except (ValueError, OverflowError):
         grid = None
-    if grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
+    if grid is not None and idx.isin(grid).all() and len(grid) == len(idx):   # regular once stray rows are out
+        notes.append(f"frequency: {offset.freqstr} (regular).")
+    elif grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
         missing = len(grid) - len(idx)
         frame = frame.reindex(grid)
         frame.index.name = idx.name
@@ -97,7 +99,8 @@ def _as_periods(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd
         return None
     shown = ", ".join(stamp_said(t, idx) for t in idx[:2])
     notes.append(f"the dates are not the first or last days of their {word}s ({shown}, ...), one row per {word}: "
-                 f"each row is read as its {word}, dated on its first day, as the forecast's dates are.")
+                 f"each row is read as its {word} and moved to its first day, and the forecast's dates are its "
+                 f"{word}s' first days too.")
     snapped = frame.copy()
     snapped.index = pd.DatetimeIndex(periods.to_timestamp(), name=idx.name)
     return snapped
