@@ -59,6 +59,7 @@ def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CAP_TRAIN_SAMPLES", "100")
     proc = zoo_main("train", "--data", "mnist-sample", "--epochs", "1", "--runs-dir", str(tmp_path))
     assert proc.returncode == 2 and "at most 100 samples per run" in proc.stderr
+    assert "set the training samples (--limit-train) to 100 or fewer" in proc.stderr   # its flag, not its field
     monkeypatch.delenv("PLAYGROUND_CAP_TRAIN_SAMPLES")
     proc = zoo_main("search", "--n-trials", "50", "--runs-dir", str(tmp_path))
     assert proc.returncode == 2 and "at most 20 trials per search" in proc.stderr
@@ -66,6 +67,20 @@ def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path, monkeypatch):
     # Outside demo mode the CLI keeps its own defaults: the same epochs are fine.
     monkeypatch.delenv("PLAYGROUND_DEMO")
     assert zoo_main("train", "--epochs", "4", "--dry-run", "--runs-dir", str(tmp_path)).returncode == 0
+
+
+def test_demo_mode_set_in_the_secrets_file_holds_on_the_command_line_too(tmp_path):
+    """README: demo mode is on with PLAYGROUND_DEMO = true in .streamlit/secrets.toml, and the command line obeys the
+    caps in demo mode. Only the app read that file: with it alone, `train --epochs 31` trained (a docs check)."""
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text("PLAYGROUND_DEMO = true\nPLAYGROUND_CAP_EPOCHS = 3\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
+    proc = subprocess.run([sys.executable, "-m", "zoo", "train", "--epochs", "4", "--runs-dir", str(tmp_path / "r")],
+                          capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                          timeout=300)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1] == (
+        "error: this hosted demo trains at most 3 epochs per run, and these settings ask for 4; lower the epochs.")
+    assert not (tmp_path / "r").exists()
 
 
 def test_caps_hold_through_the_library_with_demo_mode_on(demo_on, runs_dir):
@@ -1404,3 +1419,23 @@ def test_a_dataset_that_cannot_be_downloaded_names_no_server_path_on_the_demo(de
     assert said.endswith("use mnist-sample.") and str(folder) not in said and "PLAYGROUND_DATA" not in said
     # why, not torchvision's first line alone ("(Error downloading train-images-idx3-ubyte.gz:);": a learner's check)
     assert "Error downloading train-images-idx3-ubyte.gz: <urlopen error" in said and ":)" not in said, said
+    from zoo.data.images import SYSTEM_COPIES
+
+    if SYSTEM_COPIES["FashionMNIST"].exists():
+        return   # Debian's copy is here: it is read, and nothing fails
+    monkeypatch.delenv("PLAYGROUND_DEMO")   # locally: the folder, and Debian's package README names (a docs check)
+    with pytest.raises(SpecError) as refused:
+        read_raw("fashion-mnist", folder)
+    assert "install Debian's dataset-fashion-mnist (read from /usr/share/datasets/fashion-mnist), or use " \
+           "mnist-sample." in str(refused.value), str(refused.value)
+
+
+def test_the_secrets_example_holds_every_cap_at_its_default():
+    """A docs check: .streamlit/secrets.toml.example lacked three of the caps README's table names, so a host that
+    copied it thought it set them all."""
+    import tomllib
+    from dataclasses import fields
+
+    example = tomllib.loads((ROOT / ".streamlit" / "secrets.toml.example").read_text())
+    caps = {f"PLAYGROUND_CAP_{f.name.upper()}": f.default for f in fields(demo.Caps)}
+    assert {k: v for k, v in example.items() if k.startswith("PLAYGROUND_CAP_")} == caps

@@ -263,3 +263,15 @@ def test_gradcam_cli_on_a_model_without_convolutions(tmp_path, capsys):
     assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency",
                  "--out", str(tmp_path / "t.png")]) == 2
     assert "no best.pt" in capsys.readouterr().err
+
+
+def test_gradcam_cli_on_a_series_run_names_no_label(tmp_path, capsys):
+    """A docs check: saliency of a series run's window printed "(label None, predicted None)": a window has none."""
+    spec = ExperimentSpec(task="series", model="linear", data="ETTh1", epochs=1, seed=0, device="cpu",
+                          limit_train=256, lookback=48, horizon=12)
+    run = run_experiment(spec, runs_dir=tmp_path / "runs")
+    capsys.readouterr()
+    assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency",
+                 "--out", str(tmp_path / "s.png")]) == 0
+    said = capsys.readouterr().out.strip().splitlines()[-1]
+    assert said.startswith("saliency of the whole forecast at layer (input) for test sample 0: ") and "None" not in said

@@ -26,14 +26,12 @@ SWEEP_EVERY_S = 600
 
 def apply_secrets() -> None:
     """PLAYGROUND_* settings from .streamlit/secrets.toml, where the environment does not set them
-    (a host that takes secrets, not environment variables)."""
+    (a host that takes secrets, not environment variables; zoo/demo.apply_secrets)."""
     try:
         items = dict(st.secrets)
     except Exception:   # no secrets file: nothing to apply
         return
-    for key, value in items.items():
-        if key.startswith("PLAYGROUND_") and not isinstance(value, dict):
-            os.environ.setdefault(key, str(value).lower() if isinstance(value, bool) else str(value))
+    demo.apply_secrets(items)
 
 
 def job_manager() -> JobManager:

@@ -26,6 +26,30 @@ from zoo.registry import SpecError
 TRUE = ("1", "true", "yes", "on")
 
 
+def apply_secrets(items: dict) -> None:
+    """PLAYGROUND_* settings from a secrets file (.streamlit/secrets.toml: a host that takes secrets, not environment
+    variables), where the environment does not set them. The app passes Streamlit's secrets (ui/state.py); the
+    command line, the same files read here (`secrets_in_files`)."""
+    for key, value in items.items():
+        if key.startswith("PLAYGROUND_") and not isinstance(value, dict):
+            os.environ.setdefault(key, str(value).lower() if isinstance(value, bool) else str(value))
+
+
+def secrets_in_files(folder: Path | None = None) -> dict:
+    """The secrets Streamlit would read from its default files: ~/.streamlit/secrets.toml, then the one in the
+    folder it runs in (which wins). A host that set PLAYGROUND_DEMO there had the app capped and the command line on
+    the same machine not (a docs check)."""
+    import tomllib
+
+    items = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", (folder or Path.cwd()) / ".streamlit" / "secrets.toml"):
+        try:
+            items.update(tomllib.loads(path.read_text()))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue   # none there, or not readable: the app's Streamlit says so where it reads it
+    return items
+
+
 def demo_mode() -> bool:
     return os.environ.get("PLAYGROUND_DEMO", "").strip().lower() in TRUE
 

@@ -30,6 +30,9 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from zoo import demo
+
+    demo.apply_secrets(demo.secrets_in_files())   # the app's secrets file holds here too (demo mode, its caps)
     top = Parser(prog="python -m zoo", description="The PyTorch playground, headless.")
     top.add_argument("command", choices=list(COMMANDS), help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
     args = None
@@ -93,7 +96,13 @@ def as_flags(message: str, argv: list[str]) -> str:
     flag = f"--{named[1].replace('_', '-')}" if named else None
     if flag and any(a == flag or a.startswith(flag + "=") for a in argv):
         return f"{flag} {named[2]} {named[3]}"
-    return message
+    # A setting named in brackets beside its words, as the demo's caps name one to change ("set the training samples
+    # (limit_train) to 100 or fewer"): the command line's flag for it (a docs check)
+    from zoo.spec import settings
+
+    flags = {h.name for h in settings()}
+    return re.sub(r"\(([a-z][a-z0-9_]*)\)", lambda m: f"(--{m[1].replace('_', '-')})" if m[1] in flags else m[0],
+                  message)
 
 
 def _json_default(value):

@@ -63,6 +63,7 @@ def run(args) -> dict:
     }
     if not args.json:
         what = f"class {summary['target_name'] or result.target}" if result.target is not None else "the whole forecast"
-        print(f"{result.method} of {what} at layer {result.layer or '(input)'} for test sample {result.index} "
-              f"(label {result.label}, predicted {result.predicted}): {out}")
+        labels = f" (label {result.label}, predicted {result.predicted})" if result.label is not None else ""
+        print(f"{result.method} of {what} at layer {result.layer or '(input)'} for test sample {result.index}"
+              f"{labels}: {out}")   # a series' window has no label (it said "label None, predicted None")
     return summary

@@ -26,6 +26,7 @@ BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 # Debian's package dataset-fashion-mnist installs the official files here.
 SYSTEM_COPIES = {"FashionMNIST": Path("/usr/share/datasets/fashion-mnist")}
+SYSTEM_PACKAGES = {"FashionMNIST": "dataset-fashion-mnist"}   # said where a download fails (README says it)
 
 DIGITS = [str(i) for i in range(10)]
 FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -130,7 +131,9 @@ def read_raw(name: str, data_dir=None) -> "tuple[torch.Tensor, torch.Tensor, tor
             raise SpecError(
                 f"{name} is not in {dataset.raw_folder(data_dir)} and could not be downloaded ({reason}); "
                 f"put the four IDX files ({', '.join(IDX_FILES)}, gzipped or not) there, set --data-dir or "
-                f"PLAYGROUND_DATA to a folder that has them, or use mnist-sample."
+                f"PLAYGROUND_DATA to a folder that has them, "
+                + (f"install Debian's {SYSTEM_PACKAGES[dataset.folder]} (read from {SYSTEM_COPIES[dataset.folder]}), "
+                   if dataset.folder in SYSTEM_PACKAGES else "") + "or use mnist-sample."
             ) from None
         _cache[key] = (train.data, train.targets, test.data, test.targets)
         return _cache[key]
