@@ -1031,9 +1031,13 @@ def test_a_lookback_that_follows_the_series_follows_a_typed_horizon(runs_dir):
     assert_clean(at)
     expected = suggest_windows(sf, "0.7,0.1,0.2", horizon=3)["lookback"]
     assert expected != 36 and at.number_input(key="forecast-lookback").value == expected
+    # and says so: it had moved without a word beside "lookback 36 and horizon 9 are suggested" (a browser check)
+    follows = f":material/info: Lookback {expected} follows the horizon you set (3)"
+    assert any(c.value.startswith(follows) for c in at.caption), [c.value for c in at.caption]
     at.number_input(key="forecast-lookback").set_value(30).run()
     at.number_input(key="forecast-horizon").set_value(6).run()
     assert at.number_input(key="forecast-lookback").value == 30 and at.number_input(key="forecast-horizon").value == 6
+    assert not any(c.value.startswith(":material/info: Lookback") for c in at.caption)   # the person's own
 
 
 def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_alone(runs_dir):

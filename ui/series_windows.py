@@ -260,6 +260,13 @@ def window_suggestion(sf, windows: dict) -> None:
     if suggested is None:
         return
     lookback, horizon = suggested["lookback"], suggested["horizon"]
+    state = st.session_state
+    if state.get(SET_BY_PERSON["horizon"]) and not state.get(SET_BY_PERSON["lookback"]) and not state.get(PREFILLED) \
+            and windows["lookback"] != lookback:
+        # The lookback follows a horizon the person set (fit_to_series), and moved with it: said (36 became 48 for a
+        # typed horizon of 12 beside "lookback 36 and horizon 9 are suggested", not a word of why: a browser check)
+        st.caption(f":material/info: Lookback {windows['lookback']} follows the horizon you set ({windows['horizon']}): "
+                   "what this series suggests for it. Set the lookback to keep one of your own.")
     with st.container(key="forecast-suggestion"):
         if (lookback, horizon) == (windows["lookback"], windows["horizon"]):
             how = "were set from this series (what you change stays, for series of the same step)" if not any(
