@@ -1257,6 +1257,13 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
                             "rest are read as business days") for n in read.notes), read.notes
     assert "frequency: B (regular)." in read.notes   # not "0 missing timestamp(s) (gaps) were added" (a browser check)
     assert (read.future_index(7).day_of_week < 5).all()
+    # Weekday events that are no business days' grid either (165 of 300 weekdays) keep their Saturday (a review: it
+    # was dropped, and the rest still read as irregular)
+    rng = np.random.default_rng(0)
+    events = days[np.sort(rng.choice(300, 165, replace=False))].append(pd.DatetimeIndex(["2021-03-06"]))
+    read = read_series(pd.DataFrame({"Date": events.strftime("%Y-%m-%d"), "Close": np.arange(166.0)})
+                       .to_csv(index=False).encode())
+    assert len(read) >= 166 and not any("weekend" in n for n in read.notes) and read.freq != "B"
 
 
 @pytest.mark.parametrize("freq, start", [("QE-DEC", "2000-03-31"), ("QS-FEB", "2000-02-01"), ("QS-JAN", "2000-01-01"),
@@ -1304,6 +1311,13 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
         from ui.series_source import PROBLEM_WORDS   # the page marks it a problem (it had a green tick: a browser check)
 
         assert any(word in n for n in read.notes if n.startswith("the dates are not") for word in PROBLEM_WORDS)
+    blank = frame.assign(sales=frame["sales"].where(np.arange(72) != 10))   # a blank cell is no row added for a gap
+    said = " ".join(read_series(blank.to_csv(index=False).encode()).notes)
+    assert "1 empty or unreadable cell" in said and "added for gaps" not in said, said
+    rng = np.random.default_rng(0)   # events on any day of their month are not monthly readings (a review)
+    anyday = pd.date_range("2018-01-01", periods=36, freq="MS") + pd.to_timedelta(rng.integers(0, 27, 36), "D")
+    read = read_series(frame.iloc[:36].assign(date=anyday.strftime("%Y-%m-%d")).to_csv(index=False).encode())
+    assert read.freq != "MS" and not any(n.startswith("the dates are not") for n in read.notes)
     quarters = pd.date_range("2018-01-01", periods=40, freq="QS-FEB") + pd.Timedelta(14, "D")
     read = read_series(frame.iloc[:40].assign(date=quarters.strftime("%Y-%m-%d")).to_csv(index=False).encode())
     assert read.freq == "QS-JAN" and read.frame.index[0] == pd.Timestamp("2018-01-01")
@@ -1314,14 +1328,16 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
     ends = pd.date_range("2018-01-01", periods=72, freq="BME")
     read = read_series(frame.assign(date=ends.strftime("%Y-%m-%d")).to_csv(index=False).encode())
     assert read.freq == "BME" and default_horizon(read.freq) == 12 and _candidates_for(read.freq) == (12,)
+    gaps = read_series(frame.assign(date=ends.strftime("%Y-%m-%d")).drop(index=[7, 30]).to_csv(index=False).encode())
+    assert gaps.freq == "BME" and len(gaps) == 72   # two months missing: filled on its grid
     assert describe_freq(read.freq) == "monthly (last business day) (BME)"
 
 
 def test_dates_written_as_one_number_are_dates_chosen_or_found():
     """A forecast user's check: a column of 201901, 201902, ... (an SQL export's year and month) chosen as the dates
-    said "does not hold dates"; not chosen, it was a feature of the model and the rows plain steps. Now a first
-    column, or one named as dates, of such numbers is the dates (20190115 too); a measurement named otherwise, or
-    a number that is not a month, stays a number."""
+    said "does not hold dates"; not chosen, it was a feature of the model and the rows plain steps. Now a column
+    named as dates of such numbers is the dates (20190115 too), and one chosen; a measurement named otherwise, a
+    number that is not a month, or ids, stay numbers."""
     months = pd.date_range("2019-01-01", periods=60, freq="MS")
     frame = pd.DataFrame({"yyyymm": months.strftime("%Y%m").astype(int), "sales": 100 + np.arange(60.0) % 12})
     for chosen in (None, "yyyymm"):
@@ -1336,6 +1352,12 @@ def test_dates_written_as_one_number_are_dates_chosen_or_found():
     assert read_series(counts.to_csv(index=False).encode(), target="sales").date_col is None
     not_months = frame.assign(yyyymm=np.arange(201890, 201950))   # 201913 is no month
     assert read_series(not_months.to_csv(index=False).encode()).date_col is None
+    # A first column of ids is not months, and 190101, 190201, ... (two-digit years' first days) are not years of
+    # Januaries (a review: read as 1901-01 ... 2106-01, yearly, 85% missing)
+    ids = frame.iloc[:10].rename(columns={"yyyymm": "id"}).assign(id=np.arange(200101, 200111))
+    assert read_series(ids.to_csv(index=False).encode(), target="sales").date_col is None
+    yymmdd = frame.assign(yyyymm=pd.date_range("2019-01-01", periods=60, freq="MS").strftime("%y%m%d").astype(int))
+    assert read_series(yymmdd.to_csv(index=False).encode()).freq != "YS-JAN"
 
 
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():

@@ -245,6 +245,10 @@ def compact_dates(values: pd.Series):
     parsed = _to_datetime(vals, {"format": fmt})
     if parsed is None or parsed.isna().any():
         return None
+    if fmt == "%Y%m":   # 190101, 190201, ... are also two-digit years' days (%y%m%d): the steadier reading, or none
+        days = _to_datetime(vals, {"format": "%y%m%d"})
+        if days is not None and days.notna().all() and _regularity(days) >= _regularity(parsed):
+            return None
     full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
     full[present] = parsed.to_numpy()
     return full, how

@@ -34,11 +34,13 @@ def frequency_code(freq: str | None) -> tuple[str, int] | None:
     return name, max(int(getattr(offset, "n", 1) or 1), 1)
 
 
-def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
-    """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows."""
+def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str | None, pd.DatetimeIndex]:
+    """Infer the frequency; fill a few missing timestamps of a regular grid with missing rows. Returns the frame,
+    its frequency and the timestamps added for gaps (those rows' values were not in the file)."""
     idx = frame.index
+    none_added = pd.DatetimeIndex([], name=idx.name)
     if len(idx) < 3:
-        return frame, None
+        return frame, None, none_added
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -48,7 +50,7 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
     if inferred is not None:
         offset = pd.tseries.frequencies.to_offset(inferred)
         notes.append(f"frequency: {offset.freqstr} (regular).")
-        return frame, offset.freqstr
+        return frame, offset.freqstr, none_added
     diffs = pd.Series(idx).diff().dropna()
     step = diffs.mode().iloc[0]
     frame = _without_stray_weekend_rows(frame, step, notes)
@@ -56,20 +58,18 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
     offset = offset_for(step, idx)
     if offset is None:
         notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
-        return frame, None
-    try:
-        grid = pd.date_range(idx[0], idx[-1], freq=offset)
-    except (ValueError, OverflowError):
-        grid = None
-    if grid is not None and idx.isin(grid).all() and len(grid) == len(idx):   # regular once stray rows are out
+        return frame, None, none_added
+    grid = _grid(idx, offset)
+    if grid is not None and len(grid) == len(idx):   # regular once stray rows are out
         notes.append(f"frequency: {offset.freqstr} (regular).")
-    elif grid is not None and idx.isin(grid).all() and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid):
+    elif _fillable(idx, grid):
         missing = len(grid) - len(idx)
         frame = frame.reindex(grid)
         frame.index.name = idx.name
         notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
                      f"filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
-    elif grid is not None and idx.isin(grid).all():
+        return frame, offset.freqstr, grid.difference(idx)
+    elif grid is not None:
         missing = len(grid) - len(idx)
         notes.append(f"frequency: {offset.freqstr} (most common step), but {missing} of its {len(grid)} timestamps "
                      f"are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} filled in), so rows are "
@@ -81,7 +81,21 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
             return regularise(snapped, notes)
         notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
                      "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
-    return frame, offset.freqstr
+    return frame, offset.freqstr, none_added
+
+
+def _grid(idx: pd.DatetimeIndex, offset) -> pd.DatetimeIndex | None:
+    """The grid of `offset` from the first timestamp to the last, where every timestamp is on it; else None."""
+    try:
+        grid = pd.date_range(idx[0], idx[-1], freq=offset)
+    except (ValueError, OverflowError):
+        return None
+    return grid if idx.isin(grid).all() else None
+
+
+def _fillable(idx: pd.DatetimeIndex, grid: pd.DatetimeIndex | None) -> bool:
+    """Whether `grid` holds `idx` with at most MAX_GAP_FILL of its timestamps missing (they are filled in)."""
+    return grid is not None and len(grid) - len(idx) <= MAX_GAP_FILL * len(grid)
 
 
 def _as_periods(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd.DataFrame | None:
@@ -95,7 +109,11 @@ def _as_periods(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd
     if period is None or (idx != idx.normalize()).any():
         return None
     periods = idx.to_period(period)
-    if periods.has_duplicates:
+    ends = idx.is_month_end.mean() if period == "M" else idx.is_quarter_end.mean()
+    # One row per period on about one day of it (the 15th; the last trading day, the 26th to the 31st): events on
+    # any day of their month are not monthly readings (a review), and a month-end file with one odd date is not
+    # "off the first and last days".
+    if periods.has_duplicates or idx.day.max() - idx.day.min() > 7 or ends >= 0.5 or (idx.day == 1).mean() >= 0.5:
         return None
     shown = ", ".join(stamp_said(t, idx) for t in idx[:2])
     notes.append(f"the dates are not the first or last days of their {word}s ({shown}, ...), one row per {word}: "
@@ -117,11 +135,14 @@ def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: 
     weekend = np.asarray(idx.day_of_week >= 5)
     if not weekend.any() or weekend.sum() > MAX_STRAY_WEEKEND * len(idx):
         return frame
+    kept = frame[~weekend]
+    if not _fillable(kept.index, _grid(kept.index, pd.tseries.frequencies.to_offset("B"))):
+        return frame   # the weekdays are no business days' grid either (irregular events): every row is kept
     stray = idx[weekend]
     named = ", ".join(f"{stamp_said(t, idx)} (a {t:%A})" for t in stray[:3]) + (" ..." if len(stray) > 3 else "")
     notes.append(f"{len(stray)} row(s) on a weekend among {len(idx) - len(stray):,} weekdays were dropped ({named}): "
                  "the rest are read as business days; if the weekends belong to the series, give every day of them.")
-    return frame[~weekend]
+    return kept
 
 
 def _longest_gap(grid: pd.DatetimeIndex, added) -> str:
@@ -150,6 +171,9 @@ def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
             return to_offset("MS")
         if idx.is_month_end.all():
             return to_offset("ME")
+        for rule, business in (("BME", pd.offsets.BMonthEnd(0)), ("BMS", pd.offsets.BMonthBegin(0))):
+            if (idx + business == idx).all():   # a month's last (first) trading day, as pd.infer_freq names it
+                return to_offset(rule)
     # Quarters and years by their anchor month, as pd.infer_freq names a full grid (QE-DEC, QS-FEB, YE-DEC,
     # YS-JUL): with one quarter missing, quarter-end dates had been "92D" and years "365D", off their own grid,
     # so every row was an equal step of an unknown frequency (no season, a daily horizon).

@@ -313,14 +313,17 @@ DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|(?:^|_)ym(?:$|_)", re.I
 
 
 def _compact_date_column(table: _Table):
-    """(name, dates, how) of a numeric column of dates written as one number (201901: columns.compact_dates), the
-    first column or one named as dates, each date once; else (None, None, ""). Read as a number it had been a
-    feature of the model, and the rows plain steps (a forecast user's check)."""
+    """(name, dates, how) of a numeric column named as dates whose values are dates written as one number (201901:
+    columns.compact_dates), each date once and most steps alike; else (None, None, ""). Read as a number it had been
+    a feature of the model, and the rows plain steps (a forecast user's check); a first column of ids (200101,
+    200102, ...) is not taken for months, nor numbers at uneven steps for dates (a review)."""
+    from zoo.data.series.columns import _regularity
+
     for col in list(table.numeric):
-        if col != table.names[0] and not DATE_NAME.search(str(col)):
+        if not DATE_NAME.search(str(col)):
             continue
         found = compact_dates(table.frame[col])
-        if found is not None and found[0].dropna().is_unique:
+        if found is not None and found[0].dropna().is_unique and _regularity(found[0]) >= 0.5:
             table.numeric.pop(col)
             table.bad.pop(col, None)
             return col, found[0], found[1]
@@ -484,8 +487,8 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         notes.append(f"{n_stamps:,} timestamp{'s are' if n_stamps != 1 else ' is'} duplicated (on {int(dup.sum()):,} "
                      f"rows; the first: {stamp_said(first_dup, frame.index)}), and each one's rows were averaged into "
                      "one; if they are parts of a total (a sale per row), sum them per timestamp in the file instead.")
-    regular, freq = regularise(frame, notes)
-    return regular, freq, utc_offset, regular.index.difference(frame.index)
+    regular, freq, added = regularise(frame, notes)
+    return regular, freq, utc_offset, added
 
 
 def _match_column(wanted: str, names: list[str], what: str, name: str) -> str:
