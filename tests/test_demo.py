@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -240,28 +241,47 @@ def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypa
 def test_a_run_whose_checkpoint_would_take_a_visitor_past_the_disk_cap_is_refused(demo_on, runs_dir, monkeypatch):
     """check_room asked only whether a visitor was past the disk cap already, so one just under it could start a
     run whose checkpoint kept up to MODEL_MB more (a demo visitors' check). The checkpoint's size is counted at the
-    run's start, before its run directory; a smaller model still fits, and another visitor is not counted."""
+    run's start, before its run directory, and beside the Train page's Start (a refused run had started a job that
+    failed saying so); a smaller model still fits, and another visitor is not counted."""
     from zoo.engine import run_experiment
     from zoo.registry import DataShape
 
     monkeypatch.setenv("PLAYGROUND_CAP_DISK_MB_PER_VISITOR", "1")
+    mine = demo.owner_of("a" * 32)
     image = DataShape(task="image", channels=1, height=28, width=28, num_classes=10)
     big = ExperimentSpec(model="mlp", model_params={"depth": 1, "width": 256}, epochs=1, limit_train=64)
     small = ExperimentSpec(model="mlp", model_params={"depth": 1, "width": 16}, epochs=1, limit_train=64)
     weights = demo.parameter_count("mlp", image, big.model_params) * 4
     assert 400_000 < weights < 1_000_000   # fits the cap alone
-    run_experiment(small, runs_dir=runs_dir, owner="visitor-a")   # the visitor's one small run
+    run_experiment(small, runs_dir=runs_dir, owner=mine)   # the visitor's one small run
     folder = next(r for r in runs_dir.iterdir() if (r / "spec.json").exists())
-    (folder / "padding.bin").write_bytes(b"x" * (1_000_000 - weights // 2 - demo.usage("visitor-a", runs_dir)["bytes"]))
-    demo.check_room("visitor-a", runs_dir)   # not past the cap yet: check_room lets it start
+    (folder / "padding.bin").write_bytes(b"x" * (1_000_000 - weights // 2 - demo.usage(mine, runs_dir)["bytes"]))
+    demo.check_room(mine, runs_dir)   # not past the cap yet: check_room lets it start
     before = sorted(p.name for p in runs_dir.iterdir())
-    with pytest.raises(SpecError, match=r"this run's checkpoint would keep about 0\.\d MB of mlp's weights, and your "
-                                        r"runs and uploads take 0\.\d MB of the 1 MB this hosted demo keeps per "
-                                        r"visitor; delete some runs on the Runs page, or lower the model's size\."):
-        run_experiment(big, runs_dir=runs_dir, owner="visitor-a")
+    said = (r"this run's checkpoint would keep about 0\.\d MB of mlp's weights, and your runs and uploads take 0\.\d MB "
+            r"of the 1 MB this hosted demo keeps per visitor; delete some runs on the Runs page or lower the model's "
+            r"size\.")
+    with pytest.raises(SpecError, match=said):
+        run_experiment(big, runs_dir=runs_dir, owner=mine)
     assert sorted(p.name for p in runs_dir.iterdir()) == before   # refused before its run directory
-    run_experiment(small, runs_dir=runs_dir, owner="visitor-a")   # a small one still fits
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
+    at.session_state["visitor"] = "a" * 32
+    at.session_state["train-model"] = "mlp"
+    at.run()
+    for name, value in big.model_params.items():
+        key = f"train-model-mlp-{name}"
+        next(w for kind in (at.slider, at.select_slider, at.number_input) for w in kind if w.key == key) \
+            .set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="train-start").disabled
+    assert any(re.search(said, e.value, re.IGNORECASE) for e in at.error), [e.value for e in at.error]
+    run_experiment(small, runs_dir=runs_dir, owner=mine)   # a small one still fits
     run_experiment(big, runs_dir=runs_dir, owner="visitor-b")   # another visitor's room is their own
+    two_layers = big.replace(model_params={"depth": 2, "width": 256})   # 1.08 MB: past the cap alone
+    with pytest.raises(SpecError, match=r"this run's checkpoint alone would keep about 1\.1 MB of mlp's weights, "
+                                        r"more than the 1 MB this hosted demo keeps per visitor; lower the model's "
+                                        r"size\.$"):
+        run_experiment(two_layers, runs_dir=runs_dir, owner="visitor-c")
 
 
 def test_a_visitors_studies_are_in_a_journal_of_their_own_counted_and_swept(demo_on, runs_dir, monkeypatch):

@@ -124,6 +124,7 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     pressed."""
     from zoo.devices import check_device_settings, resolve_device
     from zoo.registry import SpecError
+    from zoo.runs import runs_root
 
     from zoo import demo
 
@@ -136,6 +137,8 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
             demo.check_spec(spec, n_train=demo.known_train_samples(spec) if train_samples is None else train_samples)
             if "memory" in preview:   # what zoo refuses when the run starts, said beside Start (zoo/demo.py)
                 demo.check_memory(spec, memory=preview["memory"], params=preview.get("params"))
+                if preview.get("params") is not None:   # (a refused run had read as a failed one: a demo check)
+                    demo.check_checkpoint_room(session_owner(), runs_root(runs_dir()), spec, params=preview["params"])
         except SpecError as exc:
             problem = str(exc)
             st.error(form.sentence(problem), icon=":material/error:")   # begun with a capital (a demo check)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from zoo.registry import SpecError
+from zoo.registry import SpecError, join_or
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -45,7 +45,7 @@ def secrets_in_files(folder: Path | None = None) -> dict:
     for path in (Path.home() / ".streamlit" / "secrets.toml", (folder or Path.cwd()) / ".streamlit" / "secrets.toml"):
         try:
             items.update(tomllib.loads(path.read_text()))
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue   # none there, or not readable: the app's Streamlit says so where it reads it
     return items
 
@@ -418,12 +418,12 @@ def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
     else:
         text = (f"your runs and uploads take {used['bytes'] / 1e6:.0f} MB, the most this hosted demo keeps per "
                 f"visitor ({c.disk_mb_per_visitor} MB)")
+    smaller = ["lower the model's size"] if room else []
     if used["uploads"] * 2 >= used["bytes"]:
         return (f"{text}, {used['uploads'] / 1e6:.0f} MB of it your uploads; uploads are deleted "
-                f"{c.max_age_hours:g} hours after they were sent: use one you sent before, or delete runs on the "
-                "Runs page.")
-    smaller = ", or lower the model's size" if room else ""
-    return f"{text}; delete some runs on the Runs page{smaller}."
+                f"{c.max_age_hours:g} hours after they were sent: "
+                + join_or(["use one you sent before", "delete runs on the Runs page", *smaller]) + ".")
+    return f"{text}; " + join_or(["delete some runs on the Runs page", *smaller]) + "."
 
 
 def check_upload_room(owner: str, root, n_bytes: int) -> None:
@@ -457,17 +457,22 @@ def check_room(owner: str, root, trials: int = 1) -> None:
                         "some runs on the Runs page.")
 
 
-def check_checkpoint_room(owner: str | None, root, spec, shape) -> None:
+def check_checkpoint_room(owner: str | None, root, spec, shape=None, params: int | None = None) -> None:
     """Refuse a visitor's run whose checkpoint (best.pt: its weights at float32) would take their runs and uploads
     past the disk cap. check_room only asks whether they are past it already, so a visitor at 199 MB of 200 could
-    start a run that kept 40 MB more (a demo visitors' check). Called where the data's shape is known (the engine),
-    so the count is the model's own, counted without building it (parameter_count)."""
+    start a run that kept 40 MB more (a demo visitors' check). The engine counts the model's own parameters for the
+    data's `shape`, without building it (parameter_count); a page beside Start, its preview's count (`params`)."""
     c = caps()
     if c is None or owner is None:
         return
-    needed = parameter_count(spec.model, shape, spec.model_params) * 4
+    needed = (parameter_count(spec.model, shape, spec.model_params) if params is None else params) * 4
+    cap = c.disk_mb_per_visitor * 1_000_000
+    if needed > cap:   # no deleting makes room for it
+        raise SpecError(f"this run's checkpoint alone would keep about {_megabytes(needed)} of {spec.model}'s "
+                        f"weights, more than the {c.disk_mb_per_visitor} MB this hosted demo keeps per visitor; "
+                        "lower the model's size.")
     used = usage(owner, root)
-    if used["bytes"] + needed > c.disk_mb_per_visitor * 1_000_000:
+    if used["bytes"] + needed > cap:
         raise SpecError(f"this run's checkpoint would keep about {_megabytes(needed)} of {spec.model}'s weights, and "
                         + _over_disk(used, c, room=needed))
 

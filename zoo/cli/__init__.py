@@ -30,9 +30,6 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from zoo import demo
-
-    demo.apply_secrets(demo.secrets_in_files())   # the app's secrets file holds here too (demo mode, its caps)
     top = Parser(prog="python -m zoo", description="The PyTorch playground, headless.")
     top.add_argument("command", choices=list(COMMANDS), help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
     args = None
