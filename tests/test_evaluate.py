@@ -74,12 +74,21 @@ def test_ranking_puts_mistakes_first_most_confidently_wrong_first(evaluation):
     shown = evaluation.confidence[order]
     assert (shown[:n_wrong][:-1] >= shown[:n_wrong][1:]).all()
     assert (shown[n_wrong:][:-1] <= shown[n_wrong:][1:]).all()   # then the least sure correct answers
-    assert not (evaluation.losses[order][:n_wrong][:-1] >= evaluation.losses[order][:n_wrong][1:]).all()
     mistakes = evaluation.ranking(mistakes_only=True)
     assert mistakes.tolist() == order[:n_wrong].tolist()
     sevens = evaluation.ranking(true_class=7)
     assert (evaluation.targets[sevens] == 7).all()
     assert len(sevens) == int((evaluation.targets == 7).sum())
+
+
+def test_the_most_confidently_wrong_lead_where_the_loss_would_order_them_otherwise():
+    """Two mistakes whose orders differ: the first at 0.6 for a wrong class with 0.05 left for the true one, the
+    second at 0.9 with 0.08 for the true one. By the loss the first leads (it gives the true class less); by what
+    the grid shows under each image, the confidence, the second (a numbers check)."""
+    probs = torch.tensor([[0.6, 0.05, 0.35], [0.9, 0.08, 0.02], [0.1, 0.8, 0.1], [0.2, 0.45, 0.35]])
+    result = Evaluation(logits=probs.log(), targets=torch.tensor([1, 1, 1, 1]), class_names=["a", "b", "c"])
+    assert result.losses[0] > result.losses[1] and result.confidence[1] > result.confidence[0]
+    assert result.ranking().tolist() == [1, 0, 3, 2]   # then the correct answers, the least sure first
 
 
 def test_evaluate_on_a_hand_made_model():

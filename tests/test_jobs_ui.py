@@ -277,7 +277,7 @@ def test_a_stop_that_ends_a_starting_worker_is_a_stop_even_when_its_start_is_rea
     manager.stop(job.id)
     stopped.set()
     manager.wait(job.id, timeout=10)
-    assert job.status == "stopped" and job.reason == "stopped before training started", (job.status, job.reason)
+    assert job.status == "stopped" and job.reason == "stopped while its worker was starting", (job.status, job.reason)
 
 
 def test_stop_while_starting_ends_the_worker_at_once(manager, tmp_path):
@@ -291,7 +291,7 @@ def test_stop_while_starting_ends_the_worker_at_once(manager, tmp_path):
     start = time.perf_counter()
     manager.stop(job.id)
     manager.wait(job.id, timeout=10)
-    assert job.status == "stopped" and job.reason == "stopped before training started"
+    assert job.status == "stopped" and job.reason == "stopped while its worker was starting"
     assert time.perf_counter() - start < 5  # not after the 60 s "import"
     assert json.loads((run_dir / "result.json").read_text())["status"] == "stopped"
 

@@ -342,10 +342,10 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     (job,) = search.submit_search(manager, config)
     try:
         manager.wait(job.id, timeout=0)
-        for _ in range(1200):
-            if job.snapshot()["state"].get("epoch", 0) >= 2:   # in its second epoch: the first's value reported
-                break
-            manager.wait(job.id, timeout=0.1)
+        from tests.conftest import wait_for
+
+        wait_for(lambda: manager.wait(job.id, timeout=0.1).snapshot()["state"].get("epoch", 0) >= 2, 300,
+                 "the trial's second epoch (its first's value reported)")
         manager.stop(job.id)
         manager.wait(job.id, timeout=60)
     finally:
@@ -362,9 +362,11 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     # Its value is its last epoch's, as its run's (it read None beside a run the Runs page scored: a learner's check)
     import pandas as pd
 
-    last = pd.read_csv(Path(trials[0].user_attrs["run_dir"]) / "metrics.csv")["val_loss"].iloc[-1]
+    epochs = pd.read_csv(Path(trials[0].user_attrs["run_dir"]) / "metrics.csv").set_index("epoch")
+    best = epochs.loc[result["best_epoch"], "val_loss"]
+    assert best == epochs["val_loss"].min()   # the epoch its checkpoint keeps
     row = search.trials_frame(trials).iloc[0]
-    assert row["value"] == pytest.approx(last) and row["note"].endswith("a trial stopped before its end is not ranked")
+    assert row["value"] == pytest.approx(best) and row["note"].endswith("a trial stopped before its end is not ranked")
     assert search.study_summary(study)["best_trial"] is None   # not ranked
 
 

@@ -141,8 +141,9 @@ def live_view(manager, target: dict, active: bool) -> None:
         if ended:
             st.caption(f"{', '.join(ended)}: each trial's note says why.")
         hide = st.toggle("Hide pruned and diverged trials", key="search_hide_pruned",
-                         help="Trials that ended before their last epoch, from the table and the figures (a diverged "
-                              "trial is pruned with the worst value, so that the sampler avoids its settings)")
+                         help="From the table and the figures: trials the pruner stopped, and those that diverged "
+                              "(Optuna prunes both; a diverged trial with the worst value, so that the sampler "
+                              "avoids its settings). Stopped and failed trials stay.")
         frame = trials_frame(trials, hide_pruned=hide)
         if percent:   # in points, as the Runs table writes an accuracy (ui/compare.ACCURACY_FORMAT)
             frame["value"] = frame["value"] * 100

@@ -311,7 +311,7 @@ class JobManager:
                         if ended_by_cap:
                             status, reason = "stopped", demo.ended_at_hard_deadline(caps.wall_seconds)
                         elif job.ended_by_stop:
-                            status, reason = "stopped", "stopped before training started"
+                            status, reason = "stopped", "stopped while its worker was starting"
                         else:
                             status = "failed"
                             # any job's (a run keeps its best checkpoint, a leaderboard its finished rows)

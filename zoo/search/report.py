@@ -84,11 +84,13 @@ def trials_frame(trials, *, hide_pruned: bool = False):
         steps = sorted(t.intermediate_values)
         value = t.value if t.value is None or math.isfinite(t.value) else None   # diverged: its state says so
         state, note = trial_state(t), trial_reason(t)
-        if state == "stopped" and value is None and steps and math.isfinite(t.intermediate_values[steps[-1]]):
-            # As a pruned trial's (Optuna's value of it): its last epoch's, so a Stop's trial keeps the score its run
-            # has on the Runs page (it read None beside a run at 64%: a learner's check), and is not ranked.
-            value = t.intermediate_values[steps[-1]]
-            note += "; its value is its last epoch's: a trial stopped before its end is not ranked"
+        best_epoch = (t.user_attrs.get("result") or {}).get("best_epoch")
+        if state == "stopped" and value is None and best_epoch in t.intermediate_values \
+                and math.isfinite(t.intermediate_values[best_epoch]):
+            # Its best epoch's, the one its run's checkpoint keeps and the Runs page scores (it read None beside a
+            # run at 64%: a learner's check); not ranked, as it did not end.
+            value = t.intermediate_values[best_epoch]
+            note += f"; its value is its best epoch's ({best_epoch}): a trial stopped before its end is not ranked"
         rows.append({"trial": t.number, "state": state, "value": value, "note": note,
                      "epochs": steps[-1] if steps else 0, "duration_s": None if duration is None else round(duration, 1),
                      **{f"{k}": v for k, v in t.params.items()}, "run_id": t.user_attrs.get("run_id", "")})
