@@ -34,6 +34,12 @@ def trained(tmp_path_factory):
     return result
 
 
+def stretched(low: np.ndarray) -> np.ndarray:
+    """Low-resolution maps stretched over a 28 x 28 image, as pytorch-grad-cam (and this project before) did."""
+    return torch.nn.functional.interpolate(torch.from_numpy(low)[:, None], size=(28, 28), mode="bilinear",
+                                           align_corners=False)[:, 0].numpy()
+
+
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
@@ -63,7 +69,9 @@ def test_grad_cam_agrees_with_pytorch_grad_cam(trained, method):
     cls = GradCAM if method == "gradcam" else GradCAMPlusPlus
     for result, layer_name in ((ours, "features.3"), (first_layer, "features.0")):
         ref = reference_cam(cls, model, model.get_submodule(layer_name), x, result.target)
-        r = [pearson(a, b) for a, b in zip(result.cam, ref) if b.max() > 0]
+        # pytorch-grad-cam stretches the map over the image; ours is placed by its cells' receptive fields
+        # (test_grad_cam_places_each_cell_at_its_receptive_field): the maps themselves, stretched alike, agree
+        r = [pearson(a, b) for a, b in zip(stretched(result.low_res), ref) if b.max() > 0]
         assert len(r) >= 20
         assert min(r) >= 0.99, (layer_name, min(r))
         assert result.cam.shape == (N_IMAGES, 28, 28)
@@ -89,11 +97,39 @@ def test_grad_cam_uses_the_logit_not_the_softmax(trained):
         low = torch.relu((g.mean((2, 3))[:, :, None, None] * maps["a"]).sum(1))
         return torch.nn.functional.interpolate(low[:, None], size=(28, 28), mode="bilinear")[:, 0].detach().numpy()
 
-    ours = explain.grad_cam(model, x).cam
+    ours = stretched(explain.grad_cam(model, x).low_res)
     want, other = cam(g_logit), cam(g_prob)
     for i in range(4):
         assert pearson(ours[i], want[i]) > 0.9999
     assert any(pearson(ours[i], other[i]) < 0.9999 for i in range(4))
+
+
+def test_grad_cam_places_each_cell_at_its_receptive_field():
+    """A learner's check: the CNN's Grad-CAM drew its heat on the blank rows below a digit. LeNet's unpadded layers
+    centre the last map's 8 cells on pixels 6.5, 8.5, ..., 20.5 of 28; stretched over the image they were drawn at
+    1.25 to 25.75. Here each layer passes one pixel on (a kernel that is 1 at its centre), so the only evidence is
+    one bright pixel, and the heat must be there, not 5 pixels away."""
+    model = build("cnn", SHAPES["image"], {})
+    with torch.no_grad():
+        for conv in (model.features[0], model.features[3]):
+            conv.weight.zero_()
+            conv.weight[:, :, 2, 2] = 1.0
+            conv.bias.zero_()
+        for layer in model.classifier:   # every path to the logits positive: the map's one cell counts for it
+            if isinstance(layer, torch.nn.Linear):
+                layer.weight.fill_(0.01)
+                layer.bias.zero_()
+    assert explain.cell_centers(model, "features.3", (28, 28), (8, 8)) == ((6.5, 2.0), (6.5, 2.0))
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 20, 8] = 1.0   # seen by cell (7, 1) only: 2k + 6 = 20 and 8
+    result = explain.grad_cam(model, x, target=0, layer="features.3")
+    low = result.low_res[0]
+    assert result.placed and low[7, 1] > 0 and np.count_nonzero(low) == 1, low
+    row, col = np.unravel_index(np.argmax(result.cam[0]), (28, 28))
+    assert abs(row - 20) <= 1 and abs(col - 8) <= 1, (row, col)   # stretched: (26, 5)
+    # A layer whose geometry is not known (a module of its own before it) is stretched, as before
+    assert explain.cell_centers(torch.nn.Sequential(torch.nn.Upsample(scale_factor=2), torch.nn.Conv2d(1, 1, 3)), "1",
+                                (28, 28), (54, 54)) is None
 
 
 def test_grad_cam_is_safe_with_inplace_relu_and_gives_the_same_map():

@@ -4,8 +4,9 @@ Grad-CAM (Selvaraju et al., 2017) weights a convolutional layer's feature maps A
 gradient of the target class's score y_c, the logit before softmax, with respect to them, sums
 them and keeps the positive part: L = ReLU(sum_k w_k A_k), w_k = mean_ij dy_c/dA_k(i, j).
 Grad-CAM++ (Chattopadhyay et al., 2018) weights each position's positive gradient by
-alpha = g^2 / (2 g^2 + sum(A) g^3), as pytorch-grad-cam does. The map is upsampled (bilinear) to
-the input's size and scaled to [0, 1] per image.
+alpha = g^2 / (2 g^2 + sum(A) g^3), as pytorch-grad-cam does. The map is placed on the input's pixels
+(bilinear between its cells' receptive-field centres: `cell_centers`, where pytorch-grad-cam stretches it over
+the image) and scaled to [0, 1] per image.
 
 How it is taken matters: a forward hook keeps the layer's output and hands the rest of the network
 a clone, so a following `nn.ReLU(inplace=True)` cannot overwrite the feature maps or break the
@@ -62,6 +63,7 @@ class CamResult:
     probabilities: np.ndarray  # (B, classes) softmax of the logits
     layer: str
     method: str
+    placed: bool = True        # cam's cells at their receptive fields' centres (cell_centers); False: stretched
 
 
 def _targets(logits: torch.Tensor, target) -> torch.Tensor:
@@ -136,11 +138,66 @@ def grad_cam(model: nn.Module, x: torch.Tensor, *, target=None, layer: str | Non
         alpha = torch.where(grads != 0, alpha, torch.zeros_like(alpha))
         weights = (alpha * grads.clamp(min=0)).sum(dim=(2, 3))
     low = F.relu((weights[:, :, None, None] * maps).sum(dim=1))
-    up = F.interpolate(low[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    centers = cell_centers(model, layer, tuple(x.shape[-2:]), tuple(low.shape[-2:]))
+    up = place_on_input(low, x.shape[-2:], centers)
     return CamResult(cam=_unit_scale(up).float().cpu().numpy(), low_res=low.float().cpu().numpy(),
                      target=targets.tolist(), predicted=logits.argmax(1).tolist(),
                      probabilities=torch.softmax(logits.detach().float(), 1).cpu().numpy(),
-                     layer=layer, method=method)
+                     layer=layer, method=method, placed=centers is not None)
+
+
+GEOMETRY = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)   # the modules whose kernel, stride and padding move a map's cells
+NO_GEOMETRY = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.Sigmoid, nn.SiLU, nn.ELU, nn.BatchNorm2d, nn.Dropout,
+               nn.Dropout2d, nn.Identity)
+
+
+def cell_centers(model: nn.Module, layer: str, image: tuple[int, int], cells: tuple[int, int]):
+    """Where each cell of `layer`'s map is centred on the input, per axis: (first, step) pairs, from the receptive
+    field arithmetic of the modules before it (each kernel k, stride s, padding p, dilation d: a step of s cells,
+    the first cell's centre moved by ((k - 1) d / 2 - p) input steps). None where a module before it is not one
+    whose geometry is known, or the arithmetic does not give the map's own size: the map is then stretched over
+    the image, as pytorch-grad-cam does. LeNet's unpadded convolutions centre its last map's 8 cells on pixels 6.5
+    to 20.5 of 28; stretched, a digit's lower stroke at row 20 drew its heat at row 26, on the blank border below
+    (a learner's check)."""
+    first, step, size = [0.0, 0.0], [1.0, 1.0], list(image)
+    for name, module in model.named_modules():
+        if next(module.children(), None) is not None:
+            continue   # a container: its leaves come next
+        if isinstance(module, GEOMETRY):
+            if getattr(module, "ceil_mode", False) or isinstance(getattr(module, "padding", 0), str):
+                return None
+            for axis in (0, 1):
+                k, s, p, d = (_pair(getattr(module, a, 1))[axis] for a in ("kernel_size", "stride", "padding",
+                                                                            "dilation"))
+                if isinstance(module, nn.AvgPool2d):
+                    d = 1
+                size[axis] = (size[axis] + 2 * p - d * (k - 1) - 1) // s + 1
+                first[axis] += ((k - 1) * d / 2 - p) * step[axis]
+                step[axis] *= s
+        elif not isinstance(module, NO_GEOMETRY):
+            return None
+        if name == layer:
+            return tuple(zip(first, step)) if tuple(size) == tuple(cells) else None
+    return None
+
+
+def _pair(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def place_on_input(low: torch.Tensor, image, centers) -> torch.Tensor:
+    """The low-resolution maps (B x h x w) on the input's pixels (B x H x W): bilinear between the cells' centres
+    (`cell_centers`), a pixel beyond the outer centres taking the outer cell's value (its receptive field reaches
+    there); without centres, stretched over the image (bilinear, align_corners=False, as pytorch-grad-cam)."""
+    if centers is None:
+        return F.interpolate(low[:, None], size=tuple(image), mode="bilinear", align_corners=False)[:, 0]
+    axes = []
+    for (first, step), pixels, cells in zip(centers, image, low.shape[-2:]):
+        at = (torch.arange(pixels, dtype=low.dtype, device=low.device) - first) / step   # a pixel, in cells
+        axes.append(2 * at / (cells - 1) - 1 if cells > 1 else torch.zeros_like(at))
+    grid = torch.stack(torch.meshgrid(axes[0], axes[1], indexing="ij")[::-1], dim=-1)   # grid_sample wants (x, y)
+    grid = grid[None].expand(low.shape[0], -1, -1, -1)
+    return F.grid_sample(low[:, None], grid, mode="bilinear", padding_mode="border", align_corners=True)[:, 0]
 
 
 def _unit_scale(maps: torch.Tensor) -> torch.Tensor:
