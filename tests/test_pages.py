@@ -1163,3 +1163,17 @@ def test_batch_sizes_searched_past_the_training_samples_are_said(runs_dir):
     assert any(w.value.startswith(f"{said} 500 samples: a batch of 500 or more is one step per epoch")
                for w in at.warning), [w.value for w in at.warning]
     assert not at.button(key="search_start").disabled   # said, not refused
+
+
+def test_a_run_that_never_trained_offers_its_initial_weights_to_inspect_by_that_name(runs_dir):
+    """A learner's check: a diverged run's page (its checkpoint the initial weights) offered "Inspect this model",
+    and Grad-CAM of a model that never trained followed."""
+    from zoo.engine import run_experiment
+
+    spec = ExperimentSpec(model="mlp", optimizer="sgd", lr=1e4, epochs=2, limit_train=512)
+    result = run_experiment(spec, runs_dir=runs_dir)
+    assert result.status == "diverged" and result.best_epoch == 0
+    at = open_page("app_pages/train.py", query={"run": result.run_id}, state={"visitor": ME})
+    no_exceptions(at)
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert "Inspect its initial weights" in labels and "Inspect this model" not in labels, labels

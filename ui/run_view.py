@@ -397,8 +397,10 @@ def finished_run(run, job, key: str) -> None:
     else:
         train_again_button(actions, f"{key}-again", run.spec)
     if run.has_checkpoint:
-        actions.page_link("app_pages/inspect.py", label="Inspect this model", icon=":material/biotech:",
-                          query_params={"run": run.run_id})
+        # a run that ended before its first epoch keeps its initial weights: the link says so (a diverged run's
+        # "Inspect this model" led a learner to Grad-CAM of a model that never trained)
+        actions.page_link("app_pages/inspect.py", label="Inspect its initial weights" if run.untrained else
+                          "Inspect this model", icon=":material/biotech:", query_params={"run": run.run_id})
     if status in ACTIVE and job is None:
         st.warning("This run's files say it is still running, but this server is not running it: it was "
                    "started elsewhere or its server stopped. What was saved so far is shown.")
