@@ -347,6 +347,9 @@ def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
     assert figure["layout"]["yaxis2"]["title"]["text"] == "val MAE"
     names = [t["name"] for t in figure["data"]]
     assert {"train loss (smoothed)", "val loss", "val MAE", "best epoch"} <= set(names)
+    # why the two losses differ early on, said under it (a learner read val below the smoothed train loss as wrong)
+    assert any(c.value.startswith("Train loss is taken on each batch as the model learns, in train mode") for c in
+               at.caption)
     progress = at.get("progress")[0].proto
     assert progress.value == math.floor(100 * (3 + 5 / 20) / 10) or abs(progress.value - 32) <= 1
     assert "samples/s" in progress.text and "left" in progress.text

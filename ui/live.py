@@ -332,6 +332,15 @@ def _draw_live(job_id: str) -> None:
                           best_epoch=state.get("best_epoch"), task=task, uirevision=job_id,
                           epochs=state.get("epochs"))
     st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})
+    if state.get("batch_losses"):
+        st.caption(CURVES_READ)
+
+
+# Why train and val loss differ early on, under a chart with batch points (a learner read the smoothed train loss at
+# 1.05 above val loss at 0.30 as "something is wrong")
+CURVES_READ = ("Train loss is taken on each batch as the model learns, in train mode (dropout on); its smoothed line "
+               "is a running average, so it lags behind. Val loss is taken once per epoch, in eval mode, with the "
+               "epoch's weights: early on it is often the lower of the two.")
 
 
 LIST_REFRESH_S = 2.0   # a list of runs (the Runs page) follows its live jobs this often

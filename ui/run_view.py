@@ -413,11 +413,13 @@ def finished_run(run, job, key: str) -> None:
         figure = training_figure(batch_points=points, epoch_rows=rows, best_epoch=run.result.get("best_epoch"),
                                  task=task.name, uirevision=run.run_id)
         chart = dict(key=f"{key}-curves-{run.run_id}", config={"displaylogo": False})
-        if view.curves_folded:
-            with st.expander("Training curves"):
-                st.plotly_chart(figure, **chart)
-        else:
+        from ui.live import CURVES_READ
+
+        where = st.expander("Training curves") if view.curves_folded else st.container()
+        with where:
             st.plotly_chart(figure, **chart)
+            if points:
+                st.caption(CURVES_READ)
     view.sections(run, key)
     st.subheader("Downloads")
     downloads(run, key)
