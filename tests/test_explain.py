@@ -127,9 +127,17 @@ def test_grad_cam_places_each_cell_at_its_receptive_field():
     assert result.placed and low[7, 1] > 0 and np.count_nonzero(low) == 1, low
     row, col = np.unravel_index(np.argmax(result.cam[0]), (28, 28))
     assert abs(row - 20) <= 1 and abs(col - 8) <= 1, (row, col)   # stretched: (26, 5)
-    # A layer whose geometry is not known (a module of its own before it) is stretched, as before
-    assert explain.cell_centers(torch.nn.Sequential(torch.nn.Upsample(scale_factor=2), torch.nn.Conv2d(1, 1, 3)), "1",
-                                (28, 28), (54, 54)) is None
+    # A layer after a module whose geometry is not known (one of its own, keeping the size) is stretched, as before,
+    # and so is a block chosen as the layer
+    class Roll(torch.nn.Module):
+        def forward(self, x):
+            return torch.roll(x, 3, dims=-1)
+
+    rolled = torch.nn.Sequential(Roll(), torch.nn.Conv2d(1, 1, 3, padding=1))
+    assert explain.cell_centers(rolled, "1", (28, 28), (28, 28)) is None
+    assert explain.cell_centers(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3, padding=1)), "0", (28, 28),
+                                (28, 28)) == ((0.0, 1.0), (0.0, 1.0))
+    assert explain.cell_centers(model, "features", (28, 28), (4, 4)) is None
 
 
 def test_grad_cam_is_safe_with_inplace_relu_and_gives_the_same_map():

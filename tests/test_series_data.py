@@ -1264,6 +1264,11 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
     read = read_series(pd.DataFrame({"Date": events.strftime("%Y-%m-%d"), "Close": np.arange(166.0)})
                        .to_csv(index=False).encode())
     assert len(read) >= 166 and not any("weekend" in n for n in read.notes) and read.freq != "B"
+    # and business days with a long hole (20 days) and a Saturday are still business days (a second review)
+    holed = days[:150].delete(range(60, 80)).append(pd.DatetimeIndex(["2021-03-06"]))
+    read = read_series(pd.DataFrame({"Date": holed.strftime("%Y-%m-%d"), "Close": np.arange(131.0)})
+                       .to_csv(index=False).encode())
+    assert read.freq == "B" and any("weekend" in n for n in read.notes), read.notes
 
 
 @pytest.mark.parametrize("freq, start", [("QE-DEC", "2000-03-31"), ("QS-FEB", "2000-02-01"), ("QS-JAN", "2000-01-01"),
@@ -1358,6 +1363,16 @@ def test_dates_written_as_one_number_are_dates_chosen_or_found():
     assert read_series(ids.to_csv(index=False).encode(), target="sales").date_col is None
     yymmdd = frame.assign(yyyymm=pd.date_range("2019-01-01", periods=60, freq="MS").strftime("%y%m%d").astype(int))
     assert read_series(yymmdd.to_csv(index=False).encode()).freq != "YS-JAN"
+    # Found where a second review's files had lost them: Prophet's "ds", last trading days (steps of 28 to 33 days),
+    # and one year of months in a column named as months (200801 ... 200812, also read as 2020-08-01 ... 2020-08-12)
+    bdays = pd.DataFrame({"ds": pd.bdate_range("2019-01-01", periods=200).strftime("%Y%m%d").astype(int),
+                          "y": np.arange(200.0)})
+    assert read_series(bdays.to_csv(index=False).encode()).freq == "B"
+    ends = pd.DataFrame({"date": pd.date_range("2015-01-01", periods=60, freq="BME").strftime("%Y%m%d").astype(int),
+                         "y": np.arange(60.0)})
+    assert read_series(ends.to_csv(index=False).encode()).freq == "BME"
+    year = pd.DataFrame({"month": np.arange(200801, 200813), "y": np.arange(12.0)})
+    assert read_series(year.to_csv(index=False).encode()).freq == "MS"
 
 
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():

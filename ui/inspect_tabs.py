@@ -440,8 +440,8 @@ def explain_tab(subject) -> None:
             weights = ("the mean gradient of the class's logit (before softmax) over each map" if method == "Grad-CAM"
                        else "the class's positive gradients at each position, each weighted by a factor from the "
                             "second- and third-order gradients (α = g² / (2g² + ΣA·g³))")
-            placed = ("puts each of its cells at the centre of the pixels that cell sees (its receptive field; "
-                      "bilinear in between)" if result.placed else "stretches it over the image (bilinear)")
+            placed = ("puts each of its cells at the centre of its receptive field on the image (bilinear in "
+                      "between)" if result.placed else "stretches it over the image (bilinear)")
             st.caption(f"{method} weights the layer's feature maps by {weights}, sums them, keeps the positive "
                        f"part ({result.low_res.shape[1]}×{result.low_res.shape[2]} cells), {placed} and scales it "
                        "to [0, 1].")

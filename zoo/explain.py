@@ -154,14 +154,17 @@ NO_GEOMETRY = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.Sigmoid, nn.SiLU, nn.
 def cell_centers(model: nn.Module, layer: str, image: tuple[int, int], cells: tuple[int, int]):
     """Where each cell of `layer`'s map is centred on the input, per axis: (first, step) pairs, from the receptive
     field arithmetic of the modules before it (each kernel k, stride s, padding p, dilation d: a step of s cells,
-    the first cell's centre moved by ((k - 1) d / 2 - p) input steps). None where a module before it is not one
-    whose geometry is known, or the arithmetic does not give the map's own size: the map is then stretched over
-    the image, as pytorch-grad-cam does. LeNet's unpadded convolutions centre its last map's 8 cells on pixels 6.5
+    the first cell's centre moved by ((k - 1) d / 2 - p) input steps), in the order the model registers them, which
+    is the order the zoo's models run them. None where a module before it is not one whose geometry is known, the
+    layer is a container, or the arithmetic does not give the map's own size: the map is then stretched over the
+    image, as pytorch-grad-cam does. LeNet's unpadded convolutions centre its last map's 8 cells on pixels 6.5
     to 20.5 of 28; stretched, a digit's lower stroke at row 20 drew its heat at row 26, on the blank border below
     (a learner's check)."""
     first, step, size = [0.0, 0.0], [1.0, 1.0], list(image)
     for name, module in model.named_modules():
         if next(module.children(), None) is not None:
+            if name == layer:
+                return None   # a block's output: its own leaves come after it in this walk
             continue   # a container: its leaves come next
         if isinstance(module, GEOMETRY):
             if getattr(module, "ceil_mode", False) or isinstance(getattr(module, "padding", 0), str):

@@ -231,10 +231,11 @@ _COMPACT = {6: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])$", "%Y%m", "year and mon
                 "year, month and day as one number")}
 
 
-def compact_dates(values: pd.Series):
+def compact_dates(values: pd.Series, month_named: bool = False):
     """Dates written as one number, year first, as SQL and spreadsheet exports write them (201901, 20190115):
     (dates, how) when every present value is one (of one length), else None. pandas reads 20190115 and not
-    201901 ("does not hold dates" for a column chosen as the dates: a forecast user's check)."""
+    201901 ("does not hold dates" for a column chosen as the dates: a forecast user's check). `month_named`: the
+    column's name says months (200801 ... 200812 read as months, not as the first twelve days of 2020)."""
     s, present = _clean_strings(values)
     vals = s[present].str.replace(r"\.0+$", "", regex=True)   # 201901.0: a column read as floats
     if not len(vals) or vals.str.len().nunique() != 1 or vals.str.len().iloc[0] not in _COMPACT:
@@ -246,8 +247,9 @@ def compact_dates(values: pd.Series):
     if parsed is None or parsed.isna().any():
         return None
     if fmt == "%Y%m":   # 190101, 190201, ... are also two-digit years' days (%y%m%d): the steadier reading, or none
-        days = _to_datetime(vals, {"format": "%y%m%d"})
-        if days is not None and days.notna().all() and _regularity(days) >= _regularity(parsed):
+        days = _to_datetime(vals, {"format": "%y%m%d"})   # (on a tie, months where the column's name says so)
+        if days is not None and days.notna().all() and (
+                _regularity(days) > _regularity(parsed) or _regularity(days) == _regularity(parsed) and not month_named):
             return None
     full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
     full[present] = parsed.to_numpy()

@@ -136,8 +136,9 @@ def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: 
     if not weekend.any() or weekend.sum() > MAX_STRAY_WEEKEND * len(idx):
         return frame
     kept = frame[~weekend]
-    if not _fillable(kept.index, _grid(kept.index, pd.tseries.frequencies.to_offset("B"))):
-        return frame   # the weekdays are no business days' grid either (irregular events): every row is kept
+    days = kept.index.values.astype("datetime64[D]")
+    if (np.busday_count(days[:-1], days[1:]) == 1).mean() < 0.9:
+        return frame   # the weekdays do not step a business day at a time either (irregular events): every row kept
     stray = idx[weekend]
     named = ", ".join(f"{stamp_said(t, idx)} (a {t:%A})" for t in stray[:3]) + (" ..." if len(stray) > 3 else "")
     notes.append(f"{len(stray)} row(s) on a weekend among {len(idx) - len(stray):,} weekdays were dropped ({named}): "
