@@ -256,6 +256,31 @@ def compact_dates(values: pd.Series, month_named: bool = False):
     return full, how
 
 
+DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|(?:^|_)(?:ym|ds|dt)(?:$|_)", re.IGNORECASE)   # ds: Prophet's
+MONTH_NAME = re.compile(r"month|yyyymm|(?:^|_)ym(?:$|_)", re.IGNORECASE)
+
+
+def named_compact_dates(name: str, values: pd.Series):
+    """`compact_dates` of a numeric column found without being chosen: named as dates, each date once, most steps
+    alike (by days or by months); else None. A first column of ids (200101, 200102, ...) is not taken for months,
+    nor numbers at uneven steps for dates (a review)."""
+    if not DATE_NAME.search(name):
+        return None
+    found = compact_dates(values, month_named=bool(MONTH_NAME.search(name)))
+    if found is None or not found[0].dropna().is_unique or _steadiness(found[0]) < 0.5:
+        return None
+    return found
+
+
+def _steadiness(dates: pd.Series) -> float:
+    """The share of steps alike, in days or in months, whichever is steadier: a month's last trading day steps 28 to
+    33 days and one month (a review: 20150130, 20150227, ... had read as no dates)."""
+    t = pd.DatetimeIndex(np.sort(dates.dropna().unique()))
+    months = pd.Series(np.diff(t.year * 12 + t.month))
+    by_month = float((months == months.mode().iloc[0]).mean()) if len(months) else 0.0
+    return max(_regularity(dates), by_month)
+
+
 def _quarters_or_weeks(vals: pd.Series):
     """Quarter labels (1995 Q1, 1995-Q1, Q1 1995) as the first day of their quarter, ISO weeks (2020-W02)
     as their Monday (or the day given), UTC as the other readings; (dates, how) when 90% of the values

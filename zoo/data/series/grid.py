@@ -99,9 +99,9 @@ def _fillable(idx: pd.DatetimeIndex, grid: pd.DatetimeIndex | None) -> bool:
 
 
 def _as_periods(frame: pd.DataFrame, step: pd.Timedelta, notes: list[str]) -> pd.DataFrame | None:
-    """A monthly (or quarterly) file whose dates are not on the first or last day of their months (the 15th, the
-    last trading day), one row per month: each row as its month, dated on its first day (MS, QS), said in the
-    notes; None for any other file. Months on the 15th had read as "31D", irregular, with a daily horizon and
+    """A monthly (or quarterly) file whose dates are on about one day of their months other than the first or last
+    (the 15th), one row per month: each row as its month, dated on its first day (MS, QS), said in the notes; None
+    for any other file (months on their last or first trading day are offset_for's BME and BMS). Months on the 15th had read as "31D", irregular, with a daily horizon and
     forecast dates drifting a day a month (2024-03-17, 2024-04-17, ...: a forecast user's check)."""
     idx = frame.index
     days = step / pd.Timedelta(1, "D")

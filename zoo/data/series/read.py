@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     compact_dates, dots_as_thousands, latest_offset, off_format_dates, time_of_day)
+                                     dots_as_thousands, latest_offset, named_compact_dates, off_format_dates,
+                                     time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
@@ -309,35 +310,17 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
     return date_col, dates
 
 
-DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|(?:^|_)(?:ym|ds|dt)(?:$|_)", re.IGNORECASE)   # ds: Prophet's
-
-
 def _compact_date_column(table: _Table):
-    """(name, dates, how) of a numeric column named as dates whose values are dates written as one number (201901:
-    columns.compact_dates), each date once and most steps alike; else (None, None, ""). Read as a number it had been
-    a feature of the model, and the rows plain steps (a forecast user's check); a first column of ids (200101,
-    200102, ...) is not taken for months, nor numbers at uneven steps for dates (a review)."""
+    """(name, dates, how) of the first numeric column that holds dates written as one number
+    (columns.named_compact_dates); else (None, None, ""). Read as a number it had been a feature of the model, and
+    the rows plain steps (a forecast user's check)."""
     for col in list(table.numeric):
-        if not DATE_NAME.search(str(col)):
-            continue
-        found = compact_dates(table.frame[col], month_named=bool(re.search(r"month|yyyymm|(?:^|_)ym(?:$|_)", str(col),
-                                                                             re.IGNORECASE)))
-        if found is not None and found[0].dropna().is_unique and _steadiness(found[0]) >= 0.5:
+        found = named_compact_dates(str(col), table.frame[col])
+        if found is not None:
             table.numeric.pop(col)
             table.bad.pop(col, None)
             return col, found[0], found[1]
     return None, None, ""
-
-
-def _steadiness(dates: pd.Series) -> float:
-    """The share of steps alike, in days or in months, whichever is steadier: a month's last trading day steps 28 to
-    33 days and one month (a review: 20150130, 20150227, ... had read as no dates)."""
-    from zoo.data.series.columns import _regularity
-
-    t = pd.DatetimeIndex(np.sort(dates.dropna().unique()))
-    months = pd.Series(np.diff(t.year * 12 + t.month))
-    by_month = float((months == months.mode().iloc[0]).mean()) if len(months) else 0.0
-    return max(_regularity(dates), by_month)
 
 
 def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]) -> pd.Series:
