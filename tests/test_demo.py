@@ -70,6 +70,22 @@ def test_caps_hold_through_the_cli_with_demo_mode_on(tmp_path, monkeypatch):
     assert zoo_main("train", "--epochs", "4", "--dry-run", "--runs-dir", str(tmp_path)).returncode == 0
 
 
+
+def test_the_cli_help_gives_the_demos_range_where_a_cap_lowers_it(monkeypatch):
+    """`train --help` on the demo said "the form offers 1 to 200" for --epochs, where the form and the command
+    line both stopped at the cap (a demo visitor's check): the help is built from zoo/demo.offered."""
+    from tests.test_cli import zoo_main
+
+    def epochs_help() -> str:
+        out = " ".join(zoo_main("train", "--help").stdout.split())
+        return out[out.index("--epochs INT passes"):out.index("--batch-size INT samples")]
+
+    assert "valid: at least 1; the form offers 1 to 200)" in epochs_help()
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "3")
+    assert "valid: at least 1, at most 3 on this hosted demo; the form offers 1 to 3)" in epochs_help()
+
+
 def test_demo_mode_set_in_the_secrets_file_holds_on_the_command_line_too(tmp_path):
     """README: demo mode is on with PLAYGROUND_DEMO = true in .streamlit/secrets.toml, and the command line obeys the
     caps in demo mode. Only the app read that file: with it alone, `train --epochs 31` trained (a docs check)."""

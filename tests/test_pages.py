@@ -696,6 +696,17 @@ def test_time_left_follows_the_training_rate_not_the_start_up():
     assert line == "epoch 1/30 · batch 1/57 · 20 samples/s"
 
 
+def test_a_list_following_live_jobs_says_which_are_queued():
+    """The Runs page said "1 job is running" for a visitor's queued job, under its own "1 of your jobs is still
+    queued" (a demo visitor's check): the line counts each job by its status."""
+    from ui.live import live_jobs_said
+
+    assert live_jobs_said(["queued"]) == "1 job is queued: this list follows it."
+    assert live_jobs_said(["running", "starting", "queued"]) == ("2 jobs are running and 1 is queued: this list "
+                                                                 "follows them.")
+    assert live_jobs_said(["running"]) == "1 job is running: this list follows it."
+
+
 def _by_key(widgets, name: str):
     """The Inspect tab's widget `name`, whatever subject its key is kept for (ui/inspect_tabs.kept)."""
     return next(w for w in widgets if w.key == name or w.key.startswith(name + "::"))

@@ -356,6 +356,22 @@ def job_progress(manager, owner: str | None = None) -> tuple:
                  for job in manager.jobs(owner))
 
 
+def live_jobs_said(statuses: list[str]) -> str:
+    """The line over a list that follows its live jobs, each said as it is: a queued job had been counted as
+    running, beside the page's own "1 of your jobs is still queued" (a demo visitor's check)."""
+    queued = statuses.count("queued")
+    running = len(statuses) - queued   # (starting: its worker is up)
+
+    def jobs_are(n: int) -> str:
+        return f"{n} job{'s are' if n > 1 else ' is'}"
+
+    if running and queued:
+        said = f"{jobs_are(running)} running and {queued} {'are' if queued > 1 else 'is'} queued"
+    else:
+        said = f"{jobs_are(running)} running" if running else f"{jobs_are(queued)} queued"
+    return f"{said}: this list follows {'them' if len(statuses) > 1 else 'it'}."
+
+
 def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tuple | None = None,
                      root: str | None = None) -> None:
     """While a job of `seen` (job_progress's, read before the page drew its list) runs, look every
@@ -368,10 +384,8 @@ def follow_live_jobs(manager, seen: tuple, owner: str | None = None, listing: tu
     running = [p for p in seen if p[1] in ACTIVE]
     if not running and job_progress(manager, owner) == seen and listing is None:
         return
-    several = len(running) > 1
     if running:
-        st.caption(f":material/autorenew: {len(running)} job{'s are' if several else ' is'} running: this list "
-                   f"follows {'them' if several else 'it'}.")
+        st.caption(f":material/autorenew: {live_jobs_said([status for _, status, *_ in running])}")
 
     @fragment(run_every=LIST_REFRESH_S)
     def _follow() -> None:

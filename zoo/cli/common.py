@@ -107,10 +107,16 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, only: tuple[str, ...] | No
 
 
 def _help(h) -> str:
+    from zoo.demo import offered
+
     if h.kind == "choice":
         allowed = " | ".join(map(str, h.choices))
     elif h.kind in ("int", "float"):
-        allowed = f"valid: {h.valid.describe()}; the form offers {as_typed(h.low)} to {as_typed(h.high)}"
+        # On the hosted demo, the range its form offers and the command line takes (zoo/demo.offered): the help
+        # said "the form offers 1 to 200" where both stopped at 30 (a demo visitor's check)
+        shown = offered(h)
+        capped = f", at most {as_typed(shown.high)} on this hosted demo" if shown.high != h.high else ""
+        allowed = f"valid: {h.valid.describe()}{capped}; the form offers {as_typed(h.low)} to {as_typed(shown.high)}"
     else:
         allowed = ""
     return f"{h.help} (default {h.default}{'; ' + allowed if allowed else ''})".replace("%", "%%")
