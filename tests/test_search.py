@@ -637,6 +637,7 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
     assert best.value == format_percent(summary["best_value"])
     table = at.dataframe[0].value
     assert sorted(table["value"]) == sorted(100 * t.value for t in study.trials)
+    assert at.dataframe[0].proto.placeholder == "—"   # a running trial's value: a dash, not "None" (a demo check)
 
     # a pruned trial's note too ("val_metric 0.4123" beside 41.23% in the table: a review)
     from zoo.search.study import objective_value

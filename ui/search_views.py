@@ -147,7 +147,8 @@ def live_view(manager, target: dict, active: bool) -> None:
         frame = trials_frame(trials, hide_pruned=hide)
         if percent:   # in points, as the Runs table writes an accuracy (ui/compare.ACCURACY_FORMAT)
             frame["value"] = frame["value"] * 100
-        st.container(key="search_trial_table").dataframe(frame, hide_index=True, width="stretch",
+        # placeholder: a running trial's value is none yet, not "None" (a demo visitor's screenshot)
+        st.container(key="search_trial_table").dataframe(frame, hide_index=True, width="stretch", placeholder="—",
                      column_config={
                          "trial": st.column_config.NumberColumn("trial", width=50, pinned=True),
                          "state": st.column_config.TextColumn("state", width=90, pinned=True),
