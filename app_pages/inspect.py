@@ -75,6 +75,9 @@ try:
         subject = views.subject_from_run(by_id[run_id])
     else:
         st.query_params.pop("run", None)
+        # The address no longer names a run: Back to the one it named arrives at it again. Kept as arrived at, Back
+        # found the new model kept and took ?run= out again, so that the run was never shown (a learner's check).
+        st.session_state["inspect-url-run"] = None
         c1, c2, c3 = st.columns([1, 2, 2])
         task = c1.segmented_control("Task", ["image", "series"],
                                     required=True, **drafts.kept("inspect-task", default="default", fallback="image"))

@@ -170,6 +170,15 @@ def test_back_from_inspect_returns_to_the_page_before_as_it_was(app_server, fini
     page.wait_for_function("id => location.search === `?run=${id}`", arg=finished_run.run_id)
     page.wait_for_function("id => (document.querySelector('.st-key-inspect-run input')?.value || '').startsWith(id)",
                            arg=finished_run.run_id)
+    # A new model, then Back: the run it left, in the box again (Back had stayed on the new model, and taken the
+    # run out of the address again: a learner's check)
+    after_run(page, page.locator(".st-key-inspect-source button").filter(has_text="New model").click)
+    page.wait_for_function("() => location.search === ''")
+    page.go_back()
+    page.wait_for_function("id => location.search === `?run=${id}`", arg=finished_run.run_id)
+    page.wait_for_function("id => (document.querySelector('.st-key-inspect-run input')?.value || '').startsWith(id)",
+                           arg=finished_run.run_id, timeout=30_000)
+    assert page.evaluate("() => location.search") == f"?run={finished_run.run_id}"
     no_exception(page)
 
 
