@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 
 from zoo.leaderboard import LeaderboardSpec, make_plan, run_leaderboard
+from zoo.leaderboard.plan import MAX_VAL_ORIGINS
 from zoo.registry import SpecError
 from zoo.runs import list_runs, load_run, open_run
 
@@ -73,6 +75,23 @@ def test_the_plan_validates_before_the_test_part_only():
     assert make_plan(y[:100], "MS", horizon=12).val_start == 56
     with pytest.raises(SpecError, match="too few"):
         make_plan(y[:40], "MS", horizon=12)
+
+
+def test_a_horizon_past_the_validation_share_validates_from_earlier_not_on_nothing():
+    """Horizon 3,000 on 17,420 hourly rows left no validation origin after the last 20% before the test, and the
+    board ended in an IndexError, at a horizon below the "at most 3399" its own refusal of 100,000 named (a CLI
+    user's check). Validation starts where the horizon has origins, up to the longest horizon the refusal names."""
+    y = np.sin(np.arange(17_420) * 2 * np.pi / 24) + np.random.default_rng(0).normal(size=17_420)
+    with pytest.raises(SpecError, match=r"use a horizon of at most (\d+)") as refused:
+        make_plan(y, "h", horizon=100_000)
+    longest = int(re.search(r"at most (\d+)", str(refused.value)).group(1))
+    for horizon in (2_000, 3_000, longest):
+        plan = make_plan(y, "h", horizon=horizon)
+        assert plan.folds and len(plan.val_origins) >= 1, horizon
+        assert (plan.val_origins + horizon <= plan.test_start).all() and plan.val_start >= plan.lookback + horizon
+    assert len(make_plan(y, "h", horizon=2_000).val_origins) == MAX_VAL_ORIGINS   # at least H origins, sampled
+    with pytest.raises(SpecError, match="too few"):
+        make_plan(y, "h", horizon=longest + 1)
 
 
 @pytest.mark.parametrize("horizon, season, named, fix", [

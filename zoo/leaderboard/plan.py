@@ -215,8 +215,11 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
     # Validation covers the later half of the rows before the test on a short series, down to a
     # fifth on a long one, never leaving the first fold with fewer than `min_fit` rows.
     share = SHORT_VALIDATION_SHARE if pre < 1000 else 0.35 if pre < 10_000 else 0.2
-    first = max(min_fit, int(pre * (1 - share)))
     last = pre - H           # the last validation origin: its targets end just before the test part
+    # Earlier than the share where a long horizon would leave it fewer than H origins: horizon 3,000 on ETTh1's
+    # 13,936 rows before the test left none after the share's row 11,148, and the board failed with an IndexError
+    # (a CLI user's check), at a horizon its own "at most 3399" had named.
+    first = max(min_fit, min(int(pre * (1 - share)), last + 1 - H))
     span = last - first + 1
     k = max(1, min(k, span // max(H, 1) if span >= H else 1))
     edges = np.linspace(first, last + 1, k + 1).round().astype(int)
