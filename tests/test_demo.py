@@ -444,7 +444,7 @@ def test_a_spec_handed_over_never_opens_a_file_outside_the_visitors_uploads(demo
         at.run()
         assert not at.exception
         assert any("not a file this page can open" in w.value for w in at.warning), data
-        assert at.session_state["forecast-source"] == "sample"
+        assert at.session_state["forecast-source"] == "upload"   # nothing read in its place (not the sample)
         # nor is another visitor's upload offered among the earlier uploads (the Forecast and Search pages' picker)
         sources = at.radio(key="forecast-source").options
         assert sources == ["Bundled sample (ETTh1)", "Upload a CSV"], sources

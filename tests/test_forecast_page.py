@@ -1215,3 +1215,28 @@ def test_a_short_daily_series_has_its_date_ticks_on_days():
     assert day_ticks(pd.date_range("2024-03-01", periods=10, freq="h")) == {}
     assert day_ticks(pd.bdate_range("2024-03-01", periods=6))["dtick"] == DAY_MS   # business days: a day apart
     assert day_ticks([]) == {} and day_ticks(range(5)) == {}   # plain steps, no dates
+
+
+def test_a_runs_csv_the_page_cannot_open_is_asked_for_and_no_other_series_stands_in(runs_dir, tmp_path):
+    """A command-line board reopened showed the bundled ETTh1 under its weekly settings, "Run this board again"
+    enabled beside it, though the same file had been uploaded on the page (a forecast user's check). Locally the
+    run's CSV opens as the earlier upload of the same bytes; otherwise the upload box waits for it, nothing read."""
+    from zoo.spec import ExperimentSpec
+
+    rows = "date,v\n" + "".join(f"2024-01-{d:02d},{d % 7}\n" for d in range(1, 29))
+    kept = fio.store_upload(rows.encode(), "sales.csv", runs_dir)
+    (tmp_path / "sales.csv").write_text(rows)   # the file the command line was given, uploaded on the page too
+    (tmp_path / "other.csv").write_text(rows + "2024-01-29,1\n")
+    for name, source in (("sales.csv", "stored"), ("other.csv", "upload")):
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/forecast.py")
+        at.session_state["prefill_spec"] = ExperimentSpec(task="series", data=str(tmp_path / name),
+                                                          model="linear").to_dict()
+        at.run()
+        assert not at.exception
+        assert at.session_state["forecast-source"] == source, name
+        warned = any("not a file this page can open" in w.value for w in at.warning)
+        assert warned == (source == "upload")
+        if source == "stored":
+            assert Path(at.session_state["forecast-stored-path"]) == kept
+        else:
+            assert at.button(key="forecast-board-start").disabled   # no series read, none ranked

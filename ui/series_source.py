@@ -66,9 +66,33 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
         st.session_state["forecast-source"] = "sample"
     elif fio.stored_upload(data, runs_dir, upload_owner()) is not None:
         use_stored(str(data))
+    elif (kept := _kept_copy_of(data, runs_dir)) is not None:
+        use_stored(kept)
+        st.info(f"The run's data ({Path(str(data)).name}) is open as the earlier upload of the same content.",
+                icon=":material/info:")
     else:
+        # The upload box, empty: with the sample left in its place, a command-line board reopened showed ETTh1 under
+        # its settings, and "Run this board again" would have ranked ETTh1 as the person's series (a forecast
+        # user's check). Nothing starts until the file is there (NO_SERIES).
+        st.session_state["forecast-source"] = "upload"
         st.warning(f"The run's data ({Path(str(data)).name}) is not a file this page can open: upload it again. "
                    "The other settings are filled in.", icon=":material/warning:")
+
+
+def _kept_copy_of(data, runs_dir: str) -> str | None:
+    """Locally, the earlier upload with the same bytes as the file `data` names (a command-line run's CSV on this
+    machine, uploaded on the page before), else None. On the hosted demo no file outside the visitor's uploads is
+    read."""
+    from ui.state import is_local
+
+    if not is_local() or not data:
+        return None
+    try:
+        key = fio.file_key(data) if Path(str(data)).is_file() else None
+    except OSError:
+        return None
+    return next((e["path"] for e in fio.stored_uploads(runs_dir, upload_owner(), limit=1_000) if e["key"] == key),
+                None)
 
 
 UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the draft (its bytes are not)
