@@ -34,7 +34,7 @@ FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business 
               "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest",
-                 "moved to")
+                 "moved to", "far from")
 # Why nothing can start while no series is read: said by Train and forecast, Find the best model and Search (the
 # board's had said "choose the bundled sample or upload a CSV" beside a kept copy of the file, offered above it: a
 # forecast user's check).

@@ -23,7 +23,7 @@ from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
                                     wide_columns, wide_note)
-from zoo.data.series.missing import check_target, fill_missing, stamp_said
+from zoo.data.series.missing import check_target, fill_missing, note_spikes, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
 from zoo.registry import SpecError
@@ -116,6 +116,7 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
     frame, freq, utc_offset, added = _time_index(frame, table, dates, lines, date_col, notes)
     frame, filled = fill_missing(frame, target, name, notes, added)
     check_target(frame, target)
+    note_spikes(frame, target, filled, notes)
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
     return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
