@@ -28,6 +28,7 @@ from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
 from zoo.leaderboard.board import NO_ZOO_MODEL
 from zoo.leaderboard.plan import default_horizon
+from zoo.leaderboard.scoring import baseline_beat_the_pick
 from zoo.leaderboard.spec import LeaderboardSpec
 from zoo.leaderboard.spec import settings as settings_declared
 from zoo.registry import refusal
@@ -484,6 +485,9 @@ def finished_board(run, job, key: str) -> None:
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))
         series_results.coverage_metrics(cols[2:], fio.coverage_lines(result), "origins")
+        beaten = baseline_beat_the_pick(result)
+        if beaten:
+            st.warning(form.sentence(beaten), icon=":material/warning:")
         tables = series_results.run_tables(str(run.path), run.stamp())
         forecast, backtest = tables["forecast"], tables["backtest"]
         if forecast is not None and len(forecast):

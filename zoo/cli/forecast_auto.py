@@ -79,6 +79,11 @@ def run(args) -> dict:
             print(f"pick: {pick['label']} (test MASE {_f(pick.get('test_mase'))})")
     if summary.get("pick"):   # as train says its own (the pick's 80% interval covering 56% had been in the JSON alone)
         say_coverage(summary, (summary.get("plan") or {}).get("val_origins"), "origins")
+        from zoo.leaderboard.scoring import baseline_beat_the_pick
+
+        beaten = baseline_beat_the_pick(summary)
+        if beaten:
+            print(f"warning: {beaten}", file=sys.stderr, flush=True)
     return summary
 
 

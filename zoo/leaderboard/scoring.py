@@ -103,3 +103,29 @@ class Scorer:
 
 def finite(halfwidths: np.ndarray | None) -> bool:
     return halfwidths is not None and bool(np.isfinite(halfwidths).all())
+
+
+CLEARLY_BETTER = 0.9   # a baseline's test MASE under this share of the pick's is said (baseline_beat_the_pick)
+
+
+def baseline_beat_the_pick(result: dict) -> str | None:
+    """A sentence where a baseline's test MASE is below the pick's: the pick is chosen on validation alone, and
+    a simple forecast winning the test part is worth knowing before trusting it. None otherwise. A board whose pick
+    (fitted on one spike) scored 0.651 on the test part beside the naive forecast's 0.126 said nothing of it (a
+    forecast user's check). The page and forecast-auto say it alike."""
+    pick = result.get("pick") or {}
+    mine = pick.get("test_mase")
+    baselines = [r for r in result.get("board") or () if r.get("kind") == "baseline"
+                 and r.get("name") != pick.get("name") and r.get("test_mase") is not None
+                 and np.isfinite(r["test_mase"])]
+    if mine is None or not np.isfinite(mine) or not baselines:
+        return None
+    best = min(baselines, key=lambda r: r["test_mase"])
+    if best["test_mase"] >= CLEARLY_BETTER * mine:   # a few hundredths either way is the test part's noise
+        return None
+    from zoo.leaderboard.candidates import all_candidates
+
+    label = next((c.label for c in all_candidates() if c.name == best["name"]), best["name"])
+    return (f"on the test part, the baseline {label} (test MASE {best['test_mase']:.3f}) "
+            f"did better than the pick ({mine:.3f}), which was chosen on validation alone: look at the notes on the "
+            "data and the pick's backtest before trusting its forecast.")
