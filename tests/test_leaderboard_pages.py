@@ -379,3 +379,28 @@ def test_a_baseline_clearly_better_on_the_test_part_is_said_beside_the_pick(runs
                               "backtest before trusting its forecast."]
     # the command line's warning is the same sentence (zoo/cli/forecast_auto.py)
     assert baseline_beat_the_pick({**summary, "board": board_with_naive_at(0.5)}).startswith("on the test part, the ")
+
+
+def test_an_interval_holding_far_fewer_test_actuals_than_its_level_is_said(runs_dir, tmp_path, capsys):
+    """A board's band labelled "80% interval" held 31% of the test actuals, calibrated on 5 validation origins,
+    with a red delta alone to say so (a forecast user's check): said under the coverage, on the page and the
+    command line, where an interval holds 20 points or more fewer than its level."""
+    from zoo.cli.common import say_coverage
+    from zoo.forecast_io import coverage_shortfall
+
+    said = ("on the test origins, the 80% interval held only 31% of the actual values: the band is too narrow for "
+            "this series, calibrated on 5 validation origins. Read it as a rough guide, not as its level.")
+    assert coverage_shortfall({"coverage": {"80": 0.306, "95": None}}, 5, "origins") == said
+    assert coverage_shortfall({"coverage": {"80": 0.61, "95": 0.94}}, 5, "origins") is None   # 19 points under
+    say_coverage({"coverage": {"80": 0.306, "95": None}}, 5, "origins")
+    assert f"warning: {said}\n" in capsys.readouterr().err
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),
+                              runs_dir=runs_dir)
+    for coverage, warned in (({"80": 0.306, "95": 0.9}, True), ({"80": 0.75, "95": 0.9}, False)):
+        patch_result(runs_dir / summary["run_id"], coverage=coverage)
+        at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
+        no_exceptions(at)
+        shown = [w.value for w in at.warning if "the band is too narrow" in w.value]
+        assert shown == ([f"On the test origins, the 80% interval held only 31% of the actual values: the band is too "
+                          f"narrow for this series, calibrated on {summary['plan']['val_origins']} validation "
+                          "origins. Read it as a rough guide, not as its level."] if warned else [])

@@ -484,7 +484,7 @@ def finished_board(run, job, key: str) -> None:
         cols = st.columns(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))
-        series_results.coverage_metrics(cols[2:], fio.coverage_lines(result), "origins")
+        series_results.coverage_metrics(cols[2:], result, plan.get("val_origins"), "origins")
         beaten = baseline_beat_the_pick(result)
         if beaten:
             st.warning(form.sentence(beaten), icon=":material/warning:")

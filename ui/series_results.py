@@ -88,7 +88,8 @@ def metrics_view(result: dict, model: str) -> None:
                "training split's scaler, as in published tables. The best value of each row is highlighted.")
     coverage = fio.coverage_lines(result)
     if coverage:
-        coverage_metrics(st.columns(len(coverage)), coverage, "windows")
+        coverage_metrics(st.columns(len(coverage)), result, (result.get("interval_windows") or {}).get("validation"),
+                         "windows")
 
 
 def metrics_styled(table: pd.DataFrame):
@@ -108,9 +109,12 @@ def metrics_styled(table: pd.DataFrame):
     return styled
 
 
-def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_on: str) -> None:
-    """One metric per interval level (`fio.coverage_lines`), in `cols`: the share of test actuals inside
-    it, or a dash where the level had too few validation `calibrated_on` (windows, origins) for an interval."""
+def coverage_metrics(cols, result: dict, calibrated: int | None, calibrated_on: str) -> None:
+    """One metric per interval level of a run's `result` (`fio.coverage_lines`), in `cols`: the share of test
+    actuals inside it, or a dash where the level had too few validation `calibrated_on` (windows, origins) for an
+    interval; under them, a warning where one held far fewer than its level (fio.coverage_shortfall; `calibrated`:
+    how many validation windows or origins)."""
+    coverage = fio.coverage_lines(result)
     # Short labels: a quarter of the run view is about 170 px, where "80% interval coverage" was cut to
     # "80% interval c…", "+6.1 points vs nominal" to "+6.1 points vs…" and "+12.0 pts vs 80%" to "+12.0 pts vs 8…"
     # (the level is in the label: the delta is the points above or below it, said in the help).
@@ -125,6 +129,9 @@ def coverage_metrics(cols, coverage: list[tuple[int, float | None]], calibrated_
                        help=f"share of the test actuals inside the split-conformal {level}% interval, calibrated "
                             f"on the validation {calibrated_on}' residuals of each horizon step; below it, the "
                             f"points above or below {level}%")
+    short = fio.coverage_shortfall(result, calibrated, calibrated_on)
+    if short:
+        st.warning(sentence(short), icon=":material/warning:")
 
 
 def notes_list(notes) -> str:

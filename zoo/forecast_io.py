@@ -424,6 +424,24 @@ def coverage_lines(result: dict) -> list[tuple[int, float | None]]:
     return [(int(level), _finite(coverage.get(level))) for level in sorted(coverage, key=int)]
 
 
+SHORT_COVERAGE_POINTS = 20   # an interval holding this many points fewer of the test actuals than its level is said
+
+
+def coverage_shortfall(result: dict, calibrated_on: int | None, what: str) -> str | None:
+    """A sentence where an interval held far fewer of the test actuals than its level says (SHORT_COVERAGE_POINTS),
+    else None: a board's "80% interval" band held 31% of them, calibrated on 5 validation origins, with only a red
+    delta to say so (a forecast user's check). `what`: "windows" or "origins". The pages and the CLI say it alike."""
+    short = [(level, share) for level, share in coverage_lines(result)
+             if share is not None and share * 100 < level - SHORT_COVERAGE_POINTS]
+    if not short:
+        return None
+    held = ", ".join(f"the {level}% interval held only {share:.0%}" for level, share in short)
+    on = f", calibrated on {calibrated_on} validation {what}" if calibrated_on else ""
+    return (f"on the test {what}, {held} of the actual values: the band is too narrow for this series{on}. Read it "
+            "as a rough guide, not as its level.")
+
+
 __all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_BYTES", "SAMPLE_NAME", "SAMPLE_LICENCE", "NamedBytes", "upload_key",
            "read_upload", "store_upload", "stored_upload", "is_sample", "display_name", "header_columns",
-           "check_windows", "backtest_step", "baseline_label", "metrics_table", "beats_lines", "coverage_lines"]
+           "check_windows", "backtest_step", "baseline_label", "metrics_table", "beats_lines", "coverage_lines",
+           "coverage_shortfall"]

@@ -364,10 +364,13 @@ def say_series_report(result: dict) -> None:
 def say_coverage(result: dict, calibrated_on: int | None, what: str) -> None:
     """"on the test windows, the 80% interval covers 56% of the actual values (calibrated on 40 validation
     windows)": a series run's, a leaderboard pick's (`what`: "origins"), on stderr."""
-    from zoo.forecast_io import coverage_lines
+    from zoo.forecast_io import coverage_lines, coverage_shortfall
 
     covered = [f"{level}% interval covers {share:.0%}" for level, share in coverage_lines(result) if share is not None]
     if covered:
         print(f"on the test {what}, the {', the '.join(covered)} of the actual values"
               + (f" (calibrated on {calibrated_on} validation {what})" if calibrated_on else ""), file=sys.stderr,
               flush=True)
+    short = coverage_shortfall(result, calibrated_on, what)
+    if short:
+        print(f"warning: {short}", file=sys.stderr, flush=True)
