@@ -649,3 +649,35 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
     search.run_search(loss, data=tiny_data)
     assert search.study_figures(search.load_study(loss.storage, loss.study_name))["history"].layout.yaxis.tickformat \
         is None
+
+
+@pytest.mark.parametrize("storage", ["journal.log", "sqlite:///{}/study.db"])
+def test_a_killed_workers_trial_is_failed_when_the_study_is_joined_and_a_live_ones_is_left(tmp_path, tiny_data,
+                                                                                           storage):
+    """A search killed mid-trial left its trial `running` for good in a journal file or SQLite (Optuna's heartbeat
+    is a server database's only): the next search on the study said `"running": 1` beside "finished" (a CLI user's
+    check). Joining the study fails a running trial whose run's process is gone, naming why; one whose process is
+    alive (another worker's, its value not yet told) is left."""
+    import socket
+
+    from zoo.run_health import process_identity
+    from zoo.runs import RESULT
+
+    url = storage.format(tmp_path) if "{}" in storage else str(tmp_path / storage)
+    config = tiny_config(tmp_path, storage=url, n_trials=1)
+    study = search.open_study(config)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    for owner, status in (({"host": socket.gethostname(), "pid": int(dead.stdout), "pid_started": "1"}, "failed"),
+                          (process_identity(), "running")):
+        trial = study.ask()
+        run_dir = tmp_path / "runs" / f"trial-{trial.number}"
+        run_dir.mkdir(parents=True)
+        reason = "the process that ran it stopped before it ended" if status == "failed" else None
+        (run_dir / RESULT).write_text(json.dumps({"status": status, "process": owner, "reason": reason}))
+        trial.set_user_attr("run_dir", str(run_dir))
+    summary = search.run_search(config, data=tiny_data)   # joins the study: one more trial
+    trials = search.load_study(url, config.study_name).get_trials(deepcopy=False)
+    assert [t.state.name for t in trials] == ["FAIL", "RUNNING", "COMPLETE"]
+    assert trials[0].user_attrs["result"] == {"status": "failed",
+                                              "reason": "the process that ran it stopped before it ended"}
+    assert summary["outcomes"]["running"] == 1   # the live one only

@@ -234,7 +234,38 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made with other "
                         f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
                         "or another study name.")
+    if theirs is not None:
+        fail_orphaned_trials(study)
     return study
+
+
+def fail_orphaned_trials(study: optuna.Study) -> list[int]:
+    """Mark failed the study's trials still `running` whose run has ended or whose process is gone: a killed
+    worker's. Optuna's heartbeat does this for a server database only; in the journal file or SQLite a killed
+    search's trial stayed `running` for good, counted so in the next search's summary beside "finished", and, with
+    TPE's constant liar, kept as a running point for ever (a CLI user's check). Its run was already marked `failed`
+    (zoo/run_health.recover_interrupted); a trial whose run's process is alive, or not known, is left alone.
+    Returns their numbers."""
+    import json
+
+    from zoo.run_health import _still_running
+    from zoo.runs import RESULT
+
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        run_dir = trial.user_attrs.get("run_dir")
+        try:
+            result = json.loads((Path(run_dir) / RESULT).read_text()) if run_dir else None
+        except (OSError, ValueError):
+            result = None
+        if result is None or _still_running(result.get("process")):
+            continue   # not started writing, or its worker is alive (a run just ended, its value not yet told)
+        reason = result.get("reason") or "its worker stopped before the trial ended"
+        # Through the storage: study.tell would end it, but a finished trial's attributes can no longer be set
+        study._storage.set_trial_user_attr(trial._trial_id, "result", {"status": "failed", "reason": reason})
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        failed.append(trial.number)
+    return failed
 
 
 def fresh_study_name(base: str, storage: str | None = None, runs_dir=None) -> str:
