@@ -681,3 +681,17 @@ def test_a_killed_workers_trial_is_failed_when_the_study_is_joined_and_a_live_on
     assert trials[0].user_attrs["result"] == {"status": "failed",
                                               "reason": "the process that ran it stopped before it ended"}
     assert summary["outcomes"]["running"] == 1   # the live one only
+
+
+def test_a_study_resumed_with_its_sampler_seed_does_not_run_its_first_settings_again(tmp_path, tiny_data):
+    """Resumed with --sampler-seed 1, a study's trials 3, 4 and 5 had trials 0, 1 and 2's learning rates (a CLI
+    user's check): the seed is offset by the trials the study holds, so that a resume alike samples alike."""
+    def resumed_twice(folder) -> list[float]:
+        config = tiny_config(folder, n_trials=2, sampler="random", sampler_seed=1)
+        search.run_search(config, data=tiny_data)
+        search.run_search(config, data=tiny_data)
+        return [t.params["lr"] for t in search.load_study(config.storage, config.study_name).trials]
+
+    lrs = resumed_twice(tmp_path / "a")
+    assert len(set(lrs)) == 4, lrs
+    assert resumed_twice(tmp_path / "b") == lrs   # and seeded still

@@ -43,7 +43,9 @@ def add_arguments(p) -> None:
                                                  "(default MODEL-DATA-OBJECTIVE)")
     s.add_argument("--sampler", default="tpe", choices=SAMPLERS, help="tpe (default), random, or grid")
     s.add_argument("--sampler-seed", type=int, default=None,
-                   help="seed of the sampler (default: none, so parallel workers sample differently)")
+                   help="seed of the sampler (default: none, so parallel workers sample differently); a study "
+                        "resumed with it samples from the seed plus the trials it holds, not its first settings "
+                        "again")
     s.add_argument("--grid-points", type=int, default=3, help="grid sampler: values per numeric range")
     s.add_argument("--pruner", default="median", choices=PRUNERS,
                    help=f"median (default: once {MEDIAN_STARTUP_TRIALS} trials have finished, stops a trial worse "

@@ -236,6 +236,13 @@ def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
                         "or another study name.")
     if theirs is not None:
         fail_orphaned_trials(study)
+    held = len(study.get_trials(deepcopy=False))
+    if config.sampler_seed is not None and held:
+        # A seeded sampler starts its sequence again in each process: a study resumed with --sampler-seed ran its
+        # first trials' settings again (a CLI user's check; the page's "Run more trials" drops the seed). Offset by
+        # the trials the study holds: resumed alike, it samples alike, and not what it has run.
+        study.sampler = make_sampler(config.sampler, config.space, (config.sampler_seed + held) % 2**32,
+                                     config.grid_points)
     return study
 
 
