@@ -695,3 +695,19 @@ def test_a_study_resumed_with_its_sampler_seed_does_not_run_its_first_settings_a
     lrs = resumed_twice(tmp_path / "a")
     assert len(set(lrs)) == 4, lrs
     assert resumed_twice(tmp_path / "b") == lrs   # and seeded still
+
+
+def test_a_workers_best_so_far_is_the_studys_other_workers_trials_included(tmp_path, tiny_data, capsys):
+    """Two searches into one study at once: one printed "(best 1.234)" after the other's trial had reached 0.576
+    (a CLI user's check). A trial's end carries the study's best told so far, and the line says the better."""
+    from zoo.cli.search import _progress
+
+    config = tiny_config(tmp_path, n_trials=1)
+    first = search.run_search(config, data=tiny_data)
+    ends = []
+    search.run_search(config, data=tiny_data, emit=ends.append)
+    end = next(e for e in ends if e["type"] == "trial_end")
+    assert end["study_best"] == first["best_value"]   # told before this trial: the other worker's, here
+    printer = _progress(config)
+    printer({"type": "trial_end", "number": 5, "state": "COMPLETE", "value": 1.234, "study_best": 0.576})
+    assert "(best 0.576)" in capsys.readouterr().err

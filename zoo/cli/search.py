@@ -124,8 +124,10 @@ def _progress(config: SearchConfig):
         elif kind == "trial_end":
             if event["state"] == "COMPLETE":
                 value = event["value"]
-                if not best or (value > best[0] if maximize else value < best[0]):
-                    best[:] = [value]
+                # the study's, other workers' trials included (this worker's own had been said as the best: a
+                # CLI user's two searches into one study)
+                told = [v for v in (value, event.get("study_best"), *best) if v is not None]
+                best[:] = [max(told) if maximize else min(told)]
                 print(f"trial {event['number']:3d} done   {said(value)}  (best {number(best[0])})",
                       file=sys.stderr, flush=True)
             elif event.get("status") == "diverged":   # pruned in Optuna, so the sampler ranks it worst; its words

@@ -410,10 +410,18 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             trial.set_user_attr("result", {**outcome, "reason": f"no {config.objective} to report: {result.reason}"})
             raise TrialFailed(f"no {config.objective} to report: {result.reason}")
         emit({"type": "trial_end", "number": trial.number, "state": "COMPLETE", "value": value,
-              "status": result.status})
+              "status": result.status, "study_best": _best_so_far(trial.study)})
         return value
 
     return objective
+
+
+def _best_so_far(study: optuna.Study) -> float | None:
+    """The study's best value among its trials told so far (every worker's), or None before the first."""
+    try:
+        return study.best_value
+    except ValueError:
+        return None
 
 
 def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = None,
