@@ -102,6 +102,10 @@ def test_summary_parameter_counts_match_torch_and_torchinfo(task, name):
     assert summary.rows[0].name == "" and summary.rows[0].params == total
     assert summary.rows[0].output_shape == [4, *SHAPES[task].output_shape()]
     assert summary.totals["mult_adds"] >= ref.total_mult_adds > 0
+    # what the Summary tab's caption names as counted otherwise: something where, and only where, the totals
+    # differ (it had named batch norms and attention for a TCN, which has neither: a learner's check)
+    differ = summary.totals["mult_adds"] != summary.totals["torchinfo"]["mult_adds"]
+    assert bool(summary.totals["torchinfo_counts_otherwise"]) == differ, summary.totals["torchinfo_counts_otherwise"]
     json.dumps(summary.to_dict())   # the CLI prints it
 
 
@@ -134,6 +138,8 @@ def test_batch_norm_mult_adds_count_every_position_where_torchinfo_counts_once_a
     expected = sum(r.params * (math.prod(r.output_shape[:1]) * math.prod(r.output_shape[2:]) - r.output_shape[0])
                    for r in norms)
     assert summary.totals["mult_adds"] - summary.totals["torchinfo"]["mult_adds"] == expected > 0
+    assert summary.totals["torchinfo_counts_otherwise"] == [
+        "a batch norm's weights once a sample, not at every position they scale"]   # that alone, said
 
 
 def test_weight_normed_convolutions_count_in_mult_adds():

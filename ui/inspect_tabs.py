@@ -91,8 +91,8 @@ def summary_tab(subject) -> None:
     st.caption("From torchinfo, run on a batch of random inputs in eval mode under no_grad, with the model "
                "left where it is. Mult-adds: each weight times the positions it is applied at"
                + ("." if theirs == t["mult_adds"] else
-                  f" (torchinfo's own total is {theirs:,}: it counts a batch norm's weights once a sample, not at every "
-                  "position they scale, and misses weight-normed convolutions and attention projections).")
+                  f" (torchinfo's own total is {theirs:,}: it counts "
+                  f"{'; '.join(t.get('torchinfo_counts_otherwise') or ['some layers otherwise'])}).")
                + " Forward + backward: the output of every layer with weights, twice (activation and its gradient), "
                  "torchinfo's estimate: it misses what a layer keeps inside it (attention's scores, a recurrent "
                  "layer's gates at every step), which the measured training step counts; "

@@ -230,9 +230,32 @@ def summarize(model: nn.Module, shape: DataShape | None = None, *, example: torc
         "training_step_mb": (per_sample * batch_size + fixed) / MB,
         "measured_dtype": str(dtype).removeprefix("torch."),
         "torchinfo": torchinfo_totals,
+        "torchinfo_counts_otherwise": _counted_otherwise(model, rows),
     }
     return ModelSummary(model_class=type(model).__name__, input_shape=list(example.shape[1:]),
                         batch_size=batch_size, precision=precision, rows=rows, totals=totals)
+
+
+def _counted_otherwise(model: nn.Module, rows: list) -> list[str]:
+    """What of this model torchinfo's mult-adds count otherwise than the table's (each weight times the positions
+    it is applied at), of the kinds it holds: the Summary tab had named batch norms and attention for a TCN, which
+    has neither (a learner's check). Said where, and only where, the totals differ on every registered model
+    (tests/test_inspect.py); torchinfo's rows per kind were compared by hand (2026-12-05: a batch norm's 12 for 6,912
+    of a 24 x 24 map; a sequence's Linear 8,320 for 798,720 over 96 steps; attention's row counted alike but left out
+    of its total; a weight-normed Conv1d 102,464 for 304,192)."""
+    from torch.nn.utils import parametrize
+
+    said = []
+    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        said.append("a batch norm's weights once a sample, not at every position they scale")
+    if any(r.type in ("Linear", "LayerNorm", "NonDynamicallyQuantizableLinear") and len(r.output_shape) >= 3
+           for r in rows):
+        said.append("a linear layer or layer norm applied at every step of a sequence once a sample")
+    if any(isinstance(m, nn.MultiheadAttention) for m in model.modules()):
+        said.append("attention's projections not in its total, though its row shows them")
+    if any(parametrize.is_parametrized(m) for m in model.modules()):
+        said.append("a weight-normed convolution well below its weights times the positions they are applied at")
+    return said
 
 
 def training_bytes(model: nn.Module, shape: DataShape, batch_size: int) -> int:
