@@ -108,3 +108,35 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     # (19), which is left empty rather than printed too narrow (zoo/forecast/scores.py).
     assert result["interval_windows"]["validation"] < result["interval_windows"]["needed"]["95"]
     assert forecast[["lower_95", "upper_95"]].isna().all().all()
+
+
+def test_a_semicolon_files_downloads_are_written_as_that_file(app_server, page, tmp_path):
+    """A semicolon CSV with decimal commas (as a spreadsheet set to a comma decimal mark exports it) read well, but
+    its forecast.csv came back comma-separated with decimal points: one column of text in that spreadsheet (a
+    forecast user's check). The page's CSV downloads are written with the file's separator and decimal mark; the
+    run's own files are not changed."""
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    source = tmp_path / "hourly.csv"
+    daily_cycle_csv(source)
+    table = pd.read_csv(source)
+    raw = table.to_csv(sep=";", decimal=",", index=False).encode()
+    stored = fio.store_upload(raw, "eu.csv", app_server.runs_dir)
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1, lookback=48,
+                                        horizon=HORIZON, device="cpu"), runs_dir=app_server.runs_dir)
+    page.goto(f"{app_server.url}/forecast?run={run.run_id}")
+    wait_for_app(page)
+    button = page.get_by_role("button", name="forecast.csv")
+    button.wait_for(timeout=60_000)
+    with page.expect_download() as info:
+        button.click()
+    saved = tmp_path / "downloaded.csv"
+    info.value.save_as(saved)
+    text = saved.read_text()
+    assert text.splitlines()[0] == ";".join(FORECAST_COLUMNS), text[:200]
+    theirs = pd.read_csv(saved, sep=";", decimal=",")
+    ours = pd.read_csv(run.run_dir / "forecast.csv")   # the run directory's own, as the run wrote it
+    assert "," in text.splitlines()[1] and "." not in text.splitlines()[1].split(";", 1)[1]
+    pd.testing.assert_frame_equal(theirs, ours)

@@ -25,6 +25,7 @@ from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, st
 from ui.state import (can_control, fragment, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from ui.text import code, plain
+from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
@@ -465,6 +466,12 @@ DOWNLOADS = {
 }
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _written_like(data: str, stamp: float) -> tuple[str, str]:
+    """fio.written_like, once per file and its modification time (`stamp`)."""
+    return fio.written_like(data)
+
+
 def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     """The run's `files` ({name: (mime, what it holds)}) that exist, the whole run as a zip, and the
     command that reproduces it (a training run's or a leaderboard's, zoo/runs.py Run.command)."""
@@ -475,11 +482,17 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     # On the hosted demo the files hold the run, not the server (zoo/demo.shareable_bytes); locally, as they are.
     read, whole = ((lambda p: p.read_bytes()), run.zip) if is_local() else (
         (lambda p: demo.shareable_bytes(run, p)), (lambda: demo.shareable_zip(run)))
+    # A series run's tables as the person's own CSV writes them (a semicolon file's forecast.csv had opened as one
+    # column of text: a forecast user's check); the zip and the run directory keep the run's own.
+    written = _written_like(str(run.data), series_results._data_stamp(str(run.data))) \
+        if run.is_leaderboard or run.spec.task == "series" else fio.PLAIN_CSV
     for name, (mime, help) in files.items():
         if name in present:
-            row.download_button(name, data=lambda p=present[name]: read(p), file_name=f"{run.run_id}-{name}",
+            own = name.endswith(".csv") and written != fio.PLAIN_CSV
+            row.download_button(name, data=lambda p=present[name], own=own: fio.written_as(read(p), written) if own
+                                else read(p), file_name=f"{run.run_id}-{name}",
                                 mime=mime, key=f"{key}-dl-{name}", icon=":material/download:", on_click="ignore",
-                                help=help)
+                                help=f"{help}; {fio.written_in_words(written)}, as the file it read" if own else help)
     if not run.is_leaderboard and "best.pt" not in present:
         row.caption("no checkpoint was written")
     row.download_button("whole run (.zip)", data=whole, file_name=f"{run.run_id}.zip", mime="application/zip",

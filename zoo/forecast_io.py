@@ -424,6 +424,49 @@ def coverage_lines(result: dict) -> list[tuple[int, float | None]]:
     return [(int(level), _finite(coverage.get(level))) for level in sorted(coverage, key=int)]
 
 
+PLAIN_CSV = (",", ".")
+WRITTEN_HEAD_BYTES = 256_000   # enough rows to tell a file's separator and decimal mark (its first thousand)
+
+
+def written_like(data) -> tuple[str, str]:
+    """The separator and decimal mark of the CSV a series run read (SeriesFrame.written), judged on its head;
+    PLAIN_CSV for the sample, a file gone or one that does not read."""
+    from zoo.data.series import read_series, resolve_series_source
+
+    try:
+        with open(resolve_series_source(data), "rb") as f:
+            head = f.read(WRITTEN_HEAD_BYTES)
+        if len(head) == WRITTEN_HEAD_BYTES:
+            head = head[:head.rfind(b"\n") + 1]   # whole rows only
+        return read_series(NamedBytes(head, "head")).written
+    except (SpecError, OSError, TypeError, ValueError):
+        return PLAIN_CSV
+
+
+def written_as(table: bytes, written: tuple[str, str]) -> bytes:
+    """A CSV the run wrote (comma-separated, decimal points) written with the person's own separator and decimal
+    mark: a forecast.csv of a semicolon file with decimal commas opened as one column of text in a spreadsheet set
+    to a comma decimal mark (a forecast user's check). Dates stay ISO (2024-01-31), which spreadsheets read in every
+    locale; the run directory's own files stay as they are."""
+    if tuple(written) == PLAIN_CSV:
+        return table
+    sep, decimal = written
+    frame = pd.read_csv(io.BytesIO(table), dtype=str, keep_default_na=False)
+    if decimal != ".":
+        frame = frame.apply(lambda column: column.str.replace(r"^(-?\d+)\.(\d+)(e[-+]?\d+)?$", r"\1,\2\3",
+                                                              regex=True, case=False))
+    return frame.to_csv(sep=sep, index=False).encode("utf-8")
+
+
+def written_in_words(written: tuple[str, str]) -> str:
+    """"semicolon-separated, with decimal commas", as a download's help says its format."""
+    from zoo.data.series.text import _DELIMITER_NAMES
+
+    sep, decimal = written
+    return (f"{_DELIMITER_NAMES.get(sep, repr(sep))}-separated, with decimal "
+            f"{'commas' if decimal == ',' else 'points'}")
+
+
 SHORT_COVERAGE_POINTS = 20   # an interval holding this many points fewer of the test actuals than its level is said
 
 

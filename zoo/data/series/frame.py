@@ -24,6 +24,8 @@ class SeriesFrame:
     wide: WideColumns | None = None  # the month (or quarter) columns when the file looks like a wide table
     utc_offset: pd.Timedelta | None = None  # the clock the times are on when the file's carried zones
                                             #   (columns.latest_offset); None for times without a zone
+    written: tuple[str, str] = (",", ".")  # how the file writes a table: its separator and decimal mark (a download
+                                           #   on the page is written alike: ui/run_view.downloads)
     filled: np.ndarray | None = None  # per row from the first: the target was not in the file (a gap's added
                                       #   timestamp, an empty value) and was filled in; None: none was.
                                       #   A slice of the frame from its start keeps it (rows line up)

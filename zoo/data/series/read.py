@@ -120,7 +120,18 @@ def _read_series(raw: bytes, name: str, target, date_col, layout: str, max_rows:
     # Put the target last: it is the channel models predict, in "all" mode too.
     frame = frame[[c for c in frame.columns if c != target] + [target]].astype(float)
     return SeriesFrame(frame=frame, target=target, date_col=date_col, freq=freq, notes=notes, layout=layout,
-                       wide=wide, utc_offset=utc_offset, filled=filled)
+                       wide=wide, utc_offset=utc_offset, filled=filled, written=_written(table))
+
+
+def _written(table: _Table) -> tuple[str, str]:
+    """The file's separator and decimal mark: a comma between digits in a number column of a file not separated by
+    commas is a decimal comma (as _parse_numbers reads a tie), judged on its first thousand rows."""
+    if table.delimiter == ",":
+        return ",", "."
+    head = table.frame.iloc[:1000]
+    comma = any(head[col].astype(str).str.contains(r"\d,\d", regex=True).any() for col in table.numeric
+                if col in head)
+    return table.delimiter, "," if comma else "."
 
 
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
