@@ -1465,3 +1465,14 @@ def test_a_value_far_from_both_neighbours_is_said_and_a_season_or_a_smooth_dip_i
     trend[60] *= 10   # a digit too many on a trend
     assert "far from its neighbours" in spikes_said(trend)[0][0]
     assert not [n for n in read_series(sample_series_path()).notes if "far from" in n]
+
+
+def test_one_spike_does_not_hide_a_season_from_its_detection():
+    """One day of 5,000 among orders of about 100 with a weekly cycle: the board's rows before its test part (the
+    spike among them) read as no season, where the page's training rows (before it) read 7 (a forecast user's
+    check). The season is looked for with such a value set to its neighbours' (missing.without_spikes)."""
+    rng = np.random.default_rng(3)
+    y = 100 + 10 * np.sin(np.arange(160) * 2 * np.pi / 7) + rng.normal(0, 3, 160)
+    assert detect_period(y, "D") == 7
+    y[150] = 5000
+    assert detect_period(y, "D") == 7

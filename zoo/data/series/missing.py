@@ -128,18 +128,17 @@ def check_target(frame: pd.DataFrame, target: str) -> None:
                         "rescale it, for example to thousands.")
 
 
-def note_spikes(frame: pd.DataFrame, target: str, filled: np.ndarray | None, notes: list[str]) -> None:
-    """Say, in the notes, the target's few values far from both their neighbours (SPIKE_JUMPS): a mistake in the
-    file, most often (a 5,000 among orders of about 100). Nothing is changed. Unsaid, one such day among 200 made a
-    board's pick forecast -24.86 orders, its fits swinging to -470, and hid the weekly season from the board's
-    period detection (a forecast user's check)."""
-    y = frame[target].to_numpy(float)
-    if len(y) < MIN_ROWS:
-        return
+def spike_rows(y: np.ndarray) -> np.ndarray:
+    """The rows of `y` (finite values) far from both their neighbours and from the series' spread (SPIKE_JUMPS), where
+    there are a few of them (MAX_SPIKES, MAX_SPIKE_SHARE); none otherwise."""
+    y = np.asarray(y, float)
+    none = np.zeros(0, np.int64)
+    if len(y) < MIN_ROWS or not np.isfinite(y).all():
+        return none
     jumps = np.diff(y)
     usual = 1.4826 * np.median(np.abs(jumps - np.median(jumps)))
     if not usual > 0:
-        return
+        return none
     up, down = jumps[:-1], jumps[1:]   # into row t and out of it, t = 1 .. n-2
     spike = (np.abs(up) > SPIKE_JUMPS * usual) & (np.abs(down) > SPIKE_JUMPS * usual) & (np.sign(up) != np.sign(down))
     # and far from the series' own spread too: a smooth hourly series' one-hour dip of 9 degrees (ETTh1's oil
@@ -147,9 +146,31 @@ def note_spikes(frame: pd.DataFrame, target: str, filled: np.ndarray | None, not
     spread = 1.4826 * np.median(np.abs(y - np.median(y)))
     spike &= np.abs(y[1:-1] - np.median(y)) > SPIKE_JUMPS * spread
     rows = np.flatnonzero(spike) + 1
+    return rows if len(rows) <= min(MAX_SPIKES, MAX_SPIKE_SHARE * len(y)) else none
+
+
+def without_spikes(y: np.ndarray) -> np.ndarray:
+    """`y` with its spike_rows set to the median of the three values either side: what a season is looked for in
+    (zoo/forecast/baselines.detect_period), so that one wrong value does not hide it."""
+    rows = spike_rows(y)
+    if not len(rows):
+        return y
+    y = np.array(y, float)
+    around = [np.median(np.r_[y[max(0, t - 3):t], y[t + 1:t + 4]]) for t in rows]   # before any is replaced
+    y[rows] = around
+    return y
+
+
+def note_spikes(frame: pd.DataFrame, target: str, filled: np.ndarray | None, notes: list[str]) -> None:
+    """Say, in the notes, the target's few values far from both their neighbours (SPIKE_JUMPS): a mistake in the
+    file, most often (a 5,000 among orders of about 100). Nothing is changed. Unsaid, one such day among 200 made a
+    board's pick forecast -24.86 orders, its fits swinging to -470, and hid the weekly season from the board's
+    period detection (a forecast user's check)."""
+    y = frame[target].to_numpy(float)
+    rows = spike_rows(y)
     if filled is not None:
         rows = rows[~np.asarray(filled, bool)[rows]]   # a value filled in is the reader's, not the file's
-    if not len(rows) or len(rows) > MAX_SPIKES or len(rows) > MAX_SPIKE_SHARE * len(y):
+    if not len(rows):
         return
 
     def said(t: int) -> str:
