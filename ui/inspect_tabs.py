@@ -59,7 +59,10 @@ def summary_tab(subject) -> None:
                                             fallback=subject.precision if subject.precision in precisions else "fp32"),
                                      help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
     before = zi.state_snapshot(model)
-    summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
+    # Said while it runs (seconds on a large model): the metrics and the table had stood as grey placeholders, and
+    # a learner took them for missing (a learner's check)
+    with st.spinner("Summarising: torchinfo's pass and a measured training step…"):
+        summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
     t = summary.totals
     m = st.columns(3) + st.columns(3)   # counts, then memory: six in a row cut the mult-adds short ("18,325,...")
     m[0].metric("Parameters", f"{t['total_params']:,}",
@@ -289,7 +292,8 @@ def modes_tab(subject) -> None:
     st.caption(f"Kept values become 1/(1-{p:g}) = {demo['scale']:.4g} in training; evaluation returns the input.")
 
     st.subheader("Precision")
-    rows = zi.compare_precisions(model, x)
+    with st.spinner("Running the model at each precision…"):
+        rows = zi.compare_precisions(model, x)
     table = pd.DataFrame([{
         "precision": r["precision"], "bytes per number": r["bytes_per_element"],
         "parameter KB": r["param_bytes"] / 1e3, "max |Δ output| vs fp32": r.get("max_abs_diff"),
