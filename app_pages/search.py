@@ -61,13 +61,14 @@ else:
     st.divider()
     st.subheader(f"Study {code(target['study'])}")
     st.caption(f"storage: {storage_in_words(target['storage'])}")
-    left, right, _ = st.columns([1, 1, 3])
-    if left.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
+    # one row, each button as wide as its words ("Train with best" read "Train …" at 1,024 px in a fifth)
+    buttons = st.container(horizontal=True)
+    if buttons.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
                    icon=":material/stop:"):
         views.stop(manager, target)
         st.rerun()
     nothing_to_train = None if active else views.why_no_best(target)   # a failed study's 0 trials, say
-    if right.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:",
+    if buttons.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:",
                     disabled=bool(nothing_to_train), help=nothing_to_train):
         try:
             views.train_with_best(target)

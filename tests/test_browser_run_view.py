@@ -182,3 +182,30 @@ def test_a_start_turned_off_by_another_tabs_run_comes_back_when_that_run_ends(pa
         other.get_by_text("has not ended").first.wait_for(state="detached", timeout=30_000)   # no click there
         assert start.is_enabled()
         other.close()
+
+
+CUT_METRICS = """() => [...document.querySelectorAll('[data-testid=stMetric]')].filter(m => {
+    const parts = [m.querySelector('[data-testid=stMetricValue]'), m.querySelector('[data-testid=stMetricLabel]')];
+    return parts.some(p => p && [p, ...p.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1));
+}).map(m => m.innerText.replace(/\\s+/g, ' '))"""
+
+
+def test_a_runs_headline_numbers_are_whole_on_a_small_laptop(app_server, page):
+    """At 1,024 x 700, the sidebar open, a run's metrics read "test accu… 23.…" and a board's pick "test … 0.…"
+    (a narrow-screen visitor's check): they wrap to the next line rather than being cut."""
+    from tests.test_leaderboard import monthly_csv
+    from zoo.engine import run_experiment
+    from zoo.leaderboard import LeaderboardSpec, run_leaderboard
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", data="mnist-sample", epochs=1, limit_train=256, device="cpu"),
+                         runs_dir=app_server.runs_dir)
+    board = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(app_server.runs_dir.parent / "sales.csv")),
+                                            horizon=6, budget=0.01), runs_dir=app_server.runs_dir)
+    page.set_viewport_size({"width": 1024, "height": 700})
+    for address, metric in ((f"/train?run={run.run_id}", "test accuracy"),
+                            (f"/forecast?run={board['run_id']}", "validation MASE")):
+        page.goto(f"{app_server.url}{address}")
+        wait_for_app(page)
+        page.locator("[data-testid=stMetric]").filter(has_text=metric).first.wait_for(timeout=60_000)
+        assert page.evaluate(CUT_METRICS) == [], address

@@ -195,6 +195,14 @@ def first_drawing(task: str) -> bool:
     return first
 
 
+def metrics_row(n: int) -> list:
+    """`n` places for metrics side by side, as many to a line as the width holds and the rest on the next: in
+    st.columns(n) a run's headline read "test accu… 23.…" at 1,024 px, the sidebar open (a narrow-screen visitor's
+    check). Each place is the one row (a horizontal container that wraps)."""
+    row = st.container(horizontal=True)
+    return [row] * n
+
+
 def slot(key: str):
     """A keyed container drawn on every run, for a part of a form that comes and goes (a file's preview,
     a note, a button offered only sometimes). Whatever it holds, the widgets after it keep their place

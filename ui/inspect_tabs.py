@@ -15,6 +15,7 @@ import torch
 
 from ui import drafts
 from ui import inspect_views as views
+from ui.form import metrics_row
 from zoo import demo
 from zoo import explain as ze
 from zoo import inspect as zi
@@ -64,7 +65,7 @@ def summary_tab(subject) -> None:
     with st.spinner("Summarising: torchinfo's pass and a measured training step…"):
         summary = zi.summarize(model, shape, batch_size=int(batch_size), precision=precision or "fp32")
     t = summary.totals
-    m = st.columns(3) + st.columns(3)   # counts, then memory: six in a row cut the mult-adds short ("18,325,...")
+    m = metrics_row(3) + metrics_row(3)   # counts, then memory: six in a row cut the mult-adds short ("18,325,...")
     m[0].metric("Parameters", f"{t['total_params']:,}",
                 help=f"{t['trainable_params']:,} trainable, {t['frozen_params']:,} frozen")
     m[1].metric("Trainable / frozen", f"{t['trainable_params']:,} / {t['frozen_params']:,}")
@@ -349,7 +350,7 @@ def hooks_tab(subject) -> None:
             st.warning(f"Below: the last batch, which hooked {', '.join(f'`{n}`' for n in result.layers)}. Press "
                        "**Run one batch** to hook the layers picked now.", icon=":material/history:")
         now = {n: zi.hook_counts(model.get_submodule(n)) for n in result.layers}
-        k1, k2, k3 = st.columns(3)
+        k1, k2, k3 = metrics_row(3)
         k1.metric("Loss of the batch", f"{result.loss:.4f}", help=f"{result.mode} mode")
         k2.metric("Hooks while running", sum(c["forward"] + c["backward"] for c in result.hooks_during.values()))
         k3.metric("Hooks now", sum(sum(c.values()) for c in now.values()),

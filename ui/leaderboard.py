@@ -481,7 +481,7 @@ def finished_board(run, job, key: str) -> None:
         why = next((n for n in result.get("notes") or [] if n.startswith("the pick is")), None)
         if why:   # the pick is not the first row of the table: say why where it is named, not only in the notes
             st.caption(form.sentence(why))
-        cols = st.columns(4)
+        cols = form.metrics_row(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))
         series_results.coverage_metrics(cols[2:], result, plan.get("val_origins"), "origins")

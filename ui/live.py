@@ -17,6 +17,7 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.form import metrics_row
 from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
 from zoo.registry import format_percent, get_task
@@ -226,7 +227,7 @@ def render_progress_metrics(snapshot: dict, task: str, planned_epochs: int | Non
     state = snapshot["state"]
     rows = state.get("epoch_rows") or []
     last, prev = (rows[-1] if rows else None), (rows[-2] if len(rows) > 1 else None)
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = metrics_row(4)
     c1.metric("epoch", f"{state.get('epoch') or 0} / {state.get('epochs') or planned_epochs or '?'}")
     best = state.get("best_epoch")
     c2.metric("best epoch", best or "—", help=_best_summary(rows, best, metric_name))

@@ -14,6 +14,7 @@ from collections import Counter
 import streamlit as st
 
 from ui.compare import ACCURACY_FORMAT
+from ui.form import metrics_row
 from ui.live import format_duration
 from ui.state import fragment, is_local
 from ui.text import code, plain
@@ -118,7 +119,7 @@ def live_view(manager, target: dict, active: bool) -> None:
         figures = _study_figures(study, trials, hide, chosen)
         summary = study_summary(study)
         states = Counter(summary["outcomes"])   # the table's words (report.trial_state): diverged and stopped apart
-        cols = st.columns(5)
+        cols = metrics_row(5)
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
         cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: worse than the earlier "

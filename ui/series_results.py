@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.form import sentence
+from ui.form import metrics_row, sentence
 from ui.text import plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, resolve_series_source
@@ -88,7 +88,7 @@ def metrics_view(result: dict, model: str) -> None:
                "training split's scaler, as in published tables. The best value of each row is highlighted.")
     coverage = fio.coverage_lines(result)
     if coverage:
-        coverage_metrics(st.columns(len(coverage)), result, (result.get("interval_windows") or {}).get("validation"),
+        coverage_metrics(metrics_row(len(coverage)), result, (result.get("interval_windows") or {}).get("validation"),
                          "windows")
 
 
