@@ -1476,3 +1476,18 @@ def test_one_spike_does_not_hide_a_season_from_its_detection():
     assert detect_period(y, "D") == 7
     y[150] = 5000
     assert detect_period(y, "D") == 7
+
+
+def test_a_long_date_columns_field_order_is_told_as_every_row_tells_it():
+    """The field order of a column past FIELD_ORDER_SAMPLE rows is read from a sample where it says year first
+    (1,000,000 hourly timestamps had taken 2.5 s and a third of a GB: a long-series user's check), and from
+    every row otherwise: one date past the 12th, last of 60,000, still says day first."""
+    from zoo.data.series.columns import FIELD_ORDER_SAMPLE, _field_order
+
+    hours = pd.date_range("2001-01-01", periods=FIELD_ORDER_SAMPLE + 10_001, freq="h")
+    assert _field_order(pd.Series(hours.strftime("%Y-%m-%d %H:%M:%S"), dtype=object)) == "year first"
+    assert _field_order(pd.Series(hours.strftime("%d/%m/%Y %H:%M"), dtype=object)) == "day first"
+    assert _field_order(pd.Series(hours.strftime("%m/%d/%Y %H:%M"), dtype=object)) == "month first"
+    ambiguous = ["01/02/2003"] * (len(hours) - 1) + ["13/02/2003"]   # the only evidence, outside the sample
+    assert _field_order(pd.Series(ambiguous, dtype=object).iloc[::1]) == "day first"
+    assert _field_order(pd.Series(ambiguous[:-1], dtype=object)) == "ambiguous"
