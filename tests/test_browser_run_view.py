@@ -209,3 +209,10 @@ def test_a_runs_headline_numbers_are_whole_on_a_small_laptop(app_server, page):
         wait_for_app(page)
         page.locator("[data-testid=stMetric]").filter(has_text=metric).first.wait_for(timeout=60_000)
         assert page.evaluate(CUT_METRICS) == [], address
+    # the form's fields one to a line there, not two of 80 px ("optimize/r", "ada": the same check)
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start training").wait_for()
+    widths = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stSelectbox], [data-testid=stNumberInput]')]
+        .map(e => [e.innerText.split('\\n')[0], Math.round(e.getBoundingClientRect().width)])""")
+    assert widths and all(width >= 150 for _, width in widths), widths

@@ -195,6 +195,17 @@ def first_drawing(task: str) -> bool:
     return first
 
 
+def fields_layout(n: int, columns: int) -> list:
+    """A place for each of `n` form fields: up to `columns` side by side, in rows that wrap to one field a line where
+    the form's column is narrow, read left to right. In st.columns(2) the Train form's fields were 80 px wide at
+    1,024 px ("optimize/r", "ada"), and the Tab key went down one column before the other (a narrow-screen and
+    keyboard visitor's check)."""
+    if columns <= 1:
+        return [st.container()] * n
+    row = st.container(horizontal=True)
+    return [row.container() for _ in range(n)]
+
+
 def metrics_row(n: int) -> list:
     """`n` places for metrics side by side, as many to a line as the width holds and the rest on the next: in
     st.columns(n) a run's headline read "test accu… 23.…" at 1,024 px, the sidebar open (a narrow-screen visitor's
@@ -269,10 +280,10 @@ def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None 
         for note in set_values(hparams, key_prefix, values):
             st.warning(note, icon=":material/warning:")
     out = FormValues()
-    cols = st.columns(columns) if columns > 1 else [st.container()]
+    places = fields_layout(len(hparams), columns)
     off = set(disabled)
     for i, h in enumerate(hparams):
-        with cols[i % len(cols)]:
+        with places[i]:
             # a field that does nothing with the values before it (HParam.used_from) is greyed out, saying why
             unused = h.unused_because({**{g.name: st.session_state.get(widget_key(key_prefix, g.name), g.default)
                                           for g in hparams}, **out})
@@ -355,10 +366,10 @@ def training_form(*, key_prefix: str, task: str = "image", values: dict | None =
         if not members:
             continue
         st.markdown(f"**{group}**")
-        cols = st.columns(columns)
+        places = fields_layout(len(members), columns)
         for i, h in enumerate(members):
             key = widget_key(key_prefix, h.name)
-            with cols[i % columns]:
+            with places[i]:
                 if h.name == "device":
                     out[h.name] = _device_widget(h, key)
                     continue
