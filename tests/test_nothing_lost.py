@@ -916,10 +916,13 @@ def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
     """Beside a leaderboard the toast of a kept draft said "Train again", a button a board does not have: its
     own is "Run this board again"."""
     from tests.test_leaderboard import monthly_csv
+    from zoo import forecast_io as fio
     from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 
-    board = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=30,
-                                            models="naive,seasonal_naive"), runs_dir=runs_dir, owner=owner_of(ME))
+    # a file the page can open (an upload it keeps): one it cannot leaves the upload box waiting for it
+    kept = fio.store_upload(monthly_csv(tmp_path / "sales.csv").read_bytes(), "sales.csv", runs_dir)
+    board = run_leaderboard(LeaderboardSpec(data=str(kept), horizon=6, budget=30, models="naive,seasonal_naive"),
+                            runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})
     at.number_input(key="forecast-lookback").set_value(30).run()
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})   # the reload
