@@ -365,6 +365,27 @@ def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(mo
         RayLauncher("local")
 
 
+
+def test_an_address_nobody_answers_at_is_given_up_in_a_sentence_not_waited_on(tmp_path):
+    """`--ray HOST:PORT` where nothing listens had the command silent for over six minutes, and the app's every page
+    on "Starting the job runner…" (a Ray user's check): the connection is given up after
+    PLAYGROUND_RAY_CONNECT_TIMEOUT seconds, said in one line with what to check, exit 2."""
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--epochs", "1", "--limit-train",
+                           "64", "--n-trials", "1", "--ray", f"127.0.0.1:{port}", "--runs-dir", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "PLAYGROUND_RAY_CONNECT_TIMEOUT": "5"})
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert (f"error: could not reach the Ray cluster at 127.0.0.1:{port} within 5 s; check that `ray start --head` "
+            "runs there") in proc.stderr
+    assert time.monotonic() - started < 60
+
+
 # ------------------------------------------------------------------ search
 
 def test_a_search_worker_without_the_runs_directory_refuses_the_journal_in_it(copying, tmp_path):

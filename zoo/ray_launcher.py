@@ -68,18 +68,31 @@ def _amounts(ask: dict) -> str:
 
 _started = threading.Event()
 _start_lock = threading.Lock()
+# How long a connection may take before it is given up, said in a sentence: ray.init on an address nobody listens at
+# had kept the app's every page on "Starting the job runner…" and the CLI silent for over six minutes (a Ray user's
+# check). A cluster that lacks this machine's token answers within about 20 s, with its own reason; starting a local
+# cluster takes about 4 s here.
+CONNECT_TIMEOUT_S = float(os.environ.get("PLAYGROUND_RAY_CONNECT_TIMEOUT", "60"))
+_connecting: dict = {}   # the keeper thread's attempt while it lasts: {"address", "done", "failure"}
 
 
-def connect(address: str, num_cpus: int | None = None) -> None:
+def connect(address: str, num_cpus: int | None = None, timeout: float | None = None) -> None:
     """Connect this process to Ray (once): start a local cluster, or join `auto` or an address.
 
     From a thread that lives as long as the process: Ray ties the processes of a cluster it starts
     to the thread that started them (PR_SET_PDEATHSIG), and a Streamlit script thread ends with
-    its script run."""
+    its script run. Raises SpecError where the connection fails or takes more than `timeout` seconds
+    (CONNECT_TIMEOUT_S); an attempt still under way is waited on again by the next call, not repeated."""
     import ray
 
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     with _start_lock:
         if ray.is_initialized():
+            return
+        with _attempt_lock:
+            pending = dict(_connecting)
+        if pending:   # an earlier call gave up waiting on this attempt: wait on it, rather than start another
+            _wait_for_connection(pending, timeout)
             return
         kwargs: dict = dict(include_dashboard=False, log_to_driver=False)
         if address == "local":
@@ -90,26 +103,39 @@ def connect(address: str, num_cpus: int | None = None) -> None:
                 # The nodes get this checkout's zoo package from the server (they need the same
                 # Python packages installed: requirements.txt and requirements-ray.txt).
                 kwargs["runtime_env"] = {"py_modules": [str(ZOO_DIR)], "excludes": ["__pycache__"]}
-        failure: list[BaseException] = []
-        done = threading.Event()
+        attempt = {"address": address, "done": threading.Event(), "failure": []}
 
         def keeper() -> None:
             try:
                 ray.init(**kwargs)
             except BaseException as exc:  # reported to the caller below
-                failure.append(exc)
-            done.set()
-            if not failure:
+                attempt["failure"].append(exc)
+            with _attempt_lock:
+                _connecting.clear()
+            attempt["done"].set()
+            if not attempt["failure"]:
                 threading.Event().wait()   # keep the thread (and so the local cluster) alive
 
+        with _attempt_lock:
+            _connecting.update(attempt)
         threading.Thread(target=keeper, daemon=True, name="ray-keeper").start()
-        done.wait()
-        if failure:
-            exc = failure[0]
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SpecError(f"could not reach the Ray cluster at {address}: {first}; check that `ray start --head` "
-                            "runs there and that this machine has the cluster's token (~/.ray/auth_token, with "
-                            "RAY_AUTH_MODE=token): see the README, 'Beyond one machine'.")
+        _wait_for_connection(attempt, timeout)
+
+
+_attempt_lock = threading.Lock()
+
+
+def _wait_for_connection(attempt: dict, timeout: float) -> None:
+    """Wait up to `timeout` seconds on a keeper thread's `attempt`; SpecError where it failed or is not done."""
+    address = attempt["address"]
+    how = ("check that `ray start --head` runs there and that this machine has the cluster's token "
+           "(~/.ray/auth_token, with RAY_AUTH_MODE=token): see the README, 'Beyond one machine'")
+    if not attempt["done"].wait(timeout):
+        raise SpecError(f"could not reach the Ray cluster at {address} within {timeout:g} s; {how}.")
+    if attempt["failure"]:
+        exc = attempt["failure"][0]
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"could not reach the Ray cluster at {address}: {first}; {how}.")
 
 
 def _this_node():
