@@ -360,6 +360,9 @@ def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(mo
     monkeypatch.setenv("PLAYGROUND_RAY_ADDRESS", "http://head:8265")
     with pytest.raises(SpecError, match=r"^PLAYGROUND_RAY_ADDRESS='http://head:8265' is not a Ray address; use local"):
         make_launcher()
+    # given on the command line, the command line's flag is named (it had blamed the variable: a Ray user's check)
+    with pytest.raises(SpecError, match=r"^--ray 'foo' is not a Ray address; use local"):
+        make_launcher("foo", named="--ray")
     monkeypatch.setenv("PLAYGROUND_GPU_PER_JOB", "1.5")
     with pytest.raises(SpecError, match=r"PLAYGROUND_GPU_PER_JOB='1.5' is not a share"):
         RayLauncher("local")

@@ -123,23 +123,23 @@ class LocalLauncher:
                             where=f"process {process.pid} on this machine")
 
 
-def make_launcher(address: str | None = None, *, warm: bool = False):
-    """The launcher PLAYGROUND_RAY_ADDRESS asks for (or `address`): unset, local worker processes;
-    `local`, `auto`, `ray://host:port` or `host:port`, Ray tasks on that cluster (zoo/ray_launcher.py,
-    which needs `pip install -r requirements-ray.txt`)."""
+def make_launcher(address: str | None = None, *, warm: bool = False, named: str = "PLAYGROUND_RAY_ADDRESS"):
+    """The launcher PLAYGROUND_RAY_ADDRESS asks for (or `address`, given as `named`: the CLI's --ray): unset, local
+    worker processes; `local`, `auto`, `ray://host:port` or `host:port`, Ray tasks on that cluster
+    (zoo/ray_launcher.py, which needs `pip install -r requirements-ray.txt`)."""
     address = (address if address is not None else os.environ.get("PLAYGROUND_RAY_ADDRESS", "")).strip()
     if not address:
         return LocalLauncher(warm=warm)
     from zoo.ray_launcher import check_address
 
-    check_address(address)
+    check_address(address, named)
     try:
         import ray  # noqa: F401
     except ImportError:
         from zoo.registry import SpecError
 
         raise SpecError(f"Ray address {address!r} is set but Ray is not installed here; "
-                        "`pip install -r requirements-ray.txt`, or unset PLAYGROUND_RAY_ADDRESS.") from None
+                        f"`pip install -r requirements-ray.txt`, or leave out {named}.") from None
     from zoo.ray_launcher import RayLauncher
 
     return RayLauncher(address, warm=warm)

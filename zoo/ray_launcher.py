@@ -35,10 +35,13 @@ ADDRESS_RE = re.compile(r"^(local|auto|ray://[\w.\-]+:\d+|[\w.\-]+:\d+)$")
 ZOO_DIR = Path(__file__).resolve().parent
 
 
-def check_address(address: str) -> str:
+def check_address(address: str, named: str = "PLAYGROUND_RAY_ADDRESS") -> str:
+    """`address` where it is a Ray address, else SpecError naming where it was given (`named`: the environment
+    variable, or the command line's --ray, which `--ray foo` had been blamed on: a Ray user's check)."""
     address = (address or "").strip()
     if not ADDRESS_RE.match(address):
-        raise SpecError(f"PLAYGROUND_RAY_ADDRESS={address[:80]!r} is not a Ray address; use local (a cluster on "
+        given = f"{named} {address[:80]!r}" if named.startswith("-") else f"{named}={address[:80]!r}"
+        raise SpecError(f"{given} is not a Ray address; use local (a cluster on "
                         "this machine), auto (the cluster `ray start` made here), ray://HOST:10001 or HOST:6379.")
     return address
 

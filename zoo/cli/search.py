@@ -136,8 +136,9 @@ def _progress(config: SearchConfig):
                 why = event.get("reason") or said(event["value"])
                 print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} ({why})",
                       file=sys.stderr, flush=True)
-            else:
-                print(f"trial {event['number']:3d} failed: {event.get('reason', '')}", file=sys.stderr, flush=True)
+            else:   # a trial the stop ended says so, as the summary and its run do (it read "failed: stopped...")
+                ended = "stopped" if event.get("status") == "stopped" else "failed"
+                print(f"trial {event['number']:3d} {ended}: {event.get('reason', '')}", file=sys.stderr, flush=True)
 
     return printer
 
@@ -171,7 +172,7 @@ def run(args) -> dict:
         from zoo.launch import make_launcher
         from zoo.search import search_on_workers
 
-        launcher = make_launcher(args.ray or "")   # "": local worker processes
+        launcher = make_launcher(args.ray or "", named="--ray")   # "": local worker processes
         try:
             summary = search_on_workers(config, args.workers, launcher, emit=_progress(config),
                                         should_stop=getattr(args, "should_stop", None))

@@ -387,7 +387,8 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             patch_result(run_dir, reason=reason, search=link)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             trial.study.stop()
-            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
+            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason,
+                  "status": result.status})
             raise SearchInterrupted(reason)
         if result.status == "diverged":
             # Failed trials are invisible to the samplers, which would then sample there again: a
