@@ -258,6 +258,8 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
     from zoo.run_health import _still_running
     from zoo.runs import RESULT
 
+    if not Path("/proc/self/stat").exists():
+        return []   # no /proc: a process cannot be told gone (zoo/run_health.py), so none is taken for dead
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         run_dir = trial.user_attrs.get("run_dir")
@@ -267,10 +269,15 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
             result = None
         if result is None or _still_running(result.get("process")):
             continue   # not started writing, or its worker is alive (a run just ended, its value not yet told)
-        reason = result.get("reason") or "its worker stopped before the trial ended"
-        # Through the storage: study.tell would end it, but a finished trial's attributes can no longer be set
-        study._storage.set_trial_user_attr(trial._trial_id, "result", {"status": "failed", "reason": reason})
-        study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        reason = (result.get("reason") if result.get("status") == "failed" else None) or \
+            "its worker stopped before the trial ended (killed), so its value was never told"
+        try:
+            # Through the storage (Optuna 5.0's, pinned): study.tell would end it, but a finished trial's attributes
+            # can no longer be set. Workers joining together may both find it: the second is told it has ended.
+            study._storage.set_trial_user_attr(trial._trial_id, "result", {"status": "failed", "reason": reason})
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue
         failed.append(trial.number)
     return failed
 
