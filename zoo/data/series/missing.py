@@ -20,6 +20,7 @@ MAX_TARGET_MISSING = 0.20      # share of the target that may be filled in
 # MAX_SPIKES rows, and a share of at most MAX_SPIKE_SHARE of them: more are the series' own shape (a weekly peak is
 # a seventh of the rows), not a few wrong values.
 SPIKE_JUMPS = 10
+SPIKE_GAP = 3
 MAX_SPIKES = 5
 MAX_SPIKE_SHARE = 0.01
 MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
@@ -129,8 +130,9 @@ def check_target(frame: pd.DataFrame, target: str) -> None:
 
 
 def spike_rows(y: np.ndarray) -> np.ndarray:
-    """The rows of `y` (finite values) far from both their neighbours and from the series' spread (SPIKE_JUMPS), where
-    there are a few of them (MAX_SPIKES, MAX_SPIKE_SHARE); none otherwise."""
+    """The rows of `y` (finite values) far from both their neighbours and from the series' spread (SPIKE_JUMPS), and
+    SPIKE_GAP times as far from its median as every other value, where there are a few of them (MAX_SPIKES,
+    MAX_SPIKE_SHARE; one on any series); none otherwise."""
     y = np.asarray(y, float)
     none = np.zeros(0, np.int64)
     if len(y) < MIN_ROWS or not np.isfinite(y).all():
@@ -143,10 +145,17 @@ def spike_rows(y: np.ndarray) -> np.ndarray:
     spike = (np.abs(up) > SPIKE_JUMPS * usual) & (np.abs(down) > SPIKE_JUMPS * usual) & (np.sign(up) != np.sign(down))
     # and far from the series' own spread too: a smooth hourly series' one-hour dip of 9 degrees (ETTh1's oil
     # temperature, whose hours step by a tenth of a degree) is a jump of many usual ones, but within its range
-    spread = 1.4826 * np.median(np.abs(y - np.median(y)))
-    spike &= np.abs(y[1:-1] - np.median(y)) > SPIKE_JUMPS * spread
+    away = np.abs(y - np.median(y))
+    spread = 1.4826 * np.median(away)
+    spike &= away[1:-1] > SPIKE_JUMPS * spread
     rows = np.flatnonzero(spike) + 1
-    return rows if len(rows) <= min(MAX_SPIKES, MAX_SPIKE_SHARE * len(y)) else none
+    if not len(rows) or len(rows) > max(1, min(MAX_SPIKES, MAX_SPIKE_SHARE * len(y))):
+        return none   # (one may stand out of a short series: a typo among 60 months)
+    # and apart from the rest: SPIKE_GAP times as far from the median as any other value. Heavy-tailed noise (sales
+    # times a lognormal factor) puts a fifth of its series' largest values past 10 spreads, with others nearly as far
+    # (a review); a wrong value stands alone.
+    others = np.delete(away, rows)
+    return rows if away[rows].min() >= SPIKE_GAP * others.max() else none
 
 
 def without_spikes(y: np.ndarray) -> np.ndarray:
