@@ -202,8 +202,11 @@ def fields_layout(n: int, columns: int) -> list:
     keyboard visitor's check)."""
     if columns <= 1:
         return [st.container()] * n
-    row = st.container(horizontal=True)
-    return [row.container() for _ in range(n)]
+    places = []
+    for start in range(0, n, columns):   # a row for each `columns` fields: at most that many to a line when wide
+        row = st.container(horizontal=True)
+        places += [row.container() for _ in range(min(columns, n - start))]
+    return places
 
 
 def metrics_row(n: int) -> list:
