@@ -1498,3 +1498,15 @@ def test_a_long_date_columns_field_order_is_told_as_every_row_tells_it():
     ambiguous = ["01/02/2003"] * (len(hours) - 1) + ["13/02/2003"]   # the only evidence, outside the sample
     assert _field_order(pd.Series(ambiguous, dtype=object).iloc[::1]) == "day first"
     assert _field_order(pd.Series(ambiguous[:-1], dtype=object)) == "ambiguous"
+
+
+@pytest.mark.parametrize("cell, written", [("{d},5", (";", ",")), ("1.{d:03d},5", (";", ",")),
+                                           ('"1,{d:03d}.50"', (";", ".")), ("{d}.5", (";", "."))])
+def test_a_files_separator_and_decimal_mark_are_kept_for_its_downloads(cell, written):
+    """SeriesFrame.written, what the Forecast page writes its downloads with: a semicolon file's decimal commas,
+    and its decimal points where commas separate thousands (1,010.50 had been taken for a decimal comma: a
+    review)."""
+    from zoo.forecast_io import NamedBytes
+
+    rows = "date;v\n" + "".join(f"2024-01-{d:02d};{cell.format(d=d)}\n" for d in range(1, 29))
+    assert read_series(NamedBytes(rows.encode(), "f.csv")).written == written

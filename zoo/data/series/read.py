@@ -129,9 +129,11 @@ def _written(table: _Table) -> tuple[str, str]:
     if table.delimiter == ",":
         return ",", "."
     head = table.frame.iloc[:1000]
-    comma = any(head[col].astype(str).str.contains(r"\d,\d", regex=True).any() for col in table.numeric
-                if col in head)
-    return table.delimiter, "," if comma else "."
+    cells = [head[col].astype(str) for col in table.numeric if col in head]
+    comma = any(c.str.contains(r"\d,\d", regex=True).any() for c in cells)
+    # 1,010.50: a comma of thousands before a decimal point (a review found its downloads given decimal commas)
+    points = any(c.str.contains(r"\d,\d{3}\.\d", regex=True).any() for c in cells)
+    return table.delimiter, "," if comma and not points else "."
 
 
 def _table_of_strings(raw: bytes, name: str, max_rows: int, notes: list[str]) -> _Table:
