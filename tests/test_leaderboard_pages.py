@@ -377,8 +377,11 @@ def test_a_baseline_clearly_better_on_the_test_part_is_said_beside_the_pick(runs
                               f"{0.5 * pick['test_mase']:.3f}) did better than the pick ({pick['test_mase']:.3f}), "
                               "which was chosen on validation alone: look at the notes on the data and the pick's "
                               "backtest before trusting its forecast."]
-    # the command line's warning is the same sentence (zoo/cli/forecast_auto.py)
+    # the command line's warning is the same sentence (zoo/cli/forecast_auto.py); on fewer test origins than the
+    # plan's notes call enough to tell models apart by, not said
     assert baseline_beat_the_pick({**summary, "board": board_with_naive_at(0.5)}).startswith("on the test part, the ")
+    few = {**summary, "board": board_with_naive_at(0.5), "plan": {**summary["plan"], "test_origins": 4}}
+    assert baseline_beat_the_pick(few) is None
 
 
 def test_an_interval_holding_far_fewer_test_actuals_than_its_level_is_said(runs_dir, tmp_path, capsys):
@@ -392,6 +395,9 @@ def test_an_interval_holding_far_fewer_test_actuals_than_its_level_is_said(runs_
             "this series, calibrated on 5 validation origins. Read it as a rough guide, not as its level.")
     assert coverage_shortfall({"coverage": {"80": 0.306, "95": None}}, 5, "origins") == said
     assert coverage_shortfall({"coverage": {"80": 0.61, "95": 0.94}}, 5, "origins") is None   # 19 points under
+    # 55% of 12 forecasts is what a calibrated 80% interval shows about once in fifty: not said; of 50, said
+    assert coverage_shortfall({"coverage": {"80": 0.55}}, 5, "origins", tested=12) is None
+    assert coverage_shortfall({"coverage": {"80": 0.55}}, 5, "origins", tested=50) is not None
     say_coverage({"coverage": {"80": 0.306, "95": None}}, 5, "origins")
     assert f"warning: {said}\n" in capsys.readouterr().err
     summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),

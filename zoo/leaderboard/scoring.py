@@ -113,6 +113,10 @@ def baseline_beat_the_pick(result: dict) -> str | None:
     a simple forecast winning the test part is worth knowing before trusting it. None otherwise. A board whose pick
     (fitted on one spike) scored 0.651 on the test part beside the naive forecast's 0.126 said nothing of it (a
     forecast user's check). The page and forecast-auto say it alike."""
+    from zoo.leaderboard.plan import FEW_TEST_ORIGINS
+
+    if ((result.get("plan") or {}).get("test_origins") or 0) < FEW_TEST_ORIGINS:
+        return None   # the plan's notes say its test scores are too few to tell models apart by (a review)
     pick = result.get("pick") or {}
     mine = pick.get("test_mase")
     baselines = [r for r in result.get("board") or () if r.get("kind") == "baseline"
