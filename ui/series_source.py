@@ -88,11 +88,12 @@ def _kept_copy_of(data, runs_dir: str) -> str | None:
     if not is_local() or not data:
         return None
     try:
-        key = fio.file_key(data) if Path(str(data)).is_file() else None
+        size = Path(str(data)).stat().st_size
+        same_size = [e for e in fio.stored_uploads(runs_dir, upload_owner(), limit=1_000) if e["bytes"] == size]
+        key = fio.file_key(data) if same_size else None   # a command line's file of gigabytes is read only if it may
     except OSError:
         return None
-    return next((e["path"] for e in fio.stored_uploads(runs_dir, upload_owner(), limit=1_000) if e["key"] == key),
-                None)
+    return next((e["path"] for e in same_size if e["key"] == key), None)
 
 
 UPLOAD_NAME = "forecast-upload-name"   # the uploaded file's name, kept in the draft (its bytes are not)
