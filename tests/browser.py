@@ -242,5 +242,9 @@ def record_toasts(page) -> None:
 
 def wait_for_toast(page, text: str, timeout: float = 30_000) -> None:
     """Until a toast holding `text` has been shown in this document (record_toasts first), gone since or not."""
-    page.wait_for_function("t => (window.__toasts || []).some(shown => shown.includes(t))", arg=text,
-                           timeout=timeout)
+    try:
+        page.wait_for_function("t => (window.__toasts || []).some(shown => shown.includes(t))", arg=text,
+                               timeout=timeout)
+    except Exception as exc:   # which toasts were shown instead: what a failure's report needs
+        raise AssertionError(f"no toast holding {text!r} within {timeout / 1000:g} s; shown: "
+                             f"{page.evaluate('() => window.__toasts || []')}") from exc
