@@ -474,8 +474,8 @@ def coverage_shortfall(result: dict, calibrated_on: int | None, what: str, teste
     """A sentence where an interval held far fewer of the test actuals than its level says (SHORT_COVERAGE_POINTS),
     else None: a board's "80% interval" band held 31% of them, calibrated on 5 validation origins, with only a red
     delta to say so (a forecast user's check). `what`: "windows" or "origins"; `tested`: how many there were on the
-    test part (by default the result's own: a board's plan's test origins, a run's test windows), where a shortfall that few forecasts of a well calibrated interval would show by chance (a one-sided
-    binomial test at 1%) is not said: 6 to 12 of them fell 20 points short about one time in ten (a review). The
+    test part (by default the result's own: a board's plan's test origins, a run's test windows), where a shortfall
+    that few forecasts of a well calibrated interval would show by chance (a one-sided binomial test at 1%) is not said: 6 to 12 of them fell 20 points short about one time in ten (a review). The
     pages and the CLI say it alike."""
     from scipy.stats import binom
 

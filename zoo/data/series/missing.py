@@ -165,9 +165,13 @@ def without_spikes(y: np.ndarray) -> np.ndarray:
     if not len(rows):
         return y
     y = np.array(y, float)
-    around = [np.median(np.r_[y[max(0, t - 3):t], y[t + 1:t + 4]]) for t in rows]   # before any is replaced
-    y[rows] = around
+    y[rows] = [_neighbours(y, t) for t in rows]   # each read before any is replaced
     return y
+
+
+def _neighbours(y: np.ndarray, t: int) -> float:
+    """The median of the three values either side of row `t`: what a spike stands out from."""
+    return float(np.median(np.r_[y[max(0, t - 3):t], y[t + 1:t + 4]]))
 
 
 def note_spikes(frame: pd.DataFrame, target: str, filled: np.ndarray | None, notes: list[str]) -> None:
@@ -183,8 +187,7 @@ def note_spikes(frame: pd.DataFrame, target: str, filled: np.ndarray | None, not
         return
 
     def said(t: int) -> str:
-        around = np.concatenate([y[max(0, t - 3):t], y[t + 1:t + 4]])
-        return f"{y[t]:,.6g} at {stamp_said(frame.index[t], frame.index)} (beside about {np.median(around):,.4g})"
+        return f"{y[t]:,.6g} at {stamp_said(frame.index[t], frame.index)} (beside about {_neighbours(y, t):,.4g})"
 
     shown = "; ".join(said(t) for t in rows[:3]) + ("; ..." if len(rows) > 3 else "")
     notes.append(f"{len(rows)} value{'s' if len(rows) > 1 else ''} of {target!r} far from {'their' if len(rows) > 1 else 'its'} "
