@@ -256,6 +256,74 @@ def test_a_run_on_a_node_whose_server_was_killed_ends_failed(cluster, runs_dir):
     assert run.epoch_rows(), "its epochs are kept"
 
 
+LOSES_ITS_CLUSTER = """
+import json, os, sys, time
+from zoo.jobs import JobManager, submit_training
+from zoo.ray_launcher import RayLauncher
+from zoo.spec import ExperimentSpec
+launcher = RayLauncher("local", num_cpus=1)
+manager = JobManager(max_running=2, per_owner=2, launcher=launcher)
+spec = ExperimentSpec(model="mlp", epochs=1000, patience=0, limit_train=4096)
+job = submit_training(manager, spec, owner="a", runs_dir=sys.argv[1])
+print(json.dumps({"job": job.id}), flush=True)
+sys.stdin.readline()   # the test has ended the cluster
+manager.wait(job.id, timeout=60)
+print(json.dumps({"status": job.status, "reason": job.reason}), flush=True)
+late = submit_training(manager, spec, owner="a", runs_dir=sys.argv[1])
+manager.wait(late.id, timeout=30)
+print(json.dumps({"status": late.status, "reason": late.reason, "sidebar": launcher.describe()}), flush=True)
+time.sleep(float(sys.argv[2]))
+print(json.dumps({"alive": True}), flush=True)
+"""
+
+
+def _children_named(parent: int, names: set[str]) -> list[int]:
+    found = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat).read_text()
+        except OSError:
+            continue
+        comm, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if int(rest[1]) == parent and comm in names:
+            found.append(int(stat.split("/")[2]))
+    return found
+
+
+def test_a_server_whose_cluster_is_stopped_keeps_serving_and_says_its_jobs_failed(runs_dir):
+    """`ray stop` on the cluster the app started had ended the app itself 60 s later (Ray's core worker ends a
+    driver whose head stays gone, and the server is a driver), every visitor's page with it, its running job left
+    `running`. Here Ray's wait is made 3 s: the server outlives it, its job ends `failed` saying the cluster
+    stopped answering, epochs kept, a new job is refused in words, and the sidebar says so (its read of the
+    cluster had waited for ever)."""
+    server = subprocess.Popen([sys.executable, "-c", LOSES_ITS_CLUSTER, str(runs_dir), "8"], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "RAY_gcs_rpc_server_reconnect_timeout_s": "3"})
+    try:
+        run_dir = runs_dir / json.loads(server.stdout.readline())["job"]
+        wait_for(lambda: _status(run_dir) == "running" and load_run(run_dir).epoch_rows(), timeout=120,
+                 what="the job training on the cluster, an epoch done")
+        head = _children_named(server.pid, {"gcs_server", "raylet"})
+        assert len(head) == 2, head
+        for pid in head:   # what `ray stop --force` does to them
+            os.kill(pid, signal.SIGKILL)
+        server.stdin.write("\n")
+        server.stdin.flush()
+        ended, refused, alive = (json.loads(server.stdout.readline() or "{}") for _ in range(3))
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    assert ended.get("status") == "failed", ended
+    assert "the Ray cluster at local stopped answering" in ended["reason"], ended
+    assert refused.get("status") == "failed", refused
+    assert "stopped answering" in refused["reason"] and "restart the app" in refused["reason"], refused
+    assert "stopped answering" in refused["sidebar"], refused
+    assert alive == {"alive": True}, "the server outlived Ray's wait on its lost head"
+    run = load_run(run_dir)
+    assert run.status == "failed" and "stopped answering" in run.result["reason"], run.result.get("reason")
+    assert run.epoch_rows(), "its epochs are kept"
+
+
 def test_a_run_on_another_node_is_ended_only_when_its_server_here_is_gone(runs_dir):
     """The rule alone: a run written on another host is left alone while the server that started it
     runs (this process), or when no server here started it; it is marked failed once that server is gone."""

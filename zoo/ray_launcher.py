@@ -31,6 +31,16 @@ from zoo.registry import SpecError
 from zoo.run_health import SERVER_ENV, process_identity
 
 POLL_S = 0.1
+# The cluster's free CPUs and GPUs are read by the poller this often (the page and the job runner read its copy: a
+# read of Ray's own waits as long as the cluster does not answer, which had been for ever on a page).
+REFRESH_S = 2.0
+# A cluster whose head (its GCS) refuses connections this long is taken as gone: its jobs end failed and new ones
+# are refused, in words (a head restarted with fault tolerance is back within seconds).
+LOST_AFTER_S = 10.0
+# How long the Ray core worker in this process waits on a lost head before it ends the process: the server is a
+# Ray driver, and Ray's default (60 s) had ended the app itself, every visitor's page with it, after `ray stop`
+# (a Ray user's check). A year: the server keeps serving and says the cluster is gone.
+RECONNECT_S = str(365 * 24 * 3600)
 ADDRESS_RE = re.compile(r"^(local|auto|ray://[\w.\-]+:\d+|[\w.\-]+:\d+)$")
 ZOO_DIR = Path(__file__).resolve().parent
 
@@ -106,6 +116,8 @@ def connect(address: str, num_cpus: int | None = None, timeout: float | None = N
                 # The nodes get this checkout's zoo package from the server (they need the same
                 # Python packages installed: requirements.txt and requirements-ray.txt).
                 kwargs["runtime_env"] = {"py_modules": [str(ZOO_DIR)], "excludes": ["__pycache__"]}
+        # Set whatever the environment said: Ray reads it at ray.init, in this process and the local cluster's own.
+        os.environ["RAY_gcs_rpc_server_reconnect_timeout_s"] = RECONNECT_S
         attempt = {"address": address, "done": threading.Event(), "failure": []}
 
         def keeper() -> None:
@@ -139,6 +151,17 @@ def _wait_for_connection(attempt: dict, timeout: float) -> None:
         exc = attempt["failure"][0]
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError(f"could not reach the Ray cluster at {address}: {first}; {how}.")
+
+
+def _head_address() -> tuple[str, int] | None:
+    """The cluster's head (its GCS) as (host, port), for a driver; None for a Ray Client."""
+    import ray
+
+    try:
+        host, port = ray.get_runtime_context().gcs_address.rsplit(":", 1)
+        return host, int(port)
+    except Exception:
+        return None
 
 
 def _this_node():
@@ -247,6 +270,8 @@ class RayHandle:
         from ray import exceptions as rx
 
         node = f"Ray node {self.placed['node_ip']} ({self.placed['host']})" if self.placed else "the Ray cluster"
+        if not self.launcher.head_answers():
+            return self.launcher.lost_words()
         try:
             lost = ray.get(self.ref, timeout=5)
             return f"its Ray task on {node} could not reach this server ({lost})" if lost else \
@@ -300,6 +325,8 @@ class RayLauncher:
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._resources: tuple[float, dict, dict] = (0.0, {}, {})
+        self.lost_at: float | None = None     # when the cluster's head was found gone (time.time())
+        self._head = _head_address()
         self.refresh_resources()
         self._poller = threading.Thread(target=self._poll, daemon=True, name="ray-jobs-poller")
         self._poller.start()
@@ -318,6 +345,8 @@ class RayLauncher:
     def start(self, job, running_shared=None, env: dict | None = None) -> RayHandle:
         from zoo.run_transfer import mark_root
 
+        if self.lost_at is not None:
+            raise SpecError(f"{self.lost_words()}; restart the app (or the command) to start or join a cluster again")
         ask = self.resources_for(job)
         payload = dict(job.payload)
         for key in ("runs_dir", "data_dir"):   # the same folder on every node, whatever its working directory
@@ -363,18 +392,38 @@ class RayLauncher:
         self._resources = (time.monotonic(), ray.available_resources(), ray.cluster_resources())
 
     def total(self) -> dict:
-        if time.monotonic() - self._resources[0] > 5:
-            self.refresh_resources()
+        """The cluster's CPUs and GPUs, as the poller last read them (REFRESH_S)."""
         return self._resources[2]
 
     def describe(self) -> str:
         """The cluster in one line, for the sidebar: its CPUs and GPUs, and what is free now."""
+        if self.lost_at is not None:
+            return f"{self.lost_words()}: restart the app to start or join a cluster again"
         total = self.total()
         free = self._resources[1]
         parts = [f"{total.get('CPU', 0.0):g} CPUs ({free.get('CPU', 0.0):g} free)"]
         if total.get("GPU"):
             parts.append(f"{total['GPU']:g} GPUs ({free.get('GPU', 0.0):g} free)")
         return f"Ray cluster ({self.address}): {', '.join(parts)}"
+
+    def head_answers(self) -> bool:
+        """Whether the cluster's head takes a connection now (a Ray Client has no head address: taken as yes)."""
+        if self.lost_at is not None:
+            return False
+        if self._head is None:
+            return True
+        import socket
+
+        try:
+            with socket.create_connection(self._head, timeout=1.0):
+                return True
+        except OSError:
+            return False
+
+    def lost_words(self) -> str:
+        when = time.strftime("%H:%M:%S", time.localtime(self.lost_at)) if self.lost_at else "just now"
+        return (f"the Ray cluster at {self.address} stopped answering ({when}: its head node was stopped, "
+                "or `ray stop` ran there)")
 
     def why_waiting(self, ask: dict) -> str:
         _, free, total = self._resources
@@ -397,33 +446,59 @@ class RayLauncher:
 
     # ------------------------------------------------------------------ the poller
     def _poll(self) -> None:
-        """Take every job's events from the hub, hand them to the jobs' handles, and notice ended tasks."""
+        """Take every job's events from the hub, hand them to the jobs' handles, notice ended tasks, keep the
+        cluster's resources fresh for the page, and notice the cluster gone (its jobs then end failed)."""
         import ray
 
-        last_refresh = 0.0
+        last_refresh, refused_since = 0.0, None
+        pending = None   # (the hub's drain asked for, the tasks seen ended before it was asked)
         while not self._closed.wait(POLL_S):
-            with self._lock:
-                handles = [h for h in self._handles.values() if not h.exited]
-            if not handles:
+            if self.lost_at is not None:
+                self._end_all()
                 continue
             try:
-                refs = [h.ref for h in handles]
-                ended, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+                now = time.monotonic()
+                if now - last_refresh >= REFRESH_S:
+                    last_refresh = now
+                    if self.head_answers():
+                        refused_since = None
+                        self.refresh_resources()
+                    else:
+                        refused_since = refused_since or now
+                        if now - refused_since >= LOST_AFTER_S:
+                            self.lost_at = time.time()
+                            continue
+                with self._lock:
+                    handles = [h for h in self._handles.values() if not h.exited]
+                if not handles:
+                    continue
+                if pending is None:
+                    refs = [h.ref for h in handles]
+                    ended, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+                    # asked after the check: an ended task's last events are in its answer
+                    pending = (self.hub.drain.remote(), set(ended))
+                ready, _ = ray.wait([pending[0]], timeout=1.0)
+                if not ready:
+                    continue   # the hub is slow, or the cluster gone (seen above): asked again, never twice
+                drained, ended = pending
+                pending = None
                 try:
-                    batch = ray.get(self.hub.drain.remote())   # after the check: an ended task's last events are in it
+                    batch = ray.get(drained)
                 except ray.exceptions.RayActorError:
                     batch = {}   # the hub is gone: its jobs stop at their next send, and end as failed
                 for handle in handles:
                     handle.deliver(batch.get(handle.job_id, []))
-                ended = set(ended)
                 for handle in handles:
                     if handle.ref in ended:
                         handle.exited = True
-                if any(h.placed is None for h in handles) and time.monotonic() - last_refresh >= 1.0:
-                    last_refresh = time.monotonic()
-                    self.refresh_resources()
             except Exception:  # a moment without the cluster: try again at the next tick
                 time.sleep(POLL_S)
+
+    def _end_all(self) -> None:
+        """The cluster is gone: every job's task is taken as ended (death() says why)."""
+        with self._lock:
+            for handle in self._handles.values():
+                handle.exited = True
 
     def forget(self, handle: RayHandle) -> None:
         with self._lock:
