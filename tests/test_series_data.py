@@ -437,6 +437,31 @@ def test_dots_that_separate_thousands_in_a_semicolon_file_are_read_as_thousands_
     assert sf.frame["value"].iloc[1] == 7.188 and not any("thousands" in n for n in sf.notes)
 
 
+def test_commas_that_separate_thousands_outside_a_comma_file_are_read_as_thousands_or_named():
+    """A forecast user's semicolon file of monthly units, written with a comma before each group of three (899;
+    1,102): every value over 999 was read as 1.102, 1,000 times too small, the chart dropping to 0 each year, no
+    note. With whole numbers beside them the commas are thousands, said; when every value has one the reading
+    stays decimal (a decimal comma is this file's custom) and the note says how to read them as thousands. Decimal
+    commas (0,532 beside 1,102) and a comma file's quoted thousands are read as before."""
+    units = [899, 1102, 1267, 640, 1510, 980, 2045, 700, 1333, 910] * 3
+    written = [f"{u:,}" for u in units]
+    semicolon = "".join(f"2021-{m:02d};{w}\n" for m, w in zip(range(1, 13), written))
+    sf = read_series(("Month;Units\n" + semicolon).encode())
+    assert list(sf.frame["Units"]) == units[:12]
+    assert any("the comma separates thousands" in n and "'1,102' is read as 1102" in n for n in sf.notes), sf.notes
+    tabs = "".join(f"2021-{m:02d}\t{w}\n" for m, w in zip(range(1, 13), written))
+    assert list(read_series(("Month\tUnits\n" + tabs).encode()).frame["Units"]) == units[:12]
+    every = "".join(f"2021-{m:02d};{u + 1000:,}\n" for m, u in zip(range(1, 13), units))
+    sf = read_series(("Month;Units\n" + every).encode())
+    assert sf.frame["Units"].iloc[0] == 1.899
+    assert any("every value has a comma before three digits" in n and "remove the commas" in n for n in sf.notes)
+    decimals = "".join(f"2021-{m:02d};{v}\n" for m, v in zip(range(1, 13), ["0,532", "1,102", "2"] * 4))
+    sf = read_series(("Month;Kg\n" + decimals).encode())
+    assert list(sf.frame["Kg"].iloc[:3]) == [0.532, 1.102, 2.0] and not any("thousands" in n for n in sf.notes)
+    quoted = "".join(f'2021-{m:02d},"{w}"\n' for m, w in zip(range(1, 13), written))
+    assert list(read_series(("Month,Units\n" + quoted).encode()).frame["Units"]) == units[:12]
+
+
 def test_a_time_column_beside_the_dates_is_joined_to_them():
     """A spreadsheet's Date;Time columns (01.03.2023;13:00): the time was dropped as text and 24 hours
     averaged into one day (1,500 hourly rows read as 63). The times of day are added to the dates,

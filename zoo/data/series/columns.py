@@ -95,27 +95,31 @@ def _parse_numbers(values: pd.Series, delimiter: str):
     return out, bad_mask, n_present
 
 
-_DOT_THOUSANDS_RE = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
+_THOUSANDS_RES = {".": r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$", ",": r"^[+-]?[1-9]\d{0,2}(,\d{3})+$"}
 
 
-def dots_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str] | None:
-    """Whether the dots of a numeric column may separate thousands: in a file separated by
-    semicolons (a European export, where the comma is the decimal mark) "7.188" is 7188 as often as
-    7.188; in a tab file (R and most tools write a decimal dot there) it is not asked. ("thousands", an
-    example) when the values with a dot all have one before each group of three digits and the rest
-    are whole numbers (505 beside 7.188: a column of decimals would write 505.000); ("maybe", an
-    example) when every value is written so; None otherwise (a comma file, other decimals)."""
-    if delimiter != ";":
-        return None
+def marks_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str, str] | None:
+    """Whether a numeric column's dots or commas may separate thousands where the parser read them as the
+    decimal mark. In a file separated by semicolons (a European export, where the comma is the decimal
+    mark) "7.188" is 7188 as often as 7.188 (in a tab file, R and most tools write a decimal dot: not
+    asked); in any file not separated by commas "1,102" reads as 1.102 (a tie goes to the decimal comma),
+    and is 1102 as often (a forecast user's semicolon file of units had its values over 1,000 read 1,000
+    times too small, unsaid). (the mark, "thousands", an example) when the values with that mark all have
+    one before each group of three digits and the rest are whole numbers (505 beside 7.188: a column of
+    decimals would write 505.000); (the mark, "maybe", an example) when every value is written so; None
+    otherwise (other decimals, a comma file)."""
     s, present = _clean_strings(values)
-    vals = s[present]
-    dotted = vals.str.contains(".", regex=False).to_numpy(bool)
-    if not dotted.any() or not vals[dotted].str.match(_DOT_THOUSANDS_RE).all():
-        return None
-    plain = vals[~dotted]
-    if len(plain) == 0:
-        return "maybe", vals[dotted].iloc[0]
-    return ("thousands", vals[dotted].iloc[0]) if plain.str.fullmatch(r"[+-]?\d+").all() else None
+    vals = s[present].str.replace(rf"[\s\u00a0\u202f{re.escape(SIGNS)}_']", "", regex=True)
+    for mark, asked in ((".", delimiter == ";"), (",", delimiter != ",")):
+        marked = vals.str.contains(mark, regex=False).to_numpy(bool)
+        if not asked or not marked.any() or not vals[marked].str.match(_THOUSANDS_RES[mark]).all():
+            continue
+        plain = vals[~marked]
+        if len(plain) == 0:
+            return mark, "maybe", vals[marked].iloc[0]
+        if plain.str.fullmatch(r"[+-]?\d+").all():
+            return mark, "thousands", vals[marked].iloc[0]
+    return None
 
 
 # A date written in numbers: 2023-01-31, 31/01/2023, 01.31.23 or 2023-01, then the end or a time.

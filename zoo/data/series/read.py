@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     dots_as_thousands, latest_offset, named_compact_dates, off_format_dates,
+                                     latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
                                      time_of_day)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
@@ -200,9 +200,9 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
         values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter)
         n_ok = n_present - int(bad.sum())
         if n_present and n_ok >= 0.9 * n_present:
-            dots = dots_as_thousands(table.frame[col], table.delimiter)
-            if dots is not None:
-                values = _dots_note(table, col, values, bad, dots, notes)
+            marks = marks_as_thousands(table.frame[col], table.delimiter)
+            if marks is not None:
+                values = _thousands_note(table, col, values, marks, notes)
             _signs_note(table.frame[col], values, col, notes)
             table.numeric[col], table.bad[col] = values, bad
         elif n_present:
@@ -230,20 +230,21 @@ def _signs_note(text, values, col: str, notes: list[str]) -> None:
                  + ("; a percent is read in points, as written, not as a fraction" if "%" in signs else "") + ".")
 
 
-def _dots_note(table: _Table, col: str, values, bad, dots: tuple[str, str], notes: list[str]):
-    """A numeric column whose dots may separate thousands (columns.dots_as_thousands): read as
+def _thousands_note(table: _Table, col: str, values, marks: tuple[str, str, str], notes: list[str]):
+    """A numeric column whose dots or commas may separate thousands (columns.marks_as_thousands): read as
     thousands when whole numbers sit beside them, else as decimals; either way the note says so."""
-    how, example = dots
+    mark, how, example = marks
     sep = _DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))
+    name = {".": "dot", ",": "comma"}[mark]
     if how == "maybe":
-        notes.append(f"column {col!r}: every value has a dot before three digits (such as {example!r}), read as "
-                     f"decimals ({float(example):g}); in a {sep}-separated file the dot may separate thousands: "
-                     "if it does, remove the dots.")
+        notes.append(f"column {col!r}: every value has a {name} before three digits (such as {example!r}), read as "
+                     f"decimals ({float(example.replace(',', '.')):g}); in a {sep}-separated file the {name} may "
+                     f"separate thousands: if it does, remove the {name}s.")
         return values
-    notes.append(f"column {col!r}: the dot separates thousands, as whole numbers without one sit beside values "
+    notes.append(f"column {col!r}: the {name} separates thousands, as whole numbers without one sit beside values "
                  f"such as {example!r} in this {sep}-separated file: {example!r} is read as "
-                 f"{example.replace('.', '')}.")
-    without = table.frame[col].astype("string").str.replace(".", "", regex=False)
+                 f"{example.replace(mark, '')}.")
+    without = table.frame[col].astype("string").str.replace(mark, "", regex=False)
     return _parse_numbers(without, table.delimiter)[0]
 
 
