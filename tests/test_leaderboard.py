@@ -118,6 +118,22 @@ def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, seas
             make_plan(y, "D", horizon=60, season=1 if "season" in named else season)
 
 
+def test_a_detected_season_the_rows_cannot_hold_gives_way_to_none_and_says_so():
+    """Four years of weekly sales with a yearly cycle (a forecast user's check): the board found season 52 on the rows
+    before its test part and refused ("set a season shorter than the detected 52"), while the page's training rows
+    found none. A season found, not set, that does not fit: the board ranks without one and says why. Set, it is
+    still refused."""
+    rng = np.random.default_rng(1)
+    y = 100 + 30 * np.sin(np.arange(208) * 2 * np.pi / 52) + rng.normal(0, 3, 208)
+    plan = make_plan(y, "W-SUN")
+    assert plan.period == 1
+    assert plan.notes[0].startswith("no seasonal period: the 52 detected on the rows before the test part needs "
+                                    "about"), plan.notes
+    assert not any(n.startswith("seasonal period") for n in plan.notes), plan.notes
+    with pytest.raises(SpecError, match="too few for a leaderboard with season 52"):
+        make_plan(y, "W-SUN", season=52)
+
+
 def test_the_longest_horizon_a_refusal_names_fits_and_one_more_does_not():
     """The horizon named by "use a horizon of at most k" is judged as make_plan judges k: with k's own test part
     and the season detected before it (a review: 55 monthly rows at horizon 24 were told 8, and 8 was refused for
@@ -134,12 +150,18 @@ def test_the_longest_horizon_a_refusal_names_fits_and_one_more_does_not():
                     make_plan(y, freq, horizon=horizon)
                     continue
                 except SpecError as refused:
-                    said = re.search(r"horizon of at most (\d+)( and a season shorter)?", str(refused))
+                    said = re.search(r"horizon of at most (\d+)(?: \((\d+) without a season\))?"
+                                     r"( and a season shorter)?", str(refused))
                 if said is None:
                     continue
                 named += 1
-                k, season = int(said[1]), 1 if said[2] else 0
+                k, season = int(said[1]), 1 if said[3] else 0
                 make_plan(y, freq, horizon=k, season=season)
+                if said[2]:   # past k its detected season gives way to none, up to the horizon named for that
+                    longest = int(said[2])
+                    assert make_plan(y, freq, horizon=longest).period == 1
+                    assert make_plan(y, freq, horizon=k + 1).notes[0].startswith("no seasonal period")
+                    k = longest
                 with pytest.raises(SpecError):
                     make_plan(y, freq, horizon=k + 1, season=season)
     assert named > 50

@@ -190,6 +190,16 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
             fix = "use a longer series" + (" (not even horizon 1 with no season fits these rows)"
                                            if H > 1 or period > 1 else "")
+        elif period > 1 and fits(H, False) and not season:
+            # A season found, not set, that the rows cannot hold: ranked without it, said. Four years of weekly
+            # sales had no board ("set a season shorter than the detected 52"), the page's own training rows
+            # finding no season at all (a forecast user's check).
+            plan = _plan(y, freq, horizon=horizon, season=1, test_share=test_share, folds=folds)
+            plan.notes = [n for n in plan.notes if not n.startswith("seasonal period 1 (set)")]
+            plan.notes.insert(0, f"no seasonal period: the {period} detected on the rows before the test part needs "
+                                 f"about {min_fit + 2 + H + test_rows} rows, and the series has {n} (set the season "
+                                 "to rank with a shorter one, or use a longer series).")
+            return plan
         elif period > 1 and fits(H, False):
             with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
         elif seasonal_horizon is not None and not horizon:
@@ -203,7 +213,10 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
                                  "to choose another).")
             return plan
         elif seasonal_horizon is not None:
-            with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon} or a longer series"
+            # Past it, a detected season gives way to none (above): the longest horizon that runs at all, said too
+            without = longest(False) if not season else None
+            also = f" ({without} without a season)" if without and without > seasonal_horizon else ""
+            with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon}{also} or a longer series"
         else:   # neither alone is enough
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
             fix = f"use a horizon of at most {longest(False)} and {shorter_season}, or a longer series"
