@@ -89,6 +89,40 @@ def test_a_job_running_past_the_wall_time_cap_and_its_grace_is_ended_by_the_serv
     assert free.active   # no cap outside the demo (the fixture's shutdown ends it)
 
 
+def _until_stopped(payload, emit, should_stop):
+    import time
+
+    while not should_stop():
+        time.sleep(0.05)
+    return {"status": "stopped"}
+
+
+def test_on_the_demo_a_visitor_holds_no_more_jobs_than_the_cap_whoever_submits_them(manager, monkeypatch):
+    """A demo visitors' check: the jobs-per-visitor cap was a page's Start turned off; jobs submitted otherwise (a
+    script, two tabs at once) queued past it, each counted in the other visitors' queue positions. The job runner
+    refuses them, saying why, and a search's workers are refused all together; outside the demo a person's own jobs
+    wait in the queue as before."""
+    from zoo.registry import SpecError
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    first = manager.submit("tests.test_jobs:_until_stopped", {}, owner="a", job_id="a1")
+    other = manager.submit("tests.test_jobs:_until_stopped", {}, owner="b", job_id="b1")
+    assert other.status == "queued"
+    with pytest.raises(SpecError, match="you have 1 job queued or running, and a visitor may hold 1 at a time on "
+                                        "this demo; stop one, or wait for it to end"):
+        manager.submit("tests.test_jobs:_until_stopped", {}, owner="a", job_id="a2")
+    with pytest.raises(SpecError, match=r"you have 0 jobs .* \(2 more asked\)"):
+        manager.check_room_for("c", 2)
+    assert [j.id for j in manager.jobs()] == ["a1", "b1"] and manager.queue_position("b1") == 1
+    manager.stop(first.id)
+    manager.wait(first.id, timeout=60)
+    assert manager.submit("tests.test_jobs:_until_stopped", {}, owner="a", job_id="a2").status == "queued"
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    assert manager.submit("tests.test_jobs:_until_stopped", {}, owner="b", job_id="b2").status == "queued"
+    for job in manager.jobs():
+        manager.stop(job.id)
+
+
 @pytest.mark.parametrize("exact", [True, False])
 def test_a_local_worker_has_the_servers_settings_not_those_its_forkserver_started_with(exact):
     """A local worker is forked from a forkserver holding the environment of when it started: a

@@ -146,6 +146,7 @@ class JobManager:
         job = Job(id=job_id or f"job-{next(self._ids)}", owner=owner, target=target, payload=payload, reducer=reducer,
                   _lock=self._lock)
         with self._lock:
+            self.check_room_for(owner)
             if job.id in self._jobs:
                 raise ValueError(f"job {job.id} exists")
             self._jobs[job.id] = job
@@ -153,6 +154,24 @@ class JobManager:
         self._prune()
         self._schedule()
         return job
+
+    def check_room_for(self, owner: str, jobs: int = 1) -> None:
+        """On the hosted demo, SpecError where `owner` would hold more than `per_owner` jobs queued or running with
+        `jobs` more. A page's Start is off then (`blocking`), but the cap is the job runner's: jobs from a script,
+        or two tabs at once, had queued past it, each counted in every other visitor's queue position (a demo
+        visitors' check). Elsewhere a person's own jobs may wait in the queue (the command line's search workers)."""
+        from zoo import demo
+        from zoo.registry import SpecError
+
+        if not demo.demo_mode():
+            return
+        with self._lock:
+            held = sum(1 for j in self._jobs.values() if j.owner == owner and j.active)
+        if held + jobs > self.per_owner:
+            n = self.per_owner
+            raise SpecError(f"you have {held} job{'s' if held != 1 else ''} queued or running, and a visitor may hold "
+                            f"{n} at a time on this demo{f' ({jobs} more asked)' if jobs > 1 else ''}; stop one, or "
+                            "wait for it to end.")
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)

@@ -555,6 +555,7 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     another folder (a Ray node) finds the same ones. `on_event` also sees every worker's events."""
     config.validate()
     demo.check_room(config.owner, runs_root(config.runs_dir), trials=config.n_trials or 1) if config.owner else None
+    manager.check_room_for(owner, workers)   # all of them, or none: a worker queued alone would run unseen
     open_study(config)  # create it now (or refuse a clash) so the page can attach at once
     storage = config.storage_url if is_url(config.storage_url) else str(Path(config.storage_url).resolve())
     runs_dir = str(runs_root(config.runs_dir).resolve())
