@@ -8,7 +8,8 @@ import streamlit as st
 
 from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
-                        run_record, runs_table, same_curves, spec_diff, without_curves)
+                        run_record, runs_table, same_curves, same_spec_words, spec_diff,
+                        without_curves)
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
@@ -148,7 +149,7 @@ else:
         show_all = st.toggle("show every field", **drafts.kept("runs-diff-all", default="value"))
         diff = spec_diff({r["run"]: r["spec"] for r in selected}, show_all=show_all)
         if diff.empty:
-            st.info("These runs have the same spec (they differ only by chance, or not at all).")
+            st.info(same_spec_words(selected))
         else:
             st.dataframe(diff.rename(index=field_label), width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),

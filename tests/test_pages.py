@@ -1087,6 +1087,23 @@ def test_runs_whose_curves_lie_on_each_other_are_named():
     assert three.startswith("x, y and z have the same curves") and ", and so do p and q " in three
 
 
+def test_runs_of_one_spec_are_said_to_differ_in_how_they_ended_not_by_chance():
+    """A run stopped at epoch 1 beside its 5-epoch twin: "These runs have the same spec (they differ only by chance,
+    or not at all)" (a learner's check). The same spec and seed train the same model: what differs is said."""
+    from ui.compare import same_spec_words
+
+    def record(run, status, epochs, board=False):
+        return {"run": run, "status": status, "epochs": epochs, "leaderboard": board}
+
+    said = same_spec_words([record("cnn-a", "finished", "5/5"), record("cnn-b", "stopped", "1/5")])
+    assert "chance" not in said and said.endswith("they differ in how they ended: cnn-a: finished, 5/5 epochs; "
+                                                  "cnn-b: stopped, 1/5 epochs.")
+    assert same_spec_words([record("a", "finished", "5/5"), record("b", "finished", "5/5")]).endswith(
+        "the same settings train the same model, and they ended alike (finished, 5/5 epochs).")
+    assert same_spec_words([record("x", "finished", "—", True), record("y", "failed", "—", True)]) == (
+        "These leaderboards have the same settings; they differ in how they ended: x: finished; y: failed.")
+
+
 def test_a_value_that_does_nothing_beside_the_others_is_not_recorded():
     """An LSTM's dropout acts between stacked layers: with one layer the form greys it out, and its value is left
     out of the spec (it was recorded, and its command said --set dropout=0.3: a learner's check). Used, it is kept;

@@ -156,6 +156,22 @@ def same_curves(records: list[dict]) -> str | None:
             "(the same settings and seed train the same model): their lines lie on each other and look like one.")
 
 
+def same_spec_words(records: list[dict]) -> str:
+    """What to say of ticked runs whose specs are the same: the same settings and seed train the same model, so
+    where they differ it is in how they ended (a Stop, an epoch cap). "They differ only by chance" had been said
+    of a run stopped at epoch 1 beside one that ran its 5 epochs (a learner's check)."""
+    def ending(record: dict) -> str:
+        return record["status"] + ("" if record["leaderboard"] else f", {record['epochs']} epochs")
+
+    boards = any(r["leaderboard"] for r in records)
+    said = ("These leaderboards have the same settings" if boards else
+            "These runs have the same spec, seed included: the same settings train the same model")
+    if len({ending(r) for r in records}) == 1:
+        return f"{said}, and they ended alike ({ending(records[0])})."
+    how = "; ".join(f"{r['run']}: {ending(r)}" for r in records)
+    return f"{said}; they differ in how they ended: {how}."
+
+
 # The headline scores next to the model: after the data, the study and the epochs they sat past the right
 # edge of a 1,400 px window, with nothing to say the table scrolled (a new user's check).
 TABLE_COLUMNS = ("run", "status", "model", "test accuracy", "test MASE", "data", "study", "epochs", "best epoch",
