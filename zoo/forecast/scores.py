@@ -43,6 +43,29 @@ def seasonal_scale(train_target, season: int) -> float | None:
     return scale if scale > 0 and math.isfinite(scale) else None
 
 
+# A forecast and an actual both this close to 0, as a share of the series' mean size, are sMAPE's 0/0: counted 0, as
+# an exact 0 beside an exact 0 is. The baselines' copies of a 0 come back from the float32 normalised series
+# (WindowedSeries.z) as about 1e-8, and each such point had counted 200%: naive's sMAPE read 173.8 where it is 102.75
+# on an intermittent series, the worst entry for the best (a numbers check). float32 keeps 7 digits: 1e-6 is above
+# its round-off and below any value a file writes beside its series' others.
+SMAPE_ZERO = 1e-6
+
+
+def smape_ratios(actual: np.ndarray, pred: np.ndarray, size: float) -> np.ndarray:
+    """2|actual - pred| / (|actual| + |pred|) per point; 0 where both are within SMAPE_ZERO * `size` (the series'
+    mean |value| on its training rows) of 0."""
+    denom = np.abs(actual) + np.abs(pred)
+    return np.divide(2.0 * np.abs(actual - pred), denom, out=np.zeros_like(denom),
+                     where=denom > SMAPE_ZERO * size if np.isfinite(size) else denom > 0)
+
+
+def mean_size(values) -> float:
+    """The mean |value| of a series' finite values (0 when it has none): what SMAPE_ZERO is a share of."""
+    values = np.abs(np.asarray(values, dtype=np.float64))
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else 0.0
+
+
 METRIC_BLOCK = 16_384   # windows per block: the sums are taken a block at a time, so a long test split's
                         # metrics need a few MB of temporaries, not a dozen copies of the whole split
 
@@ -69,6 +92,7 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
         yt, tn, pn = (a.reshape(-1, 1) for a in (yt, tn, pn))
         yp = None if yp is None else yp.reshape(-1, 1)
     sums = dict.fromkeys(("se_n", "ae_n", "ae", "se", "ape", "ratio", "abs_true"), 0.0)
+    size = mean_size(train_target)
     nonzero_count = n = 0
     for i in range(0, len(yt), METRIC_BLOCK):
         t = yt[i:i + METRIC_BLOCK].astype(np.float64)
@@ -88,8 +112,7 @@ def metrics(y_true, y_pred, *, y_true_norm, y_pred_norm, train_target, season: i
         nonzero = t != 0
         nonzero_count += int(nonzero.sum())
         sums["ape"] += float(np.sum(abs_err[nonzero] / np.abs(t[nonzero])))
-        denom = np.abs(t) + np.abs(p)
-        sums["ratio"] += float(np.sum(np.divide(2.0 * abs_err, denom, out=np.zeros_like(denom), where=denom > 0)))
+        sums["ratio"] += float(np.sum(smape_ratios(t, p, size)))
     if n == 0:
         out.notes.append("every actual value here was filled in (not in the file), so no metric is defined.")
         return out

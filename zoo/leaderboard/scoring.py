@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.forecast.scores import LEVELS, conformal_intervals, interval_coverage, seasonal_scale
+from zoo.forecast.scores import (LEVELS, conformal_intervals, interval_coverage, mean_size, seasonal_scale,
+                                 smape_ratios)
 
 
 def mae(actual: np.ndarray, pred: np.ndarray) -> float | None:
@@ -18,16 +19,15 @@ def mae(actual: np.ndarray, pred: np.ndarray) -> float | None:
     return float(np.mean(np.abs(actual - pred)[real])) if real.any() else None
 
 
-def smape(actual, pred) -> float | None:
+def smape(actual, pred, size: float) -> float | None:
+    """sMAPE (%) of `pred` against the finite `actual` values; `size`: the series' mean |value| (scores.smape_ratios)."""
     if pred.size == 0 or not np.isfinite(pred).all():
         return None
     real = np.isfinite(actual)
     if not real.any():
         return None
     actual, pred = actual[real], np.broadcast_to(pred, real.shape)[real]
-    denom = np.abs(actual) + np.abs(pred)
-    return float(100 * np.mean(np.divide(2 * np.abs(actual - pred), denom, out=np.zeros_like(denom),
-                                         where=denom > 0)))
+    return float(100 * np.mean(smape_ratios(actual, pred, size)))
 
 
 def level_before(y: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
@@ -50,6 +50,7 @@ class Scorer:
         self.test_actual = actual[plan.test_origins[:, None] + np.arange(H)]
         self.val_scale = seasonal_scale(actual[:plan.val_start], plan.period)
         self.test_scale = seasonal_scale(actual[:plan.test_start], plan.period)
+        self.size = mean_size(actual[:plan.test_start])
         # The conformal score is |residual| per horizon step over the level before the origin (the
         # mean value of the lookback before it), on a series above 0 before the test part: an
         # interval is then a share of the level, as a growing series' errors are. Over the 26
@@ -83,7 +84,7 @@ class Scorer:
             out["test_mae"] = mae(self.test_actual, test_pred)
             out["test_mase"] = (None if out["test_mae"] is None or not self.test_scale
                                 else out["test_mae"] / self.test_scale)
-            out["test_smape"] = smape(self.test_actual, test_pred)
+            out["test_smape"] = smape(self.test_actual, test_pred, self.size)
             quantiles = self.quantiles(val_pred if calibration is None else calibration)
             for level, q in quantiles.items():
                 # No interval at this level (NaN half-widths: too few validation origins to calibrate
