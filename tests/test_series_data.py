@@ -237,8 +237,8 @@ def test_fixes_are_stated_and_correct():
     # Hourly, Europe/Berlin's offsets across the March change: on the clock of the last line (+02:00), as
     # the file reads there, every step one real hour (before: UTC, with nothing in the data saying so).
     tz = read_series(CORPUS / "timezones_dst.csv")
-    assert tz.freq == "h" and any("the clock of the latest one (UTC+02:00" in n and "were moved" in n
-                                  for n in tz.notes)
+    assert tz.freq == "h" and any("the clock of the latest one (UTC+02:00" in n and "were moved" in n and
+                                  "a cycle of the local clock" in n and "remove the offsets" in n for n in tz.notes)
     assert tz.frame.index.equals(pd.date_range("2023-03-20 02:00", periods=240, freq="h"))
     assert tz.frame.index[-1] == pd.Timestamp("2023-03-30 01:00")   # its last line: 2023-03-30T01:00:00+02:00
     utc = read_series(CORPUS / "utc_z_suffix.csv")
