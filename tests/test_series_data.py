@@ -462,6 +462,17 @@ def test_commas_that_separate_thousands_outside_a_comma_file_are_read_as_thousan
     assert list(read_series(("Month,Units\n" + quoted).encode()).frame["Units"]) == units[:12]
 
 
+def test_a_date_column_saved_as_spreadsheet_day_numbers_is_named_with_what_to_do():
+    """A forecast user's check: Excel dates formatted as numbers (43831 for 2020-01-01) were read as an input column,
+    "no date column" the only word. They are named, with the date they would be; a column of counts is not."""
+    days = "".join(f"{43831 + 7 * i},{100 + i % 5}\n" for i in range(40))
+    sf = read_series(("Date,Sales\n" + days).encode())
+    assert any(n.startswith("no date column") and "column 'Date' holds whole numbers such as 43831" in n and
+               "(43831: 2020-01-01)" in n and "format the column as dates" in n for n in sf.notes), sf.notes
+    counts = "".join(f"{20_000 + 7 * i},{100 + i % 5}\n" for i in range(40))
+    assert not any("day numbers" in n for n in read_series(("visitors,sales\n" + counts).encode()).notes)
+
+
 def test_a_time_column_beside_the_dates_is_joined_to_them():
     """A spreadsheet's Date;Time columns (01.03.2023;13:00): the time was dropped as text and 24 hours
     averaged into one day (1,500 hourly rows read as 63). The times of day are added to the dates,

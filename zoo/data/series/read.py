@@ -453,6 +453,25 @@ def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, note
     return frame, (dates.iloc[keep].reset_index(drop=True) if dates is not None else None), lines[keep], WIDE_TARGET
 
 
+_DATE_NAME_RE = re.compile(r"date|day|datum|fecha|data|time|period|month|week|jour|tag", re.IGNORECASE)
+
+
+def _day_numbers(table: _Table) -> str:
+    """Where a numeric column named like a date holds whole numbers rising from 10,000 to 80,000 (1927 to 2119 as a
+    spreadsheet's day numbers: a date column formatted as a number in Excel), what to do, said; else "". Its numbers
+    had been read as an input, with only "no date column" to say so (a forecast user's check)."""
+    for col, values in table.numeric.items():
+        v = values[np.isfinite(values)]
+        if not _DATE_NAME_RE.search(str(col)) or len(v) < 3 or not ((v >= 10_000) & (v <= 80_000)).all():
+            continue
+        if (v == np.round(v)).all() and (np.diff(v) > 0).all():
+            first = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(v[0]))).date()
+            return (f"; column {col!r} holds whole numbers such as {int(v[0])}, which read as a spreadsheet's day "
+                    f"numbers would be dates ({int(v[0])}: {first}): if they are, format the column as dates in the "
+                    "spreadsheet and save the CSV again.")
+    return ""
+
+
 def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, notes: list[str]):
     """Dates as a sorted index (rows without a date dropped, duplicates averaged, a regular grid's few
     missing timestamps added), or plain steps 0, 1, 2, ... Returns (frame, frequency or None, the UTC offset
@@ -460,7 +479,7 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     timestamps added for gaps)."""
     if dates is None:
         frame.index = pd.RangeIndex(len(frame))
-        notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ...")
+        notes.append("no date column: rows are treated as equally spaced steps 0, 1, 2, ..." + _day_numbers(table))
         return frame, None, None, frame.index[:0]
     stacked = stacked_by(table.frame[table.text_cols], dates) if len(frame) == len(table.frame) else None
     if stacked is not None:
