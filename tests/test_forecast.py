@@ -694,3 +694,13 @@ def _write(path, days, values):
 
     pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "value": values}).to_csv(path, index=False)
     return path
+
+
+def test_a_runs_intervals_on_a_series_never_below_zero_stay_at_or_above_zero():
+    """As a board's (tests/test_leaderboard.py): a count series' run had its 95% lower bounds below 0."""
+    counts = np.random.default_rng(4).poisson(1.0, 300).astype(float)
+    report = evaluate_forecast(_LastValue(7), make_windows(_frame(counts, freq="D"), lookback=14, horizon=7))
+    for frame in (report.forecast, report.backtest):
+        assert frame[["lower_80", "lower_95"]].min().min() >= 0
+    signed = evaluate_forecast(_LastValue(7), make_windows(_frame(counts - 1.0, freq="D"), lookback=14, horizon=7))
+    assert signed.forecast["lower_95"].min() < 0

@@ -1504,3 +1504,36 @@ def test_the_few_models_note_counts_a_stand_in_once_and_names_each_cause():
                            "AutoETS), too few for the median of the best 3"), note
     rows.insert(4, row("tcn", "zoo", 1.2))
     assert choose(rank(rows))["name"] == "ensemble"   # three members: the rule as measured
+
+
+def test_a_series_never_below_zero_gets_no_interval_below_zero_and_the_same_coverage(tmp_path, monkeypatch):
+    """A forecast user's check: daily counts of 0 to 5 had every 95% lower bound at about -2.5 units in forecast.csv.
+    A series never below 0 keeps its bands' lower ends at 0 (never above the forecast), in forecast.csv and
+    backtest.csv, and the share of backtest.csv's actuals inside them is the share inside the whole bands; a series
+    that goes below 0 keeps its bands whole."""
+    from zoo.leaderboard import board
+
+    rng = np.random.default_rng(4)
+    dates = pd.date_range("2024-01-01", periods=300, freq="D").strftime("%Y-%m-%d")
+
+    def files(name, values):
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"date": dates, "units": values}).to_csv(path, index=False)
+        summary = run_leaderboard(LeaderboardSpec(data=str(path), horizon=7, budget=60, models="naive,mean"),
+                                  runs_dir=tmp_path / name)
+        run_dir = Path(summary["run_dir"])
+        backtest = pd.read_csv(run_dir / "backtest.csv")
+        inside = {pct: ((backtest["actual"] >= backtest[f"lower_{pct}"]) &
+                        (backtest["actual"] <= backtest[f"upper_{pct}"])).mean() for pct in (80, 95)}
+        return pd.read_csv(run_dir / "forecast.csv"), backtest, inside, summary["coverage"]
+
+    counts = rng.poisson(1.0, 300).astype(float)
+    forecast, backtest, inside, stated = files("counts", counts)
+    assert min(forecast[["lower_80", "lower_95"]].min().min(), backtest[["lower_80", "lower_95"]].min().min()) >= 0
+    assert (forecast["lower_95"] <= forecast["forecast"]).all()
+    signed = files("signed", rng.normal(0.5, 1.0, 300))
+    assert signed[0]["lower_95"].min() < 0 and signed[1]["lower_95"].min() < 0
+    monkeypatch.setattr(board, "interval_floor", lambda series: None)   # the bands whole, as before
+    whole_forecast, whole_backtest, whole_inside, whole_stated = files("whole", counts)
+    assert whole_forecast["lower_95"].min() < 0
+    assert inside == whole_inside and stated == whole_stated

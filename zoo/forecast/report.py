@@ -13,8 +13,8 @@ import pandas as pd
 from zoo.data.series import WindowedSeries
 
 from zoo.forecast.baselines import BASELINES, STREAM_ROWS, baseline_prediction, detect_period
-from zoo.forecast.scores import (LEVELS, calibration_count, conformal_intervals, filled_actuals_note,
-                                 interval_coverage, interval_left_out, metrics, min_calibration_windows)
+from zoo.forecast.scores import (LEVELS, calibration_count, conformal_intervals, filled_actuals_note, interval_coverage,
+                                 interval_floor, interval_left_out, lower_bound, metrics, min_calibration_windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,9 +264,10 @@ def _backtest_frame(ws: WindowedSeries, actual: np.ndarray, predicted: np.ndarra
         "predicted": predicted.ravel(),
         "origin": np.asarray(index[np.repeat(starts - 1, H)]),
     })
+    floor = interval_floor(ws.sf.actual_target())
     for lv, hw in bands.items():
         pct = int(round(lv * 100))
-        frame[f"lower_{pct}"] = (predicted - hw).ravel()
+        frame[f"lower_{pct}"] = lower_bound(predicted, hw, floor).ravel()
         frame[f"upper_{pct}"] = (predicted + hw).ravel()
     for name, pred in baselines.items():
         frame[f"baseline_{name}"] = pred.ravel()
@@ -304,10 +305,11 @@ def _round_to_carried_digits(frame: pd.DataFrame, ws: WindowedSeries, columns: l
 
 def _forecast_frame(ws: WindowedSeries, point: np.ndarray, halfwidths: dict) -> pd.DataFrame:
     frame = pd.DataFrame({"date": ws.sf.future_index(ws.horizon), "forecast": point})
+    floor = interval_floor(ws.sf.actual_target())
     for lv in LEVELS:
         hw = halfwidths.get(float(lv), np.full(ws.horizon, np.nan))
         pct = int(round(lv * 100))
-        frame[f"lower_{pct}"] = point - hw
+        frame[f"lower_{pct}"] = lower_bound(point, hw, floor)
         frame[f"upper_{pct}"] = point + hw
     frame = frame[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]].reset_index(drop=True)
     return _round_to_carried_digits(frame, ws, ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"])

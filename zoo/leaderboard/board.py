@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from zoo.forecast.scores import calibration_count, filled_actuals_note, interval_left_out
+from zoo.forecast.scores import calibration_count, filled_actuals_note, interval_floor, interval_left_out, lower_bound
 from zoo.leaderboard.candidates import BASELINE_NAMES, Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
@@ -542,13 +542,14 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: di
                              "origin": np.asarray(index[np.repeat(origins - 1, H)])})
     forecast = pd.DataFrame({"date": sf.future_index(H), "forecast": future if future is not None else np.nan})
     coverage = {}
+    floor = interval_floor(sf.actual_target())
     for level, q in quantiles.items():
         pct = int(round(level * 100))
         band = q[None, :] * scorer.test_spread[:, None] if q is not None else np.full(test_pred.shape, np.nan)
-        backtest[f"lower_{pct}"] = (test_pred - band).ravel()
+        backtest[f"lower_{pct}"] = lower_bound(test_pred, band, floor).ravel()
         backtest[f"upper_{pct}"] = (test_pred + band).ravel()
         half = q * scorer.last_spread if q is not None else np.full(H, np.nan)
-        forecast[f"lower_{pct}"] = forecast["forecast"] - half
+        forecast[f"lower_{pct}"] = lower_bound(forecast["forecast"].to_numpy(np.float64), half, floor)
         forecast[f"upper_{pct}"] = forecast["forecast"] + half
         coverage[str(pct)] = pick.get(f"coverage_{pct}")
     for name, at_origins in (baselines or {}).items():
