@@ -34,8 +34,10 @@ POLL_S = 0.1
 # The cluster's free CPUs and GPUs are read by the poller this often (the page and the job runner read its copy: a
 # read of Ray's own waits as long as the cluster does not answer, which had been for ever on a page).
 REFRESH_S = 2.0
-# A cluster whose head (its GCS) refuses connections this long is taken as gone: its jobs end failed and new ones
-# are refused, in words (a head restarted with fault tolerance is back within seconds).
+# A cluster whose head (its GCS) refuses a connection is taken as gone at once, its jobs ended and new ones refused
+# in words: a head started again on the same port is another cluster, and Ray ends this process (WrongClusterID) at
+# the first read of its state there (`ray stop; ray start --head` had ended the app: a Ray user's check). A head
+# that does not answer at all (a network cut) is taken as gone after this long.
 LOST_AFTER_S = 10.0
 # How long the Ray core worker in this process waits on a lost head before it ends the process: the server is a
 # Ray driver, and Ray's default (60 s) had ended the app itself, every visitor's page with it, after `ray stop`
@@ -200,6 +202,22 @@ class _Hub:
         self._events.pop(job_id, None)
 
 
+def _end_worker_here(placed: dict | None) -> None:
+    """A job's Ray worker process, where it runs on this machine: killed. Its node's raylet gone with the head, no
+    cancel reaches it, and it trained on, orphaned, writing its run (a Ray worker is named `ray::...`: a pid taken
+    since by another process is left alone)."""
+    import signal
+    import socket
+
+    if not placed or placed.get("host") != socket.gethostname() or not placed.get("pid"):
+        return
+    try:
+        if Path(f"/proc/{placed['pid']}/cmdline").read_bytes().startswith(b"ray::"):
+            os.kill(int(placed["pid"]), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
 class RayHandle:
     """A job's Ray task, as the job runner sees it (the interface of zoo.launch.WorkerHandle)."""
 
@@ -270,7 +288,7 @@ class RayHandle:
         from ray import exceptions as rx
 
         node = f"Ray node {self.placed['node_ip']} ({self.placed['host']})" if self.placed else "the Ray cluster"
-        if not self.launcher.head_answers():
+        if self.launcher.head() in ("refused", "lost"):
             return self.launcher.lost_words()
         try:
             lost = ray.get(self.ref, timeout=5)
@@ -326,7 +344,10 @@ class RayLauncher:
         self._closed = threading.Event()
         self._resources: tuple[float, dict, dict] = (0.0, {}, {})
         self.lost_at: float | None = None     # when the cluster's head was found gone (time.time())
-        self._head = _head_address()
+        self._refreshing = threading.Lock()
+        # A Ray Client is told the cluster's own internal head address, which its machine may not reach (only the
+        # client port open, a port-forward): no probe, or a healthy cluster would be taken as lost (a review).
+        self._head = None if self.address.startswith("ray://") else _head_address()
         self.refresh_resources()
         self._poller = threading.Thread(target=self._poll, daemon=True, name="ray-jobs-poller")
         self._poller.start()
@@ -391,14 +412,26 @@ class RayLauncher:
 
         self._resources = (time.monotonic(), ray.available_resources(), ray.cluster_resources())
 
+    def _refresh_once(self) -> None:
+        """refresh_resources in a thread of its own (one at a time): a read of the cluster's state waits as long as
+        its head is away, now for ever (RECONNECT_S), and the poller, which notices a lost head, must not wait
+        with it (a review: a head stopped inside that read had left every job `running` for good)."""
+        with self._refreshing:
+            try:
+                self.refresh_resources()
+            except Exception:   # a moment without the cluster: the next one reads it
+                pass
+
     def total(self) -> dict:
         """The cluster's CPUs and GPUs, as the poller last read them (REFRESH_S)."""
         return self._resources[2]
 
     def describe(self) -> str:
         """The cluster in one line, for the sidebar: its CPUs and GPUs, and what is free now."""
-        if self.lost_at is not None:
-            return f"{self.lost_words()}: restart the app to start or join a cluster again"
+        if self.lost_at is not None:   # after "Jobs run on the" (ui/device.py)
+            when = time.strftime("%H:%M:%S", time.localtime(self.lost_at))
+            return (f"Ray cluster ({self.address}), which stopped answering at {when}: restart the app to start or "
+                    "join a cluster again")
         total = self.total()
         free = self._resources[1]
         parts = [f"{total.get('CPU', 0.0):g} CPUs ({free.get('CPU', 0.0):g} free)"]
@@ -406,23 +439,26 @@ class RayLauncher:
             parts.append(f"{total['GPU']:g} GPUs ({free.get('GPU', 0.0):g} free)")
         return f"Ray cluster ({self.address}): {', '.join(parts)}"
 
-    def head_answers(self) -> bool:
-        """Whether the cluster's head takes a connection now (a Ray Client has no head address: taken as yes)."""
+    def head(self) -> str:
+        """The cluster's head now: "up" (it takes a connection), "refused" (nothing listens: stopped) or "silent"
+        (no answer in a second); "lost" once the launcher took it as gone. A Ray Client has no head address: "up"."""
         if self.lost_at is not None:
-            return False
+            return "lost"
         if self._head is None:
-            return True
+            return "up"
         import socket
 
         try:
             with socket.create_connection(self._head, timeout=1.0):
-                return True
+                return "up"
+        except ConnectionRefusedError:
+            return "refused"
         except OSError:
-            return False
+            return "silent"
 
     def lost_words(self) -> str:
-        when = time.strftime("%H:%M:%S", time.localtime(self.lost_at)) if self.lost_at else "just now"
-        return (f"the Ray cluster at {self.address} stopped answering ({when}: its head node was stopped, "
+        when = time.strftime("%H:%M:%S", time.localtime(self.lost_at or time.time()))
+        return (f"the Ray cluster at {self.address} stopped answering at {when} (its head node was stopped, "
                 "or `ray stop` ran there)")
 
     def why_waiting(self, ask: dict) -> str:
@@ -437,12 +473,21 @@ class RayLauncher:
                 "free; it starts when a running job ends there")
 
     def node_alive(self, node_id: str) -> bool:
+        """Whether the node is in the cluster, as its head says within 5 s (a head gone since: not alive)."""
         import ray
 
-        try:
-            return any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes())
-        except Exception:
-            return False
+        answer: list = []
+
+        def ask() -> None:
+            try:
+                answer.append(any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes()))
+            except Exception:
+                answer.append(False)
+
+        asking = threading.Thread(target=ask, daemon=True, name="ray-nodes")
+        asking.start()
+        asking.join(5.0)
+        return bool(answer and answer[0])
 
     # ------------------------------------------------------------------ the poller
     def _poll(self) -> None:
@@ -450,24 +495,22 @@ class RayLauncher:
         cluster's resources fresh for the page, and notice the cluster gone (its jobs then end failed)."""
         import ray
 
-        last_refresh, refused_since = 0.0, None
+        last_refresh, silent_since = 0.0, None
         pending = None   # (the hub's drain asked for, the tasks seen ended before it was asked)
         while not self._closed.wait(POLL_S):
             if self.lost_at is not None:
                 self._end_all()
                 continue
             try:
-                now = time.monotonic()
-                if now - last_refresh >= REFRESH_S:
+                # Asked every tick, before anything reads the cluster's state: see LOST_AFTER_S
+                now, head = time.monotonic(), self.head()
+                if head == "refused" or (head == "silent" and now - (silent_since or now) >= LOST_AFTER_S):
+                    self.lost_at = time.time()
+                    continue
+                silent_since = (silent_since or now) if head == "silent" else None
+                if head == "up" and now - last_refresh >= REFRESH_S and not self._refreshing.locked():
                     last_refresh = now
-                    if self.head_answers():
-                        refused_since = None
-                        self.refresh_resources()
-                    else:
-                        refused_since = refused_since or now
-                        if now - refused_since >= LOST_AFTER_S:
-                            self.lost_at = time.time()
-                            continue
+                    threading.Thread(target=self._refresh_once, daemon=True, name="ray-resources").start()
                 with self._lock:
                     handles = [h for h in self._handles.values() if not h.exited]
                 if not handles:
@@ -495,10 +538,19 @@ class RayLauncher:
                 time.sleep(POLL_S)
 
     def _end_all(self) -> None:
-        """The cluster is gone: every job's task is taken as ended (death() says why)."""
+        """The cluster is gone: every job's task is ended and taken as ended (death() says why). Ended, not only
+        marked: with its head alone killed, a node's worker trained on, and its run, said failed, turned `finished`
+        on disk 150 epochs later, no Stop left to press (a Ray user's check). The cancel goes to the node, not the
+        head."""
         with self._lock:
-            for handle in self._handles.values():
-                handle.exited = True
+            live = [h for h in self._handles.values() if not h.exited]
+        for handle in live:
+            try:
+                handle.terminate()   # not a Stop: its run would end `stopped`, "by request", after the failure said
+            except Exception:   # that node is gone too
+                pass
+            _end_worker_here(handle.placed)
+            handle.exited = True
 
     def forget(self, handle: RayHandle) -> None:
         with self._lock:
