@@ -717,3 +717,45 @@ def test_a_workers_best_so_far_is_the_studys_other_workers_trials_included(tmp_p
     printer = _progress(config)
     printer({"type": "trial_end", "number": 5, "state": "COMPLETE", "value": 1.234, "study_best": 0.576})
     assert "(best 0.576)" in capsys.readouterr().err
+
+
+def test_a_search_worker_killed_is_said_in_a_sentence_after_the_studys_summary(tmp_path):
+    """A search worker that died (killed here; on a cluster, its node or the cluster lost) ended the command with a
+    traceback, "internal error ... please report it" and no summary (a Ray user's check). The study's trials are
+    said, its dead trial failed, then the worker's end in one sentence: exit 1."""
+    import signal
+    import time
+
+    from tests.conftest import wait_for
+
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--epochs", "200",
+                             "--limit-train", "256", "--n-trials", "2", "--workers", "2", "--study", "killed",
+                             "--runs-dir", str(runs), "--sampler", "random"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    try:
+        def a_trial_training():
+            for result in runs.glob("*/result.json"):
+                try:
+                    info = json.loads(result.read_text())
+                except ValueError:
+                    continue
+                if info.get("status") == "running" and (result.parent / "metrics.csv").exists():
+                    return info["process"]["pid"]
+            return None
+
+        wait_for(a_trial_training, timeout=180, what="a trial training")
+        os.kill(a_trial_training(), signal.SIGKILL)
+        started = time.monotonic()
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1, err[-3000:]
+    assert "internal error" not in err and "Traceback" not in err, err[-3000:]
+    assert re.search(r"study killed \(.*\): 2 trials", err), err[-3000:]
+    assert re.search(r"error: search worker [12] of 2 \(.*\) failed: the worker process was killed by SIGKILL.*; "
+                     r"the study's finished trials are kept", err), err[-3000:]
+    study = search.load_study(None, "killed", runs)
+    assert sorted(t.state.name for t in study.trials) == ["COMPLETE", "FAIL"], (study.trials, time.monotonic() - started)

@@ -155,6 +155,11 @@ class JobManager:
         self._schedule()
         return job
 
+    @property
+    def lock(self):
+        """The job runner's lock (re-entrant): held, no job is submitted, started or stopped by another thread."""
+        return self._lock
+
     def check_room_for(self, owner: str, jobs: int = 1) -> None:
         """On the hosted demo, SpecError where `owner` would hold more than `per_owner` jobs queued or running with
         `jobs` more. A page's Start is off then (`blocking`), but the cap is the job runner's: jobs from a script,

@@ -15,7 +15,8 @@ import json
 import sys
 import traceback
 
-from zoo.cli.common import Parser, StopOnInterrupt, UsageError, add_spec_arguments, spec_from_args  # noqa: F401
+from zoo.cli.common import (JobFailed, Parser, StopOnInterrupt, UsageError, add_spec_arguments,  # noqa: F401
+                             spec_from_args)
 from zoo.registry import SpecError
 
 COMMANDS = {
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         run = {"run_id": exc.run_id, "run_dir": exc.run_dir} if getattr(exc, "run_dir", None) else {}
         said = f"; run {run['run_id']} ended stopped, {exc.reason} (in {run['run_dir']})" if run else ""
         return _failed(130, f"interrupted{said}", argv, **run)
+    except JobFailed as exc:
+        return _failed(1, str(exc), argv)
     except Exception as exc:  # a fault of the program itself: say so, with the traceback for a bug report
         traceback.print_exc()
         return _failed(1, f"internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",

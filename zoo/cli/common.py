@@ -16,6 +16,11 @@ class UsageError(Exception):
     pass
 
 
+class JobFailed(Exception):
+    """A job the command ran ended failed for no fault of the input or of the program (a worker killed, a Ray cluster
+    lost): said in one sentence, exit 1, no traceback (zoo/cli/__init__.py)."""
+
+
 class StopOnInterrupt:
     """Ctrl-C as the app's Stop: the first SIGINT asks the run to stop (`should_stop`, so it ends
     after the batch or candidate at hand, `stopped`, its best checkpoint or finished candidates kept

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import add_spec_arguments, spec_and_data, spec_from_args, windows_for_the_series
+from zoo.cli.common import JobFailed, add_spec_arguments, spec_and_data, spec_from_args, windows_for_the_series
 from zoo.registry import SpecError
 from zoo.search import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, build_space,
                         default_search_keys, display_storage, run_search)
 from zoo.search.space import DEFAULT_TRAIN_KEYS, _key
-from zoo.search.study import objective_number, objective_value
+from zoo.search.study import SearchWorkerFailed, objective_number, objective_value
 from zoo.spec import ExperimentSpec
 
 
@@ -176,15 +176,23 @@ def run(args) -> dict:
         try:
             summary = search_on_workers(config, args.workers, launcher, emit=_progress(config),
                                         should_stop=getattr(args, "should_stop", None))
+        except SearchWorkerFailed as failed:   # what finished is said, then why it ended (exit 1, no traceback)
+            say_summary(failed.summary, config, file=sys.stderr)
+            raise JobFailed(f"{failed}; the study's finished trials are kept") from None
         finally:
             getattr(launcher, "close", lambda: None)()
     else:
         summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None), data=data)
     if not args.json:
-        print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
-              + ", ".join(f"{v} {k}" for k, v in summary["outcomes"].items() if v))
-        if summary["best_value"] is not None:
-            print(f"best {objective_value(config.objective, config.spec.task, summary['best_value'])} in trial "
-                  f"{summary['best_trial']} (run {summary['best_run_id']}): "
-                  + ", ".join(f"{k}={_short(v)}" for k, v in summary["best_params"].items()))
+        say_summary(summary, config)
     return summary
+
+
+def say_summary(summary: dict, config, file=None) -> None:
+    """The study's trials by outcome and its best, in two lines."""
+    print(f"study {summary['study']} ({summary['storage']}): {summary['n_trials']} trials "
+          + ", ".join(f"{v} {k}" for k, v in summary["outcomes"].items() if v), file=file)
+    if summary["best_value"] is not None:
+        print(f"best {objective_value(config.objective, config.spec.task, summary['best_value'])} in trial "
+              f"{summary['best_trial']} (run {summary['best_run_id']}): "
+              + ", ".join(f"{k}={_short(v)}" for k, v in summary["best_params"].items()), file=file)

@@ -309,6 +309,17 @@ class SearchInterrupted(Exception):
     """The worker was asked to stop while a trial trained: that trial is marked FAIL, the study stops."""
 
 
+class SearchWorkerFailed(Exception):
+    """A search worker that ended failed for no fault of its input or of the program: killed, its node or its Ray
+    cluster lost. `summary` is the study's as it stands (its finished trials kept, the worker's trial marked
+    failed): the command says it, then the failure in one sentence (it had said "internal error ... please report
+    it" with a traceback, and no summary: a Ray user's check)."""
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary
+
+
 def best_of(history: list[dict], objective: str, maximize: bool) -> float | None:
     values = [row[objective] for row in history if math.isfinite(row.get(objective, float("nan")))]
     if not values:
@@ -555,7 +566,10 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     another folder (a Ray node) finds the same ones. `on_event` also sees every worker's events."""
     config.validate()
     demo.check_room(config.owner, runs_root(config.runs_dir), trials=config.n_trials or 1) if config.owner else None
-    manager.check_room_for(owner, workers)   # all of them, or none: a worker queued alone would run unseen
+    # trials split among the workers: one with none is not started
+    shares = [config.n_trials // workers + (1 if i < config.n_trials % workers else 0) if config.n_trials else None
+              for i in range(workers)]
+    manager.check_room_for(owner, sum(n != 0 for n in shares))   # before the study is made, then again below
     open_study(config)  # create it now (or refuse a clash) so the page can attach at once
     storage = config.storage_url if is_url(config.storage_url) else str(Path(config.storage_url).resolve())
     runs_dir = str(runs_root(config.runs_dir).resolve())
@@ -569,15 +583,15 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     # The page keeps job ids in its URL, comma-separated (ui/search_views.py): a study named "a,b" made
     # ids that split apart there, and a reload lost the search's Stop and its live table.
     named = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.study_name)[:60]
-    for i in range(workers):
-        n = None
-        if config.n_trials:
-            n = config.n_trials // workers + (1 if i < config.n_trials % workers else 0)
+    with manager.lock:   # all of them, or none: another tab's job between two would leave a worker queued unseen
+        manager.check_room_for(owner, sum(n != 0 for n in shares))
+        for i, n in enumerate(shares):
             if n == 0:
                 continue
-        worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n, "storage": storage, "runs_dir": runs_dir})
-        jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict(), "runs_dir": runs_dir},
-                                   owner=owner, job_id=f"search-{named}-{token}-{i + 1}", reducer=reducer))
+            worker = SearchConfig.from_dict({**config.to_dict(), "n_trials": n, "storage": storage,
+                                             "runs_dir": runs_dir})
+            jobs.append(manager.submit("zoo.search:search_worker", {"config": worker.to_dict(), "runs_dir": runs_dir},
+                                       owner=owner, job_id=f"search-{named}-{token}-{i + 1}", reducer=reducer))
     return jobs
 
 
@@ -603,13 +617,17 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
             time.sleep(0.05)
     finally:
         manager.shutdown()   # stops what still runs (a second Ctrl-C): their trials end as failed
+    from zoo.search.report import study_summary
+
     for i, job in enumerate(jobs, start=1):
         if job.status == "failed":
             where = job.snapshot()["where"] or "its worker"
             message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
-            user_error = "traceback" in job.state and job.state["traceback"] is None   # not a died worker either
-            raise SpecError(message) if user_error else RuntimeError(message)
-    from zoo.search.report import study_summary
+            if "traceback" in job.state:   # it reported its end: bad input (no traceback), or a fault of the program
+                raise SpecError(message) if job.state["traceback"] is None else RuntimeError(message)
+            study = load_study(config.storage_url, config.study_name)
+            fail_orphaned_trials(study)
+            raise SearchWorkerFailed(message, {**study_summary(study), "storage": display_storage(config.storage_url)})
 
     summary = study_summary(load_study(config.storage_url, config.study_name))
     trials = sum((job.result or {}).get("worker", {}).get("trials", 0) for job in jobs)   # a stop before it began: none
