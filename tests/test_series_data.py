@@ -460,6 +460,14 @@ def test_commas_that_separate_thousands_outside_a_comma_file_are_read_as_thousan
     assert list(sf.frame["Kg"].iloc[:3]) == [0.532, 1.102, 2.0] and not any("thousands" in n for n in sf.notes)
     quoted = "".join(f'2021-{m:02d},"{w}"\n' for m, w in zip(range(1, 13), written))
     assert list(read_series(("Month,Units\n" + quoted).encode()).frame["Units"]) == units[:12]
+    # A review: weights to the gram beside whole kilograms are decimals (read so, the series runs smooth), and
+    # several groups (1,102,345) read one way only: as before, no note (a note's example had crashed the read)
+    kilos = ["1,250", "3", "2,125", "4", "1,875", "2", "3,375", "1,625", "2,750", "3", "2,250", "1,500"]
+    sf = read_series(("Datum;Gewicht\n" + "".join(f"2021-{m:02d};{k}\n" for m, k in zip(range(1, 13), kilos))).encode())
+    assert list(sf.frame["Gewicht"].iloc[:4]) == [1.25, 3.0, 2.125, 4.0] and not any("thousands" in n for n in sf.notes)
+    millions = "".join(f"2021-{m:02d};{u * 1000 + 345:,}\n" for m, u in zip(range(1, 13), units))
+    sf = read_series(("Month;Units\n" + millions).encode())
+    assert sf.frame["Units"].iloc[0] == 899_345 and not any("thousands" in n for n in sf.notes)
 
 
 def test_a_date_column_saved_as_spreadsheet_day_numbers_is_named_with_what_to_do():
@@ -470,7 +478,11 @@ def test_a_date_column_saved_as_spreadsheet_day_numbers_is_named_with_what_to_do
     assert any(n.startswith("no date column") and "column 'Date' holds whole numbers such as 43831" in n and
                "(43831: 2020-01-01)" in n and "format the column as dates" in n for n in sf.notes), sf.notes
     counts = "".join(f"{20_000 + 7 * i},{100 + i % 5}\n" for i in range(40))
-    assert not any("day numbers" in n for n in read_series(("visitors,sales\n" + counts).encode()).notes)
+    for name in ("visitors", "voltage", "lastUpdate"):   # not a date's name: a review's voltage had been named
+        assert not any("day numbers" in n for n in read_series((f"{name},sales\n" + counts).encode()).notes)
+    seconds = "".join(f"{10_000 + 600 * i},{100 + i % 5}\n" for i in range(40))   # a day's log: steps too long
+    assert not any("day numbers" in n for n in read_series(("time_s,load\n" + seconds).encode()).notes)
+    assert any("day numbers" in n for n in read_series(("OrderDate,sales\n" + counts).encode()).notes)
 
 
 def test_a_time_column_beside_the_dates_is_joined_to_them():

@@ -453,7 +453,9 @@ def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, note
     return frame, (dates.iloc[keep].reset_index(drop=True) if dates is not None else None), lines[keep], WIDE_TARGET
 
 
-_DATE_NAME_RE = re.compile(r"date|day|datum|fecha|data|time|period|month|week|jour|tag", re.IGNORECASE)
+# Words of a column's name that say it holds dates, whole words only (voltage, update and uptime are not: a review).
+_DATE_WORDS = {"date", "dates", "day", "days", "datum", "fecha", "data", "time", "period", "month", "week", "jour",
+               "tag", "dia", "giorno", "dag"}
 
 
 def _day_numbers(table: _Table) -> str:
@@ -462,9 +464,12 @@ def _day_numbers(table: _Table) -> str:
     had been read as an input, with only "no date column" to say so (a forecast user's check)."""
     for col, values in table.numeric.items():
         v = values[np.isfinite(values)]
-        if not _DATE_NAME_RE.search(str(col)) or len(v) < 3 or not ((v >= 10_000) & (v <= 80_000)).all():
+        words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", str(col))}
+        if not words & _DATE_WORDS or len(v) < 3 or not ((v >= 10_000) & (v <= 80_000)).all():
             continue
-        if (v == np.round(v)).all() and (np.diff(v) > 0).all():
+        steps = np.diff(v)
+        # a day's to a quarter's steps (seconds of a day's log, 10,000 to 80,000 too, step further)
+        if (v == np.round(v)).all() and (steps > 0).all() and steps.max() <= 92:
             first = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(v[0]))).date()
             return (f"; column {col!r} holds whole numbers such as {int(v[0])}, which read as a spreadsheet's day "
                     f"numbers would be dates ({int(v[0])}: {first}): if they are, format the column as dates in the "
