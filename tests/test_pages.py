@@ -1099,7 +1099,8 @@ def test_runs_of_one_spec_are_said_to_differ_in_how_they_ended_not_by_chance():
     assert "chance" not in said and said.endswith("they differ in how they ended: cnn-a: finished, 5/5 epochs; "
                                                   "cnn-b: stopped, 1/5 epochs.")
     assert same_spec_words([record("a", "finished", "5/5"), record("b", "finished", "5/5")]).endswith(
-        "the same settings train the same model, and they ended alike (finished, 5/5 epochs).")
+        "on the same data and device the same settings train the same model, and they ended alike (finished, 5/5 "
+        "epochs).")
     assert same_spec_words([record("x", "finished", "—", True), record("y", "failed", "—", True)]) == (
         "These leaderboards have the same settings; they differ in how they ended: x: finished; y: failed.")
 

@@ -165,7 +165,8 @@ def same_spec_words(records: list[dict]) -> str:
 
     boards = any(r["leaderboard"] for r in records)
     said = ("These leaderboards have the same settings" if boards else
-            "These runs have the same spec, seed included: the same settings train the same model")
+            "These runs have the same spec, seed included: on the same data and device the same settings train "
+            "the same model")
     if len({ending(r) for r in records}) == 1:
         return f"{said}, and they ended alike ({ending(records[0])})."
     how = "; ".join(f"{r['run']}: {ending(r)}" for r in records)

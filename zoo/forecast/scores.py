@@ -67,12 +67,13 @@ def mean_size(values) -> float:
 
 
 def interval_floor(series) -> float | None:
-    """0 for a series never below 0 (counts, sales, demand), else None: the floor its intervals' lower bounds keep
-    to (`lower_bound`). A board of daily counts of 0 to 5 had a 95% interval down to -2.5 units every day (a
-    forecast user's check)."""
+    """0 for a series that reaches 0 and never goes below (counts, sales, demand: a day without any), else None: the
+    floor its intervals' lower bounds keep to (`lower_bound`). A board of daily counts of 0 to 5 had a 95% interval
+    down to -2.5 units every day (a forecast user's check). A series merely above 0 so far (a temperature in a warm
+    spell) keeps its bands whole: it may yet go below (a review)."""
     values = np.asarray(series, dtype=np.float64)
     values = values[np.isfinite(values)]
-    return 0.0 if values.size and values.min() >= 0 else None
+    return 0.0 if values.size and values.min() == 0 else None
 
 
 def lower_bound(point, half, floor: float | None):
