@@ -468,6 +468,20 @@ def test_commas_that_separate_thousands_outside_a_comma_file_are_read_as_thousan
     millions = "".join(f"2021-{m:02d};{u * 1000 + 345:,}\n" for m, u in zip(range(1, 13), units))
     sf = read_series(("Month;Units\n" + millions).encode())
     assert sf.frame["Units"].iloc[0] == 899_345 and not any("thousands" in n for n in sf.notes)
+    # and a review's German files: sales mostly over 1,000 (the dot is thousands), with days of none; revenue whose
+    # one value of several groups (1.044.539) shows the dot's use (it had been left out, the rest read as decimals)
+    for sales in (["1.250", "1.310", "1.180", "1.420", "990", "1.380", "1.290", "1.350", "1.270", "1.400"],
+                  ["0", "0", "1.200", "0", "350", "0", "0", "2.100", "0", "40"]):
+        sf = read_series(("Monat;Stueck\n" + "".join(f"2021-{m:02d};{v}\n" for m, v in zip(range(1, 11), sales)))
+                         .encode())
+        assert list(sf.frame["Stueck"]) == [float(v.replace(".", "")) for v in sales], sales
+        assert any("the dot separates thousands" in n for n in sf.notes)
+    revenue = ["785.845", "744.051", "1.044.539", "800.000", "812.345", "799.001", "803.221", "810.000", "790.500",
+               "1.002.000", "795.000", "805.000"]
+    sf = read_series(("Monat;Umsatz\n" + "".join(f"2021-{m:02d};{v}\n" for m, v in zip(range(1, 13), revenue)))
+                     .encode())
+    assert list(sf.frame["Umsatz"].iloc[:3]) == [785_845, 744_051, 1_044_539]
+    assert any("as values such as '1.044.539' show" in n for n in sf.notes), sf.notes
 
 
 def test_a_date_column_saved_as_spreadsheet_day_numbers_is_named_with_what_to_do():
@@ -478,6 +492,8 @@ def test_a_date_column_saved_as_spreadsheet_day_numbers_is_named_with_what_to_do
     assert any(n.startswith("no date column") and "column 'Date' holds whole numbers such as 43831" in n and
                "(43831: 2020-01-01)" in n and "format the column as dates" in n for n in sf.notes), sf.notes
     counts = "".join(f"{20_000 + 7 * i},{100 + i % 5}\n" for i in range(40))
+    for name in ("OrderDate", "ORDERDATE", "Bestelldatum", "Día", "timestamp"):   # a date's name (a second review)
+        assert any("day numbers" in n for n in read_series((f"{name},sales\n" + days).encode()).notes), name
     for name in ("visitors", "voltage", "lastUpdate"):   # not a date's name: a review's voltage had been named
         assert not any("day numbers" in n for n in read_series((f"{name},sales\n" + counts).encode()).notes)
     seconds = "".join(f"{10_000 + 600 * i},{100 + i % 5}\n" for i in range(40))   # a day's log: steps too long

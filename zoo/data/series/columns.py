@@ -105,36 +105,42 @@ def marks_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str, str
     asked); in any file not separated by commas "1,102" reads as 1.102 (a tie goes to the decimal comma),
     and is 1102 as often (a forecast user's semicolon file of units had its values over 1,000 read 1,000
     times too small, unsaid). (the mark, "thousands", an example) when the values with that mark all have
-    one before each group of three digits, the rest are whole numbers (505 beside 7.188: a column of
-    decimals would write 505.000), and the series read so runs smoother than read with decimals (1,250 beside
-    3 in a column of weights is 1.25 kg: a review); (the mark, "maybe", an example) when every value is
-    written so; None otherwise (other decimals, a comma file, several groups: 1,102,345 reads only one way)."""
+    one before each group of three digits and the rest are whole numbers (505 beside 7.188: a column of
+    decimals would write 505.000), unless read so the series jumps a hundredfold between neighbours more
+    often than read with decimals (1,250 beside 3 in a column of weights is 1.25 kg: a review); (".", "several",
+    an example) when a value has several dots (1.044.539 is a number one way only); (the mark, "maybe", an example) when every
+    value has one group; None otherwise (other decimals, a comma file, several commas: the parser reads
+    1,102,345 as thousands)."""
     s, present = _clean_strings(values)
     vals = s[present].str.replace(rf"[\s\u00a0\u202f{re.escape(SIGNS)}_']", "", regex=True)
     for mark, asked in ((".", delimiter == ";"), (",", delimiter != ",")):
         marked = vals.str.contains(mark, regex=False).to_numpy(bool)
-        if not asked or not marked.any() or not vals[marked].str.match(_THOUSANDS_RES[mark]).all() or \
-                vals[marked].str.count(re.escape(mark)).max() > 1:
+        if not asked or not marked.any() or not vals[marked].str.match(_THOUSANDS_RES[mark]).all():
             continue
         plain = vals[~marked]
+        if not plain.str.fullmatch(r"[+-]?\d+").all():
+            continue
+        several = (vals[marked].str.count(re.escape(mark)) > 1).to_numpy(bool)
+        if several.any():
+            return None if mark == "," else (mark, "several", vals[marked][several].iloc[0])
         if len(plain) == 0:
             return mark, "maybe", vals[marked].iloc[0]
-        if plain.str.fullmatch(r"[+-]?\d+").all():
-            as_thousands = pd.to_numeric(vals.str.replace(mark, "", regex=False), errors="coerce").to_numpy(float)
-            as_decimals = pd.to_numeric(vals.str.replace(mark, ".", regex=False), errors="coerce").to_numpy(float)
-            if _roughness(as_thousands) < _roughness(as_decimals):
-                return mark, "thousands", vals[marked].iloc[0]
+        as_thousands = pd.to_numeric(vals.str.replace(mark, "", regex=False), errors="coerce").to_numpy(float)
+        as_decimals = pd.to_numeric(vals.str.replace(mark, ".", regex=False), errors="coerce").to_numpy(float)
+        if _jumps(as_thousands) <= _jumps(as_decimals):
+            return mark, "thousands", vals[marked].iloc[0]
     return None
 
 
-def _roughness(values: np.ndarray) -> float:
-    """The median step between neighbouring values, as a share of the median size: small for a series read right,
-    large where a reading makes some values 1,000 times the others."""
-    values = values[np.isfinite(values)]
-    size = float(np.median(np.abs(values))) if len(values) else 0.0
-    if len(values) < 3 or size == 0:
-        return float("inf")
-    return float(np.median(np.abs(np.diff(values)))) / size
+def _jumps(values: np.ndarray) -> int:
+    """How often a value is over 100 times its neighbour's size (zeros left out): a reading that makes some values
+    1,000 times the others jumps so at each border between them. (A ratio of spread to level had read a column of
+    sales mostly over 1,000 as decimals: a review.)"""
+    values = np.abs(values[np.isfinite(values) & (values != 0)])
+    if len(values) < 2:
+        return 0
+    ratio = np.maximum(values[1:], values[:-1]) / np.minimum(values[1:], values[:-1])
+    return int(np.count_nonzero(ratio > 100))
 
 
 # A date written in numbers: 2023-01-31, 31/01/2023, 01.31.23 or 2023-01, then the end or a time.

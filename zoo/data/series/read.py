@@ -199,8 +199,11 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
     for col in table.names:
         values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter)
         n_ok = n_present - int(bad.sum())
+        marks = marks_as_thousands(table.frame[col], table.delimiter) if n_present else None
+        if marks is not None and marks[1] == "several":   # 1.044.539 beside 785.845: read without its dots
+            values, bad, n_present = _parse_numbers(_without(table.frame[col], marks[0]), table.delimiter)
+            n_ok = n_present - int(bad.sum())
         if n_present and n_ok >= 0.9 * n_present:
-            marks = marks_as_thousands(table.frame[col], table.delimiter)
             if marks is not None:
                 values = _thousands_note(table, col, values, marks, notes)
             _signs_note(table.frame[col], values, col, notes)
@@ -241,11 +244,18 @@ def _thousands_note(table: _Table, col: str, values, marks: tuple[str, str, str]
                      f"decimals ({float(example.replace(',', '.')):g}); in a {sep}-separated file the {name} may "
                      f"separate thousands: if it does, remove the {name}s.")
         return values
-    notes.append(f"column {col!r}: the {name} separates thousands, as whole numbers without one sit beside values "
-                 f"such as {example!r} in this {sep}-separated file: {example!r} is read as "
-                 f"{example.replace(mark, '')}.")
-    without = table.frame[col].astype("string").str.replace(mark, "", regex=False)
-    return _parse_numbers(without, table.delimiter)[0]
+    if how == "several":
+        notes.append(f"column {col!r}: the {name} separates thousands, as values such as {example!r} show in this "
+                     f"{sep}-separated file: {example!r} is read as {example.replace(mark, '')}.")
+    else:
+        notes.append(f"column {col!r}: the {name} separates thousands, as whole numbers without one sit beside "
+                     f"values such as {example!r} in this {sep}-separated file: {example!r} is read as "
+                     f"{example.replace(mark, '')}.")
+    return _parse_numbers(_without(table.frame[col], mark), table.delimiter)[0]
+
+
+def _without(values: pd.Series, mark: str) -> pd.Series:
+    return values.astype("string").str.replace(mark, "", regex=False)
 
 
 def _find_dates(table: _Table, date_col, notes: list[str]):
@@ -453,9 +463,12 @@ def _melt(table: _Table, wide: WideColumns | None, date_col, dates, target, note
     return frame, (dates.iloc[keep].reset_index(drop=True) if dates is not None else None), lines[keep], WIDE_TARGET
 
 
-# Words of a column's name that say it holds dates, whole words only (voltage, update and uptime are not: a review).
-_DATE_WORDS = {"date", "dates", "day", "days", "datum", "fecha", "data", "time", "period", "month", "week", "jour",
-               "tag", "dia", "giorno", "dag"}
+# Words of a column's name that say it holds dates: whole words (voltage, update and uptime are not: a review), and
+# words ending so (OrderDate, Bestelldatum, timestamp).
+_DATE_WORDS = {"date", "dates", "day", "days", "datum", "fecha", "data", "time", "period", "periodo", "período",
+               "month", "week", "jour", "tag", "dia", "día", "giorno", "dag", "datetime", "zeit", "zeitstempel"}
+_DATE_ENDINGS = ("datum", "date", "stamp", "datetime", "zeit")
+_NOT_DATES = {"update", "uptime"}
 
 
 def _day_numbers(table: _Table) -> str:
@@ -464,8 +477,11 @@ def _day_numbers(table: _Table) -> str:
     had been read as an input, with only "no date column" to say so (a forecast user's check)."""
     for col, values in table.numeric.items():
         v = values[np.isfinite(values)]
-        words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", str(col))}
-        if not words & _DATE_WORDS or len(v) < 3 or not ((v >= 10_000) & (v <= 80_000)).all():
+        # letters of any script, split where camelCase turns (OrderDate) and at digits, _ and spaces
+        words = {w.lower() for part in re.findall(r"[^\W\d_]+", str(col))
+                 for w in re.findall(r"[A-Z]+(?![^\W\d_A-Z])|[^\W\d_][^\W\d_A-Z]*", part)}
+        dated = any(w in _DATE_WORDS or (w.endswith(_DATE_ENDINGS) and w not in _NOT_DATES) for w in words)
+        if not dated or len(v) < 3 or not ((v >= 10_000) & (v <= 80_000)).all():
             continue
         steps = np.diff(v)
         # a day's to a quarter's steps (seconds of a day's log, 10,000 to 80,000 too, step further)
