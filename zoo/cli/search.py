@@ -177,7 +177,8 @@ def run(args) -> dict:
             summary = search_on_workers(config, args.workers, launcher, emit=_progress(config),
                                         should_stop=getattr(args, "should_stop", None))
         except SearchWorkerFailed as failed:   # what finished is said, then why it ended (exit 1, no traceback)
-            say_summary(failed.summary, config, file=sys.stderr)
+            if failed.summary:
+                say_summary(failed.summary, config, file=sys.stderr)
             raise JobFailed(f"{failed}; the study's finished trials are kept") from None
         finally:
             getattr(launcher, "close", lambda: None)()

@@ -625,9 +625,13 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
             message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
             if "traceback" in job.state:   # it reported its end: bad input (no traceback), or a fault of the program
                 raise SpecError(message) if job.state["traceback"] is None else RuntimeError(message)
-            study = load_study(config.storage_url, config.study_name)
-            fail_orphaned_trials(study)
-            raise SearchWorkerFailed(message, {**study_summary(study), "storage": display_storage(config.storage_url)})
+            try:
+                study = load_study(config.storage_url, config.study_name)
+                fail_orphaned_trials(study)
+                summary = {**study_summary(study), "storage": display_storage(config.storage_url)}
+            except Exception:   # the study's storage lost with the cluster (PostgreSQL on its head): no summary
+                summary = {}
+            raise SearchWorkerFailed(message, summary)
 
     summary = study_summary(load_study(config.storage_url, config.study_name))
     trials = sum((job.result or {}).get("worker", {}).get("trials", 0) for job in jobs)   # a stop before it began: none
