@@ -144,11 +144,14 @@ def tall_shot(tab, name: str, settle: bool = False) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def forget_drafts():
+def forget_drafts(tmp_path_factory, monkeypatch):
     """Each test starts with no visitor's form kept from another test (ui/drafts.py: one store per process,
-    which AppTest's sessions share, as a server's do)."""
+    which AppTest's sessions share, as a server's do), nor from an earlier session's tests: the drafts' files
+    live under the runs directory, a fresh one for each test that sets none of its own (`runs_dir`, or its own
+    setenv, comes after this and wins); ./runs had carried them from one `pytest` to the next."""
     from ui.drafts import store
 
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path_factory.mktemp("runs")))
     store().clear()
     yield
 

@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import (PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading,
-                           run_number, set_slider, slider_value, upload, wait_for_app, wait_for_input, wait_for_toast)
+                           run_number, set_slider, slider_value, start_app, stop_app, upload, wait_for_app,
+                           wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -244,6 +245,39 @@ def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, pa
     shot(page, "lost-reload-before-start")
     assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
     assert slider_value(page, "train-settings-epochs") == "3"
+
+
+def test_a_server_restart_keeps_the_forms_as_left(browser, tmp_path):
+    """A forecast user set their forms up, and the server restarted (a deploy, a crash) before they started: a
+    reload showed every form at its defaults, unsaid. Each visitor's drafts are kept under the runs directory
+    (ui/drafts.py), and the browser's cookie names them for the next server (another port, the same host)."""
+    runs, log = tmp_path / "runs", tmp_path / "server.log"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    server = start_app(runs, log)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{server.url}/train")
+        wait_for_app(page)
+        choose(page, "train-model", "mlp")
+        set_slider(page, "train-settings-epochs", "Home", "ArrowRight", "ArrowRight")   # 3
+        after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text="Forecast").first.click)
+        typed(page, "forecast-horizon", "12")
+        stop_app(server)
+
+        server = start_app(runs, log)
+        page.goto(f"{server.url}/forecast")
+        wait_for_app(page)
+        wait_for_input(page, "forecast-horizon", "12")
+        page.goto(f"{server.url}/train")
+        wait_for_app(page)
+        page.get_by_role("button", name="Start training").wait_for()
+        shot(page, "lost-server-restart")
+        assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
+        assert slider_value(page, "train-settings-epochs") == "3"
+    finally:
+        stop_app(server)
+        context.close()
 
 
 def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_server, page):

@@ -249,9 +249,13 @@ def test_runs_and_disk_per_visitor_and_the_age_sweep(demo_on, runs_dir, monkeypa
     with pytest.raises(SpecError, match="you keep 2 runs"):
         demo.check_room("visitor-a", runs_dir)
     demo.check_room("visitor-b", runs_dir)   # another visitor is not counted against them
+    draft = runs_dir / demo.DRAFTS / "visitor-a.json"   # what they set in a form (ui/drafts.py)
+    draft.parent.mkdir()
+    draft.write_text("[]")
     assert demo.sweep(runs_dir, now=time.time()) == []   # nothing older than the age cap yet
+    assert draft.exists()
     deleted = demo.sweep(runs_dir, now=time.time() + demo_on.max_age_hours * 3600 + 60)
-    assert len(deleted) == 2 and list_runs(runs_dir) == []
+    assert len(deleted) == 2 and list_runs(runs_dir) == [] and not draft.exists()
 
 
 def test_a_run_whose_checkpoint_would_take_a_visitor_past_the_disk_cap_is_refused(demo_on, runs_dir, monkeypatch):

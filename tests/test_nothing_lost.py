@@ -121,29 +121,40 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     assert at.number_input(key="forecast-lookback").value == 40
 
 
-def test_a_value_let_go_stays_let_go_after_a_reload(runs_dir):
-    """A horizon of 48 typed on an hourly file was let go on a daily one (fitted 28 / 7); after a reload, the
-    hourly file sent again opened with horizon 7 and lookback 48, said as suggested, not set: the draft had kept
-    the flag "the person set the horizon on an hourly series" that the page had popped (a forecast user's check).
-    A plain value the page pops is popped from the draft too (ui/drafts.register)."""
+def test_a_value_let_go_for_another_step_comes_back_for_its_own_after_a_reload(runs_dir):
+    """A horizon of 30 typed on a monthly file is let go on a daily one (fitted there, said). The monthly file
+    again, after a reload, gets its 30 back, said: it had come back as the fitted windows, the 30 lost unsaid (a
+    forecast user's check: 30 / 6 / 4 set on a weekly file, an hourly file, the weekly one again). Earlier, the
+    draft had kept the flag "the person set the horizon on a monthly series" that the page had popped, and froze
+    the daily file's horizon on the next file (a plain value the page pops is popped from the draft too:
+    ui/drafts.register)."""
     from tests.test_forecast_page import monthly_csv
     from zoo import forecast_io as fio
     from zoo.data.series import suggest_windows
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
     at.number_input(key="forecast-horizon").set_value(30).run()
+    at.number_input(key="forecast-season").set_value(6).run()
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
                           "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
     at = upload(at, "daily.csv", daily)
-    assert "The horizon 30 you set was for a series with another step" in shown(at)
+    assert "The horizon 30 and season 6 you set were for a series with another step" in shown(at)
+    fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
     daily_windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
+    assert daily_windows == (fitted["lookback"], fitted["horizon"])
+    assert at.number_input(key="forecast-season").value == 0
+
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))   # a reload, the first file again
     clean(at)
-    fitted = suggest_windows(fio.read_upload(monthly_csv(120), "monthly.csv"))
-    windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
-    assert windows == (fitted["lookback"], fitted["horizon"]) != daily_windows
-    assert f"Lookback {fitted['lookback']} and horizon {fitted['horizon']} were set from this series" in shown(at)
+    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value) == (30, 6)
+    assert "The horizon 30 and season 6 you set for a series with this step between rows are back." in shown(at)
+    assert "for a series with another step" not in shown(at)
+    at = upload(at, "daily.csv", daily)   # nothing was set for the daily file: its windows are fitted again
+    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == \
+        daily_windows
+    at = upload(at, "monthly.csv", monthly_csv(120))
+    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value) == (30, 6)
 
 
 def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_file(runs_dir):
@@ -1009,35 +1020,102 @@ def test_the_leaderboards_budget_is_the_one_last_set_whatever_run_the_address_op
     assert page("app_pages/forecast.py").slider(key="forecast-board-budget").value == 30
 
 
-def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch):
+def test_a_server_restart_gives_each_visitor_their_forms_back(runs_dir):
+    """A restarted server (a deploy, a crash) started every form at its defaults, unsaid: the drafts lived in
+    its memory only (a forecast user's check). They are written through to a file per visitor under the runs
+    directory, named by the owner id (a hash), never the token, and read back by the next server's store."""
+    import json
+
+    from ui import drafts
+    from zoo.demo import owner_of
+
+    at = page("app_pages/train.py")
+    at.selectbox(key="train-model").set_value("mlp").run()
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    at = page("app_pages/search.py")
+    at.selectbox(key="search_model_image").set_value("mlp").run()
+    at.slider(key="sp_mlp_depth_range").set_value((2, 4)).run()
+    clean(at)
+    other = page("app_pages/train.py", state={"visitor": "d" * 32})
+    other.slider(key="train-settings-epochs").set_value(2).run()
+
+    written = runs_dir / "drafts" / f"{owner_of(ME)}.json"
+    assert written.is_file() and ME not in written.read_text()
+    json.loads(written.read_text())   # a JSON file, whole
+    drafts.store.clear()   # Streamlit's cached store: the next call makes a new one, as a restarted server does
+    at = page("app_pages/train.py")
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
+    at = page("app_pages/search.py")
+    clean(at)
+    assert at.slider(key="sp_mlp_depth_range").value == (2, 4)   # a tuple again, as the slider gave it
+    assert page("app_pages/train.py", state={"visitor": "d" * 32}).slider(key="train-settings-epochs").value == 2
+    assert page("app_pages/train.py", state={"visitor": "e" * 32}).slider(key="train-settings-epochs").value == 5
+
+
+def test_the_draft_files_are_bounded_and_a_broken_one_is_a_fresh_start(tmp_path):
+    """On disk as in memory: at most `max_visitors` files (the least recently saved deleted); a file that is not
+    one the store wrote (cut short, say) starts that visitor's forms at their defaults, and is written anew."""
+    from ui import drafts
+
+    store = drafts.DraftStore(max_visitors=2)
+    for who in ("a", "b", "a", "c"):
+        store.save((str(tmp_path), who), "image", None, {"train-settings-epochs": who})
+    files = sorted(p.name for p in (tmp_path / "drafts").iterdir())
+    assert files == sorted(drafts.DraftStore.file_of((str(tmp_path), w)).name for w in ("a", "c"))
+    restarted = drafts.DraftStore(max_visitors=2)
+    assert restarted.get((str(tmp_path), "a"), "image", None) == {"train-settings-epochs": "a"}
+    assert restarted.get((str(tmp_path), "b"), "image", None) is None
+
+    broken = drafts.DraftStore.file_of((str(tmp_path), "c"))
+    broken.write_text(broken.read_text()[:20])
+    restarted = drafts.DraftStore()
+    assert restarted.get((str(tmp_path), "c"), "image", None) is None
+    restarted.save((str(tmp_path), "c"), "series", None, {"forecast-horizon": 12})
+    assert drafts.DraftStore().get((str(tmp_path), "c"), "series", None) == {"forecast-horizon": 12}
+
+
+def test_the_draft_store_keeps_forms_in_memory_where_it_cannot_write_their_files(tmp_path):
+    """A runs directory the server cannot write to (here: `drafts` is a file, which stops root too) keeps the drafts
+    in memory, as before they had files, with no error on the page."""
+    from ui import drafts
+
+    (tmp_path / "drafts").write_text("not a folder")
+    store = drafts.DraftStore()
+    store.save((str(tmp_path), "a"), "image", None, {"train-settings-epochs": 3})
+    assert store.get((str(tmp_path), "a"), "image", None) == {"train-settings-epochs": 3}
+    assert (tmp_path / "drafts").read_text() == "not a folder" and sorted(tmp_path.iterdir()) == [tmp_path / "drafts"]
+
+
+def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch, tmp_path):
     """The hosted demo's strangers: at most MAX_VISITORS visitors' drafts (the least recently saved dropped),
     a draft of at most MAX_FORM_CHARS and MAX_VALUES keys (those written last kept), no string over MAX_TEXT
     (the drafts beside runs: the next test)."""
     from ui import drafts
 
-    store = drafts.DraftStore(max_visitors=2)
+    store, runs = drafts.DraftStore(max_visitors=2), str(tmp_path)
     for who in ("a", "b", "a", "c"):
-        store.save(("runs", who), "image", None, {"train-settings-epochs": who})
-    assert store.get(("runs", "b"), "image", None) is None
-    assert store.get(("runs", "a"), "image", None) == {"train-settings-epochs": "a"}
-    assert store.get(("runs", "c"), "image", None) is not None
+        store.save((runs, who), "image", None, {"train-settings-epochs": who})
+    assert store.get((runs, "b"), "image", None) is None
+    assert store.get((runs, "a"), "image", None) == {"train-settings-epochs": "a"}
+    assert store.get((runs, "c"), "image", None) is not None
 
-    store.save(("runs", "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20)})
-    store.save(("runs", "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20, 80)})
-    big = store.get(("runs", "a"), "image", "some-run")
+    store.save((runs, "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20)})
+    store.save((runs, "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20, 80)})
+    big = store.get((runs, "a"), "image", "some-run")
     assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
     assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
     # the Inspect tabs' settings, a key per subject viewed, are held to less: at MAX_FORM_CHARS they pushed the
     # drafts beside runs out of the visitor's MAX_DRAFT_CHARS (a review)
-    store.save(("runs", "a"), "inspect-tabs", None, {f"inspect-cam-layer::{i:012d}": "features.3" for i in range(200)})
-    tabs = store.get(("runs", "a"), "inspect-tabs", None)
+    store.save((runs, "a"), "inspect-tabs", None, {f"inspect-cam-layer::{i:012d}": "features.3" for i in range(200)})
+    tabs = store.get((runs, "a"), "inspect-tabs", None)
     assert drafts.FORM_CHARS["inspect-tabs"] - 60 < len(repr(tabs)) <= drafts.FORM_CHARS["inspect-tabs"] < \
         drafts.MAX_FORM_CHARS
 
     monkeypatch.setattr(drafts, "MAX_VALUES", 3)
-    store.save(("runs", "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})
-    store.save(("runs", "d"), "image", None, {"train-a": 9, "train-d": 4})
-    assert store.get(("runs", "d"), "image", None) == {"train-c": 3, "train-a": 9, "train-d": 4}   # b dropped
+    store.save((runs, "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})
+    store.save((runs, "d"), "image", None, {"train-a": 9, "train-d": 4})
+    assert store.get((runs, "d"), "image", None) == {"train-c": 3, "train-a": 9, "train-d": 4}   # b dropped
 
 
 def test_a_draft_the_store_dropped_is_kept_again_on_the_next_rerun(runs_dir):
@@ -1092,13 +1170,13 @@ def test_a_session_opened_on_a_link_finds_the_other_forms_as_left():
     assert at.slider(key="train-settings-epochs").value == 9
 
 
-def test_drafts_beside_runs_never_push_out_the_pages_own():
+def test_drafts_beside_runs_never_push_out_the_pages_own(tmp_path):
     """Every run opened or started may leave a draft beside it: the drafts of the pages without a run are the
     last to go (a dozen runs opened had pushed out the visitor's /train and /forecast forms), and one draft
     past its size cap is trimmed to its latest keys (it had pushed out every other draft first)."""
     from ui import drafts
 
-    store, me = drafts.DraftStore(), ("runs", "a")
+    store, me = drafts.DraftStore(), (str(tmp_path), "a")
     form = {f"train-settings-{i:02d}": "x" * 100 for i in range(25)}   # about 3,000 characters
     store.save(me, "series", None, {"forecast-horizon": 12})
     store.save(me, "image", None, form)

@@ -20,18 +20,27 @@ The address is the run the page's URL opens (`?run=`), or none: a draft is what 
 Only values a JSON file could hold are kept, each string at most `MAX_TEXT` characters and a visitor's
 drafts at most `MAX_DRAFT_CHARS` (an upload's bytes are not: the page says the file stays for the browser
 session, and beside a run the run's stored copy is used). The store is bounded (`MAX_VISITORS`, the least
-recently saved dropped first: the hosted demo's strangers included) and lives as long as the server
-process: a restart of the server starts every form at its defaults, and loses nothing that ran (runs are
-files).
+recently saved dropped first: the hosted demo's strangers included). It is held in the server's memory and
+written through to a file per visitor under the runs directory (`drafts/<owner id>.json`, zoo/demo.DRAFTS:
+the owner id is a hash of the token, as runs record it), so a restarted server gives each visitor their forms
+back: a restart had started every form at its defaults, unsaid (a forecast user's check). The files are bounded
+as the memory is (`MAX_VISITORS` files, the least recently saved deleted first) and swept with the runs on the
+hosted demo (zoo/demo.sweep). A file the server cannot write (a read-only or full runs directory) leaves the
+drafts in memory only, as before: the page has said what that directory's fault means for runs.
 """
 from __future__ import annotations
 
 import copy
+import json
+import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Iterable
 
 import streamlit as st
+
+from zoo import demo
 
 PERSIST = "session"   # Streamlit's persist_state: the value survives page switches in one session
 # At most MAX_VISITORS x MAX_DRAFT_CHARS (about 64 MB) however many strangers come; a form's draft with a few
@@ -77,21 +86,28 @@ AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as t
 class DraftStore:
     """{(runs dir, visitor token): {(form, the address's run id or None): {key: value}}}, bounded: at most
     `max_visitors` visitors (the least recently saved dropped) and, per visitor, `MAX_DRAFT_CHARS` of
-    values (the drafts saved longest ago dropped)."""
+    values (the drafts saved longest ago dropped). Each visitor's drafts are written through to their file
+    under the runs directory (`file_of`) and read from it the first time this process is asked for them."""
 
     def __init__(self, max_visitors: int = MAX_VISITORS):
         self.max_visitors = max_visitors
         self._drafts: OrderedDict[tuple, OrderedDict] = OrderedDict()
         self._lock = threading.Lock()
+        self._folders: set[Path] = set()   # the drafts folders this store read or wrote (`clear`)
+
+    @staticmethod
+    def file_of(who: tuple) -> Path:
+        root, token = who
+        return Path(root) / demo.DRAFTS / f"{demo.owner_of(token)}.json"
 
     def get(self, who: tuple, form: str, run: str | None) -> dict | None:
         with self._lock:
-            values = self._drafts.get(who, {}).get((form, run))
+            values = self._held(who).get((form, run))
             return None if values is None else copy.deepcopy(values)
 
     def has(self, who: tuple, form: str, run: str | None) -> bool:
         with self._lock:
-            return (form, run) in self._drafts.get(who, {})
+            return (form, run) in self._held(who)
 
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = ()) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
@@ -101,7 +117,7 @@ class DraftStore:
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
         the pages without a run last."""
         with self._lock:
-            drafts = self._drafts.setdefault(who, OrderedDict())
+            drafts = self._held(who)
             old = drafts.pop((form, run), {})
             gone = set(gone)
             items = ([(k, v) for k, v in old.items() if k not in values and k not in gone]
@@ -123,12 +139,90 @@ class DraftStore:
                 sizes.pop(key)
                 beside_runs -= key[1] is not None
             self._drafts.move_to_end(who)
-            while len(self._drafts) > self.max_visitors:
-                self._drafts.popitem(last=False)
+            self._write(who, drafts)
 
     def clear(self) -> None:
+        """Forget every draft, in memory and in the files this store read or wrote (tests start so)."""
         with self._lock:
             self._drafts.clear()
+            for folder in self._folders:
+                for path in folder.glob("*.json"):
+                    path.unlink(missing_ok=True)
+
+    def _held(self, who: tuple) -> OrderedDict:
+        """The visitor's drafts in memory, read from their file the first time (a restarted server)."""
+        drafts = self._drafts.get(who)
+        if drafts is None:
+            drafts = self._drafts[who] = self._read(who)
+            while len(self._drafts) > self.max_visitors:
+                self._drafts.popitem(last=False)   # out of memory only: its file keeps it
+        return drafts
+
+    def _read(self, who: tuple) -> OrderedDict:
+        path = self.file_of(who)
+        self._folders.add(path.parent)
+        try:
+            if path.stat().st_size > 4 * MAX_DRAFT_CHARS:
+                return OrderedDict()   # not a file this store wrote
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            return OrderedDict(((form, run), {k: _untagged(v) for k, v in values.items()})
+                               for form, run, values in rows
+                               if isinstance(form, str) and isinstance(run, (str, type(None)))
+                               and isinstance(values, dict))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return OrderedDict()   # none yet, or unreadable: the forms start at their defaults, as they did
+
+    def _write(self, who: tuple, drafts: OrderedDict) -> None:
+        """The visitor's file, replaced whole (a reader never sees half of it); past `max_visitors` files, the
+        least recently written are deleted. A runs directory the server cannot write to keeps them in memory."""
+        path = self.file_of(who)
+        self._folders.add(path.parent)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            new = not path.exists()
+            partial.write_text(json.dumps([[form, run, _tagged(values)] for (form, run), values in drafts.items()]),
+                               encoding="utf-8")
+            os.replace(partial, path)
+            if new:
+                files = sorted(path.parent.glob("*.json"), key=_written)
+                for old in files[:max(0, len(files) - self.max_visitors)]:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def _written(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+TUPLE = "__tuple__"   # a tuple in a draft's file (a range slider's value): JSON has lists only
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return {TUPLE: [_tagged(v) for v in value]}
+    if isinstance(value, list):
+        return [_tagged(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tagged(v) for k, v in value.items()}
+    return value
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {TUPLE} and isinstance(value[TUPLE], list):
+            return tuple(_untagged(v) for v in value[TUPLE])
+        return {k: _untagged(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untagged(v) for v in value]
+    return value
 
 
 @st.cache_resource(show_spinner=False)

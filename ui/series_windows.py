@@ -63,7 +63,9 @@ def init_defaults(prefill: dict | None = None) -> None:
 # Starts off (a forecast user's check).
 # What the person set stays for series of the same step (a file sent again, another year of it), and is let go for
 # a series of another step: a Season of 12 set on a monthly file stayed on a daily one, and a horizon of 50 typed
-# on a short file opened the next three in red (a forecast user's check). The page says which it let go.
+# on a short file opened the next three in red (a forecast user's check). The page says which it let go, and keeps
+# them for their step: a series of that step again gets them back, said (30 / 6 / 4 set on a weekly file had come
+# back as the hourly file's fitted windows after it, unsaid: a forecast user's check).
 SET_BY_PERSON = {"lookback": "forecast-lookback-set", "horizon": "forecast-horizon-set",
                  "season": "forecast-season-set"}   # each flag holds the step of the series it was set on
 FITTED = FITTED_WINDOWS   # the windows the page fits (lookback, horizon); a season no one set is detected (0)
@@ -71,6 +73,9 @@ WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's 
 PREFILLED = "forecast-windows-prefilled"     # the windows a prefill set, kept while its data is the page's
 STEP_ON_PAGE = "forecast-windows-step"       # the step of the series on the page: what a value set now is for
 LET_GO = "forecast-windows-let-go"           # {name: value} set for a series of another step, let go (said once)
+KEPT_FOR_STEP = "forecast-windows-kept"      # {step: {name: value}} let go, kept for a series of that step
+GIVEN_BACK = "forecast-windows-given-back"   # {name: value} kept for this series' step, given back (said once)
+MAX_STEPS_KEPT = 6
 CUSTOM_SPLIT = "0.7,0.15,0.15"               # the custom shares' box starts with these
 
 
@@ -92,9 +97,11 @@ def _step(sf) -> str:
 
 
 def _let_go_of_another_steps(sf) -> None:
-    """Values the person set on a series of another step than `sf`'s follow this one (a season goes back to 0)."""
+    """Values the person set on a series of another step than `sf`'s follow this one (a season goes back to 0),
+    and are kept for their step (`KEPT_FOR_STEP`); those kept for `sf`'s step and not set since come back."""
     state, step = st.session_state, _step(sf)
     state[STEP_ON_PAGE] = step
+    kept = {s: dict(v) for s, v in (state.get(KEPT_FOR_STEP) or {}).items()}
     let_go = {}
     for name, key in SET_BY_PERSON.items():
         flag = state.get(key)
@@ -103,10 +110,22 @@ def _let_go_of_another_steps(sf) -> None:
         elif flag and flag != step:
             state.pop(key)
             let_go[name] = state.get(f"forecast-{name}")
+            kept.setdefault(str(flag), {})[name] = let_go[name]
     if "season" in let_go:
         state["forecast-season"] = 0
     if let_go:
         state[LET_GO] = let_go
+    given_back = {name: value for name, value in kept.pop(step, {}).items()
+                  if name in SET_BY_PERSON and not state.get(SET_BY_PERSON[name]) and value is not None}
+    for name, value in given_back.items():
+        state[f"forecast-{name}"] = value
+        state[SET_BY_PERSON[name]] = step
+    if given_back:
+        state[GIVEN_BACK] = given_back
+    if let_go or given_back:
+        state.pop(WINDOWS_FITTED, None)   # fitted again around them, whatever the last fit was for
+    if kept or KEPT_FOR_STEP in state:
+        state[KEPT_FOR_STEP] = dict(list(kept.items())[-MAX_STEPS_KEPT:])
 
 
 def _fitted_to(source, windows: dict) -> str:
@@ -117,7 +136,7 @@ def fit_to_series(source, sf) -> None:
     """Before the window widgets: the lookback and horizon this series suggests (`suggestion`), for each the
     person has not set, when the data, the split, the season or the inputs changed since the last fit (the
     caption of `window_suggestion` says where they came from)."""
-    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED, STEP_ON_PAGE):
+    for key in (*SET_BY_PERSON.values(), WINDOWS_FITTED, PREFILLED, STEP_ON_PAGE, KEPT_FOR_STEP):
         drafts.register(key)
     state = st.session_state
     if sf is None:   # a value set now is for the next series read, whatever its step (a review: tagged with the
@@ -256,6 +275,11 @@ def window_suggestion(sf, windows: dict) -> None:
                    + ("it is" if len(let_go) == 1 else "they are") + " set from its rows again"
                    + (" (the season detected)" if "season" in let_go else "") + ": set "
                    + ("it" if len(let_go) == 1 else "them") + " again to keep your own.")
+    given_back = st.session_state.pop(GIVEN_BACK, None)
+    if given_back:
+        named = " and ".join(f"{name} {value}" for name, value in given_back.items())
+        st.caption(f":material/info: The {named} you set for a series with this step between rows "
+                   + ("is" if len(given_back) == 1 else "are") + " back.")
     suggested = suggestion(sf, windows)
     if suggested is None:
         return

@@ -61,6 +61,7 @@ def owner_of(visitor_token: str) -> str:
 
 VISITOR_ID = re.compile(r"[A-Za-z0-9_-]+")   # owner_of's hash (tests name visitors `visitor-a`): no path's parts
 STUDIES = Path("optuna")   # under the runs directory: the shared journal locally, a folder per visitor on the demo
+DRAFTS = Path("drafts")    # under the runs directory: what each visitor set in a form and has not run (ui/drafts.py)
 
 
 def visitor_folder(owner: str) -> Path:
@@ -488,8 +489,8 @@ def _size(path: Path) -> int:
 
 
 def sweep(root, max_age_hours: float | None = None, now: float | None = None) -> list[str]:
-    """Delete runs, uploads and a visitor's studies older than the demo's age cap; a run that is still going
-    is kept, and so is a study written to since (a search that runs). Returns the deleted run ids."""
+    """Delete runs, uploads, a visitor's studies and form drafts older than the demo's age cap; a run that is
+    still going is kept, and so is a study written to since (a search that runs). Returns the deleted run ids."""
     from zoo.runs import ENDED, delete_run, list_runs
 
     c = caps()
@@ -518,6 +519,10 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
         newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
         if newest < cutoff:
             shutil.rmtree(folder, ignore_errors=True)
+    # A visitor's forms not saved since (ui/drafts.py): as old as the runs deleted, of a visitor gone that long.
+    for path in (Path(root) / DRAFTS).glob("*.json"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
     shared = Path(root) / STUDIES / "journal.log"
     if demo_mode() and shared.is_file() and shared.stat().st_mtime < cutoff:
         shared.unlink(missing_ok=True)

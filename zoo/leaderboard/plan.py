@@ -145,8 +145,10 @@ def make_plan(y: np.ndarray, freq: str | None, *, horizon: int = 0, season: int 
     return plan
 
 
-def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_share: float, folds: int) -> Plan:
-    """`make_plan` at the usual horizon (or the longest that fits) where none is set, else at `horizon`."""
+def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_share: float, folds: int,
+          say_season: bool = True) -> Plan:
+    """`make_plan` at the usual horizon (or the longest that fits) where none is set, else at `horizon`;
+    `say_season=False`: no note of the seasonal period (the caller says why there is none)."""
     from zoo.forecast.baselines import detect_period
 
     n = len(y)
@@ -161,7 +163,9 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
         notes.append("yearly data: no seasonal period (set --season to use one).")
     else:
         period = detect_period(y[:test_start], freq, season=season)
-        notes.append(f"seasonal period {period} ({'set' if season else 'detected on the rows before the test part'}).")
+        if say_season:
+            how = "set" if season else "detected on the rows before the test part"
+            notes.append(f"seasonal period {period} ({how}).")
     lookback, min_fit = _first_fit(H, period, test_start)
     if test_start - H < min_fit + 2:
         # The season alone can be what makes the fit long (a season of 365 on 400 daily rows): a shorter
@@ -194,8 +198,7 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
             # A season found, not set, that the rows cannot hold: ranked without it, said. Four years of weekly
             # sales had no board ("set a season shorter than the detected 52"), the page's own training rows
             # finding no season at all (a forecast user's check).
-            plan = _plan(y, freq, horizon=horizon, season=1, test_share=test_share, folds=folds)
-            plan.notes = [n for n in plan.notes if not n.startswith("seasonal period 1 (set)")]
+            plan = _plan(y, freq, horizon=horizon, season=1, test_share=test_share, folds=folds, say_season=False)
             plan.notes.insert(0, f"no seasonal period: the {period} detected on the rows before the test part needs "
                                  f"about {min_fit + 2 + H + test_rows} rows, and the series has {n} (set the season "
                                  "to rank with a shorter one, or use a longer series).")

@@ -251,6 +251,8 @@ def _thousands_note(table: _Table, col: str, values, marks: tuple[str, str, str]
         notes.append(f"column {col!r}: the {name} separates thousands, as whole numbers without one sit beside "
                      f"values such as {example!r} in this {sep}-separated file: {example!r} is read as "
                      f"{example.replace(mark, '')}.")
+    if how == "several":
+        return values   # already read without the marks (_find_numbers)
     return _parse_numbers(_without(table.frame[col], mark), table.delimiter)[0]
 
 
