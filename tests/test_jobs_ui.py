@@ -231,6 +231,45 @@ time.sleep(120)
     assert not list(queue_dir.iterdir())   # a manager shut down leaves nothing behind
 
 
+def test_a_job_that_ended_before_its_run_directory_says_how_after_a_restart(tmp_path):
+    """A learner's run failed before it wrote its run directory (MNIST, which could not be downloaded): the page
+    said why, and after a server restart its address said "there is no run ...: it was deleted". The queue file
+    keeps such jobs as they ended (zoo/jobs._left_no_run), and the next manager keeps them for the one after."""
+    import signal
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs"
+    queue_dir = runs / ".queue"
+    run_id = "20261205-094631Z-cnn-b63207e6731e"
+    server = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from zoo.jobs import JobManager
+m = JobManager(max_running=1, per_owner=1, queue_dir={str(queue_dir)!r})
+job = m.submit("{HERE}:raises_user_error", {{"runs_dir": {str(runs)!r}, "run_id": {run_id!r}}}, owner="a",
+               job_id={run_id!r})
+m.wait(job.id, timeout=60)
+print(job.status, flush=True)
+time.sleep(120)
+"""], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        assert server.stdout.readline().strip() == "failed"
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    restarted = JobManager(queue_dir=queue_dir)
+    try:
+        job = restarted.get(run_id)
+        assert (job.status, job.owner) == ("failed", "a") and job.reason.startswith("mnist is not in /nowhere")
+        kept = json.loads(next(queue_dir.glob("*.json")).read_text())["jobs"]   # its own file, for the next restart
+        assert [(j["id"], j["status"]) for j in kept] == [(run_id, "failed")]
+        (runs / run_id).mkdir(parents=True)   # a run directory of that id: the run's files say how it ended
+        restarted.submit(f"{HERE}:waits", {"limit": 0}, owner="b")
+        wait_for(lambda: not list(queue_dir.glob("*.json")), what="the queue file to drop it")
+    finally:
+        restarted.shutdown()
+
+
 def test_stop_takes_effect_while_the_job_runs(manager):
     job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
     wait_for(lambda: job.state.get("events"), what="the job to run")

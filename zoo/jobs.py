@@ -32,6 +32,7 @@ LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the qu
 MAX_BATCH_POINTS = 4000
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
 MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
+MAX_ENDED_KEPT = 100   # ended jobs without a run directory kept in the queue file for a restart (_left_no_run)
 
 
 def reduce_training(state: dict, event: dict) -> None:
@@ -342,13 +343,16 @@ class JobManager:
                             reason = f"{job._handle.death()} before it reported a result; what it had finished is kept"
                         _end_run(job, status, reason)  # on disk first: whoever sees the status finds it
                         with job._lock:
-                            job.status, job.reason = status, reason
+                            job.status, job.reason, job.ended = status, reason, time.time()
+                            self._journal_queue()   # (one that wrote no run directory: kept for a restart)
                         break
                 else:
                     continue
             with job._lock:
                 finished = self._apply(job, event)
-        job.ended = time.time()
+                if finished:
+                    job.ended = time.time()
+                    self._journal_queue()
         job._handle.join(timeout=5)
         self._schedule()
 
@@ -375,18 +379,25 @@ class JobManager:
             return   # a read-only runs directory: the queue is kept in memory only, as before
         self._queue_file = queue_dir / f"{name}.json"
         self._adopt_lost_queues(queue_dir)
+        with self._lock:
+            self._journal_queue()   # the adopted ended jobs, kept for the next restart too
 
     def _journal_queue(self) -> None:
-        """Write this manager's queued jobs to its queue file (none: no file); called with the lock held, each
-        time the queue changes. A job's payload is what its worker is given: JSON (a spec's dict, paths)."""
+        """Write this manager's queued jobs to its queue file (none: no file), and its ended jobs that wrote no
+        run directory (`_left_no_run`) with how they ended; called with the lock held, each time the queue
+        changes and each time a job ends. A job's payload is what its worker is given: JSON (a spec's dict)."""
         if self._queue_file is None:
             return
         import json
 
         from zoo.runs import atomic_write_text
 
+        jobs = [self._jobs[i] for i in self._order]
         waiting = [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created}
-                   for j in (self._jobs[i] for i in self._order) if j.status == "queued"]
+                   for j in jobs if j.status == "queued"]
+        waiting += [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created,
+                     "status": j.status, "reason": j.reason, "ended": j.ended,
+                     "traceback": j.state.get("traceback")} for j in jobs if _left_no_run(j)][-MAX_ENDED_KEPT:]
         try:
             if waiting:
                 atomic_write_text(self._queue_file, json.dumps({"jobs": waiting}, default=str))
@@ -417,13 +428,19 @@ class JobManager:
                 continue
 
     def _adopt(self, entries: list) -> None:
+        """A gone server's jobs: those that waited, `failed` as LOST_IN_QUEUE; those that had ended without a run
+        directory, as they ended (they are this manager's to keep on disk now: _journal_queue)."""
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or entry["id"] in self._jobs:
                 continue
+            ended = entry.get("status") in ("failed", "stopped") and isinstance(entry.get("reason"), str)
             job = Job(id=entry["id"], owner=str(entry.get("owner", "local")), target=str(entry.get("target", "")),
                       payload=entry.get("payload") if isinstance(entry.get("payload"), dict) else {},
-                      status="failed", reason=LOST_IN_QUEUE, created=entry.get("created") or time.time(),
-                      ended=time.time(), _lock=self._lock)
+                      status=entry["status"] if ended else "failed", reason=entry["reason"] if ended else LOST_IN_QUEUE,
+                      created=entry.get("created") or time.time(), ended=entry.get("ended") or time.time(),
+                      _lock=self._lock)
+            if ended and isinstance(entry.get("traceback"), str):
+                job.state["traceback"] = entry["traceback"]
             self._jobs[job.id] = job
             self._order.append(job.id)
 
@@ -464,13 +481,26 @@ class JobManager:
                 job._handle.join(timeout=5)
                 if job._handle.is_alive():
                     job._handle.terminate()
-        if self._queue_lock is not None:   # its queue is empty now (every job stopped): nothing left to say
-            from pathlib import Path
+        if self._queue_lock is not None:   # nothing waits now (every job stopped); what ended is said where it
+            from pathlib import Path      # ended (the command line that shut it down): nothing left for a restart
 
             Path(self._queue_lock.name).unlink(missing_ok=True)
+            if self._queue_file is not None:
+                self._queue_file.unlink(missing_ok=True)
             _HELD.discard(self._queue_lock.name)
             self._queue_lock.close()
             self._queue_lock = None
+
+
+def _left_no_run(job: Job) -> bool:
+    """An ended training or leaderboard job that never wrote its run directory (data it could not read, stopped
+    before it started): the job is all that says how it ended. Its run's address had said "there is no run ...:
+    it was deleted" after a restart (a learner's check: MNIST that could not be downloaded)."""
+    from pathlib import Path
+
+    if job.active or job.state.get("run_dir") or not (job.payload.get("runs_dir") and job.payload.get("run_id")):
+        return False
+    return not (Path(job.payload["runs_dir"]) / job.payload["run_id"]).exists()
 
 
 def _end_run(job: Job, status: str, reason: str) -> None:
