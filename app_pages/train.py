@@ -31,7 +31,7 @@ if prefill is not None:
                                        values=prefill.get("model_params") or {})
     notes += form.set_training_values(key_prefix="train-settings", values=prefill, task="image")
     st.session_state["train-prefill-notes"] = notes
-    say_filled("Start")   # a form filled from a run (a reload, a link) was not picked: it says which run
+    say_filled("Start training")   # a form filled from a run (a reload, a link) was not picked: it says which run
 
 
 def dataset_label(name: str) -> str:

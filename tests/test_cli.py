@@ -366,6 +366,20 @@ def test_bad_input_exits_2_with_one_error_line_and_no_traceback(args, needle, tm
     assert not tmp_path.exists() or not any(tmp_path.iterdir()), "bad input writes no run"
 
 
+@pytest.mark.parametrize("command", [("train", "--data", "ETTh1", "--dry-run"),
+                                     ("forecast-auto", "--data", "ETTh1", "--models", "naive", "--budget", "5")])
+def test_a_runs_directory_that_is_a_file_is_one_error_line(command, tmp_path):
+    """forecast-auto ended in "internal error ... please report it" with a traceback where train said what to do
+    (a new user's check: --runs-dir given a CSV's path)."""
+    not_a_folder = tmp_path / "data.csv"
+    not_a_folder.write_text("date,x\n")
+    proc = zoo_main(*command, "--runs-dir", str(not_a_folder))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[-1] == (f"error: cannot write the run's files in {not_a_folder} (Not a directory); make the runs "
+                         "directory writable and give it free space (PLAYGROUND_RUNS_DIR or --runs-dir says where it is).")
+
+
 def test_an_unknown_command_run_as_a_person_would_exits_2_with_one_line():
     proc = zoo_cli("fly")
     lines = proc.stderr.strip().splitlines()

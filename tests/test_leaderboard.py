@@ -75,6 +75,11 @@ def test_the_plan_validates_before_the_test_part_only():
     assert make_plan(y[:100], "MS", horizon=12).val_start == 56
     with pytest.raises(SpecError, match="too few"):
         make_plan(y[:40], "MS", horizon=12)
+    # more folds asked than the rows hold (each scores at least a horizon of origins): said, not silently fewer
+    fewer = make_plan(y, "MS", horizon=12, folds=20)
+    assert len(fewer.folds) == 12 and "20 validation folds were asked; these rows hold 12 (each fold scores at " \
+        "least a horizon's 12 origins)." in fewer.notes
+    assert not any("were asked" in note for note in make_plan(y, "MS", horizon=12, folds=4).notes)
 
 
 def test_a_horizon_past_the_validation_share_validates_from_earlier_not_on_nothing():

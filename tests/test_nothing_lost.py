@@ -796,7 +796,7 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 3)
     # It said "the spec you picked", where the visitor had picked nothing (a learner's check).
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {image.run_id}, which this "
-                                           "address opens: check it and press Start."]
+                                           "address opens: check it and press Start training."]
     at = page("app_pages/forecast.py", query={"run": series.run_id})
     clean(at)
     assert at.selectbox(key="forecast-model").value == "mlp"
@@ -914,7 +914,7 @@ def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_anoth
     clean(at)
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {second.run_id}, which this "
-                                           "address opens: check it and press Start."]
+                                           "address opens: check it and press Start training."]
     at = page("app_pages/train.py")   # the page without a run: no form was left there
     assert at.slider(key="train-settings-epochs").value == 5
     # Two tabs on two addresses keep a draft each (one draft per form was taken by the last tab to save).
@@ -1387,7 +1387,7 @@ def test_closing_a_run_opened_in_a_new_session_gives_back_the_form_set_on_the_pa
     at = page("app_pages/train.py", query={"run": run.run_id})   # opened again another day, its draft as filled then
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 2)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
-                                           "address opens: check it and press Start."]   # not "as you left it"
+                                           "address opens: check it and press Start training."]   # not "as you left it"
     at.button(key="train-close").click().run()
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 9)
 

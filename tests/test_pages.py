@@ -185,7 +185,7 @@ def test_prefill_spec_fills_the_form_once(runs_dir):
     at = open_page("app_pages/train.py", state={"prefill_spec": spec.to_dict()})
     no_exceptions(at)
     assert "prefill_spec" not in at.session_state
-    assert [t.value for t in at.toast] == ["The form now holds the spec you picked: check it and press Start."]
+    assert [t.value for t in at.toast] == ["The form now holds the spec you picked: check it and press Start training."]
     assert at.selectbox(key="train-model").value == "mlp"
     assert at.slider(key="train-model-mlp-depth").value == 3
     assert at.select_slider(key="train-model-mlp-width").value == 512

@@ -171,6 +171,16 @@ def test_short_series_refusal_names_the_split_and_a_fix():
         make_windows(sf, 40, 4)
 
 
+def test_a_season_the_training_part_cannot_hold_is_refused():
+    """`train --season 500` on 200 rows ran and printed "seasonal naive (period 500)": a naive forecast, its MASE at
+    period 1, unsaid (a new user's check). A season up to the training part's rows less one is taken."""
+    sf = SeriesFrame(frame=pd.DataFrame({"y": np.sin(np.arange(200.0))}), target="y")
+    with pytest.raises(SpecError, match=r"^season 140 is not shorter than the train split \(140 rows\): .* set a "
+                                        r"season shorter than 140 \(0 detects one\), or use a longer series\.$"):
+        make_windows(sf, 10, 5, season=140)
+    assert make_windows(sf, 10, 5, season=139).season == 139
+
+
 def test_fuzzed_files_never_raise_anything_but_spec_error():
     clean = (CORPUS / "clean.csv").read_bytes()
     rng = random.Random(0)
@@ -404,6 +414,12 @@ def test_empty_target_values_at_the_ends_are_left_out_not_made_up():
                for n in sf.notes)
     assert any("starts at 2023-01-06: the 5 earlier row(s)" in n for n in sf.notes)
     assert any("1 missing value(s) were filled" in n for n in sf.notes)
+    # ...and over a constant column (a store's id after the values: "target 'store' is constant" had ended it)
+    sf = read_series(frame.assign(store=7.0).to_csv(index=False).encode())
+    assert sf.target == "sales" and "target: 'sales' (the last numeric column that is neither a 0/1 flag nor " \
+        "constant such as 'store')." in sf.notes
+    sf = read_series(frame.drop(columns="promo").assign(store=7.0).to_csv(index=False).encode())
+    assert "target: 'sales' (the last numeric column that is not constant such as 'store')." in sf.notes
     # without dates: plain steps from 0 again
     plain = read_series(frame.drop(columns="date").to_csv(index=False).encode(), target="sales")
     assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281

@@ -399,7 +399,8 @@ def live_table(job_id: str) -> None:
         # the target too, as the finished board's header names it (a forecast user's check: not said while it ran)
         target = f"target {code(state['target'])} · " if state.get("target") else ""
         st.caption(f"{target}horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}; "
-                   f"{len(plan['folds'])} validation folds ({plan['val_origins']} origins), "
+                   f"{len(plan['folds'])} validation fold{'' if len(plan['folds']) == 1 else 's'} "
+                   f"({plan['val_origins']} origins), "
                    f"{plan['test_origins']} test origins")
     if rows:
         show_table(rows, None, key=f"{job_id}-live-table")

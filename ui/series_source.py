@@ -400,7 +400,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         target = c1.selectbox(
             "Target (the column to forecast)", targets, **drafts.kept(tkey, options=targets),
             format_func=lambda c: (f"{detected.target} (default)" if detected
-                                   else "the last numeric column, not a 0/1 flag")
+                                   else "the last numeric column, not a 0/1 flag nor constant")
             if c == AUTO else c,
             help="the values the model learns to predict; the other numeric columns are inputs in multivariate mode")
         date_col = c2.selectbox(

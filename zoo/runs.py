@@ -222,10 +222,15 @@ class BoardWriter(RunWriter):
     def __init__(self, root: Path, settings: dict, run_id: str | None = None):
         self.run_id = check_run_id(run_id) if run_id else new_board_id()
         self.path = Path(root) / self.run_id
-        self.path.mkdir(parents=True, exist_ok=False)
-        _write_json(self.path / LEADERBOARD, settings)
-        with open(self.path / CANDIDATES, "w", newline="") as fh:
-            csv.writer(fh).writerow(CANDIDATE_COLUMNS)
+        try:   # one sentence, as RunWriter's (a runs directory that was a file had ended in "internal error")
+            self.path.mkdir(parents=True, exist_ok=False)
+            _write_json(self.path / LEADERBOARD, settings)
+            with open(self.path / CANDIDATES, "w", newline="") as fh:
+                csv.writer(fh).writerow(CANDIDATE_COLUMNS)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            raise files_error(self.path, exc) from None
 
     def append_candidate(self, row: dict) -> None:
         with open(self.path / CANDIDATES, "a", newline="") as fh:

@@ -85,7 +85,8 @@ class ExperimentSpec(DeclaredSettings):
                                       "one CUDA graph (one launch per batch instead of dozens); off by default")
     # --- series windows (the Forecast page draws these itself: they depend on the file)
     target: str | None = hp(None, kind="text", tasks=("series",),
-                            help="target column (default: the last numeric column that is not a 0/1 flag)")
+                            help="target column (default: the last numeric column that is neither a 0/1 flag "
+                                 "nor constant)")
     date_col: str | None = hp(None, kind="text", tasks=("series",), help="date column (default: detected)")
     layout: str = hp("long", choices=LAYOUTS, tasks=("series",),
                      help="long: a row per time step; wide: a row per year and a column per month (JAN ... DEC) or "

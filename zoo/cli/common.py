@@ -124,7 +124,14 @@ def _help(h) -> str:
         allowed = f"valid: {h.valid.describe()}{capped}; the form offers {as_typed(h.low)} to {as_typed(shown.high)}"
     else:
         allowed = ""
-    return f"{h.help} (default {h.default}{'; ' + allowed if allowed else ''})".replace("%", "%%")
+    said = [part for part in (default_said(h), allowed) if part]
+    return (f"{h.help} ({'; '.join(said)})" if said else h.help).replace("%", "%%")
+
+
+def default_said(h) -> str:
+    """"default X" for a setting's help, unless its help says its default itself ("target column (default: the
+    last numeric ...)" had read "... (default None)" after it) or it has none to say (None, "")."""
+    return "" if "(default" in h.help or h.default in (None, "") else f"default {h.default}"
 
 
 def is_series_data(data: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import data_arg, say_coverage, say_data_notes
+from zoo.cli.common import data_arg, default_said, say_coverage, say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -18,7 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("--data", required=True, help="a CSV path, or ETTh1 for the bundled sample")
     for h in settings():
         p.add_argument(flag(h.name), dest=h.name, default=None, metavar=h.kind.upper(),
-                       help=f"{h.help} (default {h.default!r})".replace("%", "%%"))
+                       help=(f"{h.help} ({default_said(h)})" if default_said(h) else h.help).replace("%", "%%"))
     p.add_argument("--runs-dir", default=None, help="run store (default: $PLAYGROUND_RUNS_DIR or ./runs)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
 
@@ -37,7 +37,8 @@ def _printer(event: dict) -> None:
     if kind == "plan":
         plan = event["plan"]
         print(f"{len(event['candidates'])} candidates, horizon {plan['horizon']}, period {plan['period']}, lookback "
-              f"{plan['lookback']}, {len(plan['folds'])} folds ({plan['val_origins']} validation origins), "
+              f"{plan['lookback']}, {len(plan['folds'])} fold{'' if len(plan['folds']) == 1 else 's'} "
+              f"({plan['val_origins']} validation origins), "
               f"{plan['test_origins']} test origins, budget {event['budget']:g} s", file=sys.stderr, flush=True)
     elif kind == "candidate":
         r = event["row"]

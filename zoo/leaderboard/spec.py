@@ -26,7 +26,8 @@ class LeaderboardSpec(DeclaredSettings):
 
     data: str = "ETTh1"                     # a CSV path, or ETTh1 (the bundled sample)
     target: str | None = hp(None, kind="text",
-                            help="target column (default: the last numeric column that is not a 0/1 flag)")
+                            help="target column (default: the last numeric column that is neither a 0/1 flag "
+                                 "nor constant)")
     date_col: str | None = hp(None, kind="text", help="date column (default: detected)")
     layout: str = hp("long", choices=LAYOUTS, help="long: a row per time step; wide: a row per year and a column "
                                                     "per month or quarter, read as one series")

@@ -379,13 +379,19 @@ def _drop_row_counter(table: _Table, notes: list[str]) -> None:
 
 
 def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
-    """The column chosen, or the last numeric column that is not a 0/1 flag (a promotion or holiday
-    marker beside the values is a feature, not the thing to forecast)."""
+    """The column chosen, or the last numeric column that is neither a 0/1 flag (a promotion or holiday
+    marker beside the values is a feature, not the thing to forecast) nor constant (nothing to forecast: a
+    unit or store id column after the values had ended in "target 'const' is constant", a new user's check)."""
     numeric_names = list(table.numeric)
     if target is None:
-        flags = [c for c in numeric_names if set(np.unique(table.numeric[c][~np.isnan(table.numeric[c])])) <= {0, 1}]
-        target = ([c for c in numeric_names if c not in flags] or numeric_names)[-1]
-        passed = f" that is not a 0/1 flag such as {flags[-1]!r}" if target != numeric_names[-1] else ""
+        values = {c: np.unique(table.numeric[c][~np.isnan(table.numeric[c])]) for c in numeric_names}
+        flags = [c for c in numeric_names if set(values[c]) <= {0, 1}]
+        constant = [c for c in numeric_names if len(values[c]) == 1 and c not in flags]
+        target = ([c for c in numeric_names if c not in flags + constant] or numeric_names)[-1]
+        after = numeric_names[numeric_names.index(target) + 1:]
+        kinds = [kind for kind, names in (("a 0/1 flag", flags), ("constant", constant)) if set(after) & set(names)]
+        passed = (f" that is {'neither ' + ' nor '.join(kinds) if len(kinds) > 1 else 'not ' + kinds[0]} such as "
+                  f"{after[-1]!r}" if kinds else "")
         notes.append(f"target: {target!r} (the last numeric column{passed}).")
         return target
     if str(target) not in table.names:

@@ -210,6 +210,12 @@ def make_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "
     notes: list[str] = []
     if str(split).strip().lower() == "ett" and rows > n:
         notes.append(f"ETT split: rows {n:,} to {rows - 1:,} are not in any split (the protocol uses the first {n:,}).")
+    if int(season or 0) >= a > 0:
+        # The seasonal naive baseline then fell back to the naive one and MASE to period 1, under the label
+        # "seasonal naive (period 500)" (a new user's check); forecast-auto refuses such a season too (its plan).
+        raise SpecError(f"season {int(season)} is not shorter than the train split ({a} rows): the seasonal naive "
+                        f"baseline and MASE compare each value with the one a season before it; set a season shorter "
+                        f"than {a} (0 detects one), or use a longer series.")
     return make_windows_at(sf, lookback, horizon, (a, b, n), features=features, season=season, notes=notes)
 
 
