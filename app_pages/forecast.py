@@ -87,7 +87,8 @@ with setup:
             build=lambda: ExperimentSpec(task="series", data=source.spec_data or source.name, model=model,
                                          model_params=form.non_defaults(model, params), target=sf.target,
                                          date_col=sf.date_col, layout=choice["layout"], **windows, **settings,
-                                         windows_fitted=series_windows.fitted_names()))
+                                         windows_fitted=series_windows.fitted_names(),
+                                         training_fitted=series_windows.fitted_training()))
         if spec is not None:
             try:
                 spec = spec.replace(data=series_source.data_for_spec(source, runs_dir(), session_owner()))

@@ -380,6 +380,24 @@ def test_a_runs_directory_that_is_a_file_is_one_error_line(command, tmp_path):
                          "directory writable and give it free space (PLAYGROUND_RUNS_DIR or --runs-dir says where it is).")
 
 
+def test_summary_fits_the_windows_to_a_short_csv_as_train_does(tmp_path):
+    """`summary --data` on 72 monthly rows ended in "horizon 24 needs 24 validation rows", and its advice in
+    another refusal, where `train` fits the windows as the Forecast page does (a new user's check)."""
+    import numpy as np
+    import pandas as pd
+
+    months = pd.date_range("2015-01-01", periods=72, freq="MS")
+    path = tmp_path / "monthly.csv"
+    pd.DataFrame({"month": months.strftime("%Y-%m"), "sales": 100 + 10 * np.sin(np.arange(72) * np.pi / 6)}) \
+        .to_csv(path, index=False)
+    summary = zoo_main("summary", "--model", "linear", "--data", str(path), "--json")
+    assert summary.returncode == 0, summary.stderr
+    train = zoo_main("train", "--model", "linear", "--data", str(path), "--dry-run", "--json",
+                     "--runs-dir", str(tmp_path / "runs"))
+    fitted = [line for line in train.stderr.splitlines() if "do not fit this series" in line]
+    assert fitted and fitted[0] in summary.stderr.splitlines(), (summary.stderr, train.stderr)
+
+
 def test_an_unknown_command_run_as_a_person_would_exits_2_with_one_line():
     proc = zoo_cli("fly")
     lines = proc.stderr.strip().splitlines()

@@ -228,16 +228,29 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
 
 
 def test_a_constant_target_can_be_swapped_for_another_column(runs_dir):
+    """The default target passes over a constant column after the values (zoo/data/series/read.py); one chosen is
+    refused, naming another to choose, and the default chosen back runs."""
+    import numpy as np
+    import pandas as pd
+
+    from ui.series_source import AUTO
+
+    hours = pd.date_range("2023-01-02", periods=200, freq="h")
+    frame = pd.DataFrame({"date": hours.strftime("%Y-%m-%d %H:%M"), "load": 50 + 5 * np.sin(np.arange(200) / 4),
+                          "temp": 7.5})
     at = new_app()
     at.session_state["forecast-source"] = "upload"
     at.run()
     at.file_uploader(key="forecast-upload").set_value(
-        ("constant_target.csv", (CORPUS / "constant_target.csv").read_bytes(), "text/csv")).run()
+        ("constant temp.csv", frame.to_csv(index=False).encode(), "text/csv")).run()
+    assert_clean(at)
+    assert not at.error and "target `load`" in all_text(at)
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    target.set_value("temp").run()
     assert len(at.error) == 1
     assert "'temp' is constant" in at.error[0].value and "choose another target" in at.error[0].value
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
-    assert "load" in target.options
-    target.set_value("load").run()
+    target.set_value(AUTO).run()   # "load (default)"
     assert_clean(at)
     assert not at.error and "target `load`" in all_text(at)
     assert not start_button(at).disabled
@@ -396,6 +409,50 @@ def test_a_runs_recipe_handed_over_follows_the_page_on_data_the_page_had_fitted_
     assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) == (3, 256)
     assert any(w.value.startswith("The training settings filled in from a run were for its series") for w in at.warning)
     assert not any(c.value.startswith("The leaderboard's recipe") for c in at.caption)
+
+
+def test_training_settings_the_person_set_stay_theirs_after_train_again(runs_dir):
+    """Three epochs set by hand, the rest the page's recipe: after Train again, the next file made them the
+    recipe's 200, unsaid (a forecast user's check). A run's spec says which the page had fitted (training_fitted);
+    those the person set stay theirs, the fitted ones follow the new file. A spec that does not say: all follow."""
+    from ui.prefill import PREFILL
+    from zoo.spec import ExperimentSpec
+
+    def handed(training_fitted):
+        spec = ExperimentSpec(task="series", data="ETTh1", model="linear", epochs=3, batch_size=64, lookback=96,
+                              horizon=24, training_fitted=training_fitted).to_dict()
+        at = new_app()
+        at.session_state[PREFILL] = spec
+        at.run()
+        assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) \
+            == (3, 64)
+        at.session_state["forecast-source"] = "upload"
+        at.run()
+        at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+        assert_clean(at)
+        return at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]
+
+    epochs, batch = handed(["batch_size", "patience", "lr", "schedule"])
+    assert epochs == 3 and batch != 64   # the person's epochs; the recipe's batch for 120 monthly rows
+    assert handed(None) == (200, batch)   # a run that does not say: every one follows (as before the field)
+
+    # what Start records: here the recipe's values, the epochs changed by the person
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
+    at.slider(key="forecast-settings-epochs").set_value(4).run()
+    start_button(at).click().run()
+    assert_clean(at)
+    from ui.state import job_manager
+
+    job = job_manager().get(at.query_params["run"])
+    try:
+        spec = job.payload["spec"]   # what the worker is given, and writes as the run's spec.json
+    finally:
+        job_manager().stop(job.id)
+        job_manager().wait(job.id, timeout=60)   # a state, not a count: the job has ended
+    assert spec["epochs"] == 4 and spec["training_fitted"] == ["batch_size", "patience", "lr", "schedule"]
 
 
 def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):

@@ -270,6 +270,29 @@ time.sleep(120)
         restarted.shutdown()
 
 
+def test_on_the_demo_a_job_that_left_no_run_is_kept_for_a_restart_as_long_as_runs_are(tmp_path, monkeypatch):
+    """Kept from restart to restart, such jobs outlived the runs the demo's sweep deletes (a review)."""
+    from zoo import demo
+    from zoo.jobs import Job
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    queue_dir = tmp_path / "runs" / ".queue"
+    manager = JobManager(queue_dir=queue_dir)
+    try:
+        hours = demo.caps().max_age_hours
+        for job_id, age in (("20261201-000000Z-cnn-0123456789ab", hours + 1), ("20261205-000000Z-cnn-0123456789ab", 1)):
+            job = Job(id=job_id, owner="a", target="zoo.worker:train", status="failed", reason="no data",
+                      payload={"runs_dir": str(tmp_path / "runs"), "run_id": job_id}, ended=time.time() - age * 3600)
+            with manager._lock:
+                manager._jobs[job_id] = job
+                manager._order.append(job_id)
+                manager._journal_queue()
+        kept = json.loads(next(queue_dir.glob("*.json")).read_text())["jobs"]
+        assert [j["id"] for j in kept] == ["20261205-000000Z-cnn-0123456789ab"]
+    finally:
+        manager.shutdown()
+
+
 def test_stop_takes_effect_while_the_job_runs(manager):
     job = manager.submit(f"{HERE}:waits", {"limit": 60}, owner="a")
     wait_for(lambda: job.state.get("events"), what="the job to run")

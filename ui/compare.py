@@ -258,9 +258,11 @@ def flatten_spec(spec: dict) -> dict:
     from zoo.spec import settings
 
     other_tasks = {h.name for h in settings()} - {h.name for h in settings(spec.get("task", "image"))}
-    # Which windows a page fitted is no setting (zoo/spec.py's windows_fitted): a page's run and its own reproduce
+    # Which windows or training settings a page fitted is no setting (zoo/spec.py's windows_fitted,
+    # training_fitted): a page's run and its own reproduce
     # command (which gives them as flags) have the same spec, and a run from before the field says nothing of it.
-    flat = {k: v for k, v in spec.items() if k not in ("model_params", "windows_fitted") and k not in other_tasks}
+    flat = {k: v for k, v in spec.items()
+            if k not in ("model_params", "windows_fitted", "training_fitted") and k not in other_tasks}
     data = str(flat.get("data") or "")
     if UPLOADS in Path(data).parts:   # an upload by its name (not the server's path: a browser check), and the
         flat["data"] = f"{display_name(data)} ({Path(data).stem[:8]})"   # hash's start: two data.csv differ

@@ -34,6 +34,7 @@ import copy
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable
@@ -53,6 +54,8 @@ MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always f
 # Less for the Inspect tabs' settings, a key per subject viewed: at 8,000 they left room for 4 of the
 # MAX_RUN_DRAFTS drafts beside runs (a review); 3,000 keeps about seven subjects' settings.
 FORM_CHARS = {"inspect-tabs": 3_000}
+MAX_FILE_BYTES = 16 * MAX_DRAFT_CHARS   # a visitor's file: UTF-8 (up to 4 bytes a character) and JSON's marks
+PARTIAL = ".partial"   # a file being written (`_write`): one a killed server left is swept with the drafts
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 # The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
@@ -94,6 +97,11 @@ class DraftStore:
         self._drafts: OrderedDict[tuple, OrderedDict] = OrderedDict()
         self._lock = threading.Lock()
         self._folders: set[Path] = set()   # the drafts folders this store read or wrote (`clear`)
+        # Each visitor's file as this store last read or wrote it ((inode, mtime), None: no file): one changed since
+        # (another server process on this runs directory wrote it, the demo's sweep deleted it) is read again, so
+        # that a save does not write an older copy over it.
+        self._stamps: dict[tuple, tuple | None] = {}
+        self._clock = 0   # the mtime this store gives the files it writes, each later than the last (`_write`)
 
     @staticmethod
     def file_of(who: tuple) -> Path:
@@ -102,12 +110,12 @@ class DraftStore:
 
     def get(self, who: tuple, form: str, run: str | None) -> dict | None:
         with self._lock:
-            values = self._held(who).get((form, run))
+            values = self._held(who, keep=False).get((form, run))
             return None if values is None else copy.deepcopy(values)
 
     def has(self, who: tuple, form: str, run: str | None) -> bool:
         with self._lock:
-            return (form, run) in self._held(who)
+            return (form, run) in self._held(who, keep=False)
 
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = ()) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
@@ -145,24 +153,32 @@ class DraftStore:
         """Forget every draft, in memory and in the files this store read or wrote (tests start so)."""
         with self._lock:
             self._drafts.clear()
+            self._stamps.clear()
             for folder in self._folders:
                 for path in folder.glob("*.json"):
                     path.unlink(missing_ok=True)
 
-    def _held(self, who: tuple) -> OrderedDict:
-        """The visitor's drafts in memory, read from their file the first time (a restarted server)."""
+    def _held(self, who: tuple, keep: bool = True) -> OrderedDict:
+        """The visitor's drafts: in memory while their file is as this store left it, else read from it (a
+        restarted server, another server process's save, the sweep). `keep`: hold them in memory (a save); a mere
+        look at a visitor with no drafts adds none, so a stranger's page views push no one's out of memory."""
+        path = self.file_of(who)
+        stamp = _stamp(path)
         drafts = self._drafts.get(who)
-        if drafts is None:
-            drafts = self._drafts[who] = self._read(who)
+        if drafts is not None and self._stamps.get(who) == stamp:
+            return drafts
+        drafts = self._read(path)
+        if drafts or keep or who in self._drafts:
+            self._drafts[who], self._stamps[who] = drafts, stamp
             while len(self._drafts) > self.max_visitors:
-                self._drafts.popitem(last=False)   # out of memory only: its file keeps it
+                gone, _ = self._drafts.popitem(last=False)   # out of memory only: its file keeps it
+                self._stamps.pop(gone, None)
         return drafts
 
-    def _read(self, who: tuple) -> OrderedDict:
-        path = self.file_of(who)
+    def _read(self, path: Path) -> OrderedDict:
         self._folders.add(path.parent)
         try:
-            if path.stat().st_size > 4 * MAX_DRAFT_CHARS:
+            if path.stat().st_size > MAX_FILE_BYTES:
                 return OrderedDict()   # not a file this store wrote
             rows = json.loads(path.read_text(encoding="utf-8"))
             return OrderedDict(((form, run), {k: _untagged(v) for k, v in values.items()})
@@ -177,16 +193,20 @@ class DraftStore:
         least recently written are deleted. A runs directory the server cannot write to keeps them in memory."""
         path = self.file_of(who)
         self._folders.add(path.parent)
-        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             new = not path.exists()
-            partial.write_text(json.dumps([[form, run, _tagged(values)] for (form, run), values in drafts.items()]),
-                               encoding="utf-8")
+            partial.write_text(json.dumps([[form, run, _tagged(values)] for (form, run), values in drafts.items()],
+                                          ensure_ascii=False), encoding="utf-8")
             os.replace(partial, path)
-            if new:
-                files = sorted(path.parent.glob("*.json"), key=_written)
-                for old in files[:max(0, len(files) - self.max_visitors)]:
+            # The order of saves, for the bound below: the file system's clock may stamp many in one tick (a review)
+            self._clock = max(time.time_ns(), self._clock + 1)
+            os.utime(path, ns=(self._clock, self._clock))
+            self._stamps[who] = _stamp(path)
+            if new:   # the least recently saved others go, never this one
+                files = sorted((p for p in path.parent.glob("*.json") if p != path), key=_written)
+                for old in files[:max(0, len(files) + 1 - self.max_visitors)]:
                     old.unlink(missing_ok=True)
         except OSError:
             try:
@@ -200,6 +220,14 @@ def _written(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError:
         return 0
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 TUPLE = "__tuple__"   # a tuple in a draft's file (a range slider's value): JSON has lists only

@@ -110,13 +110,18 @@ def _let_go_of_another_steps(sf) -> None:
         elif flag and flag != step:
             state.pop(key)
             let_go[name] = state.get(f"forecast-{name}")
-            kept.setdefault(str(flag), {})[name] = let_go[name]
+            kept[str(flag)] = {**kept.pop(str(flag), {}), name: let_go[name]}   # (the newest step last: kept longest)
     if "season" in let_go:
         state["forecast-season"] = 0
     if let_go:
         state[LET_GO] = let_go
     given_back = {name: value for name, value in kept.pop(step, {}).items()
                   if name in SET_BY_PERSON and not state.get(SET_BY_PERSON[name]) and value is not None}
+    if (state.get(PREFILLED) or {}).get("data", "") is None:
+        # A run's windows handed over (Train again), before its data is first read: the spec asked for, as the
+        # rest of the form; what was kept for this step gives way to it, unsaid (it had been said as "you set ...
+        # are back" over the run's values: a forecast user's check)
+        given_back = {}
     for name, value in given_back.items():
         state[f"forecast-{name}"] = value
         state[SET_BY_PERSON[name]] = step
@@ -397,7 +402,11 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
         state.pop(TRAINING_FITTED, None)   # fitted again once they follow other data, even the data fitted before
         # the run's values as handed (the form writes them after this, training_form's `values`), and its data
         # (not the page's: a run whose file the page cannot open leaves the page on the sample)
-        state[TRAINING_HANDED] = {"values": {name: prefill[name] for name in RECIPE_KEYS if name in prefill},
+        # Those the run's page had fitted (its spec's training_fitted; all, where it does not say) follow other
+        # data; those its person set stay theirs, as its windows do.
+        fitted = prefill.get("training_fitted")
+        state[TRAINING_HANDED] = {"values": {name: prefill[name] for name in RECIPE_KEYS
+                                             if name in prefill and (fitted is None or name in fitted)},
                                   "data": _data_of_spec(prefill.get("data"))}
     handed = state.get(TRAINING_HANDED)
     if handed and source is not None and handed["data"] != _data_of(source):   # (no data yet: they wait for it)
@@ -426,6 +435,18 @@ def fit_training(source, model: str, windows: dict, check: dict, prefill: dict |
     # training_caption, as the recipe button's are
     now = shown()
     state[TRAINING_FOLLOWED] = {name: now[name] for name in followed}
+
+
+def fitted_training() -> list[str]:
+    """The training settings the page fitted (its recipe) and the person has not changed, as a run's spec keeps
+    them (zoo/spec.py's training_fitted): those following the series, and a run's fitted ones handed over and
+    kept for its data."""
+    state = st.session_state
+    keys = {name: form.widget_key("forecast-settings", name) for name in RECIPE_KEYS}
+    handed = (state.get(TRAINING_HANDED) or {}).get("values", {})
+    names = set(state.get(TRAINING_FOLLOWED) or {}) | {name for name, value in handed.items()
+                                                       if state.get(keys[name]) == value}
+    return [name for name in RECIPE_KEYS if name in names]
 
 
 LET_GO_NOTE = ("The training settings filled in from a run were for its series: for this one they follow the page's "

@@ -520,9 +520,13 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
         if newest < cutoff:
             shutil.rmtree(folder, ignore_errors=True)
     # A visitor's forms not saved since (ui/drafts.py): as old as the runs deleted, of a visitor gone that long.
-    for path in (Path(root) / DRAFTS).glob("*.json"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    drafts = Path(root) / DRAFTS
+    for path in [*drafts.glob("*.json"), *drafts.glob(".*.partial")]:   # (.partial: one a killed server left)
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue   # deleted meanwhile (the store's bound)
     shared = Path(root) / STUDIES / "journal.log"
     if demo_mode() and shared.is_file() and shared.stat().st_mtime < cutoff:
         shared.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from zoo.data.series import SeriesFrame, make_windows, read_series, resolve_seri
 from zoo.data.series.windows import larger_share
 from zoo.registry import SpecError, join_or
 from zoo.runs import atomic_write_bytes
+from zoo.spec import FITTED_TRAINING
 
 MAX_UPLOAD_MB = 50                      # the same as .streamlit/config.toml's server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
@@ -320,7 +321,7 @@ def few_train_windows_note(train_windows: int, lookback: int, horizon: int) -> s
 
 
 # The training settings a recipe for a series sets (the Forecast page's form, the command line's flags).
-RECIPE_KEYS = ("batch_size", "epochs", "patience", "lr", "schedule")
+RECIPE_KEYS = FITTED_TRAINING   # (zoo/spec.py: a run's spec says which of them the page fitted)
 
 
 def series_recipe(model: str, train_windows: int, lookback: int, period: int) -> dict:

@@ -228,7 +228,8 @@ class JobManager:
         job = self._jobs[job_id]
         while job.active and (deadline is None or time.time() < deadline):
             time.sleep(0.05)
-        return job
+        with self._lock:   # what the job's end does under the lock (its queue file: _follow) is done when this returns
+            return job
 
     def running_count(self, owner: str | None = None) -> int:
         """Jobs that hold a worker now (of one owner, or all)."""
@@ -390,14 +391,18 @@ class JobManager:
             return
         import json
 
+        from zoo import demo
         from zoo.runs import atomic_write_text
 
         jobs = [self._jobs[i] for i in self._order]
+        caps = demo.caps()   # on the hosted demo, kept as long as runs are (its sweep's age)
+        kept_since = time.time() - caps.max_age_hours * 3600 if caps is not None else 0
         waiting = [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created}
                    for j in jobs if j.status == "queued"]
         waiting += [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created,
                      "status": j.status, "reason": j.reason, "ended": j.ended,
-                     "traceback": j.state.get("traceback")} for j in jobs if _left_no_run(j)][-MAX_ENDED_KEPT:]
+                     "traceback": j.state.get("traceback")} for j in jobs
+                    if _left_no_run(j) and (j.ended or 0) >= kept_since][-MAX_ENDED_KEPT:]
         try:
             if waiting:
                 atomic_write_text(self._queue_file, json.dumps({"jobs": waiting}, default=str))

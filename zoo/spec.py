@@ -22,6 +22,8 @@ PRECISIONS = ("fp32", "fp64", "bf16", "fp16", "tf32")
 MONITORS = ("val_loss", "val_metric")
 FEATURES = ("target", "all")
 FITTED_WINDOWS = ("lookback", "horizon")   # the windows a series can have fitted for it (windows_fitted)
+# the training settings the Forecast page fits to a series (its recipe: training_fitted; zoo/forecast_io.RECIPE_KEYS)
+FITTED_TRAINING = ("batch_size", "epochs", "patience", "lr", "schedule")
 LAYOUTS = ("long", "wide")    # of a series CSV: a row per time step, or a row per year (zoo/data/series/layout.py)
 # The groups the form shows, in order; a setting without a group is set by the CLI (or a page) only.
 FORM_GROUPS = ("Optimiser", "Loop", "Numerics", "Early stopping")
@@ -103,6 +105,11 @@ class ExperimentSpec(DeclaredSettings):
     # form filled from the run lets these follow the series again. A fitted lookback came back as if typed,
     # and stayed put when the person then changed the horizon (a review).
     windows_fitted: list = field(default_factory=list)
+    # Not a setting either: which training settings the Forecast page had fitted to the series (its recipe) rather
+    # than the person set; None where nothing says (the command line, a run from before the field): all of them
+    # then follow other data when the run's settings fill the form. Three epochs set by hand became the recipe's
+    # 200 on the next file after Train again, unsaid (a forecast user's check).
+    training_fitted: list | None = None
 
     def validate(self) -> "ExperimentSpec":
         """Check everything a person could get wrong; raise SpecError with what to do.
@@ -124,6 +131,10 @@ class ExperimentSpec(DeclaredSettings):
         fitted = self.windows_fitted
         if not isinstance(fitted, list) or not set(fitted) <= set(FITTED_WINDOWS) or len(set(fitted)) < len(fitted):
             raise SpecError(f"windows_fitted={fitted!r} must list some of {', '.join(FITTED_WINDOWS)}, each once.")
+        fitted = self.training_fitted
+        if fitted is not None and (not isinstance(fitted, list) or not set(fitted) <= set(FITTED_TRAINING)
+                                   or len(set(fitted)) < len(fitted)):
+            raise SpecError(f"training_fitted={fitted!r} must list some of {', '.join(FITTED_TRAINING)}, each once.")
         return self
 
     def model_config(self):

@@ -1,7 +1,7 @@
 """`python -m zoo summary ...`: the layer-by-layer summary of a configured model, or of a saved run's."""
 from __future__ import annotations
 
-from zoo.cli.common import add_spec_arguments, run_dir_arg, spec_from_args
+from zoo.cli.common import add_spec_arguments, run_dir_arg, spec_from_args, windows_for_the_series
 from zoo.registry import SpecError
 
 SIZES = ("fp32", "fp16", "bf16", "fp64")
@@ -41,7 +41,9 @@ def run(args) -> dict:
         shape = run.shape
         named = {"run_id": run.run_id}   # which run it summarises, as gradcam's JSON says (a CLI user's check)
     else:
-        spec = spec_from_args(args)
+        # a CSV the default windows do not fit: the windows train and the Forecast page give it, said (summary
+        # ended in "horizon 24 needs 24 validation rows" on 72 monthly rows where train ran: a new user's check)
+        spec = windows_for_the_series(spec_from_args(args), args)
         shape = shape_for_spec(spec, args.data_dir)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(spec.seed)

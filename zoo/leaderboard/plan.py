@@ -248,8 +248,9 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
                  f"({count(len(val_origins), 'origin')}), a refit before each; the test part is rows {test_start:,} "
                  f"to {n - 1:,} ({count(len(test_origins), 'origin')}).")
     if int(folds) > len(fold_list):   # 20 asked, 10 run, unsaid (a new user's check)
-        notes.append(f"{int(folds)} validation folds were asked; these rows hold {len(fold_list)} (each fold scores "
-                     f"at least a horizon's {H} origins).")
+        notes.append(f"{int(folds)} validation folds were asked; these rows hold {len(fold_list)} "
+                     + (f"(each fold scores at least a horizon's {H} origins)." if span >= H else
+                        f"(their {span} validation origins are fewer than a horizon's {H})."))
     if len(test_origins) < FEW_TEST_ORIGINS:   # a monthly board's test MASE from one forecast read as any other's
         notes.append(f"the test scores are of {count(len(test_origins), 'forecast')} only, too few to tell models "
                      "apart by; a longer series gives more, as does a larger test share (the command line's "

@@ -129,7 +129,7 @@ class SearchConfig:
     def fingerprint(self) -> dict:
         """What makes two workers' trials comparable; stored in the study and checked on joining."""
         shared = {k: v for k, v in self.spec.to_dict().items()
-                  if k not in ("device", "cuda_graph", "data", "windows_fitted")}
+                  if k not in ("device", "cuda_graph", "data", "windows_fitted", "training_fitted")}
         # The device (and whether it replays a CUDA graph) may differ between machines (a GPU box and
         # a laptop share a study); the data is compared by name, as its folder differs between machines.
         # Which windows a page fitted (zoo/spec.py's windows_fitted) is not a setting: the same lookback and
