@@ -110,9 +110,9 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
         fitted["lookback"], fitted["horizon"])
     assert not at.error, [e.value for e in at.error]
-    assert ("The horizon 30 and season 6 you set were for a series with another step between rows (daily, monthly, "
-            "...). For this series they are set from its rows again (the season detected): set them again to keep "
-            "your own.") in shown(at)
+    assert ("The horizon 30 and season 6 you set were for a series of monthly (month start) steps; this one has "
+            "daily steps, so they are set from its rows again (the season detected). Set them again to keep your "
+            "own; a series of monthly (month start) steps gets them back.") in shown(at)
     assert "Seasonal period: **7** (detected)" in shown(at)
     at.selectbox(key="forecast-model").set_value("mlp").run()   # said once
     assert "you set were for" not in shown(at)
@@ -139,7 +139,7 @@ def test_a_value_let_go_for_another_step_comes_back_for_its_own_after_a_reload(r
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
                           "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
     at = upload(at, "daily.csv", daily)
-    assert "The horizon 30 and season 6 you set were for a series with another step" in shown(at)
+    assert "The horizon 30 and season 6 you set were for a series of monthly (month start) steps" in shown(at)
     fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
     daily_windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
     assert daily_windows == (fitted["lookback"], fitted["horizon"])
@@ -148,8 +148,8 @@ def test_a_value_let_go_for_another_step_comes_back_for_its_own_after_a_reload(r
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))   # a reload, the first file again
     clean(at)
     assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value) == (30, 6)
-    assert "The horizon 30 and season 6 you set for a series with this step between rows are back." in shown(at)
-    assert "for a series with another step" not in shown(at)
+    assert "The horizon 30 and season 6 you set for a series of monthly (month start) steps are back." in shown(at)
+    assert "you set were for" not in shown(at)
     at = upload(at, "daily.csv", daily)   # nothing was set for the daily file: its windows are fitted again
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == \
         daily_windows
@@ -168,7 +168,7 @@ def test_a_run_handed_over_keeps_its_windows_over_those_kept_for_its_step(runs_d
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7 + 50}).to_csv(index=False)
     at = upload(at, "daily.csv", daily.encode())
-    assert "The horizon 30 you set was for a series with another step" in shown(at)
+    assert "The horizon 30 you set was for a series of hourly steps; this one has daily steps" in shown(at)
     at = page("app_pages/forecast.py", state={PREFILL: {"task": "series", "data": "ETTh1", "lookback": 48,
                                                          "horizon": 12, "season": 24}})
     clean(at)
@@ -193,7 +193,7 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     at.number_input(key="forecast-season").set_value(12).run()
     at = page("app_pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
     clean(at)
-    assert at.number_input(key="forecast-season").value == 24 and "for a series with another step" not in shown(at)
+    assert at.number_input(key="forecast-season").value == 24 and "you set was for" not in shown(at)
 
     at = page("app_pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
     at.session_state["forecast-source"] = "upload"
@@ -202,7 +202,7 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7}).to_csv(index=False)
     at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
-    assert at.number_input(key="forecast-horizon").value == 14 and "for a series with another step" not in shown(at)
+    assert at.number_input(key="forecast-horizon").value == 14 and "you set was for" not in shown(at)
 
     at = page("app_pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
                                                                          "horizon": 24, "season": 24,

@@ -73,6 +73,7 @@ WINDOWS_FITTED = "forecast-windows-fitted"   # the data and settings the page's 
 PREFILLED = "forecast-windows-prefilled"     # the windows a prefill set, kept while its data is the page's
 STEP_ON_PAGE = "forecast-windows-step"       # the step of the series on the page: what a value set now is for
 LET_GO = "forecast-windows-let-go"           # {name: value} set for a series of another step, let go (said once)
+LET_GO_STEPS = "forecast-windows-let-go-steps"   # (the step they were set for, this series' step): said with them
 KEPT_FOR_STEP = "forecast-windows-kept"      # {step: {name: value}} let go, kept for a series of that step
 GIVEN_BACK = "forecast-windows-given-back"   # {name: value} kept for this series' step, given back (said once)
 MAX_STEPS_KEPT = 6
@@ -89,6 +90,15 @@ def fitted_names() -> list[str]:
 
 def _set_by_person(name: str) -> None:
     st.session_state[SET_BY_PERSON[name]] = st.session_state.get(STEP_ON_PAGE) or True
+
+
+def _step_words(step: str | None) -> str:
+    """A step as `_step` gives it, in words: 'weekly steps', 'every 15 minutes steps', 'rows without dates'."""
+    from ui.series_source import describe_freq
+
+    if step in (None, "steps"):
+        return "rows without dates"
+    return f"{describe_freq(step).removesuffix(f' ({step})')} steps"   # (pandas' alias left out)
 
 
 def _step(sf) -> str:
@@ -115,6 +125,7 @@ def _let_go_of_another_steps(sf) -> None:
         state["forecast-season"] = 0
     if let_go:
         state[LET_GO] = let_go
+        state[LET_GO_STEPS] = (next(s for s, v in kept.items() if set(let_go) & set(v)), step)
     given_back = {name: value for name, value in kept.pop(step, {}).items()
                   if name in SET_BY_PERSON and not state.get(SET_BY_PERSON[name]) and value is not None}
     if (state.get(PREFILLED) or {}).get("data", "") is None:
@@ -273,17 +284,20 @@ def window_suggestion(sf, windows: dict) -> None:
     """The lookback and horizon this series suggests (its length, frequency and season), with why: set on
     their own until the person sets them (fit_to_series), then offered on a button, never applied."""
     let_go = st.session_state.pop(LET_GO, None)
-    if let_go:
+    was, now = st.session_state.pop(LET_GO_STEPS, (None, _step(sf)))
+    if let_go:   # the steps named: "another step (daily, monthly, ...)" left the person to guess which (a check)
+        one = len(let_go) == 1
         named = " and ".join(f"{name} {value}" for name, value in let_go.items())
-        st.caption(f":material/info: The {named} you set {'was' if len(let_go) == 1 else 'were'} for a series with "
-                   "another step between rows (daily, monthly, ...). For this series "
-                   + ("it is" if len(let_go) == 1 else "they are") + " set from its rows again"
-                   + (" (the season detected)" if "season" in let_go else "") + ": set "
-                   + ("it" if len(let_go) == 1 else "them") + " again to keep your own.")
+        st.caption(f":material/info: The {named} you set {'was' if one else 'were'} for a series of "
+                   f"{_step_words(was)}; this one has {_step_words(now)}, so "
+                   + ("it is" if one else "they are") + " set from its rows again"
+                   + (" (the season detected)" if "season" in let_go else "") + ". Set "
+                   + ("it" if one else "them") + f" again to keep your own; a series of {_step_words(was)} gets "
+                   + ("it" if one else "them") + " back.")
     given_back = st.session_state.pop(GIVEN_BACK, None)
     if given_back:
         named = " and ".join(f"{name} {value}" for name, value in given_back.items())
-        st.caption(f":material/info: The {named} you set for a series with this step between rows "
+        st.caption(f":material/info: The {named} you set for a series of {_step_words(now)} "
                    + ("is" if len(given_back) == 1 else "are") + " back.")
     suggested = suggestion(sf, windows)
     if suggested is None:
