@@ -455,6 +455,15 @@ def test_training_settings_the_person_set_stay_theirs_after_train_again(runs_dir
     assert spec["epochs"] == 4 and spec["training_fitted"] == ["batch_size", "patience", "lr", "schedule"]
 
 
+def test_the_samples_widget_keys_hold_no_server_path(runs_dir):
+    """The sample's key holds its path: its widgets' keys took its first 12 characters, and "sample:/tmp/" showed in
+    an element's class on the hosted demo (a demo visitor's check: no page shows a server path)."""
+    at = new_app().run()
+    assert_clean(at)
+    keys = [w.key for w in (*at.selectbox, *at.radio, *at.number_input) if w.key]
+    assert "forecast-target-sample" in keys and not any("/" in key for key in keys), keys
+
+
 def test_a_backtest_of_more_windows_than_its_file_keeps_says_so(runs_dir):
     """ETTh1 at the defaults has 3,461 test windows and backtest.csv keeps 2,000 evenly spaced: the
     caption said "2,000 test windows" beside the page's "3,461 test"."""

@@ -289,6 +289,12 @@ def test_on_the_demo_a_job_that_left_no_run_is_kept_for_a_restart_as_long_as_run
                 manager._journal_queue()
         kept = json.loads(next(queue_dir.glob("*.json")).read_text())["jobs"]
         assert [j["id"] for j in kept] == ["20261205-000000Z-cnn-0123456789ab"]
+        # a queue file cut short or edited by hand: its times read as now, not a TypeError at the server's start
+        manager._adopt([{"id": "20261205-000001Z-cnn-0123456789ab", "status": "failed", "reason": "r",
+                         "ended": "soon", "created": None}])
+        with manager._lock:
+            manager._journal_queue()
+        assert manager.get("20261205-000001Z-cnn-0123456789ab").ended <= time.time()
     finally:
         manager.shutdown()
 

@@ -635,6 +635,7 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     # Which windows a page fitted is no setting: a page's run and its own reproduce command have the same spec.
     page_run = ExperimentSpec(task="series", data="ETTh1", model="linear", windows_fitted=["lookback"]).to_dict()
     assert spec_diff({"p": page_run, "c": {**page_run, "windows_fitted": []}}).empty
+    assert spec_diff({"p": {**page_run, "training_fitted": ["epochs"]}, "c": page_run}).empty   # nor the training's
     # A model parameter one run sets: its default where the other's model has it (a bare "(default)" hid the
     # value: a learner's check), "—" where it has none; the default set by hand is no difference
     lstm = ExperimentSpec(model="lstm", model_params={"hidden_size": 256}).to_dict()

@@ -292,6 +292,9 @@ def test_a_study_is_joined_with_the_same_windows_whether_a_page_fitted_them_or_n
     stored["shared"].pop("windows_fitted", None)   # as a study of an earlier version holds it
     study.set_user_attr("playground", stored)
     assert search.open_study(tiny_config(tmp_path, spec={"epochs": 1}))._study_id == study._study_id
+    # nor which training settings a page fitted (zoo/spec.py's training_fitted)
+    fitted = tiny_config(tmp_path, spec={"epochs": 1, "training_fitted": ["batch_size", "lr"]})
+    assert search.open_study(fitted)._study_id == study._study_id
 
 
 def test_cli_bad_input_is_one_error_line(tmp_path, capsys):

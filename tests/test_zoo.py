@@ -144,6 +144,16 @@ def test_every_setting_is_declared_once_with_help_and_a_valid_default():
             assert h.low <= h.default <= h.high, f"{h.name}'s default is outside the form's range"
 
 
+def test_a_spec_says_training_fitted_only_where_it_has_something_to_say():
+    """A spec that does not say which training settings a page fitted (the command line's) is written without the
+    field, readable by a version without it (a review); one that does keeps it, and reads back the same."""
+    assert "training_fitted" not in ExperimentSpec().to_dict()
+    fitted = ExperimentSpec(task="series", data="ETTh1", model="linear", training_fitted=["epochs"])
+    assert ExperimentSpec.from_dict(fitted.to_dict()) == fitted and fitted.to_dict()["training_fitted"] == ["epochs"]
+    with pytest.raises(SpecError, match="training_fitted=\\['depth'\\] must list some of batch_size, epochs"):
+        fitted.replace(training_fitted=["depth"]).validate()
+
+
 def test_spec_accepts_any_positive_lr_but_refuses_nonsense():
     ExperimentSpec(lr=1e4).validate()
     for bad in (dict(lr=0.0), dict(lr=-1.0), dict(epochs=0), dict(batch_size=0), dict(optimizer="lbfgs"),

@@ -199,16 +199,19 @@ class DraftStore:
             new = not path.exists()
             partial.write_text(json.dumps([[form, run, _tagged(values)] for (form, run), values in drafts.items()],
                                           ensure_ascii=False), encoding="utf-8")
-            os.replace(partial, path)
-            # The order of saves, for the bound below: the file system's clock may stamp many in one tick (a review)
-            self._clock = max(time.time_ns(), self._clock + 1)
-            os.utime(path, ns=(self._clock, self._clock))
-            self._stamps[who] = _stamp(path)
+            # The order of saves, for the bound below: the file system's clock may stamp many in one tick (a review);
+            # back to the real time where the system's clock went back (else every file would be stamped ahead).
+            now = time.time_ns()
+            self._clock = self._clock + 1 if 0 <= self._clock - now < 10**9 else now
+            os.utime(partial, ns=(self._clock, self._clock))
+            stamp = _stamp(partial)   # before it is the visitor's file: the inode and time survive the rename, and
+            os.replace(partial, path)  # another process's replace after it is then seen as a change (a review)
+            self._stamps[who] = stamp
             if new:   # the least recently saved others go, never this one
                 files = sorted((p for p in path.parent.glob("*.json") if p != path), key=_written)
                 for old in files[:max(0, len(files) + 1 - self.max_visitors)]:
                     old.unlink(missing_ok=True)
-        except OSError:
+        except (OSError, ValueError):   # (ValueError: a string UTF-8 cannot hold, a lone surrogate: a review)
             try:
                 partial.unlink(missing_ok=True)
             except OSError:

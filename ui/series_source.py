@@ -345,15 +345,21 @@ def _apply_prefill_columns(prefill: dict | None, target_key: str, date_key: str,
 def _layout(source: DataSource, prefill: dict | None) -> str:
     """'long', or 'wide' once the person chose to read a wide table as one long series (or a
     handed-over spec says so)."""
-    key = f"forecast-layout-{source.key[:12]}"
+    key = f"forecast-layout-{_short(source.key)}"
     drafts.register(key)
     if prefill and prefill.get("layout"):
         st.session_state[key] = prefill["layout"]
     return st.session_state.get(key, "long")
 
 
+def _short(source_key: str) -> str:
+    """A data source's part of its widgets' keys: the content's hash's start, or `sample` (the sample's key holds
+    its path: "sample:/tmp/" had shown in a page's element class on the hosted demo, a demo visitor's check)."""
+    return "sample" if source_key.startswith("sample:") else source_key[:12]
+
+
 def _set_layout(source_key: str, layout: str) -> None:
-    st.session_state[f"forecast-layout-{source_key[:12]}"] = layout
+    st.session_state[f"forecast-layout-{_short(source_key)}"] = layout
 
 
 def wide_offer(source: DataSource, sf, layout: str) -> None:
@@ -382,7 +388,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     detected = default.get("sf")
     target, date_col = None, None
     if len(columns) >= 2:
-        short = source.key[:12]
+        short = _short(source.key)
         tkey, dkey = f"forecast-target-{short}", f"forecast-date-{short}"
         # The reader's own target is the first option, "load (default)", and not named again after it ("load
         # (default), temperature, load" read as a column twice: a forecast user's check) while the reader's date

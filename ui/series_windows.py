@@ -112,27 +112,28 @@ def _let_go_of_another_steps(sf) -> None:
     state, step = st.session_state, _step(sf)
     state[STEP_ON_PAGE] = step
     kept = {s: dict(v) for s, v in (state.get(KEPT_FOR_STEP) or {}).items()}
-    let_go = {}
+    let_go, set_for = {}, None
     for name, key in SET_BY_PERSON.items():
         flag = state.get(key)
         if flag is True:   # set before a series was read: this one's
             state[key] = step
         elif flag and flag != step:
             state.pop(key)
-            let_go[name] = state.get(f"forecast-{name}")
+            let_go[name], set_for = state.get(f"forecast-{name}"), str(flag)
             kept[str(flag)] = {**kept.pop(str(flag), {}), name: let_go[name]}   # (the newest step last: kept longest)
     if "season" in let_go:
         state["forecast-season"] = 0
     if let_go:
         state[LET_GO] = let_go
-        state[LET_GO_STEPS] = (next(s for s, v in kept.items() if set(let_go) & set(v)), step)
-    given_back = {name: value for name, value in kept.pop(step, {}).items()
-                  if name in SET_BY_PERSON and not state.get(SET_BY_PERSON[name]) and value is not None}
-    if (state.get(PREFILLED) or {}).get("data", "") is None:
-        # A run's windows handed over (Train again), before its data is first read: the spec asked for, as the
-        # rest of the form; what was kept for this step gives way to it, unsaid (it had been said as "you set ...
-        # are back" over the run's values: a forecast user's check)
-        given_back = {}
+        state[LET_GO_STEPS] = (set_for, step)   # (the step they were set on: every flag on the page has one)
+    # A run's windows handed over (Train again), before its data is first read: the spec asked for, as the rest
+    # of the form; what is kept for this step waits (it had been said as "you set ... are back" over the run's
+    # values: a forecast user's check), kept for the next series of this step, as the let-go note promised (a
+    # review: it had been dropped)
+    handed_over = (state.get(PREFILLED) or {}).get("data", "") is None
+    given_back = {} if handed_over else {
+        name: value for name, value in kept.pop(step, {}).items()
+        if name in SET_BY_PERSON and not state.get(SET_BY_PERSON[name]) and value is not None}
     for name, value in given_back.items():
         state[f"forecast-{name}"] = value
         state[SET_BY_PERSON[name]] = step

@@ -442,7 +442,7 @@ class JobManager:
             job = Job(id=entry["id"], owner=str(entry.get("owner", "local")), target=str(entry.get("target", "")),
                       payload=entry.get("payload") if isinstance(entry.get("payload"), dict) else {},
                       status=entry["status"] if ended else "failed", reason=entry["reason"] if ended else LOST_IN_QUEUE,
-                      created=entry.get("created") or time.time(), ended=entry.get("ended") or time.time(),
+                      created=_time(entry.get("created")), ended=_time(entry.get("ended")),
                       _lock=self._lock)
             if ended and isinstance(entry.get("traceback"), str):
                 job.state["traceback"] = entry["traceback"]
@@ -495,6 +495,11 @@ class JobManager:
             _HELD.discard(self._queue_lock.name)
             self._queue_lock.close()
             self._queue_lock = None
+
+
+def _time(value) -> float:
+    """A time read from a queue file: a number, else now (a file edited or cut short: a review)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else time.time()
 
 
 def _left_no_run(job: Job) -> bool:

@@ -140,6 +140,15 @@ class ExperimentSpec(DeclaredSettings):
     def model_config(self):
         return make_config(self.model, self.model_params, self.task)
 
+    def to_dict(self) -> dict:
+        """The spec's fields; `training_fitted` only where it says something, so that a spec that does not (the
+        command line's) stays readable by a version without the field (a rolled-back server, an older worker in
+        a shared study: a review)."""
+        values = super().to_dict()
+        if values.get("training_fitted") is None:
+            values.pop("training_fitted", None)
+        return values
+
     def cli_command(self) -> str:
         """The `python -m zoo train ...` command that reproduces this spec."""
         import shlex
