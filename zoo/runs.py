@@ -169,11 +169,17 @@ class RunWriter:
     def __init__(self, root: Path, spec: ExperimentSpec, run_id: str | None = None):
         self.run_id = check_run_id(run_id) if run_id else new_run_id(spec)
         self.path = Path(root) / self.run_id
+        self._start(lambda: atomic_write_text(self.path / SPEC, spec.to_json()), METRICS, METRIC_COLUMNS)
+
+    def _start(self, write_settings, table: str, columns) -> None:
+        """The directory, its settings (`write_settings`) and its table's header; a directory that cannot be
+        written is one sentence (files_error), as a run's and a leaderboard's alike (a runs directory that was a
+        file had ended a leaderboard in "internal error")."""
         try:
             self.path.mkdir(parents=True, exist_ok=False)
-            atomic_write_text(self.path / SPEC, spec.to_json())
-            with open(self.path / METRICS, "w", newline="") as fh:
-                csv.writer(fh).writerow(METRIC_COLUMNS)
+            write_settings()
+            with open(self.path / table, "w", newline="") as fh:
+                csv.writer(fh).writerow(columns)
         except FileExistsError:
             raise
         except OSError as exc:
@@ -222,15 +228,7 @@ class BoardWriter(RunWriter):
     def __init__(self, root: Path, settings: dict, run_id: str | None = None):
         self.run_id = check_run_id(run_id) if run_id else new_board_id()
         self.path = Path(root) / self.run_id
-        try:   # one sentence, as RunWriter's (a runs directory that was a file had ended in "internal error")
-            self.path.mkdir(parents=True, exist_ok=False)
-            _write_json(self.path / LEADERBOARD, settings)
-            with open(self.path / CANDIDATES, "w", newline="") as fh:
-                csv.writer(fh).writerow(CANDIDATE_COLUMNS)
-        except FileExistsError:
-            raise
-        except OSError as exc:
-            raise files_error(self.path, exc) from None
+        self._start(lambda: _write_json(self.path / LEADERBOARD, settings), CANDIDATES, CANDIDATE_COLUMNS)
 
     def append_candidate(self, row: dict) -> None:
         with open(self.path / CANDIDATES, "a", newline="") as fh:
