@@ -1181,6 +1181,30 @@ def test_a_draft_store_whose_clock_ran_ahead_or_a_text_utf8_cannot_hold_still_sa
     assert not list((tmp_path / "drafts").glob(".*"))   # no half-written file left
 
 
+def test_a_strangers_look_at_the_pages_writes_no_draft_file_and_deletes_no_ones(runs_dir, monkeypatch):
+    """Each stranger's first look at a page wrote a file of the forms' defaults, which took a place among
+    MAX_VISITORS files and deleted the file of a visitor who had set a form (noticed in the hosted demo's check).
+    Forms the visitor has not set stay in memory until they have a file; the first value set writes it, with
+    the forms seen before."""
+    from ui import drafts
+
+    monkeypatch.setattr(drafts.store(), "max_visitors", 2)
+    setter = page("app_pages/train.py", state={"visitor": "d" * 32})
+    setter.slider(key="train-settings-epochs").set_value(2).run()
+    for stranger in "efgh":
+        for script in ("app_pages/train.py", "app_pages/forecast.py", "app_pages/search.py", "app_pages/runs.py"):
+            clean(page(script, state={"visitor": stranger * 32}))
+    files = sorted((runs_dir / "drafts").glob("*.json"))
+    assert [f.stem for f in files] == [owner_of("d" * 32)]
+    drafts.store.clear()   # a restarted server: the file gives the form set back
+    assert page("app_pages/train.py", state={"visitor": "d" * 32}).slider(key="train-settings-epochs").value == 2
+
+    at = page("app_pages/train.py", state={"visitor": "e" * 32})
+    at.slider(key="train-settings-epochs").set_value(3).run()
+    drafts.store.clear()
+    assert page("app_pages/train.py", state={"visitor": "e" * 32}).slider(key="train-settings-epochs").value == 3
+
+
 def test_a_look_at_a_visitor_with_no_drafts_pushes_no_one_out_of_memory(tmp_path):
     """Where the files cannot be written, the drafts live in memory only: a stranger's page views (a `get` of a
     visitor with none) had taken a place among `max_visitors` and pushed out someone's drafts (a review)."""

@@ -25,7 +25,8 @@ written through to a file per visitor under the runs directory (`drafts/<owner i
 the owner id is a hash of the token, as runs record it), so a restarted server gives each visitor their forms
 back: a restart had started every form at its defaults, unsaid (a forecast user's check). The files are bounded
 as the memory is (`MAX_VISITORS` files, the least recently saved deleted first) and swept with the runs on the
-hosted demo (zoo/demo.sweep). A file the server cannot write (a read-only or full runs directory) leaves the
+hosted demo (zoo/demo.sweep). Forms as the pages first drew them, which the visitor has not set, are held in
+memory only until the visitor has a file: a stranger's look at the pages writes none. A file the server cannot write (a read-only or full runs directory) leaves the
 drafts in memory only, as before: the page has said what that directory's fault means for runs.
 """
 from __future__ import annotations
@@ -82,6 +83,7 @@ FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visit
 WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run, restore and save
+_FIRST = "draft-first-drawn"   # {(form, address): the values this session first saved} (see save)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
@@ -117,9 +119,13 @@ class DraftStore:
         with self._lock:
             return (form, run) in self._held(who, keep=False)
 
-    def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = ()) -> None:
+    def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = (),
+             untouched: bool = False) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
-        one step (two tabs of one browser saving at once both land). Bounds: the keys written last are kept past
+        one step (two tabs of one browser saving at once both land). `untouched`: the values as the page first drew
+        them, the visitor has set nothing yet: held in memory, written to a file only where the visitor has one (each
+        stranger's first look at a page had written a file of defaults, which took a place among `max_visitors` and
+        deleted the file of someone who had set a form). Bounds: the keys written last are kept past
         MAX_VALUES or MAX_FORM_CHARS (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the
         visitor, or
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
@@ -147,6 +153,8 @@ class DraftStore:
                 sizes.pop(key)
                 beside_runs -= key[1] is not None
             self._drafts.move_to_end(who)
+            if untouched and self._stamps.get(who) is None:   # (no file: `_held` stamped it so)
+                return
             self._write(who, drafts)
 
     def clear(self) -> None:
@@ -401,7 +409,9 @@ def save(forms: Iterable[str]) -> None:
             # it was, does not write over what was set in this one.
             continue
         as_run = here is not None and form in filled and filled[form][2]
-        store().save(_who(), form, here, {**values, AS_FILLED: as_run}, gone=popped)
+        first = state.setdefault(_FIRST, {}).setdefault((form, here), copy.deepcopy(values))
+        store().save(_who(), form, here, {**values, AS_FILLED: as_run}, gone=popped,
+                     untouched=values == first)
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 
