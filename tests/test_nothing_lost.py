@@ -1602,6 +1602,36 @@ def test_a_run_started_from_a_form_the_page_filled_makes_it_the_visitors(runs_di
         job_manager().stop(started)
 
 
+def test_a_run_that_ended_while_its_visitor_was_away_is_shown_when_they_come_back_until_closed(runs_dir):
+    """A learner started a run, went to the Runs page and came back by the sidebar once it had ended: the Train page
+    showed its empty state, "the results when it ends", the finished run only in the list of other runs (a
+    learner's check). The live run the page last showed them comes back, ended (after a reload too), until
+    they close it."""
+    from tests.conftest import wait_for
+    from ui.state import job_manager
+
+    at = page("app_pages/train.py")
+    at.selectbox(key="train-model").set_value("mlp").run()
+    at.slider(key="train-settings-epochs").set_value(1)
+    at.text_input(key="train-settings-limit_train").set_value("256")
+    at.button(key="train-start").click().run()
+    clean(at)
+    started = at.query_params.get("run")
+    started = started[0] if isinstance(started, list) else started
+    job = job_manager().get(started)
+    wait_for(lambda: not job.active, timeout=180, what="the run to end")
+    assert job.status == "finished", job.reason
+
+    back = page("app_pages/train.py")   # the sidebar's link: no run in the address (a new session, as a reload)
+    clean(back)
+    assert back.query_params.get("run") in (started, [started])
+    assert not any("press **Start training**" in i.value for i in back.info)
+    back.button(key="train-close").click().run()
+    clean(back)
+    assert not back.query_params.get("run") and any("press **Start training**" in i.value for i in back.info)
+    assert not page("app_pages/train.py").query_params.get("run")   # closed: not brought back by a reload
+
+
 def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_form(runs_dir):
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec

@@ -60,7 +60,8 @@ PARTIAL = ".partial"   # a file being written (`_write`): one a killed server le
 MAX_RUN_DRAFTS = 6        # drafts beside runs per visitor: each run opened or started may leave one
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 # The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
-FORMS = {"closed": ("train-closed", "forecast-closed"),   # the live run a visitor closed (ui/run_view.py): first, since
+FORMS = {"closed": ("train-closed", "forecast-closed", "train-watched", "forecast-watched"),   # the live run a visitor
+         # closed, and the one the page last showed them live (ui/run_view.current_run_id): first, since
          # a form's keys are those of its first matching prefix; not the Train or Forecast form's, whose values are
          # compared with a run's to give the visitor's own back (a review: a Close had kept the run's settings)
          "image": ("train-",), "board": ("forecast-board-budget",), "series": ("forecast-",),

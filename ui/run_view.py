@@ -214,19 +214,30 @@ def _scroll_into_view(selector: str) -> None:
 
 
 def current_run_id(task: str, key: str) -> str | None:
-    """`?run=`, else this visitor's newest live job of this task (unless they closed it: kept in the visitor's
-    draft, since a reload had opened the run closed again, a learner's check)."""
+    """`?run=`, else this visitor's newest live job of this task, else the live run this page last showed them,
+    ended since (unless they closed it: kept in the visitor's draft, since a reload had opened the run closed
+    again, a learner's check). A run that ended while its visitor was on another page had left the page's empty
+    state, "the results when it ends", its result only in the list of other runs (a learner's check)."""
     from ui import drafts
 
-    drafts.register(f"{key}-closed")
+    closed, watched = f"{key}-closed", f"{key}-watched"
+    drafts.register(closed)
+    drafts.register(watched)
+    state = st.session_state
+    live = [j for j in job_manager().jobs(session_owner()) if j.active and j.task == task]
     run_id = st.query_params.get("run")
     if run_id:
+        if any(j.id == run_id for j in live):
+            state[watched] = run_id
         return run_id
-    mine = [j for j in job_manager().jobs(session_owner())
-            if j.active and j.task == task and j.id != st.session_state.get(f"{key}-closed")]
+    mine = [j for j in live if j.id != state.get(closed)]
     if mine:
-        st.query_params["run"] = mine[-1].id
+        st.query_params["run"] = state[watched] = mine[-1].id
         return mine[-1].id
+    ended = state.get(watched)
+    if ended and ended != state.get(closed) and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
+        st.query_params["run"] = ended   # (a deleted run is not brought back: its address would say it is gone)
+        return ended
     return None
 
 
@@ -270,6 +281,8 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
             run_without_directory(run_id, job)
     if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
         st.session_state[f"{key}-closed"] = run_id
+        if st.session_state.get(f"{key}-watched") == run_id:
+            del st.session_state[f"{key}-watched"]   # (out of the draft too: a plain value popped, ui/drafts.register)
         st.query_params.pop("run", None)
         st.rerun()
     _other_runs(task, key, run_id)
