@@ -206,6 +206,26 @@ def test_one_trials_history_is_drawn_on_whole_non_negative_trial_numbers():
         ("nonnegative", "d", 1)
 
 
+def test_a_stopped_trials_epochs_are_drawn_in_the_intermediate_values_plot():
+    """A search stopped in its first trial drew an empty intermediate-values plot on made-up axes (Optuna's plot
+    leaves failed trials out, and a stopped trial is failed), beside a table that gave its values (a learner's
+    check). Its epochs are drawn, as are those of a trial that completed."""
+    study = optuna.create_study()
+    stopped = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1, log=True)})
+    for epoch, value in enumerate((0.9, 0.5, 0.4), start=1):
+        stopped.report(value, epoch)
+    study.tell(stopped, state=optuna.trial.TrialState.FAIL)
+    drawn = search.study_figures(study, which=("intermediate",))["intermediate"]
+    assert [(list(d.x), list(d.y)) for d in drawn.data if len(d.x)] == [([1, 2, 3], [0.9, 0.5, 0.4])]
+
+    done = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1, log=True)})
+    done.report(0.7, 1)
+    study.tell(done, 0.7)
+    drawn = search.study_figures(study, which=("intermediate",))["intermediate"]
+    assert sorted((list(d.x), list(d.y)) for d in drawn.data if len(d.x)) == [([1], [0.7]), ([1, 2, 3], [0.9, 0.5, 0.4])]
+    assert [t.state.name for t in study.trials] == ["FAIL", "COMPLETE"]   # the study itself is left as it was
+
+
 def _luminance(colour: str) -> float:
     r, g, b = (float(c) for c in re.match(r"rgba?\(([^,]+),([^,]+),([^,)]+)", colour).groups())
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255

@@ -245,6 +245,23 @@ def study_view(study: optuna.Study, *, hide_pruned: bool = False) -> optuna.Stud
     return view
 
 
+def with_failed_curves(view: optuna.Study) -> optuna.Study:
+    """The view with the epochs of its failed trials (one stopped by the search's Stop, a dead worker's) drawn by
+    Optuna's intermediate-values plot, which leaves failed trials out: a search stopped in its first trial drew an
+    empty plot on made-up axes, beside a trial table that gave the trial's values (a learner's check). They are
+    given to the plot as pruned trials, stopped early, which they are to it; the table says how each ended."""
+    trials = view.get_trials(deepcopy=False)
+    if not any(t.state == TrialState.FAIL and t.intermediate_values for t in trials):
+        return view
+    drawn = optuna.create_study(directions=view.directions)
+    drawn.add_trials([t if t.state != TrialState.FAIL or not t.intermediate_values else
+                      optuna.trial.create_trial(state=TrialState.PRUNED, params=t.params,
+                                                distributions=t.distributions,
+                                                intermediate_values=t.intermediate_values)
+                      for t in trials])
+    return drawn
+
+
 # Completed trials below which the importances, the contour and the best value are mostly chance: PED-ANOVA
 # compares the best 10% of trials with the rest, so under 10 the "best" is one trial. They are drawn (the plots
 # show the sampler's progress), and the page says so beside them: two trials read "lr 0.57, dropout 0.24" as if
@@ -306,7 +323,7 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                         "The optimisation history appears when the first trial completes."
                 elif name == "intermediate":
                     has_steps = any(t.intermediate_values for t in view.get_trials(deepcopy=False))
-                    fig = vis.plot_intermediate_values(view) if has_steps else \
+                    fig = vis.plot_intermediate_values(with_failed_curves(view)) if has_steps else \
                         "Per-epoch values appear after the first epoch of the first trial."
                 elif name == "importance":
                     fig = vis.plot_param_importances(view, target_name=target_name) if ranked else \
