@@ -644,6 +644,11 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     cnn = ExperimentSpec(model="cnn", model_params={"batch_norm": True, "channels1": 6}).to_dict()
     diff = spec_diff({"set": cnn, "plain": ExperimentSpec(model="cnn").to_dict()})
     assert list(diff.index) == ["model.batch_norm"] and list(diff.iloc[0]) == ["True", "False (default)"]
+    # Two models at their defaults: each one's hyperparameters, not the model's name alone (a learner's check)
+    both = spec_diff({"l": rnn, "m": ExperimentSpec(model="mlp", model_params={"dropout": 0.1}).to_dict()})
+    assert list(both.loc["model.hidden_size"]) == ["128 (default)", "—"]
+    assert both.loc["model.depth", "l"] == "—" and both.loc["model.depth", "m"].endswith("(default)")
+    assert both.loc["model.dropout", "m"] == "0.1"
 
 
 def test_where_specs_differ_names_fields_as_the_forms_do_and_leaves_out_an_unused_momentum():

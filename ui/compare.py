@@ -296,6 +296,11 @@ def spec_diff(specs: dict[str, dict], show_all: bool = False) -> pd.DataFrame:
     fields: list[str] = []
     for flat in flats.values():
         fields += [f for f in flat if f not in fields]
+    # Each run's model's hyperparameters, also those it leaves at their defaults: an lstm and an mlp run both at
+    # their defaults (as the Train page records them) differed in "model" alone, their hidden size and depth
+    # nowhere (a learner's check).
+    for run_id in flats:
+        fields += [f for f in (f"model.{name}" for name in _model_param_defaults(specs[run_id])) if f not in fields]
     table: dict[str, list[Any]] = {}
     for run_id, flat in flats.items():
         defaults = _model_param_defaults(specs[run_id])

@@ -339,7 +339,9 @@ def _draw_live(job_id: str) -> None:
 
 # Why train and val loss differ early on, under a chart with batch points (a learner read the smoothed train loss at
 # 1.05 above val loss at 0.30 as "something is wrong")
-CURVES_READ = ("Train loss is taken on each batch as the model learns, in train mode (dropout on); its smoothed line "
+# "(dropout on)" was read beside an LSTM of one layer, whose dropout is off (a learner's check).
+CURVES_READ = ("Train loss is taken on each batch as the model learns, in train mode (its dropout and batch norm, "
+               "where it has them, acting as in training); its smoothed line "
                "is a running average, so it lags behind. Val loss is taken once per epoch, in eval mode, with the "
                "epoch's weights: early on it is often the lower of the two.")
 
