@@ -664,6 +664,29 @@ def test_what_the_new_readings_must_leave_alone():
     assert any("latest one (UTC+01:00" in n and "were moved" in n for n in sf.notes)
 
 
+def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_own_days():
+    """Local midnights written with their offsets (-05:00, then -04:00 after the March change) were moved to the
+    latest clock: the days before the change at 01:00, the series called irregular, "resample the file" (a
+    forecast user's check). Steps of a day or longer keep each date as written; hourly ones still move."""
+    days = pd.date_range("2024-03-01", periods=120, freq="D", tz="America/New_York")
+    sf = read_series(("t,y\n" + "".join(f"{d.isoformat()},{i % 7}\n" for i, d in enumerate(days))).encode())
+    assert sf.freq == "D" and list(sf.frame.index) == list(days.tz_localize(None))
+    assert not any("irregular" in n or "moved" in n for n in sf.notes), sf.notes
+    assert any("read on the clock it is written on" in n and "UTC-04:00" in n for n in sf.notes), sf.notes
+    hours = pd.date_range("2024-03-09", periods=72, freq="h", tz="America/New_York")
+    sf = read_series(("t,y\n" + "".join(f"{h.isoformat()},{i % 24}\n" for i, h in enumerate(hours))).encode())
+    assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 72
+
+
+def test_a_target_named_in_another_case_is_read_and_said():
+    """--target Load ran on the column 'load', unsaid (a forecast user's check)."""
+    raw = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=30).strftime("%Y-%m-%d"), "load": np.arange(30.0),
+                        "temp": np.ones(30)}).to_csv(index=False).encode()
+    sf = read_series(raw, target="Load")
+    assert sf.target == "load" and "target 'Load' is read as the column 'load'" in " ".join(sf.notes)
+    assert not any("is read as the column" in n for n in read_series(raw, target="load").notes)
+
+
 def test_a_column_of_ids_is_not_read_as_dates():
     """pandas reads every value of "T1".."T199" as a date (year 1 to 199; "T12" is 12 January of year 1),
     so the column was the time index and the rows were re-sorted by it. Auto-detection now wants dates

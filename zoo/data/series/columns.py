@@ -394,11 +394,28 @@ def clock_name(offset: pd.Timedelta) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
 
 
-def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.Timedelta:
+def written_offsets(written: pd.Series) -> np.ndarray:
+    """Each timestamp's UTC offset as written ("+02:00", "-0500", "Z"), zero where it names none."""
+    zones = written.astype(str).str.strip().str.extract(r"(?:Z|UTC|GMT|([+-])(\d{2}):?(\d{2}))$")
+    sign = zones[0].map({"+": 1, "-": -1}).fillna(0)
+    minutes = sign * (pd.to_numeric(zones[1], errors="coerce").fillna(0) * 60
+                      + pd.to_numeric(zones[2], errors="coerce").fillna(0))
+    return pd.to_timedelta(minutes.to_numpy(), unit="min").to_numpy()
+
+
+def days_apart(times: pd.DatetimeIndex) -> bool:
+    """Whether the times' usual step is a day or longer (a daily, weekly, monthly series)."""
+    steps = np.diff(np.unique(np.asarray(times, dtype="datetime64[ns]"))).astype("int64")   # (asi8 is in the
+    return len(steps) > 0 and float(np.median(steps)) >= pd.Timedelta(days=1).value        # index's own unit)
+
+
+def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False) -> pd.Timedelta:
     """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
     series' last reading, and so the forecast's first times and its downloads, read as the file does,
     while every step stays one real interval across a daylight-saving change (earlier rows written with
-    another offset are moved to this one). Before, every time was UTC without saying so in the data."""
+    another offset are moved to this one). Before, every time was UTC without saying so in the data.
+    `as_written`: the times are kept on the clock each is written on, the caller's choice for steps of a day
+    or longer (read.py), and the note says so."""
     def offset_of(value) -> pd.Timedelta:
         try:
             return pd.Timestamp(str(value).strip()).utcoffset() or pd.Timedelta(0)
@@ -418,6 +435,14 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str]) -> pd.
     moved = (" Rows written with another offset (a daylight-saving change) were moved to that clock, so the "
              "steps stay even; a cycle of the local clock (opening hours, say) sits an hour off in them: to keep the "
              "times as written, remove the offsets from the file." if zones.nunique() > 1 else "")
+    if as_written:
+        # A daily series of local midnights across a daylight-saving change, moved to one clock, had its days
+        # before the change at 01:00, and was called irregular, "resample the file" (a forecast user's check).
+        notes.append("timestamps carry time zones: each date is read on the clock it is written on, without the "
+                     "zone, since the steps are a day or longer (a daylight-saving change leaves a day a day); the "
+                     f"forecast's times are written on the clock of the latest one ({clock}, as in "
+                     f"{repr(str(last).strip())}).")
+        return offset
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
                  f"{repr(str(last).strip())}), without the zone.{moved}")
     return offset

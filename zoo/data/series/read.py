@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
-                                     time_of_day)
+                                     days_apart, latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
+                                     time_of_day, written_offsets)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
@@ -398,6 +398,8 @@ def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
         matched = _case_match(str(target), table.names)
         if matched is None:
             raise SpecError(f"there is no column {str(target)!r} to forecast; the columns are {_list(table.names)}.")
+        # (--target Load ran on 'load', unsaid: a forecast user's check)
+        notes.append(f"target {str(target)!r} is read as the column {matched!r}: no column has that name in that case.")
         target = matched
     target = str(target)
     if target == date_col:
@@ -526,8 +528,10 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     frame.index = pd.DatetimeIndex(dates).tz_convert(None)
     utc_offset = None
     if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
-        utc_offset = latest_offset(table.frame[date_col], dates, notes)
-        frame.index = frame.index + utc_offset
+        own = written_offsets(table.frame[date_col].loc[dates.index])
+        as_written = len(np.unique(own)) > 1 and days_apart(frame.index + own)
+        utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written)
+        frame.index = frame.index + (own if as_written else utc_offset)
     frame.index.name = date_col
     if not frame.index.is_monotonic_increasing:
         notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
