@@ -123,6 +123,23 @@ def test_a_series_too_short_for_the_board_names_what_makes_it_long(horizon, seas
             make_plan(y, "D", horizon=60, season=1 if "season" in named else season)
 
 
+def test_a_season_set_that_no_horizon_fits_is_named_alone_where_the_horizon_was_not_set():
+    """A forecast user's check: season 12 on 40 monthly rows, no horizon set, was refused "with horizon 12 and season
+    12 ...; use a horizon of at most 3 and a season shorter than 12", and --horizon 3 was then refused for the season
+    alone. The season is named, with the rows it needs; a shorter one runs at a horizon that fits, said."""
+    y = 10 * np.sin(np.arange(40) * 2 * np.pi / 12) + np.arange(40) * 0.5 + np.random.default_rng(0).normal(0, 1, 40)
+    with pytest.raises(SpecError) as refused:
+        make_plan(y, "MS", season=12)
+    assert "too few for a leaderboard with season 12: it needs about 44 (a fit of 33 rows" in str(refused.value)
+    assert str(refused.value).endswith("; set a season shorter than 12 (1 for none), or use a longer series.")
+    for horizon in (1, 2, 3):   # no horizon would have done
+        with pytest.raises(SpecError, match="with season 12"):
+            make_plan(y, "MS", horizon=horizon, season=12)
+    assert make_plan(y, "MS", season=1).horizon < 12
+    with pytest.raises(SpecError, match="with horizon 12 and season 12"):   # both set: both named, as before
+        make_plan(y, "MS", horizon=12, season=12)
+
+
 def test_a_detected_season_the_rows_cannot_hold_gives_way_to_none_and_says_so():
     """Four years of weekly sales with a yearly cycle (a forecast user's check): the board found season 52 on the rows
     before its test part and refused ("set a season shorter than the detected 52"), while the page's training rows

@@ -220,6 +220,14 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
             without = longest(False) if not season else None
             also = f" ({without} without a season)" if without and without > seasonal_horizon else ""
             with_what, fix = f"horizon {H}", f"use a horizon of at most {seasonal_horizon}{also} or a longer series"
+        elif season and not horizon:
+            # The season set is what no horizon fits; the usual horizon, not one the person set, gives way once
+            # it does (above). Season 12 on 40 monthly rows blamed "horizon 12 and season 12", the horizon unset,
+            # and the horizon of at most 3 it named was then refused for the season alone (a forecast user's
+            # check). The rows it needs: at horizon 1.
+            test_rows = max(int(round(n * test_share)), 1)
+            H, min_fit = 1, _first_fit(1, period, n - test_rows)[1]
+            with_what, fix = f"season {period}", f"set {shorter_season}, or use a longer series"
         else:   # neither alone is enough
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
             fix = f"use a horizon of at most {longest(False)} and {shorter_season}, or a longer series"
