@@ -1622,14 +1622,60 @@ def test_a_run_that_ended_while_its_visitor_was_away_is_shown_when_they_come_bac
     wait_for(lambda: not job.active, timeout=180, what="the run to end")
     assert job.status == "finished", job.reason
 
+    def shows(at, run_id) -> bool:
+        return f"#### Run `{run_id}`" in [m.value for m in at.markdown]
+
     back = page("app_pages/train.py")   # the sidebar's link: no run in the address (a new session, as a reload)
     clean(back)
-    assert back.query_params.get("run") in (started, [started])
+    # on the page's own address, left so (the forms hold the drafts restored for it)
+    assert shows(back, started) and not back.query_params.get("run")
     assert not any("press **Start training**" in i.value for i in back.info)
     back.button(key="train-close").click().run()
     clean(back)
-    assert not back.query_params.get("run") and any("press **Start training**" in i.value for i in back.info)
-    assert not page("app_pages/train.py").query_params.get("run")   # closed: not brought back by a reload
+    assert not shows(back, started) and any("press **Start training**" in i.value for i in back.info)
+    assert not shows(page("app_pages/train.py"), started)   # closed: not brought back by a reload
+
+
+def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_draft(runs_dir):
+    """A review's cases of the run a page comes back to (the one above): another run opened since, then closed,
+    brought it back; and the page had moved its address to that run after restoring the forms of its own, saving
+    them beside the run over the draft the visitor had left there."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    first, other = (run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir,
+                                   owner=owner_of(ME)) for _ in range(2))
+    at = page("app_pages/train.py")
+    at.session_state["train-watched"] = first.run_id   # as after watching it live: the page's draft of it
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    beside = page("app_pages/train.py", query={"run": first.run_id})
+    beside.slider(key="train-settings-epochs").set_value(7).run()
+    own = page("app_pages/train.py")   # another day, the sidebar's link
+    assert f"#### Run `{first.run_id}`" in [m.value for m in own.markdown]
+    assert own.slider(key="train-settings-epochs").value == 9
+    assert page("app_pages/train.py", query={"run": first.run_id}).slider(key="train-settings-epochs").value == 7
+
+    opened = page("app_pages/train.py", query={"run": other.run_id})
+    opened.button(key="train-close").click().run()
+    clean(opened)
+    assert any("press **Start training**" in i.value for i in opened.info)
+    assert f"#### Run `{first.run_id}`" not in [m.value for m in page("app_pages/train.py").markdown]
+
+
+def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):
+    """A visitor who had set nothing, whose first step was Train again: the form filled from the run was held in
+    memory only, as a form the page first drew, and lost to a restart (a review)."""
+    from ui import drafts
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=2, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("app_pages/train.py", query={"run": run.run_id})   # a link to the run, the session's first page
+    at.button(key="train-again").click().run()
+    clean(at)
+    assert at.slider(key="train-settings-epochs").value == 2 and not at.query_params.get("run")
+    drafts.store.clear()   # a restarted server
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 2
 
 
 def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_form(runs_dir):

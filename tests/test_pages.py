@@ -649,6 +649,8 @@ def test_where_specs_differ_shows_only_the_fields_each_runs_task_has():
     assert list(both.loc["model.hidden_size"]) == ["128 (default)", "—"]
     assert both.loc["model.depth", "l"] == "—" and both.loc["model.depth", "m"].endswith("(default)")
     assert both.loc["model.dropout", "m"] == "0.1"
+    image_lstm = spec_diff({"c": ExperimentSpec(model="cnn").to_dict(), "l": ExperimentSpec(model="lstm").to_dict()})
+    assert not {"model.window_norm", "model.patch"} & set(image_lstm.index)   # the series' fields: not an image run's
 
 
 def test_where_specs_differ_names_fields_as_the_forms_do_and_leaves_out_an_unused_momentum():

@@ -672,7 +672,13 @@ def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_ow
     sf = read_series(("t,y\n" + "".join(f"{d.isoformat()},{i % 7}\n" for i, d in enumerate(days))).encode())
     assert sf.freq == "D" and list(sf.frame.index) == list(days.tz_localize(None))
     assert not any("irregular" in n or "moved" in n for n in sf.notes), sf.notes
-    assert any("read on the clock it is written on" in n and "UTC-04:00" in n for n in sf.notes), sf.notes
+    assert any("read on the clock it is written on" in n for n in sf.notes) and sf.utc_offset is None, sf.notes
+    # UTC midnights written in New York time (19:00-05:00, then 20:00-04:00) are even on one clock: moved, as before
+    # (a review: kept as written, they were called irregular)
+    instants = pd.date_range("2024-01-01", periods=200, freq="D", tz="UTC").tz_convert("America/New_York")
+    sf = read_series(("t,y\n" + "".join(f"{d.isoformat()},{i % 7}\n" for i, d in enumerate(instants))).encode())
+    assert sf.freq == "D" and not any("irregular" in n for n in sf.notes), sf.notes
+    assert any("were moved" in n for n in sf.notes) and sf.utc_offset == pd.Timedelta(hours=-4)
     hours = pd.date_range("2024-03-09", periods=72, freq="h", tz="America/New_York")
     sf = read_series(("t,y\n" + "".join(f"{h.isoformat()},{i % 24}\n" for i, h in enumerate(hours))).encode())
     assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 72

@@ -330,7 +330,9 @@ def _model_param_defaults(spec: dict) -> dict[str, Any]:
     from zoo.registry import SpecError, get_model
 
     try:
-        return {h.name: h.default for h in get_model(str(spec.get("model")), spec.get("task")).hparams()}
+        # the task's own: an image lstm has no window_norm, which the series' lstm declares (a review)
+        task = spec.get("task")
+        return {h.name: h.default for h in get_model(str(spec.get("model")), task).hparams(task)}
     except SpecError:   # a leaderboard, a model no longer registered
         return {}
 

@@ -85,6 +85,7 @@ WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run, restore and save
 _FIRST = "draft-first-drawn"   # {(form, address): the values this session first saved} (see save)
+_ASKED = "draft-asked"   # the forms a spec the visitor asked for filled in this session (forget_fill)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
 
@@ -382,6 +383,9 @@ def forget_fill(form: str) -> None:
     that `not_the_visitors` left unwritten: the visitor's older one came back after a reload; a review)."""
     state = st.session_state
     state.get(_FILLED, {}).pop(form, None)
+    # Written even as the page's first drawing of the form in this session: the visitor's, not its defaults (a
+    # review: Train again, the visitor's first step, was held in memory only and lost to a restart)
+    state.setdefault(_ASKED, set()).add(form)
     for key in [k for k in state.get(_SAVED, {}) if k[0] == form]:
         del state[_SAVED][key]
 
@@ -394,6 +398,9 @@ def save(forms: Iterable[str]) -> None:
     for form in forms:
         here = _page_run(form)
         values, popped = _values(form), _popped(form)
+        # As the page first drew the form in this session, before the visitor set anything: a form of no values yet
+        # too (the Close a session's first value, a review); not a spec the visitor asked for (forget_fill).
+        first = state.setdefault(_FIRST, {}).setdefault((form, here), copy.deepcopy(values))
         if not values and not popped:
             continue
         # {form: (the run beside which the page filled it, those values, whether they are the run's settings or
@@ -410,9 +417,8 @@ def save(forms: Iterable[str]) -> None:
             # it was, does not write over what was set in this one.
             continue
         as_run = here is not None and form in filled and filled[form][2]
-        first = state.setdefault(_FIRST, {}).setdefault((form, here), copy.deepcopy(values))
         store().save(_who(), form, here, {**values, AS_FILLED: as_run}, gone=popped,
-                     untouched=values == first)
+                     untouched=values == first and form not in state.get(_ASKED, ()))
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 

@@ -229,6 +229,8 @@ def current_run_id(task: str, key: str) -> str | None:
     if run_id:
         if any(j.id == run_id for j in live):
             state[watched] = run_id
+        elif state.get(watched) not in (None, run_id):
+            del state[watched]   # another run opened since: closing that one brought this one back (a review)
         return run_id
     mine = [j for j in live if j.id != state.get(closed)]
     if mine:
@@ -236,7 +238,9 @@ def current_run_id(task: str, key: str) -> str | None:
         return mine[-1].id
     ended = state.get(watched)
     if ended and ended != state.get(closed) and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
-        st.query_params["run"] = ended   # (a deleted run is not brought back: its address would say it is gone)
+        # (a deleted run is not brought back.) On the page's own address, left so: the forms above hold the drafts
+        # restored for it, which moving the address to the run after them saved beside the run, over the visitor's
+        # draft there (a review).
         return ended
     return None
 
@@ -281,8 +285,7 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
             run_without_directory(run_id, job)
     if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
         st.session_state[f"{key}-closed"] = run_id
-        if st.session_state.get(f"{key}-watched") == run_id:
-            del st.session_state[f"{key}-watched"]   # (out of the draft too: a plain value popped, ui/drafts.register)
+        st.session_state.pop(f"{key}-watched", None)   # (out of the draft too: a plain value popped, drafts.register)
         st.query_params.pop("run", None)
         st.rerun()
     _other_runs(task, key, run_id)

@@ -409,6 +409,12 @@ def days_apart(times: pd.DatetimeIndex) -> bool:
     return len(steps) > 0 and float(np.median(steps)) >= pd.Timedelta(days=1).value        # index's own unit)
 
 
+def even_share(times: pd.DatetimeIndex) -> float:
+    """The share of the times' steps that are their usual (median) step."""
+    steps = np.diff(np.unique(np.asarray(times, dtype="datetime64[ns]"))).astype("int64")
+    return float(np.mean(steps == np.median(steps))) if len(steps) else 1.0
+
+
 def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False) -> pd.Timedelta:
     """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
     series' last reading, and so the forecast's first times and its downloads, read as the file does,
@@ -438,10 +444,9 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     if as_written:
         # A daily series of local midnights across a daylight-saving change, moved to one clock, had its days
         # before the change at 01:00, and was called irregular, "resample the file" (a forecast user's check).
-        notes.append("timestamps carry time zones: each date is read on the clock it is written on, without the "
-                     "zone, since the steps are a day or longer (a daylight-saving change leaves a day a day); the "
-                     f"forecast's times are written on the clock of the latest one ({clock}, as in "
-                     f"{repr(str(last).strip())}).")
+        notes.append("timestamps carry time zones that change (daylight saving): each date is read on the clock it "
+                     "is written on, without the zone, which keeps the days even; the run's files write them so, "
+                     "without an offset.")
         return offset
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
                  f"{repr(str(last).strip())}), without the zone.{moved}")

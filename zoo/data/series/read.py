@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     days_apart, latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
+                                     days_apart, even_share, latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
                                      time_of_day, written_offsets)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
@@ -399,7 +399,7 @@ def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
         if matched is None:
             raise SpecError(f"there is no column {str(target)!r} to forecast; the columns are {_list(table.names)}.")
         # (--target Load ran on 'load', unsaid: a forecast user's check)
-        notes.append(f"target {str(target)!r} is read as the column {matched!r}: no column has that name in that case.")
+        notes.append(f"target {str(target)!r} is read as the column {matched!r}: no column is named exactly so.")
         target = matched
     target = str(target)
     if target == date_col:
@@ -529,9 +529,15 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     utc_offset = None
     if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
         own = written_offsets(table.frame[date_col].loc[dates.index])
-        as_written = len(np.unique(own)) > 1 and days_apart(frame.index + own)
+        latest = written_offsets(table.frame[date_col].loc[[dates.idxmax()]])[0]
+        # Days kept as written where that is what keeps them even: local midnights across a daylight-saving change,
+        # not UTC midnights written in a local zone, which are even moved to one clock (a review).
+        as_written = (len(np.unique(own)) > 1 and days_apart(frame.index + own)
+                      and even_share(frame.index + own) > even_share(frame.index + latest))
         utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written)
         frame.index = frame.index + (own if as_written else utc_offset)
+        if as_written:
+            utc_offset = None   # the run's files write the dates as read, without an offset (one per row is lost)
     frame.index.name = date_col
     if not frame.index.is_monotonic_increasing:
         notes.append(f"rows were not in time order and were sorted by {date_col!r}.")
