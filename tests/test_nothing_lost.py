@@ -1205,6 +1205,21 @@ def test_a_strangers_look_at_the_pages_writes_no_draft_file_and_deletes_no_ones(
     assert page("app_pages/train.py", state={"visitor": "e" * 32}).slider(key="train-settings-epochs").value == 3
 
 
+def test_a_visitors_draft_file_deleted_under_them_is_written_again_at_their_next_save(tmp_path):
+    """Forms left as drawn are written only where the visitor has a file; one whose file the bounds or the sweep
+    deleted while they were here had theirs held in memory only from then on (a review): written again, as before."""
+    from ui import drafts
+
+    store, me = drafts.DraftStore(), (str(tmp_path), "a")
+    store.save(me, "image", None, {"train-settings-epochs": 9})
+    drafts.DraftStore.file_of(me).unlink()
+    store.save(me, "image", None, {"train-settings-epochs": 9}, untouched=True)
+    assert drafts.DraftStore().get(me, "image", None) == {"train-settings-epochs": 9}
+    stranger = (str(tmp_path), "b")
+    store.save(stranger, "image", None, {"train-settings-epochs": 5}, untouched=True)
+    assert not drafts.DraftStore.file_of(stranger).exists()
+
+
 def test_a_look_at_a_visitor_with_no_drafts_pushes_no_one_out_of_memory(tmp_path):
     """Where the files cannot be written, the drafts live in memory only: a stranger's page views (a `get` of a
     visitor with none) had taken a place among `max_visitors` and pushed out someone's drafts (a review)."""
@@ -1659,6 +1674,18 @@ def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_d
     opened.button(key="train-close").click().run()
     clean(opened)
     assert any("press **Start training**" in i.value for i in opened.info)
+    assert f"#### Run `{first.run_id}`" not in [m.value for m in page("app_pages/train.py").markdown]
+
+    # Train again from the run the page came back to: the form filled from it, the run view empty, as Train again
+    # from the run's own address leaves it (a review)
+    at = page("app_pages/train.py")
+    at.session_state["train-watched"] = first.run_id
+    at.run()
+    assert f"#### Run `{first.run_id}`" in [m.value for m in at.markdown]
+    at.button(key="train-again").click().run()
+    clean(at)
+    assert at.slider(key="train-settings-epochs").value == 1
+    assert any("press **Start training**" in i.value for i in at.info)
     assert f"#### Run `{first.run_id}`" not in [m.value for m in page("app_pages/train.py").markdown]
 
 

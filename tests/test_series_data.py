@@ -679,6 +679,15 @@ def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_ow
     sf = read_series(("t,y\n" + "".join(f"{d.isoformat()},{i % 7}\n" for i, d in enumerate(instants))).encode())
     assert sf.freq == "D" and not any("irregular" in n for n in sf.notes), sf.notes
     assert any("were moved" in n for n in sf.notes) and sf.utc_offset == pd.Timedelta(hours=-4)
+    # offsets as PostgreSQL writes them ("+01"), and quarters (90 to 92 days: a review's two misses)
+    berlin = pd.date_range("2024-02-01", periods=90, freq="D", tz="Europe/Berlin")
+    sf = read_series(("t,y\n" + "".join(f"{d:%Y-%m-%d %H:%M:%S}{d:%z}"[:-2] + f",{i % 7}\n"
+                                        for i, d in enumerate(berlin))).encode())
+    assert sf.freq == "D" and list(sf.frame.index) == list(berlin.tz_localize(None)), sf.notes
+    for rows in (10, 13, 17):
+        quarters = pd.date_range("2015-01-01", periods=rows, freq="QS", tz="America/New_York")
+        sf = read_series(("t,y\n" + "".join(f"{d.isoformat()},{i % 4}\n" for i, d in enumerate(quarters))).encode())
+        assert sf.freq.startswith("QS") and list(sf.frame.index) == list(quarters.tz_localize(None)), (rows, sf.notes)
     hours = pd.date_range("2024-03-09", periods=72, freq="h", tz="America/New_York")
     sf = read_series(("t,y\n" + "".join(f"{h.isoformat()},{i % 24}\n" for i, h in enumerate(hours))).encode())
     assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 72

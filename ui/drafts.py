@@ -106,6 +106,7 @@ class DraftStore:
         # that a save does not write an older copy over it.
         self._stamps: dict[tuple, tuple | None] = {}
         self._clock = 0   # the mtime this store gives the files it writes, each later than the last (`_write`)
+        self._filed: set[tuple] = set()   # the visitors whose file this store has read or written
 
     @staticmethod
     def file_of(who: tuple) -> Path:
@@ -155,15 +156,16 @@ class DraftStore:
                 sizes.pop(key)
                 beside_runs -= key[1] is not None
             self._drafts.move_to_end(who)
-            if untouched and self._stamps.get(who) is None:   # (no file: `_held` stamped it so)
-                return
-            self._write(who, drafts)
+            if untouched and self._stamps.get(who) is None and who not in self._filed:   # (no file: `_held` stamped
+                return   # it so; one this store read or wrote, deleted since by the bounds or the sweep, is written
+            self._write(who, drafts)   # again, as before: a review)
 
     def clear(self) -> None:
         """Forget every draft, in memory and in the files this store read or wrote (tests start so)."""
         with self._lock:
             self._drafts.clear()
             self._stamps.clear()
+            self._filed.clear()
             for folder in self._folders:
                 for path in folder.glob("*.json"):
                     path.unlink(missing_ok=True)
@@ -178,11 +180,14 @@ class DraftStore:
         if drafts is not None and self._stamps.get(who) == stamp:
             return drafts
         drafts = self._read(path)
+        if stamp is not None:
+            self._filed.add(who)
         if drafts or keep or who in self._drafts:
             self._drafts[who], self._stamps[who] = drafts, stamp
             while len(self._drafts) > self.max_visitors:
                 gone, _ = self._drafts.popitem(last=False)   # out of memory only: its file keeps it
                 self._stamps.pop(gone, None)
+                self._filed.discard(gone)
         return drafts
 
     def _read(self, path: Path) -> OrderedDict:
@@ -217,6 +222,7 @@ class DraftStore:
             stamp = _stamp(partial)   # before it is the visitor's file: the inode and time survive the rename, and
             os.replace(partial, path)  # another process's replace after it is then seen as a change (a review)
             self._stamps[who] = stamp
+            self._filed.add(who)
             if new:   # the least recently saved others go, never this one
                 files = sorted((p for p in path.parent.glob("*.json") if p != path), key=_written)
                 for old in files[:max(0, len(files) + 1 - self.max_visitors)]:

@@ -29,6 +29,9 @@ def hand_off(spec: ExperimentSpec | dict, held: str | None = None) -> None:
     st.session_state[PREFILL] = {**spec.to_dict(), **({RESTORED_FROM: held} if held else {})}
     drafts.forget_fill(spec.task)   # asked for: the visitor's own from now on, on the page's own address too
     st.query_params.pop("run", None)
+    from ui.run_view import forget_watched
+
+    forget_watched()
     st.switch_page(get_task(spec.task).page)
 
 

@@ -213,6 +213,17 @@ def _scroll_into_view(selector: str) -> None:
             "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>", unsafe_allow_javascript=True)
 
 
+WATCHED = "-watched"   # after a page's key: the live run it last showed the visitor (current_run_id)
+
+
+def forget_watched() -> None:
+    """The pages come back to no ended run: the visitor asked for a spec in the form (ui/prefill.hand_off), which
+    empties the run view as their address opening no run does (Train again from the run a page had come back to
+    kept that run beside the form: a review)."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(WATCHED)]:
+        del st.session_state[key]
+
+
 def current_run_id(task: str, key: str) -> str | None:
     """`?run=`, else this visitor's newest live job of this task, else the live run this page last showed them,
     ended since (unless they closed it: kept in the visitor's draft, since a reload had opened the run closed
@@ -220,7 +231,7 @@ def current_run_id(task: str, key: str) -> str | None:
     state, "the results when it ends", its result only in the list of other runs (a learner's check)."""
     from ui import drafts
 
-    closed, watched = f"{key}-closed", f"{key}-watched"
+    closed, watched = f"{key}-closed", f"{key}{WATCHED}"
     drafts.register(closed)
     drafts.register(watched)
     state = st.session_state
@@ -237,7 +248,9 @@ def current_run_id(task: str, key: str) -> str | None:
         st.query_params["run"] = state[watched] = mine[-1].id
         return mine[-1].id
     ended = state.get(watched)
-    if ended and ended != state.get(closed) and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
+    if ended and ended != state.get(closed) and is_run_id(ended) and (
+            open_run(ended, runs_dir()) is not None or job_manager().get(ended) is not None):   # (one that ended
+        # before its run directory: run_without_directory says how, a review)
         # (a deleted run is not brought back.) On the page's own address, left so: the forms above hold the drafts
         # restored for it, which moving the address to the run after them saved beside the run, over the visitor's
         # draft there (a review).
@@ -285,7 +298,7 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
             run_without_directory(run_id, job)
     if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
         st.session_state[f"{key}-closed"] = run_id
-        st.session_state.pop(f"{key}-watched", None)   # (out of the draft too: a plain value popped, drafts.register)
+        st.session_state.pop(f"{key}{WATCHED}", None)   # (out of the draft too: a plain value popped, drafts.register)
         st.query_params.pop("run", None)
         st.rerun()
     _other_runs(task, key, run_id)

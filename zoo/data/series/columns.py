@@ -395,8 +395,10 @@ def clock_name(offset: pd.Timedelta) -> str:
 
 
 def written_offsets(written: pd.Series) -> np.ndarray:
-    """Each timestamp's UTC offset as written ("+02:00", "-0500", "Z"), zero where it names none."""
-    zones = written.astype(str).str.strip().str.extract(r"(?:Z|UTC|GMT|([+-])(\d{2}):?(\d{2}))$")
+    """Each timestamp's UTC offset as written after its time ("+02:00", "-0500", "+01" as PostgreSQL writes it,
+    "Z"), zero where it names none."""
+    zones = written.astype(str).str.strip().str.extract(
+        r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|([+-])(\d{2})(?::?(\d{2}))?)$", flags=re.IGNORECASE)
     sign = zones[0].map({"+": 1, "-": -1}).fillna(0)
     minutes = sign * (pd.to_numeric(zones[1], errors="coerce").fillna(0) * 60
                       + pd.to_numeric(zones[2], errors="coerce").fillna(0))
@@ -409,10 +411,10 @@ def days_apart(times: pd.DatetimeIndex) -> bool:
     return len(steps) > 0 and float(np.median(steps)) >= pd.Timedelta(days=1).value        # index's own unit)
 
 
-def even_share(times: pd.DatetimeIndex) -> float:
-    """The share of the times' steps that are their usual (median) step."""
-    steps = np.diff(np.unique(np.asarray(times, dtype="datetime64[ns]"))).astype("int64")
-    return float(np.mean(steps == np.median(steps))) if len(steps) else 1.0
+def times_of_day(times: pd.DatetimeIndex) -> int:
+    """How many times of day the times fall at (a daily series of local midnights: one)."""
+    times = pd.DatetimeIndex(times)
+    return len(np.unique(np.asarray(times - times.normalize(), dtype="timedelta64[ns]")))
 
 
 def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False) -> pd.Timedelta:
@@ -444,9 +446,9 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     if as_written:
         # A daily series of local midnights across a daylight-saving change, moved to one clock, had its days
         # before the change at 01:00, and was called irregular, "resample the file" (a forecast user's check).
-        notes.append("timestamps carry time zones that change (daylight saving): each date is read on the clock it "
-                     "is written on, without the zone, which keeps the days even; the run's files write them so, "
-                     "without an offset.")
+        notes.append("timestamps carry time zones whose offsets differ (a daylight-saving change): each date is read "
+                     "on the clock it is written on, without the zone, which keeps the days at one time of day; the "
+                     "run's files write them so, without an offset.")
         return offset
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
                  f"{repr(str(last).strip())}), without the zone.{moved}")
