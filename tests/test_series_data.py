@@ -691,6 +691,10 @@ def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_ow
     hours = pd.date_range("2024-03-09", periods=72, freq="h", tz="America/New_York")
     sf = read_series(("t,y\n" + "".join(f"{h.isoformat()},{i % 24}\n" for i, h in enumerate(hours))).encode())
     assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 72
+    hours = pd.date_range("2024-03-30", periods=48, freq="h", tz="Europe/Berlin")   # the same, written "+01"
+    sf = read_series(("t,y\n" + "".join(f"{h:%Y-%m-%d %H:%M:%S}{h:%z}"[:-2] + f",{i % 24}\n"
+                                        for i, h in enumerate(hours))).encode())
+    assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 48, sf.notes
 
 
 def test_a_target_named_in_another_case_is_read_and_said():

@@ -434,15 +434,13 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     last = written.loc[dates.idxmax()]   # by label: `dates` lacks the rows whose value is not a date
     offset = offset_of(last)
     clock = clock_name(offset)
-    zones = (written.loc[dates.index].astype(str).str.strip()
-             .str.extract(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", expand=False)
-             .str.replace(":", "").replace({"Z": "+0000", "UTC": "+0000", "GMT": "+0000"}))
+    zones = written_offsets(written.loc[dates.index])   # (+01 too: a review)
     # What moving them does to a cycle of the local clock, said with the way out: an hourly series of local demand
     # had its daily cycle an hour off before the March change, unsaid, and its board's intervals held 39% of 80% (a
     # forecast user's check). Physical series (sun, temperature) keep the even steps they want.
     moved = (" Rows written with another offset (a daylight-saving change) were moved to that clock, so the "
              "steps stay even; a cycle of the local clock (opening hours, say) sits an hour off in them: to keep the "
-             "times as written, remove the offsets from the file." if zones.nunique() > 1 else "")
+             "times as written, remove the offsets from the file." if len(np.unique(zones)) > 1 else "")
     if as_written:
         # A daily series of local midnights across a daylight-saving change, moved to one clock, had its days
         # before the change at 01:00, and was called irregular, "resample the file" (a forecast user's check).
