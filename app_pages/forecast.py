@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import drafts, form, leaderboard, series_source, series_windows
 from ui.prefill import say_filled, take_prefill
-from ui.run_view import current_run_id, run_panel, start_button, start_run
+from ui.run_view import run_panel, start_button, start_run
 from ui.state import runs_dir, session_owner
 from zoo.registry import SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -20,10 +20,7 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
 
 # A reload: the form as the visitor left it on this address, and the leaderboard's budget as they last set it
 # (ui/drafts.py; the budget first, so that one an older draft of an address holds does not come back over it).
-# The address first moved to the run the view shows (ui/run_view.current_run_id), as on the Train page.
-drafts.restore(["closed"])
-current_run_id("series", key="forecast")
-drafts.restore(["board", "series"])
+drafts.restore(["board", "series", "closed"])
 prefill = take_prefill("series")
 if prefill is not None:
     series_source.apply_prefill_source(prefill, runs_dir())

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui import drafts, form
 from ui.prefill import say_filled, take_prefill
-from ui.run_view import current_run_id, run_panel, start_button, start_run
+from ui.run_view import run_panel, start_button, start_run
 from ui.state import fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
@@ -18,11 +18,7 @@ from zoo.spec import ExperimentSpec
 
 st.title("Train")
 
-# A reload: the form as the visitor left it on this address (ui/drafts.py), the address first moved to the run the
-# view shows (their live run, or the one it last showed them live: ui/run_view.current_run_id).
-drafts.restore(["closed"])
-current_run_id("image", key="train")
-drafts.restore(["image"])
+drafts.restore(["image", "closed"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
 prefill = take_prefill("image")
 if prefill is not None:
     # Written into the widgets' state here, outside the fragment, so that it happens once.
@@ -83,4 +79,4 @@ with setup:
 with view:
     run_panel("image", key="train", empty="Set up a model on the left and press **Start training**: the loss "
                                            "curves appear here while it trains, and the results when it ends.")
-drafts.save(["image", "closed"])   # again: what the run view changed (a Close)
+drafts.save(["image", "closed"])   # again: the run view may have put the visitor's live run in the address

@@ -227,12 +227,8 @@ def forget_watched() -> None:
 def current_run_id(task: str, key: str) -> str | None:
     """`?run=`, else this visitor's newest live job of this task, else the live run this page last showed them,
     ended since (unless they closed it: kept in the visitor's draft, since a reload had opened the run closed
-    again, a learner's check), put in the address. A run that ended while its visitor was on another page had left
-    the page's empty state, "the results when it ends", its result only in the list of other runs (a learner's
-    check). The pages call it before they restore their forms (after the visitor's "closed" form, which holds the
-    runs closed and watched), so that the forms are the drafts of the address they end on: moved after them, the
-    address had the page's own draft saved beside the run, over what the visitor had set there while it trained
-    (a review, and a browser check)."""
+    again, a learner's check). A run that ended while its visitor was on another page had left the page's empty
+    state, "the results when it ends", its result only in the list of other runs (a learner's check)."""
     from ui import drafts
 
     closed, watched = f"{key}-closed", f"{key}{WATCHED}"
@@ -254,8 +250,10 @@ def current_run_id(task: str, key: str) -> str | None:
     ended = state.get(watched)
     if ended and ended != state.get(closed) and is_run_id(ended) and (
             open_run(ended, runs_dir()) is not None or job_manager().get(ended) is not None):   # (one that ended
-        # before its run directory too: run_without_directory says how, a review; a deleted run is not brought back)
-        st.query_params["run"] = ended
+        # before its run directory: run_without_directory says how, a review)
+        # (a deleted run is not brought back.) On the page's own address, left so: the forms above hold the drafts
+        # restored for it, which moving the address to the run after them saved beside the run, over the visitor's
+        # draft there (a review).
         return ended
     return None
 
