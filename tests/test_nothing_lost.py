@@ -1687,6 +1687,14 @@ def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_d
     assert at.slider(key="train-settings-epochs").value == 1
     assert any("press **Start training**" in i.value for i in at.info)
     assert f"#### Run `{first.run_id}`" not in [m.value for m in page("app_pages/train.py").markdown]
+    # only the Train page's: the Forecast page comes back to its own still (a review)
+    at = page("app_pages/train.py")
+    at.session_state["train-watched"] = first.run_id
+    at.session_state["forecast-watched"] = "20261205-000000Z-linear-000000000000"
+    at.run()
+    at.button(key="train-again").click().run()
+    assert "train-watched" not in at.session_state
+    assert at.session_state["forecast-watched"] == "20261205-000000Z-linear-000000000000"
 
 
 def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):

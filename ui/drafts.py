@@ -26,8 +26,9 @@ the owner id is a hash of the token, as runs record it), so a restarted server g
 back: a restart had started every form at its defaults, unsaid (a forecast user's check). The files are bounded
 as the memory is (`MAX_VISITORS` files, the least recently saved deleted first) and swept with the runs on the
 hosted demo (zoo/demo.sweep). Forms as the pages first drew them, which the visitor has not set, are held in
-memory only until the visitor has a file: a stranger's look at the pages writes none. A file the server cannot write (a read-only or full runs directory) leaves the
-drafts in memory only, as before: the page has said what that directory's fault means for runs.
+memory only until the visitor has a file: a stranger's look at the pages writes none. A file the server cannot
+write (a read-only or full runs directory) leaves the drafts in memory only, as before: the page has said what that
+directory's fault means for runs.
 """
 from __future__ import annotations
 

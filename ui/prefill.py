@@ -8,6 +8,8 @@ run view (ui/run_view.py) and the search and leaderboard views call `hand_off`.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import drafts, form, leaderboard
@@ -31,8 +33,9 @@ def hand_off(spec: ExperimentSpec | dict, held: str | None = None) -> None:
     st.query_params.pop("run", None)
     from ui.run_view import forget_watched
 
-    forget_watched()
-    st.switch_page(get_task(spec.task).page)
+    page = get_task(spec.task).page
+    forget_watched(Path(page).stem)   # a page's run view is keyed by its file's name (app_pages/train.py: "train")
+    st.switch_page(page)
 
 
 def started_without_form(run_id: str) -> None:

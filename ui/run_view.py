@@ -216,12 +216,11 @@ def _scroll_into_view(selector: str) -> None:
 WATCHED = "-watched"   # after a page's key: the live run it last showed the visitor (current_run_id)
 
 
-def forget_watched() -> None:
-    """The pages come back to no ended run: the visitor asked for a spec in the form (ui/prefill.hand_off), which
-    empties the run view as their address opening no run does (Train again from the run a page had come back to
-    kept that run beside the form: a review)."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(WATCHED)]:
-        del st.session_state[key]
+def forget_watched(key: str) -> None:
+    """The page of run view `key` comes back to no ended run: the visitor asked for a spec in its form
+    (ui/prefill.hand_off), which empties the run view as their address opening no run does (Train again from the
+    run a page had come back to kept that run beside the form: a review). The other page's is kept (a review)."""
+    st.session_state.pop(f"{key}{WATCHED}", None)
 
 
 def current_run_id(task: str, key: str) -> str | None:
@@ -248,12 +247,12 @@ def current_run_id(task: str, key: str) -> str | None:
         st.query_params["run"] = state[watched] = mine[-1].id
         return mine[-1].id
     ended = state.get(watched)
-    if ended and ended != state.get(closed) and is_run_id(ended) and (
-            open_run(ended, runs_dir()) is not None or job_manager().get(ended) is not None):   # (one that ended
-        # before its run directory: run_without_directory says how, a review)
-        # (a deleted run is not brought back.) On the page's own address, left so: the forms above hold the drafts
-        # restored for it, which moving the address to the run after them saved beside the run, over the visitor's
-        # draft there (a review).
+    if ended and ended != state.get(closed) and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
+        # (A deleted run is not brought back, swept on the demo too, whose job may still be held: a review; nor one
+        # that ended before its run directory, which its address says.) On the page's own address, left so: the
+        # forms above hold the drafts restored for it, which moving the address to the run after them saved beside
+        # the run, over the visitor's draft there (a review); moving it before them (to show the draft beside the
+        # run) lost the visitor's form at a Close, another review found.
         return ended
     return None
 
