@@ -417,13 +417,14 @@ def times_of_day(times: pd.DatetimeIndex) -> int:
     return len(np.unique(np.asarray(times - times.normalize(), dtype="timedelta64[ns]")))
 
 
-def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False) -> pd.Timedelta:
+def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False,
+                  offsets: np.ndarray | None = None) -> pd.Timedelta:
     """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
     series' last reading, and so the forecast's first times and its downloads, read as the file does,
     while every step stays one real interval across a daylight-saving change (earlier rows written with
     another offset are moved to this one). Before, every time was UTC without saying so in the data.
     `as_written`: the times are kept on the clock each is written on, the caller's choice for steps of a day
-    or longer (read.py), and the note says so."""
+    or longer (read.py), and the note says so. `offsets`: each dated row's, where the caller has read them."""
     def offset_of(value) -> pd.Timedelta:
         try:
             return pd.Timestamp(str(value).strip()).utcoffset() or pd.Timedelta(0)
@@ -434,7 +435,7 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     last = written.loc[dates.idxmax()]   # by label: `dates` lacks the rows whose value is not a date
     offset = offset_of(last)
     clock = clock_name(offset)
-    zones = written_offsets(written.loc[dates.index])   # (+01 too: a review)
+    zones = written_offsets(written.loc[dates.index]) if offsets is None else offsets   # (+01 too: a review)
     # What moving them does to a cycle of the local clock, said with the way out: an hourly series of local demand
     # had its daily cycle an hour off before the March change, unsaid, and its board's intervals held 39% of 80% (a
     # forecast user's check). Physical series (sun, temperature) keep the even steps they want.

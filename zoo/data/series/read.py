@@ -530,13 +530,14 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     if any(_TZ_RE.search(str(v).strip()) for v in table.frame[date_col].iloc[:500]):
         # Days kept as written where that keeps them at one time of day: local midnights across a daylight-saving
         # change, not UTC midnights written in a local zone, which one clock keeps at one time (a review). Steps
-        # shorter than a day are moved to one clock without reading each row's offset (twice the time: a review).
-        as_written = False
+        # shorter than a day are moved to one clock, each row's offset read once, by latest_offset (twice had
+        # doubled the time of reading an hourly file: a review).
+        as_written, own = False, None
         if days_apart(frame.index):
             own = written_offsets(table.frame[date_col].loc[dates.index])
             latest = own[int(np.argmax(frame.index.asi8))]   # the last reading's
             as_written = len(np.unique(own)) > 1 and times_of_day(frame.index + own) < times_of_day(frame.index + latest)
-        utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written)
+        utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written, offsets=own)
         frame.index = frame.index + (own if as_written else utc_offset)
         if as_written:
             utc_offset = None   # the run's files write the dates as read, without an offset (one per row is lost)
