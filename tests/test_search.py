@@ -361,7 +361,9 @@ def test_stopping_a_search_job_stops_its_trial_and_the_study(tmp_path):
     from zoo.jobs import JobManager
 
     manager = JobManager(max_running=1, per_owner=1)
-    config = tiny_config(tmp_path, n_trials=50, spec={"epochs": 50, "limit_train": 2000})
+    # No early stopping: the first trial must still be training when Stop comes (with patience 5 it once ended
+    # early between two reads of its epoch, and Stop then stopped the second trial).
+    config = tiny_config(tmp_path, n_trials=50, spec={"epochs": 50, "limit_train": 2000, "patience": 0})
     (job,) = search.submit_search(manager, config)
     try:
         manager.wait(job.id, timeout=0)
