@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import drafts, form, leaderboard, series_source, series_windows
 from ui.prefill import say_filled, take_prefill
-from ui.run_view import run_panel, start_button, start_run
+from ui.run_view import run_brought_back, run_panel, start_button, start_run
 from ui.state import runs_dir, session_owner
 from zoo.registry import SpecError, get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -19,8 +19,10 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
            "before you trust its look ahead.")
 
 # A reload: the form as the visitor left it on this address, and the leaderboard's budget as they last set it
-# (ui/drafts.py; the budget first, so that one an older draft of an address holds does not come back over it).
-drafts.restore(["board", "series", "closed"])
+# (ui/drafts.py; the budget first, so that one an older draft of an address holds does not come back over it), or
+# the form beside the run the page comes back to where they set it there last (the closed and watched runs say which).
+drafts.restore(["board", "closed"])
+drafts.restore(["series"], beside=run_brought_back("series", "forecast"))
 prefill = take_prefill("series")
 if prefill is not None:
     series_source.apply_prefill_source(prefill, runs_dir())

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui import drafts, form
 from ui.prefill import say_filled, take_prefill
-from ui.run_view import run_panel, start_button, start_run
+from ui.run_view import run_brought_back, run_panel, start_button, start_run
 from ui.state import fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
@@ -18,7 +18,10 @@ from zoo.spec import ExperimentSpec
 
 st.title("Train")
 
-drafts.restore(["image", "closed"])   # a reload: the form as the visitor left it on this address (ui/drafts.py)
+# A reload: the form as the visitor left it on this address (ui/drafts.py), or beside the run the page comes back to
+# where they set it there last (the closed and watched runs first: they say which run that is).
+drafts.restore(["closed"])
+drafts.restore(["image"], beside=run_brought_back("image", "train"))
 prefill = take_prefill("image")
 if prefill is not None:
     # Written into the widgets' state here, outside the fragment, so that it happens once.

@@ -1667,7 +1667,8 @@ def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_d
     beside.slider(key="train-settings-epochs").set_value(7).run()
     own = page("app_pages/train.py")   # another day, the sidebar's link
     assert f"#### Run `{first.run_id}`" in [m.value for m in own.markdown]
-    assert own.slider(key="train-settings-epochs").value == 9
+    # the form as the visitor set it last, beside the run (the page's own 9 had come back: see the test below)
+    assert own.slider(key="train-settings-epochs").value == 7
     assert page("app_pages/train.py", query={"run": first.run_id}).slider(key="train-settings-epochs").value == 7
 
     opened = page("app_pages/train.py", query={"run": other.run_id})
@@ -1695,6 +1696,91 @@ def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_d
     at.button(key="train-again").click().run()
     assert "train-watched" not in at.session_state
     assert at.session_state["forecast-watched"] == "20261205-000000Z-linear-000000000000"
+
+
+def test_the_run_a_page_comes_back_to_brings_the_form_set_beside_it_last(runs_dir):
+    """A learner started a run and, while it trained (the address the run's), set the form for the next; another day
+    the Train page came back to the run on its own address with the form as it was before they started: what they
+    set beside the run was only at the run's address. The form is the draft set last, of the page's own and the
+    one beside the run; Close keeps it, and a reload after gives it again."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("app_pages/train.py")
+    at.session_state["train-watched"] = run.run_id   # as after watching it live (the test above)
+    at.slider(key="train-settings-epochs").set_value(9).run()
+    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    back = page("app_pages/train.py")
+    clean(back)
+    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown] and not back.query_params.get("run")
+    assert back.slider(key="train-settings-epochs").value == 7
+    assert f"The form is as you last left it while viewing run {run.run_id}." in [t.value for t in back.toast]
+    back.button(key="train-close").click().run()
+    clean(back)
+    assert back.slider(key="train-settings-epochs").value == 7
+    assert not [t.value for t in back.toast if "back to what you had set" in t.value]
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 7   # kept as the page's own
+
+    # Set on the page's own address after: that one, the run brought back beside it, and no toast
+    at = page("app_pages/train.py")
+    at.session_state["train-watched"] = run.run_id
+    at.session_state["train-closed"] = None
+    at.slider(key="train-settings-epochs").set_value(4).run()
+    back = page("app_pages/train.py")
+    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown]
+    assert back.slider(key="train-settings-epochs").value == 4
+    assert not [t.value for t in back.toast if "as you last left it" in t.value]
+    assert page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").value == 7
+
+
+def test_the_forecast_page_come_back_to_a_run_brings_its_form_and_file_set_beside_it(runs_dir):
+    """The Forecast page's form set beside the run it comes back to, after one set on its own address: that form,
+    with the run's stored copy of the file it read (an upload is not kept in a draft), not the file uploaded before."""
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    stored = fio.store_upload(yearly_csv(), "nile flows.csv", runs_dir, owner_of(ME))
+    run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1, lookback=10,
+                                        horizon=3), runs_dir=runs_dir, owner=owner_of(ME))
+    at = upload(page("app_pages/forecast.py", state={"forecast-watched": run.run_id}), "other.csv", yearly_csv(120))
+    at.slider(key="forecast-settings-epochs").set_value(9).run()
+    page("app_pages/forecast.py", query={"run": run.run_id}).slider(key="forecast-settings-epochs").set_value(7).run()
+    back = page("app_pages/forecast.py")
+    clean(back)
+    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown] and not back.query_params.get("run")
+    assert back.slider(key="forecast-settings-epochs").value == 7
+    assert "`nile flows.csv` as kept on this server" in shown(back)
+    assert f"The form is as you last left it while viewing run {run.run_id}." in [t.value for t in back.toast]
+
+
+def test_a_live_run_come_back_to_keeps_the_form_set_beside_it(runs_dir):
+    """The same on a live run, whose address the page moves to after its forms: the page's own draft was restored,
+    then saved beside the run over what the visitor had set there while it trained (a learner's check)."""
+    from ui.state import job_manager
+
+    at = page("app_pages/train.py")
+    at.selectbox(key="train-model").set_value("cnn").run()
+    at.slider(key="train-settings-epochs").set_value(200)
+    at.slider(key="train-settings-patience").set_value(0)   # no early stopping: live through the test (a minute
+    at.text_input(key="train-settings-limit_train").set_value("512")   # at least), stopped at its end
+    at.button(key="train-start").click().run()
+    clean(at)
+    started = at.query_params.get("run")
+    started = started[0] if isinstance(started, list) else started
+    try:
+        assert started and job_manager().get(started).active
+        at.slider(key="train-settings-epochs").set_value(7).run()   # the next run's, set while this one trains
+        clean(at)
+        back = page("app_pages/train.py")   # another tab, the sidebar's link: the page moves to the live run
+        clean(back)
+        moved = back.query_params.get("run")
+        assert (moved[0] if isinstance(moved, list) else moved) == started
+        assert back.slider(key="train-settings-epochs").value == 7
+        assert page("app_pages/train.py", query={"run": started}).slider(key="train-settings-epochs").value == 7
+    finally:
+        job_manager().stop(started)
 
 
 def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):

@@ -123,6 +123,14 @@ class DraftStore:
         with self._lock:
             return (form, run) in self._held(who, keep=False)
 
+    def saved_after(self, who: tuple, form: str, run: str | None, than: str | None) -> bool:
+        """Whether the draft of `form` on the address of `run` was saved after the one on the address of `than`, or
+        there is none there (the visitor's drafts are held in the order of their saves: `save`)."""
+        with self._lock:
+            order = list(self._held(who, keep=False))
+            return (form, run) in order and ((form, than) not in order
+                                             or order.index((form, run)) > order.index((form, than)))
+
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = (),
              untouched: bool = False) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
@@ -448,10 +456,16 @@ def _give_back_own(form: str) -> None:
         st.toast(f"The form is back to what you had set before opening run {run_id}.", icon=":material/edit_note:")
 
 
-def restore(forms: Iterable[str]) -> None:
+def restore(forms: Iterable[str], beside: str | None = None) -> None:
     """Before a set-up page's widgets: each of `forms` not drawn before in this session gets the visitor's
     draft of it on the address the page has now, if there is one (then it `holds`); on the page's own address,
-    a form still as a run's settings filled it gets the visitor's own back (`_give_back_own`)."""
+    a form still as a run's settings filled it gets the visitor's own back (`_give_back_own`).
+
+    `beside`: the run the page shows on its own address (ui/run_view.run_brought_back: the visitor's live run, or
+    the one it last showed them live): where the visitor set the form beside that run after they last set it
+    here (while the run trained, the address being the run's), that draft is the form, as they last left it. The
+    page's own draft had come back instead, and for a live run, whose address the page then moves to, was saved
+    beside it over what was set there (a learner's check)."""
     state = st.session_state
     for form in forms:
         _give_back_own(form)
@@ -463,6 +477,10 @@ def restore(forms: Iterable[str]) -> None:
     restored = state.setdefault(_RESTORED, {})
     for form in todo:
         here = _page_run(form)
+        if here is None and beside is not None and form not in WHOLE_VISIT and _set_later(form, beside):
+            _restore_set_beside(form, beside)
+            restored[form] = here
+            continue
         values = store().get(_who(), form, here) or {}
         if values.pop(AS_FILLED, False):
             values = {}   # the run's settings as the page filled them, never changed: not the visitor's, filled again
@@ -497,6 +515,33 @@ def restore(forms: Iterable[str]) -> None:
 
                 use_stored(stored)
         restored[form] = here
+
+
+def _set_later(form: str, run_id: str) -> bool:
+    """Whether the visitor's draft of `form` beside run `run_id` is theirs (not the run's settings as the page filled
+    them) and was saved after their draft on the page's own address, or they have none there."""
+    values = store().get(_who(), form, run_id)
+    return values is not None and not values.get(AS_FILLED) and store().saved_after(_who(), form, run_id, None)
+
+
+def _restore_set_beside(form: str, run_id: str) -> None:
+    """The form as the visitor last set it, beside run `run_id`, on the page's own address: saved there from now on
+    (their newest set-up), with nothing to give back at a Close (`_FILLING` is left unset)."""
+    state = st.session_state
+    values = store().get(_who(), form, run_id) or {}
+    values.pop(AS_FILLED, None)
+    own = store().get(_who(), form, None) or {}
+    own.pop(AS_FILLED, None)
+    for key, value in values.items():
+        state.setdefault(key, value)
+    if values.get("forecast-source") == "upload":
+        stored = _runs_stored_copy(values, run_id)   # the run's stored copy of the file it read, as beside the run
+        if isinstance(stored, str):
+            from ui.series_source import use_stored
+
+            use_stored(stored)
+    if {k: v for k, v in own.items() if k in values} != values:
+        st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
 
 
 def _runs_stored_copy(values: dict, run_id: str) -> str | bool | None:

@@ -224,35 +224,48 @@ def forget_watched(key: str) -> None:
 
 
 def current_run_id(task: str, key: str) -> str | None:
-    """`?run=`, else this visitor's newest live job of this task, else the live run this page last showed them,
-    ended since (unless they closed it: kept in the visitor's draft, since a reload had opened the run closed
-    again, a learner's check). A run that ended while its visitor was on another page had left the page's empty
-    state, "the results when it ends", its result only in the list of other runs (a learner's check)."""
+    """`?run=`, else the run the page comes back to on its own address (`run_brought_back`), its address moved to
+    that run while it is live."""
     from ui import drafts
 
-    closed, watched = f"{key}-closed", f"{key}{WATCHED}"
-    drafts.register(closed)
+    watched = f"{key}{WATCHED}"
+    drafts.register(f"{key}-closed")
     drafts.register(watched)
     state = st.session_state
-    live = [j for j in job_manager().jobs(session_owner()) if j.active and j.task == task]
     run_id = st.query_params.get("run")
     if run_id:
-        if any(j.id == run_id for j in live):
+        if any(j.id == run_id and j.active and j.task == task for j in job_manager().jobs(session_owner())):
             state[watched] = run_id
         elif state.get(watched) not in (None, run_id):
             del state[watched]   # another run opened since: closing that one brought this one back (a review)
         return run_id
-    mine = [j for j in live if j.id != state.get(closed)]
+    run_id = run_brought_back(task, key)
+    job = job_manager().get(run_id) if run_id else None
+    if job is not None and job.active:
+        st.query_params["run"] = state[watched] = run_id
+    return run_id
+
+
+def run_brought_back(task: str, key: str) -> str | None:
+    """The run the page of run view `key` shows on its own address (no `?run=`): this visitor's newest live job of
+    `task`, else the live run this page last showed them, ended since (unless they closed it: kept in the visitor's
+    draft, since a reload had opened the run closed again, a learner's check). A run that ended while its visitor
+    was on another page had left the page's empty state, "the results when it ends", its result only in the list of
+    other runs (a learner's check). The page restores its form from the draft beside this run where the visitor set
+    it there last (ui/drafts.restore's `beside`), so it reads this before the forms, with the "closed" form
+    restored."""
+    if st.query_params.get("run"):
+        return None
+    state = st.session_state
+    closed = state.get(f"{key}-closed")
+    mine = [j for j in job_manager().jobs(session_owner()) if j.active and j.task == task and j.id != closed]
     if mine:
-        st.query_params["run"] = state[watched] = mine[-1].id
         return mine[-1].id
-    ended = state.get(watched)
-    if ended and ended != state.get(closed) and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
+    ended = state.get(f"{key}{WATCHED}")
+    if ended and ended != closed and is_run_id(ended) and open_run(ended, runs_dir()) is not None:
         # (A deleted run is not brought back, swept on the demo too, whose job may still be held: a review; nor one
-        # that ended before its run directory, which its address says.) On the page's own address, left so: the
-        # forms above hold the drafts restored for it, which moving the address to the run after them saved beside
-        # the run, over the visitor's draft there (a review); moving it before them (to show the draft beside the
-        # run) lost the visitor's form at a Close, another review found.
+        # that ended before its run directory, which its address says.) Shown on the page's own address: the forms
+        # keep their drafts there (moving the address to the run lost the visitor's form at a Close, a review).
         return ended
     return None
 
