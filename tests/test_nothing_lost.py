@@ -1615,6 +1615,7 @@ def test_a_run_started_from_a_form_the_page_filled_makes_it_the_visitors(runs_di
         assert not [t.value for t in at.toast if "back to what you had set" in t.value]
     finally:
         job_manager().stop(started)
+        job_manager().wait(started, timeout=60)   # ended before the next test: a live run there moves its page
 
 
 def test_a_run_that_ended_while_its_visitor_was_away_is_shown_when_they_come_back_until_closed(runs_dir):
@@ -1781,6 +1782,38 @@ def test_a_live_run_come_back_to_keeps_the_form_set_beside_it(runs_dir):
         assert page("app_pages/train.py", query={"run": started}).slider(key="train-settings-epochs").value == 7
     finally:
         job_manager().stop(started)
+        job_manager().wait(started, timeout=60)   # ended before the next test: a live run there moves its page
+
+
+def test_a_runs_address_this_server_holds_no_job_of_fills_the_form_from_that_run_not_the_live_one(runs_dir):
+    """A run trained from the command line (or before a restart) opened by its address in a new session, with the
+    visitor's run of the page still training: the form was filled with the live run's settings, "your run ..., still
+    going", beside the other run's results (a review). That run's own settings fill it."""
+    from ui.state import job_manager
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    done = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("app_pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(200)
+    at.slider(key="train-settings-patience").set_value(0)   # no early stopping: live through the test
+    at.text_input(key="train-settings-limit_train").set_value("512")
+    at.button(key="train-start").click().run()
+    clean(at)
+    live = at.query_params.get("run")
+    live = live[0] if isinstance(live, list) else live
+    try:
+        assert live and job_manager().get(live).active and job_manager().get(done.run_id) is None
+        opened = page("app_pages/train.py", query={"run": done.run_id})
+        clean(opened)
+        assert (opened.selectbox(key="train-model").value, opened.slider(key="train-settings-epochs").value) == (
+            "mlp", 3)
+        said = [t.value for t in opened.toast if t.value.startswith("The form now holds")]
+        assert len(said) == 1 and said[0].startswith(
+            f"The form now holds the settings of run {done.run_id}, which this address opens:"), said
+    finally:
+        job_manager().stop(live)
+        job_manager().wait(live, timeout=60)
 
 
 def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):

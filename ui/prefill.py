@@ -99,7 +99,8 @@ def _restore_after_reload(task: str) -> None:
         return
     manager = job_manager()
     named = job = manager.get(run_id) if run_id else None
-    if job is None:
+    if job is None and not run_id:   # (a run's address this server holds no job of, a run the command line trained
+        # or one from before a restart, had filled the form with the visitor's live run's settings: a review)
         mine = [j for j in manager.jobs(session_owner()) if j.active and j.task == task]
         job = mine[-1] if mine else None
     if job is not None and job.active and job.owner == session_owner() and job.task == task:
