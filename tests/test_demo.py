@@ -42,6 +42,22 @@ def cli(*args, env=None, cwd=ROOT):
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=300)
 
 
+def test_a_forms_range_message_on_the_demo_names_no_command_line(demo_on, monkeypatch):
+    """The form's "outside the form's range" told the hosted demo's strangers that "the command line allows more",
+    a command line they do not have (a stranger's check); run locally, it still says so."""
+    def said(at) -> list[str]:
+        return [e.value for e in at.error if "weight decay" in e.value]
+
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py").run()
+    at.text_input(key="train-settings-weight_decay").set_value("5").run()
+    assert said(at) == ["weight decay: 5 is outside the form's range [0, 0.1]; pick a value inside it."], said(at)
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py").run()
+    at.text_input(key="train-settings-weight_decay").set_value("5").run()
+    assert said(at) == ["weight decay: 5 is outside the form's range [0, 0.1]; pick a value inside it (the command "
+                        "line allows more: at least 0)."], said(at)
+
+
 # ------------------------------------------------------------------ caps, through the CLI and the library
 
 

@@ -173,10 +173,13 @@ class HParam:
         """`check_in_range` as a form's typed field says it: a number outside the form's range is said so, with
         what the command line takes beyond it where that is more ("weight decay: -1 must be at least 0" beside
         "5 is outside its range [0, 0.1]" had read as two rules, the first allowing 5: a learner's check)."""
+        from zoo.demo import demo_mode   # (zoo.demo imports this module)
+
         value = self._coerce(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
+            # (Not on the hosted demo, whose visitors have no command line: a stranger's check.)
             wider = (f" (the command line allows more: {self.valid.describe()})"
-                     if self.limits and self.valid is not None else "")
+                     if self.limits and self.valid is not None and not demo_mode() else "")
             raise SpecError(f"{self.name}={as_typed(value)} is outside the form's range {self.range_text()}; pick a "
                             f"value inside it{wider}.")
         return self.check(value)
