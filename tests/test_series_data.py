@@ -697,6 +697,23 @@ def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_ow
     assert sf.freq == "h" and any("were moved" in n for n in sf.notes) and len(sf.frame) == 48, sf.notes
 
 
+def test_timestamps_without_an_offset_beside_ones_with_are_said_not_called_a_daylight_saving_change():
+    """Local hours whose later rows gained "+01:00" (two exports joined): the rows without one were read as UTC and
+    the note called them a daylight-saving change (a forecast user's check). Said as what they are, with the way
+    out; a file whose rows all name an offset gets no such note."""
+    times = pd.date_range("2024-03-01", periods=300, freq="h")
+    written = [t.strftime("%Y-%m-%d %H:%M") + ("+01:00" if i >= 100 else "") for i, t in enumerate(times)]
+    sf = read_series(("t,y\n" + "".join(f"{w},{i % 24}\n" for i, w in enumerate(written))).encode())
+    said = [n for n in sf.notes if "name no UTC offset" in n]
+    assert said == ["100 of 300 timestamps name no UTC offset where the others do (the first: '2024-03-01 00:00'): "
+                    "they were read as UTC. If they are on another clock, write each timestamp's offset in the "
+                    "file, or none at all."], sf.notes
+    assert not any("daylight-saving" in n for n in sf.notes), sf.notes
+    hours = pd.date_range("2024-03-09", periods=72, freq="h", tz="America/New_York")
+    sf = read_series(("t,y\n" + "".join(f"{h.isoformat()},{i % 24}\n" for i, h in enumerate(hours))).encode())
+    assert not any("name no UTC offset" in n for n in sf.notes) and any("daylight-saving" in n for n in sf.notes)
+
+
 def test_a_target_named_in_another_case_is_read_and_said():
     """--target Load ran on the column 'load', unsaid (a forecast user's check)."""
     raw = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=30).strftime("%Y-%m-%d"), "load": np.arange(30.0),

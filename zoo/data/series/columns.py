@@ -405,6 +405,12 @@ def written_offsets(written: pd.Series) -> np.ndarray:
     return pd.to_timedelta(minutes.to_numpy(), unit="min").to_numpy()
 
 
+def names_offset(written: pd.Series) -> np.ndarray:
+    """Whether each timestamp, as written, names its UTC offset or zone after its time (`written_offsets`)."""
+    return written.astype(str).str.strip().str.contains(
+        r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$", case=False).to_numpy(dtype=bool)
+
+
 def days_apart(times: pd.DatetimeIndex) -> bool:
     """Whether the times' usual step is a day or longer (a daily, weekly, monthly series)."""
     steps = np.diff(np.unique(np.asarray(times, dtype="datetime64[ns]"))).astype("int64")   # (asi8 is in the
@@ -436,12 +442,20 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     offset = offset_of(last)
     clock = clock_name(offset)
     zones = written_offsets(written.loc[dates.index]) if offsets is None else offsets   # (+01 too: a review)
+    zoned = names_offset(written.loc[dates.index])
     # What moving them does to a cycle of the local clock, said with the way out: an hourly series of local demand
     # had its daily cycle an hour off before the March change, unsaid, and its board's intervals held 39% of 80% (a
     # forecast user's check). Physical series (sun, temperature) keep the even steps they want.
     moved = (" Rows written with another offset (a daylight-saving change) were moved to that clock, so the "
              "steps stay even; a cycle of the local clock (opening hours, say) sits an hour off in them: to keep the "
-             "times as written, remove the offsets from the file." if len(np.unique(zones)) > 1 else "")
+             "times as written, remove the offsets from the file." if len(np.unique(zones[zoned])) > 1 else "")
+    if not zoned.all():
+        # Rows that name no offset beside rows that do were read as UTC, unsaid, and called a daylight-saving change:
+        # a file of local times whose later rows gained "+01:00" had an hour averaged away (a forecast user's check).
+        first = str(written.loc[dates.index][~zoned].iloc[0]).strip()
+        notes.append(f"{int((~zoned).sum()):,} of {len(zoned):,} timestamps name no UTC offset where the others do "
+                     f"(the first: {first!r}): they were read as UTC. If they are on another clock, write each "
+                     "timestamp's offset in the file, or none at all.")
     if as_written:
         # A daily series of local midnights across a daylight-saving change, moved to one clock, had its days
         # before the change at 01:00, and was called irregular, "resample the file" (a forecast user's check).
