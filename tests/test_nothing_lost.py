@@ -1699,6 +1699,18 @@ def test_the_run_a_page_comes_back_to_gives_way_to_another_opened_and_moves_no_d
     assert at.session_state["forecast-watched"] == "20261205-000000Z-linear-000000000000"
 
 
+def come_back_after_setting(path: str, key: str, run_id: str, own: AppTest) -> AppTest:
+    """The page `path` (run view `key`) on its own address, `own`, coming back to run `run_id`: its epochs set to 9
+    there, then to 7 beside the run; the page's own address opened again in a new session (another day)."""
+    own.session_state[f"{key}-watched"] = run_id   # as after watching it live
+    own.slider(key=f"{key}-settings-epochs").set_value(9).run()
+    page(path, query={"run": run_id}).slider(key=f"{key}-settings-epochs").set_value(7).run()
+    back = page(path)
+    clean(back)
+    assert f"#### Run `{run_id}`" in [m.value for m in back.markdown] and not back.query_params.get("run")
+    return back
+
+
 def test_the_run_a_page_comes_back_to_brings_the_form_set_beside_it_last(runs_dir):
     """A learner started a run and, while it trained (the address the run's), set the form for the next; another day
     the Train page came back to the run on its own address with the form as it was before they started: what they
@@ -1708,13 +1720,8 @@ def test_the_run_a_page_comes_back_to_brings_the_form_set_beside_it_last(runs_di
     from zoo.spec import ExperimentSpec
 
     run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    at = page("app_pages/train.py")
-    at.session_state["train-watched"] = run.run_id   # as after watching it live (the test above)
-    at.slider(key="train-settings-epochs").set_value(9).run()
-    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
-    back = page("app_pages/train.py")
-    clean(back)
-    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown] and not back.query_params.get("run")
+    # as after watching it live (the test above)
+    back = come_back_after_setting("app_pages/train.py", "train", run.run_id, page("app_pages/train.py"))
     assert back.slider(key="train-settings-epochs").value == 7
     assert f"The form is as you last left it while viewing run {run.run_id}." in [t.value for t in back.toast]
     back.button(key="train-close").click().run()
@@ -1745,12 +1752,8 @@ def test_the_forecast_page_come_back_to_a_run_brings_its_form_and_file_set_besid
     stored = fio.store_upload(yearly_csv(), "nile flows.csv", runs_dir, owner_of(ME))
     run = run_experiment(ExperimentSpec(task="series", data=str(stored), model="linear", epochs=1, lookback=10,
                                         horizon=3), runs_dir=runs_dir, owner=owner_of(ME))
-    at = upload(page("app_pages/forecast.py", state={"forecast-watched": run.run_id}), "other.csv", yearly_csv(120))
-    at.slider(key="forecast-settings-epochs").set_value(9).run()
-    page("app_pages/forecast.py", query={"run": run.run_id}).slider(key="forecast-settings-epochs").set_value(7).run()
-    back = page("app_pages/forecast.py")
-    clean(back)
-    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown] and not back.query_params.get("run")
+    own = upload(page("app_pages/forecast.py"), "other.csv", yearly_csv(120))
+    back = come_back_after_setting("app_pages/forecast.py", "forecast", run.run_id, own)
     assert back.slider(key="forecast-settings-epochs").value == 7
     assert "`nile flows.csv` as kept on this server" in shown(back)
     assert f"The form is as you last left it while viewing run {run.run_id}." in [t.value for t in back.toast]
