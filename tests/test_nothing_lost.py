@@ -1759,64 +1759,202 @@ def test_the_forecast_page_come_back_to_a_run_brings_its_form_and_file_set_besid
     assert f"The form is as you last left it while viewing run {run.run_id}." in [t.value for t in back.toast]
 
 
+def epochs(at) -> int:
+    return at.slider(key="train-settings-epochs").value
+
+
+def address_run(at) -> str | None:
+    """The run the page's address opens now (`?run=`)."""
+    run_id = at.query_params.get("run")
+    return run_id[0] if isinstance(run_id, list) else run_id
+
+
+def start_live_run(at) -> str:
+    """Start a Train run that stays live through a test (a cnn, 200 epochs, no early stopping: a minute at least);
+    the test stops it with `stop_and_wait`."""
+    from ui.state import job_manager
+
+    at.selectbox(key="train-model").set_value("cnn").run()
+    at.slider(key="train-settings-epochs").set_value(200)
+    at.slider(key="train-settings-patience").set_value(0)
+    at.text_input(key="train-settings-limit_train").set_value("512")
+    at.button(key="train-start").click().run()
+    clean(at)
+    started = address_run(at)
+    assert started and job_manager().get(started).active
+    return started
+
+
+def stop_and_wait(job_id: str) -> None:
+    """Stop a live run and wait for its end: the next test's page would move its address to it while it lives, and
+    the visitor's cap keep that test's Start off."""
+    from ui.state import job_manager
+
+    job_manager().stop(job_id)
+    job_manager().wait(job_id, timeout=120)
+
+
 def test_a_live_run_come_back_to_keeps_the_form_set_beside_it(runs_dir):
     """The same on a live run, whose address the page moves to after its forms: the page's own draft was restored,
     then saved beside the run over what the visitor had set there while it trained (a learner's check)."""
-    from ui.state import job_manager
-
     at = page("app_pages/train.py")
-    at.selectbox(key="train-model").set_value("cnn").run()
-    at.slider(key="train-settings-epochs").set_value(200)
-    at.slider(key="train-settings-patience").set_value(0)   # no early stopping: live through the test (a minute
-    at.text_input(key="train-settings-limit_train").set_value("512")   # at least), stopped at its end
-    at.button(key="train-start").click().run()
-    clean(at)
-    started = at.query_params.get("run")
-    started = started[0] if isinstance(started, list) else started
+    started = start_live_run(at)
     try:
-        assert started and job_manager().get(started).active
         at.slider(key="train-settings-epochs").set_value(7).run()   # the next run's, set while this one trains
         clean(at)
         back = page("app_pages/train.py")   # another tab, the sidebar's link: the page moves to the live run
         clean(back)
-        moved = back.query_params.get("run")
-        assert (moved[0] if isinstance(moved, list) else moved) == started
-        assert back.slider(key="train-settings-epochs").value == 7
-        assert page("app_pages/train.py", query={"run": started}).slider(key="train-settings-epochs").value == 7
+        assert address_run(back) == started and epochs(back) == 7
+        assert epochs(page("app_pages/train.py", query={"run": started})) == 7
     finally:
-        job_manager().stop(started)
-        job_manager().wait(started, timeout=60)   # ended before the next test: a live run there moves its page
+        stop_and_wait(started)
 
 
 def test_a_runs_address_this_server_holds_no_job_of_fills_the_form_from_that_run_not_the_live_one(runs_dir):
     """A run trained from the command line (or before a restart) opened by its address in a new session, with the
     visitor's run of the page still training: the form was filled with the live run's settings, "your run ..., still
-    going", beside the other run's results (a review). That run's own settings fill it."""
+    going", beside the other run's results, and a Close then kept them and saved them beside the live run, over what
+    was set there while it trained (two reviews). That run's own settings fill it; Close gives the live run's form."""
     from ui.state import job_manager
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
     done = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/train.py")
-    at.slider(key="train-settings-epochs").set_value(200)
-    at.slider(key="train-settings-patience").set_value(0)   # no early stopping: live through the test
-    at.text_input(key="train-settings-limit_train").set_value("512")
-    at.button(key="train-start").click().run()
-    clean(at)
-    live = at.query_params.get("run")
-    live = live[0] if isinstance(live, list) else live
+    live = start_live_run(at)
     try:
-        assert live and job_manager().get(live).active and job_manager().get(done.run_id) is None
-        opened = page("app_pages/train.py", query={"run": done.run_id})
+        assert job_manager().get(done.run_id) is None
+        at.slider(key="train-settings-epochs").set_value(7).run()   # set while the live run trains
+        clean(at)
+        opened = page("app_pages/train.py", query={"run": done.run_id})   # the Runs page's Open, a new session
         clean(opened)
-        assert (opened.selectbox(key="train-model").value, opened.slider(key="train-settings-epochs").value) == (
-            "mlp", 3)
+        assert (opened.selectbox(key="train-model").value, epochs(opened)) == ("mlp", 3)
         said = [t.value for t in opened.toast if t.value.startswith("The form now holds")]
         assert len(said) == 1 and said[0].startswith(
             f"The form now holds the settings of run {done.run_id}, which this address opens:"), said
+        opened.button(key="train-close").click().run()
+        clean(opened)
+        assert address_run(opened) == live and epochs(opened) == 7   # the page moves to the live run
+        assert epochs(page("app_pages/train.py", query={"run": live})) == 7
     finally:
-        job_manager().stop(live)
-        job_manager().wait(live, timeout=60)
+        stop_and_wait(live)
+
+
+def test_a_look_at_a_runs_address_does_not_make_its_draft_the_newest(runs_dir):
+    """A review: the page came back to run R with the form set beside it (7); the visitor set 4 on the page's own
+    address, their newest. Another day they opened R from the Runs page only to look: back on the page (R brought
+    back) the form was 7 again and the 4 saved over, as the look's first save had written the draft beside R again,
+    unchanged, and the drafts' order was that of the writes. An unchanged draft keeps its place."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    own = page("app_pages/train.py", state={"train-watched": run.run_id})   # the page comes back to R: 7
+    assert epochs(own) == 7
+    own.slider(key="train-settings-epochs").set_value(4).run()
+    clean(own)
+    look = page("app_pages/train.py", query={"run": run.run_id})   # nothing set
+    clean(look)
+    assert epochs(look) == 7
+    back = page("app_pages/train.py", state={"train-watched": run.run_id})
+    clean(back)
+    assert f"#### Run `{run.run_id}`" in [m.value for m in back.markdown] and epochs(back) == 4
+    assert not [t.value for t in back.toast if "as you last left it" in t.value]
+    assert epochs(page("app_pages/train.py")) == 4
+
+
+def test_close_after_a_reload_of_the_runs_address_keeps_what_was_set_beside_it_last(runs_dir):
+    """A review, on the address a watched run leaves in the browser: 9 set on /train, run R started, 7 set while it
+    trained (the address the run's); that address reloaded, then Close: the page's own 9 came back ("back to what
+    you had set before opening run R"), where a reload of /train (R brought back) kept 7. The draft set last is
+    kept at a Close."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
+    beside = page("app_pages/train.py", query={"run": run.run_id}, state={"train-watched": run.run_id})
+    beside.slider(key="train-settings-epochs").set_value(7).run()
+    reload = page("app_pages/train.py", query={"run": run.run_id})
+    clean(reload)
+    assert epochs(reload) == 7
+    reload.button(key="train-close").click().run()
+    clean(reload)
+    assert not [t.value for t in reload.toast if "back to what you had set" in t.value]
+    assert epochs(reload) == 7 and epochs(page("app_pages/train.py")) == 7
+
+
+def test_a_spec_handed_over_while_a_live_run_is_brought_back_says_only_what_the_form_holds(runs_dir):
+    """A review: Train with best (a spec handed over, ui/prefill.hand_off) as the Train page's first drawing in a
+    session, the visitor's live run brought back with a draft beside it set last: the page said both "The form is
+    as you last left it while viewing run L" and "The form now holds trial 3's settings"; the first is not so."""
+    from ui.prefill import PREFILL, RESTORED_FROM
+
+    at = page("app_pages/train.py")
+    started = start_live_run(at)
+    try:
+        at.slider(key="train-settings-epochs").set_value(7).run()
+        clean(at)
+        handed = page("app_pages/train.py", state={PREFILL: {"task": "image", "data": "mnist-sample", "model": "mlp",
+                                                             "epochs": 3, RESTORED_FROM: "trial 3's settings"}})
+        clean(handed)
+        toasts = [t.value for t in handed.toast]
+        assert epochs(handed) == 3 and any(t.startswith("The form now holds trial 3's settings") for t in toasts)
+        assert not [t for t in toasts if "as you last left it" in t], toasts
+    finally:
+        stop_and_wait(started)
+
+
+def test_the_forecast_form_drawn_first_by_the_search_page_is_not_saved_over_the_live_runs(runs_dir):
+    """A review: the Search page (a series search) restores the Forecast page's form in a session before that page
+    does, and did so without the run that page comes back to: the Forecast page then kept the page's own older
+    draft, moved its address to the live run and saved that draft beside the run, over what was set there."""
+    from ui.state import job_manager
+
+    at = page("app_pages/forecast.py")
+    at.selectbox(key="forecast-model").set_value("gru").run()
+    at.session_state["forecast-settings-epochs"] = 200
+    at.session_state["forecast-settings-patience"] = 0
+    at.run()
+    at.button(key="forecast-start").click().run()
+    clean(at)
+    started = address_run(at)
+    try:
+        assert started and job_manager().get(started).active
+        at.slider(key="forecast-settings-epochs").set_value(7).run()   # the next run's, set while this one trains
+        clean(at)
+        tab = page("app_pages/search.py", state={"search_kind": "A series (CSV)"})   # another day, a series search
+        clean(tab)
+        tab.switch_page("app_pages/forecast.py").run()   # then the sidebar's Forecast: the page moves to the live run
+        clean(tab)
+        assert address_run(tab) == started and tab.slider(key="forecast-settings-epochs").value == 7
+        assert page("app_pages/forecast.py", query={"run": started}).slider(key="forecast-settings-epochs").value == 7
+    finally:
+        stop_and_wait(started)
+
+
+def test_another_models_fields_set_on_the_pages_own_address_stay_when_the_draft_beside_the_run_comes_back(runs_dir):
+    """A review: the draft beside the run holds the fields of the model drawn there only (a widget not drawn is not
+    in the session: ui/drafts.register). Restored in place of the page's own, it left the other models' fields set
+    on the page's own address at their defaults, and the next save wrote those over them: the gru's 3 layers came
+    back as 1 once the visitor picked the gru again."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    own = page("app_pages/train.py")
+    own.selectbox(key="train-model").set_value("gru").run()
+    own.slider(key="train-model-gru-num_layers").set_value(3).run()
+    own.selectbox(key="train-model").set_value("mlp").run()
+    clean(own)
+    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    back = page("app_pages/train.py", state={"train-watched": run.run_id})
+    clean(back)
+    assert epochs(back) == 7
+    back.selectbox(key="train-model").set_value("gru").run()
+    clean(back)
+    assert back.slider(key="train-model-gru-num_layers").value == 3
 
 
 def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):

@@ -51,7 +51,7 @@ PERSIST = "session"   # Streamlit's persist_state: the value survives page switc
 MAX_VISITORS = 2_000
 MAX_VALUES = 1_000        # keys per draft: a form has a few dozen; each model viewed adds its own
 MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
-MAX_DRAFT_CHARS = 32_000  # of a visitor's drafts as text; past it the drafts saved longest ago are dropped
+MAX_DRAFT_CHARS = 32_000  # of a visitor's drafts as text; past it the drafts changed longest ago are dropped
 MAX_FORM_CHARS = 8_000    # of one draft: the three pages' own (no run) always fit in MAX_DRAFT_CHARS
 # Less for the Inspect tabs' settings, a key per subject viewed: at 8,000 they left room for 4 of the
 # MAX_RUN_DRAFTS drafts beside runs (a review); 3,000 keeps about seven subjects' settings.
@@ -94,7 +94,7 @@ AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as t
 class DraftStore:
     """{(runs dir, visitor token): {(form, the address's run id or None): {key: value}}}, bounded: at most
     `max_visitors` visitors (the least recently saved dropped) and, per visitor, `MAX_DRAFT_CHARS` of
-    values (the drafts saved longest ago dropped). Each visitor's drafts are written through to their file
+    values (the drafts changed longest ago dropped). Each visitor's drafts are written through to their file
     under the runs directory (`file_of`) and read from it the first time this process is asked for them."""
 
     def __init__(self, max_visitors: int = MAX_VISITORS):
@@ -123,9 +123,9 @@ class DraftStore:
         with self._lock:
             return (form, run) in self._held(who, keep=False)
 
-    def saved_after(self, who: tuple, form: str, run: str | None, than: str | None) -> bool:
-        """Whether the draft of `form` on the address of `run` was saved after the one on the address of `than`, or
-        there is none there (the visitor's drafts are held in the order of their saves: `save`)."""
+    def changed_after(self, who: tuple, form: str, run: str | None, than: str | None) -> bool:
+        """Whether the draft of `form` on the address of `run` was changed after the one on the address of `than`, or
+        there is none there (the visitor's drafts are held in the order they were last changed in: `save`)."""
         with self._lock:
             order = list(self._held(who, keep=False))
             return (form, run) in order and ((form, than) not in order
@@ -140,11 +140,11 @@ class DraftStore:
         deleted the file of someone who had set a form). Bounds: the keys written last are kept past
         MAX_VALUES or MAX_FORM_CHARS (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the
         visitor, or
-        MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs saved longest ago go first, the drafts of
+        MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs changed longest ago go first, the drafts of
         the pages without a run last."""
         with self._lock:
             drafts = self._held(who)
-            old = drafts.pop((form, run), {})
+            old = drafts.get((form, run), {})
             gone = set(gone)
             items = ([(k, v) for k, v in old.items() if k not in values and k not in gone]
                      + list(copy.deepcopy(values).items()))
@@ -153,7 +153,12 @@ class DraftStore:
             total, first = sum(sizes), 0
             while total > FORM_CHARS.get(form, MAX_FORM_CHARS):
                 total, first = total - sizes[first], first + 1
-            drafts[(form, run)] = dict(items[first:])
+            new = dict(items[first:])
+            # Changed, it goes last: the order `changed_after` reads as the order the visitor set the drafts in (a
+            # session's first save of a draft it restored, unchanged, had made it the newest: a review).
+            if new != old:
+                drafts.pop((form, run), None)
+            drafts[(form, run)] = new
             others = [k for k in drafts if k[1] is not None and k != (form, run)]   # oldest first
             others += [k for k in drafts if k[1] is None and k != (form, run)]
             sizes = {k: len(repr(d)) for k, d in drafts.items()}
@@ -496,11 +501,13 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
             continue
         for key, value in values.items():
             state.setdefault(key, value)
-        if here is not None and form not in WHOLE_VISIT:
+        if here is not None and form not in WHOLE_VISIT and not store().changed_after(_who(), form, here, None):
             # The visitor's draft beside the run, as they left it there: back on the page's own address, left as
             # it came, their own draft there comes back, as after a run's settings filled it. Closing a run whose
             # address was typed (or a deleted run's) kept the draft beside it as the page's own, the form set there
-            # lost (a learner's check).
+            # lost (a learner's check). Not where the draft beside the run was set after the page's own: that is
+            # their newest (what they set while the run trained, on its address), kept at a Close, as in the session
+            # they set it and as on the page's own address (`beside`); it had given way to the older one (a review).
             state.setdefault(_FILLING, {})[form] = (here, False)
         if here is not None and values.get("forecast-source") == "upload":
             # A file uploaded in a session is not kept (only its name and key): beside the run it was uploaded
@@ -521,7 +528,7 @@ def _set_later(form: str, run_id: str) -> bool:
     """Whether the visitor's draft of `form` beside run `run_id` is theirs (not the run's settings as the page filled
     them) and was saved after their draft on the page's own address, or they have none there."""
     values = store().get(_who(), form, run_id)
-    return values is not None and not values.get(AS_FILLED) and store().saved_after(_who(), form, run_id, None)
+    return values is not None and not values.get(AS_FILLED) and store().changed_after(_who(), form, run_id, None)
 
 
 def _restore_set_beside(form: str, run_id: str) -> None:
@@ -534,13 +541,22 @@ def _restore_set_beside(form: str, run_id: str) -> None:
     own.pop(AS_FILLED, None)
     for key, value in values.items():
         state.setdefault(key, value)
+    # The other models' fields set on the page's own address, which the draft beside the run does not hold (only the
+    # model drawn there): kept under it, as a run's address first opened keeps the page's own draft under the run's.
+    fields = {"image": "train-model-", "series": "forecast-model-"}.get(form)
+    for key, value in own.items():
+        if fields and key.startswith(fields) and key not in values:
+            state.setdefault(key, value)
     if values.get("forecast-source") == "upload":
         stored = _runs_stored_copy(values, run_id)   # the run's stored copy of the file it read, as beside the run
         if isinstance(stored, str):
             from ui.series_source import use_stored
 
             use_stored(stored)
-    if {k: v for k, v in own.items() if k in values} != values:
+    # A spec asked for (ui/prefill.PREFILL, whose task names its form) fills the form next: its page says so, and
+    # this would contradict it (a review).
+    handed = (state.get("prefill_spec") or {}).get("task") == form
+    if not handed and {k: v for k, v in own.items() if k in values} != values:
         st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 from ui import drafts, series_source, series_windows
 from ui.form import hparam_widget, slot
 from ui.live import cap_duration
+from ui.run_view import run_brought_back
 from ui.search_views import load, start
 from ui.state import is_local, session_owner
 from ui.text import code
@@ -206,7 +207,10 @@ def _data_choice(column, problems: list[str]) -> tuple[str, dict, object, int | 
                                 help="the bundled mnist-sample trains in seconds; mnist and fashion-mnist need "
                                      "their files")
         return "image", {"data": data}, None, None
-    drafts.restore(["series"])   # the Forecast page's form, as the visitor left it on an address without a run
+    # the Forecast page's form, as the visitor left it on an address without a run, or beside the run that page comes
+    # back to, where set there last (as the Forecast page restores it: drawn here first, it is not restored there)
+    drafts.restore(["closed"])
+    drafts.restore(["series"], beside=run_brought_back("series", "forecast"))
     with st.container(border=True):
         st.markdown("**The series** (the same file and settings as on the Forecast page)")
         with slot("search-data-slot"):   # the file comes and goes: the boxes below keep their place
