@@ -1840,6 +1840,62 @@ def test_a_runs_address_this_server_holds_no_job_of_fills_the_form_from_that_run
         stop_and_wait(live)
 
 
+def test_a_live_run_closed_then_opened_again_by_its_address_is_come_back_to_with_its_form(runs_dir):
+    """A browser check: a live run closed, then opened again from the Runs page (its address, in a new tab) and the
+    form set beside it; a new tab on the Train page showed no run, "press Start training" with Start off for that
+    very run, and the form as before: the run was still marked closed. Opened again, it is not."""
+    at = page("app_pages/train.py")
+    started = start_live_run(at)
+    try:
+        at.button(key="train-close").click().run()
+        clean(at)
+        assert not address_run(at) and any("press **Start training**" in i.value for i in at.info)
+        again = page("app_pages/train.py", query={"run": started})   # the Runs page's Open
+        again.slider(key="train-settings-epochs").set_value(111).run()
+        clean(again)
+        back = page("app_pages/train.py")   # a new tab on the page's own address
+        clean(back)
+        assert address_run(back) == started and epochs(back) == 111
+    finally:
+        stop_and_wait(started)
+
+
+def test_closing_another_run_gives_back_the_form_set_last_beside_the_run_watched_before(runs_dir):
+    """A browser check: the form set beside run R while it trained (7, after 9 on the page's own address); R ended;
+    another run X opened in a new tab, then closed: the form went to 9, "back to what you had set before opening
+    run X", where that was 7. Opening X forgets R (the page does not come back to it), not what was set beside it."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    watched, other = (run_experiment(ExperimentSpec(model="mlp", epochs=e, limit_train=256), runs_dir=runs_dir,
+                                     owner=owner_of(ME)) for e in (1, 2))
+    page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
+    beside = page("app_pages/train.py", query={"run": watched.run_id}, state={"train-watched": watched.run_id})
+    beside.slider(key="train-settings-epochs").set_value(7).run()   # as while it trained, the address the run's
+    opened = page("app_pages/train.py", query={"run": other.run_id})   # a new tab: X's settings
+    assert epochs(opened) == 2
+    opened.button(key="train-close").click().run()
+    clean(opened)
+    assert epochs(opened) == 7 and any("press **Start training**" in i.value for i in opened.info)
+    toasts = [t.value for t in opened.toast]
+    assert f"The form is back to what you had set before opening run {other.run_id}." in toasts
+    assert not [t for t in toasts if "as you last left it" in t], toasts
+    assert epochs(page("app_pages/train.py")) == 7
+
+
+def test_two_tabs_on_one_address_each_keep_the_field_they_set(runs_dir):
+    """A browser check: two tabs of the Train page; epochs set in one, then patience in the other, which still
+    showed the epochs it had drawn: its save wrote its whole form, and a new tab had the first tab's epochs undone.
+    A save writes the fields changed in its tab."""
+    one, other = page("app_pages/train.py"), page("app_pages/train.py")
+    one.slider(key="train-settings-epochs").set_value(11).run()
+    other.slider(key="train-settings-patience").set_value(3).run()
+    clean(one)
+    clean(other)
+    new = page("app_pages/train.py")
+    assert (epochs(new), new.slider(key="train-settings-patience").value) == (11, 3)
+
+
 def test_a_look_at_a_runs_address_does_not_make_its_draft_the_newest(runs_dir):
     """A review: the page came back to run R with the form set beside it (7); the visitor set 4 on the page's own
     address, their newest. Another day they opened R from the Runs page only to look: back on the page (R brought

@@ -86,6 +86,7 @@ WHOLE_VISIT = {"runs", "inspect", "inspect-tabs", "board", "closed"}
 _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft-restored", "draft-saved"
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run, restore and save
 _FIRST = "draft-first-drawn"   # {(form, address): the values this session first saved} (see save)
+_BACK_TO = "draft-back-to"   # {form: the run beside which the draft a Close gives back was set} (_give_back_own)
 _ASKED = "draft-asked"   # the forms a spec the visitor asked for filled in this session (forget_fill)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
@@ -130,6 +131,14 @@ class DraftStore:
             order = list(self._held(who, keep=False))
             return (form, run) in order and ((form, than) not in order
                                              or order.index((form, run)) > order.index((form, than)))
+
+    def last_set(self, who: tuple, form: str, but: str | None) -> str | None:
+        """The address (a run id; None: the page's own) of the visitor's draft of `form` changed last, but the one
+        beside run `but` and those holding a run's settings as the page filled them (AS_FILLED)."""
+        with self._lock:
+            runs = [run for (f, run), values in self._held(who, keep=False).items()
+                    if f == form and run != but and not values.get(AS_FILLED)]
+        return runs[-1] if runs else None
 
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = (),
              untouched: bool = False) -> None:
@@ -431,13 +440,16 @@ def save(forms: Iterable[str]) -> None:
             filled[form] = (run_id, copy.deepcopy(values), as_run)
         if form in filled and filled[form][1] != values:
             del filled[form]   # the visitor changed them: theirs from now on
-        if state.get(_SAVED, {}).get((form, here)) == values and store().has(_who(), form, here):
-            # Nothing changed since this session's last save and the draft is still held (the store's bounds may
-            # have dropped it). Only changes are written: another tab of this browser on the same address, left as
-            # it was, does not write over what was set in this one.
-            continue
+        last = state.get(_SAVED, {}).get((form, here))
+        held = last is not None and store().has(_who(), form, here)   # (the store's bounds may have dropped it)
+        if held and last == values:
+            continue   # nothing changed since this session's last save
+        # Only changes are written: another tab of this browser on the same address does not write over what was
+        # set in this one, left as it was, nor, where the visitor set another field there, the fields it left (a
+        # browser check: epochs set in one tab went back to the other tab's at a patience set there).
+        changed = {k: v for k, v in values.items() if k not in last or last[k] != v} if held else values
         as_run = here is not None and form in filled and filled[form][2]
-        store().save(_who(), form, here, {**values, AS_FILLED: as_run}, gone=popped,
+        store().save(_who(), form, here, {**changed, AS_FILLED: as_run}, gone=popped,
                      untouched=values == first and form not in state.get(_ASKED, ()))
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
@@ -457,6 +469,10 @@ def _give_back_own(form: str) -> None:
         del state[key]
     state.get(_CONSIDERED, set()).discard(form)   # restored below from the visitor's own draft
     state.get(_RESTORED, {}).pop(form, None)
+    # or from the one they set last but the run's, where that is not their own: the draft beside the run they had
+    # watched train, whose run view opening this one forgot (run_view.current_run_id); the page's own older draft
+    # had come back, "what you had set before opening run X" (a browser check)
+    state.setdefault(_BACK_TO, {})[form] = store().last_set(_who(), form, but=run_id)
     if form not in WHOLE_VISIT:   # (the board's budget goes back with the form it sits in, unsaid)
         st.toast(f"The form is back to what you had set before opening run {run_id}.", icon=":material/edit_note:")
 
@@ -482,8 +498,10 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
     restored = state.setdefault(_RESTORED, {})
     for form in todo:
         here = _page_run(form)
-        if here is None and beside is not None and form not in WHOLE_VISIT and _set_later(form, beside):
-            _restore_set_beside(form, beside)
+        back_to = state.get(_BACK_TO, {}).pop(form, None)   # (`_give_back_own`, which says so itself)
+        near = back_to or beside
+        if here is None and near is not None and form not in WHOLE_VISIT and _set_later(form, near):
+            _restore_set_beside(form, near, say=back_to is None)
             restored[form] = here
             continue
         values = store().get(_who(), form, here) or {}
@@ -531,9 +549,9 @@ def _set_later(form: str, run_id: str) -> bool:
     return values is not None and not values.get(AS_FILLED) and store().changed_after(_who(), form, run_id, None)
 
 
-def _restore_set_beside(form: str, run_id: str) -> None:
+def _restore_set_beside(form: str, run_id: str, say: bool = True) -> None:
     """The form as the visitor last set it, beside run `run_id`, on the page's own address: saved there from now on
-    (their newest set-up), with nothing to give back at a Close (`_FILLING` is left unset)."""
+    (their newest set-up), with nothing to give back at a Close (`_FILLING` is left unset). `say`: in a toast."""
     state = st.session_state
     values = store().get(_who(), form, run_id) or {}
     values.pop(AS_FILLED, None)
@@ -556,7 +574,7 @@ def _restore_set_beside(form: str, run_id: str) -> None:
     # A spec asked for (ui/prefill.PREFILL, whose task names its form) fills the form next: its page says so, and
     # this would contradict it (a review).
     handed = (state.get("prefill_spec") or {}).get("task") == form
-    if not handed and {k: v for k, v in own.items() if k in values} != values:
+    if say and not handed and {k: v for k, v in own.items() if k in values} != values:
         st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
 
 

@@ -234,6 +234,11 @@ def current_run_id(task: str, key: str) -> str | None:
     state = st.session_state
     run_id = st.query_params.get("run")
     if run_id:
+        if state.get(f"{key}-closed") == run_id:
+            # Opened again (the Runs page's Open, a link): no longer closed, so that the page comes back to it while
+            # it trains, as after an Open from the list of other runs (`_open_run`). The page showed nothing beside a
+            # live run opened so, its Start off for it, and the form set beside it did not come back (a browser check).
+            del state[f"{key}-closed"]
         if any(j.id == run_id and j.active and j.task == task for j in job_manager().jobs(session_owner())):
             state[watched] = run_id
         elif state.get(watched) not in (None, run_id):
