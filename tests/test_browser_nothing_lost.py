@@ -146,6 +146,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     wait_for_app(page)
     choose(page, "train-model", "lstm")
     set_slider(page, "train-settings-epochs", "End")   # 200: still running when we reload
+    set_slider(page, "train-settings-patience", "Home")   # and no early stopping: it runs until stopped
     page.get_by_role("button", name="Start training").click()
     run_id = page.wait_for_function("() => new URLSearchParams(location.search).get('run')").json_value()
     page.get_by_role("button", name="Stop").wait_for()

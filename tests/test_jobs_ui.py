@@ -199,7 +199,7 @@ import time
 from zoo.jobs import JobManager
 m = JobManager(max_running=1, per_owner=1, queue_dir={str(queue_dir)!r})
 for owner in ("a", "b", "c"):
-    m.submit("{HERE}:waits", {{"limit": 5}}, owner=owner, job_id="run-" + owner)
+    m.submit("{HERE}:waits", {{"limit": 60}}, owner=owner, job_id="run-" + owner)
 print("queued", flush=True)
 time.sleep(120)
 """], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())

@@ -396,7 +396,7 @@ def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluste
     cpu_pids = set(ray.get([ray.remote(process_id).remote() for _ in range(4)]))
     shares = RayLauncher(cluster, cpus_per_job=0.25, gpu_per_job=0.25)
     manager = manager_for(shares, max_running=5, per_owner=5)
-    spec = {"spec": {"device": "auto"}}
+    spec = {"spec": {"device": "auto"}, "limit": 600}   # each holds its share until stopped (60 s could lapse first)
     jobs = [manager.submit(f"{HERE}:waits", spec, owner="a") for _ in range(5)]
     try:
         def gpus(job):

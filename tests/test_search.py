@@ -758,7 +758,10 @@ def test_a_search_worker_killed_is_said_in_a_sentence_after_the_studys_summary(t
                              "--limit-train", "256", "--n-trials", "2", "--workers", "2", "--study", "killed",
                              "--runs-dir", str(runs), "--sampler", "random",
                              # the trial not killed must finish: a sampled lr of ~1 diverged it (pruned), once in CI
-                             "--fix", "lr=0.001", "--pruner", "none"], cwd=ROOT, text=True,
+                             "--fix", "lr=0.001", "--pruner", "none",
+                             # and neither may end by itself before the kill: no early stopping (with patience 5, a
+                             # trial of 256 samples ended in under a second)
+                             "--fix", "patience=0"], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
     try:
@@ -772,8 +775,8 @@ def test_a_search_worker_killed_is_said_in_a_sentence_after_the_studys_summary(t
                     return info["process"]["pid"]
             return None
 
-        wait_for(a_trial_training, timeout=180, what="a trial training")
-        os.kill(a_trial_training(), signal.SIGKILL)
+        pid = wait_for(a_trial_training, timeout=180, what="a trial training")   # the pid seen, not read again
+        os.kill(pid, signal.SIGKILL)
         started = time.monotonic()
         out, err = proc.communicate(timeout=300)
     finally:
