@@ -185,7 +185,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('run') === '{run_id}'")
     run_heading(page, run_id).wait_for()
     page.get_by_role("button", name="Stop", exact=True).click()
-    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
+    page.wait_for_function(STATUS_IS, arg="stopped", timeout=30_000)
     assert page.evaluate("() => new URLSearchParams(location.search).get('run')") == run_id
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import (after_run, choose, open_train, run_heading, set_slider, slider_value, wait_for_app, wait_for_input,
-                           wait_for_points)
+from tests.browser import (STATUS_IS, after_run, choose, open_train, run_heading, set_slider, slider_value,
+                           wait_for_app, wait_for_input, wait_for_points)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -104,11 +104,11 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     page.get_by_role("button", name="Stop").click()
     # Stopped before the page is left: a click still in flight was lost with it, and the run trained its 200
     # epochs on into the next test (whose Runs page then followed this job, not its own).
-    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
+    page.wait_for_function(STATUS_IS, arg="stopped", timeout=30_000)   # this run's status, not a listed "· stopped"
     page.goto(f"{app_server.url}/forecast?run={first}")
     wait_for_app(page)
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text("Stopped").first.wait_for(timeout=30_000)
+    page.wait_for_function(STATUS_IS, arg="stopped", timeout=30_000)
 
 
 def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server, page):
@@ -138,7 +138,7 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     other.goto(f"{app_server.url}/train?run={run_id}")
     wait_for_app(other)
     other.get_by_role("button", name="Stop").click()
-    other.get_by_text("Stopped").first.wait_for(timeout=60_000)
+    other.wait_for_function(STATUS_IS, arg="stopped", timeout=60_000)
     other.close()
     following.wait_for(state="detached", timeout=60_000)
     page.get_by_text("Tick rows to compare").first.wait_for()
@@ -178,7 +178,7 @@ def test_a_start_turned_off_by_another_tabs_run_comes_back_when_that_run_ends(pa
         other.get_by_text("has not ended").first.wait_for(timeout=60_000)
         assert start.is_disabled()
         after_run(page, page.get_by_role("button", name="Stop").click)
-        page.get_by_text("Stopped").first.wait_for(timeout=60_000)
+        page.wait_for_function(STATUS_IS, arg="stopped", timeout=60_000)
         other.get_by_text("has not ended").first.wait_for(state="detached", timeout=30_000)   # no click there
         assert start.is_enabled()
         other.close()
