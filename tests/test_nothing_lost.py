@@ -1883,6 +1883,25 @@ def test_closing_another_run_gives_back_the_form_set_last_beside_the_run_watched
     assert epochs(page("app_pages/train.py")) == 7
 
 
+def test_train_again_and_a_close_say_what_the_form_holds_and_only_when_it_changes(runs_dir):
+    """A browser check: Train again's toast said "the spec you picked", naming no run; and a Close said "The form
+    is back to what you had set before opening run X" of a form that stayed as it was."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=2, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("app_pages/train.py", query={"run": run.run_id})
+    at.button(key="train-again").click().run()
+    clean(at)
+    assert [t.value for t in at.toast if t.value.startswith("The form now holds")] == [
+        f"The form now holds the settings of run {run.run_id}: check it and press Start training."]
+    again = page("app_pages/train.py", query={"run": run.run_id})   # another day: the run's settings, as set here
+    assert epochs(again) == 2
+    again.button(key="train-close").click().run()
+    clean(again)
+    assert epochs(again) == 2 and not [t.value for t in again.toast if "back to what you had set" in t.value]
+
+
 def test_two_tabs_on_one_address_each_keep_the_field_they_set(runs_dir):
     """A browser check: two tabs of the Train page; epochs set in one, then patience in the other, which still
     showed the epochs it had drawn: its save wrote its whole form, and a new tab had the first tab's epochs undone.
@@ -2011,6 +2030,98 @@ def test_another_models_fields_set_on_the_pages_own_address_stay_when_the_draft_
     back.selectbox(key="train-model").set_value("gru").run()
     clean(back)
     assert back.slider(key="train-model-gru-num_layers").value == 3
+
+
+def finished_runs(runs_dir, *epochs_each):
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    return [run_experiment(ExperimentSpec(model="mlp", epochs=e, limit_train=256), runs_dir=runs_dir,
+                           owner=owner_of(ME)) for e in epochs_each]
+
+
+def test_close_gives_back_the_form_the_pages_own_address_showed_not_another_runs_draft(runs_dir):
+    """9 set on /train; run R opened from the Runs page and 7 set beside it (a variant tried there); /train again:
+    9 (R is not a run the page comes back to). Then run X opened, looked at, closed: the form became 7, "back to what
+    you had set before opening run X", where it had been 9, and the next save wrote 7 over the page's own 9
+    (DraftStore.last_set takes any run's draft set after the own one, not the run the page had come back to)."""
+    beside, other = finished_runs(runs_dir, 1, 2)
+    page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
+    at_r = page("app_pages/train.py", query={"run": beside.run_id})
+    at_r.slider(key="train-settings-epochs").set_value(7).run()
+    clean(at_r)
+    own = page("app_pages/train.py")
+    clean(own)
+    assert epochs(own) == 9   # what the page's own address holds, just before X is opened
+    opened = page("app_pages/train.py", query={"run": other.run_id})
+    assert epochs(opened) == 2
+    opened.button(key="train-close").click().run()
+    clean(opened)
+    assert f"The form is back to what you had set before opening run {other.run_id}." in [t.value for t in opened.toast]
+    assert epochs(opened) == 9, "the toast says 'back to what you had set before', which was 9"
+    assert epochs(page("app_pages/train.py")) == 9
+
+
+def test_close_keeping_the_draft_set_beside_the_run_keeps_the_other_models_fields_set_on_the_page(runs_dir):
+    """The gru's 3 layers set on /train; 7 set beside run R; R's address reloaded, then Close: the draft beside R is
+    kept (set last: fc9daf5), but it holds only the model drawn there, so the gru's fields are not in the session and
+    picking the gru shows (and saves over the page's own draft) its default 1. Before fc9daf5 the Close gave back the
+    page's own draft, gru fields included; _restore_set_beside (the same draft brought back on /train) keeps them."""
+    (run,) = finished_runs(runs_dir, 1)
+    own = page("app_pages/train.py")
+    own.selectbox(key="train-model").set_value("gru").run()
+    own.slider(key="train-model-gru-num_layers").set_value(3).run()
+    own.selectbox(key="train-model").set_value("mlp").run()
+    own.slider(key="train-settings-epochs").set_value(9).run()
+    clean(own)
+    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    reload = page("app_pages/train.py", query={"run": run.run_id})
+    assert epochs(reload) == 7
+    reload.button(key="train-close").click().run()
+    clean(reload)
+    assert epochs(reload) == 7
+    reload.selectbox(key="train-model").set_value("gru").run()
+    clean(reload)
+    assert reload.slider(key="train-model-gru-num_layers").value == 3
+    again = page("app_pages/train.py")
+    again.selectbox(key="train-model").set_value("gru").run()
+    assert again.slider(key="train-model-gru-num_layers").value == 3
+
+
+def test_a_draft_looked_at_last_is_not_dropped_before_run_settings_copies(runs_dir, monkeypatch):
+    """7 set beside run R; run A opened (its settings, AS_FILLED); R's address opened again (7 shown); run B opened.
+    Past MAX_RUN_DRAFTS (2 here, 6 in use), the draft dropped is R's, the one set by the visitor and just looked at,
+    not A's or B's copies of their runs' settings (which `restore` treats as no draft at all): R's address then
+    shows R's own settings, the 7 lost. Before fc9daf5 the look had moved R's draft last."""
+    from ui import drafts
+
+    monkeypatch.setattr(drafts, "MAX_RUN_DRAFTS", 2)
+    r, a, b = finished_runs(runs_dir, 1, 2, 3)
+    page("app_pages/train.py", query={"run": r.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    assert epochs(page("app_pages/train.py", query={"run": a.run_id})) == 2
+    assert epochs(page("app_pages/train.py", query={"run": r.run_id})) == 7   # a look
+    assert epochs(page("app_pages/train.py", query={"run": b.run_id})) == 3
+    assert epochs(page("app_pages/train.py", query={"run": r.run_id})) == 7
+
+
+def test_close_of_a_run_in_an_older_tab_gives_back_the_form_set_since_on_the_pages_own_address(runs_dir):
+    """9 set on /train, 7 beside run R; R's address reloaded (7: set last, so no give-back is marked, fc9daf5). In
+    another tab, /train: 9, set to 4, the visitor's newest. Back in the first tab, Close (the form untouched): 7 stays
+    and its save writes 7 over the 4 just set (restore decided "the draft beside R is the newest" when the tab opened,
+    and a Close acts on it however the drafts changed since)."""
+    (run,) = finished_runs(runs_dir, 1)
+    page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
+    page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
+    old_tab = page("app_pages/train.py", query={"run": run.run_id})
+    assert epochs(old_tab) == 7
+    other = page("app_pages/train.py")
+    assert epochs(other) == 9
+    other.slider(key="train-settings-epochs").set_value(4).run()
+    clean(other)
+    old_tab.button(key="train-close").click().run()
+    clean(old_tab)
+    assert epochs(old_tab) == 4
+    assert epochs(page("app_pages/train.py")) == 4
 
 
 def test_a_spec_handed_over_as_a_sessions_first_form_is_written_for_a_restart(runs_dir):

@@ -87,6 +87,7 @@ _KEYS, _CONSIDERED, _RESTORED, _SAVED = "draft-keys", "draft-considered", "draft
 _FILLING, _FILLED = "draft-filling", "draft-filled"   # see filled_from_run, restore and save
 _FIRST = "draft-first-drawn"   # {(form, address): the values this session first saved} (see save)
 _BACK_TO = "draft-back-to"   # {form: the run beside which the draft a Close gives back was set} (_give_back_own)
+_WATCHED_BEFORE = "draft-watched-before"   # {form: the run the page came back to, forgotten as another opened}
 _ASKED = "draft-asked"   # the forms a spec the visitor asked for filled in this session (forget_fill)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 AS_FILLED = "draft-as-filled"   # in a stored draft: its values are a run's as the page filled them, not the visitor's
@@ -132,14 +133,6 @@ class DraftStore:
             return (form, run) in order and ((form, than) not in order
                                              or order.index((form, run)) > order.index((form, than)))
 
-    def last_set(self, who: tuple, form: str, but: str | None) -> str | None:
-        """The address (a run id; None: the page's own) of the visitor's draft of `form` changed last, but the one
-        beside run `but` and those holding a run's settings as the page filled them (AS_FILLED)."""
-        with self._lock:
-            runs = [run for (f, run), values in self._held(who, keep=False).items()
-                    if f == form and run != but and not values.get(AS_FILLED)]
-        return runs[-1] if runs else None
-
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = (),
              untouched: bool = False) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
@@ -149,8 +142,8 @@ class DraftStore:
         deleted the file of someone who had set a form). Bounds: the keys written last are kept past
         MAX_VALUES or MAX_FORM_CHARS (another model's fields written long ago go first); past MAX_DRAFT_CHARS for the
         visitor, or
-        MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs changed longest ago go first, the drafts of
-        the pages without a run last."""
+        MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs changed longest ago go first (those holding a run's
+        settings as the page filled them before those the visitor set), the drafts of the pages without a run last."""
         with self._lock:
             drafts = self._held(who)
             old = drafts.get((form, run), {})
@@ -168,7 +161,11 @@ class DraftStore:
             if new != old:
                 drafts.pop((form, run), None)
             drafts[(form, run)] = new
-            others = [k for k in drafts if k[1] is not None and k != (form, run)]   # oldest first
+            # oldest first; a run's settings as the page filled them (AS_FILLED, which `restore` takes for no draft)
+            # before the visitor's own drafts beside runs
+            beside = [k for k in drafts if k[1] is not None and k != (form, run)]
+            others = ([k for k in beside if drafts[k].get(AS_FILLED)]
+                      + [k for k in beside if not drafts[k].get(AS_FILLED)])
             others += [k for k in drafts if k[1] is None and k != (form, run)]
             sizes = {k: len(repr(d)) for k, d in drafts.items()}
             beside_runs = sum(1 for k in drafts if k[1] is not None)
@@ -397,6 +394,13 @@ def not_the_visitors(keys: Iterable[str]) -> None:
         state.setdefault(_FILLING, {})[form] = (st.query_params.get("run"), True)
 
 
+def watched_before(form: str, run_id: str) -> None:
+    """Say that the page of `form` came back to run `run_id` (ui/run_view.current_run_id) before the run its address
+    opens now: a Close of that one whose settings filled the form gives back the draft set beside `run_id` where it was
+    set after the page's own (`_give_back_own`)."""
+    st.session_state.setdefault(_WATCHED_BEFORE, {})[form] = run_id
+
+
 def filled_from_run(form: str) -> None:
     """Say that the page fills `form` from the run its address opens (ui/prefill.take_prefill): the values the
     page saves next are that run's, not the visitor's. While the visitor leaves them as they are, the page's own
@@ -458,22 +462,29 @@ def _give_back_own(form: str) -> None:
     """On the page's own address (no run): a form that still holds a run's settings as the page filled them (the
     run's address opened in this session: a link, the Runs page's Open, another day) goes back to what the visitor
     set here, and says so. Closing the run (or leaving by the sidebar) had kept the run's settings as theirs, over
-    their own (a review). Edited since, it stays as they left it: their newest set-up."""
+    their own (a review). Edited since, it stays as they left it: their newest set-up; so does the visitor's draft
+    beside the run, restored there, where it was set after the page's own (as the drafts are at the Close)."""
     state = st.session_state
     if st.query_params.get("run") or form not in state.get(_FILLED, {}):
         return
-    run_id, values, _ = state[_FILLED].pop(form)
+    run_id, values, as_run = state[_FILLED].pop(form)
     if not kept_own(form) or _values(form) != values:
         return
+    if not as_run and not store().changed_after(_who(), form, None, run_id):
+        return   # the visitor's draft beside the run, set after the page's own (as it is now, not as the tab opened)
     for key in _keys(form):
         del state[key]
     state.get(_CONSIDERED, set()).discard(form)   # restored below from the visitor's own draft
     state.get(_RESTORED, {}).pop(form, None)
-    # or from the one they set last but the run's, where that is not their own: the draft beside the run they had
-    # watched train, whose run view opening this one forgot (run_view.current_run_id); the page's own older draft
-    # had come back, "what you had set before opening run X" (a browser check)
-    state.setdefault(_BACK_TO, {})[form] = store().last_set(_who(), form, but=run_id)
-    if form not in WHOLE_VISIT:   # (the board's budget goes back with the form it sits in, unsaid)
+    # or from the draft beside the run the page had come back to before this one opened (its run view forgot it:
+    # `watched_before`), where set after the page's own: the page's own older draft had come back, "what you had
+    # set before opening run X" (a browser check)
+    before = state.get(_WATCHED_BEFORE, {}).get(form)
+    back_to = state.setdefault(_BACK_TO, {})[form] = before if before != run_id else None
+    given = store().get(_who(), form, back_to if back_to and _set_later(form, back_to) else None) or {}
+    # Said where it changes a field (it was said of a form that stayed as it was: a browser check); the board's budget
+    # goes back with the form it sits in, unsaid.
+    if form not in WHOLE_VISIT and any(key in given and given[key] != value for key, value in values.items()):
         st.toast(f"The form is back to what you had set before opening run {run_id}.", icon=":material/edit_note:")
 
 
@@ -519,7 +530,10 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
             continue
         for key, value in values.items():
             state.setdefault(key, value)
-        if here is not None and form not in WHOLE_VISIT and not store().changed_after(_who(), form, here, None):
+        if here is not None and form not in WHOLE_VISIT:
+            _own_models_under(form, values, store().get(_who(), form, None) or {})
+            # (marked in any case: `_give_back_own` keeps the draft beside the run where it is, at the Close, the one
+            # set last; decided here, a Close in a tab opened before the page's own was set again saved over it)
             # The visitor's draft beside the run, as they left it there: back on the page's own address, left as
             # it came, their own draft there comes back, as after a run's settings filled it. Closing a run whose
             # address was typed (or a deleted run's) kept the draft beside it as the page's own, the form set there
@@ -559,12 +573,7 @@ def _restore_set_beside(form: str, run_id: str, say: bool = True) -> None:
     own.pop(AS_FILLED, None)
     for key, value in values.items():
         state.setdefault(key, value)
-    # The other models' fields set on the page's own address, which the draft beside the run does not hold (only the
-    # model drawn there): kept under it, as a run's address first opened keeps the page's own draft under the run's.
-    fields = {"image": "train-model-", "series": "forecast-model-"}.get(form)
-    for key, value in own.items():
-        if fields and key.startswith(fields) and key not in values:
-            state.setdefault(key, value)
+    _own_models_under(form, values, own)
     if values.get("forecast-source") == "upload":
         stored = _runs_stored_copy(values, run_id)   # the run's stored copy of the file it read, as beside the run
         if isinstance(stored, str):
@@ -576,6 +585,16 @@ def _restore_set_beside(form: str, run_id: str, say: bool = True) -> None:
     handed = (state.get("prefill_spec") or {}).get("task") == form
     if say and not handed and {k: v for k, v in own.items() if k in values} != values:
         st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
+
+
+def _own_models_under(form: str, values: dict, own: dict) -> None:
+    """The other models' fields set on the page's own address (`own`), which a draft beside a run (`values`) does not
+    hold (only the model drawn there): kept under it, as a run's address first opened keeps the page's own draft under
+    the run's; else a Close that keeps the draft beside the run saved their defaults over the page's own."""
+    fields = {"image": "train-model-", "series": "forecast-model-"}.get(form)
+    for key, value in own.items():
+        if fields and key.startswith(fields) and key not in values:
+            st.session_state.setdefault(key, value)
 
 
 def _runs_stored_copy(values: dict, run_id: str) -> str | bool | None:

@@ -239,6 +239,8 @@ def current_run_id(task: str, key: str) -> str | None:
             # it trains, as after an Open from the list of other runs (`_open_run`). The page showed nothing beside a
             # live run opened so, its Start off for it, and the form set beside it did not come back (a browser check).
             del state[f"{key}-closed"]
+        if state.get(watched) not in (None, run_id):
+            drafts.watched_before(task, state[watched])   # its draft is what a Close of this run gives back
         if any(j.id == run_id and j.active and j.task == task for j in job_manager().jobs(session_owner())):
             state[watched] = run_id
         elif state.get(watched) not in (None, run_id):
@@ -404,11 +406,12 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
         st.caption("A fault in the program: the server's log has its traceback. Please report the run's id.")
 
 
-def train_again_button(where, key: str, spec) -> None:
-    """"Train again": the page of the spec's task, its form filled from the spec (ui/prefill.hand_off)."""
+def train_again_button(where, key: str, spec, run_id: str) -> None:
+    """"Train again": the page of the spec's task, its form filled from the spec of run `run_id` (ui/prefill.hand_off),
+    which its toast names ("the spec you picked" had named none: a browser check)."""
     if where.button("Train again", key=key, icon=":material/replay:",
                     help="fill the form with this run's spec, to change it and start again"):
-        hand_off(spec)
+        hand_off(spec, held=f"the settings of run {run_id}")
 
 
 def run_without_directory(run_id: str, job) -> None:
@@ -423,7 +426,7 @@ def run_without_directory(run_id: str, job) -> None:
         if spec:   # what it was, as a run's view says it (a browser check found no word of it)
             st.caption(spec_line(spec))
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
-            train_again_button(st, f"run-{run_id}-again", spec)   # it never started (zoo/jobs.py): the job's spec
+            train_again_button(st, f"run-{run_id}-again", spec, run_id)   # it never started (zoo/jobs.py): the job's spec
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")
@@ -444,7 +447,7 @@ def finished_run(run, job, key: str) -> None:
     if not can_control(run.result.get("owner")):
         another_visitors_note(actions, "run")
     else:
-        train_again_button(actions, f"{key}-again", run.spec)
+        train_again_button(actions, f"{key}-again", run.spec, run.run_id)
     if run.has_checkpoint:
         # a run that ended before its first epoch keeps its initial weights: the link says so (a diverged run's
         # "Inspect this model" led a learner to Grad-CAM of a model that never trained)
