@@ -1270,6 +1270,13 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch, tmp_p
     assert drafts.FORM_CHARS["inspect-tabs"] - 60 < len(repr(tabs)) <= drafts.FORM_CHARS["inspect-tabs"] < \
         drafts.MAX_FORM_CHARS
 
+    # A tab's save writes the fields it changed (drafts.save): those it shows, unchanged, are trimmed after another
+    # subject's set before them (a review)
+    store.save((runs, "e"), "inspect-tabs", None, {"inspect-cam-a": "x" * 1470})
+    store.save((runs, "e"), "inspect-tabs", None, {"inspect-cam-b": "y" * 1470})
+    store.save((runs, "e"), "inspect-tabs", None, {"inspect-cam-c": "z" * 20}, shown={"inspect-cam-a", "inspect-cam-c"})
+    assert set(store.get((runs, "e"), "inspect-tabs", None)) == {"inspect-cam-a", "inspect-cam-c"}
+
     monkeypatch.setattr(drafts, "MAX_VALUES", 3)
     store.save((runs, "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})
     store.save((runs, "d"), "image", None, {"train-a": 9, "train-d": 4})

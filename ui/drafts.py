@@ -134,7 +134,7 @@ class DraftStore:
                                              or order.index((form, run)) > order.index((form, than)))
 
     def save(self, who: tuple, form: str, run: str | None, values: dict, gone: Iterable[str] = (),
-             untouched: bool = False) -> None:
+             untouched: bool = False, shown: Iterable[str] = ()) -> None:
         """Write `values` over the draft of `form` on the address of `run`, and take the keys `gone` out of it, in
         one step (two tabs of one browser saving at once both land). `untouched`: the values as the page first drew
         them, the visitor has set nothing yet: held in memory, written to a file only where the visitor has one (each
@@ -147,8 +147,11 @@ class DraftStore:
         with self._lock:
             drafts = self._held(who)
             old = drafts.get((form, run), {})
-            gone = set(gone)
-            items = ([(k, v) for k, v in old.items() if k not in values and k not in gone]
+            gone, shown = set(gone), set(shown)
+            kept = [(k, v) for k, v in old.items() if k not in values and k not in gone]
+            # The keys the saving tab shows, unchanged, after the others: its save writes only those it changed
+            # (`save` below), and trimming had dropped them before another subject's set longer ago (a review).
+            items = ([(k, v) for k, v in kept if k not in shown] + [(k, v) for k, v in kept if k in shown]
                      + list(copy.deepcopy(values).items()))
             items = items[-MAX_VALUES:]
             sizes = [len(repr(k)) + len(repr(v)) + 4 for k, v in items]   # as in repr(dict): "k: v, "
@@ -454,7 +457,7 @@ def save(forms: Iterable[str]) -> None:
         changed = {k: v for k, v in values.items() if k not in last or last[k] != v} if held else values
         as_run = here is not None and form in filled and filled[form][2]
         store().save(_who(), form, here, {**changed, AS_FILLED: as_run}, gone=popped,
-                     untouched=values == first and form not in state.get(_ASKED, ()))
+                     untouched=values == first and form not in state.get(_ASKED, ()), shown=values)
         state.setdefault(_SAVED, {})[(form, here)] = copy.deepcopy(values)
 
 
