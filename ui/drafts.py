@@ -583,9 +583,11 @@ def _restore_set_beside(form: str, run_id: str, say: bool = True) -> None:
             from ui.series_source import use_stored
 
             use_stored(stored)
-    # A spec asked for (ui/prefill.PREFILL, whose task names its form) fills the form next: its page says so, and
-    # this would contradict it (a review).
-    handed = (state.get("prefill_spec") or {}).get("task") == form
+    from ui.prefill import PREFILL   # (ui/prefill imports this module)
+
+    # A spec asked for (its task names its form) fills the form next: its page says so, and this would contradict it
+    # (a review).
+    handed = (state.get(PREFILL) or {}).get("task") == form
     if say and not handed and {k: v for k, v in own.items() if k in values} != values:
         st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
 

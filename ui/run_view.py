@@ -426,7 +426,8 @@ def run_without_directory(run_id: str, job) -> None:
         if spec:   # what it was, as a run's view says it (a browser check found no word of it)
             st.caption(spec_line(spec))
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
-            train_again_button(st, f"run-{run_id}-again", spec, run_id)   # it never started (zoo/jobs.py): the job's spec
+            # it never started (zoo/jobs.py): the job's spec
+            train_again_button(st, f"run-{run_id}-again", spec, run_id)
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")

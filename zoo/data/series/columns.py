@@ -17,7 +17,7 @@ _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _US_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _EU_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
 _EU_DECIMAL_RE = re.compile(r"^[+-]?\d*,\d+$")
-_TZ_RE = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?|UTC|GMT)$", re.IGNORECASE)
+_TZ_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$", re.IGNORECASE)
 
 
 def _looks_numeric(value: str) -> bool:
@@ -407,8 +407,7 @@ def written_offsets(written: pd.Series) -> np.ndarray:
 
 def names_offset(written: pd.Series) -> np.ndarray:
     """Whether each timestamp, as written, names its UTC offset or zone after its time (`written_offsets`)."""
-    return written.astype(str).str.strip().str.contains(
-        r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$", case=False).to_numpy(dtype=bool)
+    return written.astype(str).str.strip().str.contains(_TZ_RE).to_numpy(dtype=bool)
 
 
 def days_apart(times: pd.DatetimeIndex) -> bool:
