@@ -2048,10 +2048,10 @@ def finished_runs(runs_dir, *epochs_each):
 
 
 def test_close_gives_back_the_form_the_pages_own_address_showed_not_another_runs_draft(runs_dir):
-    """9 set on /train; run R opened from the Runs page and 7 set beside it (a variant tried there); /train again:
-    9 (R is not a run the page comes back to). Then run X opened, looked at, closed: the form became 7, "back to what
-    you had set before opening run X", where it had been 9, and the next save wrote 7 over the page's own 9
-    (DraftStore.last_set takes any run's draft set after the own one, not the run the page had come back to)."""
+    """A review: 9 set on /train; run R opened from the Runs page and 7 set beside it (a variant tried there);
+    /train again: 9 (R is not a run the page comes back to). Then run X opened, looked at, closed: the form became 7,
+    "back to what you had set before opening run X", where it had been 9, and the next save wrote 7 over the page's
+    own 9 (a Close took any run's draft set after the page's own, not the one beside the run the page came back to)."""
     beside, other = finished_runs(runs_dir, 1, 2)
     page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
     at_r = page("app_pages/train.py", query={"run": beside.run_id})
@@ -2070,10 +2070,10 @@ def test_close_gives_back_the_form_the_pages_own_address_showed_not_another_runs
 
 
 def test_close_keeping_the_draft_set_beside_the_run_keeps_the_other_models_fields_set_on_the_page(runs_dir):
-    """The gru's 3 layers set on /train; 7 set beside run R; R's address reloaded, then Close: the draft beside R is
-    kept (set last: fc9daf5), but it holds only the model drawn there, so the gru's fields are not in the session and
-    picking the gru shows (and saves over the page's own draft) its default 1. Before fc9daf5 the Close gave back the
-    page's own draft, gru fields included; _restore_set_beside (the same draft brought back on /train) keeps them."""
+    """A review: the gru's 3 layers set on /train; 7 set beside run R; R's address reloaded, then Close: the draft
+    beside R is kept (set last), but it holds only the model drawn there, so the gru's fields were not in the session
+    and picking the gru showed (and saved over the page's own draft) its default 1. They stay under it, as where the
+    same draft is brought back on /train."""
     (run,) = finished_runs(runs_dir, 1)
     own = page("app_pages/train.py")
     own.selectbox(key="train-model").set_value("gru").run()
@@ -2099,7 +2099,8 @@ def test_a_draft_looked_at_last_is_not_dropped_before_run_settings_copies(runs_d
     """7 set beside run R; run A opened (its settings, AS_FILLED); R's address opened again (7 shown); run B opened.
     Past MAX_RUN_DRAFTS (2 here, 6 in use), the draft dropped is R's, the one set by the visitor and just looked at,
     not A's or B's copies of their runs' settings (which `restore` treats as no draft at all): R's address then
-    shows R's own settings, the 7 lost. Before fc9daf5 the look had moved R's draft last."""
+    shows R's own settings, the 7 lost (a review: a look had moved R's draft last before unchanged drafts kept
+    their place)."""
     from ui import drafts
 
     monkeypatch.setattr(drafts, "MAX_RUN_DRAFTS", 2)
@@ -2112,10 +2113,10 @@ def test_a_draft_looked_at_last_is_not_dropped_before_run_settings_copies(runs_d
 
 
 def test_close_of_a_run_in_an_older_tab_gives_back_the_form_set_since_on_the_pages_own_address(runs_dir):
-    """9 set on /train, 7 beside run R; R's address reloaded (7: set last, so no give-back is marked, fc9daf5). In
-    another tab, /train: 9, set to 4, the visitor's newest. Back in the first tab, Close (the form untouched): 7 stays
-    and its save writes 7 over the 4 just set (restore decided "the draft beside R is the newest" when the tab opened,
-    and a Close acts on it however the drafts changed since)."""
+    """A review: 9 set on /train, 7 beside run R; R's address reloaded (7: set last). In another tab, /train: 9, set
+    to 4, the visitor's newest. Back in the first tab, Close (the form untouched): 7 stayed and its save wrote 7 over
+    the 4 just set, as the tab had decided "the draft beside R is the newest" when it opened. It is decided at the
+    Close."""
     (run,) = finished_runs(runs_dir, 1)
     page("app_pages/train.py").slider(key="train-settings-epochs").set_value(9).run()
     page("app_pages/train.py", query={"run": run.run_id}).slider(key="train-settings-epochs").set_value(7).run()
