@@ -2285,3 +2285,27 @@ def test_run_this_board_again_makes_the_boards_settings_the_visitors(runs_dir, t
     assert form(at) == ("stored", 12, 40) and "sales.csv" in shown(at)
     assert not [t.value for t in at.toast if "back to what you had set" in t.value]
     assert form(page("app_pages/forecast.py")) == ("stored", 12, 40)   # and after a reload
+
+
+def test_a_kept_setting_past_a_cap_lowered_since_is_said_not_lowered_unsaid(runs_dir, monkeypatch):
+    """The hosted demo's epochs cap lowered across a restart (30 to 10): a visitor's kept 25 epochs came back as
+    10 with nothing said, a setting changed unsaid. It is still brought within the cap (the form offers no more),
+    and the page says so beside the field until the visitor sets it."""
+    from ui import drafts
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "30")
+    at = page("app_pages/train.py")
+    at.slider(key="train-settings-epochs").set_value(25).run()
+    clean(at)
+    drafts.store.clear()
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "10")
+    at = page("app_pages/train.py")
+    clean(at)
+    assert at.slider(key="train-settings-epochs").value == 10
+    said = [w.value for w in at.warning if "epochs" in w.value]
+    assert said == ["epochs: the 25 you set is more than this form offers now (at most 10); it is set to 10."], said
+    at.run()   # still said on the next rerun while the field holds what the page set
+    assert [w.value for w in at.warning if "epochs" in w.value] == said
+    at.slider(key="train-settings-epochs").set_value(8).run()
+    assert not [w.value for w in at.warning if "epochs" in w.value]

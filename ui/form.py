@@ -38,6 +38,8 @@ from zoo.registry import HParam, SpecError, get_model
 # persist_state), and across a reload (ui/drafts.kept); the Search and Forecast set-ups use the same.
 PERSIST = drafts.PERSIST
 MAX_SLIDER_STEPS = 200
+# {widget key: (what the page said, the value it set)} for values a field could not show (_brought_within)
+BROUGHT_WITHIN = "form-brought-within"
 FLOAT_MANTISSAS = (1, 2, 3, 5)
 
 LABELS = {"lr": "learning rate", "min_delta": "min delta", "batch_size": "batch size",
@@ -253,10 +255,22 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
             if problems is not None:
                 problems.append(message)
             return None
-    current, _ = coerce(h, st.session_state.get(key, h.default))
+    current, changed = coerce(h, st.session_state.get(key, h.default))
     held = st.session_state.get(key)
     if key not in st.session_state or held != current or type(held) is not type(current):   # 64.0 for an int: 64
+        if changed and key in st.session_state:
+            _brought_within(key, label, h, held, current)
         st.session_state[key] = current  # first render, or a value the widget could not show
+    value = _widget(h, key, label, current, common, format_func)
+    note = st.session_state.get(BROUGHT_WITHIN, {}).get(key)
+    if note is not None and note[1] == value:
+        st.warning(note[0], icon=":material/warning:")
+    elif note is not None:   # the visitor set the field since: what they set now is what runs
+        del st.session_state[BROUGHT_WITHIN][key]
+    return value
+
+
+def _widget(h: HParam, key: str, label: str, current: Any, common: dict, format_func):
     if h.kind == "choice":
         return st.selectbox(label, options=list(h.choices), format_func=format_func, **common,
                             **drafts.kept(key, options=h.choices))
@@ -271,6 +285,19 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     return st.slider(label, min_value=float(h.low), max_value=float(h.high), step=step, format=f"%.{decimals}f",
                      **common)
+
+
+def _brought_within(key: str, label: str, h: HParam, held: Any, current: Any) -> None:
+    """Say, beside the field, that a value it held (a kept draft, a page's own state) is not what it shows now:
+    a draft kept past a cap lowered since (the hosted demo's epochs, 30 to 10 across a restart) had come back
+    within it with nothing said. Said until the visitor sets the field (hparam_widget)."""
+    if isinstance(held, (int, float)) and not isinstance(held, bool) and h.kind in ("int", "float"):
+        side = f"more than this form offers now (at most {_format_number(h.high)})" if held > h.high else \
+            f"less than this form offers now (at least {_format_number(h.low)})"
+        text = f"{label}: the {_format_number(held)} you set is {side}; it is set to {_format_number(current)}."
+    else:
+        text = f"{label}: the {held!r} kept for it is not one this form offers now; it is set to {current!r}."
+    st.session_state.setdefault(BROUGHT_WITHIN, {})[key] = (text, current)
 
 
 def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None = None, columns: int = 2,
