@@ -17,7 +17,9 @@ _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _US_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _EU_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
 _EU_DECIMAL_RE = re.compile(r"^[+-]?\d*,\d+$")
-_TZ_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$", re.IGNORECASE)
+# A UTC offset or zone written after a time ("+02:00", "-0500", "+01" as PostgreSQL writes it, "Z"): its groups are
+# the zone as written, the sign, the hours and the minutes (written_zones, the one reading of them).
+_TZ_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|UTC|GMT|([+-])(\d{2})(?::?(\d{2}))?)$", re.IGNORECASE)
 
 
 def _looks_numeric(value: str) -> bool:
@@ -394,20 +396,15 @@ def clock_name(offset: pd.Timedelta) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}" if minutes else "UTC"
 
 
-def written_offsets(written: pd.Series) -> np.ndarray:
-    """Each timestamp's UTC offset as written after its time ("+02:00", "-0500", "+01" as PostgreSQL writes it,
-    "Z"), zero where it names none."""
-    zones = written.astype(str).str.strip().str.extract(
-        r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|([+-])(\d{2})(?::?(\d{2}))?)$", flags=re.IGNORECASE)
-    sign = zones[0].map({"+": 1, "-": -1}).fillna(0)
-    minutes = sign * (pd.to_numeric(zones[1], errors="coerce").fillna(0) * 60
-                      + pd.to_numeric(zones[2], errors="coerce").fillna(0))
-    return pd.to_timedelta(minutes.to_numpy(), unit="min").to_numpy()
-
-
-def names_offset(written: pd.Series) -> np.ndarray:
-    """Whether each timestamp, as written, names its UTC offset or zone after its time (`written_offsets`)."""
-    return written.astype(str).str.strip().str.contains(_TZ_RE).to_numpy(dtype=bool)
+def written_zones(written: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each timestamp's UTC offset as written after its time (zero where it names none), and whether it names one
+    ("Z" and "UTC" name an offset of zero), from one pass of `_TZ_RE` over the column: a second pass, for whether
+    each names one, had added a third to the time of reading a zoned file (a review)."""
+    zones = written.astype(str).str.strip().str.extract(_TZ_RE)
+    sign = zones[1].map({"+": 1, "-": -1}).fillna(0)
+    minutes = sign * (pd.to_numeric(zones[2], errors="coerce").fillna(0) * 60
+                      + pd.to_numeric(zones[3], errors="coerce").fillna(0))
+    return pd.to_timedelta(minutes.to_numpy(), unit="min").to_numpy(), zones[0].notna().to_numpy(dtype=bool)
 
 
 def days_apart(times: pd.DatetimeIndex) -> bool:
@@ -423,13 +420,14 @@ def times_of_day(times: pd.DatetimeIndex) -> int:
 
 
 def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_written: bool = False,
-                  offsets: np.ndarray | None = None) -> pd.Timedelta:
+                  zones: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Timedelta:
     """Time-zoned timestamps are kept on the clock of the latest one as written (its UTC offset): the
     series' last reading, and so the forecast's first times and its downloads, read as the file does,
     while every step stays one real interval across a daylight-saving change (earlier rows written with
     another offset are moved to this one). Before, every time was UTC without saying so in the data.
     `as_written`: the times are kept on the clock each is written on, the caller's choice for steps of a day
-    or longer (read.py), and the note says so. `offsets`: each dated row's, where the caller has read them."""
+    or longer (read.py), and the note says so. `zones`: each dated row's `written_zones`, where the caller has
+    read them."""
     def offset_of(value) -> pd.Timedelta:
         try:
             return pd.Timestamp(str(value).strip()).utcoffset() or pd.Timedelta(0)
@@ -440,14 +438,13 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     last = written.loc[dates.idxmax()]   # by label: `dates` lacks the rows whose value is not a date
     offset = offset_of(last)
     clock = clock_name(offset)
-    zones = written_offsets(written.loc[dates.index]) if offsets is None else offsets   # (+01 too: a review)
-    zoned = names_offset(written.loc[dates.index])
+    offsets, zoned = written_zones(written.loc[dates.index]) if zones is None else zones   # (+01 too: a review)
     # What moving them does to a cycle of the local clock, said with the way out: an hourly series of local demand
     # had its daily cycle an hour off before the March change, unsaid, and its board's intervals held 39% of 80% (a
     # forecast user's check). Physical series (sun, temperature) keep the even steps they want.
     moved = (" Rows written with another offset (a daylight-saving change) were moved to that clock, so the "
              "steps stay even; a cycle of the local clock (opening hours, say) sits an hour off in them: to keep the "
-             "times as written, remove the offsets from the file." if len(np.unique(zones[zoned])) > 1 else "")
+             "times as written, remove the offsets from the file." if len(np.unique(offsets[zoned])) > 1 else "")
     if not zoned.all():
         # Rows that name no offset beside rows that do were read as UTC, unsaid, and called a daylight-saving change:
         # a file of local times whose later rows gained "+01:00" had an hour averaged away (a forecast user's check).

@@ -18,7 +18,7 @@ import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      days_apart, latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
-                                     time_of_day, times_of_day, written_offsets)
+                                     time_of_day, times_of_day, written_zones)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
@@ -532,13 +532,14 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         # change, not UTC midnights written in a local zone, which one clock keeps at one time (a review). Steps
         # shorter than a day are moved to one clock, each row's offset read once, by latest_offset (twice had
         # doubled the time of reading an hourly file: a review).
-        as_written, own = False, None
+        as_written, zones = False, None
         if days_apart(frame.index):
-            own = written_offsets(table.frame[date_col].loc[dates.index])
+            zones = written_zones(table.frame[date_col].loc[dates.index])
+            own = zones[0]
             latest = own[int(np.argmax(frame.index.asi8))]   # the last reading's
             as_written = len(np.unique(own)) > 1 and times_of_day(frame.index + own) < times_of_day(frame.index + latest)
-        utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written, offsets=own)
-        frame.index = frame.index + (own if as_written else utc_offset)
+        utc_offset = latest_offset(table.frame[date_col], dates, notes, as_written=as_written, zones=zones)
+        frame.index = frame.index + (zones[0] if as_written else utc_offset)
         if as_written:
             utc_offset = None   # the run's files write the dates as read, without an offset (one per row is lost)
     frame.index.name = date_col
