@@ -1124,6 +1124,35 @@ def test_the_draft_files_are_bounded_and_a_broken_one_is_a_fresh_start(tmp_path)
     assert drafts.DraftStore().get((str(tmp_path), "c"), "series", None) == {"forecast-horizon": 12}
 
 
+def test_two_server_processes_saving_one_visitors_drafts_at_once_lose_neither_ones(tmp_path):
+    """Two server processes on one runs directory (replicas behind one address), one visitor's two tabs saving a
+    form each at the same moment: each process read the file, added its form and replaced the file whole, so the
+    one that replaced it second wrote a copy without the other's save, and that process then read the copy back
+    and lost it for good. A save now holds the drafts folder's lock from its read to its replace."""
+    import subprocess
+    import sys
+
+    from ui import drafts
+
+    saves = 150
+    script = (
+        "import sys, time\n"
+        "from ui.drafts import DraftStore\n"
+        "root, form, mark, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])\n"
+        "store = DraftStore()\n"
+        "time.sleep(max(0.0, start - time.time()))\n"
+        f"for i in range({saves}):\n"
+        "    store.save((root, 'V'), form, None, {f'{mark}{i}': i})\n")
+    start = time.time() + 4   # both past their imports
+    both = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), form, mark, str(start)], cwd=ROOT)
+            for form, mark in (("image", "a"), ("series", "b"))]
+    assert [p.wait(timeout=120) for p in both] == [0, 0]
+    read = drafts.DraftStore()
+    for form, mark in (("image", "a"), ("series", "b")):
+        kept = read.get((str(tmp_path), "V"), form, None) or {}
+        assert kept == {f"{mark}{i}": i for i in range(saves)}, (form, len(kept))
+
+
 def test_the_draft_files_survive_a_coarse_clock_other_scripts_another_server_and_the_sweep(tmp_path):
     """From a review. (1) Files stamped in one tick of the file system's clock: the bound deleted the file just
     written (here, two older files stamped later than it). (2) JSON's escapes made a visitor's drafts in Chinese

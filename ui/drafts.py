@@ -32,6 +32,7 @@ directory's fault means for runs.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -44,6 +45,11 @@ from typing import Any, Iterable
 import streamlit as st
 
 from zoo import demo
+
+try:
+    import fcntl
+except ImportError:   # (Windows: no lock between processes, as before; one Streamlit server is one process)
+    fcntl = None
 
 PERSIST = "session"   # Streamlit's persist_state: the value survives page switches in one session
 # At most MAX_VISITORS x MAX_DRAFT_CHARS (about 64 MB) however many strangers come; a form's draft with a few
@@ -144,7 +150,7 @@ class DraftStore:
         visitor, or
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs changed longest ago go first (those holding a run's
         settings as the page filled them before those the visitor set), the drafts of the pages without a run last."""
-        with self._lock:
+        with self._lock, _folder_locked(self.file_of(who).parent, create=not untouched):
             drafts = self._held(who)
             old = drafts.get((form, run), {})
             gone, shown = set(gone), set(shown)
@@ -255,6 +261,32 @@ class DraftStore:
                 partial.unlink(missing_ok=True)
             except OSError:
                 pass
+
+
+@contextlib.contextmanager
+def _folder_locked(folder: Path, create: bool):
+    """The drafts folder locked against the other server processes on this runs directory (replicas behind one
+    address), from a save's read of a visitor's file to its replace: two processes saving one visitor's two tabs at
+    once each read the file, added their form and replaced it whole, and the second wrote a copy without the first's
+    save, which the first then read back and lost for good (tests/test_nothing_lost.py). The folder itself is
+    locked (flock on its descriptor), so no lock file sits among the drafts. `create`: make the folder first (a save
+    to be written); a folder that is not there or cannot be opened is not locked, and the save goes on as before."""
+    fd = None
+    if fcntl is not None:
+        try:
+            if create:
+                folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            if fd is not None:
+                os.close(fd)
+            fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)   # (which releases the lock)
 
 
 def _written(path: Path) -> int:
