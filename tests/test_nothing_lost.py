@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui import draft_store
 from zoo.demo import owner_of
 
 APP = str(ROOT / "app.py")
@@ -1105,23 +1106,22 @@ def test_a_server_restart_gives_each_visitor_their_forms_back(runs_dir):
 def test_the_draft_files_are_bounded_and_a_broken_one_is_a_fresh_start(tmp_path):
     """On disk as in memory: at most `max_visitors` files (the least recently saved deleted); a file that is not
     one the store wrote (cut short, say) starts that visitor's forms at their defaults, and is written anew."""
-    from ui import drafts
 
-    store = drafts.DraftStore(max_visitors=2)
+    store = draft_store.DraftStore(max_visitors=2)
     for who in ("a", "b", "a", "c"):
         store.save((str(tmp_path), who), "image", None, {"train-settings-epochs": who})
     files = sorted(p.name for p in (tmp_path / "drafts").iterdir())
-    assert files == sorted(drafts.DraftStore.file_of((str(tmp_path), w)).name for w in ("a", "c"))
-    restarted = drafts.DraftStore(max_visitors=2)
+    assert files == sorted(draft_store.DraftStore.file_of((str(tmp_path), w)).name for w in ("a", "c"))
+    restarted = draft_store.DraftStore(max_visitors=2)
     assert restarted.get((str(tmp_path), "a"), "image", None) == {"train-settings-epochs": "a"}
     assert restarted.get((str(tmp_path), "b"), "image", None) is None
 
-    broken = drafts.DraftStore.file_of((str(tmp_path), "c"))
+    broken = draft_store.DraftStore.file_of((str(tmp_path), "c"))
     broken.write_text(broken.read_text()[:20])
-    restarted = drafts.DraftStore()
+    restarted = draft_store.DraftStore()
     assert restarted.get((str(tmp_path), "c"), "image", None) is None
     restarted.save((str(tmp_path), "c"), "series", None, {"forecast-horizon": 12})
-    assert drafts.DraftStore().get((str(tmp_path), "c"), "series", None) == {"forecast-horizon": 12}
+    assert draft_store.DraftStore().get((str(tmp_path), "c"), "series", None) == {"forecast-horizon": 12}
 
 
 def test_two_server_processes_saving_one_visitors_drafts_at_once_lose_neither_ones(tmp_path):
@@ -1132,7 +1132,6 @@ def test_two_server_processes_saving_one_visitors_drafts_at_once_lose_neither_on
     import subprocess
     import sys
 
-    from ui import drafts
 
     saves = 150
     script = (
@@ -1147,7 +1146,7 @@ def test_two_server_processes_saving_one_visitors_drafts_at_once_lose_neither_on
     both = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), form, mark, str(start)], cwd=ROOT)
             for form, mark in (("image", "a"), ("series", "b"))]
     assert [p.wait(timeout=120) for p in both] == [0, 0]
-    read = drafts.DraftStore()
+    read = draft_store.DraftStore()
     for form, mark in (("image", "a"), ("series", "b")):
         kept = read.get((str(tmp_path), "V"), form, None) or {}
         assert kept == {f"{mark}{i}": i for i in range(saves)}, (form, len(kept))
@@ -1161,35 +1160,34 @@ def test_the_draft_files_survive_a_coarse_clock_other_scripts_another_server_and
     import os
     import time
 
-    from ui import drafts
 
     root = str(tmp_path)
-    store = drafts.DraftStore(max_visitors=2)
+    store = draft_store.DraftStore(max_visitors=2)
     for who in ("a", "b"):
         store.save((root, who), "image", None, {"train-settings-epochs": who})
     later = time.time_ns() + 100 * 10**9
     for who in ("a", "b"):
-        os.utime(drafts.DraftStore.file_of((root, who)), ns=(later, later))
+        os.utime(draft_store.DraftStore.file_of((root, who)), ns=(later, later))
     store.save((root, "c"), "image", None, {"train-settings-epochs": "c"})
-    assert drafts.DraftStore.file_of((root, "c")).exists() and len(list((tmp_path / "drafts").glob("*.json"))) == 2
+    assert draft_store.DraftStore.file_of((root, "c")).exists() and len(list((tmp_path / "drafts").glob("*.json"))) == 2
 
     chinese = {form: {f"{form}-{i}": "预测" * 450 for i in range(8)} for form in ("image", "series", "search")}
     for form, values in chinese.items():
         store.save((root, "d"), form, None, values)
-    assert all(drafts.DraftStore().get((root, "d"), form, None) == values for form, values in chinese.items())
+    assert all(draft_store.DraftStore().get((root, "d"), form, None) == values for form, values in chinese.items())
 
-    one, other = drafts.DraftStore(), drafts.DraftStore()   # two servers, one browser
+    one, other = draft_store.DraftStore(), draft_store.DraftStore()   # two servers, one browser
     one.save((root, "e"), "image", None, {"train-settings-epochs": 3})
     other.save((root, "e"), "series", None, {"forecast-horizon": 12})
     one.save((root, "e"), "search", None, {"search_trials": 7})
-    after = drafts.DraftStore()
+    after = draft_store.DraftStore()
     assert [after.get((root, "e"), form, None) for form in ("image", "series", "search")] == \
         [{"train-settings-epochs": 3}, {"forecast-horizon": 12}, {"search_trials": 7}]
 
-    drafts.DraftStore.file_of((root, "e")).unlink()   # the demo's sweep: forms unchanged for its age cap
+    draft_store.DraftStore.file_of((root, "e")).unlink()   # the demo's sweep: forms unchanged for its age cap
     assert one.get((root, "e"), "image", None) is None
     one.save((root, "e"), "series", None, {"forecast-horizon": 6})
-    assert drafts.DraftStore().get((root, "e"), "image", None) is None
+    assert draft_store.DraftStore().get((root, "e"), "image", None) is None
 
 
 def test_a_draft_store_whose_clock_ran_ahead_or_a_text_utf8_cannot_hold_still_saves(tmp_path):
@@ -1198,12 +1196,11 @@ def test_a_draft_store_whose_clock_ran_ahead_or_a_text_utf8_cannot_hold_still_sa
     save, a page's exception."""
     import time
 
-    from ui import drafts
 
-    store, root = drafts.DraftStore(), str(tmp_path)
+    store, root = draft_store.DraftStore(), str(tmp_path)
     store._clock = time.time_ns() + 1000 * 10**9   # as if the system clock went back 1,000 s since the last save
     store.save((root, "a"), "image", None, {"train-settings-epochs": 3})
-    written = drafts.DraftStore.file_of((root, "a")).stat().st_mtime
+    written = draft_store.DraftStore.file_of((root, "a")).stat().st_mtime
     assert abs(written - time.time()) < 60
     store.save((root, "b"), "series", None, {"forecast-upload-name": "caf\udce9.csv"})
     assert store.get((root, "b"), "series", None) == {"forecast-upload-name": "caf\udce9.csv"}   # in memory, still
@@ -1237,25 +1234,23 @@ def test_a_strangers_look_at_the_pages_writes_no_draft_file_and_deletes_no_ones(
 def test_a_visitors_draft_file_deleted_under_them_is_written_again_at_their_next_save(tmp_path):
     """Forms left as drawn are written only where the visitor has a file; one whose file the bounds or the sweep
     deleted while they were here had theirs held in memory only from then on (a review): written again, as before."""
-    from ui import drafts
 
-    store, me = drafts.DraftStore(), (str(tmp_path), "a")
+    store, me = draft_store.DraftStore(), (str(tmp_path), "a")
     store.save(me, "image", None, {"train-settings-epochs": 9})
-    drafts.DraftStore.file_of(me).unlink()
+    draft_store.DraftStore.file_of(me).unlink()
     store.save(me, "image", None, {"train-settings-epochs": 9}, untouched=True)
-    assert drafts.DraftStore().get(me, "image", None) == {"train-settings-epochs": 9}
+    assert draft_store.DraftStore().get(me, "image", None) == {"train-settings-epochs": 9}
     stranger = (str(tmp_path), "b")
     store.save(stranger, "image", None, {"train-settings-epochs": 5}, untouched=True)
-    assert not drafts.DraftStore.file_of(stranger).exists()
+    assert not draft_store.DraftStore.file_of(stranger).exists()
 
 
 def test_a_look_at_a_visitor_with_no_drafts_pushes_no_one_out_of_memory(tmp_path):
     """Where the files cannot be written, the drafts live in memory only: a stranger's page views (a `get` of a
     visitor with none) had taken a place among `max_visitors` and pushed out someone's drafts (a review)."""
-    from ui import drafts
 
     (tmp_path / "drafts").write_text("not a folder")
-    store, root = drafts.DraftStore(max_visitors=2), str(tmp_path)
+    store, root = draft_store.DraftStore(max_visitors=2), str(tmp_path)
     store.save((root, "a"), "image", None, {"train-settings-epochs": 3})
     for stranger in ("x", "y", "z"):
         assert store.get((root, stranger), "image", None) is None and not store.has((root, stranger), "image", None)
@@ -1265,10 +1260,9 @@ def test_a_look_at_a_visitor_with_no_drafts_pushes_no_one_out_of_memory(tmp_path
 def test_the_draft_store_keeps_forms_in_memory_where_it_cannot_write_their_files(tmp_path):
     """A runs directory the server cannot write to (here: `drafts` is a file, which stops root too) keeps the drafts
     in memory, as before they had files, with no error on the page."""
-    from ui import drafts
 
     (tmp_path / "drafts").write_text("not a folder")
-    store = drafts.DraftStore()
+    store = draft_store.DraftStore()
     store.save((str(tmp_path), "a"), "image", None, {"train-settings-epochs": 3})
     assert store.get((str(tmp_path), "a"), "image", None) == {"train-settings-epochs": 3}
     assert (tmp_path / "drafts").read_text() == "not a folder" and sorted(tmp_path.iterdir()) == [tmp_path / "drafts"]
@@ -1280,7 +1274,7 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch, tmp_p
     (the drafts beside runs: the next test)."""
     from ui import drafts
 
-    store, runs = drafts.DraftStore(max_visitors=2), str(tmp_path)
+    store, runs = draft_store.DraftStore(max_visitors=2), str(tmp_path)
     for who in ("a", "b", "a", "c"):
         store.save((runs, who), "image", None, {"train-settings-epochs": who})
     assert store.get((runs, "b"), "image", None) is None
@@ -1290,14 +1284,14 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch, tmp_p
     store.save((runs, "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20)})
     store.save((runs, "a"), "image", "some-run", {f"train-{i:02d}": "x" * 900 for i in range(20, 80)})
     big = store.get((runs, "a"), "image", "some-run")
-    assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
+    assert len(repr(big)) <= draft_store.MAX_FORM_CHARS and list(big)[-1] == "train-79" and "train-00" not in big
     assert not drafts.keepable("x" * (drafts.MAX_TEXT + 1)) and drafts.keepable(("1e-3", 0.5, None))
     # the Inspect tabs' settings, a key per subject viewed, are held to less: at MAX_FORM_CHARS they pushed the
     # drafts beside runs out of the visitor's MAX_DRAFT_CHARS (a review)
     store.save((runs, "a"), "inspect-tabs", None, {f"inspect-cam-layer::{i:012d}": "features.3" for i in range(200)})
     tabs = store.get((runs, "a"), "inspect-tabs", None)
-    assert drafts.FORM_CHARS["inspect-tabs"] - 60 < len(repr(tabs)) <= drafts.FORM_CHARS["inspect-tabs"] < \
-        drafts.MAX_FORM_CHARS
+    assert draft_store.FORM_CHARS["inspect-tabs"] - 60 < len(repr(tabs)) <= draft_store.FORM_CHARS["inspect-tabs"] < \
+        draft_store.MAX_FORM_CHARS
 
     # A tab's save writes the fields it changed (drafts.save): those it shows, unchanged, are trimmed after another
     # subject's set before them (a review)
@@ -1306,7 +1300,7 @@ def test_the_draft_store_is_bounded_in_visitors_keys_and_size(monkeypatch, tmp_p
     store.save((runs, "e"), "inspect-tabs", None, {"inspect-cam-c": "z" * 20}, shown={"inspect-cam-a", "inspect-cam-c"})
     assert set(store.get((runs, "e"), "inspect-tabs", None)) == {"inspect-cam-a", "inspect-cam-c"}
 
-    monkeypatch.setattr(drafts, "MAX_VALUES", 3)
+    monkeypatch.setattr(draft_store, "MAX_VALUES", 3)
     store.save((runs, "d"), "image", None, {"train-a": 1, "train-b": 2, "train-c": 3})
     store.save((runs, "d"), "image", None, {"train-a": 9, "train-d": 4})
     assert store.get((runs, "d"), "image", None) == {"train-c": 3, "train-a": 9, "train-d": 4}   # b dropped
@@ -1368,9 +1362,8 @@ def test_drafts_beside_runs_never_push_out_the_pages_own(tmp_path):
     """Every run opened or started may leave a draft beside it: the drafts of the pages without a run are the
     last to go (a dozen runs opened had pushed out the visitor's /train and /forecast forms), and one draft
     past its size cap is trimmed to its latest keys (it had pushed out every other draft first)."""
-    from ui import drafts
 
-    store, me = drafts.DraftStore(), (str(tmp_path), "a")
+    store, me = draft_store.DraftStore(), (str(tmp_path), "a")
     form = {f"train-settings-{i:02d}": "x" * 100 for i in range(25)}   # about 3,000 characters
     store.save(me, "series", None, {"forecast-horizon": 12})
     store.save(me, "image", None, form)
@@ -1378,10 +1371,10 @@ def test_drafts_beside_runs_never_push_out_the_pages_own(tmp_path):
         store.save(me, "image", f"run-{i}", form)
     assert store.get(me, "series", None) == {"forecast-horizon": 12} and store.get(me, "image", None) == form
     assert store.get(me, "image", "run-11") and not store.get(me, "image", "run-0")   # at most MAX_RUN_DRAFTS
-    assert sum(store.get(me, "image", f"run-{i}") is not None for i in range(12)) == drafts.MAX_RUN_DRAFTS
+    assert sum(store.get(me, "image", f"run-{i}") is not None for i in range(12)) == draft_store.MAX_RUN_DRAFTS
     store.save(me, "image", "run-11", {f"train-{i:02d}": "x" * 900 for i in range(40)})
     big = store.get(me, "image", "run-11")
-    assert len(repr(big)) <= drafts.MAX_FORM_CHARS and list(big)[-1] == "train-39" and "train-00" not in big
+    assert len(repr(big)) <= draft_store.MAX_FORM_CHARS and list(big)[-1] == "train-39" and "train-00" not in big
     assert store.get(me, "series", None) == {"forecast-horizon": 12} and store.get(me, "image", None) == form
 
 
@@ -1492,7 +1485,7 @@ def test_a_reload_keeps_the_inspect_tab_that_was_open(runs_dir):
     assert any(b.key == "inspect-hook-run" for b in at.button)   # the Hooks tab is the one drawn
     # Once per visitor, not per run viewed: every Inspect address has a run, and a draft per run pushed the
     # visitor's Train forms beside runs out of the store's bound (a review's check).
-    from ui.drafts import MAX_RUN_DRAFTS
+    from ui.draft_store import MAX_RUN_DRAFTS
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
@@ -2130,9 +2123,8 @@ def test_a_draft_looked_at_last_is_not_dropped_before_run_settings_copies(runs_d
     not A's or B's copies of their runs' settings (which `restore` treats as no draft at all): R's address then
     shows R's own settings, the 7 lost (a review: a look had moved R's draft last before unchanged drafts kept
     their place)."""
-    from ui import drafts
 
-    monkeypatch.setattr(drafts, "MAX_RUN_DRAFTS", 2)
+    monkeypatch.setattr(draft_store, "MAX_RUN_DRAFTS", 2)
     r, a, b = finished_runs(runs_dir, 1, 2, 3)
     page("app_pages/train.py", query={"run": r.run_id}).slider(key="train-settings-epochs").set_value(7).run()
     assert epochs(page("app_pages/train.py", query={"run": a.run_id})) == 2
