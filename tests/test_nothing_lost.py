@@ -1110,7 +1110,7 @@ def test_the_draft_files_are_bounded_and_a_broken_one_is_a_fresh_start(tmp_path)
     store = draft_store.DraftStore(max_visitors=2)
     for who in ("a", "b", "a", "c"):
         store.save((str(tmp_path), who), "image", None, {"train-settings-epochs": who})
-    files = sorted(p.name for p in (tmp_path / "drafts").iterdir())
+    files = sorted(p.name for p in (tmp_path / "drafts").iterdir() if p.name != draft_store.LOCK)
     assert files == sorted(draft_store.DraftStore.file_of((str(tmp_path), w)).name for w in ("a", "c"))
     restarted = draft_store.DraftStore(max_visitors=2)
     assert restarted.get((str(tmp_path), "a"), "image", None) == {"train-settings-epochs": "a"}
@@ -1150,6 +1150,46 @@ def test_two_server_processes_saving_one_visitors_drafts_at_once_lose_neither_on
     for form, mark in (("image", "a"), ("series", "b")):
         kept = read.get((str(tmp_path), "V"), form, None) or {}
         assert kept == {f"{mark}{i}": i for i in range(saves)}, (form, len(kept))
+
+
+def test_a_save_waiting_on_another_processs_lock_holds_up_no_page_and_goes_on_after_a_while(tmp_path, monkeypatch):
+    """Another server process holding the drafts folder's lock (stopped mid-save, a slow disk): a save waited on it
+    while holding this store's own lock, so every page's read of any visitor's drafts waited too (a review). Reads
+    go on; the waiting save lands once the lock is let go, or after LOCK_WAIT seconds without it."""
+    import subprocess
+    import sys
+    import threading
+
+    store, root = draft_store.DraftStore(), str(tmp_path)
+    store.save((root, "other"), "image", None, {"train-settings-epochs": 4})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.readline()",
+         str(tmp_path / "drafts" / draft_store.LOCK)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(draft_store, "LOCK_WAIT", 120.0)
+        saving = threading.Thread(target=store.save, args=((root, "me"), "image", None, {"train-settings-epochs": 7}))
+        saving.start()
+        read = []
+        reading = threading.Thread(target=lambda: read.append(store.get((root, "other"), "image", None)))
+        reading.start()
+        reading.join(timeout=30)
+        assert read == [{"train-settings-epochs": 4}] and saving.is_alive()   # read while the save still waits
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        saving.join(timeout=30)
+        assert not saving.is_alive()
+        assert draft_store.DraftStore().get((root, "me"), "image", None) == {"train-settings-epochs": 7}
+
+        holder = subprocess.Popen(holder.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(draft_store, "LOCK_WAIT", 0.2)
+        store.save((root, "me"), "image", None, {"train-settings-epochs": 8})   # not held up for good
+        assert draft_store.DraftStore().get((root, "me"), "image", None) == {"train-settings-epochs": 8}
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_the_draft_files_survive_a_coarse_clock_other_scripts_another_server_and_the_sweep(tmp_path):
@@ -1204,7 +1244,7 @@ def test_a_draft_store_whose_clock_ran_ahead_or_a_text_utf8_cannot_hold_still_sa
     assert abs(written - time.time()) < 60
     store.save((root, "b"), "series", None, {"forecast-upload-name": "caf\udce9.csv"})
     assert store.get((root, "b"), "series", None) == {"forecast-upload-name": "caf\udce9.csv"}   # in memory, still
-    assert not list((tmp_path / "drafts").glob(".*"))   # no half-written file left
+    assert not list((tmp_path / "drafts").glob(f".*{draft_store.PARTIAL}"))   # no half-written file left
 
 
 def test_a_strangers_look_at_the_pages_writes_no_draft_file_and_deletes_no_ones(runs_dir, monkeypatch):
@@ -2312,7 +2352,7 @@ def test_a_kept_setting_past_a_cap_lowered_since_is_said_not_lowered_unsaid(runs
     """The hosted demo's epochs cap lowered across a restart (30 to 10): a visitor's kept 25 epochs came back as
     10 with nothing said, a setting changed unsaid. It is still brought within the cap (the form offers no more),
     and the page says so beside the field until the visitor sets it."""
-    from ui import drafts
+    from ui import drafts, prefill
 
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
     monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "30")
@@ -2328,5 +2368,16 @@ def test_a_kept_setting_past_a_cap_lowered_since_is_said_not_lowered_unsaid(runs
     assert said == ["epochs: the 25 you set is more than this form offers now (at most 10); it is set to 10."], said
     at.run()   # still said on the next rerun while the field holds what the page set
     assert [w.value for w in at.warning if "epochs" in w.value] == said
+    # and after a reload: the draft keeps the 25 set, not the 10 shown (a review: the 25 was lost, and the note)
+    again = page("app_pages/train.py")
+    assert again.slider(key="train-settings-epochs").value == 10
+    assert [w.value for w in again.warning if "epochs" in w.value] == said
+    # a run's settings filled in (Train again) are what the field holds then: nothing left to say of the 25
+    again.session_state[prefill.PREFILL] = {"task": "image", "epochs": 10}
+    again.run()
+    clean(again)
+    assert not [w.value for w in again.warning if "epochs" in w.value]
     at.slider(key="train-settings-epochs").set_value(8).run()
     assert not [w.value for w in at.warning if "epochs" in w.value]
+    at = page("app_pages/train.py")
+    assert at.slider(key="train-settings-epochs").value == 8 and not [w.value for w in at.warning if "epochs" in w.value]

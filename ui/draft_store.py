@@ -96,7 +96,9 @@ class DraftStore:
         visitor, or
         MAX_RUN_DRAFTS drafts beside runs, the drafts beside runs changed longest ago go first (those holding a run's
         settings as the page filled them before those the visitor set), the drafts of the pages without a run last."""
-        with self._lock, _folder_locked(self.file_of(who).parent, create=not untouched):
+        # The folder's lock before this store's: a `get` (every set-up page) does not wait behind a save that waits
+        # on another process (a review).
+        with _folder_locked(self.file_of(who).parent, create=not untouched), self._lock:
             drafts = self._held(who)
             old = drafts.get((form, run), {})
             gone, shown = set(gone), set(shown)
@@ -209,21 +211,52 @@ class DraftStore:
                 pass
 
 
+LOCK = ".lock"   # the drafts folder's lock file (`_folder_locked`): neither a draft nor a file being written
+LOCK_WAIT = 5.0   # seconds a save waits for another process's save before it goes on without the lock
+_HELD_LOCKS: set[int] = set()   # this process's descriptors holding the lock now (closed in a forked child)
+
+
+def _close_held_locks_in_child() -> None:
+    for fd in list(_HELD_LOCKS):   # a fork during a save had kept the lock held in the child for as long as the child
+        try:                       # lived (a training worker started with PLAYGROUND_START_METHOD=fork): a review
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_locks_in_child)
+
+
 @contextlib.contextmanager
 def _folder_locked(folder: Path, create: bool):
     """The drafts folder locked against the other server processes on this runs directory (replicas behind one
     address), from a save's read of a visitor's file to its replace: two processes saving one visitor's two tabs at
     once each read the file, added their form and replaced it whole, and the second wrote a copy without the first's
-    save, which the first then read back and lost for good (tests/test_nothing_lost.py). The folder itself is
-    locked (flock on its descriptor), so no lock file sits among the drafts. `create`: make the folder first (a save
-    to be written); a folder that is not there or cannot be opened is not locked, and the save goes on as before."""
+    save, which the first then read back and lost for good (tests/test_nothing_lost.py).
+
+    A lock file opened for writing (`LOCK`), flock'ed: Linux's NFS client takes a flock as a POSIX lock, which needs
+    a descriptor open for writing (a directory's cannot be: a review). Waits at most `LOCK_WAIT` seconds, then goes on
+    unlocked, as before, rather than hold up the visitor's page behind a stopped process. `create`: make the folder
+    first (a save to be written); where there is no folder, or the lock file cannot be opened (a read-only runs
+    directory), the save goes on unlocked, as before."""
     fd = None
     if fcntl is not None:
         try:
             if create:
                 folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(folder, os.O_RDONLY)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    _HELD_LOCKS.add(fd)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
         except OSError:
             if fd is not None:
                 os.close(fd)
@@ -232,6 +265,7 @@ def _folder_locked(folder: Path, create: bool):
         yield
     finally:
         if fd is not None:
+            _HELD_LOCKS.discard(fd)
             os.close(fd)   # (which releases the lock)
 
 

@@ -34,6 +34,10 @@ import streamlit as st
 from ui.draft_store import AS_FILLED, DraftStore
 
 PERSIST = "session"   # Streamlit's persist_state: the value survives page switches in one session
+# {widget key: (the value the visitor set, the value the field shows)}: a kept value the field cannot show now (a
+# cap lowered since it was set: ui/form.hparam_widget says so beside it). The draft keeps the value set while the
+# field shows the other: saving what it shows had lost the value set, and the note with it, at the next reload.
+BROUGHT_WITHIN = "draft-brought-within"
 MAX_TEXT = 1_000          # characters of one kept string (a study name, a typed number)
 # Which form a widget's key belongs to: its prefix (the pages' own key names).
 # The leaderboard's budget first: a form of its own inside the Forecast page's keys (see WHOLE_VISIT).
@@ -147,8 +151,11 @@ def _keys(form: str) -> list[str]:
 
 
 def _values(form: str) -> dict:
-    """The form's kept values as they are in this session now."""
-    return {k: st.session_state[k] for k in _keys(form) if keepable(st.session_state[k])}
+    """The form's kept values as they are in this session now: for a field showing a value other than the one the
+    visitor set, because it cannot show that one (BROUGHT_WITHIN), the one set."""
+    state, set_before = st.session_state, st.session_state.get(BROUGHT_WITHIN, {})
+    values = {k: state[k] for k in _keys(form) if keepable(state[k])}
+    return {k: set_before[k][0] if k in set_before and set_before[k][1] == v else v for k, v in values.items()}
 
 
 def _popped(form: str) -> list[str]:

@@ -38,8 +38,6 @@ from zoo.registry import HParam, SpecError, get_model
 # persist_state), and across a reload (ui/drafts.kept); the Search and Forecast set-ups use the same.
 PERSIST = drafts.PERSIST
 MAX_SLIDER_STEPS = 200
-# {widget key: (what the page said, the value it set)} for values a field could not show (_brought_within)
-BROUGHT_WITHIN = "form-brought-within"
 FLOAT_MANTISSAS = (1, 2, 3, 5)
 
 LABELS = {"lr": "learning rate", "min_delta": "min delta", "batch_size": "batch size",
@@ -149,6 +147,8 @@ def set_values(hparams: list[HParam], key_prefix: str, values: dict, *, fill_def
             continue
         value, note = coerce(h, values.get(h.name, h.default))
         st.session_state[widget_key(key_prefix, h.name)] = _state_value(h, value)
+        # what the field said of a value kept before is no longer so (its own note, below, says any change now)
+        st.session_state.get(drafts.BROUGHT_WITHIN, {}).pop(widget_key(key_prefix, h.name), None)
         if note:
             notes.append(note)
     return notes
@@ -258,15 +258,11 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     current, changed = coerce(h, st.session_state.get(key, h.default))
     held = st.session_state.get(key)
     if key not in st.session_state or held != current or type(held) is not type(current):   # 64.0 for an int: 64
-        if changed and key in st.session_state:
-            _brought_within(key, label, h, held, current)
+        if changed and key in st.session_state:   # a kept value the field cannot show: said (_say_brought_within)
+            st.session_state.setdefault(drafts.BROUGHT_WITHIN, {})[key] = (held, current)
         st.session_state[key] = current  # first render, or a value the widget could not show
     value = _widget(h, key, label, current, common, format_func)
-    note = st.session_state.get(BROUGHT_WITHIN, {}).get(key)
-    if note is not None and note[1] == value:
-        st.warning(note[0], icon=":material/warning:")
-    elif note is not None:   # the visitor set the field since: what they set now is what runs
-        del st.session_state[BROUGHT_WITHIN][key]
+    _say_brought_within(h, key, label, value, format_func)
     return value
 
 
@@ -287,17 +283,25 @@ def _widget(h: HParam, key: str, label: str, current: Any, common: dict, format_
                      **common)
 
 
-def _brought_within(key: str, label: str, h: HParam, held: Any, current: Any) -> None:
-    """Say, beside the field, that a value it held (a kept draft, a page's own state) is not what it shows now:
-    a draft kept past a cap lowered since (the hosted demo's epochs, 30 to 10 across a restart) had come back
-    within it with nothing said. Said until the visitor sets the field (hparam_widget)."""
-    if isinstance(held, (int, float)) and not isinstance(held, bool) and h.kind in ("int", "float"):
-        side = f"more than this form offers now (at most {_format_number(h.high)})" if held > h.high else \
+def _say_brought_within(h: HParam, key: str, label: str, value: Any, format_func) -> None:
+    """Say, beside the field, that a value the visitor set (a kept draft) is not what it shows: a draft kept past a
+    cap lowered since (the hosted demo's epochs, 30 to 10 across a restart) had come back within it with nothing
+    said. Said until the visitor sets the field, or a run's settings fill it (set_values), and across reloads: the
+    draft keeps the value set (ui/drafts.BROUGHT_WITHIN); the sentence is of the range as it is now."""
+    notes = st.session_state.get(drafts.BROUGHT_WITHIN, {})
+    if key not in notes:
+        return
+    was, shown = notes[key]
+    if value != shown or coerce(h, was)[1] is None:   # set since, or a value the field can show again
+        del notes[key]
+        return
+    if isinstance(was, (int, float)) and not isinstance(was, bool) and h.kind in ("int", "float"):
+        side = f"more than this form offers now (at most {_format_number(h.high)})" if was > h.high else \
             f"less than this form offers now (at least {_format_number(h.low)})"
-        text = f"{label}: the {_format_number(held)} you set is {side}; it is set to {_format_number(current)}."
+        text = f"{label}: the {_format_number(was)} you set is {side}; it is set to {_format_number(shown)}."
     else:
-        text = f"{label}: the {held!r} kept for it is not one this form offers now; it is set to {current!r}."
-    st.session_state.setdefault(BROUGHT_WITHIN, {})[key] = (text, current)
+        text = f"{label}: the {was!r} kept for it is not one this form offers now; it is set to {format_func(shown)}."
+    st.warning(text, icon=":material/warning:")
 
 
 def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None = None, columns: int = 2,
