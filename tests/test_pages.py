@@ -525,6 +525,35 @@ def test_a_running_search_says_how_far_each_worker_is_through_what_it_was_asked(
         [c.value for c in at.caption], [c.value for c in at.caption]
 
 
+def test_a_search_worker_lost_mid_trial_leaves_no_trial_running(runs_dir, fake_job, tmp_path):
+    """A search on Ray whose cluster was lost: the page said "worker 1: failed: ..." and "Running 1" beside it, for the
+    trial the worker was training, until the study was joined again; the trial's run was on a node this server cannot
+    see, so no process check could tell it gone. The worker's job names its trial: failed, its note saying why."""
+    from ui.search_views import SEARCH_WORKER
+    from zoo.demo import owner_of
+    from zoo.search import SearchConfig, build_space, load_study
+    from zoo.search.study import open_study
+
+    config = SearchConfig(spec=ExperimentSpec(model="mlp"), space=build_space("mlp"), study="lost", n_trials=4,
+                          storage=str(tmp_path / "journal.log"), runs_dir=str(runs_dir))
+    study = open_study(config)
+    done = study.ask()
+    study.tell(done, 0.5)
+    study.ask()   # trial 1, its worker gone with the cluster
+    lost = "the Ray cluster stopped answering (its head at 10.0.0.5:6379)"
+    job = fake_job("search-lost-abc123-1", "failed", owner=owner_of(ME), reason=lost,
+                   state={"trial": 1, "epoch": 2, "epochs": 5, "done": 1, "last": {"number": 0}})
+    job.target, job.payload = SEARCH_WORKER, {"config": config.to_dict()}
+    at = open_page("app_pages/search.py", query={"study": "lost", "jobs": job.id, "storage": config.storage},
+                   state={"visitor": ME})
+    no_exceptions(at)
+    assert {m.label: m.value for m in at.metric}["Running"] == "0"
+    table = at.dataframe[0].value
+    assert list(table["state"]) == ["complete", "failed"], table
+    assert table["note"].iloc[1] == f"its search worker ended before the trial did ({lost}), so its value was never told"
+    assert [t.state.name for t in load_study(config.storage, "lost").trials] == ["COMPLETE", "FAIL"]
+
+
 def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):
     import shutil
 

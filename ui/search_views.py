@@ -19,9 +19,9 @@ from ui.live import format_duration
 from ui.state import fragment, is_local
 from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
-from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage, few_trials_note,
-                        in_percent, load_study, objective_label, open_storage, study_figures, study_summary,
-                        submit_search, trials_frame)
+from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage,
+                        fail_trials_of_ended_workers, few_trials_note, in_percent, load_study, objective_label,
+                        open_storage, study_figures, study_summary, submit_search, trials_frame)
 
 REFRESH_S = 2.0
 
@@ -111,6 +111,8 @@ def live_view(manager, target: dict, active: bool) -> None:
             st.warning(str(exc) if is_local() else f"There is no study named {code(target['study'])} on this demo any "
                                                    "more.")
             return
+        jobs = [job for job in map(manager.get, target.get("jobs", [])) if job is not None]
+        fail_trials_of_ended_workers(study, jobs)   # a worker killed or its cluster lost: its trial is not running
         trials = study.get_trials(deepcopy=False)
         hide = st.session_state.get("search_hide_pruned", False)
         chosen = st.session_state.get("search_plot_params", [])

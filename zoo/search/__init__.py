@@ -23,9 +23,10 @@ from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space,
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
                                 sqlalchemy_url, storage_in_words, study_names)
 from zoo.search.study import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted,
-                              TrialFailed, best_of, config_of_study, default_study_name, direction, fresh_study_name,
-                              make_objective, make_pruner, make_sampler, objective_label, open_study, reduce_search,
-                              run_search, search_on_workers, search_worker, submit_search)
+                              TrialFailed, best_of, config_of_study, default_study_name, direction,
+                              fail_trials_of_ended_workers, fresh_study_name, make_objective, make_pruner, make_sampler,
+                              objective_label, open_study, reduce_search, run_search, search_on_workers, search_worker,
+                              submit_search)
 
 # Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
 # own progress lines say what matters.
@@ -48,7 +49,7 @@ __all__ = [
     "SAMPLERS", "STATE_NAMES", "Dim",
     "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_of", "best_spec", "build_space",
     "config_of_study", "declared_settings", "default_search_keys", "default_storage", "default_study_name",
-    "direction", "display_storage", "fresh_study_name", "storage_in_words",
+    "direction", "display_storage", "fail_trials_of_ended_workers", "fresh_study_name", "storage_in_words",
     "few_trials_note", "importance", "is_url", "load_study", "make_objective", "make_pruner",
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
     "in_percent", "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",

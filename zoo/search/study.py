@@ -271,15 +271,39 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
             continue   # not started writing, or its worker is alive (a run just ended, its value not yet told)
         reason = (result.get("reason") if result.get("status") == "failed" else None) or \
             "its worker stopped before the trial ended (killed), so its value was never told"
-        try:
-            # Through the storage (Optuna 5.0's, pinned): study.tell would end it, but a finished trial's attributes
-            # can no longer be set. Workers joining together may both find it: the second is told it has ended.
-            study._storage.set_trial_user_attr(trial._trial_id, "result", {"status": "failed", "reason": reason})
-            study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue
-        failed.append(trial.number)
+        if _fail_running_trial(study, trial, reason):
+            failed.append(trial.number)
     return failed
+
+
+def fail_trials_of_ended_workers(study: optuna.Study, jobs: list) -> list[int]:
+    """Mark failed the trial each of these search workers (zoo.jobs jobs) was training when its job ended failed:
+    killed, its node or its Ray cluster lost. The Search page showed "Running 1" for such a trial until the study was
+    joined again (`fail_orphaned_trials`, which cannot tell a run on another Ray node gone while this server lives).
+    The job's state names its trial (`reduce_search`); the trial's note gives the job's reason. Returns their
+    numbers."""
+    running = {t.number: t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
+    failed = []
+    for job in jobs:
+        number = job.state.get("trial")
+        if job.active or job.status != "failed" or number not in running:
+            continue
+        reason = f"its search worker ended before the trial did ({job.reason}), so its value was never told"
+        if _fail_running_trial(study, running[number], reason):
+            failed.append(number)
+    return failed
+
+
+def _fail_running_trial(study: optuna.Study, trial, reason: str) -> bool:
+    """A running trial told failed, `reason` its note; False where another worker ended it first."""
+    try:
+        # Through the storage (Optuna 5.0's, pinned): study.tell would end it, but a finished trial's attributes
+        # can no longer be set. Workers joining together may both find it: the second is told it has ended.
+        study._storage.set_trial_user_attr(trial._trial_id, "result", {"status": "failed", "reason": reason})
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return False
+    return True
 
 
 def fresh_study_name(base: str, storage: str | None = None, runs_dir=None) -> str:
@@ -627,6 +651,7 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
                 raise SpecError(message) if job.state["traceback"] is None else RuntimeError(message)
             try:
                 study = load_study(config.storage_url, config.study_name)
+                fail_trials_of_ended_workers(study, jobs)
                 fail_orphaned_trials(study)
                 summary = {**study_summary(study), "storage": display_storage(config.storage_url)}
             except Exception:   # the study's storage lost with the cluster (PostgreSQL on its head): no summary
