@@ -680,6 +680,30 @@ def test_a_usual_season_without_enough_evidence_is_named_with_what_to_set(runs_d
     assert "set Season to 12 if you know the series repeats every 12 steps" in all_text(at)
 
 
+def test_a_season_the_training_rows_do_not_show_but_the_rows_before_the_test_part_do_is_said_as_a_board_finds_it(
+        runs_dir):
+    """40 quarterly rows with a clear season: the check read "none detected" on its 28 training rows, and a board on
+    the same page then ranked at "period 4", detected on the 32 rows before its test part, with nothing to say why
+    the two differ (a forecast user's check). The check says what those rows show, and the board's note their count."""
+    from zoo.leaderboard.plan import make_plan
+
+    rng = np.random.default_rng(1)
+    t = np.arange(40)
+    revenue = 45 + 0.6 * t + np.tile([-1.0, 5.0, 6.0, -3.0], 10) + rng.normal(0, 1.5, 40)
+    raw = pd.DataFrame({"quarter": [f"{2014 + i // 4}Q{i % 4 + 1}" for i in t],
+                        "revenue": revenue.round(2)}).to_csv(index=False).encode()
+    sf = fio.read_upload(raw, "revenue.csv")
+    check = fio.check_windows(sf, 8, 2)
+    assert (check["season"], check["season_unconfirmed"], check["season_before_test"], check["rows"][1]) == \
+        (1, 4, 4, 32)
+    plan = make_plan(sf.frame[sf.target].to_numpy(float), sf.freq)
+    assert plan.period == 4 and "seasonal period 4 (detected on the 32 rows before the test part)." in plan.notes
+    at = uploaded_with_windows(raw, 8, 2)
+    assert ("none detected: the 28 training rows show no season at 4 steps, the usual one at this frequency, clear "
+            "enough to tell from noise (the 32 rows before the test part, validation included, do show a season of 4 "
+            "steps: a leaderboard detects it there); set Season to 4") in all_text(at), all_text(at)
+
+
 def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was_found(runs_dir):
     """48 months (33 in training) hold under three yearly cycles, however clear: no season is detected
     (zoo/forecast/baselines.MIN_CYCLES), and the caption says why and what to do instead of a bare

@@ -164,7 +164,9 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
     else:
         period = detect_period(y[:test_start], freq, season=season)
         if say_season:
-            how = "set" if season else "detected on the rows before the test part"
+            # with their count: the Forecast page's check says what the training rows alone show (a forecast user's
+            # check read "none detected" there beside this board's "period 4")
+            how = "set" if season else f"detected on the {test_start:,} rows before the test part"
             notes.append(f"seasonal period {period} ({how}).")
     lookback, min_fit = _first_fit(H, period, test_start)
     if test_start - H < min_fit + 2:
