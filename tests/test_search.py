@@ -708,7 +708,7 @@ def test_a_killed_workers_trial_is_failed_when_the_study_is_joined_and_a_live_on
                                               "reason": "the process that ran it stopped before it ended"}
     assert summary["outcomes"]["running"] == 1   # the live one only
     # a worker joining at the same moment finds it failed already: not an error that ends that worker (a review)
-    from zoo.search.study import fail_orphaned_trials
+    from zoo.search.ended import fail_orphaned_trials
 
     study.get_trials = lambda **_: stale
     assert fail_orphaned_trials(study) == []

@@ -3,6 +3,7 @@
     space.py    what a study samples and what it holds fixed (from zoo/spec.py and the model's config)
     storage.py  where studies live: a journal file under the runs directory, or a database URL
     study.py    one worker's settings, creating or joining the study, the objective, the job target
+    ended.py    trials left running by a worker that ended (killed, its cluster lost): told failed
     report.py   reading a study back: states, best trial and spec, trial table, Optuna's figures
 
 No Streamlit here; torch is imported only when trials run, so the Search page loads without it.
@@ -15,6 +16,7 @@ import re
 
 import optuna
 
+from zoo.search.ended import fail_trials_of_ended_workers
 from zoo.search.report import (FEW_TRIALS, FIGURES, STATE_NAMES, best_spec, few_trials_note, importance, in_percent,
                                state_counts, study_figures, study_summary, study_view, trial_reason, trial_state,
                                trials_frame)
@@ -23,10 +25,9 @@ from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space,
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
                                 sqlalchemy_url, storage_in_words, study_names)
 from zoo.search.study import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted,
-                              TrialFailed, best_of, config_of_study, default_study_name, direction,
-                              fail_trials_of_ended_workers, fresh_study_name, make_objective, make_pruner, make_sampler,
-                              objective_label, open_study, reduce_search, run_search, search_on_workers, search_worker,
-                              submit_search)
+                              TrialFailed, best_of, config_of_study, default_study_name, direction, fresh_study_name,
+                              make_objective, make_pruner, make_sampler, objective_label, open_study, reduce_search,
+                              run_search, search_on_workers, search_worker, submit_search)
 
 # Optuna says "A new study created ..." at INFO for every in-memory view the page draws from; our
 # own progress lines say what matters.
