@@ -17,6 +17,8 @@ from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
 from zoo.runs import delete_run, exists, listing_state, run_path
 
+MAX_NEVER_RAN = 5   # jobs that ended before they trained, said at the top (the latest)
+
 st.title("Runs")
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
 manager, owner = job_manager(), session_owner()
@@ -38,6 +40,20 @@ if waiting:
     status = ", ".join(sorted({j.status for j in waiting}))
     st.caption(f"1 of your jobs is still {status}; it appears here once it starts training." if len(waiting) == 1
                else f"{len(waiting)} of your jobs are still {status}; they appear here once they start training.")
+
+# A job of theirs that ended before it trained has no run to list (the server restarted while it waited in the
+# queue, say): only the tab left open on it had said so (a demo visitors' check). Said here, with its address, where
+# it starts again, until dismissed.
+for job in [j for j in manager.jobs(owner) if not j.active and j.task and j.status == "failed"
+            and not exists(j.id, runs_dir())][-MAX_NEVER_RAN:]:
+    with st.container(key=f"runs-never-ran-{job.id}"):
+        st.warning(f"Your job `{job.id}` ended before it trained: {job.reason}.", icon=":material/warning:")
+        opened, dismissed = st.columns([2, 1])
+        opened.page_link(get_task(job.task).page, label="Open it", icon=":material/open_in_new:",
+                         query_params={"run": job.id})
+        if dismissed.button("Dismiss", key=f"runs-dismiss-{job.id}"):
+            manager.forget(job.id)
+            st.rerun()
 
 if is_local() and runs and st.toggle("Only the runs started in this browser",
                                           **drafts.kept("runs-only-mine", default="value")):

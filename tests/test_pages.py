@@ -485,6 +485,27 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     assert any("never started" in e.value for e in at.error) and not [b for b in at.button if "again" in b.key]
 
 
+def test_a_run_lost_in_the_queue_by_a_restart_is_said_on_the_runs_page_until_dismissed(runs_dir, fake_job):
+    """Such a job has no run directory, so the Runs page said "No runs yet": a visitor who had closed its tab had
+    nothing to tell them it was dropped (a demo visitors' check). The page says so, links to its address (where Train
+    again starts it) and forgets it on Dismiss; another visitor's is not theirs to see."""
+    from zoo.demo import owner_of
+    from zoo.jobs import LOST_IN_QUEUE, TRAINING_TARGET
+
+    job = fake_job("20261205-184843Z-cnn-f48741d525d4", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
+    job.target = TRAINING_TARGET
+    other = fake_job("20261205-184844Z-cnn-0123456789ab", "failed", owner=owner_of("b" * 32), reason=LOST_IN_QUEUE)
+    other.target = TRAINING_TARGET
+    at = open_page("app_pages/runs.py", state={"visitor": ME})
+    no_exceptions(at)
+    said = [w.value for w in at.warning if "ended before it trained" in w.value]
+    assert said == [f"Your job `{job.id}` ended before it trained: {LOST_IN_QUEUE}."], said
+    assert other.id not in " ".join(w.value for w in at.warning)
+    at.button(key=f"runs-dismiss-{job.id}").click().run()
+    no_exceptions(at)
+    assert not [w.value for w in at.warning if "ended before it trained" in w.value]
+
+
 def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):
     """The Train page said "Search search-learner-cnn-60da15-1 has not ended", its worker's id (a learner's
     check): the search is named by its study."""
