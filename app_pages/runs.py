@@ -13,6 +13,7 @@ from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks
 from ui.live import follow_live_jobs, job_progress
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
+from zoo.jobs import left_no_run
 from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
 from zoo.runs import delete_run, exists, listing_state, run_path
@@ -44,7 +45,8 @@ if waiting:
 # A job of theirs that ended before it trained has no run to list (the server restarted while it waited in the
 # queue, say): only the tab left open on it had said so (a demo visitors' check). Said here, with its address, where
 # it starts again, until dismissed.
-for job in [j for j in manager.jobs(owner) if not j.active and j.task and j.status == "failed"
+# (`left_no_run`: never a run's directory named, so not a run that failed once trained and was deleted since: a review)
+for job in [j for j in manager.jobs(owner) if j.task and j.status == "failed" and left_no_run(j)
             and not exists(j.id, runs_dir())][-MAX_NEVER_RAN:]:
     with st.container(key=f"runs-never-ran-{job.id}"):
         st.warning(f"Your job `{job.id}` ended before it trained: {job.reason}.", icon=":material/warning:")

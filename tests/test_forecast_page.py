@@ -700,8 +700,9 @@ def test_a_season_the_training_rows_do_not_show_but_the_rows_before_the_test_par
     assert plan.period == 4 and "seasonal period 4 (detected on the 32 rows before the test part)." in plan.notes
     at = uploaded_with_windows(raw, 8, 2)
     assert ("none detected: the 28 training rows show no season at 4 steps, the usual one at this frequency, clear "
-            "enough to tell from noise (the 32 rows before the test part, validation included, do show a season of 4 "
-            "steps: a leaderboard detects it there); set Season to 4") in all_text(at), all_text(at)
+            "enough to tell from noise (the 32 rows before the test part, validation included, do show it; a "
+            "leaderboard detects the season on the rows before its own test part); set Season to 4") in all_text(at), \
+        all_text(at)
 
 
 def test_a_season_too_long_for_the_training_rows_is_named_as_the_reason_none_was_found(runs_dir):

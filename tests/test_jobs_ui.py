@@ -234,7 +234,7 @@ time.sleep(120)
 def test_a_job_that_ended_before_its_run_directory_says_how_after_a_restart(tmp_path):
     """A learner's run failed before it wrote its run directory (MNIST, which could not be downloaded): the page
     said why, and after a server restart its address said "there is no run ...: it was deleted". The queue file
-    keeps such jobs as they ended (zoo/jobs._left_no_run), and the next manager keeps them for the one after."""
+    keeps such jobs as they ended (zoo/jobs.left_no_run), and the next manager keeps them for the one after."""
     import signal
     import subprocess
     import sys
@@ -263,6 +263,10 @@ time.sleep(120)
         assert (job.status, job.owner) == ("failed", "a") and job.reason.startswith("mnist is not in /nowhere")
         kept = json.loads(next(queue_dir.glob("*.json")).read_text())["jobs"]   # its own file, for the next restart
         assert [(j["id"], j["status"]) for j in kept] == [(run_id, "failed")]
+        # Dismissed on the Runs page (forget): out of the file too, or the next restart brought it back (a review)
+        assert restarted.forget(run_id) and not list(queue_dir.glob("*.json"))
+        with restarted._lock:
+            restarted._adopt(kept)   # as the next restart would find it, for the rest of this test
         (runs / run_id).mkdir(parents=True)   # a run directory of that id: the run's files say how it ended
         restarted.submit(f"{HERE}:waits", {"limit": 0}, owner="b")
         wait_for(lambda: not list(queue_dir.glob("*.json")), what="the queue file to drop it")

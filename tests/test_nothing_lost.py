@@ -1192,6 +1192,36 @@ def test_a_save_waiting_on_another_processs_lock_holds_up_no_page_and_goes_on_af
         holder.wait()
 
 
+def test_a_process_forked_during_a_save_does_not_keep_the_drafts_lock(tmp_path):
+    """A worker forked while a save held the drafts folder's lock (PLAYGROUND_START_METHOD=fork) shared its
+    descriptor, and so held the lock for as long as it lived: every later save in every process waited LOCK_WAIT
+    seconds (a review). The child closes it at once."""
+    import fcntl
+    import os
+    import signal
+
+    folder = tmp_path / "drafts"
+    started, ready = os.pipe()
+    with draft_store._folder_locked(folder, create=True):
+        child = os.fork()
+        if child == 0:   # a worker that lives on, once started (its fork's handlers run before it does)
+            os.write(ready, b"1")
+            time.sleep(60)
+            os._exit(0)
+    try:
+        assert os.read(started, 1) == b"1"
+        fd = os.open(folder / draft_store.LOCK, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # free, the child alive: BlockingIOError had said held
+        finally:
+            os.close(fd)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(started)
+        os.close(ready)
+
+
 def test_the_draft_files_survive_a_coarse_clock_other_scripts_another_server_and_the_sweep(tmp_path):
     """From a review. (1) Files stamped in one tick of the file system's clock: the bound deleted the file just
     written (here, two older files stamped later than it). (2) JSON's escapes made a visitor's drafts in Chinese
@@ -1654,6 +1684,36 @@ def test_closing_a_run_whose_draft_came_back_untouched_gives_back_the_form_set_o
         assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("gru", 7)
         assert f"The form is back to what you had set before opening run {run.run_id}." in [t.value for t in at.toast]
         assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 7   # and kept so
+
+
+def test_a_note_on_a_kept_value_past_a_cap_goes_with_the_draft_a_close_gives_back(runs_dir, monkeypatch):
+    """A review: 25 epochs set beside run X, 10 on the page's own address, the demo's cap lowered to 10 since. X's
+    address showed 10 and said "the 25 you set ..."; Close gave back the page's own 10, and the note stayed: it said
+    "the 25 you set" of the visitor's own 10, and the page's save wrote the 25 into their own draft."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "30")
+    run = run_experiment(ExperimentSpec(model="cnn", epochs=2, limit_train=256), runs_dir=runs_dir,
+                         owner=owner_of(ME))
+    beside = page("app_pages/train.py", query={"run": run.run_id})
+    beside.slider(key="train-settings-epochs").set_value(25).run()
+    own = page("app_pages/train.py")
+    own.slider(key="train-settings-epochs").set_value(10).run()
+    own.slider(key="train-settings-patience").set_value(4).run()   # set after the draft beside X
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "10")
+    at = page("app_pages/train.py", query={"run": run.run_id})
+    clean(at)
+    assert at.slider(key="train-settings-epochs").value == 10
+    assert [w.value for w in at.warning if "epochs" in w.value] == [
+        "epochs: the 25 you set is more than this form offers now (at most 10); it is set to 10."]
+    at.button(key="train-close").click().run()
+    clean(at)
+    assert (at.slider(key="train-settings-epochs").value, at.slider(key="train-settings-patience").value) == (10, 4)
+    assert not [w.value for w in at.warning if "epochs" in w.value]
+    assert page("app_pages/train.py").slider(key="train-settings-epochs").value == 10
+    assert not [w.value for w in page("app_pages/train.py").warning if "epochs" in w.value]
 
 
 def test_a_run_started_from_a_form_the_page_filled_makes_it_the_visitors(runs_dir):

@@ -492,15 +492,22 @@ def test_a_run_lost_in_the_queue_by_a_restart_is_said_on_the_runs_page_until_dis
     from zoo.demo import owner_of
     from zoo.jobs import LOST_IN_QUEUE, TRAINING_TARGET
 
-    job = fake_job("20261205-184843Z-cnn-f48741d525d4", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
-    job.target = TRAINING_TARGET
-    other = fake_job("20261205-184844Z-cnn-0123456789ab", "failed", owner=owner_of("b" * 32), reason=LOST_IN_QUEUE)
-    other.target = TRAINING_TARGET
+    def training_job(job_id: str, owner: str, state: dict | None = None):
+        job = fake_job(job_id, "failed", owner=owner, reason=LOST_IN_QUEUE, state=state)
+        job.target = TRAINING_TARGET
+        job.payload.update(runs_dir=str(runs_dir), run_id=job_id)   # as zoo/jobs.submit_training makes it
+        return job
+
+    job = training_job("20261205-184843Z-cnn-f48741d525d4", owner_of(ME))
+    other = training_job("20261205-184844Z-cnn-0123456789ab", owner_of("b" * 32))
+    # a run that trained, failed and was deleted since (the demo's sweep): not a job that never trained (a review)
+    swept = training_job("20261205-184845Z-cnn-aaaaaaaaaaaa", owner_of(ME),
+                         state={"run_dir": str(runs_dir / "20261205-184845Z-cnn-aaaaaaaaaaaa"), "epoch": 3})
     at = open_page("app_pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
     said = [w.value for w in at.warning if "ended before it trained" in w.value]
     assert said == [f"Your job `{job.id}` ended before it trained: {LOST_IN_QUEUE}."], said
-    assert other.id not in " ".join(w.value for w in at.warning)
+    assert other.id not in " ".join(w.value for w in at.warning) and swept.id not in " ".join(said)
     at.button(key=f"runs-dismiss-{job.id}").click().run()
     no_exceptions(at)
     assert not [w.value for w in at.warning if "ended before it trained" in w.value]
@@ -551,6 +558,7 @@ def test_a_search_worker_lost_mid_trial_leaves_no_trial_running(runs_dir, fake_j
     trial the worker was training, until the study was joined again; the trial's run was on a node this server cannot
     see, so no process check could tell it gone. The worker's job names its trial: failed, its note saying why."""
     from ui.search_views import SEARCH_WORKER
+    from zoo import demo
     from zoo.demo import owner_of
     from zoo.search import SearchConfig, build_space, load_study
     from zoo.search.study import open_study
@@ -561,18 +569,25 @@ def test_a_search_worker_lost_mid_trial_leaves_no_trial_running(runs_dir, fake_j
     done = study.ask()
     study.tell(done, 0.5)
     study.ask()   # trial 1, its worker gone with the cluster
+    study.ask()   # trial 2, its worker ended at the hosted demo's hard deadline (terminated: a review)
+    study.ask()   # trial 3, its worker still at work
     lost = "the Ray cluster stopped answering (its head at 10.0.0.5:6379)"
-    job = fake_job("search-lost-abc123-1", "failed", owner=owner_of(ME), reason=lost,
-                   state={"trial": 1, "epoch": 2, "epochs": 5, "done": 1, "last": {"number": 0}})
-    job.target, job.payload = SEARCH_WORKER, {"config": config.to_dict()}
-    at = open_page("app_pages/search.py", query={"study": "lost", "jobs": job.id, "storage": config.storage},
+    capped = demo.ended_at_hard_deadline(600)
+    workers = []
+    for i, (status, reason, trial) in enumerate((("failed", lost, 1), ("stopped", capped, 2), ("running", "", 3)), 1):
+        job = fake_job(f"search-lost-abc123-{i}", status, owner=owner_of(ME), reason=reason,
+                       state={"trial": trial, "epoch": 2, "epochs": 5, "done": 1, "last": {"number": 0}})
+        job.target, job.payload = SEARCH_WORKER, {"config": config.to_dict()}
+        workers.append(job.id)
+    at = open_page("app_pages/search.py", query={"study": "lost", "jobs": ",".join(workers), "storage": config.storage},
                    state={"visitor": ME})
     no_exceptions(at)
-    assert {m.label: m.value for m in at.metric}["Running"] == "0"
+    assert {m.label: m.value for m in at.metric}["Running"] == "1"   # the live worker's
     table = at.dataframe[0].value
-    assert list(table["state"]) == ["complete", "failed"], table
-    assert table["note"].iloc[1] == f"its search worker ended before the trial did ({lost}), so its value was never told"
-    assert [t.state.name for t in load_study(config.storage, "lost").trials] == ["COMPLETE", "FAIL"]
+    assert list(table["state"]) == ["complete", "failed", "failed", "running"], table
+    assert list(table["note"].iloc[1:3]) == [f"its search worker ended before the trial did ({why}), so its value was "
+                                             "never told" for why in (lost, capped)]
+    assert [t.state.name for t in load_study(config.storage, "lost").trials] == ["COMPLETE", "FAIL", "FAIL", "RUNNING"]
 
 
 def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):

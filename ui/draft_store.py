@@ -213,7 +213,8 @@ class DraftStore:
 
 LOCK = ".lock"   # the drafts folder's lock file (`_folder_locked`): neither a draft nor a file being written
 LOCK_WAIT = 5.0   # seconds a save waits for another process's save before it goes on without the lock
-_HELD_LOCKS: set[int] = set()   # this process's descriptors holding the lock now (closed in a forked child)
+_HELD_LOCKS: set[int] = set()   # this process's descriptors of the lock file now open (closed in a forked child)
+_HELD_GUARD = threading.Lock()   # a descriptor's open and close with its place in _HELD_LOCKS (numbers are reused)
 
 
 def _close_held_locks_in_child() -> None:
@@ -246,12 +247,13 @@ def _folder_locked(folder: Path, create: bool):
         try:
             if create:
                 folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            with _HELD_GUARD:   # from its open to its close: a child forked while it waits would hold it too
+                fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+                _HELD_LOCKS.add(fd)
             deadline = time.monotonic() + LOCK_WAIT
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    _HELD_LOCKS.add(fd)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
@@ -259,14 +261,19 @@ def _folder_locked(folder: Path, create: bool):
                     time.sleep(0.002)
         except OSError:
             if fd is not None:
-                os.close(fd)
+                _close_lock(fd)
             fd = None
     try:
         yield
     finally:
         if fd is not None:
-            _HELD_LOCKS.discard(fd)
-            os.close(fd)   # (which releases the lock)
+            _close_lock(fd)   # (which releases the lock)
+
+
+def _close_lock(fd: int) -> None:
+    with _HELD_GUARD:
+        os.close(fd)
+        _HELD_LOCKS.discard(fd)
 
 
 def _written(path: Path) -> int:

@@ -257,6 +257,7 @@ def _give_back_own(form: str) -> None:
         return   # the visitor's draft beside the run, set after the page's own (as it is now, not as the tab opened)
     for key in _keys(form):
         del state[key]
+        state.get(BROUGHT_WITHIN, {}).pop(key, None)   # said of the value set beside the run, not of their own (a review)
     state.get(_CONSIDERED, set()).discard(form)   # restored below from the visitor's own draft
     state.get(_RESTORED, {}).pop(form, None)
     # or from the draft beside the run the page had come back to before this one opened (its run view forgot it:

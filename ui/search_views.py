@@ -111,8 +111,7 @@ def live_view(manager, target: dict, active: bool) -> None:
             st.warning(str(exc) if is_local() else f"There is no study named {code(target['study'])} on this demo any "
                                                    "more.")
             return
-        jobs = [job for job in map(manager.get, target.get("jobs", [])) if job is not None]
-        fail_trials_of_ended_workers(study, jobs)   # a worker killed or its cluster lost: its trial is not running
+        _fail_trials_of_ended_workers(manager, target, study)
         trials = study.get_trials(deepcopy=False)
         hide = st.session_state.get("search_hide_pruned", False)
         chosen = st.session_state.get("search_plot_params", [])
@@ -170,6 +169,23 @@ def live_view(manager, target: dict, active: bool) -> None:
         _draw_figures(figures)
 
     _live()
+
+
+def _fail_trials_of_ended_workers(manager, target: dict, study) -> None:
+    """A worker killed or its cluster lost: the trial it trained is not running (zoo/search/ended.py). Only the
+    workers of this study in this storage (a URL may pair a study's name with another storage: a review); a storage
+    that cannot be written now leaves the view as it was, the trial still running, rather than end it in an error."""
+    jobs = []
+    for job in map(manager.get, target.get("jobs", [])):
+        try:
+            if job is not None and SearchConfig.from_dict(job.payload["config"]).storage_url == target["storage"]:
+                jobs.append(job)
+        except (KeyError, TypeError, ValueError, SpecError):
+            continue
+    try:
+        fail_trials_of_ended_workers(study, jobs)
+    except Exception:   # (Optuna's storages raise their own: a database gone, a journal file read-only)
+        pass
 
 
 def workers_failed(manager, job_ids: list[str]) -> str | None:

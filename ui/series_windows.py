@@ -334,9 +334,10 @@ def check_caption(check: dict) -> None:
         how += (f": the {a:,} training rows hold fewer than {MIN_CYCLES} cycles of {usual} steps, the usual season "
                 "at this frequency, too few to tell a season from noise; set Season if the series has one")
     elif unconfirmed:   # a forecast user's clear yearly wave, in 42 monthly rows, read as "none detected" alone
-        before = check.get("season_before_test") or 1
-        shown = (f" (the {check['rows'][1]:,} rows before the test part, validation included, do show a season of "
-                 f"{before} steps: a leaderboard detects it there)" if before > 1 else "")
+        # (only that season: another would not be the Season this names; a board's test part is its own share: a review)
+        shown = (f" (the {check['rows'][1]:,} rows before the test part, validation included, do show it; a leaderboard "
+                 "detects the season on the rows before its own test part)"
+                 if check.get("season_before_test") == unconfirmed else "")
         how += (f": the {a:,} training rows show no season at {unconfirmed} steps, the usual one at this frequency, "
                 f"clear enough to tell from noise{shown}; set Season to {unconfirmed} if you know the series repeats "
                 f"every {unconfirmed} steps")

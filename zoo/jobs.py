@@ -32,7 +32,7 @@ LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the qu
 MAX_BATCH_POINTS = 4000
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
 MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
-MAX_ENDED_KEPT = 100   # ended jobs without a run directory kept in the queue file for a restart (_left_no_run)
+MAX_ENDED_KEPT = 100   # ended jobs without a run directory kept in the queue file for a restart (left_no_run)
 
 
 def reduce_training(state: dict, event: dict) -> None:
@@ -221,6 +221,9 @@ class JobManager:
                 return False
             del self._jobs[job_id]
             self._order.remove(job_id)
+            # out of the queue file too: a job that left no run is kept there for a restart, which had brought a
+            # dismissed one back (the Runs page's Dismiss: a review)
+            self._journal_queue()
             return True
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
@@ -385,7 +388,7 @@ class JobManager:
 
     def _journal_queue(self) -> None:
         """Write this manager's queued jobs to its queue file (none: no file), and its ended jobs that wrote no
-        run directory (`_left_no_run`) with how they ended; called with the lock held, each time the queue
+        run directory (`left_no_run`) with how they ended; called with the lock held, each time the queue
         changes and each time a job ends. A job's payload is what its worker is given: JSON (a spec's dict)."""
         if self._queue_file is None:
             return
@@ -402,7 +405,7 @@ class JobManager:
         waiting += [{"id": j.id, "owner": j.owner, "target": j.target, "payload": j.payload, "created": j.created,
                      "status": j.status, "reason": j.reason, "ended": j.ended,
                      "traceback": j.state.get("traceback")} for j in jobs
-                    if _left_no_run(j) and (j.ended or 0) >= kept_since][-MAX_ENDED_KEPT:]
+                    if left_no_run(j) and (j.ended or 0) >= kept_since][-MAX_ENDED_KEPT:]
         try:
             if waiting:
                 atomic_write_text(self._queue_file, json.dumps({"jobs": waiting}, default=str))
@@ -502,7 +505,7 @@ def _time(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else time.time()
 
 
-def _left_no_run(job: Job) -> bool:
+def left_no_run(job: Job) -> bool:
     """An ended training or leaderboard job that never wrote its run directory (data it could not read, stopped
     before it started): the job is all that says how it ended. Its run's address had said "there is no run ...:
     it was deleted" after a restart (a learner's check: MNIST that could not be downloaded)."""

@@ -38,20 +38,23 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
 
 
 def fail_trials_of_ended_workers(study: optuna.Study, jobs: list) -> list[int]:
-    """Mark failed the trial each of these search workers (zoo.jobs jobs) was training when its job ended failed:
-    killed, its node or its Ray cluster lost. The Search page showed "Running 1" for such a trial until the study was
-    joined again (`fail_orphaned_trials`, which cannot tell a run on another Ray node gone while this server lives).
-    The job's state names its trial (`reduce_search`); the trial's note gives the job's reason. Returns their
-    numbers."""
-    running = {t.number: t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
+    """Mark failed the trial each of these search workers (zoo.jobs jobs) was training when its job ended without
+    telling it: killed, its node or its Ray cluster lost, or ended at the hosted demo's hard deadline. The Search page
+    showed "Running 1" for such a trial until the study was joined again (`fail_orphaned_trials`, which cannot tell a
+    run on another Ray node gone while this server lives). A worker tells its trial before its job ends (a Stop ends
+    it `stopped`), so a trial still running after its job ended is one no one will tell. The job's state names its
+    trial (`reduce_search`); the trial's note gives the job's reason. Returns their numbers."""
+    ended = {job.state["trial"]: job for job in jobs if not job.active and job.state.get("trial") is not None}
+    if not ended:   # (the page's every refresh: no storage read while its workers run)
+        return []
     failed = []
-    for job in jobs:
-        number = job.state.get("trial")
-        if job.active or job.status != "failed" or number not in running:
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        job = ended.get(trial.number)
+        if job is None:
             continue
         reason = f"its search worker ended before the trial did ({job.reason}), so its value was never told"
-        if _fail_running_trial(study, running[number], reason):
-            failed.append(number)
+        if _fail_running_trial(study, trial, reason):
+            failed.append(trial.number)
     return failed
 
 
