@@ -339,6 +339,9 @@ BAD_INPUTS = [
     (("train", "--model", "lstm", "--set", "dropout=0.3"), "error: --set dropout=0.3 does nothing for lstm with "
      "num_layers=1 (dropout is used only with num layers 2 or more); give --set num_layers=2 (or more), or leave "
      "dropout out."),
+    # ...and a training setting alike: min delta with early stopping off (a learner's check: it kept epoch 1)
+    (("train", "--patience", "0", "--min-delta", "0.5"), "error: --min-delta 0.5 does nothing with --patience 0 (min "
+     "delta is used only with patience 1 or more); give --patience 1 (or more), or leave --min-delta out."),
     (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
     (("train", "--precision", "tf32", "--device", "cpu"), "tf32 needs a CUDA GPU"),
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),

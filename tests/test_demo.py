@@ -56,6 +56,9 @@ def test_a_forms_range_message_on_the_demo_names_no_command_line(demo_on, monkey
     at.text_input(key="train-settings-weight_decay").set_value("5").run()
     assert said(at) == ["weight decay: 5 is outside the form's range [0, 0.1]; pick a value inside it (the command "
                         "line allows more: at least 0)."], said(at)
+    # a value the command line refuses too: no "allows more" (-5 read "... allows more: at least 0", a learner's check)
+    at.text_input(key="train-settings-weight_decay").set_value("-5").run()
+    assert said(at) == ["weight decay: -5 is outside the form's range [0, 0.1]; pick a value inside it."], said(at)
 
 
 # ------------------------------------------------------------------ caps, through the CLI and the library

@@ -109,6 +109,22 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     assert result.history[0]["val_loss"] == pytest.approx(result.best_value)
 
 
+def test_min_delta_is_early_stoppings_own_and_a_run_that_ends_says_what_it_kept(runs_dir, sample):
+    """A learner's check: min delta 0.5 of val accuracy, set beside patience 0 (early stopping off), and three epochs
+    that reached 85.5% from 62.75%: the run "completed all 3 epochs" keeping epoch 1's weights, unsaid. With
+    early stopping off, the best epoch is kept; with it on and the run ending, the epoch kept is said, as when it
+    stops early."""
+    spec = ExperimentSpec(**QUICK, epochs=3, monitor="val_metric", min_delta=0.5)
+    off = run_experiment(spec.replace(patience=0), runs_dir=runs_dir, data=sample)
+    accuracy = [row["val_metric"] for row in off.history]
+    assert off.status == "finished" and off.best_epoch == 1 + accuracy.index(max(accuracy)) > 1, accuracy
+    assert off.reason == "completed all 3 epochs"
+    on = run_experiment(spec.replace(patience=5), runs_dir=runs_dir, data=sample)
+    assert on.status == "finished" and on.best_epoch == 1
+    assert on.reason == (f"completed all 3 epochs (epoch {off.best_epoch}'s val accuracy {max(accuracy):.4g} beat "
+                         f"epoch 1's {accuracy[0]:.4g} by no more than the min delta, so epoch 1's weights are kept)")
+
+
 def test_a_metric_that_rose_by_less_than_min_delta_is_named_beside_the_epoch_kept():
     """Accuracy, the better the higher: 0.80, then 0.84 (within min delta 0.05), then NaN."""
     from zoo.engine import _within_min_delta

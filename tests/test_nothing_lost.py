@@ -576,6 +576,39 @@ def test_a_high_learning_rate_is_named_beside_the_steps_it_took():
     assert "learning rate" not in calm
 
 
+def test_the_cause_of_too_few_steps_names_early_stopping_and_only_what_the_settings_allow():
+    """A learner's check: 10 epochs, patience 1, batch size 8 (the form's smallest), early stopping ending the run
+    after 2 epochs: "train for more epochs or use a smaller batch size", neither of which they could do, beside a
+    banner that no longer said why it stopped. The cause names early stopping and what to change; the banner keeps
+    its reason."""
+    from streamlit.testing.v1 import AppTest
+
+    from zoo.spec import ExperimentSpec, setting
+    from zoo.verdict import likely_cause
+
+    smallest = int(setting("batch_size").low)
+    spec = ExperimentSpec(model="cnn", epochs=10, patience=1, min_delta=0.5, batch_size=smallest, limit_train=300)
+    history = [{"epoch": 1, "train_loss": 2.30, "val_loss": 2.29}, {"epoch": 2, "train_loss": 2.29, "val_loss": 2.29}]
+    steps = 2 * -(-300 // smallest)
+    assert likely_cause(spec, history, train_samples=300, status="early_stopped") == (
+        f"it took only {steps} optimisation steps (2 epochs of 300 samples in batches of {smallest}): let it train "
+        "longer: early stopping ended it after 2 of its 10 epochs (raise the patience or lower the min delta)")
+    assert likely_cause(spec.replace(batch_size=64, epochs=2), history, train_samples=300) == (
+        "it took only 10 optimisation steps (2 epochs of 300 samples in batches of 64): train for more epochs, or use "
+        "a smaller batch size")
+
+    def banner():
+        from ui.run_view import outcome_banner
+
+        outcome_banner("early_stopped", "val loss did not improve by more than 0.5 for 1 epoch; best was epoch 1",
+                       verdict={"better": False, "message": "no better than chance", "cause": "it took only 76 steps"})
+
+    at = AppTest.from_function(banner).run()
+    assert [w.value for w in at.warning] == [
+        "**Stopped early, but it learned nothing useful:** no better than chance. It stopped early: val loss did not "
+        "improve by more than 0.5 for 1 epoch; best was epoch 1. Likely cause: it took only 76 steps."]
+
+
 def test_a_validation_loss_blown_up_by_a_high_rate_is_the_cause_not_one_epochs_loss_against_itself():
     """One epoch of one batch at lr 1 left a validation loss of 5.9e17, and the cause read "the training loss did
     not fall (from 2.3 to 2.3)": one epoch's mean against itself, the blow-up unsaid (a learner's check)."""

@@ -590,6 +590,18 @@ def test_a_search_worker_lost_mid_trial_leaves_no_trial_running(runs_dir, fake_j
     assert [t.state.name for t in load_study(config.storage, "lost").trials] == ["COMPLETE", "FAIL", "FAIL", "RUNNING"]
 
 
+def test_min_delta_is_greyed_out_with_early_stopping_off_saying_why(runs_dir):
+    """Min delta beside patience 0 did nothing a learner could see, but kept an early epoch's weights (zoo/engine.py):
+    now early stopping's own, it is greyed out there, as momentum is beside Adam, its help saying why and its units."""
+    at = open_page("app_pages/train.py", state={"visitor": ME})
+    assert not at.text_input(key="train-settings-min_delta").disabled
+    assert "val accuracy as a fraction: 0.01 is 1 point" in at.text_input(key="train-settings-min_delta").help
+    at.slider(key="train-settings-patience").set_value(0).run()
+    no_exceptions(at)
+    greyed = at.text_input(key="train-settings-min_delta")
+    assert greyed.disabled and greyed.help.endswith("(used only with patience 1 or more)"), greyed.help
+
+
 def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):
     import shutil
 
@@ -1224,6 +1236,20 @@ def test_the_live_charts_accuracy_axis_has_ticks_at_round_percents():
     assert list(axis.tickvals) == [0.8, 0.85, 0.9, 0.95, 1.0]
     low = training_figure(epoch_rows=[{**rows[0], "val_metric": 0.11}]).layout.yaxis2
     assert list(low.tickvals) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def test_the_best_epochs_star_sits_on_the_curve_that_chose_it():
+    """A learner's check: monitor val accuracy, and the star on the val loss line, at an epoch whose loss was not the
+    lowest. It sits on the curve of the monitored value."""
+    from ui.live import training_figure
+
+    rows = [{"epoch": e, "train_loss": 1.0, "val_loss": v, "val_metric": m} for e, v, m in
+            ((1, 0.5, 0.80), (2, 0.6, 0.86))]
+    star = next(t for t in training_figure(epoch_rows=rows, best_epoch=2, monitor="val_metric").data
+                if t.name == "best epoch")
+    assert (list(star.y), star.yaxis) == ([0.86], "y2")
+    star = next(t for t in training_figure(epoch_rows=rows, best_epoch=1).data if t.name == "best epoch")
+    assert (list(star.y), star.yaxis) == ([0.5], None)
 
 
 def test_a_runs_header_names_its_schedule_where_set():

@@ -407,8 +407,12 @@ def training_form(*, key_prefix: str, task: str = "image", values: dict | None =
                 if h.name == "device":
                     out[h.name] = _device_widget(h, key)
                     continue
-                disabled = h.name == "momentum" and out.get("optimizer", "sgd") != "sgd"
-                help = _range_help(h) + ("  \n(only SGD uses momentum)" if disabled else "")
+                # a field that does nothing with the values before it, greyed out saying why (HParam.used_from: min
+                # delta with early stopping off, patience 0)
+                unused = h.unused_because(out)
+                disabled = bool(unused) or (h.name == "momentum" and out.get("optimizer", "sgd") != "sgd")
+                help = _range_help(h) + (f"  \n({unused})" if unused else
+                                         "  \n(only SGD uses momentum)" if disabled else "")
                 out[h.name] = hparam_widget(h, key, disabled=disabled, help=help, problems=out.problems,
                                             format_func=metric.get if h.name == "monitor" else str)
     return out

@@ -62,10 +62,11 @@ def smoothing_weight(n_points: int) -> float:
 
 
 def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | None = None, task: str = "image",
-                    uirevision: str | None = None, height: int = 380, epochs: int | None = None) -> go.Figure:
+                    uirevision: str | None = None, height: int = 380, epochs: int | None = None,
+                    monitor: str = "val_loss") -> go.Figure:
     """Train loss per batch (raw, faint, and smoothed), validation loss and metric per epoch (the
-    metric on a second axis), and the best epoch marked. Works with only epoch rows (a run read
-    back from disk: the train loss is then the epoch mean).
+    metric on a second axis), and the best epoch marked on the curve it was chosen by (`monitor`). Works with
+    only epoch rows (a run read back from disk: the train loss is then the epoch mean).
 
     Built from plain dicts in one go.Figure call: this runs every second for every open live
     chart, and trace-by-trace construction (add_trace, add_vline) costs ten times more."""
@@ -107,9 +108,12 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
         annotations.append(dict(x=best_epoch, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                                 text=f"best: epoch {best_epoch}", font=dict(color=COLORS["best"])))
         best = next((r for r in epoch_rows if r["epoch"] == best_epoch), None)
-        if best is not None:
-            traces.append(dict(type="scatter", x=[best_epoch], y=[best["val_loss"]], mode="markers", name="best epoch",
-                               marker=dict(symbol="star", size=14, color=COLORS["best"])))
+        if best is not None:   # (on the val loss line where the val accuracy chose it had read as a mistake: a learner)
+            on_metric = monitor == "val_metric"
+            traces.append(dict(type="scatter", x=[best_epoch], y=[best["val_metric" if on_metric else "val_loss"]],
+                               mode="markers", name="best epoch", marker=dict(symbol="star", size=14,
+                                                                              color=COLORS["best"]),
+                               **({"yaxis": "y2"} if on_metric else {})))
     x_range = None
     if epochs:
         seen = max([p[0] for p in batch_points[-1:]] + [r["epoch"] for r in epoch_rows[-1:]] + [1])
@@ -331,7 +335,7 @@ def _draw_live(job_id: str) -> None:
         return
     fig = training_figure(batch_points=state.get("batch_losses"), epoch_rows=state.get("epoch_rows"),
                           best_epoch=state.get("best_epoch"), task=task, uirevision=job_id,
-                          epochs=state.get("epochs"))
+                          epochs=state.get("epochs"), monitor=(job.payload.get("spec") or {}).get("monitor", "val_loss"))
     st.plotly_chart(fig, key=f"live-chart-{job_id}", config={"displaylogo": False})
     if state.get("batch_losses"):
         st.caption(CURVES_READ)

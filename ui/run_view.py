@@ -389,7 +389,10 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
     # the reason may quote a column's name, and another visitor opens a run's page from its link (ui/text.py)
     text = f"**{title}:** {plain(reason)}" + ("" if reason.endswith(".") else ".")
     if status in ("finished", "early_stopped") and verdict and not verdict.get("better", True):
-        st.warning(f"**{title}, but it learned nothing useful:** {verdict['message']}. Likely cause: "
+        # why it stopped early, kept: the verdict alone had hidden it (a learner's check)
+        why = f" It stopped early: {plain(reason)}" + ("" if reason.endswith(".") else ".") \
+            if status == "early_stopped" else ""
+        st.warning(f"**{title}, but it learned nothing useful:** {verdict['message']}.{why} Likely cause: "
                    f"{verdict.get('cause', 'unknown')}.", icon=":material/warning:")
     elif status in ("finished", "early_stopped"):
         st.success(text, icon=":material/check_circle:")
@@ -464,7 +467,7 @@ def finished_run(run, job, key: str) -> None:
     points = snapshot["state"].get("batch_losses") if snapshot else None
     if rows or points:
         figure = training_figure(batch_points=points, epoch_rows=rows, best_epoch=run.result.get("best_epoch"),
-                                 task=task.name, uirevision=run.run_id)
+                                 task=task.name, uirevision=run.run_id, monitor=run.spec.monitor)
         chart = dict(key=f"{key}-curves-{run.run_id}", config={"displaylogo": False})
         from ui.live import CURVES_READ
 

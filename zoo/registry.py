@@ -178,8 +178,10 @@ class HParam:
         value = self._coerce(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
             # (Not on the hosted demo, whose visitors have no command line: a stranger's check.)
+            # (Only where it takes this value: training samples -5 had read "the command line allows more: at least
+            # 0", -5 allowed by neither: a learner's check.)
             wider = (f" (the command line allows more: {self.valid.describe()})"
-                     if self.limits and self.valid is not None and not demo_mode() else "")
+                     if self.limits and self.valid is not None and value in self.valid and not demo_mode() else "")
             raise SpecError(f"{self.name}={as_typed(value)} is outside the form's range {self.range_text()}; pick a "
                             f"value inside it{wider}.")
         return self.check(value)

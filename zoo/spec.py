@@ -71,7 +71,10 @@ class ExperimentSpec(DeclaredSettings):
     patience: int = hp(5, low=0, high=50, limits="[0, inf)", group="Early stopping", searchable=True,
                        help="epochs without improvement before early stopping (0: off)")
     min_delta: float = hp(0.0, low=0.0, high=1.0, step=1e-4, limits="[0, inf)", group="Early stopping",
-                          searchable=True, help="smallest change that counts as improvement")
+                          searchable=True, used_from=("patience", 1),
+                          help="smallest change of the monitored value that counts as an improvement, in its own "
+                               "units (val accuracy as a fraction: 0.01 is 1 point), for early stopping and the "
+                               "best checkpoint it keeps; with early stopping off, the best epoch is kept")
     monitor: str = hp("val_loss", choices=MONITORS, group="Early stopping",
                       help="what early stopping and the best checkpoint follow: the validation loss (val_loss), "
                            "or the validation metric (val_metric: accuracy for images, MAE for series)")

@@ -33,9 +33,10 @@ FEW_TRAIN_WINDOWS = 10
 FEW_TRAIN_IMAGES = 100
 
 
-def likely_cause(spec, history: list[dict], train_samples: int | None = None) -> str:
+def likely_cause(spec, history: list[dict], train_samples: int | None = None, status: str | None = None) -> str:
     """The most likely reason a run learned nothing, from its settings, its epochs and (when known) the number
-    of training samples, which with the batch size gives the optimisation steps it took."""
+    of training samples, which with the batch size gives the optimisation steps it took; `status` its end
+    (`early_stopped`: early stopping is what cut its epochs short)."""
     losses = [row["train_loss"] for row in history if row.get("train_loss") is not None]
     if not losses:
         return "it ended before finishing an epoch: let it train longer"
@@ -80,10 +81,21 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None) ->
     if few:
         # Before the generic readings: 3 steps on a short series left the training loss under the validation loss,
         # and "try a smaller model" was given for a 39-parameter linear model (a forecast user's check); one
-        # epoch has no fall to read at all.
+        # epoch has no fall to read at all. Only what the settings allow: "train for more epochs" of a run early
+        # stopping had cut to 2 of its 10, and "a smaller batch size" beside the smallest (a learner's check).
+        from zoo.spec import setting
+
+        if status == "early_stopped":
+            delta = " or lower the min delta" if spec.min_delta else ""
+            fixes = [f"let it train longer: early stopping ended it after {len(losses)} of its {spec.epochs} epochs "
+                     f"(raise the patience{delta})"]
+        else:
+            fixes = ["train for more epochs"]
+        if spec.batch_size > setting("batch_size").low:
+            fixes.append("use a smaller batch size")
         return (f"it took only {steps} optimisation step{'' if steps == 1 else 's'} ({len(losses)} epoch"
                 f"{'' if len(losses) == 1 else 's'} of {train_samples:,} samples in batches of {spec.batch_size}): "
-                "train for more epochs or use a smaller batch size" + also_lr)
+                + ", or ".join(fixes) + also_lr)
     if len(losses) >= 2 and losses[-1] < 0.95 * losses[-2]:
         return (f"the training loss was still falling when training ended ({losses[-2]:.3g} to {last:.3g} in the "
                 f"last epoch): train for more epochs than {len(losses)}")
@@ -162,7 +174,7 @@ def verdict_now(run) -> dict | None:
     if now["better"] or not lines:
         return verdict
     train = (run.result.get("sizes") or {}).get("train")
-    return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train)}
+    return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train, run.status)}
 
 
 def learned_nothing(verdict: dict | None) -> str | None:
@@ -181,5 +193,5 @@ def judge(spec, result, data) -> dict:
     verdict = resolve(get_task(spec.task).trivial)(result, data)
     if not verdict["better"]:
         sizes = data.sizes() if hasattr(data, "sizes") else {}
-        verdict["cause"] = likely_cause(spec, result.history, sizes.get("train"))
+        verdict["cause"] = likely_cause(spec, result.history, sizes.get("train"), result.status)
     return verdict

@@ -161,6 +161,14 @@ def refuse_unused(spec: ExperimentSpec) -> None:
     """`train`: a model value typed that does nothing beside the others (ModelEntry.unused), refused, saying why and
     what to do, as the form greys it out: `--set dropout=0.3` of a one-layer LSTM was recorded in spec.json and its
     command as if it did something (a learner's check). Not a search's: its trials may sample the other value."""
+    # A training setting alike (min delta with early stopping off, patience 0: the form greys it out)
+    values = spec.to_dict()
+    for h in settings(spec.task):
+        if values.get(h.name, h.default) != h.default and (why := h.unused_because(values)):
+            other, least = h.used_from
+            raise SpecError(f"{flag(h.name)} {as_typed(values[h.name])} does nothing with {flag(other)} "
+                            f"{as_typed(values[other])} ({h.name.replace('_', ' ')} is {why}); give {flag(other)} "
+                            f"{least} (or more), or leave {flag(h.name)} out.")
     entry = get_model(spec.model, spec.task)
     declared = {h.name: h for h in entry.hparams(spec.task)}
     for key, why in entry.unused(spec.model_params, spec.task).items():
