@@ -594,8 +594,8 @@ def test_the_cause_of_too_few_steps_names_early_stopping_and_only_what_the_setti
         f"it took only {steps} optimisation steps (2 epochs of 300 samples in batches of {smallest}): let it train "
         "longer: early stopping ended it after 2 of its 10 epochs (raise the patience or lower the min delta)")
     assert likely_cause(spec.replace(batch_size=64, epochs=2), history, train_samples=300) == (
-        "it took only 10 optimisation steps (2 epochs of 300 samples in batches of 64): train for more epochs, or use "
-        "a smaller batch size")
+        "it took only 10 optimisation steps (2 epochs of 300 samples in batches of 64): train for more epochs or use a "
+        "smaller batch size")
 
     def banner():
         from ui.run_view import outcome_banner

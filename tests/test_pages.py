@@ -600,6 +600,18 @@ def test_min_delta_is_greyed_out_with_early_stopping_off_saying_why(runs_dir):
     no_exceptions(at)
     greyed = at.text_input(key="train-settings-min_delta")
     assert greyed.disabled and greyed.help.endswith("(used only with patience 1 or more)"), greyed.help
+    # a value it holds blocks no Start, and the run keeps the default: it does nothing (a review)
+    at.slider(key="train-settings-patience").set_value(5).run()
+    at.text_input(key="train-settings-min_delta").set_value("2").run()
+    assert at.button(key="train-start").disabled
+    at.slider(key="train-settings-patience").set_value(0).run()
+    no_exceptions(at)
+    assert not at.button(key="train-start").disabled
+    # and a spec that holds both (a search trial samples them) reproduces with a command train takes
+    from zoo.spec import ExperimentSpec
+
+    assert "--min-delta" not in ExperimentSpec(model="cnn", patience=0, min_delta=0.5).cli_command()
+    assert "--min-delta 0.5" in ExperimentSpec(model="cnn", patience=2, min_delta=0.5).cli_command()
 
 
 def test_runs_page_on_the_hosted_demo_lists_only_this_visitors_runs(trained_runs, monkeypatch, tmp_path):

@@ -413,8 +413,11 @@ def training_form(*, key_prefix: str, task: str = "image", values: dict | None =
                 disabled = bool(unused) or (h.name == "momentum" and out.get("optimizer", "sgd") != "sgd")
                 help = _range_help(h) + (f"  \n({unused})" if unused else
                                          "  \n(only SGD uses momentum)" if disabled else "")
-                out[h.name] = hparam_widget(h, key, disabled=disabled, help=help, problems=out.problems,
-                                            format_func=metric.get if h.name == "monitor" else str)
+                value = hparam_widget(h, key, disabled=disabled, help=help, problems=None if unused else out.problems,
+                                      format_func=metric.get if h.name == "monitor" else str)
+                # greyed out as doing nothing: the run keeps its default, and a value it holds blocks no Start (a
+                # review: min delta 2, then patience 0, kept Start off for a field that did nothing)
+                out[h.name] = h.default if unused else value
     return out
 
 

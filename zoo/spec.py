@@ -163,9 +163,12 @@ class ExperimentSpec(DeclaredSettings):
         for key, value in sorted(self.model_params.items()):
             if key not in unused:
                 args += ["--set", f"{key}={as_typed(value)}"]
+        values = self.to_dict()
         for h in settings(self.task):
             value = getattr(self, h.name)
-            if value != h.default and value is not None:
+            # a setting that does nothing beside the others left out too (min delta with patience 0, as a search
+            # trial may sample them, or a run before the form greyed it): train refuses it typed (a review)
+            if value != h.default and value is not None and not h.unused_because(values):
                 args += [flag(h.name), as_typed(value)]
         return " ".join(shlex.quote(a) for a in args)
 

@@ -95,7 +95,7 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None, st
             fixes.append("use a smaller batch size")
         return (f"it took only {steps} optimisation step{'' if steps == 1 else 's'} ({len(losses)} epoch"
                 f"{'' if len(losses) == 1 else 's'} of {train_samples:,} samples in batches of {spec.batch_size}): "
-                + ", or ".join(fixes) + also_lr)
+                + " or ".join(fixes) + also_lr)
     if len(losses) >= 2 and losses[-1] < 0.95 * losses[-2]:
         return (f"the training loss was still falling when training ended ({losses[-2]:.3g} to {last:.3g} in the "
                 f"last epoch): train for more epochs than {len(losses)}")
