@@ -10,7 +10,7 @@ from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
                         run_record, runs_table, same_curves, same_spec_words, spec_diff,
                         without_curves)
-from ui.live import follow_live_jobs, job_progress
+from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo.jobs import left_no_run
@@ -38,7 +38,7 @@ else:
 # first trial was counted here as still to appear, beside its row: a learner's check)
 waiting = [j for j in manager.jobs(owner) if j.active and j.task and not exists(j.id, runs_dir())]
 if waiting:
-    status = ", ".join(sorted({j.status for j in waiting}))
+    status = ", ".join(sorted({status_words(j.status) for j in waiting}))
     st.caption(f"1 of your jobs is still {status}; it appears here once it starts training." if len(waiting) == 1
                else f"{len(waiting)} of your jobs are still {status}; they appear here once they start training.")
 

@@ -25,9 +25,8 @@ RECORD_TOASTS = """(() => { window.__toasts = [];
     new MutationObserver(() => document.querySelectorAll('[data-testid="stToast"]').forEach(el => {
         const text = el.innerText; if (text && !window.__toasts.includes(text)) window.__toasts.push(text); }))
     .observe(document, {childList: true, subtree: true, characterData: true}); })()"""
-# Whether the run's status badge (the `run-status` container) shows this status.
-STATUS_IS = """(status) => { const el = document.querySelector('.st-key-run-status');
-    return !!el && el.innerText.split(/\\s+/).includes(status); }"""
+# Whether the run's status badge (the `run-status` container) is for this stored status (ui/live.status_badge).
+STATUS_IS = """(status) => !!document.querySelector('.st-key-run-status .st-key-status-' + status)"""
 
 
 def free_port() -> int:

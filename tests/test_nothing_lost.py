@@ -789,6 +789,34 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"
 
 
+def test_a_run_early_stopping_ended_is_said_stopped_early_on_every_page(runs_dir):
+    """The stored status `early_stopped` was shown as it is stored: on the run's badge, in the Runs page's table
+    and its Open links, in the Train page's list of runs and on the Inspect page (a learner's check)."""
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    # steps of 1e-30 leave the weights as they are: the validation loss repeats and patience 1 ends the run
+    result = run_experiment(ExperimentSpec(model="mlp", epochs=4, patience=1, optimizer="sgd", momentum=0.0,
+                                           lr=1e-30, limit_train=256, seed=0), runs_dir=runs_dir)
+    assert result.status == "early_stopped"
+    run_id = result.run_dir.name
+    runs = page("app_pages/runs.py")
+    clean(runs)
+    table = runs.dataframe[0].value
+    assert table.set_index("run").loc[run_id, "status"].startswith("stopped early"), table["status"].tolist()
+    train = page("app_pages/train.py", query={"run": run_id})
+    clean(train)
+    inspect = page("app_pages/inspect.py", query={"run": run_id})
+    clean(inspect)
+    for at in (runs, train, inspect):
+        words = shown(at) + " ".join(str(getattr(b, "label", "")) for b in at.button) + " ".join(
+            str(o) for box in at.selectbox for o in box.options)
+        assert "early_stopped" not in words, words
+    assert "stopped early" in shown(train).lower(), shown(train)
+    assert any(o.startswith(f"{run_id} · mlp on mnist-sample · stopped early") for o in inspect.selectbox[0].options)
+    assert f"Run `{run_id}` · **mlp** on **mnist-sample** · stopped early" in shown(inspect)
+
+
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1; type 1 or more."),
     ("search_trials", 2.5, "Trials: 2.5 must be a whole number"),   # an integer box made it 2 without a word

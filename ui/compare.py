@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.live import status_words
 from zoo.registry import PERCENT_DIGITS, TASKS, get_task
 from zoo.verdict import learned_nothing, verdict_now
 from zoo.plots import count_axis
@@ -45,7 +46,9 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     if status == run.status and not run.is_leaderboard and learned_nothing(verdict_now(run)) is not None:
         # A zero-init run at 8.40% read "finished" here, where its page warns that it learned nothing (a learner's
         # check): the verdict its page shows (zoo/verdict.verdict_now)
-        status = f"{status}, learned nothing useful"
+        status = f"{status_words(status)}, learned nothing useful"
+    else:
+        status = status_words(status)
     test_mase = metrics.get("mase")
     if run.is_leaderboard:   # one row for the whole leaderboard: how many it ranked of how many, its pick
         pick = result.get("pick") or {}

@@ -211,11 +211,20 @@ def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     return done, " · ".join(parts)
 
 
+def status_words(status: str) -> str:
+    """A status as the pages say it: "stopped early", not the stored `early_stopped` (a learner read the raw name
+    on the badge, the runs table and the Inspect page's run list)."""
+    return STATUSES[status][0].lower() if status in STATUSES else status
+
+
 def status_badge(status: str, text: str | None = None) -> None:
-    """The run's status as a coloured badge, in a container keyed `run-status` (tests read it there)."""
+    """The run's status as a coloured badge, in a container keyed `run-status` around one keyed by the stored status
+    (`status-early_stopped`: tests read the status there, the words a person reads are the badge's). A badge with
+    its own words (a run "stopping…") is keyed by them, so it never reads as the status it is on its way to."""
     _, _, color, icon = STATUSES.get(status, (status, "", "gray", ":material/help:"))
-    with st.container(key="run-status"):
-        st.badge(text or status, color=color, icon=icon)
+    shown = status if text is None else "".join(c for c in text if c.isalnum())
+    with st.container(key="run-status"), st.container(key=f"status-{shown}"):
+        st.badge(text or status_words(status), color=color, icon=icon)
 
 
 def _best_summary(rows: list[dict], best_epoch: int | None, metric_name: str) -> str:

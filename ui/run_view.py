@@ -21,7 +21,8 @@ import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
-from ui.live import STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, training_figure
+from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, status_words,
+                     training_figure)
 from ui.state import (can_control, fragment, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from ui.text import code, plain
@@ -606,7 +607,7 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
                 # without it (Streamlit 1.67), so the next widget's rerun sent no run and closed the run
                 # (its "Run this board again" or backtest slider did nothing). Set here, the server's
                 # query string reaches the URL, as start_run's does.
-                st.button(f"{run_id} · {status}", key=f"{key}-other-{run_id}", type="tertiary",
+                st.button(f"{run_id} · {status_words(status)}", key=f"{key}-other-{run_id}", type="tertiary",
                           icon=":material/history:", on_click=_open_run, args=(key, run_id))
             if len(others) > OTHER_RUNS_LISTED:   # the count above is of them all (it said 23 over 20 buttons)
                 st.caption(f"The first {OTHER_RUNS_LISTED} of these {len(others)}, live ones first, then the newest; "
