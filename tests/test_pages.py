@@ -358,6 +358,23 @@ def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
 
 # ------------------------------------------------------------------------------------------ runs page
 
+def test_the_search_page_refuses_a_searched_setting_that_does_nothing_before_start(monkeypatch, tmp_path):
+    """Min delta ticked beside patience fixed at 0: every trial would draw a value early stopping never reads. Said
+    under the space, with Start off, as for momentum beside a fixed Adam (zoo/search/space.SearchSpace.check); it was
+    refused only after the click, or for min delta not at all."""
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path))
+    at = open_page("app_pages/search.py", state={"sp_mlp_min_delta_on": True, "sp_mlp_patience_on": False,
+                                                 "sp_mlp_patience_value": 0})
+    no_exceptions(at)
+    assert at.button(key="search_start").disabled
+    assert any("min_delta is used only with patience 1 or more, and patience is fixed at 0" in e.value
+               for e in at.error), [e.value for e in at.error]
+    at.number_input(key="sp_mlp_patience_value").set_value(3).run()
+    no_exceptions(at)
+    assert not at.error, [e.value for e in at.error]
+    assert not at.button(key="search_start").disabled
+
+
 def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_path):
     import shutil
 

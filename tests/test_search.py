@@ -81,6 +81,22 @@ def test_narrowing_fixing_and_refusals():
             search.build_space("mlp", search=wanted, fix=fixed)
     with pytest.raises(SpecError, match="SGD only"):
         search.build_space("mlp", search={"momentum": None}).check(ExperimentSpec(model="mlp"))
+    # A setting that does nothing beside a value every trial holds (HParam.used_from): min delta with early stopping
+    # off, an LSTM's dropout between stacked layers with one layer. Searched with it, or beside a value that uses it,
+    # it is searched.
+    with pytest.raises(SpecError, match="min_delta is used only with patience 1 or more, and patience is fixed at 0"):
+        search.build_space("mlp", search={"min_delta": None}, fix={"patience": 0}).check(ExperimentSpec(model="mlp"))
+    with pytest.raises(SpecError, match="fixed at 0: .* search patience too, fix patience at 1 or more"):
+        search.build_space("mlp", search={"min_delta": None}).check(ExperimentSpec(model="mlp", patience=0))
+    with pytest.raises(SpecError, match="dropout is used only with num layers 2 or more, and num_layers is fixed at 1"):
+        search.build_space("lstm", search={"dropout": None}).check(ExperimentSpec(model="lstm"))
+    for model, searched, fixed, spec in [("mlp", {"min_delta": None}, {}, {}),
+                                         ("mlp", {"min_delta": None, "patience": None}, {"patience": 0}, {}),
+                                         ("lstm", {"dropout": None, "num_layers": None}, {}, {}),
+                                         ("lstm", {"dropout": None}, {"num_layers": 2}, {}),
+                                         ("lstm", {"dropout": None}, {}, {"model_params": {"num_layers": 3}})]:
+        fixed = {k: v for k, v in fixed.items() if k not in searched}
+        search.build_space(model, search=searched, fix=fixed).check(ExperimentSpec(model=model, **spec))
 
 
 def test_momentum_is_sampled_only_for_sgd_and_grid_is_finite():

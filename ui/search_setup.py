@@ -269,6 +269,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
         if space is not None and not space.dims:   # said before Start, not after it (a learner's check)
             space, space_error = None, ("Nothing to search: every setting is fixed. Tick \"search\" for at least "
                                         "one, with a range of more than one value.")
+        elif space is not None:   # what Start's check would refuse (momentum beside Adam, min delta beside patience
+            try:                  # 0), said before it, with the button off
+                space.check(ExperimentSpec(task=task, model=model))
+            except SpecError as exc:
+                space, space_error = None, str(exc)
 
     row = st.columns(5)
     n_trials = checked_number(row[0], "Trials", key="search_trials", value=20, low=1, problems=typed_problems)

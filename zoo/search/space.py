@@ -176,6 +176,20 @@ class SearchSpace:
             if optimizer != "sgd":
                 raise SpecError(f"momentum is used by SGD only and the optimizer is fixed at {optimizer}; "
                                 "search optimizer too, or fix optimizer=sgd.")
+        settings = dict((h.name, (scope, h)) for scope, h in declared_settings(self.model, self.task))
+        for d in self.dims:   # a setting that does nothing beside a value every trial holds (HParam.used_from)
+            scope, h = settings[d.name]
+            if h.used_from is None or self.dim(h.used_from[0]) is not None:
+                continue
+            other, least = h.used_from
+            held = self.fixed[other] if other in self.fixed else getattr(base, other) \
+                if settings[other][0] == "train" else base.model_params.get(other, settings[other][1].default)
+            if h.unused_because({other: held}):
+                # min delta searched beside patience 0: every trial drew a value early stopping never read, and the
+                # importance plot ranked it (a learner's check)
+                raise SpecError(f"{d.name} is {h.unused_because({other: held})}, and {other} is fixed at {held}: "
+                                f"every trial would draw a {d.name} that does nothing; search {other} too, fix "
+                                f"{other} at {least} or more, or do not search {d.name}.")
 
     def suggest(self, trial: optuna.Trial, conditional: bool = True) -> dict:
         """Ask the trial for a value of every dimension. Momentum is asked for only when it matters
