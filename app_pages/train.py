@@ -67,6 +67,8 @@ def setup_panel() -> None:
     preview = form.render_model_preview(model, params.valid(), shape_of(base))
     with st.expander("Training settings", expanded=True, key="train-settings-box"):
         settings = form.training_form(key_prefix="train-settings", task="image")
+        with form.slot("train-batch-note-slot"):
+            form.one_step_note(base, settings)
 
     spec = start_button("Start training", key="train-start", problems=params.problems + settings.problems,
                         preview=preview, settings_key="train-settings",

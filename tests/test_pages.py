@@ -358,6 +358,19 @@ def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
 
 # ------------------------------------------------------------------------------------------ runs page
 
+def test_the_train_form_says_a_batch_that_holds_every_training_sample(monkeypatch, tmp_path):
+    """Batch size 1,024 on 500 training samples is one step per epoch: said under the settings, nothing changed."""
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path))
+    at = open_page("app_pages/train.py", state={"train-settings-limit_train": "500", "train-settings-batch_size": 1024})
+    no_exceptions(at)
+    said = [w.value for w in at.warning if "one step per epoch" in w.value]
+    assert said == ["batch size 1,024 with 500 training samples: one step per epoch, and such a run learns little. "
+                    "Lower the batch size to well below 500, or train on more samples."], [w.value for w in at.warning]
+    assert not at.button(key="train-start").disabled   # said, not refused
+    at.text_input(key="train-settings-limit_train").set_value("0").run()   # every sample of the set
+    assert not [w for w in at.warning if "one step per epoch" in w.value]
+
+
 def test_the_search_page_refuses_a_searched_setting_that_does_nothing_before_start(monkeypatch, tmp_path):
     """Min delta ticked beside patience fixed at 0: every trial would draw a value early stopping never reads. Said
     under the space, with Start off, as for momentum beside a fixed Adam (zoo/search/space.SearchSpace.check); it was

@@ -468,3 +468,18 @@ def render_model_preview(model: str, params: dict, shape) -> dict:
                 + (f" ({info['trainable']:,} trainable)" if info["trainable"] != info["params"] else "")
                 + f" · input (batch, {shape_in}) → output **(batch, {shape_out})**")
     return info
+
+
+def one_step_note(base, settings: dict) -> None:
+    """Said on the Train form where one batch holds every training sample: one step per epoch, and such a run
+    learns little. The Search page said so of a searched batch size (ui/search_setup._one_step_batches: trials of
+    batch 637 to 1,126 on 500 samples learned nothing useful, a learner's check); the Train form said nothing of
+    batch 1,024 on 500. Said, not changed."""
+    from zoo.demo import known_train_samples
+
+    batch, limit = settings.get("batch_size"), settings.get("limit_train")
+    samples = known_train_samples(base.replace(limit_train=limit or 0)) if limit is not None else None
+    if batch and samples and batch >= samples:
+        st.warning(f"batch size {batch:,} with {samples:,} training samples: one step per epoch, and such a run "
+                   f"learns little. Lower the batch size to well below {samples:,}, or train on more samples.",
+                   icon=":material/warning:")
