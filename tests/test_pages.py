@@ -635,9 +635,14 @@ def test_min_delta_is_greyed_out_with_early_stopping_off_saying_why(runs_dir):
     at.slider(key="train-settings-patience").set_value(5).run()
     at.text_input(key="train-settings-min_delta").set_value("2").run()
     assert at.button(key="train-start").disabled
+    assert any("min delta: 2 is outside" in e.value for e in at.error), [e.value for e in at.error]
     at.slider(key="train-settings-patience").set_value(0).run()
     no_exceptions(at)
     assert not at.button(key="train-start").disabled
+    assert not at.error, [e.value for e in at.error]   # nor red under a field greyed out, whose value is unused
+    assert at.text_input(key="train-settings-min_delta").value == "2"   # kept, said again once it is used
+    at.slider(key="train-settings-patience").set_value(5).run()
+    assert any("min delta: 2 is outside" in e.value for e in at.error) and at.button(key="train-start").disabled
     # and a spec that holds both (a search trial samples them) reproduces with a command train takes
     from zoo.spec import ExperimentSpec
 

@@ -249,6 +249,8 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
         try:
             return h.check_in_form(text)
         except SpecError as exc:
+            if disabled:   # greyed out, its value unused: no error to fix in a field that cannot be set (said again
+                return None   # once it is used; a review: min delta "2" stayed red beside patience 0)
             # in the field's own words: "training samples: -5 ...", not the spec's "limit_train=-5 ..."
             message = str(exc).replace(f"{h.name}=", f"{label}: ", 1)
             st.error(message, icon=":material/error:")
