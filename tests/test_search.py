@@ -20,6 +20,7 @@ import torch
 from zoo import search
 from zoo.cli import main as zoo_main
 from zoo.registry import SpecError, build, get_model
+from zoo.runs import load_run
 from zoo.spec import ExperimentSpec, train_hparams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -634,6 +635,49 @@ def test_a_trial_whose_run_directory_goes_mid_training_says_it_failed_after_its_
     search.run_search(config, data=tiny_data)
     reason = search.open_study(config).get_trials()[0].user_attrs["result"]["reason"]
     assert reason.startswith("failed after 1 epoch(s): cannot write the run's files"), reason
+
+
+def test_a_trials_value_is_its_kept_epochs_the_one_its_run_keeps(tmp_path, tiny_data):
+    """A CLI user's check: with a min delta, a run keeps an early epoch's weights while later epochs score lower by
+    less than it (zoo/engine.EarlyStopping). The study had reported the history's lowest value, 0.00138 of epoch 8,
+    for a run whose weights, and reproduced value, are epoch 6's 0.00581."""
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 3, "patience": 5, "min_delta": 100.0})
+    summary = search.run_search(config, data=tiny_data)
+    result = json.loads((Path(config.runs_dir) / summary["best_run_id"] / "result.json").read_text())
+    assert result["best_epoch"] == 1   # nothing later beat epoch 1 by more than 100
+    epochs = {row["epoch"]: row["val_loss"] for row in load_run(Path(config.runs_dir) / summary["best_run_id"])
+              .epoch_rows()}
+    assert min(epochs.values()) < epochs[1], "later epochs scored lower: otherwise this test shows nothing"
+    assert summary["best_value"] == pytest.approx(epochs[1]) == pytest.approx(result["best_value"])
+
+
+def test_a_trials_fault_is_said_as_it_ends_and_a_worker_whose_every_trial_failed_failed(tmp_path, tiny_data,
+                                                                                         monkeypatch, capsys):
+    """A CLI user's check: a RuntimeError in a trial (torch's way to say a shape mismatch or out of memory) was
+    caught by Optuna unsaid; four trials failed with no word and the command ended "finished", exit 0."""
+    from zoo import engine
+
+    def out_of_memory(event):
+        raise RuntimeError("CUDA out of memory (a stand-in)")
+
+    real = engine.run_experiment
+    monkeypatch.setattr(engine, "run_experiment", lambda spec, **kwargs: real(spec, **{**kwargs,
+                                                                                      "callback": out_of_memory}))
+    events = []
+    summary = search.run_search(tiny_config(tmp_path, n_trials=2), data=tiny_data, emit=events.append)
+    ends = [e for e in events if e["type"] == "trial_end"]
+    assert [e["state"] for e in ends] == ["FAIL", "FAIL"]
+    assert ends[0]["reason"] == "failed before it trained: RuntimeError: CUDA out of memory (a stand-in)", ends[0]
+    assert summary["status"] == "failed" and summary["reason"] == (
+        "every trial this worker ran failed (2); the first failed before it trained: RuntimeError: CUDA out of "
+        "memory (a stand-in)"), summary["reason"]
+    # the command line: each trial said, then the failure, exit 1, its JSON line the error's
+    code = zoo_main(["search", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1", "--limit-train", "128",
+                     "--search", "lr", "--n-trials", "1", "--storage", str(tmp_path / "cli.log"),
+                     "--runs-dir", str(tmp_path / "cli-runs"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "trial   0 failed: failed before it trained: RuntimeError: CUDA out of memory" in err, err
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "error"
 
 
 def test_a_worker_its_time_budget_ended_says_so(tmp_path, tiny_data):

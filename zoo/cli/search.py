@@ -184,6 +184,9 @@ def run(args) -> dict:
             getattr(launcher, "close", lambda: None)()
     else:
         summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None), data=data)
+    if summary.get("status") == "failed":   # no trial of this worker gave a value: said, exit 1, no "finished"
+        say_summary(summary, config, file=sys.stderr)
+        raise JobFailed(summary["reason"])
     if not args.json:
         say_summary(summary, config)
     return summary

@@ -25,7 +25,7 @@ from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space,
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
                                 sqlalchemy_url, storage_in_words, study_names)
 from zoo.search.study import (MEDIAN_STARTUP_TRIALS, OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, SearchInterrupted,
-                              TrialFailed, best_of, config_of_study, default_study_name, direction, fresh_study_name,
+                              TrialFailed, config_of_study, default_study_name, direction, fresh_study_name,
                               make_objective, make_pruner, make_sampler, objective_label, open_study, reduce_search,
                               run_search, search_on_workers, search_worker, submit_search)
 
@@ -48,7 +48,7 @@ logging.getLogger("optuna.study._optimize").addFilter(_TrialFailuresSaidOnce())
 __all__ = [
     "DEFAULT_TRAIN_KEYS", "FEW_TRIALS", "FIGURES", "JOURNAL_NAME", "MEDIAN_STARTUP_TRIALS", "OBJECTIVES", "PRUNERS",
     "SAMPLERS", "STATE_NAMES", "Dim",
-    "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_of", "best_spec", "build_space",
+    "SearchConfig", "SearchInterrupted", "SearchSpace", "TrialFailed", "best_spec", "build_space",
     "config_of_study", "declared_settings", "default_search_keys", "default_storage", "default_study_name",
     "direction", "display_storage", "fail_trials_of_ended_workers", "fresh_study_name", "storage_in_words",
     "few_trials_note", "importance", "is_url", "load_study", "make_objective", "make_pruner",

@@ -285,11 +285,14 @@ class SearchWorkerFailed(Exception):
         self.summary = summary
 
 
-def best_of(history: list[dict], objective: str, maximize: bool) -> float | None:
-    values = [row[objective] for row in history if math.isfinite(row.get(objective, float("nan")))]
-    if not values:
-        return None
-    return max(values) if maximize else min(values)
+def kept_value(result, objective: str) -> float | None:
+    """A trial's objective value: its kept epoch's (the run's best checkpoint, chosen by early stopping on the same
+    value: SearchConfig.spec_for), or None where no epoch was kept. The best value of its history had been reported
+    instead, which a min delta can leave unkept: the study named 0.00138 (epoch 8) for a run whose weights are epoch
+    6's, at 0.00581 (a CLI user's check)."""
+    row = next((r for r in result.history if r.get("epoch") == result.best_epoch), None)
+    value = row.get(objective) if row else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
@@ -347,6 +350,15 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             trial.set_user_attr("result", {"status": "failed", "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
             raise TrialFailed(reason) from None
+        except (RuntimeError, FloatingPointError) as exc:
+            # A trial's fault that is not its input's (torch's shape mismatch, out of memory): that trial fails
+            # with the reason, said as it ends, and the search goes on (Optuna caught it unsaid: four trials failed
+            # with no word and the command said "finished", exit 0: a CLI user's check). Its run keeps the traceback.
+            reason = (f"failed after {len(epochs_done)} epoch(s)" if epochs_done else "failed before it trained") \
+                + f": {type(exc).__name__}: {exc}"
+            trial.set_user_attr("result", {"status": "failed", "reason": reason})
+            emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
+            raise TrialFailed(reason) from exc
         link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
         outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
                    "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
@@ -387,7 +399,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             raise optuna.TrialPruned(reason)
         trial.set_user_attr("result", outcome)
         patch_result(run_dir, search=link)
-        value = best_of(result.history, config.objective, maximize)
+        value = kept_value(result, config.objective)
         if value is None:
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None,
                   "reason": result.reason})
@@ -479,10 +491,15 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     if budget_ended:
         ran = (f"its time budget of {config.timeout:g} s ended it after {len(mine)}"
                f"{f' of {n_trials}' if n_trials else ''} trial(s)")
+    # Every trial this worker ran failed: the worker failed, with the first one's reason (it said "finished", exit
+    # 0, beside 4 failed trials and no value: a CLI user's check); a trial pruned, or stopped, is no failure here
+    all_failed = bool(mine) and set(worker_states) == {"FAIL"} and not stopped
+    first = (trials[min(mine)].user_attrs.get("result") or {}).get("reason", "unknown") if all_failed else None
     summary.update(
-        status="stopped" if stopped else "finished",
+        status="stopped" if stopped else "failed" if all_failed else "finished",
         reason=(f"stopped after {len(mine)} trial(s): {out_of_room[0]}" if out_of_room else
-                "stopped by request" if stopped else full or ran),
+                "stopped by request" if stopped else
+                f"every trial this worker ran failed ({len(mine)}); the first {first}" if all_failed else full or ran),
         storage=display_storage(config.storage_url), objective=config.objective,
         worker={"trials": len(mine), "states": worker_states, "numbers": sorted(mine), "host": socket.gethostname(),
                 "pid": os.getpid(), "seconds": round(time.time() - started, 3)})
