@@ -17,8 +17,8 @@ class UsageError(Exception):
 
 
 class JobFailed(Exception):
-    """A job the command ran ended failed for no fault of the input or of the program (a worker killed, a Ray cluster
-    lost): said in one sentence, exit 1, no traceback (zoo/cli/__init__.py)."""
+    """A job the command ran ended failed (a worker killed, a Ray cluster lost, a search whose every trial failed,
+    each trial's reason said as it ended): said in one sentence, exit 1, no traceback (zoo/cli/__init__.py)."""
 
 
 class StopOnInterrupt:
@@ -78,7 +78,12 @@ def run_dir_arg(value: str, runs_dir=None):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one `error:` line (exit 2) instead of printing usage."""
+    """argparse that reports a usage error as one `error:` line (exit 2) instead of printing usage. A flag is taken
+    only as written in full: `--js` was read as `--json` on success, but a failure then printed no JSON line (the
+    error path looks for `--json` itself: a CLI user's check), and a prefix changes meaning when a flag is added."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message):
         raise UsageError(f"{message}; see `python -m zoo {self.prog.split()[-1]} --help`.")
