@@ -1387,7 +1387,10 @@ def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on,
     summary = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=64), n_trials=2,
                                       space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), study="capped",
                                       runs_dir=str(tmp_path), owner=demo.owner_of("d" * 32)))
-    assert summary["trials"].get("FAIL") == 2 and summary["status"] == "finished"
+    # each trial failed alone; with none left that gave a value, the worker failed, saying the first one's reason
+    assert summary["trials"].get("FAIL") == 2 and summary["status"] == "failed"
+    assert summary["reason"].startswith("every trial this worker ran failed (2); the first refused before it trained:"), \
+        summary["reason"]
 
 
 def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them_all(demo_on, runs_dir):
