@@ -420,6 +420,15 @@ def test_empty_target_values_at_the_ends_are_left_out_not_made_up():
         "constant such as 'store')." in sf.notes
     sf = read_series(frame.drop(columns="promo").assign(store=7.0).to_csv(index=False).encode())
     assert "target: 'sales' (the last numeric column that is not constant such as 'store')." in sf.notes
+    # ...and over a row id or a calendar part after the values: 'row_id' was the target, its forecast "perfect",
+    # MASE 0.000 (a forecast user's check); a column of whole numbers named otherwise is a value
+    extras = frame.drop(columns="promo").assign(week_no=dates.isocalendar().week.to_numpy(),
+                                                row_id=np.arange(len(frame)) + 101)
+    sf = read_series(extras.to_csv(index=False).encode())
+    assert sf.target == "sales" and "target: 'sales' (the last numeric column that is neither a row counter nor a " \
+        "calendar part such as 'row_id')." in sf.notes, sf.notes
+    assert read_series(extras.assign(visits=np.arange(len(frame)) % 17).to_csv(index=False).encode()).target == \
+        "visits"
     # without dates: plain steps from 0 again
     plain = read_series(frame.drop(columns="date").to_csv(index=False).encode(), target="sales")
     assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281

@@ -378,18 +378,37 @@ def _drop_row_counter(table: _Table, notes: list[str]) -> None:
                          "dropped.")
 
 
+# integer columns named for a part of the date: features beside the values, never the default target
+# ("min", "mon", "hr" are left out: a daily minimum, a heart rate)
+_CALENDAR_NAMES = re.compile(r"(year|month|week|week_?(no|nr|num|number)|weekday|day|dow|doy|day_?of_?(week|month|year)|"
+                             r"quarter|qtr|hour|minute)s?")
+
+
+def _counts_rows(values: np.ndarray) -> bool:
+    """A column that goes up by exactly 1 from row to row (a row id, from any start)."""
+    return len(values) >= 3 and not np.isnan(values).any() and bool(np.all(np.diff(values) == 1))
+
+
 def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
     """The column chosen, or the last numeric column that is neither a 0/1 flag (a promotion or holiday
-    marker beside the values is a feature, not the thing to forecast) nor constant (nothing to forecast: a
-    unit or store id column after the values had ended in "target 'const' is constant", a new user's check)."""
+    marker beside the values is a feature, not the thing to forecast), nor constant (nothing to forecast: a
+    unit or store id column after the values had ended in "target 'const' is constant", a new user's check), nor a
+    row counter, nor an integer column named for a part of the date (year, week_no)."""
     numeric_names = list(table.numeric)
     if target is None:
         values = {c: np.unique(table.numeric[c][~np.isnan(table.numeric[c])]) for c in numeric_names}
         flags = [c for c in numeric_names if set(values[c]) <= {0, 1}]
         constant = [c for c in numeric_names if len(values[c]) == 1 and c not in flags]
-        target = ([c for c in numeric_names if c not in flags + constant] or numeric_names)[-1]
+        # A row id or a calendar part after the values (date, sales, year, week_no, row_id) is not the thing to
+        # forecast either: 'row_id' was, its forecast "perfect", MASE 0.000 (a forecast user's check)
+        counters = [c for c in numeric_names if c not in flags + constant and _counts_rows(table.numeric[c])]
+        calendar = [c for c in numeric_names if c not in flags + constant + counters
+                    and _CALENDAR_NAMES.fullmatch(str(c).strip().lower()) and np.all(values[c] == np.round(values[c]))]
+        skipped = flags + constant + counters + calendar
+        target = ([c for c in numeric_names if c not in skipped] or numeric_names)[-1]
         after = numeric_names[numeric_names.index(target) + 1:]
-        kinds = [kind for kind, names in (("a 0/1 flag", flags), ("constant", constant)) if set(after) & set(names)]
+        kinds = [kind for kind, names in (("a 0/1 flag", flags), ("constant", constant), ("a row counter", counters),
+                                          ("a calendar part", calendar)) if set(after) & set(names)]
         passed = (f" that is {'neither ' + ' nor '.join(kinds) if len(kinds) > 1 else 'not ' + kinds[0]} such as "
                   f"{after[-1]!r}" if kinds else "")
         notes.append(f"target: {target!r} (the last numeric column{passed}).")
