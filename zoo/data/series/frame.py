@@ -50,12 +50,15 @@ class SeriesFrame:
         return y
 
     def _step(self):
-        """The offset between rows: the frequency, else the median difference."""
+        """The offset between rows: the frequency, else the mean gap (irregular timestamps: the forecast's rows then
+        span, on the whole, the time as many of the file's rows did; zoo/data/series/grid.regularise says so)."""
         if self.freq:
             return pd.tseries.frequencies.to_offset(self.freq)
         idx = self.frame.index
         if len(idx) >= 2:
-            step = pd.Series(idx).diff().median()
+            step = (idx[-1] - idx[0]) / (len(idx) - 1)
+            if pd.notna(step) and step >= pd.Timedelta(1, "s"):   # whole seconds: no "23:11:36.608260" written
+                step = step.round("s")
             if pd.notna(step) and step > pd.Timedelta(0):
                 return step
         return pd.Timedelta(1, "D")
