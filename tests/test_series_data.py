@@ -1682,3 +1682,19 @@ def test_events_at_any_time_have_no_frequency_and_their_forecast_dates_span_the_
     logged = read_series(pd.DataFrame({"t": jitter.strftime("%Y-%m-%d %H:%M:%S"),
                                        "v": rng.normal(size=500)}).to_csv(index=False).encode())
     assert logged.freq is not None and not any("irregular (gaps" in n for n in logged.notes), logged.notes
+
+
+def test_year_month_and_day_columns_make_a_date_a_row():
+    """A forecast user's check: Year, Month, Day, Sales read as "no date column", rows as plain steps, and Year,
+    Month and Day offered as model inputs; a year and month column made dates, a day column beside them did not."""
+    days = pd.date_range("2023-01-01", periods=150, freq="D")
+    sales = (100 + 10 * np.sin(2 * np.pi * np.arange(150) / 7)).round(2)
+    raw = pd.DataFrame({"Year": days.year, "Month": days.month, "Day": days.day, "Sales": sales})
+    sf = read_series(raw.sample(frac=1, random_state=0).to_csv(index=False).encode())   # in any row order
+    assert sf.freq == "D" and sf.columns == ["Sales"] and sf.target == "Sales"
+    assert "dates are made from the year in 'Year', the month in 'Month' and the day in 'Day'." in sf.notes
+    assert list(sf.frame.index.tz_localize(None) if sf.frame.index.tz else sf.frame.index) == list(days)
+    assert np.allclose(sf.frame["Sales"], sales)
+    # a day that is no date (31 April) is no day column: the rows stay plain steps, as before
+    bad = raw.assign(Day=np.where(np.arange(150) == 100, 31, raw["Day"]))
+    assert read_series(bad.to_csv(index=False).encode()).date_col is None

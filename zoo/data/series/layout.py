@@ -1,7 +1,8 @@
 """Time indexes that are not one column of dates, and the wide table.
 
     year columns     1700, 1701, ... (or 1700.0, as pandas writes them): one row per year (YS)
-    year + period    a year column and a month (1..12) or quarter (1..4) column: monthly or quarterly
+    year + period    a year column and a month (1..12) or quarter (1..4) column: monthly or quarterly; with a
+                     day-of-month column too, a date a row
     wide tables      a row per year and a column per month (JAN ... DEC) or quarter (Q1 ... Q4), as
                      climate indices are published; read as they are (with a note), or melted into one
                      long series in time order with layout="wide"
@@ -28,6 +29,7 @@ WIDE_TARGET = "value"          # the name of the melted series (a wide table doe
 _YEAR_NAMES = {"year", "years", "yr", "yrs", "yyyy", "jahr", "annee", "année", "ano", "año", "anno"}
 _MONTH_NAMES = {"month", "months", "mon", "mo", "mm", "m", "monat", "mois", "mes", "mese"}
 _QUARTER_NAMES = {"quarter", "quarters", "qtr", "q", "quartal", "trimestre"}
+_DAY_NAMES = {"day", "days", "dd", "d", "tag", "jour", "dia", "día", "giorno"}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_WORDS = {"january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
                 "september": 9, "sept": 9, "october": 10, "november": 11, "december": 12,
@@ -52,9 +54,13 @@ class YearIndex:
     period_col: str | None     # the month or quarter column, None for one row per year
     per_year: int              # 1, 4 or 12
     dates: pd.Series           # UTC timestamps at the start of each period, one per row
+    day_col: str | None = None   # the day of the month beside a month column: a date a row
 
     @property
     def note(self) -> str:
+        if self.day_col is not None:
+            return (f"dates are made from the year in {self.year_col!r}, the month in {self.period_col!r} and the "
+                    f"day in {self.day_col!r}.")
         if self.period_col is None:
             return f"dates are the years in column {self.year_col!r} (one row per year)."
         word = _PERIOD_WORDS[self.per_year][0]
@@ -101,6 +107,24 @@ def _partner(numeric: dict, year_col: str, years: np.ndarray) -> YearIndex | Non
         periods = v.astype(np.int64)
         if _consecutive(np.diff(np.sort(years * per_year + periods))):
             return YearIndex(year_col, col, per_year, _period_dates(years, periods, per_year))
+        if per_year == 12 and (days := _day_partner(numeric, (year_col, col), years, periods)) is not None:
+            return days
+    return None
+
+
+def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndarray) -> YearIndex | None:
+    """A day-of-month column beside the year and month (Year, Month, Day, Sales): a date a row, each its own. Such a
+    file had read as "no date column", its Year, Month and Day offered as model inputs (a forecast user's check)."""
+    for col in sorted(numeric, key=lambda c: _plain(c) not in _DAY_NAMES):
+        if col in taken:
+            continue
+        v = np.asarray(numeric[col], dtype=np.float64)
+        if not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 31:
+            continue
+        dates = pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": v.astype(np.int64)}),
+                               errors="coerce")
+        if dates.notna().all() and not dates.duplicated().any():
+            return YearIndex(taken[0], taken[1], 12, dates.dt.tz_localize("UTC"), day_col=col)
     return None
 
 
