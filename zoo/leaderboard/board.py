@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from zoo.forecast.scores import calibration_count, filled_actuals_note, interval_floor, interval_left_out, lower_bound
-from zoo.leaderboard.candidates import BASELINE_NAMES, Board, Stopped, all_candidates
+from zoo.leaderboard.candidates import BASELINE_NAMES, FORECAST_BASELINE, Board, Stopped, all_candidates
 from zoo.leaderboard.plan import make_plan
 from zoo.leaderboard.scoring import Scorer, mae
 from zoo.leaderboard.spec import BY_NAME_ONLY, LeaderboardSpec
@@ -553,7 +553,7 @@ def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: di
         forecast[f"upper_{pct}"] = forecast["forecast"] + half
         coverage[str(pct)] = pick.get(f"coverage_{pct}")
     for name, at_origins in (baselines or {}).items():
-        backtest[f"baseline_{name}"] = at_origins.ravel()
+        backtest[f"baseline_{FORECAST_BASELINE.get(name, name)}"] = at_origins.ravel()
     forecast = forecast[["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]]
     # The zoo's models forecast in float32 on a normalised scale, an ensemble of them too: their files keep the
     # digits that carries (zoo/forecast/report.py), the scale being the rows before the test's (each fit's

@@ -36,6 +36,10 @@ from zoo.data.series import make_windows_at
 from zoo.registry import list_models
 
 BASELINE_NAMES = ("naive", "seasonal_naive", "mean", "linear_ls")
+# Each as a training run's report names it (zoo/forecast/baselines.BASELINES): a board's linear least squares is
+# "linear_ls" beside the zoo's model `linear`, but its backtest column is `baseline_linear`, as a run's is (a
+# forecast user's check: the two files did not join)
+FORECAST_BASELINE = dict(zip(BASELINE_NAMES, ("naive", "seasonal_naive", "mean", "linear")))
 # The classical models fit on at most this many of the latest rows, and forecast each origin from
 # at most this many rows before it (AutoARIMA on a long hourly series takes minutes; their
 # parameters settle long before that).
