@@ -243,6 +243,13 @@ def test_a_series_too_short_even_for_horizon_1_asks_only_for_a_longer_series():
         assert f"too few for a leaderboard with {named}: it needs about" in str(refused.value)
         assert str(refused.value).endswith("; use a longer series (not even horizon 1 with no season fits these "
                                            "rows)."), str(refused.value)
+    # with no horizon set, none named but the one it needs at least (30 daily rows: "with horizon 7", the board's
+    # usual, beside the page's 2, fitted for one model: a forecast user's check)
+    with pytest.raises(SpecError) as refused:
+        make_plan(np.sin(np.arange(30.0)), "D")
+    assert str(refused.value).startswith("the series has 30 rows, too few for a leaderboard with any horizon, even 1 "
+                                         "with no season: it needs about "), str(refused.value)
+    assert str(refused.value).endswith("; use a longer series.")
     assert few_train_windows_note(6, 1, 3).endswith("A shorter horizon or a longer series gives it more.")
     assert few_train_windows_note(6, 1, 1).endswith("A larger training share (the Split setting; --split on the "
                                                     "command line) or a longer series gives it more.")

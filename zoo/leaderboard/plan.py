@@ -192,7 +192,14 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
         shorter_season = (f"a season shorter than {'the detected ' if not season else ''}{period} (1 for none)"
                           if period > 1 else "season 1 (none)")
         seasonal_horizon = None if not fits(1, False) or (period > 1 and fits(H, False)) else longest(True)
-        if not fits(1, False):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
+        if not fits(1, False) and not horizon:
+            # No horizon set, and none fits: the rows needed at horizon 1 with no season. "with horizon 7" had named
+            # the board's usual one beside the page's horizon 2, fitted for one model's windows (a forecast user's
+            # check on 30 daily rows)
+            test_rows = max(int(round(n * test_share)), 1)
+            H, min_fit = 1, _first_fit(1, 1, n - test_rows)[1]
+            with_what, fix = "any horizon, even 1 with no season", "use a longer series"
+        elif not fits(1, False):   # nothing shorter helps: "use a shorter horizon" at horizon 1 (a browser check), or 2
             with_what = f"horizon {H}" + (f" and season {period}" if period > 1 else "")
             fix = "use a longer series" + (" (not even horizon 1 with no season fits these rows)"
                                            if H > 1 or period > 1 else "")
