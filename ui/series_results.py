@@ -178,7 +178,8 @@ def forecast_table(forecast: pd.DataFrame) -> None:
     (intervals_named)."""
     shown = number_format(forecast[[c for c in fio.FORECAST_COLUMNS[1:] if c in forecast]])
     columns = {c: st.column_config.NumberColumn(format=shown) for c in fio.FORECAST_COLUMNS[1:]}
-    if (dates := date_column(forecast["date"], forecast.attrs.get("utc_offset"))) is not None:
+    minutes = forecast.attrs.get("utc_offset_minutes")
+    if (dates := date_column(forecast["date"], None if minutes is None else pd.Timedelta(minutes=minutes))) is not None:
         columns["date"] = dates
     st.dataframe(forecast, width="stretch", height=table_height(len(forecast)), hide_index=True,
                  placeholder="—", column_config=columns)

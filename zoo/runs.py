@@ -435,8 +435,8 @@ class Run:
         for col in TIME_COLUMNS:
             if col in frame:
                 frame[col], offset = _time_column(frame[col])
-                if offset is not None:
-                    frame.attrs["utc_offset"] = offset
+                if offset is not None:   # in minutes: Streamlit writes a table's attrs as JSON, which a Timedelta is
+                    frame.attrs["utc_offset_minutes"] = int(offset.total_seconds() // 60)   # not (it warned)
         return frame
 
     def stamp(self) -> float:
