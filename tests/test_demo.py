@@ -700,6 +700,14 @@ def test_a_search_stops_at_the_visitors_runs_cap_trial_by_trial(demo_on, runs_di
     assert summary["status"] == "stopped" and summary["worker"]["trials"] == 1
     assert "stopped after 1 trial(s): you keep 2 runs" in summary["reason"]
     assert len([r for r in list_runs(runs_dir) if r.result.get("owner") == owner]) == 2
+    # A search whose last trial reaches the cap ran every trial asked for: finished, not "stopped ...: you keep 2
+    # runs" (a demo visitors' check); the cap is said by the next Start
+    other = demo.owner_of("e" * 32)
+    run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=other)
+    exact = run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=256),
+                                    space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=1,
+                                    study="exact", runs_dir=str(runs_dir), owner=other))
+    assert exact["status"] == "finished" and exact["reason"] == "this worker ran 1 trial(s)", exact["reason"]
 
 
 def test_a_search_of_more_trials_than_the_runs_left_is_refused_before_it_is_queued(demo_on, runs_dir, monkeypatch):

@@ -452,7 +452,9 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
         mine.append(trial.number)
         if should_stop():
             study.stop()
-        elif config.owner:
+        elif config.owner and (n_trials is None or len(mine) < n_trials):
+            # (not after the last trial asked for: reaching the cap with it, a search that ran every trial had ended
+            # "stopped ...: you keep 3 runs", a demo visitors' check; the next run's Start says the cap)
             try:   # each trial keeps a run: a visitor's runs and disk caps hold trial by trial (zoo/demo.py)
                 demo.check_room(config.owner, runs_root(config.runs_dir))
             except SpecError as exc:
