@@ -498,6 +498,13 @@ def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
     hidden = [s for s in zero.symmetry if s["units"] == 128]
     assert hidden and all(s["distinct"] == 1 for s in hidden)   # every hidden unit is the same unit
     default = zi.init_lab("mlp", SHAPES["image"], params, x, "default", y=y, steps=5)
+    # the histograms hold the weights at init, not after the check's SGD steps (a small layer's, kept whole, had
+    # been a view the steps changed: past PyTorch's bound, under a title of its std at init; a learner's check)
+    for w in default.weights:
+        bound = 1 / math.sqrt(w["fan_in"])   # nn.Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        assert np.abs(w["values"]).max() <= bound, w["layer"]
+        if len(w["values"]) == math.prod(w["shape"]):   # kept whole: the title's std is the histogram's
+            assert np.std(w["values"], ddof=1) == pytest.approx(w["std"], rel=1e-3), w["layer"]
     assert all(s["distinct"] == s["units"] for s in default.symmetry)
     assert len(default.loss) == 5
 

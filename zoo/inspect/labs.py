@@ -140,7 +140,10 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     picker = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for layer, pname, _, w in _weight_tensors(model):
-            flat = w.detach().flatten().float().cpu()
+            # a copy: for float32 on the CPU these are views of the weights, which the symmetry check's SGD steps
+            # below change in place; a small layer's histogram (its values kept whole) had shown them after the
+            # steps, up to 0.08 past PyTorch's bound of 0.057, under a title of its std at init (a learner's check)
+            flat = w.detach().flatten().float().cpu().clone()
             fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
             if flat.numel() > max_values:
                 sample = flat[torch.randperm(flat.numel(), generator=picker)[:max_values]]
