@@ -817,6 +817,28 @@ def test_a_run_early_stopping_ended_is_said_stopped_early_on_every_page(runs_dir
     assert f"Run `{run_id}` · **mlp** on **mnist-sample** · stopped early" in shown(inspect)
 
 
+def test_a_trial_its_pruner_stopped_is_said_pruned_not_stopped(runs_dir):
+    """A learner's check: trials the search page called "pruned" read "stopped" on the Runs page and their run's
+    page, an orange "stopped" badge, as a trial of theirs they had stopped did."""
+    from zoo.engine import run_experiment
+    from zoo.runs import patch_result
+    from zoo.spec import ExperimentSpec
+
+    # as zoo/search/study.py ends a pruned trial: stopped after its epoch, marked pruned, the pruner's reason
+    result = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256, seed=0), runs_dir=runs_dir,
+                            should_stop=lambda: True)
+    reason = "pruned by the median pruner after epoch 1: val loss 2.2 was worse than the earlier trials at that epoch"
+    patch_result(result.run_dir, reason=reason, pruned=True)
+    run_id = result.run_dir.name
+    runs = page("app_pages/runs.py")
+    clean(runs)
+    assert runs.dataframe[0].value.set_index("run").loc[run_id, "status"].startswith("pruned")
+    train = page("app_pages/train.py", query={"run": run_id})
+    clean(train)
+    assert any(i.value.startswith("**Pruned:** by the median pruner after epoch 1") for i in train.info), shown(train)
+    assert not [w for w in train.warning if "Stopped" in w.value]
+
+
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1; type 1 or more."),
     ("search_trials", 2.5, "Trials: 2.5 must be a whole number"),   # an integer box made it 2 without a word

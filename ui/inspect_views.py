@@ -17,7 +17,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import drafts
-from ui.live import status_words
+from ui.live import run_status, status_words
 from ui.text import plain
 
 from zoo import demo
@@ -123,7 +123,7 @@ def subject_from_run(run) -> Subject:
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))
     extra = data.extra or {}
     windows = extra.get("windows")
-    status = status_words(run.result.get("status", "unknown"))
+    status = status_words(run_status(run.result.get("status", "unknown"), run.result))
     metrics = run.test_scores
     score = (f" · test accuracy {format_percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else "")
     # A run that ended before its first epoch holds its initial weights (ui/image_results.py says so on Train).
@@ -412,4 +412,4 @@ def run_label(run) -> str:
     from zoo.forecast_io import display_name
 
     # an upload by the name it was sent with, not its stored file's hash
-    return f"{run.run_id} · {run.spec.model} on {display_name(run.spec.data)} · {status_words(run.status)}{score}"
+    return f"{run.run_id} · {run.spec.model} on {display_name(run.spec.data)} · {status_words(run_status(run.status, run.result))}{score}"

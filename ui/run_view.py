@@ -21,8 +21,8 @@ import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
-from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge, status_words,
-                     training_figure)
+from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, run_status, status_badge,
+                     status_words, training_figure)
 from ui.state import (can_control, fragment, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
                       session_owner)
 from ui.text import code, plain
@@ -442,7 +442,7 @@ def finished_run(run, job, key: str) -> None:
     task = get_task(run.spec.task)
     view = TASK_VIEWS[task.name]
     snapshot = job.snapshot() if job is not None else None
-    status = snapshot["status"] if snapshot else run.status
+    status = run_status(snapshot["status"] if snapshot else run.status, run.result)
     reason = (snapshot["reason"] if snapshot else "") or run.result.get("reason", "")
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or run.result.get("traceback")
     status_badge(status)
@@ -590,7 +590,7 @@ def _other_runs(task: str, key: str, current: str | None) -> None:
     live = [(j.id, j.status) for j in reversed(job_manager().jobs(session_owner()))
             if j.active and get_task(j.task or "image").page == page]
     live_ids = {run_id for run_id, _ in live}
-    others = live + [(r.run_id, r.status) for r in my_runs()
+    others = live + [(r.run_id, run_status(r.status, r.result)) for r in my_runs()
                      if get_task(r.spec.task).page == page and r.run_id not in live_ids]
     shown_is_mine = any(run_id == current for run_id, _ in others)   # not another visitor's, opened by its URL
     others = [(run_id, status) for run_id, status in others if run_id != current]
