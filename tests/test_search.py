@@ -723,6 +723,9 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
     table = at.dataframe[0].value
     assert sorted(table["value"]) == sorted(100 * t.value for t in study.trials)
     assert at.dataframe[0].proto.placeholder == "—"   # a running trial's value: a dash, not "None" (a demo check)
+    # a sampled float to three significant digits (lr 1.75e-05 read "0.00002": a learner's check); a batch size as is
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["lr"]["type_config"]["format"] == "%.3g" and "batch_size" not in columns, columns
 
     # a pruned trial's note too ("val_metric 0.4123" beside 41.23% in the table: a review)
     from zoo.search.study import objective_value
