@@ -838,3 +838,23 @@ def test_train_says_the_windows_and_recipe_the_forecast_page_would_use_as_flags(
     recipe_flags = "--batch-size " + flags.split("--batch-size ")[1]
     assert ("the leaderboard's recipe for linear, which the Forecast page uses on a series its own settings train so "
             f"little: {recipe_flags}.") in fewer.stderr, fewer.stderr
+
+
+def test_a_run_cut_off_before_its_first_result_is_refused_in_a_sentence(tmp_path):
+    """A CLI user's check: a run directory with its spec.json alone (a process killed while it started), or a
+    result.json cut short, ended `summary` and `gradcam` in "internal error (KeyError: 'shape')" with a traceback."""
+    from zoo.spec import ExperimentSpec
+
+    cut = tmp_path / "runs" / "20261205-000000Z-cnn-0123456789ab"
+    cut.mkdir(parents=True)
+    (cut / "spec.json").write_text(ExperimentSpec(model="cnn").to_json())
+    for args in (("summary", "--run", str(cut)), ("gradcam", "--run", str(cut), "--index", "0", "--out", str(tmp_path / "c.png"))):
+        proc = zoo_main(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.strip() == (f"error: run {cut.name} ended (unknown) before its data was read, so it has no "
+                                       "model to build; pick another run, or train this one again."), proc.stderr
+    (cut / "result.json").write_text('{"status": "runn')
+    proc = zoo_main("summary", "--run", str(cut))
+    assert proc.returncode == 2 and proc.stderr.strip() == (f"error: {cut.name}/result.json is not readable JSON, so the "
+                                                            "run cannot be read; pick another run, or train this one "
+                                                            "again."), proc.stderr

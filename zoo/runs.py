@@ -377,6 +377,12 @@ class Run:
 
     @property
     def shape(self) -> DataShape:
+        if "shape" not in self.result:
+            # a run cut off before its first result (a process killed while it started: its folder holds spec.json
+            # alone, or the ending a restart recorded) has no model to build (`summary` and `gradcam` ended in
+            # "internal error (KeyError: 'shape')": a CLI user's check)
+            raise SpecError(f"run {self.run_id} ended ({self.result.get('status', 'unknown')}) before its data was "
+                            "read, so it has no model to build; pick another run, or train this one again.")
         return DataShape(**self.result["shape"])
 
     @property
@@ -550,7 +556,11 @@ def load_run(path: str | os.PathLike) -> Run:
     else:
         spec = ExperimentSpec.from_json((path / SPEC).read_text())
     result_file = path / RESULT
-    result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
+    try:
+        result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
+    except ValueError:   # cut off mid-write by hand or a full disk (the run itself writes it whole: write_json)
+        raise SpecError(f"{path.name}/{RESULT} is not readable JSON, so the run cannot be read; pick another run, "
+                        "or train this one again.") from None
     return Run(path=path, spec=spec, result=result)
 
 
