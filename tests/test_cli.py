@@ -858,3 +858,18 @@ def test_a_run_cut_off_before_its_first_result_is_refused_in_a_sentence(tmp_path
     assert proc.returncode == 2 and proc.stderr.strip() == (f"error: {cut.name}/result.json is not readable JSON, so the "
                                                             "run cannot be read; pick another run, or train this one "
                                                             "again."), proc.stderr
+
+
+def test_dry_run_keeps_a_smaller_sample_limit_and_a_key_set_twice_is_refused(tmp_path):
+    """A CLI user's check: `--dry-run --limit-train 50` printed "--limit-train 128" (two batches of 64), raising the
+    limit set; and `--set bidirectional=1 --set bidirectional=0` kept the second unsaid, where --search and --fix
+    refuse a key given twice."""
+    from zoo.runs import load_run
+
+    small = last_json(zoo_main("train", "--dry-run", "--limit-train", "50", "--json", "--runs-dir", str(tmp_path)))
+    spec = load_run(small["run_dir"]).spec
+    assert spec.limit_train == 50 and spec.epochs == 1 and "--limit-train 50" in spec.cli_command()
+    usual = last_json(zoo_main("train", "--dry-run", "--json", "--runs-dir", str(tmp_path)))
+    assert load_run(usual["run_dir"]).spec.limit_train == 128   # two batches of 64
+    twice = zoo_main("train", "--model", "lstm", "--set", "bidirectional=1", "--set", "bidirectional=0", "--dry-run")
+    assert twice.returncode == 2 and twice.stderr.strip() == "error: --set bidirectional is given twice; give it once."

@@ -158,6 +158,8 @@ def parse_sets(model: str, assignments: list[str], task: str) -> dict:
         if key not in declared:
             raise SpecError(f"model {model!r} has no hyperparameter {key!r} for the {task} task; it has "
                             f"{', '.join(declared) or 'none'}.")
+        if key in params:   # as --search and --fix refuse a key twice: `--set k=a --set k=b` had kept b unsaid
+            raise SpecError(f"--set {key} is given twice; give it once.")
         params[key] = declared[key].check(value.strip())
     return params
 
@@ -208,8 +210,11 @@ def spec_from_args(args) -> ExperimentSpec:
                             f"this {'an' if task[0] in 'aeiou' else 'a'} {task} run; leave it out.")
         fields[h.name] = h.check(value)
     spec = ExperimentSpec(**fields)
-    if getattr(args, "dry_run", False):
-        spec = spec.replace(epochs=1, limit_train=2 * spec.batch_size)
+    if getattr(args, "dry_run", False):   # a tiny run: 1 epoch of two batches, or of fewer samples where set so
+        # (--limit-train 50 had been raised to 128 unsaid: a CLI user's check)
+        two_batches = 2 * spec.batch_size
+        spec = spec.replace(epochs=1, limit_train=min(spec.limit_train, two_batches) if spec.limit_train else
+                            two_batches)
     return spec.validate()
 
 
