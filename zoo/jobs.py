@@ -236,8 +236,9 @@ class JobManager:
 
     def running_count(self, owner: str | None = None) -> int:
         """Jobs that hold a worker now (of one owner, or all)."""
-        return sum(1 for j in self._jobs.values()
-                   if j.status in ("starting", "running") and (owner is None or j.owner == owner))
+        with self._lock:   # a page's thread reads while a submit or a prune changes the dict (a review)
+            return sum(1 for j in self._jobs.values()
+                       if j.status in ("starting", "running") and (owner is None or j.owner == owner))
 
     def blocking(self, owner: str) -> Job | None:
         """The newest of `owner`'s jobs when they have as many queued or running as they may run at
@@ -248,7 +249,9 @@ class JobManager:
     def gpu_load(self) -> list[list[str]]:
         """For each GPU, the ids of the jobs placed on it that hold a worker now."""
         load: list[list[str]] = [[] for _ in range(self.gpus)]
-        for j in self._jobs.values():
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for j in jobs:
             if j.gpu is not None and j.status in ("starting", "running") and j.gpu < self.gpus:
                 load[j.gpu].append(j.id)
         return load
