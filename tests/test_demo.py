@@ -402,7 +402,8 @@ def test_a_pickle_payload_as_a_checkpoint_is_refused_and_runs_nothing(runs_dir, 
 # ------------------------------------------------------------------ ids and paths
 
 
-@pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "/etc/passwd", "x\\y", "run\x00id", "", ".hidden"])
+@pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "/etc/passwd", "x\\y", "run\x00id", "", ".hidden",
+                                 "drafts", "uploads", "optuna"])   # the runs directory's own folders
 def test_every_run_id_is_checked_before_a_path_is_built(bad, runs_dir):
     from zoo.runs import RunWriter, check_run_id, open_run
 
@@ -412,6 +413,14 @@ def test_every_run_id_is_checked_before_a_path_is_built(bad, runs_dir):
         open_run(bad, runs_dir)
     with pytest.raises(SpecError):
         RunWriter(runs_dir, ExperimentSpec(), run_id=bad or None) if bad else check_run_id(bad)
+
+
+
+def test_the_runs_directorys_own_folders_are_no_run_ids():
+    from zoo import demo, forecast_io
+    from zoo.runs import NOT_RUN_IDS
+
+    assert NOT_RUN_IDS == {forecast_io.UPLOADS, str(demo.STUDIES), str(demo.DRAFTS)}
 
 
 @pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/forecast.py", "app_pages/inspect.py"])

@@ -83,9 +83,15 @@ def new_run_id(spec: ExperimentSpec) -> str:
     return f"{id_stamp()}-{spec.model}-{secrets.token_hex(6)}"
 
 
+# The runs directory's own folders (forecast_io.UPLOADS, demo.STUDIES, demo.DRAFTS), never a run: "?run=drafts" had
+# read "There is no run drafts ...: it was deleted", where other odd ids read "not a run id" (a demo visitors' check)
+NOT_RUN_IDS = frozenset({"uploads", "optuna", "drafts"})
+
+
 def is_run_id(run_id) -> bool:
-    """A run id names one folder of the runs directory: no separator, no '..', nothing odd."""
-    return isinstance(run_id, str) and bool(RUN_ID_RE.match(run_id)) and ".." not in run_id
+    """A run id names one folder of the runs directory: no separator, no '..', nothing odd, none of its own."""
+    return (isinstance(run_id, str) and bool(RUN_ID_RE.match(run_id)) and ".." not in run_id
+            and run_id not in NOT_RUN_IDS)
 
 
 def check_run_id(run_id) -> str:
