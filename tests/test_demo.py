@@ -449,6 +449,19 @@ def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir
     assert not evil.exists(), "a storage path from the URL was opened"
 
 
+def test_the_search_form_starts_within_the_demos_caps(demo_on, runs_dir, monkeypatch):
+    """A demo visitors' check: with caps of 2 trials and 3 epochs, a first visit to Search met 20 trials and 5 epochs
+    per trial, "Epochs per trial: 5 is more than 3, this hosted demo's most per run", and Start off."""
+    monkeypatch.setenv("PLAYGROUND_CAP_TRIALS", "2")
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "3")
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py")
+    at.session_state["visitor"] = "f" * 32
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.number_input(key="search_trials").value == 2 and at.number_input(key="search_epochs").value == 3
+    assert not at.button(key="search_start").disabled
+
+
 @pytest.mark.parametrize("local", [True, False])
 def test_a_full_dataset_missing_asks_for_files_only_where_the_user_owns_the_server(local, runs_dir,
                                                                                     tmp_path, monkeypatch):

@@ -276,12 +276,17 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                 space, space_error = None, str(exc)
 
     row = st.columns(5)
-    n_trials = checked_number(row[0], "Trials", key="search_trials", value=20, low=1, problems=typed_problems)
+    # On the hosted demo the boxes start within its caps: a first visit met "Epochs per trial: 5 is more than 3, this
+    # hosted demo's most per run" (a demo visitors' check). A value set past one is said, as before.
+    caps = demo.caps()
+    n_trials = checked_number(row[0], "Trials", key="search_trials", value=min(20, caps.trials) if caps else 20, low=1,
+                              problems=typed_problems)
     minutes = checked_number(row[1], "Time budget (min)", key="search_minutes", value=0.0, low=0, step=1.0,
                              help="0: none. No new trial starts after this; running trials finish",
                              problems=typed_problems)
     epochs_rule = demo.offered(setting("epochs"))
-    epochs = checked_number(row[2], "Epochs per trial", key="search_epochs", value=ExperimentSpec().epochs,
+    epochs = checked_number(row[2], "Epochs per trial", key="search_epochs",
+                            value=min(ExperimentSpec().epochs, int(epochs_rule.high)),
                             low=epochs_rule.low, high=epochs_rule.high, problems=typed_problems,
                             high_is="this hosted demo's most per run" if epochs_rule != setting("epochs") else None)
     with row[3]:   # the Train form's own field for this setting: "1e3" is 1,000 there, and here (ui/form.py)
