@@ -676,7 +676,7 @@ def test_a_trials_fault_is_said_as_it_ends_and_a_worker_whose_every_trial_failed
                      "--search", "lr", "--n-trials", "1", "--storage", str(tmp_path / "cli.log"),
                      "--runs-dir", str(tmp_path / "cli-runs"), "--json"])
     out, err = capsys.readouterr()
-    assert code == 1 and "trial   0 failed: failed before it trained: RuntimeError: CUDA out of memory" in err, err
+    assert code == 1 and "trial   0 failed before it trained: RuntimeError: CUDA out of memory" in err, err
     assert json.loads(out.strip().splitlines()[-1])["status"] == "error"
 
 

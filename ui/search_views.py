@@ -69,8 +69,9 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
                 text += ", stopping"
             elif snap["where"] and is_local():   # a pid or a Ray node: for the server's owner, not the demo's visitors
                 text += f" · {snap['where']}"
-        else:
-            text = f"{snap['status']}: {snap['reason']}"
+        else:   # "stopped by request", not "stopped: stopped by request" (a learner's check)
+            status, reason = snap["status"], snap["reason"] or ""
+            text = reason if reason.startswith(f"{status} ") else f"{status}: {reason}" if reason else status
         lines.append(f"worker {job_id.rsplit('-', 1)[-1]}: {text}")
     return lines, active
 

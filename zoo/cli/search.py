@@ -137,8 +137,9 @@ def _progress(config: SearchConfig):
                 print(f"trial {event['number']:3d} pruned after epoch {event['epoch']} ({why})",
                       file=sys.stderr, flush=True)
             else:   # a trial the stop ended says so, as the summary and its run do (it read "failed: stopped...")
-                ended = "stopped" if event.get("status") == "stopped" else "failed"
-                print(f"trial {event['number']:3d} {ended}: {event.get('reason', '')}", file=sys.stderr, flush=True)
+                ended, reason = "stopped" if event.get("status") == "stopped" else "failed", event.get("reason", "")
+                said = reason if reason.startswith(f"{ended} ") else f"{ended}: {reason}"   # not "stopped: stopped by"
+                print(f"trial {event['number']:3d} {said}", file=sys.stderr, flush=True)
 
     return printer
 
