@@ -138,8 +138,8 @@ def _progress(config: SearchConfig):
                       file=sys.stderr, flush=True)
             else:   # a trial the stop ended says so, as the summary and its run do (it read "failed: stopped...")
                 ended, reason = "stopped" if event.get("status") == "stopped" else "failed", event.get("reason", "")
-                said = reason if reason.startswith(f"{ended} ") else f"{ended}: {reason}"   # not "stopped: stopped by"
-                print(f"trial {event['number']:3d} {said}", file=sys.stderr, flush=True)
+                words = reason if reason.startswith(f"{ended} ") else f"{ended}: {reason}"   # not "stopped: stopped by"
+                print(f"trial {event['number']:3d} {words}", file=sys.stderr, flush=True)
 
     return printer
 
