@@ -1403,7 +1403,7 @@ def test_business_days_with_a_few_holidays_missing_are_business_days_and_forecas
     assert read.freq == "B" and len(read) == 300 and 1000.0 not in read.frame["Close"].to_numpy()
     assert any(n.startswith("1 row(s) on a weekend among 300 weekdays were dropped (2021-01-09 (a Saturday)): the "
                             "rest are read as business days") for n in read.notes), read.notes
-    assert "frequency: B (regular)." in read.notes   # not "0 missing timestamp(s) (gaps) were added" (a browser check)
+    assert "frequency: business days (B), regular." in read.notes   # not "0 missing timestamp(s) (gaps) were added" (a browser check)
     assert (read.future_index(7).day_of_week < 5).all()
     # Weekday events that are no business days' grid either (165 of 300 weekdays) keep their Saturday (a review: it
     # was dropped, and the rest still read as irregular)

@@ -17,21 +17,12 @@ from ui.state import upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
-from zoo.data.series.grid import frequency_code
+from zoo.data.series.grid import describe_freq
 from zoo.data.series.missing import stamp_format
 from zoo.plots import day_ticks
 from zoo.registry import SpecError
 
 AUTO = "(detect)"
-FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business days", "business days"),
-              "W": ("weekly", "weeks"), "MS": ("monthly (month start)", "months"),
-              "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"),
-              "QE": ("quarterly (quarter end)", "quarters"), "YS": ("yearly", "years"),
-              "YE": ("yearly (year end)", "years"), "BME": ("monthly (last business day)", "months"),
-              "BMS": ("monthly (first business day)", "months"), "BQE": ("quarterly (last business day)", "quarters"),
-              "BQS": ("quarterly (first business day)", "quarters"), "BYE": ("yearly (last business day)", "years"),
-              "BYS": ("yearly (first business day)", "years"),
-              "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest",
                  "moved to", "far from")
@@ -301,18 +292,6 @@ def check_chosen(source: DataSource, choice: dict, windows: dict, sf) -> dict:
     (the Forecast and Search pages check the same way, before Start)."""
     return check_choice(source.key, choice["target"], choice["date_col"], windows["lookback"], windows["horizon"],
                         windows["features"], windows["split"], windows["season"], sf, choice["layout"])
-
-
-def describe_freq(freq: str | None) -> str:
-    """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias."""
-    if not freq:
-        return "none (plain steps)"
-    code = frequency_code(freq)
-    if code is None or code[0] not in FREQ_WORDS:
-        return freq
-    name, n = code
-    one, many = FREQ_WORDS.get(freq.lstrip("0123456789").split("-")[0], FREQ_WORDS[name])   # BME's own words
-    return f"{one} ({freq})" if n == 1 else f"every {n} {many} ({freq})"
 
 
 def upload_limits_said() -> str:

@@ -18,6 +18,30 @@ WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")   # pandas' weekly 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")   # quarterly, yearly
 
 
+# A frequency in words (the Forecast page's headline, the reader's notes): pandas' aliases are not a person's
+FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business days", "business days"),
+              "W": ("weekly", "weeks"), "MS": ("monthly (month start)", "months"),
+              "ME": ("monthly (month end)", "months"), "QS": ("quarterly", "quarters"),
+              "QE": ("quarterly (quarter end)", "quarters"), "YS": ("yearly", "years"),
+              "YE": ("yearly (year end)", "years"), "BME": ("monthly (last business day)", "months"),
+              "BMS": ("monthly (first business day)", "months"), "BQE": ("quarterly (last business day)", "quarters"),
+              "BQS": ("quarterly (first business day)", "quarters"), "BYE": ("yearly (last business day)", "years"),
+              "BYS": ("yearly (first business day)", "years"),
+              "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
+
+
+def describe_freq(freq: str | None) -> str:
+    """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias."""
+    if not freq:
+        return "none (plain steps)"
+    code = frequency_code(freq)
+    if code is None or code[0] not in FREQ_WORDS:
+        return freq
+    name, n = code
+    one, many = FREQ_WORDS.get(freq.lstrip("0123456789").split("-")[0], FREQ_WORDS[name])   # BME's own words
+    return f"{one} ({freq})" if n == 1 else f"every {n} {many} ({freq})"
+
+
 def frequency_code(freq: str | None) -> tuple[str, int] | None:
     """A frequency as its kind and step count: ("h", 2) for "2h", ("W", 1) for "W-SUN", ("QE", 1) for "QE-DEC";
     None without one. The seasons, default horizons and words for a frequency are looked up by this kind. Month,
@@ -50,7 +74,7 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
             inferred = None
     if inferred is not None:
         offset = pd.tseries.frequencies.to_offset(inferred)
-        notes.append(f"frequency: {offset.freqstr} (regular).")
+        notes.append(f"frequency: {describe_freq(offset.freqstr)}, regular.")
         return frame, offset.freqstr, none_added
     diffs = pd.Series(idx).diff().dropna()
     step = diffs.mode().iloc[0]
@@ -62,20 +86,20 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         return frame, None, none_added
     grid = _grid(idx, offset)
     if grid is not None and len(grid) == len(idx):   # regular once stray rows are out
-        notes.append(f"frequency: {offset.freqstr} (regular).")
+        notes.append(f"frequency: {describe_freq(offset.freqstr)}, regular.")
     elif _fillable(idx, grid):
         missing = len(grid) - len(idx)
         frame = frame.reindex(grid)
         frame.index.name = idx.name
-        notes.append(f"frequency: {offset.freqstr}; {missing} missing timestamp(s) (gaps) were added as rows and "
-                     f"filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
+        notes.append(f"frequency: {describe_freq(offset.freqstr)}; {missing} missing timestamp(s) (gaps) were added "
+                     f"as rows and filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
         return frame, offset.freqstr, grid.difference(idx)
     elif grid is not None:
         missing = len(grid) - len(idx)
-        notes.append(f"frequency: {offset.freqstr} (most common step), but {missing} of its {len(grid)} timestamps "
-                     f"are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} filled in), so rows are "
-                     "treated as equal steps and a step is not always one period: fill the gaps in the file, or "
-                     "aggregate it to a coarser frequency.")
+        notes.append(f"frequency: {describe_freq(offset.freqstr)} (the most common step), but {missing} of its "
+                     f"{len(grid)} timestamps are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} "
+                     "filled in), so rows are treated as equal steps and a step is not always one period: fill the gaps "
+                     "in the file, or aggregate it to a coarser frequency.")
     else:
         snapped = _as_periods(frame, step, notes)
         if snapped is not None:
@@ -92,8 +116,9 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
                          f"forecast's dates are estimates, {gap_said(mean)} apart (the mean gap): resample the file "
                          "to one step to forecast on its dates.")
             return frame, None, none_added
-        notes.append(f"frequency: {offset.freqstr} (most common step); the timestamps are irregular (off that "
-                     "grid), and rows are treated as equal steps: resample the file to one step to use its dates.")
+        notes.append(f"frequency: {describe_freq(offset.freqstr)} (the most common step); the timestamps are "
+                     "irregular (off that grid), and rows are treated as equal steps: resample the file to one step to "
+                     "use its dates.")
     return frame, offset.freqstr, none_added
 
 
