@@ -873,3 +873,18 @@ def test_dry_run_keeps_a_smaller_sample_limit_and_a_key_set_twice_is_refused(tmp
     assert load_run(usual["run_dir"]).spec.limit_train == 128   # two batches of 64
     twice = zoo_main("train", "--model", "lstm", "--set", "bidirectional=1", "--set", "bidirectional=0", "--dry-run")
     assert twice.returncode == 2 and twice.stderr.strip() == "error: --set bidirectional is given twice; give it once."
+
+
+def test_forecast_auto_says_what_the_reader_found_first_and_refuses_an_image_dataset(tmp_path):
+    """A CLI user's check: forecast-auto said the reader's notes (the target it chose among them) after the whole
+    board, and `--data mnist-sample` read "file 'mnist-sample' does not exist"."""
+    proc = zoo_main("forecast-auto", "--data", "ETTh1", "--models", "naive", "--budget", "5", "--runs-dir",
+                    str(tmp_path))
+    lines = proc.stderr.splitlines()
+    plan = next(i for i, line in enumerate(lines) if " candidates, horizon " in line)
+    notes = [i for i, line in enumerate(lines) if line.startswith("note: ") and "target" in line]
+    assert proc.returncode == 0 and notes and max(notes) < plan, proc.stderr
+    image = zoo_main("forecast-auto", "--data", "mnist-sample")
+    assert image.returncode == 2 and image.stderr.strip() == (
+        "error: mnist-sample is an image dataset; forecast-auto forecasts a series: give --data a CSV, or ETTh1 for "
+        "the bundled one."), image.stderr

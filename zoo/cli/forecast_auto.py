@@ -24,6 +24,11 @@ def add_arguments(p) -> None:
 
 
 def spec_from_args(args) -> LeaderboardSpec:
+    from zoo.data.images import IMAGE_DATASETS
+
+    if args.data in IMAGE_DATASETS:   # it said "file 'mnist-sample' does not exist" (a CLI user's check)
+        raise SpecError(f"{args.data} is an image dataset; forecast-auto forecasts a series: give --data a CSV, or "
+                        "ETTh1 for the bundled one.")
     fields = {"data": data_arg(args.data)}
     for h in settings():
         value = getattr(args, h.name, None)
@@ -35,6 +40,9 @@ def spec_from_args(args) -> LeaderboardSpec:
 def _printer(event: dict) -> None:
     kind = event["type"]
     if kind == "plan":
+        # what reading the CSV found, first, as `train` says it before it trains (said after the whole board, a
+        # target the reader chose was named only once the minutes were spent: a CLI user's check)
+        say_data_notes(event.get("data_notes") or [])
         plan = event["plan"]
         print(f"{len(event['candidates'])} candidates, horizon {plan['horizon']}, period {plan['period']}, lookback "
               f"{plan['lookback']}, {len(plan['folds'])} fold{'' if len(plan['folds']) == 1 else 's'} "
@@ -59,8 +67,7 @@ def run(args) -> dict:
     spec = spec_from_args(args)
     summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
                               should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
-    say_data_notes(summary.get("data_notes") or [])
-    # and the board's own: why the pick is not the top row, an interval left out (kept to result.json before: an
+    # the board's own notes: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])
     from zoo.runs import reproduce_caveat

@@ -79,7 +79,7 @@ def run_board(spec: LeaderboardSpec, *, writer=None, emit: Callable[[dict], None
     # of 7 candidates that ended "6 of 6 ranked" lost one without a word.
     ensemble = ["ensemble"] if not wanted or "ensemble" in wanted else []
     emit({"type": "plan", "plan": plan.to_dict(), "candidates": [c.name for c in candidates] + ensemble,
-          "budget": spec.budget, "target": sf.target, "freq": sf.freq})
+          "budget": spec.budget, "target": sf.target, "freq": sf.freq, "data_notes": list(sf.notes)})
 
     rows, preds, models = [], {}, {}
     stopped_by_user = False
