@@ -1300,6 +1300,20 @@ def test_the_best_epochs_star_sits_on_the_curve_that_chose_it():
     assert (list(star.y), star.yaxis) == ([0.5], None)
 
 
+
+def test_a_short_runs_chart_ticks_whole_epochs():
+    """A learner's check: a pruned trial's one epoch had ticks at 0, 0.2, 0.4 ... 1; a long run's axis is left to
+    plotly."""
+    from ui.live import training_figure
+
+    one = [{"epoch": 1, "train_loss": 1.0, "val_loss": 0.5, "val_metric": 0.8}]
+    points = [(i / 10, 1.0) for i in range(1, 11)]   # batches at their fraction of the epoch
+    assert training_figure(batch_points=points, epoch_rows=one, epochs=3).layout.xaxis.dtick == 1
+    assert training_figure(epoch_rows=one).layout.xaxis.dtick == 1
+    many = [dict(one[0], epoch=e) for e in range(1, 41)]
+    assert training_figure(epoch_rows=many, epochs=40).layout.xaxis.dtick is None
+
+
 def test_a_runs_header_names_its_schedule_where_set():
     """A cosine run's header read as a constant one's (a learner's check)."""
     from ui.run_view import spec_line

@@ -20,6 +20,7 @@ import streamlit as st
 from ui.form import metrics_row
 from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
+from zoo.plots import WHOLE_TICKS_UP_TO
 from zoo.registry import format_percent, get_task
 from zoo.runs import listing_state
 
@@ -123,7 +124,11 @@ def training_figure(*, batch_points=None, epoch_rows=None, best_epoch: int | Non
     layout = dict(
         height=height, margin=dict(l=55, r=65, t=60, b=45), uirevision=uirevision,  # the legend may grow the top margin
         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
-        xaxis=dict(title=dict(text="epoch"), range=x_range, rangemode="tozero", automargin=False),
+        # whole epochs on a short axis: a pruned trial's one epoch read 0, 0.2, 0.4 ... 1 (a learner's check); the
+        # batches between them are drawn at their fraction of an epoch all the same
+        xaxis=dict(title=dict(text="epoch"), range=x_range, rangemode="tozero", automargin=False,
+                   **({"dtick": 1} if (x_range[1] if x_range else max([r["epoch"] for r in epoch_rows] + [1]))
+                      <= WHOLE_TICKS_UP_TO else {})),
         yaxis=dict(title=dict(text="loss"), rangemode="tozero", automargin=False),
         yaxis2=dict(title=dict(text=metric_name), overlaying="y", side="right", showgrid=False, automargin=False,
                     **_metric_axis(get_task(task).metric_format, [r["val_metric"] for r in epoch_rows])),
