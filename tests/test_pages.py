@@ -710,6 +710,9 @@ def test_a_blown_up_runs_losses_put_the_overlays_loss_axis_on_a_log_scale():
 
     assert overlay_figure([record("a", 0.3), record("b", 5.887e17)]).layout.yaxis.type == "log"
     assert overlay_figure([record("a", 0.3), record("b", 0.5)]).layout.yaxis.type != "log"
+    # ...and runs whose typical losses lie far apart: 416 beside 1.98 drew the second flat at 0 (a learner's check)
+    assert overlay_figure([record("a", 1.98), record("b", 416.0)]).layout.yaxis.type == "log"
+    assert overlay_figure([record("a", 0.9), record("b", 2.3)]).layout.yaxis.type != "log"
 
 
 def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own():

@@ -350,6 +350,7 @@ def _cell(value: Any) -> str:
 
 
 LOG_LOSSES_PAST = 1e3   # the overlay's loss axis is logarithmic where its losses span more than this factor
+LOG_RUNS_APART = 20     # ...or where one run's median val loss is this many times another's
 
 
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
@@ -390,7 +391,12 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
         count_axis(fig, max((r["rows"][-1]["epoch"] for r in records if r["task"] == name), default=0), row=row)
         losses = [v for rec in records if rec["task"] == name for r in rec["rows"]
                   for v in (r.get("val_loss"), r.get("train_loss")) if v is not None and 0 < v < math.inf]
-        if losses and max(losses) > LOG_LOSSES_PAST * min(losses):
+        # each run's typical validation loss: runs that far apart share no linear axis (val losses of 416 to 486
+        # beside one of 1.98 drew the second flat at 0, a learner's check), whatever each run's own span
+        levels = [statistics.median(v) for rec in records if rec["task"] == name
+                  if (v := [r["val_loss"] for r in rec["rows"] if r.get("val_loss") is not None
+                            and 0 < r["val_loss"] < math.inf])]
+        if losses and (max(losses) > LOG_LOSSES_PAST * min(losses) or max(levels) > LOG_RUNS_APART * min(levels)):
             # A blown-up run (a validation loss of 5.9e17) drew every other run's curve flat at 0 (a learner's
             # check): losses that far apart are drawn on a log axis, said in its title.
             fig.update_yaxes(type="log", title_text="log scale", row=row, col=1)
