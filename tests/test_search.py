@@ -241,6 +241,9 @@ def test_a_stopped_trials_epochs_are_drawn_in_the_intermediate_values_plot():
     drawn = search.study_figures(study, which=("intermediate",))["intermediate"]
     assert sorted((list(d.x), list(d.y)) for d in drawn.data if len(d.x)) == [([1], [0.7]), ([1, 2, 3], [0.9, 0.5, 0.4])]
     assert [t.state.name for t in study.trials] == ["FAIL", "COMPLETE"]   # the study itself is left as it was
+    # with no legend, each line names its trial where it is pointed at (nothing told them apart: a learner's check)
+    assert sorted((d.name, d.hovertemplate) for d in drawn.data if len(d.x)) == [
+        ("trial 0", "trial 0, epoch %{x}: %{y}<extra></extra>"), ("trial 1", "trial 1, epoch %{x}: %{y}<extra></extra>")]
 
 
 def _luminance(colour: str) -> float:

@@ -346,6 +346,10 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                               margin=dict(l=10, r=10, t=30, b=10))
             if name == "intermediate":
                 fig.update_layout(xaxis_title="epoch", yaxis_title=target_name, showlegend=False)
+                for trace in fig.data:   # no legend (a line a trial): each line says its trial where it is pointed at
+                    if str(trace.name).startswith("Trial"):   # (nothing told them apart: a learner's check)
+                        trace.name = f"trial {trace.name[5:]}"
+                        trace.hovertemplate = f"{trace.name}, epoch %{{x}}: %{{y}}<extra></extra>"
             if name in ("parallel", "slice"):
                 visible_colours(fig)
             if name in ("slice", "contour"):
