@@ -742,6 +742,27 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
         is None
 
 
+def test_a_study_whose_best_run_was_deleted_says_so(tmp_path, tiny_data, monkeypatch):
+    """A learner's check: with its best trial's run deleted on the Runs page, the study's page read as before."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    config = tiny_config(tmp_path, n_trials=1)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", config.runs_dir)
+    summary = search.run_search(config, data=tiny_data)
+
+    def page():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+        at.query_params.update({"study": config.study_name, "storage": config.storage})
+        return at.run()
+
+    said = "is not in this server's runs directory (deleted, or written on another machine)"
+    assert not [c for c in page().caption if said in c.value]
+    shutil.rmtree(Path(config.runs_dir) / summary["best_run_id"])
+    assert [c for c in page().caption if said in c.value and summary["best_run_id"] in c.value]
+
+
 @pytest.mark.parametrize("storage", ["journal.log", "sqlite:///{}/study.db"])
 def test_a_killed_workers_trial_is_failed_when_the_study_is_joined_and_a_live_ones_is_left(tmp_path, tiny_data,
                                                                                            storage):

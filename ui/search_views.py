@@ -16,9 +16,10 @@ import streamlit as st
 from ui.compare import ACCURACY_FORMAT
 from ui.form import metrics_row
 from ui.live import format_duration
-from ui.state import fragment, is_local
+from ui.state import fragment, is_local, runs_dir
 from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
+from zoo.runs import exists
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage,
                         fail_trials_of_ended_workers, few_trials_note, in_percent, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trials_frame)
@@ -133,6 +134,11 @@ def live_view(manager, target: dict, active: bool) -> None:
         cols[4].metric(f"Best {_objective(study)}", "-" if best is None else format_percent(best) if percent else
                        f"{best:.4f}",
                        help=None if best is None else f"trial {summary['best_trial']}, run {summary['best_run_id']}")
+        if best is not None and summary.get("best_run_id") and not exists(summary["best_run_id"], runs_dir()):
+            # its run deleted on the Runs page: the study read as before, with no word (a learner's check)
+            st.caption(f":material/info: The best trial's run, {code(summary['best_run_id'])}, is not in this server's "
+                       "runs directory (deleted, or written on another machine): Train with best trains its settings "
+                       "again.")
         if summary["best_learned_nothing"] is not None:
             # "Best val loss 14.8171" of a trial at chance, with Train with best beside it (a learner's check)
             st.warning(f"The best trial so far learned nothing useful: {summary['best_learned_nothing']}. Train with "
