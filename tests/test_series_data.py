@@ -1698,3 +1698,18 @@ def test_year_month_and_day_columns_make_a_date_a_row():
     # a day that is no date (31 April) is no day column: the rows stay plain steps, as before
     bad = raw.assign(Day=np.where(np.arange(150) == 100, 31, raw["Day"]))
     assert read_series(bad.to_csv(index=False).encode()).date_col is None
+
+
+def test_a_price_tables_default_target_is_its_close():
+    """A forecast user's check: Date, Open, Close, Volume forecast the volume traded, the last numeric column; a price
+    table's close is what one forecasts (its adjusted close where there is one). Without a volume column, as before."""
+    days = pd.bdate_range("2023-01-02", periods=120)
+    rng = np.random.default_rng(0)
+    close = 100 + np.cumsum(rng.normal(0, 1, 120))
+    table = pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Open": close.round(2), "Close": close.round(2),
+                          "Adj Close": (close * 0.98).round(2), "Volume": rng.integers(100_000, 1_000_000, 120)})
+    sf = read_series(table.to_csv(index=False).encode())
+    assert sf.target == "Adj Close" and "target: 'Adj Close' (a price table's close, not the volume traded)." in sf.notes
+    assert read_series(table.drop(columns="Adj Close").to_csv(index=False).encode()).target == "Close"
+    assert read_series(table.drop(columns="Volume").to_csv(index=False).encode()).target == "Adj Close"   # the last
+    assert read_series(table.to_csv(index=False).encode(), target="Volume").target == "Volume"   # chosen: kept

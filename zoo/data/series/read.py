@@ -384,6 +384,10 @@ _CALENDAR_NAMES = re.compile(r"(year|month|week|week_?(no|nr|num|number)|weekday
                              r"quarter|qtr|hour|minute)s?")
 
 
+def _plain_name(name) -> str:
+    return " ".join(str(name).replace("_", " ").strip().lower().split())
+
+
 def _counts_rows(values: np.ndarray) -> bool:
     """A column that goes up by exactly 1 from row to row (a row id, from any start)."""
     return len(values) >= 3 and not np.isnan(values).any() and bool(np.all(np.diff(values) == 1))
@@ -405,7 +409,15 @@ def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
         calendar = [c for c in numeric_names if c not in flags + constant + counters
                     and _CALENDAR_NAMES.fullmatch(str(c).strip().lower()) and np.all(values[c] == np.round(values[c]))]
         skipped = flags + constant + counters + calendar
-        target = ([c for c in numeric_names if c not in skipped] or numeric_names)[-1]
+        candidates = [c for c in numeric_names if c not in skipped] or numeric_names
+        # A price table (Date, Open, High, Low, Close, Adj Close, Volume): its close, the price one forecasts, not
+        # the volume traded after it (a forecast user's check on a stock export)
+        closes = [c for c in candidates if _plain_name(c) in ("adj close", "adjusted close", "close")]
+        if closes and any(_plain_name(c) == "volume" for c in numeric_names):
+            target = min(closes, key=lambda c: _plain_name(c) == "close")   # the adjusted close where there is one
+            notes.append(f"target: {target!r} (a price table's close, not the volume traded).")
+            return target
+        target = candidates[-1]
         after = numeric_names[numeric_names.index(target) + 1:]
         kinds = [kind for kind, names in (("a 0/1 flag", flags), ("constant", constant), ("a row counter", counters),
                                           ("a calendar part", calendar)) if set(after) & set(names)]
