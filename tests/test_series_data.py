@@ -1698,6 +1698,12 @@ def test_year_month_and_day_columns_make_a_date_a_row():
     # a day that is no date (31 April) is no day column: the rows stay plain steps, as before
     bad = raw.assign(Day=np.where(np.arange(150) == 100, 31, raw["Day"]))
     assert read_series(bad.to_csv(index=False).encode()).date_col is None
+    # nor a column of small numbers not named as a day: a panel's store (1..5) beside its months (a review)
+    months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    panel = pd.DataFrame({"Year": np.repeat(months.year, 5), "Month": np.repeat(months.month, 5),
+                          "Store": np.tile(np.arange(1, 6), 24), "Sales": np.arange(120.0)})
+    read = read_series(panel.to_csv(index=False).encode())
+    assert read.date_col is None and "Store" in read.columns, read.notes
 
 
 def test_a_price_tables_default_target_is_its_close():

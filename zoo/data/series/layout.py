@@ -115,15 +115,20 @@ def _partner(numeric: dict, year_col: str, years: np.ndarray) -> YearIndex | Non
 def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndarray) -> YearIndex | None:
     """A day-of-month column beside the year and month (Year, Month, Day, Sales): a date a row, each its own. Such a
     file had read as "no date column", its Year, Month and Day offered as model inputs (a forecast user's check)."""
-    for col in sorted(numeric, key=lambda c: _plain(c) not in _DAY_NAMES):
-        if col in taken:
+    for col in numeric:
+        # named as a day, and days in a row: a store number (1..5) beside a panel's months, or rain days beside
+        # monthly readings, made "dates" of their own (a review)
+        if col in taken or _plain(col) not in _DAY_NAMES:
             continue
         v = np.asarray(numeric[col], dtype=np.float64)
         if not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 31:
             continue
         dates = pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": v.astype(np.int64)}),
                                errors="coerce")
-        if dates.notna().all() and not dates.duplicated().any():
+        if dates.isna().any() or dates.duplicated().any():
+            continue
+        steps = np.diff(np.sort(dates.to_numpy())) / np.timedelta64(1, "D")
+        if (steps == 1).mean() >= 0.5:
             return YearIndex(taken[0], taken[1], 12, dates.dt.tz_localize("UTC"), day_col=col)
     return None
 
