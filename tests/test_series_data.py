@@ -429,6 +429,9 @@ def test_empty_target_values_at_the_ends_are_left_out_not_made_up():
         "calendar part such as 'row_id')." in sf.notes, sf.notes
     assert read_series(extras.assign(visits=np.arange(len(frame)) % 17).to_csv(index=False).encode()).target == \
         "visits"
+    # a value with a calendar word for a name, past that part's range, is a value (a review): minutes of talk
+    assert read_series(extras.assign(minutes=300 + np.arange(len(frame)) * 7 % 600).to_csv(index=False).encode()).target \
+        == "minutes"
     # without dates: plain steps from 0 again
     plain = read_series(frame.drop(columns="date").to_csv(index=False).encode(), target="sales")
     assert list(plain.frame.index[:2]) == [0, 1] and len(plain.frame) == 281

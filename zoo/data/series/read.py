@@ -378,10 +378,21 @@ def _drop_row_counter(table: _Table, notes: list[str]) -> None:
                          "dropped.")
 
 
-# integer columns named for a part of the date: features beside the values, never the default target
-# ("min", "mon", "hr" are left out: a daily minimum, a heart rate)
-_CALENDAR_NAMES = re.compile(r"(year|month|week|week_?(no|nr|num|number)|weekday|day|dow|doy|day_?of_?(week|month|year)|"
-                             r"quarter|qtr|hour|minute)s?")
+# Integer columns named for a part of the date, within its range: features beside the values, never the default
+# target. Singular names only, and the range checked: "minutes" of talk (300 to 900), "hours" worked or a "day"
+# count of 50 to 500 are values (a review); so are a daily "min" and a heart rate's "hr", not named here.
+_CALENDAR_RANGES = {"year": (1000, 2300), "month": (1, 12), "week": (1, 53), "week_no": (1, 53), "weekno": (1, 53),
+                    "week_nr": (1, 53), "week_num": (1, 53), "week_number": (1, 53), "weekday": (0, 7), "day": (1, 31),
+                    "dow": (0, 7), "day_of_week": (0, 7), "dayofweek": (0, 7), "doy": (1, 366), "day_of_year": (1, 366),
+                    "dayofyear": (1, 366), "day_of_month": (1, 31), "dayofmonth": (1, 31), "quarter": (1, 4),
+                    "qtr": (1, 4), "hour": (0, 23), "minute": (0, 59)}
+
+
+def _calendar_part(name, unique_values: np.ndarray) -> bool:
+    """Whether a column is a part of the date: a name of _CALENDAR_RANGES, whole numbers within its range."""
+    bounds = _CALENDAR_RANGES.get(str(name).strip().lower().replace(" ", "_"))
+    v = unique_values
+    return bool(bounds and len(v) and np.all(v == np.round(v)) and v.min() >= bounds[0] and v.max() <= bounds[1])
 
 
 def _plain_name(name) -> str:
@@ -406,8 +417,7 @@ def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
         # A row id or a calendar part after the values (date, sales, year, week_no, row_id) is not the thing to
         # forecast either: 'row_id' was, its forecast "perfect", MASE 0.000 (a forecast user's check)
         counters = [c for c in numeric_names if c not in flags + constant and _counts_rows(table.numeric[c])]
-        calendar = [c for c in numeric_names if c not in flags + constant + counters
-                    and _CALENDAR_NAMES.fullmatch(str(c).strip().lower()) and np.all(values[c] == np.round(values[c]))]
+        calendar = [c for c in numeric_names if c not in flags + constant + counters and _calendar_part(c, values[c])]
         skipped = flags + constant + counters + calendar
         candidates = [c for c in numeric_names if c not in skipped] or numeric_names
         # A price table (Date, Open, High, Low, Close, Adj Close, Volume): its close, the price one forecasts, not
