@@ -742,6 +742,17 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
         is None
 
 
+def test_a_trial_its_run_stopped_early_says_so_in_words(tmp_path, tiny_data):
+    """A review: a trial whose run early stopping ended read "early_stopped: val loss did not improve ..." in its note,
+    the stored status, where every page says "stopped early"."""
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 4, "patience": 1, "min_delta": 100.0})
+    search.run_search(config, data=tiny_data)
+    trial = search.load_study(config.storage, config.study_name).trials[0]
+    assert trial.user_attrs["result"]["status"] == "early_stopped"
+    assert search.trial_reason(trial).startswith("stopped early: val loss did not improve by more than 100 for 1 "
+                                                 "epoch"), search.trial_reason(trial)
+
+
 def test_a_study_whose_best_run_was_deleted_says_so(tmp_path, tiny_data, monkeypatch):
     """A learner's check: with its best trial's run deleted on the Runs page, the study's page read as before."""
     import shutil

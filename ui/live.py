@@ -22,7 +22,7 @@ from ui.state import fragment, is_local
 from zoo.jobs import ACTIVE
 from zoo.plots import WHOLE_TICKS_UP_TO
 from zoo.registry import format_percent, get_task
-from zoo.runs import listing_state
+from zoo.runs import STATUS_TITLES, listing_state, status_words
 
 REFRESH_S = 1.0
 FIRST_POINTS_REFRESH_S = 0.25   # until the chart has its first points: they show within a quarter second
@@ -30,18 +30,18 @@ MAX_DRAWN = 1500
 FEW_POINTS = 30   # batch points drawn as markers too (a run that ended in its first batches)
 COLORS = {"train": "#1f77b4", "val": "#d62728", "metric": "#2ca02c", "best": "#9467bd"}
 # status: (title, what it means when no reason was recorded, badge colour, icon)
-STATUSES = {
-    "queued": ("Queued", "waiting for a free worker", "gray", ":material/schedule:"),
-    "starting": ("Starting", "loading PyTorch and the data", "blue", ":material/hourglass_top:"),
-    "running": ("Running", "training", "blue", ":material/play_arrow:"),
-    "finished": ("Finished", "training completed every planned epoch", "green", ":material/check_circle:"),
-    "early_stopped": ("Stopped early", "the monitored value stopped improving", "green", ":material/flag:"),
-    "stopped": ("Stopped", "stopped on request", "orange", ":material/stop_circle:"),
+STATUSES = {status: (STATUS_TITLES[status], meaning, colour, icon) for status, (meaning, colour, icon) in {
+    "queued": ("waiting for a free worker", "gray", ":material/schedule:"),
+    "starting": ("loading PyTorch and the data", "blue", ":material/hourglass_top:"),
+    "running": ("training", "blue", ":material/play_arrow:"),
+    "finished": ("training completed every planned epoch", "green", ":material/check_circle:"),
+    "early_stopped": ("the monitored value stopped improving", "green", ":material/flag:"),
+    "stopped": ("stopped on request", "orange", ":material/stop_circle:"),
     # not stored: a search trial its pruner stopped is `stopped` on disk, with `pruned` beside it (run_status)
-    "pruned": ("Pruned", "the search's pruner stopped this trial", "gray", ":material/content_cut:"),
-    "diverged": ("Diverged", "the loss blew up, so training ended", "red", ":material/trending_up:"),
-    "failed": ("Failed", "the job failed", "red", ":material/error:"),
-}
+    "pruned": ("the search's pruner stopped this trial", "gray", ":material/content_cut:"),
+    "diverged": ("the loss blew up, so training ended", "red", ":material/trending_up:"),
+    "failed": ("the job failed", "red", ":material/error:"),
+}.items()}
 
 
 def smooth(values: list[float], weight: float = 0.8) -> list[float]:
@@ -222,12 +222,6 @@ def run_status(status: str, result: dict) -> str:
     """The status a page shows for a run: a trial the search's pruner stopped is "pruned", as the Search page's
     trial table says, not "stopped", which a learner read as their own Stop (zoo/search/study.py marks it)."""
     return "pruned" if status == "stopped" and result.get("pruned") else status
-
-
-def status_words(status: str) -> str:
-    """A status as the pages say it: "stopped early", not the stored `early_stopped` (a learner read the raw name
-    on the badge, the runs table and the Inspect page's run list)."""
-    return STATUSES[status][0].lower() if status in STATUSES else status
 
 
 def status_badge(status: str, text: str | None = None) -> None:

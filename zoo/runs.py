@@ -63,6 +63,17 @@ WRITE_ORDER = (SPEC, METRICS, CHECKPOINT, *TABLES.values(), RESULT)   # every on
 ROOT_MARK = ".playground-root"   # in the runs root: a token that names this runs directory
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
 ENDED = ("finished", "early_stopped", "stopped", "diverged", "failed")
+# A status as pages and notes say it (ui/live.STATUSES titles its badge so): the stored `early_stopped` had been shown
+# as stored on the badge, the Runs page and a search trial's note (a learner's check, a review). "starting" is a
+# job's; "pruned" is a search trial's stop, marked beside `stopped` (ui/live.run_status).
+STATUS_TITLES = {"queued": "Queued", "starting": "Starting", "running": "Running", "finished": "Finished",
+                 "early_stopped": "Stopped early", "stopped": "Stopped", "pruned": "Pruned", "diverged": "Diverged",
+                 "failed": "Failed"}
+
+
+def status_words(status: str) -> str:
+    """"stopped early" for `early_stopped`; a status it does not know, as it is."""
+    return STATUS_TITLES[status].lower() if status in STATUS_TITLES else status
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 

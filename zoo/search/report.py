@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 
 from zoo.plots import count_axis, log_ticks
 from zoo.registry import SpecError
+from zoo.runs import status_words
 from zoo.search.study import config_of_study, in_percent, objective_label
 from zoo.spec import ExperimentSpec
 
@@ -118,7 +119,8 @@ def trial_reason(t) -> str:
     outcome = t.user_attrs.get("result") or {}
     if t.state in (TrialState.PRUNED, TrialState.FAIL):
         return str(outcome.get("reason") or "")
-    said = "" if outcome.get("status") in (None, "finished") else f"{outcome['status']}: {outcome.get('reason', '')}"
+    said = "" if outcome.get("status") in (None, "finished") else \
+        f"{status_words(outcome['status'])}: {outcome.get('reason', '')}"   # "stopped early", not early_stopped
     if outcome.get("learned_nothing") is not None:
         # A complete trial at chance (val loss 15.6, test accuracy 8.4%) read as any other with an empty note, where
         # its run's page says it learned nothing (a learner's check): its verdict, zoo/verdict.py.
