@@ -1421,6 +1421,7 @@ def test_a_trial_over_the_memory_cap_fails_alone_and_the_search_goes_on(demo_on,
     assert summary["trials"].get("FAIL") == 2 and summary["status"] == "failed"
     assert summary["reason"].startswith("every trial this worker ran failed (2); the first refused before it trained:"), \
         summary["reason"]
+    assert summary["failed_on_input"]   # each refused its settings: the input's fault (the command line exits 2)
 
 
 def test_training_samples_past_the_cap_on_a_smaller_dataset_start_and_train_them_all(demo_on, runs_dir):

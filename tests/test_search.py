@@ -674,6 +674,7 @@ def test_a_trials_fault_is_said_as_it_ends_and_a_worker_whose_every_trial_failed
     assert summary["status"] == "failed" and summary["reason"] == (
         "every trial this worker ran failed (2); the first failed before it trained: RuntimeError: CUDA out of "
         "memory (a stand-in)"), summary["reason"]
+    assert not summary["failed_on_input"]   # a fault of the run, not of its settings: exit 1, not 2
     # the command line: each trial said, then the failure, exit 1, its JSON line the error's
     code = zoo_main(["search", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1", "--limit-train", "128",
                      "--search", "lr", "--n-trials", "1", "--storage", str(tmp_path / "cli.log"),

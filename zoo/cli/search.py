@@ -185,9 +185,9 @@ def run(args) -> dict:
             getattr(launcher, "close", lambda: None)()
     else:
         summary = run_search(config, emit=_progress(config), should_stop=getattr(args, "should_stop", None), data=data)
-    if summary.get("status") == "failed":   # no trial of this worker gave a value: said, exit 1, no "finished"
-        say_summary(summary, config, file=sys.stderr)
-        raise JobFailed(summary["reason"])
+    if summary.get("status") == "failed":   # no trial gave a value: said, exit 1 (2 where each was refused its
+        say_summary(summary, config, file=sys.stderr)   # settings, the input's fault), no "finished"
+        raise (SpecError if summary.get("failed_on_input") else JobFailed)(summary["reason"])
     if not args.json:
         say_summary(summary, config)
     return summary

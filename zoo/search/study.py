@@ -285,6 +285,9 @@ class SearchWorkerFailed(Exception):
         self.summary = summary
 
 
+REFUSED = "refused before it trained"   # a trial's settings refused (SpecError): how its reason begins
+
+
 def kept_value(result, objective: str) -> float | None:
     """A trial's objective value: its kept epoch's (the run's best checkpoint, chosen by early stopping on the same
     value: SearchConfig.spec_for), or None where no epoch was kept. The best value of its history had been reported
@@ -345,8 +348,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             # that trial fails with the reason, the search goes on (one such trial had ended the whole search).
             # ...or, after epochs, its files that could not be written (its directory deleted from under it): it
             # had read "refused before it trained" beside 6 epochs (a learner's check)
-            reason = (f"failed after {len(epochs_done)} epoch(s): {exc}" if epochs_done else
-                      f"refused before it trained: {exc}")
+            reason = (f"failed after {len(epochs_done)} epoch(s): {exc}" if epochs_done else f"{REFUSED}: {exc}")
             trial.set_user_attr("result", {"status": "failed", "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
             raise TrialFailed(reason) from None
@@ -497,6 +499,10 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     # 0, beside 4 failed trials and no value: a CLI user's check); a trial pruned, or stopped, is no failure here
     all_failed = bool(mine) and set(worker_states) == {"FAIL"} and not stopped
     first = (trials[min(mine)].user_attrs.get("result") or {}).get("reason", "unknown") if all_failed else None
+    # ...each refused for its own settings (the demo's memory cap on a sampled batch size): the input's fault, which
+    # the command line exits 2 for, as for any refused setting (README, "Command line")
+    summary["failed_on_input"] = all_failed and all(
+        str((trials[n].user_attrs.get("result") or {}).get("reason", "")).startswith(REFUSED) for n in mine)
     summary.update(
         status="stopped" if stopped else "failed" if all_failed else "finished",
         reason=(f"stopped after {len(mine)} trial(s): {out_of_room[0]}" if out_of_room else
@@ -604,7 +610,9 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     from zoo.search.report import study_summary
 
     for i, job in enumerate(jobs, start=1):
-        if job.status == "failed":
+        # (not a worker that ended with the study's summary, its every trial failed: said below, in `workers`, the
+        # others' trials kept; one worker's out-of-memory trial had failed a search of four: a review)
+        if job.status == "failed" and not job.result:
             where = job.snapshot()["where"] or "its worker"
             message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
             if "traceback" in job.state:   # it reported its end: bad input (no traceback), or a fault of the program
@@ -621,8 +629,14 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
     summary = study_summary(load_study(config.storage_url, config.study_name))
     trials = sum((job.result or {}).get("worker", {}).get("trials", 0) for job in jobs)   # a stop before it began: none
     reason = f"{len(jobs)} workers ran {trials} trial(s)"
-    summary.update(status="stopped" if stopped else "finished",
-                   reason=f"stopped: {reason}; the trials that finished are kept" if stopped else reason,
+    failed = [job.result for job in jobs if job.status == "failed"]
+    all_failed = not stopped and len(failed) == len(jobs)   # every worker's every trial: the search failed
+    if failed and not all_failed:
+        reason += f"; every trial of {len(failed)} of them failed, the first {failed[0]['reason']}"
+    summary.update(status="stopped" if stopped else "failed" if all_failed else "finished",
+                   reason=f"stopped: {reason}; the trials that finished are kept" if stopped else
+                   f"every trial of every worker failed; worker 1: {failed[0]['reason']}" if all_failed else reason,
+                   failed_on_input=all_failed and all(r.get("failed_on_input") for r in failed),
                    storage=display_storage(config.storage_url), objective=config.objective,
                    workers=[{**{k: (job.result or {}).get(k) for k in ("status", "reason", "storage", "worker")},
                              "where": job.snapshot()["where"]} for job in jobs])
