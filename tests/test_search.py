@@ -754,6 +754,24 @@ def test_a_trial_its_run_stopped_early_says_so_in_words(tmp_path, tiny_data):
                                                  "epoch"), search.trial_reason(trial)
 
 
+def test_a_search_of_several_workers_fails_only_where_every_workers_every_trial_failed():
+    """A review: one of four workers whose one trial ran out of memory failed the whole search, its three finished
+    trials and best value beside it. It is said beside them; the search fails where every worker failed."""
+    from zoo.search.study import workers_ended
+
+    oom = {"status": "failed", "reason": "every trial this worker ran failed (1); the first failed before it "
+                                         "trained: RuntimeError: out of memory", "failed_on_input": False}
+    fine = {"status": "finished", "reason": "this worker ran 1 trial(s)"}
+    assert workers_ended([fine, oom, fine, fine], 4, stopped=False) == {
+        "status": "finished", "failed_on_input": False,
+        "reason": "4 workers ran 4 trial(s); every trial of 1 of them failed, the first every trial this worker ran "
+                  "failed (1); the first failed before it trained: RuntimeError: out of memory"}
+    assert workers_ended([oom, oom], 2, stopped=False)["status"] == "failed"
+    refused = dict(oom, failed_on_input=True)
+    assert workers_ended([refused, refused], 2, stopped=False)["failed_on_input"]
+    assert workers_ended([fine, fine], 2, stopped=True)["status"] == "stopped"
+
+
 def test_a_study_whose_best_run_was_deleted_says_so(tmp_path, tiny_data, monkeypatch):
     """A learner's check: with its best trial's run deleted on the Runs page, the study's page read as before."""
     import shutil

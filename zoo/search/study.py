@@ -585,6 +585,23 @@ def submit_search(manager, config: SearchConfig, *, owner: str = "local", worker
     return jobs
 
 
+def workers_ended(results: list[dict], trials: int, stopped: bool) -> dict:
+    """The status, reason and `failed_on_input` of a search of several workers from each one's own summary: failed
+    where every worker's every trial failed; one worker's failures said beside the others' trials, which are kept
+    (one worker's out-of-memory trial had failed a search of four: a review)."""
+    reason = f"{len(results)} workers ran {trials} trial(s)"
+    failed = [r for r in results if r.get("status") == "failed"]
+    if stopped:
+        return {"status": "stopped", "reason": f"stopped: {reason}; the trials that finished are kept",
+                "failed_on_input": False}
+    if failed and len(failed) == len(results):
+        return {"status": "failed", "reason": f"every trial of every worker failed; worker 1: {failed[0]['reason']}",
+                "failed_on_input": all(r.get("failed_on_input") for r in failed)}
+    if failed:
+        reason += f"; every trial of {len(failed)} of them failed, the first {failed[0]['reason']}"
+    return {"status": "finished", "reason": reason, "failed_on_input": False}
+
+
 def search_on_workers(config: SearchConfig, workers: int, launcher, *,
                       emit: Callable[[dict], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> dict:
@@ -628,15 +645,7 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
 
     summary = study_summary(load_study(config.storage_url, config.study_name))
     trials = sum((job.result or {}).get("worker", {}).get("trials", 0) for job in jobs)   # a stop before it began: none
-    reason = f"{len(jobs)} workers ran {trials} trial(s)"
-    failed = [job.result for job in jobs if job.status == "failed"]
-    all_failed = not stopped and len(failed) == len(jobs)   # every worker's every trial: the search failed
-    if failed and not all_failed:
-        reason += f"; every trial of {len(failed)} of them failed, the first {failed[0]['reason']}"
-    summary.update(status="stopped" if stopped else "failed" if all_failed else "finished",
-                   reason=f"stopped: {reason}; the trials that finished are kept" if stopped else
-                   f"every trial of every worker failed; worker 1: {failed[0]['reason']}" if all_failed else reason,
-                   failed_on_input=all_failed and all(r.get("failed_on_input") for r in failed),
+    summary.update(**workers_ended([job.result or {} for job in jobs], trials, stopped),
                    storage=display_storage(config.storage_url), objective=config.objective,
                    workers=[{**{k: (job.result or {}).get(k) for k in ("status", "reason", "storage", "worker")},
                              "where": job.snapshot()["where"]} for job in jobs])
