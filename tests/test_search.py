@@ -59,7 +59,7 @@ def test_default_space_is_the_declared_ranges():
             assert dim.values == h.choices
 
 
-def test_narrowing_fixing_and_refusals():
+def test_narrowing_fixing_and_refusals(capsys):
     lr = next(h for h in train_hparams() if h.name == "lr")
     space = search.build_space("mlp", search={"lr": "1e-4:1e-2", "activation": "relu,gelu", "width": None,
                                               "depth": "2"}, fix={"dropout": 0.2})
@@ -98,6 +98,17 @@ def test_narrowing_fixing_and_refusals():
                                          ("lstm", {"dropout": None}, {}, {"model_params": {"num_layers": 3}})]:
         fixed = {k: v for k, v in fixed.items() if k not in searched}
         search.build_space(model, search=searched, fix=fixed).check(ExperimentSpec(model=model, **spec))
+    # Not asked for (the default keys), such a setting is left out beside the value held: `--fix num_layers=1` had
+    # been refused for the default dropout (a review); from the command line's text too
+    for held in ({"num_layers": 1}, {"num_layers": "1"}):
+        space = search.build_space("lstm", "series", fix=held)
+        space.check(ExperimentSpec(task="series", model="lstm"))
+        assert "dropout" not in space.names and "hidden_size" in space.names
+    assert "dropout" in search.build_space("lstm", "series", fix={"num_layers": "3"}).names
+    assert zoo_main(["search", "--data", "ETTh1", "--model", "lstm", "--fix", "num_layers=1", "--show-space",
+                     "--json"]) == 0
+    rows = {row["setting"]: row["searched"] for row in json.loads(capsys.readouterr().out.splitlines()[-1])["space"]}
+    assert rows["num_layers"] is False and "dropout" not in [k for k, on in rows.items() if on]
 
 
 def test_momentum_is_sampled_only_for_sgd_and_grid_is_finite():

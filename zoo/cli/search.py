@@ -90,7 +90,9 @@ def config_from_args(args, spec: ExperimentSpec | None = None) -> SearchConfig:
         if search is not None and key in search:
             raise SpecError(f"{key} is both searched (--search) and set by a train flag; drop one.")
     if search is None:
-        search = {k: None for k in default_search_keys(spec.model, spec.task) if k not in fix and k not in explicit}
+        held = {**{k: v for k, v in fix.items()}, **explicit}
+        search = {k: None for k in default_search_keys(spec.model, spec.task, held=held)
+                  if k not in fix and k not in explicit}
     space = build_space(spec.model, spec.task, search=search, fix=fix)
     config = SearchConfig(
         spec=spec, space=space, objective=args.objective,

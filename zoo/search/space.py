@@ -24,8 +24,24 @@ def declared_settings(model: str, task: str | None = None) -> list[tuple[str, HP
     return [("train", h) for h in train_hparams(task)] + [("model", h) for h in get_model(model, task).hparams(task)]
 
 
-def default_search_keys(model: str, task: str | None = None) -> list[str]:
-    return list(DEFAULT_TRAIN_KEYS) + [h.name for h in get_model(model, task).hparams(task)]
+def default_search_keys(model: str, task: str | None = None, held: dict | None = None) -> list[str]:
+    """The settings searched when none are named; `held`: values every trial keeps (fixed, or set by a flag), beside
+    which a setting that does nothing (HParam.used_from) is left out: `--fix num_layers=1` had been refused for the
+    default dropout, a key the person never asked to search (a review)."""
+    hparams = get_model(model, task).hparams(task)
+    declared = {h.name: h for h in hparams}
+
+    def unused(h: HParam) -> bool:
+        other = h.used_from[0] if h.used_from else None
+        if other not in (held or {}) or other not in declared:
+            return False
+        try:   # a --fix value is text until checked ("1"); one its check refuses is said by build_space
+            value = declared[other].check(held[other])
+        except SpecError:
+            return False
+        return bool(h.unused_because({other: value}))
+
+    return list(DEFAULT_TRAIN_KEYS) + [h.name for h in hparams if h.name not in (held or {}) and not unused(h)]
 
 
 @dataclass(frozen=True)
@@ -251,7 +267,7 @@ def build_space(model: str, task: str = "image", search: dict | None = None, fix
     known = ", ".join(settings)
     fix = {_key(k): v for k, v in (fix or {}).items()}
     if search is None:
-        search = {k: None for k in default_search_keys(model, task) if k not in fix}
+        search = {k: None for k in default_search_keys(model, task, held=fix) if k not in fix}
     search = {_key(k): v for k, v in search.items()}
     dims, fixed = [], {}
     for name, value in fix.items():
