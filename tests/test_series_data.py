@@ -1676,7 +1676,12 @@ def test_events_at_any_time_have_no_frequency_and_their_forecast_dates_span_the_
     assert sf.freq is None
     mean = (sf.frame.index[-1] - sf.frame.index[0]) / (len(sf.frame) - 1)
     said = [n for n in sf.notes if n.startswith("the timestamps are irregular")]
-    assert said and f"estimates, {mean / pd.Timedelta(1, 'h'):.2g} hours apart (the mean gap)" in said[0], sf.notes
+    assert said and "estimates, 1.8 hours apart (the mean gap)" in said[0] and "gaps from 4 seconds to 12 hours" in \
+        said[0], sf.notes
+    from zoo.data.series.grid import gap_said   # whole from 10 on, and up a unit where rounding reaches it (a review)
+
+    assert [gap_said(pd.Timedelta(t)) for t in ("140D", "59.9min", "73min", "1D")] == [
+        "140 days", "1 hour", "1.2 hours", "1 day"]
     future = sf.future_index(24)
     assert future[0] - sf.frame.index[-1] == (mean).round("s") and future[-1] - future[0] == 23 * mean.round("s")
     # a regular series with a little jitter (a logger's clock) keeps its frequency

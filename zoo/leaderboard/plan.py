@@ -219,7 +219,7 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
             # monthly rows ended in an error at the usual 12 on the command line, where the page offers 3 (a
             # forecast user's check).
             plan = _plan(y, freq, horizon=seasonal_horizon, season=season, test_share=test_share, folds=folds)
-            usual = "for this frequency" if freq else "for a series without dates"
+            usual = "for this frequency" if freq else "for a series without a frequency"   # (no dates, or irregular)
             plan.notes.insert(0, f"horizon {seasonal_horizon}, the longest that fits: the usual {H} {usual} needs "
                                  f"about {min_fit + 2 + H + test_rows} rows, and the series has {n} (set the horizon "
                                  "to choose another).")

@@ -82,7 +82,8 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
     idx = frame.index
     offset = offset_for(step, idx)
     if offset is None:
-        notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps.")
+        notes.append("timestamps are irregular and no frequency could be inferred; rows are treated as equal steps, "
+                     "and the forecast's dates are estimates, a mean gap apart.")
         return frame, None, none_added
     grid = _grid(idx, offset)
     if grid is not None and len(grid) == len(idx):   # regular once stray rows are out
@@ -123,13 +124,18 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
 
 
 def gap_said(gap: pd.Timedelta) -> str:
-    """A gap between rows in its largest whole unit: "73 minutes", "4.5 hours", "2 days"."""
+    """A gap between rows in its largest unit: "73 minutes", "4.5 hours", "140 days" (whole from 10 on; "1.4e+02 days"
+    and "60 minutes" had been written: a review)."""
     seconds = gap / pd.Timedelta(1, "s")
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
+    units = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+    for (unit, size), (larger, larger_size) in zip(units, [(None, None)] + list(units)):
+        if seconds >= size or unit == "second":
             value = seconds / size
-            return f"{value:.2g} {unit}s" if value >= 1.05 else f"1 {unit}"
-    return f"{seconds:.2g} s"
+            shown = round(value) if value >= 10 else round(value, 1)
+            if larger and shown * size >= larger_size:   # 59.9 minutes: 1 hour
+                return f"1 {larger}"
+            return f"{shown:g} {unit}{'' if shown == 1 else 's'}"
+    return f"{seconds:g} seconds"
 
 
 def _grid(idx: pd.DatetimeIndex, offset) -> pd.DatetimeIndex | None:
