@@ -15,20 +15,9 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrize
 
-from zoo.inspect.guards import (
-    PRECISION_BYTES,
-    PRECISION_DTYPES,
-    HookSet,
-    _cudnn_for_backward,
-    _first_tensor,
-    _is_parametrization_internal,
-    hook_counts,
-    inplace_disabled,
-    model_place,
-    one_at_a_time,
-    preserved,
-    within_demo_room,
-)
+from zoo.inspect.guards import (PRECISION_BYTES, PRECISION_DTYPES, HookSet, _cudnn_for_backward, _first_tensor,
+                                _is_parametrization_internal, hook_counts, inplace_disabled, model_place, one_at_a_time,
+                                preserved, within_demo_room)
 from zoo import demo
 from zoo.registry import DataShape, SpecError, get_task
 
@@ -140,10 +129,8 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     picker = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for layer, pname, _, w in _weight_tensors(model):
-            # a copy: for float32 on the CPU these are views of the weights, which the symmetry check's SGD steps
-            # below change in place; a small layer's histogram (its values kept whole) had shown them after the
-            # steps, up to 0.08 past PyTorch's bound of 0.057, under a title of its std at init (a learner's check)
-            flat = w.detach().flatten().float().cpu().clone()
+            # a copy, not a view the symmetry check's SGD steps change in place (a small layer's histogram, kept
+            flat = w.detach().flatten().float().cpu().clone()   # whole, showed them after: a learner's check)
             fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
             if flat.numel() > max_values:
                 sample = flat[torch.randperm(flat.numel(), generator=picker)[:max_values]]
