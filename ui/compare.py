@@ -32,7 +32,8 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     from zoo.forecast_io import display_name
 
     result = run.result
-    status = job.status if job is not None and job.active else run_status(run.status, run.result)
+    stored = run_status(run.status, run.result)   # a pruned trial's "pruned"
+    status = job.status if job is not None and job.active else stored
     rows = run.epoch_rows()
     metrics = run.test_scores   # none for the initial weights of a run that ended before its first epoch
     best_epoch = result.get("best_epoch")
@@ -43,7 +44,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
     model = run.spec.model
     if run.untrained:   # its "best" checkpoint is the initial weights: no epoch to name (the run's page says why)
         best_epoch = None
-    if status == run_status(run.status, run.result) and not run.is_leaderboard and learned_nothing(verdict_now(run)) is not None:
+    if status == stored and not run.is_leaderboard and learned_nothing(verdict_now(run)) is not None:
         # A zero-init run at 8.40% read "finished" here, where its page warns that it learned nothing (a learner's
         # check): the verdict its page shows (zoo/verdict.verdict_now)
         status = f"{status_words(status)}, learned nothing useful"

@@ -412,4 +412,5 @@ def run_label(run) -> str:
     from zoo.forecast_io import display_name
 
     # an upload by the name it was sent with, not its stored file's hash
-    return f"{run.run_id} · {run.spec.model} on {display_name(run.spec.data)} · {status_words(run_status(run.status, run.result))}{score}"
+    status = status_words(run_status(run.status, run.result))
+    return f"{run.run_id} · {run.spec.model} on {display_name(run.spec.data)} · {status}{score}"

@@ -12,7 +12,8 @@ STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterr
 
 def add_arguments(p) -> None:
     add_spec_arguments(p)
-    p.add_argument("--dry-run", action="store_true", help="one epoch on two batches (or on --limit-train samples where fewer), to check that it runs")
+    p.add_argument("--dry-run", action="store_true",
+                   help="one epoch on two batches (or on --limit-train samples where fewer), to check that it runs")
 
 
 def run(args) -> dict:

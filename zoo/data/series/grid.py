@@ -99,8 +99,8 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         missing = len(grid) - len(idx)
         notes.append(f"frequency: {describe_freq(offset.freqstr)} (the most common step), but {missing} of its "
                      f"{len(grid)} timestamps are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} "
-                     "filled in), so rows are treated as equal steps and a step is not always one period: fill the gaps "
-                     "in the file, or aggregate it to a coarser frequency.")
+                     "filled in), so rows are treated as equal steps and a step is not always one period: fill the "
+                     "gaps in the file, or aggregate it to a coarser frequency.")
     else:
         snapped = _as_periods(frame, step, notes)
         if snapped is not None:
