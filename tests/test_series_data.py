@@ -1717,6 +1717,16 @@ def test_year_month_and_day_columns_make_a_date_a_row():
     # a day that is no date (31 April) is no day column: the rows stay plain steps, as before
     bad = raw.assign(Day=np.where(np.arange(150) == 100, 31, raw["Day"]))
     assert read_series(bad.to_csv(index=False).encode()).date_col is None
+    # ...with an hour column, a time a row; NASA POWER's YEAR, MO, DY, HR too (a forecast user's check: no dates)
+    hours = pd.date_range("2024-01-01", periods=24 * 40, freq="h")
+    power = pd.DataFrame({"YEAR": hours.year, "MO": hours.month, "DY": hours.day, "HR": hours.hour,
+                          "T2M": (np.sin(np.arange(len(hours)) / 24 * 2 * np.pi)
+                                  + np.arange(len(hours)) / 500).round(3)})
+    sf = read_series(power.to_csv(index=False).encode())
+    assert sf.freq == "h" and sf.columns == ["T2M"] and sf.frame.index[1] - sf.frame.index[0] == pd.Timedelta(1, "h")
+    assert "times are made from the year in 'YEAR', the month in 'MO', the day in 'DY' and the hour in 'HR'." in \
+        sf.notes
+    assert read_series(power.drop(columns="HR").iloc[6::24].to_csv(index=False).encode()).freq == "D"
     # nor a column of small numbers not named as a day: a panel's store (1..5) beside its months (a review)
     months = pd.date_range("2022-01-01", periods=24, freq="MS")
     panel = pd.DataFrame({"Year": np.repeat(months.year, 5), "Month": np.repeat(months.month, 5),

@@ -29,7 +29,8 @@ WIDE_TARGET = "value"          # the name of the melted series (a wide table doe
 _YEAR_NAMES = {"year", "years", "yr", "yrs", "yyyy", "jahr", "annee", "année", "ano", "año", "anno"}
 _MONTH_NAMES = {"month", "months", "mon", "mo", "mm", "m", "monat", "mois", "mes", "mese"}
 _QUARTER_NAMES = {"quarter", "quarters", "qtr", "q", "quartal", "trimestre"}
-_DAY_NAMES = {"day", "days", "dd", "d", "tag", "jour", "dia", "día", "giorno"}
+_DAY_NAMES = {"day", "days", "dd", "dy", "d", "tag", "jour", "dia", "día", "giorno"}
+_HOUR_NAMES = {"hour", "hours", "hr", "hh", "h", "stunde", "heure", "hora", "ora"}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_WORDS = {"january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
                 "september": 9, "sept": 9, "october": 10, "november": 11, "december": 12,
@@ -55,9 +56,13 @@ class YearIndex:
     per_year: int              # 1, 4 or 12
     dates: pd.Series           # UTC timestamps at the start of each period, one per row
     day_col: str | None = None   # the day of the month beside a month column: a date a row
+    hour_col: str | None = None  # ...and the hour of the day beside those: a time a row
 
     @property
     def note(self) -> str:
+        if self.hour_col is not None:
+            return (f"times are made from the year in {self.year_col!r}, the month in {self.period_col!r}, the day in "
+                    f"{self.day_col!r} and the hour in {self.hour_col!r}.")
         if self.day_col is not None:
             return (f"dates are made from the year in {self.year_col!r}, the month in {self.period_col!r} and the "
                     f"day in {self.day_col!r}.")
@@ -125,12 +130,26 @@ def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndar
             continue
         dates = pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": v.astype(np.int64)}),
                                errors="coerce")
-        if dates.isna().any() or dates.duplicated().any():
+        if dates.isna().any():
             continue
-        steps = np.diff(np.sort(dates.to_numpy())) / np.timedelta64(1, "D")
+        hour_col, unit = None, "D"
+        if dates.duplicated().any():   # hourly readings: an hour column too (YEAR, MO, DY, HR, as NASA POWER writes)
+            hour_col = next((c for c in numeric if c not in (*taken, col) and _plain(c) in _HOUR_NAMES
+                             and _hours(numeric[c])), None)
+            if hour_col is None:
+                continue
+            dates, unit = dates + pd.to_timedelta(np.asarray(numeric[hour_col], dtype=np.int64), unit="h"), "h"
+            if dates.duplicated().any():
+                continue
+        steps = np.diff(np.sort(dates.to_numpy())) / np.timedelta64(1, unit)
         if (steps == 1).mean() >= 0.5:
-            return YearIndex(taken[0], taken[1], 12, dates.dt.tz_localize("UTC"), day_col=col)
+            return YearIndex(taken[0], taken[1], 12, dates.dt.tz_localize("UTC"), day_col=col, hour_col=hour_col)
     return None
+
+
+def _hours(values) -> bool:
+    v = np.asarray(values, dtype=np.float64)
+    return bool(np.isfinite(v).all() and (v == np.round(v)).all() and v.min() >= 0 and v.max() <= 23)
 
 
 def find_year_index(numeric: dict, names: list[str], only: str | None = None) -> YearIndex | None:

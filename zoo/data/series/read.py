@@ -309,7 +309,7 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
                              "rows are plain steps: fix or remove those rows to use its dates.")
     if years is not None:
         date_col, dates = years.year_col, years.dates
-        for col in (years.year_col, years.period_col, years.day_col):
+        for col in (years.year_col, years.period_col, years.day_col, years.hour_col):
             table.numeric.pop(col, None)
             table.bad.pop(col, None)
         notes.append(years.note)
