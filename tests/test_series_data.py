@@ -1746,5 +1746,10 @@ def test_a_price_tables_default_target_is_its_close():
     sf = read_series(table.to_csv(index=False).encode())
     assert sf.target == "Adj Close" and "target: 'Adj Close' (a price table's close, not the volume traded)." in sf.notes
     assert read_series(table.drop(columns="Adj Close").to_csv(index=False).encode()).target == "Close"
+    from ui.series_source import is_problem   # a choice, marked with a check, though it names "constant"
+
+    assert not is_problem("target: 'sales' (the last numeric column that is neither constant nor a calendar part "
+                          "such as 'day').") and is_problem("column 'x': 2 value(s) that are not numbers were treated "
+                                                             "as missing.")
     assert read_series(table.drop(columns="Volume").to_csv(index=False).encode()).target == "Adj Close"   # the last
     assert read_series(table.to_csv(index=False).encode(), target="Volume").target == "Volume"   # chosen: kept

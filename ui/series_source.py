@@ -26,6 +26,13 @@ AUTO = "(detect)"
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest",
                  "moved to", "far from")
+def is_problem(note: str) -> bool:
+    """Whether a reader's note says something is wrong (a warning icon) or only what it chose (a check mark). The
+    target's note names the columns it passed over ("neither constant nor a calendar part such as 'day'"), which
+    read as a problem beside the right choice (a forecast user's check)."""
+    return not note.startswith("target: ") and any(w in note.lower() for w in PROBLEM_WORDS)
+
+
 # Why nothing can start while no series is read: said by Train and forecast, Find the best model and Search (the
 # board's had said "choose the bundled sample or upload a CSV" beside a kept copy of the file, offered above it: a
 # forecast user's check).
@@ -433,7 +440,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         if notes:
             lines = []
             for note in notes:
-                problem = any(w in note.lower() for w in PROBLEM_WORDS)
+                problem = is_problem(note)
                 icon = ":orange[:material/warning:]" if problem else ":green[:material/check:]"
                 lines.append(f"{icon} {plain(form.sentence(note))}")   # it may quote a column's name (ui/text.py)
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
