@@ -1733,6 +1733,10 @@ def test_year_month_and_day_columns_make_a_date_a_row():
                           "Store": np.tile(np.arange(1, 6), 24), "Sales": np.arange(120.0)})
     read = read_series(panel.to_csv(index=False).encode())
     assert read.date_col is None and "Store" in read.columns, read.notes
+    # ...and said to be several series one under another (they read as one series of steps, unsaid: a forecast user)
+    assert read.notes[0] == ("each month of 'Year' and 'Month' is duplicated 5 times: rows of 5 series one under "
+                             "another (a store's, say) are read as one series of plain steps; keep one series' rows, "
+                             "or sum them per month, to forecast by month."), read.notes
 
 
 def test_a_price_tables_default_target_is_its_close():

@@ -173,6 +173,30 @@ def find_year_index(numeric: dict, names: list[str], only: str | None = None) ->
     return None
 
 
+def repeated_periods(numeric: dict, names: list[str]) -> str | None:
+    """A note where a year column and a month or quarter column beside it repeat each period the same number of times
+    (Year, Month, Store, Sales: a panel of several series one under another), which find_year_index makes no dates
+    of; None otherwise. Such a file had read as one series of plain steps, its stores interleaved, with a clean
+    result (a forecast user's check)."""
+    for col in sorted((c for c in names if c in numeric), key=lambda c: _plain(c) not in _YEAR_NAMES):
+        years = _whole_years(numeric.get(col, []))
+        if years is None:
+            continue
+        for other in sorted(numeric, key=lambda c: _plain(c) not in _MONTH_NAMES | _QUARTER_NAMES):
+            v = np.asarray(numeric[other], dtype=np.float64)
+            if other == col or not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 12:
+                continue
+            per_year = 4 if _plain(other) in _QUARTER_NAMES or (v.max() <= 4 and _plain(other) not in _MONTH_NAMES) \
+                else 12
+            keys, counts = np.unique(years * per_year + v.astype(np.int64), return_counts=True)
+            if len(keys) > 1 and counts.min() == counts.max() > 1 and _consecutive(np.diff(keys)):
+                word = _PERIOD_WORDS[per_year][0]
+                return (f"each {word} of {col!r} and {other!r} is duplicated {counts[0]} times: rows of {counts[0]} "
+                        "series one under another (a store's, say) are read as one series of plain steps; keep one "
+                        f"series' rows, or sum them per {word}, to forecast by {word}.")
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # wide tables
 

@@ -21,7 +21,8 @@ from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_
                                      time_of_day, times_of_day, written_zones)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
-from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, stacked_by,
+from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, repeated_periods,
+                                    stacked_by,
                                     wide_columns, wide_note)
 from zoo.data.series.missing import check_target, fill_missing, note_spikes, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
@@ -302,6 +303,8 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
             date_col, dates, how = _compact_date_column(table)
         if date_col is None and len(table.numeric) > 1:
             years = find_year_index(table.numeric, table.names)
+            if years is None and (panel := repeated_periods(table.numeric, table.names)):
+                notes.append(panel)
         if date_col is None and years is None:
             for col, share, full in near:
                 notes.append(f"column {col!r} looks like dates, but {1 - share:.0%} of its values are missing or not "
