@@ -1255,7 +1255,8 @@ def test_the_target_list_names_the_readers_own_target_once_unless_another_date_c
     # smaller.")
     assert any(c.value.startswith("Up to 50 MB and") and "aggregate it to a coarser frequency" in c.value
                for c in at.caption), [c.value for c in at.caption]
-    raw = "week,temperature,load\n" + "".join(f"2021-{1 + i // 28:02d}-{1 + i % 28:02d},{10 + i % 7},{200 + i}\n"
+    # (load not 200, 201, 202, ...: a column that goes up by one a row is a row counter, never the default target)
+    raw = "week,temperature,load\n" + "".join(f"2021-{1 + i // 28:02d}-{1 + i % 28:02d},{10 + i % 7},{200 + i * 7 % 31}\n"
                                               for i in range(300))
     at.file_uploader(key="forecast-upload").set_value(("two.csv", raw.encode(), "text/csv")).run()
     assert_clean(at)
