@@ -711,7 +711,9 @@ def test_a_blown_up_runs_losses_put_the_overlays_loss_axis_on_a_log_scale():
     assert overlay_figure([record("a", 0.3), record("b", 5.887e17)]).layout.yaxis.type == "log"
     assert overlay_figure([record("a", 0.3), record("b", 0.5)]).layout.yaxis.type != "log"
     # ...and runs whose typical losses lie far apart: 416 beside 1.98 drew the second flat at 0 (a learner's check)
-    assert overlay_figure([record("a", 1.98), record("b", 416.0)]).layout.yaxis.type == "log"
+    apart = overlay_figure([record("a", 1.98), record("b", 416.0)]).layout.yaxis
+    assert apart.type == "log" and apart.title.text == "loss (log scale)"
+    assert apart.minorloglabels == "none"   # decades only: plotly labelled 20 to 50 "2 3 4 5" (a learner's check)
     assert overlay_figure([record("a", 0.9), record("b", 2.3)]).layout.yaxis.type != "log"
 
 

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 from ui.live import run_status, status_words
 from zoo.registry import PERCENT_DIGITS, TASKS, get_task
 from zoo.verdict import learned_nothing, verdict_now
-from zoo.plots import count_axis
+from zoo.plots import count_axis, log_ticks
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
@@ -400,7 +400,9 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
         if losses and (max(losses) > LOG_LOSSES_PAST * min(losses) or max(levels) > LOG_RUNS_APART * min(levels)):
             # A blown-up run (a validation loss of 5.9e17) drew every other run's curve flat at 0 (a learner's
             # check): losses that far apart are drawn on a log axis, said in its title.
-            fig.update_yaxes(type="log", title_text="log scale", row=row, col=1)
+            # its ticks as the other log axes have them (zoo/plots.log_ticks): plotly labelled 20 to 50 "2 3 4 5",
+            # and a run's star at 40 read as 4 (a learner's check)
+            fig.update_yaxes(type="log", title_text="loss (log scale)", row=row, col=1, **log_ticks(losses))
         if get_task(name).metric_format == "percent":
             # An accuracy stays within 0-100% (a lone point spread the axis to 150%), padded around its values.
             values = [r["val_metric"] for rec in records if rec["task"] == name for r in rec["rows"]
