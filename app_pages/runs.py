@@ -90,6 +90,8 @@ else:
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"
         column_config={
             "run": st.column_config.TextColumn("run", width="large", pinned=True),
+            # wide enough for "stopped early, learned nothing useful" (cut to "stopped e…": a learner's check)
+            "status": st.column_config.TextColumn("status", width="medium"),
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),
