@@ -254,7 +254,15 @@ def test_a_stopped_trials_epochs_are_drawn_in_the_intermediate_values_plot():
     assert [t.state.name for t in study.trials] == ["FAIL", "COMPLETE"]   # the study itself is left as it was
     # with no legend, each line names its trial where it is pointed at (nothing told them apart: a learner's check)
     assert sorted((d.name, d.hovertemplate) for d in drawn.data if len(d.x)) == [
-        ("trial 0", "trial 0, epoch %{x}: %{y}<extra></extra>"), ("trial 1", "trial 1, epoch %{x}: %{y}<extra></extra>")]
+        ("trial 0", "trial 0, epoch %{x}: %{y:.4g}<extra></extra>"),
+        ("trial 1", "trial 1, epoch %{x}: %{y:.4g}<extra></extra>")]
+    assert drawn.layout.yaxis.type != "log"
+    # a trial far above the others puts the axis on a log scale (a trial at 40 drew seven at 2 flat: a learner's check)
+    blown = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1, log=True)})
+    blown.report(40.0, 1)
+    study.tell(blown, 40.0)
+    drawn = search.study_figures(study, which=("intermediate",))["intermediate"]
+    assert drawn.layout.yaxis.type == "log" and drawn.layout.yaxis.title.text.endswith("(log scale)")
 
 
 def _luminance(colour: str) -> float:

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 from ui.live import run_status, status_words
 from zoo.registry import PERCENT_DIGITS, TASKS, get_task
 from zoo.verdict import learned_nothing, verdict_now
-from zoo.plots import count_axis, log_ticks
+from zoo.plots import count_axis, curves_apart, log_ticks
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
@@ -351,7 +351,6 @@ def _cell(value: Any) -> str:
 
 
 LOG_LOSSES_PAST = 1e3   # the overlay's loss axis is logarithmic where its losses span more than this factor
-LOG_RUNS_APART = 20     # ...or where one run's median val loss is this many times another's
 
 
 def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
@@ -392,12 +391,9 @@ def overlay_figure(records: list[dict], height: int = 420) -> go.Figure:
         count_axis(fig, max((r["rows"][-1]["epoch"] for r in records if r["task"] == name), default=0), row=row)
         losses = [v for rec in records if rec["task"] == name for r in rec["rows"]
                   for v in (r.get("val_loss"), r.get("train_loss")) if v is not None and 0 < v < math.inf]
-        # each run's typical validation loss: runs that far apart share no linear axis (val losses of 416 to 486
-        # beside one of 1.98 drew the second flat at 0, a learner's check), whatever each run's own span
-        levels = [statistics.median(v) for rec in records if rec["task"] == name
-                  if (v := [r["val_loss"] for r in rec["rows"] if r.get("val_loss") is not None
-                            and 0 < r["val_loss"] < math.inf])]
-        if losses and (max(losses) > LOG_LOSSES_PAST * min(losses) or max(levels) > LOG_RUNS_APART * min(levels)):
+        # ...or runs whose typical val losses lie far apart (zoo/plots.curves_apart), whatever each one's own span
+        apart = curves_apart([r.get("val_loss") for r in rec["rows"]] for rec in records if rec["task"] == name)
+        if losses and (max(losses) > LOG_LOSSES_PAST * min(losses) or apart):
             # A blown-up run (a validation loss of 5.9e17) drew every other run's curve flat at 0 (a learner's
             # check): losses that far apart are drawn on a log axis, said in its title.
             # its ticks as the other log axes have them (zoo/plots.log_ticks): plotly labelled 20 to 50 "2 3 4 5",

@@ -6,6 +6,18 @@ import math
 from numbers import Real
 
 WHOLE_TICKS_UP_TO = 12   # a count axis (epochs, trials) gets a tick at every whole number up to this
+LOG_CURVES_APART = 20    # curves whose typical values lie this many times apart share a log axis, not a linear one
+
+
+def curves_apart(curves) -> bool:
+    """Whether one curve's median lies LOG_CURVES_APART times another's (positive values only): on a linear axis the
+    lower ones draw flat at 0 (the Runs overlay's val losses of 416 beside 1.98; a search's trial at 40 beside seven
+    at 2: a learner's checks)."""
+    import statistics
+
+    levels = [statistics.median(kept) for curve in curves
+              if (kept := [v for v in curve if v is not None and 0 < v < math.inf])]
+    return len(levels) >= 2 and max(levels) > LOG_CURVES_APART * min(levels)
 
 
 def count_axis(fig, largest: int, **where) -> None:

@@ -12,7 +12,7 @@ from collections import Counter
 import optuna
 from optuna.trial import TrialState
 
-from zoo.plots import count_axis, log_ticks
+from zoo.plots import count_axis, curves_apart, log_ticks
 from zoo.registry import SpecError
 from zoo.runs import status_words
 from zoo.search.study import config_of_study, in_percent, objective_label
@@ -351,7 +351,10 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                 for trace in fig.data:   # no legend (a line a trial): each line says its trial where it is pointed at
                     if str(trace.name).startswith("Trial"):   # (nothing told them apart: a learner's check)
                         trace.name = f"trial {trace.name[5:]}"
-                        trace.hovertemplate = f"{trace.name}, epoch %{{x}}: %{{y}}<extra></extra>"
+                        trace.hovertemplate = f"{trace.name}, epoch %{{x}}: %{{y:.4g}}<extra></extra>"
+                if curves_apart(list(trace.y) for trace in fig.data):   # a trial at 40 beside seven at 2, drawn flat
+                    fig.update_yaxes(type="log", title_text=f"{target_name} (log scale)",
+                                     **log_ticks(v for trace in fig.data for v in trace.y))
             if name in ("parallel", "slice"):
                 visible_colours(fig)
             if name in ("slice", "contour"):
