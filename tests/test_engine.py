@@ -400,3 +400,17 @@ def test_the_runs_tables_speed_is_the_median_over_epochs_as_labelled(runs_dir, s
     speeds = [r["samples_per_s"] for r in run.epoch_rows()]
     assert len(speeds) == 2 and speeds[0] != speeds[1]
     assert run_record(run)["samples/s"] == pytest.approx(statistics.mean(speeds))
+
+
+def test_the_min_delta_note_gives_the_digits_that_tell_two_close_values_apart():
+    """A browser check: "epoch 2's val loss 2.309 beat epoch 1's 2.309 by no more than the min delta" read as no
+    change at all; the values are written with as many digits as tell them apart."""
+    from zoo.engine import EarlyStopping, _within_min_delta
+
+    stopper = EarlyStopping(patience=1, min_delta=0.1)
+    history = [{"epoch": 1, "val_loss": 2.30912}, {"epoch": 2, "val_loss": 2.30871}]
+    for row in history:
+        stopper.step(row["val_loss"], row["epoch"])
+    said = _within_min_delta(history, ExperimentSpec(), stopper)
+    assert said == (" (epoch 2's val loss 2.3087 beat epoch 1's 2.3091 by no more than the min delta, so epoch 1's "
+                    "weights are kept)"), said

@@ -87,8 +87,10 @@ def _within_min_delta(history: list[dict], spec, stopper: EarlyStopping) -> str:
     if not (pick[key] < stopper.best if stopper.mode == "min" else pick[key] > stopper.best):
         return ""
     label = get_task(spec.task).label(spec.monitor)
-    return (f" (epoch {pick['epoch']}'s {label} {pick[key]:.4g} beat epoch {stopper.best_epoch}'s {stopper.best:.4g} "
-            f"by no more than the min delta, so epoch {stopper.best_epoch}'s weights are kept)")
+    # with the digits that tell the two apart: "2.309 beat epoch 1's 2.309" read as no change (a browser check)
+    digits = next((d for d in range(4, 17) if f"{pick[key]:.{d}g}" != f"{stopper.best:.{d}g}"), 17)
+    return (f" (epoch {pick['epoch']}'s {label} {pick[key]:.{digits}g} beat epoch {stopper.best_epoch}'s "
+            f"{stopper.best:.{digits}g} by no more than the min delta, so epoch {stopper.best_epoch}'s weights are kept)")
 
 
 @dataclass
