@@ -202,6 +202,8 @@ def test_median_pruner_prunes_a_poor_trial_and_its_run_says_so(tmp_path, tiny_da
         assert not isinstance(fig, str), (name, fig)
         assert fig.layout.uirevision == f"{study.study_name}:{name}", "a fixed uirevision keeps the zoom"
     assert sorted(figures["importance"].data[0].y) == ["lr", "width"]
+    # pointed at, a bar reads "lr: 0.50", not "lr (FloatDistribution): 0.4977674947251581" (a learner's check)
+    assert figures["importance"].data[0].hovertemplate == "%{y}: %{x:.2f}<extra></extra>"
     best = search.best_spec(study)
     assert best.lr == summary["best_params"]["lr"] and best.model_params == {"depth": 1, "width": 32}
     assert best.monitor == "val_loss" and best.epochs == 2

@@ -355,6 +355,8 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                 if curves_apart(list(trace.y) for trace in fig.data):   # a trial at 40 beside seven at 2, drawn flat
                     fig.update_yaxes(type="log", title_text=f"{target_name} (log scale)",
                                      **log_ticks(v for trace in fig.data for v in trace.y))
+            if name == "importance":   # "lr: 0.50", not Optuna's "lr (FloatDistribution): 0.4977674947251581" (a
+                fig.update_traces(hovertemplate="%{y}: %{x:.2f}<extra></extra>")   # learner's check)
             if name in ("parallel", "slice"):
                 visible_colours(fig)
             if name in ("slice", "contour"):
