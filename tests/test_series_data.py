@@ -1757,3 +1757,34 @@ def test_a_price_tables_default_target_is_its_close():
                                                              "as missing.")
     assert read_series(table.drop(columns="Volume").to_csv(index=False).encode()).target == "Adj Close"   # the last
     assert read_series(table.to_csv(index=False).encode(), target="Volume").target == "Volume"   # chosen: kept
+
+
+def test_a_grid_with_rows_missing_or_its_times_off_keeps_its_frequency():
+    """A review of the logger's rounded step: hourly data with over half its rows gone lost its frequency (its typical
+    gap, 2 hours, is no step), and business days or weeks whose times were off their grid could not be read at all
+    ("Value must be Timedelta ... not BusinessDay"). The most common gap stays the step where most gaps are whole
+    steps of it; the stray is measured for a step of fixed length only."""
+    rng = np.random.default_rng(3)
+    hours = pd.date_range("2024-01-01", periods=2000, freq="h")
+    kept = np.sort(rng.choice(2000, 900, replace=False))
+    sparse = read_series(pd.DataFrame({"t": hours[kept].strftime("%Y-%m-%d %H:%M"), "v": rng.normal(size=900)})
+                         .to_csv(index=False).encode())
+    assert sparse.freq == "h", sparse.notes
+    days = pd.bdate_range("2024-01-01", periods=400) + pd.Timedelta(hours=21)
+    days = days.where(~((days.month >= 4) & (days.month <= 10)), days - pd.Timedelta(hours=1))   # summer time, in UTC
+    closes = read_series(pd.DataFrame({"t": days.strftime("%Y-%m-%d %H:%M"), "v": rng.normal(size=400)})
+                         .to_csv(index=False).encode())
+    assert closes.freq == "B", closes.notes
+    weeks = pd.date_range("2024-01-07 12:00", periods=100, freq="W-SUN")
+    weeks = weeks.where(np.arange(100) != 50, weeks + pd.Timedelta(hours=1))
+    assert read_series(pd.DataFrame({"t": weeks.strftime("%Y-%m-%d %H:%M"), "v": rng.normal(size=100)})
+                       .to_csv(index=False).encode()).freq == "W-SUN"
+
+
+def test_a_daily_panels_household_column_is_no_hour():
+    """A review: year, month, day and a household number hh (0, 1, 2) made hourly times, 87% of them missing."""
+    days = pd.date_range("2024-01-01", periods=200, freq="D")
+    panel = pd.DataFrame({"year": np.repeat(days.year, 3), "month": np.repeat(days.month, 3),
+                          "day": np.repeat(days.day, 3), "hh": np.tile([0, 1, 2], 200),
+                          "kwh": np.random.default_rng(4).normal(10, 1, 600)})
+    assert read_series(panel.to_csv(index=False).encode()).freq != "h"

@@ -83,10 +83,11 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         return frame, offset.freqstr, none_added
     diffs = pd.Series(idx).diff().dropna()
     step = diffs.mode().iloc[0]
-    if (diffs == step).mean() < 0.5 and diffs.median() < pd.Timedelta(1, "D"):
+    if (diffs % step != pd.Timedelta(0)).mean() > 0.5 and diffs.median() < pd.Timedelta(1, "D"):
         # A logger's clock strays (every 10 minutes, give or take seconds, or milliseconds): its most common gap is
         # one of hundreds that occur a few times each (599716ms: a forecast user's check); its typical gap, rounded
-        # to the step a logger is set to, is its step
+        # to the step a logger is set to, is its step. Not where most gaps are whole steps of the most common one:
+        # rows missing from a regular grid (hourly with half its rows gone had lost its frequency: a review).
         step = _round_step(diffs.median())
     frame = _without_stray_weekend_rows(frame, step, notes)
     idx = frame.index
@@ -127,8 +128,9 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
                          f"forecast's dates are estimates, {gap_said(mean)} apart (the mean gap): resample the file "
                          "to one step to forecast on its dates.")
             return frame, None, none_added
+        # (a step of fixed length only: business days and weeks have none, and Timedelta(offset) raised: a review)
         stray = (idx - pd.date_range(idx[0], periods=len(idx), freq=offset)).to_series().abs().max() \
-            if len(idx) <= 200_000 else None
+            if isinstance(offset, pd.offsets.Tick) and len(idx) <= 200_000 else None
         if stray is not None and stray < pd.Timedelta(offset) / 2:
             # a clock that strays a little from its step: rows are its steps, said so, no alarm (a review)
             notes.append(f"frequency: {describe_freq(offset.freqstr)}, the typical step; the timestamps stray from "

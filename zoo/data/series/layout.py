@@ -142,7 +142,8 @@ def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndar
             if dates.duplicated().any():
                 continue
         steps = np.diff(np.sort(dates.to_numpy())) / np.timedelta64(1, unit)
-        if (steps == 1).mean() >= 0.5:
+        # hours that fill most of each day: a daily panel's household column "hh" (0, 1, 2) had made hours (a review)
+        if (steps == 1).mean() >= (0.9 if hour_col else 0.5):
             return YearIndex(taken[0], taken[1], 12, dates.dt.tz_localize("UTC"), day_col=col, hour_col=hour_col)
     return None
 
