@@ -265,6 +265,12 @@ def test_a_stopped_trials_epochs_are_drawn_in_the_intermediate_values_plot():
     study.tell(blown, 40.0)
     drawn = search.study_figures(study, which=("intermediate",))["intermediate"]
     assert drawn.layout.yaxis.type == "log" and drawn.layout.yaxis.title.text.endswith("(log scale)")
+    # never an accuracy, a share on its percent axis, and never where a value is 0, which a log axis drops (a review)
+    accuracy = search.study_figures(study, which=("intermediate",), objective_name="val accuracy")["intermediate"]
+    assert accuracy.layout.yaxis.type != "log"
+    from zoo.plots import curves_apart
+
+    assert curves_apart([[40.0], [1.0]]) and not curves_apart([[40.0], [1.0], [0.0]]) and not curves_apart([[40.0]])
 
 
 def _luminance(colour: str) -> float:

@@ -15,8 +15,10 @@ def curves_apart(curves) -> bool:
     at 2: a learner's checks)."""
     import statistics
 
-    levels = [statistics.median(kept) for curve in curves
-              if (kept := [v for v in curve if v is not None and 0 < v < math.inf])]
+    values = [[v for v in curve if v is not None and not math.isnan(v)] for curve in curves]
+    if any(v <= 0 for curve in values for v in curve):   # a log axis would drop them, unsaid (a review)
+        return False
+    levels = [statistics.median(kept) for curve in values if (kept := [v for v in curve if v < math.inf])]
     return len(levels) >= 2 and max(levels) > LOG_CURVES_APART * min(levels)
 
 

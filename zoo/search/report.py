@@ -352,7 +352,8 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                     if str(trace.name).startswith("Trial"):   # (nothing told them apart: a learner's check)
                         trace.name = f"trial {trace.name[5:]}"
                         trace.hovertemplate = f"{trace.name}, epoch %{{x}}: %{{y:.4g}}<extra></extra>"
-                if curves_apart(list(trace.y) for trace in fig.data):   # a trial at 40 beside seven at 2, drawn flat
+                # a trial at 40 beside seven at 2, drawn flat; never an accuracy, a share on its percent axis (a review)
+                if not in_percent(target_name) and curves_apart(list(trace.y) for trace in fig.data):
                     fig.update_yaxes(type="log", title_text=f"{target_name} (log scale)",
                                      **log_ticks(v for trace in fig.data for v in trace.y))
             if name == "importance":   # "lr: 0.50", not Optuna's "lr (FloatDistribution): 0.4977674947251581" (a
