@@ -91,7 +91,7 @@ else:
         column_config={
             "run": st.column_config.TextColumn("run", width="large", pinned=True),
             # wide enough for "stopped early, learned nothing useful" (cut to "stopped e…": a learner's check)
-            "status": st.column_config.TextColumn("status", width=260),
+            "status": st.column_config.TextColumn("status", width=300),
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),

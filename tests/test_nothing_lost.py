@@ -805,7 +805,7 @@ def test_a_run_early_stopping_ended_is_said_stopped_early_on_every_page(runs_dir
     table = runs.dataframe[0].value
     assert table.set_index("run").loc[run_id, "status"].startswith("stopped early"), table["status"].tolist()
     # in a column wide enough for its words ("stopped e…": a learner's check)
-    assert json.loads(runs.dataframe[0].proto.columns)["status"]["width"] == 260   # px: 37 characters
+    assert json.loads(runs.dataframe[0].proto.columns)["status"]["width"] == 300   # px: 37 characters, padded
     train = page("app_pages/train.py", query={"run": run_id})
     clean(train)
     inspect = page("app_pages/inspect.py", query={"run": run_id})
