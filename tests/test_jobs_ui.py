@@ -154,6 +154,20 @@ def test_a_run_ended_from_outside_says_the_epochs_on_disk_and_the_one_its_checkp
         assert (run.result["epochs_run"], run.result["best_epoch"]) == ((3, 2) if finished else (0, 0))
         assert run.untrained == (not finished)
         assert torch.load(writer.path / "best.pt", weights_only=True)["w"][0] == min(finished, 2)
+    # killed after epoch 3's checkpoint, before its row (the engine writes the row second): the row comes from
+    # the checkpoint's record, so the run says 3 epochs and metrics.csv has them (CI failed on 2 > 1 so)
+    writer = RunWriter(runs_dir, spec)
+    writer.write_result({"status": "running"})
+    rows = [{"epoch": e, "train_loss": 1.0, "val_loss": 1.0 / e} for e in (1, 2, 3)]
+    for row in rows:
+        writer.save_best({"w": torch.full((2,), float(row["epoch"]))}, epoch=row["epoch"], value=row["val_loss"],
+                         row=row)
+        if row["epoch"] < 3:
+            writer.append_metrics(row)
+    assert end_run(writer.path, "failed", "the worker process was killed by SIGKILL")
+    run = load_run(writer.path)
+    assert (run.result["epochs_run"], run.result["best_epoch"]) == (3, 3) and "best_epoch_row" not in run.result
+    assert [r["epoch"] for r in run.epoch_rows()] == [1, 2, 3] and run.epoch_rows()[-1]["val_loss"] == 1 / 3
     # killed before its first checkpoint: no weights, so no epoch is claimed for them (a review)
     writer = RunWriter(runs_dir, spec)
     writer.write_result({"status": "running"})

@@ -335,9 +335,10 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         if improved:
             best_state = _cpu_state(model)
             if writer:
-                writer.save_best(best_state, epoch=epoch, value=monitored)
+                writer.save_best(best_state, epoch=epoch, value=monitored, row=row)
         # The row after the epoch's checkpoint: a row on disk means its best is kept. A second Ctrl-C right after
         # the row, before best.pt, had kept epoch 0's weights (tests/test_cli.py's quit at once, now and then).
+        # A kill between the two leaves the row with the checkpoint, for zoo/runs.end_run to write.
         if writer:
             writer.append_metrics(row)
         emit({"type": "epoch", **row, "best_epoch": stopper.best_epoch, "patience_counter": stopper.counter,

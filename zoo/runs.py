@@ -56,6 +56,7 @@ CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 TIME_COLUMNS = ("date", "time", "origin")   # the tables' columns of times
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
+BEST_ROW = "best_epoch_row"   # in a running run's result.json: the metrics row of the epoch best.pt holds
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
 # The order a run writes its files in: zoo/run_transfer.py reads them in reverse and delivers them in this order
 # (a send that read metrics.csv, then a best.pt saved since, delivered the checkpoint without its epoch's row).
@@ -203,22 +204,22 @@ class RunWriter:
             raise files_error(self.path, exc) from None
 
     def append_metrics(self, row: dict) -> None:
-        with open(self.path / METRICS, "a", newline="") as fh:
-            csv.writer(fh).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
-            fh.flush()
-            os.fsync(fh.fileno())
+        _append_metrics(self.path, row)
 
-    def save_best(self, state_dict: dict, epoch: int | None = None, value: float | None = None) -> None:
+    def save_best(self, state_dict: dict, epoch: int | None = None, value: float | None = None,
+                  row: dict | None = None) -> None:
         """best.pt; with `epoch` (training's, as it improves), result.json then says which epoch it holds, so that
         a run whose process is killed still says its best epoch (`end_run`; the Train page read "best epoch —"
-        beside a checkpoint of epoch 5: a fault check)."""
+        beside a checkpoint of epoch 5: a fault check). The epoch's metrics `row` goes with it: the engine writes
+        the row after the checkpoint, and a process killed between the two had left a run whose checkpoint
+        holds epoch 2 beside one epoch in metrics.csv (CI, now and then); `end_run` writes the row then."""
         import torch
 
         buffer = io.BytesIO()
         torch.save(state_dict, buffer)
         atomic_write_bytes(self.path / CHECKPOINT, buffer.getvalue())
         if epoch is not None:
-            patch_result(self.path, best_epoch=epoch, best_value=value)
+            patch_result(self.path, best_epoch=epoch, best_value=value, **({BEST_ROW: row} if row else {}))
 
     def write_result(self, result: dict) -> None:
         _write_json(self.path / RESULT, result)
@@ -296,10 +297,22 @@ def end_run(run_dir, status: str, reason: str) -> bool:
     # before its first checkpoint (no weights at all: a review).
     training = (run_dir / SPEC).exists() and not (run_dir / LEADERBOARD).exists() and (run_dir / CHECKPOINT).exists()
     if training and "epochs_run" not in result:
-        result["epochs_run"] = _epochs_written(run_dir)
+        best_row = result.pop(BEST_ROW, None)
+        written = _epochs_written(run_dir)
+        if best_row and best_row.get("epoch") == written + 1 == result.get("best_epoch"):
+            _append_metrics(run_dir, best_row)   # killed between its checkpoint and its row (RunWriter.save_best)
+            written += 1
+        result["epochs_run"] = written
         result.setdefault("best_epoch", 0)
     _write_json(path, result)
     return True
+
+
+def _append_metrics(run_dir: Path, row: dict) -> None:
+    with open(run_dir / METRICS, "a", newline="") as fh:
+        csv.writer(fh).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _epochs_written(run_dir: Path) -> int:
