@@ -191,6 +191,9 @@ def test_a_fault_while_training_writes_failed_and_keeps_the_checkpoint(runs_dir,
     (path,) = list(runs_dir.iterdir())
     saved = json.loads((path / "result.json").read_text())
     assert saved["status"] == "failed" and "boom in epoch 2" in saved["reason"]
+    assert "RuntimeError" in saved["traceback"] and saved["finished"] >= saved["started"]
+    # the epochs it wrote and the one its checkpoint holds (the run view read "epochs completed —" so)
+    assert saved["epochs_run"] == len(pd.read_csv(path / "metrics.csv")) == 2 and saved["best_epoch"] in (1, 2)
     torch.load(path / "best.pt", weights_only=True)
     assert not [p for p in path.iterdir() if p.name.endswith(".tmp")], "no temp file left behind"
 

@@ -31,7 +31,7 @@ from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
 from zoo.run_health import end_on_quit, process_identity
-from zoo.runs import RunWriter, ended_untrained, files_error, runs_root
+from zoo.runs import RunWriter, end_run, ended_untrained, files_error, patch_result, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
 
@@ -417,9 +417,10 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
         else:
             exc_to_raise = None
         try:
-            writer.write_result({**base, "status": "failed", "reason": message if exc_to_raise else
-                                 f"{type(exc).__name__}: {message}", "traceback": None if exc_to_raise else
-                                 traceback.format_exc(), "finished": time.time()})
+            # as for a run whose process died (zoo/runs.end_run): it says the epochs it wrote and the one its
+            # checkpoint holds (a fault in epoch 2 had left "epochs completed —" beside epoch 1's row and weights)
+            end_run(writer.path, "failed", message if exc_to_raise else f"{type(exc).__name__}: {message}")
+            patch_result(writer.path, traceback=None if exc_to_raise else traceback.format_exc())
         except OSError:
             pass   # the disk refuses even that: the job and the CLI still say what happened
         emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
