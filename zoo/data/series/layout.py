@@ -39,8 +39,10 @@ _QUARTER_RE = re.compile(r"^q(?:tr|uarter)?[\s_-]*([1-4])$")
 _PERIOD_WORDS = {12: ("month", "monthly", "MS"), 4: ("quarter", "quarterly", "QS")}
 
 
-def _plain(name: str) -> str:
-    return str(name).strip().lower()
+def plain_name(name) -> str:
+    """A column's name as the readers compare it: lower case, `_` as a space, spaces collapsed ("Adj_Close",
+    " adj  close" and "adj close" are one name)."""
+    return " ".join(str(name).replace("_", " ").strip().lower().split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,13 +101,13 @@ def _partner(numeric: dict, year_col: str, years: np.ndarray) -> YearIndex | Non
     if len(np.unique(years)) == len(years):
         return None          # every row is another year: no room for months
     named = _MONTH_NAMES | _QUARTER_NAMES
-    for col in sorted(numeric, key=lambda c: _plain(c) not in named):
+    for col in sorted(numeric, key=lambda c: plain_name(c) not in named):
         if col == year_col:
             continue
         v = np.asarray(numeric[col], dtype=np.float64)
         if not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 12:
             continue
-        name = _plain(col)
+        name = plain_name(col)
         per_year = 4 if name in _QUARTER_NAMES or (v.max() <= 4 and name not in _MONTH_NAMES) else 12
         if v.max() > per_year:
             continue
@@ -123,7 +125,7 @@ def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndar
     for col in numeric:
         # named as a day, and days in a row: a store number (1..5) beside a panel's months, or rain days beside
         # monthly readings, made "dates" of their own (a review)
-        if col in taken or _plain(col) not in _DAY_NAMES:
+        if col in taken or plain_name(col) not in _DAY_NAMES:
             continue
         v = np.asarray(numeric[col], dtype=np.float64)
         if not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 31:
@@ -134,7 +136,7 @@ def _day_partner(numeric: dict, taken: tuple, years: np.ndarray, months: np.ndar
             continue
         hour_col, unit = None, "D"
         if dates.duplicated().any():   # hourly readings: an hour column too (YEAR, MO, DY, HR, as NASA POWER writes)
-            hour_col = next((c for c in numeric if c not in (*taken, col) and _plain(c) in _HOUR_NAMES
+            hour_col = next((c for c in numeric if c not in (*taken, col) and plain_name(c) in _HOUR_NAMES
                              and _hours(numeric[c])), None)
             if hour_col is None:
                 continue
@@ -159,7 +161,7 @@ def find_year_index(numeric: dict, names: list[str], only: str | None = None) ->
     also skip a few years or be out of order. `only`: the column a person chose as the date column.
     None when no column holds years."""
     candidates = [only] if only is not None else sorted(
-        (c for c in names if c in numeric), key=lambda c: _plain(c) not in _YEAR_NAMES)
+        (c for c in names if c in numeric), key=lambda c: plain_name(c) not in _YEAR_NAMES)
     for col in candidates:
         years = _whole_years(numeric.get(col, []))
         if years is None:
@@ -168,7 +170,7 @@ def find_year_index(numeric: dict, names: list[str], only: str | None = None) ->
         if paired is not None:
             return paired
         steps = np.diff(years)
-        named = _plain(col) in _YEAR_NAMES or only is not None
+        named = plain_name(col) in _YEAR_NAMES or only is not None
         if (steps == 1).all() or (steps == -1).all() or (named and _consecutive(np.diff(np.sort(years)))):
             return YearIndex(col, None, 1, _period_dates(years))
     return None
@@ -179,15 +181,15 @@ def repeated_periods(numeric: dict, names: list[str]) -> str | None:
     (Year, Month, Store, Sales: a panel of several series one under another), which find_year_index makes no dates
     of; None otherwise. Such a file had read as one series of plain steps, its stores interleaved, with a clean
     result (a forecast user's check)."""
-    for col in sorted((c for c in names if c in numeric), key=lambda c: _plain(c) not in _YEAR_NAMES):
+    for col in sorted((c for c in names if c in numeric), key=lambda c: plain_name(c) not in _YEAR_NAMES):
         years = _whole_years(numeric.get(col, []))
         if years is None:
             continue
-        for other in sorted(numeric, key=lambda c: _plain(c) not in _MONTH_NAMES | _QUARTER_NAMES):
+        for other in sorted(numeric, key=lambda c: plain_name(c) not in _MONTH_NAMES | _QUARTER_NAMES):
             v = np.asarray(numeric[other], dtype=np.float64)
             if other == col or not np.isfinite(v).all() or not (v == np.round(v)).all() or v.min() < 1 or v.max() > 12:
                 continue
-            per_year = 4 if _plain(other) in _QUARTER_NAMES or (v.max() <= 4 and _plain(other) not in _MONTH_NAMES) \
+            per_year = 4 if plain_name(other) in _QUARTER_NAMES or (v.max() <= 4 and plain_name(other) not in _MONTH_NAMES) \
                 else 12
             keys, counts = np.unique(years * per_year + v.astype(np.int64), return_counts=True)
             if len(keys) > 1 and counts.min() == counts.max() > 1 and _consecutive(np.diff(keys)):
@@ -218,7 +220,7 @@ def wide_columns(names) -> WideColumns | None:
     """Twelve columns named after the months (JAN ... DEC, January ...) or four named Q1 ... Q4."""
     months, quarters = {}, {}
     for name in names:
-        plain = _plain(name)
+        plain = plain_name(name)
         if plain in _MONTH_WORDS:
             months.setdefault(_MONTH_WORDS[plain], name)
         match = _QUARTER_RE.match(plain)

@@ -21,9 +21,8 @@ from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_
                                      time_of_day, times_of_day, written_zones)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
-from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, repeated_periods,
-                                    stacked_by,
-                                    wide_columns, wide_note)
+from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, plain_name,
+                                    repeated_periods, stacked_by, wide_columns, wide_note)
 from zoo.data.series.missing import check_target, fill_missing, note_spikes, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
@@ -31,7 +30,7 @@ from zoo.registry import SpecError
 
 # A first column of these names that counts the rows (0 or 1, 2, 3, ...) is a row number, not data: pandas' unnamed
 # index, and the ids of a database export (an "id" column had been offered as an input: a forecast user's check).
-_INDEX_NAMES = {"", "unnamed: 0", "index", "id", "row", "row_id", "rowid", "#"}
+_INDEX_NAMES = {"", "unnamed: 0", "index", "id", "row", "row id", "rowid", "#"}   # as plain_name has them
 
 
 def read_series(source, *, target: str | None = None, date_col: str | None = None, layout: str = "long",
@@ -372,7 +371,7 @@ def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]
 def _drop_row_counter(table: _Table, notes: list[str]) -> None:
     """A leading row-number column (what DataFrame.to_csv writes without index=False) is not data."""
     first_col = next(iter(table.numeric))
-    if (len(table.numeric) > 1 and first_col.lower() in _INDEX_NAMES | {"col_0"} and first_col == table.names[0]
+    if (len(table.numeric) > 1 and plain_name(first_col) in _INDEX_NAMES | {"col 0"} and first_col == table.names[0]
             and table.has_header):
         v = table.numeric[first_col]
         if np.array_equal(v, np.arange(len(v))) or np.array_equal(v, np.arange(1, len(v) + 1)):
@@ -398,10 +397,6 @@ def _calendar_part(name, unique_values: np.ndarray) -> bool:
     return bool(bounds and len(v) and np.all(v == np.round(v)) and v.min() >= bounds[0] and v.max() <= bounds[1])
 
 
-def _plain_name(name) -> str:
-    return " ".join(str(name).replace("_", " ").strip().lower().split())
-
-
 def _counts_rows(values: np.ndarray) -> bool:
     """A column that goes up by exactly 1 from row to row (a row id, from any start)."""
     return len(values) >= 3 and not np.isnan(values).any() and bool(np.all(np.diff(values) == 1))
@@ -425,9 +420,9 @@ def _choose_target(table: _Table, target, date_col, notes: list[str]) -> str:
         candidates = [c for c in numeric_names if c not in skipped] or numeric_names
         # A price table (Date, Open, High, Low, Close, Adj Close, Volume): its close, the price one forecasts, not
         # the volume traded after it (a forecast user's check on a stock export)
-        closes = [c for c in candidates if _plain_name(c) in ("adj close", "adjusted close", "close")]
-        if closes and any(_plain_name(c) == "volume" for c in numeric_names):
-            target = min(closes, key=lambda c: _plain_name(c) == "close")   # the adjusted close where there is one
+        closes = [c for c in candidates if plain_name(c) in ("adj close", "adjusted close", "close")]
+        if closes and any(plain_name(c) == "volume" for c in numeric_names):
+            target = min(closes, key=lambda c: plain_name(c) == "close")   # the adjusted close where there is one
             notes.append(f"target: {target!r} (a price table's close, not the volume traded).")
             return target
         target = candidates[-1]
