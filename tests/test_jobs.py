@@ -1,7 +1,6 @@
 """The job runner: worker processes, caps and queue, stop, and failures reported as `failed`."""
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -180,49 +179,62 @@ def test_a_fit_stopped_by_a_gone_server_is_a_stop_to_its_caller_and_a_failed_run
     assert result.status == "failed" and result.reason == f"{SERVER_GONE} during epoch 1"
 
 
-def test_a_run_file_send_never_carries_a_checkpoint_without_its_epochs_row(tmp_path, monkeypatch):
-    """A Ray job sends its run files back every second (zoo/run_transfer.changed_files). The engine appends an
-    epoch's row to metrics.csv and then saves best.pt; a send that read metrics.csv just before an epoch ended
-    and best.pt just after delivered the checkpoint without its row, and a worker killed before the next send
-    left the run so. What a send delivers is a state the run was in, in the order the run wrote it."""
+@pytest.mark.parametrize("while_reading", ["metrics.csv", "best.pt", "result.json"])
+def test_a_run_file_send_is_a_state_the_run_was_in(tmp_path, monkeypatch, while_reading):
+    """A Ray job sends its run files back every second (zoo/run_transfer.changed_files). An epoch that improves
+    writes best.pt, result.json and metrics.csv, every epoch again: a send that read result.json, then a best.pt
+    saved since, delivered "best epoch 1" beside epoch 2's weights, and a worker killed before the next send left
+    the run so (a review); one that read metrics.csv, then best.pt, the checkpoint without its row. Whichever
+    file an epoch ends while the send reads, the server's copy, ended as a dead worker's run is, names the epoch
+    its checkpoint holds, with that epoch's row; and files arrive in the order the run wrote them."""
     import pathlib
 
     import torch
 
-    from zoo.run_transfer import changed_files
-    from zoo.runs import CHECKPOINT, METRICS, RUN_FILES, WRITE_ORDER, RunWriter
+    from zoo.run_transfer import changed_files, receive_file
+    from zoo.runs import RUN_FILES, WRITE_ORDER, RunWriter, end_run, load_run
 
     assert sorted(WRITE_ORDER) == sorted(RUN_FILES)
-    writer = RunWriter(tmp_path, ExperimentSpec(epochs=3))
+    writer = RunWriter(tmp_path / "node", ExperimentSpec(epochs=3))
+    writer.write_result({"status": "running"})
 
     def epoch(n: int, improved: bool) -> None:   # as zoo/engine.py ends an epoch
-        writer.append_metrics({"epoch": n, "train_loss": 1 / n, "val_loss": 1 / n})
+        row = {"epoch": n, "train_loss": 1 / n, "val_loss": 1 / n}
         if improved:
-            writer.save_best({"w": torch.full((1,), float(n))})
+            writer.save_best({"w": torch.full((1,), float(n))}, epoch=n, value=1 / n, row=row)
+        writer.append_metrics(row)
+
+    def send() -> list:
+        files = changed_files(tmp_path / "node", seen)
+        for run_id, name, data in files:
+            receive_file(tmp_path / "server", run_id, name, data)
+        return [name for _, name, _ in files]
 
     epoch(1, True)
     seen: dict = {}
-    changed_files(tmp_path, seen)   # epoch 1, sent
-    epoch(2, False)
+    assert send() == [n for n in WRITE_ORDER if (writer.path / n).exists()]   # as the run wrote them
+    epoch(2, True)
     real_read = pathlib.Path.read_bytes
 
-    def read_bytes(path):   # epoch 3 ends while the send reads metrics.csv
+    ended = []
+
+    def read_bytes(path):   # epoch 3 ends while the send reads one file
         data = real_read(path)
-        if path.name == METRICS and b"\n3," not in real_read(path):
+        if path.name == while_reading and not ended:
+            ended.append(path.name)
             epoch(3, True)
         return data
 
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
-    sent = {name: data for _, name, data in changed_files(tmp_path, seen)}
+    send()
     monkeypatch.undo()
-    assert b"\n2," in sent[METRICS]
-    if CHECKPOINT in sent:
-        best = int(torch.load(io.BytesIO(sent[CHECKPOINT]), weights_only=True)["w"].item())
-        assert f"\n{best},".encode() in sent[METRICS], f"best.pt of epoch {best} sent without its row"
-    sent = {name: data for _, name, data in changed_files(tmp_path, seen)}   # the next send: epoch 3 and its row
-    assert b"\n3," in sent[METRICS] and torch.load(io.BytesIO(sent[CHECKPOINT]), weights_only=True)["w"].item() == 3
-    order = [name for _, name, _ in changed_files(tmp_path, {})]   # written at the server as the run wrote them
-    assert order == [n for n in WRITE_ORDER if n in order] and len(order) == 3
+    server_run = tmp_path / "server" / writer.run_id
+    end_run(server_run, "failed", "the Ray worker died")   # no send after this one
+    run = load_run(server_run)
+    held = int(torch.load(server_run / "best.pt", weights_only=True)["w"].item())
+    assert run.result["best_epoch"] == held, f"best.pt of epoch {held} named epoch {run.result['best_epoch']}"
+    rows = [r["epoch"] for r in run.epoch_rows()]
+    assert ended and held in rows and run.result["epochs_run"] == len(rows), (held, rows, run.result)
 
 
 def test_the_listing_state_moves_when_a_run_appears_moves_on_ends_or_goes(tmp_path):

@@ -26,6 +26,16 @@ def raises(payload, emit, should_stop):
     raise RuntimeError(payload.get("message", "boom"))
 
 
+def leaves_its_run_running(payload, emit, should_stop):
+    """A run whose last write the disk refused: result.json still says `running` when the worker reports."""
+    from zoo.runs import RunWriter
+    from zoo.spec import ExperimentSpec
+
+    writer = RunWriter(payload["runs_dir"], ExperimentSpec(), payload["run_id"])
+    writer.write_result({"status": "running"})
+    raise OSError(28, "No space left on device")
+
+
 def raises_user_error(payload, emit, should_stop):
     from zoo.registry import SpecError
 
@@ -85,6 +95,19 @@ def test_a_job_that_raises_ends_failed_with_its_message(manager):
     assert job.reason == "the model blew a fuse"
     assert "RuntimeError" in job.state["traceback"]  # a program fault: the page offers the traceback
     assert job.ended is not None and not job.active
+
+
+def test_a_run_a_failed_job_left_running_ends_failed_on_disk(manager, runs_dir):
+    """The server marks the run of a job that failed, where the worker's own last write did not happen (the Runs
+    page had said `running` for it until the server restarted: a review)."""
+    from zoo.runs import load_run, new_run_id
+    from zoo.spec import ExperimentSpec
+
+    run_id = new_run_id(ExperimentSpec())
+    job = manager.submit(f"{HERE}:leaves_its_run_running", {"runs_dir": str(runs_dir), "run_id": run_id}, owner="a")
+    manager.wait(job.id, timeout=60)
+    run = load_run(runs_dir / run_id)
+    assert job.status == run.status == "failed" and "No space left on device" in run.result["reason"]
 
 
 def test_a_user_error_fails_with_its_one_line_message_and_no_traceback(manager):
@@ -154,20 +177,6 @@ def test_a_run_ended_from_outside_says_the_epochs_on_disk_and_the_one_its_checkp
         assert (run.result["epochs_run"], run.result["best_epoch"]) == ((3, 2) if finished else (0, 0))
         assert run.untrained == (not finished)
         assert torch.load(writer.path / "best.pt", weights_only=True)["w"][0] == min(finished, 2)
-    # killed after epoch 3's checkpoint, before its row (the engine writes the row second): the row comes from
-    # the checkpoint's record, so the run says 3 epochs and metrics.csv has them (CI failed on 2 > 1 so)
-    writer = RunWriter(runs_dir, spec)
-    writer.write_result({"status": "running"})
-    rows = [{"epoch": e, "train_loss": 1.0, "val_loss": 1.0 / e} for e in (1, 2, 3)]
-    for row in rows:
-        writer.save_best({"w": torch.full((2,), float(row["epoch"]))}, epoch=row["epoch"], value=row["val_loss"],
-                         row=row)
-        if row["epoch"] < 3:
-            writer.append_metrics(row)
-    assert end_run(writer.path, "failed", "the worker process was killed by SIGKILL")
-    run = load_run(writer.path)
-    assert (run.result["epochs_run"], run.result["best_epoch"]) == (3, 3) and "best_epoch_row" not in run.result
-    assert [r["epoch"] for r in run.epoch_rows()] == [1, 2, 3] and run.epoch_rows()[-1]["val_loss"] == 1 / 3
     # killed before its first checkpoint: no weights, so no epoch is claimed for them (a review)
     writer = RunWriter(runs_dir, spec)
     writer.write_result({"status": "running"})
@@ -178,6 +187,82 @@ def test_a_run_ended_from_outside_says_the_epochs_on_disk_and_the_one_its_checkp
     board = BoardWriter(runs_dir, {"data": "ETTh1"})
     board.write_result({"status": "running"})
     assert end_run(board.path, "failed", "killed") and "best_epoch" not in load_run(board.path).result
+
+
+@pytest.mark.parametrize("stopped_in", ["the record", "best.pt", "best_epoch", "the row"])
+def test_a_run_stopped_anywhere_in_an_epochs_save_names_the_epoch_its_checkpoint_holds(runs_dir, monkeypatch,
+                                                                                      stopped_in):
+    """RunWriter.save_best and the row after it are four writes: a process stopped in any of them leaves end_run
+    a run whose best_epoch is the epoch best.pt holds and whose metrics.csv has that epoch's row. A kill after the
+    checkpoint, before its row, had left best_epoch 2 beside one row (CI); one after best.pt, before best_epoch,
+    a run naming epoch 1 for epoch 2's weights (a review)."""
+    import torch
+
+    import zoo.runs
+    from zoo.runs import RunWriter, end_run, load_run
+    from zoo.spec import ExperimentSpec
+
+    writer = RunWriter(runs_dir, ExperimentSpec(model="mlp", epochs=9))
+    writer.write_result({"status": "running"})
+    rows = [{"epoch": e, "train_loss": 1.0, "val_loss": 1.0 / e} for e in (1, 2)]
+    writer.save_best({"w": torch.zeros(2)}, epoch=1, value=1.0, row=rows[0])
+    writer.append_metrics(rows[0])
+    real_patch, real_write = zoo.runs.patch_result, zoo.runs.atomic_write_bytes
+
+    def patch(run_dir, **changes):
+        if stopped_in == "the record" or (stopped_in == "best_epoch" and "best_epoch" in changes):
+            raise KeyboardInterrupt   # the second Ctrl-C: the write does not happen
+        return real_patch(run_dir, **changes)
+
+    def write(path, payload):
+        if stopped_in == "best.pt" and path.name == "best.pt":
+            raise KeyboardInterrupt
+        return real_write(path, payload)
+
+    monkeypatch.setattr(zoo.runs, "patch_result", patch)
+    monkeypatch.setattr(zoo.runs, "atomic_write_bytes", write)
+    try:
+        writer.save_best({"w": torch.ones(2)}, epoch=2, value=0.5, row=rows[1])
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    assert end_run(writer.path, "failed", "the worker process was killed by SIGKILL")
+    run = load_run(writer.path)
+    held = int(torch.load(writer.path / "best.pt", weights_only=True)["w"][0]) + 1
+    assert held == (2 if stopped_in in ("best_epoch", "the row") else 1)
+    assert (run.result["best_epoch"], run.result["epochs_run"]) == (held, held)
+    assert run.result["best_value"] == 1.0 / held and "checkpoint_record" not in run.result
+    assert [r["epoch"] for r in run.epoch_rows()] == list(range(1, held + 1))
+
+
+def test_two_processes_ending_one_run_write_its_last_row_once(runs_dir):
+    """The server that saw its worker die and another process's recover_interrupted may end a run at once: end_run
+    waits for the run directory's lock (each had counted the rows, then both wrote the missing one). A half row
+    that a full disk left is cut before the row is written."""
+    import threading
+
+    import torch
+
+    from zoo.runs import RunWriter, _locked, end_run, load_run
+    from zoo.spec import ExperimentSpec
+
+    writer = RunWriter(runs_dir, ExperimentSpec(model="mlp", epochs=9))
+    writer.write_result({"status": "running"})
+    row = {"epoch": 1, "train_loss": 1.0, "val_loss": 0.5}
+    writer.save_best({"w": torch.ones(2)}, epoch=1, value=0.5, row=row)
+    with open(writer.path / "metrics.csv", "a") as fh:
+        fh.write("1,1.0,0.")   # the disk refused the rest
+    ended = []
+    with _locked(writer.path):
+        other = threading.Thread(target=lambda: ended.append(end_run(writer.path, "failed", "killed")))
+        other.start()
+        other.join(0.5)
+        assert other.is_alive() and not ended, "end_run waits for the run directory's lock"
+    other.join(10)
+    assert ended == [True] and not end_run(writer.path, "failed", "killed again")
+    run = load_run(writer.path)
+    assert [r["epoch"] for r in run.epoch_rows()] == [1] and run.result["epochs_run"] == 1
+    assert len(run.metrics) == 1   # pandas reads the file
 
 
 # ------------------------------------------------------------------ queue, stop, caps

@@ -395,10 +395,10 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
             "started": time.time()}   # in every result.json written, the last one too (Run.started)
-    writer.write_result({**base, "status": "running"})
     emit = callback or (lambda event: None)
-    emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
-    try:
+    try:   # (a disk that refuses result.json, or a Ctrl-C, from here on ends the run as one in training does)
+        writer.write_result({**base, "status": "running"})
+        emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
         result = fit(spec, data=data, writer=writer, callback=callback, should_stop=should_stop,
                      sync_every=sync_every)
         result.run_id, result.run_dir = writer.run_id, writer.path

@@ -355,6 +355,8 @@ class JobManager:
                         break
                 else:
                     continue
+            if event.get("type") == "error":   # a worker whose own last write failed (a full disk) left it `running`
+                _end_run(job, "failed", event.get("message") or "the job failed")
             with job._lock:
                 finished = self._apply(job, event)
                 if finished:

@@ -38,35 +38,48 @@ def shares_root(root, token: str | None) -> bool:
         return False
 
 
-def changed_files(root, seen: dict) -> list[tuple[str, str, bytes]]:
+def changed_files(root, seen: dict, tries: int = 5) -> list[tuple[str, str, bytes]]:
     """(run id, file name, contents) of every run file under `root` that changed since the last call
-    with the same `seen` (which it updates). A run's files are read in the reverse of WRITE_ORDER (zoo/runs.py),
-    so that a file read carries everything written before the later file already read (a worker killed before
-    the next send left a checkpoint without its row), and delivered in WRITE_ORDER, so the server writes them
-    as the run did. metrics.csv is cut after its last complete row."""
+    with the same `seen` (which it updates), delivered in WRITE_ORDER (zoo/runs.py) so that the server writes
+    them as the run did. A run's files are read until none changed while they were read (at most `tries`
+    times): a training run writes best.pt, result.json and metrics.csv again every epoch it improves, so no
+    one order of reading them is safe, and a checkpoint read after the result.json that named an epoch before
+    it had reached the server as "best epoch 1" beside epoch 2's weights (a review). What a worker killed
+    part way through an epoch's writes leaves, zoo/runs.end_run sorts out, as on the node itself.
+    metrics.csv is cut after its last complete row."""
     root, out = Path(root), []
     if not root.is_dir():
         return out
     for run_dir in sorted(root.iterdir()):
         if not (run_dir.is_dir() and is_run_id(run_dir.name)):
             continue
-        read = []
-        for name in reversed(WRITE_ORDER):
-            path = run_dir / name
-            try:
-                stat = path.stat()
-                key = (stat.st_mtime_ns, stat.st_size)
-                if seen.get((run_dir.name, name)) == key:
+        for _ in range(tries):
+            before = {name: _stat_key(run_dir / name) for name in WRITE_ORDER}
+            read = []
+            for name in WRITE_ORDER:
+                if before[name] is None or seen.get((run_dir.name, name)) == before[name]:
                     continue
-                data = path.read_bytes()
-            except OSError:
-                continue   # not written yet, or replaced while read: the next call sends it
-            if name == METRICS:
-                data = data[: data.rfind(b"\n") + 1]
-            seen[(run_dir.name, name)] = key
-            read.append((run_dir.name, name, data))
-        out.extend(reversed(read))
+                try:
+                    data = (run_dir / name).read_bytes()
+                except OSError:
+                    continue   # replaced while read: read again below, or the next call sends it
+                if name == METRICS:
+                    data = data[: data.rfind(b"\n") + 1]
+                read.append((name, data))
+            if {name: _stat_key(run_dir / name) for name in WRITE_ORDER} == before:
+                break
+        for name, data in read:
+            seen[(run_dir.name, name)] = before[name]
+            out.append((run_dir.name, name, data))
     return out
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def receive_file(root, run_id: str, name: str, data: bytes) -> Path:

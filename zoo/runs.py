@@ -32,7 +32,10 @@ Torch-free but for the checkpoint: torch is imported when a state_dict is saved 
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
+import hashlib
 import io
 import json
 import math
@@ -56,10 +59,10 @@ CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 TIME_COLUMNS = ("date", "time", "origin")   # the tables' columns of times
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
-BEST_ROW = "best_epoch_row"   # in a running run's result.json: the metrics row of the epoch best.pt holds
+CHECKPOINT_RECORD = "checkpoint_record"   # in a running run's result.json: what best.pt holds (RunWriter.save_best)
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
-# The order a run writes its files in: zoo/run_transfer.py reads them in reverse and delivers them in this order
-# (a send that read metrics.csv, then a best.pt saved since, delivered the checkpoint without its epoch's row).
+# The order a run first writes its files in, which zoo/run_transfer.py delivers them in (a training run writes
+# best.pt, result.json and metrics.csv again every epoch it improves: RunWriter.save_best).
 WRITE_ORDER = (SPEC, METRICS, CHECKPOINT, *TABLES.values(), RESULT)   # every one of RUN_FILES (a test says so)
 ROOT_MARK = ".playground-root"   # in the runs root: a token that names this runs directory
 STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverged", "failed")
@@ -210,16 +213,26 @@ class RunWriter:
                   row: dict | None = None) -> None:
         """best.pt; with `epoch` (training's, as it improves), result.json then says which epoch it holds, so that
         a run whose process is killed still says its best epoch (`end_run`; the Train page read "best epoch —"
-        beside a checkpoint of epoch 5: a fault check). The epoch's metrics `row` goes with it: the engine writes
-        the row after the checkpoint, and a process killed between the two had left a run whose checkpoint
-        holds epoch 2 beside one epoch in metrics.csv (CI, now and then); `end_run` writes the row then."""
+        beside a checkpoint of epoch 5: a fault check).
+
+        Two files cannot change at once, so result.json first records the checkpoint about to be written (its
+        epoch, value, metrics `row` and hash: CHECKPOINT_RECORD), then best.pt is replaced, then best_epoch is
+        set. A process stopped anywhere in between leaves `end_run` what it needs: the record where best.pt
+        hashes as it says (best.pt was replaced; best_epoch and, where the engine had not written it yet, the
+        epoch's row follow from it), best_epoch as it was where it does not. A kill between the checkpoint and
+        the row had left a checkpoint of epoch 2 beside one epoch in metrics.csv (CI, now and then), and one
+        between best.pt and best_epoch a run naming epoch 1 for epoch 2's weights (a review)."""
         import torch
 
         buffer = io.BytesIO()
         torch.save(state_dict, buffer)
-        atomic_write_bytes(self.path / CHECKPOINT, buffer.getvalue())
+        payload = buffer.getvalue()
         if epoch is not None:
-            patch_result(self.path, best_epoch=epoch, best_value=value, **({BEST_ROW: row} if row else {}))
+            patch_result(self.path, **{CHECKPOINT_RECORD: {"epoch": epoch, "value": value, "row": row,
+                                                           "sha256": hashlib.sha256(payload).hexdigest()}})
+        atomic_write_bytes(self.path / CHECKPOINT, payload)
+        if epoch is not None:
+            patch_result(self.path, best_epoch=epoch, best_value=value)
 
     def write_result(self, result: dict) -> None:
         _write_json(self.path / RESULT, result)
@@ -280,37 +293,74 @@ def patch_result(run_dir, **changes) -> bool:
 def end_run(run_dir, status: str, reason: str) -> bool:
     """Record how a run ended when its own process could not (it died, or was stopped while
     starting): only a result that still says `queued` or `running`, or none, is changed. The best
-    checkpoint and the epochs written so far stay as they are. True when something was written."""
+    checkpoint and the epochs written so far stay as they are. True when something was written.
+    Under the run directory's lock: the server that saw its worker die and another process starting
+    (zoo/run_health.recover_interrupted) may end the same run at once, and had written its last row twice."""
     run_dir = Path(run_dir)
     if not _is_run_dir(run_dir):
         return False
-    path = run_dir / RESULT
-    try:
-        result = json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        result = {}
-    if result.get("status") not in (None, "running", "queued"):
-        return False   # the run wrote its own ending before its process died
-    result.update(status=status, reason=reason, finished=time.time())
-    # A training run's epochs finished, as metrics.csv has them, and the one its best.pt holds (RunWriter.save_best):
-    # 0 where it holds the initial weights, which Run.untrained says. Not a board's (no epochs), nor a run killed
-    # before its first checkpoint (no weights at all: a review).
-    training = (run_dir / SPEC).exists() and not (run_dir / LEADERBOARD).exists() and (run_dir / CHECKPOINT).exists()
-    if training and "epochs_run" not in result:
-        best_row = result.pop(BEST_ROW, None)
-        written = _epochs_written(run_dir)
-        if best_row and best_row.get("epoch") == written + 1 == result.get("best_epoch"):
-            _append_metrics(run_dir, best_row)   # killed between its checkpoint and its row (RunWriter.save_best)
-            written += 1
-        result["epochs_run"] = written
-        result.setdefault("best_epoch", 0)
-    _write_json(path, result)
+    with _locked(run_dir):
+        path = run_dir / RESULT
+        try:
+            result = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            result = {}
+        if result.get("status") not in (None, "running", "queued"):
+            return False   # the run wrote its own ending before its process died
+        result.update(status=status, reason=reason, finished=time.time())
+        record = result.pop(CHECKPOINT_RECORD, None)
+        # A training run's epochs finished, as metrics.csv has them, and the one its best.pt holds (RunWriter.
+        # save_best): 0 where it holds the initial weights, which Run.untrained says. Not a board's (no epochs),
+        # nor a run killed before its first checkpoint (no weights at all: a review).
+        training = (run_dir / SPEC).exists() and not (run_dir / LEADERBOARD).exists() \
+            and (run_dir / CHECKPOINT).exists()
+        if training and "epochs_run" not in result:
+            written = _epochs_written(run_dir)
+            if record and _sha256(run_dir / CHECKPOINT) == record.get("sha256"):
+                result.update(best_epoch=record["epoch"], best_value=record.get("value"))
+                if record.get("row") and record["epoch"] == written + 1:
+                    _append_metrics(run_dir, record["row"])   # stopped after its checkpoint, before its row
+                    written += 1
+            result["epochs_run"] = written
+            result.setdefault("best_epoch", 0)
+        _write_json(path, result)
     return True
 
 
+@contextlib.contextmanager
+def _locked(run_dir: Path):
+    """The run directory's own lock (flock on the folder: no lock file among the run's files)."""
+    fd = os.open(run_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def _append_metrics(run_dir: Path, row: dict) -> None:
-    with open(run_dir / METRICS, "a", newline="") as fh:
-        csv.writer(fh).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
+    """One row at the end of metrics.csv, after its last complete line: a write the disk refused part way had
+    left half a row, which the next row continued (pandas then refused the file: a review)."""
+    with open(run_dir / METRICS, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size and (fh.seek(size - 1), fh.read(1))[1] != b"\n":
+            fh.seek(0)
+            fh.truncate(fh.read().rfind(b"\n") + 1)
+        fh.seek(0, os.SEEK_END)
+        text = io.StringIO()
+        csv.writer(text).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
+        fh.write(text.getvalue().encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 

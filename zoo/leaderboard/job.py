@@ -59,8 +59,11 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
         raise end_on_quit(writer.path, "the candidates that finished are kept", emit, writer.run_id) from None
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
-                             "traceback": traceback.format_exc(), "finished": time.time()})
+        try:
+            writer.write_result({**base, "status": "failed", "reason": f"{type(exc).__name__}: {message}",
+                                 "traceback": traceback.format_exc(), "finished": time.time()})
+        except OSError:
+            pass   # the disk refuses even that: the fault itself is what the job and the CLI say (zoo/engine.py)
         emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
         raise
     summary = {**base, **summary, "run_dir": str(writer.path), "finished": time.time()}
