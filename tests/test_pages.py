@@ -94,6 +94,17 @@ def test_every_page_renders_without_exception(page, runs_dir):
     assert at.sidebar.markdown, "the sidebar (device badge) should render under app.py's navigation"
 
 
+def test_a_tabs_script_runs_never_overlap():
+    """.streamlit/config.toml turns Streamlit's fast reruns off, as `streamlit run` from the checkout (and the
+    Dockerfile's copy) reads it: with them, a click started a second script run while the first still used the
+    tab's model (the Inspect page's Summary mixed two passes) and widget state (Stop logged a traceback)."""
+    out = subprocess.run([sys.executable, "-c", "from streamlit import config\n"
+                          "config.get_config_options(force_reparse=True)\n"
+                          "print(config.get_option('runner.fastReruns'), config.get_option('server.fileWatcherType'))"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "none"], out.stderr
+
+
 def test_home_text_renders_before_torch_is_imported(tmp_path):
     script = (
         "import sys\n"
