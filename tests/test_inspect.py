@@ -377,6 +377,21 @@ def test_hooks_lab_gradients_are_the_real_ones():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_a_layer_its_parent_never_calls_is_said_so_and_not_hooked_by_default():
+    """nn.MultiheadAttention uses out_proj's weights without calling it: the Hooks tab had said "no gradient
+    reached" its output (a learner's check), while its weights' gradients are there."""
+    model = fresh("series", "transformer")
+    x, y = batch("series", 4)
+    out_proj = next(n for n, _ in model.named_modules() if n.endswith("self_attn.out_proj"))
+    assert out_proj in zi.never_called_layers(model) and out_proj not in zi.weighted_layers(model)
+    linear = next(n for n in zi.weighted_layers(model) if "linear" in n)
+    got = zi.capture(model, x, [out_proj, linear], y=y)
+    assert any(out_proj in n and "never ran as a module" in n for n in got.notes)
+    assert not any(n.startswith("No gradient reached") for n in got.notes), got.notes
+    assert out_proj not in got.activations and linear in got.activations
+    assert next(r for r in got.param_grads if r["name"] == f"{out_proj}.weight")["grad_norm"] > 0
+
+
 def test_hooks_lab_in_train_mode_restores_batchnorm_running_stats():
     torch.manual_seed(0)
     model = build("cnn", SHAPES["image"], {"batch_norm": True}).eval()

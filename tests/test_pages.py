@@ -907,6 +907,29 @@ def test_the_internals_tables_say_a_scalar_buffer_is_one():
                                                           "num_batches_tracked": "scalar"}
 
 
+def test_grad_cam_of_a_run_stopped_in_its_first_epoch_says_its_weights_are_untrained(trained_runs, monkeypatch,
+                                                                                    tmp_path):
+    """A run stopped before its first epoch ended holds its initial weights: its Grad-CAM maps are a random
+    network's, which the tab says, as it does for a new model (it had not: a learner's check)."""
+    import shutil
+
+    from zoo.engine import run_experiment
+
+    trained, ids = trained_runs
+    root = tmp_path / "runs"   # (trained_runs' directory is the module's: one more run there changes others' lists)
+    shutil.copytree(trained / ids[0], root / ids[0])
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    stopped = run_experiment(ExperimentSpec(model="cnn", epochs=1, limit_train=256, batch_size=64), runs_dir=root,
+                             should_stop=lambda: True)
+    assert stopped.status == "stopped" and stopped.best_epoch == 0
+    said = {}
+    for run_id in (stopped.run_id, ids[0]):
+        at = open_page("app_pages/inspect.py", query={"run": run_id}, state={"inspect-tab": "Grad-CAM / Saliency"})
+        assert not at.exception, at.exception
+        said[run_id] = any("These weights are untrained" in c.value for c in at.caption)
+    assert said == {stopped.run_id: True, ids[0]: False}
+
+
 def test_the_inspect_run_box_declares_the_run_it_shows_as_its_default(trained_runs, monkeypatch):
     """A run opened by its address, not the newest: the browser builds the Run box from its declared default when
     a click comes before it has kept the value the page set, and sent the newest run back (the Grad-CAM browser

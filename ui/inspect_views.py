@@ -134,7 +134,7 @@ def subject_from_run(run) -> Subject:
         task=run.spec.task, model_name=run.spec.model, params=dict(run.spec.model_params), shape=run.shape,
         model=model, x_test=data.x_test, y_test=data.y_test, class_names=list(data.class_names),
         feature_names=list(getattr(windows, "columns", []) or []), mean=extra.get("mean"), std=extra.get("std"),
-        trained=True, batch_size=run.spec.batch_size, precision=run.spec.precision,
+        trained=not run.untrained, batch_size=run.spec.batch_size, precision=run.spec.precision,
         data_note=f"{len(data.x_test):,} test samples of {named}")
 
 

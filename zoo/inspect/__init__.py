@@ -36,6 +36,7 @@ from zoo.inspect.labs import (
                                 expected_std,
                                 hookable_layers,
                                 init_lab,
+                                never_called_layers,
                                 weighted_layers,
 )
 from zoo.inspect.summary import LayerRow, ModelSummary, shape_for_spec, summarize
@@ -44,5 +45,6 @@ __all__ = ["HOOK_BOOKKEEPING", "HOOK_DICTS", "MB", "PRECISION_BYTES", "PRECISION
            "InitLab", "LayerRow", "ModelSummary", "all_hook_counts", "capture", "compare_modes",
            "compare_precisions", "float_bits", "dropout_demo", "expected_std", "global_hook_counts", "hook_counts",
            "hookable_layers", "init_lab", "inplace_disabled", "model_place", "module_internals", "module_tree",
+           "never_called_layers",
            "preserved", "shape_for_spec", "state_dict_entries", "state_snapshot", "summarize",
            "synthetic_windows", "weighted_layers"]

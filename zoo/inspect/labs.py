@@ -346,8 +346,19 @@ def hookable_layers(model: nn.Module) -> list[str]:
 
 
 def weighted_layers(model: nn.Module) -> list[str]:
-    """The layers that hold weights (Linear, Conv, RNN, norm...), in definition order."""
-    return [n for n, m in _leaf_layers(model) if any(True for _ in m.parameters())]
+    """The layers that hold weights (Linear, Conv, RNN, norm...), in definition order, but those whose parent
+    uses their weights without calling them (never_called_layers): no hook on those fires."""
+    skipped = set(never_called_layers(model))
+    return [n for n, m in _leaf_layers(model) if any(True for _ in m.parameters()) and n not in skipped]
+
+
+def never_called_layers(model: nn.Module) -> list[str]:
+    """Submodules a forward pass never calls: nn.MultiheadAttention hands its `out_proj`'s weight and bias to
+    F.multi_head_attention_forward rather than calling it (torch/nn/modules/activation.py), so a hook on
+    `...self_attn.out_proj` never fires, though its weights get gradients (the Hooks tab had said "no gradient
+    reached" it: a learner's check)."""
+    return [f"{n}.out_proj" if n else "out_proj" for n, m in model.named_modules()
+            if isinstance(m, nn.MultiheadAttention) and isinstance(getattr(m, "out_proj", None), nn.Module)]
 
 
 @dataclass
@@ -422,8 +433,11 @@ def _capture(model, modules, x, layers, y, mode, keep, backward) -> Capture:
     params = list(model.parameters())
     saved_grads = [p.grad for p in params]
 
+    ran: set[str] = set()
+
     def forward_hook(name):
         def hook(module, args, output):
+            ran.add(name)
             out = _first_tensor(output)
             if out is None:
                 return None
@@ -479,7 +493,12 @@ def _capture(model, modules, x, layers, y, mode, keep, backward) -> Capture:
                           "grad_output_norm": (g or {}).get("grad_output"),
                           "grad_input_norm": (g or {}).get("grad_input")})
     notes = []
-    silent = [g["layer"] for g in gradients if not g["fired"]]
+    uncalled = [name for name in layers if name not in ran]
+    if uncalled:
+        notes.append(f"{', '.join(uncalled)} never ran as a module in this pass, so no hook on it fired: its parent "
+                     "uses its weights directly (nn.MultiheadAttention passes out_proj's weight and bias to "
+                     "F.multi_head_attention_forward). Its weights' gradients are in the right-hand chart.")
+    silent = [g["layer"] for g in gradients if not g["fired"] and g["layer"] in ran]
     if silent:
         notes.append(f"No gradient reached the output of {', '.join(silent)}: a full backward hook only sees "
                      "tensors at the top level of a layer's output (an LSTM returns (output, (h, c)) and the "
