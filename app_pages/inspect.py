@@ -62,8 +62,12 @@ try:
             st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
             st.stop()
         ids = [r.run_id for r in runs]
-        if st.session_state.get("inspect-run") not in ids or (arrived and url_run in ids):
+        shown = st.session_state.get("inspect-run")
+        if shown not in ids or (arrived and url_run in ids):
             st.session_state["inspect-run"] = url_run if url_run in ids else ids[0]
+            if shown and shown not in ids and not arrived:   # deleted in another tab: another run, said so
+                st.warning(f"Run `{shown}` is no longer in {runs_dir_shown()} (deleted, or it lost its checkpoint): "
+                           f"this is run `{st.session_state['inspect-run']}` now.", icon=":material/search_off:")
         by_id = {r.run_id: r for r in runs}
         # The box's declared default is the run it shows, not the newest: a browser that has not yet kept the value
         # this run sets (a click soon after the page loads) builds the box from its default and sends that back, and

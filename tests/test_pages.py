@@ -930,6 +930,28 @@ def test_grad_cam_of_a_run_stopped_in_its_first_epoch_says_its_weights_are_untra
     assert said == {stopped.run_id: True, ids[0]: False}
 
 
+def test_a_run_deleted_while_inspected_is_said_gone_not_swapped_silently(trained_runs, monkeypatch, tmp_path):
+    """Deleted in another tab, the run on show had become the newest one at the next click, with nothing said
+    (a learner's check)."""
+    import shutil
+
+    from zoo.runs import delete_run
+
+    trained, ids = trained_runs
+    root = tmp_path / "runs"
+    for run_id in ids:
+        shutil.copytree(trained / run_id, root / run_id)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("app_pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Internals"})
+    assert not at.exception and not at.warning
+    delete_run(root / ids[0])
+    at.run()
+    assert [w.value for w in at.warning if f"Run `{ids[0]}` is no longer in" in w.value], [w.value for w in at.warning]
+    assert at.selectbox(key="inspect-run").value == ids[1]
+    at.run()   # said once
+    assert not [w for w in at.warning if "is no longer in" in w.value]
+
+
 def test_the_inspect_run_box_declares_the_run_it_shows_as_its_default(trained_runs, monkeypatch):
     """A run opened by its address, not the newest: the browser builds the Run box from its declared default when
     a click comes before it has kept the value the page set, and sent the newest run back (the Grad-CAM browser
