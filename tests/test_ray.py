@@ -157,6 +157,30 @@ def test_stop_ends_a_ray_job_and_its_run_says_stopped(launcher, runs_dir):
     assert load_run(runs_dir / job.id).status == "stopped"
 
 
+def test_a_hub_whose_process_died_is_restarted_and_jobs_go_on(launcher, runs_dir):
+    """The hub is a Ray worker process like any other (killed, or ended by the OOM killer): the job running then
+    trains on, and every later job had failed at once ("could not reach this server") until the app was
+    restarted (a Ray user's check). A Stop pressed after the restart still ends the job."""
+    manager = manager_for(launcher)
+    job = submit_training(manager, LONG, owner="a", runs_dir=runs_dir)
+    try:
+        wait_for(lambda: job.status == "running" and job.state.get("epoch_rows"), timeout=120,
+                 what="the job to finish an epoch")
+        ray.kill(launcher.hub, no_restart=False)   # as its process dying: Ray restarts it
+        epochs = len(job.state["epoch_rows"])
+        wait_for(lambda: len(job.state.get("epoch_rows", [])) > epochs, timeout=120,
+                 what="an epoch after the hub's restart")
+        manager.stop(job.id)
+        manager.wait(job.id, timeout=30)
+        later = submit_training(manager, ExperimentSpec(model="mlp", epochs=1, limit_train=256), owner="a",
+                                runs_dir=runs_dir)
+        manager.wait(later.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert job.status == "stopped" and load_run(runs_dir / job.id).status == "stopped", job.reason
+    assert later.status == "finished", later.reason
+
+
 def test_a_killed_ray_worker_ends_the_run_failed_with_its_files_readable(copying, runs_dir):
     import torch
 

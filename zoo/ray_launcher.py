@@ -226,6 +226,7 @@ class RayHandle:
         self.events: queue.Queue = queue.Queue()
         self.placed: dict | None = None      # the worker's first event: node, pid, GPUs
         self.exited = False                  # its task ended and every event it sent has been taken
+        self.stop_requested = False
         self.file_errors: list[str] = []
 
     def deliver(self, events: list) -> None:
@@ -263,6 +264,7 @@ class RayHandle:
         return self.placed["pid"] if self.placed else None
 
     def request_stop(self) -> None:
+        self.stop_requested = True   # sent again while the job runs: a hub restarted since has forgotten it
         self.launcher.hub.stop.remote(self.job_id)
 
     def is_alive(self) -> bool:
@@ -338,7 +340,11 @@ class RayLauncher:
         # No retries: a job whose worker died is reported failed, not silently run again.
         self._task = ray.remote(max_retries=0, retry_exceptions=False)(run_job)
         self._gpu_task = ray.remote(max_retries=0, retry_exceptions=False, max_calls=1)(run_gpu_job)
-        self.hub = ray.remote(num_cpus=0)(_Hub).options(scheduling_strategy=_this_node()).remote()
+        # Restarted by Ray when its process dies while this server lives (killed, or out of memory), and calls wait
+        # for it meanwhile: without, every later job failed at once, "could not reach this server", until the app
+        # was restarted (a Ray user's check). Events it held are lost with it; Stops are sent again (_poll).
+        self.hub = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(_Hub).options(
+            scheduling_strategy=_this_node()).remote()
         self._handles: dict[str, RayHandle] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -516,6 +522,9 @@ class RayLauncher:
                 if not handles:
                     continue
                 if pending is None:
+                    for handle in handles:
+                        if handle.stop_requested:
+                            self.hub.stop.remote(handle.job_id)
                     refs = [h.ref for h in handles]
                     ended, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
                     # asked after the check: an ended task's last events are in its answer
