@@ -126,6 +126,30 @@ def test_momentum_is_sampled_only_for_sgd_and_grid_is_finite():
 # ------------------------------------------------------------------ independence of trials
 
 
+def test_a_trials_run_names_its_study_from_its_first_write(tmp_path, tiny_data, monkeypatch):
+    """A trial whose worker was killed (its run ended by zoo/runs.end_run) had no study link, the search's patch
+    coming at the trial's end, and Runs listed it as a run of its own under "Hide search trials" (a Ray user's
+    check): result.json has it while the trial trains, and keeps it through its ending."""
+    import zoo.engine
+
+    seen = []
+    real_fit = zoo.engine.fit
+
+    def fit_that_dies(spec, **kwargs):   # as the worker killed in its first epoch: result.json says running
+        seen.append(json.loads((kwargs["writer"].path / "result.json").read_text()))
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(zoo.engine, "fit", fit_that_dies)
+    config = tiny_config(tmp_path, n_trials=1)
+    search.run_search(config, data=tiny_data)
+    monkeypatch.setattr(zoo.engine, "fit", real_fit)
+    link = {"study": config.study_name, "trial": 0, "storage": config.storage_url}
+    assert seen[0]["status"] == "running" and seen[0]["search"] == link
+    (run_dir,) = [p for p in Path(config.runs_dir).iterdir() if p.is_dir() and not p.name.startswith(".")]
+    ended = json.loads((run_dir / "result.json").read_text())
+    assert ended["status"] == "failed" and ended["search"] == link
+
+
 def test_trials_are_independent_fresh_models_and_reproducible(tmp_path, tiny_data, monkeypatch):
     """Same parameters and seed -> identical results; every trial's model is built fresh, and its
     initial weights are those of a fresh build, never the previous trial's trained weights."""

@@ -374,13 +374,15 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
                    callback: Callback | None = None, should_stop: Callable[[], bool] | None = None,
                    data: TensorData | None = None, owner: str | None = None,
-                   sync_every: int | None = None) -> FitResult:
+                   sync_every: int | None = None, search: dict | None = None) -> FitResult:
     """fit() with a run directory: spec.json first, metrics as they come, result.json at the end.
 
     Bad input (SpecError), a run past the hosted demo's caps (zoo/demo.py) and a runs directory
     that cannot be written raise before anything else is written. A fault while training writes
     result.json with status `failed` and the message, keeps the best checkpoint, then re-raises.
-    `owner` (a visitor, zoo/demo.py) is recorded in result.json.
+    `owner` (a visitor, zoo/demo.py) is recorded in result.json, and `search` (a search trial's study and number,
+    zoo/search/study.py) from its first write: a trial whose worker was killed had lost it, and was listed on Runs
+    as a run of its own under "Hide search trials" (a Ray user's check).
     """
     spec.validate()
     check_device_settings(spec, resolve_device(spec.device))
@@ -392,9 +394,10 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     demo.check_memory(spec, data.shape)
     demo.check_checkpoint_room(owner, runs_root(runs_dir), spec, data.shape)
     writer = RunWriter(runs_root(runs_dir), spec, run_id)
+    # in every result.json written, the last one too (Run.started)
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
-            "started": time.time()}   # in every result.json written, the last one too (Run.started)
+            "started": time.time(), **({"search": search} if search else {})}
     emit = callback or (lambda event: None)
     try:   # (a disk that refuses result.json, or a Ctrl-C, from here on ends the run as one in training does)
         writer.write_result({**base, "status": "running"})

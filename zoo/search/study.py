@@ -326,6 +326,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
               "run_dir": str(run_dir), "epochs": spec.epochs})
         pruned_at: list[tuple[int, float]] = []
         epochs_done: list[int] = []
+        link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
 
         def on_event(event: dict) -> None:
             if event.get("type") != "epoch":
@@ -342,7 +343,8 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
 
         try:
             result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
-                                    should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner)
+                                    should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner,
+                                    search=link)
         except SpecError as exc:
             # A trial's own settings refused (the hosted demo's memory cap on a sampled batch size or model size):
             # that trial fails with the reason, the search goes on (one such trial had ended the whole search).
@@ -361,7 +363,6 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             trial.set_user_attr("result", {"status": "failed", "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason})
             raise TrialFailed(reason) from exc
-        link = {"study": config.study_name, "trial": trial.number, "storage": storage_shown}
         outcome = {"status": result.status, "reason": result.reason, "epochs_run": result.epochs_run,
                    "best_epoch": result.best_epoch, "seconds": round(result.seconds, 3),
                    # None where a metric is undefined (MASE on a series whose seasonal naive forecast is exact):
@@ -374,14 +375,14 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: "
                       f"{objective_value(config.objective, spec.task, value)} was worse than the earlier trials at "
                       "that epoch")
-            patch_result(run_dir, reason=reason, pruned=True, search=link)
+            patch_result(run_dir, reason=reason, pruned=True)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
             raise optuna.TrialPruned(reason)
         if should_stop() and result.status in ("stopped", "failed"):   # failed: the server went away
             reason = result.reason if result.status == "failed" else \
                 "stopped by request: the search was stopped while this trial trained"
-            patch_result(run_dir, reason=reason, search=link)
+            patch_result(run_dir, reason=reason)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             trial.study.stop()
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None, "reason": reason,
@@ -394,13 +395,11 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
             epoch = result.epochs_run + 1
             trial.report(-math.inf if maximize else math.inf, epoch)
             reason = f"diverged in epoch {epoch}: {result.reason}; reported to the sampler as the worst value"
-            patch_result(run_dir, search=link)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": None, "epoch": epoch,
                   "reason": reason, "status": "diverged"})
             raise optuna.TrialPruned(reason)
         trial.set_user_attr("result", outcome)
-        patch_result(run_dir, search=link)
         value = kept_value(result, config.objective)
         if value is None:
             emit({"type": "trial_end", "number": trial.number, "state": "FAIL", "value": None,
