@@ -605,6 +605,36 @@ def test_a_refused_command_leaves_no_run_behind(tmp_path):
         assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir()), command
 
 
+def test_the_command_names_the_column_the_reader_picked(tmp_path):
+    """spec.json keeps no --target where the reader picked it (a form filled from the run follows another file's
+    columns), so the command names it: the same CSV with a numeric column added after it had been read with that
+    column as the target, the run's numbers all different, spec.json the same byte for byte (a CLI user's check)."""
+    import shlex
+
+    import numpy as np
+    import pandas as pd
+
+    from zoo.runs import load_run
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "load": (50 + 5 * np.sin(np.arange(120) / 3)).round(3)})
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    said = {}
+    for command in (("train", "--model", "linear", "--epochs", "1", "--lookback", "14", "--horizon", "7"),
+                    ("forecast-auto", "--models", "naive", "--horizon", "7", "--budget", "30")):
+        proc = zoo_main(*command, "--data", str(path), "--json", "--runs-dir", str(tmp_path / "r"))
+        assert proc.returncode == 0, proc.stderr
+        run = load_run(Path(last_json(proc)["run_dir"]))
+        assert (run.settings if run.is_leaderboard else run.spec.to_dict())["target"] is None   # as the person set
+        line = next(x for x in proc.stderr.splitlines() if x.startswith("reproduce with: "))
+        said[command[0]] = shlex.split(line.removeprefix("reproduce with: "))
+        assert said[command[0]][said[command[0]].index("--target") + 1] == "load" and "--target load" in run.command()
+    frame.assign(load_forecast_vendor=np.arange(120.0)).to_csv(path, index=False)
+    again = zoo_main(*said["train"][3:], "--runs-dir", str(tmp_path / "r"), "--json")
+    assert again.returncode == 0 and load_run(Path(last_json(again)["run_dir"])).result["target"] == "load"
+
+
 def test_a_csv_named_by_a_relative_path_is_kept_by_its_absolute_one(tmp_path, monkeypatch):
     """spec.json kept --data as typed (../../data.csv), which load_run, the page and the printed command then
     read from wherever they ran; and forecast-auto --json printed no command to reproduce it (CLI users' checks)."""

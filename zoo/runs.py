@@ -444,12 +444,19 @@ class Run:
     def command(self, data: str | None = None) -> str:
         """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`;
         with `data` in place of the run's (the hosted demo names an upload by the file the visitor sent)."""
+        # The column it forecast, where the reader picked it (no --target): run again on the file with a column
+        # added after it, the command had forecast that one, with a spec.json the same byte for byte (a CLI user's
+        # check). A wide table's target is the reader's own melted column: nothing to name.
+        settings = {**(self.settings if self.is_leaderboard else self.spec.to_dict()),
+                    **({"data": data} if data else {})}
+        detected = self.result.get("target")
+        if detected and not settings.get("target") and settings.get("layout", "long") == "long":
+            settings["target"] = detected
         if self.is_leaderboard:
             from zoo.leaderboard.spec import LeaderboardSpec
 
-            return LeaderboardSpec.from_dict({**self.settings, **({"data": data} if data else {})}).cli_command(
-                self.result.get("plan"))
-        return (self.spec.replace(data=data) if data else self.spec).cli_command()
+            return LeaderboardSpec.from_dict(settings).cli_command(self.result.get("plan"))
+        return ExperimentSpec.from_dict(settings).cli_command()
 
     @property
     def status(self) -> str:

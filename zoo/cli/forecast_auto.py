@@ -70,9 +70,9 @@ def run(args) -> dict:
     # the board's own notes: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])
-    from zoo.runs import reproduce_caveat
+    from zoo.runs import load_run, reproduce_caveat
 
-    command, caveat = spec.cli_command(summary.get("plan")), reproduce_caveat(summary, leaderboard=True)
+    command, caveat = load_run(summary["run_dir"]).command(), reproduce_caveat(summary, leaderboard=True)
     if args.json:   # on stderr, as `train` says it (with --json, forecast-auto said no command: a CLI user's check)
         print(f"reproduce with: {command}", file=sys.stderr, flush=True)
         if caveat:

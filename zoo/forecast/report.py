@@ -327,4 +327,5 @@ def report_after_fit(result, data, writer) -> dict:
     writer.write_table("backtest", report.backtest, utc_offset=clock)
     writer.write_table("forecast", report.forecast, utc_offset=clock)
     result.test_metrics = report.metrics
-    return report.summary_extra()
+    # the column forecast, as a board's result says it (Run.command names it where the reader picked it)
+    return {"target": data.extra["windows"].sf.target, **report.summary_extra()}
