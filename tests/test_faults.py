@@ -138,8 +138,14 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(path)], check=False)
 
 
-def test_a_full_disk_fails_the_run_with_one_clear_error(tiny_disk):
-    proc = subprocess.run([sys.executable, "-m", "zoo", "train", "--dry-run", "--runs-dir", str(tiny_disk)],
+@pytest.mark.parametrize("command", [("train", "--dry-run"),
+                                     ("forecast-auto", "--data", str(ROOT / "tests" / "csv_corpus" / "clean.csv"),
+                                      "--models", "linear_ls", "--budget", "30")])
+def test_a_full_disk_fails_the_run_with_one_clear_error(tiny_disk, command):
+    """forecast-auto had ended "internal error (OSError: ...)", exit 1, with a traceback (a CLI user's check)."""
+    if command[0] == "forecast-auto":   # the board's start fits; its tables do not
+        (tiny_disk / "ballast").write_bytes(b"x" * 40_000)
+    proc = subprocess.run([sys.executable, "-m", "zoo", *command, "--runs-dir", str(tiny_disk)],
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2, proc.stderr
