@@ -270,6 +270,30 @@ def test_a_killed_commands_run_is_ended_by_the_next_command(tmp_path):
     assert run.status == "failed" and "the command that ran it was killed" in run.result["reason"], run.result
 
 
+def test_a_second_ctrl_c_after_the_run_ended_names_the_run(tmp_path, monkeypatch, capsys):
+    """A board stopped by Ctrl-C had ended and written every file when a second Ctrl-C came, as the command said
+    so: it quit with a bare "interrupted" and no run in the JSON (a CLI user's check). The run is named, with how
+    it ended."""
+    import signal
+
+    import zoo.cli.train
+    from zoo.cli import main
+    from zoo.runs import load_run
+
+    def interrupted_twice(verdict):   # called once the run has ended, before the command's last lines
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+    monkeypatch.setattr(zoo.cli.train, "learned_nothing", interrupted_twice)
+    code = main(["train", "--dry-run", "--json", "--runs-dir", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    said = json.loads(out.strip().splitlines()[-1])
+    assert code == 130 and said["exit"] == 130 and said["run_id"] and Path(said["run_dir"]).is_dir(), (out, err)
+    assert f"run {said['run_id']} ended finished" in err and "its files are complete" in err, err
+    assert load_run(Path(said["run_dir"])).status == "finished"
+
+
 def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
     """Ctrl-C while AutoARIMA fits in the classical helper (which gets the signal too, as the terminal's
     process group): the board ends `stopped` with the baselines ranked and AutoARIMA's row saying it was

@@ -78,9 +78,9 @@ class QuitAtOnce(KeyboardInterrupt):
     run, so the CLI's `error: interrupted` and its JSON name the run as a finished command's output does (a
     script had only "interrupted", with no run id to find the kept epochs by: a CLI user's check)."""
 
-    def __init__(self, run_id: str | None, run_dir, reason: str):
+    def __init__(self, run_id: str | None, run_dir, reason: str, status: str = "stopped"):
         super().__init__(reason)
-        self.run_id, self.run_dir, self.reason = run_id, str(run_dir), reason
+        self.run_id, self.run_dir, self.reason, self.status = run_id, str(run_dir), reason, status
 
 
 def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> QuitAtOnce:

@@ -34,13 +34,25 @@ class StopOnInterrupt:
     def __init__(self):
         self.requested = False
         self._previous = None
+        self._ended = None   # the run, once it has ended (run_ended)
 
     def __call__(self) -> bool:
         return self.requested
 
+    def run_ended(self, summary: dict) -> None:
+        """The run has ended and written its files: a second Ctrl-C while the command says so still names it. It
+        had quit with a bare "interrupted", no run in the JSON, after a board that had stopped and kept every
+        file (a CLI user's check)."""
+        from zoo.run_health import QuitAtOnce
+
+        if summary.get("run_id") and summary.get("run_dir"):
+            self._ended = QuitAtOnce(summary["run_id"], summary["run_dir"],
+                                     f"{summary.get('reason') or 'as it said'}; its files are complete",
+                                     status=summary.get("status") or "ended")
+
     def _handle(self, signum, frame):
         if self.requested:
-            raise KeyboardInterrupt
+            raise self._ended or KeyboardInterrupt
         self.requested = True
         print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "
               "at once)", file=sys.stderr, flush=True)
@@ -60,6 +72,13 @@ class StopOnInterrupt:
         for name, handler in (self._previous or {}).items():
             signal.signal(getattr(signal, name), handler)
         return False
+
+
+def run_ended(args, summary: dict) -> None:
+    """Tell the command's Ctrl-C handler (StopOnInterrupt) that its run has ended, where it has one."""
+    stopper = getattr(args, "should_stop", None)
+    if isinstance(stopper, StopOnInterrupt):
+        stopper.run_ended(summary)
 
 
 def run_dir_arg(value: str, runs_dir=None):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import data_arg, default_said, say_coverage, say_data_notes
+from zoo.cli.common import data_arg, default_said, run_ended, say_coverage, say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -67,6 +67,7 @@ def run(args) -> dict:
     spec = spec_from_args(args)
     summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
                               should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
+    run_ended(args, summary)
     # the board's own notes: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 
 from zoo.verdict import learned_nothing
-from zoo.cli.common import add_spec_arguments, progress_printer, refuse_unused, spec_and_data, spec_from_args
+from zoo.cli.common import (add_spec_arguments, progress_printer, refuse_unused, run_ended, spec_and_data,
+                            spec_from_args)
 
 
 STOPPABLE = True   # Ctrl-C asks the run to stop (zoo/cli/common.py StopOnInterrupt)
@@ -25,6 +26,7 @@ def run(args) -> dict:
 
     result = run_experiment(spec, runs_dir=args.runs_dir, data_dir=args.data_dir, callback=progress_printer, data=data,
                             should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
+    run_ended(args, result.summary())
     verdict = result.extra.get("verdict") or {}
     if learned_nothing(verdict) is not None:
         # As the pages say it, a warning and not a success: a short CSV's run of 5 steps ended "finished:
