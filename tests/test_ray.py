@@ -462,6 +462,27 @@ def test_a_cpu_job_gets_no_gpu_and_a_cuda_job_on_a_cluster_without_one_is_refuse
     launcher.refresh_resources()
 
 
+def test_a_search_asking_a_cluster_for_what_it_lacks_is_refused_as_bad_input(launcher, tmp_path, monkeypatch):
+    """`search --ray ... --device cuda` on a cluster without a GPU had ended "search worker 1 of 1 (its worker)
+    failed: its worker could not be started: ...", exit 1, as a worker lost is (a Ray user's check): it is the
+    input's fault, said in its own sentence (SpecError: exit 2)."""
+    from zoo import search
+    from zoo.search.study import SearchWorkerFailed
+
+    monkeypatch.setattr(launcher, "refresh_resources", lambda: None)   # the poller's refresh: this cluster as faked
+    launcher._resources = (time.monotonic(), {}, {"CPU": 2.0})   # as a cluster without GPUs answers
+    config = search.SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, device="cuda"),
+                                 space=search.build_space("mlp", search={"lr": (1e-3, 3e-2)}),
+                                 storage=str(tmp_path / "journal.log"), runs_dir=str(tmp_path / "runs"), n_trials=1)
+    try:
+        with pytest.raises(SpecError) as refused:
+            search.search_on_workers(config, 1, launcher)
+    finally:
+        type(launcher).refresh_resources(launcher)   # the cluster as it is, for the module's other tests
+    assert not isinstance(refused.value, SearchWorkerFailed)
+    assert str(refused.value).startswith("the job asks for a GPU (device cuda) and the Ray cluster has none")
+
+
 def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(monkeypatch):
     monkeypatch.delenv("PLAYGROUND_RAY_ADDRESS", raising=False)
     assert isinstance(make_launcher(), LocalLauncher), "unset: nothing changes"

@@ -316,7 +316,14 @@ class JobManager:
         try:
             job._handle = self.launcher.start(job, self._running_shared, env)
         except Exception as exc:  # no worker could be started (out of memory, a cluster that went away...)
-            job.status, job.reason, job.ended = "failed", f"its worker could not be started: {exc}", time.time()
+            from zoo.registry import SpecError
+
+            if isinstance(exc, SpecError):   # the job asks for what the place lacks (a GPU on a cluster without one):
+                job.status, job.reason = "failed", str(exc)   # bad input, said as such (exit 2, no traceback),
+                job.state["traceback"] = None                  # not a worker lost (a Ray user's check)
+            else:
+                job.status, job.reason = "failed", f"its worker could not be started: {exc}"
+            job.ended = time.time()
             return
         threading.Thread(target=self._follow, args=(job, job._handle.events), daemon=True,
                          name=f"follow-{job.id}").start()

@@ -629,10 +629,12 @@ def search_on_workers(config: SearchConfig, workers: int, launcher, *,
         # (not a worker that ended with the study's summary, its every trial failed: said below, in `workers`, the
         # others' trials kept; one worker's out-of-memory trial had failed a search of four: a review)
         if job.status == "failed" and not job.result:
-            where = job.snapshot()["where"] or "its worker"
-            message = f"search worker {i} of {len(jobs)} ({where}) failed: {job.reason}"
+            where = job.snapshot()["where"]
+            message = f"search worker {i} of {len(jobs)}{f' ({where})' if where else ''} failed: {job.reason}"
             if "traceback" in job.state:   # it reported its end: bad input (no traceback), or a fault of the program
-                raise SpecError(message) if job.state["traceback"] is None else RuntimeError(message)
+                if job.state["traceback"] is None:   # the input's: its own sentence (the same for every worker)
+                    raise SpecError(job.reason)
+                raise RuntimeError(message)
             try:
                 study = load_study(config.storage_url, config.study_name)
                 fail_trials_of_ended_workers(study, jobs)
