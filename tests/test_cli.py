@@ -294,6 +294,37 @@ def test_a_second_ctrl_c_after_the_run_ended_names_the_run(tmp_path, monkeypatch
     assert load_run(Path(said["run_dir"])).status == "finished"
 
 
+def test_a_stopped_run_that_learned_nothing_is_not_called_finished(tmp_path, monkeypatch, capsys):
+    """A run stopped after its first epoch had been warned "finished, but it learned nothing useful" (a CLI user's
+    check): the warning says the run's own status."""
+    import signal
+
+    import numpy as np
+    import pandas as pd
+
+    import zoo.cli.train
+    from zoo.cli import main
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
+                  "visits": 50 + 10 * np.sin(np.arange(120) * 2 * np.pi / 7)}).to_csv(path, index=False)
+    printer = zoo.cli.train.progress_printer
+
+    def ctrl_c_after_the_first_epoch(event):
+        printer(event)
+        if event.get("type") == "epoch":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(zoo.cli.train, "progress_printer", ctrl_c_after_the_first_epoch)
+    code = main(["train", "--data", str(path), "--model", "linear", "--epochs", "5", "--json",
+                 "--runs-dir", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    said = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and said["status"] == "stopped" and not said["verdict"]["better"], (said, err)
+    assert "warning: stopped, but it learned nothing useful" in err and "finished, but" not in err, err
+
+
 def test_ctrl_c_stops_a_leaderboard_in_a_classical_fit_with_its_rows(tmp_path):
     """Ctrl-C while AutoARIMA fits in the classical helper (which gets the signal too, as the terminal's
     process group): the board ends `stopped` with the baselines ranked and AutoARIMA's row saying it was

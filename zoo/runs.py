@@ -78,6 +78,8 @@ STATUS_TITLES = {"queued": "Queued", "starting": "Starting", "running": "Running
 def status_words(status: str) -> str:
     """"stopped early" for `early_stopped`; a status it does not know, as it is."""
     return STATUS_TITLES[status].lower() if status in STATUS_TITLES else status
+
+
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 

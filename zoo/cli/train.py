@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from zoo.runs import status_words
 from zoo.verdict import learned_nothing
 from zoo.cli.common import (add_spec_arguments, progress_printer, refuse_unused, run_ended, spec_and_data,
                             spec_from_args)
@@ -31,8 +32,9 @@ def run(args) -> dict:
     if learned_nothing(verdict) is not None:
         # As the pages say it, a warning and not a success: a short CSV's run of 5 steps ended "finished:
         # completed all 5 epochs" with a test MASE of 4.1, worse than every baseline (a forecast user's check).
-        print(f"warning: finished, but it learned nothing useful: {verdict.get('message', '')}. Likely cause: "
-              f"{verdict.get('cause', '')}.", file=sys.stderr, flush=True)
+        # in the run's own status word (a run stopped after 1 of 30 epochs had read "finished, but": a CLI user's check)
+        print(f"warning: {status_words(result.status)}, but it learned nothing useful: {verdict.get('message', '')}. "
+              f"Likely cause: {verdict.get('cause', '')}.", file=sys.stderr, flush=True)
     if result.run_dir is not None:
         # As forecast-auto says it (train had said no command: a CLI user's check); a CSV by its absolute path
         # (common.data_arg), so that the command runs from any folder.
