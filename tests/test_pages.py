@@ -952,6 +952,21 @@ def test_a_run_deleted_while_inspected_is_said_gone_not_swapped_silently(trained
     assert not [w for w in at.warning if "is no longer in" in w.value]
 
 
+def test_a_series_runs_inspect_heading_gives_its_test_score(tmp_path, monkeypatch):
+    """An image run's heading gave its test accuracy; a series run's gave none, while the run box said its MAE
+    (a learner's check)."""
+    from zoo.engine import run_experiment
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    run = run_experiment(ExperimentSpec(task="series", data=str(ROOT / "tests" / "csv_corpus" / "clean.csv"),
+                                        model="linear", epochs=1, lookback=24, horizon=6), runs_dir=root)
+    at = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"inspect-tab": "Internals"})
+    assert not at.exception, at.exception
+    heading = next(m.value for m in at.markdown if m.value.startswith(f"Run `{run.run_id}`"))
+    assert f"test MAE {run.test_metrics['mae']:.3g} · best weights" in heading, heading
+
+
 def test_the_inspect_run_box_declares_the_run_it_shows_as_its_default(trained_runs, monkeypatch):
     """A run opened by its address, not the newest: the browser builds the Run box from its declared default when
     a click comes before it has kept the value the page set, and sent the newest run back (the Grad-CAM browser

@@ -277,8 +277,10 @@ def modes_tab(subject) -> None:
         st.markdown("**BatchNorm layers**")
         st.dataframe(pd.DataFrame([{
             "layer": r["layer"], "train: |mean| per channel (max)": r["train_output_mean"],
-            "train: std per channel": r["train_output_std"], "eval: |mean| (max)": r["eval_output_mean"],
-            "eval: std": r["eval_output_std"], "running mean moved by": r.get("running_mean_change"),
+            # the mean over channels of each channel's std (zoo/inspect/labs.compare_modes): "std per channel" over
+            # one number was read as one channel's (a learner's check)
+            "train: std per channel (mean)": r["train_output_std"], "eval: |mean| (max)": r["eval_output_mean"],
+            "eval: std per channel (mean)": r["eval_output_std"], "running mean moved by": r.get("running_mean_change"),
             "momentum": r["momentum"]} for r in norms]), hide_index=True, width="stretch")
     for r in report["internal_dropout"]:
         st.caption(f"`{r['layer']}` ({r['type']}) also drops {r['p']:g} {r['where']}, inside the layer.")

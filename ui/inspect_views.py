@@ -124,8 +124,9 @@ def subject_from_run(run) -> Subject:
     extra = data.extra or {}
     windows = extra.get("windows")
     status = status_words(run_status(run.result.get("status", "unknown"), run.result))
-    metrics = run.test_scores
-    score = (f" · test accuracy {format_percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else "")
+    metrics = run.test_scores   # a series run's MAE too, as the run box says it (its heading had none: a check)
+    score = (f" · test accuracy {format_percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else
+             f" · test MAE {metrics['mae']:.3g}" if metrics.get("mae") is not None else "")
     # A run that ended before its first epoch holds its initial weights (ui/image_results.py says so on Train).
     weights = " · initial weights: no epoch finished" if run.untrained else f"{score} · best weights"
     return Subject(
