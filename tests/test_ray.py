@@ -550,6 +550,7 @@ def test_python_m_zoo_search_with_two_ray_workers_fills_one_study(cluster, tmp_p
     done = subprocess.run(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert f"note: the workers run on the Ray cluster ({cluster}): 2 CPUs" in done.stderr, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert all("Ray node" in w["where"] for w in summary["workers"])
     check_shared_study(summary["workers"], storage, runs, "on-ray", n_trials=3)

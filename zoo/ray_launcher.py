@@ -340,11 +340,11 @@ class RayLauncher:
         # No retries: a job whose worker died is reported failed, not silently run again.
         self._task = ray.remote(max_retries=0, retry_exceptions=False)(run_job)
         self._gpu_task = ray.remote(max_retries=0, retry_exceptions=False, max_calls=1)(run_gpu_job)
-        # Restarted by Ray when its process dies while this server lives (killed, or out of memory), and calls wait
-        # for it meanwhile: without, every later job failed at once, "could not reach this server", until the app
-        # was restarted (a Ray user's check). Events it held are lost with it; Stops are sent again (_poll).
-        self.hub = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(_Hub).options(
-            scheduling_strategy=_this_node()).remote()
+        # Restarted by Ray when its process dies while this server lives (killed, or out of memory): without, every
+        # later job failed at once, "could not reach this server", until the app was restarted (a Ray user's check).
+        # A job's sends wait for it a while (zoo/ray_worker.HUB_GRACE_S); Stops are sent again (_poll). No task
+        # retries: with them, a call to the hub killed at close was retried for ever, said on the command's stdout.
+        self.hub = ray.remote(num_cpus=0, max_restarts=-1)(_Hub).options(scheduling_strategy=_this_node()).remote()
         self._handles: dict[str, RayHandle] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -443,7 +443,10 @@ class RayLauncher:
         parts = [f"{total.get('CPU', 0.0):g} CPUs ({free.get('CPU', 0.0):g} free)"]
         if total.get("GPU"):
             parts.append(f"{total['GPU']:g} GPUs ({free.get('GPU', 0.0):g} free)")
-        return f"Ray cluster ({self.address}): {', '.join(parts)}"
+        # which cluster `auto` found: the app's own, say, where a command ran beside it (a Ray user's check)
+        name = f"auto: the one at {self._head[0]}:{self._head[1]}" if self.address == "auto" and self._head else \
+            self.address
+        return f"Ray cluster ({name}): {', '.join(parts)}"
 
     def head(self) -> str:
         """The cluster's head now: "up" (it takes a connection), "refused" (nothing listens: stopped) or "silent"

@@ -28,6 +28,9 @@ from pathlib import Path
 FLUSH_S = 0.2          # events reach the server this often; a Stop reaches the job as often
 FILES_EVERY_S = 1.0    # without shared storage, changed run files go to the server this often
 FINAL = ("done", "error")
+# How long a job's sends may fail before it takes the server as gone: the hub's process may die and be restarted by
+# Ray while the server lives (zoo/ray_launcher.py); a server that is gone fails every send for good.
+HUB_GRACE_S = 30.0
 SPOOL_PREFIX = "playground-spool-"   # + the worker's pid: a job's run directories on a node without the runs dir
 
 
@@ -44,6 +47,7 @@ class Outbox:
         self._seen: dict = {}
         self._files_at = 0.0
         self.lost: str | None = None   # why the hub cannot be reached (the server went away)
+        self._failing_since: float | None = None
         self._thread = threading.Thread(target=self._loop, daemon=True, name="playground-outbox")
 
     # what zoo.worker.main calls
@@ -71,7 +75,9 @@ class Outbox:
         while not self._closing.wait(FLUSH_S):
             self.send(files=time.monotonic() - self._files_at >= FILES_EVERY_S)
 
-    def send(self, files: bool = False, final: bool = False) -> None:
+    def send(self, files: bool = False, final: bool = False) -> bool:
+        """Send what waits (and the run's changed files, and the final event); True once it has arrived. A send
+        that fails is kept for the next one, until sends have failed for HUB_GRACE_S: then the server is gone."""
         with self._lock:
             batch, self._pending = self._pending, []
         if files and self.spool:
@@ -80,25 +86,33 @@ class Outbox:
             self._files_at = time.monotonic()
             batch += [{"type": "file", "run_id": run_id, "name": name, "data": data}
                       for run_id, name, data in changed_files(self.spool, self._seen)]
-        if final and self._final is not None:
-            batch.append(self._final)
         if self.lost:
-            return
+            return False
         import ray
 
         try:
-            if ray.get(self.hub.push.remote(self.job_id, batch)):
+            if ray.get(self.hub.push.remote(self.job_id, batch + ([self._final] if final and self._final else []))):
                 self._stop.set()
-        except Exception as exc:  # the hub (and so the server that reads it) is gone: end the job
+            self._failing_since = None
+            return True
+        except Exception as exc:  # the hub restarting, or gone with the server that reads it: then end the job
+            now = time.monotonic()
+            self._failing_since = self._failing_since or now
+            if now - self._failing_since < HUB_GRACE_S:
+                with self._lock:
+                    self._pending[:0] = batch   # sent again, in order, with what came since
+                return False
             self.lost = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             self._stop.set()
+            return False
 
     def close(self) -> None:
         """Stop sending in the background; send the rest, the run files, then the final event."""
         self._closing.set()
         if self._thread.is_alive():
             self._thread.join()
-        self.send(files=True, final=True)
+        while not self.send(files=True, final=True) and not self.lost:
+            time.sleep(FLUSH_S)
 
     def _on_server(self, value):
         """`value` with paths under the spool given as the server's (in dicts and lists)."""

@@ -176,6 +176,8 @@ def run(args) -> dict:
         from zoo.search import search_on_workers
 
         launcher = make_launcher(args.ray or "", named="--ray")   # "": local worker processes
+        if hasattr(launcher, "describe"):   # which cluster, as the app's sidebar says it
+            print(f"note: the workers run on the {launcher.describe()}", file=sys.stderr, flush=True)
         try:
             summary = search_on_workers(config, args.workers, launcher, emit=_progress(config),
                                         should_stop=getattr(args, "should_stop", None))
