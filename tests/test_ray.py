@@ -483,6 +483,27 @@ def test_a_search_asking_a_cluster_for_what_it_lacks_is_refused_as_bad_input(lau
     assert str(refused.value).startswith("the job asks for a GPU (device cuda) and the Ray cluster has none")
 
 
+AFTER_SHUTDOWN = """
+import ray
+from zoo.ray_launcher import connect
+connect("local", 1)
+ray.shutdown()
+try:
+    ray.wait([], timeout=0)   # as the launcher's poller may, while the app exits
+except Exception as exc:
+    print(type(exc).__name__)
+print(ray.is_initialized())
+"""
+
+
+def test_a_call_into_ray_after_shutdown_starts_no_cluster(tmp_path):
+    """At the app's exit its poller's call into Ray had started a fresh local cluster, whose agents outlived the
+    app (a Ray user's check)."""
+    done = subprocess.run([sys.executable, "-c", AFTER_SHUTDOWN], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.split() == ["RaySystemError", "False"], (done.stdout, done.stderr[-2000:])
+
+
 def test_the_launcher_follows_playground_ray_address_and_refuses_bad_settings(monkeypatch):
     monkeypatch.delenv("PLAYGROUND_RAY_ADDRESS", raising=False)
     assert isinstance(make_launcher(), LocalLauncher), "unset: nothing changes"

@@ -99,7 +99,12 @@ def connect(address: str, num_cpus: int | None = None, timeout: float | None = N
     its script run. Raises SpecError where the connection fails or takes more than `timeout` seconds
     (CONNECT_TIMEOUT_S); an attempt still under way is waited on again by the next call, not repeated."""
     import ray
+    from ray._private import auto_init_hook
 
+    # No cluster started by a call into Ray after ray.shutdown (the poller's, as the app exits): one had started a
+    # fresh local cluster whose agents outlived the app (a Ray user's check). What RAY_ENABLE_AUTO_CONNECT=0 sets,
+    # where Ray was imported before this process's environment could say so.
+    auto_init_hook.enable_auto_connect = False
     timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     with _start_lock:
         if ray.is_initialized():
