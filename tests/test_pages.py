@@ -1078,6 +1078,8 @@ def test_the_init_lab_plots_every_scheme_its_introduction_speaks_of(runs_dir):
         assert SCHEME_LABELS[scheme] in intro and scheme in plotted, scheme
     for family in ("Xavier", "He"):      # named by family
         assert family in intro and any(SCHEME_LABELS[s].startswith(family) for s in plotted), family
+    at.multiselect(key="inspect-init-schemes").set_value([]).run()   # none: said what to do, not a blank tab
+    assert any("Pick at least one scheme" in i.value for i in at.info)
 
 
 def test_a_recurrent_models_dropout_is_greyed_out_with_one_layer_saying_why(runs_dir):

@@ -204,6 +204,8 @@ def init_lab_tab(subject) -> None:
     x, y = subject.batch(64)
     labs = {s: views.cached_init_lab(subject.key, subject.model_name, json.dumps(subject.params, sort_keys=True),
                                      json.dumps(dataclasses.asdict(shape)), s, steps, x, y) for s in schemes}
+    if not labs:   # the tab had gone blank below its settings (a learner's check)
+        st.info("Pick at least one scheme above to compare.", icon=":material/touch_app:")
     if labs:
         st.plotly_chart(views.activation_std_figure(labs), key="inspect-init-std", config={"displaylogo": False})
         hist_scheme = st.selectbox("Weight histograms for", schemes, **kept("init-hist", options=schemes, fallback=0),
