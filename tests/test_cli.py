@@ -726,6 +726,8 @@ def test_total_trials_counts_the_trials_a_study_already_has(tmp_path):
     assert again.returncode == 0, again.stderr
     out = last_json(again)
     assert out["n_trials"] == 2 and "none was run" in out["reason"], out
+    text = zoo_main(*[a for a in common if a != "--json"], "--total-trials", "2")   # said without --json too
+    assert text.returncode == 0 and "note: the study has 2 trial(s) already" in text.stderr, text.stderr
     more = zoo_main(*common, "--n-trials", "1", "--total-trials", "3")
     assert more.returncode == 0 and last_json(more)["n_trials"] == 3, more.stderr
     done = [line for line in more.stderr.splitlines() if " done " in line]

@@ -193,6 +193,8 @@ def run(args) -> dict:
         say_summary(summary, config, file=sys.stderr)   # settings, the input's fault), no "finished"
         raise (SpecError if summary.get("failed_on_input") else JobFailed)(summary["reason"])
     if not args.json:
+        if not (summary.get("worker") or {}).get("trials", 1):   # a study full already (--total-trials): why none ran
+            print(f"note: {summary.get('reason')}", file=sys.stderr, flush=True)   # (the JSON alone had said it)
         say_summary(summary, config)
     return summary
 
