@@ -389,6 +389,10 @@ def test_a_layer_its_parent_never_calls_is_said_so_and_not_hooked_by_default():
     assert any(out_proj in n and "never ran as a module" in n for n in got.notes)
     assert not any(n.startswith("No gradient reached") for n in got.notes), got.notes
     assert out_proj not in got.activations and linear in got.activations
+    # a container is never called either, and is said so, not as attention's weights are (a review)
+    container = next(n for n, m in model.named_modules() if isinstance(m, nn.ModuleList))
+    notes = zi.capture(model, x, [container], y=y).notes
+    assert any("a container (nn.ModuleList" in n for n in notes) and not any("MultiheadAttention" in n for n in notes)
     assert next(r for r in got.param_grads if r["name"] == f"{out_proj}.weight")["grad_norm"] > 0
 
 

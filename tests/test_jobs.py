@@ -237,6 +237,32 @@ def test_a_run_file_send_is_a_state_the_run_was_in(tmp_path, monkeypatch, while_
     assert ended and held in rows and run.result["epochs_run"] == len(rows), (held, rows, run.result)
 
 
+def test_two_checkpoints_of_one_size_in_one_clock_tick_are_two_versions(tmp_path):
+    """changed_files knows a file changed by its stat: two best.pt of one size written within the clock's
+    resolution read as one, and the newer one was not sent (a review). Each atomic write is a new inode."""
+    from zoo.run_transfer import _stat_key
+    from zoo.runs import atomic_write_bytes
+
+    path = atomic_write_bytes(tmp_path / "best.pt", b"a" * 64)
+    first, stat = _stat_key(path), os.stat(path)
+    atomic_write_bytes(path, b"b" * 64)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # the same time, as within one tick
+    assert _stat_key(path) != first
+
+
+def test_only_a_fault_of_the_runs_disk_is_said_as_one(tmp_path):
+    """A board whose helper process could not start (ENOMEM) had been told to free disk space (a review)."""
+    import errno
+
+    from zoo.runs import is_files_fault
+
+    assert is_files_fault(OSError(errno.ENOSPC, "No space left on device"))
+    assert is_files_fault(OSError(errno.EROFS, "Read-only file system"))
+    assert is_files_fault(FileNotFoundError(errno.ENOENT, "gone", str(tmp_path / "run" / "best.pt")), tmp_path)
+    assert not is_files_fault(OSError(errno.ENOMEM, "Cannot allocate memory"), tmp_path)
+    assert not is_files_fault(FileNotFoundError(errno.ENOENT, "gone", "/usr/bin/missing"), tmp_path)
+
+
 def test_the_listing_state_moves_when_a_run_appears_moves_on_ends_or_goes(tmp_path):
     """What the Runs page watches to show a run the CLI started (ui/live.follow_live_jobs)."""
     import shutil

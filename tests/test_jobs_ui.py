@@ -263,6 +263,12 @@ def test_two_processes_ending_one_run_write_its_last_row_once(runs_dir):
     run = load_run(writer.path)
     assert [r["epoch"] for r in run.epoch_rows()] == [1] and run.result["epochs_run"] == 1
     assert len(run.metrics) == 1   # pandas reads the file
+    # its metrics.csv gone: the ending is written all the same (end_run had raised, leaving it `running`)
+    again = RunWriter(runs_dir, ExperimentSpec(model="mlp", epochs=9))
+    again.write_result({"status": "running"})
+    again.save_best({"w": torch.ones(2)}, epoch=1, value=0.5, row=row)
+    (again.path / "metrics.csv").unlink()
+    assert end_run(again.path, "failed", "killed") and load_run(again.path).status == "failed"
 
 
 # ------------------------------------------------------------------ queue, stop, caps

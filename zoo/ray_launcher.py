@@ -22,6 +22,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import threading
 import time
 import types
@@ -189,11 +190,14 @@ class _Hub:
     def __init__(self):
         self._events: dict[str, list] = {}
         self._stops: set[str] = set()
+        self.incarnation = secrets.token_hex(4)   # a new one when Ray restarts the hub: what it held is lost
 
-    def push(self, job_id: str, events: list) -> bool:
+    def push(self, job_id: str, events: list) -> tuple[bool, str]:
+        """Take a job's events; whether its Stop was pressed, and which hub took them (zoo/ray_worker.Outbox sends
+        its run's files again to a restarted one: the last ones sent may have been lost with the hub before)."""
         if events:
             self._events.setdefault(job_id, []).extend(events)
-        return job_id in self._stops
+        return job_id in self._stops, self.incarnation
 
     def stop(self, job_id: str) -> None:
         self._stops.add(job_id)

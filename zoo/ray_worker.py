@@ -31,6 +31,7 @@ FINAL = ("done", "error")
 # How long a job's sends may fail before it takes the server as gone: the hub's process may die and be restarted by
 # Ray while the server lives (zoo/ray_launcher.py); a server that is gone fails every send for good.
 HUB_GRACE_S = 30.0
+HUB_CALL_S = 10.0   # one send's wait: a head lost with its GCS answers no call, not even that the hub is gone
 SPOOL_PREFIX = "playground-spool-"   # + the worker's pid: a job's run directories on a node without the runs dir
 
 
@@ -48,6 +49,7 @@ class Outbox:
         self._files_at = 0.0
         self.lost: str | None = None   # why the hub cannot be reached (the server went away)
         self._failing_since: float | None = None
+        self._hub_incarnation: str | None = None
         self._thread = threading.Thread(target=self._loop, daemon=True, name="playground-outbox")
 
     # what zoo.worker.main calls
@@ -91,9 +93,13 @@ class Outbox:
         import ray
 
         try:
-            if ray.get(self.hub.push.remote(self.job_id, batch + ([self._final] if final and self._final else []))):
+            stop, incarnation = ray.get(self.hub.push.remote(
+                self.job_id, batch + ([self._final] if final and self._final else [])), timeout=HUB_CALL_S)
+            if stop:
                 self._stop.set()
-            self._failing_since = None
+            if self._hub_incarnation not in (None, incarnation):
+                self._seen.clear()   # a restarted hub: the files sent to the one before may not have reached the server
+            self._hub_incarnation, self._failing_since = incarnation, None
             return True
         except Exception as exc:  # the hub restarting, or gone with the server that reads it: then end the job
             now = time.monotonic()

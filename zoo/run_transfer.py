@@ -74,12 +74,14 @@ def changed_files(root, seen: dict, tries: int = 5) -> list[tuple[str, str, byte
     return out
 
 
-def _stat_key(path: Path) -> tuple[int, int] | None:
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    """A file's version: its inode too, as each atomic write is a new file (zoo/runs.atomic_write_bytes): two
+    checkpoints of one size saved within the clock's resolution had read as one (a review)."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def receive_file(root, run_id: str, name: str, data: bytes) -> Path:

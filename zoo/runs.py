@@ -180,6 +180,19 @@ class RunFilesError(SpecError):
     """The run directory cannot be written (read-only, full disk): one sentence, what to do."""
 
 
+def is_files_fault(exc: BaseException, run_dir=None) -> bool:
+    """An OSError of the disk a run writes to (full, read-only, over quota, not allowed), or of a file in `run_dir`
+    (its folder deleted from under it): what files_error says what to do about. Not every OSError: a helper process
+    that could not be started (ENOMEM) is no fault of the runs directory (a review)."""
+    import errno
+
+    if not isinstance(exc, OSError):
+        return False
+    inside = run_dir is not None and any(str(name).startswith(str(run_dir)) for name in (exc.filename, exc.filename2)
+                                         if name is not None)
+    return inside or exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM)
+
+
 def files_error(path, exc: OSError) -> RunFilesError:
     why = exc.strerror or type(exc).__name__
     return RunFilesError(f"cannot write the run's files in {Path(path).parent} ({why}); make the runs directory "
@@ -320,9 +333,12 @@ def end_run(run_dir, status: str, reason: str) -> bool:
             written = _epochs_written(run_dir)
             if record and _sha256(run_dir / CHECKPOINT) == record.get("sha256"):
                 result.update(best_epoch=record["epoch"], best_value=record.get("value"))
-                if record.get("row") and record["epoch"] == written + 1:
-                    _append_metrics(run_dir, record["row"])   # stopped after its checkpoint, before its row
-                    written += 1
+                if record.get("row") and record["epoch"] == written + 1 and (run_dir / METRICS).exists():
+                    try:
+                        _append_metrics(run_dir, record["row"])   # stopped after its checkpoint, before its row
+                        written += 1
+                    except OSError:
+                        pass   # the ending is written all the same: a run left `running` says nothing
             result["epochs_run"] = written
             result.setdefault("best_epoch", 0)
         _write_json(path, result)
@@ -354,7 +370,7 @@ def _sha256(path: Path) -> str | None:
 def _append_metrics(run_dir: Path, row: dict) -> None:
     """One row at the end of metrics.csv, after its last complete line: a write the disk refused part way had
     left half a row, which the next row continued (pandas then refused the file: a review)."""
-    with open(run_dir / METRICS, "r+b") as fh:
+    with open(run_dir / METRICS, "a+b") as fh:   # (made where it is missing; writes go to its end)
         size = fh.seek(0, os.SEEK_END)
         if size and (fh.seek(size - 1), fh.read(1))[1] != b"\n":
             fh.seek(0)

@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(2, as_flags(str(exc), argv), argv)
     except KeyboardInterrupt as exc:   # a second Ctrl-C: the run it quit is ended and named (run_health.QuitAtOnce)
         run = {"run_id": exc.run_id, "run_dir": exc.run_dir} if getattr(exc, "run_dir", None) else {}
-        said = f"; run {run['run_id']} ended {exc.status}, {exc.reason} (in {run['run_dir']})" if run else ""
+        from zoo.runs import status_words
+
+        said = f"; run {run['run_id']} ended {status_words(exc.status)}, {exc.reason} (in {run['run_dir']})" \
+            if run else ""
         return _failed(130, f"interrupted{said}", argv, **run)
     except JobFailed as exc:
         return _failed(1, str(exc), argv)

@@ -51,8 +51,10 @@ class StopOnInterrupt:
                                      status=summary.get("status") or "ended")
 
     def _handle(self, signum, frame):
+        if self._ended is not None:   # nothing left to stop: quit, naming the run
+            raise self._ended
         if self.requested:
-            raise self._ended or KeyboardInterrupt
+            raise KeyboardInterrupt
         self.requested = True
         print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "
               "at once)", file=sys.stderr, flush=True)

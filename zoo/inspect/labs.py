@@ -494,10 +494,16 @@ def _capture(model, modules, x, layers, y, mode, keep, backward) -> Capture:
                           "grad_input_norm": (g or {}).get("grad_input")})
     notes = []
     uncalled = [name for name in layers if name not in ran]
-    if uncalled:
-        notes.append(f"{', '.join(uncalled)} never ran as a module in this pass, so no hook on it fired: its parent "
-                     "uses its weights directly (nn.MultiheadAttention passes out_proj's weight and bias to "
-                     "F.multi_head_attention_forward). Its weights' gradients are in the right-hand chart.")
+    used_directly = set(never_called_layers(model))
+    if [n for n in uncalled if n in used_directly]:
+        notes.append(f"{', '.join(n for n in uncalled if n in used_directly)} never ran as a module in this pass, so "
+                     "no hook on it fired: its parent uses its weights directly (nn.MultiheadAttention passes "
+                     "out_proj's weight and bias to F.multi_head_attention_forward). Its weights' gradients are in "
+                     "the right-hand chart.")
+    if [n for n in uncalled if n not in used_directly]:   # a ModuleList holds layers and is never called itself
+        notes.append(f"{', '.join(n for n in uncalled if n not in used_directly)} never ran as a module in this pass, "
+                     "so no hook on it fired: a container (nn.ModuleList, nn.ModuleDict) is not called itself; "
+                     "hook the layers it holds.")
     silent = [g["layer"] for g in gradients if not g["fired"] and g["layer"] in ran]
     if silent:
         notes.append(f"No gradient reached the output of {', '.join(silent)}: a full backward hook only sees "

@@ -25,7 +25,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     from zoo.data.series import read_series, resolve_series_source
     from zoo.leaderboard.plan import make_plan
     from zoo.run_health import end_on_quit, process_identity
-    from zoo.runs import BoardWriter, files_error, runs_root
+    from zoo.runs import BoardWriter, files_error, is_files_fault, runs_root
 
     from zoo import demo
 
@@ -49,9 +49,9 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     # started: in every result.json written, the last one too (Run.started; the Runs page's date)
     base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity(),
             "started": time.time()}
-    writer.write_result({**base, "status": "running"})
-    emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
-    try:
+    try:   # (a disk that refuses result.json from here on ends the board as one that fails later does)
+        writer.write_result({**base, "status": "running"})
+        emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
         from zoo.leaderboard.board import run_board
 
         summary = run_board(spec, writer=writer, emit=emit, should_stop=should_stop, sf=sf, plan=plan, started=started)
@@ -61,7 +61,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         # a full disk or a runs directory that became read-only: what to do, as a training run says it (exit 2, no
         # traceback), not "internal error (OSError: No space left on device)" (a CLI user's check)
-        files = files_error(writer.path / "x", exc) if isinstance(exc, OSError) else None
+        files = files_error(writer.path / "x", exc) if is_files_fault(exc, writer.path) else None
         try:
             writer.write_result({**base, "status": "failed", "finished": time.time(),
                                  "reason": str(files) if files else f"{type(exc).__name__}: {message}",
