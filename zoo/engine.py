@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -30,9 +29,8 @@ from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
-from zoo.run_health import end_on_quit, process_identity
-from zoo.runs import (RunWriter, end_run, ended_untrained, files_error, is_files_fault, patch_result,
-                      runs_root)
+from zoo.run_health import end_on_fault, end_on_quit, process_identity
+from zoo.runs import RunWriter, ended_untrained, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
 
@@ -414,23 +412,9 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     except KeyboardInterrupt:
         raise end_on_quit(writer.path, "the best checkpoint so far is kept", emit, writer.run_id) from None
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if is_files_fault(exc, writer.path):   # a full disk or a runs directory that became read-only
-            error = files_error(writer.path / "x", exc)
-            message, exc_to_raise = str(error), error
-        else:
-            exc_to_raise = None
-        try:
-            # as for a run whose process died (zoo/runs.end_run): it says the epochs it wrote and the one its
-            # checkpoint holds (a fault in epoch 2 had left "epochs completed —" beside epoch 1's row and weights)
-            end_run(writer.path, "failed", message if exc_to_raise else f"{type(exc).__name__}: {message}")
-            # base too, where its first write never happened (the owner, on the hosted demo: a review)
-            patch_result(writer.path, **base, traceback=None if exc_to_raise else traceback.format_exc())
-        except OSError:
-            pass   # the disk refuses even that: the job and the CLI still say what happened
-        emit({"type": "finished", "status": "failed", "reason": message, "run_id": writer.run_id})
-        if exc_to_raise is not None:
-            raise exc_to_raise from None
+        files = end_on_fault(writer.path, base, exc, emit, writer.run_id)
+        if files is not None:
+            raise files from None
         raise
     if result.status == "stopped" and getattr(result.reason, "status", None) == "failed":
         # A stop nobody asked for (the server that ran the job is gone: zoo/worker.py's ServerGone) ends

@@ -5,6 +5,7 @@ this module only decides which runs ended without saying so).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from zoo.runs import end_run, list_runs
 
@@ -97,6 +98,28 @@ def end_on_quit(run_dir, kept: str, emit, run_id: str | None = None) -> QuitAtOn
         pass   # the disk refuses even that: the CLI still says it was interrupted
     emit({"type": "finished", "status": "stopped", "reason": reason, "run_id": run_id})
     return QuitAtOnce(run_id, run_dir, reason)
+
+
+def end_on_fault(run_dir, base: dict, exc: Exception, emit, run_id: str | None = None) -> Exception | None:
+    """A run (training or a board) whose process caught a fault: it ends `failed` as one whose process died does
+    (runs.end_run: the epochs it wrote and the one its checkpoint holds; "epochs completed —" had stood beside epoch
+    1's row and weights), with `base` (result.json's fields from its first write, which may never have happened: the
+    owner, on the hosted demo) and the traceback of a fault of the program. A fault of the runs disk (full,
+    read-only) is said as what to do about it, no traceback: that error is returned for the caller to raise in
+    place of `exc` (a board had ended "internal error (OSError)", exit 1: a CLI user's check); else None."""
+    import traceback
+
+    from zoo.runs import files_error, is_files_fault, patch_result
+
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    files = files_error(Path(run_dir) / "x", exc) if is_files_fault(exc, run_dir) else None
+    try:
+        end_run(run_dir, "failed", str(files) if files else f"{type(exc).__name__}: {message}")
+        patch_result(run_dir, **base, traceback=None if files else traceback.format_exc())
+    except OSError:
+        pass   # the disk refuses even that: the job and the CLI still say what happened
+    emit({"type": "finished", "status": "failed", "reason": str(files) if files else message, "run_id": run_id})
+    return files
 
 
 def recover_interrupted(root=None) -> list[str]:

@@ -6,7 +6,6 @@ state the live leaderboard draws, and `submit_leaderboard` queues one for a visi
 from __future__ import annotations
 
 import time
-import traceback
 from typing import Callable
 
 from zoo.leaderboard.spec import LeaderboardSpec
@@ -24,8 +23,8 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 
     from zoo.data.series import read_series, resolve_series_source
     from zoo.leaderboard.plan import make_plan
-    from zoo.run_health import end_on_quit, process_identity
-    from zoo.runs import BoardWriter, files_error, is_files_fault, runs_root
+    from zoo.run_health import end_on_fault, end_on_quit, process_identity
+    from zoo.runs import BoardWriter, runs_root
 
     from zoo import demo
 
@@ -58,18 +57,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     except KeyboardInterrupt:
         raise end_on_quit(writer.path, "the candidates that finished are kept", emit, writer.run_id) from None
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        # a full disk or a runs directory that became read-only: what to do, as a training run says it (exit 2, no
-        # traceback), not "internal error (OSError: No space left on device)" (a CLI user's check)
-        files = files_error(writer.path / "x", exc) if is_files_fault(exc, writer.path) else None
-        try:
-            writer.write_result({**base, "status": "failed", "finished": time.time(),
-                                 "reason": str(files) if files else f"{type(exc).__name__}: {message}",
-                                 "traceback": None if files else traceback.format_exc()})
-        except OSError:
-            pass   # the disk refuses even that: the fault itself is what the job and the CLI say (zoo/engine.py)
-        emit({"type": "finished", "status": "failed", "reason": str(files) if files else message,
-              "run_id": writer.run_id})
+        files = end_on_fault(writer.path, base, exc, emit, writer.run_id)
         if files is not None:
             raise files from None
         raise
