@@ -922,7 +922,7 @@ def test_a_search_worker_killed_is_said_in_a_sentence_after_the_studys_summary(t
     from tests.conftest import wait_for
 
     runs = tmp_path / "runs"
-    proc = subprocess.Popen([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--epochs", "200",
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--epochs", "20",
                              "--limit-train", "256", "--n-trials", "2", "--workers", "2", "--study", "killed",
                              "--runs-dir", str(runs), "--sampler", "random",
                              # the trial not killed must finish: a sampled lr of ~1 diverged it (pruned), once in CI
