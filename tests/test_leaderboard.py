@@ -291,10 +291,13 @@ def test_the_pick_is_the_same_when_the_test_part_changes(tmp_path):
         assert a[name]["test_mase"] != pytest.approx(b[name]["test_mase"], rel=1e-3), name
 
 
-def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly():
+@pytest.mark.parametrize("folds", [0, 1])
+def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(folds):
     """`_ensemble` against a computation written out here: each validation fold's forecast is the
     median of the 3 best on the other folds; the test forecast the median of the 3 best on all of
-    validation; with one candidate scored, that one alone, and its label says so."""
+    validation; with one candidate scored, that one alone, and its label says so. With one fold (a short
+    series' board), each half of its origins is scored by the members best on the other half: they had been
+    chosen on the origins they were scored on, under a note that said "the best on the other folds"."""
     from types import SimpleNamespace
 
     from zoo.leaderboard.board import ENSEMBLE_SIZE, _ensemble
@@ -302,7 +305,8 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
     from zoo.leaderboard.candidates import Forecasts
 
     y = np.sin(np.arange(300) * 2 * np.pi / 12) * 10 + np.arange(300) * 0.05
-    plan = make_plan(y, "MS", horizon=6)
+    plan = make_plan(y, "MS", horizon=6, folds=folds)
+    assert len(plan.folds) == (folds or 4)
     scorer = Scorer(y, plan)
     rng = np.random.default_rng(0)
     preds, rows = {}, []
@@ -313,6 +317,8 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
         rows.append({"name": f"m{i}", "status": "done", **scorer.row(val, test)})
 
     fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    if folds == 1:   # the earlier and the later half of the fold's origins
+        fold_of = (np.arange(len(plan.val_origins)) >= len(plan.val_origins) // 2).astype(int)
     val = np.empty_like(scorer.val_actual)
     chosen = set()
     for fold in np.unique(fold_of):
@@ -330,6 +336,9 @@ def test_the_ensemble_is_the_median_of_the_best_three_each_fold_scored_honestly(
     members = [r["name"] for r in ranked[:3]]
     assert row["settings"] == {"members": members, "combine": "median", "size": 3}
     assert row["label"] == "median of the best 3"
+    assert row["note"] == f"members: {', '.join(members)} (" + (
+        "one validation fold: for each half of its origins, the best on the other half)" if folds == 1 else
+        "for each validation fold, the best on the other folds)")
     assert np.allclose(pred["test"].at_origins, np.median([preds[n]["test"].at_origins for n in members], axis=0))
 
     # Only one candidate with a validation score (the others' forecasts not finite): that one alone.

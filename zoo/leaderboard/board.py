@@ -495,9 +495,9 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
     size = min(size, len(names))
     merge = merge or COMBINE[combine]
     val = np.empty_like(preds[names[0]]["val"])
-    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
-    for k in range(len(plan.folds)):
-        inside = fold_of == k
+    block_of, blocks = _selection_blocks(plan)
+    for k in range(int(block_of.max()) + 1):
+        inside = block_of == k
         if not inside.any():
             continue
         others = ~inside if (~inside).any() else inside
@@ -524,9 +524,23 @@ def _ensemble(rows, preds, plan, scorer, board, size: int, combine: str = "media
            "settings": {"members": members, "combine": combine, "size": size,
                         **({"in_place_of": in_place_of} if in_place_of else {})},
            **scorer.row(val, test, calibration), "sparkline": _spark(board, future),
-           "note": "members: " + ", ".join(members) + " (for each validation fold, the best on the other folds)"
-           + _stood_in(in_place_of)}
+           "note": "members: " + ", ".join(members) + f" ({blocks})" + _stood_in(in_place_of)}
     return row, {"val": val, "test": Forecasts(test, future), "calibration": calibration}
+
+
+def _selection_blocks(plan) -> tuple[np.ndarray, str]:
+    """Which block of validation origins each origin is in, for the ensemble's honest score (its members chosen on
+    the other blocks), and how that reads. The blocks are the folds; a board of one fold (a short series) has its
+    origins' earlier and later halves instead: its members had been chosen on the origins they were then scored on,
+    under a note that said "the best on the other folds" (a forecast user's check on 80 monthly rows)."""
+    fold_of = np.searchsorted([f[0] for f in plan.folds], plan.val_origins, side="right") - 1
+    if len(np.unique(fold_of)) > 1:
+        return fold_of, "for each validation fold, the best on the other folds"
+    n = len(plan.val_origins)
+    if n < 2:
+        return np.zeros(n, dtype=int), "chosen on the one validation origin they are scored on"
+    return ((np.arange(n) >= n // 2).astype(int),
+            "one validation fold: for each half of its origins, the best on the other half")
 
 
 def _pick_outputs(pick, pred, plan, scorer, sf, writer, model_out, baselines: dict | None = None) -> dict:
