@@ -786,6 +786,9 @@ def test_a_skip_note_tells_the_time_needed_from_the_time_left():
     assert need_and_left(40.2, 14.8) == ("40 s", "15 s")
     assert need_and_left(1.41, 1.39) == ("1.41 s", "1.39 s")
     assert need_and_left(3.0, 0.0) == ("3.0 s", "0.0 s")
+    # a board's "it would need about 0.75 s more, and 0.75 s were left" (a forecast user's check)
+    assert need_and_left(0.7512, 0.7504) == ("0.751 s", "0.750 s")
+    assert need_and_left(0.75002, 0.75001) == ("just over 0.750 s", "0.750 s")
 
 
 def test_the_projection_scales_the_fit_by_its_work_and_the_forecasts_by_their_origins():

@@ -41,15 +41,15 @@ def test_a_leaderboard_is_one_run_that_reopens(runs_dir, tmp_path):
     assert [w.value for w in at.warning if w.value.startswith("None of the zoo's models fit in the 0.01 s budget: ")]
     # the ensemble's members named beside it (in the table they sit in its last column, out of view)
     assert summary["pick"]["settings"]["members"] == ["linear_ls", "seasonal_naive", "mean"]
-    assert "the pick: median of the best 3** (of linear least squares, seasonal naive, window mean)" in text
+    assert "the pick: median of the best 3** (of linear least squares, seasonal naive and window mean)" in text
     # a member that stands in for a better-ranked candidate is said so beside the pick (under AutoETS ranked first,
     # "of bagged AutoETS, AutoARIMA, mlp" read as not the best three: a forecast user's check)
     patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "settings": {
         **summary["pick"]["settings"], "in_place_of": {"seasonal_naive": "linear_ls"}}})
     at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     no_exceptions(at)
-    assert ("the pick: median of the best 3** (of linear least squares, seasonal naive in place of linear least "
-            "squares, window mean)") in text_of(at)
+    assert ("the pick: median of the best 3** (of linear least squares, seasonal naive and window mean; seasonal "
+            "naive stands in for linear least squares)") in text_of(at)
     patch_result(runs_dir / summary["run_id"], pick=summary["pick"])
     at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
     assert any(c.value.startswith("The pick is the ensemble (median of the best 3), not linear least squares")
@@ -103,7 +103,7 @@ def test_a_level_without_an_interval_shows_a_dash_and_why(runs_dir, tmp_path):
 def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_models_windows(runs_dir, tmp_path):
     """Reopening a board showed it but left the page's settings as they were: "Run this board again"
     fills the data (the stored upload), the target it detected (not the one picked since), the horizon
-    it ran with (its plan's, chosen from the frequency here), its season and its budget; the lookback
+    it ran with (its own here: it follows the series on the page, as fitted ones do), its season and its budget; the lookback
     the person set for one model is kept; its candidates, which the page has no field for, are named
     with the command that keeps them; Find the best model then starts the board the page shows."""
     from ui.state import job_manager
@@ -123,7 +123,8 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
     at.button(key="forecast-board-again").click().run()
     no_exceptions(at)
     assert at.query_params["run"] in (summary["run_id"], [summary["run_id"]])   # the board stays beside them
-    assert any(f"leaderboard {summary['run_id']} are filled in: press **Find the best model**" in i.value
+    assert any(f"The data, season and budget of leaderboard {summary['run_id']} are filled in: press **Find the best "
+               "model**" in i.value
                for i in at.info)
     # The person then sets one model's lookback, another horizon and another target, and comes back to
     # the board: the board's own settings return, the lookback stays.
@@ -153,8 +154,39 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
         again = Spec.from_dict(job.payload["spec"])
         for name in ("data", "layout", "season", "budget"):
             assert getattr(again, name) == summary_setting(runs_dir, summary, name), name
-        assert (again.horizon, again.target) == (12, summary["target"])   # as it ran: chosen, detected
+        assert (again.horizon, again.target) == (0, summary["target"])   # as it ran: its own, detected
         assert again.models == ""   # the page's: every candidate (the warning said so)
+    finally:
+        job_manager().stop(job.id)
+        deadline = time.time() + 60
+        while job.active and time.time() < deadline:   # a state, not a count: the job has ended
+            time.sleep(0.2)
+
+
+def test_run_this_board_again_at_its_own_horizon_leaves_one_models_form_as_it_fits(runs_dir, tmp_path):
+    """80 monthly rows: the board ranked at its own horizon 10 where one model's 70/10/20 split holds 5. "Run this
+    board again" filled the 10 in as set, and the page said "too few for one window", Train and forecast off (a
+    forecast user's check). The board's own horizon follows the series on the page; the board starts at its own."""
+    from ui.state import job_manager
+    from zoo import forecast_io as fio
+    from zoo.leaderboard.spec import LeaderboardSpec as Spec
+
+    path = fio.store_upload(monthly_csv(tmp_path / "sales.csv", rows=80).read_bytes(), "sales.csv", runs_dir)
+    summary = run_leaderboard(LeaderboardSpec(data=str(path), budget=30, models="naive"), runs_dir=runs_dir)
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
+    at.button(key="forecast-board-again").click().run()
+    no_exceptions(at)
+    assert not at.error, [e.value for e in at.error]
+    assert not at.button(key="forecast-start").disabled
+    assert at.number_input(key="forecast-horizon").value < summary["plan"]["horizon"]
+    assert any(f"It ranks at horizon {summary['plan']['horizon']}, its own for this series" in c.value
+               for c in at.caption)
+    at.button(key="forecast-board-start").click().run()
+    no_exceptions(at)
+    job = job_manager().get(at.query_params["run"] if isinstance(at.query_params["run"], str)
+                            else at.query_params["run"][0])
+    try:
+        assert Spec.from_dict(job.payload["spec"]).horizon == 0
     finally:
         job_manager().stop(job.id)
         deadline = time.time() + 60
@@ -171,8 +203,10 @@ def summary_setting(runs_dir, summary, name):
 def test_a_board_opened_by_its_address_gives_its_horizon_and_a_lookback_that_fits_the_series(runs_dir):
     """A board has a horizon and no lookback (it chose one per model). Opened by its address in a new session,
     its horizon counted as the person's windows and froze the page's lookback at the sample's 96: "too few for
-    one window" on 120 monthly rows, Start off (found in review). The horizon is the board's; the lookback
-    follows the series, for that horizon."""
+    one window" on 120 monthly rows, Start off (found in review). The board's own horizon (none set) is said beside
+    Find the best model, which ranks at it again; the page's horizon and lookback follow the series, as on a fresh
+    page (filled in as set, the board's 10 put 80 rows' one-model form in "too few for one window": a forecast
+    user's check)."""
     from tests.test_pages import ME
     from zoo import forecast_io as fio
     from zoo.data.series import suggest_windows
@@ -185,9 +219,10 @@ def test_a_board_opened_by_its_address_gives_its_horizon_and_a_lookback_that_fit
                               runs_dir=runs_dir, owner=owner_of(ME))
     at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]}, state={"visitor": ME})
     no_exceptions(at)
-    horizon = at.number_input(key="forecast-horizon").value
-    assert horizon == summary["plan"]["horizon"] == 12
-    fitted = suggest_windows(fio.read_upload(raw, "monthly sales.csv"), horizon=12)
+    assert summary["plan"]["horizon"] == 12
+    assert any("It ranks at horizon 12, its own for this series" in c.value for c in at.caption)
+    fitted = suggest_windows(fio.read_upload(raw, "monthly sales.csv"))
+    assert at.number_input(key="forecast-horizon").value == fitted["horizon"]
     assert at.number_input(key="forecast-lookback").value == fitted["lookback"] < 96
     assert not at.error, [e.value for e in at.error]
     assert not at.button(key="forecast-start").disabled
@@ -347,6 +382,17 @@ def test_a_short_budget_is_warned_of_before_the_press(runs_dir):
     assert any(short in c.value and "20-49 s" in c.value for c in at.caption)
     at.slider(key="forecast-board-budget").set_value(60.0).run()
     assert not any(short in c.value for c in at.caption)
+
+
+def test_inputs_of_every_numeric_column_are_said_to_be_one_models_not_the_boards(runs_dir):
+    """The board forecasts the target from its own past: "all numeric columns (multivariate)" set on the page was
+    dropped by Find the best model without a word (a forecast user's check)."""
+    at = open_page("app_pages/forecast.py")
+    said = "It ranks on the target's own past: the Inputs setting above (all numeric columns) is for training one model."
+    assert not any(said in c.value for c in at.caption)
+    at.radio(key="forecast-features").set_value("all").run()
+    no_exceptions(at)
+    assert any(said in c.value for c in at.caption)
 
 
 def test_a_baseline_clearly_better_on_the_test_part_is_said_beside_the_pick(runs_dir, tmp_path):

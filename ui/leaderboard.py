@@ -107,13 +107,20 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         st.caption(f":material/straighten: It ranks at horizon {planned}, its own for this series: {why} (the horizon "
                    f"above, {int(windows['horizon'])}, is fitted for training one model on its split; set one there "
                    "to rank at it).")
+    if sf is not None and windows.get("features") == "all":
+        # Its candidates forecast the target from its own past: "all numeric columns" was dropped unsaid (a
+        # forecast user's check)
+        st.caption(":material/info: It ranks on the target's own past: the Inputs setting above (all numeric "
+                   "columns) is for training one model.")
     # The hosted demo's wall-time cap per job, said before the click (zoo refuses it on submit too).
     over_cap = None if budget is None else refusal(demo.check_budget, float(budget))
     if again is not None:
         then = ("press **Find the best model** to run it again, or change them first."
                 if not (blocker or over_cap or problem)
                 else "**Find the best model** is off for now; below it says why.")
-        again.info(f"The data, horizon, season and budget of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
+        filled = ("data, season and budget" if "horizon" in (prefill.get("windows_fitted") or ())
+                  else "data, horizon, season and budget")   # its own horizon: chosen again, said below
+        again.info(f"The {filled} of leaderboard {prefill[BOARD_AGAIN]} are filled in: {then}",
                    icon=":material/replay:")
     if sf is None:   # said beside this button too: the page's Start, which says it, is far above
         with st.container(key="forecast-board-problem"):
@@ -234,6 +241,11 @@ def board_prefill(settings: dict, plan: dict | None = None, page_windows: bool =
         prefill[BOARD_COMMAND] = LeaderboardSpec.from_dict(settings).cli_command(plan)
     if horizon:
         prefill["horizon"] = int(horizon)
+    if not settings.get("horizon"):
+        # The board's own horizon (none set): shown, but as the page's fitted ones are, following the series for one
+        # model's windows, so that the board starts at its own again. Filled in as set, a monthly board's 10 put
+        # "too few for one window" on the page's 80 rows, Train and forecast off (a forecast user's check).
+        prefill["windows_fitted"] = ["horizon"]
     if page_windows:   # a reload: the page's own windows as they were when it started the board, and which it fitted
         prefill.update({k: v for k, v in ((settings.get("extra") or {}).get("page") or {}).items()
                         if k in (*PAGE_WINDOWS, "windows_fitted")})
@@ -453,9 +465,13 @@ def finished_board(run, job, key: str) -> None:
         labels = {r["name"]: r.get("label") or r["name"] for r in rows}
         settings = (result.get("pick") or {}).get("settings") or {}
         members, in_place_of = settings.get("members") or [], settings.get("in_place_of") or {}
-        named = [labels.get(m, m) + (f" in place of {labels.get(in_place_of[m], in_place_of[m])}"
-                                     if m in in_place_of else "") for m in members]
-        of = f" (of {', '.join(named)})" if named else ""
+        named = [labels.get(m, m) for m in members]
+        # the stand-in said after the list: "(of bagged AutoETS in place of AutoETS, AutoARIMA, tcn)" read as in
+        # place of all three (a forecast user's check)
+        stood = "".join(f"; {labels.get(m, m)} stands in for {labels.get(n, n)}" for m, n in in_place_of.items()
+                        if m in members)
+        listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
+        of = f" (of {listed}{stood})" if named else ""
         with st.container(key="forecast-board-summary"):
             st.markdown((f"★ **the pick: {label}**{of} · " if label else "") + f"{ranked} ranked · "
                         f"{len(rows) - ranked} skipped or failed")

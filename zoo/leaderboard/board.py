@@ -307,11 +307,11 @@ def need_and_left(need: float, left: float) -> tuple[str, str]:
     """The time a candidate would need and the time left, said at one precision fine enough to tell them
     apart: seconds_said wrote "would need about 15 s more, and 15 s were left" for 15.3 and 14.8 (a forecast
     user's check), a reason that reads as no reason."""
-    for digits in (None, 1, 2):
+    for digits in (None, 1, 2, 3):
         said = [seconds_said(x) if digits is None else f"{x:.{digits}f} s" for x in (need, left)]
         if said[0] != said[1]:
-            break
-    return said[0], said[1]
+            return said[0], said[1]
+    return f"just over {said[1]}" if need > left else said[0], said[1]
 
 
 def _skip(cand, note: str, board, status: str = "skipped", seconds: float = 0.0) -> dict:
@@ -361,9 +361,10 @@ def _run_candidate(cand, board, scorer, clock, deadline, halt):
             # After each fold: will the rest fit?
             left = [Fit(f, len(o)) for f, o in fits[k + 1:]] + [test_fit]
             projected = projected_seconds(cand, board, done, left)
-            if cand.kind != "baseline" and clock() + projected > deadline:
-                need, left_said = need_and_left(projected, max(0.0, deadline - clock()))
-                return _skip(cand, f"over the budget: after {seconds_said(clock() - started)} it would need about "
+            now = clock()   # read once: the time left said is the one judged ("0.75 s more, and 0.75 s were left")
+            if cand.kind != "baseline" and now + projected > deadline:
+                need, left_said = need_and_left(projected, max(0.0, deadline - now))
+                return _skip(cand, f"over the budget: after {seconds_said(now - started)} it would need about "
                                    f"{need} more, and {left_said} were left",
                              board, seconds=clock() - started), None
         test = cand.forecast(board, plan.test_start, plan.test_origins, future=True)
