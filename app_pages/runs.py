@@ -66,8 +66,14 @@ if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
 follow_live_jobs(manager, progress, None if is_local() else owner, listing, runs_dir())
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
-    st.info("No runs yet. Train one on the Train page.", icon=":material/info:")
-    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
+    st.session_state.pop("runs-confirm-delete", None)
+    if existing:   # the switches hide every one: "No runs yet" beside 13 runs on disk (a browser check)
+        st.info(f"None of the {len(existing)} run{'s' if len(existing) != 1 else ''} here "
+                f"{'is' if len(existing) == 1 else 'are'} shown: the switches above hide "
+                f"{'it' if len(existing) == 1 else 'them all'}.", icon=":material/filter_alt_off:")
+    else:
+        st.info("No runs yet. Train one on the Train page.", icon=":material/info:")
+        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/fitness_center:")
 else:
     records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
     # The table's scroll bar shows only when hovered: at 1,400 px its scores were out of sight (a forecast user).
@@ -97,7 +103,7 @@ else:
             "data": st.column_config.TextColumn("data", width="medium"),
             **{column: st.column_config.NumberColumn(format=shown, help=help)
                for column, (shown, help) in numbers.items()},
-            "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "started": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
             "mine": st.column_config.CheckboxColumn("yours", help="started in this browser"),
         },
     )
@@ -130,6 +136,11 @@ else:
             st.session_state["runs-confirm-delete"] = [r["run"] for r in selected]
 
     pending = st.session_state.get("runs-confirm-delete")
+    if pending and sorted(pending) != sorted(r["run"] for r in selected):
+        # The ticks changed since Delete was pressed: the question was about other runs. It had stayed, naming the
+        # first ones, beside "Delete 2 runs…", and deleted those it named (a browser check).
+        st.session_state.pop("runs-confirm-delete", None)
+        pending = None
     if pending:
         st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? {'Their' if len(pending) > 1 else 'Its'} "
                    "checkpoints, metrics and specs are "

@@ -421,6 +421,16 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
 
     at.button(key="runs-delete").click().run()
     assert any("cannot be undone" in w.value for w in at.warning)
+    # Another tick after Delete was pressed: the question was about the runs ticked then, and it goes (it had stayed,
+    # naming them beside "Delete 1 run…", and deleted them: a browser check)
+    at.session_state["runs-table-0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not any("cannot be undone" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "runs-delete-confirm"]
+    at.session_state["runs-table-0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="runs-delete").click().run()
+    assert any("cannot be undone" in w.value for w in at.warning)
     # nothing deleted before the confirmation (the job manager's .queue aside: made where the page is the first to
     # start one for this runs directory, as when this test runs alone; and the visitor's drafts, ui/drafts.py)
     assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and p.name != "drafts") == sorted(ids)
@@ -429,6 +439,48 @@ def test_runs_page_lists_compares_and_deletes(trained_runs, monkeypatch, tmp_pat
     assert not any((root / i).exists() for i in ids)
     assert any("No runs yet" in i.value for i in at.info)
     assert [t.value for t in at.toast] == ["Deleted 2 runs."]   # said after the rerun, where it is not lost
+
+
+def test_switches_that_hide_every_run_say_so_not_no_runs_yet(trained_runs, monkeypatch):
+    """"Only the runs started in this browser" beside runs made on the command line said "No runs yet. Train one on
+    the Train page." with 13 runs on disk (a browser check)."""
+    src, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(src))
+    at = open_page("app_pages/runs.py")
+    at.toggle(key="runs-only-mine").set_value(True).run()
+    no_exceptions(at)
+    said = [i.value for i in at.info]
+    assert said == [f"None of the {len(ids)} runs here are shown: the switches above hide them all."], said
+
+
+def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their_ids(trained_runs, monkeypatch):
+    """A 0.47 s run "took 0 s"; the Runs page's "started" was the server's local time, unlabelled (a server in Tokyo
+    listed a run of 02:14Z as started 11:14: a browser check)."""
+    import datetime as dt
+
+    from ui.compare import run_record
+    from ui.live import format_duration
+    from zoo.runs import open_run
+
+    assert [format_duration(s) for s in (0.0, 0.47, 5.0, 9.94, 9.96, 75)] == [
+        "0 s", "0.5 s", "5 s", "9.9 s", "10 s", "1 min 15 s"]
+    src, ids = trained_runs
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    import time
+
+    time.tzset()
+    try:
+        run = open_run(ids[0], src)
+        started = run_record(run)["started"]
+        assert started.utcoffset() == dt.timedelta(0)
+        made = dt.datetime.strptime(ids[0][:16], "%Y%m%d-%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        assert abs((started - made).total_seconds()) < 60   # the id's time (UTC), not 9 hours off
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(src))
+    at = open_page("app_pages/runs.py")
+    assert "started (UTC)" in at.dataframe[0].proto.columns
 
 
 def test_a_run_a_live_process_still_writes_cannot_be_deleted(trained_runs, monkeypatch, tmp_path):

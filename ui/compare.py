@@ -80,7 +80,9 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "test MAE (norm.)": metrics.get("mae_norm"),
         "test MASE": test_mase,   # a series run's, a leaderboard's pick's: comparable between the two
         "samples/s": statistics.median(speeds) if speeds else None,   # of two epochs their mean, as labelled
-        "started": dt.datetime.fromtimestamp(when) if when else None,
+        # In UTC, as the run's id: the server's local time, unlabelled, read as the visitor's (a browser check: a
+        # server in Tokyo listed a run of 02:14Z as started 11:14)
+        "started": dt.datetime.fromtimestamp(when, dt.timezone.utc) if when else None,
         "mine": mine,
         "owner": result.get("owner"),
         "spec": board_fields(run) if run.is_leaderboard else run.spec.to_dict(),

@@ -154,7 +154,9 @@ def _metric_axis(metric_format: str, values: list) -> dict:
 def format_duration(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "?"
-    seconds = int(round(max(0.0, seconds)))
+    if seconds < 9.95:   # tenths: a 0.47 s run "took 0 s" (a browser check)
+        return f"{max(0.0, seconds):.1f}".removesuffix(".0") + " s"
+    seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)
