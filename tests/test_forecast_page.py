@@ -615,6 +615,23 @@ def test_check_windows_reports_sizes_bounds_and_the_season():
         fio.check_windows(sf, 48, 48)
 
 
+def test_a_season_detected_in_yearly_rows_is_said_to_be_left_out_by_the_board():
+    """lynx (yearly): the page's check said "Seasonal period: 10 (detected)" beside a board's "period 1" and its note
+    "set --season to use one", a flag the page has no box for (a forecast user's check). The check says the board
+    ranks yearly data without it; the board's note names the season, as both the page and the command line set it."""
+    from zoo.data.series import read_series
+    from zoo.leaderboard.plan import make_plan
+
+    sf = read_series(str(Path(__file__).resolve().parent.parent / "bench" / "data" / "lynx_yearly.csv"))
+    check = fio.check_windows(sf, 20, 6)
+    assert check["season"] == 10 and check["board_without_season"]
+    assert not fio.check_windows(sf, 20, 6, season=10)["board_without_season"]
+    assert not fio.check_windows(fio.read_upload(hourly_csv(300), "x.csv"), 48, 12)["board_without_season"]
+    plan = make_plan(sf.frame[sf.target].to_numpy(float), sf.freq, horizon=6)
+    assert plan.period == 1
+    assert "yearly data: no seasonal period, as in the M4 competition (set the season to use one)." in plan.notes
+
+
 @pytest.mark.parametrize("key, value, words", [
     ("forecast-lookback", 99999, "lookback 99999 is outside its range [1, 5000]"),
     ("forecast-lookback", 0, "lookback 0 is outside its range [1, 5000]"),

@@ -341,6 +341,9 @@ def check_caption(check: dict) -> None:
         how += (f": the {a:,} training rows show no season at {unconfirmed} steps, the usual one at this frequency, "
                 f"clear enough to tell from noise{shown}; set Season to {unconfirmed} if you know the series repeats "
                 f"every {unconfirmed} steps")
+    if check.get("board_without_season"):
+        how += ("; Find the best model ranks yearly data without one, as the M4 competition does, unless Season is "
+                "set")
     st.caption(f"Windows: **{sizes['train']:,}** train · **{sizes['val']:,}** validation · **{sizes['test']:,}** "
                f"test. The scaler is fitted on the {a:,} training rows only. Seasonal period: **{season}** ({how}).")
     if check.get("few_train"):

@@ -264,6 +264,7 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
     and notes. Raises SpecError (one sentence) when a split is too short or a setting is invalid."""
     from zoo.forecast import detect_period
     from zoo.forecast.baselines import season_too_long_to_detect, usual_season
+    from zoo.leaderboard.plan import is_yearly
 
     check_window_settings(lookback, horizon, season)
     ws = make_windows(sf, lookback, horizon, features=features, split=split, season=season)
@@ -286,6 +287,9 @@ def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = 
         # detects it (zoo/leaderboard/plan.py): a board said "period 4" beside this check's "none detected" on 40
         # quarterly rows, unexplained (a forecast user's check)
         "season_before_test": detect_period(sf.frame[sf.target].to_numpy(float)[:b], sf.freq) if unconfirmed else None,
+        # a season detected in yearly rows, which a leaderboard ranks without (zoo/leaderboard/plan.py): the page said
+        # "Seasonal period: 10 (detected)" beside a board's "period 1" on lynx, unexplained (a forecast user's check)
+        "board_without_season": not season and period > 1 and is_yearly(sf.freq),
         "n_features": ws.n_features,
         "few_train": few_train_windows_note(len(ws.train_starts), lookback, horizon),
         "notes": list(ws.notes) + few_test_windows_note(len(ws.test_starts), horizon)

@@ -90,7 +90,7 @@ def default_horizons_in_words() -> str:
     return ", ".join(f"{HORIZONS[code]} {word}" for code, word in HORIZON_WORDS.items()) + f"; {OTHER_HORIZON} otherwise"
 
 
-def _is_yearly(freq: str | None) -> bool:
+def is_yearly(freq: str | None) -> bool:
     return bool(freq) and str(freq).upper().lstrip("0123456789").startswith(("Y", "A"))
 
 
@@ -156,11 +156,12 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
     H = int(horizon) or default_horizon(freq)
     test_rows = max(int(round(n * test_share)), H)
     test_start = n - test_rows
-    if not season and _is_yearly(freq):
+    if not season and is_yearly(freq):
         # Yearly series: no seasonal period (as in the M4 competition). An autocorrelation peak
         # there is a cycle of uneven length (lynx: about 9.6 years), which a fixed period misreads.
         period = 1
-        notes.append("yearly data: no seasonal period (set --season to use one).")
+        # (the season, not --season: the page shows this note too, where the field is "Season": a forecast user)
+        notes.append("yearly data: no seasonal period, as in the M4 competition (set the season to use one).")
     else:
         period = detect_period(y[:test_start], freq, season=season)
         if say_season:
@@ -185,7 +186,7 @@ def _plan(y: np.ndarray, freq: str | None, *, horizon: int, season: int, test_sh
                 # refused without detecting one on its rows: horizon 100,000 on 17,420 rows had detected a season
                 # on each of ~5,000 prefixes before naming the longest that fits, 45 s.
                 return False
-            p = 1 if not seasonal else period if season or _is_yearly(freq) else period_before(start)
+            p = 1 if not seasonal else period if season or is_yearly(freq) else period_before(start)
             return start - h >= _first_fit(h, p, start)[1] + 2
 
         @functools.cache
