@@ -98,6 +98,8 @@ else:
             "run": st.column_config.TextColumn("run", width="large", pinned=True),
             # wide enough for "stopped early, learned nothing useful" (cut to "stopped e…": a learner's check)
             "status": st.column_config.TextColumn("status", width=300),
+            # a board's "leaderboard (13 of 16 ranked): median of the best 3" had shown as "leaderb" (a browser check)
+            "model": st.column_config.TextColumn("model", width=300),
             "study": st.column_config.TextColumn("study #trial", width="medium", help="the search this run was a "
                                                                                       "trial of"),
             "data": st.column_config.TextColumn("data", width="medium"),

@@ -457,6 +457,7 @@ def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their
     """A 0.47 s run "took 0 s"; the Runs page's "started" was the server's local time, unlabelled (a server in Tokyo
     listed a run of 02:14Z as started 11:14: a browser check)."""
     import datetime as dt
+    import json
 
     from ui.compare import run_record
     from ui.live import format_duration
@@ -480,7 +481,9 @@ def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their
         time.tzset()
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(src))
     at = open_page("app_pages/runs.py")
-    assert "started (UTC)" in at.dataframe[0].proto.columns
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["started"]["label"] == "started (UTC)", columns["started"]
+    assert columns["model"]["width"] == 300   # a board's "leaderboard (13 of 16 ranked): ..." had shown as "leaderb"
 
 
 def test_a_run_a_live_process_still_writes_cannot_be_deleted(trained_runs, monkeypatch, tmp_path):
@@ -521,6 +524,51 @@ def test_a_run_a_live_process_still_writes_cannot_be_deleted(trained_runs, monke
         assert not at.button(key="runs-delete").disabled, process
     delete_run(root / ids[0])
     assert not (root / ids[0]).exists()
+
+
+def test_a_run_whose_command_was_killed_while_the_server_serves_is_failed_not_running(trained_runs, monkeypatch,
+                                                                                      tmp_path):
+    """A `python -m zoo train` killed with SIGKILL while the app served stayed "running" on the Runs page and on its
+    own, with Delete on, until the server restarted or another command ran (a browser check). Its process known gone,
+    the pages end it as a restart would: failed, its epochs and checkpoint kept."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from zoo.run_health import process_identity
+    from zoo.runs import open_run
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    shutil.copytree(src, root)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("app_pages/runs.py")   # the server serving (its start ends the runs a killed process left)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+
+    def killed_in_mid_run(run_id: str) -> None:
+        path = root / run_id / "result.json"
+        kept = json.loads(path.read_text())
+        for ended in ("reason", "finished", "test_metrics", "epochs_run"):
+            kept.pop(ended, None)
+        path.write_text(json.dumps({**kept, "status": "running",
+                                    "process": {**process_identity(), "pid": int(gone.stdout)}}))
+
+    killed_in_mid_run(ids[0])
+    at.run()
+    no_exceptions(at)
+    shown = at.dataframe[0].value.set_index("run")["status"]
+    assert shown[ids[0]].startswith("failed"), shown
+    said = open_run(ids[0], root).result
+    assert said["status"] == "failed" and said["reason"].startswith("the process that ran it stopped before it ended")
+    # and the run's own page, opened before any list: failed there too, with why
+    killed_in_mid_run(ids[1])
+    at = open_page("app_pages/train.py", query={"run": ids[1]})
+    no_exceptions(at)
+    assert open_run(ids[1], root).status == "failed"
+    assert not any("files say it is still running" in w.value for w in at.warning)
+    assert any("the process that ran it stopped before it ended" in e.value for e in at.error), \
+        [e.value for e in at.error]
 
 
 def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):

@@ -188,9 +188,15 @@ def can_control(owner: str | None) -> bool:
 
 def my_runs(root: str | None = None) -> list:
     """This visitor's runs (zoo.runs.Run), newest first; locally, every run."""
+    from zoo.run_health import end_if_gone
     from zoo.runs import list_runs
 
     runs = list_runs(root or runs_dir())
+    # A run whose process is gone (a command killed while this server serves) is ended as a restart would end it;
+    # this server's own jobs are ended by their job manager, with how their worker ended.
+    manager = existing_job_manager()
+    if [r for r in runs if (manager is None or manager.get(r.run_id) is None) and end_if_gone(r)]:
+        runs = list_runs(root or runs_dir())
     return runs if is_local() else [r for r in runs if r.result.get("owner") == session_owner()]
 
 

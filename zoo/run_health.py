@@ -127,12 +127,16 @@ def recover_interrupted(root=None) -> list[str]:
     killed): mark them `failed`, keeping their epochs and best checkpoint. Called when a server starts
     and when a command that runs something does (zoo/cli: a CLI user's killed runs said `running` for
     good), so a run is never `running` forever. Returns their ids."""
-    ended = []
-    for run in list_runs(root):
-        if run.status in ("running", "queued") and not _still_running(run.result.get("process")):
-            kept = "the candidates that finished are kept" if run.is_leaderboard else \
-                "the best checkpoint so far is kept"
-            if end_run(run.path, "failed", "the process that ran it stopped before it ended (the server, its "
-                                           f"worker or the command that ran it was killed); {kept}"):
-                ended.append(run.run_id)
-    return ended
+    return [run.run_id for run in list_runs(root) if end_if_gone(run)]
+
+
+def end_if_gone(run) -> bool:
+    """`recover_interrupted` for one run (a `zoo.runs.Run`): ended `failed` where it says `running` or `queued`
+    and its process is known gone; True when it was. The pages call it on a run this server is not running: a
+    command killed while the server served stayed `running` on the Runs page until the server restarted (a
+    browser check)."""
+    if run.status not in ("running", "queued") or _still_running(run.result.get("process")):
+        return False
+    kept = "the candidates that finished are kept" if run.is_leaderboard else "the best checkpoint so far is kept"
+    return end_run(run.path, "failed", "the process that ran it stopped before it ended (the server, its worker or "
+                                       f"the command that ran it was killed); {kept}")
