@@ -113,6 +113,13 @@ else:
         st.caption(f":material/info: Shown as infinity, past the largest number the table holds: {'; '.join(huge)}.")
     selected = [records[i] for i in event.selection.rows if i < len(records)]
 
+    # Ticks the switches hide stay ticked (ui/compare.keep_ticks): said, or a hidden trial read as untickable
+    # ("Select two or more runs…" beside one tick shown and one hidden: a browser check)
+    hidden = [run for run in st.session_state.get("runs-picked") or [] if run not in {r["run"] for r in records}]
+    if hidden:
+        st.caption(f":material/visibility_off: {len(hidden)} ticked run{'s are' if len(hidden) > 1 else ' is'} "
+                   "hidden by the switches above, and not compared: turn them off to see "
+                   f"{'them' if len(hidden) > 1 else 'it'}.")
     if not selected:
         st.caption("Select two or more runs to overlay their curves and compare their specs.")
     else:

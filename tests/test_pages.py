@@ -453,6 +453,31 @@ def test_switches_that_hide_every_run_say_so_not_no_runs_yet(trained_runs, monke
     assert said == [f"None of the {len(ids)} runs here are shown: the switches above hide them all."], said
 
 
+def test_a_ticked_run_the_switches_hide_is_said_to_be_ticked_and_hidden(trained_runs, monkeypatch, tmp_path):
+    """A ticked search trial, then "Hide search trials": the page said "Select two or more runs..." with nothing to
+    say a tick was hidden, and it came back when the switch went off (a browser check)."""
+    import json
+    import shutil
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    shutil.copytree(src, root)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    trial = root / ids[0] / "result.json"
+    trial.write_text(json.dumps({**json.loads(trial.read_text()), "search": {"study": "s", "trial": 0}}))
+    at = open_page("app_pages/runs.py")
+    rows = list(at.dataframe[0].value["run"])
+    at.session_state["runs-table-0"] = {"selection": {"rows": [rows.index(ids[0])], "columns": [], "cells": []}}
+    at.run()
+    said = "1 ticked run is hidden by the switches above, and not compared: turn them off to see it."
+    assert not any(said in c.value for c in at.caption)
+    at.toggle(key="runs-hide-trials").set_value(True).run()
+    no_exceptions(at)
+    assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+    at.toggle(key="runs-hide-trials").set_value(False).run()
+    assert not any(said in c.value for c in at.caption)
+
+
 def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their_ids(trained_runs, monkeypatch):
     """A 0.47 s run "took 0 s"; the Runs page's "started" was the server's local time, unlabelled (a server in Tokyo
     listed a run of 02:14Z as started 11:14: a browser check)."""
