@@ -262,6 +262,14 @@ def test_a_board_is_compared_by_its_own_settings_and_says_why_it_has_no_curves(r
     assert board["learning rate (lr)"] == "—" and board["epochs"] == "—"   # not a training spec's defaults
     assert board["lookback"] == str(summary["plan"]["lookback"]) and run["lookback"] == "20"
     assert "horizon" not in diff.index   # 12 both: the board's as it ran (set to 0, chosen from the frequency)
+    # the column each forecast, which the reader picked for both: "sales" beside "—" had read as two targets (a
+    # browser check), and is no difference
+    assert "target" not in diff.index
+    at.toggle(key="runs-diff-all").set_value(True).run()
+    every = at.dataframe[1].value
+    assert every.loc["target", summary["run_id"]] == every.loc["target", single.run_id] == "sales"
+    at.toggle(key="runs-diff-all").set_value(False).run()
+    diff = at.dataframe[1].value
     order = list(diff.index)   # shared fields, then the board's own, then the training fields it lacks
     assert order.index("lookback") < order.index("budget") < order.index("pick") < order.index("learning rate (lr)")
 

@@ -85,7 +85,7 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "started": dt.datetime.fromtimestamp(when, dt.timezone.utc) if when else None,
         "mine": mine,
         "owner": result.get("owner"),
-        "spec": board_fields(run) if run.is_leaderboard else run.spec.to_dict(),
+        "spec": board_fields(run) if run.is_leaderboard else run.ran_with(),
         "rows": rows,
         "leaderboard": run.is_leaderboard,
         "path": str(run.path),
@@ -99,9 +99,7 @@ def board_fields(run) -> dict:
     fields of one model's training (lr, epochs, ...) are left empty rather than shown at defaults."""
     plan = run.result.get("plan") or {}
     fields = {"task": "series", "model": "leaderboard",
-              **{k: v for k, v in run.settings.items() if k != "extra"}}
-    if not fields.get("target") and run.result.get("target"):   # detected: the column it ranked
-        fields["target"] = run.result["target"]
+              **{k: v for k, v in run.ran_with().items() if k != "extra"}}   # (a detected target: the column ranked)
     if not fields.get("models"):
         fields["models"] = "every default candidate"
     if not fields.get("horizon") and plan.get("horizon"):

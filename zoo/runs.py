@@ -459,17 +459,25 @@ class Run:
         """What the run read: a dataset's or the sample's name, or a CSV's path (an upload's, on the server)."""
         return self.settings.get("data") if self.is_leaderboard else self.spec.data
 
+    def ran_with(self, data: str | None = None) -> dict:
+        """The run's settings (a board's, else its spec's) with the column it forecast pinned where the reader
+        picked it, as `command` and the Runs page's compare name it (a board's "OT" beside "—" for runs that read
+        the same column unnamed: a browser check); with `data` in place of the run's. A wide table's target is the
+        reader's own melted column: nothing to name."""
+        settings = {**(self.settings if self.is_leaderboard else self.spec.to_dict()),
+                    **({"data": data} if data else {})}
+        detected = self.result.get("target")
+        if detected and not settings.get("target") and settings.get("layout", "long") == "long":
+            settings["target"] = detected
+        return settings
+
     def command(self, data: str | None = None) -> str:
         """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`;
         with `data` in place of the run's (the hosted demo names an upload by the file the visitor sent)."""
         # The column it forecast, where the reader picked it (no --target): run again on the file with a column
         # added after it, the command had forecast that one, with a spec.json the same byte for byte (a CLI user's
         # check). A wide table's target is the reader's own melted column: nothing to name.
-        settings = {**(self.settings if self.is_leaderboard else self.spec.to_dict()),
-                    **({"data": data} if data else {})}
-        detected = self.result.get("target")
-        if detected and not settings.get("target") and settings.get("layout", "long") == "long":
-            settings["target"] = detected
+        settings = self.ran_with(data)
         if self.is_leaderboard:
             from zoo.leaderboard.spec import LeaderboardSpec
 
