@@ -596,6 +596,52 @@ def test_a_run_whose_command_was_killed_while_the_server_serves_is_failed_not_ru
         [e.value for e in at.error]
 
 
+def test_a_trial_this_servers_search_job_runs_is_left_to_its_job_manager(trained_runs, monkeypatch, tmp_path,
+                                                                       fake_job):
+    """A search's trial is a run of the study's job, not a job of its own: its worker killed (the hosted demo's
+    wall-time cap), a page listing runs in the moment before the job manager wrote "stopped by the wall-time cap"
+    wrote the generic "failed" first, and kept it (a review). A run a job of this server names is its manager's."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from zoo.run_health import process_identity
+    from zoo.runs import open_run
+
+    src, ids = trained_runs
+    root = tmp_path / "runs"
+    shutil.copytree(src, root)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("app_pages/runs.py")
+    fake_job("search-s-1", "running", state={"run_id": ids[0], "run_dir": str(root / ids[0])})
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = root / ids[0] / "result.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "status": "running",
+                                "process": {**process_identity(), "pid": int(gone.stdout)}}))
+    at.run()
+    no_exceptions(at)
+    assert open_run(ids[0], root).status == "running"
+
+
+def test_without_proc_a_live_process_is_running_and_a_dead_one_gone(monkeypatch):
+    """Without /proc (macOS, Windows) no process's start time is known: every run of a command beside the app read
+    as its process gone, and the pages that list runs ended it `failed` mid-training (a review). There, whether
+    the pid lives is what tells."""
+    import subprocess
+    import sys
+
+    from zoo import run_health
+
+    monkeypatch.setattr(run_health, "_pid_started", lambda pid: None)
+    here = {**run_health.process_identity()}
+    assert here["pid_started"] is None
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert run_health._still_running(here)
+    assert not run_health._still_running({**here, "pid": int(gone.stdout)})
+    assert not run_health._still_running({**here, "pid": -1})
+
+
 def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     from zoo.demo import owner_of
 

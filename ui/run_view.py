@@ -23,14 +23,13 @@ from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, run_status, status_badge,
                      status_words, training_figure)
-from ui.state import (can_control, fragment, is_local, job_manager, my_runs, runs_dir, runs_dir_shown,
-                      session_owner)
+from ui.state import (can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs, runs_dir,
+                      runs_dir_shown, session_owner)
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
-from zoo.run_health import end_if_gone
 from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
 from zoo.spec import ExperimentSpec, command_lines, setting
 from zoo.verdict import verdict_now
@@ -304,8 +303,8 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
     else:
         job = manager.get(run_id)
         run = open_run(run_id, runs_dir())
-        if job is None and run is not None and end_if_gone(run):   # its process gone: ended as a restart would
-            run = open_run(run_id, runs_dir())                         # (ui/state.my_runs)
+        if job is None and run is not None and end_if_abandoned(run):   # its process gone: ended as a restart
+            run = open_run(run_id, runs_dir())                              # would (ui/state.my_runs)
         if get_task(task).page == get_task(leaderboard.TASK).page and leaderboard.show(run, job, key):
             pass   # a leaderboard, live or finished (ui/leaderboard.py)
         elif job is not None and job.active:

@@ -188,16 +188,27 @@ def can_control(owner: str | None) -> bool:
 
 def my_runs(root: str | None = None) -> list:
     """This visitor's runs (zoo.runs.Run), newest first; locally, every run."""
-    from zoo.run_health import end_if_gone
     from zoo.runs import list_runs
 
     runs = list_runs(root or runs_dir())
-    # A run whose process is gone (a command killed while this server serves) is ended as a restart would end it;
-    # this server's own jobs are ended by their job manager, with how their worker ended.
-    manager = existing_job_manager()
-    if [r for r in runs if (manager is None or manager.get(r.run_id) is None) and end_if_gone(r)]:
+    if [r for r in runs if end_if_abandoned(r)]:
         runs = list_runs(root or runs_dir())
     return runs if is_local() else [r for r in runs if r.result.get("owner") == session_owner()]
+
+
+def end_if_abandoned(run) -> bool:
+    """A run whose process is gone (a command killed while this server serves) ended as a restart would end it
+    (zoo/run_health.end_if_gone); True when it was. Not a run one of this server's jobs names, a search's trial
+    included (the job's last `run_id`): its job manager ends those, saying how their worker ended (the hosted demo's
+    wall-time cap, a kill), where a page's listing in the moment between had written the generic "failed" first
+    (a review)."""
+    from zoo.run_health import end_if_gone
+
+    manager = existing_job_manager()
+    if manager is not None and run.run_id in {name for job in manager.jobs()
+                                              for name in (job.id, job.state.get("run_id")) if name}:
+        return False
+    return end_if_gone(run)
 
 
 PENDING_TOASTS = "pending-toasts"

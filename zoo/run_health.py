@@ -49,8 +49,26 @@ def _still_running(identity: dict | None) -> bool:
         if not server or server.get("host") != socket.gethostname():
             return True   # another machine's run, started by no server here: leave it alone
         identity = server
-    started = _pid_started(int(identity.get("pid", -1)))
+    pid = int(identity.get("pid", -1))
+    if identity.get("pid_started") is None or not os.path.isdir("/proc"):
+        # No /proc where it was written, or here (macOS, Windows): whether the pid lives is all there is to go
+        # by. Read as gone, every run of a command beside the app was ended `failed` mid-training by the pages
+        # that list runs (end_if_gone; a review).
+        return _pid_exists(pid)
+    started = _pid_started(pid)
     return started is not None and started == identity.get("pid_started")
+
+
+def _pid_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False   # no pid recorded (os.kill(-1, ...) would signal every process)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:   # another user's process (EPERM), or a system without signal 0: alive as far as we know
+        return True
+    return True
 
 
 def being_written(result: dict) -> bool:
