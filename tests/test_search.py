@@ -666,6 +666,27 @@ def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_ru
         "finished"
 
 
+def test_a_studys_address_without_its_storage_opens_it_from_the_servers_journal(tmp_path, tiny_data, monkeypatch):
+    """`/search?study=NAME`, typed or shared, without `&storage=`: the blank set-up form and nothing about the study,
+    locally, where the page's and the command line's studies share the runs directory's journal (a learner's
+    check). It opens from that journal, as the hosted demo opens a visitor's own."""
+    from streamlit.testing.v1 import AppTest
+
+    from zoo.search import default_storage
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(runs))
+    config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 1}, storage=default_storage(runs),
+                         runs_dir=str(runs), study="linked")
+    search.run_search(config, data=tiny_data)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": "linked"})
+    at.run()
+    assert not at.exception
+    assert any("linked" in h.value for h in at.subheader), [h.value for h in at.subheader]
+    assert not any(i.value.startswith("Start a search, or attach to a study") for i in at.info)
+
+
 def test_a_trial_whose_run_directory_goes_mid_training_says_it_failed_after_its_epochs(tmp_path, tiny_data,
                                                                                       monkeypatch):
     """A learner's check: a trial's run deleted while it trained (from the Runs page, which now refuses it; here
