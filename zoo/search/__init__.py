@@ -19,7 +19,7 @@ import optuna
 from zoo.search.ended import fail_trials_of_ended_workers
 from zoo.search.report import (FEW_TRIALS, FIGURES, STATE_NAMES, best_spec, few_trials_note, importance, in_percent,
                                state_counts, study_figures, study_summary, study_view, trial_reason, trial_state,
-                               trials_frame)
+                               trials_frame, varied_params)
 from zoo.search.space import (DEFAULT_TRAIN_KEYS, Dim, SearchSpace, build_space, declared_settings,
                               default_search_keys, narrow, parse_narrowing)
 from zoo.search.storage import (JOURNAL_NAME, default_storage, display_storage, is_url, load_study, open_storage,
@@ -55,4 +55,5 @@ __all__ = [
     "make_sampler", "narrow", "objective_label", "open_storage", "open_study", "parse_narrowing", "reduce_search",
     "in_percent", "run_search", "search_on_workers", "search_worker", "sqlalchemy_url", "state_counts", "study_figures",
     "study_names", "study_summary", "study_view", "submit_search", "trial_reason", "trial_state", "trials_frame",
+    "varied_params",
 ]

@@ -283,14 +283,27 @@ def importance(view: optuna.Study) -> dict[str, float]:
     """Parameter importances (Optuna's default evaluator, PED-ANOVA), or {} when it cannot say yet."""
 
     complete = [t for t in view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
-    if len(complete) < 2 or not any(t.params for t in complete):
+    varied = varied_params(complete)
+    if len(complete) < 2 or not varied:
         return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return dict(optuna.importance.get_param_importances(view))
+            return dict(optuna.importance.get_param_importances(view, params=varied))
     except (ValueError, RuntimeError, ZeroDivisionError):
         return {}
+
+
+def varied_params(trials) -> list[str]:
+    """The parameters of every trial in `trials` (those Optuna's importances assess by default) that took more than
+    one value: PED-ANOVA gave an lr every completed trial shared an importance of 0.03, above the optimizer and
+    activation that varied (a learner's check on a grid search); one that never varied explains nothing."""
+    values: dict[str, set] = {}
+    for trial in trials:
+        for name, value in trial.params.items():
+            values.setdefault(name, set()).add(repr(value))
+    return sorted(name for name, seen in values.items()
+                  if len(seen) > 1 and all(name in t.params for t in trials))
 
 
 def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: list[str] | None = None,
@@ -312,7 +325,7 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
     ranked = list(importance(view))
     names = sorted({k for t in complete for k in t.params})
     if params is None:
-        chosen = ([p for p in ranked if p in names] or names)[:4]
+        chosen = ([p for p in ranked if p in names] + [p for p in names if p not in ranked])[:4]
     else:
         chosen = [p for p in params if p in names]
     out: dict = {}
@@ -328,8 +341,8 @@ def study_figures(study: optuna.Study, *, hide_pruned: bool = False, params: lis
                     fig = vis.plot_intermediate_values(with_failed_curves(view)) if has_steps else \
                         "Per-epoch values appear after the first epoch of the first trial."
                 elif name == "importance":
-                    fig = vis.plot_param_importances(view, target_name=target_name) if ranked else \
-                        "Parameter importances appear once 2 trials have completed."
+                    fig = vis.plot_param_importances(view, target_name=target_name, params=ranked) if ranked else \
+                        "Parameter importances appear once 2 completed trials differ in a parameter."
                 elif len(complete) < 2 or not chosen:
                     fig = f"The {FIGURES[name].lower()} plot appears once 2 trials have completed."
                 elif name == "parallel":
