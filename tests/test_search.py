@@ -688,6 +688,14 @@ def test_a_studys_address_without_its_storage_opens_it_from_the_servers_journal(
     assert not at.exception
     assert any("linked" in h.value for h in at.subheader), [h.value for h in at.subheader]
     assert not any(i.value.startswith("Start a search, or attach to a study") for i in at.info)
+    # a name the journal does not have: said, with the set-up form, not as a study's view (a learner's check)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": "nope"})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("No study 'nope' in ")], [w.value for w in at.warning]
+    assert not any("nope" in h.value for h in at.subheader)
+    assert not [b for b in at.button if b.key == "search_stop"]
 
 
 def test_a_trial_whose_run_directory_goes_mid_training_says_it_failed_after_its_epochs(tmp_path, tiny_data,

@@ -337,6 +337,16 @@ def recall(manager) -> dict | None:
 
         storage = default_storage(runs_dir(), None if is_local() else session_owner())
     target = {"storage": storage, "study": q["study"], "jobs": jobs}
+    if is_local() and not jobs:
+        # A name the storage does not have: said above the set-up form, open, not as a study's view with its Stop and
+        # an empty "Run more trials" (a learner's check). The study of a job just started may not be written yet.
+        from zoo.search import load_study
+
+        try:
+            load_study(storage, q["study"])
+        except SpecError as exc:
+            st.warning(f"{plain(str(exc)[0].upper() + str(exc)[1:])}", icon=":material/search_off:")
+            return None
     if not is_local() and not _theirs(target):
         # Another visitor's study (its trials name their runs), or none: the same words for both, so a
         # guessed name tells nothing.
