@@ -1619,3 +1619,32 @@ def test_a_run_that_never_trained_offers_its_initial_weights_to_inspect_by_that_
     no_exceptions(at)
     labels = [link.proto.label for link in at.get("page_link")]
     assert "Inspect its initial weights" in labels and "Inspect this model" not in labels, labels
+
+
+def test_a_search_trials_page_names_its_study_and_opens_it(runs_dir, tmp_path):
+    """A trial's run page said nothing of the search it was a trial of (noticed in a review): it now names its study
+    and links to it, with the study's storage where it is not the default journal."""
+    from zoo import search
+    from zoo.runs import load_run
+
+    spec = ExperimentSpec(data="mnist-sample", model="mlp", epochs=1, limit_train=256,
+                          model_params={"depth": 1, "width": 16})
+    journal = tmp_path / "elsewhere.log"
+    config = search.SearchConfig(spec=spec, space=search.build_space("mlp", search={"lr": (1e-3, 3e-2)}),
+                                 storage=str(journal), runs_dir=str(runs_dir), n_trials=1, pruner="none",
+                                 study="lr-probe")
+    search.run_search(config)
+    (trial_run,) = [p.name for p in runs_dir.iterdir() if (p / "result.json").exists()]
+    assert load_run(runs_dir / trial_run).result["search"]["study"] == "lr-probe"
+    at = open_page("app_pages/train.py", query={"run": trial_run}, state={"visitor": ME})
+    no_exceptions(at)
+    links = {link.proto.label: link.proto for link in at.get("page_link")}
+    assert "Trial #0 of study lr-probe" in links, list(links)
+    link = links["Trial #0 of study lr-probe"]
+    assert "study=lr-probe" in link.query_string and "storage=" in link.query_string, link.query_string
+    # Opened, the Search page shows that study (the link's address, as a browser would follow it)
+    from urllib.parse import parse_qsl
+
+    page = open_page("app_pages/search.py", query=dict(parse_qsl(link.query_string)), state={"visitor": ME})
+    no_exceptions(page)
+    assert any(h.value == "Study `lr-probe`" for h in page.subheader), [h.value for h in page.subheader]

@@ -451,6 +451,7 @@ def finished_run(run, job, key: str) -> None:
     st.markdown(f"#### Run `{run.run_id}`")
     st.caption(spec_line(run.spec.to_dict()))   # its epochs are those planned: the progress says how many ran
     actions = st.container(horizontal=True, vertical_alignment="center")
+    study_link(run, actions)
     if not can_control(run.result.get("owner")):
         another_visitors_note(actions, "run")
     else:
@@ -482,6 +483,23 @@ def finished_run(run, job, key: str) -> None:
     view.sections(run, key)
     st.subheader("Downloads")
     downloads(run, key)
+
+
+def study_link(run, where) -> None:
+    """A search's trial names its study and opens it: its page had said nothing of the search it belonged to, and
+    the study's name was in the Runs table only (noticed in a review)."""
+    search = run.result.get("search") or {}
+    if not search.get("study"):
+        return
+    query = {"study": search["study"]}
+    storage = search.get("storage") or ""
+    if is_local() and storage and "***" not in storage:   # a masked password cannot open it: the study's name can
+        from zoo.search import default_storage
+
+        if storage != default_storage(runs_dir()):
+            query["storage"] = storage
+    where.page_link("app_pages/search.py", label=f"Trial #{search.get('trial', '?')} of study {search['study']}",
+                    icon=":material/manage_search:", query_params=query)
 
 
 def summary_metrics(run) -> None:
