@@ -204,6 +204,8 @@ def end_if_abandoned(run) -> bool:
     (a review)."""
     from zoo.run_health import end_if_gone
 
+    if run.status not in ("running", "queued"):  # most runs ended: no job list to build for them
+        return False
     manager = existing_job_manager()
     if manager is not None and run.run_id in {name for job in manager.jobs()
                                               for name in (job.id, job.state.get("run_id")) if name}:
