@@ -975,3 +975,76 @@ def test_forecast_auto_says_what_the_reader_found_first_and_refuses_an_image_dat
     assert image.returncode == 2 and image.stderr.strip() == (
         "error: mnist-sample is an image dataset; forecast-auto forecasts a series: give --data a CSV, or ETTh1 for "
         "the bundled one."), image.stderr
+
+
+def test_a_signal_while_the_command_starts_stops_its_board_and_says_so(tmp_path):
+    """SIGTERM in the second a command spends importing (torch's modules) killed it with nothing on stdout, no JSON
+    line (a CLI user's check), where one a moment later was the app's Stop. Now it is the Stop from the command's
+    start: the board ends at once, `stopped` (not `failed`, which it had said, exit 0 beside it), and says why it
+    has no pick. The signal is sent as the command's module is imported: the moment it had killed the process."""
+    from zoo.runs import load_run
+
+    data = ROOT / "bench" / "data" / "wineind_monthly.csv"
+    script = ("import importlib, os, signal, sys\n"
+              "from zoo.cli import main\n"
+              "real = importlib.import_module\n"
+              "def signalled(name, *a):\n"
+              "    if name == 'zoo.cli.forecast_auto':\n"
+              "        os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    return real(name, *a)\n"
+              "importlib.import_module = signalled\n"
+              f"sys.exit(main(['forecast-auto', '--data', {str(data)!r}, '--models', 'naive', '--runs-dir', "
+              f"{str(tmp_path / 'r')!r}, '--json']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    run = load_run(result["run_dir"])
+    assert result["status"] == run.status == "stopped" and result.get("pick") is None
+    assert result["reason"].startswith("stopped by request before any candidate finished, so there is nothing to "
+                                       "forecast with"), result["reason"]
+    assert {r["note"] for r in run.candidates()} == {"stopped by request before it started"}
+
+
+def test_a_signal_after_the_result_is_printed_leaves_the_exit_status_the_commands(tmp_path):
+    """After its JSON line, Python's teardown takes a second or two; a Ctrl-C or SIGTERM there killed the process
+    by the signal (exit 143 after a JSON that said `finished`: a CLI user's check). The command's own status
+    stands. The signal is sent once the JSON line is read (unbuffered), while the process tears down."""
+    import signal
+
+    data = ROOT / "bench" / "data" / "wineind_monthly.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", "forecast-auto", "--data", str(data), "--models", "naive",
+                             "--runs-dir", str(tmp_path / "r"), "--json"], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        while line and not line.startswith("{"):
+            line = proc.stdout.readline()
+        assert json.loads(line)["status"] == "finished"
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, (proc.returncode, err[-2000:])
+    assert rest == ""
+
+
+def test_a_board_no_candidate_of_which_finished_exits_1_with_its_error(tmp_path, monkeypatch):
+    """A board that failed (every candidate failed, no stop) had exited 0, `failed` in its JSON alone (a CLI user's
+    check): it is a job that ended failed, exit 1 with its `error:` line naming the run, as the README says."""
+    from zoo.leaderboard.candidates import Baseline
+
+    def broken(self, board, fit_end, origins, future=False):
+        raise RuntimeError("a fault put here by the test")
+
+    monkeypatch.setattr(Baseline, "forecast", broken)
+    data = ROOT / "bench" / "data" / "wineind_monthly.csv"
+    said = zoo_main("forecast-auto", "--data", str(data), "--models", "naive", "--runs-dir", str(tmp_path / "r"),
+                    "--json")
+    assert said.returncode == 1, said.stderr
+    (run_dir,) = (tmp_path / "r").iterdir()
+    assert f"error: no candidate finished (not even the baselines); run {run_dir.name} in {run_dir}" in said.stderr
+    last = json.loads(said.stdout.strip().splitlines()[-1])
+    assert last["status"] == "error" and last["exit"] == 1

@@ -44,20 +44,24 @@ def main(argv: list[str] | None = None) -> int:
         command = argv[0]
         if command not in COMMANDS:
             raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
-        module = importlib.import_module(f"zoo.cli.{command.replace('-', '_')}")
-        parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
-        module.add_arguments(parser)
-        args = parser.parse_args(argv[1:])
-        if getattr(module, "STOPPABLE", False):   # a command that runs something: Ctrl-C is its Stop
-            from zoo.run_health import recover_interrupted
+        # From before the command's imports (torch's: about a second), not from its run's start: a SIGTERM in that
+        # second had killed the command with nothing on stdout, no JSON line (a CLI user's check). A signal before
+        # the run begins is its Stop all the same: the run ends at once, `stopped`, and says so.
+        with StopOnInterrupt() as stopper:
+            module = importlib.import_module(f"zoo.cli.{command.replace('-', '_')}")
+            parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
+            module.add_arguments(parser)
+            args = parser.parse_args(argv[1:])
+            if getattr(module, "STOPPABLE", False):   # a command that runs something: Ctrl-C is its Stop
+                from zoo.run_health import recover_interrupted
 
-            try:
-                recover_interrupted(getattr(args, "runs_dir", None))   # a killed command's runs, as a server does
-            except OSError:
-                pass   # a runs directory it cannot read or write: the command says so when it writes there
-            with StopOnInterrupt() as args.should_stop:
-                result = module.run(args)
-        else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
+                try:
+                    recover_interrupted(getattr(args, "runs_dir", None))   # a killed command's runs, as a server does
+                except OSError:
+                    pass   # a runs directory it cannot read or write: the command says so when it writes there
+                args.should_stop = stopper
+            else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
+                stopper.quit_at_once()
             result = module.run(args)
     except (SpecError, UsageError) as exc:
         return _failed(2, as_flags(str(exc), argv), argv)

@@ -35,6 +35,7 @@ class StopOnInterrupt:
         self.requested = False
         self._previous = None
         self._ended = None   # the run, once it has ended (run_ended)
+        self._quits = False  # quit_at_once
 
     def __call__(self) -> bool:
         return self.requested
@@ -50,10 +51,16 @@ class StopOnInterrupt:
                                      f"{summary.get('reason') or 'as it said'}; its files are complete",
                                      status=summary.get("status") or "ended")
 
+    def quit_at_once(self) -> None:
+        """A command with no run to stop (summary, gradcam): a signal quits it, one that came already included."""
+        self._quits = True
+        if self.requested:
+            raise KeyboardInterrupt
+
     def _handle(self, signum, frame):
         if self._ended is not None:   # nothing left to stop: quit, naming the run
             raise self._ended
-        if self.requested:
+        if self.requested or self._quits:
             raise KeyboardInterrupt
         self.requested = True
         print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from zoo.cli.common import data_arg, default_said, run_ended, say_coverage, say_data_notes
+from zoo.cli.common import JobFailed, data_arg, default_said, run_ended, say_coverage, say_data_notes
 from zoo.leaderboard.spec import LeaderboardSpec, flag, settings
 from zoo.registry import SpecError
 
@@ -68,6 +68,10 @@ def run(args) -> dict:
     summary = run_leaderboard(spec, runs_dir=args.runs_dir, emit=_printer,
                               should_stop=getattr(args, "should_stop", None))   # Ctrl-C (zoo/cli/common.py)
     run_ended(args, summary)
+    if summary["status"] == "failed":   # exit 1 and its error line, as a search none of whose trials gave a value
+        # (README's exit codes): it had exited 0 with "failed" in its JSON alone (a CLI user's check)
+        raise JobFailed(f"{summary.get('reason') or 'the leaderboard failed'}; run {summary['run_id']} in "
+                        f"{summary['run_dir']} keeps what it wrote")
     # the board's own notes: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])

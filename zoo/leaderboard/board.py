@@ -191,7 +191,12 @@ def _finish(spec, board, scorer, rows, preds, models, wanted, stopped_by_user, s
     no_zoo = _no_zoo_model_note(rows, spec.budget, summary["seconds"])
     if no_zoo and not stopped_by_user:
         summary["notes"].insert(0, no_zoo)
-    if pick is None:
+    if pick is None and stopped_by_user:
+        # A Stop before any candidate finished is a stop, as a training run stopped before its first epoch is: it
+        # had ended "failed" and the command said exit 0 beside it (a CLI user's check)
+        summary["reason"] = ("stopped by request before any candidate finished, so there is nothing to forecast "
+                             "with; run it again and let it run a few seconds (the baselines take about that)")
+    elif pick is None:
         summary["status"] = "failed"
         summary["reason"] = "no candidate finished (not even the baselines)"
     else:
