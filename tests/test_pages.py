@@ -1648,3 +1648,40 @@ def test_a_search_trials_page_names_its_study_and_opens_it(runs_dir, tmp_path):
     page = open_page("app_pages/search.py", query=dict(parse_qsl(link.query_string)), state={"visitor": ME})
     no_exceptions(page)
     assert any(h.value == "Study `lr-probe`" for h in page.subheader), [h.value for h in page.subheader]
+
+
+def test_a_stopped_runs_testing_and_backtesting_are_said_while_they_last(runs_dir, fake_job, tmp_path):
+    """A learner's check: after Stop, an lstm of lookback 5,000 was tested and backtested for 11 minutes under
+    "Stop requested: the worker ends after the current batch", as if the Stop had not been heard. The engine now
+    says each step after training (its events, folded as the job manager folds them) and the live panel says it."""
+    import numpy as np
+    import pandas as pd
+
+    from zoo.engine import run_experiment
+    from zoo.jobs import reduce_training
+
+    days = pd.date_range("2024-01-01", periods=300, freq="D")
+    values = 50 + 10 * np.sin(np.arange(300) * 2 * np.pi / 7)
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "value": values}).to_csv(path, index=False)
+    spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=14, horizon=7, epochs=3,
+                          batch_size=16)
+    events, state = [], {}
+    batches = iter(range(10**6))
+    result = run_experiment(spec, runs_dir=runs_dir, callback=lambda e: (events.append(e), reduce_training(state, e)),
+                            should_stop=lambda: next(batches) >= 3)
+    assert result.status == "stopped" and result.best_epoch == 0
+    kinds = [e["type"] for e in events]
+    phases = [e["words"] for e in events if e["type"] == "phase"]
+    assert phases == [f"Training has ended: testing the initial weights (no epoch finished) on the "
+                      f"{len(result.data.x_test):,} test windows",
+                      "Training has ended: backtesting it on every test origin beside the baselines, calibrating "
+                      "its intervals on the validation windows and forecasting ahead"], phases
+    assert kinds.index("phase") > max(i for i, k in enumerate(kinds) if k == "batch") and kinds[-1] == "finished"
+    job = fake_job("finishing-job", "running", task="series", state={**state, "final": None})
+    job.stop_requested = True
+    at = open_page("app_pages/forecast.py", query={"run": "finishing-job"})
+    no_exceptions(at)
+    assert f"{phases[-1]}… (the Stop ended the training; this part runs to its end)" in \
+        [c.value for c in at.caption], [c.value for c in at.caption]
+    assert "Stop requested: the worker ends after the current batch" not in text_of(at)

@@ -330,7 +330,11 @@ def _draw_live(job_id: str) -> None:
     task = job.task or "image"
     state = snapshot["state"]
     status = snapshot["status"]
-    if snapshot["stop_requested"]:
+    if state.get("phase"):   # training over, testing or backtesting: a Stop has been heard, or is not needed
+        status_badge("running", "finishing…")
+        st.caption(f"{state['phase']}…" + (" (the Stop ended the training; this part runs to its end)"
+                                           if snapshot["stop_requested"] else ""))
+    elif snapshot["stop_requested"]:
         status_badge("stopped", "stopping…")
         st.caption("Stop requested: the worker ends after the current batch and keeps the best checkpoint.")
     elif status == "queued":

@@ -362,6 +362,12 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     model.load_state_dict(best_state)
     if channels_last:
         model.to(memory_format=torch.contiguous_format)  # hand back an ordinary module
+    # Said while it lasts: a Stop's "ends after the current batch" had stood for 11 minutes while an lstm of lookback
+    # 5,000 was tested and backtested, as if the Stop had not been heard (a learner's check)
+    weights = "the initial weights (no epoch finished)" if stopper.best_epoch == 0 else \
+        f"the best weights (epoch {stopper.best_epoch})"
+    emit({"type": "phase", "words": f"Training has ended: testing {weights} on the {len(data.x_test):,} test "
+                                    f"{task.samples_word}"})
     test_loss, test_metric = evaluate(model, data.x_test, data.y_test, spec.task, num.autocast)
     model.eval()
     return FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
@@ -405,6 +411,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
                      sync_every=sync_every)
         result.run_id, result.run_dir = writer.run_id, writer.path
         if task.after_fit:
+            emit({"type": "phase", "words": f"Training has ended: {task.after_fit_words}"})
             result.extra.update(resolve(task.after_fit)(result, data, writer))
         if result.best_epoch >= 1:   # the best weights trained (a diverged or stopped run's too): judged
             result.extra["verdict"] = judge(spec, result, data)

@@ -62,6 +62,8 @@ def reduce_training(state: dict, event: dict) -> None:
         state.update(best_epoch=event["best_epoch"], patience_counter=event["patience_counter"],
                      patience=event["patience"], epoch=event["epoch"], batch=state.get("batches", 0),
                      samples_per_s=event["samples_per_s"])
+    elif kind == "phase":   # after training: what the run does until it ends (ui/live.py says it)
+        state["phase"] = event["words"]
     elif kind == "finished":
         state["final"] = {k: v for k, v in event.items() if k != "type"}
 

@@ -384,6 +384,8 @@ def progress_printer(event: dict) -> None:
         print(f"epoch {event['epoch']:3d}  train_loss {event['train_loss']:.4f}  val_loss {event['val_loss']:.4f}  "
               f"val_metric {event['val_metric']:.4f}  lr {event['lr']:.3g}  {event['seconds']:.1f}s  "
               f"{event['samples_per_s']:.0f} samples/s{mark}", file=sys.stderr, flush=True)
+    elif event["type"] == "phase":   # testing, backtesting: minutes, on a long lookback, after a Ctrl-C's "stopping"
+        print(f"{event['words']}…", file=sys.stderr, flush=True)
     elif event["type"] == "finished":
         print(f"{event['status']}: {event.get('reason', '')}", file=sys.stderr, flush=True)
         # The score the pages lead with (the task's headline), so that a run reproduced here reads against the
