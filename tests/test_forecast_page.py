@@ -1001,6 +1001,41 @@ def test_a_model_that_ties_with_naive_is_neither_a_win_nor_a_success():
     assert "does not beat the naive forecast (last value) on" in one["message"] and "seasonal" not in one["message"]
 
 
+def test_a_model_far_worse_than_naive_is_said_to_be_worse_by_how_much_not_as_good(runs_dir):
+    """A learner's check: a transformer at lr 1 (test RMSE 6.781 against the naive forecast's 1.951) was told "the
+    obvious forecast does as well". The verdict now says it is worse, and by how much; a tie still reads as one."""
+    from types import SimpleNamespace
+
+    from zoo.verdict import series_verdict
+
+    baselines = {"naive": {"rmse": 1.951}, "seasonal_naive": {"rmse": 2.4}, "mean": {"rmse": 9.0},
+                 "linear": {"rmse": 1.9}}
+    beats = {"naive": False, "seasonal_naive": False, "mean": True, "linear": False}
+    far = series_verdict(SimpleNamespace(extra={"beats": beats, "season": 24, "baselines": baselines},
+                                         test_metrics={"rmse": 6.781}), None)
+    assert far["message"] == ("the model forecasts worse than the naive forecast (last value) on the test windows "
+                              "(RMSE 6.781 against 1.951, 3.5 times as large): the obvious forecast is better")
+    near = series_verdict(SimpleNamespace(extra={"beats": beats, "season": 24, "baselines": baselines},
+                                          test_metrics={"rmse": 2.2}), None)
+    assert near["message"].startswith("the model forecasts worse than the naive forecast (last value) on the test "
+                                      "windows (RMSE 2.2 against 1.951, 13% larger)")
+    tie = series_verdict(SimpleNamespace(extra={"beats": beats, "season": 1, "baselines": baselines},
+                                         test_metrics={"rmse": 1.96}), None)
+    assert tie["message"].endswith("the obvious forecast does as well")
+    # A real run, trained to nothing (lr 0 keeps the initial weights' forecasts), and its page
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(task="series", data="etth1", model="linear", lookback=48, horizon=24, epochs=1, lr=1e-12,
+                          limit_train=256)
+    result = run_experiment(spec, runs_dir=runs_dir)
+    verdict = result.extra.get("verdict") or {}
+    naive = result.extra["baselines"]["naive"]["rmse"]
+    assert result.best_epoch == 1 and result.test_metrics["rmse"] > 1.2 * naive   # untrained: worse
+    assert verdict["message"].startswith("the model forecasts worse than the naive forecast (last value) on the test "
+                                         "windows (RMSE "), verdict
+
+
 def test_a_run_of_few_optimisation_steps_is_told_to_train_longer_not_to_shrink_the_model(runs_dir):
     """A forecast user's first run (3 epochs at batch 256 on 39 windows: 3 steps) was told "the model fits the
     training data much better than the validation data: try a smaller model" for a linear model far from

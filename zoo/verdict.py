@@ -139,15 +139,34 @@ def image_verdict(result, data) -> dict:
 OBVIOUS = {"naive": "the naive forecast (last value)", "seasonal_naive": "seasonal naive (the value one season ago)"}
 
 
-def _series_outcome(beaten: dict, season) -> dict:
-    """{"better", "trivial", "message" when not better} from which baselines the run beat (name -> bool)."""
+def _series_outcome(beaten: dict, season, rmse: dict | None = None) -> dict:
+    """{"better", "trivial", "message" when not better} from which baselines the run beat (name -> bool), and their
+    test RMSEs beside the model's (`rmse`: {"model": ..., name: ...}) where known, to say by how much it lost."""
+    from zoo.forecast.report import compare_rmse
+
     obvious = ["naive"] + (["seasonal_naive"] if (season or 1) > 1 else [])
     unbeaten = [name for name in obvious if not beaten.get(name, False)]
     out = {"better": bool(beaten) and not unbeaten, "trivial": " and ".join(OBVIOUS[n] for n in obvious)}
-    if unbeaten:
+    rmse = rmse or {}
+    mine = rmse.get("model")
+    worse = [n for n in unbeaten if mine is not None and rmse.get(n) and compare_rmse(mine, rmse[n]) == "loses"]
+    if worse:
+        # "does as well" had been said of a model whose RMSE was 3.5 times the naive forecast's (a learner's check)
+        name = max(worse, key=lambda n: mine / rmse[n])
+        ratio = mine / rmse[name]
+        by = f"{ratio:.1f} times as large" if ratio >= 1.5 else f"{ratio - 1:.0%} larger"
+        out["message"] = (f"the model forecasts worse than {OBVIOUS[name]} on the test windows (RMSE {mine:.4g} "
+                          f"against {rmse[name]:.4g}, {by}): the obvious forecast is better")
+    elif unbeaten:
         out["message"] = (f"the model does not beat {' or '.join(OBVIOUS[n] for n in unbeaten)} on the test windows "
                           f"by more than {TIE:.0%} RMSE: the obvious forecast does as well")
     return out
+
+
+def _rmses(metrics: dict | None, baselines: dict | None) -> dict:
+    out = {"model": (metrics or {}).get("rmse")}
+    out.update({name: (b or {}).get("rmse") for name, b in (baselines or {}).items()})
+    return {k: v for k, v in out.items() if v is not None and math.isfinite(v)}
 
 
 def series_verdict(result, data) -> dict:
@@ -156,7 +175,8 @@ def series_verdict(result, data) -> dict:
     (zoo/forecast/report.TIE) learned nothing useful, whatever else it beats: a forecast user's model, best at
     epoch 1 with a test MASE of 1.5, read as a success because it beat the window mean (a weak baseline under a
     trend)."""
-    return _series_outcome(result.extra.get("beats") or {}, result.extra.get("season"))
+    return _series_outcome(result.extra.get("beats") or {}, result.extra.get("season"),
+                           _rmses(getattr(result, "test_metrics", None), result.extra.get("baselines")))
 
 
 def verdict_now(run) -> dict | None:
@@ -170,7 +190,8 @@ def verdict_now(run) -> dict | None:
     from zoo.forecast_io import beats_lines
 
     lines = beats_lines(run.result)
-    now = _series_outcome({line["name"]: line["won"] for line in lines}, run.result.get("season"))
+    now = _series_outcome({line["name"]: line["won"] for line in lines}, run.result.get("season"),
+                          _rmses(run.result.get("metrics"), run.result.get("baselines")))
     if now["better"] or not lines:
         return verdict
     train = (run.result.get("sizes") or {}).get("train")
