@@ -716,3 +716,20 @@ def test_float_bits_are_the_ieee_layouts_and_the_precision_caption_says_them():
     caption = precision_caption()
     assert "bf16 keeps fp32's range (8 exponent bits) with 7 stored fraction bits" in caption
     assert "fp16 stores 10 fraction bits" in caption and "only 5 exponent bits: it overflows above 65504." in caption
+
+
+def test_a_precision_whose_output_overflows_says_so_not_none():
+    """A learner's check: a cnn trained at lr 1 showed "fp16 | None | None | 0%" on Modes & precision, as if the app
+    had failed. Weights past fp16's range (65504) overflow there: the row says so, and bf16 (fp32's range) still
+    measures its difference."""
+    model = fresh("image", "cnn")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(300.0)   # outputs in the millions, as a run at lr 1 left them
+    x, _ = batch("image", 8)
+    rows = {r["precision"]: r for r in zi.compare_precisions(model, x)}
+    assert rows["fp16"]["finite"] is False and "max_abs_diff" not in rows["fp16"]
+    assert rows["fp16"]["note"].startswith("the fp16 output is not finite: ") and "(its largest is 65504)" in \
+        rows["fp16"]["note"], rows["fp16"]
+    assert "prediction_agreement" not in rows["fp16"]
+    assert rows["bf16"]["finite"] is True and rows["bf16"]["max_abs_diff"] > 0 and "note" not in rows["bf16"]

@@ -303,7 +303,7 @@ def modes_tab(subject) -> None:
         "precision": r["precision"], "bytes per number": r["bytes_per_element"],
         "parameter KB": r["param_bytes"] / 1e3, "max |Δ output| vs fp32": r.get("max_abs_diff"),
         "max relative Δ": r.get("max_rel_diff"), "same prediction": r.get("prediction_agreement"),
-        "note": r.get("error", "")} for r in rows])
+        "note": r.get("error") or r.get("note", "")} for r in rows])
     if not table["note"].any():
         table = table.drop(columns="note")
     if table["same prediction"].isna().all():

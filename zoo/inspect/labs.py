@@ -328,10 +328,19 @@ def compare_precisions(model: nn.Module, x: torch.Tensor, precisions=("fp32", "f
             row["error"] = f"{name} is not supported here: {str(exc).splitlines()[0]}"
             rows.append(row)
             continue
+        bad = int((~torch.isfinite(out)).sum())
+        row["finite"] = not bad
+        if bad:
+            # Said, not differences of inf or NaN (the page showed "None / None / 0%" for fp16 of a model trained at
+            # lr 1, as if the app had failed: a learner's check)
+            largest = torch.finfo(dtype).max if dtype.is_floating_point else None
+            row["note"] = (f"the {name} output is not finite: {bad:,} of {out.numel():,} values are inf or NaN, as "
+                           "numbers past its range overflow" + (f" (its largest is {largest:g})" if largest else ""))
+            rows.append(row)
+            continue
         diff = (out - reference).abs()
         row.update(max_abs_diff=diff.max().item(), mean_abs_diff=diff.mean().item(),
-                   max_rel_diff=(diff.max() / reference.abs().max().clamp(min=1e-30)).item(),
-                   finite=bool(torch.isfinite(out).all()))
+                   max_rel_diff=(diff.max() / reference.abs().max().clamp(min=1e-30)).item())
         if reference.dim() == 2 and reference.shape[1] > 1 and x.dim() == 4:
             row["prediction_agreement"] = (out.argmax(1) == reference.argmax(1)).double().mean().item()
         rows.append(row)
