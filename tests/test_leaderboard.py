@@ -1601,3 +1601,20 @@ def test_a_series_never_below_zero_gets_no_interval_below_zero_and_the_same_cove
     whole_forecast, whole_backtest, whole_inside, whole_stated = files("whole", counts)
     assert whole_forecast["lower_95"].min() < 0
     assert inside == whole_inside and stated == whole_stated
+
+
+def test_a_boards_run_reads_with_the_horizon_lookback_and_target_it_chose(tmp_path):
+    """A scripting user's check: `load_run(board).spec` of a board that chose its own settings said horizon 24,
+    lookback 96 and no target (the spec's defaults) where it ran 12, 24 and `sales`. It reads as it ran."""
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), budget=30, models="naive"),
+                              runs_dir=tmp_path / "r")
+    plan = summary["plan"]
+    spec = load_run(summary["run_dir"]).spec
+    assert (spec.horizon, spec.lookback, spec.target) == (plan["horizon"], plan["lookback"], summary["target"])
+    from zoo.spec import ExperimentSpec
+
+    assert (spec.horizon, spec.lookback) != (ExperimentSpec().horizon, ExperimentSpec().lookback)
+    # One it was given keeps what it was given
+    given = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "s.csv")), horizon=6, budget=30,
+                                            models="naive"), runs_dir=tmp_path / "r")
+    assert load_run(given["run_dir"]).spec.horizon == 6

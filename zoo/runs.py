@@ -647,14 +647,19 @@ def _is_run_dir(path: Path) -> bool:
     return (path / SPEC).exists() or (path / LEADERBOARD).exists()
 
 
-def board_spec(settings: dict) -> ExperimentSpec:
+def board_spec(settings: dict, result: dict | None = None) -> ExperimentSpec:
     """What a leaderboard shares with a series run (data, target, horizon, season, seed), as a spec
     whose model is "leaderboard": how the runs list, compare and the run view describe it. It is a
-    description, not something to train (the pick's own spec is in result.json)."""
+    description, not something to train (the pick's own spec is in result.json). Where the board chose
+    its horizon, lookback or target, its `result` (result.json) says which: a board of 12 steps read as
+    the spec's default 24, its lookback 96 and no target (a scripting user's check of `load_run(...).spec`)."""
     keys = ("data", "target", "date_col", "layout", "horizon", "season", "seed", "device")
     fields = {k: settings[k] for k in keys if settings.get(k) is not None}
     if not fields.get("horizon"):
         fields.pop("horizon", None)
+    plan, result = (result or {}).get("plan") or {}, result or {}
+    chose = {"horizon": plan.get("horizon"), "lookback": plan.get("lookback"), "target": result.get("target")}
+    fields.update({k: v for k, v in chose.items() if v and not fields.get(k)})
     return ExperimentSpec(task="series", model="leaderboard", epochs=1, **fields)
 
 
@@ -662,18 +667,17 @@ def load_run(path: str | os.PathLike) -> Run:
     """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
     A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True."""
     path = Path(path)
-    if (path / LEADERBOARD).exists():
-        spec = board_spec(json.loads((path / LEADERBOARD).read_text()))
-    elif not (path / SPEC).exists():
+    board = (path / LEADERBOARD).exists()
+    if not board and not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
-    else:
-        spec = ExperimentSpec.from_json((path / SPEC).read_text())
     result_file = path / RESULT
     try:
         result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
     except ValueError:   # cut off mid-write by hand or a full disk (the run itself writes it whole: write_json)
         raise SpecError(f"{path.name}/{RESULT} is not readable JSON, so the run cannot be read; pick another run, "
                         "or train this one again.") from None
+    spec = board_spec(json.loads((path / LEADERBOARD).read_text()), result) if board else \
+        ExperimentSpec.from_json((path / SPEC).read_text())
     return Run(path=path, spec=spec, result=result)
 
 
