@@ -1673,10 +1673,15 @@ def test_a_stopped_runs_testing_and_backtesting_are_said_while_they_last(runs_di
     assert result.status == "stopped" and result.best_epoch == 0
     kinds = [e["type"] for e in events]
     phases = [e["words"] for e in events if e["type"] == "phase"]
-    assert phases == [f"Training has ended: testing the initial weights (no epoch finished) on the "
-                      f"{len(result.data.x_test):,} test windows",
-                      "Training has ended: backtesting it on every test origin beside the baselines, calibrating "
+    # (the series' own test pass is its backtest: the engine's, whose metrics the backtest's replaced, is not run)
+    assert phases == ["Training has ended: backtesting it on every test origin beside the baselines, calibrating "
                       "its intervals on the validation windows and forecasting ahead"], phases
+    assert {"mase", "rmse", "mae_norm"} <= set(result.test_metrics)
+    image_events = []
+    image = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir,
+                           callback=image_events.append)
+    assert [e["words"] for e in image_events if e["type"] == "phase"] == [
+        f"Training has ended: testing the best weights (epoch 1) on the {len(image.data.x_test):,} test samples"]
     assert kinds.index("phase") > max(i for i, k in enumerate(kinds) if k == "batch") and kinds[-1] == "finished"
     job = fake_job("finishing-job", "running", task="series", state={**state, "final": None})
     job.stop_requested = True
