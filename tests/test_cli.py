@@ -412,6 +412,9 @@ BAD_INPUTS = [
     (("search", "--data", "mnist-sample", "--model", "mlp", "--fix", "optimizer=foo"), "error: optimizer='foo' is"),
     (("train", "--data", "cifar10"), "unknown image dataset"),
     (("fly",), "unknown command"),
+    # a flag before the command (a scripting user's check: "unknown command '--json'")
+    (("--json", "forecast-auto", "--data", "my file.csv"),
+     "error: the command comes first, then its options: python -m zoo forecast-auto --json --data 'my file.csv'"),
 ]
 
 @pytest.mark.parametrize("args,needle", BAD_INPUTS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shlex
 import sys
 import traceback
 
@@ -42,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             top.print_help()
             return 0
         command = argv[0]
+        named = next((a for a in argv if a in COMMANDS), None)
+        if command not in COMMANDS and command.startswith("-") and named:
+            # `python -m zoo --json forecast-auto ...` had read as a command named '--json' (a scripting user's check)
+            rest = [a for a in argv if a != named]
+            raise UsageError(f"the command comes first, then its options: python -m zoo {shlex.join([named, *rest])}")
         if command not in COMMANDS:
             raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
         # From before the command's imports (torch's: about a second), not from its run's start: a SIGTERM in that
