@@ -1690,3 +1690,23 @@ def test_a_stopped_runs_testing_and_backtesting_are_said_while_they_last(runs_di
     assert f"{phases[-1]}… (the Stop ended the training; this part runs to its end)" in \
         [c.value for c in at.caption], [c.value for c in at.caption]
     assert "Stop requested: the worker ends after the current batch" not in text_of(at)
+
+
+def test_a_runs_page_says_its_file_has_changed_under_the_reproduce_command(runs_dir, tmp_path):
+    """The run page's reproduce command reads the file as it is now: one edited since the run says so under it."""
+    import shutil
+
+    from zoo.engine import run_experiment
+
+    data = tmp_path / "mine.csv"
+    shutil.copy(ROOT / "bench" / "data" / "wineind_monthly.csv", data)
+    result = run_experiment(ExperimentSpec(task="series", data=str(data), model="linear", lookback=24, horizon=6,
+                                           epochs=1), runs_dir=runs_dir)
+    said = "`mine.csv` has changed since this run read it"
+    at = open_page("app_pages/forecast.py", query={"run": result.run_id}, state={"visitor": ME})
+    no_exceptions(at)
+    assert not any(said in c.value for c in at.caption)
+    data.write_text(data.read_text() + "\n")
+    at = open_page("app_pages/forecast.py", query={"run": result.run_id}, state={"visitor": ME})
+    no_exceptions(at)
+    assert any(said in c.value for c in at.caption), [c.value for c in at.caption]

@@ -598,7 +598,7 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
 
 
 def _reproduce_caveat(run) -> str | None:
-    return reproduce_caveat(run.result, leaderboard=run.is_leaderboard)
+    return reproduce_caveat(run.result, leaderboard=run.is_leaderboard, data=run.data)
 
 
 OTHER_RUNS_LISTED = 20   # in the run view's list of the visitor's other runs; the Runs page has them all

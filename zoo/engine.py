@@ -30,7 +30,7 @@ from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
 from zoo import demo
 from zoo.run_health import end_on_fault, end_on_quit, process_identity
-from zoo.runs import RunWriter, ended_untrained, runs_root
+from zoo.runs import RunWriter, data_fingerprint, ended_untrained, runs_root
 from zoo.spec import ExperimentSpec
 from zoo.steps import GraphStep, Tally, eager_step
 
@@ -407,6 +407,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
             "started": time.time(), **({"search": search} if search else {})}
+    if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
+        base["data_file"] = fingerprint
     emit = callback or (lambda event: None)
     try:   # (a disk that refuses result.json, or a Ctrl-C, from here on ends the run as one in training does)
         writer.write_result({**base, "status": "running"})

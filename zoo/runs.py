@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -162,11 +163,45 @@ def ended_untrained(result: dict) -> bool:
     return result.get("status") in ENDED and result.get("best_epoch") == 0
 
 
-def reproduce_caveat(result: dict, leaderboard: bool) -> str | None:
-    """Why a run's command may not give its numbers (`result`: its result.json): the command runs everything to its
-    end (seeded, it gives the same numbers where nothing was cut short). Said under the command by the pages and
-    the CLI alike (a board run again by its own command fitted BaggedETS, skipped the first time, and picked
-    another: a CLI user's check)."""
+def data_fingerprint(data) -> dict | None:
+    """{"bytes", "sha256"} of the data file a run reads (None for a dataset's name or a folder), in its result.json:
+    its command reads the file as it is when run, and one changed since gives other numbers, unsaid (a scripting
+    user's check: a board's pick scored 1.239 run again on an edited file, 0.826 before). Read once per version of
+    the file (its size and modification time), as a page shows the run again at each rerun."""
+    try:
+        path = Path(str(data or ""))
+        if not data or not path.is_file():
+            return None
+        stat = path.stat()
+        return _fingerprint(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(path: str, size: int, mtime_ns: int) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def reproduce_caveat(result: dict, leaderboard: bool, data=None) -> str | None:
+    """Why a run's command may not give its numbers (`result`: its result.json; `data`: the file it read): the
+    command runs everything to its end (seeded, it gives the same numbers where nothing was cut short). Said under
+    the command by the pages and the CLI alike (a board run again by its own command fitted BaggedETS, skipped the
+    first time, and picked another: a CLI user's check)."""
+    read = result.get("data_file")
+    if read and data is not None:
+        now = data_fingerprint(data)
+        name = Path(str(data)).name
+        if now is None:
+            return (f"The file this run read (`{name}`) is no longer there: the command needs it, or a copy of it as "
+                    "it was then.")
+        if now != read:
+            return (f"`{name}` has changed since this run read it: the command reads it as it is now, so its "
+                    "numbers will differ from these.")
     if result.get("status") == "stopped":
         return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
                 "from these.")

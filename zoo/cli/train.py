@@ -42,7 +42,7 @@ def run(args) -> dict:
 
         run = load_run(result.run_dir)
         print(f"reproduce with: {run.command()}", file=sys.stderr, flush=True)
-        caveat = reproduce_caveat(run.result, leaderboard=False)
+        caveat = reproduce_caveat(run.result, leaderboard=False, data=run.data)
         if caveat:
             print(f"note: {caveat}", file=sys.stderr, flush=True)
     return result.summary()

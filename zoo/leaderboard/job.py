@@ -48,6 +48,10 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     # started: in every result.json written, the last one too (Run.started; the Runs page's date)
     base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity(),
             "started": time.time()}
+    from zoo.runs import data_fingerprint
+
+    if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
+        base["data_file"] = fingerprint
     try:   # (a disk that refuses result.json from here on ends the board as one that fails later does)
         writer.write_result({**base, "status": "running"})
         emit({"type": "run", "run_id": writer.run_id, "run_dir": str(writer.path)})
