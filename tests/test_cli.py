@@ -854,7 +854,8 @@ def test_train_fits_the_windows_to_a_csv_the_defaults_do_not_fit_and_keeps_given
     # One epoch of one batch: the run's verdict is said, as on the page (it ended "finished: completed its one
     # epoch" and nothing more, with a test MASE of 4.1)
     assert not last_json(proc)["verdict"]["better"]
-    assert ("warning: finished, but it learned nothing useful: the model does not beat the naive forecast"
+    assert ("warning: finished, but it learned nothing useful: the model forecasts worse than seasonal naive (the "
+            "value one season ago) on the test windows (RMSE " in proc.stderr and "more than 100 times as large)"
             in proc.stderr and "Likely cause: it took only 1 optimisation step" in proc.stderr), proc.stderr
     assert "1 batch per epoch" in proc.stderr
     # the score the page leads with, as the page writes it, so that a reproduced run reads against it
