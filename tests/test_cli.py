@@ -1008,6 +1008,13 @@ def test_a_signal_while_the_command_starts_stops_its_board_and_says_so(tmp_path)
     assert result["reason"].startswith("stopped by request before any candidate finished, so there is nothing to "
                                        "forecast with"), result["reason"]
     assert {r["note"] for r in run.candidates()} == {"stopped by request before it started"}
+    # A command with no run to stop quits, and does not say it is stopping one (a review)
+    quits = subprocess.run([sys.executable, "-c", script.replace("zoo.cli.forecast_auto", "zoo.cli.summary").replace(
+        f"['forecast-auto', '--data', {str(data)!r}, '--models', 'naive', '--runs-dir', {str(tmp_path / 'r')!r}, "
+        "'--json']", "['summary', '--model', 'mlp', '--json']")], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
+    assert quits.returncode == 130 and "error: interrupted" in quits.stderr, (quits.returncode, quits.stderr)
+    assert "stopping" not in quits.stderr and json.loads(quits.stdout.strip().splitlines()[-1])["exit"] == 130
 
 
 def test_a_signal_after_the_result_is_printed_leaves_the_exit_status_the_commands(tmp_path):
@@ -1052,6 +1059,7 @@ def test_a_board_no_candidate_of_which_finished_exits_1_with_its_error(tmp_path,
     assert f"error: no candidate finished (not even the baselines); run {run_dir.name} in {run_dir}" in said.stderr
     last = json.loads(said.stdout.strip().splitlines()[-1])
     assert last["status"] == "error" and last["exit"] == 1
+    assert (last["run_id"], last["run_dir"]) == (run_dir.name, str(run_dir))   # as the 130 line names its run
 
 
 def test_a_runs_command_says_when_the_file_it_read_has_changed_or_gone(tmp_path):

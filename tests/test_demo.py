@@ -994,7 +994,9 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir):
     from zoo.jobs import Job
 
     theirs = demo.owner_of("f" * 32)
-    finished = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=theirs)
+    # a search's trial (its study named in result.json): the study is theirs too, neither named nor linked (a review)
+    finished = run_experiment(ExperimentSpec(epochs=1, limit_train=256), runs_dir=runs_dir, owner=theirs,
+                              search={"study": "their-secret-study", "trial": 0, "storage": "x"})
     manager = job_manager()
     live = Job(id="their-live-job", owner=theirs, target="none:none", status="running",
                payload={"spec": ExperimentSpec().to_dict()}, state={"epochs": 5, "batches": 10, "epoch": 1,
@@ -1018,6 +1020,7 @@ def test_another_visitors_run_is_read_only_by_its_url(demo_on, runs_dir):
             assert not [c for c in at.caption if "4242" in c.value], "nor where their worker runs (its pid)"
             if run_id == finished.run_id:
                 assert at.download_button, "results and downloads are fine to share"
+                assert not [link for link in at.get("page_link") if "their-secret-study" in link.proto.label]
         assert live.status == "running" and not live.stop_requested
         at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/runs.py")
         at.session_state["visitor"] = "0" * 32

@@ -1063,6 +1063,7 @@ def test_a_board_reads_the_series_as_asked_and_its_zoo_models_specs_read_the_sam
     assert summary["status"] == "finished" and summary["plan"]["rows"] == 61 * 12
     run = open_run(summary["run_id"], tmp_path / "r")
     assert run.spec.layout == "wide" and "--layout wide" in run.command()
+    assert run.spec.target is None   # the reader's melted column is none of the file's (Run.ran_with; a review)
 
     path = tmp_path / "two.csv"
     t = np.arange(300)

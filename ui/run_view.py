@@ -451,10 +451,10 @@ def finished_run(run, job, key: str) -> None:
     st.markdown(f"#### Run `{run.run_id}`")
     st.caption(spec_line(run.spec.to_dict()))   # its epochs are those planned: the progress says how many ran
     actions = st.container(horizontal=True, vertical_alignment="center")
-    study_link(run, actions)
     if not can_control(run.result.get("owner")):
         another_visitors_note(actions, "run")
-    else:
+    else:   # the study too is its owner's: on the demo another visitor's study is neither named nor opened (a review)
+        study_link(run, actions)
         train_again_button(actions, f"{key}-again", run.spec, run.run_id)
     if run.has_checkpoint:
         # a run that ended before its first epoch keeps its initial weights: the link says so (a diverged run's

@@ -693,7 +693,9 @@ def board_spec(settings: dict, result: dict | None = None) -> ExperimentSpec:
     if not fields.get("horizon"):
         fields.pop("horizon", None)
     plan, result = (result or {}).get("plan") or {}, result or {}
-    chose = {"horizon": plan.get("horizon"), "lookback": plan.get("lookback"), "target": result.get("target")}
+    chose = {"horizon": plan.get("horizon"), "lookback": plan.get("lookback"),
+             # a wide table's target is the reader's own melted column, not one of the file (Run.ran_with; a review)
+             "target": result.get("target") if fields.get("layout", "long") == "long" else None}
     fields.update({k: v for k, v in chose.items() if v and not fields.get(k)})
     return ExperimentSpec(task="series", model="leaderboard", epochs=1, **fields)
 

@@ -30,7 +30,9 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, process_entry: bool = False) -> int:
+    """The command line; `process_entry` where the process is the command's own (zoo/__main__.py), which then
+    ignores SIGINT and SIGTERM once its command is over (StopOnInterrupt's `then_ignore`); tests call it in theirs."""
     argv = list(sys.argv[1:] if argv is None else argv)
     top = Parser(prog="python -m zoo", description="The PyTorch playground, headless.")
     top.add_argument("command", choices=list(COMMANDS), help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         # From before the command's imports (torch's: about a second), not from its run's start: a SIGTERM in that
         # second had killed the command with nothing on stdout, no JSON line (a CLI user's check). A signal before
         # the run begins is its Stop all the same: the run ends at once, `stopped`, and says so.
-        with StopOnInterrupt() as stopper:
+        with StopOnInterrupt(then_ignore=process_entry) as stopper:
             module = importlib.import_module(f"zoo.cli.{command.replace('-', '_')}")
             parser = Parser(prog=f"python -m zoo {command}", description=COMMANDS[command])
             module.add_arguments(parser)
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 except OSError:
                     pass   # a runs directory it cannot read or write: the command says so when it writes there
                 args.should_stop = stopper
+                stopper.stops_a_run()
             else:   # the others end at the first Ctrl-C (KeyboardInterrupt, below)
                 stopper.quit_at_once()
             result = module.run(args)
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             if run else ""
         return _failed(130, f"interrupted{said}", argv, **run)
     except JobFailed as exc:
-        return _failed(1, str(exc), argv)
+        return _failed(1, str(exc), argv, **exc.run)
     except Exception as exc:  # a fault of the program itself: say so, with the traceback for a bug report
         traceback.print_exc()
         return _failed(1, f"internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",

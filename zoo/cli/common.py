@@ -18,7 +18,12 @@ class UsageError(Exception):
 
 class JobFailed(Exception):
     """A job the command ran ended failed (a worker killed, a Ray cluster lost, a search whose every trial failed,
-    each trial's reason said as it ended): said in one sentence, exit 1, no traceback (zoo/cli/__init__.py)."""
+    each trial's reason said as it ended): said in one sentence, exit 1, no traceback (zoo/cli/__init__.py). `run`:
+    the run_id and run_dir of the run it ended, for the JSON error line."""
+
+    def __init__(self, message: str, **run):
+        super().__init__(message)
+        self.run = run
 
 
 class StopOnInterrupt:
@@ -31,11 +36,13 @@ class StopOnInterrupt:
 
     SIGNALS = ("SIGINT", "SIGTERM")
 
-    def __init__(self):
+    def __init__(self, then_ignore: bool = False):
         self.requested = False
         self._previous = None
         self._ended = None   # the run, once it has ended (run_ended)
         self._quits = False  # quit_at_once
+        self._stops = False  # stops_a_run: a first signal is a Stop (before it is known, the signal is only kept)
+        self._then_ignore = then_ignore
 
     def __call__(self) -> bool:
         return self.requested
@@ -57,14 +64,25 @@ class StopOnInterrupt:
         if self.requested:
             raise KeyboardInterrupt
 
+    def stops_a_run(self) -> None:
+        """A command that runs something: a signal is its Stop, one that came while it started included."""
+        self._stops = True
+        if self.requested:
+            self._say_stopping()
+
+    @staticmethod
+    def _say_stopping() -> None:
+        print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "
+              "at once)", file=sys.stderr, flush=True)
+
     def _handle(self, signum, frame):
         if self._ended is not None:   # nothing left to stop: quit, naming the run
             raise self._ended
         if self.requested or self._quits:
             raise KeyboardInterrupt
         self.requested = True
-        print("stopping: the run ends after the current step and keeps what it finished (Ctrl-C again to quit "
-              "at once)", file=sys.stderr, flush=True)
+        if self._stops:   # not said of `summary` in its start, which then quits (a review)
+            self._say_stopping()
 
     def __enter__(self):
         import signal
@@ -79,7 +97,11 @@ class StopOnInterrupt:
         import signal
 
         for name, handler in (self._previous or {}).items():
-            signal.signal(getattr(signal, name), handler)
+            # `then_ignore` (the process's own entry, zoo/__main__.py): the command is over, only its output and
+            # Python's teardown (a second or two of torch's modules) are left, where a signal had killed it by the
+            # signal (exit 143 after a JSON line that said `stopped`: a CLI user's check). Ignored: CPython resets
+            # a Python handler before its teardown, not an ignored signal (a review).
+            signal.signal(getattr(signal, name), signal.SIG_IGN if self._then_ignore else handler)
         return False
 
 

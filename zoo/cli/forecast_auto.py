@@ -71,7 +71,8 @@ def run(args) -> dict:
     if summary["status"] == "failed":   # exit 1 and its error line, as a search none of whose trials gave a value
         # (README's exit codes): it had exited 0 with "failed" in its JSON alone (a CLI user's check)
         raise JobFailed(f"{summary.get('reason') or 'the leaderboard failed'}; run {summary['run_id']} in "
-                        f"{summary['run_dir']} keeps what it wrote")
+                        f"{summary['run_dir']} keeps what it wrote", run_id=summary["run_id"],
+                        run_dir=summary["run_dir"])
     # the board's own notes: why the pick is not the top row, an interval left out (kept to result.json before: an
     # ensemble picked under AutoARIMA's lower validation MASE had no word here, a CLI user's check)
     say_data_notes(summary.get("notes") or [])
