@@ -798,6 +798,10 @@ def test_a_search_worker_lost_mid_trial_leaves_no_trial_running(runs_dir, fake_j
     assert {m.label: m.value for m in at.metric}["Running"] == "1"   # the live worker's
     table = at.dataframe[0].value
     assert list(table["state"]) == ["complete", "failed", "failed", "running"], table
+    # the tiles add up to the trials (a stopped trial was in "Trials" and in no tile: a browser check)
+    tiles = {m.label: int(m.value) for m in at.metric if m.label in ("Trials", "Complete", "Pruned", "Running",
+                                                                      "Ended otherwise")}
+    assert tiles["Ended otherwise"] == 2 and tiles["Trials"] == sum(v for k, v in tiles.items() if k != "Trials"), tiles
     assert list(table["note"].iloc[1:3]) == [f"its search worker ended before the trial did ({why}), so its value was "
                                              "never told" for why in (lost, capped)]
     assert [t.state.name for t in load_study(config.storage, "lost").trials] == ["COMPLETE", "FAIL", "FAIL", "RUNNING"]

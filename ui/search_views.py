@@ -122,18 +122,23 @@ def live_view(manager, target: dict, active: bool) -> None:
         figures = _study_figures(study, trials, hide, chosen)
         summary = study_summary(study)
         states = Counter(summary["outcomes"])   # the table's words (report.trial_state): diverged and stopped apart
-        cols = metrics_row(5)
+        cols = metrics_row(6)
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
         cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: worse than the earlier "
                                                         "trials at the same epoch (the median pruner stops none until "
                                                         f"{MEDIAN_STARTUP_TRIALS} trials have finished)")
         cols[3].metric("Running", states["running"])
+        # the tiles add up to the trials (a stopped trial had been in the count and in no tile: a browser check)
+        others = sum(states[k] for k in ("diverged", "stopped", "failed"))
+        cols[4].metric("Ended otherwise", others, help="diverged, stopped by request or failed: each trial's note in "
+                                                       "the table says why; none of them is ranked")
         best = summary["best_value"]
         percent = in_percent(_objective(study))
-        cols[4].metric(f"Best {_objective(study)}", "-" if best is None else format_percent(best) if percent else
+        cols[5].metric(f"Best {_objective(study)}", "-" if best is None else format_percent(best) if percent else
                        f"{best:.4f}",
-                       help=None if best is None else f"trial {summary['best_trial']}, run {summary['best_run_id']}")
+                       help=None if best is None else f"the best of the complete trials: trial {summary['best_trial']}, "
+                                                      f"run {summary['best_run_id']}")
         if best is not None and summary.get("best_run_id") and not exists(summary["best_run_id"], runs_dir()):
             # its run deleted on the Runs page: the study read as before, with no word (a learner's check)
             st.caption(f":material/info: The best trial's run, {code(summary['best_run_id'])}, is not in this server's "
