@@ -353,12 +353,12 @@ def test_live_panel_of_a_series_job_shows_mae(runs_dir, fake_job):
     fake_job("series-job", "running", task="series", state=state)
     at = open_page("app_pages/train.py", query={"run": "series-job"})
     no_exceptions(at)
-    assert "val MAE" in [m.label for m in at.metric]
+    assert "val MAE (norm.)" in [m.label for m in at.metric]
     assert "0 / 5" in [m.value for m in at.metric]  # the patience counter
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert figure["layout"]["yaxis2"]["title"]["text"] == "val MAE"
+    assert figure["layout"]["yaxis2"]["title"]["text"] == "val MAE (norm.)"
     names = [t["name"] for t in figure["data"]]
-    assert {"train loss (smoothed)", "val loss", "val MAE", "best epoch"} <= set(names)
+    assert {"train loss (smoothed)", "val loss", "val MAE (norm.)", "best epoch"} <= set(names)
     # why the two losses differ early on, said under it (a learner read val below the smoothed train loss as wrong)
     assert any(c.value.startswith("Train loss is taken on each batch as the model learns, in train mode") for c in
                at.caption)
@@ -916,7 +916,7 @@ def test_curves_of_an_image_run_and_a_series_run_are_drawn_on_axes_of_their_own(
     axes = {t.name: (t.xaxis, t.yaxis) for t in fig.data if t.name in ("img", "ser", "img2") and t.showlegend is not False}
     assert axes["img"] == axes["img2"] != axes["ser"]
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[1] == "val accuracy" and titles[3] == "val MAE" and titles[2].startswith("time-series forecasting")
+    assert titles[1] == "val accuracy" and titles[3] == "val MAE (norm.)" and titles[2].startswith("time-series forecasting")
     assert fig.layout.yaxis2.tickformat == ".0%" and fig.layout.yaxis4.tickformat is None
     one = overlay_figure([record("img", "image", 0.9), record("img2", "image", 0.8)])
     assert [a.text for a in one.layout.annotations] == ["loss (solid: val, dashed: train)", "val accuracy"]

@@ -819,7 +819,7 @@ def test_an_accuracy_study_is_written_in_percent_as_every_page_writes_an_accurac
 
     assert [objective_value(o, t, 0.4123) for o, t in (("val_metric", "image"), ("val_loss", "image"),
                                                          ("val_metric", "series"))] == \
-        ["val accuracy 41.23%", "val loss 0.4123", "val MAE 0.4123"]
+        ["val accuracy 41.23%", "val loss 0.4123", "val MAE (norm.) 0.4123"]
     loss = tiny_config(tmp_path / "loss", n_trials=1)
     search.run_search(loss, data=tiny_data)
     assert search.study_figures(search.load_study(loss.storage, loss.study_name))["history"].layout.yaxis.tickformat \

@@ -351,7 +351,9 @@ class Task:
 
     name: str
     title: str                        # what a person calls it
-    metric: str                       # what `val_metric` is
+    metric: str                       # what `val_metric` is ("MAE (norm.)": on the scaled series, as the Runs table
+    #                                   says its test one; "val MAE 0.46" of a series in the 25,000s read as near
+    #                                   perfect beside an RMSE in litres: a browser check)
     metric_goal: str                  # "max" or "min": the better direction of the metric
     metric_format: str                # how the pages print it ("percent" or "number")
     test_metric: str                  # the engine's key for the metric on the test split
@@ -379,7 +381,7 @@ class Task:
         return format_percent(value) if self.metric_format == "percent" else f"{value:.4g}"
 
     def label(self, monitor: str) -> str:
-        """'val loss', 'val accuracy', 'val MAE': what `monitor` means for this task."""
+        """'val loss', 'val accuracy', 'val MAE (norm.)': what `monitor` means for this task."""
         return "val loss" if monitor == "val_loss" else f"val {self.metric}"
 
     def direction(self, monitor: str) -> str:
@@ -407,7 +409,7 @@ TASKS: dict[str, Task] = {
         headline=("test_accuracy", "test accuracy"), trivial="zoo.verdict:image_verdict",
         shape_fields=("channels", "height", "width", "num_classes")),
     "series": Task(
-        name="series", title="time-series forecasting", metric="MAE", metric_goal="min",
+        name="series", title="time-series forecasting", metric="MAE (norm.)", metric_goal="min",
         metric_format="number", test_metric="test_mae_norm", default_model="linear", page="app_pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit",
         after_fit_words="backtesting it on every test origin beside the baselines, calibrating its intervals on the "
