@@ -370,7 +370,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         weights = "the initial weights (no epoch finished)" if stopper.best_epoch == 0 else \
             f"the best weights (epoch {stopper.best_epoch})"
         emit({"type": "phase", "words": f"Training has ended: testing {weights} on the {len(data.x_test):,} test "
-                                        f"{task.samples_word}"})
+                                        "samples"})
         test_loss, test_metric = evaluate(model, data.x_test, data.y_test, spec.task, num.autocast)
         test_metrics = {"test_loss": test_loss, task.test_metric: test_metric}
     model.eval()

@@ -374,7 +374,6 @@ class Task:
     trivial: str = ""                 # "module:function(result, data) -> verdict": better than the trivial answer?
     shape_fields: tuple = ()          # the DataShape fields this task's models read (DataShape.to_dict)
     after_fit_words: str = ""         # what after_fit does, as the live panel says it while it runs
-    samples_word: str = "samples"     # what one input of its test split is called ("windows" of a series)
 
     def format_metric(self, value: float) -> str:
         """The task's metric as the pages and the CLI write a run's score: '12.00%' (an accuracy), '0.8123'."""
@@ -413,7 +412,7 @@ TASKS: dict[str, Task] = {
         metric_format="number", test_metric="test_mae_norm", default_model="linear", page="app_pages/forecast.py",
         loader="zoo.data.series:load_for_spec", after_fit="zoo.forecast:report_after_fit",
         after_fit_words="backtesting it on every test origin beside the baselines, calibrating its intervals on the "
-                        "validation windows and forecasting ahead", samples_word="windows", loss=_mse,
+                        "validation windows and forecasting ahead", loss=_mse,
         metric_sum=_absolute_error, scored=_windows_scored,
         input_shape=lambda s: (s.lookback, s.n_features), output_shape=lambda s: (s.horizon,),
         headline=("mase", "test MASE"), caption_fields=("lookback", "horizon"), trivial="zoo.verdict:series_verdict",
