@@ -465,15 +465,23 @@ def test_non_persistent_buffers_and_parametrizations():
 # ---------------------------------------------------------------- init lab, modes, precision
 
 
-@pytest.mark.parametrize("task,name", MODELS, ids=IDS)
-def test_zero_init_leaves_every_weight_before_the_output_layer_without_a_gradient(task, name):
-    """What the init lab and the run's verdict say of zero init (ui/inspect_tabs.py, zoo/verdict.py): every weight is
-    0, so the gradient sent back through the output layer's zero weights is 0 and no parameter before it gets one
-    (they said "the same gradient", the constant-start symmetry case; a learner's check). Checked on each model
-    against torch's own backward."""
-    from zoo.initialisation import weight_init
+# every model, and the linear forecaster's other variants: DLinear's two maps both read the window
+VARIANTS = [(task, name, {}) for task, name in MODELS] + [("series", "linear", {"variant": v})
+                                                          for v in ("dlinear", "linear")]
 
-    model = fresh(task, name)
+
+@pytest.mark.parametrize("task,name,params", VARIANTS, ids=IDS + ["series-linear-dlinear", "series-linear-linear"])
+def test_zero_init_leaves_every_weight_before_the_output_layers_without_a_gradient(task, name, params):
+    """What the init lab and the run's verdict say of zero init (ui/inspect_views.zero_init_words, zoo/verdict.py):
+    every weight is 0, so the gradient sent back through the output layer's zero weights is 0 and no parameter
+    before it gets one (they said "the same gradient", the constant-start symmetry case; a learner's check). The
+    output layers are the head (the module of the last parameter), but both of DLinear's maps, which read the
+    window itself (the lab called DLinear's `linear` a layer before the output: a learner's check). Checked on
+    each model against torch's own backward, with the loss training uses."""
+    from zoo.initialisation import learning_at_the_first_step, weight_init, zero_init_holds_back
+
+    torch.manual_seed(0)
+    model = build(name, SHAPES[task], params)
     model.apply(weight_init("zeros"))
     x, y = batch(task, 16)
     out = model(x)
@@ -482,9 +490,13 @@ def test_zero_init_leaves_every_weight_before_the_output_layer_without_a_gradien
     # finite: a weight-normed layer's zero direction made 0 / 0 (the TCN's loss was NaN, and NaN > 0 is False)
     assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
     names = [n for n, _ in model.named_parameters()]
-    output_layer = names[-1].rsplit(".", 1)[0]   # the head: the module of the last parameter
     learning = [n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
-    assert all(n.rsplit(".", 1)[0] == output_layer for n in learning), (output_layer, learning)
+    outputs = {"linear", "trend"} if params.get("variant") == "dlinear" else {names[-1].rsplit(".", 1)[0]}
+    assert {n.rsplit(".", 1)[0] for n in learning} == outputs, (outputs, learning)
+    model.zero_grad()
+    assert learning_at_the_first_step(model, SHAPES[task]) == (learning, [n for n in names if n not in learning])
+    # the linear forecasters have no layer before their output layers: zero init holds nothing back
+    assert zero_init_holds_back(name, SHAPES[task], params) is (name != "linear")
 
 
 def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
@@ -678,7 +690,8 @@ def test_the_init_labs_zero_init_says_what_learned_before_the_output_layer():
     here against torch's own steps; the models whose hidden output is 0 learn nothing before the output layer."""
     x, y = batch("image", 64)
     lab = zi.init_lab("transformer", SHAPES["image"], {}, x, "zeros", y=y, steps=5)
-    assert "embed.weight" in lab.learned_before_output
+    assert {n.rsplit(".", 1)[0] for n in lab.learned_at_first_step} == {"head"}
+    assert "embed.weight" in lab.learned_later
     embed = next(s for s in lab.symmetry if s["layer"] == "embed")
     assert embed["distinct"] == embed["units"]
     # torch's own: five plain SGD steps on a zero-init copy change the embedding
@@ -695,7 +708,30 @@ def test_the_init_labs_zero_init_says_what_learned_before_the_output_layer():
                 if g is not None:
                     p -= 0.05 * g
     assert model.embed.weight.abs().max() > 0
-    assert zi.init_lab("mlp", SHAPES["image"], {}, x, "zeros", y=y, steps=5).learned_before_output == []
+    assert zi.init_lab("mlp", SHAPES["image"], {}, x, "zeros", y=y, steps=5).learned_later == []
+
+
+def test_the_init_labs_zero_init_words_name_the_output_layers_it_measured():
+    """The lab's zero-init sentence named DLinear's `linear` a layer before the output layer and gave a transformer's
+    positional encoding as the reason, for any model (a learner's check): its words follow what it measured."""
+    from ui.inspect_views import zero_init_words
+
+    shape = SHAPES["series"]
+    x, y = batch("series", 64)
+    for params, says, never in (
+            ({"variant": "dlinear"}, "every layer learned from the first step: `linear`, `trend` (the output layers) "
+                                     "read the input itself", "only"),
+            ({"variant": "nlinear"}, "every layer learned from the first step: `linear` (the output layer) reads",
+             "only")):
+        lab = zi.init_lab("linear", shape, params, x, "zeros", y=y, steps=5)
+        words = zero_init_words(lab, "linear", [n for n, _ in build("linear", shape, params).named_parameters()])
+        assert says in words and never not in words and "transformer" not in words, words
+    lab = zi.init_lab("lstm", shape, {}, x, "zeros", y=y, steps=5)
+    words = zero_init_words(lab, "lstm", [n for n, _ in build("lstm", shape, {}).named_parameters()])
+    assert words.startswith("Here, with zero init, only `head` (the output layer) changed in 5 steps, nothing before it")
+    lab = zi.init_lab("transformer", shape, {}, x, "zeros", y=y, steps=5)
+    words = zero_init_words(lab, "transformer", [n for n, _ in build("transformer", shape, {}).named_parameters()])
+    assert "changed later in the 5 steps" in words and "(a transformer adds its positional encoding)" in words
 
 
 def test_float_bits_are_the_ieee_layouts_and_the_precision_caption_says_them():

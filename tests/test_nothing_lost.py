@@ -560,6 +560,23 @@ def test_the_likely_cause_tells_under_fitting_from_over_fitting(train_losses, va
     assert cause in likely_cause(ExperimentSpec(model="lstm", task="series", lr=1e-3), history)
 
 
+def test_zero_init_is_the_likely_cause_only_where_it_holds_a_layer_back():
+    """A zero-init linear forecaster learns from its first step (every map reads the window: zoo/initialisation.
+    zero_init_holds_back), and a zero-init DLinear run that lost to the baselines was told "nothing before the output
+    layer learns: use another init"; the cause is then read from its epochs, as for any other init."""
+    from zoo.registry import DataShape
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import likely_cause
+
+    shape = DataShape(task="series", lookback=24, n_features=1, horizon=6)
+    history = [{"epoch": i + 1, "train_loss": loss, "val_loss": 0.5} for i, loss in enumerate((0.5, 0.5, 0.5))]
+    zero = ExperimentSpec(model="linear", task="series", init="zeros", model_params={"variant": "dlinear"})
+    assert "zero initialisation" not in likely_cause(zero, history, shape=shape)
+    assert "did not fall" in likely_cause(zero, history, shape=shape)
+    assert likely_cause(zero.replace(model="lstm", model_params={}), history, shape=shape).startswith(
+        "zero initialisation makes every weight 0")
+
+
 def test_a_high_learning_rate_is_named_beside_the_steps_it_took():
     """A fault check: lr 1 on a 400-row upload fell from 2707 to 212 in 30 steps, and the cause named only the
     steps; a high rate is said beside them (and alone where the loss did not fall)."""

@@ -188,8 +188,8 @@ def init_lab_tab(subject) -> None:
                 "normalises with the batch's own statistics as in training. Xavier (variance 2/(fan_in + fan_out)) "
                 "keeps a layer's output near its input's spread for tanh-like units; He (2/fan_in, twice "
                 "LeCun's 1/fan_in) makes up for ReLU zeroing half; N(0, 0.01) lets the signal die out, unless a "
-                "BatchNorm rescales it; with zeros no layer before the output gets a gradient at the first step "
-                "(the symmetry check below says whether one does later).")
+                "BatchNorm rescales it; with zeros no layer before the output layer gets a gradient at the first "
+                "step (the symmetry check below says which layers learn, and whether one before it does later).")
     schemes_all = list(INITS)
     c1, c2 = st.columns([3, 1])
     schemes = c1.multiselect("Schemes", schemes_all,
@@ -219,17 +219,18 @@ def init_lab_tab(subject) -> None:
                 for row in lab.symmetry:
                     table.setdefault(f"{row['layer']}.{row['param']}", {})[views.SCHEME_LABELS.get(s, s)] = \
                         f"{row['distinct']} of {row['units']}"
-            # Zero init is not the symmetry case (a learner's check): at the first step the gradient that reaches
-            # any layer before the output has been sent back through the output layer's zero weights, so it is 0
-            # (tests/test_inspect.py, every model). Whether one comes later is measured, not said: a transformer's
+            # Zero init is not the symmetry case (a learner's check): at the first step the gradient sent back through
+            # a zero weight is 0, so only the layers whose output is the model's output learn (measured on every
+            # model and variant, tests/test_inspect.py). What learns later is measured, not said: a transformer's
             # hidden output is not 0 (its positional encoding), so its head's weights learn at once and send a
-            # gradient back from the second step (a learner's check: "nothing before the output layer learns"
-            # was false there, and a zero-init transformer reached 28% accuracy).
+            # gradient back from the second step (a learner's check: "nothing before the output layer learns" was
+            # false there); DLinear's two maps both read the window, so both learn at once (a learner's check: the
+            # lab called its `linear` a layer before the output).
             st.markdown(f"**Distinct units after {steps} SGD steps** (rows of each weight matrix that still "
-                        "differ). With zero init every weight is 0, so at the first step the gradient sent back "
-                        "through the output layer's zero weights is 0: no layer before it learns then. A constant "
-                        "start other than zero is the symmetry case: every unit of a layer gets the same gradient, "
-                        "so they stay one.")
+                        "differ). With zero init every weight is 0, so a gradient sent back through a layer's zero "
+                        "weights is 0: at the first step only the output layer learns (every layer whose output is "
+                        "the model's output), none before it. A constant start other than zero is the symmetry case: "
+                        "every unit of a layer gets the same gradient, so they stay one.")
             cut = {views.SCHEME_LABELS.get(s, s): len(lab.loss) for s, lab in labs.items() if len(lab.loss) < steps}
             caps = demo.caps()
             if cut and caps is not None:   # the hosted demo's time for a look inside a model ran out (zoo/demo.py)
@@ -238,19 +239,10 @@ def init_lab_tab(subject) -> None:
                            + ", ".join(f"{name} ({taken} of {steps} steps)" for name, taken in cut.items())
                            + ": its counts are after those steps. Fewer steps, or a smaller model, fit whole.",
                            icon=":material/timer:")
-            if "zeros" in labs:
-                learned = labs["zeros"].learned_before_output
-                steps_taken = len(labs["zeros"].loss)
-                st.markdown(
-                    f"Here, with zero init, {len(learned)} parameter tensor{'s' if len(learned) != 1 else ''} before "
-                    f"the output layer changed in {steps_taken} steps ({', '.join(f'`{n}`' for n in learned[:4])}"
-                    f"{', ...' if len(learned) > 4 else ''}): this model's hidden output is not 0 with zero weights "
-                    "(a transformer adds its positional encoding), so the output layer's weights learn at the first "
-                    "step and send a gradient back from the second: small, but not 0."
-                    if learned else
-                    f"Here, with zero init, nothing before the output layer changed in {steps_taken} steps: a gradient "
-                    "comes back only through output-layer weights that have left 0, and with a hidden output of 0 "
-                    "they do not.")
+            words = "zeros" in labs and views.zero_init_words(
+                labs["zeros"], subject.model_name, [n for n, p in subject.model.named_parameters() if p.requires_grad])
+            if words:
+                st.markdown(words)
             st.dataframe(pd.DataFrame(table).T, width="stretch")
 
 

@@ -195,6 +195,35 @@ def cached_init_lab(subject_key: str, model_name: str, params_json: str, shape_j
                     y=_y, steps=steps)
 
 
+def zero_init_words(lab, model_name: str, param_names: list[str]) -> str | None:
+    """What the symmetry check's zero-init model did: which layers learned at the first step (the output layers:
+    zoo/initialisation.learning_at_the_first_step), and whether a layer before them learned later. None where it
+    took no step (the hosted demo's time ran out)."""
+    if not lab.loss:
+        return None
+    layer = lambda name: name.rsplit(".", 1)[0]
+    listed = lambda names: ", ".join(f"`{n}`" for n in names[:4]) + (", ..." if len(names) > 4 else "")
+    first = list(dict.fromkeys(layer(n) for n in lab.learned_at_first_step))
+    if not first:
+        return "Here, with zero init, no parameter had a gradient at the first step."
+    plural = len(first) > 1
+    outputs = f"{listed(first)} (the output layer{'s' if plural else ''})"
+    steps = len(lab.loss)
+    if not [n for n in param_names if n not in lab.learned_at_first_step]:
+        return (f"Here, with zero init, every layer learned from the first step: {outputs} read{'' if plural else 's'} "
+                f"the input itself, with no layer before {'them' if plural else 'it'} for a zero weight to hold back.")
+    later = lab.learned_later
+    if later:
+        why = " (a transformer adds its positional encoding)" if model_name == "transformer" else ""
+        return (f"Here, with zero init, only {outputs} learned at the first step, and {len(later)} parameter "
+                f"tensor{'s' if len(later) != 1 else ''} before {'them' if plural else 'it'} changed later in the "
+                f"{steps} steps ({listed(later)}): this model's hidden output is not 0 with zero weights{why}, so "
+                "once the output layer's weights have left 0 they send a gradient back: small, but not 0.")
+    return (f"Here, with zero init, only {outputs} changed in {steps} step{'s' if steps != 1 else ''}, nothing before "
+            f"{'them' if plural else 'it'}: a gradient comes back only through output-layer weights that have left 0, "
+            "and with a hidden output of 0 they do not.")
+
+
 # ---------------------------------------------------------------- tables
 
 def summary_frame(summary) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from zoo.forecast.report import TIE
+from zoo.initialisation import zero_init_holds_back
 from zoo.registry import format_percent
 
 # A classifier must beat the majority answer by more than this (accuracy points) to count as better:
@@ -33,15 +34,17 @@ FEW_TRAIN_WINDOWS = 10
 FEW_TRAIN_IMAGES = 100
 
 
-def likely_cause(spec, history: list[dict], train_samples: int | None = None, status: str | None = None) -> str:
+def likely_cause(spec, history: list[dict], train_samples: int | None = None, status: str | None = None,
+                 shape=None) -> str:
     """The most likely reason a run learned nothing, from its settings, its epochs and (when known) the number
     of training samples, which with the batch size gives the optimisation steps it took; `status` its end
-    (`early_stopped`: early stopping is what cut its epochs short)."""
+    (`early_stopped`: early stopping is what cut its epochs short); `shape` (its DataShape, when known) tells
+    whether zero init held any layer back (zoo/initialisation.zero_init_holds_back)."""
     losses = [row["train_loss"] for row in history if row.get("train_loss") is not None]
     if not losses:
         return "it ended before finishing an epoch: let it train longer"
     first, last = losses[0], losses[-1]
-    if spec.init == "zeros":
+    if spec.init == "zeros" and (shape is None or zero_init_holds_back(spec.model, shape, spec.model_params)):
         return ("zero initialisation makes every weight 0, so no gradient gets back past the output layer's zero "
                 "weights and nothing before it learns: use another init")
     if spec.task == "series" and train_samples is not None and train_samples < FEW_TRAIN_WINDOWS:
@@ -197,7 +200,7 @@ def verdict_now(run) -> dict | None:
     if now["better"] or not lines:
         return verdict
     train = (run.result.get("sizes") or {}).get("train")
-    return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train, run.status)}
+    return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train, run.status, run.shape)}
 
 
 def learned_nothing(verdict: dict | None) -> str | None:
@@ -216,5 +219,5 @@ def judge(spec, result, data) -> dict:
     verdict = resolve(get_task(spec.task).trivial)(result, data)
     if not verdict["better"]:
         sizes = data.sizes() if hasattr(data, "sizes") else {}
-        verdict["cause"] = likely_cause(spec, result.history, sizes.get("train"), result.status)
+        verdict["cause"] = likely_cause(spec, result.history, sizes.get("train"), result.status, data.shape)
     return verdict

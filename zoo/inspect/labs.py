@@ -63,8 +63,10 @@ class InitLab:
     weights: list[dict]          # per weight matrix: layer, param, shape, fan_in/out, mean, std, expected_std, values
     activations: list[dict]      # per layer in forward order: layer, type, mean, std, zero_fraction
     symmetry: list[dict] = field(default_factory=list)   # after `steps` SGD steps: distinct units per layer
-    # after those steps: the parameters before the output layer (the module of the last parameter) that changed
-    learned_before_output: list[str] = field(default_factory=list)
+    # the parameters with a non-zero gradient at the first step (with zero init: the output layers' alone,
+    # zoo/initialisation.learning_at_the_first_step), and those that had none then but changed in a later step
+    learned_at_first_step: list[str] = field(default_factory=list)
+    learned_later: list[str] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)      # the loss at each of those steps
     steps: int = 0   # the SGD steps asked for; len(loss) were taken: fewer where the hosted demo's time ran out
 
@@ -104,7 +106,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     With `steps` > 0 it then takes that many SGD steps on the first `train_batch` samples of (x, y)
     and counts, per weight matrix, how many units (rows) are still distinct (with zero init they
     stay identical, but where a model's hidden output is not 0 with zero weights: a transformer's
-    positional encoding), and which parameters before the output layer changed at all.
+    positional encoding), which parameters had a gradient at the first step, and which changed only later.
     A fresh model is built so that a trained one is never overwritten.
     """
     from zoo.initialisation import INITS, weight_init
@@ -180,6 +182,9 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
                 out = model(x)
                 loss = get_task(shape.task).loss(out, y)
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
+                if not lab.loss:
+                    lab.learned_at_first_step = [n for (n, _), g in zip(named, grads)
+                                                 if g is not None and bool(g.abs().sum() > 0)]
                 with torch.no_grad():   # plain SGD by hand: torch.optim's first use imports torch._dynamo (seconds)
                     for p, g in zip(params, grads):
                         if g is not None:
@@ -194,9 +199,8 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
                 scale = rows.abs().max()
                 distinct = torch.unique(torch.round(rows / scale * 1e6), dim=0).shape[0] if scale > 0 else 1
                 lab.symmetry.append({"layer": layer, "param": pname, "units": rows.shape[0], "distinct": distinct})
-            output_layer = named[-1][0].rsplit(".", 1)[0] if named else ""
-            lab.learned_before_output = [n for (n, p), p0 in zip(named, start)
-                                         if n.rsplit(".", 1)[0] != output_layer and not torch.equal(p, p0)]
+            lab.learned_later = [n for (n, p), p0 in zip(named, start)
+                                 if n not in lab.learned_at_first_step and not torch.equal(p, p0)]
     return lab
 
 
