@@ -17,7 +17,7 @@ from tests.test_inspect import SHAPES, full_state, assert_same_state, no_warning
 from zoo import explain
 from zoo.cli import main
 from zoo.engine import run_experiment
-from zoo.registry import SpecError, build
+from zoo.registry import DataShape, SpecError, build
 from zoo.runs import load_run
 from zoo.spec import ExperimentSpec
 
@@ -178,6 +178,40 @@ def test_saliency_is_the_input_gradient():
     assert img.saliency.shape == (2, 28, 28) and img.target == [3, 3]
 
 
+def test_the_saliency_of_what_the_network_adds_leaves_out_the_last_value_added_back():
+    """With window_norm `last` a forecast is the network's output plus the window's last value, and that add-back's
+    gradient (1 per forecast step at the target's last step) buried the rest: an lstm's map was 1.0 at the last step
+    and under 0.004 everywhere else (a learner's check). part="network" scores the forecast minus that value."""
+    torch.manual_seed(0)
+    model = build("lstm", SHAPES["series"], {})
+    assert explain.adds_last_value_back(model)
+    x = torch.randn(3, 24, 3)
+    xr = x.clone().requires_grad_(True)
+    model.eval()
+    (whole,) = torch.autograd.grad(model(xr)[:, 2].sum(), xr)
+    network = explain.saliency(model, x, target=2, part="network")
+    # the add-back is the identity on the target's (the last channel's) last value, and nothing else
+    added = whole.clone()
+    added[:, -1, -1] -= 1
+    np.testing.assert_allclose(network.saliency, added.abs().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(explain.saliency(model, x, target=2).saliency, whole.abs().numpy(), rtol=1e-5)
+    # NLinear is linear(window - last value) + last value: the network's part is the map's own weights, each step's
+    # weight less the sum of them all at the last step (it subtracts the last value from every step)
+    shape = DataShape(task="series", lookback=8, n_features=1, horizon=3)
+    nlinear = build("linear", shape, {"variant": "nlinear"})
+    weights = nlinear.linear.weight[1].detach().view(8, 1).clone()
+    weights[-1] -= weights.sum()
+    got = explain.saliency(nlinear, torch.randn(2, 8, 1), target=1, part="network").saliency
+    np.testing.assert_allclose(got, weights.abs().expand(2, 8, 1).numpy(), rtol=1e-5, atol=1e-7)
+    # a model that adds nothing back has no such part: RevIN's TCN, DLinear, an image model
+    for other, on in ((build("tcn", SHAPES["series"], {"window_norm": "revin"}), x),
+                      (build("linear", shape, {"variant": "dlinear"}), torch.randn(2, 8, 1)),
+                      (build("mlp", SHAPES["image"], {}), torch.randn(2, 1, 28, 28))):
+        assert not explain.adds_last_value_back(other)
+        with pytest.raises(SpecError, match="explain its forecast"):
+            explain.saliency(other, on, part="network")
+
+
 def test_grad_cam_errors_say_what_to_do():
     torch.manual_seed(0)
     cnn = build("cnn", SHAPES["image"], {})
@@ -318,4 +352,20 @@ def test_gradcam_cli_on_a_series_run_names_no_label(tmp_path, capsys):
     assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency",
                  "--out", str(tmp_path / "s.png")]) == 0
     said = capsys.readouterr().out.strip().splitlines()[-1]
-    assert said.startswith("saliency of the whole forecast at layer (input) for test sample 0: ") and "None" not in said
+    assert said.startswith("saliency of every forecast step summed (what the network adds to the window's last value) "
+                           "for test window 0: ") and "None" not in said
+    # a step as the Inspect page numbers it, 1 to the horizon (it said "class 2" of the third step, numbered 0 to
+    # 11: a learner's check), and the whole forecast when asked
+    assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency", "--step", "3",
+                 "--part", "forecast", "--out", str(tmp_path / "s.png"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (result["step"], result["part"], result["target"]) == (3, "forecast", None)
+    third = explain.explain_run(run.run_dir, 0, method="saliency", step=3, part="forecast")
+    direct = explain.saliency(explain.run_model(load_run(run.run_dir)), torch.from_numpy(third.input), target=2)
+    np.testing.assert_allclose(third.cam, direct.scaled[0], rtol=1e-6)
+    for args, says in ((["--step", "13"], "--step 13 is outside the forecast; use 1 to 12."),
+                       (["--target", "2"], "--target is an image model's class; choose the forecast step to explain "
+                                           "with --step (1 to 12)")):
+        assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency", *args,
+                     "--out", str(tmp_path / "s.png")]) == 2
+        assert says in capsys.readouterr().err

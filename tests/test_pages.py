@@ -1714,3 +1714,30 @@ def test_a_runs_page_says_its_file_has_changed_under_the_reproduce_command(runs_
     at = open_page("app_pages/forecast.py", query={"run": result.run_id}, state={"visitor": ME})
     no_exceptions(at)
     assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_series_models_saliency_explains_what_its_network_adds_to_the_last_value(monkeypatch, tmp_path):
+    """An lstm adds the window's last value back to its forecast (window_norm last), and that add-back alone buried
+    its saliency map under the last step's 1.0 (a learner's check): the tab explains what the network adds first,
+    says why, and shows the whole forecast's map when asked; DLinear adds nothing back and has no such choice."""
+    from zoo.engine import run_experiment
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    lstm, dlinear = (run_experiment(ExperimentSpec(task="series", model=name, data="ETTh1", epochs=1, limit_train=128,
+                                                   lookback=24, horizon=6, model_params=params), runs_dir=root)
+                     for name, params in (("lstm", {}), ("linear", {"variant": "dlinear"})))
+    at = open_page("app_pages/inspect.py", query={"run": lstm.run_id}, state={"inspect-tab": "Grad-CAM / Saliency"})
+    no_exceptions(at)
+    explain = next(r for r in at.radio if r.label == "Explain")
+    assert explain.value == "network"
+    assert any(c.value.startswith("How much each input number moves what the network adds to the window's last value")
+               for c in at.caption)
+    explain.set_value("forecast").run()
+    no_exceptions(at)
+    assert any("pick **what the network adds** to see what it learned" in c.value for c in at.caption)
+    at = open_page("app_pages/inspect.py", query={"run": dlinear.run_id}, state={"inspect-tab": "Grad-CAM / Saliency"})
+    no_exceptions(at)
+    assert not [r for r in at.radio if r.label == "Explain"]
+    assert any(c.value.startswith("How much each input number moves the forecast (") and "network" not in c.value
+               for c in at.caption)

@@ -452,13 +452,32 @@ def explain_tab(subject) -> None:
         steps = ["all steps", *range(1, horizon + 1)]
         step = c2.selectbox("Explain forecast step", steps, **kept("sal-step", subject, options=steps, fallback=0))
         target = None if step == "all steps" else int(step) - 1
+        # A forecast that is the network's output plus the window's last value: that add-back alone gives the last
+        # step a gradient of 1 per forecast step and buried the rest (every step of an lstm's map under 0.004 of
+        # it: a learner's check), so what the network added is explained first; the whole forecast is a click away.
+        adds_back = ze.adds_last_value_back(model)
+        parts = {"network": "what the network adds", "forecast": "the whole forecast"}
+        part = c3.radio("Explain", list(parts), format_func=parts.get,
+                        **kept("sal-part", subject, options=list(parts), fallback=0),
+                        help="This model forecasts the window's last value plus what its network adds "
+                             "(window_norm last): the whole forecast's saliency is mostly that last value.") \
+            if adds_back else "forecast"
         before = zi.state_snapshot(model)
-        result = ze.saliency(model, x, target=target)
+        result = ze.saliency(model, x, target=target, part=part)
         features = subject.feature_names or [f"feature {i}" for i in range(shape.n_features)]
         st.plotly_chart(views.saliency_figure(result.scaled[0], features), key="inspect-sal-map",
                         config={"displaylogo": False})
-        st.caption("How much each input number moves the forecast (the chosen step, or the sum of all steps): "
-                   "the absolute gradient, scaled so the largest is 1.")
+        caption = ("How much each input number moves "
+                   + ("what the network adds to the window's last value" if part == "network" else "the forecast")
+                   + " (the chosen step, or the sum of all steps): the absolute gradient, scaled so the largest is 1.")
+        if part == "network":
+            caption += (" The forecast adds that last value back, which alone gives the target's last step a gradient "
+                        "of 1 for each forecast step explained: pick **the whole forecast** to see it.")
+        elif adds_back:
+            caption += (" This model adds the window's last value back to its forecast, which alone gives the "
+                        "target's last step a gradient of 1 for each forecast step explained and hides the rest: "
+                        "pick **what the network adds** to see what it learned.")
+        st.caption(caption)
         st.plotly_chart(views.window_figure(x[0].numpy(), features, subject.y_test[index].numpy()),
                         key="inspect-sal-window", config={"displaylogo": False})
         unchanged_badge(model, before)

@@ -392,8 +392,9 @@ def saliency_figure(values: np.ndarray, names: list[str]) -> go.Figure:
         fig.update_xaxes(title="time step in the window")
         fig.update_yaxes(title=names[0] if names else "saliency", range=[0, 1.02])
         return _layout(fig, 280, title=title)
+    # Viridis ends in yellow: "Hot" ended in white, and the largest cell vanished into the page (a learner's check)
     return sequence_heatmap(values.T, title=title, x_title="time step in the window", y_title="feature",
-                            y_labels=names, colorscale="Hot")
+                            y_labels=names, colorscale="Viridis")
 
 
 def activation_histogram(values: torch.Tensor, name: str) -> go.Figure:

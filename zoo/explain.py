@@ -219,15 +219,32 @@ class SaliencyResult:
     output: np.ndarray         # the model's output for the batch
 
 
+def adds_last_value_back(model: nn.Module) -> bool:
+    """Whether a series model's forecast is its network's output plus the window's last value (window_norm `last`,
+    NLinear: zoo/models/common.normalise_window): that add-back alone gives the last step a gradient of 1 per
+    forecast step, which buries what the network learned in a saliency map (a learner's check)."""
+    return getattr(model, "window_norm", None) == "last"
+
+
+SALIENCY_PARTS = ("forecast", "network")
+
+
 @one_at_a_time
-def saliency(model: nn.Module, x: torch.Tensor, *, target=None) -> SaliencyResult:
+def saliency(model: nn.Module, x: torch.Tensor, *, target=None, part: str = "forecast") -> SaliencyResult:
     """Gradient saliency (Simonyan et al., 2014): |d score / d input| for each input element.
 
     Images (B x C x H x W): the score is the target class's logit (default: the predicted class);
     the map is the largest |gradient| over channels, per pixel. Series windows (B x L x C): the
-    score is the forecast at horizon step `target` (default None: the sum of all steps), and the
-    map covers every time step and feature of the window.
+    score is the forecast at horizon step `target` (0-based; default None: the sum of all steps), and the
+    map covers every time step and feature of the window. `part="network"` (a series model that adds the window's
+    last value back, `adds_last_value_back`) scores the forecast minus that value: what the network added.
     """
+    if part not in SALIENCY_PARTS:
+        raise SpecError(f"part {part!r} is unknown; use {' or '.join(SALIENCY_PARTS)}.")
+    if part == "network" and (x.dim() == 4 or not adds_last_value_back(model)):
+        raise SpecError("part 'network' is of a series model that adds the window's last value back to its "
+                        "forecast (window_norm last, or linear's nlinear); this model does not: explain its "
+                        "forecast.")
     device, dtype = model_place(model)
     x = x.detach().to(device=device, dtype=dtype).clone()
     image = x.dim() == 4
@@ -239,18 +256,20 @@ def saliency(model: nn.Module, x: torch.Tensor, *, target=None) -> SaliencyResul
         with torch.enable_grad(), _cudnn_for_backward(model, x):
             x.requires_grad_(True)
             out = model(x)
+            # the forecast minus the window's last target value (the last channel): what the network added to it
+            scored = out - x[:, -1, -1:] if part == "network" else out
             if image:
                 targets = _targets(out, target)
                 score = out.gather(1, targets[:, None]).sum()
                 chosen = targets.tolist()
             else:
                 if target is None:
-                    score, chosen = out.sum(), None
+                    score, chosen = scored.sum(), None
                 else:
                     if not isinstance(target, (int, np.integer)) or not 0 <= int(target) < out.shape[1]:
                         raise SpecError(f"horizon step {target!r} is outside the forecast; "
                                         f"use 0 to {out.shape[1] - 1}.")
-                    score, chosen = out[:, int(target)].sum(), int(target)
+                    score, chosen = scored[:, int(target)].sum(), int(target)
             (grad,) = torch.autograd.grad(score, x)
     sal = grad.detach().abs()
     if image:
@@ -322,6 +341,8 @@ class RunExplanation:
     probability: float | None  # softmax probability of the target class
     layer: str                 # qualified module name ("" for saliency, which has no layer)
     method: str
+    step: int | None = None    # series: the forecast step explained, 1 to the horizon (None: every step summed)
+    part: str | None = None    # series: what was scored (SALIENCY_PARTS)
 
 
 def load_test_data(run, data_dir=None):
@@ -341,8 +362,11 @@ def run_model(run) -> nn.Module:
 
 
 def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | None = None,
-                method: str = "gradcam", data_dir=None, data=None) -> RunExplanation:
-    """Grad-CAM / Grad-CAM++ / saliency for test sample `index` of a saved run, on its best weights."""
+                method: str = "gradcam", data_dir=None, data=None, step: int | None = None,
+                part: str | None = None) -> RunExplanation:
+    """Grad-CAM / Grad-CAM++ / saliency for test sample `index` of a saved run, on its best weights: of class `target`
+    (an image model), or of forecast `step` (a series model: 1 to the horizon, as the Inspect page numbers them) and
+    its `part` (default: what the network adds where it adds the window's last value back, as on the page)."""
     from zoo.runs import load_run
 
     run = load_run(run_dir)
@@ -357,6 +381,17 @@ def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | 
                         "classifier; use --method saliency.")
     if method != "saliency" and layer is None and not conv_layers(model):
         raise SpecError(no_conv_message(model, run.spec.model))
+    if classifies and (step is not None or part is not None):
+        raise SpecError(f"run {run.run_id} is an image model: --step and --part are of a series model's forecast; "
+                        "choose the class to explain with --target.")
+    if not classifies:
+        if target is not None:   # the forecast's steps were 0-based here and 1-based on the page (a learner's check)
+            raise SpecError(f"run {run.run_id} is a series model: --target is an image model's class; choose the "
+                            f"forecast step to explain with --step (1 to {run.shape.horizon}).")
+        if step is not None and not 1 <= step <= run.shape.horizon:
+            raise SpecError(f"--step {step} is outside the forecast; use 1 to {run.shape.horizon}.")
+        target = None if step is None else step - 1
+        part = part or ("network" if adds_last_value_back(model) else "forecast")
     data = data if data is not None else load_test_data(run, data_dir)
     n = len(data.x_test)
     if not isinstance(index, (int, np.integer)) or not 0 <= index < n:
@@ -365,7 +400,7 @@ def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | 
     label = int(data.y_test[index]) if classifies else None
     extra = getattr(data, "extra", {}) or {}
     if method == "saliency":
-        result = saliency(model, x, target=target)
+        result = saliency(model, x, target=target, **({} if classifies else {"part": part}))
         cam = result.scaled[0]
         chosen = result.target[0] if isinstance(result.target, list) else result.target
         if classifies:
@@ -381,4 +416,5 @@ def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | 
     display = to_display(x[0], extra.get("mean"), extra.get("std")) if classifies else None
     return RunExplanation(run_id=run.run_id, index=int(index), label=label, class_names=list(data.class_names),
                           input=x.numpy(), display=display, cam=cam, target=chosen, predicted=predicted,
-                          probability=probability, layer=used_layer, method=method)
+                          probability=probability, layer=used_layer, method=method,
+                          step=None if classifies else step, part=None if classifies else part)

@@ -6,17 +6,27 @@ from pathlib import Path
 import numpy as np
 
 from zoo.cli.common import run_dir_arg
-from zoo.explain import METHODS, explain_run, jet, overlay, save_png
+from zoo.explain import METHODS, SALIENCY_PARTS, explain_run, jet, overlay, save_png
 from zoo.registry import SpecError
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--run", required=True, help="a run of an image model: its id, or its directory")
+    parser.add_argument("--run", required=True, help="a run: its id, or its directory (Grad-CAM: of an image model; "
+                                                     "saliency: of any model)")
     parser.add_argument("--runs-dir", default=None, help="where a run id is looked for (default: $PLAYGROUND_RUNS_DIR "
                                                          "or ./runs)")
-    parser.add_argument("--index", type=int, required=True, help="which test image (0-based)")
+    parser.add_argument("--index", type=int, required=True,
+                        help="which test sample (0-based): an image, or a series' test window")
     parser.add_argument("--layer", default=None, help="qualified module name (default: the last Conv2d)")
-    parser.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
+    parser.add_argument("--target", type=int, default=None,
+                        help="an image model's class to explain (default: the predicted one)")
+    parser.add_argument("--step", type=int, default=None,
+                        help="a series model's forecast step to explain: 1 to the horizon, as the Inspect page "
+                             "numbers them (default: every step summed)")
+    parser.add_argument("--part", default=None, choices=SALIENCY_PARTS,
+                        help="a series model's saliency of: the whole forecast, or what the network adds to the "
+                             "window's last value (a model that adds it back: window_norm last, linear's nlinear; "
+                             "the default there, as on the Inspect page, whose add-back alone outweighs the rest)")
     parser.add_argument("--method", default="gradcam", choices=METHODS + ("saliency",),
                         help="gradcam (default), gradcam++, or saliency (input gradients; any model)")
     parser.add_argument("--out", required=True, help="PNG file for the overlay")
@@ -33,7 +43,7 @@ def run(args) -> dict:
     if not 0 <= args.alpha <= 1:
         raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
     result = explain_run(run_dir_arg(args.run, args.runs_dir), args.index, layer=args.layer, target=args.target,
-                         method=args.method, data_dir=args.data_dir)
+                         method=args.method, data_dir=args.data_dir, step=args.step, part=args.part)
     if result.display is not None:
         picture = overlay(result.display, result.cam, args.alpha)
     else:
@@ -46,7 +56,8 @@ def run(args) -> dict:
             npz.parent.mkdir(parents=True, exist_ok=True)
             with open(npz, "wb") as fh:  # a file object: numpy would add ".npz" to a bare name
                 np.savez(fh, input=result.input.astype(np.float32), cam=result.cam.astype(np.float32),
-                         target=np.int64(-1 if result.target is None else result.target),
+                         target=np.int64(-1 if result.target is None or result.label is None else result.target),
+                         step=np.int64(-1 if result.step is None else result.step),
                          layer=np.str_(result.layer), method=np.str_(result.method), index=np.int64(result.index))
     except OSError as exc:   # with what to do (a folder given for --out said only "[Errno 21] Is a directory")
         where = exc.filename or args.out
@@ -56,14 +67,20 @@ def run(args) -> dict:
     names = result.class_names
     summary = {
         "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,
-        "target": result.target, "predicted": result.predicted, "label": result.label,
+        # a series' step is `step` (1-based, as on the page), not a second, 0-based number
+        "target": result.target if result.label is not None else None, "predicted": result.predicted, "label": result.label,
         "target_name": names[result.target] if names and result.target is not None else None,
-        "probability": result.probability, "cam_shape": list(result.cam.shape),
+        "probability": result.probability, "step": result.step, "part": result.part, "cam_shape": list(result.cam.shape),
         "out": str(out), "npz": str(npz) if npz else None,
     }
     if not args.json:
-        what = f"class {summary['target_name'] or result.target}" if result.target is not None else "the whole forecast"
-        labels = f" (label {result.label}, predicted {result.predicted})" if result.label is not None else ""
-        print(f"{result.method} of {what} at layer {result.layer or '(input)'} for test sample {result.index}"
-              f"{labels}: {out}")   # a series' window has no label (it said "label None, predicted None")
+        if result.label is not None:
+            print(f"{result.method} of class {summary['target_name'] or result.target} at layer "
+                  f"{result.layer or '(input)'} for test sample {result.index} (label {result.label}, predicted "
+                  f"{result.predicted}): {out}")
+        else:   # a series: no label, no layer, and its step as the page numbers it (it said "class 2" of the third
+            # step: a learner's check)
+            what = f"forecast step {result.step}" if result.step is not None else "every forecast step summed"
+            part = " (what the network adds to the window's last value)" if result.part == "network" else ""
+            print(f"{result.method} of {what}{part} for test window {result.index}: {out}")
     return summary

@@ -38,6 +38,8 @@ class LinearForecaster(nn.Module):
     def __init__(self, config: LinearConfig, shape: DataShape):
         super().__init__()
         self.variant = config.variant
+        # NLinear is window_norm `last` (zoo/models/common.normalise_window): read by zoo/explain.adds_last_value_back
+        self.window_norm = "last" if config.variant == "nlinear" else "none"
         n_in = shape.lookback * shape.n_features
         self.linear = nn.Linear(n_in, shape.horizon)
         if config.variant == "dlinear":
