@@ -464,3 +464,37 @@ def test_an_interval_holding_far_fewer_test_actuals_than_its_level_is_said(runs_
         assert shown == ([f"On the test origins, the 80% interval held only 31% of the actual values: the band is too "
                           f"narrow for this series, calibrated on {summary['plan']['val_origins']} validation "
                           "origins. Read it as a rough guide, not as its level."] if warned else [])
+
+
+def test_a_queued_board_says_its_place_in_the_queue_and_why(runs_dir):
+    """A board queued behind other visitors' jobs said "Starting the worker (loading PyTorch and reading the
+    series)" with no position, where a queued run says its place and the cap it waits on (a demo visitors' check):
+    both say it through ui/live.not_yet_running, and a search's queued worker says why too."""
+    from tests.test_pages import ME
+    from ui.search_views import job_lines
+    from ui.state import job_manager
+    from zoo.demo import owner_of
+    from zoo.jobs import Job
+
+    manager = job_manager()
+    spec = LeaderboardSpec(data="ETTh1", horizon=24, budget=90)
+    ahead = Job(id="20261201-000000-leaderboard-aaaaaaaaaaaa", owner="another", target="none:none",
+                payload={"spec": spec.to_dict(), "kind": "leaderboard", "task": "series"}, status="queued")
+    board = Job(id="20261201-000001-leaderboard-0123456789ab", owner=owner_of(ME), target="none:none",
+                payload={"spec": spec.to_dict(), "kind": "leaderboard", "task": "series"}, status="queued")
+    with manager._lock:
+        for job in (ahead, board):
+            manager._jobs[job.id], _ = job, manager._order.append(job.id)
+    try:
+        at = open_page("app_pages/forecast.py", query={"run": board.id}, state={"visitor": ME})
+        no_exceptions(at)
+        said = text_of(at)
+        assert manager.describe_wait(board.id).startswith("position 2 in the queue: ")
+        assert manager.describe_wait(board.id) in said and "Starting the worker" not in said
+        lines, _ = job_lines(manager, [board.id])
+        assert lines == [f"worker {board.id.rsplit('-', 1)[-1]}: queued: {manager.describe_wait(board.id)}"]
+    finally:
+        with manager._lock:
+            for job in (ahead, board):
+                manager._jobs.pop(job.id, None)
+                manager._order.remove(job.id)

@@ -378,7 +378,8 @@ def live_board(job, key: str) -> None:
 
 @fragment(run_every=REFRESH_S)
 def live_table(job_id: str) -> None:
-    from ui.live import live_job
+    from ui.live import live_job, not_yet_running
+    from ui.state import job_manager
 
     job, snapshot = live_job(job_id)
     if job is None:
@@ -387,8 +388,8 @@ def live_table(job_id: str) -> None:
     if snapshot["stop_requested"]:
         status_badge("stopped", "stopping…")
     elif snapshot["status"] in ("queued", "starting"):
-        status_badge(snapshot["status"])
-        st.caption("Starting the worker (loading PyTorch and reading the series)…")
+        not_yet_running(job_manager(), job.id, snapshot["status"],
+                        "Starting the worker (loading PyTorch and reading the series)…")
         return
     else:
         status_badge("running", "ranking")

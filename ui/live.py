@@ -320,6 +320,15 @@ def live_job(job_id: str):
     return job, snapshot
 
 
+def not_yet_running(manager, job_id: str, status: str, starting_words: str) -> None:
+    """The badge and the why of a job that waits: its place in the queue (a position, and the cap it waits on), or
+    its worker starting, where a job this server started can still wait for room on a Ray cluster (the manager
+    says why). One owner for every live view: a board queued behind other visitors' jobs said "Starting the worker"
+    with no position (a demo visitors' check)."""
+    status_badge(status, "starting" if status == "starting" else None)
+    st.caption(manager.describe_wait(job_id) or (starting_words if status == "starting" else "Waiting in the queue…"))
+
+
 def _draw_live(job_id: str) -> None:
     from ui.state import job_manager
 
@@ -337,13 +346,8 @@ def _draw_live(job_id: str) -> None:
     elif snapshot["stop_requested"]:
         status_badge("stopped", "stopping…")
         st.caption("Stop requested: the worker ends after the current batch and keeps the best checkpoint.")
-    elif status == "queued":
-        status_badge("queued")
-        st.caption(manager.describe_wait(job.id))
-    elif status == "starting":
-        status_badge("starting", "starting")
-        # A job this server started can still wait for room on a Ray cluster: the manager says why.
-        st.caption(manager.describe_wait(job.id) or "Starting the worker process (loading PyTorch and the data)…")
+    elif status in ("queued", "starting"):
+        not_yet_running(manager, job.id, status, "Starting the worker process (loading PyTorch and the data)…")
     else:
         status_badge("running", f"running on {state['device']}" if state.get("device") else "running")
     # Where it runs (a pid, a Ray node) is for whoever runs the server: not said on the hosted demo

@@ -61,7 +61,8 @@ def job_lines(manager, job_ids: list[str]) -> tuple[list[str], bool]:
         state = snap["state"]
         active = active or job.active
         if snap["status"] == "queued":
-            text = f"queued (position {manager.queue_position(job_id)})"
+            # with why, as a queued run says it (ui/live.not_yet_running): the position alone left a visitor to guess
+            text = "queued: " + (manager.describe_wait(job_id) or f"position {manager.queue_position(job_id)}")
         elif job.active:
             text = (manager.describe_wait(job_id) or "starting") if "trial" not in state else \
                 f"trial {state['trial']}, epoch {state.get('epoch', 0)}/{state.get('epochs', '?')}"

@@ -267,7 +267,9 @@ def _no_zoo_model_note(rows: list[dict], budget: float, elapsed: float | None = 
     # a 30 s board, the other 12.5 s unsaid (a CLI user's check)
     outside = (elapsed or 0.0) - spent - unfinished
     if outside >= max(0.5, 0.1 * (elapsed or 0.0)):
-        rest += f", and {seconds_said(outside)} went outside the candidates' own fits"
+        # ("went outside the candidates' own fits" left a visitor guessing where: a demo visitors' check)
+        rest += (f", and {seconds_said(outside)} went to the board's own work around them (reading the series, "
+                 "making the folds, starting the models' processes: longer while the server runs other jobs)")
     return (f"{NO_ZOO_MODEL} {budget:g} s budget: {ranked} took {seconds_said(spent)} of it{rest}, so the pick is "
             "one of them (or their median); a larger budget ranks the zoo's models too.")
 
