@@ -1526,6 +1526,41 @@ def test_dates_written_as_one_number_are_dates_chosen_or_found():
     assert read_series(year.to_csv(index=False).encode()).freq == "MS"
 
 
+def test_unix_time_is_dates_chosen_or_found_by_its_name():
+    """A forecast user's check: a `ts` column of Unix seconds (1704067200, ...) was a feature of the model, the rows
+    plain steps and the forecast's "date" column step numbers; chosen as the date column it "did not hold dates".
+    Seconds and milliseconds are read as UTC, found where the column is named as a time; ids in the same range, not
+    so named, stay numbers unless chosen; numbers of other lengths or outside 1980-2100 are no Unix time."""
+    from zoo.data.series.columns import epoch_dates
+
+    hours = pd.date_range("2024-01-01", periods=300, freq="h")
+    seconds = ((hours - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).to_numpy()
+    load = 100 + 5 * np.sin(np.arange(300) * 2 * np.pi / 24)
+    for name, stamps, how in (("ts", seconds, "seconds since 1970-01-01, as in 1704067200"),
+                              ("timestamp_ms", seconds * 1000, "milliseconds since 1970-01-01, as in 1704067200000"),
+                              ("epoch", seconds.astype(float), "seconds since 1970-01-01, as in 1704067200")):
+        read = read_series(pd.DataFrame({name: stamps, "load": load}).to_csv(index=False).encode())
+        assert (read.date_col, read.freq, read.columns) == (name, "h", ["load"]), name
+        assert read.frame.index[0] == pd.Timestamp("2024-01-01 00:00") and read.frame.index[-1] == hours[-1].tz_localize(None)
+        assert f"dates are read from column {name!r} (Unix time in {how}: UTC)." in read.notes
+    ids = pd.DataFrame({"id": seconds, "load": load})
+    assert read_series(ids.to_csv(index=False).encode()).date_col is None   # not named as a time: a number
+    assert read_series(ids.to_csv(index=False).encode(), date_col="id").freq == "h"   # chosen: its dates
+    for not_epoch in (pd.Series(np.arange(300)), pd.Series(seconds // 100), pd.Series(np.full(300, 4_200_000_000)),
+                      pd.Series(["1704067200", "x"])):
+        assert epoch_dates(not_epoch.astype(str)) is None
+
+
+def test_rows_without_a_date_are_said_with_the_first_ones_value():
+    """A spreadsheet's footer row ("Total") was said as "1 row(s) whose 'date' is not a date (first at line 30)":
+    the value shows it for what it is (a forecast user's check); an empty one is said empty."""
+    days = "".join(f"2024-01-{d:02d},{d}\n" for d in range(1, 29))
+    for last, said in (("Total,406", "1 row(s) whose 'date' is not a date (first at line 30: 'Total') were dropped."),
+                       (",406", "1 row(s) whose 'date' is not a date (first at line 30, empty) were dropped.")):
+        read = read_series(f"date,v\n{days}{last}\n".encode())
+        assert said in read.notes and len(read) == 28, read.notes
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""

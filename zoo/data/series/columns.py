@@ -167,6 +167,8 @@ DATE_READINGS = {
                                     "its month)",
     "year, month and day as one number": " (year, month and day written as one number, as in 20190115)",
     "ISO weeks": " (ISO weeks, as in 2020-W02: each its Monday)",
+    "Unix seconds": " (Unix time in seconds since 1970-01-01, as in 1704067200: UTC)",
+    "Unix milliseconds": " (Unix time in milliseconds since 1970-01-01, as in 1704067200000: UTC)",
     "day first": " (day first, as in 31/12/2023)",
     "month first": " (month first, as in 12/31/2023)",
     "day first, evenly spaced": " (day first: no day is above 12, but only that reading is evenly spaced)",
@@ -295,7 +297,33 @@ def compact_dates(values: pd.Series, month_named: bool = False):
     return full, how
 
 
-DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|(?:^|_)(?:ym|ds|dt)(?:$|_)", re.IGNORECASE)   # ds: Prophet's
+# Unix time as exports write it: seconds (9-10 digits: 1973-2286) or milliseconds (12-13 digits), each read as UTC
+_EPOCH_UNITS = {9: "s", 10: "s", 12: "ms", 13: "ms"}
+_EPOCH_RANGE = (pd.Timestamp("1980-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
+
+
+def epoch_dates(values: pd.Series):
+    """Unix time (1704067200 seconds, or 1704067200000 milliseconds, since 1970-01-01 UTC): (dates, how) when every
+    present value is a whole number of one such length, each between 1980 and 2100; else None (found without being
+    chosen, named_compact_dates asks more). pandas reads neither as dates, so a `ts` column of seconds was a feature of the model and the rows
+    plain steps, and chosen as the date column it "did not hold dates" (a forecast user's check)."""
+    s, present = _clean_strings(values)
+    vals = s[present].str.replace(r"\.0+$", "", regex=True)
+    if not len(vals) or not vals.str.fullmatch(r"\d+").all() or vals.str.len().nunique() != 1:
+        return None
+    unit = _EPOCH_UNITS.get(int(vals.str.len().iloc[0]))
+    if unit is None:
+        return None
+    parsed = pd.to_datetime(vals.astype("int64"), unit=unit, utc=True)
+    if not parsed.between(*_EPOCH_RANGE).all():
+        return None
+    full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
+    full[present] = parsed.to_numpy()
+    return full, "Unix seconds" if unit == "s" else "Unix milliseconds"
+
+
+DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|epoch|unix|(?:^|_)(?:ym|ds|dt|ts)(?:$|_)",   # ds: Prophet's
+                       re.IGNORECASE)
 MONTH_NAME = re.compile(r"month|yyyymm|(?:^|_)ym(?:$|_)", re.IGNORECASE)
 
 
@@ -305,7 +333,7 @@ def named_compact_dates(name: str, values: pd.Series):
     nor numbers at uneven steps for dates (a review)."""
     if not DATE_NAME.search(name):
         return None
-    found = compact_dates(values, month_named=bool(MONTH_NAME.search(name)))
+    found = compact_dates(values, month_named=bool(MONTH_NAME.search(name))) or epoch_dates(values)
     if found is None or not found[0].dropna().is_unique or _steadiness(found[0]) < 0.5:
         return None
     return found
@@ -351,7 +379,7 @@ def _parse_dates(values: pd.Series):
     if n_present == 0:
         return None, 0.0, ""
     vals = s[present]
-    periods = _quarters_or_weeks(vals) or compact_dates(vals)
+    periods = _quarters_or_weeks(vals) or compact_dates(vals) or epoch_dates(vals)
     if periods is not None:
         parsed, how = periods
         full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)

@@ -561,7 +561,11 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
     ok = dates.notna().to_numpy()
     if not ok.all():
         first_bad = lines[np.flatnonzero(~ok)[0]]
-        notes.append(f"{int((~ok).sum())} row(s) whose {date_col!r} is not a date (first at line {first_bad}) "
+        # its value, so that a footer ("Total") is seen for what it is (a forecast user's check)
+        at = np.flatnonzero(np.asarray(table.lines) == first_bad)
+        raw = str(table.frame[date_col].iloc[at[0]]).strip() if len(at) and date_col in table.frame else ""
+        value = f": {_fmt_value(raw)}" if raw and raw.lower() not in ("nan", "none") else ", empty" if len(at) else ""
+        notes.append(f"{int((~ok).sum())} row(s) whose {date_col!r} is not a date (first at line {first_bad}{value}) "
                      "were dropped.")
         frame, dates, lines = frame[ok], dates[ok], lines[ok]
     frame.index = pd.DatetimeIndex(dates).tz_convert(None)
