@@ -1561,6 +1561,20 @@ def test_rows_without_a_date_are_said_with_the_first_ones_value():
         assert said in read.notes and len(read) == 28, read.notes
 
 
+def test_zoned_times_say_the_forecast_stays_on_the_last_rows_clock():
+    """A Berlin file ending at 22:00+01:00 on 30 March had its forecast written at 02:00+01:00, 03:00+01:00 ... past
+    that night's change to +02:00, and nothing said so (a forecast user's check): the offsets name no zone, so the
+    change is not known, and the note says the forecast's times stay on the last row's clock."""
+    hours = pd.date_range("2024-03-20 00:00", "2024-03-30 22:00", freq="h", tz="Europe/Berlin")
+    read = read_series(pd.DataFrame({"time": [t.isoformat() for t in hours], "v": np.arange(len(hours)) % 24})
+                       .to_csv(index=False).encode())
+    assert ("timestamps carry time zones: every time is on the clock of the latest one (UTC+01:00, as in "
+            "'2024-03-30T22:00:00+01:00'), without the zone, and so are the forecast's: where the local clock changes "
+            "(daylight saving) after the last row, the forecast's later times stay on UTC+01:00, an hour off that "
+            "clock.") in read.notes
+    assert list(read.future_index(4).strftime("%H:%M")) == ["23:00", "00:00", "01:00", "02:00"]   # on +01:00
+
+
 def test_the_suggestion_counts_the_windows_the_intervals_are_calibrated_on():
     """A forecast user's check: "68 validation windows calibrate the 80% and 95% intervals" before a run calibrated on
     67, one validation actual filled in (forecast/scores.calibration_count leaves it out at its step)."""
