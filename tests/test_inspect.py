@@ -769,3 +769,24 @@ def test_a_precision_whose_output_overflows_says_so_not_none():
         rows["fp16"]["note"], rows["fp16"]
     assert "prediction_agreement" not in rows["fp16"]
     assert rows["bf16"]["finite"] is True and rows["bf16"]["max_abs_diff"] > 0 and "note" not in rows["bf16"]
+
+
+@pytest.mark.parametrize("name", list_models("series"))
+def test_a_captured_sequence_outputs_axes_are_named_by_what_they_hold(name):
+    """The Hooks tab's heatmap of a 3-D output named its axes "last axis" and "second axis" (a learner's check):
+    ui/inspect_views.sequence_axes names them, checked here on each series model's own outputs: the axis called a
+    time step or token is the window's length (lookback 24, one step per token), the other is not."""
+    from ui.inspect_views import sequence_axes
+
+    model = fresh("series", name)
+    outputs = []
+    hooks = [m.register_forward_hook(lambda m, i, o: outputs.append(o[0] if isinstance(o, tuple) else o))
+             for n, m in model.named_modules() if n and not list(m.children())]
+    model(torch.randn(2, 24, 3))
+    for h in hooks:
+        h.remove()
+    x_title, y_title = sequence_axes(name)
+    for out in (o for o in outputs if torch.is_tensor(o) and o.dim() == 3 and o.shape[0] == 2):
+        rows, columns = out[0].shape   # the heatmap's y (rows) and x (columns)
+        steps = rows if y_title.startswith(("token", "time step")) else columns
+        assert steps == 24 and ("time step" in x_title) == (columns == 24 and rows != 24), (name, out.shape)

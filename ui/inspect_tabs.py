@@ -372,8 +372,9 @@ def hooks_tab(subject) -> None:
                 st.image(views.feature_grid(act[0]), caption=f"{shown}: feature maps of the first sample "
                                                             f"({min(16, act.shape[1])} of {act.shape[1]} channels)")
             elif act.dim() == 3:
+                x_title, y_title = views.sequence_axes(subject.model_name)
                 st.plotly_chart(views.sequence_heatmap(act[0].numpy(), title=f"{shown}: first sample",
-                                                       x_title="last axis", y_title="second axis"),
+                                                       x_title=x_title, y_title=y_title),
                                 key="inspect-hook-seq", config={"displaylogo": False})
             else:
                 st.plotly_chart(views.activation_histogram(act, shown), key="inspect-hook-hist",

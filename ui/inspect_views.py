@@ -383,6 +383,15 @@ def sequence_heatmap(values: np.ndarray, *, title: str, x_title: str, y_title: s
     return _layout(fig, height, title=title)
 
 
+def sequence_axes(model_name: str) -> tuple[str, str]:
+    """(x, y) axis titles of a captured 3-D output's first sample: a TCN's convolutions write (channels, time steps),
+    every other sequence model (batch-first RNNs, the transformer) (tokens, units). They were "last axis" and "second
+    axis" (a learner's check)."""
+    if model_name == "tcn":
+        return "time step", "channel"
+    return "unit (hidden feature)", "token (time step, or image row)"
+
+
 def saliency_figure(values: np.ndarray, names: list[str]) -> go.Figure:
     """Saliency over a window (L x C): bars over time for one feature, a heatmap for several."""
     title = "Saliency |∂forecast/∂input| (scaled to [0, 1])"
