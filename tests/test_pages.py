@@ -1741,3 +1741,14 @@ def test_a_series_models_saliency_explains_what_its_network_adds_to_the_last_val
     assert not [r for r in at.radio if r.label == "Explain"]
     assert any(c.value.startswith("How much each input number moves the forecast (") and "network" not in c.value
                for c in at.caption)
+
+
+@pytest.mark.parametrize("model, counted", [("transformer", True), ("cnn", False)])
+def test_the_summary_says_attentions_own_products_are_not_in_its_mult_adds(runs_dir, model, counted):
+    """A transformer's self-attention counted only its projections, without saying that the QKᵀ scores and their
+    weighting of V (no weights) are left out (an Inspect learner's check): said where the model has attention."""
+    at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-tab": "Summary",
+                                              "inspect-model-image": model})
+    no_exceptions(at)
+    said = next(c.value for c in at.caption if c.value.startswith("From torchinfo"))
+    assert ("attention's own products (the scores QKᵀ and their weighting of V) are not counted" in said) is counted

@@ -94,6 +94,9 @@ def summary_tab(subject) -> None:
     theirs = t["torchinfo"]["mult_adds"]
     st.caption("From torchinfo, run on a batch of random inputs in eval mode under no_grad, with the model "
                "left where it is. Mult-adds: each weight times the positions it is applied at"
+               # attention's own products hold no weight: a learner missed them in a transformer's total
+               + (", so attention's own products (the scores QKᵀ and their weighting of V) are not counted"
+                  if any(r.type == "MultiheadAttention" for r in summary.rows) else "")
                + ("." if theirs == t["mult_adds"] else
                   f" (torchinfo's own total is {theirs:,}: it counts "
                   f"{'; '.join(t.get('torchinfo_counts_otherwise') or ['some layers otherwise'])}).")
