@@ -8,14 +8,14 @@ import streamlit as st
 
 from ui import drafts
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
-                        run_record, runs_table, same_curves, same_spec_words, spec_diff,
-                        without_curves)
+                        runs_table, same_curves, same_spec_words, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo.jobs import left_no_run
 from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
+from zoo.run_records import run_record
 from zoo.runs import delete_run, exists, listing_state, run_path
 
 MAX_NEVER_RAN = 5   # jobs that ended before they trained, said at the top (the latest)

@@ -1091,3 +1091,49 @@ def test_a_runs_command_says_when_the_file_it_read_has_changed_or_gone(tmp_path)
     data.unlink()
     assert reproduce_caveat(runs[0].result, True, data=runs[0].data).startswith(
         "The file this run read (`mine.csv`) is no longer there")
+
+
+def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path):
+    """A scripting user had no command to list the runs (only the Runs page did): `runs` lists them newest first,
+    each as the page's table has it (zoo/run_records.run_record), with its folder and settings under --json; a run
+    whose command was killed is listed failed, as the page lists it, not `running` for good."""
+    import subprocess as sp
+
+    from zoo.engine import run_experiment
+    from zoo.run_health import process_identity
+    from zoo.run_records import run_record
+    from zoo.runs import list_runs, load_run
+    from zoo.spec import ExperimentSpec
+
+    root = tmp_path / "runs"
+    image = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256, batch_size=64), runs_dir=root)
+    series = run_experiment(ExperimentSpec(task="series", model="linear", data="ETTh1", epochs=1, limit_train=128,
+                                           lookback=24, horizon=6), runs_dir=root)
+    killed = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64, batch_size=64), runs_dir=root)
+    gone = sp.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = Path(killed.run_dir) / "result.json"
+    kept = {k: v for k, v in json.loads(path.read_text()).items() if k not in ("reason", "finished", "test_metrics")}
+    path.write_text(json.dumps({**kept, "status": "running", "process": {**process_identity(), "pid": int(gone.stdout)}}))
+
+    proc = zoo_main("runs", "--runs-dir", str(root), "--json")
+    assert proc.returncode == 0, proc.stderr
+    listed = last_json(proc)
+    assert listed["runs_dir"] == str(root)
+    assert [r["run"] for r in listed["runs"]] == [killed.run_id, series.run_id, image.run_id]   # newest first
+    assert listed["runs"][0]["status"].startswith("failed") and load_run(killed.run_dir).status == "failed"
+    page = {r.run_id: run_record(r) for r in list_runs(root)}
+    for r in listed["runs"]:
+        assert r["run_dir"] == page[r["run"]]["path"] and r["spec"] == page[r["run"]]["spec"]
+        assert {k: v for k, v in r.items() if k in ("status", "model", "data", "epochs", "test accuracy", "test MASE")} \
+            == {k: page[r["run"]][k] for k in ("status", "model", "data", "epochs", "test accuracy", "test MASE")}
+    lines = zoo_main("runs", "--runs-dir", str(root)).stdout.strip().splitlines()   # the same, one line a run
+    assert lines[1].startswith(f"{series.run_id}  ") and "linear on ETTh1 (bundled sample) · 1/1 epochs" in lines[1]
+    assert f"test MASE {page[series.run_id]['test MASE']:.3f}" in lines[1]
+    assert f"test accuracy {100 * page[image.run_id]['test accuracy']:.2f}%" in lines[2]
+    only = last_json(zoo_main("runs", "--runs-dir", str(root), "--task", "series", "--json"))
+    assert [r["run"] for r in only["runs"]] == [series.run_id]
+    missing = zoo_main("runs", "--runs-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "is not a folder; give the folder the runs were written to" in missing.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert zoo_main("runs", "--runs-dir", str(empty)).stdout.strip() == f"no runs in {empty}"

@@ -151,7 +151,7 @@ def test_huge_sgd_learning_rate_diverges_and_keeps_a_loadable_checkpoint(runs_di
     assert all(torch.isfinite(torch.tensor(v)) for v in saved["metrics"].values())
     # No epoch finished: the Runs page shows no test score or best epoch for the initial weights (it
     # showed "best epoch 0" and their accuracy of about 10%, as if a trained model had scored it).
-    from ui.compare import run_record
+    from zoo.run_records import run_record
 
     run = zoo.load_run(result.run_dir)
     assert not run.epoch_rows() and saved["metrics"].get("test_accuracy") is not None
@@ -396,7 +396,7 @@ def test_the_runs_tables_speed_is_the_median_over_epochs_as_labelled(runs_dir, s
     the two middle values); the median of two is their mean."""
     import statistics
 
-    from ui.compare import run_record
+    from zoo.run_records import run_record
 
     result = run_experiment(ExperimentSpec(**QUICK, epochs=2), runs_dir=runs_dir, data=sample)
     run = zoo.load_run(result.run_dir)

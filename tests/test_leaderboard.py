@@ -1419,7 +1419,7 @@ def test_a_killed_leaderboard_is_marked_failed_keeping_its_rows_and_its_helper_e
     done = [r for r in run.candidates() if r["status"] == "done"]
     assert {r["name"] for r in done} >= {"naive", "seasonal_naive", "mean"}
     assert recover_interrupted(runs) == []   # once
-    from ui.compare import run_record   # the Runs page's row: what it ranked before it was killed
+    from zoo.run_records import run_record   # the Runs page's row: what it ranked before it was killed
 
     not_ranked = len(run.candidates()) - len(done)   # not "of" the rows so far: "of" is of a board's plan
     assert run_record(run)["model"] == f"leaderboard ({len(done)} ranked" + (

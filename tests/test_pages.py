@@ -484,7 +484,7 @@ def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their
     import datetime as dt
     import json
 
-    from ui.compare import run_record
+    from zoo.run_records import run_record
     from ui.live import format_duration
     from zoo.runs import open_run
 

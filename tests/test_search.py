@@ -639,7 +639,7 @@ def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_ru
     """A learner's check: trials at chance (val loss 15.6, test accuracy 8.4%, below always answering the most
     common class) read `complete` with an empty note, and the Runs table's row of such a run read `finished`, where
     the run's own page warns that it learned nothing. Zero init learns nothing past the output layer."""
-    from ui.compare import run_record
+    from zoo.run_records import run_record
     from zoo.runs import load_run
 
     config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 1, "init": "zeros"})

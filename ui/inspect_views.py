@@ -17,12 +17,13 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import drafts
-from ui.live import run_status, status_words
+from ui.live import status_words
 from ui.text import plain
 
 from zoo import demo
 from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, format_percent, get_task
+from zoo.runs import run_status
 
 INDENT = "\u2003"   # an em space: leading ASCII spaces collapse in the grid
 SCHEME_LABELS = {"default": "PyTorch default", "xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal",

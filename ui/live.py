@@ -37,7 +37,7 @@ STATUSES = {status: (STATUS_TITLES[status], meaning, colour, icon) for status, (
     "finished": ("training completed every planned epoch", "green", ":material/check_circle:"),
     "early_stopped": ("the monitored value stopped improving", "green", ":material/flag:"),
     "stopped": ("stopped on request", "orange", ":material/stop_circle:"),
-    # not stored: a search trial its pruner stopped is `stopped` on disk, with `pruned` beside it (run_status)
+    # not stored: a search trial its pruner stopped is `stopped` on disk, with `pruned` beside it (zoo/runs.run_status)
     "pruned": ("the search's pruner stopped this trial", "gray", ":material/content_cut:"),
     "diverged": ("the loss blew up, so training ended", "red", ":material/trending_up:"),
     "failed": ("the job failed", "red", ":material/error:"),
@@ -218,12 +218,6 @@ def progress(state: dict, now: float | None = None) -> tuple[float, str]:
     if left is not None and done < 1:
         parts.append(f"about {format_duration(left)} left")
     return done, " · ".join(parts)
-
-
-def run_status(status: str, result: dict) -> str:
-    """The status a page shows for a run: a trial the search's pruner stopped is "pruned", as the Search page's
-    trial table says, not "stopped", which a learner read as their own Stop (zoo/search/study.py marks it)."""
-    return "pruned" if status == "stopped" and result.get("pruned") else status
 
 
 def status_badge(status: str, text: str | None = None) -> None:

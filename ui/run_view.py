@@ -21,7 +21,7 @@ import streamlit as st
 
 from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
-from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, run_status, status_badge,
+from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge,
                      status_words, training_figure)
 from ui.state import (can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs, runs_dir,
                       runs_dir_shown, session_owner)
@@ -30,7 +30,7 @@ from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
-from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat
+from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat, run_status
 from zoo.spec import ExperimentSpec, command_lines, setting
 from zoo.verdict import verdict_now
 

@@ -70,7 +70,7 @@ STATUSES = ("queued", "running", "finished", "early_stopped", "stopped", "diverg
 ENDED = ("finished", "early_stopped", "stopped", "diverged", "failed")
 # A status as pages and notes say it (ui/live.STATUSES titles its badge so): the stored `early_stopped` had been shown
 # as stored on the badge, the Runs page and a search trial's note (a learner's check, a review). "starting" is a
-# job's; "pruned" is a search trial's stop, marked beside `stopped` (ui/live.run_status).
+# job's; "pruned" is a search trial's stop, marked beside `stopped` (run_status).
 STATUS_TITLES = {"queued": "Queued", "starting": "Starting", "running": "Running", "finished": "Finished",
                  "early_stopped": "Stopped early", "stopped": "Stopped", "pruned": "Pruned", "diverged": "Diverged",
                  "failed": "Failed"}
@@ -82,6 +82,12 @@ def status_words(status: str) -> str:
 
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
+
+
+def run_status(status: str, result: dict) -> str:
+    """The status a page shows for a run: a trial the search's pruner stopped is "pruned", as the Search page's
+    trial table says, not "stopped", which a learner read as their own Stop (zoo/search/study.py marks it)."""
+    return "pruned" if status == "stopped" and result.get("pruned") else status
 
 
 def runs_root(explicit: str | os.PathLike | None = None) -> Path:

@@ -1,4 +1,4 @@
-"""`python -m zoo models|train|search|summary|gradcam|forecast-auto`: the library's operations, headless.
+"""`python -m zoo models|train|search|summary|gradcam|forecast-auto|runs`: the library's operations, headless.
 
 Contract (README, "Command line"): with --json the last line of stdout is one JSON object; exit 0
 on success, exit 2 on bad input with one line `error: ...` on stderr and no traceback, exit 1 only
@@ -25,8 +25,9 @@ COMMANDS = {
     "train": "train one model and record the run",
     "search": "search hyperparameters with Optuna",
     "summary": "layer-by-layer summary of a configured model",
-    "gradcam": "Grad-CAM heatmap of a trained image model",
+    "gradcam": "Grad-CAM heatmap of a trained image model, or saliency of any trained model",
     "forecast-auto": "the best forecast of a series: every model, the baselines and the classical peers ranked",
+    "runs": "list the runs, newest first, with their status and test scores",
 }
 
 
