@@ -208,7 +208,7 @@ def test_the_saliency_of_what_the_network_adds_leaves_out_the_last_value_added_b
                       (build("linear", shape, {"variant": "dlinear"}), torch.randn(2, 8, 1)),
                       (build("mlp", SHAPES["image"], {}), torch.randn(2, 1, 28, 28))):
         assert not explain.adds_last_value_back(other)
-        with pytest.raises(SpecError, match="explain its forecast"):
+        with pytest.raises(SpecError, match=r"explain its whole forecast \(part forecast\)"):
             explain.saliency(other, on, part="network")
 
 
@@ -360,6 +360,10 @@ def test_gradcam_cli_on_a_series_run_names_no_label(tmp_path, capsys):
                  "--part", "forecast", "--out", str(tmp_path / "s.png"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (result["step"], result["part"], result["target"]) == (3, "forecast", None)
+    assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency", "--step", "2",
+                 "--out", str(tmp_path / "s.png"), "--npz", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as saved:   # which map it is, without the JSON (a review)
+        assert (int(saved["step"]), str(saved["part"]), int(saved["target"])) == (2, "network", -1)
     third = explain.explain_run(run.run_dir, 0, method="saliency", step=3, part="forecast")
     direct = explain.saliency(explain.run_model(load_run(run.run_dir)), torch.from_numpy(third.input), target=2)
     np.testing.assert_allclose(third.cam, direct.scaled[0], rtol=1e-6)

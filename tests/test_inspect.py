@@ -495,8 +495,11 @@ def test_zero_init_leaves_every_weight_before_the_output_layers_without_a_gradie
     assert {n.rsplit(".", 1)[0] for n in learning} == outputs, (outputs, learning)
     model.zero_grad()
     assert learning_at_the_first_step(model, SHAPES[task]) == (learning, [n for n in names if n not in learning])
-    # the linear forecasters have no layer before their output layers: zero init holds nothing back
+    # the linear forecasters have no layer before their output layers: zero init holds nothing back; measuring it
+    # leaves the caller's random numbers as they were (a review: a transformer's dropout drew from them)
+    before = torch.random.get_rng_state()
     assert zero_init_holds_back(name, SHAPES[task], params) is (name != "linear")
+    assert torch.equal(before, torch.random.get_rng_state())
 
 
 def test_init_lab_matches_the_schemes_and_shows_zero_init_symmetry():
@@ -732,6 +735,11 @@ def test_the_init_labs_zero_init_words_name_the_output_layers_it_measured():
     lab = zi.init_lab("transformer", shape, {}, x, "zeros", y=y, steps=5)
     words = zero_init_words(lab, "transformer", [n for n, _ in build("transformer", shape, {}).named_parameters()])
     assert "changed later in the 5 steps" in words and "(a transformer adds its positional encoding)" in words
+    # one step measures nothing of later ones: not "nothing before it ... they do not" of a transformer (a review)
+    lab = zi.init_lab("transformer", shape, {}, x, "zeros", y=y, steps=1)
+    words = zero_init_words(lab, "transformer", [n for n, _ in build("transformer", shape, {}).named_parameters()])
+    assert words == ("Here, with zero init, only `head` (the output layer) learned at the first step, nothing before "
+                     "it: take more steps to see whether a layer before it learns later.")
 
 
 def test_float_bits_are_the_ieee_layouts_and_the_precision_caption_says_them():

@@ -1547,8 +1547,19 @@ def test_unix_time_is_dates_chosen_or_found_by_its_name():
     assert read_series(ids.to_csv(index=False).encode()).date_col is None   # not named as a time: a number
     assert read_series(ids.to_csv(index=False).encode(), date_col="id").freq == "h"   # chosen: its dates
     for not_epoch in (pd.Series(np.arange(300)), pd.Series(seconds // 100), pd.Series(np.full(300, 4_200_000_000)),
-                      pd.Series(["1704067200", "x"])):
+                      pd.Series(["1704067200", "x"]), pd.Series(hours.strftime("%Y%m%d%H")),
+                      pd.Series(["1704067200000.5"])):
         assert epoch_dates(not_epoch.astype(str)) is None
+    # a review's: dates and hours as one number (2024010100) are those, not seconds in 2034; seconds across
+    # 2001-09-09 (9 digits, then 10) and milliseconds across it (12, then 13) are one column; a fraction of a second
+    compact = read_series(pd.DataFrame({"time": hours.strftime("%Y%m%d%H").astype(int), "load": load})
+                          .to_csv(index=False).encode())
+    assert (compact.freq, compact.frame.index[0]) == ("h", pd.Timestamp("2024-01-01 00:00"))
+    days = pd.date_range("2001-06-01", periods=300, freq="D")
+    since = ((days - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).to_numpy()
+    for stamps in (since, since * 1000, since + 0.5):
+        read = read_series(pd.DataFrame({"ts": stamps, "load": load}).to_csv(index=False).encode())
+        assert read.freq == "D" and read.frame.index[-1].date() == days[-1].date(), stamps[:2]
 
 
 def test_rows_without_a_date_are_said_with_the_first_ones_value():

@@ -214,6 +214,10 @@ def zero_init_words(lab, model_name: str, param_names: list[str]) -> str | None:
         return (f"Here, with zero init, every layer learned from the first step: {outputs} read{'' if plural else 's'} "
                 f"the input itself, with no layer before {'them' if plural else 'it'} for a zero weight to hold back.")
     later = lab.learned_later
+    if steps == 1:   # whether a layer before it learns later was not measured (a transformer's do: a review)
+        return (f"Here, with zero init, only {outputs} learned at the first step, nothing before "
+                f"{'them' if plural else 'it'}: take more steps to see whether a layer before "
+                f"{'them' if plural else 'it'} learns later.")
     if later:
         why = " (a transformer adds its positional encoding)" if model_name == "transformer" else ""
         return (f"Here, with zero init, only {outputs} learned at the first step, and {len(later)} parameter "

@@ -243,8 +243,8 @@ def saliency(model: nn.Module, x: torch.Tensor, *, target=None, part: str = "for
         raise SpecError(f"part {part!r} is unknown; use {' or '.join(SALIENCY_PARTS)}.")
     if part == "network" and (x.dim() == 4 or not adds_last_value_back(model)):
         raise SpecError("part 'network' is of a series model that adds the window's last value back to its "
-                        "forecast (window_norm last, or linear's nlinear); this model does not: explain its "
-                        "forecast.")
+                        "forecast (window_norm last, or linear's nlinear); this model does not: explain its whole "
+                        "forecast (part forecast).")
     device, dtype = model_place(model)
     x = x.detach().to(device=device, dtype=dtype).clone()
     image = x.dim() == 4

@@ -69,20 +69,26 @@ def weight_init(scheme: str) -> Callable | None:
     return apply
 
 
+def with_a_gradient(named: list, grads) -> list[str]:
+    """The names of `named` (name, parameter) pairs whose gradient in `grads` is there and not all zero."""
+    return [n for (n, _), g in zip(named, grads) if g is not None and bool(g.abs().sum() > 0)]
+
+
 def learning_at_the_first_step(model, shape) -> tuple[list[str], list[str]]:
     """(names of the parameters that get a non-zero gradient, names of those that get none) from one backward pass
-    of `model` as it is, on a random batch of `shape` (a zoo.registry.DataShape). With zero init the gradient sent back through a zero
-    weight is 0, so only the layers whose output is the model's output learn at the first step: the head of most
-    models, but both maps of DLinear and the one map of a linear forecaster, which read the window itself (the
-    init lab said "no layer before the output learns" of DLinear's `linear`, a learner's check). Measured, not
-    declared, so a new model needs no word here. The upstream gradient is `out.sum()`'s ones: which tensors get
-    one does not depend on the loss."""
+    of `model` as it is, on a random batch of `shape` (a zoo.registry.DataShape). With zero init the gradient sent
+    back through a zero weight is 0, so only the layers whose output is the model's output learn at the first step:
+    the head of most models, but both maps of DLinear and the one map of a linear forecaster, which read the window
+    itself (the init lab said "no layer before the output learns" of DLinear's `linear`, a learner's check).
+    Measured, not declared, so a new model needs no word here. The upstream gradient is `out.sum()`'s ones: which
+    tensors get one does not depend on the loss. The random numbers drawn (the batch, dropout) are its own."""
     import torch
 
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    x = torch.randn(4, *shape.input_shape(), generator=torch.Generator().manual_seed(0))
-    grads = torch.autograd.grad(model(x).sum(), [p for _, p in named], allow_unused=True)
-    learning = [n for (n, _), g in zip(named, grads) if g is not None and bool(g.abs().sum() > 0)]
+    with torch.random.fork_rng(devices=[]):
+        x = torch.randn(4, *shape.input_shape(), generator=torch.Generator().manual_seed(0))
+        grads = torch.autograd.grad(model(x).sum(), [p for _, p in named], allow_unused=True)
+    learning = with_a_gradient(named, grads)
     return learning, [n for n, _ in named if n not in learning]
 
 
@@ -92,10 +98,10 @@ def _zero_init_holds_back(model_name: str, shape, params_json: str) -> bool:
 
     from zoo.registry import build
 
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]):   # the caller's random numbers stay as they were (a review)
         model = build(model_name, shape, json.loads(params_json))
-    model.apply(weight_init("zeros"))
-    return bool(learning_at_the_first_step(model, shape)[1])
+        model.apply(weight_init("zeros"))
+        return bool(learning_at_the_first_step(model, shape)[1])
 
 
 def zero_init_holds_back(model_name: str, shape, params: dict | None) -> bool:

@@ -45,8 +45,11 @@ def likely_cause(spec, history: list[dict], train_samples: int | None = None, st
         return "it ended before finishing an epoch: let it train longer"
     first, last = losses[0], losses[-1]
     if spec.init == "zeros" and (shape is None or zero_init_holds_back(spec.model, shape, spec.model_params)):
-        return ("zero initialisation makes every weight 0, so no gradient gets back past the output layer's zero "
-                "weights and nothing before it learns: use another init")
+        # "nothing before it learns" was false of a transformer, whose layers before the head learn from the second
+        # step (its positional encoding: the Init lab measures it; a review)
+        return ("zero initialisation makes every weight 0, so at the first step the gradient sent back through the "
+                "output layer's zero weights is 0, and the layers before it learn late or not at all: use another "
+                "init")
     if spec.task == "series" and train_samples is not None and train_samples < FEW_TRAIN_WINDOWS:
         return (f"it had only {train_samples} training window{'' if train_samples == 1 else 's'} to learn from "
                 f"(each is lookback {spec.lookback} + horizon {spec.horizon} rows of the training part): a shorter "

@@ -24,9 +24,10 @@ def add_arguments(parser) -> None:
                         help="a series model's forecast step to explain: 1 to the horizon, as the Inspect page "
                              "numbers them (default: every step summed)")
     parser.add_argument("--part", default=None, choices=SALIENCY_PARTS,
-                        help="a series model's saliency of: the whole forecast, or what the network adds to the "
-                             "window's last value (a model that adds it back: window_norm last, linear's nlinear; "
-                             "the default there, as on the Inspect page, whose add-back alone outweighs the rest)")
+                        help="a series model's saliency of: the whole forecast, or what its network adds to the "
+                             "window's last value. Only for a model that adds that value back to its forecast "
+                             "(window_norm last, or linear's nlinear variant), where it is the default, as on the "
+                             "Inspect page: the add-back alone outweighs the rest of the map")
     parser.add_argument("--method", default="gradcam", choices=METHODS + ("saliency",),
                         help="gradcam (default), gradcam++, or saliency (input gradients; any model)")
     parser.add_argument("--out", required=True, help="PNG file for the overlay")
@@ -58,6 +59,7 @@ def run(args) -> dict:
                 np.savez(fh, input=result.input.astype(np.float32), cam=result.cam.astype(np.float32),
                          target=np.int64(-1 if result.target is None or result.label is None else result.target),
                          step=np.int64(-1 if result.step is None else result.step),
+                         part=np.str_(result.part or ""),   # a series' map: of the forecast, or of what the network adds
                          layer=np.str_(result.layer), method=np.str_(result.method), index=np.int64(result.index))
     except OSError as exc:   # with what to do (a folder given for --out said only "[Errno 21] Is a directory")
         where = exc.filename or args.out

@@ -109,7 +109,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
     positional encoding), which parameters had a gradient at the first step, and which changed only later.
     A fresh model is built so that a trained one is never overwritten.
     """
-    from zoo.initialisation import INITS, weight_init
+    from zoo.initialisation import INITS, weight_init, with_a_gradient
     from zoo.registry import build
 
     if scheme != "default" and scheme not in INITS:
@@ -183,8 +183,7 @@ def init_lab(model_name: str, shape: DataShape, params: dict | None, x: torch.Te
                 loss = get_task(shape.task).loss(out, y)
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
                 if not lab.loss:
-                    lab.learned_at_first_step = [n for (n, _), g in zip(named, grads)
-                                                 if g is not None and bool(g.abs().sum() > 0)]
+                    lab.learned_at_first_step = with_a_gradient(named, grads)
                 with torch.no_grad():   # plain SGD by hand: torch.optim's first use imports torch._dynamo (seconds)
                     for p, g in zip(params, grads):
                         if g is not None:

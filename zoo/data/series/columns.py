@@ -166,6 +166,7 @@ DATE_READINGS = {
     "year and month as one number": " (year and month written as one number, as in 201901: each the first day of "
                                     "its month)",
     "year, month and day as one number": " (year, month and day written as one number, as in 20190115)",
+    "year, month, day and hour as one number": " (year, month, day and hour written as one number, as in 2019011513)",
     "ISO weeks": " (ISO weeks, as in 2020-W02: each its Monday)",
     "Unix seconds": " (Unix time in seconds since 1970-01-01, as in 1704067200: UTC)",
     "Unix milliseconds": " (Unix time in milliseconds since 1970-01-01, as in 1704067200000: UTC)",
@@ -269,7 +270,10 @@ _WEEK_RE = r"^(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?$"
 
 _COMPACT = {6: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])$", "%Y%m", "year and month as one number"),
             8: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$", "%Y%m%d",
-                "year, month and day as one number")}
+                "year, month and day as one number"),
+            # 2024010113: a date and hour, as hourly exports write them (it had read as Unix seconds in 2034: a review)
+            10: (r"^(?:1[89]|2[01])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])$", "%Y%m%d%H",
+                 "year, month, day and hour as one number")}
 
 
 def compact_dates(values: pd.Series, month_named: bool = False):
@@ -297,24 +301,30 @@ def compact_dates(values: pd.Series, month_named: bool = False):
     return full, how
 
 
-# Unix time as exports write it: seconds (9-10 digits: 1973-2286) or milliseconds (12-13 digits), each read as UTC
+# Unix time as exports write it: seconds (9-10 digits, 1973-2286; 9 until 2001-09-09, 10 after) or milliseconds
+# (12-13 digits), each read as UTC; seconds may carry a fraction (1704067200.5)
 _EPOCH_UNITS = {9: "s", 10: "s", 12: "ms", 13: "ms"}
 _EPOCH_RANGE = (pd.Timestamp("1980-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC"))
 
 
 def epoch_dates(values: pd.Series):
     """Unix time (1704067200 seconds, or 1704067200000 milliseconds, since 1970-01-01 UTC): (dates, how) when every
-    present value is a whole number of one such length, each between 1980 and 2100; else None (found without being
-    chosen, named_compact_dates asks more). pandas reads neither as dates, so a `ts` column of seconds was a feature of the model and the rows
-    plain steps, and chosen as the date column it "did not hold dates" (a forecast user's check)."""
+    present value is a number of seconds (or whole milliseconds) between 1980 and 2100; else None (found without being
+    chosen, named_compact_dates asks more). pandas reads neither as dates, so a `ts` column of seconds was a feature
+    of the model and the rows plain steps, and chosen as the date column it "did not hold dates" (a forecast user's
+    check). Numbers that are all dates and hours written as one (2024010100: compact_dates reads them) are not."""
     s, present = _clean_strings(values)
     vals = s[present].str.replace(r"\.0+$", "", regex=True)
-    if not len(vals) or not vals.str.fullmatch(r"\d+").all() or vals.str.len().nunique() != 1:
+    whole = vals.str.split(".", n=1).str[0]
+    if not len(vals) or not vals.str.fullmatch(r"\d+(?:\.\d+)?").all():
         return None
-    unit = _EPOCH_UNITS.get(int(vals.str.len().iloc[0]))
-    if unit is None:
+    units = {_EPOCH_UNITS.get(n) for n in whole.str.len().unique()}
+    if len(units) != 1 or None in units or (units == {"ms"} and (vals != whole).any()):
         return None
-    parsed = pd.to_datetime(vals.astype("int64"), unit=unit, utc=True)
+    if whole.str.fullmatch(_COMPACT[10][0]).all():   # 2024010100, ...: a date and hour (a review)
+        return None
+    unit = units.pop()
+    parsed = pd.to_datetime(vals.astype("float64") * (1000 if unit == "s" else 1), unit="ms", utc=True).dt.round("ms")
     if not parsed.between(*_EPOCH_RANGE).all():
         return None
     full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
@@ -322,7 +332,7 @@ def epoch_dates(values: pd.Series):
     return full, "Unix seconds" if unit == "s" else "Unix milliseconds"
 
 
-DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|epoch|unix|(?:^|_)(?:ym|ds|dt|ts)(?:$|_)",   # ds: Prophet's
+DATE_NAME = re.compile(r"date|time|day|month|period|yyyy|epoch|(?:^|_)(?:ym|ds|dt|ts|unix)(?:$|_)",   # ds: Prophet's
                        re.IGNORECASE)
 MONTH_NAME = re.compile(r"month|yyyymm|(?:^|_)ym(?:$|_)", re.IGNORECASE)
 
