@@ -1752,3 +1752,12 @@ def test_the_summary_says_attentions_own_products_are_not_in_its_mult_adds(runs_
     no_exceptions(at)
     said = next(c.value for c in at.caption if c.value.startswith("From torchinfo"))
     assert ("attention's own products (the scores QKᵀ and their weighting of V) are not counted" in said) is counted
+
+
+def test_the_search_space_box_says_it_scrolls(runs_dir):
+    """The search-space box is a fixed height that scrolls on its own: at 1,024 px it ended on batch_size with no
+    sign of the settings below it (a small-screen check)."""
+    at = open_page("app_pages/search.py")
+    no_exceptions(at)
+    assert any(m.value.startswith("**Search space**: what each trial samples, and what it holds fixed (the box "
+                                  "scrolls: every setting the model declares is in it)") for m in at.markdown)

@@ -256,7 +256,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                              horizontal=True,
                              format_func=lambda o: f"best {objective_label(o, task)} ({get_task(task).direction(o)})")
 
-    st.markdown("**Search space**: what each trial samples, and what it holds fixed")
+    # the box scrolls on its own: at 1,024 px it ended on batch_size, no sign of the settings below (a small-screen check)
+    st.markdown("**Search space**: what each trial samples, and what it holds fixed (the box scrolls: every "
+                "setting the model declares is in it)")
     with st.container(border=True, height=420):
         try:
             space = space_editor(model, task, typed_problems)
