@@ -1580,7 +1580,8 @@ def test_zoned_times_say_the_forecast_stays_on_the_last_rows_clock():
     read = read_series(pd.DataFrame({"time": [t.isoformat() for t in hours], "v": np.arange(len(hours)) % 24})
                        .to_csv(index=False).encode())
     assert ("timestamps carry time zones: every time is on the clock of the latest one (UTC+01:00, as in "
-            "'2024-03-30T22:00:00+01:00'), without the zone, and so are the forecast's: where the local clock changes "
+            "'2024-03-30T22:00:00+01:00'; the run's files write that offset), and so are the forecast's: where the "
+            "local clock changes "
             "(daylight saving) after the last row, the forecast's later times stay on UTC+01:00, an hour off that "
             "clock.") in read.notes
     assert list(read.future_index(4).strftime("%H:%M")) == ["23:00", "00:00", "01:00", "02:00"]   # on +01:00

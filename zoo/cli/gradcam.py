@@ -31,7 +31,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", default="gradcam", choices=METHODS + ("saliency",),
                         help="gradcam (default), gradcam++, or saliency (input gradients; any model)")
     parser.add_argument("--out", required=True, help="PNG file for the overlay")
-    parser.add_argument("--npz", default=None, help="also save input, cam, target and layer as .npz")
+    parser.add_argument("--npz", default=None, help="also save the input, cam, target (an image's class; -1 for a "
+                                                     "series), step and part (a series'), layer, method and index as .npz")
     parser.add_argument("--scale", type=int, default=8, help="enlarge the PNG this many times (default 8)")
     parser.add_argument("--alpha", type=float, default=0.5, help="opacity of the heatmap over the image")
     parser.add_argument("--data-dir", default=None, help="where torchvision datasets live")

@@ -501,9 +501,9 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
     # here; a Berlin file ending at 22:00+01:00 on 30 March had its forecast written at 02:00+01:00 ... on a clock
     # of 03:00 (a forecast user's check): said, as the file's offsets cannot say it
     notes.append(f"timestamps carry time zones: every time is on the clock of the latest one ({clock}, as in "
-                 f"{repr(str(last).strip())}), without the zone, and so are the forecast's: where the local clock "
-                 f"changes (daylight saving) after the last row, the forecast's later times stay on {clock}, an hour "
-                 f"off that clock.{moved}")
+                 f"{repr(str(last).strip())}; the run's files write that offset), and so are the forecast's: where "
+                 f"the local clock changes (daylight saving) after the last row, the forecast's later times stay on "
+                 f"{clock}, an hour off that clock.{moved}")
     return offset
 
 
