@@ -373,3 +373,42 @@ def test_gradcam_cli_on_a_series_run_names_no_label(tmp_path, capsys):
         assert main(["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency", *args,
                      "--out", str(tmp_path / "s.png")]) == 2
         assert says in capsys.readouterr().err
+
+
+def test_an_edited_csvs_windows_are_said_to_be_read_as_it_is_now(tmp_path, capsys, monkeypatch):
+    """gradcam (and Inspect) read a run's test windows from its CSV again: edited since, they explained the new
+    file's windows without a word (a docs check). Both say so, as the run's reproduce caveat does."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+    from zoo.forecast_io import sample_series_path
+
+    csv = tmp_path / "load.csv"
+    shutil.copy(sample_series_path(), csv)
+    spec = ExperimentSpec(task="series", model="linear", data=str(csv), epochs=1, seed=0, device="cpu",
+                          limit_train=256, lookback=48, horizon=12)
+    run = run_experiment(spec, runs_dir=tmp_path / "runs")
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+
+    def inspect_caption() -> str:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["run"] = run.run_id
+        at.switch_page("app_pages/inspect.py").run()
+        assert not at.exception, at.exception
+        return next(c.value for c in at.caption if "test samples of" in c.value)
+
+    args = ["gradcam", "--run", str(run.run_dir), "--index", "0", "--method", "saliency", "--out",
+            str(tmp_path / "s.png"), "--json"]
+    capsys.readouterr()
+    assert main(args) == 0
+    said = capsys.readouterr()
+    assert json.loads(said.out.strip().splitlines()[-1])["data_file_changed"] is False and "note:" not in said.err
+    assert "has changed" not in inspect_caption()
+    text = csv.read_text().splitlines()
+    csv.write_text("\n".join(text[:-1]) + "\n")   # its last row gone: another file
+    assert main(args) == 0
+    said = capsys.readouterr()
+    assert json.loads(said.out.strip().splitlines()[-1])["data_file_changed"] is True
+    assert f"note: load.csv has changed since run {run.run_id} read it: the test sample explained here is read " \
+           "from the file as it is now." in said.err
+    assert "(**the file has changed since the run read it**: these are its samples as it is now" in inspect_caption()

@@ -23,7 +23,7 @@ from ui.text import plain
 from zoo import demo
 from zoo.plots import log_ticks
 from zoo.registry import DataShape, SpecError, format_percent, get_task
-from zoo.runs import run_status
+from zoo.runs import data_file_change, run_status
 
 INDENT = "\u2003"   # an em space: leading ASCII spaces collapse in the grid
 SCHEME_LABELS = {"default": "PyTorch default", "xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal",
@@ -137,7 +137,10 @@ def subject_from_run(run) -> Subject:
         model=model, x_test=data.x_test, y_test=data.y_test, class_names=list(data.class_names),
         feature_names=list(getattr(windows, "columns", []) or []), mean=extra.get("mean"), std=extra.get("std"),
         trained=not run.untrained, batch_size=run.spec.batch_size, precision=run.spec.precision,
-        data_note=f"{len(data.x_test):,} test samples of {named}")
+        data_note=f"{len(data.x_test):,} test samples of {named}"
+                  # read again from the file as it is now (zoo/runs.data_file_change)
+                  + (" (**the file has changed since the run read it**: these are its samples as it is now, not "
+                     "as the run saw them)" if data_file_change(run.result, run.data) == "changed" else ""))
 
 
 def subject_from_config(task: str, model_name: str, params: dict, *, data: str, seed: int = 0,

@@ -193,21 +193,31 @@ def _fingerprint(path: str, size: int, mtime_ns: int) -> dict:
     return {"bytes": size, "sha256": digest.hexdigest()}
 
 
+def data_file_change(result: dict, data) -> str | None:
+    """"changed" or "gone" where the file a run read (`data`; its size and sha256 in `result`'s `data_file`) is not
+    the file it read; None where it is, or where the run kept no fingerprint. What reads the file again (the run's
+    command, its test windows on Inspect or in `gradcam`) says so: `gradcam` explained an edited file's windows
+    without a word (a docs check)."""
+    read = result.get("data_file")
+    if not read or data is None:
+        return None
+    now = data_fingerprint(data)
+    return "gone" if now is None else "changed" if now != read else None
+
+
 def reproduce_caveat(result: dict, leaderboard: bool, data=None) -> str | None:
     """Why a run's command may not give its numbers (`result`: its result.json; `data`: the file it read): the
     command runs everything to its end (seeded, it gives the same numbers where nothing was cut short). Said under
     the command by the pages and the CLI alike (a board run again by its own command fitted BaggedETS, skipped the
     first time, and picked another: a CLI user's check)."""
-    read = result.get("data_file")
-    if read and data is not None:
-        now = data_fingerprint(data)
-        name = Path(str(data)).name
-        if now is None:
-            return (f"The file this run read (`{name}`) is no longer there: the command needs it, or a copy of it as "
-                    "it was then.")
-        if now != read:
-            return (f"`{name}` has changed since this run read it: the command reads it as it is now, so its "
-                    "numbers will differ from these.")
+    change = data_file_change(result, data)
+    name = Path(str(data)).name
+    if change == "gone":
+        return (f"The file this run read (`{name}`) is no longer there: the command needs it, or a copy of it as "
+                "it was then.")
+    if change == "changed":
+        return (f"`{name}` has changed since this run read it: the command reads it as it is now, so its "
+                "numbers will differ from these.")
     if result.get("status") == "stopped":
         return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
                 "from these.")

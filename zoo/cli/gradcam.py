@@ -1,6 +1,7 @@
 """`python -m zoo gradcam ...`: Grad-CAM (or saliency) of one test sample of a saved run, as a PNG."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,13 @@ def run(args) -> dict:
         fix = ("give a file name (a .png for --out, a .npz for --npz), not a folder" if Path(where).is_dir() else
                "give a path in a folder you can write to")
         raise SpecError(f"cannot write {where} ({exc.strerror or type(exc).__name__}); {fix}.") from None
+    from zoo.runs import data_file_change, load_run
+
+    run = load_run(run_dir_arg(args.run, args.runs_dir))
+    changed = data_file_change(run.result, run.data) == "changed"
+    if changed:   # its test windows are the file's as it is now (an edited CSV's were explained unsaid: a docs check)
+        print(f"note: {Path(str(run.data)).name} has changed since run {run.run_id} read it: the test sample "
+              "explained here is read from the file as it is now.", file=sys.stderr)
     names = result.class_names
     summary = {
         "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,
@@ -74,6 +82,7 @@ def run(args) -> dict:
         "target": result.target if result.label is not None else None, "predicted": result.predicted, "label": result.label,
         "target_name": names[result.target] if names and result.target is not None else None,
         "probability": result.probability, "step": result.step, "part": result.part, "cam_shape": list(result.cam.shape),
+        "data_file_changed": changed,
         "out": str(out), "npz": str(npz) if npz else None,
     }
     if not args.json:
