@@ -493,6 +493,31 @@ def test_the_full_datasets_read_the_idx_files_through_torchvision(tmp_path):
     assert last_json(proc)["status"] == "finished"
 
 
+def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path):
+    """`train --data mnist --data-dir D` printed a reproduce command without --data-dir, which then looked in the
+    default folder and failed ("mnist is not in ... and could not be downloaded"), and gradcam of the run failed
+    until given it again (a docs check): the run keeps its datasets' folder (result.json `data_dir`)."""
+    import shutil
+
+    from zoo.runs import load_run
+
+    raw = tmp_path / "my data" / "MNIST" / "raw"
+    shutil.copytree(ROOT / "zoo" / "data" / "bundled" / "MNIST" / "raw", raw)
+    proc = zoo_main("train", "--data", "mnist", "--data-dir", str(tmp_path / "my data"), "--model", "mlp",
+                    "--epochs", "1", "--limit-train", "256", "--json", "--runs-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    run = load_run(last_json(proc)["run_dir"])
+    assert run.data_dir == str(tmp_path / "my data")
+    assert f"reproduce with: {run.command()}" in proc.stderr
+    assert run.command().endswith(f" --data-dir '{tmp_path / 'my data'}'")
+    explained = zoo_main("gradcam", "--run", str(run.path), "--index", "0", "--method", "saliency", "--out",
+                         str(tmp_path / "s.png"), "--json")   # no --data-dir: the run's own
+    assert explained.returncode == 0, explained.stderr
+    bundled = load_run(last_json(zoo_main("train", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1",
+                                          "--limit-train", "64", "--json", "--runs-dir", str(tmp_path / "r")))["run_dir"])
+    assert bundled.data_dir is None and "--data-dir" not in bundled.command()   # none given: none said
+
+
 CORPUS = ROOT / "tests" / "csv_corpus"
 
 

@@ -92,12 +92,13 @@ def series_data_picker(slot) -> str:
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the data…")
-def cached_data(spec_json: str):
-    """The TensorData of a spec (read-only: shared by every session of this server)."""
+def cached_data(spec_json: str, data_dir: str | None = None):
+    """The TensorData of a spec (read-only: shared by every session of this server), from `data_dir` (a run's
+    own datasets' folder, zoo/runs.Run.data_dir) or the default one."""
     from zoo.data import load_data
     from zoo.spec import ExperimentSpec
 
-    return load_data(ExperimentSpec.from_json(spec_json))
+    return load_data(ExperimentSpec.from_json(spec_json), data_dir)
 
 
 def _session_model(key: str, build):
@@ -118,7 +119,7 @@ def subject_from_run(run) -> Subject:
     from zoo.explain import run_model
     from zoo.forecast_io import display_name
 
-    data = cached_data(run.spec.to_json())
+    data = cached_data(run.spec.to_json(), run.data_dir)
     named = display_name(run.spec.data)   # an upload by the name it was sent with, not the server's path
     demo.check_model_weights(run.spec.model, run.shape, dict(run.spec.model_params))   # before a copy is held
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))

@@ -346,10 +346,11 @@ class RunExplanation:
 
 
 def load_test_data(run, data_dir=None):
-    """The run's data as it was trained on (same split and normalisation), or a SpecError."""
+    """The run's data as it was trained on (same split and normalisation), from `data_dir`, else the datasets'
+    folder the run was given (Run.data_dir), else the default; or a SpecError."""
     from zoo.data import load_data
 
-    return load_data(run.spec, data_dir)
+    return load_data(run.spec, data_dir or run.data_dir)
 
 
 def run_model(run) -> nn.Module:

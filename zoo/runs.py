@@ -41,6 +41,7 @@ import io
 import json
 import math
 import os
+import shlex
 import pickle
 import re
 import secrets
@@ -533,7 +534,16 @@ class Run:
             from zoo.leaderboard.spec import LeaderboardSpec
 
             return LeaderboardSpec.from_dict(settings).cli_command(self.result.get("plan"))
-        return ExperimentSpec.from_dict(settings).cli_command()
+        command = ExperimentSpec.from_dict(settings).cli_command()
+        # the datasets' folder it was given (--data-dir): without it the command looked in the default one and
+        # failed, "mnist is not in ... and could not be downloaded" (a docs check)
+        return command + (f" --data-dir {shlex.quote(self.data_dir)}" if self.data_dir and data is None else "")
+
+    @property
+    def data_dir(self) -> str | None:
+        """The torchvision datasets' folder the run was given (`--data-dir`), where not the default one: what
+        reads its data again (its command, gradcam, Inspect) looks there."""
+        return self.result.get("data_dir")
 
     @property
     def status(self) -> str:

@@ -342,7 +342,8 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
                   "value": value})
 
         try:
-            result = run_experiment(spec, runs_dir=config.runs_dir, data=data, run_id=run_id, callback=on_event,
+            result = run_experiment(spec, runs_dir=config.runs_dir, data=data, data_dir=config.data_dir,
+                                    run_id=run_id, callback=on_event,
                                     should_stop=lambda: bool(pruned_at) or should_stop(), owner=config.owner,
                                     search=link)
         except SpecError as exc:
