@@ -4,6 +4,8 @@ differ; open, or delete, the selected ones.
 Locally every run in the runs directory is listed; on the hosted demo (PLAYGROUND_DEMO=1) only
 this visitor's (ui/state.py). A search's trials stay together under their study.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from ui import drafts
@@ -12,6 +14,8 @@ from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks
 from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
+from zoo import demo
+from zoo.forecast_io import UPLOADS, display_name
 from zoo.jobs import left_no_run
 from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
@@ -151,9 +155,18 @@ else:
         st.session_state.pop("runs-confirm-delete", None)
         pending = None
     if pending:
+        # An upload they were trained on stays (another run, a search or a board may read it): said, with where it
+        # is, since the page said nothing and a visitor looked for it gone (a demo visitors' check)
+        uploaded = sorted({display_name(r.spec.data) for r in runs if r.run_id in pending and r.data
+                           and UPLOADS in Path(str(r.data)).parts})
+        kept = ("" if not uploaded else f" The CSV {'files' if len(uploaded) > 1 else 'file'} "
+                f"{', '.join(f'`{n}`' for n in uploaded)} {'they were' if len(pending) > 1 else 'it was'} trained on "
+                f"{'stay' if len(uploaded) > 1 else 'stays'} among the Forecast page's earlier uploads"
+                + (f", deleted {caps.max_age_hours:g} hours after {'their' if len(uploaded) > 1 else 'its'} last use"
+                   if (caps := demo.caps()) is not None else "") + ".")
         st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? {'Their' if len(pending) > 1 else 'Its'} "
                    "checkpoints, metrics and specs are "
-                   "removed from disk. This cannot be undone.", icon=":material/warning:")
+                   f"removed from disk. This cannot be undone.{kept}", icon=":material/warning:")
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("Delete permanently", type="primary", key="runs-delete-confirm"):
             removed = []

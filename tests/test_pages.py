@@ -1761,3 +1761,34 @@ def test_the_search_space_box_says_it_scrolls(runs_dir):
     no_exceptions(at)
     assert any(m.value.startswith("**Search space**: what each trial samples, and what it holds fixed (the box "
                                   "scrolls: every setting the model declares is in it)") for m in at.markdown)
+
+
+def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, tmp_path):
+    """A visitor deleted their runs and found the CSV still offered among the earlier uploads, with nothing said;
+    on the demo its disk note had said uploads go 24 hours "after they were sent", where each use renews them (a
+    demo visitors' check). The question says the file stays, where, and on the demo until when."""
+    from pathlib import Path
+
+    from zoo.demo import owner_of
+    from zoo.engine import run_experiment
+    from zoo.forecast_io import sample_series_path, store_upload
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    upload = store_upload(Path(sample_series_path()).read_bytes(), "shop load.csv", root, owner=owner_of(ME))
+    run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1, limit_train=64,
+                                        lookback=24, horizon=6), runs_dir=root, owner=owner_of(ME))
+    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use")):
+        if on_demo:
+            monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+        at = open_page("app_pages/runs.py", state={"visitor": ME} if on_demo else None)
+        at.session_state["runs-table-0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+        at.run()
+        at.button(key="runs-delete").click().run()
+        no_exceptions(at)
+        said = next(w.value for w in at.warning if "cannot be undone" in w.value)
+        assert said.endswith("This cannot be undone. The CSV file `shop load.csv` it was trained on stays among the "
+                             f"Forecast page's earlier uploads{until}."), said
+        if on_demo:
+            break
+    assert (root / run.run_id).exists()

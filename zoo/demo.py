@@ -422,7 +422,8 @@ def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
     smaller = ["lower the model's size"] if room else []
     if used["uploads"] * 2 >= used["bytes"]:
         return (f"{text}, {used['uploads'] / 1e6:.0f} MB of it your uploads; uploads are deleted "
-                f"{c.max_age_hours:g} hours after they were sent: "
+                # after their last use, not their sending: each use renews it (forecast_io.mark_used; a demo check)
+                f"{c.max_age_hours:g} hours after they were last used: "
                 + join_or(["use one you sent before", "delete runs on the Runs page", *smaller]) + ".")
     return f"{text}; " + join_or(["delete some runs on the Runs page", *smaller]) + "."
 
