@@ -510,6 +510,10 @@ def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path):
     assert run.data_dir == str(tmp_path / "my data")
     assert f"reproduce with: {run.command()}" in proc.stderr
     assert run.command().endswith(f" --data-dir '{tmp_path / 'my data'}'")
+    assert "--data-dir" not in run.command(server_paths=False)   # the hosted demo's pages name no server folder
+    from zoo.demo import shareable_bytes
+
+    assert "data_dir" not in json.loads(shareable_bytes(run, run.path / "result.json"))   # nor its downloads
     explained = zoo_main("gradcam", "--run", str(run.path), "--index", "0", "--method", "saliency", "--out",
                          str(tmp_path / "s.png"), "--json")   # no --data-dir: the run's own
     assert explained.returncode == 0, explained.stderr

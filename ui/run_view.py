@@ -582,7 +582,8 @@ def downloads(run, key: str, files: dict = DOWNLOADS) -> None:
     path = Path(str(run.data or ""))
     sent = None if is_local() else data_as_sent(run.data)
     # A flag per line, none cut from its value; a long line (an upload's path) wraps rather than hide its backslash.
-    st.code(command_lines(run.command(data=sent)), language="bash", wrap_lines=True)
+    # (nor a datasets' folder of this server's, given to a command-line run: --data-dir)
+    st.code(command_lines(run.command(data=sent, server_paths=is_local())), language="bash", wrap_lines=True)
     if sent and can_control(run.result.get("owner")):
         st.caption(f":material/info: `{sent}` is the file you uploaded: run the command beside a copy of it.")
     elif sent:   # another visitor's run, opened from its address: the file is theirs (a demo visitors' check)

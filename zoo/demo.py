@@ -539,7 +539,8 @@ def sweep(root, max_age_hours: float | None = None, now: float | None = None) ->
 # of an upload's kept copy (README, "Deploying the hosted demo": no page shows a server path). A visitor who opened
 # another's run by its URL downloaded all of them (a demo visitor's check).
 # A failed run's traceback names the server's install paths: its page shows it only locally (ui/run_view.py).
-SERVER_KEYS = ("owner", "run_dir", "process", "traceback")
+SERVER_KEYS = ("owner", "run_dir", "process", "traceback", "data_dir")   # data_dir: a command-line run's datasets'
+# folder (--data-dir), this server's
 
 
 def shareable_bytes(run, path: Path) -> bytes:

@@ -523,9 +523,10 @@ class Run:
             settings["target"] = detected
         return settings
 
-    def command(self, data: str | None = None) -> str:
+    def command(self, data: str | None = None, server_paths: bool = True) -> str:
         """The shell command that reproduces this run: `zoo forecast-auto` for a leaderboard, else `zoo train`;
-        with `data` in place of the run's (the hosted demo names an upload by the file the visitor sent)."""
+        with `data` in place of the run's (the hosted demo names an upload by the file the visitor sent); without
+        `server_paths`, no folder of this machine's (the hosted demo's pages: its `--data-dir`)."""
         # The column it forecast, where the reader picked it (no --target): run again on the file with a column
         # added after it, the command had forecast that one, with a spec.json the same byte for byte (a CLI user's
         # check). A wide table's target is the reader's own melted column: nothing to name.
@@ -537,7 +538,8 @@ class Run:
         command = ExperimentSpec.from_dict(settings).cli_command()
         # the datasets' folder it was given (--data-dir): without it the command looked in the default one and
         # failed, "mnist is not in ... and could not be downloaded" (a docs check)
-        return command + (f" --data-dir {shlex.quote(self.data_dir)}" if self.data_dir and data is None else "")
+        return command + (f" --data-dir {shlex.quote(self.data_dir)}" if self.data_dir and data is None
+                          and server_paths else "")
 
     @property
     def data_dir(self) -> str | None:
