@@ -15,7 +15,7 @@ from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo import demo
-from zoo.forecast_io import UPLOADS, display_name
+from zoo.forecast_io import display_name, stored_upload
 from zoo.jobs import left_no_run
 from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
@@ -157,12 +157,16 @@ else:
     if pending:
         # An upload they were trained on stays (another run, a search or a board may read it): said, with where it
         # is, since the page said nothing and a visitor looked for it gone (a demo visitors' check)
-        uploaded = sorted({display_name(r.spec.data) for r in runs if r.run_id in pending and r.data
-                           and UPLOADS in Path(str(r.data)).parts})
-        kept = ("" if not uploaded else f" The CSV {'files' if len(uploaded) > 1 else 'file'} "
-                f"{', '.join(f'`{n}`' for n in uploaded)} {'they were' if len(pending) > 1 else 'it was'} trained on "
-                f"{'stay' if len(uploaded) > 1 else 'stays'} among the Forecast page's earlier uploads"
-                + (f", deleted {caps.max_age_hours:g} hours after {'their' if len(uploaded) > 1 else 'its'} last use"
+        # (a file stored as an upload and still there, not any path through a folder named "uploads": a review)
+        on_uploads = [r for r in runs if r.run_id in pending and stored_upload(r.data, runs_dir()) is not None]
+        files = {str(r.data) for r in on_uploads}
+        # named by their sidecars: without one, a hashed name is no name to say
+        named = sorted({f"`{display_name(f)}`" for f in files if Path(f).with_suffix(".json").exists()})
+        many = len(files) > 1
+        kept = ("" if not files else f" The CSV file{'s' if many else ''}{' ' + ', '.join(named) if named else ''} "
+                f"{'they were' if len(on_uploads) > 1 else 'it was'} trained on {'stay' if many else 'stays'} among "
+                "the Forecast page's earlier uploads"
+                + (f", deleted {caps.max_age_hours:g} hours after {'their' if many else 'its'} last use"
                    if (caps := demo.caps()) is not None else "") + ".")
         st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? {'Their' if len(pending) > 1 else 'Its'} "
                    "checkpoints, metrics and specs are "

@@ -493,7 +493,7 @@ def test_the_full_datasets_read_the_idx_files_through_torchvision(tmp_path):
     assert last_json(proc)["status"] == "finished"
 
 
-def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path):
+def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path, monkeypatch):
     """`train --data mnist --data-dir D` printed a reproduce command without --data-dir, which then looked in the
     default folder and failed ("mnist is not in ... and could not be downloaded"), and gradcam of the run failed
     until given it again (a docs check): the run keeps its datasets' folder (result.json `data_dir`)."""
@@ -503,6 +503,7 @@ def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path):
 
     raw = tmp_path / "my data" / "MNIST" / "raw"
     shutil.copytree(ROOT / "zoo" / "data" / "bundled" / "MNIST" / "raw", raw)
+    monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "empty"))   # the default folder holds no MNIST (a review)
     proc = zoo_main("train", "--data", "mnist", "--data-dir", str(tmp_path / "my data"), "--model", "mlp",
                     "--epochs", "1", "--limit-train", "256", "--json", "--runs-dir", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stderr
@@ -517,9 +518,24 @@ def test_a_run_given_a_data_dir_is_reproduced_and_explained_from_it(tmp_path):
     explained = zoo_main("gradcam", "--run", str(run.path), "--index", "0", "--method", "saliency", "--out",
                          str(tmp_path / "s.png"), "--json")   # no --data-dir: the run's own
     assert explained.returncode == 0, explained.stderr
-    bundled = load_run(last_json(zoo_main("train", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1",
-                                          "--limit-train", "64", "--json", "--runs-dir", str(tmp_path / "r")))["run_dir"])
-    assert bundled.data_dir is None and "--data-dir" not in bundled.command()   # none given: none said
+    # and its page: the run's evaluation and test images from the same folder (a review: "mnist is not in ...")
+    from streamlit.testing.v1 import AppTest
+
+    from zoo.evaluate import evaluate_run
+
+    assert evaluate_run(run).accuracy > 0
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "r"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["run"] = run.run_id
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and not [e.value for e in at.error], [e.value for e in at.error]
+    assert any(s.value == "Confusion matrix" for s in at.subheader)
+    # none given, or one nothing reads (the bundled sample's): none kept, none said (a review)
+    for data_dir in ((), ("--data-dir", str(tmp_path / "nowhere"))):
+        bundled = load_run(last_json(zoo_main("train", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1",
+                                              "--limit-train", "64", "--json", "--runs-dir", str(tmp_path / "r"),
+                                              *data_dir))["run_dir"])
+        assert bundled.data_dir is None and "--data-dir" not in bundled.command()
 
 
 CORPUS = ROOT / "tests" / "csv_corpus"
@@ -1150,6 +1166,7 @@ def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path):
     assert listed["runs_dir"] == str(root)
     assert [r["run"] for r in listed["runs"]] == [killed.run_id, series.run_id, image.run_id]   # newest first
     assert listed["runs"][0]["status"].startswith("failed") and load_run(killed.run_dir).status == "failed"
+    assert [r["state"] for r in listed["runs"]] == ["failed", "finished", "finished"]   # the stored one, for a script
     page = {r.run_id: run_record(r) for r in list_runs(root)}
     for r in listed["runs"]:
         assert r["run_dir"] == page[r["run"]]["path"] and r["spec"] == page[r["run"]]["spec"]

@@ -412,3 +412,13 @@ def test_an_edited_csvs_windows_are_said_to_be_read_as_it_is_now(tmp_path, capsy
     assert f"note: load.csv has changed since run {run.run_id} read it: the test sample explained here is read " \
            "from the file as it is now." in said.err
     assert "(**the file has changed since the run read it**: these are its samples as it is now" in inspect_caption()
+    # said before an explanation the edit makes fail (a review: "index 300 is outside the test set" alone), and a
+    # file gone is one clear error
+    csv.write_text("\n".join(text[:400]) + "\n")
+    assert main([*args[:4], "300", *args[5:]]) == 2
+    said = capsys.readouterr()
+    assert said.err.index("note: load.csv has changed since run") < said.err.index("error: index 300 is outside")
+    csv.unlink()
+    assert main(args) == 2
+    assert f"the file run {run.run_id} read (load.csv) is no longer there: put it, or a copy of it as it was then, " \
+           "back at that path." in capsys.readouterr().err

@@ -1792,3 +1792,29 @@ def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, 
         if on_demo:
             break
     assert (root / run.run_id).exists()
+    # A review's: a CSV of one's own in a folder named "uploads" is no upload; one the sweep removed is not said to
+    # stay; with an image run beside the upload's, "it was trained on" counts the runs that read it
+    monkeypatch.delenv("PLAYGROUND_DEMO")
+    own = tmp_path / "uploads" / "my sales.csv"
+    own.parent.mkdir()
+    own.write_bytes(Path(sample_series_path()).read_bytes())
+    mine = run_experiment(ExperimentSpec(task="series", model="linear", data=str(own), epochs=1, limit_train=64,
+                                         lookback=24, horizon=6), runs_dir=root, owner=owner_of(ME))
+    image = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64, batch_size=64), runs_dir=root,
+                           owner=owner_of(ME))
+
+    def question(ticked: list[str]) -> str:
+        at = open_page("app_pages/runs.py")
+        rows = list(at.dataframe[0].value["run"])
+        at.session_state["runs-table-0"] = {"selection": {"rows": [rows.index(i) for i in ticked], "columns": [],
+                                                          "cells": []}}
+        at.run()
+        at.button(key="runs-delete").click().run()
+        no_exceptions(at)
+        return next(w.value for w in at.warning if "cannot be undone" in w.value)
+
+    assert question([mine.run_id]).endswith("This cannot be undone.")
+    assert question([run.run_id, image.run_id]).endswith(
+        "The CSV file `shop load.csv` it was trained on stays among the Forecast page's earlier uploads.")
+    upload.unlink()
+    assert question([run.run_id, image.run_id]).endswith("This cannot be undone.")

@@ -41,11 +41,12 @@ def cached_evaluation(run_path: str, stamp: float) -> dict:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def raw_test_images(name: str) -> np.ndarray:
-    """The dataset's test images as uint8 N x H x W (shared read-only by every session)."""
+def raw_test_images(name: str, data_dir: str | None = None) -> np.ndarray:
+    """The dataset's test images as uint8 N x H x W (shared read-only by every session), from the run's own datasets'
+    folder (zoo/runs.Run.data_dir) or the default one."""
     from zoo.evaluate import raw_test_images as read
 
-    return read(name).numpy()
+    return read(name, data_dir).numpy()
 
 
 def confusion_figure(matrix: np.ndarray, class_names: list[str], normalise: bool = False) -> go.Figure:
@@ -133,7 +134,7 @@ def sections(run, key: str) -> None:
                    "show an untrained model.")
     try:
         evaluation = cached_evaluation(str(run.path), run.stamp())
-        images = raw_test_images(run.spec.data)
+        images = raw_test_images(run.spec.data, run.data_dir)
     except Exception as exc:  # the dataset went missing, a checkpoint from another version...
         st.error(f"Could not evaluate this run's checkpoint: {exc}")
         return

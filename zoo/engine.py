@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from zoo.data import TensorData, load_data
+from zoo.data.images import reads_data_dir
 from zoo.devices import check_device_settings, numerics, resolve_device
 from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
@@ -409,8 +410,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
             "started": time.time(), **({"search": search} if search else {})}
     if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
         base["data_file"] = fingerprint
-    elif data_dir is not None:   # a dataset's folder given, not the default: read again from there (Run.data_dir)
-        base["data_dir"] = str(Path(data_dir).resolve())
+    elif data_dir is not None and reads_data_dir(spec.data):   # a dataset's folder given, not the default: read
+        base["data_dir"] = str(Path(data_dir).resolve())         # again from there (Run.data_dir)
     emit = callback or (lambda event: None)
     try:   # (a disk that refuses result.json, or a Ctrl-C, from here on ends the run as one in training does)
         writer.write_result({**base, "status": "running"})

@@ -124,7 +124,7 @@ def evaluate_run(run, data=None, data_dir=None) -> Evaluation:
     if data is None:
         from zoo.data import load_data
 
-        data = load_data(run.spec, data_dir)
+        data = load_data(run.spec, data_dir or run.data_dir)   # the folder the run was given (Run.data_dir)
     names = run.result.get("class_names") or data.class_names
     return evaluate(run.model, data.x_test, data.y_test, names)
 

@@ -45,7 +45,19 @@ def run(args) -> dict:
         raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
     if not 0 <= args.alpha <= 1:
         raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
-    result = explain_run(run_dir_arg(args.run, args.runs_dir), args.index, layer=args.layer, target=args.target,
+    from zoo.runs import data_file_change, load_run
+
+    run = load_run(run_dir_arg(args.run, args.runs_dir))
+    # Said before the explanation, which may fail on the edited file ("index 300 is outside the test set" of a cut
+    # CSV said nothing of the cut: a review); its test windows are the file's as it is now
+    change = data_file_change(run.result, run.data)
+    if change == "gone":
+        raise SpecError(f"the file run {run.run_id} read ({Path(str(run.data)).name}) is no longer there: put it, or "
+                        "a copy of it as it was then, back at that path.")
+    if change == "changed":
+        print(f"note: {Path(str(run.data)).name} has changed since run {run.run_id} read it: the test sample "
+              "explained here is read from the file as it is now.", file=sys.stderr)
+    result = explain_run(run.path, args.index, layer=args.layer, target=args.target,
                          method=args.method, data_dir=args.data_dir, step=args.step, part=args.part)
     if result.display is not None:
         picture = overlay(result.display, result.cam, args.alpha)
@@ -68,13 +80,6 @@ def run(args) -> dict:
         fix = ("give a file name (a .png for --out, a .npz for --npz), not a folder" if Path(where).is_dir() else
                "give a path in a folder you can write to")
         raise SpecError(f"cannot write {where} ({exc.strerror or type(exc).__name__}); {fix}.") from None
-    from zoo.runs import data_file_change, load_run
-
-    run = load_run(run_dir_arg(args.run, args.runs_dir))
-    changed = data_file_change(run.result, run.data) == "changed"
-    if changed:   # its test windows are the file's as it is now (an edited CSV's were explained unsaid: a docs check)
-        print(f"note: {Path(str(run.data)).name} has changed since run {run.run_id} read it: the test sample "
-              "explained here is read from the file as it is now.", file=sys.stderr)
     names = result.class_names
     summary = {
         "run_id": result.run_id, "index": result.index, "method": result.method, "layer": result.layer,
@@ -82,7 +87,8 @@ def run(args) -> dict:
         "target": result.target if result.label is not None else None, "predicted": result.predicted, "label": result.label,
         "target_name": names[result.target] if names and result.target is not None else None,
         "probability": result.probability, "step": result.step, "part": result.part, "cam_shape": list(result.cam.shape),
-        "data_file_changed": changed,
+        "data_file_changed": change == "changed",   # its windows are the file's as it is now (an edited CSV's
+        # were explained unsaid: a docs check)
         "out": str(out), "npz": str(npz) if npz else None,
     }
     if not args.json:

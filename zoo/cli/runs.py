@@ -16,7 +16,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--task", choices=tuple(TASKS), default=None, help="only the runs of this task")
     parser.add_argument("--json", action="store_true",
                         help="print the runs as one JSON object on the last line: {runs_dir, runs: [...]}, each run "
-                             "with its folder (run_dir) and the settings it ran with (spec)")
+                             "with its stored status (state), its folder (run_dir) and the settings it ran with "
+                             "(spec)")
 
 
 def score(record: dict) -> str:
@@ -34,7 +35,7 @@ def score(record: dict) -> str:
 def run(args) -> dict:
     from zoo.run_health import end_if_gone
     from zoo.run_records import run_record
-    from zoo.runs import list_runs, load_run, runs_root
+    from zoo.runs import list_runs, load_run, run_status, runs_root
 
     root = runs_root(args.runs_dir)
     if args.runs_dir is not None and not Path(root).is_dir():   # a mistyped folder is not "no runs"
@@ -49,6 +50,9 @@ def run(args) -> dict:
             pass   # a runs directory it may not write: listed as it is
         record = run_record(found)
         records.append({**{k: record[k] for k in FIELDS}, "started": record["started"] and record["started"].isoformat(),
+                        # the stored status for a script to compare ("status" is the page's words: "finished,
+                        # learned nothing useful"; a review)
+                        "state": run_status(found.status, found.result),
                         "run_dir": record["path"], "leaderboard": record["leaderboard"], "spec": record["spec"]})
     if not args.json:
         if not records:

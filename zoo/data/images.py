@@ -55,6 +55,14 @@ IMAGE_DATASETS = {
 }
 
 
+def reads_data_dir(data) -> bool:
+    """Whether a spec's `data` is read from a datasets' folder (`--data-dir`): a torchvision dataset, not the bundled
+    sample nor a file. What a run keeps of the folder it was given (zoo/engine.py) is that of a dataset read from it:
+    a bundled sample's run had printed a reproduce command with a --data-dir nothing reads (a review)."""
+    dataset = IMAGE_DATASETS.get(str(data))
+    return dataset is not None and not dataset.bundled
+
+
 def default_data_dir() -> Path:
     """PLAYGROUND_DATA, else a cache folder in the user's home."""
     env = os.environ.get("PLAYGROUND_DATA")
