@@ -1183,3 +1183,22 @@ def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert zoo_main("runs", "--runs-dir", str(empty)).stdout.strip() == f"no runs in {empty}"
+
+
+def test_runs_of_one_second_are_listed_by_when_they_began(tmp_path):
+    """Run ids of one second differ only in their random part, and three command-line runs of one second were listed
+    in a random order (a CI run): within a second, list_runs (the Runs page's and `runs`' order) goes by when each
+    began."""
+    import shutil
+
+    from zoo.engine import run_experiment
+    from zoo.runs import list_runs, patch_result
+    from zoo.spec import ExperimentSpec
+
+    made = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64, batch_size=64), runs_dir=tmp_path / "a")
+    root = tmp_path / "runs"
+    for suffix, started in (("ffffffffffff", 1000.0), ("aaaaaaaaaaaa", 2000.0), ("cccccccccccc", 1500.0)):
+        copy = root / f"20261206-000000Z-mlp-{suffix}"
+        shutil.copytree(made.run_dir, copy)
+        patch_result(copy, run_id=copy.name, started=started)
+    assert [r.run_id[-12:] for r in list_runs(root)] == ["aaaaaaaaaaaa", "cccccccccccc", "ffffffffffff"]

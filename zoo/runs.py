@@ -773,7 +773,9 @@ def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
                 runs.append(load_run(child))
             except (ValueError, OSError, TypeError):
                 continue  # a half-deleted or foreign folder is not a run
-    return runs
+    # Newest first: by the id's stamp (its second, UTC), then by when each began within that second, where ids
+    # differ only in their random part (three command-line runs of one second were listed in a random order: CI)
+    return sorted(runs, key=lambda run: (run.run_id[:16], run.started or 0.0), reverse=True)
 
 
 def listing_state(root: str | os.PathLike | None = None) -> tuple:
