@@ -1202,3 +1202,27 @@ def test_runs_of_one_second_are_listed_by_when_they_began(tmp_path):
         shutil.copytree(made.run_dir, copy)
         patch_result(copy, run_id=copy.name, started=started)
     assert [r.run_id[-12:] for r in list_runs(root)] == ["aaaaaaaaaaaa", "cccccccccccc", "ffffffffffff"]
+
+
+def _strict_json(line: str):
+    """JSON as jq and a browser read it: NaN and Infinity are no JSON (Python's own json reads them)."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_the_json_line_is_strict_json_with_a_number_that_is_not_finite_as_null(monkeypatch):
+    import numpy as np
+
+    from zoo.cli import json_line
+
+    value = {"loss": float("inf"), "nan": np.float32("nan"), "t": torch.tensor(float("-inf")), "ok": np.float64(0.5),
+             "n": np.int64(3), "rows": [np.array([1.0, np.nan]), (float("nan"), 2)], "path": Path("/x")}
+    assert _strict_json(json_line(value)) == {"loss": None, "nan": None, "t": None, "ok": 0.5, "n": 3,
+                                              "rows": [[1.0, None], [None, 2]], "path": "/x"}
+    # Through the command line: every command's --json line is written so (a stand-in command's result here, as
+    # which commands can meet an overflow varies: a summary's activation memory past its limit is math.inf)
+    monkeypatch.setattr("zoo.cli.models.run", lambda args: {"activation_bytes": float("inf")})
+    proc = zoo_main("models", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert _strict_json(proc.stdout.strip().splitlines()[-1]) == {"activation_bytes": None}

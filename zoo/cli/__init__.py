@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import shlex
 import sys
 import traceback
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None, *, process_entry: bool = False) -> int:
         return _failed(1, f"internal error ({type(exc).__name__}: {exc}); please report it with the traceback above.",
                        argv)
     if getattr(args, "json", False):
-        print(json.dumps(result, default=_json_default))
+        print(json_line(result))
     return 0
 
 
@@ -122,7 +123,26 @@ def as_flags(message: str, argv: list[str]) -> str:
                   message)
 
 
+def json_line(result) -> str:
+    """The --json line: strict JSON, with a value that is not a finite number (an activation memory past the summary's
+    limit, a loss that overflowed) as null. Python's json writes NaN and Infinity, which are not JSON: jq and a
+    browser's JSON.parse refuse the whole line."""
+    return json.dumps(_finite(result), default=_json_default, allow_nan=False)
+
+
+def _finite(value):
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:   # a numpy or torch scalar
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _json_default(value):
-    if hasattr(value, "item"):
-        return value.item()
+    if hasattr(value, "tolist"):   # an array
+        return _finite(value.tolist())
     return str(value)
