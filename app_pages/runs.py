@@ -4,8 +4,6 @@ differ; open, or delete, the selected ones.
 Locally every run in the runs directory is listed; on the hosted demo (PLAYGROUND_DEMO=1) only
 this visitor's (ui/state.py). A search's trials stay together under their study.
 """
-from pathlib import Path
-
 import streamlit as st
 
 from ui import drafts
@@ -15,12 +13,12 @@ from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo import demo
-from zoo.forecast_io import display_name, stored_upload
+from zoo.forecast_io import uploads_read_by
 from zoo.jobs import left_no_run
 from zoo.registry import SpecError, get_task
 from zoo.run_health import being_written
 from zoo.run_records import run_record
-from zoo.runs import delete_run, exists, listing_state, run_path
+from zoo.runs import delete_run, exists, listing_state, run_path, unreadable_runs
 
 MAX_NEVER_RAN = 5   # jobs that ended before they trained, said at the top (the latest)
 
@@ -35,6 +33,15 @@ runs = my_runs()
 existing = {r.run_id for r in runs}   # before the switches hide some: their ticks are kept (ui/compare.keep_ticks)
 if is_local():
     st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
+    # One that cannot be read is named (a spec.json edited by hand): it had gone from the list without a word. Not on
+    # the demo, where it would be nobody's to see: whose it is cannot be read either.
+    unreadable = unreadable_runs(runs_dir(), readable=existing)
+    if unreadable:
+        st.warning(f"{len(unreadable)} folder{'s' if len(unreadable) > 1 else ''} here "
+                   f"hold{'' if len(unreadable) > 1 else 's'} a run's files but cannot be read, so "
+                   f"{'they are' if len(unreadable) > 1 else 'it is'} not listed; mend or remove "
+                   f"{'them' if len(unreadable) > 1 else 'it'} by hand:\n"
+                   + "\n".join(f"- `{name}`: {why}" for name, why in unreadable), icon=":material/error:")
 else:
     st.caption("Your runs on this demo (kept in this browser's cookie). Tick rows to compare, open or delete them.")
 
@@ -157,14 +164,11 @@ else:
     if pending:
         # An upload they were trained on stays (another run, a search or a board may read it): said, with where it
         # is, since the page said nothing and a visitor looked for it gone (a demo visitors' check)
-        # (a file stored as an upload and still there, not any path through a folder named "uploads": a review)
-        on_uploads = [r for r in runs if r.run_id in pending and stored_upload(r.data, runs_dir()) is not None]
-        files = {str(r.data) for r in on_uploads}
-        # named by their sidecars: without one, a hashed name is no name to say
-        named = sorted({f"`{display_name(f)}`" for f in files if Path(f).with_suffix(".json").exists()})
-        many = len(files) > 1
-        kept = ("" if not files else f" The CSV file{'s' if many else ''}{' ' + ', '.join(named) if named else ''} "
-                f"{'they were' if len(on_uploads) > 1 else 'it was'} trained on {'stay' if many else 'stays'} among "
+        names, files, reading = uploads_read_by([r for r in runs if r.run_id in pending], runs_dir())
+        named = ", ".join(f"`{name}`" for name in names)
+        many = files > 1
+        kept = ("" if not files else f" The CSV file{'s' if many else ''}{' ' + named if named else ''} "
+                f"{'they were' if reading > 1 else 'it was'} trained on {'stay' if many else 'stays'} among "
                 "the Forecast page's earlier uploads"
                 + (f", deleted {caps.max_age_hours:g} hours after {'their' if many else 'its'} last use"
                    if (caps := demo.caps()) is not None else "") + ".")

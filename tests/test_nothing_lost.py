@@ -806,6 +806,54 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"
 
 
+def _spoil(run_dir, runs_dir) -> tuple[str, str]:
+    """Two copies of a run that cannot be read: one whose spec.json has a field this version does not know (edited
+    by hand, or written by a later version), one whose result.json is cut off."""
+    import shutil
+
+    edited, cut = runs_dir / (run_dir.name[:-12] + "0" * 12), runs_dir / (run_dir.name[:-12] + "1" * 12)
+    for copy in (edited, cut):
+        shutil.copytree(run_dir, copy)
+    spec = json.loads((edited / "spec.json").read_text())
+    (edited / "spec.json").write_text(json.dumps({**spec, "warmup": 3}))
+    (cut / "result.json").write_text((cut / "result.json").read_text()[:40])
+    return edited.name, cut.name
+
+
+def test_a_run_that_cannot_be_read_is_named_not_left_out_without_a_word(runs_dir):
+    """A run folder whose files could not be read was left out of the Runs page and of `python -m zoo runs` without a
+    word: the run had gone from sight. Both name it, with why, and leave it as it is."""
+    from tests.test_cli import zoo_main
+    from zoo.engine import run_experiment
+    from zoo.runs import list_runs, unreadable_runs
+    from zoo.spec import ExperimentSpec
+
+    good = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir
+    edited, cut = _spoil(good, runs_dir)
+    assert [r.run_id for r in list_runs(runs_dir)] == [good.name]
+    why = dict(unreadable_runs(runs_dir))
+    assert set(why) == {edited, cut}
+    assert why[edited] == "spec.json: unknown fields ['warmup'] in the spec; remove them."
+    assert why[cut].startswith("result.json is not readable JSON (") and " column " in why[cut]
+    assert unreadable_runs(runs_dir, readable=[edited]) == [(cut, why[cut])]
+
+    at = page("app_pages/runs.py")
+    clean(at)
+    assert list(at.dataframe[0].value["run"]) == [good.name]
+    said = [w.value for w in at.warning]
+    assert any("2 folders here hold a run's files but cannot be read" in w and f"`{edited}`: " in w
+               and f"`{cut}`: " in w for w in said), said
+    assert (runs_dir / edited).is_dir() and (runs_dir / cut).is_dir()   # left as they are
+
+    proc = zoo_main("runs", "--runs-dir", str(runs_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["run"] for r in out["runs"]] == [good.name]
+    assert {u["folder"]: u["reason"] for u in out["unreadable"]} == why
+    for name in (edited, cut):
+        assert f"note: {runs_dir / name} holds a run's files but cannot be read (" in proc.stderr
+
+
 def test_a_run_early_stopping_ended_is_said_stopped_early_on_every_page(runs_dir):
     """The stored status `early_stopped` was shown as it is stored: on the run's badge, in the Runs page's table
     and its Open links, in the Train page's list of runs and on the Inspect page (a learner's check)."""

@@ -150,6 +150,17 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
     return path
 
 
+def uploads_read_by(runs, runs_dir) -> tuple[list[str], int, int]:
+    """The uploads `runs` (zoo.runs.Run) were trained on, which stay when those runs are deleted (another run, a
+    search or a board may read them): their names, the number of files and the number of the runs that read one.
+    Only files stored as uploads and still there (`stored_upload`), not any path through a folder named "uploads";
+    named by their sidecars, as a hashed file name is no name to say (the Runs page's delete question)."""
+    reading = [run for run in runs if stored_upload(run.data, runs_dir) is not None]
+    files = {str(run.data) for run in reading}
+    names = sorted({display_name(f) for f in files if Path(f).with_suffix(".json").exists()})
+    return names, len(files), len(reading)
+
+
 def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[dict]:
     """The uploads kept by `store_upload` (a run, a search, a leaderboard or the Inspect page used them),
     `owner`'s only when given (on the hosted demo; locally every one, as `stored_upload` re-opens any), the

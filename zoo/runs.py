@@ -762,20 +762,49 @@ def exists(run_id: str, root: str | os.PathLike | None = None) -> bool:
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[Run]:
-    """Every readable run under the root, newest first."""
+    """Every readable run under the root, newest first (`unreadable_runs`: the others)."""
+    return _scan_runs(root)[0]
+
+
+def unreadable_runs(root: str | os.PathLike | None = None, readable=()) -> list[tuple[str, str]]:
+    """The folders under the root that hold a run's files (spec.json or leaderboard.json) but cannot be read as one,
+    each with why: a spec.json edited by hand, or written by another version of the playground. list_runs leaves
+    them out, and the Runs page and `python -m zoo runs` name them, where a run had gone from every list without a
+    word. `readable`: the ids of runs a listing just read, not read again."""
+    return _scan_runs(root, skip=set(readable))[1]
+
+
+def _scan_runs(root, skip: set = frozenset()) -> tuple[list[Run], list[tuple[str, str]]]:
     root = runs_root(root)
     if not root.exists():
-        return []
-    runs = []
+        return [], []
+    runs, unreadable = [], []
     for child in sorted(root.iterdir(), reverse=True):
-        if child.is_dir() and _is_run_dir(child):
+        if child.name not in skip and child.is_dir() and _is_run_dir(child):
             try:
                 runs.append(load_run(child))
-            except (ValueError, OSError, TypeError):
-                continue  # a half-deleted or foreign folder is not a run
+            except (ValueError, OSError, TypeError) as exc:
+                if child.exists():   # not one deleted meanwhile
+                    unreadable.append((child.name, _why_unreadable(child, exc)))
     # Newest first: by the id's stamp (its second, UTC), then by when each began within that second, where ids
     # differ only in their random part (three command-line runs of one second were listed in a random order: CI)
-    return sorted(runs, key=lambda run: (run.run_id[:16], run.started or 0.0), reverse=True)
+    return sorted(runs, key=lambda run: (run.run_id[:16], run.started or 0.0), reverse=True), unreadable
+
+
+def _why_unreadable(folder: Path, exc: Exception) -> str:
+    """Which of the run's files failed, in a few words (load_run's own say what to do on a run's page)."""
+    for name in (RESULT, SPEC, LEADERBOARD):
+        try:
+            json.loads((folder / name).read_text())
+        except FileNotFoundError:
+            continue
+        except OSError as bad:
+            return f"{name} cannot be opened ({bad.strerror})"
+        except ValueError as bad:
+            return f"{name} is not readable JSON ({bad})"
+    if isinstance(exc, SpecError):   # the spec's refusal of a field or a setting
+        return f"{LEADERBOARD if (folder / LEADERBOARD).exists() else SPEC}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def listing_state(root: str | os.PathLike | None = None) -> tuple:

@@ -2,6 +2,7 @@
 page lists it (zoo/run_records.run_record: its status, model, data, epochs and test scores)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from zoo.registry import TASKS, SpecError
@@ -15,9 +16,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--runs-dir", default=None, help="where the runs are (default: $PLAYGROUND_RUNS_DIR or ./runs)")
     parser.add_argument("--task", choices=tuple(TASKS), default=None, help="only the runs of this task")
     parser.add_argument("--json", action="store_true",
-                        help="print the runs as one JSON object on the last line: {runs_dir, runs: [...]}, each run "
-                             "with its stored status (state), its folder (run_dir) and the settings it ran with "
-                             "(spec)")
+                        help="print the runs as one JSON object on the last line: {runs_dir, runs: [...], "
+                             "unreadable: [...]}, each run with its stored status (state), its folder (run_dir) and "
+                             "the settings it ran with (spec); unreadable: the folders that hold a run's files but "
+                             "cannot be read, each with why")
 
 
 def score(record: dict) -> str:
@@ -35,13 +37,13 @@ def score(record: dict) -> str:
 def run(args) -> dict:
     from zoo.run_health import end_if_gone
     from zoo.run_records import run_record
-    from zoo.runs import list_runs, load_run, run_status, runs_root
+    from zoo.runs import list_runs, load_run, run_status, runs_root, unreadable_runs
 
     root = runs_root(args.runs_dir)
     if args.runs_dir is not None and not Path(root).is_dir():   # a mistyped folder is not "no runs"
         raise SpecError(f"--runs-dir {args.runs_dir} is not a folder; give the folder the runs were written to.")
-    records = []
-    for found in list_runs(root):
+    records, every = [], list_runs(root)
+    for found in every:
         if args.task is not None and found.spec.task != args.task:
             continue
         try:   # one whose command was killed says so (failed), as the Runs page does, not `running` for good
@@ -54,6 +56,12 @@ def run(args) -> dict:
                         # learned nothing useful"; a review)
                         "state": run_status(found.status, found.result),
                         "run_dir": record["path"], "leaderboard": record["leaderboard"], "spec": record["spec"]})
+    # A run that cannot be read is named, not left out without a word (a spec.json edited by hand, say)
+    unreadable = [{"folder": name, "reason": why}
+                  for name, why in unreadable_runs(root, readable={r.run_id for r in every})]
+    for folder in unreadable:
+        print(f"note: {Path(root) / folder['folder']} holds a run's files but cannot be read ({folder['reason']}); "
+              "it is not listed, and left as it is.", file=sys.stderr)
     if not args.json:
         if not records:
             print(f"no {args.task + ' ' if args.task else ''}runs in {root}")
@@ -61,4 +69,4 @@ def run(args) -> dict:
             study = f" · {r['study']}" if r["study"] else ""
             epochs = "" if r["leaderboard"] else f" · {r['epochs']} epochs"
             print(f"{r['run']}  {r['status']} · {r['model']} on {r['data']}{epochs}{study} · {score(r)}")
-    return {"runs_dir": str(root), "runs": records}
+    return {"runs_dir": str(root), "runs": records, "unreadable": unreadable}
