@@ -362,15 +362,17 @@ def run_model(run) -> nn.Module:
         raise SpecError(f"{run.path}/best.pt does not fit the run's model: {str(exc).splitlines()[0]}") from None
 
 
-def explain_run(run_dir, index: int, *, layer: str | None = None, target: int | None = None,
+def explain_run(run, index: int, *, layer: str | None = None, target: int | None = None,
                 method: str = "gradcam", data_dir=None, data=None, step: int | None = None,
                 part: str | None = None) -> RunExplanation:
     """Grad-CAM / Grad-CAM++ / saliency for test sample `index` of a saved run, on its best weights: of class `target`
     (an image model), or of forecast `step` (a series model: 1 to the horizon, as the Inspect page numbers them) and
-    its `part` (default: what the network adds where it adds the window's last value back, as on the page)."""
-    from zoo.runs import load_run
+    its `part` (default: what the network adds where it adds the window's last value back, as on the page). `run`: a
+    zoo.runs.Run, or its folder."""
+    from zoo.runs import Run, load_run
 
-    run = load_run(run_dir)
+    if not isinstance(run, Run):
+        run = load_run(run)
     classifies = get_task(run.spec.task).classifies
     if method not in METHODS + ("saliency",):
         raise SpecError(f"method {method!r} is unknown; use gradcam, gradcam++ or saliency.")

@@ -206,19 +206,25 @@ def data_file_change(result: dict, data) -> str | None:
     return "gone" if now is None else "changed" if now != read else None
 
 
+def data_file_words(change: str | None, data, run: str = "this run", quote: str = "`") -> str | None:
+    """`data_file_change`'s finding in the words each reader of the file starts with ("the file this run read (`x.csv`)
+    is no longer there"), lower case; each says after it what the change means there."""
+    name = f"{quote}{Path(str(data)).name}{quote}"
+    return {"gone": f"the file {run} read ({name}) is no longer there",
+            "changed": f"{name} has changed since {run} read it"}.get(change)
+
+
 def reproduce_caveat(result: dict, leaderboard: bool, data=None) -> str | None:
     """Why a run's command may not give its numbers (`result`: its result.json; `data`: the file it read): the
     command runs everything to its end (seeded, it gives the same numbers where nothing was cut short). Said under
     the command by the pages and the CLI alike (a board run again by its own command fitted BaggedETS, skipped the
     first time, and picked another: a CLI user's check)."""
     change = data_file_change(result, data)
-    name = Path(str(data)).name
-    if change == "gone":
-        return (f"The file this run read (`{name}`) is no longer there: the command needs it, or a copy of it as "
-                "it was then.")
-    if change == "changed":
-        return (f"`{name}` has changed since this run read it: the command reads it as it is now, so its "
-                "numbers will differ from these.")
+    if change is not None:
+        words = data_file_words(change, data)
+        return words[0].upper() + words[1:] + (
+            ": the command needs it, or a copy of it as it was then." if change == "gone" else
+            ": the command reads it as it is now, so its numbers will differ from these.")
     if result.get("status") == "stopped":
         return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
                 "from these.")

@@ -45,19 +45,18 @@ def run(args) -> dict:
         raise SpecError(f"--scale {args.scale} must be from 1 to 64.")
     if not 0 <= args.alpha <= 1:
         raise SpecError(f"--alpha {args.alpha} must be from 0 to 1.")
-    from zoo.runs import data_file_change, load_run
+    from zoo.runs import data_file_change, data_file_words, load_run
 
     run = load_run(run_dir_arg(args.run, args.runs_dir))
     # Said before the explanation, which may fail on the edited file ("index 300 is outside the test set" of a cut
     # CSV said nothing of the cut: a review); its test windows are the file's as it is now
     change = data_file_change(run.result, run.data)
+    said = data_file_words(change, run.data, run=f"run {run.run_id}", quote="")
     if change == "gone":
-        raise SpecError(f"the file run {run.run_id} read ({Path(str(run.data)).name}) is no longer there: put it, or "
-                        "a copy of it as it was then, back at that path.")
+        raise SpecError(f"{said}: put it, or a copy of it as it was then, back at that path.")
     if change == "changed":
-        print(f"note: {Path(str(run.data)).name} has changed since run {run.run_id} read it: the test sample "
-              "explained here is read from the file as it is now.", file=sys.stderr)
-    result = explain_run(run.path, args.index, layer=args.layer, target=args.target,
+        print(f"note: {said}: the test sample explained here is read from the file as it is now.", file=sys.stderr)
+    result = explain_run(run, args.index, layer=args.layer, target=args.target,
                          method=args.method, data_dir=args.data_dir, step=args.step, part=args.part)
     if result.display is not None:
         picture = overlay(result.display, result.cam, args.alpha)
