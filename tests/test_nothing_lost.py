@@ -337,6 +337,35 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     assert spec.windows_fitted == ["lookback"] and spec.cli_command().count("--lookback") == 1   # what it used
 
 
+def test_windows_that_follow_the_series_follow_the_target_chosen():
+    """A demo visitor's check: the page fitted lookback 100 and horizon 25 to the first target of a file (a
+    temperature, no season found); the visitor chose the other column (daily sales, a weekly season) and the windows
+    stayed 100 and 25, still said fitted, beside "for this series, lookback 28 and horizon 7 are suggested". They
+    follow the target as they follow the file."""
+    from zoo import forecast_io as fio
+    from zoo.data.series import suggest_windows
+
+    rows, rng = 500, np.random.default_rng(0)
+    raw = pd.DataFrame({"date": pd.date_range("2023-01-01", periods=rows, freq="D").strftime("%Y-%m-%d"),
+                        "sales": (55 + 8 * np.sin(np.arange(rows) * 2 * np.pi / 7) + rng.normal(0, 1, rows)).round(2),
+                        "temp": (15 + 8 * np.sin(np.arange(rows) * 2 * np.pi / 365) + rng.normal(0, 1, rows)).round(1)}
+                       ).to_csv(index=False).encode()
+    suggested = {t: suggest_windows(fio.read_upload(raw, "shop.csv", target=t)) for t in ("temp", "sales")}
+    assert (suggested["temp"]["lookback"], suggested["temp"]["horizon"]) != \
+        (suggested["sales"]["lookback"], suggested["sales"]["horizon"])
+    at = upload(page("app_pages/forecast.py"), "shop.csv", raw)
+    windows = lambda: (at.number_input(key="forecast-lookback").value,   # noqa: E731
+                       at.number_input(key="forecast-horizon").value)
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    assert target.value == "(detect)" and windows() == (suggested["temp"]["lookback"], suggested["temp"]["horizon"])
+    target.set_value("sales").run()
+    clean(at)
+    assert windows() == (suggested["sales"]["lookback"], suggested["sales"]["horizon"])
+    target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
+    target.set_value("(detect)").run()   # temp, the default
+    assert windows() == (suggested["temp"]["lookback"], suggested["temp"]["horizon"])
+
+
 def test_a_runs_fitted_lookback_is_not_taken_for_one_the_visitors_draft_had_set():
     """A review: filling the form from a run cleared the "set by you" flags of the windows it kept, but left that of
     a window the run had fitted, so a lookback flag the visitor's own draft brought back (drafts.restore, before a

@@ -382,6 +382,11 @@ def test_a_study_is_joined_with_the_same_windows_whether_a_page_fitted_them_or_n
     config = tiny_config(tmp_path, n_trials=1, spec={"epochs": 1, "windows_fitted": ["lookback", "horizon"]})
     assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1
     study = search.open_study(tiny_config(tmp_path, spec={"epochs": 1}))
+    # "Train with best" trains the trial's windows as it ran them, none left for the Forecast page to fit again
+    # (to a target chosen after the search's fit, it had fitted 28 and 7 where the trial ran 100 and 25)
+    assert study.best_trial.user_attrs["spec"]["windows_fitted"] == ["lookback", "horizon"]
+    best = search.best_spec(study)
+    assert best.windows_fitted == [] and (best.lookback, best.horizon) == (config.spec.lookback, config.spec.horizon)
     stored = study.user_attrs["playground"]
     stored["shared"].pop("windows_fitted", None)   # as a study of an earlier version holds it
     study.set_user_attr("playground", stored)

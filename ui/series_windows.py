@@ -145,8 +145,12 @@ def _let_go_of_another_steps(sf) -> None:
         state[KEPT_FOR_STEP] = dict(list(kept.items())[-MAX_STEPS_KEPT:])
 
 
-def _fitted_to(source, windows: dict) -> str:
-    return "|".join(str(v) for v in (source.key, windows["split"], windows["season"], windows["features"]))
+def _fitted_to(source, sf, windows: dict) -> str:
+    """What a fit of the windows depends on: the file, the series read from it (its target, date column and layout:
+    a target chosen after the fit had kept the other target's windows as fitted, a demo visitor's check) and the
+    settings the suggestion reads."""
+    return "|".join(str(v) for v in (source.key, sf.target, sf.date_col, sf.layout, windows["split"],
+                                     windows["season"], windows["features"]))
 
 
 def fit_to_series(source, sf) -> None:
@@ -177,7 +181,7 @@ def fit_to_series(source, sf) -> None:
     # A lookback that follows the series follows a horizon the person typed too: it stayed as fitted for the
     # horizon before until the data changed (on 120 monthly rows a typed horizon of 3 kept the lookback 36 fitted
     # as "4 horizons" of 9; it is now 24, what the series suggests for that horizon).
-    fitted = _fitted_to(source, windows) + (f"|{state.get('forecast-horizon')}" if free == ["lookback"] else "")
+    fitted = _fitted_to(source, sf, windows) + (f"|{state.get('forecast-horizon')}" if free == ["lookback"] else "")
     if not free or (not first_look and state.get(WINDOWS_FITTED) == fitted):
         state[WINDOWS_FITTED] = fitted
         return

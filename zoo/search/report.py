@@ -55,16 +55,19 @@ def study_summary(study: optuna.Study) -> dict:
 
 
 def best_spec(study: optuna.Study) -> ExperimentSpec:
-    """The spec of the best trial (what "Train with best" fills in)."""
+    """The spec of the best trial (what "Train with best" fills in), its windows as the trial ran them: none left to
+    follow the series (windows_fitted), which the Forecast page would fit again and may fit otherwise (to a target
+    chosen after the search's windows were fitted: a demo visitor's check, where the run of "Train with best" had
+    lookback 28 and horizon 7 and the trial 100 and 25)."""
     best = _best_trial(study)
     if best is None:
         raise SpecError(f"study {study.study_name!r} has no completed trial yet; wait for one to finish.")
     if "spec" in best.user_attrs:
-        return ExperimentSpec.from_dict(best.user_attrs["spec"])
+        return ExperimentSpec.from_dict({**best.user_attrs["spec"], "windows_fitted": []})
     config = config_of_study(study)
     if config is None:
         raise SpecError(f"study {study.study_name!r} was not made by the playground; its best trial has no spec.")
-    return config.spec_for(best.params)
+    return config.spec_for(best.params).replace(windows_fitted=[])
 
 
 def trials_frame(trials, *, hide_pruned: bool = False):
