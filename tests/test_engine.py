@@ -103,6 +103,11 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
                                          lr=1e-30), runs_dir=runs_dir, data=sample)
     assert frozen.status == "early_stopped" and frozen.epochs_run == 2, (frozen.status, frozen.history)
     assert frozen.reason == "val loss did not improve for 1 epoch; best was epoch 1"
+    # Patience run out with the last epoch: every epoch ran, so the run finished (it was "stopped early, 2/2 epochs")
+    last = run_experiment(spec.replace(min_delta=0.0, epochs=2, patience=1, optimizer="sgd", momentum=0.0,
+                                       lr=1e-30), runs_dir=runs_dir, data=sample)
+    assert (last.status, last.epochs_run, last.best_epoch) == ("finished", 2, 1), (last.status, last.history)
+    assert last.reason == "completed all 2 epochs"
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key
