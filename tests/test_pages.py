@@ -1609,6 +1609,20 @@ def test_batch_sizes_searched_past_the_training_samples_are_said(runs_dir):
     assert any(w.value.startswith(f"{said} 500 samples: a batch of 500 or more is one step per epoch")
                for w in at.warning), [w.value for w in at.warning]
     assert not at.button(key="search_start").disabled   # said, not refused
+    # ...with one click to narrow the range to a quarter of the samples, on the slider's own values (a demo visitor's
+    # check: a non-expert had to find and drag the slider)
+    model = at.selectbox(key="search_model_image").value
+    assert at.select_slider(key=f"sp_{model}_batch_size_range").value == (8, 2048)
+    at.button(key="search-narrow-batch").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key=f"sp_{model}_batch_size_range").value == (8, 64)
+    assert not any(w.value.startswith("`batch_size` is searched up to") for w in at.warning)
+    # A batch size fixed past the samples is said too (it was not)
+    at.checkbox(key=f"sp_{model}_batch_size_on").uncheck().run()
+    at.number_input(key=f"sp_{model}_batch_size_value").set_value(1024).run()
+    no_exceptions(at)
+    assert any(w.value.startswith("`batch_size` is fixed at 1,024, and each trial trains on 500 samples: one step per "
+                                  "epoch") for w in at.warning), [w.value for w in at.warning]
 
 
 def test_a_run_that_never_trained_offers_its_initial_weights_to_inspect_by_that_name(runs_dir):

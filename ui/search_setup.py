@@ -331,7 +331,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
         st.error(space_error)
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
                           **data_fields)
-    _one_step_batches(space, demo.known_train_samples(spec) if train_windows is None else train_windows)
+    _one_step_batches(space, demo.known_train_samples(spec) if train_windows is None else train_windows, model)
     # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
     # Adding to a study: its trials count towards the demo's cap per study before Start, as for "Run more trials"
     # (it was said only after the click: a demo check).
@@ -352,19 +352,52 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     return config, int(workers)
 
 
-def _one_step_batches(space, train_samples: int | None) -> None:
+def _one_step_batches(space, train_samples: int | None, model: str) -> None:
     """Say so where the batch sizes searched reach the training samples: such a trial takes one step per epoch and
     learns little (500 samples, batch_size searched up to 2,048: trials of 637, 986 and 1,126 ended in no time,
-    several "learned nothing useful", most of a small study spent: a learner's check). Said, not changed."""
-    dim = space.dim("batch_size") if space is not None else None
-    if dim is None or not train_samples:
+    several "learned nothing useful", most of a small study spent: a learner's check). Said, with a button that
+    narrows the range, not changed unasked; a batch size fixed as large is said too (it was not: a demo visitor's
+    check)."""
+    if space is None or not train_samples:
+        return
+    from zoo.spec import setting
+
+    dim = space.dim("batch_size")
+    if dim is None:
+        fixed = space.fixed.get("batch_size", setting("batch_size").default)
+        if fixed >= train_samples:
+            st.warning(f"`batch_size` is fixed at {fixed:,}, and each trial trains on {train_samples:,} samples: "
+                       "one step per epoch, and such trials learn little. Fix a smaller value, well below "
+                       f"{train_samples:,}, or train on more samples.", icon=":material/warning:")
         return
     largest = max(dim.values) if dim.kind == "choice" else dim.high
-    if largest >= train_samples:
-        st.warning(f"`batch_size` is searched up to {largest:,.0f}, and each trial trains on {train_samples:,} "
-                   f"samples: a batch of {train_samples:,} or more is one step per epoch, and such a trial learns "
-                   f"little. Narrow its range to well below {train_samples:,}, or train on more samples.",
-                   icon=":material/warning:")
+    if largest < train_samples:
+        return
+    st.warning(f"`batch_size` is searched up to {largest:,.0f}, and each trial trains on {train_samples:,} "
+               f"samples: a batch of {train_samples:,} or more is one step per epoch, and such a trial learns "
+               f"little. Narrow its range to well below {train_samples:,}, or train on more samples.",
+               icon=":material/warning:")
+    narrowed = _batch_range_for(model, dim, train_samples)
+    if narrowed is not None:
+        st.button(f"Search batch_size from {narrowed[0]:,} to {narrowed[1]:,}", key="search-narrow-batch",
+                  icon=":material/compress:", on_click=_set_range, args=(model, "batch_size", narrowed),
+                  help="at least four steps per epoch for every trial")
+
+
+def _batch_range_for(model: str, dim, train_samples: int) -> tuple[int, int] | None:
+    """The searched batch sizes' range cut at a quarter of the training samples (four steps per epoch at least),
+    on the slider's own values; None where the range is no slider's (a choice) or nothing below that is left."""
+    from zoo.spec import setting
+
+    h = setting("batch_size")
+    if dim.kind == "choice" or not h.log:
+        return None
+    options = [v for v in _log_options(h) if dim.low <= v <= train_samples // 4]
+    return (int(options[0]), int(options[-1])) if len(options) >= 2 else None
+
+
+def _set_range(model: str, name: str, bounds: tuple) -> None:
+    st.session_state[f"sp_{model}_{name}_range"] = bounds
 
 
 def _visitor_blocker() -> str | None:
