@@ -157,6 +157,42 @@ def test_stop_ends_a_ray_job_and_its_run_says_stopped(launcher, runs_dir):
     assert load_run(runs_dir / job.id).status == "stopped"
 
 
+@ray.remote(num_cpus=0)
+class SlowHub:
+    """A hub as a busy server's: each send answered after a second."""
+
+    def push(self, job_id, batch):
+        time.sleep(1.0)
+        return False, "one"
+
+
+@ray.remote(num_cpus=1)
+def sends_for_a_while(hub) -> tuple[float, float]:
+    """A job's sends (zoo/ray_worker.Outbox) over 3 s of work: when it ran, in this process's clock."""
+    from zoo.ray_worker import Outbox
+
+    began = time.time()
+    outbox = Outbox(hub, "job")
+    outbox.start()
+    outbox.put({"type": "tick"})
+    time.sleep(3.0)   # the job's work, its CPU taken
+    outbox.close()
+    return began, time.time()
+
+
+def test_jobs_started_together_never_run_more_than_the_cluster_has_cpus(cluster):
+    """A teacher's check: three jobs of 1 CPU started together on a cluster of 2 CPUs all ran at once. A task's main
+    thread blocked in ray.get gives its CPU back while it waits (Ray's rule against deadlock), and a job's first
+    and last sends to the hub were made there: Ray started the third job in that gap. Every send is now the outbox
+    thread's. (A slow hub, as a busy server's, holds the gap open long enough to be seen every time.)"""
+    hub = SlowHub.remote()
+    spans = sorted(ray.get([sends_for_a_while.remote(hub) for _ in range(3)], timeout=120))
+    # never three at once: the last to begin began once one of the first two had ended
+    first_end = min(end for _, end in spans[:2])
+    assert spans[2][0] >= first_end - 0.05, spans
+    ray.kill(hub)
+
+
 def test_a_hub_whose_process_died_is_restarted_and_jobs_go_on(launcher, runs_dir):
     """The hub is a Ray worker process like any other (killed, or ended by the OOM killer): the job running then
     trains on, and every later job had failed at once ("could not reach this server") until the app was

@@ -68,14 +68,20 @@ class Outbox:
         """The hub is out of reach: the server died, and the job ends `failed`, not as a Stop."""
         return self.lost is not None
 
-    # sending
+    # sending: every send from the outbox's thread. A task's main thread blocked in ray.get gives its CPU back to
+    # Ray while it waits (Ray's rule against deadlock), and Ray starts a waiting job in it: three jobs ran on a
+    # cluster of two CPUs when started together (a teacher's check of a class on Ray). A background thread's
+    # ray.get keeps the CPU; the main thread only joins the thread.
     def start(self) -> None:
-        self.send()   # at once: the server learns where the job runs
-        self._thread.start()
+        self._thread.start()   # its first send at once: the server learns where the job runs
 
     def _loop(self) -> None:
+        self.send()
         while not self._closing.wait(FLUSH_S):
             self.send(files=time.monotonic() - self._files_at >= FILES_EVERY_S)
+        # the rest, the run's files, then the final event
+        while not self.send(files=True, final=True) and not self.lost:
+            time.sleep(FLUSH_S)
 
     def send(self, files: bool = False, final: bool = False) -> bool:
         """Send what waits (and the run's changed files, and the final event); True once it has arrived. A send
@@ -113,12 +119,11 @@ class Outbox:
             return False
 
     def close(self) -> None:
-        """Stop sending in the background; send the rest, the run files, then the final event."""
+        """Stop sending in the background once the rest, the run files and then the final event are sent."""
         self._closing.set()
-        if self._thread.is_alive():
-            self._thread.join()
-        while not self.send(files=True, final=True) and not self.lost:
-            time.sleep(FLUSH_S)
+        if self._thread.ident is None:   # never started: its sends, all of them, now
+            self._thread.start()
+        self._thread.join()
 
     def _on_server(self, value):
         """`value` with paths under the spool given as the server's (in dicts and lists)."""
