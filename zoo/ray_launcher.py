@@ -44,6 +44,9 @@ LOST_AFTER_S = 10.0
 # Ray driver, and Ray's default (60 s) had ended the app itself, every visitor's page with it, after `ray stop`
 # (a Ray user's check). A year: the server keeps serving and says the cluster is gone.
 RECONNECT_S = str(365 * 24 * 3600)
+# How long a job whose node died waits to see whether the cluster's head goes too before its failure is worded:
+# `ray stop` ends the raylet first and the GCS a second or two later.
+HEAD_GOES_S = 5.0
 ADDRESS_RE = re.compile(r"^(local|auto|ray://[\w.\-]+:\d+|[\w.\-]+:\d+)$")
 ZOO_DIR = Path(__file__).resolve().parent
 
@@ -310,7 +313,14 @@ class RayHandle:
         except rx.OutOfMemoryError:
             return f"Ray ended its worker on {node}: the node ran out of memory"
         except (rx.NodeDiedError, rx.WorkerCrashedError, rx.LocalRayletDiedError) as exc:
-            if self.placed and not self.launcher.node_alive(self.placed["node_id"]):
+            node_gone = not self.placed or not self.launcher.node_alive(self.placed["node_id"])
+            # `ray stop` ends a node's raylet and its workers first and the head's GCS a second or two later: a job
+            # ended in between had been said "left the cluster", its cluster stopped (a teacher's check)
+            if node_gone and self._head_goes(within=HEAD_GOES_S):
+                return self.launcher.lost_words()
+            if not self.placed:   # never on a node: no worker of its own to blame (a teacher's check)
+                return "the Ray cluster ended it before it started on a node"
+            if node_gone:
                 return f"{node} left the cluster"
             if isinstance(exc, rx.NodeDiedError):
                 return f"{node} was lost"
@@ -318,6 +328,17 @@ class RayHandle:
         except Exception as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return f"its Ray task on {node} failed ({type(exc).__name__}: {first[:200]})"
+
+
+    def _head_goes(self, within: float) -> bool:
+        """Whether the cluster's head stops answering within `within` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            if self.launcher.head() in ("refused", "lost"):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
 
 class RayLauncher:
