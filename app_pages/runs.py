@@ -32,7 +32,9 @@ listing = listing_state(runs_dir()) if is_local() else None
 runs = my_runs()
 existing = {r.run_id for r in runs}   # before the switches hide some: their ticks are kept (ui/compare.keep_ticks)
 if is_local():
-    st.caption(f"Every run in `{runs_dir()}` (this server runs locally). Tick rows to compare, open or delete them.")
+    # (not "this server runs locally": its jobs may run on a Ray cluster; a teacher's check)
+    st.caption(f"Every run in `{runs_dir()}` (this server is no hosted demo: each visitor sees them all). Tick rows to "
+               "compare, open or delete them.")
     # One that cannot be read is named (a spec.json edited by hand): it had gone from the list without a word. Not on
     # the demo, where it would be nobody's to see: whose it is cannot be read either.
     unreadable = unreadable_runs(runs_dir(), readable=existing)

@@ -193,6 +193,30 @@ def test_jobs_started_together_never_run_more_than_the_cluster_has_cpus(cluster)
     ray.kill(hub)
 
 
+def test_a_job_stopped_while_it_waits_for_room_on_the_cluster_says_so(launcher):
+    """A teacher's check: a job stopped while the cluster had no room for it was said "stopped while its worker was
+    starting"; it had no worker."""
+    manager = manager_for(launcher, max_running=3, per_owner=3)
+    jobs = [manager.submit(f"{HERE}:waits", {"limit": 600}, owner="a") for _ in range(3)]
+    try:
+        def placed(job) -> bool:
+            return any(e.get("type") == "gpus" for e in job.state.get("events", []))
+
+        wait_for(lambda: sum(map(placed, jobs)) == 2, timeout=120, what="two jobs running")
+        waiting = next(j for j in jobs if not placed(j))
+        wait_for(lambda: manager.describe_wait(waiting.id).startswith("waiting for the Ray cluster"), timeout=30,
+                 what="the third to wait for room")
+        manager.stop(waiting.id)
+        manager.wait(waiting.id, timeout=30)
+    finally:
+        for job in jobs:
+            manager.stop(job.id)
+        for job in jobs:
+            manager.wait(job.id, timeout=30)
+        manager.shutdown()
+    assert (waiting.status, waiting.reason) == ("stopped", "stopped while it waited for room on the Ray cluster")
+
+
 def test_a_hub_whose_process_died_is_restarted_and_jobs_go_on(launcher, runs_dir):
     """The hub is a Ray worker process like any other (killed, or ended by the OOM killer): the job running then
     trains on, and every later job had failed at once ("could not reach this server") until the app was

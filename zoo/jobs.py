@@ -351,8 +351,10 @@ class JobManager:
                     except queue.Empty:
                         if ended_by_cap:
                             status, reason = "stopped", demo.ended_at_hard_deadline(caps.wall_seconds)
-                        elif job.ended_by_stop:
-                            status, reason = "stopped", "stopped while its worker was starting"
+                        elif job.ended_by_stop:   # (a Ray job with no room yet had no worker: a teacher's check)
+                            status, reason = "stopped", ("stopped while it waited for room on the Ray cluster"
+                                                         if getattr(job._handle, "placed", "") is None else
+                                                         "stopped while its worker was starting")
                         else:
                             status = "failed"
                             # any job's (a run keeps its best checkpoint, a leaderboard its finished rows)
