@@ -515,6 +515,12 @@ def check_shared_study(results: list[dict], storage: str, runs_dir: Path, study_
         assert result["search"]["trial"] == t.number and result["status"] == "finished"
     final = search.study_summary(study)
     assert final["trials"]["COMPLETE"] == total and final["best_value"] == min(t.value for t in trials)
+    # of a snapshot the page drew its table from: the same numbers as the study's own, and only the snapshot's
+    assert search.study_summary(study, trials) == final
+    first = search.study_summary(study, trials[:2])
+    assert first["n_trials"] == 2 and first["trials"]["COMPLETE"] == 2 and first["outcomes"] == {"complete": 2}
+    assert first["best_value"] == min(t.value for t in trials[:2])
+    assert first["best_trial"] == min(trials[:2], key=lambda t: t.value).number
 
 
 def test_two_worker_processes_share_one_journal_file(tmp_path):

@@ -121,7 +121,7 @@ def live_view(manager, target: dict, active: bool) -> None:
         # Figures first, from the same snapshot as the table: the page then updates in one go
         # instead of showing a new table above the previous refresh's figures.
         figures = _study_figures(study, trials, hide, chosen)
-        summary = study_summary(study)
+        summary = study_summary(study, trials)   # the tiles of the table's snapshot
         states = Counter(summary["outcomes"])   # the table's words (report.trial_state): diverged and stopped apart
         cols = metrics_row(6)
         cols[0].metric("Trials", len(trials))
