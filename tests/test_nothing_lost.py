@@ -923,7 +923,8 @@ def test_a_trial_its_pruner_stopped_is_said_pruned_not_stopped(runs_dir):
     # as zoo/search/study.py ends a pruned trial: stopped after its epoch, marked pruned, the pruner's reason
     result = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256, seed=0), runs_dir=runs_dir,
                             should_stop=lambda: True)
-    reason = "pruned by the median pruner after epoch 1: val loss 2.2 was worse than the earlier trials at that epoch"
+    reason = ("pruned by the median pruner after epoch 1: val loss 2.2 was worse than the median of the earlier "
+              "trials at that epoch")
     patch_result(result.run_dir, reason=reason, pruned=True)
     run_id = result.run_dir.name
     runs = page("app_pages/runs.py")

@@ -126,9 +126,10 @@ def live_view(manager, target: dict, active: bool) -> None:
         cols = metrics_row(6)
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
-        cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: worse than the earlier "
-                                                        "trials at the same epoch (the median pruner stops none until "
-                                                        f"{MEDIAN_STARTUP_TRIALS} trials have finished)")
+        cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: the median pruner stops a trial "
+                                                        "worse than the median of the earlier trials at the same epoch "
+                                                        f"(none until {MEDIAN_STARTUP_TRIALS} trials have finished); "
+                                                        "hyperband, one not in the best third of its bracket")
         cols[3].metric("Running", states["running"])
         # the tiles add up to the trials (a stopped trial had been in the count and in no tile: a browser check)
         others = sum(states[k] for k in ("diverged", "stopped", "failed"))

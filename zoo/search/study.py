@@ -31,6 +31,10 @@ from zoo.verdict import learned_nothing
 OBJECTIVES = ("val_loss", "val_metric")
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none", "hyperband")
+# Why each pruner stops a trial, after its value at the epoch (not "worse than the earlier trials": the median
+# pruner compares with their median, a demo visitor's check)
+PRUNED_BECAUSE = {"median": "was worse than the median of the earlier trials at that epoch",
+                  "hyperband": "was not in the best third of its bracket's trials at that epoch (successive halving)"}
 
 
 def direction(objective: str, task: str) -> str:
@@ -374,8 +378,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: "
-                      f"{objective_value(config.objective, spec.task, value)} was worse than the earlier trials at "
-                      "that epoch")
+                      f"{objective_value(config.objective, spec.task, value)} {PRUNED_BECAUSE[config.pruner]}")
             patch_result(run_dir, reason=reason, pruned=True)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
