@@ -803,6 +803,13 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir):
     assert at.button(key="search_start").disabled
     # said under the box as the demo's cap (demo.offered)
     assert any(f"is more than {demo_on.epochs}, this hosted demo's most per run" in e.value for e in at.error)
+    # Two wrong at once: each is said (the caps' line and the trials' refusal had gone while the epochs were wrong:
+    # a demo visitor's check)
+    at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()
+    assert any(f"is more than {demo_on.epochs}, this hosted demo's most per run" in e.value for e in at.error)
+    assert any("On this hosted demo a study runs at most" in c.value for c in at.caption)
+    assert any(f"at most {demo_on.trials} trials per search" in c.value for c in at.caption)
+    at.number_input(key="search_trials").set_value(2)
     at.number_input(key="search_epochs").set_value(1).run()
     assert not at.button(key="search_start").disabled
 

@@ -332,12 +332,12 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     spec = ExperimentSpec(task=task, model=model, epochs=int(epochs or 1), limit_train=int(limit_train or 0),
                           **data_fields)
     _one_step_batches(space, demo.known_train_samples(spec) if train_windows is None else train_windows, model)
-    # (with a mistyped number, its own error is the one to fix first: no cap check on a stand-in)
+    # (with a mistyped number, said under its box, the trials only: no cap check of a stand-in)
     # Adding to a study: its trials count towards the demo's cap per study before Start, as for "Run more trials"
     # (it was said only after the click: a demo check).
-    over_cap = None if typed_problems else _demo_caps(spec, int(n_trials), float(minutes) * 60 or None, runs_dir,
-                                                      existing=existing if resume and existing else 0,
-                                                      train_samples=train_windows)
+    over_cap = _demo_caps(spec, n_trials, None if minutes is None else float(minutes) * 60 or None, runs_dir,
+                          existing=existing if resume and existing else 0, train_samples=train_windows,
+                          typed_problems=bool(typed_problems))
     blocker = _visitor_blocker()
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or (existing is not None and not resume) or bool(over_cap)
@@ -413,11 +413,14 @@ def _visitor_blocker() -> str | None:
     return blocker
 
 
-def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_dir: str, existing: int = 0,
-               button: str = "Start", train_samples: int | None = None) -> str | None:
+def _demo_caps(spec: ExperimentSpec, n_trials: int | None, timeout: float | None, runs_dir: str, existing: int = 0,
+               button: str = "Start", train_samples: int | None = None, typed_problems: bool = False) -> str | None:
     """On the hosted demo, its caps said before `button`, and the one these settings pass or the runs and disk
     this visitor keeps (the button is off then); zoo refuses the same when the search is submitted
-    (`SearchConfig.validate`, `open_study`, `submit_search`). `existing`: the trials the study has (more trials)."""
+    (`SearchConfig.validate`, `open_study`, `submit_search`). `existing`: the trials the study has (more trials).
+    With `typed_problems` (a box's number refused, said under it) only the trials are checked, whose number is no
+    stand-in where it was typed right: the caps' line and a trials refusal had gone while another box was wrong (a
+    demo visitor's check); the settings are checked once every box holds a number."""
     from zoo.runs import runs_root
 
     caps = demo.caps()
@@ -426,10 +429,14 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int, timeout: float | None, runs_
     st.caption(f":material/info: On this hosted demo a study runs at most {caps.trials} trials, each of at most "
                f"{caps.epochs} epochs on at most {caps.train_samples:,} samples, and a search stops after "
                f"{cap_duration(caps.wall_seconds)}.")
-    why = (refusal(demo.check_trials, n_trials, timeout, existing)
-           or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec) if train_samples is None
-                                              else train_samples))   # a CSV's windows, which the page counted
-           or refusal(demo.check_room, session_owner(), runs_root(runs_dir), trials=n_trials))
+    if n_trials is None:
+        return None
+    why = refusal(demo.check_trials, int(n_trials), timeout, existing)
+    if not typed_problems:
+        why = (why or refusal(lambda: demo.check_spec(spec, n_train=demo.known_train_samples(spec)
+                                                      if train_samples is None else train_samples))
+               # (a CSV's windows, which the page counted)
+               or refusal(demo.check_room, session_owner(), runs_root(runs_dir), trials=n_trials))
     if why:
         st.caption(f":red[{button} is off until this is fixed: {why}]")
     return why
@@ -494,8 +501,8 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     workers = checked_number(cols[1], "Workers", key="continue_workers", value=1, low=1, high=max(1, max_workers),
                              problems=problems, high_is=JOBS_PER_VISITOR)
     # The hosted demo's caps, as before a new study's Start: its trials and the runs this visitor keeps
-    over_cap = None if problems else _demo_caps(config.spec, int(more), None, runs_dir,
-                                                existing=len(study.get_trials(deepcopy=False)), button="Run more trials")
+    over_cap = _demo_caps(config.spec, more, None, runs_dir, existing=len(study.get_trials(deepcopy=False)),
+                          button="Run more trials", typed_problems=bool(problems))
     blocker = _visitor_blocker()
     if cols[2].button("Run more trials", key="continue_go", icon=":material/add:",
                       disabled=bool(problems or over_cap or blocker)):
