@@ -101,8 +101,9 @@ with setup:
     leaderboard.find_best(source, sf, windows, choice, prefill)
 
 with view:
-    run_panel("series", key="forecast", empty="Pick the data and the settings on the left and press **Train and "
-                                              "forecast**: the loss curves appear here while it trains, then the "
-                                              "model's scores against the baselines, the backtest and the forecast.")
+    run_panel("series", key="forecast", empty="Pick the data and the settings (on the left, or above on a phone) "
+                                              "and press **Train and forecast**: the loss curves appear here while "
+                                              "it trains, then the model's scores against the baselines, the "
+                                              "backtest and the forecast.")
 # A reload finds the form as it is now, on this address (the run view may have put a live run in it).
 drafts.save(["board", "series", "closed"])

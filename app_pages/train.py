@@ -82,6 +82,7 @@ setup, view = st.columns([2, 3], gap="large")
 with setup:
     setup_panel()
 with view:
-    run_panel("image", key="train", empty="Set up a model on the left and press **Start training**: the loss "
-                                           "curves appear here while it trains, and the results when it ends.")
+    run_panel("image", key="train", empty="Set up a model (on the left, or above on a phone) and press **Start "
+                                           "training**: the loss curves appear here while it trains, and the results "
+                                           "when it ends.")
 drafts.save(["image", "closed"])   # again: the run view may have put the visitor's live run in the address

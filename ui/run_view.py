@@ -297,7 +297,8 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
     run_id = current_run_id(task, key)
     if not run_id:
         st.subheader("Run")
-        st.info(empty, icon=":material/arrow_back:")
+        st.info(empty, icon=":material/info:")   # (an arrow to the left pointed at nothing on a phone, where the
+        # set-up is above: a phone user's check)
     elif not is_run_id(run_id):
         st.error(f"{run_id[:80]!r} is not a run id; open a run from the Runs page.", icon=":material/error:")
     else:
