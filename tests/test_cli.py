@@ -397,6 +397,10 @@ BAD_INPUTS = [
     # ...and a training setting alike: min delta with early stopping off (a learner's check: it kept epoch 1)
     (("train", "--patience", "0", "--min-delta", "0.5"), "error: --min-delta 0.5 does nothing with --patience 0 (min "
      "delta is used only with patience 1 or more); give --patience 1 (or more), or leave --min-delta out."),
+    # ...and one used only beside another's choice: DLinear's moving average with an nlinear forecaster
+    (("train", "--data", "ETTh1", "--model", "linear", "--set", "moving_avg=51"), "error: --set moving_avg=51 does "
+     "nothing for linear with variant=nlinear (moving_avg is used only with variant dlinear); give --set "
+     "variant=dlinear, or leave moving_avg out."),
     (("train", "--precision", "fp16", "--device", "cpu"), "fp16 needs a CUDA GPU"),
     (("train", "--precision", "tf32", "--device", "cpu"), "tf32 needs a CUDA GPU"),
     (("train", "--cuda-graph", "true", "--device", "cpu"), "cuda_graph needs a CUDA GPU"),

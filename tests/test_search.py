@@ -91,6 +91,10 @@ def test_narrowing_fixing_and_refusals(capsys):
         search.build_space("mlp", search={"min_delta": None}).check(ExperimentSpec(model="mlp", patience=0))
     with pytest.raises(SpecError, match="dropout is used only with num layers 2 or more, and num_layers is fixed at 1"):
         search.build_space("lstm", search={"dropout": None}).check(ExperimentSpec(model="lstm"))
+    with pytest.raises(SpecError, match="moving_avg is used only with variant dlinear, and variant is fixed at nlinear: "
+                                        ".* fix variant at dlinear, or do not search moving_avg"):
+        search.build_space("linear", "series", search={"moving_avg": None}).check(
+            ExperimentSpec(task="series", model="linear"))
     for model, searched, fixed, spec in [("mlp", {"min_delta": None}, {}, {}),
                                          ("mlp", {"min_delta": None, "patience": None}, {"patience": 0}, {}),
                                          ("lstm", {"dropout": None, "num_layers": None}, {}, {}),
@@ -377,6 +381,24 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
     assert taken._study_id == study._study_id and search.config_of_study(taken).spec.epochs == 5
     with pytest.raises(SpecError, match="no study 'nope'.*has mlp-mnist-sample-val_loss"):
         search.load_study(str(tmp_path / "journal.log"), "nope")
+
+
+def test_a_setting_used_only_beside_another_choice_is_drawn_only_beside_it():
+    """A demo visitor's check: DLinear's moving average was drawn in every trial of a linear forecaster, nlinear and
+    plain ones too, where it does nothing, and the importance plot ranked it among the most important (Optuna's
+    importances read a setting's values in the trials that drew it). It is drawn only beside variant dlinear (HParam.used_from), as momentum only beside SGD; the grid sampler still names it."""
+    space = search.build_space("linear", "series")
+    assert {"variant", "moving_avg"} <= set(space.names)
+    study = optuna.create_study()
+    drawn = {}
+    for variant in ("nlinear", "dlinear", "linear"):
+        study.enqueue_trial({"variant": variant, "moving_avg": 51})
+        trial = study.ask()
+        drawn[variant] = space.suggest(trial)
+        study.tell(trial, 1.0)
+    assert "moving_avg" not in drawn["nlinear"] and "moving_avg" not in drawn["linear"]
+    assert drawn["dlinear"]["moving_avg"] == 51
+    assert "moving_avg" in space.suggest(optuna.create_study().ask(), conditional=False)
 
 
 def test_a_study_is_joined_with_the_same_windows_whether_a_page_fitted_them_or_not(tmp_path, tiny_data):

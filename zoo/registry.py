@@ -129,8 +129,10 @@ class HParam:
     group: str | None = None               # the form's group (training settings)
     searchable: bool | str = False         # may the search sample it? a string says why not
     cli: bool = True                       # a flag of its own in the CLI (training settings)
-    # (another field, its least value) for a field that does something only from that value on: the form greys
-    # it out below it, saying why (an LSTM's dropout between stacked layers with one layer; a learner's check)
+    # (another field, its least value) for a field that does something only from that value on, or (another
+    # field, the one choice) for one used only with that choice: the form greys it out otherwise, saying why (an
+    # LSTM's dropout between stacked layers with one layer; a learner's check), and a search draws it only where it
+    # is used (DLinear's moving average beside nlinear trials had been ranked important: a demo visitor's check)
     used_from: tuple | None = None
 
     def unused_because(self, values: dict) -> str | None:
@@ -138,9 +140,18 @@ class HParam:
         if self.used_from is None:
             return None
         other, least = self.used_from
-        if other in values and values[other] is not None and values[other] < least:
+        if other not in values or values[other] is None:
+            return None
+        if isinstance(least, str):
+            return f"used only with {other.replace('_', ' ')} {least}" if values[other] != least else None
+        if values[other] < least:
             return f"used only with {other.replace('_', ' ')} {least} or more"
         return None
+
+    def needed_value(self) -> str:
+        """What `used_from`'s other field must be, in words: "2 (or more)", "dlinear"."""
+        least = self.used_from[1]
+        return least if isinstance(least, str) else f"{least} (or more)"
 
     @property
     def valid(self) -> Interval | None:

@@ -225,15 +225,15 @@ def refuse_unused(spec: ExperimentSpec) -> None:
             other, least = h.used_from
             raise SpecError(f"{flag(h.name)} {as_typed(values[h.name])} does nothing with {flag(other)} "
                             f"{as_typed(values[other])} ({h.name.replace('_', ' ')} is {why}); give {flag(other)} "
-                            f"{least} (or more), or leave {flag(h.name)} out.")
+                            f"{h.needed_value()}, or leave {flag(h.name)} out.")
     entry = get_model(spec.model, spec.task)
     declared = {h.name: h for h in entry.hparams(spec.task)}
     for key, why in entry.unused(spec.model_params, spec.task).items():
         other, least = declared[key].used_from
         now = spec.model_params.get(other, declared[other].default)
         raise SpecError(f"--set {key}={as_typed(spec.model_params[key])} does nothing for {spec.model} with "
-                        f"{other}={as_typed(now)} ({key} is {why}); give --set {other}={least} (or more), or leave "
-                        f"{key} out.")
+                        f"{other}={as_typed(now)} ({key} is {why}); give --set {other}={declared[key].needed_value()}"
+                        f", or leave {key} out.")
 
 
 def data_arg(data: str) -> str:

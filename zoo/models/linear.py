@@ -18,7 +18,8 @@ from zoo.registry import DataShape, hp, register_model
 class LinearConfig:
     variant: str = hp("nlinear", choices=("nlinear", "dlinear", "linear"),
                       help="nlinear: subtract the last value; dlinear: trend + remainder; linear: plain")
-    moving_avg: int = hp(25, low=3, high=101, step=2, help="DLinear's moving-average kernel for the trend (odd)")
+    moving_avg: int = hp(25, low=3, high=101, step=2, help="DLinear's moving-average kernel for the trend (odd)",
+                         used_from=("variant", "dlinear"))
 
 
 class MovingAverage(nn.Module):

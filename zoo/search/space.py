@@ -205,14 +205,22 @@ class SearchSpace:
                 # importance plot ranked it (a learner's check)
                 raise SpecError(f"{d.name} is {h.unused_because({other: held})}, and {other} is fixed at {held}: "
                                 f"every trial would draw a {d.name} that does nothing; search {other} too, fix "
-                                f"{other} at {least} or more, or do not search {d.name}.")
+                                f"{other} at {h.needed_value().replace(' (or more)', ' or more')}, or do not search "
+                                f"{d.name}.")
 
     def suggest(self, trial: optuna.Trial, conditional: bool = True) -> dict:
         """Ask the trial for a value of every dimension. Momentum is asked for only when it matters
-        (the optimizer is SGD), unless `conditional` is off (the grid sampler needs every name)."""
+        (the optimizer is SGD), and a setting used only beside another's value (HParam.used_from) only beside it
+        (DLinear's moving average in an nlinear trial had been drawn, and ranked important: a demo visitor's
+        check), unless `conditional` is off (the grid sampler needs every name)."""
+        declared = {h.name: h for _, h in declared_settings(self.model, self.task)}
         params = {}
         for d in self.dims:
             if conditional and d.name == "momentum" and "optimizer" in params and params["optimizer"] != "sgd":
+                continue
+            used_from = declared[d.name].used_from if d.name in declared else None
+            if conditional and used_from and used_from[0] in params and \
+                    declared[d.name].unused_because({used_from[0]: params[used_from[0]]}):
                 continue
             params[d.name] = d.suggest(trial)
         return params
