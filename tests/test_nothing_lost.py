@@ -835,18 +835,20 @@ def test_the_runs_page_names_uploads_studies_and_series_scores(runs_dir):
     assert trials == list(range(trials[0], trials[0] + 2)), "a study's trials stay together"
 
 
-def _spoil(run_dir, runs_dir) -> tuple[str, str]:
-    """Two copies of a run that cannot be read: one whose spec.json has a field this version does not know (edited
-    by hand, or written by a later version), one whose result.json is cut off."""
+def _spoil(run_dir, runs_dir) -> tuple[str, str, str]:
+    """Three copies of a run that cannot be read: one whose spec.json has a field this version does not know (edited
+    by hand, or written by a later version), one whose result.json is cut off, one whose result.json is `null`
+    (JSON, but no run's: it had ended every listing with an internal error, a review)."""
     import shutil
 
-    edited, cut = runs_dir / (run_dir.name[:-12] + "0" * 12), runs_dir / (run_dir.name[:-12] + "1" * 12)
-    for copy in (edited, cut):
+    edited, cut, null = (runs_dir / (run_dir.name[:-12] + digit * 12) for digit in "012")
+    for copy in (edited, cut, null):
         shutil.copytree(run_dir, copy)
     spec = json.loads((edited / "spec.json").read_text())
     (edited / "spec.json").write_text(json.dumps({**spec, "warmup": 3}))
     (cut / "result.json").write_text((cut / "result.json").read_text()[:40])
-    return edited.name, cut.name
+    (null / "result.json").write_text("null")
+    return edited.name, cut.name, null.name
 
 
 def test_a_run_that_cannot_be_read_is_named_not_left_out_without_a_word(runs_dir):
@@ -858,28 +860,29 @@ def test_a_run_that_cannot_be_read_is_named_not_left_out_without_a_word(runs_dir
     from zoo.spec import ExperimentSpec
 
     good = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=64), runs_dir=runs_dir).run_dir
-    edited, cut = _spoil(good, runs_dir)
+    edited, cut, null = _spoil(good, runs_dir)
     assert [r.run_id for r in list_runs(runs_dir)] == [good.name]
     why = dict(unreadable_runs(runs_dir))
-    assert set(why) == {edited, cut}
+    assert set(why) == {edited, cut, null}
+    assert why[null] == "result.json holds null, not a run's fields"
     assert why[edited] == "spec.json: unknown fields ['warmup'] in the spec; remove them."
     assert why[cut].startswith("result.json is not readable JSON (") and " column " in why[cut]
-    assert unreadable_runs(runs_dir, readable=[edited]) == [(cut, why[cut])]
+    assert unreadable_runs(runs_dir, readable=[edited, null]) == [(cut, why[cut])]
 
     at = page("app_pages/runs.py")
     clean(at)
     assert list(at.dataframe[0].value["run"]) == [good.name]
     said = [w.value for w in at.warning]
-    assert any("2 folders here hold a run's files but cannot be read" in w and f"`{edited}`: " in w
-               and f"`{cut}`: " in w for w in said), said
-    assert (runs_dir / edited).is_dir() and (runs_dir / cut).is_dir()   # left as they are
+    assert any("3 folders here hold a run's files but cannot be read" in w and f"`{edited}`: " in w
+               and f"`{cut}`: " in w and f"`{null}`: " in w for w in said), said
+    assert all((runs_dir / name).is_dir() for name in (edited, cut, null))   # left as they are
 
     proc = zoo_main("runs", "--runs-dir", str(runs_dir), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert [r["run"] for r in out["runs"]] == [good.name]
     assert {u["folder"]: u["reason"] for u in out["unreadable"]} == why
-    for name in (edited, cut):
+    for name in (edited, cut, null):
         assert f"note: {runs_dir / name} holds a run's files but cannot be read (" in proc.stderr
 
 
@@ -923,7 +926,7 @@ def test_a_trial_its_pruner_stopped_is_said_pruned_not_stopped(runs_dir):
     # as zoo/search/study.py ends a pruned trial: stopped after its epoch, marked pruned, the pruner's reason
     result = run_experiment(ExperimentSpec(model="mlp", epochs=3, limit_train=256, seed=0), runs_dir=runs_dir,
                             should_stop=lambda: True)
-    reason = ("pruned by the median pruner after epoch 1: val loss 2.2 was worse than the median of the earlier "
+    reason = ("pruned by the median pruner after epoch 1: val loss 2.2 was worse than the median of the finished "
               "trials at that epoch")
     patch_result(result.run_dir, reason=reason, pruned=True)
     run_id = result.run_dir.name

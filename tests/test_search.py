@@ -216,8 +216,8 @@ def test_median_pruner_prunes_a_poor_trial_and_its_run_says_so(tmp_path, tiny_da
     pruned = study.get_trials(states=(optuna.trial.TrialState.PRUNED,))[0]
     assert pruned.number == 5 and sorted(pruned.intermediate_values) == [1]
     assert pruned.user_attrs["result"]["reason"].startswith("pruned by the median pruner after epoch 1")
-    # compared with the median of the earlier trials, and said so (it read "worse than the earlier trials")
-    assert pruned.user_attrs["result"]["reason"].endswith("was worse than the median of the earlier trials at that "
+    # compared with the median of the finished trials, and said so (it read "worse than the earlier trials")
+    assert pruned.user_attrs["result"]["reason"].endswith("was worse than the median of the finished trials at that "
                                                           "epoch")
     result = json.loads((Path(pruned.user_attrs["run_dir"]) / "result.json").read_text())
     assert result["status"] == "stopped" and result["pruned"] and result["epochs_run"] == 1

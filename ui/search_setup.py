@@ -305,7 +305,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                     "are split into a few values)")
     pruner = row[1].selectbox("Pruner", PRUNERS, **drafts.kept("search_pruner", options=PRUNERS),
                               help=f"median: once {MEDIAN_STARTUP_TRIALS} trials have finished, stop a trial whose "
-                                   "epoch value is worse than the median of earlier trials at that epoch (none is "
+                                   "epoch value is worse than the median of the finished trials at that epoch (none is "
                                    "stopped before); hyperband: successive halving")
     storage = default_storage(runs_dir, session_owner())
     if is_local():   # the hosted demo keeps a visitor's studies in a journal of their own: no storage is typed there

@@ -127,7 +127,7 @@ def live_view(manager, target: dict, active: bool) -> None:
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
         cols[2].metric("Pruned", states["pruned"], help="stopped early by the pruner: the median pruner stops a trial "
-                                                        "worse than the median of the earlier trials at the same epoch "
+                                                        "worse than the median of the finished trials at the same epoch "
                                                         f"(none until {MEDIAN_STARTUP_TRIALS} trials have finished); "
                                                         "hyperband, one not in the best third of its bracket")
         cols[3].metric("Running", states["running"])

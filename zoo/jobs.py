@@ -84,6 +84,7 @@ class Job:
     ended: float | None = None
     stop_requested: bool = False
     ended_by_stop: bool = False     # its worker was ended by a Stop while it was starting (JobManager.stop)
+    waited_at_stop: str = ""        # why it was not running yet when that Stop came (a Ray cluster with no room)
     gpu: int | None = None          # the GPU the job runner placed it on (None: the CPU, or where the spec says)
     _handle: Any = None             # zoo.launch.WorkerHandle once started
     _lock: Any = field(default_factory=threading.RLock)   # the manager's lock once submitted
@@ -212,6 +213,7 @@ class JobManager:
                     # still arrive before its end, and a job judged by its status then read "failed: killed by
                     # SIGTERM" after a Stop (a loaded machine's browser test).
                     job.ended_by_stop = True
+                    job.waited_at_stop = getattr(job._handle, "waiting", "") or ""
                     job._handle.terminate()
         self._schedule()
 
@@ -351,10 +353,11 @@ class JobManager:
                     except queue.Empty:
                         if ended_by_cap:
                             status, reason = "stopped", demo.ended_at_hard_deadline(caps.wall_seconds)
-                        elif job.ended_by_stop:   # (a Ray job with no room yet had no worker: a teacher's check)
+                        elif job.ended_by_stop:   # (a Ray job with no room yet had no worker: a teacher's check;
+                            # one Ray was starting a worker for had room: a review)
                             status, reason = "stopped", ("stopped while it waited for room on the Ray cluster"
-                                                         if getattr(job._handle, "placed", "") is None else
-                                                         "stopped while its worker was starting")
+                                                         if job.waited_at_stop.startswith("waiting for the Ray")
+                                                         else "stopped while its worker was starting")
                         else:
                             status = "failed"
                             # any job's (a run keeps its best checkpoint, a leaderboard its finished rows)

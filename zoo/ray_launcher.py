@@ -313,12 +313,14 @@ class RayHandle:
         except rx.OutOfMemoryError:
             return f"Ray ended its worker on {node}: the node ran out of memory"
         except (rx.NodeDiedError, rx.WorkerCrashedError, rx.LocalRayletDiedError) as exc:
-            node_gone = not self.placed or not self.launcher.node_alive(self.placed["node_id"])
+            # a worker that crashed before it said where it runs was on a node all the same (a review)
+            crashed = isinstance(exc, rx.WorkerCrashedError)
+            node_gone = not self.launcher.node_alive(self.placed["node_id"]) if self.placed else not crashed
             # `ray stop` ends a node's raylet and its workers first and the head's GCS a second or two later: a job
             # ended in between had been said "left the cluster", its cluster stopped (a teacher's check)
             if node_gone and self._head_goes(within=HEAD_GOES_S):
                 return self.launcher.lost_words()
-            if not self.placed:   # never on a node: no worker of its own to blame (a teacher's check)
+            if not self.placed and not crashed:   # never on a node: no worker of its own (a teacher's check)
                 return "the Ray cluster ended it before it started on a node"
             if node_gone:
                 return f"{node} left the cluster"
@@ -331,7 +333,10 @@ class RayHandle:
 
 
     def _head_goes(self, within: float) -> bool:
-        """Whether the cluster's head stops answering within `within` seconds."""
+        """Whether the cluster's head stops answering within `within` seconds (a Ray Client's, which has no head
+        address to ask, never: not waited on)."""
+        if self.launcher._head is None:
+            return self.launcher.head() == "lost"
         deadline = time.monotonic() + within
         while True:
             if self.launcher.head() in ("refused", "lost"):

@@ -50,6 +50,7 @@ class Outbox:
         self.lost: str | None = None   # why the hub cannot be reached (the server went away)
         self._failing_since: float | None = None
         self._hub_incarnation: str | None = None
+        self._failed: BaseException | None = None   # what ended the sending thread, raised by close()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="playground-outbox")
 
     # what zoo.worker.main calls
@@ -76,12 +77,15 @@ class Outbox:
         self._thread.start()   # its first send at once: the server learns where the job runs
 
     def _loop(self) -> None:
-        self.send()
-        while not self._closing.wait(FLUSH_S):
-            self.send(files=time.monotonic() - self._files_at >= FILES_EVERY_S)
-        # the rest, the run's files, then the final event
-        while not self.send(files=True, final=True) and not self.lost:
-            time.sleep(FLUSH_S)
+        try:
+            self.send()
+            while not self._closing.wait(FLUSH_S):
+                self.send(files=time.monotonic() - self._files_at >= FILES_EVERY_S)
+            # the rest, the run's files, then the final event
+            while not self.send(files=True, final=True) and not self.lost:
+                time.sleep(FLUSH_S)
+        except BaseException as exc:   # raised by close() in the job's thread: not lost with this one (a review)
+            self._failed = exc
 
     def send(self, files: bool = False, final: bool = False) -> bool:
         """Send what waits (and the run's changed files, and the final event); True once it has arrived. A send
@@ -124,6 +128,8 @@ class Outbox:
         if self._thread.ident is None:   # never started: its sends, all of them, now
             self._thread.start()
         self._thread.join()
+        if self._failed is not None:
+            raise self._failed
 
     def _on_server(self, value):
         """`value` with paths under the spool given as the server's (in dicts and lists)."""

@@ -744,11 +744,16 @@ def load_run(path: str | os.PathLike) -> Run:
     result_file = path / RESULT
     try:
         result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
+        if not isinstance(result, dict):   # valid JSON, but not a run's (`null`, edited by hand: a review)
+            raise ValueError
     except ValueError:   # cut off mid-write by hand or a full disk (the run itself writes it whole: write_json)
         raise SpecError(f"{path.name}/{RESULT} is not readable JSON, so the run cannot be read; pick another run, "
                         "or train this one again.") from None
-    spec = board_spec(json.loads((path / LEADERBOARD).read_text()), result) if board else \
-        ExperimentSpec.from_json((path / SPEC).read_text())
+    described = json.loads((path / (LEADERBOARD if board else SPEC)).read_text())
+    if not isinstance(described, dict):
+        raise SpecError(f"{path.name}/{LEADERBOARD if board else SPEC} holds no settings, so the run cannot be read; "
+                        "pick another run.")
+    spec = board_spec(described, result) if board else ExperimentSpec.from_dict(described)
     return Run(path=path, spec=spec, result=result)
 
 
@@ -801,16 +806,19 @@ def _why_unreadable(folder: Path, exc: Exception) -> str:
     """Which of the run's files failed, in a few words (load_run's own say what to do on a run's page)."""
     for name in (RESULT, SPEC, LEADERBOARD):
         try:
-            json.loads((folder / name).read_text())
+            held = json.loads((folder / name).read_text())
         except FileNotFoundError:
             continue
         except OSError as bad:
             return f"{name} cannot be opened ({bad.strerror})"
         except ValueError as bad:
             return f"{name} is not readable JSON ({bad})"
+        if not isinstance(held, dict):
+            return f"{name} holds {json.dumps(held)[:40]}, not a run's fields"
+    named = LEADERBOARD if (folder / LEADERBOARD).exists() else SPEC
     if isinstance(exc, SpecError):   # the spec's refusal of a field or a setting
-        return f"{LEADERBOARD if (folder / LEADERBOARD).exists() else SPEC}: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+        return f"{named}: {exc}"
+    return f"{named}: {type(exc).__name__}: {exc}"
 
 
 def listing_state(root: str | os.PathLike | None = None) -> tuple:

@@ -33,7 +33,7 @@ SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none", "hyperband")
 # Why each pruner stops a trial, after its value at the epoch (not "worse than the earlier trials": the median
 # pruner compares with their median, a demo visitor's check)
-PRUNED_BECAUSE = {"median": "was worse than the median of the earlier trials at that epoch",
+PRUNED_BECAUSE = {"median": "was worse than the median of the finished trials at that epoch",
                   "hyperband": "was not in the best third of its bracket's trials at that epoch (successive halving)"}
 
 
@@ -378,7 +378,7 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: "
-                      f"{objective_value(config.objective, spec.task, value)} {PRUNED_BECAUSE[config.pruner]}")
+                      f"{objective_value(config.objective, spec.task, value)} {PRUNED_BECAUSE.get(config.pruner, 'was pruned')}")
             patch_result(run_dir, reason=reason, pruned=True)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
