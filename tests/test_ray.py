@@ -94,6 +94,15 @@ def manager_for(launcher, **caps):
     return JobManager(max_running=caps.get("max_running", 2), per_owner=caps.get("per_owner", 1), launcher=launcher)
 
 
+def stop_all(manager, jobs) -> None:
+    """Stop the jobs, wait for each to end, and shut the manager down."""
+    for job in jobs:
+        manager.stop(job.id)
+    for job in jobs:
+        manager.wait(job.id, timeout=30)
+    manager.shutdown()
+
+
 def spools() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "playground-spool-*")))
 
@@ -209,11 +218,7 @@ def test_a_job_stopped_while_it_waits_for_room_on_the_cluster_says_so(launcher):
         manager.stop(waiting.id)
         manager.wait(waiting.id, timeout=30)
     finally:
-        for job in jobs:
-            manager.stop(job.id)
-        for job in jobs:
-            manager.wait(job.id, timeout=30)
-        manager.shutdown()
+        stop_all(manager, jobs)
     assert (waiting.status, waiting.reason) == ("stopped", "stopped while it waited for room on the Ray cluster")
 
 
@@ -502,11 +507,7 @@ def test_gpu_shares_put_four_jobs_on_one_gpu_and_a_fifth_waits_saying_why(cluste
         wait_for(lambda: gpus(waiting), timeout=60, what="the fifth job to get the freed share")
         assert gpus(waiting)["pid"] not in cpu_pids | {gpus(j)["pid"] for j in placed}, "a process of its own"
     finally:
-        for job in jobs:
-            manager.stop(job.id)
-        for job in jobs:
-            manager.wait(job.id, timeout=30)
-        manager.shutdown()
+        stop_all(manager, jobs)
         shares.close()
     assert [j.status for j in jobs] == ["stopped"] * 5
 
