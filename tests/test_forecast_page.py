@@ -1390,3 +1390,15 @@ def test_a_runs_csv_the_page_cannot_open_is_asked_for_and_no_other_series_stands
             assert Path(at.session_state["forecast-stored-path"]) == kept
         else:
             assert at.button(key="forecast-board-start").disabled   # no series read, none ranked
+
+
+def test_plain_text_keeps_an_address_and_a_time_as_typed_and_no_shortcode():
+    """A teacher's check: the words of a lost Ray cluster carried zero-width spaces into its address and time
+    ("192.0.2.2:\u200b6390", "10:\u200b22:\u200b46"), which a person copied to a terminal. A colon before a number
+    is left alone; one that could start an emoji shortcode, a colour or a link still is not."""
+    from ui.text import plain
+
+    said = plain("the Ray cluster at 192.0.2.2:6390 stopped answering at 10:22:46")
+    assert said == "the Ray cluster at 192.0.2.2:6390 stopped answering at 10:22:46"
+    for made in (":x:", ":100:", ":1234:", ":8ball:", ":+1:", ":red[a]", "http://x"):
+        assert "\u200b" in plain(made), made

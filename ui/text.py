@@ -23,12 +23,16 @@ def code(value) -> str:
 
 # CommonMark's backslash escapes for the punctuation Markdown (and Streamlit's LaTeX) reads; a colon before a word
 # or "//" gets a zero-width space after it, so that no ":x:" becomes an emoji, ":red[...]" a colour nor
-# "http://..." a link (Streamlit reads those in the text Markdown leaves, where a backslash no longer stands).
+# "http://..." a link (Streamlit reads those in the text Markdown leaves, where a backslash no longer stands). Not
+# before a number, which no shortcode but ":100:" and ":1234:" is: a Ray address and a time ("10.0.0.2:6379 ...
+# at 10:22:46") had carried zero-width spaces into what a person copied to a terminal (a teacher's check).
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+_SHORTCODE_START = re.compile(r":(?=[^\W\d]|[+-]|//|\d+[^\W\d]|100:|1234:)")
 
 
 def plain(text) -> str:
     """A sentence that may quote what a person gave (a note of the CSV reader's naming a column), shown as it
     is written: no link, emphasis, emoji, colour or formula made of it."""
-    escaped = re.sub(r":(?=[\w+-]|//)", ":\u200b", _MARKDOWN.sub(r"\\\1", str(text)))
+    # (the colons first: escaped first, ":+1:" had read ":\+1:", which the rule did not match)
+    escaped = _MARKDOWN.sub(r"\\\1", _SHORTCODE_START.sub(":\u200b", str(text)))
     return re.sub(r"(?i)\bwww\.", "www\u200b.", escaped)   # nor a "www." autolink
