@@ -360,7 +360,8 @@ manager.wait(job.id, timeout=60)
 print(json.dumps({"status": job.status, "reason": job.reason}), flush=True)
 late = submit_training(manager, spec, owner="a", runs_dir=sys.argv[1])
 manager.wait(late.id, timeout=30)
-print(json.dumps({"status": late.status, "reason": late.reason, "sidebar": launcher.describe()}), flush=True)
+print(json.dumps({"status": late.status, "reason": late.reason, "sidebar": launcher.describe(),
+                  "refusal": launcher.refusal()}), flush=True)
 sys.stdin.readline()   # the test has seen the job's worker end, while this server lives
 time.sleep(float(sys.argv[2]))
 print(json.dumps({"alive": True}), flush=True)
@@ -423,6 +424,8 @@ def test_a_server_whose_cluster_is_stopped_keeps_serving_and_says_its_jobs_faile
     assert refused.get("status") == "failed", refused
     assert "stopped answering" in refused["reason"] and "restart the app" in refused["reason"], refused
     assert refused["sidebar"].startswith("Ray cluster (local), which stopped answering at"), refused
+    # what the pages' Start says, turned off (ui/run_view.start_blocker): a Start had made a job that failed at once
+    assert refused["refusal"] and refused["refusal"] in refused["reason"], refused
     assert alive == {"alive": True}, "the server outlived Ray's wait on its lost head"
     run = load_run(run_dir)
     assert run.status == "failed" and "stopped answering" in run.result["reason"], run.result.get("reason")

@@ -53,13 +53,17 @@ TASK_VIEWS = {
 
 
 def start_blocker(manager, owner: str) -> str | None:
-    """Why this visitor may not start another job now, or None: their job cap, or on the hosted demo the
-    runs and disk they keep (zoo refuses the job then too). The room is counted once per script run: it
+    """Why this visitor may not start another job now, or None: the Ray cluster the jobs run on found gone, their
+    job cap, or on the hosted demo the runs and disk they keep (zoo refuses the job then too). The room is counted once per script run: it
     reads every run's result (demo.usage), and the Forecast page has two Start buttons."""
     from zoo import demo
     from zoo.registry import refusal
     from zoo.runs import runs_root
 
+    lost = manager.launcher.refusal() if manager is not None else None   # the Ray cluster found gone
+    if lost:
+        st.session_state[BLOCKED_BY] = None
+        return lost[0].upper() + lost[1:] + "."
     job = manager.blocking(owner) if manager is not None else None   # None: no job manager made yet (Home)
     st.session_state[BLOCKED_BY] = job.id if job is not None else None
     if job is not None:

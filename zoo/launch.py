@@ -104,6 +104,10 @@ class LocalLauncher:
         with _bare_main():
             forkserver.ensure_running()
 
+    def refusal(self) -> str | None:
+        """Why no job can start now, or None (the Ray launcher's lost cluster; never here)."""
+        return None
+
     def new_event(self):
         return self.ctx.Event()
 

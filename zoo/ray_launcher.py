@@ -398,6 +398,13 @@ class RayLauncher:
                 warm_up.remote()
 
     # ------------------------------------------------------------------ the launcher interface
+    def refusal(self) -> str | None:
+        """Why no job can start now, or None: the cluster was found gone. The pages turn Start off with it (a
+        Start after `ray stop` had made a job that failed at once: a teacher's check), and `start` refuses with it."""
+        if self.lost_at is None:
+            return None
+        return f"{self.lost_words()}; restart the app (or the command) to start or join a cluster again"
+
     def new_event(self):
         return threading.Event()
 
@@ -407,8 +414,8 @@ class RayLauncher:
     def start(self, job, running_shared=None, env: dict | None = None) -> RayHandle:
         from zoo.run_transfer import mark_root
 
-        if self.lost_at is not None:
-            raise SpecError(f"{self.lost_words()}; restart the app (or the command) to start or join a cluster again")
+        if self.refusal() is not None:
+            raise SpecError(self.refusal())
         ask = self.resources_for(job)
         payload = dict(job.payload)
         for key in ("runs_dir", "data_dir"):   # the same folder on every node, whatever its working directory
