@@ -107,7 +107,8 @@ def test_early_stopping_ends_the_run_with_the_best_weights_restored(runs_dir, sa
     last = run_experiment(spec.replace(min_delta=0.0, epochs=2, patience=1, optimizer="sgd", momentum=0.0,
                                        lr=1e-30), runs_dir=runs_dir, data=sample)
     assert (last.status, last.epochs_run, last.best_epoch) == ("finished", 2, 1), (last.status, last.history)
-    assert last.reason == "completed all 2 epochs"
+    assert last.reason == ("completed all 2 epochs; val loss had not improved in its last 1 epoch (best was epoch 1): "
+                           "more epochs need a higher patience too")
     best = torch.load(result.run_dir / "best.pt", weights_only=True)
     for key, value in result.model.state_dict().items():
         assert torch.equal(value.cpu(), best[key]), key

@@ -352,10 +352,14 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
             emit({"type": "best", "epoch": epoch, "value": monitored})
         # Patience run out with the last epoch ends no run early: every epoch asked for ran (it was said "stopped
         # early, 10/10 epochs": a demo visitor's check)
-        if stop_early and epoch < spec.epochs:
-            status = "early_stopped"
+        if stop_early:
             epochs = f"{spec.patience} epoch{'s' if spec.patience != 1 else ''}"
             by = f" by more than {spec.min_delta:g}" if spec.min_delta else ""   # "by more than 0": a forecast user
+            if epoch == spec.epochs:   # said all the same: more epochs alone would end at the same epoch (a review)
+                reason += (f"; {task.label(spec.monitor)} had not improved{by} in its last {epochs} (best was epoch "
+                           f"{stopper.best_epoch}): more epochs need a higher patience too")
+                break
+            status = "early_stopped"
             reason = (f"{task.label(spec.monitor)} did not improve{by} for {epochs}; "
                       f"best was epoch {stopper.best_epoch}")
             reason += _within_min_delta(history, spec, stopper)
