@@ -376,6 +376,8 @@ def test_the_live_table_marks_no_pick_and_the_finished_one_marks_only_the_pick()
             {"name": "naive", "status": "done", "val_mase": 0.9},
             {"name": "ensemble", "status": "done", "val_mase": 0.6}]
     assert list(board_table(rows[:2])["pick"]) == ["", ""]
+    # the scores next to the candidate, in view on a phone (they were after its kind, out of sight at 375 px)
+    assert list(board_table(rows).columns)[:6] == ["rank", "pick", "candidate", "val MASE", "test MASE", "80% cover"]
     assert list(board_table(rows, "ensemble")["pick"]) == ["", "★", ""]
 
 

@@ -333,7 +333,9 @@ def board_table(rows: list[dict], pick: str | None = None) -> pd.DataFrame:
             "status": STATUS_LABELS.get(r.get("status"), r.get("status")),
             "note": r.get("note") or "",
         })
-    return pd.DataFrame(out, columns=["rank", "pick", "candidate", "kind", "val MASE", "test MASE", "80% cover",
+    # The scores right after the candidate: a phone's 375 px showed rank, pick, candidate and kind, the MASEs out of
+    # sight (a phone user's check)
+    return pd.DataFrame(out, columns=["rank", "pick", "candidate", "val MASE", "test MASE", "80% cover", "kind",
                                       "seconds", "forecast", "status", "note"])
 
 
