@@ -91,8 +91,8 @@ def test_narrowing_fixing_and_refusals(capsys):
         search.build_space("mlp", search={"min_delta": None}).check(ExperimentSpec(model="mlp", patience=0))
     with pytest.raises(SpecError, match="dropout is used only with num layers 2 or more, and num_layers is fixed at 1"):
         search.build_space("lstm", search={"dropout": None}).check(ExperimentSpec(model="lstm"))
-    with pytest.raises(SpecError, match="moving_avg is used only with variant dlinear, and variant is fixed at nlinear: "
-                                        ".* fix variant at dlinear, or do not search moving_avg"):
+    with pytest.raises(SpecError, match="moving_avg is used only with variant dlinear, and variant is fixed at "
+                                        "nlinear: .* fix variant at dlinear, or do not search moving_avg"):
         search.build_space("linear", "series", search={"moving_avg": None}).check(
             ExperimentSpec(task="series", model="linear"))
     for model, searched, fixed, spec in [("mlp", {"min_delta": None}, {}, {}),
@@ -386,7 +386,8 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
 def test_a_setting_used_only_beside_another_choice_is_drawn_only_beside_it():
     """A demo visitor's check: DLinear's moving average was drawn in every trial of a linear forecaster, nlinear and
     plain ones too, where it does nothing, and the importance plot ranked it among the most important (Optuna's
-    importances read a setting's values in the trials that drew it). It is drawn only beside variant dlinear (HParam.used_from), as momentum only beside SGD; the grid sampler still names it."""
+    importances read a setting's values in the trials that drew it). It is drawn only beside variant dlinear
+    (HParam.used_from), as momentum only beside SGD; the grid sampler still names it."""
     space = search.build_space("linear", "series")
     assert {"variant", "moving_avg"} <= set(space.names)
     study = optuna.create_study()

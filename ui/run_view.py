@@ -54,8 +54,8 @@ TASK_VIEWS = {
 
 def start_blocker(manager, owner: str) -> str | None:
     """Why this visitor may not start another job now, or None: the Ray cluster the jobs run on found gone, their
-    job cap, or on the hosted demo the runs and disk they keep (zoo refuses the job then too). The room is counted once per script run: it
-    reads every run's result (demo.usage), and the Forecast page has two Start buttons."""
+    job cap, or on the hosted demo the runs and disk they keep (zoo refuses the job then too). The room is counted
+    once per script run: it reads every run's result (demo.usage), and the Forecast page has two Start buttons."""
     from zoo import demo
     from zoo.registry import refusal
     from zoo.runs import runs_root

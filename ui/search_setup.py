@@ -377,14 +377,14 @@ def _one_step_batches(space, train_samples: int | None, model: str) -> None:
                f"samples: a batch of {train_samples:,} or more is one step per epoch, and such a trial learns "
                f"little. Narrow its range to well below {train_samples:,}, or train on more samples.",
                icon=":material/warning:")
-    narrowed = _batch_range_for(model, dim, train_samples)
+    narrowed = _batch_range_for(dim, train_samples)
     if narrowed is not None:
         st.button(f"Search batch_size from {narrowed[0]:,} to {narrowed[1]:,}", key="search-narrow-batch",
                   icon=":material/compress:", on_click=_set_range, args=(model, "batch_size", narrowed),
                   help="at least four steps per epoch for every trial")
 
 
-def _batch_range_for(model: str, dim, train_samples: int) -> tuple[int, int] | None:
+def _batch_range_for(dim, train_samples: int) -> tuple[int, int] | None:
     """The searched batch sizes' range cut at a quarter of the training samples (four steps per epoch at least),
     on the slider's own values; None where the range is no slider's (a choice) or nothing below that is left."""
     from zoo.spec import setting

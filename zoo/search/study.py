@@ -378,7 +378,8 @@ def make_objective(config: SearchConfig, data, *, emit: Callable[[dict], None],
         if pruned_at:
             epoch, value = pruned_at[0]
             reason = (f"pruned by the {config.pruner} pruner after epoch {epoch}: "
-                      f"{objective_value(config.objective, spec.task, value)} {PRUNED_BECAUSE.get(config.pruner, 'was pruned')}")
+                      f"{objective_value(config.objective, spec.task, value)} "
+                      f"{PRUNED_BECAUSE.get(config.pruner, 'was pruned')}")
             patch_result(run_dir, reason=reason, pruned=True)
             trial.set_user_attr("result", {**outcome, "reason": reason})
             emit({"type": "trial_end", "number": trial.number, "state": "PRUNED", "value": value, "epoch": epoch})
