@@ -209,6 +209,15 @@ def test_a_runs_headline_numbers_are_whole_on_a_small_laptop(app_server, page):
         wait_for_app(page)
         page.locator("[data-testid=stMetric]").filter(has_text=metric).first.wait_for(timeout=60_000)
         assert page.evaluate(CUT_METRICS) == [], address
+    # on a phone (375 px) the test images sit four to a row, not one (ui/image_results._grid)
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{app_server.url}/train?run={run.run_id}")
+    wait_for_app(page)
+    page.locator("img[alt^='test image']").nth(31).wait_for(timeout=60_000)
+    tops = page.evaluate("""() => [...document.querySelectorAll("img[alt^='test image']")]
+        .map(e => Math.round(e.getBoundingClientRect().top))""")
+    assert len(tops) == 32 and tops.count(tops[0]) == 4, tops
+    page.set_viewport_size({"width": 1024, "height": 700})
     # the form's fields one to a line there, not two of 80 px ("optimize/r", "ada": the same check)
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)

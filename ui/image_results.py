@@ -17,8 +17,11 @@ from PIL import Image
 
 from zoo.registry import format_percent
 
-GRID_COLUMNS = 8
 GRID_IMAGES = 32
+GRID_CELL_PX = 76          # a 28 px digit drawn at most 84 px wide, shrunk to fit four across a phone
+# A caption's colours, readable on the light and the dark theme alike; a mistake also says its true class in words.
+RIGHT_COLOUR = "#21a366"
+WRONG_COLOUR = "#e5484d"
 
 
 @st.cache_data(max_entries=16, show_spinner="Evaluating the best weights on the test set…")
@@ -110,18 +113,30 @@ def image_grid(evaluation: dict, images: np.ndarray, key: str, untrained: bool =
     if len(order) == 0:
         st.info("No test images to show here.")
         return
-    for start in range(0, len(order), GRID_COLUMNS):
-        cols = st.columns(GRID_COLUMNS)
-        for col, idx in zip(cols, order[start:start + GRID_COLUMNS]):
-            pred, true = int(evaluation["predictions"][idx]), int(evaluation["targets"][idx])
-            conf = float(evaluation["confidence"][idx])
-            with col:
-                st.html(_inline_image(images[idx], f"test image {int(idx)}: predicted {names[pred]}, "
-                                                    f"true {names[true]}"))
-                if pred == true:
-                    st.caption(f":green[{names[pred]}] ({conf:.0%})")
-                else:
-                    st.caption(f":red[**{names[pred]}**] ({conf:.0%})  \ntrue {names[true]}")
+    cells = []
+    for idx in order:
+        pred, true = int(evaluation["predictions"][idx]), int(evaluation["targets"][idx])
+        conf = float(evaluation["confidence"][idx])
+        image = _inline_image(images[idx], f"test image {int(idx)}: predicted {names[pred]}, true {names[true]}")
+        if pred == true:
+            words = f'<span style="color: {RIGHT_COLOUR}">{html.escape(str(names[pred]))}</span> ({conf:.0%})'
+        else:
+            words = (f'<strong style="color: {WRONG_COLOUR}">{html.escape(str(names[pred]))}</strong> ({conf:.0%})'
+                     f'<br>true {html.escape(str(names[true]))}')
+        cells.append(f'<figure style="margin: 0; text-align: center">{image}'
+                     f'<figcaption style="font-size: 0.85rem; line-height: 1.3; opacity: 0.85">{words}'
+                     '</figcaption></figure>')
+    st.html(_grid(cells))
+
+
+def _grid(cells: list[str]) -> str:
+    """The cells as one block that fills the width with as many columns as fit, at least GRID_CELL_PX each.
+
+    Rows of eight st.columns stacked to one image per row on a phone (Streamlit stacks columns below
+    640 px): 32 rows of one digit each, a long scroll past them (a phone user's check). A CSS grid
+    gives a phone (375 px) four columns and a laptop eight or more."""
+    return ('<div style="display: grid; gap: 0.5rem 0.75rem; '
+            f'grid-template-columns: repeat(auto-fill, minmax({GRID_CELL_PX}px, 1fr))">{"".join(cells)}</div>')
 
 
 def sections(run, key: str) -> None:
