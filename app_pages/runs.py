@@ -21,6 +21,7 @@ from zoo.run_records import run_record
 from zoo.runs import delete_run, exists, listing_state, run_path, unreadable_runs
 
 MAX_NEVER_RAN = 5   # jobs that ended before they trained, said at the top (the latest)
+RUN_ID_PX = 290     # "20261206-132154Z-transformer-746c28844964" (the longest model name) and its padding
 
 st.title("Runs")
 drafts.restore(["runs"])   # a reload: its switches as the visitor left them (ui/drafts.py)
@@ -108,7 +109,9 @@ else:
         table, key=f"runs-table-{version}", on_select="rerun", selection_mode="multi-row",
         hide_index=True, width="stretch", placeholder="—",   # a value a run does not have, not "None"
         column_config={
-            "run": st.column_config.TextColumn("run", width="large", pinned=True),
+            # As wide as an id, and not pinned: pinned at 400 px it filled a phone's width, the rest of the table out
+            # of reach (a phone user's check); on a laptop too the scores were further right.
+            "run": st.column_config.TextColumn("run", width=RUN_ID_PX),
             # wide enough for "stopped early, learned nothing useful" (cut to "stopped e…": a learner's check)
             "status": st.column_config.TextColumn("status", width=300),
             # a board's "leaderboard (13 of 16 ranked): median of the best 3" had shown as "leaderb" (a browser check)
