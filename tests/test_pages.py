@@ -1794,7 +1794,7 @@ def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, 
     upload = store_upload(Path(sample_series_path()).read_bytes(), "shop load.csv", root, owner=owner_of(ME))
     run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1, limit_train=64,
                                         lookback=24, horizon=6), runs_dir=root, owner=owner_of(ME))
-    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use")):
+    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use, or now under **Your data on this server** below")):
         if on_demo:
             monkeypatch.setenv("PLAYGROUND_DEMO", "1")
         at = open_page("app_pages/runs.py", state={"visitor": ME} if on_demo else None)
@@ -1834,3 +1834,100 @@ def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, 
         "The CSV file `shop load.csv` it was trained on stays among the Forecast page's earlier uploads.")
     upload.unlink()
     assert question([run.run_id, image.run_id]).endswith("This cannot be undone.")
+
+
+def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypatch, tmp_path, fake_job):
+    """A visitor who had deleted every run still left their uploaded CSV, their studies and their forms' settings
+    on the server, with no way to remove them and no word of them (a demo visitor's check). The Runs page says what
+    is kept and for how long, and one button deletes all of it (zoo/visitor_data.forget), the drafts held in the
+    server's memory too; another visitor's files stay. Refused, deleting nothing, while a job of theirs runs."""
+    from pathlib import Path
+
+    from ui.drafts import store
+    from zoo import demo
+    from zoo.engine import run_experiment
+    from zoo.forecast_io import sample_series_path, store_upload
+    from zoo.registry import SpecError
+    from zoo.visitor_data import forget, kept_of
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    raw = Path(sample_series_path()).read_bytes()[:200_000]
+    files = {}
+    for who in (ME, "b" * 32):
+        owner = demo.owner_of(who)
+        upload = store_upload(raw, "acme sales.csv", root, owner=owner)
+        run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1,
+                                            limit_train=64, lookback=24, horizon=6), runs_dir=root, owner=owner)
+        journal = root / demo.visitor_folder(owner) / "journal.log"   # a study's journal (zoo/search/storage.py)
+        journal.parent.mkdir(parents=True)
+        journal.write_text("{}\n")
+        store().save((str(root), who), "forecast", None, {"forecast-upload-name": "acme sales.csv"})
+        files[who] = [upload, root / run.run_id, journal, store().file_of((str(root), who))]
+        assert all(path.exists() for path in files[who])
+    kept = "1 run, 1 uploaded CSV file (`acme sales.csv`), your searches' studies and what you set in the forms"
+    assert kept_of(demo.owner_of(ME), root).in_words() == kept
+    job = fake_job("my-live-job", "running", owner=demo.owner_of(ME))
+    with pytest.raises(SpecError, match="my-live-job is still queued or running: stop it first"):
+        forget(demo.owner_of(ME), root, active_jobs=[job.id])
+    assert all(path.exists() for path in files[ME])   # nothing deleted
+    at = open_page("app_pages/runs.py", state={"visitor": ME})
+    no_exceptions(at)
+    assert any(c.value.startswith(f"The server keeps {kept}. Each is deleted 24 hours after its last use")
+               for c in at.caption), [c.value for c in at.caption]
+    assert at.button(key="visitor-data-delete").disabled   # a job of theirs runs
+    job.status = "finished"
+    at.run()
+    at.button(key="visitor-data-delete").click().run()
+    assert any(w.value.startswith(f"Delete {kept} from this server? This cannot be undone") for w in at.warning)
+    at.button(key="visitor-data-confirm-yes").click().run()
+    no_exceptions(at)
+    assert not any(path.exists() for path in files[ME]), [p for p in files[ME] if p.exists()]
+    assert all(path.exists() for path in files["b" * 32])   # another visitor's, all of it
+    assert store().get((str(root), ME), "forecast", None) is None   # not held in memory either
+    assert at.session_state["visitor"] == ME   # the same visitor still
+    assert any(c.value.startswith("The server keeps nothing of yours") for c in at.caption)
+    assert "No runs yet" in text_of(at)
+
+
+def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monkeypatch, tmp_path, fake_job):
+    """The earlier-upload picker had no way to delete a file the server kept (a demo visitor's check): "Delete this
+    upload…" asks, says the runs trained on it stay, and deletes the file only (zoo/forecast_io.delete_upload); the
+    page then offers what is left, saying nothing went missing. Refused while a job of theirs reads it; the function
+    refuses another visitor's upload and any file that is no upload."""
+    from pathlib import Path
+
+    from zoo import demo
+    from zoo import forecast_io as fio
+    from zoo.engine import run_experiment
+    from zoo.registry import SpecError
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    raw = Path(fio.sample_series_path()).read_bytes()[:200_000]
+    upload = fio.store_upload(raw, "acme sales.csv", root, owner=demo.owner_of(ME))
+    others = fio.store_upload(raw, "theirs.csv", root, owner=demo.owner_of("b" * 32))
+    run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1, limit_train=64,
+                                        lookback=24, horizon=6), runs_dir=root, owner=demo.owner_of(ME))
+    for path, owner in ((others, demo.owner_of(ME)), (root / run.run_id / "spec.json", None)):
+        with pytest.raises(SpecError, match="not an upload kept on this server"):
+            fio.delete_upload(str(path), root, owner)
+    assert others.exists() and (root / run.run_id / "spec.json").exists()
+    job = fake_job("my-board", "running", owner=demo.owner_of(ME))
+    job.payload = {"settings": {"data": str(upload)}}
+    at = open_page("app_pages/forecast.py", state={"visitor": ME, "forecast-source": "stored"})
+    no_exceptions(at)
+    assert at.selectbox(key="forecast-stored-path").value == str(upload)
+    for refused in (True, False):
+        at.button(key="upload-delete").click().run()
+        assert any(w.value == "Delete `acme sales.csv` from this server? The 1 run trained on it stays, but Train "
+                   "again and Inspect will ask for the file again. This cannot be undone." for w in at.warning)
+        at.button(key="upload-delete-confirm").click().run()
+        no_exceptions(at)
+        assert upload.exists() == refused
+        job.status = "finished"
+    assert (root / run.run_id / "spec.json").exists() and others.exists()
+    assert at.radio(key="forecast-source").options == ["Bundled sample (ETTh1)", "Upload a CSV"]
+    assert not any("no longer kept" in w.value for w in at.warning)

@@ -137,6 +137,15 @@ class DraftStore:
                 return   # it so; one this store read or wrote, deleted since by the bounds or the sweep, is written
             self._write(who, drafts)   # again, as before: a review)
 
+    def forget(self, who: tuple) -> None:
+        """Forget one visitor's drafts, in memory and in their file (they asked for everything of theirs to go:
+        zoo/visitor_data.forget deletes the file too, and a draft held in memory would have written it again)."""
+        with _folder_locked(self.file_of(who).parent, create=False), self._lock:
+            self._drafts.pop(who, None)
+            self._stamps.pop(who, None)
+            self._filed.discard(who)
+            self.file_of(who).unlink(missing_ok=True)
+
     def clear(self) -> None:
         """Forget every draft, in memory and in the files this store read or wrote (tests start so)."""
         with self._lock:

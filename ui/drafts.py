@@ -413,3 +413,13 @@ def holds(form: str) -> bool:
     then a run's settings do not replace them (ui/prefill.take_prefill)."""
     restored = st.session_state.get(_RESTORED) or {}
     return form in restored and restored[form] == _page_run(form)
+
+
+def forget_mine(keep: Iterable[str] = ()) -> None:
+    """This visitor's drafts gone, in the store and in this session (zoo/visitor_data.forget: they asked for
+    everything of theirs to go): every form starts again at its defaults, and a draft this session held would
+    otherwise have been saved again at its next rerun. `keep`: session keys that are no form's (whose visitor
+    this browser is)."""
+    store().forget(_who())
+    for key in [k for k in st.session_state if k not in set(keep)]:
+        del st.session_state[key]

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import drafts, form, series_results
+from ui import drafts, form, series_results, visitor_data
 from ui.state import upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
@@ -199,6 +199,7 @@ def source_picker(runs_dir: str) -> DataSource | None:
             return None
         name = fio.display_name(chosen, runs_dir)
         st.caption(f"`{name}` as kept on this server; upload it again under **Upload a CSV** to change it.")
+        visitor_data.delete_upload_control(str(chosen), name, STORED)
         return DataSource("stored", path.stem, name, path=str(path), spec_data=str(chosen))
     uploaded = st.file_uploader(
         "CSV file", type=["csv", "tsv", "txt"], key="forecast-upload",

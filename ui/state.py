@@ -84,6 +84,9 @@ def _sweep_forever() -> None:
         time.sleep(SWEEP_EVERY_S)
 
 
+VISITOR_KEYS = ("visitor", "visitor-cookie-set")   # a session's keys that say whose browser it is (`visitor_token`)
+
+
 def visitor_token() -> str:
     """This browser's token: from its cookie, or a new one (`keep_visitor` stores it in the cookie)."""
     if "visitor" not in st.session_state:

@@ -10,6 +10,8 @@ Pure Python, numpy and pandas; no Streamlit, no torch.
 """
 from __future__ import annotations
 
+import contextlib
+
 import csv
 import hashlib
 import io
@@ -184,6 +186,22 @@ def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[
         if len(out) == limit:
             break
     return out
+
+
+def delete_upload(data, runs_dir, owner: str | None = None) -> str:
+    """Delete an upload `store_upload` kept (its file and its name), `owner`'s only when given (the hosted demo);
+    returns its name. The runs trained on it stay: Train again and Inspect ask for the file again. A visitor had
+    no way to remove a CSV of theirs from the server but to wait for the demo's sweep (a demo visitor's check).
+    Refused (SpecError) for a path that is no such upload: nothing else of the server is deleted through this."""
+    path = stored_upload(data, runs_dir, owner)
+    if path is None:
+        raise SpecError("that file is not an upload kept on this server (deleted already?); nothing was deleted.")
+    name = display_name(path)
+    for file in (path, path.with_suffix(".json")):
+        file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()   # the visitor's folder, once empty
+    return name
 
 
 def mark_used(path) -> None:

@@ -1,0 +1,105 @@
+"""The Runs page's "Your data on this server" on the hosted demo: what the server keeps of this visitor, for how
+long, and one button that deletes all of it (zoo/visitor_data.py). A visitor who had deleted every run still left
+their uploaded CSV, their studies and their forms' settings on the server, with no way to remove them and no word
+of them (a demo visitor's check).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import drafts
+from ui.state import VISITOR_KEYS, job_manager, runs_dir, session_owner, toast_after_rerun
+from zoo import demo
+from zoo.registry import SpecError
+from zoo.visitor_data import forget, kept_of
+
+CONFIRM = "visitor-data-confirm"
+
+
+def section() -> None:
+    """Said under the runs table on the demo; nothing locally, where every run is everyone's."""
+    caps = demo.caps()
+    if caps is None:
+        return
+    owner = session_owner()
+    kept = kept_of(owner, runs_dir())
+    st.subheader("Your data on this server")
+    if kept.empty:
+        st.caption("The server keeps nothing of yours: no run, upload, study or form setting.")
+        return
+    st.caption(f"The server keeps {kept.in_words()}. Each is deleted {caps.max_age_hours:g} hours after its last use; "
+               "delete them all now here. Runs one at a time: tick them in the table above.")
+    manager = job_manager()
+    active = [j.id for j in manager.jobs(owner) if j.active]
+    if not st.session_state.get(CONFIRM):
+        if st.button("Delete all my data…", key="visitor-data-delete", icon=":material/delete_forever:",
+                     disabled=bool(active), help="stop your running jobs first" if active else None):
+            st.session_state[CONFIRM] = True
+            st.rerun()
+        return
+    st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone; every form starts again at its "
+               "defaults.", icon=":material/warning:")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button("Delete all permanently", type="primary", key="visitor-data-confirm-yes"):
+        try:
+            gone = forget(owner, runs_dir(), active_jobs=[j.id for j in manager.jobs(owner) if j.active])
+        except SpecError as exc:
+            st.session_state.pop(CONFIRM, None)
+            toast_after_rerun(str(exc), ":material/block:")
+            st.rerun()
+        for job in manager.jobs(owner):   # ended: the pages offered their runs and studies ("Your last study")
+            manager.forget(job.id)
+        drafts.forget_mine(keep=VISITOR_KEYS)
+        toast_after_rerun(f"Deleted {gone.in_words()}.", ":material/delete_forever:")
+        st.rerun()
+    if no.button("Cancel", key="visitor-data-confirm-no"):
+        st.session_state.pop(CONFIRM, None)
+        st.rerun()
+
+
+ASKED_UPLOAD = "upload-delete-asked"   # the earlier upload whose deletion the visitor asked about
+
+
+def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
+    """"Delete this upload…" under the earlier upload picked on the Forecast page, locally and on the demo (the
+    visitor's own only: zoo/forecast_io.delete_upload). The runs trained on it are said to stay. Refused while a job
+    of theirs reads it: its run would fail reading a file gone. `picked_key`: the picker's key, dropped once the file
+    is gone, so the page picks another earlier upload, or the sample, without saying the file went missing."""
+    import json
+
+    from ui.state import my_runs, upload_owner
+    from zoo import forecast_io as fio
+
+    if st.session_state.get(ASKED_UPLOAD) != chosen:
+        if st.button("Delete this upload…", key="upload-delete", icon=":material/delete:",
+                     help="remove the file from this server; the runs trained on it stay"):
+            st.session_state[ASKED_UPLOAD] = chosen
+            st.rerun()
+        return
+    path = fio.stored_upload(chosen, runs_dir(), upload_owner())
+    reading = [run.run_id for run in my_runs() if path is not None
+               and fio.stored_upload(run.data, runs_dir()) == path]
+    stays = ("" if not reading else
+             f" The {len(reading)} run{'s' if len(reading) > 1 else ''} trained on it "
+             f"{'stay' if len(reading) > 1 else 'stays'}, but Train again and Inspect will ask for the file again.")
+    st.warning(f"Delete `{name}` from this server?{stays} This cannot be undone.", icon=":material/warning:")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button("Delete permanently", type="primary", key="upload-delete-confirm"):
+        st.session_state.pop(ASKED_UPLOAD, None)
+        # A job of theirs that reads it (a training run, a search or a board: its payload names the file's hash)
+        busy = [j.id for j in job_manager().jobs(session_owner()) if j.active and path is not None
+                and path.stem in json.dumps(j.payload, default=str)]
+        try:
+            if busy:
+                raise SpecError(f"{', '.join(busy)} reads `{name}`: stop it first, or wait until it ends; nothing "
+                                "was deleted.")
+            gone = fio.delete_upload(chosen, runs_dir(), upload_owner())
+        except SpecError as exc:
+            toast_after_rerun(str(exc), ":material/block:")
+        else:
+            st.session_state.pop(picked_key, None)
+            toast_after_rerun(f"Deleted `{gone}` from this server.", ":material/delete:")
+        st.rerun()
+    if no.button("Cancel", key="upload-delete-cancel"):
+        st.session_state.pop(ASKED_UPLOAD, None)
+        st.rerun()

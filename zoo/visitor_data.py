@@ -1,0 +1,96 @@
+"""What the server keeps of one visitor of the hosted demo, and deleting all of it at their word.
+
+A visitor (zoo/demo.owner_of: a hash of their cookie's token) leaves four kinds of files under the runs directory:
+their runs (a run's result names its owner), their uploads (`uploads/<owner>/`, zoo/forecast_io.store_upload), their
+studies (`optuna/<owner>/`, zoo/demo.visitor_folder) and what they set in the forms (`drafts/<owner>.json`,
+ui/draft_store.py). The demo's sweep deletes each a day after its last use (zoo/demo.sweep); a visitor who deleted
+every run they could still left the rest there, the raw CSV among it, with no way to remove it (a demo visitor's
+check). No Streamlit here: the Runs page asks (ui/visitor_data.py).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zoo import demo
+from zoo.registry import SpecError
+
+
+@dataclass
+class VisitorData:
+    """What is kept of one visitor: their run ids, their uploads' names, their studies' files (a journal holds
+    every study of theirs) and whether their forms' settings are kept."""
+
+    runs: list[str] = field(default_factory=list)
+    uploads: list[str] = field(default_factory=list)
+    studies: bool = False
+    drafts: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.runs or self.uploads or self.studies or self.drafts)
+
+    def in_words(self) -> str:
+        """"3 runs, 1 upload (`sales.csv`), your searches' studies and your forms' settings"."""
+        parts = []
+        if self.runs:
+            parts.append(f"{len(self.runs)} run{'s' if len(self.runs) > 1 else ''}")
+        if self.uploads:
+            names = ", ".join(f"`{name}`" for name in self.uploads[:5]) + (", …" if len(self.uploads) > 5 else "")
+            parts.append(f"{len(self.uploads)} uploaded CSV file{'s' if len(self.uploads) > 1 else ''} ({names})")
+        if self.studies:
+            parts.append("your searches' studies")
+        if self.drafts:
+            parts.append("what you set in the forms")
+        if not parts:
+            return "nothing"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _paths(owner: str, root) -> tuple[Path, Path, Path]:
+    from zoo.forecast_io import UPLOADS
+
+    demo.visitor_folder(owner)   # refuses anything but an owner id (no path's parts)
+    root = Path(root)
+    return root / UPLOADS / owner, root / demo.visitor_folder(owner), root / demo.DRAFTS / f"{owner}.json"
+
+
+def kept_of(owner: str, root) -> VisitorData:
+    """What the server keeps of `owner` under the runs directory `root`."""
+    from zoo.forecast_io import display_name
+    from zoo.runs import list_runs
+
+    uploads, studies, drafts = _paths(owner, root)
+    return VisitorData(
+        runs=[run.run_id for run in list_runs(root) if run.result.get("owner") == owner],
+        uploads=sorted(display_name(path) for path in uploads.glob("*.csv")) if uploads.is_dir() else [],
+        studies=studies.is_dir() and any(p.is_file() for p in studies.rglob("*")),
+        drafts=drafts.is_file())
+
+
+def forget(owner: str, root, active_jobs: list[str] = ()) -> VisitorData:
+    """Delete everything `kept_of` lists for `owner`; returns what was deleted. Refused (SpecError, nothing
+    deleted) while a job of theirs is queued or running (`active_jobs`: their ids): its run, its study's journal
+    and the upload it reads are still being written or read. A run another process still writes is refused by
+    zoo/runs.delete_run as on the Runs page."""
+    from zoo.runs import delete_run, list_runs
+
+    if active_jobs:
+        raise SpecError(f"{', '.join(active_jobs)} {'is' if len(active_jobs) == 1 else 'are'} still queued or "
+                        "running: stop it first (or wait until it ends); nothing was deleted.")
+    from zoo.run_health import being_written
+
+    runs = [run for run in list_runs(root) if run.result.get("owner") == owner]
+    written = [run.run_id for run in runs if being_written(run.result)]
+    if written:   # before anything goes: all of it, or nothing and why
+        raise SpecError(f"run {', '.join(written)} is still being written (a search's trial): stop its search "
+                        "first, or wait until it ends; nothing was deleted.")
+    kept = kept_of(owner, root)
+    for run in runs:
+        delete_run(run.path)
+    uploads, studies, drafts = _paths(owner, root)
+    for folder in (uploads, studies):
+        shutil.rmtree(folder, ignore_errors=True)
+    drafts.unlink(missing_ok=True)
+    return kept
