@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -751,6 +752,12 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     stranger = page("app_pages/search.py", state={"visitor": "e" * 32})
     clean(stranger)
     assert all(b.key != "search_show_last" for b in stranger.button)
+    # Its journal deleted since (the demo's sweep): a study that is gone is not offered (a demo visitor's check)
+    Path(at.session_state["search_target"]["storage"]).unlink()
+    tab = page("app_pages/search.py")
+    clean(tab)
+    assert all(b.key != "search_show_last" for b in tab.button)
+    assert not [i for i in tab.info if "Your last study" in i.value], [i.value for i in tab.info]
 
 
 def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):

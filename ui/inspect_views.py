@@ -85,7 +85,12 @@ def series_data_picker(slot) -> str:
         if st.session_state.get("inspect-upload-checked") != fio.upload_key(raw):   # once a file, not every rerun
             fio.read_upload(raw, fio.safe_name(uploaded.name))
             st.session_state["inspect-upload-checked"] = fio.upload_key(raw)
-        return str(fio.store_upload(raw, uploaded.name, runs_dir(), session_owner()))
+        kept = fio.store_upload(raw, uploaded.name, runs_dir(), session_owner())
+        # Kept to be read by path, as a run's upload: said, where the Forecast page says the server keeps a file only
+        # once a run uses it (a demo visitor found it among their earlier uploads, unsaid)
+        slot.caption("The server keeps this file among your earlier uploads on the Forecast page, where you can "
+                     "delete it.")
+        return str(kept)
     except SpecError as exc:   # over a cap, not a series, a hosted demo's disk cap, a read-only runs directory
         slot.error(f"{plain(exc)} Until then the bundled ETTh1 is shown.", icon=":material/error:")
         return fio.SAMPLE_NAME

@@ -299,6 +299,12 @@ def last_of_mine(manager, owner: str) -> dict | None:
         return None
     last = searches[-1]
     started_with = last.id.rsplit("-", 1)[0]   # one submit's workers: search-<study>-<token>-<i>
+    from zoo.search.storage import no_journal_yet
+
+    if not any(j.active for j in searches) and no_journal_yet(last.payload["config"]["storage"]):
+        # Its journal deleted since (the demo's sweep): the offer had led to "There is no study named ... any more"
+        # beside a Stop and a Train with best greyed out (a demo visitor's check)
+        return None
     config = SearchConfig.from_dict(last.payload["config"])
     return {"storage": last.payload["config"]["storage"], "study": config.study_name,   # as recall() reads it
             "jobs": [j.id for j in searches if j.id.rsplit("-", 1)[0] == started_with]}
