@@ -74,6 +74,7 @@ else:
             views.train_with_best(target)
         except SpecError as exc:
             st.warning(str(exc))
+    views.delete_control(manager, target, active, buttons)
     views.live_view(manager, target, active)
     if not active:
         with st.expander("Run more trials in this study", key="search-more-box"):

@@ -1026,3 +1026,31 @@ def test_a_search_worker_killed_is_said_in_a_sentence_after_the_studys_summary(t
                      r"the study's finished trials are kept", err), err[-3000:]
     study = search.load_study(None, "killed", runs)
     assert sorted(t.state.name for t in study.trials) == ["COMPLETE", "FAIL"], (study.trials, time.monotonic() - started)
+
+
+def test_a_study_is_deleted_from_the_search_page_its_trials_runs_stay(tmp_path, tiny_data, monkeypatch):
+    """A demo visitor had no way to remove a study of theirs but to wait for the sweep. "Delete study…" asks, deletes
+    it from its storage (zoo/search/storage.delete_study) and leaves the page with no study; the trials' runs stay.
+    Another study in the same journal stays too."""
+    from streamlit.testing.v1 import AppTest
+
+    from zoo.runs import list_runs
+
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    config = tiny_config(tmp_path, n_trials=1)
+    search.run_search(config, data=tiny_data)
+    other = tiny_config(tmp_path, n_trials=1, study="kept-study")
+    search.run_search(other, data=tiny_data)
+    runs = {r.run_id for r in list_runs(config.runs_dir)}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": config.study_name, "storage": config.storage})
+    at.run()
+    assert not at.exception
+    at.button(key="search_delete").click().run()
+    assert any(w.value.startswith(f"Delete study `{config.study_name}`? Its trials' runs stay on the Runs page")
+               for w in at.warning), [w.value for w in at.warning]
+    at.button(key="search_delete_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert search.study_names(config.storage) == ["kept-study"]
+    assert {r.run_id for r in list_runs(config.runs_dir)} == runs and len(runs) == 2
+    assert "study" not in at.query_params and not any(s.value.startswith("Study ") for s in at.subheader)

@@ -276,6 +276,49 @@ def stop(manager, target: dict) -> None:
             manager.stop(job_id)
 
 
+DELETE_ASKED = "search-delete-asked"   # the study whose deletion the visitor asked about
+
+
+def delete_control(manager, target: dict, active: bool, buttons) -> None:
+    """"Delete study…" beside Stop and Train with best, then the question below them: the study goes from its
+    storage (zoo/search/storage.delete_study), its trials' runs stay on the Runs page. Off while its search runs. A
+    visitor of the demo had no way to remove a study of theirs (a demo visitor's check)."""
+    from ui.state import toast_after_rerun
+    from zoo.search.storage import delete_study
+
+    asked = st.session_state.get(DELETE_ASKED) == (target["storage"], target["study"])
+    if buttons.button("Delete study…", key="search_delete", icon=":material/delete:",
+                      disabled=active or not controls(manager, target) or asked,
+                      help="stop the search first" if active else "remove the study; its trials' runs stay"):
+        st.session_state[DELETE_ASKED] = (target["storage"], target["study"])
+        st.rerun()
+    if not asked:
+        return
+    st.warning(f"Delete study {code(target['study'])}? Its trials' runs stay on the Runs page (delete them there). "
+               "This cannot be undone.", icon=":material/warning:")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button("Delete permanently", type="primary", key="search_delete_confirm"):
+        st.session_state.pop(DELETE_ASKED, None)
+        try:
+            if is_active(manager, target):   # started again from another tab meanwhile
+                raise SpecError("its search is running: stop it first; nothing was deleted.")
+            trials = delete_study(target["storage"], target["study"], runs_dir())
+        except SpecError as exc:
+            toast_after_rerun(plain(exc), ":material/block:")
+        else:
+            for job_id in target.get("jobs", []):   # ended: "Your last study" would offer it again
+                manager.forget(job_id)
+            st.session_state.pop("search_target", None)
+            for key in ("study", "jobs", "storage"):
+                st.query_params.pop(key, None)
+            toast_after_rerun(f"Deleted study {code(target['study'])} and its {trials} trial"
+                              f"{'s' if trials != 1 else ''}; their runs stay on the Runs page.", ":material/delete:")
+        st.rerun()
+    if no.button("Cancel", key="search_delete_cancel"):
+        st.session_state.pop(DELETE_ASKED, None)
+        st.rerun()
+
+
 def controls(manager, target: dict) -> bool:
     """May this visitor stop the search's workers?"""
     from ui.state import can_control

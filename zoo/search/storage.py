@@ -150,3 +150,13 @@ def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) ->
         where = storage_in_words(storage or default_storage(runs_dir))
         raise SpecError(f"no study {name!r} in {where}; "
                         + (f"it has {', '.join(names)}." if names else "it has no studies yet.")) from None
+
+
+def delete_study(storage: str | None, name: str, runs_dir=None) -> int:
+    """Delete a study from its storage (a visitor of the demo had no way to remove theirs but to wait for the sweep);
+    returns how many trials it had. Its trials' runs stay: each is a run directory, deleted on the Runs page."""
+    backend = open_storage(storage, runs_dir)
+    study = load_study(storage, name, runs_dir, opened=backend)
+    trials = len(study.get_trials(deepcopy=False))
+    optuna.delete_study(study_name=name, storage=backend)
+    return trials
