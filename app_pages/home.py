@@ -10,6 +10,7 @@ from ui.form import sentence
 from ui.live import run_caps_sentence
 from ui.run_view import start_blocker, why_start_is_off
 from ui.state import existing_job_manager, job_manager, runs_dir, session_owner
+from ui.visitor_data import kept_for
 from zoo import demo
 from zoo.spec import ExperimentSpec
 
@@ -32,9 +33,8 @@ if caps is not None:   # the hosted demo: what a stranger shares, and what is th
     st.info("**This is a shared demo.** Your runs, studies and uploads are listed for you alone; anyone you give "
             f"a run's URL can open it and download its files. On it {run_caps_sentence(caps)}; a search runs at "
             f"most {caps.trials} trials, and an uploaded CSV holds at most {caps.upload_mb} MB and "
-            f"{caps.upload_rows:,} rows. Your runs, uploads, studies and form settings are deleted "
-            f"{caps.max_age_hours:g} hours after their last use, or at once with **Delete all my data** on the Runs "
-            "page.",   # every cap a visitor can meet (the README: Home states them), and how long their files stay
+            f"{caps.upload_rows:,} rows. The server deletes your {kept_for(caps)}, or at once with **Delete all "
+            "my data** on the Runs page.",   # every cap a visitor can meet (the README: Home states them), and how long their files stay
             icon=":material/groups:")
     # The one-click run fits the caps (a demo may allow fewer epochs or samples than the default run's)
     if spec.epochs > caps.epochs:

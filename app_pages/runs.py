@@ -175,8 +175,8 @@ else:
         kept = ("" if not files else f" The CSV file{'s' if many else ''}{' ' + named if named else ''} "
                 f"{'they were' if reading > 1 else 'it was'} trained on {'stay' if many else 'stays'} among "
                 "the Forecast page's earlier uploads"
-                + (f", deleted {caps.max_age_hours:g} hours after {'their' if many else 'its'} last use, or "
-                   "now under **Your data on this server** below" if (caps := demo.caps()) is not None else "") + ".")
+                + (f", deleted {caps.max_age_hours:g} hours after {'their' if many else 'its'} last use, or now "
+                   "with **Delete this upload** there" if (caps := demo.caps()) is not None else "") + ".")
         st.warning(f"Delete {', '.join(f'`{p}`' for p in pending)}? {'Their' if len(pending) > 1 else 'Its'} "
                    "checkpoints, metrics and specs are "
                    f"removed from disk. This cannot be undone.{kept}", icon=":material/warning:")
@@ -220,5 +220,5 @@ else:
             st.dataframe(diff.rename(index=field_label), width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),
                 **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})
-visitor_data.section()   # the hosted demo: all of this visitor's files, and one button that deletes them
+visitor_data.section(sorted(existing))   # the hosted demo: all of this visitor's files, and one button that deletes them
 drafts.save(["runs"])

@@ -848,9 +848,10 @@ def test_home_says_it_is_a_shared_demo_and_its_run_fits_the_caps(demo_on, runs_d
     assert [i for i in at.info if f"a search runs at most {demo_on.trials} trials, and an uploaded CSV holds at most "
             f"{demo_on.upload_mb} MB and {demo_on.upload_rows:,} rows." in i.value], [i.value for i in at.info]
     # and how long their files stay, and where they delete them sooner (a demo visitor found it said nowhere)
+    hours = f"{demo_on.max_age_hours:g} hours"
     assert [i for i in at.info if i.value.endswith(
-        f"Your runs, uploads, studies and form settings are deleted {demo_on.max_age_hours:g} hours after their last "
-        "use, or at once with **Delete all my data** on the Runs page.")], [i.value for i in at.info]
+        f"The server deletes your runs {hours} after they end, uploads, studies and form settings {hours} after their "
+        "last use, or at once with **Delete all my data** on the Runs page.")], [i.value for i in at.info]
     assert [c for c in at.caption if "the classic LeNet-style CNN, 3 epochs of Adam" in c.value]
     monkeypatch.delenv("PLAYGROUND_DEMO")
     at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/home.py").run()

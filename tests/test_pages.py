@@ -1794,7 +1794,7 @@ def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, 
     upload = store_upload(Path(sample_series_path()).read_bytes(), "shop load.csv", root, owner=owner_of(ME))
     run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1, limit_train=64,
                                         lookback=24, horizon=6), runs_dir=root, owner=owner_of(ME))
-    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use, or now under **Your data on this server** below")):
+    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use, or now with **Delete this upload** there")):
         if on_demo:
             monkeypatch.setenv("PLAYGROUND_DEMO", "1")
         at = open_page("app_pages/runs.py", state={"visitor": ME} if on_demo else None)
@@ -1848,6 +1848,7 @@ def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypat
     from zoo.engine import run_experiment
     from zoo.forecast_io import sample_series_path, store_upload
     from zoo.registry import SpecError
+    from zoo.run_health import process_identity
     from zoo.visitor_data import forget, kept_of
 
     root = tmp_path / "runs"
@@ -1871,18 +1872,30 @@ def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypat
     job = fake_job("my-live-job", "running", owner=demo.owner_of(ME))
     with pytest.raises(SpecError, match="my-live-job is still queued or running: stop it first"):
         forget(demo.owner_of(ME), root, active_jobs=[job.id])
+    # a run another process writes (a search's trial, no job of this server): refused too, before anything goes
+    result = json.loads((files[ME][1] / "result.json").read_text())
+    (files[ME][1] / "result.json").write_text(json.dumps({**result, "status": "running",
+                                                          "process": process_identity()}))
+    with pytest.raises(SpecError, match="is still being written"):
+        forget(demo.owner_of(ME), root)
+    (files[ME][1] / "result.json").write_text(json.dumps(result))
     assert all(path.exists() for path in files[ME])   # nothing deleted
     at = open_page("app_pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
-    assert any(c.value.startswith(f"The server keeps {kept}. Each is deleted 24 hours after its last use")
-               for c in at.caption), [c.value for c in at.caption]
+    assert any(c.value.startswith(f"The server keeps {kept}. It deletes runs 24 hours after they end, uploads, "
+                                  "studies and form settings 24 hours after their last use") for c in at.caption), \
+        [c.value for c in at.caption]
     assert at.button(key="visitor-data-delete").disabled   # a job of theirs runs
     job.status = "finished"
     at.run()
     at.button(key="visitor-data-delete").click().run()
-    assert any(w.value.startswith(f"Delete {kept} from this server? This cannot be undone") for w in at.warning)
+    assert any(w.value.startswith(f"Delete {kept} from this server? This cannot be undone. Every form in this tab "
+                                  "starts again at its defaults; close your other tabs") for w in at.warning)
+    runs_before = at.session_state["script-runs"]
     at.button(key="visitor-data-confirm-yes").click().run()
     no_exceptions(at)
+    assert [t.value for t in at.toast] == [f"Deleted {kept}."]
+    assert at.session_state["script-runs"] > runs_before   # the count a browser waits on goes on growing
     assert not any(path.exists() for path in files[ME]), [p for p in files[ME] if p.exists()]
     assert all(path.exists() for path in files["b" * 32])   # another visitor's, all of it
     assert store().get((str(root), ME), "forecast", None) is None   # not held in memory either
@@ -1927,7 +1940,57 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
         at.button(key="upload-delete-confirm").click().run()
         no_exceptions(at)
         assert upload.exists() == refused
+        assert [t.value for t in at.toast] == (["my-board reads `acme sales.csv`: stop it first, or wait until it "
+                                                "ends; nothing was deleted."] if refused else
+                                               ["Deleted `acme sales.csv` from this server."])
         job.status = "finished"
     assert (root / run.run_id / "spec.json").exists() and others.exists()
     assert at.radio(key="forecast-source").options == ["Bundled sample (ETTh1)", "Upload a CSV"]
     assert not any("no longer kept" in w.value for w in at.warning)
+
+
+def test_a_demo_visitors_deleted_study_leaves_their_journal_and_their_next_study_shows(monkeypatch, tmp_path, fake_job):
+    """A review of "Delete study…": it was on while a worker of the study started from another tab ran; Optuna keeps
+    a deleted study's trials in the journal file, and a visitor's journal deleted and written again (a new search
+    after Delete all my data) was read through the server's handle of the old file, their new study "no more". Now:
+    off while any worker of the study runs; the visitor's journal left with no study goes; the next study shows."""
+    from ui.search_views import SEARCH_WORKER
+    from ui.state import job_manager
+    from zoo import demo
+    from zoo.search import SearchConfig, build_space, run_search
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    owner = demo.owner_of(ME)
+
+    def config(study: str) -> SearchConfig:
+        return SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=64), n_trials=1, pruner="none",
+                            space=build_space("mlp", search={"lr": (1e-3, 3e-2)}), study=study, runs_dir=str(root),
+                            owner=owner)
+
+    old = config("old-study")
+    run_search(old)
+    journal = root / demo.visitor_folder(owner) / "journal.log"
+    assert journal.is_file() and old.storage_url == str(journal)
+    worker = fake_job("search-old-study-abc123-0", "running", owner=owner)   # "Run more trials" in another tab
+    worker.target = SEARCH_WORKER
+    worker.payload = {"config": {**old.to_dict(), "storage": str(journal.resolve())}}
+    at = open_page("app_pages/search.py", query={"study": "old-study"}, state={"visitor": ME})
+    no_exceptions(at)
+    assert any(s.value == "Study `old-study`" for s in at.subheader), [s.value for s in at.subheader]
+    assert at.button(key="search_delete").disabled
+    worker.status = "finished"
+    at.run()
+    at.button(key="search_delete").click().run()
+    at.button(key="search_delete_confirm").click().run()
+    no_exceptions(at)
+    assert [t.value for t in at.toast] == ["Deleted study `old-study` and its 1 trial; their runs stay on the Runs "
+                                           "page."]
+    assert not journal.exists()   # nothing of it left in a journal of theirs
+    assert job_manager().get(worker.id) is None   # forgotten: "Your last study" offers it no more
+    run_search(config("new-study"))   # the same file name, written again
+    at = open_page("app_pages/search.py", query={"study": "new-study"}, state={"visitor": ME})
+    no_exceptions(at)
+    assert any(s.value == "Study `new-study`" for s in at.subheader), [s.value for s in at.subheader]
+    assert not [w for w in at.warning if "no study" in w.value.lower()], [w.value for w in at.warning]

@@ -30,11 +30,26 @@ REFRESH_S = 2.0
 # ------------------------------------------------------------------ storage handles
 
 
-@st.cache_resource(show_spinner=False)
-def _storage(url: str):
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _storage(url: str, first_line: bytes | None = None):
     """One storage object per URL for the server: a journal is replayed incrementally, a database
-    keeps its connection pool."""
+    keeps its connection pool. `first_line`: a journal file's, which names the process that made it (Optuna's worker
+    id, a uuid): a file deleted and written again (the demo's sweep, a visitor's Delete all my data) is another,
+    which a handle replaying the old one past the logs it had read would not see (a review). (Not the inode: Linux
+    gives the new file the one just freed.)"""
     return open_storage(url)
+
+
+def opened(url: str):
+    """The server's storage object for `url` (`_storage`), for a journal file that exists (looking creates none)."""
+    import os
+
+    from zoo.search.storage import is_url
+
+    if is_url(url):
+        return _storage(url)
+    with open(os.path.expanduser(url), "rb") as journal:
+        return _storage(url, journal.readline(512))
 
 
 def load(target: dict):
@@ -42,7 +57,11 @@ def load(target: dict):
 
     if no_journal_yet(target["storage"]):   # (SpecError: no study yet; the file is not created by looking)
         return load_study(target["storage"], target["study"])
-    return load_study(target["storage"], target["study"], opened=_storage(target["storage"]))
+    try:
+        backend = opened(target["storage"])
+    except FileNotFoundError:   # deleted just now
+        return load_study(target["storage"], target["study"])
+    return load_study(target["storage"], target["study"], opened=backend)
 
 def start(manager, owner: str, config: SearchConfig, workers: int) -> dict:
     jobs = submit_search(manager, config, owner=owner, workers=workers)
@@ -279,6 +298,34 @@ def stop(manager, target: dict) -> None:
 DELETE_ASKED = "search-delete-asked"   # the study whose deletion the visitor asked about
 
 
+def workers_of(manager, target: dict, owner: str | None = None) -> list:
+    """Every search worker of this server on the target's study (`owner`'s, when given): the tab's own (`target`'s
+    jobs), those a "Run more trials" started in another tab, and those of a tab that attached to it. A study is
+    running while any is: the tab's own were all a Delete had asked about (a review)."""
+    found = []
+    for job in manager.jobs(owner):
+        if job.target != SEARCH_WORKER:
+            continue
+        try:
+            config = SearchConfig.from_dict(job.payload["config"])
+        except (KeyError, TypeError, ValueError, SpecError):
+            continue
+        if config.study_name == target["study"] and _same_storage(config.storage_url, target["storage"]):
+            found.append(job)
+    return found
+
+
+def _same_storage(a: str, b: str) -> bool:
+    """A worker's payload names its journal by absolute path, a tab's target as the page's runs directory does."""
+    from pathlib import Path
+
+    from zoo.search.storage import is_url
+
+    if is_url(a) or is_url(b):
+        return a == b
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
 def delete_control(manager, target: dict, active: bool, buttons) -> None:
     """"Delete study…" beside Stop and Train with best, then the question below them: the study goes from its
     storage (zoo/search/storage.delete_study), its trials' runs stay on the Runs page. Off while its search runs. A
@@ -287,9 +334,10 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
     from zoo.search.storage import delete_study
 
     asked = st.session_state.get(DELETE_ASKED) == (target["storage"], target["study"])
+    running = active or any(job.active for job in workers_of(manager, target))
     if buttons.button("Delete study…", key="search_delete", icon=":material/delete:",
-                      disabled=active or not controls(manager, target) or asked,
-                      help="stop the search first" if active else "remove the study; its trials' runs stay"):
+                      disabled=running or not controls(manager, target) or asked,
+                      help="stop the search first" if running else "remove the study; its trials' runs stay"):
         st.session_state[DELETE_ASKED] = (target["storage"], target["study"])
         st.rerun()
     if not asked:
@@ -300,14 +348,14 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
     if yes.button("Delete permanently", type="primary", key="search_delete_confirm"):
         st.session_state.pop(DELETE_ASKED, None)
         try:
-            if is_active(manager, target):   # started again from another tab meanwhile
+            if any(job.active for job in workers_of(manager, target)):   # started again from another tab meanwhile
                 raise SpecError("its search is running: stop it first; nothing was deleted.")
-            trials = delete_study(target["storage"], target["study"], runs_dir())
+            trials = delete_study(target["storage"], target["study"], runs_dir(), drop_empty_journal=not is_local())
         except SpecError as exc:
             toast_after_rerun(plain(exc), ":material/block:")
         else:
-            for job_id in target.get("jobs", []):   # ended: "Your last study" would offer it again
-                manager.forget(job_id)
+            for job in workers_of(manager, target):   # ended: "Your last study" would offer it again
+                manager.forget(job.id)
             st.session_state.pop("search_target", None)
             for key in ("study", "jobs", "storage"):
                 st.query_params.pop(key, None)
@@ -342,15 +390,26 @@ def last_of_mine(manager, owner: str) -> dict | None:
         return None
     last = searches[-1]
     started_with = last.id.rsplit("-", 1)[0]   # one submit's workers: search-<study>-<token>-<i>
-    from zoo.search.storage import no_journal_yet
-
-    if not any(j.active for j in searches) and no_journal_yet(last.payload["config"]["storage"]):
-        # Its journal deleted since (the demo's sweep): the offer had led to "There is no study named ... any more"
-        # beside a Stop and a Train with best greyed out (a demo visitor's check)
-        return None
     config = SearchConfig.from_dict(last.payload["config"])
+    if not any(j.active for j in searches) and not _still_there(config.storage_url, config.study_name):
+        # Its journal deleted since (the demo's sweep), or the study: the offer had led to "There is no study named
+        # ... any more" beside a Stop and a Train with best greyed out (a demo visitor's check)
+        return None
     return {"storage": last.payload["config"]["storage"], "study": config.study_name,   # as recall() reads it
             "jobs": [j.id for j in searches if j.id.rsplit("-", 1)[0] == started_with]}
+
+
+def _still_there(storage: str, study: str) -> bool:
+    import optuna
+
+    from zoo.search.storage import no_journal_yet
+
+    if no_journal_yet(storage):
+        return False
+    try:
+        return study in optuna.get_all_study_names(storage=opened(storage))
+    except Exception:   # a database out of reach: offered, and the page says what is wrong once it is opened
+        return True
 
 
 def remember(target: dict) -> None:

@@ -16,19 +16,26 @@ from zoo.visitor_data import forget, kept_of
 CONFIRM = "visitor-data-confirm"
 
 
-def section() -> None:
-    """Said under the runs table on the demo; nothing locally, where every run is everyone's."""
+def kept_for(caps) -> str:
+    """How long the demo keeps a visitor's files (zoo/demo.sweep): a run from its end, the rest from its last use."""
+    return (f"runs {caps.max_age_hours:g} hours after they end, uploads, studies and form settings "
+            f"{caps.max_age_hours:g} hours after their last use")
+
+
+def section(run_ids: list[str]) -> None:
+    """Said under the runs table on the demo; nothing locally, where every run is everyone's. `run_ids`: the
+    visitor's runs, as the page listed them."""
     caps = demo.caps()
     if caps is None:
         return
     owner = session_owner()
-    kept = kept_of(owner, runs_dir())
+    kept = kept_of(owner, runs_dir(), run_ids)
     st.subheader("Your data on this server")
     if kept.empty:
         st.caption("The server keeps nothing of yours: no run, upload, study or form setting.")
         return
-    st.caption(f"The server keeps {kept.in_words()}. Each is deleted {caps.max_age_hours:g} hours after its last use; "
-               "delete them all now here. Runs one at a time: tick them in the table above.")
+    st.caption(f"The server keeps {kept.in_words()}. It deletes {kept_for(caps)}; delete them all now here, or "
+               "runs one at a time: tick them in the table above.")
     manager = job_manager()
     active = [j.id for j in manager.jobs(owner) if j.active]
     if not st.session_state.get(CONFIRM):
@@ -37,20 +44,23 @@ def section() -> None:
             st.session_state[CONFIRM] = True
             st.rerun()
         return
-    st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone; every form starts again at its "
-               "defaults.", icon=":material/warning:")
+    st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone. Every form in this tab starts "
+               "again at its defaults; close your other tabs of this demo first, or they keep what their forms show.",
+               icon=":material/warning:")
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Delete all permanently", type="primary", key="visitor-data-confirm-yes"):
         try:
-            gone = forget(owner, runs_dir(), active_jobs=[j.id for j in manager.jobs(owner) if j.active])
+            gone, left = forget(owner, runs_dir(), active_jobs=[j.id for j in manager.jobs(owner) if j.active])
         except SpecError as exc:
             st.session_state.pop(CONFIRM, None)
             toast_after_rerun(str(exc), ":material/block:")
             st.rerun()
         for job in manager.jobs(owner):   # ended: the pages offered their runs and studies ("Your last study")
             manager.forget(job.id)
-        drafts.forget_mine(keep=VISITOR_KEYS)
+        drafts.forget_mine(keep=(*VISITOR_KEYS, "script-runs"))   # (the count of this session's runs only grows)
         toast_after_rerun(f"Deleted {gone.in_words()}.", ":material/delete_forever:")
+        if not left.empty:   # a run another process began writing meanwhile, a file the server may not remove
+            toast_after_rerun(f"Not deleted: {left.in_words()}; try again in a moment.", ":material/error:")
         st.rerun()
     if no.button("Cancel", key="visitor-data-confirm-no"):
         st.session_state.pop(CONFIRM, None)
@@ -65,8 +75,6 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
     visitor's own only: zoo/forecast_io.delete_upload). The runs trained on it are said to stay. Refused while a job
     of theirs reads it: its run would fail reading a file gone. `picked_key`: the picker's key, dropped once the file
     is gone, so the page picks another earlier upload, or the sample, without saying the file went missing."""
-    import json
-
     from ui.state import my_runs, upload_owner
     from zoo import forecast_io as fio
 
@@ -86,9 +94,10 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Delete permanently", type="primary", key="upload-delete-confirm"):
         st.session_state.pop(ASKED_UPLOAD, None)
-        # A job of theirs that reads it (a training run, a search or a board: its payload names the file's hash)
-        busy = [j.id for j in job_manager().jobs(session_owner()) if j.active and path is not None
-                and path.stem in json.dumps(j.payload, default=str)]
+        # A job that reads it (a training run, a search or a board: its payload names the file), anyone's locally,
+        # where every browser shares the uploads: this visitor's alone had been asked about (a review)
+        busy = [j.id for j in job_manager().jobs(upload_owner()) if j.active and path is not None
+                and _names_file(j.payload, path)]
         try:
             if busy:
                 raise SpecError(f"{', '.join(busy)} reads `{name}`: stop it first, or wait until it ends; nothing "
@@ -103,3 +112,19 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
     if no.button("Cancel", key="upload-delete-cancel"):
         st.session_state.pop(ASKED_UPLOAD, None)
         st.rerun()
+
+
+def _names_file(value, path) -> bool:
+    """Whether a job's payload (nested dicts and lists) holds `path` as one of its values."""
+    from pathlib import Path
+
+    if isinstance(value, dict):
+        return any(_names_file(v, path) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_names_file(v, path) for v in value)
+    if isinstance(value, str) and value.endswith(path.name):
+        try:
+            return Path(value).resolve() == path
+        except (OSError, ValueError):
+            return False
+    return False

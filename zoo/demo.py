@@ -72,6 +72,14 @@ def visitor_folder(owner: str) -> Path:
     return STUDIES / owner
 
 
+def visitor_files(owner: str, root) -> tuple[Path, Path, Path]:
+    """Where a visitor's own files are under the runs directory `root`, beside their runs (a run's result names its
+    owner): their uploads' folder (zoo/forecast_io.store_upload), their studies' folder (`visitor_folder`) and the
+    file of what they set in the forms (ui/draft_store.py). `usage`, the sweep and zoo/visitor_data.py read them."""
+    return (Path(root) / "uploads" / visitor_folder(owner).name, Path(root) / visitor_folder(owner),
+            Path(root) / DRAFTS / f"{owner}.json")
+
+
 @dataclass(frozen=True)
 class Caps:
     """What one visitor may spend on the hosted demo (docs: README, "Deploying the hosted demo")."""
@@ -404,8 +412,8 @@ def usage(owner: str, root) -> dict:
     from zoo.runs import list_runs
 
     runs = [r for r in list_runs(root) if r.result.get("owner") == owner]
-    uploads = _size(Path(root) / "uploads" / owner)
-    studies = _size(Path(root) / visitor_folder(owner))
+    upload_folder, study_folder, _ = visitor_files(owner, root)
+    uploads, studies = _size(upload_folder), _size(study_folder)
     return {"runs": len(runs), "bytes": sum(_size(r.path) for r in runs) + uploads + studies, "uploads": uploads}
 
 

@@ -9,9 +9,9 @@ check). No Streamlit here: the Runs page asks (ui/visitor_data.py).
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from zoo import demo
 from zoo.registry import SpecError
@@ -48,49 +48,50 @@ class VisitorData:
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _paths(owner: str, root) -> tuple[Path, Path, Path]:
-    from zoo.forecast_io import UPLOADS
-
-    demo.visitor_folder(owner)   # refuses anything but an owner id (no path's parts)
-    root = Path(root)
-    return root / UPLOADS / owner, root / demo.visitor_folder(owner), root / demo.DRAFTS / f"{owner}.json"
-
-
-def kept_of(owner: str, root) -> VisitorData:
-    """What the server keeps of `owner` under the runs directory `root`."""
+def kept_of(owner: str, root, run_ids=None) -> VisitorData:
+    """What the server keeps of `owner` under the runs directory `root`. `run_ids`: their runs' ids where the caller
+    listed them already (the Runs page), else read here."""
     from zoo.forecast_io import display_name
     from zoo.runs import list_runs
 
-    uploads, studies, drafts = _paths(owner, root)
+    uploads, studies, drafts = demo.visitor_files(owner, root)
+    if run_ids is None:
+        run_ids = [run.run_id for run in list_runs(root) if run.result.get("owner") == owner]
     return VisitorData(
-        runs=[run.run_id for run in list_runs(root) if run.result.get("owner") == owner],
+        runs=sorted(run_ids),
         uploads=sorted(display_name(path) for path in uploads.glob("*.csv")) if uploads.is_dir() else [],
-        studies=studies.is_dir() and any(p.is_file() for p in studies.rglob("*")),
+        studies=studies.is_dir() and any(p.is_file() and p.suffix == ".log" for p in studies.rglob("*")),
         drafts=drafts.is_file())
 
 
-def forget(owner: str, root, active_jobs: list[str] = ()) -> VisitorData:
-    """Delete everything `kept_of` lists for `owner`; returns what was deleted. Refused (SpecError, nothing
-    deleted) while a job of theirs is queued or running (`active_jobs`: their ids): its run, its study's journal
-    and the upload it reads are still being written or read. A run another process still writes is refused by
-    zoo/runs.delete_run as on the Runs page."""
+def forget(owner: str, root, active_jobs: list[str] = ()) -> tuple[VisitorData, VisitorData]:
+    """Delete everything `kept_of` lists for `owner`: returns what went and what is left (a run another process
+    began to write meanwhile, a file the server may not remove), so the page says both; a run the sweep deleted
+    meanwhile is no fault. Refused (SpecError, nothing deleted) while a job of theirs is queued or running
+    (`active_jobs`: their ids), or a run of theirs is being written: its run, its study's journal and the upload it
+    reads are still in use."""
+    from zoo.run_health import being_written
     from zoo.runs import delete_run, list_runs
 
     if active_jobs:
         raise SpecError(f"{', '.join(active_jobs)} {'is' if len(active_jobs) == 1 else 'are'} still queued or "
                         "running: stop it first (or wait until it ends); nothing was deleted.")
-    from zoo.run_health import being_written
-
     runs = [run for run in list_runs(root) if run.result.get("owner") == owner]
     written = [run.run_id for run in runs if being_written(run.result)]
     if written:   # before anything goes: all of it, or nothing and why
         raise SpecError(f"run {', '.join(written)} is still being written (a search's trial): stop its search "
                         "first, or wait until it ends; nothing was deleted.")
-    kept = kept_of(owner, root)
+    before = kept_of(owner, root, [run.run_id for run in runs])
     for run in runs:
-        delete_run(run.path)
-    uploads, studies, drafts = _paths(owner, root)
+        with contextlib.suppress(SpecError, OSError):   # gone meanwhile, or refused: what is left says so
+            delete_run(run.path)
+    uploads, studies, drafts = demo.visitor_files(owner, root)
     for folder in (uploads, studies):
         shutil.rmtree(folder, ignore_errors=True)
-    drafts.unlink(missing_ok=True)
-    return kept
+    with contextlib.suppress(OSError):
+        drafts.unlink(missing_ok=True)
+    left = kept_of(owner, root)
+    gone = VisitorData(runs=[r for r in before.runs if r not in left.runs],
+                       uploads=[u for u in before.uploads if u not in left.uploads],
+                       studies=before.studies and not left.studies, drafts=before.drafts and not left.drafts)
+    return gone, left

@@ -152,11 +152,20 @@ def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) ->
                         + (f"it has {', '.join(names)}." if names else "it has no studies yet.")) from None
 
 
-def delete_study(storage: str | None, name: str, runs_dir=None) -> int:
+def delete_study(storage: str | None, name: str, runs_dir=None, *, drop_empty_journal: bool = False) -> int:
     """Delete a study from its storage (a visitor of the demo had no way to remove theirs but to wait for the sweep);
-    returns how many trials it had. Its trials' runs stay: each is a run directory, deleted on the Runs page."""
+    returns how many trials it had. Its trials' runs stay: each is a run directory, deleted on the Runs page.
+
+    Optuna deletes from a journal by appending a record: the study's trials stay in the file. `drop_empty_journal`
+    (a demo visitor's own journal): a journal left with no study is removed, so nothing of theirs stays in it. A
+    study already gone is refused before the storage is opened, which would create an empty journal."""
+    storage = storage or default_storage(runs_dir)
+    if no_journal_yet(storage):
+        load_study(storage, name, runs_dir)   # its SpecError: no such study (and nothing created)
     backend = open_storage(storage, runs_dir)
-    study = load_study(storage, name, runs_dir, opened=backend)
-    trials = len(study.get_trials(deepcopy=False))
+    trials = len(load_study(storage, name, runs_dir, opened=backend).get_trials(deepcopy=False))
     optuna.delete_study(study_name=name, storage=backend)
+    if drop_empty_journal and not is_url(storage) and not optuna.get_all_study_names(storage=backend):
+        for path in Path(storage).expanduser().parent.glob(Path(storage).name + "*"):   # the journal, its lock
+            path.unlink(missing_ok=True)
     return trials
