@@ -18,7 +18,7 @@ from PIL import Image
 from zoo.registry import format_percent
 
 GRID_IMAGES = 32
-GRID_CELL_PX = 76          # a 28 px digit drawn at most 84 px wide, shrunk to fit four across a phone
+GRID_CELL_PX = 72          # a 28 px digit drawn at most 84 px wide, shrunk to fit four across a phone (343 px)
 # A caption's colours, readable on the light and the dark theme alike; a mistake also says its true class in words.
 RIGHT_COLOUR = "#21a366"
 WRONG_COLOUR = "#e5484d"
