@@ -29,6 +29,9 @@ pages = [
     st.Page("app_pages/search.py", title="Search", icon=":material/tune:", url_path="search"),
 ]
 page = st.navigation(pages)
+# The tab's title names the page: "PyTorch playground" on every page told a screen reader's user nothing of a page
+# change (a keyboard user's check)
+st.set_page_config(page_title=f"{page.title} · PyTorch playground")
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
 show_pending_toasts()   # said after the rerun that followed them (a delete's: app_pages/runs.py)

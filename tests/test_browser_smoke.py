@@ -21,4 +21,7 @@ def test_home_opens_and_every_page_is_in_the_navigation(app_server, page):
     page.wait_for_function("() => [...document.querySelectorAll('link[rel~=icon]')].some(l => "
                            "l.href.includes('/media/'))")   # the icon served by this server (app.py)
     shot(page, "home")
+    page.wait_for_function("() => document.title === 'Home · PyTorch playground'")   # each page its own title
+    sidebar.get_by_role("link", name="Runs", exact=True).click()
+    page.wait_for_function("() => document.title === 'Runs · PyTorch playground'")
     assert not outside, f"requests outside the server (they fail offline): {sorted(set(outside))}"
