@@ -91,8 +91,9 @@ if not runs:
 else:
     records = group_by_study([run_record(r, manager.get(r.run_id), r.result.get("owner") == owner) for r in runs])
     # The table's scroll bar shows only when hovered: at 1,400 px its scores were out of sight (a forecast user).
+    # Space alone ticks nothing in the table (a keyboard user's check): its key said
     st.caption("The scores are further right: scroll the table sideways, or open it full screen from its top-right "
-               "corner.")
+               "corner. With the keyboard: the arrow keys to a row, then Shift+Space ticks it.")
     version = st.session_state.setdefault("runs-table-version", 0)
     drafts.register("runs-picked")
     keep_ticks(records, f"runs-table-{version}", existing)

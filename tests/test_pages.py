@@ -509,6 +509,8 @@ def test_a_short_runs_duration_has_tenths_and_the_runs_dates_are_in_utc_as_their
     columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["started"]["label"] == "started (UTC)", columns["started"]
     assert columns["model"]["width"] == 300   # a board's "leaderboard (13 of 16 ranked): ..." had shown as "leaderb"
+    # how to tick a row by keyboard: Space alone does nothing there (a keyboard user's check)
+    assert any("the arrow keys to a row, then Shift+Space ticks it" in c.value for c in at.caption)
     # the run's id not pinned at 400 px, which had filled a phone's width (375 px) and kept the rest out of reach
     assert columns["run"]["width"] == 290 and not columns["run"].get("pinned"), columns["run"]
 
