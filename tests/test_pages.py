@@ -309,6 +309,9 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     assert len(charts) == 2  # the curves and the confusion matrix
     confusion = json.loads(charts[1].proto.spec)
     assert confusion["data"][0]["type"] == "heatmap"
+    # and as a table, its rows and columns named (the chart read as an unlabelled list to a screen reader)
+    table = next(d.value for d in at.dataframe if "predicted 0" in d.value.columns)
+    assert list(table.index[:2]) == ["true 0", "true 1"] and table.to_numpy().sum() == 1000
     # The test images, each drawn with its size (ui/image_results._inline_image): 32, mistakes first.
     grid = [h.proto.body for h in at.get("html") if '<img src="data:image/png;base64,' in h.proto.body]
     assert len(grid) == 1 and grid[0].count('width="84" height="84"') == 32

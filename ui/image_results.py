@@ -11,6 +11,7 @@ import html
 import io
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
@@ -70,6 +71,13 @@ def confusion_figure(matrix: np.ndarray, class_names: list[str], normalise: bool
                       xaxis=dict(title="predicted", type="category", side="bottom"),
                       yaxis=dict(title="true", type="category", autorange="reversed"))
     return fig
+
+
+def confusion_table(matrix: np.ndarray, class_names: list[str]) -> pd.DataFrame:
+    """The confusion matrix with its rows and columns named: a row per true class, a column per prediction."""
+    names = [str(c) for c in class_names]
+    return pd.DataFrame(np.asarray(matrix), index=pd.Index([f"true {n}" for n in names], name="true class"),
+                        columns=[f"predicted {n}" for n in names])
 
 
 def _inline_image(image: np.ndarray, alt: str, scale: int = 3) -> str:
@@ -157,5 +165,8 @@ def sections(run, key: str) -> None:
     normalise = st.toggle("as a share of each true class", key=f"{key}-cm-normalise")
     st.plotly_chart(confusion_figure(evaluation["matrix"], evaluation["class_names"], normalise),
                     key=f"{key}-confusion-{run.run_id}", config={"displaylogo": False})
+    # The chart's numbers read as one unlabelled list to a screen reader (a keyboard user's check): a table too
+    with st.expander("The matrix as a table"):
+        st.dataframe(confusion_table(evaluation["matrix"], evaluation["class_names"]), key=f"{key}-confusion-table")
     st.subheader("Test images")
     image_grid(evaluation, images, key, untrained=run.untrained)
