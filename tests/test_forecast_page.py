@@ -1294,9 +1294,9 @@ def test_each_metric_row_of_a_run_shows_its_numbers_with_the_same_decimals():
     styled = metrics_styled(table)
     text = styled.to_string(delimiter="|")
     rows = {line.split("|")[0]: line.split("|")[1:] for line in text.splitlines()[1:]}
-    assert rows["mae"] == ["118.0", "122.4"]
-    assert rows["mase"] == ["0.7000", "0.7412"]
-    assert rows["tiny"] == ["3e-07", "—"]
+    assert rows["mae"] == ["118.0 ★", "122.4"]   # the best marked in words too, not only highlighted
+    assert rows["mase"] == ["0.7000 ★", "0.7412"]
+    assert rows["tiny"] == ["3e-07 ★", "—"]
     import re
 
     rule = re.search(r"([^{}]*)\{\s*font-weight: bold", styled.to_html()).group(1)   # the highlighted cells' rule

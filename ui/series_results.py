@@ -93,8 +93,8 @@ def metrics_view(result: dict, model: str) -> None:
     st.dataframe(metrics_styled(table), width="stretch")
     st.caption(f"Test windows; *model* is this run's {model}. Original scale unless marked: MAPE skips zero actuals; "
                "MASE divides by the seasonal-naive error on the training part; the normalised MSE and MAE use the "
-               "training split's scaler, as in published tables. The best value of each row is highlighted; the "
-               "baselines come in order of their RMSE, the strongest first.")
+               "training split's scaler, as in published tables. The best value of each row is marked ★ and "
+               "highlighted; the baselines come in order of their RMSE, the strongest first.")
     coverage = fio.coverage_lines(result)
     if coverage:
         coverage_metrics(metrics_row(len(coverage)), result, (result.get("interval_windows") or {}).get("validation"),
@@ -113,8 +113,11 @@ def metrics_styled(table: pd.DataFrame):
     styled = table.style.apply(best_in_row, axis=1)
     for metric in table.index:
         shown = number_format(table.loc[[metric]])
-        styled = styled.format(lambda v, shown=shown: "—" if v is None or pd.isna(v) else shown % v,
-                               subset=pd.IndexSlice[[metric], :])
+        finite = table.loc[metric].dropna()
+        best = finite.min() if not finite.empty else None
+        # ★ beside the best: the highlight alone is nothing to a screen reader (a keyboard user's check)
+        styled = styled.format(lambda v, shown=shown, best=best: "—" if v is None or pd.isna(v)
+                               else shown % v + (" ★" if v == best else ""), subset=pd.IndexSlice[[metric], :])
     return styled
 
 
