@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import apply_secrets, keep_visitor, mark_run, show_pending_toasts
+from ui.state import apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run, show_pending_toasts
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
 # must work offline (a new user's check saw the favicon fail there).
@@ -32,6 +32,7 @@ page = st.navigation(pages)
 # The tab's title names the page: "PyTorch playground" on every page told a screen reader's user nothing of a page
 # change (a keyboard user's check)
 st.set_page_config(page_title=f"{page.title} · PyTorch playground")
+drop_questions_on_leaving(page.title)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
 show_pending_toasts()   # said after the rerun that followed them (a delete's: app_pages/runs.py)

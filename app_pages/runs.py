@@ -10,7 +10,7 @@ from ui import drafts, visitor_data
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
                         runs_table, same_curves, same_spec_words, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress, status_words
-from ui.state import (can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
+from ui.state import (QUESTION, can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
 from zoo import demo
 from zoo.forecast_io import uploads_read_by
@@ -21,6 +21,7 @@ from zoo.run_records import run_record
 from zoo.runs import delete_run, exists, listing_state, run_path, unreadable_runs
 
 MAX_NEVER_RAN = 5   # jobs that ended before they trained, said at the top (the latest)
+ASKED_DELETE = QUESTION + "runs-delete"   # the runs a Delete… asked about (ui/state.drop_questions_on_leaving)
 RUN_ID_PX = 290     # "20261206-132154Z-transformer-746c28844964" (the longest model name) and its padding
 
 st.title("Runs")
@@ -80,7 +81,7 @@ if runs and any((r.result.get("search") or {}).get("study") for r in runs) and \
 follow_live_jobs(manager, progress, None if is_local() else owner, listing, runs_dir())
 if not runs:
     # (not st.stop(): that would also stop app.py before it fills the sidebar's device badge)
-    st.session_state.pop("runs-confirm-delete", None)
+    st.session_state.pop(ASKED_DELETE, None)
     if existing:   # the switches hide every one: "No runs yet" beside 13 runs on disk (a browser check)
         st.info(f"None of the {len(existing)} run{'s' if len(existing) != 1 else ''} here "
                 f"{'is' if len(existing) == 1 else 'are'} shown: the switches above hide "
@@ -159,13 +160,13 @@ else:
                      icon=":material/delete:", disabled=bool(active or others),
                      help="stop running jobs first" if active else "another visitor's runs cannot be deleted"
                      if others else "removes the run directories from disk"):
-            st.session_state["runs-confirm-delete"] = [r["run"] for r in selected]
+            st.session_state[ASKED_DELETE] = [r["run"] for r in selected]
 
-    pending = st.session_state.get("runs-confirm-delete")
+    pending = st.session_state.get(ASKED_DELETE)
     if pending and sorted(pending) != sorted(r["run"] for r in selected):
         # The ticks changed since Delete was pressed: the question was about other runs. It had stayed, naming the
         # first ones, beside "Delete 2 runs…", and deleted those it named (a browser check).
-        st.session_state.pop("runs-confirm-delete", None)
+        st.session_state.pop(ASKED_DELETE, None)
         pending = None
     if pending:
         # An upload they were trained on stays (another run, a search or a board may read it): said, with where it
@@ -197,12 +198,12 @@ else:
                         continue
                     manager.forget(run_id)
                     removed.append(run_id)
-            st.session_state.pop("runs-confirm-delete", None)
+            st.session_state.pop(ASKED_DELETE, None)
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
             toast_after_rerun(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", ":material/delete:")
             st.rerun()
         if no.button("Cancel", key="runs-delete-cancel"):
-            st.session_state.pop("runs-confirm-delete", None)
+            st.session_state.pop(ASKED_DELETE, None)
             st.rerun()
 
     if len(selected) >= 2:

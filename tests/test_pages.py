@@ -1938,6 +1938,13 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     at = open_page("app_pages/forecast.py", state={"visitor": ME, "forecast-source": "stored"})
     no_exceptions(at)
     assert at.selectbox(key="forecast-stored-path").value == str(upload)
+    # a question left open goes with the page: back from another, its red button had waited (a visitor's check)
+    at.button(key="upload-delete").click().run()
+    assert any(w.value.startswith("Delete `acme sales.csv`") for w in at.warning)
+    at.switch_page("app_pages/train.py").run()
+    at.switch_page("app_pages/forecast.py").run()
+    assert not any(w.value.startswith("Delete `acme sales.csv`") for w in at.warning)
+    assert not [b for b in at.button if b.key == "upload-delete-confirm"]
     for refused in (True, False):
         at.button(key="upload-delete").click().run()
         assert any(w.value == "Delete `acme sales.csv` from this server? The 1 run trained on it stays, but Train "

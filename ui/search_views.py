@@ -16,7 +16,7 @@ import streamlit as st
 from ui.compare import ACCURACY_FORMAT
 from ui.form import metrics_row
 from ui.live import format_duration
-from ui.state import fragment, is_local, runs_dir
+from ui.state import QUESTION, fragment, is_local, runs_dir
 from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
 from zoo.runs import exists
@@ -295,7 +295,7 @@ def stop(manager, target: dict) -> None:
             manager.stop(job_id)
 
 
-DELETE_ASKED = "search-delete-asked"   # the study whose deletion the visitor asked about
+DELETE_ASKED = QUESTION + "search-delete"   # the study whose deletion the visitor asked about
 
 
 def workers_of(manager, target: dict, owner: str | None = None) -> list:

@@ -84,7 +84,17 @@ def _sweep_forever() -> None:
         time.sleep(SWEEP_EVERY_S)
 
 
-VISITOR_KEYS = ("visitor", "visitor-cookie-set")   # a session's keys that say whose browser it is (`visitor_token`)
+VISITOR_KEYS = ("visitor", "visitor-cookie-set")
+QUESTION = "asked-"   # the session keys of a question a page asks (a Delete…'s confirmation): see drop_questions_on_leaving
+
+
+def drop_questions_on_leaving(page: str) -> None:
+    """A page's open question (a Delete…'s confirmation) goes once the visitor goes to another page: coming back,
+    the warning and its red "Delete permanently" had waited there, long after (a demo visitor's check)."""
+    if st.session_state.get("page-shown") not in (None, page):
+        for key in [k for k in st.session_state if str(k).startswith(QUESTION)]:
+            del st.session_state[key]
+    st.session_state["page-shown"] = page   # a session's keys that say whose browser it is (`visitor_token`)
 
 
 def visitor_token() -> str:

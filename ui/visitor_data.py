@@ -8,12 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts
-from ui.state import VISITOR_KEYS, job_manager, runs_dir, session_owner, toast_after_rerun
+from ui.state import QUESTION, VISITOR_KEYS, job_manager, runs_dir, session_owner, toast_after_rerun
 from zoo import demo
 from zoo.registry import SpecError
 from zoo.visitor_data import forget, kept_of
 
-CONFIRM = "visitor-data-confirm"
+CONFIRM = QUESTION + "visitor-data"
 
 
 def kept_for(caps) -> str:
@@ -67,7 +67,7 @@ def section(run_ids: list[str]) -> None:
         st.rerun()
 
 
-ASKED_UPLOAD = "upload-delete-asked"   # the earlier upload whose deletion the visitor asked about
+ASKED_UPLOAD = QUESTION + "upload-delete"   # the earlier upload whose deletion the visitor asked about
 
 
 def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
