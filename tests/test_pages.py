@@ -1887,10 +1887,12 @@ def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypat
     assert all(path.exists() for path in files[ME])   # nothing deleted
     at = open_page("app_pages/runs.py", state={"visitor": ME})
     no_exceptions(at)
-    assert any(c.value.startswith(f"The server keeps {kept}. It deletes runs 24 hours after they end, uploads, "
-                                  "studies and form settings 24 hours after their last use") for c in at.caption), \
+    assert any(c.value == f"The server keeps {kept}. It deletes runs 24 hours after they end, uploads, studies and "
+                          "form settings 24 hours after their last use, or all of it now with the button below; to "
+                          "delete only some runs, tick them in the table above." for c in at.caption), \
         [c.value for c in at.caption]
-    assert at.button(key="visitor-data-delete").disabled   # a job of theirs runs
+    assert at.button(key="visitor-data-delete").disabled   # a job of theirs runs, said beside the button
+    assert any(c.value == ":orange[:material/block:] Stop my-live-job first, or wait until it ends." for c in at.caption)
     job.status = "finished"
     at.run()
     at.button(key="visitor-data-delete").click().run()

@@ -34,15 +34,18 @@ def section(run_ids: list[str]) -> None:
     if kept.empty:
         st.caption("The server keeps nothing of yours: no run, upload, study or form setting.")
         return
-    st.caption(f"The server keeps {kept.in_words()}. It deletes {kept_for(caps)}; delete them all now here, or "
-               "runs one at a time: tick them in the table above.")
+    st.caption(f"The server keeps {kept.in_words()}. It deletes {kept_for(caps)}, or all of it now with the button "
+               "below; to delete only some runs, tick them in the table above.")
     manager = job_manager()
     active = [j.id for j in manager.jobs(owner) if j.active]
     if not st.session_state.get(CONFIRM):
         if st.button("Delete all my data…", key="visitor-data-delete", icon=":material/delete_forever:",
-                     disabled=bool(active), help="stop your running jobs first" if active else None):
+                     disabled=bool(active)):
             st.session_state[CONFIRM] = True
             st.rerun()
+        if active:   # said beside it, not in a tooltip only (a demo visitor's check)
+            st.caption(f":orange[:material/block:] Stop {', '.join(active)} first, or wait until "
+                       f"{'it ends' if len(active) == 1 else 'they end'}.")
         return
     st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone. Every form in this tab starts "
                "again at its defaults; close your other tabs of this demo first, or they keep what their forms show.",
