@@ -1950,7 +1950,7 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     for refused in (True, False):
         at.button(key="upload-delete").click().run()
         assert any(w.value == "Delete `acme sales.csv` from this server? The 1 run trained on it stays, but Train "
-                   "again and Inspect will ask for the file again. This cannot be undone." for w in at.warning)
+                   "again and Inspect need the file: upload it again then. This cannot be undone." for w in at.warning)
         at.button(key="upload-delete-confirm").click().run()
         no_exceptions(at)
         assert upload.exists() == refused
@@ -1961,6 +1961,26 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     assert (root / run.run_id / "spec.json").exists() and others.exists()
     assert at.radio(key="forecast-source").options == ["Bundled sample (ETTh1)", "Upload a CSV"]
     assert not any("no longer kept" in w.value for w in at.warning)
+    # Its run keeps the file's name (not its hash); Inspect and Train again say it is gone, by that name, once
+    from zoo.runs import load_run
+
+    spec = load_run(root / run.run_id).spec
+    assert fio.display_name(spec.data) == "acme sales.csv"
+    inspect = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"visitor": ME})
+    said = [e.value for e in inspect.error]
+    assert any("the CSV this run was trained on, `acme sales.csv`, is no longer kept on this server. Upload the same "
+               "file again on the Forecast page" in e for e in said) and not any(str(root) in e for e in said), said
+    again = open_page("app_pages/forecast.py", state={"visitor": ME, "prefill_spec": spec.to_dict(),
+                                                      "forecast-upload-name": "acme sales.csv",
+                                                      "forecast-upload-key": upload.stem})
+    no_exceptions(again)
+    said = [w.value for w in again.warning]
+    assert said == ["The run's data (`acme sales.csv`) is no longer kept on this server: upload it again. The other "
+                    "settings are filled in."], said
+    fio.store_upload(raw, "acme sales.csv", root, owner=demo.owner_of(ME))   # the same bytes again: its run reads them
+    inspect = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"visitor": ME})
+    no_exceptions(inspect)
+    assert not inspect.error, [e.value for e in inspect.error]
 
 
 def test_a_demo_visitors_deleted_study_leaves_their_journal_and_their_next_study_shows(monkeypatch, tmp_path, fake_job):

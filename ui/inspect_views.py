@@ -122,10 +122,14 @@ def name_run_in_url(key: str) -> None:
 
 def subject_from_run(run) -> Subject:
     from zoo.explain import run_model
-    from zoo.forecast_io import display_name
+    from ui.state import runs_dir
+    from zoo.forecast_io import display_name, gone_upload
 
-    data = cached_data(run.spec.to_json(), run.data_dir)
     named = display_name(run.spec.data)   # an upload by the name it was sent with, not the server's path
+    if gone_upload(run.spec.data, runs_dir()):   # (its error had named the server's path: a demo visitor's check)
+        raise SpecError(f"the CSV this run was trained on, `{named}`, is no longer kept on this server. Upload the "
+                        "same file again on the Forecast page (it is kept for this run again), then come back.")
+    data = cached_data(run.spec.to_json(), run.data_dir)
     demo.check_model_weights(run.spec.model, run.shape, dict(run.spec.model_params))   # before a copy is held
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))
     extra = data.extra or {}

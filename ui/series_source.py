@@ -73,8 +73,14 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
         # its settings, and "Run this board again" would have ranked ETTh1 as the person's series (a forecast
         # user's check). Nothing starts until the file is there (NO_SERIES).
         st.session_state["forecast-source"] = "upload"
-        st.warning(f"The run's data ({Path(str(data)).name}) is not a file this page can open: upload it again. "
-                   "The other settings are filled in.", icon=":material/warning:")
+        # An upload deleted since: by its name and why, and not beside the page's own earlier upload's warning
+        # ("... was uploaded before this page was loaded": two at once, a demo visitor's check)
+        for key in (UPLOAD_NAME, UPLOAD_KEY):
+            st.session_state.pop(key, None)
+        why = ("is no longer kept on this server" if fio.gone_upload(data, runs_dir)
+               else "is not a file this page can open")
+        st.warning(f"The run's data (`{fio.display_name(data)}`) {why}: upload it again. The other settings are "
+                   "filled in.", icon=":material/warning:")
 
 
 def _kept_copy_of(data, runs_dir: str) -> str | None:

@@ -92,7 +92,8 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
                and fio.stored_upload(run.data, runs_dir()) == path]
     stays = ("" if not reading else
              f" The {len(reading)} run{'s' if len(reading) > 1 else ''} trained on it "
-             f"{'stay' if len(reading) > 1 else 'stays'}, but Train again and Inspect will ask for the file again.")
+             f"{'stay' if len(reading) > 1 else 'stays'}, but Train again and Inspect need the file: upload it again "
+             "then.")
     st.warning(f"Delete `{name}` from this server?{stays} This cannot be undone.", icon=":material/warning:")
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Delete permanently", type="primary", key="upload-delete-confirm"):
@@ -105,7 +106,7 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
             if busy:
                 raise SpecError(f"{', '.join(busy)} reads `{name}`: stop it first, or wait until it ends; nothing "
                                 "was deleted.")
-            gone = fio.delete_upload(chosen, runs_dir(), upload_owner())
+            gone = fio.delete_upload(chosen, runs_dir(), upload_owner(), keep_name=bool(reading))
         except SpecError as exc:
             toast_after_rerun(str(exc), ":material/block:")
         else:

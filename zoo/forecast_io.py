@@ -152,6 +152,17 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
     return path
 
 
+def gone_upload(data, runs_dir) -> bool:
+    """Whether `data` names an upload of this runs directory that is no longer kept (deleted, or swept): what reads
+    it again says so by the file's name, not the server's path (a demo visitor's check)."""
+    try:
+        path = Path(str(data)).resolve()
+        folder = (Path(runs_dir) / UPLOADS).resolve()
+    except (TypeError, OSError):
+        return False
+    return path.parent.parent == folder and path.suffix == ".csv" and not path.exists()
+
+
 def uploads_read_by(runs, runs_dir) -> tuple[list[str], int, int]:
     """The uploads `runs` (zoo.runs.Run) were trained on, which stay when those runs are deleted (another run, a
     search or a board may read them): their names, the number of files and the number of the runs that read one.
@@ -188,16 +199,17 @@ def stored_uploads(runs_dir, owner: str | None = None, limit: int = 20) -> list[
     return out
 
 
-def delete_upload(data, runs_dir, owner: str | None = None) -> str:
+def delete_upload(data, runs_dir, owner: str | None = None, keep_name: bool = False) -> str:
     """Delete an upload `store_upload` kept (its file and its name), `owner`'s only when given (the hosted demo);
-    returns its name. The runs trained on it stay: Train again and Inspect ask for the file again. A visitor had
-    no way to remove a CSV of theirs from the server but to wait for the demo's sweep (a demo visitor's check).
-    Refused (SpecError) for a path that is no such upload: nothing else of the server is deleted through this."""
+    returns its name. A visitor had no way to remove a CSV of theirs from the server but to wait for the demo's
+    sweep (a demo visitor's check). `keep_name`: runs trained on it stay, named by the file's name (its sidecar;
+    without it, by the file's hash: a check), until the same bytes are uploaded again, to the same path, or the
+    sweep. Refused (SpecError) for a path that is no such upload: nothing else of the server is deleted."""
     path = stored_upload(data, runs_dir, owner)
     if path is None:
         raise SpecError("that file is not an upload kept on this server (deleted already?); nothing was deleted.")
     name = display_name(path)
-    for file in (path, path.with_suffix(".json")):
+    for file in (path,) if keep_name else (path, path.with_suffix(".json")):
         file.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         path.parent.rmdir()   # the visitor's folder, once empty
