@@ -2028,3 +2028,31 @@ def test_a_demo_visitors_deleted_study_leaves_their_journal_and_their_next_study
     no_exceptions(at)
     assert any(s.value == "Study `new-study`" for s in at.subheader), [s.value for s in at.subheader]
     assert not [w for w in at.warning if "no study" in w.value.lower()], [w.value for w in at.warning]
+
+
+def test_another_tab_of_a_visitor_who_deleted_all_their_data_keeps_nothing_of_it(monkeypatch, tmp_path):
+    """A demo visitor's check: after Delete all my data in one tab, moving a slider in another tab on the Train page
+    wrote the drafts' file again, with a deleted run's id and its settings, and the Runs page said the server kept
+    their form settings again. That tab's forms go too, at its next save (ui/drafts.save), back to their defaults."""
+    from ui.drafts import store
+    from zoo import demo
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    other_tab = open_page("app_pages/train.py", state={"visitor": ME})
+    other_tab.slider(key="train-settings-epochs").set_value(7).run()
+    no_exceptions(other_tab)
+    drafts_file = store().file_of((str(root), ME))
+    assert drafts_file.is_file()
+    runs = open_page("app_pages/runs.py", state={"visitor": ME})
+    runs.button(key="visitor-data-delete").click().run()
+    runs.button(key="visitor-data-confirm-yes").click().run()
+    no_exceptions(runs)
+    assert not drafts_file.exists()
+    other_tab.slider(key="train-settings-patience").set_value(3).run()   # the visitor goes on in the other tab
+    no_exceptions(other_tab)
+    assert not drafts_file.exists()   # not written again
+    assert other_tab.slider(key="train-settings-epochs").value != 7   # its forms at their defaults
+    assert other_tab.session_state["visitor"] == ME
+    assert drafts_file == demo.visitor_files(demo.owner_of(ME), root)[2]   # the file the Runs page counts

@@ -62,6 +62,7 @@ class DraftStore:
         self._stamps: dict[tuple, tuple | None] = {}
         self._clock = 0   # the mtime this store gives the files it writes, each later than the last (`_write`)
         self._filed: set[tuple] = set()   # the visitors whose file this store has read or written
+        self._generation: dict[tuple, int] = {}   # how many times each visitor had their drafts forgotten (`forget`)
 
     @staticmethod
     def file_of(who: tuple) -> Path:
@@ -144,7 +145,14 @@ class DraftStore:
             self._drafts.pop(who, None)
             self._stamps.pop(who, None)
             self._filed.discard(who)
+            self._generation[who] = self._generation.get(who, 0) + 1
             self.file_of(who).unlink(missing_ok=True)
+
+    def generation(self, who: tuple) -> int:
+        """How many times `forget` forgot the visitor's drafts in this server: a session that began before the last
+        holds forms the visitor asked to be rid of (ui/drafts.save)."""
+        with self._lock:
+            return self._generation.get(who, 0)
 
     def clear(self) -> None:
         """Forget every draft, in memory and in the files this store read or wrote (tests start so)."""
@@ -152,6 +160,7 @@ class DraftStore:
             self._drafts.clear()
             self._stamps.clear()
             self._filed.clear()
+            self._generation.clear()
             for folder in self._folders:
                 for path in folder.glob("*.json"):
                     path.unlink(missing_ok=True)

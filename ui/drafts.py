@@ -70,6 +70,7 @@ _BACK_TO = "draft-back-to"   # {form: the run beside which the draft a Close giv
 _WATCHED_BEFORE = "draft-watched-before"   # {form: the run the page came back to, forgotten as another opened}
 _ASKED = "draft-asked"   # the forms a spec the visitor asked for filled in this session (forget_fill)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
+_GENERATION = "draft-generation"   # the store's count of the visitor's forgettings this session began at (see save)
 
 
 @st.cache_resource(show_spinner=False)
@@ -211,6 +212,14 @@ def save(forms: Iterable[str]) -> None:
     Called at the end of each set-up page (and of the Train page's set-up fragment), so that every change
     the visitor makes is kept before the next."""
     state = st.session_state
+    generation = store().generation(_who())
+    if state.setdefault(_GENERATION, generation) != generation:
+        # The visitor deleted all their data in another tab since this session began (ui/visitor_data.py): its forms
+        # are theirs no more. Saved, they had written the drafts' file again, a deleted run's id in it (a check).
+        from ui.state import KEPT_ON_FORGET
+
+        forget_mine(keep=KEPT_ON_FORGET)
+        st.rerun(scope="app")
     for form in forms:
         here = _page_run(form)
         values, popped = _values(form), _popped(form)
@@ -418,8 +427,11 @@ def holds(form: str) -> bool:
 def forget_mine(keep: Iterable[str] = ()) -> None:
     """This visitor's drafts gone, in the store and in this session (zoo/visitor_data.forget: they asked for
     everything of theirs to go): every form starts again at its defaults, and a draft this session held would
-    otherwise have been saved again at its next rerun. `keep`: session keys that are no form's (whose visitor
-    this browser is)."""
-    store().forget(_who())
+    otherwise have been saved again at its next rerun. The visitor's other sessions (tabs) drop theirs at their next
+    save. `keep`: session keys that are no form's (whose visitor this browser is)."""
+    generation = store().generation(_who())
+    if st.session_state.get(_GENERATION, generation) == generation:   # (not one another tab forgot already)
+        store().forget(_who())
     for key in [k for k in st.session_state if k not in set(keep)]:
         del st.session_state[key]
+    st.session_state[_GENERATION] = store().generation(_who())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts
-from ui.state import QUESTION, VISITOR_KEYS, job_manager, runs_dir, session_owner, toast_after_rerun
+from ui.state import KEPT_ON_FORGET, QUESTION, job_manager, runs_dir, session_owner, toast_after_rerun
 from zoo import demo
 from zoo.registry import SpecError
 from zoo.visitor_data import forget, kept_of
@@ -60,7 +60,7 @@ def section(run_ids: list[str]) -> None:
             st.rerun()
         for job in manager.jobs(owner):   # ended: the pages offered their runs and studies ("Your last study")
             manager.forget(job.id)
-        drafts.forget_mine(keep=(*VISITOR_KEYS, "script-runs"))   # (the count of this session's runs only grows)
+        drafts.forget_mine(keep=KEPT_ON_FORGET)
         toast_after_rerun(f"Deleted {gone.in_words()}.", ":material/delete_forever:")
         if not left.empty:   # a run another process began writing meanwhile, a file the server may not remove
             toast_after_rerun(f"Not deleted: {left.in_words()}; try again in a moment.", ":material/error:")
