@@ -1896,8 +1896,8 @@ def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypat
     job.status = "finished"
     at.run()
     at.button(key="visitor-data-delete").click().run()
-    assert any(w.value.startswith(f"Delete {kept} from this server? This cannot be undone. Every form in this tab "
-                                  "starts again at its defaults; close your other tabs") for w in at.warning)
+    assert any(w.value == f"Delete {kept} from this server? This cannot be undone. Every form starts again at its "
+                          "defaults (in your other tabs of this demo, at their next change)." for w in at.warning)
     runs_before = at.session_state["script-runs"]
     at.button(key="visitor-data-confirm-yes").click().run()
     no_exceptions(at)

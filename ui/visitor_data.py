@@ -47,8 +47,8 @@ def section(run_ids: list[str]) -> None:
             st.caption(f":orange[:material/block:] Stop {', '.join(active)} first, or wait until "
                        f"{'it ends' if len(active) == 1 else 'they end'}.")
         return
-    st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone. Every form in this tab starts "
-               "again at its defaults; close your other tabs of this demo first, or they keep what their forms show.",
+    st.warning(f"Delete {kept.in_words()} from this server? This cannot be undone. Every form starts again at its "
+               "defaults (in your other tabs of this demo, at their next change).",
                icon=":material/warning:")
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Delete all permanently", type="primary", key="visitor-data-confirm-yes"):
