@@ -13,7 +13,8 @@ from zoo import demo
 from zoo.registry import SpecError
 from zoo.visitor_data import forget, kept_of
 
-CONFIRM = QUESTION + "visitor-data"
+CONFIRM = QUESTION + "visitor-data"          # Delete all my data asked (ui/state.drop_questions_on_leaving)
+ASKED_UPLOAD = QUESTION + "upload-delete"   # the earlier upload whose deletion the visitor asked about
 
 
 def kept_for(caps) -> str:
@@ -68,9 +69,6 @@ def section(run_ids: list[str]) -> None:
     if no.button("Cancel", key="visitor-data-confirm-no"):
         st.session_state.pop(CONFIRM, None)
         st.rerun()
-
-
-ASKED_UPLOAD = QUESTION + "upload-delete"   # the earlier upload whose deletion the visitor asked about
 
 
 def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:

@@ -32,7 +32,7 @@ class VisitorData:
         return not (self.runs or self.uploads or self.studies or self.drafts)
 
     def in_words(self) -> str:
-        """"3 runs, 1 upload (`sales.csv`), your searches' studies and your forms' settings"."""
+        """"3 runs, 1 uploaded CSV file (`sales.csv`), your searches' studies and what you set in the forms"."""
         parts = []
         if self.runs:
             parts.append(f"{len(self.runs)} run{'s' if len(self.runs) > 1 else ''}")
