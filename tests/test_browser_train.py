@@ -60,6 +60,14 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
     assert slider_value(page, "train-settings-patience") == "0"
     page.get_by_role("button", name="Start training").click()
     run_id = run_id_from_url(page)
+    # the keyboard's focus moved to the run view, where the first button is Stop (behind the heading's link): it had
+    # fallen to the page's top, 60 Tab presses above it (a keyboard user's check)
+    page.wait_for_function("() => !!document.activeElement?.closest('.st-key-train-run-panel')", timeout=30_000)
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.tagName") == "BUTTON":
+            break
+    assert page.evaluate("() => document.activeElement.innerText.trim()").endswith("Stop")
 
     # The chart gains points while it runs (each count is the one seen when its wait ended).
     first = wait_for_points(page)

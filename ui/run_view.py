@@ -212,10 +212,14 @@ def show_started(job_id: str) -> None:
 
 
 def _scroll_into_view(selector: str) -> None:
+    """Scroll the run view into sight, and move the keyboard's focus there: the Start pressed is gone or off, and focus
+    had fallen to the page's top, 60 Tab presses above the new run's Stop (a keyboard user's check)."""
     # Our own constant selector, never a user's text: the script is safe to run (st.html runs it only
     # with unsafe_allow_javascript).
-    st.html(f"<script>document.querySelector({json.dumps(selector)})"
-            "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>(() => {{ const view = document.querySelector({json.dumps(selector)}); if (!view) return;"
+            " view.scrollIntoView({behavior: 'smooth', block: 'start'});"
+            " view.setAttribute('tabindex', '-1'); view.focus({preventScroll: true}); })();</script>",
+            unsafe_allow_javascript=True)
 
 
 WATCHED = "-watched"   # after a page's key: the live run it last showed the visitor (current_run_id)
