@@ -1964,8 +1964,14 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     # Its run keeps the file's name (not its hash); Inspect and Train again say it is gone, by that name, once
     from zoo.runs import load_run
 
+    from zoo.runs import data_file_words
+    from zoo.visitor_data import kept_of
+
     spec = load_run(root / run.run_id).spec
     assert fio.display_name(spec.data) == "acme sales.csv"
+    assert data_file_words("gone", spec.data) == "the file this run read (`acme sales.csv`) is no longer there"
+    assert kept_of(demo.owner_of(ME), root).in_words().startswith(
+        "1 run, the name of 1 deleted upload, kept for the runs trained on it (`acme sales.csv`)")
     inspect = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"visitor": ME})
     said = [e.value for e in inspect.error]
     assert any("the CSV this run was trained on, `acme sales.csv`, is no longer kept on this server. Upload the same "
@@ -1977,7 +1983,20 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     said = [w.value for w in again.warning]
     assert said == ["The run's data (`acme sales.csv`) is no longer kept on this server: upload it again. The other "
                     "settings are filled in."], said
-    fio.store_upload(raw, "acme sales.csv", root, owner=demo.owner_of(ME))   # the same bytes again: its run reads them
+    # Another tab that had picked it: one warning, not a second about the same file "uploaded before this page"
+    tab = open_page("app_pages/forecast.py", state={"visitor": ME, "forecast-source": "stored",
+                                                    "forecast-stored-path": str(upload),
+                                                    "forecast-upload-name": "acme sales.csv",
+                                                    "forecast-upload-key": upload.stem})
+    said = [w.value for w in tab.warning]
+    assert len(said) == 1 and said[0].startswith("The earlier upload picked before is no longer kept"), said
+    # The same bytes uploaded again on the page: kept at once, as its run reads them (a file is otherwise kept only
+    # once a run uses it, and "upload it again" had brought nothing back: a demo visitor's check)
+    again.file_uploader(key="forecast-upload").set_value(("acme sales.csv", raw, "text/csv")).run()
+    no_exceptions(again)
+    assert upload.is_file()
+    assert [t.value for t in again.toast] == ["The runs trained on this file before it was deleted read it again "
+                                              "(Inspect, Train again)."]
     inspect = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"visitor": ME})
     no_exceptions(inspect)
     assert not inspect.error, [e.value for e in inspect.error]
@@ -2007,13 +2026,17 @@ def test_a_demo_visitors_deleted_study_leaves_their_journal_and_their_next_study
     run_search(old)
     journal = root / demo.visitor_folder(owner) / "journal.log"
     assert journal.is_file() and old.storage_url == str(journal)
-    worker = fake_job("search-old-study-abc123-0", "running", owner=owner)   # "Run more trials" in another tab
-    worker.target = SEARCH_WORKER
-    worker.payload = {"config": {**old.to_dict(), "storage": str(journal.resolve())}}
     at = open_page("app_pages/search.py", query={"study": "old-study"}, state={"visitor": ME})
     no_exceptions(at)
     assert any(s.value == "Study `old-study`" for s in at.subheader), [s.value for s in at.subheader]
-    assert at.button(key="search_delete").disabled
+    assert not at.button(key="search_delete").disabled
+    worker = fake_job("search-old-study-abc123-0", "running", owner=owner)   # "Run more trials" in another tab
+    worker.target = SEARCH_WORKER
+    worker.payload = {"config": {**old.to_dict(), "storage": str(journal.resolve())}}
+    at.run()
+    assert at.button(key="search_delete").disabled   # why, beside it: this tab's Stop is off too
+    assert any(c.value.startswith(":orange[:material/block:] More trials of this study run, started in another tab")
+               for c in at.caption), [c.value for c in at.caption]
     worker.status = "finished"
     at.run()
     at.button(key="search_delete").click().run()
@@ -2021,7 +2044,7 @@ def test_a_demo_visitors_deleted_study_leaves_their_journal_and_their_next_study
     no_exceptions(at)
     assert [t.value for t in at.toast] == ["Deleted study `old-study` and its 1 trial; their runs stay on the Runs "
                                            "page."]
-    assert not journal.exists()   # nothing of it left in a journal of theirs
+    assert not journal.parent.exists()   # nothing of it left in a journal of theirs, nor their folder
     assert job_manager().get(worker.id) is None   # forgotten: "Your last study" offers it no more
     run_search(config("new-study"))   # the same file name, written again
     at = open_page("app_pages/search.py", query={"study": "new-study"}, state={"visitor": ME})

@@ -340,6 +340,9 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
                       help="stop the search first" if running else "remove the study; its trials' runs stay"):
         st.session_state[DELETE_ASKED] = (target["storage"], target["study"])
         st.rerun()
+    if running and not active:   # its Stop off here too: why Delete is, beside it (a demo visitor's check)
+        st.caption(":orange[:material/block:] More trials of this study run, started in another tab: Delete is off "
+                   "until they end.")
     if not asked:
         return
     st.warning(f"Delete study {code(target['study'])}? Its trials' runs stay on the Runs page (delete them there). "

@@ -156,6 +156,9 @@ def _earlier_uploads(runs_dir: str) -> list[dict]:
     path = fio.stored_upload(picked, runs_dir, upload_owner()) if picked else None
     if picked and path is None:
         st.session_state.pop(STORED, None)
+        if st.session_state.get(UPLOAD_KEY) == Path(str(picked)).stem:   # the same file: said once, here (its
+            for key in (UPLOAD_NAME, UPLOAD_KEY):   # "uploaded before this page was loaded" beside: a visitor's check)
+                st.session_state.pop(key, None)
         if st.session_state.get("forecast-source") == "stored":
             st.session_state["forecast-source"] = "upload"
             st.warning("The earlier upload picked before is no longer kept on this server: upload the file again, "
@@ -222,6 +225,12 @@ def source_picker(runs_dir: str) -> DataSource | None:
         # the name as the pages write it (Markdown) and a run keeps it: zoo/forecast_io.safe_name
         last = {"file_id": uploaded.file_id, "name": fio.safe_name(uploaded.name), "raw": raw, "key": fio.upload_key(raw)}
         st.session_state["forecast-last-upload"] = last
+        try:
+            if fio.keep_again_if_runs_read(raw, uploaded.name, runs_dir, upload_owner()) is not None:
+                st.toast("The runs trained on this file before it was deleted read it again (Inspect, Train again).",
+                         icon=":material/history:")
+        except SpecError as exc:   # the demo's disk cap: kept later, once a run uses it, as any upload
+            st.caption(plain(exc))
     drafts.register(UPLOAD_NAME)
     drafts.register(UPLOAD_KEY)
     if last is None:

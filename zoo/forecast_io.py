@@ -152,6 +152,16 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
     return path
 
 
+def keep_again_if_runs_read(raw: bytes, name: str, runs_dir, owner: str | None = None) -> Path | None:
+    """Keep an upload again at once when its bytes are those of a deleted one whose runs stay (`delete_upload`'s
+    `keep_name`): they read it by that path, so Inspect and Train again work for them again. A file is otherwise kept
+    only once a run or a search uses it: "upload it again" had brought nothing back (a demo visitor's check)."""
+    path = Path(runs_dir) / UPLOADS / (owner or "local") / f"{upload_key(raw)}.csv"
+    if path.exists() or not path.with_suffix(".json").exists():
+        return None
+    return store_upload(raw, name, runs_dir, owner)
+
+
 def gone_upload(data, runs_dir) -> bool:
     """Whether `data` names an upload of this runs directory that is no longer kept (deleted, or swept): what reads
     it again says so by the file's name, not the server's path (a demo visitor's check)."""

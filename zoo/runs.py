@@ -209,7 +209,9 @@ def data_file_change(result: dict, data) -> str | None:
 def data_file_words(change: str | None, data, run: str = "this run", quote: str = "`") -> str | None:
     """`data_file_change`'s finding in the words each reader of the file starts with ("the file this run read (`x.csv`)
     is no longer there"), lower case; each says after it what the change means there."""
-    name = f"{quote}{Path(str(data)).name}{quote}"
+    from zoo.forecast_io import display_name   # (an upload by the name it was sent with: its hash had been said)
+
+    name = f"{quote}{display_name(data)}{quote}"
     return {"gone": f"the file {run} read ({name}) is no longer there",
             "changed": f"{name} has changed since {run} read it"}.get(change)
 

@@ -26,10 +26,11 @@ class VisitorData:
     uploads: list[str] = field(default_factory=list)
     studies: bool = False
     drafts: bool = False
+    names: list[str] = field(default_factory=list)   # of uploads deleted alone, kept to name their runs
 
     @property
     def empty(self) -> bool:
-        return not (self.runs or self.uploads or self.studies or self.drafts)
+        return not (self.runs or self.uploads or self.studies or self.drafts or self.names)
 
     def in_words(self) -> str:
         """"3 runs, 1 uploaded CSV file (`sales.csv`), your searches' studies and what you set in the forms"."""
@@ -39,6 +40,11 @@ class VisitorData:
         if self.uploads:
             names = ", ".join(f"`{name}`" for name in self.uploads[:5]) + (", …" if len(self.uploads) > 5 else "")
             parts.append(f"{len(self.uploads)} uploaded CSV file{'s' if len(self.uploads) > 1 else ''} ({names})")
+        if self.names:
+            parts.append(f"the name{'s' if len(self.names) > 1 else ''} of {len(self.names)} deleted upload"
+                         f"{'s' if len(self.names) > 1 else ''}, kept for the runs trained on "
+                         f"{'them' if len(self.names) > 1 else 'it'} (" + ", ".join(f"`{n}`" for n in self.names[:5])
+                         + (", …" if len(self.names) > 5 else "") + ")")
         if self.studies:
             parts.append("your searches' studies")
         if self.drafts:
@@ -61,7 +67,10 @@ def kept_of(owner: str, root, run_ids=None) -> VisitorData:
         runs=sorted(run_ids),
         uploads=sorted(display_name(path) for path in uploads.glob("*.csv")) if uploads.is_dir() else [],
         studies=studies.is_dir() and any(p.is_file() and p.suffix == ".log" for p in studies.rglob("*")),
-        drafts=drafts.is_file())
+        drafts=drafts.is_file(),
+        # (a name file alone: "nothing of yours" had been said beside it: a demo visitor's check)
+        names=sorted(display_name(p.with_suffix(".csv")) for p in uploads.glob("*.json")
+                     if not p.with_suffix(".csv").exists()) if uploads.is_dir() else [])
 
 
 def forget(owner: str, root, active_jobs: list[str] = ()) -> tuple[VisitorData, VisitorData]:
@@ -93,5 +102,6 @@ def forget(owner: str, root, active_jobs: list[str] = ()) -> tuple[VisitorData, 
     left = kept_of(owner, root)
     gone = VisitorData(runs=[r for r in before.runs if r not in left.runs],
                        uploads=[u for u in before.uploads if u not in left.uploads],
-                       studies=before.studies and not left.studies, drafts=before.drafts and not left.drafts)
+                       studies=before.studies and not left.studies, drafts=before.drafts and not left.drafts,
+                       names=[n for n in before.names if n not in left.names])
     return gone, left

@@ -5,6 +5,7 @@ processes on one machine share without "database is locked"; any SQLAlchemy URL
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import warnings
@@ -166,6 +167,9 @@ def delete_study(storage: str | None, name: str, runs_dir=None, *, drop_empty_jo
     trials = len(load_study(storage, name, runs_dir, opened=backend).get_trials(deepcopy=False))
     optuna.delete_study(study_name=name, storage=backend)
     if drop_empty_journal and not is_url(storage) and not optuna.get_all_study_names(storage=backend):
-        for path in Path(storage).expanduser().parent.glob(Path(storage).name + "*"):   # the journal, its lock
+        folder = Path(storage).expanduser().parent
+        for path in folder.glob(Path(storage).name + "*"):   # the journal, its lock
             path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()   # the visitor's folder, once empty
     return trials
