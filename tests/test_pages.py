@@ -1951,6 +1951,9 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
         at.button(key="upload-delete").click().run()
         assert any(w.value == "Delete `acme sales.csv` from this server? The 1 run trained on it stays, but Train "
                    "again and Inspect need the file: upload it again then. This cannot be undone." for w in at.warning)
+        # the job reading it said with the question, not only on the click (a demo visitor's check)
+        assert any(c.value == ":orange[:material/block:] my-board still reads it: stop it first, or wait until it "
+                   "ends." for c in at.caption) == refused
         at.button(key="upload-delete-confirm").click().run()
         no_exceptions(at)
         assert upload.exists() == refused

@@ -93,11 +93,16 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
              f"{'stay' if len(reading) > 1 else 'stays'}, but Train again and Inspect need the file: upload it again "
              "then.")
     st.warning(f"Delete `{name}` from this server?{stays} This cannot be undone.", icon=":material/warning:")
+    # A job that reads it (a training run, a search or a board: its payload names the file), anyone's locally, where
+    # every browser shares the uploads: this visitor's alone had been asked about (a review). Said with the question,
+    # which had said its run "stays" while it still trained (a demo visitor's check), and asked again on the click.
+    busy = [j.id for j in job_manager().jobs(upload_owner()) if j.active and path is not None
+            and _names_file(j.payload, path)]
+    if busy:
+        st.caption(f":orange[:material/block:] {', '.join(busy)} still reads it: stop it first, or wait until it ends.")
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Delete permanently", type="primary", key="upload-delete-confirm"):
         st.session_state.pop(ASKED_UPLOAD, None)
-        # A job that reads it (a training run, a search or a board: its payload names the file), anyone's locally,
-        # where every browser shares the uploads: this visitor's alone had been asked about (a review)
         busy = [j.id for j in job_manager().jobs(upload_owner()) if j.active and path is not None
                 and _names_file(j.payload, path)]
         try:
