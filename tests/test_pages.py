@@ -1974,7 +1974,7 @@ def test_an_earlier_upload_is_deleted_from_the_forecast_page_its_runs_stay(monke
     assert fio.display_name(spec.data) == "acme sales.csv"
     assert data_file_words("gone", spec.data) == "the file this run read (`acme sales.csv`) is no longer there"
     assert kept_of(demo.owner_of(ME), root).in_words().startswith(
-        "1 run, the name of 1 deleted upload, kept for the runs trained on it (`acme sales.csv`)")
+        "1 run, 1 deleted upload's name (`acme sales.csv`)")
     inspect = open_page("app_pages/inspect.py", query={"run": run.run_id}, state={"visitor": ME})
     said = [e.value for e in inspect.error]
     assert any("the CSV this run was trained on, `acme sales.csv`, is no longer kept on this server. Upload the same "
@@ -2082,3 +2082,43 @@ def test_another_tab_of_a_visitor_who_deleted_all_their_data_keeps_nothing_of_it
     assert other_tab.slider(key="train-settings-epochs").value != 7   # its forms at their defaults
     assert other_tab.session_state["visitor"] == ME
     assert drafts_file == demo.visitor_files(demo.owner_of(ME), root)[2]   # the file the Runs page counts
+
+
+def test_a_late_delete_all_resets_every_tab_and_a_tab_that_never_saved_drops_what_it_restored(monkeypatch, tmp_path):
+    """Two holes a review found in the other tabs' reset. A tab whose question was left open while another tab deleted
+    everything, confirmed later, said "Deleted what you set in the forms" but reset no tab opened in between. And a tab
+    that restored its drafts but stopped before its first save (Inspect with no run) took the later count at that
+    save, and wrote the drafts it had restored back."""
+    from ui.drafts import store
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    drafts_file = store().file_of((str(root), ME))
+    store().save((str(root), ME), "inspect", None, {"inspect-seed": 42})
+    stopped = open_page("app_pages/inspect.py", state={"visitor": ME, "inspect-source": "Saved run"})
+    no_exceptions(stopped)
+    assert "No run with a saved checkpoint yet" in text_of(stopped)   # it stopped before its first save
+    late = open_page("app_pages/runs.py", state={"visitor": ME})
+    late.button(key="visitor-data-delete").click().run()   # asked, not answered yet
+    first = open_page("app_pages/runs.py", state={"visitor": ME})
+    first.button(key="visitor-data-delete").click().run()
+    first.button(key="visitor-data-confirm-yes").click().run()
+    assert not drafts_file.exists()
+    between = open_page("app_pages/train.py", state={"visitor": ME})   # opened after that one, before the late one
+    between.slider(key="train-settings-epochs").set_value(9).run()
+    assert drafts_file.exists()
+    late.button(key="visitor-data-confirm-yes").click().run()
+    no_exceptions(late)
+    assert not drafts_file.exists()
+    between.slider(key="train-settings-patience").set_value(3).run()
+    no_exceptions(between)
+    assert between.slider(key="train-settings-epochs").value != 9 and not drafts_file.exists()
+    assert [t.value for t in between.toast] == ["Your data was deleted in another tab: this tab's forms start again "
+                                                "at their defaults."]
+    stopped.session_state["inspect-source"] = "New model"   # the tab that had stopped, used again
+    stopped.run()
+    if not stopped.toast:   # (reset already, at that run's save)
+        stopped.selectbox(key="inspect-model-image").set_value("mlp").run()
+    no_exceptions(stopped)
+    assert not drafts_file.exists() or "42" not in drafts_file.read_text(), drafts_file.read_text()

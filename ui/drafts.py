@@ -216,9 +216,12 @@ def save(forms: Iterable[str]) -> None:
     if state.setdefault(_GENERATION, generation) != generation:
         # The visitor deleted all their data in another tab since this session began (ui/visitor_data.py): its forms
         # are theirs no more. Saved, they had written the drafts' file again, a deleted run's id in it (a check).
-        from ui.state import KEPT_ON_FORGET
+        # (In this server's memory: a session on another server process sharing the runs directory is not told.)
+        from ui.state import KEPT_ON_FORGET, toast_after_rerun
 
-        forget_mine(keep=KEPT_ON_FORGET)
+        forget_mine(keep=KEPT_ON_FORGET, in_store=False)
+        toast_after_rerun("Your data was deleted in another tab: this tab's forms start again at their defaults.",
+                          ":material/delete_forever:")
         st.rerun(scope="app")
     for form in forms:
         here = _page_run(form)
@@ -292,6 +295,9 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
     page's own draft had come back instead, and for a live run, whose address the page then moves to, was saved
     beside it over what was set there (a learner's check)."""
     state = st.session_state
+    # Where the session's drafts began: one that stops before its first save (Inspect with no run) had taken a later
+    # forgetting's count at that save, and written the forms it had restored before it (a review)
+    state.setdefault(_GENERATION, store().generation(_who()))
     for form in forms:
         _give_back_own(form)
     considered = state.setdefault(_CONSIDERED, set())
@@ -424,13 +430,13 @@ def holds(form: str) -> bool:
     return form in restored and restored[form] == _page_run(form)
 
 
-def forget_mine(keep: Iterable[str] = ()) -> None:
+def forget_mine(keep: Iterable[str] = (), in_store: bool = True) -> None:
     """This visitor's drafts gone, in the store and in this session (zoo/visitor_data.forget: they asked for
     everything of theirs to go): every form starts again at its defaults, and a draft this session held would
     otherwise have been saved again at its next rerun. The visitor's other sessions (tabs) drop theirs at their next
-    save. `keep`: session keys that are no form's (whose visitor this browser is)."""
-    generation = store().generation(_who())
-    if st.session_state.get(_GENERATION, generation) == generation:   # (not one another tab forgot already)
+    save. `keep`: session keys that are no form's (whose visitor this browser is). `in_store`: False for a session
+    that only drops its own (`save`: another tab forgot the store's), which must not count as a forgetting again."""
+    if in_store:
         store().forget(_who())
     for key in [k for k in st.session_state if k not in set(keep)]:
         del st.session_state[key]

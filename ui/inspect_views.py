@@ -122,13 +122,20 @@ def name_run_in_url(key: str) -> None:
 
 def subject_from_run(run) -> Subject:
     from zoo.explain import run_model
-    from ui.state import runs_dir
+    from pathlib import Path
+
+    from ui.state import is_local, runs_dir, session_owner
     from zoo.forecast_io import display_name, gone_upload
 
     named = display_name(run.spec.data)   # an upload by the name it was sent with, not the server's path
     if gone_upload(run.spec.data, runs_dir()):   # (its error had named the server's path: a demo visitor's check)
-        raise SpecError(f"the CSV this run was trained on, `{named}`, is no longer kept on this server. Upload the "
-                        "same file again on the Forecast page (it is kept for this run again), then come back.")
+        # Uploaded again, the same bytes are kept for its runs where its name is (forecast_io.keep_again_if_runs_read):
+        # the visitor's own run, not another's opened by its link, nor one whose name the sweep took too (a review)
+        again = (Path(str(run.spec.data)).with_suffix(".json").exists()
+                 and (is_local() or run.result.get("owner") == session_owner()))
+        raise SpecError(f"the CSV this run was trained on, `{named}`, is no longer kept on this server."
+                        + (" Upload the same file again on the Forecast page (it is kept for this run again), then "
+                           "come back." if again else ""))
     data = cached_data(run.spec.to_json(), run.data_dir)
     demo.check_model_weights(run.spec.model, run.shape, dict(run.spec.model_params))   # before a copy is held
     model = _session_model(f"run:{run.run_id}", lambda: run_model(run))

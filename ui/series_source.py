@@ -75,10 +75,11 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
         st.session_state["forecast-source"] = "upload"
         # An upload deleted since: by its name and why, and not beside the page's own earlier upload's warning
         # ("... was uploaded before this page was loaded": two at once, a demo visitor's check)
-        for key in (UPLOAD_NAME, UPLOAD_KEY):
-            st.session_state.pop(key, None)
-        why = ("is no longer kept on this server" if fio.gone_upload(data, runs_dir)
-               else "is not a file this page can open")
+        gone = fio.gone_upload(data, runs_dir)
+        if gone:   # (another file's draft upload keeps its own offer: "Use the kept copy", a review)
+            for key in (UPLOAD_NAME, UPLOAD_KEY):
+                st.session_state.pop(key, None)
+        why = "is no longer kept on this server" if gone else "is not a file this page can open"
         st.warning(f"The run's data (`{fio.display_name(data)}`) {why}: upload it again. The other settings are "
                    "filled in.", icon=":material/warning:")
 

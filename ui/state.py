@@ -84,7 +84,7 @@ def _sweep_forever() -> None:
         time.sleep(SWEEP_EVERY_S)
 
 
-VISITOR_KEYS = ("visitor", "visitor-cookie-set")
+VISITOR_KEYS = ("visitor", "visitor-cookie-set")   # a session's keys that say whose browser it is (`visitor_token`)
 # What a session keeps when the visitor's data is deleted (ui/drafts.forget_mine): whose browser it is, and the count
 # of its runs, which only grows (mark_run)
 KEPT_ON_FORGET = (*VISITOR_KEYS, "script-runs")
@@ -97,7 +97,7 @@ def drop_questions_on_leaving(page: str) -> None:
     if st.session_state.get("page-shown") not in (None, page):
         for key in [k for k in st.session_state if str(k).startswith(QUESTION)]:
             del st.session_state[key]
-    st.session_state["page-shown"] = page   # a session's keys that say whose browser it is (`visitor_token`)
+    st.session_state["page-shown"] = page
 
 
 def visitor_token() -> str:

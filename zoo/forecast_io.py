@@ -159,7 +159,7 @@ def keep_again_if_runs_read(raw: bytes, name: str, runs_dir, owner: str | None =
     path = Path(runs_dir) / UPLOADS / (owner or "local") / f"{upload_key(raw)}.csv"
     if path.exists() or not path.with_suffix(".json").exists():
         return None
-    return store_upload(raw, name, runs_dir, owner)
+    return store_upload(raw, display_name(path), runs_dir, owner)   # under the name its runs know it by
 
 
 def gone_upload(data, runs_dir) -> bool:

@@ -209,9 +209,14 @@ def data_file_change(result: dict, data) -> str | None:
 def data_file_words(change: str | None, data, run: str = "this run", quote: str = "`") -> str | None:
     """`data_file_change`'s finding in the words each reader of the file starts with ("the file this run read (`x.csv`)
     is no longer there"), lower case; each says after it what the change means there."""
-    from zoo.forecast_io import display_name   # (an upload by the name it was sent with: its hash had been said)
+    if change not in ("gone", "changed"):
+        return None
+    from zoo.forecast_io import UPLOADS, display_name
 
-    name = f"{quote}{display_name(data)}{quote}"
+    path = Path(str(data))
+    # An upload by the name it was sent with (its hash had been said: a demo visitor's check); any other file as it is
+    name = display_name(data) if UPLOADS in path.parts and path.with_suffix(".json").exists() else path.name
+    name = f"{quote}{name}{quote}"
     return {"gone": f"the file {run} read ({name}) is no longer there",
             "changed": f"{name} has changed since {run} read it"}.get(change)
 

@@ -40,10 +40,9 @@ class VisitorData:
         if self.uploads:
             names = ", ".join(f"`{name}`" for name in self.uploads[:5]) + (", …" if len(self.uploads) > 5 else "")
             parts.append(f"{len(self.uploads)} uploaded CSV file{'s' if len(self.uploads) > 1 else ''} ({names})")
-        if self.names:
-            parts.append(f"the name{'s' if len(self.names) > 1 else ''} of {len(self.names)} deleted upload"
-                         f"{'s' if len(self.names) > 1 else ''}, kept for the runs trained on "
-                         f"{'them' if len(self.names) > 1 else 'it'} (" + ", ".join(f"`{n}`" for n in self.names[:5])
+        if self.names:   # (kept to name the runs trained on them: delete_upload's keep_name)
+            whose = "uploads' names" if len(self.names) > 1 else "upload's name"
+            parts.append(f"{len(self.names)} deleted {whose} (" + ", ".join(f"`{n}`" for n in self.names[:5])
                          + (", …" if len(self.names) > 5 else "") + ")")
         if self.studies:
             parts.append("your searches' studies")
