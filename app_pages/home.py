@@ -34,7 +34,8 @@ if caps is not None:   # the hosted demo: what a stranger shares, and what is th
             f"a run's URL can open it and download its files. On it {run_caps_sentence(caps)}; a search runs at "
             f"most {caps.trials} trials, and an uploaded CSV holds at most {caps.upload_mb} MB and "
             f"{caps.upload_rows:,} rows. The server deletes your {kept_for(caps)}, or at once with **Delete all "
-            "my data** on the Runs page.",   # every cap a visitor can meet (the README: Home states them), and how long their files stay
+            # every cap a visitor can meet (the README: Home states them), and how long their files stay
+            "my data** on the Runs page.",
             icon=":material/groups:")
     # The one-click run fits the caps (a demo may allow fewer epochs or samples than the default run's)
     if spec.epochs > caps.epochs:

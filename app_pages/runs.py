@@ -222,5 +222,6 @@ else:
             st.dataframe(diff.rename(index=field_label), width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),
                 **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})
-visitor_data.section(sorted(existing))   # the hosted demo: all of this visitor's files, and one button that deletes them
+# the hosted demo: all of this visitor's files, and one button that deletes them
+visitor_data.section(sorted(existing))
 drafts.save(["runs"])

@@ -1799,7 +1799,8 @@ def test_deleting_a_run_trained_on_an_upload_says_the_upload_stays(monkeypatch, 
     upload = store_upload(Path(sample_series_path()).read_bytes(), "shop load.csv", root, owner=owner_of(ME))
     run = run_experiment(ExperimentSpec(task="series", model="linear", data=str(upload), epochs=1, limit_train=64,
                                         lookback=24, horizon=6), runs_dir=root, owner=owner_of(ME))
-    for on_demo, until in ((False, ""), (True, ", deleted 24 hours after its last use, or now with **Delete this upload** there")):
+    for on_demo, until in ((False, ""),
+                           (True, ", deleted 24 hours after its last use, or now with **Delete this upload** there")):
         if on_demo:
             monkeypatch.setenv("PLAYGROUND_DEMO", "1")
         at = open_page("app_pages/runs.py", state={"visitor": ME} if on_demo else None)
@@ -1892,7 +1893,8 @@ def test_a_demo_visitor_deletes_all_their_data_and_nothing_of_anothers(monkeypat
                           "delete only some runs, tick them in the table above." for c in at.caption), \
         [c.value for c in at.caption]
     assert at.button(key="visitor-data-delete").disabled   # a job of theirs runs, said beside the button
-    assert any(c.value == ":orange[:material/block:] Stop my-live-job first, or wait until it ends." for c in at.caption)
+    assert any(c.value == ":orange[:material/block:] Stop my-live-job first, or wait until it ends."
+               for c in at.caption)
     job.status = "finished"
     at.run()
     at.button(key="visitor-data-delete").click().run()

@@ -88,7 +88,8 @@ VISITOR_KEYS = ("visitor", "visitor-cookie-set")   # a session's keys that say w
 # What a session keeps when the visitor's data is deleted (ui/drafts.forget_mine): whose browser it is, and the count
 # of its runs, which only grows (mark_run)
 KEPT_ON_FORGET = (*VISITOR_KEYS, "script-runs")
-QUESTION = "asked-"   # the session keys of a question a page asks (a Delete…'s confirmation): see drop_questions_on_leaving
+# The session keys of a question a page asks (a Delete…'s confirmation) start so: see drop_questions_on_leaving
+QUESTION = "asked-"
 
 
 def drop_questions_on_leaving(page: str) -> None:
