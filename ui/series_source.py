@@ -77,11 +77,16 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
         # ("... was uploaded before this page was loaded": two at once, a demo visitor's check)
         gone = fio.gone_upload(data, runs_dir)
         if gone:   # (another file's draft upload keeps its own offer: "Use the kept copy", a review)
-            for key in (UPLOAD_NAME, UPLOAD_KEY):
-                st.session_state.pop(key, None)
+            _drop_draft_upload()
         why = "is no longer kept on this server" if gone else "is not a file this page can open"
         st.warning(f"The run's data (`{fio.display_name(data)}`) {why}: upload it again. The other settings are "
                    "filled in.", icon=":material/warning:")
+
+
+def _drop_draft_upload() -> None:
+    """The draft's upload forgotten (its name and its bytes' hash): the file it names is gone, said once already."""
+    for key in (UPLOAD_NAME, UPLOAD_KEY):
+        st.session_state.pop(key, None)
 
 
 def _kept_copy_of(data, runs_dir: str) -> str | None:
@@ -158,8 +163,7 @@ def _earlier_uploads(runs_dir: str) -> list[dict]:
     if picked and path is None:
         st.session_state.pop(STORED, None)
         if st.session_state.get(UPLOAD_KEY) == Path(str(picked)).stem:   # the same file: said once, here (its
-            for key in (UPLOAD_NAME, UPLOAD_KEY):   # "uploaded before this page was loaded" beside: a visitor's check)
-                st.session_state.pop(key, None)
+            _drop_draft_upload()   # "uploaded before this page was loaded" beside: a visitor's check)
         if st.session_state.get("forecast-source") == "stored":
             st.session_state["forecast-source"] = "upload"
             st.warning("The earlier upload picked before is no longer kept on this server: upload the file again, "

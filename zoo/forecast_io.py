@@ -11,7 +11,6 @@ Pure Python, numpy and pandas; no Streamlit, no torch.
 from __future__ import annotations
 
 import contextlib
-
 import csv
 import hashlib
 import io
@@ -104,9 +103,8 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
     if len(raw) > max_bytes:
         raise SpecError(f"{name} is {len(raw):,} bytes, over the upload limit of {max_bytes / 1e6:g} MB; "
                         "upload a shorter extract of the series.")
-    folder = Path(runs_dir) / UPLOADS / (owner or "local")
-    key = upload_key(raw)
-    path = folder / f"{key}.csv"
+    path = upload_path(raw, runs_dir, owner)
+    folder, key = path.parent, path.stem
     if not path.exists():   # a hosted demo's visitor keeps at most their disk cap, uploads included
         from zoo import demo
 
@@ -124,6 +122,11 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
     return path
 
 
+def upload_path(raw: bytes, runs_dir, owner: str | None = None) -> Path:
+    """Where `store_upload` keeps these bytes: `<runs_dir>/uploads/<owner>/<sha256>.csv`."""
+    return Path(runs_dir) / UPLOADS / (owner or "local") / f"{upload_key(raw)}.csv"
+
+
 def is_sample(data) -> bool:
     source = resolve_series_source(data)
     try:
@@ -138,6 +141,17 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
 
     Only such files (and the sample) may be re-opened by a page, so a spec handed over from
     elsewhere cannot make a page show an arbitrary file of the server, or another visitor's upload."""
+    path = _upload_named(data, runs_dir)
+    if path is None or not path.is_file():
+        return None
+    if owner is not None and path.parent.name != owner:
+        return None
+    return path
+
+
+def _upload_named(data, runs_dir) -> Path | None:
+    """The path `data` names when it has an upload's place under this runs directory (`uploads/<owner>/<x>.csv`),
+    there or not; else None. `stored_upload` and `gone_upload` ask."""
     if not data:
         return None
     try:
@@ -145,18 +159,14 @@ def stored_upload(data, runs_dir, owner: str | None = None) -> Path | None:
         folder = (Path(runs_dir) / UPLOADS).resolve()
     except (TypeError, OSError):
         return None
-    if path.parent.parent != folder or path.suffix != ".csv" or not path.is_file():
-        return None
-    if owner is not None and path.parent.name != owner:
-        return None
-    return path
+    return path if path.parent.parent == folder and path.suffix == ".csv" else None
 
 
 def keep_again_if_runs_read(raw: bytes, name: str, runs_dir, owner: str | None = None) -> Path | None:
     """Keep an upload again at once when its bytes are those of a deleted one whose runs stay (`delete_upload`'s
     `keep_name`): they read it by that path, so Inspect and Train again work for them again. A file is otherwise kept
     only once a run or a search uses it: "upload it again" had brought nothing back (a demo visitor's check)."""
-    path = Path(runs_dir) / UPLOADS / (owner or "local") / f"{upload_key(raw)}.csv"
+    path = upload_path(raw, runs_dir, owner)
     if path.exists() or not path.with_suffix(".json").exists():
         return None
     return store_upload(raw, display_name(path), runs_dir, owner)   # under the name its runs know it by
@@ -165,12 +175,8 @@ def keep_again_if_runs_read(raw: bytes, name: str, runs_dir, owner: str | None =
 def gone_upload(data, runs_dir) -> bool:
     """Whether `data` names an upload of this runs directory that is no longer kept (deleted, or swept): what reads
     it again says so by the file's name, not the server's path (a demo visitor's check)."""
-    try:
-        path = Path(str(data)).resolve()
-        folder = (Path(runs_dir) / UPLOADS).resolve()
-    except (TypeError, OSError):
-        return False
-    return path.parent.parent == folder and path.suffix == ".csv" and not path.exists()
+    path = _upload_named(data, runs_dir)
+    return path is not None and not path.exists()
 
 
 def uploads_read_by(runs, runs_dir) -> tuple[list[str], int, int]:

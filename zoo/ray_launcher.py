@@ -414,8 +414,8 @@ class RayLauncher:
     def start(self, job, running_shared=None, env: dict | None = None) -> RayHandle:
         from zoo.run_transfer import mark_root
 
-        if self.refusal() is not None:
-            raise SpecError(self.refusal())
+        if (why := self.refusal()) is not None:
+            raise SpecError(why)
         ask = self.resources_for(job)
         payload = dict(job.payload)
         for key in ("runs_dir", "data_dir"):   # the same folder on every node, whatever its working directory

@@ -38,12 +38,11 @@ class VisitorData:
         if self.runs:
             parts.append(f"{len(self.runs)} run{'s' if len(self.runs) > 1 else ''}")
         if self.uploads:
-            names = ", ".join(f"`{name}`" for name in self.uploads[:5]) + (", …" if len(self.uploads) > 5 else "")
-            parts.append(f"{len(self.uploads)} uploaded CSV file{'s' if len(self.uploads) > 1 else ''} ({names})")
+            parts.append(f"{len(self.uploads)} uploaded CSV file{'s' if len(self.uploads) > 1 else ''} "
+                         f"({_listed(self.uploads)})")
         if self.names:   # (kept to name the runs trained on them: delete_upload's keep_name)
             whose = "uploads' names" if len(self.names) > 1 else "upload's name"
-            parts.append(f"{len(self.names)} deleted {whose} (" + ", ".join(f"`{n}`" for n in self.names[:5])
-                         + (", …" if len(self.names) > 5 else "") + ")")
+            parts.append(f"{len(self.names)} deleted {whose} ({_listed(self.names)})")
         if self.studies:
             parts.append("your searches' studies")
         if self.drafts:
@@ -51,6 +50,10 @@ class VisitorData:
         if not parts:
             return "nothing"
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _listed(names: list[str], most: int = 5) -> str:
+    return ", ".join(f"`{name}`" for name in names[:most]) + (", …" if len(names) > most else "")
 
 
 def kept_of(owner: str, root, run_ids=None) -> VisitorData:
