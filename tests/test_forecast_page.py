@@ -1402,3 +1402,21 @@ def test_plain_text_keeps_an_address_and_a_time_as_typed_and_no_shortcode():
     assert said == "the Ray cluster at 192.0.2.2:6390 stopped answering at 10:22:46"
     for made in (":x:", ":100:", ":1234:", ":8ball:", ":+1:", ":red[a]", "http://x"):
         assert "\u200b" in plain(made), made
+
+
+def test_a_preview_of_times_with_zones_says_the_clock_it_shows_them_on(runs_dir):
+    """A dates check: a file from 2023-03-20T00:00+01:00 to days after the spring change (+02:00) is read on its
+    latest row's clock, a note says so, and the forecast's table names that clock; the preview's span and first rows
+    showed 01:00 under a plain header, an hour off the file's first row to one who read them."""
+    times = pd.date_range("2023-03-20", periods=24 * 12, freq="h", tz="Europe/Berlin")
+    load = 50 + 10 * np.sin(2 * np.pi * np.arange(len(times)) / 24)
+    raw = pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M:%S%z"), "load": load.round(3)}).to_csv(index=False)
+    at = new_app()
+    at.session_state["forecast-source"] = "upload"
+    at.run()
+    at.file_uploader(key="forecast-upload").set_value(("berlin.csv", raw.encode(), "text/csv")).run()
+    assert_clean(at)
+    headline = next(m.value for m in at.markdown if "rows**" in m.value)
+    assert headline.endswith("· 2023-03-20 01:00 → 2023-04-01 00:00 (UTC+02:00)"), headline
+    first_rows = json.loads(at.dataframe[0].proto.columns)
+    assert first_rows["_index"]["label"] == "time (UTC+02:00)", first_rows

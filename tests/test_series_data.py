@@ -1849,3 +1849,18 @@ def test_a_daily_panels_household_column_is_no_hour():
                           "day": np.repeat(days.day, 3), "hh": np.tile([0, 1, 2], 200),
                           "kwh": np.random.default_rng(4).normal(10, 1, 600)})
     assert read_series(panel.to_csv(index=False).encode()).freq != "h"
+
+
+def test_a_few_single_missing_timestamps_are_named_and_more_are_counted(tmp_path):
+    """A dates check: local Berlin times skip 02:00 on the spring change, and the reader said "1 missing
+    timestamp(s)" without which; a person had to look for it. A few single ones are named; more are counted."""
+    hours = pd.date_range("2024-03-25", "2024-04-05", freq="h", tz="Europe/Berlin").tz_localize(None)
+    path = tmp_path / "local.csv"
+    pd.DataFrame({"t": hours.strftime("%Y-%m-%d %H:%M"), "v": np.arange(len(hours))}).to_csv(path, index=False)
+    assert any("1 missing timestamp(s) (gaps) were added as rows and filled with the value before each gap (at "
+               "2024-03-31 02:00)." in n for n in read_series(path).notes), read_series(path).notes
+    hours = pd.date_range("2024-01-01", periods=300, freq="h")
+    for gone, said in (([10, 50, 200], " (at 2024-01-01 10:00, 2024-01-03 02:00 and 2024-01-09 08:00)."),
+                       ([10, 50, 120, 200], " were added as rows and filled with the value before each gap.")):
+        pd.DataFrame({"t": hours.delete(gone), "v": range(300 - len(gone))}).to_csv(path, index=False)
+        assert any(f"{len(gone)} missing timestamp(s)" in n and n.endswith(said) for n in read_series(path).notes)

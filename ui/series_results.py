@@ -152,15 +152,16 @@ def notes_list(notes) -> str:
     return "\n".join(f"- {plain(sentence(n))}" for n in notes)   # a note may quote a column's name (ui/text.py)
 
 
-def date_column(dates, utc_offset=None) -> "st.column_config.DatetimeColumn | None":
+def date_column(dates, utc_offset=None, name: str | None = None) -> "st.column_config.DatetimeColumn | None":
     """How a table shows these dates: whole days without their 00:00:00, others without seconds; None
     for step numbers (a series without dates), left as they are. Times on the clock of a file whose
-    timestamps carried zones (runs.Run.table: its utc_offset) say that clock in the header."""
+    timestamps carried zones (runs.Run.table: its utc_offset) say that clock in the header, after the
+    column's `name` (the file's, in a preview; "date" in a run's tables)."""
     dates = pd.Series(dates)
     if not pd.api.types.is_datetime64_any_dtype(dates):
         return None
     whole_days = bool(dates.notna().all() and (dates == dates.dt.normalize()).all())
-    label = None if utc_offset is None else f"date ({clock_name(utc_offset)})"
+    label = None if utc_offset is None else f"{name or 'date'} ({clock_name(utc_offset)})"
     return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD" if whole_days else "YYYY-MM-DD HH:mm")
 
 

@@ -17,6 +17,7 @@ from ui.state import upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
+from zoo.data.series.columns import clock_name
 from zoo.data.series.grid import describe_freq
 from zoo.data.series.missing import stamp_format
 from zoo.plots import day_ticks
@@ -449,7 +450,10 @@ def data_preview(source: DataSource, prefill: dict | None = None):
     with st.container(key="forecast-preview"):
         dates = sf.frame.index
         written = stamp_format(dates) if sf.date_col and len(dates) else None
-        span = f" · {dates[0]:{written}} → {dates[-1]:{written}}" if written else ""
+        # A file whose times carried zones is read on one clock (the latest row's): said, as the run's tables say it
+        # (series_results.date_column), or the first row read an hour off the file's "+01:00" (a dates check).
+        clock = f" ({clock_name(sf.utc_offset)})" if written and sf.utc_offset is not None else ""
+        span = f" · {dates[0]:{written}} → {dates[-1]:{written}}{clock}" if written else ""
         st.markdown(f"**{summary['rows']:,} rows** · date column {code(sf.date_col) if sf.date_col else '**none**'} · "
                     f"frequency **{describe_freq(sf.freq)}** · target {code(sf.target)}{span}")
         others = [c for c in sf.columns if c != sf.target]
@@ -467,7 +471,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
             st.markdown("**What the reader found**  \n" + "  \n".join(lines))
         with st.expander("First rows"):
             first = sf.frame.head(12)
-            dates = series_results.date_column(first.index)
+            dates = series_results.date_column(first.index, sf.utc_offset, name=sf.date_col)
             st.dataframe(first, width="stretch", column_config={"_index": dates} if dates is not None else None)
     return sf, chart, {"target": target, "date_col": date_col, "layout": layout}
 

@@ -12,6 +12,7 @@ import pandas as pd
 from zoo.data.series.missing import stamp_said
 
 MAX_GAP_FILL = 0.10            # timestamps missing from a regular grid that are filled in
+FEW_GAPS_NAMED = 3             # single missing timestamps named in the reader's note (more: counted only)
 IRREGULAR_SPREAD = 0.1         # gaps off their median by more than this share of it, typically: no frequency
 # the steps a logger is set to, up to a day: a typical gap within ROUND_STEP_WITHIN of one is that step
 ROUND_STEPS = tuple(pd.Timedelta(t) for t in ("1s", "2s", "5s", "10s", "15s", "20s", "30s", "1min", "2min", "5min",
@@ -230,7 +231,9 @@ def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: 
 
 def _longest_gap(grid: pd.DatetimeIndex, added) -> str:
     """", the longest N in a row (first to last)" for the longest run of added timestamps, where it is over
-    one: a month-long hole drawn as a straight line had read as a few scattered days (a forecast user's check)."""
+    one: a month-long hole drawn as a straight line had read as a few scattered days (a forecast user's check).
+    A few single ones (at most FEW_GAPS_NAMED) are named instead: "1 missing timestamp(s)" left a person to look
+    for the hour a spring's clock change skipped (a dates check)."""
     added = np.asarray(added, bool)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], added.astype(np.int8), [0]])))
     starts, ends = edges[::2], edges[1::2]   # runs [start, end)
@@ -239,7 +242,10 @@ def _longest_gap(grid: pd.DatetimeIndex, added) -> str:
     k = int(np.argmax(ends - starts))
     longest = int(ends[k] - starts[k])
     if longest < 2:
-        return ""
+        if len(starts) > FEW_GAPS_NAMED:
+            return ""
+        named = [stamp_said(t, grid) for t in grid[added]]
+        return f" (at {', '.join(named[:-1]) + ' and ' if len(named) > 1 else ''}{named[-1]})"
     return (f", the longest {longest} in a row ({stamp_said(grid[starts[k]], grid)} to "
             f"{stamp_said(grid[ends[k] - 1], grid)})")
 
