@@ -1102,6 +1102,19 @@ def test_a_run_saved_under_the_old_rule_is_judged_by_todays(runs_dir):
     saved["metrics"]["rmse"] = naive * 0.5
     result_file.write_text(json.dumps(saved))
     assert verdict_now(open_run(run.run_id, runs_dir)) == saved["verdict"]
+    # One saved as not better, in the words before they said by how much it lost (an upgrade check: 44% worse than
+    # naive read "does as well"), takes today's words and keeps its cause.
+    saved["metrics"]["rmse"] = naive * 1.44
+    saved["beats"] = {name: False for name in saved["beats"]}
+    saved["verdict"] = {"better": False, "trivial": "the naive forecast (last value)", "cause": "as saved",
+                        "message": "the model does not beat the naive forecast (last value) on the test windows by "
+                                   "more than 1% RMSE: the obvious forecast does as well"}
+    result_file.write_text(json.dumps(saved))
+    now = verdict_now(open_run(run.run_id, runs_dir))
+    assert now["better"] is False and now["cause"] == "as saved", now
+    assert now["message"].startswith("the model forecasts worse than the naive forecast (last value) on the test "
+                                     "windows (RMSE "), now
+    assert now["message"].endswith(", 44% larger): the obvious forecast is better"), now
 
 
 def test_a_three_step_horizon_is_drawn_on_whole_steps_and_one_step_is_named_in_the_singular():

@@ -191,9 +191,11 @@ def verdict_now(run) -> dict | None:
     """A stored run's verdict as today's rule gives it. A series run saved before the tie and the obvious-
     forecast rules (series_verdict) kept "better" for beating any baseline by any margin, and its page said so
     under a green banner; its beats are read again from its stored RMSEs (zoo/forecast_io.beats_lines, as its
-    page lists them), and the cause from its own epochs, as `judge` gives it."""
+    page lists them), and the cause from its own epochs, as `judge` gives it. One saved as not better keeps its
+    cause and takes today's words: "the obvious forecast does as well" of a model 44% worse than naive, saved before
+    the words said by how much it lost, stayed on its page (an upgrade check)."""
     verdict = run.result.get("verdict")
-    if not verdict or not verdict.get("better") or run.spec.task != "series":
+    if not verdict or run.spec.task != "series":
         return verdict
     from zoo.forecast_io import beats_lines
 
@@ -202,6 +204,8 @@ def verdict_now(run) -> dict | None:
                           _rmses(run.result.get("metrics"), run.result.get("baselines")))
     if now["better"] or not lines:
         return verdict
+    if not verdict.get("better"):
+        return {**verdict, **now}
     train = (run.result.get("sizes") or {}).get("train")
     return {**verdict, **now, "cause": likely_cause(run.spec, run.epoch_rows(), train, run.status, run.shape)}
 
