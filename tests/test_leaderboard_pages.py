@@ -500,3 +500,27 @@ def test_a_queued_board_says_its_place_in_the_queue_and_why(runs_dir):
             for job in (ahead, board):
                 manager._jobs.pop(job.id, None)
                 manager._order.remove(job.id)
+
+
+def test_a_board_picked_by_an_earlier_rule_says_so_where_its_pick_is_named(runs_dir, tmp_path):
+    """An upgrade check: a board of an earlier version had picked linear least squares alone, and its page said
+    "the pick is the median of the best three" above it with no word that the board had been picked otherwise."""
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),
+                              runs_dir=runs_dir)
+    earlier = "this board's pick, linear least squares, was made by an earlier version's rule"
+
+    def captions() -> list[str]:
+        at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
+        no_exceptions(at)
+        return [c.value for c in at.caption]
+
+    assert not [c for c in captions() if earlier in c.lower()]   # the pick today's rule gives: nothing said
+    from zoo.runs import open_run
+
+    single = next(r for r in open_run(summary["run_id"], runs_dir).candidates() if r["name"] == "linear_ls")
+    patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "name": "linear_ls", "kind": single["kind"],
+                                                     "label": single["label"], "settings": {}})
+    said = [c for c in captions() if earlier in c.lower()]
+    assert said == ["This board's pick, linear least squares, was made by an earlier version's rule; the rule now is "
+                    "the median of the best 3 where 3 models are ranked besides the baselines, else the lowest "
+                    "validation score: run this board again to pick by it."], said

@@ -26,7 +26,7 @@ from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
-from zoo.leaderboard.board import NO_ZOO_MODEL
+from zoo.leaderboard.board import NO_ZOO_MODEL, earlier_rule
 from zoo.leaderboard.plan import default_horizon
 from zoo.leaderboard.scoring import baseline_beat_the_pick
 from zoo.leaderboard.spec import LeaderboardSpec
@@ -501,6 +501,8 @@ def finished_board(run, job, key: str) -> None:
         why = next((n for n in result.get("notes") or [] if n.startswith("the pick is")), None)
         if why:   # the pick is not the first row of the table: say why where it is named, not only in the notes
             st.caption(form.sentence(why))
+        if older := earlier_rule(p, rows):
+            st.caption(form.sentence(older))
         cols = form.metrics_row(4)
         cols[0].metric("test MASE", _f(p.get("test_mase")), help="below 1 beats the seasonal naive forecast in-sample")
         cols[1].metric("validation MASE", _f(p.get("val_mase")))

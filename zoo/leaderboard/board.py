@@ -466,6 +466,18 @@ def choose(ranked: list[dict]) -> dict | None:
     return ensemble if ensemble is not None and models_ranked(ranked) >= ENSEMBLE_SIZE else ranked[0]
 
 
+def earlier_rule(pick: dict | None, rows: list[dict]) -> str | None:
+    """Where a board's saved pick is not the one `choose` gives its rows: a board ranked by an earlier version,
+    whose rule was another (BENCHMARKS.md, "Choosing the pick": rules 3 to 5), said as such. Its page had shown a
+    single model picked under "the pick is the median of the best three" (an upgrade check)."""
+    today = choose(rank(rows))
+    if not pick or today is None or today["name"] == pick.get("name"):
+        return None
+    return (f"this board's pick, {pick.get('label') or pick.get('name')}, was made by an earlier version's rule; the "
+            f"rule now is the median of the best {ENSEMBLE_SIZE} where {ENSEMBLE_SIZE} models are ranked besides the "
+            "baselines, else the lowest validation score: run this board again to pick by it.")
+
+
 def models_ranked(ranked: list[dict]) -> int:
     """The candidates ranked besides the baselines and the ensemble, a stand-in and the one it stands in for
     counted once (they are never both members: `members_to_choose_from`)."""
