@@ -1448,25 +1448,36 @@ def test_quarters_and_years_with_a_few_missing_keep_their_frequency_and_its_anch
 
 def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_season_and_horizon():
     """A forecast user's check: 72 months dated on the 15th read as "31D", irregular ("resample the file"), with a
-    daily horizon (7) and forecast dates drifting a day a month (2024-03-17, 2024-04-17). Each row is now its month,
-    dated on its first day and said so; quarters dated mid-quarter the same. Months on their last business day
-    (pd.infer_freq's "BME") had no season and the board's other horizon: now a month's, 12 and 12."""
+    daily horizon (7) and forecast dates drifting a day a month (2024-03-17, 2024-04-17). They are months (MS) on
+    the 15th: their rows, gaps and forecast keep the file's day (a dates check: they had been moved to their first
+    days, every date of the forecast and the backtest 14 days off the file's). Months on days a little apart, and
+    quarters dated mid-quarter, are each their month or quarter, dated on its first day and said so. Months on their
+    last business day (pd.infer_freq's "BME") had no season and the board's other horizon: now a month's, 12 and
+    12."""
     from ui.series_source import describe_freq
     from zoo.forecast.baselines import _candidates_for
     from zoo.leaderboard.plan import default_horizon
 
     months = pd.date_range("2018-01-01", periods=72, freq="MS") + pd.Timedelta(14, "D")
     frame = pd.DataFrame({"date": months.strftime("%Y-%m-%d"), "sales": 100 + np.arange(72.0) % 12})
-    for gaps in ([], [5, 40]):
+    for gaps, said in (([], "regular."), ([5, 40], "2 missing timestamp(s) (gaps) were added as rows and filled with "
+                                                   "the value before each gap (at 2018-06-15 and 2021-05-15).")):
         read = read_series(frame.drop(index=gaps).to_csv(index=False).encode())
         assert read.freq == "MS" and len(read) == 72 and default_horizon(read.freq) == 12
-        assert list(read.future_index(3).strftime("%Y-%m-%d")) == ["2024-01-01", "2024-02-01", "2024-03-01"]
-        assert any(n.startswith("the dates are not the first or last days of their months (2018-01-15, 2018-02-15, "
-                                "...), one row per month: each row is read as its month and moved to its first day")
-                   for n in read.notes)
-        from ui.series_source import PROBLEM_WORDS   # the page marks it a problem (it had a green tick: a browser check)
+        assert list(read.frame.index) == list(months)
+        assert list(read.future_index(3).strftime("%Y-%m-%d")) == ["2024-01-15", "2024-02-15", "2024-03-15"]
+        assert f"frequency: monthly (on the 15th) (MS); {said}".replace("; regular", ", regular") in read.notes
+        assert describe_freq(read.freq, read.frame.index) == "monthly (on the 15th) (MS)"
+        assert not any(n.startswith("the dates are not") for n in read.notes)
+    days = months + pd.to_timedelta((np.arange(72) == 1).astype(int), "D")   # one 16th: each its month's first day
+    read = read_series(frame.assign(date=days.strftime("%Y-%m-%d")).to_csv(index=False).encode())
+    assert read.freq == "MS" and list(read.future_index(1).strftime("%Y-%m-%d")) == ["2024-01-01"]
+    assert any(n.startswith("the dates are not the first or last days of their months (2018-01-15, 2018-02-16, "
+                            "...), one row per month: each row is read as its month and moved to its first day")
+               for n in read.notes)
+    from ui.series_source import PROBLEM_WORDS   # the page marks it a problem (it had a green tick: a browser check)
 
-        assert any(word in n for n in read.notes if n.startswith("the dates are not") for word in PROBLEM_WORDS)
+    assert any(word in n for n in read.notes if n.startswith("the dates are not") for word in PROBLEM_WORDS)
     blank = frame.assign(sales=frame["sales"].where(np.arange(72) != 10))   # a blank cell is no row added for a gap
     said = " ".join(read_series(blank.to_csv(index=False).encode()).notes)
     assert "1 empty or unreadable cell" in said and "added for gaps" not in said, said

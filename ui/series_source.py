@@ -455,7 +455,7 @@ def data_preview(source: DataSource, prefill: dict | None = None):
         clock = f" ({clock_name(sf.utc_offset)})" if written and sf.utc_offset is not None else ""
         span = f" · {dates[0]:{written}} → {dates[-1]:{written}}{clock}" if written else ""
         st.markdown(f"**{summary['rows']:,} rows** · date column {code(sf.date_col) if sf.date_col else '**none**'} · "
-                    f"frequency **{describe_freq(sf.freq)}** · target {code(sf.target)}{span}")
+                    f"frequency **{describe_freq(sf.freq, dates)}** · target {code(sf.target)}{span}")
         others = [c for c in sf.columns if c != sf.target]
         if others:
             st.caption(f"Other numeric columns (inputs in multivariate mode): {', '.join(map(code, others[:20]))}"

@@ -73,6 +73,9 @@ class SeriesFrame:
         last = idx[-1]
         if isinstance(step, pd.Timedelta):
             return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
+        if not step.is_on_offset(last):   # months on one day of theirs (the 15th, grid.on_day_of_month): on that day
+            shift = last - step.rollback(last)
+            return pd.date_range(start=last - shift + step, periods=horizon, freq=step, name=idx.name) + shift
         return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
 
     def summary(self) -> dict:

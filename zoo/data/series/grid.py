@@ -36,8 +36,10 @@ FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business 
               "min": ("every minute", "minutes"), "s": ("every second", "seconds")}
 
 
-def describe_freq(freq: str | None) -> str:
-    """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias."""
+def describe_freq(freq: str | None, index=None) -> str:
+    """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias. With the series'
+    `index`, months on one day of theirs other than the first (`on_day_of_month`) say that day: "monthly (on the
+    15th) (MS)", not "month start"."""
     if not freq:
         return "none (plain steps)"
     code = frequency_code(freq)
@@ -45,7 +47,28 @@ def describe_freq(freq: str | None) -> str:
         return freq
     name, n = code
     one, many = FREQ_WORDS.get(freq.lstrip("0123456789").split("-")[0], FREQ_WORDS[name])   # BME's own words
+    day = on_day_of_month(freq, index)
+    if day is not None:
+        one = f"monthly (on the {_ordinal(day)})"
     return f"{one} ({freq})" if n == 1 else f"every {n} {many} ({freq})"
+
+
+def on_day_of_month(freq, index) -> int | None:
+    """The day of the month (2 to 28) that a monthly series' dates are on, where its frequency is month starts (MS)
+    but its dates are not; None otherwise. Months dated on the 15th are MS shifted by 14 days (`_grid`)."""
+    if not freq or not isinstance(index, pd.DatetimeIndex) or not len(index):
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return None
+    if not isinstance(offset, pd.offsets.MonthBegin) or offset.is_on_offset(index[0]):
+        return None
+    return int(index[0].day)
+
+
+def _ordinal(day: int) -> str:
+    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
 
 
 def frequency_code(freq: str | None) -> tuple[str, int] | None:
@@ -99,18 +122,18 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         return frame, None, none_added
     grid = _grid(idx, offset)
     if grid is not None and len(grid) == len(idx):   # regular once stray rows are out
-        notes.append(f"frequency: {describe_freq(offset.freqstr)}, regular.")
+        notes.append(f"frequency: {describe_freq(offset.freqstr, idx)}, regular.")
     elif _fillable(idx, grid):
         missing = len(grid) - len(idx)
         frame = frame.reindex(grid)
         frame.index.name = idx.name
-        notes.append(f"frequency: {describe_freq(offset.freqstr)}; {missing} missing timestamp(s) (gaps) were added "
-                     f"as rows and filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
+        notes.append(f"frequency: {describe_freq(offset.freqstr, idx)}; {missing} missing timestamp(s) (gaps) were "
+                     f"added as rows and filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
         return frame, offset.freqstr, grid.difference(idx)
     elif grid is not None:
         missing = len(grid) - len(idx)
-        notes.append(f"frequency: {describe_freq(offset.freqstr)} (the most common step), but {missing} of its "
-                     f"{len(grid)} timestamps are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} "
+        notes.append(f"frequency: {describe_freq(offset.freqstr, idx)} (the most common step), but {missing} of "
+                     f"its {len(grid)} timestamps are missing ({missing / len(grid):.0%}, over the {MAX_GAP_FILL:.0%} "
                      "filled in), so rows are treated as equal steps and a step is not always one period: fill the "
                      "gaps in the file, or aggregate it to a coarser frequency.")
     else:
@@ -134,11 +157,11 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
             if isinstance(offset, pd.offsets.Tick) and len(idx) <= 200_000 else None
         if stray is not None and stray < pd.Timedelta(offset) / 2:
             # a clock that strays a little from its step: rows are its steps, said so, no alarm (a review)
-            notes.append(f"frequency: {describe_freq(offset.freqstr)}, the typical step; the timestamps stray from "
-                         f"it by up to {gap_said(stray)}, and rows are read as equal steps of it.")
+            notes.append(f"frequency: {describe_freq(offset.freqstr, idx)}, the typical step; the timestamps stray "
+                         f"from it by up to {gap_said(stray)}, and rows are read as equal steps of it.")
         else:
-            notes.append(f"frequency: {describe_freq(offset.freqstr)} (the most common step); the timestamps are "
-                         "irregular (off that grid), and rows are treated as equal steps: resample the file to one "
+            notes.append(f"frequency: {describe_freq(offset.freqstr, idx)} (the most common step); the timestamps "
+                         "are irregular (off that grid), and rows are treated as equal steps: resample the file to one "
                          "step to use its dates.")
     return frame, offset.freqstr, none_added
 
@@ -168,9 +191,14 @@ def gap_said(gap: pd.Timedelta) -> str:
 
 
 def _grid(idx: pd.DatetimeIndex, offset) -> pd.DatetimeIndex | None:
-    """The grid of `offset` from the first timestamp to the last, where every timestamp is on it; else None."""
+    """The grid of `offset` from the first timestamp to the last, where every timestamp is on it; else None.
+    Months on one day of theirs (the 15th: `offset_for`'s MS) are month starts shifted to that day."""
     try:
-        grid = pd.date_range(idx[0], idx[-1], freq=offset)
+        if isinstance(offset, pd.offsets.MonthBegin) and not offset.is_on_offset(idx[0]):
+            shift = idx[0] - offset.rollback(idx[0])
+            grid = pd.date_range(idx[0] - shift, idx[-1] - shift, freq=offset) + shift
+        else:
+            grid = pd.date_range(idx[0], idx[-1], freq=offset)
     except (ValueError, OverflowError):
         return None
     return grid if idx.isin(grid).all() else None
@@ -263,6 +291,11 @@ def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
         for rule, business in (("BME", pd.offsets.BMonthEnd(0)), ("BMS", pd.offsets.BMonthBegin(0))):
             if (idx + business == idx).all():   # a month's last (first) trading day, as pd.infer_freq names it
                 return to_offset(rule)
+        if (idx.day == idx.day[0]).all() and idx.day[0] <= 28 and (idx == idx.normalize()).all():
+            # Months on one day of theirs (the 15th), a day every month has: month starts shifted to it (_grid), so
+            # its rows, gaps and forecast keep that day. They had been moved to their first days, every date of
+            # the forecast and the backtest 14 days off the file's (a dates check).
+            return to_offset("MS")
     # Quarters and years by their anchor month, as pd.infer_freq names a full grid (QE-DEC, QS-FEB, YE-DEC,
     # YS-JUL): with one quarter missing, quarter-end dates had been "92D" and years "365D", off their own grid,
     # so every row was an equal step of an unknown frequency (no season, a daily horizon).
