@@ -161,8 +161,8 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
                          f"from it by up to {gap_said(stray)}, and rows are read as equal steps of it.")
         else:
             notes.append(f"frequency: {describe_freq(offset.freqstr, idx)} (the most common step); the timestamps "
-                         "are irregular (off that grid), and rows are treated as equal steps: resample the file to one "
-                         "step to use its dates.")
+                         "are irregular (off that grid), and rows are treated as equal steps: resample the file to "
+                         "one step to use its dates.")
     return frame, offset.freqstr, none_added
 
 
