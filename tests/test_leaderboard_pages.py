@@ -524,3 +524,7 @@ def test_a_board_picked_by_an_earlier_rule_says_so_where_its_pick_is_named(runs_
     assert said == ["This board's pick, linear least squares, was made by an earlier version's rule; the rule now is "
                     "the median of the best 3 where 3 models are ranked besides the baselines, else the lowest "
                     "validation score: run this board again to pick by it."], said
+    # an ensemble of another size than today's (rule 5 took the best 1 to 5 on validation), under the same name
+    patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "label": "median of the best 2",
+                                                     "settings": {**summary["pick"]["settings"], "size": 2}})
+    assert [c for c in captions() if "this board's pick, median of the best 2, was made by an earlier" in c.lower()]

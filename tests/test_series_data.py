@@ -1469,6 +1469,10 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
         assert f"frequency: monthly (on the 15th) (MS); {said}".replace("; regular", ", regular") in read.notes
         assert describe_freq(read.freq, read.frame.index) == "monthly (on the 15th) (MS)"
         assert not any(n.startswith("the dates are not") for n in read.notes)
+    noon = read_series(frame.assign(date=(months + pd.Timedelta(12, "h")).strftime("%Y-%m-%d %H:%M")).drop(index=[5])
+                       .to_csv(index=False).encode())   # at one time of day too (a review: 31D, drifting, had been)
+    assert noon.freq == "MS" and len(noon) == 72 and noon.frame.index[5] == pd.Timestamp("2018-06-15 12:00")
+    assert list(noon.future_index(2).strftime("%Y-%m-%d %H:%M")) == ["2024-01-15 12:00", "2024-02-15 12:00"]
     days = months + pd.to_timedelta((np.arange(72) == 1).astype(int), "D")   # one 16th: each its month's first day
     read = read_series(frame.assign(date=days.strftime("%Y-%m-%d")).to_csv(index=False).encode())
     assert read.freq == "MS" and list(read.future_index(1).strftime("%Y-%m-%d")) == ["2024-01-01"]

@@ -467,12 +467,18 @@ def choose(ranked: list[dict]) -> dict | None:
 
 
 def earlier_rule(pick: dict | None, rows: list[dict]) -> str | None:
-    """Where a board's saved pick is not the one `choose` gives its rows: a board ranked by an earlier version,
-    whose rule was another (BENCHMARKS.md, "Choosing the pick": rules 3 to 5), said as such. Its page had shown a
-    single model picked under "the pick is the median of the best three" (an upgrade check)."""
+    """Where a board's saved pick is not the one `choose` gives its rows, or is an ensemble of another size than
+    today's (rule 5 took the best 1 to 5): a board ranked by an earlier version, whose rule was another
+    (BENCHMARKS.md, "Choosing the pick": rules 3 to 5), said as such. Its page had shown a single model picked under
+    "the pick is the median of the best three" (an upgrade check)."""
     today = choose(rank(rows))
-    if not pick or today is None or today["name"] == pick.get("name"):
+    if not pick or today is None:
         return None
+    if today["name"] == pick.get("name"):
+        singles = [r for r in rows if r["kind"] != "ensemble"]
+        size = min(ENSEMBLE_SIZE, len(members_to_choose_from(singles, {r["name"] for r in singles})))
+        if pick.get("kind") != "ensemble" or (pick.get("settings") or {}).get("size", size) == size:
+            return None
     return (f"this board's pick, {pick.get('label') or pick.get('name')}, was made by an earlier version's rule; the "
             f"rule now is the median of the best {ENSEMBLE_SIZE} where {ENSEMBLE_SIZE} models are ranked besides the "
             "baselines, else the lowest validation score: run this board again to pick by it.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from zoo.data.series.grid import past_month_start
 from zoo.data.series.layout import WideColumns
 
 
@@ -73,8 +74,8 @@ class SeriesFrame:
         last = idx[-1]
         if isinstance(step, pd.Timedelta):
             return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
-        if not step.is_on_offset(last):   # months on one day of theirs (the 15th, grid.on_day_of_month): on that day
-            shift = last - step.rollback(last)
+        shift = past_month_start(step, last)   # months on one day of theirs (the 15th) go on on that day
+        if shift is not None:
             return pd.date_range(start=last - shift + step, periods=horizon, freq=step, name=idx.name) + shift
         return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)
 

@@ -55,16 +55,23 @@ def describe_freq(freq: str | None, index=None) -> str:
 
 def on_day_of_month(freq, index) -> int | None:
     """The day of the month (2 to 28) that a monthly series' dates are on, where its frequency is month starts (MS)
-    but its dates are not; None otherwise. Months dated on the 15th are MS shifted by 14 days (`_grid`)."""
+    but its dates are not; None otherwise. Months dated on the 15th are MS shifted by 14 days (`past_month_start`)."""
     if not freq or not isinstance(index, pd.DatetimeIndex) or not len(index):
         return None
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except ValueError:
         return None
-    if not isinstance(offset, pd.offsets.MonthBegin) or offset.is_on_offset(index[0]):
+    return None if past_month_start(offset, index[0]) is None else int(index[0].day)
+
+
+def past_month_start(offset, when: pd.Timestamp) -> pd.Timedelta | None:
+    """How far `when` is past its month's start, where `offset` is month starts (MS) and `when` is not on one: a
+    series of months on one day of theirs (the 15th: 14 days; at noon, 14 days 12 hours) is their month starts
+    shifted by it, in its grid (`_grid`) and its forecast's dates (SeriesFrame.future_index). None otherwise."""
+    if not isinstance(offset, pd.offsets.MonthBegin) or offset.is_on_offset(when):
         return None
-    return int(index[0].day)
+    return when - offset.rollback(when)
 
 
 def _ordinal(day: int) -> str:
@@ -193,12 +200,10 @@ def gap_said(gap: pd.Timedelta) -> str:
 def _grid(idx: pd.DatetimeIndex, offset) -> pd.DatetimeIndex | None:
     """The grid of `offset` from the first timestamp to the last, where every timestamp is on it; else None.
     Months on one day of theirs (the 15th: `offset_for`'s MS) are month starts shifted to that day."""
+    shift = past_month_start(offset, idx[0])
     try:
-        if isinstance(offset, pd.offsets.MonthBegin) and not offset.is_on_offset(idx[0]):
-            shift = idx[0] - offset.rollback(idx[0])
-            grid = pd.date_range(idx[0] - shift, idx[-1] - shift, freq=offset) + shift
-        else:
-            grid = pd.date_range(idx[0], idx[-1], freq=offset)
+        grid = pd.date_range(idx[0], idx[-1], freq=offset) if shift is None else \
+            pd.date_range(idx[0] - shift, idx[-1] - shift, freq=offset) + shift
     except (ValueError, OverflowError):
         return None
     return grid if idx.isin(grid).all() else None
@@ -291,10 +296,10 @@ def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
         for rule, business in (("BME", pd.offsets.BMonthEnd(0)), ("BMS", pd.offsets.BMonthBegin(0))):
             if (idx + business == idx).all():   # a month's last (first) trading day, as pd.infer_freq names it
                 return to_offset(rule)
-        if (idx.day == idx.day[0]).all() and idx.day[0] <= 28 and (idx == idx.normalize()).all():
-            # Months on one day of theirs (the 15th), a day every month has: month starts shifted to it (_grid), so
-            # its rows, gaps and forecast keep that day. They had been moved to their first days, every date of
-            # the forecast and the backtest 14 days off the file's (a dates check).
+        if (idx.day == idx.day[0]).all() and idx.day[0] <= 28 and (idx - idx.normalize()).nunique() == 1:
+            # Months on one day of theirs (the 15th, at one time of day), a day every month has: month starts
+            # shifted to it (past_month_start), so its rows, gaps and forecast keep that day. They had been moved to
+            # their first days, every date of the forecast and the backtest 14 days off the file's (a dates check).
             return to_offset("MS")
     # Quarters and years by their anchor month, as pd.infer_freq names a full grid (QE-DEC, QS-FEB, YE-DEC,
     # YS-JUL): with one quarter missing, quarter-end dates had been "92D" and years "365D", off their own grid,
