@@ -1450,10 +1450,10 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
     """A forecast user's check: 72 months dated on the 15th read as "31D", irregular ("resample the file"), with a
     daily horizon (7) and forecast dates drifting a day a month (2024-03-17, 2024-04-17). They are months (MS) on
     the 15th: their rows, gaps and forecast keep the file's day (a dates check: they had been moved to their first
-    days, every date of the forecast and the backtest 14 days off the file's). Months on days a little apart, and
-    quarters dated mid-quarter, are each their month or quarter, dated on its first day and said so. Months on their
-    last business day (pd.infer_freq's "BME") had no season and the board's other horizon: now a month's, 12 and
-    12."""
+    days, every date of the forecast and the backtest 14 days off the file's); quarters and years too. Months and
+    quarters on days a little apart are each their month or quarter, dated on its first day and said so. Months on
+    their last business day (pd.infer_freq's "BME") had no season and the board's other horizon: now a month's, 12
+    and 12."""
     from ui.series_source import describe_freq
     from zoo.forecast.baselines import _candidates_for
     from zoo.leaderboard.plan import default_horizon
@@ -1491,7 +1491,17 @@ def test_months_dated_mid_month_are_months_and_business_month_ends_have_their_se
     assert read.freq != "MS" and not any(n.startswith("the dates are not") for n in read.notes)
     quarters = pd.date_range("2018-01-01", periods=40, freq="QS-FEB") + pd.Timedelta(14, "D")
     read = read_series(frame.iloc[:40].assign(date=quarters.strftime("%Y-%m-%d")).to_csv(index=False).encode())
+    assert read.freq == "QS-FEB" and list(read.frame.index) == list(quarters)   # quarters on the 15th keep it too
+    assert list(read.future_index(2).strftime("%Y-%m-%d")) == ["2028-02-15", "2028-05-15"]
+    assert describe_freq(read.freq, read.frame.index) == "quarterly (on the 15th) (QS-FEB)"
+    quarters = quarters + pd.to_timedelta((np.arange(40) == 1).astype(int), "D")   # one 16th: each its quarter's 1st
+    read = read_series(frame.iloc[:40].assign(date=quarters.strftime("%Y-%m-%d")).to_csv(index=False).encode())
     assert read.freq == "QS-JAN" and read.frame.index[0] == pd.Timestamp("2018-01-01")
+    years = pd.date_range("1990-01-01", periods=30, freq="YS-JUN") + pd.Timedelta(14, "D")   # "365D", off its grid
+    gap = frame.iloc[:29].assign(date=years.delete([7]).strftime("%Y-%m-%d"))
+    read = read_series(gap.to_csv(index=False).encode())
+    assert read.freq == "YS-JUN" and list(read.frame.index) == list(years)   # with the missing year added
+    assert list(read.future_index(2).strftime("%Y-%m-%d")) == ["2020-06-15", "2021-06-15"]
     twice = pd.DataFrame({"date": ["2020-01-15", "2020-01-30", "2020-03-02"] + list(months[3:].strftime("%Y-%m-%d")),
                           "sales": np.arange(72.0)})   # two rows in one month: not one per month, not snapped
     assert not any(n.startswith("the dates are not the first") for n in read_series(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoo.data.series.grid import past_month_start
+from zoo.data.series.grid import past_period_start
 from zoo.data.series.layout import WideColumns
 
 
@@ -74,7 +74,7 @@ class SeriesFrame:
         last = idx[-1]
         if isinstance(step, pd.Timedelta):
             return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=idx.name)
-        shift = past_month_start(step, last)   # months on one day of theirs (the 15th) go on on that day
+        shift = past_period_start(step, last)   # months on one day of theirs (the 15th) go on on that day
         if shift is not None:
             return pd.date_range(start=last - shift + step, periods=horizon, freq=step, name=idx.name) + shift
         return pd.date_range(start=last + step, periods=horizon, freq=step, name=idx.name)

@@ -38,8 +38,8 @@ FREQ_WORDS = {"h": ("hourly", "hours"), "D": ("daily", "days"), "B": ("business 
 
 def describe_freq(freq: str | None, index=None) -> str:
     """'hourly (h)', 'every 15 minutes (15min)', ...: the frequency in words, with pandas' alias. With the series'
-    `index`, months on one day of theirs other than the first (`on_day_of_month`) say that day: "monthly (on the
-    15th) (MS)", not "month start"."""
+    `index`, months (quarters, years) on one day other than the first (`on_day_of_month`) say that day: "monthly
+    (on the 15th) (MS)", not "month start"."""
     if not freq:
         return "none (plain steps)"
     code = frequency_code(freq)
@@ -49,27 +49,32 @@ def describe_freq(freq: str | None, index=None) -> str:
     one, many = FREQ_WORDS.get(freq.lstrip("0123456789").split("-")[0], FREQ_WORDS[name])   # BME's own words
     day = on_day_of_month(freq, index)
     if day is not None:
-        one = f"monthly (on the {_ordinal(day)})"
+        one = f"{one.split(' (')[0]} (on the {_ordinal(day)})"
     return f"{one} ({freq})" if n == 1 else f"every {n} {many} ({freq})"
 
 
 def on_day_of_month(freq, index) -> int | None:
-    """The day of the month (2 to 28) that a monthly series' dates are on, where its frequency is month starts (MS)
-    but its dates are not; None otherwise. Months dated on the 15th are MS shifted by 14 days (`past_month_start`)."""
+    """The day of the month (2 to 28) that a series' dates are on, where its frequency is month (quarter, year)
+    starts but its dates are not; None otherwise. Months dated on the 15th are MS shifted by 14 days
+    (`past_period_start`)."""
     if not freq or not isinstance(index, pd.DatetimeIndex) or not len(index):
         return None
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except ValueError:
         return None
-    return None if past_month_start(offset, index[0]) is None else int(index[0].day)
+    return None if past_period_start(offset, index[0]) is None else int(index[0].day)
 
 
-def past_month_start(offset, when: pd.Timestamp) -> pd.Timedelta | None:
-    """How far `when` is past its month's start, where `offset` is month starts (MS) and `when` is not on one: a
-    series of months on one day of theirs (the 15th: 14 days; at noon, 14 days 12 hours) is their month starts
-    shifted by it, in its grid (`_grid`) and its forecast's dates (SeriesFrame.future_index). None otherwise."""
-    if not isinstance(offset, pd.offsets.MonthBegin) or offset.is_on_offset(when):
+PERIOD_STARTS = (pd.offsets.MonthBegin, pd.offsets.QuarterBegin, pd.offsets.YearBegin)
+
+
+def past_period_start(offset, when: pd.Timestamp) -> pd.Timedelta | None:
+    """How far `when` is past its period's start, where `offset` is month (quarter, year) starts and `when` is not on
+    one: a series of months on one day of theirs (the 15th: 14 days; at noon, 14 days 12 hours) is their month
+    starts shifted by it, in its grid (`_grid`) and its forecast's dates (SeriesFrame.future_index). None
+    otherwise."""
+    if not isinstance(offset, PERIOD_STARTS) or offset.is_on_offset(when):
         return None
     return when - offset.rollback(when)
 
@@ -200,7 +205,7 @@ def gap_said(gap: pd.Timedelta) -> str:
 def _grid(idx: pd.DatetimeIndex, offset) -> pd.DatetimeIndex | None:
     """The grid of `offset` from the first timestamp to the last, where every timestamp is on it; else None.
     Months on one day of theirs (the 15th: `offset_for`'s MS) are month starts shifted to that day."""
-    shift = past_month_start(offset, idx[0])
+    shift = past_period_start(offset, idx[0])
     try:
         grid = pd.date_range(idx[0], idx[-1], freq=offset) if shift is None else \
             pd.date_range(idx[0] - shift, idx[-1] - shift, freq=offset) + shift
@@ -296,15 +301,17 @@ def offset_for(step: pd.Timedelta, idx: pd.DatetimeIndex):
         for rule, business in (("BME", pd.offsets.BMonthEnd(0)), ("BMS", pd.offsets.BMonthBegin(0))):
             if (idx + business == idx).all():   # a month's last (first) trading day, as pd.infer_freq names it
                 return to_offset(rule)
-        if (idx.day == idx.day[0]).all() and idx.day[0] <= 28 and (idx - idx.normalize()).nunique() == 1:
-            # Months on one day of theirs (the 15th, at one time of day), a day every month has: month starts
-            # shifted to it (past_month_start), so its rows, gaps and forecast keep that day. They had been moved to
-            # their first days, every date of the forecast and the backtest 14 days off the file's (a dates check).
-            return to_offset("MS")
+    # Months (quarters, years) on one day of theirs (the 15th, at one time of day), a day every month has: their
+    # starts shifted to it (past_period_start), so the rows, gaps and forecast keep that day. Months had been moved
+    # to their first days, every date of the forecast and the backtest 14 days off the file's, and years on the
+    # 15th of June were "365D", irregular, forecast on the 14th after a leap year (a dates check; a review).
+    one_day = (idx.day == idx.day[0]).all() and idx.day[0] <= 28 and (idx - idx.normalize()).nunique() == 1
+    if 28 <= days <= 31 and one_day:
+        return to_offset("MS")
     # Quarters and years by their anchor month, as pd.infer_freq names a full grid (QE-DEC, QS-FEB, YE-DEC,
     # YS-JUL): with one quarter missing, quarter-end dates had been "92D" and years "365D", off their own grid,
     # so every row was an equal step of an unknown frequency (no season, a daily horizon).
-    on_day_one, at_month_end = (idx.day == 1).all(), idx.is_month_end.all()
+    on_day_one, at_month_end = (idx.day == 1).all() or one_day, idx.is_month_end.all()
     if 89 <= days <= 92 and (on_day_one or at_month_end) and (idx.month % 3 == idx.month[0] % 3).all():
         first = (idx.month[0] - 1) % 3   # pandas names QS by its first quarter's month, QE by its last's
         return to_offset(f"QS-{MONTHS[first]}" if on_day_one else f"QE-{MONTHS[first + 9]}")
