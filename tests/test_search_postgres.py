@@ -77,3 +77,32 @@ def test_two_workers_share_one_study_on_postgresql(postgres_url, tmp_path):
     check_shared_study(results, postgres_url, runs, "pg-shared", n_trials=3)
     assert all(r["storage"] == postgres_url for r in results)
     assert time.time() - started < 240
+
+
+def test_a_delete_the_database_refuses_is_said_and_the_study_stays(postgres_url, tmp_path):
+    """A shared-database check: a CLI worker writing a trial while the page deleted its study made PostgreSQL refuse
+    the delete (a trial's row pointed at the study), Optuna let the refusal pass, and the page said "Deleted study
+    lab7 and its 29 trials" of a study still there. A row that points at the study (a table of the lab's own here,
+    as the worker's trial was) gets the same refusal every time: it is said, and the study stays, whole."""
+    import optuna
+    import sqlalchemy
+
+    from zoo.registry import SpecError
+    from zoo.search.storage import delete_study, open_storage, sqlalchemy_url
+
+    storage = open_storage(postgres_url)
+    study = optuna.create_study(study_name="lab", storage=storage)
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    engine = sqlalchemy.create_engine(sqlalchemy_url(postgres_url))
+    with engine.begin() as db:
+        db.execute(sqlalchemy.text("CREATE TABLE notes (study_id integer REFERENCES studies (study_id))"))
+        db.execute(sqlalchemy.text("INSERT INTO notes SELECT study_id FROM studies WHERE study_name = 'lab'"))
+    with pytest.raises(SpecError, match=r"^study 'lab' was not deleted: its storage refused, as it does while a "
+                                        r"worker writes a trial to it .*; stop its workers, then delete it again\.$"):
+        delete_study(postgres_url, "lab", tmp_path / "runs")
+    assert len(optuna.load_study(study_name="lab", storage=storage).trials) == 2
+    with engine.begin() as db:
+        db.execute(sqlalchemy.text("DROP TABLE notes"))
+    engine.dispose()
+    assert delete_study(postgres_url, "lab", tmp_path / "runs") == 2
+    assert "lab" not in optuna.get_all_study_names(storage=storage)

@@ -166,6 +166,13 @@ def delete_study(storage: str | None, name: str, runs_dir=None, *, drop_empty_jo
     backend = open_storage(storage, runs_dir)
     trials = len(load_study(storage, name, runs_dir, opened=backend).get_trials(deepcopy=False))
     optuna.delete_study(study_name=name, storage=backend)
+    if name in optuna.get_all_study_names(storage=backend):
+        # Optuna's database storage lets a refused delete pass (an integrity error, taken for a race it can ignore):
+        # a worker elsewhere (a `python -m zoo search`) writing a trial meanwhile left the study and its trials in
+        # PostgreSQL under "Deleted study" (a shared-database check).
+        raise SpecError(f"study {name!r} was not deleted: its storage refused, as it does while a worker writes a "
+                        "trial to it (here or elsewhere, a `python -m zoo search` say); stop its workers, then delete "
+                        "it again.")
     if drop_empty_journal and not is_url(storage) and not optuna.get_all_study_names(storage=backend):
         folder = Path(storage).expanduser().parent
         for path in folder.glob(Path(storage).name + "*"):   # the journal, its lock
