@@ -32,7 +32,15 @@ def _pg_bin() -> Path | None:
 
 
 @pytest.fixture
-def postgres_url():
+def postgres_url(postgres_server):
+    return postgres_server.url
+
+
+@pytest.fixture
+def postgres_server():
+    """A throwaway PostgreSQL server: its `url`, and `stop()` (as `pg_ctl -m immediate stop`: the server gone)."""
+    from types import SimpleNamespace
+
     bin_dir = _pg_bin()
     if bin_dir is None:
         pytest.skip("no PostgreSQL binaries (initdb) found: `apt-get install -y postgresql` (CI installs it)")
@@ -64,7 +72,8 @@ def postgres_url():
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"could not start PostgreSQL: {exc.stderr}\n{log}") from None
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/optuna"
+        yield SimpleNamespace(url=f"postgresql://postgres@127.0.0.1:{port}/optuna",
+                              stop=lambda: run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"))
     finally:
         run(bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
@@ -106,3 +115,44 @@ def test_a_delete_the_database_refuses_is_said_and_the_study_stays(postgres_url,
     engine.dispose()
     assert delete_study(postgres_url, "lab", tmp_path / "runs") == 2
     assert "lab" not in optuna.get_all_study_names(storage=storage)
+
+
+def test_a_database_gone_mid_study_ends_the_command_in_a_sentence(postgres_server, tmp_path):
+    """A shared-database check: PostgreSQL stopped while `zoo search` ran printed a traceback and "internal error
+    (UnboundLocalError ... 'updated_state' ...)": Optuna's own fault while it failed to record the trial. It is one
+    sentence: the storage stopped answering, what it kept, and what to do; exit 2."""
+    import subprocess
+    import sys
+
+    from tests.test_search import ROOT
+    from zoo.search.storage import open_storage
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--set", "depth=1", "--epochs",
+                             "3", "--limit-train", "200", "--runs-dir", str(tmp_path / "runs"), "--storage",
+                             postgres_server.url, "--study", "lab", "--n-trials", "200", "--pruner", "none",
+                             "--search", "lr=1e-3:3e-2", "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        storage, deadline = None, time.time() + 120
+        while time.time() < deadline:   # a trial recorded: the study is under way
+            time.sleep(0.5)
+            try:
+                storage = storage or open_storage(postgres_server.url)
+                import optuna
+
+                if any(t.state.is_finished() for t in optuna.load_study(study_name="lab", storage=storage).trials):
+                    break
+            except Exception:   # the study not made yet
+                continue
+        postgres_server.stop()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, (out, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: the study's storage postgresql://postgres@127.0.0.1:") and \
+        " stopped answering (" in last and "exceeding max length" not in last and last.endswith(
+            "): the trials it recorded before are kept in it; when it answers again, run more trials (the same "
+            "command joins study 'lab')."), err
