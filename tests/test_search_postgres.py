@@ -156,3 +156,30 @@ def test_a_database_gone_mid_study_ends_the_command_in_a_sentence(postgres_serve
         " stopped answering (" in last and "exceeding max length" not in last and last.endswith(
             "): the trials it recorded before are kept in it; when it answers again, run more trials (the same "
             "command joins study 'lab')."), err
+
+
+def test_the_search_page_says_a_database_gone_and_keeps_working(postgres_server, tmp_path, monkeypatch):
+    """A shared-database check: PostgreSQL stopped while the Search page showed its study turned the page into a
+    traceback (Optuna's StorageInternalError), its buttons gone. The page says the storage stopped answering, in the
+    database's words, and what it keeps; Train with best says why it is off."""
+    import optuna
+
+    from tests.test_pages import no_exceptions, open_page
+    from zoo.search.storage import open_storage
+
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    study = optuna.create_study(study_name="lab", storage=open_storage(postgres_server.url))
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    at = open_page("app_pages/search.py", query={"study": "lab", "storage": postgres_server.url})
+    no_exceptions(at)
+    assert [m.value for m in at.metric if m.label == "Trials"] == ["2"]
+    postgres_server.stop()
+    at.run()
+    no_exceptions(at)
+    said = [w.value for w in at.warning if "stopped answering" in w.value]
+    assert len(said) == 1 and said[0].startswith("the study's storage postgresql://postgres@127.0.0.1:"), said
+    assert said[0].endswith("): its trials are kept there; this page reads it again every few seconds while a search "
+                            "runs, or when reloaded."), said
+    best = next(b for b in at.button if b.key == "search_train_best")
+    assert best.disabled and "stopped answering" in best.help
+    assert [e.value for e in at.error] == [], [e.value for e in at.error]

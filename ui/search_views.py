@@ -23,11 +23,17 @@ from zoo.runs import exists
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage,
                         fail_trials_of_ended_workers, few_trials_note, in_percent, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trials_frame)
+from zoo.search.storage import answering
 
 REFRESH_S = 2.0
 
 
 # ------------------------------------------------------------------ storage handles
+
+
+# What the page says after "the study's storage ... stopped answering (...)" (zoo/search/storage.answering)
+READ_AGAIN = ("its trials are kept there; this page reads it again every few seconds while a search runs, or when "
+              "reloaded")
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -53,15 +59,17 @@ def opened(url: str):
 
 
 def load(target: dict):
+    """The target's study; SpecError where there is none, or where its storage does not answer (a database gone)."""
     from zoo.search.storage import no_journal_yet
 
     if no_journal_yet(target["storage"]):   # (SpecError: no study yet; the file is not created by looking)
         return load_study(target["storage"], target["study"])
-    try:
-        backend = opened(target["storage"])
-    except FileNotFoundError:   # deleted just now
-        return load_study(target["storage"], target["study"])
-    return load_study(target["storage"], target["study"], opened=backend)
+    with answering(target["storage"], then=READ_AGAIN):
+        try:
+            backend = opened(target["storage"])
+        except FileNotFoundError:   # deleted just now
+            return load_study(target["storage"], target["study"])
+        return load_study(target["storage"], target["study"], opened=backend)
 
 def start(manager, owner: str, config: SearchConfig, workers: int) -> dict:
     jobs = submit_search(manager, config, owner=owner, workers=workers)
@@ -128,13 +136,14 @@ def live_view(manager, target: dict, active: bool) -> None:
         if failed:
             st.error(plain(failed), icon=":material/error:")   # a worker's reason may quote a column's name
         try:
-            study = load(target)
+            with answering(target["storage"], then=READ_AGAIN):   # a database gone: a sentence, not a traceback
+                study = load(target)
+                _fail_trials_of_ended_workers(manager, target, study)
+                trials = study.get_trials(deepcopy=False)
         except SpecError as exc:   # its message names the storage and its studies: not on the hosted demo
-            st.warning(str(exc) if is_local() else f"There is no study named {code(target['study'])} on this demo any "
-                                                   "more.")
+            st.warning(str(exc) if is_local() or "stopped answering" in str(exc) else
+                       f"There is no study named {code(target['study'])} on this demo any more.")
             return
-        _fail_trials_of_ended_workers(manager, target, study)
-        trials = study.get_trials(deepcopy=False)
         hide = st.session_state.get("search_hide_pruned", False)
         chosen = st.session_state.get("search_plot_params", [])
         # Figures first, from the same snapshot as the table: the page then updates in one go
@@ -283,7 +292,11 @@ def why_no_best(target: dict) -> str | None:
     """Why "Train with best" has nothing to hand over (best_spec's own sentence: no completed trial, a
     study not made here), or None. The page asks it of an ended search only: a running one may complete
     a trial at any moment, and its button says why when pressed."""
-    return refusal(lambda: best_spec(load(target)))
+    def best():
+        with answering(target["storage"], then=READ_AGAIN):
+            return best_spec(load(target))
+
+    return refusal(best)
 
 
 def stop(manager, target: dict) -> None:

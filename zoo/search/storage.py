@@ -180,3 +180,34 @@ def delete_study(storage: str | None, name: str, runs_dir=None, *, drop_empty_jo
         with contextlib.suppress(OSError):
             folder.rmdir()   # the visitor's folder, once empty
     return trials
+
+
+def storage_fault(exc: BaseException | None) -> BaseException | None:
+    """The storage's own error behind `exc` (SQLAlchemy's: a database that went away, else Optuna's
+    StorageInternalError, whose words guess at "invalid data ... exceeding max length"), following what it was raised
+    from or while handling; None where there is none."""
+    seen, found = set(), []
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, optuna.exceptions.StorageInternalError) or type(exc).__module__.startswith("sqlalchemy"):
+            found.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return next((e for e in found if type(e).__module__.startswith("sqlalchemy")), found[0] if found else None)
+
+
+@contextlib.contextmanager
+def answering(storage: str | None, then: str):
+    """A storage that stops answering inside (a database gone: `storage_fault`) said as a SpecError: "the study's
+    storage ... stopped answering (the database's words): `then`" (what is kept, what to do)."""
+    try:
+        yield
+    except SpecError:
+        raise
+    except Exception as exc:
+        lost = storage_fault(exc)
+        if lost is None:
+            raise
+        first = str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__
+        first = re.sub(r"^\([\w.]+\) ", "", first)   # "(psycopg2.OperationalError) server closed the connection ..."
+        raise SpecError(f"the study's storage {storage_in_words(storage)} stopped answering ({first}): {then}.") \
+            from None

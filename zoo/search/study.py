@@ -23,8 +23,8 @@ from zoo.registry import SpecError, get_task
 from zoo.runs import patch_result, runs_root
 from zoo.search.ended import fail_orphaned_trials, fail_trials_of_ended_workers
 from zoo.search.space import SearchSpace
-from zoo.search.storage import (default_storage, display_storage, is_url, load_study, open_storage, storage_in_words,
-                                 study_names)
+from zoo.search.storage import (answering, default_storage, display_storage, is_url, load_study, open_storage,
+                                 storage_in_words, study_names)
 from zoo.spec import ExperimentSpec
 from zoo.verdict import learned_nothing
 
@@ -426,19 +426,6 @@ def _best_so_far(study: optuna.Study) -> float | None:
         return None
 
 
-def storage_fault(exc: BaseException | None) -> BaseException | None:
-    """The storage's own error behind `exc` (SQLAlchemy's: a database that went away, else Optuna's
-    StorageInternalError, whose words guess at "invalid data ... exceeding max length"), following what it was raised
-    from or while handling; None where there is none."""
-    seen, found = set(), []
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, optuna.exceptions.StorageInternalError) or type(exc).__module__.startswith("sqlalchemy"):
-            found.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return next((e for e in found if type(e).__module__.startswith("sqlalchemy")), found[0] if found else None)
-
-
 def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = None,
                should_stop: Callable[[], bool] | None = None, data=None) -> dict:
     """Run this worker's trials of the study; return the study's summary (see `study_summary`).
@@ -495,23 +482,15 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
                     "allows: none was run")
     from zoo.search.report import study_summary   # report reads studies made here
 
-    try:
+    # A database gone mid-study (PostgreSQL stopped) had ended the command with a traceback and "internal error
+    # (UnboundLocalError: ... 'updated_state' ...)", Optuna's own fault while it failed to record the trial (a
+    # shared-database check)
+    with answering(config.storage_url, then=f"the trials it recorded before are kept in it; when it answers again, "
+                                            f"run more trials (the same command joins study {config.study_name!r})"):
         study.optimize(objective, n_trials=n_trials, timeout=config.timeout, callbacks=callbacks,
                        catch=(TrialFailed, SearchInterrupted, RuntimeError, FloatingPointError))
         summary = study_summary(study)
         trials = {t.number: t for t in study.get_trials(deepcopy=False)}
-    except Exception as exc:
-        lost = storage_fault(exc)
-        if lost is None:
-            raise
-        # A database gone mid-study (PostgreSQL stopped) had ended the command with a traceback and "internal error
-        # (UnboundLocalError: ... 'updated_state' ...)", Optuna's own fault while it failed to record the trial (a
-        # shared-database check)
-        first = str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__
-        first = re.sub(r"^\([\w.]+\) ", "", first)   # "(psycopg2.OperationalError) server closed the connection ..."
-        raise SpecError(f"the study's storage {display_storage(config.storage_url)} stopped answering ({first}): the "
-                        f"trials it recorded before are kept in it; when it answers again, run more trials (the same "
-                        f"command joins study {config.study_name!r}).") from None
     worker_states: dict[str, int] = {}
     for number in mine:
         name = trials[number].state.name
