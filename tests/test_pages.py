@@ -1673,6 +1673,22 @@ def test_a_search_trials_page_names_its_study_and_opens_it(runs_dir, tmp_path):
     page = open_page("app_pages/search.py", query=dict(parse_qsl(link.query_string)), state={"visitor": ME})
     no_exceptions(page)
     assert any(h.value == "Study `lr-probe`" for h in page.subheader), [h.value for h in page.subheader]
+    # A study in a database whose URL holds a password (a shared-database check): the link had left the storage out
+    # and the page opened the default journal, "No study 'lab6' in .../journal.log"; the address keeps it masked and
+    # the page asks for the password where it is given.
+    from zoo.runs import patch_result
+
+    record = load_run(runs_dir / trial_run).result["search"]
+    patch_result(runs_dir / trial_run, search={**record, "storage": "postgresql://lab:s3cret@127.0.0.1:9/optuna"})
+    at = open_page("app_pages/train.py", query={"run": trial_run}, state={"visitor": ME})
+    link = next(link.proto for link in at.get("page_link") if link.proto.label == "Trial #0 of study lr-probe")
+    assert "s3cret" not in link.query_string and dict(parse_qsl(link.query_string)) == {
+        "study": "lr-probe", "storage": "postgresql://lab:***@127.0.0.1:9/optuna"}, link.query_string
+    page = open_page("app_pages/search.py", query=dict(parse_qsl(link.query_string)), state={"visitor": ME})
+    no_exceptions(page)
+    assert [w.value for w in page.warning] == [
+        "Study `lr-probe` is in `postgresql://lab:***@127.0.0.1:9/optuna`, whose password a page's address does not "
+        "keep: attach to it in \"Attach to a study\" with the storage's full URL."], [w.value for w in page.warning]
 
 
 def test_a_stopped_runs_testing_and_backtesting_are_said_while_they_last(runs_dir, fake_job, tmp_path):

@@ -502,11 +502,11 @@ def study_link(run, where) -> None:
         return
     query = {"study": search["study"]}
     storage = search.get("storage") or ""
-    if is_local() and storage and "***" not in storage:   # a masked password cannot open it: the study's name can
-        from zoo.search import default_storage
+    if is_local() and storage:   # a password, masked, is asked for by the page (ui/search_views.recall)
+        from zoo.search import default_storage, display_storage
 
         if storage != default_storage(runs_dir()):
-            query["storage"] = storage
+            query["storage"] = display_storage(storage)
     where.page_link("app_pages/search.py", label=f"Trial #{search.get('trial', '?')} of study {search['study']}",
                     icon=":material/manage_search:", query_params=query)
 

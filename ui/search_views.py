@@ -23,7 +23,7 @@ from zoo.runs import exists
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage,
                         fail_trials_of_ended_workers, few_trials_note, in_percent, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trials_frame)
-from zoo.search.storage import answering
+from zoo.search.storage import answering, is_masked
 
 REFRESH_S = 2.0
 
@@ -429,13 +429,14 @@ def _still_there(storage: str, study: str) -> bool:
 
 
 def remember(target: dict) -> None:
-    """Keep the study across reloads: job ids (their payload knows the storage) or a password-free storage."""
+    """Keep the study across reloads: job ids (their payload knows the storage) or the storage, its password masked
+    (`recall` then asks for it: a reload had opened the default journal and said the study was not there)."""
     st.session_state["search_target"] = target
     params = {"study": target["study"]}
     if target.get("jobs"):
         params["jobs"] = ",".join(target["jobs"])
-    if is_local() and display_storage(target["storage"]) == target["storage"]:   # the demo's is its default
-        params["storage"] = target["storage"]
+    if is_local():   # (the demo's is its default)
+        params["storage"] = display_storage(target["storage"])
     st.query_params.update(params)
 
 
@@ -458,8 +459,14 @@ def recall(manager) -> dict | None:
     # A storage from the URL is a path or a database this server would open: only locally, where the
     # person at the browser owns the server. On the hosted demo it is the visitor's own journal, always.
     storage = q.get("storage") if is_local() else None
-    if storage is None and jobs:
-        storage = manager.get(jobs[0]).payload["config"]["storage"]
+    if jobs and (storage is None or storage == display_storage(manager.get(jobs[0]).payload["config"]["storage"])):
+        storage = manager.get(jobs[0]).payload["config"]["storage"]   # (with its password, which the address masks)
+    elif storage is not None and is_masked(storage):
+        # A database whose URL holds a password: the address keeps it masked (remember, a trial's study link), and
+        # opening the default journal instead had said "No study 'lab6' in .../journal.log" (a shared-database check)
+        st.warning(f"Study {code(q['study'])} is in {code(storage)}, whose password a page's address does not keep: "
+                   "attach to it in \"Attach to a study\" with the storage's full URL.", icon=":material/key:")
+        return None
     if storage is None:
         # The default journal: on the demo the visitor's own; locally the server's, where the page's and the
         # command line's studies are (`?study=NAME` alone had opened the blank set-up, unsaid: a learner's check)

@@ -42,6 +42,11 @@ def display_storage(storage: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
 
 
+def is_masked(storage: str) -> bool:
+    """A URL whose password `display_storage` masked: it cannot open its database (a page's address keeps it so)."""
+    return bool(re.search(r"://[^:/@]+:\*\*\*@", storage))
+
+
 def storage_in_words(storage: str) -> str:
     """The storage as a message or a page names it: `display_storage`, and on the hosted demo no server path at
     all (a refusal had named a visitor's journal by its path and owner id: a demo check; README, "Deploying the
