@@ -73,7 +73,8 @@ def postgres_server():
         raise RuntimeError(f"could not start PostgreSQL: {exc.stderr}\n{log}") from None
     try:
         yield SimpleNamespace(url=f"postgresql://postgres@127.0.0.1:{port}/optuna",
-                              stop=lambda: run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"))
+                              stop=lambda: run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"),
+                              postmaster=lambda: int((data / "postmaster.pid").read_text().split()[0]))
     finally:
         run(bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
@@ -183,3 +184,25 @@ def test_the_search_page_says_a_database_gone_and_keeps_working(postgres_server,
     best = next(b for b in at.button if b.key == "search_train_best")
     assert best.disabled and "stopped answering" in best.help
     assert [e.value for e in at.error] == [], [e.value for e in at.error]
+
+
+def test_a_database_that_takes_the_connection_and_does_not_answer_is_given_up_in_a_sentence(postgres_server):
+    """A shared-database check: a frozen server (its postmaster stopped: the connection is taken, nothing answers)
+    held `zoo search` for eleven minutes with no word, past a SIGTERM. Opening its storage gives up after
+    CONNECT_TIMEOUT_S with one sentence."""
+    import signal
+
+    from zoo.registry import SpecError
+    from zoo.search.storage import CONNECT_TIMEOUT_S, open_storage
+
+    pid = postgres_server.postmaster()
+    os.kill(pid, signal.SIGSTOP)
+    started = time.time()
+    try:
+        with pytest.raises(SpecError, match=r"^cannot open storage postgresql://postgres@127\.0\.0\.1:\d+/optuna: .*"
+                                            r"timeout expired; check the URL, that the server runs and the database "
+                                            r"exists\.$"):
+            open_storage(postgres_server.url)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert CONNECT_TIMEOUT_S <= time.time() - started < CONNECT_TIMEOUT_S + 20

@@ -42,6 +42,9 @@ def display_storage(storage: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", storage)
 
 
+CONNECT_TIMEOUT_S = 10   # seconds a database server may take to answer a new connection (PostgreSQL's connect_timeout)
+
+
 def is_masked(storage: str) -> bool:
     """A URL whose password `display_storage` masked: it cannot open its database (a page's address keeps it so)."""
     return bool(re.search(r"://[^:/@]+:\*\*\*@", storage))
@@ -93,8 +96,13 @@ def open_storage(storage: str | None = None, runs_dir=None, *, heartbeat: bool =
         # SQLite serialises writers; wait for the lock instead of failing at once. For several
         # processes prefer the journal file (the default) or a server database.
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
-    elif heartbeat:
-        kwargs.update(heartbeat_interval=30, grace_period=120)
+    else:
+        if storage.startswith("postgresql"):
+            # A server that takes the connection but does not answer (frozen, overloaded) had held `zoo search` for
+            # eleven minutes with no word, past a SIGTERM (a shared-database check): give up after CONNECT_TIMEOUT_S.
+            kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
+        if heartbeat:
+            kwargs.update(heartbeat_interval=30, grace_period=120)
     try:
         return _rdb_storage(RDBStorage, sqlalchemy_url(storage), kwargs)
     except ImportError as exc:
