@@ -23,7 +23,7 @@ from zoo.runs import exists
 from zoo.search import (FIGURES, MEDIAN_STARTUP_TRIALS, SearchConfig, best_spec, display_storage,
                         fail_trials_of_ended_workers, few_trials_note, in_percent, load_study, objective_label,
                         open_storage, study_figures, study_summary, submit_search, trials_frame)
-from zoo.search.storage import answering, is_masked
+from zoo.search.storage import StorageLost, answering, is_masked
 
 REFRESH_S = 2.0
 
@@ -141,7 +141,7 @@ def live_view(manager, target: dict, active: bool) -> None:
                 _fail_trials_of_ended_workers(manager, target, study)
                 trials = study.get_trials(deepcopy=False)
         except SpecError as exc:   # its message names the storage and its studies: not on the hosted demo
-            st.warning(str(exc) if is_local() or "stopped answering" in str(exc) else
+            st.warning(str(exc) if is_local() or isinstance(exc, StorageLost) else
                        f"There is no study named {code(target['study'])} on this demo any more.")
             return
         hide = st.session_state.get("search_hide_pruned", False)
@@ -459,8 +459,9 @@ def recall(manager) -> dict | None:
     # A storage from the URL is a path or a database this server would open: only locally, where the
     # person at the browser owns the server. On the hosted demo it is the visitor's own journal, always.
     storage = q.get("storage") if is_local() else None
-    if jobs and (storage is None or storage == display_storage(manager.get(jobs[0]).payload["config"]["storage"])):
-        storage = manager.get(jobs[0]).payload["config"]["storage"]   # (with its password, which the address masks)
+    workers_storage = manager.get(jobs[0]).payload["config"]["storage"] if jobs else None
+    if jobs and (storage is None or storage == display_storage(workers_storage)):
+        storage = workers_storage   # (with its password, which the address masks)
     elif storage is not None and is_masked(storage):
         # A database whose URL holds a password: the address keeps it masked (remember, a trial's study link), and
         # opening the default journal instead had said "No study 'lab6' in .../journal.log" (a shared-database check)

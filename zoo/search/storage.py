@@ -179,14 +179,15 @@ def delete_study(storage: str | None, name: str, runs_dir=None, *, drop_empty_jo
     backend = open_storage(storage, runs_dir)
     trials = len(load_study(storage, name, runs_dir, opened=backend).get_trials(deepcopy=False))
     optuna.delete_study(study_name=name, storage=backend)
-    if name in optuna.get_all_study_names(storage=backend):
+    left = optuna.get_all_study_names(storage=backend)
+    if name in left:
         # Optuna's database storage lets a refused delete pass (an integrity error, taken for a race it can ignore):
         # a worker elsewhere (a `python -m zoo search`) writing a trial meanwhile left the study and its trials in
         # PostgreSQL under "Deleted study" (a shared-database check).
         raise SpecError(f"study {name!r} was not deleted: its storage refused, as it does while a worker writes a "
                         "trial to it (here or elsewhere, a `python -m zoo search` say); stop its workers, then delete "
                         "it again.")
-    if drop_empty_journal and not is_url(storage) and not optuna.get_all_study_names(storage=backend):
+    if drop_empty_journal and not is_url(storage) and not left:
         folder = Path(storage).expanduser().parent
         for path in folder.glob(Path(storage).name + "*"):   # the journal, its lock
             path.unlink(missing_ok=True)
@@ -208,6 +209,11 @@ def storage_fault(exc: BaseException | None) -> BaseException | None:
     return next((e for e in found if type(e).__module__.startswith("sqlalchemy")), found[0] if found else None)
 
 
+class StorageLost(SpecError):
+    """A study's storage that stopped answering (`answering`): said as it is, the hosted demo included (its words
+    name no server path: `storage_in_words`)."""
+
+
 @contextlib.contextmanager
 def answering(storage: str | None, then: str):
     """A storage that stops answering inside (a database gone: `storage_fault`) said as a SpecError: "the study's
@@ -222,5 +228,5 @@ def answering(storage: str | None, then: str):
             raise
         first = str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__
         first = re.sub(r"^\([\w.]+\) ", "", first)   # "(psycopg2.OperationalError) server closed the connection ..."
-        raise SpecError(f"the study's storage {storage_in_words(storage)} stopped answering ({first}): {then}.") \
+        raise StorageLost(f"the study's storage {storage_in_words(storage)} stopped answering ({first}): {then}.") \
             from None
