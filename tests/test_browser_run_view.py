@@ -158,6 +158,45 @@ def test_the_runs_page_follows_a_live_run_to_its_end_without_a_click(app_server,
     cell.wait_for(state="detached", timeout=30_000)
 
 
+def test_a_run_the_cli_writes_is_followed_on_its_own_page(app_server, page):
+    """The Train page opened on a run the CLI was writing into the same runs directory drew it once: it said
+    `running`, its chart as it was, after the CLI had been stopped (a check of one person in two tabs and a
+    shell). It follows the run's files while they say it runs, as the Runs page does."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    before = set(os.listdir(app_server.runs_dir))
+    cli = subprocess.Popen([sys.executable, "-m", "zoo", "train", "--model", "mlp", "--epochs", "200", "--patience",
+                            "0", "--runs-dir", str(app_server.runs_dir)], cwd=Path(__file__).resolve().parents[1],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:   # its folder, once its result says it runs
+            new = [Path(app_server.runs_dir, n) for n in set(os.listdir(app_server.runs_dir)) - before]
+            result = [f / "result.json" for f in new if (f / "result.json").exists()]
+            if result and json.loads(result[0].read_text() or "{}").get("status") == "running":
+                folder = result[0].parent
+                break
+            assert time.monotonic() < deadline and cli.poll() is None, "the CLI's run did not start"
+            time.sleep(0.2)
+        page.goto(f"{app_server.url}/train?run={folder.name}")
+        wait_for_app(page)
+        page.get_by_text("the page follows its files").wait_for(timeout=30_000)
+        assert page.evaluate(STATUS_IS, "running")
+        cli.send_signal(signal.SIGINT)   # Ctrl-C: the run ends `stopped`, keeping what it finished
+        assert cli.wait(timeout=60) == 0
+        page.wait_for_function(STATUS_IS, arg="stopped", timeout=30_000)   # with no click
+        page.get_by_text("the page follows its files").wait_for(state="detached")
+        page.get_by_text("by request during epoch").first.wait_for()
+    finally:
+        cli.kill()
+
+
 def test_a_start_turned_off_by_another_tabs_run_comes_back_when_that_run_ends(page, tmp_path):
     """A second tab whose Start a first tab's run turned off, showing nothing live itself, still said the run
     "has not ended", Start off, after it had (a demo visitors' check): it comes back on by itself. A server of

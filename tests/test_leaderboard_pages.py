@@ -528,3 +528,19 @@ def test_a_board_picked_by_an_earlier_rule_says_so_where_its_pick_is_named(runs_
     patch_result(runs_dir / summary["run_id"], pick={**summary["pick"], "label": "median of the best 2",
                                                      "settings": {**summary["pick"]["settings"], "size": 2}})
     assert [c for c in captions() if "this board's pick, median of the best 2, was made by an earlier" in c.lower()]
+
+
+def test_a_board_another_process_writes_says_so_and_is_followed(runs_dir, tmp_path):
+    """A board the CLI runs into the same runs directory, opened by its address: the page drew it once, `running`,
+    with the rows it had then (a check of one person in two tabs and a shell). It says whose it is and follows its
+    files (ui/run_view.written_elsewhere; a browser test follows a training run's so)."""
+    from zoo.run_health import process_identity
+
+    summary = run_leaderboard(LeaderboardSpec(data=str(monthly_csv(tmp_path / "sales.csv")), horizon=6, budget=0.01),
+                              runs_dir=runs_dir)
+    patch_result(runs_dir / summary["run_id"], status="running", process=process_identity())   # this live process
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
+    no_exceptions(at)
+    assert [w.value for w in at.warning if w.value.startswith("This leaderboard's files say it is still running, but "
+                                                               "this server is not running it")]
+    assert not at.success   # no "Finished" banner for a board that has not ended

@@ -26,6 +26,7 @@ from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
+from zoo.jobs import ACTIVE
 from zoo.leaderboard.board import NO_ZOO_MODEL, earlier_rule
 from zoo.leaderboard.plan import default_horizon
 from zoo.leaderboard.scoring import baseline_beat_the_pick
@@ -432,7 +433,7 @@ def live_table(job_id: str) -> None:
 
 def finished_board(run, job, key: str) -> None:
     from ui import series_results
-    from ui.run_view import outcome_banner
+    from ui.run_view import outcome_banner, written_elsewhere
     from zoo import forecast_io as fio
 
     snapshot = job.snapshot() if job is not None else None
@@ -457,7 +458,10 @@ def finished_board(run, job, key: str) -> None:
                         "find the best model again"):
         run_again(run)
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
-    outcome_banner(status, reason, traceback)
+    if status in ACTIVE and job is None:   # the CLI's board, or one whose server stopped
+        written_elsewhere(run, "leaderboard")
+    else:
+        outcome_banner(status, reason, traceback)
     rows = run.candidates()
     pick = (result.get("pick") or {}).get("name")
     if rows:

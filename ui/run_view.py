@@ -30,7 +30,7 @@ from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
-from zoo.runs import ENDED, is_run_id, open_run, reproduce_caveat, run_status
+from zoo.runs import ENDED, changed_at, is_run_id, open_run, reproduce_caveat, run_status
 from zoo.spec import ExperimentSpec, command_lines, setting
 from zoo.verdict import verdict_now
 
@@ -112,6 +112,24 @@ def _redraw_when_ended(job_id: str) -> None:
     once it has ended (or the server no longer knows it)."""
     job = job_manager().get(job_id)
     if job is None or not job.active:
+        st.rerun(scope="app")
+
+
+def written_elsewhere(run, what: str) -> None:
+    """The note on a run whose files say it runs while this server does not run it, and the page kept following
+    them."""
+    st.warning(f"This {what}'s files say it is still running, but this server is not running it: it was started "
+               "elsewhere or its server stopped. What was saved so far is shown, and the page follows its files.")
+    _redraw_when_written(run.path, changed_at(run.path))
+
+
+@fragment(run_every=2.0)
+def _redraw_when_written(folder: Path, seen: tuple) -> None:
+    """A run another process writes (the CLI's, another server's) drew once: its page said `running`, with the
+    chart as it was, after the run had ended and even after its folder was deleted (a check of one person in
+    two tabs and a shell). This draws the page again whenever its result or rows change, as the Runs page
+    does (zoo.runs.listing_state)."""
+    if changed_at(folder) != seen:
         st.rerun(scope="app")
 
 
@@ -471,8 +489,7 @@ def finished_run(run, job, key: str) -> None:
         actions.page_link("app_pages/inspect.py", label="Inspect its initial weights" if run.untrained else
                           "Inspect this model", icon=":material/biotech:", query_params={"run": run.run_id})
     if status in ACTIVE and job is None:
-        st.warning("This run's files say it is still running, but this server is not running it: it was "
-                   "started elsewhere or its server stopped. What was saved so far is shown.")
+        written_elsewhere(run, "run")
     else:
         outcome_banner(status, reason, traceback, verdict_now(run))
     summary_metrics(run)

@@ -828,19 +828,21 @@ def _why_unreadable(folder: Path, exc: Exception) -> str:
     return f"{named}: {type(exc).__name__}: {exc}"
 
 
-def listing_state(root: str | os.PathLike | None = None) -> tuple:
-    """Each folder under the root with the change times of its result and its epoch or candidate rows, a stat
-    each and no file read: what a list of runs watches to redraw when a run appears, moves on, ends or goes,
-    one the CLI started too (ui/live.py)."""
-    def changed_at(folder: str) -> tuple:
-        times = []
-        for name in (RESULT, METRICS, CANDIDATES):
-            try:
-                times.append(os.stat(os.path.join(folder, name)).st_mtime_ns)
-            except OSError:   # not written yet, not this kind of run, or the folder went meanwhile
-                times.append(0)
-        return tuple(times)
+def changed_at(folder: str | os.PathLike) -> tuple:
+    """The change times of a run folder's result and its epoch or candidate rows, a stat each and no file read
+    (zeros for a folder that is gone): what a view of a run another process writes watches to redraw."""
+    times = []
+    for name in (RESULT, METRICS, CANDIDATES):
+        try:
+            times.append(os.stat(os.path.join(folder, name)).st_mtime_ns)
+        except OSError:   # not written yet, not this kind of run, or the folder went meanwhile
+            times.append(0)
+    return tuple(times)
 
+
+def listing_state(root: str | os.PathLike | None = None) -> tuple:
+    """Each folder under the root with its `changed_at`: what a list of runs watches to redraw when a run
+    appears, moves on, ends or goes, one the CLI started too (ui/live.py)."""
     try:
         folders = [entry.path for entry in os.scandir(runs_root(root)) if entry.is_dir()]
     except OSError:
