@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import drafts, visitor_data
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
-                        runs_table, same_curves, same_spec_words, spec_diff, without_curves)
+                        ran_apart, runs_table, same_curves, same_spec_words, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (QUESTION, can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_after_rerun)
@@ -219,6 +219,8 @@ else:
         if diff.empty:
             st.info(same_spec_words(selected))
         else:
+            if apart := ran_apart(selected):
+                st.caption(f"Besides their specs, they did not run alike: {apart}.")
             st.dataframe(diff.rename(index=field_label), width="stretch", column_config={
                 "_index": st.column_config.TextColumn("field", width="medium"),
                 **{run: st.column_config.TextColumn(run, width="medium") for run in diff.columns}})

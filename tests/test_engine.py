@@ -423,3 +423,70 @@ def test_the_min_delta_note_gives_the_digits_that_tell_two_close_values_apart():
     said = _within_min_delta(history, ExperimentSpec(), stopper)
     assert said == (" (epoch 2's val loss 2.3087 beat epoch 1's 2.3091 by no more than the min delta, so epoch 1's "
                     "weights are kept)"), said
+
+
+def test_a_run_records_its_threads_and_versions_and_says_when_its_command_takes_other_threads(runs_dir, sample,
+                                                                                         monkeypatch):
+    """A page's run beside another job trained on one CPU thread (zoo/worker.sharing_cores), its command on two, and
+    their numbers differed with nothing recorded to say why (a researcher's check). The run records the threads it
+    took in turn and the versions it ran on; its command's caveat says what to set."""
+    from multiprocessing import Value
+
+    from zoo import worker
+    from zoo.devices import THREADS_AT_START
+    from zoo.runs import load_run, reproduce_caveat
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)   # (sharing_cores leaves a count set by the user alone)
+    spec = ExperimentSpec(**QUICK, epochs=1, device="cpu")
+    before = torch.get_num_threads()
+    try:
+        alone = load_run(run_experiment(spec, runs_dir=runs_dir, data=sample).run_dir)
+        assert alone.result["threads"] == [before]
+        assert alone.result["versions"]["torch"] == torch.__version__ and alone.result["versions"]["python"]
+        if before == THREADS_AT_START:   # (the count this process started with: no caveat)
+            assert reproduce_caveat(alone.result, False) is None
+        if worker.cores() < 2:
+            pytest.skip("one core: no share of it is smaller")
+        torch.set_num_threads(worker.cores())
+        running = Value("i", 2)   # two jobs: this one's share is half the cores, from its first batch
+        shared = load_run(run_experiment(spec, runs_dir=runs_dir, data=sample,
+                                         should_stop=worker.sharing_cores(lambda: False, running)).run_dir)
+        share = worker.cores() // 2
+        assert shared.result["threads"] == [worker.cores(), share]
+        assert reproduce_caveat(shared.result, False) == (
+            f"This run trained with {worker.cores()} and then {share} CPU threads in turn (the cores were shared "
+            "with other jobs): its command, on one count of threads throughout, adds its sums in another order, so "
+            "its numbers may differ from these in the last digits, and its model a little more.")
+        one = {**alone.result, "threads": [THREADS_AT_START + 1]}
+        assert (f"and its command would take {THREADS_AT_START} here: set OMP_NUM_THREADS={THREADS_AT_START + 1} "
+                "before it") in reproduce_caveat(one, False)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_runs_of_one_spec_that_did_not_run_alike_are_not_said_to_train_the_same_model(runs_dir, tmp_path):
+    """The Runs page said "on the same data and device the same settings train the same model" of two runs of one
+    spec whose CSV had lost a line between them, their scores apart (a researcher's check)."""
+    import numpy as np
+
+    from ui.compare import same_spec_words
+    from zoo.run_records import run_record
+    from zoo.runs import load_run
+
+    csv = tmp_path / "load.csv"
+    values = np.sin(np.arange(300) / 5.0)
+    frame = pd.DataFrame({"time": pd.date_range("2024-01-01", periods=300, freq="h"), "load": values})
+    frame.to_csv(csv, index=False)
+    spec = ExperimentSpec(task="series", data=str(csv), model="linear", lookback=12, horizon=3, epochs=1,
+                          device="cpu")
+    first = run_record(load_run(run_experiment(spec, runs_dir=runs_dir).run_dir))
+    again = run_record(load_run(run_experiment(spec, runs_dir=runs_dir).run_dir))
+    assert same_spec_words([first, again]).startswith("These runs have the same spec, seed included: on the same "
+                                                      "data and device the same settings train the same model")
+    frame.iloc[:-1].to_csv(csv, index=False)
+    changed = run_record(load_run(run_experiment(spec, runs_dir=runs_dir).run_dir))
+    said = same_spec_words([first, changed])
+    assert said.startswith("These runs have the same spec, seed included, but did not run alike (the data file's "
+                           "contents changed between them): their numbers can differ for that"), said
+    other = {**changed, "versions": {**changed["versions"], "torch": "2.13.0"}}
+    assert f"torch {first['run']}: {torch.__version__}; {other['run']}: 2.13.0" in same_spec_words([first, other])

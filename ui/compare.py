@@ -66,13 +66,44 @@ def same_spec_words(records: list[dict]) -> str:
         return record["status"] + ("" if record["leaderboard"] else f", {record['epochs']} epochs")
 
     boards = any(r["leaderboard"] for r in records)
-    said = ("These leaderboards have the same settings" if boards else
-            "These runs have the same spec, seed included: on the same data and device the same settings train "
-            "the same model")
+    apart = ran_apart(records)
+    if apart:
+        same = "leaderboards have the same settings" if boards else "runs have the same spec, seed included"
+        said = f"These {same}, but did not run alike ({apart}): their numbers can differ for that"
+    else:
+        said = ("These leaderboards have the same settings" if boards else
+                "These runs have the same spec, seed included: on the same data and device the same settings train "
+                "the same model")
     if len({ending(r) for r in records}) == 1:
         return f"{said}, and they ended alike ({ending(records[0])})."
     how = "; ".join(f"{r['run']}: {ending(r)}" for r in records)
     return f"{said}; they differ in how they ended: {how}."
+
+
+def ran_apart(records: list[dict]) -> str:
+    """What differed between runs of one spec besides it (zoo/run_records.ran_on), as words ("" where nothing
+    did, or a run did not record it): the data file's contents, the device, the CPU threads (in a run on the CPU:
+    a sum over another count adds in another order), the versions."""
+    def differ(field: str) -> bool:
+        values = [r.get(field) for r in records]
+        return None not in values and len(set(values)) > 1
+
+    def each(words) -> str:
+        return "; ".join(f"{r['run']}: {words(r)}" for r in records)
+
+    parts = []
+    if differ("data sha256"):
+        parts.append("the data file's contents changed between them")
+    if differ("device"):
+        parts.append(f"the device, {each(lambda r: r['device'])}")
+    elif differ("threads") and all(str(r["device"]).startswith("cpu") for r in records):
+        parts.append(f"the CPU threads, {each(lambda r: ' then '.join(map(str, r['threads'])))}")
+    versions = [r.get("versions") or {} for r in records]
+    if all(versions):
+        names = [name for name in versions[0] if len({str(v.get(name)) for v in versions}) > 1]
+        for name in names:
+            parts.append(f"{name} {each(lambda r: (r['versions'] or {}).get(name, 'not installed'))}")
+    return "; ".join(parts)
 
 
 # The headline scores next to the model: after the data, the study and the epochs they sat past the right

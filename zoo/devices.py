@@ -13,6 +13,10 @@ import torch
 
 from zoo.registry import SpecError
 
+# torch's count of CPU threads for a process here, read before anything changes it (a worker sharing the cores,
+# zoo/worker.py; the hosted demo's inspections, zoo/demo.py): torch takes the physical cores, or OMP_NUM_THREADS
+THREADS_AT_START = torch.get_num_threads()
+
 
 def cuda_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
@@ -104,3 +108,18 @@ def numerics(precision: str, device: torch.device) -> Numerics:
         return Numerics(torch.float32, lambda: torch.autocast(device_type=device.type, dtype=amp_dtype),
                         torch.amp.GradScaler("cuda") if precision == "fp16" else None, amp_dtype)
     return Numerics(torch.float64 if precision == "fp64" else torch.float32, nullcontext, None)
+
+
+def software_versions() -> dict:
+    """The versions a run's numbers came from, in its result.json: a run that no longer gives its numbers after an
+    upgrade had nothing to say what it ran on (a researcher's check). Compared by the Runs page (ui/compare.py)."""
+    import platform
+    from importlib import metadata
+
+    versions = {"python": platform.python_version(), "torch": torch.__version__}
+    for package in ("numpy", "pandas", "statsforecast"):   # (read from the installed metadata: nothing imported)
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:   # statsforecast is the leaderboard's, and optional
+            pass
+    return versions

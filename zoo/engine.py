@@ -25,7 +25,7 @@ from torch import nn
 
 from zoo.data import TensorData, load_data
 from zoo.data.images import reads_data_dir
-from zoo.devices import check_device_settings, numerics, resolve_device
+from zoo.devices import check_device_settings, numerics, resolve_device, software_versions
 from zoo.initialisation import weight_init
 from zoo.registry import build, get_task, resolve
 from zoo.verdict import judge
@@ -270,6 +270,9 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     status, reason = "finished", (f"completed all {spec.epochs} epochs" if spec.epochs != 1 else
                                   "completed its one epoch")
     step = 0
+    # The CPU threads it trained with: sums over another count add in another order, and the numbers differ in their
+    # last digits (a researcher's check found a page run beside another job apart from its own command's)
+    threads = dict.fromkeys([torch.get_num_threads()])   # (in the order taken)
     started = time.perf_counter()
     for epoch in range(1, spec.epochs + 1):
         model.train()
@@ -280,6 +283,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
         interrupted = None
         for b in range(batches):
             stop = should_stop()
+            threads.setdefault(torch.get_num_threads())   # after should_stop, which may share cores (zoo/worker.py)
             if stop:   # True, or a reason (the hosted demo's wall-time cap, say); a reason keeps its class
                 interrupted = ("stopped", type(stop)(f"{stop} during epoch {epoch}") if isinstance(stop, str)
                                else f"stopped by request during epoch {epoch}")
@@ -384,7 +388,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     return FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
                      best_value=stopper.best, test_metrics=test_metrics,
                      history=history, model=model, data=data, device=str(device),
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, extra={"threads": list(threads)})
 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
@@ -413,7 +417,7 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     # in every result.json written, the last one too (Run.started)
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
-            "started": time.time(), **({"search": search} if search else {})}
+            "versions": software_versions(), "started": time.time(), **({"search": search} if search else {})}
     if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
         base["data_file"] = fingerprint
     elif data_dir is not None and reads_data_dir(spec.data):   # a dataset's folder given, not the default: read

@@ -73,7 +73,18 @@ def run_record(run, job=None, mine: bool = False) -> dict:
         "rows": rows,
         "leaderboard": run.is_leaderboard,
         "path": str(run.path),
+        **ran_on(result),
     }
+
+
+def ran_on(result: dict) -> dict:
+    """What a run's numbers came from beside its spec (result.json): the data file's contents, the device and CPU
+    threads it trained on, the versions. Two runs of one spec compared on the Runs page were said to "train the
+    same model" where the file had changed between them, or one had trained beside another job on fewer threads,
+    and their numbers differed (a researcher's check). None where a run did not record it (older runs)."""
+    return {"data sha256": (result.get("data_file") or {}).get("sha256"), "device": result.get("device"),
+            "threads": tuple(result["threads"]) if result.get("threads") else None,
+            "versions": result.get("versions")}
 
 
 def board_fields(run) -> dict:

@@ -235,9 +235,32 @@ def reproduce_caveat(result: dict, leaderboard: bool, data=None) -> str | None:
     if result.get("status") == "stopped":
         return ("This run was stopped before its end: the command runs it to the end, so its numbers may differ "
                 "from these.")
+    if (threads := threads_caveat(result)) is not None:
+        return threads
     if leaderboard and any("budget" in (row.get("note") or "") for row in result.get("skipped") or []):
         return ("Some candidates did not fit in this board's budget: the command gives them the same budget, at "
                 "the speed of the machine it runs on, so more or fewer may fit and the ranking may differ.")
+    return None
+
+
+def threads_caveat(result: dict) -> str | None:
+    """A run on the CPU trained with another count of threads than its command will, run alone here: a sum over
+    another count adds in another order, and its numbers differ in the last digits, the model's a little more. A
+    page's run beside another job had trained on one thread (zoo/worker.sharing_cores), where its command took two
+    (a researcher's check)."""
+    from zoo.devices import THREADS_AT_START as here
+
+    threads = result.get("threads") or []
+    if not str(result.get("device", "")).startswith("cpu") or not threads:
+        return None
+    if len(threads) > 1:
+        return (f"This run trained with {' and then '.join(map(str, threads))} CPU threads in turn (the cores were "
+                "shared with other jobs): its command, on one count of threads throughout, adds its sums in another "
+                "order, so its numbers may differ from these in the last digits, and its model a little more.")
+    if threads[0] != here:
+        return (f"This run trained with {threads[0]} CPU thread{'s' if threads[0] != 1 else ''}, and its command "
+                f"would take {here} here: set OMP_NUM_THREADS={threads[0]} before it for the same count (another "
+                "count adds its sums in another order, and the numbers differ in the last digits).")
     return None
 
 

@@ -23,6 +23,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
 
     from zoo.data.series import read_series, resolve_series_source
     from zoo.leaderboard.plan import make_plan
+    from zoo.devices import software_versions
     from zoo.run_health import end_on_fault, end_on_quit, process_identity
     from zoo.runs import BoardWriter, runs_root
 
@@ -47,7 +48,7 @@ def run_leaderboard(spec: LeaderboardSpec, *, runs_dir=None, run_id: str | None 
     # marks the board failed, not `running` for ever (zoo/run_health.py)
     # started: in every result.json written, the last one too (Run.started; the Runs page's date)
     base = {"run_id": writer.run_id, "kind": "leaderboard", "owner": owner, "process": process_identity(),
-            "started": time.time()}
+            "versions": software_versions(), "started": time.time()}
     from zoo.runs import data_fingerprint
 
     if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
