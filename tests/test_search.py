@@ -1054,3 +1054,98 @@ def test_a_study_is_deleted_from_the_search_page_its_trials_runs_stay(tmp_path, 
     assert search.study_names(config.storage) == ["kept-study"]
     assert {r.run_id for r in list_runs(config.runs_dir)} == runs and len(runs) == 2
     assert "study" not in at.query_params and not any(s.value.startswith("Study ") for s in at.subheader)
+
+
+# ------------------------------------------------------------------ a full disk under the study's journal
+
+
+def test_a_journal_a_full_disk_left_with_half_a_record_takes_the_next_search(tmp_path, tiny_data):
+    """A storage-faults check: a full disk cut a journal's last record in half; the next search, of another study,
+    wrote its record onto that half line, and from then on every search in that runs directory failed with
+    "internal error (JSONDecodeError ...)" and the Search page showed a traceback."""
+    first = tiny_config(tmp_path, n_trials=1, study="first")
+    search.run_search(first, data=tiny_data)
+    journal = Path(first.storage)
+    with open(journal, "ab") as fh:
+        fh.write(b'{"op_code":8,"worker_id":"cut-short","trial_id":0,"user_attr":{"res')   # no newline
+    search.run_search(tiny_config(tmp_path, n_trials=1, study="second"), data=tiny_data)
+    lines = journal.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and all(json.loads(line) for line in lines[:-1])   # the half line cut off, no more
+    assert sorted(search.study_names(first.storage)) == ["first", "second"]
+    for name in ("first", "second"):
+        assert [t.state.name for t in search.load_study(first.storage, name).get_trials()] == ["COMPLETE"]
+
+
+def test_a_journal_damaged_in_the_middle_is_one_sentence_naming_it(tmp_path, tiny_data, capsys, monkeypatch):
+    """A storage-faults check: a journal whose middle line was two records run together (written before the half
+    line was cut off) ended every search in "internal error (JSONDecodeError ...)"; the Search page, a traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(runs))
+    config = tiny_config(tmp_path, n_trials=1, study="first", storage=search.default_storage(runs))
+    search.run_search(config, data=tiny_data)
+    journal = Path(config.storage)
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:1] + [lines[1][:20] + lines[2]] + lines[3:]))
+    with pytest.raises(SpecError) as err:
+        search.study_names(config.storage)
+    message = str(err.value)
+    assert f"the study journal {journal} is damaged at line 2" in message and "move the file aside" in message
+    assert isinstance(err.value, search.storage.StorageLost)   # the Search page says it, the hosted demo's too
+    code = zoo_main(["search", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1", "--limit-train", "128",
+                     "--search", "lr", "--n-trials", "1", "--storage", str(journal), "--runs-dir", config.runs_dir])
+    assert code == 2 and capsys.readouterr().err.strip() == f"error: {message}"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py").run()
+    new_study = next(t for t in at.tabs if t.label == "New study")   # the tab a page opens on, not only Attach's
+    assert not at.exception and message in [e.value for e in new_study.error], [e.value for e in at.error]
+
+
+FULL_DISK = r"""
+import json, os, sys
+from pathlib import Path
+from zoo.cli import main
+from zoo import search
+
+runs = Path(sys.argv[1])
+base = ["search", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1", "--limit-train", "128", "--search",
+        "lr", "--pruner", "none", "--runs-dir", str(runs)]
+out = {"kept": main(base + ["--study", "kept", "--n-trials", "1"])}
+with open(runs / "filler", "wb", buffering=0) as fh:   # the disk full
+    try:
+        while True:
+            fh.write(b"\0" * 4096)
+    except OSError:
+        pass
+sys.stderr.write("--full--\n")
+out["full"] = main(base + ["--study", "full", "--n-trials", "6"])
+sys.stderr.write("--room--\n")
+os.remove(runs / "filler")
+out["after"] = main(base + ["--study", "after", "--n-trials", "1"])
+storage = str(runs / "optuna" / "journal.log")
+out["studies"] = {n: [t.state.name for t in search.load_study(storage, n).get_trials()]
+                  for n in search.study_names(storage)}
+print(json.dumps(out))
+"""
+
+
+def test_a_search_on_a_full_disk_says_so_in_one_sentence_and_keeps_the_finished_trials(tmp_path):
+    """A storage-faults check: a search on a full disk ended "internal error (OSError: [Errno 28] No space left on
+    device)", or Optuna's "AssertionError: Should not reach." where it could not record a trial's end, exit 1 (and
+    the Search page's Start showed the OSError's traceback); the next search in that runs directory failed too.
+    A real full disk: a small tmpfs, mounted in a mount namespace of its own."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    mount = f"mount -t tmpfs -o size=64m tmpfs {runs} && exec {sys.executable} -c \"$0\" {runs}"
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no mount namespace here (unshare -rm) to mount a small tmpfs in")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", mount, FULL_DISK], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    full = proc.stderr.split("--full--\n")[1].split("--room--\n")[0].strip().splitlines()[-1]
+    assert out["full"] == 2 and full.startswith("error: cannot write the study journal ") and (
+        "(No space left on device); make the runs directory writable and give it free space") in full, full
+    assert out["kept"] == 0 and out["after"] == 0 and out["studies"]["kept"] == ["COMPLETE"], out
+    assert out["studies"]["after"] == ["COMPLETE"], out

@@ -25,6 +25,7 @@ from zoo.registry import HParam, SpecError, get_task, list_models, refusal
 from zoo.search import (MEDIAN_STARTUP_TRIALS, PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study,
                         declared_settings, default_search_keys, default_storage, default_study_name, display_storage,
                         fresh_study_name, load_study, objective_label, open_storage, study_names)
+from zoo.search.storage import JournalDamaged
 from zoo.spec import ExperimentSpec, setting
 
 
@@ -315,10 +316,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
+    fresh = _fresh(base, storage)
     study = row[2].text_input("Study name", **drafts.kept("search_study_name", default="value"),
-                              placeholder=_fresh(base, storage),
+                              placeholder=fresh,
                               help="a new name makes a new study; the name of an existing one adds trials to it "
-                                   "once you say so").strip() or _fresh(base, storage)
+                                   "once you say so").strip() or fresh
     existing = _trial_count(storage, study)
     resume = False
     if existing is not None:
@@ -443,8 +445,13 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int | None, timeout: float | None
 
 
 def _fresh(base: str, storage: str) -> str:
+    """`fresh_study_name`, or `base` where the storage cannot be read; a damaged journal said above the form (it had
+    shown a traceback in place of the page: a storage-faults check), whose Start then refuses with the same words."""
     try:
         return fresh_study_name(base, storage)
+    except JournalDamaged as exc:
+        st.error(str(exc), icon=":material/error:")
+        return base
     except SpecError:
         return base
 

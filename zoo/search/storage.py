@@ -6,6 +6,8 @@ processes on one machine share without "database is locked"; any SQLAlchemy URL
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
 import time
 import warnings
@@ -87,10 +89,14 @@ def open_storage(storage: str | None = None, runs_dir=None, *, heartbeat: bool =
             raise SpecError(f"storage {storage} is a folder; give a journal file path such as {path / 'journal.log'}.")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return JournalStorage(JournalFileBackend(str(path)))
+            backend = JournalFileBackend(str(path))
+            mend_journal(path)
+            return JournalStorage(backend)
         except OSError as exc:
             raise SpecError(f"cannot open the journal file {storage}: {exc.strerror or exc}; "
                             "give a writable path.") from None
+        except ValueError:   # a line that is not a record (json's JSONDecodeError, Optuna's "Invalid log format.")
+            raise journal_damaged(storage) from None
     kwargs: dict = {}
     if storage.startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once. For several
@@ -112,6 +118,89 @@ def open_storage(storage: str | None = None, runs_dir=None, *, heartbeat: bool =
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError(f"cannot open storage {display_storage(storage)}: {first}; check the URL, "
                         "that the server runs and the database exists.") from None
+
+
+def _ends_whole(path: Path) -> bool:
+    """Whether a journal file ends with a whole line (or is empty, or is no regular file)."""
+    with open(path, "rb") as fh:
+        if not path.is_file() or fh.seek(0, os.SEEK_END) == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def mend_journal(path: Path) -> None:
+    """Cut off a journal's half last line, which a write cut short leaves (a full disk): Optuna reads past it, but
+    its next append, by any study, went on from it, and the line made of the two was no record: every search in
+    that runs directory then failed with "internal error (JSONDecodeError ...)", and the Search page showed a
+    traceback (a storage-faults check). Cut under the lock Optuna's JournalFileBackend takes for its appends (its
+    default JournalFileSymlinkLock on the same file), so that no worker's append is cut while it is written; only
+    bytes after the last newline go, which no reader has counted as a record."""
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    if _ends_whole(path):
+        return
+    lock = JournalFileSymlinkLock(str(path))
+    lock.acquire()
+    try:
+        if _ends_whole(path):   # another process mended it meanwhile
+            return
+        with open(path, "r+b") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            while end > 0:   # back to the last newline, a block at a time
+                start = max(0, end - 65536)
+                fh.seek(start)
+                block = fh.read(end - start)
+                at = block.rfind(b"\n")
+                if at >= 0:
+                    end = start + at + 1
+                    break
+                end = start
+            fh.truncate(end)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        lock.release()
+
+
+def damaged_line(path: Path) -> int | None:
+    """The number of a journal's first line that is not a record, None where every whole line is one."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.endswith(b"\n"):
+                return None   # a half last line (mend_journal's)
+            try:
+                json.loads(line)
+            except ValueError:
+                return number
+    return None
+
+
+def journal_damaged(storage: str) -> "JournalDamaged":
+    """A journal with a line that is not a record (two writes run together: Optuna's append onto a half line that a
+    full disk left, before mend_journal): one sentence, naming the file and the line, and what to do."""
+    try:
+        number = damaged_line(Path(storage).expanduser())
+    except OSError:
+        number = None
+    where = f"at line {number}" if number else "in a line that is not a record"
+    return JournalDamaged(f"the study journal {storage_in_words(storage)} is damaged {where} (two records written "
+                          "into one, as a disk that was full leaves), so the studies in it cannot be read: move the "
+                          "file aside (it keeps them, to mend by hand) and search again, which starts a new journal.")
+
+
+def journal_files_error(storage: str | None, exc: OSError, kept: str = "") -> SpecError:
+    """A study's journal (or a trial's files) that cannot be written (a full disk, read-only): the words of
+    zoo/runs.files_error, what to do, and `kept`, what is kept. It had said "internal error (OSError: [Errno 28] No
+    space left on device)", or Optuna's "AssertionError: Should not reach." where its tell failed, exit 1, and the
+    Search page's Start a traceback (a storage-faults check)."""
+    from zoo.runs import RunFilesError
+
+    why = exc.strerror or type(exc).__name__
+    what = exc.filename or (storage if storage and not is_url(storage) else None)
+    what = f"the study journal {storage_in_words(str(what))}" if what else "the search's files"
+    return RunFilesError(f"cannot write {what} ({why}); make the runs directory writable and give it free space "
+                         f"(PLAYGROUND_RUNS_DIR or --runs-dir says where it is){'; ' + kept if kept else ''}.")
 
 
 def _rdb_storage(cls, url: str, kwargs: dict, attempts: int = 6):
@@ -214,15 +303,38 @@ class StorageLost(SpecError):
     name no server path: `storage_in_words`)."""
 
 
+class JournalDamaged(StorageLost):
+    """A journal file with a line that is not a record (`journal_damaged`): said as it is, as a lost storage is."""
+
+
+def _chain(exc: BaseException | None):
+    """`exc` and what it was raised from or while handling."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 @contextlib.contextmanager
-def answering(storage: str | None, then: str):
+def answering(storage: str | None, then: str, kept: str = ""):
     """A storage that stops answering inside (a database gone: `storage_fault`) said as a SpecError: "the study's
-    storage ... stopped answering (the database's words): `then`" (what is kept, what to do)."""
+    storage ... stopped answering (the database's words): `then`" (what is kept, what to do). A disk that cannot be
+    written (full, read-only) is files_error's sentence with `kept`; a journal damaged meanwhile, `journal_damaged`'s.
+    """
     try:
         yield
     except SpecError:
         raise
     except Exception as exc:
+        from zoo.runs import is_files_fault
+
+        written = next((e for e in _chain(exc) if is_files_fault(e)), None)
+        if written is not None:   # a full disk: Optuna's OSError, or its "Should not reach." while handling one
+            raise journal_files_error(storage, written, kept) from None
+        if storage and not is_url(storage) and any(isinstance(e, ValueError) for e in _chain(exc)) \
+                and damaged_line(Path(storage).expanduser()):
+            raise journal_damaged(storage) from None   # damaged by another process since this one opened it
         lost = storage_fault(exc)
         if lost is None:
             raise

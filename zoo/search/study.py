@@ -203,7 +203,13 @@ def make_pruner(name: str, epochs: int):
 
 
 def open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
-    """Create the study, or join it if it exists with the same settings (else SpecError)."""
+    """Create the study, or join it if it exists with the same settings (else SpecError). A journal that cannot be
+    written (a full disk) is files_error's sentence (`answering`), not "internal error (OSError ...)"."""
+    with answering(config.storage_url, then="no trial was run; run the search again when it answers"):
+        return _open_study(config, opened=opened)
+
+
+def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
     backend = opened or open_storage(config.storage_url, heartbeat=True)
     sampler = make_sampler(config.sampler, config.space, config.sampler_seed, config.grid_points)
     study = optuna.create_study(study_name=config.study_name, storage=backend, direction=config.direction,
@@ -486,7 +492,9 @@ def run_search(config: SearchConfig, *, emit: Callable[[dict], None] | None = No
     # (UnboundLocalError: ... 'updated_state' ...)", Optuna's own fault while it failed to record the trial (a
     # shared-database check)
     with answering(config.storage_url, then=f"the trials it recorded before are kept in it; when it answers again, "
-                                            f"run more trials (the same command joins study {config.study_name!r})"):
+                                            f"run more trials (the same command joins study {config.study_name!r})",
+                   kept=f"the trials that finished before are kept: run more trials once it has room (the same "
+                        f"command joins study {config.study_name!r})"):
         study.optimize(objective, n_trials=n_trials, timeout=config.timeout, callbacks=callbacks,
                        catch=(TrialFailed, SearchInterrupted, RuntimeError, FloatingPointError))
         summary = study_summary(study)
