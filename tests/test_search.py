@@ -1109,7 +1109,8 @@ from zoo import search
 
 runs = Path(sys.argv[1])
 base = ["search", "--data", "mnist-sample", "--model", "mlp", "--epochs", "1", "--limit-train", "128", "--search",
-        "lr", "--pruner", "none", "--runs-dir", str(runs)]
+        "lr=0.0005:0.005", "--pruner", "none", "--runs-dir", str(runs)]   # (an lr that trains: a diverged trial is
+        # pruned, and one drawn at random from the declared range did, now and then)
 out = {"kept": main(base + ["--study", "kept", "--n-trials", "1"])}
 with open(runs / "filler", "wb", buffering=0) as fh:   # the disk full
     try:
@@ -1118,7 +1119,9 @@ with open(runs / "filler", "wb", buffering=0) as fh:   # the disk full
     except OSError:
         pass
 sys.stderr.write("--full--\n")
-out["full"] = main(base + ["--study", "full", "--n-trials", "6"])
+# a journal of its own, empty: its first record needs a page of the disk that has none left (one that had written
+# before could add a few records into the room left in its last page, and fail later or not at all)
+out["full"] = main(base + ["--study", "full", "--n-trials", "6", "--storage", str(runs / "optuna" / "full.log")])
 sys.stderr.write("--room--\n")
 os.remove(runs / "filler")
 out["after"] = main(base + ["--study", "after", "--n-trials", "1"])
