@@ -516,7 +516,9 @@ def finished_board(run, job, key: str) -> None:
             st.warning(form.sentence(beaten), icon=":material/warning:")
         tables = series_results.run_tables(str(run.path), run.stamp())
         forecast, backtest = tables["forecast"], tables["backtest"]
-        if forecast is not None and len(forecast):
+        if series_results.unreadable_table(tables, "forecast"):
+            pass
+        elif forecast is not None and len(forecast):
             # As a one-model run's chart: the board's 200 rows left a week's forecast of daily data a sliver.
             rows_shown = series_results.history_rows(len(forecast), plan.get("lookback") or 0)
             history = series_results.history_of(spec.get("data"), result.get("target"), spec.get("date_col"),
@@ -527,7 +529,9 @@ def finished_board(run, job, key: str) -> None:
                 st.plotly_chart(series_results.forecast_figure(forecast, history, result.get("target") or ""),
                                 key=f"{key}-board-forecast-{run.run_id}", config=series_results.PLOT_CONFIG)
             series_results.forecast_table(forecast)   # the numbers, not only a chart (forecast.csv)
-        if backtest is not None and len(backtest):
+        if series_results.unreadable_table(tables, "backtest"):
+            pass
+        elif backtest is not None and len(backtest):
             with st.expander("Backtest of the pick on the test part"):
                 horizon = int(backtest["step"].max())
                 step = st.slider("Horizon step", 1, horizon, 1, key=f"{key}-board-step-{run.run_id}") \

@@ -30,7 +30,7 @@ from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
 from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
 from zoo.registry import get_task
-from zoo.runs import ENDED, changed_at, is_run_id, open_run, reproduce_caveat, run_status
+from zoo.runs import ENDED, changed_at, is_run_id, open_run, reproduce_caveat, run_status, unreadable_run
 from zoo.spec import ExperimentSpec, command_lines, setting
 from zoo.verdict import verdict_now
 
@@ -461,6 +461,11 @@ def run_without_directory(run_id: str, job) -> None:
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
             # it never started (zoo/jobs.py): the job's spec
             train_again_button(st, f"run-{run_id}-again", spec, run_id)
+    elif (why := unreadable_run(run_id, runs_dir())) is not None:
+        # its folder is there, as the Runs page says (not "deleted": a storage-faults check)
+        st.error(f"Run `{run_id}`'s folder is in {runs_dir_shown()}, but it cannot be read: {why}; "
+                 + ("mend or remove that file by hand, or pick another run." if is_local() else "pick another run."),
+                 icon=":material/error:")
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")

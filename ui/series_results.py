@@ -34,7 +34,25 @@ def run_tables(run_path: str, stamp: float) -> dict:
     from zoo.runs import load_run
 
     run = load_run(run_path)
-    return {"backtest": run.table("backtest"), "forecast": run.table("forecast")}
+    tables, unreadable = {}, {}
+    for name in ("backtest", "forecast"):
+        try:
+            tables[name] = run.table(name)
+        except SpecError as exc:   # garbage in the file: said where its table would be (`unreadable_table`)
+            tables[name], unreadable[name] = None, str(exc)
+    return {**tables, "unreadable": unreadable}
+
+
+def unreadable_table(tables: dict, name: str, title: str | None = None) -> bool:
+    """Where run_tables could not read the table `name`: its one sentence in place of the table (under `title`),
+    the rest of the run shown (pandas' ParserError had taken the place of the rest of the view, its downloads and
+    "Close this run" too: a storage-faults check). True where it said so."""
+    said = (tables.get("unreadable") or {}).get(name)
+    if said:
+        if title:
+            st.subheader(title)
+        st.error(said[0].upper() + said[1:], icon=":material/error:")
+    return bool(said)
 
 
 def history_rows(horizon: int, lookback: int) -> int:
@@ -302,7 +320,9 @@ def sections(run, key: str) -> None:
             st.caption("No epoch finished, so the checkpoint holds the initial weights: the model's column, the "
                        "backtest and the forecast below show an untrained model.")
         metrics_view(result, spec.model)
-    if backtest is not None and len(backtest):
+    if unreadable_table(tables, "backtest", "Backtest"):
+        pass
+    elif backtest is not None and len(backtest):
         st.subheader("Backtest")
         horizon = int(backtest["step"].max())
         step = st.slider("Horizon step", 1, horizon, 1, key=f"{key}-step-{run_id}",
@@ -325,7 +345,9 @@ def sections(run, key: str) -> None:
         if horizon > 1:
             st.markdown("**Mean absolute error by horizon step**")
             st.plotly_chart(error_by_step(backtest, names), key=f"{key}-by-step-{run_id}", config=PLOT_CONFIG)
-    if forecast is not None and len(forecast):
+    if unreadable_table(tables, "forecast", "Forecast"):
+        pass
+    elif forecast is not None and len(forecast):
         st.subheader("Forecast")
         if run.untrained:   # said where the forecast is, which is what gets downloaded and used (a fault check: a
             # diverged run's forecast and forecast.csv had the word only under the baselines, far above)

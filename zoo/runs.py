@@ -365,10 +365,9 @@ class BoardWriter(RunWriter):
         self._start(lambda: _write_json(self.path / LEADERBOARD, settings), CANDIDATES, CANDIDATE_COLUMNS)
 
     def append_candidate(self, row: dict) -> None:
-        with open(self.path / CANDIDATES, "a", newline="") as fh:
-            csv.writer(fh).writerow([_cell(row.get(c)) for c in CANDIDATE_COLUMNS])
-            fh.flush()
-            os.fsync(fh.fileno())
+        # after the last whole row, as an epoch's (a disk full mid-board had left half a row that the next one
+        # continued, and that read as a ranked candidate: a storage-faults check)
+        _append_row(self.path / CANDIDATES, CANDIDATE_COLUMNS, row)
 
 
 def new_board_id() -> str:
@@ -456,27 +455,28 @@ def _sha256(path: Path) -> str | None:
 
 
 def _append_metrics(run_dir: Path, row: dict) -> None:
-    """One row at the end of metrics.csv, after its last complete line: a write the disk refused part way had
-    left half a row, which the next row continued (pandas then refused the file: a review)."""
-    with open(run_dir / METRICS, "a+b") as fh:   # (made where it is missing; writes go to its end)
+    _append_row(run_dir / METRICS, METRIC_COLUMNS, row)
+
+
+def _append_row(path: Path, columns, row: dict) -> None:
+    """One row at the end of a run's table (metrics.csv, a board's candidates.csv), after its last complete line: a
+    write the disk refused part way had left half a row, which the next row continued (pandas then refused the
+    file: a review). `_csv_rows` reads the complete rows only."""
+    with open(path, "a+b") as fh:   # (made where it is missing; writes go to its end)
         size = fh.seek(0, os.SEEK_END)
         if size and (fh.seek(size - 1), fh.read(1))[1] != b"\n":
             fh.seek(0)
             fh.truncate(fh.read().rfind(b"\n") + 1)
         fh.seek(0, os.SEEK_END)
         text = io.StringIO()
-        csv.writer(text).writerow([_fmt(row.get(c)) for c in METRIC_COLUMNS])
+        csv.writer(text).writerow([_cell(row.get(c)) for c in columns])
         fh.write(text.getvalue().encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 
 
 def _epochs_written(run_dir: Path) -> int:
-    try:
-        with open(run_dir / METRICS, newline="") as fh:
-            return max(0, sum(1 for row in csv.reader(fh) if len(row) == len(METRIC_COLUMNS)) - 1)   # less the header
-    except OSError:
-        return 0
+    return len(_csv_rows(run_dir / METRICS))
 
 
 def _fmt(value):
@@ -649,7 +649,14 @@ class Run:
         path = self.path / TABLES[name]
         if not path.exists():
             return None
-        frame = pd.read_csv(path)
+        try:
+            frame = pd.read_csv(path)
+        except (ValueError, OSError) as exc:   # pandas' ParserError, EmptyDataError, bytes that are no UTF-8
+            # one sentence where the table would be, the rest of the run shown (garbage in forecast.csv had put
+            # pandas' traceback in place of the rest of the run's view, its downloads too: a storage-faults check)
+            why = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise SpecError(f"this run's {path.name} cannot be read ({why}); its other files are as they were: "
+                            "download them below, or train the run again to write it anew.") from None
         for col in TIME_COLUMNS:
             if col in frame:
                 frame[col], offset = _time_column(frame[col])
@@ -694,21 +701,54 @@ class Run:
                 # weights_only: a checkpoint is tensors, never code. A pickle that asks to call a
                 # function (os.system, say) is refused before anything in it runs.
                 state = torch.load(self.path / CHECKPOINT, map_location="cpu", weights_only=True)
-            except pickle.UnpicklingError as exc:
-                raise SpecError(f"{self.path.name}/{CHECKPOINT} is not a plain state_dict, so it was not loaded "
-                                f"(it asks for {str(exc).splitlines()[0][:120]}); retrain the run.") from None
+            except pickle.UnpicklingError as exc:   # code asked for, or bytes that are no pickle of tensors
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                said = next((line for line in lines if line.startswith("Unsupported")), lines[-1] if lines else "")
+                raise SpecError(f"{self.path.name}/{CHECKPOINT} is not a plain state_dict (damaged, cut short, or "
+                                f"asking for code: {said[:120]}), so it was not loaded; train the run again (its "
+                                "settings are kept).") from None
+            except FileNotFoundError:
+                raise SpecError(f"{self.path.name} has no {CHECKPOINT} (it was removed), so it has no weights to "
+                                "load; train the run again (its settings are kept).") from None
+            except (RuntimeError, OSError, EOFError, KeyError, ValueError, IndexError):
+                # a truncated file or garbage: "[Errno 22] Invalid argument", torch's zip reader, an unpickler's
+                # KeyError had reached the pages and `zoo gradcam` ("internal error") as they were (a storage-faults
+                # check)
+                raise self._damaged_checkpoint() from None
+            if not isinstance(state, dict):
+                raise self._damaged_checkpoint()
             model.load_state_dict(state)
             self._model = model.eval()
         return self._model
 
+    def _damaged_checkpoint(self) -> SpecError:
+        return SpecError(f"{self.path.name}/{CHECKPOINT} is damaged or cut short, so its weights cannot be loaded; "
+                         "train the run again (its settings are kept).")
+
 
 def _csv_rows(path: Path) -> list[dict]:
-    """A run's CSV as rows of strings; none when it is not there (yet) or cannot be read."""
+    """A run's table (metrics.csv, candidates.csv) as rows of strings, its complete ones only: none when it is not
+    there (yet) or cannot be read. A row is complete when its line ended and it has as many fields as the header: a
+    write the disk refused part way leaves half a row at the end (`_append_row` cuts it before the next one), which
+    had counted as a ranked candidate, cut inside its sparkline (a storage-faults check). A file another process
+    is appending to reads the same way."""
     try:
         with open(path, newline="") as fh:
-            return list(csv.DictReader(fh))
-    except OSError:
+            text = fh.read()
+    except (OSError, ValueError):   # (ValueError: bytes that are no UTF-8)
         return []
+    if not text.endswith("\n"):
+        text = text[:text.rfind("\n") + 1]
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        for row in reader:
+            if header and len(row) == len(header):
+                rows.append(dict(zip(header, row)))
+    except csv.Error:   # a quoted field left open: the rows before it stand
+        pass
+    return rows
 
 
 def _number(text):
@@ -813,6 +853,20 @@ def unreadable_runs(root: str | os.PathLike | None = None, readable=()) -> list[
     them out, and the Runs page and `python -m zoo runs` name them, where a run had gone from every list without a
     word. `readable`: the ids of runs a listing just read, not read again."""
     return _scan_runs(root, skip=set(readable))[1]
+
+
+def unreadable_run(run_id: str, root: str | os.PathLike | None = None) -> str | None:
+    """Why the run `run_id`, whose folder is under the root, cannot be read (as `unreadable_runs` says it); None where
+    there is no such folder, or it reads. What a run's page says where open_run gives None for a folder that is
+    there: it had said the run was deleted, beside the Runs page naming it unreadable (a storage-faults check)."""
+    path = run_path(run_id, root)
+    if not _is_run_dir(path):
+        return None
+    try:
+        load_run(path)
+    except (ValueError, OSError, TypeError) as exc:
+        return _why_unreadable(path, exc) if path.exists() else None
+    return None
 
 
 def _scan_runs(root, skip: set = frozenset()) -> tuple[list[Run], list[tuple[str, str]]]:
