@@ -2631,3 +2631,38 @@ def test_a_kept_setting_past_a_cap_lowered_since_is_said_not_lowered_unsaid(runs
     assert not [w.value for w in at.warning if "epochs" in w.value]
     at = page("app_pages/train.py")
     assert at.slider(key="train-settings-epochs").value == 8 and not [w.value for w in at.warning if "epochs" in w.value]
+
+
+def test_a_tab_left_open_does_not_fit_the_page_over_what_another_tab_set(runs_dir):
+    """A check of one person in two tabs: in one, the lookback and epochs set on the bundled sample; in the other,
+    open since before and left as it was, a daily CSV uploaded. That tab still took both as the page's, fitted them
+    to the daily file, and wrote them over the first tab's: back on the sample, the 48 and the 7 were gone, where one
+    tab doing the same keeps them. Each tab takes what another set on its address before it acts."""
+    daily = pd.DataFrame({"day": pd.date_range("2022-01-01", periods=600, freq="D"),
+                          "sales": (100 + 10 * np.sin(np.arange(600) * 2 * np.pi / 7)).round(2)}).to_csv(index=False)
+
+    def set_on_the_sample(at) -> None:
+        at.number_input(key="forecast-lookback").set_value(48).run()
+        at.slider(key="forecast-settings-epochs").set_value(7).run()
+        clean(at)
+
+    def back_on_the_sample(at) -> tuple:
+        at.radio(key="forecast-source").set_value("sample").run()
+        clean(at)
+        return at.number_input(key="forecast-lookback").value, at.slider(key="forecast-settings-epochs").value
+
+    one = page("app_pages/forecast.py")   # one tab: what the page keeps
+    set_on_the_sample(one)
+    one = upload(one, "daily.csv", daily.encode())
+    clean(one)
+    fitted = one.number_input(key="forecast-lookback").value
+    assert fitted != 48
+    assert back_on_the_sample(one) == (48, 7)
+
+    two = {"visitor": "d" * 32}   # another visitor, two tabs
+    first, left_open = page("app_pages/forecast.py", state=two), page("app_pages/forecast.py", state=two)
+    set_on_the_sample(first)
+    left_open = upload(left_open, "daily.csv", daily.encode())
+    clean(left_open)
+    assert left_open.number_input(key="forecast-lookback").value == fitted   # the daily file's, as in one tab
+    assert back_on_the_sample(page("app_pages/forecast.py", state=two)) == (48, 7)   # the first, reloaded

@@ -301,6 +301,8 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
     for form in forms:
         _give_back_own(form)
     considered = state.setdefault(_CONSIDERED, set())
+    for form in [form for form in forms if form in considered]:
+        _take_other_tabs(form)
     todo = [form for form in forms if form not in considered]
     if not todo:
         return
@@ -353,6 +355,36 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
 
                 use_stored(stored)
         restored[form] = here
+
+
+def _take_other_tabs(form: str) -> None:
+    """Before the page acts in a session that has saved `form` on its address: the fields another tab of the visitor
+    set there since, which this one left as they were, take the other tab's values (a field both changed keeps this
+    tab's, its newest). A tab left open had taken the lookback and epochs set in another as the page's, fitted them
+    to a file uploaded in it, and its save wrote them over the other's (a check of one person in two tabs)."""
+    state = st.session_state
+    here = _page_run(form)
+    last = state.get(_SAVED, {}).get((form, here))
+    stored = store().get(_who(), form, here)
+    if last is None or not stored or stored.pop(AS_FILLED, False):
+        return
+    taken = {}
+    for key in set(stored) | set(last):
+        if form_of(key) != form or key in (state.get(BROUGHT_WITHIN) or {}):
+            continue
+        theirs, seen = stored.get(key), last.get(key)
+        if theirs != seen and state.get(key) == seen and (key in stored or key in state):
+            taken[key] = theirs
+    if not taken:
+        return
+    for key, value in taken.items():
+        if key in stored:
+            state[key] = copy.deepcopy(value)
+            state.setdefault(_KEYS, set()).add(key)
+        else:   # gone in the other tab (a flag popped there)
+            state.pop(key, None)
+    state[_SAVED][(form, here)] = {**{k: v for k, v in last.items() if k not in taken},
+                                   **{k: copy.deepcopy(v) for k, v in taken.items() if k in stored}}
 
 
 def _set_later(form: str, run_id: str) -> bool:
