@@ -155,3 +155,21 @@ def test_a_full_disk_fails_the_run_with_one_clear_error(tiny_disk, command):
 
     runs = list_runs(tiny_disk)
     assert [r.status for r in runs] in ([], ["failed"])   # failed where the disk let it say so
+
+
+def test_on_the_hosted_demo_a_runs_directory_that_cannot_be_written_names_no_server_path(unwritable, monkeypatch):
+    """A storage-faults check: on the hosted demo, a full disk showed a visitor the runs directory's path and
+    "PLAYGROUND_RUNS_DIR or --runs-dir says where it is", advice only the operator can take."""
+    from zoo.runs import RunFilesError, RunWriter
+    from zoo.search.storage import journal_files_error
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    with pytest.raises(RunFilesError) as err:
+        RunWriter(unwritable, ExperimentSpec(epochs=1))
+    said = str(err.value)
+    assert said == ("this demo's server cannot write the run's files now (Read-only file system); nothing of yours "
+                    "that finished is lost: try again later, and tell the demo's operator if it goes on.")
+    journal = unwritable / "optuna" / "journal.log"
+    with pytest.raises(OSError) as refused:   # the same read-only disk, under the study journal
+        journal.parent.mkdir()
+    assert str(journal_files_error(str(journal), refused.value)) == said

@@ -282,7 +282,13 @@ def is_files_fault(exc: BaseException, run_dir=None) -> bool:
 
 
 def files_error(path, exc: OSError) -> RunFilesError:
+    from zoo import demo
+
     why = exc.strerror or type(exc).__name__
+    if demo.demo_mode():   # no server path, nor advice only its operator can take (a storage-faults check: a visitor
+        # read the runs directory's path and "PLAYGROUND_RUNS_DIR or --runs-dir says where it is")
+        return RunFilesError(f"this demo's server cannot write the run's files now ({why}); nothing of yours that "
+                             "finished is lost: try again later, and tell the demo's operator if it goes on.")
     return RunFilesError(f"cannot write the run's files in {Path(path).parent} ({why}); make the runs directory "
                          "writable and give it free space (PLAYGROUND_RUNS_DIR or --runs-dir says where it is).")
 

@@ -194,8 +194,11 @@ def journal_files_error(storage: str | None, exc: OSError, kept: str = "") -> Sp
     zoo/runs.files_error, what to do, and `kept`, what is kept. It had said "internal error (OSError: [Errno 28] No
     space left on device)", or Optuna's "AssertionError: Should not reach." where its tell failed, exit 1, and the
     Search page's Start a traceback (a storage-faults check)."""
-    from zoo.runs import RunFilesError
+    from zoo import demo
+    from zoo.runs import RunFilesError, files_error
 
+    if demo.demo_mode():   # its words there: no server path, nor advice only the operator can take
+        return files_error(Path(exc.filename or "study"), exc)
     why = exc.strerror or type(exc).__name__
     what = exc.filename or (storage if storage and not is_url(storage) else None)
     what = f"the study journal {storage_in_words(str(what))}" if what else "the search's files"
