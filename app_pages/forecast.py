@@ -24,13 +24,12 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
 drafts.restore(["board", "closed"])
 drafts.restore(["series"], beside=run_brought_back("series", "forecast"))
 prefill = take_prefill("series")
-if prefill is not None:
-    series_source.apply_prefill_source(prefill, runs_dir())
+data_there = prefill is None or series_source.apply_prefill_source(prefill, runs_dir())
 series_windows.init_defaults(prefill)
 if prefill is not None and prefill.get("model") in list_models("series"):
     st.session_state["forecast-model"] = prefill["model"]
 if prefill is not None and leaderboard.BOARD_BUDGET not in prefill:   # a board's says so beside its own Start
-    say_filled("Train and forecast")
+    say_filled("Train and forecast", data_there)
 
 setup, view = st.columns([2, 3], gap="large")
 

@@ -1399,10 +1399,16 @@ def test_a_runs_csv_the_page_cannot_open_is_asked_for_and_no_other_series_stands
         assert at.session_state["forecast-source"] == source, name
         warned = any("not a file this page can open" in w.value for w in at.warning)
         assert warned == (source == "upload")
+        # the toast says what to do first where the file is asked for: "check it and press Train and forecast"
+        # had stood beside a Start that was off for it (a researcher's check)
+        toasts = [t.value for t in at.toast]
         if source == "stored":
             assert Path(at.session_state["forecast-stored-path"]) == kept
+            assert toasts == ["The form now holds the spec you picked: check it and press Train and forecast."]
         else:
             assert at.button(key="forecast-board-start").disabled   # no series read, none ranked
+            assert toasts == ["The form now holds the spec you picked: upload its data again (the warning says why), "
+                              "then press Train and forecast."], toasts
 
 
 def test_plain_text_keeps_an_address_and_a_time_as_typed_and_no_shortcode():

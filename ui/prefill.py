@@ -62,14 +62,18 @@ def take_prefill(task: str) -> dict | None:
     return prefill
 
 
-def say_filled(start: str) -> None:
+def say_filled(start: str, data_there: bool = True) -> None:
     """After a page filled its form from a prefill: a toast that says from what (the run a reload or a link
-    opens, or the spec handed over) and what to do, `start` being the page's Start as the words name it."""
+    opens, or the spec handed over) and what to do, `start` being the page's Start as the words name it.
+    `data_there`: False where the spec's data has to be uploaded again (ui/series_source.apply_prefill_source):
+    "check it and press Train and forecast" had stood beside a Start that was off for it (a researcher's check)."""
     from ui.run_view import start_blocker
 
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
-    st.toast(f"The form now holds {held}: " + (f"check it and press {start}." if blocker is None else
+    then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
+        f"check it and press {start}"
+    st.toast(f"The form now holds {held}: " + (f"{then}." if blocker is None else
              f"check it; {start} is off for now. {blocker}"), icon=":material/edit_note:")
 
 

@@ -57,9 +57,10 @@ class DataSource:
     spec_data: str | None = None  # what spec.data says (None for an upload: stored when training starts)
 
 
-def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
+def apply_prefill_source(prefill: dict, runs_dir: str) -> bool:
     """Point the source picker at a handed-over spec's data: the sample, or an upload kept in the runs
-    directory. Any other path is not opened (the page shows files people uploaded, not the server's)."""
+    directory. Any other path is not opened (the page shows files people uploaded, not the server's). False where
+    the person has to upload the data again (said in a warning)."""
     data = prefill.get("data")
     if fio.is_sample(data):
         st.session_state["forecast-source"] = "sample"
@@ -82,6 +83,8 @@ def apply_prefill_source(prefill: dict, runs_dir: str) -> None:
         why = "is no longer kept on this server" if gone else "is not a file this page can open"
         st.warning(f"The run's data (`{fio.display_name(data)}`) {why}: upload it again. The other settings are "
                    "filled in.", icon=":material/warning:")
+        return False
+    return True
 
 
 def _drop_draft_upload() -> None:
