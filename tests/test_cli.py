@@ -1142,7 +1142,7 @@ def test_a_runs_command_says_when_the_file_it_read_has_changed_or_gone(tmp_path)
         "The file this run read (`mine.csv`) is no longer there")
 
 
-def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path):
+def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path, monkeypatch):
     """A scripting user had no command to list the runs (only the Runs page did): `runs` lists them newest first,
     each as the page's table has it (zoo/run_records.run_record), with its folder and settings under --json; a run
     whose command was killed is listed failed, as the page lists it, not `running` for good."""
@@ -1184,6 +1184,15 @@ def test_runs_lists_every_run_newest_first_as_the_runs_page_does(tmp_path):
     assert [r["run"] for r in only["runs"]] == [series.run_id]
     missing = zoo_main("runs", "--runs-dir", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "is not a folder; give the folder the runs were written to" in missing.stderr
+    # the runs directory a file, set by PLAYGROUND_RUNS_DIR: "internal error (NotADirectoryError ...)", exit 1, with
+    # a traceback (a storage-faults check)
+    a_file = tmp_path / "runs.txt"
+    a_file.write_text("")
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(a_file))
+    listed = zoo_main("runs")
+    assert listed.returncode == 2 and listed.stderr.strip() == (
+        f"error: the runs directory {a_file} (PLAYGROUND_RUNS_DIR) is not a folder; set it to the folder the runs "
+        "were written to, or give --runs-dir."), listed.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     assert zoo_main("runs", "--runs-dir", str(empty)).stdout.strip() == f"no runs in {empty}"

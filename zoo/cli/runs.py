@@ -42,6 +42,9 @@ def run(args) -> dict:
     root = runs_root(args.runs_dir)
     if args.runs_dir is not None and not Path(root).is_dir():   # a mistyped folder is not "no runs"
         raise SpecError(f"--runs-dir {args.runs_dir} is not a folder; give the folder the runs were written to.")
+    if Path(root).exists() and not Path(root).is_dir():   # PLAYGROUND_RUNS_DIR's: "internal error" (a faults check)
+        raise SpecError(f"the runs directory {root} (PLAYGROUND_RUNS_DIR) is not a folder; set it to the folder the "
+                        "runs were written to, or give --runs-dir.")
     records, every = [], list_runs(root)
     for found in every:
         if args.task is not None and found.spec.task != args.task:
