@@ -268,6 +268,8 @@ def test_a_killed_commands_run_is_ended_by_the_next_command(tmp_path):
     zoo_main("train", "--dry-run", "--runs-dir", str(runs))
     run = load_run(run_dir)
     assert run.status == "failed" and "the command that ran it was killed" in run.result["reason"], run.result
+    # a kill is not the only way: a full disk refuses the ending that said why (a storage-faults check)
+    assert "or it could not write its end: a full or read-only disk" in run.result["reason"]
 
 
 def test_a_second_ctrl_c_after_the_run_ended_names_the_run(tmp_path, monkeypatch, capsys):

@@ -156,5 +156,8 @@ def end_if_gone(run) -> bool:
     if run.status not in ("running", "queued") or _still_running(run.result.get("process")):
         return False
     kept = "the candidates that finished are kept" if run.is_leaderboard else "the best checkpoint so far is kept"
+    # (or it could not write its end: a disk full then refuses the ending that said why, and this one, written once
+    # there is room, had named a kill alone, where the command had said "No space left on device": a faults check)
     return end_run(run.path, "failed", "the process that ran it stopped before it ended (the server, its worker or "
-                                       f"the command that ran it was killed); {kept}")
+                                       "the command that ran it was killed, or it could not write its end: a full "
+                                       f"or read-only disk); {kept}")
