@@ -779,6 +779,39 @@ def test_a_new_study_never_shows_an_older_ones_trials_unless_resumed(runs_dir):
     assert not at.button(key="search_start").disabled
 
 
+def test_a_study_a_search_of_this_server_runs_is_not_offered_for_more_trials(runs_dir):
+    """A check of one person in two tabs: the second tab, the first's study name in its draft, said "A study named
+    ... exists. Tick the box above to add trials to it" while the first tab's search of it ran."""
+    from ui.state import job_manager
+    from zoo.jobs import Job
+    from zoo.search import build_space, default_study_name, run_search, SearchConfig
+    from zoo.spec import ExperimentSpec
+
+    spec = ExperimentSpec(model="mlp", epochs=1, limit_train=256)
+    name = default_study_name(spec, "val_loss")
+    config = SearchConfig(spec=spec, space=build_space("mlp", search={"lr": None}), n_trials=1, study=name,
+                          runs_dir=str(runs_dir))
+    run_search(config)
+    manager = job_manager()
+    job = Job(id="search-of-the-other-tab", owner=owner_of(ME), target="zoo.search.worker:search",
+              payload={"config": config.to_dict()}, status="running")
+    with manager._lock:   # (a job in the state a search's is in while it runs; no worker)
+        manager._jobs[job.id] = job
+        manager._order.append(job.id)
+    try:
+        at = page("app_pages/search.py")
+        at.selectbox(key="search_model_image").set_value("mlp").run()
+        at.text_input(key="search_study_name").set_value(name).run()
+        said = [w.value for w in at.warning if "exists" in w.value]
+        assert said == [f"A study named `{name}` exists, and a search of it runs on this server now: let it end (or "
+                        "stop it) before adding trials to it, or give another name."], said
+        assert at.button(key="search_start").disabled
+    finally:
+        with manager._lock:
+            manager._jobs.pop(job.id, None)
+            manager._order.remove(job.id)
+
+
 # ------------------------------------------------------------------ 8. a series search from an upload
 
 

@@ -326,7 +326,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     if existing is not None:
         resume = st.checkbox(f"A study named {code(study)} exists with {existing} trial(s): add these trials to it",
                              key="search_resume", help="otherwise give the new study another name")
-        if not resume:
+        if not resume and _searching(study):   # another tab's search of it: "tick the box to add trials" had
+            # invited trials into a study this server was searching (a check of one person in two tabs)
+            st.warning(f"A study named {code(study)} exists, and a search of it runs on this server now: let it end "
+                       "(or stop it) before adding trials to it, or give another name.", icon=":material/warning:")
+        elif not resume:
             st.warning(f"A study named {code(study)} exists. Tick the box above to add trials to it, or give another "
                        "name: a new study never shows an older one's trials.", icon=":material/warning:")
     if space_error:
@@ -442,6 +446,20 @@ def _demo_caps(spec: ExperimentSpec, n_trials: int | None, timeout: float | None
     if why:
         st.caption(f":red[{button} is off until this is fixed: {why}]")
     return why
+
+
+def _searching(study: str) -> bool:
+    """Whether a search job of this server runs (or waits) on a study of that name."""
+    from ui.state import is_local, job_manager, session_owner
+
+    for job in job_manager().jobs(None if is_local() else session_owner()):   # (on the demo, this visitor's studies)
+        if job.active and "search" in job.target:
+            try:
+                if SearchConfig.from_dict(job.payload["config"]).study_name == study:
+                    return True
+            except (KeyError, TypeError, ValueError):
+                continue
+    return False
 
 
 def _fresh(base: str, storage: str) -> str:
