@@ -490,3 +490,37 @@ def test_runs_of_one_spec_that_did_not_run_alike_are_not_said_to_train_the_same_
                            "contents changed between them): their numbers can differ for that"), said
     other = {**changed, "versions": {**changed["versions"], "torch": "2.13.0"}}
     assert f"torch {first['run']}: {torch.__version__}; {other['run']}: 2.13.0" in same_spec_words([first, other])
+
+
+def test_a_trained_model_used_outside_the_app_gives_the_runs_numbers_from_its_recorded_input_scaling(runs_dir,
+                                                                                                   tmp_path):
+    """A developer's check: a run's best.pt used in their own code gave plausible, wrong numbers on raw inputs; the
+    mean and deviation the model's inputs were scaled by were in no file of the run. result.json's input_scaling
+    says how (README, "From Python"), and with it alone the run's forecast and test accuracy come back."""
+    import numpy as np
+
+    from zoo.data.images import read_raw
+    from zoo.runs import load_run
+
+    csv = tmp_path / "load.csv"
+    values = 50 + 10 * np.sin(np.arange(400) / 6.0) + np.arange(400) * 0.05
+    pd.DataFrame({"time": pd.date_range("2024-01-01", periods=400, freq="h"), "load": values.round(3)}).to_csv(
+        csv, index=False)
+    spec = ExperimentSpec(task="series", data=str(csv), model="mlp", lookback=24, horizon=6, epochs=2, device="cpu")
+    run = load_run(run_experiment(spec, runs_dir=runs_dir).run_dir)
+    scaling = run.result["input_scaling"]
+    assert scaling["columns"] == ["load"]
+    mean, std = np.array(scaling["mean"]), np.array(scaling["std"])
+    raw = pd.read_csv(csv)[scaling["columns"]].to_numpy(np.float64)[-24:]
+    x = torch.tensor((raw - mean) / std, dtype=torch.float32)[None]
+    with torch.no_grad():
+        forecast = run.model(x)[0].double().numpy() * std[-1] + mean[-1]
+    assert forecast == pytest.approx(run.table("forecast")["forecast"].to_numpy(), rel=1e-5)
+
+    image = load_run(run_experiment(ExperimentSpec(**QUICK, epochs=1, device="cpu"), runs_dir=runs_dir).run_dir)
+    scaling = image.result["input_scaling"]
+    _, _, test_x, test_y = read_raw("mnist-sample", None)   # the pixels as stored, 0-255
+    x = ((test_x.float() / 255 - scaling["mean"]) / scaling["std"]).unsqueeze(1)
+    with torch.no_grad():
+        accuracy = (image.model(x).argmax(1) == test_y).double().mean().item()
+    assert accuracy == pytest.approx(image.result["metrics"]["test_accuracy"], abs=1e-9)

@@ -418,6 +418,8 @@ def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id
     base = {"run_id": writer.run_id, "shape": data.shape.to_dict(), "sizes": data.sizes(),
             "class_names": data.class_names, "owner": owner, "process": process_identity(),
             "versions": software_versions(), "started": time.time(), **({"search": search} if search else {})}
+    if scaling := data.input_scaling():
+        base["input_scaling"] = scaling
     if fingerprint := data_fingerprint(spec.data):   # the file as read: its page says if it changes after (runs.py)
         base["data_file"] = fingerprint
     elif data_dir is not None and reads_data_dir(spec.data):   # a dataset's folder given, not the default: read

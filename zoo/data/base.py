@@ -72,3 +72,20 @@ class TensorData:
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.x_train), "val": len(self.x_val), "test": len(self.x_test)}
+
+    def input_scaling(self) -> dict | None:
+        """How raw values become the model's input, fitted on this run's training part (result.json's
+        `input_scaling`): a model used outside the app (its best.pt) gave plausible, wrong numbers on raw inputs,
+        and the mean and deviation were in no file of the run (a check of a developer using a trained model;
+        README, "From Python"). None where the data holds none."""
+        if self.task == "image" and "mean" in self.extra:
+            return {"input": "(pixel / 255 - mean) / std, as float32 of shape (N, 1, height, width)",
+                    "mean": float(self.extra["mean"]), "std": float(self.extra["std"])}
+        ws = self.extra.get("windows")
+        if self.task == "series" and ws is not None:
+            return {"input": "(value - mean) / std per column, the last `lookback` rows of `columns` (the target "
+                             "last), as float32 of shape (N, lookback, columns)",
+                    "output": "(N, horizon) scaled as the target: forecast = output * std[-1] + mean[-1]",
+                    "columns": list(ws.columns), "mean": [float(v) for v in ws.mean],
+                    "std": [float(v) for v in ws.std]}
+        return None
