@@ -360,7 +360,7 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
 def _take_other_tabs(form: str) -> None:
     """Before the page acts in a session that has saved `form` on its address: the fields another tab of the visitor
     set there since, which this one left as they were, take the other tab's values (a field both changed keeps this
-    tab's, its newest). A tab left open had taken the lookback and epochs set in another as the page's, fitted them
+    tab's, its newest; one popped there stays here). A tab left open had taken the lookback and epochs set in another as the page's, fitted them
     to a file uploaded in it, and its save wrote them over the other's (a check of one person in two tabs)."""
     state = st.session_state
     here = _page_run(form)
@@ -368,23 +368,17 @@ def _take_other_tabs(form: str) -> None:
     stored = store().get(_who(), form, here)
     if last is None or not stored or stored.pop(AS_FILLED, False):
         return
-    taken = {}
-    for key in set(stored) | set(last):
-        if form_of(key) != form or key in (state.get(BROUGHT_WITHIN) or {}):
-            continue
-        theirs, seen = stored.get(key), last.get(key)
-        if theirs != seen and state.get(key) == seen and (key in stored or key in state):
-            taken[key] = theirs
+    # Only values the draft holds: a key it lacks may have been popped in the other tab, or dropped by the store's
+    # bounds (a form's characters), and popping it here had lost a value this tab still showed (a review)
+    taken = {key: theirs for key, theirs in stored.items()
+             if form_of(key) == form and key not in (state.get(BROUGHT_WITHIN) or {})
+             and theirs != last.get(key) and state.get(key) == last.get(key)}
     if not taken:
         return
     for key, value in taken.items():
-        if key in stored:
-            state[key] = copy.deepcopy(value)
-            state.setdefault(_KEYS, set()).add(key)
-        else:   # gone in the other tab (a flag popped there)
-            state.pop(key, None)
-    state[_SAVED][(form, here)] = {**{k: v for k, v in last.items() if k not in taken},
-                                   **{k: copy.deepcopy(v) for k, v in taken.items() if k in stored}}
+        state[key] = copy.deepcopy(value)
+        state.setdefault(_KEYS, set()).add(key)
+    state[_SAVED][(form, here)] = {**last, **copy.deepcopy(taken)}
 
 
 def _set_later(form: str, run_id: str) -> bool:

@@ -120,7 +120,7 @@ def written_elsewhere(run, what: str) -> None:
     them."""
     st.warning(f"This {what}'s files say it is still running, but this server is not running it: it was started "
                "elsewhere or its server stopped. What was saved so far is shown, and the page follows its files.")
-    _redraw_when_written(run.path, changed_at(run.path))
+    _redraw_when_written(run.path, run.read_at)
 
 
 @fragment(run_every=2.0)
@@ -461,11 +461,11 @@ def run_without_directory(run_id: str, job) -> None:
         if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
             # it never started (zoo/jobs.py): the job's spec
             train_again_button(st, f"run-{run_id}-again", spec, run_id)
-    elif (why := unreadable_run(run_id, runs_dir())) is not None:
-        # its folder is there, as the Runs page says (not "deleted": a storage-faults check)
-        st.error(f"Run `{run_id}`'s folder is in {runs_dir_shown()}, but it cannot be read: {why}; "
-                 + ("mend or remove that file by hand, or pick another run." if is_local() else "pick another run."),
-                 icon=":material/error:")
+    elif is_local() and (why := unreadable_run(run_id, runs_dir())) is not None:
+        # its folder is there, as the Runs page says (not "deleted": a storage-faults check); not on the hosted demo,
+        # where the Runs page names no unreadable folder either (it would be nobody's to see: app_pages/runs.py)
+        st.error(f"Run `{run_id}`'s folder is in {runs_dir_shown()}, but it cannot be read: {why}; mend or remove "
+                 "that file by hand, or pick another run.", icon=":material/error:")
     else:
         st.error(f"There is no run `{run_id}` in {runs_dir_shown()}: it was deleted, or it belongs to another "
                  "server's runs directory.", icon=":material/search_off:")

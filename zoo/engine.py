@@ -272,7 +272,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     step = 0
     # The CPU threads it trained with: sums over another count add in another order, and the numbers differ in their
     # last digits (a researcher's check found a page run beside another job apart from its own command's)
-    threads = dict.fromkeys([torch.get_num_threads()])   # (in the order taken)
+    threads: dict = {}   # (in the order taken; read at each batch, after should_stop, which sets a worker's share
+    # of the cores before its first: read before it, a run on its share throughout had said it took two counts)
     started = time.perf_counter()
     for epoch in range(1, spec.epochs + 1):
         model.train()
@@ -388,7 +389,7 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     return FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
                      best_value=stopper.best, test_metrics=test_metrics,
                      history=history, model=model, data=data, device=str(device),
-                     seconds=time.perf_counter() - started, extra={"threads": list(threads)})
+                     seconds=time.perf_counter() - started, extra={"threads": list(threads or [torch.get_num_threads()])})
 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,

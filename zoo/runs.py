@@ -510,6 +510,9 @@ class Run:
     path: Path
     spec: ExperimentSpec
     result: dict
+    # `changed_at` its folder just before it was read: a view that follows it compares with this, so that a write
+    # between the read and the view's own look is not missed (a review: the page stayed "running" for good)
+    read_at: tuple = ()
 
     @property
     def run_id(self) -> str:
@@ -814,6 +817,7 @@ def load_run(path: str | os.PathLike) -> Run:
     """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
     A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True."""
     path = Path(path)
+    read_at = changed_at(path)
     board = (path / LEADERBOARD).exists()
     if not board and not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
@@ -830,7 +834,7 @@ def load_run(path: str | os.PathLike) -> Run:
         raise SpecError(f"{path.name}/{LEADERBOARD if board else SPEC} holds no settings, so the run cannot be read; "
                         "pick another run.")
     spec = board_spec(described, result) if board else ExperimentSpec.from_dict(described)
-    return Run(path=path, spec=spec, result=result)
+    return Run(path=path, spec=spec, result=result, read_at=read_at)
 
 
 def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:

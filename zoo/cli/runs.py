@@ -2,6 +2,7 @@
 page lists it (zoo/run_records.run_record: its status, model, data, epochs and test scores)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -42,9 +43,12 @@ def run(args) -> dict:
     root = runs_root(args.runs_dir)
     if args.runs_dir is not None and not Path(root).is_dir():   # a mistyped folder is not "no runs"
         raise SpecError(f"--runs-dir {args.runs_dir} is not a folder; give the folder the runs were written to.")
-    if Path(root).exists() and not Path(root).is_dir():   # PLAYGROUND_RUNS_DIR's: "internal error" (a faults check)
-        raise SpecError(f"the runs directory {root} (PLAYGROUND_RUNS_DIR) is not a folder; set it to the folder the "
-                        "runs were written to, or give --runs-dir.")
+    if Path(root).exists() and not Path(root).is_dir():   # PLAYGROUND_RUNS_DIR's, or ./runs: "internal error" (a
+        # storage-faults check)
+        named = " (PLAYGROUND_RUNS_DIR)" if os.environ.get("PLAYGROUND_RUNS_DIR") else ""
+        raise SpecError(f"the runs directory {root}{named} is not a folder; "
+                        + ("set it to" if named else "give --runs-dir") + " the folder the runs were written to"
+                        + (", or give --runs-dir." if named else "."))
     records, every = [], list_runs(root)
     for found in every:
         if args.task is not None and found.spec.task != args.task:

@@ -176,6 +176,15 @@ def damaged_line(path: Path) -> int | None:
     return None
 
 
+def _damaged_now(storage: str) -> bool:
+    """Whether the journal file has a line that is not a record; False where it cannot be read (removed meanwhile:
+    the error that brought the question is then said as it is)."""
+    try:
+        return damaged_line(Path(storage).expanduser()) is not None
+    except OSError:
+        return False
+
+
 def journal_damaged(storage: str) -> "JournalDamaged":
     """A journal with a line that is not a record (two writes run together: Optuna's append onto a half line that a
     full disk left, before mend_journal): one sentence, naming the file and the line, and what to do."""
@@ -198,10 +207,14 @@ def journal_files_error(storage: str | None, exc: OSError, kept: str = "") -> Sp
     from zoo.runs import RunFilesError, files_error
 
     if demo.demo_mode():   # its words there: no server path, nor advice only the operator can take
-        return files_error(Path(exc.filename or "study"), exc)
+        said = str(files_error(Path(exc.filename or "study"), exc))
+        return RunFilesError(said[:-1] + (f"; {kept}." if kept else "."))
     why = exc.strerror or type(exc).__name__
-    what = exc.filename or (storage if storage and not is_url(storage) else None)
-    what = f"the study journal {storage_in_words(str(what))}" if what else "the search's files"
+    journal = storage if storage and not is_url(storage) else None
+    if exc.filename and (journal is None or Path(str(exc.filename)) != Path(journal).expanduser()):
+        what = f"the file {exc.filename}"   # another file of the search's: not named the journal (a review)
+    else:
+        what = f"the study journal {storage_in_words(journal)}" if journal else "the search's files"
     return RunFilesError(f"cannot write {what} ({why}); make the runs directory writable and give it free space "
                          f"(PLAYGROUND_RUNS_DIR or --runs-dir says where it is){'; ' + kept if kept else ''}.")
 
@@ -334,9 +347,14 @@ def answering(storage: str | None, then: str, kept: str = ""):
 
         written = next((e for e in _chain(exc) if is_files_fault(e)), None)
         if written is not None:   # a full disk: Optuna's OSError, or its "Should not reach." while handling one
+            if storage and not is_url(storage):   # a half record it left, cut now: another worker of the study,
+                # whose journal was open before, would append onto it once there is room (a review); best effort,
+                # as a full disk may refuse even the lock
+                with contextlib.suppress(OSError):
+                    mend_journal(Path(storage).expanduser())
             raise journal_files_error(storage, written, kept) from None
         if storage and not is_url(storage) and any(isinstance(e, ValueError) for e in _chain(exc)) \
-                and damaged_line(Path(storage).expanduser()):
+                and _damaged_now(storage):
             raise journal_damaged(storage) from None   # damaged by another process since this one opened it
         lost = storage_fault(exc)
         if lost is None:
