@@ -360,8 +360,9 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
 def _take_other_tabs(form: str) -> None:
     """Before the page acts in a session that has saved `form` on its address: the fields another tab of the visitor
     set there since, which this one left as they were, take the other tab's values (a field both changed keeps this
-    tab's, its newest; one popped there stays here). A tab left open had taken the lookback and epochs set in another as the page's, fitted them
-    to a file uploaded in it, and its save wrote them over the other's (a check of one person in two tabs)."""
+    tab's, its newest; one popped there stays here). A tab left open had taken the lookback and epochs set in another
+    as the page's, fitted them to a file uploaded in it, and its save wrote them over the other's (a check of one
+    person in two tabs)."""
     state = st.session_state
     here = _page_run(form)
     last = state.get(_SAVED, {}).get((form, here))

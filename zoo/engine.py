@@ -389,7 +389,8 @@ def fit(spec: ExperimentSpec, *, data: TensorData | None = None, data_dir=None, 
     return FitResult(status=status, reason=reason, epochs_run=len(history), best_epoch=stopper.best_epoch,
                      best_value=stopper.best, test_metrics=test_metrics,
                      history=history, model=model, data=data, device=str(device),
-                     seconds=time.perf_counter() - started, extra={"threads": list(threads or [torch.get_num_threads()])})
+                     seconds=time.perf_counter() - started,
+                     extra={"threads": list(threads or [torch.get_num_threads()])})
 
 
 def run_experiment(spec: ExperimentSpec, *, runs_dir=None, data_dir=None, run_id: str | None = None,
