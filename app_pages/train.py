@@ -45,6 +45,7 @@ def dataset_label(name: str) -> str:
 
 @fragment
 def setup_panel() -> None:
+    drafts.note_touched(["image", "closed"])   # (a rerun of this fragment alone does not pass through restore)
     st.subheader("Set up")
     with form.slot("train-notes-slot"):   # notes come and go: the widgets below keep their place (form.slot)
         for note in st.session_state.pop("train-prefill-notes", []):

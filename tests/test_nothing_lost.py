@@ -2698,4 +2698,25 @@ def test_a_tab_left_open_does_not_fit_the_page_over_what_another_tab_set(runs_di
     left_open = upload(left_open, "daily.csv", daily.encode())
     clean(left_open)
     assert left_open.number_input(key="forecast-lookback").value == fitted   # the daily file's, as in one tab
+    shows = left_open.slider(key="forecast-settings-epochs").value
+    left_open.run()   # a click there: it goes on showing, and so training, its own file and values (taking the other
+    clean(left_open)  # tab's had trained the bundled sample under a daily upload's page: a re-check)
+    assert left_open.radio(key="forecast-source").value == "upload"
+    assert (left_open.number_input(key="forecast-lookback").value,
+            left_open.slider(key="forecast-settings-epochs").value) == (fitted, shows)
     assert back_on_the_sample(page("app_pages/forecast.py", state=two)) == (48, 7)   # the first, reloaded
+
+
+def test_a_field_set_in_two_tabs_keeps_the_newest(runs_dir):
+    """Set by the person in both tabs, a field keeps the value set last, whichever tab it was set in (a tab keeps a
+    value another tab set over its page's own changes only: the test above)."""
+    one, other = page("app_pages/forecast.py"), page("app_pages/forecast.py")
+    one.slider(key="forecast-settings-epochs").set_value(4).run()
+    other.slider(key="forecast-settings-epochs").set_value(6).run()
+    clean(one)
+    clean(other)
+    assert page("app_pages/forecast.py").slider(key="forecast-settings-epochs").value == 6
+    train_one, train_other = page("app_pages/train.py"), page("app_pages/train.py")
+    train_one.slider(key="train-settings-epochs").set_value(7).run()
+    train_other.slider(key="train-settings-epochs").set_value(9).run()
+    assert epochs(page("app_pages/train.py")) == 9

@@ -71,6 +71,7 @@ _WATCHED_BEFORE = "draft-watched-before"   # {form: the run the page came back t
 _ASKED = "draft-asked"   # the forms a spec the visitor asked for filled in this session (forget_fill)
 _PLAIN = "draft-plain-keys"   # the kept keys that are plain values, not widgets' (see register)
 _GENERATION = "draft-generation"   # the store's count of the visitor's forgettings this session began at (see save)
+_TOUCHED = "draft-touched"   # {(form, address): the fields the person set in this session since its last save}
 
 
 @st.cache_resource(show_spinner=False)
@@ -247,6 +248,18 @@ def save(forms: Iterable[str]) -> None:
         # set in this one, left as it was, nor, where the visitor set another field there, the fields it left (a
         # browser check: epochs set in one tab went back to the other tab's at a patience set there).
         changed = {k: v for k, v in values.items() if k not in last or last[k] != v} if held else values
+        touched = state.get(_TOUCHED, {}).pop((form, here), set())
+        if held:
+            # A field another tab set since this one last saved, and that this tab's page changed by itself (fitted
+            # to a series, say), keeps the other tab's value: a tab left open had fitted the lookback and epochs set
+            # in another to a file uploaded in it, and written them over the other's (a check of one person in two
+            # tabs). Set here by the person, the newest wins, as always.
+            stored = store().get(_who(), form, here) or {}
+            changed = {k: v for k, v in changed.items()
+                       if k in touched or k not in stored or stored[k] == last.get(k)}
+            # and only what this tab held at its last save is popped: a flag it never had ("the person set the
+            # lookback", set in the other tab) had been taken out of the draft by its save
+            popped = [k for k in popped if k in last]
         as_run = here is not None and form in filled and filled[form][2]
         store().save(_who(), form, here, {**changed, AS_FILLED: as_run}, gone=popped,
                      untouched=values == first and form not in state.get(_ASKED, ()), shown=values)
@@ -301,8 +314,7 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
     for form in forms:
         _give_back_own(form)
     considered = state.setdefault(_CONSIDERED, set())
-    for form in [form for form in forms if form in considered]:
-        _take_other_tabs(form)
+    note_touched([form for form in forms if form in considered])
     todo = [form for form in forms if form not in considered]
     if not todo:
         return
@@ -357,29 +369,19 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
         restored[form] = here
 
 
-def _take_other_tabs(form: str) -> None:
-    """Before the page acts in a session that has saved `form` on its address: the fields another tab of the visitor
-    set there since, which this one left as they were, take the other tab's values (a field both changed keeps this
-    tab's, its newest; one popped there stays here). A tab left open had taken the lookback and epochs set in another
-    as the page's, fitted them to a file uploaded in it, and its save wrote them over the other's (a check of one
-    person in two tabs)."""
+def note_touched(forms: Iterable[str]) -> None:
+    """At the top of a run of the page (`restore`) or of a fragment that saves (the Train page's set-up), before its
+    code sets anything: the fields of `forms` whose values differ from this session's last save, which only the
+    person can have changed in between (the page's own changes are saved at the end of the run that made them).
+    `save` writes a field another tab set since over that tab's value only where the person set it here."""
     state = st.session_state
-    here = _page_run(form)
-    last = state.get(_SAVED, {}).get((form, here))
-    stored = store().get(_who(), form, here)
-    if last is None or not stored or stored.pop(AS_FILLED, False):
-        return
-    # Only values the draft holds: a key it lacks may have been popped in the other tab, or dropped by the store's
-    # bounds (a form's characters), and popping it here had lost a value this tab still showed (a review)
-    taken = {key: theirs for key, theirs in stored.items()
-             if form_of(key) == form and key not in (state.get(BROUGHT_WITHIN) or {})
-             and theirs != last.get(key) and state.get(key) == last.get(key)}
-    if not taken:
-        return
-    for key, value in taken.items():
-        state[key] = copy.deepcopy(value)
-        state.setdefault(_KEYS, set()).add(key)
-    state[_SAVED][(form, here)] = {**last, **copy.deepcopy(taken)}
+    for form in forms:
+        here = _page_run(form)
+        last = state.get(_SAVED, {}).get((form, here))
+        if last is None:
+            continue
+        touched = {k for k, v in _values(form).items() if k not in last or last[k] != v}
+        state.setdefault(_TOUCHED, {}).setdefault((form, here), set()).update(touched)
 
 
 def _set_later(form: str, run_id: str) -> bool:
