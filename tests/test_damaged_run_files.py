@@ -46,20 +46,28 @@ def test_a_candidate_row_cut_short_by_a_full_disk_is_no_ranked_candidate_and_the
     assert len(load_run(board.path).candidates()) == 5
 
 
-def test_a_forecast_csv_with_garbage_is_one_sentence_and_the_rest_of_the_run_is_shown(finished_run):  # noqa: F811
+@pytest.mark.parametrize("table, body, why", [
+    ("forecast", b"date,forecast\n2024-01-01 00:00:00,1.5\n\x00\x01,x,y,3,4,5\n", "("),
+    # read by pandas, but no run's: another's columns, words for numbers (a re-check: KeyError, ValueError tracebacks)
+    ("forecast", b"a,b\n1,2\n", "(it has no column date, forecast)"),
+    ("forecast", b"date,forecast\n2024-01-01 00:00:00,yy\n", "(its column forecast holds words, not numbers)"),
+    ("backtest", b"a,b\n1,2\n", "(it has no column time, step, actual, predicted)"),
+])
+def test_a_forecast_or_backtest_csv_with_garbage_is_one_sentence_and_the_rest_of_the_run_is_shown(
+        finished_run, table, body, why):  # noqa: F811
     """Garbage in forecast.csv put pandas' ParserError traceback in place of the rest of the Forecast page's run view:
-    no downloads, no "Close this run". Now one sentence where the forecast would be, the rest shown."""
-    (finished_run / "forecast.csv").write_bytes(b"date,forecast\n2024-01-01 00:00:00,1.5\n\x00\x01,x,y,3,4,5\n")
-    with pytest.raises(SpecError, match="this run's forecast.csv cannot be read"):
-        load_run(finished_run).table("forecast")
+    no downloads, no "Close this run". Now one sentence where the table would be, the rest shown."""
+    (finished_run / f"{table}.csv").write_bytes(body)
+    with pytest.raises(SpecError, match=f"this run's {table}.csv cannot be read"):
+        load_run(finished_run).table(table)
     at = open_page("app_pages/forecast.py", query={"run": finished_run.name})
     no_exceptions(at)
     said = [e.value for e in at.error]
-    assert len(said) == 1 and said[0].startswith("This run's forecast.csv cannot be read ("), said
+    assert len(said) == 1 and said[0].startswith(f"This run's {table}.csv cannot be read {why}"), said
     assert "Traceback" not in text_of(at)
     assert {"backtest.csv", "forecast.csv", "whole run (.zip)"} <= {b.label for b in at.download_button}
     assert any(b.label == "Close this run" for b in at.button)
-    assert any(h.value == "Backtest" for h in at.subheader)
+    assert any(h.value == ("Forecast" if table == "backtest" else "Backtest") for h in at.subheader)
 
 
 @pytest.mark.parametrize("damage", ["cut short", "garbage", "empty"])

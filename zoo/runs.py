@@ -60,6 +60,7 @@ CANDIDATE_COLUMNS = ("name", "label", "kind", "status", "val_mae", "val_mase", "
                      "coverage_80", "coverage_95", "seconds", "folds", "settings", "sparkline", "note")
 TABLES = {"backtest": "backtest.csv", "forecast": "forecast.csv"}
 TIME_COLUMNS = ("date", "time", "origin")   # the tables' columns of times
+TABLE_NEEDS = {"backtest": ("time", "step", "actual", "predicted"), "forecast": ("date", "forecast")}   # (Run.table)
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_metric", "lr", "seconds", "samples_per_s")
 CHECKPOINT_RECORD = "checkpoint_record"   # in a running run's result.json: what best.pt holds (RunWriter.save_best)
 RUN_FILES = (SPEC, METRICS, CHECKPOINT, RESULT, *TABLES.values())
@@ -660,17 +661,26 @@ class Run:
             return None
         try:
             frame = pd.read_csv(path)
-        except (ValueError, OSError) as exc:   # pandas' ParserError, EmptyDataError, bytes that are no UTF-8
-            # one sentence where the table would be, the rest of the run shown (garbage in forecast.csv had put
-            # pandas' traceback in place of the rest of the run's view, its downloads too: a storage-faults check)
+            # the columns the views draw, their numbers numbers: a file pandas reads but no run wrote (other columns,
+            # words for numbers) had put a KeyError's or ValueError's traceback in the view's place (a re-check)
+            missing = [c for c in TABLE_NEEDS[name] if c not in frame]
+            if missing:
+                raise ValueError(f"it has no column {', '.join(missing)}")
+            words = [c for c in TABLE_NEEDS[name] if c not in TIME_COLUMNS and len(frame)
+                     and not pd.api.types.is_numeric_dtype(frame[c])]
+            if words:
+                raise ValueError(f"its column {words[0]} holds words, not numbers")
+            for col in TIME_COLUMNS:
+                if col in frame:
+                    frame[col], offset = _time_column(frame[col])
+                    if offset is not None:   # in minutes: Streamlit writes a table's attrs as JSON, which a Timedelta
+                        frame.attrs["utc_offset_minutes"] = int(offset.total_seconds() // 60)   # is not (it warned)
+        except (ValueError, TypeError, OSError) as exc:   # pandas' ParserError, EmptyDataError, bytes that are no
+            # UTF-8: one sentence where the table would be, the rest of the run shown (garbage in forecast.csv had
+            # put pandas' traceback in place of the rest of the run's view, its downloads too: a storage-faults check)
             why = " ".join(str(exc).split())[:160] or type(exc).__name__
             raise SpecError(f"this run's {path.name} cannot be read ({why}); its other files are as they were: "
                             "download them below, or train the run again to write it anew.") from None
-        for col in TIME_COLUMNS:
-            if col in frame:
-                frame[col], offset = _time_column(frame[col])
-                if offset is not None:   # in minutes: Streamlit writes a table's attrs as JSON, which a Timedelta is
-                    frame.attrs["utc_offset_minutes"] = int(offset.total_seconds() // 60)   # not (it warned)
         return frame
 
     def stamp(self) -> float:
