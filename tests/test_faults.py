@@ -173,3 +173,16 @@ def test_on_the_hosted_demo_a_runs_directory_that_cannot_be_written_names_no_ser
     with pytest.raises(OSError) as refused:   # the same read-only disk, under the study journal
         journal.parent.mkdir()
     assert str(journal_files_error(str(journal), refused.value)) == said
+
+
+def test_on_the_hosted_demo_an_upload_that_cannot_be_kept_names_no_server_path(unwritable, monkeypatch):
+    """A re-check: on the hosted demo, an upload on a full disk read "cannot keep the upload in <runs>/uploads/<the
+    visitor's folder> (...); make the runs directory writable", a server path and the operator's advice."""
+    from zoo import forecast_io as fio
+    from zoo.registry import SpecError
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    with pytest.raises(SpecError) as err:
+        fio.store_upload(b"date,v\n2024-01-01,1\n", "sales.csv", unwritable, owner="a" * 24)
+    assert str(err.value) == ("this demo's server cannot keep your upload now (Read-only file system); try again "
+                              "later, and tell the demo's operator if it goes on.")

@@ -117,6 +117,12 @@ def store_upload(raw: bytes, name: str, runs_dir, owner: str | None = None) -> P
             atomic_write_bytes(path, raw)
         atomic_write_bytes(folder / f"{key}.json", json.dumps({"name": safe_name(name), "bytes": len(raw)}).encode("utf-8"))
     except OSError as exc:   # a read-only or full runs directory: one sentence, not a traceback
+        from zoo import demo
+
+        if demo.demo_mode():   # no server path, nor advice only its operator can take (a re-check: a visitor read
+            # the uploads folder's path and "make the runs directory writable")
+            raise SpecError(f"this demo's server cannot keep your upload now ({exc.strerror or exc}); try again "
+                            "later, and tell the demo's operator if it goes on.") from None
         raise SpecError(f"cannot keep the upload in {folder} ({exc.strerror or exc}); make the runs directory "
                         "writable and give it free space.") from None
     return path
