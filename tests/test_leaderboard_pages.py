@@ -544,3 +544,8 @@ def test_a_board_another_process_writes_says_so_and_is_followed(runs_dir, tmp_pa
     assert [w.value for w in at.warning if w.value.startswith("This leaderboard's files say it is still running, but "
                                                                "this server is not running it")]
     assert not at.success   # no "Finished" banner for a board that has not ended
+    # its heading says nothing it does not know yet ("target None · took ?": a re-check)
+    patch_result(runs_dir / summary["run_id"], target=None, seconds=None)
+    at = open_page("app_pages/forecast.py", query={"run": summary["run_id"]})
+    assert not [c.value for c in at.caption if "None" in c.value or "took ?" in c.value]
+    assert [c.value for c in at.caption if " · budget " in c.value]

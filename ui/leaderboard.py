@@ -446,9 +446,10 @@ def finished_board(run, job, key: str) -> None:
     plan = result.get("plan") or {}
     ran_with = (f" · horizon {plan['horizon']}, period {plan['period']}, lookback {plan['lookback']}"
                 if {"horizon", "period", "lookback"} <= set(plan) else "")
-    st.caption(f"{display_name(spec.get('data'), runs_dir())} · target {code(result.get('target', spec.get('target')))}"
-               f"{ran_with} · budget {format_duration(spec.get('budget', 0))} · took "
-               f"{format_duration(result.get('seconds'))}")
+    target = result.get("target") or spec.get("target")   # (none yet, where a board being written has not said)
+    took = f" · took {format_duration(result.get('seconds'))}" if result.get("seconds") is not None else ""
+    st.caption(f"{display_name(spec.get('data'), runs_dir())}{f' · target {code(target)}' if target else ''}"
+               f"{ran_with} · budget {format_duration(spec.get('budget', 0))}{took}")
     if not can_control(result.get("owner")):
         from ui.run_view import another_visitors_note
 
