@@ -111,8 +111,9 @@ def numerics(precision: str, device: torch.device) -> Numerics:
 
 
 def software_versions() -> dict:
-    """The versions a run's numbers came from, in its result.json: a run that no longer gives its numbers after an
-    upgrade had nothing to say what it ran on (a researcher's check). Compared by the Runs page (ui/compare.py)."""
+    """The versions a run's numbers came from, in the run's result (zoo/runs.py): a run that no longer gives its
+    numbers after an upgrade had nothing to say what it ran on (a researcher's check). Compared by the Runs page
+    (ui/compare.py)."""
     import platform
     from importlib import metadata
 
