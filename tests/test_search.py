@@ -1152,3 +1152,24 @@ def test_a_search_on_a_full_disk_says_so_in_one_sentence_and_keeps_the_finished_
         "(No space left on device); make the runs directory writable and give it free space") in full, full
     assert out["kept"] == 0 and out["after"] == 0 and out["studies"]["kept"] == ["COMPLETE"], out
     assert out["studies"]["after"] == ["COMPLETE"], out
+
+
+def test_study_names_read_a_journal_again_only_once_it_changed(tmp_path, tiny_data):
+    """The Search page asked for a journal's study names three times a run, each reading the whole journal (0.4-0.7 s
+    each at 300 studies: a check of a server after months). Read once per version of the file: a study added or
+    deleted since is there, or gone, at once."""
+    first = tiny_config(tmp_path, n_trials=1, study="first")
+    search.run_search(first, data=tiny_data)
+    assert search.study_names(first.storage) == ["first"]
+    reads = []
+    real = search.storage.open_storage
+    try:   # (counting the journal's reads: the real storage, opened as before)
+        search.storage.open_storage = lambda *a, **k: reads.append(1) or real(*a, **k)
+        assert search.study_names(first.storage) == ["first"] and search.study_names(first.storage) == ["first"]
+        assert reads == []   # the file has not changed
+        search.run_search(tiny_config(tmp_path, n_trials=1, study="second"), data=tiny_data)
+        assert search.study_names(first.storage) == ["second", "first"]
+        search.storage.delete_study(first.storage, "first")
+        assert search.study_names(first.storage) == ["second"]
+    finally:
+        search.storage.open_storage = real

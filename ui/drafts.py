@@ -311,10 +311,10 @@ def restore(forms: Iterable[str], beside: str | None = None) -> None:
     # Where the session's drafts began: one that stops before its first save (Inspect with no run) had taken a later
     # forgetting's count at that save, and written the forms it had restored before it (a review)
     state.setdefault(_GENERATION, store().generation(_who()))
+    note_touched([form for form in forms if form in state.get(_CONSIDERED, ())])   # (before the page changes any)
     for form in forms:
         _give_back_own(form)
     considered = state.setdefault(_CONSIDERED, set())
-    note_touched([form for form in forms if form in considered])
     todo = [form for form in forms if form not in considered]
     if not todo:
         return

@@ -246,14 +246,32 @@ def no_journal_yet(storage: str) -> bool:
     return not is_url(storage) and not Path(storage).expanduser().exists()
 
 
+# {(journal file, its change time, its size): its studies' names}: the Search page asked three times a run, each
+# reading the whole journal again (0.4-0.7 s each for 300 studies: a check of a server after months); a journal
+# written since has another change time and size
+_NAMES_READ: dict[tuple, list[str]] = {}
+
+
 def study_names(storage: str | None = None, runs_dir=None) -> list[str]:
     """The studies in a storage, newest first."""
     storage = storage or default_storage(runs_dir)
     if no_journal_yet(storage):
         return []
+    stamp = None
+    if not is_url(storage):
+        with contextlib.suppress(OSError):
+            stat = Path(storage).expanduser().stat()
+            stamp = (str(Path(storage).expanduser().resolve()), stat.st_mtime_ns, stat.st_size)
+    if stamp in _NAMES_READ:
+        return list(_NAMES_READ[stamp])
     summaries = optuna.get_all_study_summaries(open_storage(storage, runs_dir), include_best_trial=False)
     summaries.sort(key=lambda s: s.datetime_start.timestamp() if s.datetime_start else 0, reverse=True)
-    return [s.study_name for s in summaries]
+    names = [s.study_name for s in summaries]
+    if stamp is not None:
+        if len(_NAMES_READ) >= 64:   # (journals of many visitors on the hosted demo: the oldest read first out)
+            _NAMES_READ.pop(next(iter(_NAMES_READ)))
+        _NAMES_READ[stamp] = names
+    return list(names)
 
 
 def load_study(storage: str | None, name: str, runs_dir=None, *, opened=None) -> optuna.Study:
