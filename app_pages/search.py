@@ -34,7 +34,10 @@ if last is not None:
         views.remember(last)
         st.rerun()
 setup = st.expander("Set up a study, or attach to one", expanded=target is None, icon=":material/tune:")
-new_tab, attach_tab = setup.tabs(["New study", "Attach to a study"])
+# A keyed tab the page tracks: untracked, a study picked in Attach's list drew the page again on the New study tab
+# (a check of one person in two tabs); a reload keeps it too (ui/drafts.py).
+drafts.register("search_setup_tab", widget=True)
+new_tab, attach_tab = setup.tabs(["New study", "Attach to a study"], key="search_setup_tab", on_change="rerun")
 with new_tab:
     try:
         started = setup_views.setup_form(runs, manager.per_owner)

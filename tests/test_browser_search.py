@@ -178,3 +178,34 @@ def test_start_a_study_watch_it_and_train_with_the_best(app_server, page):
         "el => el.innerText + ' ' + Array.from(el.querySelectorAll('input')).map(i => i.value).join(' ')")
     assert best.params["optimizer"] in shown.split(), (shown, best.params)
     tall_shot(page, "search-train-with-best")
+
+
+SELECTED_TAB = "() => (document.querySelector('[role=tab][aria-selected=true]') || {}).innerText"
+
+
+def test_a_study_picked_in_attach_keeps_the_attach_tab_open_and_a_reload_too(app_server, page):
+    """A study picked in Attach's list drew the page again on the New study tab, so the Attach button went out of
+    sight (a check of one person in two tabs); a reload gives the tab back with the study picked."""
+    import optuna
+
+    from tests.browser import choose
+    from zoo.search import open_storage
+    from zoo.search.storage import default_storage
+
+    names = [f"attach-{secrets.token_hex(3)}-{n}" for n in (1, 2)]
+    storage = open_storage(default_storage(app_server.runs_dir))
+    for name in names:
+        optuna.create_study(study_name=name, storage=storage)
+    page.goto(f"{app_server.url}/search")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Attach to a study").click()
+    wait_for_app(page)
+    choose(page, "attach_name", names[1])
+    wait_for_app(page)
+    assert page.evaluate(SELECTED_TAB) == "Attach to a study"
+    page.get_by_role("button", name="Attach").wait_for(state="visible")
+    page.reload()
+    wait_for_app(page)
+    page.locator(".st-key-attach_name").wait_for(state="visible")
+    assert page.evaluate(SELECTED_TAB) == "Attach to a study"
+    assert page.locator(".st-key-attach_name input").input_value() == names[1]
