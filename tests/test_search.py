@@ -1098,7 +1098,14 @@ def test_a_journal_damaged_in_the_middle_is_one_sentence_naming_it(tmp_path, tin
     assert code == 2 and capsys.readouterr().err.strip() == f"error: {message}"
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py").run()
     new_study = next(t for t in at.tabs if t.label == "New study")   # the tab a page opens on, not only Attach's
-    assert not at.exception and message in [e.value for e in new_study.error], [e.value for e in at.error]
+    from ui.form import sentence
+
+    said = sentence(message)
+    assert not at.exception and said in [e.value for e in new_study.error], [e.value for e in at.error]
+    # Start is off while it is so, with why: pressed, it had said the same sentence a second time (a two-tabs check)
+    assert at.button(key="search_start").disabled
+    assert any("off until the study journal is moved aside" in c.value for c in new_study.caption)
+    assert [e.value for e in new_study.error].count(said) == 1
 
 
 FULL_DISK = r"""

@@ -13,7 +13,7 @@ import math
 import streamlit as st
 
 from ui import drafts, series_source, series_windows
-from ui.form import hparam_widget, slot
+from ui.form import hparam_widget, sentence, slot
 from ui.live import cap_duration
 from ui.run_view import run_brought_back
 from ui.search_views import load, start
@@ -316,7 +316,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
-    fresh = _fresh(base, storage)
+    fresh, damaged = _fresh(base, storage)
     study = row[2].text_input("Study name", **drafts.kept("search_study_name", default="value"),
                               placeholder=fresh,
                               help="a new name makes a new study; the name of an existing one adds trials to it "
@@ -345,9 +345,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                           existing=existing if resume and existing else 0, train_samples=train_windows,
                           typed_problems=bool(typed_problems))
     blocker = _visitor_blocker()
+    if damaged:   # said above the form; a Start had only said it again, twice on the page (a two-tabs check)
+        st.caption(":red[Start search is off until the study journal is moved aside (see above).]")
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or (existing is not None and not resume) or bool(over_cap)
-                     or bool(typed_problems) or bool(blocker)):
+                     or bool(typed_problems) or bool(blocker) or damaged):
         return None
     if source is not None:   # an upload stored, an earlier one marked used
         spec = spec.replace(data=series_source.data_for_spec(source, runs_dir, session_owner()))
@@ -462,16 +464,17 @@ def _searching(study: str) -> bool:
     return False
 
 
-def _fresh(base: str, storage: str) -> str:
-    """`fresh_study_name`, or `base` where the storage cannot be read; a damaged journal said above the form (it had
-    shown a traceback in place of the page: a storage-faults check), whose Start then refuses with the same words."""
+def _fresh(base: str, storage: str) -> tuple[str, bool]:
+    """`fresh_study_name`, or `base` where the storage cannot be read; and whether the storage is a damaged journal,
+    said above the form (it had shown a traceback in place of the page: a storage-faults check), whose Start is then
+    off."""
     try:
-        return fresh_study_name(base, storage)
+        return fresh_study_name(base, storage), False
     except JournalDamaged as exc:
-        st.error(str(exc), icon=":material/error:")
-        return base
+        st.error(sentence(str(exc)), icon=":material/error:")
+        return base, True
     except SpecError:
-        return base
+        return base, False
 
 
 def _trial_count(storage: str, name: str) -> int | None:
@@ -500,7 +503,7 @@ def attach_form(runs_dir: str) -> dict | None:
             opened = open_storage(storage)
             names = [n for n in names if demo.study_is_theirs(load_study(storage, n, opened=opened), session_owner())]
     except SpecError as exc:
-        st.error(str(exc))
+        st.error(sentence(str(exc)), icon=":material/error:")
         return None
     if not names:
         st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
