@@ -706,6 +706,32 @@ def test_a_trial_that_learned_nothing_says_so_in_its_note_the_summary_and_the_ru
         "finished"
 
 
+def test_a_study_that_workers_elsewhere_fill_is_followed_until_none_of_its_trials_runs(tmp_path, monkeypatch):
+    """A lab's check: a study attached while command-line workers (or another machine's) filled it stayed as the
+    page first drew it, with no refresh, since only this server's own jobs made the page follow a study."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    storage = str(tmp_path / "elsewhere.log")
+    study = optuna.create_study(study_name="lab", storage=search.open_storage(storage))
+    study.tell(study.ask(), 0.5)
+    running = study.ask()   # a worker in another process, mid-trial
+
+    def page():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+        at.query_params.update({"study": "lab", "storage": storage})
+        return at.run()
+
+    at = page()
+    assert not at.exception
+    assert [t for t in at.toggle if t.label == "Live updates"] and at.toggle(key="search_live").value
+    assert any("1 trial(s) of this study are running in workers this page did not start" in c.value for c in at.caption)
+    study.tell(running, 0.4)   # its worker ended it
+    at = page()
+    assert not at.exception and not [t for t in at.toggle if t.label == "Live updates"]
+    assert not any("running in workers this page did not start" in c.value for c in at.caption)
+
+
 def test_a_studys_address_without_its_storage_opens_it_from_the_servers_journal(tmp_path, tiny_data, monkeypatch):
     """`/search?study=NAME`, typed or shared, without `&storage=`: the blank set-up form and nothing about the study,
     locally, where the page's and the command line's studies share the runs directory's journal (a learner's

@@ -121,8 +121,18 @@ def live_view(manager, target: dict, active: bool) -> None:
     `active` is what the page read once for this run (`is_active`), the same value its Stop button
     was drawn with. Reading it again here could find the jobs ended in between: the page would then
     stop refreshing with Stop still enabled. With the page's value, the first refresh that finds the
-    jobs ended reruns the whole page, which draws both anew."""
-    live = active and st.toggle(
+    jobs ended reruns the whole page, which draws both anew.
+
+    A study no job of this server runs, with trials running (workers on the command line, on other machines, another
+    server's) is followed too, until none runs: attached, it had stayed as it was while they filled it (a check of a
+    lab sharing a study on PostgreSQL)."""
+    elsewhere = not active and running_elsewhere(target)
+    if elsewhere:
+        st.caption(f":material/sync: {elsewhere} trial(s) of this study are running in workers this page did not "
+                   "start (the command line, another machine or server): the page follows them until none runs. A "
+                   "worker killed outright leaves its trial marked running: Optuna fails it when another worker "
+                   "starts a trial, where the study is kept in a server database (PostgreSQL).")
+    live = (active or bool(elsewhere)) and st.toggle(
         "Live updates", value=True, key="search_live",
         help="Pause them to zoom into a plot: Streamlit draws a chart whose data changed as a new chart, at full "
              "view, so a refresh with new trials resets the zoom.")
@@ -151,6 +161,8 @@ def live_view(manager, target: dict, active: bool) -> None:
         figures = _study_figures(study, trials, hide, chosen)
         summary = study_summary(study, trials)   # the tiles of the table's snapshot
         states = Counter(summary["outcomes"])   # the table's words (report.trial_state): diverged and stopped apart
+        if elsewhere and not states["running"]:
+            st.rerun(scope="app")  # the other workers' trials ended: redraw the page, which stops following them
         cols = metrics_row(6)
         cols[0].metric("Trials", len(trials))
         cols[1].metric("Complete", states["complete"])
@@ -215,6 +227,18 @@ def live_view(manager, target: dict, active: bool) -> None:
         _draw_figures(figures)
 
     _live()
+
+
+def running_elsewhere(target: dict) -> int:
+    """How many trials of the target's study are running, read from its storage (0 where it cannot be read): for a
+    study none of this server's jobs runs, those of workers elsewhere."""
+    from optuna.trial import TrialState
+
+    try:
+        with answering(target["storage"], then=READ_AGAIN):
+            return len(load(target).get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    except SpecError:
+        return 0
 
 
 def _fail_trials_of_ended_workers(manager, target: dict, study) -> None:
