@@ -79,6 +79,7 @@ else:
             st.warning(str(exc))
     views.delete_control(manager, target, active, buttons)
     views.live_view(manager, target, active)
+    views.join_from_a_shell(target)
     if not active:
         with st.expander("Run more trials in this study", key="search-more-box"):
             try:

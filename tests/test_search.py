@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 import torch
 
+import zoo
 from zoo import search
 from zoo.cli import main as zoo_main
 from zoo.registry import SpecError, build, get_model
@@ -1080,6 +1082,66 @@ def test_a_study_is_deleted_from_the_search_page_its_trials_runs_stay(tmp_path, 
     assert search.study_names(config.storage) == ["kept-study"]
     assert {r.run_id for r in list_runs(config.runs_dir)} == runs and len(runs) == 2
     assert "study" not in at.query_params and not any(s.value.startswith("Study ") for s in at.subheader)
+
+
+# ------------------------------------------------------------------ a study joined from a shell
+
+
+def narrowed_space(model: str, task: str) -> search.SearchSpace:
+    """The model's default space with its first numeric range halved, its first list of three or more values cut to
+    two, and the batch size held: a space as a person narrows it on the Search page."""
+    full = search.build_space(model, task, fix={"batch_size": 32})
+    asked: dict = {d.name: None for d in full.dims}
+    ranged = next(d for d in full.dims if d.kind in ("int", "float"))
+    middle = (ranged.low * ranged.high) ** 0.5 if ranged.log else (ranged.low + ranged.high) / 2
+    asked[ranged.name] = (ranged.low, int(middle) if ranged.kind == "int" else middle)
+    listed = next((d for d in full.dims if d.kind == "choice" and len(d.values) >= 3), None)
+    if listed is not None:
+        asked[listed.name] = list(listed.values[:2])
+    return search.build_space(model, task, search=asked, fix={"batch_size": 32})
+
+
+@pytest.mark.parametrize("task, model", [(t, m) for t in ("image", "series") for m in zoo.list_models(t)])
+def test_a_studys_join_command_reads_back_as_the_same_study(task, model, tmp_path):
+    """A lab's check: joining a study the page made from a shell needed the page's ranges, which nothing showed, and
+    a guess was refused with "they differ in: space". The command the page shows (SearchConfig.cli_command) reads
+    back, through the command line's own flags, into the settings the study holds, for every model."""
+    from zoo.cli.common import Parser
+    from zoo.cli.search import add_arguments, config_from_args
+
+    data = {"data": "mnist-sample"} if task == "image" else {"data": "ETTh1", "lookback": 48, "horizon": 12}
+    spec = ExperimentSpec(task=task, model=model, epochs=3, limit_train=256, **data)
+    config = search.SearchConfig(spec=spec, space=narrowed_space(model, task), objective="val_metric",
+                                 sampler="random", pruner="hyperband", total_trials=40, study="lab",
+                                 storage=str(tmp_path / "lab journal.log")).validate()
+    words = shlex.split(config.cli_command())
+    assert words[:4] == ["python", "-m", "zoo", "search"]
+    parser = Parser(prog="python -m zoo search")
+    add_arguments(parser)
+    joined = config_from_args(parser.parse_args(words[4:]))
+    assert joined.fingerprint() == config.fingerprint()
+    assert (joined.study_name, joined.storage_url, joined.sampler, joined.pruner, joined.total_trials) == \
+        ("lab", config.storage, "random", "hyperband", 40)
+
+
+def test_a_worker_started_with_a_studys_join_command_joins_it(tmp_path, tiny_data, capsys):
+    """The command the Search page shows, run: it joins the study (not refused as made with other settings) and adds
+    its trial."""
+    from streamlit.testing.v1 import AppTest
+
+    config = tiny_config(tmp_path, n_trials=1, study="shared", space=narrowed_space("mlp", "image"),
+                         spec={"model_params": {}})   # (as the page makes a study: its settings all searched or held)
+    search.run_search(config, data=tiny_data)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.query_params.update({"study": "shared", "storage": config.storage})
+    at.run()
+    assert not at.exception
+    shown = [c.value for c in at.code if "python -m zoo search" in c.value]   # the page's, as a person copies it
+    assert len(shown) == 1, [c.value for c in at.code]
+    words = shlex.split(shown[0].replace("\\\n", " "))
+    code = zoo_main(words[3:] + ["--n-trials", "1", "--runs-dir", config.runs_dir])
+    assert code == 0, capsys.readouterr().err
+    assert len(search.load_study(config.storage, "shared").trials) == 2
 
 
 # ------------------------------------------------------------------ a full disk under the study's journal

@@ -10,6 +10,7 @@ a refresh with new trials keeps the user's zoom.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import streamlit as st
 
@@ -323,6 +324,40 @@ def why_no_best(target: dict) -> str | None:
     return refusal(best)
 
 
+def join_from_a_shell(target: dict) -> None:
+    """The command of a worker that joins the study from a shell (SearchConfig.cli_command), for a study the
+    playground made: joining it needed the page's ranges, which nothing showed (a lab's check). Locally only: a
+    hosted demo's visitor has no shell on its server, and its paths are not theirs to see."""
+    from zoo.search import config_of_study
+    from zoo.search.storage import is_url
+    from zoo.spec import command_lines
+
+    if not is_local():
+        return
+    try:
+        with answering(target["storage"], then=READ_AGAIN):
+            config = config_of_study(load(target))
+    except SpecError:
+        return
+    if config is None:   # made by Optuna itself, not a playground search: no settings to give
+        return
+    config.study, config.storage = target["study"], target["storage"]
+    shown = display_storage(target["storage"])
+    with st.expander("Join this study from a shell", key="search-join-box", icon=":material/terminal:"):
+        st.markdown("More workers, on this machine or another, each in a checkout of the playground (the folder "
+                    "with `app.py`): the same settings, so Optuna shares one study among them all.")
+        st.code(command_lines(config.cli_command(storage=shown)), language="bash", wrap_lines=True)
+        notes = ["A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them."]
+        if shown != target["storage"]:
+            notes.append("Put the database's password in place of `***`.")
+        if not is_url(target["storage"]):
+            notes.append("A journal file is shared by the processes of this machine, or of machines that mount it at "
+                         "the same path; for workers elsewhere, keep the study in a database (PostgreSQL).")
+        if Path(str(config.spec.data)).suffix:
+            notes.append("`--data` must be there too: a copy of the same file (its name and content are checked).")
+        st.caption(" ".join(notes))
+
+
 def stop(manager, target: dict) -> None:
     from ui.state import can_control
 
@@ -354,8 +389,6 @@ def workers_of(manager, target: dict, owner: str | None = None) -> list:
 
 def _same_storage(a: str, b: str) -> bool:
     """A worker's payload names its journal by absolute path, a tab's target as the page's runs directory does."""
-    from pathlib import Path
-
     from zoo.search.storage import is_url
 
     if is_url(a) or is_url(b):

@@ -146,6 +146,39 @@ class SearchConfig:
                 "direction": self.direction,
                 "space": self.space.as_dict(), "shared": shared}
 
+    def cli_command(self, storage: str | None = None) -> str:
+        """The `python -m zoo search ...` command of a worker that joins this study: train's flags for the shared
+        settings, `--search` for each searched setting (bare where it is the declared range), `--fix` for each held
+        value, and the study's name, storage (`storage`: as it may be shown, a URL's password masked), objective,
+        sampler and pruner. Joining from a shell had needed the page's ranges, which nothing showed, and a guess
+        refused with "they differ in: space" (a lab's check); tests/test_cli.py reads it back, for every model,
+        into the same fingerprint()."""
+        import shlex
+
+        from zoo.registry import as_typed
+        from zoo.search.space import declared_settings, narrow
+
+        declared = {h.name: (scope, h) for scope, h in declared_settings(self.spec.model, self.spec.task)}
+        words = shlex.split(self.spec.cli_command())
+        args = ["python", "-m", "zoo", "search", *words[4:]]
+        for dim in self.space.dims:
+            scope, h = declared[dim.name]
+            if dim == narrow(h, scope):
+                args += ["--search", dim.name]
+            elif dim.kind == "choice":
+                args += ["--search", f"{dim.name}={','.join(as_typed(v) for v in dim.values)}"]
+            else:
+                args += ["--search", f"{dim.name}={as_typed(dim.low)}:{as_typed(dim.high)}"]
+        args += [a for key, value in self.space.fixed.items() for a in ("--fix", f"{key}={as_typed(value)}")]
+        args += ["--study", self.study_name, "--storage", storage or self.storage_url]
+        defaults = SearchConfig(spec=self.spec, space=self.space)
+        for name in ("objective", "sampler", "pruner", "grid_points", "total_trials", "data_dir"):
+            value = getattr(self, name)
+            if value is not None and value != getattr(defaults, name) and (name != "grid_points" or
+                                                                             self.sampler == "grid"):
+                args += [f"--{name.replace('_', '-')}", as_typed(value)]
+        return " ".join(shlex.quote(a) for a in args)
+
     def to_dict(self) -> dict:
         return {"spec": self.spec.to_dict(), "space": self.space.as_dict(), "objective": self.objective,
                 "n_trials": self.n_trials, "timeout": self.timeout, "total_trials": self.total_trials,
