@@ -378,6 +378,13 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
     assert search.open_study(again.validate())._study_id == study._study_id
     with pytest.raises(SpecError, match="differ in: epochs"):   # a study with trials keeps its settings
         search.open_study(tiny_config(tmp_path, storage=config.storage, spec={"epochs": 5}))
+    # which settings of the space differ, not "they differ in: space" (a lab's check, joining from a shell)
+    other = search.build_space("mlp", search={"lr": (1e-3, 1e-2)}, fix={"batch_size": 32})
+    with pytest.raises(SpecError) as refused:
+        search.open_study(tiny_config(tmp_path, storage=config.storage, spec={"epochs": 1}, space=other))
+    assert "(they differ in: the space (lr [0.001, 0.03] log in the study, [0.001, 0.01] log here; batch_size not " \
+           "searched in the study, held at 32 here)); give the same settings to join it (the Search page shows a " \
+           "command that joins it)" in str(refused.value)
     # one with none yet (made by a search refused for its data) is taken by the next, its settings written over
     taken = search.open_study(tiny_config(tmp_path, spec={"epochs": 5}))
     assert taken._study_id == study._study_id and search.config_of_study(taken).spec.epochs == 5

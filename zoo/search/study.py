@@ -22,7 +22,7 @@ from zoo import demo
 from zoo.registry import SpecError, get_task
 from zoo.runs import patch_result, runs_root
 from zoo.search.ended import fail_orphaned_trials, fail_trials_of_ended_workers
-from zoo.search.space import SearchSpace
+from zoo.search.space import Dim, SearchSpace
 from zoo.search.storage import (answering, default_storage, display_storage, is_url, load_study, open_storage,
                                  storage_in_words, study_names)
 from zoo.spec import ExperimentSpec
@@ -271,13 +271,15 @@ def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         differs = {k for k in set(mine) | set(theirs) if k != "shared" and mine.get(k) != theirs.get(k)}
         ours, stored = mine.get("shared", {}), theirs.get("shared") or {}
         differs |= {k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k)}
-        differs = sorted(differs)
+        differs = sorted(_space_differences(mine["space"], theirs.get("space") or {}) if k == "space" else k
+                         for k in differs)
         if differs == ["data_content"]:
             raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made on another "
                             f"file named {mine['data']} (its values differ); give this search another study name.")
         raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made with other "
-                        f"settings (they differ in: {', '.join(differs)}); give the same settings to join it, "
-                        "or another study name.")
+                        f"settings (they differ in: {', '.join(differs)}); give the same settings to join it"
+                        f"{'' if demo.demo_mode() else ' (the Search page shows a command that joins it)'}, or "
+                        "another study name.")
     if theirs is not None:
         fail_orphaned_trials(study)
     held = len(study.get_trials(deepcopy=False))
@@ -288,6 +290,21 @@ def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         study.sampler = make_sampler(config.sampler, config.space, (config.sampler_seed + held) % 2**32,
                                      config.grid_points)
     return study
+
+
+def _space_differences(mine: dict, theirs: dict) -> str:
+    """Which settings two spaces (SearchSpace.as_dict) search or hold otherwise, in a few words: "they differ in:
+    space" had left a worker joining from a shell to guess (a lab's check)."""
+    def described(space: dict) -> dict:
+        said = {d["name"]: Dim.from_dict(d).describe() for d in space.get("dims") or []}
+        return {**said, **{k: f"held at {v}" for k, v in (space.get("fixed") or {}).items()}}
+
+    ours, stored = described(mine), described(theirs)
+    names = [k for k in dict.fromkeys([*stored, *ours]) if ours.get(k) != stored.get(k)]
+    parts = [f"{k} {stored[k] if k in stored else 'not searched'} in the study, "
+             f"{ours[k] if k in ours else 'not searched'} here" for k in names[:4]]
+    return "the space (" + "; ".join(parts + ([f"{len(names) - 4} more"] if len(names) > 4 else [])) + ")" \
+        if parts else "the space"
 
 
 def fresh_study_name(base: str, storage: str | None = None, runs_dir=None) -> str:
