@@ -1199,8 +1199,28 @@ def test_a_journal_damaged_in_the_middle_is_one_sentence_naming_it(tmp_path, tin
     assert not at.exception and said in [e.value for e in new_study.error], [e.value for e in at.error]
     # Start is off while it is so, with why: pressed, it had said the same sentence a second time (a two-tabs check)
     assert at.button(key="search_start").disabled
-    assert any("off until the study journal is moved aside" in c.value for c in new_study.caption)
+    assert any("off until the study's storage can be read" in c.value for c in new_study.caption)
     assert [e.value for e in new_study.error].count(said) == 1
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("nosuchdb://lab/optuna", "Cannot open storage nosuchdb://lab/optuna: "),
+    ("postgresql://me:secret@127.0.0.1:1/optuna", "Cannot open storage postgresql://me:***@127.0.0.1:1/optuna: "),
+    ("{folder}", "Storage {folder} is a folder; give a journal file path such as ")])
+def test_a_typed_storage_that_does_not_open_is_said_before_start(typed, said, tmp_path, monkeypatch):
+    """A lab's check: a wrong password (or a database, a folder given) was said only once Start was pressed; the page
+    says it as the storage is typed, above the form, with Start off until it opens."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    typed, said = typed.format(folder=tmp_path), said.format(folder=tmp_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+    at.session_state["search_storage"] = typed
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error if e.value.startswith(said)], [e.value for e in at.error]
+    assert "secret" not in " ".join(e.value for e in at.error)
+    assert at.button(key="search_start").disabled
 
 
 FULL_DISK = r"""

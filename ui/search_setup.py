@@ -316,7 +316,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                                          "as postgresql://user:pass@host/db; workers anywhere can join the same "
                                          "study").strip() or storage
     base = default_study_name(ExperimentSpec(task=task, model=model, **data_fields), objective)
-    fresh, damaged = _fresh(base, storage)
+    fresh, unreadable = _fresh(base, storage)
     study = row[2].text_input("Study name", **drafts.kept("search_study_name", default="value"),
                               placeholder=fresh,
                               help="a new name makes a new study; the name of an existing one adds trials to it "
@@ -345,11 +345,11 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
                           existing=existing if resume and existing else 0, train_samples=train_windows,
                           typed_problems=bool(typed_problems))
     blocker = _visitor_blocker()
-    if damaged:   # said above the form; a Start had only said it again, twice on the page (a two-tabs check)
-        st.caption(":red[Start search is off until the study journal is moved aside (see above).]")
+    if unreadable:   # said above the form; a Start had only said it again, twice on the page (a two-tabs check)
+        st.caption(":red[Start search is off until the study's storage can be read (see above).]")
     if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
                      disabled=space is None or (existing is not None and not resume) or bool(over_cap)
-                     or bool(typed_problems) or bool(blocker) or damaged):
+                     or bool(typed_problems) or bool(blocker) or unreadable):
         return None
     if source is not None:   # an upload stored, an earlier one marked used
         spec = spec.replace(data=series_source.data_for_spec(source, runs_dir, session_owner()))
@@ -465,16 +465,20 @@ def _searching(study: str) -> bool:
 
 
 def _fresh(base: str, storage: str) -> tuple[str, bool]:
-    """`fresh_study_name`, or `base` where the storage cannot be read; and whether the storage is a damaged journal,
-    said above the form (it had shown a traceback in place of the page: a storage-faults check), whose Start is then
-    off."""
+    """`fresh_study_name`, or `base` where the storage cannot be read; and whether it cannot, said above the form,
+    whose Start is then off: a damaged journal (it had shown a traceback in place of the page: a storage-faults
+    check), a storage typed that does not open (a wrong password, a database that is not there: said only once
+    Start was pressed, a lab's check)."""
     try:
         return fresh_study_name(base, storage), False
     except JournalDamaged as exc:
         st.error(sentence(str(exc)), icon=":material/error:")
         return base, True
-    except SpecError:
-        return base, False
+    except SpecError as exc:
+        if not is_local():   # the visitor's own journal, which they do not name: Start says what it can
+            return base, False
+        st.error(sentence(str(exc)), icon=":material/error:")
+        return base, True
 
 
 def _trial_count(storage: str, name: str) -> int | None:
