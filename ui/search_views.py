@@ -130,7 +130,7 @@ def live_view(manager, target: dict, active: bool) -> None:
     elsewhere = not active and running_elsewhere(target)
     if elsewhere:
         st.caption(f":material/sync: {elsewhere} trial(s) of this study are running in workers this page did not "
-                   "start (the command line, another machine or server): the page follows them until none runs. A "
+                   "start (another tab, the command line, another machine): the page follows them until none runs. A "
                    "worker killed outright leaves its trial marked running: Optuna fails it when another worker "
                    "starts a trial, where the study is kept in a server database (PostgreSQL).")
     live = (active or bool(elsewhere)) and st.toggle(

@@ -151,8 +151,8 @@ class SearchConfig:
         settings, `--search` for each searched setting (bare where it is the declared range), `--fix` for each held
         value, and the study's name, storage (`storage`: as it may be shown, a URL's password masked), objective,
         sampler and pruner. Joining from a shell had needed the page's ranges, which nothing showed, and a guess
-        refused with "they differ in: space" (a lab's check); tests/test_cli.py reads it back, for every model,
-        into the same fingerprint()."""
+        refused with "they differ in: space" (a lab's check); tests/test_search.py reads it back through the command
+        line's flags, for every model, into the same fingerprint()."""
         import shlex
 
         from zoo.registry import as_typed
