@@ -739,6 +739,19 @@ def test_a_study_that_workers_elsewhere_fill_is_followed_until_none_of_its_trial
     at = page()
     assert not at.exception and not [t for t in at.toggle if t.label == "Live updates"]
     assert not any("running in workers this page did not start" in c.value for c in at.caption)
+    # A trial whose worker, a process of this machine, is gone (killed): failed, not followed for as long as the
+    # page stays open (a review)
+    import socket
+
+    killed = study.ask()
+    run_dir = tmp_path / "runs" / "killed-run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "result.json").write_text(json.dumps({"status": "running", "process": {
+        "host": socket.gethostname(), "pid": 2**22 + 17, "pid_started": 1}}))
+    study._storage.set_trial_user_attr(killed._trial_id, "run_dir", str(run_dir))
+    at = page()
+    assert not at.exception and not [t for t in at.toggle if t.label == "Live updates"]
+    assert study.trials[-1].state.name == "FAIL"
 
 
 def test_a_studys_address_without_its_storage_opens_it_from_the_servers_journal(tmp_path, tiny_data, monkeypatch):
@@ -1131,24 +1144,38 @@ def test_a_studys_join_command_reads_back_as_the_same_study(task, model, tmp_pat
         ("lab", config.storage, "random", "hyperband", 40)
 
 
-def test_a_worker_started_with_a_studys_join_command_joins_it(tmp_path, tiny_data, capsys):
-    """The command the Search page shows, run: it joins the study (not refused as made with other settings) and adds
-    its trial."""
+def test_a_worker_started_with_a_studys_join_command_joins_it(tmp_path, tiny_data, capsys, monkeypatch):
+    """The command the Search page shows, run from another folder: it joins the study (not refused as made with
+    other settings, nor a new study of the same name in that folder's own `runs/optuna/journal.log`, as a command
+    that named the server's relative runs directory made: a review) and adds its trial, its run where the page
+    finds it."""
     from streamlit.testing.v1 import AppTest
 
-    config = tiny_config(tmp_path, n_trials=1, study="shared", space=narrowed_space("mlp", "image"),
-                         spec={"model_params": {}})   # (as the page makes a study: its settings all searched or held)
-    search.run_search(config, data=tiny_data)
+    server, shell = tmp_path / "server", tmp_path / "shell"
+    server.mkdir(), shell.mkdir()
+    monkeypatch.chdir(server)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", "runs")   # the server's, as a relative path
+    config = tiny_config(server, n_trials=1, study="shared", space=narrowed_space("mlp", "image"), storage=None,
+                         runs_dir="runs", spec={"model_params": {}})   # (as the page makes one: its settings all
+    search.run_search(config, data=tiny_data)                         # searched or held)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
-    at.query_params.update({"study": "shared", "storage": config.storage})
+    at.query_params.update({"study": "shared"})
     at.run()
     assert not at.exception
     shown = [c.value for c in at.code if "python -m zoo search" in c.value]   # the page's, as a person copies it
     assert len(shown) == 1, [c.value for c in at.code]
     words = shlex.split(shown[0].replace("\\\n", " "))
-    code = zoo_main(words[3:] + ["--n-trials", "1", "--runs-dir", config.runs_dir])
+    monkeypatch.chdir(shell)
+    monkeypatch.delenv("PLAYGROUND_RUNS_DIR")
+    code = zoo_main(words[3:] + ["--n-trials", "1"])
     assert code == 0, capsys.readouterr().err
-    assert len(search.load_study(config.storage, "shared").trials) == 2
+    trials = search.load_study(str(server / "runs" / "optuna" / "journal.log"), "shared").trials
+    assert len(trials) == 2 and not (shell / "runs").exists()
+    assert Path(trials[1].user_attrs["run_dir"]).parent == server / "runs"
+    # A study made in Python with a setting both given and searched: no command that the flags would refuse
+    mixed = tiny_config(tmp_path, space=narrowed_space("mlp", "image"))   # (its spec sets depth, which is searched)
+    with pytest.raises(SpecError, match="depth, width are both given in the study's shared settings and searched"):
+        mixed.cli_command()
 
 
 # ------------------------------------------------------------------ a full disk under the study's journal

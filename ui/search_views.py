@@ -9,6 +9,7 @@ a refresh with new trials keeps the user's zoom.
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -127,12 +128,13 @@ def live_view(manager, target: dict, active: bool) -> None:
     A study no job of this server runs, with trials running (workers on the command line, on other machines, another
     server's) is followed too, until none runs: attached, it had stayed as it was while they filled it (a check of a
     lab sharing a study on PostgreSQL)."""
-    elsewhere = not active and running_elsewhere(target)
+    elsewhere = not active and running_elsewhere(manager, target)
     if elsewhere:
         st.caption(f":material/sync: {elsewhere} trial(s) of this study are running in workers this page did not "
                    "start (another tab, the command line, another machine): the page follows them until none runs. A "
-                   "worker killed outright leaves its trial marked running: Optuna fails it when another worker "
-                   "starts a trial, where the study is kept in a server database (PostgreSQL).")
+                   "worker on another machine killed outright leaves its trial marked running: in a server database "
+                   "(PostgreSQL), Optuna fails it once another worker starts a trial two minutes or more after; "
+                   "this machine's are failed here as soon as their process is gone.")
     live = (active or bool(elsewhere)) and st.toggle(
         "Live updates", value=True, key="search_live",
         help="Pause them to zoom into a plot: Streamlit draws a chart whose data changed as a new chart, at full "
@@ -230,14 +232,26 @@ def live_view(manager, target: dict, active: bool) -> None:
     _live()
 
 
-def running_elsewhere(target: dict) -> int:
+def running_elsewhere(manager, target: dict) -> int:
     """How many trials of the target's study are running, read from its storage (0 where it cannot be read): for a
-    study none of this server's jobs runs, those of workers elsewhere."""
+    study none of this server's jobs runs, those of workers elsewhere. A trial whose worker is known gone is failed
+    first, as a worker joining the study fails it (zoo/search/ended.py): this server's ended jobs', and those of a
+    process of this machine that is gone (a command killed, a server restarted); else the page had followed a dead
+    trial for as long as it stayed open (a review)."""
     from optuna.trial import TrialState
+
+    from zoo.search.ended import fail_orphaned_trials
 
     try:
         with answering(target["storage"], then=READ_AGAIN):
-            return len(load(target).get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+            study = load(target)
+            _fail_trials_of_ended_workers(manager, {**target, "jobs": [j.id for j in workers_of(manager, target)]},
+                                          study)
+            try:
+                fail_orphaned_trials(study)
+            except Exception:   # a storage that cannot be written now: the trial is left as it is, as above
+                pass
+            return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
     except SpecError:
         return 0
 
@@ -341,14 +355,22 @@ def join_from_a_shell(target: dict) -> None:
         return
     if config is None:   # made by Optuna itself, not a playground search: no settings to give
         return
-    config.study, config.storage = target["study"], target["storage"]
-    shown = display_storage(target["storage"])
+    # Paths in full: a journal named from the server's folder (runs/optuna/journal.log) had made a new study of the
+    # same name in a shell's own folder, with no word, whose trials the page never saw (a review)
+    config.study, config.runs_dir = target["study"], os.path.abspath(runs_dir())
+    config.storage = target["storage"] if is_url(target["storage"]) else os.path.abspath(target["storage"])
+    shown = display_storage(config.storage)
+    try:
+        command = config.cli_command(storage=shown)
+    except (SpecError, KeyError, TypeError, ValueError):   # settings flags cannot say, or of an older declaration
+        return
     with st.expander("Join this study from a shell", key="search-join-box", icon=":material/terminal:"):
         st.markdown("More workers, on this machine or another, each in a checkout of the playground (the folder "
                     "with `app.py`): the same settings, so Optuna shares one study among them all.")
-        st.code(command_lines(config.cli_command(storage=shown)), language="bash", wrap_lines=True)
-        notes = ["A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them."]
-        if shown != target["storage"]:
+        st.code(command_lines(command), language="bash", wrap_lines=True)
+        notes = ["A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them. `--runs-dir` is "
+                 "this server's, where the page finds each trial's run: on another machine, give one of its own."]
+        if shown != config.storage:
             notes.append("Put the database's password in place of `***`.")
         if not is_url(target["storage"]):
             notes.append("A journal file is shared by the processes of this machine, or of machines that mount it at "

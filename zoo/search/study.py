@@ -150,15 +150,24 @@ class SearchConfig:
         """The `python -m zoo search ...` command of a worker that joins this study: train's flags for the shared
         settings, `--search` for each searched setting (bare where it is the declared range), `--fix` for each held
         value, and the study's name, storage (`storage`: as it may be shown, a URL's password masked), objective,
-        sampler and pruner. Joining from a shell had needed the page's ranges, which nothing showed, and a guess
+        sampler, pruner and folders. SpecError where the flags cannot say the study's settings. Joining from a shell had needed the page's ranges, which nothing showed, and a guess
         refused with "they differ in: space" (a lab's check); tests/test_search.py reads it back through the command
         line's flags, for every model, into the same fingerprint()."""
         import shlex
 
         from zoo.registry import as_typed
-        from zoo.search.space import declared_settings, narrow
+        from zoo.search.space import DEFAULT_TRAIN_KEYS, declared_settings, narrow
 
         declared = {h.name: (scope, h) for scope, h in declared_settings(self.spec.model, self.spec.task)}
+        # What train's flags would set that the space searches: the command line refuses it (zoo/cli/search.py's
+        # config_from_args), where a spec made in Python may hold it
+        defaults = ExperimentSpec(task=self.spec.task)
+        given = set(self.spec.model_params) | {k for k in DEFAULT_TRAIN_KEYS
+                                               if getattr(self.spec, k) != getattr(defaults, k)}
+        both = sorted(given & {d.name for d in self.space.dims})
+        if both:
+            raise SpecError(f"{', '.join(both)} {'is' if len(both) == 1 else 'are'} both given in the study's shared "
+                            "settings and searched, which the command line's flags cannot say; join it from Python.")
         words = shlex.split(self.spec.cli_command())
         args = ["python", "-m", "zoo", "search", *words[4:]]
         for dim in self.space.dims:
@@ -171,10 +180,10 @@ class SearchConfig:
                 args += ["--search", f"{dim.name}={as_typed(dim.low)}:{as_typed(dim.high)}"]
         args += [a for key, value in self.space.fixed.items() for a in ("--fix", f"{key}={as_typed(value)}")]
         args += ["--study", self.study_name, "--storage", storage or self.storage_url]
-        defaults = SearchConfig(spec=self.spec, space=self.space)
-        for name in ("objective", "sampler", "pruner", "grid_points", "total_trials", "data_dir"):
+        plain = SearchConfig(spec=self.spec, space=self.space)
+        for name in ("objective", "sampler", "pruner", "grid_points", "total_trials", "runs_dir", "data_dir"):
             value = getattr(self, name)
-            if value is not None and value != getattr(defaults, name) and (name != "grid_points" or
+            if value is not None and value != getattr(plain, name) and (name != "grid_points" or
                                                                              self.sampler == "grid"):
                 args += [f"--{name.replace('_', '-')}", as_typed(value)]
         return " ".join(shlex.quote(a) for a in args)
