@@ -150,9 +150,10 @@ class SearchConfig:
         """The `python -m zoo search ...` command of a worker that joins this study: train's flags for the shared
         settings, `--search` for each searched setting (bare where it is the declared range), `--fix` for each held
         value, and the study's name, storage (`storage`: as it may be shown, a URL's password masked), objective,
-        sampler, pruner and folders. SpecError where the flags cannot say the study's settings. Joining from a shell had needed the page's ranges, which nothing showed, and a guess
-        refused with "they differ in: space" (a lab's check); tests/test_search.py reads it back through the command
-        line's flags, for every model, into the same fingerprint()."""
+        sampler, pruner and folders; SpecError where the flags cannot say the study's settings. Joining from a shell
+        had needed the page's ranges, which nothing showed, and a guess was refused with "they differ in: space" (a
+        lab's check); tests/test_search.py reads it back through the command line's flags, for every model, into the
+        same fingerprint()."""
         import shlex
 
         from zoo.registry import as_typed
