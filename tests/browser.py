@@ -202,13 +202,21 @@ def set_slider(page, key: str, *keys: str) -> None:
     starts none): the server has every value before the next key, so the last one is never left in
     flight when the caller goes on (a later upload's rerun would draw the slider with the value the
     server had)."""
-    thumb = page.locator(f".st-key-{key} input[type='range']")
     for k in keys:
+        thumb = one_thumb(page, key)
         thumb.focus()
         before, number = thumb.input_value(), run_number(page)
         thumb.press(k)
-        if thumb.input_value() != before:
+        if one_thumb(page, key).input_value() != before:
             wait_for_app(page, after=number)
+
+
+def one_thumb(page, key: str):
+    """The slider `key`'s thumb, once the page shows one: while a slow rerun draws the form (two test processes on two
+    cores), the slider was there twice for a moment, and a read of its value failed as ambiguous (a CI run)."""
+    selector = f".st-key-{key}:not([data-stale='true']) input[type='range']"
+    page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=30_000)
+    return page.locator(selector)
 
 
 def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
@@ -219,7 +227,7 @@ def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
 
 
 def slider_value(page, key: str) -> str:
-    return page.locator(f".st-key-{key} input[type='range']").input_value()
+    return one_thumb(page, key).input_value()
 
 
 def run_heading(page, run_id: str):
