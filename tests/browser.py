@@ -169,7 +169,7 @@ def choose(page, key: str, option: str) -> None:
     type into its box and press Enter once the list shows it (a click on the box can land while the
     page re-renders, and then the list never opens); returns once the run that the choice started
     has ended (none when the option was already chosen)."""
-    box = page.locator(f".st-key-{key} input")
+    box = one_input(page, key)
     already = box.input_value().startswith(option)   # the box shows the chosen option
     box.click()
     box.fill(option)
@@ -212,9 +212,15 @@ def set_slider(page, key: str, *keys: str) -> None:
 
 
 def one_thumb(page, key: str):
-    """The slider `key`'s thumb, once the page shows one: while a slow rerun draws the form (two test processes on two
-    cores), the slider was there twice for a moment, and a read of its value failed as ambiguous (a CI run)."""
-    selector = f".st-key-{key}:not([data-stale='true']) input[type='range']"
+    """The slider `key`'s thumb, once the page shows one (`one_input`)."""
+    return one_input(page, key, "[type='range']")
+
+
+def one_input(page, key: str, kind: str = ""):
+    """The input of the widget `key`, once the page shows one: while a slow rerun draws the form (two test processes
+    on two cores), a slider was there twice for a moment, and a read of its value failed as ambiguous (a run of the
+    suite)."""
+    selector = f".st-key-{key}:not([data-stale='true']) input{kind}"
     page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=30_000)
     return page.locator(selector)
 
