@@ -1250,6 +1250,44 @@ def test_a_typed_storage_that_does_not_open_is_said_before_start(typed, said, tm
     assert at.button(key="search_start").disabled
 
 
+def test_a_typed_storage_password_is_not_kept_in_a_draft_and_is_asked_for_again(tmp_path, monkeypatch):
+    """A lab's check: a database URL typed as the storage was kept in the visitor's draft, a file on the server's
+    disk, password and all. The draft keeps it masked; after a reload the page asks for the password again, with
+    Start off, in both tabs; a cleared Attach storage is the server's journal (it had said "No studies in  yet.")."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.drafts import store
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(runs))
+    typed = "postgresql://me:secret@127.0.0.1:1/optuna"
+
+    def page(state: dict):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("app_pages/search.py")
+        for key, value in {"visitor": "d" * 32, **state}.items():
+            at.session_state[key] = value
+        return at.run()
+
+    at = page({})
+    at.text_input(key="search_storage").set_value(typed).run()   # typed, as a person does (a first draw is no draft)
+    at.text_input(key="attach_storage").set_value(typed).run()
+    assert not at.exception
+    assert typed in [t.value for t in at.text_input]   # this session holds what was typed; the disk, not
+    drafts = list((runs / "drafts").glob("*.json"))
+    assert drafts and all("secret" not in f.read_text() for f in drafts)
+    assert "postgresql://me:***@127.0.0.1:1/optuna" in drafts[0].read_text()
+    store.clear()
+    at = page({})   # a reload: the set-up from the draft
+    assert not at.exception
+    assert at.text_input(key="search_storage").value == "postgresql://me:***@127.0.0.1:1/optuna"
+    asked = [w.value for w in at.warning if w.value.startswith("The storage's password is not kept")]
+    assert len(asked) == 2, [w.value for w in at.warning]   # New study's and Attach's
+    assert at.button(key="search_start").disabled
+    at.text_input(key="attach_storage").set_value("").run()
+    assert not at.exception and not [i.value for i in at.info if "No studies in  yet" in i.value]
+    assert [i.value for i in at.info if i.value == f"No studies in {runs / 'optuna' / 'journal.log'} yet."]
+
+
 FULL_DISK = r"""
 import json, os, sys
 from pathlib import Path

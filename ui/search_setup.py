@@ -25,7 +25,7 @@ from zoo.registry import HParam, SpecError, get_task, list_models, refusal
 from zoo.search import (MEDIAN_STARTUP_TRIALS, PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study,
                         declared_settings, default_search_keys, default_storage, default_study_name, display_storage,
                         fresh_study_name, load_study, objective_label, open_storage, study_names)
-from zoo.search.storage import JournalDamaged
+from zoo.search.storage import JournalDamaged, is_masked
 from zoo.spec import ExperimentSpec, setting
 
 
@@ -464,11 +464,19 @@ def _searching(study: str) -> bool:
     return False
 
 
+# A storage URL typed before a reload comes back with its password masked (ui/drafts.SECRETS)
+PASSWORD_AGAIN = ("The storage's password is not kept once you leave or reload the page (it would be written to the "
+                  "server's disk): type the full URL again, its password in place of `***`.")
+
+
 def _fresh(base: str, storage: str) -> tuple[str, bool]:
     """`fresh_study_name`, or `base` where the storage cannot be read; and whether it cannot, said above the form,
     whose Start is then off: a damaged journal (it had shown a traceback in place of the page: a storage-faults
     check), a storage typed that does not open (a wrong password, a database that is not there: said only once
     Start was pressed, a lab's check)."""
+    if is_masked(storage):
+        st.warning(PASSWORD_AGAIN, icon=":material/key:")
+        return base, True
     try:
         return fresh_study_name(base, storage), False
     except JournalDamaged as exc:
@@ -497,8 +505,13 @@ def attach_form(runs_dir: str) -> dict | None:
     one of this visitor's)."""
     storage = default_storage(runs_dir, session_owner())
     if is_local():
+        # cleared, the server's journal, as New study's (it had said "No studies in  yet.": a lab's check)
         storage = st.text_input("Storage", **drafts.kept("attach_storage", default="value", fallback=storage),
-                                help="the journal file or database URL the workers use").strip()
+                                placeholder=storage, help="the journal file or database URL the workers use; "
+                                                          "empty: this server's journal").strip() or storage
+    if is_masked(storage):
+        st.warning(PASSWORD_AGAIN, icon=":material/key:")
+        return None
     try:
         names = study_names(storage) if storage else []
         if names and not is_local():
