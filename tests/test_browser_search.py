@@ -208,3 +208,27 @@ def test_a_study_picked_in_attach_keeps_the_attach_tab_open_and_a_reload_too(app
     page.locator(".st-key-attach_name").wait_for(state="visible")
     assert page.evaluate(SELECTED_TAB) == "Attach to a study"
     assert page.locator(".st-key-attach_name input").input_value() == names[1]
+
+
+def test_an_ended_studys_page_follows_a_worker_that_joins_it_from_a_shell_without_a_click(app_server, page):
+    """A lab's check: a page left open on an ended study noticed a command-line worker that joined it only when
+    reloaded. It now looks every few seconds, follows the worker's trial while it runs, and stops when it ends."""
+    import optuna
+
+    from zoo.search import open_storage
+    from zoo.search.storage import default_storage
+
+    name = f"joined-{secrets.token_hex(3)}"
+    study = optuna.create_study(study_name=name, storage=open_storage(default_storage(app_server.runs_dir)))
+    study.tell(study.ask(), 0.5)
+    page.goto(f"{app_server.url}/search?study={name}")
+    wait_for_app(page)
+    page.get_by_text(f"Study {name}").wait_for()
+    following = page.get_by_text("1 trial(s) of this study are running in workers this page did not start")
+    assert not following.count()
+    running = study.ask()   # a worker in a shell, mid-trial
+    following.wait_for(timeout=30_000)
+    page.wait_for_function(f"() => ({METRIC})('Running') === '1'", timeout=30_000)
+    study.tell(running, 0.4)   # its worker ended it
+    following.wait_for(state="detached", timeout=30_000)
+    page.wait_for_function(f"() => ({METRIC})('Running') === '0' && ({METRIC})('Trials') === '2'", timeout=30_000)

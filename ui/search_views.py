@@ -128,7 +128,10 @@ def live_view(manager, target: dict, active: bool) -> None:
     A study no job of this server runs, with trials running (workers on the command line, on other machines, another
     server's) is followed too, until none runs: attached, it had stayed as it was while they filled it (a check of a
     lab sharing a study on PostgreSQL)."""
-    elsewhere = not active and running_elsewhere(manager, target)
+    counts = None if active else trial_counts(manager, target)
+    elsewhere = counts[1] if counts else 0
+    if counts is not None and not elsewhere:
+        _watch_for_workers(manager, target, counts)
     if elsewhere:
         st.caption(f":material/sync: {elsewhere} trial(s) of this study are running in workers this page did not "
                    "start (another tab, the command line, another machine): the page follows them until none runs. A "
@@ -232,9 +235,22 @@ def live_view(manager, target: dict, active: bool) -> None:
     _live()
 
 
-def running_elsewhere(manager, target: dict) -> int:
-    """How many trials of the target's study are running, read from its storage (0 where it cannot be read): for a
-    study none of this server's jobs runs, those of workers elsewhere. A trial whose worker is known gone is failed
+WATCH_S = 5.0   # how often an ended study's page looks for workers elsewhere that have joined it
+
+
+@fragment(run_every=WATCH_S)
+def _watch_for_workers(manager, target: dict, seen: tuple) -> None:
+    """A study none of this server's jobs runs and none of whose trials runs, looked at again every few seconds: a
+    worker that joins it from a shell or another machine is then followed (live_view). A page left open had noticed
+    one only when reloaded (a lab's check)."""
+    if trial_counts(manager, target) != seen:
+        st.rerun(scope="app")
+
+
+def trial_counts(manager, target: dict) -> tuple[int, int] | None:
+    """The target's study's trials and how many of them are running, read from its storage (None where it cannot be
+    read): for a study none of this server's jobs runs, those running are workers' elsewhere. A trial whose worker is
+    known gone is failed
     first, as a worker joining the study fails it (zoo/search/ended.py): this server's ended jobs', and those of a
     process of this machine that is gone (a command killed, a server restarted); else the page had followed a dead
     trial for as long as it stayed open (a review)."""
@@ -251,9 +267,10 @@ def running_elsewhere(manager, target: dict) -> int:
                 fail_orphaned_trials(study)
             except Exception:   # a storage that cannot be written now: the trial is left as it is, as above
                 pass
-            return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+            trials = study.get_trials(deepcopy=False)
+            return len(trials), sum(t.state == TrialState.RUNNING for t in trials)
     except SpecError:
-        return 0
+        return None
 
 
 def _fail_trials_of_ended_workers(manager, target: dict, study) -> None:
