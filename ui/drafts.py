@@ -156,7 +156,7 @@ def _values(form: str) -> dict:
     """The form's kept values as they are in this session now: for a field showing a value other than the one the
     visitor set, because it cannot show that one (BROUGHT_WITHIN), the one set; a storage URL's password masked."""
     state, set_before = st.session_state, st.session_state.get(BROUGHT_WITHIN, {})
-    values = {k: _unsecret(k, state[k]) for k in _keys(form) if keepable(state[k])}
+    values = {k: _masked(k, state[k]) for k in _keys(form) if keepable(state[k])}
     return {k: set_before[k][0] if k in set_before and set_before[k][1] == v else v for k, v in values.items()}
 
 
@@ -166,7 +166,7 @@ def _values(form: str) -> dict:
 SECRETS = ("search_storage", "attach_storage")
 
 
-def _unsecret(key: str, value: Any) -> Any:
+def _masked(key: str, value: Any) -> Any:
     if key not in SECRETS or not isinstance(value, str):
         return value
     from zoo.search.storage import display_storage
