@@ -376,8 +376,13 @@ def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(t
     again = search.config_of_study(study)  # what the page's "Run more trials" starts from
     again.storage = str(tmp_path / "journal.log")
     assert search.open_study(again.validate())._study_id == study._study_id
-    with pytest.raises(SpecError, match="differ in: epochs"):   # a study with trials keeps its settings
+    # a study with trials keeps its settings, and the refusal says each one's two values (a lab's check)
+    with pytest.raises(SpecError, match=r"differ in: epochs 1 in the study, 5 here\); give the same"):
         search.open_study(tiny_config(tmp_path, storage=config.storage, spec={"epochs": 5}))
+    with pytest.raises(SpecError, match=r"differ in: depth 1 in the study, 3 here; epochs 1 in the study, 2 here; "
+                                        r"width 32 in the study, \(default\) here\)"):
+        search.open_study(tiny_config(tmp_path, storage=config.storage, spec={"epochs": 2,
+                                                                             "model_params": {"depth": 3}}))
     # which settings of the space differ, not "they differ in: space" (a lab's check, joining from a shell)
     other = search.build_space("mlp", search={"lr": (1e-3, 1e-2)}, fix={"batch_size": 32})
     with pytest.raises(SpecError) as refused:

@@ -279,15 +279,12 @@ def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         study.set_user_attr("config", {**config.to_dict(), "storage": None, "n_trials": None, "timeout": None})
     elif theirs != mine:
         differs = {k for k in set(mine) | set(theirs) if k != "shared" and mine.get(k) != theirs.get(k)}
-        ours, stored = mine.get("shared", {}), theirs.get("shared") or {}
-        differs |= {k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k)}
-        differs = sorted(_space_differences(mine["space"], theirs.get("space") or {}) if k == "space" else k
-                         for k in differs)
-        if differs == ["data_content"]:
+        if differs == {"data_content"}:
             raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made on another "
                             f"file named {mine['data']} (its values differ); give this search another study name.")
         raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made with other "
-                        f"settings (they differ in: {', '.join(differs)}); give the same settings to join it"
+                        f"settings (they differ in: {_setting_differences(mine, theirs)}); give the same settings to "
+                        "join it"
                         f"{'' if demo.demo_mode() else ' (the Search page shows a command that joins it)'}, or "
                         "another study name.")
     if theirs is not None:
@@ -300,6 +297,25 @@ def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         study.sampler = make_sampler(config.sampler, config.space, (config.sampler_seed + held) % 2**32,
                                      config.grid_points)
     return study
+
+
+def _setting_differences(mine: dict, theirs: dict) -> str:
+    """Which settings of two fingerprints differ, each with its two values: "they differ in: epochs" had left a worker
+    joining from a shell to guess the study's number (a lab's check)."""
+    def flat(print_: dict) -> dict:
+        said = {k: v for k, v in print_.items() if k not in ("shared", "space", "data_content")}
+        for k, v in (print_.get("shared") or {}).items():   # a model's parameters by their names, as --set says them
+            said.update(v if k == "model_params" and isinstance(v, dict) else {k: v})
+        return said
+
+    ours, stored = flat(mine), flat(theirs)
+    names = sorted(k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k))
+    parts = [f"{k} {stored.get(k, '(default)')} in the study, {ours.get(k, '(default)')} here" for k in names]
+    if mine.get("data_content") != theirs.get("data_content") and "data" not in names:
+        parts.append(f"the values of the data file {mine.get('data')}")   # (digests, no words for a person)
+    if mine.get("space") != (theirs.get("space") or {}):
+        parts.append(_space_differences(mine["space"], theirs.get("space") or {}))
+    return "; ".join(parts[:5] + ([f"{len(parts) - 5} more"] if len(parts) > 5 else []))
 
 
 def _space_differences(mine: dict, theirs: dict) -> str:
