@@ -1169,6 +1169,8 @@ def test_a_worker_started_with_a_studys_join_command_joins_it(tmp_path, tiny_dat
     assert not at.exception
     shown = [c.value for c in at.code if "python -m zoo search" in c.value]   # the page's, as a person copies it
     assert len(shown) == 1, [c.value for c in at.code]
+    # and says whose `python` it is: a shell's own, often one without torch, is not the playground's (a lab's check)
+    assert any(f"this server's is `{sys.executable}`" in c.value for c in at.caption), [c.value for c in at.caption]
     words = shlex.split(shown[0].replace("\\\n", " "))
     monkeypatch.chdir(shell)
     monkeypatch.delenv("PLAYGROUND_RUNS_DIR")

@@ -10,6 +10,7 @@ a refresh with new trials keeps the user's zoom.
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -385,7 +386,10 @@ def join_from_a_shell(target: dict) -> None:
         st.markdown("More workers, on this machine or another, each in a checkout of the playground (the folder "
                     "with `app.py`): the same settings, so Optuna shares one study among them all.")
         st.code(command_lines(command), language="bash", wrap_lines=True)
-        notes = ["A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them. `--runs-dir` is "
+        # `python` alone is whichever a shell finds first, often one without torch (a lab's check)
+        notes = [f"`python` is the playground's environment's: `.venv/bin/python` in a checkout set up as its README "
+                 f"says (this server's is `{sys.executable}`).",
+                 "A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them. `--runs-dir` is "
                  "this server's, where the page finds each trial's run: on another machine, give one of its own."]
         if shown != config.storage:
             notes.append("Put the database's password in place of `***`.")
