@@ -823,14 +823,50 @@ def board_spec(settings: dict, result: dict | None = None) -> ExperimentSpec:
     return ExperimentSpec(task="series", model="leaderboard", epochs=1, **fields)
 
 
+# What load_run read of each run folder, by the folder's path: its settings and result.json, with the files' stats
+# when read. A server after months (3,000 runs) re-read every one on each script run of the Train, Forecast, Inspect
+# and Runs pages, 0.8-1.1 s of CPU each time (a check of a server after months; bench/runs_listing.py measures it).
+_READ: dict[str, tuple[tuple, ExperimentSpec, dict]] = {}
+# Files changed this recently are read again, whatever their stats say: a file rewritten within the clock's tick with
+# the same size (and a freed inode taken again) has the same stats (git's "racy" files, the same answer)
+SETTLED_S = 2.0
+
+
+def _files_key(path: Path, names) -> tuple | None:
+    """The stats of a run's settings and result files (None where one changed within SETTLED_S: read it again)."""
+    key, now = [], time.time_ns()
+    for name in names:
+        try:
+            st = os.stat(path / name)
+        except FileNotFoundError:
+            key.append(None)
+            continue
+        if now - st.st_mtime_ns < SETTLED_S * 1e9 or now - st.st_ctime_ns < SETTLED_S * 1e9:
+            return None
+        key.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(key)
+
+
 def load_run(path: str | os.PathLike) -> Run:
     """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
-    A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True."""
+    A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True. Files unchanged since
+    this process last read them are not read again (`_READ`)."""
     path = Path(path)
     read_at = changed_at(path)
     board = (path / LEADERBOARD).exists()
     if not board and not (path / SPEC).exists():
         raise SpecError(f"{path} is not a run directory (no spec.json); pick a folder under the runs directory.")
+    key = _files_key(path, (LEADERBOARD if board else SPEC, RESULT))   # before the reads: a change after is seen next
+    held = _READ.get(str(path))
+    if key is not None and held is not None and held[0] == key:
+        return Run(path=path, spec=held[1], result=dict(held[2]), read_at=read_at)
+    spec, result = _read_run_files(path, board)
+    if key is not None:
+        _READ[str(path)] = (key, spec, result)
+    return Run(path=path, spec=spec, result=dict(result), read_at=read_at)
+
+
+def _read_run_files(path: Path, board: bool) -> tuple[ExperimentSpec, dict]:
     result_file = path / RESULT
     try:
         result = json.loads(result_file.read_text()) if result_file.exists() else {"status": "unknown"}
@@ -843,8 +879,7 @@ def load_run(path: str | os.PathLike) -> Run:
     if not isinstance(described, dict):
         raise SpecError(f"{path.name}/{LEADERBOARD if board else SPEC} holds no settings, so the run cannot be read; "
                         "pick another run.")
-    spec = board_spec(described, result) if board else ExperimentSpec.from_dict(described)
-    return Run(path=path, spec=spec, result=result, read_at=read_at)
+    return (board_spec(described, result) if board else ExperimentSpec.from_dict(described)), result
 
 
 def open_run(run_id: str, root: str | os.PathLike | None = None) -> Run | None:
@@ -894,7 +929,11 @@ def _scan_runs(root, skip: set = frozenset()) -> tuple[list[Run], list[tuple[str
     if not root.exists():
         return [], []
     runs, unreadable = [], []
-    for child in sorted(root.iterdir(), reverse=True):
+    children = sorted(root.iterdir(), reverse=True)
+    for gone in set(_READ) - {str(child) for child in children}:   # deleted folders' reads: not kept for good
+        if Path(gone).parent == root:
+            _READ.pop(gone, None)
+    for child in children:
         if child.name not in skip and child.is_dir() and _is_run_dir(child):
             try:
                 runs.append(load_run(child))
