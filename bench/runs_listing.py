@@ -4,8 +4,8 @@ each script run), every run's files read against only those changed since this p
 It writes `--runs` runs' spec.json and result.json under a temporary runs directory (copies of two runs it trains
 for one epoch: the listing reads those two files), waits until they are settled (zoo/runs.SETTLED_S), then alternates
 rounds (ABBA): "read all" empties the process's reads first, as before the reads were kept; "changed only" lists with
-them kept, after one run's result.json was written again (a run that moves on while the page is open). The table gives the median of each and
-the median of the per-round ratios.
+them kept, after one run's result.json was written again (a run that moves on while the page is open). The table
+gives the median of each and the median of the per-round ratios.
 
     .venv/bin/python bench/runs_listing.py [--runs 3000] [--rounds 6] [--write bench/results/runs_listing.md]
 """
