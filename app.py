@@ -11,13 +11,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run, show_pending_toasts
+from ui.state import (apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run, refuse_bad_settings,
+                      show_pending_toasts)
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
 # must work offline (a new user's check saw the favicon fail there).
 st.set_page_config(page_title="PyTorch playground", page_icon=str(Path(__file__).parent / "ui" / "icon.png"),
                    layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
+refuse_bad_settings()   # then checked: a typo in one had been served as its default (zoo/server_settings.py)
 keep_visitor()    # this browser's visitor token, kept in a cookie
 
 pages = [

@@ -34,6 +34,30 @@ def apply_secrets() -> None:
     demo.apply_secrets(items)
 
 
+_logged: set = set()
+
+
+def refuse_bad_settings() -> None:
+    """A server whose PLAYGROUND_* settings are set wrong serves no page, and says which and what to set, on the page
+    and, once each, in its log (zoo/server_settings.py). Serving had meant guessing: a misspelt PLAYGROUND_DEMO ran the
+    demo in local mode, every visitor's runs shown to everyone (an operator's check)."""
+    import sys
+
+    from zoo.server_settings import problems
+
+    said = problems()
+    if not said:
+        return
+    for line in said:
+        if line not in _logged:
+            _logged.add(line)
+            print(f"playground: a setting is wrong, no page is served until it is put right: {line}", file=sys.stderr,
+                  flush=True)
+    st.error("This server's settings are wrong, so it serves no page until they are put right, and restarted:\n\n"
+             + "\n".join(f"- {line}" for line in said), icon=":material/error:")
+    st.stop()
+
+
 def job_manager() -> JobManager:
     """One job manager per server process, shared by every browser tab (survives reloads). Its
     workers are local processes, or Ray tasks when PLAYGROUND_RAY_ADDRESS names a cluster; a
@@ -81,6 +105,11 @@ def _sweep_forever() -> None:
             demo.sweep(runs_dir())
         except OSError:
             pass   # a run deleted under our feet, a full disk: try again next time
+        except Exception as exc:   # said in the log, and tried again: a sweep that ended here had ended for good
+            import sys
+
+            print(f"playground: the demo's sweep failed ({type(exc).__name__}: {exc}); it tries again in "
+                  f"{SWEEP_EVERY_S} s", file=sys.stderr, flush=True)
         time.sleep(SWEEP_EVERY_S)
 
 

@@ -23,8 +23,6 @@ from pathlib import Path
 
 from zoo.registry import SpecError, join_or
 
-TRUE = ("1", "true", "yes", "on")
-
 
 def apply_secrets(items: dict) -> None:
     """PLAYGROUND_* settings from a secrets file (.streamlit/secrets.toml: a host that takes secrets, not environment
@@ -51,7 +49,11 @@ def secrets_in_files(folder: Path | None = None) -> dict:
 
 
 def demo_mode() -> bool:
-    return os.environ.get("PLAYGROUND_DEMO", "").strip().lower() in TRUE
+    """PLAYGROUND_DEMO on; SpecError where it is neither on nor off (zoo/server_settings.py: a typo had served the
+    demo in local mode)."""
+    from zoo.server_settings import value
+
+    return value("PLAYGROUND_DEMO")
 
 
 def owner_of(visitor_token: str) -> str:
@@ -99,15 +101,11 @@ class Caps:
 
     @classmethod
     def from_env(cls) -> "Caps":
-        values = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"PLAYGROUND_CAP_{f.name.upper()}")
-            if raw is not None:
-                try:
-                    values[f.name] = int(float(raw)) if f.type == "int" else float(raw)
-                except ValueError:
-                    raise SpecError(f"PLAYGROUND_CAP_{f.name.upper()}={raw!r} is not a number; set a number.") from None
-        return cls(**values)
+        """The caps PLAYGROUND_CAP_<NAME> sets, checked (zoo/server_settings.py): a whole number where the cap is one
+        (2.9 MB had been 2), above zero (a max age of -1 had the sweep delete every run)."""
+        from zoo.server_settings import value
+
+        return cls(**{f.name: value(f"PLAYGROUND_CAP_{f.name.upper()}") for f in fields(cls)})
 
 
 def caps() -> Caps | None:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from zoo.server_settings import value, value_at_import
 from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
 ACTIVE = ("queued", "starting", "running")
@@ -31,7 +32,7 @@ LOST_IN_QUEUE = ("the server stopped (a restart) while this job waited in the qu
                  "nothing of it ran; start it again")
 MAX_BATCH_POINTS = 4000
 # Ended jobs kept in memory (their runs stay on disk): enough for every tab of a busy demo.
-MAX_ENDED_JOBS = int(os.environ.get("PLAYGROUND_MAX_ENDED_JOBS", "200"))
+MAX_ENDED_JOBS = value_at_import("PLAYGROUND_MAX_ENDED_JOBS")
 MAX_ENDED_KEPT = 100   # ended jobs without a run directory kept in the queue file for a restart (left_no_run)
 
 
@@ -127,12 +128,12 @@ class JobManager:
                  gpus: int | None = None, jobs_per_gpu: int | None = None, queue_dir=None):
         from zoo.launch import LocalLauncher
 
-        self.max_running = max_running or int(os.environ.get("PLAYGROUND_MAX_JOBS", "2"))
-        self.per_owner = per_owner or int(os.environ.get("PLAYGROUND_JOBS_PER_SESSION", "1"))
+        self.max_running = max_running or value("PLAYGROUND_MAX_JOBS")   # (checked: zoo/server_settings.py)
+        self.per_owner = per_owner or value("PLAYGROUND_JOBS_PER_SESSION")
         self.launcher = launcher or LocalLauncher()
         # A launcher that places jobs itself (a Ray cluster: zoo/ray_launcher.py) is given no GPU here.
         self.gpus = 0 if getattr(self.launcher, "places_gpus", False) else (_gpu_count() if gpus is None else gpus)
-        self.jobs_per_gpu = jobs_per_gpu or int(os.environ.get("PLAYGROUND_JOBS_PER_GPU", "4"))
+        self.jobs_per_gpu = jobs_per_gpu or value("PLAYGROUND_JOBS_PER_GPU")
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
         self._lock = threading.RLock()
@@ -509,7 +510,9 @@ class JobManager:
                 if job._handle.is_alive():
                     job._handle.terminate()
         if self._queue_lock is not None:   # nothing waits now (every job stopped); what ended is said where it
-            from pathlib import Path      # ended (the command line that shut it down): nothing left for a restart
+            from pathlib import (
+                Path,  # ended (the command line that shut it down): nothing left for a restart
+            )
 
             Path(self._queue_lock.name).unlink(missing_ok=True)
             if self._queue_file is not None:

@@ -22,8 +22,8 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
+from zoo.server_settings import value
 from zoo.worker import main as worker_main
-
 
 # What a worker needs imported before it can train: loaded once, in the forkserver.
 PRELOAD = ["zoo.worker_preload"]
@@ -89,7 +89,7 @@ class LocalLauncher:
     places_gpus = False   # the job runner picks a job's GPU (CUDA_VISIBLE_DEVICES in `env`)
 
     def __init__(self, method: str | None = None, *, warm: bool = False):
-        self.method = method or os.environ.get("PLAYGROUND_START_METHOD", "forkserver")
+        self.method = method or value("PLAYGROUND_START_METHOD")
         self.ctx = mp.get_context(self.method)
         if self.method == "forkserver":
             self.ctx.set_forkserver_preload(PRELOAD)

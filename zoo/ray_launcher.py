@@ -30,6 +30,7 @@ from pathlib import Path
 
 from zoo.registry import SpecError
 from zoo.run_health import SERVER_ENV, process_identity
+from zoo.server_settings import value, value_at_import
 
 POLL_S = 0.1
 # The cluster's free CPUs and GPUs are read by the poller this often (the page and the job runner read its copy: a
@@ -91,7 +92,7 @@ _start_lock = threading.Lock()
 # had kept the app's every page on "Starting the job runner…" and the CLI silent for over six minutes (a Ray user's
 # check). A cluster that lacks this machine's token answers within about 20 s, with its own reason; starting a local
 # cluster takes about 4 s here.
-CONNECT_TIMEOUT_S = float(os.environ.get("PLAYGROUND_RAY_CONNECT_TIMEOUT", "60"))
+CONNECT_TIMEOUT_S = value_at_import("PLAYGROUND_RAY_CONNECT_TIMEOUT")
 _connecting: dict = {}   # the keeper thread's attempt while it lasts: {"address", "done", "failure"}
 
 
@@ -123,7 +124,7 @@ def connect(address: str, num_cpus: int | None = None, timeout: float | None = N
             kwargs.update(address="local", num_cpus=num_cpus)
         else:
             kwargs["address"] = address
-            if os.environ.get("PLAYGROUND_RAY_SHIP_CODE", "1") != "0":
+            if value("PLAYGROUND_RAY_SHIP_CODE"):
                 # The nodes get this checkout's zoo package from the server (they need the same
                 # Python packages installed: requirements.txt and requirements-ray.txt).
                 kwargs["runtime_env"] = {"py_modules": [str(ZOO_DIR)], "excludes": ["__pycache__"]}
@@ -365,7 +366,7 @@ class RayLauncher:
         self.cpus_per_job = _number("PLAYGROUND_CPUS_PER_JOB", 1.0, cpus_per_job) or 1.0
         self.gpu_per_job = _number("PLAYGROUND_GPU_PER_JOB", 0.0, gpu_per_job)
         if copy_runs is None:
-            copy_runs = os.environ.get("PLAYGROUND_RAY_COPY_RUNS", "") in ("1", "true", "yes")
+            copy_runs = value("PLAYGROUND_RAY_COPY_RUNS")
         self.copy_runs = copy_runs
         if num_cpus is None and os.environ.get("PLAYGROUND_RAY_CPUS"):
             num_cpus = int(_number("PLAYGROUND_RAY_CPUS", 0))

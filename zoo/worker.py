@@ -13,9 +13,11 @@ import time
 import traceback
 from typing import Callable
 
+from zoo.server_settings import value_at_import
+
 # Workers run at a lower CPU priority than the server, so that pages stay responsive while jobs
 # train on a machine with few cores; on an otherwise idle machine training speed is unchanged.
-WORKER_NICE = int(os.environ.get("PLAYGROUND_WORKER_NICE", "10"))
+WORKER_NICE = value_at_import("PLAYGROUND_WORKER_NICE")
 
 
 def cores() -> int:

@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None, *, process_entry: bool = False) -> int:
             raise UsageError(f"the command comes first, then its options: python -m zoo {shlex.join([named, *rest])}")
         if command not in COMMANDS:
             raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
+        from zoo.server_settings import problems
+
+        if wrong := problems():   # as the app refuses them (zoo/server_settings.py): a typo is not run as the default
+            raise UsageError(" ".join(wrong))
         # From before the command's imports (torch's: about a second), not from its run's start: a SIGTERM in that
         # second had killed the command with nothing on stdout, no JSON line (a CLI user's check). A signal before
         # the run begins is its Stop all the same: the run ends at once, `stopped`, and says so.

@@ -1,0 +1,105 @@
+"""The server's PLAYGROUND_* settings (zoo/server_settings.py): each declared once, and one set wrong is said, where an
+operator's check found each read in its own way and none said anything: a misspelt PLAYGROUND_DEMO served the demo in
+local mode, a max age of -1 had the sweep delete every run, PLAYGROUND_MAX_JOBS=abc showed strangers a traceback."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from tests.test_cli import zoo_main
+from zoo import demo, server_settings
+from zoo.registry import SpecError
+
+WRONG = {
+    "PLAYGROUND_DEMO": ("ture", "PLAYGROUND_DEMO='ture' is neither on nor off; set it to 1 (on) or 0 (off)."),
+    "PLAYGROUND_CAP_EPOCH": ("3", "PLAYGROUND_CAP_EPOCH is not a setting of the playground, so it changes nothing; "
+                                  "did you mean PLAYGROUND_CAP_EPOCHS?"),
+    "PLAYGROUND_CAP_EPOCHS": ("-5", "PLAYGROUND_CAP_EPOCHS='-5' is out of its range; set a whole number of 0 or more."),
+    "PLAYGROUND_CAP_UPLOAD_MB": ("2.9", "PLAYGROUND_CAP_UPLOAD_MB='2.9' is not a whole number; set a whole number of 0 "
+                                        "or more."),
+    "PLAYGROUND_CAP_MAX_AGE_HOURS": ("-1", "PLAYGROUND_CAP_MAX_AGE_HOURS='-1' is out of its range; set a number above "
+                                           "0."),
+    "PLAYGROUND_CAP_TRIALS": ("lots", "PLAYGROUND_CAP_TRIALS='lots' is not a number; set a whole number of 0 or more."),
+    "PLAYGROUND_MAX_JOBS": ("abc", "PLAYGROUND_MAX_JOBS='abc' is not a number; set a whole number of 1 or more."),
+    "PLAYGROUND_START_METHOD": ("thread", "PLAYGROUND_START_METHOD='thread' is not one of forkserver, spawn, fork; set "
+                                          "one of them."),
+    "PLAYGROUND_SOMETHING": ("1", "PLAYGROUND_SOMETHING is not a setting of the playground, so it changes nothing; see "
+                                  "the README's list of settings."),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_a_setting_set_wrong_is_said_with_what_to_set(name):
+    raw, said = WRONG[name]
+    assert server_settings.problems({name: raw}) == [said]
+
+
+def test_settings_set_right_are_read_as_their_kind_and_unset_or_empty_as_their_default():
+    right = {"PLAYGROUND_DEMO": "On", "PLAYGROUND_CAP_EPOCHS": "12", "PLAYGROUND_CAP_MAX_AGE_HOURS": "0.5",
+             "PLAYGROUND_MAX_JOBS": "3", "PLAYGROUND_RAY_SHIP_CODE": "", "PLAYGROUND_RUNS_DIR": "/data/runs",
+             "PLAYGROUND_CAP_TRAIN_MEMORY_MB": "0"}   # (a cap of 0 allows nothing: the operator's to choose)
+    assert server_settings.problems(right) == []
+    read = {name: server_settings.value(name, right) for name in right}
+    assert read == {"PLAYGROUND_DEMO": True, "PLAYGROUND_CAP_EPOCHS": 12, "PLAYGROUND_CAP_MAX_AGE_HOURS": 0.5,
+                    "PLAYGROUND_MAX_JOBS": 3, "PLAYGROUND_RAY_SHIP_CODE": True, "PLAYGROUND_RUNS_DIR": "/data/runs",
+                    "PLAYGROUND_CAP_TRAIN_MEMORY_MB": 0}
+    assert server_settings.value("PLAYGROUND_MAX_JOBS", {}) == 2
+
+
+def test_every_setting_the_code_reads_is_declared():
+    """The declarations are the one list: a setting read somewhere and not declared would be called a typo."""
+    read = set()
+    for path in [ROOT / "app.py", *(ROOT / "zoo").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]:
+        if path.name != "server_settings.py":   # (whose words name typos)
+            read |= set(re.findall(r"PLAYGROUND_[A-Z_]*[A-Z]", path.read_text()))
+    declared = set(server_settings.declared())
+    assert read - {"PLAYGROUND_CAP"} <= declared, read - declared
+    assert {f"PLAYGROUND_CAP_{name.upper()}" for name in demo.Caps.__dataclass_fields__} <= declared
+
+
+def test_the_readers_refuse_a_value_set_wrong(monkeypatch):
+    from zoo.jobs import JobManager
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "ture")
+    with pytest.raises(SpecError, match="neither on nor off"):   # not local mode, unsaid
+        demo.demo_mode()
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.setenv("PLAYGROUND_CAP_MAX_AGE_HOURS", "-1")
+    with pytest.raises(SpecError, match="above 0"):   # not a sweep that deletes every run
+        demo.caps()
+    monkeypatch.setenv("PLAYGROUND_CAP_MAX_AGE_HOURS", "0.5")
+    assert demo.caps().max_age_hours == 0.5
+    monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "0")
+    with pytest.raises(SpecError, match="PLAYGROUND_MAX_JOBS='0' is out of its range"):   # not a queue that never runs
+        JobManager()
+
+
+def test_the_command_line_refuses_to_run_with_a_setting_set_wrong(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCH", "3")
+    proc = zoo_main("models", "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == ("error: PLAYGROUND_CAP_EPOCH is not a setting of the playground, so it changes "
+                                   "nothing; did you mean PLAYGROUND_CAP_EPOCHS?")
+
+
+def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypatch, capfd):
+    monkeypatch.setenv("PLAYGROUND_DEMO", "ture")
+    monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "abc")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("This server's settings are wrong, so it serves no page until they "
+                                                 "are put right, and restarted:")
+    assert WRONG["PLAYGROUND_DEMO"][1] in said[0] and WRONG["PLAYGROUND_MAX_JOBS"][1] in said[0]
+    assert not at.title and not at.button   # no page: not the demo in local mode, nor a traceback
+    log = capfd.readouterr().err
+    assert f"playground: a setting is wrong, no page is served until it is put right: {WRONG['PLAYGROUND_DEMO'][1]}" \
+        in log
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
+    at.run()
+    assert not at.error and at.title   # put right: served
