@@ -26,4 +26,7 @@ VOLUME /data
 EXPOSE 8501
 # Streamlit's own upload limit at the demo's cap (.streamlit/config.toml's 50 MB is local use's): the uploader's
 # limit is the browser's, and a request sent to the upload endpoint by hand was held up to 50 MB (a demo check).
-CMD ["sh", "-c", "streamlit run app.py --server.port ${PORT} --server.address 0.0.0.0 --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none --server.maxUploadSize ${PLAYGROUND_CAP_UPLOAD_MB:-5}"]
+# `exec`: Streamlit is then the container's first process and gets `docker stop`'s SIGTERM (a shell there ignores it,
+# and the app was killed 10 s later instead of stopping its jobs: an operator's check).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD ["sh", "-c", "python -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:${PORT}/_stcore/health', timeout=4)\""]
+CMD ["sh", "-c", "exec streamlit run app.py --server.port ${PORT} --server.address 0.0.0.0 --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none --server.maxUploadSize ${PLAYGROUND_CAP_UPLOAD_MB:-5}"]
