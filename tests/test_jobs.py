@@ -20,7 +20,8 @@ def manager():
     m.shutdown()
 
 
-def test_jobs_beyond_the_cap_wait_in_a_queue_and_run_in_turn(manager, runs_dir):
+def test_jobs_beyond_the_cap_wait_in_a_queue_and_run_in_turn(manager, runs_dir, caplog):
+    caplog.set_level("INFO", logger="playground")
     quick = ExperimentSpec(epochs=1, limit_train=256)
     first = submit_training(manager, quick, owner="a", runs_dir=runs_dir)
     second = submit_training(manager, quick, owner="b", runs_dir=runs_dir)
@@ -36,6 +37,12 @@ def test_jobs_beyond_the_cap_wait_in_a_queue_and_run_in_turn(manager, runs_dir):
     snap = first.snapshot()
     assert snap["state"]["epoch_rows"] and snap["state"]["batch_losses"]
     assert (runs_dir / first.id / "best.pt").exists(), "the job id is the run id"
+    # each job's start and end in the server's log (an operator's check found nothing there)
+    said = [r.getMessage() for r in caplog.records if r.name == "playground"]
+    assert f"job {third.id} ended stopped: stopped before it started" in said
+    for job in (first, second):
+        assert f"job {job.id} started (train, visitor {job.owner})" in said
+        assert any(line.startswith(f"job {job.id} ended finished after ") for line in said), said
 
 
 def test_a_job_that_raises_shows_failed_with_its_message(manager, runs_dir, tmp_path, monkeypatch):

@@ -97,8 +97,8 @@ def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypa
     assert WRONG["PLAYGROUND_DEMO"][1] in said[0] and WRONG["PLAYGROUND_MAX_JOBS"][1] in said[0]
     assert not at.title and not at.button   # no page: not the demo in local mode, nor a traceback
     log = capfd.readouterr().err
-    assert f"playground: a setting is wrong, no page is served until it is put right: {WRONG['PLAYGROUND_DEMO'][1]}" \
-        in log
+    assert f"playground ERROR: a setting is wrong, no page is served until it is put right: " \
+           f"{WRONG['PLAYGROUND_DEMO'][1]}" in log
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
     monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
     at.run()

@@ -9,6 +9,7 @@ one person owns everything.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import secrets
@@ -17,11 +18,39 @@ import threading
 import streamlit as st
 
 from zoo import demo
-from zoo.jobs import JobManager
+from zoo.jobs import JobManager, log
 
 VISITOR_COOKIE = "playground_visitor"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SWEEP_EVERY_S = 600
+
+
+def log_to_stderr() -> None:
+    """The server's log (the "playground" logger: jobs started and ended, runs a restart ended, the demo's sweep,
+    settings set wrong) on stderr, beside Streamlit's, once per process. An operator's check found nothing there."""
+    if not any(isinstance(h, _Stderr) for h in log.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s playground %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+class _Stderr(logging.StreamHandler):
+    """To whatever sys.stderr is when a line is written (as Python's own last-resort handler does), not the stream
+    it was when the server started: one replaced since (a test's capture) is closed by then."""
+
+    @property
+    def stream(self):
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+log_to_stderr()
 
 
 def apply_secrets() -> None:
@@ -41,8 +70,6 @@ def refuse_bad_settings() -> None:
     """A server whose PLAYGROUND_* settings are set wrong serves no page, and says which and what to set, on the page
     and, once each, in its log (zoo/server_settings.py). Serving had meant guessing: a misspelt PLAYGROUND_DEMO ran the
     demo in local mode, every visitor's runs shown to everyone (an operator's check)."""
-    import sys
-
     from zoo.server_settings import problems
 
     said = problems()
@@ -51,8 +78,7 @@ def refuse_bad_settings() -> None:
     for line in said:
         if line not in _logged:
             _logged.add(line)
-            print(f"playground: a setting is wrong, no page is served until it is put right: {line}", file=sys.stderr,
-                  flush=True)
+            log.error("a setting is wrong, no page is served until it is put right: %s", line)
     st.error("This server's settings are wrong, so it serves no page until they are put right, and restarted:\n\n"
              + "\n".join(f"- {line}" for line in said), icon=":material/error:")
     st.stop()
@@ -81,7 +107,9 @@ def _job_manager() -> JobManager:
     from zoo.launch import make_launcher
     from zoo.run_health import recover_interrupted
 
-    recover_interrupted(runs_dir())
+    ended = recover_interrupted(runs_dir())
+    if ended:
+        log.warning("%d run(s) the last server left running ended failed: %s", len(ended), ", ".join(ended))
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
     from zoo.runs import queue_path
@@ -102,14 +130,14 @@ def _sweep_forever() -> None:
 
     while True:
         try:
-            demo.sweep(runs_dir())
+            deleted = demo.sweep(runs_dir())
+            if deleted:
+                log.info("the demo's sweep deleted %d run(s) past the age cap", len(deleted))
         except OSError:
             pass   # a run deleted under our feet, a full disk: try again next time
         except Exception as exc:   # said in the log, and tried again: a sweep that ended here had ended for good
-            import sys
-
-            print(f"playground: the demo's sweep failed ({type(exc).__name__}: {exc}); it tries again in "
-                  f"{SWEEP_EVERY_S} s", file=sys.stderr, flush=True)
+            log.error("the demo's sweep failed (%s: %s); it tries again in %d s", type(exc).__name__, exc,
+                      SWEEP_EVERY_S)
         time.sleep(SWEEP_EVERY_S)
 
 

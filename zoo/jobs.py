@@ -15,6 +15,7 @@ interleave, so a Stop is never lost between "this job may start" and "it has sta
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import queue
 import threading
@@ -25,6 +26,10 @@ from typing import Any, Callable
 from zoo.server_settings import value, value_at_import
 from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
+# What the server's operator reads (ui/state.log_to_stderr sends it to stderr; the command line keeps its stderr for
+# its own `error:` line): each job's start and end. An operator's check saw nothing of them in the log.
+log = logging.getLogger("playground")
+log.addHandler(logging.NullHandler())   # (else Python's last resort printed its warnings on a command's stderr)
 ACTIVE = ("queued", "starting", "running")
 TRAINING_TARGET = "zoo.worker:train"   # a training run's job (submit_training)
 _HELD: set[str] = set()   # the queue locks this process's managers hold (JobManager._hold_queue_file)
@@ -206,6 +211,7 @@ class JobManager:
             if job.status == "queued":
                 job.status, job.reason, job.ended = "stopped", "stopped before it started", time.time()
                 self._journal_queue()
+                _log_end(job)
             elif job.active and job._handle is not None:
                 job._handle.request_stop()
                 if job.status == "starting":
@@ -329,7 +335,10 @@ class JobManager:
             else:
                 job.status, job.reason = "failed", f"its worker could not be started: {exc}"
             job.ended = time.time()
+            _log_end(job)
             return
+        log.info("job %s started (%s, visitor %s%s)", job.id, job.target.rsplit(":", 1)[-1], job.owner[:8],
+                 "" if gpu is None else f", GPU {gpu}")
         threading.Thread(target=self._follow, args=(job, job._handle.events), daemon=True,
                          name=f"follow-{job.id}").start()
 
@@ -377,6 +386,7 @@ class JobManager:
                 if finished:
                     job.ended = time.time()
                     self._journal_queue()
+        _log_end(job)
         job._handle.join(timeout=5)
         self._schedule()
 
@@ -520,6 +530,12 @@ class JobManager:
             _HELD.discard(self._queue_lock.name)
             self._queue_lock.close()
             self._queue_lock = None
+
+
+def _log_end(job: Job) -> None:
+    took = f" after {job.ended - job.started:.0f} s" if job.started and job.ended else ""
+    said = log.warning if job.status == "failed" else log.info
+    said("job %s ended %s%s%s", job.id, job.status, took, f": {job.reason}" if job.reason else "")
 
 
 def _time(value) -> float:
