@@ -103,3 +103,19 @@ def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypa
     monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
     at.run()
     assert not at.error and at.title   # put right: served
+
+
+def test_on_the_demo_a_stranger_sees_an_errors_type_not_its_traceback(monkeypatch, runs_dir):
+    """An operator's check: Streamlit's default shows an unexpected error's traceback, server paths and all, to
+    whoever is at the page; on the demo it shows the error's type (the server's log has it whole)."""
+    import streamlit as st
+
+    before = st.get_option("client.showErrorDetails")
+    try:
+        AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert st.get_option("client.showErrorDetails") == before   # locally, as configured
+        monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+        AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert st.get_option("client.showErrorDetails") == "type"
+    finally:
+        st.set_option("client.showErrorDetails", before)
