@@ -495,10 +495,11 @@ def test_zero_init_leaves_every_weight_before_the_output_layers_without_a_gradie
     assert {n.rsplit(".", 1)[0] for n in learning} == outputs, (outputs, learning)
     model.zero_grad()
     assert learning_at_the_first_step(model, SHAPES[task]) == (learning, [n for n in names if n not in learning])
-    # the linear forecasters have no layer before their output layers: zero init holds nothing back; measuring it
-    # leaves the caller's random numbers as they were (a review: a transformer's dropout drew from them)
+    # a model with no layer before its output layers (the linear forecasters) is held back by nothing: expected from
+    # torch's own gradients above, not the model's name (a contributor's one-layer model had failed here); measuring
+    # it leaves the caller's random numbers as they were (a review: a transformer's dropout drew from them)
     before = torch.random.get_rng_state()
-    assert zero_init_holds_back(name, SHAPES[task], params) is (name != "linear")
+    assert zero_init_holds_back(name, SHAPES[task], params) is (len(learning) < len(names))
     assert torch.equal(before, torch.random.get_rng_state())
 
 
