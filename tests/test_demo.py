@@ -373,6 +373,35 @@ def test_uploads_are_held_to_the_disk_cap_and_the_refusal_names_them(demo_on, ru
         demo.check_room("visitor-a", runs_dir)
 
 
+def test_past_the_disk_for_everyone_new_runs_and_uploads_are_refused_for_every_visitor(demo_on, runs_dir,
+                                                                                       monkeypatch, caplog):
+    """A visitor is a cookie: a script that drops its cookie is a new visitor each time, with a fresh allowance, and
+    nothing capped the runs directory as a whole (an operator's check). Past DISK_MB_TOTAL every visitor's new runs
+    and uploads are refused, saying when room comes back, and the server's log says so."""
+    from zoo import forecast_io as fio
+
+    monkeypatch.setenv("PLAYGROUND_CAP_DISK_MB_TOTAL", "2")
+    monkeypatch.setattr(demo, "_total", {})
+    for i in range(3):   # three "visitors" of 0.9 MB each, each within their own 200 MB
+        folder = runs_dir / "uploads" / f"visitor-{i}"
+        folder.mkdir(parents=True)
+        (folder / "a.csv").write_bytes(b"x" * 900_000)
+        if i == 1:
+            demo.check_room("visitor-new", runs_dir)   # 1.8 MB of 2: room yet
+            monkeypatch.setattr(demo, "_total", {})
+    said = r"this hosted demo's disk for everyone's runs and uploads is full \(2\.7 MB of 2 MB\); what is kept goes 24 "
+    with pytest.raises(SpecError, match=said + "hours after its last use: try again later."):
+        demo.check_room("visitor-new", runs_dir)
+    with pytest.raises(SpecError, match=said):
+        fio.store_upload(b"date,value\n2024-01-01,1\n2024-01-02,2\n", "b.csv", runs_dir, "visitor-new")
+    assert not (runs_dir / "uploads" / "visitor-new").exists()
+    assert any("the demo's disk for everyone is full (2.7 MB of 2 MB)" in r.getMessage() for r in caplog.records)
+    assert demo.total_bytes(runs_dir) == 2_700_000
+    (runs_dir / "uploads" / "visitor-0" / "a.csv").unlink()   # the sweep, say: read again after a while
+    assert demo.total_bytes(runs_dir) == 2_700_000
+    assert demo.total_bytes(runs_dir, now=time.monotonic() + demo.TOTAL_READ_EVERY_S + 1) == 1_800_000
+
+
 # ------------------------------------------------------------------ checkpoints are not code
 
 

@@ -97,6 +97,9 @@ class Caps:
     inspect_seconds: int = 20        # one look inside a model (Inspect, in the server's process): inspection_slot
     runs_per_visitor: int = 50       # runs kept per visitor
     disk_mb_per_visitor: int = 200   # their runs and uploads together
+    # every visitor's runs, uploads and studies together: a visitor is a cookie, and a script that drops its cookie is
+    # a new visitor each time, with a fresh allowance (an operator's check)
+    disk_mb_total: int = 10_000
     max_age_hours: float = 24.0      # runs and uploads older than this are deleted by the sweep
 
     @classmethod
@@ -434,14 +437,44 @@ def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
     return f"{text}; " + join_or(["delete some runs on the Runs page", *smaller]) + "."
 
 
+TOTAL_READ_EVERY_S = 30.0   # how long the size of every visitor's files is taken as read (a walk of the runs directory)
+_total: dict[str, tuple[float, int]] = {}
+
+
+def total_bytes(root, now: float | None = None) -> int:
+    """What the runs directory holds, every visitor's runs, uploads and studies: read again after TOTAL_READ_EVERY_S
+    (a page asks on each script run whether Start may be on)."""
+    now = time.monotonic() if now is None else now
+    key = str(root)
+    if key not in _total or now - _total[key][0] > TOTAL_READ_EVERY_S:
+        _total[key] = (now, _size(Path(root)))
+    return _total[key][1]
+
+
+def _check_total(c: Caps, root, n_bytes: int = 0) -> None:
+    """Refuse what would take the demo past its disk for everyone (disk_mb_total), saying when room comes back."""
+    used = total_bytes(root)
+    if used + n_bytes > c.disk_mb_total * 1_000_000:
+        import logging
+
+        logging.getLogger("playground").warning("the demo's disk for everyone is full (%s of %d MB): new runs and "
+                                                "uploads are refused until the sweep frees room", _megabytes(used),
+                                                c.disk_mb_total)
+        raise SpecError(f"this hosted demo's disk for everyone's runs and uploads is full ({_megabytes(used)} of "
+                        f"{c.disk_mb_total:,} MB); what is kept goes {c.max_age_hours:g} hours after its last use: "
+                        "try again later.")
+
+
 def check_upload_room(owner: str, root, n_bytes: int) -> None:
-    """Refuse to keep a new upload of `n_bytes` that would take the visitor past their disk cap."""
+    """Refuse to keep a new upload of `n_bytes` that would take the visitor past their disk cap, or the demo past its
+    disk for everyone."""
     c = caps()
     if c is None:
         return
     used = usage(owner, root)
     if used["bytes"] + n_bytes > c.disk_mb_per_visitor * 1_000_000:
         raise SpecError(f"this upload ({n_bytes / 1e6:.1f} MB) cannot be kept: " + _over_disk(used, c))
+    _check_total(c, root, n_bytes)
 
 
 def check_room(owner: str, root, trials: int = 1) -> None:
@@ -463,6 +496,7 @@ def check_room(owner: str, root, trials: int = 1) -> None:
         raise SpecError(f"each trial keeps a run, and you keep {used['runs']} of the {c.runs_per_visitor} runs this "
                         f"hosted demo keeps per visitor: give at most {room} trial{'' if room == 1 else 's'}, or delete "
                         "some runs on the Runs page.")
+    _check_total(c, root)
 
 
 def check_checkpoint_room(owner: str | None, root, spec, shape=None, params: int | None = None) -> None:
@@ -490,9 +524,16 @@ def _megabytes(n_bytes: float) -> str:
 
 
 def _size(path: Path) -> int:
-    if not path.exists():
-        return 0
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """The bytes of the files under `path`; one that goes while it is read (a run's file written whole under a
+    temporary name, then renamed) counts as none."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
 
 
 def sweep(root, max_age_hours: float | None = None, now: float | None = None) -> list[str]:
