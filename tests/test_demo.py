@@ -389,8 +389,8 @@ def test_past_the_disk_for_everyone_new_runs_and_uploads_are_refused_for_every_v
         if i == 1:
             demo.check_room("visitor-new", runs_dir)   # 1.8 MB of 2: room yet
             monkeypatch.setattr(demo, "_total", {})
-    said = r"this hosted demo's disk for everyone's runs and uploads is full \(2\.7 MB of 2 MB\); what is kept goes 24 "
-    with pytest.raises(SpecError, match=said + "hours after its last use: try again later."):
+    said = r"this hosted demo's disk for everyone's runs and uploads is full \(2\.7 MB of 2 MB\); what is kept goes "
+    with pytest.raises(SpecError, match=said + "24 hours after its last use: try again later."):
         demo.check_room("visitor-new", runs_dir)
     with pytest.raises(SpecError, match=said):
         fio.store_upload(b"date,value\n2024-01-01,1\n2024-01-02,2\n", "b.csv", runs_dir, "visitor-new")

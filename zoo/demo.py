@@ -437,7 +437,8 @@ def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
     return f"{text}; " + join_or(["delete some runs on the Runs page", *smaller]) + "."
 
 
-TOTAL_READ_EVERY_S = 30.0   # how long the size of every visitor's files is taken as read (a walk of the runs directory)
+# how long the size of every visitor's files is taken as read (a walk of the runs directory)
+TOTAL_READ_EVERY_S = 30.0
 _total: dict[str, tuple[float, int]] = {}
 
 
