@@ -11,6 +11,7 @@ traceback, a cap of 2.9 MB was 2. `value(name)` reads one, checked (SpecError, s
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from dataclasses import dataclass, fields
 
@@ -101,7 +102,9 @@ BASE = [
 ]
 
 
+@functools.lru_cache(maxsize=1)
 def declared() -> dict[str, Setting]:
+    """Every setting by its name (made once: demo_mode() reads PLAYGROUND_DEMO many times in a script run)."""
     return {s.name: s for s in BASE + _caps()}
 
 
