@@ -520,9 +520,7 @@ class JobManager:
                 if job._handle.is_alive():
                     job._handle.terminate()
         if self._queue_lock is not None:   # nothing waits now (every job stopped); what ended is said where it
-            from pathlib import (
-                Path,  # ended (the command line that shut it down): nothing left for a restart
-            )
+            from pathlib import Path      # ended (the command line that shut it down): nothing left for a restart
 
             Path(self._queue_lock.name).unlink(missing_ok=True)
             if self._queue_file is not None:

@@ -25,6 +25,7 @@ from typing import Any
 from zoo.server_settings import value
 from zoo.worker import main as worker_main
 
+
 # What a worker needs imported before it can train: loaded once, in the forkserver.
 PRELOAD = ["zoo.worker_preload"]
 
