@@ -3,7 +3,9 @@ operator's check found each read in its own way and none said anything: a misspe
 local mode, a max age of -1 had the sweep delete every run, PLAYGROUND_MAX_JOBS=abc showed strangers a traceback."""
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,12 +24,16 @@ WRONG = {
                                         "or more."),
     "PLAYGROUND_CAP_MAX_AGE_HOURS": ("-1", "PLAYGROUND_CAP_MAX_AGE_HOURS='-1' is out of its range; set a number above "
                                            "0."),
+    "PLAYGROUND_CAP_MODEL_MB": ("1e1", "PLAYGROUND_CAP_MODEL_MB='1e1' is a whole number written otherwise; write it "
+                                       "in digits (10), as Streamlit's own options take it."),
     "PLAYGROUND_CAP_TRIALS": ("lots", "PLAYGROUND_CAP_TRIALS='lots' is not a number; set a whole number of 0 or more."),
     "PLAYGROUND_MAX_JOBS": ("abc", "PLAYGROUND_MAX_JOBS='abc' is not a number; set a whole number of 1 or more."),
     "PLAYGROUND_START_METHOD": ("thread", "PLAYGROUND_START_METHOD='thread' is not one of forkserver, spawn, fork; set "
                                           "one of them."),
     "PLAYGROUND_SOMETHING": ("1", "PLAYGROUND_SOMETHING is not a setting of the playground, so it changes nothing; see "
                                   "the README's list of settings."),
+    "playground_demo": ("1", "playground_demo is not a setting of the playground: their names are in capitals, "
+                             "PLAYGROUND_DEMO."),
 }
 
 
@@ -97,12 +103,19 @@ def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypa
     assert WRONG["PLAYGROUND_DEMO"][1] in said[0] and WRONG["PLAYGROUND_MAX_JOBS"][1] in said[0]
     assert not at.title and not at.button   # no page: not the demo in local mode, nor a traceback
     log = capfd.readouterr().err
+    assert "serving" not in log
     assert f"playground ERROR: a setting is wrong, no page is served until it is put right: " \
            f"{WRONG['PLAYGROUND_DEMO'][1]}" in log
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
     monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
+    from ui import state
+
+    state._say_how_it_serves.cache_clear()   # (once per process: this process may have served a page before)
     at.run()
-    assert not at.error and at.title   # put right: served
+    assert not at.error and at.title   # put right: served, and the log says how, once
+    log = capfd.readouterr().err
+    assert log.count("playground INFO: serving the hosted demo (PLAYGROUND_DEMO on), runs in ") == 1, log
+    assert "caps: epochs=30, trials=20, " in log
 
 
 def test_on_the_demo_a_stranger_sees_an_errors_type_not_its_traceback(monkeypatch, runs_dir):
@@ -119,3 +132,35 @@ def test_on_the_demo_a_stranger_sees_an_errors_type_not_its_traceback(monkeypatc
         assert st.get_option("client.showErrorDetails") == "type"
     finally:
         st.set_option("client.showErrorDetails", before)
+
+
+def test_a_secrets_file_that_is_not_toml_is_said_not_skipped(tmp_path, monkeypatch):
+    """An operator's check: `PLAYGROUND_DEMO = True` (TOML's booleans are lower case) in .streamlit/secrets.toml made
+    the file unreadable, and the demo ran in local mode, every visitor's runs shown to everyone, said in one line of
+    Streamlit's log. The file is a problem like a setting set wrong: the pages and the command line refuse to run."""
+    monkeypatch.setattr(server_settings, "UNREADABLE_FILES", {})
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    secrets = tmp_path / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text("PLAYGROUND_DEMO = True\n")
+    assert demo.secrets_in_files(tmp_path) == {}
+    said = server_settings.problems({})
+    assert len(said) == 1 and said[0].startswith(f"{secrets} is not readable as TOML (Invalid value (at line 1, ") \
+        and said[0].endswith("), so none of its settings is in force; put it right or remove it.")
+    secrets.write_text("PLAYGROUND_DEMO = true\n")
+    assert demo.secrets_in_files(tmp_path) == {"PLAYGROUND_DEMO": True} and server_settings.problems({}) == []
+
+
+def test_a_secrets_file_wins_over_the_environment_as_streamlit_makes_it(tmp_path, monkeypatch):
+    """Streamlit puts a secret's text or number into the environment when its server starts, over what was there:
+    the README had said the environment won, and the command line did so (an operator's check). Both now take the
+    secrets file's, booleans too; set empty, a setting is unset (the runs directory had been the server's folder)."""
+    monkeypatch.setenv("PLAYGROUND_CAP_EPOCHS", "10")
+    monkeypatch.setenv("PLAYGROUND_DEMO", "0")
+    demo.apply_secrets({"PLAYGROUND_CAP_EPOCHS": 3, "PLAYGROUND_DEMO": True, "OTHER": "x"})
+    assert (os.environ["PLAYGROUND_CAP_EPOCHS"], os.environ["PLAYGROUND_DEMO"]) == ("3", "true")
+    assert demo.caps().epochs == 3 and "OTHER" not in os.environ
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", "")
+    from zoo.runs import runs_root
+
+    assert runs_root() == Path("runs")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import secrets
 import threading
@@ -54,11 +53,12 @@ log_to_stderr()
 
 
 def apply_secrets() -> None:
-    """PLAYGROUND_* settings from .streamlit/secrets.toml, where the environment does not set them
-    (a host that takes secrets, not environment variables; zoo/demo.apply_secrets)."""
+    """PLAYGROUND_* settings from .streamlit/secrets.toml, over the environment's (a host that takes secrets, not
+    environment variables; zoo/demo.apply_secrets)."""
+    demo.secrets_in_files()   # (read for a file there that is not TOML, which Streamlit says in its log alone)
     try:
         items = dict(st.secrets)
-    except Exception:   # no secrets file: nothing to apply
+    except Exception:   # no secrets file (or one not readable, said by refuse_bad_settings): nothing to apply
         return
     demo.apply_secrets(items)
 
@@ -74,6 +74,7 @@ def refuse_bad_settings() -> None:
 
     said = problems()
     if not said:
+        _say_how_it_serves()
         return
     for line in said:
         if line not in _logged:
@@ -82,6 +83,20 @@ def refuse_bad_settings() -> None:
     st.error("This server's settings are wrong, so it serves no page until they are put right, and restarted:\n\n"
              + "\n".join(f"- {line}" for line in said), icon=":material/error:")
     st.stop()
+
+
+@functools.cache
+def _say_how_it_serves() -> None:
+    """Once per server, in its log: the mode and the caps in force, where they came from being the environment, a
+    secrets file or the defaults (an operator's check: settings a secrets file changed were nowhere to be seen)."""
+    from zoo.server_settings import value
+
+    if demo.demo_mode():
+        log.info("serving the hosted demo (PLAYGROUND_DEMO on), runs in %s, at most %d job(s) at once, %d per "
+                 "visitor; caps: %s", runs_dir(), value("PLAYGROUND_MAX_JOBS"), value("PLAYGROUND_JOBS_PER_SESSION"),
+                 ", ".join(f"{k}={v:g}" for k, v in vars(demo.caps()).items()))
+    else:
+        log.info("serving locally (PLAYGROUND_DEMO off: one person owns every run), runs in %s", runs_dir())
 
 
 def job_manager() -> JobManager:
@@ -132,7 +147,8 @@ def _sweep_forever() -> None:
         try:
             deleted = demo.sweep(runs_dir())
             if deleted:
-                log.info("the demo's sweep deleted %d run(s) past the age cap", len(deleted))
+                log.info("the demo's sweep deleted %d run(s) past the age cap (and their visitors' uploads, studies "
+                         "and forms as old): %s", len(deleted), ", ".join(deleted))
         except OSError:
             pass   # a run deleted under our feet, a full disk: try again next time
         except Exception as exc:   # said in the log, and tried again: a sweep that ended here had ended for good
@@ -236,7 +252,9 @@ def session_owner() -> str:
 
 
 def runs_dir() -> str:
-    return os.environ.get("PLAYGROUND_RUNS_DIR", "runs")
+    from zoo.server_settings import value
+
+    return value("PLAYGROUND_RUNS_DIR")   # (set empty: ./runs, as unset; it had been the server's own folder)
 
 
 def runs_dir_shown() -> str:

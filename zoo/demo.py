@@ -26,11 +26,12 @@ from zoo.registry import SpecError, join_or
 
 def apply_secrets(items: dict) -> None:
     """PLAYGROUND_* settings from a secrets file (.streamlit/secrets.toml: a host that takes secrets, not environment
-    variables), where the environment does not set them. The app passes Streamlit's secrets (ui/state.py); the
-    command line, the same files read here (`secrets_in_files`)."""
+    variables), over the environment's: Streamlit itself puts a secret's text or number into the environment when
+    its server starts, over what was there, and the README had said the environment won (an operator's check). The
+    app passes Streamlit's secrets (ui/state.py); the command line, the same files read here (`secrets_in_files`)."""
     for key, value in items.items():
-        if key.startswith("PLAYGROUND_") and not isinstance(value, dict):
-            os.environ.setdefault(key, str(value).lower() if isinstance(value, bool) else str(value))
+        if key.upper().startswith("PLAYGROUND_") and not isinstance(value, dict):
+            os.environ[key] = str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def secrets_in_files(folder: Path | None = None) -> dict:
@@ -39,12 +40,17 @@ def secrets_in_files(folder: Path | None = None) -> dict:
     the same machine not (a docs check)."""
     import tomllib
 
+    from zoo.server_settings import UNREADABLE_FILES
+
     items = {}
     for path in (Path.home() / ".streamlit" / "secrets.toml", (folder or Path.cwd()) / ".streamlit" / "secrets.toml"):
         try:
             items.update(tomllib.loads(path.read_text()))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue   # none there, or not readable: the app's Streamlit says so where it reads it
+            UNREADABLE_FILES.pop(str(path), None)
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:   # said (server_settings.problems)
+            UNREADABLE_FILES[str(path)] = str(exc)
     return items
 
 
@@ -440,6 +446,7 @@ def _over_disk(used: dict, c: Caps, room: int = 0) -> str:
 # how long the size of every visitor's files is taken as read (a walk of the runs directory)
 TOTAL_READ_EVERY_S = 30.0
 _total: dict[str, tuple[float, int]] = {}
+_total_said: dict[str, float] = {}   # the reading each runs directory's "full" was logged at
 
 
 def total_bytes(root, now: float | None = None) -> int:
@@ -458,9 +465,11 @@ def _check_total(c: Caps, root, n_bytes: int = 0) -> None:
     if used + n_bytes > c.disk_mb_total * 1_000_000:
         import logging
 
-        logging.getLogger("playground").warning("the demo's disk for everyone is full (%s of %d MB): new runs and "
-                                                "uploads are refused until the sweep frees room", _megabytes(used),
-                                                c.disk_mb_total)
+        if _total_said.get(str(root)) != _total[str(root)][0]:   # once a reading: each page asks on each script run
+            _total_said[str(root)] = _total[str(root)][0]
+            logging.getLogger("playground").warning(
+                "the demo's disk for everyone is full (%s of %d MB): new runs and uploads are refused until the sweep "
+                "frees room", _megabytes(used), c.disk_mb_total)
         raise SpecError(f"this hosted demo's disk for everyone's runs and uploads is full ({_megabytes(used)} of "
                         f"{c.disk_mb_total:,} MB); what is kept goes {c.max_age_hours:g} hours after its last use: "
                         "try again later.")

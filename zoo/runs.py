@@ -94,7 +94,9 @@ def run_status(status: str, result: dict) -> str:
 
 def runs_root(explicit: str | os.PathLike | None = None) -> Path:
     """--runs-dir, else PLAYGROUND_RUNS_DIR, else ./runs."""
-    return Path(explicit or os.environ.get("PLAYGROUND_RUNS_DIR") or "runs")
+    from zoo.server_settings import value
+
+    return Path(explicit or value("PLAYGROUND_RUNS_DIR"))
 
 
 def id_stamp() -> str:

@@ -35,7 +35,7 @@ class Setting:
     def parse(self, raw: str):
         """The value `raw` stands for; SpecError saying what is wrong and what to set."""
         text = raw.strip()
-        if not text and self.kind != "text":   # set empty (`docker run -e NAME=`): not set
+        if not text:   # set empty (`docker run -e NAME=`): not set
             return self.default
         if self.kind == "flag":
             if text.lower() in ON + OFF:
@@ -55,6 +55,10 @@ class Setting:
             raise SpecError(f"{self.name}={raw!r} is not a number; set {self._range()}.")
         if self.kind == "int" and not number.is_integer():
             raise SpecError(f"{self.name}={raw!r} is not a whole number; set {self._range()}.")
+        if self.kind == "int" and not text.lstrip("+-").isdigit():
+            # 5.0 and 1e1 had passed here and then failed Streamlit's --server.maxUploadSize in the image
+            raise SpecError(f"{self.name}={raw!r} is a whole number written otherwise; write it in digits "
+                            f"({int(number)}), as Streamlit's own options take it.")
         if (self.low is not None and number < self.low) or (self.above is not None and number <= self.above) \
                 or (self.high is not None and number > self.high):
             raise SpecError(f"{self.name}={raw!r} is out of its range; set {self._range()}.")
@@ -109,7 +113,8 @@ def declared() -> dict[str, Setting]:
 
 
 def value(name: str, environ=None):
-    """The setting's value, from the environment (its default where unset); SpecError where it is set wrong."""
+    """The setting's value, from the environment (its default where unset or empty); SpecError where it is set
+    wrong."""
     setting = declared()[name]
     raw = (os.environ if environ is None else environ).get(name)
     return setting.default if raw is None else setting.parse(raw)
@@ -124,11 +129,22 @@ def value_at_import(name: str):
         return declared()[name].default
 
 
+# Secrets files that exist and could not be read (zoo/demo.secrets_in_files): none of their settings is in force, and
+# with a TOML slip (`PLAYGROUND_DEMO = True`) the demo had run in local mode, said in one line of Streamlit's log
+UNREADABLE_FILES: dict[str, str] = {}
+
+
 def problems(environ=None) -> list[str]:
-    """A sentence for each PLAYGROUND_* set wrong: a name no setting has, a value not of its kind or range."""
+    """A sentence for each PLAYGROUND_* set wrong: a name no setting has, a value not of its kind or range; and for
+    each secrets file that could not be read."""
     environ = os.environ if environ is None else environ
-    known, said = declared(), []
-    for name in sorted(k for k in environ if k.startswith(PREFIX)):
+    known = declared()
+    said = [f"{path} is not readable as TOML ({why}), so none of its settings is in force; put it right or remove it."
+            for path, why in sorted(UNREADABLE_FILES.items())]
+    for name in sorted(k for k in environ if k.upper().startswith(PREFIX)):
+        if name != name.upper():   # (a secrets file's `playground_demo = true` had been left out, unsaid)
+            said.append(f"{name} is not a setting of the playground: their names are in capitals, {name.upper()}.")
+            continue
         if name not in known:
             # (the names after the prefix they all share, which alone made PLAYGROUND_FOO "near" PLAYGROUND_DEMO)
             near = difflib.get_close_matches(name[len(PREFIX):], [k[len(PREFIX):] for k in known], n=1, cutoff=0.75)

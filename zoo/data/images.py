@@ -65,7 +65,9 @@ def reads_data_dir(data) -> bool:
 
 def default_data_dir() -> Path:
     """PLAYGROUND_DATA, else a cache folder in the user's home."""
-    env = os.environ.get("PLAYGROUND_DATA")
+    from zoo.server_settings import value
+
+    env = value("PLAYGROUND_DATA")
     return Path(env) if env else Path.home() / ".cache" / "torch-playground"
 
 
