@@ -8,6 +8,7 @@ of ui/inspect_tabs.py, the drawing helpers are in ui/inspect_views.py. Only the 
 import streamlit as st
 
 from ui.state import my_runs, runs_dir, runs_dir_shown
+from ui.text import code
 
 st.title("Inspect")
 
@@ -28,7 +29,7 @@ arrived = url_run != st.session_state.get("inspect-url-run")
 st.session_state["inspect-url-run"] = url_run
 if url_run and not is_run_id(url_run):   # the URL is input like any other: no path is built from it unchecked
     if arrived:
-        st.error(f"{url_run[:80]!r} is not a run id; pick a run below.", icon=":material/error:")
+        st.error(f"{code(url_run[:80])} is not a run id; pick a run below.", icon=":material/error:")   # (run_view)
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
 first_draw = "inspect-source" not in st.session_state

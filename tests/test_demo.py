@@ -460,6 +460,14 @@ def test_a_traversal_in_the_url_is_refused_on_every_page_that_opens_runs(page, r
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("is not a run id" in e.value for e in at.error), [e.value for e in at.error]
+    # quoted as code: a link, an image the browser fetched at once, or a colour (an attacker's check)
+    for markdown in ("[Your session expired: log in](https://evil.example/login)", "![a](http://127.0.0.9:9/p.png)",
+                     ":red[**SECURITY ALERT**]"):
+        at = AppTest.from_file(APP, default_timeout=60).switch_page(page)
+        at.query_params["run"] = markdown
+        at.run()
+        then = "pick a run below" if "inspect" in page else "open a run from the Runs page"
+        assert [e.value for e in at.error] == [f"`{markdown}` is not a run id; {then}."]
 
 
 def test_on_the_demo_no_page_offers_a_server_path_or_a_storage(demo_on, runs_dir, tmp_path):

@@ -291,7 +291,7 @@ def test_a_file_name_in_messages_is_the_uploaded_name(runs_dir):
 def test_bad_run_ids_in_the_url_are_refused_plainly(runs_dir):
     at = new_app({"run": "../../etc"}).run()
     assert_clean(at)
-    assert any("'../../etc' is not a run id" in e for e in texts(at, "error"))
+    assert any("`../../etc` is not a run id" in e for e in texts(at, "error"))
     at = new_app({"run": "20990101-000000-linear-000000"}).run()
     assert_clean(at)
     assert any("There is no run" in e for e in texts(at, "error"))

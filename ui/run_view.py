@@ -326,7 +326,9 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
         st.info(empty, icon=":material/info:")   # (an arrow to the left pointed at nothing on a phone, where the
         # set-up is above: a phone user's check)
     elif not is_run_id(run_id):
-        st.error(f"{run_id[:80]!r} is not a run id; open a run from the Runs page.", icon=":material/error:")
+        # as code: quoted with repr, "[Your session expired: log in](https://evil.example)" was a live link on the
+        # demo's own page, and "![a](http://...)" an image the browser fetched (an attacker's check)
+        st.error(f"{code(run_id[:80])} is not a run id; open a run from the Runs page.", icon=":material/error:")
     else:
         job = manager.get(run_id)
         run = open_run(run_id, runs_dir())
