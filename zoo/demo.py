@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from zoo.registry import SpecError, join_or
+from zoo.server_settings import UNREADABLE_FILES, value
 
 
 def apply_secrets(items: dict) -> None:
@@ -29,9 +30,9 @@ def apply_secrets(items: dict) -> None:
     variables), over the environment's: Streamlit itself puts a secret's text or number into the environment when
     its server starts, over what was there, and the README had said the environment won (an operator's check). The
     app passes Streamlit's secrets (ui/state.py); the command line, the same files read here (`secrets_in_files`)."""
-    for key, value in items.items():
-        if key.upper().startswith("PLAYGROUND_") and not isinstance(value, dict):
-            os.environ[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    for key, given in items.items():
+        if key.upper().startswith("PLAYGROUND_") and not isinstance(given, dict):
+            os.environ[key] = str(given).lower() if isinstance(given, bool) else str(given)
 
 
 def secrets_in_files(folder: Path | None = None) -> dict:
@@ -39,8 +40,6 @@ def secrets_in_files(folder: Path | None = None) -> dict:
     folder it runs in (which wins). A host that set PLAYGROUND_DEMO there had the app capped and the command line on
     the same machine not (a docs check)."""
     import tomllib
-
-    from zoo.server_settings import UNREADABLE_FILES
 
     items = {}
     for path in (Path.home() / ".streamlit" / "secrets.toml", (folder or Path.cwd()) / ".streamlit" / "secrets.toml"):
@@ -57,8 +56,6 @@ def secrets_in_files(folder: Path | None = None) -> dict:
 def demo_mode() -> bool:
     """PLAYGROUND_DEMO on; SpecError where it is neither on nor off (zoo/server_settings.py: a typo had served the
     demo in local mode)."""
-    from zoo.server_settings import value
-
     return value("PLAYGROUND_DEMO")
 
 
@@ -112,8 +109,6 @@ class Caps:
     def from_env(cls) -> "Caps":
         """The caps PLAYGROUND_CAP_<NAME> sets, checked (zoo/server_settings.py): a whole number where the cap is one
         (2.9 MB had been 2), above zero (a max age of -1 had the sweep delete every run)."""
-        from zoo.server_settings import value
-
         return cls(**{f.name: value(f"PLAYGROUND_CAP_{f.name.upper()}") for f in fields(cls)})
 
 
