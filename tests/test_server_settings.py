@@ -138,7 +138,8 @@ def test_a_secrets_file_that_is_not_toml_is_said_not_skipped(tmp_path, monkeypat
     """An operator's check: `PLAYGROUND_DEMO = True` (TOML's booleans are lower case) in .streamlit/secrets.toml made
     the file unreadable, and the demo ran in local mode, every visitor's runs shown to everyone, said in one line of
     Streamlit's log. The file is a problem like a setting set wrong: the pages and the command line refuse to run."""
-    monkeypatch.setattr(server_settings, "UNREADABLE_FILES", {})
+    held = dict(server_settings.UNREADABLE_FILES)   # (the process's own, put back below)
+    server_settings.UNREADABLE_FILES.clear()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     secrets = tmp_path / ".streamlit" / "secrets.toml"
     secrets.parent.mkdir()
@@ -149,6 +150,7 @@ def test_a_secrets_file_that_is_not_toml_is_said_not_skipped(tmp_path, monkeypat
         and said[0].endswith("), so none of its settings is in force; put it right or remove it.")
     secrets.write_text("PLAYGROUND_DEMO = true\n")
     assert demo.secrets_in_files(tmp_path) == {"PLAYGROUND_DEMO": True} and server_settings.problems({}) == []
+    server_settings.UNREADABLE_FILES.update(held)
 
 
 def test_a_secrets_file_wins_over_the_environment_as_streamlit_makes_it(tmp_path, monkeypatch):
