@@ -369,6 +369,33 @@ def test_a_parallel_plots_categorical_axis_keeps_every_label():
     assert set(names) <= set(labels)
 
 
+def test_a_study_made_on_another_file_of_the_same_name_and_other_settings_names_both(tmp_path):
+    """Another file's values alone are said as such; with other settings too, each is named (the file's had hidden
+    the settings: a review)."""
+    import numpy as np
+    import pandas as pd
+
+    paths = []
+    for folder, scale in (("a", 1.0), ("b", 2.0)):
+        (tmp_path / folder).mkdir()
+        paths.append(tmp_path / folder / "data.csv")
+        pd.DataFrame({"t": np.arange(80), "v": scale * np.sin(np.arange(80) / 3)}).to_csv(paths[-1], index=False)
+
+    def config(path, batch_size):
+        spec = ExperimentSpec(task="series", data=str(path), model="linear", lookback=8, horizon=2, epochs=1,
+                              batch_size=batch_size)
+        space = search.build_space("linear", "series", search={"lr": (1e-3, 1e-2)})
+        return search.SearchConfig(spec=spec, space=space, n_trials=1, study="s", storage=str(tmp_path / "journal.log"),
+                                   runs_dir=str(tmp_path / "runs"), pruner="none")
+
+    search.run_search(config(paths[0], 32))
+    with pytest.raises(SpecError, match=r"was made on another file named data.csv \(its values differ\)"):
+        search.open_study(config(paths[1], 32))
+    with pytest.raises(SpecError, match=r"they differ in: batch_size 32 in the study, 16 here; the values of the data "
+                                        r"file data.csv\)"):
+        search.open_study(config(paths[1], 16))
+
+
 def test_joining_a_study_with_other_settings_is_refused_and_sqlite_is_accepted(tmp_path, tiny_data):
     config = tiny_config(tmp_path, n_trials=1, storage=f"sqlite:///{tmp_path / 'study.db'}", spec={"epochs": 1})
     assert search.run_search(config, data=tiny_data)["trials"]["COMPLETE"] == 1

@@ -279,7 +279,7 @@ def _open_study(config: SearchConfig, *, opened=None) -> optuna.Study:
         study.set_user_attr("config", {**config.to_dict(), "storage": None, "n_trials": None, "timeout": None})
     elif theirs != mine:
         differs = {k for k in set(mine) | set(theirs) if k != "shared" and mine.get(k) != theirs.get(k)}
-        if differs == {"data_content"}:
+        if differs == {"data_content"} and mine.get("shared") == theirs.get("shared"):   # (the values alone: a review)
             raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made on another "
                             f"file named {mine['data']} (its values differ); give this search another study name.")
         raise SpecError(f"study {config.study_name!r} in {storage_in_words(config.storage_url)} was made with other "
@@ -310,11 +310,13 @@ def _setting_differences(mine: dict, theirs: dict) -> str:
 
     ours, stored = flat(mine), flat(theirs)
     names = sorted(k for k in set(ours) | set(stored) if ours.get(k) != stored.get(k))
-    parts = [f"{k} {stored.get(k, '(default)')} in the study, {ours.get(k, '(default)')} here" for k in names]
+    # the space first: past five parts the rest is "N more", and the space is what a joining worker most often gets
+    # wrong
+    parts = [_space_differences(mine["space"], theirs.get("space") or {})] \
+        if mine.get("space") != (theirs.get("space") or {}) else []
+    parts += [f"{k} {stored.get(k, '(default)')} in the study, {ours.get(k, '(default)')} here" for k in names]
     if mine.get("data_content") != theirs.get("data_content") and "data" not in names:
         parts.append(f"the values of the data file {mine.get('data')}")   # (digests, no words for a person)
-    if mine.get("space") != (theirs.get("space") or {}):
-        parts.append(_space_differences(mine["space"], theirs.get("space") or {}))
     return "; ".join(parts[:5] + ([f"{len(parts) - 5} more"] if len(parts) > 5 else []))
 
 
