@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import (apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run, refuse_bad_settings,
-                      show_pending_toasts)
+from ui.state import (ERROR_DETAILS, apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run,
+                      refuse_bad_settings, show_pending_toasts)
 from zoo.demo import demo_mode
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
@@ -21,8 +21,9 @@ st.set_page_config(page_title="PyTorch playground", page_icon=str(Path(__file__)
                    layout="wide")
 apply_secrets()   # PLAYGROUND_* from .streamlit/secrets.toml, before anything reads them
 refuse_bad_settings()   # then checked: a typo in one had been served as its default (zoo/server_settings.py)
-if demo_mode():   # a stranger sees an error's type, not its traceback's server paths; the log has it whole
-    st.set_option("client.showErrorDetails", "type")
+# On the demo a stranger sees an error's type, not its traceback's server paths (the log has it whole); locally, what
+# the configuration says (set each run: the option is the process's)
+st.set_option("client.showErrorDetails", "type" if demo_mode() else ERROR_DETAILS)
 keep_visitor()    # this browser's visitor token, kept in a cookie
 
 pages = [

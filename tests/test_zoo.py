@@ -247,12 +247,14 @@ def test_runs_listed_again_are_read_again_only_where_their_files_changed(tmp_pat
     assert len(reads) == 3 and [r.spec.epochs for r in first] == [3, 2, 1]
     first[0].result["status"] = "changed by a caller"   # a caller's change to its copy is not what the next read says
     run_files.patch_result(made[1], status="stopped", reason="stopped by request")
-    (made[0] / run_files.SPEC).write_text(ExperimentSpec(model="mlp", epochs=9).to_json())   # in place, by hand
+    # in place, by hand, and of another size: with SETTLED_S at 0, one of the same size within the clock's tick would
+    # keep its stats, the case SETTLED_S is for (the next test)
+    (made[0] / run_files.SPEC).write_text(ExperimentSpec(model="mlp", epochs=19).to_json())
     reads.clear()
     again = run_files.list_runs(root)
     assert sorted(reads) == sorted(p.name for p in made[:2])   # the third run's files unchanged: not read
-    assert [(r.spec.epochs, r.status) for r in again] == [(3, "finished"), (2, "stopped"), (9, "finished")]
-    assert [vars(r) for r in again] == [vars(r) for r in (run_files.load_run(p) for p in reversed(made))]
+    assert [(r.spec.epochs, r.status) for r in again] == [(3, "finished"), (2, "stopped"), (19, "finished")]
+    assert [(r.spec, r.result) for r in again] == [real(p, False) for p in reversed(made)]   # as read anew
     run_files.delete_run(made[2])
     assert [r.run_id for r in run_files.list_runs(root)] == [p.name for p in reversed(made[:2])]
     assert str(made[2]) not in run_files._READ   # a deleted run's read is not kept

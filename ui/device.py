@@ -17,6 +17,8 @@ import subprocess
 
 import streamlit as st
 
+from zoo.server_settings import value
+
 SHOWN_JOBS = 3   # job ids listed per GPU; more are counted
 
 
@@ -118,8 +120,8 @@ def device_badge(slot) -> None:
         st.markdown(f"**Device** · {label}")
         for line in lines:
             st.caption(line)
-        if os.environ.get("PLAYGROUND_RAY_ADDRESS") and manager is None:
+        if value("PLAYGROUND_RAY_ADDRESS") and manager is None:
             manager = existing_job_manager()
         describe = getattr(getattr(manager, "launcher", None), "describe", None)
-        if os.environ.get("PLAYGROUND_RAY_ADDRESS") and describe is not None:
+        if value("PLAYGROUND_RAY_ADDRESS") and describe is not None:
             st.caption(f"Jobs run on the {describe()}")

@@ -388,7 +388,7 @@ def join_from_a_shell(target: dict) -> None:
         st.code(command_lines(command), language="bash", wrap_lines=True)
         # `python` alone is whichever a shell finds first, often one without torch (a lab's check)
         notes = [f"`python` is the playground's environment's: `.venv/bin/python` in a checkout set up as its README "
-                 f"says (this server's is `{sys.executable}`).",
+                 f"says (this server's is {code(sys.executable)}).",
                  "A worker runs 20 trials unless given `--n-trials`; `--workers N` starts N of them. `--runs-dir` is "
                  "this server's, where the page finds each trial's run: on another machine, give one of its own."]
         if shown != config.storage:

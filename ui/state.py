@@ -9,47 +9,25 @@ one person owns everything.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import secrets
 import threading
 
 import streamlit as st
 
-from zoo import demo
-from zoo.jobs import JobManager, log
+from zoo import demo, server_log
+from zoo.jobs import JobManager
+from zoo.server_log import log
 
 VISITOR_COOKIE = "playground_visitor"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SWEEP_EVERY_S = 600
 
 
-def log_to_stderr() -> None:
-    """The server's log (the "playground" logger: jobs started and ended, runs a restart ended, the demo's sweep,
-    settings set wrong) on stderr, beside Streamlit's, once per process. An operator's check found nothing there."""
-    if not any(isinstance(h, _Stderr) for h in log.handlers):
-        handler = _Stderr()
-        handler.setFormatter(logging.Formatter("%(asctime)s playground %(levelname)s: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-
-
-class _Stderr(logging.StreamHandler):
-    """To whatever sys.stderr is when a line is written (as Python's own last-resort handler does), not the stream
-    it was when the server started: one replaced since (a test's capture) is closed by then."""
-
-    @property
-    def stream(self):
-        import sys
-
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value):
-        pass
-
-
-log_to_stderr()
+server_log.to_stderr()   # the server's log on stderr (zoo/server_log.py), once per process
+# How much of an unexpected error the configuration shows (.streamlit/config.toml), read before app.py sets it for the
+# demo's strangers
+ERROR_DETAILS = st.get_option("client.showErrorDetails")
 
 
 def apply_secrets() -> None:
@@ -94,7 +72,7 @@ def _say_how_it_serves() -> None:
     if demo.demo_mode():
         log.info("serving the hosted demo (PLAYGROUND_DEMO on), runs in %s, at most %d job(s) at once, %d per "
                  "visitor; caps: %s", runs_dir(), value("PLAYGROUND_MAX_JOBS"), value("PLAYGROUND_JOBS_PER_SESSION"),
-                 ", ".join(f"{k}={v:g}" for k, v in vars(demo.caps()).items()))
+                 ", ".join(f"{k}={v}" for k, v in vars(demo.caps()).items()))
     else:
         log.info("serving locally (PLAYGROUND_DEMO off: one person owns every run), runs in %s", runs_dir())
 
@@ -149,8 +127,8 @@ def _sweep_forever() -> None:
             if deleted:
                 log.info("the demo's sweep deleted %d run(s) past the age cap (and their visitors' uploads, studies "
                          "and forms as old): %s", len(deleted), ", ".join(deleted))
-        except OSError:
-            pass   # a run deleted under our feet, a full disk: try again next time
+        except OSError as exc:   # a run deleted under our feet, a full disk: said, and tried again next time
+            log.warning("the demo's sweep stopped short (%s); it tries again in %d s", exc, SWEEP_EVERY_S)
         except Exception as exc:   # said in the log, and tried again: a sweep that ended here had ended for good
             log.error("the demo's sweep failed (%s: %s); it tries again in %d s", type(exc).__name__, exc,
                       SWEEP_EVERY_S)

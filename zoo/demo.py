@@ -458,11 +458,11 @@ def _check_total(c: Caps, root, n_bytes: int = 0) -> None:
     """Refuse what would take the demo past its disk for everyone (disk_mb_total), saying when room comes back."""
     used = total_bytes(root)
     if used + n_bytes > c.disk_mb_total * 1_000_000:
-        import logging
-
         if _total_said.get(str(root)) != _total[str(root)][0]:   # once a reading: each page asks on each script run
+            from zoo.server_log import log
+
             _total_said[str(root)] = _total[str(root)][0]
-            logging.getLogger("playground").warning(
+            log.warning(
                 "the demo's disk for everyone is full (%s of %d MB): new runs and uploads are refused until the sweep "
                 "frees room", _megabytes(used), c.disk_mb_total)
         raise SpecError(f"this hosted demo's disk for everyone's runs and uploads is full ({_megabytes(used)} of "

@@ -15,7 +15,6 @@ interleave, so a Stop is never lost between "this job may start" and "it has sta
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import queue
 import threading
@@ -23,13 +22,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from zoo.server_log import log, one_line
 from zoo.server_settings import value, value_at_import
 from zoo.worker import WORKER_NICE  # noqa: F401 (what the pages show)
 
-# What the server's operator reads (ui/state.log_to_stderr sends it to stderr; the command line keeps its stderr for
-# its own `error:` line): each job's start and end. An operator's check saw nothing of them in the log.
-log = logging.getLogger("playground")
-log.addHandler(logging.NullHandler())   # (else Python's last resort printed its warnings on a command's stderr)
 ACTIVE = ("queued", "starting", "running")
 TRAINING_TARGET = "zoo.worker:train"   # a training run's job (submit_training)
 _HELD: set[str] = set()   # the queue locks this process's managers hold (JobManager._hold_queue_file)
@@ -533,7 +529,7 @@ class JobManager:
 def _log_end(job: Job) -> None:
     took = f" after {job.ended - job.started:.0f} s" if job.started and job.ended else ""
     said = log.warning if job.status == "failed" else log.info
-    said("job %s ended %s%s%s", job.id, job.status, took, f": {job.reason}" if job.reason else "")
+    said("job %s ended %s%s%s", job.id, job.status, took, f": {one_line(job.reason)}" if job.reason else "")
 
 
 def _time(value) -> float:

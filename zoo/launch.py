@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import os
 import sys
 import threading
 import types
@@ -132,7 +131,7 @@ def make_launcher(address: str | None = None, *, warm: bool = False, named: str 
     """The launcher PLAYGROUND_RAY_ADDRESS asks for (or `address`, given as `named`: the CLI's --ray): unset, local
     worker processes; `local`, `auto`, `ray://host:port` or `host:port`, Ray tasks on that cluster
     (zoo/ray_launcher.py, which needs `pip install -r requirements-ray.txt`)."""
-    address = (address if address is not None else os.environ.get("PLAYGROUND_RAY_ADDRESS", "")).strip()
+    address = (address if address is not None else value("PLAYGROUND_RAY_ADDRESS") or "").strip()
     if not address:
         return LocalLauncher(warm=warm)
     from zoo.ray_launcher import check_address

@@ -63,18 +63,6 @@ def check_address(address: str, named: str = "PLAYGROUND_RAY_ADDRESS") -> str:
     return address
 
 
-def _number(name: str, default: float, value=None) -> float:
-    raw = os.environ.get(name, "") if value is None else value
-    try:
-        number = float(raw) if raw not in ("", None) else default
-    except ValueError:
-        number = -1.0
-    if not number >= 0 or (number > 1 and not float(number).is_integer()):
-        raise SpecError(f"{name}={raw!r} is not a share of the cluster Ray can give; use a number such as 0.25 "
-                        "(a quarter), 1 or 2 (a fraction only below 1).")
-    return number
-
-
 def _spec(payload: dict) -> dict:
     return payload.get("spec") or (payload.get("config") or {}).get("spec") or {}
 
@@ -363,13 +351,14 @@ class RayLauncher:
         import ray
 
         self.address = check_address(address)
-        self.cpus_per_job = _number("PLAYGROUND_CPUS_PER_JOB", 1.0, cpus_per_job) or 1.0
-        self.gpu_per_job = _number("PLAYGROUND_GPU_PER_JOB", 0.0, gpu_per_job)
+        # (zoo/server_settings.py's "share": its one rule for the settings and for these arguments)
+        self.cpus_per_job = value("PLAYGROUND_CPUS_PER_JOB", given=cpus_per_job)
+        self.gpu_per_job = value("PLAYGROUND_GPU_PER_JOB", given=gpu_per_job)
         if copy_runs is None:
             copy_runs = value("PLAYGROUND_RAY_COPY_RUNS")
         self.copy_runs = copy_runs
-        if num_cpus is None and os.environ.get("PLAYGROUND_RAY_CPUS"):
-            num_cpus = int(_number("PLAYGROUND_RAY_CPUS", 0))
+        if num_cpus is None:
+            num_cpus = value("PLAYGROUND_RAY_CPUS")
         connect(self.address, num_cpus)
         from zoo.ray_worker import preload, run_gpu_job, run_job
 

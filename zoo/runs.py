@@ -852,7 +852,8 @@ def _files_key(path: Path, names) -> tuple | None:
 def load_run(path: str | os.PathLike) -> Run:
     """Read a run directory (spec.json, result.json); the model loads on first use of `.model`.
     A leaderboard's directory (leaderboard.json) reads as a Run too, `is_leaderboard` True. Files unchanged since
-    this process last read them are not read again (`_READ`)."""
+    this process last read them are not read again (`_READ`): Runs of one folder then share their spec and the values
+    inside their result, which say what the files hold; to change a run, change its files (patch_result)."""
     path = Path(path)
     read_at = changed_at(path)
     board = (path / LEADERBOARD).exists()

@@ -24,7 +24,7 @@ ON, OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 @dataclass(frozen=True)
 class Setting:
     name: str
-    kind: str                      # "flag", "int", "number", "text" or "choice"
+    kind: str                      # "flag", "int", "number", "share" (of a Ray cluster), "text" or "choice"
     default: object = None
     low: float | None = None       # the least value allowed
     above: float | None = None     # a value must be above this (a cap of 0 would refuse or delete everything)
@@ -51,6 +51,10 @@ class Setting:
             number = float(text)
         except ValueError:
             number = float("nan")
+        if self.kind == "share" and not (number >= 0 and (number <= 1 or number.is_integer())) or \
+                self.kind == "share" and self.above is not None and number <= self.above:
+            raise SpecError(f"{self.name}={raw!r} is not a share of the cluster Ray can give; use a number such as "
+                            "0.25 (a quarter), 1 or 2 (a fraction only below 1).")
         if number != number or number in (float("inf"), float("-inf")):
             raise SpecError(f"{self.name}={raw!r} is not a number; set {self._range()}.")
         if self.kind == "int" and not number.is_integer():
@@ -97,8 +101,8 @@ BASE = [
     Setting(f"{PREFIX}RAY_ADDRESS", "text", None, help="a Ray cluster's address: jobs run there"),
     Setting(f"{PREFIX}RAY_CONNECT_TIMEOUT", "number", 60.0, above=0, help="seconds to wait for the Ray cluster"),
     Setting(f"{PREFIX}RAY_CPUS", "int", None, low=1, help="CPUs of a local Ray cluster the server starts"),
-    Setting(f"{PREFIX}CPUS_PER_JOB", "number", 1.0, above=0, help="CPUs a Ray job asks for"),
-    Setting(f"{PREFIX}GPU_PER_JOB", "number", 0.0, low=0, help="the share of a GPU a Ray job asks for"),
+    Setting(f"{PREFIX}CPUS_PER_JOB", "share", 1.0, above=0, help="CPUs a Ray job asks for"),
+    Setting(f"{PREFIX}GPU_PER_JOB", "share", 0.0, help="the share of a GPU a Ray job asks for"),
     Setting(f"{PREFIX}RAY_SHIP_CODE", "flag", True, help="send this checkout's code to the Ray cluster"),
     Setting(f"{PREFIX}RAY_COPY_RUNS", "flag", False, help="copy runs back from Ray nodes"),
     Setting(f"{PREFIX}GPU_PROCESS", "flag", False, help="(set by the Ray launcher in a GPU job's process)"),
@@ -112,11 +116,11 @@ def declared() -> dict[str, Setting]:
     return {s.name: s for s in BASE + _caps()}
 
 
-def value(name: str, environ=None):
-    """The setting's value, from the environment (its default where unset or empty); SpecError where it is set
-    wrong."""
+def value(name: str, environ=None, given=None):
+    """The setting's value, from the environment (its default where unset or empty), or `given` in its place (the
+    command line's flag for it, checked the same way); SpecError where it is set wrong."""
     setting = declared()[name]
-    raw = (os.environ if environ is None else environ).get(name)
+    raw = (os.environ if environ is None else environ).get(name) if given is None else str(given)
     return setting.default if raw is None else setting.parse(raw)
 
 
@@ -134,16 +138,19 @@ def value_at_import(name: str):
 UNREADABLE_FILES: dict[str, str] = {}
 
 
-def problems(environ=None) -> list[str]:
-    """A sentence for each PLAYGROUND_* set wrong: a name no setting has, a value not of its kind or range; and for
-    each secrets file that could not be read."""
+def problems(environ=None, names: bool = True) -> list[str]:
+    """A sentence for each PLAYGROUND_* set wrong: a value not of its kind or range, a secrets file that could not be
+    read, and (with `names`) a name no setting has."""
     environ = os.environ if environ is None else environ
     known = declared()
     said = [f"{path} is not readable as TOML ({why}), so none of its settings is in force; put it right or remove it."
             for path, why in sorted(UNREADABLE_FILES.items())]
     for name in sorted(k for k in environ if k.upper().startswith(PREFIX)):
         if name != name.upper():   # (a secrets file's `playground_demo = true` had been left out, unsaid)
-            said.append(f"{name} is not a setting of the playground: their names are in capitals, {name.upper()}.")
+            if names:
+                said.append(f"{name} is not a setting of the playground: their names are in capitals, {name.upper()}.")
+            continue
+        if name not in known and not names:
             continue
         if name not in known:
             # (the names after the prefix they all share, which alone made PLAYGROUND_FOO "near" PLAYGROUND_DEMO)

@@ -56,8 +56,12 @@ def main(argv: list[str] | None = None, *, process_entry: bool = False) -> int:
             raise UsageError(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
         from zoo.server_settings import problems
 
-        if wrong := problems():   # as the app refuses them (zoo/server_settings.py): a typo is not run as the default
+        if wrong := problems(names=False):   # as the app refuses them (zoo/server_settings.py)
             raise UsageError(" ".join(wrong))
+        for unknown in problems(names=True):   # (the values are right by now: only names are left)
+            # A name no setting has: said, and run (a machine's environment may hold a newer checkout's setting, which
+            # refused had stopped every command there: a review); the app, which strangers use, refuses it
+            print(f"warning: {unknown}", file=sys.stderr)
         # From before the command's imports (torch's: about a second), not from its run's start: a SIGTERM in that
         # second had killed the command with nothing on stdout, no JSON line (a CLI user's check). A signal before
         # the run begins is its Stop all the same: the run ends at once, `stopped`, and says so.
