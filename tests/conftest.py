@@ -157,6 +157,16 @@ def forget_drafts(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def server_log_written():
+    """Each test's lines of the server's log written before it ends (zoo/server_log.py writes them from a thread of
+    its own): else they came out between two tests' captures, on the terminal."""
+    yield
+    from zoo import server_log
+
+    server_log.drain()
+
+
+@pytest.fixture(autouse=True)
 def keep_torch_threads():
     """Each test starts with torch's thread count as the session began: the hosted demo's inspections set it to one
     in the process that runs them (zoo/demo.inspection_slot), and every later test of this process ran on one."""

@@ -107,17 +107,13 @@ def test_the_command_line_refuses_a_value_set_wrong_and_warns_of_a_name_no_setti
     assert proc.stderr.strip() == f"warning: {WRONG['PLAYGROUND_CAP_EPOCH'][1]}"
 
 
-def logged(capfd, text: str, timeout: float = 10.0) -> str:
-    """The process's stderr until `text` is in it: the server's log is written by a thread of its own
-    (zoo/server_log.py), so a line may come a moment after the call that logged it."""
-    import time
+def logged(capfd) -> str:
+    """The process's stderr once the server's log has written every line so far (zoo/server_log.py writes them from a
+    thread of its own)."""
+    from zoo import server_log
 
-    seen, deadline = "", time.monotonic() + timeout
-    while text not in seen and time.monotonic() < deadline:
-        seen += capfd.readouterr().err
-        time.sleep(0.05)
-    assert text in seen, seen
-    return seen
+    server_log.drain()
+    return capfd.readouterr().err
 
 
 def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypatch, capfd):
@@ -134,16 +130,17 @@ def test_the_app_serves_no_page_with_a_setting_set_wrong_and_says_which(monkeypa
                                                  "are put right, and restarted:")
     assert WRONG["PLAYGROUND_DEMO"][1] in said[0] and WRONG["PLAYGROUND_MAX_JOBS"][1] in said[0]
     assert not at.title and not at.button   # no page: not the demo in local mode, nor a traceback
-    log = logged(capfd, "playground ERROR: a setting is wrong, no page is served until it is put right: "
-                        f"{WRONG['PLAYGROUND_DEMO'][1]}")
-    assert "serving" not in log
+    log = logged(capfd)
+    assert "playground ERROR: a setting is wrong, no page is served until it is put right: " \
+           f"{WRONG['PLAYGROUND_DEMO'][1]}" in log and "serving" not in log
     monkeypatch.setenv("PLAYGROUND_DEMO", "1")
     monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
     state._say_how_it_serves.cache_clear()   # (once per process: this process may have served a page before)
     at.run()
     assert not at.error and at.title   # put right: served, and the log says how
-    log = logged(capfd, "caps: epochs=30, trials=20, ")
-    assert "playground INFO: serving the hosted demo (PLAYGROUND_DEMO on), runs in " in log
+    log = logged(capfd)
+    assert log.count("playground INFO: serving the hosted demo (PLAYGROUND_DEMO on), runs in ") == 1, log
+    assert "caps: epochs=30, trials=20, " in log
 
 
 def test_on_the_demo_a_stranger_sees_an_errors_type_not_its_traceback(monkeypatch, runs_dir):

@@ -12,6 +12,7 @@ import logging
 import logging.handlers
 import queue
 import sys
+import threading
 
 log = logging.getLogger("playground")
 log.addHandler(logging.NullHandler())
@@ -32,6 +33,17 @@ class _Stderr(logging.StreamHandler):
 
 
 _listener: list[logging.handlers.QueueListener] = []
+_lines: list[queue.SimpleQueue] = []
+DRAIN = 5   # the level of `drain`'s marker: under INFO, so stderr's handler leaves it out
+
+
+class _Drained(logging.Handler):
+    """Sets the event a marker record carries (`drain`): every line before it has been written."""
+
+    def emit(self, record):
+        event = getattr(record, "drained", None)
+        if event is not None:
+            event.set()
 
 
 def to_stderr() -> None:
@@ -42,12 +54,26 @@ def to_stderr() -> None:
         return
     lines: queue.SimpleQueue = queue.SimpleQueue()
     out = _Stderr()
+    out.setLevel(logging.INFO)
     out.setFormatter(logging.Formatter("%(asctime)s playground %(levelname)s: %(message)s"))
-    listener = logging.handlers.QueueListener(lines, out)
+    listener = logging.handlers.QueueListener(lines, out, _Drained(), respect_handler_level=True)
     listener.start()
     _listener.append(listener)
+    _lines.append(lines)
     log.addHandler(logging.handlers.QueueHandler(lines))
     log.setLevel(logging.INFO)
+
+
+def drain(timeout: float = 5.0) -> None:
+    """Wait until every line logged so far is written (the tests: each test's lines within its own output, and a test
+    of the log reads it whole)."""
+    if not _lines:
+        return
+    done = threading.Event()
+    marker = logging.LogRecord(log.name, DRAIN, __file__, 0, "drained", None, None)
+    marker.drained = done
+    _lines[0].put(marker)
+    done.wait(timeout)
 
 
 def one_line(text) -> str:
