@@ -177,6 +177,10 @@ def test_a_secrets_file_that_is_not_toml_is_said_not_skipped(tmp_path, monkeypat
         and said[0].endswith("), so none of its settings is in force; put it right or remove it.")
     secrets.write_text("PLAYGROUND_DEMO = true\n")
     assert demo.secrets_in_files(tmp_path) == {"PLAYGROUND_DEMO": True} and server_settings.problems({}) == []
+    secrets.write_text("PLAYGROUND_DEMO = True\n")
+    demo.secrets_in_files(tmp_path)
+    secrets.unlink()   # removed, as the sentence offers: no longer a problem
+    assert demo.secrets_in_files(tmp_path) == {} and server_settings.problems({}) == []
 
 
 def test_a_secrets_file_wins_over_the_environment_as_streamlit_makes_it(tmp_path, monkeypatch):

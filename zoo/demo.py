@@ -46,8 +46,8 @@ def secrets_in_files(folder: Path | None = None) -> dict:
         try:
             items.update(tomllib.loads(path.read_text()))
             UNREADABLE_FILES.pop(str(path), None)
-        except FileNotFoundError:
-            continue
+        except FileNotFoundError:   # (none there, or one removed since it was said: no longer a problem)
+            UNREADABLE_FILES.pop(str(path), None)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:   # said (server_settings.problems)
             UNREADABLE_FILES[str(path)] = str(exc)
     return items
