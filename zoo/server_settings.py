@@ -2,8 +2,8 @@
 each declared once here with its kind, its range and its default (README, "Deploying the hosted demo", lists them).
 
 `problems()` names every one set wrong: a name no setting has (a misspelt `PLAYGROUND_CAP_EPOCH`), a value not of its
-kind or out of its range. The app shows them in place of its pages and writes them to its log (ui/state.py), and the
-command line refuses to run with them (zoo/__main__.py). An operator's check found each read in its own way, and none
+kind or out of its range. The app shows them in place of its pages and writes them to its log (ui/state.py); the
+command line refuses a value set wrong and warns of a name no setting has (zoo/cli/__init__.py). An operator's check found each read in its own way, and none
 said anything: `PLAYGROUND_DEMO=ture` served the demo in local mode (every visitor's runs to everyone, no caps),
 `PLAYGROUND_CAP_MAX_AGE_HOURS=-1` had the sweep delete every run at once, `PLAYGROUND_MAX_JOBS=abc` showed strangers a
 traceback, a cap of 2.9 MB was 2. `value(name)` reads one, checked (SpecError, said in a sentence, where it is wrong).
