@@ -705,6 +705,35 @@ def test_a_run_lost_in_the_queue_by_a_restart_says_so_and_trains_again(runs_dir,
     assert any("never started" in e.value for e in at.error) and not [b for b in at.button if "again" in b.key]
 
 
+@pytest.mark.parametrize("status, reason", [("stopped", "stopped while its worker was starting"),
+                                            ("failed", "its worker process died (exit code 1) before it reported a "
+                                                       "result; what it had finished is kept")])
+def test_a_run_ended_before_it_wrote_a_folder_trains_again_for_its_owner(runs_dir, fake_job, monkeypatch, status,
+                                                                         reason):
+    """A run stopped the moment it started (its worker still starting) writes no run directory: its view said how it
+    ended and what it was, with no Train again, which only a run lost in a restart's queue had (a CI run's browser
+    test met it). Its owner gets Train again, filling the form with its spec; on the demo another visitor does not."""
+    from zoo.demo import owner_of
+    from zoo.jobs import TRAINING_TARGET
+
+    job = fake_job("20261207-024953Z-cnn-2208d1a05708", status, owner=owner_of(ME), reason=reason)
+    job.target, job.payload["spec"] = TRAINING_TARGET, ExperimentSpec(model="cnn", epochs=5).to_dict()
+    at = open_page("app_pages/train.py", query={"run": job.id}, state={"visitor": ME})
+    no_exceptions(at)
+    said = [m.value for m in [*at.warning, *at.error]]
+    assert any(reason.split(" (")[0].removeprefix("stopped ") in m for m in said), said
+    at.button(key=f"run-{job.id}-again").click().run()
+    no_exceptions(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("cnn", 5)
+
+    monkeypatch.setenv("PLAYGROUND_DEMO", "1")
+    theirs = fake_job("20261207-024954Z-cnn-2208d1a05709", status, owner=owner_of("b" * 32), reason=reason)
+    theirs.target, theirs.payload["spec"] = TRAINING_TARGET, ExperimentSpec(model="cnn").to_dict()
+    at = open_page("app_pages/train.py", query={"run": theirs.id}, state={"visitor": ME})
+    no_exceptions(at)
+    assert not [b for b in at.button if "again" in str(b.key)]
+
+
 def test_a_run_lost_in_the_queue_by_a_restart_is_said_on_the_runs_page_until_dismissed(runs_dir, fake_job):
     """Such a job has no run directory, so the Runs page said "No runs yet": a visitor who had closed its tab had
     nothing to tell them it was dropped (a demo visitors' check). The page says so, links to its address (where Train

@@ -28,7 +28,7 @@ from ui.state import (can_control, end_if_abandoned, fragment, is_local, job_man
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
-from zoo.jobs import ACTIVE, LOST_IN_QUEUE, TRAINING_TARGET
+from zoo.jobs import ACTIVE, TRAINING_TARGET
 from zoo.registry import get_task
 from zoo.runs import ENDED, changed_at, is_run_id, open_run, reproduce_caveat, run_status, unreadable_run
 from zoo.spec import ExperimentSpec, command_lines, setting
@@ -460,8 +460,10 @@ def run_without_directory(run_id: str, job) -> None:
         spec = job.payload.get("spec") if job.target == TRAINING_TARGET else None   # (a board's is a board's)
         if spec:   # what it was, as a run's view says it (a browser check found no word of it)
             st.caption(spec_line(spec))
-        if job.reason == LOST_IN_QUEUE and spec and can_control(job.owner):
-            # it never started (zoo/jobs.py): the job's spec
+        if spec and can_control(job.owner):
+            # it ended before writing a run (lost in a restart's queue, stopped while its worker was starting, data
+            # it could not read): its spec is the job's, to start again or mend (only a lost one had it, and a run
+            # stopped at once had no Train again: a CI run's browser test)
             train_again_button(st, f"run-{run_id}-again", spec, run_id)
     elif is_local() and (why := unreadable_run(run_id, runs_dir())) is not None:
         # its folder is there, as the Runs page says (not "deleted": a storage-faults check); not on the hosted demo,
