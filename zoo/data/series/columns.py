@@ -49,6 +49,18 @@ def _clean_strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return s, ~missing
 
 
+def _plain_numbers(values: pd.Series) -> np.ndarray | None:
+    """The values as floats where every one is a finite number as Python writes one ("1.5", " -2", "3e2"), else None:
+    the common column, read in one cast (read._find_numbers). Cleaning and parsing each column's strings had cost a
+    file of 2,000 such columns 5 of its 9 seconds (bench/wide_csv.py). Anything else (a missing value, "nan", a sign,
+    a thousands mark, a decimal comma) takes `_parse_numbers`, which says what it did."""
+    try:
+        numbers = values.to_numpy(dtype=float)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return numbers if np.isfinite(numbers).all() else None
+
+
 def _parse_numbers(values: pd.Series, delimiter: str):
     """(float values with NaN for missing/bad, mask of present-but-unparseable, number of present values)."""
     s, present = _clean_strings(values)
@@ -113,11 +125,14 @@ def marks_as_thousands(values: pd.Series, delimiter: str) -> tuple[str, str, str
     an example) when a value has several dots (1.044.539 is a number one way only); (the mark, "maybe", an example) when every
     value has one group; None otherwise (other decimals, a comma file, several commas: the parser reads
     1,102,345 as thousands)."""
+    asked = [mark for mark, ask in ((".", delimiter == ";"), (",", delimiter != ",")) if ask]
+    if not asked:   # a comma file: nothing to ask, and cleaning each column's strings for it had cost a wide file
+        return None  # 40% of its reading (bench/wide_csv.py)
     s, present = _clean_strings(values)
     vals = s[present].str.replace(rf"[\s\u00a0\u202f{re.escape(SIGNS)}_']", "", regex=True)
-    for mark, asked in ((".", delimiter == ";"), (",", delimiter != ",")):
+    for mark in asked:
         marked = vals.str.contains(mark, regex=False).to_numpy(bool)
-        if not asked or not marked.any() or not vals[marked].str.match(_THOUSANDS_RES[mark]).all():
+        if not marked.any() or not vals[marked].str.match(_THOUSANDS_RES[mark]).all():
             continue
         plain = vals[~marked]
         if not plain.str.fullmatch(r"[+-]?\d+").all():

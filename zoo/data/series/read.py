@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
-                                     days_apart, latest_offset, marks_as_thousands, named_compact_dates, off_format_dates,
-                                     time_of_day, times_of_day, written_zones)
+                                     _plain_numbers, days_apart, latest_offset, marks_as_thousands,
+                                     named_compact_dates, off_format_dates, time_of_day, times_of_day, written_zones)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, plain_name,
@@ -197,7 +197,9 @@ def _plain_strings(plain, name: str, max_rows: int, notes: list[str]) -> _Table:
 def _find_numbers(table: _Table, notes: list[str]) -> None:
     """A column is numeric when 90% of its present values parse as numbers; the rest are text."""
     for col in table.names:
-        values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter)
+        plain = _plain_numbers(table.frame[col])   # the common column: no sign to speak of (bench/wide_csv.py)
+        values, bad, n_present = _parse_numbers(table.frame[col], table.delimiter) if plain is None else \
+            (plain, np.zeros(len(plain), bool), len(plain))
         n_ok = n_present - int(bad.sum())
         marks = marks_as_thousands(table.frame[col], table.delimiter) if n_present else None
         if marks is not None and marks[1] == "several":   # 1.044.539 beside 785.845: read without its dots
@@ -206,7 +208,8 @@ def _find_numbers(table: _Table, notes: list[str]) -> None:
         if n_present and n_ok >= 0.9 * n_present:
             if marks is not None:
                 values = _thousands_note(table, col, values, marks, notes)
-            _signs_note(table.frame[col], values, col, notes)
+            if plain is None:
+                _signs_note(table.frame[col], values, col, notes)
             table.numeric[col], table.bad[col] = values, bad
         elif n_present:
             table.text_cols.append(col)
@@ -219,10 +222,12 @@ def _signs_note(text, values, col: str, notes: list[str]) -> None:
     and "12.41%" had been read as 1241.35 and 12.41 without a word, and a percent is read in points, not as
     0.1241 (a forecast user's check)."""
     text = text.astype("string")
-    signs = [sign for sign in SIGNS if text.str.contains(sign, regex=False).any()]
-    if not signs:
+    # one pass over the column for every sign, then one for each only where a value has one (a wide file's columns had
+    # had five passes each: bench/wide_csv.py)
+    signed = text.str.contains(f"[{re.escape(SIGNS)}]", regex=True).fillna(False).to_numpy(bool)
+    if not signed.any():
         return
-    signed = text.str.contains(f"[{re.escape(''.join(signs))}]", regex=True).fillna(False).to_numpy(bool)
+    signs = [sign for sign in SIGNS if text[signed].str.contains(sign, regex=False).any()]
     read = np.flatnonzero(signed & np.isfinite(np.asarray(values, dtype=np.float64)))
     if not len(read):
         return
