@@ -432,7 +432,7 @@ def test_a_server_whose_cluster_is_stopped_keeps_serving_and_says_its_jobs_faile
     assert 0 < len(run.epoch_rows()) == epochs, "its epochs are kept, and none came after"
 
 
-def test_a_run_on_another_node_is_ended_only_when_its_server_here_is_gone(runs_dir):
+def test_a_run_on_another_node_is_ended_only_when_its_server_here_is_gone(runs_dir, caplog):
     """The rule alone: a run written on another host is left alone while the server that started it
     runs (this process), or when no server here started it; it is marked failed once that server is gone."""
     from zoo.run_health import _pid_started, process_identity, recover_interrupted
@@ -449,9 +449,17 @@ def test_a_run_on_another_node_is_ended_only_when_its_server_here_is_gone(runs_d
         writer = RunWriter(runs_dir, LONG.replace(epochs=1))
         writer.write_result({"run_id": writer.run_id, "status": "running", "process": process})
         ids[name] = writer.run_id
+    caplog.set_level("INFO", logger="playground")
     assert recover_interrupted(runs_dir) == [ids["dead"]]
     assert [load_run(runs_dir / ids[n]).status for n in ("alive", "unknown", "dead")] == ["running", "running",
                                                                                           "failed"]
+    # the server's log ends what it had said started (its server was killed: an operator's check), once
+    said = [r.getMessage() for r in caplog.records if r.name == "playground"]
+    assert said == [f"run {ids['dead']} ended failed: the process that ran it stopped before it ended (the server, "
+                    "its worker or the command that ran it was killed, or it could not write its end: a full or "
+                    "read-only disk); the best checkpoint so far is kept"], said
+    assert recover_interrupted(runs_dir) == []
+    assert len([r for r in caplog.records if r.name == "playground"]) == 1
 
 
 def test_two_visitors_jobs_stay_apart(copying, runs_dir):

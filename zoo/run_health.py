@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from zoo.runs import end_run, list_runs
+from zoo.server_log import log
 
 
 # Set for a job on a Ray node: the process_identity of the server that started it. Not a PLAYGROUND_*
@@ -158,6 +159,10 @@ def end_if_gone(run) -> bool:
     kept = "the candidates that finished are kept" if run.is_leaderboard else "the best checkpoint so far is kept"
     # (or it could not write its end: a disk full then refuses the ending that said why, and this one, written once
     # there is room, had named a kill alone, where the command had said "No space left on device": a faults check)
-    return end_run(run.path, "failed", "the process that ran it stopped before it ended (the server, its worker or "
-                                       "the command that ran it was killed, or it could not write its end: a full "
-                                       f"or read-only disk); {kept}")
+    reason = ("the process that ran it stopped before it ended (the server, its worker or the command that ran it was "
+              f"killed, or it could not write its end: a full or read-only disk); {kept}")
+    if not end_run(run.path, "failed", reason):
+        return False
+    # the server's log had its "started" line and no end where its server was killed (an operator's check)
+    log.warning("run %s ended failed: %s", run.run_id, reason)
+    return True
