@@ -1,12 +1,12 @@
 """How long reading a wide CSV takes (zoo.data.series.read_series: what the Forecast page does with an upload),
-against a long file of the same size, and with and without reading a column of plain numbers in one cast
+against a long file of the same size, and with and without reading a column of plain numbers in one call
 (columns._plain_numbers).
 
 A file of --columns number columns beside a date (2,000 columns in all is the most a file may have; the hosted demo's
 upload cap, 5 MB, holds about 360 rows of them) cost 6.6 s of the server's CPU (an attacker's check), where a long
 file of the same size took about one: each column's strings were cleaned, parsed, searched for thousands marks a comma
 file never asks about and for each currency sign in turn. It writes both files with the same seed, then alternates
-rounds (ABC, CBA): "wide" reads as the app does, "wide, long way" with the one cast turned off (every column cleaned
+rounds (ABC, CBA): "wide" reads as the app does, "wide, long way" with the one call turned off (every column cleaned
 and parsed, its signs looked for), "long" a file of one number column beside the date, as many bytes. The table gives
 the median seconds and the median of the per-round ratios.
 
@@ -47,7 +47,7 @@ def csv_bytes(columns_count: int, target_mb: float, seed: int = 0) -> bytes:
 
 def timed(raw: bytes, long_way: bool = False) -> float:
     kept = getattr(read, "_plain_numbers", None)
-    if long_way:   # the reading before the one cast: every column through _parse_numbers and _signs_note
+    if long_way:   # the reading before the one call: every column through _parse_numbers and _signs_note
         read._plain_numbers = lambda values: None
     try:
         start = time.perf_counter()
@@ -69,7 +69,7 @@ def main() -> None:
     long = csv_bytes(1, len(wide) / 1e6)
     sides = {"wide": lambda: timed(wide), "wide, long way": lambda: timed(wide, long_way=True),
              "long": lambda: timed(long)}
-    if not hasattr(columns, "_plain_numbers"):   # a checkout from before the one cast (its "wide" is the long way)
+    if not hasattr(columns, "_plain_numbers"):   # a checkout from before the one call (its "wide" is the long way)
         del sides["wide, long way"]
     timed(wide), timed(long)   # imports and first reads out of the rounds
     times: dict[str, list[float]] = {side: [] for side in sides}

@@ -50,14 +50,18 @@ def _clean_strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _plain_numbers(values: pd.Series) -> np.ndarray | None:
-    """The values as floats where every one is a finite number as Python writes one ("1.5", " -2", "3e2"), else None:
-    the common column, read in one cast (read._find_numbers). Cleaning and parsing each column's strings had cost a
-    file of 2,000 such columns 5 of its 9 seconds (bench/wide_csv.py). Anything else (a missing value, "nan", a sign,
-    a thousands mark, a decimal comma) takes `_parse_numbers`, which says what it did."""
-    try:
-        numbers = values.to_numpy(dtype=float)
-    except (ValueError, TypeError, OverflowError):
-        return None
+    """The values as floats where pandas reads every one as a finite number ("1.5", " -2", "3e2"), else None: the
+    common column, read in one call of the parser `_parse_numbers` uses (read._find_numbers). Cleaning and parsing
+    each column's strings had cost a file of 2,000 such columns 5 of its 9 seconds (bench/wide_csv.py). Anything else
+    (a missing value, "nan", a sign, a thousands mark, a decimal comma) takes `_parse_numbers`, which says what it did.
+    (Not a cast to float: Python's float() reads Arabic-Indic and full-width digits, which the long way does not, and a
+    file's reading would have turned on whether one of its cells was empty: a review.)"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            numbers = pd.to_numeric(values).to_numpy(dtype=float)
+        except (ValueError, TypeError, OverflowError):
+            return None
     return numbers if np.isfinite(numbers).all() else None
 
 
