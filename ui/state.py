@@ -100,9 +100,7 @@ def _job_manager() -> JobManager:
     from zoo.launch import make_launcher
     from zoo.run_health import recover_interrupted
 
-    ended = recover_interrupted(runs_dir())
-    if ended:
-        log.warning("%d run(s) the last server left running ended failed: %s", len(ended), ", ".join(ended))
+    recover_interrupted(runs_dir())   # each run it ends is a line of the server's log (zoo/run_health.end_if_gone)
     if demo.demo_mode():
         threading.Thread(target=_sweep_forever, daemon=True, name="demo-sweep").start()
     from zoo.runs import queue_path
