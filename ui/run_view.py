@@ -461,9 +461,9 @@ def run_without_directory(run_id: str, job) -> None:
         if spec:   # what it was, as a run's view says it (a browser check found no word of it)
             st.caption(spec_line(spec))
         if spec and can_control(job.owner):
-            # it ended before writing a run (lost in a restart's queue, stopped while its worker was starting, data
-            # it could not read): its spec is the job's, to start again or mend (only a lost one had it, and a run
-            # stopped at once had no Train again: a CI run's browser test)
+            # its job ended with no run folder (lost in a restart's queue, stopped while its worker was starting, data
+            # it could not read; or one deleted since): the job's spec, to start again or mend (only a lost one had
+            # it, and a run stopped at once had no Train again: a CI run's browser test)
             train_again_button(st, f"run-{run_id}-again", spec, run_id)
     elif is_local() and (why := unreadable_run(run_id, runs_dir())) is not None:
         # its folder is there, as the Runs page says (not "deleted": a storage-faults check); not on the hosted demo,
