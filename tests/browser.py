@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.cores import CHILD_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The most points any Plotly chart on the page has (the live chart's growth).
@@ -56,7 +58,7 @@ def start_app(runs: Path, log: Path, *, preexec_fn=None, **env: str) -> AppServe
     """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added,
     its output appended to `log`; returns once it answers its health check (else raises with the log)."""
     port = free_port()
-    env = {**os.environ, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
+    env = {**os.environ, **CHILD_ENV, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
     with open(log, "ab") as fh:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

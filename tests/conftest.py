@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import cores
 from tests.browser import SCRIPT_TIMELINE, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # numba's on-disk cache for statsforecast's kernels, as the classical helper process uses it
 # (zoo/leaderboard/classical.py): a test that fits AutoCES here reuses what the helper compiled.
 os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
+cores.take_share()   # (tests/cores.py: two test processes share the cores)
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.05):

@@ -170,10 +170,12 @@ def test_a_run_the_cli_writes_is_followed_on_its_own_page(app_server, page):
     import time
     from pathlib import Path
 
+    from tests.cores import CHILD_ENV
+
     before = set(os.listdir(app_server.runs_dir))
     cli = subprocess.Popen([sys.executable, "-m", "zoo", "train", "--model", "mlp", "--epochs", "200", "--patience",
                             "0", "--runs-dir", str(app_server.runs_dir)], cwd=Path(__file__).resolve().parents[1],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           env={**os.environ, **CHILD_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:   # its folder, once its result says it runs
