@@ -432,17 +432,19 @@ def test_a_run_records_its_threads_and_versions_and_says_when_its_command_takes_
     took in turn and the versions it ran on; its command's caveat says what to set."""
     from multiprocessing import Value
 
-    from zoo import worker
-    from zoo.devices import THREADS_AT_START
+    from zoo import devices, worker
     from zoo.runs import load_run, reproduce_caveat
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)   # (sharing_cores leaves a count set by the user alone)
+    # a command here takes every core, whatever this process holds (tests/cores.py gives each test process a share)
+    command_threads = worker.cores()
+    monkeypatch.setattr(devices, "THREADS_AT_START", command_threads)
     spec = ExperimentSpec(**QUICK, epochs=1, device="cpu")
     before = torch.get_num_threads()
     try:
-        torch.set_num_threads(THREADS_AT_START)   # as its command would (a test process holds a share: tests/cores.py)
+        torch.set_num_threads(command_threads)   # as its command would
         alone = load_run(run_experiment(spec, runs_dir=runs_dir, data=sample).run_dir)
-        assert alone.result["threads"] == [THREADS_AT_START]
+        assert alone.result["threads"] == [command_threads]
         assert alone.result["versions"]["torch"] == torch.__version__ and alone.result["versions"]["python"]
         assert reproduce_caveat(alone.result, False) is None   # the count its command takes: no caveat
         if worker.cores() < 2:
@@ -453,9 +455,9 @@ def test_a_run_records_its_threads_and_versions_and_says_when_its_command_takes_
                                          should_stop=worker.sharing_cores(lambda: False, running)).run_dir)
         share = worker.cores() // 2
         assert shared.result["threads"] == [share]   # every batch on its share (a review: it had said two counts)
-        if share != THREADS_AT_START:
+        if share != command_threads:
             assert (f"This run trained with {share} CPU thread{'s' if share != 1 else ''}, and its command would take "
-                    f"{THREADS_AT_START} here: set OMP_NUM_THREADS={share} before it") in \
+                    f"{command_threads} here: set OMP_NUM_THREADS={share} before it") in \
                 reproduce_caveat(shared.result, False)
         calls = []
 
