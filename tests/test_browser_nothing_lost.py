@@ -119,7 +119,10 @@ def test_out_of_range_values_turn_start_off_and_the_spec_is_what_the_form_shows(
                             ("train-settings-min_delta", "-3", "min delta: -3 is outside the form's range [0, 1]"),
                             ("train-settings-seed", "12345678901234567890",
                              "seed: 12345678901234567890 is outside the form's range [0, 4294967295]")):
-        before = field_value(page, key)
+        # The box's value once it shows one: read as the page drew it again, the box had been empty for a moment, and
+        # "" typed back left Start off for good (1 CI run in 3; the screenshot showed the box empty).
+        before = page.wait_for_function(f"() => {{ const box = document.querySelector('.st-key-{key} input'); "
+                                        "return box && box.value; }").json_value()
         typed(page, key, bad)
         assert field_value(page, key) == bad                    # the field shows what was typed
         page.get_by_text(words).first.wait_for()                # and says what is wrong

@@ -331,6 +331,25 @@ def test_the_badge_lists_each_gpu_with_the_jobs_placed_on_it():
                                                                                               ["2 threads"])
 
 
+def test_the_cpu_badge_counts_its_threads_and_cores_in_words(monkeypatch):
+    """"1 threads" on a server given one thread (a CI screenshot): one thread, two threads."""
+    import torch
+
+    from ui.device import describe_device
+
+    monkeypatch.setattr("ui.device._nvidia_smi_gpus", lambda: None)
+    monkeypatch.setattr("ui.device._torch_gpus", lambda: [])
+    before = torch.get_num_threads()
+    try:
+        for threads, said in ((1, "1 thread, "), (2, "2 threads, ")):
+            torch.set_num_threads(threads)
+            describe_device.clear()
+            assert describe_device()["detail"].startswith(said), describe_device()["detail"]
+    finally:
+        torch.set_num_threads(before)
+        describe_device.clear()
+
+
 def test_the_badge_numbers_gpus_as_cuda_does():
     from ui.device import as_cuda_numbers, parse_nvidia_smi
 

@@ -86,7 +86,8 @@ def describe_device() -> dict:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return {"kind": "mps", "label": "GPU: Apple (mps)", "detail": platform.processor() or platform.machine()}
     return {"kind": "cpu", "label": f"CPU: {platform.processor() or platform.machine()}",
-            "detail": f"{torch.get_num_threads()} threads, {os.cpu_count()} cores, torch {torch.__version__}"}
+            "detail": f"{_count(torch.get_num_threads(), 'thread')}, {_count(os.cpu_count() or 1, 'core')}, "
+                      f"torch {torch.__version__}"}
 
 
 def badge_text(info: dict, load: list[list[str]] | None) -> tuple[str, list[str]]:
@@ -125,3 +126,8 @@ def device_badge(slot) -> None:
         describe = getattr(getattr(manager, "launcher", None), "describe", None)
         if value("PLAYGROUND_RAY_ADDRESS") and describe is not None:
             st.caption(f"Jobs run on the {describe()}")
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 thread', '2 threads' (the badge read "1 threads" on a server given one: a CI screenshot)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
