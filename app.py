@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.state import (ERROR_DETAILS, apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run,
-                      refuse_bad_settings, show_pending_toasts)
+                      refuse_bad_settings, show_owed_toasts)
 from zoo.demo import demo_mode
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
@@ -41,7 +41,7 @@ st.set_page_config(page_title=f"{page.title} · PyTorch playground")
 drop_questions_on_leaving(page.title)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
-show_pending_toasts()   # said after the rerun that followed them (a delete's: app_pages/runs.py)
+show_owed_toasts()   # those of a run cut short by a rerun (ui/state.toast)
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
 if "torch" in sys.modules:

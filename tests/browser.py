@@ -54,14 +54,18 @@ class AppServer:
 LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def start_app(runs: Path, log: Path, *, preexec_fn=None, **env: str) -> AppServer:
+def start_app(runs: Path, log: Path, *, preexec_fn=None, before: str | None = None, **env: str) -> AppServer:
     """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added,
-    its output appended to `log`; returns once it answers its health check (else raises with the log)."""
+    its output appended to `log`; returns once it answers its health check (else raises with the log).
+    `before`: a module whose install() the server's process calls first (a fault a test injects:
+    tests/cut_at_toast.py)."""
     port = free_port()
     env = {**os.environ, **CHILD_ENV, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
+    streamlit = ["-m", "streamlit"] if before is None else \
+        ["-c", f"import {before}; {before}.install(); from streamlit.web.cli import main; main(prog_name='streamlit')"]
     with open(log, "ab") as fh:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, *streamlit, "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
@@ -86,9 +90,9 @@ def stop_app(server: AppServer) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(runs: Path, log: Path, **env: str):
+def streamlit_server(runs: Path, log: Path, before: str | None = None, **env: str):
     """start_app ... stop_app around a block."""
-    server = start_app(runs, log, **env)
+    server = start_app(runs, log, before=before, **env)
     try:
         yield server
     finally:

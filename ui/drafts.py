@@ -232,11 +232,11 @@ def save(forms: Iterable[str]) -> None:
         # The visitor deleted all their data in another tab since this session began (ui/visitor_data.py): its forms
         # are theirs no more. Saved, they had written the drafts' file again, a deleted run's id in it (a check).
         # (In this server's memory: a session on another server process sharing the runs directory is not told.)
-        from ui.state import KEPT_ON_FORGET, toast_after_rerun
+        from ui.state import KEPT_ON_FORGET, toast
 
         forget_mine(keep=KEPT_ON_FORGET, in_store=False)
-        toast_after_rerun("Your data was deleted in another tab: this tab's forms start again at their defaults.",
-                          ":material/delete_forever:")
+        toast("Your data was deleted in another tab: this tab's forms start again at their defaults.",
+              ":material/delete_forever:")
         st.rerun(scope="app")
     for form in forms:
         here = _page_run(form)
@@ -308,7 +308,9 @@ def _give_back_own(form: str) -> None:
     # Said where it changes a field (it was said of a form that stayed as it was: a browser check); the board's budget
     # goes back with the form it sits in, unsaid.
     if form not in WHOLE_VISIT and any(key in given and given[key] != value for key, value in values.items()):
-        st.toast(f"The form is back to what you had set before opening run {run_id}.", icon=":material/edit_note:")
+        from ui.state import toast
+
+        toast(f"The form is back to what you had set before opening run {run_id}.", ":material/edit_note:")
 
 
 def restore(forms: Iterable[str], beside: str | None = None) -> None:
@@ -428,7 +430,9 @@ def _restore_set_beside(form: str, run_id: str, say: bool = True) -> None:
     # (a review).
     handed = (state.get(PREFILL) or {}).get("task") == form
     if say and not handed and {k: v for k, v in own.items() if k in values} != values:
-        st.toast(f"The form is as you last left it while viewing run {run_id}.", icon=":material/edit_note:")
+        from ui.state import toast
+
+        toast(f"The form is as you last left it while viewing run {run_id}.", ":material/edit_note:")
 
 
 def _own_models_under(form: str, values: dict, own: dict) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import drafts, form, leaderboard
-from ui.state import can_control, job_manager, runs_dir, session_owner
+from ui.state import can_control, job_manager, runs_dir, session_owner, toast
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
@@ -73,8 +73,8 @@ def say_filled(start: str, data_there: bool = True) -> None:
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
     then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
         f"check it and press {start}"
-    st.toast(f"The form now holds {held}: " + (f"{then}." if blocker is None else
-             f"check it; {start} is off for now. {blocker}"), icon=":material/edit_note:")
+    toast(f"The form now holds {held}: " + (f"{then}." if blocker is None else
+          f"check it; {start} is off for now. {blocker}"), ":material/edit_note:")
 
 
 def _restore_after_reload(task: str) -> None:
@@ -93,13 +93,12 @@ def _restore_after_reload(task: str) -> None:
             # (It read "The form is as you left it beside run X; its own settings are what Train again fills in",
             # which a learner found hard to follow; then "..., not that run's settings", also where the form was
             # left as the run had it, and a learner looked for a difference: a browser check.)
-            st.toast(f"The form is as you last left it while viewing run {run_id}"
-                     + (f": press {button} to fill in that run's own settings." if again else "."),
-                     icon=":material/edit_note:")
+            toast(f"The form is as you last left it while viewing run {run_id}"
+                  + (f": press {button} to fill in that run's own settings." if again else "."), ":material/edit_note:")
         return
     if run_id in st.session_state.get(STARTED_WITHOUT_FORM, ()) and drafts.kept_own(task):
         # Their set-up (ui/drafts.restore put it in the form), not the sample's: "Train again" fills that in.
-        st.toast(f"The form holds what you set, not the settings of run {run_id}.", icon=":material/edit_note:")
+        toast(f"The form holds what you set, not the settings of run {run_id}.", ":material/edit_note:")
         return
     manager = job_manager()
     named = job = manager.get(run_id) if run_id else None

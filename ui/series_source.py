@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import drafts, form, series_results, visitor_data
-from ui.state import upload_owner
+from ui.state import toast, upload_owner
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, sample_series_path
@@ -236,8 +236,8 @@ def source_picker(runs_dir: str) -> DataSource | None:
         st.session_state["forecast-last-upload"] = last
         try:
             if fio.keep_again_if_runs_read(raw, uploaded.name, runs_dir, upload_owner()) is not None:
-                st.toast("The runs trained on this file before it was deleted read it again (Inspect, Train again).",
-                         icon=":material/history:")
+                toast("The runs trained on this file before it was deleted read it again (Inspect, Train again).",
+                      ":material/history:")
         except SpecError as exc:   # the demo's disk cap: kept later, once a run uses it, as any upload
             st.caption(plain(exc))
     drafts.register(UPLOAD_NAME)

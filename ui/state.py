@@ -14,6 +14,9 @@ import secrets
 import threading
 
 import streamlit as st
+# (the pinned 1.67's: what a rerun raises in a script run, `toast`)
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from zoo import demo, server_log
 from zoo.jobs import JobManager
@@ -217,9 +220,17 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def marked(*args, **kwargs):
             mark_run()
+            if _in_fragment_run():
+                show_owed_toasts()   # app.py does not run
             return body(*args, **kwargs)
         return st.fragment(marked, run_every=run_every)
     return decorate(func) if func is not None else decorate
+
+
+def _in_fragment_run() -> bool:
+    """A rerun of fragments only (a `run_every` tick, a widget inside one): app.py does not run."""
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 def session_owner() -> str:
@@ -281,19 +292,31 @@ def end_if_abandoned(run) -> bool:
     return end_if_gone(run)
 
 
-PENDING_TOASTS = "pending-toasts"
+OWED_TOASTS = "owed-toasts"   # [(body, icon)] a run was cut short at, before they were sent
 
 
-def toast_after_rerun(body: str, icon: str) -> None:
-    """A toast for the run that a st.rerun() made next starts: one made just before st.rerun() can be lost
-    (seen in Chromium: streamlit/streamlit issue 7740; its fix, pull request 16498, is not in the pinned 1.67,
-    whose ForwardMsgQueue.clear drops the toast). app.py shows it (`show_pending_toasts`)."""
-    st.session_state.setdefault(PENDING_TOASTS, []).append((body, icon))
+def toast(body: str, icon: str) -> None:
+    """`st.toast`, shown by the next script run where a rerun cut this one short at it (`show_owed_toasts`).
 
-
-def show_pending_toasts() -> None:
-    for body, icon in st.session_state.pop(PENDING_TOASTS, []):
+    A rerun the browser asks for while a script runs (any message it sends: a click, what a page sends as it opens)
+    ends the run at its next element, raised from that element's call before it is sent (the pinned 1.67's
+    ScriptRunner._enqueue_forward_msg). The Train page the Home page's sample run opened said nothing, about once in
+    ten CI runs of tests/test_browser_nothing_lost.py, where it had to say what its form held: the toast was that
+    element, and only a page's first drawing says it. A toast once sent survives a rerun's start (1.67's
+    ForwardMsgQueue.clear keeps toasts: streamlit/streamlit issue 7740), so one said just before st.rerun() is shown."""
+    try:
         st.toast(body, icon=icon)
+    except RerunException:
+        st.session_state.setdefault(OWED_TOASTS, []).append((body, icon))
+        raise
+
+
+def show_owed_toasts() -> None:
+    """At the top of each script run (app.py; a fragment's own rerun: `fragment`): the toasts a rerun cut short."""
+    owed = st.session_state.get(OWED_TOASTS)
+    while owed:
+        st.toast(owed[0][0], icon=owed[0][1])   # (cut short again: still owed)
+        owed.pop(0)
 
 
 _frozen_modules = 0
