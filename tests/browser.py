@@ -58,7 +58,7 @@ def start_app(runs: Path, log: Path, *, preexec_fn=None, before: str | None = No
     """`streamlit run app.py` on a free loopback port with its own runs directory and `env` added,
     its output appended to `log`; returns once it answers its health check (else raises with the log).
     `before`: a module whose install() the server's process calls first (a fault a test injects:
-    tests/cut_at_toast.py)."""
+    tests/cut_at_element.py)."""
     port = free_port()
     env = {**os.environ, **CHILD_ENV, "PLAYGROUND_RUNS_DIR": str(runs), "PYTHONPATH": str(ROOT), **env}
     streamlit = ["-m", "streamlit"] if before is None else \

@@ -332,14 +332,14 @@ def test_a_toast_a_rerun_cut_short_is_shown_by_the_next_run(page, tmp_path):
     """The Train page the Home page's sample run opened said nothing, about once in ten CI runs, where a toast had to
     say what its form held: a message the browser sent as the page opened ended the page's first run at the toast,
     before it was sent, and only a first drawing says it. On this server each session's first toast meets that rerun
-    (tests/cut_at_toast.py): the form filled from an ended run's address still says so."""
+    (tests/cut_at_element.py): the form filled from an ended run's address still says so."""
     from tests.browser import streamlit_server
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
     runs = tmp_path / "runs"
     run_id = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs).run_id
-    with streamlit_server(runs, tmp_path / "streamlit.log", before="tests.cut_at_toast") as server:
+    with streamlit_server(runs, tmp_path / "streamlit.log", before="tests.cut_at_element") as server:
         record_toasts(page)
         page.goto(f"{server.url}/train?run={run_id}")
         wait_for_toast(page, f"The form now holds the settings of run {run_id}, which this address opens")

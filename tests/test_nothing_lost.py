@@ -1119,24 +1119,81 @@ def test_a_toast_a_rerun_cut_short_is_shown_by_the_next_run_once(runs_dir, monke
     """The Train page the Home page's sample run opened said nothing, about once in ten CI runs, where a toast had to
     say what its form held: a message the browser sent as the page opened ended the page's first run at the toast,
     before it was sent, and only a first drawing says it. Here the first toast of the session meets that rerun
-    (tests/cut_at_toast.py): the run that follows shows it, and a later run does not say it again."""
+    (tests/cut_at_element.py): the run that follows shows it, and a later run does not say it again."""
     import streamlit as st
 
-    from tests import cut_at_toast
+    from tests.cut_at_element import cut_key, rerun_at_first
     from zoo.engine import run_experiment
     from zoo.spec import ExperimentSpec
 
     run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
-    monkeypatch.setattr(st, "toast", cut_at_toast.rerun_at_first_toast)
+    monkeypatch.setattr(st, "toast", rerun_at_first("toast"))
     at = page("app_pages/train.py", query={"run": run.run_id})
     clean(at)
-    assert at.session_state[cut_at_toast.CUT]
+    assert at.session_state[cut_key("toast")]
     assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 1)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
                                            "address opens: check it and press Start training."]
     at.slider(key="train-settings-epochs").set_value(4).run()
     clean(at)
     assert not at.toast
+
+
+@pytest.mark.parametrize("path, spec", [
+    ("app_pages/train.py", {"model": "mlp", "epochs": 500}),
+    ("app_pages/forecast.py", {"task": "series", "data": "ETTh1", "model": "linear", "lookback": 96, "horizon": 24,
+                               "epochs": 500})])
+def test_a_note_a_rerun_cut_short_is_said_by_the_next_run(path, spec, runs_dir, monkeypatch):
+    """What a handed spec's values became in the form (the command line's 500 epochs, the slider's 200) was taken
+    from the session before the page drew it: a rerun met at that warning (a browser's message, tests/cut_at_element)
+    left the value changed and not a word of it. Now the next run says it (ui/state.take_for_this_run), and a later
+    one not again."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_at_first
+    from ui.prefill import PREFILL
+    from zoo.spec import ExperimentSpec
+
+    epochs = "train-settings-epochs" if "train" in path else "forecast-settings-epochs"
+    said = "epochs=500 is outside the form's range [1, 200]; using 200"
+    monkeypatch.setattr(st, "warning", rerun_at_first("warning"))
+    at = page(path, state={PREFILL: ExperimentSpec(**spec).to_dict()})
+    clean(at)
+    assert at.session_state[cut_key("warning")]
+    assert [w.value for w in at.warning if said in w.value], [w.value for w in at.warning]
+    assert at.session_state[epochs] == 200
+    at.run()
+    assert not [w.value for w in at.warning if said in w.value]
+
+
+@pytest.mark.parametrize("path, spec, fields", [
+    ("app_pages/train.py", {"model": "mlp", "epochs": 7, "batch_size": 32, "model_params": {"hidden": 64}},
+     {"train-model": "mlp", "train-settings-epochs": 7, "train-settings-batch_size": 32}),
+    ("app_pages/forecast.py", {"task": "series", "data": "ETTh1", "model": "linear", "lookback": 96, "horizon": 24,
+                               "epochs": 7, "batch_size": 32},
+     {"forecast-model": "linear", "forecast-settings-epochs": 7, "forecast-settings-batch_size": 32})])
+def test_a_spec_handed_to_a_page_a_rerun_cut_short_fills_the_whole_form(path, spec, fields, runs_dir, monkeypatch):
+    """A page took the spec handed to it (Train again, a run's address) at its start and filled the form from it as
+    it drew: the Forecast page its training settings deep in its run. A rerun that cut the run short before (a
+    browser's message, at the next element drawn: tests/cut_at_element) left the form with the page's own settings
+    while the toast said it held the run's. Now the run after the cut fills it whole, and says so once."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_at_first
+    from ui.prefill import PREFILL
+    from zoo.spec import ExperimentSpec
+
+    monkeypatch.setattr(st, "subheader", rerun_at_first("subheader"))   # the first one is drawn after the toast
+    at = page(path, state={PREFILL: ExperimentSpec(**spec).to_dict()})
+    clean(at)
+    assert at.session_state[cut_key("subheader")]
+    assert {key: at.session_state[key] for key in fields} == fields
+    assert [t.value for t in at.toast] == [f"The form now holds the spec you picked: check it and press "
+                                           f"{'Start training' if 'train' in path else 'Train and forecast'}."]
+    at.slider(key=next(key for key in fields if key.endswith("epochs"))).set_value(9).run()
+    clean(at)
+    assert not at.toast and at.session_state[next(key for key in fields if key.endswith("epochs"))] == 9
+    assert PREFILL not in at.session_state
 
 
 # ------------------------------------------------------------------ a reload before any run

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import drafts, form, leaderboard
-from ui.state import can_control, job_manager, runs_dir, session_owner, toast
+from ui.state import TAKEN, can_control, job_manager, runs_dir, session_owner, take_for_this_run, toast
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
@@ -22,6 +22,7 @@ from zoo.spec import ExperimentSpec
 PREFILL = "prefill_spec"
 RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
 STARTED_WITHOUT_FORM = "prefill-started-without-form"   # this session's runs started without their page's form
+_SAID = "said"   # in a spec taken: its page said what the form holds (`say_filled`), once for all its runs
 
 
 def hand_off(spec: ExperimentSpec | dict, held: str | None = None) -> None:
@@ -47,18 +48,23 @@ def started_without_form(run_id: str) -> None:
 
 
 def take_prefill(task: str) -> dict | None:
-    """The spec handed to this page (a dict), if it is for this page's task; consumed once.
+    """The spec handed to this page (a dict), if it is for this page's task: taken until a run of the page has
+    drawn it all (app.py: ui/state.drop_taken_when_run_ends).
 
     A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
     back to the page, also fills the form with that run's spec once: the page is as they left it. So
     does the page's first drawing in a session on the URL of a run of theirs that has ended (a reload
-    after it finished, or the run opened from the Runs page): a form drawn before keeps what was set."""
+    after it finished, or the run opened from the Runs page): a form drawn before keeps what was set.
+
+    Consumed at once, a spec was lost where a rerun cut the page's run short before the page had filled the form
+    from it all (ui/state.take_for_this_run): the run after the cut fills it again, whole."""
     _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
         return None
-    prefill = st.session_state.pop(PREFILL)
-    st.session_state[RESTORED_FROM] = prefill.pop(RESTORED_FROM, None)   # for the page's words, with this prefill
+    take_for_this_run(PREFILL)
+    prefill = {k: v for k, v in pending.items() if k not in (RESTORED_FROM, _SAID)}
+    st.session_state[RESTORED_FROM] = pending.get(RESTORED_FROM)   # for the page's words, with this prefill
     return prefill
 
 
@@ -69,8 +75,13 @@ def say_filled(start: str, data_there: bool = True) -> None:
     "check it and press Train and forecast" had stood beside a Start that was off for it (a researcher's check)."""
     from ui.run_view import start_blocker
 
-    blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
+    taken = st.session_state.get(TAKEN, {}).get(PREFILL)
+    if taken is not None:
+        if taken.get(_SAID):
+            return   # by the run a rerun cut short (its toast sent, or owed: ui/state.toast)
+        taken[_SAID] = True
+    blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
         f"check it and press {start}"
     toast(f"The form now holds {held}: " + (f"{then}." if blocker is None else

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts, form
+from ui.state import take_for_this_run
 from ui.text import plain
 from zoo import forecast_io as fio
 from zoo.data.series.windows import ETT_ROWS
@@ -288,8 +289,8 @@ def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
 def window_suggestion(sf, windows: dict) -> None:
     """The lookback and horizon this series suggests (its length, frequency and season), with why: set on
     their own until the person sets them (fit_to_series), then offered on a button, never applied."""
-    let_go = st.session_state.pop(LET_GO, None)
-    was, now = st.session_state.pop(LET_GO_STEPS, (None, _step(sf)))
+    let_go = take_for_this_run(LET_GO)
+    was, now = take_for_this_run(LET_GO_STEPS, (None, _step(sf)))
     if let_go:   # the steps named: "another step (daily, monthly, ...)" left the person to guess which (a check)
         one = len(let_go) == 1
         named = " and ".join(f"{name} {value}" for name, value in let_go.items())
@@ -299,7 +300,7 @@ def window_suggestion(sf, windows: dict) -> None:
                    + (" (the season detected)" if "season" in let_go else "") + ". Set "
                    + ("it" if one else "them") + f" again to keep your own; a series of {_step_words(was)} gets "
                    + ("it" if one else "them") + " back.")
-    given_back = st.session_state.pop(GIVEN_BACK, None)
+    given_back = take_for_this_run(GIVEN_BACK)
     if given_back:
         named = " and ".join(f"{name} {value}" for name, value in given_back.items())
         st.caption(f":material/info: The {named} you set for a series of {_step_words(now)} "
@@ -360,7 +361,7 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
                      period: int = 1) -> None:
     """The recipe in one line, with the number of optimisation steps it makes on this series; when they are
     few, a button that takes the recipe the leaderboard trains `model` with on these windows."""
-    for note in st.session_state.pop(RECIPE_NOTES, []):   # what the recipe's values became in the form
+    for note in take_for_this_run(RECIPE_NOTES, []):   # what the recipe's values became in the form
         st.warning(note, icon=":material/warning:")
 
     # the windows a run trains on (training samples): the steps had counted them all (a browser check)

@@ -8,6 +8,7 @@ one person owns everything.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import secrets
@@ -220,9 +221,11 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def marked(*args, **kwargs):
             mark_run()
-            if _in_fragment_run():
-                show_owed_toasts()   # app.py does not run
-            return body(*args, **kwargs)
+            if not _in_fragment_run():
+                return body(*args, **kwargs)
+            show_owed_toasts()   # app.py does not run
+            with drop_taken_when_run_ends():
+                return body(*args, **kwargs)
         return st.fragment(marked, run_every=run_every)
     return decorate(func) if func is not None else decorate
 
@@ -317,6 +320,44 @@ def show_owed_toasts() -> None:
     while owed:
         st.toast(owed[0][0], icon=owed[0][1])   # (cut short again: still owed)
         owed.pop(0)
+
+
+TAKEN = "taken-this-run"   # {key: value} session values this script run took (`take_for_this_run`)
+
+
+def take_for_this_run(key: str, default=None):
+    """A session value a run uses up (a spec handed to a page, a note to say once): read now, and dropped once the
+    run has ended (`drop_taken_when_run_ends`), but not where a rerun cut it short: the next run takes it again.
+
+    Popped at once, one was lost where a rerun cut the run short before the page had drawn it (a browser's message
+    does, at the next element: `toast` says how): the Forecast page fills its training settings from a spec deep in
+    its run, and the form kept its own while the toast said it held the run's; a note of what a value became in
+    the form was never said (tests/test_nothing_lost.py)."""
+    if key in st.session_state:
+        st.session_state.setdefault(TAKEN, {})[key] = st.session_state[key]
+    return st.session_state.get(key, default)
+
+
+@contextlib.contextmanager
+def drop_taken_when_run_ends():
+    """Around a script run's body (app.py's page; a fragment's own rerun: `fragment`): what it took is dropped
+    once it ends, an error or st.stop() included (taken on every run, a spec would hold the form to it), but for
+    a rerun (a browser's message, st.rerun(), st.switch_page()). A value put there anew during the run (Run this
+    board again's spec, then st.rerun()) is for the next run."""
+    try:
+        yield
+    except RerunException:
+        raise
+    except BaseException:
+        _drop_taken()
+        raise
+    _drop_taken()
+
+
+def _drop_taken() -> None:
+    for key, value in st.session_state.pop(TAKEN, {}).items():
+        if key in st.session_state and st.session_state[key] is value:
+            del st.session_state[key]
 
 
 _frozen_modules = 0
