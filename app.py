@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.state import (ERROR_DETAILS, apply_secrets, drop_questions_on_leaving, keep_visitor, mark_run,
-                      drop_taken_when_run_ends, refuse_bad_settings, show_owed_toasts)
+                      refuse_bad_settings, script_run)
 from zoo.demo import demo_mode
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
@@ -41,10 +41,9 @@ st.set_page_config(page_title=f"{page.title} · PyTorch playground")
 drop_questions_on_leaving(page.title)
 badge = st.sidebar.empty()
 mark_run(st.sidebar)   # before the page: a page may end with st.stop()
-show_owed_toasts()   # those of a run cut short by a rerun (ui/state.toast)
 from ui.device import device_badge  # noqa: E402  (torch-free until describe_device runs)
 
-with drop_taken_when_run_ends():   # what the page took (a spec handed to it) is kept where a rerun cuts it short
+with script_run():   # the toasts owed to the page first; what it takes is kept for the next where a rerun cuts it
     if "torch" in sys.modules:
         # Cheap once torch is loaded: draw it first, so a page that ends with st.stop() keeps its badge.
         device_badge(badge)

@@ -8,7 +8,7 @@ the runs directory only when training starts (the worker process reads it from t
 import streamlit as st
 
 from ui import drafts, form, leaderboard, series_source, series_windows
-from ui.prefill import say_filled, take_prefill
+from ui.prefill import part, say_filled, take_prefill
 from ui.run_view import run_brought_back, run_panel, start_button, start_run
 from ui.state import runs_dir, session_owner
 from zoo.registry import SpecError, get_model, list_models
@@ -23,11 +23,12 @@ st.caption("Upload a time series, train a model on its past, and see whether it 
 # the form beside the run the page comes back to where they set it there last (the closed and watched runs say which).
 drafts.restore(["board", "closed"])
 drafts.restore(["series"], beside=run_brought_back("series", "forecast"))
-prefill = take_prefill("series")
-data_there = prefill is None or series_source.apply_prefill_source(prefill, runs_dir())
-series_windows.init_defaults(prefill)
-if prefill is not None and prefill.get("model") in list_models("series"):
-    st.session_state["forecast-model"] = prefill["model"]
+prefill = take_prefill("series")   # each part of the form filled from it once (ui/prefill.part), as it is drawn
+first = part(prefill, "data, windows and model")
+data_there = first is None or series_source.apply_prefill_source(first, runs_dir())
+series_windows.init_defaults(first)
+if first is not None and first.get("model") in list_models("series"):
+    st.session_state["forecast-model"] = first["model"]
 if prefill is not None and leaderboard.BOARD_BUDGET not in prefill:   # a board's says so beside its own Start
     say_filled("Train and forecast", data_there)
 
@@ -39,7 +40,7 @@ with setup:
     st.subheader("Data")
     with form.slot("forecast-data-slot"):
         source = series_source.source_picker(runs_dir())
-        sf, chart, choice = series_source.data_preview(source, prefill) if source else (None, None, {})
+        sf, chart, choice = series_source.data_preview(source, part(prefill, "columns")) if source else (None, None, {})
 
     # Every setting is drawn on every run, with a file or without: a widget that is not drawn for
     # a run (while one upload replaces another) comes back at its minimum (Streamlit 1.67).
@@ -65,17 +66,19 @@ with setup:
     model = st.selectbox("Model", list_models("series"), **drafts.kept("forecast-model", options=list_models("series")),
                          format_func=lambda name: f"{name} · {get_model(name).summary}")
     with st.expander("Model hyperparameters", key="forecast-model-box"):
+        settings_of = part(prefill, "model settings")
         params = form.model_form(model, key_prefix="forecast-model", task="series",
-                                 values=prefill.get("model_params", {}) if prefill and prefill.get("model") == model
-                                 else None)
+                                 values=settings_of.get("model_params", {})
+                                 if settings_of and settings_of.get("model") == model else None)
     shape = series_windows.model_shape(windows, check, sf)
     with form.slot("forecast-model-preview-slot"):
         preview = form.render_model_preview(model, params.valid(), shape) if shape else {}
         if shape is None and sf is None and windows["features"] == "all":
             st.caption("The model's size shows once the data is read: each of its columns is an input.")
-    series_windows.fit_training(source, model, windows, check, prefill)   # until the person sets them, the series'
+    handed = part(prefill, "training")
+    series_windows.fit_training(source, model, windows, check, handed)   # until the person sets them, the series'
     with st.expander("Training settings", key="forecast-settings-box"):
-        settings = form.training_form(key_prefix="forecast-settings", task="series", values=prefill)
+        settings = form.training_form(key_prefix="forecast-settings", task="series", values=handed)
     with form.slot("forecast-start-slot"):
         problems = ([problem] if problem else []) + params.problems + settings.problems
         if not problems:
@@ -97,7 +100,7 @@ with setup:
                 st.error(str(exc), icon=":material/error:")
             else:
                 start_run(spec)
-    leaderboard.find_best(source, sf, windows, choice, prefill)
+    leaderboard.find_best(source, sf, windows, choice, part(prefill, "board"))
 
 with view:
     run_panel("series", key="forecast", empty="Pick the data and the settings (on the left, or above on a phone) "

@@ -11,7 +11,7 @@ from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks
                         ran_apart, runs_table, same_curves, same_spec_words, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress, status_words
 from ui.state import (QUESTION, can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
-                      toast)
+                      toast_next_run)
 from zoo import demo
 from zoo.forecast_io import uploads_read_by
 from zoo.jobs import left_no_run
@@ -189,18 +189,18 @@ else:
             for run_id in pending:
                 job = manager.get(run_id)
                 if job is not None and job.active:
-                    toast(f"{run_id} is running: stop it first.", ":material/block:")
+                    toast_next_run(f"{run_id} is running: stop it first.", ":material/block:")
                 elif run_id in owners and can_control(owners[run_id]):   # checked again: never another's
                     try:
                         delete_run(run_path(run_id, runs_dir()))   # (refuses a run still being written)
                     except SpecError as exc:   # said after the rerun below, which an st.error here would not outlast
-                        toast(str(exc), ":material/block:")
+                        toast_next_run(str(exc), ":material/block:")
                         continue
                     manager.forget(run_id)
                     removed.append(run_id)
             st.session_state.pop(ASKED_DELETE, None)
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
-            toast(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", ":material/delete:")
+            toast_next_run(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", ":material/delete:")
             st.rerun()
         if no.button("Cancel", key="runs-delete-cancel"):
             st.session_state.pop(ASKED_DELETE, None)

@@ -9,7 +9,7 @@ form, and the live chart's refresh every second reruns only the chart.
 import streamlit as st
 
 from ui import drafts, form
-from ui.prefill import say_filled, take_prefill
+from ui.prefill import part, say_filled, take_prefill
 from ui.run_view import run_brought_back, run_panel, start_button, start_run
 from ui.state import fragment, is_local, take_for_this_run
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
@@ -22,7 +22,7 @@ st.title("Train")
 # where they set it there last (the closed and watched runs first: they say which run that is).
 drafts.restore(["closed"])
 drafts.restore(["image"], beside=run_brought_back("image", "train"))
-prefill = take_prefill("image")
+prefill = part(take_prefill("image"), "form")   # (filled before anything is drawn: a part)
 if prefill is not None:
     # Written into the widgets' state here, outside the fragment, so that it happens once.
     if prefill.get("data") in IMAGE_DATASETS:

@@ -90,13 +90,21 @@ def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
 
 
-def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(runs_dir):
+@pytest.mark.parametrize("cut", [False, True])
+def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(cut, runs_dir, monkeypatch):
     """A Season of 12 set on a monthly file stayed on a daily one (its horizon fitted to "one season" of 12), and a
     horizon typed on one file opened the next ones in red (a forecast user's check). Set values stay for series
-    of the same step (the test above: another yearly file) and follow a series of another step, said once."""
+    of the same step (the test above: another yearly file) and follow a series of another step, said once: also
+    where a rerun cuts the run that says it short at the note (a browser's message: tests/cut_at_element.py)."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_at_first
     from tests.test_forecast_page import monthly_csv
     from zoo import forecast_io as fio
     from zoo.data.series import suggest_windows
+
+    if cut:
+        monkeypatch.setattr(st, "caption", rerun_at_first("caption", containing="you set were for"))
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
     at.number_input(key="forecast-season").set_value(6).run()
@@ -107,6 +115,8 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(run
                           "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
     at = upload(at, "daily.csv", daily)
     clean(at)
+    if cut:
+        assert at.session_state[cut_key("caption")]
     fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
     assert at.number_input(key="forecast-season").value == 0
     assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
@@ -1193,6 +1203,29 @@ def test_a_spec_handed_to_a_page_a_rerun_cut_short_fills_the_whole_form(path, sp
     at.slider(key=next(key for key in fields if key.endswith("epochs"))).set_value(9).run()
     clean(at)
     assert not at.toast and at.session_state[next(key for key in fields if key.endswith("epochs"))] == 9
+    assert PREFILL not in at.session_state
+
+
+def test_a_setting_moved_while_the_page_drew_a_handed_spec_stays_as_moved(runs_dir, monkeypatch):
+    """A person moved the epochs slider while the Forecast page, handed a spec, still drew: their change cut the
+    run short, and the next run filled the whole form from the spec again, the epochs back at the spec's 7 (a
+    review). Each part of the form is filled once (ui/prefill.part): the moved slider stays at 9; the parts not
+    drawn before the cut are filled, and the toast is said once."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_with_slider_moved
+    from ui.prefill import PREFILL
+    from zoo.spec import ExperimentSpec
+
+    monkeypatch.setattr(st, "caption", rerun_with_slider_moved("caption", "forecast-settings-epochs", 9))
+    spec = ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=96, horizon=24, epochs=7,
+                          batch_size=32)
+    at = page("app_pages/forecast.py", state={PREFILL: spec.to_dict()})
+    clean(at)
+    assert at.session_state[cut_key("caption")]
+    assert (at.session_state["forecast-settings-epochs"], at.session_state["forecast-settings-batch_size"]) == (9, 32)
+    assert [t.value for t in at.toast] == ["The form now holds the spec you picked: check it and press Train and "
+                                           "forecast."]
     assert PREFILL not in at.session_state
 
 

@@ -232,11 +232,11 @@ def save(forms: Iterable[str]) -> None:
         # The visitor deleted all their data in another tab since this session began (ui/visitor_data.py): its forms
         # are theirs no more. Saved, they had written the drafts' file again, a deleted run's id in it (a check).
         # (In this server's memory: a session on another server process sharing the runs directory is not told.)
-        from ui.state import KEPT_ON_FORGET, toast
+        from ui.state import KEPT_ON_FORGET, toast_next_run
 
         forget_mine(keep=KEPT_ON_FORGET, in_store=False)
-        toast("Your data was deleted in another tab: this tab's forms start again at their defaults.",
-              ":material/delete_forever:")
+        toast_next_run("Your data was deleted in another tab: this tab's forms start again at their defaults.",
+                       ":material/delete_forever:")
         st.rerun(scope="app")
     for form in forms:
         here = _page_run(form)

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import streamlit as st
 
 from ui import drafts
+from ui.state import take_for_this_run
 from zoo import demo
 from zoo.registry import HParam, SpecError, get_model
 
@@ -306,15 +307,23 @@ def _say_brought_within(h: HParam, key: str, label: str, value: Any, format_func
     st.warning(text, icon=":material/warning:")
 
 
+def said_later(key: str, notes: list[str] | None) -> None:
+    """Notes of what a prefill's values became in the form (`set_values`), as warnings: kept under `key` until
+    drawn, for the next run where a rerun cuts this one short at them (ui/state.take_for_this_run): the values are
+    in the form by then, and their part of the prefill is not filled again (ui/prefill.part)."""
+    if notes:
+        st.session_state[key] = notes
+    for note in take_for_this_run(key, []):
+        st.warning(note, icon=":material/warning:")
+
+
 def hparams_form(hparams: list[HParam], *, key_prefix: str, values: dict | None = None, columns: int = 2,
                  disabled: Iterable[str] = ()) -> FormValues:
     """A widget per declaration laid out in `columns`; returns {name: value} with `.problems`.
 
     `values` (a prefill) overwrites the widgets' state first, every missing name back to its default.
     """
-    if values is not None:
-        for note in set_values(hparams, key_prefix, values):
-            st.warning(note, icon=":material/warning:")
+    said_later(f"{key_prefix}-prefill-notes", set_values(hparams, key_prefix, values) if values is not None else None)
     out = FormValues()
     places = fields_layout(len(hparams), columns)
     off = set(disabled)
@@ -390,9 +399,8 @@ def training_form(*, key_prefix: str, task: str = "image", values: dict | None =
     from zoo.spec import FORM_GROUPS
 
     wanted = set(fields) if fields is not None else None
-    if values is not None:
-        for note in set_training_values(key_prefix=key_prefix, values=values, task=task):
-            st.warning(note, icon=":material/warning:")
+    said_later(f"{key_prefix}-prefill-notes",
+               set_training_values(key_prefix=key_prefix, values=values, task=task) if values is not None else None)
     shown = [h for h in form_settings(task) if wanted is None or h.name in wanted]
     task_of = get_task(task)
     metric = {"val_loss": task_of.label("val_loss"), "val_metric": task_of.label("val_metric")}  # monitor's labels

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import drafts, form, leaderboard
-from ui.state import TAKEN, can_control, job_manager, runs_dir, session_owner, take_for_this_run, toast
+from ui.state import can_control, job_manager, runs_dir, session_owner, take_for_this_run, taken_this_run, toast
 from zoo.jobs import ACTIVE
 from zoo.registry import get_task
 from zoo.runs import is_run_id, open_run
@@ -22,7 +22,8 @@ from zoo.spec import ExperimentSpec
 PREFILL = "prefill_spec"
 RESTORED_FROM = "prefill-restored-from"   # which run a new session's form was filled from, in the page's words
 STARTED_WITHOUT_FORM = "prefill-started-without-form"   # this session's runs started without their page's form
-_SAID = "said"   # in a spec taken: its page said what the form holds (`say_filled`), once for all its runs
+_FILLED = "parts-filled"   # in a spec handed over: the parts of the form earlier runs filled from it (`part`)
+_FILLING = "parts-filling"   # ... and those this run fills
 
 
 def hand_off(spec: ExperimentSpec | dict, held: str | None = None) -> None:
@@ -48,8 +49,8 @@ def started_without_form(run_id: str) -> None:
 
 
 def take_prefill(task: str) -> dict | None:
-    """The spec handed to this page (a dict), if it is for this page's task: taken until a run of the page has
-    drawn it all (app.py: ui/state.drop_taken_when_run_ends).
+    """The spec handed to this page (a dict), if it is for this page's task: taken by this run, and by the next
+    where a rerun cuts this one short (ui/state.take_for_this_run).
 
     A new browser session (a reload) that opens this visitor's live run, by its URL or by coming
     back to the page, also fills the form with that run's spec once: the page is as they left it. So
@@ -57,14 +58,29 @@ def take_prefill(task: str) -> dict | None:
     after it finished, or the run opened from the Runs page): a form drawn before keeps what was set.
 
     Consumed at once, a spec was lost where a rerun cut the page's run short before the page had filled the form
-    from it all (ui/state.take_for_this_run): the run after the cut fills it again, whole."""
+    from it all (ui/state.take_for_this_run): the run after the cut fills the parts not filled yet (`part`)."""
     _restore_after_reload(task)
     pending = st.session_state.get(PREFILL)
     if pending is None or pending.get("task") != task:
         return None
     take_for_this_run(PREFILL)
-    prefill = {k: v for k, v in pending.items() if k not in (RESTORED_FROM, _SAID)}
+    pending[_FILLED] = pending.get(_FILLED, set()) | pending.get(_FILLING, set())   # by runs cut short
+    pending[_FILLING] = set()
     st.session_state[RESTORED_FROM] = pending.get(RESTORED_FROM)   # for the page's words, with this prefill
+    return {k: v for k, v in pending.items() if k not in (RESTORED_FROM, _FILLED, _FILLING)}
+
+
+def part(prefill: dict | None, name: str) -> dict | None:
+    """`prefill` for one part of the page's form (its data, its model's settings, its training settings...), or
+    None where a run a rerun cut short filled that part already: the next run fills the rest. The part drawn
+    before the cut may have been changed by the person since (the cut is often their change: a rerun's widget
+    values), and a part filled again would undo it (a review). Called again in the same run, the same."""
+    taken = taken_this_run(PREFILL)
+    if prefill is None or taken is None:
+        return prefill
+    if name in taken[_FILLED]:
+        return None
+    taken[_FILLING].add(name)
     return prefill
 
 
@@ -76,11 +92,8 @@ def say_filled(start: str, data_there: bool = True) -> None:
     from ui.run_view import start_blocker
 
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
-    taken = st.session_state.get(TAKEN, {}).get(PREFILL)
-    if taken is not None:
-        if taken.get(_SAID):
-            return   # by the run a rerun cut short (its toast sent, or owed: ui/state.toast)
-        taken[_SAID] = True
+    if part({}, "said") is None:
+        return   # by a run a rerun cut short (its toast sent, or owed: ui/state.toast)
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
         f"check it and press {start}"

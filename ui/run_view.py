@@ -24,7 +24,7 @@ from ui.prefill import hand_off
 from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge,
                      status_words, training_figure)
 from ui.state import (can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs, runs_dir,
-                      runs_dir_shown, session_owner)
+                      runs_dir_shown, session_owner, take_for_this_run)
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
@@ -314,7 +314,7 @@ def run_panel(task: str, *, key: str, empty: str) -> None:
         _run_panel(task, key=key, empty=empty)
         # Last in the panel: an element that comes and goes before others would shift their places, and
         # Streamlit would redraw them anew (an open expander closes).
-        if st.session_state.pop(SCROLL_TO_RUN, False):
+        if take_for_this_run(SCROLL_TO_RUN, False):
             _scroll_into_view(f".st-key-{key}-run-panel")
 
 

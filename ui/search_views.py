@@ -443,7 +443,7 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
     """"Delete study…" beside Stop and Train with best, then the question below them: the study goes from its
     storage (zoo/search/storage.delete_study), its trials' runs stay on the Runs page. Off while its search runs. A
     visitor of the demo had no way to remove a study of theirs (a demo visitor's check)."""
-    from ui.state import toast
+    from ui.state import toast_next_run
     from zoo.search.storage import delete_study
 
     asked = st.session_state.get(DELETE_ASKED) == (target["storage"], target["study"])
@@ -468,15 +468,15 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
                 raise SpecError("its search is running: stop it first; nothing was deleted.")
             trials = delete_study(target["storage"], target["study"], runs_dir(), drop_empty_journal=not is_local())
         except SpecError as exc:
-            toast(plain(exc), ":material/block:")
+            toast_next_run(plain(exc), ":material/block:")
         else:
             for job in workers_of(manager, target):   # ended: "Your last study" would offer it again
                 manager.forget(job.id)
             st.session_state.pop("search_target", None)
             for key in ("study", "jobs", "storage"):
                 st.query_params.pop(key, None)
-            toast(f"Deleted study {code(target['study'])} and its {trials} trial"
-                  f"{'s' if trials != 1 else ''}; their runs stay on the Runs page.", ":material/delete:")
+            toast_next_run(f"Deleted study {code(target['study'])} and its {trials} trial"
+                           f"{'s' if trials != 1 else ''}; their runs stay on the Runs page.", ":material/delete:")
         st.rerun()
     if no.button("Cancel", key="search_delete_cancel"):
         st.session_state.pop(DELETE_ASKED, None)

@@ -9,6 +9,7 @@ one person owns everything.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import re
 import secrets
@@ -17,7 +18,6 @@ import threading
 import streamlit as st
 # (the pinned 1.67's: what a rerun raises in a script run, `toast`)
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from zoo import demo, server_log
 from zoo.jobs import JobManager
@@ -221,19 +221,10 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def marked(*args, **kwargs):
             mark_run()
-            if not _in_fragment_run():
-                return body(*args, **kwargs)
-            show_owed_toasts()   # app.py does not run
-            with drop_taken_when_run_ends():
+            with script_run():   # (a fragment's own rerun: app.py's is not running)
                 return body(*args, **kwargs)
         return st.fragment(marked, run_every=run_every)
     return decorate(func) if func is not None else decorate
-
-
-def _in_fragment_run() -> bool:
-    """A rerun of fragments only (a `run_every` tick, a widget inside one): app.py does not run."""
-    ctx = get_script_run_ctx()
-    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 def session_owner() -> str:
@@ -295,69 +286,89 @@ def end_if_abandoned(run) -> bool:
     return end_if_gone(run)
 
 
-OWED_TOASTS = "owed-toasts"   # [(body, icon)] a run was cut short at, before they were sent
+OWED_TOASTS = "owed-toasts"   # [(body, icon, page)] to show on `page`'s next run (`toast`, `toast_next_run`)
 
 
 def toast(body: str, icon: str) -> None:
-    """`st.toast`, shown by the next script run where a rerun cut this one short at it (`show_owed_toasts`).
+    """`st.toast`, shown by the page's next script run where a rerun cut this one short at it (`script_run`).
 
-    A rerun the browser asks for while a script runs (any message it sends: a click, what a page sends as it opens)
-    ends the run at its next element, raised from that element's call before it is sent (the pinned 1.67's
+    A rerun the browser asks for while a script runs (a click or change outside a fragment, what a page sends as it
+    opens) ends the run at its next element, raised from that element's call before it is sent (the pinned 1.67's
     ScriptRunner._enqueue_forward_msg). The Train page the Home page's sample run opened said nothing, about once in
     ten CI runs of tests/test_browser_nothing_lost.py, where it had to say what its form held: the toast was that
-    element, and only a page's first drawing says it. A toast once sent survives a rerun's start (1.67's
-    ForwardMsgQueue.clear keeps toasts: streamlit/streamlit issue 7740), so one said just before st.rerun() is shown."""
+    element, and only a page's first drawing says it."""
     try:
         st.toast(body, icon=icon)
     except RerunException:
-        st.session_state.setdefault(OWED_TOASTS, []).append((body, icon))
+        toast_next_run(body, icon)
         raise
 
 
-def show_owed_toasts() -> None:
-    """At the top of each script run (app.py; a fragment's own rerun: `fragment`): the toasts a rerun cut short."""
+def toast_next_run(body: str, icon: str) -> None:
+    """A toast for the page's next script run, drawing nothing now: said of what an action did just before its
+    st.rerun(), where an element (a `toast`) in the middle of the action would be a place a rerun could cut it short
+    (a delete of several runs, half done). (1.67 keeps a toast sent before a rerun: ForwardMsgQueue.clear, after
+    streamlit/streamlit issue 7740.)"""
+    st.session_state.setdefault(OWED_TOASTS, []).append((body, icon, st.session_state.get("page-shown")))
+
+
+def _show_owed_toasts() -> None:
+    """Those owed to this page (the visitor gone to another page since, they are dropped: they were of that one)."""
     owed = st.session_state.get(OWED_TOASTS)
     while owed:
-        st.toast(owed[0][0], icon=owed[0][1])   # (cut short again: still owed)
+        body, icon, page = owed[0]
+        if page in (None, st.session_state.get("page-shown")):   # (None: said after a forget cleared the session)
+            st.toast(body, icon=icon)   # (cut short again: still owed)
         owed.pop(0)
 
 
 TAKEN = "taken-this-run"   # {key: value} session values this script run took (`take_for_this_run`)
+_in_script_run: contextvars.ContextVar[bool] = contextvars.ContextVar("in_script_run", default=False)
 
 
 def take_for_this_run(key: str, default=None):
-    """A session value a run uses up (a spec handed to a page, a note to say once): read now, and dropped once the
-    run has ended (`drop_taken_when_run_ends`), but not where a rerun cut it short: the next run takes it again.
+    """A session value a run uses up (a spec handed to a page, a note to say once): taken out of the session now,
+    and put back where a rerun cuts the run short (`script_run`), for the next run to take. Called again in the
+    same run, the value taken.
 
-    Popped at once, one was lost where a rerun cut the run short before the page had drawn it (a browser's message
-    does, at the next element: `toast` says how): the Forecast page fills its training settings from a spec deep in
-    its run, and the form kept its own while the toast said it held the run's; a note of what a value became in
-    the form was never said (tests/test_nothing_lost.py)."""
+    Popped for good at once, one was lost where a rerun cut the run short before the page had drawn it (a browser's
+    message does, at the next element: `toast` says how): the Forecast page fills its training settings from a spec
+    deep in its run, and the form kept its own while the toast said it held the run's; a note of what a value became
+    in the form was never said (tests/test_nothing_lost.py). Outside `script_run` (a page's file run alone, in a
+    test) it is popped for good, as it was."""
+    taken = st.session_state.setdefault(TAKEN, {}) if _in_script_run.get() else {}
     if key in st.session_state:
-        st.session_state.setdefault(TAKEN, {})[key] = st.session_state[key]
-    return st.session_state.get(key, default)
+        taken[key] = st.session_state.pop(key)
+    return taken.get(key, default)
+
+
+def taken_this_run(key: str, default=None):
+    """What `take_for_this_run(key)` took in this run."""
+    return st.session_state.get(TAKEN, {}).get(key, default)
 
 
 @contextlib.contextmanager
-def drop_taken_when_run_ends():
-    """Around a script run's body (app.py's page; a fragment's own rerun: `fragment`): what it took is dropped
-    once it ends, an error or st.stop() included (taken on every run, a spec would hold the form to it), but for
-    a rerun (a browser's message, st.rerun(), st.switch_page()). A value put there anew during the run (Run this
-    board again's spec, then st.rerun()) is for the next run."""
+def script_run():
+    """Around a script run's body: app.py's page, and a fragment's own rerun (`fragment`); within one, another is
+    part of it. It first shows the toasts owed to the page (`toast`, `toast_next_run`); what the run took
+    (`take_for_this_run`) is put back where a rerun cuts it short (a browser's message, st.rerun(),
+    st.switch_page()), unless set anew meanwhile (Run this board again's spec, then st.rerun()); ended otherwise, an
+    error and st.stop() included, the run has used it up."""
+    if _in_script_run.get():
+        yield
+        return
+    mark = _in_script_run.set(True)
+    st.session_state.pop(TAKEN, None)   # (a run ended without passing here: a test's)
     try:
+        _show_owed_toasts()
         yield
     except RerunException:
+        for key, value in st.session_state.pop(TAKEN, {}).items():
+            st.session_state.setdefault(key, value)
         raise
-    except BaseException:
-        _drop_taken()
-        raise
-    _drop_taken()
-
-
-def _drop_taken() -> None:
-    for key, value in st.session_state.pop(TAKEN, {}).items():
-        if key in st.session_state and st.session_state[key] is value:
-            del st.session_state[key]
+    finally:
+        _in_script_run.reset(mark)
+        st.session_state.pop(TAKEN, None)
 
 
 _frozen_modules = 0

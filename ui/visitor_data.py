@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts
-from ui.state import KEPT_ON_FORGET, QUESTION, job_manager, runs_dir, session_owner, toast
+from ui.state import KEPT_ON_FORGET, QUESTION, job_manager, runs_dir, session_owner, toast_next_run
 from zoo import demo
 from zoo.registry import SpecError
 from zoo.visitor_data import forget, kept_of
@@ -57,14 +57,14 @@ def section(run_ids: list[str]) -> None:
             gone, left = forget(owner, runs_dir(), active_jobs=[j.id for j in manager.jobs(owner) if j.active])
         except SpecError as exc:
             st.session_state.pop(CONFIRM, None)
-            toast(str(exc), ":material/block:")
+            toast_next_run(str(exc), ":material/block:")
             st.rerun()
         for job in manager.jobs(owner):   # ended: the pages offered their runs and studies ("Your last study")
             manager.forget(job.id)
         drafts.forget_mine(keep=KEPT_ON_FORGET)
-        toast(f"Deleted {gone.in_words()}.", ":material/delete_forever:")
+        toast_next_run(f"Deleted {gone.in_words()}.", ":material/delete_forever:")
         if not left.empty:   # a run another process began writing meanwhile, a file the server may not remove
-            toast(f"Not deleted: {left.in_words()}; try again in a moment.", ":material/error:")
+            toast_next_run(f"Not deleted: {left.in_words()}; try again in a moment.", ":material/error:")
         st.rerun()
     if no.button("Cancel", key="visitor-data-confirm-no"):
         st.session_state.pop(CONFIRM, None)
@@ -111,10 +111,10 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
                                 "was deleted.")
             gone = fio.delete_upload(chosen, runs_dir(), upload_owner(), keep_name=bool(reading))
         except SpecError as exc:
-            toast(str(exc), ":material/block:")
+            toast_next_run(str(exc), ":material/block:")
         else:
             st.session_state.pop(picked_key, None)
-            toast(f"Deleted `{gone}` from this server.", ":material/delete:")
+            toast_next_run(f"Deleted `{gone}` from this server.", ":material/delete:")
         st.rerun()
     if no.button("Cancel", key="upload-delete-cancel"):
         st.session_state.pop(ASKED_UPLOAD, None)
