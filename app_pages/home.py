@@ -27,6 +27,14 @@ Every run is a spec you can download and reproduce with `python -m zoo train ...
 """
 )
 
+opened = st.query_params.get("run")
+if opened:   # Home has no run view: the Train page its button opened, where a second click cut the switch short
+    from ui.prefill import STARTED_WITHOUT_FORM
+
+    if opened in st.session_state.get(STARTED_WITHOUT_FORM, ()):
+        # (a browser check: the run trained, unseen, while the page stayed on Home)
+        st.switch_page("app_pages/train.py", query_params={"run": opened})
+
 caps = demo.caps()
 spec = ExperimentSpec(task="image", data="mnist-sample", model="cnn")
 if caps is not None:   # the hosted demo: what a stranger shares, and what is theirs, before they start

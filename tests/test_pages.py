@@ -321,6 +321,21 @@ def test_finished_run_shows_results_and_downloads(trained_runs, monkeypatch):
     assert "Finished" in text_of(at)
 
 
+def test_home_on_the_address_of_a_run_its_button_started_opens_it_on_train(runs_dir):
+    """A second click on "Train a CNN on sample digits" cut short the run that switched to the Train page: the page
+    stayed on Home (`/?run=<id>`) while the run trained, unseen (a browser check). Home, which shows no run, opens a
+    run its button started on Train; another run's address stays on Home."""
+    from ui.prefill import STARTED_WITHOUT_FORM
+
+    run_id = "20261207-000000Z-cnn-0123456789ab"
+    at = open_page("app_pages/home.py", query={"run": run_id}, state={STARTED_WITHOUT_FORM: {run_id}})
+    no_exceptions(at)
+    assert at.title[0].value == "Train" and at.query_params["run"] == run_id
+    at = open_page("app_pages/home.py", query={"run": run_id})
+    no_exceptions(at)
+    assert at.title[0].value != "Train"
+
+
 def test_unknown_run_says_so(runs_dir):
     at = open_page("app_pages/train.py", query={"run": "no-such-run"})
     no_exceptions(at)
