@@ -1229,6 +1229,21 @@ def test_a_setting_moved_while_the_page_drew_a_handed_spec_stays_as_moved(runs_d
     assert PREFILL not in at.session_state
 
 
+def test_a_spec_another_page_left_does_not_keep_a_runs_address_from_filling_the_form(runs_dir):
+    """A spec the Forecast page took was put back where a rerun cut its run short (the visitor went to another
+    page meanwhile): the Train page opened on an ended run's address then left its form unfilled, the Forecast
+    spec standing in the way (a review). The page's own run fills it."""
+    from ui.prefill import PREFILL
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=2, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    series = ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=96, horizon=24).to_dict()
+    at = page("app_pages/train.py", query={"run": run.run_id}, state={PREFILL: series})
+    clean(at)
+    assert (at.selectbox(key="train-model").value, at.slider(key="train-settings-epochs").value) == ("mlp", 2)
+
+
 # ------------------------------------------------------------------ a reload before any run
 
 

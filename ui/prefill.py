@@ -138,7 +138,7 @@ def _restore_after_reload(task: str) -> None:
         # the visitor's run still going.
         said = (f"the settings of run {job.id}, which this address opens" if job.id == run_id else
                 f"the settings of your run {job.id}, still going")
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: said})
+        _offer(task, {**spec, RESTORED_FROM: said})
         if job.id == run_id:
             drafts.filled_from_run(task)   # closing the run gives back the visitor's own form, if left as filled
     elif run_id and is_run_id(run_id) and not (named and named.active):
@@ -150,6 +150,12 @@ def _restore_after_reload(task: str) -> None:
             return
         spec = (leaderboard.board_prefill(run.settings, run.result.get("plan"), page_windows=True)
                 if run.is_leaderboard else run.spec.to_dict())
-        st.session_state.setdefault(PREFILL, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this "
-                                                                      "address opens"})
+        _offer(task, {**spec, RESTORED_FROM: f"the settings of run {run_id}, which this address opens"})
         drafts.filled_from_run(task)
+
+
+def _offer(task: str, prefill: dict) -> None:
+    """The page's form filled from `prefill`, unless a spec was handed to this page: over one of another page's, put
+    back by a run of that page a rerun cut short (ui/state.take_for_this_run) as the visitor left it (a review)."""
+    if (st.session_state.get(PREFILL) or {}).get("task") != task:
+        st.session_state[PREFILL] = prefill
