@@ -1394,3 +1394,43 @@ def test_study_names_read_a_journal_again_only_once_it_changed(tmp_path, tiny_da
         assert search.study_names(first.storage) == ["second"]
     finally:
         search.storage.open_storage = real
+
+
+def test_a_heartbeat_the_storage_did_not_record_is_one_warning_line_not_a_traceback(capsys, monkeypatch):
+    """PostgreSQL stopped while `zoo search` ran: Optuna's heartbeat thread, which records as each trial starts, printed
+    its sixty-line traceback before the command's one sentence (a CI run of test_search_postgres). Its failure is a
+    warning line now; another thread's error is printed whole as before."""
+    import threading
+
+    from optuna.exceptions import StorageInternalError
+    from optuna.storages._heartbeat import BaseHeartbeat, HeartbeatThread
+
+    from zoo.search import storage
+
+    class StoppedDatabase(BaseHeartbeat):   # as RDBStorage, when the server has gone
+        def record_heartbeat(self, trial_id: int) -> None:
+            raise StorageInternalError("An exception is raised during the commit.\nserver closed the connection")
+
+        def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+            return []
+
+        def get_heartbeat_interval(self) -> int:
+            return 30
+
+        def get_heartbeat_stale_trial_callback(self):
+            return None
+
+    printed = []   # what Python's own hook is given (pytest's, in a test, turns it into a warning)
+    monkeypatch.setattr(threading, "excepthook", lambda args: printed.append(args.exc_type))
+    monkeypatch.setattr(storage, "_heartbeat_hook_installed", False)
+    storage.heartbeat_failures_in_a_line()
+    beat = HeartbeatThread(0, StoppedDatabase())
+    beat.start()
+    beat.join()
+    other = threading.Thread(target=lambda: 1 / 0)
+    other.start()
+    other.join()
+    err = capsys.readouterr().err
+    assert ("warning: the study's storage did not record this worker's heartbeat (StorageInternalError: An exception "
+            "is raised during the commit.)") in err
+    assert "Traceback" not in err and printed == [ZeroDivisionError]
