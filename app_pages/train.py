@@ -11,7 +11,7 @@ import streamlit as st
 from ui import drafts, form
 from ui.prefill import part, say_filled, take_prefill
 from ui.run_view import run_brought_back, run_panel, start_button, start_run
-from ui.state import fragment, is_local, take_for_this_run
+from ui.state import fragment, is_local
 from zoo.data.images import IMAGE_DATASETS, is_available, shape_of
 from zoo.registry import get_model, list_models
 from zoo.spec import ExperimentSpec
@@ -48,8 +48,7 @@ def setup_panel() -> None:
     drafts.note_touched(["image", "closed"])   # (a rerun of this fragment alone does not pass through restore)
     st.subheader("Set up")
     with form.slot("train-notes-slot"):   # notes come and go: the widgets below keep their place (form.slot)
-        for note in take_for_this_run("train-prefill-notes", []):
-            st.warning(note, icon=":material/warning:")
+        form.said_later("train-prefill-notes", None)
     data = st.selectbox("Dataset", list(IMAGE_DATASETS), format_func=dataset_label,
                         **drafts.kept("train-data", options=IMAGE_DATASETS),
                         help="mnist-sample is bundled (5,000 real MNIST digits); the full sets are read from "

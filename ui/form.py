@@ -310,7 +310,8 @@ def _say_brought_within(h: HParam, key: str, label: str, value: Any, format_func
 def said_later(key: str, notes: list[str] | None) -> None:
     """Notes of what a prefill's values became in the form (`set_values`), as warnings: kept under `key` until
     drawn, for the next run where a rerun cuts this one short at them (ui/state.take_for_this_run): the values are
-    in the form by then, and their part of the prefill is not filled again (ui/prefill.part)."""
+    in the form by then, and their part of the prefill is not filled again (ui/prefill.part). `notes` None: those
+    set under `key` before (the Train page's, set before its form is drawn; the recipe's, by a button)."""
     if notes:
         st.session_state[key] = notes
     for note in take_for_this_run(key, []):

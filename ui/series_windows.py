@@ -361,8 +361,7 @@ def training_caption(settings: dict, train_windows: int | None, *, model: str | 
                      period: int = 1) -> None:
     """The recipe in one line, with the number of optimisation steps it makes on this series; when they are
     few, a button that takes the recipe the leaderboard trains `model` with on these windows."""
-    for note in take_for_this_run(RECIPE_NOTES, []):   # what the recipe's values became in the form
-        st.warning(note, icon=":material/warning:")
+    form.said_later(RECIPE_NOTES, None)   # what the recipe's values became in the form
 
     # the windows a run trains on (training samples): the steps had counted them all (a browser check)
     limited = bool(train_windows) and 0 < int(settings.get("limit_train") or 0) < int(train_windows)
