@@ -68,9 +68,7 @@ for job in [j for j in manager.jobs(owner) if j.task and j.status == "failed" an
         opened, dismissed = st.columns([2, 1])
         opened.page_link(get_task(job.task).page, label="Open it", icon=":material/open_in_new:",
                          query_params={"run": job.id})
-        if dismissed.button("Dismiss", key=f"runs-dismiss-{job.id}"):
-            manager.forget(job.id)
-            st.rerun()
+        dismissed.button("Dismiss", key=f"runs-dismiss-{job.id}", on_click=manager.forget, args=(job.id,))
 
 if is_local() and runs and st.toggle("Only the runs started in this browser",
                                           **drafts.kept("runs-only-mine", default="value")):

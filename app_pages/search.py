@@ -66,10 +66,9 @@ else:
     st.caption(f"storage: {storage_in_words(target['storage'])}")
     # one row, each button as wide as its words ("Train with best" read "Train …" at 1,024 px in a fifth)
     buttons = st.container(horizontal=True)
-    if buttons.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
-                   icon=":material/stop:"):
-        views.stop(manager, target)
-        st.rerun()
+    # (a callback, as a run's Stop: a rerun met before the button, a change just after the click, keeps it)
+    buttons.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
+                   icon=":material/stop:", on_click=views.stop, args=(manager, target))
     nothing_to_train = None if active else views.why_no_best(target)   # a failed study's 0 trials, say
     if buttons.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:",
                     disabled=bool(nothing_to_train), help=nothing_to_train):

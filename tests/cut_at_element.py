@@ -55,3 +55,27 @@ def rerun_with_slider_moved(name: str, key: str, value: float):
         return draw(*args, **kwargs)
 
     return cut_then_draw
+
+
+def rerun_with_the_click_gone(name: str, containing: str | None = None):
+    """`st.<name>` whose first call in each session (of those whose text holds `containing`) meets a rerun carrying
+    every widget's value but no button's click: a person who changed something else just after a click, the
+    browser's next message (a click is sent once, in the message of its own rerun)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    draw = getattr(st, name)
+
+    def cut_then_draw(*args, **kwargs):
+        if not st.session_state.get(cut_key(name)) and (containing is None or containing in str(args[:1])):
+            st.session_state[cut_key(name)] = True
+            ctx = get_script_run_ctx()
+            widgets = [w for w in ctx.session_state._state.get_widget_states()
+                       if w.WhichOneof("value") != "trigger_value"]
+            raise RerunException(RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash,
+                                           widget_states=WidgetStates(widgets=widgets)))
+        return draw(*args, **kwargs)
+
+    return cut_then_draw

@@ -1149,6 +1149,29 @@ def test_a_toast_a_rerun_cut_short_is_shown_by_the_next_run_once(runs_dir, monke
     assert not at.toast
 
 
+def test_a_close_a_rerun_cut_short_before_its_button_is_kept(runs_dir, monkeypatch):
+    """"Close this run" was read where its button is drawn, below the run: a change the person made just after the
+    click (the browser's next message, tests/cut_at_element) ended that script run before it got there, and the next
+    run, whose message has no click, showed the run still open. The close is a callback now, as Stop is: done before
+    the page draws."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_with_the_click_gone
+    from zoo.engine import run_experiment
+    from zoo.spec import ExperimentSpec
+
+    run = run_experiment(ExperimentSpec(model="mlp", epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
+    at = page("app_pages/train.py", query={"run": run.run_id})
+    clean(at)
+    assert f"#### Run `{run.run_id}`" in [m.value for m in at.markdown]
+    monkeypatch.setattr(st, "subheader", rerun_with_the_click_gone("subheader"))
+    at.button(key="train-close").click().run()
+    clean(at)
+    assert at.session_state[cut_key("subheader")], "no rerun met the page's run"
+    assert "run" not in at.query_params
+    assert f"#### Run `{run.run_id}`" not in [m.value for m in at.markdown], "the run is still open"
+
+
 @pytest.mark.parametrize("path, spec", [
     ("app_pages/train.py", {"model": "mlp", "epochs": 500}),
     ("app_pages/forecast.py", {"task": "series", "data": "ETTh1", "model": "linear", "lookback": 96, "horizon": 24,

@@ -777,6 +777,27 @@ def test_a_run_lost_in_the_queue_by_a_restart_is_said_on_the_runs_page_until_dis
     assert not [w.value for w in at.warning if "ended before it trained" in w.value]
 
 
+def test_a_dismiss_a_rerun_cut_short_before_its_button_is_kept(runs_dir, fake_job, monkeypatch):
+    """Dismiss was read where its button is drawn: a change just after the click (the browser's next message,
+    tests/cut_at_element) ended that run before, and the next, with no click in its message, said it again."""
+    import streamlit as st
+
+    from tests.cut_at_element import cut_key, rerun_with_the_click_gone
+    from zoo.demo import owner_of
+    from zoo.jobs import LOST_IN_QUEUE, TRAINING_TARGET
+
+    job = fake_job("20261205-184843Z-cnn-f48741d525d4", "failed", owner=owner_of(ME), reason=LOST_IN_QUEUE)
+    job.target = TRAINING_TARGET
+    job.payload.update(runs_dir=str(runs_dir), run_id=job.id)
+    at = open_page("app_pages/runs.py", state={"visitor": ME})
+    assert [w.value for w in at.warning if "ended before it trained" in w.value]
+    monkeypatch.setattr(st, "title", rerun_with_the_click_gone("title"))
+    at.button(key=f"runs-dismiss-{job.id}").click().run()
+    no_exceptions(at)
+    assert at.session_state[cut_key("title")], "no rerun met the page's run"
+    assert not [w.value for w in at.warning if "ended before it trained" in w.value]
+
+
 def test_a_running_search_that_blocks_start_is_named_by_its_study(runs_dir, fake_job):
     """The Train page said "Search search-learner-cnn-60da15-1 has not ended", its worker's id (a learner's
     check): the search is named by its study."""

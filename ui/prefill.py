@@ -84,6 +84,11 @@ def part(prefill: dict | None, name: str) -> dict | None:
     return prefill
 
 
+def _first_to_say() -> bool:
+    """Whether no run a rerun cut short has said what filled the form yet: the saying is a part of its own."""
+    return part({}, "said") is not None
+
+
 def say_filled(start: str, data_there: bool = True) -> None:
     """After a page filled its form from a prefill: a toast that says from what (the run a reload or a link
     opens, or the spec handed over) and what to do, `start` being the page's Start as the words name it.
@@ -92,8 +97,8 @@ def say_filled(start: str, data_there: bool = True) -> None:
     from ui.run_view import start_blocker
 
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
-    if part({}, "said") is None:
-        return   # by a run a rerun cut short (its toast sent, or owed: ui/state.toast)
+    if not _first_to_say():
+        return   # a run a rerun cut short said it (its toast sent, or owed: ui/state.toast)
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
         f"check it and press {start}"

@@ -347,12 +347,18 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
             finished_run(run, job, key)
         else:
             run_without_directory(run_id, job)
-    if run_id and st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:"):
-        st.session_state[f"{key}-closed"] = run_id
-        st.session_state.pop(f"{key}{WATCHED}", None)   # (out of the draft too: a plain value popped, drafts.register)
-        st.query_params.pop("run", None)
-        st.rerun()
+    if run_id:
+        # a callback, as Stop's: run before the page's next run draws, so that a rerun met before this button (a
+        # change the person made just after the click) does not lose the click (tests/cut_at_element.py)
+        st.button("Close this run", key=f"{key}-close", type="tertiary", icon=":material/close:", on_click=_close_run,
+                  args=(key, run_id))
     _other_runs(task, key, run_id)
+
+
+def _close_run(key: str, run_id: str) -> None:
+    st.session_state[f"{key}-closed"] = run_id
+    st.session_state.pop(f"{key}{WATCHED}", None)   # (out of the draft too: a plain value popped, drafts.register)
+    st.query_params.pop("run", None)
 
 
 def spec_line(spec: dict) -> str:

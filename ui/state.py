@@ -143,15 +143,16 @@ VISITOR_KEYS = ("visitor", "visitor-cookie-set")   # a session's keys that say w
 KEPT_ON_FORGET = (*VISITOR_KEYS, "script-runs")
 # The session keys of a question a page asks (a Delete…'s confirmation) start so: see drop_questions_on_leaving
 QUESTION = "asked-"
+PAGE_SHOWN = "page-shown"   # the page this session's last script run drew (drop_questions_on_leaving; owed toasts)
 
 
 def drop_questions_on_leaving(page: str) -> None:
     """A page's open question (a Delete…'s confirmation) goes once the visitor goes to another page: coming back,
     the warning and its red "Delete permanently" had waited there, long after (a demo visitor's check)."""
-    if st.session_state.get("page-shown") not in (None, page):
+    if st.session_state.get(PAGE_SHOWN) not in (None, page):
         for key in [k for k in st.session_state if str(k).startswith(QUESTION)]:
             del st.session_state[key]
-    st.session_state["page-shown"] = page
+    st.session_state[PAGE_SHOWN] = page
 
 
 def visitor_token() -> str:
@@ -309,7 +310,7 @@ def toast_next_run(body: str, icon: str) -> None:
     st.rerun(), where an element (a `toast`) in the middle of the action would be a place a rerun could cut it short
     (a delete of several runs, half done). (1.67 keeps a toast sent before a rerun: ForwardMsgQueue.clear, after
     streamlit/streamlit issue 7740.)"""
-    st.session_state.setdefault(OWED_TOASTS, []).append((body, icon, st.session_state.get("page-shown")))
+    st.session_state.setdefault(OWED_TOASTS, []).append((body, icon, st.session_state.get(PAGE_SHOWN)))
 
 
 def _show_owed_toasts() -> None:
@@ -317,7 +318,7 @@ def _show_owed_toasts() -> None:
     owed = st.session_state.get(OWED_TOASTS)
     while owed:
         body, icon, page = owed[0]
-        if page in (None, st.session_state.get("page-shown")):   # (None: said after a forget cleared the session)
+        if page in (None, st.session_state.get(PAGE_SHOWN)):   # (None: said after a forget cleared the session)
             st.toast(body, icon=icon)   # (cut short again: still owed)
         owed.pop(0)
 
