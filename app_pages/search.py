@@ -4,7 +4,7 @@ import streamlit as st
 from ui import drafts, form
 from ui import search_setup as setup_views
 from ui import search_views as views
-from ui.state import job_manager, runs_dir, session_owner
+from ui.state import button_pressed, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo.registry import SpecError
 from zoo.search import MEDIAN_STARTUP_TRIALS, storage_in_words
@@ -70,8 +70,8 @@ else:
     buttons.button("Stop", key="search_stop", disabled=not active or not views.controls(manager, target),
                    icon=":material/stop:", on_click=views.stop, args=(manager, target))
     nothing_to_train = None if active else views.why_no_best(target)   # a failed study's 0 trials, say
-    if buttons.button("Train with best", key="search_train_best", type="primary", icon=":material/fitness_center:",
-                    disabled=bool(nothing_to_train), help=nothing_to_train):
+    if button_pressed(buttons, "Train with best", key="search_train_best", type="primary",
+                      icon=":material/fitness_center:", disabled=bool(nothing_to_train), help=nothing_to_train):
         try:
             views.train_with_best(target)
         except SpecError as exc:

@@ -1172,6 +1172,70 @@ def test_a_close_a_rerun_cut_short_before_its_button_is_kept(runs_dir, monkeypat
     assert f"#### Run `{run.run_id}`" not in [m.value for m in at.markdown], "the run is still open"
 
 
+def test_a_start_a_rerun_cut_short_before_its_button_starts_the_run(runs_dir, monkeypatch):
+    """Start was read where its button is drawn, at the foot of the form: a change the person made just after the
+    click (the browser's next message, tests/cut_at_element) ended that script run before it got there, and the next
+    run, whose message has no click, started nothing (ui/state.button_pressed)."""
+    import streamlit as st
+
+    from tests.conftest import wait_for
+    from tests.cut_at_element import cut_key, rerun_with_the_click_gone
+    from ui.state import job_manager
+
+    before = {job.id for job in job_manager().jobs(owner_of(ME))}
+    at = page("app_pages/train.py")
+    at.selectbox(key="train-model").set_value("mlp").run()
+    at.slider(key="train-settings-epochs").set_value(1)
+    at.text_input(key="train-settings-limit_train").set_value("256").run()
+    monkeypatch.setattr(st, "subheader", rerun_with_the_click_gone("subheader"))
+    at.button(key="train-start").click().run()
+    clean(at)
+    assert at.session_state[cut_key("subheader")], "no rerun met the page's run"
+    assert at.query_params.get("run"), "no run started"
+    at.run()
+    started = [job for job in job_manager().jobs(owner_of(ME)) if job.id not in before]
+    assert len(started) == 1, "one press started one run"
+    wait_for(lambda: not started[0].active, timeout=180, what="the run to end")   # (the visitor's one job at a time)
+
+
+def test_a_press_is_read_once_kept_past_a_cut_and_forgotten_by_a_whole_run_without_its_button(monkeypatch):
+    """ui/state.button_pressed within script_run (app.py's): a press a rerun cut short before its button is read by
+    the next run, once; where that run (not cut) did not draw the button, the press is dropped, not read by a run
+    that draws it later (it would start what nobody asked for then)."""
+    import streamlit as st
+
+    from tests.cut_at_element import rerun_with_the_click_gone
+
+    def app():
+        import streamlit as st
+
+        from ui.state import button_pressed, script_run
+
+        with script_run():
+            if st.session_state.get("cut"):
+                st.markdown("a rerun meets this")
+            if st.session_state.get("hide"):
+                st.markdown("no button")
+            elif button_pressed(st, "Go", key="go"):
+                st.session_state["went"] = st.session_state.get("went", 0) + 1
+
+    monkeypatch.setattr(st, "markdown", rerun_with_the_click_gone("markdown", containing="a rerun meets this"))
+    at = AppTest.from_function(app)
+    at.run()
+    at.session_state["cut"] = True
+    at.button(key="go").click().run()
+    assert at.session_state["went"] == 1, "the press a rerun cut short was lost"
+    at.run()
+    assert at.session_state["went"] == 1, "a press was read twice"
+    del at.session_state["test-cut-at-markdown"]
+    at.session_state["hide"] = True
+    at.button(key="go").click().run()   # cut short; the run after it does not draw Go
+    assert "went" in at.session_state and at.session_state["went"] == 1
+    at.session_state["hide"] = False
+    at.run()
+    assert at.session_state["went"] == 1, "a press left over from an earlier run was read by a later one"
+
+
 @pytest.mark.parametrize("path, spec", [
     ("app_pages/train.py", {"model": "mlp", "epochs": 500}),
     ("app_pages/forecast.py", {"task": "series", "data": "ETTh1", "model": "linear", "lookback": 96, "horizon": 24,

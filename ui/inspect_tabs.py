@@ -16,6 +16,7 @@ import torch
 from ui import drafts
 from ui import inspect_views as views
 from ui.form import metrics_row
+from ui.state import button_pressed
 from zoo import demo
 from zoo import explain as ze
 from zoo import inspect as zi
@@ -333,8 +334,8 @@ def hooks_tab(subject) -> None:
                             **kept("hook-layers", subject, default="default", fallback=default))
     mode = c2.segmented_control("Mode", ["eval", "train"], required=True,
                                 **kept("hook-mode", default="default", fallback="eval"))
-    run_now = c3.button("Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
-                        icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
+    run_now = button_pressed(c3, "Run one batch", type="primary", key="inspect-hook-run", disabled=not chosen,
+                             icon=":material/play_arrow:", help=None if chosen else "pick a layer to hook first")
     if not chosen:
         st.caption("Pick at least one layer to hook: **Run one batch** is off until then.")
     state_key = f"inspect-capture::{subject.key}"

@@ -22,7 +22,7 @@ import streamlit as st
 from ui import form
 from ui.live import REFRESH_S, format_duration, status_badge
 from ui.series_source import NO_SERIES
-from ui.state import can_control, fragment, job_manager, runs_dir, session_owner
+from ui.state import button_pressed, can_control, fragment, job_manager, runs_dir, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.forecast_io import check_window_settings, display_name
@@ -134,11 +134,12 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
         st.error(form.sentence(over_cap), icon=":material/error:")
     elif blocker:
         why_start_is_off(blocker)
-    pressed = st.button("Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
-                        disabled=bool(sf is None or problem or over_cap or blocker or budget is None), width="stretch",
-                        help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
-                             "took 190 s here, more than the default budget, and with a season over 24 (weekly "
-                             "data) it is not tried at all; what does not fit is listed as skipped")
+    pressed = button_pressed(st, "Find the best model", key="forecast-board-start", icon=":material/leaderboard:",
+                             disabled=bool(sf is None or problem or over_cap or blocker or budget is None),
+                             width="stretch",
+                             help="AutoARIMA is the slowest candidate: on 2,000 hourly rows its folds and test fit "
+                                  "took 190 s here, more than the default budget, and with a season over 24 (weekly "
+                                  "data) it is not tried at all; what does not fit is listed as skipped")
     if not pressed:
         return
     from ui.series_source import data_for_spec
@@ -454,9 +455,9 @@ def finished_board(run, job, key: str) -> None:
         from ui.run_view import another_visitors_note
 
         another_visitors_note(st, "leaderboard")
-    elif st.button("Run this board again", key=f"{key}-board-again", icon=":material/replay:",
-                   help="fill the page with this leaderboard's data, horizon, season and budget, to change them and "
-                        "find the best model again"):
+    elif button_pressed(st, "Run this board again", key=f"{key}-board-again", icon=":material/replay:",
+                        help="fill the page with this leaderboard's data, horizon, season and budget, to change them "
+                             "and find the best model again"):
         run_again(run)
     traceback = (snapshot["state"].get("traceback") if snapshot else None) or result.get("traceback")
     if status in ACTIVE and job is None:   # the CLI's board, or one whose server stopped
@@ -543,10 +544,10 @@ def finished_board(run, job, key: str) -> None:
             st.caption(":material/visibility: Another visitor's leaderboard: you may look at it and download its "
                        "files.")
         elif p.get("spec"):
-            if st.button("Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
-                         help="fill the form with the pick's model and recipe. It then trains as one run does, "
-                              f"on its spec's split of the rows (split {p['spec'].get('split')}), not on every "
-                              "row before the board's test part, so its scores can differ from the board's"):
+            if button_pressed(st, "Train the pick on its own", key=f"{key}-board-train", icon=":material/replay:",
+                              help="fill the form with the pick's model and recipe. It then trains as one run does, "
+                                   f"on its spec's split of the rows (split {p['spec'].get('split')}), not on every "
+                                   "row before the board's test part, so its scores can differ from the board's"):
                 from ui.prefill import hand_off
 
                 hand_off(p["spec"])

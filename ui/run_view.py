@@ -23,8 +23,8 @@ from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge,
                      status_words, training_figure)
-from ui.state import (can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs, runs_dir,
-                      runs_dir_shown, session_owner, take_for_this_run)
+from ui.state import (button_pressed, can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs,
+                      runs_dir, runs_dir_shown, session_owner, take_for_this_run)
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
@@ -189,8 +189,8 @@ def start_button(label: str, *, key: str, build: Callable[[], ExperimentSpec], p
     caps = demo.caps()
     if caps is not None:
         st.caption(f":material/info: On this hosted demo {run_caps_sentence(caps)}.")
-    pressed = st.button(label, type="primary", icon=":material/play_arrow:", disabled=bool(problem or blocker),
-                        key=key, width="stretch")
+    pressed = button_pressed(st, label, type="primary", icon=":material/play_arrow:",
+                             disabled=bool(problem or blocker), key=key, width="stretch")
     return spec if pressed else None
 
 
@@ -450,8 +450,8 @@ def outcome_banner(status: str, reason: str, traceback: str | None = None, verdi
 def train_again_button(where, key: str, spec, run_id: str) -> None:
     """"Train again": the page of the spec's task, its form filled from the spec of run `run_id` (ui/prefill.hand_off),
     which its toast names ("the spec you picked" had named none: a browser check)."""
-    if where.button("Train again", key=key, icon=":material/replay:",
-                    help="fill the form with this run's spec, to change it and start again"):
+    if button_pressed(where, "Train again", key=key, icon=":material/replay:",
+                      help="fill the form with this run's spec, to change it and start again"):
         hand_off(spec, held=f"the settings of run {run_id}")
 
 

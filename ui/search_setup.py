@@ -17,7 +17,7 @@ from ui.form import hparam_widget, sentence, slot
 from ui.live import cap_duration
 from ui.run_view import run_brought_back
 from ui.search_views import load, start
-from ui.state import is_local, session_owner
+from ui.state import button_pressed, is_local, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.data.images import IMAGE_DATASETS
@@ -347,9 +347,9 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     blocker = _visitor_blocker()
     if unreadable:   # said above the form; a Start had only said it again, twice on the page (a two-tabs check)
         st.caption(":red[Start search is off until the study's storage can be read (see above).]")
-    if not st.button("Start search", type="primary", key="search_start", icon=":material/play_arrow:",
-                     disabled=space is None or (existing is not None and not resume) or bool(over_cap)
-                     or bool(typed_problems) or bool(blocker) or unreadable):
+    if not button_pressed(st, "Start search", type="primary", key="search_start", icon=":material/play_arrow:",
+                          disabled=space is None or (existing is not None and not resume) or bool(over_cap)
+                          or bool(typed_problems) or bool(blocker) or unreadable):
         return None
     if source is not None:   # an upload stored, an earlier one marked used
         spec = spec.replace(data=series_source.data_for_spec(source, runs_dir, session_owner()))
@@ -526,7 +526,7 @@ def attach_form(runs_dir: str) -> dict | None:
         st.info("No studies yet." if not is_local() else f"No studies in {display_storage(storage)} yet.")
         return None
     name = st.selectbox("Study", names, **drafts.kept("attach_name", options=names))
-    if st.button("Attach", key="attach_go", icon=":material/link:"):
+    if button_pressed(st, "Attach", key="attach_go", icon=":material/link:"):
         return {"storage": storage, "study": name, "jobs": []}
     return None
 
@@ -549,7 +549,7 @@ def continue_form(manager, owner: str, target: dict, runs_dir: str, max_workers:
     over_cap = _demo_caps(config.spec, more, None, runs_dir, existing=len(study.get_trials(deepcopy=False)),
                           button="Run more trials", typed_problems=bool(problems))
     blocker = _visitor_blocker()
-    if cols[2].button("Run more trials", key="continue_go", icon=":material/add:",
+    if button_pressed(cols[2], "Run more trials", key="continue_go", icon=":material/add:",
                       disabled=bool(problems or over_cap or blocker)):
         config.storage, config.runs_dir, config.n_trials, config.timeout = target["storage"], runs_dir, int(more), None
         config.sampler_seed = None  # a seeded sampler would propose the first trials' settings again

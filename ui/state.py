@@ -367,9 +367,38 @@ def script_run():
         for key, value in st.session_state.pop(TAKEN, {}).items():
             st.session_state.setdefault(key, value)
         raise
+    except BaseException:   # (st.stop() included)
+        _forget_presses()
+        raise
+    else:
+        _forget_presses()
     finally:
         _in_script_run.reset(mark)
         st.session_state.pop(TAKEN, None)
+
+
+def _forget_presses() -> None:
+    """A press whose button a run that was not cut short did not draw is not kept for a later one (`button_pressed`)."""
+    for key in [k for k in st.session_state if str(k).startswith(PRESSED)]:
+        del st.session_state[key]
+
+
+PRESSED = "pressed-"   # the session key of a press `button_pressed` has not read yet: PRESSED + the button's key
+
+
+def button_pressed(where, label: str, *, key: str, **kwargs) -> bool:
+    """`where.button(label, key=key, ...)`, True in the run that reads the press, for a button whose action is done
+    in the page's body. Its press is recorded by a callback, before the page draws, and read here: a change the
+    person made just after the click (the browser's next message) ends the script run at the next element drawn, and
+    where that was before this button, the next run's message has no click in it (a click is sent once) and the
+    press was lost (tests/cut_at_element.rerun_with_the_click_gone). Read once: its action, cut short in turn, is not
+    done again. A button drawn disabled in the run that reads it is not pressed."""
+    where.button(label, key=key, on_click=_press, args=(key,), **kwargs)
+    return bool(st.session_state.pop(PRESSED + key, False)) and not kwargs.get("disabled")
+
+
+def _press(key: str) -> None:
+    st.session_state[PRESSED + key] = True
 
 
 _frozen_modules = 0
