@@ -421,6 +421,42 @@ def test_dates_in_another_format_than_the_rest_are_named_as_guesses():
     assert list(quirk.frame.index) == list(hours) and not any("format of the rest" in n for n in quirk.notes)
 
 
+@pytest.mark.parametrize("fmt, slip", [("%d/%m/%Y", "%m/%d/%Y"), ("%m/%d/%Y", "%d/%m/%Y")], ids=["day-first", "us"])
+def test_one_date_written_the_other_way_round_is_named_and_the_rest_read_the_files_way(fmt, slip):
+    """300 days written day first with one written month first (10/29/2023 for 29/10/2023, a slip in a spreadsheet's
+    export): every date up to the 12th of its month had been read month first (01/06/2023 as 6 January), the rows
+    sorted into a series 57% missing whose forecast began in December, with no word of the slip (a forecast user's
+    check; the US file with one day-first date was read right). Both ways now: the file's own order, the slip named."""
+    dates = pd.date_range("2023-06-01", periods=300, freq="D")
+    lines = _dated_csv(dates, fmt).decode().splitlines()
+    slipped = dates[150]   # 2023-10-29: a day past the 12th, which reads only the other way
+    lines[151] = f"{slipped.strftime(slip)},{lines[151].split(',')[1]}"
+    sf = read_series("\n".join(lines).encode())
+    assert list(sf.frame.index) == list(dates)
+    assert to_offset(sf.freq) == to_offset("D")
+    (note,) = [n for n in sf.notes if "not in the format of the rest" in n]
+    assert f"line 152 has '{slipped.strftime(slip)}', read as 2023-10-29" in note, note
+
+
+def test_dates_whose_times_end_in_a_zone_name_are_said_so_with_what_to_write():
+    """'2024-03-13 10:00:00 CET': pandas reads no zone's name, and the column was dropped as "non-numeric", the rows
+    plain steps, or, chosen as the dates, "does not hold dates" without why (a forecast user's check). Said now, with
+    what to write instead; a name stands for no one offset (CST), so none is guessed."""
+    from ui.series_source import is_problem
+
+    hours = pd.date_range("2024-03-01", periods=200, freq="h")
+    text = "date,value\n" + "".join(f"{t:%Y-%m-%d %H:%M:%S} CET,{i % 24}.5\n" for i, t in enumerate(hours))
+    sf = read_series(text.encode())
+    (note,) = [n for n in sf.notes if "time zone's name" in n]
+    assert note.startswith("column 'date' holds dates whose times end in a time zone's name (CET), which is not read")
+    assert "2024-03-13 10:00:00+01:00" in note and is_problem(note)
+    assert not any("non-numeric" in n for n in sf.notes), sf.notes
+    with pytest.raises(SpecError, match=r"column 'date' holds dates whose times end in a time zone's name \(CET\)"):
+        read_series(text.encode(), date_col="date")
+    plain = read_series(_dated_csv(hours, "%Y-%m-%d %H:%M:%S"))   # (and an ordinary file says nothing of zones)
+    assert not any("zone's name" in n for n in plain.notes)
+
+
 def test_a_column_of_dates_with_too_many_bad_values_is_named_when_it_is_dropped():
     """A sixth of the dates unreadable ('n/a?', 'soon'): the column is not the time index, and the
     reader says it looked like dates, where the first bad value is, and what to do, not only that a

@@ -26,7 +26,7 @@ from zoo.registry import SpecError
 AUTO = "(detect)"
 PROBLEM_WORDS = ("dropped", "missing", "duplicate", "irregular", "not in time order", "not valid", "not a date",
                  "treated as missing", "gaps", "time zones", "infinite", "constant", "not in the format of the rest",
-                 "moved to", "far from")
+                 "moved to", "far from", "zone's name")
 def is_problem(note: str) -> bool:
     """Whether a reader's note says something is wrong (a warning icon) or only what it chose (a check mark). The
     target's note names the columns it passed over ("neither constant nor a calendar part such as 'day'"), which

@@ -222,8 +222,14 @@ def _field_order(values: pd.Series) -> str:
         return "year first"
     if parts.loc[matched, 3].isna().any():
         return "other"       # two fields that do not start with a year (12/2023): pandas's own reading
-    day_evidence = bool((first.astype(int) > 12).any())
-    month_evidence = bool((second.astype(int) > 12).any())
+    day_evidence = int((first.astype(int) > 12).sum())
+    month_evidence = int((second.astype(int) > 12).sum())
+    # Both: the order of most of them, the others a slip (pandas's mixed formats then read each the column's way
+    # where it can, and off_format_dates names the rest). Tried month first then day first, each taken as far as it
+    # read, a day-first file with one 10/29/2023 had its every date up to the 12th read month first, unsaid: one
+    # slip in a spreadsheet's export (a forecast user's check).
+    if day_evidence and month_evidence and day_evidence != month_evidence:
+        return "day first" if day_evidence > month_evidence else "month first"
     if day_evidence and month_evidence:
         return "mixed"
     return "day first" if day_evidence else "month first" if month_evidence else "ambiguous"
@@ -444,6 +450,35 @@ def _parse_dates(values: pd.Series):
     full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
     full[present] = parsed
     return full, share * n_present / max(len(s), 1), how
+
+
+# A time zone's name after a time (CET, EST, Europe/Berlin), which pandas does not read: an abbreviation names no
+# one offset (CST is the US's -06:00 and China's +08:00), so it is not guessed here either (zoned_by_name)
+_ZONE_NAME_RE = re.compile(r"(?<=\d)\s+([A-Za-z]{2,5}|[A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)$")
+
+
+def zoned_by_name(values: pd.Series) -> list[str]:
+    """The time zone names written after the times of a column that holds dates once they are left out (CET, CEST),
+    most common first; empty for any other column. pandas reads none, and the column had been dropped as text with
+    "non-numeric column(s) 'date' were dropped", the rows plain steps, and named as the date column "does not hold
+    dates" without why (a forecast user's check)."""
+    s, present = _clean_strings(values.iloc[:200])
+    vals = s[present]
+    names = vals.str.extract(_ZONE_NAME_RE)[0]
+    if not len(vals) or names.notna().mean() < 0.9 or names.str.upper().isin(["UTC", "GMT", "Z"]).all():
+        return []
+    parsed, share, _ = _parse_dates(vals.str.replace(_ZONE_NAME_RE, "", regex=True))
+    if parsed is None or share < 0.9:
+        return []
+    return list(names.value_counts().index)
+
+
+def zone_name_words(col: str, names: list[str]) -> str:
+    """What a note or an error says of a column `zoned_by_name` found."""
+    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    return (f"column {col!r} holds dates whose times end in a time zone's name ({shown}), which is not read (a name "
+            "such as CST stands for more than one offset): write each time's UTC offset instead (as in "
+            "2024-03-13 10:00:00+01:00), or no zone at all")
 
 
 def clock_name(offset: pd.Timedelta) -> str:

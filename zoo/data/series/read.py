@@ -18,7 +18,8 @@ import pandas as pd
 
 from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_RE, _parse_dates, _parse_numbers,
                                      _plain_numbers, days_apart, latest_offset, marks_as_thousands,
-                                     named_compact_dates, off_format_dates, time_of_day, times_of_day, written_zones)
+                                     named_compact_dates, off_format_dates, time_of_day, times_of_day, written_zones,
+                                     zone_name_words, zoned_by_name)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, plain_name,
@@ -277,6 +278,8 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
         if years is None:
             dates, share, how = _parse_dates(table.frame[date_col])
         if years is None and (dates is None or share < 0.9):
+            if names := zoned_by_name(table.frame[date_col]):
+                raise SpecError(f"{zone_name_words(date_col, names)}.")
             example = _first_unparsed(table.frame[date_col], dates, table.lines)
             raise SpecError(f"column {date_col!r} does not hold dates{example}; "
                             "choose another date column or fix its values.")
@@ -286,9 +289,12 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
             table.text_cols.remove(date_col)
     else:
         near = []   # columns that look like dates (half their values or more) but have too many that are not
+        near_zoned = []   # columns of dates whose times end in a zone's name (zoned_by_name)
         for col in list(table.text_cols):
             parsed, head_share, _ = _parse_dates(table.frame[col].iloc[:200])
             if parsed is None or head_share < 0.5:
+                if names := zoned_by_name(table.frame[col]):
+                    near_zoned.append((col, names))
                 continue
             full, share, how = _parse_dates(table.frame[col])
             # Dates before the year 1000 are what pandas makes of IDs and versions ("T12" is 12 January
@@ -310,6 +316,9 @@ def _find_dates(table: _Table, date_col, notes: list[str]):
             if years is None and (panel := repeated_periods(table.numeric, table.names)):
                 notes.append(panel)
         if date_col is None and years is None:
+            for col, names in near_zoned:
+                table.text_cols.remove(col)   # (not "non-numeric column(s) ... were dropped" as well)
+                notes.append(f"{zone_name_words(col, names)}; until then its rows are plain steps.")
             for col, share, full in near:
                 notes.append(f"column {col!r} looks like dates, but {1 - share:.0%} of its values are missing or not "
                              f"dates{_first_unparsed(table.frame[col], full, table.lines)}, so it was dropped and the "
