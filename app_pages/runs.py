@@ -10,7 +10,7 @@ from ui import drafts, visitor_data
 from ui.compare import (ACCURACY_FORMAT, field_label, group_by_study, keep_ticks, overlay_figure, past_table_numbers,
                         ran_apart, runs_table, same_curves, same_spec_words, spec_diff, without_curves)
 from ui.live import follow_live_jobs, job_progress, status_words
-from ui.state import (QUESTION, can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
+from ui.state import (QUESTION, button_pressed, can_control, is_local, job_manager, my_runs, runs_dir, session_owner,
                       toast_next_run)
 from zoo import demo
 from zoo.forecast_io import uploads_read_by
@@ -154,10 +154,10 @@ else:
         active = [r["run"] for r in selected if (j := manager.get(r["run"])) is not None and j.active
                   or being_written(results.get(r["run"], {}))]
         others = [r["run"] for r in selected if not can_control(r["owner"])]
-        if st.button(f"Delete {len(selected)} run{'s' if len(selected) > 1 else ''}…", key="runs-delete",
-                     icon=":material/delete:", disabled=bool(active or others),
-                     help="stop running jobs first" if active else "another visitor's runs cannot be deleted"
-                     if others else "removes the run directories from disk"):
+        if button_pressed(st, f"Delete {len(selected)} run{'s' if len(selected) > 1 else ''}…", key="runs-delete",
+                          icon=":material/delete:", disabled=bool(active or others),
+                          help="stop running jobs first" if active else "another visitor's runs cannot be deleted"
+                          if others else "removes the run directories from disk"):
             st.session_state[ASKED_DELETE] = [r["run"] for r in selected]
 
     pending = st.session_state.get(ASKED_DELETE)
@@ -181,7 +181,7 @@ else:
                    "checkpoints, metrics and specs are "
                    f"removed from disk. This cannot be undone.{kept}", icon=":material/warning:")
         yes, no, _ = st.columns([1, 1, 4])
-        if yes.button("Delete permanently", type="primary", key="runs-delete-confirm"):
+        if button_pressed(yes, "Delete permanently", type="primary", key="runs-delete-confirm"):
             removed = []
             owners = {r.run_id: r.result.get("owner") for r in runs}
             for run_id in pending:
@@ -200,7 +200,7 @@ else:
             st.session_state["runs-table-version"] = version + 1  # a fresh table: the old selection is gone
             toast_next_run(f"Deleted {len(removed)} run{'s' if len(removed) != 1 else ''}.", ":material/delete:")
             st.rerun()
-        if no.button("Cancel", key="runs-delete-cancel"):
+        if button_pressed(no, "Cancel", key="runs-delete-cancel"):
             st.session_state.pop(ASKED_DELETE, None)
             st.rerun()
 

@@ -30,7 +30,7 @@ if last is not None:
     st.info(f"Your last study on this server is {code(last['study'])} "
             f"({'running' if views.is_active(manager, last) else 'ended'}). Show it, or start or attach to another "
             "below.", icon=":material/history:")
-    if st.button(f"Show study {code(last['study'])}", key="search_show_last", icon=":material/visibility:"):
+    if button_pressed(st, f"Show study {code(last['study'])}", key="search_show_last", icon=":material/visibility:"):
         views.remember(last)
         st.rerun()
 setup = st.expander("Set up a study, or attach to one", expanded=target is None, icon=":material/tune:")

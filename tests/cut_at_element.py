@@ -57,10 +57,11 @@ def rerun_with_slider_moved(name: str, key: str, value: float):
     return cut_then_draw
 
 
-def rerun_with_the_click_gone(name: str, containing: str | None = None):
+def rerun_with_the_click_gone(name: str, containing: str | None = None, query_string: str | None = None):
     """`st.<name>` whose first call in each session (of those whose text holds `containing`) meets a rerun carrying
     every widget's value but no button's click: a person who changed something else just after a click, the
-    browser's next message (a click is sent once, in the message of its own rerun)."""
+    browser's next message (a click is sent once, in the message of its own rerun). Its address is the page's as
+    the run has it (the browser had what the run set), or `query_string` (sent before that reached it)."""
     from streamlit.proto.WidgetStates_pb2 import WidgetStates
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
     from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
@@ -74,7 +75,8 @@ def rerun_with_the_click_gone(name: str, containing: str | None = None):
             ctx = get_script_run_ctx()
             widgets = [w for w in ctx.session_state._state.get_widget_states()
                        if w.WhichOneof("value") != "trigger_value"]
-            raise RerunException(RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash,
+            address = ctx.query_string if query_string is None else query_string
+            raise RerunException(RerunData(query_string=address, page_script_hash=ctx.page_script_hash,
                                            widget_states=WidgetStates(widgets=widgets)))
         return draw(*args, **kwargs)
 

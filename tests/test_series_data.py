@@ -455,6 +455,12 @@ def test_dates_whose_times_end_in_a_zone_name_are_said_so_with_what_to_write():
         read_series(text.encode(), date_col="date")
     plain = read_series(_dated_csv(hours, "%Y-%m-%d %H:%M:%S"))   # (and an ordinary file says nothing of zones)
     assert not any("zone's name" in n for n in plain.notes)
+    # Words after a number or a time that name no zone are not taken for one (a review): "10:00 Uhr", "1500 EUR"
+    words = "when,amount,value\n" + "".join(f"{t:%d.%m.%Y %H:%M} Uhr,{1500 + i} EUR,{i % 24}.5\n"
+                                               for i, t in enumerate(hours))
+    assert not any("zone's name" in n for n in read_series(words.encode()).notes)
+    with pytest.raises(SpecError, match="column 'when' does not hold dates"):
+        read_series(words.encode(), date_col="when")
 
 
 def test_a_column_of_dates_with_too_many_bad_values_is_named_when_it_is_dropped():

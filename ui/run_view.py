@@ -13,6 +13,7 @@ form from it once.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -241,6 +242,8 @@ def _scroll_into_view(selector: str) -> None:
 
 
 WATCHED = "-watched"   # after a page's key: the live run it last showed the visitor (current_run_id)
+# How long after a Close its run's address, in a message the browser sent meanwhile, is not an opening of that run
+CLOSE_SETTLES_S = 3.0
 
 
 def forget_watched(key: str) -> None:
@@ -260,6 +263,12 @@ def current_run_id(task: str, key: str) -> str | None:
     drafts.register(watched)
     state = st.session_state
     run_id = st.query_params.get("run")
+    if run_id and state.get(f"{key}-closed") == run_id and \
+            time.monotonic() - state.get(f"{key}-closed-at", float("-inf")) < CLOSE_SETTLES_S:
+        # The address of a message the browser sent before the Close's new address reached it (a change made just
+        # after the click; or the callback's own message was cut short by it): not an opening (a review)
+        st.query_params.pop("run", None)
+        run_id = None
     if run_id:
         if state.get(f"{key}-closed") == run_id:
             # Opened again (the Runs page's Open, a link): no longer closed, so that the page comes back to it while
@@ -357,6 +366,7 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
 
 def _close_run(key: str, run_id: str) -> None:
     st.session_state[f"{key}-closed"] = run_id
+    st.session_state[f"{key}-closed-at"] = time.monotonic()   # (current_run_id)
     st.session_state.pop(f"{key}{WATCHED}", None)   # (out of the draft too: a plain value popped, drafts.register)
     st.query_params.pop("run", None)
 

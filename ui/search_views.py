@@ -19,7 +19,7 @@ import streamlit as st
 from ui.compare import ACCURACY_FORMAT
 from ui.form import metrics_row
 from ui.live import format_duration
-from ui.state import QUESTION, fragment, is_local, runs_dir
+from ui.state import QUESTION, button_pressed, fragment, is_local, runs_dir
 from ui.text import code, plain
 from zoo.registry import SpecError, format_percent, refusal
 from zoo.runs import exists
@@ -448,7 +448,7 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
 
     asked = st.session_state.get(DELETE_ASKED) == (target["storage"], target["study"])
     running = active or any(job.active for job in workers_of(manager, target))
-    if buttons.button("Delete study…", key="search_delete", icon=":material/delete:",
+    if button_pressed(buttons, "Delete study…", key="search_delete", icon=":material/delete:",
                       disabled=running or not controls(manager, target) or asked,
                       help="stop the search first" if running else "remove the study; its trials' runs stay"):
         st.session_state[DELETE_ASKED] = (target["storage"], target["study"])
@@ -461,7 +461,7 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
     st.warning(f"Delete study {code(target['study'])}? Its trials' runs stay on the Runs page (delete them there). "
                "This cannot be undone.", icon=":material/warning:")
     yes, no, _ = st.columns([1, 1, 3])
-    if yes.button("Delete permanently", type="primary", key="search_delete_confirm"):
+    if button_pressed(yes, "Delete permanently", type="primary", key="search_delete_confirm"):
         st.session_state.pop(DELETE_ASKED, None)
         try:
             if any(job.active for job in workers_of(manager, target)):   # started again from another tab meanwhile
@@ -478,7 +478,7 @@ def delete_control(manager, target: dict, active: bool, buttons) -> None:
             toast_next_run(f"Deleted study {code(target['study'])} and its {trials} trial"
                            f"{'s' if trials != 1 else ''}; their runs stay on the Runs page.", ":material/delete:")
         st.rerun()
-    if no.button("Cancel", key="search_delete_cancel"):
+    if button_pressed(no, "Cancel", key="search_delete_cancel"):
         st.session_state.pop(DELETE_ASKED, None)
         st.rerun()
 

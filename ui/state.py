@@ -222,7 +222,7 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def marked(*args, **kwargs):
             mark_run()
-            with script_run():   # (a fragment's own rerun: app.py's is not running)
+            with script_run(whole_page=False):   # (a fragment's own rerun: app.py's is not running)
                 return body(*args, **kwargs)
         return st.fragment(marked, run_every=run_every)
     return decorate(func) if func is not None else decorate
@@ -348,42 +348,39 @@ def taken_this_run(key: str, default=None):
     return st.session_state.get(TAKEN, {}).get(key, default)
 
 
+PRESSED = "pressed-"   # the session key of a press `button_pressed` has not read yet: PRESSED + the button's key
+
+
 @contextlib.contextmanager
-def script_run():
-    """Around a script run's body: app.py's page, and a fragment's own rerun (`fragment`); within one, another is
-    part of it. It first shows the toasts owed to the page (`toast`, `toast_next_run`); what the run took
-    (`take_for_this_run`) is put back where a rerun cuts it short (a browser's message, st.rerun(),
+def script_run(whole_page: bool = True):
+    """Around a script run's body: app.py's page, and a fragment's own rerun (`fragment`, `whole_page` False);
+    within one, another is part of it. It first shows the toasts owed to the page (`toast`, `toast_next_run`); what
+    the run took (`take_for_this_run`) is put back where a rerun cuts it short (a browser's message, st.rerun(),
     st.switch_page()), unless set anew meanwhile (Run this board again's spec, then st.rerun()); ended otherwise, an
-    error and st.stop() included, the run has used it up."""
+    error and st.stop() included, the run has used it up. A whole page's run that was not cut short drew every
+    button there is to press: a press none of them read is dropped (`button_pressed`). A fragment's own run drew only
+    its own: Streamlit runs the fragments queued together one after another after their callbacks, so a press of the
+    next one's button is still to be read (a review: the Train page's Start is in a fragment)."""
     if _in_script_run.get():
         yield
         return
     mark = _in_script_run.set(True)
     st.session_state.pop(TAKEN, None)   # (a run ended without passing here: a test's)
+    cut = False
     try:
         _show_owed_toasts()
         yield
     except RerunException:
+        cut = True
         for key, value in st.session_state.pop(TAKEN, {}).items():
             st.session_state.setdefault(key, value)
         raise
-    except BaseException:   # (st.stop() included)
-        _forget_presses()
-        raise
-    else:
-        _forget_presses()
     finally:
         _in_script_run.reset(mark)
         st.session_state.pop(TAKEN, None)
-
-
-def _forget_presses() -> None:
-    """A press whose button a run that was not cut short did not draw is not kept for a later one (`button_pressed`)."""
-    for key in [k for k in st.session_state if str(k).startswith(PRESSED)]:
-        del st.session_state[key]
-
-
-PRESSED = "pressed-"   # the session key of a press `button_pressed` has not read yet: PRESSED + the button's key
+        if whole_page and not cut:
+            for key in [k for k in st.session_state if str(k).startswith(PRESSED)]:
+                del st.session_state[key]
 
 
 def button_pressed(where, label: str, *, key: str, **kwargs) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts
-from ui.state import KEPT_ON_FORGET, QUESTION, job_manager, runs_dir, session_owner, toast_next_run
+from ui.state import KEPT_ON_FORGET, QUESTION, button_pressed, job_manager, runs_dir, session_owner, toast_next_run
 from zoo import demo
 from zoo.registry import SpecError
 from zoo.visitor_data import forget, kept_of
@@ -40,8 +40,8 @@ def section(run_ids: list[str]) -> None:
     manager = job_manager()
     active = [j.id for j in manager.jobs(owner) if j.active]
     if not st.session_state.get(CONFIRM):
-        if st.button("Delete all my data…", key="visitor-data-delete", icon=":material/delete_forever:",
-                     disabled=bool(active)):
+        if button_pressed(st, "Delete all my data…", key="visitor-data-delete", icon=":material/delete_forever:",
+                          disabled=bool(active)):
             st.session_state[CONFIRM] = True
             st.rerun()
         if active:   # said beside it, not in a tooltip only (a demo visitor's check)
@@ -52,7 +52,7 @@ def section(run_ids: list[str]) -> None:
                "defaults (in your other tabs of this demo, at their next change).",
                icon=":material/warning:")
     yes, no, _ = st.columns([1, 1, 3])
-    if yes.button("Delete all permanently", type="primary", key="visitor-data-confirm-yes"):
+    if button_pressed(yes, "Delete all permanently", type="primary", key="visitor-data-confirm-yes"):
         try:
             gone, left = forget(owner, runs_dir(), active_jobs=[j.id for j in manager.jobs(owner) if j.active])
         except SpecError as exc:
@@ -66,7 +66,7 @@ def section(run_ids: list[str]) -> None:
         if not left.empty:   # a run another process began writing meanwhile, a file the server may not remove
             toast_next_run(f"Not deleted: {left.in_words()}; try again in a moment.", ":material/error:")
         st.rerun()
-    if no.button("Cancel", key="visitor-data-confirm-no"):
+    if button_pressed(no, "Cancel", key="visitor-data-confirm-no"):
         st.session_state.pop(CONFIRM, None)
         st.rerun()
 
@@ -80,8 +80,8 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
     from zoo import forecast_io as fio
 
     if st.session_state.get(ASKED_UPLOAD) != chosen:
-        if st.button("Delete this upload…", key="upload-delete", icon=":material/delete:",
-                     help="remove the file from this server; the runs trained on it stay"):
+        if button_pressed(st, "Delete this upload…", key="upload-delete", icon=":material/delete:",
+                          help="remove the file from this server; the runs trained on it stay"):
             st.session_state[ASKED_UPLOAD] = chosen
             st.rerun()
         return
@@ -101,7 +101,7 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
     if busy:
         st.caption(f":orange[:material/block:] {', '.join(busy)} still reads it: stop it first, or wait until it ends.")
     yes, no, _ = st.columns([1, 1, 3])
-    if yes.button("Delete permanently", type="primary", key="upload-delete-confirm"):
+    if button_pressed(yes, "Delete permanently", type="primary", key="upload-delete-confirm"):
         st.session_state.pop(ASKED_UPLOAD, None)
         busy = [j.id for j in job_manager().jobs(upload_owner()) if j.active and path is not None
                 and _names_file(j.payload, path)]
@@ -116,7 +116,7 @@ def delete_upload_control(chosen: str, name: str, picked_key: str) -> None:
             st.session_state.pop(picked_key, None)
             toast_next_run(f"Deleted `{gone}` from this server.", ":material/delete:")
         st.rerun()
-    if no.button("Cancel", key="upload-delete-cancel"):
+    if button_pressed(no, "Cancel", key="upload-delete-cancel"):
         st.session_state.pop(ASKED_UPLOAD, None)
         st.rerun()
 

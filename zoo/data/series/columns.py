@@ -3,6 +3,7 @@ signs) and dates (ISO, day first or month first, epoch seconds, time zones), by 
 them rather than trusting a dtype (pandas 3 gives text a string dtype)."""
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 
@@ -201,9 +202,9 @@ FIELD_ORDER_SAMPLE = 50_000   # rows whose dates tell 'year first' or 'other' fo
 
 
 def _field_order(values: pd.Series) -> str:
-    """How dates written in numbers order their fields: 'year first' (ISO 8601), 'day first' (some first
-    field is over 12, as in 31/01/2023), 'month first' (some second field is over 12), 'mixed' (both),
-    'ambiguous' (neither: 01/02/2023) or 'other' (month names, no separators, ...).
+    """How dates written in numbers order their fields: 'year first' (ISO 8601), 'day first' (more first fields
+    over 12, as in 31/01/2023, than second ones), 'month first' (more second fields over 12), 'mixed' (as many of
+    each), 'ambiguous' (neither: 01/02/2023) or 'other' (month names, no separators, ...).
 
     A column longer than FIELD_ORDER_SAMPLE is told 'year first' or 'other' by an even sample of it: the regular
     expression over 1,000,000 hourly timestamps took 2.5 s and a third of a GB, a 1,000,000-row export's reading
@@ -452,9 +453,13 @@ def _parse_dates(values: pd.Series):
     return full, share * n_present / max(len(s), 1), how
 
 
-# A time zone's name after a time (CET, EST, Europe/Berlin), which pandas does not read: an abbreviation names no
-# one offset (CST is the US's -06:00 and China's +08:00), so it is not guessed here either (zoned_by_name)
-_ZONE_NAME_RE = re.compile(r"(?<=\d)\s+([A-Za-z]{2,5}|[A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)$")
+# A time zone's name after a time of day (10:00 CET, 10:00:00 Europe/Berlin), which pandas does not read: an
+# abbreviation names no one offset (CST is the US's -06:00 and China's +08:00), so it is not guessed here either
+# (zoned_by_name). Only names of zones: "10:00 Uhr" or "1500 EUR" are not dates with a zone (a review).
+_ZONE_NAME_RE = re.compile(r"(?<=\d:\d\d)((?::\d\d(?:\.\d+)?)?)\s+([A-Z]{2,5}|[A-Z][A-Za-z_]+(?:/[A-Za-z_-]+){1,2})$")
+_ZONE_ABBREVIATIONS = frozenset(
+    "CET CEST EET EEST WET WEST BST IST MSK EST EDT CST CDT MST MDT PST PDT AKST AKDT HST JST KST AEST AEDT ACST "
+    "ACDT AWST NZST NZDT SGT HKT PHT WIB ICT".split())
 
 
 def zoned_by_name(values: pd.Series) -> list[str]:
@@ -464,13 +469,20 @@ def zoned_by_name(values: pd.Series) -> list[str]:
     dates" without why (a forecast user's check)."""
     s, present = _clean_strings(values.iloc[:200])
     vals = s[present]
-    names = vals.str.extract(_ZONE_NAME_RE)[0]
-    if not len(vals) or names.notna().mean() < 0.9 or names.str.upper().isin(["UTC", "GMT", "Z"]).all():
+    names = vals.str.extract(_ZONE_NAME_RE)[1]
+    if not len(vals) or names.notna().mean() < 0.9 or names.isin(_zone_names()).mean() < 0.9:
         return []
-    parsed, share, _ = _parse_dates(vals.str.replace(_ZONE_NAME_RE, "", regex=True))
+    parsed, share, _ = _parse_dates(vals.str.replace(_ZONE_NAME_RE, r"\1", regex=True))
     if parsed is None or share < 0.9:
         return []
     return list(names.value_counts().index)
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    import zoneinfo
+
+    return (_ZONE_ABBREVIATIONS | zoneinfo.available_timezones()) - {"UTC", "GMT"}   # (those two pandas reads)
 
 
 def zone_name_words(col: str, names: list[str]) -> str:
