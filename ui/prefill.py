@@ -84,9 +84,9 @@ def part(prefill: dict | None, name: str) -> dict | None:
     return prefill
 
 
-def _first_to_say() -> bool:
-    """Whether no run a rerun cut short has said what filled the form yet: the saying is a part of its own."""
-    return part({}, "said") is not None
+def _said_by_a_cut_run() -> bool:
+    """Whether a run a rerun cut short said already what filled the form (the saying is a `part` of its own)."""
+    return part({}, "said") is None
 
 
 def say_filled(start: str, data_there: bool = True) -> None:
@@ -97,7 +97,7 @@ def say_filled(start: str, data_there: bool = True) -> None:
     from ui.run_view import start_blocker
 
     held = st.session_state.pop(RESTORED_FROM, None) or "the spec you picked"
-    if not _first_to_say():
+    if _said_by_a_cut_run():
         return   # a run a rerun cut short said it (its toast sent, or owed: ui/state.toast)
     blocker = start_blocker(job_manager(), session_owner())   # (at a cap, said again beside Start)
     then = f"upload its data again (the warning says why), then press {start}" if not data_there else \
