@@ -225,10 +225,10 @@ def _field_order(values: pd.Series) -> str:
         return "other"       # two fields that do not start with a year (12/2023): pandas's own reading
     day_evidence = int((first.astype(int) > 12).sum())
     month_evidence = int((second.astype(int) > 12).sum())
-    # Both: the order of most of them, the others a slip (pandas's mixed formats then read each the column's way
-    # where it can, and off_format_dates names the rest). Tried month first then day first, each taken as far as it
-    # read, a day-first file with one 10/29/2023 had its every date up to the 12th read month first, unsaid: one
-    # slip in a spreadsheet's export (a forecast user's check).
+    # Both: the order of most of them, the others slips (pandas's mixed formats then read each the column's way
+    # where it can, and off_format_dates names the rest). Called 'mixed', whose readings pandas's mixed formats won
+    # by reading every row, a day-first file with one 10/29/2023 had every date up to the 12th read month first,
+    # unsaid: one slip in a spreadsheet's export (a forecast user's check).
     if day_evidence and month_evidence and day_evidence != month_evidence:
         return "day first" if day_evidence > month_evidence else "month first"
     if day_evidence and month_evidence:
