@@ -9,7 +9,7 @@ import streamlit as st
 from ui.form import sentence
 from ui.live import run_caps_sentence
 from ui.run_view import start_blocker, why_start_is_off
-from ui.state import button_pressed, existing_job_manager, job_manager, runs_dir, session_owner
+from ui.state import existing_job_manager, job_manager, runs_dir, session_owner
 from ui.visitor_data import kept_for
 from zoo import demo
 from zoo.spec import ExperimentSpec
@@ -56,8 +56,11 @@ why_not = start_blocker(existing_job_manager(), session_owner())
 
 # two fifths: a third cut the button's words to "Train a CNN on sam…" at 1,024 px with the sidebar open (a check)
 left, right = st.columns([2, 3], vertical_alignment="center")
-if button_pressed(left, "Train a CNN on sample digits", type="primary", icon=":material/play_arrow:", key="home-start",
-                  disabled=bool(why_not)):
+# (not ui/state.button_pressed, as the other action buttons: with it, the Train page's first toast went missing in 2
+# of 7 full test runs, test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set, cause not found; a click
+# lost here is pressed again, and a second click's cut switch is mended by `opened` above)
+if left.button("Train a CNN on sample digits", type="primary", icon=":material/play_arrow:", key="home-start",
+               disabled=bool(why_not)):
     from zoo.jobs import submit_training
     from zoo.registry import SpecError
 
