@@ -140,6 +140,34 @@ SCRIPT_TIMELINE = """(() => { window.__scriptTimeline = []; const start = perfor
     .observe(document, {childList: true, subtree: true, attributes: true}); })()""" % RUN_NUMBER
 
 
+def forward_msg_line(payload) -> str:
+    """One of the app's messages to the page (a ForwardMsg) in a line: its kind, and for a delta what it draws where
+    (its delta path) and for which fragment; a run's start and end with the run's id."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+    except Exception as error:   # (a report must not fail on it)
+        return f"unreadable ({error})"
+    kind, run = msg.WhichOneof("type"), msg.metadata.run
+    if kind == "delta":
+        delta = msg.delta
+        what = delta.WhichOneof("type")
+        if what in ("new_element", "add_block"):
+            part = getattr(delta, what)
+            what = f"{what} {part.WhichOneof('type')}"
+        return (f"delta {what} at {list(msg.metadata.delta_path)}"
+                + (f" of fragment {delta.fragment_id[:8]}" if delta.fragment_id else ""))
+    if kind == "script_finished":
+        status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        return f"script_finished {status} run {run.script_run_id[:8]}"
+    if kind == "new_session":
+        return (f"new_session page {msg.new_session.page_script_hash[:8]} run {run.script_run_id[:8]}"
+                + (f" fragments {[f[:8] for f in run.fragment_ids]}" if run.fragment_ids else ""))
+    return kind or "empty"
+
+
 def run_number(tab) -> int:
     """The number of the latest run the page shows: read it before an action, pass it to wait_for_app."""
     return int(tab.evaluate(RUN_NUMBER))

@@ -5,6 +5,7 @@ Browser tests drive the app as a person would: Playwright on Debian's /usr/bin/c
 """
 from __future__ import annotations
 
+import collections
 import os
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import cores
-from tests.browser import SCRIPT_TIMELINE, streamlit_server
+from tests.browser import SCRIPT_TIMELINE, forward_msg_line, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -83,9 +84,20 @@ def page(browser, request):
 
     tab.add_init_script(SCRIPT_TIMELINE)
     tab.on("framenavigated", lambda frame: note(f"address {frame.url}") if frame == tab.main_frame else None)
+    # the app's last messages to the page, each in a line (tests/browser.py's forward_msg_line): which delta an error
+    # in the page met
+    received = collections.deque(maxlen=80)
     tab.on("websocket", lambda ws: (note(f"websocket opened {ws.url}"),
                                     ws.on("framesent", lambda payload: note(f"sent the app {len(payload)} bytes")),
+                                    ws.on("framereceived", lambda payload: received.append(
+                                        f"{time.monotonic() - start:7.2f}s {forward_msg_line(payload)}")),
                                     ws.on("close", lambda _: note("websocket closed"))))
+    # and what broke in the page itself: an uncaught error unmounts Streamlit's whole app (its stApp goes, the
+    # websocket closes), and a wait then times out with nothing else to say why (a CI run's report)
+    tab.on("pageerror", lambda error: note(f"page error: {str(error)[:2000]}"))
+    # (not the 404s of Streamlit's own first asks for its health and host-config under the page's path)
+    tab.on("console", lambda message: note(f"console error: {message.text[:2000]} ({message.location.get('url')})")
+           if message.type == "error" and "status of 404" not in message.text else None)
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
@@ -94,6 +106,8 @@ def page(browser, request):
         print("\n".join(events))
         print("--- this document's script states (ms from its start, state, run number) ---")
         print(tab.evaluate("() => JSON.stringify(window.__scriptTimeline || [])"))
+        print(f"--- the app's last {len(received)} messages to the page ---")
+        print("\n".join(received))
         if "app_server" in request.fixturenames:   # the server's side of it, in the test's report
             log = Path(request.getfixturevalue("app_server").log)
             print(f"--- the app server's log, last 60 lines ({log}) ---")

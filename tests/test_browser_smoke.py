@@ -1,7 +1,7 @@
 import pytest
 
 from tests.browser import wait_for_app
-from tests.conftest import shot
+from tests.conftest import shot, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -25,3 +25,29 @@ def test_home_opens_and_every_page_is_in_the_navigation(app_server, page):
     sidebar.get_by_role("link", name="Runs", exact=True).click()
     page.wait_for_function("() => document.title === 'Runs · PyTorch playground'")
     assert not outside, f"requests outside the server (they fail offline): {sorted(set(outside))}"
+
+
+def test_a_page_asked_for_while_a_fragment_ends_is_drawn_at_the_top(page, tmp_path):
+    """A click on Runs while the Train page's live chart redrew (a fragment's rerun each second) drew the Runs
+    page's title inside the chart's place, and the browser's app broke on it and went blank (a CI run; the pinned
+    Streamlit runs the two in one script thread: ui/state.page_starts_at_the_top). Here the Train form's fragment
+    rerun is slow to end (tests/slow_fragment_end.py) and the click on Runs arrives meanwhile: without the fix the
+    Runs page's title came at [0, 2, 0, 1] and the page broke ("Bad delta path index 2"); the Runs page is drawn."""
+    from tests.browser import one_thumb, streamlit_server
+
+    ending = tmp_path / "fragment-ending"
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", before="tests.slow_fragment_end",
+                          TEST_FRAGMENT_ENDING_FILE=str(ending)) as server:
+        page.goto(f"{server.url}/train")
+        wait_for_app(page)
+        thumb = one_thumb(page, "train-settings-epochs")
+        thumb.focus()
+        thumb.press("ArrowRight")   # the form's fragment reruns, alone
+        wait_for(ending.exists, timeout=60, what="the fragment's rerun to have drawn everything")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Runs").first.click()
+        page.get_by_role("heading", name="Runs", exact=True).wait_for()
+        wait_for_app(page)
+        assert page.locator('[data-testid="stMain"] h1').first.inner_text().startswith("Runs"), "not at the top"
+        assert not errors, errors

@@ -202,6 +202,22 @@ RUN_MARK = ('<style>div:has(> [class*="st-key-script-run-"]) {display: none}</st
             '<span hidden data-visitor="OWNER"></span>')   # whose session drew it (a test reads it: keep_visitor)
 
 
+def page_starts_at_the_top() -> None:
+    """Point the main area's elements at its top, where a whole page's run starts: app.py calls it first.
+
+    The pinned Streamlit (1.67) runs a fragment's own rerun and a whole run asked for meanwhile one after the other in
+    one script thread, and the fragment's rerun sets the thread's element stack (`context_dg_stack`) to the
+    fragment's place without setting it back: `ScriptRunner._run_script` starts the next run with fresh cursors and
+    that stack (exec_code resets both only where a RerunException ended the run, streamlit/streamlit pull 8798). The
+    Runs page, clicked while the Train page's live chart redrew (a fragment's rerun each second), drew its title
+    inside the chart's container, at [0, 1, 1, 0, 3]; the browser's app, which had cleared the Train page, broke on
+    it ("Bad delta path index") and went blank, and a CI run's test waited on it in vain
+    (tests/test_browser_nothing_lost.py, tests/slow_fragment_end.py)."""
+    from streamlit.delta_generator_singletons import context_dg_stack, get_default_dg_stack_value
+
+    context_dg_stack.set(get_default_dg_stack_value())
+
+
 def mark_run(where=None) -> None:
     """Number this session's script runs: an empty, hidden container keyed `script-run-N`, drawn by
     app.py (in the sidebar, before the page) and at the start of each fragment (`fragment`).
