@@ -115,6 +115,35 @@ def page(browser, request):
     context.close()
 
 
+# The files' order, for the README's `-n 2 --dist loadfile`: each of the two test processes takes the next file as it
+# ends one. xdist sent the files with the most tests first, so the long browser files, of few tests each, came last,
+# and one process ran the last of them alone while the other had nothing left (about 40 s of a 718 s run here). Now
+# the longest first (the rule that keeps two workers' ends close), the files that drive a browser after all the
+# others, as before: they meet each other's load, not a Ray cluster's or a leaderboard's. Seconds each file took in
+# a run here (`--durations=0`, 2026-12-07); a file not named is short, and keeps its place after those named.
+FILE_SECONDS = {
+    "test_ray.py": 160, "test_nothing_lost.py": 113, "test_leaderboard.py": 95, "test_cli.py": 84, "test_demo.py": 64,
+    "test_faults.py": 51, "test_search_postgres.py": 46, "test_search.py": 41, "test_pages.py": 40,
+    "test_series_data.py": 33, "test_forecast_page.py": 31, "test_jobs_ui.py": 25, "test_jobs.py": 19,
+    "test_leaderboard_pages.py": 19,
+    "test_browser_nothing_lost.py": 165, "test_browser_run_view.py": 112, "test_browser_search.py": 55,
+    "test_browser_train.py": 43, "test_browser_inspect.py": 31, "test_browser_leaderboard.py": 30,
+    "test_browser_forecast.py": 26, "test_browser_ray.py": 25, "test_browser_smoke.py": 18,
+}
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):   # (xdist's: by test count) the order below is kept
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items):
+    drives_a_browser = {item.path.name for item in items if item.get_closest_marker("browser")}
+    position = {item.nodeid: i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (item.path.name in drives_a_browser, -FILE_SECONDS.get(item.path.name, 0),
+                                 str(item.path), position[item.nodeid]))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -239,10 +239,10 @@ def test_sigterm_stops_a_run_and_a_second_signal_quits_with_the_run_ended(tmp_pa
     proc, out, err = _ctrl_c(args, tmp_path / "term", training, signals=("SIGTERM",))
     assert proc.returncode == 0, err
     assert load_run(json.loads(out.strip().splitlines()[-1])["run_dir"]).status == "stopped"
-    # Batches of seconds each (every sample in one, wide convolutions): the two signals land within one batch,
-    # where the first alone would end the run at its end.
-    slow = ("train", "--model", "cnn", "--epochs", "200", "--patience", "0", "--batch-size", "3600", "--set",
-            "channels1=64", "--set", "channels2=128")
+    # Batches of seconds each (3,600 samples in one, wide convolutions; an epoch of one batch): the two signals land
+    # within one batch, where the first alone would end the run at its end.
+    slow = ("train", "--model", "cnn", "--epochs", "200", "--patience", "0", "--batch-size", "3600", "--limit-train",
+            "3600", "--set", "channels1=64", "--set", "channels2=128")
     proc, out, err = _ctrl_c(slow, tmp_path / "quit", training, signals=("SIGTERM", "SIGINT"))
     assert proc.returncode == 130 and "error: interrupted" in err, err
     quit_json = json.loads(out.strip().splitlines()[-1])   # names the run it quit, as the first signal's output does

@@ -604,9 +604,9 @@ def test_an_address_nobody_answers_at_is_given_up_in_a_sentence_not_waited_on(tm
     proc = subprocess.run([sys.executable, "-m", "zoo", "search", "--model", "mlp", "--epochs", "1", "--limit-train",
                            "64", "--n-trials", "1", "--ray", f"127.0.0.1:{port}", "--runs-dir", str(tmp_path)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "PLAYGROUND_RAY_CONNECT_TIMEOUT": "5"})
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "PLAYGROUND_RAY_CONNECT_TIMEOUT": "2"})
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert (f"error: could not reach the Ray cluster at 127.0.0.1:{port} within 5 s; check that `ray start --head` "
+    assert (f"error: could not reach the Ray cluster at 127.0.0.1:{port} within 2 s; check that `ray start --head` "
             "runs there") in proc.stderr
     assert time.monotonic() - started < 60
 
