@@ -15,7 +15,7 @@ from ui.state import (ERROR_DETAILS, apply_secrets, drop_questions_on_leaving, k
                       page_starts_at_the_top, refuse_bad_settings, script_run)
 from zoo.demo import demo_mode
 
-page_starts_at_the_top()   # before anything is drawn: after a fragment's rerun the page was drawn inside it
+page_starts_at_the_top()   # first: after a fragment's rerun Streamlit had drawn the page inside the fragment
 
 # The icon is a file the server serves: a :material/…: or emoji icon is fetched from a CDN, and the app
 # must work offline (a new user's check saw the favicon fail there).

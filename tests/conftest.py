@@ -86,11 +86,11 @@ def page(browser, request):
     tab.on("framenavigated", lambda frame: note(f"address {frame.url}") if frame == tab.main_frame else None)
     # the app's last messages to the page, each in a line (tests/browser.py's forward_msg_line): which delta an error
     # in the page met
-    received = collections.deque(maxlen=80)
+    received = collections.deque(maxlen=80)   # (when, payload): read only for a failure's report
     tab.on("websocket", lambda ws: (note(f"websocket opened {ws.url}"),
                                     ws.on("framesent", lambda payload: note(f"sent the app {len(payload)} bytes")),
                                     ws.on("framereceived", lambda payload: received.append(
-                                        f"{time.monotonic() - start:7.2f}s {forward_msg_line(payload)}")),
+                                        (time.monotonic() - start, payload))),
                                     ws.on("close", lambda _: note("websocket closed"))))
     # and what broke in the page itself: an uncaught error unmounts Streamlit's whole app (its stApp goes, the
     # websocket closes), and a wait then times out with nothing else to say why (a CI run's report)
@@ -107,7 +107,7 @@ def page(browser, request):
         print("--- this document's script states (ms from its start, state, run number) ---")
         print(tab.evaluate("() => JSON.stringify(window.__scriptTimeline || [])"))
         print(f"--- the app's last {len(received)} messages to the page ---")
-        print("\n".join(received))
+        print("\n".join(f"{when:7.2f}s {forward_msg_line(payload)}" for when, payload in received))
         if "app_server" in request.fixturenames:   # the server's side of it, in the test's report
             log = Path(request.getfixturevalue("app_server").log)
             print(f"--- the app server's log, last 60 lines ({log}) ---")
@@ -115,12 +115,14 @@ def page(browser, request):
     context.close()
 
 
-# The files' order, for the README's `-n 2 --dist loadfile`: each of the two test processes takes the next file as it
-# ends one. xdist sent the files with the most tests first, so the long browser files, of few tests each, came last,
-# and one process ran the last of them alone while the other had nothing left (about 40 s of a 718 s run here). Now
-# the longest first (the rule that keeps two workers' ends close), the files that drive a browser after all the
-# others, as before: they meet each other's load, not a Ray cluster's or a leaderboard's. Seconds each file took in
-# a run here (`--durations=0`, 2026-12-07); a file not named is short, and keeps its place after those named.
+# The files' order, for the README's `-n 2 --dist loadfile`: xdist hands each of the two test processes the next file
+# in its queue as the process nears the end of its last (LoadScopeScheduling._reschedule). It queued the files with the
+# most tests first, so the long browser files, of few tests each, came last, and one process ran the last of them
+# alone while the other had nothing left. Now the longest first (the rule that keeps two workers' ends close), and
+# the files that drive a browser after all the others (the browser files came last before too): they meet each
+# other's load, not a Ray cluster's or a leaderboard's. 718 s of tests here before, 625 s after. Seconds each file
+# took in a run here (`--durations=0`, 2026-12-07); a file not named is short, and comes after those named, by path.
+# In one process (no -n) the order is pytest's own.
 FILE_SECONDS = {
     "test_ray.py": 160, "test_nothing_lost.py": 113, "test_leaderboard.py": 95, "test_cli.py": 84, "test_demo.py": 64,
     "test_faults.py": 51, "test_search_postgres.py": 46, "test_search.py": 41, "test_pages.py": 40,
@@ -138,6 +140,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    if not hasattr(config, "workerinput"):   # (an xdist worker's)
+        return
     drives_a_browser = {item.path.name for item in items if item.get_closest_marker("browser")}
     position = {item.nodeid: i for i, item in enumerate(items)}
     items.sort(key=lambda item: (item.path.name in drives_a_browser, -FILE_SECONDS.get(item.path.name, 0),

@@ -31,7 +31,7 @@ def test_a_page_asked_for_while_a_fragment_ends_is_drawn_at_the_top(page, tmp_pa
     """A click on Runs while the Train page's live chart redrew (a fragment's rerun each second) drew the Runs
     page's title inside the chart's place, and the browser's app broke on it and went blank (a CI run; the pinned
     Streamlit runs the two in one script thread: ui/state.page_starts_at_the_top). Here the Train form's fragment
-    rerun is slow to end (tests/slow_fragment_end.py) and the click on Runs arrives meanwhile: without the fix the
+    rerun waits at its end (tests/slow_fragment_end.py) until the click on Runs arrives: without the fix the
     Runs page's title came at [0, 2, 0, 1] and the page broke ("Bad delta path index 2"); the Runs page is drawn."""
     from tests.browser import one_thumb, streamlit_server
 
@@ -49,5 +49,6 @@ def test_a_page_asked_for_while_a_fragment_ends_is_drawn_at_the_top(page, tmp_pa
         page.locator('[data-testid="stSidebarNav"] a', has_text="Runs").first.click()
         page.get_by_role("heading", name="Runs", exact=True).wait_for()
         wait_for_app(page)
+        assert ending.read_text() == "a rerun was asked for", "the click came after the fragment's rerun had ended"
         assert page.locator('[data-testid="stMain"] h1').first.inner_text().startswith("Runs"), "not at the top"
         assert not errors, errors

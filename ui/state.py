@@ -205,14 +205,15 @@ RUN_MARK = ('<style>div:has(> [class*="st-key-script-run-"]) {display: none}</st
 def page_starts_at_the_top() -> None:
     """Point the main area's elements at its top, where a whole page's run starts: app.py calls it first.
 
-    The pinned Streamlit (1.67) runs a fragment's own rerun and a whole run asked for meanwhile one after the other in
-    one script thread, and the fragment's rerun sets the thread's element stack (`context_dg_stack`) to the
-    fragment's place without setting it back: `ScriptRunner._run_script` starts the next run with fresh cursors and
-    that stack (exec_code resets both only where a RerunException ended the run, streamlit/streamlit pull 8798). The
-    Runs page, clicked while the Train page's live chart redrew (a fragment's rerun each second), drew its title
-    inside the chart's container, at [0, 1, 1, 0, 3]; the browser's app, which had cleared the Train page, broke on
-    it ("Bad delta path index") and went blank, and a CI run's test waited on it in vain
-    (tests/test_browser_nothing_lost.py, tests/slow_fragment_end.py)."""
+    The pinned Streamlit (1.67) sets the script thread's element stack (`context_dg_stack`) to a fragment's place
+    for the fragment's own rerun, and does not set it back. A whole run asked for as that rerun ends (past its last
+    check for requests: in `_on_script_finished`, whose gc.collect(2) is slow on a loaded machine) runs next in the
+    same thread, with fresh cursors and that stack (exec_code resets both only where a RerunException ended the run,
+    streamlit/streamlit pull 8798). The Runs page, clicked as the Train page's live chart redrew (a fragment's rerun
+    each second), drew its title inside the chart's container, at [0, 1, 1, 0, 3]; the browser's app, which had
+    cleared the Train page, broke on it ("Bad delta path index") and went blank, and a CI run's test waited on it in
+    vain (tests/test_browser_smoke.py::test_a_page_asked_for_while_a_fragment_ends_is_drawn_at_the_top). Widget
+    callbacks run before app.py, with that stack still: none of ours draws, and one must not."""
     from streamlit.delta_generator_singletons import context_dg_stack, get_default_dg_stack_value
 
     context_dg_stack.set(get_default_dg_stack_value())
