@@ -16,6 +16,11 @@ from tests.cores import CHILD_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# How the tests (tests/conftest.py) and the UI benches start Debian's Chromium, and the size of their tabs.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+VIEWPORT = {"width": 1400, "height": 1000}
 # The most points any Plotly chart on the page has (the live chart's growth).
 COUNT_POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(el => (el.data || []).reduce((n, t) => n + ((t.x || []).length), 0))

@@ -9,11 +9,12 @@ import collections
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests import cores
-from tests.browser import SCRIPT_TIMELINE, forward_msg_line, streamlit_server
+from tests.browser import CHROMIUM_ARGS, SCRIPT_TIMELINE, VIEWPORT, forward_msg_line, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -54,25 +55,62 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (CI installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-quic"])
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium_profile(playwright_driver, tmp_path_factory):
+    """One Chromium profile on disk for every tab of this test process. A profile on disk keeps V8's compiled code of
+    Streamlit's scripts in its HTTP cache; Playwright's own contexts (`browser.new_context`) are off the record, so
+    each of their tabs compiled the app's 26 MB of scripts again: 2.9 s of Chromium's CPU a new tab, against 1.7 s
+    here (bench/browser_tab_cpu.py), and a suite of tests opens over a hundred on two cores. Each test still starts
+    as a new visitor: `visitor_tabs` clears what a site keeps (cookies, local storage), not the cache."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        tmp_path_factory.mktemp("chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        viewport=VIEWPORT, accept_downloads=True)
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def page(browser, request):
-    """A fresh browser tab (1400x1000); on failure a screenshot is saved to tests/artifacts/."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
+def visitor_tabs(chromium_profile):
+    """The shared profile as a new visitor's browser: no cookie (the visitor token, ui/state.py) and nothing in any
+    site's storage from an earlier test; its tabs (`.new_page()`) are closed after the test, and what the sites they
+    reached stored is cleared then (Chromium's Storage.clearDataForOrigin, everything but the HTTP cache)."""
+    context = chromium_profile
+    context.clear_cookies()
+    origins = set()
+
+    def note_origin(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https"):
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    context.on("request", note_origin)
+    yield context
+    context.remove_listener("request", note_origin)
+    for tab in context.pages[1:]:
+        tab.close()
+    blank = context.pages[0] if context.pages else context.new_page()   # (a persistent context keeps one tab)
+    blank.goto("about:blank")
+    cdp = context.new_cdp_session(blank)
+    for origin in origins:
+        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "cookies,local_storage,indexeddb,"
+                                                "websql,service_workers,cache_storage,file_systems"})
+    cdp.detach()
+    context.clear_cookies()
+
+
+@pytest.fixture
+def page(visitor_tabs, request):
+    """A fresh browser tab (1400x1000) of a new visitor; on failure a screenshot is saved to tests/artifacts/."""
+    tab = visitor_tabs.new_page()
     tab.set_default_timeout(30_000)
     # What a failure's report says of the tab's life: its addresses, its connections to the app and each message the
     # page sent the app (a click's rerun request is one), timed from the tab's start; and, per document, each change
@@ -112,7 +150,6 @@ def page(browser, request):
             log = Path(request.getfixturevalue("app_server").log)
             print(f"--- the app server's log, last 60 lines ({log}) ---")
             print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
-    context.close()
 
 
 # The files' order, for the README's `-n 2 --dist loadfile`: xdist hands each of the two test processes the next file

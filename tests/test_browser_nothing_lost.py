@@ -259,12 +259,12 @@ def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, pa
     assert slider_value(page, "train-settings-epochs") == "3"
 
 
-def test_a_server_restart_keeps_the_forms_as_left(browser, tmp_path):
+def test_a_server_restart_keeps_the_forms_as_left(visitor_tabs, tmp_path):
     """A forecast user set their forms up, and the server restarted (a deploy, a crash) before they started: a
     reload showed every form at its defaults, unsaid. Each visitor's drafts are kept under the runs directory
     (ui/drafts.py), and the browser's cookie names them for the next server (another port, the same host)."""
     runs, log = tmp_path / "runs", tmp_path / "server.log"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = visitor_tabs
     server = start_app(runs, log)
     try:
         page = context.new_page()
@@ -289,7 +289,6 @@ def test_a_server_restart_keeps_the_forms_as_left(browser, tmp_path):
         assert slider_value(page, "train-settings-epochs") == "3"
     finally:
         stop_app(server)
-        context.close()
 
 
 def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_server, page):
@@ -395,7 +394,7 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
 MARKS = "() => [...document.querySelectorAll('[data-visitor]')].map(e => e.dataset.visitor)"
 
 
-def test_tabs_opened_together_on_a_first_visit_are_one_visitor(browser, tmp_path):
+def test_tabs_opened_together_on_a_first_visit_are_one_visitor(visitor_tabs, tmp_path):
     """A demo visitors' check: three tabs opened at once in a browser with no cookie yet made three visitors (each
     session a token of its own, the last to write the cookie holding the browser), so a run started in either of the
     other two was another visitor's to its own starter, read-only, and on nobody's Runs page. Every tab now ends as
@@ -405,28 +404,25 @@ def test_tabs_opened_together_on_a_first_visit_are_one_visitor(browser, tmp_path
     from zoo.demo import owner_of
 
     with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", PLAYGROUND_DEMO="1") as server:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        try:
-            tabs = [context.new_page() for _ in range(3)]
-            for tab in tabs:   # each loads while the others do: no cookie yet when any of them starts
-                tab.goto(f"{server.url}/runs", wait_until="commit")
+        context = visitor_tabs
+        tabs = [context.new_page() for _ in range(3)]
+        for tab in tabs:   # each loads while the others do: no cookie yet when any of them starts
+            tab.goto(f"{server.url}/runs", wait_until="commit")
 
-            def owners():
-                try:
-                    return [(tab.evaluate(MARKS) or [None])[-1] for tab in tabs]
-                except Exception:   # a tab between documents (reloading)
-                    return None
+        def owners():
+            try:
+                return [(tab.evaluate(MARKS) or [None])[-1] for tab in tabs]
+            except Exception:   # a tab between documents (reloading)
+                return None
 
-            def cookie():
-                return next((c["value"] for c in context.cookies() if c["name"] == "playground_visitor"), None)
+        def cookie():
+            return next((c["value"] for c in context.cookies() if c["name"] == "playground_visitor"), None)
 
-            def one_visitor():
-                now, held = owners(), cookie()
-                return held and now and set(now) == {owner_of(held)}
+        def one_visitor():
+            now, held = owners(), cookie()
+            return held and now and set(now) == {owner_of(held)}
 
-            wait_for(one_visitor, 60, "every tab to be the cookie's visitor", every=0.2)
-            for tab in tabs:
-                wait_for_app(tab)
-                assert tab.get_by_text("No runs yet").count() == 1
-        finally:
-            context.close()
+        wait_for(one_visitor, 60, "every tab to be the cookie's visitor", every=0.2)
+        for tab in tabs:
+            wait_for_app(tab)
+            assert tab.get_by_text("No runs yet").count() == 1

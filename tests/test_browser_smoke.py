@@ -52,3 +52,21 @@ def test_a_page_asked_for_while_a_fragment_ends_is_drawn_at_the_top(page, tmp_pa
         assert ending.read_text() == "a rerun was asked for", "the click came after the fragment's rerun had ended"
         assert page.locator('[data-testid="stMain"] h1').first.inner_text().startswith("Runs"), "not at the top"
         assert not errors, errors
+
+
+# The browser tests share one Chromium profile per test process (tests/conftest.py's `chromium_profile`); each test is
+# still a new visitor (`visitor_tabs`). These two run in this order in one process (a file goes to one process whole).
+def test_a_test_that_leaves_a_cookie_storage_and_tabs_behind(app_server, page):
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    page.evaluate("() => localStorage.setItem('left-by-the-test-before', 'yes')")
+    page.context.new_page().goto(f"{app_server.url}/runs")
+    assert any(c["name"] == "playground_visitor" for c in page.context.cookies())
+
+
+def test_the_next_test_starts_as_a_new_visitor_in_one_tab(app_server, page):
+    assert page.context.cookies() == []
+    assert len(page.context.pages) == 2   # this test's tab and the profile's own blank one
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    assert page.evaluate("() => localStorage.getItem('left-by-the-test-before')") is None

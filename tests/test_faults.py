@@ -36,13 +36,13 @@ def alive(pid: int) -> bool:
         return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_failed(browser, tmp_path):
+def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_failed(visitor_tabs, tmp_path):
     from tests.browser import open_train, set_slider
     from zoo.runs import load_run
 
     runs, log = tmp_path / "runs", tmp_path / "server.log"
     server, url = start_server(runs, log)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = visitor_tabs
     try:
         page = context.new_page()
         open_train(page, url)
@@ -80,7 +80,6 @@ def test_a_killed_server_leaves_no_worker_training_and_a_restart_marks_its_run_f
         assert load_run(run_dir).status == "failed"
         assert "Traceback" not in log.read_text()
     finally:
-        context.close()
         server.kill()
 
 
