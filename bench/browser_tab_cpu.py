@@ -7,9 +7,11 @@ against the same server.
 
 Each round opens the Train page in a new tab of each kind, waits until its Start button is drawn and the
 script has ended, and reads the CPU time every Chromium process spent meanwhile (/proc/PID/stat, the
-processes that exist just after: a context's renderer ends with its tab, so each tab is closed only
-after the reading). Off the record, Chromium keeps no code cache, so each tab compiles Streamlit's
-scripts anew; a profile on disk keeps V8's compiled code with its HTTP cache. Prints a markdown table.
+processes of this script's own Chromium that exist just after: a context's renderer ends with its tab,
+so each tab is closed only after the reading). Off the record, Chromium keeps no code cache, so each
+tab compiles Streamlit's scripts anew; a profile on disk keeps V8's compiled code in its code cache
+(written on a script's second load, read from the third: two tabs of each kind go unmeasured first).
+Prints a markdown table.
 """
 from __future__ import annotations
 
@@ -25,29 +27,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._app import CHROMIUM, app_server, exit_cleanly_on_sigterm, wait_idle  # noqa: E402
+from bench._app import CHROMIUM, app_server, descendants, exit_cleanly_on_sigterm, wait_idle  # noqa: E402
 from tests.browser import CHROMIUM_ARGS, VIEWPORT  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def chromium_cpu() -> dict[int, tuple[str, float]]:
-    """Each Chromium process now: its kind (renderer, browser, gpu-process, ...) and its CPU seconds so far."""
+    """Each process of this script's Chromium now: its kind (renderer, browser, gpu-process, ...) and its CPU seconds
+    so far. (Not another Chromium on the machine: a test run's, say.)"""
     out = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in descendants(os.getpid()):
+        entry = Path(f"/proc/{pid}")
         try:
             command = (entry / "cmdline").read_bytes().decode(errors="replace")
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if not command.startswith("/usr/lib/chromium/") and "chromium" not in command.split("\0")[0]:
+        if "chrom" not in command.split("\0")[0].split(" ")[0]:   # (the server, Playwright's driver)
             continue
         # (Chromium rewrites its children's command lines as one string, the arguments parted by spaces)
         kind = re.search(r"--type=(\S+)", command.replace("\0", " "))
         kind = kind.group(1) if kind else "browser"
-        out[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        out[pid] = (kind, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
     return out
 
 
@@ -94,8 +96,9 @@ def main() -> None:
             return tab, tab.close
 
         kinds = {"off the record": off_the_record, "profile on disk": on_disk}
-        for name in kinds:   # one unmeasured tab each: the server's first page and the profile's first fill
-            one_tab(kinds[name], url)
+        for _ in range(2):   # unmeasured: the server's first pages, and the profile's code cache written
+            for name in kinds:
+                one_tab(kinds[name], url)
         for round_ in range(args.rounds):
             order = list(kinds) if round_ % 2 == 0 else list(reversed(kinds))
             for name in order:

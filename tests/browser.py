@@ -16,7 +16,7 @@ from tests.cores import CHILD_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# How the tests (tests/conftest.py) and the UI benches start Debian's Chromium, and the size of their tabs.
+# How the tests (tests/conftest.py) and bench/browser_tab_cpu.py start Debian's Chromium, and the size of their tabs.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,8 +29,8 @@ cores.take_share()   # (tests/cores.py: two test processes share the cores)
 
 def _scan_components_once() -> None:
     """Each AppTest's first run scans every installed package's metadata for Streamlit components (Streamlit 1.67's
-    app_test.py: `discover_and_register_components`, 0.5 s of CPU a scan, 12 of a 33 s profile of three AppTest tests;
-    the real server scans once, at start). The packages installed do not change while the tests run: the first
+    app_test.py: `discover_and_register_components`; 0.15-0.2 s of CPU a scan, 12 of a 33 s cProfile of three AppTest
+    tests; the real server scans once, at start). The packages installed do not change while the tests run: the first
     scan's list serves every later AppTest of this process."""
     from streamlit.components.v2 import manifest_scanner
 
@@ -84,47 +85,60 @@ def playwright_driver():
         yield p
 
 
+@dataclass
+class ChromiumProfile:
+    context: object        # Playwright's BrowserContext of the profile
+    blank: object          # the tab it opened with, kept open (the context ends with its last tab)
+    origins: set[str]      # every origin its tabs have asked anything of
+
+
 @pytest.fixture(scope="session")
 def chromium_profile(playwright_driver, tmp_path_factory):
-    """One Chromium profile on disk for every tab of this test process. A profile on disk keeps V8's compiled code of
-    Streamlit's scripts in its HTTP cache; Playwright's own contexts (`browser.new_context`) are off the record, so
-    each of their tabs compiled the app's 26 MB of scripts again: 2.9 s of Chromium's CPU a new tab, against 1.7 s
-    here (bench/browser_tab_cpu.py), and a suite of tests opens over a hundred on two cores. Each test still starts
-    as a new visitor: `visitor_tabs` clears what a site keeps (cookies, local storage), not the cache."""
+    """One Chromium profile on disk for every tab of this test process. Its code cache keeps V8's compiled code of
+    Streamlit's scripts; Playwright's own contexts (`browser.new_context`) are off the record, where Chromium keeps
+    none, so each of their tabs compiled the scripts again: 3.65 s of Chromium's CPU a new tab against 2.27 s here
+    (bench/browser_tab_cpu.py, BENCHMARKS.md), and the suite opens over a hundred tabs on two cores. Each test still
+    starts as a new visitor (`visitor_tabs`)."""
     context = playwright_driver.chromium.launch_persistent_context(
         tmp_path_factory.mktemp("chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
         viewport=VIEWPORT, accept_downloads=True)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def visitor_tabs(chromium_profile):
-    """The shared profile as a new visitor's browser: no cookie (the visitor token, ui/state.py) and nothing in any
-    site's storage from an earlier test; its tabs (`.new_page()`) are closed after the test, and what the sites they
-    reached stored is cleared then (Chromium's Storage.clearDataForOrigin, everything but the HTTP cache)."""
-    context = chromium_profile
-    context.clear_cookies()
-    origins = set()
+    profile = ChromiumProfile(context, context.pages[0] if context.pages else context.new_page(), set())
 
     def note_origin(request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https"):
-            origins.add(f"{parts.scheme}://{parts.netloc}")
+            profile.origins.add(f"{parts.scheme}://{parts.netloc}")
 
     context.on("request", note_origin)
-    yield context
-    context.remove_listener("request", note_origin)
-    for tab in context.pages[1:]:
-        tab.close()
-    blank = context.pages[0] if context.pages else context.new_page()   # (a persistent context keeps one tab)
-    blank.goto("about:blank")
-    cdp = context.new_cdp_session(blank)
-    for origin in origins:
-        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "cookies,local_storage,indexeddb,"
-                                                "websql,service_workers,cache_storage,file_systems"})
-    cdp.detach()
-    context.clear_cookies()
+    yield profile
+    context.close()
+
+
+def _close_tabs_but(profile: ChromiumProfile) -> None:
+    for tab in profile.context.pages:
+        if tab != profile.blank:
+            tab.close()
+
+
+@pytest.fixture
+def visitor_tabs(chromium_profile):
+    """The shared profile as a new visitor's browser: no cookie (the visitor token, ui/state.py), nothing that any
+    site stored in an earlier test (Chromium's Storage.clearDataForOrigin on every origin the profile has reached:
+    all but the caches) and no tab of an earlier test. Done before each test, so that a teardown that failed leaves
+    nothing behind either; the test's tabs are closed after it. What a test sets on the context itself (a route, an
+    init script, a permission) would carry into the next: such things go on a tab."""
+    profile = chromium_profile
+    _close_tabs_but(profile)
+    cdp = profile.context.new_cdp_session(profile.blank)
+    try:
+        for origin in sorted(profile.origins):
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "cookies,local_storage,indexeddb,"
+                                                    "websql,service_workers,cache_storage,file_systems"})
+    finally:
+        cdp.detach()
+    profile.context.clear_cookies()
+    yield profile.context
+    _close_tabs_but(profile)
 
 
 @pytest.fixture
