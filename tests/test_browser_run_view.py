@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (STATUS_IS, after_run, choose, open_train, run_heading, set_slider, slider_value,
                            wait_for_app, wait_for_input, wait_for_points)
@@ -98,7 +99,9 @@ def test_forecast_reattaches_to_its_live_job_and_keeps_the_cap(app_server, page)
     second = start_sample_run()
     assert second != first
     page.get_by_text("has not ended (you may have 2 jobs queued or running at a time)").first.wait_for()
-    assert page.get_by_role("button", name="Train and forecast").is_disabled()
+    # Waited on: the sentence can be drawn while the button beside it is still the last run's, enabled (a CI run read
+    # it once at that moment).
+    expect(page.get_by_role("button", name="Train and forecast")).to_be_disabled(timeout=30_000)
     assert slider_value(page, "forecast-settings-epochs") == "200"
     shot(page, "run-view-forecast-cap")
     page.get_by_role("button", name="Stop").click()
