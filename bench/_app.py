@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from tests.browser import COUNT_POINTS, STATUS_IS, open_train, set_slider, slider_value  # noqa: F401  (as the tests)
-from tests.browser import start_app, stop_app
+from tests.browser import CHROMIUM_ARGS, start_app, stop_app
 from tests.browser import wait_for_app as wait_idle  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,9 +56,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)   # (as the tests')
         try:
             yield browser
         finally:

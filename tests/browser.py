@@ -274,6 +274,37 @@ def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
                            " return !!el && el.value === value; }", arg=[key, value], timeout=timeout)
 
 
+# Whether each input (a css selector: its first match) shows its value: `exact` {css: value}, `starts` {css: prefix}.
+FORM_SHOWS = """([exact, starts]) => Object.entries(exact).every(([css, v]) => document.querySelector(css)?.value === v)
+    && Object.entries(starts).every(([css, v]) => (document.querySelector(css)?.value ?? '').startsWith(v))"""
+
+
+def text_box(key: str) -> str:
+    return f".st-key-{key} input"
+
+
+def slider_thumb(key: str) -> str:
+    return f".st-key-{key}:not([data-stale='true']) input[type='range']"
+
+
+def wait_for_form(page, moment: str, exact: dict, starts: dict | None = None, timeout: float = 30_000) -> None:
+    """Wait until the form shows each value (`FORM_SHOWS`); one that never comes fails with what the form shows.
+    Read once, a value can be one React has not given the widget yet: in a new document (a reload, another page
+    load) Streamlit's text input is drawn empty and takes the run's value in an effect after it, and a CI run read
+    the Search page's "1e3" as "" after a reload, the run ended and the draft kept; a slider re-mounted showed its
+    minimum for a moment."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    starts = starts or {}
+    try:
+        page.wait_for_function(FORM_SHOWS, arg=[exact, starts], timeout=timeout)
+    except PlaywrightTimeout:
+        shown = page.evaluate("(css) => css.map(c => document.querySelector(c)?.value ?? null)",
+                              [*exact, *starts])
+        raise AssertionError(f"{moment}: the form shows {dict(zip([*exact, *starts], shown))}, "
+                             f"not {exact | starts}") from None
+
+
 def slider_value(page, key: str) -> str:
     return one_thumb(page, key).input_value()
 

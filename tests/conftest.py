@@ -96,7 +96,7 @@ class ChromiumProfile:
 def chromium_profile(playwright_driver, tmp_path_factory):
     """One Chromium profile on disk for every tab of this test process. Its code cache keeps V8's compiled code of
     Streamlit's scripts; Playwright's own contexts (`browser.new_context`) are off the record, where Chromium keeps
-    none, so each of their tabs compiled the scripts again: 3.65 s of Chromium's CPU a new tab against 2.27 s here
+    none, so each of their tabs compiled the scripts again: 3.13 s of Chromium's CPU a new tab against 1.92 s here
     (bench/browser_tab_cpu.py, BENCHMARKS.md), and the suite opens over a hundred tabs on two cores. Each test still
     starts as a new visitor (`visitor_tabs`)."""
     context = playwright_driver.chromium.launch_persistent_context(

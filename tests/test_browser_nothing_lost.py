@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import (PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading,
-                           run_number, set_slider, slider_value, start_app, stop_app, upload, wait_for_app,
-                           wait_for_input, wait_for_toast)
+                           run_number, set_slider, slider_thumb, slider_value, start_app, stop_app, text_box, upload,
+                           wait_for_app, wait_for_form, wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,11 @@ def series_csv(path, rows: int, freq: str, seed: int) -> None:
 
 def typed(page, key: str, value: str) -> None:
     enter_text(page, page.locator(f".st-key-{key} input"), value)
+
+
+# The Train form as the tests below set it: mlp, 3 epochs, weight decay typed as 0.0375.
+TRAIN_SET_UP = {slider_thumb("train-settings-epochs"): "3", text_box("train-settings-weight_decay"): "0.0375"}
+MLP = {text_box("train-model"): "mlp"}
 
 
 def field_value(page, key: str) -> str:
@@ -225,14 +230,12 @@ def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page_and_aft
     page.get_by_role("button", name="Start search").wait_for()
     shot(page, "lost-search-set-up")
     for moment in ("back from Home", "after a reload"):
-        assert page.locator(".st-key-search_model_image input").input_value().startswith("cnn"), moment
-        assert [field_value(page, k) for k in ("search_trials", "search_epochs", "search_limit")] == \
-            ["3", "6", "1e3"], moment
-        assert page.locator(".st-key-sp_cnn_lr_range input[type='range']").first.input_value() == narrowed, moment
+        wait_for_form(page, moment, {text_box("search_trials"): "3", text_box("search_epochs"): "6",
+                                     text_box("search_limit"): "1e3", slider_thumb("sp_cnn_lr_range"): narrowed},
+                      starts={text_box("search_model_image"): "cnn"})
         if moment == "back from Home":
             page.reload()
             wait_for_app(page)
-            wait_for_input(page, "search_trials", "3")
 
 
 def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, page):
@@ -253,10 +256,8 @@ def test_a_reload_before_start_keeps_the_train_and_forecast_forms(app_server, pa
     page.get_by_role("button", name="Start training").wait_for()
     page.reload()
     wait_for_app(page)
-    wait_for_input(page, "train-settings-weight_decay", "0.0375")
+    wait_for_form(page, "after a reload on Train", TRAIN_SET_UP, starts=MLP)
     shot(page, "lost-reload-before-start")
-    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-    assert slider_value(page, "train-settings-epochs") == "3"
 
 
 def test_a_server_restart_keeps_the_forms_as_left(visitor_tabs, tmp_path):
@@ -284,9 +285,8 @@ def test_a_server_restart_keeps_the_forms_as_left(visitor_tabs, tmp_path):
         page.goto(f"{server.url}/train")
         wait_for_app(page)
         page.get_by_role("button", name="Start training").wait_for()
+        wait_for_form(page, "on Train after the restart", {slider_thumb("train-settings-epochs"): "3"}, starts=MLP)
         shot(page, "lost-server-restart")
-        assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-        assert slider_value(page, "train-settings-epochs") == "3"
     finally:
         stop_app(server)
 
@@ -315,9 +315,7 @@ def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_serve
     wait_for_toast(page, f"The form holds what you set, not the settings of run {run_id}")   # shown, gone since or not
     run_heading(page, run_id).wait_for(timeout=30_000)
     wait_for_app(page)
-    wait_for_input(page, "train-settings-weight_decay", "0.0375")
-    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-    assert slider_value(page, "train-settings-epochs") == "3"
+    wait_for_form(page, "beside the sample run", TRAIN_SET_UP, starts=MLP)
     shot(page, "lost-home-sample-run")
     # The sample run is ended before the next step (the next tests have the CPU, and Close acts on an ended run as it
     # did): stopped, or finished first (its five epochs took 3 s in a CI run, and Stop was gone before the click
@@ -330,9 +328,7 @@ def test_the_home_pages_sample_run_leaves_the_train_form_as_it_was_set(app_serve
     after_run(page, page.get_by_role("button", name="Close this run").click)
     page.reload()
     wait_for_app(page)
-    wait_for_input(page, "train-settings-weight_decay", "0.0375")
-    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-    assert slider_value(page, "train-settings-epochs") == "3"
+    wait_for_form(page, "after the sample run's Close and a reload", TRAIN_SET_UP, starts=MLP)
 
 
 

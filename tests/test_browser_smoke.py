@@ -2,6 +2,7 @@ import pytest
 
 from tests.browser import wait_for_app
 from tests.conftest import shot, wait_for
+from ui.state import VISITOR_COOKIE
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +65,11 @@ def test_a_test_that_leaves_a_cookie_storage_and_tabs_behind(app_server, page):
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)
     page.evaluate("() => localStorage.setItem('left-by-the-test-before', 'yes')")
+    # The page's own script writes the cookie once the browser has drawn the run (ui/state.keep_visitor): a state to
+    # wait on, not one to read once (a CI run read the cookies before it was written)
+    page.wait_for_function(f"() => document.cookie.includes('{VISITOR_COOKIE}=')")
     page.context.new_page().goto(f"{app_server.url}/runs")
-    assert any(c["name"] == "playground_visitor" for c in page.context.cookies())
+    assert any(c["name"] == VISITOR_COOKIE for c in page.context.cookies())
     LEFT_BEHIND.append(app_server.url)
 
 
