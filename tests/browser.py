@@ -262,16 +262,9 @@ def one_input(page, key: str, kind: str = ""):
     """The input of the widget `key`, once the page shows one: while a slow rerun draws the form (two test processes
     on two cores), a slider was there twice for a moment, and a read of its value failed as ambiguous (a run of the
     suite)."""
-    selector = f".st-key-{key}:not([data-stale='true']) input{kind}"
+    selector = fresh_input(key, kind)
     page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=30_000)
     return page.locator(selector)
-
-
-def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
-    """Wait until the text or number box `key` shows `value` (a page that is still drawing may show
-    the widget before the run that fills it has finished)."""
-    page.wait_for_function("([key, value]) => { const el = document.querySelector(`.st-key-${key} input`);"
-                           " return !!el && el.value === value; }", arg=[key, value], timeout=timeout)
 
 
 # Whether each input (a css selector: its first match) shows its value: `exact` {css: value}, `starts` {css: prefix}.
@@ -279,12 +272,18 @@ FORM_SHOWS = """([exact, starts]) => Object.entries(exact).every(([css, v]) => d
     && Object.entries(starts).every(([css, v]) => (document.querySelector(css)?.value ?? '').startsWith(v))"""
 
 
+def fresh_input(key: str, kind: str = "") -> str:
+    """The css of the widget `key`'s input (`kind`: "[type='range']", ...) as the page's latest run drew it, not
+    one of an earlier run still shown while a run draws the page (data-stale)."""
+    return f".st-key-{key}:not([data-stale='true']) input{kind}"
+
+
 def text_box(key: str) -> str:
-    return f".st-key-{key} input"
+    return fresh_input(key)
 
 
 def slider_thumb(key: str) -> str:
-    return f".st-key-{key}:not([data-stale='true']) input[type='range']"
+    return fresh_input(key, "[type='range']")
 
 
 def wait_for_form(page, moment: str, exact: dict, starts: dict | None = None, timeout: float = 30_000) -> None:
@@ -301,8 +300,14 @@ def wait_for_form(page, moment: str, exact: dict, starts: dict | None = None, ti
     except PlaywrightTimeout:
         shown = page.evaluate("(css) => css.map(c => document.querySelector(c)?.value ?? null)",
                               [*exact, *starts])
-        raise AssertionError(f"{moment}: the form shows {dict(zip([*exact, *starts], shown))}, "
-                             f"not {exact | starts}") from None
+        raise AssertionError(f"{moment}: the form shows {dict(zip([*exact, *starts], shown))}, not {exact}"
+                             + (f" and values starting {starts}" if starts else "")) from None
+
+
+def wait_for_input(page, key: str, value: str, timeout: float = 30_000) -> None:
+    """Wait until the text or number box `key` shows `value` (a page that is still drawing may show
+    the widget before the run that fills it has finished): `wait_for_form` for one box."""
+    wait_for_form(page, f"the box {key}", {text_box(key): value}, timeout=timeout)
 
 
 def slider_value(page, key: str) -> str:

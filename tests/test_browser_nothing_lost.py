@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts, run_heading,
-                           run_number, set_slider, slider_thumb, slider_value, start_app, stop_app, text_box, upload,
-                           wait_for_app, wait_for_form, wait_for_input, wait_for_toast)
+from tests.browser import (FORM_SHOWS, PAGE_DRAWN, STATUS_IS, after_run, choose, enter_text, record_toasts,
+                           run_heading, run_number, set_slider, slider_thumb, slider_value, start_app, stop_app,
+                           text_box, upload, wait_for_app, wait_for_form, wait_for_input, wait_for_toast)
 from tests.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -85,8 +85,7 @@ def test_replacing_an_upload_ten_times_keeps_every_setting(app_server, page, tmp
         # 2 (a CI screenshot); a value that stays wrong still fails, after 10 s.
         try:
             recipe.wait_for(timeout=10_000)
-            page.wait_for_function("(shown) => Object.entries(shown).every(([css, v]) => "
-                                   "document.querySelector(css)?.value === v)", arg=shown, timeout=10_000)
+            page.wait_for_function(FORM_SHOWS, arg=[shown, {}], timeout=10_000)
         except PlaywrightTimeout:
             got = {k: field_value(page, k) for k in expected} | {k: slider_value(page, k) for k in sliders}
             line = page.get_by_text("epochs · batch").first.inner_text()
@@ -166,7 +165,7 @@ def test_a_reload_in_mid_run_restores_the_form_the_runs_and_the_cap(app_server, 
     page.wait_for_function("() => { const el = document.querySelector('.st-key-train-model');"
                            " return el && (el.innerText + ' ' + Array.from(el.querySelectorAll('input'))"
                            ".map(i => i.value).join(' ')).includes('lstm'); }", timeout=10_000)
-    assert slider_value(page, "train-settings-epochs") == "200"
+    wait_for_form(page, "after a reload in mid-run", {slider_thumb("train-settings-epochs"): "200"})
     stop = page.get_by_role("button", name="Stop")
     assert stop.is_enabled(), "the same visitor after a reload may stop their run"
 
@@ -228,12 +227,12 @@ def test_the_search_set_up_is_kept_while_the_visitor_visits_another_page_and_aft
     for name in ("Home", "Search"):
         after_run(page, page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click)
     page.get_by_role("button", name="Start search").wait_for()
-    shot(page, "lost-search-set-up")
     for moment in ("back from Home", "after a reload"):
         wait_for_form(page, moment, {text_box("search_trials"): "3", text_box("search_epochs"): "6",
                                      text_box("search_limit"): "1e3", slider_thumb("sp_cnn_lr_range"): narrowed},
                       starts={text_box("search_model_image"): "cnn"})
         if moment == "back from Home":
+            shot(page, "lost-search-set-up")
             page.reload()
             wait_for_app(page)
 
@@ -348,8 +347,7 @@ def test_a_toast_a_rerun_cut_short_is_shown_by_the_next_run(page, tmp_path):
         page.goto(f"{server.url}/train?run={run_id}")
         wait_for_toast(page, f"The form now holds the settings of run {run_id}, which this address opens")
         wait_for_app(page)
-        assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-        assert slider_value(page, "train-settings-epochs") == "1"
+        wait_for_form(page, "filled from the run", {slider_thumb("train-settings-epochs"): "1"}, starts=MLP)
 
 
 def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, page):
@@ -370,8 +368,8 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     page.goto(f"{app_server.url}/train?run={run_id}")   # a new session
     run_heading(page, run_id).wait_for(timeout=30_000)
     wait_for_app(page)
-    wait_for_input(page, "train-settings-weight_decay", "0")
-    assert page.locator(".st-key-train-model input").input_value().startswith("cnn")
+    wait_for_form(page, "beside the run", {text_box("train-settings-weight_decay"): "0"},
+                  starts={text_box("train-model"): "cnn"})
     # The run view takes its whole height as it is drawn: its test images did not, and pushed Close 157 px down
     # as they arrived, so that a click landing then was lost (one fresh-clone CI run of five; ui/image_results.py).
     close = page.get_by_role("button", name="Close this run")
@@ -381,9 +379,7 @@ def test_closing_a_run_opened_another_day_gives_back_the_train_form(app_server, 
     assert close.bounding_box() == drawn_at, "the page moved under the visitor's pointer after it was drawn"
     after_run(page, close.click)
     wait_for_toast(page, f"The form is back to what you had set before opening run {run_id}")
-    wait_for_input(page, "train-settings-weight_decay", "0.0375")
-    assert page.locator(".st-key-train-model input").input_value().startswith("mlp")
-    assert slider_value(page, "train-settings-epochs") == "3"
+    wait_for_form(page, "after the Close", TRAIN_SET_UP, starts=MLP)
     shot(page, "lost-closed-run-gives-back-the-form")
 
 
