@@ -293,8 +293,9 @@ def _first_points(job_id: str) -> None:
 
 # Seen once, not reproduced (2026-12-07): a click on the Train form's "batch norm" 0.3 s after another, that click's
 # whole-page run still drawing, as this panel's timer asked for its rerun, left the model preview drawn with the click
-# before's value beside the box shown with the new one, for good: this panel's reruns redraw only itself. 400 clicks
-# since, timed against the timer too, did not lose one (tests/test_browser_train.py's loop now waits between clicks).
+# before's value beside the box shown with the new one, for good: this panel's reruns redraw only itself. Over 300
+# clicks since, timed against the timer too, did not lose one (tests/test_browser_train.py's loop now waits between
+# clicks).
 # If it comes back: here a rerun that finds the form's values changed since the page last drew them could ask for
 # the whole page (st.rerun(scope="app")).
 @fragment(run_every=REFRESH_S)
