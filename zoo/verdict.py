@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-from zoo.forecast.report import TIE
 from zoo.initialisation import zero_init_holds_back
 from zoo.registry import format_percent
 
@@ -148,7 +147,9 @@ OBVIOUS = {"naive": "the naive forecast (last value)", "seasonal_naive": "season
 def _series_outcome(beaten: dict, season, rmse: dict | None = None) -> dict:
     """{"better", "trivial", "message" when not better} from which baselines the run beat (name -> bool), and their
     test RMSEs beside the model's (`rmse`: {"model": ..., name: ...}) where known, to say by how much it lost."""
-    from zoo.forecast.report import compare_rmse
+    # Imported here, not at the top: zoo.forecast loads pandas (0.35 s of CPU), which an image run does not need,
+    # and every run imports this module (zoo.engine).
+    from zoo.forecast.report import TIE, compare_rmse
 
     obvious = ["naive"] + (["seasonal_naive"] if (season or 1) > 1 else [])
     unbeaten = [name for name in obvious if not beaten.get(name, False)]
