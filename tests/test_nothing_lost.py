@@ -684,6 +684,40 @@ def test_a_validation_loss_blown_up_by_a_high_rate_is_the_cause_not_one_epochs_l
     assert "validation loss rose" not in likely_cause(spec.replace(lr=1e-3), history, train_samples=100)
 
 
+def test_a_training_loss_no_lower_than_guessing_at_a_high_rate_blames_the_rate_not_the_models_size():
+    """Adam at lr 1 on the demo's small MLP: training losses 14.96, 2.46, 2.48 and a validation loss of 4.19 read
+    "the model fits the training data much better than the validation data: try a smaller model", and 24.5 then
+    2.44 read "still falling: train for more epochs" (a new user's check, the page's own runs). A training loss at
+    log(10) = 2.30, a uniform answer's, fits nothing."""
+    from zoo.registry import DataShape
+    from zoo.spec import ExperimentSpec
+    from zoo.verdict import likely_cause
+
+    spec = ExperimentSpec(model="mlp", lr=1.0, batch_size=16, epochs=3, model_params={"depth": 1, "width": 16})
+    image = DataShape(task="image")
+    three = [{"epoch": 1, "train_loss": 14.96, "val_loss": 4.17}, {"epoch": 2, "train_loss": 2.464, "val_loss": 4.17},
+             {"epoch": 3, "train_loss": 2.478, "val_loss": 4.185}]
+    assert likely_cause(spec, three, train_samples=3500, status="finished", shape=image) == (
+        "the training loss reached 15 (epoch 1) and ended at 2.48, no lower than the 2.3 of a model that gives the 10 "
+        "classes equal chances: it learned nothing even of the training data. The learning rate is probably too high "
+        "(lr 1): try one ten times lower")
+    two = [{"epoch": 1, "train_loss": 24.5, "val_loss": 4.1}, {"epoch": 2, "train_loss": 2.44, "val_loss": 4.2}]
+    cause = likely_cause(spec.replace(batch_size=24, epochs=2), two, train_samples=3500, shape=image)
+    assert cause.startswith("the training loss reached 24.5 (epoch 1) and ended at 2.44,") and "lr 1" in cause, cause
+    # the classes come from the data: log(3) = 1.1, and 2.44 is above it
+    assert "the 3 classes" in likely_cause(spec, two, train_samples=3500, shape=DataShape(task="image", num_classes=3))
+    # a calm rate is not blamed, and a loss at guessing is not called over-fitting
+    calm = likely_cause(spec.replace(lr=1e-3), three, train_samples=3500, shape=image)
+    assert calm.startswith("the model does not fit even the training data (training loss 2.48"), calm
+    # a loss well below guessing at the same rate keeps the readings it had
+    learned = [{"epoch": 1, "train_loss": 1.9, "val_loss": 1.8}, {"epoch": 2, "train_loss": 1.5, "val_loss": 1.7}]
+    assert likely_cause(spec, learned, train_samples=3500, shape=image).startswith(
+        "the training loss was still falling")
+    # a series loss has no guessing level: the rule is the classifier's
+    series = ExperimentSpec(model="linear", task="series", lr=1.0, batch_size=32)
+    assert "classes" not in likely_cause(series, three, train_samples=3500)
+
+
 # ------------------------------------------------------------------ 7. a failed search
 
 
