@@ -207,22 +207,33 @@ def test_a_run_the_cli_writes_is_followed_on_its_own_page(app_server, page):
 def test_a_start_turned_off_by_another_tabs_run_comes_back_when_that_run_ends(page, tmp_path):
     """A second tab whose Start a first tab's run turned off, showing nothing live itself, still said the run
     "has not ended", Start off, after it had (a demo visitors' check): it comes back on by itself. A server of
-    one job per visitor, as the hosted demo's default."""
+    one job per visitor, as the hosted demo's default. A tab drawn before the run started, its Start pressed,
+    said the run had not ended beside a run view still saying "press Start", with no Stop; and a page of the other
+    task said which run, not where it was (a new user's check): the first shows the run, the second links to it."""
     from tests.browser import streamlit_server
 
     with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", PLAYGROUND_JOBS_PER_SESSION="1") as server:
         open_train(page, server.url)
         set_slider(page, "train-settings-epochs", "End")        # 200 epochs: it runs until it is stopped
         set_slider(page, "train-settings-patience", "Home")
+        early = page.context.new_page()   # the same visitor, its Train page drawn before the run starts
+        open_train(early, server.url)
         page.get_by_role("button", name="Start training").click()
         page.wait_for_function(RUN_IN_URL)
+        run_id = page.evaluate(RUN_IN_URL)
         wait_for_points(page)
+        after_run(early, early.get_by_role("button", name="Start training").click)   # on still: drawn before
+        early.wait_for_function(f"() => new URLSearchParams(location.search).get('run') === {run_id!r}")
+        early.get_by_role("button", name="Stop").wait_for()
+        early.close()
         other = page.context.new_page()   # the same visitor, on a page of the other task: no live panel there
         other.goto(f"{server.url}/forecast")
         wait_for_app(other)
         start = other.get_by_role("button", name="Train and forecast")
         other.get_by_text("has not ended").first.wait_for(timeout=60_000)
         assert start.is_disabled()
+        link = other.get_by_role("link", name=f"Your run {run_id} is running: open it")
+        assert link.get_attribute("href").endswith(f"train?run={run_id}"), link.get_attribute("href")
         after_run(page, page.get_by_role("button", name="Stop").click)
         page.wait_for_function(STATUS_IS, arg="stopped", timeout=60_000)
         other.get_by_text("has not ended").first.wait_for(state="detached", timeout=30_000)   # no click there

@@ -679,6 +679,9 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     # marked as the reason Start is off (ui/run_view.why_start_is_off), not a grey caption among others
     assert any(c.value.startswith(":orange[:material/block:] Run my-live-job has not ended (you may have 1 job "
                                   "queued or running at a time)") for c in at.caption)
+    # the page shows that run: no link to it
+    opens = "Your run my-live-job is running: open it"
+    assert opens not in [link.proto.label for link in at.get("page_link")]
     other = open_page("app_pages/train.py", state={"visitor": "b" * 32})
     assert not other.button(key="train-start").disabled
     # The Search page too: it had queued a second job behind the visitor's run, with no word why it waited
@@ -690,6 +693,12 @@ def test_train_reattaches_to_this_sessions_live_job(runs_dir, fake_job):
     at.button(key="train-close").click().run()  # closed on purpose: not re-attached
     assert not at.query_params.get("run")
     assert any("press **Start training**" in i.value for i in at.info)
+    # Start still off for it, and the run it waits on a click away: an empty run view had said nothing of the run
+    # that Start said had not ended, nor where to watch or stop it (a new user's check)
+    assert at.button(key="train-start").disabled
+    links = {link.proto.label: link.proto for link in at.get("page_link")}
+    assert opens in links and links[opens].query_string == "run=my-live-job", list(links)
+    assert links[opens].page == "train", links[opens]
     at = open_page("app_pages/train.py", state={"visitor": ME})   # a reload: still closed (it had opened it again)
     no_exceptions(at)
     assert not at.query_params.get("run") and not [b for b in at.button if b.key == "stop-my-live-job"]

@@ -24,8 +24,8 @@ from ui import form, image_results, leaderboard, series_results
 from ui.prefill import hand_off
 from ui.live import (STATUSES, format_duration, live_panel, run_caps_sentence, status_badge,
                      status_words, training_figure)
-from ui.state import (button_pressed, can_control, end_if_abandoned, fragment, is_local, job_manager, my_runs,
-                      runs_dir, runs_dir_shown, session_owner, take_for_this_run)
+from ui.state import (button_pressed, can_control, end_if_abandoned, fragment, in_fragment_rerun, is_local, job_manager,
+                      my_runs, runs_dir, runs_dir_shown, session_owner, take_for_this_run)
 from ui.text import code, plain
 from zoo import forecast_io as fio
 from zoo.forecast_io import UPLOADS, data_as_sent, display_name
@@ -97,12 +97,22 @@ def why_start_is_off(blocker: str, where=st) -> None:
     reason, the page is drawn again once it ends (`_redraw_when_ended`)."""
     where.caption(f":orange[:material/block:] {blocker}")
     job_id, script_run = st.session_state.get(BLOCKED_BY), st.session_state.get("script-runs")
+    if job_id and job_id != st.query_params.get("run") and in_fragment_rerun() and \
+            st.session_state.get(REDRAWN_FOR) != job_id:
+        # Start pressed in a tab drawn before another tab of this visitor's started the job: only the form was drawn
+        # again, and the run view beside it still said "press Start", with no Stop for the job that turned Start off
+        # (a new user's check). The whole page shows it: its run view brings the visitor's live job back, or, where
+        # it shows none, links to it (`_live_elsewhere`). Once a job, so that a page that shows another run is not
+        # drawn again at each change of its form.
+        st.session_state[REDRAWN_FOR] = job_id
+        st.rerun(scope="app")
     if job_id and st.session_state.get(FOLLOWED) != script_run:   # once a script run (Forecast has two Starts)
         st.session_state[FOLLOWED] = script_run
         _redraw_when_ended(job_id)   # (it shows nothing)
 
 
 BLOCKED_BY = "start-blocked-by"     # the job start_blocker found this script run, or None
+REDRAWN_FOR = "start-blocker-redrawn"   # the blocking job a form's rerun drew the whole page again for
 FOLLOWED = "start-blocker-followed"   # the script run whose page follows it
 
 
@@ -289,6 +299,16 @@ def current_run_id(task: str, key: str) -> str | None:
     return run_id
 
 
+def _live_elsewhere(manager) -> None:
+    """Under a run view that shows no run: the visitor's jobs still queued or training (closed here, of another page,
+    another tab's), each a click from its page. Start said "Run ... has not ended: stop it, or let it end", and the
+    page showed nothing of it, nor where to stop it (a new user's check)."""
+    for job in [j for j in manager.jobs(session_owner()) if j.active and j.task]:
+        kind = "leaderboard" if "leaderboard" in job.target else "run"
+        st.page_link(get_task(job.task).page, label=f"Your {kind} {job.id} is {status_words(job.status)}: open it",
+                     query_params={"run": job.id}, icon=":material/open_in_new:")
+
+
 def run_brought_back(task: str, key: str) -> str | None:
     """The run the page of run view `key` shows on its own address (no `?run=`): this visitor's newest live job of
     `task`, else the live run this page last showed them, ended since (unless they closed it: kept in the visitor's
@@ -334,6 +354,7 @@ def _run_panel(task: str, *, key: str, empty: str) -> None:
         st.subheader("Run")
         st.info(empty, icon=":material/info:")   # (an arrow to the left pointed at nothing on a phone, where the
         # set-up is above: a phone user's check)
+        _live_elsewhere(manager)
     elif not is_run_id(run_id):
         # as code: quoted with repr, "[Your session expired: log in](https://evil.example)" was a live link on the
         # demo's own page, and "![a](http://...)" an image the browser fetched (an attacker's check)

@@ -342,6 +342,12 @@ def _show_owed_toasts() -> None:
 
 TAKEN = "taken-this-run"   # {key: value} session values this script run took (`take_for_this_run`)
 _in_script_run: contextvars.ContextVar[bool] = contextvars.ContextVar("in_script_run", default=False)
+_fragment_rerun: contextvars.ContextVar[bool] = contextvars.ContextVar("fragment_rerun", default=False)
+
+
+def in_fragment_rerun() -> bool:
+    """In a fragment's own rerun: the rest of the page stays as the last whole run drew it."""
+    return _fragment_rerun.get()
 
 
 def take_for_this_run(key: str, default=None):
@@ -382,6 +388,7 @@ def script_run(whole_page: bool = True):
         yield
         return
     mark = _in_script_run.set(True)
+    part = _fragment_rerun.set(not whole_page)
     st.session_state.pop(TAKEN, None)   # (a run ended without passing here: a test's)
     cut = False
     try:
@@ -394,6 +401,7 @@ def script_run(whole_page: bool = True):
         raise
     finally:
         _in_script_run.reset(mark)
+        _fragment_rerun.reset(part)
         st.session_state.pop(TAKEN, None)
         if whole_page and not cut:
             for key in [k for k in st.session_state if str(k).startswith(PRESSED)]:
