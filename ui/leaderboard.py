@@ -476,9 +476,11 @@ def finished_board(run, job, key: str) -> None:
         members, in_place_of = settings.get("members") or [], settings.get("in_place_of") or {}
         named = [labels.get(m, m) for m in members]
         # the stand-in said after the list: "(of bagged AutoETS in place of AutoETS, AutoARIMA, tcn)" read as in
-        # place of all three (a forecast user's check)
-        stood = "".join(f"; {labels.get(m, m)} stands in for {labels.get(n, n)}" for m, n in in_place_of.items()
-                        if m in members)
+        # place of all three (a forecast user's check); with why the next best is a member: "of AutoARIMA, bagged
+        # AutoETS and linear" beside AutoARIMA, AutoETS, bagged AutoETS, linear ranked so read as not the best three
+        # (a new user's check)
+        stood = "".join(f"; {labels.get(m, m)} stands in for {labels.get(n, n)}, the two taking one place"
+                        for m, n in in_place_of.items() if m in members)
         listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
         of = f" (of {listed}{stood})" if named else ""
         with st.container(key="forecast-board-summary"):
