@@ -420,6 +420,10 @@ BAD_INPUTS = [
     (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
     (("train", "--lr", "inf"), "is not a finite number; give a finite number such as 0.002"),
+    # ...and a flag of a command's own, as a setting's (it read "argument --n-trials: invalid int value: 'abc'": a
+    # new user's check)
+    (("search", "--model", "mlp", "--n-trials", "abc"), "error: --n-trials 'abc' is not a whole number; see "),
+    (("search", "--model", "mlp", "--timeout", "soon"), "error: --timeout 'soon' is not a number; see "),
     (("forecast-auto", "--data", "ETTh1", "--test-share", "0.9"), "error: --test-share 0.9 must be in (0, 0.9)"),
     (("train", "--epochs=0"), "error: --epochs 0 must be at least 1"),
     # ...and as typed where it was not a flag (a review: "--optimizer 'foo'" for --fix optimizer=foo)

@@ -280,7 +280,7 @@ def test_gradcam_cli_writes_png_and_npz(trained, tmp_path, capsys):
     (["--index", "0", "--layer", "features.9"], "no layer 'features.9'"),
     (["--index", "0", "--layer", "classifier"], "Grad-CAM needs a (batch, channels, height, width)"),
     (["--index", "0", "--target", "11"], "not a class"),
-    (["--index", "x"], "invalid int value"),
+    (["--index", "x"], "error: --index 'x' is not a whole number; see `python -m zoo gradcam --help`."),
 ])
 def test_gradcam_cli_bad_input_is_one_error_line(trained, tmp_path, capsys, args, needle):
     code = main(["gradcam", "--run", str(trained.run_dir), *args, "--out", str(tmp_path / "x.png")])

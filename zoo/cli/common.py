@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from zoo.registry import SpecError, as_typed, get_model, get_task
@@ -136,6 +137,12 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message):
+        # argparse's own words for a number flag that is not one ("argument --n-trials: invalid int value: 'abc'"),
+        # said as a declared setting's flag says it ("--epochs 'abc' is not a whole number": a new user's check)
+        wrong = re.fullmatch(r"argument (\S+): invalid (int|float) value: (.*)", message)
+        if wrong:
+            flags, kind, value = wrong.groups()
+            message = f"{flags.split('/')[-1]} {value} is not {'a whole number' if kind == 'int' else 'a number'}"
         raise UsageError(f"{message}; see `python -m zoo {self.prog.split()[-1]} --help`.")
 
 
