@@ -70,8 +70,7 @@ def start_blocker(manager, owner: str) -> str | None:
     if job is not None:
         n = manager.per_owner
         # No status in the sentence: this caption is drawn once, while the job's status moves on.
-        # The job by its kind: a search worker had been called a "Run" (a demo check).
-        kind = "Search" if "search" in job.target else "Leaderboard" if "leaderboard" in job.target else "Run"
+        kind = job_kind(job)
         what = f"{kind} {job.id}"
         if kind == "Search":   # by its study's name, not its worker's id (search-learner-cnn-60da15-1: a learner's check)
             from zoo.search import SearchConfig
@@ -89,6 +88,12 @@ def start_blocker(manager, owner: str) -> str | None:
         checked = (script_run, owner, full and form.sentence(full))
         st.session_state[ROOM_CHECKED] = checked
     return checked[2]
+
+
+def job_kind(job) -> str:
+    """What a page calls a job, by what it runs: "Search", "Leaderboard" or "Run" (a search worker had been called
+    a "Run": a demo check)."""
+    return "Search" if "search" in job.target else "Leaderboard" if "leaderboard" in job.target else "Run"
 
 
 def why_start_is_off(blocker: str, where=st) -> None:
@@ -304,8 +309,8 @@ def _live_elsewhere(manager) -> None:
     another tab's), each a click from its page. Start said "Run ... has not ended: stop it, or let it end", and the
     page showed nothing of it, nor where to stop it (a new user's check)."""
     for job in [j for j in manager.jobs(session_owner()) if j.active and j.task]:
-        kind = "leaderboard" if "leaderboard" in job.target else "run"
-        st.page_link(get_task(job.task).page, label=f"Your {kind} {job.id} is {status_words(job.status)}: open it",
+        st.page_link(get_task(job.task).page,
+                     label=f"Your {job_kind(job).lower()} {job.id} is {status_words(job.status)}: open it",
                      query_params={"run": job.id}, icon=":material/open_in_new:")
 
 
