@@ -563,6 +563,12 @@ def latest_offset(written: pd.Series, dates: pd.Series, notes: list[str], as_wri
                      "on the clock it is written on, without the zone, which keeps the days at one time of day; the "
                      "run's files write them so, without an offset.")
         return offset
+    if zoned.all() and not offsets.any() and re.search(r"(Z|UTC)$", str(last).strip(), re.IGNORECASE):
+        # written as UTC ("Z"): no clock change to warn of (its forecast had been said to sit "an hour off that
+        # clock": a forecast user's check); +00:00 may be London's winter, and is warned of as any offset
+        notes.append(f"timestamps are in UTC (as in {repr(str(last).strip())}), and so are the run's files and the "
+                     "forecast's.")
+        return offset
     # ...and the forecast's too: offsets name no zone, so a daylight-saving change after the last row is not known
     # here; a Berlin file ending at 22:00+01:00 on 30 March had its forecast written at 02:00+01:00 ... on a clock
     # of 03:00 (a forecast user's check): said, as the file's offsets cannot say it

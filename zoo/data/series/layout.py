@@ -155,6 +155,31 @@ def _hours(values) -> bool:
     return bool(np.isfinite(v).all() and (v == np.round(v)).all() and v.min() >= 0 and v.max() <= 23)
 
 
+# Power markets number a day's hours 1 to 24, each by its end ("HE 1" is the hour from midnight).
+_HOUR_ENDING_NAMES = {"he", "hour ending", "hourending", "hour end"}
+
+
+def hours_of_day(name, values) -> tuple[np.ndarray, bool] | None:
+    """A numeric column named as hours that holds whole hours of the day, as hours from midnight: 0 to 23 as they
+    are; 1 to 24 (or named as hours ending) as hours ending, each one less, so that a day's 24 rows keep its date.
+    (hours, read as hours ending), or None."""
+    name = plain_name(name)
+    v = np.asarray(values, dtype=np.float64)
+    if name not in _HOUR_NAMES | _HOUR_ENDING_NAMES or not len(v) or not np.isfinite(v).all() \
+            or (v != np.round(v)).any() or v.min() < 0 or v.max() > 24:
+        return None
+    if v.max() == 24 or (name in _HOUR_ENDING_NAMES and v.min() >= 1):
+        return (v - 1, True) if v.min() >= 1 else None
+    return v, False
+
+
+def fills_the_hours(dates: pd.Series) -> bool:
+    """Timestamps an hour apart for the most part: hours that fill most of each day. A daily panel's household
+    column "hh" (0, 1, 2) had made hours (a review)."""
+    steps = np.diff(np.sort(dates.dropna().to_numpy())) / np.timedelta64(1, "h")
+    return bool(len(steps)) and (steps == 1).mean() >= 0.9
+
+
 def find_year_index(numeric: dict, names: list[str], only: str | None = None) -> YearIndex | None:
     """Dates from numeric year columns: a year column with a month or quarter column beside it, or a
     column of years counting up (or down) by one a row; a column named like 'year', or chosen, may

@@ -22,8 +22,9 @@ from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_
                                      zone_name_words, zoned_by_name)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import regularise
-from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, find_year_index, melt_wide, plain_name,
-                                    repeated_periods, stacked_by, wide_columns, wide_note)
+from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, fills_the_hours, find_year_index,
+                                    hours_of_day, melt_wide, plain_name, repeated_periods, stacked_by, wide_columns,
+                                    wide_note)
 from zoo.data.series.missing import check_target, fill_missing, note_spikes, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
@@ -367,12 +368,16 @@ def _compact_date_column(table: _Table):
 
 
 def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]) -> pd.Series:
-    """Dates without a time that repeat (several rows a day), and the next text column holding times
-    of day that tell those rows apart: joined (Date;Time). A daily file's sunrise column is not."""
+    """Dates without a time that repeat (several rows a day), and the next column holding times of day that tell
+    those rows apart: joined (Date;Time, or Date;Hour as whole hours). A daily file's sunrise column is not."""
     at = table.names.index(date_col)
     beside = table.names[at + 1] if at + 1 < len(table.names) else None
     known = dates.dropna()
-    if beside not in table.text_cols or not known.duplicated().any() or (known != known.dt.normalize()).any():
+    if beside is None or not known.duplicated().any() or (known != known.dt.normalize()).any():
+        return dates
+    if beside in table.numeric:
+        return _with_hours(table, date_col, beside, dates, notes)
+    if beside not in table.text_cols:
         return dates
     times = time_of_day(table.frame[beside])
     if times is None or (dates + pd.to_timedelta(times.to_numpy())).dropna().duplicated().mean() > 0.01:
@@ -380,6 +385,24 @@ def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]
     table.text_cols.remove(beside)
     notes.append(f"the times of day in column {beside!r} are added to the dates of {date_col!r}.")
     return dates + pd.to_timedelta(times.to_numpy())
+
+
+def _with_hours(table: _Table, date_col: str, beside: str, dates: pd.Series, notes: list[str]) -> pd.Series:
+    """_with_times' numeric column of hours (date,hour,kwh; a power market's Date, HE, Load): an hourly file of 400
+    rows had been averaged into 17 days, its hour offered as an input (a forecast user's check)."""
+    found = hours_of_day(beside, table.numeric[beside])
+    if found is None:
+        return dates
+    hours, ending = found
+    joined = dates + pd.to_timedelta(hours, unit="h")
+    if joined.dropna().duplicated().mean() > 0.01 or not fills_the_hours(joined):
+        return dates
+    del table.numeric[beside]
+    table.bad.pop(beside, None)
+    notes.append(f"the hours in column {beside!r} are added to the dates of {date_col!r}"
+                 + (" (1 to 24: hours ending, so 1 is the hour from midnight, dated 00:00, and 24 the last, 23:00)."
+                    if ending else "."))
+    return joined
 
 
 def _drop_row_counter(table: _Table, notes: list[str]) -> None:
