@@ -796,6 +796,24 @@ def test_a_file_in_utc_is_not_told_of_daylight_saving():
     assert any("daylight saving" in n for n in read_series(local.encode()).notes)
 
 
+def test_month_names_of_other_languages_are_read_as_dates():
+    """A German file's "Mär 2015" (Latin-1, semicolons, decimal commas) had its date column dropped: "33% of its values
+    are ... not dates (line 4 has 'Mär 2015') ... fix or remove those rows" (a forecast user's check), the rows right
+    and the names unread. German, French, Spanish, Italian and Dutch names are read; an ISO file is not searched."""
+    months = pd.date_range("2015-01-01", periods=36, freq="MS")
+    german = "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez".split()
+    csv = "Monat;Umsatz\n" + "".join(f"{german[m.month - 1]} {m.year};{100 + i},5\n" for i, m in enumerate(months))
+    sf = read_series(csv.encode("latin-1"))
+    assert list(sf.frame.index) == list(months) and sf.freq == "MS" and sf.frame["Umsatz"].iloc[2] == 102.5
+    assert not any("not dates" in n for n in sf.notes), sf.notes
+    days = pd.date_range("2020-01-25", periods=40, freq="D")
+    for names in ("janvier février mars avril", "enero febrero marzo abril", "gennaio febbraio marzo aprile",
+                  "januari februari maart april"):
+        words = names.split()
+        csv = "date,v\n" + "".join(f"{d.day} {words[d.month - 1]} {d.year},{i}\n" for i, d in enumerate(days))
+        assert list(read_series(csv.encode()).frame.index) == list(days), names
+
+
 def test_daily_times_with_zones_across_a_daylight_saving_change_stay_on_their_own_days():
     """Local midnights written with their offsets (-05:00, then -04:00 after the March change) were moved to the
     latest clock: the days before the change at 01:00, the series called irregular, "resample the file" (a

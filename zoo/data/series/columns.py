@@ -403,6 +403,30 @@ def _quarters_or_weeks(vals: pd.Series):
     return None
 
 
+# Month names pandas does not read (it reads English's), in the languages whose other conventions the reader takes
+# (a decimal comma, day first, Datum;Uhrzeit): German, French, Spanish, Italian, Dutch. Words English shares (Jan,
+# Apr, Nov) are English's already. A German file's "Mär 2015" had its date column dropped, "33% ... not dates ...
+# fix or remove those rows" (a forecast user's check): the rows were right, the names unread.
+_MONTH_WORDS = {
+    1: "januar janv janvier ene enero gen gennaio januari", 2: "februar févr fevr février fevrier febrero febbraio "
+    "februari", 3: "mär märz maerz mrz mars marzo mrt maart", 4: "avr avril abr abril aprile", 5: "mai mayo mag "
+    "maggio mei", 6: "juni juin junio giu giugno", 7: "juli juil juillet julio lug luglio", 8: "août aout ago agosto "
+    "augustus", 9: "sept septembre septiembre setiembre set settembre", 10: "okt oktober octobre octubre ott ottobre",
+    11: "novembre noviembre", 12: "dez dezember déc décembre decembre dic diciembre dicembre"}
+_FOREIGN_MONTHS = {word: "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[month - 1]
+                   for month, words in _MONTH_WORDS.items() for word in words.split()}
+_FOREIGN_MONTH_RE = re.compile(r"(?<![^\W\d_])(" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True))
+                               + r")(?![^\W\d_])", re.IGNORECASE)
+
+
+def _english_month_names(vals: pd.Series) -> pd.Series:
+    """`vals` with _FOREIGN_MONTHS' names written as English's, where its first thousand hold one (a file of ISO
+    timestamps is not searched through)."""
+    if not any(_FOREIGN_MONTH_RE.search(value) for value in vals.head(1000)):
+        return vals
+    return vals.str.replace(_FOREIGN_MONTH_RE, lambda m: _FOREIGN_MONTHS[m[1].lower()], regex=True)
+
+
 def _parse_dates(values: pd.Series):
     """(UTC datetimes with NaT where unparseable, share parsed of the present values, how it was read).
 
@@ -414,7 +438,7 @@ def _parse_dates(values: pd.Series):
     n_present = int(present.sum())
     if n_present == 0:
         return None, 0.0, ""
-    vals = s[present]
+    vals = _english_month_names(s[present])
     periods = _quarters_or_weeks(vals) or compact_dates(vals) or epoch_dates(vals)
     if periods is not None:
         parsed, how = periods
