@@ -419,6 +419,8 @@ BAD_INPUTS = [
     (("train", "--lr", "0"), "error: --lr 0 must be a positive number"),   # as typed, not 0.0
     (("train", "--seed", "12345678901234567890"), "error: --seed 12345678901234567890 is outside its range"),
     (("train", "--epochs", "many"), "error: --epochs 'many' is not a whole number"),
+    (("train", "--limit-train", "1.000"), "error: --limit-train '1.000' is 1000 where the dot separates thousands and "
+     "1 where it is a decimal mark; write the whole number without it (1000 or 1)."),   # it ran on 1 sample
     (("train", "--lr", "inf"), "is not a finite number; give a finite number such as 0.002"),
     # ...and a flag of a command's own, as a setting's (it read "argument --n-trials: invalid int value: 'abc'": a
     # new user's check)

@@ -114,6 +114,26 @@ def test_a_refusal_writes_the_number_as_it_was_typed(name, typed, said):
     assert str(refused.value).startswith(said)
 
 
+@pytest.mark.parametrize("typed, said", [
+    ("1.000", "limit_train='1.000' is 1000 where the dot separates thousands and 1 where it is a decimal mark; write "
+              "the whole number without it (1000 or 1)."),
+    ("12,500", "limit_train='12,500' is 12500 where the comma separates thousands and 12.5 where it is a decimal "
+               "mark; write the whole number without it (12500)."),
+    ("2.500.000", "limit_train='2.500.000' is 2500000 with a dot between thousands; write the whole number without "
+                  "the dots (2500000)."),
+])
+def test_a_whole_number_typed_with_a_thousands_mark_is_refused_saying_both_readings(typed, said):
+    """"1.000" training samples, as a German visitor writes a thousand, ran on 1 sample, the box still showing
+    1.000 (a visitor's check); "2.0" and "1e3" are whole numbers as before."""
+    from zoo.spec import setting
+
+    with pytest.raises(SpecError) as refused:
+        setting("limit_train").check_in_form(typed)
+    assert str(refused.value).startswith(said)
+    assert setting("limit_train").check_in_form("2.0") == 2 and setting("limit_train").check_in_form("1e3") == 1000
+    assert setting("limit_train").check_in_form("0.000") == 0   # no thousands mark before a leading 0
+
+
 def test_a_refusal_is_the_checks_own_sentence_and_only_a_spec_error_is_one():
     assert refusal(make_config, "mlp", {"depth": 99}) == str(pytest.raises(SpecError, make_config, "mlp",
                                                                            {"depth": 99}).value)

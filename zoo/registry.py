@@ -219,6 +219,8 @@ class HParam:
                     raise ValueError
                 if isinstance(value, str):
                     value = value.strip()
+                    if re.fullmatch(r"[+-]?[1-9]\d{0,2}([.,]\d{3})+", value):
+                        raise self.two_readings(value)
                     # an integer written out (a 20-digit seed) is read exactly, not through a float
                     return int(value) if re.fullmatch(r"[+-]?\d+", value) else _integral(float(value))
                 return _integral(value)
@@ -242,6 +244,20 @@ class HParam:
             raise
         except (TypeError, ValueError, OverflowError):
             raise self.wrong_kind(value) from None
+
+    def two_readings(self, value: str) -> SpecError:
+        """A whole number written with a thousands mark, "1.000" or "1,000": 1,000 where the mark separates
+        thousands, 1 where it is a decimal mark. "1.000" training samples, as a German visitor writes a thousand,
+        had run on 1 sample, the field showing 1.000 (a visitor's check)."""
+        thousands, mark = int(re.sub(r"[.,]", "", value)), "dot" if "." in value else "comma"
+        if len(re.findall(r"[.,]", value)) > 1:   # 2.500.000: no decimal reading
+            return SpecError(f"{self.name}={value!r} is {thousands} with a {mark} between thousands; write the whole "
+                             f"number without the {mark}s ({thousands}).")
+        decimal = float(value.replace(",", "."))
+        whole = f"{thousands} or {as_typed(decimal)}" if decimal.is_integer() else str(thousands)
+        return SpecError(f"{self.name}={value!r} is {thousands} where the {mark} separates thousands and "
+                         f"{as_typed(decimal)} where it is a decimal mark; write the whole number without it "
+                         f"({whole}).")
 
     def wrong_kind(self, value) -> SpecError:
         what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(self.kind, "text")
