@@ -796,6 +796,32 @@ def test_a_file_in_utc_is_not_told_of_daylight_saving():
     assert any("daylight saving" in n for n in read_series(local.encode()).notes)
 
 
+def test_an_hour_written_twice_or_skipped_on_a_night_clocks_change_is_said_to_be_the_clocks():
+    """Berlin's local times without offsets: October's 02:00 read as a plain duplicate, March's skipped 02:00 as a
+    gap filled in, neither note naming daylight saving (a forecast user's check). A duplicate or gap at 02:00 on
+    another Sunday is not called one."""
+    def notes_of(start: str, offset_days: int = 0) -> list[str]:
+        local = pd.date_range(start, periods=300, freq="h", tz="Europe/Berlin") + pd.Timedelta(days=offset_days)
+        csv = "time,load\n" + "".join(f"{t:%Y-%m-%d %H:%M},{i % 24}\n" for i, t in enumerate(local))
+        return read_series(csv.encode()).notes
+
+    autumn = [n for n in notes_of("2024-10-20") if "duplicated" in n]
+    assert autumn and autumn[0].endswith("the first: 2024-10-27 02:00), and each one's rows were averaged into one; if "
+                                         "they are parts of a total (a sale per row), sum them per timestamp in the "
+                                         "file instead. It falls in a night clocks go back (daylight saving ends): "
+                                         "the file's times are most likely a local clock's, which shows that hour "
+                                         "twice; to keep every step one real hour, write the times in UTC or with "
+                                         "their UTC offsets."), autumn
+    spring = [n for n in notes_of("2024-03-22") if "gaps" in n]
+    assert spring and "(at 2024-03-31 02:00). It falls in a night clocks go forward (daylight saving starts)" in \
+        spring[0], spring
+    hours = pd.date_range("2024-03-10", periods=300, freq="h")   # 02:00 of an ordinary Sunday, 17 March, missing
+    csv = "time,load\n" + "".join(f"{t:%Y-%m-%d %H:%M},{i % 24}\n" for i, t in enumerate(hours)
+                                   if t != pd.Timestamp("2024-03-17 02:00"))
+    gaps = [n for n in read_series(csv.encode()).notes if "gaps" in n]
+    assert gaps and "clocks" not in gaps[0], gaps
+
+
 def test_month_names_of_other_languages_are_read_as_dates():
     """A German file's "Mär 2015" (Latin-1, semicolons, decimal commas) had its date column dropped: "33% of its values
     are ... not dates (line 4 has 'Mär 2015') ... fix or remove those rows" (a forecast user's check), the rows right

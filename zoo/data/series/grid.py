@@ -139,9 +139,11 @@ def regularise(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, str
         missing = len(grid) - len(idx)
         frame = frame.reindex(grid)
         frame.index.name = idx.name
+        added = grid.difference(idx)
         notes.append(f"frequency: {describe_freq(offset.freqstr, idx)}; {missing} missing timestamp(s) (gaps) were "
-                     f"added as rows and filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}.")
-        return frame, offset.freqstr, grid.difference(idx)
+                     f"added as rows and filled with the value before each gap{_longest_gap(grid, ~grid.isin(idx))}."
+                     + clock_change_words(added, repeated=False))
+        return frame, offset.freqstr, added
     elif grid is not None:
         missing = len(grid) - len(idx)
         notes.append(f"frequency: {describe_freq(offset.freqstr, idx)} (the most common step), but {missing} of "
@@ -265,6 +267,34 @@ def _without_stray_weekend_rows(frame: pd.DataFrame, step: pd.Timedelta, notes: 
     notes.append(f"{len(stray)} row(s) on a weekend among {len(idx) - len(stray):,} weekdays were dropped ({named}): "
                  "the rest are read as business days; if the weekends belong to the series, give every day of them.")
     return kept
+
+
+# The Sundays clocks change on, as (month, first day, last day): the EU's last Sundays of March and October, the US's
+# second Sunday of March and first of November, Australia's and New Zealand's first Sundays of April and October.
+_CLOCK_CHANGE_SUNDAYS = ((3, 25, 31), (10, 25, 31), (3, 8, 14), (11, 1, 7), (4, 1, 7), (10, 1, 7))
+
+
+def clock_change_words(stamps: pd.DatetimeIndex, repeated: bool) -> str:
+    """Where every one of `stamps` (timestamps written twice, or missing) is an hour after 01:00 and before 03:00 of
+    a Sunday clocks change on: said as what it most likely is, a local clock going back (an hour shown twice) or
+    forward (an hour it skips), with the way out. Unsaid, Berlin's local times read as a plain duplicate in October
+    and a gap filled in March (a forecast user's check)."""
+    if not len(stamps):
+        return ""
+    at = pd.DatetimeIndex(stamps)
+    on_a_change = np.zeros(len(at), bool)
+    for month, first, last in _CLOCK_CHANGE_SUNDAYS:
+        on_a_change |= (at.month == month) & (at.day >= first) & (at.day <= last)
+    if not (on_a_change & (at.day_of_week == 6) & at.hour.isin([1, 2])).all():
+        return ""
+    which = "It falls" if len(at) == 1 else "Each falls"
+    if repeated:
+        return (f" {which} in a night clocks go back (daylight saving ends): the file's times are most likely a local "
+                "clock's, which shows that hour twice; to keep every step one real hour, write the times in UTC or "
+                "with their UTC offsets.")
+    return (f" {which} in a night clocks go forward (daylight saving starts): the file's times are most likely a local "
+            "clock's, which skips that hour, so no reading is missing; to keep every step one real hour, write the "
+            "times in UTC or with their UTC offsets.")
 
 
 def _longest_gap(grid: pd.DatetimeIndex, added) -> str:

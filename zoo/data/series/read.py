@@ -21,7 +21,7 @@ from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_
                                      named_compact_dates, off_format_dates, time_of_day, times_of_day, written_zones,
                                      zone_name_words, zoned_by_name)
 from zoo.data.series.frame import SeriesFrame
-from zoo.data.series.grid import regularise
+from zoo.data.series.grid import clock_change_words, regularise
 from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, fills_the_hours, find_year_index,
                                     hours_of_day, melt_wide, plain_name, repeated_periods, stacked_by, wide_columns,
                                     wide_note)
@@ -636,7 +636,8 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         # check). Rows that are parts of a total (a sale per row) are summed per date in the file, not averaged here.
         notes.append(f"{n_stamps:,} timestamp{'s are' if n_stamps != 1 else ' is'} duplicated (on {int(dup.sum()):,} "
                      f"rows; the first: {stamp_said(first_dup, frame.index)}), and each one's rows were averaged into "
-                     "one; if they are parts of a total (a sale per row), sum them per timestamp in the file instead.")
+                     "one; if they are parts of a total (a sale per row), sum them per timestamp in the file instead."
+                     + clock_change_words(repeated.unique(), repeated=True))
     regular, freq, added = regularise(frame, notes)
     return regular, freq, utc_offset, added
 
