@@ -132,6 +132,8 @@ def test_a_whole_number_typed_with_a_thousands_mark_is_refused_saying_both_readi
     assert str(refused.value).startswith(said)
     assert setting("limit_train").check_in_form("2.0") == 2 and setting("limit_train").check_in_form("1e3") == 1000
     assert setting("limit_train").check_in_form("0.000") == 0   # no thousands mark before a leading 0
+    with pytest.raises(SpecError, match="'1,000.000' is not a whole number"):   # both marks: 1000 either way (a review)
+        setting("limit_train").check_in_form("1,000.000")
 
 
 def test_a_refusal_is_the_checks_own_sentence_and_only_a_spec_error_is_one():

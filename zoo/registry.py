@@ -219,7 +219,8 @@ class HParam:
                     raise ValueError
                 if isinstance(value, str):
                     value = value.strip()
-                    if re.fullmatch(r"[+-]?[1-9]\d{0,2}([.,]\d{3})+", value):
+                    if re.fullmatch(r"[+-]?[1-9]\d{0,2}((\.\d{3})+|(,\d{3})+)", value):   # one kind of mark:
+                        # with both ('1,000.000') there are not these two readings; refused as not a whole number
                         raise self.two_readings(value)
                     # an integer written out (a 20-digit seed) is read exactly, not through a float
                     return int(value) if re.fullmatch(r"[+-]?\d+", value) else _integral(float(value))

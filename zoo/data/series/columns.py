@@ -419,10 +419,21 @@ _FOREIGN_MONTH_RE = re.compile(r"(?<![^\W\d_])(" + "|".join(sorted(_FOREIGN_MONT
                                + r")(?![^\W\d_])", re.IGNORECASE)
 
 
+_ENGLISH_MONTH_RE = re.compile(r"(?<![^\W\d_])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![^\W\d_])",
+                               re.IGNORECASE)
+
+
 def _english_month_names(vals: pd.Series) -> pd.Series:
-    """`vals` with _FOREIGN_MONTHS' names written as English's, where its first thousand hold one (a file of ISO
-    timestamps is not searched through)."""
-    if not any(_FOREIGN_MONTH_RE.search(value) for value in vals.head(1000)):
+    """`vals` with _FOREIGN_MONTHS' names written as English's, where its first thousand values name two months or
+    more, one of them in another language: a column of labels ("Set 2019", "Mars 2020") names one, and had been
+    read as September's dates and chosen over the file's date column (a review). Only the first thousand are
+    searched first (a file of ISO timestamps is not searched through)."""
+    head = vals.head(1000)
+    foreign = {_FOREIGN_MONTHS[m.lower()] for value in head for m in _FOREIGN_MONTH_RE.findall(value)}
+    if not foreign:
+        return vals
+    english = {m[:3].title() for value in head for m in _ENGLISH_MONTH_RE.findall(value)}
+    if len(foreign | english) < 2:
         return vals
     return vals.str.replace(_FOREIGN_MONTH_RE, lambda m: _FOREIGN_MONTHS[m[1].lower()], regex=True)
 

@@ -155,21 +155,25 @@ def _hours(values) -> bool:
     return bool(np.isfinite(v).all() and (v == np.round(v)).all() and v.min() >= 0 and v.max() <= 23)
 
 
-# Power markets number a day's hours 1 to 24, each by its end ("HE 1" is the hour from midnight).
+# A column of hours beside a column of dates: named so (not "h" or "hh", which name heights and households too: a
+# review), or by its end, as power markets number a day's hours 1 to 24 ("HE 1" is the hour from midnight).
 _HOUR_ENDING_NAMES = {"he", "hour ending", "hourending", "hour end"}
+HOUR_COLUMN_NAMES = {"hour", "hr", "hour beginning", "hour of day", "stunde", "heure", "hora", "ora",
+                     *_HOUR_ENDING_NAMES}
 
 
 def hours_of_day(name, values) -> tuple[np.ndarray, bool] | None:
-    """A numeric column named as hours that holds whole hours of the day, as hours from midnight: 0 to 23 as they
-    are; 1 to 24 (or named as hours ending) as hours ending, each one less, so that a day's 24 rows keep its date.
-    (hours, read as hours ending), or None."""
+    """A numeric column named as hours (HOUR_COLUMN_NAMES) that holds whole hours of the day, as hours from midnight
+    (NaN where one is missing): 0 to 23 as they are; 1 to 24 (or named as hours ending) as hours ending, each one
+    less, so that a day's 24 rows keep its date. (hours, read as hours ending), or None."""
     name = plain_name(name)
     v = np.asarray(values, dtype=np.float64)
-    if name not in _HOUR_NAMES | _HOUR_ENDING_NAMES or not len(v) or not np.isfinite(v).all() \
-            or (v != np.round(v)).any() or v.min() < 0 or v.max() > 24:
+    present = v[np.isfinite(v)]
+    if name not in HOUR_COLUMN_NAMES or not len(present) or (present != np.round(present)).any() \
+            or present.min() < 0 or present.max() > 24:
         return None
-    if v.max() == 24 or (name in _HOUR_ENDING_NAMES and v.min() >= 1):
-        return (v - 1, True) if v.min() >= 1 else None
+    if present.max() == 24 or (name in _HOUR_ENDING_NAMES and present.min() >= 1):
+        return (v - 1, True) if present.min() >= 1 else None
     return v, False
 
 

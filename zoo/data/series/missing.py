@@ -17,14 +17,19 @@ from zoo.registry import SpecError
 MAX_TARGET_MISSING = 0.20      # share of the target that may be filled in
 # A value is a spike when it jumps away from the row before and back at the row after, each jump more than SPIKE_JUMPS
 # times the usual jump (1.4826 MADs of the first differences: their standard deviation, were they normal). At most
-# MAX_SPIKES rows, a share of at most MAX_SPIKE_SHARE of them, and not evenly spaced: more, or a beat, are the series'
-# own shape (a weekly peak is a seventh of the rows, a yearly one a twelfth of a monthly series'; Christmas weeks 52
-# apart), not a few wrong values. The share had been 1%: three wrong values among 200 days (1e6 among about 100)
-# were more than it allowed, and none was said, where two were (a forecast user's check).
+# MAX_SPIKES rows, a share of at most MAX_SPIKE_SHARE of them, and not a season apart: more, or a beat, are the
+# series' own shape (a weekly peak is a seventh of the rows, a yearly one a twelfth of a monthly series'; Christmas
+# weeks 52 apart), not a few wrong values. The share had been 1%: three wrong values among 200 days (1e6 among about
+# 100) were more than it allowed, and none was said, where two were (a forecast user's check).
 SPIKE_JUMPS = 10
 SPIKE_GAP = 3
 MAX_SPIKES = 5
 MAX_SPIKE_SHARE = 0.02
+# The rows between a season's peaks in the usual frequencies (a year's 4 quarters, a week's 7 days, a year's 12
+# months, a day's 24 hours, a year's 52 weeks, a week's 168 hours, a year's 365 days): spikes each one of these apart
+# (give or take a row) are the series' own beat. Any evenly spaced rows had been called a beat (a review: a sensor's
+# wrong value every other row, or every 50th, went unsaid), and two Christmases 52 weeks apart were not.
+SEASON_LENGTHS = (4, 7, 12, 24, 52, 168, 365)
 MAX_FEATURE_MISSING = 0.50     # a feature column missing more than this is dropped
 
 
@@ -134,7 +139,7 @@ def check_target(frame: pd.DataFrame, target: str) -> None:
 def spike_rows(y: np.ndarray) -> np.ndarray:
     """The rows of `y` (finite values) far from both their neighbours and from the series' spread (SPIKE_JUMPS), and
     SPIKE_GAP times as far from its median as every other value, where there are a few of them (MAX_SPIKES,
-    MAX_SPIKE_SHARE; one on any series) not evenly spaced; none otherwise."""
+    MAX_SPIKE_SHARE; one on any series) not a season apart (SEASON_LENGTHS); none otherwise."""
     y = np.asarray(y, float)
     none = np.zeros(0, np.int64)
     if len(y) < MIN_ROWS or not np.isfinite(y).all():
@@ -154,8 +159,8 @@ def spike_rows(y: np.ndarray) -> np.ndarray:
     if not len(rows) or len(rows) > max(1, min(MAX_SPIKES, MAX_SPIKE_SHARE * len(y))):
         return none   # (one may stand out of a short series: a typo among 60 months)
     gaps = np.diff(rows)
-    if len(gaps) > 1 and gaps.max() - gaps.min() <= 1:
-        return none   # a beat: the same day each year (52 or 53 weeks apart), not mistakes
+    if len(gaps) and any(np.all(np.abs(gaps - season) <= 1) for season in SEASON_LENGTHS):
+        return none   # a beat: the same week each year (52 or 53 rows apart), not mistakes
     # and apart from the rest: SPIKE_GAP times as far from the median as any other value. Heavy-tailed noise (sales
     # times a lognormal factor) puts a fifth of its series' largest values past 10 spreads, with others nearly as far
     # (a review); a wrong value stands alone.

@@ -22,9 +22,9 @@ from zoo.data.series.columns import (DATE_READINGS, SIGNS, _MISSING_TOKENS, _TZ_
                                      zone_name_words, zoned_by_name)
 from zoo.data.series.frame import SeriesFrame
 from zoo.data.series.grid import clock_change_words, regularise
-from zoo.data.series.layout import (LAYOUTS, WIDE_TARGET, WideColumns, fills_the_hours, find_year_index,
-                                    hours_of_day, melt_wide, plain_name, repeated_periods, stacked_by, wide_columns,
-                                    wide_note)
+from zoo.data.series.layout import (HOUR_COLUMN_NAMES, LAYOUTS, WIDE_TARGET, WideColumns, fills_the_hours,
+                                    find_year_index, hours_of_day, melt_wide, plain_name, repeated_periods, stacked_by,
+                                    wide_columns, wide_note)
 from zoo.data.series.missing import check_target, fill_missing, note_spikes, stamp_said
 from zoo.data.series.text import (_DELIMITER_NAMES, MIN_ROWS, _column_names, _decode, _first_text, _first_unparsed,
                                   _fmt_value, _has_header, _plain_table, _read_bytes, _rectangle, _split_table)
@@ -390,13 +390,22 @@ def _with_times(table: _Table, date_col: str, dates: pd.Series, notes: list[str]
 def _with_hours(table: _Table, date_col: str, beside: str, dates: pd.Series, notes: list[str]) -> pd.Series:
     """_with_times' numeric column of hours (date,hour,kwh; a power market's Date, HE, Load): an hourly file of 400
     rows had been averaged into 17 days, its hour offered as an input (a forecast user's check)."""
+    if plain_name(beside) not in HOUR_COLUMN_NAMES:
+        return dates
     found = hours_of_day(beside, table.numeric[beside])
-    if found is None:
+    joined = None if found is None else dates + pd.to_timedelta(found[0], unit="h")
+    why = ("its values are not whole hours from 0 to 23 (or 1 to 24)" if joined is None else
+           "dates and hours together still repeat (several series, one under another?)"
+           if joined.dropna().duplicated().mean() > 0.01 else
+           "its hours are mostly not one after another" if not fills_the_hours(joined) else "")
+    if why:
+        # said, not silent: a blank hour or a 25th (a clock change's) had left 400 hourly rows averaged into 17
+        # days without a word on why (a review)
+        notes.append(f"column {beside!r} looks like hours of the day, but {why}, so it was not added to the dates of "
+                     f"{date_col!r}; to keep the hours, write each row's date and time in one column (2024-05-01 "
+                     "13:00).")
         return dates
     hours, ending = found
-    joined = dates + pd.to_timedelta(hours, unit="h")
-    if joined.dropna().duplicated().mean() > 0.01 or not fills_the_hours(joined):
-        return dates
     del table.numeric[beside]
     table.bad.pop(beside, None)
     notes.append(f"the hours in column {beside!r} are added to the dates of {date_col!r}"
