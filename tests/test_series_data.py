@@ -790,6 +790,8 @@ def test_a_column_of_whole_hours_beside_the_dates_makes_them_hourly(name, hour_o
     sf = read_series("\n".join(lines).encode())
     assert sf.freq == "h" and len(sf.frame) == 400 and any(n.startswith(f"the hours in column {name!r}")
                                                             for n in sf.notes)
+    assert f"1 row(s) whose 'date' is not a date or whose {name!r} is empty (first at line 32: '2024-05-02') were " \
+           "dropped." in sf.notes, sf.notes
 
 
 def test_a_file_in_utc_is_not_told_of_daylight_saving():

@@ -96,6 +96,7 @@ class _Table:
     numeric: dict = field(default_factory=dict)     # column -> float values (NaN: missing or bad)
     bad: dict = field(default_factory=dict)         # column -> mask of present values that are not numbers
     text_cols: list = field(default_factory=list)
+    hours_col: str | None = None   # a column of hours added to the dates (_with_hours): a row may lack only its hour
 
     @property
     def names(self) -> list[str]:
@@ -408,6 +409,7 @@ def _with_hours(table: _Table, date_col: str, beside: str, dates: pd.Series, not
     hours, ending = found
     del table.numeric[beside]
     table.bad.pop(beside, None)
+    table.hours_col = beside
     notes.append(f"the hours in column {beside!r} are added to the dates of {date_col!r}"
                  + (" (1 to 24: hours ending, so 1 is the hour from midnight, dated 00:00, and 24 the last, 23:00)."
                     if ending else "."))
@@ -611,8 +613,11 @@ def _time_index(frame: pd.DataFrame, table: _Table, dates, lines, date_col, note
         at = np.flatnonzero(np.asarray(table.lines) == first_bad)
         raw = str(table.frame[date_col].iloc[at[0]]).strip() if len(at) and date_col in table.frame else ""
         value = f": {_fmt_value(raw)}" if raw and raw.lower() not in ("nan", "none") else ", empty" if len(at) else ""
-        notes.append(f"{int((~ok).sum())} row(s) whose {date_col!r} is not a date (first at line {first_bad}{value}) "
-                     "were dropped.")
+        # or has no hour: a blank hour beside a right date had been said as "whose 'date' is not a date (first at
+        # line 32: '2024-05-02')" (a review)
+        hourless = f" or whose {table.hours_col!r} is empty" if table.hours_col else ""
+        notes.append(f"{int((~ok).sum())} row(s) whose {date_col!r} is not a date{hourless} (first at line "
+                     f"{first_bad}{value}) were dropped.")
         frame, dates, lines = frame[ok], dates[ok], lines[ok]
     frame.index = pd.DatetimeIndex(dates).tz_convert(None)
     utc_offset = None
