@@ -833,6 +833,22 @@ def test_an_hour_written_twice_or_skipped_on_a_night_clocks_change_is_said_to_be
     assert gaps and "clocks" not in gaps[0], gaps
 
 
+@pytest.mark.parametrize("written", ["%b-%y", "%b %y", "%B-%y"])
+def test_a_spreadsheets_month_and_two_digit_year_is_read_as_monthly_dates(written):
+    """Excel's mmm-yy ("Jan-15"): the column had been dropped as text, the rows plain steps; pandas reads "Jan-15" as
+    15 January of year 1 where it reads it at all. Days of one month without a year ("Jan-01" ... "Jan-31") are not
+    read as 31 Januaries a year apart."""
+    months = pd.date_range("1998-01-01", periods=36, freq="MS")
+    csv = "month,sales\n" + "".join(f"{m.strftime(written)},{100 + i}\n" for i, m in enumerate(months))
+    sf = read_series(csv.encode())
+    assert list(sf.frame.index) == list(months) and sf.freq == "MS"
+    assert "dates are read from column 'month' (a month and a two-digit year, as in Jan-15: each the first day of " \
+           "its month)." in sf.notes, sf.notes
+    days = pd.date_range("2015-01-01", periods=31, freq="D")
+    csv = "day,sales\n" + "".join(f"{d:%b-%d},{100 + i}\n" for i, d in enumerate(days))
+    assert read_series(csv.encode()).freq != "YS-JAN"
+
+
 def test_month_names_of_other_languages_are_read_as_dates():
     """A German file's "Mär 2015" (Latin-1, semicolons, decimal commas) had its date column dropped: "33% of its values
     are ... not dates (line 4 has 'Mär 2015') ... fix or remove those rows" (a forecast user's check), the rows right

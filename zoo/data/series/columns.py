@@ -188,6 +188,7 @@ DATE_READINGS = {
     "year, month and day as one number": " (year, month and day written as one number, as in 20190115)",
     "year, month, day and hour as one number": " (year, month, day and hour written as one number, as in 2019011513)",
     "ISO weeks": " (ISO weeks, as in 2020-W02: each its Monday)",
+    "months of two-digit years": " (a month and a two-digit year, as in Jan-15: each the first day of its month)",
     "Unix seconds": " (Unix time in seconds since 1970-01-01, as in 1704067200: UTC)",
     "Unix milliseconds": " (Unix time in milliseconds since 1970-01-01, as in 1704067200000: UTC)",
     "day first": " (day first, as in 31/12/2023)",
@@ -403,6 +404,28 @@ def _quarters_or_weeks(vals: pd.Series):
     return None
 
 
+# A month's name and a two-digit year, as a spreadsheet writes a monthly date (Excel's mmm-yy: "Jan-15"), which pandas
+# reads as the 15th of January in year 1 or not at all: such a column had been dropped as text, the rows plain steps
+# (a check of common spreadsheet exports).
+_MONTH_SHORT_YEAR_RE = re.compile(r"^(?P<m>[^\W\d_]{3,9})\.?[-\s/.']?(?P<y>\d{2})$")
+
+
+def _months_of_short_years(vals: pd.Series):
+    """'Jan-15', 'Mar 16', 'Sept.17' as the first day of their month (years 00-68 as 2000s, 69-99 as 1900s: strptime's
+    %y), (dates, how) where 90% of the values are such, name two months or more and read so they step evenly; else
+    None."""
+    head = vals.iloc[:200]
+    if head.str.match(_MONTH_SHORT_YEAR_RE).mean() < 0.9:
+        return None
+    parts = vals.str.extract(_MONTH_SHORT_YEAR_RE)
+    if parts["y"].notna().mean() < 0.9:
+        return None
+    parsed = _to_datetime(parts["m"].str[:3].str.title() + "-" + parts["y"], {"format": "%b-%y"})
+    if parsed is None or parsed.notna().mean() < 0.9 or _regularity(parsed) < 0.8 or parsed.dt.month.nunique() < 2:
+        return None   # (one month's name throughout: "Jan-01 ... Jan-31" read as 31 Januaries a year apart)
+    return parsed, "months of two-digit years"
+
+
 # Month names pandas does not read (it reads English's), in the languages whose other conventions the reader takes
 # (a decimal comma, day first, Datum;Uhrzeit): German, French, Spanish, Italian, Dutch. Words English shares (Jan,
 # Apr, Nov) are English's already. A German file's "Mär 2015" had its date column dropped, "33% ... not dates ...
@@ -450,7 +473,7 @@ def _parse_dates(values: pd.Series):
     if n_present == 0:
         return None, 0.0, ""
     vals = _english_month_names(s[present])
-    periods = _quarters_or_weeks(vals) or compact_dates(vals) or epoch_dates(vals)
+    periods = _quarters_or_weeks(vals) or _months_of_short_years(vals) or compact_dates(vals) or epoch_dates(vals)
     if periods is not None:
         parsed, how = periods
         full = pd.Series(pd.NaT, index=s.index, dtype=parsed.dtype)
