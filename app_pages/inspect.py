@@ -16,7 +16,7 @@ from ui import drafts, form, inspect_tabs  # noqa: E402  (these import torch: Ho
 from ui import inspect_views as views  # noqa: E402
 from zoo import inspect as zi  # noqa: E402
 from zoo.data.images import IMAGE_DATASETS, is_available  # noqa: E402
-from zoo.registry import SpecError, get_model, get_task, list_models  # noqa: E402
+from zoo.registry import HParam, SpecError, get_model, get_task, list_models  # noqa: E402
 from zoo.runs import is_run_id, open_run  # noqa: E402
 
 # ---------------------------------------------------------------- what to inspect
@@ -32,9 +32,10 @@ if url_run and not is_run_id(url_run):   # the URL is input like any other: no p
         st.error(f"{code(url_run[:80])} is not a run id; pick a run below.", icon=":material/error:")   # (run_view)
     url_run = None
 mine = [r for r in my_runs() if r.has_checkpoint]
+DRAFT_FORMS = ["inspect", "inspect-tabs"]   # what a reload finds as it was left (ui/drafts.py)
 first_draw = "inspect-source" not in st.session_state
 # a reload: the tab the visitor had open and the new model they set up (ui/drafts.py)
-drafts.restore(["inspect", "inspect-tabs"])
+drafts.restore(DRAFT_FORMS)
 if (first_draw or arrived) and url_run:
     st.session_state["inspect-source"] = "Saved run"   # a run's address opens that run, whatever the draft was
 elif "inspect-source" not in st.session_state:
@@ -97,20 +98,24 @@ try:
         else:
             data = views.series_data_picker(c3)
             s1, s2, s3 = st.columns(3)
-            extra = dict(lookback=s1.number_input("lookback L", 4, 1000,
-                                                  **drafts.kept("inspect-lookback", default="value", fallback=96)),
-                         horizon=s2.number_input("horizon H", 1, 500,
-                                                 **drafts.kept("inspect-horizon", default="value", fallback=24)),
+            extra = dict(lookback=form.typed_field(s1, HParam("lookback", 96, "int", low=4, high=1000),
+                                                   "inspect-lookback", label="lookback L"),
+                         horizon=form.typed_field(s2, HParam("horizon", 24, "int", low=1, high=500),
+                                                  "inspect-horizon", label="horizon H"),
                          features=s3.selectbox("features", ["target", "all"],
                                                **drafts.kept("inspect-features", options=["target", "all"])))
         with st.expander("Model hyperparameters", key="inspect-new-box"):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
-            seed = st.number_input("seed for the weights", 0, 2**31 - 1,
-                                   **drafts.kept("inspect-seed", default="value", fallback=0))
+            seed = form.typed_field(st, HParam("seed", 0, "int", low=0, high=2**31 - 1), "inspect-seed",
+                                    label="seed for the weights")
+        if seed is None or None in extra.values():   # said under its box; what was typed is kept for a reload
+            drafts.save(DRAFT_FORMS)
+            st.stop()
         subject = views.subject_from_config(task, model_name, form.non_defaults(model_name, params), data=data,
                                             seed=int(seed), **extra)
 except (SpecError, OSError, ValueError, RuntimeError) as exc:   # a moved CSV, a config that does not build
     st.error(f"Cannot load this model: {exc}", icon=":material/error:")
+    drafts.save(DRAFT_FORMS)
     st.stop()
 
 device, dtype = zi.model_place(subject.model)
@@ -128,4 +133,4 @@ for tab, draw in zip(tabs, inspect_tabs.TABS.values()):
                 draw(subject)
             except SpecError as exc:
                 st.error(str(exc), icon=":material/error:")
-drafts.save(["inspect", "inspect-tabs"])
+drafts.save(DRAFT_FORMS)

@@ -56,8 +56,14 @@ def test_upload_train_two_epochs_backtest_and_download_the_forecast(app_server, 
     page.get_by_test_id("stAlertContentError").get_by_text("lookback 99999 is outside its range [1, 5000]").wait_for()
     assert lookback.input_value() == "99999"
     assert page.get_by_role("button", name="Train and forecast").is_disabled()
+    # A thousand as a German visitor writes it: Streamlit's number box read it in the browser as 1 and trained on
+    # that, the box showing 1.000 (a German visitor's check); the page's text box says both readings
+    enter_text(page, lookback, "1.000")
+    page.get_by_test_id("stAlertContentError").get_by_text("lookback '1.000' is 1000 where the dot separates "
+                                                           "thousands and 1 where it is a decimal mark").wait_for()
+    assert lookback.input_value() == "1.000" and page.get_by_role("button", name="Train and forecast").is_disabled()
     enter_text(page, lookback, "96")
-    page.get_by_text("lookback 99999").first.wait_for(state="detached")
+    page.get_by_text("lookback '1.000'").first.wait_for(state="detached")
 
     page.get_by_text("Training settings", exact=True).click()
     set_slider(page, "forecast-settings-epochs", "Home", "ArrowRight")

@@ -21,6 +21,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.number_boxes import number_box
 from zoo import demo
 from zoo.registry import SpecError
 from zoo.spec import ExperimentSpec
@@ -309,7 +310,7 @@ def test_a_run_whose_checkpoint_would_take_a_visitor_past_the_disk_cap_is_refuse
     at.run()
     for name, value in big.model_params.items():
         key = f"train-model-mlp-{name}"
-        next(w for kind in (at.slider, at.select_slider, at.number_input) for w in kind if w.key == key) \
+        next(w for kind in (at.slider, at.select_slider) for w in kind if w.key == key) \
             .set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="train-start").disabled
@@ -496,7 +497,7 @@ def test_the_search_form_starts_within_the_demos_caps(demo_on, runs_dir, monkeyp
     at.session_state["visitor"] = "f" * 32
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.number_input(key="search_trials").value == 2 and at.number_input(key="search_epochs").value == 3
+    assert number_box(at, key="search_trials").value == 2 and number_box(at, key="search_epochs").value == 3
     assert not at.button(key="search_start").disabled
 
 
@@ -815,11 +816,11 @@ def test_more_trials_for_a_study_are_held_to_the_trials_cap_in_all(demo_on, runs
     at.query_params["study"] = "small"
     at.run()
     assert not at.exception
-    at.number_input(key="continue_trials").set_value(2).run()
+    number_box(at, key="continue_trials").set_value(2).run()
     assert at.button(key="continue_go").disabled
     assert ("Run more trials is off until this is fixed: this hosted demo runs at most 3 trials per study, and this "
             "one has 2 and asks for 2 more; give at most 1.") in [c.value.strip(":red[]") for c in at.caption]
-    at.number_input(key="continue_trials").set_value(1).run()
+    number_box(at, key="continue_trials").set_value(1).run()
     assert not at.button(key="continue_go").disabled
 
 
@@ -833,22 +834,22 @@ def test_the_demo_search_page_states_its_caps_before_start(demo_on, runs_dir):
     assert said[0].endswith("and a search stops after 10 minutes.")   # the default cap, 600 s
     assert not at.button(key="search_start").disabled
     at.selectbox(key="search_data").set_value("mnist-sample")
-    at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()
+    number_box(at, key="search_trials").set_value(demo_on.trials + 1).run()
     assert at.button(key="search_start").disabled
     assert any(f"at most {demo_on.trials} trials per search" in c.value for c in at.caption)
-    at.number_input(key="search_trials").set_value(2)
-    at.number_input(key="search_epochs").set_value(demo_on.epochs + 1).run()
+    number_box(at, key="search_trials").set_value(2)
+    number_box(at, key="search_epochs").set_value(demo_on.epochs + 1).run()
     assert at.button(key="search_start").disabled
     # said under the box as the demo's cap (demo.offered)
     assert any(f"is more than {demo_on.epochs}, this hosted demo's most per run" in e.value for e in at.error)
     # Two wrong at once: each is said (the caps' line and the trials' refusal had gone while the epochs were wrong:
     # a demo visitor's check)
-    at.number_input(key="search_trials").set_value(demo_on.trials + 1).run()
+    number_box(at, key="search_trials").set_value(demo_on.trials + 1).run()
     assert any(f"is more than {demo_on.epochs}, this hosted demo's most per run" in e.value for e in at.error)
     assert any("On this hosted demo a study runs at most" in c.value for c in at.caption)
     assert any(f"at most {demo_on.trials} trials per search" in c.value for c in at.caption)
-    at.number_input(key="search_trials").set_value(2)
-    at.number_input(key="search_epochs").set_value(1).run()
+    number_box(at, key="search_trials").set_value(2)
+    number_box(at, key="search_epochs").set_value(1).run()
     assert not at.button(key="search_start").disabled
 
 
@@ -1014,7 +1015,7 @@ def test_start_is_off_with_the_reason_when_a_visitor_keeps_as_many_runs_as_allow
                 assert at.button(key="search_start").disabled
                 assert [c for c in at.caption if "each trial keeps a run, and you keep 0 of the 1 runs this hosted "
                         "demo keeps per visitor: give at most 1 trial" in c.value], [c.value for c in at.caption]
-                at.number_input(key="search_trials").set_value(1).run()
+                number_box(at, key="search_trials").set_value(1).run()
             said = [c.value for c in at.caption if "you keep 1 run, the most this hosted demo keeps" in c.value.lower()]
             for key in keys:
                 assert at.button(key=key).disabled == (visitor == full), (visitor, page, key)
@@ -1523,7 +1524,7 @@ def test_the_forms_offer_epochs_up_to_the_demos_cap(demo_on, runs_dir, monkeypat
     assert not at.exception
     assert at.slider(key="train-settings-epochs").max == 12
     at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/search.py").run()
-    at.number_input(key="search_epochs").set_value(20).run()
+    number_box(at, key="search_epochs").set_value(20).run()
     assert any("12" in e.value for e in at.error), [e.value for e in at.error]
     monkeypatch.delenv("PLAYGROUND_DEMO")
     assert demo.offered(setting("epochs")) == setting("epochs")

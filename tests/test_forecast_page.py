@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.number_boxes import number_box
 from zoo import forecast_io as fio
 from zoo.data.series import read_series, suggest_windows
 from zoo.registry import SpecError
@@ -83,8 +84,8 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     assert "CC BY-ND 4.0" in shown and "Zhou" in shown
     # Defaults that train fast: linear, lookback 96, horizon 24, 3 epochs, and the windows they make.
     assert at.selectbox(key="forecast-model").value == "linear"
-    assert at.number_input(key="forecast-lookback").value == 96
-    assert at.number_input(key="forecast-horizon").value == 24
+    assert number_box(at, key="forecast-lookback").value == 96
+    assert number_box(at, key="forecast-horizon").value == 24
     assert at.session_state["forecast-settings-epochs"] == 3
     assert "12,075** train" in shown and "scaler is fitted on the 12,194 training rows only" in shown
     assert "Seasonal period: **24** (detected)" in shown
@@ -108,7 +109,7 @@ def test_page_renders_the_bundled_sample_with_its_licence(runs_dir):
     assert "8,521** train" in all_text(at) and "not in any split" in all_text(at) and not at.error
     at.selectbox(key="forecast-split").set_value("custom").run()
     at.text_input(key="forecast-split-custom").set_value("0.9,0.05,0.05").run()
-    at.number_input(key="forecast-horizon").set_value(1000).run()
+    number_box(at, key="forecast-horizon").set_value(1000).run()
     assert_clean(at)
     assert len(at.error) == 1, texts(at, "error")
     assert "validation split has 871 rows" in at.error[0].value and "use a horizon of at most 871," in at.error[0].value
@@ -129,7 +130,7 @@ def test_every_corpus_file_previews_or_shows_one_clear_error_through_the_uploade
     outcomes = {}
     for name in sorted(EXPECTED):
         # typed for each file: what the person set for a file of another step is let go (fit_to_series)
-        at.session_state["forecast-lookback"], at.session_state["forecast-horizon"] = 8, 4
+        at.session_state["forecast-lookback"], at.session_state["forecast-horizon"] = "8", "4"   # as typed (a text box)
         at.session_state["forecast-lookback-set"] = at.session_state["forecast-horizon-set"] = True
         at.file_uploader(key="forecast-upload").set_value((name, (CORPUS / name).read_bytes(), "text/csv"))
         at.run()
@@ -167,8 +168,8 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     def why() -> str:
         return "\n".join(c.value for c in at.caption if c.value.startswith(":material/block: Not possible here"))
 
-    at.number_input(key="forecast-lookback").set_value(96).run()   # the person's own (the sample's defaults)
-    at.number_input(key="forecast-horizon").set_value(24).run()
+    number_box(at, key="forecast-lookback").set_value(96).run()   # the person's own (the sample's defaults)
+    number_box(at, key="forecast-horizon").set_value(24).run()
     assert start_button(at).disabled and find().disabled
     assert "too few for a leaderboard with horizon 24" in why() and "use a horizon of at most" in why()
     # The page's suggestion is offered beside it, set only by a press, and fits one model's windows and the
@@ -178,24 +179,24 @@ def test_find_the_best_model_is_blocked_only_by_what_the_board_uses(runs_dir):
     assert at.button(key="forecast-board-usual-horizon").label == (
         f"Use lookback {suggested['lookback']}, horizon {suggested['horizon']}, as suggested above")
     at.button(key="forecast-board-usual-horizon").click().run()
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value) == (
         suggested["lookback"], suggested["horizon"])
     assert not find().disabled and not why() and not start_button(at).disabled
-    at.number_input(key="forecast-lookback").set_value(96).run()
+    number_box(at, key="forecast-lookback").set_value(96).run()
     assert len(at.error) == 1 and "lookback 96" in at.error[0].value   # one model: too long
     assert start_button(at).disabled and not find().disabled and not why()
     # A horizon or season out of its range turns it off too: horizon 0 started a board of the frequency's
     # usual horizon, which the person never set (a forecast user's check).
-    at.number_input(key="forecast-horizon").set_value(0).run()
+    number_box(at, key="forecast-horizon").set_value(0).run()
     assert find().disabled and "horizon 0 is outside its range [1, 1000]" in why()
-    at.number_input(key="forecast-horizon").set_value(4).run()
-    at.number_input(key="forecast-season").set_value(-3).run()
+    number_box(at, key="forecast-horizon").set_value(4).run()
+    number_box(at, key="forecast-season").set_value(-3).run()
     assert find().disabled and "season -3 must be at least 0" in why()
     # A season too long for the rows is named as the cause, not the horizon, which it was.
-    at.number_input(key="forecast-season").set_value(40).run()
+    number_box(at, key="forecast-season").set_value(40).run()
     assert find().disabled and "too few for a leaderboard with season 40" in why()
     assert "set a season shorter than 40 (1 for none), or use a longer series" in why() and "horizon" not in why()
-    at.number_input(key="forecast-season").set_value(0).run()
+    number_box(at, key="forecast-season").set_value(0).run()
     assert not find().disabled and not why()
 
 
@@ -214,13 +215,13 @@ def test_the_model_line_waits_for_the_data_when_every_column_is_an_input(runs_di
         all_text(at)
     at.file_uploader(key="forecast-upload").set_value(
         ("clean.csv", (CORPUS / "clean.csv").read_bytes(), "text/csv")).run()
-    lookback = at.number_input(key="forecast-lookback").value   # the series' own (fit_to_series)
+    lookback = number_box(at, key="forecast-lookback").value   # the series' own (fit_to_series)
     assert f"input (batch, {lookback} x 2)" in all_text(at) and "each of its columns is an input" not in all_text(at)
     # a file of one numeric column: "all" is the target alone, and the page says so (a visitor wondered)
     at.file_uploader(key="forecast-upload").set_value(
         ("wineind.csv", (ROOT / "bench" / "data" / "wineind_monthly.csv").read_bytes(), "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(24).run()
-    at.number_input(key="forecast-horizon").set_value(12).run()
+    number_box(at, key="forecast-lookback").set_value(24).run()
+    number_box(at, key="forecast-horizon").set_value(12).run()
     assert "input (batch, 24 x 1)" in all_text(at) and "the target alone here" in all_text(at)
     at.file_uploader(key="forecast-upload").set_value(None).run()
     at.radio(key="forecast-features").set_value("target").run()
@@ -381,8 +382,8 @@ def test_a_finished_run_shows_metrics_beats_backtest_forecast_and_downloads(fini
     assert_clean(at)
     assert "run" not in at.query_params
     assert at.radio(key="forecast-source").value == "stored"
-    assert at.number_input(key="forecast-lookback").value == 48
-    assert at.number_input(key="forecast-horizon").value == 12
+    assert number_box(at, key="forecast-lookback").value == 48
+    assert number_box(at, key="forecast-horizon").value == 12
     assert at.session_state["forecast-settings-epochs"] == 1
     assert "300 rows** · date column `date`" in all_text(at) and not at.error
     # The run's recipe is kept for its data; on other data, what the person did not change follows the page's
@@ -466,7 +467,7 @@ def test_the_samples_widget_keys_hold_no_server_path(runs_dir):
     an element's class on the hosted demo (a demo visitor's check: no page shows a server path)."""
     at = new_app().run()
     assert_clean(at)
-    keys = [w.key for w in (*at.selectbox, *at.radio, *at.number_input) if w.key]
+    keys = [w.key for w in (*at.selectbox, *at.radio, *at.text_input) if w.key]
     assert "forecast-target-sample" in keys and not any("/" in key for key in keys), keys
 
 
@@ -643,17 +644,24 @@ def test_a_season_detected_in_yearly_rows_is_said_to_be_left_out_by_the_board():
     ("forecast-lookback", 0, "lookback 0 is outside its range [1, 5000]"),
     ("forecast-horizon", -1, "horizon -1 is outside its range [1, 1000]"),
     ("forecast-season", -3, "season -3 must be at least 0"),
+    # a German visitor's numbers: Streamlit's number box had read "1.000" as 1 and "1,5" as 15 in the browser
+    ("forecast-lookback", "1.000", "lookback '1.000' is 1000 where the dot separates thousands and 1 where it is a "
+                                   "decimal mark; write the whole number without it (1000 or 1)."),
+    ("forecast-horizon", "1,5", "horizon '1,5' is not a whole number; give a whole number such as 24."),
+    ("forecast-season", "12.5", "season '12.5' is not a whole number"),
 ])
 def test_a_window_setting_out_of_range_is_kept_as_typed_with_start_off(key, value, words, runs_dir):
     """The boxes have no min or max: Streamlit's box kept showing 99999 while the page trained with the
     last value inside its range (a new user's check). The value typed is the value used, and the spec's
     range refuses it here, in the field's own words."""
     at = new_app().run()
-    at.number_input(key=key).set_value(value).run()
+    number_box(at, key=key).set_value(value).run()
     assert_clean(at)
-    assert at.number_input(key=key).value == value
+    assert number_box(at, key=key).box.value == str(value)   # as typed
     assert len(at.error) == 1 and words in at.error[0].value, texts(at, "error")
     assert start_button(at).disabled
+    # the board's check says a horizon's or season's too (the lookback is one model's: a board chooses its own)
+    assert at.button(key="forecast-board-start").disabled == (key != "forecast-lookback")
 
 
 def monthly_csv(rows: int) -> bytes:
@@ -671,8 +679,8 @@ def uploaded_with_windows(raw: bytes, lookback: int, horizon: int) -> AppTest:
     at.session_state["forecast-source"] = "upload"
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", raw, "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(lookback).run()
-    at.number_input(key="forecast-horizon").set_value(horizon).run()
+    number_box(at, key="forecast-lookback").set_value(lookback).run()
+    number_box(at, key="forecast-horizon").set_value(horizon).run()
     assert_clean(at)
     return at
 
@@ -762,12 +770,12 @@ def test_the_boards_usual_horizon_sets_the_horizon_alone(runs_dir):
         ("woolyrnq.csv", (ROOT / "bench" / "data" / "woolyrnq_quarterly.csv").read_bytes(), "text/csv")).run()
     at.selectbox(key="forecast-split").set_value("custom").run()
     at.text_input(key="forecast-split-custom").set_value("0.5,0.25").run()
-    at.number_input(key="forecast-horizon").set_value(24).run()
+    number_box(at, key="forecast-horizon").set_value(24).run()
     button = at.button(key="forecast-board-usual-horizon")
     assert button.label == "Use horizon 8, the usual one for this frequency"
     button.click().run()
     assert_clean(at)
-    assert at.number_input(key="forecast-horizon").value == 8
+    assert number_box(at, key="forecast-horizon").value == 8
     assert at.session_state["forecast-horizon-set"] and "forecast-lookback-set" not in at.session_state
 
 
@@ -784,7 +792,7 @@ def test_a_board_ranks_at_its_own_horizon_until_the_person_sets_one(runs_dir):
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
     assert_clean(at)
-    assert at.number_input(key="forecast-horizon").value == 9   # one model's, fitted to the series
+    assert number_box(at, key="forecast-horizon").value == 9   # one model's, fitted to the series
     assert any(c.value.startswith(":material/straighten: It ranks at horizon 12, its own for this series: the usual "
                                   "one for this frequency (the horizon above, 9, is fitted for training one model")
                for c in at.caption), [c.value for c in at.caption]
@@ -805,7 +813,7 @@ def test_a_board_ranks_at_its_own_horizon_until_the_person_sets_one(runs_dir):
     assert started().horizon == 0   # the board's own: 12 here
     at.query_params.clear()
     at.run()
-    at.number_input(key="forecast-horizon").set_value(6).run()   # the person's
+    number_box(at, key="forecast-horizon").set_value(6).run()   # the person's
     assert not any(c.value.startswith(":material/straighten:") for c in at.caption)
     assert started().horizon == 6
 
@@ -829,9 +837,9 @@ def test_training_settings_follow_the_series_until_the_person_sets_one(runs_dir,
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
     assert_clean(at)   # the lookback and horizon are the series' suggestion (ui/series_windows.fit_to_series)
-    lookback = at.number_input(key="forecast-lookback").value
+    lookback = number_box(at, key="forecast-lookback").value
     train_windows = fio.check_windows(fio.read_upload(monthly_csv(120), "sales.csv"), lookback,
-                                      at.number_input(key="forecast-horizon").value)["sizes"]["train"]
+                                      number_box(at, key="forecast-horizon").value)["sizes"]["train"]
     for model in ("linear", "lstm"):
         if model != "linear":
             at.selectbox(key="forecast-model").set_value(model).run()
@@ -932,8 +940,8 @@ def test_a_test_part_of_few_windows_is_said_to_give_noisy_scores(runs_dir):
     at = new_app().run()
     at.radio(key="forecast-source").set_value("upload").run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(48), "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(8)
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-lookback").set_value(8)
+    number_box(at, key="forecast-horizon").set_value(6).run()
     assert_clean(at)
     assert any("test windows: the test scores average" in c for c in texts(at, "caption")), texts(at, "caption")
 
@@ -1188,17 +1196,17 @@ def test_a_lookback_that_follows_the_series_follows_a_typed_horizon(runs_dir):
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
     sf = read_series(monthly_csv(120))
-    assert at.number_input(key="forecast-lookback").value == suggest_windows(sf, "0.7,0.1,0.2")["lookback"] == 36
-    at.number_input(key="forecast-horizon").set_value(3).run()
+    assert number_box(at, key="forecast-lookback").value == suggest_windows(sf, "0.7,0.1,0.2")["lookback"] == 36
+    number_box(at, key="forecast-horizon").set_value(3).run()
     assert_clean(at)
     expected = suggest_windows(sf, "0.7,0.1,0.2", horizon=3)["lookback"]
-    assert expected != 36 and at.number_input(key="forecast-lookback").value == expected
+    assert expected != 36 and number_box(at, key="forecast-lookback").value == expected
     # and says so: it had moved without a word beside "lookback 36 and horizon 9 are suggested" (a browser check)
     follows = f":material/info: Lookback {expected} follows the horizon you set (3)"
     assert any(c.value.startswith(follows) for c in at.caption), [c.value for c in at.caption]
-    at.number_input(key="forecast-lookback").set_value(30).run()
-    at.number_input(key="forecast-horizon").set_value(6).run()
-    assert at.number_input(key="forecast-lookback").value == 30 and at.number_input(key="forecast-horizon").value == 6
+    number_box(at, key="forecast-lookback").set_value(30).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
+    assert number_box(at, key="forecast-lookback").value == 30 and number_box(at, key="forecast-horizon").value == 6
     assert not any(c.value.startswith(":material/info: Lookback") for c in at.caption)   # the person's own
 
 
@@ -1209,21 +1217,22 @@ def test_a_horizon_too_long_for_any_lookback_leaves_the_lookback_and_is_blamed_a
     at.session_state["forecast-source"] = "upload"
     at.run()
     at.file_uploader(key="forecast-upload").set_value(("sales.csv", monthly_csv(120), "text/csv")).run()
-    assert at.number_input(key="forecast-lookback").value == 36
-    at.number_input(key="forecast-horizon").set_value(150).run()
-    assert at.number_input(key="forecast-lookback").value == 36, "the lookback is not moved for a horizon that no lookback fits"
+    assert number_box(at, key="forecast-lookback").value == 36
+    number_box(at, key="forecast-horizon").set_value(150).run()
+    assert number_box(at, key="forecast-lookback").value == 36, \
+        "the lookback is not moved for a horizon that no lookback fits"
     errors = " ".join(e.value for e in at.error)
     assert "horizon 150 needs 151 training rows even with lookback 1); use a horizon of at most " in errors, errors
     # A horizon the training rows hold but validation does not: blamed too, not "a smaller lookback" (a review)
-    at.number_input(key="forecast-horizon").set_value(60).run()
+    number_box(at, key="forecast-horizon").set_value(60).run()
     errors = " ".join(e.value for e in at.error)
     assert "the validation split has 12 rows, too few for one window (horizon 60 needs 60 validation rows); use a " \
            "horizon of at most 12, a larger validation share (the Split setting; --split on the command line), or a " \
            "longer series (120 rows now)." in errors, errors
-    assert at.number_input(key="forecast-lookback").value == 36
-    at.number_input(key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
+    assert number_box(at, key="forecast-lookback").value == 36
+    number_box(at, key="forecast-horizon").set_value(3).run()   # and back to a horizon that fits: it follows again
     assert_clean(at)
-    assert at.number_input(key="forecast-lookback").value == suggest_windows(read_series(monthly_csv(120)),
+    assert number_box(at, key="forecast-lookback").value == suggest_windows(read_series(monthly_csv(120)),
                                                                              "0.7,0.1,0.2", horizon=3)["lookback"]
 
 

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.test_leaderboard import monthly_csv, yearly_csv
 from tests.test_pages import APP, no_exceptions, open_page, text_of
+from tests.number_boxes import number_box
 from zoo.leaderboard import LeaderboardSpec, run_leaderboard
 from zoo.runs import patch_result
 
@@ -128,8 +129,8 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
                for i in at.info)
     # The person then sets one model's lookback, another horizon and another target, and comes back to
     # the board: the board's own settings return, the lookback stays.
-    at.number_input(key="forecast-lookback").set_value(30).run()
-    at.number_input(key="forecast-horizon").set_value(5).run()
+    number_box(at, key="forecast-lookback").set_value(30).run()
+    number_box(at, key="forecast-horizon").set_value(5).run()
     next(s for s in at.selectbox if s.key.startswith("forecast-target-")).set_value("promo").run()
     at.query_params["run"] = summary["run_id"]
     at.run()
@@ -140,10 +141,10 @@ def test_run_this_board_again_fills_the_page_with_its_settings_and_keeps_one_mod
     assert "That board also set models naive,seasonal_naive, which this page has no field for" in unshown
     assert any("--models naive,seasonal_naive" in c.value and "--budget 40" in c.value for c in at.code)
     assert at.radio(key="forecast-source").value == "stored" and "sales.csv" in text_of(at)
-    assert at.number_input(key="forecast-horizon").value == 12
-    assert at.number_input(key="forecast-season").value == 12
+    assert number_box(at, key="forecast-horizon").value == 12
+    assert number_box(at, key="forecast-season").value == 12
     assert float(at.session_state["forecast-board-budget"]) == 40
-    assert at.number_input(key="forecast-lookback").value == 30   # one model's setting: the person's, kept
+    assert number_box(at, key="forecast-lookback").value == 30   # one model's setting: the person's, kept
     start = at.button(key="forecast-board-start")
     assert not start.disabled
     start.click().run()
@@ -178,7 +179,7 @@ def test_run_this_board_again_at_its_own_horizon_leaves_one_models_form_as_it_fi
     no_exceptions(at)
     assert not at.error, [e.value for e in at.error]
     assert not at.button(key="forecast-start").disabled
-    assert at.number_input(key="forecast-horizon").value < summary["plan"]["horizon"]
+    assert number_box(at, key="forecast-horizon").value < summary["plan"]["horizon"]
     assert any(f"It ranks at horizon {summary['plan']['horizon']}, its own for this series" in c.value
                for c in at.caption)
     at.button(key="forecast-board-start").click().run()
@@ -222,8 +223,8 @@ def test_a_board_opened_by_its_address_gives_its_horizon_and_a_lookback_that_fit
     assert summary["plan"]["horizon"] == 12
     assert any("It ranks at horizon 12, its own for this series" in c.value for c in at.caption)
     fitted = suggest_windows(fio.read_upload(raw, "monthly sales.csv"))
-    assert at.number_input(key="forecast-horizon").value == fitted["horizon"]
-    assert at.number_input(key="forecast-lookback").value == fitted["lookback"] < 96
+    assert number_box(at, key="forecast-horizon").value == fitted["horizon"]
+    assert number_box(at, key="forecast-lookback").value == fitted["lookback"] < 96
     assert not at.error, [e.value for e in at.error]
     assert not at.button(key="forecast-start").disabled
 
@@ -295,10 +296,10 @@ def test_a_reload_during_a_board_fills_the_page_with_its_settings(runs_dir):
     try:
         at = open_page("app_pages/forecast.py", query={"run": job.id}, state={"visitor": ME})
         no_exceptions(at)
-        assert at.number_input(key="forecast-horizon").value == 24   # the plan's: "0, by frequency" as it ran
-        assert at.number_input(key="forecast-season").value == 24
+        assert number_box(at, key="forecast-horizon").value == 24   # the plan's: "0, by frequency" as it ran
+        assert number_box(at, key="forecast-season").value == 24
         assert float(at.session_state["forecast-board-budget"]) == 90
-        assert at.number_input(key="forecast-lookback").value == 48   # one model's, as the page had it
+        assert number_box(at, key="forecast-lookback").value == 48   # one model's, as the page had it
         assert any(m.value.startswith(f"#### Leaderboard `{job.id}`") for m in at.markdown)
     finally:
         with manager._lock:
@@ -315,8 +316,8 @@ def test_a_reload_after_a_board_ended_fills_the_page_with_its_settings(runs_dir)
     at.query_params["run"] = summary["run_id"]
     at.run()
     no_exceptions(at)
-    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value,
-            at.number_input(key="forecast-lookback").value) == (12, 24, 48)
+    assert (number_box(at, key="forecast-horizon").value, number_box(at, key="forecast-season").value,
+            number_box(at, key="forecast-lookback").value) == (12, 24, 48)
     assert float(at.session_state["forecast-board-budget"]) == 120
 
 
@@ -334,12 +335,12 @@ def test_a_reload_after_a_board_gives_back_a_lookback_the_page_had_fitted_as_fit
         at.query_params["run"] = summary["run_id"]
         at.run()
         no_exceptions(at)
-        at.number_input(key="forecast-horizon").set_value(36).run()
+        number_box(at, key="forecast-horizon").set_value(36).run()
         no_exceptions(at)
         follows = suggest_windows(read_series(resolve_series_source("ETTh1")), str(at.session_state["forecast-split"]), season=24,
                                   horizon=36)["lookback"]
         assert follows != 48
-        assert at.number_input(key="forecast-lookback").value == (follows if fitted else 48), fitted
+        assert number_box(at, key="forecast-lookback").value == (follows if fitted else 48), fitted
 
 
 def test_a_reload_shows_the_column_the_reader_chose_as_its_default(runs_dir):

@@ -14,8 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.number_boxes import NumberBox, number_box
 from ui import draft_store
 from zoo.demo import owner_of
+from zoo.registry import as_typed
 
 APP = str(ROOT / "app.py")
 ME = "c" * 32
@@ -71,20 +73,20 @@ def test_windows_follow_the_series_until_the_person_sets_them_then_a_suggestion_
     lookback and horizon are the series' own, and said so; once set, they stay, and the suggestion is a button."""
     at = upload(page("app_pages/forecast.py"), "nile flows.csv", yearly_csv(150))
     clean(at)
-    lookback, horizon = at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value
+    lookback, horizon = number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value
     assert (lookback, horizon) != (96, 24) and lookback + horizon < 150 * 0.7
     assert not at.error, [e.value for e in at.error]
     assert f"Lookback {lookback} and horizon {horizon} were set from this series" in shown(at)
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
-    at.number_input(key="forecast-lookback").set_value(100).run()   # the person's own, too long here
+    number_box(at, key="forecast-lookback").set_value(100).run()   # the person's own, too long here
     assert any("too few for one window" in e.value for e in at.error)
     assert "suggested" in shown(at) and [b for b in at.button if b.key == "forecast-use-suggestion"]
-    assert at.number_input(key="forecast-lookback").value == 100, "nothing changes until the person asks"
+    assert number_box(at, key="forecast-lookback").value == 100, "nothing changes until the person asks"
     at = upload(at, "flows again.csv", yearly_csv(140))   # another file: what the person set stays
-    assert at.number_input(key="forecast-lookback").value == 100
+    assert number_box(at, key="forecast-lookback").value == 100
     next(b for b in at.button if b.key == "forecast-use-suggestion").click().run()
     clean(at)
-    assert at.number_input(key="forecast-lookback").value < 100
+    assert number_box(at, key="forecast-lookback").value < 100
     assert not at.error, [e.value for e in at.error]
     assert "are what this series suggests" in shown(at)
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
@@ -107,8 +109,8 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(cut
         monkeypatch.setattr(st, "caption", rerun_at_first("caption", containing="you set were for"))
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
-    at.number_input(key="forecast-season").set_value(6).run()
-    at.number_input(key="forecast-horizon").set_value(30).run()
+    number_box(at, key="forecast-season").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(30).run()
     clean(at)
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
@@ -118,8 +120,8 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(cut
     if cut:
         assert at.session_state[cut_key("caption")]
     fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
-    assert at.number_input(key="forecast-season").value == 0
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (
+    assert number_box(at, key="forecast-season").value == 0
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value) == (
         fitted["lookback"], fitted["horizon"])
     assert not at.error, [e.value for e in at.error]
     assert ("The horizon 30 and season 6 you set were for a series of monthly (month start) steps; this one has "
@@ -128,9 +130,9 @@ def test_what_the_person_set_is_let_go_for_a_series_of_another_step_and_said(cut
     assert "Seasonal period: **7** (detected)" in shown(at)
     at.selectbox(key="forecast-model").set_value("mlp").run()   # said once
     assert "you set were for" not in shown(at)
-    at.number_input(key="forecast-lookback").set_value(40).run()   # set on the daily file: stays for another
+    number_box(at, key="forecast-lookback").set_value(40).run()   # set on the daily file: stays for another
     at = upload(at, "daily again.csv", daily.replace(b"2023-", b"2021-"))
-    assert at.number_input(key="forecast-lookback").value == 40
+    assert number_box(at, key="forecast-lookback").value == 40
 
 
 def test_a_value_let_go_for_another_step_comes_back_for_its_own_after_a_reload(runs_dir):
@@ -145,28 +147,28 @@ def test_a_value_let_go_for_another_step_comes_back_for_its_own_after_a_reload(r
     from zoo.data.series import suggest_windows
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
-    at.number_input(key="forecast-horizon").set_value(30).run()
-    at.number_input(key="forecast-season").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(30).run()
+    number_box(at, key="forecast-season").set_value(6).run()
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
                           "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
     at = upload(at, "daily.csv", daily)
     assert "The horizon 30 and season 6 you set were for a series of monthly (month start) steps" in shown(at)
     fitted = suggest_windows(fio.read_upload(daily, "daily.csv"))
-    daily_windows = (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value)
+    daily_windows = (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value)
     assert daily_windows == (fitted["lookback"], fitted["horizon"])
-    assert at.number_input(key="forecast-season").value == 0
+    assert number_box(at, key="forecast-season").value == 0
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))   # a reload, the first file again
     clean(at)
-    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value) == (30, 6)
+    assert (number_box(at, key="forecast-horizon").value, number_box(at, key="forecast-season").value) == (30, 6)
     assert "The horizon 30 and season 6 you set for a series of monthly (month start) steps are back." in shown(at)
     assert "you set were for" not in shown(at)
     at = upload(at, "daily.csv", daily)   # nothing was set for the daily file: its windows are fitted again
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == \
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value) == \
         daily_windows
     at = upload(at, "monthly.csv", monthly_csv(120))
-    assert (at.number_input(key="forecast-horizon").value, at.number_input(key="forecast-season").value) == (30, 6)
+    assert (number_box(at, key="forecast-horizon").value, number_box(at, key="forecast-season").value) == (30, 6)
 
 
 def test_a_run_handed_over_keeps_its_windows_over_those_kept_for_its_step(runs_dir):
@@ -176,7 +178,7 @@ def test_a_run_handed_over_keeps_its_windows_over_those_kept_for_its_step(runs_d
     from ui.prefill import PREFILL
 
     at = page("app_pages/forecast.py")   # the bundled hourly sample
-    at.number_input(key="forecast-horizon").set_value(30).run()
+    number_box(at, key="forecast-horizon").set_value(30).run()
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7 + 50}).to_csv(index=False)
     at = upload(at, "daily.csv", daily.encode())
@@ -184,8 +186,8 @@ def test_a_run_handed_over_keeps_its_windows_over_those_kept_for_its_step(runs_d
     at = page("app_pages/forecast.py", state={PREFILL: {"task": "series", "data": "ETTh1", "lookback": 48,
                                                          "horizon": 12, "season": 24}})
     clean(at)
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
-            at.number_input(key="forecast-season").value) == (48, 12, 24)
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value,
+            number_box(at, key="forecast-season").value) == (48, 12, 24)
     assert "are back" not in shown(at) and "is back" not in shown(at)
     # ...and what was kept for the step waits for the next series of it, as the let-go note promised (a review: Train
     # again had dropped it)
@@ -193,7 +195,7 @@ def test_a_run_handed_over_keeps_its_windows_over_those_kept_for_its_step(runs_d
     at.session_state["forecast-source"] = "sample"
     at.run()
     clean(at)
-    assert at.number_input(key="forecast-horizon").value == 30
+    assert number_box(at, key="forecast-horizon").value == 30
     assert "The horizon 30 you set for a series of hourly steps is back." in shown(at)
 
 
@@ -203,19 +205,19 @@ def test_the_let_go_note_names_the_step_each_value_was_set_on(runs_dir):
     from tests.test_forecast_page import monthly_csv
 
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7 + 50}).to_csv(index=False)
     at = upload(at, "daily.csv", daily.encode())
-    at.number_input(key="forecast-horizon").set_value(14).run()
+    number_box(at, key="forecast-horizon").set_value(14).run()
     at.session_state["forecast-source"] = "sample"
     at.run()
     assert "The horizon 14 you set was for a series of daily steps; this one has hourly steps" in shown(at)
     assert "a series of daily steps gets it back" in shown(at)
     at = upload(at, "daily.csv", daily.encode())
-    assert at.number_input(key="forecast-horizon").value == 14
+    assert number_box(at, key="forecast-horizon").value == 14
     at = upload(at, "monthly.csv", monthly_csv(120))
-    assert at.number_input(key="forecast-horizon").value == 6
+    assert number_box(at, key="forecast-horizon").value == 6
 
 
 def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_file(runs_dir):
@@ -231,19 +233,19 @@ def test_a_runs_windows_are_its_own_and_a_value_typed_before_a_file_is_for_that_
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         season=24, epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
     at = upload(page("app_pages/forecast.py"), "monthly.csv", monthly_csv(120))
-    at.number_input(key="forecast-season").set_value(12).run()
+    number_box(at, key="forecast-season").set_value(12).run()
     at = page("app_pages/forecast.py", query={"run": run.run_id})   # a new session: the page's draft, then the run
     clean(at)
-    assert at.number_input(key="forecast-season").value == 24 and "you set was for" not in shown(at)
+    assert number_box(at, key="forecast-season").value == 24 and "you set was for" not in shown(at)
 
     at = page("app_pages/forecast.py", state={"visitor": "e" * 32})   # (not ME: ME's draft holds the season set above)
     at.session_state["forecast-source"] = "upload"
     at.run()
-    at.number_input(key="forecast-horizon").set_value(14).run()   # no file read yet
+    number_box(at, key="forecast-horizon").set_value(14).run()   # no file read yet
     days = pd.date_range("2023-01-01", periods=400, freq="D")
     daily = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "visits": np.arange(400.0) % 7}).to_csv(index=False)
     at.file_uploader(key="forecast-upload").set_value(("daily.csv", daily.encode(), "text/csv")).run()
-    assert at.number_input(key="forecast-horizon").value == 14 and "you set was for" not in shown(at)
+    assert number_box(at, key="forecast-horizon").value == 14 and "you set was for" not in shown(at)
 
     at = page("app_pages/forecast.py", state={"visitor": "f" * 32, PREFILL: {"task": "series", "data": "ETTh1",
                                                                          "horizon": 24, "season": 24,
@@ -265,8 +267,8 @@ def test_windows_follow_a_custom_split_at_once_and_a_runs_windows_follow_the_nex
     raw = yearly_csv(150)
     at = upload(page("app_pages/forecast.py"), "nile flows.csv", raw)
     sf = fio.read_upload(raw, "nile flows.csv")
-    windows = lambda: (at.number_input(key="forecast-lookback").value,   # noqa: E731
-                       at.number_input(key="forecast-horizon").value)
+    windows = lambda: (number_box(at, key="forecast-lookback").value,   # noqa: E731
+                       number_box(at, key="forecast-horizon").value)
     at.selectbox(key="forecast-split").set_value("custom").run()
     custom = suggest_windows(sf, "0.7,0.15,0.15")
     assert windows() == (custom["lookback"], custom["horizon"]), "fitted to the custom shares at once"
@@ -297,12 +299,12 @@ def test_a_horizon_the_page_sets_fits_the_lookback_the_person_typed(runs_dir):
     raw = pd.DataFrame({"day": days.strftime("%Y-%m-%d"),
                         "visits": 50 + 10 * np.sin(np.arange(400) * 2 * np.pi / 7)}).to_csv(index=False).encode()
     at = upload(page("app_pages/forecast.py"), "daily.csv", raw)
-    horizon = at.number_input(key="forecast-horizon").value
-    at.number_input(key="forecast-lookback").set_value(268).run()
-    at.number_input(key="forecast-season").set_value(14).run()
+    horizon = number_box(at, key="forecast-horizon").value
+    number_box(at, key="forecast-lookback").set_value(268).run()
+    number_box(at, key="forecast-season").set_value(14).run()
     clean(at)
-    assert at.number_input(key="forecast-lookback").value == 268
-    assert at.number_input(key="forecast-horizon").value == horizon
+    assert number_box(at, key="forecast-lookback").value == 268
+    assert number_box(at, key="forecast-horizon").value == horizon
     assert not at.error, [e.value for e in at.error]
 
 
@@ -321,11 +323,11 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     raw = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "sales": 50 + 10 * np.sin(np.arange(300) * 2 * np.pi / 5)
                         + np.random.default_rng(0).normal(0, 1, 300)}).to_csv(index=False).encode()
     sf = fio.read_upload(raw, "weekday.csv")
-    windows = lambda at: (at.number_input(key="forecast-lookback").value,   # noqa: E731
-                          at.number_input(key="forecast-horizon").value)
+    windows = lambda at: (number_box(at, key="forecast-lookback").value,   # noqa: E731
+                          number_box(at, key="forecast-horizon").value)
     at = upload(page("app_pages/forecast.py"), "weekday.csv", raw)
     assert sf.freq == "B"
-    at.number_input(key="forecast-horizon").set_value(10).run()
+    number_box(at, key="forecast-horizon").set_value(10).run()
     fitted = suggest_windows(sf, horizon=10)["lookback"]
     assert windows(at) == (fitted, 10)
     at.session_state["forecast-settings-epochs"] = 1
@@ -342,7 +344,7 @@ def test_a_run_reopened_gives_back_its_fitted_lookback_as_fitted_not_as_set(runs
     at = page("app_pages/forecast.py", query={"run": run_id}, state={"visitor": ME})   # a new session on its address
     clean(at)
     assert windows(at) == (fitted, 10), "the run's windows on its data"
-    at.number_input(key="forecast-horizon").set_value(5).run()
+    number_box(at, key="forecast-horizon").set_value(5).run()
     assert windows(at) == (suggest_windows(sf, horizon=5)["lookback"], 5) != (fitted, 5)
     assert not at.error, [e.value for e in at.error]
     assert spec.windows_fitted == ["lookback"] and spec.cli_command().count("--lookback") == 1   # what it used
@@ -365,8 +367,8 @@ def test_windows_that_follow_the_series_follow_the_target_chosen():
     assert (suggested["temp"]["lookback"], suggested["temp"]["horizon"]) != \
         (suggested["sales"]["lookback"], suggested["sales"]["horizon"])
     at = upload(page("app_pages/forecast.py"), "shop.csv", raw)
-    windows = lambda: (at.number_input(key="forecast-lookback").value,   # noqa: E731
-                       at.number_input(key="forecast-horizon").value)
+    windows = lambda: (number_box(at, key="forecast-lookback").value,   # noqa: E731
+                       number_box(at, key="forecast-horizon").value)
     target = next(s for s in at.selectbox if s.key.startswith("forecast-target-"))
     assert target.value == "(detect)" and windows() == (suggested["temp"]["lookback"], suggested["temp"]["horizon"])
     target.set_value("sales").run()
@@ -412,8 +414,8 @@ def test_too_few_training_windows_are_a_warning_before_start_and_the_cause_after
     assert check["few_train"].startswith("Only 1 training window: each takes lookback 96 + horizon 13 rows")
     assert fio.check_windows(fio.read_upload(raw.encode(), "weekly.csv"), 52, 13)["few_train"] is None
     at = upload(page("app_pages/forecast.py"), "weekly.csv", raw.encode())
-    at.number_input(key="forecast-lookback").set_value(96).run()
-    at.number_input(key="forecast-horizon").set_value(13).run()
+    number_box(at, key="forecast-lookback").set_value(96).run()
+    number_box(at, key="forecast-horizon").set_value(13).run()
     clean(at)
     assert any(w.value.startswith("Only 1 training window") for w in at.warning), [w.value for w in at.warning]
     assert not next(b for b in at.button if b.key == "forecast-start").disabled   # the person may mean it
@@ -435,10 +437,10 @@ def test_a_reload_names_the_uploaded_file_it_could_not_keep(runs_dir):
     and the page asks for it again."""
     at = upload(page("app_pages/forecast.py"), "two cols.csv", yearly_csv(150))
     clean(at)
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     at = page("app_pages/forecast.py")   # the reload
     clean(at)
-    assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
+    assert at.radio(key="forecast-source").value == "upload" and number_box(at, key="forecast-horizon").value == 6
     assert any("`two cols.csv` was uploaded before this page was loaded (a reload, or another tab)" in w.value and "Upload it again" in w.value
                for w in at.warning), [w.value for w in at.warning]
     at = upload(at, "two cols.csv", yearly_csv(150))
@@ -458,11 +460,11 @@ def test_a_reload_does_not_ask_again_for_a_file_the_page_could_not_read(runs_dir
     at = upload(page("app_pages/forecast.py"), "textonly.csv", b"name,colour\nann,red\nbob,blue\ncy,green\n")
     clean(at)
     assert at.error, "the page refuses the file"
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert not any("was uploaded before" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert at.radio(key="forecast-source").value == "upload" and at.number_input(key="forecast-horizon").value == 6
+    assert at.radio(key="forecast-source").value == "upload" and number_box(at, key="forecast-horizon").value == 6
 
 
 def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
@@ -478,7 +480,7 @@ def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     at = upload(page("app_pages/forecast.py"), "two cols.csv", yearly_csv(150))
     clean(at)
     kept = fio.store_upload(yearly_csv(150), "two cols.csv", runs_dir, owner="visitor-x")   # as Start does
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     at = page("app_pages/forecast.py")   # the reload
     clean(at)
     assert at.radio(key="forecast-source").value == "upload", "nothing switched on its own"
@@ -491,7 +493,7 @@ def test_a_reload_offers_the_kept_copy_of_an_upload_a_run_used(runs_dir):
     assert box.value == str(kept)
     assert [o.split(" · ")[0] for o in box.options] == ["two cols.csv", "older.csv"], box.options
     assert box.options[0].endswith(" kB")
-    assert "150 rows" in shown(at) and at.number_input(key="forecast-horizon").value == 6
+    assert "150 rows" in shown(at) and number_box(at, key="forecast-horizon").value == 6
     assert not next(b for b in at.button if b.key == "forecast-start").disabled
     box.set_value(str(older)).run()
     clean(at)
@@ -537,7 +539,7 @@ def test_a_wide_monthly_table_is_named_and_read_as_one_series_on_request(runs_di
     at = upload(page("app_pages/forecast.py"), "el nino.csv", wide_csv())
     clean(at)
     assert any("wide" in i.value for i in at.info), [i.value for i in at.info]
-    at.number_input(key="forecast-horizon").set_value(24).run()   # two years ahead, the person's choice
+    number_box(at, key="forecast-horizon").set_value(24).run()   # two years ahead, the person's choice
     find = lambda: next(b for b in at.button if b.key == "forecast-board-start")   # noqa: E731
     assert find().disabled and "too few for a leaderboard" in shown(at)   # 61 rows as they are
     next(b for b in at.button if b.key == "forecast-use-wide").click().run()
@@ -737,7 +739,7 @@ def test_a_search_whose_workers_all_fail_says_so_as_an_error(runs_dir, monkeypat
     monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "no-data"))   # full MNIST is not on this machine
     at = page("app_pages/search.py")
     at.selectbox(key="search_data").set_value("mnist")
-    at.number_input(key="search_trials").set_value(2)
+    number_box(at, key="search_trials").set_value(2)
     at.button(key="search_start").click().run()
     clean(at)
     jobs = at.session_state["search_target"]["jobs"]
@@ -757,8 +759,8 @@ def test_a_search_that_ends_while_the_page_draws_does_not_leave_stop_enabled(run
     from ui import search_views
 
     at = page("app_pages/search.py")
-    at.number_input(key="search_trials").set_value(1)
-    at.number_input(key="search_epochs").set_value(1)
+    number_box(at, key="search_trials").set_value(1)
+    number_box(at, key="search_epochs").set_value(1)
     at.text_input(key="search_limit").set_value("200")
     at.button(key="search_start").click().run()
     clean(at)
@@ -871,10 +873,10 @@ def test_a_series_search_takes_an_uploaded_csv(runs_dir):
     raw = pd.DataFrame({"when": dates.strftime("%Y-%m-%d %H:%M"),
                         "load": np.sin(np.arange(rows) / 4).round(4)}).to_csv(index=False).encode()
     at.file_uploader(key="forecast-upload").set_value(("shop load.csv", raw, "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(24)
-    at.number_input(key="forecast-horizon").set_value(6)
-    at.number_input(key="search_trials").set_value(1)
-    at.number_input(key="search_epochs").set_value(1)
+    number_box(at, key="forecast-lookback").set_value(24)
+    number_box(at, key="forecast-horizon").set_value(6)
+    number_box(at, key="search_trials").set_value(1)
+    number_box(at, key="search_epochs").set_value(1)
     at.run()
     clean(at)
     assert not at.error, [e.value for e in at.error]
@@ -1025,7 +1027,13 @@ def test_a_trial_its_pruner_stopped_is_said_pruned_not_stopped(runs_dir):
 
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1; type 1 or more."),
-    ("search_trials", 2.5, "Trials: 2.5 must be a whole number"),   # an integer box made it 2 without a word
+    ("search_trials", 2.5, "Trials: '2.5' is not a whole number"),   # an integer box made it 2 without a word
+    # a German visitor's numbers: Streamlit's number box had read them in the browser (1.000 as 1, 2,5 as 25, 0,001 as 1)
+    ("search_trials", "1.000", "Trials: '1.000' is 1000 where the dot separates thousands and 1 where it is a "
+                               "decimal mark; write the whole number without it (1000 or 1)."),
+    ("search_minutes", "2,5", "Time budget (min): '2,5' has a decimal comma; write it with a dot (2.5)."),
+    ("sp_mlp_lr_value", "0,001", "lr: '0,001' has a decimal comma; write it with a dot (0.001)."),
+    ("search_epochs", "1e3", "Epochs per trial: 1000 is outside its range [1, 200]"),   # 1e3 read in full
     ("search_epochs", 500, "Epochs per trial: 500 is outside its range [1, 200]"),
     # what to type too, as a sentence (a demo visitors' check)
     ("search_workers", 99, "Workers: 99 is more than 1, this server's jobs per visitor; type 1 or fewer."),
@@ -1040,15 +1048,15 @@ def test_a_search_number_out_of_range_is_kept_as_typed_with_start_off(key, value
     at.selectbox(key="search_model_image").set_value("mlp").run()
     if key.endswith("_value"):   # a model's setting: fixed, not searched, for its value box to count
         at.checkbox(key=key.replace("_value", "_on")).uncheck().run()
-    before = at.number_input(key=key).value
-    at.number_input(key=key).set_value(value).run()
+    before = number_box(at, key=key).value
+    number_box(at, key=key).set_value(value).run()
     clean(at)
-    assert at.number_input(key=key).value == value
+    assert number_box(at, key=key).box.value == (value if isinstance(value, str) else as_typed(value))   # as typed
     assert any(words in e.value for e in at.error), [e.value for e in at.error]
     assert at.button(key="search_start").disabled
     # every row of the space is still drawn (a bad fixed value once hid the rows below it)
     assert at.checkbox(key="sp_mlp_batch_size_on") and at.checkbox(key="sp_mlp_weight_decay_on")
-    at.number_input(key=key).set_value(before).run()
+    number_box(at, key=key).set_value(before).run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
 
 
@@ -1059,9 +1067,9 @@ def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(r
     at = page("app_pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
-    at.number_input(key="forecast-lookback").set_value(99999).run()
+    number_box(at, key="forecast-lookback").set_value(99999).run()
     clean(at)
-    assert at.number_input(key="forecast-lookback").value == 99999
+    assert number_box(at, key="forecast-lookback").value == 99999
     assert any("lookback 99999 is outside its range [1, 5000]" in e.value for e in at.error), \
         [e.value for e in at.error]
     assert at.button(key="search_start").disabled
@@ -1075,12 +1083,12 @@ def test_a_series_search_refuses_windows_the_series_cannot_take_with_start_off(r
     raw = pd.DataFrame({"week": pd.date_range("2001-01-06", periods=400, freq="W-SAT").strftime("%Y-%m-%d"),
                         "co2": np.linspace(300, 340, 400).round(3)}).to_csv(index=False).encode()
     at.file_uploader(key="forecast-upload").set_value(("co2.csv", raw, "text/csv")).run()
-    at.number_input(key="forecast-lookback").set_value(300).run()
+    number_box(at, key="forecast-lookback").set_value(300).run()
     clean(at)
     assert any("the train split has 280 rows, too few for one window" in e.value for e in at.error), \
         [e.value for e in at.error]
     assert at.button(key="search_start").disabled
-    at.number_input(key="forecast-lookback").set_value(96).run()
+    number_box(at, key="forecast-lookback").set_value(96).run()
     assert not at.error and not at.button(key="search_start").disabled, [e.value for e in at.error]
 
 
@@ -1117,7 +1125,7 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     at = page("app_pages/forecast.py", query={"run": series.run_id})
     clean(at)
     assert at.selectbox(key="forecast-model").value == "mlp"
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value,
             at.slider(key="forecast-settings-epochs").value) == (48, 12, 2)
     # and says so, as Train does (Forecast filled its form in silence: a new visitor's check)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {series.run_id}, which this "
@@ -1145,13 +1153,13 @@ def test_a_reload_after_a_run_ended_shows_its_settings_in_the_form(demo_mode, ru
     # is then opened on Forecast (a review found it refilled from the run).
     at = page("app_pages/search.py")
     at.radio(key="search_kind").set_value("A series (CSV)").run()
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     at.switch_page("app_pages/forecast.py")
     at.query_params["run"] = series.run_id
     at.run()
     clean(at)
     # (the lookback, which no one set, follows the horizon: two seasons of the sample for a horizon of 6)
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 6)
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value) == (48, 6)
     if demo_mode:   # the same links opened by another visitor
         at = page("app_pages/train.py", query={"run": image.run_id}, state={"visitor": "d" * 32})
         clean(at)
@@ -1390,12 +1398,12 @@ def test_a_reload_keeps_what_was_set_and_not_run_on_each_page(runs_dir):
     at.slider(key="train-settings-epochs").set_value(9).run()
     at.text_input(key="train-settings-weight_decay").set_value("0.0375").run()
     at = page("app_pages/forecast.py")
-    at.number_input(key="forecast-lookback").set_value(48).run()
-    at.number_input(key="forecast-horizon").set_value(12).run()
+    number_box(at, key="forecast-lookback").set_value(48).run()
+    number_box(at, key="forecast-horizon").set_value(12).run()
     at.selectbox(key="forecast-model").set_value("lstm").run()
     at.slider(key="forecast-settings-epochs").set_value(4).run()
     at = page("app_pages/search.py")
-    at.number_input(key="search_trials").set_value(7).run()
+    number_box(at, key="search_trials").set_value(7).run()
     at.selectbox(key="search_sampler").set_value("random").run()
     at.slider(key="sp_mlp_depth_range").set_value((2, 4)).run()
     clean(at)
@@ -1408,12 +1416,12 @@ def test_a_reload_keeps_what_was_set_and_not_run_on_each_page(runs_dir):
     assert not at.toast
     at = page("app_pages/forecast.py")
     clean(at)
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value,
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value,
             at.selectbox(key="forecast-model").value, at.slider(key="forecast-settings-epochs").value) \
         == (48, 12, "lstm", 4)
     at = page("app_pages/search.py")
     clean(at)
-    assert (at.number_input(key="search_trials").value, at.selectbox(key="search_sampler").value,
+    assert (number_box(at, key="search_trials").value, at.selectbox(key="search_sampler").value,
             tuple(at.slider(key="sp_mlp_depth_range").value)) == (7, "random", (2, 4))
     # The Train page's form, opened first on another page of the session, is the same.
     at = page("app_pages/runs.py")
@@ -1469,10 +1477,10 @@ def test_a_reload_beside_a_leaderboard_names_its_own_button(runs_dir, tmp_path):
     board = run_leaderboard(LeaderboardSpec(data=str(kept), horizon=6, budget=30, models="naive,seasonal_naive"),
                             runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})
-    at.number_input(key="forecast-lookback").set_value(30).run()
+    number_box(at, key="forecast-lookback").set_value(30).run()
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})   # the reload
     clean(at)
-    assert at.number_input(key="forecast-lookback").value == 30
+    assert number_box(at, key="forecast-lookback").value == 30
     assert [t.value for t in at.toast] == [f"The form is as you last left it while viewing run {board['run_id']}: "
                                            "press Run this board again to fill in that run's own settings."]
 
@@ -1494,11 +1502,11 @@ def test_a_reload_beside_a_run_of_an_uploaded_file_shows_the_file_the_run_kept(r
     at = page("app_pages/forecast.py", query={"run": run.run_id})
     assert at.radio(key="forecast-source").value == "stored"
     at.radio(key="forecast-source").set_value("upload").run()   # the page as it is after an upload's run
-    at.number_input(key="forecast-lookback").set_value(24).run()
+    number_box(at, key="forecast-lookback").set_value(24).run()
     at.slider(key="forecast-board-budget").set_value(40).run()
     at = page("app_pages/forecast.py", query={"run": run.run_id})   # the reload
     clean(at)
-    assert (at.radio(key="forecast-source").value, at.number_input(key="forecast-lookback").value) == ("stored", 12)
+    assert (at.radio(key="forecast-source").value, number_box(at, key="forecast-lookback").value) == ("stored", 12)
     assert at.slider(key="forecast-board-budget").value == 40
     assert not at.button(key="forecast-start").disabled
 
@@ -1514,14 +1522,14 @@ def test_a_runs_address_first_opened_fills_the_run_over_what_was_set_on_the_page
                                         epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/forecast.py")
     at.slider(key="forecast-board-budget").set_value(60).run()
-    at.number_input(key="forecast-lookback").set_value(30).run()
+    number_box(at, key="forecast-lookback").set_value(30).run()
     at = page("app_pages/forecast.py", query={"run": run.run_id})   # opened from the Runs page: a new session
     clean(at)
     assert at.slider(key="forecast-board-budget").value == 60
-    assert (at.number_input(key="forecast-lookback").value, at.number_input(key="forecast-horizon").value) == (48, 12)
+    assert (number_box(at, key="forecast-lookback").value, number_box(at, key="forecast-horizon").value) == (48, 12)
     assert [t.value for t in at.toast] == [f"The form now holds the settings of run {run.run_id}, which this "
                                            "address opens: check it and press Train and forecast."]
-    assert page("app_pages/forecast.py").number_input(key="forecast-lookback").value == 30   # the page's own, as left
+    assert number_box(page("app_pages/forecast.py"), key="forecast-lookback").value == 30   # the page's own, as left
 
 
 def test_the_leaderboards_budget_is_the_one_last_set_whatever_run_the_address_opens(runs_dir):
@@ -1875,11 +1883,11 @@ def test_a_draft_the_store_dropped_is_kept_again_on_the_next_rerun(runs_dir):
 
 def test_a_study_name_too_long_to_keep_is_left_out_and_the_rest_kept():
     at = page("app_pages/search.py")
-    at.number_input(key="search_trials").set_value(7).run()
+    number_box(at, key="search_trials").set_value(7).run()
     at.text_input(key="search_study_name").set_value("x" * 5000).run()
     at = page("app_pages/search.py")
     clean(at)
-    assert (at.number_input(key="search_trials").value, at.text_input(key="search_study_name").value) == (7, "")
+    assert (number_box(at, key="search_trials").value, at.text_input(key="search_study_name").value) == (7, "")
 
 
 def test_the_search_page_claims_the_forecast_form_only_when_it_draws_it():
@@ -1887,14 +1895,14 @@ def test_the_search_page_claims_the_forecast_form_only_when_it_draws_it():
     series widget drawn) claimed the form for Search's address, and a reload beside the run lost it."""
     beside = {"run": "20261201-000000-mlp-0123456789ab"}   # a run since deleted: the form is not filled from it
     at = page("app_pages/forecast.py", query=beside)
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     clean(at)
     page("app_pages/search.py")   # Images: the Forecast page's form is not drawn
     at = page("app_pages/forecast.py", query=beside)
-    assert at.number_input(key="forecast-horizon").value == 6
+    assert number_box(at, key="forecast-horizon").value == 6
     at = page("app_pages/search.py")   # a series: the form is drawn there, with the draft of an address without a run
     at.radio(key="search_kind").set_value("A series (CSV)").run()
-    assert at.number_input(key="forecast-horizon").value == 24
+    assert number_box(at, key="forecast-horizon").value == 24
 
 
 def test_a_session_opened_on_a_link_finds_the_other_forms_as_left():
@@ -2067,7 +2075,7 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     clean(at)
     _tab_widget(at.button_group, "inspect-cam-method").set_value("Grad-CAM++").run()
     _tab_widget(at.selectbox, "inspect-cam-layer").set_value("features.0").run()
-    _tab_widget(at.number_input, "inspect-cam-index").set_value(5).run()
+    NumberBox(_tab_widget(at.text_input, "inspect-cam-index")).set_value(5).run()
     at.session_state["inspect-tab"] = "Summary"
     at.run()
     _tab_widget(at.button_group, "inspect-summary-precision").set_value("fp16").run()
@@ -2092,7 +2100,7 @@ def test_a_reload_keeps_what_was_set_inside_the_inspect_tabs(runs_dir):
     clean(at)
     assert _tab_widget(at.button_group, "inspect-cam-method").value == "Grad-CAM++"
     assert _tab_widget(at.selectbox, "inspect-cam-layer").value == "features.0"
-    assert _tab_widget(at.number_input, "inspect-cam-index").value == 5
+    assert NumberBox(_tab_widget(at.text_input, "inspect-cam-index")).value == 5
     assert "Grad-CAM++ weights the layer's feature maps by the class's positive gradients" in shown(at)
     # a digit's class reads "3", not "3 · 3" (a learner's check)
     assert _tab_widget(at.selectbox, "inspect-cam-target").options[:4] == ["predicted", "0", "1", "2"]
@@ -2760,14 +2768,14 @@ def test_closing_a_series_run_opened_in_a_new_session_gives_back_the_forecast_fo
     run = run_experiment(ExperimentSpec(task="series", data="ETTh1", model="linear", lookback=48, horizon=12,
                                         epochs=1, limit_train=256), runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/forecast.py")
-    at.number_input(key="forecast-lookback").set_value(30).run()
+    number_box(at, key="forecast-lookback").set_value(30).run()
     at.selectbox(key="forecast-model").set_value("lstm").run()
     at = page("app_pages/forecast.py", query={"run": run.run_id})
     clean(at)
-    assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (48, "linear")
+    assert (number_box(at, key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (48, "linear")
     at.button(key="forecast-close").click().run()
     clean(at)
-    assert (at.number_input(key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (30, "lstm")
+    assert (number_box(at, key="forecast-lookback").value, at.selectbox(key="forecast-model").value) == (30, "lstm")
 
 
 def test_the_pages_own_address_gives_back_the_form_however_the_run_is_left(runs_dir):
@@ -2818,14 +2826,14 @@ def test_a_boards_budget_goes_back_to_the_visitors_on_the_pages_own_address(runs
     board = run_leaderboard(LeaderboardSpec(data="ETTh1", horizon=12, season=24, budget=120, models="naive"),
                             runs_dir=runs_dir, owner=owner_of(ME))
     at = page("app_pages/forecast.py")
-    at.number_input(key="forecast-horizon").set_value(6).run()
+    number_box(at, key="forecast-horizon").set_value(6).run()
     at.slider(key="forecast-board-budget").set_value(30).run()
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})
     clean(at)
     assert at.slider(key="forecast-board-budget").value == 120
     at.button(key="forecast-close").click().run()
     clean(at)
-    assert (at.number_input(key="forecast-horizon").value, at.slider(key="forecast-board-budget").value) == (6, 30)
+    assert (number_box(at, key="forecast-horizon").value, at.slider(key="forecast-board-budget").value) == (6, 30)
 
 
 def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(runs_dir):
@@ -2846,15 +2854,15 @@ def test_another_file_uploaded_beside_a_run_is_asked_for_again_after_a_reload(ru
         clean(at)
         at = upload(at, name, raw)
         clean(at)
-        at.number_input(key="forecast-horizon").set_value(5).run()
+        number_box(at, key="forecast-horizon").set_value(5).run()
         at = page("app_pages/forecast.py", query={"run": run.run_id})   # the reload
         clean(at)
         if kept:   # the run's own file: its stored copy, and the horizon as set (it was the run's 3)
             assert at.radio(key="forecast-source").value == "stored"
-            assert at.number_input(key="forecast-horizon").value == 5
+            assert number_box(at, key="forecast-horizon").value == 5
         else:
             assert at.radio(key="forecast-source").value == "upload"
-            assert at.number_input(key="forecast-horizon").value == 5
+            assert number_box(at, key="forecast-horizon").value == 5
             assert any(f"`{name}` was uploaded before this page was loaded" in w.value and "Upload it again" in w.value
                        for w in at.warning), [w.value for w in at.warning]
 
@@ -2872,12 +2880,12 @@ def test_run_this_board_again_makes_the_boards_settings_the_visitors(runs_dir, t
     board = run_leaderboard(LeaderboardSpec(data=str(path), season=12, budget=40, models="naive,seasonal_naive"),
                             runs_dir=runs_dir)
     own = page("app_pages/forecast.py")
-    own.number_input(key="forecast-horizon").set_value(9).run()
+    number_box(own, key="forecast-horizon").set_value(9).run()
     own.session_state["forecast-board-budget"] = 30   # (a slider AppTest cannot set past its page's own range)
     own.run()
 
     def form(at):
-        return (at.radio(key="forecast-source").value, at.number_input(key="forecast-horizon").value,
+        return (at.radio(key="forecast-source").value, number_box(at, key="forecast-horizon").value,
                 float(at.session_state["forecast-board-budget"]))
 
     at = page("app_pages/forecast.py", query={"run": board["run_id"]})   # another day, the Runs page's Open
@@ -2936,20 +2944,20 @@ def test_a_tab_left_open_does_not_fit_the_page_over_what_another_tab_set(runs_di
                           "sales": (100 + 10 * np.sin(np.arange(600) * 2 * np.pi / 7)).round(2)}).to_csv(index=False)
 
     def set_on_the_sample(at) -> None:
-        at.number_input(key="forecast-lookback").set_value(48).run()
+        number_box(at, key="forecast-lookback").set_value(48).run()
         at.slider(key="forecast-settings-epochs").set_value(7).run()
         clean(at)
 
     def back_on_the_sample(at) -> tuple:
         at.radio(key="forecast-source").set_value("sample").run()
         clean(at)
-        return at.number_input(key="forecast-lookback").value, at.slider(key="forecast-settings-epochs").value
+        return number_box(at, key="forecast-lookback").value, at.slider(key="forecast-settings-epochs").value
 
     one = page("app_pages/forecast.py")   # one tab: what the page keeps
     set_on_the_sample(one)
     one = upload(one, "daily.csv", daily.encode())
     clean(one)
-    fitted = one.number_input(key="forecast-lookback").value
+    fitted = number_box(one, key="forecast-lookback").value
     assert fitted != 48
     assert back_on_the_sample(one) == (48, 7)
 
@@ -2958,12 +2966,12 @@ def test_a_tab_left_open_does_not_fit_the_page_over_what_another_tab_set(runs_di
     set_on_the_sample(first)
     left_open = upload(left_open, "daily.csv", daily.encode())
     clean(left_open)
-    assert left_open.number_input(key="forecast-lookback").value == fitted   # the daily file's, as in one tab
+    assert number_box(left_open, key="forecast-lookback").value == fitted   # the daily file's, as in one tab
     shows = left_open.slider(key="forecast-settings-epochs").value
     left_open.run()   # a click there: it goes on showing, and so training, its own file and values (taking the other
     clean(left_open)  # tab's had trained the bundled sample under a daily upload's page: a re-check)
     assert left_open.radio(key="forecast-source").value == "upload"
-    assert (left_open.number_input(key="forecast-lookback").value,
+    assert (number_box(left_open, key="forecast-lookback").value,
             left_open.slider(key="forecast-settings-epochs").value) == (fitted, shows)
     assert back_on_the_sample(page("app_pages/forecast.py", state=two)) == (48, 7)   # the first, reloaded
 

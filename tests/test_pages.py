@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.number_boxes import NumberBox, number_box
 from ui.form import form_settings, is_typed, log_options, widget_key
 from zoo.registry import DataShape, build, get_model, list_models
 from zoo.spec import ExperimentSpec, command_lines
@@ -411,7 +412,7 @@ def test_the_search_page_refuses_a_searched_setting_that_does_nothing_before_sta
     assert at.button(key="search_start").disabled
     assert any("min_delta is used only with patience 1 or more, and patience is fixed at 0" in e.value
                for e in at.error), [e.value for e in at.error]
-    at.number_input(key="sp_mlp_patience_value").set_value(3).run()
+    number_box(at, key="sp_mlp_patience_value").set_value(3).run()
     no_exceptions(at)
     assert not at.error, [e.value for e in at.error]
     assert not at.button(key="search_start").disabled
@@ -1117,6 +1118,39 @@ def _by_key(widgets, name: str):
     return next(w for w in widgets if w.key == name or w.key.startswith(name + "::"))
 
 
+def test_an_inspect_number_that_is_no_number_is_said_under_its_box(trained_runs, monkeypatch):
+    """Inspect's number boxes are text boxes read by a declaration (ui/form.typed_field): Streamlit's number box
+    read a German "1.000" batch size as 1 in the browser, and the summary was of a batch of 1 (a German visitor's
+    check). The text stays as typed, what it is is said under it, and nothing is drawn for a value not given."""
+    root, ids = trained_runs
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
+    at = open_page("app_pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Summary"})
+
+    def mult_adds() -> int:
+        return int(next(m.value for m in at.metric if m.label == "Mult-adds per batch").replace(",", ""))
+
+    NumberBox(_by_key(at.text_input, "inspect-summary-batch")).set_value(1).run()
+    one = mult_adds()
+    NumberBox(_by_key(at.text_input, "inspect-summary-batch")).set_value("1.000").run()
+    no_exceptions(at)
+    assert [e.value for e in at.error] == [
+        "Batch size: '1.000' is 1000 where the dot separates thousands and 1 where it is a decimal mark; write the "
+        "whole number without it (1000 or 1)."]
+    assert not at.metric and _by_key(at.text_input, "inspect-summary-batch").value == "1.000"
+    NumberBox(_by_key(at.text_input, "inspect-summary-batch")).set_value("1e3").run()   # a thousand, in full
+    no_exceptions(at)
+    assert not at.error and mult_adds() == 1000 * one
+    at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-task": "series",
+                                                  "inspect-model-series": "tcn"})
+    number_box(at, key="inspect-lookback").set_value("4,5").run()
+    no_exceptions(at)
+    assert [e.value for e in at.error] == [
+        "lookback L: '4,5' is not a whole number; give a whole number such as 96."]
+    number_box(at, key="inspect-lookback").set_value(48).run()
+    no_exceptions(at)
+    assert not at.error and at.metric
+
+
 def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_has_its_own(trained_runs, monkeypatch):
     """Only the open tab draws its widgets, and a widget not drawn lost its value: a batch size of 4 on Summary
     came back as the run's 48 after a look at Internals, a Grad-CAM image index as 0 (a learner's check). And
@@ -1125,30 +1159,30 @@ def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_ha
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(root))
     at = open_page("app_pages/inspect.py", query={"run": ids[0]}, state={"inspect-tab": "Summary"})
     no_exceptions(at)
-    batch = _by_key(at.number_input, "inspect-summary-batch")
+    batch = NumberBox(_by_key(at.text_input, "inspect-summary-batch"))
     own = batch.value
     batch.set_value(own + 3).run()
     at.session_state["inspect-tab"] = "Internals"
     at.run()
-    assert not [w for w in at.number_input if w.key.startswith("inspect-summary-batch")]   # not drawn
+    assert not [w for w in at.text_input if w.key.startswith("inspect-summary-batch")]   # not drawn
     # the state_dict's unticked requires_grad said (beside `_parameters`' ticks it read as frozen weights)
     assert "`state_dict()` holds the parameters' values detached from autograd (`keep_vars=False`)" in text_of(at)
     at.session_state["inspect-tab"] = "Summary"
     at.run()
     no_exceptions(at)
-    assert _by_key(at.number_input, "inspect-summary-batch").value == own + 3
+    assert NumberBox(_by_key(at.text_input, "inspect-summary-batch")).value == own + 3
     at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
     at.run()
-    _by_key(at.number_input, "inspect-cam-index").set_value(7).run()
+    NumberBox(_by_key(at.text_input, "inspect-cam-index")).set_value(7).run()
     at.session_state["inspect-tab"] = "Summary"
     at.run()
     at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
     at.run()
-    assert _by_key(at.number_input, "inspect-cam-index").value == 7
+    assert NumberBox(_by_key(at.text_input, "inspect-cam-index")).value == 7
     # Another run: its own defaults
     at.selectbox(key="inspect-run").set_value(ids[1]).run()
     no_exceptions(at)
-    assert _by_key(at.number_input, "inspect-cam-index").value == 0
+    assert NumberBox(_by_key(at.text_input, "inspect-cam-index")).value == 0
 
 
 def test_the_internals_tables_say_a_scalar_buffer_is_one():
@@ -1515,13 +1549,13 @@ def test_every_set_up_widget_declares_the_value_it_shows_as_its_default(tmp_path
     widgets = set_up_widgets(at, "inspect-")
     assert len(widgets) > 6
     assert [w.key for w in widgets if not _shown_is_declared_default(w)] == []
-    assert at.number_input(key="inspect-lookback").value == 48
+    assert number_box(at, key="inspect-lookback").value == 48
 
 
 def set_up_widgets(at, prefixes) -> list:
     """The page's widgets whose keys start with `prefixes`, of every kind a set-up form uses."""
     kinds = ("selectbox", "radio", "multiselect", "segmented_control", "select_slider", "slider", "checkbox", "toggle",
-             "number_input", "text_input")
+             "text_input")
     return [w for kind in kinds for w in getattr(at, kind) if (w.key or "").startswith(prefixes)]
 
 
@@ -1700,7 +1734,7 @@ def test_batch_sizes_searched_past_the_training_samples_are_said(runs_dir):
     assert not any(w.value.startswith("`batch_size` is searched up to") for w in at.warning)
     # A batch size fixed past the samples is said too (it was not)
     at.checkbox(key=f"sp_{model}_batch_size_on").uncheck().run()
-    at.number_input(key=f"sp_{model}_batch_size_value").set_value(1024).run()
+    number_box(at, key=f"sp_{model}_batch_size_value").set_value(1024).run()
     no_exceptions(at)
     assert any(w.value.startswith("`batch_size` is fixed at 1,024, and each trial trains on 500 samples: one step per "
                                   "epoch") for w in at.warning), [w.value for w in at.warning]

@@ -33,7 +33,7 @@ import streamlit as st
 from ui import drafts
 from ui.state import take_for_this_run
 from zoo import demo
-from zoo.registry import HParam, SpecError, get_model
+from zoo.registry import HParam, SpecError, as_typed, get_model
 
 # Every widget of a set-up form keeps its value while the visitor visits another page (Streamlit's
 # persist_state), and across a reload (ui/drafts.kept); the Search and Forecast set-ups use the same.
@@ -130,13 +130,7 @@ def coerce(h: HParam, value: Any) -> tuple[Any, str | None]:
 
 def _state_value(h: HParam, value: Any) -> Any:
     """What a widget's session state holds for `value`: the text of a typed field, else the value."""
-    return _format_typed(h, value) if is_typed(h) else value
-
-
-def _format_typed(h: HParam, value: Any) -> str:
-    if h.kind == "int":
-        return str(int(value))
-    return f"{float(value):.10g}"
+    return as_typed(value) if is_typed(h) else value
 
 
 def set_values(hparams: list[HParam], key_prefix: str, values: dict, *, fill_defaults: bool = True) -> list[str]:
@@ -244,20 +238,7 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     help = help if help is not None else _range_help(h)
     common = dict(help=help, disabled=disabled)
     if is_typed(h):
-        if not isinstance(st.session_state.get(key), str):
-            st.session_state[key] = _format_typed(h, st.session_state.get(key, h.default))
-        text = st.text_input(label, **common, **drafts.kept(key, default="value"))
-        try:
-            return h.check_in_form(text)
-        except SpecError as exc:
-            if disabled:   # greyed out, its value unused: no error to fix in a field that cannot be set (said again
-                return None   # once it is used; a review: min delta "2" stayed red beside patience 0)
-            # in the field's own words: "training samples: -5 ...", not the spec's "limit_train=-5 ..."
-            message = str(exc).replace(f"{h.name}=", f"{label}: ", 1)
-            st.error(message, icon=":material/error:")
-            if problems is not None:
-                problems.append(message)
-            return None
+        return typed_field(st, h, key, label=label, problems=problems, **common)
     current, changed = coerce(h, st.session_state.get(key, h.default))
     held = st.session_state.get(key)
     if key not in st.session_state or held != current or type(held) is not type(current):   # 64.0 for an int: 64
@@ -267,6 +248,40 @@ def hparam_widget(h: HParam, key: str, *, label: str | None = None, disabled: bo
     value = _widget(h, key, label, current, common, format_func)
     _say_brought_within(h, key, label, value, format_func)
     return value
+
+
+def typed_field(container, h: HParam, key: str, *, label: str, help: str | None = None, disabled: bool = False,
+                problems: list | None = None):
+    """A number box for one declaration (`number_box`), read and checked by it (HParam.check_in_form); returns the
+    value, or None where the text is not a value the field takes, said under the box and added to `problems`."""
+    text = number_box(container, label, key, fallback=h.default, help=help, disabled=disabled)
+    try:
+        return h.check_in_form(text)
+    except SpecError as exc:
+        if disabled:   # greyed out, its value unused: no error to fix in a field that cannot be set (said again
+            return None   # once it is used; a review: min delta "2" stayed red beside patience 0)
+        # in the field's own words: "training samples: -5 ...", not the spec's "limit_train=-5 ..."
+        message = str(exc).replace(f"{h.name}=", f"{label}: ", 1)
+        container.error(message, icon=":material/error:")
+        if problems is not None:
+            problems.append(message)
+        return None
+
+
+def number_box(container, label: str, key: str, *, fallback: Any, help: str | None = None, disabled: bool = False,
+               on_change=None, args: tuple = (), label_visibility: str = "visible") -> str:
+    """A number typed into a text box; returns the text, for the caller's declaration to read (HParam.read, which
+    says what a text is where it is not one number). Every number box of the pages is one of these: Streamlit's
+    number box reads what is typed in the browser, in English, and a German visitor's "0,001" as a fixed lr ran as
+    1, "1.000" trials as 1 and "1e3" in a whole-number box as 1, the box showing what was typed (a German
+    visitor's check). A number that a page, a run's settings or a kept draft put in the box's state is shown as a
+    person types it (zoo/registry.as_typed: "64", "0.001")."""
+    state = st.session_state
+    if state.get(key) is not None and not isinstance(state[key], str):
+        state[key] = as_typed(state[key])
+    callback = {"on_change": on_change, "args": args} if on_change else {}
+    return container.text_input(label, help=help, disabled=disabled, label_visibility=label_visibility, **callback,
+                                **drafts.kept(key, default="value", fallback=as_typed(fallback)))
 
 
 def _widget(h: HParam, key: str, label: str, current: Any, common: dict, format_func):

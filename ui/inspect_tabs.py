@@ -15,13 +15,13 @@ import torch
 
 from ui import drafts
 from ui import inspect_views as views
-from ui.form import metrics_row
+from ui.form import metrics_row, typed_field
 from ui.state import button_pressed
 from zoo import demo
 from zoo import explain as ze
 from zoo import inspect as zi
 from zoo.initialisation import INITS
-from zoo.registry import get_task
+from zoo.registry import HParam, get_task
 
 TREE_ROWS = 20   # the module table's rows on screen (a CNN has 16 modules; a Transformer scrolls)
 
@@ -36,8 +36,13 @@ def kept(name: str, subject=None, **declared) -> dict:
     batch size whose default is the run's): another run starts from its own defaults, not the last one's. Its
     key holds a digest of the subject's (a new model's is its whole configuration), so that the draft's bound
     keeps many subjects."""
+    return drafts.kept(tab_key(name, subject), **declared)
+
+
+def tab_key(name: str, subject=None) -> str:
+    """The session key of a tab's widget `name` (`kept`), the subject's own where one is given."""
     suffix = "" if subject is None else "::" + hashlib.sha1(subject.key.encode()).hexdigest()[:12]
-    return drafts.kept(f"inspect-{name}{suffix}", **declared)
+    return f"inspect-{name}{suffix}"
 
 
 def unchanged_badge(model, before: dict) -> None:
@@ -53,13 +58,16 @@ def summary_tab(subject) -> None:
     """Summary: the layer table from torchinfo, with the totals."""
     model, shape = subject.model, subject.shape
     c1, c2 = st.columns(2)
-    batch_size = c1.number_input("Batch size", 1, 8192, help="shapes, mult-adds and memory are for a batch this large",
-                                 **kept("summary-batch", subject, default="value", fallback=int(subject.batch_size)))
+    batch_size = typed_field(c1, HParam("batch size", int(subject.batch_size), "int", low=1, high=8192),
+                             tab_key("summary-batch", subject), label="Batch size",
+                             help="shapes, mult-adds and memory are for a batch this large (1 to 8192)")
     precisions = list(zi.PRECISION_DTYPES)
     precision = c2.segmented_control("Precision", precisions,
                                      required=True, **kept("summary-precision", subject, default="default",
                                             fallback=subject.precision if subject.precision in precisions else "fp32"),
                                      help="bytes per number for the sizes: fp32 4, fp16 and bf16 2, fp64 8")
+    if batch_size is None:   # said under its box
+        return
     before = zi.state_snapshot(model)
     # Said while it runs (seconds on a large model): the metrics and the table had stood as grey placeholders, and
     # a learner took them for missing (a learner's check)
@@ -391,8 +399,11 @@ def explain_tab(subject) -> None:
     n = len(subject.x_test)
     c1, c2, c3, c4 = st.columns([1, 1.5, 1, 1])
     classifies = get_task(subject.task).classifies
-    index = int(c1.number_input(f"Test {'image' if classifies else 'window'} (0 to {n - 1})",
-                                0, n - 1, **kept("cam-index", subject, default="value", fallback=0)))
+    label = f"Test {'image' if classifies else 'window'} (0 to {n - 1})"
+    index = typed_field(c1, HParam("test index", 0, "int", low=0, high=n - 1), tab_key("cam-index", subject),
+                        label=label)
+    if index is None:   # said under its box
+        return
     x = subject.x_test[index:index + 1]
     if not subject.trained:
         st.caption("These weights are untrained: the maps show what a random network looks at.")

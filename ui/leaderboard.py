@@ -99,7 +99,7 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     # usual" and a board of another horizon started (a forecast user's check).
     horizon = board_horizon(windows)
     problem = None if sf is None else (
-        refusal(check_window_settings, None, int(windows["horizon"]), int(windows.get("season") or 0))
+        refusal(check_window_settings, None, windows["horizon"], windows["season"])
         or board_problem(source.key, choice.get("target"), choice.get("date_col"), choice.get("layout", "long"),
                          horizon, int(windows.get("season") or 0), sf))
     if sf is not None and not problem and not horizon:
@@ -170,7 +170,8 @@ def board_horizon(windows: dict) -> int:
     12 (a forecast user's check)."""
     from ui.series_windows import fitted_names
 
-    return 0 if "horizon" in fitted_names() else int(windows["horizon"])
+    return 0 if "horizon" in fitted_names() else windows["horizon"]   # (a box's text that is no number: refused by
+    # find_best's check before it is used)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -200,6 +201,9 @@ def usual_horizon(source, sf, windows: dict, choice: dict) -> None:
     12 for monthly data, zoo/leaderboard/plan.py). A 120-row monthly series was refused at the page's 24
     while `forecast-auto` ran it."""
     from ui.series_windows import suggestion, use_horizon, use_windows
+
+    if not all(isinstance(windows.get(name), int) for name in ("horizon", "season")):
+        return   # a box's text that is no number ("1.000"): the refusal above says what to type
 
     def fits(horizon: int) -> bool:
         return horizon < int(windows["horizon"]) and not board_problem(

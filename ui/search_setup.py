@@ -13,7 +13,7 @@ import math
 import streamlit as st
 
 from ui import drafts, series_source, series_windows
-from ui.form import hparam_widget, sentence, slot
+from ui.form import hparam_widget, number_box, sentence, slot
 from ui.live import cap_duration
 from ui.run_view import run_brought_back
 from ui.search_views import load, start
@@ -21,7 +21,7 @@ from ui.state import button_pressed, is_local, session_owner
 from ui.text import code
 from zoo import demo
 from zoo.data.images import IMAGE_DATASETS
-from zoo.registry import HParam, SpecError, get_task, list_models, refusal
+from zoo.registry import HParam, SpecError, as_typed, get_task, list_models, refusal
 from zoo.search import (MEDIAN_STARTUP_TRIALS, PRUNERS, SAMPLERS, SearchConfig, build_space, config_of_study,
                         declared_settings, default_search_keys, default_storage, default_study_name, display_storage,
                         fresh_study_name, load_study, objective_label, open_storage, study_names)
@@ -91,46 +91,43 @@ def _value_widget(h: HParam, default, key: str, disabled: bool):
         return st.selectbox(label, options, disabled=disabled,
                             **drafts.kept(key, options=options, fallback=options.index(default)),
                             label_visibility="collapsed", format_func=str)
-    # No min or max on the boxes (see checked_number); space_editor checks the value fixed.
-    if h.kind == "int":
-        return st.number_input(label, step=int(h.step or 1), disabled=disabled,
-                               **drafts.kept(key, default="value", fallback=int(default)), label_visibility="collapsed")
-    step = h.step or (h.low if h.log else (h.high - h.low) / 100)
-    return st.number_input(label, step=float(step), disabled=disabled,
-                           **drafts.kept(key, default="value", fallback=float(default)), label_visibility="collapsed",
-                           format="%g")
+    # A text box (ui/form.number_box) with no range of its own; space_editor reads and checks the value fixed.
+    return number_box(st, label, key, fallback=default, disabled=disabled, label_visibility="collapsed")
 
 
 JOBS_PER_VISITOR = "this server's jobs per visitor"
 
 
-def checked_number(column, label: str, *, key: str, value, low, high=None, step=None, help: str | None = None,
+def checked_number(column, label: str, *, key: str, value, low, high=None, help: str | None = None,
                    problems: list[str], high_is: str | None = None):
-    """A number box with no min or max, its range checked here: a number outside it is said under the
-    box, added to `problems` (Start is off while there are any) and returned as None.
+    """A number box (ui/form.number_box) of a whole number (an int `value`) or a number, its range checked here: a
+    text that is not one, or a number outside the range, is said under the box, added to `problems` (Start is off
+    while there are any) and returned as None.
 
     Streamlit's own min and max leave a typed number past them in the box while the page goes on with
     the last one inside: 99999 trials shown, 20 run. (The Forecast page's windows had the same fault;
-    zoo/forecast_io.check_window_settings.) A whole-number setting (an int `value`) is a decimal box too:
-    Streamlit's integer box turned a typed 2.5 into 2 without a word; here 2.5 stays and is refused."""
+    zoo/forecast_io.check_window_settings.) Its integer box turned a typed 2.5 into 2 without a word; here 2.5
+    stays and is refused."""
     whole = isinstance(value, int)
-    if whole:
-        value, step = float(value), float(step or 1)
-    number = column.number_input(label, step=step, help=help, **drafts.kept(key, default="value", fallback=value),
-                                 format="%.10g" if whole else None)
-    fraction_in_whole = whole and not float(number).is_integer()
-    if number >= low and (high is None or number <= high) and not fraction_in_whole:
-        return int(number) if whole else number
+    text = number_box(column, label, key, fallback=value, help=help)
+    try:   # the text read as the box's kind: "1.000" trials, "2,5" minutes are said (zoo/registry.HParam.read)
+        number = HParam(name=label, default=value, kind="int" if whole else "float").read(text)
+    except SpecError as exc:
+        message = str(exc).replace(f"{label}=", f"{label}: ", 1)
+        column.error(message, icon=":material/error:")
+        problems.append(message)
+        return None
+    if number >= low and (high is None or number <= high):
+        return number
     # Each says what to type, ending as a sentence (a demo visitors' check read "Workers: 4 is more than 1, this
     # server's jobs per visitor", which said neither)
-    if fraction_in_whole:
-        message = f"{label}: {number:g} must be a whole number; type one."
-    elif number < low:
-        message = f"{label}: {number:g} must be at least {low:g}; type {low:g} or more."
+    number, low, high = as_typed(number), as_typed(low), as_typed(high)
+    if float(number) < float(low):
+        message = f"{label}: {number} must be at least {low}; type {low} or more."
     elif high_is:   # a limit with a reason, said as such ("at most 2: this server's jobs per visitor")
-        message = f"{label}: {number:g} is more than {high:g}, {high_is}; type {high:g} or fewer."
+        message = f"{label}: {number} is more than {high}, {high_is}; type {high} or fewer."
     else:
-        message = f"{label}: {number:g} is outside its range [{low:g}, {high:g}]; type a number in it."
+        message = f"{label}: {number} is outside its range [{low}, {high}]; type a number in it."
     column.error(message, icon=":material/error:")
     problems.append(message)
     return None
@@ -163,13 +160,16 @@ def space_editor(model: str, task: str, problems: list[str] | None = None):
             value = _value_widget(h, h.default, f"{key}_value", disabled=searched)
         if searched:
             search[h.name] = list(chosen) if h.kind in ("bool", "choice") else tuple(chosen)
-        elif value != h.default:
-            try:
-                fix[h.name] = h.check_in_form(value)   # the forms' one sentence (zoo/registry.HParam)
-            except SpecError as exc:   # under its box, in its row's words ("lr: 5.0 is outside its range ...")
-                message = str(exc).replace(f"{h.name}=", f"{h.name}: ", 1)
-                value_col.error(message, icon=":material/error:")
-                bad.append(message)
+            continue
+        try:   # a number box's text read and checked: the forms' one sentence (zoo/registry.HParam)
+            value = h.check_in_form(value)
+        except SpecError as exc:   # under its box, in its row's words ("lr: 5.0 is outside its range ...")
+            message = str(exc).replace(f"{h.name}=", f"{h.name}: ", 1)
+            value_col.error(message, icon=":material/error:")
+            bad.append(message)
+            continue
+        if value != h.default:
+            fix[h.name] = value
     if bad:
         if problems is not None:
             problems.extend(bad)
@@ -284,7 +284,7 @@ def setup_form(runs_dir: str, max_workers: int) -> tuple[SearchConfig, int] | No
     caps = demo.caps()
     n_trials = checked_number(row[0], "Trials", key="search_trials", value=min(20, caps.trials) if caps else 20, low=1,
                               problems=typed_problems)
-    minutes = checked_number(row[1], "Time budget (min)", key="search_minutes", value=0.0, low=0, step=1.0,
+    minutes = checked_number(row[1], "Time budget (min)", key="search_minutes", value=0.0, low=0,
                              help="0: none. No new trial starts after this; running trials finish",
                              problems=typed_problems)
     epochs_rule = demo.offered(setting("epochs"))

@@ -187,13 +187,14 @@ def fit_to_series(source, sf) -> None:
         state[WINDOWS_FITTED] = fitted
         return
     try:
-        suggested = suggestion(sf, {**windows, "season": int(windows["season"])},
-                               horizon=None if "horizon" in free else int(state["forecast-horizon"]))
+        season = setting("season").read(windows["season"])
+        horizon = None if "horizon" in free else setting("horizon").read(state["forecast-horizon"])
+        suggested = suggestion(sf, {**windows, "season": season}, horizon=horizon)
         if "lookback" in fixed:
             # A horizon for the person's lookback, or none: the page put a typed lookback of 268 into "too few
             # for one window" by moving the horizon from 7 to 14 with the season (a browser check).
-            fio.check_windows(sf, int(state["forecast-lookback"]), suggested["horizon"], windows["features"],
-                              windows["split"], int(windows["season"]))
+            fio.check_windows(sf, setting("lookback").read(state["forecast-lookback"]), suggested["horizon"],
+                              windows["features"], windows["split"], season)
     except (ValueError, TypeError, SpecError):   # a setting the person is still typing: said by the check
         suggested = None
     if suggested is not None and "horizon" in fixed and min(suggested["windows"].values()) < 1:
@@ -210,18 +211,19 @@ def fit_to_series(source, sf) -> None:
 def window_settings(sf=None) -> dict:
     """Lookback, horizon, features, split and seasonal period; returns them as spec fields. `sf`: the series
     they are for, when it is read."""
-    # No min or max on the boxes: Streamlit's box keeps showing a number past them while the page goes on
-    # with the last one inside (a lookback of 99999 shown, 40 trained). Any number is taken, and
-    # fio.check_windows refuses one outside the spec's range with a message, Start off.
+    # The boxes take any text (ui/form.number_box): a number outside the spec's range stays as typed (Streamlit's
+    # own min and max kept showing a lookback of 99999 while the page went on with the last one inside, 40 trained),
+    # and fio.check_windows refuses it, or a text that is no whole number ("1.000": _typed), with a message, Start
+    # off.
     form.first_drawing("series")   # also on the Search page: what is set here is not refilled from a run
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
-    lookback = c1.number_input("Lookback (input steps)", step=1, **drafts.kept("forecast-lookback", default="value"),
-                               on_change=_set_by_person, args=("lookback",),
-                               help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
-    horizon = c2.number_input("Horizon (steps ahead)", step=1, **drafts.kept("forecast-horizon", default="value"),
-                              on_change=_set_by_person, args=("horizon",),
-                              help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
+    lookback = form.number_box(c1, "Lookback (input steps)", "forecast-lookback", fallback=lookback.default,
+                             on_change=_set_by_person, args=("lookback",),
+                             help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
+    horizon = form.number_box(c2, "Horizon (steps ahead)", "forecast-horizon", fallback=horizon.default,
+                            on_change=_set_by_person, args=("horizon",),
+                            help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get,
                         **drafts.kept("forecast-features", options=FEATURES),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
@@ -238,12 +240,22 @@ def window_settings(sf=None) -> dict:
     if split == "custom":
         st.session_state.setdefault("forecast-split-custom", CUSTOM_SPLIT)
         split = c2.text_input("Shares (train,val,test)", **drafts.kept("forecast-split-custom", default="value"))
-    season = c1.number_input("Season (0: detect)", step=1, **drafts.kept("forecast-season", default="value"),
+    season = form.number_box(c1, "Season (0: detect)", "forecast-season", fallback=0,
                              on_change=_set_by_person, args=("season",),
                              help="the season of the seasonal-naive baseline and of MASE, in steps (24 for a daily "
                                   "cycle in hourly data); 0 detects it from the training part's autocorrelation")
-    return {"lookback": int(lookback), "horizon": int(horizon), "features": features, "split": str(split).strip(),
-            "season": int(season)}
+    return {"lookback": _typed("lookback", lookback), "horizon": _typed("horizon", horizon), "features": features,
+            "split": str(split).strip(), "season": _typed("season", season)}
+
+
+def _typed(name: str, text: str) -> int | str:
+    """A window box's text as its whole number, or the text itself where it is none ("1.000", "96.5", ""): the
+    page's check (fio.check_window_settings, through the spec's setting) then says what it is, in the box's
+    words, and no window is cut nor model built with it."""
+    try:
+        return setting(name).read(text)
+    except SpecError:
+        return text
 
 
 def model_shape(windows: dict, check: dict, sf) -> DataShape | None:
@@ -277,9 +289,11 @@ def use_horizon(horizon: int) -> None:
 
 def suggestion(sf, windows: dict, horizon: int | None = None) -> dict | None:
     """zoo's suggest_windows for the page's split, season and inputs (and `horizon`, where the person set it);
-    None where the split leaves a part empty."""
+    None where the split leaves a part empty or the season is not a whole number."""
     from zoo.data.series import suggest_windows
 
+    if not isinstance(windows["season"], int):   # a box's text that is no number ("12.5"): the check says so
+        return None
     try:
         return suggest_windows(sf, windows["split"], season=windows["season"], horizon=horizon)
     except SpecError:
@@ -311,7 +325,7 @@ def window_suggestion(sf, windows: dict) -> None:
     lookback, horizon = suggested["lookback"], suggested["horizon"]
     state = st.session_state
     if state.get(SET_BY_PERSON["horizon"]) and not state.get(SET_BY_PERSON["lookback"]) and not state.get(PREFILLED) \
-            and windows["lookback"] != lookback:
+            and windows["lookback"] != lookback and isinstance(windows["horizon"], int):
         # The lookback follows a horizon the person set (fit_to_series), and moved with it: said (36 became 48 for a
         # typed horizon of 12 beside "lookback 36 and horizon 9 are suggested", not a word of why: a browser check)
         st.caption(f":material/info: Lookback {windows['lookback']} follows the horizon you set ({windows['horizon']}): "

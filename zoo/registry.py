@@ -165,7 +165,7 @@ class HParam:
     def check(self, value: Any) -> Any:
         """Coerce `value` (possibly a string from the CLI) to this field's type and check that it is
         valid, or raise SpecError saying what to do."""
-        value = self._coerce(value)
+        value = self.read(value)
         valid = self.valid
         if valid is not None and value not in valid:
             if self.limits:
@@ -186,7 +186,7 @@ class HParam:
         "5 is outside its range [0, 0.1]" had read as two rules, the first allowing 5: a learner's check)."""
         from zoo.demo import demo_mode   # (zoo.demo imports this module)
 
-        value = self._coerce(value)
+        value = self.read(value)
         if self.kind in ("int", "float") and not (self.low <= value <= self.high):
             # (Not on the hosted demo, whose visitors have no command line: a stranger's check.)
             # (Only where it takes this value: training samples -5 had read "the command line allows more: at least
@@ -205,7 +205,10 @@ class HParam:
         """[low, high] as a person types them: whole numbers in full (a seed's 4294967295, not 4.29497e+09)."""
         return f"[{as_typed(self.low)}, {as_typed(self.high)}]"
 
-    def _coerce(self, value: Any) -> Any:
+    def read(self, value: Any) -> Any:
+        """`value` (a typed text, or a value) as this field's kind, unchecked against its range; SpecError saying
+        what the text is where it is not one (ui/form.number_box: the pages' number boxes are text boxes read
+        here, so that "1.000" and "0,001" from a German keyboard are said, not read as 1)."""
         try:
             if self.kind == "bool":
                 if isinstance(value, str):
@@ -262,6 +265,14 @@ class HParam:
 
     def wrong_kind(self, value) -> SpecError:
         what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(self.kind, "text")
+        if self.kind == "float" and isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
+            # "0,001" where a comma is the decimal mark (a German visitor's lr): said as such
+            dotted = as_typed(float(value.strip().replace(",", ".")))
+            if re.fullmatch(r"[+-]?[1-9]\d{0,2},\d{3}", value.strip()):   # "1,500": a thousands comma too
+                thousands = value.strip().replace(",", "")
+                return SpecError(f"{self.name}={value!r} is {thousands} where the comma separates thousands and "
+                                 f"{dotted} where it is a decimal mark; write {thousands} or {dotted}.")
+            return SpecError(f"{self.name}={value!r} has a decimal comma; write it with a dot ({dotted}).")
         try:   # "inf is not a number" read as wrong: it is one, and not a finite one (a CLI user's check)
             if self.kind == "float" and not isinstance(value, bool) and not math.isfinite(float(value)):
                 what = "a finite number"
