@@ -1028,7 +1028,8 @@ def test_a_trial_its_pruner_stopped_is_said_pruned_not_stopped(runs_dir):
 @pytest.mark.parametrize("key, value, words", [
     ("search_trials", 0, "Trials: 0 must be at least 1; type 1 or more."),
     ("search_trials", 2.5, "Trials: '2.5' is not a whole number"),   # an integer box made it 2 without a word
-    # a German visitor's numbers: Streamlit's number box had read them in the browser (1.000 as 1, 2,5 as 25, 0,001 as 1)
+    # a German visitor's numbers: Streamlit's number box had read them in the browser (1.000 as 1, 2,5 as 25,
+    # 0,001 as 1)
     ("search_trials", "1.000", "Trials: '1.000' is 1000 where the dot separates thousands and 1 where it is a "
                                "decimal mark; write the whole number without it (1000 or 1)."),
     ("search_minutes", "2,5", "Time budget (min): '2,5' has a decimal comma; write it with a dot (2.5)."),
