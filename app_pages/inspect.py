@@ -16,7 +16,7 @@ from ui import drafts, form, inspect_tabs  # noqa: E402  (these import torch: Ho
 from ui import inspect_views as views  # noqa: E402
 from zoo import inspect as zi  # noqa: E402
 from zoo.data.images import IMAGE_DATASETS, is_available  # noqa: E402
-from zoo.registry import HParam, SpecError, get_model, get_task, list_models  # noqa: E402
+from zoo.registry import HParam, SpecError, get_model, get_task, list_models, refusal  # noqa: E402
 from zoo.runs import is_run_id, open_run  # noqa: E402
 
 # ---------------------------------------------------------------- what to inspect
@@ -104,10 +104,13 @@ try:
                                                   "inspect-horizon", label="horizon H"),
                          features=s3.selectbox("features", ["target", "all"],
                                                **drafts.kept("inspect-features", options=["target", "all"])))
-        with st.expander("Model hyperparameters", key="inspect-new-box"):
+        seed_field = HParam("seed", 0, "int", low=0, high=2**31 - 1)
+        # open where its seed is refused (a draft brought one back after a reload): the page stops below, and the
+        # reason had been inside the closed box, the page blank under the pickers (a review's check)
+        refused = refusal(seed_field.check_in_form, st.session_state.get("inspect-seed", 0)) is not None
+        with st.expander("Model hyperparameters", key="inspect-new-box", expanded=refused):
             params = form.model_form(model_name, key_prefix="inspect-new", task=task, columns=3)
-            seed = form.typed_field(st, HParam("seed", 0, "int", low=0, high=2**31 - 1), "inspect-seed",
-                                    label="seed for the weights")
+            seed = form.typed_field(st, seed_field, "inspect-seed", label="seed for the weights")
         if seed is None or None in extra.values():   # said under its box; what was typed is kept for a reload
             drafts.save(DRAFT_FORMS)
             st.stop()

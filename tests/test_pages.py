@@ -1140,6 +1140,16 @@ def test_an_inspect_number_that_is_no_number_is_said_under_its_box(trained_runs,
     NumberBox(_by_key(at.text_input, "inspect-summary-batch")).set_value("1e3").run()   # a thousand, in full
     no_exceptions(at)
     assert not at.error and mult_adds() == 1000 * one
+    at.session_state["inspect-tab"] = "Grad-CAM / Saliency"
+    at.run()
+    NumberBox(_by_key(at.text_input, "inspect-cam-index")).set_value("2,0").run()
+    no_exceptions(at)
+    assert [e.value for e in at.error] == [
+        "Test image (0 to 999): '2,0' is not a whole number; give a whole number such as 0."]
+    # the pickers beside it stay drawn; no map is drawn for an image not given
+    assert _by_key(at.segmented_control, "inspect-cam-method") and not at.get("plotly_chart")
+    NumberBox(_by_key(at.text_input, "inspect-cam-index")).set_value("2").run()
+    assert not at.error and at.get("plotly_chart")
     at = open_page("app_pages/inspect.py", state={"inspect-source": "New model", "inspect-task": "series",
                                                   "inspect-model-series": "tcn"})
     number_box(at, key="inspect-lookback").set_value("4,5").run()
@@ -1149,6 +1159,23 @@ def test_an_inspect_number_that_is_no_number_is_said_under_its_box(trained_runs,
     number_box(at, key="inspect-lookback").set_value(48).run()
     no_exceptions(at)
     assert not at.error and at.metric
+    # A refused seed brought back by a reload (the draft): its closed box opens, the reason in sight; the page had
+    # been blank under the pickers (a review's check)
+    visitor = "b" * 32
+
+    def reloaded() -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/inspect.py")
+        at.session_state["visitor"] = visitor
+        at.session_state["inspect-source"] = "New model"
+        return at.run()
+
+    number_box(reloaded(), key="inspect-seed").set_value("x").run()
+    at = reloaded()
+    no_exceptions(at)
+    box = next(e for e in at.expander if e.label == "Model hyperparameters")
+    assert box.proto.expanded and [e.value for e in box.error] == [
+        "seed for the weights: 'x' is not a whole number; give a whole number such as 0."]
+    assert number_box(at, key="inspect-seed").box.value == "x" and not at.metric
 
 
 def test_an_inspect_tabs_settings_stay_while_another_tab_is_open_and_each_run_has_its_own(trained_runs, monkeypatch):

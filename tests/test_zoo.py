@@ -5,12 +5,13 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
 import zoo
 from zoo.engine import fit
-from zoo.registry import DataShape, SpecError, get_model, hparams, make_config, refusal
+from zoo.registry import DataShape, HParam, SpecError, as_typed, get_model, hparams, make_config, refusal
 from zoo.spec import ExperimentSpec, command_lines, settings
 
 
@@ -134,6 +135,33 @@ def test_a_whole_number_typed_with_a_thousands_mark_is_refused_saying_both_readi
     assert setting("limit_train").check_in_form("0.000") == 0   # no thousands mark before a leading 0
     with pytest.raises(SpecError, match="'1,000.000' is not a whole number"):   # both marks: 1000 either way (a review)
         setting("limit_train").check_in_form("1,000.000")
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("1.000", "budget='1.000' is 1000 where the dot separates thousands and 1 where it is a decimal mark; write 1000 "
+              "or 1."),
+    ("2.500", "budget='2.500' is 2500 where the dot separates thousands and 2.5 where it is a decimal mark; write 2500 "
+              "or 2.5."),
+    ("1.000.000", "budget='1.000.000' is 1000000 with a dot between thousands; write the whole number without the "
+                  "dots (1000000)."),
+    ("0,001", "budget='0,001' has a decimal comma; write it with a dot (0.001)."),
+    ("1,500", "budget='1,500' is 1500 where the comma separates thousands and 1.5 where it is a decimal mark; write "
+              "1500 or 1.5."),
+    ("abc", "budget='abc' is not a number; give a number such as 60."),   # 60, not 60.0
+])
+def test_a_decimal_typed_as_a_german_thousand_or_with_a_decimal_comma_is_said(typed, said):
+    """Streamlit's number box read a German "1.000" as 1 and "0,001" as 1 in the browser; the pages' boxes are
+    text boxes read here (ui/form.number_box). Three decimals ending in 0 are not how zoo writes a decimal
+    (as_typed: 2.5), so such a text is said with both readings, and every number zoo writes reads back as itself."""
+    budget = HParam("budget", 60.0, "float", low=0, high=1e6)
+    with pytest.raises(SpecError) as refused:
+        budget.check_in_form(typed)
+    assert str(refused.value) == said
+    assert [budget.read(t) for t in ("1.125", "0.500", "2.5", "1000", "1e3")] == [1.125, 0.5, 2.5, 1000, 1000]
+    rng = np.random.default_rng(0)
+    for number in [*np.round(rng.uniform(0, 1000, 2000), 3), *rng.uniform(0, 1000, 200), 10.0, 1e-05]:
+        assert budget.read(as_typed(float(number))) == float(number)
+    assert as_typed(10**300) == "1e+300" and as_typed(12345678901234567890) == "12345678901234567890"
 
 
 def test_a_refusal_is_the_checks_own_sentence_and_only_a_spec_error_is_one():

@@ -402,9 +402,6 @@ def explain_tab(subject) -> None:
     label = f"Test {'image' if classifies else 'window'} (0 to {n - 1})"
     index = typed_field(c1, HParam("test index", 0, "int", low=0, high=n - 1), tab_key("cam-index", subject),
                         label=label)
-    if index is None:   # said under its box
-        return
-    x = subject.x_test[index:index + 1]
     if not subject.trained:
         st.caption("These weights are untrained: the maps show what a random network looks at.")
     if classifies:
@@ -429,6 +426,9 @@ def explain_tab(subject) -> None:
         if not convs:
             st.info(ze.no_conv_message(model, subject.model_name).replace("(--method saliency)", "(below)"),
                     icon=":material/info:")
+        if index is None:   # said under its box; the pickers beside it stay drawn, as set
+            return
+        x = subject.x_test[index:index + 1]
         before = zi.state_snapshot(model)
         if method == "Saliency":
             result = ze.saliency(model, x, target=target)
@@ -478,6 +478,9 @@ def explain_tab(subject) -> None:
                         help="This model forecasts the window's last value plus what its network adds "
                              "(window_norm last): the whole forecast's saliency is mostly that last value.") \
             if adds_back else "forecast"
+        if index is None:   # said under its box; the pickers beside it stay drawn, as set
+            return
+        x = subject.x_test[index:index + 1]
         before = zi.state_snapshot(model)
         result = ze.saliency(model, x, target=target, part=part)
         features = subject.feature_names or [f"feature {i}" for i in range(shape.n_features)]

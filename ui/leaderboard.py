@@ -155,7 +155,10 @@ def find_best(source, sf, windows: dict, choice: dict, prefill: dict | None = No
     # _restore_after_reload), the fitted ones following the series (a review: a fitted lookback came back as set).
     from ui.series_windows import fitted_names
 
-    page = {**{k: windows[k] for k in PAGE_WINDOWS}, "windows_fitted": fitted_names()}
+    # (A lookback box's text that is no number is not the board's setting, and not kept as one: a reload would
+    # have filled it back as the run's own, a review's check.)
+    page = {**{k: windows[k] for k in PAGE_WINDOWS if not (k == "lookback" and isinstance(windows[k], str))},
+            "windows_fitted": fitted_names()}
     spec = LeaderboardSpec(data=data, target=sf.target, date_col=sf.date_col, layout=choice.get("layout", "long"),
                            horizon=horizon, season=int(windows.get("season") or 0),
                            budget=float(budget), extra={"page": page})

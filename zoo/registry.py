@@ -89,6 +89,8 @@ def as_typed(number) -> str:
     str() writes it: a run's command writes its values so ("--lr 1", not "--lr 1.0")."""
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         return str(number)
+    if isinstance(number, int) and abs(number) >= 10**30:   # "1e300" typed in a whole-number box: not 301 digits
+        return f"{float(number):g}"
     if isinstance(number, int) or (float(number).is_integer() and abs(number) < 1e15):
         return str(int(number))   # (an int of 20 digits as typed, not through a float)
     return repr(float(number))
@@ -231,6 +233,8 @@ class HParam:
             if self.kind == "float":
                 if isinstance(value, bool):
                     raise ValueError
+                if isinstance(value, str) and _thousands_dots(value.strip()):
+                    raise self.two_readings(value.strip())
                 value = float(value)
                 if not math.isfinite(value):
                     raise ValueError
@@ -258,6 +262,10 @@ class HParam:
             return SpecError(f"{self.name}={value!r} is {thousands} with a {mark} between thousands; write the whole "
                              f"number without the {mark}s ({thousands}).")
         decimal = float(value.replace(",", "."))
+        if self.kind == "float":
+            return SpecError(f"{self.name}={value!r} is {thousands} where the {mark} separates thousands and "
+                             f"{as_typed(decimal)} where it is a decimal mark; write {thousands} or "
+                             f"{as_typed(decimal)}.")
         whole = f"{thousands} or {as_typed(decimal)}" if decimal.is_integer() else str(thousands)
         return SpecError(f"{self.name}={value!r} is {thousands} where the {mark} separates thousands and "
                          f"{as_typed(decimal)} where it is a decimal mark; write the whole number without it "
@@ -278,7 +286,8 @@ class HParam:
                 what = "a finite number"
         except (TypeError, ValueError, OverflowError):
             pass
-        return SpecError(f"{self.name}={value!r} is not {what}; give {what} such as {self.default!r}.")
+        example = as_typed(self.default) if self.kind in ("int", "float") else repr(self.default)   # 0, not 0.0
+        return SpecError(f"{self.name}={value!r} is not {what}; give {what} such as {example}.")
 
     def as_dict(self) -> dict:
         out = {"name": self.name, "type": self.kind, "default": self.default, "help": self.help}
@@ -289,6 +298,16 @@ class HParam:
         if self.tasks is not None:
             out["tasks"] = list(self.tasks)
         return out
+
+
+def _thousands_dots(text: str) -> bool:
+    """Whether a decimal number's text reads as a German thousand too: "1.000", "2.500", "1.000.000". Three
+    decimals ending in 0 are not how a decimal is written (zoo's own command lines and boxes write the shortest
+    form, `as_typed`: 2.5, never 2.500), so "1.000" seconds is not taken as 1 second unsaid; "1.125" still reads
+    as 1.125, the only form of that decimal."""
+    if not re.fullmatch(r"[+-]?[1-9]\d{0,2}(\.\d{3})+", text):
+        return False
+    return text.count(".") > 1 or as_typed(float(text)) != text.lstrip("+")
 
 
 def _integral(value) -> int:
