@@ -664,6 +664,20 @@ def test_a_window_setting_out_of_range_is_kept_as_typed_with_start_off(key, valu
     assert at.button(key="forecast-board-start").disabled == (key != "forecast-lookback")
 
 
+def test_every_window_box_typed_wrong_is_said_at_once(runs_dir):
+    """Three boxes typed wrong had shown the lookback's message alone, the next one's only once it was mended (a
+    German visitor's check)."""
+    at = new_app().run()
+    for key, text in (("forecast-lookback", "1.000"), ("forecast-horizon", "abc"), ("forecast-season", "2,5")):
+        number_box(at, key=key).set_value(text).run()
+    assert_clean(at)
+    assert [e.value for e in at.error] == [
+        "lookback '1.000' is 1000 where the dot separates thousands and 1 where it is a decimal mark; write the whole "
+        "number without it (1000 or 1). horizon 'abc' is not a whole number; give a whole number such as 24. season "
+        "'2,5' is not a whole number; give a whole number such as 0."]
+    assert start_button(at).disabled and at.button(key="forecast-board-start").disabled
+
+
 def monthly_csv(rows: int) -> bytes:
     """Monthly sales with a clear yearly cycle."""
     rng = np.random.default_rng(3)

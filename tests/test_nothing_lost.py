@@ -1433,6 +1433,24 @@ def test_a_reload_keeps_what_was_set_and_not_run_on_each_page(runs_dir):
     assert (other.selectbox(key="train-model").value, other.slider(key="train-settings-epochs").value) == ("cnn", 5)
 
 
+def test_a_reload_keeps_the_more_trials_set_for_a_study(runs_dir):
+    """"Run more trials" beside a study: its More trials and Workers came back at 10 and 1 after a reload, where
+    every other box kept what was typed, refused texts too (a German visitor's check)."""
+    from zoo.search import SearchConfig, build_space, run_search
+    from zoo.spec import ExperimentSpec
+
+    run_search(SearchConfig(spec=ExperimentSpec(model="mlp", epochs=1, limit_train=64),
+                            space=build_space("mlp", search={"lr": (1e-3, 1e-2)}), n_trials=1, study="kept",
+                            runs_dir=str(runs_dir), owner=owner_of(ME)))
+    at = page("app_pages/search.py", query={"study": "kept"})
+    number_box(at, key="continue_trials").set_value(7).run()
+    number_box(at, key="continue_workers").set_value("abc").run()
+    at = page("app_pages/search.py", query={"study": "kept"})   # the reload
+    clean(at)
+    assert (number_box(at, key="continue_trials").value, number_box(at, key="continue_workers").value) == (7, "abc")
+    assert at.button(key="continue_go").disabled and any("Workers: 'abc'" in e.value for e in at.error)
+
+
 def test_a_reload_beside_a_run_keeps_the_edits_made_after_it_and_a_link_to_another_run_fills_its_own(runs_dir):
     """On `?run=X` the form is filled from run X once; a visitor who then changed it for their next run and
     reloaded got run X's settings back. The draft of that same address wins; another run's address (a link,

@@ -46,7 +46,7 @@ FORMS = {"closed": ("train-closed", "forecast-closed", "train-watched", "forecas
          # a form's keys are those of its first matching prefix; not the Train or Forecast form's, whose values are
          # compared with a run's to give the visitor's own back (a review: a Close had kept the run's settings)
          "image": ("train-",), "board": ("forecast-board-budget",), "series": ("forecast-",),
-         "search": ("search_", "sp_", "attach_"),
+         "search": ("search_", "sp_", "attach_", "continue_"),   # (continue_: more trials for a study, ui/search_setup)
          "runs": ("runs-only-mine", "runs-hide-trials", "runs-diff-all", "runs-picked"),   # its switches and ticks
          # The Inspect page's open tab, and the new model set up there (a reload had brought back the newest saved
          # run in its place: a learner's check).

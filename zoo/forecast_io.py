@@ -312,13 +312,16 @@ def check_window_settings(lookback: int | None, horizon: int, season: int = 0) -
     None is not checked (a leaderboard takes the page's horizon and season, and chooses its lookback)."""
     from zoo.spec import setting
 
+    refused = []   # each said, not the first only: three boxes typed wrong had shown the lookback's alone (a check)
     for name, value in (("lookback", lookback), ("horizon", horizon), ("season", season)):
         if value is None:
             continue
         try:
             setting(name).check(value)
         except SpecError as exc:
-            raise SpecError(str(exc).replace(f"{name}=", f"{name} ", 1)) from None
+            refused.append(str(exc).replace(f"{name}=", f"{name} ", 1))
+    if refused:
+        raise SpecError(" ".join(refused))
 
 
 def check_windows(sf: SeriesFrame, lookback: int, horizon: int, features: str = "target",
