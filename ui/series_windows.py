@@ -219,11 +219,11 @@ def window_settings(sf=None) -> dict:
     c1, c2 = st.columns(2)
     lookback, horizon = setting("lookback"), setting("horizon")
     lookback = form.number_box(c1, "Lookback (input steps)", "forecast-lookback", fallback=lookback.default,
-                             on_change=_set_by_person, args=("lookback",),
-                             help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
+                               on_change=_set_by_person, args=("lookback",),
+                               help=f"how many past steps each forecast sees ({lookback.low} to {lookback.high})")
     horizon = form.number_box(c2, "Horizon (steps ahead)", "forecast-horizon", fallback=horizon.default,
-                            on_change=_set_by_person, args=("horizon",),
-                            help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
+                              on_change=_set_by_person, args=("horizon",),
+                              help=f"how many future steps are predicted at once ({horizon.low} to {horizon.high})")
     features = c1.radio("Inputs", list(FEATURES), format_func=FEATURES.get,
                         **drafts.kept("forecast-features", options=FEATURES),
                         help="univariate: the target's past only; multivariate: every numeric column's past "
@@ -250,8 +250,8 @@ def window_settings(sf=None) -> dict:
 
 def _typed(name: str, text: str) -> int | str:
     """A window box's text as its whole number, or the text itself where it is none ("1.000", "96.5", ""): the
-    page's check (fio.check_window_settings, through the spec's setting) then says what it is, in the box's
-    words, and no window is cut nor model built with it."""
+    page's check (fio.check_window_settings, through the spec's setting) then says what it is, and no window is
+    cut nor model built with it."""
     try:
         return setting(name).read(text)
     except SpecError:
